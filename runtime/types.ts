@@ -1,0 +1,40 @@
+/** The gradient of a value of type `T`: the same shape, with numbers where T has numbers. */
+export type GradientOf<T> = T extends number
+  ? number
+  : T extends Float64Array
+    ? Float64Array
+    : T extends Float32Array
+      ? Float32Array
+      : T extends readonly (infer Element)[]
+        ? GradientOf<Element>[]
+        : T extends object
+          ? { -readonly [K in keyof T]: GradientOf<T[K]> }
+          : never;
+
+/** A parameter, selected by its name or by its index. */
+export type ParameterSelector = string | number;
+
+export interface GradOptions {
+  /**
+   * The parameters to differentiate with respect to: one (the gradient is returned alone)
+   * or a list (a tuple with one gradient per entry, in the order given). Default: all.
+   * Must be a compile-time constant.
+   */
+  readonly wrt?: ParameterSelector | readonly ParameterSelector[];
+}
+
+type SelectedGradient<P extends readonly unknown[], W> = W extends number
+  ? GradientOf<P[W]>
+  : W extends string
+    ? // Parameter names are invisible to the type system: a name selects one of them.
+      GradientOf<P[number]>
+    : never;
+
+/** What `grad(f, options)` returns for a function with parameters `P`. */
+export type GradientResult<P extends readonly unknown[], O> = O extends { readonly wrt: infer W }
+  ? W extends readonly unknown[]
+    ? { -readonly [I in keyof W]: SelectedGradient<P, W[I]> }
+    : SelectedGradient<P, W>
+  : P extends readonly [infer Only]
+    ? GradientOf<Only>
+    : { -readonly [I in keyof P]: GradientOf<P[I]> };

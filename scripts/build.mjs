@@ -1,0 +1,15 @@
+// Builds the package: the runtime as ESM, the transformer and its hosts as CommonJS
+// (ts-patch loads transformers with require, and cannot load TypeScript on Node 20).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
+rmSync('dist', { recursive: true, force: true });
+for (const project of ['tsconfig.runtime.json', 'tsconfig.transformer.json']) {
+  execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' });
+}
+mkdirSync('dist/transformer', { recursive: true });
+writeFileSync('dist/transformer/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
+chmodSync('dist/transformer/hosts/cli.js', 0o755);

@@ -1,0 +1,42 @@
+/**
+ * Hands out the names of generated code: readable (named after the user's variables),
+ * unique within one generated function, and never equal to a name the function reads
+ * from outside, so no generated name shadows a captured variable.
+ */
+export class NameAllocator {
+  private readonly taken: Set<string>;
+
+  /**
+   * @param used every identifier the user's code mentions: fresh names avoid them all.
+   * @param outer the names it reads from outside: no generated name may take them.
+   */
+  constructor(
+    private readonly used: ReadonlySet<string>,
+    outer: Iterable<string>,
+  ) {
+    this.taken = new Set(outer);
+  }
+
+  /** The user's own name while it is free, then numbered versions of it (`s_1`, `s_2`). */
+  own(name: string): string {
+    return this.claim(name, !this.taken.has(name));
+  }
+
+  /** A new name built from `base` that the user's code does not mention. */
+  fresh(base: string): string {
+    return this.claim(base, this.isFresh(base));
+  }
+
+  private isFresh(name: string): boolean {
+    return !this.taken.has(name) && !this.used.has(name);
+  }
+
+  private claim(base: string, baseIsFree: boolean): string {
+    let name = base;
+    for (let version = 1; !(name === base ? baseIsFree : this.isFresh(name)); version++) {
+      name = `${base}_${version}`;
+    }
+    this.taken.add(name);
+    return name;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The elementary operations of the IR: how each one prints, whether it is pure, how it
+ * folds on constants, and which derivative rule of `runtime/rules.ts` it uses.
+ */
+
+export const MATH_FUNCTIONS = [
+  'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh',
+  'atanh', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'sqrt', 'cbrt', 'pow', 'abs', 'max',
+  'min', 'sign', 'floor', 'ceil', 'round', 'trunc', 'fround',
+] as const;
+export type MathFunction = (typeof MATH_FUNCTIONS)[number];
+
+/** Math functions of any number of arguments, differentiated one argument at a time. */
+export const VARIADIC_MATH_FUNCTIONS = ['hypot'] as const;
+export type VariadicMathFunction = (typeof VARIADIC_MATH_FUNCTIONS)[number];
+
+export const MATH_CONSTANTS = ['E', 'LN10', 'LN2', 'LOG10E', 'LOG2E', 'PI', 'SQRT1_2', 'SQRT2'] as const;
+
+export const ARITHMETIC_OPERATORS = ['+', '-', '*', '/', '%', '**'] as const;
+export type ArithmeticOperator = (typeof ARITHMETIC_OPERATORS)[number];
+
+export const COMPARISON_OPERATORS = ['<', '<=', '>', '>=', '===', '!=='] as const;
+export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
+
+export type OpName =
+  | ArithmeticOperator
+  | ComparisonOperator
+  | MathFunction
+  | VariadicMathFunction
+  | 'negate'
+  | 'select'
+  | 'copy'
+  | 'random'
+  | 'stopGradient';
+
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy';
+
+/** How an operation is differentiated. */
+export type Derivative =
+  | { readonly kind: 'rule'; readonly table: 'operatorRules' | 'mathRules'; readonly name: string }
+  | { readonly kind: 'variadic'; readonly name: string }
+  /** Piecewise constant or not a number (comparisons, random, stopGradient). */
+  | { readonly kind: 'zero' }
+  | { readonly kind: 'identity' };
+
+export interface OpInfo {
+  readonly shape: OpShape;
+  /** Operator token (infix, prefix) or callee path (call). */
+  readonly print: string;
+  readonly pure: boolean;
+  readonly derivative: Derivative;
+  /** The operation on constants, for folding; absent for operations that must not fold. */
+  readonly evaluate?: (...args: number[]) => number;
+}
+
+const infix = (print: string, evaluate: (a: number, b: number) => number, derivative: Derivative): OpInfo => ({
+  shape: 'infix', print, pure: true, derivative, evaluate,
+});
+const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
+const zero: Derivative = { kind: 'zero' };
+
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'select' | 'copy' | 'random' | 'stopGradient', OpInfo> = {
+  '+': infix('+', (a, b) => a + b, operatorRule('+')),
+  '-': infix('-', (a, b) => a - b, operatorRule('-')),
+  '*': infix('*', (a, b) => a * b, operatorRule('*')),
+  '/': infix('/', (a, b) => a / b, operatorRule('/')),
+  '%': infix('%', (a, b) => a % b, operatorRule('%')),
+  '**': infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }),
+  '<': infix('<', (a, b) => Number(a < b), zero),
+  '<=': infix('<=', (a, b) => Number(a <= b), zero),
+  '>': infix('>', (a, b) => Number(a > b), zero),
+  '>=': infix('>=', (a, b) => Number(a >= b), zero),
+  '===': infix('===', (a, b) => Number(a === b), zero),
+  '!==': infix('!==', (a, b) => Number(a !== b), zero),
+  negate: { shape: 'prefix', print: '-', pure: true, derivative: operatorRule('negate'), evaluate: (a) => -a },
+  select: { shape: 'select', print: '?:', pure: true, derivative: operatorRule('?:'), evaluate: (c, a, b) => (c ? a : b) },
+  copy: { shape: 'copy', print: '', pure: true, derivative: { kind: 'identity' }, evaluate: (a) => a },
+  random: { shape: 'call', print: 'Math.random', pure: false, derivative: zero },
+  stopGradient: { shape: 'copy', print: '', pure: true, derivative: zero },
+};
+
+function mathOp(name: MathFunction | VariadicMathFunction, derivative: Derivative): OpInfo {
+  const fn = Math[name] as (...args: number[]) => number;
+  return { shape: 'call', print: `Math.${name}`, pure: true, derivative, evaluate: (...args) => fn(...args) };
+}
+
+const OPS: Record<OpName, OpInfo> = {
+  ...operators,
+  ...(Object.fromEntries(MATH_FUNCTIONS.map((name) => [name, mathOp(name, { kind: 'rule', table: 'mathRules', name })])) as Record<MathFunction, OpInfo>),
+  ...(Object.fromEntries(VARIADIC_MATH_FUNCTIONS.map((name) => [name, mathOp(name, { kind: 'variadic', name })])) as Record<VariadicMathFunction, OpInfo>),
+};
+
+export function opInfo(op: OpName): OpInfo {
+  return OPS[op];
+}
+
+export function isComparison(op: OpName): op is ComparisonOperator {
+  return (COMPARISON_OPERATORS as readonly string[]).includes(op);
+}

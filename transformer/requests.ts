@@ -1,0 +1,162 @@
+import type * as ts from 'typescript';
+import { Code, fail } from './diagnostics';
+import type { FunctionNode } from './lower';
+
+/** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */
+export type ApiName = 'grad' | 'valueAndGrad' | 'stopGradient';
+const DIFFERENTIATING_APIS: readonly ApiName[] = ['grad', 'valueAndGrad'];
+
+/** The function a request differentiates, and where its code can be generated. */
+export interface Target {
+  readonly node: FunctionNode;
+  readonly name: string;
+  /**
+   * `module`: a top-level function, generated once per file as a hoisted declaration.
+   * `inline`: an inline or nested function, generated in place of the call (its captured
+   * variables are only in scope there).
+   */
+  readonly placement: 'module' | 'inline';
+  /** For a function imported from another module: the import that brings it in. */
+  readonly importedFrom?: ts.ImportDeclaration;
+}
+
+/** One call such as `grad(f, { wrt: 'x' })`, resolved. */
+export interface Request {
+  readonly call: ts.CallExpression;
+  readonly api: 'grad' | 'valueAndGrad';
+  readonly target: Target;
+  readonly wrt: readonly number[];
+  /** `wrt` was a list (or defaulted to several parameters): the gradient is a tuple. */
+  readonly tuple: boolean;
+  /** Identifies the generated function: equal keys share one function per file. */
+  readonly key: string;
+}
+
+/** The API function that `callee` refers to, following imports and aliases. */
+export function apiNameOf(tsApi: typeof ts, checker: ts.TypeChecker, callee: ts.Expression): ApiName | undefined {
+  let symbol = checker.getSymbolAtLocation(callee);
+  if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  for (const declaration of symbol?.declarations ?? []) {
+    for (const tag of tsApi.getJSDocTags(declaration)) {
+      if (tag.tagName.text === 'tapeless') return tsApi.getTextOfJSDocComment(tag.comment)?.trim() as ApiName;
+    }
+  }
+  return undefined;
+}
+
+/** Finds and resolves every differentiating API call in a file, or throws a located error per call. */
+export function findRequestCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts.SourceFile): { call: ts.CallExpression; api: 'grad' | 'valueAndGrad' }[] {
+  const calls: { call: ts.CallExpression; api: 'grad' | 'valueAndGrad' }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (tsApi.isCallExpression(node)) {
+      const api = apiNameOf(tsApi, checker, node.expression);
+      if (api && (DIFFERENTIATING_APIS as readonly string[]).includes(api)) calls.push({ call: node, api: api as 'grad' | 'valueAndGrad' });
+    }
+    tsApi.forEachChild(node, visit);
+  };
+  visit(file);
+  return calls;
+}
+
+export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: ts.CallExpression, api: 'grad' | 'valueAndGrad'): Request {
+  const [fnArg, optionsArg, ...extra] = call.arguments;
+  if (!fnArg) fail(call, Code.BadTarget, `${api}() needs the function to differentiate as its first argument.`);
+  if (extra.length > 0) fail(extra[0], Code.BadOptions, `${api}() takes a function and an options object, nothing more.`);
+  const target = resolveTarget(tsApi, checker, fnArg);
+  const params = target.node.parameters.map((param) => (tsApi.isIdentifier(param.name) ? param.name.text : undefined));
+  if (params.length === 0) fail(fnArg, Code.BadTarget, 'the function has no parameters to differentiate with respect to.');
+  const { wrt, tuple } = resolveWrt(tsApi, optionsArg, params);
+  const declaration = target.node;
+  const key = `${api}|${declaration.getSourceFile().fileName}|${declaration.pos}|${tuple ? 'tuple' : 'single'}|${wrt.join(',')}`;
+  return { call, api, target, wrt, tuple, key };
+}
+
+function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expression): Target {
+  let expression = fnArg;
+  while (tsApi.isParenthesizedExpression(expression) || tsApi.isAsExpression(expression) || tsApi.isSatisfiesExpression(expression)) expression = expression.expression;
+  if (tsApi.isArrowFunction(expression) || tsApi.isFunctionExpression(expression)) {
+    return { node: expression, name: expression.name?.text ?? 'f', placement: 'inline' };
+  }
+  if (!tsApi.isIdentifier(expression) && !tsApi.isPropertyAccessExpression(expression)) {
+    fail(fnArg, Code.BadTarget, 'the function to differentiate must be a function name, or an arrow or function expression written in place.');
+  }
+  let symbol = checker.getSymbolAtLocation(expression);
+  let importedFrom: ts.ImportDeclaration | undefined;
+  if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) {
+    importedFrom = symbol.declarations?.map((declaration) => tsApi.findAncestor(declaration, tsApi.isImportDeclaration)).find((found) => found !== undefined);
+    symbol = checker.getAliasedSymbol(symbol);
+  } else if (tsApi.isPropertyAccessExpression(expression) && tsApi.isIdentifier(expression.expression)) {
+    const namespace = checker.getSymbolAtLocation(expression.expression);
+    importedFrom = namespace?.declarations?.map((declaration) => tsApi.findAncestor(declaration, tsApi.isImportDeclaration)).find((found) => found !== undefined);
+  }
+  const declarations = symbol?.declarations ?? [];
+  const text = expression.getText();
+  if (declarations.length === 0) fail(fnArg, Code.BadTarget, `cannot find the declaration of '${text}'.`);
+  const functions = declarations.filter(tsApi.isFunctionDeclaration);
+  if (functions.length > 1) fail(fnArg, Code.BadTarget, `'${text}' is overloaded: tapeless differentiates functions with one signature.`);
+  const declaration = declarations[0];
+  let node: FunctionNode | undefined;
+  let placementNode: ts.Node = declaration;
+  if (tsApi.isFunctionDeclaration(declaration)) {
+    node = declaration;
+  } else if (tsApi.isVariableDeclaration(declaration) && declaration.initializer) {
+    const initializer = declaration.initializer;
+    if ((tsApi.isArrowFunction(initializer) || tsApi.isFunctionExpression(initializer)) && tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const) node = initializer;
+    placementNode = declaration.parent.parent;
+  }
+  if (!node) {
+    fail(fnArg, Code.BadTarget, `'${text}' must be a function declaration, or a const initialised with an arrow or function expression, whose source tapeless can read.`);
+  }
+  if (!node.body) {
+    fail(fnArg, Code.BadTarget, `'${text}' has no source to differentiate (it is only declared, e.g. in a .d.ts). Wrap calls to it in stopGradient(...), or give it a custom derivative.`);
+  }
+  const topLevel = tsApi.isSourceFile(placementNode.parent);
+  const name = tsApi.isFunctionDeclaration(declaration) ? (declaration.name?.text ?? 'f') : (declaration as ts.VariableDeclaration).name.getText();
+  if (importedFrom && !topLevel) fail(fnArg, Code.BadTarget, `'${text}' is not declared at the top level of its module.`);
+  return { node, name, placement: topLevel ? 'module' : 'inline', importedFrom };
+}
+
+/** Reads `options.wrt`: which parameters, by name or index, and whether the result is a tuple. */
+function resolveWrt(tsApi: typeof ts, optionsArg: ts.Expression | undefined, params: readonly (string | undefined)[]): { wrt: number[]; tuple: boolean } {
+  const all = () => ({ wrt: params.map((_, i) => i), tuple: params.length !== 1 });
+  if (!optionsArg) return all();
+  const options = skipConstAssertion(tsApi, optionsArg);
+  if (!tsApi.isObjectLiteralExpression(options)) fail(optionsArg, Code.BadOptions, 'options must be an object literal written in place, such as { wrt: "x" }, so it is known at compile time.');
+  let wrtNode: ts.Expression | undefined;
+  for (const property of options.properties) {
+    if (!tsApi.isPropertyAssignment(property) || property.name.getText() !== 'wrt') {
+      fail(property, Code.BadOptions, `unknown option '${property.name?.getText() ?? property.getText()}': the only option is 'wrt'.`);
+    }
+    wrtNode = skipConstAssertion(tsApi, property.initializer);
+  }
+  if (!wrtNode) return all();
+  const select = (node: ts.Expression): number => {
+    if (tsApi.isStringLiteral(node) || tsApi.isNoSubstitutionTemplateLiteral(node)) {
+      const index = params.indexOf(node.text);
+      if (index < 0) fail(node, Code.BadOptions, `wrt names '${node.text}', which is not a parameter; the parameters are ${params.map((p) => `'${p ?? '(destructured)'}'`).join(', ')}.`);
+      return index;
+    }
+    if (tsApi.isNumericLiteral(node)) {
+      const index = Number(node.text);
+      if (!Number.isInteger(index) || index >= params.length) fail(node, Code.BadOptions, `wrt index ${node.text} is out of range: the function has ${params.length} parameter${params.length === 1 ? '' : 's'}.`);
+      return index;
+    }
+    return fail(node, Code.BadOptions, 'each wrt entry must be a parameter name (a string literal) or index (a number literal).');
+  };
+  if (tsApi.isArrayLiteralExpression(wrtNode)) {
+    if (wrtNode.elements.length === 0) fail(wrtNode, Code.BadOptions, 'wrt must select at least one parameter.');
+    const wrt: number[] = [];
+    for (const element of wrtNode.elements) {
+      const index = select(skipConstAssertion(tsApi, element));
+      if (wrt.includes(index)) fail(element, Code.BadOptions, `wrt selects the parameter '${params[index]}' twice.`);
+      wrt.push(index);
+    }
+    return { wrt, tuple: true };
+  }
+  return { wrt: [select(wrtNode)], tuple: false };
+}
+
+function skipConstAssertion(tsApi: typeof ts, node: ts.Expression): ts.Expression {
+  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isSatisfiesExpression(node)) node = node.expression;
+  return node;
+}

@@ -1,0 +1,201 @@
+import type * as ts from 'typescript';
+import { Code, TapelessError, fail, toDiagnostic } from './diagnostics';
+import { emitArrowFunction, emitFunctionDeclaration } from './emit';
+import type { Func, Operand } from './ir';
+import { type LowerEnv, isNumberType, lowerFunction } from './lower';
+import { NameAllocator } from './names';
+import { type Request, type Target, apiNameOf, findRequestCalls, resolveRequest } from './requests';
+import { reverse } from './reverse';
+import { type RuleSet, loadRules } from './rules';
+import { simplify } from './simplify';
+
+export interface TransformOptions {
+  /** Receives every diagnostic: hosts turn them into build errors. */
+  readonly report: (diagnostic: ts.Diagnostic) => void;
+  /** Sees each generated function (the CLI prints them). */
+  readonly onGenerated?: (generated: { readonly target: string; readonly api: string; readonly node: ts.Node; readonly file: ts.SourceFile }) => void;
+}
+
+/**
+ * The tapeless transform of one program, as a TypeScript `before` transformer: every
+ * `grad(f)` / `valueAndGrad(f)` call becomes generated gradient code. Host-independent:
+ * the hosts in ./hosts only adapt it.
+ */
+export function createTransformer(tsApi: typeof ts, program: ts.Program, options: TransformOptions): ts.TransformerFactory<ts.SourceFile> {
+  let rules: RuleSet | undefined;
+  const getRules = () => (rules ??= loadRules(tsApi));
+  return (context) => (file) => {
+    try {
+      return new FileTransform(tsApi, program.getTypeChecker(), context, file, getRules, options).run();
+    } catch (error) {
+      options.report(toDiagnostic(tsApi, file, Code.Internal, `internal error while transforming this file: ${(error as Error).message}. Please report it.`));
+      return file;
+    }
+  };
+}
+
+/** A function generated for this file, shared by every request with the same key. */
+interface Generated {
+  readonly name: string;
+  readonly declaration?: ts.FunctionDeclaration;
+}
+
+class FileTransform {
+  private readonly factory: ts.NodeFactory;
+  private readonly replacements = new Map<ts.Node, ts.Expression>();
+  private readonly generated = new Map<string, Generated>();
+  private readonly namespaceImports = new Map<ts.ImportDeclaration, string>();
+  private fileNames: NameAllocator | undefined;
+
+  constructor(
+    private readonly ts: typeof import('typescript'),
+    private readonly checker: ts.TypeChecker,
+    context: ts.TransformationContext,
+    private readonly file: ts.SourceFile,
+    private readonly rules: () => RuleSet,
+    private readonly options: TransformOptions,
+  ) {
+    this.factory = context.factory;
+  }
+
+  private report(diagnostic: ts.Diagnostic): void {
+    this.options.report(diagnostic);
+  }
+
+  run(): ts.SourceFile {
+    const { ts } = this;
+    for (const { call, api } of findRequestCalls(ts, this.checker, this.file)) {
+      try {
+        this.replacements.set(call, this.generate(resolveRequest(ts, this.checker, call, api)));
+      } catch (error) {
+        if (error instanceof TapelessError) this.report(toDiagnostic(ts, error.node, error.code, error.message));
+        else this.report(toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`));
+      }
+    }
+    if (this.replacements.size === 0) return this.file;
+    const visit = (node: ts.Node): ts.Node => this.replacements.get(node) ?? ts.visitEachChild(node, visit, undefined);
+    const visited = ts.visitEachChild(this.file, visit, undefined);
+    const imports = [...this.namespaceImports].map(([declaration, name]) =>
+      this.factory.createImportDeclaration(undefined, this.factory.createImportClause(false, undefined, this.factory.createNamespaceImport(this.factory.createIdentifier(name))), declaration.moduleSpecifier),
+    );
+    const declarations = [...this.generated.values()].flatMap((generated) => (generated.declaration ? [generated.declaration] : []));
+    return this.factory.updateSourceFile(visited, [...imports, ...visited.statements, ...declarations]);
+  }
+
+  private generate(request: Request): ts.Expression {
+    const { ts, factory } = this;
+    const existing = this.generated.get(request.key);
+    if (existing) return factory.createIdentifier(existing.name);
+    const func = this.differentiate(request);
+    const context = { ts, factory, file: this.file };
+    const announce = (node: ts.Node) => this.options.onGenerated?.({ target: request.target.name, api: request.api, node, file: this.file });
+    if (request.target.placement === 'inline') {
+      const arrow = emitArrowFunction(func, context);
+      announce(arrow);
+      return factory.createParenthesizedExpression(arrow);
+    }
+    const name = this.names().fresh(generatedName(request));
+    const declaration = emitFunctionDeclaration(func, name, context);
+    announce(declaration);
+    this.generated.set(request.key, { name, declaration });
+    return factory.createIdentifier(name);
+  }
+
+  /** The pipeline: lower -> (analyse +) differentiate -> simplify. */
+  private differentiate(request: Request): Func {
+    const { target } = request;
+    for (const index of request.wrt) {
+      const param = target.node.parameters[index];
+      const type = this.checker.getTypeAtLocation(param);
+      if (!isNumberType(this.ts, type)) {
+        fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`);
+      }
+    }
+    const names = this.functionNames(target);
+    const env: LowerEnv = {
+      ts: this.ts,
+      checker: this.checker,
+      names,
+      outer: (identifier) => this.outer(identifier, target),
+      apiName: (callee) => apiNameOf(this.ts, this.checker, callee),
+    };
+    const primal = lowerFunction(target.node, env, target.name);
+    const gradient = reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: request.api === 'valueAndGrad' }, this.rules(), names);
+    return simplify(gradient);
+  }
+
+  /** Names inside one generated function: the user's own, kept apart from what it reads outside. */
+  private functionNames(target: Target): NameAllocator {
+    const { ts } = this;
+    const used = new Set<string>();
+    const outer = new Set<string>();
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node)) {
+        used.add(node.text);
+        const symbol = this.checker.getSymbolAtLocation(node);
+        const declared = symbol?.declarations?.[0];
+        if (declared && !isInside(declared, target.node)) outer.add(node.text);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(target.node);
+    return new NameAllocator(used, outer);
+  }
+
+  /** A value `identifier` reads from outside the differentiated function: a constant. */
+  private outer(identifier: ts.Identifier, target: Target): Operand {
+    const { ts, checker } = this;
+    const symbol = checker.getSymbolAtLocation(identifier);
+    if (!symbol) fail(identifier, Code.BadTarget, `cannot resolve '${identifier.text}'.`);
+    const type = checker.getTypeAtLocation(identifier);
+    if (!isNumberType(ts, type)) {
+      fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers can be read from outside (as constants).`);
+    }
+    const isGlobal = symbol.declarations?.every((declaration) => declaration.getSourceFile().hasNoDefaultLib) ?? false;
+    if (!target.importedFrom || isGlobal) return { kind: 'ref', path: [identifier.text], origin: target.importedFrom ? undefined : identifier };
+    // The generated code lives in the importing file: reach the value through the module.
+    const moduleSymbol = checker.getSymbolAtLocation(target.importedFrom.moduleSpecifier);
+    const resolved = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    const exported = moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((candidate) => (candidate.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(candidate) : candidate) === resolved);
+    if (!exported) {
+      fail(identifier, Code.BadTarget, `'${identifier.text}' is not exported by the module of '${target.name}', so the gradient generated in the importing file cannot read it. Export it, or pass it as a parameter.`);
+    }
+    return { kind: 'ref', path: [this.namespaceFor(target.importedFrom), exported.name] };
+  }
+
+  private namespaceFor(declaration: ts.ImportDeclaration): string {
+    let name = this.namespaceImports.get(declaration);
+    if (!name) {
+      const specifier = (declaration.moduleSpecifier as ts.StringLiteral).text;
+      const base = specifier.replace(/\.[cm]?[jt]sx?$/, '').split('/').pop()?.replace(/[^A-Za-z0-9_$]/g, '_') || 'module';
+      this.namespaceImports.set(declaration, (name = this.names().fresh(`${base}_module`)));
+    }
+    return name;
+  }
+
+  /** Names at the top level of the file, for generated declarations and imports. */
+  private names(): NameAllocator {
+    if (!this.fileNames) {
+      const used = new Set<string>();
+      const visit = (node: ts.Node): void => {
+        if (this.ts.isIdentifier(node)) used.add(node.text);
+        this.ts.forEachChild(node, visit);
+      };
+      visit(this.file);
+      this.fileNames = new NameAllocator(used, []);
+    }
+    return this.fileNames;
+  }
+}
+
+function generatedName(request: Request): string {
+  const params = request.target.node.parameters;
+  const all = request.wrt.length === params.length && request.wrt.every((index, i) => index === i);
+  const wrt = all ? '' : `_wrt_${request.wrt.map((index) => params[index].name.getText()).join('_')}`;
+  return `${request.target.name}_${request.api}${wrt}`;
+}
+
+function isInside(node: ts.Node, container: ts.Node): boolean {
+  for (let current: ts.Node | undefined = node; current; current = current.parent) if (current === container) return true;
+  return false;
+}
