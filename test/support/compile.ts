@@ -1,0 +1,86 @@
+// Compiles TypeScript sources through the tapeless transformer in-process (the same
+// transform every host runs), for tests of generated code and diagnostics.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+
+const require = createRequire(import.meta.url);
+const { createTransformer } = require('../../dist/transformer/transform.js') as typeof import('../../transformer/transform');
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const TMP = path.join(ROOT, '.tmp');
+
+export interface Compiled {
+  readonly dir: string;
+  readonly diagnostics: readonly ts.Diagnostic[];
+  /** Emitted JavaScript by source file name (relative to the project). */
+  readonly js: Readonly<Record<string, string>>;
+  /** Diagnostics as `file:line:col message`, 1-based like editors show them. */
+  readonly messages: readonly string[];
+  /** Imports an emitted module (from `main.ts` by default). */
+  load<T = Record<string, any>>(file?: string): Promise<T>;
+}
+
+export const compilerOptions: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  skipLibCheck: true,
+  sourceMap: true,
+  types: [],
+};
+
+// Reusing the previous program lets TypeScript keep the parsed lib files between compiles.
+let previous: ts.Program | undefined;
+
+/** Writes `files` to a fresh directory inside the repository (so `tapeless` resolves to it) and compiles them. */
+export function compile(files: Record<string, string>, options: ts.CompilerOptions = {}): Compiled {
+  mkdirSync(TMP, { recursive: true });
+  const dir = mkdtempSync(path.join(TMP, 'compile-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  const rootNames = Object.keys(files).filter((name) => name.endsWith('.ts')).map((name) => path.join(dir, name));
+  const program = ts.createProgram({ rootNames, options: { ...compilerOptions, ...options, outDir: dir, rootDir: dir }, oldProgram: previous });
+  previous = program;
+  const diagnostics: ts.Diagnostic[] = [];
+  const js: Record<string, string> = {};
+  program.emit(
+    undefined,
+    (fileName, text) => {
+      writeFileSync(fileName, text);
+      if (fileName.endsWith('.js')) js[path.relative(dir, fileName).replace(/\.js$/, '.ts')] = text;
+    },
+    undefined,
+    false,
+    { before: [createTransformer(ts, program, { report: (diagnostic) => diagnostics.push(diagnostic) })] },
+  );
+  const semantic = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (semantic.length > 0) throw new Error(`fixture does not type-check:\n${format(semantic).join('\n')}`);
+  return {
+    dir,
+    diagnostics,
+    js,
+    messages: format(diagnostics),
+    load: (file = 'main.ts') => import(pathToFileURL(path.join(dir, file.replace(/\.ts$/, '.js'))).href),
+  };
+}
+
+function format(diagnostics: readonly ts.Diagnostic[]): string[] {
+  return diagnostics.map((d) => {
+    const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    if (!d.file || d.start === undefined) return text;
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return `${path.basename(d.file.fileName)}:${line + 1}:${character + 1} ${text}`;
+  });
+}
+
+/** Central finite difference with Richardson extrapolation (error O(h^4)). */
+export function finiteDifference(f: (x: number) => number, x: number, h = 1e-3 * Math.max(1, Math.abs(x))): number {
+  const central = (step: number) => (f(x + step) - f(x - step)) / (2 * step);
+  return (4 * central(h / 2) - central(h)) / 3;
+}
