@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
-rmSync('dist', { recursive: true, force: true });
+// `--clean` (used when packing) starts from an empty dist, so no stale file is shipped.
+if (process.argv.includes('--clean')) rmSync('dist', { recursive: true, force: true });
 for (const project of ['tsconfig.runtime.json', 'tsconfig.transformer.json']) {
   execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' });
 }

@@ -237,8 +237,8 @@ class Lowerer {
     const binding = this.assignable(target);
     const old = this.current(binding, target);
     const updated = this.emit(op, [old, num(1)], node);
-    this.assign(binding, updated, node);
-    return prefix ? updated : old;
+    const stored = this.assign(binding, updated, node);
+    return prefix ? stored : old;
   }
 
   private binary(node: ts.BinaryExpression): Operand {
@@ -250,9 +250,7 @@ class Lowerer {
     }
     if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const binding = this.assignable(node.left);
-      const value = this.named(node.right, binding.name, node);
-      this.assign(binding, value, node);
-      return value;
+      return this.assign(binding, this.named(node.right, binding.name, node), node);
     }
     const compound = COMPOUND_ASSIGNMENTS[operator];
     if (compound) {
@@ -260,9 +258,7 @@ class Lowerer {
       this.requireNumber(node.right, `'${operator}' needs a number on the right`);
       const old = this.current(binding, node.left);
       const right = this.expression(node.right);
-      const value = this.emit(compound, [old, right], node);
-      this.assign(binding, value, node);
-      return value;
+      return this.assign(binding, this.emit(compound, [old, right], node), node);
     }
     const isArithmetic = (ARITHMETIC_OPERATORS as readonly string[]).includes(operator);
     const isComparison = this.env.rule && (COMPARISON_OPERATORS as readonly string[]).includes(operator);
@@ -304,7 +300,8 @@ class Lowerer {
     return binding.value ?? fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
   }
 
-  private assign(binding: Binding, value: Operand, origin: ts.Node): void {
+  /** Stores a new value in a variable and returns it (the value of the assignment). */
+  private assign(binding: Binding, value: Operand, origin: ts.Node): Operand {
     // A new SSA version keeps the user's name (s, s_1, s_2 ...) where the value is new.
     const last = this.body[this.body.length - 1];
     if (value.kind === 'var' && last?.name === value.name && last.role === 'temp') {
@@ -314,6 +311,7 @@ class Lowerer {
     } else {
       binding.value = value;
     }
+    return binding.value;
   }
 
   // ---- checks ----------------------------------------------------------------------------
