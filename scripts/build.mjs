@@ -12,5 +12,8 @@ for (const project of ['tsconfig.runtime.json', 'tsconfig.transformer.json']) {
   execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' });
 }
 mkdirSync('dist/transformer', { recursive: true });
-writeFileSync('dist/transformer/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
+// `tsp` is ts-patch's plugin package config (read from the package.json nearest to the
+// transformer): since TypeScript 5.3 tsc skips JSDoc in .ts/.d.ts files unless a plugin asks
+// for it, and the transformer recognises the API functions by their `@tapeless` JSDoc tag.
+writeFileSync('dist/transformer/package.json', JSON.stringify({ type: 'commonjs', tsp: { tscOptions: { parseAllJsDoc: true } } }) + '\n');
 chmodSync('dist/transformer/hosts/cli.js', 0o755);
