@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
-const { createTransformer } = require('../../dist/transformer/transform.js') as typeof import('../../transformer/transform');
+const { createTransformer } = require('../../dist/transformer/transform.js') as typeof import('../../dist/transformer/transform.js');
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const TMP = path.join(ROOT, '.tmp');

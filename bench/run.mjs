@@ -1,0 +1,298 @@
+// `npm run bench`: compiles bench/cases.ts through the tapeless transformer with tspc, as a
+// user's build would, then times each case's primal function, its tapeless gradient, a
+// gradient written by hand and central finite differences in one process, the variants
+// interleaved. Prints the results and writes them to bench/RESULTS.md and bench/results.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const SETTINGS = {
+  /** Random inputs per case, cycled through by every timing loop. */
+  inputs: 1024,
+  /** Calls per timed sample: long enough (milliseconds) that timer resolution does not matter. */
+  callsPerSample: 1_000_000,
+  /** Untimed rounds first, so that V8 has optimised every loop and every function. */
+  warmupRounds: 3,
+  /** Timed rounds; a round takes one sample of each variant. The median is reported. */
+  rounds: 15,
+  /** Calls per allocation measurement (few enough that no garbage collection runs meanwhile). */
+  allocationCalls: 1000,
+};
+
+const TARGETS = { gradientOverPrimal: 3, tapelessOverHandWritten: 1.2, agreement: 1e-12 };
+
+/** The variants timed for each case, by the name of their field in a case of bench/cases.ts. */
+const VARIANTS = [
+  { key: 'primal', label: 'primal f' },
+  { key: 'tapeless', label: 'tapeless grad(f)' },
+  { key: 'handWritten', label: 'hand-written gradient' },
+  { key: 'finiteDifference', label: 'central differences' },
+];
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BENCH = path.join(ROOT, 'bench');
+const OUT = path.join(ROOT, '.tmp', 'bench');
+const require = createRequire(import.meta.url);
+
+// Allocation is measured with heap statistics around an explicit collection.
+if (typeof globalThis.gc !== 'function') {
+  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
+
+compileCases();
+const { cases } = await import(pathToFileURL(path.join(OUT, 'bench', 'cases.js')).href);
+const results = cases.map(benchmark);
+const machine = describeMachine();
+const report = formatReport(results, machine);
+console.log(`\n${report}`);
+writeFileSync(path.join(BENCH, 'RESULTS.md'), report);
+writeFileSync(path.join(BENCH, 'results.json'), JSON.stringify({ machine, settings: SETTINGS, targets: TARGETS, cases: results }, null, 2) + '\n');
+console.log('wrote bench/RESULTS.md and bench/results.json');
+if (results.some((result) => !result.agreement.ok)) {
+  console.error('tapeless and hand-written gradients disagree: see the table above');
+  process.exitCode = 1;
+}
+
+// ---------------------------------------------------------------------------------------
+// Compiling
+
+/** Compiles bench/cases.ts with tspc and bench/tsconfig.json into .tmp/bench. */
+function compileCases() {
+  // ts-patch resolves the plugin `tapeless/transformer` from the project directory, as it
+  // would in a user's project where tapeless is installed: bench/node_modules/tapeless is
+  // a link to this package. The output lies inside the package, so that its
+  // `import 'tapeless'` resolves by package self-reference.
+  mkdirSync(path.join(BENCH, 'node_modules'), { recursive: true });
+  rmSync(path.join(BENCH, 'node_modules', 'tapeless'), { force: true });
+  symlinkSync(path.relative(path.join(BENCH, 'node_modules'), ROOT), path.join(BENCH, 'node_modules', 'tapeless'), 'junction');
+  rmSync(OUT, { recursive: true, force: true });
+  console.log('compiling bench/cases.ts with tspc and the tapeless transformer...');
+  const tspc = require.resolve('ts-patch/bin/tspc.js');
+  const compiler = spawnSync(process.execPath, [tspc, '-p', path.join(BENCH, 'tsconfig.json')], { cwd: ROOT, stdio: 'inherit' });
+  if (compiler.status !== 0) {
+    console.error('tspc failed: the benchmark cases did not compile');
+    process.exit(1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Measuring
+
+function benchmark(benchCase) {
+  const arity = benchCase.parameters.length;
+  const random = mulberry32(0x7a9e1e55);
+  const inputs = new Float64Array(SETTINGS.inputs * arity);
+  for (let i = 0; i < SETTINGS.inputs; i++) inputs.set(benchCase.input(random), i * arity);
+
+  const agreement = compareGradients(benchCase, inputs, arity);
+  const variants = VARIANTS.map(({ key, label }) => {
+    const fn = benchCase[key];
+    const probe = fn(...inputs.subarray(0, arity));
+    const resultLength = Array.isArray(probe) ? probe.length : undefined;
+    const name = `${benchCase.name}: ${label}`;
+    return { key, label, fn, resultLength, loop: timingLoop(name, arity, resultLength), keepLoop: allocationLoop(name, arity), samples: [] };
+  });
+
+  console.log(`timing ${benchCase.name}...`);
+  for (let round = 0; round < SETTINGS.warmupRounds + SETTINGS.rounds; round++) {
+    // Rotating the order each round spreads drifts of the machine over all variants.
+    for (let v = 0; v < variants.length; v++) {
+      const variant = variants[(v + round) % variants.length];
+      const start = performance.now();
+      const sum = variant.loop(variant.fn, inputs, SETTINGS.callsPerSample);
+      const elapsed = performance.now() - start;
+      if (!Number.isFinite(sum)) throw new Error(`${benchCase.name}: ${variant.label} returned a non-finite value`);
+      if (round >= SETTINGS.warmupRounds) variant.samples.push((elapsed * 1e6) / SETTINGS.callsPerSample);
+    }
+  }
+
+  const timings = Object.fromEntries(
+    variants.map((variant) => [
+      variant.key,
+      {
+        label: variant.label,
+        nsPerCall: median(variant.samples),
+        minNsPerCall: Math.min(...variant.samples),
+        maxNsPerCall: Math.max(...variant.samples),
+        bytesPerCall: bytesPerCall(variant, inputs),
+        samples: variant.samples,
+      },
+    ]),
+  );
+  const ratio = (a, b) => timings[a].nsPerCall / timings[b].nsPerCall;
+  return {
+    name: benchCase.name,
+    description: benchCase.description,
+    parameters: benchCase.parameters,
+    timings,
+    ratios: {
+      tapelessOverPrimal: ratio('tapeless', 'primal'),
+      handWrittenOverPrimal: ratio('handWritten', 'primal'),
+      finiteDifferenceOverPrimal: ratio('finiteDifference', 'primal'),
+      tapelessOverHandWritten: ratio('tapeless', 'handWritten'),
+    },
+    agreement,
+  };
+}
+
+/**
+ * A loop that calls `fn` on consecutive inputs and sums its results, so that no call is
+ * dead code. Each variant gets a loop of its own, compiled from its own source text: its
+ * call site sees one function only, so V8 can inline it as in a user's own loop, and the
+ * type feedback of one variant does not slow another.
+ */
+function timingLoop(name, arity, resultLength) {
+  const use = resultLength === undefined ? 'r' : range(resultLength).map((i) => `r[${i}]`).join(' + ');
+  return new Function(
+    'fn',
+    'inputs',
+    'calls',
+    `// timing loop of ${name}
+    let sum = 0;
+    for (let i = 0, j = 0; i < calls; i++) {
+      const r = fn(${range(arity).map((i) => `inputs[j + ${i}]`).join(', ')});
+      sum += ${use};
+      j += ${arity};
+      if (j === inputs.length) j = 0;
+    }
+    return sum;`,
+  );
+}
+
+/** A loop that keeps every result, so that V8 cannot optimise the result's allocation away. */
+function allocationLoop(name, arity) {
+  return new Function(
+    'fn',
+    'inputs',
+    'kept',
+    'calls',
+    `// allocation loop of ${name}
+    for (let i = 0, j = 0; i < calls; i++, j += ${arity}) {
+      kept[i] = fn(${range(arity).map((i) => `inputs[j + ${i}]`).join(', ')});
+    }`,
+  );
+}
+
+/**
+ * Bytes allocated per call: the growth of the heap over `allocationCalls` calls of an
+ * optimised loop, between two explicit collections, minus that of an empty run (the cost
+ * of reading the heap statistics).
+ */
+function bytesPerCall(variant, inputs) {
+  const calls = SETTINGS.allocationCalls;
+  const kept = variant.resultLength === undefined ? new Float64Array(calls) : new Array(calls).fill(null);
+  const run = (count) => variant.keepLoop(variant.fn, inputs, kept, count);
+  for (let i = 0; i < 300; i++) run(calls);
+  const growth = (count) => {
+    globalThis.gc();
+    const before = process.memoryUsage().heapUsed;
+    run(count);
+    return process.memoryUsage().heapUsed - before;
+  };
+  const estimates = range(7).map(() => (growth(calls) - growth(0)) / calls);
+  return Math.max(0, Math.round(median(estimates)));
+}
+
+/** The largest difference between the tapeless, hand-written and finite-difference gradients over all inputs, relative to the gradient's largest entry. */
+function compareGradients(benchCase, inputs, arity) {
+  let tapeless = 0;
+  let finiteDifference = 0;
+  for (let j = 0; j < inputs.length; j += arity) {
+    const args = inputs.subarray(j, j + arity);
+    const expected = [benchCase.handWritten(...args)].flat();
+    const scale = Math.max(...expected.map(Math.abs)) || 1;
+    const difference = (actual) => Math.max(...[actual].flat().map((value, i) => Math.abs(value - expected[i]))) / scale;
+    tapeless = Math.max(tapeless, difference(benchCase.tapeless(...args)));
+    finiteDifference = Math.max(finiteDifference, difference(benchCase.finiteDifference(...args)));
+  }
+  return { tapelessVsHandWritten: tapeless, finiteDifferenceVsHandWritten: finiteDifference, ok: tapeless <= TARGETS.agreement };
+}
+
+// ---------------------------------------------------------------------------------------
+// Reporting
+
+function describeMachine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    typescript: require('typescript/package.json').version,
+    date: new Date().toISOString(),
+  };
+}
+
+function formatReport(results, machine) {
+  const lines = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (bench/run.mjs); the cases are in bench/cases.ts.',
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.platform}; Node ${machine.node} (V8 ${machine.v8}); TypeScript ${machine.typescript}; ${machine.date}.`,
+    '',
+    `Each variant runs over ${SETTINGS.inputs} random inputs, ${SETTINGS.callsPerSample.toExponential()} calls per sample, ` +
+      `summing the results; ${SETTINGS.warmupRounds} warm-up rounds, then the median of ${SETTINGS.rounds} rounds in which the variants take turns. ` +
+      'Bytes per call are measured in a loop that keeps every result.',
+  ];
+  for (const result of results) {
+    const { timings, ratios, agreement } = result;
+    lines.push(
+      '',
+      `## ${result.name}(${result.parameters.join(', ')})`,
+      '',
+      `${result.description}.`,
+      '',
+      '| variant | ns/call | min–max | ÷ primal | bytes/call |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...VARIANTS.map(({ key }) => {
+        const t = timings[key];
+        return `| ${t.label} | ${fixed(t.nsPerCall)} | ${fixed(t.minNsPerCall)}–${fixed(t.maxNsPerCall)} | ${fixed(t.nsPerCall / timings.primal.nsPerCall)}× | ${t.bytesPerCall} |`;
+      }),
+      '',
+      `- tapeless gradient ÷ primal: **${fixed(ratios.tapelessOverPrimal)}×** (target ≤ ${TARGETS.gradientOverPrimal}×) ${mark(ratios.tapelessOverPrimal <= TARGETS.gradientOverPrimal)}`,
+      `- tapeless ÷ hand-written: **${fixed(ratios.tapelessOverHandWritten)}×** (target ≤ ${TARGETS.tapelessOverHandWritten}×) ${mark(ratios.tapelessOverHandWritten <= TARGETS.tapelessOverHandWritten)}`,
+      `- tapeless vs hand-written gradient, largest relative difference: ${agreement.tapelessVsHandWritten.toExponential(1)} (limit ${TARGETS.agreement.toExponential(0)}) ${mark(agreement.ok)}`,
+      `- central differences vs hand-written gradient, largest relative difference: ${agreement.finiteDifferenceVsHandWritten.toExponential(1)}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+function range(n) {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function fixed(value) {
+  return value.toFixed(value < 10 ? 2 : 1);
+}
+
+function mark(ok) {
+  return ok ? '✓' : '✗';
+}
+
+/** A small seeded generator, so that every run times the same inputs. */
+function mulberry32(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
