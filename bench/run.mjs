@@ -178,14 +178,19 @@ function allocationLoop(name, arity) {
 }
 
 /**
- * Bytes allocated per call: the growth of the heap over `allocationCalls` calls of an
- * optimised loop, between two explicit collections, minus that of an empty run (the cost
- * of reading the heap statistics).
+ * Bytes allocated per call by the function itself: the growth of the heap over
+ * `allocationCalls` calls of an optimised loop, between two explicit collections, minus
+ * that of an empty run (the cost of reading the heap statistics).
+ *
+ * The arguments come from a generic array, which holds its numbers boxed: a call that V8
+ * does not inline otherwise boxes each double argument (16 bytes), which is the caller's
+ * allocation, not the function's.
  */
 function bytesPerCall(variant, inputs) {
   const calls = SETTINGS.allocationCalls;
+  const boxedInputs = [...inputs, 'not a number: keeps the elements generic'];
   const kept = variant.resultLength === undefined ? new Float64Array(calls) : new Array(calls).fill(null);
-  const run = (count) => variant.keepLoop(variant.fn, inputs, kept, count);
+  const run = (count) => variant.keepLoop(variant.fn, boxedInputs, kept, count);
   for (let i = 0; i < 300; i++) run(calls);
   const growth = (count) => {
     globalThis.gc();

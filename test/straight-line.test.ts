@@ -178,6 +178,15 @@ describe('straight-line code', () => {
     expect(m.makeClosure(-1)(2)).toBe(-4);
   });
 
+  it('stopGradient in the primal function is the identity', () => {
+    expect(m.stopped(2, 3)).toBe(15);
+  });
+
+  it('leaves no run-time import of tapeless once every API call is rewritten', () => {
+    expect(js).not.toMatch(/from ['"]tapeless['"]/);
+    expect(js).toMatch(/from ['"]\.\/lib\.js['"]/);
+  });
+
   it('a single number parameter gives a bare number', () => {
     expect(typeof m.gArrow(1)).toBe('number');
   });

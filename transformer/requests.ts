@@ -44,18 +44,27 @@ export function apiNameOf(tsApi: typeof ts, checker: ts.TypeChecker, callee: ts.
   return undefined;
 }
 
-/** Finds and resolves every differentiating API call in a file, or throws a located error per call. */
-export function findRequestCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts.SourceFile): { call: ts.CallExpression; api: 'grad' | 'valueAndGrad' }[] {
-  const calls: { call: ts.CallExpression; api: 'grad' | 'valueAndGrad' }[] = [];
+export interface ApiCall {
+  readonly call: ts.CallExpression;
+  readonly api: ApiName;
+}
+
+/** Every call of an API function in a file, in source order. */
+export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts.SourceFile): ApiCall[] {
+  const calls: ApiCall[] = [];
   const visit = (node: ts.Node): void => {
     if (tsApi.isCallExpression(node)) {
       const api = apiNameOf(tsApi, checker, node.expression);
-      if (api && (DIFFERENTIATING_APIS as readonly string[]).includes(api)) calls.push({ call: node, api: api as 'grad' | 'valueAndGrad' });
+      if (api) calls.push({ call: node, api });
     }
     tsApi.forEachChild(node, visit);
   };
   visit(file);
   return calls;
+}
+
+export function isDifferentiatingCall(call: ApiCall): call is { call: ts.CallExpression; api: 'grad' | 'valueAndGrad' } {
+  return DIFFERENTIATING_APIS.includes(call.api);
 }
 
 export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: ts.CallExpression, api: 'grad' | 'valueAndGrad'): Request {

@@ -4,7 +4,7 @@ import { emitArrowFunction, emitFunctionDeclaration } from './emit';
 import type { Func, Operand } from './ir';
 import { type LowerEnv, isNumberType, lowerFunction } from './lower';
 import { NameAllocator } from './names';
-import { type Request, type Target, apiNameOf, findRequestCalls, resolveRequest } from './requests';
+import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest } from './requests';
 import { reverse } from './reverse';
 import { type RuleSet, loadRules } from './rules';
 import { simplify } from './simplify';
@@ -63,23 +63,69 @@ class FileTransform {
   }
 
   run(): ts.SourceFile {
-    const { ts } = this;
-    for (const { call, api } of findRequestCalls(ts, this.checker, this.file)) {
+    const { ts, factory } = this;
+    const calls = findApiCalls(ts, this.checker, this.file);
+    // stopGradient(x) outside generated code is the identity (f itself may run as primal).
+    const identities = new Set<ts.Node>();
+    for (const apiCall of calls) {
+      const { call } = apiCall;
       try {
-        this.replacements.set(call, this.generate(resolveRequest(ts, this.checker, call, api)));
+        if (isDifferentiatingCall(apiCall)) this.replacements.set(call, this.generate(resolveRequest(ts, this.checker, call, apiCall.api)));
+        else if (call.arguments.length === 1) identities.add(call);
+        else fail(call, Code.Unsupported, `${apiCall.api} takes exactly one argument.`);
       } catch (error) {
         if (error instanceof TapelessError) this.report(toDiagnostic(ts, error.node, error.code, error.message));
         else this.report(toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`));
       }
     }
-    if (this.replacements.size === 0) return this.file;
-    const visit = (node: ts.Node): ts.Node => this.replacements.get(node) ?? ts.visitEachChild(node, visit, undefined);
+    if (this.replacements.size === 0 && identities.size === 0) return this.file;
+    const removedImports = this.unusedApiImports(calls, identities);
+    const visit = (node: ts.Node): ts.Node | undefined => {
+      if (removedImports.has(node)) return undefined;
+      if (identities.has(node)) return factory.createParenthesizedExpression(ts.visitNode((node as ts.CallExpression).arguments[0], visit, ts.isExpression) as ts.Expression);
+      return this.replacements.get(node) ?? ts.visitEachChild(node, visit, undefined);
+    };
     const visited = ts.visitEachChild(this.file, visit, undefined);
     const imports = [...this.namespaceImports].map(([declaration, name]) =>
       this.factory.createImportDeclaration(undefined, this.factory.createImportClause(false, undefined, this.factory.createNamespaceImport(this.factory.createIdentifier(name))), declaration.moduleSpecifier),
     );
     const declarations = [...this.generated.values()].flatMap((generated) => (generated.declaration ? [generated.declaration] : []));
     return this.factory.updateSourceFile(visited, [...imports, ...visited.statements, ...declarations]);
+  }
+
+  /**
+   * Imports of API functions whose every use was just rewritten: removing them leaves the
+   * output free of any run-time dependency on tapeless. Returns the specifiers to drop, and
+   * the import declarations left with nothing to import.
+   */
+  private unusedApiImports(calls: readonly ApiCall[], identities: ReadonlySet<ts.Node>): Set<ts.Node> {
+    const { ts, checker } = this;
+    const rewritten = new Set(calls.filter(({ call }) => this.replacements.has(call) || identities.has(call)).map(({ call }) => call.expression));
+    const specifiers = new Map<ts.Symbol, ts.ImportSpecifier>();
+    for (const statement of this.file.statements) {
+      const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
+      if (!bindings || !ts.isNamedImports(bindings)) continue;
+      for (const specifier of bindings.elements) {
+        const symbol = checker.getSymbolAtLocation(specifier.name);
+        if (symbol && !specifier.isTypeOnly && apiNameOf(ts, checker, specifier.name)) specifiers.set(symbol, specifier);
+      }
+    }
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && !ts.isImportSpecifier(node.parent)) {
+        const symbol = checker.getSymbolAtLocation(node);
+        if (symbol && specifiers.has(symbol) && !rewritten.has(node)) specifiers.delete(symbol);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(this.file);
+    const removed = new Set<ts.Node>(specifiers.values());
+    for (const specifier of specifiers.values()) {
+      const declaration = specifier.parent.parent.parent;
+      const clause = declaration.importClause!;
+      const keeps = (clause.namedBindings as ts.NamedImports).elements.some((element) => !removed.has(element) && !element.isTypeOnly);
+      if (!clause.name && !keeps && !clause.isTypeOnly) removed.add(declaration);
+    }
+    return removed;
   }
 
   private generate(request: Request): ts.Expression {
