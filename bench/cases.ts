@@ -61,36 +61,45 @@ type Gradient5 = [number, number, number, number, number];
 
 /** The gradient of `oscillator` by hand: one forward sweep, then adjoints in reverse order. */
 export function oscillatorHandWritten(m: number, k: number, c: number, x0: number, t: number): Gradient5 {
-  const r = k / m;
+  // Forward sweep. Divisions become reciprocals here, so that the reverse sweep only
+  // multiplies and adds: a division there would lie on the chain of adjoints.
+  const invM = 1 / m;
+  const r = k * invM;
   const omega0 = Math.sqrt(r);
+  const invOmega0 = 1 / omega0;
   const q = Math.sqrt(k * m);
-  const zeta = c / (2 * q);
+  const invQ = 1 / q;
+  const zeta = 0.5 * c * invQ;
   const s = Math.sqrt(1 - zeta * zeta);
+  const invS = 1 / s;
   const omegaD = omega0 * s;
   const decay = Math.exp(-zeta * omega0 * t);
   const envelope = x0 * decay;
   const phase = omegaD * t;
   const cos = Math.cos(phase);
   const sin = Math.sin(phase);
-  const ratio = zeta / s;
-  // result = envelope * wave, wave = cos + ratio * sin, envelope = x0 * exp(u), u = -zeta * omega0 * t
+  const ratio = zeta * invS;
   const wave = cos + ratio * sin;
+  // Reverse sweep of result = envelope * wave, with envelope = x0 * exp(u), u = -zeta * omega0 * t.
   const ratioBar = envelope * sin;
   const phaseBar = envelope * (ratio * cos - sin);
-  const uBar = wave * envelope;
+  const uBar = envelope * wave;
   const omegaDBar = phaseBar * t;
-  const sBar = omegaDBar * omega0 - (ratioBar * ratio) / s;
-  const zetaBar = ratioBar / s - uBar * omega0 * t - (sBar * zeta) / s;
+  // s enters omegaD = omega0 * s and ratio = zeta / s.
+  const sBar = omegaDBar * omega0 - ratioBar * ratio * invS;
+  // zeta enters ratio, s = sqrt(1 - zeta^2) and u.
+  const zetaBar = (ratioBar - sBar * zeta) * invS - uBar * omega0 * t;
   const omega0Bar = omegaDBar * s - uBar * zeta * t;
-  const qBar = (-zetaBar * zeta) / q;
-  const kmBar = (0.5 * qBar) / q;
-  const rBar = (0.5 * omega0Bar) / omega0;
-  const mBar = kmBar * k - (rBar * r) / m;
-  const kBar = kmBar * m + rBar / m;
-  const cBar = zetaBar / (2 * q);
-  const x0Bar = wave * decay;
-  const tBar = phaseBar * omegaD - uBar * zeta * omega0;
-  return [mBar, kBar, cBar, x0Bar, tBar];
+  // zeta = c / (2 sqrt(k m)) and omega0 = sqrt(r), r = k / m.
+  const kmBar = -0.5 * zetaBar * zeta * invQ * invQ;
+  const rBar = 0.5 * omega0Bar * invOmega0;
+  return [
+    kmBar * k - rBar * r * invM,
+    kmBar * m + rBar * invM,
+    0.5 * zetaBar * invQ,
+    wave * decay,
+    phaseBar * omegaD - uBar * zeta * omega0,
+  ];
 }
 
 export function oscillatorFiniteDifference(m: number, k: number, c: number, x0: number, t: number): Gradient5 {

@@ -17,7 +17,7 @@ const SETTINGS = {
   /** Untimed rounds first, so that V8 has optimised every loop and every function. */
   warmupRounds: 3,
   /** Timed rounds; a round takes one sample of each variant. The median is reported. */
-  rounds: 15,
+  rounds: 21,
   /** Calls per allocation measurement (few enough that no garbage collection runs meanwhile). */
   allocationCalls: 1000,
 };
