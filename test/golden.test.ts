@@ -1,6 +1,6 @@
 // The generated code of reference functions, kept as golden files so that a change of the
 // emitted code shows in review. `UPDATE_GOLDEN=1 npm test` rewrites them.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,5 +25,28 @@ describe('golden generated code', () => {
   it('is byte-identical between builds', () => {
     const run = () => execFileSync(process.execPath, [CLI, 'print', path.join(ROOT, 'test/golden/functions.ts')], { cwd: ROOT, encoding: 'utf8' });
     expect(run()).toBe(run());
+  });
+});
+
+describe('tapeless print (CLI)', () => {
+  const print = (...args: string[]) => spawnSync(process.execPath, [CLI, 'print', ...args], { cwd: ROOT, encoding: 'utf8' });
+
+  it('--fn prints only the gradients of that function', () => {
+    const result = print('test/golden/functions.ts', '--fn', 'polar');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('function polar_grad_wrt_theta(r, theta)');
+    expect(result.stdout).not.toContain('rosenbrock');
+  });
+
+  it('prints diagnostics and exits 1 on code it cannot differentiate', () => {
+    const result = print('test/fixtures/cli/branch.ts');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/branch\.ts\(5,3\): error TS91001: tapeless: an 'if' statement cannot be differentiated yet/);
+  });
+
+  it('exits 2 with the usage on bad arguments', () => {
+    const result = spawnSync(process.execPath, [CLI], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('usage: tapeless print <file.ts>');
   });
 });
