@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { type Expr, type Operand, type Role, type Stmt, variable } from './ir';
+import { type Block, type Expr, type Let, type Operand, type Role, type Stmt, variable } from './ir';
 import type { NameAllocator } from './names';
 import type { OpName } from './ops';
 import { fold } from './fold';
@@ -12,28 +12,49 @@ export interface EmitOptions {
 }
 
 /**
- * Appends statements to a straight-line body, folding each operation as it is added, so
- * that derivative code is born simplified (a partial derivative of constant 0 is seen as
- * 0 and its whole contribution is skipped).
+ * Appends statements to a block, folding each operation as it is added, so that
+ * derivative code is born simplified (a partial derivative of constant 0 is seen as 0 and
+ * its whole contribution is skipped).
  */
 export class Builder {
   readonly stmts: Stmt[] = [];
-  private readonly definitions = new Map<string, Expr>();
+  private readonly definitions: Map<string, Expr>;
 
   constructor(
     private readonly names: NameAllocator,
-    known: readonly Stmt[] = [],
+    /** Definitions visible here (shared with the enclosing builders). */
+    definitions?: Map<string, Expr>,
   ) {
-    for (const stmt of known) this.definitions.set(stmt.name, stmt.expr);
+    this.definitions = definitions ?? new Map();
+  }
+
+  /** A builder for a nested block: it sees this builder's definitions. */
+  nested(): Builder {
+    return new Builder(this.names, this.definitions);
+  }
+
+  /** Makes the `let`s of `block` (and of the blocks in it) known to folding. */
+  know(block: Block): void {
+    for (const stmt of block) {
+      if (stmt.kind === 'let') this.definitions.set(stmt.name, stmt.expr);
+      else if (stmt.kind === 'if') {
+        this.know(stmt.then);
+        this.know(stmt.else);
+      } else if (stmt.kind === 'loop') this.know(stmt.body);
+    }
   }
 
   op(op: OpName, args: readonly Operand[], options: EmitOptions): Operand {
     const folded = fold({ op, args }, (name) => this.definitions.get(name));
     if ('kind' in folded) return folded;
     const name = options.name ?? this.names.fresh('t');
-    this.stmts.push({ name, expr: folded, role: options.role, origin: options.origin });
+    this.stmts.push({ kind: 'let', name, expr: folded, role: options.role, origin: options.origin });
     this.definitions.set(name, folded);
     return variable(name);
+  }
+
+  push(stmt: Stmt): void {
+    this.stmts.push(stmt);
   }
 
   /**
@@ -41,9 +62,9 @@ export class Builder {
    * temporary that nothing else reads yet: the caller vouches for that.
    */
   rename(operand: Operand, options: EmitOptions): Operand {
-    const index = operand.kind === 'var' ? this.stmts.findIndex((stmt) => stmt.name === operand.name && stmt.role === 'temp') : -1;
+    const index = operand.kind === 'var' ? this.stmts.findIndex((stmt) => stmt.kind === 'let' && stmt.name === operand.name && stmt.role === 'temp') : -1;
     if (index < 0 || options.name === undefined) return operand;
-    const stmt = this.stmts[index];
+    const stmt = this.stmts[index] as Let;
     this.stmts[index] = { ...stmt, name: options.name, role: options.role, origin: options.origin ?? stmt.origin };
     this.definitions.set(options.name, stmt.expr);
     return variable(options.name);

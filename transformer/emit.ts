@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import type { Expr, Func, Operand, Result, Stmt } from './ir';
+import type { Block, Expr, Func, If, Let, Loop, LoopRecord, Operand, Result, ReverseLoop, Stmt } from './ir';
 import { type OpName, opInfo } from './ops';
 
 export interface EmitContext {
@@ -9,64 +9,120 @@ export interface EmitContext {
   readonly file: ts.SourceFile;
 }
 
+/** Passes a loop record holds before it first grows (it doubles when full). */
+const INITIAL_PASSES = 64;
+
 /**
- * IR -> TypeScript AST. Temporaries read once are inlined back into expressions, so the
- * output reads like the hand derivation: one `const` per user variable and per adjoint.
- * Every statement maps (source maps) to the user code it comes from.
+ * IR -> TypeScript AST. Temporaries read once in the block that defines them are inlined
+ * back into expressions, so the output reads like the hand derivation: one `const` per user
+ * variable and per adjoint. Every statement maps (source maps) to the user code it comes from.
  */
 export function emitFunctionDeclaration(func: Func, name: string, context: EmitContext): ts.FunctionDeclaration {
   const { factory } = context;
   const emitter = new Emitter(func, context);
-  const declaration = factory.createFunctionDeclaration(undefined, undefined, name, undefined, emitter.parameters(), undefined, emitter.block());
+  const declaration = factory.createFunctionDeclaration(undefined, undefined, name, undefined, emitter.parameters(), undefined, emitter.functionBody());
   return emitter.mapped(declaration, func.origin);
 }
 
 export function emitArrowFunction(func: Func, context: EmitContext): ts.ArrowFunction {
   const { factory, ts } = context;
   const emitter = new Emitter(func, context);
-  const arrow = factory.createArrowFunction(undefined, undefined, emitter.parameters(), undefined, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), emitter.block());
+  const arrow = factory.createArrowFunction(undefined, undefined, emitter.parameters(), undefined, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), emitter.functionBody());
   return emitter.mapped(arrow, func.origin);
 }
 
+/** Where a name is read: the block of the statement that reads it, or `pinned` (never inline). */
+type UseSite = Block | 'pinned';
+
 class Emitter {
-  private readonly inlined = new Map<string, Stmt>();
+  private readonly inlined = new Map<string, Let>();
+  private readonly read = new Set<string>();
   private readonly sources = new Map<ts.SourceFile, ts.SourceMapSource>();
+  private readonly factory: ts.NodeFactory;
+  private readonly ts: typeof ts;
 
   constructor(
     private readonly func: Func,
     private readonly context: EmitContext,
   ) {
-    const uses = new Map<string, number>();
-    const count = (operand: Operand) => {
-      if (operand.kind === 'var') uses.set(operand.name, (uses.get(operand.name) ?? 0) + 1);
+    this.factory = context.factory;
+    this.ts = context.ts;
+    this.findInlinable();
+  }
+
+  /**
+   * A pure temporary read once, by a statement of its own block, is printed in place of its
+   * name. Reads of a loop's carried values or accumulators never move (those variables are
+   * reassigned), and neither do the updates and exit test at the end of a loop pass.
+   */
+  private findInlinable(): void {
+    const uses = new Map<string, { count: number; site: UseSite }>();
+    const mutable = new Set<string>();
+    const note = (operand: Operand, site: UseSite) => {
+      if (operand.kind !== 'var') return;
+      const seen = uses.get(operand.name);
+      uses.set(operand.name, { count: (seen?.count ?? 0) + 1, site: seen ? 'pinned' : site });
     };
-    for (const stmt of func.body) stmt.expr.args.forEach(count);
-    forEachOperand(func.result, count);
-    for (const stmt of func.body) {
+    const definedIn = new Map<string, { stmt: Let; block: Block }>();
+    const walk = (block: Block): void => {
+      for (const stmt of block) {
+        switch (stmt.kind) {
+          case 'let':
+            definedIn.set(stmt.name, { stmt, block });
+            stmt.expr.args.forEach((arg) => note(arg, block));
+            break;
+          case 'if':
+            note(stmt.cond, block);
+            walk(stmt.then);
+            walk(stmt.else);
+            for (const phi of stmt.phis) {
+              note(phi.then, stmt.then);
+              note(phi.else, stmt.else.length > 0 ? stmt.else : 'pinned');
+            }
+            break;
+          case 'loop':
+            for (const c of stmt.carried) {
+              mutable.add(c.name);
+              note(c.init, block);
+              note(c.next, 'pinned');
+            }
+            walk(stmt.body);
+            note(stmt.cond, 'pinned');
+            break;
+          case 'accumulate':
+            mutable.add(stmt.name);
+            note(stmt.value, block);
+            break;
+          case 'reverseLoop':
+            walk(stmt.body);
+            break;
+        }
+      }
+    };
+    walk(this.func.body);
+    forEachOperand(this.func.result, (operand) => note(operand, this.func.body));
+    for (const name of uses.keys()) this.read.add(name);
+    for (const [name, { stmt, block }] of definedIn) {
+      const use = uses.get(name);
       const info = opInfo(stmt.expr.op);
-      if (info.pure && (info.shape === 'copy' || (stmt.role === 'temp' && uses.get(stmt.name) === 1))) this.inlined.set(stmt.name, stmt);
+      const readsMutable = stmt.expr.args.some((arg) => arg.kind === 'var' && mutable.has(arg.name));
+      if (!info.pure || readsMutable) continue;
+      if (info.shape === 'copy' || (stmt.role === 'temp' && use?.count === 1 && use.site === block)) this.inlined.set(name, stmt);
     }
   }
 
   parameters(): ts.ParameterDeclaration[] {
-    const { factory } = this.context;
-    return this.func.params.map((param) => this.mapped(factory.createParameterDeclaration(undefined, undefined, param.name), param.origin));
+    return this.func.params.map((param) => this.mapped(this.factory.createParameterDeclaration(undefined, undefined, param.name), param.origin));
   }
 
-  block(): ts.Block {
-    const { factory, ts } = this.context;
-    const statements: ts.Statement[] = [];
-    for (const stmt of this.func.body) {
-      if (this.inlined.has(stmt.name)) continue;
-      const declaration = factory.createVariableDeclaration(stmt.name, undefined, undefined, this.expression(stmt.expr));
-      statements.push(this.mapped(factory.createVariableStatement(undefined, factory.createVariableDeclarationList([declaration], ts.NodeFlags.Const)), stmt.origin));
-    }
-    statements.push(factory.createReturnStatement(this.result(this.func.result)));
-    return factory.createBlock(statements, true);
+  functionBody(): ts.Block {
+    const records = (this.func.records ?? []).flatMap((record) => this.recordDeclarations(record));
+    const statements = [...records, ...this.block(this.func.body), this.factory.createReturnStatement(this.result(this.func.result))];
+    return this.factory.createBlock(statements, true);
   }
 
   mapped<T extends ts.Node>(node: T, origin: ts.Node | undefined): T {
-    const { ts } = this.context;
+    const { ts } = this;
     if (!origin || origin.pos < 0) return node;
     const file = origin.getSourceFile();
     const start = origin.getStart(file);
@@ -76,20 +132,153 @@ class Emitter {
     return ts.setSourceMapRange(node, { pos: start, end: origin.end, source });
   }
 
+  // ---- statements ------------------------------------------------------------------------
+
+  private block(block: Block): ts.Statement[] {
+    return block.flatMap((stmt) => this.stmt(stmt));
+  }
+
+  private stmt(stmt: Stmt): ts.Statement[] {
+    const { factory } = this;
+    switch (stmt.kind) {
+      case 'let':
+        return this.inlined.has(stmt.name) ? [] : [this.mapped(this.declare(stmt.name, this.expression(stmt.expr), true), stmt.origin)];
+      case 'if':
+        return this.ifStatement(stmt);
+      case 'loop':
+        return this.loop(stmt);
+      case 'reverseLoop':
+        return [this.reverseLoop(stmt)];
+      case 'accumulate': {
+        const value = this.operand(stmt.value);
+        const statement =
+          stmt.mode === 'declare'
+            ? this.declare(stmt.name, value, false)
+            : factory.createExpressionStatement(factory.createBinaryExpression(factory.createIdentifier(stmt.name), stmt.mode === 'add' ? this.ts.SyntaxKind.PlusEqualsToken : this.ts.SyntaxKind.EqualsToken, value));
+        return [this.mapped(statement, stmt.origin)];
+      }
+    }
+  }
+
+  private ifStatement(stmt: If): ts.Statement[] {
+    const { factory } = this;
+    const elseIsEmpty = stmt.else.length === 0;
+    // With nothing to compute on the else side, a phi starts as its else value.
+    const declarations = stmt.phis.map((phi) => this.declare(phi.name, elseIsEmpty && !isUnset(phi.else) ? this.operand(phi.else) : undefined, false));
+    const assignments = (pick: (phi: If['phis'][number]) => Operand) =>
+      stmt.phis.filter((phi) => !isUnset(pick(phi))).map((phi) => this.assign(phi.name, this.operand(pick(phi))));
+    const then = factory.createBlock([...this.block(stmt.then), ...assignments((phi) => phi.then)], true);
+    const otherwise = elseIsEmpty ? [] : [...this.block(stmt.else), ...assignments((phi) => phi.else)];
+    const statement = factory.createIfStatement(this.operand(stmt.cond), then, otherwise.length > 0 ? factory.createBlock(otherwise, true) : undefined);
+    return [...declarations, this.mapped(statement, stmt.origin)];
+  }
+
+  /**
+   * `let s = init; while (true) { record; body; s = next; if (!cond) break; }` and, after
+   * it, each carried variable's exit value.
+   */
+  private loop(stmt: Loop): ts.Statement[] {
+    const { factory, ts } = this;
+    const body: ts.Statement[] = [];
+    const before: ts.Statement[] = stmt.carried.map((c) => this.declare(c.name, isUnset(c.init) ? undefined : this.operand(c.init), false));
+    if (stmt.record) {
+      const { count, array, stride } = stmt.record;
+      before.push(this.assign(count, this.number(0)));
+      body.push(...this.growRecord(stmt.record));
+      stmt.carried.forEach((c, j) => body.push(this.assign(this.slot(array, count, stride, j), factory.createIdentifier(c.name))));
+      body.push(factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(count))));
+    }
+    body.push(...this.block(stmt.body));
+    // Carried values update together: where one next value reads another carried variable,
+    // all are computed first.
+    const names = new Set(stmt.carried.map((c) => c.name));
+    const updates = stmt.carried.filter((c) => !(c.next.kind === 'var' && c.next.name === c.name));
+    const crossed = updates.some((c) => c.next.kind === 'var' && names.has(c.next.name));
+    if (crossed) {
+      const staged = updates.map((c) => ({ c, temp: factory.createUniqueName(`${c.name}_next`) }));
+      staged.forEach(({ c, temp }) => body.push(this.declare(temp, this.operand(c.next), true)));
+      staged.forEach(({ c, temp }) => body.push(this.assign(c.name, temp)));
+    } else {
+      updates.forEach((c) => body.push(this.assign(c.name, this.operand(c.next))));
+    }
+    body.push(factory.createIfStatement(factory.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, this.parenthesized(this.operand(stmt.cond))), factory.createBreakStatement()));
+    const loop = this.mapped(factory.createWhileStatement(factory.createTrue(), factory.createBlock(body, true)), stmt.origin);
+    const exits = stmt.carried.filter((c) => this.read.has(c.exit)).map((c) => this.declare(c.exit, factory.createIdentifier(c.name), true));
+    return [...before, loop, ...exits];
+  }
+
+  private reverseLoop(stmt: ReverseLoop): ts.Statement {
+    const { factory, ts } = this;
+    const { count, array, stride } = stmt.record;
+    const index = factory.createIdentifier(stmt.index);
+    const restore = stmt.restored.map((name, j) => this.declare(name, this.slot(array, stmt.index, stride, j), true));
+    const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1)))], ts.NodeFlags.Let);
+    const loop = factory.createForStatement(
+      initial,
+      factory.createBinaryExpression(index, ts.SyntaxKind.GreaterThanEqualsToken, this.number(0)),
+      factory.createPostfixDecrement(index),
+      factory.createBlock([...restore, ...this.block(stmt.body)], true),
+    );
+    return this.mapped(loop, stmt.origin);
+  }
+
+  private recordDeclarations(record: LoopRecord): ts.Statement[] {
+    const { factory } = this;
+    const array = factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [this.number(INITIAL_PASSES * record.stride)]);
+    return [this.declare(record.count, this.number(0), false), this.declare(record.array, array, false)];
+  }
+
+  /** `if (record.length < (count + 1) * stride) { double it, keeping what it holds }` */
+  private growRecord(record: LoopRecord): ts.Statement[] {
+    const { factory, ts } = this;
+    const array = () => factory.createIdentifier(record.array);
+    const needed = factory.createBinaryExpression(factory.createParenthesizedExpression(factory.createBinaryExpression(factory.createIdentifier(record.count), ts.SyntaxKind.PlusToken, this.number(1))), ts.SyntaxKind.AsteriskToken, this.number(record.stride));
+    const full = factory.createBinaryExpression(factory.createPropertyAccessExpression(array(), 'length'), ts.SyntaxKind.LessThanToken, needed);
+    const grown = factory.createUniqueName('grown');
+    const grow = factory.createBlock(
+      [
+        this.declare(grown, factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length'))]), true),
+        factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()])),
+        this.assign(record.array, grown),
+      ],
+      true,
+    );
+    return [factory.createIfStatement(full, grow)];
+  }
+
+  private slot(array: string, index: string, stride: number, j: number): ts.Expression {
+    const { factory, ts } = this;
+    const base = stride === 1 ? factory.createIdentifier(index) : factory.createBinaryExpression(factory.createIdentifier(index), ts.SyntaxKind.AsteriskToken, this.number(stride));
+    const position = j === 0 ? base : factory.createBinaryExpression(base, ts.SyntaxKind.PlusToken, this.number(j));
+    return factory.createElementAccessExpression(factory.createIdentifier(array), position);
+  }
+
+  private declare(name: string | ts.Identifier, value: ts.Expression | undefined, constant: boolean): ts.VariableStatement {
+    const { factory, ts } = this;
+    return factory.createVariableStatement(undefined, factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, value)], constant ? ts.NodeFlags.Const : ts.NodeFlags.Let));
+  }
+
+  private assign(target: string | ts.Expression, value: ts.Expression): ts.ExpressionStatement {
+    const { factory } = this;
+    return factory.createExpressionStatement(factory.createAssignment(typeof target === 'string' ? factory.createIdentifier(target) : target, value));
+  }
+
+  // ---- expressions -----------------------------------------------------------------------
+
   private result(result: Result): ts.Expression {
-    if (Array.isArray(result)) return this.context.factory.createArrayLiteralExpression((result as readonly Result[]).map((item) => this.result(item)));
+    if (Array.isArray(result)) return this.factory.createArrayLiteralExpression((result as readonly Result[]).map((item) => this.result(item)));
     return this.operand(result as Operand);
   }
 
   private operand(operand: Operand): ts.Expression {
-    const { factory, ts } = this.context;
+    const { factory, ts } = this;
     switch (operand.kind) {
       case 'var': {
         const stmt = this.inlined.get(operand.name);
         return stmt ? this.expression(stmt.expr) : factory.createIdentifier(operand.name);
       }
       case 'num':
-        return operand.text ? path(factory, operand.text.split('.')) : numberLiteral(ts, factory, operand.value);
+        return operand.text ? path(factory, operand.text.split('.')) : this.number(operand.value);
       case 'ref': {
         const expression = path(factory, operand.path);
         return operand.origin ? ts.setOriginalNode(expression, operand.origin) : expression;
@@ -97,15 +286,26 @@ class Emitter {
     }
   }
 
+  private number(value: number): ts.Expression {
+    const { factory, ts } = this;
+    if (Number.isNaN(value)) return factory.createIdentifier('NaN');
+    const magnitude = Math.abs(value) === Infinity ? factory.createIdentifier('Infinity') : factory.createNumericLiteral(Math.abs(value));
+    return value < 0 || Object.is(value, -0) ? factory.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, magnitude) : magnitude;
+  }
+
+  private parenthesized(expression: ts.Expression): ts.Expression {
+    return this.ts.isBinaryExpression(expression) || this.ts.isConditionalExpression(expression) ? this.factory.createParenthesizedExpression(expression) : expression;
+  }
+
   private expression(expr: Expr): ts.Expression {
-    const { factory, ts } = this.context;
+    const { factory, ts } = this;
     const info = opInfo(expr.op);
     const args = expr.args.map((arg) => this.operand(arg));
     switch (info.shape) {
       case 'copy':
         return args[0];
       case 'prefix':
-        return factory.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, args[0]);
+        return factory.createPrefixUnaryExpression(expr.op === 'not' ? ts.SyntaxKind.ExclamationToken : ts.SyntaxKind.MinusToken, args[0]);
       case 'infix': {
         // TypeScript's printer treats * as associative and would print a * (b * c) as
         // a * b * c, which rounds differently: keep the IR's order explicit.
@@ -120,6 +320,10 @@ class Emitter {
   }
 }
 
+function isUnset(operand: Operand): boolean {
+  return operand.kind === 'num' && operand.text === 'undefined';
+}
+
 function forEachOperand(result: Result, visit: (operand: Operand) => void): void {
   if (Array.isArray(result)) (result as readonly Result[]).forEach((item) => forEachOperand(item, visit));
   else visit(result as Operand);
@@ -129,18 +333,13 @@ function path(factory: ts.NodeFactory, names: readonly string[]): ts.Expression 
   return names.slice(1).reduce<ts.Expression>((object, name) => factory.createPropertyAccessExpression(object, name), factory.createIdentifier(names[0]));
 }
 
-function numberLiteral(tsApi: typeof ts, factory: ts.NodeFactory, value: number): ts.Expression {
-  if (Number.isNaN(value)) return factory.createIdentifier('NaN');
-  const magnitude = Math.abs(value) === Infinity ? factory.createIdentifier('Infinity') : factory.createNumericLiteral(Math.abs(value));
-  return value < 0 || Object.is(value, -0) ? factory.createPrefixUnaryExpression(tsApi.SyntaxKind.MinusToken, magnitude) : magnitude;
-}
-
 function infixToken(tsApi: typeof ts, op: OpName): ts.BinaryOperator {
   const k = tsApi.SyntaxKind;
   const tokens: Partial<Record<OpName, ts.BinaryOperator>> = {
     '+': k.PlusToken, '-': k.MinusToken, '*': k.AsteriskToken, '/': k.SlashToken, '%': k.PercentToken,
     '**': k.AsteriskAsteriskToken, '<': k.LessThanToken, '<=': k.LessThanEqualsToken, '>': k.GreaterThanToken,
     '>=': k.GreaterThanEqualsToken, '===': k.EqualsEqualsEqualsToken, '!==': k.ExclamationEqualsEqualsToken,
+    or: k.BarBarToken, and: k.AmpersandAmpersandToken,
   };
   const token = tokens[op];
   if (token === undefined) throw new Error(`tapeless: no infix token for ${op}`);

@@ -58,6 +58,10 @@ export function fold(expr: Expr, definitionOf: Definitions): Operand | Expr {
     }
     case '/':
       return isNum(b, 1) ? a : expr;
+    case 'or':
+      return isNum(a) ? (a.value ? a : b) : expr;
+    case 'and':
+      return isNum(a) ? (a.value ? b : a) : expr;
     case '**':
       return isNum(b, 1) ? a : expr;
     default:

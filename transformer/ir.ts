@@ -39,13 +39,107 @@ export interface Expr {
 /** Why a statement exists: it decides naming and whether emit may inline it. */
 export type Role = 'user' | 'temp' | 'adjoint';
 
-export interface Stmt {
+/**
+ * A statement. Names are unique in the whole function (SSA): every name is defined once,
+ * by a `let`, an `if` phi, a loop's carried variable or exit, or an accumulator.
+ */
+export type Stmt = Let | If | Loop | Accumulate | ReverseLoop;
+
+/** `const name = op(args)`. */
+export interface Let {
+  readonly kind: 'let';
   readonly name: string;
   readonly expr: Expr;
   readonly role: Role;
   /** The user's code this statement comes from. */
   readonly origin?: ts.Node;
 }
+
+/** A value chosen by the branch taken: `name` is `then` after the then-block, else `else`. */
+export interface Phi {
+  readonly name: string;
+  readonly then: Operand;
+  readonly else: Operand;
+  readonly role: Role;
+}
+
+/** `if (cond) { then } else { else }`, merging values in phis. */
+export interface If {
+  readonly kind: 'if';
+  readonly cond: Operand;
+  readonly then: Block;
+  readonly else: Block;
+  readonly phis: readonly Phi[];
+  readonly origin?: ts.Node;
+}
+
+/** A variable carried around a loop: `name` starts as `init`, becomes `next` after each pass. */
+export interface Carried {
+  readonly name: string;
+  readonly init: Operand;
+  readonly next: Operand;
+  /** The name of its value after the loop (the last `next`). */
+  readonly exit: string;
+  readonly role: Role;
+}
+
+/**
+ * A loop: the body runs, the carried variables take their `next` values, and the loop
+ * goes on while `cond` (computed by the body) holds. `while (c) B` is a body computing c,
+ * then `if (c) B`; each pass of a loop is one iteration of this form.
+ */
+export interface Loop {
+  readonly kind: 'loop';
+  readonly carried: readonly Carried[];
+  readonly body: Block;
+  readonly cond: Operand;
+  readonly origin?: ts.Node;
+  /** Set by reverse mode: where the loop records the carried values of each pass. */
+  readonly record?: LoopRecord;
+}
+
+/**
+ * Where a loop records the values its carried variables enter each pass with: one
+ * Float64Array per loop, allocated once per call and doubled when full, `stride` numbers
+ * (one per carried variable) per pass. Not a tape: the reverse sweep restores these and
+ * recomputes the pass, and nothing else is stored.
+ */
+export interface LoopRecord {
+  /** Counts the passes. */
+  readonly count: string;
+  readonly array: string;
+  readonly stride: number;
+}
+
+/**
+ * The reverse sweep of a recorded loop: for each pass from the last to the first, restore
+ * the carried values the pass started with (as `restored`, one name per carried variable),
+ * then run `body` (the pass recomputed, then its adjoints).
+ */
+export interface ReverseLoop {
+  readonly kind: 'reverseLoop';
+  readonly record: LoopRecord;
+  readonly index: string;
+  readonly restored: readonly string[];
+  readonly body: Block;
+  readonly origin?: ts.Node;
+}
+
+/**
+ * A mutable adjoint: `let name = init` where it is declared, then `name = value` (or
+ * `name += value`) at each `Accumulate` of the same name. Only reverse mode makes them, for
+ * adjoints that flow out of nested blocks and around loops.
+ */
+export interface Accumulate {
+  readonly kind: 'accumulate';
+  readonly name: string;
+  readonly value: Operand;
+  /** `declare`: `let name = value`; `add`: `name += value`; `set`: `name = value`. */
+  readonly mode: 'declare' | 'add' | 'set';
+  readonly origin?: ts.Node;
+}
+
+export type Block = readonly Stmt[];
 
 export interface Param {
   readonly name: string;
@@ -58,9 +152,11 @@ export type Result = Operand | readonly Result[];
 export interface Func {
   readonly name: string;
   readonly params: readonly Param[];
-  readonly body: readonly Stmt[];
+  readonly body: Block;
   readonly result: Result;
   readonly origin?: ts.Node;
+  /** The loop records the function allocates on entry (reverse mode). */
+  readonly records?: readonly LoopRecord[];
 }
 
 export const variable = (name: string): Var => ({ kind: 'var', name });
@@ -84,4 +180,76 @@ export function resultOperands(result: Result): Operand[] {
 
 export function mapResult(result: Result, map: (operand: Operand) => Operand): Result {
   return Array.isArray(result) ? (result as readonly Result[]).map((item) => mapResult(item, map)) : map(result as Operand);
+}
+
+/** Every operand a statement reads, its nested blocks included. */
+export function operandsRead(stmt: Stmt): Operand[] {
+  switch (stmt.kind) {
+    case 'let':
+      return [...stmt.expr.args];
+    case 'accumulate':
+      return [stmt.value];
+    case 'if':
+      return [stmt.cond, ...stmt.phis.flatMap((phi) => [phi.then, phi.else]), ...stmt.then.flatMap(operandsRead), ...stmt.else.flatMap(operandsRead)];
+    case 'loop':
+      return [stmt.cond, ...stmt.carried.flatMap((c) => [c.init, c.next]), ...stmt.body.flatMap(operandsRead)];
+    case 'reverseLoop':
+      return stmt.body.flatMap(operandsRead);
+  }
+}
+
+/** The names a statement defines that the code after it can read. */
+export function namesDefined(stmt: Stmt): string[] {
+  switch (stmt.kind) {
+    case 'let':
+      return [stmt.name];
+    case 'if':
+      return stmt.phis.map((phi) => phi.name);
+    case 'loop':
+      return stmt.carried.map((c) => c.exit);
+    case 'accumulate':
+      return stmt.mode === 'declare' ? [stmt.name] : [];
+    case 'reverseLoop':
+      return [];
+  }
+}
+
+/**
+ * A copy of a block with every name it defines renamed (`rename` maps the old names to new
+ * ones and receives the block's own names), so the copy can run beside the original and
+ * names stay unique in the function. Reads of names from outside the block are kept.
+ */
+export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (name: string) => string): Stmt[] {
+  const define = (name: string) => {
+    const renamed = fresh(name);
+    rename.set(name, renamed);
+    return renamed;
+  };
+  const read = (operand: Operand): Operand => (operand.kind === 'var' && rename.has(operand.name) ? variable(rename.get(operand.name)!) : operand);
+  return block.map((stmt): Stmt => {
+    switch (stmt.kind) {
+      case 'let': {
+        const args = stmt.expr.args.map(read);
+        return { ...stmt, name: define(stmt.name), expr: { op: stmt.expr.op, args } };
+      }
+      case 'if': {
+        const cond = read(stmt.cond);
+        const then = cloneBlock(stmt.then, rename, fresh);
+        const otherwise = cloneBlock(stmt.else, rename, fresh);
+        const phis = stmt.phis.map((phi) => ({ ...phi, then: read(phi.then), else: read(phi.else), name: define(phi.name) }));
+        return { ...stmt, cond, then, else: otherwise, phis };
+      }
+      case 'loop': {
+        const inits = stmt.carried.map((c) => read(c.init));
+        const names = stmt.carried.map((c) => define(c.name));
+        const body = cloneBlock(stmt.body, rename, fresh);
+        const carried = stmt.carried.map((c, i) => ({ ...c, name: names[i], init: inits[i], next: read(c.next), exit: define(c.exit) }));
+        return { ...stmt, carried, body, cond: read(stmt.cond) };
+      }
+      case 'accumulate':
+        return { ...stmt, value: read(stmt.value) };
+      case 'reverseLoop':
+        throw new Error('tapeless: reverse sweeps are not cloned');
+    }
+  });
 }

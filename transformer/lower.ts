@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from './diagnostics';
-import { type Func, type Operand, type Param, type Result, type Role, type Stmt, num, variable } from './ir';
+import { type Func, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
 import type { NameAllocator } from './names';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS, MATH_FUNCTIONS, type MathFunction, type OpName, VARIADIC_MATH_FUNCTIONS } from './ops';
 
@@ -20,11 +20,27 @@ export interface LowerEnv {
 
 export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 
+/** A variable of the user's code (or a flag of lowering) and its current SSA value. */
 interface Binding {
   value: Operand | undefined;
   readonly mutable: boolean;
   readonly name: string;
+  /** A flag or result that lowering made: not the user's variable. */
+  readonly hidden?: boolean;
 }
+
+/** Where `break` and `continue` go: lowering turns them into flags the code after them tests. */
+interface JumpTarget {
+  readonly kind: 'loop' | 'switch';
+  readonly labels: readonly string[];
+  readonly broke: Binding;
+  readonly continued?: Binding;
+}
+
+/** The value of a variable on a path where it was not assigned (read only on other paths). */
+const UNSET = num(NaN, 'undefined');
+const FALSE = num(0);
+const TRUE = num(1);
 
 const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator>> = {
   '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '**=': '**',
@@ -35,10 +51,21 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
   return new Lowerer(env).lower(fn, name);
 }
 
+/**
+ * TypeScript AST -> IR. Variables become SSA values; `if`, `?:`, `&&`, `||` become `if`
+ * statements with phis; loops become `loop` statements with carried variables; `break`,
+ * `continue` and early `return` become flags that guard the code after them, so the IR
+ * has structured control flow only.
+ */
 class Lowerer {
   private readonly ts: typeof ts;
-  private readonly body: Stmt[] = [];
+  private body: Stmt[] = [];
   private readonly scopes: Map<string, Binding>[] = [new Map()];
+  private readonly targets: JumpTarget[] = [];
+  private returned!: Binding;
+  private result!: Binding;
+  /** Nesting of branches and loops: Math.random() is only allowed outside them. */
+  private depth = 0;
 
   constructor(private readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -50,21 +77,15 @@ class Lowerer {
     if (fn.asteriskToken) fail(fn, Code.Unsupported, 'generator functions cannot be differentiated.');
     if (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) fail(fn, Code.Unsupported, 'async functions cannot be differentiated.');
     const params = fn.parameters.map((param) => this.lowerParam(param));
+    this.returned = this.hidden('returned', FALSE);
+    this.result = this.hidden('result', undefined);
     let result: Result;
     if (ts.isBlock(fn.body)) {
-      const statements = fn.body.statements;
-      statements.forEach((statement, index) => {
-        if (ts.isReturnStatement(statement) && index !== statements.length - 1) {
-          fail(statement, Code.Unsupported, "a 'return' before the end of the function is control flow, which is not supported yet.");
-        }
-      });
-      const last = statements[statements.length - 1];
-      if (!last || !ts.isReturnStatement(last)) fail(fn, Code.BadTarget, "the function must end with 'return <number>'.");
-      for (const statement of statements.slice(0, -1)) this.statement(statement);
-      if (!last.expression) fail(last, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
-      result = this.result(last.expression);
+      this.statements(fn.body.statements);
+      if (!this.result.value || this.result.value === UNSET) fail(fn, Code.BadTarget, "the function must end with 'return <number>' on every path.");
+      result = this.result.value;
     } else {
-      result = this.result(fn.body);
+      result = this.returnValue(fn.body);
     }
     return { name, params, body: this.body, result, origin: fn };
   }
@@ -79,15 +100,30 @@ class Lowerer {
     return { name, origin: param };
   }
 
-  private result(expression: ts.Expression): Result {
+  private returnValue(expression: ts.Expression): Result {
     const { ts } = this;
-    const inner = skipParentheses(ts, expression);
+    let inner = expression;
+    while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
     if (this.env.rule && ts.isArrayLiteralExpression(inner)) return inner.elements.map((element) => this.expression(element));
     this.requireNumber(expression, 'the function must return a number');
     return this.expression(expression);
   }
 
   // ---- statements ------------------------------------------------------------------------
+
+  /**
+   * A statement list. Once a statement may have jumped (break, continue, return), the rest
+   * of the list runs only where no flag is set: it is wrapped in `if (!flags)`.
+   */
+  private statements(list: readonly ts.Statement[]): void {
+    for (let i = 0; i < list.length; i++) {
+      this.statement(list[i]);
+      if (!this.mayHaveJumped()) continue;
+      const rest = list.slice(i + 1);
+      if (rest.length > 0 && !this.hasJumped()) this.guarded(list[i + 1], () => this.statements(rest));
+      return;
+    }
+  }
 
   private statement(statement: ts.Statement): void {
     const { ts } = this;
@@ -96,18 +132,28 @@ class Lowerer {
       this.expression(statement.expression);
       return;
     }
-    if (ts.isBlock(statement)) {
-      this.scopes.push(new Map());
-      statement.statements.forEach((inner) => this.statement(inner));
-      this.scopes.pop();
+    if (ts.isBlock(statement)) return this.scoped(() => this.statements(statement.statements));
+    if (ts.isEmptyStatement(statement) || ts.isTypeAliasDeclaration(statement) || ts.isInterfaceDeclaration(statement)) return;
+    if (ts.isReturnStatement(statement)) {
+      if (!statement.expression) fail(statement, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
+      this.requireNumber(statement.expression, 'the function must return a number');
+      this.result.value = this.expression(statement.expression);
+      this.returned.value = TRUE;
       return;
     }
-    if (ts.isEmptyStatement(statement)) return;
-    if (ts.isReturnStatement(statement)) {
-      fail(statement, Code.Unsupported, "a 'return' inside a block is control flow, which is not supported yet.");
+    if (ts.isIfStatement(statement)) {
+      const cond = this.expression(statement.expression);
+      const otherwise = statement.elseStatement;
+      this.branch(cond, statement, () => this.scoped(() => this.statement(statement.thenStatement)), otherwise && (() => this.scoped(() => this.statement(otherwise))));
+      return;
     }
-    if (ts.isTypeAliasDeclaration(statement) || ts.isInterfaceDeclaration(statement)) return;
-    fail(statement, Code.Unsupported, `${describeStatement(ts, statement)} cannot be differentiated yet: tapeless supports straight-line code (see README, "Supported constructs").`);
+    if (ts.isForStatement(statement)) return this.forLoop(statement, []);
+    if (ts.isWhileStatement(statement)) return this.loop(statement, [], { test: statement.expression, body: statement.statement, testFirst: true });
+    if (ts.isDoStatement(statement)) return this.loop(statement, [], { test: statement.expression, body: statement.statement, testFirst: false });
+    if (ts.isSwitchStatement(statement)) return this.switchStatement(statement, []);
+    if (ts.isLabeledStatement(statement)) return this.labelled(statement, []);
+    if (ts.isBreakStatement(statement) || ts.isContinueStatement(statement)) return this.jump(statement);
+    fail(statement, Code.Unsupported, `${describeStatement(ts, statement)} cannot be differentiated yet (see README, "What can be differentiated").`);
   }
 
   private variables(list: ts.VariableDeclarationList): void {
@@ -121,6 +167,211 @@ class Lowerer {
     }
   }
 
+  private labelled(statement: ts.LabeledStatement, labels: readonly string[]): void {
+    const { ts } = this;
+    const all = [...labels, statement.label.text];
+    const inner = statement.statement;
+    if (ts.isLabeledStatement(inner)) return this.labelled(inner, all);
+    if (ts.isForStatement(inner)) return this.forLoop(inner, all);
+    if (ts.isWhileStatement(inner)) return this.loop(inner, all, { test: inner.expression, body: inner.statement, testFirst: true });
+    if (ts.isDoStatement(inner)) return this.loop(inner, all, { test: inner.expression, body: inner.statement, testFirst: false });
+    if (ts.isSwitchStatement(inner)) return this.switchStatement(inner, all);
+    fail(statement, Code.Unsupported, 'only loops and switch statements can be labelled.');
+  }
+
+  private jump(statement: ts.BreakStatement | ts.ContinueStatement): void {
+    const { ts } = this;
+    const label = statement.label?.text;
+    const isBreak = ts.isBreakStatement(statement);
+    const target = [...this.targets].reverse().find((candidate) => (label ? candidate.labels.includes(label) : isBreak || candidate.kind === 'loop'));
+    if (!target || (!isBreak && !target.continued)) fail(statement, Code.Unsupported, `this '${isBreak ? 'break' : 'continue'}' has no target tapeless can see.`);
+    (isBreak ? target.broke : target.continued!).value = TRUE;
+  }
+
+  // ---- control flow ----------------------------------------------------------------------
+
+  /**
+   * `if (cond) whenTrue else whenFalse`: each side sees the variables as they were before,
+   * and every variable that the sides leave different gets a phi. When both sides produce a
+   * value (for `?:`, `&&`, `||`), the value is merged too and returned.
+   */
+  private branch(cond: Operand, origin: ts.Node, whenTrue: () => Operand | void, whenFalse?: () => Operand | void): Operand | undefined {
+    const bindings = this.visibleBindings();
+    const before = new Map(bindings.map((binding) => [binding, binding.value]));
+    this.depth++;
+    let thenValue: Operand | undefined;
+    let elseValue: Operand | undefined;
+    const thenBlock = this.inBlock(() => (thenValue = whenTrue() ?? undefined));
+    const afterThen = new Map(bindings.map((binding) => [binding, binding.value]));
+    for (const binding of bindings) binding.value = before.get(binding);
+    const elseBlock = this.inBlock(() => (elseValue = whenFalse?.() ?? undefined));
+    this.depth--;
+    const phis: Phi[] = [];
+    for (const binding of bindings) {
+      const whenThen = afterThen.get(binding);
+      const whenElse = binding.value;
+      if (whenThen === whenElse || (whenThen && whenElse && sameOperand(whenThen, whenElse))) continue;
+      const name = this.env.names.own(binding.name);
+      phis.push({ name, then: whenThen ?? UNSET, else: whenElse ?? UNSET, role: binding.hidden ? 'temp' : 'user' });
+      binding.value = variable(name);
+    }
+    let value: Operand | undefined;
+    if (thenValue && elseValue) {
+      const name = this.env.names.fresh('t');
+      phis.push({ name, then: thenValue, else: elseValue, role: 'temp' });
+      value = variable(name);
+    }
+    this.body.push({ kind: 'if', cond, then: thenBlock, else: elseBlock, phis, origin });
+    return value;
+  }
+
+  private forLoop(statement: ts.ForStatement, labels: readonly string[]): void {
+    this.scoped(() => {
+      const { initializer } = statement;
+      if (initializer && this.ts.isVariableDeclarationList(initializer)) this.variables(initializer);
+      else if (initializer) this.expression(initializer);
+      this.loop(statement, labels, { test: statement.condition, update: statement.incrementor, body: statement.statement, testFirst: true });
+    });
+  }
+
+  /**
+   * A loop. The variables the loop assigns are carried: they enter as phis, and their
+   * values at the end of a pass are the next pass's. The body of a `while` is
+   * `c = test; if (c) { body; update }`, and the loop goes on while c holds and no flag
+   * (break, return, a jump to an outer loop) is set.
+   */
+  private loop(node: ts.IterationStatement, labels: readonly string[], parts: { test?: ts.Expression; update?: ts.Expression; body: ts.Statement; testFirst: boolean }): void {
+    const target: JumpTarget = { kind: 'loop', labels, broke: this.hidden('broke', FALSE), continued: this.hidden('continued', FALSE) };
+    const carried = this.assignedIn(node).map((binding) => ({ binding, init: binding.value ?? UNSET, name: this.env.names.own(binding.name) }));
+    for (const { binding, name } of carried) binding.value = variable(name);
+    this.targets.push(target);
+    this.depth++;
+    let goOn: Operand = FALSE;
+    const body = this.inBlock(() => {
+      // A pass starts only where no flag is set: flags carried from outside start clear.
+      for (const { binding } of carried) if (binding.hidden && binding !== this.result) binding.value = FALSE;
+      target.broke.value = FALSE;
+      target.continued!.value = FALSE;
+      const runBody = () => {
+        this.scoped(() => this.statement(parts.body));
+        target.continued!.value = FALSE;
+        if (parts.update) {
+          const update = parts.update;
+          if (this.mayHaveJumped()) this.guarded(update, () => void this.expression(update));
+          else this.expression(update);
+        }
+      };
+      let test: Operand = TRUE;
+      if (parts.testFirst) {
+        if (parts.test) test = this.expression(parts.test);
+        this.branch(test, parts.body, runBody);
+      } else {
+        runBody();
+        if (parts.test) {
+          const testNode = parts.test;
+          test = this.mayHaveJumped() ? (this.branch(this.notJumped(), testNode, () => this.expression(testNode), () => FALSE) as Operand) : this.expression(testNode);
+        }
+      }
+      goOn = this.mayHaveJumped() ? this.op('and', [test, this.notJumped()], node) : test;
+    });
+    this.depth--;
+    this.targets.pop();
+    const loopCarried = carried.map(({ binding, init, name }) => {
+      const exit = this.env.names.own(binding.name);
+      const next = binding.value ?? UNSET;
+      binding.value = variable(exit);
+      return { name, init, next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
+    });
+    this.body.push({ kind: 'loop', carried: loopCarried, body, cond: goOn, origin: node });
+  }
+
+  /**
+   * `switch`: the index of the first matching case (or of `default`) is computed first;
+   * then each clause runs when the switch has entered it (matched it or fallen through to
+   * it) and no break has happened.
+   */
+  private switchStatement(statement: ts.SwitchStatement, labels: readonly string[]): void {
+    const { ts } = this;
+    const discriminant = this.expression(statement.expression);
+    const clauses = statement.caseBlock.clauses;
+    const defaultIndex = clauses.findIndex((clause) => ts.isDefaultClause(clause));
+    const tests = clauses.map((clause) => (ts.isCaseClause(clause) ? this.op('===', [discriminant, this.expression(clause.expression)], clause) : undefined));
+    let chosen: Operand = num(defaultIndex);
+    for (let k = clauses.length - 1; k >= 0; k--) {
+      const test = tests[k];
+      if (test) chosen = this.op('select', [test, num(k), chosen], clauses[k]);
+    }
+    const target: JumpTarget = { kind: 'switch', labels, broke: this.hidden('broke', FALSE) };
+    this.targets.push(target);
+    let entered: Operand = FALSE;
+    this.scoped(() => {
+      clauses.forEach((clause, k) => {
+        entered = this.op('or', [entered, this.op('===', [chosen, num(k)], clause)], clause);
+        const guard = this.mayHaveJumped() ? this.op('and', [entered, this.notJumped()], clause) : entered;
+        this.branch(guard, clause, () => this.statements(clause.statements));
+      });
+    });
+    this.targets.pop();
+  }
+
+  /** Runs `lower` where no flag is set: inside, every flag is known to be clear. */
+  private guarded(origin: ts.Node, lower: () => void): void {
+    this.branch(this.notJumped(), origin, () => {
+      for (const flag of this.flags()) flag.value = FALSE;
+      lower();
+    });
+  }
+
+  /** Whether some flag may be set here (the code that follows must be guarded). */
+  private mayHaveJumped(): boolean {
+    return this.flags().some((flag) => !(flag.value?.kind === 'num' && flag.value.value === 0));
+  }
+
+  /** Whether some flag is surely set here (the code that follows cannot run). */
+  private hasJumped(): boolean {
+    return this.flags().some((flag) => flag.value?.kind === 'num' && flag.value.value === 1);
+  }
+
+  /** True where no flag is set. */
+  private notJumped(): Operand {
+    const set = this.flags().filter((flag) => !(flag.value?.kind === 'num' && flag.value.value === 0));
+    if (set.length === 0) return TRUE;
+    const any = set.map((flag) => flag.value as Operand).reduce((a, b) => this.op('or', [a, b], undefined));
+    return this.op('not', [any], undefined);
+  }
+
+  private flags(): Binding[] {
+    return [this.returned, ...this.targets.flatMap((target) => (target.continued ? [target.broke, target.continued] : [target.broke]))];
+  }
+
+  /** The variables (and flags) a loop may assign, which it therefore carries. */
+  private assignedIn(loop: ts.Node): Binding[] {
+    const { ts } = this;
+    const found = new Set<Binding>();
+    const assign = (target: ts.Expression) => {
+      let inner = target;
+      while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+      const binding = ts.isIdentifier(inner) ? this.lookup(inner.text) : undefined;
+      if (binding) found.add(binding);
+    };
+    const visit = (node: ts.Node): void => {
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assign(node.left);
+      if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assign(node.operand);
+      if (ts.isReturnStatement(node)) {
+        found.add(this.returned);
+        found.add(this.result);
+      }
+      if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) {
+        const label = node.label?.text;
+        const outer = label ? this.targets.find((target) => target.labels.includes(label)) : undefined;
+        if (outer) found.add(ts.isBreakStatement(node) ? outer.broke : (outer.continued ?? outer.broke));
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(loop);
+    return [...found];
+  }
+
   // ---- expressions -----------------------------------------------------------------------
 
   /** Lowers `expression` so that the value gets the user's variable name where it is new. */
@@ -128,7 +379,7 @@ class Lowerer {
     const start = this.body.length;
     const value = this.expression(expression);
     const last = this.body[this.body.length - 1];
-    if (this.body.length > start && value.kind === 'var' && last.name === value.name && last.role === 'temp') {
+    if (this.body.length > start && value.kind === 'var' && last.kind === 'let' && last.name === value.name && last.role === 'temp') {
       const name = this.env.names.own(userName);
       this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
       return variable(name);
@@ -136,9 +387,9 @@ class Lowerer {
     return value;
   }
 
-  private emit(op: OpName, args: readonly Operand[], origin: ts.Node, role: Role = 'temp'): Operand {
+  private op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
     const name = this.env.names.fresh('t');
-    this.body.push({ name, expr: { op, args }, role, origin });
+    this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
     return variable(name);
   }
 
@@ -148,17 +399,21 @@ class Lowerer {
       return this.expression(node.expression);
     }
     if (ts.isNumericLiteral(node)) return num(Number(node.text.replace(/_/g, '')));
+    if (node.kind === ts.SyntaxKind.TrueKeyword) return num(1, 'true');
+    if (node.kind === ts.SyntaxKind.FalseKeyword) return num(0, 'false');
     if (ts.isIdentifier(node)) return this.read(node);
     if (ts.isPropertyAccessExpression(node)) return this.property(node);
     if (ts.isCallExpression(node)) return this.call(node);
     if (ts.isPrefixUnaryExpression(node)) return this.prefix(node);
     if (ts.isPostfixUnaryExpression(node)) return this.step(node, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', false);
     if (ts.isBinaryExpression(node)) return this.binary(node);
-    if (ts.isConditionalExpression(node) && this.env.rule) {
+    if (ts.isConditionalExpression(node)) {
       const condition = this.expression(node.condition);
-      return this.emit('select', [condition, this.expression(node.whenTrue), this.expression(node.whenFalse)], node);
+      // Rules are expressions of cheap, total functions: both sides are evaluated.
+      if (this.env.rule) return this.op('select', [condition, this.expression(node.whenTrue), this.expression(node.whenFalse)], node);
+      return this.branch(condition, node, () => this.expression(node.whenTrue), () => this.expression(node.whenFalse)) as Operand;
     }
-    return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated yet (see README, "Supported constructs").`);
+    return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
   }
 
   private read(identifier: ts.Identifier): Operand {
@@ -174,7 +429,11 @@ class Lowerer {
     if (ts.isIdentifier(node.expression) && this.isGlobal(node.expression, 'Math') && (MATH_CONSTANTS as readonly string[]).includes(node.name.text)) {
       return num(Math[node.name.text as (typeof MATH_CONSTANTS)[number]], `Math.${node.name.text}`);
     }
-    return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be differentiated yet: only Math constants are supported.`);
+    const member = this.env.checker?.getSymbolAtLocation(node)?.valueDeclaration;
+    const enumValue = member && ts.isEnumMember(member) ? this.env.checker!.getConstantValue(member) : undefined;
+    if (typeof enumValue === 'number') return num(enumValue);
+    if (typeof enumValue === 'string') fail(node, Code.Unsupported, `the string enum member '${node.getText()}' cannot be used in differentiated code: use a numeric enum.`);
+    return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be differentiated yet: only Math constants and enum members are supported.`);
   }
 
   private call(node: ts.CallExpression): Operand {
@@ -189,7 +448,7 @@ class Lowerer {
     if (calledApi) fail(node, Code.Unsupported, `${calledApi}() inside a differentiated function is not supported yet.`);
     if (api === 'stopGradient') {
       if (node.arguments.length !== 1) fail(node, Code.Unsupported, 'stopGradient takes exactly one argument.');
-      return this.emit('stopGradient', [this.expression(node.arguments[0])], node);
+      return this.op('stopGradient', [this.expression(node.arguments[0])], node);
     }
     if (api) fail(node, Code.Unsupported, `${api}() inside a differentiated function is not supported yet.`);
     const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
@@ -201,19 +460,22 @@ class Lowerer {
       this.requireNumber(arg, `Math.${fn} needs number arguments`);
       return this.expression(arg);
     });
-    if (fn === 'random') return this.emit('random', [], node);
-    if ((VARIADIC_MATH_FUNCTIONS as readonly string[]).includes(fn)) return args.length === 0 ? num(0) : this.emit(fn as OpName, args, node);
+    if (fn === 'random') {
+      if (this.depth > 0) fail(node, Code.Unsupported, 'Math.random() inside a branch or loop is not supported yet: draw the random numbers before it.');
+      return this.op('random', [], node);
+    }
+    if ((VARIADIC_MATH_FUNCTIONS as readonly string[]).includes(fn)) return args.length === 0 ? num(0) : this.op(fn as OpName, args, node);
     if (fn === 'max' || fn === 'min') {
       // Nested pairs give exactly Math.max's value, and the first of tied arguments wins.
       if (args.length === 0) return num(fn === 'max' ? -Infinity : Infinity);
-      return args.reduce((left, right) => this.emit(fn, [left, right], node));
+      return args.reduce((left, right) => this.op(fn, [left, right], node));
     }
     if (!(MATH_FUNCTIONS as readonly string[]).includes(fn)) {
       return fail(node.expression, Code.Unsupported, `Math.${fn} is not a differentiable Math function.`);
     }
     const arity = fn === 'atan2' || fn === 'pow' ? 2 : 1;
     if (args.length !== arity) fail(node, Code.Unsupported, `Math.${fn} takes ${arity} argument${arity > 1 ? 's' : ''} here, not ${args.length}.`);
-    return this.emit(fn as MathFunction, args, node);
+    return this.op(fn as MathFunction, args, node);
   }
 
   private prefix(node: ts.PrefixUnaryExpression): Operand {
@@ -221,10 +483,12 @@ class Lowerer {
     switch (node.operator) {
       case ts.SyntaxKind.MinusToken:
         this.requireNumber(node.operand, "unary '-' needs a number");
-        return this.emit('negate', [this.expression(node.operand)], node);
+        return this.op('negate', [this.expression(node.operand)], node);
       case ts.SyntaxKind.PlusToken:
         this.requireNumber(node.operand, "unary '+' is supported on numbers only");
         return this.expression(node.operand);
+      case ts.SyntaxKind.ExclamationToken:
+        return this.op('not', [this.expression(node.operand)], node);
       case ts.SyntaxKind.PlusPlusToken:
         return this.step(node, node.operand, '+', true);
       case ts.SyntaxKind.MinusMinusToken:
@@ -238,19 +502,19 @@ class Lowerer {
   private step(node: ts.Expression, target: ts.Expression, op: '+' | '-', prefix: boolean): Operand {
     const binding = this.assignable(target);
     const old = this.current(binding, target);
-    const updated = this.emit(op, [old, num(1)], node);
-    const stored = this.assign(binding, updated, node);
+    const stored = this.assign(binding, this.op(op, [old, num(1)], node), node);
     return prefix ? stored : old;
   }
 
   private binary(node: ts.BinaryExpression): Operand {
     const { ts } = this;
-    const operator = ts.tokenToString(node.operatorToken.kind) ?? '';
-    if (node.operatorToken.kind === ts.SyntaxKind.CommaToken) {
+    const kind = node.operatorToken.kind;
+    const operator = ts.tokenToString(kind) ?? '';
+    if (kind === ts.SyntaxKind.CommaToken) {
       this.expression(node.left);
       return this.expression(node.right);
     }
-    if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    if (kind === ts.SyntaxKind.EqualsToken) {
       const binding = this.assignable(node.left);
       return this.assign(binding, this.named(node.right, binding.name, node), node);
     }
@@ -260,24 +524,65 @@ class Lowerer {
       this.requireNumber(node.right, `'${operator}' needs a number on the right`);
       const old = this.current(binding, node.left);
       const right = this.expression(node.right);
-      return this.assign(binding, this.emit(compound, [old, right], node), node);
+      return this.assign(binding, this.op(compound, [old, right], node), node);
     }
-    const isArithmetic = (ARITHMETIC_OPERATORS as readonly string[]).includes(operator);
-    const isComparison = this.env.rule && (COMPARISON_OPERATORS as readonly string[]).includes(operator);
-    if (!isArithmetic && !isComparison) {
-      return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet (comparisons and logical operators come with control flow).`);
+    if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) {
+      // JavaScript's values: a && b is b where a is truthy, else a (and b is not evaluated).
+      const left = this.expression(node.left);
+      const right = () => this.expression(node.right);
+      return (kind === ts.SyntaxKind.AmpersandAmpersandToken ? this.branch(left, node, right, () => left) : this.branch(left, node, () => left, right)) as Operand;
+    }
+    if (kind === ts.SyntaxKind.QuestionQuestionToken) {
+      const type = this.env.checker?.getTypeAtLocation(node.left);
+      if (type && type.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) fail(node, Code.Unsupported, "'??' on a value that may be null or undefined cannot be differentiated yet.");
+      if (type?.isUnion() && type.types.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined))) fail(node, Code.Unsupported, "'??' on a value that may be null or undefined cannot be differentiated yet.");
+      return this.expression(node.left);
+    }
+    const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
+    if ((COMPARISON_OPERATORS as readonly string[]).includes(comparison)) {
+      const left = this.expression(node.left);
+      return this.op(comparison as ComparisonOperator, [left, this.expression(node.right)], node);
+    }
+    if (!(ARITHMETIC_OPERATORS as readonly string[]).includes(operator)) {
+      return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
     }
     this.requireNumber(node.left, `'${operator}' is differentiable on numbers only`);
     this.requireNumber(node.right, `'${operator}' is differentiable on numbers only`);
     const left = this.expression(node.left);
     const right = this.expression(node.right);
-    return this.emit(operator as ArithmeticOperator | ComparisonOperator, [left, right], node);
+    return this.op(operator as ArithmeticOperator, [left, right], node);
   }
 
   // ---- bindings --------------------------------------------------------------------------
 
   private declare(name: string, value: Operand | undefined, mutable: boolean): void {
     this.scopes[this.scopes.length - 1].set(name, { value, mutable, name });
+  }
+
+  private hidden(name: string, value: Operand | undefined): Binding {
+    return { value, mutable: true, name, hidden: true };
+  }
+
+  private scoped(lower: () => void): void {
+    this.scopes.push(new Map());
+    lower();
+    this.scopes.pop();
+  }
+
+  private inBlock(lower: () => void): Stmt[] {
+    const outer = this.body;
+    this.body = [];
+    lower();
+    const block = this.body;
+    this.body = outer;
+    return block;
+  }
+
+  private visibleBindings(): Binding[] {
+    const seen = new Set<Binding>();
+    for (const scope of this.scopes) for (const binding of scope.values()) seen.add(binding);
+    for (const flag of [this.result, ...this.flags()]) seen.add(flag);
+    return [...seen];
   }
 
   private lookup(name: string): Binding | undefined {
@@ -290,7 +595,8 @@ class Lowerer {
 
   private assignable(target: ts.Expression): Binding {
     const { ts } = this;
-    const inner = skipParentheses(ts, target);
+    let inner = target;
+    while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
     if (!ts.isIdentifier(inner)) fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);
     if (!binding) fail(target, Code.OuterWrite, `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`);
@@ -299,14 +605,15 @@ class Lowerer {
   }
 
   private current(binding: Binding, node: ts.Node): Operand {
-    return binding.value ?? fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
+    if (!binding.value || binding.value === UNSET) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
+    return binding.value;
   }
 
   /** Stores a new value in a variable and returns it (the value of the assignment). */
   private assign(binding: Binding, value: Operand, origin: ts.Node): Operand {
     // A new SSA version keeps the user's name (s, s_1, s_2 ...) where the value is new.
     const last = this.body[this.body.length - 1];
-    if (value.kind === 'var' && last?.name === value.name && last.role === 'temp') {
+    if (value.kind === 'var' && last?.kind === 'let' && last.name === value.name && last.role === 'temp') {
       const name = this.env.names.own(binding.name);
       this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
       binding.value = variable(name);
@@ -341,25 +648,12 @@ export function isNumberType(tsApi: typeof ts, type: ts.Type): boolean {
   return (type.flags & tsApi.TypeFlags.NumberLike) !== 0;
 }
 
-function skipParentheses(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node)) node = node.expression;
-  return node;
-}
-
 function describeStatement(tsApi: typeof ts, statement: ts.Statement): string {
   const names: Partial<Record<ts.SyntaxKind, string>> = {
-    [tsApi.SyntaxKind.IfStatement]: "an 'if' statement",
-    [tsApi.SyntaxKind.ForStatement]: "a 'for' loop",
     [tsApi.SyntaxKind.ForOfStatement]: "a 'for…of' loop",
     [tsApi.SyntaxKind.ForInStatement]: "a 'for…in' loop",
-    [tsApi.SyntaxKind.WhileStatement]: "a 'while' loop",
-    [tsApi.SyntaxKind.DoStatement]: "a 'do…while' loop",
-    [tsApi.SyntaxKind.SwitchStatement]: "a 'switch' statement",
     [tsApi.SyntaxKind.TryStatement]: "a 'try' statement",
     [tsApi.SyntaxKind.ThrowStatement]: "a 'throw' statement",
-    [tsApi.SyntaxKind.LabeledStatement]: 'a labelled statement',
-    [tsApi.SyntaxKind.BreakStatement]: "a 'break' statement",
-    [tsApi.SyntaxKind.ContinueStatement]: "a 'continue' statement",
     [tsApi.SyntaxKind.FunctionDeclaration]: 'a nested function declaration',
     [tsApi.SyntaxKind.ClassDeclaration]: 'a class declaration',
     [tsApi.SyntaxKind.WithStatement]: "a 'with' statement",
@@ -371,7 +665,6 @@ function describeStatement(tsApi: typeof ts, statement: ts.Statement): string {
 function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
   const k = tsApi.SyntaxKind;
   const names: Partial<Record<ts.SyntaxKind, string>> = {
-    [k.ConditionalExpression]: "a conditional expression ('?:')",
     [k.StringLiteral]: 'a string',
     [k.NoSubstitutionTemplateLiteral]: 'a template string',
     [k.TemplateExpression]: 'a template string',
@@ -382,8 +675,6 @@ function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
     [k.FunctionExpression]: 'a nested function',
     [k.NewExpression]: "a 'new' expression",
     [k.BigIntLiteral]: 'a bigint',
-    [k.TrueKeyword]: 'a boolean',
-    [k.FalseKeyword]: 'a boolean',
     [k.NullKeyword]: "'null'",
     [k.AwaitExpression]: "'await'",
     [k.YieldExpression]: "'yield'",

@@ -28,6 +28,9 @@ export type OpName =
   | MathFunction
   | VariadicMathFunction
   | 'negate'
+  | 'not'
+  | 'or'
+  | 'and'
   | 'select'
   | 'copy'
   | 'random'
@@ -59,7 +62,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'select' | 'copy' | 'random' | 'stopGradient', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -73,6 +76,10 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'se
   '===': infix('===', (a, b) => Number(a === b), zero),
   '!==': infix('!==', (a, b) => Number(a !== b), zero),
   negate: { shape: 'prefix', print: '-', pure: true, derivative: operatorRule('negate'), evaluate: (a) => -a },
+  // Truth values: conditions and the flags that lowering makes for break, continue and return.
+  not: { shape: 'prefix', print: '!', pure: true, derivative: zero, evaluate: (a) => Number(!a) },
+  or: infix('||', (a, b) => Number(a || b), zero),
+  and: infix('&&', (a, b) => Number(a && b), zero),
   select: { shape: 'select', print: '?:', pure: true, derivative: operatorRule('?:'), evaluate: (c, a, b) => (c ? a : b) },
   copy: { shape: 'copy', print: '', pure: true, derivative: { kind: 'identity' }, evaluate: (a) => a },
   random: { shape: 'call', print: 'Math.random', pure: false, derivative: zero },

@@ -1,6 +1,7 @@
+import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Builder } from './builder';
-import { type Func, type Operand, type Result, type Stmt, isNum, num, variable } from './ir';
+import { type Block, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { instantiate, type RuleSet } from './rules';
@@ -16,66 +17,239 @@ export interface ReverseRequest {
 
 /**
  * Reverse mode: the primal body, then the adjoint of every active variable in reverse
- * order, each written once as the sum of the contributions of its uses (`a_bar = …`),
- * exactly as the derivation is done by hand. No tape: the reverse sweep reads the primal
- * variables directly.
+ * order. In straight-line code each adjoint is written once, as the sum of the
+ * contributions of its uses (`a_bar = …`), exactly as the derivation is done by hand.
+ *
+ * Control flow (see transformer/REVERSE.md): the reverse of a branch recomputes the branch
+ * taken, then runs its adjoints; a loop records the values its carried variables enter
+ * each pass with, and its reverse sweep restores them pass by pass, from the last, to
+ * recompute the pass and run its adjoints. Adjoints that cross blocks are accumulated in
+ * mutable variables. No tape: nothing but the carried values of loops is stored.
  */
 export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, names: NameAllocator): Func {
   if (Array.isArray(primal.result)) throw new Error('tapeless: reverse mode needs a function with one number result');
   const output = primal.result as Operand;
   const selected = new Set(request.wrt.map((index) => primal.params[index].name));
-  const active = activeVariables(primal, selected);
-  const builder = new Builder(names, primal.body);
-  const contributions = new Map<string, Operand[]>();
-  const contribute = (name: string, term: Operand) => {
-    const terms = contributions.get(name);
-    if (terms) terms.push(term);
-    else contributions.set(name, [term]);
-  };
-  // Terms created here are read once, by the sum: the sum may take them over and name them.
-  const termTemps = new Set<string>();
-  const adjoint = (name: string, origin: Stmt['origin'], role: Stmt['role']): Operand => {
-    const terms = contributions.get(name) ?? [];
-    const options = { role, name: role === 'temp' ? undefined : names.fresh(`${name}_bar`), origin };
-    const only = terms.length === 1 ? terms[0] : undefined;
-    if (only && only.kind === 'var' && termTemps.has(only.name)) return builder.rename(only, options);
-    return builder.sum(terms, num(0), options);
-  };
-
-  if (output.kind === 'var' && active.has(output.name)) contribute(output.name, num(1));
-  for (let i = primal.body.length - 1; i >= 0; i--) {
-    const stmt = primal.body[i];
-    if (!active.has(stmt.name) || !contributions.has(stmt.name)) continue;
-    const bar = adjoint(stmt.name, stmt.origin, stmt.role === 'user' ? 'adjoint' : 'temp');
-    const partials = partialDerivatives(stmt, rules, builder);
-    stmt.expr.args.forEach((arg, index) => {
-      if (arg.kind !== 'var' || !active.has(arg.name)) return;
-      const partial = partials[index];
-      // A structurally zero partial contributes nothing, even where the adjoint is ±∞ or NaN.
-      if (isNum(partial, 0) || isNum(partial, -0)) return;
-      const before = builder.stmts.length;
-      const term = builder.op('*', [bar, partial], { role: 'temp', origin: stmt.origin });
-      if (builder.stmts.length > before && term.kind === 'var') termTemps.add(term.name);
-      contribute(arg.name, term);
-    });
-  }
-
+  const sweep = new ReverseSweep(rules, names, activeVariables(primal, selected));
+  const out = new Builder(names);
+  out.know(primal.body);
+  const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...primal.body.flatMap(namesDefined)], out);
+  if (output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, num(1));
+  const forward = sweep.block(primal.body, top);
   const gradients = request.wrt.map((index) => {
     const param = primal.params[index];
-    return adjoint(param.name, param.origin, 'adjoint');
+    return sweep.adjoint(top, param.name, param.origin, 'adjoint');
   });
   const gradient: Result = request.tuple ? gradients : gradients[0];
   return {
     name: primal.name,
     params: primal.params,
-    body: [...primal.body, ...builder.stmts],
+    body: [...forward, ...out.stmts],
     result: request.withValue ? [output, gradient] : gradient,
     origin: primal.origin,
+    records: sweep.records,
   };
 }
 
+/** The adjoint bookkeeping of one block of the reverse sweep. */
+class Scope {
+  readonly defined: Set<string>;
+  /** Contributions to the adjoints of this block's variables, summed where they are defined. */
+  readonly terms = new Map<string, Operand[]>();
+  /** Mutable adjoints of this block's variables that nested blocks contribute to. */
+  readonly accumulators = new Map<string, string>();
+  /** Terms made for one contribution: the sum may take them over and name them. */
+  readonly termTemps = new Set<string>();
+  /** Contributions to the accumulators of enclosing blocks, added once at the end of the block. */
+  readonly outerTerms = new Map<string, Operand[]>();
+
+  constructor(
+    readonly parent: Scope | undefined,
+    defined: readonly string[],
+    readonly out: Builder,
+  ) {
+    this.defined = new Set(defined);
+  }
+}
+
+class ReverseSweep {
+  readonly records: LoopRecord[] = [];
+
+  constructor(
+    private readonly rules: RuleSet,
+    private readonly names: NameAllocator,
+    private readonly active: Set<string>,
+  ) {}
+
+  isActive(name: string): boolean {
+    return this.active.has(name);
+  }
+
+  /**
+   * Appends the reverse sweep of `block` to `scope.out` and returns the block as it must
+   * run forward (its loops now record their passes).
+   */
+  block(block: Block, scope: Scope): Block {
+    this.declareAccumulators(block, scope);
+    const forward: Stmt[] = [...block];
+    for (let i = block.length - 1; i >= 0; i--) {
+      const stmt = block[i];
+      if (stmt.kind === 'let') this.let(stmt, scope);
+      else if (stmt.kind === 'if') this.branch(stmt, scope);
+      else if (stmt.kind === 'loop') forward[i] = this.loop(stmt, scope);
+    }
+    return forward;
+  }
+
+  /** Adds what the block contributed to the adjoints of enclosing blocks (`x_bar += …`). */
+  flush(scope: Scope): void {
+    for (const [accumulator, terms] of scope.outerTerms) {
+      scope.out.push({ kind: 'accumulate', name: accumulator, value: scope.out.sum(terms, num(0), { role: 'temp' }), mode: 'add' });
+    }
+    scope.outerTerms.clear();
+  }
+
+  /** Adds `term` to the adjoint of `name`: a term where it is defined, else its accumulator. */
+  contribute(scope: Scope, name: string, term: Operand): void {
+    for (let owner: Scope | undefined = scope; owner; owner = owner.parent) {
+      if (!owner.defined.has(name)) continue;
+      if (owner === scope) {
+        const terms = scope.terms.get(name);
+        if (terms) terms.push(term);
+        else scope.terms.set(name, [term]);
+      } else {
+        const accumulator = owner.accumulators.get(name);
+        if (!accumulator) throw new Error(`tapeless: no accumulator for the adjoint of ${name}`);
+        const terms = scope.outerTerms.get(accumulator);
+        if (terms) terms.push(term);
+        else scope.outerTerms.set(accumulator, [term]);
+      }
+      return;
+    }
+  }
+
+  /** The adjoint of `name`, complete here (at its definition, in reverse order). */
+  adjoint(scope: Scope, name: string, origin: ts.Node | undefined, role: Role): Operand {
+    const terms = scope.terms.get(name) ?? [];
+    scope.terms.delete(name);
+    const accumulator = scope.accumulators.get(name);
+    if (accumulator) {
+      if (terms.length > 0) scope.out.push({ kind: 'accumulate', name: accumulator, value: scope.out.sum(terms, num(0), { role: 'temp', origin }), mode: 'add', origin });
+      return variable(accumulator);
+    }
+    const options = { role, name: role === 'temp' ? undefined : this.names.fresh(`${name}_bar`), origin };
+    const only = terms.length === 1 ? terms[0] : undefined;
+    if (only && only.kind === 'var' && scope.termTemps.has(only.name)) return scope.out.rename(only, options);
+    return scope.out.sum(terms, num(0), options);
+  }
+
+  /** Variables of this block that nested blocks contribute to get mutable adjoints. */
+  private declareAccumulators(block: Block, scope: Scope): void {
+    for (const stmt of block) {
+      if (stmt.kind !== 'if' && stmt.kind !== 'loop') continue;
+      for (const operand of operandsRead(stmt)) {
+        if (operand.kind !== 'var' || !scope.defined.has(operand.name) || !this.active.has(operand.name) || scope.accumulators.has(operand.name)) continue;
+        const accumulator = this.names.fresh(`${operand.name}_bar`);
+        scope.accumulators.set(operand.name, accumulator);
+        scope.out.push({ kind: 'accumulate', name: accumulator, value: num(0), mode: 'declare' });
+      }
+    }
+  }
+
+  private let(stmt: Let, scope: Scope): void {
+    if (!this.active.has(stmt.name) || (!scope.terms.has(stmt.name) && !scope.accumulators.has(stmt.name))) return;
+    const bar = this.adjoint(scope, stmt.name, stmt.origin, stmt.role === 'user' ? 'adjoint' : 'temp');
+    if (isNum(bar, 0)) return;
+    const partials = partialDerivatives(stmt, this.rules, scope.out);
+    stmt.expr.args.forEach((arg, index) => {
+      if (arg.kind !== 'var' || !this.active.has(arg.name)) return;
+      const partial = partials[index];
+      // A structurally zero partial contributes nothing, even where the adjoint is ±∞ or NaN.
+      if (isNum(partial, 0) || isNum(partial, -0)) return;
+      const before = scope.out.stmts.length;
+      const term = scope.out.op('*', [bar, partial], { role: 'temp', origin: stmt.origin });
+      if (scope.out.stmts.length > before && term.kind === 'var') scope.termTemps.add(term.name);
+      this.contribute(scope, arg.name, term);
+    });
+  }
+
+  /** `if (c) { recompute then; adjoints of then } else { … }`, seeded with the phis' adjoints. */
+  private branch(stmt: If, scope: Scope): void {
+    const seeds = stmt.phis
+      .filter((phi) => this.active.has(phi.name))
+      .map((phi) => ({ phi, bar: this.adjoint(scope, phi.name, stmt.origin, phi.role === 'user' ? 'adjoint' : 'temp') }))
+      .filter(({ bar }) => !isNum(bar, 0));
+    const side = (block: Block, pick: (phi: If['phis'][number]) => Operand): Stmt[] => {
+      const { clone, child, read } = this.recompute(block, scope, []);
+      for (const { phi, bar } of seeds) {
+        const seeded = read(pick(phi));
+        if (seeded.kind === 'var' && this.active.has(seeded.name)) this.contribute(child, seeded.name, bar);
+      }
+      const forward = this.block(clone, child);
+      this.flush(child);
+      return child.out.stmts.length > 0 ? [...forward, ...child.out.stmts] : [];
+    };
+    const then = side(stmt.then, (phi) => phi.then);
+    const otherwise = side(stmt.else, (phi) => phi.else);
+    if (then.length > 0 || otherwise.length > 0) scope.out.push({ kind: 'if', cond: stmt.cond, then, else: otherwise, phis: [], origin: stmt.origin });
+  }
+
+  /**
+   * A loop: it records its carried values each pass; its reverse sweep walks the passes
+   * backwards, restoring them, recomputing the pass and running the pass's adjoints. The
+   * adjoints of the carried variables (`s_bar`) flow from pass to pass.
+   */
+  private loop(stmt: Loop, scope: Scope): Loop {
+    const carried = stmt.carried.filter((c) => this.active.has(c.name) || this.active.has(c.exit));
+    if (carried.length === 0) return stmt;
+    const record: LoopRecord = { count: this.names.fresh('passes'), array: this.names.fresh('record'), stride: stmt.carried.length };
+    this.records.push(record);
+    const bars = carried.map((c) => {
+      const bar = this.names.fresh(`${c.name}_bar`);
+      const exitBar = this.active.has(c.exit) ? this.adjoint(scope, c.exit, stmt.origin, 'temp') : num(0);
+      scope.out.push({ kind: 'accumulate', name: bar, value: exitBar, mode: 'declare', origin: stmt.origin });
+      return bar;
+    });
+    const { clone, child, read, restored } = this.recompute(stmt.body, scope, stmt.carried.map((c) => c.name));
+    carried.forEach((c, j) => {
+      const next = read(c.next);
+      if (next.kind === 'var' && this.active.has(next.name)) this.contribute(child, next.name, variable(bars[j]));
+    });
+    const forward = this.block(clone, child);
+    const passBars = carried.map((c) => this.adjoint(child, restored[stmt.carried.indexOf(c)], stmt.origin, 'temp'));
+    this.flush(child);
+    carried.forEach((_, j) => child.out.push({ kind: 'accumulate', name: bars[j], value: passBars[j], mode: 'set', origin: stmt.origin }));
+    scope.out.push({ kind: 'reverseLoop', record, index: this.names.fresh('pass'), restored, body: [...forward, ...child.out.stmts], origin: stmt.origin });
+    carried.forEach((c, j) => {
+      if (c.init.kind === 'var' && this.active.has(c.init.name)) this.contribute(scope, c.init.name, variable(bars[j]));
+    });
+    return { ...stmt, record };
+  }
+
+  /**
+   * A renamed copy of `block` to recompute in the reverse sweep, with the scope of its
+   * adjoints. `params` are names the copy receives from outside (a loop's carried
+   * variables, restored): they are renamed too, and returned as `restored`.
+   */
+  private recompute(block: Block, scope: Scope, params: readonly string[]) {
+    const rename = new Map<string, string>();
+    const restored = params.map((name) => {
+      const renamed = this.names.own(name);
+      rename.set(name, renamed);
+      return renamed;
+    });
+    const clone = cloneBlock(block, rename, (name) => this.names.own(name));
+    for (const [from, to] of rename) if (this.active.has(from)) this.active.add(to);
+    const out = scope.out.nested();
+    out.know(clone);
+    const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out);
+    const read = (operand: Operand): Operand => (operand.kind === 'var' && rename.has(operand.name) ? variable(rename.get(operand.name)!) : operand);
+    return { clone, child, read, restored };
+  }
+}
+
 /** The partial derivative of a statement's value with respect to each argument. */
-function partialDerivatives(stmt: Stmt, rules: RuleSet, builder: Builder): Operand[] {
+function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder): Operand[] {
   const derivative = opInfo(stmt.expr.op).derivative;
   const result = variable(stmt.name);
   switch (derivative.kind) {

@@ -69,6 +69,7 @@ export function instantiate(rule: Func, inputs: readonly Operand[], builder: Bui
   const bound = new Map<string, Operand>(rule.params.map((param, i) => [param.name, inputs[i]]));
   const substitute = (operand: Operand): Operand => (operand.kind === 'var' ? (bound.get(operand.name) ?? operand) : operand);
   for (const stmt of rule.body) {
+    if (stmt.kind !== 'let') throw new Error(`tapeless: the rule ${rule.name} must be one expression`);
     bound.set(stmt.name, builder.op(stmt.expr.op, stmt.expr.args.map(substitute), { role: 'temp' }));
   }
   return resultOperands(rule.result as Result).map(substitute);

@@ -1,5 +1,5 @@
 import { type Definitions, fold } from './fold';
-import { type Expr, type Func, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
+import { type Block, type Expr, type Func, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
 import { opInfo } from './ops';
 
 const COMMUTATIVE = new Set(['+', '*']);
@@ -7,59 +7,212 @@ const MAX_ROUNDS = 8;
 
 /**
  * Cleans a generated function: folding and copy propagation, common subexpressions
- * computed once, and dead code removed. Only exact rewrites: the simplified function
- * returns bit-for-bit what the unsimplified one returns (up to the sign of a zero sum).
+ * computed once, dead code removed, branches on constants resolved. Only exact rewrites:
+ * the simplified function returns bit-for-bit what the unsimplified one returns (up to
+ * the sign of a zero sum).
  */
 export function simplify(func: Func): Func {
   let current = func;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const next = eliminateDeadCode(propagate(current));
-    if (next.body.length === current.body.length && sameBodies(next.body, current.body)) return next;
+    const next = eliminateDeadCode(new Propagation().func(current));
+    if (fingerprint(next.body) === fingerprint(current.body)) return next;
     current = next;
   }
   return current;
 }
 
-/** One forward pass of folding, copy propagation and common-subexpression elimination. */
-function propagate(func: Func): Func {
-  const replaced = new Map<string, Operand>();
-  const definitions = new Map<string, Expr>();
-  const computed = new Map<string, string>();
-  const body: Stmt[] = [];
-  const substitute = (operand: Operand): Operand => (operand.kind === 'var' ? (replaced.get(operand.name) ?? operand) : operand);
-  const definitionOf: Definitions = (name) => definitions.get(name);
-  for (const stmt of func.body) {
-    const pure = opInfo(stmt.expr.op).pure;
-    const folded = fold({ op: stmt.expr.op, args: stmt.expr.args.map(substitute) }, definitionOf);
-    if ('kind' in folded) {
-      replaced.set(stmt.name, folded);
-      continue;
-    }
-    if (pure) {
-      const key = expressionKey(folded);
-      const earlier = computed.get(key);
-      if (earlier !== undefined) {
-        replaced.set(stmt.name, variable(earlier));
-        continue;
+/**
+ * One forward pass of folding, copy propagation and common-subexpression elimination.
+ * Names are unique in the function, so replacements are global; definitions and
+ * available expressions are scoped to the blocks that compute them.
+ */
+class Propagation {
+  private readonly replaced = new Map<string, Operand>();
+  private readonly definitions: Map<string, Expr>[] = [];
+  private readonly available: Map<string, string>[] = [];
+  /** Mutable adjoints: an expression that reads one is never reused (its value changes). */
+  private readonly mutable = new Set<string>();
+
+  func(func: Func): Func {
+    const collect = (block: Block): void => {
+      for (const stmt of block) {
+        if (stmt.kind === 'accumulate') this.mutable.add(stmt.name);
+        else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(collect);
+        else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') collect(stmt.body);
       }
-      computed.set(key, stmt.name);
-    }
-    body.push(folded === stmt.expr ? stmt : { ...stmt, expr: folded });
-    definitions.set(stmt.name, folded);
+    };
+    collect(func.body);
+    const body = this.block(func.body);
+    return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)) };
   }
-  return { ...func, body, result: mapResult(func.result, substitute) };
+
+  private substitute = (operand: Operand): Operand => (operand.kind === 'var' ? (this.replaced.get(operand.name) ?? operand) : operand);
+
+  private definitionOf: Definitions = (name) => {
+    for (let i = this.definitions.length - 1; i >= 0; i--) {
+      const found = this.definitions[i].get(name);
+      if (found) return found;
+    }
+    return undefined;
+  };
+
+  private availableAs(key: string): string | undefined {
+    for (let i = this.available.length - 1; i >= 0; i--) {
+      const found = this.available[i].get(key);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  private block(block: Block): Stmt[] {
+    this.definitions.push(new Map());
+    this.available.push(new Map());
+    const out: Stmt[] = [];
+    for (const stmt of block) out.push(...this.stmt(stmt));
+    this.definitions.pop();
+    this.available.pop();
+    return out;
+  }
+
+  private stmt(stmt: Stmt): Stmt[] {
+    const s = this.substitute;
+    switch (stmt.kind) {
+      case 'let': {
+        const folded = fold({ op: stmt.expr.op, args: stmt.expr.args.map(s) }, this.definitionOf);
+        if ('kind' in folded) {
+          this.replaced.set(stmt.name, folded);
+          return [];
+        }
+        if (opInfo(folded.op).pure && !folded.args.some((arg) => arg.kind === 'var' && this.mutable.has(arg.name))) {
+          const key = expressionKey(folded);
+          const earlier = this.availableAs(key);
+          if (earlier !== undefined) {
+            this.replaced.set(stmt.name, variable(earlier));
+            return [];
+          }
+          this.available[this.available.length - 1].set(key, stmt.name);
+        }
+        this.definitions[this.definitions.length - 1].set(stmt.name, folded);
+        return [folded === stmt.expr ? stmt : { ...stmt, expr: folded }];
+      }
+      case 'if': {
+        const cond = s(stmt.cond);
+        if (cond.kind === 'num') {
+          // A constant condition: the branch taken runs in place, its phis become copies.
+          const taken = this.blockInPlace(cond.value ? stmt.then : stmt.else);
+          for (const phi of stmt.phis) this.replaced.set(phi.name, s(cond.value ? phi.then : phi.else));
+          return taken;
+        }
+        const then = this.block(stmt.then);
+        const otherwise = this.block(stmt.else);
+        const phis = stmt.phis.flatMap((phi) => {
+          const whenThen = s(phi.then);
+          const whenElse = s(phi.else);
+          if (sameKey(whenThen, whenElse)) {
+            this.replaced.set(phi.name, whenThen);
+            return [];
+          }
+          return [{ ...phi, then: whenThen, else: whenElse }];
+        });
+        return [{ ...stmt, cond, then, else: otherwise, phis }];
+      }
+      case 'loop': {
+        const carried = stmt.carried.map((c) => ({ ...c, init: s(c.init) }));
+        const body = this.block(stmt.body);
+        return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond) }];
+      }
+      case 'accumulate':
+        return [{ ...stmt, value: s(stmt.value) }];
+      case 'reverseLoop':
+        return [{ ...stmt, body: this.block(stmt.body) }];
+    }
+  }
+
+  /** A block whose statements join the enclosing block (its definitions stay visible). */
+  private blockInPlace(block: Block): Stmt[] {
+    const out: Stmt[] = [];
+    for (const stmt of block) out.push(...this.stmt(stmt));
+    return out;
+  }
 }
 
+/**
+ * Removes what nothing reads: pure `let`s, phis, loops without live results (unless
+ * recorded for a reverse sweep), and blocks left empty. Liveness is found to a fixed
+ * point over the whole function (loops feed themselves).
+ */
 function eliminateDeadCode(func: Func): Func {
   const live = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
-  const kept: Stmt[] = [];
-  for (let i = func.body.length - 1; i >= 0; i--) {
-    const stmt = func.body[i];
-    if (!live.has(stmt.name) && opInfo(stmt.expr.op).pure) continue;
-    kept.push(stmt);
-    for (const arg of stmt.expr.args) if (arg.kind === 'var') live.add(arg.name);
-  }
-  return { ...func, body: kept.reverse() };
+  const mark = (operand: Operand) => {
+    if (operand.kind === 'var') live.add(operand.name);
+  };
+  const visit = (block: Block): void => {
+    for (let i = block.length - 1; i >= 0; i--) {
+      const stmt = block[i];
+      switch (stmt.kind) {
+        case 'let':
+          if (live.has(stmt.name) || !opInfo(stmt.expr.op).pure) stmt.expr.args.forEach(mark);
+          break;
+        case 'if':
+          for (const phi of stmt.phis) {
+            if (!live.has(phi.name)) continue;
+            mark(phi.then);
+            mark(phi.else);
+          }
+          visit(stmt.then);
+          visit(stmt.else);
+          mark(stmt.cond);
+          break;
+        case 'loop':
+          for (const c of stmt.carried) {
+            if (stmt.record || live.has(c.exit)) live.add(c.name);
+            if (!live.has(c.name)) continue;
+            mark(c.init);
+            mark(c.next);
+          }
+          visit(stmt.body);
+          mark(stmt.cond);
+          break;
+        case 'accumulate':
+          live.add(stmt.name);
+          mark(stmt.value);
+          break;
+        case 'reverseLoop':
+          visit(stmt.body);
+          break;
+      }
+    }
+  };
+  let size: number;
+  do {
+    size = live.size;
+    visit(func.body);
+  } while (live.size !== size);
+
+  const keep = (block: Block): Stmt[] =>
+    block.flatMap((stmt): Stmt[] => {
+      switch (stmt.kind) {
+        case 'let':
+          return live.has(stmt.name) || !opInfo(stmt.expr.op).pure ? [stmt] : [];
+        case 'if': {
+          const then = keep(stmt.then);
+          const otherwise = keep(stmt.else);
+          const phis = stmt.phis.filter((phi) => live.has(phi.name));
+          return then.length > 0 || otherwise.length > 0 || phis.length > 0 ? [{ ...stmt, then, else: otherwise, phis }] : [];
+        }
+        case 'loop': {
+          const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
+          return stmt.record || carried.length > 0 ? [{ ...stmt, carried: stmt.record ? stmt.carried : carried, body: keep(stmt.body) }] : [];
+        }
+        case 'accumulate':
+          return [stmt];
+        case 'reverseLoop': {
+          const body = keep(stmt.body);
+          return body.length > 0 ? [{ ...stmt, body }] : [];
+        }
+      }
+    });
+  return { ...func, body: keep(func.body) };
 }
 
 function operandKey(operand: Operand): string {
@@ -73,12 +226,32 @@ function operandKey(operand: Operand): string {
   }
 }
 
+function sameKey(a: Operand, b: Operand): boolean {
+  return operandKey(a) === operandKey(b);
+}
+
 function expressionKey(expr: Expr): string {
   const args = expr.args.map(operandKey);
   if (COMMUTATIVE.has(expr.op)) args.sort();
   return `${expr.op}(${args.join(',')})`;
 }
 
-function sameBodies(a: readonly Stmt[], b: readonly Stmt[]): boolean {
-  return a.every((stmt, i) => stmt.name === b[i].name && expressionKey(stmt.expr) === expressionKey(b[i].expr));
+function fingerprint(block: Block): string {
+  return block
+    .map((stmt) => {
+      switch (stmt.kind) {
+        case 'let':
+          return `${stmt.name}=${expressionKey(stmt.expr)}`;
+        case 'if':
+          return `if(${operandKey(stmt.cond)}){${fingerprint(stmt.then)}}{${fingerprint(stmt.else)}}${stmt.phis.map((p) => p.name).join()}`;
+        case 'loop':
+          return `loop{${fingerprint(stmt.body)}}${stmt.carried.map((c) => c.name).join()}`;
+        case 'accumulate':
+          return `${stmt.name}${stmt.mode}${operandKey(stmt.value)}`;
+        case 'reverseLoop':
+          return `rev{${fingerprint(stmt.body)}}`;
+      }
+    })
+    .join(';');
 }
+
