@@ -211,7 +211,7 @@ class Emitter {
     const { factory, ts } = this;
     const { count, array, stride } = stmt.record;
     const index = factory.createIdentifier(stmt.index);
-    const restore = stmt.restored.map((name, j) => this.declare(name, this.slot(array, stmt.index, stride, j), true));
+    const restore = stmt.restored.flatMap((name, j) => (this.read.has(name) ? [this.declare(name, this.slot(array, stmt.index, stride, j), true)] : []));
     const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1)))], ts.NodeFlags.Let);
     const loop = factory.createForStatement(
       initial,
@@ -314,8 +314,12 @@ class Emitter {
       }
       case 'select':
         return factory.createConditionalExpression(args[0], undefined, args[1], undefined, args[2]);
-      case 'call':
-        return factory.createCallExpression(path(factory, info.print.split('.')), undefined, args);
+      case 'call': {
+        const callee = expr.callee ? this.operand(expr.callee.ref) : path(factory, info.print.split('.'));
+        return factory.createCallExpression(callee, undefined, args);
+      }
+      case 'element':
+        return factory.createElementAccessExpression(args[0], args[1]);
     }
   }
 }

@@ -34,6 +34,19 @@ export interface Ref {
 export interface Expr {
   readonly op: OpName;
   readonly args: readonly Operand[];
+  /** For `call`: the function called. */
+  readonly callee?: Callee;
+}
+
+/** A function of the program called from differentiated code, or a generated pullback. */
+export interface Callee {
+  /** Identifies the function (equal keys: the same function). */
+  readonly key: string;
+  readonly name: string;
+  /** How the generated code calls it. */
+  readonly ref: Ref;
+  /** The function to differentiate (its pullback is generated from it); absent for pullbacks. */
+  readonly target?: unknown;
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */
@@ -230,7 +243,7 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
     switch (stmt.kind) {
       case 'let': {
         const args = stmt.expr.args.map(read);
-        return { ...stmt, name: define(stmt.name), expr: { op: stmt.expr.op, args } };
+        return { ...stmt, name: define(stmt.name), expr: { ...stmt.expr, args } };
       }
       case 'if': {
         const cond = read(stmt.cond);

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from './diagnostics';
-import { type Func, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
+import { type Callee, type Func, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
 import type { NameAllocator } from './names';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS, MATH_FUNCTIONS, type MathFunction, type OpName, VARIADIC_MATH_FUNCTIONS } from './ops';
 
@@ -14,6 +14,8 @@ export interface LowerEnv {
   readonly outer: (identifier: ts.Identifier) => Operand;
   /** The tapeless API function that a callee names, if it names one. */
   readonly apiName: (callee: ts.Expression) => string | undefined;
+  /** The function of the program a call calls, if it is one tapeless can differentiate. */
+  readonly callee?: (call: ts.CallExpression) => Callee | undefined;
   /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
   readonly rule?: boolean;
 }
@@ -451,8 +453,15 @@ class Lowerer {
       return this.op('stopGradient', [this.expression(node.arguments[0])], node);
     }
     if (api) fail(node, Code.Unsupported, `${api}() inside a differentiated function is not supported yet.`);
+    const target = this.env.callee?.(node);
+    if (target) {
+      const args = node.arguments.map((arg) => this.expression(arg));
+      const name = this.env.names.fresh('t');
+      this.body.push({ kind: 'let', name, expr: { op: 'call', args, callee: target }, role: 'temp', origin: node });
+      return variable(name);
+    }
     const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
-    return fail(node, Code.Unsupported, `cannot differentiate the call to '${name}': calls to other functions are not supported yet. Wrap a value that should be treated as a constant in stopGradient(...).`);
+    return fail(node, Code.Unsupported, `cannot differentiate the call to '${name}': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).`);
   }
 
   private mathCall(node: ts.CallExpression, fn: string): Operand {

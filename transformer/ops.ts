@@ -34,9 +34,11 @@ export type OpName =
   | 'select'
   | 'copy'
   | 'random'
-  | 'stopGradient';
+  | 'stopGradient'
+  | 'call'
+  | 'element';
 
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy';
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element';
 
 /** How an operation is differentiated. */
 export type Derivative =
@@ -44,6 +46,8 @@ export type Derivative =
   | { readonly kind: 'variadic'; readonly name: string }
   /** Piecewise constant or not a number (comparisons, random, stopGradient). */
   | { readonly kind: 'zero' }
+  /** A call of a function of the program: its generated pullback. */
+  | { readonly kind: 'pullback' }
   | { readonly kind: 'identity' };
 
 export interface OpInfo {
@@ -62,7 +66,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'element', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -84,6 +88,11 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'no
   copy: { shape: 'copy', print: '', pure: true, derivative: { kind: 'identity' }, evaluate: (a) => a },
   random: { shape: 'call', print: 'Math.random', pure: false, derivative: zero },
   stopGradient: { shape: 'copy', print: '', pure: true, derivative: zero },
+  // Functions called from differentiated code are assumed pure (their source is checked
+  // when they are differentiated).
+  call: { shape: 'call', print: '', pure: true, derivative: { kind: 'pullback' } },
+  // One entry of the array a pullback returns.
+  element: { shape: 'element', print: '', pure: true, derivative: zero },
 };
 
 function mathOp(name: MathFunction | VariadicMathFunction, derivative: Derivative): OpInfo {

@@ -16,8 +16,6 @@ export interface Target {
    * variables are only in scope there).
    */
   readonly placement: 'module' | 'inline';
-  /** For a function imported from another module: the import that brings it in. */
-  readonly importedFrom?: ts.ImportDeclaration;
 }
 
 /** One call such as `grad(f, { wrt: 'x' })`, resolved. */
@@ -80,7 +78,8 @@ export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: 
   return { call, api, target, wrt, tuple, key };
 }
 
-function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expression): Target {
+/** The function that `fnArg` names or is, with source to differentiate, or a located error. */
+export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expression): Target {
   let expression = fnArg;
   while (tsApi.isParenthesizedExpression(expression) || tsApi.isAsExpression(expression) || tsApi.isSatisfiesExpression(expression)) expression = expression.expression;
   if (tsApi.isArrowFunction(expression) || tsApi.isFunctionExpression(expression)) {
@@ -90,14 +89,7 @@ function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expr
     fail(fnArg, Code.BadTarget, 'the function to differentiate must be a function name, or an arrow or function expression written in place.');
   }
   let symbol = checker.getSymbolAtLocation(expression);
-  let importedFrom: ts.ImportDeclaration | undefined;
-  if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) {
-    importedFrom = symbol.declarations?.map((declaration) => tsApi.findAncestor(declaration, tsApi.isImportDeclaration)).find((found) => found !== undefined);
-    symbol = checker.getAliasedSymbol(symbol);
-  } else if (tsApi.isPropertyAccessExpression(expression) && tsApi.isIdentifier(expression.expression)) {
-    const namespace = checker.getSymbolAtLocation(expression.expression);
-    importedFrom = namespace?.declarations?.map((declaration) => tsApi.findAncestor(declaration, tsApi.isImportDeclaration)).find((found) => found !== undefined);
-  }
+  if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   const declarations = symbol?.declarations ?? [];
   const text = expression.getText();
   if (declarations.length === 0) fail(fnArg, Code.BadTarget, `cannot find the declaration of '${text}'.`);
@@ -121,8 +113,8 @@ function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expr
   }
   const topLevel = tsApi.isSourceFile(placementNode.parent);
   const name = tsApi.isFunctionDeclaration(declaration) ? (declaration.name?.text ?? 'f') : (declaration as ts.VariableDeclaration).name.getText();
-  if (importedFrom && !topLevel) fail(fnArg, Code.BadTarget, `'${text}' is not declared at the top level of its module.`);
-  return { node, name, placement: topLevel ? 'module' : 'inline', importedFrom };
+  if (node.getSourceFile() !== fnArg.getSourceFile() && !topLevel) fail(fnArg, Code.BadTarget, `'${text}' is not declared at the top level of its module.`);
+  return { node, name, placement: topLevel ? 'module' : 'inline' };
 }
 
 /** Reads `options.wrt`: which parameters, by name or index, and whether the result is a tuple. */

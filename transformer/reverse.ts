@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Builder } from './builder';
-import { type Block, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
+import { type Block, type Callee, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { instantiate, type RuleSet } from './rules';
@@ -13,7 +13,15 @@ export interface ReverseRequest {
   readonly tuple: boolean;
   /** Return `[value, gradient]` instead of the gradient. */
   readonly withValue: boolean;
+  /**
+   * For a pullback: the name of an extra last parameter, the adjoint of the result, that
+   * seeds the sweep instead of 1.
+   */
+  readonly seed?: string;
 }
+
+/** The name of the generated pullback of a called function, for the selected arguments. */
+export type Pullbacks = (callee: Callee, wrt: readonly number[]) => string;
 
 /**
  * Reverse mode: the primal body, then the adjoint of every active variable in reverse
@@ -26,15 +34,16 @@ export interface ReverseRequest {
  * recompute the pass and run its adjoints. Adjoints that cross blocks are accumulated in
  * mutable variables. No tape: nothing but the carried values of loops is stored.
  */
-export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, names: NameAllocator): Func {
+export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, names: NameAllocator, pullbacks: Pullbacks): Func {
   if (Array.isArray(primal.result)) throw new Error('tapeless: reverse mode needs a function with one number result');
   const output = primal.result as Operand;
   const selected = new Set(request.wrt.map((index) => primal.params[index].name));
-  const sweep = new ReverseSweep(rules, names, activeVariables(primal, selected));
+  const sweep = new ReverseSweep(rules, names, activeVariables(primal, selected), pullbacks);
   const out = new Builder(names);
   out.know(primal.body);
   const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...primal.body.flatMap(namesDefined)], out);
-  if (output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, num(1));
+  const seed = request.seed ? variable(request.seed) : num(1);
+  if (output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
   const forward = sweep.block(primal.body, top);
   const gradients = request.wrt.map((index) => {
     const param = primal.params[index];
@@ -43,7 +52,7 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const gradient: Result = request.tuple ? gradients : gradients[0];
   return {
     name: primal.name,
-    params: primal.params,
+    params: request.seed ? [...primal.params, { name: request.seed }] : primal.params,
     body: [...forward, ...out.stmts],
     result: request.withValue ? [output, gradient] : gradient,
     origin: primal.origin,
@@ -79,6 +88,7 @@ class ReverseSweep {
     private readonly rules: RuleSet,
     private readonly names: NameAllocator,
     private readonly active: Set<string>,
+    private readonly pullbacks: Pullbacks,
   ) {}
 
   isActive(name: string): boolean {
@@ -160,6 +170,7 @@ class ReverseSweep {
     if (!this.active.has(stmt.name) || (!scope.terms.has(stmt.name) && !scope.accumulators.has(stmt.name))) return;
     const bar = this.adjoint(scope, stmt.name, stmt.origin, stmt.role === 'user' ? 'adjoint' : 'temp');
     if (isNum(bar, 0)) return;
+    if (stmt.expr.op === 'call') return this.call(stmt, bar, scope);
     const partials = partialDerivatives(stmt, this.rules, scope.out);
     stmt.expr.args.forEach((arg, index) => {
       if (arg.kind !== 'var' || !this.active.has(arg.name)) return;
@@ -170,6 +181,20 @@ class ReverseSweep {
       const term = scope.out.op('*', [bar, partial], { role: 'temp', origin: stmt.origin });
       if (scope.out.stmts.length > before && term.kind === 'var') scope.termTemps.add(term.name);
       this.contribute(scope, arg.name, term);
+    });
+  }
+
+  /** `h(a, b)`: its pullback, called with the adjoint of the result, gives the arguments' adjoints. */
+  private call(stmt: Let, bar: Operand, scope: Scope): void {
+    const args = stmt.expr.args;
+    const wrt = args.flatMap((arg, index) => (arg.kind === 'var' && this.active.has(arg.name) ? [index] : []));
+    if (wrt.length === 0) return;
+    const name = this.pullbacks(stmt.expr.callee!, wrt);
+    const pullback = { key: `pullback:${name}`, name, ref: { kind: 'ref' as const, path: [name] } };
+    const adjoints = scope.out.op('call', [...args, bar], { role: 'temp', origin: stmt.origin }, pullback);
+    wrt.forEach((index, i) => {
+      const term = wrt.length === 1 ? adjoints : scope.out.op('element', [adjoints, num(i)], { role: 'temp', origin: stmt.origin });
+      this.contribute(scope, (args[index] as { name: string }).name, term);
     });
   }
 
@@ -263,5 +288,7 @@ function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder): Operan
       const rule = rules.get(derivative);
       return stmt.expr.args.map((arg) => instantiate(rule, [arg, result], builder)[0]);
     }
+    case 'pullback':
+      throw new Error('tapeless: calls are differentiated by their pullbacks');
   }
 }

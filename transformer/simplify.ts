@@ -78,7 +78,7 @@ class Propagation {
     const s = this.substitute;
     switch (stmt.kind) {
       case 'let': {
-        const folded = fold({ op: stmt.expr.op, args: stmt.expr.args.map(s) }, this.definitionOf);
+        const folded = fold({ ...stmt.expr, args: stmt.expr.args.map(s) }, this.definitionOf);
         if ('kind' in folded) {
           this.replaced.set(stmt.name, folded);
           return [];
@@ -233,7 +233,7 @@ function sameKey(a: Operand, b: Operand): boolean {
 function expressionKey(expr: Expr): string {
   const args = expr.args.map(operandKey);
   if (COMMUTATIVE.has(expr.op)) args.sort();
-  return `${expr.op}(${args.join(',')})`;
+  return `${expr.op}${expr.callee ? `[${expr.callee.key}]` : ''}(${args.join(',')})`;
 }
 
 function fingerprint(block: Block): string {

@@ -1,10 +1,11 @@
+import * as path from 'path';
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail, toDiagnostic } from './diagnostics';
 import { emitArrowFunction, emitFunctionDeclaration } from './emit';
-import type { Func, Operand } from './ir';
+import type { Callee, Func, Operand, Ref } from './ir';
 import { type LowerEnv, isNumberType, lowerFunction } from './lower';
 import { NameAllocator } from './names';
-import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest } from './requests';
+import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget } from './requests';
 import { reverse } from './reverse';
 import { type RuleSet, loadRules } from './rules';
 import { simplify } from './simplify';
@@ -37,14 +38,15 @@ export function createTransformer(tsApi: typeof ts, program: ts.Program, options
 /** A function generated for this file, shared by every request with the same key. */
 interface Generated {
   readonly name: string;
-  readonly declaration?: ts.FunctionDeclaration;
+  /** Absent for code generated in place; set late for a pullback (which may call itself). */
+  declaration?: ts.FunctionDeclaration;
 }
 
 class FileTransform {
   private readonly factory: ts.NodeFactory;
   private readonly replacements = new Map<ts.Node, ts.Expression>();
   private readonly generated = new Map<string, Generated>();
-  private readonly namespaceImports = new Map<ts.ImportDeclaration, string>();
+  private readonly namespaceImports = new Map<ts.SourceFile, { name: string; specifier: string }>();
   private fileNames: NameAllocator | undefined;
 
   constructor(
@@ -86,8 +88,8 @@ class FileTransform {
       return this.replacements.get(node) ?? ts.visitEachChild(node, visit, undefined);
     };
     const visited = ts.visitEachChild(this.file, visit, undefined);
-    const imports = [...this.namespaceImports].map(([declaration, name]) =>
-      this.factory.createImportDeclaration(undefined, this.factory.createImportClause(false, undefined, this.factory.createNamespaceImport(this.factory.createIdentifier(name))), declaration.moduleSpecifier),
+    const imports = [...this.namespaceImports.values()].map(({ name, specifier }) =>
+      this.factory.createImportDeclaration(undefined, this.factory.createImportClause(false, undefined, this.factory.createNamespaceImport(this.factory.createIdentifier(name))), this.factory.createStringLiteral(specifier)),
     );
     const declarations = [...this.generated.values()].flatMap((generated) => (generated.declaration ? [generated.declaration] : []));
     return this.factory.updateSourceFile(visited, [...imports, ...visited.statements, ...declarations]);
@@ -149,11 +151,16 @@ class FileTransform {
 
   /** The pipeline: lower -> (analyse +) differentiate -> simplify. */
   private differentiate(request: Request): Func {
-    const { target } = request;
-    for (const index of request.wrt) {
+    const { primal, names } = this.lowerTarget(request.target, request.wrt);
+    const gradient = reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: request.api === 'valueAndGrad' }, this.rules(), names, this.pullbacks);
+    return simplify(gradient);
+  }
+
+  private lowerTarget(target: Target, wrt: readonly number[]): { primal: Func; names: NameAllocator } {
+    for (const index of wrt) {
       const param = target.node.parameters[index];
       const type = this.checker.getTypeAtLocation(param);
-      if (!isNumberType(this.ts, type)) {
+      if (!isNumberType(this.ts, type) || type.flags & this.ts.TypeFlags.EnumLike) {
         fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`);
       }
     }
@@ -164,10 +171,56 @@ class FileTransform {
       names,
       outer: (identifier) => this.outer(identifier, target),
       apiName: (callee) => apiNameOf(this.ts, this.checker, callee),
+      callee: (call) => this.callee(call, target),
     };
-    const primal = lowerFunction(target.node, env, target.name);
-    const gradient = reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: request.api === 'valueAndGrad' }, this.rules(), names);
-    return simplify(gradient);
+    return { primal: lowerFunction(target.node, env, target.name), names };
+  }
+
+  /**
+   * The pullback of a function that differentiated code calls: `h_pullback(…args, dy)`
+   * returns the adjoints of the selected arguments. Generated once per file and selection;
+   * a recursive function's pullback calls itself.
+   */
+  private readonly pullbacks = (callee: Callee, wrt: readonly number[]): string => {
+    const key = `pullback|${callee.key}|${wrt.join(',')}`;
+    const existing = this.generated.get(key);
+    if (existing) return existing.name;
+    const target = callee.target as Target;
+    const params = target.node.parameters;
+    const all = wrt.length === params.length;
+    const name = this.names().fresh(`${target.name}_pullback${all ? '' : `_wrt_${wrt.map((i) => params[i].name.getText()).join('_')}`}`);
+    const generated: { name: string; declaration?: ts.FunctionDeclaration } = { name };
+    this.generated.set(key, generated);
+    const { primal, names } = this.lowerTarget(target, wrt);
+    const func = simplify(reverse(primal, { wrt, tuple: wrt.length > 1, withValue: false, seed: names.fresh('dy') }, this.rules(), names, this.pullbacks));
+    generated.declaration = emitFunctionDeclaration(func, name, { ts: this.ts, factory: this.factory, file: this.file });
+    this.options.onGenerated?.({ target: target.name, api: 'pullback', node: generated.declaration, file: this.file });
+    return name;
+  };
+
+  /** A call of a function of the program from differentiated code. */
+  private callee(call: ts.CallExpression, caller: Target): Callee | undefined {
+    const { ts } = this;
+    const expression = call.expression;
+    const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && (this.checker.getSymbolAtLocation(expression.expression)?.flags ?? 0) & ts.SymbolFlags.Alias;
+    if (!ts.isIdentifier(expression) && !namespaced) return undefined;
+    const symbol = this.checker.getSymbolAtLocation(expression);
+    const resolved = symbol && symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
+    const declaration = resolved?.valueDeclaration;
+    if (!declaration || !(ts.isFunctionDeclaration(declaration) || ts.isVariableDeclaration(declaration))) return undefined;
+    const target = resolveTarget(ts, this.checker, expression);
+    const text = expression.getText();
+    if (target.placement !== 'module') {
+      fail(call, Code.Unsupported, `cannot differentiate the call to '${text}': only functions declared at the top level of a module can be called from differentiated code.`);
+    }
+    if (call.arguments.length !== target.node.parameters.length) {
+      fail(call, Code.Unsupported, `'${text}' takes ${target.node.parameters.length} arguments; calls with fewer or more are not supported.`);
+    }
+    let ref: Ref;
+    if (ts.isIdentifier(expression)) ref = this.reference(expression, caller);
+    else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [(expression as ts.PropertyAccessExpression).expression.getText(), (expression as ts.PropertyAccessExpression).name.text] };
+    else ref = this.reference((expression as ts.PropertyAccessExpression).name as ts.Identifier, caller);
+    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target };
   }
 
   /** Names inside one generated function: the user's own, kept apart from what it reads outside. */
@@ -191,32 +244,48 @@ class FileTransform {
   /** A value `identifier` reads from outside the differentiated function: a constant. */
   private outer(identifier: ts.Identifier, target: Target): Operand {
     const { ts, checker } = this;
-    const symbol = checker.getSymbolAtLocation(identifier);
-    if (!symbol) fail(identifier, Code.BadTarget, `cannot resolve '${identifier.text}'.`);
     const type = checker.getTypeAtLocation(identifier);
     if (!isNumberType(ts, type)) {
       fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers can be read from outside (as constants).`);
     }
+    return this.reference(identifier, target);
+  }
+
+  /** How generated code in this file reads `identifier`, a name from outside `target`. */
+  private reference(identifier: ts.Identifier, target: Target): Ref {
+    const { ts, checker } = this;
+    const symbol = checker.getSymbolAtLocation(identifier);
+    if (!symbol) fail(identifier, Code.BadTarget, `cannot resolve '${identifier.text}'.`);
+    const home = target.node.getSourceFile();
     const isGlobal = symbol.declarations?.every((declaration) => declaration.getSourceFile().hasNoDefaultLib) ?? false;
-    if (!target.importedFrom || isGlobal) return { kind: 'ref', path: [identifier.text], origin: target.importedFrom ? undefined : identifier };
-    // The generated code lives in the importing file: reach the value through the module.
-    const moduleSymbol = checker.getSymbolAtLocation(target.importedFrom.moduleSpecifier);
+    if (isGlobal) return { kind: 'ref', path: [identifier.text] };
+    if (home === this.file) return { kind: 'ref', path: [identifier.text], origin: identifier };
+    // The generated code lives in another file than the function: reach the value through its module.
     const resolved = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    const moduleSymbol = (home as unknown as { symbol?: ts.Symbol }).symbol;
     const exported = moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((candidate) => (candidate.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(candidate) : candidate) === resolved);
     if (!exported) {
       fail(identifier, Code.BadTarget, `'${identifier.text}' is not exported by the module of '${target.name}', so the gradient generated in the importing file cannot read it. Export it, or pass it as a parameter.`);
     }
-    return { kind: 'ref', path: [this.namespaceFor(target.importedFrom), exported.name] };
+    return { kind: 'ref', path: [this.namespaceFor(home), exported.name] };
   }
 
-  private namespaceFor(declaration: ts.ImportDeclaration): string {
-    let name = this.namespaceImports.get(declaration);
-    if (!name) {
-      const specifier = (declaration.moduleSpecifier as ts.StringLiteral).text;
-      const base = specifier.replace(/\.[cm]?[jt]sx?$/, '').split('/').pop()?.replace(/[^A-Za-z0-9_$]/g, '_') || 'module';
-      this.namespaceImports.set(declaration, (name = this.names().fresh(`${base}_module`)));
+  /** A namespace import of `module` in this file: the user's own specifier where one imports it. */
+  private namespaceFor(module: ts.SourceFile): string {
+    let entry = this.namespaceImports.get(module);
+    if (!entry) {
+      const { ts } = this;
+      const existing = this.file.statements.find((statement): statement is ts.ImportDeclaration => ts.isImportDeclaration(statement) && this.checker.getSymbolAtLocation(statement.moduleSpecifier)?.valueDeclaration === module);
+      let specifier = existing && ts.isStringLiteral(existing.moduleSpecifier) ? existing.moduleSpecifier.text : undefined;
+      if (!specifier) {
+        const relative = path.relative(path.dirname(this.file.fileName), module.fileName).replace(/\\/g, '/').replace(/\.([cm]?)tsx?$/, '.$1js');
+        specifier = relative.startsWith('.') ? relative : `./${relative}`;
+      }
+      const base = path.basename(module.fileName).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9_$]/g, '_') || 'module';
+      entry = { name: this.names().fresh(`${base}_module`), specifier };
+      this.namespaceImports.set(module, entry);
     }
-    return name;
+    return entry.name;
   }
 
   /** Names at the top level of the file, for generated declarations and imports. */

@@ -71,7 +71,7 @@ function tapeless(options: TapelessViteOptions = {}): TapelessPlugin {
       let output = '';
       let map: string | null = null;
       program.emit(file, (name, text) => {
-        if (name.endsWith('.map')) map = text;
+        if (name.endsWith('.map')) map = absoluteSources(text, path.dirname(name));
         else output = text;
       }, undefined, false, { before: [transformer] });
       if (diagnostics.length > 0) {
@@ -81,6 +81,19 @@ function tapeless(options: TapelessViteOptions = {}): TapelessPlugin {
       return { code: output.replace(/\/\/# sourceMappingURL=.*\s*$/, ''), map };
     },
   };
+}
+
+/**
+ * TypeScript writes a map's `sources` relative to the .map file it would write, which is no
+ * file of the build: `vite build` (Rolldown) resolved them against the working directory, so
+ * the bundle's map sent generated code (which maps into the user's function, possibly in
+ * another module) to files that do not exist. Absolute paths mean the same to every bundler.
+ */
+function absoluteSources(text: string, dir: string): string {
+  const map = JSON.parse(text) as { sources: string[]; sourceRoot?: string };
+  map.sources = map.sources.map((source) => path.resolve(dir, map.sourceRoot ?? '', source));
+  delete map.sourceRoot;
+  return JSON.stringify(map);
 }
 
 export = tapeless;
