@@ -10,6 +10,8 @@ const CLI = path.join(ROOT, 'dist/transformer/hosts/cli.js');
 const CASES: Record<string, string> = {
   'seed.js': 'examples/seed.ts',
   'functions.js': 'test/golden/functions.ts',
+  'springs.js': 'examples/springs.ts',
+  'calls.js': 'test/golden/calls.ts',
 };
 
 describe('golden generated code', () => {

@@ -33,6 +33,13 @@ export function fold(expr: Expr, definitionOf: Definitions): Operand | Expr {
       const inner = negated(a);
       return inner ?? expr;
     }
+    case 'not': {
+      // !(c ? truthy : falsy) is !c.
+      const definition = a.kind === 'var' ? definitionOf(a.name) : undefined;
+      if (definition?.op !== 'select') return expr;
+      const [c, whenTrue, whenFalse] = definition.args;
+      return whenTrue.kind === 'num' && whenFalse.kind === 'num' && whenTrue.value && !whenFalse.value ? { op: 'not', args: [c] } : expr;
+    }
     case '+': {
       if (isNum(b, 0) || isNum(b, -0)) return a;
       if (isNum(a, 0) || isNum(a, -0)) return b;

@@ -5,6 +5,8 @@
  */
 export class NameAllocator {
   private readonly taken: Set<string>;
+  /** The name each numbered version was made from (`s_2` -> `s`). */
+  private readonly bases = new Map<string, string>();
 
   /**
    * @param used every identifier the user's code mentions: fresh names avoid them all.
@@ -22,6 +24,11 @@ export class NameAllocator {
     return this.claim(name, !this.taken.has(name));
   }
 
+  /** Another version of a name this allocator gave out: `s_1` -> `s_2`, not `s_1_1`. */
+  version(name: string): string {
+    return this.own(this.bases.get(name) ?? name);
+  }
+
   /** A new name built from `base` that the user's code does not mention. */
   fresh(base: string): string {
     return this.claim(base, this.isFresh(base));
@@ -37,6 +44,7 @@ export class NameAllocator {
       name = `${base}_${version}`;
     }
     this.taken.add(name);
+    this.bases.set(name, this.bases.get(base) ?? base);
     return name;
   }
 }

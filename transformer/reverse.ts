@@ -259,11 +259,11 @@ class ReverseSweep {
   private recompute(block: Block, scope: Scope, params: readonly string[]) {
     const rename = new Map<string, string>();
     const restored = params.map((name) => {
-      const renamed = this.names.own(name);
+      const renamed = this.names.version(name);
       rename.set(name, renamed);
       return renamed;
     });
-    const clone = cloneBlock(block, rename, (name) => this.names.own(name));
+    const clone = cloneBlock(block, rename, (name) => this.names.version(name));
     for (const [from, to] of rename) if (this.active.has(from)) this.active.add(to);
     const out = scope.out.nested();
     out.know(clone);

@@ -96,7 +96,7 @@ class Propagation {
         return [folded === stmt.expr ? stmt : { ...stmt, expr: folded }];
       }
       case 'if': {
-        const cond = s(stmt.cond);
+        const cond = this.truthOf(s(stmt.cond));
         if (cond.kind === 'num') {
           // A constant condition: the branch taken runs in place, its phis become copies.
           const taken = this.blockInPlace(cond.value ? stmt.then : stmt.else);
@@ -105,6 +105,8 @@ class Propagation {
         }
         const then = this.block(stmt.then);
         const otherwise = this.block(stmt.else);
+        // A phi of two constants (a flag) is a choice on the condition: c ? 1 : 0.
+        const choices: Stmt[] = [];
         const phis = stmt.phis.flatMap((phi) => {
           const whenThen = s(phi.then);
           const whenElse = s(phi.else);
@@ -112,9 +114,15 @@ class Propagation {
             this.replaced.set(phi.name, whenThen);
             return [];
           }
+          if (whenThen.kind === 'num' && whenElse.kind === 'num' && whenThen.text === undefined && whenElse.text === undefined) {
+            const expr: Expr = { op: 'select', args: [cond, whenThen, whenElse] };
+            this.definitions[this.definitions.length - 1].set(phi.name, expr);
+            choices.push({ kind: 'let', name: phi.name, expr, role: phi.role });
+            return [];
+          }
           return [{ ...phi, then: whenThen, else: whenElse }];
         });
-        return [{ ...stmt, cond, then, else: otherwise, phis }];
+        return [{ ...stmt, cond, then, else: otherwise, phis }, ...choices];
       }
       case 'loop': {
         const carried = stmt.carried.map((c) => ({ ...c, init: s(c.init) }));
@@ -126,6 +134,14 @@ class Propagation {
       case 'reverseLoop':
         return [{ ...stmt, body: this.block(stmt.body) }];
     }
+  }
+
+  /** A condition tested for truth only: `c ? 1 : 0` tests as `c`. */
+  private truthOf(cond: Operand): Operand {
+    const definition = cond.kind === 'var' ? this.definitionOf(cond.name) : undefined;
+    if (definition?.op !== 'select') return cond;
+    const [inner, whenTrue, whenFalse] = definition.args;
+    return whenTrue.kind === 'num' && whenFalse.kind === 'num' && whenTrue.value && !whenFalse.value ? inner : cond;
   }
 
   /** A block whose statements join the enclosing block (its definitions stay visible). */

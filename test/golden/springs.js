@@ -1,0 +1,100 @@
+// grad(springChain)
+function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
+    let passes = 0;
+    let record = new Float64Array(192);
+    let i = 1;
+    let energy = 0;
+    let previous = 0;
+    passes = 0;
+    while (true) {
+        if (record.length < (passes + 1) * 3) {
+            const grown_1 = new Float64Array(2 * record.length);
+            grown_1.set(record);
+            record = grown_1;
+        }
+        record[passes * 3] = i;
+        record[passes * 3 + 1] = energy;
+        record[passes * 3 + 2] = previous;
+        passes++;
+        const t = i <= n;
+        let energy_2 = energy;
+        let previous_1 = previous;
+        let i_2 = i;
+        if (t) {
+            const t_1 = w * i;
+            const position = i + a * Math.sin(t_1);
+            const t_5 = position - previous;
+            const stretch = t_5 - rest;
+            const energy_1 = energy + 0.5 * k * stretch * stretch;
+            const i_1 = i + 1;
+            energy_2 = energy_1;
+            previous_1 = position;
+            i_2 = i_1;
+        }
+        i = i_2;
+        energy = energy_2;
+        previous = previous_1;
+        if (!t)
+            break;
+    }
+    let w_bar = 0;
+    let a_bar = 0;
+    let rest_bar = 0;
+    let k_bar = 0;
+    let energy_bar = 1;
+    let previous_bar = 0;
+    for (let pass = passes - 1; pass >= 0; pass--) {
+        const i_4 = record[pass * 3];
+        const previous_3 = record[pass * 3 + 2];
+        let energy_4_bar = 0;
+        let previous_3_bar = 0;
+        if (i_4 <= n) {
+            const t_20 = w * i_4;
+            const t_21 = Math.sin(t_20);
+            const position_2 = i_4 + a * t_21;
+            const stretch_2 = position_2 - previous_3 - rest;
+            const t_24 = 0.5 * k;
+            const t_27 = energy_bar * stretch_2;
+            const t_28 = energy_bar * (t_24 * stretch_2);
+            const stretch_2_bar = t_28 + t_27 * t_24;
+            const t_32 = -stretch_2_bar;
+            const position_2_bar = previous_bar + stretch_2_bar;
+            energy_4_bar += energy_bar;
+            k_bar += t_27 * stretch_2 * 0.5;
+            rest_bar += t_32;
+            previous_3_bar += t_32;
+            a_bar += position_2_bar * t_21;
+            w_bar += position_2_bar * a * Math.cos(t_20) * i_4;
+        }
+        else {
+            energy_4_bar += energy_bar;
+            previous_3_bar += previous_bar;
+        }
+        energy_bar = energy_4_bar;
+        previous_bar = previous_3_bar;
+    }
+    return [k_bar, rest_bar, a_bar, w_bar];
+}
+
+// grad(huber)
+function huber_grad_wrt_x(x, delta) {
+    const r = Math.abs(x);
+    const t_1 = r <= delta;
+    let x_bar = 0;
+    let result_bar = 0;
+    let r_bar = 0;
+    if (!t_1) {
+        r_bar += delta;
+    }
+    else {
+        result_bar += 1;
+    }
+    if (t_1) {
+        const t_13 = result_bar * x;
+        const t_14 = result_bar * (0.5 * x);
+        x_bar += t_14 + t_13 * 0.5;
+    }
+    const t_18 = r_bar * Math.sign(x);
+    x_bar += t_18;
+    return x_bar;
+}
