@@ -14,7 +14,7 @@ const CASES: Record<string, Case> = {
   randomInLoop: { code: `export const g = grad((x: number) => { let y = x;\n  for (let i = 0; i < 3; i++) y += /*@*/Math.random();\n  return y; });`, message: 'Math.random() inside a branch or loop is not supported yet' },
   stringEnum: { code: `enum Color { Red = 'red' }\nexport const g = grad((x: number, c: Color) => c === /*@*/Color.Red ? x : 2 * x, { wrt: 'x' });`, message: "the string enum member 'Color.Red' cannot be used" },
   labelledBlock: { code: `export const g = grad((x: number) => { let y = x;\n  /*@*/block: { y = 2 * x; }\n  return y; });`, message: 'only loops and switch statements can be labelled' },
-  evalCall: { code: `export const g = grad((x: number) => x * /*@*/eval('2'));`, message: "'eval' has no source to differentiate" },
+  evalCall: { code: `export const g = grad((x: number) => { const v: number = /*@*/eval('2');\n  return x * v; });`, message: "'eval' has no source to differentiate" },
   throwStatement: { code: `export const g = grad((x: number) => { if (x < 0) /*@*/throw new Error('negative');\n  return x; });`, message: "a 'throw' statement cannot be differentiated yet" },
   tryStatement: { code: `export const g = grad((x: number) => { let y = x;\n  /*@*/try { y = 2 * x; } catch { y = 0; }\n  return y; });`, message: "a 'try' statement cannot be differentiated yet" },
   varDeclaration: { code: `export const g = grad((x: number) => { /*@*/var y = x;\n  return y; });`, message: "'var' declarations are not supported" },
