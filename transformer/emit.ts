@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import type { Block, Expr, Func, If, Let, Loop, LoopRecord, Operand, Result, ReverseLoop, Stmt } from './ir';
 import { type OpName, opInfo } from './ops';
+import type { Shape } from './shapes';
 
 export interface EmitContext {
   readonly ts: typeof ts;
@@ -92,6 +93,7 @@ class Emitter {
           case 'accumulate':
             mutable.add(stmt.name);
             note(stmt.value, block);
+            if (typeof stmt.at === 'object') note(stmt.at, block);
             break;
           case 'reverseLoop':
             walk(stmt.body);
@@ -117,8 +119,20 @@ class Emitter {
 
   functionBody(): ts.Block {
     const records = (this.func.records ?? []).flatMap((record) => this.recordDeclarations(record));
-    const statements = [...records, ...this.block(this.func.body), this.factory.createReturnStatement(this.result(this.func.result))];
+    const result = this.mapped(this.factory.createReturnStatement(this.result(this.func.result)), this.returnOrigin());
+    const statements = [...records, ...this.block(this.func.body), result];
     return this.factory.createBlock(statements, true);
+  }
+
+  /** The user's last `return` (or the arrow's body): where the generated return maps to. */
+  private returnOrigin(): ts.Node | undefined {
+    const { ts } = this;
+    const origin = this.func.origin;
+    if (!origin || !(ts.isFunctionLike(origin) && 'body' in origin) || !origin.body) return origin;
+    const body = origin.body as ts.Node;
+    if (!ts.isBlock(body)) return body;
+    const last = body.statements[body.statements.length - 1];
+    return last ?? origin;
   }
 
   mapped<T extends ts.Node>(node: T, origin: ts.Node | undefined): T {
@@ -154,10 +168,18 @@ class Emitter {
         const statement =
           stmt.mode === 'declare'
             ? this.declare(stmt.name, value, false)
-            : factory.createExpressionStatement(factory.createBinaryExpression(factory.createIdentifier(stmt.name), stmt.mode === 'add' ? this.ts.SyntaxKind.PlusEqualsToken : this.ts.SyntaxKind.EqualsToken, value));
+            : factory.createExpressionStatement(factory.createBinaryExpression(this.accumulator(stmt.name, stmt.at), stmt.mode === 'add' ? this.ts.SyntaxKind.PlusEqualsToken : this.ts.SyntaxKind.EqualsToken, value));
         return [this.mapped(statement, stmt.origin)];
       }
     }
+  }
+
+  /** `name`, `name[index]` or `name.field`. */
+  private accumulator(name: string, at: Operand | string | undefined): ts.Expression {
+    const { factory } = this;
+    const target = factory.createIdentifier(name);
+    if (at === undefined) return target;
+    return typeof at === 'string' ? factory.createPropertyAccessExpression(target, at) : factory.createElementAccessExpression(target, this.operand(at));
   }
 
   private ifStatement(stmt: If): ts.Statement[] {
@@ -320,6 +342,38 @@ class Emitter {
       }
       case 'element':
         return factory.createElementAccessExpression(args[0], args[1]);
+      case 'field':
+        return factory.createPropertyAccessExpression(args[0], expr.field!);
+      case 'length':
+        return factory.createPropertyAccessExpression(args[0], 'length');
+      case 'zeros':
+        return this.zeros(expr.shape!, args[0]);
+    }
+  }
+
+  /** A zero gradient of `shape`, sized like `value`. */
+  private zeros(shape: Shape, value: ts.Expression): ts.Expression {
+    const { factory } = this;
+    switch (shape.kind) {
+      case 'number':
+        return this.number(0);
+      case 'array': {
+        const length = factory.createPropertyAccessExpression(value, 'length');
+        if (shape.container !== 'Array') return factory.createNewExpression(factory.createIdentifier(shape.container), undefined, [length]);
+        if (shape.element.kind === 'number') {
+          const array = factory.createNewExpression(factory.createIdentifier('Array'), undefined, [length]);
+          return factory.createCallExpression(factory.createPropertyAccessExpression(array, 'fill'), undefined, [this.number(0)]);
+        }
+        const element = factory.createUniqueName('element');
+        const parameter = factory.createParameterDeclaration(undefined, undefined, element);
+        const each = factory.createArrowFunction(undefined, undefined, [parameter], undefined, undefined, this.zeros(shape.element, element));
+        return factory.createCallExpression(factory.createPropertyAccessExpression(value, 'map'), undefined, [each]);
+      }
+      case 'object':
+        return factory.createObjectLiteralExpression(
+          shape.fields.map((field) => factory.createPropertyAssignment(field.name, this.zeros(field.shape, factory.createPropertyAccessExpression(value, field.name)))),
+          shape.fields.length > 2,
+        );
     }
   }
 }

@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import type { OpName } from './ops';
+import type { Shape } from './shapes';
 
 /**
  * The IR: a function in static single-assignment form. Every statement defines a new name
@@ -36,6 +37,10 @@ export interface Expr {
   readonly args: readonly Operand[];
   /** For `call`: the function called. */
   readonly callee?: Callee;
+  /** For `field`: the property read. */
+  readonly field?: string;
+  /** For `zeros`: the shape of the zero gradient to allocate (like its argument). */
+  readonly shape?: Shape;
 }
 
 /** A function of the program called from differentiated code, or a generated pullback. */
@@ -66,6 +71,8 @@ export interface Let {
   readonly role: Role;
   /** The user's code this statement comes from. */
   readonly origin?: ts.Node;
+  /** Set where the value is an array or object (read from a parameter): its shape. */
+  readonly shape?: Shape;
 }
 
 /** A value chosen by the branch taken: `name` is `then` after the then-block, else `else`. */
@@ -149,6 +156,8 @@ export interface Accumulate {
   readonly value: Operand;
   /** `declare`: `let name = value`; `add`: `name += value`; `set`: `name = value`. */
   readonly mode: 'declare' | 'add' | 'set';
+  /** `name[at] += value` (an index) or `name.at += value` (a field): into a gradient array or object. */
+  readonly at?: Operand | string;
   readonly origin?: ts.Node;
 }
 
@@ -157,6 +166,8 @@ export type Block = readonly Stmt[];
 export interface Param {
   readonly name: string;
   readonly origin?: ts.Node;
+  /** Set for an array or object parameter: its shape. */
+  readonly shape?: Shape;
 }
 
 /** What the function returns: one operand, or an array of results. */
@@ -201,7 +212,7 @@ export function operandsRead(stmt: Stmt): Operand[] {
     case 'let':
       return [...stmt.expr.args];
     case 'accumulate':
-      return [stmt.value];
+      return typeof stmt.at === 'object' ? [stmt.value, stmt.at] : [stmt.value];
     case 'if':
       return [stmt.cond, ...stmt.phis.flatMap((phi) => [phi.then, phi.else]), ...stmt.then.flatMap(operandsRead), ...stmt.else.flatMap(operandsRead)];
     case 'loop':
@@ -260,7 +271,7 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
         return { ...stmt, carried, body, cond: read(stmt.cond) };
       }
       case 'accumulate':
-        return { ...stmt, value: read(stmt.value) };
+        return { ...stmt, value: read(stmt.value), at: typeof stmt.at === 'object' ? read(stmt.at) : stmt.at };
       case 'reverseLoop':
         throw new Error('tapeless: reverse sweeps are not cloned');
     }

@@ -2,6 +2,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from './diagnostics';
 import { type Callee, type Func, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
 import type { NameAllocator } from './names';
+import { NUMBER, type Shape, shapeOf } from './shapes';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS, MATH_FUNCTIONS, type MathFunction, type OpName, VARIADIC_MATH_FUNCTIONS } from './ops';
 
 /** What lowering needs to know about the world outside the function. */
@@ -14,6 +15,8 @@ export interface LowerEnv {
   readonly outer: (identifier: ts.Identifier) => Operand;
   /** The tapeless API function that a callee names, if it names one. */
   readonly apiName: (callee: ts.Expression) => string | undefined;
+  /** Whether a file is one of TypeScript's default libraries (where globals such as Math live). */
+  readonly isLibrary?: (file: ts.SourceFile) => boolean;
   /** The function of the program a call calls, if it is one tapeless can differentiate. */
   readonly callee?: (call: ts.CallExpression) => Callee | undefined;
   /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
@@ -29,6 +32,8 @@ interface Binding {
   readonly name: string;
   /** A flag or result that lowering made: not the user's variable. */
   readonly hidden?: boolean;
+  /** A flag (break, continue, return): clear wherever a loop pass starts. */
+  readonly flag?: boolean;
 }
 
 /** Where `break` and `continue` go: lowering turns them into flags the code after them tests. */
@@ -37,6 +42,16 @@ interface JumpTarget {
   readonly labels: readonly string[];
   readonly broke: Binding;
   readonly continued?: Binding;
+}
+
+/** How a loop is lowered: its test (before or after the body), body and update. */
+interface LoopParts {
+  readonly testFirst: boolean;
+  readonly test?: () => Operand;
+  readonly body: () => void;
+  readonly update?: () => void;
+  /** Variables the loop assigns that its syntax does not show (the index of `for … of`). */
+  readonly carried?: readonly Binding[];
 }
 
 /** The value of a variable on a path where it was not assigned (read only on other paths). */
@@ -68,6 +83,8 @@ class Lowerer {
   private result!: Binding;
   /** Nesting of branches and loops: Math.random() is only allowed outside them. */
   private depth = 0;
+  /** Variables that hold arrays or objects to differentiate (parameters and what is read from them). */
+  private readonly aggregates = new Set<string>();
 
   constructor(private readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -79,7 +96,7 @@ class Lowerer {
     if (fn.asteriskToken) fail(fn, Code.Unsupported, 'generator functions cannot be differentiated.');
     if (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) fail(fn, Code.Unsupported, 'async functions cannot be differentiated.');
     const params = fn.parameters.map((param) => this.lowerParam(param));
-    this.returned = this.hidden('returned', FALSE);
+    this.returned = this.hidden('returned', FALSE, true);
     this.result = this.hidden('result', undefined);
     let result: Result;
     if (ts.isBlock(fn.body)) {
@@ -99,6 +116,11 @@ class Lowerer {
     if (param.initializer) fail(param.initializer, Code.Unsupported, 'default parameter values are not supported yet.');
     const name = this.env.names.own(param.name.text);
     this.declare(param.name.text, variable(name), true);
+    const shape = this.shapeAt(param.name, false);
+    if (shape && shape.kind !== 'number') {
+      this.aggregates.add(name);
+      return { name, origin: param, shape };
+    }
     return { name, origin: param };
   }
 
@@ -150,8 +172,9 @@ class Lowerer {
       return;
     }
     if (ts.isForStatement(statement)) return this.forLoop(statement, []);
-    if (ts.isWhileStatement(statement)) return this.loop(statement, [], { test: statement.expression, body: statement.statement, testFirst: true });
-    if (ts.isDoStatement(statement)) return this.loop(statement, [], { test: statement.expression, body: statement.statement, testFirst: false });
+    if (ts.isWhileStatement(statement)) return this.loop(statement, [], this.whileParts(statement.expression, statement.statement, true));
+    if (ts.isDoStatement(statement)) return this.loop(statement, [], this.whileParts(statement.expression, statement.statement, false));
+    if (ts.isForOfStatement(statement)) return this.forOf(statement, []);
     if (ts.isSwitchStatement(statement)) return this.switchStatement(statement, []);
     if (ts.isLabeledStatement(statement)) return this.labelled(statement, []);
     if (ts.isBreakStatement(statement) || ts.isContinueStatement(statement)) return this.jump(statement);
@@ -175,8 +198,9 @@ class Lowerer {
     const inner = statement.statement;
     if (ts.isLabeledStatement(inner)) return this.labelled(inner, all);
     if (ts.isForStatement(inner)) return this.forLoop(inner, all);
-    if (ts.isWhileStatement(inner)) return this.loop(inner, all, { test: inner.expression, body: inner.statement, testFirst: true });
-    if (ts.isDoStatement(inner)) return this.loop(inner, all, { test: inner.expression, body: inner.statement, testFirst: false });
+    if (ts.isWhileStatement(inner)) return this.loop(inner, all, this.whileParts(inner.expression, inner.statement, true));
+    if (ts.isDoStatement(inner)) return this.loop(inner, all, this.whileParts(inner.expression, inner.statement, false));
+    if (ts.isForOfStatement(inner)) return this.forOf(inner, all);
     if (ts.isSwitchStatement(inner)) return this.switchStatement(inner, all);
     fail(statement, Code.Unsupported, 'only loops and switch statements can be labelled.');
   }
@@ -227,12 +251,22 @@ class Lowerer {
     return value;
   }
 
+  private whileParts(test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
+    return { testFirst, test: () => this.expression(test), body: () => this.statement(body) };
+  }
+
   private forLoop(statement: ts.ForStatement, labels: readonly string[]): void {
     this.scoped(() => {
       const { initializer } = statement;
       if (initializer && this.ts.isVariableDeclarationList(initializer)) this.variables(initializer);
       else if (initializer) this.expression(initializer);
-      this.loop(statement, labels, { test: statement.condition, update: statement.incrementor, body: statement.statement, testFirst: true });
+      const { condition, incrementor } = statement;
+      this.loop(statement, labels, {
+        testFirst: true,
+        test: condition && (() => this.expression(condition)),
+        update: incrementor && (() => void this.expression(incrementor)),
+        body: () => this.statement(statement.statement),
+      });
     });
   }
 
@@ -242,36 +276,40 @@ class Lowerer {
    * `c = test; if (c) { body; update }`, and the loop goes on while c holds and no flag
    * (break, return, a jump to an outer loop) is set.
    */
-  private loop(node: ts.IterationStatement, labels: readonly string[], parts: { test?: ts.Expression; update?: ts.Expression; body: ts.Statement; testFirst: boolean }): void {
-    const target: JumpTarget = { kind: 'loop', labels, broke: this.hidden('broke', FALSE), continued: this.hidden('continued', FALSE) };
-    const carried = this.assignedIn(node).map((binding) => ({ binding, init: binding.value ?? UNSET, name: this.env.names.own(binding.name) }));
+  private loop(node: ts.IterationStatement, labels: readonly string[], parts: LoopParts): void {
+    const target: JumpTarget = { kind: 'loop', labels, broke: this.hidden('broke', FALSE, true), continued: this.hidden('continued', FALSE, true) };
+    const bindings = [...new Set([...this.assignedIn(node), ...(parts.carried ?? [])])];
+    const carried = bindings.map((binding) => ({ binding, init: binding.value ?? UNSET, name: this.env.names.own(binding.name) }));
+    for (const { binding, init } of carried) {
+      if (init.kind === 'var' && this.aggregates.has(init.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
+    }
     for (const { binding, name } of carried) binding.value = variable(name);
     this.targets.push(target);
     this.depth++;
     let goOn: Operand = FALSE;
     const body = this.inBlock(() => {
       // A pass starts only where no flag is set: flags carried from outside start clear.
-      for (const { binding } of carried) if (binding.hidden && binding !== this.result) binding.value = FALSE;
+      for (const { binding } of carried) if (binding.flag) binding.value = FALSE;
       target.broke.value = FALSE;
       target.continued!.value = FALSE;
       const runBody = () => {
-        this.scoped(() => this.statement(parts.body));
+        this.scoped(parts.body);
         target.continued!.value = FALSE;
         if (parts.update) {
           const update = parts.update;
-          if (this.mayHaveJumped()) this.guarded(update, () => void this.expression(update));
-          else this.expression(update);
+          if (this.mayHaveJumped()) this.guarded(node, update);
+          else update();
         }
       };
       let test: Operand = TRUE;
       if (parts.testFirst) {
-        if (parts.test) test = this.expression(parts.test);
-        this.branch(test, parts.body, runBody);
+        if (parts.test) test = parts.test();
+        this.branch(test, node, runBody);
       } else {
         runBody();
         if (parts.test) {
-          const testNode = parts.test;
-          test = this.mayHaveJumped() ? (this.branch(this.notJumped(), testNode, () => this.expression(testNode), () => FALSE) as Operand) : this.expression(testNode);
+          const lowerTest = parts.test;
+          test = this.mayHaveJumped() ? (this.branch(this.notJumped(), node, lowerTest, () => FALSE) as Operand) : lowerTest();
         }
       }
       goOn = this.mayHaveJumped() ? this.op('and', [test, this.notJumped()], node) : test;
@@ -281,10 +319,36 @@ class Lowerer {
     const loopCarried = carried.map(({ binding, init, name }) => {
       const exit = this.env.names.own(binding.name);
       const next = binding.value ?? UNSET;
+      if (next.kind === 'var' && this.aggregates.has(next.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
       binding.value = variable(exit);
       return { name, init, next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
     });
     this.body.push({ kind: 'loop', carried: loopCarried, body, cond: goOn, origin: node });
+  }
+
+  /** `for (const v of xs) body`: a loop over the indices of xs that reads `v = xs[i]` each pass. */
+  private forOf(statement: ts.ForOfStatement, labels: readonly string[]): void {
+    const { ts } = this;
+    const declarations = statement.initializer;
+    if (!ts.isVariableDeclarationList(declarations) || declarations.declarations.length !== 1 || !ts.isIdentifier(declarations.declarations[0].name)) {
+      fail(statement.initializer, Code.Unsupported, "only 'for (const v of array)' is supported (no destructuring, no outer variable).");
+    }
+    if (statement.awaitModifier) fail(statement, Code.Unsupported, "'for await' cannot be differentiated.");
+    const name = (declarations.declarations[0].name as ts.Identifier).text;
+    const array = this.expression(statement.expression);
+    if (!this.aggregates.has(array.kind === 'var' ? array.name : '') && array.kind !== 'ref') fail(statement.expression, Code.Unsupported, "'for … of' is supported over arrays only.");
+    const elementShape = this.shapeAt(statement.expression, true);
+    const index = this.hidden('i', num(0));
+    this.loop(statement, labels, {
+      testFirst: true,
+      carried: [index],
+      test: () => this.op('<', [index.value!, this.op('length', [array], statement.expression)], statement),
+      body: () => {
+        this.declare(name, this.load(array, index.value!, elementShape, declarations.declarations[0], name), false);
+        this.statement(statement.statement);
+      },
+      update: () => void (index.value = this.op('+', [index.value!, num(1)], statement)),
+    });
   }
 
   /**
@@ -303,7 +367,7 @@ class Lowerer {
       const test = tests[k];
       if (test) chosen = this.op('select', [test, num(k), chosen], clauses[k]);
     }
-    const target: JumpTarget = { kind: 'switch', labels, broke: this.hidden('broke', FALSE) };
+    const target: JumpTarget = { kind: 'switch', labels, broke: this.hidden('broke', FALSE, true) };
     this.targets.push(target);
     let entered: Operand = FALSE;
     this.scoped(() => {
@@ -405,6 +469,11 @@ class Lowerer {
     if (node.kind === ts.SyntaxKind.FalseKeyword) return num(0, 'false');
     if (ts.isIdentifier(node)) return this.read(node);
     if (ts.isPropertyAccessExpression(node)) return this.property(node);
+    if (ts.isElementAccessExpression(node)) {
+      const container = this.expression(node.expression);
+      this.requireNumber(node.argumentExpression, 'an index must be a number');
+      return this.load(container, this.expression(node.argumentExpression), this.shapeAt(node, false), node);
+    }
     if (ts.isCallExpression(node)) return this.call(node);
     if (ts.isPrefixUnaryExpression(node)) return this.prefix(node);
     if (ts.isPostfixUnaryExpression(node)) return this.step(node, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', false);
@@ -435,7 +504,32 @@ class Lowerer {
     const enumValue = member && ts.isEnumMember(member) ? this.env.checker!.getConstantValue(member) : undefined;
     if (typeof enumValue === 'number') return num(enumValue);
     if (typeof enumValue === 'string') fail(node, Code.Unsupported, `the string enum member '${node.getText()}' cannot be used in differentiated code: use a numeric enum.`);
-    return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be differentiated yet: only Math constants and enum members are supported.`);
+    if (!this.env.checker) return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be used in a rule.`);
+    const container = this.expression(node.expression);
+    if (node.name.text === 'length') return this.op('length', [container], node);
+    const shape = this.shapeAt(node, false);
+    const name = this.env.names.fresh('t');
+    this.body.push({ kind: 'let', name, expr: { op: 'field', args: [container], field: node.name.text }, role: 'temp', origin: node, ...(shape && shape.kind !== 'number' ? { shape } : {}) });
+    if (shape && shape.kind !== 'number') this.aggregates.add(name);
+    return variable(name);
+  }
+
+  /** `container[index]`: a number, or an array or object of the container (then tracked). */
+  private load(container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+    const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
+    const name = userName ? this.env.names.own(userName) : this.env.names.fresh('t');
+    this.body.push({ kind: 'let', name, expr: { op: 'element', args: [container, index] }, role: userName ? 'user' : 'temp', origin, ...(aggregate ? { shape: aggregate } : {}) });
+    if (aggregate) this.aggregates.add(name);
+    return variable(name);
+  }
+
+  /** The shape of a node's type (or of its elements), where it can be differentiated. */
+  private shapeAt(node: ts.Node, element: boolean): Shape | undefined {
+    const checker = this.env.checker;
+    if (!checker) return NUMBER;
+    const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node));
+    if (!element) return shape;
+    return shape?.kind === 'array' ? shape.element : undefined;
   }
 
   private call(node: ts.CallExpression): Operand {
@@ -568,8 +662,8 @@ class Lowerer {
     this.scopes[this.scopes.length - 1].set(name, { value, mutable, name });
   }
 
-  private hidden(name: string, value: Operand | undefined): Binding {
-    return { value, mutable: true, name, hidden: true };
+  private hidden(name: string, value: Operand | undefined, flag = false): Binding {
+    return { value, mutable: true, name, hidden: true, flag };
   }
 
   private scoped(lower: () => void): void {
@@ -606,6 +700,9 @@ class Lowerer {
     const { ts } = this;
     let inner = target;
     while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+    if (ts.isElementAccessExpression(inner) || ts.isPropertyAccessExpression(inner)) {
+      fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported yet: differentiated code reads arrays and objects but does not modify them (and must never modify its caller's). Compute new values in local variables.`);
+    }
     if (!ts.isIdentifier(inner)) fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);
     if (!binding) fail(target, Code.OuterWrite, `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`);
@@ -639,7 +736,8 @@ class Lowerer {
     const checker = this.env.checker;
     if (!checker) return true;
     const symbol = checker.getSymbolAtLocation(identifier);
-    return symbol?.declarations?.every((declaration) => declaration.getSourceFile().hasNoDefaultLib) ?? false;
+    const isLibrary = this.env.isLibrary ?? ((file: ts.SourceFile) => file.hasNoDefaultLib);
+    return symbol?.declarations?.every((declaration) => isLibrary(declaration.getSourceFile())) ?? false;
   }
 
   private requireNumber(node: ts.Expression, what: string): void {
@@ -679,7 +777,6 @@ function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
     [k.TemplateExpression]: 'a template string',
     [k.ArrayLiteralExpression]: 'an array literal',
     [k.ObjectLiteralExpression]: 'an object literal',
-    [k.ElementAccessExpression]: "an element access ('a[i]')",
     [k.ArrowFunction]: 'a nested function',
     [k.FunctionExpression]: 'a nested function',
     [k.NewExpression]: "a 'new' expression",

@@ -36,9 +36,12 @@ export type OpName =
   | 'random'
   | 'stopGradient'
   | 'call'
-  | 'element';
+  | 'element'
+  | 'field'
+  | 'length'
+  | 'zeros';
 
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element';
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros';
 
 /** How an operation is differentiated. */
 export type Derivative =
@@ -48,6 +51,8 @@ export type Derivative =
   | { readonly kind: 'zero' }
   /** A call of a function of the program: its generated pullback. */
   | { readonly kind: 'pullback' }
+  /** A read from an array or object: the adjoint goes into the gradient of the container. */
+  | { readonly kind: 'load' }
   | { readonly kind: 'identity' };
 
 export interface OpInfo {
@@ -66,7 +71,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'element', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'element' | 'field' | 'length' | 'zeros', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -91,8 +96,12 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'no
   // Functions called from differentiated code are assumed pure (their source is checked
   // when they are differentiated).
   call: { shape: 'call', print: '', pure: true, derivative: { kind: 'pullback' } },
-  // One entry of the array a pullback returns.
-  element: { shape: 'element', print: '', pure: true, derivative: zero },
+  // Reads of arrays and objects (which differentiated code never writes), and the zero
+  // gradients reverse mode allocates for array and object parameters.
+  element: { shape: 'element', print: '', pure: true, derivative: { kind: 'load' } },
+  field: { shape: 'field', print: '', pure: true, derivative: { kind: 'load' } },
+  length: { shape: 'length', print: '', pure: true, derivative: zero },
+  zeros: { shape: 'zeros', print: '', pure: false, derivative: zero },
 };
 
 function mathOp(name: MathFunction | VariadicMathFunction, derivative: Derivative): OpInfo {

@@ -30,13 +30,22 @@ export interface Request {
   readonly key: string;
 }
 
-/** The API function that `callee` refers to, following imports and aliases. */
+const API_TAG = /@tapeless\s+(\w+)/;
+
+/**
+ * The API function that `callee` refers to, following imports and aliases: a declaration
+ * whose doc comment has the tag `@tapeless <name>`. The comment is read as text, since
+ * tsc (5.3+) does not parse doc comments unless asked.
+ */
 export function apiNameOf(tsApi: typeof ts, checker: ts.TypeChecker, callee: ts.Expression): ApiName | undefined {
   let symbol = checker.getSymbolAtLocation(callee);
   if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   for (const declaration of symbol?.declarations ?? []) {
-    for (const tag of tsApi.getJSDocTags(declaration)) {
-      if (tag.tagName.text === 'tapeless') return tsApi.getTextOfJSDocComment(tag.comment)?.trim() as ApiName;
+    if (!tsApi.isFunctionDeclaration(declaration)) continue;
+    const text = declaration.getSourceFile().text;
+    for (const range of tsApi.getLeadingCommentRanges(text, declaration.pos) ?? []) {
+      const tag = API_TAG.exec(text.slice(range.pos, range.end));
+      if (tag) return tag[1] as ApiName;
     }
   }
   return undefined;

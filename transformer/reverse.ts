@@ -42,18 +42,27 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const out = new Builder(names);
   out.know(primal.body);
   const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...primal.body.flatMap(namesDefined)], out);
+  // Array and object parameters get zero gradients of their shape, filled by the sweep.
+  const allocations: Let[] = request.wrt.flatMap((index) => {
+    const param = primal.params[index];
+    if (!param.shape) return [];
+    const name = names.fresh(`${param.name}_bar`);
+    sweep.shadows.set(param.name, name);
+    return [{ kind: 'let' as const, name, expr: { op: 'zeros' as const, args: [variable(param.name)], shape: param.shape }, role: 'adjoint' as const, origin: param.origin }];
+  });
   const seed = request.seed ? variable(request.seed) : num(1);
   if (output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
   const forward = sweep.block(primal.body, top);
   const gradients = request.wrt.map((index) => {
     const param = primal.params[index];
-    return sweep.adjoint(top, param.name, param.origin, 'adjoint');
+    const shadow = sweep.shadows.get(param.name);
+    return shadow ? variable(shadow) : sweep.adjoint(top, param.name, param.origin, 'adjoint');
   });
   const gradient: Result = request.tuple ? gradients : gradients[0];
   return {
     name: primal.name,
     params: request.seed ? [...primal.params, { name: request.seed }] : primal.params,
-    body: [...forward, ...out.stmts],
+    body: [...allocations, ...forward, ...out.stmts],
     result: request.withValue ? [output, gradient] : gradient,
     origin: primal.origin,
     records: sweep.records,
@@ -83,6 +92,11 @@ class Scope {
 
 class ReverseSweep {
   readonly records: LoopRecord[] = [];
+  /**
+   * The gradient of each array or object variable: a parameter's is allocated on entry,
+   * and what is read from it (`row = a[i]`) has the matching part (`row_bar = a_bar[i]`).
+   */
+  readonly shadows = new Map<string, string>();
 
   constructor(
     private readonly rules: RuleSet,
@@ -99,7 +113,8 @@ class ReverseSweep {
    * Appends the reverse sweep of `block` to `scope.out` and returns the block as it must
    * run forward (its loops now record their passes).
    */
-  block(block: Block, scope: Scope): Block {
+  block(original: Block, scope: Scope): Block {
+    const block = this.withShadows(original);
     this.declareAccumulators(block, scope);
     const forward: Stmt[] = [...block];
     for (let i = block.length - 1; i >= 0; i--) {
@@ -153,12 +168,25 @@ class ReverseSweep {
     return scope.out.sum(terms, num(0), options);
   }
 
+  /** The block with, after each active read of an array or object from an array or object, the read of its gradient. */
+  private withShadows(block: Block): Block {
+    return block.flatMap((stmt): Stmt[] => {
+      if (stmt.kind !== 'let' || !stmt.shape || !this.active.has(stmt.name)) return [stmt];
+      const container = stmt.expr.args[0];
+      const parent = container.kind === 'var' ? this.shadows.get(container.name) : undefined;
+      if (!parent) return [stmt];
+      const name = this.names.fresh(`${stmt.name}_bar`);
+      this.shadows.set(stmt.name, name);
+      return [stmt, { kind: 'let', name, expr: { ...stmt.expr, args: [variable(parent), ...stmt.expr.args.slice(1)] }, role: 'adjoint', origin: stmt.origin }];
+    });
+  }
+
   /** Variables of this block that nested blocks contribute to get mutable adjoints. */
   private declareAccumulators(block: Block, scope: Scope): void {
     for (const stmt of block) {
       if (stmt.kind !== 'if' && stmt.kind !== 'loop') continue;
       for (const operand of operandsRead(stmt)) {
-        if (operand.kind !== 'var' || !scope.defined.has(operand.name) || !this.active.has(operand.name) || scope.accumulators.has(operand.name)) continue;
+        if (operand.kind !== 'var' || !scope.defined.has(operand.name) || !this.active.has(operand.name) || scope.accumulators.has(operand.name) || this.shadows.has(operand.name)) continue;
         const accumulator = this.names.fresh(`${operand.name}_bar`);
         scope.accumulators.set(operand.name, accumulator);
         scope.out.push({ kind: 'accumulate', name: accumulator, value: num(0), mode: 'declare' });
@@ -171,6 +199,7 @@ class ReverseSweep {
     const bar = this.adjoint(scope, stmt.name, stmt.origin, stmt.role === 'user' ? 'adjoint' : 'temp');
     if (isNum(bar, 0)) return;
     if (stmt.expr.op === 'call') return this.call(stmt, bar, scope);
+    if (stmt.expr.op === 'element' || stmt.expr.op === 'field') return this.load(stmt, bar, scope);
     const partials = partialDerivatives(stmt, this.rules, scope.out);
     stmt.expr.args.forEach((arg, index) => {
       if (arg.kind !== 'var' || !this.active.has(arg.name)) return;
@@ -182,6 +211,15 @@ class ReverseSweep {
       if (scope.out.stmts.length > before && term.kind === 'var') scope.termTemps.add(term.name);
       this.contribute(scope, arg.name, term);
     });
+  }
+
+  /** `v = a[i]` (or `o.f`): `a_bar[i] += v_bar`, into the gradient of the container. */
+  private load(stmt: Let, bar: Operand, scope: Scope): void {
+    const container = stmt.expr.args[0];
+    const shadow = container.kind === 'var' ? this.shadows.get(container.name) : undefined;
+    if (!shadow || stmt.shape) return;
+    const at = stmt.expr.op === 'field' ? stmt.expr.field! : stmt.expr.args[1];
+    scope.out.push({ kind: 'accumulate', name: shadow, at, value: bar, mode: 'add', origin: stmt.origin });
   }
 
   /** `h(a, b)`: its pullback, called with the adjoint of the result, gives the arguments' adjoints. */
@@ -283,12 +321,13 @@ function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder): Operan
     case 'identity':
       return [num(1)];
     case 'rule':
-      return instantiate(rules.get(derivative), [...stmt.expr.args, result], builder);
+      return instantiate(rules.get(derivative), [...stmt.expr.args, result], builder, stmt.origin);
     case 'variadic': {
       const rule = rules.get(derivative);
-      return stmt.expr.args.map((arg) => instantiate(rule, [arg, result], builder)[0]);
+      return stmt.expr.args.map((arg) => instantiate(rule, [arg, result], builder, stmt.origin)[0]);
     }
     case 'pullback':
-      throw new Error('tapeless: calls are differentiated by their pullbacks');
+    case 'load':
+      throw new Error(`tapeless: ${stmt.expr.op} is differentiated by the sweep itself`);
   }
 }

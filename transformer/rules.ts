@@ -65,12 +65,12 @@ function lowerTable(tsApi: typeof ts, table: ts.ObjectLiteralExpression): Map<st
  * rule's parameters bound to `inputs` (the arguments, then the result), and returns the
  * partial derivatives, one per argument.
  */
-export function instantiate(rule: Func, inputs: readonly Operand[], builder: Builder): Operand[] {
+export function instantiate(rule: Func, inputs: readonly Operand[], builder: Builder, origin?: ts.Node): Operand[] {
   const bound = new Map<string, Operand>(rule.params.map((param, i) => [param.name, inputs[i]]));
   const substitute = (operand: Operand): Operand => (operand.kind === 'var' ? (bound.get(operand.name) ?? operand) : operand);
   for (const stmt of rule.body) {
     if (stmt.kind !== 'let') throw new Error(`tapeless: the rule ${rule.name} must be one expression`);
-    bound.set(stmt.name, builder.op(stmt.expr.op, stmt.expr.args.map(substitute), { role: 'temp' }));
+    bound.set(stmt.name, builder.op(stmt.expr.op, stmt.expr.args.map(substitute), { role: 'temp', origin }));
   }
   return resultOperands(rule.result as Result).map(substitute);
 }

@@ -130,7 +130,7 @@ class Propagation {
         return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond) }];
       }
       case 'accumulate':
-        return [{ ...stmt, value: s(stmt.value) }];
+        return [{ ...stmt, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
       case 'reverseLoop':
         return [{ ...stmt, body: this.block(stmt.body) }];
     }
@@ -180,6 +180,8 @@ function eliminateDeadCode(func: Func): Func {
           mark(stmt.cond);
           break;
         case 'loop':
+          // A loop is needed for its results, or for the passes it records.
+          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit))) break;
           for (const c of stmt.carried) {
             if (stmt.record || live.has(c.exit)) live.add(c.name);
             if (!live.has(c.name)) continue;
@@ -192,6 +194,7 @@ function eliminateDeadCode(func: Func): Func {
         case 'accumulate':
           live.add(stmt.name);
           mark(stmt.value);
+          if (typeof stmt.at === 'object') mark(stmt.at);
           break;
         case 'reverseLoop':
           visit(stmt.body);
@@ -217,8 +220,9 @@ function eliminateDeadCode(func: Func): Func {
           return then.length > 0 || otherwise.length > 0 || phis.length > 0 ? [{ ...stmt, then, else: otherwise, phis }] : [];
         }
         case 'loop': {
+          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit))) return [];
           const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
-          return stmt.record || carried.length > 0 ? [{ ...stmt, carried: stmt.record ? stmt.carried : carried, body: keep(stmt.body) }] : [];
+          return [{ ...stmt, carried: stmt.record ? stmt.carried : carried, body: keep(stmt.body) }];
         }
         case 'accumulate':
           return [stmt];
@@ -249,7 +253,7 @@ function sameKey(a: Operand, b: Operand): boolean {
 function expressionKey(expr: Expr): string {
   const args = expr.args.map(operandKey);
   if (COMMUTATIVE.has(expr.op)) args.sort();
-  return `${expr.op}${expr.callee ? `[${expr.callee.key}]` : ''}(${args.join(',')})`;
+  return `${expr.op}${expr.callee ? `[${expr.callee.key}]` : ''}${expr.field !== undefined ? `.${expr.field}` : ''}(${args.join(',')})`;
 }
 
 function fingerprint(block: Block): string {
@@ -263,7 +267,7 @@ function fingerprint(block: Block): string {
         case 'loop':
           return `loop{${fingerprint(stmt.body)}}${stmt.carried.map((c) => c.name).join()}`;
         case 'accumulate':
-          return `${stmt.name}${stmt.mode}${operandKey(stmt.value)}`;
+          return `${stmt.name}${typeof stmt.at === 'object' ? `[${operandKey(stmt.at)}]` : (stmt.at ?? '')}${stmt.mode}${operandKey(stmt.value)}`;
         case 'reverseLoop':
           return `rev{${fingerprint(stmt.body)}}`;
       }

@@ -8,6 +8,7 @@ import { NameAllocator } from './names';
 import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget } from './requests';
 import { reverse } from './reverse';
 import { type RuleSet, loadRules } from './rules';
+import { shapeOf } from './shapes';
 import { simplify } from './simplify';
 
 export interface TransformOptions {
@@ -27,7 +28,7 @@ export function createTransformer(tsApi: typeof ts, program: ts.Program, options
   const getRules = () => (rules ??= loadRules(tsApi));
   return (context) => (file) => {
     try {
-      return new FileTransform(tsApi, program.getTypeChecker(), context, file, getRules, options).run();
+      return new FileTransform(tsApi, program, context, file, getRules, options).run();
     } catch (error) {
       options.report(toDiagnostic(tsApi, file, Code.Internal, `internal error while transforming this file: ${(error as Error).message}. Please report it.`));
       return file;
@@ -49,18 +50,26 @@ class FileTransform {
   private readonly namespaceImports = new Map<ts.SourceFile, { name: string; specifier: string }>();
   private fileNames: NameAllocator | undefined;
 
+  private readonly checker: ts.TypeChecker;
+  /** Diagnostics reported already: a function that several requests differentiate reports once. */
+  private readonly reported = new Set<string>();
+
   constructor(
     private readonly ts: typeof import('typescript'),
-    private readonly checker: ts.TypeChecker,
+    private readonly program: ts.Program,
     context: ts.TransformationContext,
     private readonly file: ts.SourceFile,
     private readonly rules: () => RuleSet,
     private readonly options: TransformOptions,
   ) {
     this.factory = context.factory;
+    this.checker = program.getTypeChecker();
   }
 
   private report(diagnostic: ts.Diagnostic): void {
+    const key = `${diagnostic.file?.fileName}|${diagnostic.start}|${diagnostic.code}|${diagnostic.messageText}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
     this.options.report(diagnostic);
   }
 
@@ -160,7 +169,7 @@ class FileTransform {
     for (const index of wrt) {
       const param = target.node.parameters[index];
       const type = this.checker.getTypeAtLocation(param);
-      if (!isNumberType(this.ts, type) || type.flags & this.ts.TypeFlags.EnumLike) {
+      if (!shapeOf(this.ts, this.checker, type)) {
         fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`);
       }
     }
@@ -171,6 +180,7 @@ class FileTransform {
       names,
       outer: (identifier) => this.outer(identifier, target),
       apiName: (callee) => apiNameOf(this.ts, this.checker, callee),
+      isLibrary: (file) => this.program.isSourceFileDefaultLibrary(file),
       callee: (call) => this.callee(call, target),
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
@@ -245,8 +255,8 @@ class FileTransform {
   private outer(identifier: ts.Identifier, target: Target): Operand {
     const { ts, checker } = this;
     const type = checker.getTypeAtLocation(identifier);
-    if (!isNumberType(ts, type)) {
-      fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers can be read from outside (as constants).`);
+    if (!isNumberType(ts, type) && !shapeOf(ts, checker, type) && !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)) {
+      fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers, arrays and objects can be read from outside (as constants).`);
     }
     return this.reference(identifier, target);
   }
@@ -257,7 +267,7 @@ class FileTransform {
     const symbol = checker.getSymbolAtLocation(identifier);
     if (!symbol) fail(identifier, Code.BadTarget, `cannot resolve '${identifier.text}'.`);
     const home = target.node.getSourceFile();
-    const isGlobal = symbol.declarations?.every((declaration) => declaration.getSourceFile().hasNoDefaultLib) ?? false;
+    const isGlobal = symbol.declarations?.every((declaration) => this.program.isSourceFileDefaultLibrary(declaration.getSourceFile())) ?? false;
     if (isGlobal) return { kind: 'ref', path: [identifier.text] };
     if (home === this.file) return { kind: 'ref', path: [identifier.text], origin: identifier };
     // The generated code lives in another file than the function: reach the value through its module.

@@ -1,0 +1,56 @@
+import type * as ts from 'typescript';
+
+/**
+ * The shape of a differentiable value, read from its TypeScript type: a number, an array
+ * (`number[]`, readonly arrays, tuples, `Float64Array`, `Float32Array`, nested arrays) or
+ * an object whose fields all have shapes. A gradient has the shape of its parameter.
+ */
+export type Shape =
+  | { readonly kind: 'number' }
+  | { readonly kind: 'array'; readonly element: Shape; readonly container: 'Array' | 'Float64Array' | 'Float32Array' }
+  | { readonly kind: 'object'; readonly fields: readonly { readonly name: string; readonly shape: Shape }[] };
+
+export const NUMBER: Shape = { kind: 'number' };
+
+/** The shape of values of `type`, or undefined where they cannot be differentiated. */
+export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type): Shape | undefined {
+  if (type.flags & tsApi.TypeFlags.EnumLike) return undefined;
+  if (type.isUnion()) {
+    if (type.types.every((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike))) return NUMBER;
+    return undefined;
+  }
+  if (type.flags & tsApi.TypeFlags.NumberLike) return NUMBER;
+  if (!(type.flags & tsApi.TypeFlags.Object)) return undefined;
+  const name = type.getSymbol()?.getName();
+  if (name === 'Float64Array' || name === 'Float32Array') return { kind: 'array', element: NUMBER, container: name };
+  if (isArrayOrTuple(checker, type)) {
+    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element));
+    const first = elements[0];
+    if (!first || elements.some((element) => !element || !sameShape(element, first))) return undefined;
+    return { kind: 'array', element: first, container: 'Array' };
+  }
+  if (checker.getSignaturesOfType(type, tsApi.SignatureKind.Call).length > 0) return undefined;
+  const fields: { name: string; shape: Shape }[] = [];
+  for (const property of checker.getPropertiesOfType(type)) {
+    const declaration = property.valueDeclaration;
+    if (declaration && (tsApi.isMethodDeclaration(declaration) || tsApi.isMethodSignature(declaration))) continue;
+    const shape = declaration ? shapeOf(tsApi, checker, checker.getTypeOfSymbolAtLocation(property, declaration)) : undefined;
+    if (!shape) return undefined;
+    fields.push({ name: property.getName(), shape });
+  }
+  return fields.length > 0 ? { kind: 'object', fields } : undefined;
+}
+
+function isArrayOrTuple(checker: ts.TypeChecker, type: ts.Type): boolean {
+  const api = checker as ts.TypeChecker & { isArrayType?: (t: ts.Type) => boolean; isTupleType?: (t: ts.Type) => boolean };
+  if (api.isArrayType && api.isTupleType) return api.isArrayType(type) || api.isTupleType(type);
+  const name = type.getSymbol()?.getName();
+  return name === 'Array' || name === 'ReadonlyArray';
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'array' && b.kind === 'array') return a.container === b.container && sameShape(a.element, b.element);
+  if (a.kind === 'object' && b.kind === 'object') return a.fields.length === b.fields.length && a.fields.every((field, i) => field.name === b.fields[i].name && sameShape(field.shape, b.fields[i].shape));
+  return true;
+}
