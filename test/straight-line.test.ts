@@ -59,7 +59,12 @@ export function typed(x: number): number {
   return a satisfies number;
 }
 
+export function sharedAdjoint(x: number, y: number): number {
+  return Math.log1p(Math.exp(x - y));
+}
+
 export const gDecl = grad(decl);
+export const gSharedAdjoint = grad(sharedAdjoint);
 export const gDeclY = grad(decl, { wrt: 'y' });
 export const gDeclIndex = grad(decl, { wrt: 1 });
 export const gDeclYX = grad(decl, { wrt: ['y', 0] });
@@ -176,6 +181,13 @@ describe('straight-line code', () => {
     expect(m.gInline(0.5, 3)).toEqual([Math.exp(0.5) * 3, Math.exp(0.5)]);
     expect(m.makeClosure(3)(2)).toBe(12);
     expect(m.makeClosure(-1)(2)).toBe(-4);
+  });
+
+  it('an adjoint that feeds several variables (regression: it was renamed for one of them)', () => {
+    const [gx, gy] = m.gSharedAdjoint(0.5, 0.25);
+    const sigmoid = 1 / (1 + Math.exp(-0.25));
+    expect(gx).toBeCloseTo(sigmoid, 15);
+    expect(gy).toBeCloseTo(-sigmoid, 15);
   });
 
   it('stopGradient in the primal function is the identity', () => {

@@ -339,12 +339,20 @@ class Lowerer {
     if (!this.aggregates.has(array.kind === 'var' ? array.name : '') && array.kind !== 'ref') fail(statement.expression, Code.Unsupported, "'for … of' is supported over arrays only.");
     const elementShape = this.shapeAt(statement.expression, true);
     const index = this.hidden('i', num(0));
+    this.scoped(() => {
+      // In scope (under a key no identifier has) so that branches merge its values.
+      this.scopes[this.scopes.length - 1].set('#index', index);
+      this.forOfLoop(statement, labels, name, array, index, elementShape, declarations.declarations[0]);
+    });
+  }
+
+  private forOfLoop(statement: ts.ForOfStatement, labels: readonly string[], name: string, array: Operand, index: Binding, elementShape: Shape | undefined, declaration: ts.Node): void {
     this.loop(statement, labels, {
       testFirst: true,
       carried: [index],
       test: () => this.op('<', [index.value!, this.op('length', [array], statement.expression)], statement),
       body: () => {
-        this.declare(name, this.load(array, index.value!, elementShape, declarations.declarations[0], name), false);
+        this.declare(name, this.load(array, index.value!, elementShape, declaration, name), false);
         this.statement(statement.statement);
       },
       update: () => void (index.value = this.op('+', [index.value!, num(1)], statement)),

@@ -164,7 +164,11 @@ class ReverseSweep {
     }
     const options = { role, name: role === 'temp' ? undefined : this.names.fresh(`${name}_bar`), origin };
     const only = terms.length === 1 ? terms[0] : undefined;
-    if (only && only.kind === 'var' && scope.termTemps.has(only.name)) return scope.out.rename(only, options);
+    if (only && only.kind === 'var' && scope.termTemps.has(only.name)) {
+      // Now the adjoint of `name`, the term may be read many times: it can be renamed once only.
+      scope.termTemps.delete(only.name);
+      return scope.out.rename(only, options);
+    }
     return scope.out.sum(terms, num(0), options);
   }
 
