@@ -71,6 +71,20 @@ export function distance(p: Point, q: Point): number {
   return Math.hypot(p.x - q.x, p.y - q.y);
 }
 
+/** Idiomatic array code: reduce, forEach, every / some in conditions, Math.max(...xs). */
+export function idiomatic(xs: number[], scale: number): number {
+  const sumOfSquares = xs.reduce((acc, x) => acc + x * x, 0);
+  let weighted = 0;
+  xs.forEach((x, i) => {
+    weighted += (i + 1) * Math.sin(x);
+  });
+  const peak = Math.max(...xs);
+  const bonus = xs.every((x) => x > -10) ? scale * peak : 0;
+  const penalty = xs.some((x) => x > 100) ? 1e6 : 0;
+  return sumOfSquares + weighted + bonus + penalty;
+}
+
+export const dIdiomatic = grad(idiomatic);
 export const dMse = grad(mse, { wrt: 'model' });
 export const vgMse = valueAndGrad(mse, { wrt: 'model' });
 export const dLogistic = grad(logistic, { wrt: ['w', 'b'] });
@@ -169,6 +183,19 @@ describe('arrays, typed arrays and objects', () => {
   it('class instances with numeric fields', () => {
     const g = m.dDistance(new m.Point(3, 4), new m.Point(0, 0));
     expect(g).toEqual({ x: 0.6, y: 0.8 });
+  });
+
+  it('reduce, forEach, every and some with inline callbacks, and Math.max(...xs)', () => {
+    const xs = [0.5, -1.25, 2, 0.75];
+    const [g, gScale] = m.dIdiomatic(xs, 3);
+    const peak = 2;
+    xs.forEach((x, i) => close(g[i], 2 * x + (i + 1) * Math.cos(x) + (x === peak ? 3 : 0), 1e-14));
+    expect(gScale).toBe(peak);
+    g.forEach((value: number, i: number) => close(value, numericEntry(() => m.idiomatic(xs, 3), xs, i)));
+    // every fails: no bonus, so the peak gets no gradient from it and scale none at all
+    const [g2, gScale2] = m.dIdiomatic([1, -20], 3);
+    expect(gScale2).toBe(0);
+    close(g2[0], 2 + Math.cos(1), 1e-14);
   });
 
   it('data parameters cost nothing: no gradient storage or work for them', () => {

@@ -44,6 +44,9 @@ interface JumpTarget {
   readonly continued?: Binding;
 }
 
+/** Array methods lowered to loops (with their callback written in place). */
+const ARRAY_METHODS = ['reduce', 'forEach', 'every', 'some', 'map', 'filter', 'find', 'findIndex', 'reduceRight', 'flatMap'];
+
 /** How a loop is lowered: its test (before or after the body), body and update. */
 interface LoopParts {
   readonly testFirst: boolean;
@@ -276,7 +279,7 @@ class Lowerer {
    * `c = test; if (c) { body; update }`, and the loop goes on while c holds and no flag
    * (break, return, a jump to an outer loop) is set.
    */
-  private loop(node: ts.IterationStatement, labels: readonly string[], parts: LoopParts): void {
+  private loop(node: ts.Node, labels: readonly string[], parts: LoopParts): void {
     const target: JumpTarget = { kind: 'loop', labels, broke: this.hidden('broke', FALSE, true), continued: this.hidden('continued', FALSE, true) };
     const bindings = [...new Set([...this.assignedIn(node), ...(parts.carried ?? [])])];
     const carried = bindings.map((binding) => ({ binding, init: binding.value ?? UNSET, name: this.env.names.own(binding.name) }));
@@ -334,29 +337,112 @@ class Lowerer {
       fail(statement.initializer, Code.Unsupported, "only 'for (const v of array)' is supported (no destructuring, no outer variable).");
     }
     if (statement.awaitModifier) fail(statement, Code.Unsupported, "'for await' cannot be differentiated.");
-    const name = (declarations.declarations[0].name as ts.Identifier).text;
-    const array = this.expression(statement.expression);
-    if (!this.aggregates.has(array.kind === 'var' ? array.name : '') && array.kind !== 'ref') fail(statement.expression, Code.Unsupported, "'for … of' is supported over arrays only.");
+    const declaration = declarations.declarations[0];
+    const name = (declaration.name as ts.Identifier).text;
+    const array = this.arrayOperand(statement.expression, "'for … of'");
     const elementShape = this.shapeAt(statement.expression, true);
-    const index = this.hidden('i', num(0));
-    this.scoped(() => {
-      // In scope (under a key no identifier has) so that branches merge its values.
-      this.scopes[this.scopes.length - 1].set('#index', index);
-      this.forOfLoop(statement, labels, name, array, index, elementShape, declarations.declarations[0]);
+    this.overArray(statement, labels, array, statement.expression, [], (index) => {
+      this.declare(name, this.load(array, index, elementShape, declaration, name), false);
+      this.statement(statement.statement);
     });
   }
 
-  private forOfLoop(statement: ts.ForOfStatement, labels: readonly string[], name: string, array: Operand, index: Binding, elementShape: Shape | undefined, declaration: ts.Node): void {
-    this.loop(statement, labels, {
-      testFirst: true,
-      carried: [index],
-      test: () => this.op('<', [index.value!, this.op('length', [array], statement.expression)], statement),
-      body: () => {
-        this.declare(name, this.load(array, index.value!, elementShape, declaration, name), false);
-        this.statement(statement.statement);
-      },
-      update: () => void (index.value = this.op('+', [index.value!, num(1)], statement)),
+  /**
+   * A loop over the indices of `array`: `each` lowers one pass. Hidden bindings the passes
+   * assign (an accumulator) are `carried`; `more` adds a condition to go on.
+   */
+  private overArray(node: ts.Node, labels: readonly string[], array: Operand, arrayNode: ts.Expression, carried: readonly Binding[], each: (index: Operand) => void, more?: () => Operand): void {
+    const index = this.hidden('i', num(0));
+    this.scoped(() => {
+      // In scope (under keys no identifier has) so that branches merge their values.
+      const scope = this.scopes[this.scopes.length - 1];
+      [index, ...carried].forEach((binding, k) => scope.set(`#${k}`, binding));
+      this.loop(node, labels, {
+        testFirst: true,
+        carried: [index, ...carried],
+        test: () => {
+          const inRange = this.op('<', [index.value!, this.op('length', [array], arrayNode)], node);
+          return more ? this.op('and', [inRange, more()], node) : inRange;
+        },
+        body: () => each(index.value!),
+        update: () => void (index.value = this.op('+', [index.value!, num(1)], node)),
+      });
     });
+  }
+
+  /** An array that a loop or an array method walks over. */
+  private arrayOperand(node: ts.Expression, what: string): Operand {
+    const checker = this.env.checker;
+    const type = checker?.getTypeAtLocation(node);
+    const isArray = type && checker && (checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? ''));
+    if (!isArray) fail(node, Code.Unsupported, `${what} is supported over arrays only.`);
+    return this.expression(node);
+  }
+
+  /**
+   * `xs.reduce(f, init)`, `xs.forEach(f)`, `xs.every(p)`, `xs.some(p)` with the callback
+   * written in place: loops over xs whose pass is the callback's body.
+   */
+  private arrayMethod(node: ts.CallExpression, method: string, arrayNode: ts.Expression): Operand {
+    const { ts } = this;
+    const [callback, initial] = node.arguments;
+    if (!callback || !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback))) fail(callback ?? node, Code.Unsupported, `the callback of ${method} must be an arrow or function expression written in place.`);
+    const array = this.arrayOperand(arrayNode, `.${method}()`);
+    const elementShape = this.shapeAt(arrayNode, true);
+    const element = (index: Operand) => this.load(array, index, elementShape, node);
+    switch (method) {
+      case 'reduce': {
+        if (!initial || node.arguments.length !== 2) fail(node, Code.Unsupported, 'reduce needs an initial value here (its second argument).');
+        const accumulator = this.hidden('acc', this.expression(initial));
+        this.overArray(node, [], array, arrayNode, [accumulator], (index) => {
+          accumulator.value = this.inline(callback, [accumulator.value!, element(index), index], true);
+        });
+        return accumulator.value!;
+      }
+      case 'forEach':
+        this.overArray(node, [], array, arrayNode, [], (index) => void this.inline(callback, [element(index), index], false));
+        return UNSET;
+      case 'every':
+      case 'some': {
+        const every = method === 'every';
+        const result = this.hidden(every ? 'all' : 'any', every ? TRUE : FALSE);
+        const more = () => (every ? result.value! : this.op('not', [result.value!], node));
+        this.overArray(node, [], array, arrayNode, [result], (index) => {
+          result.value = this.inline(callback, [element(index), index], true);
+        }, more);
+        return result.value!;
+      }
+      default:
+        return fail(node, Code.Unsupported, `.${method}() is not supported: use reduce, forEach, every, some or a loop (methods that build new arrays are not supported yet).`);
+    }
+  }
+
+  /** The body of a callback written in place, its parameters bound to `args`; its result where it has one. */
+  private inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Operand[], needsValue: true): Operand;
+  private inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Operand[], needsValue: false): Operand | undefined;
+  private inline(fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Operand[], needsValue: boolean): Operand | undefined {
+    const { ts } = this;
+    if (fn.parameters.length > args.length) fail(fn.parameters[args.length], Code.Unsupported, `this callback takes at most ${args.length} parameters here.`);
+    let value: Operand | undefined;
+    this.scoped(() => {
+      fn.parameters.forEach((param, k) => {
+        if (!ts.isIdentifier(param.name) || param.initializer || param.dotDotDotToken) fail(param, Code.Unsupported, 'callback parameters must be plain names.');
+        this.declare(param.name.text, args[k], false);
+      });
+      if (!ts.isBlock(fn.body)) {
+        value = this.expression(fn.body);
+        return;
+      }
+      const statements = fn.body.statements;
+      const last = statements[statements.length - 1];
+      const returns = (node: ts.Node): boolean => ts.isReturnStatement(node) || (!ts.isFunctionLike(node) && ts.forEachChild(node, returns) === true);
+      const early = statements.slice(0, -1).find(returns) ?? (last && !ts.isReturnStatement(last) && returns(last) ? last : undefined);
+      if (early) fail(early, Code.Unsupported, "a callback may only 'return' at its end.");
+      this.statements(last && ts.isReturnStatement(last) ? statements.slice(0, -1) : statements);
+      if (last && ts.isReturnStatement(last) && last.expression) value = this.expression(last.expression);
+    });
+    if (needsValue && !value) fail(fn, Code.Unsupported, 'this callback must return a value.');
+    return value;
   }
 
   /**
@@ -543,9 +629,15 @@ class Lowerer {
   private call(node: ts.CallExpression): Operand {
     const { ts } = this;
     const callee = node.expression;
-    for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are not supported yet.');
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && this.isGlobal(callee.expression, 'Math')) {
       return this.mathCall(node, callee.name.text);
+    }
+    for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are supported in Math.max and Math.min only.');
+    if (ts.isPropertyAccessExpression(callee) && this.env.checker && ARRAY_METHODS.includes(callee.name.text)) {
+      const type = this.env.checker.getTypeAtLocation(callee.expression);
+      if (this.env.checker.isArrayType(type) || this.env.checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '')) {
+        return this.arrayMethod(node, callee.name.text, callee.expression);
+      }
     }
     const api = this.env.apiName(callee);
     const calledApi = ts.isCallExpression(callee) ? this.env.apiName(callee.expression) : undefined;
@@ -567,6 +659,9 @@ class Lowerer {
   }
 
   private mathCall(node: ts.CallExpression, fn: string): Operand {
+    const { ts } = this;
+    if ((fn === 'max' || fn === 'min') && node.arguments.some(ts.isSpreadElement)) return this.spreadExtremum(node, fn);
+    for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are supported in Math.max and Math.min only.');
     const args = node.arguments.map((arg) => {
       this.requireNumber(arg, `Math.${fn} needs number arguments`);
       return this.expression(arg);
@@ -587,6 +682,25 @@ class Lowerer {
     const arity = fn === 'atan2' || fn === 'pow' ? 2 : 1;
     if (args.length !== arity) fail(node, Code.Unsupported, `Math.${fn} takes ${arity} argument${arity > 1 ? 's' : ''} here, not ${args.length}.`);
     return this.op(fn as MathFunction, args, node);
+  }
+
+  /** `Math.max(a, ...xs, b)`: pairs from left to right, with a loop over each spread array. */
+  private spreadExtremum(node: ts.CallExpression, fn: 'max' | 'min'): Operand {
+    const { ts } = this;
+    const extremum = this.hidden(fn, num(fn === 'max' ? -Infinity : Infinity));
+    for (const arg of node.arguments) {
+      if (!ts.isSpreadElement(arg)) {
+        this.requireNumber(arg, `Math.${fn} needs number arguments`);
+        extremum.value = this.op(fn, [extremum.value!, this.expression(arg)], node);
+        continue;
+      }
+      const array = this.arrayOperand(arg.expression, 'spreading');
+      const shape = this.shapeAt(arg.expression, true);
+      this.overArray(node, [], array, arg.expression, [extremum], (index) => {
+        extremum.value = this.op(fn, [extremum.value!, this.load(array, index, shape, arg)], node);
+      });
+    }
+    return extremum.value!;
   }
 
   private prefix(node: ts.PrefixUnaryExpression): Operand {
