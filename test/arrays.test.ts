@@ -84,7 +84,15 @@ export function idiomatic(xs: number[], scale: number): number {
   return sumOfSquares + weighted + bonus + penalty;
 }
 
+/** Destructured parameters and locals. */
+export function destructured({ w, b }: Linear, [x0, x1]: readonly [number, number]): number {
+  const [w0, w1] = w;
+  const { length } = w;
+  return w0 * x0 + w1 * x1 + b * length;
+}
+
 export const dIdiomatic = grad(idiomatic);
+export const dDestructured = grad(destructured);
 export const dMse = grad(mse, { wrt: 'model' });
 export const vgMse = valueAndGrad(mse, { wrt: 'model' });
 export const dLogistic = grad(logistic, { wrt: ['w', 'b'] });
@@ -196,6 +204,13 @@ describe('arrays, typed arrays and objects', () => {
     const [g2, gScale2] = m.dIdiomatic([1, -20], 3);
     expect(gScale2).toBe(0);
     close(g2[0], 2 + Math.cos(1), 1e-14);
+  });
+
+  it('destructuring of parameters and locals', () => {
+    const [g, gx] = m.dDestructured({ w: Float64Array.from([2, 3]), b: 0.5 }, [5, 7]);
+    expect([...g.w]).toEqual([5, 7]);
+    expect(g.b).toBe(2);
+    expect(gx).toEqual([2, 3]);
   });
 
   it('data parameters cost nothing: no gradient storage or work for them', () => {

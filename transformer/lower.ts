@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from './diagnostics';
-import { type Callee, type Func, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
+import { type Callee, type Expr, type Func, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
 import type { NameAllocator } from './names';
 import { NUMBER, type Shape, shapeOf } from './shapes';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS, MATH_FUNCTIONS, type MathFunction, type OpName, VARIADIC_MATH_FUNCTIONS } from './ops';
@@ -114,17 +114,14 @@ class Lowerer {
 
   private lowerParam(param: ts.ParameterDeclaration): Param {
     const { ts } = this;
-    if (!ts.isIdentifier(param.name)) fail(param, Code.Unsupported, 'destructured parameters are not supported yet.');
     if (param.dotDotDotToken) fail(param, Code.Unsupported, 'rest parameters are not supported yet.');
     if (param.initializer) fail(param.initializer, Code.Unsupported, 'default parameter values are not supported yet.');
-    const name = this.env.names.own(param.name.text);
-    this.declare(param.name.text, variable(name), true);
-    const shape = this.shapeAt(param.name, false);
-    if (shape && shape.kind !== 'number') {
-      this.aggregates.add(name);
-      return { name, origin: param, shape };
-    }
-    return { name, origin: param };
+    const name = ts.isIdentifier(param.name) ? this.env.names.own(param.name.text) : this.env.names.fresh('param');
+    const shape = this.shapeAt(param, false);
+    const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
+    if (aggregate) this.aggregates.add(name);
+    this.destructure(param.name, variable(name), true);
+    return aggregate ? { name, origin: param, shape: aggregate } : { name, origin: param };
   }
 
   private returnValue(expression: ts.Expression): Result {
@@ -189,10 +186,36 @@ class Lowerer {
     const mutable = (list.flags & ts.NodeFlags.Let) !== 0;
     if (!mutable && (list.flags & ts.NodeFlags.Const) === 0) fail(list, Code.Unsupported, "'var' declarations are not supported: use 'let' or 'const'.");
     for (const declaration of list.declarations) {
-      if (!ts.isIdentifier(declaration.name)) fail(declaration.name, Code.Unsupported, 'destructuring is not supported yet.');
-      const value = declaration.initializer ? this.named(declaration.initializer, declaration.name.text, declaration) : undefined;
-      this.declare(declaration.name.text, value, mutable);
+      const { name, initializer } = declaration;
+      if (ts.isIdentifier(name)) {
+        this.declare(name.text, initializer ? this.named(initializer, name.text, declaration) : undefined, mutable);
+      } else {
+        if (!initializer) fail(declaration, Code.Unsupported, 'a destructuring declaration needs a value.');
+        this.destructure(name, this.expression(initializer), mutable);
+      }
     }
+  }
+
+  /** Binds the names of a pattern (`{ w, b }`, `[x, y]`, nested) to reads of `value`'s parts. */
+  private destructure(pattern: ts.BindingName, value: Operand, mutable: boolean): void {
+    const { ts } = this;
+    if (ts.isIdentifier(pattern)) return this.declare(pattern.text, value, mutable);
+    pattern.elements.forEach((element: ts.ArrayBindingElement, k: number) => {
+      if (ts.isOmittedExpression(element)) return;
+      if (element.dotDotDotToken) fail(element, Code.Unsupported, 'rest elements in destructuring are not supported yet.');
+      if (element.initializer) fail(element.initializer, Code.Unsupported, 'default values in destructuring are not supported yet.');
+      const userName = ts.isIdentifier(element.name) ? element.name.text : undefined;
+      const shape = this.shapeAt(element, false);
+      let part: Operand;
+      if (ts.isObjectBindingPattern(pattern)) {
+        const key = element.propertyName ?? element.name;
+        if (!ts.isIdentifier(key)) fail(key, Code.Unsupported, 'computed names in destructuring are not supported.');
+        part = this.fieldLoad(value, key.text, shape, element, userName);
+      } else {
+        part = this.load(value, num(k), shape, element, userName);
+      }
+      this.destructure(element.name, part, mutable);
+    });
   }
 
   private labelled(statement: ts.LabeledStatement, labels: readonly string[]): void {
@@ -600,19 +623,25 @@ class Lowerer {
     if (typeof enumValue === 'string') fail(node, Code.Unsupported, `the string enum member '${node.getText()}' cannot be used in differentiated code: use a numeric enum.`);
     if (!this.env.checker) return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be used in a rule.`);
     const container = this.expression(node.expression);
-    if (node.name.text === 'length') return this.op('length', [container], node);
-    const shape = this.shapeAt(node, false);
-    const name = this.env.names.fresh('t');
-    this.body.push({ kind: 'let', name, expr: { op: 'field', args: [container], field: node.name.text }, role: 'temp', origin: node, ...(shape && shape.kind !== 'number' ? { shape } : {}) });
-    if (shape && shape.kind !== 'number') this.aggregates.add(name);
-    return variable(name);
+    return this.fieldLoad(container, node.name.text, this.shapeAt(node, false), node);
   }
+
 
   /** `container[index]`: a number, or an array or object of the container (then tracked). */
   private load(container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+    return this.part({ op: 'element', args: [container, index] }, shape, origin, userName);
+  }
+
+  /** `container.field`, likewise. */
+  private fieldLoad(container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+    if (field === 'length') return this.part({ op: 'length', args: [container] }, undefined, origin, userName);
+    return this.part({ op: 'field', args: [container], field }, shape, origin, userName);
+  }
+
+  private part(expr: Expr, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
     const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
     const name = userName ? this.env.names.own(userName) : this.env.names.fresh('t');
-    this.body.push({ kind: 'let', name, expr: { op: 'element', args: [container, index] }, role: userName ? 'user' : 'temp', origin, ...(aggregate ? { shape: aggregate } : {}) });
+    this.body.push({ kind: 'let', name, expr, role: userName ? 'user' : 'temp', origin, ...(aggregate ? { shape: aggregate } : {}) });
     if (aggregate) this.aggregates.add(name);
     return variable(name);
   }
