@@ -3,11 +3,24 @@
 // and central finite differences. bench/run.mjs compiles this file with tspc and times them.
 import { grad } from 'tapeless';
 import { f as seed } from '../examples/seed.js';
+import { springChain } from '../examples/springs.js';
 
 /** A function of numbers, and the three ways of computing its gradient that are compared. */
 export interface BenchCase {
   readonly name: string;
   readonly description: string;
+  /** Whether the function has loops: the gradient's target over the primal depends on it. */
+  readonly controlFlow: 'straight-line' | 'loop';
+  /** What the report says about the case besides its measurements, in Markdown. */
+  readonly notes?: string;
+  /** Overrides of the SETTINGS of bench/run.mjs, for a case whose calls take far longer than the others'. */
+  readonly settings?: {
+    readonly inputs?: number;
+    readonly callsPerSample?: number;
+    readonly warmupRounds?: number;
+    readonly rounds?: number;
+    readonly allocationCalls?: number;
+  };
   readonly parameters: readonly string[];
   /** One input where the function is smooth, drawn with `random` (uniform in [0, 1)). */
   readonly input: (random: () => number) => number[];
@@ -114,11 +127,62 @@ export function oscillatorFiniteDifference(m: number, k: number, c: number, x0: 
 }
 
 // ---------------------------------------------------------------------------------------
+// 3. A loop of 10^4 passes: the spring chain of examples/springs.ts, each pass depending on
+//    the one before. The gradient is with respect to k, rest, a and w; n is data.
+
+const SPRINGS = 10_000;
+
+type Gradient4 = [number, number, number, number];
+
+/**
+ * The gradient of `springChain` by hand, in one forward pass that stores nothing.
+ *
+ * With p_i = i + a sin(w i), p_0 = 0 and s_i = p_i - p_(i-1) - rest, the energy is
+ * E = k/2 Σ s_i², so ∂E/∂k = ½ Σ s_i², ∂E/∂rest = -k Σ s_i, and for θ = a or w,
+ * ∂E/∂θ = k Σ s_i (∂p_i/∂θ - ∂p_(i-1)/∂θ), with ∂p_i/∂a = sin(w i) and
+ * ∂p_i/∂w = a i cos(w i). Every sum runs forward with the pass: no reverse sweep.
+ */
+export function springChainHandWritten(k: number, rest: number, a: number, w: number, n: number): Gradient4 {
+  let squares = 0;
+  let stretches = 0;
+  let aTerms = 0;
+  let wTerms = 0;
+  let previous = 0;
+  let previousSin = 0;
+  let previousICos = 0;
+  for (let i = 1; i <= n; i++) {
+    const sin = Math.sin(w * i);
+    const iCos = i * Math.cos(w * i);
+    const position = i + a * sin;
+    const stretch = position - previous - rest;
+    squares += stretch * stretch;
+    stretches += stretch;
+    aTerms += stretch * (sin - previousSin);
+    wTerms += stretch * (iCos - previousICos);
+    previous = position;
+    previousSin = sin;
+    previousICos = iCos;
+  }
+  return [0.5 * squares, -k * stretches, k * aTerms, k * a * wTerms];
+}
+
+export function springChainFiniteDifference(k: number, rest: number, a: number, w: number, n: number): Gradient4 {
+  const [hk, hrest, ha, hw] = [step(k), step(rest), step(a), step(w)];
+  return [
+    (springChain(k + hk, rest, a, w, n) - springChain(k - hk, rest, a, w, n)) / (2 * hk),
+    (springChain(k, rest + hrest, a, w, n) - springChain(k, rest - hrest, a, w, n)) / (2 * hrest),
+    (springChain(k, rest, a + ha, w, n) - springChain(k, rest, a - ha, w, n)) / (2 * ha),
+    (springChain(k, rest, a, w + hw, n) - springChain(k, rest, a, w - hw, n)) / (2 * hw),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------
 
 export const cases: readonly BenchCase[] = [
   {
     name: 'seed',
-    description: 'the seed function of DESIGN.md: exp, sqrt, cos of x*x (6 operations)',
+    description: 'The seed function of DESIGN.md: exp, sqrt and cos of x*x (6 operations)',
+    controlFlow: 'straight-line',
     parameters: ['x'],
     input: (random) => [3 * random() - 1.5],
     primal: seed,
@@ -128,7 +192,8 @@ export const cases: readonly BenchCase[] = [
   },
   {
     name: 'oscillator',
-    description: 'displacement of an underdamped oscillator: sqrt, exp, cos, sin and arithmetic (22 operations)',
+    description: 'Displacement of an underdamped oscillator: sqrt, exp, cos, sin and arithmetic (22 operations)',
+    controlFlow: 'straight-line',
     parameters: ['m', 'k', 'c', 'x0', 't'],
     input: (random) => {
       const m = 0.5 + 1.5 * random();
@@ -141,5 +206,34 @@ export const cases: readonly BenchCase[] = [
     tapeless: grad(oscillator),
     handWritten: oscillatorHandWritten,
     finiteDifference: oscillatorFiniteDifference,
+  },
+  {
+    name: 'springChain',
+    description: `Elastic energy of a chain of n = ${SPRINGS} springs (examples/springs.ts): a loop of n passes, one sin each; gradient with respect to k, rest, a and w, n is data`,
+    controlFlow: 'loop',
+    notes: [
+      'Per pass, the primal computes one sin; the hand-written gradient one sin and one cos, and stores nothing.',
+      'The tapeless gradient runs the loop forward, recording the 3 carried variables (i, energy, previous) at the',
+      'start of each of its n + 1 passes (the last one only tests i <= n), then backward, recomputing each pass from',
+      'its record and adding its adjoints: one sin and 3 stores forward, then one sin, one cos and 2 loads backward.',
+      '',
+      'Memory of the tapeless gradient: its record is one Float64Array, allocated for 64 passes (192 numbers) and',
+      'doubled when full, so for n = 10^4 one call allocates arrays of 192, 384, …, 49,152 numbers, 98,112 numbers',
+      'in all: 784,896 bytes of array buffers, each array copied into the next. The last one (393,216 bytes) lives',
+      'until the call returns; during the last doubling the last two (589,824 bytes) are alive at once. The rest of',
+      "bytes/call is on the V8 heap: the nine arrays' typed-array and array-buffer objects, and the array of the four results.",
+      '',
+      'Central differences are far off in w: its step, 6·10⁻⁶·max(1, w), moves the phase w·i of the last springs by 0.06 to 0.18 rad.',
+    ].join('\n'),
+    // A call takes about 10^4 times as long as a straight-line case's, so a sample of 50
+    // calls takes milliseconds, and uses 50 inputs. 16 calls allocate 12.6 MB of array
+    // buffers, little enough that V8 does not collect garbage meanwhile.
+    settings: { inputs: 50, callsPerSample: 50, allocationCalls: 16 },
+    parameters: ['k', 'rest', 'a', 'w', 'n'],
+    input: (random) => [0.5 + 1.5 * random(), 0.5 + random(), 0.1 + 0.5 * random(), 0.1 + 2.9 * random(), SPRINGS],
+    primal: springChain,
+    tapeless: grad(springChain, { wrt: ['k', 'rest', 'a', 'w'] }),
+    handWritten: springChainHandWritten,
+    finiteDifference: springChainFiniteDifference,
   },
 ];

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
 
+/** The settings of every case; a case of bench/cases.ts may override some (its `settings`). */
 const SETTINGS = {
   /** Random inputs per case, cycled through by every timing loop. */
   inputs: 1024,
@@ -20,12 +22,20 @@ const SETTINGS = {
    * Timed rounds; a round takes one sample of each variant. Medians are reported, and a
    * ratio is the median of its per-round ratios, which cancels drifts of the machine.
    */
-  rounds: 41,
+  rounds: 61,
   /** Calls per allocation measurement (few enough that no garbage collection runs meanwhile). */
   allocationCalls: 1000,
 };
 
-const TARGETS = { gradientOverPrimal: 3, tapelessOverHandWritten: 1.2, agreement: 1e-12 };
+const TARGETS = {
+  /**
+   * Tapeless gradient ÷ primal, by the case's `controlFlow`: the gradient of a loop also
+   * records each pass's carried variables and recomputes the pass in the reverse sweep.
+   */
+  gradientOverPrimal: { 'straight-line': 3, loop: 4 },
+  tapelessOverHandWritten: 1.2,
+  agreement: 1e-12,
+};
 
 /** The variants timed for each case, by the name of their field in a case of bench/cases.ts. */
 const VARIANTS = [
@@ -40,7 +50,8 @@ const BENCH = path.join(ROOT, 'bench');
 const OUT = path.join(ROOT, '.tmp', 'bench');
 const require = createRequire(import.meta.url);
 
-// Allocation is measured with heap statistics around an explicit collection.
+// Allocation is measured with heap statistics around explicit collections: the benchmark
+// runs itself again with the collector exposed.
 if (typeof globalThis.gc !== 'function') {
   const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(child.status ?? 1);
@@ -86,10 +97,11 @@ function compileCases() {
 // Measuring
 
 function benchmark(benchCase) {
+  const settings = { ...SETTINGS, ...benchCase.settings };
   const arity = benchCase.parameters.length;
   const random = mulberry32(0x7a9e1e55);
-  const inputs = new Float64Array(SETTINGS.inputs * arity);
-  for (let i = 0; i < SETTINGS.inputs; i++) inputs.set(benchCase.input(random), i * arity);
+  const inputs = new Float64Array(settings.inputs * arity);
+  for (let i = 0; i < settings.inputs; i++) inputs.set(benchCase.input(random), i * arity);
 
   const agreement = compareGradients(benchCase, inputs, arity);
   const variants = VARIANTS.map(({ key, label }) => {
@@ -97,19 +109,19 @@ function benchmark(benchCase) {
     const probe = fn(...inputs.subarray(0, arity));
     const resultLength = Array.isArray(probe) ? probe.length : undefined;
     const name = `${benchCase.name}: ${label}`;
-    return { key, label, fn, resultLength, loop: timingLoop(name, arity, resultLength), keepLoop: allocationLoop(name, arity), samples: [] };
+    return { key, label, name, fn, resultLength, loop: timingLoop(name, arity, resultLength), keepLoop: allocationLoop(name, arity), samples: [] };
   });
 
   console.log(`timing ${benchCase.name}...`);
-  for (let round = 0; round < SETTINGS.warmupRounds + SETTINGS.rounds; round++) {
+  for (let round = 0; round < settings.warmupRounds + settings.rounds; round++) {
     // Rotating the order each round spreads drifts of the machine over all variants.
     for (let v = 0; v < variants.length; v++) {
       const variant = variants[(v + round) % variants.length];
       const start = performance.now();
-      const sum = variant.loop(variant.fn, inputs, SETTINGS.callsPerSample);
+      const sum = variant.loop(variant.fn, inputs, settings.callsPerSample);
       const elapsed = performance.now() - start;
       if (!Number.isFinite(sum)) throw new Error(`${benchCase.name}: ${variant.label} returned a non-finite value`);
-      if (round >= SETTINGS.warmupRounds) variant.samples.push((elapsed * 1e6) / SETTINGS.callsPerSample);
+      if (round >= settings.warmupRounds) variant.samples.push((elapsed * 1e6) / settings.callsPerSample);
     }
   }
 
@@ -118,20 +130,22 @@ function benchmark(benchCase) {
       variant.key,
       {
         label: variant.label,
-        nsPerCall: median(variant.samples),
-        minNsPerCall: Math.min(...variant.samples),
-        maxNsPerCall: Math.max(...variant.samples),
-        bytesPerCall: bytesPerCall(variant, inputs),
-        samples: variant.samples,
+        nsPerCall: rounded(median(variant.samples)),
+        quartilesNsPerCall: [rounded(quantile(variant.samples, 0.25)), rounded(quantile(variant.samples, 0.75))],
+        ...bytesPerCall(variant, inputs, settings.allocationCalls),
       },
     ]),
   );
   const samples = Object.fromEntries(variants.map((variant) => [variant.key, variant.samples]));
-  const ratio = (a, b) => median(samples[a].map((sample, round) => sample / samples[b][round]));
+  const ratio = (a, b) => rounded(median(samples[a].map((sample, i) => sample / samples[b][i])));
   return {
     name: benchCase.name,
     description: benchCase.description,
+    notes: benchCase.notes,
+    controlFlow: benchCase.controlFlow,
     parameters: benchCase.parameters,
+    settings: benchCase.settings,
+    targets: { gradientOverPrimal: TARGETS.gradientOverPrimal[benchCase.controlFlow] },
     timings,
     ratios: {
       overPrimal: Object.fromEntries(VARIANTS.map(({ key }) => [key, ratio(key, 'primal')])),
@@ -180,28 +194,46 @@ function allocationLoop(name, arity) {
 }
 
 /**
- * Bytes allocated per call by the function itself: the growth of the heap over
- * `allocationCalls` calls of an optimised loop, between two explicit collections, minus
- * that of an empty run (the cost of reading the heap statistics).
+ * Bytes allocated per call by the function itself, `bytesPerCall`: the growth of the V8
+ * heap (`heapUsed`) and of the memory of array buffers (`arrayBuffers`: the storage of
+ * typed arrays larger than 64 bytes lies outside the heap) over `calls` calls of an
+ * optimised loop, minus that of an empty run (the cost of reading the statistics). Of it,
+ * `arrayBufferBytesPerCall` is the array buffers' part.
+ *
+ * Each run starts after two explicit collections: the first frees the garbage of the run
+ * before, the second waits until the first has released the storage of its array buffers
+ * (the collector does that concurrently). No collection may run meanwhile, or memory
+ * allocated would not show as growth: the run fails if one does.
  *
  * The arguments come from a generic array, which holds its numbers boxed: a call that V8
  * does not inline otherwise boxes each double argument (16 bytes), which is the caller's
  * allocation, not the function's.
  */
-function bytesPerCall(variant, inputs) {
-  const calls = SETTINGS.allocationCalls;
+function bytesPerCall(variant, inputs, calls) {
   const boxedInputs = [...inputs, 'not a number: keeps the elements generic'];
   const kept = variant.resultLength === undefined ? new Float64Array(calls) : new Array(calls).fill(null);
   const run = (count) => variant.keepLoop(variant.fn, boxedInputs, kept, count);
   for (let i = 0; i < 300; i++) run(calls);
   const growth = (count) => {
     globalThis.gc();
-    const before = process.memoryUsage().heapUsed;
+    globalThis.gc();
+    const collections = new v8.GCProfiler();
+    collections.start();
+    const before = process.memoryUsage();
     run(count);
-    return process.memoryUsage().heapUsed - before;
+    const after = process.memoryUsage();
+    if (collections.stop().statistics.length > 0) {
+      throw new Error(`${variant.name}: the garbage collector ran while allocation was measured; lower allocationCalls in its settings`);
+    }
+    return { heap: after.heapUsed - before.heapUsed, arrayBuffers: after.arrayBuffers - before.arrayBuffers };
   };
-  const estimates = range(7).map(() => (growth(calls) - growth(0)) / calls);
-  return Math.max(0, Math.round(median(estimates)));
+  const estimates = range(7).map(() => {
+    const [full, empty] = [growth(calls), growth(0)];
+    return { heap: (full.heap - empty.heap) / calls, arrayBuffers: (full.arrayBuffers - empty.arrayBuffers) / calls };
+  });
+  const heap = median(estimates.map((estimate) => estimate.heap));
+  const arrayBuffers = median(estimates.map((estimate) => estimate.arrayBuffers));
+  return { bytesPerCall: Math.max(0, Math.round(heap + arrayBuffers)), arrayBufferBytesPerCall: Math.max(0, Math.round(arrayBuffers)) };
 }
 
 /** The largest difference between the tapeless, hand-written and finite-difference gradients over all inputs, relative to the gradient's largest entry. */
@@ -245,31 +277,52 @@ function formatReport(results, machine) {
     '',
     `Each variant runs over ${SETTINGS.inputs} random inputs, ${SETTINGS.callsPerSample.toExponential()} calls per sample, ` +
       `summing the results; ${SETTINGS.warmupRounds} warm-up rounds, then ${SETTINGS.rounds} rounds in which the variants take turns. ` +
-      'ns/call is the median over rounds, a ratio the median of the per-round ratios. ' +
-      'Bytes per call are measured in a loop that keeps every result.',
+      'ns/call is the median over rounds (quartiles beside it), a ratio the median of the per-round ratios. ' +
+      `Bytes per call: what one call allocates itself, over ${SETTINGS.allocationCalls} calls whose results are all kept ` +
+      "(arguments already boxed, so that a caller's boxing of doubles is not counted): the growth of the V8 heap " +
+      'plus that of the array buffers outside it, where typed arrays of more than 64 bytes keep their numbers ' +
+      '(that part is also shown alone). ' +
+      `The target for the tapeless gradient ÷ primal is ≤ ${TARGETS.gradientOverPrimal['straight-line']}× for straight-line code ` +
+      `and ≤ ${TARGETS.gradientOverPrimal.loop}× for a function with loops.`,
   ];
   for (const result of results) {
-    const { timings, ratios, agreement } = result;
+    const { timings, ratios, agreement, targets } = result;
     lines.push(
       '',
       `## ${result.name}(${result.parameters.join(', ')})`,
       '',
       `${result.description}.`,
+      ...(result.settings ? ['', `Settings of this case: ${describeSettings(result.settings)}; the others as above.`] : []),
       '',
-      '| variant | ns/call | min–max | ÷ primal | bytes/call |',
-      '| --- | ---: | ---: | ---: | ---: |',
+      '| variant | ns/call | quartiles | ÷ primal | bytes/call | of which array buffers |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
       ...VARIANTS.map(({ key }) => {
         const t = timings[key];
-        return `| ${t.label} | ${fixed(t.nsPerCall)} | ${fixed(t.minNsPerCall)}–${fixed(t.maxNsPerCall)} | ${fixed(ratios.overPrimal[key])}× | ${t.bytesPerCall} |`;
+        return `| ${t.label} | ${fixed(t.nsPerCall)} | ${t.quartilesNsPerCall.map(fixed).join('–')} | ${fixed(ratios.overPrimal[key])}× | ${grouped(t.bytesPerCall)} | ${grouped(t.arrayBufferBytesPerCall)} |`;
       }),
       '',
-      `- tapeless gradient ÷ primal: **${fixed(ratios.overPrimal.tapeless)}×** (target ≤ ${TARGETS.gradientOverPrimal}×) ${mark(ratios.overPrimal.tapeless <= TARGETS.gradientOverPrimal)}`,
+      `- tapeless gradient ÷ primal: **${fixed(ratios.overPrimal.tapeless)}×** (target ≤ ${targets.gradientOverPrimal}×, ${result.controlFlow}) ${mark(ratios.overPrimal.tapeless <= targets.gradientOverPrimal)}`,
       `- tapeless ÷ hand-written: **${fixed(ratios.tapelessOverHandWritten)}×** (target ≤ ${TARGETS.tapelessOverHandWritten}×) ${mark(ratios.tapelessOverHandWritten <= TARGETS.tapelessOverHandWritten)}`,
       `- tapeless vs hand-written gradient, largest relative difference: ${agreement.tapelessVsHandWritten.toExponential(1)} (limit ${TARGETS.agreement.toExponential(0)}) ${mark(agreement.ok)}`,
       `- central differences vs hand-written gradient, largest relative difference: ${agreement.finiteDifferenceVsHandWritten.toExponential(1)}`,
+      ...(result.notes ? ['', result.notes] : []),
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** A case's overrides of SETTINGS, in words. */
+function describeSettings(settings) {
+  const names = {
+    inputs: 'random inputs',
+    callsPerSample: 'calls per sample',
+    warmupRounds: 'warm-up rounds',
+    rounds: 'timed rounds',
+    allocationCalls: 'calls per allocation measurement',
+  };
+  return Object.entries(settings)
+    .map(([key, value]) => `${grouped(value)} ${names[key]}`)
+    .join(', ');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -279,14 +332,31 @@ function range(n) {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function median(values) {
+/** The `p`-quantile of `values`, interpolated linearly between order statistics. */
+function quantile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const position = p * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
 }
 
+function median(values) {
+  return quantile(values, 0.5);
+}
+
+/** Three decimals: well below the noise of any timing. */
+function rounded(value) {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Two decimals below 10, one below 1000, none above (with thousands separated). */
 function fixed(value) {
-  return value.toFixed(value < 10 ? 2 : 1);
+  return value < 1000 ? value.toFixed(value < 10 ? 2 : 1) : grouped(value);
+}
+
+function grouped(value) {
+  return Math.round(value).toLocaleString('en-US');
 }
 
 function mark(ok) {
