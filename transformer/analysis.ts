@@ -14,7 +14,11 @@ export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<
     for (const stmt of block) {
       switch (stmt.kind) {
         case 'let':
-          if (opInfo(stmt.expr.op).derivative.kind !== 'zero' && stmt.expr.args.some(isVarying)) varies.add(stmt.name);
+          // A write makes the local array it writes vary (the array is defined earlier: hence the fixed point below).
+          if (stmt.expr.op === 'store') {
+            const [array, , value] = stmt.expr.args;
+            if (isVarying(value) && array.kind === 'var') varies.add(array.name);
+          } else if (opInfo(stmt.expr.op).derivative.kind !== 'zero' && stmt.expr.args.some(isVarying)) varies.add(stmt.name);
           break;
         case 'if':
           forward(stmt.then);
@@ -34,7 +38,7 @@ export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<
       }
     }
   };
-  forward(func.body);
+  fixpoint(varies, () => forward(func.body));
 
   const useful = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const use = (operand: Operand) => {
@@ -45,7 +49,10 @@ export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<
       const stmt = block[i];
       switch (stmt.kind) {
         case 'let':
-          if (useful.has(stmt.name) && opInfo(stmt.expr.op).derivative.kind !== 'zero') stmt.expr.args.forEach(use);
+          if (stmt.expr.op === 'store') {
+            const [array, , value] = stmt.expr.args;
+            if (array.kind === 'var' && useful.has(array.name)) use(value);
+          } else if (useful.has(stmt.name) && opInfo(stmt.expr.op).derivative.kind !== 'zero') stmt.expr.args.forEach(use);
           break;
         case 'if':
           for (const phi of stmt.phis) {
@@ -73,7 +80,7 @@ export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<
       }
     }
   };
-  backward(func.body);
+  fixpoint(useful, () => backward(func.body));
   return new Set([...varies].filter((name) => useful.has(name)));
 }
 

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import type { Block, Expr, Func, If, Let, Loop, LoopRecord, Operand, Result, ReverseLoop, Stmt } from './ir';
-import { type OpName, opInfo } from './ops';
+import { type OpName, isStatementOp, opInfo } from './ops';
 import type { Shape } from './shapes';
 
 export interface EmitContext {
@@ -119,6 +119,11 @@ class Emitter {
 
   functionBody(): ts.Block {
     const records = (this.func.records ?? []).flatMap((record) => this.recordDeclarations(record));
+    const stream = this.func.stream;
+    if (stream) {
+      const array = this.factory.createNewExpression(this.factory.createIdentifier('Float64Array'), undefined, [this.number(INITIAL_PASSES * 16)]);
+      records.push(this.declare(stream.array, array, false), this.declare(stream.count, this.number(0), false), this.declare(stream.cursor, this.number(0), false));
+    }
     const result = this.mapped(this.factory.createReturnStatement(this.result(this.func.result)), this.returnOrigin());
     const statements = [...records, ...this.block(this.func.body), result];
     return this.factory.createBlock(statements, true);
@@ -156,6 +161,7 @@ class Emitter {
     const { factory } = this;
     switch (stmt.kind) {
       case 'let':
+        if (isStatementOp(stmt.expr.op)) return this.statementOp(stmt).map((statement) => this.mapped(statement, stmt.origin));
         return this.inlined.has(stmt.name) ? [] : [this.mapped(this.declare(stmt.name, this.expression(stmt.expr), true), stmt.origin)];
       case 'if':
         return this.ifStatement(stmt);
@@ -208,6 +214,10 @@ class Emitter {
       before.push(this.assign(count, this.number(0)));
       body.push(...this.growRecord(stmt.record));
       stmt.carried.forEach((c, j) => body.push(this.assign(this.slot(array, count, stride, j), factory.createIdentifier(c.name))));
+      if (stmt.record.cursor) {
+        const stream = this.func.stream!;
+        body.push(this.assign(this.slot(array, count, stride, stride - 1), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
+      }
       body.push(factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(count))));
     }
     body.push(...this.block(stmt.body));
@@ -233,7 +243,8 @@ class Emitter {
     const { factory, ts } = this;
     const { count, array, stride } = stmt.record;
     const index = factory.createIdentifier(stmt.index);
-    const restore = stmt.restored.flatMap((name, j) => (this.read.has(name) ? [this.declare(name, this.slot(array, stmt.index, stride, j), true)] : []));
+    const restore: ts.Statement[] = stmt.restored.flatMap((name, j) => (this.read.has(name) ? [this.declare(name, this.slot(array, stmt.index, stride, j), true)] : []));
+    if (stmt.record.cursor) restore.unshift(this.assign(this.func.stream!.cursor, this.slot(array, stmt.index, stride, stride - 1)));
     const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1)))], ts.NodeFlags.Let);
     const loop = factory.createForStatement(
       initial,
@@ -253,19 +264,43 @@ class Emitter {
   /** `if (record.length < (count + 1) * stride) { double it, keeping what it holds }` */
   private growRecord(record: LoopRecord): ts.Statement[] {
     const { factory, ts } = this;
-    const array = () => factory.createIdentifier(record.array);
     const needed = factory.createBinaryExpression(factory.createParenthesizedExpression(factory.createBinaryExpression(factory.createIdentifier(record.count), ts.SyntaxKind.PlusToken, this.number(1))), ts.SyntaxKind.AsteriskToken, this.number(record.stride));
+    return this.grow(record.array, needed);
+  }
+
+  /** `if (array.length < needed) { array = a copy twice as long }` */
+  private grow(arrayName: string, needed: ts.Expression): ts.Statement[] {
+    const { factory, ts } = this;
+    const array = () => factory.createIdentifier(arrayName);
     const full = factory.createBinaryExpression(factory.createPropertyAccessExpression(array(), 'length'), ts.SyntaxKind.LessThanToken, needed);
     const grown = factory.createUniqueName('grown');
     const grow = factory.createBlock(
       [
         this.declare(grown, factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length'))]), true),
         factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()])),
-        this.assign(record.array, grown),
+        this.assign(arrayName, grown),
       ],
       true,
     );
     return [factory.createIfStatement(full, grow)];
+  }
+
+  /** A statement operation: a write into a local array, a recorded load, a rewound stream. */
+  private statementOp(stmt: Let): ts.Statement[] {
+    const { factory, ts } = this;
+    const args = stmt.expr.args.map((arg) => this.operand(arg));
+    const stream = this.func.stream!;
+    switch (stmt.expr.op) {
+      case 'store':
+        return [this.assign(factory.createElementAccessExpression(args[0], args[1]), args[2])];
+      case 'recordLoad': {
+        const needed = factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, this.number(1));
+        const slot = factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.count)));
+        return [...this.grow(stream.array, needed), this.assign(slot, args[0])];
+      }
+      default:
+        return [this.assign(stream.cursor, args[0])];
+    }
   }
 
   private slot(array: string, index: string, stride: number, j: number): ts.Expression {
@@ -348,6 +383,23 @@ class Emitter {
         return factory.createPropertyAccessExpression(args[0], 'length');
       case 'zeros':
         return this.zeros(expr.shape!, args[0]);
+      case 'newArray': {
+        const shape = expr.shape as Extract<Shape, { kind: 'array' }>;
+        const array = factory.createNewExpression(factory.createIdentifier(shape.container), undefined, [args[0]]);
+        return shape.container === 'Array' ? factory.createCallExpression(factory.createPropertyAccessExpression(array, 'fill'), undefined, [args[1]]) : array;
+      }
+      case 'arrayOf':
+        return factory.createArrayLiteralExpression(args);
+      case 'replay': {
+        const stream = this.func.stream!;
+        return factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.cursor)));
+      }
+      case 'position':
+        return factory.createIdentifier(expr.field === 'record' ? this.func.stream!.count : this.func.stream!.cursor);
+      case 'store':
+      case 'recordLoad':
+      case 'setCursor':
+        throw new Error(`tapeless: ${expr.op} is a statement`);
     }
   }
 

@@ -129,6 +129,20 @@ export interface LoopRecord {
   readonly count: string;
   readonly array: string;
   readonly stride: number;
+  /**
+   * Where the loop reads local arrays: the position in the load stream each pass starts
+   * at is recorded too (the last slot of a pass), from the recording or the replay cursor.
+   */
+  readonly cursor?: 'record' | 'replay';
+}
+
+/** The load stream of a function that reads local arrays (see transformer/REVERSE.md). */
+export interface LoadStream {
+  readonly array: string;
+  /** How many values were recorded. */
+  readonly count: string;
+  /** The next value to replay. */
+  readonly cursor: string;
 }
 
 /**
@@ -181,6 +195,8 @@ export interface Func {
   readonly origin?: ts.Node;
   /** The loop records the function allocates on entry (reverse mode). */
   readonly records?: readonly LoopRecord[];
+  /** The load stream it allocates on entry (reverse mode, local arrays). */
+  readonly stream?: LoadStream;
 }
 
 export const variable = (name: string): Var => ({ kind: 'var', name });

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from './diagnostics';
-import { type Callee, type Expr, type Func, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
+import { type Callee, type Expr, type Func, type Let, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
 import type { NameAllocator } from './names';
 import { NUMBER, type Shape, shapeOf } from './shapes';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS, MATH_FUNCTIONS, type MathFunction, type OpName, VARIADIC_MATH_FUNCTIONS } from './ops';
@@ -88,6 +88,8 @@ class Lowerer {
   private depth = 0;
   /** Variables that hold arrays or objects to differentiate (parameters and what is read from them). */
   private readonly aggregates = new Set<string>();
+  /** Arrays the function creates (and may write). */
+  private readonly localArrays = new Set<string>();
 
   constructor(private readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -263,6 +265,9 @@ class Lowerer {
       const whenThen = afterThen.get(binding);
       const whenElse = binding.value;
       if (whenThen === whenElse || (whenThen && whenElse && sameOperand(whenThen, whenElse))) continue;
+      if ([whenThen, whenElse].some((value) => value?.kind === 'var' && this.aggregates.has(value.name))) {
+        fail(origin, Code.Unsupported, `'${binding.name}' holds different arrays or objects on the two sides of a branch, which is not supported yet.`);
+      }
       const name = this.env.names.own(binding.name);
       phis.push({ name, then: whenThen ?? UNSET, else: whenElse ?? UNSET, role: binding.hidden ? 'temp' : 'user' });
       binding.value = variable(name);
@@ -564,10 +569,16 @@ class Lowerer {
     const last = this.body[this.body.length - 1];
     if (this.body.length > start && value.kind === 'var' && last.kind === 'let' && last.name === value.name && last.role === 'temp') {
       const name = this.env.names.own(userName);
-      this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
+      this.renameLast(last, name, origin);
       return variable(name);
     }
     return value;
+  }
+
+  /** The last statement, a temporary, takes the user's name (and what is known of it). */
+  private renameLast(last: Let, name: string, origin: ts.Node): void {
+    this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
+    for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
   }
 
   private op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
@@ -595,6 +606,17 @@ class Lowerer {
     if (ts.isPrefixUnaryExpression(node)) return this.prefix(node);
     if (ts.isPostfixUnaryExpression(node)) return this.step(node, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', false);
     if (ts.isBinaryExpression(node)) return this.binary(node);
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && ['Float64Array', 'Float32Array'].includes(node.expression.text) && node.arguments?.length === 1) {
+      this.requireNumber(node.arguments[0], 'the length of an array must be a number');
+      return this.newArray(node, { op: 'newArray', args: [this.expression(node.arguments[0])] }, node.expression.text as 'Float64Array' | 'Float32Array');
+    }
+    if (ts.isArrayLiteralExpression(node) && !this.env.rule) {
+      for (const element of node.elements) {
+        if (ts.isSpreadElement(element) || ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with spreads or holes are not supported yet.');
+        this.requireNumber(element, 'local arrays hold numbers');
+      }
+      return this.newArray(node, { op: 'arrayOf', args: node.elements.map((element) => this.expression(element)) }, 'Array');
+    }
     if (ts.isConditionalExpression(node)) {
       const condition = this.expression(node.condition);
       // Rules are expressions of cheap, total functions: both sides are evaluated.
@@ -629,7 +651,32 @@ class Lowerer {
 
   /** `container[index]`: a number, or an array or object of the container (then tracked). */
   private load(container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
-    return this.part({ op: 'element', args: [container, index] }, shape, origin, userName);
+    const local = container.kind === 'var' && this.localArrays.has(container.name);
+    return this.part({ op: local ? 'localElement' : 'element', args: [container, index] }, shape, origin, userName);
+  }
+
+  /** `a[i] = v` or `a[i] op= v` into a local array: the stored value is the expression's. */
+  private storeElement(target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
+    const container = this.expression(target.expression);
+    if (container.kind !== 'var' || !this.localArrays.has(container.name)) {
+      fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).`);
+    }
+    this.requireNumber(target.argumentExpression, 'an index must be a number');
+    const index = this.expression(target.argumentExpression);
+    const stored = value(() => this.load(container, index, NUMBER, target));
+    const name = this.env.names.fresh('t');
+    this.body.push({ kind: 'let', name, expr: { op: 'store', args: [container, index, stored] }, role: 'temp', origin });
+    return stored;
+  }
+
+  /** `new Float64Array(n)`, `new Float32Array(n)`, `new Array(n).fill(c)`, `[a, b, c]`: a local array. */
+  private newArray(node: ts.Expression, expr: Expr, container: 'Array' | 'Float64Array' | 'Float32Array'): Operand {
+    const shape: Shape = { kind: 'array', element: NUMBER, container };
+    const name = this.env.names.fresh('t');
+    this.body.push({ kind: 'let', name, expr: { ...expr, shape }, role: 'temp', origin: node, shape });
+    this.aggregates.add(name);
+    this.localArrays.add(name);
+    return variable(name);
   }
 
   /** `container.field`, likewise. */
@@ -662,6 +709,12 @@ class Lowerer {
       return this.mathCall(node, callee.name.text);
     }
     for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are supported in Math.max and Math.min only.');
+    // new Array(n).fill(c)
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'fill' && ts.isNewExpression(callee.expression) && ts.isIdentifier(callee.expression.expression) && callee.expression.expression.text === 'Array' && callee.expression.arguments?.length === 1 && node.arguments.length === 1) {
+      const length = this.expression(callee.expression.arguments[0]);
+      this.requireNumber(node.arguments[0], 'local arrays hold numbers');
+      return this.newArray(node, { op: 'newArray', args: [length, this.expression(node.arguments[0])] }, 'Array');
+    }
     if (ts.isPropertyAccessExpression(callee) && this.env.checker && ARRAY_METHODS.includes(callee.name.text)) {
       const type = this.env.checker.getTypeAtLocation(callee.expression);
       if (this.env.checker.isArrayType(type) || this.env.checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '')) {
@@ -754,6 +807,12 @@ class Lowerer {
 
   /** `++x`, `x--` and friends: the new value is stored, the prefix or old value returned. */
   private step(node: ts.Expression, target: ts.Expression, op: '+' | '-', prefix: boolean): Operand {
+    const element = skip(this.ts, target);
+    if (this.ts.isElementAccessExpression(element)) {
+      let old: Operand = num(0);
+      const stored = this.storeElement(element, (load) => this.op(op, [(old = load()), num(1)], node), node);
+      return prefix ? stored : old;
+    }
     const binding = this.assignable(target);
     const old = this.current(binding, target);
     const stored = this.assign(binding, this.op(op, [old, num(1)], node), node);
@@ -767,6 +826,12 @@ class Lowerer {
     if (kind === ts.SyntaxKind.CommaToken) {
       this.expression(node.left);
       return this.expression(node.right);
+    }
+    const target = skip(ts, node.left);
+    if (ts.isElementAccessExpression(target) && (kind === ts.SyntaxKind.EqualsToken || COMPOUND_ASSIGNMENTS[operator])) {
+      const compoundOp = COMPOUND_ASSIGNMENTS[operator];
+      this.requireNumber(node.right, `'${operator}' needs a number on the right`);
+      return this.storeElement(target, (old) => (compoundOp ? this.op(compoundOp, [old(), this.expression(node.right)], node) : this.expression(node.right)), node);
     }
     if (kind === ts.SyntaxKind.EqualsToken) {
       const binding = this.assignable(node.left);
@@ -872,7 +937,7 @@ class Lowerer {
     const last = this.body[this.body.length - 1];
     if (value.kind === 'var' && last?.kind === 'let' && last.name === value.name && last.role === 'temp') {
       const name = this.env.names.own(binding.name);
-      this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
+      this.renameLast(last, name, origin);
       binding.value = variable(name);
     } else {
       binding.value = value;
@@ -926,7 +991,6 @@ function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
     [k.StringLiteral]: 'a string',
     [k.NoSubstitutionTemplateLiteral]: 'a template string',
     [k.TemplateExpression]: 'a template string',
-    [k.ArrayLiteralExpression]: 'an array literal',
     [k.ObjectLiteralExpression]: 'an object literal',
     [k.ArrowFunction]: 'a nested function',
     [k.FunctionExpression]: 'a nested function',
@@ -943,4 +1007,9 @@ function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
     [k.ClassExpression]: 'a class expression',
   };
   return names[node.kind] ?? `the expression '${node.getText()}'`;
+}
+
+function skip(tsApi: typeof ts, node: ts.Expression): ts.Expression {
+  while (tsApi.isParenthesizedExpression(node)) node = node.expression;
+  return node;
 }

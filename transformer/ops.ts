@@ -39,9 +39,17 @@ export type OpName =
   | 'element'
   | 'field'
   | 'length'
-  | 'zeros';
+  | 'zeros'
+  | 'newArray'
+  | 'arrayOf'
+  | 'localElement'
+  | 'store'
+  | 'recordLoad'
+  | 'replay'
+  | 'position'
+  | 'setCursor';
 
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros';
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
 
 /** How an operation is differentiated. */
 export type Derivative =
@@ -53,6 +61,9 @@ export type Derivative =
   | { readonly kind: 'pullback' }
   /** A read from an array or object: the adjoint goes into the gradient of the container. */
   | { readonly kind: 'load' }
+  /** A write into a local array, or a literal array: adjoints come out of the array's gradient. */
+  | { readonly kind: 'store' }
+  | { readonly kind: 'arrayOf' }
   | { readonly kind: 'identity' };
 
 export interface OpInfo {
@@ -71,7 +82,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'element' | 'field' | 'length' | 'zeros', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'localElement' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -102,6 +113,19 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'no
   field: { shape: 'field', print: '', pure: true, derivative: { kind: 'load' } },
   length: { shape: 'length', print: '', pure: true, derivative: zero },
   zeros: { shape: 'zeros', print: '', pure: false, derivative: zero },
+  // Local arrays, which differentiated code may write. Their reads are impure (a write may
+  // change what they return), and reverse mode replays them from the load stream when it
+  // recomputes (see transformer/REVERSE.md).
+  newArray: { shape: 'newArray', print: '', pure: false, derivative: zero },
+  arrayOf: { shape: 'arrayOf', print: '', pure: false, derivative: { kind: 'arrayOf' } },
+  localElement: { shape: 'element', print: '', pure: false, derivative: { kind: 'load' } },
+  store: { shape: 'store', print: '', pure: false, derivative: { kind: 'store' } },
+  recordLoad: { shape: 'recordLoad', print: '', pure: false, derivative: zero },
+  // A read of a local array when the reverse sweep recomputes: the value comes from the
+  // load stream; the arguments (array, index) stay for the adjoint.
+  replay: { shape: 'replay', print: '', pure: false, derivative: { kind: 'load' } },
+  position: { shape: 'position', print: '', pure: false, derivative: zero },
+  setCursor: { shape: 'setCursor', print: '', pure: false, derivative: zero },
 };
 
 function mathOp(name: MathFunction | VariadicMathFunction, derivative: Derivative): OpInfo {
@@ -121,4 +145,9 @@ export function opInfo(op: OpName): OpInfo {
 
 export function isComparison(op: OpName): op is ComparisonOperator {
   return (COMPARISON_OPERATORS as readonly string[]).includes(op);
+}
+
+/** Operations that are statements (they have no value). */
+export function isStatementOp(op: OpName): boolean {
+  return op === 'store' || op === 'recordLoad' || op === 'setCursor';
 }

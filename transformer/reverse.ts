@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Builder } from './builder';
-import { type Block, type Callee, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
+import { type Block, type Callee, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { instantiate, type RuleSet } from './rules';
@@ -39,9 +39,11 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const output = primal.result as Operand;
   const selected = new Set(request.wrt.map((index) => primal.params[index].name));
   const sweep = new ReverseSweep(rules, names, activeVariables(primal, selected), pullbacks);
+  // Reads of local arrays are recorded as the primal runs, to be replayed when recomputed.
+  const body = readsLocalArrays(primal.body) ? sweep.recordLoads(primal.body) : primal.body;
   const out = new Builder(names);
-  out.know(primal.body);
-  const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...primal.body.flatMap(namesDefined)], out);
+  out.know(body);
+  const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...body.flatMap(namesDefined)], out, false);
   // Array and object parameters get zero gradients of their shape, filled by the sweep.
   const allocations: Let[] = request.wrt.flatMap((index) => {
     const param = primal.params[index];
@@ -52,7 +54,7 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   });
   const seed = request.seed ? variable(request.seed) : num(1);
   if (output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
-  const forward = sweep.block(primal.body, top);
+  const forward = sweep.block(body, top);
   const gradients = request.wrt.map((index) => {
     const param = primal.params[index];
     const shadow = sweep.shadows.get(param.name);
@@ -66,6 +68,7 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
     result: request.withValue ? [output, gradient] : gradient,
     origin: primal.origin,
     records: sweep.records,
+    stream: sweep.stream,
   };
 }
 
@@ -85,13 +88,44 @@ class Scope {
     readonly parent: Scope | undefined,
     defined: readonly string[],
     readonly out: Builder,
+    /** A recomputation: reads of local arrays come from the load stream. */
+    readonly replaying: boolean,
   ) {
     this.defined = new Set(defined);
   }
 }
 
+/** Whether a block reads a local array (anywhere inside it). */
+function readsLocalArrays(block: Block): boolean {
+  return block.some((stmt) => {
+    switch (stmt.kind) {
+      case 'let':
+        return stmt.expr.op === 'localElement' || stmt.expr.op === 'replay';
+      case 'if':
+        return readsLocalArrays(stmt.then) || readsLocalArrays(stmt.else);
+      case 'loop':
+      case 'reverseLoop':
+        return readsLocalArrays(stmt.body);
+      default:
+        return false;
+    }
+  });
+}
+
+/** A statement with its nested blocks rewritten by `rewrite`. */
+function mapBlocks(block: Block, rewrite: (stmt: Stmt) => Stmt[]): Stmt[] {
+  return block.flatMap((stmt): Stmt[] => {
+    if (stmt.kind === 'if') return rewrite({ ...stmt, then: mapBlocks(stmt.then, rewrite), else: mapBlocks(stmt.else, rewrite) });
+    if (stmt.kind === 'loop') return rewrite({ ...stmt, body: mapBlocks(stmt.body, rewrite) });
+    return rewrite(stmt);
+  });
+}
+
 class ReverseSweep {
   readonly records: LoopRecord[] = [];
+  stream: LoadStream | undefined;
+  /** Where the load stream stood before each branch that reads local arrays. */
+  private readonly positions = new Map<Stmt, string>();
   /**
    * The gradient of each array or object variable: a parameter's is allocated on entry,
    * and what is read from it (`row = a[i]`) has the matching part (`row_bar = a_bar[i]`).
@@ -114,16 +148,69 @@ class ReverseSweep {
    * run forward (its loops now record their passes).
    */
   block(original: Block, scope: Scope): Block {
-    const block = this.withShadows(original);
+    const block = this.withPositions(this.withShadows(original), scope);
     this.declareAccumulators(block, scope);
     const forward: Stmt[] = [...block];
     for (let i = block.length - 1; i >= 0; i--) {
       const stmt = block[i];
-      if (stmt.kind === 'let') this.let(stmt, scope);
+      if (stmt.kind === 'let' && stmt.expr.op === 'store') this.store(stmt, scope);
+      else if (stmt.kind === 'let' && stmt.expr.op === 'arrayOf') this.arrayOf(stmt, scope);
+      else if (stmt.kind === 'let') this.let(stmt, scope);
       else if (stmt.kind === 'if') this.branch(stmt, scope);
       else if (stmt.kind === 'loop') forward[i] = this.loop(stmt, scope);
     }
     return forward;
+  }
+
+  /** The primal body with each read of a local array followed by its recording in the load stream. */
+  recordLoads(body: Block): Block {
+    this.stream = { array: this.names.fresh('loads'), count: this.names.fresh('loaded'), cursor: this.names.fresh('replayed') };
+    return mapBlocks(body, (stmt) =>
+      stmt.kind === 'let' && stmt.expr.op === 'localElement' ? [stmt, { kind: 'let', name: this.names.fresh('t'), expr: { op: 'recordLoad', args: [variable(stmt.name)] }, role: 'temp', origin: stmt.origin }] : [stmt],
+    );
+  }
+
+  /** A recomputed copy reads local arrays from the load stream instead. */
+  private replayLoads(block: Block): Stmt[] {
+    return mapBlocks(block, (stmt): Stmt[] => {
+      if (stmt.kind !== 'let') return [stmt];
+      if (stmt.expr.op === 'recordLoad') return [];
+      if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];
+      return [stmt];
+    });
+  }
+
+  /** Before each branch that reads local arrays, where the load stream stands (its reverse replays from there). */
+  private withPositions(block: Block, scope: Scope): Block {
+    if (!this.stream) return block;
+    return block.flatMap((stmt): Stmt[] => {
+      if (stmt.kind !== 'if' || !readsLocalArrays([stmt])) return [stmt];
+      const name = this.names.fresh('position');
+      this.positions.set(stmt, name);
+      return [{ kind: 'let', name, expr: { op: 'position', args: [], field: scope.replaying ? 'replay' : 'record' }, role: 'temp', origin: stmt.origin }, stmt];
+    });
+  }
+
+  /** `a[i] = v` into a local array: `v_bar += a_bar[i]`, then `a_bar[i] = 0` (the old value is gone). */
+  private store(stmt: Let, scope: Scope): void {
+    const [array, index, value] = stmt.expr.args;
+    const shadow = array.kind === 'var' ? this.shadows.get(array.name) : undefined;
+    if (!shadow) return;
+    if (value.kind === 'var' && this.active.has(value.name)) {
+      this.contribute(scope, value.name, scope.out.op('element', [variable(shadow), index], { role: 'temp', origin: stmt.origin }));
+    }
+    scope.out.push({ kind: 'accumulate', name: shadow, at: index, value: num(0), mode: 'set', origin: stmt.origin });
+  }
+
+  /** `[a, b, c]`: each element's adjoint is its entry of the array's gradient. */
+  private arrayOf(stmt: Let, scope: Scope): void {
+    const shadow = this.shadows.get(stmt.name);
+    if (!shadow) return;
+    stmt.expr.args.forEach((element, k) => {
+      if (element.kind === 'var' && this.active.has(element.name)) {
+        this.contribute(scope, element.name, scope.out.op('element', [variable(shadow), num(k)], { role: 'temp', origin: stmt.origin }));
+      }
+    });
   }
 
   /** Adds what the block contributed to the adjoints of enclosing blocks (`x_bar += …`). */
@@ -176,6 +263,11 @@ class ReverseSweep {
   private withShadows(block: Block): Block {
     return block.flatMap((stmt): Stmt[] => {
       if (stmt.kind !== 'let' || !stmt.shape || !this.active.has(stmt.name)) return [stmt];
+      if (stmt.expr.op === 'newArray' || stmt.expr.op === 'arrayOf') {
+        const zeros = this.names.fresh(`${stmt.name}_bar`);
+        this.shadows.set(stmt.name, zeros);
+        return [stmt, { kind: 'let', name: zeros, expr: { op: 'zeros', args: [variable(stmt.name)], shape: stmt.shape }, role: 'adjoint', origin: stmt.origin }];
+      }
       const container = stmt.expr.args[0];
       const parent = container.kind === 'var' ? this.shadows.get(container.name) : undefined;
       if (!parent) return [stmt];
@@ -203,7 +295,7 @@ class ReverseSweep {
     const bar = this.adjoint(scope, stmt.name, stmt.origin, stmt.role === 'user' ? 'adjoint' : 'temp');
     if (isNum(bar, 0)) return;
     if (stmt.expr.op === 'call') return this.call(stmt, bar, scope);
-    if (stmt.expr.op === 'element' || stmt.expr.op === 'field') return this.load(stmt, bar, scope);
+    if (opInfo(stmt.expr.op).derivative.kind === 'load') return this.load(stmt, bar, scope);
     const partials = partialDerivatives(stmt, this.rules, scope.out);
     stmt.expr.args.forEach((arg, index) => {
       if (arg.kind !== 'var' || !this.active.has(arg.name)) return;
@@ -226,6 +318,20 @@ class ReverseSweep {
     scope.out.push({ kind: 'accumulate', name: shadow, at, value: bar, mode: 'add', origin: stmt.origin });
   }
 
+  /** Whether a block writes into an array whose gradient the sweep tracks. */
+  private writesActive(block: Block): boolean {
+    return block.some((stmt) => {
+      if (stmt.kind === 'let') return stmt.expr.op === 'store' && stmt.expr.args[0].kind === 'var' && this.active.has(stmt.expr.args[0].name);
+      if (stmt.kind === 'if') return this.writesActive(stmt.then) || this.writesActive(stmt.else);
+      if (stmt.kind === 'loop') return this.writesActive(stmt.body);
+      return false;
+    });
+  }
+
+  private setCursor(position: Operand, origin: ts.Node | undefined): Stmt {
+    return { kind: 'let', name: this.names.fresh('t'), expr: { op: 'setCursor', args: [position] }, role: 'temp', origin };
+  }
+
   /** `h(a, b)`: its pullback, called with the adjoint of the result, gives the arguments' adjoints. */
   private call(stmt: Let, bar: Operand, scope: Scope): void {
     const args = stmt.expr.args;
@@ -246,6 +352,7 @@ class ReverseSweep {
       .filter((phi) => this.active.has(phi.name))
       .map((phi) => ({ phi, bar: this.adjoint(scope, phi.name, stmt.origin, phi.role === 'user' ? 'adjoint' : 'temp') }))
       .filter(({ bar }) => !isNum(bar, 0));
+    const position = this.positions.get(stmt);
     const side = (block: Block, pick: (phi: If['phis'][number]) => Operand): Stmt[] => {
       const { clone, child, read } = this.recompute(block, scope, []);
       for (const { phi, bar } of seeds) {
@@ -254,7 +361,9 @@ class ReverseSweep {
       }
       const forward = this.block(clone, child);
       this.flush(child);
-      return child.out.stmts.length > 0 ? [...forward, ...child.out.stmts] : [];
+      if (child.out.stmts.length === 0) return [];
+      const rewind: Stmt[] = position ? [this.setCursor(variable(position), stmt.origin)] : [];
+      return [...rewind, ...forward, ...child.out.stmts];
     };
     const then = side(stmt.then, (phi) => phi.then);
     const otherwise = side(stmt.else, (phi) => phi.else);
@@ -268,8 +377,14 @@ class ReverseSweep {
    */
   private loop(stmt: Loop, scope: Scope): Loop {
     const carried = stmt.carried.filter((c) => this.active.has(c.name) || this.active.has(c.exit));
-    if (carried.length === 0) return stmt;
-    const record: LoopRecord = { count: this.names.fresh('passes'), array: this.names.fresh('record'), stride: stmt.carried.length };
+    if (carried.length === 0 && !this.writesActive(stmt.body)) return stmt;
+    const replays = this.stream && readsLocalArrays(stmt.body);
+    const record: LoopRecord = {
+      count: this.names.fresh('passes'),
+      array: this.names.fresh('record'),
+      stride: stmt.carried.length + (replays ? 1 : 0),
+      ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
+    };
     this.records.push(record);
     const bars = carried.map((c) => {
       const bar = this.names.fresh(`${c.name}_bar`);
@@ -305,11 +420,11 @@ class ReverseSweep {
       rename.set(name, renamed);
       return renamed;
     });
-    const clone = cloneBlock(block, rename, (name) => this.names.version(name));
+    const clone = this.replayLoads(cloneBlock(block, rename, (name) => this.names.version(name)));
     for (const [from, to] of rename) if (this.active.has(from)) this.active.add(to);
     const out = scope.out.nested();
     out.know(clone);
-    const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out);
+    const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out, true);
     const read = (operand: Operand): Operand => (operand.kind === 'var' && rename.has(operand.name) ? variable(rename.get(operand.name)!) : operand);
     return { clone, child, read, restored };
   }
@@ -332,6 +447,8 @@ function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder): Operan
     }
     case 'pullback':
     case 'load':
+    case 'store':
+    case 'arrayOf':
       throw new Error(`tapeless: ${stmt.expr.op} is differentiated by the sweep itself`);
   }
 }

@@ -180,8 +180,8 @@ function eliminateDeadCode(func: Func): Func {
           mark(stmt.cond);
           break;
         case 'loop':
-          // A loop is needed for its results, or for the passes it records.
-          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit))) break;
+          // A loop is needed for its results, for the passes it records, or for what it writes.
+          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !writes(stmt.body)) break;
           for (const c of stmt.carried) {
             if (stmt.record || live.has(c.exit)) live.add(c.name);
             if (!live.has(c.name)) continue;
@@ -220,7 +220,7 @@ function eliminateDeadCode(func: Func): Func {
           return then.length > 0 || otherwise.length > 0 || phis.length > 0 ? [{ ...stmt, then, else: otherwise, phis }] : [];
         }
         case 'loop': {
-          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit))) return [];
+          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !writes(stmt.body)) return [];
           const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
           return [{ ...stmt, carried: stmt.record ? stmt.carried : carried, body: keep(stmt.body) }];
         }
@@ -233,6 +233,16 @@ function eliminateDeadCode(func: Func): Func {
       }
     });
   return { ...func, body: keep(func.body) };
+}
+
+/** Whether a block writes into an array (a statement whose effect outlives it). */
+function writes(block: Block): boolean {
+  return block.some((stmt) => {
+    if (stmt.kind === 'let') return stmt.expr.op === 'store';
+    if (stmt.kind === 'if') return writes(stmt.then) || writes(stmt.else);
+    if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return writes(stmt.body);
+    return false;
+  });
 }
 
 function operandKey(operand: Operand): string {

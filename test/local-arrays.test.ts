@@ -1,0 +1,105 @@
+// Arrays the differentiated function creates and writes: new Float64Array(n),
+// new Array(n).fill(c), literals; reads of them are recorded and replayed in reverse.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile, finiteDifference } from './support/compile.js';
+
+const MAIN = `
+import { grad } from 'tapeless';
+
+/** A recurrence stored in a local array, then read back. */
+export function recurrence(x: number, n: number): number {
+  const a = new Float64Array(n);
+  a[0] = x;
+  for (let i = 1; i < n; i++) a[i] = Math.sin(a[i - 1]) * x;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i] * a[i];
+  return s;
+}
+
+/** Values overwritten in place, pass after pass (the array's earlier contents are needed). */
+export function inPlace(x: number, n: number): number {
+  const v = new Array<number>(3).fill(1);
+  for (let k = 0; k < n; k++) {
+    for (let j = 0; j < 3; j++) v[j] = v[j] * x + Math.cos(v[(j + 1) % 3]);
+    v[k % 3] *= 0.5;
+  }
+  return v[0] + 2 * v[1] + 3 * v[2];
+}
+
+/** A two-layer tanh network on one input, hidden activations in a local array. */
+export function mlp(w1: Float64Array, b1: Float64Array, w2: Float64Array, b2: number, x: Float64Array, y: number): number {
+  const hidden = b1.length;
+  const inputs = x.length;
+  const h = new Float64Array(hidden);
+  for (let j = 0; j < hidden; j++) {
+    let z = b1[j];
+    for (let i = 0; i < inputs; i++) z += w1[j * inputs + i] * x[i];
+    h[j] = Math.tanh(z);
+  }
+  let out = b2;
+  for (let j = 0; j < hidden; j++) out += w2[j] * h[j];
+  const d = out - y;
+  return 0.5 * d * d;
+}
+
+/** A literal array of differentiated values. */
+export function literal(x: number, y: number): number {
+  const p = [x * y, x + y, Math.exp(x)];
+  let s = 0;
+  for (const v of p) s += v * v;
+  return s;
+}
+
+export const dRecurrence = grad(recurrence, { wrt: 'x' });
+export const dInPlace = grad(inPlace, { wrt: 'x' });
+export const dMlp = grad(mlp, { wrt: ['w1', 'b1', 'w2', 'b2'] });
+export const dLiteral = grad(literal);
+`;
+
+let m: Record<string, any>;
+
+beforeAll(async () => {
+  const compiled = compile({ 'main.ts': MAIN });
+  expect(compiled.messages).toEqual([]);
+  m = await compiled.load();
+});
+
+const close = (actual: number, expected: number, tolerance = 1e-7) =>
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
+
+function numericEntry(f: () => number, array: { [i: number]: number }, i: number): number {
+  const original = array[i];
+  const value = finiteDifference((t) => {
+    array[i] = t;
+    return f();
+  }, original, 1e-4);
+  array[i] = original;
+  return value;
+}
+
+describe('local arrays', () => {
+  it('a recurrence written into a local array and read back', () => {
+    for (const [x, n] of [[0.7, 1], [0.7, 5], [-1.3, 8]]) close(m.dRecurrence(x, n), finiteDifference((t) => m.recurrence(t, n), x, 1e-4));
+  });
+
+  it('values overwritten in place that later passes read', () => {
+    for (const [x, n] of [[0.9, 0], [0.9, 1], [1.1, 4], [-0.6, 7]]) close(m.dInPlace(x, n), finiteDifference((t) => m.inPlace(t, n), x, 1e-4));
+  });
+
+  it('a two-layer tanh network with hidden activations in a local array', () => {
+    const random = (n: number, seed: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(seed * (i + 1)) * 0.5);
+    const [w1, b1, w2, x] = [random(12, 1.3), random(4, 2.1), random(4, 3.7), random(3, 5.9)];
+    const [g1, gb1, g2, gb2] = m.dMlp(w1, b1, w2, 0.2, x, 0.4);
+    const f = () => m.mlp(w1, b1, w2, 0.2, x, 0.4);
+    [...w1].forEach((_, i) => close(g1[i], numericEntry(f, w1, i)));
+    [...b1].forEach((_, i) => close(gb1[i], numericEntry(f, b1, i)));
+    [...w2].forEach((_, i) => close(g2[i], numericEntry(f, w2, i)));
+    close(gb2, finiteDifference((b) => m.mlp(w1, b1, w2, b, x, 0.4), 0.2, 1e-4));
+  });
+
+  it('an array literal of differentiated values', () => {
+    const [gx, gy] = m.dLiteral(0.5, 2);
+    close(gx, 2 * 1 * 2 + 2 * 2.5 + 2 * Math.exp(1), 1e-14);
+    close(gy, 2 * 1 * 0.5 + 2 * 2.5, 1e-14);
+  });
+});
