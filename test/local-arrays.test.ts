@@ -50,7 +50,36 @@ export function literal(x: number, y: number): number {
   return s;
 }
 
+/** A nested loop reads entries that later outer passes overwrite. */
+export function nestedOverwrite(x: number): number {
+  const a = new Float64Array(3);
+  a[0] = x;
+  a[1] = 2 * x;
+  a[2] = x * x;
+  for (let k = 0; k < 3; k++) {
+    let s = 0;
+    for (let j = 0; j < 3; j++) s += a[j] * a[(j + k) % 3];
+    a[k] = Math.sin(s);
+  }
+  return a[0] + a[1] * a[2];
+}
+
+/** A branch reads a local array that is overwritten after it. */
+export function branchRead(x: number): number {
+  const a = [x, 2 * x];
+  let y = 0;
+  if (x > 0) y = a[0] * a[1];
+  else y = a[1];
+  a[0] = 7;
+  a[1] = y * 3;
+  a[1]++;
+  a[0] -= x;
+  return a[0] * a[1] + y;
+}
+
 export const dRecurrence = grad(recurrence, { wrt: 'x' });
+export const dNestedOverwrite = grad(nestedOverwrite);
+export const dBranchRead = grad(branchRead);
 export const dInPlace = grad(inPlace, { wrt: 'x' });
 export const dMlp = grad(mlp, { wrt: ['w1', 'b1', 'w2', 'b2'] });
 export const dLiteral = grad(literal);
@@ -95,6 +124,14 @@ describe('local arrays', () => {
     [...b1].forEach((_, i) => close(gb1[i], numericEntry(f, b1, i)));
     [...w2].forEach((_, i) => close(g2[i], numericEntry(f, w2, i)));
     close(gb2, finiteDifference((b) => m.mlp(w1, b1, w2, b, x, 0.4), 0.2, 1e-4));
+  });
+
+  it('a nested loop reading entries that later passes overwrite', () => {
+    for (const x of [0.3, -0.8, 1.2]) close(m.dNestedOverwrite(x), finiteDifference(m.nestedOverwrite, x, 1e-4));
+  });
+
+  it('a branch reading a local array that is overwritten after it; ++ and -= on entries', () => {
+    for (const x of [0.6, -0.4, 2]) close(m.dBranchRead(x), finiteDifference(m.branchRead, x, 1e-4));
   });
 
   it('an array literal of differentiated values', () => {
