@@ -25,6 +25,8 @@ const SETTINGS = {
   rounds: 61,
   /** Calls per allocation measurement (few enough that no garbage collection runs meanwhile). */
   allocationCalls: 1000,
+  /** Calls of each function on a case's `primingInput`s, if it has them, before any other. */
+  primingCalls: 1000,
 };
 
 const TARGETS = {
@@ -98,6 +100,7 @@ function compileCases() {
 
 function benchmark(benchCase) {
   const settings = { ...SETTINGS, ...benchCase.settings };
+  if (benchCase.primingInput) prime(benchCase, settings.primingCalls);
   const arity = benchCase.parameters.length;
   const random = mulberry32(0x7a9e1e55);
   const inputs = new Float64Array(settings.inputs * arity);
@@ -145,6 +148,7 @@ function benchmark(benchCase) {
     controlFlow: benchCase.controlFlow,
     parameters: benchCase.parameters,
     settings: benchCase.settings,
+    primingCalls: benchCase.primingInput ? settings.primingCalls : undefined,
     targets: { gradientOverPrimal: TARGETS.gradientOverPrimal[benchCase.controlFlow] },
     timings,
     ratios: {
@@ -153,6 +157,15 @@ function benchmark(benchCase) {
     },
     agreement,
   };
+}
+
+/** Calls every function of the case on small inputs first: see `primingInput` in bench/cases.ts. */
+function prime(benchCase, calls) {
+  const random = mulberry32(0x5eed);
+  const inputs = range(16).map(() => benchCase.primingInput(random));
+  for (const { key } of VARIANTS) {
+    for (let i = 0; i < calls; i++) benchCase[key](...inputs[i % inputs.length]);
+  }
 }
 
 /**
@@ -293,6 +306,9 @@ function formatReport(results, machine) {
       '',
       `${result.description}.`,
       ...(result.settings ? ['', `Settings of this case: ${describeSettings(result.settings)}; the others as above.`] : []),
+      ...(result.primingCalls
+        ? ['', `Before any other call, each function ran ${grouped(result.primingCalls)} times on small inputs (its \`primingInput\`), so that V8 optimised it whole, not from inside its loop.`]
+        : []),
       '',
       '| variant | ns/call | quartiles | ÷ primal | bytes/call | of which array buffers |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -319,6 +335,7 @@ function describeSettings(settings) {
     warmupRounds: 'warm-up rounds',
     rounds: 'timed rounds',
     allocationCalls: 'calls per allocation measurement',
+    primingCalls: 'priming calls',
   };
   return Object.entries(settings)
     .map(([key, value]) => `${grouped(value)} ${names[key]}`)
