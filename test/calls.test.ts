@@ -37,7 +37,20 @@ export function dataArgument(x: number, c: number): number {
   return mix(x, c) + mix(c, c);
 }
 
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+function weighted(w: Float64Array, x: Float64Array, scale: number): number {
+  return scale * dot(w, x) + Math.tanh(dot(w, w));
+}
+export function arrays(w: Float64Array, x: Float64Array, scale: number): number {
+  return weighted(w, x, scale) * dot(x, x);
+}
+
 export const dCaller = grad(caller);
+export const dArrays = grad(arrays, { wrt: ['w', 'scale'] });
 export const dRec = grad(rec);
 export const dFib = grad(fib, { wrt: 'x' });
 export const dUsesImports = grad(usesImports);
@@ -86,6 +99,19 @@ describe('calls to functions of the program', () => {
       expect(m.dUsesImports(x)).toBeCloseTo(hand, 10);
     }
     expect(m.vgUsesImports(0.5)).toEqual([m.usesImports(0.5), m.dUsesImports(0.5)]);
+  });
+
+  it('helpers that receive arrays add into the caller\'s gradient', () => {
+    const w = Float64Array.from([0.5, -0.25, 0.75]);
+    const x = Float64Array.from([1, 2, -1]);
+    const [gw, gScale] = m.dArrays(w, x, 1.5);
+    expect(gw).toBeInstanceOf(Float64Array);
+    const xx = 6;
+    const ww = 0.25 + 0.0625 + 0.5625;
+    const sech2 = 1 / Math.cosh(ww) ** 2;
+    [...w].forEach((wi, i) => expect(gw[i]).toBeCloseTo(xx * (1.5 * x[i] + sech2 * 2 * wi), 13));
+    expect(gScale).toBeCloseTo(xx * (0.5 - 0.5 + -0.75), 13);
+    expect(js).toMatch(/function dot_pullback\(a, b, dy, a_bar, b_bar\)/);
   });
 
   it('arguments that are data get no adjoint', () => {

@@ -36,6 +36,7 @@ export type OpName =
   | 'random'
   | 'stopGradient'
   | 'call'
+  | 'callInto'
   | 'element'
   | 'field'
   | 'length'
@@ -82,7 +83,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'localElement' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'localElement' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -107,6 +108,8 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'no
   // Functions called from differentiated code are assumed pure (their source is checked
   // when they are differentiated).
   call: { shape: 'call', print: '', pure: true, derivative: { kind: 'pullback' } },
+  // A pullback that adds into gradients passed to it: kept even where its result is not read.
+  callInto: { shape: 'call', print: '', pure: false, derivative: zero },
   // Reads of arrays and objects (which differentiated code never writes), and the zero
   // gradients reverse mode allocates for array and object parameters.
   element: { shape: 'element', print: '', pure: true, derivative: { kind: 'load' } },

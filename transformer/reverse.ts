@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
+import { Code, fail } from './diagnostics';
 import { Builder } from './builder';
 import { type Block, type Callee, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
@@ -18,6 +19,12 @@ export interface ReverseRequest {
    * seeds the sweep instead of 1.
    */
   readonly seed?: string;
+  /**
+   * For a pullback: the gradients of array and object parameters are added into extra
+   * parameters (`a_bar`, after the seed) instead of being allocated and returned; the
+   * result holds the gradients of the number parameters only.
+   */
+  readonly gradientsInto?: boolean;
 }
 
 /** The name of the generated pullback of a called function, for the selected arguments. */
@@ -44,26 +51,34 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const out = new Builder(names);
   out.know(body);
   const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...body.flatMap(namesDefined)], out, false);
-  // Array and object parameters get zero gradients of their shape, filled by the sweep.
+  // Array and object parameters get zero gradients of their shape, filled by the sweep
+  // (or, in a pullback, the caller's gradients to add into).
+  const gradientParams: string[] = [];
   const allocations: Let[] = request.wrt.flatMap((index) => {
     const param = primal.params[index];
     if (!param.shape) return [];
     const name = names.fresh(`${param.name}_bar`);
     sweep.shadows.set(param.name, name);
+    if (request.gradientsInto) {
+      gradientParams.push(name);
+      return [];
+    }
     return [{ kind: 'let' as const, name, expr: { op: 'zeros' as const, args: [variable(param.name)], shape: param.shape }, role: 'adjoint' as const, origin: param.origin }];
   });
   const seed = request.seed ? variable(request.seed) : num(1);
   if (output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
   const forward = sweep.block(body, top);
-  const gradients = request.wrt.map((index) => {
+  const returned = request.gradientsInto ? request.wrt.filter((index) => !primal.params[index].shape) : request.wrt;
+  const gradients = returned.map((index) => {
     const param = primal.params[index];
     const shadow = sweep.shadows.get(param.name);
     return shadow ? variable(shadow) : sweep.adjoint(top, param.name, param.origin, 'adjoint');
   });
-  const gradient: Result = request.tuple ? gradients : gradients[0];
+  const gradient: Result = request.gradientsInto ? (gradients.length === 1 ? gradients[0] : gradients.length === 0 ? num(0) : gradients) : request.tuple ? gradients : gradients[0];
+  const extraParams = [...(request.seed ? [request.seed] : []), ...gradientParams].map((name) => ({ name }));
   return {
     name: primal.name,
-    params: request.seed ? [...primal.params, { name: request.seed }] : primal.params,
+    params: [...primal.params, ...extraParams],
     body: [...allocations, ...forward, ...out.stmts],
     result: request.withValue ? [output, gradient] : gradient,
     origin: primal.origin,
@@ -131,6 +146,8 @@ class ReverseSweep {
    * and what is read from it (`row = a[i]`) has the matching part (`row_bar = a_bar[i]`).
    */
   readonly shadows = new Map<string, string>();
+  /** The arrays the function creates (and may write). */
+  private readonly locals = new Set<string>();
 
   constructor(
     private readonly rules: RuleSet,
@@ -266,6 +283,7 @@ class ReverseSweep {
       if (stmt.expr.op === 'newArray' || stmt.expr.op === 'arrayOf') {
         const zeros = this.names.fresh(`${stmt.name}_bar`);
         this.shadows.set(stmt.name, zeros);
+        this.locals.add(stmt.name);
         return [stmt, { kind: 'let', name: zeros, expr: { op: 'zeros', args: [variable(stmt.name)], shape: stmt.shape }, role: 'adjoint', origin: stmt.origin }];
       }
       const container = stmt.expr.args[0];
@@ -337,11 +355,21 @@ class ReverseSweep {
     const args = stmt.expr.args;
     const wrt = args.flatMap((arg, index) => (arg.kind === 'var' && this.active.has(arg.name) ? [index] : []));
     if (wrt.length === 0) return;
+    // Arrays and objects pass their gradients in, for the pullback to add into.
+    const shadowOf = (index: number) => this.shadows.get((args[index] as { name: string }).name);
+    const numbers = wrt.filter((index) => !shadowOf(index));
+    const gradients = wrt.flatMap((index) => {
+      const shadow = shadowOf(index);
+      if (shadow && this.locals.has((args[index] as { name: string }).name)) {
+        fail(stmt.origin ?? (undefined as never), Code.Unsupported, 'passing an array the function writes to another function is not supported yet: its pullback would read the array as it is at the end.');
+      }
+      return shadow ? [variable(shadow)] : [];
+    });
     const name = this.pullbacks(stmt.expr.callee!, wrt);
     const pullback = { key: `pullback:${name}`, name, ref: { kind: 'ref' as const, path: [name] } };
-    const adjoints = scope.out.op('call', [...args, bar], { role: 'temp', origin: stmt.origin }, pullback);
-    wrt.forEach((index, i) => {
-      const term = wrt.length === 1 ? adjoints : scope.out.op('element', [adjoints, num(i)], { role: 'temp', origin: stmt.origin });
+    const adjoints = scope.out.op(gradients.length > 0 ? 'callInto' : 'call', [...args, bar, ...gradients], { role: 'temp', origin: stmt.origin }, pullback);
+    numbers.forEach((index, i) => {
+      const term = numbers.length === 1 ? adjoints : scope.out.op('element', [adjoints, num(i)], { role: 'temp', origin: stmt.origin });
       this.contribute(scope, (args[index] as { name: string }).name, term);
     });
   }

@@ -202,7 +202,7 @@ class FileTransform {
     const generated: { name: string; declaration?: ts.FunctionDeclaration } = { name };
     this.generated.set(key, generated);
     const { primal, names } = this.lowerTarget(target, wrt);
-    const func = simplify(reverse(primal, { wrt, tuple: wrt.length > 1, withValue: false, seed: names.fresh('dy') }, this.rules(), names, this.pullbacks));
+    const func = simplify(reverse(primal, { wrt, tuple: wrt.length > 1, withValue: false, seed: names.fresh('dy'), gradientsInto: true }, this.rules(), names, this.pullbacks));
     generated.declaration = emitFunctionDeclaration(func, name, { ts: this.ts, factory: this.factory, file: this.file });
     this.options.onGenerated?.({ target: target.name, api: 'pullback', node: generated.declaration, file: this.file });
     return name;
