@@ -49,6 +49,32 @@ class Emitter {
     this.factory = context.factory;
     this.ts = context.ts;
     this.findInlinable();
+    this.planRecords();
+  }
+
+  /** Per loop record: the slots of the carried values the reverse sweep reads (only those are stored). */
+  private readonly layouts = new Map<string, { positions: Map<number, number>; stride: number; cursorSlot: number }>();
+
+  private planRecords(): void {
+    const visit = (block: Block): void => {
+      for (const stmt of block) {
+        if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(visit);
+        else if (stmt.kind === 'loop') visit(stmt.body);
+        else if (stmt.kind === 'reverseLoop') {
+          const positions = new Map<number, number>();
+          stmt.restored.forEach((name, j) => {
+            if (this.read.has(name)) positions.set(j, positions.size);
+          });
+          this.layouts.set(stmt.record.array, { positions, stride: positions.size + (stmt.record.cursor ? 1 : 0), cursorSlot: positions.size });
+          visit(stmt.body);
+        }
+      }
+    };
+    visit(this.func.body);
+  }
+
+  private layout(record: LoopRecord) {
+    return this.layouts.get(record.array) ?? { positions: new Map<number, number>(), stride: 0, cursorSlot: 0 };
   }
 
   /**
@@ -210,13 +236,17 @@ class Emitter {
     const body: ts.Statement[] = [];
     const before: ts.Statement[] = stmt.carried.map((c) => this.declare(c.name, isUnset(c.init) ? undefined : this.operand(c.init), false));
     if (stmt.record) {
-      const { count, array, stride } = stmt.record;
+      const { count, array } = stmt.record;
+      const { positions, stride, cursorSlot } = this.layout(stmt.record);
       before.push(this.assign(count, this.number(0)));
-      body.push(...this.growRecord(stmt.record));
-      stmt.carried.forEach((c, j) => body.push(this.assign(this.slot(array, count, stride, j), factory.createIdentifier(c.name))));
+      if (stride > 0) body.push(...this.growRecord(stmt.record));
+      stmt.carried.forEach((c, j) => {
+        const position = positions.get(j);
+        if (position !== undefined) body.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
+      });
       if (stmt.record.cursor) {
         const stream = this.func.stream!;
-        body.push(this.assign(this.slot(array, count, stride, stride - 1), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
+        body.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
       }
       body.push(factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(count))));
     }
@@ -241,10 +271,14 @@ class Emitter {
 
   private reverseLoop(stmt: ReverseLoop): ts.Statement {
     const { factory, ts } = this;
-    const { count, array, stride } = stmt.record;
+    const { count, array } = stmt.record;
+    const { positions, stride, cursorSlot } = this.layout(stmt.record);
     const index = factory.createIdentifier(stmt.index);
-    const restore: ts.Statement[] = stmt.restored.flatMap((name, j) => (this.read.has(name) ? [this.declare(name, this.slot(array, stmt.index, stride, j), true)] : []));
-    if (stmt.record.cursor) restore.unshift(this.assign(this.func.stream!.cursor, this.slot(array, stmt.index, stride, stride - 1)));
+    const restore: ts.Statement[] = stmt.restored.flatMap((name, j) => {
+      const position = positions.get(j);
+      return position === undefined ? [] : [this.declare(name, this.slot(array, stmt.index, stride, position), true)];
+    });
+    if (stmt.record.cursor) restore.unshift(this.assign(this.func.stream!.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
     const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1)))], ts.NodeFlags.Let);
     const loop = factory.createForStatement(
       initial,
@@ -257,14 +291,17 @@ class Emitter {
 
   private recordDeclarations(record: LoopRecord): ts.Statement[] {
     const { factory } = this;
-    const array = factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [this.number(INITIAL_PASSES * record.stride)]);
-    return [this.declare(record.count, this.number(0), false), this.declare(record.array, array, false)];
+    const { stride } = this.layout(record);
+    const count = this.declare(record.count, this.number(0), false);
+    if (stride === 0) return [count];
+    const array = factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [this.number(INITIAL_PASSES * stride)]);
+    return [count, this.declare(record.array, array, false)];
   }
 
   /** `if (record.length < (count + 1) * stride) { double it, keeping what it holds }` */
   private growRecord(record: LoopRecord): ts.Statement[] {
     const { factory, ts } = this;
-    const needed = factory.createBinaryExpression(factory.createParenthesizedExpression(factory.createBinaryExpression(factory.createIdentifier(record.count), ts.SyntaxKind.PlusToken, this.number(1))), ts.SyntaxKind.AsteriskToken, this.number(record.stride));
+    const needed = factory.createBinaryExpression(factory.createParenthesizedExpression(factory.createBinaryExpression(factory.createIdentifier(record.count), ts.SyntaxKind.PlusToken, this.number(1))), ts.SyntaxKind.AsteriskToken, this.number(this.layout(record).stride));
     return this.grow(record.array, needed);
   }
 

@@ -120,15 +120,14 @@ export interface Loop {
 
 /**
  * Where a loop records the values its carried variables enter each pass with: one
- * Float64Array per loop, allocated once per call and doubled when full, `stride` numbers
- * (one per carried variable) per pass. Not a tape: the reverse sweep restores these and
- * recomputes the pass, and nothing else is stored.
+ * Float64Array per loop, allocated once per call and doubled when full, one number per
+ * pass for each carried variable that the reverse sweep reads (emit lays them out). Not a
+ * tape: the reverse sweep restores these and recomputes the pass, and nothing else is stored.
  */
 export interface LoopRecord {
   /** Counts the passes. */
   readonly count: string;
   readonly array: string;
-  readonly stride: number;
   /**
    * Where the loop reads local arrays: the position in the load stream each pass starts
    * at is recorded too (the last slot of a pass), from the recording or the replay cursor.

@@ -410,7 +410,6 @@ class ReverseSweep {
     const record: LoopRecord = {
       count: this.names.fresh('passes'),
       array: this.names.fresh('record'),
-      stride: stmt.carried.length + (replays ? 1 : 0),
       ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
     };
     this.records.push(record);

@@ -1,20 +1,19 @@
 // grad(springChain)
 function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
     let passes = 0;
-    let record = new Float64Array(192);
+    let record = new Float64Array(128);
     let i = 1;
     let energy = 0;
     let previous = 0;
     passes = 0;
     while (true) {
-        if (record.length < (passes + 1) * 3) {
+        if (record.length < (passes + 1) * 2) {
             const grown_1 = new Float64Array(2 * record.length);
             grown_1.set(record);
             record = grown_1;
         }
-        record[passes * 3] = i;
-        record[passes * 3 + 1] = energy;
-        record[passes * 3 + 2] = previous;
+        record[passes * 2] = i;
+        record[passes * 2 + 1] = previous;
         passes++;
         const t = i <= n;
         let energy_2 = energy;
@@ -44,8 +43,8 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
     let energy_bar = 1;
     let previous_bar = 0;
     for (let pass = passes - 1; pass >= 0; pass--) {
-        const i_4 = record[pass * 3];
-        const previous_3 = record[pass * 3 + 2];
+        const i_4 = record[pass * 2];
+        const previous_3 = record[pass * 2 + 1];
         let energy_4_bar = 0;
         let previous_3_bar = 0;
         if (i_4 <= n) {
