@@ -1,7 +1,7 @@
 // Arrays, typed arrays and objects as parameters: gradients of losses over parameter arrays
 // and data, against finite differences and hand formulas.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, finiteDifference } from './support/compile.js';
+import { compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const MAIN = `
 import { grad, valueAndGrad } from 'tapeless';
@@ -114,15 +114,6 @@ beforeAll(async () => {
 });
 
 /** Central differences of f with respect to entry i of a mutable array inside args. */
-function numericEntry(f: () => number, array: { [i: number]: number }, i: number): number {
-  const original = array[i];
-  const value = finiteDifference((t) => {
-    array[i] = t;
-    return f();
-  }, original, 1e-4);
-  array[i] = original;
-  return value;
-}
 
 const close = (actual: number, expected: number, tolerance = 1e-7) =>
   expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
@@ -150,7 +141,7 @@ describe('arrays, typed arrays and objects', () => {
     const labels = [1, 0, 1, 0];
     const [gw, gb] = m.dLogistic(w, 0.1, xs, labels);
     expect(Array.isArray(gw)).toBe(true);
-    gw.forEach((value: number, j: number) => close(value, numericEntry(() => m.logistic(w, 0.1, xs, labels), w, j)));
+    gw.forEach((value: number, j: number) => close(value, entryDifference(() => m.logistic(w, 0.1, xs, labels), w, j)));
     close(gb, finiteDifference((b) => m.logistic(w, b, xs, labels), 0.1, 1e-4));
     // Hand formula: dL/db = mean(sigmoid(z) - label)
     const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -182,9 +173,9 @@ describe('arrays, typed arrays and objects', () => {
     const n = { layer: { weights: [[0.5, -0.25], [1, 0.1]], bias: [0.1, -0.2] }, scale: 1.5 };
     const [g, gx] = m.dNested(n, 0.7);
     const f = () => m.nested(n, 0.7);
-    n.layer.weights.forEach((row, i) => row.forEach((_, j) => close(g.layer.weights[i][j], numericEntry(f, row, j))));
-    n.layer.bias.forEach((_, i) => close(g.layer.bias[i], numericEntry(f, n.layer.bias, i)));
-    close(g.scale, numericEntry(f, n as unknown as { [i: number]: number }, 'scale' as unknown as number));
+    n.layer.weights.forEach((row, i) => row.forEach((_, j) => close(g.layer.weights[i][j], entryDifference(f, row, j))));
+    n.layer.bias.forEach((_, i) => close(g.layer.bias[i], entryDifference(f, n.layer.bias, i)));
+    close(g.scale, entryDifference(f, n, 'scale'));
     close(gx, finiteDifference((x) => m.nested(n, x), 0.7, 1e-4));
   });
 
@@ -199,7 +190,7 @@ describe('arrays, typed arrays and objects', () => {
     const peak = 2;
     xs.forEach((x, i) => close(g[i], 2 * x + (i + 1) * Math.cos(x) + (x === peak ? 3 : 0), 1e-14));
     expect(gScale).toBe(peak);
-    g.forEach((value: number, i: number) => close(value, numericEntry(() => m.idiomatic(xs, 3), xs, i)));
+    g.forEach((value: number, i: number) => close(value, entryDifference(() => m.idiomatic(xs, 3), xs, i)));
     // every fails: no bonus, so the peak gets no gradient from it and scale none at all
     const [g2, gScale2] = m.dIdiomatic([1, -20], 3);
     expect(gScale2).toBe(0);

@@ -1,7 +1,7 @@
 // Arrays the differentiated function creates and writes: new Float64Array(n),
 // new Array(n).fill(c), literals; reads of them are recorded and replayed in reverse.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, finiteDifference } from './support/compile.js';
+import { compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const MAIN = `
 import { grad } from 'tapeless';
@@ -96,15 +96,6 @@ beforeAll(async () => {
 const close = (actual: number, expected: number, tolerance = 1e-7) =>
   expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
 
-function numericEntry(f: () => number, array: { [i: number]: number }, i: number): number {
-  const original = array[i];
-  const value = finiteDifference((t) => {
-    array[i] = t;
-    return f();
-  }, original, 1e-4);
-  array[i] = original;
-  return value;
-}
 
 describe('local arrays', () => {
   it('a recurrence written into a local array and read back', () => {
@@ -120,9 +111,9 @@ describe('local arrays', () => {
     const [w1, b1, w2, x] = [random(12, 1.3), random(4, 2.1), random(4, 3.7), random(3, 5.9)];
     const [g1, gb1, g2, gb2] = m.dMlp(w1, b1, w2, 0.2, x, 0.4);
     const f = () => m.mlp(w1, b1, w2, 0.2, x, 0.4);
-    [...w1].forEach((_, i) => close(g1[i], numericEntry(f, w1, i)));
-    [...b1].forEach((_, i) => close(gb1[i], numericEntry(f, b1, i)));
-    [...w2].forEach((_, i) => close(g2[i], numericEntry(f, w2, i)));
+    [...w1].forEach((_, i) => close(g1[i], entryDifference(f, w1, i)));
+    [...b1].forEach((_, i) => close(gb1[i], entryDifference(f, b1, i)));
+    [...w2].forEach((_, i) => close(g2[i], entryDifference(f, w2, i)));
     close(gb2, finiteDifference((b) => m.mlp(w1, b1, w2, b, x, 0.4), 0.2, 1e-4));
   });
 

@@ -84,3 +84,19 @@ export function finiteDifference(f: (x: number) => number, x: number, h = 1e-3 *
   const central = (step: number) => (f(x + step) - f(x - step)) / (2 * step);
   return (4 * central(h / 2) - central(h)) / 3;
 }
+
+/** The finite-difference derivative of `f` with respect to its argument `i` at `point`. */
+export function partialDifference(f: (...args: number[]) => number, point: readonly number[], i: number, h?: number): number {
+  return finiteDifference((t) => f(...point.map((p, j) => (j === i ? t : p))), point[i], h);
+}
+
+/** The finite-difference derivative of `f()` with respect to entry `key` of a mutable array or object. */
+export function entryDifference(f: () => number, container: Record<string | number, any>, key: string | number): number {
+  const original = container[key];
+  const value = finiteDifference((t) => {
+    container[key] = t;
+    return f();
+  }, original, 1e-4);
+  container[key] = original;
+  return value;
+}
