@@ -644,6 +644,10 @@ class Lowerer {
     if (typeof enumValue === 'number') return num(enumValue);
     if (typeof enumValue === 'string') fail(node, Code.Unsupported, `the string enum member '${node.getText()}' cannot be used in differentiated code: use a numeric enum.`);
     if (!this.env.checker) return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be used in a rule.`);
+    const declaration = this.env.checker.getSymbolAtLocation(node)?.valueDeclaration;
+    if (declaration && (ts.isGetAccessorDeclaration(declaration) || ts.isSetAccessorDeclaration(declaration))) {
+      fail(node, Code.Unsupported, `'${node.getText()}' is a getter: tapeless reads fields only (a getter may have effects, and would run again when the reverse sweep recomputes).`);
+    }
     const container = this.expression(node.expression);
     return this.fieldLoad(container, node.name.text, this.shapeAt(node, false), node);
   }
