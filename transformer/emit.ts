@@ -239,6 +239,7 @@ class Emitter {
       const { count, array } = stmt.record;
       const { positions, stride, cursorSlot } = this.layout(stmt.record);
       before.push(this.assign(count, this.number(0)));
+      if (stride > 0 && stmt.passes) before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'exactly'));
       if (stride > 0) body.push(...this.growRecord(stmt.record));
       stmt.carried.forEach((c, j) => {
         const position = positions.get(j);
@@ -305,16 +306,21 @@ class Emitter {
     return this.grow(record.array, needed);
   }
 
-  /** `if (array.length < needed) { array = a copy twice as long }` */
-  private grow(arrayName: string, needed: ts.Expression): ts.Statement[] {
+  /**
+   * `if (array.length < needed) { array = a copy twice as long }`, or `exactly` as long as
+   * needed (where the size is known before a loop).
+   */
+  private grow(arrayName: string, needed: ts.Expression, size: 'double' | 'exactly' = 'double'): ts.Statement[] {
     const { factory, ts } = this;
     const array = () => factory.createIdentifier(arrayName);
+    const length = size === 'double' ? factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length')) : needed;
     const full = factory.createBinaryExpression(factory.createPropertyAccessExpression(array(), 'length'), ts.SyntaxKind.LessThanToken, needed);
     const grown = factory.createUniqueName('grown');
     const grow = factory.createBlock(
       [
-        this.declare(grown, factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length'))]), true),
-        factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()])),
+        this.declare(grown, factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [length]), true),
+        // Sized before a loop, the record holds nothing yet: no copy.
+        ...(size === 'double' ? [factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()]))] : []),
         this.assign(arrayName, grown),
       ],
       true,

@@ -114,6 +114,8 @@ export interface Loop {
   readonly body: Block;
   readonly cond: Operand;
   readonly origin?: ts.Node;
+  /** An upper bound of the number of passes, known before the loop (a counted `for`). */
+  readonly passes?: Operand;
   /** Set by reverse mode: where the loop records the carried values of each pass. */
   readonly record?: LoopRecord;
 }
@@ -231,7 +233,7 @@ export function operandsRead(stmt: Stmt): Operand[] {
     case 'if':
       return [stmt.cond, ...stmt.phis.flatMap((phi) => [phi.then, phi.else]), ...stmt.then.flatMap(operandsRead), ...stmt.else.flatMap(operandsRead)];
     case 'loop':
-      return [stmt.cond, ...stmt.carried.flatMap((c) => [c.init, c.next]), ...stmt.body.flatMap(operandsRead)];
+      return [stmt.cond, ...stmt.carried.flatMap((c) => [c.init, c.next]), ...(stmt.passes ? [stmt.passes] : []), ...stmt.body.flatMap(operandsRead)];
     case 'reverseLoop':
       return stmt.body.flatMap(operandsRead);
   }
@@ -283,7 +285,7 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
         const names = stmt.carried.map((c) => define(c.name));
         const body = cloneBlock(stmt.body, rename, fresh);
         const carried = stmt.carried.map((c, i) => ({ ...c, name: names[i], init: inits[i], next: read(c.next), exit: define(c.exit) }));
-        return { ...stmt, carried, body, cond: read(stmt.cond) };
+        return { ...stmt, carried, body, cond: read(stmt.cond), ...(stmt.passes ? { passes: read(stmt.passes) } : {}) };
       }
       case 'accumulate':
         return { ...stmt, value: read(stmt.value), at: typeof stmt.at === 'object' ? read(stmt.at) : stmt.at };

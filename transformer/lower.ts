@@ -55,6 +55,8 @@ interface LoopParts {
   readonly update?: () => void;
   /** Variables the loop assigns that its syntax does not show (the index of `for … of`). */
   readonly carried?: readonly Binding[];
+  /** An upper bound of the number of passes, known before the loop. */
+  readonly passes?: Operand;
 }
 
 /** The value of a variable on a path where it was not assigned (read only on other paths). */
@@ -297,8 +299,42 @@ class Lowerer {
         test: condition && (() => this.expression(condition)),
         update: incrementor && (() => void this.expression(incrementor)),
         body: () => this.statement(statement.statement),
+        passes: this.countedPasses(statement),
       });
     });
+  }
+
+  /**
+   * For `for (let i = a; i < b; i++)` (or `<=`, `+= 1`) where the loop assigns neither i
+   * nor what b reads: at most floor(b - a) + 2 passes (the last one tests only). Reverse
+   * mode sizes the loop's record with it, allocating once.
+   */
+  private countedPasses(statement: ts.ForStatement): Operand | undefined {
+    const { ts } = this;
+    const { initializer, condition, incrementor } = statement;
+    if (!initializer || !ts.isVariableDeclarationList(initializer) || initializer.declarations.length !== 1) return undefined;
+    const counter = initializer.declarations[0].name;
+    if (!ts.isIdentifier(counter) || !condition || !incrementor || !ts.isBinaryExpression(condition)) return undefined;
+    const bound = condition.right;
+    const isCounter = (node: ts.Node) => ts.isIdentifier(node) && node.text === counter.text;
+    const comparison = condition.operatorToken.kind;
+    if (!isCounter(condition.left) || (comparison !== ts.SyntaxKind.LessThanToken && comparison !== ts.SyntaxKind.LessThanEqualsToken)) return undefined;
+    const steps =
+      ((ts.isPostfixUnaryExpression(incrementor) || ts.isPrefixUnaryExpression(incrementor)) && incrementor.operator === ts.SyntaxKind.PlusPlusToken && isCounter(incrementor.operand)) ||
+      (ts.isBinaryExpression(incrementor) && incrementor.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && isCounter(incrementor.left) && ts.isNumericLiteral(incrementor.right) && incrementor.right.text === '1');
+    if (!steps) return undefined;
+    const read = new Set<string>([counter.text]);
+    const collect = (node: ts.Node): void => {
+      if (ts.isIdentifier(node)) read.add(node.text);
+      ts.forEachChild(node, collect);
+    };
+    collect(bound);
+    const assigned = this.assignedIn(statement.statement).map((binding) => binding.name);
+    if (assigned.some((name) => read.has(name)) || !isNumberType(ts, this.env.checker!.getTypeAtLocation(bound))) return undefined;
+    const start = this.lookup(counter.text)?.value;
+    if (!start) return undefined;
+    const span = this.op('-', [this.expression(bound), start], statement);
+    return this.op('+', [this.op('floor', [span], statement), num(2)], statement);
   }
 
   /**
@@ -354,7 +390,7 @@ class Lowerer {
       binding.value = variable(exit);
       return { name, init, next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
     });
-    this.body.push({ kind: 'loop', carried: loopCarried, body, cond: goOn, origin: node });
+    this.body.push({ kind: 'loop', carried: loopCarried, body, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
   }
 
   /** `for (const v of xs) body`: a loop over the indices of xs that reads `v = xs[i]` each pass. */

@@ -126,8 +126,9 @@ class Propagation {
       }
       case 'loop': {
         const carried = stmt.carried.map((c) => ({ ...c, init: s(c.init) }));
+        const passes = stmt.passes && s(stmt.passes);
         const body = this.block(stmt.body);
-        return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond) }];
+        return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond), ...(passes ? { passes } : {}) }];
       }
       case 'accumulate':
         return [{ ...stmt, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
@@ -190,6 +191,7 @@ function eliminateDeadCode(func: Func): Func {
           }
           visit(stmt.body);
           mark(stmt.cond);
+          if (stmt.record && stmt.passes) mark(stmt.passes);
           break;
         case 'accumulate':
           live.add(stmt.name);

@@ -2,28 +2,33 @@
 function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
     let passes = 0;
     let record = new Float64Array(128);
+    const t_2 = Math.floor(n - 1) + 2;
     let i = 1;
     let energy = 0;
     let previous = 0;
     passes = 0;
+    if (record.length < t_2 * 2) {
+        const grown_1 = new Float64Array(t_2 * 2);
+        record = grown_1;
+    }
     while (true) {
         if (record.length < (passes + 1) * 2) {
-            const grown_1 = new Float64Array(2 * record.length);
-            grown_1.set(record);
-            record = grown_1;
+            const grown_2 = new Float64Array(2 * record.length);
+            grown_2.set(record);
+            record = grown_2;
         }
         record[passes * 2] = i;
         record[passes * 2 + 1] = previous;
         passes++;
-        const t = i <= n;
+        const t_3 = i <= n;
         let energy_2 = energy;
         let previous_1 = previous;
         let i_2 = i;
-        if (t) {
-            const t_1 = w * i;
-            const position = i + a * Math.sin(t_1);
-            const t_5 = position - previous;
-            const stretch = t_5 - rest;
+        if (t_3) {
+            const t_4 = w * i;
+            const position = i + a * Math.sin(t_4);
+            const t_8 = position - previous;
+            const stretch = t_8 - rest;
             const energy_1 = energy + 0.5 * k * stretch * stretch;
             const i_1 = i + 1;
             energy_2 = energy_1;
@@ -33,7 +38,7 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
         i = i_2;
         energy = energy_2;
         previous = previous_1;
-        if (!t)
+        if (!t_3)
             break;
     }
     let w_bar = 0;
@@ -48,22 +53,22 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
         let energy_4_bar = 0;
         let previous_3_bar = 0;
         if (i_4 <= n) {
-            const t_20 = w * i_4;
-            const t_21 = Math.sin(t_20);
-            const position_2 = i_4 + a * t_21;
+            const t_23 = w * i_4;
+            const t_24 = Math.sin(t_23);
+            const position_2 = i_4 + a * t_24;
             const stretch_2 = position_2 - previous_3 - rest;
-            const t_24 = 0.5 * k;
-            const t_27 = energy_bar * stretch_2;
-            const t_28 = energy_bar * (t_24 * stretch_2);
-            const stretch_2_bar = t_28 + t_27 * t_24;
-            const t_32 = -stretch_2_bar;
+            const t_27 = 0.5 * k;
+            const t_30 = energy_bar * stretch_2;
+            const t_31 = energy_bar * (t_27 * stretch_2);
+            const stretch_2_bar = t_31 + t_30 * t_27;
+            const t_35 = -stretch_2_bar;
             const position_2_bar = previous_bar + stretch_2_bar;
             energy_4_bar += energy_bar;
-            k_bar += t_27 * stretch_2 * 0.5;
-            rest_bar += t_32;
-            previous_3_bar += t_32;
-            a_bar += position_2_bar * t_21;
-            w_bar += position_2_bar * a * Math.cos(t_20) * i_4;
+            k_bar += t_30 * stretch_2 * 0.5;
+            rest_bar += t_35;
+            previous_3_bar += t_35;
+            a_bar += position_2_bar * t_24;
+            w_bar += position_2_bar * a * Math.cos(t_23) * i_4;
         }
         else {
             energy_4_bar += energy_bar;
