@@ -53,28 +53,24 @@ class Emitter {
   }
 
   /** Per loop record: the slots of the carried values the reverse sweep reads (only those are stored). */
-  private readonly layouts = new Map<string, { positions: Map<number, number>; stride: number; cursorSlot: number }>();
+  private readonly layouts = new Map<string, { positions: Map<string, number>; stride: number; cursorSlot: number }>();
 
   private planRecords(): void {
-    const visit = (block: Block): void => {
-      for (const stmt of block) {
-        if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(visit);
-        else if (stmt.kind === 'loop') visit(stmt.body);
-        else if (stmt.kind === 'reverseLoop') {
-          const positions = new Map<number, number>();
-          stmt.restored.forEach((name, j) => {
-            if (this.read.has(name)) positions.set(j, positions.size);
-          });
-          this.layouts.set(stmt.record.array, { positions, stride: positions.size + (stmt.record.cursor ? 1 : 0), cursorSlot: positions.size });
-          visit(stmt.body);
-        }
+    for (const record of this.func.records ?? []) {
+      // A slot per carried variable whose restored value the sweep reads, found by either name.
+      const positions = new Map<string, number>();
+      let slots = 0;
+      for (const { carried, restored } of record.pairs) {
+        if (!this.read.has(restored)) continue;
+        positions.set(carried, slots);
+        positions.set(restored, slots++);
       }
-    };
-    visit(this.func.body);
+      this.layouts.set(record.array, { positions, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots });
+    }
   }
 
   private layout(record: LoopRecord) {
-    return this.layouts.get(record.array) ?? { positions: new Map<number, number>(), stride: 0, cursorSlot: 0 };
+    return this.layouts.get(record.array)!;
   }
 
   /**
@@ -241,10 +237,10 @@ class Emitter {
       before.push(this.assign(count, this.number(0)));
       if (stride > 0 && stmt.passes) before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'exactly'));
       if (stride > 0) body.push(...this.growRecord(stmt.record));
-      stmt.carried.forEach((c, j) => {
-        const position = positions.get(j);
+      for (const c of stmt.carried) {
+        const position = positions.get(c.name);
         if (position !== undefined) body.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
-      });
+      }
       if (stmt.record.cursor) {
         const stream = this.func.stream!;
         body.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
@@ -275,9 +271,9 @@ class Emitter {
     const { count, array } = stmt.record;
     const { positions, stride, cursorSlot } = this.layout(stmt.record);
     const index = factory.createIdentifier(stmt.index);
-    const restore: ts.Statement[] = stmt.restored.flatMap((name, j) => {
-      const position = positions.get(j);
-      return position === undefined ? [] : [this.declare(name, this.slot(array, stmt.index, stride, position), true)];
+    const restore: ts.Statement[] = stmt.record.pairs.flatMap(({ restored }) => {
+      const position = positions.get(restored);
+      return position === undefined ? [] : [this.declare(restored, this.slot(array, stmt.index, stride, position), true)];
     });
     if (stmt.record.cursor) restore.unshift(this.assign(this.func.stream!.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
     const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1)))], ts.NodeFlags.Let);

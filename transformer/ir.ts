@@ -131,6 +131,11 @@ export interface LoopRecord {
   readonly count: string;
   readonly array: string;
   /**
+   * Each carried variable of the loop, and the name its recorded value is restored under
+   * in the reverse sweep. Only those the sweep reads are recorded (and kept forward).
+   */
+  readonly pairs: readonly { readonly carried: string; readonly restored: string }[];
+  /**
    * Where the loop reads local arrays: the position in the load stream each pass starts
    * at is recorded too (the last slot of a pass), from the recording or the replay cursor.
    */
@@ -148,14 +153,13 @@ export interface LoadStream {
 
 /**
  * The reverse sweep of a recorded loop: for each pass from the last to the first, restore
- * the carried values the pass started with (as `restored`, one name per carried variable),
- * then run `body` (the pass recomputed, then its adjoints).
+ * the carried values the pass started with (the record's `restored` names), then run
+ * `body` (the pass recomputed, then its adjoints).
  */
 export interface ReverseLoop {
   readonly kind: 'reverseLoop';
   readonly record: LoopRecord;
   readonly index: string;
-  readonly restored: readonly string[];
   readonly body: Block;
   readonly origin?: ts.Node;
 }

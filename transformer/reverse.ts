@@ -407,12 +407,8 @@ class ReverseSweep {
     const carried = stmt.carried.filter((c) => this.active.has(c.name) || this.active.has(c.exit));
     if (carried.length === 0 && !this.writesActive(stmt.body)) return stmt;
     const replays = this.stream && readsLocalArrays(stmt.body);
-    const record: LoopRecord = {
-      count: this.names.fresh('passes'),
-      array: this.names.fresh('record'),
-      ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
-    };
-    this.records.push(record);
+    const count = this.names.fresh('passes');
+    const array = this.names.fresh('record');
     const bars = carried.map((c) => {
       const bar = this.names.fresh(`${c.name}_bar`);
       const exitBar = this.active.has(c.exit) ? this.adjoint(scope, c.exit, stmt.origin, 'temp') : num(0);
@@ -420,6 +416,13 @@ class ReverseSweep {
       return bar;
     });
     const { clone, child, read, restored } = this.recompute(stmt.body, scope, stmt.carried.map((c) => c.name));
+    const record: LoopRecord = {
+      count,
+      array,
+      pairs: stmt.carried.map((c, j) => ({ carried: c.name, restored: restored[j] })),
+      ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
+    };
+    this.records.push(record);
     carried.forEach((c, j) => {
       const next = read(c.next);
       if (next.kind === 'var' && this.active.has(next.name)) this.contribute(child, next.name, variable(bars[j]));
@@ -428,7 +431,7 @@ class ReverseSweep {
     const passBars = carried.map((c) => this.adjoint(child, restored[stmt.carried.indexOf(c)], stmt.origin, 'temp'));
     this.flush(child);
     carried.forEach((_, j) => child.out.push({ kind: 'accumulate', name: bars[j], value: passBars[j], mode: 'set', origin: stmt.origin }));
-    scope.out.push({ kind: 'reverseLoop', record, index: this.names.fresh('pass'), restored, body: [...forward, ...child.out.stmts], origin: stmt.origin });
+    scope.out.push({ kind: 'reverseLoop', record, index: this.names.fresh('pass'), body: [...forward, ...child.out.stmts], origin: stmt.origin });
     carried.forEach((c, j) => {
       if (c.init.kind === 'var' && this.active.has(c.init.name)) this.contribute(scope, c.init.name, variable(bars[j]));
     });

@@ -180,11 +180,14 @@ function eliminateDeadCode(func: Func): Func {
           visit(stmt.else);
           mark(stmt.cond);
           break;
-        case 'loop':
-          // A loop is needed for its results, for the passes it records, or for what it writes.
+        case 'loop': {
+          // A loop is needed for its results, for the passes it records, or for what it writes;
+          // a carried variable, for its result or for the value the reverse sweep restores.
           if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !writes(stmt.body)) break;
+          const restored = new Map(stmt.record?.pairs.map(({ carried, restored }) => [carried, restored]));
           for (const c of stmt.carried) {
-            if (stmt.record || live.has(c.exit)) live.add(c.name);
+            const restoredAs = restored.get(c.name);
+            if (live.has(c.exit) || (restoredAs !== undefined && live.has(restoredAs))) live.add(c.name);
             if (!live.has(c.name)) continue;
             mark(c.init);
             mark(c.next);
@@ -193,6 +196,7 @@ function eliminateDeadCode(func: Func): Func {
           mark(stmt.cond);
           if (stmt.record && stmt.passes) mark(stmt.passes);
           break;
+        }
         case 'accumulate':
           live.add(stmt.name);
           mark(stmt.value);
@@ -224,7 +228,7 @@ function eliminateDeadCode(func: Func): Func {
         case 'loop': {
           if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !writes(stmt.body)) return [];
           const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
-          return [{ ...stmt, carried: stmt.record ? stmt.carried : carried, body: keep(stmt.body) }];
+          return [{ ...stmt, carried, body: keep(stmt.body) }];
         }
         case 'accumulate':
           return [stmt];

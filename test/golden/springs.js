@@ -4,7 +4,6 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
     let record = new Float64Array(128);
     const t_2 = Math.floor(n - 1) + 2;
     let i = 1;
-    let energy = 0;
     let previous = 0;
     passes = 0;
     if (record.length < t_2 * 2) {
@@ -21,22 +20,16 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
         record[passes * 2 + 1] = previous;
         passes++;
         const t_3 = i <= n;
-        let energy_2 = energy;
         let previous_1 = previous;
         let i_2 = i;
         if (t_3) {
             const t_4 = w * i;
             const position = i + a * Math.sin(t_4);
-            const t_8 = position - previous;
-            const stretch = t_8 - rest;
-            const energy_1 = energy + 0.5 * k * stretch * stretch;
             const i_1 = i + 1;
-            energy_2 = energy_1;
             previous_1 = position;
             i_2 = i_1;
         }
         i = i_2;
-        energy = energy_2;
         previous = previous_1;
         if (!t_3)
             break;
