@@ -73,7 +73,8 @@ export function distance(p: Point, q: Point): number {
 
 /** Idiomatic array code: reduce, forEach, every / some in conditions, Math.max(...xs). */
 export function idiomatic(xs: number[], scale: number): number {
-  const sumOfSquares = xs.reduce((acc, x) => acc + x * x, 0);
+  const squares = xs.map((x) => x * x);
+  const sumOfSquares = squares.reduce((acc, x) => acc + x, 0);
   let weighted = 0;
   xs.forEach((x, i) => {
     weighted += (i + 1) * Math.sin(x);

@@ -444,8 +444,8 @@ class Lowerer {
   }
 
   /**
-   * `xs.reduce(f, init)`, `xs.forEach(f)`, `xs.every(p)`, `xs.some(p)` with the callback
-   * written in place: loops over xs whose pass is the callback's body.
+   * `xs.map(f)`, `xs.reduce(f, init)`, `xs.forEach(f)`, `xs.every(p)`, `xs.some(p)` with
+   * the callback written in place: loops over xs whose pass is the callback's body.
    */
   private arrayMethod(node: ts.CallExpression, method: string, arrayNode: ts.Expression): Operand {
     const { ts } = this;
@@ -476,8 +476,24 @@ class Lowerer {
         }, more);
         return result.value!;
       }
+      case 'map': {
+        // A new local array of the same kind (a typed array maps to its own type), filled in a loop.
+        const checker = this.env.checker!;
+        const container = checker.getTypeAtLocation(arrayNode).getSymbol()?.getName();
+        const kind = container === 'Float64Array' || container === 'Float32Array' ? container : 'Array';
+        const length = this.op('length', [array], node);
+        if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
+          fail(callback, Code.Unsupported, 'map must build an array of numbers here.');
+        }
+        const mapped = this.newArray(node, { op: 'newArray', args: kind === 'Array' ? [length, num(0)] : [length] }, kind);
+        this.overArray(node, [], array, arrayNode, [], (index) => {
+          const value = this.inline(callback, [element(index), index], true);
+          this.body.push({ kind: 'let', name: this.env.names.fresh('t'), expr: { op: 'store', args: [mapped, index, value] }, role: 'temp', origin: node });
+        });
+        return mapped;
+      }
       default:
-        return fail(node, Code.Unsupported, `.${method}() is not supported: use reduce, forEach, every, some or a loop (methods that build new arrays are not supported yet).`);
+        return fail(node, Code.Unsupported, `.${method}() is not supported: use map, reduce, forEach, every, some or a loop.`);
     }
   }
 
