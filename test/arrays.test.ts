@@ -66,7 +66,25 @@ export function nested(n: Nested, x: number): number {
   return n.scale * s;
 }
 
-export class Point { constructor(public x: number, public y: number) {} }
+export class Point {
+  constructor(public x: number, public y: number) {}
+  /** A method that reads the instance's fields. */
+  dot(ax: number, ay: number): number {
+    return this.x * ax + this.y * ay;
+  }
+}
+export class Grid {
+  constructor(public values: Float64Array, public width: number) {}
+  at(i: number, j: number): number {
+    return this.values[i * this.width + j];
+  }
+}
+export function methods(p: Point, grid: Grid, t: number): number {
+  let s = p.dot(t, 2 * t);
+  for (let i = 0; i < 2; i++) for (let j = 0; j < grid.width; j++) s += grid.at(i, j) * grid.at(i, j) * t;
+  return s;
+}
+export const dMethods = grad(methods, { wrt: ['p', 'grid', 't'] });
 export function distance(p: Point, q: Point): number {
   return Math.hypot(p.x - q.x, p.y - q.y);
 }
@@ -178,6 +196,16 @@ describe('arrays, typed arrays and objects', () => {
     n.layer.bias.forEach((_, i) => close(g.layer.bias[i], entryDifference(f, n.layer.bias, i)));
     close(g.scale, entryDifference(f, n, 'scale'));
     close(gx, finiteDifference((x) => m.nested(n, x), 0.7, 1e-4));
+  });
+
+  it('methods of class instances that read this', () => {
+    const p = new m.Point(0.5, -1.5);
+    const grid = new m.Grid(Float64Array.from([1, 2, 3, 4, 5, 6]), 3);
+    const [gp, gGrid, gt] = m.dMethods(p, grid, 0.7);
+    expect(gp).toEqual({ x: 0.7, y: 1.4 });
+    [...grid.values].forEach((v, i) => close(gGrid.values[i], 2 * v * 0.7, 1e-14));
+    expect(gGrid.width).toBe(0);
+    close(gt, 0.5 + 2 * -1.5 + [1, 2, 3, 4, 5, 6].reduce((a, v) => a + v * v, 0), 1e-14);
   });
 
   it('class instances with numeric fields', () => {

@@ -411,6 +411,7 @@ class Emitter {
       case 'select':
         return factory.createConditionalExpression(args[0], undefined, args[1], undefined, args[2]);
       case 'call': {
+        if (expr.callee?.method) return factory.createCallExpression(factory.createPropertyAccessExpression(args[0], expr.callee.method), undefined, args.slice(1));
         const callee = expr.callee ? this.operand(expr.callee.ref) : path(factory, info.print.split('.'));
         return factory.createCallExpression(callee, undefined, args);
       }

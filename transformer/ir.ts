@@ -50,6 +50,8 @@ export interface Callee {
   readonly name: string;
   /** How the generated code calls it. */
   readonly ref: Ref;
+  /** For a method: its name; the call's first argument is the receiver (`this`). */
+  readonly method?: string;
   /** The function to differentiate (its pullback is generated from it); absent for pullbacks. */
   readonly target?: unknown;
 }

@@ -102,7 +102,7 @@ class Lowerer {
     if (!fn.body) fail(fn, Code.BadTarget, 'the function has no body to differentiate.');
     if (fn.asteriskToken) fail(fn, Code.Unsupported, 'generator functions cannot be differentiated.');
     if (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) fail(fn, Code.Unsupported, 'async functions cannot be differentiated.');
-    const params = fn.parameters.map((param) => this.lowerParam(param));
+    const params = [...(ts.isMethodDeclaration(fn) ? [this.receiver(fn)] : []), ...fn.parameters.map((param) => this.lowerParam(param))];
     this.returned = this.hidden('returned', FALSE, true);
     this.result = this.hidden('result', undefined);
     let result: Result;
@@ -126,6 +126,18 @@ class Lowerer {
     if (aggregate) this.aggregates.add(name);
     this.destructure(param.name, variable(name), true);
     return aggregate ? { name, origin: param, shape: aggregate } : { name, origin: param };
+  }
+
+  /** A method's `this`, its first parameter (`self`). */
+  private receiver(fn: ts.MethodDeclaration): Param {
+    const name = this.env.names.fresh('self');
+    const shape = this.shapeAt(fn.parent, false);
+    this.scopes[this.scopes.length - 1].set('#this', { value: variable(name), mutable: false, name: 'self' });
+    if (shape && shape.kind !== 'number') {
+      this.aggregates.add(name);
+      return { name, origin: fn, shape };
+    }
+    return { name, origin: fn };
   }
 
   private returnValue(expression: ts.Expression): Result {
@@ -648,6 +660,7 @@ class Lowerer {
     if (node.kind === ts.SyntaxKind.TrueKeyword) return num(1, 'true');
     if (node.kind === ts.SyntaxKind.FalseKeyword) return num(0, 'false');
     if (ts.isIdentifier(node)) return this.read(node);
+    if (node.kind === ts.SyntaxKind.ThisKeyword && this.lookup('#this')) return this.lookup('#this')!.value!;
     if (ts.isPropertyAccessExpression(node)) return this.property(node);
     if (ts.isElementAccessExpression(node)) {
       const container = this.expression(node.expression);
@@ -787,7 +800,8 @@ class Lowerer {
     if (api) fail(node, Code.Unsupported, `${api}() inside a differentiated function is not supported yet.`);
     const target = this.env.callee?.(node);
     if (target) {
-      const args = node.arguments.map((arg) => this.expression(arg));
+      const receiver = target.method ? [this.expression((callee as ts.PropertyAccessExpression).expression)] : [];
+      const args = [...receiver, ...node.arguments.map((arg) => this.expression(arg))];
       const name = this.env.names.fresh('t');
       this.body.push({ kind: 'let', name, expr: { op: 'call', args, callee: target }, role: 'temp', origin: node });
       return variable(name);

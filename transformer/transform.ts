@@ -166,8 +166,11 @@ class FileTransform {
   }
 
   private lowerTarget(target: Target, wrt: readonly number[]): { primal: Func; names: NameAllocator } {
+    // A method's IR function takes `this` first.
+    const self = this.ts.isMethodDeclaration(target.node) ? 1 : 0;
     for (const index of wrt) {
-      const param = target.node.parameters[index];
+      if (index < self) continue;
+      const param = target.node.parameters[index - self];
       const type = this.checker.getTypeAtLocation(param);
       if (!shapeOf(this.ts, this.checker, type)) {
         fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`);
@@ -196,9 +199,9 @@ class FileTransform {
     const existing = this.generated.get(key);
     if (existing) return existing.name;
     const target = callee.target as Target;
-    const params = target.node.parameters;
+    const params = [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param) => param.name.getText())];
     const all = wrt.length === params.length;
-    const name = this.names().fresh(`${target.name}_pullback${all ? '' : `_wrt_${wrt.map((i) => params[i].name.getText()).join('_')}`}`);
+    const name = this.names().fresh(`${target.name}_pullback${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
     const generated: { name: string; declaration?: ts.FunctionDeclaration } = { name };
     this.generated.set(key, generated);
     const { primal, names } = this.lowerTarget(target, wrt);
@@ -213,6 +216,7 @@ class FileTransform {
     const { ts } = this;
     const expression = call.expression;
     const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && (this.checker.getSymbolAtLocation(expression.expression)?.flags ?? 0) & ts.SymbolFlags.Alias;
+    if (ts.isPropertyAccessExpression(expression) && !namespaced) return this.method(call, expression);
     if (!ts.isIdentifier(expression) && !namespaced) return undefined;
     const symbol = this.checker.getSymbolAtLocation(expression);
     const resolved = symbol && symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
@@ -231,6 +235,29 @@ class FileTransform {
     else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [(expression as ts.PropertyAccessExpression).expression.getText(), (expression as ts.PropertyAccessExpression).name.text] };
     else ref = this.reference((expression as ts.PropertyAccessExpression).name as ts.Identifier, caller);
     return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target };
+  }
+
+  /**
+   * `obj.m(…)` where m is a method of a class (declared at the top level of a module): the
+   * receiver is the method's first argument (`this`), and its pullback differentiates
+   * through the fields the method reads.
+   */
+  private method(call: ts.CallExpression, expression: ts.PropertyAccessExpression): Callee | undefined {
+    const { ts } = this;
+    const declaration = this.checker.getSymbolAtLocation(expression)?.valueDeclaration;
+    if (!declaration || !ts.isMethodDeclaration(declaration) || !declaration.body) return undefined;
+    const owner = declaration.parent;
+    const text = expression.getText();
+    if (!ts.isClassDeclaration(owner) || !owner.name || !ts.isSourceFile(owner.parent) || declaration.asteriskToken) {
+      fail(call, Code.Unsupported, `cannot differentiate the call to '${text}': only methods of classes declared at the top level of a module can be called.`);
+    }
+    if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Static) fail(call, Code.Unsupported, `static methods such as '${text}' are not supported yet.`);
+    if (call.arguments.length !== declaration.parameters.length) {
+      fail(call, Code.Unsupported, `'${text}' takes ${declaration.parameters.length} arguments; calls with fewer or more are not supported.`);
+    }
+    const name = `${owner.name.text}_${expression.name.text}`;
+    const target: Target = { node: declaration, name, placement: 'module' };
+    return { key: `${declaration.getSourceFile().fileName}|${declaration.pos}`, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target };
   }
 
   /** Names inside one generated function: the user's own, kept apart from what it reads outside. */
