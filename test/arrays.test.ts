@@ -85,6 +85,14 @@ export function methods(p: Point, grid: Grid, t: number): number {
   return s;
 }
 export const dMethods = grad(methods, { wrt: ['p', 'grid', 't'] });
+
+/** Object literals built inside the function, nested, holding a parameter array. */
+export function objects(x: number, w: Float64Array): number {
+  const model = { scale: 2 * x, weights: w, offset: { value: x * x } };
+  const { scale, offset } = model;
+  return scale * model.weights[0] + offset.value + model.weights[1];
+}
+export const dObjects = grad(objects);
 export function distance(p: Point, q: Point): number {
   return Math.hypot(p.x - q.x, p.y - q.y);
 }
@@ -206,6 +214,12 @@ describe('arrays, typed arrays and objects', () => {
     [...grid.values].forEach((v, i) => close(gGrid.values[i], 2 * v * 0.7, 1e-14));
     expect(gGrid.width).toBe(0);
     close(gt, 0.5 + 2 * -1.5 + [1, 2, 3, 4, 5, 6].reduce((a, v) => a + v * v, 0), 1e-14);
+  });
+
+  it('object literals built in the function, nested, sharing a parameter array', () => {
+    const [gx, gw] = m.dObjects(1.5, Float64Array.from([3, 4]));
+    expect(gx).toBe(2 * 3 + 2 * 1.5);
+    expect([...gw]).toEqual([3, 1]);
   });
 
   it('class instances with numeric fields', () => {

@@ -44,8 +44,8 @@ export class Builder {
     }
   }
 
-  op(op: OpName, args: readonly Operand[], options: EmitOptions, callee?: Expr['callee']): Operand {
-    const folded = fold(callee ? { op, args, callee } : { op, args }, (name) => this.definitions.get(name));
+  op(op: OpName, args: readonly Operand[], options: EmitOptions, callee?: Expr['callee'], field?: string): Operand {
+    const folded = fold({ op, args, ...(callee ? { callee } : {}), ...(field !== undefined ? { field } : {}) }, (name) => this.definitions.get(name));
     if ('kind' in folded) return folded;
     const name = options.name ?? this.names.fresh('t');
     this.stmts.push({ kind: 'let', name, expr: folded, role: options.role, origin: options.origin });

@@ -430,6 +430,8 @@ class Emitter {
       }
       case 'arrayOf':
         return factory.createArrayLiteralExpression(args);
+      case 'objectOf':
+        return factory.createObjectLiteralExpression(expr.fields!.map((field, k) => factory.createPropertyAssignment(field, args[k])), expr.fields!.length > 2);
       case 'replay': {
         const stream = this.func.stream!;
         return factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.cursor)));

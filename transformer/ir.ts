@@ -39,6 +39,8 @@ export interface Expr {
   readonly callee?: Callee;
   /** For `field`: the property read. */
   readonly field?: string;
+  /** For `objectOf`: the property names, one per argument. */
+  readonly fields?: readonly string[];
   /** For `zeros`: the shape of the zero gradient to allocate (like its argument). */
   readonly shape?: Shape;
 }

@@ -682,6 +682,7 @@ class Lowerer {
       }
       return this.newArray(node, { op: 'arrayOf', args: node.elements.map((element) => this.expression(element)) }, 'Array');
     }
+    if (ts.isObjectLiteralExpression(node) && !this.env.rule) return this.objectLiteral(node);
     if (ts.isConditionalExpression(node)) {
       const condition = this.expression(node.condition);
       // Rules are expressions of cheap, total functions: both sides are evaluated.
@@ -736,6 +737,30 @@ class Lowerer {
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op: 'store', args: [container, index, stored] }, role: 'temp', origin });
     return stored;
+  }
+
+  /** `{ w, b: 2 * x }`: an object the function creates and only reads. */
+  private objectLiteral(node: ts.ObjectLiteralExpression): Operand {
+    const { ts } = this;
+    const shape = this.shapeAt(node, false);
+    if (!shape || shape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers.');
+    const fields: string[] = [];
+    const args: Operand[] = [];
+    for (const property of node.properties) {
+      if (ts.isShorthandPropertyAssignment(property)) {
+        fields.push(property.name.text);
+        args.push(this.read(property.name));
+      } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
+        fields.push(property.name.text);
+        args.push(this.expression(property.initializer));
+      } else {
+        fail(property, Code.Unsupported, 'object literals may only have plain fields (no spreads, methods, accessors or computed names).');
+      }
+    }
+    const name = this.env.names.fresh('t');
+    this.body.push({ kind: 'let', name, expr: { op: 'objectOf', args, fields, shape }, role: 'temp', origin: node, shape });
+    this.aggregates.add(name);
+    return variable(name);
   }
 
   /** `new Float64Array(n)`, `new Float32Array(n)`, `new Array(n).fill(c)`, `[a, b, c]`: a local array. */
@@ -1061,7 +1086,6 @@ function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
     [k.StringLiteral]: 'a string',
     [k.NoSubstitutionTemplateLiteral]: 'a template string',
     [k.TemplateExpression]: 'a template string',
-    [k.ObjectLiteralExpression]: 'an object literal',
     [k.ArrowFunction]: 'a nested function',
     [k.FunctionExpression]: 'a nested function',
     [k.NewExpression]: "a 'new' expression",

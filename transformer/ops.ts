@@ -43,6 +43,7 @@ export type OpName =
   | 'zeros'
   | 'newArray'
   | 'arrayOf'
+  | 'objectOf'
   | 'localElement'
   | 'store'
   | 'recordLoad'
@@ -50,7 +51,7 @@ export type OpName =
   | 'position'
   | 'setCursor';
 
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
 
 /** How an operation is differentiated. */
 export type Derivative =
@@ -83,7 +84,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'localElement' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'localElement' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -121,6 +122,9 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'no
   // recomputes (see transformer/REVERSE.md).
   newArray: { shape: 'newArray', print: '', pure: false, derivative: zero },
   arrayOf: { shape: 'arrayOf', print: '', pure: false, derivative: { kind: 'arrayOf' } },
+  // An object literal: read-only (its fields are never written), so its gradient is built
+  // from its fields' gradients.
+  objectOf: { shape: 'objectOf', print: '', pure: false, derivative: { kind: 'arrayOf' } },
   localElement: { shape: 'element', print: '', pure: false, derivative: { kind: 'load' } },
   store: { shape: 'store', print: '', pure: false, derivative: { kind: 'store' } },
   recordLoad: { shape: 'recordLoad', print: '', pure: false, derivative: zero },

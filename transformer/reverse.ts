@@ -6,6 +6,7 @@ import { type Block, type Callee, type Func, type If, type Let, type LoadStream,
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { instantiate, type RuleSet } from './rules';
+import type { Shape } from './shapes';
 
 export interface ReverseRequest {
   /** Indices of the parameters to differentiate with respect to, in result order. */
@@ -171,7 +172,7 @@ class ReverseSweep {
     for (let i = block.length - 1; i >= 0; i--) {
       const stmt = block[i];
       if (stmt.kind === 'let' && stmt.expr.op === 'store') this.store(stmt, scope);
-      else if (stmt.kind === 'let' && stmt.expr.op === 'arrayOf') this.arrayOf(stmt, scope);
+      else if (stmt.kind === 'let' && (stmt.expr.op === 'arrayOf' || stmt.expr.op === 'objectOf')) this.literal(stmt, scope);
       else if (stmt.kind === 'let') this.let(stmt, scope);
       else if (stmt.kind === 'if') this.branch(stmt, scope);
       else if (stmt.kind === 'loop') forward[i] = this.loop(stmt, scope);
@@ -219,14 +220,15 @@ class ReverseSweep {
     scope.out.push({ kind: 'accumulate', name: shadow, at: index, value: num(0), mode: 'set', origin: stmt.origin });
   }
 
-  /** `[a, b, c]`: each element's adjoint is its entry of the array's gradient. */
-  private arrayOf(stmt: Let, scope: Scope): void {
+  /** `[a, b, c]` or `{ a, b }`: each number's adjoint is its entry of the literal's gradient. */
+  private literal(stmt: Let, scope: Scope): void {
     const shadow = this.shadows.get(stmt.name);
     if (!shadow) return;
     stmt.expr.args.forEach((element, k) => {
-      if (element.kind === 'var' && this.active.has(element.name)) {
-        this.contribute(scope, element.name, scope.out.op('element', [variable(shadow), num(k)], { role: 'temp', origin: stmt.origin }));
-      }
+      if (element.kind !== 'var' || !this.active.has(element.name) || this.shadows.has(element.name)) return;
+      const fields = stmt.expr.fields;
+      const read = fields ? scope.out.op('field', [variable(shadow)], { role: 'temp', origin: stmt.origin }, undefined, fields[k]) : scope.out.op('element', [variable(shadow), num(k)], { role: 'temp', origin: stmt.origin });
+      this.contribute(scope, element.name, read);
     });
   }
 
@@ -280,6 +282,22 @@ class ReverseSweep {
   private withShadows(block: Block): Block {
     return block.flatMap((stmt): Stmt[] => {
       if (stmt.kind !== 'let' || !stmt.shape || !this.active.has(stmt.name)) return [stmt];
+      if (stmt.expr.op === 'objectOf') {
+        // Fields that are arrays or objects share their gradients; numbers start at 0.
+        const gradient = this.names.fresh(`${stmt.name}_bar`);
+        this.shadows.set(stmt.name, gradient);
+        const allocations: Stmt[] = [];
+        const args = stmt.expr.args.map((value, k): Operand => {
+          const fieldShape = (stmt.shape as Extract<Shape, { kind: 'object' }>).fields.find((field) => field.name === stmt.expr.fields![k])!.shape;
+          if (fieldShape.kind === 'number') return num(0);
+          const shared = value.kind === 'var' ? this.shadows.get(value.name) : undefined;
+          if (shared) return variable(shared);
+          const zeros = this.names.fresh('t');
+          allocations.push({ kind: 'let', name: zeros, expr: { op: 'zeros', args: [value], shape: fieldShape }, role: 'temp', origin: stmt.origin });
+          return variable(zeros);
+        });
+        return [stmt, ...allocations, { kind: 'let', name: gradient, expr: { ...stmt.expr, args }, role: 'adjoint', origin: stmt.origin }];
+      }
       if (stmt.expr.op === 'newArray' || stmt.expr.op === 'arrayOf') {
         const zeros = this.names.fresh(`${stmt.name}_bar`);
         this.shadows.set(stmt.name, zeros);
