@@ -77,7 +77,14 @@ export function branchRead(x: number): number {
   return a[0] * a[1] + y;
 }
 
+/** Spreads of numeric arrays into a literal. */
+export function spread(x: number, w: Float64Array): number {
+  const all = [x, ...w, 2 * x, ...[x * x]];
+  return all.reduce((s, v) => s + v * v, 0);
+}
+
 export const dRecurrence = grad(recurrence, { wrt: 'x' });
+export const dSpread = grad(spread);
 export const dNestedOverwrite = grad(nestedOverwrite);
 export const dBranchRead = grad(branchRead);
 export const dInPlace = grad(inPlace, { wrt: 'x' });
@@ -123,6 +130,12 @@ describe('local arrays', () => {
 
   it('a branch reading a local array that is overwritten after it; ++ and -= on entries', () => {
     for (const x of [0.6, -0.4, 2]) close(m.dBranchRead(x), finiteDifference(m.branchRead, x, 1e-4));
+  });
+
+  it('spreads of numeric arrays into a literal', () => {
+    const [gx, gw] = m.dSpread(1.5, Float64Array.from([0.5, -2]));
+    close(gx, 2 * 1.5 + 8 * 1.5 + 4 * 1.5 ** 3, 1e-14);
+    expect([...gw]).toEqual([1, -4]);
   });
 
   it('an array literal of differentiated values', () => {

@@ -677,9 +677,10 @@ class Lowerer {
     }
     if (ts.isArrayLiteralExpression(node) && !this.env.rule) {
       for (const element of node.elements) {
-        if (ts.isSpreadElement(element) || ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with spreads or holes are not supported yet.');
-        this.requireNumber(element, 'local arrays hold numbers');
+        if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
+        if (!ts.isSpreadElement(element)) this.requireNumber(element, 'local arrays hold numbers');
       }
+      if (node.elements.some(ts.isSpreadElement)) return this.spreadLiteral(node);
       return this.newArray(node, { op: 'arrayOf', args: node.elements.map((element) => this.expression(element)) }, 'Array');
     }
     if (ts.isObjectLiteralExpression(node) && !this.env.rule) return this.objectLiteral(node);
@@ -737,6 +738,31 @@ class Lowerer {
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op: 'store', args: [container, index, stored] }, role: 'temp', origin });
     return stored;
+  }
+
+  /** `[a, ...xs, b]`: a local array as long as all parts, filled part by part (a loop per spread). */
+  private spreadLiteral(node: ts.ArrayLiteralExpression): Operand {
+    const { ts } = this;
+    const parts = node.elements.map((element) =>
+      ts.isSpreadElement(element) ? { spread: this.arrayOperand(element.expression, 'spreading'), node: element.expression } : { value: this.expression(element) },
+    );
+    const length = parts.reduce<Operand>((total, part) => this.op('+', [total, 'spread' in part ? this.op('length', [part.spread!], node) : num(1)], node), num(0));
+    const array = this.newArray(node, { op: 'newArray', args: [length, num(0)] }, 'Array');
+    const store = (index: Operand, value: Operand) => this.body.push({ kind: 'let', name: this.env.names.fresh('t'), expr: { op: 'store', args: [array, index, value] }, role: 'temp', origin: node });
+    let position: Operand = num(0);
+    for (const part of parts) {
+      if (!('spread' in part)) {
+        store(position, part.value!);
+        position = this.op('+', [position, num(1)], node);
+        continue;
+      }
+      const start = position;
+      const source = part.spread!;
+      const shape = this.shapeAt(part.node!, true);
+      this.overArray(node, [], source, part.node!, [], (index) => store(this.op('+', [start, index], node), this.load(source, index, shape, node)));
+      position = this.op('+', [start, this.op('length', [source], node)], node);
+    }
+    return array;
   }
 
   /** `{ w, b: 2 * x }`: an object the function creates and only reads. */
