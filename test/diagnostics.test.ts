@@ -17,6 +17,7 @@ const CASES: Record<string, Case> = {
   evalCall: { code: `export const g = grad((x: number) => { const v: number = /*@*/eval('2');\n  return x * v; });`, message: "'eval' has no source to differentiate" },
   throwStatement: { code: `export const g = grad((x: number) => { if (x < 0) /*@*/throw new Error('negative');\n  return x; });`, message: "a 'throw' statement cannot be differentiated yet" },
   getter: { code: `class Counter { calls = 0; get value() { this.calls++; return 2; } }\nexport const g = grad((x: number, c: Counter) => x * /*@*/c.value, { wrt: 'x' });`, message: "'c.value' is a getter" },
+  pushOnFixed: { code: `export const g = grad((x: number) => { const a = new Array<number>(2).fill(0);\n  /*@*/a.push(x);\n  return x; });`, message: 'push is supported on arrays the function creates empty' },
   tryStatement: { code: `export const g = grad((x: number) => { let y = x;\n  /*@*/try { y = 2 * x; } catch { y = 0; }\n  return y; });`, message: "a 'try' statement cannot be differentiated yet" },
   varDeclaration: { code: `export const g = grad((x: number) => { /*@*/var y = x;\n  return y; });`, message: "'var' declarations are not supported" },
   readBeforeAssign: { code: `export const g = grad((x: number) => { let y!: number;\n  y = /*@*/y + x;\n  return y; });`, message: "'y' is read before it is assigned a value" },

@@ -83,7 +83,18 @@ export function spread(x: number, w: Float64Array): number {
   return all.reduce((s, v) => s + v * v, 0);
 }
 
+/** An array grown by push in a loop, then read back. */
+export function pushed(x: number, n: number): number {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(Math.sin(x * i));
+  out.push(x);
+  let s = 0;
+  for (const v of out) s += v * v;
+  return s + out.length;
+}
+
 export const dRecurrence = grad(recurrence, { wrt: 'x' });
+export const dPushed = grad(pushed, { wrt: 'x' });
 export const dSpread = grad(spread);
 export const dNestedOverwrite = grad(nestedOverwrite);
 export const dBranchRead = grad(branchRead);
@@ -130,6 +141,13 @@ describe('local arrays', () => {
 
   it('a branch reading a local array that is overwritten after it; ++ and -= on entries', () => {
     for (const x of [0.6, -0.4, 2]) close(m.dBranchRead(x), finiteDifference(m.branchRead, x, 1e-4));
+  });
+
+  it('an array grown by push', () => {
+    for (const [x, n] of [[0.7, 0], [0.7, 3], [-1.1, 6]]) {
+      const hand = 2 * x + [...Array(n).keys()].reduce((acc, i) => acc + 2 * Math.sin(x * i) * Math.cos(x * i) * i, 0);
+      close(m.dPushed(x, n), hand, 1e-13);
+    }
   });
 
   it('spreads of numeric arrays into a literal', () => {

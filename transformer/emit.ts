@@ -193,13 +193,22 @@ class Emitter {
         return [this.reverseLoop(stmt)];
       case 'accumulate': {
         const value = this.operand(stmt.value);
+        const growing = stmt.mode === 'add' && typeof stmt.at === 'object' && this.func.growable?.includes(stmt.name);
         const statement =
           stmt.mode === 'declare'
             ? this.declare(stmt.name, value, false)
-            : factory.createExpressionStatement(factory.createBinaryExpression(this.accumulator(stmt.name, stmt.at), stmt.mode === 'add' ? this.ts.SyntaxKind.PlusEqualsToken : this.ts.SyntaxKind.EqualsToken, value));
+            : growing
+              ? this.assign(this.accumulator(stmt.name, stmt.at), factory.createBinaryExpression(this.orZero(this.accumulator(stmt.name, stmt.at)), this.ts.SyntaxKind.PlusToken, value))
+              : factory.createExpressionStatement(factory.createBinaryExpression(this.accumulator(stmt.name, stmt.at), stmt.mode === 'add' ? this.ts.SyntaxKind.PlusEqualsToken : this.ts.SyntaxKind.EqualsToken, value));
         return [this.mapped(statement, stmt.origin)];
       }
     }
+  }
+
+  /** `(entry ?? 0)`: an entry of a grown gradient that nothing was added to yet is a hole. */
+  private orZero(entry: ts.Expression): ts.Expression {
+    const { factory, ts } = this;
+    return factory.createParenthesizedExpression(factory.createBinaryExpression(entry, ts.SyntaxKind.QuestionQuestionToken, this.number(0)));
   }
 
   /** `name`, `name[index]` or `name.field`. */
@@ -415,8 +424,11 @@ class Emitter {
         const callee = expr.callee ? this.operand(expr.callee.ref) : path(factory, info.print.split('.'));
         return factory.createCallExpression(callee, undefined, args);
       }
-      case 'element':
-        return factory.createElementAccessExpression(args[0], args[1]);
+      case 'element': {
+        const entry = factory.createElementAccessExpression(args[0], args[1]);
+        const container = expr.args[0];
+        return container.kind === 'var' && this.func.growable?.includes(container.name) ? this.orZero(entry) : entry;
+      }
       case 'field':
         return factory.createPropertyAccessExpression(args[0], expr.field!);
       case 'length':

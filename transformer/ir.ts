@@ -206,6 +206,8 @@ export interface Func {
   readonly records?: readonly LoopRecord[];
   /** The load stream it allocates on entry (reverse mode, local arrays). */
   readonly stream?: LoadStream;
+  /** Gradient arrays that grow (of arrays grown by push): their holes read as 0. */
+  readonly growable?: readonly string[];
 }
 
 export const variable = (name: string): Var => ({ kind: 'var', name });

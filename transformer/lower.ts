@@ -92,6 +92,8 @@ class Lowerer {
   private readonly aggregates = new Set<string>();
   /** Arrays the function creates (and may write). */
   private readonly localArrays = new Set<string>();
+  /** The length of each array created empty (`[]`) and grown by `push`: a variable of its own. */
+  private readonly lengths = new Map<string, Binding>();
 
   constructor(private readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -437,7 +439,7 @@ class Lowerer {
         testFirst: true,
         carried: [index, ...carried],
         test: () => {
-          const inRange = this.op('<', [index.value!, this.op('length', [array], arrayNode)], node);
+          const inRange = this.op('<', [index.value!, this.lengthOf(array, arrayNode)], node);
           return more ? this.op('and', [inRange, more()], node) : inRange;
         },
         body: () => each(index.value!),
@@ -493,7 +495,7 @@ class Lowerer {
         const checker = this.env.checker!;
         const container = checker.getTypeAtLocation(arrayNode).getSymbol()?.getName();
         const kind = container === 'Float64Array' || container === 'Float32Array' ? container : 'Array';
-        const length = this.op('length', [array], node);
+        const length = this.lengthOf(array, node);
         if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
           fail(callback, Code.Unsupported, 'map must build an array of numbers here.');
         }
@@ -613,6 +615,11 @@ class Lowerer {
         found.add(this.returned);
         found.add(this.result);
       }
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' && ts.isIdentifier(node.expression.expression)) {
+        const array = this.lookup(node.expression.expression.text)?.value;
+        const length = array?.kind === 'var' ? this.lengths.get(array.name) : undefined;
+        if (length) found.add(length);
+      }
       if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) {
         const label = node.label?.text;
         const outer = label ? this.targets.find((target) => target.labels.includes(label)) : undefined;
@@ -643,6 +650,11 @@ class Lowerer {
   private renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
+    const length = this.lengths.get(last.name);
+    if (length) {
+      this.lengths.delete(last.name);
+      this.lengths.set(name, length);
+    }
   }
 
   private op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
@@ -681,7 +693,14 @@ class Lowerer {
         if (!ts.isSpreadElement(element)) this.requireNumber(element, 'local arrays hold numbers');
       }
       if (node.elements.some(ts.isSpreadElement)) return this.spreadLiteral(node);
-      return this.newArray(node, { op: 'arrayOf', args: node.elements.map((element) => this.expression(element)) }, 'Array');
+      const array = this.newArray(node, { op: 'arrayOf', args: node.elements.map((element) => this.expression(element)) }, 'Array');
+      if (node.elements.length === 0) {
+        // Grown by push: its length is a variable (in scope, so branches and loops carry it).
+        const length = this.hidden('length', num(0));
+        this.scopes[this.scopes.length - 1].set(`#length ${(array as { name: string }).name}`, length);
+        this.lengths.set((array as { name: string }).name, length);
+      }
+      return array;
     }
     if (ts.isObjectLiteralExpression(node) && !this.env.rule) return this.objectLiteral(node);
     if (ts.isConditionalExpression(node)) {
@@ -740,13 +759,35 @@ class Lowerer {
     return stored;
   }
 
+  /** `xs.push(a, b)` on an array created empty: a write at its length, which grows. */
+  private push(node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand {
+    const array = this.expression(callee.expression);
+    const length = array.kind === 'var' ? this.lengths.get(array.name) : undefined;
+    if (!length) fail(node, Code.Unsupported, "push is supported on arrays the function creates empty ('const xs: number[] = []'); for others use new Array<number>(n).fill(0).");
+    for (const arg of node.arguments) {
+      if (this.ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'push takes plain values here, not spreads.');
+      this.requireNumber(arg, 'local arrays hold numbers');
+      const value = this.expression(arg);
+      const index = length.value!;
+      this.body.push({ kind: 'let', name: this.env.names.fresh('t'), expr: { op: 'store', args: [array, index, value] }, role: 'temp', origin: node });
+      length.value = this.op('+', [index, num(1)], node);
+    }
+    return length.value!;
+  }
+
+  /** An array's length: its own variable for an array grown by push. */
+  private lengthOf(array: Operand, origin: ts.Node): Operand {
+    const length = array.kind === 'var' ? this.lengths.get(array.name) : undefined;
+    return length ? length.value! : this.op('length', [array], origin);
+  }
+
   /** `[a, ...xs, b]`: a local array as long as all parts, filled part by part (a loop per spread). */
   private spreadLiteral(node: ts.ArrayLiteralExpression): Operand {
     const { ts } = this;
     const parts = node.elements.map((element) =>
       ts.isSpreadElement(element) ? { spread: this.arrayOperand(element.expression, 'spreading'), node: element.expression } : { value: this.expression(element) },
     );
-    const length = parts.reduce<Operand>((total, part) => this.op('+', [total, 'spread' in part ? this.op('length', [part.spread!], node) : num(1)], node), num(0));
+    const length = parts.reduce<Operand>((total, part) => this.op('+', [total, 'spread' in part ? this.lengthOf(part.spread!, node) : num(1)], node), num(0));
     const array = this.newArray(node, { op: 'newArray', args: [length, num(0)] }, 'Array');
     const store = (index: Operand, value: Operand) => this.body.push({ kind: 'let', name: this.env.names.fresh('t'), expr: { op: 'store', args: [array, index, value] }, role: 'temp', origin: node });
     let position: Operand = num(0);
@@ -760,7 +801,7 @@ class Lowerer {
       const source = part.spread!;
       const shape = this.shapeAt(part.node!, true);
       this.overArray(node, [], source, part.node!, [], (index) => store(this.op('+', [start, index], node), this.load(source, index, shape, node)));
-      position = this.op('+', [start, this.op('length', [source], node)], node);
+      position = this.op('+', [start, this.lengthOf(source, node)], node);
     }
     return array;
   }
@@ -801,6 +842,8 @@ class Lowerer {
 
   /** `container.field`, likewise. */
   private fieldLoad(container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+    const grown = container.kind === 'var' ? this.lengths.get(container.name) : undefined;
+    if (field === 'length' && grown) return grown.value!;
     if (field === 'length') return this.part({ op: 'length', args: [container] }, undefined, origin, userName);
     return this.part({ op: 'field', args: [container], field }, shape, origin, userName);
   }
@@ -829,6 +872,7 @@ class Lowerer {
       return this.mathCall(node, callee.name.text);
     }
     for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are supported in Math.max and Math.min only.');
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'push') return this.push(node, callee);
     // new Array(n).fill(c)
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'fill' && ts.isNewExpression(callee.expression) && ts.isIdentifier(callee.expression.expression) && callee.expression.expression.text === 'Array' && callee.expression.arguments?.length === 1 && node.arguments.length === 1) {
       const length = this.expression(callee.expression.arguments[0]);

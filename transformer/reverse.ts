@@ -85,6 +85,7 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
     origin: primal.origin,
     records: sweep.records,
     stream: sweep.stream,
+    growable: [...sweep.growable],
   };
 }
 
@@ -149,6 +150,8 @@ class ReverseSweep {
   readonly shadows = new Map<string, string>();
   /** The arrays the function creates (and may write). */
   private readonly locals = new Set<string>();
+  /** Gradients of arrays grown by push: an entry not yet added to reads as 0. */
+  readonly growable = new Set<string>();
 
   constructor(
     private readonly rules: RuleSet,
@@ -302,6 +305,8 @@ class ReverseSweep {
         const zeros = this.names.fresh(`${stmt.name}_bar`);
         this.shadows.set(stmt.name, zeros);
         this.locals.add(stmt.name);
+        // An array created empty grows (push): so does its gradient, whose new entries are holes.
+        if (stmt.expr.op === 'arrayOf' && stmt.expr.args.length === 0) this.growable.add(zeros);
         return [stmt, { kind: 'let', name: zeros, expr: { op: 'zeros', args: [variable(stmt.name)], shape: stmt.shape }, role: 'adjoint', origin: stmt.origin }];
       }
       const container = stmt.expr.args[0];
