@@ -180,7 +180,8 @@ class ReverseSweep {
       else if (stmt.kind === 'if') this.branch(stmt, scope);
       else if (stmt.kind === 'loop') forward[i] = this.loop(stmt, scope);
     }
-    return forward;
+    // A recomputation replays every read of a local array: writing the arrays again is useless.
+    return scope.replaying ? mapBlocks(forward, (stmt) => (stmt.kind === 'let' && stmt.expr.op === 'store' ? [] : [stmt])) : forward;
   }
 
   /** The primal body with each read of a local array followed by its recording in the load stream. */
