@@ -55,7 +55,7 @@ export interface Callee {
   /** For a method: its name; the call's first argument is the receiver (`this`). */
   readonly method?: string;
   /** The function to differentiate (its pullback is generated from it); absent for pullbacks. */
-  readonly target?: unknown;
+  readonly target?: { readonly node: ts.SignatureDeclaration; readonly name: string };
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */
