@@ -281,3 +281,37 @@ describe('traps that made other tools silently wrong', () => {
     checkAgainstFiniteDifferences('zeroTrips', [0.5, 3], [0]);
   });
 });
+
+describe('edge cases of control flow', () => {
+  const EDGES = `
+import { grad, valueAndGrad, stopGradient } from 'tapeless';
+export const emptyLabelledLoop = grad((x: number) => { label: for (;;) { break label; } return x; });
+export const halving = grad((x: number) => { let y = x; do { y = y / 2; } while (y > 1); return y; });
+export const emptySwitch = grad((x: number) => { switch (x) { } return x * 2; });
+export const returnFromLoop = grad((x: number) => { for (let i = 0; i < 3; i++) { if (i == 1) return x * i; } return 0; });
+export const nestedTernary = grad((x: number, y: number) => (x > 0 ? (y > 0 ? x * y : -x) : y) ** 2);
+export const overwrittenLiteral = grad((x: number) => { const arr = [x, x * 2]; arr[0] = arr[1] * arr[0]; return arr[0] + arr.length; });
+export const continueOverConstants = grad((x: number) => { let s = 0; const xs = [1, 2, 3]; for (const v of xs) { if (v === 2) continue; s += v * x; } return s; });
+export const whileTrueBreak = grad((x: number) => { let n = 0; while (true) { n++; if (n > 3) break; } return x * n; });
+export const stoppedValue = valueAndGrad((x: number) => stopGradient(x) * x);
+`;
+  let e: Record<string, any>;
+  beforeAll(async () => {
+    const compiled = compile({ 'main.ts': EDGES });
+    expect(compiled.messages).toEqual([]);
+    e = await compiled.load();
+  });
+
+  it('labels, empty switches, do…while, while (true), returns from loops, nested ?:, literals overwritten', () => {
+    expect(e.emptyLabelledLoop(2)).toBe(1);
+    expect(e.halving(5)).toBe(1 / 8);
+    expect(e.emptySwitch(5)).toBe(2);
+    expect(e.returnFromLoop(5)).toBe(1);
+    expect(e.nestedTernary(2, 3)).toEqual([2 * 6 * 3, 2 * 6 * 2]);
+    expect(e.nestedTernary(-2, 3)).toEqual([0, 6]);
+    expect(e.overwrittenLiteral(1.5)).toBe(4 * 1.5);
+    expect(e.continueOverConstants(1.5)).toBe(4);
+    expect(e.whileTrueBreak(1.5)).toBe(4);
+    expect(e.stoppedValue(3)).toEqual([9, 3]);
+  });
+});
