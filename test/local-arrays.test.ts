@@ -93,7 +93,19 @@ export function pushed(x: number, n: number): number {
   return s + out.length;
 }
 
+/** Regression: grad does not need total, but the inner loop's reads of h must still be recorded. */
+export function sumOfSquares(x: Float64Array): number {
+  const h = new Float64Array(1);
+  let total = 0;
+  for (let s = 0; s < x.length; s++) {
+    h[0] = x[s];
+    for (let j = 0; j < 1; j++) total += h[j] * h[j];
+  }
+  return total;
+}
+
 export const dRecurrence = grad(recurrence, { wrt: 'x' });
+export const dSumOfSquares = grad(sumOfSquares);
 export const dPushed = grad(pushed, { wrt: 'x' });
 export const dSpread = grad(spread);
 export const dNestedOverwrite = grad(nestedOverwrite);
@@ -141,6 +153,10 @@ describe('local arrays', () => {
 
   it('a branch reading a local array that is overwritten after it; ++ and -= on entries', () => {
     for (const x of [0.6, -0.4, 2]) close(m.dBranchRead(x), finiteDifference(m.branchRead, x, 1e-4));
+  });
+
+  it('reads of a local array in a loop whose results grad does not need (regression)', () => {
+    expect([...m.dSumOfSquares(Float64Array.from([1, 2, 3]))]).toEqual([2, 4, 6]);
   });
 
   it('an array grown by push', () => {

@@ -181,9 +181,9 @@ function eliminateDeadCode(func: Func): Func {
           mark(stmt.cond);
           break;
         case 'loop': {
-          // A loop is needed for its results, for the passes it records, or for what it writes;
+          // A loop is needed for its results, for the passes it records, or for its effects;
           // a carried variable, for its result or for the value the reverse sweep restores.
-          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !writes(stmt.body)) break;
+          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !hasEffects(stmt.body)) break;
           const restored = new Map(stmt.record?.pairs.map(({ carried, restored }) => [carried, restored]));
           for (const c of stmt.carried) {
             const restoredAs = restored.get(c.name);
@@ -226,7 +226,7 @@ function eliminateDeadCode(func: Func): Func {
           return then.length > 0 || otherwise.length > 0 || phis.length > 0 ? [{ ...stmt, then, else: otherwise, phis }] : [];
         }
         case 'loop': {
-          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !writes(stmt.body)) return [];
+          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !hasEffects(stmt.body)) return [];
           const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
           return [{ ...stmt, carried, body: keep(stmt.body) }];
         }
@@ -241,13 +241,20 @@ function eliminateDeadCode(func: Func): Func {
   return { ...func, body: keep(func.body) };
 }
 
-/** Whether a block writes into an array (a statement whose effect outlives it). */
-function writes(block: Block): boolean {
+/**
+ * Operations whose effect outlives them: writes into arrays, the recording and replaying of
+ * the load stream (skipping one would shift every later replay), pullbacks that add into
+ * gradients, random draws.
+ */
+const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'setCursor', 'callInto', 'random']);
+
+/** Whether a block has effects, so that it must run even where nothing reads its results. */
+function hasEffects(block: Block): boolean {
   return block.some((stmt) => {
-    if (stmt.kind === 'let') return stmt.expr.op === 'store';
-    if (stmt.kind === 'if') return writes(stmt.then) || writes(stmt.else);
-    if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return writes(stmt.body);
-    return false;
+    if (stmt.kind === 'let') return EFFECTS.has(stmt.expr.op);
+    if (stmt.kind === 'if') return hasEffects(stmt.then) || hasEffects(stmt.else);
+    if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return hasEffects(stmt.body);
+    return stmt.kind === 'accumulate';
   });
 }
 
