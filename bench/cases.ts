@@ -3,7 +3,7 @@
 // and central finite differences. bench/run.mjs compiles this file with tspc and times them.
 // The array cases at the end (losses of models over a batch of data) are also timed against
 // TensorFlow.js and jax-js, whose versions of them are in bench/peers.
-import { grad, valueAndGrad } from 'tapeless';
+import { grad } from 'tapeless';
 import { f as seed } from '../examples/seed.js';
 import { springChain } from '../examples/springs.js';
 
@@ -471,12 +471,7 @@ function mlpInput(random: () => number, batch: number, inputs: number, hidden: n
   return [model, uniform(random, batch * inputs, 0, 1), targets];
 }
 
-// `grad(mlpLoss, { wrt: 'model' })` compiles, but its gradient is wrong (W2's is all zeros):
-// the forward sweep leaves out the output loop, whose only carried value, `total`, the
-// gradient does not need, and with it the loop's recording of its reads of `h` into the load
-// stream, which the reverse sweep then replays. `valueAndGrad` needs the loss, keeps that
-// loop, and is right; its gradient is timed here until `grad` is.
-const mlpValueAndGradient = valueAndGrad(mlpLoss, { wrt: 'model' });
+const mlpGradient = grad(mlpLoss, { wrt: 'model' });
 
 // ---------------------------------------------------------------------------------------
 
@@ -517,9 +512,6 @@ export const arrayCases: readonly ArrayBenchCase[] = [
     parameters: ['model', 'xs', 'targets'],
     wrt: ['model'],
     notes: [
-      "The tapeless variant is `valueAndGrad(mlpLoss)`'s gradient: `grad(mlpLoss)` compiles but returns a wrong",
-      'gradient for now (see the comment above mlpValueAndGradient in bench/cases.ts).',
-      '',
       'Per input, the primal computes the hidden layer, 64 dot products of 784, then 10 of 64. The hand-written gradient',
       "computes the hidden layer once, then, after the output layer's adjoints, adds each unit's adjoint times the input",
       "into W1's gradient: two passes over W1 and the input.",
@@ -538,7 +530,7 @@ export const arrayCases: readonly ArrayBenchCase[] = [
     input: (random) => mlpInput(random, BATCH, INPUTS, HIDDEN, OUTPUTS),
     primingInput: (random) => mlpInput(random, 2, 5, 3, 2),
     primal: mlpLoss,
-    tapeless: (model, xs, targets) => mlpValueAndGradient(model, xs, targets)[1],
+    tapeless: mlpGradient,
     handWritten: mlpLossHandWritten,
   }),
 ];
