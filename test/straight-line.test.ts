@@ -63,7 +63,16 @@ export function sharedAdjoint(x: number, y: number): number {
   return Math.log1p(Math.exp(x - y));
 }
 
+export function negatedBase(x: number): number {
+  return (-x) ** 3 + (0 - x) ** 2;
+}
+export function negativeConstantBase(x: number): number {
+  return (-2) ** x;
+}
+
 export const gDecl = grad(decl);
+export const gNegatedBase = grad(negatedBase);
+export const gNegativeConstantBase = grad(negativeConstantBase);
 export const gSharedAdjoint = grad(sharedAdjoint);
 export const gDeclY = grad(decl, { wrt: 'y' });
 export const gDeclIndex = grad(decl, { wrt: 1 });
@@ -188,6 +197,15 @@ describe('straight-line code', () => {
     const sigmoid = 1 / (1 + Math.exp(-0.25));
     expect(gx).toBeCloseTo(sigmoid, 15);
     expect(gy).toBeCloseTo(-sigmoid, 15);
+  });
+
+  it('a negated base of ** keeps its parentheses (regression: the emitted code did not parse)', () => {
+    // (-x)^3 + (0 - x)^2: -3x^2 + 2x
+    expect(m.gNegatedBase(2)).toBe(-12 + 4);
+    expect(m.gNegatedBase(-0.5)).toBe(-0.75 - 1);
+    // (-2)^x: defined at integers, but its derivative y ln(-2) is NaN, as the math says
+    expect(m.negativeConstantBase(3)).toBe(-8);
+    expect(m.gNegativeConstantBase(3)).toBeNaN();
   });
 
   it('stopGradient in the primal function is the identity', () => {

@@ -415,7 +415,9 @@ class Emitter {
         // TypeScript's printer treats * as associative and would print a * (b * c) as
         // a * b * c, which rounds differently: keep the IR's order explicit.
         const right = ts.isBinaryExpression(args[1]) && expr.op === '*' && args[1].operatorToken.kind === ts.SyntaxKind.AsteriskToken ? factory.createParenthesizedExpression(args[1]) : args[1];
-        return factory.createBinaryExpression(args[0], infixToken(ts, expr.op), right);
+        // `-x ** 2` is a syntax error: a negated base of ** needs its parentheses.
+        const left = expr.op === '**' && ts.isPrefixUnaryExpression(args[0]) ? factory.createParenthesizedExpression(args[0]) : args[0];
+        return factory.createBinaryExpression(left, infixToken(ts, expr.op), right);
       }
       case 'select':
         return factory.createConditionalExpression(args[0], undefined, args[1], undefined, args[2]);
