@@ -104,7 +104,26 @@ export function sumOfSquares(x: Float64Array): number {
   return total;
 }
 
+/** Regressions: loops reading local arrays inside a branch or another loop, results unused forward. */
+export function readInBranch(x: number, y: number): number {
+  const l = new Float64Array(1);
+  l[0] = x;
+  let v = 0;
+  if (y < 1) {
+    for (let i = 0; i < 1; i++) v = Math.sin(l[0]);
+  }
+  return v;
+}
+export function readInNestedLoops(z: number): number {
+  const a = [z];
+  let v = 0;
+  for (let i = 0; i < 1; i++) for (let j = 0; j < 1; j++) v = a[0] * a[0];
+  return v;
+}
+
 export const dRecurrence = grad(recurrence, { wrt: 'x' });
+export const dReadInBranch = grad(readInBranch, { wrt: 'x' });
+export const dReadInNestedLoops = grad(readInNestedLoops);
 export const dSumOfSquares = grad(sumOfSquares);
 export const dPushed = grad(pushed, { wrt: 'x' });
 export const dSpread = grad(spread);
@@ -157,6 +176,11 @@ describe('local arrays', () => {
 
   it('reads of a local array in a loop whose results grad does not need (regression)', () => {
     expect([...m.dSumOfSquares(Float64Array.from([1, 2, 3]))]).toEqual([2, 4, 6]);
+  });
+
+  it('reads of local arrays in loops inside a branch or another loop (regressions from the fuzz test)', () => {
+    expect(m.dReadInBranch(0.5, 0)).toBe(Math.cos(0.5));
+    expect(m.dReadInNestedLoops(0.5)).toBe(1);
   });
 
   it('an array grown by push', () => {
