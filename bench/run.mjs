@@ -128,7 +128,7 @@ function compileCases() {
 
 function benchmark(benchCase) {
   const settings = { ...SETTINGS, ...benchCase.settings };
-  if (benchCase.primingInput) prime(benchCase, settings.primingCalls);
+  if (benchCase.primingInput) prime(benchCase, settings.primingCalls, VARIANTS);
   const arity = benchCase.parameters.length;
   const random = mulberry32(0x7a9e1e55);
   const inputs = new Float64Array(settings.inputs * arity);
@@ -187,11 +187,11 @@ function benchmark(benchCase) {
   };
 }
 
-/** Calls every function of the case on small inputs first: see `primingInput` in bench/cases.ts. */
-function prime(benchCase, calls) {
+/** Calls every function of the case (its `variants`) on small inputs first: see `primingInput` in bench/cases.ts. */
+function prime(benchCase, calls, variants) {
   const random = mulberry32(0x5eed);
   const inputs = range(16).map(() => benchCase.primingInput(random));
-  for (const { key } of VARIANTS) {
+  for (const { key } of variants) {
     for (let i = 0; i < calls; i++) benchCase[key](...inputs[i % inputs.length]);
   }
 }
@@ -319,7 +319,7 @@ function compareGradients(benchCase, inputs, arity) {
  */
 function benchmarkArrays(benchCase, peers) {
   const settings = { ...ARRAY_SETTINGS, ...benchCase.settings };
-  primeArrays(benchCase, settings.primingCalls);
+  prime(benchCase, settings.primingCalls, ARRAY_VARIANTS);
   const args = benchCase.input(mulberry32(0x7a9e1e55));
   const own = ARRAY_VARIANTS.map(({ key, label }) => ({ key, label, call: () => benchCase[key](...args) }));
   const { prepared, skipped } = preparePeers(benchCase, peers, args);
@@ -410,15 +410,6 @@ function preparePeers(benchCase, peers, args) {
     }
   }
   return { prepared, skipped };
-}
-
-/** Calls the case's own functions on tiny arguments first, as `prime` does for a scalar case. */
-function primeArrays(benchCase, calls) {
-  const random = mulberry32(0x5eed);
-  const inputs = range(16).map(() => benchCase.primingInput(random));
-  for (const { key } of ARRAY_VARIANTS) {
-    for (let i = 0; i < calls; i++) benchCase[key](...inputs[i % inputs.length]);
-  }
 }
 
 /**
