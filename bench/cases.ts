@@ -7,6 +7,16 @@ import { grad } from 'tapeless';
 import { f as seed } from '../examples/seed.js';
 import { springChain } from '../examples/springs.js';
 
+/** Per-case overrides of the timing settings of bench/run.mjs. */
+export interface BenchSettings {
+  readonly inputs?: number;
+  readonly callsPerSample?: number;
+  readonly warmupRounds?: number;
+  readonly rounds?: number;
+  readonly allocationCalls?: number;
+  readonly primingCalls?: number;
+}
+
 /** A function of numbers, and the three ways of computing its gradient that are compared. */
 export interface BenchCase {
   readonly name: string;
@@ -16,14 +26,7 @@ export interface BenchCase {
   /** What the report says about the case besides its measurements, in Markdown. */
   readonly notes?: string;
   /** Overrides of the SETTINGS of bench/run.mjs, for a case whose calls take far longer than the others'. */
-  readonly settings?: {
-    readonly inputs?: number;
-    readonly callsPerSample?: number;
-    readonly warmupRounds?: number;
-    readonly rounds?: number;
-    readonly allocationCalls?: number;
-    readonly primingCalls?: number;
-  };
+  readonly settings?: BenchSettings;
   readonly parameters: readonly string[];
   /** One input where the function is smooth, drawn with `random` (uniform in [0, 1)). */
   readonly input: (random: () => number) => number[];
@@ -270,14 +273,8 @@ export interface ArrayBenchCase<Args extends unknown[] = any[], Gradient = unkno
   readonly description: string;
   /** What the report says about the case besides its measurements, in Markdown. */
   readonly notes?: string;
-  /** Overrides of the ARRAY_SETTINGS of bench/run.mjs. */
-  readonly settings?: {
-    readonly callsPerSample?: number;
-    readonly warmupRounds?: number;
-    readonly rounds?: number;
-    readonly allocationCalls?: number;
-    readonly primingCalls?: number;
-  };
+  /** Overrides of the ARRAY_SETTINGS of bench/run.mjs (`inputs` does not apply). */
+  readonly settings?: Omit<BenchSettings, 'inputs'>;
   readonly parameters: readonly string[];
   /** The parameters differentiated, in the order of the gradient's tuple (or the one parameter). */
   readonly wrt: readonly string[];

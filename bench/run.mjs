@@ -167,8 +167,7 @@ function benchmark(benchCase) {
       },
     ]),
   );
-  const samples = Object.fromEntries(variants.map((variant) => [variant.key, variant.samples]));
-  const ratio = (a, b) => rounded(median(samples[a].map((sample, i) => sample / samples[b][i])));
+  const ratio = pairedRatio(variants);
   return {
     name: benchCase.name,
     description: benchCase.description,
@@ -185,6 +184,12 @@ function benchmark(benchCase) {
     },
     agreement,
   };
+}
+
+/** `ratio(a, b)`: the median over rounds of variant a's time ÷ variant b's in the same round. */
+function pairedRatio(variants) {
+  const samples = Object.fromEntries(variants.map((variant) => [variant.key, variant.samples]));
+  return (a, b) => rounded(median(samples[a].map((sample, i) => sample / samples[b][i])));
 }
 
 /** Calls every function of the case (its `variants`) on small inputs first: see `primingInput` in bench/cases.ts. */
@@ -353,8 +358,7 @@ function benchmarkArrays(benchCase, peers) {
   );
   for (const { dispose } of prepared) dispose();
 
-  const samples = Object.fromEntries(variants.map((variant) => [variant.key, variant.samples]));
-  const ratio = (a, b) => rounded(median(samples[a].map((sample, i) => sample / samples[b][i])));
+  const ratio = pairedRatio(variants);
   return {
     name: benchCase.name,
     description: benchCase.description,
