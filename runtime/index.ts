@@ -1,6 +1,6 @@
-import type { GradOptions, GradientResult } from './types.js';
+import type { DerivativeOptions, GradOptions, GradientResult, Partials, TangentsOf } from './types.js';
 
-export type { GradientOf, GradOptions, GradientResult, ParameterSelector } from './types.js';
+export type { DerivativeOptions, GradientOf, GradOptions, GradientResult, ParameterSelector, Partials, TangentsOf } from './types.js';
 
 // The API functions below exist for their types: the tapeless transformer replaces every
 // call at compile time, and the JSDoc tag `@tapeless <name>` is how it recognises them.
@@ -36,6 +36,56 @@ export function valueAndGrad<F extends (...args: any[]) => number, const O exten
   options?: O,
 ): (...args: Parameters<F>) => [number, GradientResult<Parameters<F>, O>] {
   throw notTransformed('valueAndGrad');
+}
+
+/**
+ * Forward-mode derivative of `f` with respect to one number parameter (`options.wrt`,
+ * default the first): a function with f's parameters returning df/dx.
+ * @tapeless derivative
+ */
+export function derivative<F extends (...args: any[]) => number>(f: F, options?: DerivativeOptions): (...args: Parameters<F>) => number {
+  throw notTransformed('derivative');
+}
+
+/**
+ * Jacobian-vector product (forward mode): `jvp(f)(primals, tangents)` returns
+ * `[f(...primals), the directional derivative of f along tangents]`, with one primal and one
+ * tangent per parameter.
+ * @tapeless jvp
+ */
+export function jvp<F extends (...args: any[]) => number>(f: F): (primals: Parameters<F>, tangents: TangentsOf<Parameters<F>>) => [number, number] {
+  throw notTransformed('jvp');
+}
+
+/**
+ * The Jacobian of `f` as `number[][]`: a row per number of f's result, a column per number
+ * of the selected parameters (parameter order, then element order).
+ * @tapeless jacobian
+ */
+export function jacobian<F extends (...args: any[]) => number, const O extends GradOptions = {}>(f: F, options?: O): (...args: Parameters<F>) => number[][] {
+  throw notTransformed('jacobian');
+}
+
+/**
+ * The Hessian of `f` (forward over reverse) as `number[][]` over the numbers of the selected
+ * parameters (parameter order, then element order).
+ * @tapeless hessian
+ */
+export function hessian<F extends (...args: any[]) => number, const O extends GradOptions = {}>(f: F, options?: O): (...args: Parameters<F>) => number[][] {
+  throw notTransformed('hessian');
+}
+
+/**
+ * Gives `f` a derivative of your own, used by every mode instead of f's source (or for a
+ * function without source, such as a library's). `partials` receives f's arguments followed
+ * by its result and returns the partial derivative with respect to each argument:
+ * `withDerivative((x: number) => Math.log1p(Math.exp(x)), (x, y) => [1 / (1 + Math.exp(-x))])`.
+ * Returns `f` itself: calling it computes f. Rules are ordinary differentiable code, so
+ * higher orders differentiate the rule.
+ * @tapeless withDerivative
+ */
+export function withDerivative<F extends (...args: number[]) => number>(f: F, partials: (...argsThenResult: [...Parameters<F>, number]) => Partials<Parameters<F>>): F {
+  return f;
 }
 
 /**

@@ -1,9 +1,12 @@
+import { withDerivative } from './index.js';
+
 /**
  * The derivative rules of the elementary operations, each written once and used by every
  * mode of the transformer. A rule receives the operation's arguments followed by its
  * result, and returns the partial derivative of the result with respect to each argument.
- * Rules are ordinary differentiable TypeScript: the transformer reads this file and lowers
- * each rule to its IR, so derivatives of derivatives come from the same rules.
+ * Rules are ordinary differentiable TypeScript given with `withDerivative`, the API users give
+ * their own rules with: the transformer reads this file and lowers each rule to its IR, so
+ * derivatives of derivatives come from the same rules.
  *
  * Conventions where the function is not differentiable (documented in README): the
  * derivative of the branch taken at the point; abs'(0) = 0; piecewise-constant functions
@@ -13,55 +16,55 @@
 
 /** Partial derivatives of the operators. */
 export const operatorRules = {
-  '+': (a: number, b: number, y: number) => [1, 1],
-  '-': (a: number, b: number, y: number) => [1, -1],
-  '*': (a: number, b: number, y: number) => [b, a],
-  '/': (a: number, b: number, y: number) => [1 / b, -y / b],
+  '+': withDerivative((a: number, b: number) => a + b, (a: number, b: number, y: number) => [1, 1]),
+  '-': withDerivative((a: number, b: number) => a - b, (a: number, b: number, y: number) => [1, -1]),
+  '*': withDerivative((a: number, b: number) => a * b, (a: number, b: number, y: number) => [b, a]),
+  '/': withDerivative((a: number, b: number) => a / b, (a: number, b: number, y: number) => [1 / b, -y / b]),
   // JavaScript's % truncates: a % b = a - b * trunc(a / b).
-  '%': (a: number, b: number, y: number) => [1, -Math.trunc(a / b)],
-  negate: (x: number, y: number) => [-1],
+  '%': withDerivative((a: number, b: number) => a % b, (a: number, b: number, y: number) => [1, -Math.trunc(a / b)]),
+  negate: withDerivative((x: number) => -x, (x: number, y: number) => [-1]),
   // The condition of c ? a : b is not differentiable; the result follows the branch taken.
-  '?:': (c: boolean, a: number, b: number, y: number) => [0, c ? 1 : 0, c ? 0 : 1],
+  '?:': withDerivative((c: number, a: number, b: number) => (c ? a : b), (c: number, a: number, b: number, y: number) => [0, c ? 1 : 0, c ? 0 : 1]),
 };
 
 /** Partial derivatives of the Math functions. */
 export const mathRules = {
-  sin: (x: number, y: number) => [Math.cos(x)],
-  cos: (x: number, y: number) => [-Math.sin(x)],
-  tan: (x: number, y: number) => [1 + y * y],
-  asin: (x: number, y: number) => [1 / Math.sqrt(1 - x * x)],
-  acos: (x: number, y: number) => [-1 / Math.sqrt(1 - x * x)],
-  atan: (x: number, y: number) => [1 / (1 + x * x)],
-  atan2: (a: number, b: number, y: number) => [b / (a * a + b * b), -a / (a * a + b * b)],
-  sinh: (x: number, y: number) => [Math.cosh(x)],
-  cosh: (x: number, y: number) => [Math.sinh(x)],
-  tanh: (x: number, y: number) => [1 - y * y],
-  asinh: (x: number, y: number) => [1 / Math.sqrt(x * x + 1)],
-  acosh: (x: number, y: number) => [1 / (Math.sqrt(x - 1) * Math.sqrt(x + 1))],
-  atanh: (x: number, y: number) => [1 / (1 - x * x)],
-  exp: (x: number, y: number) => [y],
-  expm1: (x: number, y: number) => [y + 1],
-  log: (x: number, y: number) => [1 / x],
-  log1p: (x: number, y: number) => [1 / (1 + x)],
-  log2: (x: number, y: number) => [1 / (x * Math.LN2)],
-  log10: (x: number, y: number) => [1 / (x * Math.LN10)],
-  sqrt: (x: number, y: number) => [0.5 / y],
-  cbrt: (x: number, y: number) => [1 / (3 * y * y)],
+  sin: withDerivative(Math.sin, (x: number, y: number) => [Math.cos(x)]),
+  cos: withDerivative(Math.cos, (x: number, y: number) => [-Math.sin(x)]),
+  tan: withDerivative(Math.tan, (x: number, y: number) => [1 + y * y]),
+  asin: withDerivative(Math.asin, (x: number, y: number) => [1 / Math.sqrt(1 - x * x)]),
+  acos: withDerivative(Math.acos, (x: number, y: number) => [-1 / Math.sqrt(1 - x * x)]),
+  atan: withDerivative(Math.atan, (x: number, y: number) => [1 / (1 + x * x)]),
+  atan2: withDerivative(Math.atan2, (a: number, b: number, y: number) => [b / (a * a + b * b), -a / (a * a + b * b)]),
+  sinh: withDerivative(Math.sinh, (x: number, y: number) => [Math.cosh(x)]),
+  cosh: withDerivative(Math.cosh, (x: number, y: number) => [Math.sinh(x)]),
+  tanh: withDerivative(Math.tanh, (x: number, y: number) => [1 - y * y]),
+  asinh: withDerivative(Math.asinh, (x: number, y: number) => [1 / Math.sqrt(x * x + 1)]),
+  acosh: withDerivative(Math.acosh, (x: number, y: number) => [1 / (Math.sqrt(x - 1) * Math.sqrt(x + 1))]),
+  atanh: withDerivative(Math.atanh, (x: number, y: number) => [1 / (1 - x * x)]),
+  exp: withDerivative(Math.exp, (x: number, y: number) => [y]),
+  expm1: withDerivative(Math.expm1, (x: number, y: number) => [y + 1]),
+  log: withDerivative(Math.log, (x: number, y: number) => [1 / x]),
+  log1p: withDerivative(Math.log1p, (x: number, y: number) => [1 / (1 + x)]),
+  log2: withDerivative(Math.log2, (x: number, y: number) => [1 / (x * Math.LN2)]),
+  log10: withDerivative(Math.log10, (x: number, y: number) => [1 / (x * Math.LN10)]),
+  sqrt: withDerivative(Math.sqrt, (x: number, y: number) => [0.5 / y]),
+  cbrt: withDerivative(Math.cbrt, (x: number, y: number) => [1 / (3 * y * y)]),
   // Also the rule of the ** operator, which is the same function.
-  pow: (x: number, p: number, y: number) => [
+  pow: withDerivative(Math.pow, (x: number, p: number, y: number) => [
     p === 0 ? 0 : p * x ** (p - 1),
     x === 0 ? 0 : y * Math.log(x),
-  ],
-  abs: (x: number, y: number) => [Math.sign(x)],
+  ]),
+  abs: withDerivative(Math.abs, (x: number, y: number) => [Math.sign(x)]),
   // max and min of more than two arguments are nested pairs, so the first tie wins.
-  max: (a: number, b: number, y: number) => [a >= b ? 1 : 0, a >= b ? 0 : 1],
-  min: (a: number, b: number, y: number) => [a <= b ? 1 : 0, a <= b ? 0 : 1],
-  sign: (x: number, y: number) => [0],
-  floor: (x: number, y: number) => [0],
-  ceil: (x: number, y: number) => [0],
-  round: (x: number, y: number) => [0],
-  trunc: (x: number, y: number) => [0],
-  fround: (x: number, y: number) => [1],
+  max: withDerivative((a: number, b: number) => Math.max(a, b), (a: number, b: number, y: number) => [a >= b ? 1 : 0, a >= b ? 0 : 1]),
+  min: withDerivative((a: number, b: number) => Math.min(a, b), (a: number, b: number, y: number) => [a <= b ? 1 : 0, a <= b ? 0 : 1]),
+  sign: withDerivative(Math.sign, (x: number, y: number) => [0]),
+  floor: withDerivative(Math.floor, (x: number, y: number) => [0]),
+  ceil: withDerivative(Math.ceil, (x: number, y: number) => [0]),
+  round: withDerivative(Math.round, (x: number, y: number) => [0]),
+  trunc: withDerivative(Math.trunc, (x: number, y: number) => [0]),
+  fround: withDerivative(Math.fround, (x: number, y: number) => [1]),
 };
 
 /**

@@ -38,3 +38,14 @@ export type GradientResult<P extends readonly unknown[], O> = O extends { readon
   : P extends readonly [infer Only]
     ? GradientOf<Only>
     : { -readonly [I in keyof P]: GradientOf<P[I]> };
+
+/** The tangents `jvp` takes: one per parameter, each shaped like its parameter. */
+export type TangentsOf<P extends readonly unknown[]> = { -readonly [I in keyof P]: GradientOf<P[I]> };
+
+export interface DerivativeOptions {
+  /** The one number parameter to differentiate with respect to (name or index). Default: the first. */
+  readonly wrt?: ParameterSelector;
+}
+
+/** What a rule given with `withDerivative` returns: one partial derivative per parameter. */
+export type Partials<P extends readonly unknown[]> = { -readonly [K in keyof P]: number };

@@ -8,37 +8,7 @@ import { opInfo } from './ops';
  * cost nothing in the derivative. Loops are iterated to a fixed point.
  */
 export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<string> {
-  const varies = new Set(selected);
-  const isVarying = (operand: Operand) => operand.kind === 'var' && varies.has(operand.name);
-  const forward = (block: Block): void => {
-    for (const stmt of block) {
-      switch (stmt.kind) {
-        case 'let':
-          // A write makes the local array it writes vary (the array is defined earlier: hence the fixed point below).
-          if (stmt.expr.op === 'store') {
-            const [array, , value] = stmt.expr.args;
-            if (isVarying(value) && array.kind === 'var') varies.add(array.name);
-          } else if (opInfo(stmt.expr.op).derivative.kind !== 'zero' && stmt.expr.args.some(isVarying)) varies.add(stmt.name);
-          break;
-        case 'if':
-          forward(stmt.then);
-          forward(stmt.else);
-          for (const phi of stmt.phis) if (isVarying(phi.then) || isVarying(phi.else)) varies.add(phi.name);
-          break;
-        case 'loop':
-          for (const c of stmt.carried) if (isVarying(c.init)) varies.add(c.name);
-          fixpoint(varies, () => {
-            forward(stmt.body);
-            for (const c of stmt.carried) if (isVarying(c.next)) varies.add(c.name);
-          });
-          for (const c of stmt.carried) if (varies.has(c.name)) varies.add(c.exit);
-          break;
-        default:
-          break;
-      }
-    }
-  };
-  fixpoint(varies, () => forward(func.body));
+  const varies = variedVariables(func, selected);
 
   const useful = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const use = (operand: Operand) => {
@@ -90,4 +60,79 @@ function fixpoint(set: Set<string>, step: () => void): void {
     size = set.size;
     step();
   } while (set.size !== size);
+}
+
+/**
+ * The variables that depend on a selected input through differentiable operations: those
+ * that have tangents in forward mode. Besides the primal's statements it reads what reverse
+ * mode generates (accumulators, reverse sweeps, pullbacks adding into gradients), so that
+ * forward mode can differentiate a gradient again. Loops are iterated to a fixed point.
+ */
+export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<string> {
+  const varies = new Set(selected);
+  const aggregates = aggregateNames(func);
+  const isVarying = (operand: Operand) => operand.kind === 'var' && varies.has(operand.name);
+  const vary = (operand: Operand) => {
+    if (operand.kind === 'var') varies.add(operand.name);
+  };
+  const forward = (block: Block): void => {
+    for (const stmt of block) {
+      switch (stmt.kind) {
+        case 'let': {
+          const { op, args } = stmt.expr;
+          // A write makes the local array it writes vary (the array is defined earlier: hence the fixed point below).
+          if (op === 'store') {
+            if (isVarying(args[2])) vary(args[0]);
+          } else if (op === 'newArray') {
+            if (args.length > 1 && isVarying(args[1])) varies.add(stmt.name);
+          } else if (op === 'callInto') {
+            // A pullback adds into the gradients passed to it (its arguments from `into` on).
+            if (args.some(isVarying)) {
+              varies.add(stmt.name);
+              args.slice(stmt.expr.callee?.into ?? args.length).forEach(vary);
+            }
+          } else if (opInfo(op).derivative.kind !== 'zero' && args.some(isVarying)) varies.add(stmt.name);
+          // An array or object read from another is a view of it: what varies in it varies in both.
+          if (stmt.shape && varies.has(stmt.name)) args.filter((arg) => arg.kind === 'var' && aggregates.has(arg.name)).forEach(vary);
+          break;
+        }
+        case 'accumulate':
+          if (isVarying(stmt.value)) varies.add(stmt.name);
+          break;
+        case 'if':
+          forward(stmt.then);
+          forward(stmt.else);
+          for (const phi of stmt.phis) if (isVarying(phi.then) || isVarying(phi.else)) varies.add(phi.name);
+          break;
+        case 'loop':
+          for (const c of stmt.carried) if (isVarying(c.init)) varies.add(c.name);
+          fixpoint(varies, () => {
+            forward(stmt.body);
+            for (const c of stmt.carried) if (isVarying(c.next)) varies.add(c.name);
+          });
+          for (const c of stmt.carried) if (varies.has(c.name)) varies.add(c.exit);
+          for (const pair of stmt.record?.pairs ?? []) if (varies.has(pair.carried)) varies.add(pair.restored);
+          break;
+        case 'reverseLoop':
+          fixpoint(varies, () => forward(stmt.body));
+          break;
+      }
+    }
+  };
+  fixpoint(varies, () => forward(func.body));
+  return varies;
+}
+
+/** The names of arrays and objects: parameters and values with a shape, and zero gradients. */
+function aggregateNames(func: Func): Set<string> {
+  const names = new Set(func.params.filter((param) => param.shape).map((param) => param.name));
+  const visit = (block: Block): void => {
+    for (const stmt of block) {
+      if (stmt.kind === 'let' && (stmt.shape || stmt.expr.op === 'zeros')) names.add(stmt.name);
+      else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(visit);
+      else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') visit(stmt.body);
+    }
+  };
+  visit(func.body);
+  return names;
 }

@@ -7,6 +7,7 @@ export const enum Code {
   BadTarget = 91003,
   BadType = 91004,
   OuterWrite = 91005,
+  BadRule = 91006,
   Internal = 91099,
 }
 

@@ -56,6 +56,15 @@ export interface Callee {
   readonly method?: string;
   /** The function to differentiate (its pullback is generated from it); absent for pullbacks. */
   readonly target?: { readonly node: ts.SignatureDeclaration; readonly name: string };
+  /** For a pullback that adds into gradients: the index of the first gradient argument. */
+  readonly into?: number;
+  /**
+   * A derivative rule given with `withDerivative`: a function of the arguments and the result
+   * returning the partials (it beats the function's source).
+   */
+  readonly rule?: Func;
+  /** Where the call is, for diagnostics about the callee. */
+  readonly site?: ts.Node;
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */

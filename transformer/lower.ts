@@ -886,8 +886,6 @@ class Lowerer {
       }
     }
     const api = this.env.apiName(callee);
-    const calledApi = ts.isCallExpression(callee) ? this.env.apiName(callee.expression) : undefined;
-    if (calledApi) fail(node, Code.Unsupported, `${calledApi}() inside a differentiated function is not supported yet.`);
     if (api === 'stopGradient') {
       if (node.arguments.length !== 1) fail(node, Code.Unsupported, 'stopGradient takes exactly one argument.');
       return this.op('stopGradient', [this.expression(node.arguments[0])], node);

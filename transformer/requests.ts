@@ -3,8 +3,11 @@ import { Code, fail } from './diagnostics';
 import type { FunctionNode } from './lower';
 
 /** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */
-export type ApiName = 'grad' | 'valueAndGrad' | 'stopGradient';
-const DIFFERENTIATING_APIS: readonly ApiName[] = ['grad', 'valueAndGrad'];
+export type ApiName = DifferentiatingApi | 'stopGradient' | 'withDerivative';
+export type DifferentiatingApi = 'grad' | 'valueAndGrad' | 'derivative' | 'jvp' | 'jacobian' | 'hessian';
+const DIFFERENTIATING_APIS: readonly ApiName[] = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'jacobian', 'hessian'];
+/** The API calls whose result is again a function tapeless can differentiate (higher orders). */
+const COMPOSABLE_APIS: readonly ApiName[] = ['grad', 'derivative'];
 
 /** The function a request differentiates, and where its code can be generated. */
 export interface Target {
@@ -16,12 +19,14 @@ export interface Target {
    * variables are only in scope there).
    */
   readonly placement: 'module' | 'inline';
+  /** Set where the function is itself generated (`derivative(grad(g))`): the request making it. */
+  readonly derived?: Request;
 }
 
 /** One call such as `grad(f, { wrt: 'x' })`, resolved. */
 export interface Request {
   readonly call: ts.CallExpression;
-  readonly api: 'grad' | 'valueAndGrad';
+  readonly api: DifferentiatingApi;
   readonly target: Target;
   readonly wrt: readonly number[];
   /** `wrt` was a list (or defaulted to several parameters): the gradient is a tuple. */
@@ -70,27 +75,38 @@ export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts
   return calls;
 }
 
-export function isDifferentiatingCall(call: ApiCall): call is { call: ts.CallExpression; api: 'grad' | 'valueAndGrad' } {
+export function isDifferentiatingCall(call: ApiCall): call is { call: ts.CallExpression; api: DifferentiatingApi } {
   return DIFFERENTIATING_APIS.includes(call.api);
 }
 
-export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: ts.CallExpression, api: 'grad' | 'valueAndGrad'): Request {
+export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: ts.CallExpression, api: DifferentiatingApi): Request {
   const [fnArg, optionsArg, ...extra] = call.arguments;
   if (!fnArg) fail(call, Code.BadTarget, `${api}() needs the function to differentiate as its first argument.`);
+  if (api === 'jvp' && optionsArg) fail(optionsArg, Code.BadOptions, 'jvp() takes only the function: tangents are given for every parameter.');
   if (extra.length > 0) fail(extra[0], Code.BadOptions, `${api}() takes a function and an options object, nothing more.`);
   const target = resolveTarget(tsApi, checker, fnArg);
   const params = target.node.parameters.map((param) => (tsApi.isIdentifier(param.name) ? param.name.text : undefined));
   if (params.length === 0) fail(fnArg, Code.BadTarget, 'the function has no parameters to differentiate with respect to.');
-  const { wrt, tuple } = resolveWrt(tsApi, optionsArg, params);
+  // derivative() differentiates with respect to one input: the first unless wrt says.
+  const { wrt, tuple } = api === 'derivative' && !optionsArg ? { wrt: [0], tuple: false } : resolveWrt(tsApi, optionsArg, params);
+  if (api === 'derivative' && tuple) fail(optionsArg!, Code.BadOptions, 'derivative() differentiates with respect to one parameter: wrt must be one name or index (use jacobian for several).');
   const declaration = target.node;
-  const key = `${api}|${declaration.getSourceFile().fileName}|${declaration.pos}|${tuple ? 'tuple' : 'single'}|${wrt.join(',')}`;
+  const derived = target.derived ? `${target.derived.key}>` : '';
+  const key = `${api}|${derived}${declaration.getSourceFile().fileName}|${declaration.pos}|${tuple ? 'tuple' : 'single'}|${wrt.join(',')}`;
   return { call, api, target, wrt, tuple, key };
 }
 
 /** The function that `fnArg` names or is, with source to differentiate, or a located error. */
 export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expression): Target {
-  let expression = fnArg;
-  while (tsApi.isParenthesizedExpression(expression) || tsApi.isAsExpression(expression) || tsApi.isSatisfiesExpression(expression)) expression = expression.expression;
+  const expression = skipConstAssertion(tsApi, fnArg);
+  if (tsApi.isCallExpression(expression)) {
+    const api = apiNameOf(tsApi, checker, expression.expression);
+    if (api && COMPOSABLE_APIS.includes(api)) {
+      const inner = resolveRequest(tsApi, checker, expression, api as DifferentiatingApi);
+      return { node: inner.target.node, name: `${inner.target.name}_${api}`, placement: inner.target.placement, derived: inner };
+    }
+    if (api) fail(fnArg, Code.BadTarget, `the result of ${api}() cannot be differentiated again: only grad() of a function of numbers and derivative() compose.`);
+  }
   if (tsApi.isArrowFunction(expression) || tsApi.isFunctionExpression(expression)) {
     return { node: expression, name: expression.name?.text ?? 'f', placement: 'inline' };
   }

@@ -5,7 +5,7 @@ import { Builder } from './builder';
 import { type Block, type Callee, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
-import { instantiate, type RuleSet } from './rules';
+import { partialDerivatives, type RuleSet } from './rules';
 import type { Shape } from './shapes';
 
 export interface ReverseRequest {
@@ -300,7 +300,7 @@ class ReverseSweep {
           allocations.push({ kind: 'let', name: zeros, expr: { op: 'zeros', args: [value], shape: fieldShape }, role: 'temp', origin: stmt.origin });
           return variable(zeros);
         });
-        return [stmt, ...allocations, { kind: 'let', name: gradient, expr: { ...stmt.expr, args }, role: 'adjoint', origin: stmt.origin }];
+        return [stmt, ...allocations, { kind: 'let', name: gradient, expr: { ...stmt.expr, args }, role: 'adjoint', origin: stmt.origin, shape: stmt.shape }];
       }
       if (stmt.expr.op === 'newArray' || stmt.expr.op === 'arrayOf') {
         const zeros = this.names.fresh(`${stmt.name}_bar`);
@@ -315,7 +315,7 @@ class ReverseSweep {
       if (!parent) return [stmt];
       const name = this.names.fresh(`${stmt.name}_bar`);
       this.shadows.set(stmt.name, name);
-      return [stmt, { kind: 'let', name, expr: { ...stmt.expr, args: [variable(parent), ...stmt.expr.args.slice(1)] }, role: 'adjoint', origin: stmt.origin }];
+      return [stmt, { kind: 'let', name, expr: { ...stmt.expr, args: [variable(parent), ...stmt.expr.args.slice(1)] }, role: 'adjoint', origin: stmt.origin, shape: stmt.shape }];
     });
   }
 
@@ -336,7 +336,7 @@ class ReverseSweep {
     if (!this.active.has(stmt.name) || (!scope.terms.has(stmt.name) && !scope.accumulators.has(stmt.name))) return;
     const bar = this.adjoint(scope, stmt.name, stmt.origin, stmt.role === 'user' ? 'adjoint' : 'temp');
     if (isNum(bar, 0)) return;
-    if (stmt.expr.op === 'call') return this.call(stmt, bar, scope);
+    if (stmt.expr.op === 'call' && !stmt.expr.callee?.rule) return this.call(stmt, bar, scope);
     if (opInfo(stmt.expr.op).derivative.kind === 'load') return this.load(stmt, bar, scope);
     const partials = partialDerivatives(stmt, this.rules, scope.out);
     stmt.expr.args.forEach((arg, index) => {
@@ -390,7 +390,7 @@ class ReverseSweep {
       return shadow ? [variable(shadow)] : [];
     });
     const name = this.pullbacks(stmt.expr.callee!, wrt);
-    const pullback = { key: `pullback:${name}`, name, ref: { kind: 'ref' as const, path: [name] } };
+    const pullback = { key: `pullback:${name}`, name, ref: { kind: 'ref' as const, path: [name] }, ...(gradients.length > 0 ? { into: args.length + 1 } : {}) };
     const adjoints = scope.out.op(gradients.length > 0 ? 'callInto' : 'call', [...args, bar, ...gradients], { role: 'temp', origin: stmt.origin }, pullback);
     numbers.forEach((index, i) => {
       const term = numbers.length === 1 ? adjoints : scope.out.op('element', [adjoints, num(i)], { role: 'temp', origin: stmt.origin });
@@ -481,28 +481,5 @@ class ReverseSweep {
     const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out, true);
     const read = (operand: Operand): Operand => (operand.kind === 'var' && rename.has(operand.name) ? variable(rename.get(operand.name)!) : operand);
     return { clone, child, read, restored };
-  }
-}
-
-/** The partial derivative of a statement's value with respect to each argument. */
-function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder): Operand[] {
-  const derivative = opInfo(stmt.expr.op).derivative;
-  const result = variable(stmt.name);
-  switch (derivative.kind) {
-    case 'zero':
-      return stmt.expr.args.map(() => num(0));
-    case 'identity':
-      return [num(1)];
-    case 'rule':
-      return instantiate(rules.get(derivative), [...stmt.expr.args, result], builder, stmt.origin);
-    case 'variadic': {
-      const rule = rules.get(derivative);
-      return stmt.expr.args.map((arg) => instantiate(rule, [arg, result], builder, stmt.origin)[0]);
-    }
-    case 'pullback':
-    case 'load':
-    case 'store':
-    case 'arrayOf':
-      throw new Error(`tapeless: ${stmt.expr.op} is differentiated by the sweep itself`);
   }
 }

@@ -3,10 +3,10 @@ import * as path from 'path';
 import type * as ts from 'typescript';
 import type { Builder } from './builder';
 import { Code, fail } from './diagnostics';
-import { type Func, type Operand, type Result, resultOperands } from './ir';
+import { type Func, type Let, type Operand, type Result, num, resultOperands, variable } from './ir';
 import { lowerFunction } from './lower';
 import { NameAllocator } from './names';
-import type { Derivative } from './ops';
+import { type Derivative, opInfo } from './ops';
 
 /**
  * The derivative rules, read from `runtime/rules.ts` (as compiled JavaScript) and lowered to
@@ -45,7 +45,11 @@ export function loadRules(tsApi: typeof ts): RuleSet {
 function lowerTable(tsApi: typeof ts, table: ts.ObjectLiteralExpression): Map<string, Func> {
   const rules = new Map<string, Func>();
   for (const property of table.properties) {
-    if (!tsApi.isPropertyAssignment(property) || !tsApi.isArrowFunction(property.initializer)) continue;
+    if (!tsApi.isPropertyAssignment(property)) continue;
+    // `name: withDerivative(fn, rule)`, as users give rules; a variadic rule is the arrow alone.
+    const given = property.initializer;
+    const rule = tsApi.isCallExpression(given) && given.expression.getText() === 'withDerivative' ? given.arguments[1] : given;
+    if (!rule || !tsApi.isArrowFunction(rule)) continue;
     const name = tsApi.isStringLiteral(property.name) ? property.name.text : property.name.getText();
     const names = new NameAllocator(new Set(), []);
     const env = {
@@ -55,7 +59,7 @@ function lowerTable(tsApi: typeof ts, table: ts.ObjectLiteralExpression): Map<st
       outer: (identifier: ts.Identifier) => fail(identifier, Code.Internal, `a derivative rule may only read its parameters and Math, not '${identifier.text}'.`),
       apiName: () => undefined,
     };
-    rules.set(name, lowerFunction(property.initializer, env, name));
+    rules.set(name, lowerFunction(rule, env, name));
   }
   return rules;
 }
@@ -70,7 +74,33 @@ export function instantiate(rule: Func, inputs: readonly Operand[], builder: Bui
   const substitute = (operand: Operand): Operand => (operand.kind === 'var' ? (bound.get(operand.name) ?? operand) : operand);
   for (const stmt of rule.body) {
     if (stmt.kind !== 'let') throw new Error(`tapeless: the rule ${rule.name} must be one expression`);
-    bound.set(stmt.name, builder.op(stmt.expr.op, stmt.expr.args.map(substitute), { role: 'temp', origin }));
+    bound.set(stmt.name, builder.op(stmt.expr.op, stmt.expr.args.map(substitute), { role: 'temp', origin }, stmt.expr.callee, stmt.expr.field));
   }
   return resultOperands(rule.result as Result).map(substitute);
+}
+
+/** The partial derivative of a statement's value with respect to each argument: what every mode multiplies by. */
+export function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder): Operand[] {
+  const derivative = opInfo(stmt.expr.op).derivative;
+  const result = variable(stmt.name);
+  switch (derivative.kind) {
+    case 'zero':
+      return stmt.expr.args.map(() => num(0));
+    case 'identity':
+      return [num(1)];
+    case 'rule':
+      return instantiate(rules.get(derivative), [...stmt.expr.args, result], builder, stmt.origin);
+    case 'variadic': {
+      const rule = rules.get(derivative);
+      return stmt.expr.args.map((arg) => instantiate(rule, [arg, result], builder, stmt.origin)[0]);
+    }
+    case 'pullback':
+      // A function with a rule of its own (`withDerivative`) is differentiated like an operation.
+      if (stmt.expr.callee?.rule) return instantiate(stmt.expr.callee.rule, [...stmt.expr.args, result], builder, stmt.origin);
+      throw new Error(`tapeless: ${stmt.expr.op} is differentiated by its pullback`);
+    case 'load':
+    case 'store':
+    case 'arrayOf':
+      throw new Error(`tapeless: ${stmt.expr.op} is differentiated by the sweep itself`);
+  }
 }

@@ -2,7 +2,10 @@ import * as path from 'path';
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail, toDiagnostic } from './diagnostics';
 import { emitArrowFunction, emitFunctionDeclaration } from './emit';
-import type { Callee, Func, Operand, Ref } from './ir';
+import { Builder } from './builder';
+import { Drivers } from './drivers';
+import { forward } from './forward';
+import { type Callee, type Func, type Let, type Operand, type Ref, num, variable } from './ir';
 import { type LowerEnv, isNumberType, lowerFunction } from './lower';
 import { NameAllocator } from './names';
 import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget } from './requests';
@@ -36,6 +39,12 @@ export function createTransformer(tsApi: typeof ts, program: ts.Program, options
   };
 }
 
+/** A generated function's IR, with the names it uses, for modes that differentiate it again. */
+interface Derived {
+  readonly func: Func;
+  readonly names: NameAllocator;
+}
+
 /** A function generated for this file, shared by every request with the same key. */
 interface Generated {
   readonly name: string;
@@ -49,6 +58,9 @@ class FileTransform {
   private readonly generated = new Map<string, Generated>();
   private readonly namespaceImports = new Map<ts.SourceFile, { name: string; specifier: string }>();
   private fileNames: NameAllocator | undefined;
+  /** The IR of generated functions that other generated code calls (pullbacks, inner gradients). */
+  private readonly derived = new Map<string, Derived>();
+  private readonly drivers: Drivers;
 
   private readonly checker: ts.TypeChecker;
   /** Diagnostics reported already: a function that several requests differentiate reports once. */
@@ -64,6 +76,7 @@ class FileTransform {
   ) {
     this.factory = context.factory;
     this.checker = program.getTypeChecker();
+    this.drivers = new Drivers(ts, this.factory, () => this.names());
   }
 
   private report(diagnostic: ts.Diagnostic): void {
@@ -82,7 +95,10 @@ class FileTransform {
       const { call } = apiCall;
       try {
         if (isDifferentiatingCall(apiCall)) this.replacements.set(call, this.generate(resolveRequest(ts, this.checker, call, apiCall.api)));
-        else if (call.arguments.length === 1) identities.add(call);
+        else if (apiCall.api === 'withDerivative') {
+          this.customRule(call);
+          identities.add(call);
+        } else if (call.arguments.length === 1) identities.add(call);
         else fail(call, Code.Unsupported, `${apiCall.api} takes exactly one argument.`);
       } catch (error) {
         if (error instanceof TapelessError) this.report(toDiagnostic(ts, error.node, error.code, error.message));
@@ -100,7 +116,7 @@ class FileTransform {
     const imports = [...this.namespaceImports.values()].map(({ name, specifier }) =>
       this.factory.createImportDeclaration(undefined, this.factory.createImportClause(false, undefined, this.factory.createNamespaceImport(this.factory.createIdentifier(name))), this.factory.createStringLiteral(specifier)),
     );
-    const declarations = [...this.generated.values()].flatMap((generated) => (generated.declaration ? [generated.declaration] : []));
+    const declarations = [...this.generated.values()].flatMap((generated) => (generated.declaration ? [generated.declaration] : [])).concat(this.drivers.declarations());
     return this.factory.updateSourceFile(visited, [...imports, ...visited.statements, ...declarations]);
   }
 
@@ -143,9 +159,10 @@ class FileTransform {
     const { ts, factory } = this;
     const existing = this.generated.get(request.key);
     if (existing) return factory.createIdentifier(existing.name);
-    const func = this.differentiate(request);
     const context = { ts, factory, file: this.file };
     const announce = (node: ts.Node) => this.options.onGenerated?.({ target: request.target.name, api: request.api, node, file: this.file });
+    if (request.api === 'hessian' || request.api === 'jacobian') return this.matrix(request, announce);
+    const { func } = this.differentiate(request);
     if (request.target.placement === 'inline') {
       const arrow = emitArrowFunction(func, context);
       announce(arrow);
@@ -158,11 +175,109 @@ class FileTransform {
     return factory.createIdentifier(name);
   }
 
+  /**
+   * `jacobian` and `hessian`: a driver calls a generated derivative once per column (a
+   * pushforward along each unit tangent) or, for a function returning a number, takes its
+   * gradient as the one row.
+   */
+  private matrix(request: Request, announce: (node: ts.Node) => void): ts.Expression {
+    const { factory } = this;
+    const context = { ts: this.ts, factory, file: this.file };
+    const inline = request.target.placement === 'inline';
+    const rows = request.api === 'jacobian' && !request.target.derived;
+    const inner = rows ? this.differentiate({ ...request, api: 'grad', tuple: true }) : this.tangentOfGradient(request);
+    const innerName = this.names().fresh(`${generatedName(request)}_${rows ? 'gradient' : 'tangent'}`);
+    const params = inner.func.params.slice(0, request.target.node.parameters.length + (this.ts.isMethodDeclaration(request.target.node) ? 1 : 0)).map((param) => param.name);
+    const selected = request.wrt.map((index) => params[index]);
+    const innerCode = inline ? emitArrowFunction(inner.func, context) : emitFunctionDeclaration(inner.func, innerName, context);
+    announce(innerCode);
+    const call = rows ? this.drivers.gradientRow(innerName, params) : this.drivers.columns(innerName, params, selected);
+    if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(params, [this.drivers.constant(innerName, innerCode as ts.ArrowFunction)], call));
+    const name = this.names().fresh(generatedName(request));
+    const declaration = this.drivers.declaration(name, params, call);
+    this.generated.set(`${request.key}|inner`, { name: innerName, declaration: innerCode as ts.FunctionDeclaration });
+    this.generated.set(request.key, { name, declaration });
+    return factory.createIdentifier(name);
+  }
+
   /** The pipeline: lower -> (analyse +) differentiate -> simplify. */
-  private differentiate(request: Request): Func {
-    const { primal, names } = this.lowerTarget(request.target, request.wrt);
-    const gradient = reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: request.api === 'valueAndGrad' }, this.rules(), names, this.pullbacks);
-    return simplify(gradient);
+  private differentiate(request: Request): Derived {
+    const { primal, names } = this.primalOf(request.target, request.wrt);
+    const self = request.target.derived ? undefined : request.target.node;
+    switch (request.api) {
+      case 'grad':
+      case 'valueAndGrad': {
+        if (request.target.derived) return { func: simplify(this.forwardGradient(primal, names, this.derivedCallee(request.target), request.wrt, { tuple: request.tuple, withValue: request.api === 'valueAndGrad' }, request.call)), names };
+        const gradient = reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: request.api === 'valueAndGrad' }, this.rules(), names, this.pullbacks);
+        return { func: simplify(gradient), names };
+      }
+      case 'derivative': {
+        const index = request.wrt[0];
+        if (primal.params[index].shape) fail(self?.parameters[index] ?? request.call, Code.BadType, 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian().');
+        return { func: simplify(forward(primal, { wrt: request.wrt, seeds: new Map([[index, num(1)]]), withValue: false }, this.rules(), names, this.pushforwards)), names };
+      }
+      case 'jvp':
+        return { func: simplify(jvpOf(forward(primal, { wrt: primal.params.map((_, i) => i), withValue: true }, this.rules(), names, this.pushforwards), names)), names };
+      default:
+        throw new Error(`tapeless: ${request.api} is generated by a driver`);
+    }
+  }
+
+  /** The pushforward of the gradient (forward over reverse): a Hessian's columns. */
+  private tangentOfGradient(request: Request): Derived {
+    if (request.target.derived) fail(request.call, Code.Unsupported, `${request.api}() of a function that is itself generated is not supported: apply it to the original function.`);
+    const { func, names } = this.differentiate({ ...request, api: 'grad' });
+    return { func: simplify(forward(func, { wrt: request.wrt, withValue: false }, this.rules(), names, this.pushforwards)), names };
+  }
+
+  /**
+   * The gradient of a generated function (`grad(grad(g))`, or the pullback of a call such as
+   * `grad(g)(x)`): reverse mode does not differentiate reverse sweeps again, so each selected
+   * number gets a pushforward seeded with 1 (times `seed`, the adjoint of a pullback).
+   */
+  private forwardGradient(primal: Func, names: NameAllocator, callee: Callee, wrt: readonly number[], result: { tuple: boolean; withValue: boolean; seed?: string }, at: ts.Node): Func {
+    if (Array.isArray(primal.result)) fail(at, Code.BadTarget, 'the generated function returns several numbers (a tuple of gradients): select one parameter with wrt in the inner call, or use hessian().');
+    if (wrt.length === 1 && !result.seed && !primal.params[wrt[0]].shape) return forward(primal, { wrt, seeds: new Map([[wrt[0], num(1)]]), withValue: result.withValue }, this.rules(), names, this.pushforwards);
+    const out = new Builder(names);
+    const args = primal.params.map((param) => variable(param.name));
+    const pairs = wrt.map((index) => {
+      if (primal.params[index].shape) fail(at, Code.BadType, 'the gradient of a generated function is taken with respect to numbers only; for arrays use hessian() of the original function.');
+      const name = this.pushforwards(callee, [index]);
+      return out.op('call', [...args, num(1)], { role: 'temp' }, { key: `pushforward:${name}`, name, ref: { kind: 'ref', path: [name] } });
+    });
+    const gradients = pairs.map((pair) => {
+      const tangent = out.op('element', [pair, num(1)], { role: 'temp' });
+      return result.seed ? out.op('*', [tangent, variable(result.seed)], { role: 'temp' }) : tangent;
+    });
+    const gradient = result.tuple ? gradients : gradients[0];
+    return {
+      name: primal.name,
+      params: [...primal.params, ...(result.seed ? [{ name: result.seed }] : [])],
+      body: out.stmts,
+      result: result.withValue ? [out.op('element', [pairs[0], num(0)], { role: 'temp' }), gradient] : gradient,
+      origin: primal.origin,
+    };
+  }
+
+  /** The IR of the function a request differentiates: lowered from source, or generated. */
+  private primalOf(target: Target, wrt: readonly number[]): { primal: Func; names: NameAllocator } {
+    if (!target.derived) return this.lowerTarget(target, wrt);
+    const { func, names } = this.derivedFunction(target.derived);
+    return { primal: func, names };
+  }
+
+  /** A generated function that is differentiated again: generated once per file. */
+  private derivedFunction(request: Request): Derived {
+    const key = `derived:${request.key}`;
+    let derived = this.derived.get(key);
+    if (!derived) this.derived.set(key, (derived = this.differentiate(request)));
+    return derived;
+  }
+
+  /** A call of a generated function (`grad(g)(x)` or the target of `grad(grad(g))`): its IR is known by key. */
+  private derivedCallee(target: Target): Callee {
+    this.derivedFunction(target.derived!);
+    return { key: `derived:${target.derived!.key}`, name: target.name, ref: { kind: 'ref', path: [target.name] } };
   }
 
   private lowerTarget(target: Target, wrt: readonly number[]): { primal: Func; names: NameAllocator } {
@@ -198,16 +313,49 @@ class FileTransform {
     const key = `pullback|${callee.key}|${wrt.join(',')}`;
     const existing = this.generated.get(key);
     if (existing) return existing.name;
-    const target = callee.target as Target;
-    const params = [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param) => param.name.getText())];
+    const derived = callee.key.startsWith('derived:') ? this.derived.get(callee.key) : undefined;
+    if (!callee.target && !derived) this.withoutSource(callee);
+    const target = (callee.target ?? (derived && { node: undefined, name: callee.name })) as Target;
+    const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param) => param.name.getText())];
     const all = wrt.length === params.length;
     const name = this.names().fresh(`${target.name}_pullback${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
     const generated: { name: string; declaration?: ts.FunctionDeclaration } = { name };
     this.generated.set(key, generated);
-    const { primal, names } = this.lowerTarget(target, wrt);
-    const func = simplify(reverse(primal, { wrt, tuple: wrt.length > 1, withValue: false, seed: names.fresh('dy'), gradientsInto: true }, this.rules(), names, this.pullbacks));
+    const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.lowerTarget(target, wrt);
+    const seed = names.fresh('dy');
+    const at = primal.origin!;
+    const func = simplify(
+      derived
+        ? this.forwardGradient(primal, names, callee, wrt, { tuple: wrt.length > 1, withValue: false, seed }, at)
+        : reverse(primal, { wrt, tuple: wrt.length > 1, withValue: false, seed, gradientsInto: true }, this.rules(), names, this.pullbacks),
+    );
+    this.derived.set(`pullback:${name}`, { func, names });
     generated.declaration = emitFunctionDeclaration(func, name, { ts: this.ts, factory: this.factory, file: this.file });
     this.options.onGenerated?.({ target: target.name, api: 'pullback', node: generated.declaration, file: this.file });
+    return name;
+  };
+
+  /**
+   * The pushforward of a function that differentiated code calls: `h_pushforward(…args,
+   * …tangents)` returns `[value, tangent]`. Generated once per file and selection, from the
+   * function's source or, for generated code (a pullback, an inner gradient), from its IR.
+   */
+  private readonly pushforwards = (callee: Callee, wrt: readonly number[]): string => {
+    const key = `pushforward|${callee.key}|${wrt.join(',')}`;
+    const existing = this.generated.get(key);
+    if (existing) return existing.name;
+    const derived = this.derived.get(callee.key);
+    if (!callee.target && !derived) this.withoutSource(callee);
+    const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...(callee.target as Target).node.parameters.map((param) => param.name.getText())];
+    const all = wrt.length === params.length;
+    const name = this.names().fresh(`${callee.name}_pushforward${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
+    const generated: { name: string; declaration?: ts.FunctionDeclaration } = { name };
+    this.generated.set(key, generated);
+    const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.lowerTarget(callee.target as Target, wrt);
+    const func = simplify(forward(primal, { wrt, withValue: true }, this.rules(), names, this.pushforwards));
+    this.derived.set(`pushforward:${name}`, { func, names });
+    generated.declaration = emitFunctionDeclaration(func, name, { ts: this.ts, factory: this.factory, file: this.file });
+    this.options.onGenerated?.({ target: callee.name, api: 'pushforward', node: generated.declaration, file: this.file });
     return name;
   };
 
@@ -215,6 +363,9 @@ class FileTransform {
   private callee(call: ts.CallExpression, caller: Target): Callee | undefined {
     const { ts } = this;
     const expression = call.expression;
+    if (ts.isCallExpression(expression)) return this.generatedCallee(call, expression);
+    const ruled = this.ruledCallee(call, caller);
+    if (ruled) return ruled;
     const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && (this.checker.getSymbolAtLocation(expression.expression)?.flags ?? 0) & ts.SymbolFlags.Alias;
     if (ts.isPropertyAccessExpression(expression) && !namespaced) return this.method(call, expression);
     if (!ts.isIdentifier(expression) && !namespaced) return undefined;
@@ -235,6 +386,100 @@ class FileTransform {
     else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [(expression as ts.PropertyAccessExpression).expression.getText(), (expression as ts.PropertyAccessExpression).name.text] };
     else ref = this.reference((expression as ts.PropertyAccessExpression).name as ts.Identifier, caller);
     return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target };
+  }
+
+  /**
+   * A call of a function given a rule with `withDerivative` (`const f = withDerivative(g,
+   * rule)`): the call runs f, and every mode differentiates it with the rule.
+   */
+  private ruledCallee(call: ts.CallExpression, caller: Target): Callee | undefined {
+    const { ts } = this;
+    if (!ts.isIdentifier(call.expression)) return undefined;
+    let symbol = this.checker.getSymbolAtLocation(call.expression);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.valueDeclaration;
+    if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+    const definition = skipParentheses(ts, declaration.initializer);
+    if (!ts.isCallExpression(definition) || apiNameOf(ts, this.checker, definition.expression) !== 'withDerivative') return undefined;
+    const rule = this.customRule(definition);
+    if (call.arguments.length !== rule.params.length - 1) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${rule.params.length - 1} arguments; calls with fewer or more are not supported.`);
+    return { key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: call.expression.text, ref: this.reference(call.expression, caller), rule, site: call };
+  }
+
+  /**
+   * The rule of `withDerivative(f, (…args, result) => [partials])`, lowered like the built-in
+   * rules of runtime/rules.ts (one expression per partial), with its arity and types checked.
+   */
+  private customRule(definition: ts.CallExpression): Func {
+    const { ts } = this;
+    const key = `rule|${definition.getSourceFile().fileName}|${definition.pos}`;
+    const known = this.derived.get(key);
+    if (known) return known.func;
+    const [fnArg, ruleArg] = definition.arguments;
+    if (!fnArg || !ruleArg || definition.arguments.length !== 2) fail(definition, Code.BadRule, 'withDerivative takes the function and its rule: withDerivative(f, (x, y, result) => [df_dx, df_dy]).');
+    const signature = this.checker.getSignaturesOfType(this.checker.getTypeAtLocation(fnArg), ts.SignatureKind.Call)[0];
+    if (!signature) fail(fnArg, Code.BadRule, 'withDerivative needs a function as its first argument.');
+    const arity = signature.parameters.length;
+    for (const param of signature.parameters) {
+      if (!isNumberType(ts, this.checker.getTypeOfSymbolAtLocation(param, fnArg))) fail(fnArg, Code.BadRule, `withDerivative gives rules to functions of numbers; the parameter '${param.name}' is not a number.`);
+    }
+    if (!isNumberType(ts, signature.getReturnType())) fail(fnArg, Code.BadRule, 'withDerivative gives rules to functions that return a number.');
+    const rule = skipParentheses(ts, ruleArg);
+    if (!ts.isArrowFunction(rule) && !ts.isFunctionExpression(rule)) fail(ruleArg, Code.BadRule, 'the rule must be an arrow function written in place: (x, result) => [partial].');
+    if (rule.parameters.length > arity + 1) fail(rule.parameters[arity + 1], Code.BadRule, `the rule takes the function's ${arity} argument${arity === 1 ? '' : 's'} and its result: ${arity + 1} parameters at most, not ${rule.parameters.length}.`);
+    const body = ts.isBlock(rule.body) ? rule.body.statements.find(ts.isReturnStatement)?.expression : rule.body;
+    const partials = body && skipParentheses(ts, body);
+    if (!partials || !ts.isArrayLiteralExpression(partials)) fail(rule.body, Code.BadRule, 'the rule must return an array literal of partial derivatives, one per argument: [d_dx, d_dy].');
+    if (partials.elements.length !== arity) fail(partials, Code.BadRule, `the rule returns ${partials.elements.length} partial derivative${partials.elements.length === 1 ? '' : 's'}, but the function takes ${arity} argument${arity === 1 ? '' : 's'}: one partial per argument.`);
+    const target: Target = { node: rule, name: 'rule', placement: 'module' };
+    const names = this.functionNames(target);
+    const env: LowerEnv = {
+      ts,
+      checker: this.checker,
+      names,
+      rule: true,
+      outer: (identifier) => this.outer(identifier, target),
+      apiName: (callee) => apiNameOf(ts, this.checker, callee),
+      isLibrary: (file) => this.program.isSourceFileDefaultLibrary(file),
+      callee: (call) => {
+        try {
+          return this.callee(call, target) ?? this.opaqueCallee(call, target);
+        } catch (error) {
+          if (error instanceof TapelessError && error.code === Code.BadTarget) return this.opaqueCallee(call, target);
+          throw error;
+        }
+      },
+    };
+    const lowered = lowerFunction(rule, env, 'rule');
+    if (lowered.body.some((stmt) => stmt.kind !== 'let')) fail(rule.body, Code.BadRule, 'the rule must be one expression per partial derivative (no statements, branches or loops; use ?: for a choice).');
+    // A rule may omit trailing parameters it does not read: the arguments and result bind in order.
+    const params = [...lowered.params, ...Array.from({ length: arity + 1 - lowered.params.length }, () => ({ name: names.fresh('unused') }))];
+    const func = { ...lowered, params };
+    this.derived.set(key, { func, names });
+    return func;
+  }
+
+  /**
+   * A rule may call functions without source (a library's): only a higher order, which
+   * differentiates the rule, needs their derivatives.
+   */
+  private opaqueCallee(call: ts.CallExpression, caller: Target): Callee | undefined {
+    if (!this.ts.isIdentifier(call.expression)) return undefined;
+    return { key: `opaque|${call.expression.text}`, name: call.expression.text, ref: this.reference(call.expression, caller), site: call };
+  }
+
+  /** A function without source, met where its derivative is needed. */
+  private withoutSource(callee: Callee): never {
+    return fail(callee.site!, Code.BadTarget, `'${callee.name}' has no source to differentiate: a higher derivative differentiates this rule, so give '${callee.name}' a rule of its own with withDerivative.`);
+  }
+
+  /** `grad(g)(x)` in differentiated code: a call of generated code, differentiated from its IR. */
+  private generatedCallee(call: ts.CallExpression, expression: ts.CallExpression): Callee | undefined {
+    if (!apiNameOf(this.ts, this.checker, expression.expression)) return undefined;
+    const target = resolveTarget(this.ts, this.checker, expression);
+    if (target.placement !== 'module') fail(expression, Code.Unsupported, `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`);
+    if (call.arguments.length !== target.node.parameters.length) fail(call, Code.Unsupported, `'${expression.getText()}' takes ${target.node.parameters.length} arguments; calls with fewer or more are not supported.`);
+    return this.derivedCallee(target);
   }
 
   /**
@@ -350,4 +595,25 @@ function generatedName(request: Request): string {
 function isInside(node: ts.Node, container: ts.Node): boolean {
   for (let current: ts.Node | undefined = node; current; current = current.parent) if (current === container) return true;
   return false;
+}
+
+/** `jvp`'s calling convention: `(primals, tangents)`, one entry per parameter in each. */
+function jvpOf(pushforward: Func, names: NameAllocator): Func {
+  const count = pushforward.params.length / 2;
+  const primals = names.fresh('primals');
+  const tangents = names.fresh('tangents');
+  const unpack: Let[] = pushforward.params.map((param, i) => ({
+    kind: 'let',
+    name: param.name,
+    expr: { op: 'element', args: [variable(i < count ? primals : tangents), num(i % count)] },
+    role: 'user',
+    ...(param.origin ? { origin: param.origin } : {}),
+    ...(param.shape ? { shape: param.shape } : {}),
+  }));
+  return { ...pushforward, params: [{ name: primals }, { name: tangents }], body: [...unpack, ...pushforward.body] };
+}
+
+function skipParentheses(tsApi: typeof ts, node: ts.Expression): ts.Expression {
+  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isSatisfiesExpression(node)) node = node.expression;
+  return node;
 }

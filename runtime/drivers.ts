@@ -1,0 +1,58 @@
+/**
+ * The drivers of `jacobian` and `hessian`: they call generated derivative code once per
+ * column (a pushforward along each unit tangent) or once per row (a gradient), and lay the
+ * results out as `number[][]`. The transformer copies the functions a file needs into that
+ * file (renamed), so generated code imports nothing from tapeless at run time.
+ *
+ * Values are flattened in order: parameters in order, array elements by index (nested
+ * arrays row by row), object fields in the order of the object's keys.
+ */
+
+type Value = number | ArrayLike<unknown> | { readonly [key: string]: unknown };
+
+/** A zero of the same shape: numbers become 0, arrays and objects are copied with zeros. */
+export function zerosLike(value: unknown): unknown {
+  if (typeof value === 'number') return 0;
+  if (value instanceof Float64Array || value instanceof Float32Array) return new (value.constructor as Float64ArrayConstructor)(value.length);
+  if (Array.isArray(value)) return value.map(zerosLike);
+  const zeros: Record<string, unknown> = {};
+  for (const key of Object.keys(value as object)) zeros[key] = zerosLike((value as Record<string, unknown>)[key]);
+  return zeros;
+}
+
+/** Where each number of `values` lives: its container and key, in flattening order. */
+export function numberSlots(values: unknown[]): [Record<string | number, unknown>, string | number][] {
+  const slots: [Record<string | number, unknown>, string | number][] = [];
+  const visit = (container: Record<string | number, unknown>, key: string | number): void => {
+    const value = container[key] as Value;
+    if (typeof value === 'number') slots.push([container, key]);
+    else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) visit(value as unknown as Record<number, unknown>, i);
+    else for (const field of Object.keys(value)) visit(value as Record<string, unknown>, field);
+  };
+  for (let i = 0; i < values.length; i++) visit(values as unknown as Record<number, unknown>, i);
+  return slots;
+}
+
+/** The numbers of a value, in flattening order. */
+export function flatten(value: unknown): number[] {
+  return numberSlots([value]).map(([container, key]) => container[key] as number);
+}
+
+/**
+ * The Jacobian from pushforwards, one column per input number: `tangentOf` receives the
+ * inputs' tangents (zero but for one 1) and returns the output's tangent.
+ */
+export function jacobianByColumns(tangentOf: (tangents: unknown[]) => unknown, inputs: readonly unknown[]): number[][] {
+  const tangents = inputs.map(zerosLike);
+  const slots = numberSlots(tangents);
+  const columns: number[][] = [];
+  for (const [container, key] of slots) {
+    container[key] = 1;
+    columns.push(flatten(tangentOf(tangents)));
+    container[key] = 0;
+  }
+  const rows = slots.length > 0 ? columns[0].length : flatten(tangentOf(tangents)).length;
+  const jacobian: number[][] = [];
+  for (let row = 0; row < rows; row++) jacobian.push(columns.map((column) => column[row]));
+  return jacobian;
+}

@@ -1,0 +1,118 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as ts from 'typescript';
+import type { NameAllocator } from './names';
+
+type DriverName = 'jacobianByColumns' | 'flatten';
+
+/**
+ * The code around a generated derivative that lays out `jacobian` and `hessian` results:
+ * calls of the drivers of `runtime/drivers.ts`, whose source (as compiled JavaScript) is
+ * copied into the file that uses them, renamed where their names are taken.
+ */
+export class Drivers {
+  private readonly used = new Map<string, string>();
+  private source: ts.SourceFile | undefined;
+
+  constructor(
+    private readonly ts: typeof import('typescript'),
+    private readonly factory: ts.NodeFactory,
+    private readonly names: () => NameAllocator,
+  ) {}
+
+  /** `jacobianByColumns((tangents) => tangent(…params, tangents[0], …), [selected…])` */
+  columns(tangentName: string, params: readonly string[], selected: readonly string[]): ts.Expression {
+    const { factory } = this;
+    const tangents = factory.createUniqueName('tangents');
+    const call = factory.createCallExpression(factory.createIdentifier(tangentName), undefined, [
+      ...params.map((param) => factory.createIdentifier(param)),
+      ...selected.map((_, i) => factory.createElementAccessExpression(tangents, i)),
+    ]);
+    const tangentOf = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, tangents)], undefined, undefined, call);
+    return factory.createCallExpression(this.use('jacobianByColumns'), undefined, [tangentOf, factory.createArrayLiteralExpression(selected.map((param) => factory.createIdentifier(param)))]);
+  }
+
+  /** `[flatten(gradient(…params))]`: the one row of the Jacobian of a function returning a number. */
+  gradientRow(gradientName: string, params: readonly string[]): ts.Expression {
+    const { factory } = this;
+    const gradient = factory.createCallExpression(factory.createIdentifier(gradientName), undefined, params.map((param) => factory.createIdentifier(param)));
+    return factory.createArrayLiteralExpression([factory.createCallExpression(this.use('flatten'), undefined, [gradient])]);
+  }
+
+  /** `const name = value;` */
+  constant(name: string, value: ts.Expression): ts.Statement {
+    const { factory } = this;
+    return factory.createVariableStatement(undefined, factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const));
+  }
+
+  /** `(…params) => { …statements; return result; }` */
+  arrow(params: readonly string[], statements: readonly ts.Statement[], result: ts.Expression): ts.ArrowFunction {
+    const { factory } = this;
+    return factory.createArrowFunction(undefined, undefined, this.parameters(params), undefined, undefined, factory.createBlock([...statements, factory.createReturnStatement(result)], true));
+  }
+
+  /** `function name(…params) { return result; }` */
+  declaration(name: string, params: readonly string[], result: ts.Expression): ts.FunctionDeclaration {
+    const { factory } = this;
+    return factory.createFunctionDeclaration(undefined, undefined, name, undefined, this.parameters(params), undefined, factory.createBlock([factory.createReturnStatement(result)], true));
+  }
+
+  /** The copies of the drivers this file calls, and of the drivers they call. */
+  declarations(): ts.FunctionDeclaration[] {
+    const { ts, factory } = this;
+    if (this.used.size === 0) return [];
+    const source = this.load();
+    // A copy made of new nodes: the originals' positions are in another file's text.
+    const copy = (node: ts.Node): ts.Node => {
+      const copied = ts.isIdentifier(node)
+        ? factory.createIdentifier(this.used.get(node.text) ?? node.text)
+        : ts.isNumericLiteral(node)
+          ? factory.createNumericLiteral(node.text)
+          : ts.isStringLiteral(node)
+            ? factory.createStringLiteral(node.text, true)
+            : ts.visitEachChild(node, copy, undefined);
+      ts.setTextRange(copied, { pos: -1, end: -1 });
+      return ts.setEmitFlags(copied, ts.EmitFlags.NoComments);
+    };
+    return source.statements.flatMap((statement) => {
+      if (!ts.isFunctionDeclaration(statement) || !statement.name || !this.used.has(statement.name.text)) return [];
+      const copied = copy(statement) as ts.FunctionDeclaration;
+      return [factory.updateFunctionDeclaration(copied, undefined, copied.asteriskToken, copied.name, undefined, copied.parameters, undefined, copied.body)];
+    });
+  }
+
+  private parameters(params: readonly string[]): ts.ParameterDeclaration[] {
+    return params.map((param) => this.factory.createParameterDeclaration(undefined, undefined, param));
+  }
+
+  /** The name this file calls a driver by, with every driver it calls taken along. */
+  private use(driver: DriverName): ts.Identifier {
+    this.include(driver);
+    return this.factory.createIdentifier(this.used.get(driver)!);
+  }
+
+  private include(name: string): void {
+    if (this.used.has(name)) return;
+    this.used.set(name, this.names().fresh(name));
+    const { ts } = this;
+    const declaration = this.load().statements.find((statement): statement is ts.FunctionDeclaration => ts.isFunctionDeclaration(statement) && statement.name?.text === name);
+    if (!declaration) throw new Error(`tapeless: no driver '${name}' in runtime/drivers.js`);
+    const calls = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && this.isDriver(node.text) && node.text !== name && !ts.isFunctionDeclaration(node.parent)) this.include(node.text);
+      ts.forEachChild(node, calls);
+    };
+    calls(declaration.body!);
+  }
+
+  private isDriver(name: string): boolean {
+    return this.load().statements.some((statement) => this.ts.isFunctionDeclaration(statement) && statement.name?.text === name);
+  }
+
+  private load(): ts.SourceFile {
+    if (!this.source) {
+      const fileName = path.join(__dirname, '..', 'runtime', 'drivers.js');
+      this.source = this.ts.createSourceFile(fileName, fs.readFileSync(fileName, 'utf8'), this.ts.ScriptTarget.Latest, true, this.ts.ScriptKind.JS);
+    }
+    return this.source;
+  }
+}

@@ -1,0 +1,323 @@
+import type * as ts from 'typescript';
+import { variedVariables } from './analysis';
+import { Builder } from './builder';
+import { type Accumulate, type Block, type Callee, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type ReverseLoop, type Role, isNum, mapResult, num, variable } from './ir';
+import type { NameAllocator } from './names';
+import { opInfo } from './ops';
+import { partialDerivatives, type RuleSet } from './rules';
+import type { Shape } from './shapes';
+
+export interface ForwardRequest {
+  /** Indices of the parameters that have tangents, in the order of the tangent parameters. */
+  readonly wrt: readonly number[];
+  /**
+   * The tangent of each selected parameter: a new parameter (`x_dot`, after the primal
+   * ones), or a constant (`derivative` seeds its one input with 1).
+   */
+  readonly seeds?: ReadonlyMap<number, Operand>;
+  /** Return `[value, tangent]` instead of the tangent. */
+  readonly withValue: boolean;
+}
+
+/**
+ * The name of the generated pushforward of a called function for the selected arguments:
+ * it takes the arguments, then their tangents, and returns `[value, tangent]`.
+ */
+export type Pushforwards = (callee: Callee, wrt: readonly number[]) => string;
+
+/**
+ * Forward mode: every statement is followed by its tangent (`y_dot`), the sum of the
+ * partial derivatives of the same rules reverse mode uses times the arguments' tangents.
+ * Branches and loops keep their structure and carry tangents beside their values; calls go
+ * to generated pushforwards. It also reads what reverse mode generates (accumulators,
+ * recorded loops and their sweeps, the load stream, pullbacks), so a gradient can be
+ * differentiated again: that is how Hessians (forward over reverse) are made.
+ */
+export function forward(primal: Func, request: ForwardRequest, rules: RuleSet, names: NameAllocator, pushforwards: Pushforwards): Func {
+  const varied = variedVariables(primal, new Set(request.wrt.map((index) => primal.params[index].name)));
+  const sweep = new TangentSweep(rules, names, varied, pushforwards, primal);
+  const tangentParams: Param[] = [];
+  for (const index of request.wrt) {
+    const param = primal.params[index];
+    const seed = request.seeds?.get(index);
+    if (seed) {
+      sweep.tangents.set(param.name, seed);
+      continue;
+    }
+    const name = names.fresh(`${param.name}_dot`);
+    sweep.tangents.set(param.name, variable(name));
+    tangentParams.push({ name, ...(param.origin ? { origin: param.origin } : {}), ...(param.shape ? { shape: param.shape } : {}) });
+  }
+  const out = new Builder(names);
+  sweep.block(primal.body, out);
+  const tangent = mapResult(primal.result, (operand) => sweep.resultTangent(operand, out));
+  return {
+    name: primal.name,
+    params: [...primal.params, ...tangentParams],
+    body: out.stmts,
+    result: request.withValue ? [primal.result, tangent] : tangent,
+    origin: primal.origin,
+    records: primal.records?.map((record) => sweep.recordOf(record)),
+    stream: primal.stream,
+    growable: primal.growable && [...primal.growable, ...primal.growable.flatMap((name) => sweep.tangentName(name) ?? [])],
+  };
+}
+
+type TempOptions = { readonly role: 'temp'; readonly origin?: ts.Node };
+
+class TangentSweep {
+  /** The tangent of each varied variable: a variable, or a constant. */
+  readonly tangents = new Map<string, Operand>();
+  /** Loop records with a slot for the tangent of each recorded value (forward over reverse). */
+  private readonly records = new Map<LoopRecord, LoopRecord>();
+  /** The shapes of arrays and objects: a zero tangent of one is an array or object of zeros. */
+  private readonly shapes = new Map<string, Shape>();
+  /** Every recorded load also records its tangent, so a replay can replay both. */
+  private readonly doubleStream: boolean;
+
+  constructor(
+    private readonly rules: RuleSet,
+    private readonly names: NameAllocator,
+    private readonly varied: ReadonlySet<string>,
+    private readonly pushforwards: Pushforwards,
+    primal: Func,
+  ) {
+    for (const param of primal.params) if (param.shape) this.shapes.set(param.name, param.shape);
+    this.doubleStream = primal.stream !== undefined && [...varied].some((name) => this.streamed.has(name));
+    this.collect(primal.body);
+  }
+
+  /** Values of the load stream (recorded or replayed) and the shapes of aggregates. */
+  private readonly streamed = new Set<string>();
+
+  private collect(block: Block): void {
+    for (const stmt of block) {
+      if (stmt.kind === 'let') {
+        const shape = stmt.shape ?? stmt.expr.shape;
+        if (shape) this.shapes.set(stmt.name, shape);
+        if (stmt.expr.op === 'replay') this.streamed.add(stmt.name);
+        if (stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') this.streamed.add(stmt.expr.args[0].name);
+      } else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach((inner) => this.collect(inner));
+      else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') this.collect(stmt.body);
+    }
+  }
+
+  tangentOf(operand: Operand): Operand {
+    return (operand.kind === 'var' && this.tangents.get(operand.name)) || num(0);
+  }
+
+  tangentName(name: string): string | undefined {
+    const tangent = this.tangents.get(name);
+    return tangent?.kind === 'var' ? tangent.name : undefined;
+  }
+
+  /** The tangent of a result: an array or object of zeros where an aggregate does not vary. */
+  resultTangent(operand: Operand, out: Builder): Operand {
+    const tangent = this.tangentOf(operand);
+    const shape = operand.kind === 'var' ? this.shapes.get(operand.name) : undefined;
+    if (!isNum(tangent) || !shape || shape.kind === 'number') return tangent;
+    const name = this.names.fresh('t');
+    out.push({ kind: 'let', name, expr: { op: 'zeros', args: [operand], shape }, role: 'temp' });
+    return variable(name);
+  }
+
+  recordOf(record: LoopRecord): LoopRecord {
+    return this.records.get(record) ?? record;
+  }
+
+  block(block: Block, out: Builder): void {
+    for (const stmt of block) {
+      switch (stmt.kind) {
+        case 'let':
+          this.let(stmt, out);
+          break;
+        case 'if':
+          this.branch(stmt, out);
+          break;
+        case 'loop':
+          this.loop(stmt, out);
+          break;
+        case 'reverseLoop':
+          this.reverseLoop(stmt, out);
+          break;
+        case 'accumulate':
+          this.accumulate(stmt, out);
+          break;
+      }
+    }
+  }
+
+  /** Names a tangent after its variable (`y_dot`) where the variable is the user's or an adjoint. */
+  private define(name: string, role: Role, compute: (options: TempOptions) => Operand, origin: ts.Node | undefined, out: Builder): void {
+    const before = out.stmts.length;
+    const tangent = compute({ role: 'temp', origin });
+    if (isNum(tangent, 0) || isNum(tangent, -0)) return;
+    const fresh = tangent.kind === 'var' && out.stmts.slice(before).some((stmt) => stmt.kind === 'let' && stmt.name === tangent.name && stmt.role === 'temp');
+    this.tangents.set(name, role !== 'temp' && fresh ? out.rename(tangent, { role: 'adjoint', name: this.names.fresh(`${name}_dot`), origin }) : tangent);
+  }
+
+  private let(stmt: Let, out: Builder): void {
+    const { op, args } = stmt.expr;
+    if ((op === 'call' && !stmt.expr.callee?.rule) || op === 'callInto') return this.call(stmt, out);
+    out.know([stmt]);
+    out.push(stmt);
+    const origin = stmt.origin;
+    if (op === 'store') {
+      // The tangent array is written wherever the array is, with zeros too (they overwrite).
+      const array = args[0].kind === 'var' ? this.tangentName(args[0].name) : undefined;
+      if (array) out.push({ ...stmt, name: this.names.fresh('t'), expr: { op, args: [variable(array), args[1], this.tangentOf(args[2])] } });
+      return;
+    }
+    if (op === 'recordLoad') {
+      if (this.doubleStream) out.push({ ...stmt, name: this.names.fresh('t'), expr: { op, args: [this.tangentOf(args[0])] } });
+      return;
+    }
+    if (op === 'replay') {
+      if (!this.doubleStream) return;
+      // The next slot of the stream holds the tangent: read it even where nothing needs it.
+      const name = this.names.fresh(this.varied.has(stmt.name) && stmt.role !== 'temp' ? `${stmt.name}_dot` : 't');
+      out.push({ ...stmt, name, role: this.varied.has(stmt.name) ? 'adjoint' : 'temp' });
+      if (this.varied.has(stmt.name)) this.tangents.set(stmt.name, variable(name));
+      return;
+    }
+    if (!this.varied.has(stmt.name)) return;
+    this.define(stmt.name, stmt.role, (options) => this.tangentExpression(stmt, out, options), origin, out);
+  }
+
+  private tangentExpression(stmt: Let, out: Builder, options: TempOptions): Operand {
+    const { op, args } = stmt.expr;
+    const derivative = opInfo(op).derivative;
+    const origin = stmt.origin;
+    switch (derivative.kind) {
+      case 'identity':
+        return this.tangentOf(args[0]);
+      case 'load': {
+        const container = this.tangentOf(args[0]);
+        if (isNum(container)) return num(0);
+        return this.aggregate(stmt, [container, ...args.slice(1)], out, options);
+      }
+      case 'arrayOf':
+        return this.aggregate(stmt, args.map((arg) => this.zeroTangentOf(arg, out)), out, options);
+      case 'zero':
+        // Arrays that vary (written with varying values, or gradients added into) get tangent arrays.
+        if (op === 'newArray') return this.aggregate(stmt, [args[0], ...(args.length > 1 ? [this.tangentOf(args[1])] : [])], out, options);
+        if (op === 'zeros') return this.aggregate(stmt, args, out, options);
+        return num(0);
+      case 'rule':
+      case 'variadic':
+      case 'pullback': {
+        if (op === 'select') return out.op('select', [args[0], this.tangentOf(args[1]), this.tangentOf(args[2])], options);
+        const partials = partialDerivatives(stmt, this.rules, out);
+        const terms = args.flatMap((arg, index) => {
+          const tangent = this.tangentOf(arg);
+          const partial = partials[index];
+          if (isNum(tangent, 0) || isNum(partial, 0) || isNum(partial, -0)) return [];
+          return [out.op('*', [partial, tangent], { role: 'temp', origin })];
+        });
+        return out.sum(terms, num(0), options);
+      }
+      case 'store':
+        throw new Error(`tapeless: ${op} has no tangent expression`);
+    }
+  }
+
+  /** An array or object made like `stmt`, from `args`: the tangent of an aggregate. */
+  private aggregate(stmt: Let, args: readonly Operand[], out: Builder, options: TempOptions): Operand {
+    const name = this.names.fresh('t');
+    out.push({ ...stmt, name, expr: { ...stmt.expr, args }, role: 'temp', origin: options.origin });
+    return variable(name);
+  }
+
+  /** The tangent of an element of a literal: a zero array or object where an aggregate does not vary. */
+  private zeroTangentOf(operand: Operand, out: Builder): Operand {
+    return this.resultTangent(operand, out);
+  }
+
+  /**
+   * `y = h(a, b)`: its pushforward gives the value and the tangent from one pass. A pullback
+   * that adds into gradients (a Hessian's inner gradient) also adds into their tangents.
+   */
+  private call(stmt: Let, out: Builder): void {
+    const { args, callee } = stmt.expr;
+    const into = callee!.into ?? args.length;
+    const wrt = args.flatMap((arg, index) => (index >= into || (arg.kind === 'var' && this.varied.has(arg.name)) ? [index] : []));
+    if (wrt.length === 0 || !this.varied.has(stmt.name)) {
+      out.push(stmt);
+      return;
+    }
+    const name = this.pushforwards(callee!, wrt);
+    const pushforward: Callee = { key: `pushforward:${name}`, name, ref: { kind: 'ref', path: [name] } };
+    const both = out.op(stmt.expr.op, [...args, ...wrt.map((index) => this.tangentOf(args[index]))], { role: 'temp', origin: stmt.origin }, pushforward);
+    out.push({ ...stmt, expr: { op: 'element', args: [both, num(0)] } });
+    const tangent = this.names.fresh(stmt.role === 'temp' ? 't' : `${stmt.name}_dot`);
+    out.push({ kind: 'let', name: tangent, expr: { op: 'element', args: [both, num(1)] }, role: stmt.role === 'temp' ? 'temp' : 'adjoint', origin: stmt.origin });
+    this.tangents.set(stmt.name, variable(tangent));
+  }
+
+  /** Both sides compute their tangents; phis choose the tangent of the side taken. */
+  private branch(stmt: If, out: Builder): void {
+    const then = out.nested();
+    this.block(stmt.then, then);
+    const otherwise = out.nested();
+    this.block(stmt.else, otherwise);
+    const phis = stmt.phis.flatMap((phi) => {
+      if (!this.varied.has(phi.name)) return [];
+      const name = this.names.fresh(phi.role === 'temp' ? 't' : `${phi.name}_dot`);
+      this.tangents.set(phi.name, variable(name));
+      return [{ name, then: this.tangentOf(phi.then), else: this.tangentOf(phi.else), role: phi.role === 'temp' ? ('temp' as const) : ('adjoint' as const) }];
+    });
+    out.push({ ...stmt, then: then.stmts, else: otherwise.stmts, phis: [...stmt.phis, ...phis] });
+  }
+
+  /** A loop carries the tangent of each varied carried variable beside it (and records it, where it records). */
+  private loop(stmt: Loop, out: Builder): void {
+    const carried = stmt.carried.filter((c) => this.varied.has(c.name));
+    const names = carried.map((c) => {
+      const name = this.names.fresh(`${c.name}_dot`);
+      this.tangents.set(c.name, variable(name));
+      return name;
+    });
+    const inits = carried.map((c) => this.tangentOf(c.init));
+    if (stmt.record) {
+      const pairs = carried.flatMap((c, j) => {
+        const pair = stmt.record!.pairs.find((candidate) => candidate.carried === c.name);
+        if (!pair) return [];
+        const restored = this.names.fresh(`${pair.restored}_dot`);
+        this.tangents.set(pair.restored, variable(restored));
+        return [{ carried: names[j], restored }];
+      });
+      this.records.set(stmt.record, { ...stmt.record, pairs: [...stmt.record.pairs, ...pairs] });
+    }
+    const body = out.nested();
+    this.block(stmt.body, body);
+    const tangents = carried.map((c, j) => {
+      const exit = this.names.fresh(`${c.exit}_dot`);
+      const next = this.tangentOf(c.next);
+      this.tangents.set(c.exit, variable(exit));
+      return { name: names[j], init: inits[j], next, exit, role: c.role === 'temp' ? ('temp' as const) : ('adjoint' as const) };
+    });
+    out.push({ ...stmt, carried: [...stmt.carried, ...tangents], body: body.stmts, ...(stmt.record ? { record: this.recordOf(stmt.record) } : {}) });
+  }
+
+  private reverseLoop(stmt: ReverseLoop, out: Builder): void {
+    const body = out.nested();
+    this.block(stmt.body, body);
+    out.push({ ...stmt, record: this.recordOf(stmt.record), body: body.stmts });
+  }
+
+  /** `s_bar += v` is followed by `s_bar_dot += v_dot`: adjoints have tangents like any value. */
+  private accumulate(stmt: Accumulate, out: Builder): void {
+    out.push(stmt);
+    if (!this.varied.has(stmt.name)) return;
+    const value = this.tangentOf(stmt.value);
+    if (stmt.mode === 'declare') {
+      const name = this.names.fresh(`${stmt.name}_dot`);
+      this.tangents.set(stmt.name, variable(name));
+      out.push({ ...stmt, name, value });
+      return;
+    }
+    const name = this.tangentName(stmt.name);
+    if (!name || (stmt.mode === 'add' && isNum(value, 0))) return;
+    out.push({ ...stmt, name, value });
+  }
+}
