@@ -56,3 +56,25 @@ export function jacobianByColumns(tangentOf: (tangents: unknown[]) => unknown, i
   for (let row = 0; row < rows; row++) jacobian.push(columns.map((column) => column[row]));
   return jacobian;
 }
+
+/**
+ * The Jacobian from vector-Jacobian products, one row per output number: `gradientOf`
+ * receives a cotangent shaped like `output` (zero but for one 1) and returns the gradient.
+ */
+export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, output: unknown): number[][] {
+  if (typeof output === 'number') return [flatten(gradientOf(1))];
+  const cotangent = zerosLike(output);
+  const rows: number[][] = [];
+  for (const [container, key] of numberSlots([cotangent])) {
+    container[key] = 1;
+    rows.push(flatten(gradientOf(cotangent)));
+    container[key] = 0;
+  }
+  return rows;
+}
+
+/** The Jacobian by forward mode where f has fewer inputs than outputs, by reverse mode otherwise. */
+export function jacobian(tangentOf: (tangents: unknown[]) => unknown, gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: unknown): number[][] {
+  const fewerInputs = numberSlots(inputs as unknown[]).length < numberSlots([output]).length;
+  return fewerInputs ? jacobianByColumns(tangentOf, inputs) : jacobianByRows(gradientOf, output);
+}

@@ -1,6 +1,6 @@
-import type { DerivativeOptions, GradOptions, GradientResult, Partials, TangentsOf } from './types.js';
+import type { DerivativeOptions, GradOptions, GradientOf, GradientResult, Output, Partials, TangentsOf } from './types.js';
 
-export type { DerivativeOptions, GradientOf, GradOptions, GradientResult, ParameterSelector, Partials, TangentsOf } from './types.js';
+export type { DerivativeOptions, GradientOf, GradOptions, GradientResult, Output, ParameterSelector, Partials, TangentsOf } from './types.js';
 
 // The API functions below exist for their types: the tapeless transformer replaces every
 // call at compile time, and the JSDoc tag `@tapeless <name>` is how it recognises them.
@@ -43,7 +43,7 @@ export function valueAndGrad<F extends (...args: any[]) => number, const O exten
  * default the first): a function with f's parameters returning df/dx.
  * @tapeless derivative
  */
-export function derivative<F extends (...args: any[]) => number>(f: F, options?: DerivativeOptions): (...args: Parameters<F>) => number {
+export function derivative<F extends (...args: any[]) => Output>(f: F, options?: DerivativeOptions): (...args: Parameters<F>) => GradientOf<ReturnType<F>> {
   throw notTransformed('derivative');
 }
 
@@ -53,7 +53,7 @@ export function derivative<F extends (...args: any[]) => number>(f: F, options?:
  * tangent per parameter.
  * @tapeless jvp
  */
-export function jvp<F extends (...args: any[]) => number>(f: F): (primals: Parameters<F>, tangents: TangentsOf<Parameters<F>>) => [number, number] {
+export function jvp<F extends (...args: any[]) => Output>(f: F): (primals: Parameters<F>, tangents: TangentsOf<Parameters<F>>) => [ReturnType<F>, GradientOf<ReturnType<F>>] {
   throw notTransformed('jvp');
 }
 
@@ -62,7 +62,7 @@ export function jvp<F extends (...args: any[]) => number>(f: F): (primals: Param
  * of the selected parameters (parameter order, then element order).
  * @tapeless jacobian
  */
-export function jacobian<F extends (...args: any[]) => number, const O extends GradOptions = {}>(f: F, options?: O): (...args: Parameters<F>) => number[][] {
+export function jacobian<F extends (...args: any[]) => Output, const O extends GradOptions = {}>(f: F, options?: O): (...args: Parameters<F>) => number[][] {
   throw notTransformed('jacobian');
 }
 

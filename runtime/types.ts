@@ -49,3 +49,6 @@ export interface DerivativeOptions {
 
 /** What a rule given with `withDerivative` returns: one partial derivative per parameter. */
 export type Partials<P extends readonly unknown[]> = { -readonly [K in keyof P]: number };
+
+/** What forward mode and jacobian differentiate: a number or a flat array of numbers. */
+export type Output = number | readonly number[] | Float64Array | Float32Array;

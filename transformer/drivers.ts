@@ -3,7 +3,7 @@ import * as path from 'path';
 import type * as ts from 'typescript';
 import type { NameAllocator } from './names';
 
-type DriverName = 'jacobianByColumns' | 'flatten';
+type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten';
 
 /**
  * The code around a generated derivative that lays out `jacobian` and `hessian` results:
@@ -23,20 +23,40 @@ export class Drivers {
   /** `jacobianByColumns((tangents) => tangent(…params, tangents[0], …), [selected…])` */
   columns(tangentName: string, params: readonly string[], selected: readonly string[]): ts.Expression {
     const { factory } = this;
+    return factory.createCallExpression(this.use('jacobianByColumns'), undefined, [this.tangentOf(tangentName, params, selected), this.list(selected)]);
+  }
+
+  /**
+   * `jacobian(tangentOf, (dy) => vjp(…params, dy), [selected…], value(…params))`: columns
+   * or rows, whichever are fewer.
+   */
+  columnsOrRows(tangentName: string, vjpName: string, valueName: string, params: readonly string[], selected: readonly string[]): ts.Expression {
+    const { factory } = this;
+    const cotangent = factory.createUniqueName('dy');
+    const gradientOf = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(vjpName, [...this.list(params).elements, cotangent]));
+    return factory.createCallExpression(this.use('jacobian'), undefined, [this.tangentOf(tangentName, params, selected), gradientOf, this.list(selected), this.call(valueName, this.list(params).elements)]);
+  }
+
+  /** `(tangents) => tangent(…params, tangents[0], …)` */
+  private tangentOf(tangentName: string, params: readonly string[], selected: readonly string[]): ts.ArrowFunction {
+    const { factory } = this;
     const tangents = factory.createUniqueName('tangents');
-    const call = factory.createCallExpression(factory.createIdentifier(tangentName), undefined, [
-      ...params.map((param) => factory.createIdentifier(param)),
-      ...selected.map((_, i) => factory.createElementAccessExpression(tangents, i)),
-    ]);
-    const tangentOf = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, tangents)], undefined, undefined, call);
-    return factory.createCallExpression(this.use('jacobianByColumns'), undefined, [tangentOf, factory.createArrayLiteralExpression(selected.map((param) => factory.createIdentifier(param)))]);
+    const call = this.call(tangentName, [...this.list(params).elements, ...selected.map((_, i) => factory.createElementAccessExpression(tangents, i))]);
+    return factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, tangents)], undefined, undefined, call);
+  }
+
+  private call(name: string, args: readonly ts.Expression[]): ts.CallExpression {
+    return this.factory.createCallExpression(this.factory.createIdentifier(name), undefined, args);
+  }
+
+  private list(names: readonly string[]): ts.ArrayLiteralExpression {
+    return this.factory.createArrayLiteralExpression(names.map((name) => this.factory.createIdentifier(name)));
   }
 
   /** `[flatten(gradient(…params))]`: the one row of the Jacobian of a function returning a number. */
   gradientRow(gradientName: string, params: readonly string[]): ts.Expression {
     const { factory } = this;
-    const gradient = factory.createCallExpression(factory.createIdentifier(gradientName), undefined, params.map((param) => factory.createIdentifier(param)));
-    return factory.createArrayLiteralExpression([factory.createCallExpression(this.use('flatten'), undefined, [gradient])]);
+    return factory.createArrayLiteralExpression([factory.createCallExpression(this.use('flatten'), undefined, [this.call(gradientName, this.list(params).elements)])]);
   }
 
   /** `const name = value;` */

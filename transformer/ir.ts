@@ -313,3 +313,18 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
     }
   });
 }
+
+/** The shape of an array or object the function defines or receives, if `name` is one. */
+export function shapeOfValue(func: Func, name: string): Shape | undefined {
+  const param = func.params.find((candidate) => candidate.name === name);
+  if (param) return param.shape;
+  const find = (block: Block): Shape | undefined => {
+    for (const stmt of block) {
+      if (stmt.kind === 'let' && stmt.name === name) return stmt.shape;
+      const inner = stmt.kind === 'if' ? (find(stmt.then) ?? find(stmt.else)) : stmt.kind === 'loop' ? find(stmt.body) : undefined;
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return find(func.body);
+}

@@ -21,6 +21,8 @@ export interface LowerEnv {
   readonly callee?: (call: ts.CallExpression) => Callee | undefined;
   /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
   readonly rule?: boolean;
+  /** The function may return an array of numbers (`number[]`, a tuple, a typed array): for jacobian and forward mode. */
+  readonly arrayResult?: boolean;
 }
 
 export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
@@ -147,7 +149,7 @@ class Lowerer {
     let inner = expression;
     while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
     if (this.env.rule && ts.isArrayLiteralExpression(inner)) return inner.elements.map((element) => this.expression(element));
-    this.requireNumber(expression, 'the function must return a number');
+    this.requireResult(expression);
     return this.expression(expression);
   }
 
@@ -178,7 +180,7 @@ class Lowerer {
     if (ts.isEmptyStatement(statement) || ts.isTypeAliasDeclaration(statement) || ts.isInterfaceDeclaration(statement)) return;
     if (ts.isReturnStatement(statement)) {
       if (!statement.expression) fail(statement, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
-      this.requireNumber(statement.expression, 'the function must return a number');
+      this.requireResult(statement.expression);
       this.result.value = this.expression(statement.expression);
       this.returned.value = TRUE;
       return;
@@ -1117,6 +1119,13 @@ class Lowerer {
     const symbol = checker.getSymbolAtLocation(identifier);
     const isLibrary = this.env.isLibrary ?? ((file: ts.SourceFile) => file.hasNoDefaultLib);
     return symbol?.declarations?.every((declaration) => isLibrary(declaration.getSourceFile())) ?? false;
+  }
+
+  /** A returned value: a number, or (where the request allows) a flat array of numbers. */
+  private requireResult(node: ts.Expression): void {
+    const shape = this.env.arrayResult ? this.shapeAt(node, false) : undefined;
+    if (shape?.kind === 'array' && shape.element.kind === 'number') return;
+    this.requireNumber(node, this.env.arrayResult ? 'the function must return a number or an array of numbers' : 'the function must return a number');
   }
 
   private requireNumber(node: ts.Expression, what: string): void {

@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Code, fail } from './diagnostics';
 import { Builder } from './builder';
-import { type Block, type Callee, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
+import { type Block, type Callee, type Func, shapeOfValue, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { partialDerivatives, type RuleSet } from './rules';
@@ -67,8 +67,12 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
     return [{ kind: 'let' as const, name, expr: { op: 'zeros' as const, args: [variable(param.name)], shape: param.shape }, role: 'adjoint' as const, origin: param.origin }];
   });
   const seed = request.seed ? variable(request.seed) : num(1);
-  if (output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
-  const forward = sweep.block(body, top);
+  const outputShape = output.kind === 'var' ? shapeOfValue(primal, output.name) : undefined;
+  if (outputShape && !request.seed) throw new Error('tapeless: the gradient of an array result needs a seed array');
+  if (!outputShape && output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
+  // An array result (a vector-Jacobian product) adds the seed array into its gradient first.
+  const seedArray = outputShape && output.kind === 'var' ? () => sweep.seedArray(top, output.name, request.seed!) : undefined;
+  const forward = sweep.block(body, top, seedArray);
   const returned = request.gradientsInto ? request.wrt.filter((index) => !primal.params[index].shape) : request.wrt;
   const gradients = returned.map((index) => {
     const param = primal.params[index];
@@ -168,8 +172,9 @@ class ReverseSweep {
    * Appends the reverse sweep of `block` to `scope.out` and returns the block as it must
    * run forward (its loops now record their passes).
    */
-  block(original: Block, scope: Scope): Block {
+  block(original: Block, scope: Scope, afterShadows?: () => void): Block {
     const block = this.withPositions(this.withShadows(original), scope);
+    afterShadows?.();
     this.declareAccumulators(block, scope);
     const forward: Stmt[] = [...block];
     for (let i = block.length - 1; i >= 0; i--) {
@@ -182,6 +187,21 @@ class ReverseSweep {
     }
     // A recomputation replays every read of a local array: writing the arrays again is useless.
     return scope.replaying ? mapBlocks(forward, (stmt) => (stmt.kind === 'let' && stmt.expr.op === 'store' ? [] : [stmt])) : forward;
+  }
+
+  /** `for (k = 0; k < seed.length; k++) result_bar[k] += seed[k]`: a vector-Jacobian product's seed. */
+  seedArray(scope: Scope, result: string, seed: string): void {
+    const shadow = this.shadows.get(result);
+    if (!shadow) return;
+    const out = scope.out;
+    const length = out.op('length', [variable(seed)], { role: 'temp' });
+    const body = out.nested();
+    const k = this.names.fresh('k');
+    body.push({ kind: 'accumulate', name: shadow, at: variable(k), value: body.op('element', [variable(seed), variable(k)], { role: 'temp' }), mode: 'add' });
+    const next = body.op('+', [variable(k), num(1)], { role: 'temp' });
+    const more = body.op('<', [next, length], { role: 'temp' });
+    const loop: Loop = { kind: 'loop', carried: [{ name: k, init: num(0), next, exit: this.names.fresh('k'), role: 'temp' }], body: body.stmts, cond: more };
+    out.push({ kind: 'if', cond: out.op('<', [num(0), length], { role: 'temp' }), then: [loop], else: [], phis: [] });
   }
 
   /** The primal body with each read of a local array followed by its recording in the load stream. */

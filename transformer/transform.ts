@@ -5,7 +5,7 @@ import { emitArrowFunction, emitFunctionDeclaration } from './emit';
 import { Builder } from './builder';
 import { Drivers } from './drivers';
 import { forward } from './forward';
-import { type Callee, type Func, type Let, type Operand, type Ref, num, variable } from './ir';
+import { type Callee, type Func, type Let, type Operand, type Ref, num, shapeOfValue, variable } from './ir';
 import { type LowerEnv, isNumberType, lowerFunction } from './lower';
 import { NameAllocator } from './names';
 import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget } from './requests';
@@ -176,33 +176,60 @@ class FileTransform {
   }
 
   /**
-   * `jacobian` and `hessian`: a driver calls a generated derivative once per column (a
-   * pushforward along each unit tangent) or, for a function returning a number, takes its
-   * gradient as the one row.
+   * `jacobian` and `hessian`: a driver calls generated derivatives once per column (a
+   * pushforward along each unit tangent) or once per row (a vector-Jacobian product), and
+   * lays the results out. A Hessian's columns are pushforwards of the gradient (forward over
+   * reverse); a Jacobian takes whichever of columns or rows are fewer.
    */
   private matrix(request: Request, announce: (node: ts.Node) => void): ts.Expression {
     const { factory } = this;
     const context = { ts: this.ts, factory, file: this.file };
+    const helpers = this.matrixHelpers(request);
+    const base = generatedName(request);
+    const names = helpers.map(({ suffix }) => this.names().fresh(`${base}_${suffix}`));
     const inline = request.target.placement === 'inline';
-    const rows = request.api === 'jacobian' && !request.target.derived;
-    const inner = rows ? this.differentiate({ ...request, api: 'grad', tuple: true }) : this.tangentOfGradient(request);
-    const innerName = this.names().fresh(`${generatedName(request)}_${rows ? 'gradient' : 'tangent'}`);
-    const params = inner.func.params.slice(0, request.target.node.parameters.length + (this.ts.isMethodDeclaration(request.target.node) ? 1 : 0)).map((param) => param.name);
+    const code = helpers.map(({ func }, i) => (inline ? emitArrowFunction(func, context) : emitFunctionDeclaration(func, names[i], context)));
+    code.forEach(announce);
+    const params = helpers[0].func.params.slice(0, request.target.node.parameters.length + (this.ts.isMethodDeclaration(request.target.node) ? 1 : 0)).map((param) => param.name);
     const selected = request.wrt.map((index) => params[index]);
-    const innerCode = inline ? emitArrowFunction(inner.func, context) : emitFunctionDeclaration(inner.func, innerName, context);
-    announce(innerCode);
-    const call = rows ? this.drivers.gradientRow(innerName, params) : this.drivers.columns(innerName, params, selected);
-    if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(params, [this.drivers.constant(innerName, innerCode as ts.ArrowFunction)], call));
-    const name = this.names().fresh(generatedName(request));
-    const declaration = this.drivers.declaration(name, params, call);
-    this.generated.set(`${request.key}|inner`, { name: innerName, declaration: innerCode as ts.FunctionDeclaration });
-    this.generated.set(request.key, { name, declaration });
+    const kinds = helpers.map(({ suffix }) => suffix);
+    const call =
+      kinds[0] === 'gradient'
+        ? this.drivers.gradientRow(names[0], params)
+        : kinds.length === 1
+          ? this.drivers.columns(names[0], params, selected)
+          : this.drivers.columnsOrRows(names[0], names[1], names[2], params, selected);
+    if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(params, code.map((arrow, i) => this.drivers.constant(names[i], arrow as ts.ArrowFunction)), call));
+    const name = this.names().fresh(base);
+    code.forEach((declaration, i) => this.generated.set(`${request.key}|${kinds[i]}`, { name: names[i], declaration: declaration as ts.FunctionDeclaration }));
+    this.generated.set(request.key, { name, declaration: this.drivers.declaration(name, params, call) });
     return factory.createIdentifier(name);
+  }
+
+  /** The generated functions a Jacobian or Hessian driver calls, named by their suffix. */
+  private matrixHelpers(request: Request): { suffix: string; func: Func }[] {
+    if (request.api === 'hessian') return [{ suffix: 'tangent', func: this.tangentOfGradient(request).func }];
+    const { primal, names } = this.primalOf(request.target, request.wrt, true);
+    const tangent = () => simplify(forward(primal, { wrt: request.wrt, withValue: false }, this.rules(), names, this.pushforwards));
+    if (request.target.derived) return [{ suffix: 'tangent', func: tangent() }];
+    const result = primal.result as Operand;
+    if (Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name)) {
+      return [{ suffix: 'gradient', func: this.differentiate({ ...request, api: 'grad', tuple: true }).func }];
+    }
+    const vjp = () => {
+      const lowered = this.primalOf(request.target, request.wrt, true);
+      return simplify(reverse(lowered.primal, { wrt: request.wrt, tuple: true, withValue: false, seed: lowered.names.fresh('dy') }, this.rules(), lowered.names, this.pullbacks));
+    };
+    return [
+      { suffix: 'tangent', func: tangent() },
+      { suffix: 'vjp', func: vjp() },
+      { suffix: 'value', func: simplify(this.primalOf(request.target, request.wrt, true).primal) },
+    ];
   }
 
   /** The pipeline: lower -> (analyse +) differentiate -> simplify. */
   private differentiate(request: Request): Derived {
-    const { primal, names } = this.primalOf(request.target, request.wrt);
+    const { primal, names } = this.primalOf(request.target, request.wrt, request.api === 'derivative' || request.api === 'jvp');
     const self = request.target.derived ? undefined : request.target.node;
     switch (request.api) {
       case 'grad':
@@ -260,8 +287,8 @@ class FileTransform {
   }
 
   /** The IR of the function a request differentiates: lowered from source, or generated. */
-  private primalOf(target: Target, wrt: readonly number[]): { primal: Func; names: NameAllocator } {
-    if (!target.derived) return this.lowerTarget(target, wrt);
+  private primalOf(target: Target, wrt: readonly number[], arrayResult = false): { primal: Func; names: NameAllocator } {
+    if (!target.derived) return this.lowerTarget(target, wrt, arrayResult);
     const { func, names } = this.derivedFunction(target.derived);
     return { primal: func, names };
   }
@@ -280,7 +307,7 @@ class FileTransform {
     return { key: `derived:${target.derived!.key}`, name: target.name, ref: { kind: 'ref', path: [target.name] } };
   }
 
-  private lowerTarget(target: Target, wrt: readonly number[]): { primal: Func; names: NameAllocator } {
+  private lowerTarget(target: Target, wrt: readonly number[], arrayResult = false): { primal: Func; names: NameAllocator } {
     // A method's IR function takes `this` first.
     const self = this.ts.isMethodDeclaration(target.node) ? 1 : 0;
     for (const index of wrt) {
@@ -300,6 +327,7 @@ class FileTransform {
       apiName: (callee) => apiNameOf(this.ts, this.checker, callee),
       isLibrary: (file) => this.program.isSourceFileDefaultLibrary(file),
       callee: (call) => this.callee(call, target),
+      arrayResult,
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
   }
