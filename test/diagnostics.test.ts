@@ -28,7 +28,18 @@ const CASES: Record<string, Case> = {
   spreadArgument: { code: `export const g = grad((xs: number[]) => Math.hypot(/*@*/...xs));`, message: 'spread arguments are supported in Math.max and Math.min only' },
   outerWrite: { code: `let total = 0;\nexport const g = grad((x: number) => { /*@*/total = x;\n  return x; });`, message: "'total' is declared outside the differentiated function, which must not write to outer variables" },
   outerIncrement: { code: `let count = 0;\nexport const g = grad((x: number) => { /*@*/count++;\n  return x; });`, message: "'count' is declared outside the differentiated function" },
-  nestedGrad: { code: `export const g = grad((x: number) => /*@*/grad((y: number) => y * y)(x));`, message: 'grad() inside a differentiated function is not supported yet' },
+  nestedGrad: { code: `export const g = grad((x: number) => /*@*/grad((y: number) => y * y)(x));`, message: 'the function given to grad() inside differentiated code must be declared at the top level of a module' },
+  derivativeWrtList: { code: `const f = (x: number, y: number) => x * y;\nexport const d = derivative(f, /*@*/{ wrt: ['x', 'y'] } as any);`, message: 'derivative() differentiates with respect to one parameter' },
+  derivativeOfArray: { code: `export const d = derivative((/*@*/xs: number[]) => xs[0] * 2);`, message: 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian()' },
+  notComposable: { code: `const f = (x: number) => x * x;\nexport const g = grad(/*@*/hessian(f) as any);`, message: 'the result of hessian() cannot be differentiated again' },
+  hessianOfGenerated: { code: `const f = (x: number) => x * x * x;\nexport const h = /*@*/hessian(grad(f));`, message: 'hessian() of a function that is itself generated is not supported' },
+  gradOfTuple: { code: `const f = (x: number, y: number) => x * y;\nexport const g = /*@*/grad(grad(f) as any);`, message: 'the generated function returns several numbers (a tuple of gradients)' },
+  ruleArity: { code: `export const f = withDerivative((x: number, y: number) => x * y, ((x: number, y: number, r: number) => /*@*/[y]) as any);`, message: 'the rule returns 1 partial derivative, but the function takes 2 arguments: one partial per argument' },
+  ruleTooManyParameters: { code: `export const f = withDerivative((x: number) => 2 * x, ((x: number, r: number, /*@*/extra: number) => [2]) as any);`, message: "the rule takes the function's 1 argument and its result: 2 parameters at most, not 3" },
+  ruleNotArray: { code: `export const f = withDerivative((x: number) => 2 * x, ((x: number) => /*@*/2) as any);`, message: 'the rule must return an array literal of partial derivatives' },
+  ruleStatements: { code: `export const f = withDerivative((x: number) => Math.abs(x), (x: number, y: number) => /*@*/{ if (x > 0) return [1]; return [-1] as [number]; });\nexport const g = grad((x: number) => f(x));`, message: 'the rule must be one expression per partial derivative' },
+  ruleNotFunction: { code: `export const f = withDerivative(/*@*/42 as any, ((x: number, y: number) => [1]) as any);`, message: 'withDerivative needs a function as its first argument' },
+  ruleWithoutSource: { code: `declare function j0(x: number): number;\ndeclare function j1(x: number): number;\nconst bessel = withDerivative(j0, (x) => [-/*@*/j1(x)]);\nexport const h = hessian((x: number) => bessel(x));`, message: "'j1' has no source to differentiate: a higher derivative differentiates this rule, so give 'j1' a rule of its own with withDerivative" },
   writeElement: { code: `export const g = grad((xs: number[]) => { /*@*/xs[0] = 1;
   return xs[1]; });`, message: "writing to 'xs[0]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data)" },
   outerNonNumber: { code: `const label = 'a';\nexport const g = grad((x: number) => { const n = /*@*/label;\n  return x; });`, message: "'label' is read from outside the differentiated function and has type" },
@@ -62,7 +73,7 @@ function marker(file: string, text: string): string {
   return `${file}:${before.length}:${before[before.length - 1].length + 1 + 5}`;
 }
 
-const source = (c: Case) => `import { grad } from 'tapeless';\n${c.code}\n`;
+const source = (c: Case) => `import { derivative, grad, hessian, withDerivative } from 'tapeless';\n${c.code}\n`;
 
 beforeAll(() => {
   const files: Record<string, string> = { 'lib.ts': LIB };

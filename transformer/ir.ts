@@ -60,9 +60,10 @@ export interface Callee {
   readonly into?: number;
   /**
    * A derivative rule given with `withDerivative`: a function of the arguments and the result
-   * returning the partials (it beats the function's source).
+   * returning the partials (it beats the function's source). Lowered when first needed, as
+   * rules may call each other.
    */
-  readonly rule?: Func;
+  readonly rule?: () => Func;
   /** Where the call is, for diagnostics about the callee. */
   readonly site?: ts.Node;
 }

@@ -96,7 +96,7 @@ export function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder):
     }
     case 'pullback':
       // A function with a rule of its own (`withDerivative`) is differentiated like an operation.
-      if (stmt.expr.callee?.rule) return instantiate(stmt.expr.callee.rule, [...stmt.expr.args, result], builder, stmt.origin);
+      if (stmt.expr.callee?.rule) return instantiate(stmt.expr.callee.rule(), [...stmt.expr.args, result], builder, stmt.origin);
       throw new Error(`tapeless: ${stmt.expr.op} is differentiated by its pullback`);
     case 'load':
     case 'store':

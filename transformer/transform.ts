@@ -429,9 +429,9 @@ class FileTransform {
     if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
     const definition = skipParentheses(ts, declaration.initializer);
     if (!ts.isCallExpression(definition) || apiNameOf(ts, this.checker, definition.expression) !== 'withDerivative') return undefined;
-    const rule = this.customRule(definition);
-    if (call.arguments.length !== rule.params.length - 1) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${rule.params.length - 1} arguments; calls with fewer or more are not supported.`);
-    return { key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: call.expression.text, ref: this.reference(call.expression, caller), rule, site: call };
+    const arity = this.ruleArity(definition);
+    if (call.arguments.length !== arity) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${arity} arguments; calls with fewer or more are not supported.`);
+    return { key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: call.expression.text, ref: this.reference(call.expression, caller), rule: () => this.customRule(definition), site: call };
   }
 
   /**
@@ -443,22 +443,8 @@ class FileTransform {
     const key = `rule|${definition.getSourceFile().fileName}|${definition.pos}`;
     const known = this.derived.get(key);
     if (known) return known.func;
-    const [fnArg, ruleArg] = definition.arguments;
-    if (!fnArg || !ruleArg || definition.arguments.length !== 2) fail(definition, Code.BadRule, 'withDerivative takes the function and its rule: withDerivative(f, (x, y, result) => [df_dx, df_dy]).');
-    const signature = this.checker.getSignaturesOfType(this.checker.getTypeAtLocation(fnArg), ts.SignatureKind.Call)[0];
-    if (!signature) fail(fnArg, Code.BadRule, 'withDerivative needs a function as its first argument.');
-    const arity = signature.parameters.length;
-    for (const param of signature.parameters) {
-      if (!isNumberType(ts, this.checker.getTypeOfSymbolAtLocation(param, fnArg))) fail(fnArg, Code.BadRule, `withDerivative gives rules to functions of numbers; the parameter '${param.name}' is not a number.`);
-    }
-    if (!isNumberType(ts, signature.getReturnType())) fail(fnArg, Code.BadRule, 'withDerivative gives rules to functions that return a number.');
-    const rule = skipParentheses(ts, ruleArg);
-    if (!ts.isArrowFunction(rule) && !ts.isFunctionExpression(rule)) fail(ruleArg, Code.BadRule, 'the rule must be an arrow function written in place: (x, result) => [partial].');
-    if (rule.parameters.length > arity + 1) fail(rule.parameters[arity + 1], Code.BadRule, `the rule takes the function's ${arity} argument${arity === 1 ? '' : 's'} and its result: ${arity + 1} parameters at most, not ${rule.parameters.length}.`);
-    const body = ts.isBlock(rule.body) ? rule.body.statements.find(ts.isReturnStatement)?.expression : rule.body;
-    const partials = body && skipParentheses(ts, body);
-    if (!partials || !ts.isArrayLiteralExpression(partials)) fail(rule.body, Code.BadRule, 'the rule must return an array literal of partial derivatives, one per argument: [d_dx, d_dy].');
-    if (partials.elements.length !== arity) fail(partials, Code.BadRule, `the rule returns ${partials.elements.length} partial derivative${partials.elements.length === 1 ? '' : 's'}, but the function takes ${arity} argument${arity === 1 ? '' : 's'}: one partial per argument.`);
+    const arity = this.ruleArity(definition);
+    const rule = skipParentheses(ts, definition.arguments[1]) as ts.ArrowFunction | ts.FunctionExpression;
     const target: Target = { node: rule, name: 'rule', placement: 'module' };
     const names = this.functionNames(target);
     const env: LowerEnv = {
@@ -479,7 +465,7 @@ class FileTransform {
       },
     };
     const lowered = lowerFunction(rule, env, 'rule');
-    if (lowered.body.some((stmt) => stmt.kind !== 'let')) fail(rule.body, Code.BadRule, 'the rule must be one expression per partial derivative (no statements, branches or loops; use ?: for a choice).');
+    if (lowered.body.some((stmt) => stmt.kind !== 'let')) fail(rule.body, Code.BadRule, 'the rule must be one expression per partial derivative, without && or || (use ?: for a choice).');
     // A rule may omit trailing parameters it does not read: the arguments and result bind in order.
     const params = [...lowered.params, ...Array.from({ length: arity + 1 - lowered.params.length }, () => ({ name: names.fresh('unused') }))];
     const func = { ...lowered, params };
@@ -499,6 +485,28 @@ class FileTransform {
   /** A function without source, met where its derivative is needed. */
   private withoutSource(callee: Callee): never {
     return fail(callee.site!, Code.BadTarget, `'${callee.name}' has no source to differentiate: a higher derivative differentiates this rule, so give '${callee.name}' a rule of its own with withDerivative.`);
+  }
+
+  /** Checks `withDerivative(f, rule)`: f takes and returns numbers, the rule gives one partial per argument. */
+  private ruleArity(definition: ts.CallExpression): number {
+    const { ts } = this;
+    const [fnArg, ruleArg] = definition.arguments;
+    if (!fnArg || !ruleArg || definition.arguments.length !== 2) fail(definition, Code.BadRule, 'withDerivative takes the function and its rule: withDerivative(f, (x, y, result) => [df_dx, df_dy]).');
+    const signature = this.checker.getSignaturesOfType(this.checker.getTypeAtLocation(fnArg), ts.SignatureKind.Call)[0];
+    if (!signature) fail(fnArg, Code.BadRule, 'withDerivative needs a function as its first argument.');
+    const arity = signature.parameters.length;
+    for (const param of signature.parameters) {
+      if (!isNumberType(ts, this.checker.getTypeOfSymbolAtLocation(param, fnArg))) fail(fnArg, Code.BadRule, `withDerivative gives rules to functions of numbers; the parameter '${param.name}' is not a number.`);
+    }
+    if (!isNumberType(ts, signature.getReturnType())) fail(fnArg, Code.BadRule, 'withDerivative gives rules to functions that return a number.');
+    const rule = skipParentheses(ts, ruleArg);
+    if (!ts.isArrowFunction(rule) && !ts.isFunctionExpression(rule)) fail(ruleArg, Code.BadRule, 'the rule must be an arrow function written in place: (x, result) => [partial].');
+    if (rule.parameters.length > arity + 1) fail(rule.parameters[arity + 1], Code.BadRule, `the rule takes the function's ${arity} argument${arity === 1 ? '' : 's'} and its result: ${arity + 1} parameters at most, not ${rule.parameters.length}.`);
+    if (ts.isBlock(rule.body)) fail(rule.body, Code.BadRule, 'the rule must be one expression per partial derivative, an arrow returning an array literal: (x, y) => [partial] (no statements, branches or loops; use ?: for a choice).');
+    const partials = skipParentheses(ts, rule.body);
+    if (!ts.isArrayLiteralExpression(partials)) fail(rule.body, Code.BadRule, 'the rule must return an array literal of partial derivatives, one per argument: [d_dx, d_dy].');
+    if (partials.elements.length !== arity) fail(partials, Code.BadRule, `the rule returns ${partials.elements.length} partial derivative${partials.elements.length === 1 ? '' : 's'}, but the function takes ${arity} argument${arity === 1 ? '' : 's'}: one partial per argument.`);
+    return arity;
   }
 
   /** `grad(g)(x)` in differentiated code: a call of generated code, differentiated from its IR. */
