@@ -56,6 +56,8 @@ export interface Callee {
   readonly method?: string;
   /** The function to differentiate (its pullback is generated from it); absent for pullbacks. */
   readonly target?: { readonly node: ts.SignatureDeclaration; readonly name: string };
+  /** It may write into the arrays or objects it is given: lowering inlines its calls. */
+  readonly writes?: boolean;
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */
