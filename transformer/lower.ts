@@ -631,10 +631,13 @@ class Lowerer {
         found.add(this.returned);
         found.add(this.result);
       }
-      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' && ts.isIdentifier(node.expression.expression)) {
-        const array = this.lookup(node.expression.expression.text)?.value;
-        const length = array?.kind === 'var' ? this.lengths.get(array.name) : undefined;
-        if (length) found.add(length);
+      if (ts.isCallExpression(node)) {
+        // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
+        const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];
+        for (const array of [...pushedOn, ...node.arguments]) {
+          const value = ts.isIdentifier(array) ? this.lookup(array.text)?.value : undefined;
+          if (value) for (const length of this.grownLengths(value)) found.add(length);
+        }
       }
       if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) {
         const label = node.label?.text;
@@ -928,6 +931,13 @@ class Lowerer {
     }
     const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
     return fail(node, Code.Unsupported, `cannot differentiate the call to '${name}': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).`);
+  }
+
+  /** The lengths of the arrays grown by push that a value is or holds (in an object literal). */
+  private grownLengths(value: Operand): Binding[] {
+    if (value.kind !== 'var') return [];
+    const length = this.lengths.get(value.name);
+    return length ? [length] : [...(this.heldLocals.get(value.name)?.values() ?? [])].flatMap((held) => this.grownLengths(held));
   }
 
   /** Whether a value is an array the function creates, or an object literal holding one. */
