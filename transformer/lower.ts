@@ -947,11 +947,12 @@ class Lowerer {
 
   /**
    * `h(a, b)` where an argument is an array the function creates (or an object holding
-   * one): h's body is lowered in place, its parameters bound to the arguments, so that its
-   * reads and writes of the array are the function's own — recorded, replayed and
-   * differentiated like them — where a pullback would see the array as it is at the end.
-   * h sees its own variables only, and its `return` ends the inlined body. A write into
-   * an array the function did not create stays a diagnostic, at the write.
+   * one), or where h may write into what it is given: h's body is lowered in place, its
+   * parameters bound to the arguments, so that its reads and writes of the array are the
+   * function's own — recorded, replayed and differentiated like them — where a pullback
+   * would see the array as it is at the end. h sees its own variables only, and its
+   * `return` ends the inlined body. A write into an array the function did not create
+   * stays a diagnostic, at the write.
    */
   private inlineCall(node: ts.CallExpression, callee: Callee, args: readonly Operand[]): Operand {
     const { ts } = this;
