@@ -121,7 +121,20 @@ export function readInNestedLoops(z: number): number {
   return v;
 }
 
+/** Regression: a local array read and written through an object literal that holds it. */
+export function heldByObject(x: number): number {
+  const h = new Float64Array(2);
+  const o = { h };
+  let s = 0;
+  for (let k = 0; k < 2; k++) {
+    o.h[0] = x * (k + 1);
+    s += o.h[0] * h[0];
+  }
+  return s;
+}
+
 export const dRecurrence = grad(recurrence, { wrt: 'x' });
+export const dHeldByObject = grad(heldByObject);
 export const dReadInBranch = grad(readInBranch, { wrt: 'x' });
 export const dReadInNestedLoops = grad(readInNestedLoops);
 export const dSumOfSquares = grad(sumOfSquares);
@@ -181,6 +194,11 @@ describe('local arrays', () => {
   it('reads of local arrays in loops inside a branch or another loop (regressions from the fuzz test)', () => {
     expect(m.dReadInBranch(0.5, 0)).toBe(Math.cos(0.5));
     expect(m.dReadInNestedLoops(0.5)).toBe(1);
+  });
+
+  it('a local array held by an object literal, read and written through its field (regression)', () => {
+    // s = x^2 + (2x)^2
+    for (const x of [0.7, -1.5, 0]) expect(m.dHeldByObject(x)).toBe(10 * x);
   });
 
   it('an array grown by push', () => {

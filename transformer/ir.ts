@@ -66,6 +66,8 @@ export interface Callee {
   readonly rule?: () => Func;
   /** Where the call is, for diagnostics about the callee. */
   readonly site?: ts.Node;
+  /** It may write into the arrays or objects it is given: lowering inlines its calls. */
+  readonly writes?: boolean;
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */

@@ -11,14 +11,14 @@ export interface LowerEnv {
   /** Absent when lowering the derivative rules, which are parsed without a program. */
   readonly checker?: ts.TypeChecker;
   readonly names: NameAllocator;
-  /** A value read from outside the function: a constant, or a diagnostic. */
-  readonly outer: (identifier: ts.Identifier) => Operand;
+  /** A value read from outside the function (or the inlined helper `within`): a constant, or a diagnostic. */
+  readonly outer: (identifier: ts.Identifier, within?: Callee) => Operand;
   /** The tapeless API function that a callee names, if it names one. */
   readonly apiName: (callee: ts.Expression) => string | undefined;
   /** Whether a file is one of TypeScript's default libraries (where globals such as Math live). */
   readonly isLibrary?: (file: ts.SourceFile) => boolean;
-  /** The function of the program a call calls, if it is one tapeless can differentiate. */
-  readonly callee?: (call: ts.CallExpression) => Callee | undefined;
+  /** The function of the program a call (in the inlined helper `within`) calls, if it is one tapeless can differentiate. */
+  readonly callee?: (call: ts.CallExpression, within?: Callee) => Callee | undefined;
   /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
   readonly rule?: boolean;
   /** The function may return an array of numbers (`number[]`, a tuple, a typed array): for jacobian and forward mode. */
@@ -84,8 +84,11 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
 class Lowerer {
   private readonly ts: typeof ts;
   private body: Stmt[] = [];
+  /** The variables in scope, innermost last; an inlined helper sees only its own. */
   private readonly scopes: Map<string, Binding>[] = [new Map()];
   private readonly targets: JumpTarget[] = [];
+  /** The helpers being inlined (see `inlineCall`), innermost last. */
+  private readonly inlining: Callee[] = [];
   private returned!: Binding;
   private result!: Binding;
   /** Nesting of branches and loops: Math.random() is only allowed outside them. */
@@ -96,6 +99,8 @@ class Lowerer {
   private readonly localArrays = new Set<string>();
   /** The length of each array created empty (`[]`) and grown by `push`: a variable of its own. */
   private readonly lengths = new Map<string, Binding>();
+  /** The fields of object literals that hold local arrays (or such objects): reading them reads the array itself. */
+  private readonly heldLocals = new Map<string, Map<string, Operand>>();
 
   constructor(private readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -103,9 +108,7 @@ class Lowerer {
 
   lower(fn: FunctionNode, name: string): Func {
     const { ts } = this;
-    if (!fn.body) fail(fn, Code.BadTarget, 'the function has no body to differentiate.');
-    if (fn.asteriskToken) fail(fn, Code.Unsupported, 'generator functions cannot be differentiated.');
-    if (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) fail(fn, Code.Unsupported, 'async functions cannot be differentiated.');
+    this.requireBody(fn);
     const params = [...(ts.isMethodDeclaration(fn) ? [this.receiver(fn)] : []), ...fn.parameters.map((param) => this.lowerParam(param))];
     this.returned = this.hidden('returned', FALSE, true);
     this.result = this.hidden('result', undefined);
@@ -120,10 +123,20 @@ class Lowerer {
     return { name, params, body: this.body, result, origin: fn };
   }
 
-  private lowerParam(param: ts.ParameterDeclaration): Param {
-    const { ts } = this;
+  private requireBody(fn: FunctionNode): asserts fn is FunctionNode & { body: ts.ConciseBody } {
+    if (!fn.body) fail(fn, Code.BadTarget, 'the function has no body to differentiate.');
+    if (fn.asteriskToken) fail(fn, Code.Unsupported, 'generator functions cannot be differentiated.');
+    if (this.ts.getCombinedModifierFlags(fn) & this.ts.ModifierFlags.Async) fail(fn, Code.Unsupported, 'async functions cannot be differentiated.');
+  }
+
+  private requirePlainParam(param: ts.ParameterDeclaration): void {
     if (param.dotDotDotToken) fail(param, Code.Unsupported, 'rest parameters are not supported yet.');
     if (param.initializer) fail(param.initializer, Code.Unsupported, 'default parameter values are not supported yet.');
+  }
+
+  private lowerParam(param: ts.ParameterDeclaration): Param {
+    const { ts } = this;
+    this.requirePlainParam(param);
     const name = ts.isIdentifier(param.name) ? this.env.names.own(param.name.text) : this.env.names.fresh('param');
     const shape = this.shapeAt(param, false);
     const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
@@ -179,9 +192,12 @@ class Lowerer {
     if (ts.isBlock(statement)) return this.scoped(() => this.statements(statement.statements));
     if (ts.isEmptyStatement(statement) || ts.isTypeAliasDeclaration(statement) || ts.isInterfaceDeclaration(statement)) return;
     if (ts.isReturnStatement(statement)) {
-      if (!statement.expression) fail(statement, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
-      this.requireResult(statement.expression);
-      this.result.value = this.expression(statement.expression);
+      // An inlined helper may return nothing (TypeScript checks that its type allows it).
+      if (!statement.expression && this.inlining.length === 0) fail(statement, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
+      if (statement.expression) {
+        this.requireResult(statement.expression);
+        this.result.value = this.expression(statement.expression);
+      }
       this.returned.value = TRUE;
       return;
     }
@@ -617,10 +633,13 @@ class Lowerer {
         found.add(this.returned);
         found.add(this.result);
       }
-      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' && ts.isIdentifier(node.expression.expression)) {
-        const array = this.lookup(node.expression.expression.text)?.value;
-        const length = array?.kind === 'var' ? this.lengths.get(array.name) : undefined;
-        if (length) found.add(length);
+      if (ts.isCallExpression(node)) {
+        // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
+        const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];
+        for (const array of [...pushedOn, ...node.arguments]) {
+          const value = ts.isIdentifier(array) ? this.lookup(array.text)?.value : undefined;
+          if (value) for (const length of this.grownLengths(value)) found.add(length);
+        }
       }
       if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) {
         const label = node.label?.text;
@@ -652,10 +671,11 @@ class Lowerer {
   private renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    const length = this.lengths.get(last.name);
-    if (length) {
-      this.lengths.delete(last.name);
-      this.lengths.set(name, length);
+    for (const map of [this.lengths, this.heldLocals] as Map<string, unknown>[]) {
+      const known = map.get(last.name);
+      if (!known) continue;
+      map.delete(last.name);
+      map.set(name, known);
     }
   }
 
@@ -719,7 +739,7 @@ class Lowerer {
     if (binding) return this.current(binding, identifier);
     if (this.isGlobal(identifier, 'NaN')) return num(NaN);
     if (this.isGlobal(identifier, 'Infinity')) return num(Infinity);
-    return this.env.outer(identifier);
+    return this.env.outer(identifier, this.inlining[this.inlining.length - 1]);
   }
 
   private property(node: ts.PropertyAccessExpression): Operand {
@@ -751,7 +771,9 @@ class Lowerer {
   private storeElement(target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
     const container = this.expression(target.expression);
     if (container.kind !== 'var' || !this.localArrays.has(container.name)) {
-      fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).`);
+      const helper = this.inlining[this.inlining.length - 1];
+      const through = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : '';
+      fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).${through}`);
     }
     this.requireNumber(target.argumentExpression, 'an index must be a number');
     const index = this.expression(target.argumentExpression);
@@ -829,6 +851,8 @@ class Lowerer {
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op: 'objectOf', args, fields, shape }, role: 'temp', origin: node, shape });
     this.aggregates.add(name);
+    const held = fields.flatMap((field, k): [string, Operand][] => (this.holdsLocal(args[k]) ? [[field, args[k]]] : []));
+    if (held.length > 0) this.heldLocals.set(name, new Map(held));
     return variable(name);
   }
 
@@ -844,6 +868,9 @@ class Lowerer {
 
   /** `container.field`, likewise. */
   private fieldLoad(container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+    // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
+    const held = container.kind === 'var' ? this.heldLocals.get(container.name)?.get(field) : undefined;
+    if (held) return held;
     const grown = container.kind === 'var' ? this.lengths.get(container.name) : undefined;
     if (field === 'length' && grown) return grown.value!;
     if (field === 'length') return this.part({ op: 'length', args: [container] }, undefined, origin, userName);
@@ -893,16 +920,74 @@ class Lowerer {
       return this.op('stopGradient', [this.expression(node.arguments[0])], node);
     }
     if (api) fail(node, Code.Unsupported, `${api}() inside a differentiated function is not supported yet.`);
-    const target = this.env.callee?.(node);
+    const target = this.env.callee?.(node, this.inlining[this.inlining.length - 1]);
     if (target) {
       const receiver = target.method ? [this.expression((callee as ts.PropertyAccessExpression).expression)] : [];
       const args = [...receiver, ...node.arguments.map((arg) => this.expression(arg))];
+      if (target.writes || args.some((arg) => this.holdsLocal(arg))) return this.inlineCall(node, target, args);
       const name = this.env.names.fresh('t');
       this.body.push({ kind: 'let', name, expr: { op: 'call', args, callee: target }, role: 'temp', origin: node });
       return variable(name);
     }
     const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
     return fail(node, Code.Unsupported, `cannot differentiate the call to '${name}': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).`);
+  }
+
+  /** The lengths of the arrays grown by push that a value is or holds (in an object literal). */
+  private grownLengths(value: Operand): Binding[] {
+    if (value.kind !== 'var') return [];
+    const length = this.lengths.get(value.name);
+    return length ? [length] : [...(this.heldLocals.get(value.name)?.values() ?? [])].flatMap((held) => this.grownLengths(held));
+  }
+
+  /** Whether a value is an array the function creates, or an object literal holding one. */
+  private holdsLocal(operand: Operand): boolean {
+    return operand.kind === 'var' && (this.localArrays.has(operand.name) || this.heldLocals.has(operand.name));
+  }
+
+  /**
+   * `h(a, b)` where an argument is an array the function creates (or an object holding
+   * one), or where h may write into what it is given: h's body is lowered in place, its
+   * parameters bound to the arguments, so that its reads and writes of the array are the
+   * function's own — recorded, replayed and differentiated like them — where a pullback
+   * would see the array as it is at the end. h sees its own variables only, and its
+   * `return` ends the inlined body. A write into an array the function did not create
+   * stays a diagnostic, at the write.
+   */
+  private inlineCall(node: ts.CallExpression, callee: Callee, args: readonly Operand[]): Operand {
+    const { ts } = this;
+    const fn = callee.target!.node as FunctionNode;
+    if (this.inlining.some((outer) => outer.key === callee.key)) {
+      const why = callee.writes ? 'writes into the arrays it is given' : 'receives an array the differentiated function creates';
+      fail(node, Code.Unsupported, `'${callee.name}' ${why} and calls itself: its calls are inlined, which recursion does not allow. Write the recursion as a loop.`);
+    }
+    this.requireBody(fn);
+    const outer = { scopes: this.scopes.splice(0), targets: this.targets.splice(0), returned: this.returned, result: this.result };
+    // The lengths of arrays grown by push stay in scope (under keys no identifier has): the helper may push.
+    const own = new Map(outer.scopes.flatMap((scope) => [...scope].filter(([key]) => key.startsWith('#length '))));
+    if (ts.isMethodDeclaration(fn)) own.set('#this', { value: args[0], mutable: false, name: 'self' });
+    this.scopes.push(own);
+    this.returned = this.hidden('returned', FALSE, true);
+    this.result = this.hidden('result', undefined);
+    this.inlining.push(callee);
+    const self = ts.isMethodDeclaration(fn) ? 1 : 0;
+    fn.parameters.forEach((param, k) => {
+      this.requirePlainParam(param);
+      this.destructure(param.name, args[self + k], true);
+    });
+    let value: Operand | undefined;
+    if (ts.isBlock(fn.body)) {
+      this.statements(fn.body.statements);
+      value = this.result.value;
+    } else {
+      value = this.expression(fn.body);
+    }
+    this.inlining.pop();
+    this.scopes.splice(0, this.scopes.length, ...outer.scopes);
+    this.targets.push(...outer.targets);
+    this.returned = outer.returned;
+    this.result = outer.result;
+    return value ?? UNSET;
   }
 
   private mathCall(node: ts.CallExpression, fn: string): Operand {

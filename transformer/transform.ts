@@ -1,6 +1,7 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail, toDiagnostic } from './diagnostics';
+import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from './effects';
 import { emitArrowFunction, emitFunctionDeclaration } from './emit';
 import { Builder } from './builder';
 import { Drivers } from './drivers';
@@ -65,6 +66,8 @@ class FileTransform {
   private readonly checker: ts.TypeChecker;
   /** Diagnostics reported already: a function that several requests differentiate reports once. */
   private readonly reported = new Set<string>();
+  /** What each function called from differentiated code writes (see effects.ts). */
+  private readonly effects = new Map<ts.Node, DirectEffects>();
 
   constructor(
     private readonly ts: typeof import('typescript'),
@@ -323,10 +326,10 @@ class FileTransform {
       ts: this.ts,
       checker: this.checker,
       names,
-      outer: (identifier) => this.outer(identifier, target),
+      outer: (identifier, within) => this.outer(identifier, (within?.target as Target | undefined) ?? target),
       apiName: (callee) => apiNameOf(this.ts, this.checker, callee),
       isLibrary: (file) => this.program.isSourceFileDefaultLibrary(file),
-      callee: (call) => this.callee(call, target),
+      callee: (call, within) => this.callee(call, (within?.target as Target | undefined) ?? target),
       arrayResult,
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
@@ -413,7 +416,7 @@ class FileTransform {
     if (ts.isIdentifier(expression)) ref = this.reference(expression, caller);
     else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [(expression as ts.PropertyAccessExpression).expression.getText(), (expression as ts.PropertyAccessExpression).name.text] };
     else ref = this.reference((expression as ts.PropertyAccessExpression).name as ts.Identifier, caller);
-    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target };
+    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.writes(target.node) };
   }
 
   /**
@@ -538,24 +541,41 @@ class FileTransform {
     }
     const name = `${owner.name.text}_${expression.name.text}`;
     const target: Target = { node: declaration, name, placement: 'module' };
-    return { key: `${declaration.getSourceFile().fileName}|${declaration.pos}`, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target };
+    return { key: `${declaration.getSourceFile().fileName}|${declaration.pos}`, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.writes(declaration) };
   }
 
-  /** Names inside one generated function: the user's own, kept apart from what it reads outside. */
+  /** `{ writes: true }` for a function that may write into what it is given (its calls are inlined). */
+  private writes(fn: ts.FunctionLikeDeclaration): { writes?: true } {
+    return mayWriteArguments(this.ts, this.checker, fn, this.effects) ? { writes: true } : {};
+  }
+
+  /**
+   * Names inside one generated function: the user's own, kept apart from what it reads
+   * outside — and from what the functions it calls read outside, as lowering may inline them.
+   */
   private functionNames(target: Target): NameAllocator {
-    const { ts } = this;
+    const { ts, checker } = this;
     const used = new Set<string>();
     const outer = new Set<string>();
-    const visit = (node: ts.Node): void => {
-      if (ts.isIdentifier(node)) {
-        used.add(node.text);
-        const symbol = this.checker.getSymbolAtLocation(node);
-        const declared = symbol?.declarations?.[0];
-        if (declared && !isInside(declared, target.node)) outer.add(node.text);
-      }
-      ts.forEachChild(node, visit);
+    const seen = new Set<ts.Node>();
+    const visitFunction = (fn: ts.Node, own: boolean): void => {
+      if (seen.has(fn)) return;
+      seen.add(fn);
+      const visit = (node: ts.Node): void => {
+        if (ts.isIdentifier(node) && (own || !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node))) {
+          if (own) used.add(node.text);
+          const declared = checker.getSymbolAtLocation(node)?.declarations?.[0];
+          if (declared && !isInside(declared, fn)) outer.add(node.text);
+        }
+        if (ts.isCallExpression(node)) {
+          const called = calledFunction(ts, checker, node.expression);
+          if (called) visitFunction(called, false);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(fn);
     };
-    visit(target.node);
+    visitFunction(target.node, true);
     return new NameAllocator(used, outer);
   }
 
@@ -628,10 +648,6 @@ function generatedName(request: Request): string {
   return `${request.target.name}_${request.api}${wrt}`;
 }
 
-function isInside(node: ts.Node, container: ts.Node): boolean {
-  for (let current: ts.Node | undefined = node; current; current = current.parent) if (current === container) return true;
-  return false;
-}
 
 /** `jvp`'s calling convention: `(primals, tangents)`, one entry per parameter in each. */
 function jvpOf(pushforward: Func, names: NameAllocator): Func {

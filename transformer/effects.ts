@@ -1,0 +1,96 @@
+import type * as ts from 'typescript';
+
+/**
+ * Which functions of the program may write into the arrays and objects they are given: a
+ * syntactic scan of their source (and of the functions they call), so that lowering can
+ * inline calls of them and see every write where it happens. A write is certainly into
+ * the function's own data only where it writes a `const` it initialised with a new array.
+ */
+
+/** Methods that change the array they are called on. */
+const MUTATING_METHODS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'fill', 'set', 'sort', 'reverse', 'copyWithin']);
+
+/** The function with a body that a callee expression names, if any (a function, a const arrow, a method). */
+export function calledFunction(tsApi: typeof ts, checker: ts.TypeChecker, callee: ts.Expression): ts.FunctionLikeDeclaration | undefined {
+  let symbol = checker.getSymbolAtLocation(callee);
+  if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  let declaration: ts.Node | undefined = symbol?.valueDeclaration;
+  if (declaration && tsApi.isVariableDeclaration(declaration)) declaration = declaration.initializer;
+  if (!declaration || !(tsApi.isFunctionDeclaration(declaration) || tsApi.isMethodDeclaration(declaration) || tsApi.isArrowFunction(declaration) || tsApi.isFunctionExpression(declaration))) return undefined;
+  return declaration.body ? declaration : undefined;
+}
+
+/** What one function does itself: whether it writes outside its own arrays, and the functions it calls. */
+export interface DirectEffects {
+  readonly writes: boolean;
+  readonly calls: readonly ts.FunctionLikeDeclaration[];
+}
+
+/**
+ * Whether `fn` may write into an array or object it did not create — its parameters,
+ * `this`, outer values — itself or through a function it calls. `known` caches each
+ * function's own effects for one transform.
+ */
+export function mayWriteArguments(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>): boolean {
+  const seen = new Set<ts.Node>();
+  const pending = [fn];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    let effects = known.get(next);
+    if (!effects) known.set(next, (effects = directEffects(tsApi, checker, next)));
+    if (effects.writes) return true;
+    pending.push(...effects.calls);
+  }
+  return false;
+}
+
+function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration): DirectEffects {
+  const calls: ts.FunctionLikeDeclaration[] = [];
+  const ownArray = (identifier: ts.Identifier): boolean => {
+    const declaration = checker.getSymbolAtLocation(identifier)?.valueDeclaration;
+    if (!declaration || !tsApi.isVariableDeclaration(declaration) || !(tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const)) return false;
+    return isInside(declaration, fn) && !!declaration.initializer && createsArray(tsApi, declaration.initializer);
+  };
+  const writesOutside = (target: ts.Expression): boolean => {
+    let root = target;
+    while (tsApi.isElementAccessExpression(root) || tsApi.isPropertyAccessExpression(root) || tsApi.isParenthesizedExpression(root) || tsApi.isNonNullExpression(root) || tsApi.isAsExpression(root)) root = root.expression;
+    return !(tsApi.isIdentifier(root) && ownArray(root));
+  };
+  const isMember = (node: ts.Expression) => {
+    const inner = skipParentheses(tsApi, node);
+    return tsApi.isElementAccessExpression(inner) || tsApi.isPropertyAccessExpression(inner);
+  };
+  const visit = (node: ts.Node): boolean => {
+    if (tsApi.isBinaryExpression(node) && node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment && node.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment && isMember(node.left) && writesOutside(node.left)) return true;
+    if ((tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) && (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken) && isMember(node.operand) && writesOutside(node.operand)) return true;
+    if (tsApi.isCallExpression(node)) {
+      const callee = node.expression;
+      if (tsApi.isPropertyAccessExpression(callee) && MUTATING_METHODS.has(callee.name.text) && writesOutside(callee.expression)) return true;
+      const called = calledFunction(tsApi, checker, callee);
+      if (called) calls.push(called);
+    }
+    return tsApi.forEachChild(node, visit) === true;
+  };
+  return { writes: visit(fn.body!), calls };
+}
+
+/** `new Float64Array(n)`, `new Float32Array(n)`, `new Array(n).fill(c)`, `[a, b]`, `xs.map(…)`: a new array. */
+function createsArray(tsApi: typeof ts, initializer: ts.Expression): boolean {
+  const node = skipParentheses(tsApi, initializer);
+  if (tsApi.isArrayLiteralExpression(node)) return true;
+  if (tsApi.isNewExpression(node)) return tsApi.isIdentifier(node.expression) && ['Float64Array', 'Float32Array'].includes(node.expression.text);
+  if (!tsApi.isCallExpression(node) || !tsApi.isPropertyAccessExpression(node.expression)) return false;
+  const { name, expression } = node.expression;
+  return name.text === 'map' || (name.text === 'fill' && tsApi.isNewExpression(expression) && tsApi.isIdentifier(expression.expression) && expression.expression.text === 'Array');
+}
+
+function skipParentheses(tsApi: typeof ts, node: ts.Expression): ts.Expression {
+  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isNonNullExpression(node) || tsApi.isSatisfiesExpression(node)) node = node.expression;
+  return node;
+}
+
+export function isInside(node: ts.Node, container: ts.Node): boolean {
+  for (let current: ts.Node | undefined = node; current; current = current.parent) if (current === container) return true;
+  return false;
+}
