@@ -198,6 +198,9 @@ function eliminateDeadCode(func: Func): Func {
           break;
         }
         case 'accumulate':
+          // A number nothing reads is dead (forward over reverse leaves the adjoints it does
+          // not return); an array entry may be read through another name, so it stays.
+          if (stmt.at === undefined && !live.has(stmt.name)) break;
           live.add(stmt.name);
           mark(stmt.value);
           if (typeof stmt.at === 'object') mark(stmt.at);
@@ -231,7 +234,7 @@ function eliminateDeadCode(func: Func): Func {
           return [{ ...stmt, carried, body: keep(stmt.body) }];
         }
         case 'accumulate':
-          return [stmt];
+          return stmt.at !== undefined || live.has(stmt.name) ? [stmt] : [];
         case 'reverseLoop': {
           const body = keep(stmt.body);
           return body.length > 0 ? [{ ...stmt, body }] : [];
@@ -244,7 +247,7 @@ function eliminateDeadCode(func: Func): Func {
 /**
  * Operations whose effect outlives them: writes into arrays, the recording and replaying of
  * the load stream (skipping one would shift every later replay), pullbacks that add into
- * gradients, random draws.
+ * gradients, random draws, additions into arrays.
  */
 const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'setCursor', 'callInto', 'random']);
 
