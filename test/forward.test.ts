@@ -107,12 +107,24 @@ export class Vec {
   scaled(k: number): number { return k * this.x - this.y; }
 }
 
+function layer(out: Float64Array, x: number, y: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x * (i + 1) + out[i] * y);
+}
+export function helperWrites(x: number, y: number): number {
+  const h = new Float64Array(3);
+  layer(h, x, y);
+  layer(h, y, x);
+  let s = 0;
+  for (const v of h) s += v * y;
+  return s;
+}
+
 export function stopped(x: number, y: number): number {
   return x * stopGradient(x * y) + y;
 }
 `;
 
-const NAMES = ['seed', 'mathFunctions', 'branches', 'loops', 'earlyReturn', 'calls', 'arrays', 'objects', 'localArrays', 'methods', 'stopped'];
+const NAMES = ['seed', 'mathFunctions', 'branches', 'loops', 'earlyReturn', 'calls', 'arrays', 'objects', 'localArrays', 'methods', 'helperWrites', 'stopped'];
 const SOURCE = `import { grad, jvp, stopGradient } from 'tapeless';
 ${FUNCTIONS}
 ${NAMES.map((name) => `export const ${name}_grad = grad(${name}${name === 'loops' ? ', { wrt: [0, 1] }' : ''});\nexport const ${name}_jvp = jvp(${name});`).join('\n')}
@@ -130,6 +142,7 @@ const POINTS: Record<string, () => unknown[][]> = {
   objects: () => [[{ w: [0.5, -1, 0.25], b: 0.1, inner: { scale: 1.5 } }, 0.8]],
   localArrays: () => [[0.3, 0.9], [-1.1, 0.2]],
   methods: () => [[new module.Vec(0.4, -1.3), 0.7], [new module.Vec(2, 0.5), -1.1]],
+  helperWrites: () => [[0.3, -0.8], [1.2, 0.5]],
   stopped: () => [[0.7, 1.9]],
 };
 

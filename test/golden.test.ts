@@ -12,6 +12,7 @@ const CASES: Record<string, string> = {
   'functions.js': 'test/golden/functions.ts',
   'springs.js': 'examples/springs.ts',
   'calls.js': 'test/golden/calls.ts',
+  'forward.js': 'test/golden/forward.ts',
 };
 
 describe('golden generated code', () => {

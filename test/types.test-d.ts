@@ -1,6 +1,6 @@
 // The declared types of the API describe the generated functions (checked by tsc).
 import { describe, expectTypeOf, it } from 'vitest';
-import { type GradientOf, grad, stopGradient, valueAndGrad } from 'tapeless';
+import { type GradientOf, derivative, grad, hessian, jacobian, jvp, stopGradient, valueAndGrad, withDerivative } from 'tapeless';
 
 const product = (x: number, y: number) => x * y;
 
@@ -42,5 +42,35 @@ describe('declared types', () => {
 
   it('stopGradient is the identity on types', () => {
     expectTypeOf(stopGradient(3 as number)).toEqualTypeOf<number>();
+  });
+
+  it('forward mode: derivative has the shape of the result, jvp takes primals and tangents', () => {
+    expectTypeOf(derivative(product)).toEqualTypeOf<(x: number, y: number) => number>();
+    const curve = (t: number): Float64Array => {
+      const out = new Float64Array(2);
+      out[0] = t;
+      out[1] = t * t;
+      return out;
+    };
+    expectTypeOf(derivative(curve)).toEqualTypeOf<(t: number) => Float64Array>();
+    expectTypeOf(derivative((t: number) => [t, t * t])).toEqualTypeOf<(t: number) => number[]>();
+    const model = (w: Float64Array, b: number) => w[0] * b;
+    expectTypeOf(jvp(model)).toEqualTypeOf<(primals: [w: Float64Array, b: number], tangents: [Float64Array, number]) => [number, number]>();
+  });
+
+  it('jacobian and hessian return matrices; higher orders compose', () => {
+    expectTypeOf(jacobian((r: number, t: number) => [r * Math.cos(t), r * Math.sin(t)])).toEqualTypeOf<(r: number, t: number) => number[][]>();
+    expectTypeOf(hessian(product, { wrt: 'x' })).toEqualTypeOf<(x: number, y: number) => number[][]>();
+    expectTypeOf(derivative(grad((x: number) => x ** 3))).toEqualTypeOf<(x: number) => number>();
+    expectTypeOf(grad(grad((x: number) => x ** 3))).toEqualTypeOf<(x: number) => number>();
+  });
+
+  it('withDerivative keeps the function type and types the rule', () => {
+    const softplus = withDerivative((x: number) => Math.log1p(Math.exp(x)), (x, y) => [1 / (1 + Math.exp(-x))]);
+    expectTypeOf(softplus).toEqualTypeOf<(x: number) => number>();
+    type RuleOfProduct = Parameters<typeof withDerivative<(a: number, b: number) => number>>[1];
+    expectTypeOf<(a: number, b: number, y: number) => [number, number]>().toMatchTypeOf<RuleOfProduct>();
+    // one partial per argument: a rule returning one partial for two arguments does not fit
+    expectTypeOf<(a: number, b: number, y: number) => [number]>().not.toMatchTypeOf<RuleOfProduct>();
   });
 });
