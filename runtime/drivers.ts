@@ -78,3 +78,21 @@ export function jacobian(tangentOf: (tangents: unknown[]) => unknown, gradientOf
   const fewerInputs = numberSlots(inputs as unknown[]).length < numberSlots([output]).length;
   return fewerInputs ? jacobianByColumns(tangentOf, inputs) : jacobianByRows(gradientOf, output);
 }
+
+/**
+ * A gradient by forward mode, one pushforward per input number: `tangentOf` receives the
+ * inputs' tangents (zero but for one 1) and returns f's tangent. The gradients have the
+ * inputs' shapes, one per input.
+ */
+export function gradientByColumns(tangentOf: (tangents: unknown[]) => number, inputs: readonly unknown[]): unknown[] {
+  const tangents = inputs.map(zerosLike);
+  const gradients = inputs.map(zerosLike);
+  const entries = numberSlots(gradients);
+  numberSlots(tangents).forEach(([container, key], i) => {
+    container[key] = 1;
+    const [gradient, at] = entries[i];
+    gradient[at] = tangentOf(tangents);
+    container[key] = 0;
+  });
+  return gradients;
+}

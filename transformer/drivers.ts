@@ -3,7 +3,7 @@ import * as path from 'path';
 import type * as ts from 'typescript';
 import type { NameAllocator } from './names';
 
-type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten';
+type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns';
 
 /**
  * The code around a generated derivative that lays out `jacobian` and `hessian` results:
@@ -35,6 +35,17 @@ export class Drivers {
     const cotangent = factory.createUniqueName('dy');
     const gradientOf = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(vjpName, [...this.list(params).elements, cotangent]));
     return factory.createCallExpression(this.use('jacobian'), undefined, [this.tangentOf(tangentName, params, selected), gradientOf, this.list(selected), this.call(valueName, this.list(params).elements)]);
+  }
+
+  /**
+   * A gradient by forward mode: `gradientByColumns(tangentOf, [selected…])`, then its only
+   * entry (`[0]`) or the tuple, after the value (`[value(…params), …]`) for valueAndGrad.
+   */
+  forwardGradient(tangentName: string, valueName: string | undefined, params: readonly string[], selected: readonly string[], tuple: boolean): ts.Expression {
+    const { factory } = this;
+    const gradients = factory.createCallExpression(this.use('gradientByColumns'), undefined, [this.tangentOf(tangentName, params, selected), this.list(selected)]);
+    const gradient = tuple ? gradients : factory.createElementAccessExpression(gradients, 0);
+    return valueName ? factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), gradient]) : gradient;
   }
 
   /** `(tangents) => tangent(…params, tangents[0], …)` */

@@ -18,6 +18,11 @@ import { simplify } from './simplify';
 export interface TransformOptions {
   /** Receives every diagnostic: hosts turn them into build errors. */
   readonly report: (diagnostic: ts.Diagnostic) => void;
+  /**
+   * How `grad` and `valueAndGrad` are computed: by reverse mode (the default), or by forward
+   * mode, one pushforward per input number — the test suite's oracle for reverse mode.
+   */
+  readonly gradients?: 'reverse' | 'forward';
   /** Sees each generated function (the CLI prints them). */
   readonly onGenerated?: (generated: { readonly target: string; readonly api: string; readonly node: ts.Node; readonly file: ts.SourceFile }) => void;
 }
@@ -164,7 +169,8 @@ class FileTransform {
     if (existing) return factory.createIdentifier(existing.name);
     const context = { ts, factory, file: this.file };
     const announce = (node: ts.Node) => this.options.onGenerated?.({ target: request.target.name, api: request.api, node, file: this.file });
-    if (request.api === 'hessian' || request.api === 'jacobian') return this.matrix(request, announce);
+    const byForward = this.options.gradients === 'forward' && (request.api === 'grad' || request.api === 'valueAndGrad') && !request.target.derived;
+    if (request.api === 'hessian' || request.api === 'jacobian' || byForward) return this.matrix(request, announce);
     const { func } = this.differentiate(request);
     if (request.target.placement === 'inline') {
       const arrow = emitArrowFunction(func, context);
@@ -197,11 +203,13 @@ class FileTransform {
     const selected = request.wrt.map((index) => params[index]);
     const kinds = helpers.map(({ suffix }) => suffix);
     const call =
-      kinds[0] === 'gradient'
-        ? this.drivers.gradientRow(names[0], params)
-        : kinds.length === 1
-          ? this.drivers.columns(names[0], params, selected)
-          : this.drivers.columnsOrRows(names[0], names[1], names[2], params, selected);
+      request.api === 'grad' || request.api === 'valueAndGrad'
+        ? this.drivers.forwardGradient(names[0], names[1], params, selected, request.tuple)
+        : kinds[0] === 'gradient'
+          ? this.drivers.gradientRow(names[0], params)
+          : kinds.length === 1
+            ? this.drivers.columns(names[0], params, selected)
+            : this.drivers.columnsOrRows(names[0], names[1], names[2], params, selected);
     if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(params, code.map((arrow, i) => this.drivers.constant(names[i], arrow as ts.ArrowFunction)), call));
     const name = this.names().fresh(base);
     code.forEach((declaration, i) => this.generated.set(`${request.key}|${kinds[i]}`, { name: names[i], declaration: declaration as ts.FunctionDeclaration }));
@@ -212,6 +220,11 @@ class FileTransform {
   /** The generated functions a Jacobian or Hessian driver calls, named by their suffix. */
   private matrixHelpers(request: Request): { suffix: string; func: Func }[] {
     if (request.api === 'hessian') return [{ suffix: 'tangent', func: this.tangentOfGradient(request).func }];
+    if (request.api === 'grad' || request.api === 'valueAndGrad') {
+      const { primal, names } = this.primalOf(request.target, request.wrt);
+      const tangent = { suffix: 'tangent', func: simplify(forward(primal, { wrt: request.wrt, withValue: false }, this.rules(), names, this.pushforwards)) };
+      return request.api === 'grad' ? [tangent] : [tangent, { suffix: 'value', func: simplify(this.primalOf(request.target, request.wrt).primal) }];
+    }
     const { primal, names } = this.primalOf(request.target, request.wrt, true);
     const tangent = () => simplify(forward(primal, { wrt: request.wrt, withValue: false }, this.rules(), names, this.pushforwards));
     if (request.target.derived) return [{ suffix: 'tangent', func: tangent() }];

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import { agreeing } from './modes.js';
 
 const require = createRequire(import.meta.url);
 const { createTransformer } = require('../../dist/transformer/transform.js') as typeof import('../../dist/transformer/transform.js');
@@ -36,10 +37,38 @@ export const compilerOptions: ts.CompilerOptions = {
 // Reusing the previous program lets TypeScript keep the parsed lib files between compiles.
 let previous: ts.Program | undefined;
 
-/** Writes `files` to a fresh directory inside the repository (so `tapeless` resolves to it) and compiles them. */
+/**
+ * Writes `files` to a fresh directory inside the repository (so `tapeless` resolves to it)
+ * and compiles them. Loading the result checks reverse mode against forward mode: see
+ * ./modes.ts (`TAPELESS_FORWARD_CHECK=0` turns it off).
+ */
 export function compile(files: Record<string, string>, options: ts.CompilerOptions = {}): Compiled {
+  const built = build(files, options, 'reverse');
+  const gradients = Object.values(files).some((text) => /\b(grad|valueAndGrad)\(/.test(text));
+  const check = gradients && built.diagnostics.length === 0 && process.env.TAPELESS_FORWARD_CHECK !== '0';
+  let twin: Built | undefined;
+  return {
+    ...built,
+    messages: format(built.diagnostics),
+    load: async (file = 'main.ts') => {
+      const module = await importFrom(built.dir, file);
+      if (!check) return module;
+      twin ??= build(files, options, 'forward');
+      if (twin.diagnostics.length > 0) throw new Error(`forward mode cannot build what reverse mode builds:\n${format(twin.diagnostics).join('\n')}`);
+      return agreeing(module, await importFrom(twin.dir, file));
+    },
+  };
+}
+
+interface Built {
+  readonly dir: string;
+  readonly diagnostics: ts.Diagnostic[];
+  readonly js: Record<string, string>;
+}
+
+function build(files: Record<string, string>, options: ts.CompilerOptions, gradients: 'reverse' | 'forward'): Built {
   mkdirSync(TMP, { recursive: true });
-  const dir = mkdtempSync(path.join(TMP, 'compile-'));
+  const dir = mkdtempSync(path.join(TMP, gradients === 'reverse' ? 'compile-' : 'forward-'));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);
@@ -57,17 +86,15 @@ export function compile(files: Record<string, string>, options: ts.CompilerOptio
     },
     undefined,
     false,
-    { before: [createTransformer(ts, program, { report: (diagnostic) => diagnostics.push(diagnostic) })] },
+    { before: [createTransformer(ts, program, { report: (diagnostic) => diagnostics.push(diagnostic), gradients })] },
   );
   const semantic = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (semantic.length > 0) throw new Error(`fixture does not type-check:\n${format(semantic).join('\n')}`);
-  return {
-    dir,
-    diagnostics,
-    js,
-    messages: format(diagnostics),
-    load: (file = 'main.ts') => import(pathToFileURL(path.join(dir, file.replace(/\.ts$/, '.js'))).href),
-  };
+  return { dir, diagnostics, js };
+}
+
+function importFrom(dir: string, file: string): Promise<any> {
+  return import(pathToFileURL(path.join(dir, file.replace(/\.ts$/, '.js'))).href);
 }
 
 function format(diagnostics: readonly ts.Diagnostic[]): string[] {
