@@ -15,9 +15,10 @@ export async function load() {
   if (!devices.includes('wasm')) throw new Error(`jax-js started no WebAssembly device (devices: ${devices.join(', ') || 'none'})`);
   jax.defaultDevice('wasm');
   return {
-    // float64 arrays and arithmetic, but the WebAssembly kernels of exp, log and tanh take and
-    // return f32 (jax-js 0.1.25): those functions are only as accurate as in float32.
-    precision: 'float64, with exp, log and tanh in float32',
+    // float64 arrays and arithmetic, but the compiled WebAssembly kernels of exp, log, sin,
+    // cos and tanh compute in float32 (jax-js 0.1.25: jit(np.sin) of 12345.678 is off by
+    // 9·10⁻⁵): those functions are only as accurate as in float32.
+    precision: 'float64, with exp, log, sin, cos and tanh in float32',
     tolerance: 1e-6,
     // jax-js runs its WebAssembly kernels in workers only where there is a global `Worker`,
     // which Node has not: one thread, as every other variant.
