@@ -412,12 +412,37 @@ const ROSENBROCK_SIZES = [2, 10, 100, 1000, 10_000, 100_000];
 const ROSENBROCK_FINITE_DIFFERENCES = 100;
 const rosenbrockNGradient = grad(rosenbrockN);
 
+/** Where the tapeless gradient of rosenbrockN spends its time: the notes of one case of the series, pointed to by the others'. */
+const ROSENBROCK_NOTES = [
+  'The hand-written gradient makes one pass over x, adding into the gradient of x_i and x_(i+1). The tapeless gradient',
+  '(`rosenbrockN_grad` in .tmp/bench/bench/cases.js) makes two:',
+  '',
+  '1. A forward loop that computes nothing but the counter: it records i for each of its n passes (n - 1 and the one that',
+  '   fails the test) in a Float64Array that starts at 64 numbers and doubles when full, copying. The condition',
+  '   `i + 1 < x.length` is not recognised as a counted loop, so the record is not sized once before the loop as the spring',
+  "   chain's is: for n = 10^4, 8 allocations and copies, 32,704 numbers (262 kB, the peak extra above) for 10^4 needed.",
+  '   And i needs no record at all: in a loop whose counter only steps by 1, it is a function of the pass.',
+  '2. The reverse loop reloads i, tests `i + 1 < x.length` again for each pass, recomputes the pass and updates the',
+  '   gradient of x_i three times (the two terms of the adjoint of x_i·x_i are added one after the other, not as',
+  '   2·x_i·adjoint, and the two equal products of a·a also) where the hand-written code updates it once.',
+  '',
+  'Evidence: `node --cpu-prof` over 300,000 calls at n = 100: 26% of the samples on the line that allocates the doubled',
+  'record, 12% on allocating the first record, 17% on allocating the result, 21% in the garbage collector (the backing',
+  'stores of typed arrays of more than 64 bytes are allocated outside the heap, one by one); the arithmetic of both',
+  'sweeps about 15%. Each `new Float64Array` costs about as much as the whole primal at n = 10. `--trace-deopt`: no',
+  'deoptimisation of the gradient. A copy of the generated reverse loop with i taken from the pass (no forward loop, no',
+  'record) ran at 3.2× the primal at n = 10^4 instead of 9×, and with one update of each gradient entry per pass at 2.2×,',
+  'as the hand-written gradient (2.1×), in the same process (.tmp/prof/rosen-variants.mjs, not kept: the numbers are',
+  'in this note).',
+].join('\n');
+
 function rosenbrockCase(n: number): BenchCase {
   return benchCase({
     name: `rosenbrock${n}`,
     description: `Rosenbrock's function in n = ${n.toLocaleString('en-US')} dimensions: a loop over the n - 1 neighbouring pairs of x, two products and a square each`,
     controlFlow: 'loop',
     series: { name: 'rosenbrock', n },
+    notes: n === 100 ? ROSENBROCK_NOTES : 'Where the time of the tapeless gradient goes: see [rosenbrock100](#rosenbrock100).',
     // Calls of small n take nanoseconds: many allocation calls, as for the scalar cases.
     settings: { ...ARRAY_SETTINGS, allocationCalls: Math.max(4, Math.min(1000, Math.round(1e6 / n))) },
     parameters: ['x'],
@@ -498,6 +523,9 @@ export const cases: readonly BenchCase[] = [
       'hand-written gradient even before its loads and stores, unless it kept sin(w·i) instead of recomputing it.',
       '',
       'Central differences are far off in w: its step, 6·10⁻⁶·max(1, w), moves the phase w·i of the last springs by 0.06 to 0.18 rad.',
+      'The peers are off too, in the derivative in w only: the phase w·i reaches 3·10⁴ rad, which float32 holds to about',
+      '2·10⁻³ rad (jax-js computes sin and cos in float32 in its compiled code; its arrays are float64). With n = 16 both',
+      'agree with the tapeless gradient to 2.4·10⁻⁶ of its largest entry.',
     ].join('\n'),
     // A call takes about 10^4 times as long as a straight-line case's: 50 inputs are enough.
     // 16 calls allocate 2.6 MB of array buffers, little enough that V8 does not collect
@@ -580,6 +608,31 @@ export const cases: readonly BenchCase[] = [
     settings: ARRAY_SETTINGS,
     parameters: ['alphas', 'means', 'icf', 'x', 'wishart', 'wishartC'],
     wrt: ['alphas', 'means', 'icf'],
+    notes: [
+      'No hand-written gradient: ADBench has several, each hundreds of lines. The peers compute all points and components at',
+      'once: K × n × d arrays and one batched product of K × n × d by d × d.',
+      '',
+      'The tapeless gradient (`gmmObjective_grad_wrt_alphas_means_icf`, 1,200 lines) spends most of its time recording, not',
+      'computing. Its forward sweep appends every read of the local arrays (qDiagonals, logDeterminants, centered, product,',
+      'terms) to its load stream, one number per read: about 131 per point and component (2d for the diagonal part, 2 per',
+      'below-diagonal entry, 2d for the squares, where `product[j] * product[j]` records the same read twice, and 1 for',
+      'logDeterminants), 3.3 million numbers per call. The stream starts at 1,024 numbers and doubles, copying, to 4,194,304',
+      '(33.5 MB): 67 MB of array buffers allocated per call; the peak extra above counts what the collector had not freed.',
+      '',
+      'Evidence: `node --cpu-prof` over 10 calls: 72% of the samples in the forward sweep over the points (whose arithmetic is',
+      "the primal's, 1/60 of the gradient's time), 36% on the one line `grown.set(loads)` that copies the stream into its",
+      'doubled successor (fresh pages of memory, written for the first time), 10% on another such copy, 9% on storing reads;',
+      'the reverse sweep 17%; the garbage collector 6%. `--trace-deopt`: one deoptimisation, on entry (no type feedback yet).',
+      '',
+      'What would remove most of it: (1) reads of an array the function no longer writes afterwards need no record',
+      '(qDiagonals and logDeterminants are written before the loop over points only); (2) arrays written whole in each pass',
+      'before they are read (centered, product, terms) could be recomputed in the reverse sweep from the pass, like the',
+      'scalars of a pass, instead of recording their reads; (3) the same read twice, recorded once; (4) a stream in chunks,',
+      'or sized from the trip counts, rather than doubled and copied.',
+      '',
+      'tapeless limitation met on the way: the log-sum-exp over components was first a call, `logSumExp(terms)`, rejected',
+      'with TS91001 ("passing an array the function writes to another function is not supported yet"): it is inline here.',
+    ].join('\n'),
     input: (random) => gmmInput(random, GMM.d, GMM.k, GMM.n),
     primingInput: (random) => gmmInput(random, 2, 2, 3),
     primal: gmmObjective,

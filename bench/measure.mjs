@@ -43,7 +43,7 @@ const OWN_TOLERANCES = { handWritten: 1e-12 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [name, output] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   if (typeof globalThis.gc !== 'function') throw new Error('bench/measure.mjs needs node --expose-gc');
   const { cases } = await import(pathToFileURL(path.join(ROOT, '.tmp', 'bench', 'bench', 'cases.js')).href);

@@ -32,12 +32,23 @@ function caseTargets(result) {
     const value = 1 / ratios.overTapeless.handWritten;
     targets.push({ name: 'overHandWritten', value, ok: value <= TARGETS.tapelessOverHandWritten, text: `tapeless ÷ hand-written ≤ ${TARGETS.tapelessOverHandWritten}×` });
   }
+  const { tapeless, handWritten } = result.timings;
+  if (controlFlow === 'straight-line' && handWritten) {
+    const ok = tapeless.bytesPerCall <= handWritten.bytesPerCall;
+    targets.push({ name: 'memory', value: tapeless.bytesPerCall, shown: bytes(tapeless.bytesPerCall), ok, text: `tapeless allocates its result only (the hand-written gradient: ${bytes(handWritten.bytesPerCall)}/call)` });
+  }
   for (const [key, least] of Object.entries(TARGETS.peerOverTapeless[name] ?? {})) {
     const value = ratios.overTapeless[key];
     const label = PEERS.find((peer) => peer.key === key).label;
     targets.push({ name: key, value, ok: value !== undefined && value >= least, text: least === 1 ? `no slower than ${label}` : `≥ ${grouped(least)}× faster than ${label}` });
   }
   return targets;
+}
+
+/** A target's measured value, as a ratio unless it says otherwise. */
+function shown(target) {
+  if (target.value === undefined) return 'not measured';
+  return target.shown ?? ratio(target.value);
 }
 
 function mark(ok) {
@@ -64,7 +75,7 @@ export function formatSummary(results) {
       withMark(overTapeless.handWritten === undefined ? undefined : 1 / overTapeless.handWritten, targets.overHandWritten),
       withMark(overPrimal.finiteDifference),
       ...PEERS.map(({ key }) => withMark(overTapeless[key], targets[key])),
-      bytes(result.timings.tapeless.bytesPerCall),
+      targets.memory ? `${bytes(result.timings.tapeless.bytesPerCall)} ${mark(targets.memory.ok)}` : bytes(result.timings.tapeless.bytesPerCall),
       result.timings.tapeless.peakExtraBytes === undefined ? '—' : bytes(result.timings.tapeless.peakExtraBytes),
     ];
   });
@@ -122,7 +133,7 @@ export function formatReport(results) {
 function formatTargets(results) {
   const lines = [];
   for (const result of Object.values(results.cases)) {
-    for (const target of caseTargets(result)) lines.push(`- ${mark(target.ok)} ${result.name}: ${target.text}: **${target.value === undefined ? 'not measured' : ratio(target.value)}**`);
+    for (const target of caseTargets(result)) lines.push(`- ${mark(target.ok)} ${result.name}: ${target.text}: **${shown(target)}**`);
   }
   if (results.build) {
     const { ratio: value } = results.build.tspc;
@@ -184,7 +195,7 @@ function formatCase(result) {
     ...collectionNote(timings),
   ];
   if (differences.spotChecks !== undefined) lines.push('', `Central differences of the primal on ${differences.spotCheckEntries} entries of the gradient (the first, middle and last of each array): ${differences.spotChecks.toExponential(1)} from the tapeless gradient.`);
-  lines.push('', ...caseTargets(result).map((target) => `- ${target.text}: **${ratio(target.value)}** ${mark(target.ok)}`));
+  lines.push('', ...caseTargets(result).map((target) => `- ${target.text}: **${shown(target)}** ${mark(target.ok)}`));
   if (result.notes) lines.push('', result.notes);
   return lines;
 }
