@@ -1,6 +1,7 @@
 // What the transformer adds to a build, for bench/run.mjs:
 // - `tspc` on examples/ with the transformer and without it (the same tsconfig with no
-//   plugins), each a process of its own, the two taking turns;
+//   plugins), each a process of its own, the two taking turns: processor time (that of the
+//   process, bench/cpu-time.cjs) and wall-clock time;
 // - the time the transformer takes per differentiated function: in this process, an emit
 //   of a fresh ts.Program through the transformer's tspc entry point (the public host
 //   `tapeless/transformer`, as ts-patch calls it) and one without it, taking turns, the
@@ -36,7 +37,10 @@ export function measureBuildCost({ runs = 7, emits = 9 } = {}) {
   return { tspc: timeTspc(runs), transform: [timeTransform('examples/', path.join(ROOT, 'examples', 'tsconfig.json'), emits), timeTransform('bench/cases.ts', path.join(ROOT, 'bench', 'tsconfig.json'), emits)] };
 }
 
-/** `tspc -p` on examples/ with and without the transformer, `runs` times each, in turns: medians of the wall-clock times and of their per-run ratios. */
+/**
+ * `tspc -p` on examples/ with and without the transformer, `runs` times each, in turns:
+ * medians of the processor times, of their per-run ratios, and of the wall-clock times.
+ */
 function timeTspc(runs) {
   mkdirSync(OUT, { recursive: true });
   const examples = path.join(ROOT, 'examples');
@@ -51,8 +55,8 @@ function timeTspc(runs) {
     return file;
   };
   const variants = [
-    { key: 'with', config: config('with', [{ transform: TRANSFORMER }]), samples: [] },
-    { key: 'without', config: config('without', []), samples: [] },
+    { key: 'with', config: config('with', [{ transform: TRANSFORMER }]), samples: [], wall: [] },
+    { key: 'without', config: config('without', []), samples: [], wall: [] },
   ];
   const tspc = require.resolve('ts-patch/bin/tspc.js');
   console.log(`build cost: tspc on examples/ with and without the transformer, ${runs} times each...`);
@@ -60,10 +64,12 @@ function timeTspc(runs) {
     for (let v = 0; v < variants.length; v++) {
       const variant = variants[(v + run) % variants.length];
       const start = performance.now();
-      const compiler = spawnSync(process.execPath, [tspc, '-p', variant.config], { cwd: ROOT, encoding: 'utf8' });
+      const compiler = spawnSync(process.execPath, ['--require', path.join(ROOT, 'bench', 'cpu-time.cjs'), tspc, '-p', variant.config], { cwd: ROOT, encoding: 'utf8' });
       const elapsed = performance.now() - start;
-      if (compiler.status !== 0) throw new Error(`tspc ${variant.key} the transformer failed:\n${compiler.stdout}${compiler.stderr}`);
-      variant.samples.push(elapsed);
+      const cpu = /tapeless-bench-cpu-microseconds (\d+)/.exec(compiler.stderr);
+      if (compiler.status !== 0 || !cpu) throw new Error(`tspc ${variant.key} the transformer failed:\n${compiler.stdout}${compiler.stderr}`);
+      variant.samples.push(Number(cpu[1]) / 1000);
+      variant.wall.push(elapsed);
     }
   }
   const [withTransformer, without] = variants.map(({ samples }) => samples);
@@ -72,13 +78,15 @@ function timeTspc(runs) {
     withMs: rounded(median(withTransformer)),
     withoutMs: rounded(median(without)),
     ratio: rounded(median(withTransformer.map((sample, i) => sample / without[i]))),
+    samplesMs: { with: withTransformer.map(rounded), without: without.map(rounded) },
+    wallMs: { with: rounded(median(variants[0].wall)), without: rounded(median(variants[1].wall)) },
   };
 }
 
 /**
  * The emit of a fresh program of the project `tsconfigPath` through the transformer, and
- * without it, `emits` times each in turns (after one of each untimed); emitted files are
- * discarded. The transformer's time per API call is the difference of the medians over the
+ * without it, `emits` times each in turns (after one of each untimed), in processor time;
+ * emitted files are discarded. The transformer's time per API call is the difference of the medians over the
  * number of API calls in the program's own files.
  */
 function timeTransform(label, tsconfigPath, emits) {
@@ -93,9 +101,10 @@ function timeTransform(label, tsconfigPath, emits) {
     ts.getPreEmitDiagnostics(program);
     const diagnostics = [];
     const transformers = withTransformer ? { before: [tapelessTransformer(program, {}, { ts, addDiagnostic: (d) => diagnostics.push(d) })] } : undefined;
-    const start = performance.now();
+    const start = process.cpuUsage();
     program.emit(undefined, () => {}, undefined, false, transformers);
-    const elapsed = performance.now() - start;
+    const { user, system } = process.cpuUsage(start);
+    const elapsed = (user + system) / 1000;
     if (diagnostics.length > 0) throw new Error(`${label}: ${ts.flattenDiagnosticMessageText(diagnostics[0].messageText, '\n')}`);
     return { elapsed, program };
   };

@@ -101,7 +101,7 @@ export function formatReport(results) {
     '',
     '## Summary',
     '',
-    '"a ÷ b": the median over rounds of a\'s time per call ÷ b\'s in the same round. A peer ÷ tapeless above 1 means tapeless is faster. ✓/✗: the targets of issue 7, listed below. Bytes/call: what one gradient call allocates; peak extra: the most memory one call of a case with loops holds at once beyond its result.',
+    '"a ÷ b": the median over rounds of a\'s processor time per call ÷ b\'s in the same round. A peer ÷ tapeless above 1 means tapeless is faster. ✓/✗: the targets of issue 7, listed below. Bytes/call: what one gradient call allocates; peak extra: the most memory one call of a case with loops holds at once beyond its result.',
     '',
     ...formatSummary(results),
     '',
@@ -115,7 +115,8 @@ export function formatReport(results) {
     '## How it is measured',
     '',
     'Each case runs in a process of its own (`node --expose-gc bench/measure.mjs <case>`). Before timing, every variant\'s gradient is compared with the tapeless one: the largest difference relative to the tapeless gradient\'s largest entry, over all draws of the arguments. ' +
-      `A timed sample calls one variant over the draws of the arguments in a loop compiled for it alone, summing numbers of the results; its calls per sample are the fewest (a power of 2) that last ${SETTINGS.sampleMilliseconds} ms. ` +
+      `A timed sample calls one variant over the draws of the arguments in a loop compiled for it alone, summing numbers of the results; its calls per sample are the fewest (a power of 2) that take ${SETTINGS.sampleMilliseconds} ms. ` +
+      'Times are processor time (user and system time of the process, `process.cpuUsage()`), not wall-clock time: the machine is shared, and a sample\'s wall-clock time also counts the time other processes had the core (a loop of 8 ms of processor time took from 8 to 190 ms of wall-clock time here). Processor time does count V8\'s own background threads (concurrent garbage collection and compilation). The median wall-clock time is in bench/results.json (`wallNsPerCall`). ' +
       `After ${SETTINGS.warmupRounds} warm-up rounds, ${SETTINGS.rounds} rounds take one sample of each variant, in turns (a case may change these; \`--quick\`: ${QUICK.warmupRounds} and ${QUICK.rounds} rounds of ${QUICK.sampleMilliseconds} ms samples). ` +
       'Time per call is the median over rounds (quartiles beside it). A case with long loops first calls each of its own functions many times on small arguments (`primingInput`), so that V8 optimises each whole rather than from inside its loop.',
     '',
@@ -149,11 +150,13 @@ function formatBuild(build) {
   return [
     '## Build cost',
     '',
-    `\`tspc -p\` on examples/ (${build.quick ? 'quick run, ' : ''}${tspc.runs} runs of each, in turns, each a process of its own; wall-clock medians): ` +
+    `\`tspc -p\` on examples/ (${build.quick ? 'quick run, ' : ''}${tspc.runs} runs of each, in turns, each a process of its own; medians of processor time): ` +
       `**${seconds(tspc.withMs)}** with the transformer, **${seconds(tspc.withoutMs)}** without it (the same tsconfig without plugins): ` +
-      `**${ratio(tspc.ratio)}** (target ≤ ${TARGETS.buildOverhead}×) ${mark(tspc.ratio <= TARGETS.buildOverhead)}. Most of either is starting Node and TypeScript and type-checking.`,
+      `**${ratio(tspc.ratio)}** (target ≤ ${TARGETS.buildOverhead}×) ${mark(tspc.ratio <= TARGETS.buildOverhead)}, the median of the runs' ratios. ` +
+      (tspc.wallMs ? `Wall-clock: ${seconds(tspc.wallMs.with)} and ${seconds(tspc.wallMs.without)}. ` : '') +
+      'Most of either is starting Node and TypeScript and type-checking.',
     '',
-    'Transform time per differentiated function: an emit of a fresh `ts.Program` through the transformer\'s tspc entry point (`tapeless/transformer`, as ts-patch calls it) minus one without it, after type-checking (untimed in both), ' +
+    'Transform time per differentiated function: an emit of a fresh `ts.Program` through the transformer\'s tspc entry point (`tapeless/transformer`, as ts-patch calls it) minus one without it, after type-checking (untimed in both), in processor time, ' +
       'over the number of API calls (`grad`, `valueAndGrad`, … ) in the program\'s files; medians of alternating emits.',
     '',
     '| program | API calls | emit with | emit without | per API call |',
