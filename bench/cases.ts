@@ -1,48 +1,74 @@
 // The benchmark cases: each function to differentiate, with its tapeless gradient (the
-// `grad` call, compiled by the transformer), a gradient written by hand from the same math,
-// and central finite differences. bench/run.mjs compiles this file with tspc and times them.
-// The array cases at the end (losses of models over a batch of data) are also timed against
-// TensorFlow.js and jax-js, whose versions of them are in bench/peers.
+// `grad` call, compiled by the transformer), a gradient written by hand from the same math
+// where practical, and central finite differences where the inputs are few. bench/run.mjs
+// compiles this file with tspc, and bench/measure.mjs times each case in a process of its
+// own, also against TensorFlow.js and jax-js, whose versions of the cases are in bench/peers.
 import { grad } from 'tapeless';
 import { f as seed } from '../examples/seed.js';
 import { springChain } from '../examples/springs.js';
+import { gmmInput, gmmObjective } from './gmm.js';
+import { rosenbrockN, rosenbrockNFiniteDifference, rosenbrockNHandWritten, rosenbrockNInput } from './rosenbrock.js';
 
-/** Per-case overrides of the timing settings of bench/run.mjs. */
+/** Per-case overrides of the timing settings of bench/measure.mjs. */
 export interface BenchSettings {
+  /** Draws of the arguments, cycled through by every timing loop. */
   readonly inputs?: number;
-  readonly callsPerSample?: number;
+  /** Untimed rounds first, so that V8 has optimised every loop and every function. */
   readonly warmupRounds?: number;
+  /** Timed rounds; a round takes one sample of each variant. */
   readonly rounds?: number;
+  /** A sample lasts at least this long: each variant's calls per sample are set to reach it. */
+  readonly sampleMilliseconds?: number;
+  /** Calls per allocation measurement (few enough that no garbage collection runs meanwhile). */
   readonly allocationCalls?: number;
+  /** Calls of each function on the case's `primingInput`, if it has one, before any other. */
   readonly primingCalls?: number;
 }
 
-/** A function of numbers, and the three ways of computing its gradient that are compared. */
-export interface BenchCase {
+/**
+ * A function and the ways of computing its gradient that are compared: the tapeless
+ * gradient (the `grad` call, compiled by the transformer), a gradient written by hand,
+ * central differences, and the same function in TensorFlow.js and jax-js (bench/peers,
+ * under the case's name).
+ */
+export interface BenchCase<Args extends unknown[] = any[], Gradient = unknown> {
   readonly name: string;
   readonly description: string;
   /** Whether the function has loops: the gradient's target over the primal depends on it. */
   readonly controlFlow: 'straight-line' | 'loop';
   /** What the report says about the case besides its measurements, in Markdown. */
   readonly notes?: string;
-  /** Overrides of the SETTINGS of bench/run.mjs, for a case whose calls take far longer than the others'. */
+  /** Overrides of the settings of bench/measure.mjs, for a case whose calls take far longer than the others'. */
   readonly settings?: BenchSettings;
   readonly parameters: readonly string[];
-  /** One input where the function is smooth, drawn with `random` (uniform in [0, 1)). */
-  readonly input: (random: () => number) => number[];
   /**
-   * For a function that runs long loops: one small input, drawn like `input`. Every function
+   * The parameters differentiated, in the order of the gradient's tuple. Where the case has
+   * no `finiteDifference`, bench/measure.mjs checks the gradient against central differences
+   * of the primal on a few entries of each of them.
+   */
+  readonly wrt: readonly string[];
+  /** A series of cases of one function at several sizes (the Rosenbrock plot), and this one's size. */
+  readonly series?: { readonly name: string; readonly n: number };
+  /** One draw of the arguments, where the function is smooth, with `random` (uniform in [0, 1)). */
+  readonly input: (random: () => number) => Args;
+  /**
+   * For a function that runs long loops: small arguments, drawn like `input`. Every function
    * of the case is first called many times on such inputs, before any other call, so that V8
    * optimises it whole, with type feedback from all its code. Otherwise V8 optimises it during
    * its first call, from inside its loop on (on-stack replacement), before the code after the
    * loop has ever run; in some runs it then enters that code at every call and leaves it
    * where feedback is missing, and the gradient of springChain ran up to twice as slowly.
    */
-  readonly primingInput?: (random: () => number) => number[];
-  readonly primal: (...args: number[]) => number;
-  readonly tapeless: (...args: number[]) => number | number[];
-  readonly handWritten: (...args: number[]) => number | number[];
-  readonly finiteDifference: (...args: number[]) => number | number[];
+  readonly primingInput?: (random: () => number) => Args;
+  readonly primal: (...args: Args) => number;
+  readonly tapeless: (...args: Args) => Gradient;
+  readonly handWritten?: (...args: Args) => Gradient;
+  readonly finiteDifference?: (...args: Args) => Gradient;
+}
+
+/** Checks one case against its own argument and gradient types. */
+function benchCase<Args extends unknown[], Gradient>(definition: BenchCase<Args, Gradient>): BenchCase {
+  return definition as unknown as BenchCase;
 }
 
 /** The step of a central difference at `v`: about the cube root of machine epsilon, relative. */
@@ -196,101 +222,9 @@ export function springChainFiniteDifference(k: number, rest: number, a: number, 
 }
 
 // ---------------------------------------------------------------------------------------
-
-export const cases: readonly BenchCase[] = [
-  {
-    name: 'seed',
-    description: 'The seed function of DESIGN.md: exp, sqrt and cos of x*x (6 operations)',
-    controlFlow: 'straight-line',
-    parameters: ['x'],
-    input: (random) => [3 * random() - 1.5],
-    primal: seed,
-    tapeless: grad(seed),
-    handWritten: seedHandWritten,
-    finiteDifference: seedFiniteDifference,
-  },
-  {
-    name: 'oscillator',
-    description: 'Displacement of an underdamped oscillator: sqrt, exp, cos, sin and arithmetic (22 operations)',
-    controlFlow: 'straight-line',
-    parameters: ['m', 'k', 'c', 'x0', 't'],
-    input: (random) => {
-      const m = 0.5 + 1.5 * random();
-      const k = 1 + 9 * random();
-      // A damping ratio between 0.05 and 0.9, so that the oscillator is underdamped.
-      const c = 2 * Math.sqrt(k * m) * (0.05 + 0.85 * random());
-      return [m, k, c, 2 * random() - 1, 10 * random()];
-    },
-    primal: oscillator,
-    tapeless: grad(oscillator),
-    handWritten: oscillatorHandWritten,
-    finiteDifference: oscillatorFiniteDifference,
-  },
-  {
-    name: 'springChain',
-    description: `Elastic energy of a chain of n = ${SPRINGS} springs (examples/springs.ts): a loop of n passes, one sin each; gradient with respect to k, rest, a and w, n is data`,
-    controlFlow: 'loop',
-    notes: [
-      'Per pass, the primal computes one sin; the hand-written gradient one sin and one cos, and stores nothing.',
-      'The tapeless gradient runs the loop forward without the energy (the gradient does not need its value),',
-      'recording i and previous at the start of each of its n + 1 passes (the last one only tests i <= n), then',
-      'backward, recomputing each pass from its record and adding its adjoints: one sin and 2 stores forward, then',
-      'one sin, one cos and 2 loads backward.',
-      '',
-      'Memory of the tapeless gradient: its record is one Float64Array of 128 numbers allocated on entry and, since',
-      'the loop is a counted for, replaced once before the loop by one of 2·(n + 1) numbers: for n = 10^4, 20,130',
-      'numbers in all, 161,040 bytes of array buffers, and no copies. The rest of bytes/call is on the V8 heap: the',
-      "two arrays' objects and the array of the four results.",
-      '',
-      'Why not 1.2× the hand-written gradient: that one sums by parts in a single forward pass; reverse mode',
-      'recomputes each pass in its backward sweep (sin forward, sin and cos backward), which costs about 1.5× the',
-      'hand-written gradient even before its loads and stores, unless it kept sin(w·i) instead of recomputing it.',
-      '',
-      'Central differences are far off in w: its step, 6·10⁻⁶·max(1, w), moves the phase w·i of the last springs by 0.06 to 0.18 rad.',
-    ].join('\n'),
-    // A call takes about 10^4 times as long as a straight-line case's, so a sample of 50
-    // calls takes milliseconds, and uses 50 inputs. 16 calls allocate 12.6 MB of array
-    // buffers, little enough that V8 does not collect garbage meanwhile.
-    settings: { inputs: 50, callsPerSample: 50, allocationCalls: 16 },
-    parameters: ['k', 'rest', 'a', 'w', 'n'],
-    input: (random) => springChainInput(random, SPRINGS),
-    primingInput: (random) => springChainInput(random, 16),
-    primal: springChain,
-    tapeless: grad(springChain, { wrt: ['k', 'rest', 'a', 'w'] }),
-    handWritten: springChainHandWritten,
-    finiteDifference: springChainFiniteDifference,
-  },
-];
-
-// ---------------------------------------------------------------------------------------
-// Array cases: losses of models over a batch of data, their parameters typed arrays. A call
-// takes milliseconds, so each case is timed on one draw of its data and parameters; central
-// differences are only spot-checked, a few entries of the gradient (bench/run.mjs).
-
-/** A loss over arrays, and the three ways of computing its gradient that bench/run.mjs times here. */
-export interface ArrayBenchCase<Args extends unknown[] = any[], Gradient = unknown> {
-  readonly name: string;
-  readonly description: string;
-  /** What the report says about the case besides its measurements, in Markdown. */
-  readonly notes?: string;
-  /** Overrides of the ARRAY_SETTINGS of bench/run.mjs (`inputs` does not apply). */
-  readonly settings?: Omit<BenchSettings, 'inputs'>;
-  readonly parameters: readonly string[];
-  /** The parameters differentiated, in the order of the gradient's tuple (or the one parameter). */
-  readonly wrt: readonly string[];
-  /** The arguments (parameters and data), drawn with `random` (uniform in [0, 1)). */
-  readonly input: (random: () => number) => Args;
-  /** Arguments of the same shapes but tiny: see `primingInput` of BenchCase. */
-  readonly primingInput: (random: () => number) => Args;
-  readonly primal: (...args: Args) => number;
-  readonly tapeless: (...args: Args) => Gradient;
-  readonly handWritten: (...args: Args) => Gradient;
-}
-
-/** Checks one array case against its own argument and gradient types. */
-function arrayCase<Args extends unknown[], Gradient>(benchCase: ArrayBenchCase<Args, Gradient>): ArrayBenchCase {
-  return benchCase as ArrayBenchCase;
-}
+// Cases over arrays: their parameters are typed arrays. Each is timed on one draw of its
+// arguments; where a case has no `finiteDifference`, central differences are only
+// spot-checked, a few entries of the gradient (bench/measure.mjs).
 
 function uniform(random: () => number, n: number, low: number, high: number): Float64Array {
   const values = new Float64Array(n);
@@ -471,11 +405,147 @@ function mlpInput(random: () => number, batch: number, inputs: number, hidden: n
 const mlpGradient = grad(mlpLoss, { wrt: 'model' });
 
 // ---------------------------------------------------------------------------------------
+// 6. Rosenbrock's function in n dimensions (bench/rosenbrock.ts), at several n: the points
+//    of the plot bench/rosenbrock.svg. Central differences only where n is small.
 
-export const arrayCases: readonly ArrayBenchCase[] = [
-  arrayCase({
+const ROSENBROCK_SIZES = [2, 10, 100, 1000, 10_000, 100_000];
+const ROSENBROCK_FINITE_DIFFERENCES = 100;
+const rosenbrockNGradient = grad(rosenbrockN);
+
+/** Where the tapeless gradient of rosenbrockN spends its time: the notes of one case of the series, pointed to by the others'. */
+const ROSENBROCK_NOTES = [
+  'The hand-written gradient makes one pass over x, adding into the gradient of x_i and x_(i+1). The tapeless gradient',
+  '(`rosenbrockN_grad` in .tmp/bench/bench/cases.js) makes two:',
+  '',
+  '1. A forward loop that computes nothing but the counter: it records i for each of its n passes (n - 1 and the one that',
+  '   fails the test) in a Float64Array that starts at 64 numbers and doubles when full, copying. The condition',
+  '   `i + 1 < x.length` is not recognised as a counted loop, so the record is not sized once before the loop as the spring',
+  "   chain's is: for n = 10^4, 8 allocations and copies, 32,704 numbers (262 kB, the peak extra above) for 10^4 needed.",
+  '   And i needs no record at all: in a loop whose counter only steps by 1, it is a function of the pass.',
+  '2. The reverse loop reloads i, tests `i + 1 < x.length` again for each pass, recomputes the pass and updates the',
+  '   gradient of x_i three times (the two terms of the adjoint of x_i·x_i are added one after the other, not as',
+  '   2·x_i·adjoint, and the two equal products of a·a also) where the hand-written code updates it once.',
+  '',
+  'Evidence: `node --cpu-prof` over 300,000 calls at n = 100: 26% of the samples on the line that allocates the doubled',
+  'record, 12% on allocating the first record, 17% on allocating the result, 21% in the garbage collector (the backing',
+  'stores of typed arrays of more than 64 bytes are allocated outside the heap, one by one); the arithmetic of both',
+  'sweeps about 15%. Each `new Float64Array` costs about as much as the whole primal at n = 10. `--trace-deopt`: no',
+  'deoptimisation of the gradient. A copy of the generated reverse loop with i taken from the pass (no forward loop, no',
+  'record) ran at 3.2× the primal at n = 10^4 instead of 9×, and with one update of each gradient entry per pass at 2.2×,',
+  'as the hand-written gradient (2.1×), in the same process (.tmp/prof/rosen-variants.mjs, not kept: the numbers are',
+  'in this note).',
+].join('\n');
+
+function rosenbrockCase(n: number): BenchCase {
+  return benchCase({
+    name: `rosenbrock${n}`,
+    description: `Rosenbrock's function in n = ${n.toLocaleString('en-US')} dimensions: a loop over the n - 1 neighbouring pairs of x, two products and a square each`,
+    controlFlow: 'loop',
+    series: { name: 'rosenbrock', n },
+    notes: n === 100 ? ROSENBROCK_NOTES : 'Where the time of the tapeless gradient goes: see [rosenbrock100](#rosenbrock100).',
+    // Calls of small n take nanoseconds: many allocation calls, as for the scalar cases.
+    settings: { ...ARRAY_SETTINGS, allocationCalls: Math.max(4, Math.min(1000, Math.round(1e6 / n))) },
+    parameters: ['x'],
+    wrt: ['x'],
+    input: (random) => rosenbrockNInput(random, n),
+    primingInput: (random) => rosenbrockNInput(random, 3),
+    primal: rosenbrockN,
+    tapeless: rosenbrockNGradient,
+    handWritten: rosenbrockNHandWritten,
+    ...(n <= ROSENBROCK_FINITE_DIFFERENCES ? { finiteDifference: rosenbrockNFiniteDifference } : {}),
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. The GMM objective of ADBench (bench/gmm.ts): d = 10, K = 25, n = 1000.
+
+const GMM = { d: 10, k: 25, n: 1000 };
+
+// ---------------------------------------------------------------------------------------
+
+/** The settings of the scalar cases: calls take nanoseconds, over many draws of the inputs. */
+const SCALAR_SETTINGS: BenchSettings = { inputs: 1024 };
+
+/** The settings of the cases over arrays: one draw; calls take up to milliseconds. */
+const ARRAY_SETTINGS: BenchSettings = { inputs: 1, warmupRounds: 3, rounds: 41, allocationCalls: 4, primingCalls: 200 };
+
+export const cases: readonly BenchCase[] = [
+  {
+    name: 'seed',
+    description: 'The seed function of DESIGN.md: exp, sqrt and cos of x*x (6 operations)',
+    controlFlow: 'straight-line',
+    parameters: ['x'],
+    wrt: ['x'],
+    settings: SCALAR_SETTINGS,
+    input: (random) => [3 * random() - 1.5],
+    primal: seed,
+    tapeless: grad(seed),
+    handWritten: seedHandWritten,
+    finiteDifference: seedFiniteDifference,
+  },
+  {
+    name: 'oscillator',
+    description: 'Displacement of an underdamped oscillator: sqrt, exp, cos, sin and arithmetic (22 operations)',
+    controlFlow: 'straight-line',
+    parameters: ['m', 'k', 'c', 'x0', 't'],
+    wrt: ['m', 'k', 'c', 'x0', 't'],
+    settings: SCALAR_SETTINGS,
+    input: (random) => {
+      const m = 0.5 + 1.5 * random();
+      const k = 1 + 9 * random();
+      // A damping ratio between 0.05 and 0.9, so that the oscillator is underdamped.
+      const c = 2 * Math.sqrt(k * m) * (0.05 + 0.85 * random());
+      return [m, k, c, 2 * random() - 1, 10 * random()];
+    },
+    primal: oscillator,
+    tapeless: grad(oscillator),
+    handWritten: oscillatorHandWritten,
+    finiteDifference: oscillatorFiniteDifference,
+  },
+  {
+    name: 'springChain',
+    description: `Elastic energy of a chain of n = ${SPRINGS} springs (examples/springs.ts): a loop of n passes, one sin each; gradient with respect to k, rest, a and w, n is data`,
+    controlFlow: 'loop',
+    notes: [
+      'Per pass, the primal computes one sin; the hand-written gradient one sin and one cos, and stores nothing.',
+      'The tapeless gradient runs the loop forward without the energy (the gradient does not need its value),',
+      'recording i and previous at the start of each of its n + 1 passes (the last one only tests i <= n), then',
+      'backward, recomputing each pass from its record and adding its adjoints: one sin and 2 stores forward, then',
+      'one sin, one cos and 2 loads backward.',
+      '',
+      'Memory of the tapeless gradient: its record is one Float64Array of 128 numbers allocated on entry and, since',
+      'the loop is a counted for, replaced once before the loop by one of 2·(n + 1) numbers: for n = 10^4, 20,130',
+      'numbers in all, 161,040 bytes of array buffers, and no copies. The rest of bytes/call is on the V8 heap: the',
+      "two arrays' objects and the array of the four results.",
+      '',
+      'Why not 1.2× the hand-written gradient: that one sums by parts in a single forward pass; reverse mode',
+      'recomputes each pass in its backward sweep (sin forward, sin and cos backward), which costs about 1.5× the',
+      'hand-written gradient even before its loads and stores, unless it kept sin(w·i) instead of recomputing it.',
+      '',
+      'Central differences are far off in w: its step, 6·10⁻⁶·max(1, w), moves the phase w·i of the last springs by 0.06 to 0.18 rad.',
+      'The peers are off too, in the derivative in w only: the phase w·i reaches 3·10⁴ rad, which float32 holds to about',
+      '2·10⁻³ rad (jax-js computes sin and cos in float32 in its compiled code; its arrays are float64). With n = 16 both',
+      'agree with the tapeless gradient to 2.4·10⁻⁶ of its largest entry.',
+    ].join('\n'),
+    // A call takes about 10^4 times as long as a straight-line case's: 50 inputs are enough.
+    // 16 calls allocate 2.6 MB of array buffers, little enough that V8 does not collect
+    // garbage meanwhile.
+    settings: { inputs: 50, allocationCalls: 16 },
+    parameters: ['k', 'rest', 'a', 'w', 'n'],
+    wrt: ['k', 'rest', 'a', 'w'],
+    input: (random) => springChainInput(random, SPRINGS),
+    primingInput: (random) => springChainInput(random, 16),
+    primal: springChain,
+    tapeless: grad(springChain, { wrt: ['k', 'rest', 'a', 'w'] }),
+    handWritten: springChainHandWritten,
+    finiteDifference: springChainFiniteDifference,
+  },
+  ...ROSENBROCK_SIZES.map(rosenbrockCase),
+  benchCase({
     name: 'logisticRegression',
     description: `Mean cross-entropy of a logistic regression on ${SAMPLES.toLocaleString('en-US')} samples of ${FEATURES} features, computed stably with log1p and exp; gradient with respect to w and b`,
+    controlFlow: 'loop',
+    settings: ARRAY_SETTINGS,
     parameters: ['w', 'b', 'xs', 'ys'],
     wrt: ['w', 'b'],
     notes: [
@@ -501,11 +571,11 @@ export const arrayCases: readonly ArrayBenchCase[] = [
     tapeless: grad(logisticLoss, { wrt: ['w', 'b'] }),
     handWritten: logisticLossHandWritten,
   }),
-  arrayCase({
+  benchCase({
     name: 'mlp',
     description: `Squared error of a ${INPUTS}-${HIDDEN}-${OUTPUTS} perceptron with a tanh hidden layer, on a batch of ${BATCH}; gradient with respect to all weights (W1, b1, W2, b2 of \`model\`)`,
-    // A call of the tapeless gradient takes 30 ms or more: a sample of 2 calls is long enough.
-    settings: { callsPerSample: 2 },
+    controlFlow: 'loop',
+    settings: ARRAY_SETTINGS,
     parameters: ['model', 'xs', 'targets'],
     wrt: ['model'],
     notes: [
@@ -530,4 +600,43 @@ export const arrayCases: readonly ArrayBenchCase[] = [
     tapeless: mlpGradient,
     handWritten: mlpLossHandWritten,
   }),
+
+  benchCase({
+    name: 'gmm',
+    description: `The Gaussian mixture model objective of ADBench, d = ${GMM.d}, K = ${GMM.k}, n = ${GMM.n.toLocaleString('en-US')}: per point and component a triangular matrix-vector product and a squared norm, a log-sum-exp over components per point, and a Wishart prior; gradient with respect to alphas, means and icf`,
+    controlFlow: 'loop',
+    settings: ARRAY_SETTINGS,
+    parameters: ['alphas', 'means', 'icf', 'x', 'wishart', 'wishartC'],
+    wrt: ['alphas', 'means', 'icf'],
+    notes: [
+      'No hand-written gradient: ADBench has several, each hundreds of lines. The peers compute all points and components at',
+      'once: K × n × d arrays and one batched product of K × n × d by d × d.',
+      '',
+      'The tapeless gradient (`gmmObjective_grad_wrt_alphas_means_icf`, 1,200 lines) spends most of its time recording, not',
+      'computing. Its forward sweep appends every read of the local arrays (qDiagonals, logDeterminants, centered, product,',
+      'terms) to its load stream, one number per read: about 131 per point and component (2d for the diagonal part, 2 per',
+      'below-diagonal entry, 2d for the squares, where `product[j] * product[j]` records the same read twice, and 1 for',
+      'logDeterminants), 3.3 million numbers per call. The stream starts at 1,024 numbers and doubles, copying, to 4,194,304',
+      '(33.5 MB): 67 MB of array buffers allocated per call; the peak extra above counts what the collector had not freed.',
+      '',
+      'Evidence: `node --cpu-prof` over 10 calls: 72% of the samples in the forward sweep over the points (whose arithmetic is',
+      "the primal's, 1/60 of the gradient's time), 36% on the one line `grown.set(loads)` that copies the stream into its",
+      'doubled successor (fresh pages of memory, written for the first time), 10% on another such copy, 9% on storing reads;',
+      'the reverse sweep 17%; the garbage collector 6%. `--trace-deopt`: one deoptimisation, on entry (no type feedback yet).',
+      '',
+      'What would remove most of it: (1) reads of an array the function no longer writes afterwards need no record',
+      '(qDiagonals and logDeterminants are written before the loop over points only); (2) arrays written whole in each pass',
+      'before they are read (centered, product, terms) could be recomputed in the reverse sweep from the pass, like the',
+      'scalars of a pass, instead of recording their reads; (3) the same read twice, recorded once; (4) a stream in chunks,',
+      'or sized from the trip counts, rather than doubled and copied.',
+      '',
+      'tapeless limitation met on the way: the log-sum-exp over components was first a call, `logSumExp(terms)`, rejected',
+      'with TS91001 ("passing an array the function writes to another function is not supported yet"): it is inline here.',
+    ].join('\n'),
+    input: (random) => gmmInput(random, GMM.d, GMM.k, GMM.n),
+    primingInput: (random) => gmmInput(random, 2, 2, 3),
+    primal: gmmObjective,
+    tapeless: grad(gmmObjective, { wrt: ['alphas', 'means', 'icf'] }),
+  }),
 ];
+

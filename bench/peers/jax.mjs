@@ -1,6 +1,7 @@
-// The array cases of bench/cases.ts in jax-js: the same losses in jax.numpy operations, in
+// The cases of bench/cases.ts in jax-js: the same functions in jax.numpy operations, in
 // float64, differentiated by `grad` and compiled by `jit`, on the WebAssembly device (the
 // only one jax-js has in Node besides its debugging "cpu" interpreter).
+import { gmmFactorLayout } from './peers.mjs';
 
 /** Starts the WebAssembly device. */
 export async function load() {
@@ -14,25 +15,85 @@ export async function load() {
   if (!devices.includes('wasm')) throw new Error(`jax-js started no WebAssembly device (devices: ${devices.join(', ') || 'none'})`);
   jax.defaultDevice('wasm');
   return {
-    // float64 arrays and arithmetic, but the WebAssembly kernels of exp, log and tanh take and
-    // return f32 (jax-js 0.1.25): those functions are only as accurate as in float32.
-    precision: 'float64, with exp, log and tanh in float32',
+    // float64 arrays and arithmetic, but the compiled WebAssembly kernels of exp, log, sin,
+    // cos and tanh compute in float32 (jax-js 0.1.25: jit(np.sin) of 12345.678 is off by
+    // 9·10⁻⁵): those functions are only as accurate as in float32.
+    precision: 'float64, with exp, log, sin, cos and tanh in float32',
     tolerance: 1e-6,
     // jax-js runs its WebAssembly kernels in workers only where there is a global `Worker`,
     // which Node has not: one thread, as every other variant.
     api: '`jit(grad(f))`, WebAssembly device, one thread',
-    cases: { logisticRegression: (...args) => logisticRegression(jax, ...args), mlp: (...args) => mlp(jax, ...args) },
+    cases: Object.fromEntries(Object.entries({ seed, springChain, rosenbrock, logisticRegression, mlp, gmm }).map(([name, prepare]) => [name, (...args) => prepare(jax, ...args)])),
   };
 }
 
 /**
- * Each case converts its arguments to float64 arrays once, and returns `gradient`, which
- * computes the gradient and reads it back into JavaScript (`dataSync`) in the shape of the
- * hand-written gradient, and `dispose`, which frees the arrays and the compiled function.
+ * Each case takes the first draw of its arguments and returns `gradient`, which takes the
+ * case's arguments, computes the gradient and reads it back into JavaScript (`dataSync`) in
+ * the shape of the tapeless gradient, and `dispose`, which frees the arrays and the compiled
+ * function. A case over numbers makes its arrays at each call; a case over arrays converts
+ * them to float64 arrays once, and its `gradient` ignores its arguments.
  *
  * jax-js counts references: a function takes ownership of the arrays passed to it, so an
  * array used again is passed as `a.ref`.
  */
+function seed({ numpy: np, grad, jit }) {
+  const gradient = jit(
+    grad((x) => {
+      const a = x.ref.mul(x);
+      const c = a.ref.add(np.exp(a));
+      return np.sqrt(c.ref).add(np.cos(c));
+    }),
+  );
+  return { gradient: (x) => gradient(np.array(x, { dtype: np.float64 })).dataSync()[0], dispose: () => gradient.dispose() };
+}
+
+/** The spring chain of examples/springs.ts: positions for all i at once, then the stretches between neighbours. */
+function springChain({ numpy: np, grad, jit }, ...args) {
+  const n = args[4];
+  const float64 = { dtype: np.float64 };
+  const I = np.arange(1, n + 1, 1, float64);
+  const gradients = jit(
+    grad(({ k, rest, a, w }, I) => {
+      const positions = I.ref.add(a.mul(np.sin(w.mul(I))));
+      const previous = np.concatenate([np.zeros([1], float64), positions.ref.slice([0, n - 1])]);
+      const stretch = positions.sub(previous).sub(rest);
+      return k.mul(0.5).mul(np.sum(stretch.ref.mul(stretch)));
+    }),
+  );
+  return {
+    gradient: (k, rest, a, w) => {
+      const parameters = Object.fromEntries(Object.entries({ k, rest, a, w }).map(([key, value]) => [key, np.array(value, float64)]));
+      const bars = gradients(parameters, I.ref);
+      return ['k', 'rest', 'a', 'w'].map((key) => bars[key].dataSync()[0]);
+    },
+    dispose: () => {
+      I.dispose();
+      gradients.dispose();
+    },
+  };
+}
+
+function rosenbrock({ numpy: np, grad, jit }, x) {
+  const n = x.length;
+  const X = np.array(x, { dtype: np.float64 });
+  const gradient = jit(
+    grad((x) => {
+      const head = x.ref.slice([0, n - 1]);
+      const a = head.ref.neg().add(1);
+      const b = x.slice([1]).sub(head.ref.mul(head));
+      return np.sum(a.ref.mul(a).add(b.ref.mul(b).mul(100)));
+    }),
+  );
+  return {
+    gradient: () => gradient(X.ref).dataSync(),
+    dispose: () => {
+      X.dispose();
+      gradient.dispose();
+    },
+  };
+}
+
 function logisticRegression({ numpy: np, grad, jit }, w, b, xs, ys) {
   const [features, samples] = [w.length, ys.length];
   const float64 = { dtype: np.float64 };
@@ -88,5 +149,45 @@ function mlp({ numpy: np, grad, jit }, model, xs, targets) {
       for (const array of [X, T, ...Object.values(parameters)]) array.dispose();
       gradients.dispose();
     },
+  };
+}
+
+/** The GMM objective of bench/gmm.ts, as in tfjs.mjs: all points and components at once. */
+function gmm({ numpy: np, nn, grad, jit }, alphas, means, icf, x, wishart, wishartC) {
+  const k = alphas.length;
+  const d = means.length / k;
+  const n = x.length / d;
+  const size = (d * (d + 1)) / 2;
+  const float64 = { dtype: np.float64 };
+  const X = np.array(x, float64).reshape([1, n, d]);
+  const layout = np.array(gmmFactorLayout(d), float64).reshape([size, d * d]);
+  const parameters = { alphas: np.array(alphas, float64), means: np.array(means, float64).reshape([k, 1, d]), icf: np.array(icf, float64).reshape([k, size]) };
+  const constant = -0.5 * n * d * Math.log(2 * Math.PI) - k * wishartC;
+  const loss = ({ alphas, means, icf }, X, layout) => {
+    const logDiagonals = icf.ref.slice([], [0, d]);
+    const below = icf.slice([], [d]);
+    const diagonals = np.exp(logDiagonals.ref);
+    const factors = np.matmul(np.concatenate([diagonals.ref, below.ref], 1), layout).reshape([k, d, d]);
+    const products = np.matmul(X.sub(means), factors.transpose([0, 2, 1]));
+    const squares = np.sum(products.ref.mul(products), 2);
+    const logDeterminants = np.sum(logDiagonals, 1);
+    const terms = alphas.ref.add(logDeterminants.ref).reshape([k, 1]).sub(squares.mul(0.5));
+    const frobenius = np.sum(diagonals.ref.mul(diagonals)).add(np.sum(below.ref.mul(below)));
+    const prior = frobenius.mul(0.5 * wishart.gamma * wishart.gamma).sub(np.sum(logDeterminants).mul(wishart.m));
+    return np.sum(nn.logsumexp(terms, 0)).sub(nn.logsumexp(alphas).mul(n)).add(prior).add(constant);
+  };
+  const gradients = jit(grad(loss));
+  return {
+    gradient: () => {
+      const owned = Object.fromEntries(Object.entries(parameters).map(([key, array]) => [key, array.ref]));
+      const bars = gradients(owned, X.ref, layout.ref);
+      return [bars.alphas.dataSync(), bars.means.dataSync(), bars.icf.dataSync()];
+    },
+    dispose: () => {
+      for (const array of [X, layout, ...Object.values(parameters)]) array.dispose();
+      gradients.dispose();
+    },
+    // float32 exp and log.
+    tolerance: 1e-5,
   };
 }

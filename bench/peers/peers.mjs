@@ -1,5 +1,4 @@
-// The libraries that bench/run.mjs times tapeless against on the array cases of
-// bench/cases.ts. They are a package of their own (this folder), installed on demand with
+// The libraries that bench/run.mjs times tapeless against on the cases of bench/cases.ts. They are a package of their own (this folder), installed on demand with
 // `npm ci`, so that the project's own install and tests do not carry them. A peer that cannot
 // be installed, loaded or started is skipped, with the reason in the report.
 import { spawnSync } from 'node:child_process';
@@ -16,13 +15,13 @@ const PEERS = [
 ];
 
 /**
- * Installs the peers if they are missing (when `install` is set) and loads them. Returns one
- * entry per peer: `{ key, label, packageName, version, precision, tolerance, api, cases }`
- * where `cases[name](...args)` prepares a case (see tfjs.mjs), or `{ key, label,
+ * Loads the peers (installed by `installPeers`). Returns one entry per peer: `{ key, label,
+ * packageName, version, precision, tolerance, api, cases }`, where `cases[name](...args)`
+ * prepares the case of that name, or of that series (see tfjs.mjs), or `{ key, label,
  * packageName, skipped }` with the reason it was skipped.
  */
-export async function loadPeers({ install = true } = {}) {
-  const problem = install ? ensureInstalled() : 'left out (--skip-peers)';
+export async function loadPeers({ skip = false } = {}) {
+  const problem = skip ? 'left out (--skip-peers)' : missingPeers();
   const peers = [];
   for (const peer of PEERS) {
     const { key, label, packageName } = peer;
@@ -40,12 +39,21 @@ export async function loadPeers({ install = true } = {}) {
   return peers;
 }
 
+/** Why the peers cannot be loaded, if they are not all installed at their pinned versions. */
+function missingPeers() {
+  const missing = pinnedVersions().filter(([name, version]) => installedVersion(name) !== version);
+  return missing.length === 0 ? undefined : `not installed: ${missing.map(([name]) => name).join(', ')}`;
+}
+
+function pinnedVersions() {
+  return Object.entries(JSON.parse(readFileSync(path.join(FOLDER, 'package.json'), 'utf8')).dependencies);
+}
+
 /** Runs `npm ci` here unless every dependency is installed at its pinned version; returns why it failed, if it did. */
-function ensureInstalled() {
-  const { dependencies } = JSON.parse(readFileSync(path.join(FOLDER, 'package.json'), 'utf8'));
-  const missing = Object.entries(dependencies).filter(([name, version]) => installedVersion(name) !== version);
-  if (missing.length === 0) return undefined;
-  console.log(`installing the peers of the array cases (${missing.map(([name, version]) => `${name}@${version}`).join(', ')}) into bench/peers with npm ci...`);
+export function installPeers() {
+  if (!missingPeers()) return undefined;
+  const missing = pinnedVersions().filter(([name, version]) => installedVersion(name) !== version);
+  console.log(`installing the peers of the benchmark (${missing.map(([name, version]) => `${name}@${version}`).join(', ')}) into bench/peers with npm ci...`);
   // No package here needs an install script (all are plain JavaScript and WebAssembly).
   const npm = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
     cwd: FOLDER,
@@ -73,4 +81,22 @@ function npmError(stderr) {
 function installedVersion(packageName) {
   const manifest = path.join(FOLDER, 'node_modules', packageName, 'package.json');
   return existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')).version : undefined;
+}
+
+/**
+ * The layout of the GMM's precision factors (bench/gmm.ts) for the peers, which build each
+ * component's factor Q by a product rather than by indexing: a matrix of s rows and d·d
+ * columns, s = d(d + 1)/2, of zeros and ones, such that a row of a component's
+ * [exp(log-diagonal) …, below-diagonal entries …] times it is Q, row-major. Entry l of the
+ * below-diagonal part is at row j, column i for the pairs i < j, i outer, j inner.
+ */
+export function gmmFactorLayout(d) {
+  const size = (d * (d + 1)) / 2;
+  const layout = new Float64Array(size * d * d);
+  for (let j = 0; j < d; j++) layout[j * d * d + j * d + j] = 1;
+  let l = d;
+  for (let i = 0; i < d; i++) {
+    for (let j = i + 1; j < d; j++) layout[l++ * d * d + j * d + i] = 1;
+  }
+  return layout;
 }
