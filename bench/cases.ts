@@ -3,7 +3,7 @@
 // where practical, and central finite differences where the inputs are few. bench/run.mjs
 // compiles this file with tspc, and bench/measure.mjs times each case in a process of its
 // own, also against TensorFlow.js and jax-js, whose versions of the cases are in bench/peers.
-import { grad } from 'tapeless';
+import { derivative, grad, hessian } from 'tapeless';
 import { f as seed } from '../examples/seed.js';
 import { springChain } from '../examples/springs.js';
 import { gmmInput, gmmObjective } from './gmm.js';
@@ -36,6 +36,11 @@ export interface BenchCase<Args extends unknown[] = any[], Gradient = unknown> {
   readonly description: string;
   /** Whether the function has loops: the gradient's target over the primal depends on it. */
   readonly controlFlow: 'straight-line' | 'loop';
+  /**
+   * The target of tapeless ÷ primal where it is not the one of `controlFlow` (forward mode
+   * has its own), or `null` where the case has none (a Hessian).
+   */
+  readonly overPrimalTarget?: number | null;
   /** What the report says about the case besides its measurements, in Markdown. */
   readonly notes?: string;
   /** Overrides of the settings of bench/measure.mjs, for a case whose calls take far longer than the others'. */
@@ -92,6 +97,16 @@ export function seedHandWritten(x: number): number {
 export function seedFiniteDifference(x: number): number {
   const h = step(x);
   return (seed(x + h) - seed(x - h)) / (2 * h);
+}
+
+/** The derivative of the seed in forward mode, written by hand: each value, then its tangent. */
+export function seedForwardHandWritten(x: number): number {
+  const a = x * x;
+  const b = Math.exp(a);
+  const c = a + b;
+  const da = 2 * x;
+  const dc = da + b * da;
+  return (0.5 / Math.sqrt(c) - Math.sin(c)) * dc;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -469,6 +484,41 @@ const SCALAR_SETTINGS: BenchSettings = { inputs: 1024 };
 /** The settings of the cases over arrays: one draw; calls take up to milliseconds. */
 const ARRAY_SETTINGS: BenchSettings = { inputs: 1, warmupRounds: 3, rounds: 41, allocationCalls: 4, primingCalls: 200 };
 
+// ---------------------------------------------------------------------------------------
+// Second order: a Hessian of a function of 10 inputs (forward over reverse), against
+// central differences of the tapeless gradient (20 gradient calls).
+
+/** A smooth function of 10 inputs coupling neighbours and all pairs: a dense Hessian. */
+export function coupled(x: Float64Array): number {
+  let sum = 0;
+  let squares = 0;
+  let exps = 0;
+  for (let i = 0; i < x.length; i++) {
+    sum += Math.sin(x[i]) * x[(i + 1) % x.length];
+    squares += x[i] * x[i];
+    exps += Math.exp(x[i]);
+  }
+  return sum + 0.5 * squares * squares + Math.log(1 + exps);
+}
+
+const coupledGradient = grad(coupled);
+
+/** Central differences of the gradient: one row per input, from two gradient calls each. */
+export function coupledHessianByDifferences(x: Float64Array): number[][] {
+  const rows: number[][] = [];
+  for (let j = 0; j < x.length; j++) {
+    const value = x[j];
+    const h = step(value);
+    x[j] = value + h;
+    const above = coupledGradient(x);
+    x[j] = value - h;
+    const below = coupledGradient(x);
+    x[j] = value;
+    rows.push(Array.from(above, (a, i) => (a - below[i]) / (2 * h)));
+  }
+  return rows;
+}
+
 export const cases: readonly BenchCase[] = [
   {
     name: 'seed',
@@ -481,6 +531,20 @@ export const cases: readonly BenchCase[] = [
     primal: seed,
     tapeless: grad(seed),
     handWritten: seedHandWritten,
+    finiteDifference: seedFiniteDifference,
+  },
+  {
+    name: 'seedForward',
+    description: 'The seed in forward mode: derivative(f), each value followed by its tangent; the hand-written column is forward mode by hand',
+    controlFlow: 'straight-line',
+    overPrimalTarget: 2,
+    parameters: ['x'],
+    wrt: ['x'],
+    settings: SCALAR_SETTINGS,
+    input: (random) => [3 * random() - 1.5],
+    primal: seed,
+    tapeless: derivative(seed),
+    handWritten: seedForwardHandWritten,
     finiteDifference: seedFiniteDifference,
   },
   {
@@ -638,5 +702,17 @@ export const cases: readonly BenchCase[] = [
     primal: gmmObjective,
     tapeless: grad(gmmObjective, { wrt: ['alphas', 'means', 'icf'] }),
   }),
+  benchCase({
+    name: 'hessian10',
+    description: 'The Hessian of a function of 10 inputs (a loop over a Float64Array with sin, exp and log): hessian(f), forward over reverse, 10 columns; central differences of the tapeless gradient for comparison',
+    controlFlow: 'loop',
+    overPrimalTarget: null,
+    settings: SCALAR_SETTINGS,
+    parameters: ['x'],
+    wrt: ['x'],
+    input: (random): [Float64Array] => [Float64Array.from({ length: 10 }, () => 2 * random() - 1)],
+    primal: coupled,
+    tapeless: hessian(coupled),
+    finiteDifference: coupledHessianByDifferences,
+  }),
 ];
-

@@ -114,6 +114,7 @@ function measure(benchCase, peers, settings) {
     description: benchCase.description,
     notes: benchCase.notes,
     controlFlow: benchCase.controlFlow,
+    overPrimalTarget: benchCase.overPrimalTarget,
     series: benchCase.series,
     parameters: benchCase.parameters,
     wrt: benchCase.wrt,
