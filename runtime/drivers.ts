@@ -52,9 +52,9 @@ export function jacobianByColumns(tangentOf: (tangents: unknown[]) => unknown, i
     container[key] = 0;
   }
   const rows = slots.length > 0 ? columns[0].length : flatten(tangentOf(tangents)).length;
-  const jacobian: number[][] = [];
-  for (let row = 0; row < rows; row++) jacobian.push(columns.map((column) => column[row]));
-  return jacobian;
+  const matrix: number[][] = [];
+  for (let row = 0; row < rows; row++) matrix.push(columns.map((column) => column[row]));
+  return matrix;
 }
 
 /**

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile, finiteDifference, partialDifference } from './support/compile.js';
 
 const SOURCE = `
-import { derivative, grad, hessian, jacobian, jvp } from 'tapeless';
+import { derivative, grad, hessian, jacobian, jvp, stopGradient } from 'tapeless';
 
 export function cubes(a: number, b: number): number {
   return a ** 3 + b ** 3;
@@ -83,6 +83,8 @@ function two(x: number, y: number): number {
   return x * x * y + Math.exp(y);
 }
 export const twoGxy = grad(grad(two, { wrt: 'x' }));
+export const gSecondInline = derivative((x: number) => grad(g)(x));
+export const stoppedH = hessian((x: number, y: number) => x * stopGradient(x * y) + y * y);
 `;
 
 let m: Record<string, any>;
@@ -236,6 +238,11 @@ describe('higher orders compose', () => {
       expect(H[0][1]).toBeCloseTo(d2g(x * y) + x * y * d3g(x * y), 9);
       expect(H[1][0]).toBeCloseTo(H[0][1], 9);
     }
+  });
+
+  it('derivative((x) => grad(g)(x)) is g\'\', and stopGradient is a constant to second order too', () => {
+    for (const x of [-0.6, 1.1]) expect(m.gSecondInline(x)).toBeCloseTo(d2g(x), 12);
+    expect(m.stoppedH(0.5, 2).map((row: number[]) => row.map((v) => v + 0))).toEqual([[0, 0], [0, 2]]);
   });
 
   it('grad of a gradient selected with wrt differentiates the inner gradient with respect to every parameter', () => {
