@@ -132,6 +132,9 @@ export const FIXTURE_CALLS: readonly Call[] = [
     ['g', [x, y]],
     ['dG', [x, y]],
     ['gAndDb', [x, y]],
+    ['dLossForward', [x, y]],
+    ['lossHessian', [x, y]],
+    ['dSoftplusScaled', [x * 10]],
   ]),
 ];
 
@@ -157,7 +160,7 @@ export function expectFixtureGradients(results: readonly unknown[], primal: { lo
   let i = 1;
   for (const [x, y] of POINTS) {
     const at = `at (${x}, ${y})`;
-    const [loss, dLoss, dLossDy, dLossDx, lossAndGrad, energy, energyAndGrad, dCubic, g, dG, gAndDb] = results.slice(i, (i += 11)) as any[];
+    const [loss, dLoss, dLossDy, dLossDx, lossAndGrad, energy, energyAndGrad, dCubic, g, dG, gAndDb, dLossForward, lossHessian, dSoftplusScaled] = results.slice(i, (i += 14)) as any[];
     const [lx, ly] = oracle.lossGrad(x, y);
     expectClose(loss, oracle.loss(x, y), HAND, `loss ${at}`);
     // grad(loss): a tuple [d/dx, d/dy], against the hand derivation and finite differences.
@@ -195,6 +198,13 @@ export function expectFixtureGradients(results: readonly unknown[], primal: { lo
     expectClose(dG[1], finiteDifference((t) => primal.g(x, t), y), FD, `grad(g)[1] vs finite differences ${at}`);
     expect(gAndDb[0], `valueAndGrad(g, { wrt: 'b' }) value ${at}`).toBe(g);
     expectClose(gAndDb[1], gb, HAND, `valueAndGrad(g, { wrt: 'b' }) gradient ${at}`);
+    // Forward mode, the Hessian of loss = k x² + sin(x y) by hand, and softplus' own rule
+    // (finite where its source overflows: exp(100 · 10 x) is Infinity).
+    expectClose(dLossForward, lx, HAND, `derivative(loss) ${at}`);
+    const [s, c] = [Math.sin(x * y), Math.cos(x * y)];
+    const hand = [[2 * K - y * y * s, c - x * y * s], [c - x * y * s, -x * x * s]];
+    for (const r of [0, 1]) for (const col of [0, 1]) expectClose(lossHessian[r][col], hand[r][col], 1e-12, `hessian(loss)[${r}][${col}] ${at}`);
+    expectClose(dSoftplusScaled, 100 / (1 + Math.exp(-1000 * x)), HAND, `grad(softplus(100 x)) at ${10 * x}`);
   }
 }
 
