@@ -1,5 +1,5 @@
 import { type Definitions, fold } from './fold';
-import { type Block, type Expr, type Func, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
+import { type Accumulate, type Block, type Expr, type Func, type Let, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
 import { opInfo } from './ops';
 
 const COMMUTATIVE = new Set(['+', '*']);
@@ -160,6 +160,10 @@ class Propagation {
  */
 function eliminateDeadCode(func: Func): Func {
   const live = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
+  const zeros = zeroArrays(func.body);
+  // An addition into a gradient array nothing reads is dead with the array; into any other
+  // array (a view of another), it stays.
+  const deadAddition = (stmt: Accumulate) => !live.has(stmt.name) && (stmt.at === undefined || zeros.has(stmt.name));
   const mark = (operand: Operand) => {
     if (operand.kind === 'var') live.add(operand.name);
   };
@@ -168,7 +172,7 @@ function eliminateDeadCode(func: Func): Func {
       const stmt = block[i];
       switch (stmt.kind) {
         case 'let':
-          if (live.has(stmt.name) || !opInfo(stmt.expr.op).pure) stmt.expr.args.forEach(mark);
+          if (live.has(stmt.name) || !removable(stmt)) stmt.expr.args.forEach(mark);
           break;
         case 'if':
           for (const phi of stmt.phis) {
@@ -200,7 +204,7 @@ function eliminateDeadCode(func: Func): Func {
         case 'accumulate':
           // A number nothing reads is dead (forward over reverse leaves the adjoints it does
           // not return); an array entry may be read through another name, so it stays.
-          if (stmt.at === undefined && !live.has(stmt.name)) break;
+          if (deadAddition(stmt)) break;
           live.add(stmt.name);
           mark(stmt.value);
           if (typeof stmt.at === 'object') mark(stmt.at);
@@ -221,7 +225,7 @@ function eliminateDeadCode(func: Func): Func {
     block.flatMap((stmt): Stmt[] => {
       switch (stmt.kind) {
         case 'let':
-          return live.has(stmt.name) || !opInfo(stmt.expr.op).pure ? [stmt] : [];
+          return live.has(stmt.name) || !removable(stmt) ? [stmt] : [];
         case 'if': {
           const then = keep(stmt.then);
           const otherwise = keep(stmt.else);
@@ -234,7 +238,7 @@ function eliminateDeadCode(func: Func): Func {
           return [{ ...stmt, carried, body: keep(stmt.body) }];
         }
         case 'accumulate':
-          return stmt.at !== undefined || live.has(stmt.name) ? [stmt] : [];
+          return deadAddition(stmt) ? [] : [stmt];
         case 'reverseLoop': {
           const body = keep(stmt.body);
           return body.length > 0 ? [{ ...stmt, body }] : [];
@@ -250,6 +254,21 @@ function eliminateDeadCode(func: Func): Func {
  * gradients, random draws, additions into arrays.
  */
 const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'setCursor', 'callInto', 'random']);
+
+/** A statement that may go where nothing reads its value: a pure one, or a zero gradient's allocation. */
+function removable(stmt: Let): boolean {
+  return opInfo(stmt.expr.op).pure || stmt.expr.op === 'zeros';
+}
+
+/** The zero gradients a block allocates (`zeros`), whose additions die with them. */
+function zeroArrays(block: Block, found = new Set<string>()): Set<string> {
+  for (const stmt of block) {
+    if (stmt.kind === 'let' && stmt.expr.op === 'zeros') found.add(stmt.name);
+    else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach((inner) => zeroArrays(inner, found));
+    else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') zeroArrays(stmt.body, found);
+  }
+  return found;
+}
 
 /** Whether a block has effects, so that it must run even where nothing reads its results. */
 function hasEffects(block: Block): boolean {
