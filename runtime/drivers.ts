@@ -5,7 +5,8 @@
  * file (renamed), so generated code imports nothing from tapeless at run time.
  *
  * Values are flattened in order: parameters in order, array elements by index (nested
- * arrays row by row), object fields in the order of the object's keys.
+ * arrays row by row), object fields by name (sorted, so that an object and its gradient,
+ * whose keys may have been added in another order, flatten alike).
  */
 
 type Value = number | ArrayLike<unknown> | { readonly [key: string]: unknown };
@@ -27,7 +28,7 @@ export function numberSlots(values: unknown[]): [Record<string | number, unknown
     const value = container[key] as Value;
     if (typeof value === 'number') slots.push([container, key]);
     else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) visit(value as unknown as Record<number, unknown>, i);
-    else for (const field of Object.keys(value)) visit(value as Record<string, unknown>, field);
+    else for (const field of Object.keys(value).sort()) visit(value as Record<string, unknown>, field);
   };
   for (let i = 0; i < values.length; i++) visit(values as unknown as Record<number, unknown>, i);
   return slots;

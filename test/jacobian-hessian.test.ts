@@ -251,3 +251,21 @@ describe('higher orders compose', () => {
     expect(gy).toBeCloseTo(2 * 0.5, 13);
   });
 });
+
+describe('objects', () => {
+  it('a Hessian over an object flattens its fields by name, whatever order its keys were added in', async () => {
+    const compiled = compile({
+      'main.ts': `import { hessian } from 'tapeless';
+export interface Point { y: number; x: number }
+export const H = hessian((p: Point, k: number) => p.x * p.x * p.y + k * p.y * p.y, { wrt: 0 });
+`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const built = await compiled.load();
+    const [x, y] = [1.5, -2];
+    // fields sorted: x first, then y
+    const expected = [[2 * y, 2 * x], [2 * x, 2 * 3]];
+    expect(built.H({ y, x }, 3)).toEqual(expected);
+    expect(built.H({ x, y }, 3)).toEqual(expected);
+  });
+});
