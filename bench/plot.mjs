@@ -12,8 +12,8 @@ const LINES = [
   { key: 'primal', label: 'primal f (no gradient)', color: '#7f7f7f', dash: '4 4' },
 ];
 
-const [WIDTH, HEIGHT] = [720, 460];
-const MARGIN = { left: 70, right: 250, top: 40, bottom: 50 };
+const [WIDTH, HEIGHT] = [800, 460];
+const MARGIN = { left: 84, right: 270, top: 40, bottom: 50 };
 
 export function rosenbrockPlot(results) {
   const points = Object.values(results.cases)
@@ -44,7 +44,7 @@ export function rosenbrockPlot(results) {
     body.push(`<text x="${MARGIN.left - 6}" y="${y(10 ** e) + 4}" text-anchor="end">${time(10 ** e)}</text>`);
   }
   body.push(`<text x="${MARGIN.left + plotWidth / 2}" y="${HEIGHT - 10}" text-anchor="middle">n (dimensions of x), log scale</text>`);
-  body.push(`<text transform="translate(16 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">time per call, log scale</text>`);
+  body.push(`<text transform="translate(14 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">time per call, log scale</text>`);
   lines.forEach((line, i) => {
     const path = line.points.map(([n, ns]) => `${x(n).toFixed(1)},${y(ns).toFixed(1)}`).join(' ');
     body.push(`<polyline points="${path}" fill="none" stroke="${line.color}" stroke-width="2" stroke-dasharray="${line.dash}"/>`);
