@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Code, fail } from './diagnostics';
 import { Builder } from './builder';
-import { type Block, type Callee, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
+import { type Block, type Callee, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { instantiate, type RuleSet } from './rules';
@@ -425,12 +425,20 @@ class ReverseSweep {
   /**
    * A loop: it records its carried values each pass; its reverse sweep walks the passes
    * backwards, restoring them, recomputing the pass and running the pass's adjoints. The
-   * adjoints of the carried variables (`s_bar`) flow from pass to pass.
+   * adjoints of the carried variables (`s_bar`) flow from pass to pass. A loop in `while`
+   * form sweeps only the passes that ran its body; a counter (`i = i + 1` from an integer)
+   * is not recorded but recomputed from the pass's index.
    */
   private loop(stmt: Loop, scope: Scope): Loop {
     const carried = stmt.carried.filter((c) => this.active.has(c.name) || this.active.has(c.exit));
     if (carried.length === 0 && !this.writesActive(stmt.body)) return stmt;
     const replays = this.stream && readsLocalArrays(stmt.body);
+    // The last pass of a loop in `while` form only tests; its test must read no local
+    // array, since the record of a pass's place in the load stream is taken after the test.
+    const form = loopGuard(stmt);
+    const guarded = form && !(this.stream && readsLocalArrays(form.pre)) ? form : undefined;
+    const pass = guarded ? [...guarded.pre, ...guarded.guard.then] : stmt.body;
+    const nexts = guarded ? guarded.nexts : stmt.carried.map((c) => c.next);
     const count = this.names.fresh('passes');
     const array = this.names.fresh('record');
     const bars = carried.map((c) => {
@@ -439,27 +447,110 @@ class ReverseSweep {
       scope.out.push({ kind: 'accumulate', name: bar, value: exitBar, mode: 'declare', origin: stmt.origin });
       return bar;
     });
-    const { clone, child, read, restored } = this.recompute(stmt.body, scope, stmt.carried.map((c) => c.name));
+    const steps = this.inductionSteps(stmt, pass, nexts, scope.out);
+    const { clone, child, read, restored } = this.recompute(pass, scope, stmt.carried.map((c) => c.name));
+    // A counter from 0 by 1 is the pass's index itself; another is computed from it.
+    const counter = stmt.carried.findIndex((c, j) => steps[j] === 1 && isNum(c.init, 0));
+    const index = counter >= 0 ? restored[counter] : this.names.fresh('pass');
+    const counters = scope.out.nested();
+    stmt.carried.forEach((c, j) => {
+      const step = steps[j];
+      if (step === undefined || j === counter) return;
+      const value = counters.op('+', [c.init, counters.op('*', [variable(index), num(step)], { role: 'temp', origin: stmt.origin })], { role: 'user', name: restored[j], origin: stmt.origin });
+      if (value.kind !== 'var' || value.name !== restored[j]) counters.push({ kind: 'let', name: restored[j], expr: { op: 'copy', args: [value] }, role: 'user', origin: stmt.origin });
+    });
+    stmt.carried.forEach((_, j) => steps[j] !== undefined && this.integral.add(restored[j]));
     const record: LoopRecord = {
       count,
       array,
-      pairs: stmt.carried.map((c, j) => ({ carried: c.name, restored: restored[j] })),
+      pairs: stmt.carried.flatMap((c, j) => (steps[j] === undefined ? [{ carried: c.name, restored: restored[j] }] : [])),
       ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
+      ...(guarded ? { guarded: true } : {}),
     };
     this.records.push(record);
-    carried.forEach((c, j) => {
-      const next = read(c.next);
-      if (next.kind === 'var' && this.active.has(next.name)) this.contribute(child, next.name, variable(bars[j]));
+    carried.forEach((c) => {
+      const next = read(nexts[stmt.carried.indexOf(c)]);
+      if (next.kind === 'var' && this.active.has(next.name)) this.contribute(child, next.name, variable(bars[carried.indexOf(c)]));
     });
     const forward = this.block(clone, child);
     const passBars = carried.map((c) => this.adjoint(child, restored[stmt.carried.indexOf(c)], stmt.origin, 'temp'));
     this.flush(child);
-    carried.forEach((_, j) => child.out.push({ kind: 'accumulate', name: bars[j], value: passBars[j], mode: 'set', origin: stmt.origin }));
-    scope.out.push({ kind: 'reverseLoop', record, index: this.names.fresh('pass'), body: [...forward, ...child.out.stmts], origin: stmt.origin });
+    carried.forEach((_, j) => {
+      // An adjoint that the pass passes on unchanged (a sum's) needs no update.
+      if (passBars[j].kind !== 'var' || passBars[j].name !== bars[j]) child.out.push({ kind: 'accumulate', name: bars[j], value: passBars[j], mode: 'set', origin: stmt.origin });
+    });
+    // Where the passes' adjoints do not depend on one another, the sweep walks them in
+    // their own order, which reads memory the way the forward loop did.
+    const ascending = carried.every((_, j) => passBars[j].kind === 'var' && passBars[j].name === bars[j]) && this.writesDistinct(stmt, steps);
+    scope.out.push({ kind: 'reverseLoop', record, index, body: [...counters.stmts, ...forward, ...child.out.stmts], origin: stmt.origin, ...(ascending ? { ascending } : {}) });
     carried.forEach((c, j) => {
       if (c.init.kind === 'var' && this.active.has(c.init.name)) this.contribute(scope, c.init.name, variable(bars[j]));
     });
     return { ...stmt, record };
+  }
+
+  /**
+   * For each carried variable, the step `k` if it is a counter: it starts from an integer
+   * and every pass swept adds the integer `k` (`i = i + k`, a statement that runs every such
+   * pass), so its value at pass p is exactly init + p·k (integers below 2^53 add exactly).
+   */
+  private inductionSteps(stmt: Loop, pass: Block, nexts: readonly Operand[], builder: Builder): (number | undefined)[] {
+    const defined = new Map(pass.flatMap((s) => (s.kind === 'let' ? [[s.name, s.expr] as const] : [])));
+    return stmt.carried.map((c, j) => {
+      const next = nexts[j];
+      const expr = next.kind === 'var' ? defined.get(next.name) : undefined;
+      if (!expr || !this.isIntegral(c.init, builder)) return undefined;
+      const [a, b] = expr.args;
+      const isCounter = (operand: Operand) => operand.kind === 'var' && operand.name === c.name;
+      const step = (operand: Operand) => (operand.kind === 'num' && Number.isInteger(operand.value) && operand.text === undefined ? operand.value : undefined);
+      if (expr.op === '+' && isCounter(a)) return step(b);
+      if (expr.op === '+' && isCounter(b)) return step(a);
+      if (expr.op === '-' && isCounter(a)) {
+        const k = step(b);
+        return k === undefined ? undefined : -k;
+      }
+      return undefined;
+    });
+  }
+
+  /**
+   * Whether each pass of a loop writes its own entries of local arrays: every write into a
+   * local array is at a counter of the loop (`h[j] = …`), outside nested loops, into an array
+   * the loop does not read. Then the adjoint of no write depends on another pass's.
+   */
+  private writesDistinct(stmt: Loop, steps: readonly (number | undefined)[]): boolean {
+    const counters = new Set(stmt.carried.flatMap((c, j) => (steps[j] ? [c.name] : [])));
+    const written = new Set<string>();
+    const read = new Set<string>();
+    let distinct = true;
+    const walk = (block: Block, nested: boolean): void => {
+      for (const s of block) {
+        if (s.kind === 'if') [s.then, s.else].forEach((b) => walk(b, nested));
+        else if (s.kind === 'loop') walk(s.body, true);
+        else if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay')) read.add(operandKey(s.expr.args[0]));
+        else if (s.kind === 'let' && s.expr.op === 'store') {
+          const at = s.expr.args[1];
+          written.add(operandKey(s.expr.args[0]));
+          if (nested || at.kind !== 'var' || !counters.has(at.name)) distinct = false;
+        }
+      }
+    };
+    walk(stmt.body, false);
+    return distinct && [...written].every((array) => !read.has(array));
+  }
+
+  /** Names known to hold integers: counters restored from a pass's index. */
+  private readonly integral = new Set<string>();
+
+  /** Whether an operand is an integer (or ±∞, NaN): integers, lengths, floor…, their sums and products. */
+  private isIntegral(operand: Operand, builder: Builder): boolean {
+    if (operand.kind === 'num') return Number.isInteger(operand.value);
+    if (operand.kind !== 'var') return false;
+    if (this.integral.has(operand.name)) return true;
+    const expr = builder.definition(operand.name);
+    if (!expr) return false;
+    if (INTEGRAL.has(expr.op)) return true;
+    return (expr.op === '+' || expr.op === '-' || expr.op === '*' || expr.op === 'copy' || expr.op === 'negate') && expr.args.every((arg) => this.isIntegral(arg, builder));
   }
 
   /**
@@ -483,6 +574,11 @@ class ReverseSweep {
     return { clone, child, read, restored };
   }
 }
+
+const operandKey = (operand: Operand): string => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));
+
+/** Operations whose value is an integer (or ±∞, NaN). */
+const INTEGRAL = new Set(['floor', 'ceil', 'round', 'trunc', 'length']);
 
 /** The partial derivative of a statement's value with respect to each argument. */
 function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder): Operand[] {

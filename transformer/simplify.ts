@@ -194,7 +194,8 @@ function eliminateDeadCode(func: Func): Func {
           }
           visit(stmt.body);
           mark(stmt.cond);
-          if (stmt.record && stmt.passes) mark(stmt.passes);
+          // The bound sizes the record: needed where something is recorded.
+          if (stmt.record && stmt.passes && (stmt.record.cursor || stmt.record.pairs.some(({ restored }) => live.has(restored)))) mark(stmt.passes);
           break;
         }
         case 'accumulate':
