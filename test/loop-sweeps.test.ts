@@ -1,0 +1,133 @@
+// How reverse mode sweeps loops (transformer/REVERSE.md, "Loops"): loops in while form sweep
+// only the passes that run their body, counters are recomputed from the pass index (only
+// where that is exact), and passes independent of one another are swept first to last.
+// Each case is one where a shortcut taken in the wrong place would give a wrong gradient.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile, finiteDifference } from './support/compile.js';
+
+const MAIN = `
+import { grad } from 'tapeless';
+
+/** A counter from a non-integer start: i + 1 + 1 is not always i + 2, so it is recorded. */
+export function fractionalCounter(x: number, start: number, n: number): number {
+  let s = 0;
+  for (let t = start; t < start + n; t++) s += Math.sin(t * x);
+  return s;
+}
+
+/** Counters from integers: by 3, downwards, from Math.floor, and one incremented in the test. */
+export function counters(x: number, y: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i += 3) s += Math.sin(x * i);
+  for (let i = n; i > 0; i--) s += Math.cos(x * i) * s * 0.1;
+  for (let i = Math.floor(y); i < n; i++) s += x * i;
+  let k = 0;
+  while (k++ < n) s += Math.sqrt(x * k);
+  let d = 2;
+  do {
+    s += x / d;
+    d++;
+  } while (d < n);
+  return s;
+}
+
+/** A triangular loop: the inner counter starts from the outer one. */
+export function triangular(x: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += Math.sin(x * i * j);
+  return s;
+}
+
+/** Each pass writes its own entry: its passes are swept in order. */
+export function ownEntries(x: number, n: number): number {
+  const h = new Float64Array(n);
+  for (let j = 0; j < n; j++) h[j] = Math.sin(x * (j + 1));
+  let s = 0;
+  for (let j = 0; j < n; j++) s += h[j] * h[j];
+  return s;
+}
+
+/** Passes overwrite each other's entries: only the last writes count, swept last to first. */
+export function sharedEntries(x: number, n: number): number {
+  const a = new Float64Array(2);
+  for (let j = 0; j < n; j++) a[j % 2] = x * (j + 1);
+  return a[0] * a[1];
+}
+
+/** An entry read, then overwritten by the same pass and read again by the next. */
+export function readThenWritten(x: number, n: number): number {
+  const a = new Float64Array(1);
+  a[0] = x;
+  let s = 0;
+  for (let k = 0; k < n; k++) {
+    s += a[0] * a[0];
+    a[0] = Math.sin(s);
+  }
+  return s + a[0];
+}
+
+/** A loop left by break, and one whose sum is scaled each pass (its adjoint changes pass to pass). */
+export function breakAndScale(x: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    if (s > 2) break;
+    s += x * i;
+  }
+  let p = 1;
+  for (let i = 0; i < n; i++) p = p * x + i;
+  return s + p;
+}
+
+export const dFractionalCounter = grad(fractionalCounter, { wrt: 'x' });
+export const dCounters = grad(counters, { wrt: 'x' });
+export const dTriangular = grad(triangular, { wrt: 'x' });
+export const dOwnEntries = grad(ownEntries, { wrt: 'x' });
+export const dSharedEntries = grad(sharedEntries, { wrt: 'x' });
+export const dReadThenWritten = grad(readThenWritten, { wrt: 'x' });
+export const dBreakAndScale = grad(breakAndScale, { wrt: 'x' });
+`;
+
+let m: Record<string, any>;
+
+beforeAll(async () => {
+  const compiled = compile({ 'main.ts': MAIN });
+  expect(compiled.messages).toEqual([]);
+  m = await compiled.load();
+});
+
+const close = (actual: number, expected: number, tolerance = 1e-7) =>
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
+
+describe('loop sweeps', () => {
+  it('a counter from a non-integer start', () => {
+    // d/dx of sum sin(t x) over t = start, start + 1, …: sum t cos(t x), with t as the loop computes it.
+    for (const [x, start, n] of [[0.7, 0.1, 5], [1.3, 1e-17, 4], [-0.4, 2.5, 0]]) {
+      let hand = 0;
+      for (let t = start; t < start + n; t++) hand += t * Math.cos(t * x);
+      close(m.dFractionalCounter(x, start, n), hand, 1e-14);
+    }
+  });
+
+  it('counters by 3, downwards, from Math.floor, incremented in the test, in do … while', () => {
+    for (const [x, y, n] of [[0.7, 1.5, 7], [0.3, -2.2, 1], [1.1, 4.9, 0]]) close(m.dCounters(x, y, n), finiteDifference((t) => m.counters(t, y, n), x, 1e-4));
+  });
+
+  it('a triangular loop', () => {
+    for (const [x, n] of [[0.7, 5], [-0.2, 1], [0.9, 0]]) close(m.dTriangular(x, n), finiteDifference((t) => m.triangular(t, n), x, 1e-4));
+  });
+
+  it('passes writing their own entries, and passes overwriting shared ones', () => {
+    for (const [x, n] of [[0.7, 5], [-1.2, 1], [0.5, 0]]) close(m.dOwnEntries(x, n), finiteDifference((t) => m.ownEntries(t, n), x, 1e-4));
+    // a[0] = x·n₀ and a[1] = x·n₁ from the last even and odd passes: d/dx (n₀ n₁ x²) = 2 n₀ n₁ x.
+    expect(m.dSharedEntries(0.5, 5)).toBe(2 * 5 * 4 * 0.5);
+    expect(m.dSharedEntries(0.5, 6)).toBe(2 * 5 * 6 * 0.5);
+  });
+
+  it('an entry a pass reads, then overwrites for the next pass', () => {
+    for (const [x, n] of [[0.7, 4], [-0.3, 1], [1.2, 0]]) close(m.dReadThenWritten(x, n), finiteDifference((t) => m.readThenWritten(t, n), x, 1e-4));
+  });
+
+  it('a loop left by break, and a sum scaled each pass', () => {
+    for (const [x, n] of [[0.7, 6], [0.3, 3], [1.2, 0]]) close(m.dBreakAndScale(x, n), finiteDifference((t) => m.breakAndScale(t, n), x, 1e-4));
+  });
+});
