@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile, finiteDifference } from './support/compile.js';
 
 const MAIN = `
-import { grad } from 'tapeless';
+import { grad, valueAndGrad } from 'tapeless';
 
 /** A counter from a non-integer start: i + 1 + 1 is not always i + 2, so it is recorded. */
 export function fractionalCounter(x: number, start: number, n: number): number {
@@ -78,6 +78,39 @@ export function breakAndScale(x: number, n: number): number {
   return s + p;
 }
 
+/** Nested loops whose results the recomputation replays: dot products, a recurrence, in a branch. */
+export function nestedResults(w: Float64Array, x: number, n: number): number {
+  const h = new Float64Array(n);
+  let total = 0;
+  for (let s = 0; s < 3; s++) {
+    for (let j = 0; j < n; j++) {
+      let z = x * s;
+      for (let i = 0; i < w.length; i++) z += w[i] * Math.sin(i + j + s * x);
+      h[j] = Math.tanh(z);
+    }
+    for (let j = 0; j < n; j++) {
+      // A recurrence: its sweep needs p as each pass started, so the loop still runs.
+      let p = h[j];
+      let k = 0;
+      for (; k < 3; k++) p = p * x + h[(j + k) % n];
+      total += p * k;
+      if (h[j] > 0) {
+        let q = 0;
+        for (let i = 0; i < w.length; i++) q += w[i] * h[j];
+        total += q * q;
+      }
+    }
+  }
+  if (x > 0) {
+    let r = 1;
+    for (let i = 0; i < n; i++) r = r * Math.cos(x + i);
+    total += r;
+  }
+  return total;
+}
+
+export const dNestedResults = grad(nestedResults, { wrt: ['w', 'x'] });
+export const vNestedResults = valueAndGrad(nestedResults, { wrt: 'x' });
 export const dFractionalCounter = grad(fractionalCounter, { wrt: 'x' });
 export const dCounters = grad(counters, { wrt: 'x' });
 export const dTriangular = grad(triangular, { wrt: 'x' });
@@ -125,6 +158,18 @@ describe('loop sweeps', () => {
 
   it('an entry a pass reads, then overwrites for the next pass', () => {
     for (const [x, n] of [[0.7, 4], [-0.3, 1], [1.2, 0]]) close(m.dReadThenWritten(x, n), finiteDifference((t) => m.readThenWritten(t, n), x, 1e-4));
+  });
+
+  it('nested loops whose results are replayed, with and without their recomputation', () => {
+    const w = Float64Array.from([0.3, -0.5, 0.8, 0.1]);
+    for (const [x, n] of [[0.7, 3], [-0.4, 2], [0.2, 0]]) {
+      const [gw, gx] = m.dNestedResults(w, x, n);
+      close(gx, finiteDifference((t) => m.nestedResults(w, t, n), x, 1e-4));
+      w.forEach((_, i) => close(gw[i], finiteDifference((t) => m.nestedResults(Float64Array.from(w, (v, k) => (k === i ? t : v)), x, n), w[i], 1e-4)));
+      const [value, dx] = m.vNestedResults(w, x, n);
+      expect(value).toBe(m.nestedResults(w, x, n));
+      expect(dx).toBe(gx);
+    }
   });
 
   it('a loop left by break, and a sum scaled each pass', () => {

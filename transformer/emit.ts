@@ -71,8 +71,9 @@ class Emitter {
     }
   }
 
+  /** A record's layout; a sweep whose loop was removed (it needed nothing from it) has an empty one. */
   private layout(record: LoopRecord) {
-    return this.layouts.get(record.array)!;
+    return this.layouts.get(record.array) ?? { positions: new Map<string, number>(), stride: 0, cursorSlot: 0 };
   }
 
   /**
@@ -120,6 +121,7 @@ class Emitter {
             if (typeof stmt.at === 'object') note(stmt.at, block);
             break;
           case 'reverseLoop':
+            stmt.test?.args.forEach((arg) => note(arg, 'pinned'));
             walk(stmt.body);
             break;
         }
@@ -313,9 +315,14 @@ class Emitter {
     if (stmt.record.cursor) restore.unshift(this.assign(this.func.stream!.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
     const first = stmt.ascending ? this.number(0) : factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1));
     const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, first)], ts.NodeFlags.Let);
+    const bound = stmt.test
+      ? this.expression(stmt.test)
+      : stmt.ascending
+        ? factory.createBinaryExpression(index, ts.SyntaxKind.LessThanToken, factory.createIdentifier(count))
+        : factory.createBinaryExpression(index, ts.SyntaxKind.GreaterThanEqualsToken, this.number(0));
     const loop = factory.createForStatement(
       initial,
-      stmt.ascending ? factory.createBinaryExpression(index, ts.SyntaxKind.LessThanToken, factory.createIdentifier(count)) : factory.createBinaryExpression(index, ts.SyntaxKind.GreaterThanEqualsToken, this.number(0)),
+      bound,
       stmt.ascending ? factory.createPostfixIncrement(index) : factory.createPostfixDecrement(index),
       factory.createBlock([...restore, ...this.block(stmt.body)], true),
     );

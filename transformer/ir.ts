@@ -172,6 +172,11 @@ export interface ReverseLoop {
   readonly body: Block;
   /** The passes' adjoints are independent of one another: walk them first to last. */
   readonly ascending?: boolean;
+  /**
+   * For an ascending sweep whose index is the loop's counter: the loop's own test of it
+   * (`i < n`), which bounds the sweep instead of the count of passes.
+   */
+  readonly test?: Expr;
   readonly origin?: ts.Node;
 }
 
@@ -252,7 +257,7 @@ export function operandsRead(stmt: Stmt): Operand[] {
     case 'loop':
       return [stmt.cond, ...stmt.carried.flatMap((c) => [c.init, c.next]), ...(stmt.passes ? [stmt.passes] : []), ...stmt.body.flatMap(operandsRead)];
     case 'reverseLoop':
-      return stmt.body.flatMap(operandsRead);
+      return [...(stmt.test?.args ?? []), ...stmt.body.flatMap(operandsRead)];
   }
 }
 

@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Code, fail } from './diagnostics';
 import { Builder } from './builder';
-import { type Block, type Callee, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, num, operandsRead, variable } from './ir';
+import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { instantiate, type RuleSet } from './rules';
@@ -48,7 +48,7 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const selected = new Set(request.wrt.map((index) => primal.params[index].name));
   const sweep = new ReverseSweep(rules, names, activeVariables(primal, selected), pullbacks);
   // Reads of local arrays are recorded as the primal runs, to be replayed when recomputed.
-  const body = readsLocalArrays(primal.body) ? sweep.recordLoads(primal.body) : primal.body;
+  const body = sweep.recordLoads(primal.body);
   const out = new Builder(names);
   out.know(body);
   const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...body.flatMap(namesDefined)], out, false);
@@ -112,12 +112,24 @@ class Scope {
   }
 }
 
-/** Whether a block reads a local array (anywhere inside it). */
+/** Every name a block defines, inside nested blocks too. */
+function definedIn(block: Block): string[] {
+  return block.flatMap((stmt) => [
+    ...namesDefined(stmt),
+    ...(stmt.kind === 'if' ? [...definedIn(stmt.then), ...definedIn(stmt.else)] : []),
+    ...(stmt.kind === 'loop' ? [...stmt.carried.map((c) => c.name), ...definedIn(stmt.body)] : []),
+  ]);
+}
+
+/** Operations that record into the load stream or replay from it. */
+const STREAM_OPS = new Set(['localElement', 'replay', 'recordLoad', 'replayExit']);
+
+/** Whether a block reads a local array or otherwise uses the load stream (anywhere inside it). */
 function readsLocalArrays(block: Block): boolean {
   return block.some((stmt) => {
     switch (stmt.kind) {
       case 'let':
-        return stmt.expr.op === 'localElement' || stmt.expr.op === 'replay';
+        return STREAM_OPS.has(stmt.expr.op);
       case 'if':
         return readsLocalArrays(stmt.then) || readsLocalArrays(stmt.else);
       case 'loop':
@@ -184,19 +196,68 @@ class ReverseSweep {
     return scope.replaying ? mapBlocks(forward, (stmt) => (stmt.kind === 'let' && stmt.expr.op === 'store' ? [] : [stmt])) : forward;
   }
 
-  /** The primal body with each read of a local array followed by its recording in the load stream. */
+  /**
+   * The primal body with each read of a local array followed by its recording in the load
+   * stream, and each loop that the reverse sweep would run again (inside a loop or a branch)
+   * followed by the recording of its active exit values: a recomputation replays them instead
+   * of running the loop (where its sweep needs nothing else from it). The body as it is
+   * where there is nothing to record.
+   */
   recordLoads(body: Block): Block {
+    const recorded = (value: string, origin: ts.Node | undefined): Stmt => ({ kind: 'let', name: this.names.fresh('t'), expr: { op: 'recordLoad', args: [variable(value)] }, role: 'temp', origin });
+    const captures = (stmt: Loop): Stmt[] =>
+      readsLocalArrays(stmt.body) || this.writesLocal(stmt.body) ? [] : stmt.carried.filter((c) => this.active.has(c.exit)).map((c) => recorded(c.exit, stmt.origin));
+    const instrument = (block: Block, recomputed: boolean): Stmt[] =>
+      block.flatMap((stmt): Stmt[] => {
+        if (stmt.kind === 'let') return stmt.expr.op === 'localElement' ? [stmt, recorded(stmt.name, stmt.origin)] : [stmt];
+        if (stmt.kind === 'if') return [{ ...stmt, then: instrument(stmt.then, true), else: instrument(stmt.else, true) }];
+        if (stmt.kind === 'loop') return [{ ...stmt, body: instrument(stmt.body, true) }, ...(recomputed ? captures(stmt) : [])];
+        return [stmt];
+      });
+    const instrumented = instrument(body, false);
+    if (!readsLocalArrays(instrumented)) return body;
     this.stream = { array: this.names.fresh('loads'), count: this.names.fresh('loaded'), cursor: this.names.fresh('replayed') };
-    return mapBlocks(body, (stmt) =>
-      stmt.kind === 'let' && stmt.expr.op === 'localElement' ? [stmt, { kind: 'let', name: this.names.fresh('t'), expr: { op: 'recordLoad', args: [variable(stmt.name)] }, role: 'temp', origin: stmt.origin }] : [stmt],
-    );
+    return instrumented;
   }
 
-  /** A recomputed copy reads local arrays from the load stream instead. */
+  /** Whether a block writes into a local array (anywhere inside it). */
+  private writesLocal(block: Block): boolean {
+    return block.some((stmt) => {
+      if (stmt.kind === 'let') return stmt.expr.op === 'store';
+      if (stmt.kind === 'if') return this.writesLocal(stmt.then) || this.writesLocal(stmt.else);
+      if (stmt.kind === 'loop') return this.writesLocal(stmt.body);
+      return false;
+    });
+  }
+
+  /**
+   * A recomputed copy reads local arrays from the load stream instead, and the exit values of
+   * loops recorded after them: the loop's exit is renamed, and its old name replayed (its
+   * adjoint goes to the renamed exit), so that nothing else needs the loop to run.
+   */
   private replayLoads(block: Block): Stmt[] {
-    return mapBlocks(block, (stmt): Stmt[] => {
+    const exits = new Map<string, string>();
+    for (const stmt of block) {
+      if (stmt.kind === 'let' && stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') exits.set(stmt.expr.args[0].name, '');
+    }
+    return block.flatMap((stmt): Stmt[] => {
+      if (stmt.kind === 'if') return [{ ...stmt, then: this.replayLoads(stmt.then), else: this.replayLoads(stmt.else) }];
+      if (stmt.kind === 'loop') {
+        const carried = stmt.carried.map((c) => {
+          if (!exits.has(c.exit)) return c;
+          const exit = this.names.version(c.exit);
+          exits.set(c.exit, exit);
+          if (this.active.has(c.exit)) this.active.add(exit);
+          return { ...c, exit };
+        });
+        return [{ ...stmt, body: this.replayLoads(stmt.body), carried }];
+      }
       if (stmt.kind !== 'let') return [stmt];
-      if (stmt.expr.op === 'recordLoad') return [];
+      if (stmt.expr.op === 'recordLoad') {
+        const value = stmt.expr.args[0] as { name: string };
+        const exit = exits.get(value.name);
+        return exit ? [{ kind: 'let', name: value.name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }] : [];
+      }
       if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];
       return [stmt];
     });
@@ -482,7 +543,13 @@ class ReverseSweep {
     // Where the passes' adjoints do not depend on one another, the sweep walks them in
     // their own order, which reads memory the way the forward loop did.
     const ascending = carried.every((_, j) => passBars[j].kind === 'var' && passBars[j].name === bars[j]) && this.writesDistinct(stmt, steps);
-    scope.out.push({ kind: 'reverseLoop', record, index, body: [...counters.stmts, ...forward, ...child.out.stmts], origin: stmt.origin, ...(ascending ? { ascending } : {}) });
+    // Swept from 0 by its counter, the loop's own test bounds the sweep: the count of passes
+    // is not needed (nor, if it records nothing else, the loop recomputed before the sweep).
+    const own = ascending && guarded && counter >= 0 ? this.ownTest(stmt, guarded, stmt.carried[counter].name, clone.slice(0, guarded.pre.length)) : undefined;
+    const hoisted = new Set(own?.hoisted ?? []);
+    own?.hoisted.forEach((s) => scope.out.push(s));
+    const body = [...counters.stmts, ...forward.filter((s) => !hoisted.has(s as Let)), ...child.out.stmts];
+    scope.out.push({ kind: 'reverseLoop', record, index, body, origin: stmt.origin, ...(ascending ? { ascending } : {}), ...(own ? { test: own.test } : {}) });
     carried.forEach((c, j) => {
       if (c.init.kind === 'var' && this.active.has(c.init.name)) this.contribute(scope, c.init.name, variable(bars[j]));
     });
@@ -539,6 +606,31 @@ class ReverseSweep {
     return distinct && [...written].every((array) => !read.has(array));
   }
 
+  /**
+   * The test of a loop in `while` form as recomputed (`copies`: the copies of its
+   * statements), where it compares the counter with values from outside the loop: true
+   * exactly for the passes that ran the body. Statements computing those values (`w.length`)
+   * are `hoisted`, to run once before the sweep.
+   */
+  private ownTest(stmt: Loop, form: LoopGuard, counter: string, copies: readonly Stmt[]): { test: Expr; hoisted: Let[] } | undefined {
+    const inside = new Set([...stmt.carried.map((c) => c.name), ...definedIn(stmt.body)]);
+    const hoistable = new Set<string>();
+    const outside = (args: readonly Operand[]) => args.every((arg) => arg.kind !== 'var' || !inside.has(arg.name) || hoistable.has(arg.name));
+    for (const [k, s] of form.pre.entries()) {
+      if (s.kind !== 'let' || copies[k]?.kind !== 'let') return undefined;
+      if (k === form.pre.length - 1) {
+        const compares = stmt.cond.kind === 'var' && s.name === stmt.cond.name && ['<', '<=', '>', '>='].includes(s.expr.op);
+        const [a, b] = s.expr.args;
+        const isCounter = (arg: Operand) => arg.kind === 'var' && arg.name === counter;
+        if (!compares || !((isCounter(a) && outside([b])) || (isCounter(b) && outside([a])))) return undefined;
+        return { test: (copies[k] as Let).expr, hoisted: copies.slice(0, k) as Let[] };
+      }
+      if (!opInfo(s.expr.op).pure || !outside(s.expr.args)) return undefined;
+      hoistable.add(s.name);
+    }
+    return undefined;
+  }
+
   /** Names known to hold integers: counters restored from a pass's index. */
   private readonly integral = new Set<string>();
 
@@ -565,8 +657,9 @@ class ReverseSweep {
       rename.set(name, renamed);
       return renamed;
     });
-    const clone = this.replayLoads(cloneBlock(block, rename, (name) => this.names.version(name)));
+    const copy = cloneBlock(block, rename, (name) => this.names.version(name));
     for (const [from, to] of rename) if (this.active.has(from)) this.active.add(to);
+    const clone = this.replayLoads(copy);
     const out = scope.out.nested();
     out.know(clone);
     const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out, true);

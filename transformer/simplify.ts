@@ -1,5 +1,5 @@
 import { type Definitions, fold } from './fold';
-import { type Block, type Expr, type Func, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
+import { type Block, type Expr, type Func, type Loop, type LoopRecord, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
 import { opInfo } from './ops';
 
 const COMMUTATIVE = new Set(['+', '*']);
@@ -133,7 +133,7 @@ class Propagation {
       case 'accumulate':
         return [{ ...stmt, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
       case 'reverseLoop':
-        return [{ ...stmt, body: this.block(stmt.body) }];
+        return [{ ...stmt, body: this.block(stmt.body), ...(stmt.test ? { test: { ...stmt.test, args: stmt.test.args.map(s) } } : {}) }];
     }
   }
 
@@ -168,7 +168,8 @@ function eliminateDeadCode(func: Func): Func {
       const stmt = block[i];
       switch (stmt.kind) {
         case 'let':
-          if (live.has(stmt.name) || !opInfo(stmt.expr.op).pure) stmt.expr.args.forEach(mark);
+          // A replayed exit reads its value from the load stream, not from the loop.
+          if ((live.has(stmt.name) || !opInfo(stmt.expr.op).pure) && stmt.expr.op !== 'replayExit') stmt.expr.args.forEach(mark);
           break;
         case 'if':
           for (const phi of stmt.phis) {
@@ -183,7 +184,7 @@ function eliminateDeadCode(func: Func): Func {
         case 'loop': {
           // A loop is needed for its results, for the passes it records, or for its effects;
           // a carried variable, for its result or for the value the reverse sweep restores.
-          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !hasEffects(stmt.body)) break;
+          if (!needed(stmt)) break;
           const restored = new Map(stmt.record?.pairs.map(({ carried, restored }) => [carried, restored]));
           for (const c of stmt.carried) {
             const restoredAs = restored.get(c.name);
@@ -205,16 +206,25 @@ function eliminateDeadCode(func: Func): Func {
           break;
         case 'reverseLoop':
           visit(stmt.body);
+          // A sweep bounded by its own test does not read the count of passes.
+          if (stmt.test) stmt.test.args.forEach(mark);
+          else live.add(stmt.record.count);
           break;
       }
     }
   };
+  // A loop is needed for its results, for its effects, or for what it records for a sweep.
+  const needed = (stmt: Loop): boolean =>
+    stmt.carried.some((c) => live.has(c.exit)) ||
+    hasEffects(stmt.body) ||
+    (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || stmt.record.pairs.some(({ restored }) => live.has(restored))));
   let size: number;
   do {
     size = live.size;
     visit(func.body);
   } while (live.size !== size);
 
+  const kept = new Set<LoopRecord>();
   const keep = (block: Block): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
       switch (stmt.kind) {
@@ -227,7 +237,8 @@ function eliminateDeadCode(func: Func): Func {
           return then.length > 0 || otherwise.length > 0 || phis.length > 0 ? [{ ...stmt, then, else: otherwise, phis }] : [];
         }
         case 'loop': {
-          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !hasEffects(stmt.body)) return [];
+          if (!needed(stmt)) return [];
+          if (stmt.record) kept.add(stmt.record);
           const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
           return [{ ...stmt, carried, body: keep(stmt.body) }];
         }
@@ -239,7 +250,9 @@ function eliminateDeadCode(func: Func): Func {
         }
       }
     });
-  return { ...func, body: keep(func.body) };
+  const body = keep(func.body);
+  // The records of loops removed are not allocated.
+  return { ...func, body, ...(func.records ? { records: func.records.filter((record) => kept.has(record)) } : {}) };
 }
 
 /**
@@ -247,7 +260,7 @@ function eliminateDeadCode(func: Func): Func {
  * the load stream (skipping one would shift every later replay), pullbacks that add into
  * gradients, random draws.
  */
-const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'setCursor', 'callInto', 'random']);
+const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'replayExit', 'setCursor', 'callInto', 'random']);
 
 /** Whether a block has effects, so that it must run even where nothing reads its results. */
 function hasEffects(block: Block): boolean {
