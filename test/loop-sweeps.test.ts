@@ -109,6 +109,20 @@ export function nestedResults(w: Float64Array, x: number, n: number): number {
   return total;
 }
 
+/** Costly values a pass computes: recorded where the forward loop needs them, else computed again. */
+export function costlyValues(x: number, n: number): number {
+  let p = 0;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(x * i * 0.1 + p * 0.1);
+    p = p * 0.5 + e;
+    s += Math.sin(e) * Math.cos(x * i);
+  }
+  return s + p;
+}
+
+export const dCostlyValues = grad(costlyValues, { wrt: 'x' });
+export const vCostlyValues = valueAndGrad(costlyValues, { wrt: 'x' });
 export const dNestedResults = grad(nestedResults, { wrt: ['w', 'x'] });
 export const vNestedResults = valueAndGrad(nestedResults, { wrt: 'x' });
 export const dFractionalCounter = grad(fractionalCounter, { wrt: 'x' });
@@ -169,6 +183,14 @@ describe('loop sweeps', () => {
       const [value, dx] = m.vNestedResults(w, x, n);
       expect(value).toBe(m.nestedResults(w, x, n));
       expect(dx).toBe(gx);
+    }
+  });
+
+  it('costly values recorded by the forward loop or computed again by the sweep', () => {
+    for (const [x, n] of [[0.7, 6], [-0.3, 1], [1.2, 0]]) {
+      const dx = m.dCostlyValues(x, n);
+      close(dx, finiteDifference((t) => m.costlyValues(t, n), x, 1e-4));
+      expect(m.vCostlyValues(x, n)).toEqual([m.costlyValues(x, n), dx]);
     }
   });
 

@@ -67,6 +67,8 @@ class Emitter {
         positions.set(carried, slots);
         positions.set(restored, slots++);
       }
+      // Then the values recorded at the end of a pass, found by their restored names.
+      for (const { restored } of record.values ?? []) if (this.read.has(restored)) positions.set(restored, slots++);
       this.layouts.set(record.array, { positions, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots });
     }
   }
@@ -129,6 +131,8 @@ class Emitter {
     };
     walk(this.func.body);
     forEachOperand(this.func.result, (operand) => note(operand, this.func.body));
+    // A value recorded at the end of a pass is read there: it keeps its name.
+    for (const record of this.func.records ?? []) for (const { value, restored } of record.values ?? []) if (uses.has(restored)) note(value, 'pinned');
     for (const [name, use] of uses) {
       this.read.add(name);
       this.uses.set(name, use.count);
@@ -266,6 +270,15 @@ class Emitter {
       }
     }
     const counting = stmt.record ? [factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(stmt.record.count)))] : [];
+    // Values recorded at the end of the pass, into the slots of the pass (counted already, or not yet).
+    const valuesRecorded = (counted: boolean) =>
+      (stmt.record?.values ?? []).flatMap(({ value, restored }) => {
+        const position = stmt.record && this.layout(stmt.record).positions.get(restored);
+        if (position === undefined || !stmt.record) return [];
+        const count = factory.createIdentifier(stmt.record.count);
+        const pass = counted ? factory.createParenthesizedExpression(factory.createBinaryExpression(count, ts.SyntaxKind.MinusToken, this.number(1))) : count;
+        return [this.assign(this.slot(stmt.record.array, pass, this.layout(stmt.record).stride, position), this.operand(value))];
+      });
     const exit = () => factory.createIfStatement(factory.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, this.parenthesized(this.operand(stmt.cond))), factory.createBreakStatement());
     // A recorded loop takes this form only where its reverse sweep skips the last pass.
     const form = !stmt.record || stmt.record.guarded ? loopGuard(stmt) : undefined;
@@ -277,12 +290,12 @@ class Emitter {
       // A test computed by one statement read by nothing else is the loop's own test.
       const alone = condition && pre.length === 1 && this.uses.get(condition.name) === 2 && opInfo(condition.expr.op).pure;
       if (alone) test = this.expression(condition.expr);
-      body = [...(alone ? [] : [...pre, exit()]), ...recording, ...counting, ...this.block(form.guard.then), ...this.updates(stmt.carried, form.nexts)];
+      body = [...(alone ? [] : [...pre, exit()]), ...recording, ...counting, ...this.block(form.guard.then), ...valuesRecorded(true), ...this.updates(stmt.carried, form.nexts)];
     } else if (stmt.record?.guarded) {
       // Recorded as a `while` loop but simplified out of that form: a pass counts when another follows.
-      body = [...recording, ...this.block(stmt.body), ...this.updates(stmt.carried, stmt.carried.map((c) => c.next)), exit(), ...counting];
+      body = [...recording, ...this.block(stmt.body), ...valuesRecorded(false), ...this.updates(stmt.carried, stmt.carried.map((c) => c.next)), exit(), ...counting];
     } else {
-      body = [...recording, ...counting, ...this.block(stmt.body), ...this.updates(stmt.carried, stmt.carried.map((c) => c.next)), exit()];
+      body = [...recording, ...counting, ...this.block(stmt.body), ...valuesRecorded(true), ...this.updates(stmt.carried, stmt.carried.map((c) => c.next)), exit()];
     }
     const loop = this.mapped(factory.createWhileStatement(test, factory.createBlock(body, true)), stmt.origin);
     const exits = stmt.carried.filter((c) => this.read.has(c.exit)).map((c) => this.declare(c.exit, factory.createIdentifier(c.name), true));
@@ -308,7 +321,7 @@ class Emitter {
     const { count, array } = stmt.record;
     const { positions, stride, cursorSlot } = this.layout(stmt.record);
     const index = factory.createIdentifier(stmt.index);
-    const restore: ts.Statement[] = stmt.record.pairs.flatMap(({ restored }) => {
+    const restore: ts.Statement[] = [...stmt.record.pairs, ...(stmt.record.values ?? [])].flatMap(({ restored }) => {
       const position = positions.get(restored);
       return position === undefined ? [] : [this.declare(restored, this.slot(array, stmt.index, stride, position), true)];
     });
@@ -385,9 +398,10 @@ class Emitter {
     }
   }
 
-  private slot(array: string, index: string, stride: number, j: number): ts.Expression {
+  private slot(array: string, index: string | ts.Expression, stride: number, j: number): ts.Expression {
     const { factory, ts } = this;
-    const base = stride === 1 ? factory.createIdentifier(index) : factory.createBinaryExpression(factory.createIdentifier(index), ts.SyntaxKind.AsteriskToken, this.number(stride));
+    const pass = typeof index === 'string' ? factory.createIdentifier(index) : index;
+    const base = stride === 1 ? pass : factory.createBinaryExpression(pass, ts.SyntaxKind.AsteriskToken, this.number(stride));
     const position = j === 0 ? base : factory.createBinaryExpression(base, ts.SyntaxKind.PlusToken, this.number(j));
     return factory.createElementAccessExpression(factory.createIdentifier(array), position);
   }

@@ -140,6 +140,13 @@ export interface LoopRecord {
    */
   readonly pairs: readonly { readonly carried: string; readonly restored: string }[];
   /**
+   * Values a pass computes with a costly operation (`Math.sin(w * i)`), which the sweep
+   * computes again as `restored`. Where the forward loop computes them anyway, simplify
+   * keeps them here and removes the statement computing `restored`: the value is recorded
+   * at the end of the pass and restored instead; elsewhere it drops them from the record.
+   */
+  readonly values?: readonly { readonly value: Operand; readonly restored: string }[];
+  /**
    * Where the loop reads local arrays: the position in the load stream each pass starts
    * at is recorded too (the last slot of a pass), from the recording or the replay cursor.
    */

@@ -521,10 +521,16 @@ class ReverseSweep {
       if (value.kind !== 'var' || value.name !== restored[j]) counters.push({ kind: 'let', name: restored[j], expr: { op: 'copy', args: [value] }, role: 'user', origin: stmt.origin });
     });
     stmt.carried.forEach((_, j) => steps[j] !== undefined && this.integral.add(restored[j]));
+    // Costly values every swept pass computes may be recorded rather than computed again
+    // (simplify decides: where the forward loop computes them anyway).
+    const values = (guarded ? guarded.guard.then : stmt.body).flatMap((s) =>
+      s.kind === 'let' && COSTLY.has(s.expr.op) && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name) as Operand, restored: (read(variable(s.name)) as { name: string }).name }] : [],
+    );
     const record: LoopRecord = {
       count,
       array,
       pairs: stmt.carried.flatMap((c, j) => (steps[j] === undefined ? [{ carried: c.name, restored: restored[j] }] : [])),
+      ...(values.length > 0 ? { values } : {}),
       ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
       ...(guarded ? { guarded: true } : {}),
     };
@@ -546,9 +552,9 @@ class ReverseSweep {
     // Swept from 0 by its counter, the loop's own test bounds the sweep: the count of passes
     // is not needed (nor, if it records nothing else, the loop recomputed before the sweep).
     const own = ascending && guarded && counter >= 0 ? this.ownTest(stmt, guarded, stmt.carried[counter].name, clone.slice(0, guarded.pre.length)) : undefined;
-    const hoisted = new Set(own?.hoisted ?? []);
+    const hoisted = new Set<Stmt>(own?.hoisted ?? []);
     own?.hoisted.forEach((s) => scope.out.push(s));
-    const body = [...counters.stmts, ...forward.filter((s) => !hoisted.has(s as Let)), ...child.out.stmts];
+    const body = [...counters.stmts, ...forward.filter((s) => !hoisted.has(s)), ...child.out.stmts];
     scope.out.push({ kind: 'reverseLoop', record, index, body, origin: stmt.origin, ...(ascending ? { ascending } : {}), ...(own ? { test: own.test } : {}) });
     carried.forEach((c, j) => {
       if (c.init.kind === 'var' && this.active.has(c.init.name)) this.contribute(scope, c.init.name, variable(bars[j]));
@@ -669,6 +675,9 @@ class ReverseSweep {
 }
 
 const operandKey = (operand: Operand): string => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));
+
+/** Operations that cost more than reading a number back from memory. */
+const COSTLY = new Set(['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'cbrt', 'pow', '**', 'hypot']);
 
 /** Operations whose value is an integer (or ±∞, NaN). */
 const INTEGRAL = new Set(['floor', 'ceil', 'round', 'trunc', 'length']);

@@ -30,6 +30,8 @@ class Propagation {
   private readonly replaced = new Map<string, Operand>();
   private readonly definitions: Map<string, Expr>[] = [];
   private readonly available: Map<string, string>[] = [];
+  /** Loop records whose recorded values were rewritten: the sweeps and the function take the new ones. */
+  private readonly records = new Map<LoopRecord, LoopRecord>();
   /** Mutable adjoints: an expression that reads one is never reused (its value changes). */
   private readonly mutable = new Set<string>();
 
@@ -43,7 +45,8 @@ class Propagation {
     };
     collect(func.body);
     const body = this.block(func.body);
-    return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)) };
+    const records = func.records?.map((record) => this.records.get(record) ?? record);
+    return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)), ...(records ? { records } : {}) };
   }
 
   private substitute = (operand: Operand): Operand => (operand.kind === 'var' ? (this.replaced.get(operand.name) ?? operand) : operand);
@@ -128,12 +131,14 @@ class Propagation {
         const carried = stmt.carried.map((c) => ({ ...c, init: s(c.init) }));
         const passes = stmt.passes && s(stmt.passes);
         const body = this.block(stmt.body);
-        return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond), ...(passes ? { passes } : {}) }];
+        const record = stmt.record?.values ? { ...stmt.record, values: stmt.record.values.map((v) => ({ ...v, value: s(v.value) })) } : stmt.record;
+        if (record && record !== stmt.record) this.records.set(stmt.record!, record);
+        return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond), ...(passes ? { passes } : {}), ...(record ? { record } : {}) }];
       }
       case 'accumulate':
         return [{ ...stmt, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
       case 'reverseLoop':
-        return [{ ...stmt, body: this.block(stmt.body), ...(stmt.test ? { test: { ...stmt.test, args: stmt.test.args.map(s) } } : {}) }];
+        return [{ ...stmt, record: this.records.get(stmt.record) ?? stmt.record, body: this.block(stmt.body), ...(stmt.test ? { test: { ...stmt.test, args: stmt.test.args.map(s) } } : {}) }];
     }
   }
 
@@ -159,6 +164,15 @@ class Propagation {
  * point over the whole function (loops feed themselves).
  */
 function eliminateDeadCode(func: Func): Func {
+  // The names a statement computes (a recorded value's `restored` may have lost its statement).
+  const computed = new Set<string>();
+  const collect = (block: Block): void =>
+    block.forEach((stmt) => {
+      if (stmt.kind === 'let') computed.add(stmt.name);
+      if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(collect);
+      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') collect(stmt.body);
+    });
+  collect(func.body);
   const live = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const mark = (operand: Operand) => {
     if (operand.kind === 'var') live.add(operand.name);
@@ -193,10 +207,12 @@ function eliminateDeadCode(func: Func): Func {
             mark(c.init);
             mark(c.next);
           }
+          // A value recorded for a sweep that no longer computes it must be recorded.
+          for (const { value, restored } of stmt.record?.values ?? []) if (live.has(restored) && !computed.has(restored)) mark(value);
           visit(stmt.body);
           mark(stmt.cond);
           // The bound sizes the record: needed where something is recorded.
-          if (stmt.record && stmt.passes && (stmt.record.cursor || stmt.record.pairs.some(({ restored }) => live.has(restored)))) mark(stmt.passes);
+          if (stmt.record && stmt.passes && (stmt.record.cursor || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored)))) mark(stmt.passes);
           break;
         }
         case 'accumulate':
@@ -217,18 +233,40 @@ function eliminateDeadCode(func: Func): Func {
   const needed = (stmt: Loop): boolean =>
     stmt.carried.some((c) => live.has(c.exit)) ||
     hasEffects(stmt.body) ||
-    (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || stmt.record.pairs.some(({ restored }) => live.has(restored))));
+    (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
   let size: number;
   do {
     size = live.size;
     visit(func.body);
   } while (live.size !== size);
 
+  // A recorded value the forward loop computes anyway is restored by the sweep instead of
+  // computed again; one it does not compute is computed by the sweep, and not recorded.
+  const restoredInstead = new Set<string>();
+  const records = new Map<LoopRecord, LoopRecord>();
+  const decide = (record: LoopRecord): LoopRecord => {
+    if (!record.values) return record;
+    const decided = records.get(record);
+    if (decided) return decided;
+    const values = record.values.filter(({ value, restored }) => !computed.has(restored) || (live.has(restored) && (value.kind !== 'var' || live.has(value.name))));
+    values.forEach(({ restored }) => restoredInstead.add(restored));
+    const result = { ...record, values };
+    records.set(record, result);
+    return result;
+  };
+  const recordsOf = (block: Block): void =>
+    block.forEach((stmt) => {
+      if (stmt.kind === 'loop' && stmt.record) decide(stmt.record);
+      if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(recordsOf);
+      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') recordsOf(stmt.body);
+    });
+  recordsOf(func.body);
   const kept = new Set<LoopRecord>();
   const keep = (block: Block): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
       switch (stmt.kind) {
         case 'let':
+          if (restoredInstead.has(stmt.name)) return [];
           return live.has(stmt.name) || !opInfo(stmt.expr.op).pure ? [stmt] : [];
         case 'if': {
           const then = keep(stmt.then);
@@ -238,21 +276,22 @@ function eliminateDeadCode(func: Func): Func {
         }
         case 'loop': {
           if (!needed(stmt)) return [];
-          if (stmt.record) kept.add(stmt.record);
+          const record = stmt.record && decide(stmt.record);
+          if (record) kept.add(record);
           const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
-          return [{ ...stmt, carried, body: keep(stmt.body) }];
+          return [{ ...stmt, carried, body: keep(stmt.body), ...(record ? { record } : {}) }];
         }
         case 'accumulate':
           return [stmt];
         case 'reverseLoop': {
           const body = keep(stmt.body);
-          return body.length > 0 ? [{ ...stmt, body }] : [];
+          return body.length > 0 ? [{ ...stmt, body, record: decide(stmt.record) }] : [];
         }
       }
     });
   const body = keep(func.body);
   // The records of loops removed are not allocated.
-  return { ...func, body, ...(func.records ? { records: func.records.filter((record) => kept.has(record)) } : {}) };
+  return { ...func, body, ...(func.records ? { records: func.records.map(decide).filter((record) => kept.has(record)) } : {}) };
 }
 
 /**

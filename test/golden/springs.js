@@ -1,26 +1,28 @@
 // grad(springChain)
 function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
     let passes = 0;
-    let record = new Float64Array(64);
+    let record = new Float64Array(128);
     const t_2 = Math.floor(n - 1) + 2;
     let i = 1;
     let previous = 0;
     passes = 0;
-    if (record.length < t_2 * 1) {
-        const grown_1 = new Float64Array(t_2 * 1);
+    if (record.length < t_2 * 2) {
+        const grown_1 = new Float64Array(t_2 * 2);
         record = grown_1;
     }
     while (i <= n) {
-        if (record.length < (passes + 1) * 1) {
+        if (record.length < (passes + 1) * 2) {
             const grown_2 = new Float64Array(2 * record.length);
             grown_2.set(record);
             record = grown_2;
         }
-        record[passes] = previous;
+        record[passes * 2] = previous;
         passes++;
         const t_4 = w * i;
-        const position = i + a * Math.sin(t_4);
+        const t_5 = Math.sin(t_4);
+        const position = i + a * t_5;
         const i_1 = i + 1;
+        record[(passes - 1) * 2 + 1] = t_5;
         i = i_1;
         previous = position;
     }
@@ -31,10 +33,9 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
     let energy_bar = 1;
     let previous_bar = 0;
     for (let pass = passes - 1; pass >= 0; pass--) {
-        const previous_3 = record[pass];
+        const previous_3 = record[pass * 2];
+        const t_17 = record[pass * 2 + 1];
         const i_4 = 1 + pass;
-        const t_16 = w * i_4;
-        const t_17 = Math.sin(t_16);
         const position_1 = i_4 + a * t_17;
         const stretch_1 = position_1 - previous_3 - rest;
         const t_20 = 0.5 * k;
@@ -46,7 +47,7 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
         k_bar += t_23 * stretch_1 * 0.5;
         rest_bar += t_28;
         a_bar += position_1_bar * t_17;
-        w_bar += position_1_bar * a * Math.cos(t_16) * i_4;
+        w_bar += position_1_bar * a * Math.cos(w * i_4) * i_4;
         previous_bar = t_28;
     }
     return [k_bar, rest_bar, a_bar, w_bar];
