@@ -2,7 +2,7 @@
 // only the passes that run their body, counters are recomputed from the pass index (only
 // where that is exact), and passes independent of one another are swept first to last.
 // Each case is one where a shortcut taken in the wrong place would give a wrong gradient.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compile, finiteDifference } from './support/compile.js';
 
 const MAIN = `
@@ -134,18 +134,19 @@ export const dReadThenWritten = grad(readThenWritten, { wrt: 'x' });
 export const dBreakAndScale = grad(breakAndScale, { wrt: 'x' });
 `;
 
-let m: Record<string, any>;
+const compiled = compile({ 'main.ts': MAIN });
+const m: Record<string, any> = await compiled.load();
 
-beforeAll(async () => {
-  const compiled = compile({ 'main.ts': MAIN });
-  expect(compiled.messages).toEqual([]);
-  m = await compiled.load();
-});
-
-const close = (actual: number, expected: number, tolerance = 1e-7) =>
+/** `actual` within `tolerance` of `expected`, relative to max(1, |expected|). */
+function close(actual: number, expected: number, tolerance = 1e-7): void {
   expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
+}
 
 describe('loop sweeps', () => {
+  it('compiles without diagnostics', () => {
+    expect(compiled.messages).toEqual([]);
+  });
+
   it('a counter from a non-integer start', () => {
     // d/dx of sum sin(t x) over t = start, start + 1, …: sum t cos(t x), with t as the loop computes it.
     for (const [x, start, n] of [[0.7, 0.1, 5], [1.3, 1e-17, 4], [-0.4, 2.5, 0]]) {
