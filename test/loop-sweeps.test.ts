@@ -54,6 +54,20 @@ export function sharedEntries(x: number, n: number): number {
   return a[0] * a[1];
 }
 
+/** Two counters write the same array: a later pass overwrites an entry an earlier one wrote. */
+export function twoCounters(x: number, n: number): number {
+  const a = new Float64Array(n + 2);
+  let k = 2;
+  for (let i = 0; i < n; i++) {
+    a[i] = x * (i + 1);
+    a[k] = x * x * (i + 1);
+    k++;
+  }
+  let s = 0;
+  for (let j = 0; j < n + 2; j++) s += a[j] * a[j];
+  return s;
+}
+
 /** An entry read, then overwritten by the same pass and read again by the next. */
 export function readThenWritten(x: number, n: number): number {
   const a = new Float64Array(1);
@@ -130,6 +144,7 @@ export const dCounters = grad(counters, { wrt: 'x' });
 export const dTriangular = grad(triangular, { wrt: 'x' });
 export const dOwnEntries = grad(ownEntries, { wrt: 'x' });
 export const dSharedEntries = grad(sharedEntries, { wrt: 'x' });
+export const dTwoCounters = grad(twoCounters, { wrt: 'x' });
 export const dReadThenWritten = grad(readThenWritten, { wrt: 'x' });
 export const dBreakAndScale = grad(breakAndScale, { wrt: 'x' });
 `;
@@ -169,6 +184,10 @@ describe('loop sweeps', () => {
     // a[0] = x·n₀ and a[1] = x·n₁ from the last even and odd passes: d/dx (n₀ n₁ x²) = 2 n₀ n₁ x.
     expect(m.dSharedEntries(0.5, 5)).toBe(2 * 5 * 4 * 0.5);
     expect(m.dSharedEntries(0.5, 6)).toBe(2 * 5 * 6 * 0.5);
+  });
+
+  it('two counters writing the same array', () => {
+    for (const [x, n] of [[0.7, 5], [-1.2, 2], [0.5, 0]]) close(m.dTwoCounters(x, n), finiteDifference((t) => m.twoCounters(t, n), x, 1e-4));
   });
 
   it('an entry a pass reads, then overwrites for the next pass', () => {

@@ -588,12 +588,13 @@ class ReverseSweep {
 
   /**
    * Whether each pass of a loop writes its own entries of local arrays: every write into a
-   * local array is at a counter of the loop (`h[j] = …`), outside nested loops, into an array
-   * the loop does not read. Then the adjoint of no write depends on another pass's.
+   * local array is at one counter of the loop (`h[j] = …`, the same for all writes into that
+   * array), outside nested loops, into an array the loop does not read. Then the adjoint of
+   * no write depends on another pass's.
    */
   private writesDistinct(stmt: Loop, steps: readonly (number | undefined)[]): boolean {
     const counters = new Set(stmt.carried.flatMap((c, j) => (steps[j] ? [c.name] : [])));
-    const written = new Set<string>();
+    const written = new Map<string, string>();
     const read = new Set<string>();
     let distinct = true;
     const walk = (block: Block, nested: boolean): void => {
@@ -602,14 +603,15 @@ class ReverseSweep {
         else if (s.kind === 'loop') walk(s.body, true);
         else if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay')) read.add(operandKey(s.expr.args[0]));
         else if (s.kind === 'let' && s.expr.op === 'store') {
-          const at = s.expr.args[1];
-          written.add(operandKey(s.expr.args[0]));
-          if (nested || at.kind !== 'var' || !counters.has(at.name)) distinct = false;
+          const [array, at] = s.expr.args;
+          const counter = at.kind === 'var' && counters.has(at.name) ? at.name : undefined;
+          if (nested || !counter || (written.get(operandKey(array)) ?? counter) !== counter) distinct = false;
+          written.set(operandKey(array), counter ?? '');
         }
       }
     };
     walk(stmt.body, false);
-    return distinct && [...written].every((array) => !read.has(array));
+    return distinct && [...written.keys()].every((array) => !read.has(array));
   }
 
   /**
