@@ -112,6 +112,7 @@ export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<
           });
           for (const c of stmt.carried) if (varies.has(c.name)) varies.add(c.exit);
           for (const pair of stmt.record?.pairs ?? []) if (varies.has(pair.carried)) varies.add(pair.restored);
+          for (const { value, restored } of stmt.record?.values ?? []) if (isVarying(value)) varies.add(restored);
           break;
         case 'reverseLoop':
           fixpoint(varies, () => forward(stmt.body));

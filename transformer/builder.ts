@@ -53,6 +53,11 @@ export class Builder {
     return variable(name);
   }
 
+  /** The operation that defined `name`, where a visible `let` did. */
+  definition(name: string): Expr | undefined {
+    return this.definitions.get(name);
+  }
+
   push(stmt: Stmt): void {
     this.stmts.push(stmt);
   }

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import type { Block, Expr, Func, If, Let, Loop, LoopRecord, Operand, Result, ReverseLoop, Stmt } from './ir';
+import { type Block, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, loopGuard } from './ir';
 import { type OpName, isStatementOp, opInfo } from './ops';
 import type { Shape } from './shapes';
 
@@ -38,6 +38,8 @@ type UseSite = Block | 'pinned';
 class Emitter {
   private readonly inlined = new Map<string, Let>();
   private readonly read = new Set<string>();
+  /** How many times each name is read. */
+  private readonly uses = new Map<string, number>();
   private readonly sources = new Map<ts.SourceFile, ts.SourceMapSource>();
   private readonly factory: ts.NodeFactory;
   private readonly ts: typeof ts;
@@ -65,12 +67,15 @@ class Emitter {
         positions.set(carried, slots);
         positions.set(restored, slots++);
       }
+      // Then the values recorded at the end of a pass, found by their restored names.
+      for (const { restored } of record.values ?? []) if (this.read.has(restored)) positions.set(restored, slots++);
       this.layouts.set(record.array, { positions, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots });
     }
   }
 
+  /** A record's layout; a sweep whose loop was removed (it needed nothing from it) has an empty one. */
   private layout(record: LoopRecord) {
-    return this.layouts.get(record.array)!;
+    return this.layouts.get(record.array) ?? { positions: new Map<string, number>(), stride: 0, cursorSlot: 0 };
   }
 
   /**
@@ -118,6 +123,7 @@ class Emitter {
             if (typeof stmt.at === 'object') note(stmt.at, block);
             break;
           case 'reverseLoop':
+            stmt.test?.args.forEach((arg) => note(arg, 'pinned'));
             walk(stmt.body);
             break;
         }
@@ -125,7 +131,12 @@ class Emitter {
     };
     walk(this.func.body);
     forEachOperand(this.func.result, (operand) => note(operand, this.func.body));
-    for (const name of uses.keys()) this.read.add(name);
+    // A value recorded at the end of a pass is read there: it keeps its name.
+    for (const record of this.func.records ?? []) for (const { value, restored } of record.values ?? []) if (uses.has(restored)) note(value, 'pinned');
+    for (const [name, use] of uses) {
+      this.read.add(name);
+      this.uses.set(name, use.count);
+    }
     for (const [name, { stmt, block }] of definedIn) {
       const use = uses.get(name);
       const info = opInfo(stmt.expr.op);
@@ -233,46 +244,76 @@ class Emitter {
   }
 
   /**
-   * `let s = init; while (true) { record; body; s = next; if (!cond) break; }` and, after
-   * it, each carried variable's exit value.
+   * A loop in `while` form (`loopGuard`): `let s = init; while (test) { record; then; s = next; }`,
+   * or, where the test takes statements, `while (true) { test; if (!c) break; record; … }`;
+   * any other loop `while (true) { record; body; s = next; if (!cond) break; }`. After it,
+   * each carried variable's exit value. A loop in `while` form records only the passes that
+   * run its body (the reverse sweep skips the last, which only tests).
    */
   private loop(stmt: Loop): ts.Statement[] {
     const { factory, ts } = this;
-    const body: ts.Statement[] = [];
     const before: ts.Statement[] = stmt.carried.map((c) => this.declare(c.name, isUnset(c.init) ? undefined : this.operand(c.init), false));
+    const recording: ts.Statement[] = [];
     if (stmt.record) {
       const { count, array } = stmt.record;
       const { positions, stride, cursorSlot } = this.layout(stmt.record);
       before.push(this.assign(count, this.number(0)));
       if (stride > 0 && stmt.passes) before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'exactly'));
-      if (stride > 0) body.push(...this.growRecord(stmt.record));
+      if (stride > 0) recording.push(...this.growRecord(stmt.record));
       for (const c of stmt.carried) {
         const position = positions.get(c.name);
-        if (position !== undefined) body.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
+        if (position !== undefined) recording.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
       }
       if (stmt.record.cursor) {
         const stream = this.func.stream!;
-        body.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
+        recording.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
       }
-      body.push(factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(count))));
     }
-    body.push(...this.block(stmt.body));
-    // Carried values update together: where one next value reads another carried variable,
-    // all are computed first.
-    const names = new Set(stmt.carried.map((c) => c.name));
-    const updates = stmt.carried.filter((c) => !(c.next.kind === 'var' && c.next.name === c.name));
-    const crossed = updates.some((c) => c.next.kind === 'var' && names.has(c.next.name));
-    if (crossed) {
-      const staged = updates.map((c) => ({ c, temp: factory.createUniqueName(`${c.name}_next`) }));
-      staged.forEach(({ c, temp }) => body.push(this.declare(temp, this.operand(c.next), true)));
-      staged.forEach(({ c, temp }) => body.push(this.assign(c.name, temp)));
+    const counting = stmt.record ? [factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(stmt.record.count)))] : [];
+    // Values recorded at the end of the pass, into the slots of the pass (counted already, or not yet).
+    const valuesRecorded = (counted: boolean) =>
+      (stmt.record?.values ?? []).flatMap(({ value, restored }) => {
+        const position = stmt.record && this.layout(stmt.record).positions.get(restored);
+        if (position === undefined || !stmt.record) return [];
+        const count = factory.createIdentifier(stmt.record.count);
+        const pass = counted ? factory.createParenthesizedExpression(factory.createBinaryExpression(count, ts.SyntaxKind.MinusToken, this.number(1))) : count;
+        return [this.assign(this.slot(stmt.record.array, pass, this.layout(stmt.record).stride, position), this.operand(value))];
+      });
+    const exit = () => factory.createIfStatement(factory.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, this.parenthesized(this.operand(stmt.cond))), factory.createBreakStatement());
+    // A recorded loop takes this form only where its reverse sweep skips the last pass.
+    const form = !stmt.record || stmt.record.guarded ? loopGuard(stmt) : undefined;
+    let test: ts.Expression = factory.createTrue();
+    let body: ts.Statement[];
+    if (form) {
+      const pre = this.block(form.pre);
+      const condition = form.pre.find((s): s is Let => s.kind === 'let' && stmt.cond.kind === 'var' && s.name === stmt.cond.name);
+      // A test computed by one statement read by nothing else is the loop's own test.
+      const alone = condition && pre.length === 1 && this.uses.get(condition.name) === 2 && opInfo(condition.expr.op).pure;
+      if (alone) test = this.expression(condition.expr);
+      body = [...(alone ? [] : [...pre, exit()]), ...recording, ...counting, ...this.block(form.guard.then), ...valuesRecorded(true), ...this.updates(stmt.carried, form.nexts)];
+    } else if (stmt.record?.guarded) {
+      // Recorded as a `while` loop but simplified out of that form: a pass counts when another follows.
+      body = [...recording, ...this.block(stmt.body), ...valuesRecorded(false), ...this.updates(stmt.carried, stmt.carried.map((c) => c.next)), exit(), ...counting];
     } else {
-      updates.forEach((c) => body.push(this.assign(c.name, this.operand(c.next))));
+      body = [...recording, ...counting, ...this.block(stmt.body), ...valuesRecorded(true), ...this.updates(stmt.carried, stmt.carried.map((c) => c.next)), exit()];
     }
-    body.push(factory.createIfStatement(factory.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, this.parenthesized(this.operand(stmt.cond))), factory.createBreakStatement()));
-    const loop = this.mapped(factory.createWhileStatement(factory.createTrue(), factory.createBlock(body, true)), stmt.origin);
+    const loop = this.mapped(factory.createWhileStatement(test, factory.createBlock(body, true)), stmt.origin);
     const exits = stmt.carried.filter((c) => this.read.has(c.exit)).map((c) => this.declare(c.exit, factory.createIdentifier(c.name), true));
     return [...before, loop, ...exits];
+  }
+
+  /**
+   * The carried variables take their next values together: where one next value reads
+   * another carried variable, all are computed first.
+   */
+  private updates(carried: Loop['carried'], nexts: readonly Operand[]): ts.Statement[] {
+    const { factory } = this;
+    const names = new Set(carried.map((c) => c.name));
+    const updates = carried.map((c, i) => ({ c, next: nexts[i] })).filter(({ c, next }) => !(next.kind === 'var' && next.name === c.name));
+    const crossed = updates.some(({ next }) => next.kind === 'var' && names.has(next.name));
+    if (!crossed) return updates.map(({ c, next }) => this.assign(c.name, this.operand(next)));
+    const staged = updates.map(({ c, next }) => ({ c, next, temp: factory.createUniqueName(`${c.name}_next`) }));
+    return [...staged.map(({ next, temp }) => this.declare(temp, this.operand(next), true)), ...staged.map(({ c, temp }) => this.assign(c.name, temp))];
   }
 
   private reverseLoop(stmt: ReverseLoop): ts.Statement {
@@ -280,16 +321,22 @@ class Emitter {
     const { count, array } = stmt.record;
     const { positions, stride, cursorSlot } = this.layout(stmt.record);
     const index = factory.createIdentifier(stmt.index);
-    const restore: ts.Statement[] = stmt.record.pairs.flatMap(({ restored }) => {
+    const restore: ts.Statement[] = [...stmt.record.pairs, ...(stmt.record.values ?? [])].flatMap(({ restored }) => {
       const position = positions.get(restored);
       return position === undefined ? [] : [this.declare(restored, this.slot(array, stmt.index, stride, position), true)];
     });
     if (stmt.record.cursor) restore.unshift(this.assign(this.func.stream!.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
-    const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1)))], ts.NodeFlags.Let);
+    const first = stmt.ascending ? this.number(0) : factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1));
+    const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, first)], ts.NodeFlags.Let);
+    const bound = stmt.test
+      ? this.expression(stmt.test)
+      : stmt.ascending
+        ? factory.createBinaryExpression(index, ts.SyntaxKind.LessThanToken, factory.createIdentifier(count))
+        : factory.createBinaryExpression(index, ts.SyntaxKind.GreaterThanEqualsToken, this.number(0));
     const loop = factory.createForStatement(
       initial,
-      factory.createBinaryExpression(index, ts.SyntaxKind.GreaterThanEqualsToken, this.number(0)),
-      factory.createPostfixDecrement(index),
+      bound,
+      stmt.ascending ? factory.createPostfixIncrement(index) : factory.createPostfixDecrement(index),
       factory.createBlock([...restore, ...this.block(stmt.body)], true),
     );
     return this.mapped(loop, stmt.origin);
@@ -351,9 +398,10 @@ class Emitter {
     }
   }
 
-  private slot(array: string, index: string, stride: number, j: number): ts.Expression {
+  private slot(array: string, index: string | ts.Expression, stride: number, j: number): ts.Expression {
     const { factory, ts } = this;
-    const base = stride === 1 ? factory.createIdentifier(index) : factory.createBinaryExpression(factory.createIdentifier(index), ts.SyntaxKind.AsteriskToken, this.number(stride));
+    const pass = typeof index === 'string' ? factory.createIdentifier(index) : index;
+    const base = stride === 1 ? pass : factory.createBinaryExpression(pass, ts.SyntaxKind.AsteriskToken, this.number(stride));
     const position = j === 0 ? base : factory.createBinaryExpression(base, ts.SyntaxKind.PlusToken, this.number(j));
     return factory.createElementAccessExpression(factory.createIdentifier(array), position);
   }

@@ -95,7 +95,7 @@ class TangentSweep {
       if (stmt.kind === 'let') {
         const shape = stmt.shape ?? stmt.expr.shape;
         if (shape) this.shapes.set(stmt.name, shape);
-        if (stmt.expr.op === 'replay') this.streamed.add(stmt.name);
+        if (stmt.expr.op === 'replay' || stmt.expr.op === 'replayExit') this.streamed.add(stmt.name);
         if (stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') this.streamed.add(stmt.expr.args[0].name);
       } else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach((inner) => this.collect(inner));
       else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') this.collect(stmt.body);
@@ -172,7 +172,7 @@ class TangentSweep {
       if (this.doubleStream) out.push({ ...stmt, name: this.names.fresh('t'), expr: { op, args: [this.tangentOf(args[0])] } });
       return;
     }
-    if (op === 'replay') {
+    if (op === 'replay' || op === 'replayExit') {
       if (!this.doubleStream) return;
       // The next slot of the stream holds the tangent: read it even where nothing needs it.
       const name = this.names.fresh(this.varied.has(stmt.name) && stmt.role !== 'temp' ? `${stmt.name}_dot` : 't');
@@ -278,18 +278,26 @@ class TangentSweep {
       return name;
     });
     const inits = carried.map((c) => this.tangentOf(c.init));
-    if (stmt.record) {
-      const pairs = carried.flatMap((c, j) => {
-        const pair = stmt.record!.pairs.find((candidate) => candidate.carried === c.name);
-        if (!pair) return [];
-        const restored = this.names.fresh(`${pair.restored}_dot`);
-        this.tangents.set(pair.restored, variable(restored));
-        return [{ carried: names[j], restored }];
-      });
-      this.records.set(stmt.record, { ...stmt.record, pairs: [...stmt.record.pairs, ...pairs] });
-    }
+    const pairs = carried.flatMap((c, j) => {
+      const pair = stmt.record?.pairs.find((candidate) => candidate.carried === c.name);
+      if (!pair) return [];
+      const restored = this.names.fresh(`${pair.restored}_dot`);
+      this.tangents.set(pair.restored, variable(restored));
+      return [{ carried: names[j], restored }];
+    });
     const body = out.nested();
     this.block(stmt.body, body);
+    if (stmt.record) {
+      // Values recorded at the end of a pass (costly ones the sweep restores) record their tangents too.
+      const values = (stmt.record.values ?? []).flatMap(({ value, restored }) => {
+        const tangent = this.tangentOf(value);
+        if (!this.varied.has(restored)) return [];
+        const name = this.names.fresh(`${restored}_dot`);
+        this.tangents.set(restored, variable(name));
+        return [{ value: tangent, restored: name }];
+      });
+      this.records.set(stmt.record, { ...stmt.record, pairs: [...stmt.record.pairs, ...pairs], ...(stmt.record.values ? { values: [...stmt.record.values, ...values] } : {}) });
+    }
     const tangents = carried.map((c, j) => {
       const exit = this.names.fresh(`${c.exit}_dot`);
       const next = this.tangentOf(c.next);

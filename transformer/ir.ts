@@ -152,10 +152,22 @@ export interface LoopRecord {
    */
   readonly pairs: readonly { readonly carried: string; readonly restored: string }[];
   /**
+   * Values a pass computes with a costly operation (`Math.sin(w * i)`), which the sweep
+   * computes again as `restored`. Where the forward loop computes them anyway, simplify
+   * keeps them here and removes the statement computing `restored`: the value is recorded
+   * at the end of the pass and restored instead; elsewhere it drops them from the record.
+   */
+  readonly values?: readonly { readonly value: Operand; readonly restored: string }[];
+  /**
    * Where the loop reads local arrays: the position in the load stream each pass starts
    * at is recorded too (the last slot of a pass), from the recording or the replay cursor.
    */
   readonly cursor?: 'record' | 'replay';
+  /**
+   * A loop in `while` form (`loopGuard`): only the passes that run its body are recorded and
+   * counted, and the reverse sweep walks those (the last pass only tests, changing nothing).
+   */
+  readonly guarded?: boolean;
 }
 
 /** The load stream of a function that reads local arrays (see transformer/REVERSE.md). */
@@ -177,6 +189,13 @@ export interface ReverseLoop {
   readonly record: LoopRecord;
   readonly index: string;
   readonly body: Block;
+  /** The passes' adjoints are independent of one another: walk them first to last. */
+  readonly ascending?: boolean;
+  /**
+   * For an ascending sweep whose index is the loop's counter: the loop's own test of it
+   * (`i < n`), which bounds the sweep instead of the count of passes.
+   */
+  readonly test?: Expr;
   readonly origin?: ts.Node;
 }
 
@@ -257,7 +276,7 @@ export function operandsRead(stmt: Stmt): Operand[] {
     case 'loop':
       return [stmt.cond, ...stmt.carried.flatMap((c) => [c.init, c.next]), ...(stmt.passes ? [stmt.passes] : []), ...stmt.body.flatMap(operandsRead)];
     case 'reverseLoop':
-      return stmt.body.flatMap(operandsRead);
+      return [...(stmt.test?.args ?? []), ...stmt.body.flatMap(operandsRead)];
   }
 }
 
@@ -330,4 +349,38 @@ export function shapeOfValue(func: Func, name: string): Shape | undefined {
     return undefined;
   };
   return find(func.body);
+}
+
+/**
+ * A loop in `while` form: its body is `pre` (`let`s only, computing the test), then
+ * `if (cond) { then }` on the loop's own condition, and each carried variable either keeps
+ * its value or takes the value of a phi of that `if` which keeps it when the test fails.
+ * So every pass but the last runs `then`, and the last only tests, changing nothing:
+ * `while (true) { pre; if (!cond) break; then; updates }` runs it.
+ */
+export interface LoopGuard {
+  readonly pre: Block;
+  readonly guard: If;
+  /** Each carried variable's value after a pass that runs `then` (an operand of `then`, or itself). */
+  readonly nexts: readonly Operand[];
+}
+
+export function loopGuard(loop: Loop): LoopGuard | undefined {
+  const guard = loop.body[loop.body.length - 1];
+  if (!guard || guard.kind !== 'if' || guard.else.length > 0 || !sameOperand(guard.cond, loop.cond)) return undefined;
+  const pre = loop.body.slice(0, -1);
+  if (!pre.every((stmt) => stmt.kind === 'let')) return undefined;
+  const phis = new Map(guard.phis.map((phi) => [phi.name, phi]));
+  const nexts: Operand[] = [];
+  for (const c of loop.carried) {
+    if (c.next.kind === 'var' && c.next.name === c.name) {
+      nexts.push(c.next);
+      continue;
+    }
+    const phi = c.next.kind === 'var' ? phis.get(c.next.name) : undefined;
+    if (!phi || phi.else.kind !== 'var' || phi.else.name !== c.name) return undefined;
+    phis.delete(phi.name);
+    nexts.push(phi.then);
+  }
+  return { pre, guard, nexts };
 }

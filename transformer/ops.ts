@@ -48,6 +48,7 @@ export type OpName =
   | 'store'
   | 'recordLoad'
   | 'replay'
+  | 'replayExit'
   | 'position'
   | 'setCursor';
 
@@ -84,7 +85,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'localElement' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'localElement' | 'store' | 'recordLoad' | 'replay' | 'replayExit' | 'position' | 'setCursor', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -131,6 +132,9 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'no
   // A read of a local array when the reverse sweep recomputes: the value comes from the
   // load stream; the arguments (array, index) stay for the adjoint.
   replay: { shape: 'replay', print: '', pure: false, derivative: { kind: 'load' } },
+  // The exit value of a nested loop (its argument) when the reverse sweep recomputes: it
+  // was recorded in the load stream after the loop, so the loop need not run again.
+  replayExit: { shape: 'replay', print: '', pure: false, derivative: { kind: 'identity' } },
   position: { shape: 'position', print: '', pure: false, derivative: zero },
   setCursor: { shape: 'setCursor', print: '', pure: false, derivative: zero },
 };

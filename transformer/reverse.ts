@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Code, fail } from './diagnostics';
 import { Builder } from './builder';
-import { type Block, type Callee, type Func, shapeOfValue, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandsRead, variable } from './ir';
+import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, num, operandsRead, shapeOfValue, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { partialDerivatives, type RuleSet } from './rules';
@@ -48,7 +48,7 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const selected = new Set(request.wrt.map((index) => primal.params[index].name));
   const sweep = new ReverseSweep(rules, names, activeVariables(primal, selected), pullbacks);
   // Reads of local arrays are recorded as the primal runs, to be replayed when recomputed.
-  const body = readsLocalArrays(primal.body) ? sweep.recordLoads(primal.body) : primal.body;
+  const body = sweep.recordLoads(primal.body);
   const out = new Builder(names);
   out.know(body);
   const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...body.flatMap(namesDefined)], out, false);
@@ -116,12 +116,24 @@ class Scope {
   }
 }
 
-/** Whether a block reads a local array (anywhere inside it). */
+/** Every name a block defines, inside nested blocks too. */
+function definedIn(block: Block): string[] {
+  return block.flatMap((stmt) => [
+    ...namesDefined(stmt),
+    ...(stmt.kind === 'if' ? [...definedIn(stmt.then), ...definedIn(stmt.else)] : []),
+    ...(stmt.kind === 'loop' ? [...stmt.carried.map((c) => c.name), ...definedIn(stmt.body)] : []),
+  ]);
+}
+
+/** Operations that record into the load stream or replay from it. */
+const STREAM_OPS = new Set(['localElement', 'replay', 'recordLoad', 'replayExit']);
+
+/** Whether a block reads a local array or otherwise uses the load stream (anywhere inside it). */
 function readsLocalArrays(block: Block): boolean {
   return block.some((stmt) => {
     switch (stmt.kind) {
       case 'let':
-        return stmt.expr.op === 'localElement' || stmt.expr.op === 'replay';
+        return STREAM_OPS.has(stmt.expr.op);
       case 'if':
         return readsLocalArrays(stmt.then) || readsLocalArrays(stmt.else);
       case 'loop':
@@ -204,19 +216,68 @@ class ReverseSweep {
     out.push({ kind: 'if', cond: out.op('<', [num(0), length], { role: 'temp' }), then: [loop], else: [], phis: [] });
   }
 
-  /** The primal body with each read of a local array followed by its recording in the load stream. */
+  /**
+   * The primal body with each read of a local array followed by its recording in the load
+   * stream, and each loop that the reverse sweep would run again (inside a loop or a branch)
+   * followed by the recording of its active exit values: a recomputation replays them instead
+   * of running the loop (where its sweep needs nothing else from it). The body as it is
+   * where there is nothing to record.
+   */
   recordLoads(body: Block): Block {
+    const recorded = (value: string, origin: ts.Node | undefined): Stmt => ({ kind: 'let', name: this.names.fresh('t'), expr: { op: 'recordLoad', args: [variable(value)] }, role: 'temp', origin });
+    const captures = (stmt: Loop): Stmt[] =>
+      readsLocalArrays(stmt.body) || this.writesLocal(stmt.body) ? [] : stmt.carried.filter((c) => this.active.has(c.exit)).map((c) => recorded(c.exit, stmt.origin));
+    const instrument = (block: Block, recomputed: boolean): Stmt[] =>
+      block.flatMap((stmt): Stmt[] => {
+        if (stmt.kind === 'let') return stmt.expr.op === 'localElement' ? [stmt, recorded(stmt.name, stmt.origin)] : [stmt];
+        if (stmt.kind === 'if') return [{ ...stmt, then: instrument(stmt.then, true), else: instrument(stmt.else, true) }];
+        if (stmt.kind === 'loop') return [{ ...stmt, body: instrument(stmt.body, true) }, ...(recomputed ? captures(stmt) : [])];
+        return [stmt];
+      });
+    const instrumented = instrument(body, false);
+    if (!readsLocalArrays(instrumented)) return body;
     this.stream = { array: this.names.fresh('loads'), count: this.names.fresh('loaded'), cursor: this.names.fresh('replayed') };
-    return mapBlocks(body, (stmt) =>
-      stmt.kind === 'let' && stmt.expr.op === 'localElement' ? [stmt, { kind: 'let', name: this.names.fresh('t'), expr: { op: 'recordLoad', args: [variable(stmt.name)] }, role: 'temp', origin: stmt.origin }] : [stmt],
-    );
+    return instrumented;
   }
 
-  /** A recomputed copy reads local arrays from the load stream instead. */
+  /** Whether a block writes into a local array (anywhere inside it). */
+  private writesLocal(block: Block): boolean {
+    return block.some((stmt) => {
+      if (stmt.kind === 'let') return stmt.expr.op === 'store';
+      if (stmt.kind === 'if') return this.writesLocal(stmt.then) || this.writesLocal(stmt.else);
+      if (stmt.kind === 'loop') return this.writesLocal(stmt.body);
+      return false;
+    });
+  }
+
+  /**
+   * A recomputed copy reads local arrays from the load stream instead, and the exit values of
+   * loops recorded after them: the loop's exit is renamed, and its old name replayed (its
+   * adjoint goes to the renamed exit), so that nothing else needs the loop to run.
+   */
   private replayLoads(block: Block): Stmt[] {
-    return mapBlocks(block, (stmt): Stmt[] => {
+    const exits = new Map<string, string>();
+    for (const stmt of block) {
+      if (stmt.kind === 'let' && stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') exits.set(stmt.expr.args[0].name, '');
+    }
+    return block.flatMap((stmt): Stmt[] => {
+      if (stmt.kind === 'if') return [{ ...stmt, then: this.replayLoads(stmt.then), else: this.replayLoads(stmt.else) }];
+      if (stmt.kind === 'loop') {
+        const carried = stmt.carried.map((c) => {
+          if (!exits.has(c.exit)) return c;
+          const exit = this.names.version(c.exit);
+          exits.set(c.exit, exit);
+          if (this.active.has(c.exit)) this.active.add(exit);
+          return { ...c, exit };
+        });
+        return [{ ...stmt, body: this.replayLoads(stmt.body), carried }];
+      }
       if (stmt.kind !== 'let') return [stmt];
-      if (stmt.expr.op === 'recordLoad') return [];
+      if (stmt.expr.op === 'recordLoad') {
+        const value = stmt.expr.args[0] as { name: string };
+        const exit = exits.get(value.name);
+        return exit ? [{ kind: 'let', name: value.name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }] : [];
+      }
       if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];
       return [stmt];
     });
@@ -445,12 +506,20 @@ class ReverseSweep {
   /**
    * A loop: it records its carried values each pass; its reverse sweep walks the passes
    * backwards, restoring them, recomputing the pass and running the pass's adjoints. The
-   * adjoints of the carried variables (`s_bar`) flow from pass to pass.
+   * adjoints of the carried variables (`s_bar`) flow from pass to pass. A loop in `while`
+   * form sweeps only the passes that ran its body; a counter (`i = i + 1` from an integer)
+   * is not recorded but recomputed from the pass's index.
    */
   private loop(stmt: Loop, scope: Scope): Loop {
     const carried = stmt.carried.filter((c) => this.active.has(c.name) || this.active.has(c.exit));
     if (carried.length === 0 && !this.writesActive(stmt.body)) return stmt;
     const replays = this.stream && readsLocalArrays(stmt.body);
+    // The last pass of a loop in `while` form only tests; its test must read no local
+    // array, since the record of a pass's place in the load stream is taken after the test.
+    const form = loopGuard(stmt);
+    const guarded = form && !(this.stream && readsLocalArrays(form.pre)) ? form : undefined;
+    const pass = guarded ? [...guarded.pre, ...guarded.guard.then] : stmt.body;
+    const nexts = guarded ? guarded.nexts : stmt.carried.map((c) => c.next);
     const count = this.names.fresh('passes');
     const array = this.names.fresh('record');
     const bars = carried.map((c) => {
@@ -459,27 +528,149 @@ class ReverseSweep {
       scope.out.push({ kind: 'accumulate', name: bar, value: exitBar, mode: 'declare', origin: stmt.origin });
       return bar;
     });
-    const { clone, child, read, restored } = this.recompute(stmt.body, scope, stmt.carried.map((c) => c.name));
+    const steps = this.inductionSteps(stmt, pass, nexts, scope.out);
+    const { clone, child, read, restored } = this.recompute(pass, scope, stmt.carried.map((c) => c.name));
+    // A counter from 0 by 1 is the pass's index itself; another is computed from it.
+    const counter = stmt.carried.findIndex((c, j) => steps[j] === 1 && isNum(c.init, 0));
+    const index = counter >= 0 ? restored[counter] : this.names.fresh('pass');
+    const counters = scope.out.nested();
+    stmt.carried.forEach((c, j) => {
+      const step = steps[j];
+      if (step === undefined || j === counter) return;
+      const value = counters.op('+', [c.init, counters.op('*', [variable(index), num(step)], { role: 'temp', origin: stmt.origin })], { role: 'user', name: restored[j], origin: stmt.origin });
+      if (value.kind !== 'var' || value.name !== restored[j]) counters.push({ kind: 'let', name: restored[j], expr: { op: 'copy', args: [value] }, role: 'user', origin: stmt.origin });
+    });
+    stmt.carried.forEach((_, j) => steps[j] !== undefined && this.integral.add(restored[j]));
+    // Costly values every swept pass computes may be recorded rather than computed again
+    // (simplify decides: where the forward loop computes them anyway).
+    const values = (guarded ? guarded.guard.then : stmt.body).flatMap((s) =>
+      s.kind === 'let' && COSTLY.has(s.expr.op) && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name) as Operand, restored: (read(variable(s.name)) as { name: string }).name }] : [],
+    );
     const record: LoopRecord = {
       count,
       array,
-      pairs: stmt.carried.map((c, j) => ({ carried: c.name, restored: restored[j] })),
+      pairs: stmt.carried.flatMap((c, j) => (steps[j] === undefined ? [{ carried: c.name, restored: restored[j] }] : [])),
+      ...(values.length > 0 ? { values } : {}),
       ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
+      ...(guarded ? { guarded: true } : {}),
     };
     this.records.push(record);
-    carried.forEach((c, j) => {
-      const next = read(c.next);
-      if (next.kind === 'var' && this.active.has(next.name)) this.contribute(child, next.name, variable(bars[j]));
+    carried.forEach((c) => {
+      const next = read(nexts[stmt.carried.indexOf(c)]);
+      if (next.kind === 'var' && this.active.has(next.name)) this.contribute(child, next.name, variable(bars[carried.indexOf(c)]));
     });
     const forward = this.block(clone, child);
     const passBars = carried.map((c) => this.adjoint(child, restored[stmt.carried.indexOf(c)], stmt.origin, 'temp'));
     this.flush(child);
-    carried.forEach((_, j) => child.out.push({ kind: 'accumulate', name: bars[j], value: passBars[j], mode: 'set', origin: stmt.origin }));
-    scope.out.push({ kind: 'reverseLoop', record, index: this.names.fresh('pass'), body: [...forward, ...child.out.stmts], origin: stmt.origin });
+    carried.forEach((_, j) => {
+      // An adjoint that the pass passes on unchanged (a sum's) needs no update.
+      if (passBars[j].kind !== 'var' || passBars[j].name !== bars[j]) child.out.push({ kind: 'accumulate', name: bars[j], value: passBars[j], mode: 'set', origin: stmt.origin });
+    });
+    // Where the passes' adjoints do not depend on one another, the sweep walks them in
+    // their own order, which reads memory the way the forward loop did.
+    const ascending = carried.every((_, j) => passBars[j].kind === 'var' && passBars[j].name === bars[j]) && this.writesDistinct(stmt, steps);
+    // Swept from 0 by its counter, the loop's own test bounds the sweep: the count of passes
+    // is not needed (nor, if it records nothing else, the loop recomputed before the sweep).
+    const own = ascending && guarded && counter >= 0 ? this.ownTest(stmt, guarded, stmt.carried[counter].name, clone.slice(0, guarded.pre.length)) : undefined;
+    const hoisted = new Set<Stmt>(own?.hoisted ?? []);
+    own?.hoisted.forEach((s) => scope.out.push(s));
+    const body = [...counters.stmts, ...forward.filter((s) => !hoisted.has(s)), ...child.out.stmts];
+    scope.out.push({ kind: 'reverseLoop', record, index, body, origin: stmt.origin, ...(ascending ? { ascending } : {}), ...(own ? { test: own.test } : {}) });
     carried.forEach((c, j) => {
       if (c.init.kind === 'var' && this.active.has(c.init.name)) this.contribute(scope, c.init.name, variable(bars[j]));
     });
     return { ...stmt, record };
+  }
+
+  /**
+   * For each carried variable, the step `k` if it is a counter: it starts from an integer
+   * and every pass swept adds the integer `k` (`i = i + k`, a statement that runs every such
+   * pass), so its value at pass p is exactly init + p·k (integers below 2^53 add exactly).
+   */
+  private inductionSteps(stmt: Loop, pass: Block, nexts: readonly Operand[], builder: Builder): (number | undefined)[] {
+    const defined = new Map(pass.flatMap((s) => (s.kind === 'let' ? [[s.name, s.expr] as const] : [])));
+    return stmt.carried.map((c, j) => {
+      const next = nexts[j];
+      const expr = next.kind === 'var' ? defined.get(next.name) : undefined;
+      if (!expr || !this.isIntegral(c.init, builder)) return undefined;
+      const [a, b] = expr.args;
+      const isCounter = (operand: Operand) => operand.kind === 'var' && operand.name === c.name;
+      const step = (operand: Operand) => (operand.kind === 'num' && Number.isInteger(operand.value) && operand.text === undefined ? operand.value : undefined);
+      if (expr.op === '+' && isCounter(a)) return step(b);
+      if (expr.op === '+' && isCounter(b)) return step(a);
+      if (expr.op === '-' && isCounter(a)) {
+        const k = step(b);
+        return k === undefined ? undefined : -k;
+      }
+      return undefined;
+    });
+  }
+
+  /**
+   * Whether each pass of a loop writes its own entries of local arrays: every write into a
+   * local array is at one counter of the loop (`h[j] = …`, the same for all writes into that
+   * array), outside nested loops, into an array the loop does not read. Then the adjoint of
+   * no write depends on another pass's.
+   */
+  private writesDistinct(stmt: Loop, steps: readonly (number | undefined)[]): boolean {
+    const counters = new Set(stmt.carried.flatMap((c, j) => (steps[j] ? [c.name] : [])));
+    const written = new Map<string, string>();
+    const read = new Set<string>();
+    let distinct = true;
+    const walk = (block: Block, nested: boolean): void => {
+      for (const s of block) {
+        if (s.kind === 'if') [s.then, s.else].forEach((b) => walk(b, nested));
+        else if (s.kind === 'loop') walk(s.body, true);
+        else if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay')) read.add(operandKey(s.expr.args[0]));
+        else if (s.kind === 'let' && s.expr.op === 'store') {
+          const [array, at] = s.expr.args;
+          const counter = at.kind === 'var' && counters.has(at.name) ? at.name : undefined;
+          if (nested || !counter || (written.get(operandKey(array)) ?? counter) !== counter) distinct = false;
+          written.set(operandKey(array), counter ?? '');
+        }
+      }
+    };
+    walk(stmt.body, false);
+    return distinct && [...written.keys()].every((array) => !read.has(array));
+  }
+
+  /**
+   * The test of a loop in `while` form as recomputed (`copies`: the copies of its
+   * statements), where it compares the counter with values from outside the loop: true
+   * exactly for the passes that ran the body. Statements computing those values (`w.length`)
+   * are `hoisted`, to run once before the sweep.
+   */
+  private ownTest(stmt: Loop, form: LoopGuard, counter: string, copies: readonly Stmt[]): { test: Expr; hoisted: Let[] } | undefined {
+    const inside = new Set([...stmt.carried.map((c) => c.name), ...definedIn(stmt.body)]);
+    const hoistable = new Set<string>();
+    const outside = (args: readonly Operand[]) => args.every((arg) => arg.kind !== 'var' || !inside.has(arg.name) || hoistable.has(arg.name));
+    for (const [k, s] of form.pre.entries()) {
+      if (s.kind !== 'let' || copies[k]?.kind !== 'let') return undefined;
+      if (k === form.pre.length - 1) {
+        const compares = stmt.cond.kind === 'var' && s.name === stmt.cond.name && ['<', '<=', '>', '>='].includes(s.expr.op);
+        const [a, b] = s.expr.args;
+        const isCounter = (arg: Operand) => arg.kind === 'var' && arg.name === counter;
+        if (!compares || !((isCounter(a) && outside([b])) || (isCounter(b) && outside([a])))) return undefined;
+        return { test: (copies[k] as Let).expr, hoisted: copies.slice(0, k) as Let[] };
+      }
+      if (!opInfo(s.expr.op).pure || !outside(s.expr.args)) return undefined;
+      hoistable.add(s.name);
+    }
+    return undefined;
+  }
+
+  /** Names known to hold integers: counters restored from a pass's index. */
+  private readonly integral = new Set<string>();
+
+  /** Whether an operand is an integer (or ±∞, NaN): integers, lengths, floor…, their sums and products. */
+  private isIntegral(operand: Operand, builder: Builder): boolean {
+    if (operand.kind === 'num') return Number.isInteger(operand.value);
+    if (operand.kind !== 'var') return false;
+    if (this.integral.has(operand.name)) return true;
+    const expr = builder.definition(operand.name);
+    if (!expr) return false;
+    if (INTEGRAL.has(expr.op)) return true;
+    return (expr.op === '+' || expr.op === '-' || expr.op === '*' || expr.op === 'copy' || expr.op === 'negate') && expr.args.every((arg) => this.isIntegral(arg, builder));
   }
 
   /**
@@ -494,8 +685,9 @@ class ReverseSweep {
       rename.set(name, renamed);
       return renamed;
     });
-    const clone = this.replayLoads(cloneBlock(block, rename, (name) => this.names.version(name)));
+    const copy = cloneBlock(block, rename, (name) => this.names.version(name));
     for (const [from, to] of rename) if (this.active.has(from)) this.active.add(to);
+    const clone = this.replayLoads(copy);
     const out = scope.out.nested();
     out.know(clone);
     const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out, true);
@@ -503,3 +695,11 @@ class ReverseSweep {
     return { clone, child, read, restored };
   }
 }
+
+const operandKey = (operand: Operand): string => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));
+
+/** Operations that cost more than reading a number back from memory. */
+const COSTLY = new Set(['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'cbrt', 'pow', '**', 'hypot']);
+
+/** Operations whose value is an integer (or ±∞, NaN). */
+const INTEGRAL = new Set(['floor', 'ceil', 'round', 'trunc', 'length']);

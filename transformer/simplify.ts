@@ -1,5 +1,5 @@
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Expr, type Func, type Let, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
+import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
 import { opInfo } from './ops';
 
 const COMMUTATIVE = new Set(['+', '*']);
@@ -30,6 +30,8 @@ class Propagation {
   private readonly replaced = new Map<string, Operand>();
   private readonly definitions: Map<string, Expr>[] = [];
   private readonly available: Map<string, string>[] = [];
+  /** Loop records whose recorded values were rewritten: the sweeps and the function take the new ones. */
+  private readonly records = new Map<LoopRecord, LoopRecord>();
   /** Mutable adjoints: an expression that reads one is never reused (its value changes). */
   private readonly mutable = new Set<string>();
 
@@ -43,7 +45,8 @@ class Propagation {
     };
     collect(func.body);
     const body = this.block(func.body);
-    return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)) };
+    const records = func.records?.map((record) => this.records.get(record) ?? record);
+    return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)), ...(records ? { records } : {}) };
   }
 
   private substitute = (operand: Operand): Operand => (operand.kind === 'var' ? (this.replaced.get(operand.name) ?? operand) : operand);
@@ -128,12 +131,14 @@ class Propagation {
         const carried = stmt.carried.map((c) => ({ ...c, init: s(c.init) }));
         const passes = stmt.passes && s(stmt.passes);
         const body = this.block(stmt.body);
-        return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond), ...(passes ? { passes } : {}) }];
+        const record = stmt.record?.values ? { ...stmt.record, values: stmt.record.values.map((v) => ({ ...v, value: s(v.value) })) } : stmt.record;
+        if (record && record !== stmt.record) this.records.set(stmt.record!, record);
+        return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond), ...(passes ? { passes } : {}), ...(record ? { record } : {}) }];
       }
       case 'accumulate':
         return [{ ...stmt, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
       case 'reverseLoop':
-        return [{ ...stmt, body: this.block(stmt.body) }];
+        return [{ ...stmt, record: this.records.get(stmt.record) ?? stmt.record, body: this.block(stmt.body), ...(stmt.test ? { test: { ...stmt.test, args: stmt.test.args.map(s) } } : {}) }];
     }
   }
 
@@ -159,6 +164,15 @@ class Propagation {
  * point over the whole function (loops feed themselves).
  */
 function eliminateDeadCode(func: Func): Func {
+  // The names a statement computes (a recorded value's `restored` may have lost its statement).
+  const computed = new Set<string>();
+  const collect = (block: Block): void =>
+    block.forEach((stmt) => {
+      if (stmt.kind === 'let') computed.add(stmt.name);
+      if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(collect);
+      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') collect(stmt.body);
+    });
+  collect(func.body);
   const live = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const zeros = zeroArrays(func.body);
   // An addition into a gradient array nothing reads is dead with the array; into any other
@@ -172,7 +186,8 @@ function eliminateDeadCode(func: Func): Func {
       const stmt = block[i];
       switch (stmt.kind) {
         case 'let':
-          if (live.has(stmt.name) || !removable(stmt)) stmt.expr.args.forEach(mark);
+          // A replayed exit reads its value from the load stream, not from the loop.
+          if ((live.has(stmt.name) || !removable(stmt)) && stmt.expr.op !== 'replayExit') stmt.expr.args.forEach(mark);
           break;
         case 'if':
           for (const phi of stmt.phis) {
@@ -187,7 +202,7 @@ function eliminateDeadCode(func: Func): Func {
         case 'loop': {
           // A loop is needed for its results, for the passes it records, or for its effects;
           // a carried variable, for its result or for the value the reverse sweep restores.
-          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !hasEffects(stmt.body)) break;
+          if (!needed(stmt)) break;
           const restored = new Map(stmt.record?.pairs.map(({ carried, restored }) => [carried, restored]));
           for (const c of stmt.carried) {
             const restoredAs = restored.get(c.name);
@@ -196,9 +211,12 @@ function eliminateDeadCode(func: Func): Func {
             mark(c.init);
             mark(c.next);
           }
+          // A value recorded for a sweep that no longer computes it must be recorded.
+          for (const { value, restored } of stmt.record?.values ?? []) if (live.has(restored) && !computed.has(restored)) mark(value);
           visit(stmt.body);
           mark(stmt.cond);
-          if (stmt.record && stmt.passes) mark(stmt.passes);
+          // The bound sizes the record: needed where something is recorded.
+          if (stmt.record && stmt.passes && (stmt.record.cursor || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored)))) mark(stmt.passes);
           break;
         }
         case 'accumulate':
@@ -211,20 +229,51 @@ function eliminateDeadCode(func: Func): Func {
           break;
         case 'reverseLoop':
           visit(stmt.body);
+          // A sweep bounded by its own test does not read the count of passes.
+          if (stmt.test) stmt.test.args.forEach(mark);
+          else live.add(stmt.record.count);
           break;
       }
     }
   };
+  // A loop is needed for its results, for its effects, or for what it records for a sweep.
+  const needed = (stmt: Loop): boolean =>
+    stmt.carried.some((c) => live.has(c.exit)) ||
+    hasEffects(stmt.body) ||
+    (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
   let size: number;
   do {
     size = live.size;
     visit(func.body);
   } while (live.size !== size);
 
+  // A recorded value the forward loop computes anyway is restored by the sweep instead of
+  // computed again; one it does not compute is computed by the sweep, and not recorded.
+  const restoredInstead = new Set<string>();
+  const records = new Map<LoopRecord, LoopRecord>();
+  const decide = (record: LoopRecord): LoopRecord => {
+    if (!record.values) return record;
+    const decided = records.get(record);
+    if (decided) return decided;
+    const values = record.values.filter(({ value, restored }) => !computed.has(restored) || (live.has(restored) && (value.kind !== 'var' || live.has(value.name))));
+    values.forEach(({ restored }) => restoredInstead.add(restored));
+    const result = { ...record, values };
+    records.set(record, result);
+    return result;
+  };
+  const recordsOf = (block: Block): void =>
+    block.forEach((stmt) => {
+      if (stmt.kind === 'loop' && stmt.record) decide(stmt.record);
+      if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(recordsOf);
+      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') recordsOf(stmt.body);
+    });
+  recordsOf(func.body);
+  const kept = new Set<LoopRecord>();
   const keep = (block: Block): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
       switch (stmt.kind) {
         case 'let':
+          if (restoredInstead.has(stmt.name)) return [];
           return live.has(stmt.name) || !removable(stmt) ? [stmt] : [];
         case 'if': {
           const then = keep(stmt.then);
@@ -233,19 +282,23 @@ function eliminateDeadCode(func: Func): Func {
           return then.length > 0 || otherwise.length > 0 || phis.length > 0 ? [{ ...stmt, then, else: otherwise, phis }] : [];
         }
         case 'loop': {
-          if (!stmt.record && !stmt.carried.some((c) => live.has(c.exit)) && !hasEffects(stmt.body)) return [];
+          if (!needed(stmt)) return [];
+          const record = stmt.record && decide(stmt.record);
+          if (record) kept.add(record);
           const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
-          return [{ ...stmt, carried, body: keep(stmt.body) }];
+          return [{ ...stmt, carried, body: keep(stmt.body), ...(record ? { record } : {}) }];
         }
         case 'accumulate':
           return deadAddition(stmt) ? [] : [stmt];
         case 'reverseLoop': {
           const body = keep(stmt.body);
-          return body.length > 0 ? [{ ...stmt, body }] : [];
+          return body.length > 0 ? [{ ...stmt, body, record: decide(stmt.record) }] : [];
         }
       }
     });
-  return { ...func, body: keep(func.body) };
+  const body = keep(func.body);
+  // The records of loops removed are not allocated.
+  return { ...func, body, ...(func.records ? { records: func.records.map(decide).filter((record) => kept.has(record)) } : {}) };
 }
 
 /**
@@ -253,7 +306,7 @@ function eliminateDeadCode(func: Func): Func {
  * the load stream (skipping one would shift every later replay), pullbacks that add into
  * gradients, random draws, additions into arrays.
  */
-const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'setCursor', 'callInto', 'random']);
+const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'replayExit', 'setCursor', 'callInto', 'random']);
 
 /** A statement that may go where nothing reads its value: a pure one, or a zero gradient's allocation. */
 function removable(stmt: Let): boolean {

@@ -27,45 +27,26 @@ function oscillator_jvp(primals, tangents) {
     let v_1_dot = v_dot;
     let x_1_dot = x_dot;
     let e_dot = 0;
-    while (true) {
-        const t_3 = i < 3;
-        let x_3 = x_1;
-        let v_3 = v_1;
-        let e_2 = e;
-        let i_2 = i;
-        let x_3_dot = x_1_dot;
-        let v_3_dot = v_1_dot;
-        let e_2_dot = e_dot;
-        if (t_3) {
-            const t_4 = -k;
-            const a = t_4 * x_1;
-            const t_14 = x_1 * -k_dot;
-            const t_15 = t_4 * x_1_dot;
-            const a_dot = t_14 + t_15;
-            const v_2 = v_1 + 0.1 * a;
-            const v_2_dot = v_1_dot + 0.1 * a_dot;
-            const x_2 = x_1 + 0.1 * v_2;
-            const x_2_dot = x_1_dot + 0.1 * v_2_dot;
-            const e_1 = e + x_2 * x_2;
-            const e_1_dot = e_dot + 2 * (x_2 * x_2_dot);
-            const i_1 = i + 1;
-            x_3 = x_2;
-            v_3 = v_2;
-            e_2 = e_1;
-            i_2 = i_1;
-            x_3_dot = x_2_dot;
-            v_3_dot = v_2_dot;
-            e_2_dot = e_1_dot;
-        }
-        i = i_2;
-        v_1 = v_3;
-        x_1 = x_3;
-        e = e_2;
-        v_1_dot = v_3_dot;
-        x_1_dot = x_3_dot;
-        e_dot = e_2_dot;
-        if (!t_3)
-            break;
+    while (i < 3) {
+        const t_4 = -k;
+        const a = t_4 * x_1;
+        const t_14 = x_1 * -k_dot;
+        const t_15 = t_4 * x_1_dot;
+        const a_dot = t_14 + t_15;
+        const v_2 = v_1 + 0.1 * a;
+        const v_2_dot = v_1_dot + 0.1 * a_dot;
+        const x_2 = x_1 + 0.1 * v_2;
+        const x_2_dot = x_1_dot + 0.1 * v_2_dot;
+        const e_1 = e + x_2 * x_2;
+        const e_1_dot = e_dot + 2 * (x_2 * x_2_dot);
+        const i_1 = i + 1;
+        i = i_1;
+        v_1 = v_2;
+        x_1 = x_2;
+        e = e_1;
+        v_1_dot = v_2_dot;
+        x_1_dot = x_2_dot;
+        e_dot = e_1_dot;
     }
     const e_3 = e;
     const e_3_dot = e_dot;

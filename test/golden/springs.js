@@ -10,29 +10,21 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
         const grown_1 = new Float64Array(t_2 * 2);
         record = grown_1;
     }
-    while (true) {
+    while (i <= n) {
         if (record.length < (passes + 1) * 2) {
             const grown_2 = new Float64Array(2 * record.length);
             grown_2.set(record);
             record = grown_2;
         }
-        record[passes * 2] = i;
-        record[passes * 2 + 1] = previous;
+        record[passes * 2] = previous;
         passes++;
-        const t_3 = i <= n;
-        let previous_1 = previous;
-        let i_2 = i;
-        if (t_3) {
-            const t_4 = w * i;
-            const position = i + a * Math.sin(t_4);
-            const i_1 = i + 1;
-            previous_1 = position;
-            i_2 = i_1;
-        }
-        i = i_2;
-        previous = previous_1;
-        if (!t_3)
-            break;
+        const t_4 = w * i;
+        const t_5 = Math.sin(t_4);
+        const position = i + a * t_5;
+        const i_1 = i + 1;
+        record[(passes - 1) * 2 + 1] = t_5;
+        i = i_1;
+        previous = position;
     }
     let w_bar = 0;
     let a_bar = 0;
@@ -41,34 +33,22 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
     let energy_bar = 1;
     let previous_bar = 0;
     for (let pass = passes - 1; pass >= 0; pass--) {
-        const i_4 = record[pass * 2];
-        const previous_3 = record[pass * 2 + 1];
-        let energy_4_bar = 0;
-        let previous_3_bar = 0;
-        if (i_4 <= n) {
-            const t_23 = w * i_4;
-            const t_24 = Math.sin(t_23);
-            const position_2 = i_4 + a * t_24;
-            const stretch_2 = position_2 - previous_3 - rest;
-            const t_27 = 0.5 * k;
-            const t_30 = energy_bar * stretch_2;
-            const t_31 = energy_bar * (t_27 * stretch_2);
-            const stretch_2_bar = t_31 + t_30 * t_27;
-            const t_35 = -stretch_2_bar;
-            const position_2_bar = previous_bar + stretch_2_bar;
-            energy_4_bar += energy_bar;
-            k_bar += t_30 * stretch_2 * 0.5;
-            rest_bar += t_35;
-            previous_3_bar += t_35;
-            a_bar += position_2_bar * t_24;
-            w_bar += position_2_bar * a * Math.cos(t_23) * i_4;
-        }
-        else {
-            energy_4_bar += energy_bar;
-            previous_3_bar += previous_bar;
-        }
-        energy_bar = energy_4_bar;
-        previous_bar = previous_3_bar;
+        const previous_3 = record[pass * 2];
+        const t_17 = record[pass * 2 + 1];
+        const i_4 = 1 + pass;
+        const position_1 = i_4 + a * t_17;
+        const stretch_1 = position_1 - previous_3 - rest;
+        const t_20 = 0.5 * k;
+        const t_23 = energy_bar * stretch_1;
+        const t_24 = energy_bar * (t_20 * stretch_1);
+        const stretch_1_bar = t_24 + t_23 * t_20;
+        const t_28 = -stretch_1_bar;
+        const position_1_bar = previous_bar + stretch_1_bar;
+        k_bar += t_23 * stretch_1 * 0.5;
+        rest_bar += t_28;
+        a_bar += position_1_bar * t_17;
+        w_bar += position_1_bar * a * Math.cos(w * i_4) * i_4;
+        previous_bar = t_28;
     }
     return [k_bar, rest_bar, a_bar, w_bar];
 }
