@@ -29,6 +29,21 @@ export function mixed(x: number, y: number, z: number): number {
   }
   return s * z;
 }
+/** A loop whose passes depend on each other, with a costly value the sweep restores (examples/springs.ts). */
+export function springChain(k: number, rest: number, a: number, w: number, n: number): number {
+  let energy = 0;
+  let previous = 0;
+  for (let i = 1; i <= n; i++) {
+    const position = i + a * Math.sin(w * i);
+    const stretch = position - previous - rest;
+    energy += 0.5 * k * stretch * stretch;
+    previous = position;
+  }
+  return energy;
+}
+export const springsH = hessian(springChain, { wrt: ['k', 'rest', 'a', 'w'] });
+export const springsG = grad(springChain, { wrt: ['k', 'rest', 'a', 'w'] });
+
 export function weighted(w: number[], data: readonly number[]): number {
   let s = 0;
   for (let i = 0; i < w.length; i++) s += Math.cos(w[i] * data[i]) * w[(i + 1) % w.length];
@@ -139,6 +154,15 @@ describe('hessian', () => {
       }
       const sub = m.mixedHxz(...point);
       expect(sub).toEqual([[H[0][0], H[0][2]], [H[2][0], H[2][2]]]);
+    }
+  });
+
+  it('of a loop whose passes depend on each other matches differences of its gradient', () => {
+    const point = [2, 0.9, 0.3, 0.7];
+    const H = m.springsH(...point, 12);
+    for (let j = 0; j < 4; j++) {
+      const column = [0, 1, 2, 3].map((i) => finiteDifference((t) => m.springsG(...point.map((v, k) => (k === j ? t : v)), 12)[i], point[j], 1e-4));
+      for (let i = 0; i < 4; i++) expect(H[i][j]).toBeCloseTo(column[i], 5);
     }
   });
 
