@@ -877,7 +877,13 @@ class Lowerer {
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'fill' && ts.isNewExpression(callee.expression) && ts.isIdentifier(callee.expression.expression) && callee.expression.expression.text === 'Array' && callee.expression.arguments?.length === 1 && node.arguments.length === 1) {
       const length = this.expression(callee.expression.arguments[0]);
       this.requireNumber(node.arguments[0], 'local arrays hold numbers');
-      return this.newArray(node, { op: 'newArray', args: [length, this.expression(node.arguments[0])] }, 'Array');
+      const value = this.expression(node.arguments[0]);
+      if (value.kind === 'num') return this.newArray(node, { op: 'newArray', args: [length, value] }, 'Array');
+      // A value that may depend on the inputs is stored entry by entry, so that the gradient
+      // of every entry flows back to it (the fill itself has derivative zero).
+      const array = this.newArray(node, { op: 'newArray', args: [length, num(0)] }, 'Array');
+      this.overArray(node, [], array, node, [], (index) => this.body.push({ kind: 'let', name: this.env.names.fresh('t'), expr: { op: 'store', args: [array, index, value] }, role: 'temp', origin: node }));
+      return array;
     }
     if (ts.isPropertyAccessExpression(callee) && this.env.checker && ARRAY_METHODS.includes(callee.name.text)) {
       const type = this.env.checker.getTypeAtLocation(callee.expression);
