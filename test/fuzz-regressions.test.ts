@@ -3,6 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Compiled, compile, partialDifference } from './support/compile.js';
 
+const chain = (n: number) => Array.from({ length: n }, (_, i) => `x * ${i % 7}`).join(' + ');
+
 const MAIN = `
 import { grad } from 'tapeless';
 
@@ -33,6 +35,11 @@ export function constantFill(x: number): number {
 }
 export const d_constantFill = grad(constantFill);
 
+/** A sum of 600 products: lowering asked the checker for the type of every prefix (minutes; robustness fuzz). */
+export function longChain(x: number): number {
+  return ${chain(600)};
+}
+export const d_longChain = grad(longChain);
 `;
 
 let compiled: Compiled;
@@ -60,5 +67,16 @@ describe('fuzz regressions', () => {
   it('a constant fill is still emitted as a fill', () => {
     expect(m.d_constantFill(1.5)).toBe(3);
     expect(compiled.js['main.ts']).toMatch(/new Array\(2\)\.fill\(1\)/);
+  });
+
+  it('a long chain of sums differentiates (in time)', () => {
+    const exact = Array.from({ length: 600 }, (_, i) => i % 7).reduce((a, b) => a + b, 0);
+    expect(m.d_longChain(0.5)).toBe(exact);
+  });
+
+  it('a non-number inside an arithmetic chain is still a diagnostic, at the operand', () => {
+    const bad = compile({ 'bad.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, s: string) => ((s + x) + x) as unknown as number * x, { wrt: 0 });\n` });
+    expect(bad.messages).toHaveLength(1);
+    expect(bad.messages[0]).toMatch(/^bad\.ts:2:51 tapeless: '\+' is differentiable on numbers only, but this has type 'string'/);
   });
 });

@@ -1036,8 +1036,14 @@ class Lowerer {
     if (!(ARITHMETIC_OPERATORS as readonly string[]).includes(operator)) {
       return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
     }
-    this.requireNumber(node.left, `'${operator}' is differentiable on numbers only`);
-    this.requireNumber(node.right, `'${operator}' is differentiable on numbers only`);
+    // An operand that is itself arithmetic checks its own operands when lowered: asking the
+    // checker for the type of every prefix of a long chain `a + b + c + …` costs O(n²) or more.
+    for (const operand of [node.left, node.right]) {
+      const inner = skip(ts, operand);
+      if (!ts.isBinaryExpression(inner) || !(ARITHMETIC_OPERATORS as readonly string[]).includes(ts.tokenToString(inner.operatorToken.kind) ?? '')) {
+        this.requireNumber(operand, `'${operator}' is differentiable on numbers only`);
+      }
+    }
     const left = this.expression(node.left);
     const right = this.expression(node.right);
     return this.op(operator as ArithmeticOperator, [left, right], node);
