@@ -48,6 +48,8 @@ const CASES: Record<string, Case> = {
   restParameter: { code: `export const g = grad((x: number, /*@*/...rest: number[]) => x, { wrt: 'x' });`, message: 'rest parameters are not supported yet' },
   notExported: { code: `import { usesHidden } from './lib.js';\nexport const g = grad(usesHidden);`, message: "'hidden' is not exported by the module of 'usesHidden'" },
   generator: { code: `/*@*/function* gen(x: number) { yield x; }\nexport const g = grad(gen as unknown as (x: number) => number);`, message: 'generator functions cannot be differentiated' },
+  apiThroughCast: { code: `export const g = (/*@*/grad as any)((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
+  apiAsValue: { code: `const differentiate = /*@*/grad;\nexport const g = differentiate((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
   asyncFunction: { code: `/*@*/async function later(x: number) { return x; }\nexport const g = grad(later as unknown as (x: number) => number);`, message: 'async functions cannot be differentiated' },
 };
 
