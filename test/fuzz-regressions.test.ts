@@ -35,6 +35,37 @@ export function constantFill(x: number): number {
 }
 export const d_constantFill = grad(constantFill);
 
+/**
+ * Assigning the length of an array grown by push to a variable renamed the length's own
+ * temporary, which the loop of a later reduce still read: 't_2 is not defined' at run time
+ * (fuzz seed 1, program 1244, shrunk and simplified).
+ */
+export function pushedLength(x: number): number {
+  const a: number[] = [];
+  a.push(x);
+  a.push(x * x);
+  let n = 0;
+  n = a.length;
+  return n * a.reduce((s: number, e: number) => s + Math.sin(e), 0);
+}
+export const d_pushedLength = grad(pushedLength);
+
+/** The counterexample as shrunk by fast-check. */
+function fh(u: number, w: number): number {
+  u = Math.log10(1 + (-0.44) ** 2);
+  return (-0.82) * u + 0.81 * w + ((0.53 + (-0.9)) * (u * u));
+}
+export function shrunk1244(x: number): number {
+  const L1: number[] = [];
+  L1.push(((-0.58) * fh(x, x)));
+  L1.push(((-x) - (-1.66)), x);
+  x = L1.length;
+  x -= fh((((0) >= ((x - L1[0]))) ? x : fh(L1[2], x)), (-L1.reduce((s2: number, e3: number) => s2 + Math.tanh(x), (-0.15))));
+  L1[2] *= x;
+  return 0.17 * x + L1[2] + (x * L1[0]);
+}
+export const d_shrunk1244 = grad(shrunk1244);
+
 /** A sum of 600 products: lowering asked the checker for the type of every prefix (minutes; robustness fuzz). */
 export function longChain(x: number): number {
   return ${chain(600)};
@@ -62,6 +93,13 @@ describe('fuzz regressions', () => {
       expect(dy).toBeCloseTo(partialDifference(m.filled, [x, y], 1), 7);
     }
     for (const x of [0.4, -0.9]) expect(m.d_filledInLoop(x)).toBeCloseTo(partialDifference(m.filledInLoop, [x], 0), 7);
+  });
+
+  it('the length of an array grown by push, assigned to a variable, stays defined', () => {
+    for (const x of [0.3, -1.1]) {
+      expect(m.d_pushedLength(x)).toBeCloseTo(partialDifference(m.pushedLength, [x], 0), 7);
+      expect(m.d_shrunk1244(x)).toBeCloseTo(partialDifference(m.shrunk1244, [x], 0), 7);
+    }
   });
 
   it('a constant fill is still emitted as a fill', () => {

@@ -986,7 +986,8 @@ class Lowerer {
     }
     const binding = this.assignable(target);
     const old = this.current(binding, target);
-    const stored = this.assign(binding, this.op(op, [old, num(1)], node), node);
+    const start = this.body.length;
+    const stored = this.assign(binding, this.op(op, [old, num(1)], node), node, start);
     return prefix ? stored : old;
   }
 
@@ -1006,7 +1007,8 @@ class Lowerer {
     }
     if (kind === ts.SyntaxKind.EqualsToken) {
       const binding = this.assignable(node.left);
-      return this.assign(binding, this.named(node.right, binding.name, node), node);
+      const start = this.body.length;
+      return this.assign(binding, this.named(node.right, binding.name, node), node, start);
     }
     const compound = COMPOUND_ASSIGNMENTS[operator];
     if (compound) {
@@ -1014,7 +1016,8 @@ class Lowerer {
       this.requireNumber(node.right, `'${operator}' needs a number on the right`);
       const old = this.current(binding, node.left);
       const right = this.expression(node.right);
-      return this.assign(binding, this.op(compound, [old, right], node), node);
+      const start = this.body.length;
+      return this.assign(binding, this.op(compound, [old, right], node), node, start);
     }
     if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) {
       // JavaScript's values: a && b is b where a is truthy, else a (and b is not evaluated).
@@ -1109,10 +1112,12 @@ class Lowerer {
   }
 
   /** Stores a new value in a variable and returns it (the value of the assignment). */
-  private assign(binding: Binding, value: Operand, origin: ts.Node): Operand {
-    // A new SSA version keeps the user's name (s, s_1, s_2 ...) where the value is new.
+  private assign(binding: Binding, value: Operand, origin: ts.Node, start: number): Operand {
+    // A new SSA version keeps the user's name (s, s_1, s_2 ...) where the value is new: computed
+    // by statements added since `start` (an older temporary, such as the length of an array
+    // grown by push, may still be in use under its own name).
     const last = this.body[this.body.length - 1];
-    if (value.kind === 'var' && last?.kind === 'let' && last.name === value.name && last.role === 'temp') {
+    if (this.body.length > start && value.kind === 'var' && last?.kind === 'let' && last.name === value.name && last.role === 'temp') {
       const name = this.env.names.own(binding.name);
       this.renameLast(last, name, origin);
       binding.value = variable(name);
