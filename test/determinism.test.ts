@@ -50,7 +50,7 @@ describe('safety of generated code', () => {
     expect(unsafeConstructs('function f(x) { return eval("x"); }')).toHaveLength(1);
     expect(unsafeConstructs('const f = new Function("return 1");')).toHaveLength(1);
     expect(unsafeConstructs('function f(o) { with (o) { return 1; } }')).toHaveLength(1);
-    expect(unsafeConstructs('function f(x) { leaked = x; return x; }')).toEqual(["write to the undeclared 'leaked' in 'leaked = x'"]);
+    expect(unsafeConstructs('function f(x) { leaked = x; return x; }')).toEqual(["write to the undeclared 'leaked' in 'leaked = x' (in function f)"]);
     expect(unsafeConstructs('export function f(x) { const t = new Float64Array(2); return Math.sin(x) + t[0]; }')).toEqual([]);
     expect(globalsCreated('export function f(x) { globalThis.leak = x; return x; }', (m) => m.f(1))).toEqual(['leak']);
     expect(globalsCreated('export function f(x) { return x; }', (m) => m.f(1))).toEqual([]);

@@ -77,7 +77,10 @@ async function checkBatch(prepared: readonly Prepared[], counts: Counts, explain
     return problems;
   }
   const js = compiled.js['main.ts'];
-  for (const unsafe of unsafeConstructs(js)) add(0, `unsafe emitted code: ${unsafe}`);
+  // Attributed by the generated function's name (p12_grad, p12_h_pullback, ...), else to the first.
+  const byName = new Map(prepared.map(({ program }, k) => [program.name, k]));
+  const ownerOf = (text: string) => byName.get(/in function ([A-Za-z]+\d*)/.exec(text)?.[1] ?? '') ?? 0;
+  for (const unsafe of unsafeConstructs(js)) add(ownerOf(unsafe), `unsafe emitted code: ${unsafe}`);
   let m: Record<string, any>;
   try {
     m = await compiled.load();
@@ -92,7 +95,13 @@ async function checkBatch(prepared: readonly Prepared[], counts: Counts, explain
   let created: string[] = [];
   try {
     created = globalsCreated(js, (exports) => {
-      for (const { program, points } of prepared) exports[`d_${program.name}`](...points[0]);
+      prepared.forEach(({ program, points }, k) => {
+        try {
+          exports[`d_${program.name}`](...points[0]);
+        } catch (error) {
+          add(k, `the gradient throws in a fresh context: ${error}`);
+        }
+      });
     });
   } catch (error) {
     add(0, `the emitted module fails in a fresh context: ${error}`);

@@ -52,7 +52,10 @@ export function unsafeConstructs(js: string): string[] {
   };
   visit(file);
   for (const ref of references) {
-    const where = `'${ref.parent.getText().slice(0, 60)}'`;
+    let top: ts.Node = ref;
+    while (top.parent && top.parent !== file) top = top.parent;
+    const inside = ts.isFunctionDeclaration(top) && top.name ? ` (in function ${top.name.text})` : '';
+    const where = `'${ref.parent.getText().slice(0, 60)}'${inside}`;
     if (ref.text === 'eval' || ref.text === 'Function') found.push(`${ref.text} in ${where}`);
     else if (!declared.has(ref.text) && !KNOWN_GLOBALS.has(ref.text)) {
       const parent = ref.parent;
