@@ -19,7 +19,8 @@ function summary(outcomes: readonly Outcome[]): { text: string; failing: number;
   const internal = outcomes.filter((o) => internalErrors(o).length > 0);
   const slowest = Math.max(...outcomes.map((o) => o.ms));
   const lines = [
-    `${outcomes.length} inputs: ${outcomes.filter((o) => o.diagnostics.length > 0).length} with tapeless diagnostics, ${failing.length} failing, ${internal.length} with internal errors, slowest ${Math.round(slowest)} ms`,
+    `${outcomes.length} inputs: ${outcomes.filter((o) => o.diagnostics.length > 0).length} with tapeless diagnostics, ${failing.length} failing, ${internal.length} with internal errors, ` +
+      `${outcomes.filter((o) => o.typescriptThrows).length} on which TypeScript's own emit throws, slowest ${Math.round(slowest)} ms`,
   ];
   for (const o of failing.slice(0, 5)) lines.push(`\n--- input ${o.index}: ${problemsOf(o, BUDGET).join('; ')}\n${o.source}`);
   for (const o of internal.slice(0, 5)) lines.push(`\n--- input ${o.index}: ${internalErrors(o).map((d) => d.message).join('; ')}\n${o.source}`);
@@ -33,6 +34,8 @@ describe('bad input never crashes the transformer', () => {
     if (LONG) console.log(`hand-picked: ${text}`);
     expect(outcomes).toHaveLength(NASTY.length);
     expect(failing, text).toBe(0);
+    // The one input that crashes TypeScript itself is told apart from a crash of tapeless.
+    expect(outcomes.filter((o) => o.typescriptThrows).map((o) => o.source)).toEqual([expect.stringContaining('throw throw with import')]);
     expect(internal, text).toBe(0);
   });
 
