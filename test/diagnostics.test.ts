@@ -1,12 +1,17 @@
 // Every diagnostic: its text, file, line and column. The cases compile as one program
 // (one file each), so every message must point into its own file.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Compiled, compile } from './support/compile.js';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { catalogue } from './support/catalogue.js';
+import { type Compiled, ROOT, compile } from './support/compile.js';
 
 interface Case {
   /** The file's code after the import line; `/*@*\/` marks where the diagnostic must point. */
   readonly code: string;
   readonly message: string;
+  /** `line:col` where a zero-width node (a hole) cannot carry a marker. */
+  readonly at?: string;
 }
 
 const CASES: Record<string, Case> = {
@@ -34,6 +39,10 @@ const CASES: Record<string, Case> = {
   notComposable: { code: `const f = (x: number) => x * x;\nexport const g = grad(/*@*/hessian(f) as any);`, message: 'the result of hessian() cannot be differentiated again' },
   hessianOfGenerated: { code: `const f = (x: number) => x * x * x;\nexport const h = /*@*/hessian(grad(f));`, message: 'hessian() of a function that is itself generated is not supported' },
   gradOfTuple: { code: `const f = (x: number, y: number) => x * y;\nexport const g = /*@*/grad(grad(f) as any);`, message: 'the generated function returns several numbers (a tuple of gradients)' },
+  apiInsideDifferentiated: { code: `export const g = grad((x: number) => { const d = /*@*/derivative((y: number) => y * y);\n  return x; });`, message: 'derivative() inside a differentiated function is not supported yet' },
+  gradOfGeneratedArray: { code: `const f = (xs: number[], k: number) => xs[0] * k * k;\nexport const g = /*@*/grad(derivative(f, { wrt: 'k' }), { wrt: 0 });`, message: 'the gradient of a generated function is taken with respect to numbers only' },
+  ruleWithAnd: { code: `export const f = withDerivative((x: number, y: number) => x * y, (x: number, y: number) => /*@*/[x > 0 && y > 0 ? y : 0, x]);`, message: 'the rule must be one expression per partial derivative, without && or ||' },
+  ruleNotArrow: { code: `const partials = (x: number, y: number): [number] => [2];\nexport const f = withDerivative((x: number) => 2 * x, /*@*/partials);`, message: 'the rule must be an arrow function written in place' },
   ruleArity: { code: `export const f = withDerivative((x: number, y: number) => x * y, ((x: number, y: number, r: number) => /*@*/[y]) as any);`, message: 'the rule returns 1 partial derivative, but the function takes 2 arguments: one partial per argument' },
   ruleTooManyParameters: { code: `export const f = withDerivative((x: number) => 2 * x, ((x: number, r: number, /*@*/extra: number) => [2]) as any);`, message: "the rule takes the function's 1 argument and its result: 2 parameters at most, not 3" },
   ruleNotArray: { code: `export const f = withDerivative((x: number) => 2 * x, ((x: number) => /*@*/2) as any);`, message: 'the rule must return an array literal of partial derivatives' },
@@ -61,12 +70,77 @@ const CASES: Record<string, Case> = {
   restParameter: { code: `export const g = grad((x: number, /*@*/...rest: number[]) => x, { wrt: 'x' });`, message: 'rest parameters are not supported yet' },
   notExported: { code: `import { usesHidden } from './lib.js';\nexport const g = grad(usesHidden);`, message: "'hidden' is not exported by the module of 'usesHidden'" },
   generator: { code: `/*@*/function* gen(x: number) { yield x; }\nexport const g = grad(gen as unknown as (x: number) => number);`, message: 'generator functions cannot be differentiated' },
+  apiThroughCast: { code: `export const g = (/*@*/grad as any)((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
+  apiAsValue: { code: `const differentiate = /*@*/grad;\nexport const g = differentiate((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
+  defaultParameter: { code: `export const g = grad((x: number = /*@*/1) => x * x);`, message: 'default parameter values are not supported yet' },
+  destructuringDefault: { code: `export const g = grad((xs: number[]) => { const [a = /*@*/1] = xs;\n  return a; });`, message: 'default values in destructuring are not supported yet' },
+  destructuringComputed: { code: `export const g = grad((o: { w: number }) => { const { /*@*/['w']: w } = o;\n  return w; });`, message: 'computed names in destructuring are not supported' },
+  branchAggregates: { code: `export const g = grad((x: number, xs: number[], ys: number[]) => { let a = xs;\n  /*@*/if (x > 0) a = ys;\n  return a[0] * x; }, { wrt: 0 });`, message: "'a' holds different arrays or objects on the two sides of a branch" },
+  loopReassignsArray: { code: `export const g = grad((x: number, xs: number[], ys: number[]) => { let a = xs;\n  /*@*/for (let i = 0; i < 2; i++) a = ys;\n  return a[0] * x; }, { wrt: 0 });`, message: "a loop that reassigns the array or object variable 'a' is not supported yet" },
+  forOfDestructuring: { code: `export const g = grad((xss: number[][]) => { let s = 0;\n  for (/*@*/const [a] of xss) s += a;\n  return s; });`, message: "only 'for (const v of array)' is supported" },
+  forOfNotArray: { code: `export const g = grad((x: number) => { let s = x;\n  for (const v of /*@*/new Set([1, 2])) s += v;\n  return s; });`, message: "'for … of' is supported over arrays only" },
+  callbackNotInPlace: { code: `export const g = grad((xs: number[]) => xs.map(/*@*/Math.sin)[0]);`, message: 'the callback of map must be an arrow or function expression written in place' },
+  reduceWithoutInitial: { code: `export const g = grad((xs: number[]) => /*@*/xs.reduce((a, b) => a + b));`, message: 'reduce needs an initial value here' },
+  mapNotNumbers: { code: `export const g = grad((xs: number[]) => { const m = xs.map(/*@*/(v) => [v]);\n  return xs[0]; });`, message: 'map must build an array of numbers here' },
+  filterMethod: { code: `export const g = grad((xs: number[]) => /*@*/xs.filter((v) => v > 0).length);`, message: '.filter() is not supported: use map, reduce, forEach, every, some or a loop' },
+  callbackTooManyParameters: { code: `export const g = grad((xs: number[]) => { let s = 0;\n  xs.forEach((v, i, /*@*/all) => { s += v; });\n  return s; });`, message: 'this callback takes at most 2 parameters here' },
+  callbackParameterDefault: { code: `export const g = grad((xs: number[]) => xs.map((/*@*/v = 1) => v)[0]);`, message: 'callback parameters must be plain names' },
+  callbackEarlyReturn: { code: `export const g = grad((xs: number[]) => xs.map((v) => { /*@*/if (v > 0) return v;\n  return -v; })[0]);`, message: "a callback may only 'return' at its end" },
+  callbackWithoutValue: { code: `export const g = grad((xs: number[]) => xs.every(/*@*/(v) => { v; }) ? xs[0] : 0);`, message: 'this callback must return a value' },
+  arrayHoles: { code: `export const g = grad((x: number) => { const a = [x, , x];\n  return x; });`, message: 'array literals with holes are not supported', at: '2:53' },
+  objectNonNumber: { code: `export const g = grad((x: number) => { const o = /*@*/{ s: 'a', v: x };\n  return o.v; });`, message: 'an object literal must have fields of numbers, arrays or objects of numbers' },
+  bitwiseOperator: { code: `export const g = grad((x: number) => x /*@*/| 0);`, message: "the operator '|' cannot be differentiated yet" },
+  nullishMaybeUndefined: { code: `export const g = grad((x: number, o: { v?: number }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`, message: "'??' on a value that may be null or undefined cannot be differentiated yet" },
+  writeLocalField: { code: `export const g = grad((x: number) => { const o = { v: x };\n  /*@*/o.v = 2;\n  return o.v; });`, message: "writing to 'o.v' is not supported yet: differentiated code reads arrays and objects but does not modify them" },
+  destructuringAssignment: { code: `export const g = grad((x: number) => { let a = 0, b = 0;\n  /*@*/[a, b] = [x, x];\n  return a + b; });`, message: "assigning to '[a, b]' is not supported yet: only local variables can be assigned" },
+  overloaded: { code: `function f(x: number): number;\nfunction f(x: number, y?: number): number { return x; }\nexport const g = grad(/*@*/f);`, message: "'f' is overloaded" },
+  targetNotAName: { code: `const fs = [(x: number) => x * x];\nexport const g = grad(/*@*/fs[0]);`, message: 'the function to differentiate must be a function name, or an arrow or function expression written in place' },
+  notTopLevel: { code: `import { N } from './lib.js';\nexport const g = grad(/*@*/N.square);`, message: "'N.square' is not declared at the top level of its module" },
+  argumentCount: { code: `function h(x: number, y?: number): number { return x; }\nexport const g = grad((x: number) => /*@*/h(x));`, message: "'h' takes 2 arguments; calls with fewer or more are not supported" },
+  objectMethod: { code: `const o = { m(x: number) { return x * x; } };\nexport const g = grad((x: number) => /*@*/o.m(x));`, message: "cannot differentiate the call to 'o.m': only methods of classes declared at the top level of a module can be called" },
+  staticMethod: { code: `class K { static f(x: number) { return x * x; } }\nexport const g = grad((x: number) => /*@*/K.f(x));`, message: "static methods such as 'K.f' are not supported yet" },
+  forIn: { code: `export const g = grad((x: number) => { /*@*/for (const k in { a: 1 }) x += 1;\n  return x; });`, message: "a 'for…in' loop cannot be differentiated yet" },
+  typeofExpression: { code: `export const g = grad((x: number) => /*@*/typeof x === 'number' ? x : 0);`, message: "'typeof' cannot be differentiated yet" },
   asyncFunction: { code: `/*@*/async function later(x: number) { return x; }\nexport const g = grad(later as unknown as (x: number) => number);`, message: 'async functions cannot be differentiated' },
 };
 
-const LIB = `const hidden = 2;\nexport function usesHidden(x: number): number {\n  return /*@*/hidden * x;\n}\n`;
+/**
+ * Diagnostics of code that is not type-correct either (TypeScript reports its own error too):
+ * compiled without the type check.
+ */
+const ILL_TYPED: Record<string, Case> = {
+  jvpOptions: { code: `const f = (x: number) => x * x;\nexport const j = jvp(f, /*@*/{ wrt: 'x' });`, message: 'jvp() takes only the function: tangents are given for every parameter' },
+  ruleMissing: { code: `export const f = /*@*/withDerivative((x: number) => x);`, message: 'withDerivative takes the function and its rule' },
+  ruleOfString: { code: `export const f = withDerivative(/*@*/(s: string) => 1, (s: number, y: number) => [0]);`, message: "withDerivative gives rules to functions of numbers; the parameter 's' is not a number" },
+  ruleReturnsString: { code: `export const f = withDerivative(/*@*/(x: number) => 'a', (x: number, y: number) => [0]);`, message: 'withDerivative gives rules to functions that return a number' },
+  destructuringWithoutValue: { code: `export const g = grad((x: number) => { let /*@*/[a, b]: number[];\n  return x; });`, message: 'a destructuring declaration needs a value' },
+  forAwait: { code: `export const g = grad((x: number) => { /*@*/for await (const v of [x]) {}\n  return x; });`, message: "'for await' cannot be differentiated" },
+  breakWithoutTarget: { code: `export const g = grad((x: number) => { for (let i = 0; i < 2; i++) { x *= 2; }\n  /*@*/break;\n  return x; });`, message: "this 'break' has no target tapeless can see" },
+  continueWithoutTarget: { code: `export const g = grad((x: number) => { s: switch (x) { case 0: for (let i = 0; i < 2; i++) { /*@*/continue s; } }\n  return x; });`, message: "this 'continue' has no target tapeless can see" },
+  assignConstant: { code: `export const g = grad((x: number) => { const y = x;\n  /*@*/y = 2;\n  return y; });`, message: "'y' is a constant" },
+  noReturn: { code: `export const g = grad(/*@*/(x: number) => { const y = x; });`, message: "the function must end with 'return <number>' on every path" },
+  emptyReturn: { code: `export const g = grad((x: number): number => { /*@*/return; });`, message: "the function must return a number, but this 'return' has no value" },
+  noDeclaration: { code: `export const g = grad(/*@*/nothing);`, message: "cannot find the declaration of 'nothing'" },
+  noArguments: { code: `export const g = /*@*/grad();`, message: 'grad() needs the function to differentiate as its first argument' },
+  extraArguments: { code: `export const g = grad((x: number) => x, { wrt: 0 }, /*@*/3);`, message: 'grad() takes a function and an options object, nothing more' },
+  unknownOption: { code: `export const g = grad((x: number) => x, { wrt: 0, /*@*/foo: 1 });`, message: "unknown option 'foo': the only option is 'wrt'" },
+  stopGradientArity: { code: `export const g = /*@*/stopGradient(1, 2);`, message: 'stopGradient takes exactly one argument' },
+  stopGradientArityInside: { code: `export const g = grad((x: number) => /*@*/stopGradient(x, x));`, message: 'stopGradient takes exactly one argument' },
+  mathArity: { code: `export const g = grad((x: number) => /*@*/Math.atan2(x));`, message: 'Math.atan2 takes 2 arguments here, not 1' },
+};
+
+/** Messages no type-correct or ill-typed input reaches, and why (they guard the transformer itself). */
+const UNREACHABLE: Record<string, string> = {
+  'push takes plain values here, not spreads.': 'spread arguments of any call are reported first',
+  "the property access '…' cannot be used in a rule.": 'raised only while reading the derivative rules of runtime/rules.ts',
+  "cannot resolve '…'.": 'an unresolved name has type any, which is reported first',
+  'the function has no body to differentiate.': "a function without a body (declared, an overload, abstract) is reported first as having no source or as a call tapeless cannot differentiate",
+};
+
+const LIB = `const hidden = 2;\nexport function usesHidden(x: number): number {\n  return /*@*/hidden * x;\n}\nexport namespace N {\n  export function square(x: number): number { return x * x; }\n}\n`;
 
 let compiled: Compiled;
+let illTyped: Compiled;
 
 /** `file.ts:line:col`, 1-based, of the code right after the marker in a file. */
 function marker(file: string, text: string): string {
@@ -75,26 +149,28 @@ function marker(file: string, text: string): string {
   return `${file}:${before.length}:${before[before.length - 1].length + 1 + 5}`;
 }
 
-const source = (c: Case) => `import { derivative, grad, hessian, withDerivative } from 'tapeless';\n${c.code}\n`;
+const source = (c: Case) => `import { derivative, grad, hessian, jvp, stopGradient, withDerivative } from 'tapeless';\n${c.code}\n`;
 
 beforeAll(() => {
   const files: Record<string, string> = { 'lib.ts': LIB };
   for (const [name, c] of Object.entries(CASES)) files[`${name}.ts`] = source(c);
   compiled = compile(files);
+  illTyped = compile(Object.fromEntries(Object.entries(ILL_TYPED).map(([name, c]) => [`${name}.ts`, source(c)])), {}, false);
 });
 
+function expectAt(result: Compiled, name: string, c: Case): void {
+  const file = name === 'notExported' ? 'lib.ts' : `${name}.ts`;
+  const text = name === 'notExported' ? LIB : source(c);
+  const found = result.messages.filter((m) => m.startsWith(`${file}:`) && m.includes(c.message));
+  expect(found, result.messages.filter((m) => m.startsWith(`${file}:`)).join('\n')).toHaveLength(1);
+  // Markers sit just before the construct, so the column is the marker's end.
+  expect(found[0].split(' ')[0]).toBe(c.at ? `${file}:${c.at}` : marker(file, text));
+  expect(found[0]).toContain('tapeless: ');
+}
+
 describe('diagnostics', () => {
-  for (const [name, c] of Object.entries(CASES)) {
-    it(name, () => {
-      const file = name === 'notExported' ? 'lib.ts' : `${name}.ts`;
-      const text = name === 'notExported' ? LIB : source(c);
-      const found = compiled.messages.filter((m) => m.startsWith(`${file}:`) && m.includes(c.message));
-      expect(found, compiled.messages.filter((m) => m.startsWith(`${file}:`)).join('\n')).toHaveLength(1);
-      // Markers sit just before the construct, so the column is the marker's end.
-      expect(found[0].split(' ')[0]).toBe(marker(file, text));
-      expect(found[0]).toContain('tapeless: ');
-    });
-  }
+  for (const [name, c] of Object.entries(CASES)) it(name, () => expectAt(compiled, name, c));
+  for (const [name, c] of Object.entries(ILL_TYPED)) it(`${name} (ill-typed)`, () => expectAt(illTyped, name, c));
 
   it('every diagnostic is an error with a tapeless code', () => {
     expect(compiled.diagnostics.length).toBe(Object.keys(CASES).length);
@@ -103,6 +179,23 @@ describe('diagnostics', () => {
       expect(d.code).toBeGreaterThanOrEqual(91001);
       expect(d.code).toBeLessThanOrEqual(91099);
     }
+  });
+
+  it('every diagnostic the transformer can raise has a case here', () => {
+    const reported = [...compiled.messages, ...illTyped.messages].map((m) => m.slice(m.indexOf('tapeless: ') + 'tapeless: '.length));
+    const untested = catalogue()
+      .filter((entry) => entry.code !== 'Internal' && !(entry.text in UNREACHABLE))
+      .filter((entry) => !reported.some((message) => entry.pattern.test(message)))
+      .map((entry) => `${entry.site}: ${entry.text}`);
+    expect(untested).toEqual([]);
+    // Entries listed as unreachable must still exist.
+    for (const text of Object.keys(UNREACHABLE)) expect(catalogue().map((entry) => entry.text)).toContain(text);
+  });
+
+  it('every diagnostic is in the README catalogue, word for word', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const missing = catalogue().filter((entry) => !readme.includes(`\`${entry.text}\``)).map((entry) => `${entry.site}: ${entry.text}`);
+    expect(missing).toEqual([]);
   });
 
   it('a file with a diagnostic keeps the failing call unchanged (the build fails, nothing wrong is emitted)', () => {

@@ -906,7 +906,13 @@ class Lowerer {
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'fill' && ts.isNewExpression(callee.expression) && ts.isIdentifier(callee.expression.expression) && callee.expression.expression.text === 'Array' && callee.expression.arguments?.length === 1 && node.arguments.length === 1) {
       const length = this.expression(callee.expression.arguments[0]);
       this.requireNumber(node.arguments[0], 'local arrays hold numbers');
-      return this.newArray(node, { op: 'newArray', args: [length, this.expression(node.arguments[0])] }, 'Array');
+      const value = this.expression(node.arguments[0]);
+      if (value.kind === 'num') return this.newArray(node, { op: 'newArray', args: [length, value] }, 'Array');
+      // A value that may depend on the inputs is stored entry by entry, so that the gradient
+      // of every entry flows back to it (the fill itself has derivative zero).
+      const array = this.newArray(node, { op: 'newArray', args: [length, num(0)] }, 'Array');
+      this.overArray(node, [], array, node, [], (index) => this.body.push({ kind: 'let', name: this.env.names.fresh('t'), expr: { op: 'store', args: [array, index, value] }, role: 'temp', origin: node }));
+      return array;
     }
     if (ts.isPropertyAccessExpression(callee) && this.env.checker && ARRAY_METHODS.includes(callee.name.text)) {
       const type = this.env.checker.getTypeAtLocation(callee.expression);
@@ -1065,7 +1071,8 @@ class Lowerer {
     }
     const binding = this.assignable(target);
     const old = this.current(binding, target);
-    const stored = this.assign(binding, this.op(op, [old, num(1)], node), node);
+    const start = this.body.length;
+    const stored = this.assign(binding, this.op(op, [old, num(1)], node), node, start);
     return prefix ? stored : old;
   }
 
@@ -1085,7 +1092,8 @@ class Lowerer {
     }
     if (kind === ts.SyntaxKind.EqualsToken) {
       const binding = this.assignable(node.left);
-      return this.assign(binding, this.named(node.right, binding.name, node), node);
+      const start = this.body.length;
+      return this.assign(binding, this.named(node.right, binding.name, node), node, start);
     }
     const compound = COMPOUND_ASSIGNMENTS[operator];
     if (compound) {
@@ -1093,7 +1101,8 @@ class Lowerer {
       this.requireNumber(node.right, `'${operator}' needs a number on the right`);
       const old = this.current(binding, node.left);
       const right = this.expression(node.right);
-      return this.assign(binding, this.op(compound, [old, right], node), node);
+      const start = this.body.length;
+      return this.assign(binding, this.op(compound, [old, right], node), node, start);
     }
     if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) {
       // JavaScript's values: a && b is b where a is truthy, else a (and b is not evaluated).
@@ -1115,8 +1124,14 @@ class Lowerer {
     if (!(ARITHMETIC_OPERATORS as readonly string[]).includes(operator)) {
       return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
     }
-    this.requireNumber(node.left, `'${operator}' is differentiable on numbers only`);
-    this.requireNumber(node.right, `'${operator}' is differentiable on numbers only`);
+    // An operand that is itself arithmetic checks its own operands when lowered: asking the
+    // checker for the type of every prefix of a long chain `a + b + c + …` costs O(n²) or more.
+    for (const operand of [node.left, node.right]) {
+      const inner = skip(ts, operand);
+      if (!ts.isBinaryExpression(inner) || !(ARITHMETIC_OPERATORS as readonly string[]).includes(ts.tokenToString(inner.operatorToken.kind) ?? '')) {
+        this.requireNumber(operand, `'${operator}' is differentiable on numbers only`);
+      }
+    }
     const left = this.expression(node.left);
     const right = this.expression(node.right);
     return this.op(operator as ArithmeticOperator, [left, right], node);
@@ -1182,10 +1197,12 @@ class Lowerer {
   }
 
   /** Stores a new value in a variable and returns it (the value of the assignment). */
-  private assign(binding: Binding, value: Operand, origin: ts.Node): Operand {
-    // A new SSA version keeps the user's name (s, s_1, s_2 ...) where the value is new.
+  private assign(binding: Binding, value: Operand, origin: ts.Node, start: number): Operand {
+    // A new SSA version keeps the user's name (s, s_1, s_2 ...) where the value is new: computed
+    // by statements added since `start` (an older temporary, such as the length of an array
+    // grown by push, may still be in use under its own name).
     const last = this.body[this.body.length - 1];
-    if (value.kind === 'var' && last?.kind === 'let' && last.name === value.name && last.role === 'temp') {
+    if (this.body.length > start && value.kind === 'var' && last?.kind === 'let' && last.name === value.name && last.role === 'temp') {
       const name = this.env.names.own(binding.name);
       this.renameLast(last, name, origin);
       binding.value = variable(name);

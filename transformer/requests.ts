@@ -8,6 +8,7 @@ export type DifferentiatingApi = 'grad' | 'valueAndGrad' | 'derivative' | 'jvp' 
 const DIFFERENTIATING_APIS: readonly ApiName[] = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'jacobian', 'hessian'];
 /** The API calls whose result is again a function tapeless can differentiate (higher orders). */
 const COMPOSABLE_APIS: readonly ApiName[] = ['grad', 'derivative'];
+const API_NAMES: readonly ApiName[] = [...DIFFERENTIATING_APIS, 'stopGradient', 'withDerivative'];
 
 /** The function a request differentiates, and where its code can be generated. */
 export interface Target {
@@ -61,17 +62,40 @@ export interface ApiCall {
   readonly api: ApiName;
 }
 
-/** Every call of an API function in a file, in source order. */
-export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts.SourceFile): ApiCall[] {
+/**
+ * Every call of an API function in a file, in source order. Other references to an API
+ * function (through a cast, a variable, `new`, as an argument) are passed to `misuse`: the
+ * transformer cannot see such calls, and they would fail at run time.
+ */
+export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts.SourceFile, misuse: (node: ts.Node, api: ApiName) => void = () => {}): ApiCall[] {
   const calls: ApiCall[] = [];
-  const visit = (node: ts.Node): void => {
+  // Names that may refer to an API function: its own names and their local aliases.
+  const names = new Set<string>(API_NAMES);
+  for (const statement of file.statements) {
+    const bindings = tsApi.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
+    if (bindings && tsApi.isNamedImports(bindings)) for (const element of bindings.elements) names.add(element.name.text);
+  }
+  // Iterative, as deeply nested expressions would overflow the stack of a recursive walk.
+  const stack: ts.Node[] = [file];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
     if (tsApi.isCallExpression(node)) {
       const api = apiNameOf(tsApi, checker, node.expression);
       if (api) calls.push({ call: node, api });
+    } else if (tsApi.isIdentifier(node) && names.has(node.text)) {
+      const parent = node.parent;
+      const reference: ts.Node = tsApi.isPropertyAccessExpression(parent) && parent.name === node ? parent : node;
+      const direct = tsApi.isCallExpression(reference.parent) && reference.parent.expression === reference;
+      const declaration = tsApi.isImportSpecifier(parent) || tsApi.isExportSpecifier(parent) || tsApi.isTypeQueryNode(parent) || tsApi.isExportAssignment(parent) || (tsApi.isPropertyAccessExpression(parent) && parent.expression === node);
+      if (!direct && !declaration && (reference === node || tsApi.isPropertyAccessExpression(reference))) {
+        const api = apiNameOf(tsApi, checker, reference as ts.Expression);
+        if (api) misuse(reference, api);
+      }
     }
-    tsApi.forEachChild(node, visit);
-  };
-  visit(file);
+    const children: ts.Node[] = [];
+    tsApi.forEachChild(node, (child) => void children.push(child));
+    for (let k = children.length - 1; k >= 0; k--) stack.push(children[k]);
+  }
   return calls;
 }
 

@@ -1,6 +1,5 @@
 import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
-import { Code, fail } from './diagnostics';
 import { Builder } from './builder';
 import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, num, operandsRead, shapeOfValue, variable } from './ir';
 import type { NameAllocator } from './names';
@@ -465,9 +464,8 @@ class ReverseSweep {
     const numbers = wrt.filter((index) => !shadowOf(index));
     const gradients = wrt.flatMap((index) => {
       const shadow = shadowOf(index);
-      if (shadow && this.locals.has((args[index] as { name: string }).name)) {
-        fail(stmt.origin ?? (undefined as never), Code.Unsupported, 'passing an array the function writes to another function is not supported yet: its pullback would read the array as it is at the end.');
-      }
+      // Lowering inlines calls given a local array: a pullback would read it as it is at the end.
+      if (shadow && this.locals.has((args[index] as { name: string }).name)) throw new Error('tapeless: a call given a local array was not inlined');
       return shadow ? [variable(shadow)] : [];
     });
     const name = this.pullbacks(stmt.expr.callee!, wrt);

@@ -96,7 +96,9 @@ class FileTransform {
 
   run(): ts.SourceFile {
     const { ts, factory } = this;
-    const calls = findApiCalls(ts, this.checker, this.file);
+    const calls = findApiCalls(ts, this.checker, this.file, (node, api) =>
+      this.report(toDiagnostic(ts, node, Code.Unsupported, `${api} must be called directly, as in ${api}(f): tapeless rewrites calls it can see at compile time, not calls through a cast, a variable, a property or 'new'.`)),
+    );
     // stopGradient(x) outside generated code is the identity (f itself may run as primal).
     const identities = new Set<ts.Node>();
     for (const apiCall of calls) {

@@ -39,11 +39,12 @@ let previous: ts.Program | undefined;
 
 /**
  * Writes `files` to a fresh directory inside the repository (so `tapeless` resolves to it)
- * and compiles them. Loading the result checks reverse mode against forward mode: see
- * ./modes.ts (`TAPELESS_FORWARD_CHECK=0` turns it off).
+ * and compiles them; throws if they do not type-check (unless `typeCheck` is false: faster).
+ * Loading the result checks reverse mode against forward mode: see ./modes.ts
+ * (`TAPELESS_FORWARD_CHECK=0` turns it off).
  */
-export function compile(files: Record<string, string>, options: ts.CompilerOptions = {}): Compiled {
-  const built = build(files, options, 'reverse');
+export function compile(files: Record<string, string>, options: ts.CompilerOptions = {}, typeCheck = true): Compiled {
+  const built = build(files, options, 'reverse', typeCheck);
   const gradients = Object.values(files).some((text) => /\b(grad|valueAndGrad)\(/.test(text));
   const check = gradients && built.diagnostics.length === 0 && process.env.TAPELESS_FORWARD_CHECK !== '0';
   let twin: Built | undefined;
@@ -53,7 +54,7 @@ export function compile(files: Record<string, string>, options: ts.CompilerOptio
     load: async (file = 'main.ts') => {
       const module = await importFrom(built.dir, file);
       if (!check) return module;
-      twin ??= build(files, options, 'forward');
+      twin ??= build(files, options, 'forward', typeCheck);
       if (twin.diagnostics.length > 0) throw new Error(`forward mode cannot build what reverse mode builds:\n${format(twin.diagnostics).join('\n')}`);
       return agreeing(module, await importFrom(twin.dir, file));
     },
@@ -66,7 +67,7 @@ interface Built {
   readonly js: Record<string, string>;
 }
 
-function build(files: Record<string, string>, options: ts.CompilerOptions, gradients: 'reverse' | 'forward'): Built {
+function build(files: Record<string, string>, options: ts.CompilerOptions, gradients: 'reverse' | 'forward', typeCheck: boolean): Built {
   mkdirSync(TMP, { recursive: true });
   const dir = mkdtempSync(path.join(TMP, gradients === 'reverse' ? 'compile-' : 'forward-'));
   for (const [name, text] of Object.entries(files)) {
@@ -88,7 +89,7 @@ function build(files: Record<string, string>, options: ts.CompilerOptions, gradi
     false,
     { before: [createTransformer(ts, program, { report: (diagnostic) => diagnostics.push(diagnostic), gradients })] },
   );
-  const semantic = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  const semantic = !typeCheck ? [] : ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (semantic.length > 0) throw new Error(`fixture does not type-check:\n${format(semantic).join('\n')}`);
   return { dir, diagnostics, js };
 }

@@ -1,0 +1,120 @@
+// Counterexamples found by the fuzz tests (test/fuzz.test.ts, test/robustness.test.ts),
+// shrunk, kept as regression tests. Each case names what was wrong.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Compiled, compile, partialDifference } from './support/compile.js';
+
+const chain = (n: number) => Array.from({ length: n }, (_, i) => `x * ${i % 7}`).join(' + ');
+
+const MAIN = `
+import { grad } from 'tapeless';
+
+/** new Array(n).fill(v) with v depending on x: the fill's gradient was dropped (fuzz seed 0x7a9e1e55, program 0). */
+export function filled(x: number, y: number): number {
+  const a = new Array<number>(3).fill(x * y);
+  a[1] *= x;
+  return a[0] + 2 * a[1] + Math.sin(a[2]);
+}
+export const d_filled = grad(filled);
+
+/** The same inside a loop, filled anew each pass. */
+export function filledInLoop(x: number): number {
+  let s = 0;
+  for (let i = 0; i < 3; i++) {
+    const a = new Array<number>(2).fill(Math.sin(x + i));
+    s += a[0] * a[1];
+  }
+  return s;
+}
+export const d_filledInLoop = grad(filledInLoop);
+
+/** A constant fill stays a fill. */
+export function constantFill(x: number): number {
+  const a = new Array<number>(2).fill(1);
+  a[0] = x * x;
+  return a[0] + a[1];
+}
+export const d_constantFill = grad(constantFill);
+
+/**
+ * Assigning the length of an array grown by push to a variable renamed the length's own
+ * temporary, which the loop of a later reduce still read: 't_2 is not defined' at run time
+ * (fuzz seed 1, program 1244, shrunk and simplified).
+ */
+export function pushedLength(x: number): number {
+  const a: number[] = [];
+  a.push(x);
+  a.push(x * x);
+  let n = 0;
+  n = a.length;
+  return n * a.reduce((s: number, e: number) => s + Math.sin(e), 0);
+}
+export const d_pushedLength = grad(pushedLength);
+
+/** The counterexample as shrunk by fast-check. */
+function fh(u: number, w: number): number {
+  u = Math.log10(1 + (-0.44) ** 2);
+  return (-0.82) * u + 0.81 * w + ((0.53 + (-0.9)) * (u * u));
+}
+export function shrunk1244(x: number): number {
+  const L1: number[] = [];
+  L1.push(((-0.58) * fh(x, x)));
+  L1.push(((-x) - (-1.66)), x);
+  x = L1.length;
+  x -= fh((((0) >= ((x - L1[0]))) ? x : fh(L1[2], x)), (-L1.reduce((s2: number, e3: number) => s2 + Math.tanh(x), (-0.15))));
+  L1[2] *= x;
+  return 0.17 * x + L1[2] + (x * L1[0]);
+}
+export const d_shrunk1244 = grad(shrunk1244);
+
+/** A sum of 600 products: lowering asked the checker for the type of every prefix (minutes; robustness fuzz). */
+export function longChain(x: number): number {
+  return ${chain(600)};
+}
+export const d_longChain = grad(longChain);
+`;
+
+let compiled: Compiled;
+let m: Record<string, any>;
+
+beforeAll(async () => {
+  compiled = compile({ 'main.ts': MAIN });
+  if (compiled.messages.length === 0) m = await compiled.load();
+});
+
+describe('fuzz regressions', () => {
+  it('compiles without diagnostics', () => {
+    expect(compiled.messages).toEqual([]);
+  });
+
+  it('new Array(n).fill(v): the gradient flows back to v', () => {
+    for (const [x, y] of [[0.3, -1.2], [1.1, 0.7]]) {
+      const [dx, dy] = m.d_filled(x, y);
+      expect(dx).toBeCloseTo(partialDifference(m.filled, [x, y], 0), 7);
+      expect(dy).toBeCloseTo(partialDifference(m.filled, [x, y], 1), 7);
+    }
+    for (const x of [0.4, -0.9]) expect(m.d_filledInLoop(x)).toBeCloseTo(partialDifference(m.filledInLoop, [x], 0), 7);
+  });
+
+  it('the length of an array grown by push, assigned to a variable, stays defined', () => {
+    for (const x of [0.3, -1.1]) {
+      expect(m.d_pushedLength(x)).toBeCloseTo(partialDifference(m.pushedLength, [x], 0), 7);
+      expect(m.d_shrunk1244(x)).toBeCloseTo(partialDifference(m.shrunk1244, [x], 0), 7);
+    }
+  });
+
+  it('a constant fill is still emitted as a fill', () => {
+    expect(m.d_constantFill(1.5)).toBe(3);
+    expect(compiled.js['main.ts']).toMatch(/new Array\(2\)\.fill\(1\)/);
+  });
+
+  it('a long chain of sums differentiates (in time)', () => {
+    const exact = Array.from({ length: 600 }, (_, i) => i % 7).reduce((a, b) => a + b, 0);
+    expect(m.d_longChain(0.5)).toBe(exact);
+  });
+
+  it('a non-number inside an arithmetic chain is still a diagnostic, at the operand', () => {
+    const bad = compile({ 'bad.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, s: string) => ((s + x) + x) as unknown as number * x, { wrt: 0 });\n` });
+    expect(bad.messages).toHaveLength(1);
+    expect(bad.messages[0]).toMatch(/^bad\.ts:2:51 tapeless: '\+' is differentiable on numbers only, but this has type 'string'/);
+  });
+});

@@ -1,0 +1,85 @@
+// Safety of emitted code: no eval, no Function constructor, no `with`, no writes to
+// undeclared variables, no new globals when run.
+import * as vm from 'node:vm';
+import ts from 'typescript';
+
+/** Globals that emitted code (and the user code around it) may read. */
+const KNOWN_GLOBALS = new Set(['Math', 'Float64Array', 'Float32Array', 'Array', 'Number', 'NaN', 'Infinity', 'undefined', 'Object', 'Error', 'console', 'Symbol']);
+
+const isAssignment = (kind: ts.SyntaxKind) => kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+
+/** Names a declaration introduces, or undefined when `node` is not a declaration name. */
+function isDeclarationName(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  return (
+    ((ts.isVariableDeclaration(parent) || ts.isFunctionDeclaration(parent) || ts.isFunctionExpression(parent) || ts.isParameter(parent) ||
+      ts.isClassDeclaration(parent) || ts.isClassExpression(parent) || ts.isBindingElement(parent) || ts.isImportSpecifier(parent) ||
+      ts.isImportClause(parent) || ts.isNamespaceImport(parent) || ts.isEnumDeclaration(parent) || ts.isModuleDeclaration(parent) ||
+      ts.isLabeledStatement(parent)) && (parent as { name?: ts.Node }).name === node) ||
+    (ts.isLabeledStatement(parent) && parent.label === node)
+  );
+}
+
+/** Identifiers that are not variable references: property names, keys, labels, exports. */
+function isReference(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.name === node) return false;
+  if ((ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isGetAccessor(parent) || ts.isSetAccessor(parent) || ts.isEnumMember(parent)) && parent.name === node) return false;
+  if (ts.isBindingElement(parent) && parent.propertyName === node) return false;
+  if ((ts.isBreakStatement(parent) || ts.isContinueStatement(parent)) && parent.label === node) return false;
+  if (ts.isExportSpecifier(parent) || ts.isImportSpecifier(parent)) return false;
+  return !isDeclarationName(node);
+}
+
+/**
+ * The unsafe constructs in emitted JavaScript: `eval`, `Function`, `with`, and reads or writes
+ * of variables that are declared nowhere in the file and are not well-known globals.
+ * Scopes are not modelled: a name declared anywhere in the file counts as declared.
+ */
+export function unsafeConstructs(js: string): string[] {
+  const file = ts.createSourceFile('out.js', js, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  const declared = new Set<string>();
+  const references: ts.Identifier[] = [];
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isWithStatement(node)) found.push(`'with' statement: ${node.getText().slice(0, 60)}`);
+    if (ts.isIdentifier(node)) {
+      if (isDeclarationName(node)) declared.add(node.text);
+      else if (isReference(node)) references.push(node);
+    }
+    if (ts.isShorthandPropertyAssignment(node)) references.push(node.name);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  for (const ref of references) {
+    let top: ts.Node = ref;
+    while (top.parent && top.parent !== file) top = top.parent;
+    const inside = ts.isFunctionDeclaration(top) && top.name ? ` (in function ${top.name.text})` : '';
+    const where = `'${ref.parent.getText().slice(0, 60)}'${inside}`;
+    if (ref.text === 'eval' || ref.text === 'Function') found.push(`${ref.text} in ${where}`);
+    else if (!declared.has(ref.text) && !KNOWN_GLOBALS.has(ref.text)) {
+      const parent = ref.parent;
+      const written = (ts.isBinaryExpression(parent) && parent.left === ref && isAssignment(parent.operatorToken.kind)) ||
+        ((ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) && (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken));
+      found.push(`${written ? 'write to' : 'read of'} the undeclared '${ref.text}' in ${where}`);
+    }
+  }
+  return found;
+}
+
+/**
+ * Runs an emitted ES module (no imports) in a fresh vm context, calls `call(exports)`, and
+ * returns the names of the global properties that appeared or changed.
+ */
+export function globalsCreated(js: string, call: (exports: Record<string, any>) => void): string[] {
+  if (/^\s*import\s/m.test(js)) throw new Error('the emitted module still imports something');
+  const context = vm.createContext({});
+  const snapshot = () => new Map(Object.getOwnPropertyNames(context).map((name) => [name, (context as Record<string, unknown>)[name]]));
+  const body = js.replace(/^export \{\};?$/gm, '').replace(/^export (?=function|const|let|class)/gm, '').replace(/\/\/# sourceMappingURL=.*$/m, '');
+  const names = [...body.matchAll(/^(?:function|const|let|class) ([A-Za-z_$][\w$]*)/gm)].map((match) => match[1]);
+  const before = snapshot();
+  const exports = vm.runInContext(`(() => {\n"use strict";\n${body}\nreturn { ${names.join(', ')} };\n})()`, context) as Record<string, any>;
+  call(exports);
+  const after = snapshot();
+  return [...after].filter(([name, value]) => !before.has(name) || before.get(name) !== value).map(([name]) => name);
+}
