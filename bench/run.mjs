@@ -7,7 +7,8 @@
 //
 //   node bench/run.mjs [--quick] [--cases seed,rosenbrock100,...] [--skip-peers] [--skip-build]
 //
-// `--quick`: fewer, shorter rounds. `--cases`: only these cases (`build` for the build cost);
+// `--quick`: fewer, shorter rounds. `--cases`: only these cases (`build` for the build cost;
+// `--cases none` measures nothing and rewrites the report from bench/results.json);
 // the results of the others are kept from bench/results.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ const skipPeers = flag('--skip-peers');
 
 compileCases();
 const { cases } = await import(pathToFileURL(path.join(OUT, 'bench', 'cases.js')).href);
-const unknown = (listed ?? []).filter((name) => name !== 'build' && !cases.some((benchCase) => benchCase.name === name));
+const unknown = (listed ?? []).filter((name) => name !== 'build' && name !== 'none' && !cases.some((benchCase) => benchCase.name === name));
 if (unknown.length > 0) throw new Error(`no case named ${unknown.join(', ')}; the cases: ${cases.map(({ name }) => name).join(', ')}, build`);
 const selected = cases.filter(({ name }) => !listed || listed.includes(name));
 const measureBuild = !flag('--skip-build') && (!listed || listed.includes('build'));
@@ -60,8 +61,11 @@ for (const { name } of selected) {
   }
   results.cases[name] = { ...JSON.parse(readFileSync(output, 'utf8')), machine: describeMachine() };
 }
-// Cases no longer in bench/cases.ts go; the others keep the order of bench/cases.ts.
-results.cases = Object.fromEntries(cases.flatMap(({ name }) => (results.cases[name] ? [[name, results.cases[name]]] : [])));
+// Cases no longer in bench/cases.ts go; the others keep the order of bench/cases.ts, and
+// their descriptions and notes (text about the code, not measurements) are the current ones.
+results.cases = Object.fromEntries(
+  cases.flatMap(({ name, description, notes }) => (results.cases[name] ? [[name, { ...results.cases[name], description, notes }]] : [])),
+);
 if (measureBuild) results.build = { ...measureBuildCost(quick ? { runs: 3, emits: 3 } : {}), quick, machine: describeMachine() };
 results.machine = describeMachine();
 
