@@ -1,10 +1,13 @@
 // Without the transform, every API function throws an error that says what is missing.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import * as api from 'tapeless';
+import { ROOT } from './support/compile.js';
 
-// Called through plain values, the calls are invisible to the transformer, as they would
-// be in a file compiled without it.
-const untransformed: Record<string, (...args: any[]) => unknown> = { grad: api.grad, valueAndGrad: api.valueAndGrad, stopGradient: api.stopGradient };
+// The runtime loaded by its path, as a value: the transformer sees no call of the API here
+// (a call through a cast or a variable is a diagnostic), as in a file compiled without it.
+const api = (await import(pathToFileURL(path.join(ROOT, 'dist/runtime/index.js')).href)) as Record<string, (...args: any[]) => unknown>;
+const untransformed = { grad: api.grad, valueAndGrad: api.valueAndGrad, stopGradient: api.stopGradient, derivative: api.derivative, jvp: api.jvp, jacobian: api.jacobian, hessian: api.hessian };
 
 describe('API without the transformer', () => {
   for (const [name, fn] of Object.entries(untransformed)) {
@@ -12,4 +15,9 @@ describe('API without the transformer', () => {
       expect(() => fn((x: number) => x)).toThrowError(new RegExp(`^tapeless: ${name}\\(\\) ran without the tapeless transformer.*Setup section of tapeless's README`));
     });
   }
+
+  it('withDerivative() returns the function itself (its rule matters only to the transformer)', () => {
+    const f = (x: number) => 2 * x;
+    expect(api.withDerivative(f, () => [2])).toBe(f);
+  });
 });

@@ -158,7 +158,7 @@ export async function fuzzGradients({ seed, runs, choices = 600, batch = 250, sh
     report.shrunk.push({
       index: failure.index,
       source: moduleSource([program]),
-      problems: String((result.errorInstance as Error | undefined)?.message ?? result.error).split('\n'),
+      problems: String((result.errorInstance as Error | undefined)?.message ?? result.errorInstance).split('\n'),
       steps: result.numShrinks,
     });
   }
