@@ -1,10 +1,14 @@
 // Jacobians (forward columns or reverse rows), Hessians (forward over reverse) and higher
 // orders (grad of grad, derivative of grad), against hand results and finite differences.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, finiteDifference, partialDifference } from './support/compile.js';
+import { ROOT, compile, finiteDifference, partialDifference } from './support/compile.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, jacobian, jvp, stopGradient } from 'tapeless';
+// A loop whose passes depend on each other, with a costly value the sweep restores.
+import { springChain } from './springs.js';
 
 export function cubes(a: number, b: number): number {
   return a ** 3 + b ** 3;
@@ -28,18 +32,6 @@ export function mixed(x: number, y: number, z: number): number {
     s += t > 0 ? t * t : Math.log1p(t * t) * y;
   }
   return s * z;
-}
-/** A loop whose passes depend on each other, with a costly value the sweep restores (examples/springs.ts). */
-export function springChain(k: number, rest: number, a: number, w: number, n: number): number {
-  let energy = 0;
-  let previous = 0;
-  for (let i = 1; i <= n; i++) {
-    const position = i + a * Math.sin(w * i);
-    const stretch = position - previous - rest;
-    energy += 0.5 * k * stretch * stretch;
-    previous = position;
-  }
-  return energy;
 }
 export const springsH = hessian(springChain, { wrt: ['k', 'rest', 'a', 'w'] });
 export const springsG = grad(springChain, { wrt: ['k', 'rest', 'a', 'w'] });
@@ -104,7 +96,7 @@ export const stoppedH = hessian((x: number, y: number) => x * stopGradient(x * y
 
 let m: Record<string, any>;
 beforeAll(async () => {
-  const compiled = compile({ 'main.ts': SOURCE });
+  const compiled = compile({ 'main.ts': SOURCE, 'springs.ts': readFileSync(path.join(ROOT, 'examples/springs.ts'), 'utf8') });
   expect(compiled.messages).toEqual([]);
   m = await compiled.load();
 });
