@@ -1,7 +1,7 @@
 // Counterexamples found by the fuzz tests (test/fuzz.test.ts, test/robustness.test.ts),
 // shrunk, kept as regression tests. Each case names what was wrong.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Compiled, compile, partialDifference } from './support/compile.js';
+import { type Compiled, compile, entryDifference, partialDifference } from './support/compile.js';
 
 const chain = (n: number) => Array.from({ length: n }, (_, i) => `x * ${i % 7}`).join(' + ');
 
@@ -116,5 +116,27 @@ describe('fuzz regressions', () => {
     const bad = compile({ 'bad.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, s: string) => ((s + x) + x) as unknown as number * x, { wrt: 0 });\n` });
     expect(bad.messages).toHaveLength(1);
     expect(bad.messages[0]).toMatch(/^bad\.ts:2:51 tapeless: '\+' is differentiable on numbers only, but this has type 'string'/);
+  });
+});
+
+describe('repeated reads of a parameter array share one adjoint', () => {
+  it('a first read used only in a condition still passes on the adjoint of a later read (found by the forward-mode oracle)', async () => {
+    const compiled = compile({
+      'main.ts': `import { grad } from 'tapeless';
+export function f(x: number, a: Float64Array): number {
+  let v0 = x;
+  v0 += Math.hypot(Math.tanh(a[2]) > 0.5 ? 1 : a[2] - x, 2);
+  v0 -= Math.atan((a[1] + a[2]) * a[0]);
+  return v0;
+}
+export const d_f = grad(f);
+`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    const a = Float64Array.of(0.77, -0.99, 1.41);
+    const [, g] = m.d_f(-1.17, a);
+    const expected = entryDifference(() => m.f(-1.17, a), a, 2);
+    expect(g[2]).toBeCloseTo(expected, 8);
   });
 });

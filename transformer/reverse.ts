@@ -184,7 +184,7 @@ class ReverseSweep {
    * run forward (its loops now record their passes).
    */
   block(original: Block, scope: Scope, afterShadows?: () => void): Block {
-    const block = this.withPositions(this.withShadows(original), scope);
+    const block = this.withPositions(this.withShadows(this.sharedReads(original)), scope);
     afterShadows?.();
     this.declareAccumulators(block, scope);
     const forward: Stmt[] = [...block];
@@ -213,6 +213,28 @@ class ReverseSweep {
     const more = body.op('<', [next, length], { role: 'temp' });
     const loop: Loop = { kind: 'loop', carried: [{ name: k, init: num(0), next, exit: this.names.fresh('k'), role: 'temp' }], body: body.stmts, cond: more };
     out.push({ kind: 'if', cond: out.op('<', [num(0), length], { role: 'temp' }), then: [loop], else: [], phis: [] });
+  }
+
+  /**
+   * The block with each repeated read of the same number of a parameter's array (`x[i]` in
+   * `x[i] * x[i]`, and again in `1 - x[i]`) made a copy of the first: the adjoints of all the
+   * reads then add up before one addition into the gradient, as by hand. Parameters are never
+   * written, so equal operands read equal numbers. The first read becomes active where a copy is.
+   */
+  private sharedReads(block: Block): Block {
+    const first = new Map<string, string>();
+    const key = (operand: Operand) => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));
+    return block.map((stmt): Stmt => {
+      if (stmt.kind !== 'let' || stmt.expr.op !== 'element' || stmt.shape) return stmt;
+      const read = stmt.expr.args.map(key).join('|');
+      const earlier = first.get(read);
+      if (earlier === undefined) {
+        first.set(read, stmt.name);
+        return stmt;
+      }
+      if (this.active.has(stmt.name)) this.active.add(earlier);
+      return { ...stmt, expr: { op: 'copy', args: [variable(earlier)] } };
+    });
   }
 
   /**
