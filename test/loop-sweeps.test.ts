@@ -218,3 +218,43 @@ describe('loop sweeps', () => {
     for (const [x, n] of [[0.7, 6], [0.3, 3], [1.2, 0]]) close(m.dBreakAndScale(x, n), finiteDifference((t) => m.breakAndScale(t, n), x, 1e-4));
   });
 });
+
+describe('a test on the counter plus an integer bounds the sweep', () => {
+  it('i + 1 < x.length and x.length > i + 2, at every length from 0, against finite differences', async () => {
+    const compiled = compile({
+      'main.ts': `import { grad } from 'tapeless';
+export function pairs(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i + 1 < x.length; i++) s += Math.sin(x[i]) * x[i + 1];
+  return s;
+}
+export function triples(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; x.length > i + 2; i++) s += x[i] * x[i + 1] * x[i + 2];
+  return s;
+}
+export const dPairs = grad(pairs);
+export const dTriples = grad(triples);
+`,
+    });
+    expect(compiled.messages).toEqual([]);
+    // No loop left only to count the passes: the sweep is bounded by x.length less the integer.
+    expect(compiled.js['main.ts']).toMatch(/const bound\w* = x\.length - 1;/);
+    const m = await compiled.load();
+    for (let n = 0; n <= 5; n++) {
+      const x = Float64Array.from({ length: n }, (_, i) => 0.3 + 0.7 * Math.sin(i + 1));
+      for (const [f, g] of [[m.pairs, m.dPairs], [m.triples, m.dTriples]] as const) {
+        const gradient = g(x);
+        expect(gradient.length).toBe(n);
+        for (let i = 0; i < n; i++) {
+          const expected = finiteDifference((t) => {
+            const shifted = Float64Array.from(x);
+            shifted[i] = t;
+            return f(shifted);
+          }, x[i]);
+          expect(gradient[i]).toBeCloseTo(expected, 9);
+        }
+      }
+    }
+  });
+});

@@ -591,7 +591,7 @@ class ReverseSweep {
     const ascending = carried.every((_, j) => passBars[j].kind === 'var' && passBars[j].name === bars[j]) && this.writesDistinct(stmt, steps);
     // Swept from 0 by its counter, the loop's own test bounds the sweep: the count of passes
     // is not needed (nor, if it records nothing else, the loop recomputed before the sweep).
-    const own = ascending && guarded && counter >= 0 ? this.ownTest(stmt, guarded, stmt.carried[counter].name, clone.slice(0, guarded.pre.length)) : undefined;
+    const own = ascending && guarded && counter >= 0 ? this.ownTest(stmt, guarded, stmt.carried[counter].name, clone.slice(0, guarded.pre.length), scope.out) : undefined;
     const hoisted = new Set<Stmt>(own?.hoisted ?? []);
     own?.hoisted.forEach((s) => scope.out.push(s));
     const body = [...counters.stmts, ...forward.filter((s) => !hoisted.has(s)), ...child.out.stmts];
@@ -658,23 +658,46 @@ class ReverseSweep {
    * The test of a loop in `while` form as recomputed (`copies`: the copies of its
    * statements), where it compares the counter with values from outside the loop: true
    * exactly for the passes that ran the body. Statements computing those values (`w.length`)
-   * are `hoisted`, to run once before the sweep.
+   * are `hoisted`, to run once before the sweep. A counter with an integer added
+   * (`i + 1 < x.length`) compares as the counter with the integer taken from the other side
+   * (`i < x.length - 1`, exact for integers), where that side is an integer too.
    */
-  private ownTest(stmt: Loop, form: LoopGuard, counter: string, copies: readonly Stmt[]): { test: Expr; hoisted: Let[] } | undefined {
+  private ownTest(stmt: Loop, form: LoopGuard, counter: string, copies: readonly Stmt[], builder: Builder): { test: Expr; hoisted: Let[] } | undefined {
     const inside = new Set([...stmt.carried.map((c) => c.name), ...definedIn(stmt.body)]);
     const hoistable = new Set<string>();
+    const hoisted: Let[] = [];
+    /** Pre-statements `t = counter + c`, by name: the integer c. */
+    const offsets = new Map<string, Operand>();
     const outside = (args: readonly Operand[]) => args.every((arg) => arg.kind !== 'var' || !inside.has(arg.name) || hoistable.has(arg.name));
+    const isCounter = (arg: Operand) => arg.kind === 'var' && arg.name === counter;
     for (const [k, s] of form.pre.entries()) {
-      if (s.kind !== 'let' || copies[k]?.kind !== 'let') return undefined;
+      const copy = copies[k];
+      if (s.kind !== 'let' || copy?.kind !== 'let') return undefined;
       if (k === form.pre.length - 1) {
         const compares = stmt.cond.kind === 'var' && s.name === stmt.cond.name && ['<', '<=', '>', '>='].includes(s.expr.op);
         const [a, b] = s.expr.args;
-        const isCounter = (arg: Operand) => arg.kind === 'var' && arg.name === counter;
-        if (!compares || !((isCounter(a) && outside([b])) || (isCounter(b) && outside([a])))) return undefined;
-        return { test: (copies[k] as Let).expr, hoisted: copies.slice(0, k) as Let[] };
+        if (!compares) return undefined;
+        if ((isCounter(a) && outside([b])) || (isCounter(b) && outside([a]))) return { test: copy.expr, hoisted };
+        // `counter + c` on one side, an integer from outside on the other.
+        const side = [a, b].findIndex((arg) => arg.kind === 'var' && offsets.has(arg.name));
+        const other = side === 0 ? b : a;
+        if (side < 0 || !outside([other]) || !this.isIntegral(copy.expr.args[1 - side], builder)) return undefined;
+        const offset = copies[form.pre.findIndex((pre) => pre.kind === 'let' && pre.name === (s.expr.args[side] as { name: string }).name)] as Let;
+        const counterCopy = offset.expr.args.find((arg) => !(arg.kind === 'num'))!;
+        const bound: Let = { kind: 'let', name: this.names.fresh('bound'), expr: { op: '-', args: [copy.expr.args[1 - side], offsets.get((s.expr.args[side] as { name: string }).name)!] }, role: 'temp', origin: stmt.origin };
+        const args = side === 0 ? [counterCopy, variable(bound.name)] : [variable(bound.name), counterCopy];
+        return { test: { op: s.expr.op, args }, hoisted: [...hoisted, bound] };
+      }
+      if (s.expr.op === '+' && s.expr.args.some(isCounter)) {
+        const c = s.expr.args.find((arg) => !isCounter(arg))!;
+        if (c.kind === 'num' && Number.isInteger(c.value)) {
+          offsets.set(s.name, c);
+          continue;
+        }
       }
       if (!opInfo(s.expr.op).pure || !outside(s.expr.args)) return undefined;
       hoistable.add(s.name);
+      hoisted.push(copy);
     }
     return undefined;
   }
