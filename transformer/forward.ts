@@ -197,7 +197,8 @@ class TangentSweep {
         return this.aggregate(stmt, [container, ...args.slice(1)], out, options);
       }
       case 'arrayOf':
-        return this.aggregate(stmt, args.map((arg) => this.zeroTangentOf(arg, out)), out, options);
+        // A literal's elements that do not vary get zero tangents of their shape.
+        return this.aggregate(stmt, args.map((arg) => this.resultTangent(arg, out)), out, options);
       case 'zero':
         // Arrays that vary (written with varying values, or gradients added into) get tangent arrays.
         if (op === 'newArray') return this.aggregate(stmt, [args[0], ...(args.length > 1 ? [this.tangentOf(args[1])] : [])], out, options);
@@ -226,11 +227,6 @@ class TangentSweep {
     const name = this.names.fresh('t');
     out.push({ ...stmt, name, expr: { ...stmt.expr, args }, role: 'temp', origin: options.origin });
     return variable(name);
-  }
-
-  /** The tangent of an element of a literal: a zero array or object where an aggregate does not vary. */
-  private zeroTangentOf(operand: Operand, out: Builder): Operand {
-    return this.resultTangent(operand, out);
   }
 
   /**

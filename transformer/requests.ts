@@ -206,7 +206,8 @@ function resolveWrt(tsApi: typeof ts, optionsArg: ts.Expression | undefined, par
   return { wrt: [select(wrtNode)], tuple: false };
 }
 
-function skipConstAssertion(tsApi: typeof ts, node: ts.Expression): ts.Expression {
+/** The expression inside parentheses, `as` and `satisfies`. */
+export function skipConstAssertion(tsApi: typeof ts, node: ts.Expression): ts.Expression {
   while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isSatisfiesExpression(node)) node = node.expression;
   return node;
 }

@@ -9,7 +9,7 @@ import { forward } from './forward';
 import { type Callee, type Func, type Let, type Operand, type Ref, num, shapeOfValue, variable } from './ir';
 import { type LowerEnv, isNumberType, lowerFunction } from './lower';
 import { NameAllocator } from './names';
-import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget } from './requests';
+import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget, skipConstAssertion } from './requests';
 import { reverse } from './reverse';
 import { type RuleSet, loadRules } from './rules';
 import { shapeOf } from './shapes';
@@ -222,27 +222,19 @@ class FileTransform {
   /** The generated functions a Jacobian or Hessian driver calls, named by their suffix. */
   private matrixHelpers(request: Request): { suffix: string; func: Func }[] {
     if (request.api === 'hessian') return [{ suffix: 'tangent', func: this.tangentOfGradient(request).func }];
-    if (request.api === 'grad' || request.api === 'valueAndGrad') {
-      const { primal, names } = this.primalOf(request.target, request.wrt);
-      const tangent = { suffix: 'tangent', func: simplify(forward(primal, { wrt: request.wrt, withValue: false }, this.rules(), names, this.pushforwards)) };
-      return request.api === 'grad' ? [tangent] : [tangent, { suffix: 'value', func: simplify(this.primalOf(request.target, request.wrt).primal) }];
-    }
-    const { primal, names } = this.primalOf(request.target, request.wrt, true);
-    const tangent = () => simplify(forward(primal, { wrt: request.wrt, withValue: false }, this.rules(), names, this.pushforwards));
-    if (request.target.derived) return [{ suffix: 'tangent', func: tangent() }];
+    const gradient = request.api === 'grad' || request.api === 'valueAndGrad';
+    // One lowering serves every helper: the modes read the IR and never change it.
+    const { primal, names } = this.primalOf(request.target, request.wrt, !gradient);
+    const { wrt } = request;
+    const tangent = () => ({ suffix: 'tangent', func: simplify(forward(primal, { wrt, withValue: false }, this.rules(), names, this.pushforwards)) });
+    const value = () => ({ suffix: 'value', func: simplify(primal) });
+    if (gradient) return request.api === 'grad' ? [tangent()] : [tangent(), value()];
+    if (request.target.derived) return [tangent()];
     const result = primal.result as Operand;
-    if (Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name)) {
-      return [{ suffix: 'gradient', func: this.differentiate({ ...request, api: 'grad', tuple: true }).func }];
-    }
-    const vjp = () => {
-      const lowered = this.primalOf(request.target, request.wrt, true);
-      return simplify(reverse(lowered.primal, { wrt: request.wrt, tuple: true, withValue: false, seed: lowered.names.fresh('dy') }, this.rules(), lowered.names, this.pullbacks));
-    };
-    return [
-      { suffix: 'tangent', func: tangent() },
-      { suffix: 'vjp', func: vjp() },
-      { suffix: 'value', func: simplify(this.primalOf(request.target, request.wrt, true).primal) },
-    ];
+    const seed = Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name) ? undefined : names.fresh('dy');
+    const vjp = simplify(reverse(primal, { wrt, tuple: true, withValue: false, ...(seed ? { seed } : {}) }, this.rules(), names, this.pullbacks));
+    // A number result: its gradient is the one row. An array result: columns or rows.
+    return seed ? [tangent(), { suffix: 'vjp', func: vjp }, value()] : [{ suffix: 'gradient', func: vjp }];
   }
 
   /** The pipeline: lower -> (analyse +) differentiate -> simplify. */
@@ -352,58 +344,50 @@ class FileTransform {
 
   /**
    * The pullback of a function that differentiated code calls: `h_pullback(…args, dy)`
-   * returns the adjoints of the selected arguments. Generated once per file and selection;
-   * a recursive function's pullback calls itself.
+   * returns the adjoints of the selected arguments. A recursive function's pullback calls
+   * itself. Generated code (an inner gradient) has no reverse sweep of its own: its pullback
+   * is made of pushforwards.
    */
-  private readonly pullbacks = (callee: Callee, wrt: readonly number[]): string => {
-    const key = `pullback|${callee.key}|${wrt.join(',')}`;
-    const existing = this.generated.get(key);
-    if (existing) return existing.name;
-    const derived = callee.key.startsWith('derived:') ? this.derived.get(callee.key) : undefined;
-    if (!callee.target && !derived) this.withoutSource(callee);
-    const target = (callee.target ?? (derived && { node: undefined, name: callee.name })) as Target;
-    const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param) => param.name.getText())];
-    const all = wrt.length === params.length;
-    const name = this.names().fresh(`${target.name}_pullback${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
-    const generated: { name: string; declaration?: ts.FunctionDeclaration } = { name };
-    this.generated.set(key, generated);
-    const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.lowerTarget(target, wrt);
-    const seed = names.fresh('dy');
-    const at = primal.origin!;
-    const func = simplify(
-      derived
-        ? this.forwardGradient(primal, names, callee, wrt, { tuple: wrt.length > 1, withValue: false, seed }, at)
-        : reverse(primal, { wrt, tuple: wrt.length > 1, withValue: false, seed, gradientsInto: true }, this.rules(), names, this.pullbacks),
-    );
-    this.derived.set(`pullback:${name}`, { func, names });
-    generated.declaration = emitFunctionDeclaration(func, name, { ts: this.ts, factory: this.factory, file: this.file });
-    this.options.onGenerated?.({ target: target.name, api: 'pullback', node: generated.declaration, file: this.file });
-    return name;
-  };
+  private readonly pullbacks = (callee: Callee, wrt: readonly number[]): string =>
+    this.companion('pullback', callee, wrt, (primal, names, generated) => {
+      const result = { tuple: wrt.length > 1, withValue: false, seed: names.fresh('dy') };
+      return generated
+        ? this.forwardGradient(primal, names, callee, wrt, result, primal.origin!)
+        : reverse(primal, { wrt, ...result, gradientsInto: true }, this.rules(), names, this.pullbacks);
+    });
 
   /**
    * The pushforward of a function that differentiated code calls: `h_pushforward(…args,
-   * …tangents)` returns `[value, tangent]`. Generated once per file and selection, from the
-   * function's source or, for generated code (a pullback, an inner gradient), from its IR.
+   * …tangents)` returns `[value, tangent]`.
    */
-  private readonly pushforwards = (callee: Callee, wrt: readonly number[]): string => {
-    const key = `pushforward|${callee.key}|${wrt.join(',')}`;
+  private readonly pushforwards = (callee: Callee, wrt: readonly number[]): string =>
+    this.companion('pushforward', callee, wrt, (primal, names) => forward(primal, { wrt, withValue: true }, this.rules(), names, this.pushforwards));
+
+  /**
+   * A pullback or pushforward of a called function, generated once per file and selection,
+   * from the function's source or, for generated code (a pullback, an inner gradient), from
+   * its IR; `differentiate` makes it from the IR. Its IR is kept, for higher orders.
+   */
+  private companion(kind: 'pullback' | 'pushforward', callee: Callee, wrt: readonly number[], differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func): string {
+    const key = `${kind}|${callee.key}|${wrt.join(',')}`;
     const existing = this.generated.get(key);
     if (existing) return existing.name;
     const derived = this.derived.get(callee.key);
     if (!callee.target && !derived) this.withoutSource(callee);
-    const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...(callee.target as Target).node.parameters.map((param) => param.name.getText())];
+    const target = callee.target as Target;
+    const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param) => param.name.getText())];
     const all = wrt.length === params.length;
-    const name = this.names().fresh(`${callee.name}_pushforward${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
-    const generated: { name: string; declaration?: ts.FunctionDeclaration } = { name };
+    const name = this.names().fresh(`${callee.name}_${kind}${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
+    // Registered before it is made: a recursive function's companion calls itself.
+    const generated: Generated = { name };
     this.generated.set(key, generated);
-    const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.lowerTarget(callee.target as Target, wrt);
-    const func = simplify(forward(primal, { wrt, withValue: true }, this.rules(), names, this.pushforwards));
-    this.derived.set(`pushforward:${name}`, { func, names });
+    const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.lowerTarget(target, wrt);
+    const func = simplify(differentiate(primal, names, derived !== undefined));
+    this.derived.set(`${kind}:${name}`, { func, names });
     generated.declaration = emitFunctionDeclaration(func, name, { ts: this.ts, factory: this.factory, file: this.file });
-    this.options.onGenerated?.({ target: callee.name, api: 'pushforward', node: generated.declaration, file: this.file });
+    this.options.onGenerated?.({ target: callee.name, api: kind, node: generated.declaration, file: this.file });
     return name;
-  };
+  }
 
   /** A call of a function of the program from differentiated code. */
   private callee(call: ts.CallExpression, caller: Target): Callee | undefined {
@@ -445,7 +429,7 @@ class FileTransform {
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
     const declaration = symbol?.valueDeclaration;
     if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
-    const definition = skipParentheses(ts, declaration.initializer);
+    const definition = skipConstAssertion(ts, declaration.initializer);
     if (!ts.isCallExpression(definition) || apiNameOf(ts, this.checker, definition.expression) !== 'withDerivative') return undefined;
     const arity = this.ruleArity(definition);
     if (call.arguments.length !== arity) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${arity} arguments; calls with fewer or more are not supported.`);
@@ -462,7 +446,7 @@ class FileTransform {
     const known = this.derived.get(key);
     if (known) return known.func;
     const arity = this.ruleArity(definition);
-    const rule = skipParentheses(ts, definition.arguments[1]) as ts.ArrowFunction | ts.FunctionExpression;
+    const rule = skipConstAssertion(ts, definition.arguments[1]) as ts.ArrowFunction | ts.FunctionExpression;
     const target: Target = { node: rule, name: 'rule', placement: 'module' };
     const names = this.functionNames(target);
     const env: LowerEnv = {
@@ -517,11 +501,11 @@ class FileTransform {
       if (!isNumberType(ts, this.checker.getTypeOfSymbolAtLocation(param, fnArg))) fail(fnArg, Code.BadRule, `withDerivative gives rules to functions of numbers; the parameter '${param.name}' is not a number.`);
     }
     if (!isNumberType(ts, signature.getReturnType())) fail(fnArg, Code.BadRule, 'withDerivative gives rules to functions that return a number.');
-    const rule = skipParentheses(ts, ruleArg);
+    const rule = skipConstAssertion(ts, ruleArg);
     if (!ts.isArrowFunction(rule) && !ts.isFunctionExpression(rule)) fail(ruleArg, Code.BadRule, 'the rule must be an arrow function written in place: (x, result) => [partial].');
     if (rule.parameters.length > arity + 1) fail(rule.parameters[arity + 1], Code.BadRule, `the rule takes the function's ${arity} argument${arity === 1 ? '' : 's'} and its result: ${arity + 1} parameters at most, not ${rule.parameters.length}.`);
     if (ts.isBlock(rule.body)) fail(rule.body, Code.BadRule, 'the rule must be one expression per partial derivative, an arrow returning an array literal: (x, y) => [partial] (no statements, branches or loops; use ?: for a choice).');
-    const partials = skipParentheses(ts, rule.body);
+    const partials = skipConstAssertion(ts, rule.body);
     if (!ts.isArrayLiteralExpression(partials)) fail(rule.body, Code.BadRule, 'the rule must return an array literal of partial derivatives, one per argument: [d_dx, d_dy].');
     if (partials.elements.length !== arity) fail(partials, Code.BadRule, `the rule returns ${partials.elements.length} partial derivative${partials.elements.length === 1 ? '' : 's'}, but the function takes ${arity} argument${arity === 1 ? '' : 's'}: one partial per argument.`);
     return arity;
@@ -678,9 +662,4 @@ function jvpOf(pushforward: Func, names: NameAllocator): Func {
     ...(param.shape ? { shape: param.shape } : {}),
   }));
   return { ...pushforward, params: [{ name: primals }, { name: tangents }], body: [...unpack, ...pushforward.body] };
-}
-
-function skipParentheses(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isSatisfiesExpression(node)) node = node.expression;
-  return node;
 }
