@@ -12,12 +12,13 @@ type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColu
  */
 export class Drivers {
   private readonly used = new Map<string, string>();
-  private source: ts.SourceFile | undefined;
 
   constructor(
     private readonly ts: typeof import('typescript'),
     private readonly factory: ts.NodeFactory,
     private readonly names: () => NameAllocator,
+    /** runtime/drivers.js, parsed (once per program: see loadDrivers). */
+    private readonly load: () => ts.SourceFile,
   ) {}
 
   /** `jacobianByColumns((tangents) => tangent(…params, tangents[0], …), [selected…])` */
@@ -138,12 +139,10 @@ export class Drivers {
   private isDriver(name: string): boolean {
     return this.load().statements.some((statement) => this.ts.isFunctionDeclaration(statement) && statement.name?.text === name);
   }
+}
 
-  private load(): ts.SourceFile {
-    if (!this.source) {
-      const fileName = path.join(__dirname, '..', 'runtime', 'drivers.js');
-      this.source = this.ts.createSourceFile(fileName, fs.readFileSync(fileName, 'utf8'), this.ts.ScriptTarget.Latest, true, this.ts.ScriptKind.JS);
-    }
-    return this.source;
-  }
+/** The source of the drivers, runtime/drivers.js as compiled, parsed as JavaScript. */
+export function loadDrivers(tsApi: typeof ts): ts.SourceFile {
+  const fileName = path.join(__dirname, '..', 'runtime', 'drivers.js');
+  return tsApi.createSourceFile(fileName, fs.readFileSync(fileName, 'utf8'), tsApi.ScriptTarget.Latest, true, tsApi.ScriptKind.JS);
 }

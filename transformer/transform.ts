@@ -4,7 +4,7 @@ import { Code, TapelessError, fail, toDiagnostic } from './diagnostics';
 import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from './effects';
 import { emitArrowFunction, emitFunctionDeclaration } from './emit';
 import { Builder } from './builder';
-import { Drivers } from './drivers';
+import { Drivers, loadDrivers } from './drivers';
 import { forward } from './forward';
 import { type Callee, type Func, type Let, type Operand, type Ref, num, shapeOfValue, variable } from './ir';
 import { type LowerEnv, isNumberType, lowerFunction } from './lower';
@@ -35,9 +35,11 @@ export interface TransformOptions {
 export function createTransformer(tsApi: typeof ts, program: ts.Program, options: TransformOptions): ts.TransformerFactory<ts.SourceFile> {
   let rules: RuleSet | undefined;
   const getRules = () => (rules ??= loadRules(tsApi));
+  let drivers: ts.SourceFile | undefined;
+  const getDrivers = () => (drivers ??= loadDrivers(tsApi));
   return (context) => (file) => {
     try {
-      return new FileTransform(tsApi, program, context, file, getRules, options).run();
+      return new FileTransform(tsApi, program, context, file, getRules, getDrivers, options).run();
     } catch (error) {
       options.report(toDiagnostic(tsApi, file, Code.Internal, `internal error while transforming this file: ${(error as Error).message}. Please report it.`));
       return file;
@@ -80,11 +82,12 @@ class FileTransform {
     context: ts.TransformationContext,
     private readonly file: ts.SourceFile,
     private readonly rules: () => RuleSet,
+    drivers: () => ts.SourceFile,
     private readonly options: TransformOptions,
   ) {
     this.factory = context.factory;
     this.checker = program.getTypeChecker();
-    this.drivers = new Drivers(ts, this.factory, () => this.names());
+    this.drivers = new Drivers(ts, this.factory, () => this.names(), drivers);
   }
 
   private report(diagnostic: ts.Diagnostic): void {
