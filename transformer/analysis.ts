@@ -91,6 +91,11 @@ export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<
               varies.add(stmt.name);
               args.slice(stmt.expr.callee?.into ?? args.length).forEach(vary);
             }
+          } else if (op === 'recordLoad') {
+            if (isVarying(args[0])) varies.add(STREAM);
+          } else if (op === 'replayExit' || op === 'replay') {
+            // What a recomputation replays was recorded by the forward code, maybe under other names.
+            if (varies.has(STREAM) || args.some(isVarying)) varies.add(stmt.name);
           } else if (opInfo(op).derivative.kind !== 'zero' && args.some(isVarying)) varies.add(stmt.name);
           // An array or object read from another is a view of it: what varies in it varies in both.
           if (stmt.shape && varies.has(stmt.name)) args.filter((arg) => arg.kind === 'var' && aggregates.has(arg.name)).forEach(vary);
@@ -123,6 +128,9 @@ export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<
   fixpoint(varies, () => forward(func.body));
   return varies;
 }
+
+/** Stands for the load stream among the varied variables: a varied value is recorded in it. */
+const STREAM = '#stream';
 
 /** The names of arrays and objects: parameters and values with a shape, and zero gradients. */
 function aggregateNames(func: Func): Set<string> {

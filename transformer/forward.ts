@@ -83,8 +83,8 @@ class TangentSweep {
     primal: Func,
   ) {
     for (const param of primal.params) if (param.shape) this.shapes.set(param.name, param.shape);
-    this.doubleStream = primal.stream !== undefined && [...varied].some((name) => this.streamed.has(name));
     this.collect(primal.body);
+    this.doubleStream = primal.stream !== undefined && [...varied].some((name) => this.streamed.has(name));
   }
 
   /** Values of the load stream (recorded or replayed) and the shapes of aggregates. */
