@@ -134,6 +134,11 @@ export interface Loop {
   readonly passes?: Operand;
   /** Set by reverse mode: where the loop records the carried values of each pass. */
   readonly record?: LoopRecord;
+  /**
+   * Set by reverse mode: local arrays each pass writes before reading them, which a
+   * recomputation of a pass writes again (transformer/rereads.ts).
+   */
+  readonly scratch?: readonly string[];
 }
 
 /**
@@ -326,7 +331,8 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
         const names = stmt.carried.map((c) => define(c.name));
         const body = cloneBlock(stmt.body, rename, fresh);
         const carried = stmt.carried.map((c, i) => ({ ...c, name: names[i], init: inits[i], next: read(c.next), exit: define(c.exit) }));
-        return { ...stmt, carried, body, cond: read(stmt.cond), ...(stmt.passes ? { passes: read(stmt.passes) } : {}) };
+        const scratch = stmt.scratch?.map((name) => rename.get(name) ?? name);
+        return { ...stmt, carried, body, cond: read(stmt.cond), ...(stmt.passes ? { passes: read(stmt.passes) } : {}), ...(scratch ? { scratch } : {}) };
       }
       case 'accumulate':
         return { ...stmt, value: read(stmt.value), at: typeof stmt.at === 'object' ? read(stmt.at) : stmt.at };

@@ -45,6 +45,7 @@ export type OpName =
   | 'arrayOf'
   | 'objectOf'
   | 'localElement'
+  | 'directElement'
   | 'store'
   | 'recordLoad'
   | 'replay'
@@ -85,7 +86,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'localElement' | 'store' | 'recordLoad' | 'replay' | 'replayExit' | 'position' | 'setCursor', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'localElement' | 'directElement' | 'store' | 'recordLoad' | 'replay' | 'replayExit' | 'position' | 'setCursor', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -127,6 +128,9 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'no
   // from its fields' gradients.
   objectOf: { shape: 'objectOf', print: '', pure: false, derivative: { kind: 'arrayOf' } },
   localElement: { shape: 'element', print: '', pure: false, derivative: { kind: 'load' } },
+  // A read of a local array that a recomputation reads again from the array itself, not
+  // from the load stream (transformer/rereads.ts): no record.
+  directElement: { shape: 'element', print: '', pure: false, derivative: { kind: 'load' } },
   store: { shape: 'store', print: '', pure: false, derivative: { kind: 'store' } },
   recordLoad: { shape: 'recordLoad', print: '', pure: false, derivative: zero },
   // A read of a local array when the reverse sweep recomputes: the value comes from the

@@ -4,6 +4,7 @@ import { Builder } from './builder';
 import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, num, operandsRead, shapeOfValue, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
+import { directReads } from './rereads';
 import { partialDerivatives, type RuleSet } from './rules';
 import type { Shape } from './shapes';
 
@@ -46,11 +47,12 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const output = primal.result as Operand;
   const selected = new Set(request.wrt.map((index) => primal.params[index].name));
   const sweep = new ReverseSweep(rules, names, activeVariables(primal, selected), pullbacks);
-  // Reads of local arrays are recorded as the primal runs, to be replayed when recomputed.
-  const body = sweep.recordLoads(primal.body);
+  // Reads of local arrays are recorded as the primal runs, to be replayed when recomputed,
+  // but for those a recomputation can read from the array itself.
+  const body = sweep.recordLoads(directReads(primal));
   const out = new Builder(names);
   out.know(body);
-  const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...body.flatMap(namesDefined)], out, false);
+  const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...body.flatMap(namesDefined)], out, false, new Set());
   // Array and object parameters get zero gradients of their shape, filled by the sweep
   // (or, in a pullback, the caller's gradients to add into).
   const gradientParams: string[] = [];
@@ -110,6 +112,8 @@ class Scope {
     readonly out: Builder,
     /** A recomputation: reads of local arrays come from the load stream. */
     readonly replaying: boolean,
+    /** The arrays a recomputation writes again (the `scratch` arrays of loops it holds or whose pass it is). */
+    readonly rewrites: ReadonlySet<string>,
   ) {
     this.defined = new Set(defined);
   }
@@ -196,8 +200,10 @@ class ReverseSweep {
       else if (stmt.kind === 'if') this.branch(stmt, scope);
       else if (stmt.kind === 'loop') forward[i] = this.loop(stmt, scope);
     }
-    // A recomputation replays every read of a local array: writing the arrays again is useless.
-    return scope.replaying ? mapBlocks(forward, (stmt) => (stmt.kind === 'let' && stmt.expr.op === 'store' ? [] : [stmt])) : forward;
+    // A recomputation replays the reads of local arrays: writing them again is useless, but
+    // for arrays it reads again itself.
+    const dropped = (stmt: Stmt) => stmt.kind === 'let' && stmt.expr.op === 'store' && !scope.rewrites.has(operandKey(stmt.expr.args[0]));
+    return scope.replaying ? mapBlocks(forward, (stmt) => (dropped(stmt) ? [] : [stmt])) : forward;
   }
 
   /** `for (k = 0; k < seed.length; k++) result_bar[k] += seed[k]`: a vector-Jacobian product's seed. */
@@ -549,7 +555,7 @@ class ReverseSweep {
       return bar;
     });
     const steps = this.inductionSteps(stmt, pass, nexts, scope.out);
-    const { clone, child, read, restored } = this.recompute(pass, scope, stmt.carried.map((c) => c.name));
+    const { clone, child, read, restored } = this.recompute(pass, scope, stmt.carried.map((c) => c.name), stmt.scratch);
     // A counter from 0 by 1 is the pass's index itself; another is computed from it.
     const counter = stmt.carried.findIndex((c, j) => steps[j] === 1 && isNum(c.init, 0));
     const index = counter >= 0 ? restored[counter] : this.names.fresh('pass');
@@ -641,7 +647,7 @@ class ReverseSweep {
       for (const s of block) {
         if (s.kind === 'if') [s.then, s.else].forEach((b) => walk(b, nested));
         else if (s.kind === 'loop') walk(s.body, true);
-        else if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay')) read.add(operandKey(s.expr.args[0]));
+        else if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay' || s.expr.op === 'directElement')) read.add(operandKey(s.expr.args[0]));
         else if (s.kind === 'let' && s.expr.op === 'store') {
           const [array, at] = s.expr.args;
           const counter = at.kind === 'var' && counters.has(at.name) ? at.name : undefined;
@@ -721,7 +727,7 @@ class ReverseSweep {
    * adjoints. `params` are names the copy receives from outside (a loop's carried
    * variables, restored): they are renamed too, and returned as `restored`.
    */
-  private recompute(block: Block, scope: Scope, params: readonly string[]) {
+  private recompute(block: Block, scope: Scope, params: readonly string[], scratch: readonly string[] = []) {
     const rename = new Map<string, string>();
     const restored = params.map((name) => {
       const renamed = this.names.version(name);
@@ -733,10 +739,19 @@ class ReverseSweep {
     const clone = this.replayLoads(copy);
     const out = scope.out.nested();
     out.know(clone);
-    const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out, true);
+    const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out, true, new Set([...scratch, ...scratchWithin(clone)]));
     const read = (operand: Operand): Operand => (operand.kind === 'var' && rename.has(operand.name) ? variable(rename.get(operand.name)!) : operand);
     return { clone, child, read, restored };
   }
+}
+
+/** The `scratch` arrays of the loops in a block (anywhere inside it). */
+function scratchWithin(block: Block): string[] {
+  return block.flatMap((stmt) => {
+    if (stmt.kind === 'if') return [...scratchWithin(stmt.then), ...scratchWithin(stmt.else)];
+    if (stmt.kind === 'loop') return [...(stmt.scratch ?? []), ...scratchWithin(stmt.body)];
+    return [];
+  });
 }
 
 const operandKey = (operand: Operand): string => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));

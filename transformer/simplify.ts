@@ -308,9 +308,9 @@ function eliminateDeadCode(func: Func): Func {
  */
 const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'replayExit', 'setCursor', 'callInto', 'random']);
 
-/** A statement that may go where nothing reads its value: a pure one, or a zero gradient's allocation. */
+/** A statement that may go where nothing reads its value: a pure one, a zero gradient's allocation, or a read of a local array not replayed. */
 function removable(stmt: Let): boolean {
-  return opInfo(stmt.expr.op).pure || stmt.expr.op === 'zeros';
+  return opInfo(stmt.expr.op).pure || stmt.expr.op === 'zeros' || stmt.expr.op === 'directElement';
 }
 
 /** The zero gradients a block allocates (`zeros`), whose additions die with them. */

@@ -305,6 +305,25 @@ class Generator {
         const b = this.block(body, depth - 1, inner, this.int(1, 3));
         return (m) => `${indent}let ${w} = 0;\n${indent}while (${w} < ${n}) {\n${inner}${w}++;\n${b(m)}${indent}}\n`;
       }]);
+      // An array each pass writes, maybe adds into, then reads: from other starts and below
+      // other bounds, so that some reads find entries of earlier passes (transformer/rereads.ts).
+      options.push([1, () => {
+        const arr = this.fresh('S'), acc = this.fresh('acc'), i = this.fresh('i'), j = this.fresh('j'), n = this.int(1, 3);
+        const pass = this.child(s, true);
+        pass.counters.push(i, j);
+        const [from, below] = [this.int(0, 1), this.int(2, 3)];
+        const written = this.expr(pass, 2);
+        const added = this.chance(0.5) ? [this.int(1, 3), this.expr(pass, 1)] as const : undefined;
+        const [readFrom, readBelow] = [this.int(0, 1), this.int(2, 3)];
+        const factor = this.factor(pass);
+        s.nums.push(acc);
+        const typed = (m: Mode) => (m === 'ts' ? ': number' : '');
+        return (m) =>
+          `${indent}const ${arr} = new Float64Array(3);\n${indent}let ${acc}${typed(m)} = 0;\n${indent}for (let ${i} = 0; ${i} < ${n}; ${i}++) {\n` +
+          `${indent}  for (let ${j} = ${from}; ${j} < ${below}; ${j}++) ${arr}[${j}] = Math.tanh(${written(m)});\n` +
+          (added ? `${indent}  for (let ${j} = 0; ${j} < ${added[0]}; ${j}++) ${arr}[${j}] += 0.5 * Math.sin(${added[1](m)});\n` : '') +
+          `${indent}  for (let ${j} = ${readFrom}; ${j} < ${readBelow}; ${j}++) ${acc} += ${arr}[${j}] * ${factor(m)};\n${indent}}\n`;
+      }]);
       if (s.arrays.length > 0) {
         options.push([1, () => {
           const v = this.fresh('e'), arr = this.pick(s.arrays);
