@@ -177,6 +177,10 @@ describe('reads of local arrays the reverse sweep reads again from the array', (
     // `largest = terms[0]` is the one read left to record (terms[0] is only written when k > 0).
     expect(code.match(/loads\[loaded\+\+\] = /g)?.length ?? 0).toBeLessThanOrEqual(4);
     expect(code).not.toMatch(/loads\[loaded\+\+\] = t_\d+;\s*\n\s*product/);
+    // The vectors are computed by the forward code and again by the recomputation of each
+    // component's pass; the recomputation of a point's pass, which needs only the terms
+    // (their squares replayed), does not compute them a third time.
+    expect(code.match(/centered\[\w+\] = /g)).toHaveLength(2);
   });
 
   it('its Hessian (forward over reverse, through the rewritten arrays) against differences of the gradient', () => {

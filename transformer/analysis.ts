@@ -81,7 +81,7 @@ export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<
         case 'let': {
           const { op, args } = stmt.expr;
           // A write makes the local array it writes vary (the array is defined earlier: hence the fixed point below).
-          if (op === 'store') {
+          if (op === 'store' || op === 'rewrite') {
             if (isVarying(args[2])) vary(args[0]);
           } else if (op === 'newArray') {
             if (args.length > 1 && isVarying(args[1])) varies.add(stmt.name);

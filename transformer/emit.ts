@@ -387,6 +387,7 @@ class Emitter {
     const stream = this.func.stream!;
     switch (stmt.expr.op) {
       case 'store':
+      case 'rewrite':
         return [this.assign(factory.createElementAccessExpression(args[0], args[1]), args[2])];
       case 'recordLoad': {
         const needed = factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, this.number(1));

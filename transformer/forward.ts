@@ -162,7 +162,7 @@ class TangentSweep {
     out.know([stmt]);
     out.push(stmt);
     const origin = stmt.origin;
-    if (op === 'store') {
+    if (op === 'store' || op === 'rewrite') {
       // The tangent array is written wherever the array is, with zeros too (they overwrite).
       const array = args[0].kind === 'var' ? this.tangentName(args[0].name) : undefined;
       if (array) out.push({ ...stmt, name: this.names.fresh('t'), expr: { op, args: [variable(array), args[1], this.tangentOf(args[2])] } });

@@ -47,6 +47,7 @@ export type OpName =
   | 'localElement'
   | 'directElement'
   | 'store'
+  | 'rewrite'
   | 'recordLoad'
   | 'replay'
   | 'replayExit'
@@ -86,7 +87,7 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 const zero: Derivative = { kind: 'zero' };
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'localElement' | 'directElement' | 'store' | 'recordLoad' | 'replay' | 'replayExit' | 'position' | 'setCursor', OpInfo> = {
+const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'localElement' | 'directElement' | 'store' | 'rewrite' | 'recordLoad' | 'replay' | 'replayExit' | 'position' | 'setCursor', OpInfo> = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
@@ -132,6 +133,9 @@ const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'no
   // from the load stream (transformer/rereads.ts): no record.
   directElement: { shape: 'element', print: '', pure: false, derivative: { kind: 'load' } },
   store: { shape: 'store', print: '', pure: false, derivative: { kind: 'store' } },
+  // A write a recomputation repeats around a loop whose pass rewrites the array
+  // (transformer/rereads.ts): needed only where the same sweep reads the array again.
+  rewrite: { shape: 'store', print: '', pure: false, derivative: { kind: 'store' } },
   recordLoad: { shape: 'recordLoad', print: '', pure: false, derivative: zero },
   // A read of a local array when the reverse sweep recomputes: the value comes from the
   // load stream; the arguments (array, index) stay for the adjoint.
@@ -164,5 +168,5 @@ export function isComparison(op: OpName): op is ComparisonOperator {
 
 /** Operations that are statements (they have no value). */
 export function isStatementOp(op: OpName): boolean {
-  return op === 'store' || op === 'recordLoad' || op === 'setCursor';
+  return op === 'store' || op === 'rewrite' || op === 'recordLoad' || op === 'setCursor';
 }

@@ -52,7 +52,7 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const body = sweep.recordLoads(directReads(primal));
   const out = new Builder(names);
   out.know(body);
-  const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...body.flatMap(namesDefined)], out, false, new Set());
+  const top = new Scope(undefined, [...primal.params.map((param) => param.name), ...body.flatMap(namesDefined)], out, false, new Map());
   // Array and object parameters get zero gradients of their shape, filled by the sweep
   // (or, in a pullback, the caller's gradients to add into).
   const gradientParams: string[] = [];
@@ -112,8 +112,12 @@ class Scope {
     readonly out: Builder,
     /** A recomputation: reads of local arrays come from the load stream. */
     readonly replaying: boolean,
-    /** The arrays a recomputation writes again (the `scratch` arrays of loops it holds or whose pass it is). */
-    readonly rewrites: ReadonlySet<string>,
+    /**
+     * The arrays a recomputation writes again: the `scratch` arrays of the loop whose pass it
+     * is (`store`: the sweep reads them), and of loops it holds (`rewrite`: needed only where
+     * the same recomputation reads them).
+     */
+    readonly rewrites: ReadonlyMap<string, 'store' | 'rewrite'>,
   ) {
     this.defined = new Set(defined);
   }
@@ -202,8 +206,12 @@ class ReverseSweep {
     }
     // A recomputation replays the reads of local arrays: writing them again is useless, but
     // for arrays it reads again itself.
-    const dropped = (stmt: Stmt) => stmt.kind === 'let' && stmt.expr.op === 'store' && !scope.rewrites.has(operandKey(stmt.expr.args[0]));
-    return scope.replaying ? mapBlocks(forward, (stmt) => (dropped(stmt) ? [] : [stmt])) : forward;
+    if (!scope.replaying) return forward;
+    return mapBlocks(forward, (stmt) => {
+      if (stmt.kind !== 'let' || stmt.expr.op !== 'store') return [stmt];
+      const op = scope.rewrites.get(operandKey(stmt.expr.args[0]));
+      return op ? [{ ...stmt, expr: { ...stmt.expr, op } }] : [];
+    });
   }
 
   /** `for (k = 0; k < seed.length; k++) result_bar[k] += seed[k]`: a vector-Jacobian product's seed. */
@@ -739,7 +747,8 @@ class ReverseSweep {
     const clone = this.replayLoads(copy);
     const out = scope.out.nested();
     out.know(clone);
-    const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out, true, new Set([...scratch, ...scratchWithin(clone)]));
+    const rewrites = new Map([...scratchWithin(clone).map((name) => [name, 'rewrite'] as const), ...scratch.map((name) => [name, 'store'] as const)]);
+    const child = new Scope(scope, [...restored, ...clone.flatMap(namesDefined)], out, true, rewrites);
     const read = (operand: Operand): Operand => (operand.kind === 'var' && rename.has(operand.name) ? variable(rename.get(operand.name)!) : operand);
     return { clone, child, read, restored };
   }

@@ -1,5 +1,5 @@
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type Stmt, mapResult, resultOperands, variable } from './ir';
+import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, mapResult, resultOperands, variable } from './ir';
 import { opInfo } from './ops';
 
 const COMMUTATIVE = new Set(['+', '*']);
@@ -181,11 +181,18 @@ function eliminateDeadCode(func: Func): Func {
   const mark = (operand: Operand) => {
     if (operand.kind === 'var') live.add(operand.name);
   };
-  const visit = (block: Block): void => {
+  // Per region (a reverse sweep's pass, or the function), the local arrays its live
+  // statements read: a `rewrite` there is needed only for those.
+  const reread = new Map<Region, Set<string>>();
+  const rereads = (region: Region) => reread.get(region) ?? reread.set(region, new Set()).get(region)!;
+  const rewriteNeeded = (stmt: Let, region: Region) => stmt.expr.op === 'rewrite' && rereads(region).has(operandKey(stmt.expr.args[0]));
+  const visit = (block: Block, region: Region): void => {
     for (let i = block.length - 1; i >= 0; i--) {
       const stmt = block[i];
       switch (stmt.kind) {
         case 'let':
+          if (rewriteNeeded(stmt, region)) live.add(stmt.name);
+          if (live.has(stmt.name) && opInfo(stmt.expr.op).shape === 'element') rereads(region).add(operandKey(stmt.expr.args[0]));
           // A replayed exit reads its value from the load stream, not from the loop.
           if ((live.has(stmt.name) || !removable(stmt)) && stmt.expr.op !== 'replayExit') stmt.expr.args.forEach(mark);
           break;
@@ -195,14 +202,14 @@ function eliminateDeadCode(func: Func): Func {
             mark(phi.then);
             mark(phi.else);
           }
-          visit(stmt.then);
-          visit(stmt.else);
+          visit(stmt.then, region);
+          visit(stmt.else, region);
           mark(stmt.cond);
           break;
         case 'loop': {
           // A loop is needed for its results, for the passes it records, or for its effects;
           // a carried variable, for its result or for the value the reverse sweep restores.
-          if (!needed(stmt)) break;
+          if (!needed(stmt, region)) break;
           const restored = new Map(stmt.record?.pairs.map(({ carried, restored }) => [carried, restored]));
           for (const c of stmt.carried) {
             const restoredAs = restored.get(c.name);
@@ -213,7 +220,7 @@ function eliminateDeadCode(func: Func): Func {
           }
           // A value recorded for a sweep that no longer computes it must be recorded.
           for (const { value, restored } of stmt.record?.values ?? []) if (live.has(restored) && !computed.has(restored)) mark(value);
-          visit(stmt.body);
+          visit(stmt.body, region);
           mark(stmt.cond);
           // The bound sizes the record: needed where something is recorded.
           if (stmt.record && stmt.passes && (stmt.record.cursor || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored)))) mark(stmt.passes);
@@ -228,7 +235,7 @@ function eliminateDeadCode(func: Func): Func {
           if (typeof stmt.at === 'object') mark(stmt.at);
           break;
         case 'reverseLoop':
-          visit(stmt.body);
+          visit(stmt.body, stmt);
           // A sweep bounded by its own test does not read the count of passes.
           if (stmt.test) stmt.test.args.forEach(mark);
           else live.add(stmt.record.count);
@@ -237,15 +244,17 @@ function eliminateDeadCode(func: Func): Func {
     }
   };
   // A loop is needed for its results, for its effects, or for what it records for a sweep.
-  const needed = (stmt: Loop): boolean =>
+  const needed = (stmt: Loop, region: Region): boolean =>
     stmt.carried.some((c) => live.has(c.exit)) ||
     hasEffects(stmt.body) ||
+    someLet(stmt.body, (s) => rewriteNeeded(s, region)) ||
     (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
-  let size: number;
+  const size = () => live.size + [...reread.values()].reduce((total, arrays) => total + arrays.size, 0);
+  let before: number;
   do {
-    size = live.size;
-    visit(func.body);
-  } while (live.size !== size);
+    before = size();
+    visit(func.body, func);
+  } while (size() !== before);
 
   // A recorded value the forward loop computes anyway is restored by the sweep instead of
   // computed again; one it does not compute is computed by the sweep, and not recorded.
@@ -269,34 +278,34 @@ function eliminateDeadCode(func: Func): Func {
     });
   recordsOf(func.body);
   const kept = new Set<LoopRecord>();
-  const keep = (block: Block): Stmt[] =>
+  const keep = (block: Block, region: Region): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
       switch (stmt.kind) {
         case 'let':
           if (restoredInstead.has(stmt.name)) return [];
           return live.has(stmt.name) || !removable(stmt) ? [stmt] : [];
         case 'if': {
-          const then = keep(stmt.then);
-          const otherwise = keep(stmt.else);
+          const then = keep(stmt.then, region);
+          const otherwise = keep(stmt.else, region);
           const phis = stmt.phis.filter((phi) => live.has(phi.name));
           return then.length > 0 || otherwise.length > 0 || phis.length > 0 ? [{ ...stmt, then, else: otherwise, phis }] : [];
         }
         case 'loop': {
-          if (!needed(stmt)) return [];
+          if (!needed(stmt, region)) return [];
           const record = stmt.record && decide(stmt.record);
           if (record) kept.add(record);
           const carried = stmt.carried.filter((c) => live.has(c.name) || live.has(c.exit));
-          return [{ ...stmt, carried, body: keep(stmt.body), ...(record ? { record } : {}) }];
+          return [{ ...stmt, carried, body: keep(stmt.body, region), ...(record ? { record } : {}) }];
         }
         case 'accumulate':
           return deadAddition(stmt) ? [] : [stmt];
         case 'reverseLoop': {
-          const body = keep(stmt.body);
+          const body = keep(stmt.body, stmt);
           return body.length > 0 ? [{ ...stmt, body, record: decide(stmt.record) }] : [];
         }
       }
     });
-  const body = keep(func.body);
+  const body = keep(func.body, func);
   // The records of loops removed are not allocated.
   return { ...func, body, ...(func.records ? { records: func.records.map(decide).filter((record) => kept.has(record)) } : {}) };
 }
@@ -308,9 +317,12 @@ function eliminateDeadCode(func: Func): Func {
  */
 const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'replayExit', 'setCursor', 'callInto', 'random']);
 
-/** A statement that may go where nothing reads its value: a pure one, a zero gradient's allocation, or a read of a local array not replayed. */
+/**
+ * A statement that may go where nothing reads its value: a pure one, a zero gradient's
+ * allocation, a read of a local array not replayed, a write that only its region may read.
+ */
 function removable(stmt: Let): boolean {
-  return opInfo(stmt.expr.op).pure || stmt.expr.op === 'zeros' || stmt.expr.op === 'directElement';
+  return opInfo(stmt.expr.op).pure || stmt.expr.op === 'zeros' || stmt.expr.op === 'directElement' || stmt.expr.op === 'rewrite';
 }
 
 /** The zero gradients a block allocates (`zeros`), whose additions die with them. */
@@ -324,6 +336,18 @@ function zeroArrays(block: Block, found = new Set<string>()): Set<string> {
 }
 
 /** Whether a block has effects, so that it must run even where nothing reads its results. */
+/** Where liveness of a `rewrite` is decided: a reverse sweep's pass, or the whole function. */
+type Region = ReverseLoop | Func;
+
+/** Whether a let in a block (not in its reverse sweeps) satisfies `test`. */
+function someLet(block: Block, test: (stmt: Let) => boolean): boolean {
+  return block.some((stmt) => {
+    if (stmt.kind === 'let') return test(stmt);
+    if (stmt.kind === 'if') return someLet(stmt.then, test) || someLet(stmt.else, test);
+    return stmt.kind === 'loop' && someLet(stmt.body, test);
+  });
+}
+
 function hasEffects(block: Block): boolean {
   return block.some((stmt) => {
     if (stmt.kind === 'let') return EFFECTS.has(stmt.expr.op);
