@@ -3,7 +3,7 @@
 // where that is exact), and passes independent of one another are swept first to last.
 // Each case is one where a shortcut taken in the wrong place would give a wrong gradient.
 import { describe, expect, it } from 'vitest';
-import { compile, finiteDifference } from './support/compile.js';
+import { compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const MAIN = `
 import { grad, valueAndGrad } from 'tapeless';
@@ -135,6 +135,18 @@ export function costlyValues(x: number, n: number): number {
   return s + p;
 }
 
+/** An inner loop adding into the gradient of x[i], at an index fixed for its whole sweep. */
+export function entrySums(x: Float64Array, w: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    let t = 0;
+    for (let j = 0; j < w.length; j++) t += Math.sin(x[i] * w[j]);
+    s += t * t;
+  }
+  return s;
+}
+
+export const dEntrySums = grad(entrySums);
 export const dCostlyValues = grad(costlyValues, { wrt: 'x' });
 export const vCostlyValues = valueAndGrad(costlyValues, { wrt: 'x' });
 export const dNestedResults = grad(nestedResults, { wrt: ['w', 'x'] });
@@ -211,6 +223,18 @@ describe('loop sweeps', () => {
       const dx = m.dCostlyValues(x, n);
       close(dx, finiteDifference((t) => m.costlyValues(t, n), x, 1e-4));
       expect(m.vCostlyValues(x, n)).toEqual([m.costlyValues(x, n), dx]);
+    }
+  });
+
+  it('sums into one gradient entry kept in a local for the sweep, with empty loops', () => {
+    // The inner sweep adds into x_bar[i] through a local number, added once after it.
+    expect(compiled.js['main.ts']).toMatch(/x_bar\[i_?\d*\] \+= x_bar_entry;/);
+    for (const [n, k] of [[3, 4], [2, 0], [0, 3], [1, 1]]) {
+      const x = Float64Array.from({ length: n }, (_, i) => 0.4 + 0.3 * i);
+      const w = Float64Array.from({ length: k }, (_, j) => 0.9 - 0.5 * j);
+      const [gx, gw] = m.dEntrySums(x, w);
+      x.forEach((_, i) => close(gx[i], entryDifference(() => m.entrySums(x, w), x, i)));
+      w.forEach((_, j) => close(gw[j], entryDifference(() => m.entrySums(x, w), w, j)));
     }
   });
 

@@ -1,5 +1,7 @@
+import { localAccumulators } from './accumulators';
 import { type Definitions, fold } from './fold';
 import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, mapResult, resultOperands, variable } from './ir';
+import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 
 const COMMUTATIVE = new Set(['+', '*']);
@@ -11,14 +13,14 @@ const MAX_ROUNDS = 8;
  * the simplified function returns bit-for-bit what the unsimplified one returns (up to
  * the sign of a zero sum).
  */
-export function simplify(func: Func): Func {
+export function simplify(func: Func, names: NameAllocator): Func {
   let current = func;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const next = eliminateDeadCode(new Propagation().func(current));
-    if (fingerprint(next.body) === fingerprint(current.body)) return next;
+    if (fingerprint(next.body) === fingerprint(current.body)) return localAccumulators(next, names);
     current = next;
   }
-  return current;
+  return localAccumulators(current, names);
 }
 
 /**

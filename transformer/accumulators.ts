@@ -1,0 +1,130 @@
+import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, namesDefined, num, operandsRead, variable } from './ir';
+import type { NameAllocator } from './names';
+
+/**
+ * Additions into gradient arrays made as cheap as by hand, once the sweeps are built:
+ *
+ * - `t = a_bar[j]; a_bar[j] = 0; … a_bar[j] += t`, the adjoint of `a[j] += v` (the write
+ *   clears the entry, the read of the old value adds it back), leaves the entry as it was:
+ *   both writes go.
+ * - A sweep that adds into one entry at an index it does not change (`centered_bar[i] += …`
+ *   in every pass of a loop over j) adds into a local number, and the local into the entry
+ *   once, after the sweep: no load and store of memory per pass.
+ *
+ * Only for gradients allocated as typed arrays (`zeros`), which no other name can reach.
+ */
+export function localAccumulators(func: Func, names: NameAllocator): Func {
+  const arrays = plainGradients(func);
+  if (arrays.size === 0) return func;
+  const rewrite = (block: Block): Stmt[] => {
+    const stmts = withoutRestores(block, arrays).flatMap((stmt): Stmt[] => {
+      if (stmt.kind === 'if') return [{ ...stmt, then: rewrite(stmt.then), else: rewrite(stmt.else) }];
+      if (stmt.kind === 'loop') return [{ ...stmt, body: rewrite(stmt.body) }];
+      if (stmt.kind === 'reverseLoop') return sumsInLocals({ ...stmt, body: rewrite(stmt.body) }, arrays, names);
+      return [stmt];
+    });
+    return stmts;
+  };
+  return { ...func, body: rewrite(func.body) };
+}
+
+/** Typed-array gradients (`zeros`) whose name is only added into and read by entry: no views, no copies. */
+function plainGradients(func: Func): Set<string> {
+  const zeros = new Set<string>();
+  const otherUse = new Set<string>();
+  const visit = (block: Block): void => {
+    for (const stmt of block) {
+      if (stmt.kind === 'let') {
+        const shape = stmt.expr.shape;
+        if (stmt.expr.op === 'zeros' && shape?.kind === 'array' && shape.container !== 'Array' && shape.element.kind === 'number') zeros.add(stmt.name);
+        stmt.expr.args.forEach((arg, index) => {
+          if (arg.kind === 'var' && !(index === 0 && stmt.expr.op === 'element' && !stmt.shape && !stmt.expr.shape)) otherUse.add(arg.name);
+        });
+      } else if (stmt.kind === 'accumulate') {
+        if (stmt.value.kind === 'var') otherUse.add(stmt.value.name);
+        if (typeof stmt.at === 'object' && stmt.at.kind === 'var') otherUse.add(stmt.at.name);
+      } else if (stmt.kind === 'if') {
+        operandsRead({ ...stmt, then: [], else: [] }).forEach((operand) => operand.kind === 'var' && otherUse.add(operand.name));
+        visit(stmt.then);
+        visit(stmt.else);
+      } else {
+        if (stmt.kind === 'loop') operandsRead({ ...stmt, body: [] }).forEach((operand) => operand.kind === 'var' && otherUse.add(operand.name));
+        visit(stmt.body);
+      }
+    }
+  };
+  visit(func.body);
+  return new Set([...zeros].filter((name) => !otherUse.has(name) && !func.growable?.includes(name)));
+}
+
+const key = (operand: Operand | string | undefined): string => (typeof operand === 'object' ? (operand.kind === 'var' ? operand.name : JSON.stringify(operand)) : String(operand));
+
+/** Whether a statement reads or writes a gradient array (anywhere inside it). */
+function touches(stmt: Stmt, array: string): boolean {
+  if (stmt.kind === 'accumulate') return stmt.name === array;
+  if (stmt.kind === 'let') return stmt.expr.args.some((arg) => arg.kind === 'var' && arg.name === array);
+  if (stmt.kind === 'if') return [...stmt.then, ...stmt.else].some((inner) => touches(inner, array));
+  return stmt.body.some((inner) => touches(inner, array));
+}
+
+/** The block without the clear-then-restore pairs of one entry (`a_bar[j] = 0; … a_bar[j] += t`, t its old value). */
+function withoutRestores(block: Block, arrays: ReadonlySet<string>): Stmt[] {
+  const removed = new Set<Stmt>();
+  block.forEach((stmt, k) => {
+    if (stmt.kind !== 'accumulate' || stmt.mode !== 'set' || !arrays.has(stmt.name) || typeof stmt.at !== 'object' || key(stmt.value) !== key(num(0))) return;
+    const at = key(stmt.at);
+    const untouched = (from: number, to: number) => block.slice(from, to).every((s) => !touches(s, stmt.name));
+    const read = block.findIndex((s, r) => r < k && s.kind === 'let' && s.expr.op === 'element' && key(s.expr.args[0]) === stmt.name && key(s.expr.args[1]) === at && untouched(r + 1, k));
+    if (read < 0) return;
+    const old = (block[read] as { name: string }).name;
+    const restore = block.findIndex((s, r) => r > k && s.kind === 'accumulate' && s.name === stmt.name && s.mode === 'add' && key(s.at) === at && key(s.value) === old);
+    if (restore < 0 || !untouched(k + 1, restore)) return;
+    removed.add(stmt).add(block[restore]);
+  });
+  return block.filter((stmt) => !removed.has(stmt));
+}
+
+/** A sweep adding into an entry at an index fixed for the whole sweep: into a local number instead. */
+function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: NameAllocator): Stmt[] {
+  const inside = new Set([sweep.index, ...sweep.record.pairs.map((pair) => pair.restored), ...(sweep.record.values ?? []).map((value) => value.restored), ...definedIn(sweep.body)]);
+  // Per array: the one index it is added into at (fixed), or null where anything else happens to it.
+  const entries = new Map<string, Operand | null>();
+  const note = (block: Block): void => {
+    for (const stmt of block) {
+      if (stmt.kind === 'accumulate' && arrays.has(stmt.name)) {
+        const at = stmt.at;
+        const fixed = stmt.mode === 'add' && typeof at === 'object' && (at.kind === 'num' || (at.kind === 'var' && !inside.has(at.name)));
+        const earlier = entries.get(stmt.name);
+        entries.set(stmt.name, fixed && (earlier === undefined || (earlier !== null && key(earlier) === key(at))) ? (at as Operand) : null);
+      } else if (stmt.kind === 'let') {
+        for (const arg of stmt.expr.args) if (arg.kind === 'var' && arrays.has(arg.name)) entries.set(arg.name, null);
+      } else if (stmt.kind === 'if') {
+        note(stmt.then);
+        note(stmt.else);
+      } else if (stmt.kind !== 'accumulate') note(stmt.body);
+    }
+  };
+  note(sweep.body);
+  const locals = new Map<string, string>();
+  for (const [array, at] of entries) if (at) locals.set(array, names.fresh(`${array}_entry`));
+  if (locals.size === 0) return [sweep];
+  const redirect = (block: Block): Stmt[] =>
+    block.map((stmt): Stmt => {
+      if (stmt.kind === 'accumulate' && locals.has(stmt.name)) return { kind: 'accumulate', name: locals.get(stmt.name)!, value: stmt.value, mode: 'add', ...(stmt.origin ? { origin: stmt.origin } : {}) };
+      if (stmt.kind === 'if') return { ...stmt, then: redirect(stmt.then), else: redirect(stmt.else) };
+      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return { ...stmt, body: redirect(stmt.body) } as Stmt;
+      return stmt;
+    });
+  const declared: Accumulate[] = [...locals.values()].map((name) => ({ kind: 'accumulate', name, value: num(0), mode: 'declare' }));
+  const added: Accumulate[] = [...locals].map(([array, name]) => ({ kind: 'accumulate', name: array, at: entries.get(array)!, value: variable(name), mode: 'add' }));
+  return [...declared, { ...sweep, body: redirect(sweep.body) }, ...added];
+}
+
+function definedIn(block: Block): string[] {
+  return block.flatMap((stmt): string[] => [
+    ...namesDefined(stmt),
+    ...(stmt.kind === 'if' ? [...definedIn(stmt.then), ...definedIn(stmt.else)] : []),
+    ...(stmt.kind === 'loop' ? [...stmt.carried.flatMap((c) => [c.name, c.exit]), ...definedIn(stmt.body)] : []),
+    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...definedIn(stmt.body)] : []),
+  ]);
+}
