@@ -90,13 +90,7 @@ export function gmmObjective(alphas: Float64Array, means: Float64Array, icf: Flo
       for (let j = 0; j < d; j++) squares += product[j] * product[j];
       terms[c] = alphas[c] + logDeterminants[c] - 0.5 * squares;
     }
-    // logsumexp of the terms, inline: tapeless does not yet pass an array that the function
-    // writes to another function (logSumExp below takes the parameter alphas).
-    let largest = terms[0];
-    for (let c = 1; c < k; c++) largest = Math.max(largest, terms[c]);
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += Math.exp(terms[c] - largest);
-    pointTerms += Math.log(sum) + largest;
+    pointTerms += logSumExp(terms);
   }
 
   let prior = 0;

@@ -13,8 +13,8 @@ import { grad, hessian } from 'tapeless';
 
 /**
  * The pattern of ADBench's GMM objective: per point and component, a centred vector, a
- * triangular product added into, its squared norm, then a log-sum-exp over components;
- * exp(q) computed once before the loops.
+ * triangular product added into, its squared norm, then a log-sum-exp over components
+ * (a helper); exp(q) computed once before the loops.
  */
 export function mixture(q: Float64Array, means: Float64Array, points: Float64Array, k: number): number {
   const d = means.length / k;
@@ -36,13 +36,18 @@ export function mixture(q: Float64Array, means: Float64Array, points: Float64Arr
       for (let j = 0; j < d; j++) squares += product[j] * product[j];
       terms[c] = q[c] - 0.5 * squares;
     }
-    let largest = terms[0];
-    for (let c = 1; c < k; c++) largest = Math.max(largest, terms[c]);
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += Math.exp(terms[c] - largest);
-    total += Math.log(sum) + largest;
+    total += logSumExp(terms);
   }
   return total;
+}
+
+/** Called with the local array terms: inlined, its loops run below terms.length, which is k. */
+function logSumExp(values: Float64Array): number {
+  let largest = values[0];
+  for (let i = 1; i < values.length; i++) largest = Math.max(largest, values[i]);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += Math.exp(values[i] - largest);
+  return Math.log(sum) + largest;
 }
 
 /** The second loop reads past what the first wrote (m < n): entries from earlier passes. */

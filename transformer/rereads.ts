@@ -21,7 +21,7 @@ import { type Block, type Func, type Let, type Loop, type Operand, type Stmt, lo
  */
 export function directReads(func: Func): Block {
   const body = func.body;
-  const facts = new Facts(body, resultOperands(func.result));
+  const facts = new Facts(body, resultOperands(func.result), new Set(func.params.map((param) => param.name)));
   const direct = new Set<Let>();
   const forwarded = new Map<Let, Operand>();
   const scratch = new Map<Loop, string[]>();
@@ -108,7 +108,11 @@ class Facts {
   private readonly counterOf = new Map<string, Counter>();
   private order = 0;
 
-  constructor(body: Block, results: readonly Operand[]) {
+  constructor(
+    body: Block,
+    results: readonly Operand[],
+    private readonly params: ReadonlySet<string>,
+  ) {
     const excluded = new Set<string>();
     const array = (name: string) => {
       let found = this.arrays.get(name);
@@ -179,7 +183,7 @@ class Facts {
     if (!form || test?.kind !== 'let' || loop.cond.kind !== 'var' || test.name !== loop.cond.name || test.expr.op !== '<') return undefined;
     const [counter, bound] = test.expr.args;
     const index = loop.carried.findIndex((c) => counter.kind === 'var' && c.name === counter.name);
-    if (index < 0 || (bound.kind === 'var' && this.definedIn(bound.name, loop))) return undefined;
+    if (index < 0 || (bound.kind === 'var' && this.definedIn(bound.name, loop) && !this.fixedLength(bound.name, loop))) return undefined;
     const next = form.nexts[index];
     const step = next.kind === 'var' ? form.guard.then.find((s): s is Let => s.kind === 'let' && s.name === next.name) : undefined;
     const [a, b] = step?.expr.op === '+' ? step.expr.args : [];
@@ -188,6 +192,14 @@ class Facts {
     const found: Counter = { name: loop.carried[index].name, init: loop.carried[index].init, step: amount, bound, pass: form.guard.then };
     this.counterOf.set(found.name, found);
     return found;
+  }
+
+  /** `xs.length` measured in each pass, of an array from outside the loop that never grows (a parameter, or created with its length). */
+  private fixedLength(name: string, loop: Loop): boolean {
+    const expr = this.definitions.get(name)?.expr;
+    const array = expr?.op === 'length' ? expr.args[0] : undefined;
+    if (array?.kind !== 'var' || this.definedIn(array.name, loop)) return false;
+    return this.params.has(array.name) || this.definitions.get(array.name)?.expr.op === 'newArray';
   }
 
   private definedIn(name: string, loop: Loop): boolean {
@@ -232,9 +244,21 @@ class Facts {
     const from = this.lowerBound(reading.init);
     return before.some((stmt) => {
       const writing = stmt.kind === 'loop' ? this.counters.get(stmt) : undefined;
-      if (!writing || writing.step !== 1 || writing.init.kind !== 'num' || !Number.isInteger(writing.init.value) || from === undefined || from < writing.init.value || key(writing.bound) !== key(reading.bound)) return false;
+      if (!writing || writing.step !== 1 || writing.init.kind !== 'num' || !Number.isInteger(writing.init.value) || from === undefined || from < writing.init.value || !this.within(reading.bound, writing.bound, array)) return false;
       return writing.pass.some((s) => s.kind === 'let' && s.expr.op === 'store' && key(s.expr.args[0]) === array.name && key(s.expr.args[1]) === writing.name);
     });
+  }
+
+  /**
+   * Whether counting below `bound` stays below `written`: the same value, or the length of
+   * the array where it was created with `written` entries (`new Float64Array(k)` has
+   * ⌊k⌋ ≤ k entries).
+   */
+  private within(bound: Operand, written: Operand, array: LocalArray): boolean {
+    if (key(bound) === key(written)) return true;
+    const length = bound.kind === 'var' ? this.definitions.get(bound.name)?.expr : undefined;
+    const creation = this.definitions.get(array.name)?.expr;
+    return length?.op === 'length' && key(length.args[0]) === array.name && creation?.op === 'newArray' && key(creation.args[0]) === key(written);
   }
 
   /**
