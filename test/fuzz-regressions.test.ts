@@ -112,6 +112,19 @@ describe('fuzz regressions', () => {
     expect(m.d_longChain(0.5)).toBe(exact);
   });
 
+  it('a sum of 2,500 terms, deeper than the stack allows recursive walks, differentiates', async () => {
+    // The left-deep tree of a + b + … was lowered, walked and printed recursively: from about
+    // 1,500 terms the stack ran out (TS91099). TypeScript itself checks such sums to ~5,000.
+    const terms = Array.from({ length: 2500 }, (_, i) => `Math.sin(x * ${i + 1})`).join(' + ');
+    const deep = compile({ 'main.ts': `import { grad } from 'tapeless';\nexport function f(x: number): number {\n  return ${terms};\n}\nexport const g = grad(f);\n` });
+    expect(deep.messages).toEqual([]);
+    const { g } = await deep.load();
+    for (const x of [0.3, -1.7]) {
+      const exact = Array.from({ length: 2500 }, (_, i) => (i + 1) * Math.cos(x * (i + 1))).reduce((a, b) => a + b, 0);
+      expect(g(x)).toBeCloseTo(exact, 6);
+    }
+  }, 60_000);
+
   it('a non-number inside an arithmetic chain is still a diagnostic, at the operand', () => {
     const bad = compile({ 'bad.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, s: string) => ((s + x) + x) as unknown as number * x, { wrt: 0 });\n` });
     expect(bad.messages).toHaveLength(1);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as ts from 'typescript';
 import type { NameAllocator } from './names';
+import { walk } from './walk';
 
 type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns';
 
@@ -129,11 +130,9 @@ export class Drivers {
     const { ts } = this;
     const declaration = this.load().statements.find((statement): statement is ts.FunctionDeclaration => ts.isFunctionDeclaration(statement) && statement.name?.text === name);
     if (!declaration) throw new Error(`tapeless: no driver '${name}' in runtime/drivers.js`);
-    const calls = (node: ts.Node): void => {
+    walk(ts, declaration.body!, (node) => {
       if (ts.isIdentifier(node) && this.isDriver(node.text) && node.text !== name && !ts.isFunctionDeclaration(node.parent)) this.include(node.text);
-      ts.forEachChild(node, calls);
-    };
-    calls(declaration.body!);
+    });
   }
 
   private isDriver(name: string): boolean {

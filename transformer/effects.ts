@@ -1,4 +1,5 @@
 import type * as ts from 'typescript';
+import { walk } from './walk';
 
 /**
  * Which functions of the program may write into the arrays and objects they are given: a
@@ -61,18 +62,18 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
     const inner = skipParentheses(tsApi, node);
     return tsApi.isElementAccessExpression(inner) || tsApi.isPropertyAccessExpression(inner);
   };
-  const visit = (node: ts.Node): boolean => {
-    if (tsApi.isBinaryExpression(node) && node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment && node.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment && isMember(node.left) && writesOutside(node.left)) return true;
-    if ((tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) && (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken) && isMember(node.operand) && writesOutside(node.operand)) return true;
+  const writes = walk(tsApi, fn.body!, (node) => {
+    if (tsApi.isBinaryExpression(node) && node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment && node.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment && isMember(node.left) && writesOutside(node.left)) return 'stop';
+    if ((tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) && (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken) && isMember(node.operand) && writesOutside(node.operand)) return 'stop';
     if (tsApi.isCallExpression(node)) {
       const callee = node.expression;
-      if (tsApi.isPropertyAccessExpression(callee) && MUTATING_METHODS.has(callee.name.text) && writesOutside(callee.expression)) return true;
+      if (tsApi.isPropertyAccessExpression(callee) && MUTATING_METHODS.has(callee.name.text) && writesOutside(callee.expression)) return 'stop';
       const called = calledFunction(tsApi, checker, callee);
       if (called) calls.push(called);
     }
-    return tsApi.forEachChild(node, visit) === true;
-  };
-  return { writes: visit(fn.body!), calls };
+    return undefined;
+  });
+  return { writes, calls };
 }
 
 /** `new Float64Array(n)`, `new Float32Array(n)`, `new Array(n).fill(c)`, `[a, b]`, `xs.map(…)`: a new array. */

@@ -32,6 +32,9 @@ export function emitArrowFunction(func: Func, context: EmitContext): ts.ArrowFun
   return emitter.mapped(arrow, func.origin);
 }
 
+/** The deepest nesting of inlined temporaries in one expression. */
+const MAX_DEPTH = 100;
+
 /** Where a name is read: the block of the statement that reads it, or `pinned` (never inline). */
 type UseSite = Block | 'pinned';
 
@@ -137,12 +140,20 @@ class Emitter {
       this.read.add(name);
       this.uses.set(name, use.count);
     }
+    // How deep the expression of each inlined temporary is: past MAX_DEPTH a temporary gets a
+    // name, so that no expression nests thousands deep (the printer would exhaust the stack).
+    const depths = new Map<string, number>();
     for (const [name, { stmt, block }] of definedIn) {
       const use = uses.get(name);
       const info = opInfo(stmt.expr.op);
       const readsMutable = stmt.expr.args.some((arg) => arg.kind === 'var' && mutable.has(arg.name));
       if (!info.pure || readsMutable) continue;
-      if (info.shape === 'copy' || (stmt.role === 'temp' && use?.count === 1 && use.site === block)) this.inlined.set(name, stmt);
+      const depth = 1 + Math.max(0, ...stmt.expr.args.map((arg) => (arg.kind === 'var' ? (depths.get(arg.name) ?? 0) : 0)));
+      if (info.shape !== 'copy' && depth > MAX_DEPTH) continue;
+      if (info.shape === 'copy' || (stmt.role === 'temp' && use?.count === 1 && use.site === block)) {
+        this.inlined.set(name, stmt);
+        depths.set(name, depth);
+      }
     }
   }
 

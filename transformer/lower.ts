@@ -3,6 +3,7 @@ import { Code, fail } from './diagnostics';
 import { type Callee, type Expr, type Func, type Let, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
 import type { NameAllocator } from './names';
 import { NUMBER, type Shape, shapeOf } from './shapes';
+import { walk } from './walk';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS, MATH_FUNCTIONS, type MathFunction, type OpName, VARIADIC_MATH_FUNCTIONS } from './ops';
 
 /** What lowering needs to know about the world outside the function. */
@@ -356,11 +357,7 @@ class Lowerer {
       (ts.isBinaryExpression(incrementor) && incrementor.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && isCounter(incrementor.left) && ts.isNumericLiteral(incrementor.right) && incrementor.right.text === '1');
     if (!steps) return undefined;
     const read = new Set<string>([counter.text]);
-    const collect = (node: ts.Node): void => {
-      if (ts.isIdentifier(node)) read.add(node.text);
-      ts.forEachChild(node, collect);
-    };
-    collect(bound);
+    walk(ts, bound, (node) => void (ts.isIdentifier(node) && read.add(node.text)));
     const assigned = this.assignedIn(statement.statement).map((binding) => binding.name);
     if (assigned.some((name) => read.has(name)) || !isNumberType(ts, this.env.checker!.getTypeAtLocation(bound))) return undefined;
     const start = this.lookup(counter.text)?.value;
@@ -547,7 +544,7 @@ class Lowerer {
       }
       const statements = fn.body.statements;
       const last = statements[statements.length - 1];
-      const returns = (node: ts.Node): boolean => ts.isReturnStatement(node) || (!ts.isFunctionLike(node) && ts.forEachChild(node, returns) === true);
+      const returns = (node: ts.Node): boolean => walk(ts, node, (inner) => (ts.isReturnStatement(inner) ? 'stop' : ts.isFunctionLike(inner) ? 'skip' : undefined));
       const early = statements.slice(0, -1).find(returns) ?? (last && !ts.isReturnStatement(last) && returns(last) ? last : undefined);
       if (early) fail(early, Code.Unsupported, "a callback may only 'return' at its end.");
       this.statements(last && ts.isReturnStatement(last) ? statements.slice(0, -1) : statements);
@@ -626,7 +623,7 @@ class Lowerer {
       const binding = ts.isIdentifier(inner) ? this.lookup(inner.text) : undefined;
       if (binding) found.add(binding);
     };
-    const visit = (node: ts.Node): void => {
+    walk(ts, loop, (node) => {
       if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assign(node.left);
       if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assign(node.operand);
       if (ts.isReturnStatement(node)) {
@@ -646,9 +643,7 @@ class Lowerer {
         const outer = label ? this.targets.find((target) => target.labels.includes(label)) : undefined;
         if (outer) found.add(ts.isBreakStatement(node) ? outer.broke : (outer.continued ?? outer.broke));
       }
-      ts.forEachChild(node, visit);
-    };
-    visit(loop);
+    });
     return [...found];
   }
 
@@ -1124,17 +1119,30 @@ class Lowerer {
     if (!(ARITHMETIC_OPERATORS as readonly string[]).includes(operator)) {
       return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
     }
-    // An operand that is itself arithmetic checks its own operands when lowered: asking the
-    // checker for the type of every prefix of a long chain `a + b + c + …` costs O(n²) or more.
-    for (const operand of [node.left, node.right]) {
-      const inner = skip(ts, operand);
-      if (!ts.isBinaryExpression(inner) || !(ARITHMETIC_OPERATORS as readonly string[]).includes(ts.tokenToString(inner.operatorToken.kind) ?? '')) {
-        this.requireNumber(operand, `'${operator}' is differentiable on numbers only`);
-      }
-    }
-    const left = this.expression(node.left);
-    const right = this.expression(node.right);
-    return this.op(operator as ArithmeticOperator, [left, right], node);
+    return this.arithmetic(node);
+  }
+
+  /**
+   * `a + b - c * d …`: the chain down the left operands is lowered from the innermost up, in
+   * a loop, so that a sum of thousands of terms does not exhaust the stack. An operand that
+   * is itself arithmetic checks its own operands when lowered: asking the checker for the
+   * type of every prefix of a long chain costs O(n²) or more.
+   */
+  private arithmetic(node: ts.BinaryExpression): Operand {
+    const { ts } = this;
+    const isArithmetic = (expression: ts.Expression): expression is ts.BinaryExpression =>
+      ts.isBinaryExpression(expression) && (ARITHMETIC_OPERATORS as readonly string[]).includes(ts.tokenToString(expression.operatorToken.kind) ?? '');
+    const chain: ts.BinaryExpression[] = [node];
+    for (let left = skip(ts, node.left); isArithmetic(left); left = skip(ts, left.left)) chain.push(left);
+    chain.reverse();
+    const operatorOf = (link: ts.BinaryExpression) => ts.tokenToString(link.operatorToken.kind) as ArithmeticOperator;
+    const checked = (operand: ts.Expression, link: ts.BinaryExpression) => {
+      if (!isArithmetic(skip(ts, operand))) this.requireNumber(operand, `'${operatorOf(link)}' is differentiable on numbers only`);
+      return this.expression(operand);
+    };
+    let value = checked(chain[0].left, chain[0]);
+    for (const link of chain) value = this.op(operatorOf(link), [value, checked(link.right, link)], link);
+    return value;
   }
 
   // ---- bindings --------------------------------------------------------------------------

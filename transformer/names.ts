@@ -5,6 +5,8 @@
  */
 export class NameAllocator {
   private readonly taken: Set<string>;
+  /** Per base name, the version to try next (`t` -> 15 once `t_14` is given out). */
+  private readonly versions = new Map<string, number>();
   /** The name each numbered version was made from (`s_2` -> `s`). */
   private readonly bases = new Map<string, string>();
 
@@ -40,9 +42,10 @@ export class NameAllocator {
 
   private claim(base: string, baseIsFree: boolean): string {
     let name = base;
-    for (let version = 1; !(name === base ? baseIsFree : this.isFresh(name)); version++) {
-      name = `${base}_${version}`;
-    }
+    // Names are never given back, so the versions below the last one given out stay taken.
+    let version = this.versions.get(base) ?? 1;
+    for (; !(name === base ? baseIsFree : this.isFresh(name)); version++) name = `${base}_${version}`;
+    if (name !== base) this.versions.set(base, version);
     this.taken.add(name);
     this.bases.set(name, this.bases.get(base) ?? base);
     return name;

@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from './diagnostics';
 import type { FunctionNode } from './lower';
+import { walk } from './walk';
 
 /** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */
 export type ApiName = DifferentiatingApi | 'stopGradient' | 'withDerivative';
@@ -75,10 +76,7 @@ export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts
     const bindings = tsApi.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
     if (bindings && tsApi.isNamedImports(bindings)) for (const element of bindings.elements) names.add(element.name.text);
   }
-  // Iterative, as deeply nested expressions would overflow the stack of a recursive walk.
-  const stack: ts.Node[] = [file];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  walk(tsApi, file, (node) => {
     if (tsApi.isCallExpression(node)) {
       const api = apiNameOf(tsApi, checker, node.expression);
       if (api) calls.push({ call: node, api });
@@ -92,10 +90,7 @@ export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts
         if (api) misuse(reference, api);
       }
     }
-    const children: ts.Node[] = [];
-    tsApi.forEachChild(node, (child) => void children.push(child));
-    for (let k = children.length - 1; k >= 0; k--) stack.push(children[k]);
-  }
+  });
   return calls;
 }
 

@@ -14,6 +14,7 @@ import { reverse } from './reverse';
 import { type RuleSet, loadRules } from './rules';
 import { shapeOf } from './shapes';
 import { simplify } from './simplify';
+import { walk } from './walk';
 
 export interface TransformOptions {
   /** Receives every diagnostic: hosts turn them into build errors. */
@@ -120,7 +121,14 @@ class FileTransform {
     }
     if (this.replacements.size === 0 && identities.size === 0) return this.file;
     const removedImports = this.unusedApiImports(calls, identities);
+    // Only the paths down to what changes are visited: a long expression elsewhere in the
+    // file would exhaust the stack of a walk through every node.
+    const onPath = new Set<ts.Node>();
+    for (const target of [...removedImports, ...identities, ...this.replacements.keys()]) {
+      for (let node: ts.Node | undefined = target; node && !onPath.has(node); node = node.parent) onPath.add(node);
+    }
     const visit = (node: ts.Node): ts.Node | undefined => {
+      if (!onPath.has(node)) return node;
       if (removedImports.has(node)) return undefined;
       if (identities.has(node)) return factory.createParenthesizedExpression(ts.visitNode((node as ts.CallExpression).arguments[0], visit, ts.isExpression) as ts.Expression);
       return this.replacements.get(node) ?? ts.visitEachChild(node, visit, undefined);
@@ -150,14 +158,12 @@ class FileTransform {
         if (symbol && !specifier.isTypeOnly && apiNameOf(ts, checker, specifier.name)) specifiers.set(symbol, specifier);
       }
     }
-    const visit = (node: ts.Node): void => {
+    walk(ts, this.file, (node) => {
       if (ts.isIdentifier(node) && !ts.isImportSpecifier(node.parent)) {
         const symbol = checker.getSymbolAtLocation(node);
         if (symbol && specifiers.has(symbol) && !rewritten.has(node)) specifiers.delete(symbol);
       }
-      ts.forEachChild(node, visit);
-    };
-    visit(this.file);
+    });
     const removed = new Set<ts.Node>(specifiers.values());
     for (const specifier of specifiers.values()) {
       const declaration = specifier.parent.parent.parent;
@@ -563,7 +569,7 @@ class FileTransform {
     const visitFunction = (fn: ts.Node, own: boolean): void => {
       if (seen.has(fn)) return;
       seen.add(fn);
-      const visit = (node: ts.Node): void => {
+      walk(ts, fn, (node) => {
         if (ts.isIdentifier(node) && (own || !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node))) {
           if (own) used.add(node.text);
           const declared = checker.getSymbolAtLocation(node)?.declarations?.[0];
@@ -573,9 +579,7 @@ class FileTransform {
           const called = calledFunction(ts, checker, node.expression);
           if (called) visitFunction(called, false);
         }
-        ts.forEachChild(node, visit);
-      };
-      visit(fn);
+      });
     };
     visitFunction(target.node, true);
     return new NameAllocator(used, outer);
@@ -632,11 +636,7 @@ class FileTransform {
   private names(): NameAllocator {
     if (!this.fileNames) {
       const used = new Set<string>();
-      const visit = (node: ts.Node): void => {
-        if (this.ts.isIdentifier(node)) used.add(node.text);
-        this.ts.forEachChild(node, visit);
-      };
-      visit(this.file);
+      walk(this.ts, this.file, (node) => void (this.ts.isIdentifier(node) && used.add(node.text)));
       this.fileNames = new NameAllocator(used, []);
     }
     return this.fileNames;
