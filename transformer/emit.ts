@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { type Block, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, loopGuard } from './ir';
+import { type Block, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, appendedEveryPass, loopGuard } from './ir';
 import { type OpName, isStatementOp, opInfo } from './ops';
 import type { Shape } from './shapes';
 
@@ -269,7 +269,7 @@ class Emitter {
       const { count, array } = stmt.record;
       const { positions, stride, cursorSlot } = this.layout(stmt.record);
       before.push(this.assign(count, this.number(0)));
-      if (stride > 0 && stmt.passes) before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'exactly'));
+      if (stride > 0 && stmt.passes) before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'fresh'));
       if (stride > 0) recording.push(...this.growRecord(stmt.record));
       for (const c of stmt.carried) {
         const position = positions.get(c.name);
@@ -279,6 +279,13 @@ class Emitter {
         const stream = this.func.stream!;
         recording.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
       }
+    }
+    // Where every pass appends to the load stream, it is extended once before the loop.
+    const appended = this.func.stream && stmt.passes ? appendedEveryPass(stmt) : 0;
+    if (appended > 0) {
+      const stream = this.func.stream!;
+      const passes = factory.createBinaryExpression(this.operand(stmt.passes!), ts.SyntaxKind.AsteriskToken, this.number(appended));
+      before.push(...this.grow(stream.array, factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, passes), 'extend'));
     }
     const counting = stmt.record ? [factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(stmt.record.count)))] : [];
     // Values recorded at the end of the pass, into the slots of the pass (counted already, or not yet).
@@ -370,20 +377,21 @@ class Emitter {
   }
 
   /**
-   * `if (array.length < needed) { array = a copy twice as long }`, or `exactly` as long as
-   * needed (where the size is known before a loop).
+   * `if (array.length < needed) { array = a copy twice as long }`; `fresh`: exactly as long as
+   * needed, not a copy (a loop's record, sized before the loop, holds nothing yet); `extend`:
+   * a copy at least as long as needed (the load stream, before a loop that appends to it).
    */
-  private grow(arrayName: string, needed: ts.Expression, size: 'double' | 'exactly' = 'double'): ts.Statement[] {
+  private grow(arrayName: string, needed: ts.Expression, size: 'double' | 'fresh' | 'extend' = 'double'): ts.Statement[] {
     const { factory, ts } = this;
     const array = () => factory.createIdentifier(arrayName);
-    const length = size === 'double' ? factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length')) : needed;
+    const doubled = () => factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length'));
+    const length = size === 'double' ? doubled() : size === 'fresh' ? needed : factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Math'), 'max'), undefined, [doubled(), needed]);
     const full = factory.createBinaryExpression(factory.createPropertyAccessExpression(array(), 'length'), ts.SyntaxKind.LessThanToken, needed);
     const grown = factory.createUniqueName('grown');
     const grow = factory.createBlock(
       [
         this.declare(grown, factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [length]), true),
-        // Sized before a loop, the record holds nothing yet: no copy.
-        ...(size === 'double' ? [factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()]))] : []),
+        ...(size === 'fresh' ? [] : [factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()]))]),
         this.assign(arrayName, grown),
       ],
       true,
@@ -571,3 +579,4 @@ function infixToken(tsApi: typeof ts, op: OpName): ts.BinaryOperator {
   if (token === undefined) throw new Error(`tapeless: no infix token for ${op}`);
   return token;
 }
+

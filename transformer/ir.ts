@@ -390,3 +390,16 @@ export function loopGuard(loop: Loop): LoopGuard | undefined {
   }
   return { pre, guard, nexts };
 }
+
+/**
+ * How many values each pass of a loop that runs its body appends to the load stream, where
+ * that is all it appends (none from its branches or nested loops); otherwise 0.
+ */
+export function appendedEveryPass(loop: Loop): number {
+  const form = loopGuard(loop);
+  const pass = form ? [...form.pre, ...form.guard.then] : loop.body;
+  const appends = (stmt: Stmt): boolean =>
+    stmt.kind === 'let' ? stmt.expr.op === 'recordLoad' : stmt.kind === 'if' ? [...stmt.then, ...stmt.else].some(appends) : stmt.kind !== 'accumulate' && stmt.body.some(appends);
+  if (pass.some((stmt) => stmt.kind !== 'let' && appends(stmt))) return 0;
+  return pass.filter(appends).length;
+}

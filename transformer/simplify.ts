@@ -1,6 +1,6 @@
 import { localAccumulators } from './accumulators';
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, mapResult, resultOperands, variable } from './ir';
+import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, resultOperands, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 
@@ -224,8 +224,9 @@ function eliminateDeadCode(func: Func): Func {
           for (const { value, restored } of stmt.record?.values ?? []) if (live.has(restored) && !computed.has(restored)) mark(value);
           visit(stmt.body, region);
           mark(stmt.cond);
-          // The bound sizes the record: needed where something is recorded.
+          // The bound sizes the record, and the load stream where every pass appends to it.
           if (stmt.record && stmt.passes && (stmt.record.cursor || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored)))) mark(stmt.passes);
+          if (stmt.passes && appendedEveryPass(stmt) > 0) mark(stmt.passes);
           break;
         }
         case 'accumulate':
