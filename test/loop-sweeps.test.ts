@@ -147,6 +147,14 @@ export function entrySums(x: Float64Array, w: Float64Array): number {
 }
 
 export const dEntrySums = grad(entrySums);
+
+/** A loop in a recursive function: its pullback runs while an outer call of it holds the buffers. */
+export function nested(x: number, depth: number): number {
+  let s = 0;
+  for (let i = 1; i <= 4; i++) s += Math.sin(x * i + s);
+  return depth > 0 ? s * nested(s, depth - 1) : s;
+}
+export const dNested = grad(nested, { wrt: 'x' });
 export const dCostlyValues = grad(costlyValues, { wrt: 'x' });
 export const vCostlyValues = valueAndGrad(costlyValues, { wrt: 'x' });
 export const dNestedResults = grad(nestedResults, { wrt: ['w', 'x'] });
@@ -238,6 +246,17 @@ describe('loop sweeps', () => {
       x.forEach((_, i) => close(gx[i], entryDifference(() => m.entrySums(x, w), x, i)));
       w.forEach((_, j) => close(gw[j], entryDifference(() => m.entrySums(x, w), w, j)));
     }
+  });
+
+  it('records and load streams kept between calls: large, small and large again, and in recursion', () => {
+    // The gradient keeps its buffers on itself: a smaller call after a larger one must not
+    // read what the larger one left, and a recursive call allocates its own.
+    for (const n of [40, 2, 0, 40, 7]) {
+      for (const x of [0.7, 0.2]) close(m.dCounters(x, 1.5, n), finiteDifference((t) => m.counters(t, 1.5, n), x, 1e-4), 1e-5);
+    }
+    const w = Float64Array.from([0.3, -0.5, 0.8, 0.1]);
+    for (const n of [5, 1, 5]) close(m.dNestedResults(w, 0.4, n)[1], finiteDifference((t) => m.nestedResults(w, t, n), 0.4, 1e-4));
+    for (const depth of [0, 1, 3, 1]) close(m.dNested(0.3, depth), finiteDifference((t) => m.nested(t, depth), 0.3, 1e-4), 1e-5);
   });
 
   it('a loop left by break, and a sum scaled each pass', () => {

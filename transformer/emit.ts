@@ -21,7 +21,7 @@ const INITIAL_PASSES = 64;
 export function emitFunctionDeclaration(func: Func, name: string, context: EmitContext): ts.FunctionDeclaration {
   const { factory } = context;
   const emitter = new Emitter(func, context);
-  const declaration = factory.createFunctionDeclaration(undefined, undefined, name, undefined, emitter.parameters(), undefined, emitter.functionBody());
+  const declaration = factory.createFunctionDeclaration(undefined, undefined, name, undefined, emitter.parameters(), undefined, emitter.functionBody(name));
   return emitter.mapped(declaration, func.origin);
 }
 
@@ -161,16 +161,29 @@ class Emitter {
     return this.func.params.map((param) => this.mapped(this.factory.createParameterDeclaration(undefined, undefined, param.name), param.origin));
   }
 
-  functionBody(): ts.Block {
-    const records = (this.func.records ?? []).flatMap((record) => this.recordDeclarations(record));
+  /**
+   * The body. A function declaration (`name`) keeps its loop records and load stream on
+   * itself between calls (`name.buffers`), so that a call allocates only its result: a call
+   * takes them, and puts its own back as it returns; a call made while another holds them
+   * (recursion) allocates its own.
+   */
+  functionBody(name?: string): ts.Block {
+    const { factory } = this;
     const stream = this.func.stream;
-    if (stream) {
-      const array = this.factory.createNewExpression(this.factory.createIdentifier('Float64Array'), undefined, [this.number(INITIAL_PASSES * 16)]);
-      records.push(this.declare(stream.array, array, false), this.declare(stream.count, this.number(0), false), this.declare(stream.cursor, this.number(0), false));
-    }
-    const result = this.mapped(this.factory.createReturnStatement(this.result(this.func.result)), this.returnOrigin());
-    const statements = [...records, ...this.block(this.func.body), result];
-    return this.factory.createBlock(statements, true);
+    const buffers = [...(this.func.records ?? []).flatMap((record) => (this.layout(record).stride > 0 ? [record.array] : [])), ...(stream ? [stream.array] : [])];
+    const kept = name && buffers.length > 0 ? factory.createUniqueName('kept') : undefined;
+    const property = () => factory.createPropertyAccessExpression(factory.createIdentifier(name!), 'buffers');
+    const fresh = (array: string, length: number): ts.Expression => {
+      const allocated = factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [this.number(length)]);
+      const index = buffers.indexOf(array);
+      return kept ? factory.createConditionalExpression(kept, undefined, factory.createElementAccessExpression(kept, index), undefined, allocated) : allocated;
+    };
+    const declarations: ts.Statement[] = kept ? [this.declare(kept, property(), true), factory.createExpressionStatement(factory.createAssignment(property(), factory.createIdentifier('undefined')))] : [];
+    declarations.push(...(this.func.records ?? []).flatMap((record) => this.recordDeclarations(record, fresh)));
+    if (stream) declarations.push(this.declare(stream.array, fresh(stream.array, INITIAL_PASSES * 16), false), this.declare(stream.count, this.number(0), false), this.declare(stream.cursor, this.number(0), false));
+    const keep = kept ? [factory.createExpressionStatement(factory.createAssignment(property(), factory.createArrayLiteralExpression(buffers.map((array) => factory.createIdentifier(array)))))] : [];
+    const result = this.mapped(factory.createReturnStatement(this.result(this.func.result)), this.returnOrigin());
+    return factory.createBlock([...declarations, ...this.block(this.func.body), ...keep, result], true);
   }
 
   /** The user's last `return` (or the arrow's body): where the generated return maps to. */
@@ -360,13 +373,11 @@ class Emitter {
     return this.mapped(loop, stmt.origin);
   }
 
-  private recordDeclarations(record: LoopRecord): ts.Statement[] {
-    const { factory } = this;
+  private recordDeclarations(record: LoopRecord, fresh: (array: string, length: number) => ts.Expression): ts.Statement[] {
     const { stride } = this.layout(record);
     const count = this.declare(record.count, this.number(0), false);
     if (stride === 0) return [count];
-    const array = factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [this.number(INITIAL_PASSES * stride)]);
-    return [count, this.declare(record.array, array, false)];
+    return [count, this.declare(record.array, fresh(record.array, INITIAL_PASSES * stride), false)];
   }
 
   /** `if (record.length < (count + 1) * stride) { double it, keeping what it holds }` */

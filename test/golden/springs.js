@@ -1,7 +1,9 @@
 // grad(springChain)
 function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
+    const kept_1 = springChain_grad_wrt_k_rest_a_w.buffers;
+    springChain_grad_wrt_k_rest_a_w.buffers = undefined;
     let passes = 0;
-    let record = new Float64Array(128);
+    let record = kept_1 ? kept_1[0] : new Float64Array(128);
     const t_2 = Math.floor(n - 1) + 2;
     let i = 1;
     let previous = 0;
@@ -50,6 +52,7 @@ function springChain_grad_wrt_k_rest_a_w(k, rest, a, w, n) {
         w_bar += position_1_bar * a * Math.cos(w * i_4) * i_4;
         previous_bar = t_28;
     }
+    springChain_grad_wrt_k_rest_a_w.buffers = [record];
     return [k_bar, rest_bar, a_bar, w_bar];
 }
 
