@@ -1,4 +1,4 @@
-import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, namesDefined, num, operandsRead, variable } from './ir';
+import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, namesDefinedWithin, num, operandsRead, variable } from './ir';
 import type { NameAllocator } from './names';
 
 /**
@@ -16,15 +16,13 @@ import type { NameAllocator } from './names';
 export function localAccumulators(func: Func, names: NameAllocator): Func {
   const arrays = plainGradients(func);
   if (arrays.size === 0) return func;
-  const rewrite = (block: Block): Stmt[] => {
-    const stmts = withoutRestores(block, arrays).flatMap((stmt): Stmt[] => {
+  const rewrite = (block: Block): Stmt[] =>
+    withoutRestores(block, arrays).flatMap((stmt): Stmt[] => {
       if (stmt.kind === 'if') return [{ ...stmt, then: rewrite(stmt.then), else: rewrite(stmt.else) }];
       if (stmt.kind === 'loop') return [{ ...stmt, body: rewrite(stmt.body) }];
       if (stmt.kind === 'reverseLoop') return sumsInLocals({ ...stmt, body: rewrite(stmt.body) }, arrays, names);
       return [stmt];
     });
-    return stmts;
-  };
   return { ...func, body: rewrite(func.body) };
 }
 
@@ -86,7 +84,7 @@ function withoutRestores(block: Block, arrays: ReadonlySet<string>): Stmt[] {
 
 /** A sweep adding into an entry at an index fixed for the whole sweep: into a local number instead. */
 function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: NameAllocator): Stmt[] {
-  const inside = new Set([sweep.index, ...sweep.record.pairs.map((pair) => pair.restored), ...(sweep.record.values ?? []).map((value) => value.restored), ...definedIn(sweep.body)]);
+  const inside = new Set(namesDefinedWithin([sweep]));
   // Per array: the one index it is added into at (fixed), or null where anything else happens to it.
   const entries = new Map<string, Operand | null>();
   const note = (block: Block): void => {
@@ -120,11 +118,3 @@ function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: Na
   return [...declared, { ...sweep, body: redirect(sweep.body) }, ...added];
 }
 
-function definedIn(block: Block): string[] {
-  return block.flatMap((stmt): string[] => [
-    ...namesDefined(stmt),
-    ...(stmt.kind === 'if' ? [...definedIn(stmt.then), ...definedIn(stmt.else)] : []),
-    ...(stmt.kind === 'loop' ? [...stmt.carried.flatMap((c) => [c.name, c.exit]), ...definedIn(stmt.body)] : []),
-    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...definedIn(stmt.body)] : []),
-  ]);
-}

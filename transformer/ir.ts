@@ -301,6 +301,16 @@ export function namesDefined(stmt: Stmt): string[] {
   }
 }
 
+/** Every name a block defines, inside its nested blocks and reverse sweeps too. */
+export function namesDefinedWithin(block: Block): string[] {
+  return block.flatMap((stmt) => [
+    ...namesDefined(stmt),
+    ...(stmt.kind === 'if' ? [...namesDefinedWithin(stmt.then), ...namesDefinedWithin(stmt.else)] : []),
+    ...(stmt.kind === 'loop' ? [...stmt.carried.map((c) => c.name), ...namesDefinedWithin(stmt.body)] : []),
+    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...(stmt.record.values ?? []).map((value) => value.restored), ...namesDefinedWithin(stmt.body)] : []),
+  ]);
+}
+
 /**
  * A copy of a block with every name it defines renamed (`rename` maps the old names to new
  * ones and receives the block's own names), so the copy can run beside the original and

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Builder } from './builder';
-import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, num, operandsRead, shapeOfValue, variable } from './ir';
+import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, namesDefinedWithin, num, operandsRead, shapeOfValue, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { directReads } from './rereads';
@@ -121,15 +121,6 @@ class Scope {
   ) {
     this.defined = new Set(defined);
   }
-}
-
-/** Every name a block defines, inside nested blocks too. */
-function definedIn(block: Block): string[] {
-  return block.flatMap((stmt) => [
-    ...namesDefined(stmt),
-    ...(stmt.kind === 'if' ? [...definedIn(stmt.then), ...definedIn(stmt.else)] : []),
-    ...(stmt.kind === 'loop' ? [...stmt.carried.map((c) => c.name), ...definedIn(stmt.body)] : []),
-  ]);
 }
 
 /** Operations that record into the load stream or replay from it. */
@@ -677,7 +668,7 @@ class ReverseSweep {
    * (`i < x.length - 1`, exact for integers), where that side is an integer too.
    */
   private ownTest(stmt: Loop, form: LoopGuard, counter: string, copies: readonly Stmt[], builder: Builder): { test: Expr; hoisted: Let[] } | undefined {
-    const inside = new Set([...stmt.carried.map((c) => c.name), ...definedIn(stmt.body)]);
+    const inside = new Set([...stmt.carried.map((c) => c.name), ...namesDefinedWithin(stmt.body)]);
     const hoistable = new Set<string>();
     const hoisted: Let[] = [];
     /** Pre-statements `t = counter + c`, by name: the integer c. */
