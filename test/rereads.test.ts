@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const MAIN = `
-import { grad, hessian } from 'tapeless';
+import { grad, hessian, valueAndGrad } from 'tapeless';
 
 /**
  * The pattern of ADBench's GMM objective: per point and component, a centred vector, a
@@ -134,6 +134,14 @@ export function addedOn(x: number, n: number): number {
   return s;
 }
 
+/** A Float32Array rounds what is written: the read after the write is not the value written. */
+export function rounded(x: number): number {
+  const a = new Float32Array(2);
+  a[0] = x * 1.1;
+  return a[0] * 3;
+}
+
+export const vRounded = valueAndGrad(rounded);
 export const dMixture = grad(mixture, { wrt: ['q', 'means'] });
 export const hMixture = hessian(mixture, { wrt: 'q' });
 export const dOtherBounds = grad(otherBounds, { wrt: 'x' });
@@ -205,6 +213,14 @@ describe('reads of local arrays the reverse sweep reads again from the array', (
     for (const [x, n] of [[0.7, 4], [-0.4, 1], [0.9, 2]]) {
       close(m.dOtherStart(x, n), finiteDifference((t) => m.otherStart(t, n), x, 1e-4));
       close(m.dPartialWrites(x, n), finiteDifference((t) => m.partialWrites(t, n), x, 1e-4));
+    }
+  });
+
+  it('a read right after a write into a Float32Array reads the rounded value, not the one written', () => {
+    for (const x of [0.1, 1 / 3, -7.77]) {
+      const [value, dx] = m.vRounded(x);
+      expect(value).toBe(m.rounded(x));
+      expect(dx).toBeCloseTo(3.3, 6);
     }
   });
 

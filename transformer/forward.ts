@@ -5,7 +5,7 @@ import { type Accumulate, type Block, type Callee, type Func, type If, type Let,
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { partialDerivatives, type RuleSet } from './rules';
-import type { Shape } from './shapes';
+import { type Shape, derivativeShape } from './shapes';
 
 export interface ForwardRequest {
   /** Indices of the parameters that have tangents, in the order of the tangent parameters. */
@@ -201,7 +201,11 @@ class TangentSweep {
         return this.aggregate(stmt, args.map((arg) => this.resultTangent(arg, out)), out, options);
       case 'zero':
         // Arrays that vary (written with varying values, or gradients added into) get tangent arrays.
-        if (op === 'newArray') return this.aggregate(stmt, [args[0], ...(args.length > 1 ? [this.tangentOf(args[1])] : [])], out, options);
+        if (op === 'newArray') {
+          const shape = stmt.expr.shape && derivativeShape(stmt.expr.shape);
+          const derived = shape ? { ...stmt, expr: { ...stmt.expr, shape }, shape } : stmt;
+          return this.aggregate(derived, [args[0], ...(args.length > 1 ? [this.tangentOf(args[1])] : [])], out, options);
+        }
         if (op === 'zeros') return this.aggregate(stmt, args, out, options);
         return num(0);
       case 'rule':

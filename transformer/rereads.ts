@@ -29,7 +29,7 @@ export function directReads(func: Func): Block {
     const within = array.loop;
     if (within) scratch.set(within, [...(scratch.get(within) ?? []), array.name]);
     for (const read of array.reads) {
-      const stored = justStored(read, array);
+      const stored = array.exact ? justStored(read, array) : undefined;
       if (stored) {
         forwarded.set(read.stmt, stored);
         continue;
@@ -81,6 +81,8 @@ interface LocalArray {
   readonly writes: Site[];
   /** Created at the top of the function (not in a branch or loop). */
   topLevel: boolean;
+  /** Holds numbers as they are written (not a Float32Array, which rounds them). */
+  exact: boolean;
   /** The innermost loop holding every use, where the array is created outside it. */
   loop?: Loop;
 }
@@ -116,7 +118,7 @@ class Facts {
     const excluded = new Set<string>();
     const array = (name: string) => {
       let found = this.arrays.get(name);
-      if (!found) this.arrays.set(name, (found = { name, reads: [], writes: [], topLevel: false }));
+      if (!found) this.arrays.set(name, (found = { name, reads: [], writes: [], topLevel: false, exact: false }));
       return found;
     };
     const walk = (block: Block, within: readonly Stmt[]): void => {
@@ -135,7 +137,12 @@ class Facts {
           const target = args[0]?.kind === 'var' ? args[0].name : undefined;
           if (op === 'localElement') array(target!).reads.push({ stmt, order, within });
           if (op === 'store') array(target!).writes.push({ stmt, order, within });
-          if ((op === 'newArray' || op === 'arrayOf') && within.length === 0) array(stmt.name).topLevel = true;
+          if (op === 'newArray' || op === 'arrayOf') {
+            const created = array(stmt.name);
+            created.topLevel = within.length === 0;
+            const shape = stmt.expr.shape ?? stmt.shape;
+            created.exact = shape?.kind === 'array' && shape.container !== 'Float32Array';
+          }
         } else if (stmt.kind === 'if') {
           this.escape(stmt.cond);
           stmt.phis.forEach((phi) => [phi.then, phi.else].forEach((operand) => this.escape(operand)));

@@ -6,7 +6,7 @@ import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { directReads } from './rereads';
 import { partialDerivatives, type RuleSet } from './rules';
-import type { Shape } from './shapes';
+import { type Shape, derivativeShape } from './shapes';
 
 export interface ReverseRequest {
   /** Indices of the parameters to differentiate with respect to, in result order. */
@@ -415,7 +415,7 @@ class ReverseSweep {
         this.locals.add(stmt.name);
         // An array created empty grows (push): so does its gradient, whose new entries are holes.
         if (stmt.expr.op === 'arrayOf' && stmt.expr.args.length === 0) this.growable.add(zeros);
-        return [stmt, { kind: 'let', name: zeros, expr: { op: 'zeros', args: [variable(stmt.name)], shape: stmt.shape }, role: 'adjoint', origin: stmt.origin }];
+        return [stmt, { kind: 'let', name: zeros, expr: { op: 'zeros', args: [variable(stmt.name)], shape: derivativeShape(stmt.shape) }, role: 'adjoint', origin: stmt.origin }];
       }
       const container = stmt.expr.args[0];
       const parent = container.kind === 'var' ? this.shadows.get(container.name) : undefined;

@@ -54,3 +54,11 @@ export function sameShape(a: Shape, b: Shape): boolean {
   if (a.kind === 'object' && b.kind === 'object') return a.fields.length === b.fields.length && a.fields.every((field, i) => field.name === b.fields[i].name && sameShape(field.shape, b.fields[i].shape));
   return true;
 }
+
+/**
+ * The shape of the gradient or tangent of a local array: a Float32Array rounds what the
+ * function stores in it, but its derivatives are computed in float64 like any other.
+ */
+export function derivativeShape(shape: Shape): Shape {
+  return shape.kind === 'array' && shape.container === 'Float32Array' ? { ...shape, container: 'Float64Array' } : shape;
+}
