@@ -1,4 +1,4 @@
-import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, namesDefinedWithin, num, operandsRead, variable } from './ir';
+import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, namesDefinedWithin, num, operandsRead, sameOperand, variable } from './ir';
 import type { NameAllocator } from './names';
 
 /**
@@ -55,7 +55,6 @@ function plainGradients(func: Func): Set<string> {
   return new Set([...zeros].filter((name) => !otherUse.has(name) && !func.growable?.includes(name)));
 }
 
-const key = (operand: Operand | string | undefined): string => (typeof operand === 'object' ? (operand.kind === 'var' ? operand.name : JSON.stringify(operand)) : String(operand));
 
 /** Whether a statement reads or writes a gradient array (anywhere inside it). */
 function touches(stmt: Stmt, array: string): boolean {
@@ -69,13 +68,13 @@ function touches(stmt: Stmt, array: string): boolean {
 function withoutRestores(block: Block, arrays: ReadonlySet<string>): Stmt[] {
   const removed = new Set<Stmt>();
   block.forEach((stmt, k) => {
-    if (stmt.kind !== 'accumulate' || stmt.mode !== 'set' || !arrays.has(stmt.name) || typeof stmt.at !== 'object' || key(stmt.value) !== key(num(0))) return;
-    const at = key(stmt.at);
+    const at = stmt.kind === 'accumulate' && typeof stmt.at === 'object' ? stmt.at : undefined;
+    if (stmt.kind !== 'accumulate' || stmt.mode !== 'set' || !arrays.has(stmt.name) || !at || !isNum(stmt.value, 0)) return;
     const untouched = (from: number, to: number) => block.slice(from, to).every((s) => !touches(s, stmt.name));
-    const read = block.findIndex((s, r) => r < k && s.kind === 'let' && s.expr.op === 'element' && key(s.expr.args[0]) === stmt.name && key(s.expr.args[1]) === at && untouched(r + 1, k));
+    const read = block.findIndex((s, r) => r < k && s.kind === 'let' && s.expr.op === 'element' && sameOperand(s.expr.args[0], variable(stmt.name)) && sameOperand(s.expr.args[1], at) && untouched(r + 1, k));
     if (read < 0) return;
-    const old = (block[read] as { name: string }).name;
-    const restore = block.findIndex((s, r) => r > k && s.kind === 'accumulate' && s.name === stmt.name && s.mode === 'add' && key(s.at) === at && key(s.value) === old);
+    const old = variable((block[read] as { name: string }).name);
+    const restore = block.findIndex((s, r) => r > k && s.kind === 'accumulate' && s.name === stmt.name && s.mode === 'add' && typeof s.at === 'object' && sameOperand(s.at, at) && sameOperand(s.value, old));
     if (restore < 0 || !untouched(k + 1, restore)) return;
     removed.add(stmt).add(block[restore]);
   });
@@ -93,7 +92,7 @@ function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: Na
         const at = stmt.at;
         const fixed = stmt.mode === 'add' && typeof at === 'object' && (at.kind === 'num' || (at.kind === 'var' && !inside.has(at.name)));
         const earlier = entries.get(stmt.name);
-        entries.set(stmt.name, fixed && (earlier === undefined || (earlier !== null && key(earlier) === key(at))) ? (at as Operand) : null);
+        entries.set(stmt.name, fixed && (earlier === undefined || (earlier !== null && sameOperand(earlier, at))) ? at : null);
       } else if (stmt.kind === 'let') {
         for (const arg of stmt.expr.args) if (arg.kind === 'var' && arrays.has(arg.name)) entries.set(arg.name, null);
       } else if (stmt.kind === 'if') {

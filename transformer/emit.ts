@@ -590,4 +590,3 @@ function infixToken(tsApi: typeof ts, op: OpName): ts.BinaryOperator {
   if (token === undefined) throw new Error(`tapeless: no infix token for ${op}`);
   return token;
 }
-

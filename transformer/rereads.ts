@@ -1,4 +1,4 @@
-import { type Block, type Func, type Let, type Loop, type Operand, type Stmt, loopGuard, resultOperands } from './ir';
+import { type Block, type Func, type Let, type Loop, type Operand, type Stmt, loopGuard, resultOperands, sameOperand, variable } from './ir';
 
 /**
  * Which reads of local arrays reverse mode need not record in the load stream: those a
@@ -63,7 +63,7 @@ export function directReads(func: Func): Block {
 function justStored(read: Site, array: LocalArray): Operand | undefined {
   const last = array.writes.filter((write) => write.order < read.order).pop();
   const [, at, value] = last?.stmt.expr.args ?? [];
-  return last && last.within === read.within && key(at) === key(read.stmt.expr.args[1]) ? value : undefined;
+  return last && last.within === read.within && sameOperand(at, read.stmt.expr.args[1]) ? value : undefined;
 }
 
 /** A read or write of a local array, where it is. */
@@ -97,11 +97,12 @@ interface Counter {
   readonly pass: Block;
 }
 
-const key = (operand: Operand): string => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));
 
 class Facts {
   readonly arrays = new Map<string, LocalArray>();
   private readonly definitions = new Map<string, Let>();
+  /** Per variable a `let` defines, the statements that `let` is inside, outermost first. */
+  private readonly definedWithin = new Map<string, readonly Stmt[]>();
   /** Per variable, the statements reading it and where (argument index). */
   private readonly uses = new Map<string, { stmt: Let; index: number }[]>();
   /** Variables read by phis, loops, conditions and results: their values are needed. */
@@ -126,6 +127,7 @@ class Facts {
         const order = this.order++;
         if (stmt.kind === 'let') {
           this.definitions.set(stmt.name, stmt);
+          this.definedWithin.set(stmt.name, within);
           const { op, args } = stmt.expr;
           args.forEach((arg, index) => {
             if (arg.kind !== 'var') return;
@@ -173,14 +175,7 @@ class Facts {
     let common = sites[0].within.filter((stmt): stmt is Loop => stmt.kind === 'loop');
     for (const site of sites) common = common.filter((loop) => site.within.includes(loop));
     const loop = common[common.length - 1];
-    const definition = this.definitions.get(array.name);
-    return loop && definition && !this.inside(definition, loop) ? loop : undefined;
-  }
-
-  private inside(stmt: Let, loop: Loop): boolean {
-    const search = (block: Block): boolean =>
-      block.some((s) => s === stmt || (s.kind === 'if' && (search(s.then) || search(s.else))) || (s.kind === 'loop' && search(s.body)));
-    return search(loop.body);
+    return loop && this.definitions.has(array.name) && !this.definedIn(array.name, loop) ? loop : undefined;
   }
 
   /** A loop `for (let j = init; j < bound; j += step)` with nothing else ending it, if it is one. */
@@ -194,7 +189,7 @@ class Facts {
     const next = form.nexts[index];
     const step = next.kind === 'var' ? form.guard.then.find((s): s is Let => s.kind === 'let' && s.name === next.name) : undefined;
     const [a, b] = step?.expr.op === '+' ? step.expr.args : [];
-    const amount = a && b && key(a) === key(counter) && b.kind === 'num' && Number.isInteger(b.value) && b.value > 0 ? b.value : undefined;
+    const amount = a && b && sameOperand(a, counter) && b.kind === 'num' && Number.isInteger(b.value) && b.value > 0 ? b.value : undefined;
     if (amount === undefined) return undefined;
     const found: Counter = { name: loop.carried[index].name, init: loop.carried[index].init, step: amount, bound, pass: form.guard.then };
     this.counterOf.set(found.name, found);
@@ -210,9 +205,7 @@ class Facts {
   }
 
   private definedIn(name: string, loop: Loop): boolean {
-    if (loop.carried.some((c) => c.name === name || c.exit === name)) return true;
-    const definition = this.definitions.get(name);
-    return definition !== undefined && this.inside(definition, loop);
+    return loop.carried.some((c) => c.name === name || c.exit === name) || (this.definedWithin.get(name)?.includes(loop) ?? false);
   }
 
   /** An integer an operand is an integer no less than, where one is known: integers, counters counting up, sums, lengths. */
@@ -238,7 +231,7 @@ class Facts {
   covered(read: Site, array: LocalArray, loop: Loop): boolean {
     const index = read.stmt.expr.args[1];
     // `within` is shared by the statements of one block.
-    if (array.writes.some((write) => write.order < read.order && write.within === read.within && key(write.stmt.expr.args[1]) === key(index))) return true;
+    if (array.writes.some((write) => write.order < read.order && write.within === read.within && sameOperand(write.stmt.expr.args[1], index))) return true;
     const form = loopGuard(loop);
     const depth = read.within.indexOf(loop);
     if (!form || read.within[depth + 1] !== form.guard) return false;
@@ -252,7 +245,7 @@ class Facts {
     return before.some((stmt) => {
       const writing = stmt.kind === 'loop' ? this.counters.get(stmt) : undefined;
       if (!writing || writing.step !== 1 || writing.init.kind !== 'num' || !Number.isInteger(writing.init.value) || from === undefined || from < writing.init.value || !this.within(reading.bound, writing.bound, array)) return false;
-      return writing.pass.some((s) => s.kind === 'let' && s.expr.op === 'store' && key(s.expr.args[0]) === array.name && key(s.expr.args[1]) === writing.name);
+      return writing.pass.some((s) => s.kind === 'let' && s.expr.op === 'store' && sameOperand(s.expr.args[0], variable(array.name)) && sameOperand(s.expr.args[1], variable(writing.name)));
     });
   }
 
@@ -262,10 +255,10 @@ class Facts {
    * ⌊k⌋ ≤ k entries).
    */
   private within(bound: Operand, written: Operand, array: LocalArray): boolean {
-    if (key(bound) === key(written)) return true;
+    if (sameOperand(bound, written)) return true;
     const length = bound.kind === 'var' ? this.definitions.get(bound.name)?.expr : undefined;
     const creation = this.definitions.get(array.name)?.expr;
-    return length?.op === 'length' && key(length.args[0]) === array.name && creation?.op === 'newArray' && key(creation.args[0]) === key(written);
+    return length?.op === 'length' && sameOperand(length.args[0], variable(array.name)) && creation?.op === 'newArray' && sameOperand(creation.args[0], written);
   }
 
   /**
@@ -288,8 +281,8 @@ class Facts {
     return (this.uses.get(name) ?? []).some(({ stmt, index }) => {
       const { op, args } = stmt.expr;
       if (op === 'store' && index === 2) {
-        const target = key(args[0]);
-        return target !== array && this.arrays.get(target)?.loop !== undefined;
+        const target = args[0].kind === 'var' ? this.arrays.get(args[0].name) : undefined;
+        return target?.name !== array && target?.loop !== undefined;
       }
       if (op === '+' || op === '-' || op === 'negate' || op === 'copy') return this.needed(stmt.name, array, seen);
       return true;

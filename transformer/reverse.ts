@@ -228,10 +228,9 @@ class ReverseSweep {
    */
   private sharedReads(block: Block): Block {
     const first = new Map<string, string>();
-    const key = (operand: Operand) => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));
     return block.map((stmt): Stmt => {
       if (stmt.kind !== 'let' || stmt.expr.op !== 'element' || stmt.shape) return stmt;
-      const read = stmt.expr.args.map(key).join('|');
+      const read = stmt.expr.args.map(operandKey).join('|');
       const earlier = first.get(read);
       if (earlier === undefined) {
         first.set(read, stmt.name);

@@ -338,7 +338,6 @@ function zeroArrays(block: Block, found = new Set<string>()): Set<string> {
   return found;
 }
 
-/** Whether a block has effects, so that it must run even where nothing reads its results. */
 /** Where liveness of a `rewrite` is decided: a reverse sweep's pass, or the whole function. */
 type Region = ReverseLoop | Func;
 
@@ -351,6 +350,7 @@ function someLet(block: Block, test: (stmt: Let) => boolean): boolean {
   });
 }
 
+/** Whether a block has effects, so that it must run even where nothing reads its results. */
 function hasEffects(block: Block): boolean {
   return block.some((stmt) => {
     if (stmt.kind === 'let') return EFFECTS.has(stmt.expr.op);
