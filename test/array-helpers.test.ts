@@ -1,7 +1,7 @@
 // Helpers that write into arrays the differentiated function creates: their calls are
 // inlined, so the writes and reads are the function's own (recorded and replayed).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Compiled, compile, entryDifference, finiteDifference } from './support/compile.js';
+import { close, compile, entryDifference, finiteDifference, type Compiled } from './support/compile.js';
 
 const LIB = `
 export const GAIN = 2;
@@ -234,8 +234,6 @@ beforeAll(async () => {
   m = await compiled.load();
 });
 
-const close = (actual: number, expected: number, tolerance = 1e-7) =>
-  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
 const closeAll = (actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-7) => {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) close(actual[i], expected[i], tolerance);

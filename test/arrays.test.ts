@@ -1,7 +1,7 @@
 // Arrays, typed arrays and objects as parameters: gradients of losses over parameter arrays
 // and data, against finite differences and hand formulas.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, entryDifference, finiteDifference } from './support/compile.js';
+import { close, compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const MAIN = `
 import { grad, valueAndGrad } from 'tapeless';
@@ -142,8 +142,6 @@ beforeAll(async () => {
 
 /** Central differences of f with respect to entry i of a mutable array inside args. */
 
-const close = (actual: number, expected: number, tolerance = 1e-7) =>
-  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
 
 describe('arrays, typed arrays and objects', () => {
   it('linear-regression MSE with an object parameter { w: Float64Array; b: number }', () => {

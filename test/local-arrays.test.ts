@@ -1,7 +1,7 @@
 // Arrays the differentiated function creates and writes: new Float64Array(n),
 // new Array(n).fill(c), literals; reads of them are recorded and replayed in reverse.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, entryDifference, finiteDifference } from './support/compile.js';
+import { close, compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const MAIN = `
 import { grad } from 'tapeless';
@@ -155,8 +155,6 @@ beforeAll(async () => {
   m = await compiled.load();
 });
 
-const close = (actual: number, expected: number, tolerance = 1e-7) =>
-  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
 
 
 describe('local arrays', () => {

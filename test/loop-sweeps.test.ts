@@ -3,7 +3,7 @@
 // where that is exact), and passes independent of one another are swept first to last.
 // Each case is one where a shortcut taken in the wrong place would give a wrong gradient.
 import { describe, expect, it } from 'vitest';
-import { compile, entryDifference, finiteDifference } from './support/compile.js';
+import { close, compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const MAIN = `
 import { grad, valueAndGrad } from 'tapeless';
@@ -172,10 +172,6 @@ export const dBreakAndScale = grad(breakAndScale, { wrt: 'x' });
 const compiled = compile({ 'main.ts': MAIN });
 const m: Record<string, any> = await compiled.load();
 
-/** `actual` within `tolerance` of `expected`, relative to max(1, |expected|). */
-function close(actual: number, expected: number, tolerance = 1e-7): void {
-  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
-}
 
 describe('loop sweeps', () => {
   it('compiles without diagnostics', () => {

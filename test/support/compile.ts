@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import { expect } from 'vitest';
 import { agreeing } from './modes.js';
 
 const require = createRequire(import.meta.url);
@@ -105,6 +106,11 @@ function format(diagnostics: readonly ts.Diagnostic[]): string[] {
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
     return `${path.basename(d.file.fileName)}:${line + 1}:${character + 1} ${text}`;
   });
+}
+
+/** Expects `actual` within `tolerance` of `expected`, relative to max(1, |expected|). */
+export function close(actual: number, expected: number, tolerance = 1e-7): void {
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
 }
 
 /** Central finite difference with Richardson extrapolation (error O(h^4)). */
