@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from './diagnostics';
-import { type Callee, type Expr, type Func, type Let, type Operand, type Param, type Phi, type Result, type Role, type Stmt, num, sameOperand, variable } from './ir';
+import { type Callee, type Expr, type Func, type Let, type Operand, type Param, type Phi, type Result, type Role, type Stmt, UNSET, num, sameOperand, variable } from './ir';
+import { AggregateMerges, type Creation, type MergeHost, VALUE } from './merge';
 import type { NameAllocator } from './names';
 import { NUMBER, type Shape, shapeOf } from './shapes';
 import { walk } from './walk';
@@ -62,8 +63,6 @@ interface LoopParts {
   readonly passes?: Operand;
 }
 
-/** The value of a variable on a path where it was not assigned (read only on other paths). */
-const UNSET = num(NaN, 'undefined');
 const FALSE = num(0);
 const TRUE = num(1);
 
@@ -102,6 +101,8 @@ class Lowerer {
   private readonly lengths = new Map<string, Binding>();
   /** The fields of object literals that hold local arrays (or such objects): reading them reads the array itself. */
   private readonly heldLocals = new Map<string, Map<string, Operand>>();
+  /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
+  private readonly created = new Map<string, Creation>();
 
   constructor(private readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -196,7 +197,7 @@ class Lowerer {
       // An inlined helper may return nothing (TypeScript checks that its type allows it).
       if (!statement.expression && this.inlining.length === 0) fail(statement, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
       if (statement.expression) {
-        this.requireResult(statement.expression);
+        if (this.inlining.length === 0) this.requireResult(statement.expression);
         this.result.value = this.expression(statement.expression);
       }
       this.returned.value = TRUE;
@@ -296,25 +297,64 @@ class Lowerer {
     const elseBlock = this.inBlock(() => (elseValue = whenFalse?.() ?? undefined));
     this.depth--;
     const phis: Phi[] = [];
+    const merged = new Set<Binding>();
+    // Other variables and objects that still refer to an array after the branch: a copy of it would not be what they see.
+    const references = (operand: Operand, copied: ReadonlySet<string>) =>
+      bindings.filter((binding) => !merged.has(binding) && binding.value && sameOperand(binding.value, operand)).length +
+      [...this.heldLocals].filter(([holder, held]) => !copied.has(holder) && [...held.values()].some((value) => sameOperand(value, operand))).length;
+    const merges = new AggregateMerges(this.mergeHost(), origin, thenBlock, elseBlock, phis, references);
     for (const binding of bindings) {
       const whenThen = afterThen.get(binding);
       const whenElse = binding.value;
       if (whenThen === whenElse || (whenThen && whenElse && sameOperand(whenThen, whenElse))) continue;
-      if ([whenThen, whenElse].some((value) => value?.kind === 'var' && this.aggregates.has(value.name))) {
-        fail(origin, Code.Unsupported, `'${binding.name}' holds different arrays or objects on the two sides of a branch, which is not supported yet.`);
+      if ([whenThen, whenElse].some((value) => this.isAggregate(value))) {
+        merged.add(binding);
+        merges.add(binding.name, whenThen, whenElse, (value) => (binding.value = value));
+        continue;
       }
       const name = this.env.names.own(binding.name);
       phis.push({ name, then: whenThen ?? UNSET, else: whenElse ?? UNSET, role: binding.hidden ? 'temp' : 'user' });
       binding.value = variable(name);
     }
     let value: Operand | undefined;
-    if (thenValue && elseValue) {
+    if (thenValue && elseValue && [thenValue, elseValue].some((side) => this.isAggregate(side))) {
+      merges.add(VALUE, thenValue, elseValue, (chosen) => (value = chosen));
+    } else if (thenValue && elseValue) {
       const name = this.env.names.fresh('t');
       phis.push({ name, then: thenValue, else: elseValue, role: 'temp' });
       value = variable(name);
     }
+    merges.readSides();
     this.body.push({ kind: 'if', cond, then: thenBlock, else: elseBlock, phis, origin });
+    merges.build();
     return value;
+  }
+
+  private isAggregate(value: Operand | undefined): boolean {
+    return value?.kind === 'var' && this.aggregates.has(value.name);
+  }
+
+  /** What merging arrays and objects at a branch needs (see transformer/merge.ts). */
+  private mergeHost(): MergeHost {
+    return {
+      names: this.env.names,
+      creation: (name) => (this.lengths.has(name) ? undefined : this.created.get(name)),
+      isAggregate: (operand) => this.isAggregate(operand),
+      readEntry: (block, array, index, origin) => {
+        const outer = this.body;
+        this.body = block;
+        const value = this.load(array, num(index), NUMBER, origin);
+        this.body = outer;
+        return value;
+      },
+      makeArray: (elements, container, origin) => {
+        if (container === 'Array') return this.newArray(origin as ts.Expression, { op: 'arrayOf', args: elements }, 'Array');
+        const array = this.newArray(origin as ts.Expression, { op: 'newArray', args: [num(elements.length)] }, container);
+        elements.forEach((element, k) => this.body.push({ kind: 'let', name: this.env.names.fresh('t'), expr: { op: 'store', args: [array, num(k), element] }, role: 'temp', origin }));
+        return array;
+      },
+      makeObject: (fields, values, shape, origin) => this.objectOf(fields, values, shape, origin),
+    };
   }
 
   private whileParts(test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
@@ -356,8 +396,18 @@ class Lowerer {
       ((ts.isPostfixUnaryExpression(incrementor) || ts.isPrefixUnaryExpression(incrementor)) && incrementor.operator === ts.SyntaxKind.PlusPlusToken && isCounter(incrementor.operand)) ||
       (ts.isBinaryExpression(incrementor) && incrementor.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && isCounter(incrementor.left) && ts.isNumericLiteral(incrementor.right) && incrementor.right.text === '1');
     if (!steps) return undefined;
+    // The bound is lowered a second time, before the loop: only where that has no effect
+    // and cannot change what it reads (no calls, which may write or be inlined; no assignments).
     const read = new Set<string>([counter.text]);
-    walk(ts, bound, (node) => void (ts.isIdentifier(node) && read.add(node.text)));
+    const effectful = walk(ts, bound, (node) => {
+      if (ts.isIdentifier(node)) read.add(node.text);
+      const mathCall = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression) && this.isGlobal(node.expression.expression, 'Math') && node.expression.name.text !== 'random';
+      if ((ts.isCallExpression(node) && !mathCall) || ts.isNewExpression(node) || ts.isPostfixUnaryExpression(node) || ts.isFunctionLike(node)) return 'stop';
+      if (ts.isPrefixUnaryExpression(node) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) return 'stop';
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return 'stop';
+      return undefined;
+    });
+    if (effectful) return undefined;
     const assigned = this.assignedIn(statement.statement).map((binding) => binding.name);
     if (assigned.some((name) => read.has(name)) || !isNumberType(ts, this.env.checker!.getTypeAtLocation(bound))) return undefined;
     const start = this.lookup(counter.text)?.value;
@@ -380,6 +430,11 @@ class Lowerer {
       if (init.kind === 'var' && this.aggregates.has(init.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
     }
     for (const { binding, name } of carried) binding.value = variable(name);
+    // Every variable the loop does not carry must leave it as it entered (a value defined in
+    // the body is not in scope after it): checked below, so that a mistake of lowering is an
+    // internal error at the call rather than generated code that throws.
+    const carriedBindings = new Set(bindings);
+    const untouched = this.visibleBindings().filter((binding) => !carriedBindings.has(binding)).map((binding) => [binding, binding.value] as const);
     this.targets.push(target);
     this.depth++;
     let goOn: Operand = FALSE;
@@ -405,13 +460,15 @@ class Lowerer {
         runBody();
         if (parts.test) {
           const lowerTest = parts.test;
-          test = this.mayHaveJumped() ? (this.branch(this.notJumped(), node, lowerTest, () => FALSE) as Operand) : lowerTest();
+          test = this.mayHaveJumped() ? (this.branch(this.notJumped(), node, () => this.clearingFlags(lowerTest), () => FALSE) as Operand) : lowerTest();
         }
       }
       goOn = this.mayHaveJumped() ? this.op('and', [test, this.notJumped()], node) : test;
     });
     this.depth--;
     this.targets.pop();
+    const changed = untouched.find(([binding, value]) => binding.value !== value);
+    if (changed) throw new Error(`the loop changes '${changed[0].name}', which it does not carry`);
     const loopCarried = carried.map(({ binding, init, name }) => {
       const exit = this.env.names.own(binding.name);
       const next = binding.value ?? UNSET;
@@ -577,7 +634,7 @@ class Lowerer {
       clauses.forEach((clause, k) => {
         entered = this.op('or', [entered, this.op('===', [chosen, num(k)], clause)], clause);
         const guard = this.mayHaveJumped() ? this.op('and', [entered, this.notJumped()], clause) : entered;
-        this.branch(guard, clause, () => this.statements(clause.statements));
+        this.branch(guard, clause, () => this.clearingFlags(() => this.statements(clause.statements)));
       });
     });
     this.targets.pop();
@@ -585,10 +642,16 @@ class Lowerer {
 
   /** Runs `lower` where no flag is set: inside, every flag is known to be clear. */
   private guarded(origin: ts.Node, lower: () => void): void {
-    this.branch(this.notJumped(), origin, () => {
-      for (const flag of this.flags()) flag.value = FALSE;
-      lower();
-    });
+    this.branch(this.notJumped(), origin, () => this.clearingFlags(lower));
+  }
+
+  /**
+   * Lowers code that runs only where no flag is set (its guard tests them all), knowing them
+   * clear: a loop inside must never see a flag that it does not carry change its value.
+   */
+  private clearingFlags<T>(lower: () => T): T {
+    for (const flag of this.flags()) flag.value = FALSE;
+    return lower();
   }
 
   /** Whether some flag may be set here (the code that follows must be guarded). */
@@ -666,7 +729,7 @@ class Lowerer {
   private renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -843,10 +906,16 @@ class Lowerer {
         fail(property, Code.Unsupported, 'object literals may only have plain fields (no spreads, methods, accessors or computed names).');
       }
     }
+    return this.objectOf(fields, args, shape, node);
+  }
+
+  /** An object literal of `values`, one per field: read-only, its fields' arrays held as they are. */
+  private objectOf(fields: readonly string[], values: readonly Operand[], shape: Shape, origin: ts.Node): Operand {
     const name = this.env.names.fresh('t');
-    this.body.push({ kind: 'let', name, expr: { op: 'objectOf', args, fields, shape }, role: 'temp', origin: node, shape });
+    this.body.push({ kind: 'let', name, expr: { op: 'objectOf', args: values, fields, shape }, role: 'temp', origin, shape });
     this.aggregates.add(name);
-    const held = fields.flatMap((field, k): [string, Operand][] => (this.holdsLocal(args[k]) ? [[field, args[k]]] : []));
+    this.created.set(name, { kind: 'object', fields, values, shape });
+    const held = fields.flatMap((field, k): [string, Operand][] => (this.holdsLocal(values[k]) ? [[field, values[k]]] : []));
     if (held.length > 0) this.heldLocals.set(name, new Map(held));
     return variable(name);
   }
@@ -858,6 +927,8 @@ class Lowerer {
     this.body.push({ kind: 'let', name, expr: { ...expr, shape }, role: 'temp', origin: node, shape });
     this.aggregates.add(name);
     this.localArrays.add(name);
+    const length = expr.op === 'arrayOf' ? expr.args.length : expr.args[0]?.kind === 'num' ? expr.args[0].value : undefined;
+    this.created.set(name, { kind: 'array', container, length });
     return variable(name);
   }
 
@@ -925,7 +996,10 @@ class Lowerer {
     if (target) {
       const receiver = target.method ? [this.expression((callee as ts.PropertyAccessExpression).expression)] : [];
       const args = [...receiver, ...node.arguments.map((arg) => this.expression(arg))];
-      if (target.writes || args.some((arg) => this.holdsLocal(arg))) return this.inlineCall(node, target, args);
+      // A helper returning an array or object is inlined too: its result is then a local
+      // array or object literal of this function, read and differentiated like one.
+      const returnsNumber = isNumberType(ts, this.env.checker!.getTypeAtLocation(node));
+      if (target.writes || !returnsNumber || args.some((arg) => this.holdsLocal(arg))) return this.inlineCall(node, target, args);
       const name = this.env.names.fresh('t');
       this.body.push({ kind: 'let', name, expr: { op: 'call', args, callee: target }, role: 'temp', origin: node });
       return variable(name);
@@ -959,7 +1033,7 @@ class Lowerer {
     const { ts } = this;
     const fn = callee.target!.node as FunctionNode;
     if (this.inlining.some((outer) => outer.key === callee.key)) {
-      const why = callee.writes ? 'writes into the arrays it is given' : 'receives an array the differentiated function creates';
+      const why = callee.writes ? 'writes into the arrays it is given' : 'receives an array the differentiated function creates, or returns an array or object,';
       fail(node, Code.Unsupported, `'${callee.name}' ${why} and calls itself: its calls are inlined, which recursion does not allow. Write the recursion as a loop.`);
     }
     this.requireBody(fn);
@@ -1242,7 +1316,8 @@ class Lowerer {
     const checker = this.env.checker;
     if (!checker) return;
     const type = checker.getTypeAtLocation(node);
-    if (!isNumberType(this.ts, type)) {
+    // 'never': TypeScript found the code unreachable (narrowed away), where any type is fine.
+    if (!isNumberType(this.ts, type) && !(type.flags & this.ts.TypeFlags.Never)) {
       fail(node, Code.BadType, `${what}, but this has type '${checker.typeToString(type)}'.`);
     }
   }

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { activeVariables } from './analysis';
 import { Builder } from './builder';
-import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, namesDefinedWithin, num, operandsRead, shapeOfValue, variable } from './ir';
+import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, namesDefinedWithin, num, operandKey, operandsRead, shapeOfValue, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 import { directReads } from './rereads';
@@ -200,7 +200,8 @@ class ReverseSweep {
     if (!scope.replaying) return forward;
     return mapBlocks(forward, (stmt) => {
       if (stmt.kind !== 'let' || stmt.expr.op !== 'store') return [stmt];
-      const op = scope.rewrites.get(operandKey(stmt.expr.args[0]));
+      const array = stmt.expr.args[0];
+      const op = array.kind === 'var' ? scope.rewrites.get(array.name) : undefined;
       return op ? [{ ...stmt, expr: { ...stmt.expr, op } }] : [];
     });
   }
@@ -752,8 +753,6 @@ function scratchWithin(block: Block): string[] {
     return [];
   });
 }
-
-const operandKey = (operand: Operand): string => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));
 
 /** Operations that cost more than reading a number back from memory. */
 const COSTLY = new Set(['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'cbrt', 'pow', '**', 'hypot']);

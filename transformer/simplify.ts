@@ -1,6 +1,6 @@
 import { localAccumulators } from './accumulators';
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, resultOperands, variable } from './ir';
+import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from './ir';
 import type { NameAllocator } from './names';
 import { opInfo } from './ops';
 
@@ -115,7 +115,7 @@ class Propagation {
         const phis = stmt.phis.flatMap((phi) => {
           const whenThen = s(phi.then);
           const whenElse = s(phi.else);
-          if (sameKey(whenThen, whenElse)) {
+          if (sameOperand(whenThen, whenElse)) {
             this.replaced.set(phi.name, whenThen);
             return [];
           }
@@ -137,8 +137,13 @@ class Propagation {
         if (record && record !== stmt.record) this.records.set(stmt.record!, record);
         return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond), ...(passes ? { passes } : {}), ...(record ? { record } : {}) }];
       }
-      case 'accumulate':
-        return [{ ...stmt, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
+      case 'accumulate': {
+        // Additions into a gradient's part (`t_bar.j += v`) follow the part's name where it
+        // was found equal to an earlier one (two reads of `p_bar.i` are one object).
+        const target = this.replaced.get(stmt.name);
+        const name = target?.kind === 'var' ? target.name : stmt.name;
+        return [{ ...stmt, name, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
+      }
       case 'reverseLoop':
         return [{ ...stmt, record: this.records.get(stmt.record) ?? stmt.record, body: this.block(stmt.body), ...(stmt.test ? { test: { ...stmt.test, args: stmt.test.args.map(s) } } : {}) }];
     }
@@ -358,21 +363,6 @@ function hasEffects(block: Block): boolean {
     if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return hasEffects(stmt.body);
     return stmt.kind === 'accumulate';
   });
-}
-
-function operandKey(operand: Operand): string {
-  switch (operand.kind) {
-    case 'var':
-      return `v:${operand.name}`;
-    case 'num':
-      return `n:${Object.is(operand.value, -0) ? '-0' : String(operand.value)}`;
-    case 'ref':
-      return `r:${operand.path.join('.')}`;
-  }
-}
-
-function sameKey(a: Operand, b: Operand): boolean {
-  return operandKey(a) === operandKey(b);
 }
 
 function expressionKey(expr: Expr): string {
