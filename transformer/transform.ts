@@ -1,20 +1,20 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
-import { Code, TapelessError, fail, toDiagnostic } from './diagnostics';
-import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from './effects';
-import { emitArrowFunction, emitFunctionDeclaration } from './emit';
-import { Builder } from './builder';
-import { Drivers, loadDrivers } from './drivers';
-import { forward } from './forward';
-import { type Callee, type Func, type Let, type Operand, type Ref, num, shapeOfValue, variable } from './ir';
-import { type LowerEnv, isNumberType, lowerFunction } from './lower';
-import { NameAllocator } from './names';
-import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget, skipConstAssertion } from './requests';
-import { reverse } from './reverse';
-import { type RuleSet, loadRules } from './rules';
-import { shapeOf } from './shapes';
-import { simplify } from './simplify';
-import { walk } from './walk';
+import { Code, TapelessError, fail, toDiagnostic } from './driver/diagnostics';
+import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from './frontend/effects';
+import { emitArrowFunction, emitFunctionDeclaration } from './backend/emit';
+import { Builder } from './ir/builder';
+import { Drivers, loadDrivers } from './backend/drivers';
+import { forward } from './modes/forward';
+import { type Callee, type Func, type Let, type Operand, type Ref, num, shapeOfValue, variable } from './ir/ir';
+import { type LowerEnv, isNumberType, lowerFunction } from './frontend/lower/lower';
+import { NameAllocator } from './ir/names';
+import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget, skipConstAssertion } from './frontend/requests';
+import { reverse } from './modes/reverse/reverse';
+import { type RuleSet, loadRules } from './ops/rules';
+import { shapeOf } from './ir/shapes';
+import { simplify } from './passes/simplify';
+import { walk } from './frontend/walk';
 
 export interface TransformOptions {
   /** Receives every diagnostic: hosts turn them into build errors. */

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
-import { Code, fail } from './diagnostics';
-import type { FunctionNode } from './lower';
+import { Code, fail } from '../driver/diagnostics';
+import type { FunctionNode } from './lower/lower';
 import { walk } from './walk';
 
 /** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */

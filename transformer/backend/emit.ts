@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
-import { type Block, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, appendedEveryPass, loopGuard } from './ir';
-import { type OpName, isStatementOp, opInfo } from './ops';
-import type { Shape } from './shapes';
+import { type Block, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, appendedEveryPass, loopGuard } from '../ir/ir';
+import { type OpName, isStatementOp, opInfo } from '../ops/registry';
+import type { Shape } from '../ir/shapes';
 
 export interface EmitContext {
   readonly ts: typeof ts;

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import type { OpName } from './ops';
+import type { OpName } from '../ops/registry';
 import type { Shape } from './shapes';
 
 /**

@@ -1,12 +1,12 @@
 import type * as ts from 'typescript';
-import { activeVariables } from './analysis';
-import { Builder } from './builder';
-import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, namesDefinedWithin, num, operandKey, operandsRead, shapeOfValue, variable } from './ir';
-import type { NameAllocator } from './names';
-import { opInfo } from './ops';
+import { activeVariables } from '../activity';
+import { Builder } from '../../ir/builder';
+import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, namesDefinedWithin, num, operandKey, operandsRead, shapeOfValue, variable } from '../../ir/ir';
+import type { NameAllocator } from '../../ir/names';
+import { opInfo } from '../../ops/registry';
 import { directReads } from './rereads';
-import { partialDerivatives, type RuleSet } from './rules';
-import { type Shape, derivativeShape } from './shapes';
+import { partialDerivatives, type RuleSet } from '../../ops/rules';
+import { type Shape, derivativeShape } from '../../ir/shapes';
 
 export interface ReverseRequest {
   /** Indices of the parameters to differentiate with respect to, in result order. */

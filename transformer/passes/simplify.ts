@@ -1,8 +1,8 @@
 import { localAccumulators } from './accumulators';
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from './ir';
-import type { NameAllocator } from './names';
-import { opInfo } from './ops';
+import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
+import type { NameAllocator } from '../ir/names';
+import { opInfo } from '../ops/registry';
 
 const COMMUTATIVE = new Set(['+', '*']);
 const MAX_ROUNDS = 8;

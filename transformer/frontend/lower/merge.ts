@@ -1,8 +1,8 @@
 import type * as ts from 'typescript';
-import { Code, fail } from './diagnostics';
-import { type Operand, type Phi, type Stmt, UNSET, sameOperand, variable } from './ir';
-import type { NameAllocator } from './names';
-import type { Shape } from './shapes';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Operand, type Phi, type Stmt, UNSET, sameOperand, variable } from '../../ir/ir';
+import type { NameAllocator } from '../../ir/names';
+import type { Shape } from '../../ir/shapes';
 
 /** How lowering made an array or object that a branch may choose: what a merge needs of it. */
 export type Creation =
