@@ -1,20 +1,11 @@
 /**
- * The elementary operations of the IR: how each one prints, whether it is pure, how it
- * folds on constants, and which derivative rule of `runtime/rules.ts` it uses.
+ * The elementary operations of the IR, one entry each with every fact about it that a pass
+ * needs: how it prints, whether it is pure, its effects, its cost, whether its value is an
+ * integer, whether it uses the load stream, how it folds on constants, and which derivative
+ * rule of `runtime/rules.ts` differentiates it (test/rules.test.ts checks that every rule an
+ * entry names exists and that every rule is named by an entry). Adding a Math function is one
+ * entry in MATH below, plus its rule in runtime/rules.ts.
  */
-
-export const MATH_FUNCTIONS = [
-  'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh',
-  'atanh', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'sqrt', 'cbrt', 'pow', 'abs', 'max',
-  'min', 'sign', 'floor', 'ceil', 'round', 'trunc', 'fround',
-] as const;
-export type MathFunction = (typeof MATH_FUNCTIONS)[number];
-
-/** Math functions of any number of arguments, differentiated one argument at a time. */
-export const VARIADIC_MATH_FUNCTIONS = ['hypot'] as const;
-export type VariadicMathFunction = (typeof VARIADIC_MATH_FUNCTIONS)[number];
-
-export const MATH_CONSTANTS = ['E', 'LN10', 'LN2', 'LOG10E', 'LOG2E', 'PI', 'SQRT1_2', 'SQRT2'] as const;
 
 export const ARITHMETIC_OPERATORS = ['+', '-', '*', '/', '%', '**'] as const;
 export type ArithmeticOperator = (typeof ARITHMETIC_OPERATORS)[number];
@@ -22,43 +13,12 @@ export type ArithmeticOperator = (typeof ARITHMETIC_OPERATORS)[number];
 export const COMPARISON_OPERATORS = ['<', '<=', '>', '>=', '===', '!=='] as const;
 export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
 
-export type OpName =
-  | ArithmeticOperator
-  | ComparisonOperator
-  | MathFunction
-  | VariadicMathFunction
-  | 'negate'
-  | 'not'
-  | 'or'
-  | 'and'
-  | 'select'
-  | 'copy'
-  | 'random'
-  | 'stopGradient'
-  | 'call'
-  | 'callInto'
-  | 'element'
-  | 'field'
-  | 'length'
-  | 'zeros'
-  | 'newArray'
-  | 'arrayOf'
-  | 'objectOf'
-  | 'localElement'
-  | 'directElement'
-  | 'store'
-  | 'rewrite'
-  | 'recordLoad'
-  | 'replay'
-  | 'replayExit'
-  | 'position'
-  | 'setCursor';
-
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
+export const MATH_CONSTANTS = ['E', 'LN10', 'LN2', 'LOG10E', 'LOG2E', 'PI', 'SQRT1_2', 'SQRT2'] as const;
 
 /** How an operation is differentiated. */
 export type Derivative =
   | { readonly kind: 'rule'; readonly table: 'operatorRules' | 'mathRules'; readonly name: string }
+  /** Any number of arguments, each differentiated by the one-argument rule of `variadicMathRules`. */
   | { readonly kind: 'variadic'; readonly name: string }
   /** Piecewise constant or not a number (comparisons, random, stopGradient). */
   | { readonly kind: 'zero' }
@@ -66,107 +26,177 @@ export type Derivative =
   | { readonly kind: 'pullback' }
   /** A read from an array or object: the adjoint goes into the gradient of the container. */
   | { readonly kind: 'load' }
-  /** A write into a local array, or a literal array: adjoints come out of the array's gradient. */
+  /** A write into a local array: adjoints come out of the array's gradient. */
   | { readonly kind: 'store' }
+  /** An array or object literal: each element's adjoint is its entry of the literal's gradient. */
   | { readonly kind: 'arrayOf' }
   | { readonly kind: 'identity' };
+
+/** How an operation prints (emit). */
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
 
 export interface OpInfo {
   readonly shape: OpShape;
   /** Operator token (infix, prefix) or callee path (call). */
   readonly print: string;
+  /** No effect, and the same value from the same operands: CSE may merge it, DCE drop it, emit inline it. */
   readonly pure: boolean;
+  /**
+   * An effect that outlives it (a write, a record or replay of the load stream, a pullback
+   * adding into gradients, a random draw): a loop or branch holding it must run.
+   */
+  readonly effect: boolean;
+  /** Not pure, but may go where nothing reads its value (an allocation of zeros, a read that records nothing). */
+  readonly droppable: boolean;
+  /** A statement without a value (a write, or an operation on the load stream). */
+  readonly statement: boolean;
+  /** Costs more than reading a number back from memory: a loop's sweep may restore its value instead. */
+  readonly costly: boolean;
+  /** Its value is an integer (or ±∞, NaN), whatever its operands. */
+  readonly integral: boolean;
+  /** Records into the load stream or replays from it (see modes/reverse/README.md). */
+  readonly stream: boolean;
   readonly derivative: Derivative;
   /** The operation on constants, for folding; absent for operations that must not fold. */
   readonly evaluate?: (...args: number[]) => number;
 }
 
-const infix = (print: string, evaluate: (a: number, b: number) => number, derivative: Derivative): OpInfo => ({
-  shape: 'infix', print, pure: true, derivative, evaluate,
-});
-const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
-const zero: Derivative = { kind: 'zero' };
+/** The facts an entry does not state: a pure operation of numbers, cheap, with no effect. */
+const PURE = { pure: true, effect: false, droppable: true, statement: false, costly: false, integral: false, stream: false } as const;
+/** An operation that must not be merged, moved or dropped unless said otherwise. */
+const IMPURE = { ...PURE, pure: false, droppable: false } as const;
 
-const operators: Record<ArithmeticOperator | ComparisonOperator | 'negate' | 'not' | 'or' | 'and' | 'select' | 'copy' | 'random' | 'stopGradient' | 'call' | 'callInto' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'localElement' | 'directElement' | 'store' | 'rewrite' | 'recordLoad' | 'replay' | 'replayExit' | 'position' | 'setCursor', OpInfo> = {
+const zero: Derivative = { kind: 'zero' };
+const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
+
+const infix = (print: string, evaluate: (a: number, b: number) => number, derivative: Derivative): OpInfo => ({ ...PURE, shape: 'infix', print, derivative, evaluate });
+
+/**
+ * The Math functions differentiated code may call, with how many arguments a call takes in
+ * the source (`pairs`: any number, folded into nested pairs as `max(max(a, b), c)`;
+ * `any`: any number, one operation) and whether the function is costly or integral.
+ */
+const MATH = {
+  sin: { arity: 1, costly: true },
+  cos: { arity: 1, costly: true },
+  tan: { arity: 1, costly: true },
+  asin: { arity: 1, costly: true },
+  acos: { arity: 1, costly: true },
+  atan: { arity: 1, costly: true },
+  atan2: { arity: 2, costly: true },
+  sinh: { arity: 1, costly: true },
+  cosh: { arity: 1, costly: true },
+  tanh: { arity: 1, costly: true },
+  asinh: { arity: 1, costly: true },
+  acosh: { arity: 1, costly: true },
+  atanh: { arity: 1, costly: true },
+  exp: { arity: 1, costly: true },
+  expm1: { arity: 1, costly: true },
+  log: { arity: 1, costly: true },
+  log1p: { arity: 1, costly: true },
+  log2: { arity: 1, costly: true },
+  log10: { arity: 1, costly: true },
+  sqrt: { arity: 1 },
+  cbrt: { arity: 1, costly: true },
+  pow: { arity: 2, costly: true },
+  abs: { arity: 1 },
+  max: { arity: 'pairs' },
+  min: { arity: 'pairs' },
+  sign: { arity: 1 },
+  floor: { arity: 1, integral: true },
+  ceil: { arity: 1, integral: true },
+  round: { arity: 1, integral: true },
+  trunc: { arity: 1, integral: true },
+  fround: { arity: 1 },
+  hypot: { arity: 'any', costly: true },
+} as const satisfies Record<string, { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean }>;
+
+export type MathFunction = keyof typeof MATH;
+
+/** How many arguments a call of Math.`name` takes, where `name` is a Math function tapeless differentiates. */
+export function mathArity(name: string): number | 'pairs' | 'any' | undefined {
+  return Object.hasOwn(MATH, name) ? MATH[name as MathFunction].arity : undefined;
+}
+
+function mathOp(name: MathFunction): OpInfo {
+  const facts: { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean } = MATH[name];
+  const fn = Math[name] as (...args: number[]) => number;
+  const derivative: Derivative = facts.arity === 'any' ? { kind: 'variadic', name } : { kind: 'rule', table: 'mathRules', name };
+  return { ...PURE, shape: 'call', print: `Math.${name}`, costly: facts.costly ?? false, integral: facts.integral ?? false, derivative, evaluate: (...args) => fn(...args) };
+}
+
+const OPERATORS = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
   '/': infix('/', (a, b) => a / b, operatorRule('/')),
   '%': infix('%', (a, b) => a % b, operatorRule('%')),
-  '**': infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }),
+  '**': { ...infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }), costly: true },
   '<': infix('<', (a, b) => Number(a < b), zero),
   '<=': infix('<=', (a, b) => Number(a <= b), zero),
   '>': infix('>', (a, b) => Number(a > b), zero),
   '>=': infix('>=', (a, b) => Number(a >= b), zero),
   '===': infix('===', (a, b) => Number(a === b), zero),
   '!==': infix('!==', (a, b) => Number(a !== b), zero),
-  negate: { shape: 'prefix', print: '-', pure: true, derivative: operatorRule('negate'), evaluate: (a) => -a },
+  negate: { ...PURE, shape: 'prefix', print: '-', derivative: operatorRule('negate'), evaluate: (a) => -a },
   // Truth values: conditions and the flags that lowering makes for break, continue and return.
-  not: { shape: 'prefix', print: '!', pure: true, derivative: zero, evaluate: (a) => Number(!a) },
+  not: { ...PURE, shape: 'prefix', print: '!', derivative: zero, evaluate: (a) => Number(!a) },
   or: infix('||', (a, b) => Number(a || b), zero),
   and: infix('&&', (a, b) => Number(a && b), zero),
-  select: { shape: 'select', print: '?:', pure: true, derivative: operatorRule('?:'), evaluate: (c, a, b) => (c ? a : b) },
-  copy: { shape: 'copy', print: '', pure: true, derivative: { kind: 'identity' }, evaluate: (a) => a },
-  random: { shape: 'call', print: 'Math.random', pure: false, derivative: zero },
-  stopGradient: { shape: 'copy', print: '', pure: true, derivative: zero },
+  select: { ...PURE, shape: 'select', print: '?:', derivative: operatorRule('?:'), evaluate: (c, a, b) => (c ? a : b) },
+  copy: { ...PURE, shape: 'copy', print: '', derivative: { kind: 'identity' }, evaluate: (a) => a },
+  random: { ...IMPURE, shape: 'call', print: 'Math.random', effect: true, derivative: zero },
+  stopGradient: { ...PURE, shape: 'copy', print: '', derivative: zero },
   // Functions called from differentiated code are assumed pure (their source is checked
   // when they are differentiated).
-  call: { shape: 'call', print: '', pure: true, derivative: { kind: 'pullback' } },
+  call: { ...PURE, shape: 'call', print: '', derivative: { kind: 'pullback' } },
   // A pullback that adds into gradients passed to it: kept even where its result is not read.
-  callInto: { shape: 'call', print: '', pure: false, derivative: zero },
+  callInto: { ...IMPURE, shape: 'call', print: '', effect: true, derivative: zero },
   // Reads of arrays and objects (which differentiated code never writes), and the zero
   // gradients reverse mode allocates for array and object parameters.
-  element: { shape: 'element', print: '', pure: true, derivative: { kind: 'load' } },
-  field: { shape: 'field', print: '', pure: true, derivative: { kind: 'load' } },
-  length: { shape: 'length', print: '', pure: true, derivative: zero },
-  zeros: { shape: 'zeros', print: '', pure: false, derivative: zero },
+  element: { ...PURE, shape: 'element', print: '', derivative: { kind: 'load' } },
+  field: { ...PURE, shape: 'field', print: '', derivative: { kind: 'load' } },
+  length: { ...PURE, shape: 'length', print: '', integral: true, derivative: zero },
+  zeros: { ...IMPURE, shape: 'zeros', print: '', droppable: true, derivative: zero },
   // Local arrays, which differentiated code may write. Their reads are impure (a write may
   // change what they return), and reverse mode replays them from the load stream when it
-  // recomputes (see transformer/REVERSE.md).
-  newArray: { shape: 'newArray', print: '', pure: false, derivative: zero },
-  arrayOf: { shape: 'arrayOf', print: '', pure: false, derivative: { kind: 'arrayOf' } },
+  // recomputes (see modes/reverse/README.md).
+  newArray: { ...IMPURE, shape: 'newArray', print: '', derivative: zero },
+  arrayOf: { ...IMPURE, shape: 'arrayOf', print: '', derivative: { kind: 'arrayOf' } },
   // An object literal: read-only (its fields are never written), so its gradient is built
   // from its fields' gradients.
-  objectOf: { shape: 'objectOf', print: '', pure: false, derivative: { kind: 'arrayOf' } },
-  localElement: { shape: 'element', print: '', pure: false, derivative: { kind: 'load' } },
+  objectOf: { ...IMPURE, shape: 'objectOf', print: '', derivative: { kind: 'arrayOf' } },
+  localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
   // A read of a local array that a recomputation reads again from the array itself, not
-  // from the load stream (transformer/rereads.ts): no record.
-  directElement: { shape: 'element', print: '', pure: false, derivative: { kind: 'load' } },
-  store: { shape: 'store', print: '', pure: false, derivative: { kind: 'store' } },
+  // from the load stream (modes/reverse/rereads.ts): no record.
+  directElement: { ...IMPURE, shape: 'element', print: '', droppable: true, derivative: { kind: 'load' } },
+  store: { ...IMPURE, shape: 'store', print: '', effect: true, statement: true, derivative: { kind: 'store' } },
   // A write a recomputation repeats around a loop whose pass rewrites the array
-  // (transformer/rereads.ts): needed only where the same sweep reads the array again.
-  rewrite: { shape: 'store', print: '', pure: false, derivative: { kind: 'store' } },
-  recordLoad: { shape: 'recordLoad', print: '', pure: false, derivative: zero },
+  // (modes/reverse/rereads.ts): needed only where the same sweep reads the array again.
+  rewrite: { ...IMPURE, shape: 'store', print: '', droppable: true, statement: true, derivative: { kind: 'store' } },
+  recordLoad: { ...IMPURE, shape: 'recordLoad', print: '', effect: true, statement: true, stream: true, derivative: zero },
   // A read of a local array when the reverse sweep recomputes: the value comes from the
   // load stream; the arguments (array, index) stay for the adjoint.
-  replay: { shape: 'replay', print: '', pure: false, derivative: { kind: 'load' } },
+  replay: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: { kind: 'load' } },
   // The exit value of a nested loop (its argument) when the reverse sweep recomputes: it
   // was recorded in the load stream after the loop, so the loop need not run again.
-  replayExit: { shape: 'replay', print: '', pure: false, derivative: { kind: 'identity' } },
-  position: { shape: 'position', print: '', pure: false, derivative: zero },
-  setCursor: { shape: 'setCursor', print: '', pure: false, derivative: zero },
-};
+  replayExit: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: { kind: 'identity' } },
+  position: { ...IMPURE, shape: 'position', print: '', derivative: zero },
+  setCursor: { ...IMPURE, shape: 'setCursor', print: '', effect: true, statement: true, derivative: zero },
+} as const satisfies Record<string, OpInfo>;
 
-function mathOp(name: MathFunction | VariadicMathFunction, derivative: Derivative): OpInfo {
-  const fn = Math[name] as (...args: number[]) => number;
-  return { shape: 'call', print: `Math.${name}`, pure: true, derivative, evaluate: (...args) => fn(...args) };
-}
+export type OpName = keyof typeof OPERATORS | MathFunction;
 
 const OPS: Record<OpName, OpInfo> = {
-  ...operators,
-  ...(Object.fromEntries(MATH_FUNCTIONS.map((name) => [name, mathOp(name, { kind: 'rule', table: 'mathRules', name })])) as Record<MathFunction, OpInfo>),
-  ...(Object.fromEntries(VARIADIC_MATH_FUNCTIONS.map((name) => [name, mathOp(name, { kind: 'variadic', name })])) as Record<VariadicMathFunction, OpInfo>),
+  ...OPERATORS,
+  ...(Object.fromEntries(Object.keys(MATH).map((name) => [name, mathOp(name as MathFunction)])) as Record<MathFunction, OpInfo>),
 };
 
 export function opInfo(op: OpName): OpInfo {
   return OPS[op];
 }
 
-export function isComparison(op: OpName): op is ComparisonOperator {
-  return (COMPARISON_OPERATORS as readonly string[]).includes(op);
-}
-
-/** Operations that are statements (they have no value). */
-export function isStatementOp(op: OpName): boolean {
-  return op === 'store' || op === 'rewrite' || op === 'recordLoad' || op === 'setCursor';
+/** Every operation, for tests that check the registry against the rules. */
+export function allOps(): readonly OpName[] {
+  return Object.keys(OPS) as OpName[];
 }

@@ -318,19 +318,9 @@ function eliminateDeadCode(func: Func): Func {
   return { ...func, body, ...(func.records ? { records: func.records.map(decide).filter((record) => kept.has(record)) } : {}) };
 }
 
-/**
- * Operations whose effect outlives them: writes into arrays, the recording and replaying of
- * the load stream (skipping one would shift every later replay), pullbacks that add into
- * gradients, random draws, additions into arrays.
- */
-const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'replayExit', 'setCursor', 'callInto', 'random']);
-
-/**
- * A statement that may go where nothing reads its value: a pure one, a zero gradient's
- * allocation, a read of a local array not replayed, a write that only its region may read.
- */
+/** A statement that may go where nothing reads its value (see the registry's `droppable`). */
 function removable(stmt: Let): boolean {
-  return opInfo(stmt.expr.op).pure || stmt.expr.op === 'zeros' || stmt.expr.op === 'directElement' || stmt.expr.op === 'rewrite';
+  return opInfo(stmt.expr.op).droppable;
 }
 
 /** The zero gradients a block allocates (`zeros`), whose additions die with them. */
@@ -358,7 +348,7 @@ function someLet(block: Block, test: (stmt: Let) => boolean): boolean {
 /** Whether a block has effects, so that it must run even where nothing reads its results. */
 function hasEffects(block: Block): boolean {
   return block.some((stmt) => {
-    if (stmt.kind === 'let') return EFFECTS.has(stmt.expr.op);
+    if (stmt.kind === 'let') return opInfo(stmt.expr.op).effect;
     if (stmt.kind === 'if') return hasEffects(stmt.then) || hasEffects(stmt.else);
     if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return hasEffects(stmt.body);
     return stmt.kind === 'accumulate';

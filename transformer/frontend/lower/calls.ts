@@ -3,7 +3,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, UNSET, num, variable } from '../../ir/ir';
-import { MATH_FUNCTIONS, type MathFunction, type OpName, VARIADIC_MATH_FUNCTIONS } from '../../ops/registry';
+import { type MathFunction, mathArity } from '../../ops/registry';
 import { type Lowering, type FunctionNode, FALSE, isNumberType } from './lowering';
 import { arrayMethod, arrayOperand, load, newArray, push } from './arrays';
 import { expression } from './expressions';
@@ -117,16 +117,15 @@ export function mathCall(lx: Lowering, node: ts.CallExpression, fn: string): Ope
     if (lx.depth > 0) fail(node, Code.Unsupported, 'Math.random() inside a branch or loop is not supported yet: draw the random numbers before it.');
     return lx.op('random', [], node);
   }
-  if ((VARIADIC_MATH_FUNCTIONS as readonly string[]).includes(fn)) return args.length === 0 ? num(0) : lx.op(fn as OpName, args, node);
-  if (fn === 'max' || fn === 'min') {
+  const arity = mathArity(fn);
+  if (arity === undefined) return fail(node.expression, Code.Unsupported, `Math.${fn} is not a differentiable Math function.`);
+  // Math.hypot() is 0.
+  if (arity === 'any') return args.length === 0 ? num(0) : lx.op(fn as MathFunction, args, node);
+  if (arity === 'pairs') {
     // Nested pairs give exactly Math.max's value, and the first of tied arguments wins.
     if (args.length === 0) return num(fn === 'max' ? -Infinity : Infinity);
-    return args.reduce((left, right) => lx.op(fn, [left, right], node));
+    return args.reduce((left, right) => lx.op(fn as MathFunction, [left, right], node));
   }
-  if (!(MATH_FUNCTIONS as readonly string[]).includes(fn)) {
-    return fail(node.expression, Code.Unsupported, `Math.${fn} is not a differentiable Math function.`);
-  }
-  const arity = fn === 'atan2' || fn === 'pow' ? 2 : 1;
   if (args.length !== arity) fail(node, Code.Unsupported, `Math.${fn} takes ${arity} argument${arity > 1 ? 's' : ''} here, not ${args.length}.`);
   return lx.op(fn as MathFunction, args, node);
 }

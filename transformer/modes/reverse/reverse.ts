@@ -123,15 +123,12 @@ class Scope {
   }
 }
 
-/** Operations that record into the load stream or replay from it. */
-const STREAM_OPS = new Set(['localElement', 'replay', 'recordLoad', 'replayExit']);
-
 /** Whether a block reads a local array or otherwise uses the load stream (anywhere inside it). */
 function readsLocalArrays(block: Block): boolean {
   return block.some((stmt) => {
     switch (stmt.kind) {
       case 'let':
-        return STREAM_OPS.has(stmt.expr.op);
+        return opInfo(stmt.expr.op).stream;
       case 'if':
         return readsLocalArrays(stmt.then) || readsLocalArrays(stmt.else);
       case 'loop':
@@ -569,7 +566,7 @@ class ReverseSweep {
     // Costly values every swept pass computes may be recorded rather than computed again
     // (simplify decides: where the forward loop computes them anyway).
     const values = (guarded ? guarded.guard.then : stmt.body).flatMap((s) =>
-      s.kind === 'let' && COSTLY.has(s.expr.op) && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name) as Operand, restored: (read(variable(s.name)) as { name: string }).name }] : [],
+      s.kind === 'let' && opInfo(s.expr.op).costly && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name) as Operand, restored: (read(variable(s.name)) as { name: string }).name }] : [],
     );
     const record: LoopRecord = {
       count,
@@ -717,7 +714,7 @@ class ReverseSweep {
     if (this.integral.has(operand.name)) return true;
     const expr = builder.definition(operand.name);
     if (!expr) return false;
-    if (INTEGRAL.has(expr.op)) return true;
+    if (opInfo(expr.op).integral) return true;
     return (expr.op === '+' || expr.op === '-' || expr.op === '*' || expr.op === 'copy' || expr.op === 'negate') && expr.args.every((arg) => this.isIntegral(arg, builder));
   }
 
@@ -753,9 +750,3 @@ function scratchWithin(block: Block): string[] {
     return [];
   });
 }
-
-/** Operations that cost more than reading a number back from memory. */
-const COSTLY = new Set(['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'cbrt', 'pow', '**', 'hypot']);
-
-/** Operations whose value is an integer (or ±∞, NaN). */
-const INTEGRAL = new Set(['floor', 'ceil', 'round', 'trunc', 'length']);
