@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import type { OpName } from '../ops/registry';
 import type { Shape } from './shapes';
+import { letsWithin, someWithin, statementsWithin } from './traverse';
 
 /**
  * The IR: a function in static single-assignment form. Every statement defines a new name
@@ -320,11 +321,10 @@ export function namesDefined(stmt: Stmt): string[] {
 
 /** Every name a block defines, inside its nested blocks and reverse sweeps too. */
 export function namesDefinedWithin(block: Block): string[] {
-  return block.flatMap((stmt) => [
+  return [...statementsWithin(block, 'enter')].flatMap((stmt) => [
     ...namesDefined(stmt),
-    ...(stmt.kind === 'if' ? [...namesDefinedWithin(stmt.then), ...namesDefinedWithin(stmt.else)] : []),
-    ...(stmt.kind === 'loop' ? [...stmt.carried.map((c) => c.name), ...namesDefinedWithin(stmt.body)] : []),
-    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...(stmt.record.values ?? []).map((value) => value.restored), ...namesDefinedWithin(stmt.body)] : []),
+    ...(stmt.kind === 'loop' ? stmt.carried.map((c) => c.name) : []),
+    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...(stmt.record.values ?? []).map((value) => value.restored)] : []),
   ]);
 }
 
@@ -373,15 +373,7 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
 export function shapeOfValue(func: Func, name: string): Shape | undefined {
   const param = func.params.find((candidate) => candidate.name === name);
   if (param) return param.shape;
-  const find = (block: Block): Shape | undefined => {
-    for (const stmt of block) {
-      if (stmt.kind === 'let' && stmt.name === name) return stmt.shape;
-      const inner = stmt.kind === 'if' ? (find(stmt.then) ?? find(stmt.else)) : stmt.kind === 'loop' ? find(stmt.body) : undefined;
-      if (inner) return inner;
-    }
-    return undefined;
-  };
-  return find(func.body);
+  return letsWithin(func.body, 'skip').find((stmt) => stmt.name === name)?.shape;
 }
 
 /**
@@ -425,8 +417,7 @@ export function loopGuard(loop: Loop): LoopGuard | undefined {
 export function appendedEveryPass(loop: Loop): number {
   const form = loopGuard(loop);
   const pass = form ? [...form.pre, ...form.guard.then] : loop.body;
-  const appends = (stmt: Stmt): boolean =>
-    stmt.kind === 'let' ? stmt.expr.op === 'recordLoad' : stmt.kind === 'if' ? [...stmt.then, ...stmt.else].some(appends) : stmt.kind !== 'accumulate' && stmt.body.some(appends);
+  const appends = (stmt: Stmt): boolean => someWithin([stmt], 'enter', (inner) => inner.kind === 'let' && inner.expr.op === 'recordLoad');
   if (pass.some((stmt) => stmt.kind !== 'let' && appends(stmt))) return 0;
   return pass.filter(appends).length;
 }

@@ -1,5 +1,6 @@
 import { type Block, type Func, type Operand, resultOperands } from '../ir/ir';
 import { opInfo } from '../ops/registry';
+import { letsWithin } from '../ir/traverse';
 
 /**
  * Activity analysis: a variable is active when it depends on a selected input (it varies)
@@ -135,13 +136,6 @@ const STREAM = '#stream';
 /** The names of arrays and objects: parameters and values with a shape, and zero gradients. */
 function aggregateNames(func: Func): Set<string> {
   const names = new Set(func.params.filter((param) => param.shape).map((param) => param.name));
-  const visit = (block: Block): void => {
-    for (const stmt of block) {
-      if (stmt.kind === 'let' && (stmt.shape || stmt.expr.op === 'zeros')) names.add(stmt.name);
-      else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(visit);
-      else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') visit(stmt.body);
-    }
-  };
-  visit(func.body);
+  for (const stmt of letsWithin(func.body, 'enter')) if (stmt.shape || stmt.expr.op === 'zeros') names.add(stmt.name);
   return names;
 }

@@ -6,6 +6,7 @@ import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
 import { partialDerivatives, type RuleSet } from '../ops/rules';
 import { type Shape, derivativeShape } from '../ir/shapes';
+import { letsWithin } from '../ir/traverse';
 
 export interface ForwardRequest {
   /** Indices of the parameters that have tangents, in the order of the tangent parameters. */
@@ -91,16 +92,14 @@ class TangentSweep {
   private readonly streamed = new Set<string>();
 
   private collect(block: Block): void {
-    for (const stmt of block) {
-      if (stmt.kind === 'let') {
-        const shape = stmt.shape ?? stmt.expr.shape;
-        if (shape) this.shapes.set(stmt.name, shape);
-        if (stmt.expr.op === 'replay' || stmt.expr.op === 'replayExit') this.streamed.add(stmt.name);
-        if (stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') this.streamed.add(stmt.expr.args[0].name);
-      } else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach((inner) => this.collect(inner));
-      else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') this.collect(stmt.body);
+    for (const stmt of letsWithin(block, 'enter')) {
+      const shape = stmt.shape ?? stmt.expr.shape;
+      if (shape) this.shapes.set(stmt.name, shape);
+      if (stmt.expr.op === 'replay' || stmt.expr.op === 'replayExit') this.streamed.add(stmt.name);
+      if (stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') this.streamed.add(stmt.expr.args[0].name);
     }
   }
+
 
   tangentOf(operand: Operand): Operand {
     return (operand.kind === 'var' && this.tangents.get(operand.name)) || num(0);

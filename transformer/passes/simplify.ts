@@ -3,6 +3,7 @@ import { type Definitions, fold } from './fold';
 import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
+import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';
 
 const COMMUTATIVE = new Set(['+', '*']);
 const MAX_ROUNDS = 8;
@@ -38,14 +39,7 @@ class Propagation {
   private readonly mutable = new Set<string>();
 
   func(func: Func): Func {
-    const collect = (block: Block): void => {
-      for (const stmt of block) {
-        if (stmt.kind === 'accumulate') this.mutable.add(stmt.name);
-        else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(collect);
-        else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') collect(stmt.body);
-      }
-    };
-    collect(func.body);
+    for (const stmt of statementsWithin(func.body, 'enter')) if (stmt.kind === 'accumulate') this.mutable.add(stmt.name);
     const body = this.block(func.body);
     const records = func.records?.map((record) => this.records.get(record) ?? record);
     return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)), ...(records ? { records } : {}) };
@@ -173,13 +167,7 @@ class Propagation {
 function eliminateDeadCode(func: Func): Func {
   // The names a statement computes (a recorded value's `restored` may have lost its statement).
   const computed = new Set<string>();
-  const collect = (block: Block): void =>
-    block.forEach((stmt) => {
-      if (stmt.kind === 'let') computed.add(stmt.name);
-      if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(collect);
-      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') collect(stmt.body);
-    });
-  collect(func.body);
+  for (const stmt of letsWithin(func.body, 'enter')) computed.add(stmt.name);
   const live = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const zeros = zeroArrays(func.body);
   // An addition into a gradient array nothing reads is dead with the array; into any other
@@ -278,13 +266,7 @@ function eliminateDeadCode(func: Func): Func {
     records.set(record, result);
     return result;
   };
-  const recordsOf = (block: Block): void =>
-    block.forEach((stmt) => {
-      if (stmt.kind === 'loop' && stmt.record) decide(stmt.record);
-      if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(recordsOf);
-      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') recordsOf(stmt.body);
-    });
-  recordsOf(func.body);
+  for (const stmt of statementsWithin(func.body, 'enter')) if (stmt.kind === 'loop' && stmt.record) decide(stmt.record);
   const kept = new Set<LoopRecord>();
   const keep = (block: Block, region: Region): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
@@ -324,13 +306,8 @@ function removable(stmt: Let): boolean {
 }
 
 /** The zero gradients a block allocates (`zeros`), whose additions die with them. */
-function zeroArrays(block: Block, found = new Set<string>()): Set<string> {
-  for (const stmt of block) {
-    if (stmt.kind === 'let' && stmt.expr.op === 'zeros') found.add(stmt.name);
-    else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach((inner) => zeroArrays(inner, found));
-    else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') zeroArrays(stmt.body, found);
-  }
-  return found;
+function zeroArrays(block: Block): Set<string> {
+  return new Set(letsWithin(block, 'enter').flatMap((stmt) => (stmt.expr.op === 'zeros' ? [stmt.name] : [])));
 }
 
 /** Where liveness of a `rewrite` is decided: a reverse sweep's pass, or the whole function. */
@@ -338,21 +315,12 @@ type Region = ReverseLoop | Func;
 
 /** Whether a let in a block (not in its reverse sweeps) satisfies `test`. */
 function someLet(block: Block, test: (stmt: Let) => boolean): boolean {
-  return block.some((stmt) => {
-    if (stmt.kind === 'let') return test(stmt);
-    if (stmt.kind === 'if') return someLet(stmt.then, test) || someLet(stmt.else, test);
-    return stmt.kind === 'loop' && someLet(stmt.body, test);
-  });
+  return someWithin(block, 'skip', (stmt) => stmt.kind === 'let' && test(stmt));
 }
 
 /** Whether a block has effects, so that it must run even where nothing reads its results. */
 function hasEffects(block: Block): boolean {
-  return block.some((stmt) => {
-    if (stmt.kind === 'let') return opInfo(stmt.expr.op).effect;
-    if (stmt.kind === 'if') return hasEffects(stmt.then) || hasEffects(stmt.else);
-    if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return hasEffects(stmt.body);
-    return stmt.kind === 'accumulate';
-  });
+  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'let' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
 }
 
 function expressionKey(expr: Expr): string {

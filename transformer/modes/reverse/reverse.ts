@@ -7,6 +7,7 @@ import { opInfo } from '../../ops/registry';
 import { directReads } from './rereads';
 import { partialDerivatives, type RuleSet } from '../../ops/rules';
 import { type Shape, derivativeShape } from '../../ir/shapes';
+import { rewriteWithin, someWithin, statementsWithin } from '../../ir/traverse';
 
 export interface ReverseRequest {
   /** Indices of the parameters to differentiate with respect to, in result order. */
@@ -125,28 +126,7 @@ class Scope {
 
 /** Whether a block reads a local array or otherwise uses the load stream (anywhere inside it). */
 function readsLocalArrays(block: Block): boolean {
-  return block.some((stmt) => {
-    switch (stmt.kind) {
-      case 'let':
-        return opInfo(stmt.expr.op).stream;
-      case 'if':
-        return readsLocalArrays(stmt.then) || readsLocalArrays(stmt.else);
-      case 'loop':
-      case 'reverseLoop':
-        return readsLocalArrays(stmt.body);
-      default:
-        return false;
-    }
-  });
-}
-
-/** A statement with its nested blocks rewritten by `rewrite`. */
-function mapBlocks(block: Block, rewrite: (stmt: Stmt) => Stmt[]): Stmt[] {
-  return block.flatMap((stmt): Stmt[] => {
-    if (stmt.kind === 'if') return rewrite({ ...stmt, then: mapBlocks(stmt.then, rewrite), else: mapBlocks(stmt.else, rewrite) });
-    if (stmt.kind === 'loop') return rewrite({ ...stmt, body: mapBlocks(stmt.body, rewrite) });
-    return rewrite(stmt);
-  });
+  return someWithin(block, 'enter', (stmt) => stmt.kind === 'let' && opInfo(stmt.expr.op).stream);
 }
 
 class ReverseSweep {
@@ -195,7 +175,7 @@ class ReverseSweep {
     // A recomputation replays the reads of local arrays: writing them again is useless, but
     // for arrays it reads again itself.
     if (!scope.replaying) return forward;
-    return mapBlocks(forward, (stmt) => {
+    return rewriteWithin(forward, 'skip', (stmt) => {
       if (stmt.kind !== 'let' || stmt.expr.op !== 'store') return [stmt];
       const array = stmt.expr.args[0];
       const op = array.kind === 'var' ? scope.rewrites.get(array.name) : undefined;
@@ -263,14 +243,9 @@ class ReverseSweep {
     return instrumented;
   }
 
-  /** Whether a block writes into a local array (anywhere inside it). */
+  /** Whether a block writes into a local array (anywhere inside it but its sweeps). */
   private writesLocal(block: Block): boolean {
-    return block.some((stmt) => {
-      if (stmt.kind === 'let') return stmt.expr.op === 'store';
-      if (stmt.kind === 'if') return this.writesLocal(stmt.then) || this.writesLocal(stmt.else);
-      if (stmt.kind === 'loop') return this.writesLocal(stmt.body);
-      return false;
-    });
+    return someWithin(block, 'skip', (stmt) => stmt.kind === 'let' && stmt.expr.op === 'store');
   }
 
   /**
@@ -466,12 +441,7 @@ class ReverseSweep {
 
   /** Whether a block writes into an array whose gradient the sweep tracks. */
   private writesActive(block: Block): boolean {
-    return block.some((stmt) => {
-      if (stmt.kind === 'let') return stmt.expr.op === 'store' && stmt.expr.args[0].kind === 'var' && this.active.has(stmt.expr.args[0].name);
-      if (stmt.kind === 'if') return this.writesActive(stmt.then) || this.writesActive(stmt.else);
-      if (stmt.kind === 'loop') return this.writesActive(stmt.body);
-      return false;
-    });
+    return someWithin(block, 'skip', (stmt) => stmt.kind === 'let' && stmt.expr.op === 'store' && stmt.expr.args[0].kind === 'var' && this.active.has(stmt.expr.args[0].name));
   }
 
   private setCursor(position: Operand, origin: ts.Node | undefined): Stmt {
@@ -742,11 +712,7 @@ class ReverseSweep {
   }
 }
 
-/** The `scratch` arrays of the loops in a block (anywhere inside it). */
+/** The `scratch` arrays of the loops in a block (anywhere inside it but its sweeps). */
 function scratchWithin(block: Block): string[] {
-  return block.flatMap((stmt) => {
-    if (stmt.kind === 'if') return [...scratchWithin(stmt.then), ...scratchWithin(stmt.else)];
-    if (stmt.kind === 'loop') return [...(stmt.scratch ?? []), ...scratchWithin(stmt.body)];
-    return [];
-  });
+  return [...statementsWithin(block, 'skip')].flatMap((stmt) => (stmt.kind === 'loop' ? (stmt.scratch ?? []) : []));
 }
