@@ -39,6 +39,8 @@ function plainGradients(func: Func): Set<string> {
         stmt.expr.args.forEach((arg, index) => {
           if (arg.kind === 'var' && !(index === 0 && stmt.expr.op === 'element' && !stmt.shape && !stmt.expr.shape)) otherUse.add(arg.name);
         });
+      } else if (stmt.kind === 'effect') {
+        for (const arg of stmt.expr.args) if (arg.kind === 'var') otherUse.add(arg.name);
       } else if (stmt.kind === 'accumulate') {
         if (stmt.value.kind === 'var') otherUse.add(stmt.value.name);
         if (typeof stmt.at === 'object' && stmt.at.kind === 'var') otherUse.add(stmt.at.name);
@@ -59,7 +61,7 @@ function plainGradients(func: Func): Set<string> {
 
 /** Whether a statement reads or writes a gradient array (anywhere inside it). */
 function touches(stmt: Stmt, array: string): boolean {
-  return someWithin([stmt], 'enter', (inner) => (inner.kind === 'accumulate' ? inner.name === array : inner.kind === 'let' && inner.expr.args.some((arg) => arg.kind === 'var' && arg.name === array)));
+  return someWithin([stmt], 'enter', (inner) => (inner.kind === 'accumulate' ? inner.name === array : (inner.kind === 'let' || inner.kind === 'effect') && inner.expr.args.some((arg) => arg.kind === 'var' && arg.name === array)));
 }
 
 /** The block without the clear-then-restore pairs of one entry (`a_bar[j] = 0; … a_bar[j] += t`, t its old value). */
@@ -91,7 +93,7 @@ function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: Na
         const fixed = stmt.mode === 'add' && typeof at === 'object' && (at.kind === 'num' || (at.kind === 'var' && !inside.has(at.name)));
         const earlier = entries.get(stmt.name);
         entries.set(stmt.name, fixed && (earlier === undefined || (earlier !== null && sameOperand(earlier, at))) ? at : null);
-      } else if (stmt.kind === 'let') {
+      } else if (stmt.kind === 'let' || stmt.kind === 'effect') {
         for (const arg of stmt.expr.args) if (arg.kind === 'var' && arrays.has(arg.name)) entries.set(arg.name, null);
       } else if (stmt.kind === 'if') {
         note(stmt.then);

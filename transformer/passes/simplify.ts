@@ -1,6 +1,6 @@
 import { localAccumulators } from './accumulators';
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
+import { type Accumulate, type Block, type Effect, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
 import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';
@@ -94,6 +94,8 @@ class Propagation {
         this.definitions[this.definitions.length - 1].set(stmt.name, folded);
         return [folded === stmt.expr ? stmt : { ...stmt, expr: folded }];
       }
+      case 'effect':
+        return [{ ...stmt, expr: { ...stmt.expr, args: stmt.expr.args.map(s) } }];
       case 'if': {
         const cond = this.truthOf(s(stmt.cond));
         if (cond.kind === 'num') {
@@ -180,16 +182,23 @@ function eliminateDeadCode(func: Func): Func {
   // statements read: a `rewrite` there is needed only for those.
   const reread = new Map<Region, Set<string>>();
   const rereads = (region: Region) => reread.get(region) ?? reread.set(region, new Set()).get(region)!;
-  const rewriteNeeded = (stmt: Let, region: Region) => stmt.expr.op === 'rewrite' && rereads(region).has(operandKey(stmt.expr.args[0]));
+  const rewriteNeeded = (stmt: Effect, region: Region) => stmt.expr.op === 'rewrite' && rereads(region).has(operandKey(stmt.expr.args[0]));
+  // The effects that must run: all but the droppable ones (a `rewrite` nothing rereads).
+  const effects = new Set<Effect>();
   const visit = (block: Block, region: Region): void => {
     for (let i = block.length - 1; i >= 0; i--) {
       const stmt = block[i];
       switch (stmt.kind) {
         case 'let':
-          if (rewriteNeeded(stmt, region)) live.add(stmt.name);
           if (live.has(stmt.name) && opInfo(stmt.expr.op).shape === 'element') rereads(region).add(operandKey(stmt.expr.args[0]));
           // A replayed exit reads its value from the load stream, not from the loop.
           if ((live.has(stmt.name) || !removable(stmt)) && stmt.expr.op !== 'replayExit') stmt.expr.args.forEach(mark);
+          break;
+        case 'effect':
+          if (!removable(stmt) || rewriteNeeded(stmt, region)) {
+            effects.add(stmt);
+            stmt.expr.args.forEach(mark);
+          }
           break;
         case 'if':
           for (const phi of stmt.phis) {
@@ -243,9 +252,9 @@ function eliminateDeadCode(func: Func): Func {
   const needed = (stmt: Loop, region: Region): boolean =>
     stmt.carried.some((c) => live.has(c.exit)) ||
     hasEffects(stmt.body) ||
-    someLet(stmt.body, (s) => rewriteNeeded(s, region)) ||
+    someEffect(stmt.body, (s) => rewriteNeeded(s, region)) ||
     (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
-  const size = () => live.size + [...reread.values()].reduce((total, arrays) => total + arrays.size, 0);
+  const size = () => live.size + effects.size + [...reread.values()].reduce((total, arrays) => total + arrays.size, 0);
   let before: number;
   do {
     before = size();
@@ -274,6 +283,8 @@ function eliminateDeadCode(func: Func): Func {
         case 'let':
           if (restoredInstead.has(stmt.name)) return [];
           return live.has(stmt.name) || !removable(stmt) ? [stmt] : [];
+        case 'effect':
+          return effects.has(stmt) ? [stmt] : [];
         case 'if': {
           const then = keep(stmt.then, region);
           const otherwise = keep(stmt.else, region);
@@ -301,7 +312,7 @@ function eliminateDeadCode(func: Func): Func {
 }
 
 /** A statement that may go where nothing reads its value (see the registry's `droppable`). */
-function removable(stmt: Let): boolean {
+function removable(stmt: Let | Effect): boolean {
   return opInfo(stmt.expr.op).droppable;
 }
 
@@ -313,14 +324,14 @@ function zeroArrays(block: Block): Set<string> {
 /** Where liveness of a `rewrite` is decided: a reverse sweep's pass, or the whole function. */
 type Region = ReverseLoop | Func;
 
-/** Whether a let in a block (not in its reverse sweeps) satisfies `test`. */
-function someLet(block: Block, test: (stmt: Let) => boolean): boolean {
-  return someWithin(block, 'skip', (stmt) => stmt.kind === 'let' && test(stmt));
+/** Whether an effect in a block (not in its reverse sweeps) satisfies `test`. */
+function someEffect(block: Block, test: (stmt: Effect) => boolean): boolean {
+  return someWithin(block, 'skip', (stmt) => stmt.kind === 'effect' && test(stmt));
 }
 
 /** Whether a block has effects, so that it must run even where nothing reads its results. */
 function hasEffects(block: Block): boolean {
-  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'let' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
+  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
 }
 
 function expressionKey(expr: Expr): string {
@@ -335,6 +346,8 @@ function fingerprint(block: Block): string {
       switch (stmt.kind) {
         case 'let':
           return `${stmt.name}=${expressionKey(stmt.expr)}`;
+        case 'effect':
+          return `!${expressionKey(stmt.expr)}`;
         case 'if':
           return `if(${operandKey(stmt.cond)}){${fingerprint(stmt.then)}}{${fingerprint(stmt.else)}}${stmt.phis.map((p) => p.name).join()}`;
         case 'loop':

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { activeVariables } from '../activity';
 import { Builder } from '../../ir/builder';
-import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, namesDefinedWithin, num, operandKey, operandsRead, shapeOfValue, variable } from '../../ir/ir';
+import { type Block, type Callee, type Effect, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, isOperation, loopGuard, namesDefined, namesDefinedWithin, num, operandKey, operandsRead, shapeOfValue, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { opInfo } from '../../ops/registry';
 import { directReads } from './rereads';
@@ -126,7 +126,7 @@ class Scope {
 
 /** Whether a block reads a local array or otherwise uses the load stream (anywhere inside it). */
 function readsLocalArrays(block: Block): boolean {
-  return someWithin(block, 'enter', (stmt) => stmt.kind === 'let' && opInfo(stmt.expr.op).stream);
+  return someWithin(block, 'enter', (stmt) => isOperation(stmt) && opInfo(stmt.expr.op).stream);
 }
 
 class ReverseSweep {
@@ -166,7 +166,7 @@ class ReverseSweep {
     const forward: Stmt[] = [...block];
     for (let i = block.length - 1; i >= 0; i--) {
       const stmt = block[i];
-      if (stmt.kind === 'let' && stmt.expr.op === 'store') this.store(stmt, scope);
+      if (stmt.kind === 'effect' && stmt.expr.op === 'store') this.store(stmt, scope);
       else if (stmt.kind === 'let' && (stmt.expr.op === 'arrayOf' || stmt.expr.op === 'objectOf')) this.literal(stmt, scope);
       else if (stmt.kind === 'let') this.let(stmt, scope);
       else if (stmt.kind === 'if') this.branch(stmt, scope);
@@ -176,7 +176,7 @@ class ReverseSweep {
     // for arrays it reads again itself.
     if (!scope.replaying) return forward;
     return rewriteWithin(forward, 'skip', (stmt) => {
-      if (stmt.kind !== 'let' || stmt.expr.op !== 'store') return [stmt];
+      if (stmt.kind !== 'effect' || stmt.expr.op !== 'store') return [stmt];
       const array = stmt.expr.args[0];
       const op = array.kind === 'var' ? scope.rewrites.get(array.name) : undefined;
       return op ? [{ ...stmt, expr: { ...stmt.expr, op } }] : [];
@@ -227,7 +227,7 @@ class ReverseSweep {
    * where there is nothing to record.
    */
   recordLoads(body: Block): Block {
-    const recorded = (value: string, origin: ts.Node | undefined): Stmt => ({ kind: 'let', name: this.names.fresh('t'), expr: { op: 'recordLoad', args: [variable(value)] }, role: 'temp', origin });
+    const recorded = (value: string, origin: ts.Node | undefined): Stmt => ({ kind: 'effect', expr: { op: 'recordLoad', args: [variable(value)] }, origin });
     const captures = (stmt: Loop): Stmt[] =>
       readsLocalArrays(stmt.body) || this.writesLocal(stmt.body) ? [] : stmt.carried.filter((c) => this.active.has(c.exit)).map((c) => recorded(c.exit, stmt.origin));
     const instrument = (block: Block, recomputed: boolean): Stmt[] =>
@@ -245,7 +245,7 @@ class ReverseSweep {
 
   /** Whether a block writes into a local array (anywhere inside it but its sweeps). */
   private writesLocal(block: Block): boolean {
-    return someWithin(block, 'skip', (stmt) => stmt.kind === 'let' && stmt.expr.op === 'store');
+    return someWithin(block, 'skip', (stmt) => stmt.kind === 'effect' && stmt.expr.op === 'store');
   }
 
   /**
@@ -256,7 +256,7 @@ class ReverseSweep {
   private replayLoads(block: Block): Stmt[] {
     const exits = new Map<string, string>();
     for (const stmt of block) {
-      if (stmt.kind === 'let' && stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') exits.set(stmt.expr.args[0].name, '');
+      if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') exits.set(stmt.expr.args[0].name, '');
     }
     return block.flatMap((stmt): Stmt[] => {
       if (stmt.kind === 'if') return [{ ...stmt, then: this.replayLoads(stmt.then), else: this.replayLoads(stmt.else) }];
@@ -270,12 +270,12 @@ class ReverseSweep {
         });
         return [{ ...stmt, body: this.replayLoads(stmt.body), carried }];
       }
-      if (stmt.kind !== 'let') return [stmt];
-      if (stmt.expr.op === 'recordLoad') {
-        const value = stmt.expr.args[0] as { name: string };
-        const exit = exits.get(value.name);
-        return exit ? [{ kind: 'let', name: value.name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }] : [];
+      if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad') {
+        const value = stmt.expr.args[0];
+        const exit = value.kind === 'var' ? exits.get(value.name) : undefined;
+        return exit && value.kind === 'var' ? [{ kind: 'let', name: value.name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }] : [];
       }
+      if (stmt.kind !== 'let') return [stmt];
       if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];
       return [stmt];
     });
@@ -293,7 +293,7 @@ class ReverseSweep {
   }
 
   /** `a[i] = v` into a local array: `v_bar += a_bar[i]`, then `a_bar[i] = 0` (the old value is gone). */
-  private store(stmt: Let, scope: Scope): void {
+  private store(stmt: Effect, scope: Scope): void {
     const [array, index, value] = stmt.expr.args;
     const shadow = array.kind === 'var' ? this.shadows.get(array.name) : undefined;
     if (!shadow) return;
@@ -441,11 +441,11 @@ class ReverseSweep {
 
   /** Whether a block writes into an array whose gradient the sweep tracks. */
   private writesActive(block: Block): boolean {
-    return someWithin(block, 'skip', (stmt) => stmt.kind === 'let' && stmt.expr.op === 'store' && stmt.expr.args[0].kind === 'var' && this.active.has(stmt.expr.args[0].name));
+    return someWithin(block, 'skip', (stmt) => stmt.kind === 'effect' && stmt.expr.op === 'store' && stmt.expr.args[0].kind === 'var' && this.active.has(stmt.expr.args[0].name));
   }
 
   private setCursor(position: Operand, origin: ts.Node | undefined): Stmt {
-    return { kind: 'let', name: this.names.fresh('t'), expr: { op: 'setCursor', args: [position] }, role: 'temp', origin };
+    return { kind: 'effect', expr: { op: 'setCursor', args: [position] }, origin };
   }
 
   /** `h(a, b)`: its pullback, called with the adjoint of the result, gives the arguments' adjoints. */
@@ -614,7 +614,7 @@ class ReverseSweep {
         if (s.kind === 'if') [s.then, s.else].forEach((b) => walk(b, nested));
         else if (s.kind === 'loop') walk(s.body, true);
         else if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay' || s.expr.op === 'directElement')) read.add(operandKey(s.expr.args[0]));
-        else if (s.kind === 'let' && s.expr.op === 'store') {
+        else if (s.kind === 'effect' && s.expr.op === 'store') {
           const [array, at] = s.expr.args;
           const counter = at.kind === 'var' && counters.has(at.name) ? at.name : undefined;
           if (nested || !counter || (written.get(operandKey(array)) ?? counter) !== counter) distinct = false;
