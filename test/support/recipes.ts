@@ -164,3 +164,11 @@ export function expectPrintsGradient(run: Run | undefined): void {
   const printed = Number(run!.stdout.trim());
   expect(Math.abs(printed - (Math.sin(2) + 2 * Math.cos(2))), `printed ${run!.stdout}`).toBeLessThanOrEqual(1e-15);
 }
+
+/** `npx tapeless print` on a file of README's example prints the generated f_grad. */
+export function expectPrintsGeneratedGradient(project: UserProject, file: string): void {
+  const run = project.run('npx', ['tapeless', 'print', file]);
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/^\/\/ grad\(f\)\nfunction f_grad\(x\) \{\n[\s\S]*Math\.cos\(x\)[\s\S]*\}\n$/);
+}
