@@ -26,6 +26,11 @@ export interface TransformOptions {
   readonly gradients?: 'reverse' | 'forward';
   /** Sees each generated function (the CLI prints them). */
   readonly onGenerated?: (generated: { readonly target: string; readonly api: string; readonly node: ts.Node; readonly file: ts.SourceFile }) => void;
+  /**
+   * Sees each API call rewritten, with the functions generated for it (also where an earlier
+   * call generated them): the language service shows them on hover.
+   */
+  readonly onRewritten?: (rewritten: { readonly call: ts.CallExpression; readonly generated: readonly ts.Node[] }) => void;
 }
 
 /**
@@ -69,6 +74,8 @@ class FileTransform {
   private fileNames: NameAllocator | undefined;
   /** The IR of generated functions that other generated code calls (pullbacks, inner gradients). */
   private readonly derived = new Map<string, Derived>();
+  /** The generated functions announced for each request key, for onRewritten. */
+  private readonly announced = new Map<string, ts.Node[]>();
   private readonly drivers: Drivers;
 
   private readonly checker: ts.TypeChecker;
@@ -108,8 +115,11 @@ class FileTransform {
     for (const apiCall of calls) {
       const { call } = apiCall;
       try {
-        if (isDifferentiatingCall(apiCall)) this.replacements.set(call, this.generate(resolveRequest(ts, this.checker, call, apiCall.api)));
-        else if (apiCall.api === 'withDerivative') {
+        if (isDifferentiatingCall(apiCall)) {
+          const request = resolveRequest(ts, this.checker, call, apiCall.api);
+          this.replacements.set(call, this.generate(request));
+          this.options.onRewritten?.({ call, generated: this.announced.get(request.key) ?? [] });
+        } else if (apiCall.api === 'withDerivative') {
           this.customRule(call);
           identities.add(call);
         } else if (call.arguments.length === 1) identities.add(call);
@@ -179,7 +189,10 @@ class FileTransform {
     const existing = this.generated.get(request.key);
     if (existing) return factory.createIdentifier(existing.name);
     const context = { ts, factory, file: this.file };
-    const announce = (node: ts.Node) => this.options.onGenerated?.({ target: request.target.name, api: request.api, node, file: this.file });
+    const announce = (node: ts.Node) => {
+      this.announced.set(request.key, [...(this.announced.get(request.key) ?? []), node]);
+      this.options.onGenerated?.({ target: request.target.name, api: request.api, node, file: this.file });
+    };
     const byForward = this.options.gradients === 'forward' && (request.api === 'grad' || request.api === 'valueAndGrad') && !request.target.derived;
     if (request.api === 'hessian' || request.api === 'jacobian' || byForward) return this.matrix(request, announce);
     const { func } = this.differentiate(request);

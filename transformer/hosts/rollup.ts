@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import { diagnosticLocation, formatDiagnostics } from '../driver/diagnostics';
 import { createTransformer } from '../transform';
-import { loadTypeScript } from './load-typescript';
+import { checkSameTypeScript, checkTypeScript, loadProjectTypeScript } from './load-typescript';
 
 export interface TapelessTransformersOptions {
   /** The TypeScript that @rollup/plugin-typescript uses, when it is given its own `typescript`. */
@@ -26,14 +26,20 @@ class TapelessBuildError extends Error {
   }
 }
 
+/** What to do where tapeless is given TypeScript 7: @rollup/plugin-typescript cannot run on it either. */
+const ON_TYPESCRIPT_7 =
+  "make the project's 'typescript', which @rollup/plugin-typescript compiles with, TypeScript 6, and keep TypeScript 7 beside it for type checking: npm install --save-dev typescript@6 typescript-7@npm:typescript@7.";
+const SAME_TYPESCRIPT = 'Give @rollup/plugin-typescript and tapeless the same one: typescript({ typescript: ts, transformers: tapelessTransformers({ typescript: ts }) }).';
+
 /**
  * For @rollup/plugin-typescript: `typescript({ transformers: tapelessTransformers() })`.
  * The plugin only warns about TypeScript diagnostics unless `noEmitOnError` is set, so a
  * file with tapeless diagnostics fails the build with an error that carries all of them.
  */
 export function tapelessTransformers(options: TapelessTransformersOptions = {}): { before: ProgramTransformer[] } {
-  const tsApi = options.typescript ?? loadTypeScript();
+  const tsApi = options.typescript ? checkTypeScript(options.typescript, 'given to tapelessTransformers', ON_TYPESCRIPT_7) : loadProjectTypeScript(process.cwd(), ON_TYPESCRIPT_7);
   const factory = (program: ts.Program): ts.TransformerFactory<ts.SourceFile> => {
+    checkSameTypeScript(tsApi, program, SAME_TYPESCRIPT);
     const diagnostics: ts.Diagnostic[] = [];
     const transformer = createTransformer(tsApi, program, { report: (diagnostic) => diagnostics.push(diagnostic) });
     return (context) => {

@@ -2,13 +2,16 @@ import * as path from 'path';
 import type * as ts from 'typescript';
 import { diagnosticLocation, formatDiagnostics } from '../driver/diagnostics';
 import { createTransformer } from '../transform';
-import { loadTypeScript } from './load-typescript';
+import { checkTypeScript, loadTypeScript } from './load-typescript';
 import { readProject } from './project';
 
 interface TapelessViteOptions {
   /** The tsconfig whose settings the program uses. Default: the nearest one to each file. */
   readonly tsconfig?: string;
-  /** The TypeScript to compile with. Default: the project's `typescript`. */
+  /**
+   * The TypeScript to compile with. Default: the project's `typescript`, or tapeless's own
+   * TypeScript 6 where the project's is 7 (or older than 5).
+   */
   readonly typescript?: typeof ts;
 }
 
@@ -32,7 +35,7 @@ const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
  * hands over), and emits each file that uses tapeless through the transformer.
  */
 function tapeless(options: TapelessViteOptions = {}): TapelessPlugin {
-  let tsApi: typeof ts | undefined;
+  let tsApi = options.typescript && checkTypeScript(options.typescript, 'given to tapeless()', "leave out the 'typescript' option, and tapeless compiles with a TypeScript 6 of its own.");
   let program: ts.Program | undefined;
   const contents = new Map<string, string>();
 
@@ -42,7 +45,7 @@ function tapeless(options: TapelessViteOptions = {}): TapelessPlugin {
     transform(code, id) {
       const fileName = id.split('?')[0];
       if (!TYPESCRIPT_FILE.test(fileName) || fileName.includes('/node_modules/') || !MAY_USE_TAPELESS.test(code)) return null;
-      tsApi ??= options.typescript ?? loadTypeScript();
+      tsApi ??= loadTypeScript();
       const project = readProject(tsApi, path.dirname(fileName), options.tsconfig);
       const compilerOptions: ts.CompilerOptions = {
         ...project.options,
