@@ -16,7 +16,7 @@ const args = process.argv.slice(2);
 const destination = path.resolve(args.includes('--destination') ? args[args.indexOf('--destination') + 1] : '.');
 const npm = (npmArgs, cwd) => execFileSync('npm', npmArgs, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
-if (!args.includes('--no-build')) execFileSync(process.execPath, ['scripts/build.mjs', '--clean'], { cwd: root, stdio: 'inherit' });
+if (!args.includes('--no-build')) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
 const [{ files }] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root));
 const staging = mkdtempSync(path.join(os.tmpdir(), 'tapeless-pack-'));
 try {
