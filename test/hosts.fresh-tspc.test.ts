@@ -1,0 +1,116 @@
+// Fresh builds through tspc: cross.ts differentiates f from model.ts, which calls h from
+// helper.ts (test/fixtures/fresh). In each mode that reuses a previous build — watch mode,
+// --incremental and -b, with and without declaration — the test edits f's body, then h's,
+// and checks after each rebuild that the emitted cross.js computes the new gradient (run
+// with node, against the hand derivation). TypeScript's builder would re-emit only the
+// edited file; tapeless's program transformer makes it re-emit cross.ts too.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FreshProject, CALLS, type Observed, STAGES, WatchProcess, copyFresh, edit, expectObserved, twoAtATime } from './support/fresh.js';
+import { ROOT, ensureBuilt, runModule, runNode } from './support/hosts.js';
+
+const TSPC = path.join(ROOT, 'node_modules/ts-patch/bin/tspc.js');
+
+interface Mode {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly watch: boolean;
+  readonly declaration: boolean;
+}
+
+const MODES: readonly Mode[] = [false, true].flatMap((declaration) => {
+  const suffix = declaration ? ', declaration: true' : '';
+  return [
+    { name: `tspc -w${suffix}`, args: ['-w', '-p', 'tsconfig.json'], watch: true, declaration },
+    { name: `tspc --incremental${suffix}`, args: ['--incremental', '-p', 'tsconfig.json'], watch: false, declaration },
+    { name: `tspc -b${suffix}`, args: ['-b', 'tsconfig.json'], watch: false, declaration },
+  ];
+});
+
+const projects: FreshProject[] = [];
+const observed = new Map<string, Observed>();
+const declarations = new Map<string, boolean>();
+/** What a further --incremental build emits when nothing changed. */
+let unchanged: { status: number | null; output: string };
+/** An --incremental build with the entry that lacks "transformProgram": true. */
+let withoutProgramTransformer: { status: number | null; output: string };
+
+function setTsconfig(project: FreshProject, change: (options: Record<string, unknown>) => void): void {
+  const file = path.join(project.dir, 'tsconfig.json');
+  const config = JSON.parse(readFileSync(file, 'utf8'));
+  change(config.compilerOptions);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
+async function tspc(project: FreshProject, args: readonly string[]): Promise<{ status: number | null; output: string }> {
+  const { status, stdout, stderr } = await runNode([TSPC, ...args], project.dir);
+  return { status, output: stdout + stderr };
+}
+
+/** Builds in `mode`, then edits and rebuilds stage by stage, running cross.js after each build. */
+async function sequence(mode: Mode): Promise<void> {
+  const project = copyFresh(`fresh-tspc${mode.args[0]}${mode.declaration ? '-d' : ''}`);
+  projects.push(project);
+  setTsconfig(project, (options) => (options.declaration = mode.declaration));
+  const seen: Observed = [];
+  observed.set(mode.name, seen);
+  const run = () => runModule(path.join(project.dir, 'out/cross.js'), CALLS);
+  const watcher = mode.watch ? new WatchProcess([TSPC, ...mode.args], project.dir) : undefined;
+  try {
+    for (const [i, stage] of STAGES.entries()) {
+      edit(project.dir, stage);
+      if (watcher) {
+        await watcher.printedTimes(/Watching for file changes/, i + 1);
+      } else {
+        const build = await tspc(project, mode.args);
+        if (build.status !== 0) throw new Error(`${mode.name} failed (exit ${build.status}):\n${build.output}`);
+      }
+      seen.push(run());
+    }
+    declarations.set(mode.name, existsSync(path.join(project.dir, 'out/cross.d.ts')));
+    if (mode.name === 'tspc --incremental') unchanged = await tspc(project, [...mode.args, '--listEmittedFiles']);
+  } catch (error) {
+    seen.push(error as Error);
+  } finally {
+    await watcher?.stop();
+  }
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  const legacy = async () => {
+    const project = copyFresh('fresh-tspc-legacy');
+    projects.push(project);
+    setTsconfig(project, (options) => (options.plugins = [{ transform: 'tapeless/transformer' }]));
+    withoutProgramTransformer = await tspc(project, ['--incremental', '-p', 'tsconfig.json']);
+  };
+  await twoAtATime([...MODES.map((mode) => () => sequence(mode)), legacy]);
+});
+
+afterAll(() => projects.forEach((project) => project.unlink()));
+
+describe.each(MODES)('$name', (mode) => {
+  STAGES.forEach((stage, i) => {
+    it(`serves the gradient of f ${stage.name}`, () => expectObserved(observed.get(mode.name) ?? [], i, `${mode.name}, ${stage.name}`));
+  });
+
+  it(mode.declaration ? 'emits declarations' : 'emits no declarations', () => {
+    expect(declarations.get(mode.name)).toBe(mode.declaration);
+  });
+});
+
+describe('tspc --incremental', () => {
+  it('re-emits nothing when nothing changed (the versions tapeless gives tsc are stable)', () => {
+    expect(unchanged.status).toBe(0);
+    expect(unchanged.output).not.toMatch(/TSFILE/);
+  });
+});
+
+describe('the tspc entry without "transformProgram": true', () => {
+  it('fails an incremental build of a cross-file gradient, naming the files and the fix', () => {
+    expect(withoutProgramTransformer.status).not.toBe(0);
+    expect(withoutProgramTransformer.output).toContain('error TS91007: tapeless: the gradients in src/cross.ts are generated from src/model.ts, src/helper.ts');
+    expect(withoutProgramTransformer.output).toContain('"plugins": [{ "transform": "tapeless/transformer", "transformProgram": true }]');
+  });
+});
