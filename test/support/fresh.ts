@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
-import { type Call, ROOT, tempDir } from './hosts.js';
+import { type Call, ROOT, runNode, tempDir } from './hosts.js';
 
 export const FRESH = path.join(ROOT, 'test/fixtures/fresh');
 
@@ -90,7 +90,7 @@ export function expectObserved(observed: Observed, index: number, what: string):
 }
 
 /** Polls `probe` until it returns something, for up to `timeout` ms. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeout = 90_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeout = 60_000): Promise<T> {
   const end = Date.now() + timeout;
   for (;;) {
     const found = await probe();
@@ -114,7 +114,10 @@ export class WatchProcess {
     cwd: string,
     env: Record<string, string> = {},
   ) {
-    this.child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Not this test run's VITEST_* variables: an inner vitest would take itself for a worker.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST')));
+    // stdin stays open: `rollup -w` ends when its stdin does.
+    this.child = spawn(process.execPath, args, { cwd, env: { ...inherited, ...env, FORCE_COLOR: '0', NO_COLOR: '1' }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk) => (this.output += chunk));
     this.child.stderr!.on('data', (chunk) => (this.output += chunk));
     this.child.on('exit', (code, signal) => (this.exited = `exited (${code ?? signal})`));
@@ -126,7 +129,7 @@ export class WatchProcess {
   }
 
   /** Waits until it has printed `pattern` `count` times in all. */
-  async printedTimes(pattern: RegExp, count: number, timeout = 90_000): Promise<void> {
+  async printedTimes(pattern: RegExp, count: number, timeout = 60_000): Promise<void> {
     const global = new RegExp(pattern.source, 'g');
     await waitFor(`'${pattern.source}' printed ${count} times`, () => {
       if ((this.output.match(global)?.length ?? 0) >= count) return true;
@@ -168,4 +171,34 @@ export async function twoAtATime<T>(tasks: readonly (() => Promise<T>)[]): Promi
   };
   await Promise.all([worker(), worker()]);
   return results;
+}
+
+// Runs modules as a browser does: fetched over HTTP from the dev server, with the URLs Vite
+// rewrote their imports to.
+const HTTP_MODULES = `
+export async function resolve(specifier, context, next) {
+  const parent = context.parentURL ?? '';
+  if (specifier.startsWith('http:') || (parent.startsWith('http:') && !specifier.startsWith('node:'))) return { url: new URL(specifier, parent || undefined).href, shortCircuit: true };
+  return next(specifier, context);
+}
+export async function load(url, context, next) {
+  if (!url.startsWith('http:')) return next(url, context);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(url + ': HTTP ' + response.status + ' ' + (await response.text()));
+  return { format: 'module', source: await response.text(), shortCircuit: true };
+}`;
+
+const BROWSER = `
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HTTP_MODULES)}));
+const [url, calls] = process.argv.slice(1);
+const m = await import(url);
+process.stdout.write(JSON.stringify(JSON.parse(calls).map(([name, args]) => m[name](...args))));
+`;
+
+/** Imports `url` from a dev server in a separate node process, as a browser would, and makes `calls`. */
+export async function runFromServer(url: string, calls: readonly Call[]): Promise<unknown[]> {
+  const { status, stdout, stderr } = await runNode(['--input-type=module', '-e', BROWSER, url, JSON.stringify(calls)], ROOT);
+  if (status !== 0) throw new Error(`importing ${url} failed (exit ${status}):\n${stderr}`);
+  return JSON.parse(stdout) as unknown[];
 }

@@ -37,50 +37,86 @@ class TapelessBuildError extends Error {
  * `typescript({ transformers: tapelessTransformers(), recreateTransformersOnRebuild: true })`.
  * The plugin only warns about TypeScript diagnostics unless `noEmitOnError` is set, so a
  * file with tapeless diagnostics fails the build with an error that carries all of them.
- * In watch mode the plugin's TypeScript watch program re-emits only what its builder
- * thinks changed: followDerivation makes it re-emit a file when one its gradients were
- * derived from changes, and `recreateTransformersOnRebuild` hands tapeless the new program
- * (without it, tapeless would read `f` from the first program, and says so).
+ *
+ * In watch mode the plugin keeps a TypeScript watch program, which re-emits what its
+ * builder thinks changed: followDerivation makes it re-emit a file when one its gradients
+ * are derived from changes, and `recreateTransformersOnRebuild` hands tapeless each new
+ * program (without it tapeless would read `f` from the first one, and stops the build
+ * saying so).
  */
 export function tapelessTransformers(options: TapelessTransformersOptions = {}): { before: ProgramTransformer[] } {
   const tsApi = options.typescript ?? loadTypeScript();
   const factory = (first: ts.Program, latestProgram?: () => ts.Program): ts.TransformerFactory<ts.SourceFile> => {
-    const diagnostics: ts.Diagnostic[] = [];
-    let sources: readonly ts.SourceFile[] = [];
     const transformers = new WeakMap<ts.Program, ts.TransformerFactory<ts.SourceFile>>();
-    const transformerOf = (program: ts.Program) => {
-      let transformer = transformers.get(program);
-      if (!transformer) {
-        transformer = createTransformer(tsApi, program, {
-          report: (diagnostic) => diagnostics.push(diagnostic),
-          onDerivedFrom: (file, derivedFrom) => {
-            sources = derivedFrom;
-            followDerivation(tsApi, file, derivedFrom);
-          },
-        });
-        transformers.set(program, transformer);
-      }
-      return transformer;
-    };
+    transformers.set(first, transformerOf(tsApi, first));
     return (context) => {
       const program = latestProgram?.() ?? first;
-      const transform = transformerOf(program)(context);
-      return (file) => {
-        diagnostics.length = 0;
-        sources = [];
-        const result = transform(file);
-        const location = diagnostics.length > 0 ? diagnosticLocation(diagnostics[0]) : undefined;
-        if (location) throw new TapelessBuildError(formatDiagnostics(tsApi, diagnostics, program.getCurrentDirectory()), location.file, location);
-        const changed = sources.find((source) => source !== file && tsApi.sys.readFile(source.fileName) !== source.text);
-        if (changed) {
-          const message =
-            `tapeless: ${path.relative(program.getCurrentDirectory(), file.fileName)} was compiled against an old copy of ${path.relative(program.getCurrentDirectory(), changed.fileName)}, ` +
-            'which its generated code is derived from: in watch mode, give @rollup/plugin-typescript (12.3 or later) the option `recreateTransformersOnRebuild: true`, so that it hands tapeless the current program.';
-          throw new TapelessBuildError(message, file.fileName, { file: file.fileName, line: 1, column: 0 });
-        }
-        return result;
-      };
+      let transformer = transformers.get(program);
+      if (!transformer) transformers.set(program, (transformer = transformerOf(tsApi, program)));
+      return transformer(context);
     };
   };
   return { before: [{ type: 'program', factory }] };
+}
+
+/** The tapeless transformer of one program, with the checks and error reporting of this host. */
+function transformerOf(tsApi: typeof ts, program: ts.Program): ts.TransformerFactory<ts.SourceFile> {
+  const diagnostics: ts.Diagnostic[] = [];
+  let sources: readonly ts.SourceFile[] = [];
+  const transformer = createTransformer(tsApi, program, {
+    report: (diagnostic) => diagnostics.push(diagnostic),
+    onDerivedFrom: (file, derivedFrom) => {
+      sources = derivedFrom;
+      followDerivation(tsApi, file, derivedFrom);
+    },
+  });
+  const rebuildDiagnostics = reportThroughEmit(program);
+  const relative = (file: ts.SourceFile) => path.relative(program.getCurrentDirectory(), file.fileName);
+  return (context) => {
+    const transform = transformer(context);
+    return (file) => {
+      diagnostics.length = 0;
+      sources = [];
+      const result = transform(file);
+      const changed = sources.find((source) => source !== file && tsApi.sys.readFile(source.fileName) !== source.text);
+      if (changed) {
+        const message =
+          `tapeless: ${relative(file)} was compiled against an old copy of ${relative(changed)}, which its generated code is derived from: ` +
+          'in watch mode, give @rollup/plugin-typescript (12.3 or later) the option `recreateTransformersOnRebuild: true`, so that it hands tapeless the current program.';
+        throw new TapelessBuildError(message, file.fileName, { file: file.fileName, line: 1, column: 0 });
+      }
+      const location = diagnostics.length > 0 ? diagnosticLocation(diagnostics[0]) : undefined;
+      if (location && inWatchRebuild()) rebuildDiagnostics.push(...diagnostics);
+      else if (location) throw new TapelessBuildError(formatDiagnostics(tsApi, diagnostics, program.getCurrentDirectory()), location.file, location);
+      return result;
+    };
+  };
+}
+
+/**
+ * Whether TypeScript runs this emit from a timer: the plugin's watch program rebuilds there,
+ * outside any Rollup hook, where an exception would end the watch process (`Uncaught
+ * TapelessBuildError`) instead of failing one build.
+ */
+function inWatchRebuild(): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Infinity;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return /\blistOnTimeout\b/.test(stack);
+}
+
+/**
+ * Diagnostics pushed into the returned list join the result of the program's emit, which
+ * the plugin prints, as it prints TypeScript's own errors in watch mode: `(!) [plugin
+ * typescript] src/cross.ts (3:34): … TS91002: tapeless: …`. The failed call throws when it runs.
+ */
+function reportThroughEmit(program: ts.Program): ts.Diagnostic[] {
+  const pending: ts.Diagnostic[] = [];
+  const emit = program.emit;
+  program.emit = (...args) => {
+    const result = emit.apply(program, args);
+    return pending.length === 0 ? result : { ...result, diagnostics: [...result.diagnostics, ...pending.splice(0)] };
+  };
+  return pending;
 }
