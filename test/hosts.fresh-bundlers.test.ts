@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLS, type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, edit, expectObserved, expectStage, runFromServer, twoAtATime, waitFor } from './support/fresh.js';
-import { ROOT, ensureBuilt, runModule } from './support/hosts.js';
+import { ROOT, ensureBuilt, runModule, runNode } from './support/hosts.js';
 
 const ROLLUP = path.join(ROOT, 'node_modules/rollup/dist/bin/rollup');
 const VITE = path.join(ROOT, 'node_modules/vite/bin/vite.js');
@@ -36,11 +36,13 @@ async function sequence(host: string, run: (project: FreshProject, seen: Observe
 
 /** A watch process that prints `done` after each build: build, check, edit, and again. */
 async function watchSequence(project: FreshProject, seen: Observed, watcher: WatchProcess, done: RegExp, output: string): Promise<void> {
+  const file = path.join(project.dir, output);
+  let built = '';
   try {
     for (const [i, stage] of STAGES.entries()) {
       edit(project.dir, stage);
-      await watcher.printedTimes(done, i + 1);
-      seen.push(runModule(path.join(project.dir, output), CALLS));
+      built = await watcher.rebuilt(done, i + 1, file, built);
+      seen.push(runModule(file, CALLS));
     }
   } finally {
     await watcher.stop();
@@ -55,29 +57,33 @@ const rollupWatch = (env: Record<string, string>) => (project: FreshProject, see
 let rollupError: { printed: string; thrown: string; fixed: unknown[] } | undefined;
 /** `rollup -w` without recreateTransformersOnRebuild, after f's body changed. */
 let withoutRecreate: string | undefined;
+/** A one-shot `rollup -c` with incremental. */
+let incremental: { status: number | null; output: string } | undefined;
 
 async function rollupSequenceWithError(project: FreshProject, seen: Observed): Promise<void> {
   const watcher = new WatchProcess([ROLLUP, '-c', 'rollup.config.mjs', '-w'], project.dir);
+  const output = path.join(project.dir, 'out-rollup/cross.js');
+  let built = '';
   try {
     for (const [i, stage] of STAGES.entries()) {
       edit(project.dir, stage);
-      await watcher.printedTimes(WAITING, i + 1);
-      seen.push(runModule(path.join(project.dir, 'out-rollup/cross.js'), CALLS));
+      built = await watcher.rebuilt(WAITING, i + 1, output, built);
+      seen.push(runModule(output, CALLS));
     }
     const cross = path.join(project.dir, 'src/cross.ts');
     const source = readFileSync(cross, 'utf8');
     writeFileSync(cross, source.replace('grad(f)', "grad(f, { wrt: 'nope' })"));
-    await watcher.printedTimes(WAITING, STAGES.length + 1);
+    built = await watcher.rebuilt(WAITING, STAGES.length + 1, output, built);
     let thrown = '';
     try {
-      runModule(path.join(project.dir, 'out-rollup/cross.js'), CALLS);
+      runModule(output, CALLS);
     } catch (error) {
       thrown = (error as Error).message;
     }
     const printed = watcher.printed;
     writeFileSync(cross, source);
-    await watcher.printedTimes(WAITING, STAGES.length + 2);
-    rollupError = { printed, thrown, fixed: runModule(path.join(project.dir, 'out-rollup/cross.js'), CALLS) };
+    await watcher.rebuilt(WAITING, STAGES.length + 2, output, built);
+    rollupError = { printed, thrown, fixed: runModule(output, CALLS) };
   } finally {
     await watcher.stop();
   }
@@ -123,11 +129,12 @@ async function vitestWatch(project: FreshProject, seen: Observed): Promise<void>
   const results = path.join(project.dir, 'results.json');
   const watcher = new WatchProcess([VITEST, 'watch', '--config', 'vite.config.mjs'], project.dir, { FRESH_POINTS: JSON.stringify(POINTS) });
   try {
-    let run = '';
+    let values = '';
     for (const stage of STAGES) {
       edit(project.dir, stage);
-      const previous = run;
-      const written = await waitFor(`vitest to run the spec ${stage.name}`, () => {
+      // A run started by an earlier change may finish in between, with what that change made.
+      const previous = values;
+      const written = await waitFor(`vitest to run the spec with new values ${stage.name}`, () => {
         let text: string;
         try {
           text = readFileSync(results, 'utf8');
@@ -135,11 +142,11 @@ async function vitestWatch(project: FreshProject, seen: Observed): Promise<void>
           return undefined;
         }
         const parsed = JSON.parse(text) as { run: string; values: unknown[] };
-        return parsed.run !== previous ? parsed : undefined;
+        return JSON.stringify(parsed.values) !== previous ? parsed : undefined;
       }).catch((error: Error) => {
         throw new Error(`${error.message}\n--- vitest printed ---\n${watcher.printed}`);
       });
-      run = written.run;
+      values = JSON.stringify(written.values);
       seen.push(written.values);
     }
   } finally {
@@ -171,6 +178,11 @@ beforeAll(async () => {
           await watcher.stop();
         }
       }),
+    () =>
+      sequence('rollup -c with incremental', async (project) => {
+        const { status, stdout, stderr } = await runNode([ROLLUP, '-c', 'rollup.config.mjs'], project.dir, { FRESH_INCREMENTAL: '1' });
+        incremental = { status, output: stdout + stderr };
+      }),
   ]);
   // Generous: a host that serves a stale gradient makes each of its waits time out.
 }, 900_000);
@@ -201,5 +213,14 @@ describe('rollup -w without recreateTransformersOnRebuild', () => {
     expect(withoutRecreate ?? (observed.get('rollup -w without recreateTransformersOnRebuild')?.[0] as Error | undefined)?.message).toContain(
       'src/cross.ts was compiled against an old copy of src/model.ts, which its generated code is derived from',
     );
+  });
+});
+
+describe('rollup -c with incremental', () => {
+  it("fails, since the plugin would serve gradients from the previous run's cache, saying what to change", () => {
+    expect(incremental, 'the build ran').toBeDefined();
+    expect(incremental!.status).not.toBe(0);
+    expect(incremental!.output).toContain('tapeless: the gradients in src/cross.ts are generated from src/model.ts, src/helper.ts; with incremental');
+    expect(incremental!.output).toContain('compilerOptions: { incremental: false, composite: false }');
   });
 });

@@ -60,11 +60,12 @@ async function sequence(mode: Mode): Promise<void> {
   observed.set(mode.name, seen);
   const run = () => runModule(path.join(project.dir, 'out/cross.js'), CALLS);
   const watcher = mode.watch ? new WatchProcess([TSPC, ...mode.args], project.dir) : undefined;
+  let built = '';
   try {
     for (const [i, stage] of STAGES.entries()) {
       edit(project.dir, stage);
       if (watcher) {
-        await watcher.printedTimes(/Watching for file changes/, i + 1);
+        built = await watcher.rebuilt(/Watching for file changes/, i + 1, path.join(project.dir, 'out/cross.js'), built);
       } else {
         const build = await tspc(project, mode.args);
         if (build.status !== 0) throw new Error(`${mode.name} failed (exit ${build.status}):\n${build.output}`);

@@ -1,4 +1,5 @@
 import type * as ts from 'typescript';
+import { findApiCalls } from './requests';
 import { walk } from './walk';
 
 /**
@@ -49,4 +50,10 @@ export function derivedFrom(tsApi: typeof ts, program: ts.Program, roots: readon
     });
   }
   return [...files];
+}
+
+/** The files other than `file` that the code generated for its API calls is derived from. */
+export function derivedFromOthers(tsApi: typeof ts, program: ts.Program, file: ts.SourceFile): ts.SourceFile[] {
+  const calls = findApiCalls(tsApi, program.getTypeChecker(), file).map(({ call }) => call);
+  return derivedFrom(tsApi, program, calls).filter((source) => source !== file);
 }

@@ -140,6 +140,33 @@ export class WatchProcess {
     });
   }
 
+  /**
+   * Waits for the build after an edit: `done` printed `count` times in all, and `output`
+   * different from `previous` (a build started by an earlier change may finish in between,
+   * with what that change made) and the same on two reads 100 ms apart (written whole).
+   * Returns the new output.
+   */
+  async rebuilt(done: RegExp, count: number, output: string, previous: string): Promise<string> {
+    let last: string | undefined;
+    const read = () => {
+      try {
+        return readFileSync(output, 'utf8');
+      } catch {
+        return undefined;
+      }
+    };
+    await this.printedTimes(done, count);
+    return waitFor(`${path.basename(output)} to change`, () => {
+      const text = read();
+      const stable = text !== undefined && text !== previous && text === last;
+      last = text;
+      if (this.exited) throw new Error(`the watch process ${this.exited}:\n${this.output}`);
+      return stable ? text : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- output ---\n${this.output}`);
+    });
+  }
+
   /** Ends the process and its group (SIGKILL if SIGTERM has not within 10 s). */
   async stop(): Promise<void> {
     const pid = this.child.pid;

@@ -1,8 +1,7 @@
 import { createHash } from 'crypto';
 import type * as ts from 'typescript';
 import { filesUsingTapeless } from '../check';
-import { derivedFrom } from '../derived-from';
-import { findApiCalls } from '../requests';
+import { derivedFromOthers } from '../derived-from';
 
 // TypeScript's builder (tsc -w, --incremental and -b, @rollup/plugin-typescript's watch
 // program) re-emits a file when its version (a hash of its text) changes, or when the
@@ -33,14 +32,12 @@ function extended(own: string, sources: readonly { name: string; version: string
  * program transformers right after creating the program): exact, in every mode.
  */
 export function versionByDerivation(tsApi: typeof ts, program: ts.Program): void {
-  const checker = program.getTypeChecker();
   for (const file of filesUsingTapeless(program)) {
     const own = ownVersion(file);
     // Versions are set by hosts whose builders read them; other programs have none.
     if (own === undefined) return;
     ownVersions.set(file, own);
-    const calls = findApiCalls(tsApi, checker, file).map(({ call }) => call);
-    const sources = derivedFrom(tsApi, program, calls).filter((source) => source !== file);
+    const sources = derivedFromOthers(tsApi, program, file);
     (file as Versioned).version = extended(own, sources.map((source) => ({ name: source.fileName, version: ownVersion(source) ?? '' })));
   }
 }

@@ -1,6 +1,8 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
 import { diagnosticLocation, formatDiagnostics } from '../diagnostics';
+import { filesUsingTapeless } from '../check';
+import { derivedFromOthers } from '../derived-from';
 import { createTransformer } from '../transform';
 import { followDerivation } from './builder-versions';
 import { loadTypeScript } from './load-typescript';
@@ -46,7 +48,10 @@ class TapelessBuildError extends Error {
  */
 export function tapelessTransformers(options: TapelessTransformersOptions = {}): { before: ProgramTransformer[] } {
   const tsApi = options.typescript ?? loadTypeScript();
+  let started = false;
   const factory = (first: ts.Program, latestProgram?: () => ts.Program): ts.TransformerFactory<ts.SourceFile> => {
+    if (!started) refuseCachedGradients(tsApi, first);
+    started = true;
     const transformers = new WeakMap<ts.Program, ts.TransformerFactory<ts.SourceFile>>();
     transformers.set(first, transformerOf(tsApi, first));
     return (context) => {
@@ -57,6 +62,27 @@ export function tapelessTransformers(options: TapelessTransformersOptions = {}):
     };
   };
   return { before: [{ type: 'program', factory }] };
+}
+
+/**
+ * With `incremental` or `composite`, the plugin starts from the previous run's .tsbuildinfo
+ * and serves what its builder does not re-emit from its cache (.rollup.cache): gradients
+ * generated from another file's old code among them. Its builder decides before tapeless
+ * sees the program, so such a build stops here.
+ */
+function refuseCachedGradients(tsApi: typeof ts, program: ts.Program): void {
+  const options = program.getCompilerOptions();
+  if (!options.incremental && !options.composite) return;
+  const relative = (file: ts.SourceFile) => path.relative(program.getCurrentDirectory(), file.fileName);
+  for (const file of filesUsingTapeless(program)) {
+    const others = derivedFromOthers(tsApi, program, file);
+    if (others.length === 0) continue;
+    const message =
+      `tapeless: the gradients in ${relative(file)} are generated from ${others.map(relative).join(', ')}; with ${options.composite ? 'composite' : 'incremental'}, ` +
+      '@rollup/plugin-typescript starts from the previous run and serves the files it does not re-emit from its cache, where they would be stale. ' +
+      'Give the plugin `compilerOptions: { incremental: false, composite: false }`.';
+    throw new TapelessBuildError(message, file.fileName, { file: file.fileName, line: 1, column: 0 });
+  }
 }
 
 /** The tapeless transformer of one program, with the checks and error reporting of this host. */
