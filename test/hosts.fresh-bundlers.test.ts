@@ -19,6 +19,8 @@ const VITE = path.join(ROOT, 'node_modules/vite/bin/vite.js');
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 
 const projects: FreshProject[] = [];
+/** Closed by afterAll too, should a test end before its finally block. */
+const servers: { close(): Promise<void> }[] = [];
 const observed = new Map<string, Observed>();
 
 /** Copies the fixture, records what `host` serves at each stage, and ends its watch process. */
@@ -92,6 +94,7 @@ async function rollupSequenceWithError(project: FreshProject, seen: Observed): P
 /** The Vite dev server, in this process: what the browser and SSR get after each edit. */
 async function devServer(project: FreshProject, seen: Observed, ssrSeen: Observed): Promise<void> {
   const server = await createServer({ root: project.dir, configFile: path.join(project.dir, 'vite.config.mjs'), logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
+  servers.push(server);
   try {
     await server.listen();
     const url = new URL('/src/cross.ts', server.resolvedUrls!.local[0]).href;
@@ -120,6 +123,7 @@ async function devServer(project: FreshProject, seen: Observed, ssrSeen: Observe
       ssrSeen.push(now);
     }
   } finally {
+    servers.splice(servers.indexOf(server), 1);
     await server.close();
   }
 }
@@ -187,7 +191,10 @@ beforeAll(async () => {
   // Generous: a host that serves a stale gradient makes each of its waits time out.
 }, 900_000);
 
-afterAll(() => projects.forEach((project) => project.unlink()));
+afterAll(async () => {
+  await Promise.all([WatchProcess.stopAll(), ...servers.map((server) => server.close())]);
+  projects.forEach((project) => project.unlink());
+});
 
 describe.each(HOSTS)('%s', (host) => {
   STAGES.forEach((stage, i) => {

@@ -92,7 +92,10 @@ beforeAll(async () => {
   await twoAtATime([...MODES.map((mode) => () => sequence(mode)), legacy]);
 }, 900_000);
 
-afterAll(() => projects.forEach((project) => project.unlink()));
+afterAll(async () => {
+  await WatchProcess.stopAll();
+  projects.forEach((project) => project.unlink());
+});
 
 describe.each(MODES)('$name', (mode) => {
   STAGES.forEach((stage, i) => {

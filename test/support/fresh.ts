@@ -105,6 +105,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
  * stop() ends it with everything it started.
  */
 export class WatchProcess {
+  /** Those not stopped yet: afterAll stops them, should a test end before its finally block. */
+  private static readonly running = new Set<WatchProcess>();
   private readonly child: ChildProcess;
   private output = '';
   private exited: string | undefined;
@@ -121,6 +123,11 @@ export class WatchProcess {
     this.child.stdout!.on('data', (chunk) => (this.output += chunk));
     this.child.stderr!.on('data', (chunk) => (this.output += chunk));
     this.child.on('exit', (code, signal) => (this.exited = `exited (${code ?? signal})`));
+    WatchProcess.running.add(this);
+  }
+
+  static async stopAll(): Promise<void> {
+    await Promise.all([...WatchProcess.running].map((watcher) => watcher.stop()));
   }
 
   /** Everything it printed so far. */
@@ -169,6 +176,7 @@ export class WatchProcess {
 
   /** Ends the process and its group (SIGKILL if SIGTERM has not within 10 s). */
   async stop(): Promise<void> {
+    WatchProcess.running.delete(this);
     const pid = this.child.pid;
     if (this.exited || pid === undefined) return;
     const exit = new Promise((resolve) => this.child.once('exit', resolve));
