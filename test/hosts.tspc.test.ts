@@ -16,6 +16,7 @@ let project: string;
 let good: { status: number | null; output: string };
 let bad: { status: number | null; output: string };
 let badNoEmit: { status: number | null; output: string };
+let badNoEmitIncremental: { status: number | null; output: string };
 
 async function tspc(tsconfig: string, ...flags: string[]): Promise<{ status: number | null; output: string }> {
   const { status, stdout, stderr } = await runNode([TSPC, '-p', tsconfig, ...flags], project);
@@ -32,7 +33,11 @@ beforeAll(async () => {
   mkdirSync(path.join(project, 'node_modules'));
   symlinkSync(ROOT, path.join(project, 'node_modules', 'tapeless'), 'dir');
   [good, bad] = await Promise.all([tspc('tsconfig.json'), tspc('tsconfig.bad.json')]);
-  badNoEmit = await tspc('tsconfig.bad.json', '--noEmit', '--outDir', 'out-bad-no-emit');
+  // tsc's builder asks for diagnostics file by file (getBindAndCheckDiagnostics) under --incremental.
+  [badNoEmit, badNoEmitIncremental] = await Promise.all([
+    tspc('tsconfig.bad.json', '--noEmit', '--outDir', 'out-bad-no-emit'),
+    tspc('tsconfig.bad.json', '--noEmit', '--incremental', '--tsBuildInfoFile', 'no-emit.tsbuildinfo'),
+  ]);
 });
 
 // The build stays in .tmp for inspection, without its link back to the repository.
@@ -72,10 +77,12 @@ describe('tspc (ts-patch) host', () => {
     expect(lines.every((line) => / error TS910\d\d: tapeless: /.test(line))).toBe(true);
   });
 
-  it('fails on the bad fixture with --noEmit (a CI that only type-checks), with the same located errors', () => {
-    expect(badNoEmit.status).not.toBe(0);
-    for (const diagnostic of BAD_DIAGNOSTICS) expect(badNoEmit.output).toContain(formatted(diagnostic));
-    expect(badNoEmit.output.split('\n').filter((line) => /error TS\d+/.test(line))).toHaveLength(BAD_DIAGNOSTICS.length);
+  it('fails on the bad fixture with --noEmit (a CI that only type-checks), with the same located errors, also with --incremental', () => {
+    for (const run of [badNoEmit, badNoEmitIncremental]) {
+      expect(run.status).not.toBe(0);
+      for (const diagnostic of BAD_DIAGNOSTICS) expect(run.output).toContain(formatted(diagnostic));
+      expect(run.output.split('\n').filter((line) => /error TS\d+/.test(line))).toHaveLength(BAD_DIAGNOSTICS.length);
+    }
     expect(existsSync(path.join(project, 'out-bad-no-emit'))).toBe(false);
   });
 
