@@ -36,8 +36,9 @@ const observed = new Map<string, Observed>();
 const declarations = new Map<string, boolean>();
 /** What a further --incremental build emits when nothing changed. */
 let unchanged: { status: number | null; output: string };
-/** An --incremental build with the entry that lacks "transformProgram": true. */
+/** An --incremental build, and what watch mode prints, with the entry that lacks "transformProgram": true. */
 let withoutProgramTransformer: { status: number | null; output: string };
+let watchWithoutProgramTransformer: string;
 
 function setTsconfig(project: FreshProject, change: (options: Record<string, unknown>) => void): void {
   const file = path.join(project.dir, 'tsconfig.json');
@@ -88,6 +89,13 @@ beforeAll(async () => {
     projects.push(project);
     setTsconfig(project, (options) => (options.plugins = [{ transform: 'tapeless/transformer' }]));
     withoutProgramTransformer = await tspc(project, ['--incremental', '-p', 'tsconfig.json']);
+    const watcher = new WatchProcess([TSPC, '-w', '-p', 'tsconfig.json'], project.dir);
+    try {
+      await watcher.printedTimes(/Watching for file changes/, 1);
+      watchWithoutProgramTransformer = watcher.printed;
+    } finally {
+      await watcher.stop();
+    }
   };
   await twoAtATime([...MODES.map((mode) => () => sequence(mode)), legacy]);
 }, 900_000);
@@ -116,9 +124,11 @@ describe('tspc --incremental', () => {
 });
 
 describe('the tspc entry without "transformProgram": true', () => {
-  it('fails an incremental build of a cross-file gradient, naming the files and the fix', () => {
+  it('fails an incremental build of a cross-file gradient, and says so in watch mode, naming the files and the fix', () => {
     expect(withoutProgramTransformer.status).not.toBe(0);
-    expect(withoutProgramTransformer.output).toContain('error TS91007: tapeless: the gradients in src/cross.ts are generated from src/model.ts, src/helper.ts');
-    expect(withoutProgramTransformer.output).toContain('"plugins": [{ "transform": "tapeless/transformer", "transformProgram": true }]');
+    for (const output of [withoutProgramTransformer.output, watchWithoutProgramTransformer]) {
+      expect(output).toContain('error TS91007: tapeless: the gradients in src/cross.ts are generated from src/model.ts, src/helper.ts');
+      expect(output).toContain('"plugins": [{ "transform": "tapeless/transformer", "transformProgram": true }]');
+    }
   });
 });

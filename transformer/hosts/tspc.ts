@@ -86,10 +86,11 @@ function sourceTransformer(program: ts.Program, extras: TsPatchExtras): ts.Trans
   // Both entries configured: the program transformer does the work.
   if (transformedPrograms.has(program)) return () => (file) => file;
   if (program.getCompilerOptions().noEmit) for (const file of filesUsingTapeless(program)) checkFile(tsApi, program, file).forEach(extras.addDiagnostic);
+  if (!reusesPreviousBuild(tsApi, program)) return createTransformer(tsApi, program, { report: extras.addDiagnostic });
   let warned = false;
   const onDerivedFrom = (file: ts.SourceFile, sources: readonly ts.SourceFile[]) => {
     const others = sources.filter((source) => source !== file);
-    if (warned || others.length === 0 || !reusesPreviousBuild(tsApi, program)) return;
+    if (warned || others.length === 0) return;
     warned = true;
     const relative = (source: ts.SourceFile) => path.relative(program.getCurrentDirectory(), source.fileName);
     extras.addDiagnostic({
@@ -100,7 +101,7 @@ function sourceTransformer(program: ts.Program, extras: TsPatchExtras): ts.Trans
       code: Code.Setup,
       source: 'tapeless',
       messageText:
-        `tapeless: the gradients in ${relative(file)} are generated from ${others.map(relative).join(', ')}, and this build reuses a previous one (watch mode, --incremental or -b), ` +
+        `tapeless: the gradients in ${relative(file)} are generated from ${others.map(relative).join(', ')}, and this build reuses a previous one (watch mode, or an incremental or composite project), ` +
         `which re-emits ${relative(file)} only when its own text changes: its gradients would go stale. ` +
         'Add "transformProgram": true to tapeless\'s entry in tsconfig: "plugins": [{ "transform": "tapeless/transformer", "transformProgram": true }].',
     });
@@ -108,8 +109,11 @@ function sourceTransformer(program: ts.Program, extras: TsPatchExtras): ts.Trans
   return createTransformer(tsApi, program, { report: extras.addDiagnostic, onDerivedFrom });
 }
 
-/** tsc -w, -b, or a project built incrementally: a file is re-emitted only when tsc's builder thinks it changed. */
+/**
+ * tsc -w, or an incremental or composite project (also under -b, which rebuilds other
+ * projects whole): a file is re-emitted only when tsc's builder thinks it changed.
+ */
 function reusesPreviousBuild(tsApi: typeof ts, program: ts.Program): boolean {
   const options = program.getCompilerOptions();
-  return Boolean(options.incremental || options.composite) || tsApi.sys.args.some((arg) => ['-w', '--watch', '-b', '--build'].includes(arg));
+  return Boolean(options.incremental || options.composite) || tsApi.sys.args.some((arg) => arg === '-w' || arg === '--watch');
 }
