@@ -1,6 +1,7 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail, toDiagnostic } from './driver/diagnostics';
+import { derivedFrom } from './driver/derived-from';
 import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from './frontend/effects';
 import { emitArrowFunction, emitFunctionDeclaration } from './backend/emit';
 import { Builder } from './ir/builder';
@@ -31,6 +32,11 @@ export interface TransformOptions {
    * call generated them): the language service shows them on hover.
    */
   readonly onRewritten?: (rewritten: { readonly call: ts.CallExpression; readonly generated: readonly ts.Node[] }) => void;
+  /**
+   * Receives, for each file with API calls, the source files its generated code is derived
+   * from (see derived-from.ts): hosts rebuild the file when one of them changes.
+   */
+  readonly onDerivedFrom?: (file: ts.SourceFile, sources: readonly ts.SourceFile[]) => void;
 }
 
 /**
@@ -125,10 +131,13 @@ class FileTransform {
         } else if (call.arguments.length === 1) identities.add(call);
         else fail(call, Code.Unsupported, `${apiCall.api} takes exactly one argument.`);
       } catch (error) {
-        if (error instanceof TapelessError) this.report(toDiagnostic(ts, error.node, error.code, error.message));
-        else this.report(toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`));
+        const diagnostic =
+          error instanceof TapelessError ? toDiagnostic(ts, error.node, error.code, error.message) : toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`);
+        this.report(diagnostic);
+        this.replacements.set(call, this.failedCall(diagnostic));
       }
     }
+    if (calls.length > 0) this.options.onDerivedFrom?.(this.file, derivedFrom(ts, this.program, calls.map(({ call }) => call)));
     if (this.replacements.size === 0 && identities.size === 0) return this.file;
     const removedImports = this.unusedApiImports(calls, identities);
     // Only the paths down to what changes are visited: a long expression elsewhere in the
@@ -149,6 +158,23 @@ class FileTransform {
     );
     const declarations = [...this.generated.values()].flatMap((generated) => (generated.declaration ? [generated.declaration] : [])).concat(this.drivers.declarations());
     return this.factory.updateSourceFile(visited, [...imports, ...visited.statements, ...declarations]);
+  }
+
+  /**
+   * What a call whose compile failed becomes, where a host still writes the file (tspc
+   * without noEmitOnError): `(() => { throw new Error("src/f.ts:3:5 - error TS91001:
+   * tapeless: …"); })()`, so that running it says what failed and where, instead of the
+   * run-time stub's claim that the transformer did not run.
+   */
+  private failedCall(diagnostic: ts.Diagnostic): ts.Expression {
+    const { ts, factory } = this;
+    const file = diagnostic.file!;
+    const { line, character } = file.getLineAndCharacterOfPosition(diagnostic.start!);
+    const where = `${path.relative(this.program.getCurrentDirectory(), file.fileName).replace(/\\/g, '/')}:${line + 1}:${character + 1}`;
+    const message = `${where} - error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+    const error = factory.createNewExpression(factory.createIdentifier('Error'), undefined, [factory.createStringLiteral(message)]);
+    const thrower = factory.createArrowFunction(undefined, undefined, [], undefined, undefined, factory.createBlock([factory.createThrowStatement(error)]));
+    return factory.createCallExpression(factory.createParenthesizedExpression(thrower), undefined, []);
   }
 
   /**

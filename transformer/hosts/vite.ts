@@ -18,11 +18,13 @@ interface TapelessViteOptions {
 /** The parts of Vite's and Rollup's plugin interfaces this plugin uses. */
 interface PluginContext {
   error(error: { message: string; id?: string; loc?: { file: string; line: number; column: number } }): never;
+  addWatchFile(id: string): void;
 }
 interface TapelessPlugin {
   name: string;
   enforce: 'pre';
   transform(this: PluginContext, code: string, id: string): { code: string; map: string | null } | null;
+  watchChange(id: string): void;
 }
 
 // A cheap filter before building a program: files that can hold API calls mention one.
@@ -70,18 +72,31 @@ function tapeless(options: TapelessViteOptions = {}): TapelessPlugin {
       const file = program.getSourceFile(fileName);
       if (!file) return null;
       const diagnostics: ts.Diagnostic[] = [];
-      const transformer = createTransformer(tsApi, program, { report: (diagnostic) => diagnostics.push(diagnostic) });
+      const derivedFrom: string[] = [];
+      const transformer = createTransformer(tsApi, program, {
+        report: (diagnostic) => diagnostics.push(diagnostic),
+        onDerivedFrom: (_file, sources) => derivedFrom.push(...sources.map((source) => source.fileName)),
+      });
       let output = '';
       let map: string | null = null;
       program.emit(file, (name, text) => {
         if (name.endsWith('.map')) map = absoluteSources(text, path.dirname(name));
         else output = text;
       }, undefined, false, { before: [transformer] });
+      // A change to any of them re-transforms this file: Vite's dev server (client and SSR),
+      // `vite build --watch` and Vitest's watch mode invalidate the modules that watch a file
+      // (a body edit of `f` in model.ts does not change the imports of cross.ts, whose
+      // gradient of `f` would otherwise be served from the cache).
+      for (const source of derivedFrom) if (path.resolve(source) !== path.resolve(fileName)) this.addWatchFile(source);
       if (diagnostics.length > 0) {
         const location = diagnosticLocation(diagnostics[0]);
         this.error({ message: formatDiagnostics(tsApi, diagnostics, process.cwd()), id: location?.file ?? fileName, loc: location });
       }
       return { code: output.replace(/\/\/# sourceMappingURL=.*\s*$/, ''), map };
+    },
+    // The program reads a file from what Vite handed over until the file changes.
+    watchChange(id) {
+      contents.delete(path.resolve(id));
     },
   };
 }
