@@ -139,13 +139,13 @@ async function vitestWatch(project: FreshProject, seen: Observed): Promise<void>
       // A run started by an earlier change may finish in between, with what that change made.
       const previous = values;
       const written = await waitFor(`vitest to run the spec with new values ${stage.name}`, () => {
-        let text: string;
+        let parsed: { run: string; values: unknown[] };
         try {
-          text = readFileSync(results, 'utf8');
+          parsed = JSON.parse(readFileSync(results, 'utf8'));
         } catch {
+          // Not written yet, or read while the spec writes it.
           return undefined;
         }
-        const parsed = JSON.parse(text) as { run: string; values: unknown[] };
         return JSON.stringify(parsed.values) !== previous ? parsed : undefined;
       }).catch((error: Error) => {
         throw new Error(`${error.message}\n--- vitest printed ---\n${watcher.printed}`);
