@@ -17,7 +17,10 @@ export interface OwnProgramOptions {
   readonly typescript?: typeof ts;
 }
 
-/** A file compiled through tapeless, as JavaScript (ES modules) with its source map. */
+/** The module format to emit: ES modules (bundlers, Node's ES modules) or CommonJS (Node's CommonJS). */
+export type ModuleFormat = 'module' | 'commonjs';
+
+/** A file compiled through tapeless, as JavaScript with its source map. */
 export interface CompiledFile {
   readonly code: string;
   /** A version 3 source map whose `sources` are absolute paths. */
@@ -65,17 +68,17 @@ export class OwnProgram {
   }
 
   /**
-   * Compiles `fileName` with the text `text` (the host's, which may differ from the disk's),
-   * or returns undefined if it calls no tapeless API after all.
+   * Compiles `fileName` with the text `text` (the host's, which may differ from the disk's)
+   * to `format`, or returns undefined if it calls no tapeless API after all.
    */
-  compile(fileName: string, text: string): CompiledFile | undefined {
+  compile(fileName: string, text: string, format: ModuleFormat = 'module'): CompiledFile | undefined {
     const tsApi = this.typescript;
     const project = this.project(fileName);
-    const key = project.configPath ?? '';
+    const key = `${project.configPath ?? ''}|${format}`;
     const options: ts.CompilerOptions = {
       ...project.options,
-      module: tsApi.ModuleKind.ESNext,
-      moduleResolution: tsApi.ModuleResolutionKind.Bundler,
+      module: format === 'module' ? tsApi.ModuleKind.ESNext : tsApi.ModuleKind.CommonJS,
+      moduleResolution: format === 'module' ? tsApi.ModuleResolutionKind.Bundler : tsApi.ModuleResolutionKind.Node10,
       noEmit: false,
       declaration: false,
       emitDeclarationOnly: false,
