@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as ts from 'typescript';
 import { OwnProgram, type OwnProgramOptions } from './own-program';
+import { TapelessCompileError } from './throwing';
 
 /** The parts of esbuild's (and Bun's) plugin interface this plugin uses. */
 interface PluginBuild {
@@ -43,22 +44,14 @@ function tapeless(options: OwnProgramOptions = {}): TapelessPlugin {
         compiler.forget(args.path);
         if (!compiled) return undefined;
         const watchFiles = [...compiled.derivedFrom];
-        if (compiled.location && process.versions.bun) throw new TapelessBuildError(compiled.errors);
+        // Bun takes no errors from a plugin's result: it prints what the plugin throws.
+        if (compiled.location && process.versions.bun) throw new TapelessCompileError(compiled.errors);
         if (compiled.location) return { errors: compiled.diagnostics.map((diagnostic) => message(compiler.typescript, diagnostic)), watchFiles };
         const map = compiled.map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(compiled.map).toString('base64')}\n` : '';
         return { contents: compiled.code + map, loader: 'js', watchFiles };
       });
     },
   };
-}
-
-/** Bun takes no errors from a plugin's result: it prints what the plugin throws. */
-class TapelessBuildError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TapelessBuildError';
-    this.stack = `${this.name}: ${message}`;
-  }
 }
 
 /** A tapeless diagnostic as esbuild prints errors: the message, then the file, line and column with the line's text. */

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { fileURLToPath } from 'url';
 import type * as ts from 'typescript';
 import { type ModuleFormat, OwnProgram } from './own-program';
+import { TapelessCompileError } from './throwing';
 
 // Node's module hooks for tapeless/register (register.ts): a .ts, .mts or .cts file is
 // compiled through tapeless if it calls it (see OwnProgram), and otherwise with its types
@@ -39,19 +40,11 @@ export async function load(url: string, context: object, next: NextLoad): Promis
   const text = fs.readFileSync(fileName, 'utf8');
   const format = moduleFormat(fileName);
   const compiled = compiler.mayCall(fileName, text) ? compiler.compile(fileName, text, format) : undefined;
+  // A file that tapeless cannot compile stops the program where it is imported.
   if (compiled?.location) throw new TapelessCompileError(compiled.errors);
   const { code, map } = compiled ?? stripTypes(compiler.typescript, fileName, text, format);
   const inlineMap = map ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}\n` : '';
   return { format, source: code + inlineMap, shortCircuit: true };
-}
-
-/** A file that tapeless cannot compile stops the program where it is imported, with tapeless's errors as tsc prints them. */
-class TapelessCompileError extends Error {
-  constructor(message: string) {
-    super(message.trimEnd());
-    this.name = 'TapelessCompileError';
-    this.stack = `${this.name}: ${this.message}`;
-  }
 }
 
 /** As Node decides: .mts and .cts by their extension, .ts by the nearest package.json's `type`. */
