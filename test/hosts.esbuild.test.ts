@@ -4,14 +4,13 @@
 // functions, the bad fixture failing with each tapeless message at its location; and
 // esbuild's watch mode (context.watch()) serving fresh gradients while f's body and a helper
 // two files away are edited (test/fixtures/fresh).
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLS, type FreshProject, type Observed, STAGES, WatchProcess, copyFresh, edit, expectObserved } from './support/fresh.js';
-import { BAD_DIAGNOSTICS, FIXTURE, ROOT, type Run, checkFixtureBuild, ensureBuilt, expectMappedInto, formatted, runModule, tempDir } from './support/hosts.js';
+import { type FreshProject, type Observed, STAGES, WatchProcess, copyFresh, expectObserved, rebuiltOutput, watchStages } from './support/fresh.js';
+import { BAD_DIAGNOSTICS, FIXTURE, ROOT, type Run, checkFixtureBuild, ensureBuilt, expectMappedInto, formatted, runProgram, tempDir } from './support/hosts.js';
 
 const require = createRequire(import.meta.url);
 const BUN = path.join(ROOT, 'node_modules/.bin/bun');
@@ -51,21 +50,9 @@ async function bunBuild(entry: string, name: string): Promise<{ outDir: string; 
   const outDir = path.join(dir, 'dist');
   const script = path.join(dir, 'build.mjs');
   writeFileSync(script, BUN_BUILD);
-  const run = await runBun([script, path.join(FIXTURE, entry), outDir, path.join(ROOT, 'dist/transformer/hosts/esbuild.js')]);
+  const run = await runProgram(BUN, [script, path.join(FIXTURE, entry), outDir, path.join(ROOT, 'dist/transformer/hosts/esbuild.js')], ROOT);
   const line = run.stdout.trim().split('\n').pop();
   return { outDir, run, result: line?.startsWith('{') ? JSON.parse(line) : undefined };
-}
-
-function runBun(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BUN, args, { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
 }
 
 let good: Outcome;
@@ -79,19 +66,7 @@ const observed: Observed = [];
 async function esbuildWatch(): Promise<void> {
   fresh = copyFresh('fresh-esbuild');
   const watcher = new WatchProcess(['esbuild.mjs'], fresh.dir);
-  const output = path.join(fresh.dir, 'out-esbuild/cross.js');
-  let built = '';
-  try {
-    for (const [i, stage] of STAGES.entries()) {
-      edit(fresh.dir, stage);
-      built = await watcher.rebuilt(/build finished/, i + 1, output, built);
-      observed.push(runModule(output, CALLS));
-    }
-  } catch (error) {
-    observed.push(error as Error);
-  } finally {
-    await watcher.stop();
-  }
+  await watchStages(fresh.dir, observed, watcher, rebuiltOutput(watcher, /build finished/, path.join(fresh.dir, 'out-esbuild/cross.js')));
 }
 
 beforeAll(async () => {

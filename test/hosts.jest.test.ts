@@ -6,10 +6,10 @@
 // refused with a clear error; ts-node running a script; and `jest --watchAll` re-running
 // with fresh gradients while f's body and a helper two files away are edited. The runtime
 // loads under Jest through package.json's "require" condition (dist/runtime/cjs).
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, edit, expectObserved, twoAtATime, waitFor } from './support/fresh.js';
+import { type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, expectObserved, newValues, readResults, twoAtATime, watchStages } from './support/fresh.js';
 import { BAD_DIAGNOSTICS, ROOT, type Run, copyFixture, ensureBuilt, formatted, runNode } from './support/hosts.js';
 
 const JEST = path.join(ROOT, 'node_modules/jest/bin/jest.js');
@@ -24,31 +24,9 @@ async function jestWatch(): Promise<void> {
   fresh = copyFresh('fresh-jest');
   const results = path.join(fresh.dir, 'results-jest.json');
   const watcher = new WatchProcess([JEST, '--watchAll', '--cacheDirectory', '.jest-cache'], fresh.dir, { FRESH_POINTS: JSON.stringify(POINTS) });
-  let previous = '';
-  try {
-    for (const [i, stage] of STAGES.entries()) {
-      // Jest takes in changes between runs.
-      if (i > 0) await watcher.printedTimes(/Ran all test suites/, i);
-      edit(fresh.dir, stage);
-      // A run started by an earlier change may finish in between, with what that change made.
-      const values = await waitFor(`jest to run the spec with new values ${stage.name}`, () => {
-        try {
-          const text = JSON.stringify((JSON.parse(readFileSync(results, 'utf8')) as { values: unknown[] }).values);
-          return text !== previous ? text : undefined;
-        } catch {
-          return undefined; // not written yet, or being written
-        }
-      }).catch((error: Error) => {
-        throw new Error(`${error.message}\n--- jest printed ---\n${watcher.printed}`);
-      });
-      previous = values;
-      observed.push(JSON.parse(values));
-    }
-  } catch (error) {
-    observed.push(error as Error);
-  } finally {
-    await watcher.stop();
-  }
+  // Jest takes in changes between runs.
+  const betweenRuns = (i: number) => (i > 0 ? watcher.printedTimes(/Ran all test suites/, i) : Promise.resolve());
+  await watchStages(fresh.dir, observed, watcher, newValues('jest to run the spec with new values', watcher, () => readResults(results)), betweenRuns);
 }
 
 beforeAll(async () => {

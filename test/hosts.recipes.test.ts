@@ -4,12 +4,11 @@
 // f(x) = x sin x, derived by hand. Their `npm install` lines are checked against the pinned
 // development dependencies instead of run (the tspc, Rollup and Vite recipes are run with
 // the registry and the packed package in hosts.pack*.test.ts and hosts.create-vite.test.ts).
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { twoAtATime } from './support/fresh.js';
-import { ROOT, type Run, ensureBuilt, tempDir } from './support/hosts.js';
+import { ROOT, type Run, ensureBuilt, runProgram, tempDir } from './support/hosts.js';
 import { expectPrintsGradient, recipe } from './support/recipes.js';
 
 const HOSTS = ['esbuild', 'webpack', 'jest', 'ts-node', 'register'] as const;
@@ -22,15 +21,7 @@ function run(program: string, args: readonly string[], cwd: string): Promise<Run
   const [command, commandArgs] = program === 'npx' ? [process.execPath, [path.join(ROOT, 'node_modules/.bin', args[0]), ...args.slice(1)]] : program === 'node' ? [process.execPath, args] : [program, args];
   // Not this test run's npm_* and VITEST* variables, which would point npm back at this repository.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|VITEST)/i.test(name)));
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, { cwd, env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runProgram(command, commandArgs, cwd, { ...env, NO_COLOR: '1', FORCE_COLOR: '0' });
 }
 
 interface Outcome {

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, edit, expectObserved, waitFor } from './support/fresh.js';
+import { type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, expectObserved, newValues, watchStages } from './support/fresh.js';
 import { BAD_DIAGNOSTICS, FIXTURE_CALLS, type Run, copyFixture, ensureBuilt, expectFixtureGradients, formatted, runNode, tempDir } from './support/hosts.js';
 
 const REGISTER = ['--import', 'tapeless/register'];
@@ -31,26 +31,13 @@ const observed: Observed = [];
 async function watchSequence(): Promise<void> {
   fresh = copyFresh('fresh-register');
   const watcher = new WatchProcess(['--watch', ...REGISTER, 'run/print.ts'], fresh.dir, { FRESH_POINTS: JSON.stringify(POINTS) });
-  let previous = '';
-  try {
-    for (const [i, stage] of STAGES.entries()) {
-      // Node watches the files a run imported once the run has ended.
-      if (i > 0) await watcher.printedTimes(/Completed running/, i);
-      edit(fresh.dir, stage);
-      await watcher.printedTimes(/gradients \[/, i + 1);
-      // A restart begun by an earlier change may print in between, with what that change made.
-      const printed = await waitFor(`node --watch to print new gradients ${stage.name}`, () => {
-        const last = [...watcher.printed.matchAll(/^gradients (.*)$/gm)].pop()?.[1];
-        return last && last !== previous ? last : undefined;
-      });
-      previous = printed;
-      observed.push(JSON.parse(printed));
-    }
-  } catch (error) {
-    observed.push(error as Error);
-  } finally {
-    await watcher.stop();
-  }
+  const printed = () => {
+    const last = [...watcher.printed.matchAll(/^gradients (.*)$/gm)].pop()?.[1];
+    return last === undefined ? undefined : (JSON.parse(last) as unknown[]);
+  };
+  // Node watches the files a run imported once the run has ended.
+  const afterRun = (i: number) => (i > 0 ? watcher.printedTimes(/Completed running/, i) : Promise.resolve());
+  await watchStages(fresh.dir, observed, watcher, newValues('node --watch to print new gradients', watcher, printed), afterRun);
 }
 
 beforeAll(async () => {

@@ -8,8 +8,8 @@
 import { copyFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLS, type FreshProject, type Observed, STAGES, WatchProcess, copyFresh, edit, expectObserved, twoAtATime } from './support/fresh.js';
-import { BAD_DIAGNOSTICS, ROOT, type Run, checkFixtureBuild, copyFixture, ensureBuilt, formatted, runModule, runNode } from './support/hosts.js';
+import { type FreshProject, type Observed, STAGES, WatchProcess, copyFresh, expectObserved, rebuiltOutput, twoAtATime, watchStages } from './support/fresh.js';
+import { BAD_DIAGNOSTICS, ROOT, type Run, checkFixtureBuild, copyFixture, ensureBuilt, formatted, runNode } from './support/hosts.js';
 
 const WEBPACK = path.join(ROOT, 'node_modules/webpack/bin/webpack.js');
 
@@ -21,19 +21,7 @@ const observed: Observed = [];
 async function webpackWatch(): Promise<void> {
   fresh = copyFresh('fresh-webpack');
   const watcher = new WatchProcess([WEBPACK, '--watch'], fresh.dir);
-  const output = path.join(fresh.dir, 'out-webpack/cross.js');
-  let built = '';
-  try {
-    for (const [i, stage] of STAGES.entries()) {
-      edit(fresh.dir, stage);
-      built = await watcher.rebuilt(/compiled successfully/, i + 1, output, built);
-      observed.push(runModule(output, CALLS));
-    }
-  } catch (error) {
-    observed.push(error as Error);
-  } finally {
-    await watcher.stop();
-  }
+  await watchStages(fresh.dir, observed, watcher, rebuiltOutput(watcher, /compiled successfully/, path.join(fresh.dir, 'out-webpack/cross.js')));
 }
 
 beforeAll(async () => {

@@ -53,7 +53,7 @@ export class OwnProgram {
   private imports: TapelessImports | undefined;
 
   constructor(private readonly options: OwnProgramOptions = {}) {
-    if (options.typescript) this.tsApi = checkTypeScript(options.typescript, 'given to tapeless', "leave out the 'typescript' option, and tapeless compiles with a TypeScript 6 of its own.");
+    if (options.typescript) this.tsApi = checkTypeScript(options.typescript, 'given to tapeless()', "leave out the 'typescript' option, and tapeless compiles with a TypeScript 6 of its own.");
   }
 
   get typescript(): typeof ts {
