@@ -25,7 +25,7 @@ async function esbuildBuild(entry: string, name: string): Promise<Outcome> {
   const tapeless = require('../dist/transformer/hosts/esbuild.js') as typeof import('../dist/transformer/hosts/esbuild.js');
   const outDir = path.join(tempDir(`hosts-esbuild-${name}`), 'dist');
   try {
-    await esbuild.build({ entryPoints: [path.join(FIXTURE, entry)], bundle: true, platform: 'node', format: 'esm', outdir: outDir, sourcemap: true, logLevel: 'silent', plugins: [tapeless()] });
+    await esbuild.build({ entryPoints: [path.resolve(FIXTURE, entry)], bundle: true, platform: 'node', format: 'esm', outdir: outDir, sourcemap: true, logLevel: 'silent', plugins: [tapeless()] });
     return { outDir };
   } catch (error) {
     return { outDir, errors: (error as esbuild.BuildFailure).errors };
@@ -57,6 +57,7 @@ async function bunBuild(entry: string, name: string): Promise<{ outDir: string; 
 
 let good: Outcome;
 let bad: Outcome;
+let misused: Outcome;
 let bunGood: Awaited<ReturnType<typeof bunBuild>>;
 let bunBad: Awaited<ReturnType<typeof bunBuild>>;
 let fresh: FreshProject | undefined;
@@ -74,6 +75,10 @@ beforeAll(async () => {
   const watching = esbuildWatch();
   good = await esbuildBuild('src/main.ts', 'good');
   bad = await esbuildBuild('bad/bad.ts', 'bad');
+  // A file that calls no API function directly is compiled all the same, for its diagnostic.
+  const dir = tempDir('hosts-esbuild-misused');
+  writeFileSync(path.join(dir, 'misused.ts'), "import { grad } from 'tapeless';\n\nexport const differentiate = grad;\n");
+  misused = await esbuildBuild(path.join(dir, 'misused.ts'), 'misused');
   bunGood = await bunBuild('src/main.ts', 'good');
   bunBad = await bunBuild('bad/bad.ts', 'bad');
   await watching;
@@ -100,6 +105,10 @@ describe('esbuild with tapeless/esbuild', () => {
     expect(bad.errors!.map((error) => ({ plugin: error.pluginName, file: error.location?.file, line: error.location?.line, column: error.location?.column, text: error.text.slice(0, 60) }))).toEqual(
       BAD_DIAGNOSTICS.map((diagnostic) => ({ plugin: 'tapeless', file, line: diagnostic.line, column: diagnostic.column - 1, text: `TS${diagnostic.code}: tapeless: ${diagnostic.text}`.slice(0, 60) })),
     );
+  });
+
+  it('fails the build where an API function is used other than by a direct call', () => {
+    expect(misused.errors?.map((error) => error.text)).toEqual([expect.stringMatching(/^TS91001: tapeless: grad must be called directly/)]);
   });
 });
 

@@ -113,7 +113,9 @@ export class OwnProgram {
     const program = tsApi.createProgram({ rootNames: [...state.roots], options, host, oldProgram: state.program });
     state.program = program;
     const file = program.getSourceFile(fileName);
-    if (!file || findApiCalls(tsApi, program.getTypeChecker(), file).length === 0) return undefined;
+    // A file that names an API function without calling it (`(grad as any)(f)`) is compiled too, for its diagnostic.
+    let misused = false;
+    if (!file || (findApiCalls(tsApi, program.getTypeChecker(), file, () => (misused = true)).length === 0 && !misused)) return undefined;
     const diagnostics: ts.Diagnostic[] = [];
     const derivedFrom = new Set<string>();
     const transformer = createTransformer(tsApi, program, {
