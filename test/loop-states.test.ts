@@ -76,7 +76,20 @@ export function swaps(a: number, b: number): number {
   return x * y + p.u;
 }
 
+function euler(k: number, s: State, dt: number): State {
+  const slope: State = [s[1], accel(s[0], k)];
+  return s.map((si, i) => si + dt * slope[i]) as State;
+}
+
+export function mapped(x0: number, k: number): number {
+  let s: State = [x0, 0];
+  for (let i = 0; i < 20; i++) s = euler(k, s, 0.05);
+  return s[0] * s[0] + s[1];
+}
+
 export const dOscillator = grad(oscillator);
+export const dMapped = grad(mapped);
+export const mappedHessian = hessian(mapped);
 export const oscillatorHessian = hessian(oscillator, { wrt: [0, 1] });
 export const dOscillatorDk = derivative(oscillator, { wrt: 'k' });
 export const finalJacobian = jacobian(finalState);
@@ -106,6 +119,14 @@ describe('state reassigned in loops', () => {
       close(m.dOscillatorDk(...point), partialDifference(m.oscillator, point, 2), 1e-6);
       const h = m.oscillatorHessian(...point);
       for (const i of [0, 1]) for (const j of [0, 1]) close(h[i][j], partialDifference((...q: number[]) => m.dOscillator(...q)[i], point, j), 1e-5);
+    }
+  });
+
+  it('a tuple state stepped by a helper that maps it (a map of a tuple has its length)', () => {
+    for (const point of [[1.3, 0.7], [-0.4, 2.5]]) {
+      expectGradient('mapped', point);
+      const h = m.mappedHessian(...point);
+      for (const i of [0, 1]) for (const j of [0, 1]) close(h[i][j], partialDifference((...q: number[]) => m.dMapped(...q)[i], point, j), 1e-5);
     }
   });
 

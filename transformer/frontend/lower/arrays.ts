@@ -147,8 +147,13 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
 
 /** An array's length: its own variable for an array grown by push. */
 export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand {
-  const length = array.kind === 'var' ? lx.lengths.get(array.name) : undefined;
-  return length ? length.value! : lx.op('length', [array], origin);
+  if (array.kind !== 'var') return lx.op('length', [array], origin);
+  const grown = lx.lengths.get(array.name);
+  if (grown) return grown.value!;
+  // A length known at compile time stays known through what is made from the array (map of a
+  // tuple state is a tuple state again: see scalars.ts).
+  const made = lx.created.get(array.name);
+  return made?.kind === 'array' && made.length !== undefined ? num(made.length) : lx.op('length', [array], origin);
 }
 
 /** `[a, ...xs, b]`: a local array as long as all parts, filled part by part (a loop per spread). */
