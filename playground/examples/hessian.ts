@@ -16,7 +16,7 @@ export const loss: number[] = [];
 let [x, y] = [-1.2, 1];
 for (let step = 0; step < 8; step++) {
   path.push([x, y]);
-  loss.push(rosenbrock(x, y) + 1e-30);
+  loss.push(rosenbrock(x, y));
   // Solve H · d = g for the Newton step d (a 2 × 2 system).
   const [gx, gy] = gradient(x, y);
   const [[hxx, hxy], [hyx, hyy]] = curvature(x, y);

@@ -34,8 +34,9 @@ export function createPlots(figures: Record<'curves' | 'steps' | 'paths', HTMLCa
         maintainAspectRatio: false,
         parsing: false,
         scales: {
-          x: { type: 'linear', title: { display: true, text: x } },
-          y: logY ? { type: 'logarithmic', ticks: { callback: powerOfTen } } : { type: 'linear' },
+          // A path's ends (a start, a minimum) should not sit on the frame.
+          x: { type: 'linear', title: { display: true, text: x }, grace: canvas === figures.paths ? '4%' : 0 },
+          y: logY ? { type: 'logarithmic', ticks: { callback: powerOfTen } } : { type: 'linear', grace: '4%' },
         },
         plugins: { legend: { labels: { boxWidth: 12 } } },
       },
@@ -44,15 +45,19 @@ export function createPlots(figures: Record<'curves' | 'steps' | 'paths', HTMLCa
   };
   return (result) => {
     draw(figures.curves, result.curves, 'x', false);
-    draw(figures.steps, result.steps, 'step', spansDecades(result.steps));
+    const logY = spansDecades(result.steps);
+    // On a log axis a loss that reached 0 ends the line there.
+    const steps = logY ? result.steps.map(({ name, points }) => ({ name, points: points.map(([x, y]): [number, number | null] => [x, y !== null && y > 0 ? y : null]) })) : result.steps;
+    draw(figures.steps, steps, 'step', logY);
     draw(figures.paths, result.paths, 'x', false);
   };
 }
 
-/** A loss falling over decades reads best on a log scale (where every value is positive). */
+/** A loss falling over decades (to 0, possibly) reads best on a log scale. */
 function spansDecades(series: readonly Series[]): boolean {
   const values = series.flatMap(({ points }) => points.map(([, y]) => y)).filter((y): y is number => y !== null);
-  return values.length > 0 && values.every((y) => y > 0) && Math.max(...values) / Math.min(...values) > 100;
+  const positive = values.filter((y) => y > 0);
+  return positive.length > 1 && values.every((y) => y >= 0) && Math.max(...positive) / Math.min(...positive) > 100;
 }
 
 /** A log axis labels its powers of ten only, as 1e-6. */
