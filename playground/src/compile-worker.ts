@@ -3,7 +3,7 @@ import ts from 'typescript';
 import drivers from '../../dist/runtime/drivers.js?raw';
 import rules from '../../dist/runtime/rules.js?raw';
 import { createCompiler } from './compiler';
-import type { CompileReply, CompileRequest } from './protocol';
+import type { CompileReply, CompileRequest, Compiled } from './protocol';
 
 // ES2022's lib files (the ones lib.es2022.d.ts references), as text in the bundle: no fetch, works offline.
 const libs = import.meta.glob<string>(
@@ -17,7 +17,14 @@ const compile = createCompiler(ts, { libs: byBaseName(libs), declarations: byBas
 
 self.onmessage = ({ data }: MessageEvent<CompileRequest>) => {
   const start = performance.now();
-  const compiled = compile(data.source);
+  let compiled: Compiled;
+  try {
+    compiled = compile(data.source);
+  } catch (error) {
+    // TypeScript itself failed (the transformer reports its own failures as diagnostics): say so, and stay usable.
+    const message = `the playground could not compile this: ${error instanceof Error ? error.message : String(error)}`;
+    compiled = { problems: [{ from: 0, to: 0, line: 1, column: 1, code: 0, message, severity: 'error' }], generated: '', js: undefined, exports: [] };
+  }
   const reply: CompileReply = { version: data.version, milliseconds: performance.now() - start, ...compiled };
   self.postMessage(reply);
 };

@@ -16,6 +16,8 @@ const DIST = path.join(ROOT, 'playground/dist');
 const SHOTS = path.join(ROOT, '.tmp/playground-screenshots');
 const CLI_DIR = path.join(ROOT, '.tmp/playground-cli');
 const CHROMIUM = '/usr/bin/chromium';
+// Patient on a busy machine, and not so eager that the polling itself slows the page.
+const POLL = { timeout: 60_000, interval: 200 };
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface Example {
@@ -121,9 +123,9 @@ const outputLines = async () => (await textOf('#output')).split('\n');
 async function expectCompiledAndRun(source: string): Promise<string> {
   const { code, errors } = cliPrint(source);
   expect(errors).toBe('');
-  await expect.poll(docOf.bind(undefined, 'generated'), { timeout: 60_000 }).toBe(code);
-  await expect.poll(problems).toEqual([]);
-  await expect.poll(() => textOf('#run-status'), { timeout: 60_000 }).toMatch(/^ran in/);
+  await expect.poll(docOf.bind(undefined, 'generated'), POLL).toBe(code);
+  await expect.poll(problems, POLL).toEqual([]);
+  await expect.poll(() => textOf('#run-status'), POLL).toMatch(/^ran in/);
   return code;
 }
 
@@ -179,7 +181,9 @@ describe('the playground in Chromium', () => {
     const start = Date.now();
     await page.goto(server.url);
     const code = await expectCompiledAndRun(await docOf('editor'));
-    console.log(`first load: ${Date.now() - start} ms to the seed's gradient and plot (${await page.textContent('#status')}; load average ${loadavg()[0].toFixed(1)})`);
+    // Measured, not asserted: the page marks its first compile and its first plot (ms since navigation).
+    const [compiled, ran] = await page.evaluate(() => ['compiled', 'ran'].map((name) => Math.round(performance.getEntriesByName(name)[0].startTime)));
+    console.log(`first load: code and diagnostics at ${compiled} ms, plots at ${ran} ms after navigation (${Date.now() - start} ms seen by the test; load average ${loadavg()[0].toFixed(1)})`);
     expect(code).toContain('function f_grad(x) {\n    const a = x * x;');
     // TypeScript and the transformer run in one worker, the user's code in another.
     expect(page.workers().map((worker) => path.basename(new URL(worker.url()).pathname))).toEqual(expect.arrayContaining([expect.stringMatching(/^compile-worker/), expect.stringMatching(/^run-worker/)]));
@@ -203,7 +207,7 @@ describe('the playground in Chromium', () => {
       const { errors } = cliPrint(broken);
       const [, line, column, code, message] = errors.match(/^\S+\((\d+),(\d+)\): error TS(\d+): (.*)$/m) ?? [];
       expect(message).toMatch(/^tapeless: /);
-      await expect.poll(problems, { timeout: 60_000 }).toEqual([`${line}:${column} TS${code} ${message}`]);
+      await expect.poll(problems, POLL).toEqual([`${line}:${column} TS${code} ${message}`]);
       const underlined = async () => (await page.locator('#editor .cm-lintRange-error').allTextContents()).join('');
       await expect.poll(underlined).toBe(example.error.trim().replace(/;$/, ''));
       expect(await textOf('#run-status')).toBe('not run: fix the errors first');
@@ -225,7 +229,7 @@ describe('the playground in Chromium', () => {
     await endOfLine('console.log(');
     await page.keyboard.press('Enter');
     await page.keyboard.type('while (df(0.5) < 0) {}');
-    await expect.poll(() => textOf('#run-status'), { timeout: 60_000 }).toMatch(/^stopped after \d+ s$/);
+    await expect.poll(() => textOf('#run-status'), POLL).toMatch(/^stopped after \d+ s$/);
     expect(await textOf('#output')).toContain('is there a loop that never ends?');
     // The page stayed responsive: the editor takes more typing, and the next run is fresh.
     await page.keyboard.press('Shift+Home');
