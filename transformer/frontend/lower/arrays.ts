@@ -150,10 +150,10 @@ export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand
   if (array.kind !== 'var') return lx.op('length', [array], origin);
   const grown = lx.lengths.get(array.name);
   if (grown) return grown.value!;
-  // A length known at compile time stays known through what is made from the array (map of a
-  // tuple state is a tuple state again: see scalars.ts).
+  // The length an array was made with stays known through what is made from it: a map of a
+  // tuple state is a tuple state again, a map of a buffer is as long as the buffer (loops.ts).
   const made = lx.created.get(array.name);
-  return made?.kind === 'array' && made.length !== undefined ? num(made.length) : lx.op('length', [array], origin);
+  return made?.kind === 'array' ? made.size : lx.op('length', [array], origin);
 }
 
 /** `[a, ...xs, b]`: a local array as long as all parts, filled part by part (a loop per spread). */
@@ -220,8 +220,8 @@ export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, containe
   lx.body.push({ kind: 'let', name, expr: { ...expr, shape }, role: 'temp', origin: node, shape });
   lx.aggregates.add(name);
   lx.localArrays.add(name);
-  const length = expr.op === 'arrayOf' ? expr.args.length : expr.args[0]?.kind === 'num' ? expr.args[0].value : undefined;
-  lx.created.set(name, { kind: 'array', container, length });
+  const size = expr.op === 'arrayOf' ? num(expr.args.length) : expr.args[0];
+  lx.created.set(name, { kind: 'array', container, length: size.kind === 'num' ? size.value : undefined, size });
   if (expr.op === 'arrayOf') lx.pristine.set(name, { entries: expr.args, loops: lx.loops });
   return variable(name);
 }

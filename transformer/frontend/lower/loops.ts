@@ -3,8 +3,9 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { walk } from '../walk';
-import { type Operand, type Role, UNSET, num, operandsRead, variable } from '../../ir/ir';
-import { type Layout, layoutOf, leavesOf, rebuild, sameLayout } from './scalars';
+import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
+import { copyBack, dropTrailingLiterals, loopStates, checkState, nextState } from './loop-states';
+import { rebuild } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
 import { arrayOperand, lengthOf, load } from './arrays';
 import { branch, guarded } from './control';
@@ -78,16 +79,18 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
  */
 export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], parts: LoopParts): void {
   const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
-  const assigned = [...new Set([...assignedIn(lx, node), ...(parts.carried ?? [])])];
-  // Variables holding small arrays or objects are carried as the numbers they hold.
-  const states = scalarStates(lx, node, assigned);
-  const bindings = [...assigned.filter((binding) => !states.some((state) => state.binding === binding)), ...states.flatMap((state) => state.parts)];
+  const assigned = [...new Set([...(parts.syntaxAssigns === false ? [] : assignedIn(lx, node)), ...(parts.carried ?? [])])];
+  // Variables holding small arrays or objects are carried as the numbers they hold; those
+  // holding arrays of a length known only at run time are kept in one array each.
+  const { states, buffers } = loopStates(lx, node, assigned);
+  const held = new Set([...states, ...buffers].map((state) => state.binding));
+  const bindings = [...assigned.filter((binding) => !held.has(binding)), ...states.flatMap((state) => state.parts)];
   const carried = bindings.map((binding) => ({ binding, init: binding.value ?? UNSET, name: lx.env.names.own(binding.name) }));
   for (const { binding, name } of carried) binding.value = variable(name);
   // Every variable the loop does not carry must leave it as it entered (a value defined in
   // the body is not in scope after it): checked below, so that a mistake of lowering is an
   // internal error at the call rather than generated code that throws.
-  const carriedBindings = new Set([...bindings, ...states.map((state) => state.binding)]);
+  const carriedBindings = new Set([...bindings, ...held]);
   const untouched = lx.visibleBindings().filter((binding) => !carriedBindings.has(binding)).map((binding) => [binding, binding.value] as const);
   lx.targets.push(target);
   lx.depth++;
@@ -109,6 +112,7 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       }
       // Before the loop's own test merges the states with their values at the top of the pass.
       for (const state of states) checkState(lx, node, state, states);
+      copyBack(lx, node, buffers);
       for (const { binding } of carried) {
         if (lx.isAggregate(binding.value)) fail(node, Code.Unsupported, `'${binding.name}' is assigned arrays or objects in this loop but holds none as it starts: give it its first value before the loop.`);
       }
@@ -141,74 +145,7 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   });
   lx.body.push({ kind: 'loop', carried: loopCarried, body, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
   for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
-}
-
-/** A variable a loop carries as the numbers of the small array or object it holds (see ./scalars.ts). */
-interface ScalarState {
-  readonly binding: Binding;
-  readonly layout: Layout;
-  /** Hidden variables, one per number, which the loop carries. */
-  readonly parts: readonly Binding[];
-}
-
-/**
- * The variables the loop assigns that hold arrays or objects as it starts: each must be an
- * array of a length known at compile time or an object literal the function made, that no
- * other variable refers to (a copy of it must be what the code sees); its numbers are read
- * before the loop, into hidden variables the loop carries.
- */
-function scalarStates(lx: Lowering, node: ts.Node, assigned: readonly Binding[]): ScalarState[] {
-  return assigned.flatMap((binding): ScalarState[] => {
-    const init = binding.value;
-    if (!lx.isAggregate(init)) return [];
-    const layout = layoutOf(lx, init);
-    if (!layout) {
-      fail(
-        node,
-        Code.Unsupported,
-        `a loop that reassigns '${binding.name}' carries the numbers of an array or object it holds, where that is an array of a length known at compile time or an object literal the function makes ([x, v], { x, v }); '${binding.name}' holds another (a length known only at run time, or the caller's) as the loop starts. Write each pass's new values into an array made once before the loop (next[i] = …), then copy them back (for (…) cur[i] = next[i]).`,
-      );
-    }
-    if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0) fail(node, Code.Unsupported, `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`);
-    const parts = leavesOf(lx, init!, layout, node).map((leaf, k) => lx.hidden(`${binding.name}_${k}`, leaf));
-    return [{ binding, layout, parts }];
-  });
-}
-
-/** At the end of a pass: the numbers of the state's array or object are the next pass's. */
-function nextState(lx: Lowering, node: ts.Node, state: ScalarState, states: readonly ScalarState[]): void {
-  const value = checkState(lx, node, state, states);
-  const leaves = leavesOf(lx, value, state.layout, node);
-  state.parts.forEach((part, k) => (part.value = leaves[k]));
-}
-
-/** The state's array or object here, checked to be of its layout and held by the state alone. */
-function checkState(lx: Lowering, node: ts.Node, state: ScalarState, states: readonly ScalarState[]): Operand {
-  const value = state.binding.value;
-  const name = state.binding.name;
-  if (!sameLayout(layoutOf(lx, value), state.layout)) {
-    fail(node, Code.Unsupported, `a pass of this loop leaves '${name}' holding an array or object of another size or kind than it started with (or one the function did not make): a loop carries '${name}' as the numbers it holds, so every pass must leave it the same kind.`);
-  }
-  const others = new Set(states.map((other) => other.binding));
-  const shared = lx.references(value!, others) > 0 || states.some((other) => other !== state && other.binding.value === value);
-  if (shared && !lx.readOnly(value!)) {
-    fail(node, Code.Unsupported, `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`);
-  }
-  return value!;
-}
-
-/**
- * The array and object literals at the end of a pass that nothing reads (a branch's copy of
- * the state, whose numbers the loop now carries): gone, so that the pass ends with the test of
- * the loop and reverse mode sees its `while` form (a counter is then recomputed, not recorded).
- */
-function dropTrailingLiterals(lx: Lowering, states: ReadonlySet<Binding>): void {
-  for (let last = lx.body[lx.body.length - 1]; last?.kind === 'let' && (last.expr.op === 'arrayOf' || last.expr.op === 'objectOf'); last = lx.body[lx.body.length - 1]) {
-    const name = last.name;
-    const read = lx.body.some((stmt) => operandsRead(stmt).some((operand) => operand.kind === 'var' && operand.name === name));
-    if (read || lx.references(variable(name), states) > 0) return;
-    lx.body.pop();
-  }
+  for (const buffer of buffers) buffer.binding.value = buffer.array;
 }
 
 /** `for (const v of xs) body`: a loop over the indices of xs that reads `v = xs[i]` each pass. */
@@ -234,20 +171,37 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
  * assign (an accumulator) are `carried`; `more` adds a condition to go on.
  */
 export function overArray(lx: Lowering, node: ts.Node, labels: readonly string[], array: Operand, arrayNode: ts.Expression, carried: readonly Binding[], each: (index: Operand) => void, more?: () => Operand): void {
-  const index = lx.hidden('i', num(0));
+  countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more });
+}
+
+/**
+ * A loop of an index (a hidden variable named after `index`) from 0 while it is below
+ * `length` (read before each pass). `syntaxAssigns: false` for a loop lowering made up (a
+ * copy), which carries its index and `carried` only, not what `node`'s code assigns.
+ */
+export function countedLoop(
+  lx: Lowering,
+  node: ts.Node,
+  index: string,
+  length: () => Operand,
+  each: (index: Operand) => void,
+  { labels = [], carried = [], more, syntaxAssigns = true }: { labels?: readonly string[]; carried?: readonly Binding[]; more?: () => Operand; syntaxAssigns?: boolean },
+): void {
+  const counter = lx.hidden(index, num(0));
   lx.scoped(() => {
     // In scope (under keys no identifier has) so that branches merge their values.
     const scope = lx.scopes[lx.scopes.length - 1];
-    [index, ...carried].forEach((binding, k) => scope.set(`#${k}`, binding));
+    [counter, ...carried].forEach((binding, k) => scope.set(`#${k}`, binding));
     loop(lx, node, labels, {
       testFirst: true,
-      carried: [index, ...carried],
+      carried: [counter, ...carried],
+      syntaxAssigns,
       test: () => {
-        const inRange = lx.op('<', [index.value!, lengthOf(lx, array, arrayNode)], node);
+        const inRange = lx.op('<', [counter.value!, length()], node);
         return more ? lx.op('and', [inRange, more()], node) : inRange;
       },
-      body: () => each(index.value!),
-      update: () => void (index.value = lx.op('+', [index.value!, num(1)], node)),
+      body: () => each(counter.value!),
+      update: () => void (counter.value = lx.op('+', [counter.value!, num(1)], node)),
     });
   });
 }
@@ -307,4 +261,6 @@ export interface LoopParts {
   readonly carried?: readonly Binding[];
   /** An upper bound of the number of passes, known before the loop. */
   readonly passes?: Operand;
+  /** false: the loop carries `carried` only, not what its node's code assigns (a loop lowering makes up). */
+  readonly syntaxAssigns?: boolean;
 }

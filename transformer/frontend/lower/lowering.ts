@@ -83,6 +83,8 @@ export class Lowering {
    * write into a local array goes through `store`).
    */
   readonly pristine = new Map<string, { readonly entries: readonly Operand[]; readonly loops: number }>();
+  /** The variables holding an array's length as read (`xs.length`), with the array. */
+  readonly lengthsRead = new Map<string, Operand>();
   /** How many loops enclose the code being lowered. */
   loops = 0;
 
@@ -101,6 +103,18 @@ export class Lowering {
   clearingFlags<T>(lower: () => T): T {
     for (const flag of this.flags()) flag.value = FALSE;
     return lower();
+  }
+
+  /**
+   * Lowers code that runs whether or not a flag is set (code lowering makes up, without jumps:
+   * the copy at the end of a pass): a loop inside sees the flags clear, and they keep their values.
+   */
+  whateverTheFlags<T>(lower: () => T): T {
+    const saved = this.flags().map((flag) => [flag, flag.value] as const);
+    for (const [flag] of saved) flag.value = FALSE;
+    const result = lower();
+    for (const [flag, value] of saved) flag.value = value;
+    return result;
   }
 
   /** Whether some flag may be set here (the code that follows must be guarded). */
@@ -129,7 +143,7 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created, this.pristine] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.pristine, this.lengthsRead] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -171,7 +185,19 @@ export class Lowering {
   op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
+    if (op === 'length') this.lengthsRead.set(name, args[0]);
     return variable(name);
+  }
+
+  /**
+   * Whether two lengths are the same: one operand, or reads of one array's length (an
+   * array whose length changes, grown by push, has a variable of its own instead).
+   */
+  sameLength(a: Operand, b: Operand): boolean {
+    if (sameOperand(a, b)) return true;
+    const arrayOf = (length: Operand) => (length.kind === 'var' ? this.lengthsRead.get(length.name) : undefined);
+    const [first, second] = [arrayOf(a), arrayOf(b)];
+    return first !== undefined && second !== undefined && sameOperand(first, second);
   }
 
   part(expr: Expr, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
@@ -179,6 +205,7 @@ export class Lowering {
     const name = userName ? this.env.names.own(userName) : this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr, role: userName ? 'user' : 'temp', origin, ...(aggregate ? { shape: aggregate } : {}) });
     if (aggregate) this.aggregates.add(name);
+    if (expr.op === 'length') this.lengthsRead.set(name, expr.args[0]);
     return variable(name);
   }
 

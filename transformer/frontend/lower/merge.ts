@@ -6,7 +6,13 @@ import type { Shape } from '../../ir/shapes';
 
 /** How lowering made an array or object that a branch may choose: what a merge needs of it. */
 export type Creation =
-  | { readonly kind: 'array'; readonly container: 'Array' | 'Float64Array' | 'Float32Array'; readonly length: number | undefined }
+  | {
+      readonly kind: 'array';
+      readonly container: 'Array' | 'Float64Array' | 'Float32Array';
+      readonly length: number | undefined;
+      /** Its length as an operand: a number, or the value it was made with. */
+      readonly size: Operand;
+    }
   | { readonly kind: 'object'; readonly fields: readonly string[]; readonly values: readonly Operand[]; readonly shape: Shape };
 
 /** What merging needs of lowering. */
