@@ -27,7 +27,7 @@ const CORPUS: Readonly<Record<string, Status>> = {
     '67:66 TS91001 tapeless: default parameter values are not supported yet.',
   ],
   'bezier-fit': [
-    "19:3 TS91001 tapeless: a loop that reassigns 'points' carries the numbers of an array or object it holds, where that is an array of a length known at compile time or an object literal the function makes ([x, v], { x, v }); 'points' holds another (a length known only at run time, or the caller's) as the loop starts. Write each pass's new values into an array made once before the loop (next[i] = …), then copy them back (for (…) cur[i] = next[i]).",
+    "19:3 TS91001 tapeless: the array or object 'points' holds as this loop starts is also held by another variable or object, which a loop that reassigns 'points' does not allow: copy it first.",
     '42:38 TS91001 tapeless: callback parameters must be plain names.',
     '50:56 TS91001 tapeless: default parameter values are not supported yet.',
   ],
