@@ -42,7 +42,8 @@ export class Resolver {
     this.file = site.file;
   }
 
-  lowerTarget(target: Target, wrt: readonly number[], arrayResult = false): { primal: Func; names: NameAllocator } {
+  /** The IR of `target`; `site` is where its code is generated in place (an inline target), whose names it reads. */
+  lowerTarget(target: Target, wrt: readonly number[], arrayResult = false, site?: ts.Node): { primal: Func; names: NameAllocator } {
     // A method's IR function takes `this` first.
     const self = this.ts.isMethodDeclaration(target.node) ? 1 : 0;
     for (const index of wrt) {
@@ -58,21 +59,22 @@ export class Resolver {
       ts: this.ts,
       checker: this.checker,
       names,
-      outer: (identifier, within) => this.outer(identifier, (within?.target as Target | undefined) ?? target),
+      outer: (identifier, within) => this.outer(identifier, (within?.target as Target | undefined) ?? target, site),
       apiName: (callee) => apiNameOf(this.ts, this.checker, callee),
       isLibrary: (file) => this.program.isSourceFileDefaultLibrary(file),
-      callee: (call, within) => this.callee(call, (within?.target as Target | undefined) ?? target),
+      callee: (call, within) => this.callee(call, (within?.target as Target | undefined) ?? target, site),
+      functionValue: (identifier, within) => this.functionValue(identifier, (within?.target as Target | undefined) ?? target, site),
       arrayResult,
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
   }
 
   /** A call of a function of the program from differentiated code. */
-  private callee(call: ts.CallExpression, caller: Target): Callee | undefined {
+  private callee(call: ts.CallExpression, caller: Target, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     const expression = call.expression;
     if (ts.isCallExpression(expression)) return this.generatedCallee(call, expression);
-    const ruled = this.ruledCallee(call, caller);
+    const ruled = this.ruledCallee(call, caller, site);
     if (ruled) return ruled;
     const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && (this.checker.getSymbolAtLocation(expression.expression)?.flags ?? 0) & ts.SymbolFlags.Alias;
     if (ts.isPropertyAccessExpression(expression) && !namespaced) return this.method(call, expression);
@@ -81,26 +83,39 @@ export class Resolver {
     const resolved = symbol && symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
     const declaration = resolved?.valueDeclaration;
     if (!declaration || !(ts.isFunctionDeclaration(declaration) || ts.isVariableDeclaration(declaration))) return undefined;
+    return this.functionCallee(expression, caller, site);
+  }
+
+  /**
+   * The function of the program that `expression` (a name, or a namespace import's member)
+   * refers to. One declared inside another function is `nested`: its calls are inlined.
+   */
+  private functionCallee(expression: ts.Identifier | ts.PropertyAccessExpression, caller: Target, site?: ts.Node): Callee {
+    const { ts } = this;
     const target = resolveTarget(ts, this.checker, expression);
-    const text = expression.getText();
-    if (target.placement !== 'module') {
-      fail(call, Code.Unsupported, `cannot differentiate the call to '${text}': only functions declared at the top level of a module can be called from differentiated code.`);
-    }
-    if (call.arguments.length !== target.node.parameters.length) {
-      fail(call, Code.Unsupported, `'${text}' takes ${target.node.parameters.length} arguments; calls with fewer or more are not supported.`);
-    }
+    const nested = target.placement !== 'module';
     let ref: Ref;
-    if (ts.isIdentifier(expression)) ref = this.reference(expression, caller);
-    else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [(expression as ts.PropertyAccessExpression).expression.getText(), (expression as ts.PropertyAccessExpression).name.text] };
-    else ref = this.reference((expression as ts.PropertyAccessExpression).name as ts.Identifier, caller);
-    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.writes(target.node) };
+    if (ts.isIdentifier(expression)) ref = nested ? { kind: 'ref', path: [expression.text] } : this.reference(expression, caller, site);
+    else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [expression.expression.getText(), expression.name.text] };
+    else ref = this.reference(expression.name as ts.Identifier, caller, site);
+    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.writes(target.node), ...(nested ? { nested } : {}) };
+  }
+
+  /** A function of the program named as a value (`xs.map(sigmoid)`, `integrate(f, 0, 1)`). */
+  private functionValue(identifier: ts.Identifier, caller: Target, site?: ts.Node): Callee | undefined {
+    const { ts } = this;
+    let symbol = this.checker.getSymbolAtLocation(identifier);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.valueDeclaration;
+    const isFunction = declaration && (ts.isFunctionDeclaration(declaration) || (ts.isVariableDeclaration(declaration) && declaration.initializer && (ts.isArrowFunction(declaration.initializer) || ts.isFunctionExpression(declaration.initializer))));
+    return isFunction ? this.functionCallee(identifier, caller, site) : undefined;
   }
 
   /**
    * A call of a function given a rule with `withDerivative` (`const f = withDerivative(g,
    * rule)`): the call runs f, and every mode differentiates it with the rule.
    */
-  private ruledCallee(call: ts.CallExpression, caller: Target): Callee | undefined {
+  private ruledCallee(call: ts.CallExpression, caller: Target, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     if (!ts.isIdentifier(call.expression)) return undefined;
     let symbol = this.checker.getSymbolAtLocation(call.expression);
@@ -110,8 +125,8 @@ export class Resolver {
     const definition = skipConstAssertion(ts, declaration.initializer);
     if (!ts.isCallExpression(definition) || apiNameOf(ts, this.checker, definition.expression) !== 'withDerivative') return undefined;
     const arity = this.ruleArity(definition);
-    if (call.arguments.length !== arity) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${arity} arguments; calls with fewer or more are not supported.`);
-    return { key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: call.expression.text, ref: this.reference(call.expression, caller), rule: () => this.customRule(definition), site: call };
+    if (call.arguments.length !== arity) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${arity} argument${arity === 1 ? '' : 's'}, one for each partial derivative of its rule: pass exactly ${arity}.`);
+    return { key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: call.expression.text, ref: this.reference(call.expression, caller, site), rule: () => this.customRule(definition), site: call };
   }
 
   /**
@@ -194,7 +209,8 @@ export class Resolver {
     if (!apiNameOf(this.ts, this.checker, expression.expression)) return undefined;
     const target = resolveTarget(this.ts, this.checker, expression);
     if (target.placement !== 'module') fail(expression, Code.Unsupported, `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`);
-    if (call.arguments.length !== target.node.parameters.length) fail(call, Code.Unsupported, `'${expression.getText()}' takes ${target.node.parameters.length} arguments; calls with fewer or more are not supported.`);
+    const count = target.node.parameters.length;
+    if (call.arguments.length !== count) fail(call, Code.Unsupported, `'${expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`);
     return this.site.derivedCallee(target);
   }
 
@@ -213,9 +229,6 @@ export class Resolver {
       fail(call, Code.Unsupported, `cannot differentiate the call to '${text}': only methods of classes declared at the top level of a module can be called.`);
     }
     if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Static) fail(call, Code.Unsupported, `static methods such as '${text}' are not supported yet.`);
-    if (call.arguments.length !== declaration.parameters.length) {
-      fail(call, Code.Unsupported, `'${text}' takes ${declaration.parameters.length} arguments; calls with fewer or more are not supported.`);
-    }
     const name = `${owner.name.text}_${expression.name.text}`;
     const target: Target = { node: declaration, name, placement: 'module' };
     return { key: `${declaration.getSourceFile().fileName}|${declaration.pos}`, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.writes(declaration) };
@@ -255,24 +268,41 @@ export class Resolver {
   }
 
   /** A value `identifier` reads from outside the differentiated function: a constant. */
-  private outer(identifier: ts.Identifier, target: Target): Operand {
+  private outer(identifier: ts.Identifier, target: Target, site?: ts.Node): Operand {
     const { ts, checker } = this;
     const type = checker.getTypeAtLocation(identifier);
     if (!isNumberType(ts, type) && !shapeOf(ts, checker, type) && !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)) {
       fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers, arrays and objects can be read from outside (as constants).`);
     }
-    return this.reference(identifier, target);
+    return this.reference(identifier, target, site);
   }
 
-  /** How generated code in this file reads `identifier`, a name from outside `target`. */
-  private reference(identifier: ts.Identifier, target: Target): Ref {
+  /** `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it. */
+  private requireSameAt(identifier: ts.Identifier, symbol: ts.Symbol, site: ts.Node): void {
+    const { ts, checker } = this;
+    const resolveName = (checker as ts.TypeChecker & { resolveName?: (name: string, location: ts.Node, meaning: ts.SymbolFlags, excludeGlobals: boolean) => ts.Symbol | undefined }).resolveName;
+    if (!resolveName) return;
+    const there = resolveName.call(checker, identifier.text, site, ts.SymbolFlags.Value | ts.SymbolFlags.Alias, false);
+    if (!there || there === symbol) return;
+    const line = site.getSourceFile().getLineAndCharacterOfPosition(site.getStart()).line + 1;
+    fail(identifier, Code.BadTarget, `'${identifier.text}' is read here, but the derivative is generated in place of the call on line ${line}, where '${identifier.text}' names another variable: rename one of them, or pass '${identifier.text}' as a parameter.`);
+  }
+
+  /**
+   * How generated code in this file reads `identifier`, a name from outside `target`. Where
+   * the code is generated in place of a call (`site`), the name must mean the same there.
+   */
+  private reference(identifier: ts.Identifier, target: Target, site?: ts.Node): Ref {
     const { ts, checker } = this;
     const symbol = checker.getSymbolAtLocation(identifier);
     if (!symbol) fail(identifier, Code.BadTarget, `cannot resolve '${identifier.text}'.`);
     const home = target.node.getSourceFile();
     const isGlobal = symbol.declarations?.every((declaration) => this.program.isSourceFileDefaultLibrary(declaration.getSourceFile())) ?? false;
     if (isGlobal) return { kind: 'ref', path: [identifier.text] };
-    if (home === this.file) return { kind: 'ref', path: [identifier.text], origin: identifier };
+    if (home === this.file) {
+      if (site) this.requireSameAt(identifier, symbol, site);
+      return { kind: 'ref', path: [identifier.text], origin: identifier };
+    }
     // The generated code lives in another file than the function: reach the value through its module.
     const resolved = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     const moduleSymbol = (home as unknown as { symbol?: ts.Symbol }).symbol;

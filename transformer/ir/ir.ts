@@ -69,6 +69,11 @@ export interface Callee {
   readonly site?: ts.Node;
   /** It may write into the arrays or objects it is given: lowering inlines its calls. */
   readonly writes?: boolean;
+  /**
+   * Declared inside another function, whose variables it may read: its calls are inlined,
+   * as its code is in scope only where the derivative is generated in place of the call.
+   */
+  readonly nested?: boolean;
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */
@@ -245,6 +250,13 @@ export interface Param {
   readonly origin?: ts.Node;
   /** Set for an array or object parameter: its shape. */
   readonly shape?: Shape;
+  /**
+   * The differentiated function's own calling convention, which the generated function that
+   * users call keeps (functions generated for generated code take every argument, plainly):
+   * a rest parameter (`...xs`, an array inside), or a default value, computed by `body`.
+   */
+  readonly rest?: boolean;
+  readonly fallback?: { readonly body: Block; readonly value: Operand };
 }
 
 /** What the function returns: one operand, or an array of results. */

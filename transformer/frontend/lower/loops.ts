@@ -2,6 +2,7 @@
 // with their carried variables (what a pass assigns) and the flags of jumps out of them.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
+import { isInside } from '../effects';
 import { walk } from '../walk';
 import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
@@ -173,38 +174,69 @@ export function overArray(lx: Lowering, node: ts.Node, labels: readonly string[]
   });
 }
 
-/** The variables (and flags) a loop may assign, which it therefore carries. */
+/**
+ * The variables (and flags) a loop may assign, which it therefore carries: assigned in its
+ * code, or by the local functions it calls (which may assign the variables they capture).
+ */
 export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
   const { ts } = lx;
   const found = new Set<Binding>();
-  const assign = (target: ts.Expression) => {
-    let inner = target;
-    while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
-    const binding = ts.isIdentifier(inner) ? lx.lookup(inner.text) : undefined;
-    if (binding) found.add(binding);
-  };
-  walk(ts, loop, (node) => {
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assign(node.left);
-    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assign(node.operand);
-    if (ts.isReturnStatement(node)) {
-      found.add(lx.returned);
-      found.add(lx.result);
-    }
-    if (ts.isCallExpression(node)) {
-      // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
-      const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];
-      for (const array of [...pushedOn, ...node.arguments]) {
-        const value = ts.isIdentifier(array) ? lx.lookup(array.text)?.value : undefined;
-        if (value) for (const length of lx.grownLengths(value)) found.add(length);
+  const visited = new Set<ts.Node>();
+  // `lookup` finds a name where `root` is; `own` is a local function whose own names (parameters, locals) assign nothing outside.
+  const visit = (root: ts.Node, lookup: (name: string) => Binding | undefined, own?: ts.Node): void => {
+    const bindingOf = (identifier: ts.Identifier): Binding | undefined => {
+      const declaration = lx.env.checker?.getSymbolAtLocation(identifier)?.valueDeclaration;
+      if (own && declaration && isInside(declaration, own)) return undefined;
+      return lookup(identifier.text);
+    };
+    const assign = (target: ts.Expression) => {
+      let inner = target;
+      while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+      const binding = ts.isIdentifier(inner) ? bindingOf(inner) : undefined;
+      if (binding) found.add(binding);
+    };
+    walk(ts, root, (node) => {
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assign(node.left);
+      if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assign(node.operand);
+      if (ts.isReturnStatement(node) && !own) {
+        found.add(lx.returned);
+        found.add(lx.result);
       }
-    }
-    if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) {
-      const label = node.label?.text;
-      const outer = label ? lx.targets.find((target) => target.labels.includes(label)) : undefined;
-      if (outer) found.add(ts.isBreakStatement(node) ? outer.broke : (outer.continued ?? outer.broke));
-    }
-  });
+      if (ts.isIdentifier(node)) {
+        // A local function named here may be called here: what it assigns, the loop may.
+        const fn = bindingOf(node)?.fn;
+        const code = fn && !fn.callee ? fn.node : undefined;
+        if (fn && code && !visited.has(code)) {
+          visited.add(code);
+          const scopes = fn.scopes;
+          visit(code, (name) => lookupIn(scopes, name), code);
+        }
+      }
+      if (ts.isCallExpression(node)) {
+        // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
+        const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];
+        for (const array of [...pushedOn, ...node.arguments]) {
+          const value = ts.isIdentifier(array) ? bindingOf(array)?.value : undefined;
+          if (value) for (const length of lx.grownLengths(value)) found.add(length);
+        }
+      }
+      if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && !own) {
+        const label = node.label?.text;
+        const outer = label ? lx.targets.find((target) => target.labels.includes(label)) : undefined;
+        if (outer) found.add(ts.isBreakStatement(node) ? outer.broke : (outer.continued ?? outer.broke));
+      }
+    });
+  };
+  visit(loop, (name) => lx.lookup(name));
   return [...found];
+}
+
+function lookupIn(scopes: readonly Map<string, Binding>[], name: string): Binding | undefined {
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    const binding = scopes[i].get(name);
+    if (binding) return binding;
+  }
+  return undefined;
 }
 
 /** How a loop is lowered: its test (before or after the body), body and update. */

@@ -3,7 +3,7 @@
 // README).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Func, type Param, type Result, UNSET, variable } from '../../ir/ir';
+import { type Func, type Operand, type Param, type Result, UNSET, variable } from '../../ir/ir';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
 import { destructure, statements } from './statements';
@@ -33,20 +33,23 @@ export function requireBody(lx: Lowering, fn: FunctionNode): asserts fn is Funct
   if (lx.ts.getCombinedModifierFlags(fn) & lx.ts.ModifierFlags.Async) fail(fn, Code.Unsupported, 'async functions cannot be differentiated.');
 }
 
-export function requirePlainParam(lx: Lowering, param: ts.ParameterDeclaration): void {
-  if (param.dotDotDotToken) fail(param, Code.Unsupported, 'rest parameters are not supported yet.');
-  if (param.initializer) fail(param.initializer, Code.Unsupported, 'default parameter values are not supported yet.');
-}
-
 export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param {
   const { ts } = lx;
-  requirePlainParam(lx, param);
   const name = ts.isIdentifier(param.name) ? lx.env.names.own(param.name.text) : lx.env.names.fresh('param');
   const shape = lx.shapeAt(param, false);
   const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
   if (aggregate) lx.aggregates.add(name);
+  // A default value is computed where the generated function is called (it keeps the
+  // parameter optional), from the parameters before it: inside, the parameter is the value.
+  let fallback: Param['fallback'];
+  if (param.initializer) {
+    const initializer = param.initializer;
+    let value: Operand | undefined;
+    const body = lx.inBlock(() => (value = expression(lx, initializer)));
+    fallback = { body, value: value! };
+  }
   destructure(lx, param.name, variable(name), true);
-  return aggregate ? { name, origin: param, shape: aggregate } : { name, origin: param };
+  return { name, origin: param, ...(aggregate ? { shape: aggregate } : {}), ...(param.dotDotDotToken ? { rest: true } : {}), ...(fallback ? { fallback } : {}) };
 }
 
 /** A method's `this`, its first parameter (`self`). */

@@ -20,6 +20,8 @@ export interface LowerEnv {
   readonly isLibrary?: (file: ts.SourceFile) => boolean;
   /** The function of the program a call (in the inlined helper `within`) calls, if it is one tapeless can differentiate. */
   readonly callee?: (call: ts.CallExpression, within?: Callee) => Callee | undefined;
+  /** The function of the program an identifier names (`xs.map(sigmoid)`), where it is one tapeless can differentiate. */
+  readonly functionValue?: (identifier: ts.Identifier, within?: Callee) => Callee | undefined;
   /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
   readonly rule?: boolean;
   /** The function may return an array of numbers (`number[]`, a tuple, a typed array): for jacobian and forward mode. */
@@ -37,6 +39,31 @@ export interface Binding {
   readonly hidden?: boolean;
   /** A flag (break, continue, return): clear wherever a loop pass starts. */
   readonly flag?: boolean;
+  /** A function (declared in the function being lowered, or passed to a helper): inlined where it is called. */
+  readonly fn?: LocalFunction;
+}
+
+/**
+ * A function that differentiated code calls through a variable: one declared inside the
+ * function being lowered (`const sq = (v: number) => v * v`, `function clamp(…) {…}`), a
+ * callback written in place, or a function of the program passed by name. Each call is
+ * inlined (frontend/lower/functions.ts), so it reads the variables it captures as they are
+ * when it is called, as JavaScript's closures do.
+ */
+export interface LocalFunction {
+  /** Its code; absent for a Math function passed by name. */
+  readonly node?: ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration;
+  readonly name: string;
+  /** The scopes it sees (those around its declaration): their bindings hold the current values. */
+  readonly scopes: readonly Map<string, Binding>[];
+  /** The helper being inlined where it was declared: names from outside resolve in its module. */
+  readonly within: Callee | undefined;
+  /** A function of the program passed by name (`xs.map(sigmoid)`): called like any call of it. */
+  readonly callee?: Callee;
+  /** A Math function of one argument passed by name (`integrate(Math.exp, 0, 1)`). */
+  readonly math?: string;
+  /** Where it is named or written as an argument, for diagnostics about its calls. */
+  readonly reference?: ts.Expression;
 }
 
 /** Where `break` and `continue` go: lowering turns them into flags the code after them tests. */
@@ -60,9 +87,17 @@ export class Lowering {
   body: Stmt[] = [];
   /** The variables in scope, innermost last; an inlined helper sees only its own. */
   readonly scopes: Map<string, Binding>[] = [new Map()];
+  /**
+   * The scopes of the callers whose callees are being inlined, outermost first: the callee
+   * cannot name their variables, but a function they passed to it may assign them, so
+   * branches and loops in the callee merge and check them too.
+   */
+  readonly suspended: Map<string, Binding>[][] = [];
   readonly targets: JumpTarget[] = [];
   /** The helpers being inlined (see `inlineCall`), innermost last. */
   readonly inlining: Callee[] = [];
+  /** The local functions being inlined, innermost last: recursion among them is a diagnostic. */
+  readonly expanding: LocalFunction[] = [];
   returned!: Binding;
   result!: Binding;
   /** Nesting of branches and loops: Math.random() is only allowed outside them. */
@@ -173,6 +208,15 @@ export class Lowering {
     this.scopes[this.scopes.length - 1].set(name, { value, mutable, name });
   }
 
+  declareFunction(name: string, fn: LocalFunction): void {
+    this.scopes[this.scopes.length - 1].set(name, { value: undefined, mutable: false, name, fn });
+  }
+
+  /** The helper whose body is being lowered (names from outside resolve in its module), if any. */
+  within(): Callee | undefined {
+    return this.inlining[this.inlining.length - 1];
+  }
+
   hidden(name: string, value: Operand | undefined, flag = false): Binding {
     return { value, mutable: true, name, hidden: true, flag };
   }
@@ -194,7 +238,7 @@ export class Lowering {
 
   visibleBindings(): Binding[] {
     const seen = new Set<Binding>();
-    for (const scope of this.scopes) for (const binding of scope.values()) seen.add(binding);
+    for (const scopes of [...this.suspended, this.scopes]) for (const scope of scopes) for (const binding of scope.values()) seen.add(binding);
     for (const flag of [this.result, ...this.flags()]) seen.add(flag);
     return [...seen];
   }
@@ -217,11 +261,13 @@ export class Lowering {
     if (!ts.isIdentifier(inner)) fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);
     if (!binding) fail(target, Code.OuterWrite, `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`);
+    if (binding.fn) fail(target, Code.Unsupported, `'${inner.text}' holds a function, and differentiated code does not reassign functions: give each function a name of its own (const g = …) and call the one you need.`);
     if (!binding.mutable) fail(target, Code.Unsupported, `'${inner.text}' is a constant.`);
     return binding;
   }
 
   current(binding: Binding, node: ts.Node): Operand {
+    if (binding.fn) fail(node, Code.Unsupported, `'${binding.name}' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some, but does not keep it in data or return it.`);
     if (!binding.value || binding.value === UNSET) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
     return binding.value;
   }
