@@ -97,13 +97,13 @@ const CASES: Record<string, Case> = {
   arrayHoles: { code: `export const g = grad((x: number) => { const a = [x, , x];\n  return x; });`, message: 'array literals with holes are not supported', at: '2:53' },
   objectNonNumber: { code: `export const g = grad((x: number) => { const o = /*@*/{ s: 'a', v: x };\n  return o.v; });`, message: 'an object literal must have fields of numbers, arrays or objects of numbers' },
   bitwiseOperator: { code: `export const g = grad((x: number) => x /*@*/| 0);`, message: "the operator '|' cannot be differentiated yet" },
-  nullishMaybeUndefined: { code: `export const g = grad((x: number, o: { v?: number }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`, message: "'??' on a value that may be null or undefined cannot be differentiated yet" },
+  nullishMaybeNull: { code: `export const g = grad((x: number, o: { v: number | null }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`, message: "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works)" },
   writeLocalField: { code: `export const g = grad((x: number) => { const o = { v: x };\n  /*@*/o.v = 2;\n  return o.v; });`, message: "writing to 'o.v' is not supported yet: differentiated code reads arrays and objects but does not modify them" },
   destructuringAssignment: { code: `export const g = grad((x: number) => { let a = 0, b = 0;\n  /*@*/[a, b] = [x, x];\n  return a + b; });`, message: "assigning to '[a, b]' is not supported yet: only local variables can be assigned" },
   overloaded: { code: `function f(x: number): number;\nfunction f(x: number, y?: number): number { return x; }\nexport const g = grad(/*@*/f);`, message: "'f' is overloaded" },
   targetNotAName: { code: `const fs = [(x: number) => x * x];\nexport const g = grad(/*@*/fs[0]);`, message: 'the function to differentiate must be a function name, or an arrow or function expression written in place' },
   notTopLevel: { code: `import { N } from './lib.js';\nexport const g = grad(/*@*/N.square);`, message: "'N.square' is not declared at the top level of its module" },
-  argumentCount: { code: `function h(x: number, y?: number): number { return x; }\nexport const g = grad((x: number) => /*@*/h(x));`, message: "'h' is called without its parameter 'y', which has no default value: pass it, or give the parameter a default value ('y = …')" },
+  optionalField: { code: `interface Options { lr: number; inner: { m?: number } }\nexport const g = grad((w: number, /*@*/opts: Options) => w * opts.lr);`, message: "cannot differentiate with respect to 'opts': its field 'opts.inner.m' has type 'number | undefined', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt')" },
   objectMethod: { code: `const o = { m(x: number) { return x * x; } };\nexport const g = grad((x: number) => /*@*/o.m(x));`, message: "cannot differentiate the call to 'o.m': only methods of classes declared at the top level of a module can be called" },
   staticMethod: { code: `class K { static f(x: number) { return x * x; } }\nexport const g = grad((x: number) => /*@*/K.f(x));`, message: "static methods such as 'K.f' are not supported yet" },
   forIn: { code: `export const g = grad((x: number) => { /*@*/for (const k in { a: 1 }) x += 1;\n  return x; });`, message: "a 'for…in' loop cannot be differentiated yet" },
@@ -136,6 +136,7 @@ const ILL_TYPED: Record<string, Case> = {
   mathArity: { code: `export const g = grad((x: number) => /*@*/Math.atan2(x));`, message: 'Math.atan2 takes 2 arguments here, not 1' },
   spreadIntoFixed: { code: `function h(a: number, b: number): number { return a * b; }\nexport const g = grad((xs: number[]) => h(.../*@*/xs));`, message: "this spread argument would fill the parameter 'a' of 'h': only a rest parameter ('...a: number[]') takes a spread; pass 'a' by itself" },
   ruledArity: { code: `const f = withDerivative((x: number, y: number) => x * y, (x, y) => [y, x]);\nexport const g = grad((x: number) => /*@*/f(x));`, message: "'f' takes 2 arguments, one for each partial derivative of its rule: pass exactly 2" },
+  argumentCount: { code: `function h(x: number, y: number): number { return x; }\nexport const g = grad((x: number) => /*@*/h(x));`, message: "'h' is called without its parameter 'y', which has no default value: pass it, or give the parameter a default value ('y = …')" },
   mathValueWithoutArgument: { code: `export const g = grad((x: number) => { const e = Math.exp;\n  return /*@*/e() * x; });`, message: 'Math.exp is called here without a number' },
 };
 

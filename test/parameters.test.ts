@@ -1,8 +1,9 @@
 // Parameters: default values (in helpers called with fewer arguments, through pullbacks or
 // inlined, and in the differentiated function itself, whose generated functions keep the
 // parameter optional), rest parameters of numbers (in helpers, spread into, and in the
-// differentiated function: its gradient is an array), tuples spread into parameters. Every
-// gradient against finite differences, in every mode.
+// differentiated function: its gradient is an array), tuples spread into parameters, optional
+// parameters and optional fields of objects (`opts.momentum ?? 0.9`). Every gradient against
+// finite differences, in every mode.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, partialDifference } from './support/compile.js';
 
@@ -62,6 +63,29 @@ export function fromModule(x: number): number {
   return softAbs(x) + softAbs(x, 0.5);
 }
 
+interface Options { lr: number; momentum?: number; decay?: number }
+
+function update(w: number, g: number, opts: Options): number {
+  const m = opts.momentum ?? 0.9;
+  let out = w - opts.lr * g * m;
+  if (opts.decay !== undefined) out *= 1 - opts.decay;
+  return out;
+}
+
+function scaled(x: number, k?: number): number {
+  return k === undefined ? x : k * x;
+}
+
+export function train(w: number, opts: Options): number {
+  let v = w;
+  for (let i = 0; i < 3; i++) v = update(v, Math.sin(v), opts) + update(v, v, { lr: 0.1 }) * 0.5;
+  return v * v + scaled(v) + scaled(v, w);
+}
+
+export function literalOptions(w: number): number {
+  return update(w, w * w, { lr: 0.2, decay: 0.1 }) + update(w, 1, { lr: w });
+}
+
 export const dEnergy = grad(energy);
 export const vgEnergy = valueAndGrad(energy);
 export const hEnergy = hessian(energy, { wrt: [0, 1, 2] });
@@ -74,6 +98,10 @@ export const jTotal = jacobian(total);
 export const hTotal = hessian(total);
 export const dFromModule = grad(fromModule);
 export const dSoftAbs = grad(softAbs);
+export const dTrain = grad(train, { wrt: 'w' });
+export const dwTrain = derivative(train);
+export const dLiteralOptions = grad(literalOptions);
+export const hLiteralOptions = hessian(literalOptions);
 export const dInline = grad((x: number, k: number = 3) => x ** k);
 export const jvpPower = jvp((x: number, k: number = 3) => x ** k);
 `;
@@ -134,6 +162,32 @@ describe('default values', () => {
     const [value, tangent] = m.jvpPower([2, 3], [0, 1]);
     expect(value).toBe(8);
     close(tangent, 8 * Math.log(2), 1e-12);
+  });
+});
+
+describe('optional parameters and optional fields', () => {
+  it('left out or given, tested against undefined and read with ??, in an options object that is not differentiated', () => {
+    for (const opts of [{ lr: 0.1 }, { lr: 0.2, momentum: 0.5 }, { lr: 0.3, decay: 0.2 }, { lr: 0.1, momentum: 0.3, decay: 0.1 }]) {
+      for (const w of [0.7, -0.4]) {
+        const expected = partialDifference((v: number) => m.train(v, opts), [w], 0);
+        close(m.dTrain(w, opts), expected, 1e-6);
+        close(m.dwTrain(w, opts), expected, 1e-6);
+      }
+    }
+  });
+
+  it('object literals of the function that leave optional fields out or set them to what is differentiated', () => {
+    for (const w of [0.7, -0.4]) {
+      close(m.dLiteralOptions(w), partialDifference(m.literalOptions, [w], 0), 1e-6);
+      close(m.hLiteralOptions(w)[0][0], partialDifference(m.dLiteralOptions, [w], 0), 1e-5);
+    }
+  });
+
+  it('differentiating with respect to an object with an optional field is a diagnostic that names the field', () => {
+    const { messages } = compile({ 'main.ts': `import { grad } from 'tapeless';\ninterface Options { lr: number; momentum?: number }\nexport const g = grad((w: number, opts: Options) => w * opts.lr);\n` });
+    expect(messages).toEqual([
+      "main.ts:3:35 tapeless: cannot differentiate with respect to 'opts': its field 'opts.momentum' has type 'number | undefined', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt').",
+    ]);
   });
 });
 

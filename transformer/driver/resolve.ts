@@ -51,6 +51,10 @@ export class Resolver {
       const param = target.node.parameters[index - self];
       const type = this.checker.getTypeAtLocation(param);
       if (!shapeOf(this.ts, this.checker, type)) {
+        const field = this.fieldWithoutShape(type, param.name.getText());
+        if (field) {
+          fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}': its field '${field.path}' has type '${this.checker.typeToString(field.type)}', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt').`);
+        }
         fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`);
       }
     }
@@ -67,6 +71,20 @@ export class Resolver {
       arrayResult,
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
+  }
+
+  /** Where an object type cannot be differentiated: its first field (nested: `a.b.c`) without a shape, and that field's type. */
+  private fieldWithoutShape(type: ts.Type, path: string): { path: string; type: ts.Type } | undefined {
+    const { ts, checker } = this;
+    if (!(type.flags & ts.TypeFlags.Object) || type.isUnion() || checker.isArrayType(type) || checker.isTupleType(type) || checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) return undefined;
+    for (const property of checker.getPropertiesOfType(type)) {
+      const declaration = property.valueDeclaration;
+      if (!declaration || ts.isMethodDeclaration(declaration) || ts.isMethodSignature(declaration)) continue;
+      const fieldType = checker.getTypeOfSymbolAtLocation(property, declaration);
+      if (shapeOf(ts, checker, fieldType)) continue;
+      return this.fieldWithoutShape(fieldType, `${path}.${property.name}`) ?? { path: `${path}.${property.name}`, type: fieldType };
+    }
+    return undefined;
   }
 
   /** A call of a function of the program from differentiated code. */

@@ -282,6 +282,13 @@ export const num = (value: number, text?: string): Num => (text === undefined ? 
 /** The value of a variable on a path where it was not assigned (read only on other paths). */
 export const UNSET: Num = num(NaN, 'undefined');
 
+/**
+ * The value `undefined` the code reads (an optional parameter left out, `x === undefined`):
+ * the same operand as UNSET (both print `undefined`), but a value, not the marker that a
+ * variable is read before it is assigned.
+ */
+export const UNDEFINED: Num = num(NaN, 'undefined');
+
 export function isNum(operand: Operand, value?: number): operand is Num {
   return operand.kind === 'num' && (value === undefined || Object.is(operand.value, value));
 }

@@ -80,9 +80,18 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
     const type = ts.isCallExpression(node) ? checker.getTypeAtLocation(node) : checker.getSignatureFromDeclaration(fn)?.getReturnType();
     const returnsNumber = type !== undefined && isNumberType(ts, type);
     const rest = fn.parameters.some((param) => param.dotDotDotToken);
-    if (target.writes || target.nested || rest || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
+    // A parameter whose type a pullback cannot take a gradient of: an optional number (`k?:
+    // number`), an object with an optional field, given an object or a number that may be active.
+    const self = target.method ? 1 : 0;
+    const shapeless = args.some((arg, k) => {
+      const param = k >= self ? fn.parameters[k - self] : undefined;
+      if (!param || isFunction(arg) || isSpread(arg) || lx.shapeAt(param, false)) return false;
+      const type = checker.getTypeAtLocation(param);
+      return lx.isAggregate(arg) || (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined));
+    });
+    if (target.writes || target.nested || rest || shapeless || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
     // Arguments beyond the parameters are ignored, as in JavaScript (map gives a callback the index too).
-    const count = fn.parameters.length + (target.method ? 1 : 0);
+    const count = fn.parameters.length + self;
     values = values.length < count ? withDefaults(lx, node, target, values) : values.slice(0, count);
   }
   const name = lx.env.names.fresh('t');

@@ -1,7 +1,7 @@
 // Lowering of expressions: names, operators, assignments, property reads.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, num, variable } from '../../ir/ir';
+import { type Operand, UNDEFINED, num, variable } from '../../ir/ir';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS } from '../../ops/registry';
 import { type Lowering } from './lowering';
 import { fieldLoad, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
@@ -75,6 +75,7 @@ export function read(lx: Lowering, identifier: ts.Identifier): Operand {
   if (binding) return lx.current(binding, identifier);
   if (lx.isGlobal(identifier, 'NaN')) return num(NaN);
   if (lx.isGlobal(identifier, 'Infinity')) return num(Infinity);
+  if (lx.isGlobal(identifier, 'undefined')) return UNDEFINED;
   return lx.env.outer(identifier, lx.inlining[lx.inlining.length - 1]);
 }
 
@@ -166,10 +167,15 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     return (kind === ts.SyntaxKind.AmpersandAmpersandToken ? branch(lx, left, node, right, () => left) : branch(lx, left, node, () => left, right)) as Operand;
   }
   if (kind === ts.SyntaxKind.QuestionQuestionToken) {
+    // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
     const type = lx.env.checker?.getTypeAtLocation(node.left);
-    if (type && type.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) fail(node, Code.Unsupported, "'??' on a value that may be null or undefined cannot be differentiated yet.");
-    if (type?.isUnion() && type.types.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined))) fail(node, Code.Unsupported, "'??' on a value that may be null or undefined cannot be differentiated yet.");
-    return expression(lx, node.left);
+    const members = type?.isUnion() ? type.types : type ? [type] : [];
+    if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
+      fail(node, Code.Unsupported, "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).");
+    }
+    const left = expression(lx, node.left);
+    if (!members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    return branch(lx, lx.op('===', [left, UNDEFINED], node), node, () => expression(lx, node.right), () => left) as Operand;
   }
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
   if ((COMPARISON_OPERATORS as readonly string[]).includes(comparison)) {

@@ -4,7 +4,7 @@
 // functions passed as arguments).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Callee, type Operand, UNSET, num } from '../../ir/ir';
+import { type Callee, type Operand, UNDEFINED, UNSET, num } from '../../ir/ir';
 import { type MathFunction, mathArity } from '../../ops/registry';
 import { type Binding, type LocalFunction, type Lowering, FALSE } from './lowering';
 import { type ArrayPart, arrayOperand, concatenation, load, newArray } from './arrays';
@@ -167,6 +167,7 @@ export function bindParameters(lx: Lowering, fn: ts.SignatureDeclaration, name: 
       return array;
     }
     let value = args[k];
+    if (!value && param.questionToken && !param.initializer) value = UNDEFINED;
     if (!value) {
       if (!param.initializer) fail(site, Code.Unsupported, `'${name}' is called without its parameter '${label}', which has no default value: pass it, or give the parameter a default value ('${label} = …').`);
       value = argument(lx, param.initializer);
