@@ -6,7 +6,7 @@
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
 import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from '../frontend/effects';
-import { type LowerEnv, isNumberType, lowerFunction } from '../frontend/lower/lower';
+import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
 import { type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
 import { walk } from '../frontend/walk';
 import type { Callee, Func, Operand, Ref } from '../ir/ir';
@@ -27,6 +27,14 @@ export interface ResolutionSite {
   readonly derivedCallee: (target: Target) => Callee;
 }
 
+/** The function whose code names something from outside: only its file and its name are read. */
+type Caller = { readonly node: ts.Node; readonly name: string };
+
+/** The caller a name is read in: the inlined helper (or class) `within`, else the function lowered. */
+function callerOf(within: Callee | undefined, target: Target): Caller {
+  return (within?.target as Target | undefined) ?? within?.home ?? target;
+}
+
 export class Resolver {
   private readonly ts: typeof ts;
   private readonly checker: ts.TypeChecker;
@@ -45,7 +53,7 @@ export class Resolver {
   /** The IR of `target`; `site` is where its code is generated in place (an inline target), whose names it reads. */
   lowerTarget(target: Target, wrt: readonly number[], arrayResult = false, site?: ts.Node): { primal: Func; names: NameAllocator } {
     // A method's IR function takes `this` first.
-    const self = this.ts.isMethodDeclaration(target.node) ? 1 : 0;
+    const self = takesThis(this.ts, target.node) ? 1 : 0;
     for (const index of wrt) {
       if (index < self) continue;
       const param = target.node.parameters[index - self];
@@ -63,14 +71,27 @@ export class Resolver {
       ts: this.ts,
       checker: this.checker,
       names,
-      outer: (identifier, within) => this.outer(identifier, (within?.target as Target | undefined) ?? target, site),
+      outer: (identifier, within) => this.outer(identifier, callerOf(within, target), site),
       apiName: (callee) => apiNameOf(this.ts, this.checker, callee),
       isLibrary: (file) => this.program.isSourceFileDefaultLibrary(file),
-      callee: (call, within) => this.callee(call, (within?.target as Target | undefined) ?? target, site),
-      functionValue: (identifier, within) => this.functionValue(identifier, (within?.target as Target | undefined) ?? target, site),
+      callee: (call, within) => this.callee(call, callerOf(within, target), site),
+      functionValue: (identifier, within) => this.functionValue(identifier, callerOf(within, target), site),
+      classFrame: (declaration) => ({ key: `class|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: declaration.name?.text ?? 'class', ref: { kind: 'ref', path: [] }, home: { node: declaration, name: declaration.name?.text ?? 'class' } }),
+      definesClassFields: this.definesClassFields(),
       arrayResult,
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
+  }
+
+  /**
+   * Whether the program's classes define their fields before their constructors run
+   * (`useDefineForClassFields`; by default from ES2022 on, and the default target depends on
+   * TypeScript's version and `module`: TypeScript's own computation where it has one).
+   */
+  private definesClassFields(): boolean {
+    const options = this.program.getCompilerOptions();
+    const computed = (this.ts as unknown as { getUseDefineForClassFields?: (options: ts.CompilerOptions) => boolean }).getUseDefineForClassFields;
+    return computed ? computed(options) : (options.useDefineForClassFields ?? (options.target ?? this.ts.ScriptTarget.ES5) >= this.ts.ScriptTarget.ES2022);
   }
 
   /** Where an object type cannot be differentiated: its first field (nested: `a.b.c`) without a shape, and that field's type. */
@@ -88,14 +109,14 @@ export class Resolver {
   }
 
   /** A call of a function of the program from differentiated code. */
-  private callee(call: ts.CallExpression, caller: Target, site?: ts.Node): Callee | undefined {
+  private callee(call: ts.CallExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     const expression = call.expression;
     if (ts.isCallExpression(expression)) return this.generatedCallee(call, expression);
     const ruled = this.ruledCallee(call, caller, site);
     if (ruled) return ruled;
     const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && (this.checker.getSymbolAtLocation(expression.expression)?.flags ?? 0) & ts.SymbolFlags.Alias;
-    if (ts.isPropertyAccessExpression(expression) && !namespaced) return this.method(call, expression);
+    if (ts.isPropertyAccessExpression(expression) && !namespaced) return this.method(call, expression, caller, site);
     if (!ts.isIdentifier(expression) && !namespaced) return undefined;
     const symbol = this.checker.getSymbolAtLocation(expression);
     const resolved = symbol && symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
@@ -108,7 +129,7 @@ export class Resolver {
    * The function of the program that `expression` (a name, or a namespace import's member)
    * refers to. One declared inside another function is `nested`: its calls are inlined.
    */
-  private functionCallee(expression: ts.Identifier | ts.PropertyAccessExpression, caller: Target, site?: ts.Node): Callee {
+  private functionCallee(expression: ts.Identifier | ts.PropertyAccessExpression, caller: Caller, site?: ts.Node): Callee {
     const { ts } = this;
     const target = resolveTarget(ts, this.checker, expression);
     const nested = target.placement !== 'module';
@@ -120,7 +141,7 @@ export class Resolver {
   }
 
   /** A function of the program named as a value (`xs.map(sigmoid)`, `integrate(f, 0, 1)`). */
-  private functionValue(identifier: ts.Identifier, caller: Target, site?: ts.Node): Callee | undefined {
+  private functionValue(identifier: ts.Identifier, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     let symbol = this.checker.getSymbolAtLocation(identifier);
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
@@ -133,7 +154,7 @@ export class Resolver {
    * A call of a function given a rule with `withDerivative` (`const f = withDerivative(g,
    * rule)`): the call runs f, and every mode differentiates it with the rule.
    */
-  private ruledCallee(call: ts.CallExpression, caller: Target, site?: ts.Node): Callee | undefined {
+  private ruledCallee(call: ts.CallExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     if (!ts.isIdentifier(call.expression)) return undefined;
     let symbol = this.checker.getSymbolAtLocation(call.expression);
@@ -190,7 +211,7 @@ export class Resolver {
    * A rule may call functions without source (a library's): only a higher order, which
    * differentiates the rule, needs their derivatives.
    */
-  private opaqueCallee(call: ts.CallExpression, caller: Target): Callee | undefined {
+  private opaqueCallee(call: ts.CallExpression, caller: Caller): Callee | undefined {
     if (!this.ts.isIdentifier(call.expression)) return undefined;
     return { key: `opaque|${call.expression.text}`, name: call.expression.text, ref: this.reference(call.expression, caller), site: call };
   }
@@ -237,7 +258,7 @@ export class Resolver {
    * receiver is the method's first argument (`this`), and its pullback differentiates
    * through the fields the method reads.
    */
-  private method(call: ts.CallExpression, expression: ts.PropertyAccessExpression): Callee | undefined {
+  private method(call: ts.CallExpression, expression: ts.PropertyAccessExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     const declaration = this.checker.getSymbolAtLocation(expression)?.valueDeclaration;
     if (!declaration || !ts.isMethodDeclaration(declaration) || !declaration.body) return undefined;
@@ -246,10 +267,16 @@ export class Resolver {
     if (!ts.isClassDeclaration(owner) || !owner.name || !ts.isSourceFile(owner.parent) || declaration.asteriskToken) {
       fail(call, Code.Unsupported, `cannot differentiate the call to '${text}': only methods of classes declared at the top level of a module can be called.`);
     }
-    if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Static) fail(call, Code.Unsupported, `static methods such as '${text}' are not supported yet.`);
     const name = `${owner.name.text}_${expression.name.text}`;
     const target: Target = { node: declaration, name, placement: 'module' };
-    return { key: `${declaration.getSourceFile().fileName}|${declaration.pos}`, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.writes(declaration) };
+    const key = `${declaration.getSourceFile().fileName}|${declaration.pos}`;
+    if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Static) {
+      // A function of the class: called through it (`Complex.polar(r, t)`), without a receiver.
+      if (!ts.isIdentifier(expression.expression)) fail(call, Code.Unsupported, `call the static method '${expression.name.text}' through its class's name ('${owner.name.text}.${expression.name.text}(…)').`);
+      const owning = this.reference(expression.expression, caller, site);
+      return { key, name, ref: { ...owning, path: [...owning.path, expression.name.text] }, target, ...this.writes(declaration) };
+    }
+    return { key, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.writes(declaration) };
   }
 
   /** `{ writes: true }` for a function that may write into what it is given (its calls are inlined). */
@@ -286,7 +313,7 @@ export class Resolver {
   }
 
   /** A value `identifier` reads from outside the differentiated function: a constant. */
-  private outer(identifier: ts.Identifier, target: Target, site?: ts.Node): Operand {
+  private outer(identifier: ts.Identifier, target: Caller, site?: ts.Node): Operand {
     const { ts, checker } = this;
     const type = checker.getTypeAtLocation(identifier);
     if (!isNumberType(ts, type) && !shapeOf(ts, checker, type) && !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)) {
@@ -310,7 +337,7 @@ export class Resolver {
    * How generated code in this file reads `identifier`, a name from outside `target`. Where
    * the code is generated in place of a call (`site`), the name must mean the same there.
    */
-  private reference(identifier: ts.Identifier, target: Target, site?: ts.Node): Ref {
+  private reference(identifier: ts.Identifier, target: Caller, site?: ts.Node): Ref {
     const { ts, checker } = this;
     const symbol = checker.getSymbolAtLocation(identifier);
     if (!symbol) fail(identifier, Code.BadTarget, `cannot resolve '${identifier.text}'.`);

@@ -163,9 +163,10 @@ const OPERATORS = {
   // recomputes (see modes/reverse/README.md).
   newArray: { ...IMPURE, shape: 'newArray', print: '', derivative: zero },
   arrayOf: { ...IMPURE, shape: 'arrayOf', print: '', derivative: { kind: 'arrayOf' } },
-  // An object literal: read-only (its fields are never written), so its gradient is built
-  // from its fields' gradients.
-  objectOf: { ...IMPURE, shape: 'objectOf', print: '', derivative: { kind: 'arrayOf' } },
+  // An object literal: its fields are never written (an object whose fields the code writes
+  // is lowered as variables, one per field: frontend/lower/objects.ts), so its gradient is
+  // built from its fields' gradients, and one nothing reads may go.
+  objectOf: { ...IMPURE, shape: 'objectOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
   localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
   // A read of a local array that a recomputation reads again from the array itself, not
   // from the load stream (modes/reverse/rereads.ts): no record.

@@ -9,6 +9,7 @@ import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './
 import { expression, read } from './expressions';
 import { callTarget } from './calls';
 import { callLocal, functionValue, parameterCount } from './functions';
+import { makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 
 /** An array that a loop or an array method walks over. */
@@ -164,25 +165,29 @@ export function concatenation(lx: Lowering, parts: readonly ArrayPart[], node: t
   return array;
 }
 
-/** `{ w, b: 2 * x }`: an object the function creates and only reads. */
+/** `{ w, b: 2 * x }`, `{ ...base, x }`: an object the function creates (see objects.ts for writing its fields). */
 export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
   const shape = lx.shapeAt(node, false);
   if (!shape || shape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers.');
-  const fields: string[] = [];
-  const args: Operand[] = [];
+  // In JavaScript's order: a later field replaces an earlier one of the same name, in its place.
+  const values = new Map<string, Operand>();
   for (const property of node.properties) {
     if (ts.isShorthandPropertyAssignment(property)) {
-      fields.push(property.name.text);
-      args.push(read(lx, property.name));
+      values.set(property.name.text, read(lx, property.name));
     } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
-      fields.push(property.name.text);
-      args.push(expression(lx, property.initializer));
+      values.set(property.name.text, expression(lx, property.initializer));
+    } else if (ts.isSpreadAssignment(property)) {
+      // `...base`: each field of base's type, read as it is now.
+      const spread = lx.shapeAt(property.expression, false);
+      if (spread?.kind !== 'object') fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers can be spread into an object literal.');
+      const base = expression(lx, property.expression);
+      for (const field of spread.fields) values.set(field.name, fieldLoad(lx, base, field.name, field.shape, property));
     } else {
-      fail(property, Code.Unsupported, 'object literals may only have plain fields (no spreads, methods, accessors or computed names).');
+      fail(property, Code.Unsupported, 'object literals may only have plain fields and spreads (no methods, accessors or computed names).');
     }
   }
-  return objectOf(lx, fields, args, shape, node);
+  return objectOf(lx, [...values.keys()], [...values.values()], shape, node);
 }
 
 /** An object literal of `values`, one per field: read-only, its fields' arrays held as they are. */
@@ -193,6 +198,7 @@ export function objectOf(lx: Lowering, fields: readonly string[], values: readon
   lx.created.set(name, { kind: 'object', fields, values, shape });
   const held = fields.flatMap((field, k): [string, Operand][] => (lx.holdsLocal(values[k]) ? [[field, values[k]]] : []));
   if (held.length > 0) lx.heldLocals.set(name, new Map(held));
+  if (lx.mutableObjects) makeRecord(lx, name, fields, values);
   return variable(name);
 }
 
@@ -210,6 +216,8 @@ export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, containe
 
 /** `container.field`, likewise. */
 export function fieldLoad(lx: Lowering, container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const recorded = recordField(lx, container, field, origin);
+  if (recorded) return recorded;
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
   const held = container.kind === 'var' ? lx.heldLocals.get(container.name)?.get(field) : undefined;
   if (held) return held;

@@ -7,8 +7,9 @@ import { type MathFunction, mathArity } from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
 import { arrayMethod, arrayOperand, load, newArray, push } from './arrays';
 import { expression } from './expressions';
-import { type Argument, bindParameters, callArguments, callLocal, inlineBody, isFunction, isSpread } from './functions';
+import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlineBody, isFunction, isSpread } from './functions';
 import { overArray } from './loops';
+import { requireAsMade } from './objects';
 import { ARRAY_METHODS } from './arrays';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
@@ -30,7 +31,10 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (spread && !(ts.isIdentifier(callee) && lx.env.functionValue?.(callee, lx.within()))) {
     fail(spread, Code.Unsupported, "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]').");
   }
-  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'push') return push(lx, node, callee);
+  // `xs.push(v)` on an array (a class may have a method of that name).
+  const checker = lx.env.checker;
+  const onArray = (array: ts.Expression) => !checker || checker.isArrayType(checker.getTypeAtLocation(array)) || checker.isTupleType(checker.getTypeAtLocation(array));
+  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'push' && onArray(callee.expression)) return push(lx, node, callee);
   // new Array(n).fill(c)
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'fill' && ts.isNewExpression(callee.expression) && ts.isIdentifier(callee.expression.expression) && callee.expression.expression.text === 'Array' && callee.expression.arguments?.length === 1 && node.arguments.length === 1) {
     const length = expression(lx, callee.expression.arguments[0]);
@@ -93,6 +97,8 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
     // Arguments beyond the parameters are ignored, as in JavaScript (map gives a callback the index too).
     const count = fn.parameters.length + self;
     values = values.length < count ? withDefaults(lx, node, target, values) : values.slice(0, count);
+  } else {
+    for (const value of values) requireAsMade(lx, value, node);
   }
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { op: 'call', args: values, callee: target }, role: 'temp', origin: node });
@@ -105,13 +111,10 @@ function withDefaults(lx: Lowering, node: ts.Node, target: Callee, args: readonl
   const self = target.method ? args.slice(0, 1) : [];
   const given = args.slice(self.length);
   let values: Operand[] = [];
-  const outer = lx.scopes.splice(0);
-  lx.scopes.push(new Map());
-  lx.inlining.push(target);
-  if (self.length > 0) lx.scopes[0].set('#this', { value: self[0], mutable: false, name: 'self' });
-  values = bindParameters(lx, fn, target.name, given, node);
-  lx.inlining.pop();
-  lx.scopes.splice(0, lx.scopes.length, ...outer);
+  inFrame(lx, target, [], self[0], () => {
+    values = bindParameters(lx, fn, target.name, given, node);
+    return undefined;
+  });
   return [...self, ...values];
 }
 
@@ -126,17 +129,16 @@ function withDefaults(lx: Lowering, node: ts.Node, target: Callee, args: readonl
  * into an array the function did not create stays a diagnostic, at the write.
  */
 export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: readonly Argument[]): Operand {
-  const { ts } = lx;
   const fn = callee.target!.node;
   if (lx.inlining.some((outer) => outer.key === callee.key)) {
     const why = callee.writes
       ? 'writes into the arrays it is given'
       : callee.nested
         ? 'is declared inside another function (its calls are inlined)'
-        : 'receives an array the differentiated function creates or a function, has a rest parameter, or returns an array or object,';
+        : 'receives an array or object the differentiated function makes or a function, has a rest parameter, or returns an array or object,';
     fail(node, Code.Unsupported, `'${callee.name}' ${why} and calls itself: its calls are inlined, which recursion does not allow. Write the recursion as a loop.`);
   }
-  const method = ts.isMethodDeclaration(fn);
+  const method = callee.method !== undefined;
   const self = method ? (args[0] as Operand) : undefined;
   return inlineBody(lx, fn, callee, [], method ? args.slice(1) : args, node, self);
 }

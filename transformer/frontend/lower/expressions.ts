@@ -6,6 +6,7 @@ import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, ty
 import { type Lowering } from './lowering';
 import { fieldLoad, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
+import { assignable, construct, getterRead } from './objects';
 import { branch } from './control';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
@@ -61,6 +62,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     return array;
   }
   if (ts.isObjectLiteralExpression(node) && !lx.env.rule) return objectLiteral(lx, node);
+  if (ts.isNewExpression(node) && !lx.env.rule) return construct(lx, node);
   if (ts.isConditionalExpression(node)) {
     const condition = expression(lx, node.condition);
     // Rules are expressions of cheap, total functions: both sides are evaluated.
@@ -90,9 +92,7 @@ export function property(lx: Lowering, node: ts.PropertyAccessExpression): Opera
   if (typeof enumValue === 'string') fail(node, Code.Unsupported, `the string enum member '${node.getText()}' cannot be used in differentiated code: use a numeric enum.`);
   if (!lx.env.checker) return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be used in a rule.`);
   const declaration = lx.env.checker.getSymbolAtLocation(node)?.valueDeclaration;
-  if (declaration && (ts.isGetAccessorDeclaration(declaration) || ts.isSetAccessorDeclaration(declaration))) {
-    fail(node, Code.Unsupported, `'${node.getText()}' is a getter: tapeless reads fields only (a getter may have effects, and would run again when the reverse sweep recomputes).`);
-  }
+  if (declaration && ts.isGetAccessorDeclaration(declaration)) return getterRead(lx, node, declaration);
   const container = expression(lx, node.expression);
   return fieldLoad(lx, container, node.name.text, lx.shapeAt(node, false), node);
 }
@@ -125,7 +125,7 @@ export function step(lx: Lowering, node: ts.Expression, target: ts.Expression, o
     const stored = storeElement(lx, element, (load) => lx.op(op, [(old = load()), num(1)], node), node);
     return prefix ? stored : old;
   }
-  const binding = lx.assignable(target);
+  const binding = assignable(lx, target);
   const old = lx.current(binding, target);
   const start = lx.body.length;
   const stored = lx.assign(binding, lx.op(op, [old, num(1)], node), node, start);
@@ -147,13 +147,13 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     return storeElement(lx, target, (old) => (compoundOp ? lx.op(compoundOp, [old(), expression(lx, node.right)], node) : expression(lx, node.right)), node);
   }
   if (kind === ts.SyntaxKind.EqualsToken) {
-    const binding = lx.assignable(node.left);
+    const binding = assignable(lx, node.left);
     const start = lx.body.length;
     return lx.assign(binding, named(lx, node.right, binding.name, node), node, start);
   }
   const compound = COMPOUND_ASSIGNMENTS[operator];
   if (compound) {
-    const binding = lx.assignable(node.left);
+    const binding = assignable(lx, node.left);
     lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
     const old = lx.current(binding, node.left);
     const right = expression(lx, node.right);

@@ -103,38 +103,49 @@ export function callLocal(lx: Lowering, site: ts.Node, fn: LocalFunction, args: 
 
 /**
  * Lowers `fn`'s body in place: in `scopes` (where it was declared; none for a function of
- * the program) plus a scope of its own holding its parameters, bound to `args`. `frame` is
- * what names from outside resolve against. The caller's variables stay as they are, but a
- * branch or loop in the body may still change those that a function passed in assigns.
- * `self` is a method's receiver. Returns the value of its `return` (UNSET where it has none).
+ * the program) plus a scope of its own holding its parameters, bound to `args` (then
+ * `bound` runs: a constructor's parameter properties). `frame` is what names from outside
+ * resolve against; `self` is a method's receiver. Returns the value of its `return` (UNSET
+ * where it has none).
  */
-export function inlineBody(lx: Lowering, fn: ts.SignatureDeclaration, frame: Callee, scopes: readonly Map<string, Binding>[], args: readonly Argument[], site: ts.Node, self?: Operand): Operand {
+export function inlineBody(lx: Lowering, fn: ts.SignatureDeclaration, frame: Callee, scopes: readonly Map<string, Binding>[], args: readonly Argument[], site: ts.Node, self?: Operand, bound?: (values: readonly Operand[]) => void): Operand {
   const { ts } = lx;
   requireBody(lx, fn as Parameters<typeof requireBody>[1]);
   const body = (fn as ts.FunctionLikeDeclaration).body!;
-  const outer = { scopes: lx.scopes.splice(0), targets: lx.targets.splice(0), returned: lx.returned, result: lx.result };
+  return inFrame(lx, frame, scopes, self, () => {
+    const values = bindParameters(lx, fn, frame.name, args, site);
+    bound?.(values);
+    if (!ts.isBlock(body)) return expression(lx, body);
+    statements(lx, body.statements);
+    return lx.result.value;
+  });
+}
+
+/**
+ * Runs `lower` as the code of a function inlined in the current one: it sees `scopes` and
+ * a scope of its own (holding `self` as `this`), not the caller's variables, and its
+ * `return` is its own. The caller's variables stay as they are, but a branch or loop in
+ * the body may still change those that a function passed in assigns: they are merged and
+ * carried like the body's own. Objects the body makes stay known to the caller.
+ */
+export function inFrame(lx: Lowering, frame: Callee, scopes: readonly Map<string, Binding>[], self: Operand | undefined, lower: () => Operand | undefined): Operand {
+  const outer = { scopes: lx.scopes.splice(0), targets: lx.targets.splice(0), returned: lx.returned, result: lx.result, base: lx.frameBase };
   // What lowering tracks of the caller's arrays and objects stays in scope (under keys no identifier has): the body may write them.
   const own = new Map(outer.scopes.flatMap((scope) => [...scope].filter(([key]) => TRACKED.some((prefix) => key.startsWith(prefix)))));
   if (self) own.set('#this', { value: self, mutable: false, name: 'self' });
   lx.scopes.push(...scopes, own);
+  lx.frameBase = scopes.length;
   lx.suspended.push(outer.scopes);
   lx.returned = lx.hidden('returned', FALSE, true);
   lx.result = lx.hidden('result', undefined);
   lx.inlining.push(frame);
-  bindParameters(lx, fn, frame.name, args, site);
-  let value: Operand | undefined;
-  if (ts.isBlock(body)) {
-    statements(lx, body.statements);
-    value = lx.result.value;
-  } else {
-    value = expression(lx, body);
-  }
+  const value = lower();
   lx.inlining.pop();
   lx.suspended.pop();
-  // Objects the body made keep what is tracked of them where the caller continues.
   const made = [...own].filter(([key]) => key.startsWith('#field ') && !outer.scopes.some((scope) => scope.has(key)));
   lx.scopes.splice(0, lx.scopes.length, ...outer.scopes);
-  for (const [key, binding] of made) lx.scopes[lx.scopes.length - 1].set(key, binding);
+  lx.frameBase = outer.base;
+  for (const [key, binding] of made) lx.scopes[lx.frameBase].set(key, binding);
   lx.targets.push(...outer.targets);
   lx.returned = outer.returned;
   lx.result = outer.result;

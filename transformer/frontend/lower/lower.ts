@@ -6,6 +6,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Func, type Operand, type Param, type Result, UNSET, variable } from '../../ir/ir';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
+import { objectWrites } from './objects';
 import { destructure, statements } from './statements';
 
 /** Lowers a function of numbers to the IR, or throws a located TapelessError. */
@@ -13,7 +14,12 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
   const lx = new Lowering(env);
   const { ts } = lx;
   requireBody(lx, fn);
-  const params = [...(ts.isMethodDeclaration(fn) ? [receiver(lx, fn)] : []), ...fn.parameters.map((param) => lowerParam(lx, param))];
+  if (env.checker) {
+    const writes = objectWrites(ts, env.checker, fn, env.isLibrary ?? ((file) => file.hasNoDefaultLib));
+    lx.mutableObjects = writes.constructs || writes.fields.size > 0;
+    lx.writtenFields = writes.fields;
+  }
+  const params = [...(takesThis(ts, fn) ? [receiver(lx, fn as ts.MethodDeclaration)] : []), ...fn.parameters.map((param) => lowerParam(lx, param))];
   lx.returned = lx.hidden('returned', FALSE, true);
   lx.result = lx.hidden('result', undefined);
   let result: Result;
@@ -25,6 +31,11 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
     result = returnValue(lx, fn.body);
   }
   return { name, params, body: lx.body, result, origin: fn };
+}
+
+/** Whether a function takes `this` as its first argument: a method, not a static one. */
+export function takesThis(tsApi: typeof ts, fn: ts.Node): fn is ts.MethodDeclaration {
+  return tsApi.isMethodDeclaration(fn) && !(tsApi.getCombinedModifierFlags(fn) & tsApi.ModifierFlags.Static);
 }
 
 export function requireBody(lx: Lowering, fn: FunctionNode): asserts fn is FunctionNode & { body: ts.ConciseBody } {

@@ -11,6 +11,14 @@ export interface LowerEnv {
   readonly ts: typeof ts;
   /** Absent when lowering the derivative rules, which are parsed without a program. */
   readonly checker?: ts.TypeChecker;
+  /** What names from outside a class's field initialisers, constructor and getters resolve against (frontend/lower/objects.ts). */
+  readonly classFrame?: (declaration: ts.ClassDeclaration) => Callee;
+  /**
+   * Whether classes define their fields before the constructor assigns its parameter
+   * properties (`useDefineForClassFields`, the default from ES2022), or after (TypeScript's
+   * older emit): the order in which `new C(…)` runs field initialisers.
+   */
+  readonly definesClassFields?: boolean;
   readonly names: NameAllocator;
   /** A value read from outside the function (or the inlined helper `within`): a constant, or a diagnostic. */
   readonly outer: (identifier: ts.Identifier, within?: Callee) => Operand;
@@ -41,6 +49,8 @@ export interface Binding {
   readonly flag?: boolean;
   /** A function (declared in the function being lowered, or passed to a helper): inlined where it is called. */
   readonly fn?: LocalFunction;
+  /** A field of an object the function made (a record: frontend/lower/objects.ts). */
+  readonly field?: boolean;
 }
 
 /**
@@ -112,6 +122,17 @@ export class Lowering {
   readonly heldLocals = new Map<string, Map<string, Operand>>();
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
   readonly created = new Map<string, Creation>();
+  /**
+   * Where the function (or what it calls) may write fields of objects or construct class
+   * instances: every object it makes is then a record (frontend/lower/objects.ts).
+   */
+  mutableObjects = false;
+  /** The names of the fields the function (or what it calls) may assign: a loop carries the fields of records of these names. */
+  writtenFields: ReadonlySet<string> = new Set();
+  /** The fields of each object the function made, as variables of lowering (scalar replacement): see objects.ts. */
+  readonly records = new Map<string, Map<string, Binding>>();
+  /** The scope where the function being lowered (or inlined) starts: what it makes lives there. */
+  frameBase = 0;
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -156,7 +177,7 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.records] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -196,12 +217,14 @@ export class Lowering {
   grownLengths(value: Operand): Binding[] {
     if (value.kind !== 'var') return [];
     const length = this.lengths.get(value.name);
-    return length ? [length] : [...(this.heldLocals.get(value.name)?.values() ?? [])].flatMap((held) => this.grownLengths(held));
+    if (length) return [length];
+    const held = [...(this.heldLocals.get(value.name)?.values() ?? []), ...[...(this.records.get(value.name)?.values() ?? [])].flatMap((field) => (field.value ? [field.value] : []))];
+    return held.flatMap((part) => this.grownLengths(part));
   }
 
-  /** Whether a value is an array the function creates, or an object literal holding one. */
+  /** Whether a value is an array the function creates, or an object literal holding one, or a record (objects.ts). */
   holdsLocal(operand: Operand): boolean {
-    return operand.kind === 'var' && (this.localArrays.has(operand.name) || this.heldLocals.has(operand.name));
+    return operand.kind === 'var' && (this.localArrays.has(operand.name) || this.heldLocals.has(operand.name) || this.records.has(operand.name));
   }
 
   declare(name: string, value: Operand | undefined, mutable: boolean): void {
@@ -255,9 +278,6 @@ export class Lowering {
     const { ts } = this;
     let inner = target;
     while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
-    if (ts.isElementAccessExpression(inner) || ts.isPropertyAccessExpression(inner)) {
-      fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported yet: differentiated code reads arrays and objects but does not modify them (and must never modify its caller's). Compute new values in local variables.`);
-    }
     if (!ts.isIdentifier(inner)) fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);
     if (!binding) fail(target, Code.OuterWrite, `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`);
