@@ -4,9 +4,9 @@
 // later (`st.x += dt * st.v`), in loops and branches, through helpers, local functions and
 // aliases. Every gradient against finite differences, in every mode (compile() checks
 // reverse against forward mode at every call); what stays unsupported is a located diagnostic.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import ts from 'typescript';
-import { close, compile, finiteDifference, partialDifference } from './support/compile.js';
+import { close, compile, compileAlone, finiteDifference, partialDifference } from './support/compile.js';
 
 const MAIN = `
 import { derivative, grad, hessian, jacobian, jvp, valueAndGrad } from 'tapeless';
@@ -317,6 +317,132 @@ describe('object literals whose fields are written later', () => {
 
   it('local functions writing a captured object, called in a loop', () => {
     expectGradient('closures', [[0.4, 1.3], [-0.8, 0.6]]);
+  });
+});
+
+describe('objects written in loops that also reassign them (states carried as their numbers)', () => {
+  const SOURCE = `
+import { grad, hessian } from 'tapeless';
+
+export function writtenState(x0: number, v0: number, k: number): number {
+  let s = { x: x0, v: v0 };
+  for (let i = 0; i < 12; i++) {
+    const next = { x: s.x + 0.1 * s.v, v: s.v };
+    next.v -= 0.1 * k * next.x;
+    s = next;
+    s.x *= 0.99;
+    if (s.x < -2) break;
+  }
+  s.v += s.x;
+  return s.x * s.v;
+}
+
+class Walker {
+  steps = 0;
+  constructor(public at: number, public speed: number) {}
+  step(dt: number): Walker {
+    return new Walker(this.at + dt * this.speed, this.speed * 0.9);
+  }
+}
+
+export function walkers(a: number, v: number): number {
+  let w = new Walker(a, v);
+  for (let i = 0; i < 5; i++) {
+    w = w.step(0.5);
+    w.speed += 0.1 * w.at;
+  }
+  return w.at + w.speed;
+}
+
+export function readOnlyShared(x: number, y: number): number {
+  const counter = { n: 0 };
+  let s = { p: x, q: y };
+  const start = s;
+  for (let i = 0; i < 3; i++) {
+    s = { p: s.q, q: s.p * x };
+    counter.n++;
+  }
+  return s.p + start.q * counter.n;
+}
+
+export function logged(x: number, y: number): number {
+  const st = { x, y };
+  for (let i = 0; i < 2; i++) {
+    st.x += st.y;
+    console.log('pass', i, st, st.x);
+  }
+  return st.x * st.y;
+}
+
+export const dWrittenState = grad(writtenState);
+export const hWrittenState = hessian(writtenState);
+export const dWalkers = grad(walkers);
+export const dReadOnlyShared = grad(readOnlyShared);
+export const dLogged = grad(logged);
+`;
+
+  let built: Record<string, any>;
+  beforeAll(async () => {
+    const compiled = compile({ 'main.ts': SOURCE });
+    expect(compiled.messages).toEqual([]);
+    built = await compiled.load();
+  });
+
+  it('a state rebuilt each pass and written field by field, with a break: reverse, forward, Hessian', () => {
+    for (const point of [[0.7, -0.3, 2], [-1.2, 0.4, 0.5]]) {
+      const g = built.dWrittenState(...point);
+      point.forEach((_, i) => close(g[i], partialDifference(built.writtenState, point, i), 1e-6));
+      const h = built.hWrittenState(...point);
+      point.forEach((_, i) => point.forEach((__, j) => close(h[i][j], partialDifference((...q: number[]) => built.dWrittenState(...q)[i], point, j), 1e-5)));
+    }
+  });
+
+  it('an instance a method returns each pass, written after', () => {
+    for (const point of [[0.7, -0.3], [1.4, 0.9]]) {
+      const g = built.dWalkers(...point);
+      point.forEach((_, i) => close(g[i], partialDifference(built.walkers, point, i), 1e-6));
+    }
+  });
+
+  it('an object no code writes stays shareable by two variables while others are written', () => {
+    for (const point of [[0.7, -0.3], [1.4, 0.9]]) {
+      const g = built.dReadOnlyShared(...point);
+      point.forEach((_, i) => close(g[i], partialDifference(built.readOnlyShared, point, i), 1e-6));
+    }
+  });
+
+  it('a log of a written object prints it as the function would', async () => {
+    const alone = await compileAlone({ 'main.ts': SOURCE }).load();
+    const printed: unknown[][] = [];
+    // What a console prints is the object as it is at the call: copied then.
+    vi.spyOn(console, 'log').mockImplementation((...args) => void printed.push(structuredClone(args)));
+    alone.logged(0.7, 1.3);
+    const fromPrimal = printed.splice(0);
+    const gradient = alone.dLogged(0.7, 1.3);
+    vi.restoreAllMocks();
+    expect(printed).toEqual(fromPrimal);
+    expect(printed[1]).toEqual(['pass', 1, { x: 0.7 + 2.6, y: 1.3 }, 0.7 + 2.6]);
+    gradient.forEach((gi: number, i: number) => close(gi, partialDifference(built.logged, [0.7, 1.3], i), 1e-6));
+  });
+
+  const rejected = (body: string) => compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, y: number) => {\n${body}\n});\n` }).messages;
+
+  it('an object held by two variables, written through the one a loop reassigns: a diagnostic (the first pass writes what both hold)', () => {
+    expect(rejected('  const a = { u: x, w: y };\n  let s = a;\n  for (let i = 0; i < 3; i++) {\n    s.u += y;\n    s = { u: s.u * s.w, w: s.w };\n  }\n  return a.u + s.u;')).toEqual([
+      expect.stringContaining("main.ts:5:3 tapeless: the array or object 's' holds as this loop starts is also held by another variable or object, which a loop that reassigns 's' does not allow: copy it first."),
+    ]);
+  });
+
+  it('a branch that may leave a variable holding an object another variable holds, written after: a diagnostic', () => {
+    expect(rejected('  const a = { u: x };\n  let s = a;\n  if (x > y) s = { u: y };\n  s.u += 1;\n  return a.u * s.u;')).toEqual([
+      expect.stringContaining("main.ts:5:3 tapeless: 's' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object."),
+    ]);
+  });
+
+  it('a pass that leaves a written object held by two variables: a diagnostic', () => {
+    expect(rejected('  let s = { u: x };\n  let t = { u: y };\n  for (let i = 0; i < 3; i++) {\n    s = { u: s.u + t.u };\n    t = s;\n    t.u *= 2;\n  }\n  return s.u + t.u;')).toEqual([
+      expect.stringContaining("main.ts:5:3 tapeless: a pass of this loop leaves the array or object of 's' also held by another variable or object"),
+    ]);
   });
 });
 

@@ -6,6 +6,8 @@ import { isInside } from '../effects';
 import { walk } from '../walk';
 import { type Operand, type Role, type Stmt, UNSET, num, variable } from '../../ir/ir';
 import { rewriteWithin } from '../../ir/traverse';
+import { copyBack, dropTrailingLiterals, loopStates, checkState, nextState } from './loop-states';
+import { rebuild } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
 import { arrayOperand, lengthOf, load } from './arrays';
 import { branch, guarded } from './control';
@@ -80,23 +82,27 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
  */
 export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], parts: LoopParts): void {
   const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
-  const bindings = [...new Set([...assignedIn(lx, node), ...(parts.carried ?? [])])];
+  const assigned = [...new Set([...(parts.syntaxAssigns === false ? [] : assignedIn(lx, node)), ...(parts.carried ?? [])])];
+  // Variables holding small arrays or objects are carried as the numbers they hold; those
+  // holding arrays of a length known only at run time are kept in one array each.
+  const { states, buffers } = loopStates(lx, node, assigned);
+  const held = new Set([...states, ...buffers].map((state) => state.binding));
+  const bindings = [...assigned.filter((binding) => !held.has(binding)), ...states.flatMap((state) => state.parts)];
   const carried = bindings.map((binding) => ({ binding, init: binding.value ?? UNSET, name: lx.env.names.own(binding.name) }));
-  for (const { binding, init } of carried) {
-    if (init.kind === 'var' && lx.aggregates.has(init.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
-  }
   for (const { binding, name } of carried) binding.value = variable(name);
   // Every variable the loop does not carry must leave it as it entered (a value defined in
   // the body is not in scope after it): checked below, so that a mistake of lowering is an
   // internal error at the call rather than generated code that throws.
-  const carriedBindings = new Set(bindings);
+  const carriedBindings = new Set([...bindings, ...held]);
   const untouched = lx.visibleBindings().filter((binding) => !carriedBindings.has(binding)).map((binding) => [binding, binding.value] as const);
   lx.targets.push(target);
   lx.depth++;
+  lx.loops++;
   let goOn: Operand = FALSE;
   const body = lx.inBlock(() => {
     // A pass starts only where no flag is set: flags carried from outside start clear.
     for (const { binding } of carried) if (binding.flag) binding.value = FALSE;
+    for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
     target.broke.value = FALSE;
     target.continued!.value = FALSE;
     const runBody = () => {
@@ -106,6 +112,12 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
         const update = parts.update;
         if (lx.mayHaveJumped()) guarded(lx, node, update);
         else update();
+      }
+      // Before the loop's own test merges the states with their values at the top of the pass.
+      for (const state of states) checkState(lx, node, state, states);
+      copyBack(lx, node, buffers);
+      for (const { binding } of carried) {
+        if (lx.isAggregate(binding.value)) fail(node, Code.Unsupported, `'${binding.name}' is assigned arrays or objects in this loop but holds none as it starts: give it its first value before the loop.`);
       }
     };
     let test: Operand = TRUE;
@@ -120,7 +132,10 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       }
     }
     goOn = lx.mayHaveJumped() ? lx.op('and', [test, lx.notJumped()], node) : test;
+    for (const state of states) nextState(lx, node, state, states);
+    if (states.length > 0) dropTrailingLiterals(lx, new Set(states.map((state) => state.binding)));
   });
+  lx.loops--;
   lx.depth--;
   lx.targets.pop();
   const changed = untouched.find(([binding, value]) => binding.value !== value);
@@ -138,11 +153,12 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   const loopCarried = carried.filter((c) => !kept.has(c.name)).map(({ binding, init, name }) => {
     const exit = lx.env.names.own(binding.name);
     const next = binding.value ?? UNSET;
-    if (next.kind === 'var' && lx.aggregates.has(next.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
     binding.value = variable(exit);
     return { name, init, next: kept.size > 0 && next.kind === 'var' && kept.has(next.name) ? kept.get(next.name)!.init : next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
   });
   lx.body.push({ kind: 'loop', carried: loopCarried, body: block, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
+  for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
+  for (const buffer of buffers) buffer.binding.value = buffer.array;
 }
 
 /** The block with every operand read (in its nested blocks too) replaced by what `read` makes of it. */
@@ -185,20 +201,37 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
  * assign (an accumulator) are `carried`; `more` adds a condition to go on.
  */
 export function overArray(lx: Lowering, node: ts.Node, labels: readonly string[], array: Operand, arrayNode: ts.Expression, carried: readonly Binding[], each: (index: Operand) => void, more?: () => Operand): void {
-  const index = lx.hidden('i', num(0));
+  countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more });
+}
+
+/**
+ * A loop of an index (a hidden variable named after `index`) from 0 while it is below
+ * `length` (read before each pass). `syntaxAssigns: false` for a loop lowering made up (a
+ * copy), which carries its index and `carried` only, not what `node`'s code assigns.
+ */
+export function countedLoop(
+  lx: Lowering,
+  node: ts.Node,
+  index: string,
+  length: () => Operand,
+  each: (index: Operand) => void,
+  { labels = [], carried = [], more, syntaxAssigns = true }: { labels?: readonly string[]; carried?: readonly Binding[]; more?: () => Operand; syntaxAssigns?: boolean },
+): void {
+  const counter = lx.hidden(index, num(0));
   lx.scoped(() => {
     // In scope (under keys no identifier has) so that branches merge their values.
     const scope = lx.scopes[lx.scopes.length - 1];
-    [index, ...carried].forEach((binding, k) => scope.set(`#${k}`, binding));
+    [counter, ...carried].forEach((binding, k) => scope.set(`#${k}`, binding));
     loop(lx, node, labels, {
       testFirst: true,
-      carried: [index, ...carried],
+      carried: [counter, ...carried],
+      syntaxAssigns,
       test: () => {
-        const inRange = lx.op('<', [index.value!, lengthOf(lx, array, arrayNode)], node);
+        const inRange = lx.op('<', [counter.value!, length()], node);
         return more ? lx.op('and', [inRange, more()], node) : inRange;
       },
-      body: () => each(index.value!),
-      update: () => void (index.value = lx.op('+', [index.value!, num(1)], node)),
+      body: () => each(counter.value!),
+      update: () => void (counter.value = lx.op('+', [counter.value!, num(1)], node)),
     });
   });
 }
@@ -219,9 +252,18 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
       return lookup(identifier.text);
     };
     const code: CodeScope = { root: own ?? root, lookup };
-    const assign = (target: ts.Expression) => {
+    const assign = (target: ts.Expression): void => {
       let inner = target;
       while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+      // The targets of a destructuring assignment: `[a, b] = …`, `({ x, v: w } = …)`.
+      if (ts.isArrayLiteralExpression(inner)) return inner.elements.forEach((element) => assign(ts.isSpreadElement(element) ? element.expression : element));
+      if (ts.isObjectLiteralExpression(inner)) {
+        for (const property of inner.properties) {
+          if (ts.isShorthandPropertyAssignment(property)) assign(property.name);
+          else if (ts.isPropertyAssignment(property)) assign(property.initializer);
+        }
+        return;
+      }
       // A variable, or a field of an object the function made (objects.ts).
       const bindings = ts.isIdentifier(inner) ? [bindingOf(inner)] : fieldAssigned(lx, inner, code);
       for (const binding of bindings) if (binding) found.add(binding);
@@ -233,6 +275,8 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
         found.add(lx.returned);
         found.add(lx.result);
       }
+      // A throw ends the path like a return (the generated code throws there).
+      if (ts.isThrowStatement(node) && !own) found.add(lx.returned);
       if (ts.isIdentifier(node)) {
         // A local function named here may be called here: what it assigns, the loop may.
         const fn = bindingOf(node)?.fn;
@@ -289,4 +333,6 @@ export interface LoopParts {
   readonly carried?: readonly Binding[];
   /** An upper bound of the number of passes, known before the loop. */
   readonly passes?: Operand;
+  /** false: the loop carries `carried` only, not what its node's code assigns (a loop lowering makes up). */
+  readonly syntaxAssigns?: boolean;
 }

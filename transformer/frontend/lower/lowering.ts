@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, variable } from '../../ir/ir';
+import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
 import type { OpName } from '../../ops/registry';
@@ -123,6 +123,16 @@ export class Lowering {
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
   readonly created = new Map<string, Creation>();
   /**
+   * Array literals not written since they were made, with their entries and the loops they
+   * were made in: a read at a constant index in the same loops is the entry itself (every
+   * write into a local array goes through `store`).
+   */
+  readonly pristine = new Map<string, { readonly entries: readonly Operand[]; readonly loops: number }>();
+  /** The variables holding an array's length as read (`xs.length`), with the array. */
+  readonly lengthsRead = new Map<string, Operand>();
+  /** How many loops enclose the code being lowered. */
+  loops = 0;
+  /**
    * Where the function (or what it calls) may write fields of objects or construct class
    * instances: every object it makes is then a record (frontend/lower/objects.ts).
    */
@@ -151,6 +161,18 @@ export class Lowering {
     return lower();
   }
 
+  /**
+   * Lowers code that runs whether or not a flag is set (code lowering makes up, without jumps:
+   * the copy at the end of a pass): a loop inside sees the flags clear, and they keep their values.
+   */
+  whateverTheFlags<T>(lower: () => T): T {
+    const saved = this.flags().map((flag) => [flag, flag.value] as const);
+    for (const [flag] of saved) flag.value = FALSE;
+    const result = lower();
+    for (const [flag, value] of saved) flag.value = value;
+    return result;
+  }
+
   /** Whether some flag may be set here (the code that follows must be guarded). */
   mayHaveJumped(): boolean {
     return this.flags().some((flag) => !(flag.value?.kind === 'num' && flag.value.value === 0));
@@ -177,7 +199,7 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created, this.records] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.pristine, this.lengthsRead, this.records] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -185,15 +207,66 @@ export class Lowering {
     }
   }
 
+  /** An operation run for its effect: `args` are what it reads; `source`, where it runs the user's own expression. */
+  effect(op: OpName, args: readonly Operand[], source: Expr['source'], origin: ts.Node | undefined): void {
+    this.body.push({ kind: 'effect', expr: { op, args, ...(source ? { source } : {}) }, origin });
+  }
+
+  /**
+   * Whether nothing can write into an aggregate the function made: an object literal holding
+   * no array the function made, none of whose fields has the name of a field the function
+   * writes (objects.ts). Such a value may be shared freely: a copy of it is the same value.
+   */
+  readOnly(operand: Operand): boolean {
+    if (operand.kind !== 'var' || this.created.get(operand.name)?.kind !== 'object' || this.heldLocals.has(operand.name)) return false;
+    const holdsWritable = (value: Operand | undefined) => value?.kind === 'var' && this.records.has(value.name) && !this.readOnly(value);
+    return [...(this.records.get(operand.name) ?? [])].every(([field, binding]) => !this.writtenFields.has(field) && !holdsWritable(binding.value));
+  }
+
+  /**
+   * The values the fields of an object the function made hold now, in the order of its
+   * fields: those it was made with, or for a record (objects.ts) its fields' variables.
+   */
+  fieldValues(name: string): readonly Operand[] | undefined {
+    const made = this.created.get(name);
+    if (made?.kind !== 'object') return undefined;
+    const record = this.records.get(name);
+    return record ? made.fields.map((field, k) => record.get(field)?.value ?? made.values[k]) : made.values;
+  }
+
+  /**
+   * How many variables (but `except`) and object literals (but those named in `holders`)
+   * refer to an array or object: where it is copied (a branch or loop that reassigns a
+   * variable), none may, or they would not see the copy.
+   */
+  references(operand: Operand, except: ReadonlySet<Binding>, holders: ReadonlySet<string> = new Set()): number {
+    const variables = this.visibleBindings().filter((binding) => !except.has(binding) && binding.value !== undefined && sameOperand(binding.value, operand)).length;
+    const objects = [...this.heldLocals].filter(([holder, held]) => !holders.has(holder) && [...held.values()].some((value) => sameOperand(value, operand))).length;
+    return variables + objects;
+  }
+
   /** `array[index] = value` into a local array: `args` is `[array, index, value]`. */
   store(args: readonly [Operand, Operand, Operand], origin: ts.Node | undefined): void {
     this.body.push({ kind: 'effect', expr: { op: 'store', args }, origin });
+    if (args[0].kind === 'var') this.pristine.delete(args[0].name);
   }
 
   op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
+    if (op === 'length') this.lengthsRead.set(name, args[0]);
     return variable(name);
+  }
+
+  /**
+   * Whether two lengths are the same: one operand, or reads of one array's length (an
+   * array whose length changes, grown by push, has a variable of its own instead).
+   */
+  sameLength(a: Operand, b: Operand): boolean {
+    if (sameOperand(a, b)) return true;
+    const arrayOf = (length: Operand) => (length.kind === 'var' ? this.lengthsRead.get(length.name) : undefined);
+    const [first, second] = [arrayOf(a), arrayOf(b)];
+    return first !== undefined && second !== undefined && sameOperand(first, second);
   }
 
   part(expr: Expr, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
@@ -201,6 +274,7 @@ export class Lowering {
     const name = userName ? this.env.names.own(userName) : this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr, role: userName ? 'user' : 'temp', origin, ...(aggregate ? { shape: aggregate } : {}) });
     if (aggregate) this.aggregates.add(name);
+    if (expr.op === 'length') this.lengthsRead.set(name, expr.args[0]);
     return variable(name);
   }
 

@@ -120,6 +120,21 @@ export function requireAsMade(lx: Lowering, operand: Operand, origin: ts.Node): 
   }
 }
 
+/**
+ * The object a record is now, for code run as written (a log, a thrown message): a new
+ * object literal of its fields' values (those of the records it holds likewise), since the
+ * object it was made as does not follow the writes. Private fields are left out (an object
+ * literal cannot have them). Any other value is itself.
+ */
+export function snapshot(lx: Lowering, operand: Operand, origin: ts.Node): Operand {
+  const made = operand.kind === 'var' && lx.records.has(operand.name) ? lx.created.get(operand.name) : undefined;
+  if (made?.kind !== 'object' || made.shape.kind !== 'object') return operand;
+  const values = lx.fieldValues((operand as { name: string }).name)!;
+  const kept = made.fields.flatMap((field, k) => (field.startsWith('#') ? [] : [{ field, value: snapshot(lx, values[k], origin) }]));
+  const shape = { ...made.shape, fields: made.shape.fields.filter((field) => !field.name.startsWith('#')) };
+  return objectOf(lx, kept.map((entry) => entry.field), kept.map((entry) => entry.value), shape, origin);
+}
+
 /** What an assignment assigns: a local variable, or a field of a record (`o.f = v`, `o.f += v`, `o.f++`). */
 export function assignable(lx: Lowering, target: ts.Expression): Binding {
   const { ts } = lx;
