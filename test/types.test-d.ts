@@ -65,6 +65,15 @@ describe('declared types', () => {
     expectTypeOf(grad(grad((x: number) => x ** 3))).toEqualTypeOf<(x: number) => number>();
   });
 
+  it('a parameter with a default value stays optional and has a gradient; a rest parameter has one array', () => {
+    const step = (x: number, dt = 0.1, ...extra: number[]) => x * dt;
+    expectTypeOf(grad(step)).toEqualTypeOf<(x: number, dt?: number, ...extra: number[]) => [number, number, number[]]>();
+    expectTypeOf(grad(step, { wrt: 2 })).toEqualTypeOf<(x: number, dt?: number, ...extra: number[]) => number[]>();
+    expectTypeOf(valueAndGrad(step, { wrt: [1, 0] })).toEqualTypeOf<(x: number, dt?: number, ...extra: number[]) => [number, [number, number]]>();
+    const total = (...xs: number[]) => xs.length;
+    expectTypeOf(grad(total)).toEqualTypeOf<(...xs: number[]) => number[]>();
+  });
+
   it('withDerivative keeps the function type and types the rule', () => {
     const softplus = withDerivative((x: number) => Math.log1p(Math.exp(x)), (x, y) => [1 / (1 + Math.exp(-x))]);
     expectTypeOf(softplus).toEqualTypeOf<(x: number) => number>();

@@ -78,15 +78,15 @@ export class Drivers {
   }
 
   /** `(…params) => { …statements; return result; }` */
-  arrow(params: readonly string[], statements: readonly ts.Statement[], result: ts.Expression): ts.ArrowFunction {
+  arrow(params: readonly ts.ParameterDeclaration[], statements: readonly ts.Statement[], result: ts.Expression): ts.ArrowFunction {
     const { factory } = this;
-    return factory.createArrowFunction(undefined, undefined, this.parameters(params), undefined, undefined, factory.createBlock([...statements, factory.createReturnStatement(result)], true));
+    return factory.createArrowFunction(undefined, undefined, params, undefined, undefined, factory.createBlock([...statements, factory.createReturnStatement(result)], true));
   }
 
   /** `function name(…params) { return result; }` */
-  declaration(name: string, params: readonly string[], result: ts.Expression): ts.FunctionDeclaration {
+  declaration(name: string, params: readonly ts.ParameterDeclaration[], result: ts.Expression): ts.FunctionDeclaration {
     const { factory } = this;
-    return factory.createFunctionDeclaration(undefined, undefined, name, undefined, this.parameters(params), undefined, factory.createBlock([factory.createReturnStatement(result)], true));
+    return factory.createFunctionDeclaration(undefined, undefined, name, undefined, params, undefined, factory.createBlock([factory.createReturnStatement(result)], true));
   }
 
   /** The copies of the drivers this file calls, and of the drivers they call. */
@@ -111,10 +111,6 @@ export class Drivers {
       const copied = copy(statement) as ts.FunctionDeclaration;
       return [factory.updateFunctionDeclaration(copied, undefined, copied.asteriskToken, copied.name, undefined, copied.parameters, undefined, copied.body)];
     });
-  }
-
-  private parameters(params: readonly string[]): ts.ParameterDeclaration[] {
-    return params.map((param) => this.factory.createParameterDeclaration(undefined, undefined, param));
   }
 
   /** The name this file calls a driver by, with every driver it calls taken along. */
