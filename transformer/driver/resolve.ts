@@ -7,7 +7,7 @@ import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
 import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from '../frontend/effects';
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
-import { type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
+import { type Request, type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
 import { walk } from '../frontend/walk';
 import type { Callee, Func, Operand, Ref } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
@@ -248,9 +248,32 @@ export class Resolver {
     if (!apiNameOf(this.ts, this.checker, expression.expression)) return undefined;
     const target = resolveTarget(this.ts, this.checker, expression);
     if (target.placement !== 'module') fail(expression, Code.Unsupported, `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`);
+    this.checkComposable(call, target.derived!);
     const count = target.node.parameters.length;
     if (call.arguments.length !== count) fail(call, Code.Unsupported, `'${expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`);
     return this.site.derivedCallee(target);
+  }
+
+  /**
+   * A generated function called in differentiated code is differentiated number by number
+   * (a pushforward per selected number, then the adjoint of its one result): only grad() with
+   * respect to numbers and derivative() of a function returning a number compose that way.
+   */
+  private checkComposable(call: ts.CallExpression, inner: Request): void {
+    const { ts, checker } = this;
+    const { node } = inner.target;
+    if (inner.api === 'grad') {
+      const index = inner.wrt.find((i) => !isNumberType(ts, checker.getTypeAtLocation(node.parameters[i])));
+      if (index !== undefined) {
+        const name = node.parameters[index].name.getText();
+        fail(call, Code.BadType, `grad(…)(…) inside differentiated code is differentiated with respect to numbers only, and '${name}' is not a number: select number parameters with wrt, or compute this gradient outside the differentiated function.`);
+      }
+    }
+    const signature = checker.getSignatureFromDeclaration(node);
+    const returned = signature && checker.getReturnTypeOfSignature(signature);
+    if (inner.api === 'derivative' && returned && !isNumberType(ts, returned)) {
+      fail(call, Code.BadType, `derivative(…)(…) inside differentiated code is differentiated where the function returns a number, and '${inner.target.name}' returns '${checker.typeToString(returned)}': differentiate a function that returns one number of it.`);
+    }
   }
 
   /**
