@@ -1,5 +1,5 @@
 /**
- * The drivers of `jacobian` and `hessian`: they call generated derivative code once per
+ * The drivers of `jacobian`, `hessian` and `vjp`: they call generated derivative code once per
  * column (a pushforward along each unit tangent) or once per row (a gradient), and lay the
  * results out as `number[][]`. The transformer copies the functions a file needs into that
  * file (renamed), so generated code imports nothing from tapeless at run time.
@@ -96,4 +96,28 @@ export function gradientByColumns(tangentOf: (tangents: unknown[]) => number, in
     container[key] = 0;
   });
   return gradients;
+}
+
+/**
+ * A copy of an argument as it is now: arrays, typed arrays and objects copied (objects keep
+ * their prototype, so methods still read their fields), anything else as it is.
+ */
+export function snapshot(value: unknown): unknown {
+  if (value instanceof Float64Array || value instanceof Float32Array) return value.slice();
+  if (Array.isArray(value)) return value.map(snapshot);
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
+  for (const key of Object.keys(value)) copy[key] = snapshot((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
+/**
+ * `vjp`: f's value, and its pullback, which maps a cotangent of f's result to the gradients
+ * at the arguments of this call. The pullback runs reverse mode (`pullback(…args, dy)`) on a
+ * copy of the arguments taken now, so that changing them afterwards does not change it; it
+ * may be called any number of times.
+ */
+export function valueAndPullback(value: (...args: unknown[]) => unknown, pullback: (...args: unknown[]) => unknown, args: unknown[]): [unknown, (cotangent: unknown) => unknown] {
+  const kept = args.map(snapshot);
+  return [value(...args), (cotangent) => pullback(...kept, cotangent)];
 }
