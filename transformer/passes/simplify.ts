@@ -4,6 +4,7 @@ import { type Accumulate, type Block, type Effect, type Expr, type Func, type Le
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
 import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';
+import { writeOnlyArrays, writesInto } from './write-only';
 
 const COMMUTATIVE = new Set(['+', '*']);
 const MAX_ROUNDS = 8;
@@ -172,6 +173,9 @@ function eliminateDeadCode(func: Func): Func {
   for (const stmt of letsWithin(func.body, 'enter')) computed.add(stmt.name);
   const live = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const zeros = zeroArrays(func.body);
+  // Writes into arrays nothing reads are dead (a pushforward's primal output array).
+  const writeOnly = writeOnlyArrays(func);
+  const deadWrite = (stmt: Effect) => writesInto(stmt, writeOnly);
   // An addition into a gradient array nothing reads is dead with the array; into any other
   // array (a view of another), it stays.
   const deadAddition = (stmt: Accumulate) => !live.has(stmt.name) && (stmt.at === undefined || zeros.has(stmt.name));
@@ -195,6 +199,7 @@ function eliminateDeadCode(func: Func): Func {
           if ((live.has(stmt.name) || !removable(stmt)) && stmt.expr.op !== 'replayExit') stmt.expr.args.forEach(mark);
           break;
         case 'effect':
+          if (deadWrite(stmt)) break;
           if (!removable(stmt) || rewriteNeeded(stmt, region)) {
             effects.add(stmt);
             stmt.expr.args.forEach(mark);
@@ -251,7 +256,7 @@ function eliminateDeadCode(func: Func): Func {
   // A loop is needed for its results, for its effects, or for what it records for a sweep.
   const needed = (stmt: Loop, region: Region): boolean =>
     stmt.carried.some((c) => live.has(c.exit)) ||
-    hasEffects(stmt.body) ||
+    hasEffects(stmt.body, deadWrite) ||
     someEffect(stmt.body, (s) => rewriteNeeded(s, region)) ||
     (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
   const size = () => live.size + effects.size + [...reread.values()].reduce((total, arrays) => total + arrays.size, 0);
@@ -329,9 +334,9 @@ function someEffect(block: Block, test: (stmt: Effect) => boolean): boolean {
   return someWithin(block, 'skip', (stmt) => stmt.kind === 'effect' && test(stmt));
 }
 
-/** Whether a block has effects, so that it must run even where nothing reads its results. */
-function hasEffects(block: Block): boolean {
-  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
+/** Whether a block has effects (but `dead` ones), so that it must run even where nothing reads its results. */
+function hasEffects(block: Block, dead: (stmt: Effect) => boolean): boolean {
+  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'effect' && dead(stmt) ? false : stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
 }
 
 function expressionKey(expr: Expr): string {

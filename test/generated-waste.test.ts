@@ -1,0 +1,67 @@
+// Work generated code no longer does, counted in the emitted JavaScript, with the results
+// still checked against an oracle (hand derivations, finite differences).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { close, compileAlone, partialDifference } from './support/compile.js';
+
+const SOURCE = `
+import { grad, jacobian } from 'tapeless';
+
+export function curve(t: number): Float64Array {
+  const out = new Float64Array(4);
+  for (let k = 0; k < 4; k++) out[k] = Math.sin((k + 1) * t) * t;
+  return out;
+}
+/** Fills a trace nobody reads: its writes and its allocation are dead in the gradient. */
+export function traced(x: number, y: number): number {
+  const trace = new Float64Array(3);
+  let s = 0;
+  for (let i = 0; i < 3; i++) {
+    s = s * y + Math.sin(x * (i + 1));
+    trace[i] = s;
+  }
+  return s;
+}
+export const curveJ = jacobian(curve);
+export const tracedG = grad(traced);
+`;
+
+let js: string;
+let m: Record<string, any>;
+beforeAll(async () => {
+  const compiled = compileAlone({ 'main.ts': SOURCE });
+  expect(compiled.messages).toEqual([]);
+  js = compiled.js['main.ts'];
+  m = await compiled.load();
+});
+
+/** The text of a generated function declaration. */
+function functionText(name: string): string {
+  const start = js.indexOf(`function ${name}(`);
+  expect(start, name).toBeGreaterThanOrEqual(0);
+  const end = js.indexOf('\n}\n', start);
+  return js.slice(start, end + 2);
+}
+
+const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
+
+describe('arrays only written', () => {
+  it("a Jacobian's pushforward fills the output's tangent, not the primal output it does not return", () => {
+    const tangent = functionText('curve_jacobian_tangent');
+    expect(count(tangent, /new Float64Array/g)).toBe(1);
+    expect(tangent).toContain('out_dot[k] =');
+    expect(tangent).not.toMatch(/\bout\[/);
+    const t = 0.8;
+    const J = m.curveJ(t);
+    for (let k = 0; k < 4; k++) close(J[k][0], (k + 1) * Math.cos((k + 1) * t) * t + Math.sin((k + 1) * t), 1e-14);
+  });
+
+  it('a gradient does not allocate nor fill a local array that nothing reads', () => {
+    const gradient = functionText('traced_grad');
+    expect(gradient).not.toMatch(/\btrace\b/);
+    expect(count(gradient, /new Float64Array\(3\)/g)).toBe(0);
+    const point = [0.7, -0.4];
+    const [dx, dy] = m.tracedG(...point);
+    close(dx, partialDifference(m.traced, point, 0));
+    close(dy, partialDifference(m.traced, point, 1));
+  });
+});
