@@ -34,27 +34,50 @@ export function numberSlots(values: unknown[]): [Record<string | number, unknown
   return slots;
 }
 
+/** How many numbers a value holds. */
+export function countNumbers(value: unknown): number {
+  if (typeof value === 'number') return 1;
+  if (value instanceof Float64Array || value instanceof Float32Array) return value.length;
+  let count = 0;
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) count += countNumbers(value[i]);
+  else for (const key of Object.keys(value as object)) count += countNumbers((value as Record<string, unknown>)[key]);
+  return count;
+}
+
+/** Appends the numbers of a value to `numbers`, in flattening order. */
+export function flattenInto(value: unknown, numbers: number[]): void {
+  if (typeof value === 'number') numbers.push(value);
+  else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) flattenInto(value[i], numbers);
+  else for (const key of Object.keys(value as object).sort()) flattenInto((value as Record<string, unknown>)[key], numbers);
+}
+
 /** The numbers of a value, in flattening order. */
 export function flatten(value: unknown): number[] {
-  return numberSlots([value]).map(([container, key]) => container[key] as number);
+  const numbers: number[] = [];
+  flattenInto(value, numbers);
+  return numbers;
 }
 
 /**
  * The Jacobian from pushforwards, one column per input number: `tangentOf` receives the
- * inputs' tangents (zero but for one 1) and returns the output's tangent.
+ * inputs' tangents (zero but for one 1) and returns the output's tangent. Each column goes
+ * straight into the rows (one scratch array per call, not one array per column).
  */
 export function jacobianByColumns(tangentOf: (tangents: unknown[]) => unknown, inputs: readonly unknown[]): number[][] {
   const tangents = inputs.map(zerosLike);
   const slots = numberSlots(tangents);
-  const columns: number[][] = [];
-  for (const [container, key] of slots) {
-    container[key] = 1;
-    columns.push(flatten(tangentOf(tangents)));
-    container[key] = 0;
-  }
-  const rows = slots.length > 0 ? columns[0].length : flatten(tangentOf(tangents)).length;
   const matrix: number[][] = [];
-  for (let row = 0; row < rows; row++) matrix.push(columns.map((column) => column[row]));
+  const column: number[] = [];
+  for (let j = 0; j < slots.length; j++) {
+    const [container, key] = slots[j];
+    container[key] = 1;
+    column.length = 0;
+    flattenInto(tangentOf(tangents), column);
+    container[key] = 0;
+    if (j === 0) for (let i = 0; i < column.length; i++) matrix.push([]);
+    for (let i = 0; i < column.length; i++) matrix[i].push(column[i]);
+  }
+  if (slots.length === 0) for (let i = countNumbers(tangentOf(tangents)); i > 0; i--) matrix.push([]);
   return matrix;
 }
 
@@ -76,8 +99,7 @@ export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, outp
 
 /** The Jacobian by forward mode where f has fewer inputs than outputs, by reverse mode otherwise. */
 export function jacobian(tangentOf: (tangents: unknown[]) => unknown, gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: unknown): number[][] {
-  const fewerInputs = numberSlots(inputs as unknown[]).length < numberSlots([output]).length;
-  return fewerInputs ? jacobianByColumns(tangentOf, inputs) : jacobianByRows(gradientOf, output);
+  return countNumbers(inputs) < countNumbers(output) ? jacobianByColumns(tangentOf, inputs) : jacobianByRows(gradientOf, output);
 }
 
 /**
