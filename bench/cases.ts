@@ -552,6 +552,13 @@ function jacobianByDifferences(f: (...args: number[]) => ArrayLike<number>, args
   return columns[0].map((_, i) => columns.map((column) => column[i]));
 }
 
+/** The arm's angles and their draws, for its Jacobian and its vjp. */
+const ARM = {
+  parameters: ['a', 'b', 'c'],
+  wrt: ['a', 'b', 'c'],
+  input: (random: () => number): [number, number, number] => [2 * random() - 1, 2 * random() - 1, 2 * random() - 1],
+  primal: arm,
+};
 const armPullback = vjp(arm);
 /** The cotangent the vjp case pulls back: a weighted sum of the two coordinates. */
 const ARM_COTANGENT = [1, 0.5];
@@ -776,10 +783,7 @@ export const cases: readonly BenchCase[] = [
     controlFlow: 'straight-line',
     overPrimalTarget: 4,
     settings: SCALAR_SETTINGS,
-    parameters: ['a', 'b', 'c'],
-    wrt: ['a', 'b', 'c'],
-    input: (random): [number, number, number] => [2 * random() - 1, 2 * random() - 1, 2 * random() - 1],
-    primal: arm,
+    ...ARM,
     tapeless: jacobian(arm),
     finiteDifference: (a, b, c) => jacobianByDifferences(arm, [a, b, c]),
   }),
@@ -789,10 +793,7 @@ export const cases: readonly BenchCase[] = [
     controlFlow: 'straight-line',
     overPrimalTarget: null,
     settings: SCALAR_SETTINGS,
-    parameters: ['a', 'b', 'c'],
-    wrt: ['a', 'b', 'c'],
-    input: (random): [number, number, number] => [2 * random() - 1, 2 * random() - 1, 2 * random() - 1],
-    primal: arm,
+    ...ARM,
     tapeless: (a, b, c) => armPullback(a, b, c)[1](ARM_COTANGENT),
     finiteDifference: (a, b, c) => {
       const J = jacobianByDifferences(arm, [a, b, c]);

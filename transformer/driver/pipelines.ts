@@ -8,7 +8,7 @@ import type { Drivers } from '../backend/drivers';
 import { Code, fail } from './diagnostics';
 import type { DifferentiatingApi, Request, Target } from '../frontend/requests';
 import { Builder } from '../ir/builder';
-import { type Callee, type Func, type Let, type Operand, num, shapeOfValue, variable } from '../ir/ir';
+import { type Callee, type Func, type Let, type Operand, type Param, num, shapeOfValue, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { forward } from '../modes/forward';
 import { reverse } from '../modes/reverse/reverse';
@@ -306,15 +306,7 @@ function parameterLabel(tsApi: typeof ts, param: ts.ParameterDeclaration, index:
 function tangentsAsOne(pushforward: Func, count: number, names: NameAllocator): Func {
   const first = pushforward.params.length - count;
   const v = names.fresh('v');
-  const unpack: Let[] = pushforward.params.slice(first).map((param, i) => ({
-    kind: 'let',
-    name: param.name,
-    expr: { op: 'element', args: [variable(v), num(i)] },
-    role: 'user',
-    ...(param.origin ? { origin: param.origin } : {}),
-    ...(param.shape ? { shape: param.shape } : {}),
-  }));
-  return { ...pushforward, params: [...pushforward.params.slice(0, first), { name: v }], body: [...unpack, ...pushforward.body] };
+  return { ...pushforward, params: [...pushforward.params.slice(0, first), { name: v }], body: [...elementsOf(v, pushforward.params.slice(first)), ...pushforward.body] };
 }
 
 /** `jvp`'s calling convention: `(primals, tangents)`, one entry per parameter in each. */
@@ -322,13 +314,18 @@ function jvpOf(pushforward: Func, names: NameAllocator): Func {
   const count = pushforward.params.length / 2;
   const primals = names.fresh('primals');
   const tangents = names.fresh('tangents');
-  const unpack: Let[] = pushforward.params.map((param, i) => ({
+  const unpack = [...elementsOf(primals, pushforward.params.slice(0, count)), ...elementsOf(tangents, pushforward.params.slice(count))];
+  return { ...pushforward, params: [{ name: primals }, { name: tangents }], body: [...unpack, ...pushforward.body] };
+}
+
+/** Parameters given as the entries of one list: `const param = list[i]` for each. */
+function elementsOf(list: string, params: readonly Param[]): Let[] {
+  return params.map((param, i) => ({
     kind: 'let',
     name: param.name,
-    expr: { op: 'element', args: [variable(i < count ? primals : tangents), num(i % count)] },
+    expr: { op: 'element', args: [variable(list), num(i)] },
     role: 'user',
     ...(param.origin ? { origin: param.origin } : {}),
     ...(param.shape ? { shape: param.shape } : {}),
   }));
-  return { ...pushforward, params: [{ name: primals }, { name: tangents }], body: [...unpack, ...pushforward.body] };
 }
