@@ -4,7 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compileAlone, partialDifference } from './support/compile.js';
 
 const SOURCE = `
-import { grad, jacobian } from 'tapeless';
+import { grad, jacobian, vjp } from 'tapeless';
+
+export function polar(r: number, theta: number, z: number): number[] {
+  return [r * Math.cos(theta) * z, r * Math.sin(theta) + z * z];
+}
+export const polarV = vjp(polar);
+export const polarJ = jacobian(polar);
 
 export function curve(t: number): Float64Array {
   const out = new Float64Array(4);
@@ -63,5 +69,27 @@ describe('arrays only written', () => {
     const [dx, dy] = m.tracedG(...point);
     close(dx, partialDifference(m.traced, point, 0));
     close(dy, partialDifference(m.traced, point, 1));
+  });
+});
+
+describe('the seed of a vector-Jacobian product', () => {
+  it('of an array literal only returned is the cotangent itself: no output array, no gradient array, no loop', () => {
+    for (const name of ['polar_vjp_pullback', 'polar_jacobian_vjp']) {
+      const pullback = functionText(name);
+      expect(pullback).not.toMatch(/new Array|while|for \(/);
+      expect(count(pullback, /dy\[[01]\]/g)).toBe(2);
+      expect(count(pullback, /\[/g), pullback).toBe(3); // dy[0], dy[1] and the returned tuple
+    }
+    const point = [1.5, 0.4, -2];
+    const [r, theta, z] = point;
+    const J = [
+      [Math.cos(theta) * z, -r * Math.sin(theta) * z, r * Math.cos(theta)],
+      [Math.sin(theta), r * Math.cos(theta), 2 * z],
+    ];
+    const [, pullback] = m.polarV(...point);
+    const c = [0.7, -1.5];
+    pullback(c).forEach((g: number, j: number) => close(g, c[0] * J[0][j] + c[1] * J[1][j], 1e-14));
+    m.polarJ(...point).forEach((row: number[], i: number) => row.forEach((v, j) => close(v, J[i][j], 1e-14)));
+    expect(c).toEqual([0.7, -1.5]);
   });
 });
