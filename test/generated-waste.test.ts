@@ -1,7 +1,7 @@
 // Work generated code no longer does, counted in the emitted JavaScript, with the results
 // still checked against an oracle (hand derivations, finite differences).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compileAlone, partialDifference } from './support/compile.js';
+import { close, compileAlone, entryDifference, partialDifference } from './support/compile.js';
 
 const SOURCE = `
 import { grad, jacobian, vjp } from 'tapeless';
@@ -10,6 +10,22 @@ export function polar(r: number, theta: number, z: number): number[] {
   return [r * Math.cos(theta) * z, r * Math.sin(theta) + z * z];
 }
 export const polarV = vjp(polar);
+
+interface Net { W1: Float64Array; b1: Float64Array; W2: Float64Array; b2: number }
+/** A 1-n-1 network's mean squared error: err * err's adjoint reads total_bar twice. */
+export function netLoss(m: Net, xs: Float64Array, ys: Float64Array): number {
+  let total = 0;
+  for (let s = 0; s < xs.length; s++) {
+    const h = new Float64Array(m.b1.length);
+    for (let j = 0; j < m.b1.length; j++) h[j] = Math.tanh(m.W1[2 * j] * xs[s] + m.W1[2 * j + 1] + m.b1[j]);
+    let out = m.b2;
+    for (let j = 0; j < m.b1.length; j++) out += m.W2[j] * h[j];
+    const err = out - ys[s];
+    total += err * err;
+  }
+  return total / xs.length;
+}
+export const netG = grad(netLoss, { wrt: 0 });
 export const polarJ = jacobian(polar);
 
 export function curve(t: number): Float64Array {
@@ -91,5 +107,20 @@ describe('the seed of a vector-Jacobian product', () => {
     pullback(c).forEach((g: number, j: number) => close(g, c[0] * J[0][j] + c[1] * J[1][j], 1e-14));
     m.polarJ(...point).forEach((row: number[], i: number) => row.forEach((v, j) => close(v, J[i][j], 1e-14)));
     expect(c).toEqual([0.7, -1.5]);
+  });
+});
+
+describe('common subexpressions of adjoints', () => {
+  it("a product of a mutable adjoint is computed once where nothing changes it in between (err * err's total_bar * err)", () => {
+    const gradient = functionText('netLoss_grad_wrt_m');
+    expect(count(gradient, /total_bar \* err/g), gradient).toBe(1);
+    const m2 = { W1: Float64Array.of(0.3, -0.1, 0.8, 0.2, -0.5, 0.4), b1: Float64Array.of(0.1, -0.2, 0.05), W2: Float64Array.of(0.7, -0.3, 0.5), b2: 0.1 };
+    const xs = Float64Array.of(-1, 0.5, 2);
+    const ys = Float64Array.of(0.3, -0.2, 0.6);
+    const g = m.netG(m2, xs, ys);
+    for (const field of ['W1', 'b1', 'W2'] as const) {
+      for (let i = 0; i < m2[field].length; i++) close(g[field][i], entryDifference(() => m.netLoss(m2, xs, ys), m2[field], i));
+    }
+    close(g.b2, entryDifference(() => m.netLoss(m2, xs, ys), m2, 'b2'));
   });
 });

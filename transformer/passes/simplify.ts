@@ -36,11 +36,25 @@ class Propagation {
   private readonly available: Map<string, string>[] = [];
   /** Loop records whose recorded values were rewritten: the sweeps and the function take the new ones. */
   private readonly records = new Map<LoopRecord, LoopRecord>();
-  /** Mutable adjoints: an expression that reads one is never reused (its value changes). */
+  /** Mutable adjoints: an expression that reads one is reused only as below (its value changes). */
   private readonly mutable = new Set<string>();
+  /** Mutable adjoints that are numbers (never added into at an index or a field, so never reached through another name). */
+  private readonly scalars = new Set<string>();
+  /**
+   * Per block, the expressions read from scalar mutable adjoints since their last change
+   * there (`total_bar * err` twice in a row is computed once); a nested block or a write of
+   * an adjoint they read ends them.
+   */
+  private readonly recent: Map<string, { readonly name: string; readonly reads: readonly string[] }>[] = [];
 
   func(func: Func): Func {
-    for (const stmt of statementsWithin(func.body, 'enter')) if (stmt.kind === 'accumulate') this.mutable.add(stmt.name);
+    const indexed = new Set<string>();
+    for (const stmt of statementsWithin(func.body, 'enter')) {
+      if (stmt.kind !== 'accumulate') continue;
+      this.mutable.add(stmt.name);
+      if (stmt.at !== undefined) indexed.add(stmt.name);
+    }
+    for (const name of this.mutable) if (!indexed.has(name)) this.scalars.add(name);
     const body = this.block(func.body);
     const records = func.records?.map((record) => this.records.get(record) ?? record);
     return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)), ...(records ? { records } : {}) };
@@ -67,14 +81,41 @@ class Propagation {
   private block(block: Block): Stmt[] {
     this.definitions.push(new Map());
     this.available.push(new Map());
+    this.recent.push(new Map());
     const out: Stmt[] = [];
     for (const stmt of block) out.push(...this.stmt(stmt));
     this.definitions.pop();
     this.available.pop();
+    this.recent.pop();
     return out;
   }
 
+  /** An earlier name for a pure expression reading scalar mutable adjoints, unchanged since, in this block. */
+  private recentAs(expr: Expr, name: string): string | undefined {
+    const reads = expr.args.flatMap((arg) => (arg.kind === 'var' && this.mutable.has(arg.name) ? [arg.name] : []));
+    if (!reads.every((read) => this.scalars.has(read))) return undefined;
+    const frame = this.recent[this.recent.length - 1];
+    const key = expressionKey(expr);
+    const earlier = frame.get(key);
+    if (earlier) return earlier.name;
+    frame.set(key, { name, reads });
+    return undefined;
+  }
+
+  /** A write of `written` (every mutable adjoint where absent: a nested block) ends the expressions reading it. */
+  private changed(written?: string): void {
+    const frame = this.recent[this.recent.length - 1];
+    for (const [key, { reads }] of frame) if (written === undefined || reads.includes(written)) frame.delete(key);
+  }
+
   private stmt(stmt: Stmt): Stmt[] {
+    const out = this.rewritten(stmt);
+    if (stmt.kind === 'accumulate') this.changed(stmt.name);
+    else if (stmt.kind !== 'let' && stmt.kind !== 'effect') this.changed();
+    return out;
+  }
+
+  private rewritten(stmt: Stmt): Stmt[] {
     const s = this.substitute;
     switch (stmt.kind) {
       case 'let': {
@@ -83,7 +124,8 @@ class Propagation {
           this.replaced.set(stmt.name, folded);
           return [];
         }
-        if (opInfo(folded.op).pure && !folded.args.some((arg) => arg.kind === 'var' && this.mutable.has(arg.name))) {
+        const readsMutable = folded.args.some((arg) => arg.kind === 'var' && this.mutable.has(arg.name));
+        if (opInfo(folded.op).pure && !readsMutable) {
           const key = expressionKey(folded);
           const earlier = this.availableAs(key);
           if (earlier !== undefined) {
@@ -91,6 +133,12 @@ class Propagation {
             return [];
           }
           this.available[this.available.length - 1].set(key, stmt.name);
+        } else if (opInfo(folded.op).pure) {
+          const earlier = this.recentAs(folded, stmt.name);
+          if (earlier !== undefined) {
+            this.replaced.set(stmt.name, variable(earlier));
+            return [];
+          }
         }
         this.definitions[this.definitions.length - 1].set(stmt.name, folded);
         return [folded === stmt.expr ? stmt : { ...stmt, expr: folded }];
