@@ -60,6 +60,8 @@ const CASES: Record<string, Case> = {
   derivativeWrtList: { code: `const f = (x: number, y: number) => x * y;\nexport const d = derivative(f, /*@*/{ wrt: ['x', 'y'] } as any);`, message: 'derivative() differentiates with respect to one parameter' },
   derivativeOfArray: { code: `export const d = derivative((/*@*/xs: number[]) => xs[0] * 2);`, message: 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian()' },
   notComposable: { code: `const f = (x: number) => x * x;\nexport const g = grad(/*@*/hessian(f) as any);`, message: 'the result of hessian() cannot be differentiated again' },
+  hvpOfGenerated: { code: `const f = (x: number) => x * x * x;\nexport const h = /*@*/hvp(grad(f));`, message: 'hvp() of a function that is itself generated is not supported' },
+  vjpOfGenerated: { code: `const f = (x: number) => x * x * x;\nexport const v = /*@*/vjp(grad(f));`, message: 'vjp() of a function that is itself generated is not supported' },
   hessianOfGenerated: { code: `const f = (x: number) => x * x * x;\nexport const h = /*@*/hessian(grad(f));`, message: 'hessian() of a function that is itself generated is not supported' },
   gradOfTuple: { code: `const f = (x: number, y: number) => x * y;\nexport const g = /*@*/grad(grad(f) as any);`, message: 'the generated function returns several numbers (a tuple of gradients)' },
   apiInsideDifferentiated: { code: `export const g = grad((x: number) => { const d = /*@*/derivative((y: number) => y * y);\n  return x; });`, message: 'derivative() inside a differentiated function is not supported yet' },
@@ -183,7 +185,7 @@ function marker(file: string, text: string): string {
   return `${file}:${before.length}:${before[before.length - 1].length + 1 + 5}`;
 }
 
-const source = (c: Case) => `import { derivative, grad, hessian, jvp, stopGradient, withDerivative } from 'tapeless';\n${c.code}\n`;
+const source = (c: Case) => `import { derivative, grad, hessian, hvp, jvp, stopGradient, vjp, withDerivative } from 'tapeless';\n${c.code}\n`;
 
 beforeAll(() => {
   const files: Record<string, string> = { 'lib.ts': LIB };

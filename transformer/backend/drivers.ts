@@ -3,10 +3,11 @@ import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
 
-type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns';
+type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns' | 'valueAndPullback';
 
 /**
- * The code around a generated derivative that lays out `jacobian` and `hessian` results:
+ * The code around a generated derivative that lays out `jacobian` and `hessian` results
+ * and makes `vjp`'s pullback:
  * calls of the drivers of `runtime/drivers.ts`, whose source (as compiled JavaScript) is
  * copied into the file that uses them, renamed where their names are taken.
  */
@@ -47,6 +48,12 @@ export class Drivers {
     const gradients = factory.createCallExpression(this.use('gradientByColumns'), undefined, [this.tangentOf(tangentName, params, selected), this.list(selected)]);
     const gradient = tuple ? gradients : factory.createElementAccessExpression(gradients, 0);
     return valueName ? factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), gradient]) : gradient;
+  }
+
+  /** `valueAndPullback(value, pullback, [params…])`: `[value(…params), (dy) => pullback(…params, dy)]`. */
+  valueAndPullback(valueName: string, pullbackName: string, params: readonly string[]): ts.Expression {
+    const { factory } = this;
+    return factory.createCallExpression(this.use('valueAndPullback'), undefined, [factory.createIdentifier(valueName), factory.createIdentifier(pullbackName), this.list(params)]);
   }
 
   /** `(tangents) => tangent(…params, tangents[0], …)` */

@@ -8,7 +8,7 @@ import type { Drivers } from '../backend/drivers';
 import { Code, fail } from './diagnostics';
 import type { DifferentiatingApi, Request, Target } from '../frontend/requests';
 import { Builder } from '../ir/builder';
-import { type Block, type Callee, type Func, type Let, type Operand, type Stmt, UNSET, num, shapeOfValue, variable } from '../ir/ir';
+import { type Block, type Callee, type Func, type Let, type Operand, type Param, type Stmt, UNSET, num, shapeOfValue, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { forward } from '../modes/forward';
 import { reverse } from '../modes/reverse/reverse';
@@ -48,8 +48,10 @@ const PIPELINES: Record<DifferentiatingApi, Pipeline> = {
   valueAndGrad: { kind: 'function', generate: (p, request) => p.gradient(request) },
   derivative: { kind: 'function', generate: (p, request) => p.derivative(request) },
   jvp: { kind: 'function', generate: (p, request) => p.jvp(request) },
+  vjp: { kind: 'driver', plan: (p, request) => p.vjp(request) },
   jacobian: { kind: 'driver', plan: (p, request) => p.jacobian(request) },
   hessian: { kind: 'driver', plan: (p, request) => p.hessian(request) },
+  hvp: { kind: 'function', generate: (p, request) => p.hvp(request) },
 };
 
 /** `grad` and `valueAndGrad` by forward mode, one pushforward per input number: the test suite's oracle of reverse mode. */
@@ -117,6 +119,19 @@ export class Pipelines {
   }
 
   /**
+   * `vjp`: the value, and a pullback that runs reverse mode seeded with its cotangent (a
+   * number, or an array for an array result) at the arguments of the call, kept as they were.
+   */
+  vjp(request: Request): Plan {
+    this.originalOnly(request);
+    const { primal, names } = this.primalOf(request, true);
+    const seed = names.fresh('dy');
+    const pullback = simplify(reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: false, seed }, this.rules, names, this.pullbacks), names);
+    const helpers = [{ suffix: 'pullback', func: pullback }, { suffix: 'value', func: simplify(primal, names) }];
+    return { helpers, call: (drivers, [pullbackName, value], params) => drivers.valueAndPullback(value, pullbackName, params) };
+  }
+
+  /**
    * `jacobian`: for a number result, the gradient as one row; for an array result,
    * pushforwards (columns) or vector-Jacobian products (rows), whichever are fewer at run time.
    */
@@ -137,10 +152,30 @@ export class Pipelines {
 
   /** `hessian`: forward over reverse, a pushforward of the gradient per column. */
   hessian(request: Request): Plan {
-    if (request.target.derived) fail(request.call, Code.Unsupported, `${request.api}() of a function that is itself generated is not supported: apply it to the original function.`);
-    const { func, names } = this.differentiate({ ...request, api: 'grad' });
-    const tangent = simplify(forward(func, { wrt: request.wrt, withValue: false }, this.rules, names, this.pushforwards), names);
+    const { func, names } = this.gradientTangent(request);
+    const tangent = simplify(func, names);
     return { helpers: [{ suffix: 'tangent', func: tangent }], call: (drivers, [columns], params, selected) => drivers.columns(columns, params, selected) };
+  }
+
+  /**
+   * `hvp`: one pushforward of the gradient along `v` (forward over reverse), the last
+   * argument: the Hessian's product with v, without the Hessian.
+   */
+  hvp(request: Request): Derived {
+    const { func, names } = this.gradientTangent(request);
+    return { func: simplify(request.tuple ? tangentsAsOne(func, request.wrt.length, names) : func, names), names };
+  }
+
+  /** The pushforward of the gradient, with a tangent parameter per selected parameter (after f's). */
+  private gradientTangent(request: Request): Derived {
+    this.originalOnly(request);
+    const { func, names } = this.differentiate({ ...request, api: 'grad' });
+    return { func: forward(func, { wrt: request.wrt, withValue: false }, this.rules, names, this.pushforwards), names };
+  }
+
+  /** Reverse mode does not differentiate reverse sweeps again: a generated target is refused. */
+  private originalOnly(request: Request): void {
+    if (request.target.derived) fail(request.call, Code.Unsupported, `${request.api}() of a function that is itself generated is not supported: apply it to the original function.`);
   }
 
   /** `grad` or `valueAndGrad` by forward mode (FORWARD_GRADIENT). */
@@ -271,6 +306,13 @@ function parameterLabel(tsApi: typeof ts, param: ts.ParameterDeclaration, index:
   return tsApi.isIdentifier(param.name) ? param.name.text : String(index);
 }
 
+/** `hvp`'s calling convention for several parameters: their tangents as one last parameter `v`, a tuple. */
+function tangentsAsOne(pushforward: Func, count: number, names: NameAllocator): Func {
+  const first = pushforward.params.length - count;
+  const v = names.fresh('v');
+  return { ...pushforward, params: [...pushforward.params.slice(0, first), { name: v }], body: [...elementsOf(v, pushforward.params.slice(first)), ...pushforward.body] };
+}
+
 /**
  * `jvp`'s calling convention: `(primals, tangents)`, one entry per parameter in each. A
  * parameter with a default value may be left out of both: its primal is then the default,
@@ -307,4 +349,16 @@ function jvpOf(pushforward: Func, names: NameAllocator): Func {
     ];
   });
   return { ...pushforward, params: [{ name: primals }, { name: tangents }], body: [...unpack, ...pushforward.body] };
+}
+
+/** Parameters given as the entries of one list: `const param = list[i]` for each. */
+function elementsOf(list: string, params: readonly Param[]): Let[] {
+  return params.map((param, i) => ({
+    kind: 'let',
+    name: param.name,
+    expr: { op: 'element', args: [variable(list), num(i)] },
+    role: 'user',
+    ...(param.origin ? { origin: param.origin } : {}),
+    ...(param.shape ? { shape: param.shape } : {}),
+  }));
 }

@@ -103,10 +103,18 @@ export class ReverseSweep {
     });
   }
 
-  /** `for (k = 0; k < seed.length; k++) result_bar[k] += seed[k]`: a vector-Jacobian product's seed. */
-  seedArray(scope: Scope, result: string, seed: string): void {
+  /**
+   * `for (k = 0; k < seed.length; k++) result_bar[k] += seed[k]`: a vector-Jacobian product's
+   * seed. Where the result is an array literal that nothing but the return reads (`return [x,
+   * y]`), its gradient is the seed itself, only read: no gradient array, no loop.
+   */
+  seedArray(scope: Scope, result: string, seed: string, onlyReturnedLiteral: boolean): void {
     const shadow = this.shadows.get(result);
     if (!shadow) return;
+    if (onlyReturnedLiteral) {
+      this.shadows.set(result, seed);
+      return;
+    }
     const out = scope.out;
     const length = out.op('length', [variable(seed)], { role: 'temp' });
     const body = out.nested();
