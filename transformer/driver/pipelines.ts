@@ -163,6 +163,8 @@ export class Pipelines {
    */
   hvp(request: Request): Derived {
     const { func, names } = this.gradientTangent(request);
+    const rest = func.params.find((param) => param.rest);
+    if (rest) fail(rest.origin ?? request.call, Code.Unsupported, "hvp() takes f's arguments then v, which cannot follow a rest parameter: declare it as an array (xs: number[]).");
     return { func: simplify(request.tuple ? tangentsAsOne(func, request.wrt.length, names) : func, names), names };
   }
 
