@@ -16,7 +16,6 @@ interface Case {
 
 const CASES: Record<string, Case> = {
   objectSpread: { code: `const base = { a: 1 };\nexport const g = grad((x: number) => { const o = { /*@*/...base, b: x };\n  return o.b; });`, message: 'object literals may only have plain fields' },
-  randomInLoop: { code: `export const g = grad((x: number) => { let y = x;\n  for (let i = 0; i < 3; i++) y += /*@*/Math.random();\n  return y; });`, message: 'Math.random() inside a branch or loop is not supported yet' },
   stringEnum: { code: `enum Color { Red = 'red' }\nexport const g = grad((x: number, c: Color) => c === /*@*/Color.Red ? x : 2 * x, { wrt: 'x' });`, message: "the string enum member 'Color.Red' cannot be used" },
   labelledBlock: { code: `export const g = grad((x: number) => { let y = x;\n  /*@*/block: { y = 2 * x; }\n  return y; });`, message: 'only loops and switch statements can be labelled' },
   evalCall: { code: `export const g = grad((x: number) => { const v: number = /*@*/eval('2');\n  return x * v; });`, message: "'eval' has no source to differentiate" },

@@ -5,7 +5,7 @@
 // Lowering calls back into it through its LowerEnv.
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
-import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from '../frontend/effects';
+import { type DirectEffects, calledFunction, isInside, mayDraw, mayWriteArguments } from '../frontend/effects';
 import { type LowerEnv, isNumberType, lowerFunction } from '../frontend/lower/lower';
 import { type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
 import { walk } from '../frontend/walk';
@@ -93,7 +93,7 @@ export class Resolver {
     if (ts.isIdentifier(expression)) ref = this.reference(expression, caller);
     else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [(expression as ts.PropertyAccessExpression).expression.getText(), (expression as ts.PropertyAccessExpression).name.text] };
     else ref = this.reference((expression as ts.PropertyAccessExpression).name as ts.Identifier, caller);
-    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.writes(target.node) };
+    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.effectsOf(target.node) };
   }
 
   /**
@@ -218,12 +218,13 @@ export class Resolver {
     }
     const name = `${owner.name.text}_${expression.name.text}`;
     const target: Target = { node: declaration, name, placement: 'module' };
-    return { key: `${declaration.getSourceFile().fileName}|${declaration.pos}`, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.writes(declaration) };
+    return { key: `${declaration.getSourceFile().fileName}|${declaration.pos}`, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.effectsOf(declaration) };
   }
 
-  /** `{ writes: true }` for a function that may write into what it is given (its calls are inlined). */
-  private writes(fn: ts.FunctionLikeDeclaration): { writes?: true } {
-    return mayWriteArguments(this.ts, this.checker, fn, this.effects) ? { writes: true } : {};
+  /** `{ writes: true }` for a function that may write into what it is given, `{ draws: true }` for one that may call Math.random() (their calls are inlined). */
+  private effectsOf(fn: ts.FunctionLikeDeclaration): { writes?: true; draws?: true } {
+    if (mayWriteArguments(this.ts, this.checker, fn, this.effects)) return { writes: true };
+    return mayDraw(this.ts, this.checker, fn, this.effects) ? { draws: true } : {};
   }
 
   /**

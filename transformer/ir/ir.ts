@@ -69,6 +69,8 @@ export interface Callee {
   readonly site?: ts.Node;
   /** It may write into the arrays or objects it is given: lowering inlines its calls. */
   readonly writes?: boolean;
+  /** It may call Math.random(): lowering inlines its calls, so that reverse mode records each draw (a pullback would draw again). */
+  readonly draws?: boolean;
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */

@@ -181,6 +181,9 @@ const OPERATORS = {
   // The exit value of a nested loop (its argument) when the reverse sweep recomputes: it
   // was recorded in the load stream after the loop, so the loop need not run again.
   replayExit: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: { kind: 'identity' } },
+  // A draw of Math.random() when the reverse sweep recomputes: the number drawn by the forward
+  // code, from the load stream (a recomputation never draws again).
+  replayDraw: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: zero },
   position: { ...IMPURE, shape: 'position', print: '', derivative: zero },
   setCursor: { ...IMPURE, shape: 'setCursor', print: '', effect: true, statement: true, derivative: zero },
 } as const satisfies Record<string, OpInfo>;

@@ -51,7 +51,7 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     // A helper returning an array or object is inlined too: its result is then a local
     // array or object literal of this function, read and differentiated like one.
     const returnsNumber = isNumberType(ts, lx.env.checker!.getTypeAtLocation(node));
-    if (target.writes || !returnsNumber || args.some((arg) => lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
+    if (target.writes || target.draws || !returnsNumber || args.some((arg) => lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
     const name = lx.env.names.fresh('t');
     lx.body.push({ kind: 'let', name, expr: { op: 'call', args, callee: target }, role: 'temp', origin: node });
     return variable(name);
@@ -73,7 +73,7 @@ export function inlineCall(lx: Lowering, node: ts.CallExpression, callee: Callee
   const { ts } = lx;
   const fn = callee.target!.node as FunctionNode;
   if (lx.inlining.some((outer) => outer.key === callee.key)) {
-    const why = callee.writes ? 'writes into the arrays it is given' : 'receives an array the differentiated function creates, or returns an array or object,';
+    const why = callee.writes ? 'writes into the arrays it is given' : callee.draws ? 'calls Math.random()' : 'receives an array the differentiated function creates, or returns an array or object,';
     fail(node, Code.Unsupported, `'${callee.name}' ${why} and calls itself: its calls are inlined, which recursion does not allow. Write the recursion as a loop.`);
   }
   requireBody(lx, fn);
@@ -113,10 +113,8 @@ export function mathCall(lx: Lowering, node: ts.CallExpression, fn: string): Ope
     lx.requireNumber(arg, `Math.${fn} needs number arguments`);
     return expression(lx, arg);
   });
-  if (fn === 'random') {
-    if (lx.depth > 0) fail(node, Code.Unsupported, 'Math.random() inside a branch or loop is not supported yet: draw the random numbers before it.');
-    return lx.op('random', [], node);
-  }
+  // A draw inside a loop or branch is recorded by reverse mode, which recomputes them (modes/reverse/stream.ts).
+  if (fn === 'random') return lx.op('random', [], node);
   const arity = mathArity(fn);
   if (arity === undefined) return fail(node.expression, Code.Unsupported, `Math.${fn} is not a differentiable Math function.`);
   // Math.hypot() is 0.

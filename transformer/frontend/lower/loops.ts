@@ -89,7 +89,6 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   const carriedBindings = new Set(bindings);
   const untouched = lx.visibleBindings().filter((binding) => !carriedBindings.has(binding)).map((binding) => [binding, binding.value] as const);
   lx.targets.push(target);
-  lx.depth++;
   let goOn: Operand = FALSE;
   const body = lx.inBlock(() => {
     // A pass starts only where no flag is set: flags carried from outside start clear.
@@ -118,7 +117,6 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
     }
     goOn = lx.mayHaveJumped() ? lx.op('and', [test, lx.notJumped()], node) : test;
   });
-  lx.depth--;
   lx.targets.pop();
   const changed = untouched.find(([binding, value]) => binding.value !== value);
   if (changed) throw new Error(`the loop changes '${changed[0].name}', which it does not carry`);

@@ -65,8 +65,6 @@ export class Lowering {
   readonly inlining: Callee[] = [];
   returned!: Binding;
   result!: Binding;
-  /** Nesting of branches and loops: Math.random() is only allowed outside them. */
-  depth = 0;
   /** Variables that hold arrays or objects to differentiate (parameters and what is read from them). */
   readonly aggregates = new Set<string>();
   /** Arrays the function creates (and may write). */
