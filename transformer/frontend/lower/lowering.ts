@@ -22,7 +22,7 @@ export interface LowerEnv {
   readonly callee?: (call: ts.CallExpression, within?: Callee) => Callee | undefined;
   /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
   readonly rule?: boolean;
-  /** The function may return an array of numbers (`number[]`, a tuple, a typed array): for jacobian and forward mode. */
+  /** The function may return an array of numbers (`number[]`, a tuple, a typed array) or an object of them: for jacobian and forward mode. */
   readonly arrayResult?: boolean;
 }
 
@@ -249,11 +249,14 @@ export class Lowering {
     return symbol?.declarations?.every((declaration) => isLibrary(declaration.getSourceFile())) ?? false;
   }
 
-  /** A returned value: a number, or (where the request allows) a flat array of numbers. */
+  /**
+   * A returned value: a number, or (where the request allows) a flat array of numbers, or an
+   * object whose fields are numbers, flat arrays of numbers or such objects (a point, a state).
+   */
   requireResult(node: ts.Expression): void {
     const shape = this.env.arrayResult ? this.shapeAt(node, false) : undefined;
-    if (shape?.kind === 'array' && shape.element.kind === 'number') return;
-    this.requireNumber(node, this.env.arrayResult ? 'the function must return a number or an array of numbers' : 'the function must return a number');
+    if (shape && shape.kind !== 'number' && isFlatResult(shape)) return;
+    this.requireNumber(node, this.env.arrayResult ? 'the function must return a number, an array of numbers or an object of them' : 'the function must return a number');
   }
 
   requireNumber(node: ts.Expression, what: string): void {
@@ -265,6 +268,13 @@ export class Lowering {
       fail(node, Code.BadType, `${what}, but this has type '${checker.typeToString(type)}'.`);
     }
   }
+}
+
+/** A shape forward mode and jacobian may return: numbers, flat arrays of numbers, objects of these. */
+function isFlatResult(shape: Shape): boolean {
+  if (shape.kind === 'number') return true;
+  if (shape.kind === 'array') return shape.element.kind === 'number';
+  return shape.fields.every((field) => isFlatResult(field.shape));
 }
 
 export function isNumberType(tsApi: typeof ts, type: ts.Type): boolean {
