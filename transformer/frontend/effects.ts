@@ -70,7 +70,8 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
   const writesOutside = (target: ts.Expression): boolean => {
     let root = target;
     while (tsApi.isElementAccessExpression(root) || tsApi.isPropertyAccessExpression(root) || tsApi.isParenthesizedExpression(root) || tsApi.isNonNullExpression(root) || tsApi.isAsExpression(root)) root = root.expression;
-    return !(tsApi.isIdentifier(root) && ownArray(root));
+    // `[...xs].sort(…)`, `new Float64Array(k).fill(v)`: into an array made right there.
+    return !createsArray(tsApi, root) && !(tsApi.isIdentifier(root) && ownArray(root));
   };
   const isMember = (node: ts.Expression) => {
     const inner = skipParentheses(tsApi, node);
@@ -100,14 +101,23 @@ function isRandomCall(tsApi: typeof ts, node: ts.Node): boolean {
   return name.text === 'random' && tsApi.isIdentifier(expression) && expression.text === 'Math';
 }
 
-/** `new Float64Array(n)`, `new Float32Array(n)`, `new Array(n).fill(c)`, `[a, b]`, `xs.map(…)`: a new array. */
+/** Methods of arrays that return a new array. */
+const ARRAY_MAKERS = new Set(['map', 'slice', 'concat', 'filter', 'toSorted', 'toReversed']);
+const CONTAINERS = ['Float64Array', 'Float32Array', 'Array'];
+
+/**
+ * `new Float64Array(n)`, `new Array<number>(n)`, `[a, b]`, `xs.map(…)`, `xs.slice()`,
+ * `Array.from(…)`, `new Array(n).fill(c)`, `[...xs].sort(…)`: a new array.
+ */
 function createsArray(tsApi: typeof ts, initializer: ts.Expression): boolean {
   const node = skipParentheses(tsApi, initializer);
   if (tsApi.isArrayLiteralExpression(node)) return true;
-  if (tsApi.isNewExpression(node)) return tsApi.isIdentifier(node.expression) && ['Float64Array', 'Float32Array'].includes(node.expression.text);
+  if (tsApi.isNewExpression(node)) return tsApi.isIdentifier(node.expression) && CONTAINERS.includes(node.expression.text);
   if (!tsApi.isCallExpression(node) || !tsApi.isPropertyAccessExpression(node.expression)) return false;
   const { name, expression } = node.expression;
-  return name.text === 'map' || (name.text === 'fill' && tsApi.isNewExpression(expression) && tsApi.isIdentifier(expression.expression) && expression.expression.text === 'Array');
+  if ((name.text === 'from' || name.text === 'of') && tsApi.isIdentifier(expression) && CONTAINERS.includes(expression.text)) return true;
+  // fill, sort and reverse return the array they change: new where that array is.
+  return ARRAY_MAKERS.has(name.text) || (['fill', 'sort', 'reverse'].includes(name.text) && createsArray(tsApi, expression));
 }
 
 function skipParentheses(tsApi: typeof ts, node: ts.Expression): ts.Expression {

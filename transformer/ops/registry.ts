@@ -33,7 +33,7 @@ export type Derivative =
   | { readonly kind: 'identity' };
 
 /** How an operation prints (emit). */
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'sortOrder' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
 
 export interface OpInfo {
   readonly shape: OpShape;
@@ -167,6 +167,10 @@ const OPERATORS = {
   // from its fields' gradients.
   objectOf: { ...IMPURE, shape: 'objectOf', print: '', derivative: { kind: 'arrayOf' } },
   localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
+  // The permutation that sorts an array (`field`: 'ascending', 'descending', or 'numeric', a
+  // typed array's own order): a new local array of indices, never written. A sorted array's
+  // entries are reads of the array at these indices, so its derivatives follow the permutation.
+  sortOrder: { ...IMPURE, shape: 'sortOrder', print: '', droppable: true, derivative: zero },
   // A read of a local array that a recomputation reads again from the array itself, not
   // from the load stream (modes/reverse/rereads.ts): no record.
   directElement: { ...IMPURE, shape: 'element', print: '', droppable: true, derivative: { kind: 'load' } },

@@ -10,21 +10,34 @@ import { type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
 import { overArray } from './loops';
 import { statements } from './statements';
+import { entryOf, rowLength, rowOf } from './matrices';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
-  const checker = lx.env.checker;
-  const type = checker?.getTypeAtLocation(node);
-  const isArray = type && checker && (checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? ''));
-  if (!isArray) fail(node, Code.Unsupported, `${what} is supported over arrays only.`);
+  if (!isArrayType(lx, node)) fail(node, Code.Unsupported, `${what} is supported over arrays only.`);
   return expression(lx, node);
 }
+
+/** Whether an expression is an array, a tuple or a typed array (by its type). */
+export function isArrayType(lx: Lowering, node: ts.Expression): boolean {
+  const checker = lx.env.checker;
+  const type = checker?.getTypeAtLocation(node);
+  return !!type && !!checker && (checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? ''));
+}
+
+/** The kind of array an expression is: a typed array keeps its type through map, slice, sort… */
+export function containerOf(lx: Lowering, node: ts.Expression): Container {
+  const name = lx.env.checker!.getTypeAtLocation(node).getSymbol()?.getName();
+  return name === 'Float64Array' || name === 'Float32Array' ? name : 'Array';
+}
+
+export type Container = 'Array' | 'Float64Array' | 'Float32Array';
 
 /**
  * `xs.map(f)`, `xs.reduce(f, init)`, `xs.forEach(f)`, `xs.every(p)`, `xs.some(p)` with
  * the callback written in place: loops over xs whose pass is the callback's body.
  */
-export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: string, arrayNode: ts.Expression): Operand {
+export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'reduce' | 'forEach' | 'every' | 'some' | 'map', arrayNode: ts.Expression): Operand {
   const { ts } = lx;
   const [callback, initial] = node.arguments;
   if (!callback || !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback))) fail(callback ?? node, Code.Unsupported, `the callback of ${method} must be an arrow or function expression written in place.`);
@@ -56,8 +69,7 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: strin
     case 'map': {
       // A new local array of the same kind (a typed array maps to its own type), filled in a loop.
       const checker = lx.env.checker!;
-      const container = checker.getTypeAtLocation(arrayNode).getSymbol()?.getName();
-      const kind = container === 'Float64Array' || container === 'Float32Array' ? container : 'Array';
+      const kind = containerOf(lx, arrayNode);
       const length = lengthOf(lx, array, node);
       if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
         fail(callback, Code.Unsupported, 'map must build an array of numbers here.');
@@ -69,8 +81,6 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: strin
       });
       return mapped;
     }
-    default:
-      return fail(node, Code.Unsupported, `.${method}() is not supported: use map, reduce, forEach, every, some or a loop.`);
   }
 }
 
@@ -104,8 +114,12 @@ export function inline(lx: Lowering, fn: ts.ArrowFunction | ts.FunctionExpressio
   return value;
 }
 
-/** `container[index]`: a number, or an array or object of the container (then tracked). */
+/** `container[index]`: a number, or an array or object of the container (then tracked), or a row of a local matrix. */
 export function load(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const matrix = container.kind === 'var' ? lx.matrices.get(container.name) : undefined;
+  if (matrix) return rowOf(lx, matrix, index, origin);
+  const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+  if (row) return load(lx, row.matrix.data, entryOf(lx, row, index, origin), shape, origin, userName);
   const local = container.kind === 'var' && lx.localArrays.has(container.name);
   return lx.part({ op: local ? 'localElement' : 'element', args: [container, index] }, shape, origin, userName);
 }
@@ -113,7 +127,14 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
 /** `a[i] = v` or `a[i] op= v` into a local array: the stored value is the expression's. */
 export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
   const container = expression(lx, target.expression);
-  if (container.kind !== 'var' || !lx.localArrays.has(container.name)) {
+  const matrix = container.kind === 'var' ? lx.matrices.get(container.name) ?? lx.rows.get(container.name)?.matrix : undefined;
+  if (container.kind === 'var' && lx.matrices.has(container.name)) {
+    fail(target, Code.Unsupported, `writing a whole row, '${target.getText()} = …', is not supported: write its entries, '${target.getText()}[j] = …'.`);
+  }
+  if (matrix?.borrowed) {
+    fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: the rows of this array of arrays are arrays the differentiated function did not create (never its caller's data): build it of copies, [...row].`);
+  }
+  if (!matrix && (container.kind !== 'var' || !lx.localArrays.has(container.name))) {
     const helper = lx.inlining[lx.inlining.length - 1];
     const through = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : '';
     fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).${through}`);
@@ -127,6 +148,8 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
 
 /** `xs.push(a, b)` on an array created empty: a write at its length, which grows. */
 export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand {
+  const rows = node.arguments.find((arg) => isArrayType(lx, arg));
+  if (rows) fail(rows, Code.Unsupported, 'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.');
   const array = expression(lx, callee.expression);
   const length = array.kind === 'var' ? lx.lengths.get(array.name) : undefined;
   if (!length) fail(node, Code.Unsupported, "push is supported on arrays the function creates empty ('const xs: number[] = []'); for others use new Array<number>(n).fill(0).");
@@ -141,8 +164,12 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
   return length.value!;
 }
 
-/** An array's length: its own variable for an array grown by push. */
+/** An array's length: its own variable for an array grown by push; a local matrix's rows. */
 export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand {
+  const matrix = array.kind === 'var' ? lx.matrices.get(array.name) : undefined;
+  if (matrix) return matrix.rows;
+  const row = array.kind === 'var' ? lx.rows.get(array.name) : undefined;
+  if (row) return rowLength(lx, row, origin);
   const length = array.kind === 'var' ? lx.lengths.get(array.name) : undefined;
   return length ? length.value! : lx.op('length', [array], origin);
 }
@@ -150,25 +177,41 @@ export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand
 /** `[a, ...xs, b]`: a local array as long as all parts, filled part by part (a loop per spread). */
 export function spreadLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Operand {
   const { ts } = lx;
-  const parts = node.elements.map((element) =>
-    ts.isSpreadElement(element) ? { spread: arrayOperand(lx, element.expression, 'spreading'), node: element.expression } : { value: expression(lx, element) },
-  );
-  const length = parts.reduce<Operand>((total, part) => lx.op('+', [total, 'spread' in part ? lengthOf(lx, part.spread!, node) : num(1)], node), num(0));
+  const parts = node.elements.map((element): Part => (ts.isSpreadElement(element) ? { spread: arrayOperand(lx, element.expression, 'spreading'), node: element.expression } : { value: expression(lx, element) }));
+  return concatenation(lx, node, parts);
+}
+
+/** A number, or the entries of an array (`...xs`, or an array given to concat). */
+export type Part = { readonly value: Operand } | { readonly spread: Operand; readonly node: ts.Expression };
+
+/** A new local array of the parts one after the other. */
+export function concatenation(lx: Lowering, node: ts.Expression, parts: readonly Part[]): Operand {
+  const length = parts.reduce<Operand>((total, part) => lx.op('+', [total, 'spread' in part ? lengthOf(lx, part.spread, node) : num(1)], node), num(0));
   const array = newArray(lx, node, { op: 'newArray', args: [length, num(0)] }, 'Array');
   const store = (index: Operand, value: Operand) => lx.store([array, index, value], node);
   let position: Operand = num(0);
   for (const part of parts) {
     if (!('spread' in part)) {
-      store(position, part.value!);
+      store(position, part.value);
       position = lx.op('+', [position, num(1)], node);
       continue;
     }
     const start = position;
-    const source = part.spread!;
-    const shape = lx.shapeAt(part.node!, true);
-    overArray(lx, node, [], source, part.node!, [], (index) => store(lx.op('+', [start, index], node), load(lx, source, index, shape, node)));
+    const source = part.spread;
+    const shape = lx.shapeAt(part.node, true);
+    overArray(lx, node, [], source, part.node, [], (index) => store(lx.op('+', [start, index], node), load(lx, source, index, shape, node)));
     position = lx.op('+', [start, lengthOf(lx, source, node)], node);
   }
+  return array;
+}
+
+/** `[]`: a local array grown by push, whose length is a variable (in scope, so branches and loops carry it). */
+export function growable(lx: Lowering, node: ts.Expression): Operand {
+  const array = newArray(lx, node, { op: 'arrayOf', args: [] }, 'Array');
+  const name = (array as { name: string }).name;
+  const length = lx.hidden('length', num(0));
+  lx.scopes[lx.scopes.length - 1].set(`#length ${name}`, length);
+  lx.lengths.set(name, length);
   return array;
 }
 
@@ -195,6 +238,9 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
 
 /** An object literal of `values`, one per field: read-only, its fields' arrays held as they are. */
 export function objectOf(lx: Lowering, fields: readonly string[], values: readonly Operand[], shape: Shape, origin: ts.Node): Operand {
+  if (values.some((value) => value.kind === 'var' && (lx.matrices.has(value.name) || lx.rows.has(value.name)))) {
+    fail(origin, Code.Unsupported, 'an object literal holding an array of arrays the function builds (or a row of one) is not supported: keep it in a variable of its own.');
+  }
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { op: 'objectOf', args: values, fields, shape }, role: 'temp', origin, shape });
   lx.aggregates.add(name);
@@ -205,12 +251,13 @@ export function objectOf(lx: Lowering, fields: readonly string[], values: readon
 }
 
 /** `new Float64Array(n)`, `new Float32Array(n)`, `new Array(n).fill(c)`, `[a, b, c]`: a local array. */
-export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, container: 'Array' | 'Float64Array' | 'Float32Array'): Operand {
+export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, container: Container): Operand {
   const shape: Shape = { kind: 'array', element: NUMBER, container };
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { ...expr, shape }, role: 'temp', origin: node, shape });
   lx.aggregates.add(name);
   lx.localArrays.add(name);
+  lx.madeAt.set(name, lx.arraysMade++);
   const length = expr.op === 'arrayOf' ? expr.args.length : expr.args[0]?.kind === 'num' ? expr.args[0].value : undefined;
   lx.created.set(name, { kind: 'array', container, length });
   return variable(name);
@@ -221,11 +268,9 @@ export function fieldLoad(lx: Lowering, container: Operand, field: string, shape
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
   const held = container.kind === 'var' ? lx.heldLocals.get(container.name)?.get(field) : undefined;
   if (held) return held;
+  if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name))) return lengthOf(lx, container, origin);
   const grown = container.kind === 'var' ? lx.lengths.get(container.name) : undefined;
   if (field === 'length' && grown) return grown.value!;
   if (field === 'length') return lx.part({ op: 'length', args: [container] }, undefined, origin, userName);
   return lx.part({ op: 'field', args: [container], field }, shape, origin, userName);
 }
-
-/** Array methods lowered to loops (with their callback written in place). */
-export const ARRAY_METHODS = ['reduce', 'forEach', 'every', 'some', 'map', 'filter', 'find', 'findIndex', 'reduceRight', 'flatMap'];

@@ -5,12 +5,12 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, UNSET, num, variable } from '../../ir/ir';
 import { type MathFunction, mathArity } from '../../ops/registry';
 import { type Lowering, type FunctionNode, FALSE, isNumberType } from './lowering';
-import { arrayMethod, arrayOperand, load, newArray, push } from './arrays';
+import { arrayOperand, load } from './arrays';
+import { arrayCall } from './array-methods';
 import { expression } from './expressions';
 import { overArray } from './loops';
 import { requireBody, requirePlainParam } from './lower';
 import { destructure, statements } from './statements';
-import { ARRAY_METHODS } from './arrays';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -19,24 +19,9 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     return mathCall(lx, node, callee.name.text);
   }
   for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are supported in Math.max and Math.min only.');
-  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'push') return push(lx, node, callee);
-  // new Array(n).fill(c)
-  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'fill' && ts.isNewExpression(callee.expression) && ts.isIdentifier(callee.expression.expression) && callee.expression.expression.text === 'Array' && callee.expression.arguments?.length === 1 && node.arguments.length === 1) {
-    const length = expression(lx, callee.expression.arguments[0]);
-    lx.requireNumber(node.arguments[0], 'local arrays hold numbers');
-    const value = expression(lx, node.arguments[0]);
-    if (value.kind === 'num') return newArray(lx, node, { op: 'newArray', args: [length, value] }, 'Array');
-    // A value that may depend on the inputs is stored entry by entry, so that the gradient
-    // of every entry flows back to it (the fill itself has derivative zero).
-    const array = newArray(lx, node, { op: 'newArray', args: [length, num(0)] }, 'Array');
-    overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, value], node));
-    return array;
-  }
-  if (ts.isPropertyAccessExpression(callee) && lx.env.checker && ARRAY_METHODS.includes(callee.name.text)) {
-    const type = lx.env.checker.getTypeAtLocation(callee.expression);
-    if (lx.env.checker.isArrayType(type) || lx.env.checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '')) {
-      return arrayMethod(lx, node, callee.name.text, callee.expression);
-    }
+  if (ts.isPropertyAccessExpression(callee)) {
+    const lowered = arrayCall(lx, node, callee);
+    if (lowered) return lowered;
   }
   const api = lx.env.apiName(callee);
   if (api === 'stopGradient') {

@@ -153,6 +153,11 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
  * assign (an accumulator) are `carried`; `more` adds a condition to go on.
  */
 export function overArray(lx: Lowering, node: ts.Node, labels: readonly string[], array: Operand, arrayNode: ts.Expression, carried: readonly Binding[], each: (index: Operand) => void, more?: () => Operand): void {
+  overIndices(lx, node, labels, () => lengthOf(lx, array, arrayNode), carried, each, more);
+}
+
+/** A loop over the indices from 0 while below `bound` (lowered in each pass's test), like `overArray`. */
+export function overIndices(lx: Lowering, node: ts.Node, labels: readonly string[], bound: () => Operand, carried: readonly Binding[], each: (index: Operand) => void, more?: () => Operand): void {
   const index = lx.hidden('i', num(0));
   lx.scoped(() => {
     // In scope (under keys no identifier has) so that branches merge their values.
@@ -162,7 +167,7 @@ export function overArray(lx: Lowering, node: ts.Node, labels: readonly string[]
       testFirst: true,
       carried: [index, ...carried],
       test: () => {
-        const inRange = lx.op('<', [index.value!, lengthOf(lx, array, arrayNode)], node);
+        const inRange = lx.op('<', [index.value!, bound()], node);
         return more ? lx.op('and', [inRange, more()], node) : inRange;
       },
       body: () => each(index.value!),

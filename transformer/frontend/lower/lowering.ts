@@ -5,6 +5,7 @@ import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
 import type { OpName } from '../../ops/registry';
 import type { Creation } from './merge';
+import type { Matrix, Row } from './matrices';
 
 /** What lowering needs to know about the world outside the function. */
 export interface LowerEnv {
@@ -75,6 +76,13 @@ export class Lowering {
   readonly heldLocals = new Map<string, Map<string, Operand>>();
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
   readonly created = new Map<string, Creation>();
+  /** Local arrays of arrays (flattened: see matrices.ts), by the name that stands for each. */
+  readonly matrices = new Map<string, Matrix>();
+  /** Views of rows of those, by the name that stands for each. */
+  readonly rows = new Map<string, Row>();
+  /** How many local arrays lowering has made, and when each was (the rows of a matrix must be new ones). */
+  arraysMade = 0;
+  readonly madeAt = new Map<string, number>();
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -119,7 +127,7 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -127,8 +135,16 @@ export class Lowering {
     }
   }
 
-  /** `array[index] = value` into a local array: `args` is `[array, index, value]`. */
+  /** `array[index] = value` into a local array (or a row of a local matrix): `args` is `[array, index, value]`. */
   store(args: readonly [Operand, Operand, Operand], origin: ts.Node | undefined): void {
+    const [array, index, value] = args;
+    const row = array.kind === 'var' ? this.rows.get(array.name) : undefined;
+    if (row) {
+      const rounded = row.matrix.rounds ? this.op('fround', [value], origin) : value;
+      this.body.push({ kind: 'effect', expr: { op: 'store', args: [row.matrix.data, this.op('+', [row.start, index], origin), rounded] }, origin });
+      return;
+    }
+    if (array.kind === 'var' && this.matrices.has(array.name)) throw new Error('tapeless: a write of a whole row of a matrix reached the IR');
     this.body.push({ kind: 'effect', expr: { op: 'store', args }, origin });
   }
 
@@ -162,9 +178,9 @@ export class Lowering {
     return length ? [length] : [...(this.heldLocals.get(value.name)?.values() ?? [])].flatMap((held) => this.grownLengths(held));
   }
 
-  /** Whether a value is an array the function creates, or an object literal holding one. */
+  /** Whether a value is an array the function creates (an array of arrays, a row of one), or an object literal holding one. */
   holdsLocal(operand: Operand): boolean {
-    return operand.kind === 'var' && (this.localArrays.has(operand.name) || this.heldLocals.has(operand.name));
+    return operand.kind === 'var' && [this.localArrays, this.heldLocals, this.matrices, this.rows].some((known) => known.has(operand.name));
   }
 
   declare(name: string, value: Operand | undefined, mutable: boolean): void {
