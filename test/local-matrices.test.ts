@@ -131,6 +131,15 @@ export function outerTrace(u: number[], v: number[]): number {
   return t;
 }
 
+/** Rows sorted, reversed and filled in place. */
+export function rowsInPlace(x: number, y: number): number {
+  const m = [[x, 3, y], [2, x * y, -1]];
+  m[1].sort((a, b) => a - b);
+  m[0].reverse();
+  m[0].fill(x * x, 2);
+  return m[1][0] * m[0][0] + m[0][1] * m[1][2] + m[0][2] * m[1][1];
+}
+
 /** A row of a local matrix copied out as the result (forward mode and jacobian). */
 export function lastRow(x: number, y: number): number[] {
   const m = [[x, 2 * y], [x * y, Math.sin(x)]];
@@ -152,6 +161,8 @@ export const dPerPass = grad(perPass, { wrt: 'x' });
 export const fPerPass = derivative(perPass);
 export const dOuterTrace = grad(outerTrace);
 export const jLastRow = jacobian(lastRow);
+export const dRowsInPlace = grad(rowsInPlace);
+export const hRowsInPlace = hessian(rowsInPlace);
 export const fLastRow = derivative(lastRow, { wrt: 'y' });
 `;
 
@@ -265,6 +276,14 @@ describe('local arrays of arrays', () => {
 
   it('a matrix returned by a helper', () => {
     expectGradient(m.outerTrace, m.dOuterTrace([0.5, 1.5, -1], [2, -0.5]), [[0.5, 1.5, -1], [2, -0.5]], [0, 1]);
+  });
+
+  it('rows sorted, reversed and filled in place', () => {
+    for (const [x, y] of [[0.6, 1.3], [-0.8, 0.4], [1.7, -2]]) {
+      expectGradient(m.rowsInPlace, m.dRowsInPlace(x, y), [x, y], [0, 1]);
+      const H = m.hRowsInPlace(x, y);
+      [0, 1].forEach((j) => [0, 1].forEach((i) => close(H[i][j], finiteDifference((t) => m.dRowsInPlace(...[x, y].map((v, k) => (k === j ? t : v)))[i], [x, y][j]), 1e-5)));
+    }
   });
 
   it('a row copied out as the result: jacobian and derivative', () => {

@@ -210,6 +210,8 @@ export function takes(lx: Lowering, node: ts.CallExpression | ts.NewExpression, 
 /** The local array a method writes in place; a diagnostic for an array the function did not create. */
 function ownArray(lx: Lowering, owner: ts.Expression, method: string): Operand {
   const array = expression(lx, owner);
+  const row = array.kind === 'var' ? lx.rows.get(array.name) : undefined;
+  if (row && !row.matrix.borrowed) return array;
   if (array.kind !== 'var' || !lx.localArrays.has(array.name)) {
     fail(owner, Code.Unsupported, `${method} writes into '${owner.getText()}', which the differentiated function did not create (it never changes its caller's data): ${method} a copy, '[...${owner.getText()}].${method}(…)'.`);
   }
@@ -365,7 +367,9 @@ function sort(lx: Lowering, node: ts.CallExpression, owner: ts.Expression, inPla
   const container = containerOf(lx, owner);
   const how = sortKeys(lx, node, container);
   const source = inPlace && !isNew(lx, owner) ? ownArray(lx, owner, 'sort') : expression(lx, owner);
-  const keys = how.key ? keyArray(lx, node, source, owner, how.key) : source;
+  // The permutation sorts a whole array: a row of a matrix, or keys, are copied into one first.
+  const view = source.kind === 'var' && lx.rows.has(source.name);
+  const keys = how.key || view ? keyArray(lx, node, source, owner, how.key ?? ((value) => value)) : source;
   const order = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name: order, expr: { op: 'sortOrder', args: [keys], field: how.order }, role: 'temp', origin: node, shape: INDICES });
   lx.localArrays.add(order);

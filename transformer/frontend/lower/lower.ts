@@ -7,6 +7,7 @@ import { type Func, type Param, type Result, UNSET, variable } from '../../ir/ir
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
 import { destructure, statements } from './statements';
+import { requireResolved } from './matrices';
 
 /** Lowers a function of numbers to the IR, or throws a located TapelessError. */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
@@ -24,6 +25,7 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
   } else {
     result = returnValue(lx, fn.body);
   }
+  requireResolved(lx, lx.body, result, fn);
   return { name, params, body: lx.body, result, origin: fn };
 }
 

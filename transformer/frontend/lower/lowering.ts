@@ -5,7 +5,7 @@ import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
 import type { OpName } from '../../ops/registry';
 import type { Creation } from './merge';
-import type { Matrix, Row } from './matrices';
+import { type Matrix, type Row, notAValue } from './matrices';
 
 /** What lowering needs to know about the world outside the function. */
 export interface LowerEnv {
@@ -149,6 +149,10 @@ export class Lowering {
   }
 
   op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
+    // Arrays of arrays and their rows are names lowering resolves (see matrices.ts): not values.
+    if (origin && args.some((arg) => arg.kind === 'var' && (this.matrices.has(arg.name) || this.rows.has(arg.name)))) {
+      notAValue(origin);
+    }
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
     return variable(name);

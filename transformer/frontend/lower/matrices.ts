@@ -9,7 +9,7 @@
 // between matrices, a loop reassigning one, an object literal holding one).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, UNSET, num, variable } from '../../ir/ir';
+import { type Block, type Operand, type Result, UNSET, num, operandsRead, resultOperands, variable } from '../../ir/ir';
 import { NUMBER } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
 import { arrayOperand, growable, inline, lengthOf, load, newArray } from './arrays';
@@ -36,6 +36,22 @@ export interface Row {
   readonly start: Operand;
   /** The row's index in its matrix. */
   readonly index: Operand;
+}
+
+/** A matrix or a row met where a value is needed (an operand, a condition). */
+export function notAValue(node: ts.Node): never {
+  return fail(node, Code.Unsupported, 'an array of arrays the function builds (or a row of one) can be indexed, measured, looped over, copied and passed to helpers, not used as a value here: compare or choose its numbers.');
+}
+
+/**
+ * The safety net of the names standing for matrices and rows: each use is resolved, or
+ * rejected where it is lowered; should one reach a statement (a condition, say), the
+ * function is rejected rather than its code reading a name it never defines.
+ */
+export function requireResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
+  if (lx.matrices.size === 0) return;
+  const leaked = [...body.flatMap(operandsRead), ...resultOperands(result)].some((operand) => operand.kind === 'var' && (lx.matrices.has(operand.name) || lx.rows.has(operand.name)));
+  if (leaked) notAValue(fn);
 }
 
 /**
