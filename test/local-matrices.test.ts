@@ -140,6 +140,16 @@ export function rowsInPlace(x: number, y: number): number {
   return m[1][0] * m[0][0] + m[0][1] * m[1][2] + m[0][2] * m[1][1];
 }
 
+/** flat of a local matrix and of a parameter's; flatMap to pairs and to numbers. */
+export function flattened(m: number[][], x: number): number {
+  const local = m.map((row) => row.map((v) => v * x));
+  const all = local.flat();
+  const given = m.flat();
+  const pairs = given.flatMap((v, i) => [v, v * i]);
+  const odd = all.flatMap((v) => v * v);
+  return all.reduce((s, v, i) => s + v * (i + 1), 0) + pairs[pairs.length - 1] * x + odd[1] + given.length;
+}
+
 /** A row of a local matrix copied out as the result (forward mode and jacobian). */
 export function lastRow(x: number, y: number): number[] {
   const m = [[x, 2 * y], [x * y, Math.sin(x)]];
@@ -162,6 +172,7 @@ export const fPerPass = derivative(perPass);
 export const dOuterTrace = grad(outerTrace);
 export const jLastRow = jacobian(lastRow);
 export const dRowsInPlace = grad(rowsInPlace);
+export const dFlattened = grad(flattened);
 export const hRowsInPlace = hessian(rowsInPlace);
 export const fLastRow = derivative(lastRow, { wrt: 'y' });
 `;
@@ -284,6 +295,11 @@ describe('local arrays of arrays', () => {
       const H = m.hRowsInPlace(x, y);
       [0, 1].forEach((j) => [0, 1].forEach((i) => close(H[i][j], finiteDifference((t) => m.dRowsInPlace(...[x, y].map((v, k) => (k === j ? t : v)))[i], [x, y][j]), 1e-5)));
     }
+  });
+
+  it('flat and flatMap', () => {
+    const matrix = [[1, -2, 0.5], [0.25, 3]];
+    expectGradient(m.flattened, m.dFlattened(matrix, 0.7), [matrix, 0.7], [0, 1]);
   });
 
   it('a row copied out as the result: jacobian and derivative', () => {

@@ -8,7 +8,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNSET, num, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
-import { type Lowering, FALSE } from './lowering';
+import { type Binding, type Lowering, FALSE } from './lowering';
 import { type Container, type Part, arrayMethod, arrayOperand, concatenation, containerOf, growable, inline, isArrayType, lengthOf, load, newArray, push } from './arrays';
 import { branch } from './control';
 import { expression } from './expressions';
@@ -57,6 +57,10 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
       return findIndex(lx, node, owner);
     case 'at':
       return at(lx, node, owner);
+    case 'flat':
+      return flat(lx, node, owner);
+    case 'flatMap':
+      return flatMap(lx, node, owner);
     case 'sort':
     case 'toSorted':
       return sort(lx, node, owner, method === 'sort');
@@ -64,7 +68,7 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
     case 'toReversed':
       return reverse(lx, node, owner, method === 'reverse');
     default:
-      return fail(node, Code.Unsupported, `.${method}() on an array is not supported${ADVICE[method] ?? ''}; differentiated code supports map, filter, reduce, forEach, every, some, indexOf, lastIndexOf, includes, findIndex, at, slice, concat, fill, sort, reverse and push on arrays created empty, or a loop.`);
+      return fail(node, Code.Unsupported, `.${method}() on an array is not supported${ADVICE[method] ?? ''}; differentiated code supports map, filter, reduce, forEach, every, some, indexOf, lastIndexOf, includes, findIndex, at, slice, concat, flat, flatMap, fill, sort, reverse and push on arrays created empty, or a loop.`);
   }
 }
 
@@ -286,10 +290,7 @@ function filter(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Op
   overArray(lx, node, [], source, owner, [length], (index) => {
     const value = load(lx, source, index, shape, node);
     const keep = inline(lx, callback, [value, index], true);
-    branch(lx, keep, node, () => {
-      lx.store([kept, length.value!, value], node);
-      length.value = lx.op('+', [length.value!, num(1)], node);
-    });
+    branch(lx, keep, node, () => append(lx, node, kept, length, value));
   });
   const container = containerOf(lx, owner);
   if (container === 'Array') return kept;
@@ -346,6 +347,51 @@ function findIndex(lx: Lowering, node: ts.CallExpression, owner: ts.Expression):
     found.value = lx.op('select', [holds, index, num(-1)], node);
   }, () => lx.op('<', [found.value!, num(0)], node));
   return found.value!;
+}
+
+/** `rows.flat()`: the entries of the rows of an array of arrays, one row after the other, in a new local array. */
+function flat(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Operand {
+  takes(lx, node, 'flat', 0, 0, 'no depth (it flattens one level)');
+  const rowShape = lx.shapeAt(owner, true);
+  if (rowShape?.kind === 'array' && rowShape.element.kind !== 'number') oneLevel(node, 'flat');
+  const rows = expression(lx, owner);
+  const out = growable(lx, node);
+  const length = lx.lengths.get((out as { name: string }).name)!;
+  overArray(lx, node, [], rows, owner, [length], (index) => {
+    if (rowShape?.kind !== 'array') return append(lx, node, out, length, load(lx, rows, index, rowShape, node));
+    const row = load(lx, rows, index, rowShape, node);
+    overArray(lx, node, [], row, node, [length], (k) => append(lx, node, out, length, load(lx, row, k, NUMBER, node)));
+  });
+  return out;
+}
+
+/** `xs.flatMap((v, i) => …)`: what the callback returns for each entry (an array's entries, or a number), one after the other. */
+function flatMap(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Operand {
+  const callback = callbackOf(lx, node, 'flatMap');
+  if ((lx.shapeAt(node, true)?.kind ?? 'number') !== 'number') oneLevel(node, 'flatMap');
+  const source = arrayOperand(lx, owner, '.flatMap()');
+  const shape = lx.shapeAt(owner, true);
+  const checker = lx.env.checker!;
+  const returned = checker.getSignaturesOfType(checker.getTypeAtLocation(callback), lx.ts.SignatureKind.Call)[0]?.getReturnType();
+  const returnsArrays = returned !== undefined && (checker.isArrayType(returned) || checker.isTupleType(returned));
+  const out = growable(lx, node);
+  const length = lx.lengths.get((out as { name: string }).name)!;
+  overArray(lx, node, [], source, owner, [length], (index) => {
+    const value = inline(lx, callback, [load(lx, source, index, shape, node), index], true);
+    if (!returnsArrays) return append(lx, node, out, length, value);
+    overArray(lx, node, [], value, node, [length], (k) => append(lx, node, out, length, load(lx, value, k, NUMBER, node)));
+  });
+  return out;
+}
+
+function oneLevel(node: ts.Node, method: string): never {
+  return fail(node, Code.Unsupported, `${method} builds an array of numbers here: it flattens one level, of arrays of numbers.`);
+}
+
+/** Appends a number to an array grown like one made empty (`length` is its length). */
+function append(lx: Lowering, node: ts.Expression, array: Operand, length: Binding, value: Operand): void {
+  lx.store([array, length.value!, value], node);
+  length.value = lx.op('+', [length.value!, num(1)], node);
 }
 
 /** `xs.at(i)`: the entry at i, counted from the end where i is negative. */
