@@ -63,6 +63,13 @@ export function twin(p: Program): Twin {
     __abs: (a: number) => (note(a >= 0, a, a) ? a : -a),
     __max: (a: number, b: number) => (note(a >= b, a - b, a, b) ? a : b),
     __min: (a: number, b: number) => (note(a <= b, a - b, a, b) ? a : b),
+    // A sort's permutation changes where neighbours tie; a filter's where an entry meets the bound.
+    __sorted: (xs: ArrayLike<number>, descending: boolean) => {
+      const order = Array.from(xs, (_, k) => k).sort((i, j) => (descending ? xs[j] - xs[i] : xs[i] - xs[j]));
+      for (let k = 0; k + 1 < order.length; k++) note(`${order[k]} ${order[k + 1]}`, xs[order[k + 1]] - xs[order[k]], xs[order[k]], xs[order[k + 1]]);
+      return order.map((i) => xs[i]);
+    },
+    __filtered: (xs: ArrayLike<number>, bound: number) => Array.from(xs).filter((v) => note(v > bound, v - bound, v, bound)),
     // Steps jump at integers (floor), at half-integers (round) or at 0 (sign).
     __step: (a: number, f: 'floor' | 'round' | 'sign') => {
       const edge = f === 'floor' ? Math.round(a) : f === 'round' ? Math.floor(a) + 0.5 : 0;

@@ -385,13 +385,44 @@ class Generator {
     const arr = this.fresh('L');
     const e = () => this.expr(s, 2);
     let code: Code;
-    switch (this.int(0, 4)) {
+    const sources = s.arrays;
+    switch (this.int(0, 8)) {
       case 0: { const init = e(), k = this.int(0, 2); code = (m) => `${indent}const ${arr} = new Float64Array(3);\n${indent}${arr}[${k}] = ${init(m)};\n`; break; }
       case 1: { const a = e(), b = e(), c = e(); code = (m) => `${indent}const ${arr} = [${a(m)}, ${b(m)}, ${c(m)}];\n`; break; }
       case 2: { const a = e(); code = (m) => `${indent}const ${arr} = new Array${m === 'ts' ? '<number>' : ''}(3).fill(${a(m)});\n`; break; }
       case 3: {
         const a = e(), b = e(), c = e();
         code = (m) => `${indent}const ${arr}${m === 'ts' ? ': number[]' : ''} = [];\n${indent}${arr}.push(${a(m)});\n${indent}${arr}.push(${b(m)}, ${c(m)});\n`;
+        break;
+      }
+      case 5: {
+        // A sorted copy: its derivative follows the permutation (the twin records which entries are neighbours, and their gaps).
+        if (sources.length === 0) return this.localArray(s, indent);
+        const source = this.pick(sources), descending = this.chance(0.4);
+        code = (m) => `${indent}const ${arr} = ${m === 'js' ? `__sorted(${source}, ${descending})` : `[...${source}].sort((p, q) => ${descending ? 'q - p' : 'p - q'})`};\n`;
+        break;
+      }
+      case 6: {
+        // slice and concat back to three entries, or a typed copy.
+        if (sources.length === 0) return this.localArray(s, indent);
+        const source = this.pick(sources), a = e();
+        code = this.chance(0.5) ? (m) => `${indent}const ${arr} = [...${source}.slice(1)].concat([${a(m)}]);\n` : (m) => `${indent}const ${arr} = Float64Array.from(${source});\n${indent}${arr}[0] *= ${a(m)};\n`;
+        break;
+      }
+      case 7: {
+        const k = this.fresh('k');
+        const inner = this.child(s);
+        inner.nums.push(k);
+        inner.inCallback = true;
+        const f = this.expr(inner, 2);
+        code = (m) => `${indent}const ${arr} = Array.from({ length: 3 }, (_${m === 'ts' ? ': unknown' : ''}, ${k}${m === 'ts' ? ': number' : ''}) => ${f(m)});\n`;
+        break;
+      }
+      case 8: {
+        // A filtered copy, padded back to three entries.
+        if (sources.length === 0) return this.localArray(s, indent);
+        const source = this.pick(sources), bound = this.constant(-1, 1);
+        code = (m) => `${indent}const ${arr} = ${m === 'js' ? `__filtered(${source}, ${bound(m)})` : `Array.from(${source}).filter((v) => v > ${bound(m)})`}.concat([0, 0, 0]).slice(0, 3);\n`;
         break;
       }
       default: {
