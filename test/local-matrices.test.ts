@@ -157,6 +157,28 @@ export function lastRow(x: number, y: number): number[] {
   return [...m[1]];
 }
 
+/** A row of a local matrix returned as it is: the caller gets a copy of the row, of its kind. */
+export function heatRow(k: number, steps: number): number[] {
+  const grid: number[][] = Array.from({ length: 3 }, (_, i) => new Array(3).fill(i));
+  for (let t = 0; t < steps; t++) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) grid[i][j] += k * grid[(i + 1) % 3][j] * (j + 1);
+  return grid[1];
+}
+
+function typedRows(x: number): Float64Array[] {
+  return [Float64Array.of(x, x * x), Float64Array.of(Math.exp(x), 1, -x)];
+}
+
+/** A Float64Array row of a helper's matrix, returned from an arrow. */
+export const lastTypedRow = (x: number) => typedRows(x)[1];
+
+/** The row chosen by a branch, in a function returning on two paths. */
+export function chosenRow(x: number, y: number): number[] {
+  const m = [[x * y, y], [Math.sin(x), x - y]];
+  m[0][1] *= x;
+  if (x > y) return m[0];
+  return m[1];
+}
+
 export const dRowGrads = grad(rowGrads);
 export const dRotated = grad(rotated);
 export const hRotated = hessian(rotated, { wrt: 'theta' });
@@ -175,6 +197,11 @@ export const dRowsInPlace = grad(rowsInPlace);
 export const dFlattened = grad(flattened);
 export const hRowsInPlace = hessian(rowsInPlace);
 export const fLastRow = derivative(lastRow, { wrt: 'y' });
+export const jHeatRow = jacobian(heatRow, { wrt: 'k' });
+export const fHeatRow = derivative(heatRow);
+export const jLastTypedRow = jacobian(lastTypedRow);
+export const fLastTypedRow = derivative(lastTypedRow);
+export const jChosenRow = jacobian(chosenRow);
 `;
 
 let m: Record<string, any>;
@@ -309,5 +336,29 @@ describe('local arrays of arrays', () => {
     close(J[1][0], Math.cos(0.4), 1e-12);
     close(J[1][1], 0, 1e-12);
     expect(m.fLastRow(0.4, 1.3)).toEqual([J[0][1], J[1][1]]);
+  });
+
+  it('a row returned as it is: a copy of the row, its derivatives against finite differences', () => {
+    for (const [k, steps] of [[0.3, 2], [-0.2, 3]]) {
+      const row = m.heatRow(k, steps);
+      expect(Array.isArray(row)).toBe(true);
+      const column = m.jHeatRow(k, steps).map((entries: number[]) => entries[0]);
+      const derivative = m.fHeatRow(k, steps);
+      expect(Array.isArray(derivative)).toBe(true);
+      row.forEach((_: number, j: number) => {
+        const expected = finiteDifference((t) => m.heatRow(t, steps)[j], k);
+        close(column[j], expected, 1e-6);
+        close(derivative[j], expected, 1e-6);
+      });
+    }
+    const typed = m.lastTypedRow(0.7);
+    expect(typed).toBeInstanceOf(Float64Array);
+    expect(m.fLastTypedRow(0.7)).toBeInstanceOf(Float64Array);
+    expect(m.jLastTypedRow(0.7).map((entries: number[]) => entries[0])).toEqual([...m.fLastTypedRow(0.7)]);
+    [...typed].forEach((_, j) => close(m.fLastTypedRow(0.7)[j], finiteDifference((t) => m.lastTypedRow(t)[j], 0.7), 1e-6));
+    for (const [x, y] of [[1.2, 0.5], [-0.3, 0.8]]) {
+      const J = m.jChosenRow(x, y);
+      [0, 1].forEach((i) => [0, 1].forEach((j) => close(J[i][j], finiteDifference((t) => m.chosenRow(...[x, y].map((v, q) => (q === j ? t : v)))[i], [x, y][j]), 1e-6)));
+    }
   });
 });

@@ -7,7 +7,7 @@ import { type Func, type Param, type Result, UNSET, variable } from '../../ir/ir
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
 import { destructure, statements } from './statements';
-import { requireResolved } from './matrices';
+import { requireResolved, returnedValue } from './matrices';
 
 /** Lowers a function of numbers to the IR, or throws a located TapelessError. */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
@@ -69,7 +69,7 @@ export function returnValue(lx: Lowering, node: ts.Expression): Result {
   while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
   if (lx.env.rule && ts.isArrayLiteralExpression(inner)) return inner.elements.map((element) => expression(lx, element));
   lx.requireResult(node);
-  return expression(lx, node);
+  return returnedValue(lx, expression(lx, node), node);
 }
 
 export { type FunctionNode, type LowerEnv, isNumberType } from './lowering';

@@ -12,7 +12,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Block, type Operand, type Result, UNSET, num, operandsRead, resultOperands, variable } from '../../ir/ir';
 import { NUMBER } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
-import { arrayOperand, growable, inline, lengthOf, load, newArray } from './arrays';
+import { arrayOperand, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
 import { expression } from './expressions';
 import { overArray, overIndices } from './loops';
 
@@ -98,6 +98,20 @@ export function rowLength(lx: Lowering, row: Row, origin: ts.Node): Operand {
 /** The entry of `data` that entry `index` of a row is. */
 export function entryOf(lx: Lowering, row: Row, index: Operand, origin: ts.Node): Operand {
   return lx.op('+', [row.start, index], origin);
+}
+
+/**
+ * A value the function returns: a row of a local matrix is copied into an array of its own
+ * (of the row's kind), as the caller gets an array, not a view of the function's flat data.
+ */
+export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression): Operand {
+  const row = value.kind === 'var' ? lx.rows.get(value.name) : undefined;
+  if (!row) return value;
+  const container = containerOf(lx, node);
+  const length = rowLength(lx, row, node);
+  const copy = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
+  overIndices(lx, node, [], () => length, [], (index) => lx.store([copy, index, load(lx, value, index, NUMBER, node)], node));
+  return copy;
 }
 
 /**
