@@ -57,7 +57,7 @@ export function requireResolved(lx: Lowering, body: Block, result: Result, fn: t
 /**
  * Whether a call or literal builds an array of arrays of numbers: its type is `number[][]`, an
  * array of typed arrays, or `any[][]` (`rows.map(() => new Array(d).fill(0))`, where the
- * variable it initialises says `number[][]`).
+ * variable it initialises says `number[][]`). One that nests deeper is a diagnostic.
  */
 export function buildsMatrix(lx: Lowering, node: ts.Expression): boolean {
   const checker = lx.env.checker;
@@ -67,6 +67,9 @@ export function buildsMatrix(lx: Lowering, node: ts.Expression): boolean {
   const type = checker.getTypeAtLocation(node);
   const row = isArray(type) ? type.getNumberIndexType() : undefined;
   const entry = row && isArray(row) ? row.getNumberIndexType() : undefined;
+  if (entry && isArray(entry)) {
+    fail(node, Code.Unsupported, 'arrays the function builds nest two levels at most (an array of rows of numbers): keep a deeper one as rows (t[i * n + j][k]) or as one flat array (t[(i * n + j) * m + k]).');
+  }
   return !!entry && (isNumberType(ts, entry) || (entry.flags & ts.TypeFlags.Any) !== 0);
 }
 
