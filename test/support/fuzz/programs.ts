@@ -203,7 +203,8 @@ class Generator {
         return wrap(`${this.pick(s.arrays)}.length`);
       }
       default: {
-        const c = this.constant(-1, 1), a = sub();
+        // A factor, sometimes drawn: Math.random() anywhere (loops, branches, callbacks, helpers).
+        const c = this.chance(0.25) ? wrap('Math.random()') : this.constant(-1, 1), a = sub();
         return (m) => `(${c(m)} * ${a(m)})`;
       }
     }
