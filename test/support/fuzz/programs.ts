@@ -387,7 +387,7 @@ class Generator {
     const e = () => this.expr(s, 2);
     let code: Code;
     const sources = s.arrays;
-    switch (this.int(0, 8)) {
+    switch (this.int(0, 9)) {
       case 0: { const init = e(), k = this.int(0, 2); code = (m) => `${indent}const ${arr} = new Float64Array(3);\n${indent}${arr}[${k}] = ${init(m)};\n`; break; }
       case 1: { const a = e(), b = e(), c = e(); code = (m) => `${indent}const ${arr} = [${a(m)}, ${b(m)}, ${c(m)}];\n`; break; }
       case 2: { const a = e(); code = (m) => `${indent}const ${arr} = new Array${m === 'ts' ? '<number>' : ''}(3).fill(${a(m)});\n`; break; }
@@ -424,6 +424,19 @@ class Generator {
         if (sources.length === 0) return this.localArray(s, indent);
         const source = this.pick(sources), bound = this.constant(-1, 1);
         code = (m) => `${indent}const ${arr} = ${m === 'js' ? `__filtered(${source}, ${bound(m)})` : `Array.from(${source}).filter((v) => v > ${bound(m)})`}.concat([0, 0, 0]).slice(0, 3);\n`;
+        break;
+      }
+      case 9: {
+        // An array of arrays: rows of two built from an array, one entry written, folded back into three entries.
+        if (sources.length === 0) return this.localArray(s, indent);
+        const source = this.pick(sources), rows = this.fresh('M'), v = this.fresh('e'), [k, j] = [this.int(0, 2), this.int(0, 1)], a = e();
+        const inner = this.child(s);
+        inner.nums.push(v);
+        inner.inCallback = true;
+        const f = this.expr(inner, 2);
+        code = (m) =>
+          `${indent}const ${rows} = Array.from(${source}, (${v}${m === 'ts' ? ': number' : ''}) => [${v}, ${f(m)}]);\n` +
+          `${indent}${rows}[${k}][${j}] += ${a(m)};\n${indent}const ${arr} = ${rows}.map((row) => row[0] * row[1]);\n`;
         break;
       }
       default: {
