@@ -214,9 +214,11 @@ class Generator {
     const op = this.pick(['<', '>', '<=', '>=']);
     const a = this.expr(s, Math.min(depth, 2));
     const b = this.chance(0.4) ? this.expr(s, Math.min(depth, 1)) : this.constant(-1, 1);
-    // TypeScript may read `a < (b) > (c)` as a call with type arguments: `<` is written as `>` swapped.
+    // TypeScript may read `a < (b) > (c)` as a call with type arguments: `<` is written as `>`
+    // swapped, in the twin too (it evaluates b first: the numbers Math.random() draws come in that order).
     const swapped = op === '<' ? '>' : op === '<=' ? '>=' : undefined;
-    return (m) => (m === 'js' ? `__c(${a(m)}, '${op}', ${b(m)})` : swapped ? `(${b(m)}) ${swapped} (${a(m)})` : `(${a(m)}) ${op} (${b(m)})`);
+    if (swapped) return (m) => (m === 'js' ? `__c(${b(m)}, '${swapped}', ${a(m)})` : `(${b(m)}) ${swapped} (${a(m)})`);
+    return (m) => (m === 'js' ? `__c(${a(m)}, '${op}', ${b(m)})` : `(${a(m)}) ${op} (${b(m)})`);
   }
 
   cond(s: Scope, depth: number): Code {
