@@ -9,9 +9,12 @@ export type { DerivativeOptions, GradientOf, GradOptions, GradientResult, Output
 function notTransformed(api: string): Error {
   return new Error(
     `tapeless: ${api}() ran without the tapeless transformer, so no gradient code was generated ` +
-      `for this call. Compile this file with the transformer (tspc with "plugins": ` +
-      `[{ "transform": "tapeless/transformer" }], @rollup/plugin-typescript with ` +
-      `tapelessTransformers(), or the tapeless/vite plugin): see the Setup section of tapeless's README.`,
+      `for this call. Compile this file with the transformer: tspc with "plugins": ` +
+      `[{ "transform": "tapeless/transformer", "transformProgram": true }] in tsconfig, ` +
+      `@rollup/plugin-typescript with tapelessTransformers() from tapeless/rollup, the plugins of ` +
+      `tapeless/vite (Vite, Vitest), tapeless/esbuild (esbuild, Bun) or tapeless/webpack (ts-loader), ` +
+      `ts-jest with tapeless/ts-jest, node -r tapeless/ts-node, or node --import tapeless/register: ` +
+      `see the Setup section of tapeless's README.`,
   );
 }
 

@@ -9,9 +9,12 @@ const tsc = require.resolve('typescript/bin/tsc');
 // Every build starts from an empty dist, so that no output of a moved or deleted source
 // stays behind (and is shipped, or imported by a test).
 rmSync('dist', { recursive: true, force: true });
-for (const project of ['tsconfig.runtime.json', 'tsconfig.transformer.json']) {
+for (const project of ['tsconfig.runtime.json', 'tsconfig.runtime-cjs.json', 'tsconfig.transformer.json']) {
   execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' });
 }
+// The runtime for require() (Jest, ts-node, CommonJS code): package.json's "require" condition.
+// The transformer reads the ES module build (dist/runtime/*.js), so generated code is the same.
+writeFileSync('dist/runtime/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 mkdirSync('dist/transformer', { recursive: true });
 // `tsp` is ts-patch's plugin package config (read from the package.json nearest to the
 // transformer): since TypeScript 5.3 tsc skips JSDoc in .ts/.d.ts files unless a plugin asks

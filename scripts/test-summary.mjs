@@ -1,6 +1,9 @@
 // Prints the suite's totals as one plain line ("tests: N passed, N failed, N skipped"),
-// read from the JSON report that `npm test` writes next to its usual output.
+// read from the JSON reports that `npm test` (and `npm run test:browser`) write next to
+// their usual output: the files given, or `npm test`'s.
 import { readFileSync } from 'node:fs';
 
-const report = JSON.parse(readFileSync('.tmp/vitest-results.json', 'utf8'));
-console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
+const files = process.argv.length > 2 ? process.argv.slice(2) : ['.tmp/vitest-results.json'];
+const reports = files.map((file) => JSON.parse(readFileSync(file, 'utf8')));
+const sum = (count) => reports.reduce((total, report) => total + count(report), 0);
+console.log(`tests: ${sum((r) => r.numPassedTests)} passed, ${sum((r) => r.numFailedTests)} failed, ${sum((r) => r.numPendingTests + r.numTodoTests)} skipped`);

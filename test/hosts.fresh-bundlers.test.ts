@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLS, type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, edit, expectObserved, expectStage, runFromServer, twoAtATime, waitFor } from './support/fresh.js';
+import { CALLS, type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, edit, expectObserved, expectStage, newValues, readResults, rebuiltOutput, runFromServer, twoAtATime, waitFor, watchStages } from './support/fresh.js';
 import { ROOT, ensureBuilt, runModule, runNode } from './support/hosts.js';
 
 const ROLLUP = path.join(ROOT, 'node_modules/rollup/dist/bin/rollup');
@@ -37,18 +37,8 @@ async function sequence(host: string, run: (project: FreshProject, seen: Observe
 }
 
 /** A watch process that prints `done` after each build: build, check, edit, and again. */
-async function watchSequence(project: FreshProject, seen: Observed, watcher: WatchProcess, done: RegExp, output: string): Promise<void> {
-  const file = path.join(project.dir, output);
-  let built = '';
-  try {
-    for (const [i, stage] of STAGES.entries()) {
-      edit(project.dir, stage);
-      built = await watcher.rebuilt(done, i + 1, file, built);
-      seen.push(runModule(file, CALLS));
-    }
-  } finally {
-    await watcher.stop();
-  }
+function watchSequence(project: FreshProject, seen: Observed, watcher: WatchProcess, done: RegExp, output: string): Promise<void> {
+  return watchStages(project.dir, seen, watcher, rebuiltOutput(watcher, done, path.join(project.dir, output)));
 }
 
 const WAITING = /waiting for changes/;
@@ -129,33 +119,10 @@ async function devServer(project: FreshProject, seen: Observed, ssrSeen: Observe
 }
 
 /** `vitest watch` in the copy: each run of its spec writes results.json. */
-async function vitestWatch(project: FreshProject, seen: Observed): Promise<void> {
-  const results = path.join(project.dir, 'results.json');
+function vitestWatch(project: FreshProject, seen: Observed): Promise<void> {
   const watcher = new WatchProcess([VITEST, 'watch', '--config', 'vite.config.mjs'], project.dir, { FRESH_POINTS: JSON.stringify(POINTS) });
-  try {
-    let values = '';
-    for (const stage of STAGES) {
-      edit(project.dir, stage);
-      // A run started by an earlier change may finish in between, with what that change made.
-      const previous = values;
-      const written = await waitFor(`vitest to run the spec with new values ${stage.name}`, () => {
-        let text: string;
-        try {
-          text = readFileSync(results, 'utf8');
-        } catch {
-          return undefined;
-        }
-        const parsed = JSON.parse(text) as { run: string; values: unknown[] };
-        return JSON.stringify(parsed.values) !== previous ? parsed : undefined;
-      }).catch((error: Error) => {
-        throw new Error(`${error.message}\n--- vitest printed ---\n${watcher.printed}`);
-      });
-      values = JSON.stringify(written.values);
-      seen.push(written.values);
-    }
-  } finally {
-    await watcher.stop();
-  }
+  const results = path.join(project.dir, 'results.json');
+  return watchStages(project.dir, seen, watcher, newValues('vitest to run the spec with new values', watcher, () => readResults(results)));
 }
 
 const HOSTS = ['rollup -w, TypeScript 5.9', 'rollup -w, TypeScript 6.0', 'Vite dev server, in the browser', 'Vite dev server, SSR', 'vite build --watch', 'vitest watch'] as const;

@@ -31,7 +31,7 @@ function files(dir: string, base = dir): string[] {
 describe('the packed package (npm run pack)', () => {
   it('holds the built runtime, transformer and hosts, the TypeScript they are built from, and no tests', () => {
     const packed = files(path.join(unpacked, 'package'));
-    for (const file of ['package.json', 'README.md', 'dist/runtime/index.js', 'dist/runtime/index.d.ts', 'dist/transformer/package.json', 'dist/transformer/hosts/tspc.js', 'dist/transformer/hosts/rollup.js', 'dist/transformer/hosts/vite.js', 'dist/transformer/hosts/cli.js', 'dist/transformer/hosts/language-service.js', 'language-service/package.json', 'runtime/index.ts', 'transformer/transform.ts']) {
+    for (const file of ['package.json', 'README.md', 'dist/runtime/index.js', 'dist/runtime/index.d.ts', 'dist/transformer/package.json', 'dist/transformer/hosts/tspc.js', 'dist/transformer/hosts/rollup.js', 'dist/transformer/hosts/vite.js', 'dist/transformer/hosts/cli.js', 'dist/transformer/hosts/language-service.js', 'dist/transformer/hosts/esbuild.js', 'dist/transformer/hosts/webpack.js', 'dist/transformer/hosts/ts-jest.js', 'dist/transformer/hosts/ts-node.js', 'dist/transformer/hosts/register.js', 'dist/transformer/hosts/register-hooks.js', 'dist/runtime/cjs/index.js', 'dist/runtime/cjs/package.json', 'language-service/package.json', 'runtime/index.ts', 'transformer/transform.ts']) {
       expect(packed, file).toContain(file);
     }
     expect(packed.filter((file) => /^(test|examples|bench|scripts)\//.test(file) || /(^|\/)\.tmp\//.test(file) || (file.endsWith('.md') && !/(^|\/)README\.md$/.test(file)))).toEqual([]);

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { build } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BAD_DIAGNOSTICS, FIXTURE, checkFixtureBuild, ensureBuilt, expectMappedInto, formatted, tempDir } from './support/hosts.js';
+import { BAD_DIAGNOSTICS, FIXTURE, checkFixtureBuild, ensureBuilt, expectMappedInto, formatted, runModule, tempDir } from './support/hosts.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,16 +21,19 @@ interface Outcome {
 
 let good: Outcome;
 let bad: Outcome;
+let solution: Outcome;
+const SOLUTION = path.join(FIXTURE, '../solution');
 
-async function viteBuild(entry: string, name: string): Promise<Outcome> {
+async function viteBuild(entry: string, name: string, root = FIXTURE, alias: Record<string, string> = {}): Promise<Outcome> {
   // Loaded per build, as vite.config.ts would import it: `import tapeless from 'tapeless/vite'`.
   const tapeless = require('../dist/transformer/hosts/vite.js') as typeof import('../dist/transformer/hosts/vite.js');
   const outDir = path.join(tempDir(`hosts-vite-${name}`), 'dist');
   try {
     await build({
       configFile: false,
-      root: FIXTURE,
+      root,
       logLevel: 'silent',
+      resolve: { alias },
       plugins: [tapeless()],
       build: { ssr: entry, outDir, emptyOutDir: true, minify: false, sourcemap: true },
     });
@@ -44,6 +47,7 @@ beforeAll(async () => {
   ensureBuilt();
   good = await viteBuild('src/main.ts', 'good');
   bad = await viteBuild('bad/bad.ts', 'bad');
+  solution = await viteBuild('src/main.ts', 'solution', SOLUTION, { '#model': path.join(SOLUTION, 'src/model') });
 });
 
 describe('vite build with tapeless/vite', () => {
@@ -69,5 +73,15 @@ describe('vite build with tapeless/vite', () => {
     const first = error.errors?.[0] ?? error;
     expect(first.plugin).toBe('tapeless');
     expect(first.loc).toEqual({ file: path.join(FIXTURE, 'bad/bad.ts'), line: BAD_DIAGNOSTICS[0].line, column: BAD_DIAGNOSTICS[0].column - 1 });
+  });
+});
+
+describe('vite build with tapeless/vite, a project as npm create vite makes it', () => {
+  it("compiles a file that calls tapeless through a barrel, with the options of the referenced tsconfig that includes it (a solution-style tsconfig.json)", () => {
+    expect(solution.error).toBeUndefined();
+    // d = derivative, through src/ad.ts; f(x) = x e^-x, so f'(x) = (1 - x) e^-x by hand.
+    const xs = [-1.5, 0, 0.4, 2.5];
+    const results = runModule(path.join(solution.outDir, 'main.js'), xs.map((x) => ['df', [x]] as const)) as number[];
+    xs.forEach((x, i) => expect(Math.abs(results[i] - (1 - x) * Math.exp(-x)), `f'(${x}) = ${results[i]}`).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(results[i]))));
   });
 });

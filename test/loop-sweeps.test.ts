@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { close, compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const MAIN = `
-import { grad, valueAndGrad } from 'tapeless';
+import { grad, hessian, valueAndGrad } from 'tapeless';
 
 /** A counter from a non-integer start: i + 1 + 1 is not always i + 2, so it is recorded. */
 export function fractionalCounter(x: number, start: number, n: number): number {
@@ -154,7 +154,34 @@ export function nested(x: number, depth: number): number {
   for (let i = 1; i <= 4; i++) s += Math.sin(x * i + s);
   return depth > 0 ? s * nested(s, depth - 1) : s;
 }
+
+/**
+ * Carried variables that shift, each taking another's value of the pass before (a delay
+ * line, a rotation of three): the sweep updates their adjoints as one parallel assignment.
+ */
+export function shifts(x: number, n: number): number {
+  let z1 = 0;
+  let z2 = 0;
+  let a = x;
+  let b = 1;
+  let c = 2;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const y = x + z1;
+    z1 = z2;
+    z2 = x * y;
+    const t = a;
+    a = b;
+    b = c;
+    c = t * x;
+    s += y + a * b;
+  }
+  return s;
+}
+
 export const dNested = grad(nested, { wrt: 'x' });
+export const dShifts = grad(shifts, { wrt: 'x' });
+export const shiftsHessian = hessian(shifts, { wrt: 'x' });
 export const dCostlyValues = grad(costlyValues, { wrt: 'x' });
 export const vCostlyValues = valueAndGrad(costlyValues, { wrt: 'x' });
 export const dNestedResults = grad(nestedResults, { wrt: ['w', 'x'] });
@@ -253,6 +280,14 @@ describe('loop sweeps', () => {
     const w = Float64Array.from([0.3, -0.5, 0.8, 0.1]);
     for (const n of [5, 1, 5]) close(m.dNestedResults(w, 0.4, n)[1], finiteDifference((t) => m.nestedResults(w, t, n), 0.4, 1e-4));
     for (const depth of [0, 1, 3, 1]) close(m.dNested(0.3, depth), finiteDifference((t) => m.nested(t, depth), 0.3, 1e-4), 1e-5);
+  });
+
+  it('carried variables that shift: a delay line and a rotation, in the gradient and the Hessian', () => {
+    // delay line alone: s = 3x + x² over 3 passes, so s' = 3 + 2x and s'' = 2
+    for (const [x, n] of [[0.7, 3], [1.3, 5], [-0.6, 1], [0.4, 0]]) {
+      close(m.dShifts(x, n), finiteDifference((t) => m.shifts(t, n), x, 1e-4));
+      close(m.shiftsHessian(x, n)[0][0], finiteDifference((t) => m.dShifts(t, n), x, 1e-4), 1e-6);
+    }
   });
 
   it('a loop left by break, and a sum scaled each pass', () => {

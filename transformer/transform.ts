@@ -3,6 +3,7 @@ import { loadDrivers } from './backend/drivers';
 import { Code, toDiagnostic } from './driver/diagnostics';
 import { FileTransform } from './driver/file-transform';
 import { type RuleSet, loadRules } from './ops/rules';
+import type { RuntimeSources } from './driver/runtime-source';
 
 export interface TransformOptions {
   /** Receives every diagnostic: hosts turn them into build errors. */
@@ -24,6 +25,11 @@ export interface TransformOptions {
    * from (see derived-from.ts): hosts rebuild the file when one of them changes.
    */
   readonly onDerivedFrom?: (file: ts.SourceFile, sources: readonly ts.SourceFile[]) => void;
+  /**
+   * The text of runtime/rules.js and runtime/drivers.js, for hosts without a file system
+   * (the browser playground). Default: the files in dist, read once per transformer.
+   */
+  readonly runtimeSources?: RuntimeSources;
 }
 
 /**
@@ -33,9 +39,9 @@ export interface TransformOptions {
  */
 export function createTransformer(tsApi: typeof ts, program: ts.Program, options: TransformOptions): ts.TransformerFactory<ts.SourceFile> {
   let rules: RuleSet | undefined;
-  const getRules = () => (rules ??= loadRules(tsApi));
+  const getRules = () => (rules ??= loadRules(tsApi, options.runtimeSources));
   let drivers: ts.SourceFile | undefined;
-  const getDrivers = () => (drivers ??= loadDrivers(tsApi));
+  const getDrivers = () => (drivers ??= loadDrivers(tsApi, options.runtimeSources));
   return (context) => (file) => {
     try {
       return new FileTransform(tsApi, program, context, file, getRules, getDrivers, options).run();

@@ -8,7 +8,7 @@ import { ROOT } from './compile.js';
 
 export interface CatalogueEntry {
   readonly code: string;
-  /** The message with each computed part written `…`, as the README lists it. */
+  /** The message with each computed part written `…`, as docs/diagnostics.md lists it. */
   readonly text: string;
   /** Matches the message as reported (after `tapeless: `). */
   readonly pattern: RegExp;

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
-import { type Call, ROOT, runNode, tempDir } from './hosts.js';
+import { type Call, ROOT, runModule, runNode, tempDir } from './hosts.js';
 
 export const FRESH = path.join(ROOT, 'test/fixtures/fresh');
 
@@ -191,6 +191,62 @@ export class WatchProcess {
     const kill = setTimeout(() => signal('SIGKILL'), 10_000);
     await exit;
     clearTimeout(kill);
+  }
+}
+
+/**
+ * Makes the edits of STAGES in `dir` while `watcher` rebuilds, recording in `seen` what
+ * `observe` finds after each (or the error that stopped the sequence), then ends the watcher.
+ */
+export async function watchStages(dir: string, seen: Observed, watcher: WatchProcess, observe: (index: number, stage: Stage) => Promise<readonly unknown[]>, beforeEdit?: (index: number) => Promise<void>): Promise<void> {
+  try {
+    for (const [i, stage] of STAGES.entries()) {
+      await beforeEdit?.(i);
+      edit(dir, stage);
+      seen.push(await observe(i, stage));
+    }
+  } catch (error) {
+    seen.push(error as Error);
+  } finally {
+    await watcher.stop();
+  }
+}
+
+/** For watchStages: a watch build that prints `done` after each build of `output`, whose calls of CALLS are observed. */
+export function rebuiltOutput(watcher: WatchProcess, done: RegExp, output: string): (index: number) => Promise<unknown[]> {
+  let built = '';
+  return async (index) => {
+    built = await watcher.rebuilt(done, index + 1, output, built);
+    return runModule(output, CALLS);
+  };
+}
+
+/**
+ * For watchStages: values that `read` finds (undefined while there are none), once they
+ * differ from the last stage's (a run started by an earlier change may finish in between,
+ * with what that change made).
+ */
+export function newValues(what: string, watcher: WatchProcess, read: () => readonly unknown[] | undefined): (index: number, stage: Stage) => Promise<unknown[]> {
+  let previous = '';
+  return async (_index, stage) => {
+    const values = await waitFor(`${what} ${stage.name}`, () => {
+      const found = read();
+      const text = found && JSON.stringify(found);
+      return text !== undefined && text !== previous ? text : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- printed ---\n${watcher.printed}`);
+    });
+    previous = values;
+    return JSON.parse(values) as unknown[];
+  };
+}
+
+/** The `values` of a JSON results file a spec writes, or undefined while it is not (wholly) written. */
+export function readResults(file: string): readonly unknown[] | undefined {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { values: unknown[] }).values;
+  } catch {
+    return undefined;
   }
 }
 

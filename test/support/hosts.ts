@@ -47,8 +47,13 @@ export interface Run {
 
 /** Runs `node args` in `cwd` (with `env` added) without blocking, so that builds can run side by side. */
 export function runNode(args: readonly string[], cwd: string, env?: Record<string, string>): Promise<Run> {
+  return runProgram(process.execPath, args, cwd, env ? { ...process.env, ...env } : undefined);
+}
+
+/** Runs `command args` in `cwd` (in `env`, if given) without blocking. */
+export function runProgram(command: string, args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, ...(env ? { env: { ...process.env, ...env } } : {}) });
+    const child = spawn(command, args, { cwd, ...(env ? { env } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,7 +1,6 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import type * as ts from 'typescript';
 import type { NameAllocator } from '../ir/names';
+import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
 
 type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns';
@@ -141,7 +140,7 @@ export class Drivers {
 }
 
 /** The source of the drivers, runtime/drivers.js as compiled, parsed as JavaScript. */
-export function loadDrivers(tsApi: typeof ts): ts.SourceFile {
-  const fileName = path.join(__dirname, '..', '..', 'runtime', 'drivers.js');
-  return tsApi.createSourceFile(fileName, fs.readFileSync(fileName, 'utf8'), tsApi.ScriptTarget.Latest, true, tsApi.ScriptKind.JS);
+export function loadDrivers(tsApi: typeof ts, given?: RuntimeSources): ts.SourceFile {
+  const { fileName, text } = readRuntimeSource('drivers', given);
+  return tsApi.createSourceFile(fileName, text, tsApi.ScriptTarget.Latest, true, tsApi.ScriptKind.JS);
 }

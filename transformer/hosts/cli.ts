@@ -28,7 +28,7 @@ function main(argv: readonly string[]): number {
 function print(file: string, only: string | undefined, tsconfig: string | undefined): number {
   const fileName = path.resolve(file);
   const tsApi = loadTypeScript(path.dirname(fileName));
-  const project = readProject(tsApi, path.dirname(fileName), tsconfig);
+  const project = readProject(tsApi, fileName, tsconfig);
   const program = tsApi.createProgram({ rootNames: [...new Set([...project.rootNames, fileName])], options: { ...project.options, noEmit: false } });
   const source = program.getSourceFile(fileName);
   if (!source) {

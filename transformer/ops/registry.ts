@@ -33,7 +33,7 @@ export type Derivative =
   | { readonly kind: 'identity' };
 
 /** How an operation prints (emit). */
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'sortOrder' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'sortOrder' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor' | 'source';
 
 export interface OpInfo {
   readonly shape: OpShape;
@@ -160,12 +160,13 @@ const OPERATORS = {
   zeros: { ...IMPURE, shape: 'zeros', print: '', droppable: true, derivative: zero },
   // Local arrays, which differentiated code may write. Their reads are impure (a write may
   // change what they return), and reverse mode replays them from the load stream when it
-  // recomputes (see modes/reverse/README.md).
-  newArray: { ...IMPURE, shape: 'newArray', print: '', derivative: zero },
-  arrayOf: { ...IMPURE, shape: 'arrayOf', print: '', derivative: { kind: 'arrayOf' } },
+  // recomputes (see modes/reverse/README.md). Each makes a new array (never merged with
+  // another), which may go where nothing reads it.
+  newArray: { ...IMPURE, shape: 'newArray', print: '', droppable: true, derivative: zero },
+  arrayOf: { ...IMPURE, shape: 'arrayOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
   // An object literal: read-only (its fields are never written), so its gradient is built
   // from its fields' gradients.
-  objectOf: { ...IMPURE, shape: 'objectOf', print: '', derivative: { kind: 'arrayOf' } },
+  objectOf: { ...IMPURE, shape: 'objectOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
   localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
   // The permutation that sorts an array (`field`: 'ascending', 'descending', or 'numeric', a
   // typed array's own order): a new local array of indices, never written. A sorted array's
@@ -190,6 +191,14 @@ const OPERATORS = {
   replayDraw: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: zero },
   position: { ...IMPURE, shape: 'position', print: '', derivative: zero },
   setCursor: { ...IMPURE, shape: 'setCursor', print: '', effect: true, statement: true, derivative: zero },
+  // The user's code run as written, for its effect, in the forward pass only (a recomputation
+  // does not run it again): `console.log(…)` and the like, and `throw …`, which ends the path.
+  sideEffect: { ...IMPURE, shape: 'source', print: '', effect: true, statement: true, derivative: zero },
+  throw: { ...IMPURE, shape: 'source', print: 'throw', effect: true, statement: true, derivative: zero },
+  // Tests of numbers: piecewise constant.
+  isFinite: { ...PURE, shape: 'call', print: 'Number.isFinite', derivative: zero, evaluate: (a) => Number(Number.isFinite(a)) },
+  isNaN: { ...PURE, shape: 'call', print: 'Number.isNaN', derivative: zero, evaluate: (a) => Number(Number.isNaN(a)) },
+  isInteger: { ...PURE, shape: 'call', print: 'Number.isInteger', derivative: zero, evaluate: (a) => Number(Number.isInteger(a)) },
 } as const satisfies Record<string, OpInfo>;
 
 export type OpName = keyof typeof OPERATORS | MathFunction;

@@ -1,8 +1,7 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import type * as ts from 'typescript';
 import type { Builder } from '../ir/builder';
 import { Code, fail } from '../driver/diagnostics';
+import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { type Func, type Let, type Operand, type Result, num, resultOperands, variable } from '../ir/ir';
 import { lowerFunction } from '../frontend/lower/lower';
 import { NameAllocator } from '../ir/names';
@@ -20,9 +19,9 @@ export interface RuleSet {
 
 const RULE_TABLES = ['operatorRules', 'mathRules', 'variadicMathRules'] as const;
 
-export function loadRules(tsApi: typeof ts): RuleSet {
-  const fileName = path.join(__dirname, '..', '..', 'runtime', 'rules.js');
-  const file = tsApi.createSourceFile(fileName, fs.readFileSync(fileName, 'utf8'), tsApi.ScriptTarget.Latest, true, tsApi.ScriptKind.JS);
+export function loadRules(tsApi: typeof ts, given?: RuntimeSources): RuleSet {
+  const { fileName, text } = readRuntimeSource('rules', given);
+  const file = tsApi.createSourceFile(fileName, text, tsApi.ScriptTarget.Latest, true, tsApi.ScriptKind.JS);
   const tables = new Map<string, Map<string, Func>>();
   for (const statement of file.statements) {
     if (!tsApi.isVariableStatement(statement)) continue;

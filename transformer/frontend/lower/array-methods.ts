@@ -12,7 +12,7 @@ import { type Binding, type Lowering, FALSE } from './lowering';
 import { type Container, type Part, arrayMethod, arrayOperand, concatenation, containerOf, growable, inline, isArrayType, lengthOf, load, newArray, push } from './arrays';
 import { branch } from './control';
 import { expression } from './expressions';
-import { overArray, overIndices } from './loops';
+import { countedLoop, overArray } from './loops';
 import { buildsMatrix, matrixFrom } from './matrices';
 import { sortKeys } from './sort-keys';
 
@@ -201,7 +201,7 @@ function fill(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Oper
   const start = startNode ? relativeIndex(lx, startNode, length) : num(0);
   const end = endNode ? relativeIndex(lx, endNode, length) : length;
   const count = startNode ? span(lx, node, start, end) : length;
-  overIndices(lx, node, [], () => count, [], (index) => lx.store([array, startNode ? lx.op('+', [start, index], node) : index, value], node));
+  countedLoop(lx, node, 'i', () => count, (index) => lx.store([array, startNode ? lx.op('+', [start, index], node) : index, value], node), {});
   return array;
 }
 

@@ -120,6 +120,10 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
   if (matrix) return rowOf(lx, matrix, index, origin);
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
   if (row) return load(lx, row.matrix.data, entryOf(lx, row, index, origin), shape, origin, userName);
+  const pristine = container.kind === 'var' ? lx.pristine.get(container.name) : undefined;
+  if (pristine && pristine.loops === lx.loops && index.kind === 'num' && Number.isInteger(index.value) && index.value >= 0 && index.value < pristine.entries.length) {
+    return pristine.entries[index.value];
+  }
   const local = container.kind === 'var' && lx.localArrays.has(container.name);
   return lx.part({ op: local ? 'localElement' : 'element', args: [container, index] }, shape, origin, userName);
 }
@@ -166,12 +170,17 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
 
 /** An array's length: its own variable for an array grown by push; a local matrix's rows. */
 export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand {
-  const matrix = array.kind === 'var' ? lx.matrices.get(array.name) : undefined;
+  if (array.kind !== 'var') return lx.op('length', [array], origin);
+  const matrix = lx.matrices.get(array.name);
   if (matrix) return matrix.rows;
-  const row = array.kind === 'var' ? lx.rows.get(array.name) : undefined;
+  const row = lx.rows.get(array.name);
   if (row) return rowLength(lx, row, origin);
-  const length = array.kind === 'var' ? lx.lengths.get(array.name) : undefined;
-  return length ? length.value! : lx.op('length', [array], origin);
+  const grown = lx.lengths.get(array.name);
+  if (grown) return grown.value!;
+  // The length an array was made with stays known through what is made from it: a map of a
+  // tuple state is a tuple state again, a map of a buffer is as long as the buffer (loops.ts).
+  const made = lx.created.get(array.name);
+  return made?.kind === 'array' ? made.size : lx.op('length', [array], origin);
 }
 
 /** `[a, ...xs, b]`: a local array as long as all parts, filled part by part (a loop per spread). */
@@ -258,8 +267,9 @@ export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, containe
   lx.aggregates.add(name);
   lx.localArrays.add(name);
   lx.madeAt.set(name, lx.arraysMade++);
-  const length = expr.op === 'arrayOf' ? expr.args.length : expr.args[0]?.kind === 'num' ? expr.args[0].value : undefined;
-  lx.created.set(name, { kind: 'array', container, length });
+  const size = expr.op === 'arrayOf' ? num(expr.args.length) : expr.args[0];
+  lx.created.set(name, { kind: 'array', container, length: size.kind === 'num' ? size.value : undefined, size });
+  if (expr.op === 'arrayOf') lx.pristine.set(name, { entries: expr.args, loops: lx.loops });
   return variable(name);
 }
 

@@ -4,6 +4,8 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { walk } from '../walk';
 import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
+import { copyBack, dropTrailingLiterals, loopStates, checkState, nextState } from './loop-states';
+import { rebuild } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
 import { arrayOperand, lengthOf, load } from './arrays';
 import { branch, guarded } from './control';
@@ -77,22 +79,26 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
  */
 export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], parts: LoopParts): void {
   const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
-  const bindings = [...new Set([...assignedIn(lx, node), ...(parts.carried ?? [])])];
+  const assigned = [...new Set([...(parts.syntaxAssigns === false ? [] : assignedIn(lx, node)), ...(parts.carried ?? [])])];
+  // Variables holding small arrays or objects are carried as the numbers they hold; those
+  // holding arrays of a length known only at run time are kept in one array each.
+  const { states, buffers } = loopStates(lx, node, assigned);
+  const held = new Set([...states, ...buffers].map((state) => state.binding));
+  const bindings = [...assigned.filter((binding) => !held.has(binding)), ...states.flatMap((state) => state.parts)];
   const carried = bindings.map((binding) => ({ binding, init: binding.value ?? UNSET, name: lx.env.names.own(binding.name) }));
-  for (const { binding, init } of carried) {
-    if (init.kind === 'var' && lx.aggregates.has(init.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
-  }
   for (const { binding, name } of carried) binding.value = variable(name);
   // Every variable the loop does not carry must leave it as it entered (a value defined in
   // the body is not in scope after it): checked below, so that a mistake of lowering is an
   // internal error at the call rather than generated code that throws.
-  const carriedBindings = new Set(bindings);
+  const carriedBindings = new Set([...bindings, ...held]);
   const untouched = lx.visibleBindings().filter((binding) => !carriedBindings.has(binding)).map((binding) => [binding, binding.value] as const);
   lx.targets.push(target);
+  lx.loops++;
   let goOn: Operand = FALSE;
   const body = lx.inBlock(() => {
     // A pass starts only where no flag is set: flags carried from outside start clear.
     for (const { binding } of carried) if (binding.flag) binding.value = FALSE;
+    for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
     target.broke.value = FALSE;
     target.continued!.value = FALSE;
     const runBody = () => {
@@ -102,6 +108,12 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
         const update = parts.update;
         if (lx.mayHaveJumped()) guarded(lx, node, update);
         else update();
+      }
+      // Before the loop's own test merges the states with their values at the top of the pass.
+      for (const state of states) checkState(lx, node, state, states);
+      copyBack(lx, node, buffers);
+      for (const { binding } of carried) {
+        if (lx.isAggregate(binding.value)) fail(node, Code.Unsupported, `'${binding.name}' is assigned arrays or objects in this loop but holds none as it starts: give it its first value before the loop.`);
       }
     };
     let test: Operand = TRUE;
@@ -116,18 +128,22 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       }
     }
     goOn = lx.mayHaveJumped() ? lx.op('and', [test, lx.notJumped()], node) : test;
+    for (const state of states) nextState(lx, node, state, states);
+    if (states.length > 0) dropTrailingLiterals(lx, new Set(states.map((state) => state.binding)));
   });
+  lx.loops--;
   lx.targets.pop();
   const changed = untouched.find(([binding, value]) => binding.value !== value);
   if (changed) throw new Error(`the loop changes '${changed[0].name}', which it does not carry`);
   const loopCarried = carried.map(({ binding, init, name }) => {
     const exit = lx.env.names.own(binding.name);
     const next = binding.value ?? UNSET;
-    if (next.kind === 'var' && lx.aggregates.has(next.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
     binding.value = variable(exit);
     return { name, init, next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
   });
   lx.body.push({ kind: 'loop', carried: loopCarried, body, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
+  for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
+  for (const buffer of buffers) buffer.binding.value = buffer.array;
 }
 
 /** `for (const v of xs) body`: a loop over the indices of xs that reads `v = xs[i]` each pass. */
@@ -153,25 +169,37 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
  * assign (an accumulator) are `carried`; `more` adds a condition to go on.
  */
 export function overArray(lx: Lowering, node: ts.Node, labels: readonly string[], array: Operand, arrayNode: ts.Expression, carried: readonly Binding[], each: (index: Operand) => void, more?: () => Operand): void {
-  overIndices(lx, node, labels, () => lengthOf(lx, array, arrayNode), carried, each, more);
+  countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more });
 }
 
-/** A loop over the indices from 0 while below `bound` (lowered in each pass's test), like `overArray`. */
-export function overIndices(lx: Lowering, node: ts.Node, labels: readonly string[], bound: () => Operand, carried: readonly Binding[], each: (index: Operand) => void, more?: () => Operand): void {
-  const index = lx.hidden('i', num(0));
+/**
+ * A loop of an index (a hidden variable named after `index`) from 0 while it is below
+ * `length` (read before each pass). `syntaxAssigns: false` for a loop lowering made up (a
+ * copy), which carries its index and `carried` only, not what `node`'s code assigns.
+ */
+export function countedLoop(
+  lx: Lowering,
+  node: ts.Node,
+  index: string,
+  length: () => Operand,
+  each: (index: Operand) => void,
+  { labels = [], carried = [], more, syntaxAssigns = true }: { labels?: readonly string[]; carried?: readonly Binding[]; more?: () => Operand; syntaxAssigns?: boolean },
+): void {
+  const counter = lx.hidden(index, num(0));
   lx.scoped(() => {
     // In scope (under keys no identifier has) so that branches merge their values.
     const scope = lx.scopes[lx.scopes.length - 1];
-    [index, ...carried].forEach((binding, k) => scope.set(`#${k}`, binding));
+    [counter, ...carried].forEach((binding, k) => scope.set(`#${k}`, binding));
     loop(lx, node, labels, {
       testFirst: true,
-      carried: [index, ...carried],
+      carried: [counter, ...carried],
+      syntaxAssigns,
       test: () => {
-        const inRange = lx.op('<', [index.value!, bound()], node);
+        const inRange = lx.op('<', [counter.value!, length()], node);
         return more ? lx.op('and', [inRange, more()], node) : inRange;
       },
-      body: () => each(index.value!),
-      update: () => void (index.value = lx.op('+', [index.value!, num(1)], node)),
+      body: () => each(counter.value!),
+      update: () => void (counter.value = lx.op('+', [counter.value!, num(1)], node)),
     });
   });
 }
@@ -180,9 +208,18 @@ export function overIndices(lx: Lowering, node: ts.Node, labels: readonly string
 export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
   const { ts } = lx;
   const found = new Set<Binding>();
-  const assign = (target: ts.Expression) => {
+  const assign = (target: ts.Expression): void => {
     let inner = target;
     while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+    // The targets of a destructuring assignment: `[a, b] = …`, `({ x, v: w } = …)`.
+    if (ts.isArrayLiteralExpression(inner)) return inner.elements.forEach((element) => assign(ts.isSpreadElement(element) ? element.expression : element));
+    if (ts.isObjectLiteralExpression(inner)) {
+      for (const property of inner.properties) {
+        if (ts.isShorthandPropertyAssignment(property)) assign(property.name);
+        else if (ts.isPropertyAssignment(property)) assign(property.initializer);
+      }
+      return;
+    }
     const binding = ts.isIdentifier(inner) ? lx.lookup(inner.text) : undefined;
     if (binding) found.add(binding);
   };
@@ -193,6 +230,8 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
       found.add(lx.returned);
       found.add(lx.result);
     }
+    // A throw ends the path like a return (the generated code throws there).
+    if (ts.isThrowStatement(node)) found.add(lx.returned);
     if (ts.isCallExpression(node)) {
       // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
       const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];
@@ -220,4 +259,6 @@ export interface LoopParts {
   readonly carried?: readonly Binding[];
   /** An upper bound of the number of passes, known before the loop. */
   readonly passes?: Operand;
+  /** false: the loop carries `carried` only, not what its node's code assigns (a loop lowering makes up). */
+  readonly syntaxAssigns?: boolean;
 }

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, variable } from '../../ir/ir';
+import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
 import type { OpName } from '../../ops/registry';
@@ -83,6 +83,16 @@ export class Lowering {
   /** How many local arrays lowering has made, and when each was (the rows of a matrix must be new ones). */
   arraysMade = 0;
   readonly madeAt = new Map<string, number>();
+  /**
+   * Array literals not written since they were made, with their entries and the loops they
+   * were made in: a read at a constant index in the same loops is the entry itself (every
+   * write into a local array goes through `store`).
+   */
+  readonly pristine = new Map<string, { readonly entries: readonly Operand[]; readonly loops: number }>();
+  /** The variables holding an array's length as read (`xs.length`), with the array. */
+  readonly lengthsRead = new Map<string, Operand>();
+  /** How many loops enclose the code being lowered. */
+  loops = 0;
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -99,6 +109,18 @@ export class Lowering {
   clearingFlags<T>(lower: () => T): T {
     for (const flag of this.flags()) flag.value = FALSE;
     return lower();
+  }
+
+  /**
+   * Lowers code that runs whether or not a flag is set (code lowering makes up, without jumps:
+   * the copy at the end of a pass): a loop inside sees the flags clear, and they keep their values.
+   */
+  whateverTheFlags<T>(lower: () => T): T {
+    const saved = this.flags().map((flag) => [flag, flag.value] as const);
+    for (const [flag] of saved) flag.value = FALSE;
+    const result = lower();
+    for (const [flag, value] of saved) flag.value = value;
+    return result;
   }
 
   /** Whether some flag may be set here (the code that follows must be guarded). */
@@ -127,12 +149,37 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
       map.set(name, known);
     }
+  }
+
+  /** An operation run for its effect: `args` are what it reads; `source`, where it runs the user's own expression. */
+  effect(op: OpName, args: readonly Operand[], source: Expr['source'], origin: ts.Node | undefined): void {
+    this.body.push({ kind: 'effect', expr: { op, args, ...(source ? { source } : {}) }, origin });
+  }
+
+  /**
+   * Whether nothing can write into an aggregate the function made: an object literal holding
+   * no array the function made (its fields are never written). Such a value may be shared
+   * freely: a copy of it is the same value.
+   */
+  readOnly(operand: Operand): boolean {
+    return operand.kind === 'var' && this.created.get(operand.name)?.kind === 'object' && !this.heldLocals.has(operand.name);
+  }
+
+  /**
+   * How many variables (but `except`) and object literals (but those named in `holders`)
+   * refer to an array or object: where it is copied (a branch or loop that reassigns a
+   * variable), none may, or they would not see the copy.
+   */
+  references(operand: Operand, except: ReadonlySet<Binding>, holders: ReadonlySet<string> = new Set()): number {
+    const variables = this.visibleBindings().filter((binding) => !except.has(binding) && binding.value !== undefined && sameOperand(binding.value, operand)).length;
+    const objects = [...this.heldLocals].filter(([holder, held]) => !holders.has(holder) && [...held.values()].some((value) => sameOperand(value, operand))).length;
+    return variables + objects;
   }
 
   /** `array[index] = value` into a local array (or a row of a local matrix): `args` is `[array, index, value]`. */
@@ -142,10 +189,12 @@ export class Lowering {
     if (row) {
       const rounded = row.matrix.rounds ? this.op('fround', [value], origin) : value;
       this.body.push({ kind: 'effect', expr: { op: 'store', args: [row.matrix.data, this.op('+', [row.start, index], origin), rounded] }, origin });
+      if (row.matrix.data.kind === 'var') this.pristine.delete(row.matrix.data.name);
       return;
     }
     if (array.kind === 'var' && this.matrices.has(array.name)) throw new Error('tapeless: a write of a whole row of a matrix reached the IR');
     this.body.push({ kind: 'effect', expr: { op: 'store', args }, origin });
+    if (args[0].kind === 'var') this.pristine.delete(args[0].name);
   }
 
   op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
@@ -155,7 +204,19 @@ export class Lowering {
     }
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
+    if (op === 'length') this.lengthsRead.set(name, args[0]);
     return variable(name);
+  }
+
+  /**
+   * Whether two lengths are the same: one operand, or reads of one array's length (an
+   * array whose length changes, grown by push, has a variable of its own instead).
+   */
+  sameLength(a: Operand, b: Operand): boolean {
+    if (sameOperand(a, b)) return true;
+    const arrayOf = (length: Operand) => (length.kind === 'var' ? this.lengthsRead.get(length.name) : undefined);
+    const [first, second] = [arrayOf(a), arrayOf(b)];
+    return first !== undefined && second !== undefined && sameOperand(first, second);
   }
 
   part(expr: Expr, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
@@ -163,6 +224,7 @@ export class Lowering {
     const name = userName ? this.env.names.own(userName) : this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr, role: userName ? 'user' : 'temp', origin, ...(aggregate ? { shape: aggregate } : {}) });
     if (aggregate) this.aggregates.add(name);
+    if (expr.op === 'length') this.lengthsRead.set(name, expr.args[0]);
     return variable(name);
   }
 

@@ -14,7 +14,7 @@ import { NUMBER } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
 import { arrayOperand, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
 import { expression } from './expressions';
-import { overArray, overIndices } from './loops';
+import { countedLoop, overArray } from './loops';
 
 /** A local array of arrays, flattened. */
 export interface Matrix {
@@ -113,7 +113,7 @@ export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression)
   const container = containerOf(lx, node);
   const length = rowLength(lx, row, node);
   const copy = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
-  overIndices(lx, node, [], () => length, [], (index) => lx.store([copy, index, load(lx, value, index, NUMBER, node)], node));
+  countedLoop(lx, node, 'i', () => length, (index) => lx.store([copy, index, load(lx, value, index, NUMBER, node)], node), { syntaxAssigns: false });
   return copy;
 }
 
@@ -131,12 +131,12 @@ export function matrixFrom(lx: Lowering, node: ts.CallExpression, source: ts.Exp
   const elementShape = counting ? undefined : lx.shapeAt(source, true);
   const rows = counting ? expression(lx, source) : lengthOf(lx, values!, node);
   const builder = new MatrixBuilder(lx, node, rows);
-  overIndices(lx, node, [], () => rows, [builder.length], (index) => {
+  countedLoop(lx, node, 'i', () => rows, (index) => {
     const element = values ? load(lx, values, index, elementShape, node) : UNSET;
     const made = lx.arraysMade;
     const row = callback ? inline(lx, callback as ts.ArrowFunction | ts.FunctionExpression, [element, index], true) : element;
     builder.append(row, index, made, callback ?? source);
-  });
+  }, { carried: [builder.length] });
   return builder.finish();
 }
 

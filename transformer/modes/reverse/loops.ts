@@ -71,9 +71,19 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
   const forward = sweep.block(clone, child);
   const passBars = carried.map((c) => sweep.adjoint(child, restored[stmt.carried.indexOf(c)], stmt.origin, 'temp'));
   sweep.flush(child);
+  // The updates are one parallel assignment: where a variable takes another's value
+  // (`z1 = z2`, a delay line), the other's adjoint is this one's from the pass after, and
+  // must be read before the update of this one sets it.
+  const sources = passBars.map((bar, j) => {
+    const k = bar.kind === 'var' ? bars.indexOf(bar.name) : -1;
+    if (k < 0 || k >= j) return bar;
+    const copy = sweep.names.fresh(`${bars[k]}_pass`);
+    child.out.push({ kind: 'accumulate', name: copy, value: bar, mode: 'declare', origin: stmt.origin });
+    return variable(copy);
+  });
   carried.forEach((_, j) => {
     // An adjoint that the pass passes on unchanged (a sum's) needs no update.
-    if (passBars[j].kind !== 'var' || passBars[j].name !== bars[j]) child.out.push({ kind: 'accumulate', name: bars[j], value: passBars[j], mode: 'set', origin: stmt.origin });
+    if (sources[j].kind !== 'var' || sources[j].name !== bars[j]) child.out.push({ kind: 'accumulate', name: bars[j], value: sources[j], mode: 'set', origin: stmt.origin });
   });
   // Where the passes' adjoints do not depend on one another, the sweep walks them in
   // their own order, which reads memory the way the forward loop did.

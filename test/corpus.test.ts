@@ -1,0 +1,159 @@
+// The corpus (test/fixtures/corpus, issue 16): fourteen programs from different fields —
+// robotics, physics, graphics, finance, statistics, machine learning, signal processing,
+// optimisation, navigation, epidemiology — written the way TypeScript programmers write
+// them, before looking at what tapeless supports; and beside them
+// (test/fixtures/corpus-rewritten) the least each user must change today for tapeless to
+// accept the program. One tspc build of both, as a user's project; node then runs every
+// program's cases against the oracle of test/fixtures/users (finite differences of the
+// program's own primal).
+//
+// CORPUS is the status of each program as written: 'passes', or the diagnostics that reject
+// it (line:column, code, message). When coverage work makes a program compile, its entry
+// becomes 'passes' — and then it must pass its oracle: a program that compiles and fails is
+// a wrong gradient. Each program's first comment says what it computes and what its user
+// asks for; each rewritten one's says what had to change.
+// The root tsconfig excludes both folders: their type errors (tapeless's declared types
+// rejecting a program) are part of what is measured, by the build here.
+import { cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, ensureBuilt, runNode, tempDir } from './support/hosts.js';
+
+type Status = 'passes' | readonly string[];
+
+const CORPUS: Readonly<Record<string, Status>> = {
+  'arm-ik': [
+    "35:22 TS91001 tapeless: 'this.dof' is a getter: tapeless reads fields only (a getter may have effects, and would run again when the reverse sweep recomputes).",
+    '67:66 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'bezier-fit': [
+    "19:3 TS91001 tapeless: the array or object 'points' holds as this loop starts is also held by another variable or object, which a loop that reassigns 'points' does not allow: copy it first.",
+    '42:38 TS91001 tapeless: callback parameters must be plain names.',
+    '50:56 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'black-scholes': [
+    '25:106 TS91001 tapeless: default parameter values are not supported yet.',
+    "45:33 TS91003 tapeless: 'delta' must be a function declaration, or a const initialised with an arrow or function expression, whose source tapeless can read.",
+    '49:110 TS91001 tapeless: default parameter values are not supported yet.',
+    "55:22 TS2363 The right-hand side of an arithmetic operation must be of type 'any', 'number', 'bigint' or an enum type.",
+  ],
+  'diff-drive': [
+    '38:75 TS91001 tapeless: default parameter values are not supported yet.',
+    '55:19 TS91001 tapeless: object literals may only have plain fields (no spreads, methods, accessors or computed names).',
+  ],
+  'epidemic': [
+    "62:17 TS91001 tapeless: 'new SirModel(beta, gamma).run' takes 2 arguments; calls with fewer or more are not supported.",
+    '72:52 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'gmm': [
+    '40:101 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'iir-filter': [
+    "70:14 TS91001 tapeless: static methods such as 'Complex.polar' are not supported yet.",
+  ],
+  'mlp': [
+    '40:106 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'penalty': [
+    '20:80 TS91001 tapeless: default parameter values are not supported yet.',
+    "36:15 TS91001 tapeless: 'rosenbrock' takes 3 arguments; calls with fewer or more are not supported.",
+    "51:17 TS91001 tapeless: 'rosenbrock' takes 3 arguments; calls with fewer or more are not supported.",
+  ],
+  'portfolio': [
+    '32:82 TS91001 tapeless: default parameter values are not supported yet.',
+    '43:88 TS91001 tapeless: default parameter values are not supported yet.',
+    '48:79 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'projectile': [
+    "49:16 TS91001 tapeless: 'range' takes 3 arguments; calls with fewer or more are not supported.",
+    "54:10 TS91001 tapeless: 'range' takes 3 arguments; calls with fewer or more are not supported.",
+  ],
+  'ray-sphere': [
+    `56:18 TS91001 tapeless: a 'new' expression cannot be differentiated yet (see README, "What can be differentiated").`,
+    `66:18 TS91001 tapeless: a 'new' expression cannot be differentiated yet (see README, "What can be differentiated").`,
+    '75:75 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'robust-regression': [
+    '28:109 TS91001 tapeless: default parameter values are not supported yet.',
+    '46:83 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'spring-mass': [
+    "48:15 TS91001 tapeless: 'simulate' takes 5 arguments; calls with fewer or more are not supported.",
+    '64:81 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+  'trilateration': [
+    '29:98 TS91001 tapeless: default parameter values are not supported yet.',
+    '34:97 TS91001 tapeless: default parameter values are not supported yet.',
+  ],
+};
+
+const FIXTURES = path.join(ROOT, 'test/fixtures');
+const PROGRAMS = readdirSync(path.join(FIXTURES, 'corpus-rewritten')).map((name) => name.replace(/\.ts$/, ''));
+
+/** Every program checks at least this many numbers (so that a case list emptied by mistake fails). */
+const MINIMUM_CHECKED = 6;
+
+interface Report {
+  readonly checked?: number;
+  readonly failures?: readonly string[];
+  readonly threw?: string;
+}
+
+/** The diagnostics of tspc's output, by file (relative to the fixtures), as `line:column code message`. */
+function diagnosticsByFile(output: string): Map<string, string[]> {
+  const byFile = new Map<string, string[]>();
+  for (const match of output.matchAll(/^fixtures\/(.+?)\.ts\((\d+),(\d+)\): error (TS\d+): (.*)$/gm)) {
+    const [, file, line, column, code, message] = match;
+    byFile.set(file, [...(byFile.get(file) ?? []), `${line}:${column} ${code} ${message}`]);
+  }
+  return byFile;
+}
+
+/** A program's status: its diagnostics, or what running its cases found. */
+function statusOf(diagnostics: readonly string[] | undefined, report: Report): Status | string {
+  if (diagnostics) return diagnostics;
+  if (report.threw !== undefined) return `throws: ${report.threw}`;
+  if (report.failures!.length > 0) return `wrong: ${report.failures!.join('\n')}`;
+  return 'passes';
+}
+
+let diagnostics: Map<string, string[]>;
+let reports: Record<string, Report>;
+
+beforeAll(async () => {
+  ensureBuilt();
+  // A user's project holding the two folders and the oracle they import, with tapeless installed.
+  const project = path.join(tempDir('corpus'), 'project');
+  for (const folder of ['corpus', 'corpus-rewritten']) cpSync(path.join(FIXTURES, folder), path.join(project, 'fixtures', folder), { recursive: true });
+  cpSync(path.join(FIXTURES, 'users/src/oracle.ts'), path.join(project, 'fixtures/users/src/oracle.ts'));
+  mkdirSync(path.join(project, 'node_modules'));
+  symlinkSync(ROOT, path.join(project, 'node_modules', 'tapeless'), 'dir');
+  const tspc = await runNode([path.join(ROOT, 'node_modules/ts-patch/bin/tspc.js'), '-p', 'fixtures/corpus/tsconfig.json'], project);
+  diagnostics = diagnosticsByFile(tspc.stdout);
+  const programs = PROGRAMS.flatMap((name) => [`corpus/${name}`, `corpus-rewritten/${name}`]);
+  const run = await runNode(['out/corpus/main.js', ...programs], path.join(project, 'fixtures/corpus'));
+  expect(run.stderr).toBe('');
+  reports = JSON.parse(run.stdout) as Record<string, Report>;
+});
+
+describe('the corpus as written', () => {
+  it('has a status for every program, and no diagnostics outside the programs', () => {
+    expect(Object.keys(CORPUS).sort()).toEqual(PROGRAMS);
+    const elsewhere = [...diagnostics.keys()].filter((file) => !PROGRAMS.some((name) => file === `corpus/${name}` || file === `corpus-rewritten/${name}`));
+    expect(elsewhere).toEqual([]);
+  });
+
+  it.each(PROGRAMS)('%s', (name) => {
+    const report = reports[`corpus/${name}`];
+    expect(statusOf(diagnostics.get(`corpus/${name}`), report)).toEqual(CORPUS[name]);
+    if (CORPUS[name] === 'passes') expect(report.checked).toBeGreaterThanOrEqual(MINIMUM_CHECKED);
+  });
+});
+
+describe('the corpus rewritten as tapeless needs it today', () => {
+  it.each(PROGRAMS)('%s compiles and passes its oracle', (name) => {
+    const report = reports[`corpus-rewritten/${name}`];
+    expect(statusOf(diagnostics.get(`corpus-rewritten/${name}`), report)).toBe('passes');
+    expect(report.checked).toBeGreaterThanOrEqual(MINIMUM_CHECKED);
+  });
+});

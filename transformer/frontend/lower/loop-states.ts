@@ -1,0 +1,137 @@
+// The arrays and objects a loop reassigns (`s = step(s, dt)`, `p = p.map(…)`): how a loop
+// carries them, since the IR's loops carry numbers only. A small array or object (a length
+// known at compile time, an object literal) is carried as the numbers it holds (./scalars.ts);
+// an array of a length known only at run time is kept in one array, its buffer, into which the
+// array each pass leaves is copied at the end of the pass.
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Operand, num, operandsRead, sameOperand, variable } from '../../ir/ir';
+import { NUMBER } from '../../ir/shapes';
+import { load, newArray } from './arrays';
+import type { Binding, Lowering } from './lowering';
+import { countedLoop } from './loops';
+import { type Layout, layoutOf, leavesOf, sameLayout } from './scalars';
+
+/** The states of a loop: variables it reassigns that hold arrays or objects as it starts. */
+export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Binding[]): { states: ScalarState[]; buffers: BufferState[] } {
+  const states: ScalarState[] = [];
+  const buffers: BufferState[] = [];
+  for (const binding of assigned) {
+    const init = binding.value;
+    if (!lx.isAggregate(init)) continue;
+    if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0) fail(node, Code.Unsupported, `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`);
+    const layout = layoutOf(lx, init);
+    const buffer = layout ? undefined : bufferOf(lx, init!);
+    if (layout) states.push(scalarState(lx, node, binding, init!, layout));
+    else if (buffer) buffers.push({ binding, ...buffer });
+    else {
+      fail(
+        node,
+        Code.Unsupported,
+        `a loop that reassigns '${binding.name}' keeps the array or object it holds in one place of its own, which must be one the function made (an array or object literal, new Float64Array(n), a map, a copy [...xs]) and that push does not grow; '${binding.name}' holds another as the loop starts (the caller's, or an object holding an array of a length known only at run time). Copy it into such an array first (let ${binding.name} = [...xs]).`,
+      );
+    }
+  }
+  return { states, buffers };
+}
+
+/** A variable a loop reassigns holding an array of a length known only at run time, kept in one array. */
+export interface BufferState {
+  readonly binding: Binding;
+  /** The array the variable holds as the loop starts, which holds its values from pass to pass. */
+  readonly array: Operand;
+  readonly size: Operand;
+  readonly container: 'Array' | 'Float64Array' | 'Float32Array';
+}
+
+/** What an array the function made (not grown by push) is, as a loop's buffer. */
+function bufferOf(lx: Lowering, array: Operand): Omit<BufferState, 'binding'> | undefined {
+  if (array.kind !== 'var' || lx.lengths.has(array.name)) return undefined;
+  const made = lx.created.get(array.name);
+  return made?.kind === 'array' ? { array, size: made.size, container: made.container } : undefined;
+}
+
+/**
+ * At the end of a pass, the array each buffer state holds is copied into its buffer (all
+ * reads before any write, so that states that swapped their arrays keep each other's values),
+ * and the variables hold their buffers again.
+ */
+export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferState[]): void {
+  const moved = buffers.filter((state) => !sameOperand(state.binding.value!, state.array));
+  const sources = moved.map((state) => {
+    const value = state.binding.value!;
+    const made = bufferOf(lx, value);
+    const name = state.binding.name;
+    if (!made || !lx.sameLength(made.size, state.size) || made.container !== state.container) {
+      fail(node, Code.Unsupported, `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with, or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…)) or with the same length, or write into '${name}' itself.`);
+    }
+    const others = new Set(buffers.map((other) => other.binding));
+    if (lx.references(value, others) > 0 || buffers.some((other) => other !== state && sameOperand(other.binding.value!, value))) {
+      fail(node, Code.Unsupported, `a pass of this loop leaves the array of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`);
+    }
+    // Another state's buffer is written below: what it holds now is copied first.
+    if (!buffers.some((other) => sameOperand(other.array, value))) return value;
+    const copy = newArray(lx, node as ts.Expression, { op: 'newArray', args: state.container === 'Array' ? [state.size, num(0)] : [state.size] }, state.container);
+    copyInto(lx, node, copy, value, state.size);
+    return copy;
+  });
+  moved.forEach((state, k) => {
+    copyInto(lx, node, state.array, sources[k], state.size);
+    state.binding.value = state.array;
+  });
+}
+
+function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: Operand, size: Operand): void {
+  lx.whateverTheFlags(() => countedLoop(lx, node, 'k', () => size, (index) => lx.store([target, index, load(lx, source, index, NUMBER, node)], node), { syntaxAssigns: false }));
+}
+
+/** A variable a loop carries as the numbers of the small array or object it holds (see ./scalars.ts). */
+export interface ScalarState {
+  readonly binding: Binding;
+  readonly layout: Layout;
+  /** Hidden variables, one per number, which the loop carries. */
+  readonly parts: readonly Binding[];
+}
+
+/** A small state's numbers, read before the loop into hidden variables the loop carries. */
+function scalarState(lx: Lowering, node: ts.Node, binding: Binding, init: Operand, layout: Layout): ScalarState {
+  const parts = leavesOf(lx, init, layout, node).map((leaf, k) => lx.hidden(`${binding.name}_${k}`, leaf));
+  return { binding, layout, parts };
+}
+
+/** At the end of a pass: the numbers of the state's array or object are the next pass's. */
+export function nextState(lx: Lowering, node: ts.Node, state: ScalarState, states: readonly ScalarState[]): void {
+  const value = checkState(lx, node, state, states);
+  const leaves = leavesOf(lx, value, state.layout, node);
+  state.parts.forEach((part, k) => (part.value = leaves[k]));
+}
+
+/** The state's array or object here, checked to be of its layout and held by the state alone. */
+export function checkState(lx: Lowering, node: ts.Node, state: ScalarState, states: readonly ScalarState[]): Operand {
+  const value = state.binding.value;
+  const name = state.binding.name;
+  if (!sameLayout(layoutOf(lx, value), state.layout)) {
+    fail(node, Code.Unsupported, `a pass of this loop leaves '${name}' holding an array or object of another size or kind than it started with (or one the function did not make): a loop carries '${name}' as the numbers it holds, so every pass must leave it the same kind.`);
+  }
+  const others = new Set(states.map((other) => other.binding));
+  const shared = lx.references(value!, others) > 0 || states.some((other) => other !== state && other.binding.value === value);
+  if (shared && !lx.readOnly(value!)) {
+    fail(node, Code.Unsupported, `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`);
+  }
+  return value!;
+}
+
+/**
+ * The array and object literals at the end of a pass that nothing reads (a branch's copy of
+ * the state, whose numbers the loop now carries): gone, so that the pass ends with the test of
+ * the loop and reverse mode sees its `while` form (a counter is then recomputed, not recorded).
+ */
+export function dropTrailingLiterals(lx: Lowering, states: ReadonlySet<Binding>): void {
+  for (let last = lx.body[lx.body.length - 1]; last?.kind === 'let' && (last.expr.op === 'arrayOf' || last.expr.op === 'objectOf'); last = lx.body[lx.body.length - 1]) {
+    const name = last.name;
+    const read = lx.body.some((stmt) => operandsRead(stmt).some((operand) => operand.kind === 'var' && operand.name === name));
+    if (read || lx.references(variable(name), states) > 0) return;
+    lx.body.pop();
+  }
+}
+
