@@ -3,7 +3,7 @@
 // where practical, and central finite differences where the inputs are few. bench/run.mjs
 // compiles this file with tspc, and bench/measure.mjs times each case in a process of its
 // own, also against TensorFlow.js and jax-js, whose versions of the cases are in bench/peers.
-import { derivative, grad, hessian } from 'tapeless';
+import { derivative, grad, hessian, hvp, jacobian, vjp } from 'tapeless';
 import { f as seed } from '../examples/seed.js';
 import { springChain } from '../examples/springs.js';
 import { gmmInput, gmmObjective } from './gmm.js';
@@ -65,7 +65,8 @@ export interface BenchCase<Args extends unknown[] = any[], Gradient = unknown> {
    * where feedback is missing, and the gradient of springChain ran up to twice as slowly.
    */
   readonly primingInput?: (random: () => number) => Args;
-  readonly primal: (...args: Args) => number;
+  /** The function itself (a Jacobian's case returns its array of numbers). */
+  readonly primal: (...args: Args) => number | ArrayLike<number>;
   readonly tapeless: (...args: Args) => Gradient;
   readonly handWritten?: (...args: Args) => Gradient;
   readonly finiteDifference?: (...args: Args) => Gradient;
@@ -519,6 +520,59 @@ export function coupledHessianByDifferences(x: Float64Array): number[][] {
   return rows;
 }
 
+// ---------------------------------------------------------------------------------------
+// Jacobians, vjp and hvp (issue 17): the matrices users call in inner loops (IK, Gauss-Newton,
+// Newton-CG), each against central differences of the primal.
+
+/** The end point of a planar arm of three links (forward kinematics): 2 outputs of 3 angles. */
+export function arm(a: number, b: number, c: number): number[] {
+  const ab = a + b;
+  const abc = ab + c;
+  return [Math.cos(a) + 0.8 * Math.cos(ab) + 0.5 * Math.cos(abc), Math.sin(a) + 0.8 * Math.sin(ab) + 0.5 * Math.sin(abc)];
+}
+
+/** The residuals of a decaying oscillation fitted to 40 samples: 40 outputs of 3 parameters. */
+export function residuals(amplitude: number, decay: number, frequency: number): Float64Array {
+  const out = new Float64Array(40);
+  for (let i = 0; i < 40; i++) {
+    const t = 0.1 * i;
+    out[i] = amplitude * Math.exp(-decay * t) * Math.cos(frequency * t) - Math.cos(1.3 * t) * (1 - 0.2 * t);
+  }
+  return out;
+}
+
+/** The Jacobian by central differences of a function of numbers returning numbers. */
+function jacobianByDifferences(f: (...args: number[]) => ArrayLike<number>, args: number[]): number[][] {
+  const columns = args.map((value, j) => {
+    const h = step(value);
+    const above = f(...args.map((v, k) => (k === j ? value + h : v)));
+    const below = f(...args.map((v, k) => (k === j ? value - h : v)));
+    return Array.from(above, (a, i) => (a - below[i]) / (2 * h));
+  });
+  return columns[0].map((_, i) => columns.map((column) => column[i]));
+}
+
+/** The arm's angles and their draws, for its Jacobian and its vjp. */
+const ARM = {
+  parameters: ['a', 'b', 'c'],
+  wrt: ['a', 'b', 'c'],
+  input: (random: () => number): [number, number, number] => [2 * random() - 1, 2 * random() - 1, 2 * random() - 1],
+  primal: arm,
+};
+const armPullback = vjp(arm);
+/** The cotangent the vjp case pulls back: a weighted sum of the two coordinates. */
+const ARM_COTANGENT = [1, 0.5];
+
+/** The Hessian of `coupled` times a fixed vector, by central differences of its gradient. */
+const HVP_DIRECTION = Float64Array.from({ length: 10 }, (_, i) => Math.cos(i));
+function coupledHvpByDifferences(x: Float64Array): Float64Array {
+  const h = 1e-5;
+  const above = coupledGradient(x.map((v, i) => v + h * HVP_DIRECTION[i]));
+  const below = coupledGradient(x.map((v, i) => v - h * HVP_DIRECTION[i]));
+  return above.map((a, i) => (a - below[i]) / (2 * h));
+}
+const coupledHvp = hvp(coupled);
+
 export const cases: readonly BenchCase[] = [
   {
     name: 'seed',
@@ -722,5 +776,54 @@ export const cases: readonly BenchCase[] = [
     primal: coupled,
     tapeless: hessian(coupled),
     finiteDifference: coupledHessianByDifferences,
+  }),
+  benchCase({
+    name: 'jacobianArm',
+    description: "The 2×3 Jacobian of a planar arm's forward kinematics (straight-line): jacobian(arm), two vector-Jacobian products (rows)",
+    controlFlow: 'straight-line',
+    overPrimalTarget: 4,
+    settings: SCALAR_SETTINGS,
+    ...ARM,
+    tapeless: jacobian(arm),
+    finiteDifference: (a, b, c) => jacobianByDifferences(arm, [a, b, c]),
+  }),
+  benchCase({
+    name: 'vjpArm',
+    description: "One vector-Jacobian product of the arm: vjp(arm)(a, b, c), then its pullback of [1, 0.5]",
+    controlFlow: 'straight-line',
+    overPrimalTarget: null,
+    settings: SCALAR_SETTINGS,
+    ...ARM,
+    tapeless: (a, b, c) => armPullback(a, b, c)[1](ARM_COTANGENT),
+    finiteDifference: (a, b, c) => {
+      const J = jacobianByDifferences(arm, [a, b, c]);
+      return J[0].map((_, j) => ARM_COTANGENT[0] * J[0][j] + ARM_COTANGENT[1] * J[1][j]);
+    },
+  }),
+  benchCase({
+    name: 'jacobianResiduals',
+    description: 'The 40×3 Jacobian of the residuals of a fit (a loop writing a Float64Array): jacobian(residuals), three pushforwards (columns)',
+    controlFlow: 'loop',
+    overPrimalTarget: 4,
+    settings: SCALAR_SETTINGS,
+    parameters: ['amplitude', 'decay', 'frequency'],
+    wrt: ['amplitude', 'decay', 'frequency'],
+    input: (random): [number, number, number] => [0.5 + random(), 0.1 + 0.5 * random(), 0.8 + random()],
+    primal: residuals,
+    tapeless: jacobian(residuals),
+    finiteDifference: (amplitude, decay, frequency) => jacobianByDifferences(residuals, [amplitude, decay, frequency]),
+  }),
+  benchCase({
+    name: 'hvp10',
+    description: 'The Hessian of the function of hessian10 times a vector: hvp(f)(x, v), one pushforward of the gradient (forward over reverse), no Hessian formed',
+    controlFlow: 'loop',
+    overPrimalTarget: 5,
+    settings: SCALAR_SETTINGS,
+    parameters: ['x'],
+    wrt: ['x'],
+    input: (random): [Float64Array] => [Float64Array.from({ length: 10 }, () => 2 * random() - 1)],
+    primal: coupled,
+    tapeless: (x) => coupledHvp(x, HVP_DIRECTION),
+    finiteDifference: coupledHvpByDifferences,
   }),
 ];

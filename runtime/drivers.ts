@@ -1,5 +1,5 @@
 /**
- * The drivers of `jacobian` and `hessian`: they call generated derivative code once per
+ * The drivers of `jacobian`, `hessian` and `vjp`: they call generated derivative code once per
  * column (a pushforward along each unit tangent) or once per row (a gradient), and lay the
  * results out as `number[][]`. The transformer copies the functions a file needs into that
  * file (renamed), so generated code imports nothing from tapeless at run time.
@@ -34,27 +34,50 @@ export function numberSlots(values: unknown[]): [Record<string | number, unknown
   return slots;
 }
 
+/** How many numbers a value holds. */
+export function countNumbers(value: unknown): number {
+  if (typeof value === 'number') return 1;
+  if (value instanceof Float64Array || value instanceof Float32Array) return value.length;
+  let count = 0;
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) count += countNumbers(value[i]);
+  else for (const key of Object.keys(value as object)) count += countNumbers((value as Record<string, unknown>)[key]);
+  return count;
+}
+
+/** Appends the numbers of a value to `numbers`, in flattening order. */
+export function flattenInto(value: unknown, numbers: number[]): void {
+  if (typeof value === 'number') numbers.push(value);
+  else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) flattenInto(value[i], numbers);
+  else for (const key of Object.keys(value as object).sort()) flattenInto((value as Record<string, unknown>)[key], numbers);
+}
+
 /** The numbers of a value, in flattening order. */
 export function flatten(value: unknown): number[] {
-  return numberSlots([value]).map(([container, key]) => container[key] as number);
+  const numbers: number[] = [];
+  flattenInto(value, numbers);
+  return numbers;
 }
 
 /**
  * The Jacobian from pushforwards, one column per input number: `tangentOf` receives the
- * inputs' tangents (zero but for one 1) and returns the output's tangent.
+ * inputs' tangents (zero but for one 1) and returns the output's tangent. Each column goes
+ * straight into the rows (one scratch array per call, not one array per column).
  */
 export function jacobianByColumns(tangentOf: (tangents: unknown[]) => unknown, inputs: readonly unknown[]): number[][] {
   const tangents = inputs.map(zerosLike);
   const slots = numberSlots(tangents);
-  const columns: number[][] = [];
-  for (const [container, key] of slots) {
-    container[key] = 1;
-    columns.push(flatten(tangentOf(tangents)));
-    container[key] = 0;
-  }
-  const rows = slots.length > 0 ? columns[0].length : flatten(tangentOf(tangents)).length;
   const matrix: number[][] = [];
-  for (let row = 0; row < rows; row++) matrix.push(columns.map((column) => column[row]));
+  const column: number[] = [];
+  for (let j = 0; j < slots.length; j++) {
+    const [container, key] = slots[j];
+    container[key] = 1;
+    column.length = 0;
+    flattenInto(tangentOf(tangents), column);
+    container[key] = 0;
+    if (j === 0) for (let i = 0; i < column.length; i++) matrix.push([]);
+    for (let i = 0; i < column.length; i++) matrix[i].push(column[i]);
+  }
+  if (slots.length === 0) for (let i = countNumbers(tangentOf(tangents)); i > 0; i--) matrix.push([]);
   return matrix;
 }
 
@@ -76,8 +99,7 @@ export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, outp
 
 /** The Jacobian by forward mode where f has fewer inputs than outputs, by reverse mode otherwise. */
 export function jacobian(tangentOf: (tangents: unknown[]) => unknown, gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: unknown): number[][] {
-  const fewerInputs = numberSlots(inputs as unknown[]).length < numberSlots([output]).length;
-  return fewerInputs ? jacobianByColumns(tangentOf, inputs) : jacobianByRows(gradientOf, output);
+  return countNumbers(inputs) < countNumbers(output) ? jacobianByColumns(tangentOf, inputs) : jacobianByRows(gradientOf, output);
 }
 
 /**
@@ -96,4 +118,28 @@ export function gradientByColumns(tangentOf: (tangents: unknown[]) => number, in
     container[key] = 0;
   });
   return gradients;
+}
+
+/**
+ * A copy of an argument as it is now: arrays, typed arrays and objects copied (objects keep
+ * their prototype, so methods still read their fields), anything else as it is.
+ */
+export function snapshot(value: unknown): unknown {
+  if (value instanceof Float64Array || value instanceof Float32Array) return value.slice();
+  if (Array.isArray(value)) return value.map(snapshot);
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
+  for (const key of Object.keys(value)) copy[key] = snapshot((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
+/**
+ * `vjp`: f's value, and its pullback, which maps a cotangent of f's result to the gradients
+ * at the arguments of this call. The pullback runs reverse mode (`pullback(…args, dy)`) on a
+ * copy of the arguments taken now, so that changing them afterwards does not change it; it
+ * may be called any number of times.
+ */
+export function valueAndPullback(value: (...args: unknown[]) => unknown, pullback: (...args: unknown[]) => unknown, args: unknown[]): [unknown, (cotangent: unknown) => unknown] {
+  const kept = args.map(snapshot);
+  return [value(...args), (cotangent) => pullback(...kept, cotangent)];
 }

@@ -62,6 +62,21 @@ export function jvp<F extends (...args: any[]) => Output>(f: F): (primals: Param
 }
 
 /**
+ * Vector-Jacobian product (reverse mode): `vjp(f)(...args)` returns `[f(...args), pullback]`;
+ * `pullback(cotangent)` (a number, or an array or object shaped like f's result) returns the gradients
+ * of `cotangent · f` with respect to the parameters selected by `options.wrt` (default: all),
+ * shaped like `grad`'s. The pullback may be called any number of times, and uses the
+ * arguments as they were at the call.
+ * @tapeless vjp
+ */
+export function vjp<F extends (...args: any[]) => Output, const O extends GradOptions = {}>(
+  f: F,
+  options?: O,
+): (...args: Parameters<F>) => [ReturnType<F>, (cotangent: GradientOf<ReturnType<F>>) => GradientResult<Parameters<F>, O>] {
+  throw notTransformed('vjp');
+}
+
+/**
  * The Jacobian of `f` as `number[][]`: a row per number of f's result (an object's fields
  * sorted by name), a column per number of the selected parameters (parameter order, then
  * element order).
@@ -78,6 +93,20 @@ export function jacobian<F extends (...args: any[]) => Output, const O extends G
  */
 export function hessian<F extends (...args: any[]) => number, const O extends GradOptions = {}>(f: F, options?: O): (...args: Parameters<F>) => number[][] {
   throw notTransformed('hessian');
+}
+
+/**
+ * Hessian-vector product (forward over reverse, without forming the Hessian):
+ * `hvp(f)(...args, v)` returns H·v, where H is the Hessian of `f` over the parameters
+ * selected by `options.wrt` (default: all) and `v` is shaped like their gradient (a tuple,
+ * one entry per parameter, where several are selected). The result has the same shape.
+ * @tapeless hvp
+ */
+export function hvp<F extends (...args: any[]) => number, const O extends GradOptions = {}>(
+  f: F,
+  options?: O,
+): (...argsThenV: [...Parameters<F>, GradientResult<Parameters<F>, O>]) => GradientResult<Parameters<F>, O> {
+  throw notTransformed('hvp');
 }
 
 /**

@@ -30,8 +30,17 @@ type SelectedGradient<P extends readonly unknown[], W> = W extends number
       GradientOf<P[number]>
     : never;
 
+/**
+ * The parameters as their gradients see them: each one present (a parameter with a default
+ * value has a gradient, at the value used), and a rest parameter one array.
+ */
+type Differentiated<P extends readonly unknown[]> = Grouped<Required<P>>;
+type Grouped<P extends readonly unknown[]> = number extends P['length'] ? (P extends readonly [infer First, ...infer Rest] ? [First, ...Grouped<Rest>] : [P]) : P;
+
 /** What `grad(f, options)` returns for a function with parameters `P`. */
-export type GradientResult<P extends readonly unknown[], O> = O extends { readonly wrt: infer W }
+export type GradientResult<P extends readonly unknown[], O> = GradientOfParameters<Differentiated<P>, O>;
+
+type GradientOfParameters<P extends readonly unknown[], O> = O extends { readonly wrt: infer W }
   ? W extends readonly unknown[]
     ? { -readonly [I in keyof W]: SelectedGradient<P, W[I]> }
     : SelectedGradient<P, W>

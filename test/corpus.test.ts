@@ -22,68 +22,39 @@ import { ROOT, ensureBuilt, runNode, tempDir } from './support/hosts.js';
 type Status = 'passes' | readonly string[];
 
 const CORPUS: Readonly<Record<string, Status>> = {
-  'arm-ik': [
-    "35:22 TS91001 tapeless: 'this.dof' is a getter: tapeless reads fields only (a getter may have effects, and would run again when the reverse sweep recomputes).",
-    '67:66 TS91001 tapeless: default parameter values are not supported yet.',
-  ],
+  'arm-ik': 'passes',
   'bezier-fit': [
     "19:3 TS91001 tapeless: the array or object 'points' holds as this loop starts is also held by another variable or object, which a loop that reassigns 'points' does not allow: copy it first.",
-    '42:38 TS91001 tapeless: callback parameters must be plain names.',
-    '50:56 TS91001 tapeless: default parameter values are not supported yet.',
   ],
   'black-scholes': [
-    '25:106 TS91001 tapeless: default parameter values are not supported yet.',
     "45:33 TS91003 tapeless: 'delta' must be a function declaration, or a const initialised with an arrow or function expression, whose source tapeless can read.",
-    '49:110 TS91001 tapeless: default parameter values are not supported yet.',
+    "54:22 TS91003 tapeless: 'greeks' must be a function declaration, or a const initialised with an arrow or function expression, whose source tapeless can read.",
     "55:22 TS2363 The right-hand side of an arithmetic operation must be of type 'any', 'number', 'bigint' or an enum type.",
   ],
   'diff-drive': [
-    '38:75 TS91001 tapeless: default parameter values are not supported yet.',
-    '55:19 TS91001 tapeless: object literals may only have plain fields (no spreads, methods, accessors or computed names).',
+    "57:8 TS91001 tapeless: only 'for (const v of array)' is supported (no destructuring, no outer variable).",
   ],
   'epidemic': [
-    "62:17 TS91001 tapeless: 'new SirModel(beta, gamma).run' takes 2 arguments; calls with fewer or more are not supported.",
-    '72:52 TS91001 tapeless: default parameter values are not supported yet.',
+    "62:17 TS91001 tapeless: the fields of 'SirModel' must be numbers, arrays or objects of numbers to construct it in differentiated code: construct it outside and pass it in, or keep other data out of it.",
+    "73:17 TS91001 tapeless: the fields of 'SirModel' must be numbers, arrays or objects of numbers to construct it in differentiated code: construct it outside and pass it in, or keep other data out of it.",
   ],
-  'gmm': [
-    '40:101 TS91001 tapeless: default parameter values are not supported yet.',
-  ],
-  'iir-filter': [
-    "70:14 TS91001 tapeless: static methods such as 'Complex.polar' are not supported yet.",
-  ],
+  'gmm': 'passes',
+  'iir-filter': 'passes',
   'mlp': [
-    '40:106 TS91001 tapeless: default parameter values are not supported yet.',
+    "25:5 TS91001 tapeless: 'result' holds different arrays or objects on the two sides of this branch, and one of them is an array whose length is not the same known number on both sides. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.",
   ],
   'penalty': [
-    '20:80 TS91001 tapeless: default parameter values are not supported yet.',
-    "36:15 TS91001 tapeless: 'rosenbrock' takes 3 arguments; calls with fewer or more are not supported.",
-    "51:17 TS91001 tapeless: 'rosenbrock' takes 3 arguments; calls with fewer or more are not supported.",
+    "25:21 TS91001 tapeless: cannot differentiate the call to 'c.h': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).",
+    "40:17 TS91001 tapeless: cannot differentiate the call to 'c.h': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).",
+    "54:20 TS91001 tapeless: cannot differentiate the call to 'c.g': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).",
   ],
-  'portfolio': [
-    '32:82 TS91001 tapeless: default parameter values are not supported yet.',
-    '43:88 TS91001 tapeless: default parameter values are not supported yet.',
-    '48:79 TS91001 tapeless: default parameter values are not supported yet.',
-  ],
-  'projectile': [
-    "49:16 TS91001 tapeless: 'range' takes 3 arguments; calls with fewer or more are not supported.",
-    "54:10 TS91001 tapeless: 'range' takes 3 arguments; calls with fewer or more are not supported.",
-  ],
-  'ray-sphere': [
-    `56:18 TS91001 tapeless: a 'new' expression cannot be differentiated yet (see README, "What can be differentiated").`,
-    `66:18 TS91001 tapeless: a 'new' expression cannot be differentiated yet (see README, "What can be differentiated").`,
-    '75:75 TS91001 tapeless: default parameter values are not supported yet.',
-  ],
-  'robust-regression': [
-    '28:109 TS91001 tapeless: default parameter values are not supported yet.',
-    '46:83 TS91001 tapeless: default parameter values are not supported yet.',
-  ],
-  'spring-mass': [
-    "48:15 TS91001 tapeless: 'simulate' takes 5 arguments; calls with fewer or more are not supported.",
-    '64:81 TS91001 tapeless: default parameter values are not supported yet.',
-  ],
+  'portfolio': 'passes',
+  'projectile': 'passes',
+  'ray-sphere': 'passes',
+  'robust-regression': 'passes',
+  'spring-mass': 'passes',
   'trilateration': [
-    '29:98 TS91001 tapeless: default parameter values are not supported yet.',
-    '34:97 TS91001 tapeless: default parameter values are not supported yet.',
+    "31:3 TS91001 tapeless: 'result' holds different arrays or objects on the two sides of this branch, and one of them is an array whose length is not the same known number on both sides. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.",
   ],
 };
 

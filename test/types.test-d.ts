@@ -1,6 +1,6 @@
 // The declared types of the API describe the generated functions (checked by tsc).
 import { describe, expectTypeOf, it } from 'vitest';
-import { type GradientOf, derivative, grad, hessian, jacobian, jvp, stopGradient, valueAndGrad, withDerivative } from 'tapeless';
+import { type GradientOf, derivative, grad, hessian, hvp, jacobian, jvp, stopGradient, valueAndGrad, vjp, withDerivative } from 'tapeless';
 
 const product = (x: number, y: number) => x * y;
 
@@ -76,6 +76,31 @@ describe('declared types', () => {
     expectTypeOf(hessian(product, { wrt: 'x' })).toEqualTypeOf<(x: number, y: number) => number[][]>();
     expectTypeOf(derivative(grad((x: number) => x ** 3))).toEqualTypeOf<(x: number) => number>();
     expectTypeOf(grad(grad((x: number) => x ** 3))).toEqualTypeOf<(x: number) => number>();
+  });
+
+  it('a parameter with a default value stays optional and has a gradient; a rest parameter has one array', () => {
+    const step = (x: number, dt = 0.1, ...extra: number[]) => x * dt;
+    expectTypeOf(grad(step)).toEqualTypeOf<(x: number, dt?: number, ...extra: number[]) => [number, number, number[]]>();
+    expectTypeOf(grad(step, { wrt: 2 })).toEqualTypeOf<(x: number, dt?: number, ...extra: number[]) => number[]>();
+    expectTypeOf(valueAndGrad(step, { wrt: [1, 0] })).toEqualTypeOf<(x: number, dt?: number, ...extra: number[]) => [number, [number, number]]>();
+    const total = (...xs: number[]) => xs.length;
+    expectTypeOf(grad(total)).toEqualTypeOf<(...xs: number[]) => number[]>();
+  });
+
+  it('vjp returns the value and a pullback from cotangents to gradients shaped like grad', () => {
+    const polar = (r: number, t: number) => [r * Math.cos(t), r * Math.sin(t)];
+    expectTypeOf(vjp(polar)).toEqualTypeOf<(r: number, t: number) => [number[], (cotangent: number[]) => [number, number]]>();
+    expectTypeOf(vjp(product, { wrt: 'y' })).toEqualTypeOf<(x: number, y: number) => [number, (cotangent: number) => number]>();
+    const model = (w: Float64Array, b: number): Float64Array => w.map((v) => v * b);
+    expectTypeOf(vjp(model, { wrt: 0 })).toEqualTypeOf<(w: Float64Array, b: number) => [Float64Array, (cotangent: Float64Array) => Float64Array]>();
+  });
+
+  it('hvp takes f\'s arguments then v, shaped like the gradient, and returns H·v of that shape', () => {
+    expectTypeOf(hvp(product)).toEqualTypeOf<(x: number, y: number, v: [number, number]) => [number, number]>();
+    const loss = (w: Float64Array, data: readonly number[]) => w[0] * data[0];
+    expectTypeOf(hvp(loss, { wrt: 0 })).toEqualTypeOf<(w: Float64Array, data: readonly number[], v: Float64Array) => Float64Array>();
+    // @ts-expect-error: v is missing
+    hvp(product)(1, 2);
   });
 
   it('withDerivative keeps the function type and types the rule', () => {

@@ -3,10 +3,11 @@ import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
 
-type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns';
+type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns' | 'valueAndPullback';
 
 /**
- * The code around a generated derivative that lays out `jacobian` and `hessian` results:
+ * The code around a generated derivative that lays out `jacobian` and `hessian` results
+ * and makes `vjp`'s pullback:
  * calls of the drivers of `runtime/drivers.ts`, whose source (as compiled JavaScript) is
  * copied into the file that uses them, renamed where their names are taken.
  */
@@ -49,6 +50,12 @@ export class Drivers {
     return valueName ? factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), gradient]) : gradient;
   }
 
+  /** `valueAndPullback(value, pullback, [params…])`: `[value(…params), (dy) => pullback(…params, dy)]`. */
+  valueAndPullback(valueName: string, pullbackName: string, params: readonly string[]): ts.Expression {
+    const { factory } = this;
+    return factory.createCallExpression(this.use('valueAndPullback'), undefined, [factory.createIdentifier(valueName), factory.createIdentifier(pullbackName), this.list(params)]);
+  }
+
   /** `(tangents) => tangent(…params, tangents[0], …)` */
   private tangentOf(tangentName: string, params: readonly string[], selected: readonly string[]): ts.ArrowFunction {
     const { factory } = this;
@@ -78,15 +85,15 @@ export class Drivers {
   }
 
   /** `(…params) => { …statements; return result; }` */
-  arrow(params: readonly string[], statements: readonly ts.Statement[], result: ts.Expression): ts.ArrowFunction {
+  arrow(params: readonly ts.ParameterDeclaration[], statements: readonly ts.Statement[], result: ts.Expression): ts.ArrowFunction {
     const { factory } = this;
-    return factory.createArrowFunction(undefined, undefined, this.parameters(params), undefined, undefined, factory.createBlock([...statements, factory.createReturnStatement(result)], true));
+    return factory.createArrowFunction(undefined, undefined, params, undefined, undefined, factory.createBlock([...statements, factory.createReturnStatement(result)], true));
   }
 
   /** `function name(…params) { return result; }` */
-  declaration(name: string, params: readonly string[], result: ts.Expression): ts.FunctionDeclaration {
+  declaration(name: string, params: readonly ts.ParameterDeclaration[], result: ts.Expression): ts.FunctionDeclaration {
     const { factory } = this;
-    return factory.createFunctionDeclaration(undefined, undefined, name, undefined, this.parameters(params), undefined, factory.createBlock([factory.createReturnStatement(result)], true));
+    return factory.createFunctionDeclaration(undefined, undefined, name, undefined, params, undefined, factory.createBlock([factory.createReturnStatement(result)], true));
   }
 
   /** The copies of the drivers this file calls, and of the drivers they call. */
@@ -111,10 +118,6 @@ export class Drivers {
       const copied = copy(statement) as ts.FunctionDeclaration;
       return [factory.updateFunctionDeclaration(copied, undefined, copied.asteriskToken, copied.name, undefined, copied.parameters, undefined, copied.body)];
     });
-  }
-
-  private parameters(params: readonly string[]): ts.ParameterDeclaration[] {
-    return params.map((param) => this.factory.createParameterDeclaration(undefined, undefined, param));
   }
 
   /** The name this file calls a driver by, with every driver it calls taken along. */

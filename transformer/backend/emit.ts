@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, appendedEveryPass, isNum, loopGuard } from '../ir/ir';
+import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, appendedEveryPass, isNum, loopGuard } from '../ir/ir';
 import { type OpName, opInfo } from '../ops/registry';
 import type { Shape } from '../ir/shapes';
 
@@ -18,18 +18,27 @@ const INITIAL_PASSES = 64;
  * back into expressions, so the output reads like the hand derivation: one `const` per user
  * variable and per adjoint. Every statement maps (source maps) to the user code it comes from.
  */
-export function emitFunctionDeclaration(func: Func, name: string, context: EmitContext): ts.FunctionDeclaration {
+export function emitFunctionDeclaration(func: Func, name: string, context: EmitContext, convention = false): ts.FunctionDeclaration {
   const { factory } = context;
   const emitter = new Emitter(func, context);
-  const declaration = factory.createFunctionDeclaration(undefined, undefined, name, undefined, emitter.parameters(), undefined, emitter.functionBody(name));
+  const declaration = factory.createFunctionDeclaration(undefined, undefined, name, undefined, emitter.parameters(convention), undefined, emitter.functionBody(name));
   return emitter.mapped(declaration, func.origin);
 }
 
-export function emitArrowFunction(func: Func, context: EmitContext): ts.ArrowFunction {
+/** `convention`: the function users call, which keeps the differentiated function's rest parameter and default values. */
+export function emitArrowFunction(func: Func, context: EmitContext, convention = false): ts.ArrowFunction {
   const { factory, ts } = context;
   const emitter = new Emitter(func, context);
-  const arrow = factory.createArrowFunction(undefined, undefined, emitter.parameters(), undefined, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), emitter.functionBody());
+  const arrow = factory.createArrowFunction(undefined, undefined, emitter.parameters(convention), undefined, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), emitter.functionBody());
   return emitter.mapped(arrow, func.origin);
+}
+
+/**
+ * The parameters of a function users call in place of the differentiated function, with
+ * its rest parameter and default values (`params`: those of its first parameters).
+ */
+export function emitParameters(params: readonly Param[], context: EmitContext): ts.ParameterDeclaration[] {
+  return new Emitter({ name: '', params, body: [], result: [] }, context).parameters(true);
 }
 
 /** The deepest nesting of inlined temporaries in one expression. */
@@ -160,8 +169,23 @@ class Emitter {
     }
   }
 
-  parameters(): ts.ParameterDeclaration[] {
-    return this.func.params.map((param) => this.mapped(this.factory.createParameterDeclaration(undefined, undefined, param.name), param.origin));
+  parameters(convention: boolean): ts.ParameterDeclaration[] {
+    const { factory, ts } = this;
+    return this.func.params.map((param) => {
+      const rest = convention && param.rest ? factory.createToken(ts.SyntaxKind.DotDotDotToken) : undefined;
+      const fallback = convention && param.fallback ? this.fallback(param.fallback) : undefined;
+      return this.mapped(factory.createParameterDeclaration(undefined, rest, param.name, undefined, undefined, fallback), param.origin);
+    });
+  }
+
+  /** A default value: its expression, or where it takes statements, `(() => { …; return v; })()`. */
+  private fallback({ body, value }: NonNullable<Param['fallback']>): ts.Expression {
+    const { factory, ts } = this;
+    const emitter = new Emitter({ name: '', params: this.func.params, body, result: value }, this.context);
+    const statements = emitter.block(body);
+    if (statements.length === 0) return emitter.operand(value);
+    const arrow = factory.createArrowFunction(undefined, undefined, [], undefined, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), factory.createBlock([...statements, factory.createReturnStatement(emitter.operand(value))], true));
+    return factory.createCallExpression(factory.createParenthesizedExpression(arrow), undefined, []);
   }
 
   /**

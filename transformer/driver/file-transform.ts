@@ -4,7 +4,7 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
 import { Drivers } from '../backend/drivers';
-import { emitArrowFunction, emitFunctionDeclaration } from '../backend/emit';
+import { emitArrowFunction, emitFunctionDeclaration, emitParameters } from '../backend/emit';
 import { type ApiCall, type Request, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest } from '../frontend/requests';
 import { walk } from '../frontend/walk';
 import { NameAllocator } from '../ir/names';
@@ -179,12 +179,12 @@ export class FileTransform {
     const { func } = pipeline.generate(this.pipelines, request);
     const context = { ts, factory, file: this.file };
     if (request.target.placement === 'inline') {
-      const arrow = emitArrowFunction(func, context);
+      const arrow = emitArrowFunction(func, context, true);
       announce(arrow);
       return factory.createParenthesizedExpression(arrow);
     }
     const name = this.names().fresh(generatedName(ts, request));
-    const declaration = emitFunctionDeclaration(func, name, context);
+    const declaration = emitFunctionDeclaration(func, name, context, true);
     announce(declaration);
     this.generated.set(request.key, { name, declaration });
     return factory.createIdentifier(name);
@@ -203,13 +203,16 @@ export class FileTransform {
     const inline = request.target.placement === 'inline';
     const code = plan.helpers.map(({ func }, i) => (inline ? emitArrowFunction(func, context) : emitFunctionDeclaration(func, names[i], context)));
     code.forEach(announce);
-    const params = plan.helpers[0].func.params.slice(0, request.target.node.parameters.length + (this.ts.isMethodDeclaration(request.target.node) ? 1 : 0)).map((param) => param.name);
+    const primalParams = plan.helpers[0].func.params.slice(0, request.target.node.parameters.length + (this.ts.isMethodDeclaration(request.target.node) ? 1 : 0));
+    const params = primalParams.map((param) => param.name);
     const selected = request.wrt.map((index) => params[index]);
     const call = plan.call(this.drivers, names, params, selected);
-    if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(params, code.map((arrow, i) => this.drivers.constant(names[i], arrow as ts.ArrowFunction)), call));
+    // The function users call keeps the differentiated function's rest parameter and default values.
+    const parameters = () => emitParameters(primalParams, context);
+    if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(parameters(), code.map((arrow, i) => this.drivers.constant(names[i], arrow as ts.ArrowFunction)), call));
     const name = this.names().fresh(base);
     code.forEach((declaration, i) => this.generated.set(`${request.key}|${plan.helpers[i].suffix}`, { name: names[i], declaration: declaration as ts.FunctionDeclaration }));
-    this.generated.set(request.key, { name, declaration: this.drivers.declaration(name, params, call) });
+    this.generated.set(request.key, { name, declaration: this.drivers.declaration(name, parameters(), call) });
     return factory.createIdentifier(name);
   }
 

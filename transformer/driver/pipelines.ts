@@ -8,7 +8,7 @@ import type { Drivers } from '../backend/drivers';
 import { Code, fail } from './diagnostics';
 import type { DifferentiatingApi, Request, Target } from '../frontend/requests';
 import { Builder } from '../ir/builder';
-import { type Callee, type Func, type Let, type Operand, num, shapeOfValue, variable } from '../ir/ir';
+import { type Block, type Callee, type Func, type Let, type Operand, type Param, type Stmt, UNSET, num, shapeOfValue, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { forward } from '../modes/forward';
 import { reverse } from '../modes/reverse/reverse';
@@ -48,8 +48,10 @@ const PIPELINES: Record<DifferentiatingApi, Pipeline> = {
   valueAndGrad: { kind: 'function', generate: (p, request) => p.gradient(request) },
   derivative: { kind: 'function', generate: (p, request) => p.derivative(request) },
   jvp: { kind: 'function', generate: (p, request) => p.jvp(request) },
+  vjp: { kind: 'driver', plan: (p, request) => p.vjp(request) },
   jacobian: { kind: 'driver', plan: (p, request) => p.jacobian(request) },
   hessian: { kind: 'driver', plan: (p, request) => p.hessian(request) },
+  hvp: { kind: 'function', generate: (p, request) => p.hvp(request) },
 };
 
 /** `grad` and `valueAndGrad` by forward mode, one pushforward per input number: the test suite's oracle of reverse mode. */
@@ -93,7 +95,7 @@ export class Pipelines {
 
   /** `grad`, `valueAndGrad`: reverse mode; of a generated function, pushforwards. */
   gradient(request: Request): Derived {
-    const { primal, names } = this.primalOf(request.target, request.wrt);
+    const { primal, names } = this.primalOf(request);
     const result = { tuple: request.tuple, withValue: request.api === 'valueAndGrad' };
     if (request.target.derived) return { func: simplify(this.forwardGradient(primal, names, this.derivedCallee(request.target), request.wrt, result, request.call), names), names };
     return { func: simplify(reverse(primal, { wrt: request.wrt, ...result }, this.rules, names, this.pullbacks), names), names };
@@ -101,7 +103,7 @@ export class Pipelines {
 
   /** `derivative`: forward mode seeded with 1 in the one selected number. */
   derivative(request: Request): Derived {
-    const { primal, names } = this.primalOf(request.target, request.wrt, true);
+    const { primal, names } = this.primalOf(request, true);
     const index = request.wrt[0];
     const self = request.target.derived ? undefined : request.target.node;
     if (primal.params[index].shape) fail(self?.parameters[index] ?? request.call, Code.BadType, 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian().');
@@ -110,8 +112,23 @@ export class Pipelines {
 
   /** `jvp`: forward mode with a tangent for every parameter. */
   jvp(request: Request): Derived {
-    const { primal, names } = this.primalOf(request.target, request.wrt, true);
+    const { primal, names } = this.primalOf(request, true);
+    const rest = primal.params.find((param) => param.rest);
+    if (rest) fail(rest.origin ?? request.call, Code.Unsupported, 'jvp() takes one primal and one tangent per parameter, which a rest parameter does not have: declare it as an array (xs: number[]), or use jacobian().');
     return { func: simplify(jvpOf(forward(primal, { wrt: primal.params.map((_, i) => i), withValue: true }, this.rules, names, this.pushforwards), names), names), names };
+  }
+
+  /**
+   * `vjp`: the value, and a pullback that runs reverse mode seeded with its cotangent (a
+   * number, or an array for an array result) at the arguments of the call, kept as they were.
+   */
+  vjp(request: Request): Plan {
+    this.originalOnly(request);
+    const { primal, names } = this.primalOf(request, true);
+    const seed = names.fresh('dy');
+    const pullback = simplify(reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: false, seed }, this.rules, names, this.pullbacks), names);
+    const helpers = [{ suffix: 'pullback', func: pullback }, { suffix: 'value', func: simplify(primal, names) }];
+    return { helpers, call: (drivers, [pullbackName, value], params) => drivers.valueAndPullback(value, pullbackName, params) };
   }
 
   /**
@@ -120,7 +137,7 @@ export class Pipelines {
    */
   jacobian(request: Request): Plan {
     // One lowering serves every helper: the modes read the IR and never change it.
-    const { primal, names } = this.primalOf(request.target, request.wrt, true);
+    const { primal, names } = this.primalOf(request, true);
     const { wrt } = request;
     // Made only where needed, after the vector-Jacobian product: the order names are given out in.
     const tangent = () => ({ suffix: 'tangent', func: simplify(forward(primal, { wrt, withValue: false }, this.rules, names, this.pushforwards), names) });
@@ -135,15 +152,35 @@ export class Pipelines {
 
   /** `hessian`: forward over reverse, a pushforward of the gradient per column. */
   hessian(request: Request): Plan {
-    if (request.target.derived) fail(request.call, Code.Unsupported, `${request.api}() of a function that is itself generated is not supported: apply it to the original function.`);
-    const { func, names } = this.differentiate({ ...request, api: 'grad' });
-    const tangent = simplify(forward(func, { wrt: request.wrt, withValue: false }, this.rules, names, this.pushforwards), names);
+    const { func, names } = this.gradientTangent(request);
+    const tangent = simplify(func, names);
     return { helpers: [{ suffix: 'tangent', func: tangent }], call: (drivers, [columns], params, selected) => drivers.columns(columns, params, selected) };
+  }
+
+  /**
+   * `hvp`: one pushforward of the gradient along `v` (forward over reverse), the last
+   * argument: the Hessian's product with v, without the Hessian.
+   */
+  hvp(request: Request): Derived {
+    const { func, names } = this.gradientTangent(request);
+    return { func: simplify(request.tuple ? tangentsAsOne(func, request.wrt.length, names) : func, names), names };
+  }
+
+  /** The pushforward of the gradient, with a tangent parameter per selected parameter (after f's). */
+  private gradientTangent(request: Request): Derived {
+    this.originalOnly(request);
+    const { func, names } = this.differentiate({ ...request, api: 'grad' });
+    return { func: forward(func, { wrt: request.wrt, withValue: false }, this.rules, names, this.pushforwards), names };
+  }
+
+  /** Reverse mode does not differentiate reverse sweeps again: a generated target is refused. */
+  private originalOnly(request: Request): void {
+    if (request.target.derived) fail(request.call, Code.Unsupported, `${request.api}() of a function that is itself generated is not supported: apply it to the original function.`);
   }
 
   /** `grad` or `valueAndGrad` by forward mode (FORWARD_GRADIENT). */
   gradientByColumns(request: Request): Plan {
-    const { primal, names } = this.primalOf(request.target, request.wrt);
+    const { primal, names } = this.primalOf(request);
     const tangent = { suffix: 'tangent', func: simplify(forward(primal, { wrt: request.wrt, withValue: false }, this.rules, names, this.pushforwards), names) };
     const helpers = request.api === 'grad' ? [tangent] : [tangent, { suffix: 'value', func: simplify(primal, names) }];
     return { helpers, call: (drivers, [columns, value], params, selected) => drivers.forwardGradient(columns, value, params, selected, request.tuple) };
@@ -179,8 +216,10 @@ export class Pipelines {
   }
 
   /** The IR of the function a request differentiates: lowered from source, or generated. */
-  private primalOf(target: Target, wrt: readonly number[], arrayResult = false): { primal: Func; names: NameAllocator } {
-    if (!target.derived) return this.site.resolver.lowerTarget(target, wrt, arrayResult);
+  private primalOf(request: Request, arrayResult = false): { primal: Func; names: NameAllocator } {
+    const { target } = request;
+    // Code generated in place of the call reads names where the call is.
+    if (!target.derived) return this.site.resolver.lowerTarget(target, request.wrt, arrayResult, target.placement === 'inline' ? request.call : undefined);
     const { func, names } = this.derivedFunction(target.derived);
     return { primal: func, names };
   }
@@ -267,18 +306,59 @@ function parameterLabel(tsApi: typeof ts, param: ts.ParameterDeclaration, index:
   return tsApi.isIdentifier(param.name) ? param.name.text : String(index);
 }
 
-/** `jvp`'s calling convention: `(primals, tangents)`, one entry per parameter in each. */
+/** `hvp`'s calling convention for several parameters: their tangents as one last parameter `v`, a tuple. */
+function tangentsAsOne(pushforward: Func, count: number, names: NameAllocator): Func {
+  const first = pushforward.params.length - count;
+  const v = names.fresh('v');
+  return { ...pushforward, params: [...pushforward.params.slice(0, first), { name: v }], body: [...elementsOf(v, pushforward.params.slice(first)), ...pushforward.body] };
+}
+
+/**
+ * `jvp`'s calling convention: `(primals, tangents)`, one entry per parameter in each. A
+ * parameter with a default value may be left out of both: its primal is then the default,
+ * and its tangent zero.
+ */
 function jvpOf(pushforward: Func, names: NameAllocator): Func {
   const count = pushforward.params.length / 2;
   const primals = names.fresh('primals');
   const tangents = names.fresh('tangents');
-  const unpack: Let[] = pushforward.params.map((param, i) => ({
+  const unpack: Stmt[] = pushforward.params.flatMap((param, i): Stmt[] => {
+    const read = (name: string): Let => ({
+      kind: 'let',
+      name,
+      expr: { op: 'element', args: [variable(i < count ? primals : tangents), num(i % count)] },
+      role: 'user',
+      ...(param.origin ? { origin: param.origin } : {}),
+      ...(param.shape ? { shape: param.shape } : {}),
+    });
+    const primal = pushforward.params[i % count];
+    if (!primal.fallback) return [read(param.name)];
+    // `let k = primals[1]; if (k_given === undefined) { k = default }`, and the tangent 0 likewise.
+    const given = names.fresh(`${param.name}_given`);
+    const omitted = names.fresh('omitted');
+    let fallback: { readonly body: Block; readonly value: Operand } = { body: [], value: num(0) };
+    if (i < count) fallback = primal.fallback;
+    else if (param.shape) {
+      const zero = names.fresh('zero');
+      fallback = { body: [{ kind: 'let', name: zero, expr: { op: 'zeros', args: [variable(primal.name)], shape: param.shape }, role: 'temp' }], value: variable(zero) };
+    }
+    return [
+      read(given),
+      { kind: 'let', name: omitted, expr: { op: '===', args: [variable(given), UNSET] }, role: 'temp' },
+      { kind: 'if', cond: variable(omitted), then: fallback.body, else: [], phis: [{ name: param.name, then: fallback.value, else: variable(given), role: 'user' }] },
+    ];
+  });
+  return { ...pushforward, params: [{ name: primals }, { name: tangents }], body: [...unpack, ...pushforward.body] };
+}
+
+/** Parameters given as the entries of one list: `const param = list[i]` for each. */
+function elementsOf(list: string, params: readonly Param[]): Let[] {
+  return params.map((param, i) => ({
     kind: 'let',
     name: param.name,
-    expr: { op: 'element', args: [variable(i < count ? primals : tangents), num(i % count)] },
+    expr: { op: 'element', args: [variable(list), num(i)] },
     role: 'user',
     ...(param.origin ? { origin: param.origin } : {}),
     ...(param.shape ? { shape: param.shape } : {}),
   }));
-  return { ...pushforward, params: [{ name: primals }, { name: tangents }], body: [...unpack, ...pushforward.body] };
 }

@@ -6,8 +6,8 @@
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
 import { type DirectEffects, calledFunction, isInside, mayDraw, mayWriteArguments } from '../frontend/effects';
-import { type LowerEnv, isNumberType, lowerFunction } from '../frontend/lower/lower';
-import { type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
+import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
+import { type Request, type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
 import { walk } from '../frontend/walk';
 import type { Callee, Func, Operand, Ref } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
@@ -27,6 +27,14 @@ export interface ResolutionSite {
   readonly derivedCallee: (target: Target) => Callee;
 }
 
+/** The function whose code names something from outside: only its file and its name are read. */
+type Caller = { readonly node: ts.Node; readonly name: string };
+
+/** The caller a name is read in: the inlined helper (or class) `within`, else the function lowered. */
+function callerOf(within: Callee | undefined, target: Target): Caller {
+  return (within?.target as Target | undefined) ?? within?.home ?? target;
+}
+
 export class Resolver {
   private readonly ts: typeof ts;
   private readonly checker: ts.TypeChecker;
@@ -42,14 +50,19 @@ export class Resolver {
     this.file = site.file;
   }
 
-  lowerTarget(target: Target, wrt: readonly number[], arrayResult = false): { primal: Func; names: NameAllocator } {
+  /** The IR of `target`; `site` is where its code is generated in place (an inline target), whose names it reads. */
+  lowerTarget(target: Target, wrt: readonly number[], arrayResult = false, site?: ts.Node): { primal: Func; names: NameAllocator } {
     // A method's IR function takes `this` first.
-    const self = this.ts.isMethodDeclaration(target.node) ? 1 : 0;
+    const self = takesThis(this.ts, target.node) ? 1 : 0;
     for (const index of wrt) {
       if (index < self) continue;
       const param = target.node.parameters[index - self];
       const type = this.checker.getTypeAtLocation(param);
       if (!shapeOf(this.ts, this.checker, type)) {
+        const field = this.fieldWithoutShape(type, param.name.getText());
+        if (field) {
+          fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}': its field '${field.path}' has type '${this.checker.typeToString(field.type)}', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt').`);
+        }
         fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`);
       }
     }
@@ -58,49 +71,90 @@ export class Resolver {
       ts: this.ts,
       checker: this.checker,
       names,
-      outer: (identifier, within) => this.outer(identifier, (within?.target as Target | undefined) ?? target),
+      outer: (identifier, within) => this.outer(identifier, callerOf(within, target), site),
       apiName: (callee) => apiNameOf(this.ts, this.checker, callee),
       isLibrary: (file) => this.program.isSourceFileDefaultLibrary(file),
-      callee: (call, within) => this.callee(call, (within?.target as Target | undefined) ?? target),
+      callee: (call, within) => this.callee(call, callerOf(within, target), site),
+      functionValue: (identifier, within) => this.functionValue(identifier, callerOf(within, target), site),
+      classFrame: (declaration) => ({ key: `class|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: declaration.name?.text ?? 'class', ref: { kind: 'ref', path: [] }, home: { node: declaration, name: declaration.name?.text ?? 'class' } }),
+      definesClassFields: this.definesClassFields(),
       arrayResult,
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
   }
 
+  /**
+   * Whether the program's classes define their fields before their constructors run
+   * (`useDefineForClassFields`; by default from ES2022 on, and the default target depends on
+   * TypeScript's version and `module`: TypeScript's own computation where it has one).
+   */
+  private definesClassFields(): boolean {
+    const options = this.program.getCompilerOptions();
+    const computed = (this.ts as unknown as { getUseDefineForClassFields?: (options: ts.CompilerOptions) => boolean }).getUseDefineForClassFields;
+    return computed ? computed(options) : (options.useDefineForClassFields ?? (options.target ?? this.ts.ScriptTarget.ES5) >= this.ts.ScriptTarget.ES2022);
+  }
+
+  /** Where an object type cannot be differentiated: its first field (nested: `a.b.c`) without a shape, and that field's type. */
+  private fieldWithoutShape(type: ts.Type, path: string): { path: string; type: ts.Type } | undefined {
+    const { ts, checker } = this;
+    if (!(type.flags & ts.TypeFlags.Object) || type.isUnion() || checker.isArrayType(type) || checker.isTupleType(type) || checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) return undefined;
+    for (const property of checker.getPropertiesOfType(type)) {
+      const declaration = property.valueDeclaration;
+      if (!declaration || ts.isMethodDeclaration(declaration) || ts.isMethodSignature(declaration)) continue;
+      const fieldType = checker.getTypeOfSymbolAtLocation(property, declaration);
+      if (shapeOf(ts, checker, fieldType)) continue;
+      return this.fieldWithoutShape(fieldType, `${path}.${property.name}`) ?? { path: `${path}.${property.name}`, type: fieldType };
+    }
+    return undefined;
+  }
+
   /** A call of a function of the program from differentiated code. */
-  private callee(call: ts.CallExpression, caller: Target): Callee | undefined {
+  private callee(call: ts.CallExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     const expression = call.expression;
     if (ts.isCallExpression(expression)) return this.generatedCallee(call, expression);
-    const ruled = this.ruledCallee(call, caller);
+    const ruled = this.ruledCallee(call, caller, site);
     if (ruled) return ruled;
     const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && (this.checker.getSymbolAtLocation(expression.expression)?.flags ?? 0) & ts.SymbolFlags.Alias;
-    if (ts.isPropertyAccessExpression(expression) && !namespaced) return this.method(call, expression);
+    if (ts.isPropertyAccessExpression(expression) && !namespaced) return this.method(call, expression, caller, site);
     if (!ts.isIdentifier(expression) && !namespaced) return undefined;
     const symbol = this.checker.getSymbolAtLocation(expression);
     const resolved = symbol && symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
     const declaration = resolved?.valueDeclaration;
     if (!declaration || !(ts.isFunctionDeclaration(declaration) || ts.isVariableDeclaration(declaration))) return undefined;
+    return this.functionCallee(expression, caller, site);
+  }
+
+  /**
+   * The function of the program that `expression` (a name, or a namespace import's member)
+   * refers to. One declared inside another function is `nested`: its calls are inlined.
+   */
+  private functionCallee(expression: ts.Identifier | ts.PropertyAccessExpression, caller: Caller, site?: ts.Node): Callee {
+    const { ts } = this;
     const target = resolveTarget(ts, this.checker, expression);
-    const text = expression.getText();
-    if (target.placement !== 'module') {
-      fail(call, Code.Unsupported, `cannot differentiate the call to '${text}': only functions declared at the top level of a module can be called from differentiated code.`);
-    }
-    if (call.arguments.length !== target.node.parameters.length) {
-      fail(call, Code.Unsupported, `'${text}' takes ${target.node.parameters.length} arguments; calls with fewer or more are not supported.`);
-    }
+    const nested = target.placement !== 'module';
     let ref: Ref;
-    if (ts.isIdentifier(expression)) ref = this.reference(expression, caller);
-    else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [(expression as ts.PropertyAccessExpression).expression.getText(), (expression as ts.PropertyAccessExpression).name.text] };
-    else ref = this.reference((expression as ts.PropertyAccessExpression).name as ts.Identifier, caller);
-    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.effectsOf(target.node) };
+    if (ts.isIdentifier(expression)) ref = nested ? { kind: 'ref', path: [expression.text] } : this.reference(expression, caller, site);
+    else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [expression.expression.getText(), expression.name.text] };
+    else ref = this.reference(expression.name as ts.Identifier, caller, site);
+    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.effectsOf(target.node), ...(nested ? { nested } : {}) };
+  }
+
+  /** A function of the program named as a value (`xs.map(sigmoid)`, `integrate(f, 0, 1)`). */
+  private functionValue(identifier: ts.Identifier, caller: Caller, site?: ts.Node): Callee | undefined {
+    const { ts } = this;
+    let symbol = this.checker.getSymbolAtLocation(identifier);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.valueDeclaration;
+    const isFunction = declaration && (ts.isFunctionDeclaration(declaration) || (ts.isVariableDeclaration(declaration) && declaration.initializer && (ts.isArrowFunction(declaration.initializer) || ts.isFunctionExpression(declaration.initializer))));
+    return isFunction ? this.functionCallee(identifier, caller, site) : undefined;
   }
 
   /**
    * A call of a function given a rule with `withDerivative` (`const f = withDerivative(g,
    * rule)`): the call runs f, and every mode differentiates it with the rule.
    */
-  private ruledCallee(call: ts.CallExpression, caller: Target): Callee | undefined {
+  private ruledCallee(call: ts.CallExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     if (!ts.isIdentifier(call.expression)) return undefined;
     let symbol = this.checker.getSymbolAtLocation(call.expression);
@@ -110,8 +164,8 @@ export class Resolver {
     const definition = skipConstAssertion(ts, declaration.initializer);
     if (!ts.isCallExpression(definition) || apiNameOf(ts, this.checker, definition.expression) !== 'withDerivative') return undefined;
     const arity = this.ruleArity(definition);
-    if (call.arguments.length !== arity) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${arity} arguments; calls with fewer or more are not supported.`);
-    return { key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: call.expression.text, ref: this.reference(call.expression, caller), rule: () => this.customRule(definition), site: call };
+    if (call.arguments.length !== arity) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${arity} argument${arity === 1 ? '' : 's'}, one for each partial derivative of its rule: pass exactly ${arity}.`);
+    return { key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: call.expression.text, ref: this.reference(call.expression, caller, site), rule: () => this.customRule(definition), site: call };
   }
 
   /**
@@ -157,7 +211,7 @@ export class Resolver {
    * A rule may call functions without source (a library's): only a higher order, which
    * differentiates the rule, needs their derivatives.
    */
-  private opaqueCallee(call: ts.CallExpression, caller: Target): Callee | undefined {
+  private opaqueCallee(call: ts.CallExpression, caller: Caller): Callee | undefined {
     if (!this.ts.isIdentifier(call.expression)) return undefined;
     return { key: `opaque|${call.expression.text}`, name: call.expression.text, ref: this.reference(call.expression, caller), site: call };
   }
@@ -194,8 +248,32 @@ export class Resolver {
     if (!apiNameOf(this.ts, this.checker, expression.expression)) return undefined;
     const target = resolveTarget(this.ts, this.checker, expression);
     if (target.placement !== 'module') fail(expression, Code.Unsupported, `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`);
-    if (call.arguments.length !== target.node.parameters.length) fail(call, Code.Unsupported, `'${expression.getText()}' takes ${target.node.parameters.length} arguments; calls with fewer or more are not supported.`);
+    this.checkComposable(call, target.derived!);
+    const count = target.node.parameters.length;
+    if (call.arguments.length !== count) fail(call, Code.Unsupported, `'${expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`);
     return this.site.derivedCallee(target);
+  }
+
+  /**
+   * A generated function called in differentiated code is differentiated number by number
+   * (a pushforward per selected number, then the adjoint of its one result): only grad() with
+   * respect to numbers and derivative() of a function returning a number compose that way.
+   */
+  private checkComposable(call: ts.CallExpression, inner: Request): void {
+    const { ts, checker } = this;
+    const { node } = inner.target;
+    if (inner.api === 'grad') {
+      const index = inner.wrt.find((i) => !isNumberType(ts, checker.getTypeAtLocation(node.parameters[i])));
+      if (index !== undefined) {
+        const name = node.parameters[index].name.getText();
+        fail(call, Code.BadType, `grad(…)(…) inside differentiated code is differentiated with respect to numbers only, and '${name}' is not a number: select number parameters with wrt, or compute this gradient outside the differentiated function.`);
+      }
+    }
+    const signature = checker.getSignatureFromDeclaration(node);
+    const returned = signature && checker.getReturnTypeOfSignature(signature);
+    if (inner.api === 'derivative' && returned && !isNumberType(ts, returned)) {
+      fail(call, Code.BadType, `derivative(…)(…) inside differentiated code is differentiated where the function returns a number, and '${inner.target.name}' returns '${checker.typeToString(returned)}': differentiate a function that returns one number of it.`);
+    }
   }
 
   /**
@@ -203,7 +281,7 @@ export class Resolver {
    * receiver is the method's first argument (`this`), and its pullback differentiates
    * through the fields the method reads.
    */
-  private method(call: ts.CallExpression, expression: ts.PropertyAccessExpression): Callee | undefined {
+  private method(call: ts.CallExpression, expression: ts.PropertyAccessExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     const declaration = this.checker.getSymbolAtLocation(expression)?.valueDeclaration;
     if (!declaration || !ts.isMethodDeclaration(declaration) || !declaration.body) return undefined;
@@ -212,13 +290,16 @@ export class Resolver {
     if (!ts.isClassDeclaration(owner) || !owner.name || !ts.isSourceFile(owner.parent) || declaration.asteriskToken) {
       fail(call, Code.Unsupported, `cannot differentiate the call to '${text}': only methods of classes declared at the top level of a module can be called.`);
     }
-    if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Static) fail(call, Code.Unsupported, `static methods such as '${text}' are not supported yet.`);
-    if (call.arguments.length !== declaration.parameters.length) {
-      fail(call, Code.Unsupported, `'${text}' takes ${declaration.parameters.length} arguments; calls with fewer or more are not supported.`);
-    }
     const name = `${owner.name.text}_${expression.name.text}`;
     const target: Target = { node: declaration, name, placement: 'module' };
-    return { key: `${declaration.getSourceFile().fileName}|${declaration.pos}`, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.effectsOf(declaration) };
+    const key = `${declaration.getSourceFile().fileName}|${declaration.pos}`;
+    if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Static) {
+      // A function of the class: called through it (`Complex.polar(r, t)`), without a receiver.
+      if (!ts.isIdentifier(expression.expression)) fail(call, Code.Unsupported, `call the static method '${expression.name.text}' through its class's name ('${owner.name.text}.${expression.name.text}(…)').`);
+      const owning = this.reference(expression.expression, caller, site);
+      return { key, name, ref: { ...owning, path: [...owning.path, expression.name.text] }, target, ...this.effectsOf(declaration) };
+    }
+    return { key, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.effectsOf(declaration) };
   }
 
   /** `{ writes: true }` for a function that may write into what it is given, `{ draws: true }` for one that may call Math.random() (their calls are inlined). */
@@ -256,7 +337,7 @@ export class Resolver {
   }
 
   /** A value `identifier` reads from outside the differentiated function: a constant. */
-  private outer(identifier: ts.Identifier, target: Target): Operand {
+  private outer(identifier: ts.Identifier, target: Caller, site?: ts.Node): Operand {
     const { ts, checker } = this;
     const type = checker.getTypeAtLocation(identifier);
     // Strings and booleans are data: conditions read them.
@@ -265,18 +346,35 @@ export class Resolver {
     if (!isNumberType(ts, type) && !isData && !shapeOf(ts, checker, type) && !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)) {
       fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers, strings, booleans, arrays and objects can be read from outside (as constants).`);
     }
-    return this.reference(identifier, target);
+    return this.reference(identifier, target, site);
   }
 
-  /** How generated code in this file reads `identifier`, a name from outside `target`. */
-  private reference(identifier: ts.Identifier, target: Target): Ref {
+  /** `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it. */
+  private requireSameAt(identifier: ts.Identifier, symbol: ts.Symbol, site: ts.Node): void {
+    const { ts, checker } = this;
+    const resolveName = (checker as ts.TypeChecker & { resolveName?: (name: string, location: ts.Node, meaning: ts.SymbolFlags, excludeGlobals: boolean) => ts.Symbol | undefined }).resolveName;
+    if (!resolveName) return;
+    const there = resolveName.call(checker, identifier.text, site, ts.SymbolFlags.Value | ts.SymbolFlags.Alias, false);
+    if (!there || there === symbol) return;
+    const line = site.getSourceFile().getLineAndCharacterOfPosition(site.getStart()).line + 1;
+    fail(identifier, Code.BadTarget, `'${identifier.text}' is read here, but the derivative is generated in place of the call on line ${line}, where '${identifier.text}' names another variable: rename one of them, or pass '${identifier.text}' as a parameter.`);
+  }
+
+  /**
+   * How generated code in this file reads `identifier`, a name from outside `target`. Where
+   * the code is generated in place of a call (`site`), the name must mean the same there.
+   */
+  private reference(identifier: ts.Identifier, target: Caller, site?: ts.Node): Ref {
     const { ts, checker } = this;
     const symbol = checker.getSymbolAtLocation(identifier);
     if (!symbol) fail(identifier, Code.BadTarget, `cannot resolve '${identifier.text}'.`);
     const home = target.node.getSourceFile();
     const isGlobal = symbol.declarations?.every((declaration) => this.program.isSourceFileDefaultLibrary(declaration.getSourceFile())) ?? false;
     if (isGlobal) return { kind: 'ref', path: [identifier.text] };
-    if (home === this.file) return { kind: 'ref', path: [identifier.text], origin: identifier };
+    if (home === this.file) {
+      if (site) this.requireSameAt(identifier, symbol, site);
+      return { kind: 'ref', path: [identifier.text], origin: identifier };
+    }
     // The generated code lives in another file than the function: reach the value through its module.
     const resolved = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     const moduleSymbol = (home as unknown as { symbol?: ts.Symbol }).symbol;

@@ -68,6 +68,8 @@ export interface Callee {
   readonly method?: string;
   /** The function to differentiate (its pullback is generated from it); absent for pullbacks. */
   readonly target?: { readonly node: ts.SignatureDeclaration; readonly name: string };
+  /** For a class whose code is inlined (initialisers, constructor, getters): where names from outside its code resolve. */
+  readonly home?: { readonly node: ts.Node; readonly name: string };
   /** For a pullback that adds into gradients: the index of the first gradient argument. */
   readonly into?: number;
   /**
@@ -82,6 +84,11 @@ export interface Callee {
   readonly writes?: boolean;
   /** It may call Math.random(): lowering inlines its calls, so that reverse mode records each draw (a pullback would draw again). */
   readonly draws?: boolean;
+  /**
+   * Declared inside another function, whose variables it may read: its calls are inlined,
+   * as its code is in scope only where the derivative is generated in place of the call.
+   */
+  readonly nested?: boolean;
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */
@@ -258,6 +265,13 @@ export interface Param {
   readonly origin?: ts.Node;
   /** Set for an array or object parameter: its shape. */
   readonly shape?: Shape;
+  /**
+   * The differentiated function's own calling convention, which the generated function that
+   * users call keeps (functions generated for generated code take every argument, plainly):
+   * a rest parameter (`...xs`, an array inside), or a default value, computed by `body`.
+   */
+  readonly rest?: boolean;
+  readonly fallback?: { readonly body: Block; readonly value: Operand };
 }
 
 /** What the function returns: one operand, or an array of results. */
@@ -283,6 +297,13 @@ export const num = (value: number, text?: string): Num => (text === undefined ? 
 
 /** The value of a variable on a path where it was not assigned (read only on other paths). */
 export const UNSET: Num = num(NaN, 'undefined');
+
+/**
+ * The value `undefined` the code reads (an optional parameter left out, `x === undefined`):
+ * the same operand as UNSET (both print `undefined`), but a value, not the marker that a
+ * variable is read before it is assigned.
+ */
+export const UNDEFINED: Num = num(NaN, 'undefined');
 
 export function isNum(operand: Operand, value?: number): operand is Num {
   return operand.kind === 'num' && (value === undefined || Object.is(operand.value, value));

@@ -164,8 +164,9 @@ const OPERATORS = {
   // another), which may go where nothing reads it.
   newArray: { ...IMPURE, shape: 'newArray', print: '', droppable: true, derivative: zero },
   arrayOf: { ...IMPURE, shape: 'arrayOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
-  // An object literal: read-only (its fields are never written), so its gradient is built
-  // from its fields' gradients.
+  // An object literal: its fields are never written (an object whose fields the code writes
+  // is lowered as variables, one per field: frontend/lower/objects.ts), so its gradient is
+  // built from its fields' gradients, and one nothing reads may go.
   objectOf: { ...IMPURE, shape: 'objectOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
   localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
   // The permutation that sorts an array (`field`: 'ascending', 'descending', or 'numeric', a

@@ -13,6 +13,11 @@ export type Definitions = (name: string) => Expr | undefined;
 export function fold(expr: Expr, definitionOf: Definitions): Operand | Expr {
   const info = opInfo(expr.op);
   const { args } = expr;
+  // `undefined` equals only itself (its value here, NaN, equals nothing).
+  if ((expr.op === '===' || expr.op === '!==') && args.every((arg) => isNum(arg)) && args.some((arg) => isNum(arg) && arg.text === 'undefined')) {
+    const same = args.every((arg) => isNum(arg) && arg.text === 'undefined');
+    return num(same === (expr.op === '===') ? 1 : 0);
+  }
   if (info.evaluate && args.length > 0 && args.every((arg) => isNum(arg))) {
     const value = info.evaluate(...args.map((arg) => (arg as { value: number }).value));
     // A named constant (Math.PI) passed through unchanged keeps its readable name.

@@ -4,6 +4,7 @@ import { type Accumulate, type Block, type Effect, type Expr, type Func, type Le
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
 import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';
+import { writeOnlyArrays, writesInto } from './write-only';
 
 const COMMUTATIVE = new Set(['+', '*']);
 const MAX_ROUNDS = 8;
@@ -35,11 +36,25 @@ class Propagation {
   private readonly available: Map<string, string>[] = [];
   /** Loop records whose recorded values were rewritten: the sweeps and the function take the new ones. */
   private readonly records = new Map<LoopRecord, LoopRecord>();
-  /** Mutable adjoints: an expression that reads one is never reused (its value changes). */
+  /** Mutable adjoints: an expression that reads one is reused only as below (its value changes). */
   private readonly mutable = new Set<string>();
+  /** Mutable adjoints that are numbers (never added into at an index or a field, so never reached through another name). */
+  private readonly scalars = new Set<string>();
+  /**
+   * Per block, the expressions read from scalar mutable adjoints since their last change
+   * there (`total_bar * err` twice in a row is computed once); a nested block or a write of
+   * an adjoint they read ends them.
+   */
+  private readonly recent: Map<string, { readonly name: string; readonly reads: readonly string[] }>[] = [];
 
   func(func: Func): Func {
-    for (const stmt of statementsWithin(func.body, 'enter')) if (stmt.kind === 'accumulate') this.mutable.add(stmt.name);
+    const indexed = new Set<string>();
+    for (const stmt of statementsWithin(func.body, 'enter')) {
+      if (stmt.kind !== 'accumulate') continue;
+      this.mutable.add(stmt.name);
+      if (stmt.at !== undefined) indexed.add(stmt.name);
+    }
+    for (const name of this.mutable) if (!indexed.has(name)) this.scalars.add(name);
     const body = this.block(func.body);
     const records = func.records?.map((record) => this.records.get(record) ?? record);
     return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)), ...(records ? { records } : {}) };
@@ -66,14 +81,41 @@ class Propagation {
   private block(block: Block): Stmt[] {
     this.definitions.push(new Map());
     this.available.push(new Map());
+    this.recent.push(new Map());
     const out: Stmt[] = [];
     for (const stmt of block) out.push(...this.stmt(stmt));
     this.definitions.pop();
     this.available.pop();
+    this.recent.pop();
     return out;
   }
 
+  /** An earlier name for a pure expression reading scalar mutable adjoints, unchanged since, in this block. */
+  private recentAs(expr: Expr, name: string): string | undefined {
+    const reads = expr.args.flatMap((arg) => (arg.kind === 'var' && this.mutable.has(arg.name) ? [arg.name] : []));
+    if (!reads.every((read) => this.scalars.has(read))) return undefined;
+    const frame = this.recent[this.recent.length - 1];
+    const key = expressionKey(expr);
+    const earlier = frame.get(key);
+    if (earlier) return earlier.name;
+    frame.set(key, { name, reads });
+    return undefined;
+  }
+
+  /** A write of `written` (every mutable adjoint where absent: a nested block) ends the expressions reading it. */
+  private changed(written?: string): void {
+    const frame = this.recent[this.recent.length - 1];
+    for (const [key, { reads }] of frame) if (written === undefined || reads.includes(written)) frame.delete(key);
+  }
+
   private stmt(stmt: Stmt): Stmt[] {
+    const out = this.rewritten(stmt);
+    if (stmt.kind === 'accumulate') this.changed(stmt.name);
+    else if (stmt.kind !== 'let' && stmt.kind !== 'effect') this.changed();
+    return out;
+  }
+
+  private rewritten(stmt: Stmt): Stmt[] {
     const s = this.substitute;
     switch (stmt.kind) {
       case 'let': {
@@ -82,7 +124,8 @@ class Propagation {
           this.replaced.set(stmt.name, folded);
           return [];
         }
-        if (opInfo(folded.op).pure && !folded.args.some((arg) => arg.kind === 'var' && this.mutable.has(arg.name))) {
+        const readsMutable = folded.args.some((arg) => arg.kind === 'var' && this.mutable.has(arg.name));
+        if (opInfo(folded.op).pure && !readsMutable) {
           const key = expressionKey(folded);
           const earlier = this.availableAs(key);
           if (earlier !== undefined) {
@@ -90,6 +133,12 @@ class Propagation {
             return [];
           }
           this.available[this.available.length - 1].set(key, stmt.name);
+        } else if (opInfo(folded.op).pure) {
+          const earlier = this.recentAs(folded, stmt.name);
+          if (earlier !== undefined) {
+            this.replaced.set(stmt.name, variable(earlier));
+            return [];
+          }
         }
         this.definitions[this.definitions.length - 1].set(stmt.name, folded);
         return [folded === stmt.expr ? stmt : { ...stmt, expr: folded }];
@@ -172,6 +221,9 @@ function eliminateDeadCode(func: Func): Func {
   for (const stmt of letsWithin(func.body, 'enter')) computed.add(stmt.name);
   const live = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const zeros = zeroArrays(func.body);
+  // Writes into arrays nothing reads are dead (a pushforward's primal output array).
+  const writeOnly = writeOnlyArrays(func);
+  const deadWrite = (stmt: Effect) => writesInto(stmt, writeOnly);
   // An addition into a gradient array nothing reads is dead with the array; into any other
   // array (a view of another), it stays.
   const deadAddition = (stmt: Accumulate) => !live.has(stmt.name) && (stmt.at === undefined || zeros.has(stmt.name));
@@ -195,6 +247,7 @@ function eliminateDeadCode(func: Func): Func {
           if ((live.has(stmt.name) || !removable(stmt)) && stmt.expr.op !== 'replayExit') stmt.expr.args.forEach(mark);
           break;
         case 'effect':
+          if (deadWrite(stmt)) break;
           if (!removable(stmt) || rewriteNeeded(stmt, region)) {
             effects.add(stmt);
             stmt.expr.args.forEach(mark);
@@ -251,7 +304,7 @@ function eliminateDeadCode(func: Func): Func {
   // A loop is needed for its results, for its effects, or for what it records for a sweep.
   const needed = (stmt: Loop, region: Region): boolean =>
     stmt.carried.some((c) => live.has(c.exit)) ||
-    hasEffects(stmt.body) ||
+    hasEffects(stmt.body, deadWrite) ||
     someEffect(stmt.body, (s) => rewriteNeeded(s, region)) ||
     (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
   const size = () => live.size + effects.size + [...reread.values()].reduce((total, arrays) => total + arrays.size, 0);
@@ -329,9 +382,9 @@ function someEffect(block: Block, test: (stmt: Effect) => boolean): boolean {
   return someWithin(block, 'skip', (stmt) => stmt.kind === 'effect' && test(stmt));
 }
 
-/** Whether a block has effects, so that it must run even where nothing reads its results. */
-function hasEffects(block: Block): boolean {
-  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
+/** Whether a block has effects (but `dead` ones), so that it must run even where nothing reads its results. */
+function hasEffects(block: Block, dead: (stmt: Effect) => boolean): boolean {
+  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'effect' && dead(stmt) ? false : stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
 }
 
 function expressionKey(expr: Expr): string {

@@ -8,8 +8,8 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNSET, num, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
-import { type Binding, type Lowering, FALSE } from './lowering';
-import { type Container, type Part, arrayMethod, arrayOperand, concatenation, containerOf, growable, inline, isArrayType, lengthOf, load, newArray, push } from './arrays';
+import { type Binding, type LocalFunction, type Lowering, FALSE } from './lowering';
+import { type Container, type ArrayPart, arrayMethod, arrayOperand, callbackArgument, concatenation, containerOf, growable, inline, isArrayType, lengthOf, load, newArray, push } from './arrays';
 import { branch } from './control';
 import { expression } from './expressions';
 import { countedLoop, overArray } from './loops';
@@ -97,14 +97,12 @@ function staticCall(lx: Lowering, node: ts.CallExpression, container: Container,
  * callback returns arrays).
  */
 function from(lx: Lowering, node: ts.CallExpression, container: Container): Operand {
-  const { ts } = lx;
   const name = `${container}.from`;
   takes(lx, node, name, 1, 2, "an array (or '{ length: n }') and a callback");
   const [source, mapper] = node.arguments;
-  if (mapper && !(ts.isArrowFunction(mapper) || ts.isFunctionExpression(mapper))) fail(mapper, Code.Unsupported, `the callback of ${name} must be an arrow or function expression written in place.`);
   const counted = lengthObject(lx, source);
   if (buildsMatrix(lx, node)) return matrixFrom(lx, node, counted ?? source, mapper, name);
-  const callback = mapper as ts.ArrowFunction | ts.FunctionExpression | undefined;
+  const callback = mapper && callbackArgument(lx, node, mapper, name);
   if (counted) {
     if (!callback) fail(node, Code.Unsupported, `${container}.from({ length: n }) without a callback holds undefined: give it one, '(_, i) => …', or use new ${container === 'Array' ? 'Array<number>(n).fill(0)' : `${container}(n)`}.`);
     const length = expression(lx, counted);
@@ -266,7 +264,7 @@ function slice(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Ope
 
 /** `xs.concat(ys, v, zs)`: a new array of the parts, arrays spread and numbers as they are. */
 function concat(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Operand {
-  const parts: Part[] = [{ spread: expression(lx, owner), node: owner }];
+  const parts: ArrayPart[] = [{ spread: expression(lx, owner), node: owner }];
   for (const arg of node.arguments) {
     if (isArrayType(lx, arg)) parts.push({ spread: arrayOperand(lx, arg, 'concat'), node: arg });
     else {
@@ -274,7 +272,7 @@ function concat(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Op
       parts.push({ value: expression(lx, arg) });
     }
   }
-  return concatenation(lx, node, parts);
+  return concatenation(lx, parts, node);
 }
 
 /**
@@ -299,13 +297,10 @@ function filter(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Op
   return typed;
 }
 
-/** The callback of a method, an arrow or function expression written in place. */
-function callbackOf(lx: Lowering, node: ts.CallExpression, method: string): ts.ArrowFunction | ts.FunctionExpression {
-  const { ts } = lx;
+/** The callback of a method, its only argument. */
+function callbackOf(lx: Lowering, node: ts.CallExpression, method: string): LocalFunction {
   takes(lx, node, method, 1, 1, "its callback only (no 'this' argument)");
-  const [callback] = node.arguments;
-  if (!(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback))) fail(callback, Code.Unsupported, `the callback of ${method} must be an arrow or function expression written in place.`);
-  return callback;
+  return callbackArgument(lx, node, node.arguments[0], method);
 }
 
 /**
@@ -372,7 +367,7 @@ function flatMap(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): O
   const source = arrayOperand(lx, owner, '.flatMap()');
   const shape = lx.shapeAt(owner, true);
   const checker = lx.env.checker!;
-  const returned = checker.getSignaturesOfType(checker.getTypeAtLocation(callback), lx.ts.SignatureKind.Call)[0]?.getReturnType();
+  const returned = checker.getSignaturesOfType(checker.getTypeAtLocation(node.arguments[0]), lx.ts.SignatureKind.Call)[0]?.getReturnType();
   const returnsArrays = returned !== undefined && (checker.isArrayType(returned) || checker.isTupleType(returned));
   const out = growable(lx, node);
   const length = lx.lengths.get((out as { name: string }).name)!;

@@ -3,13 +3,14 @@
 // methods lowered to loops with their callback inlined.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { walk } from '../walk';
 import { type Expr, type Operand, UNSET, num, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
-import { type Lowering, FALSE, TRUE, isNumberType } from './lowering';
+import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
+import { callTarget } from './calls';
+import { callLocal, functionValue, parameterCount } from './functions';
+import { makeRecord, recordField } from './objects';
 import { overArray } from './loops';
-import { statements } from './statements';
 import { entryOf, rowLength, rowOf } from './matrices';
 
 /** An array that a loop or an array method walks over. */
@@ -39,8 +40,8 @@ export type Container = 'Array' | 'Float64Array' | 'Float32Array';
  */
 export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'reduce' | 'forEach' | 'every' | 'some' | 'map', arrayNode: ts.Expression): Operand {
   const { ts } = lx;
-  const [callback, initial] = node.arguments;
-  if (!callback || !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback))) fail(callback ?? node, Code.Unsupported, `the callback of ${method} must be an arrow or function expression written in place.`);
+  const [callbackNode, initial] = node.arguments;
+  const callback = callbackArgument(lx, node, callbackNode, method);
   const array = arrayOperand(lx, arrayNode, `.${method}()`);
   const elementShape = lx.shapeAt(arrayNode, true);
   const element = (index: Operand) => load(lx, array, index, elementShape, node);
@@ -72,7 +73,7 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
       const kind = containerOf(lx, arrayNode);
       const length = lengthOf(lx, array, node);
       if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
-        fail(callback, Code.Unsupported, 'map must build an array of numbers here.');
+        fail(callbackNode, Code.Unsupported, 'map must build an array of numbers here.');
       }
       const mapped = newArray(lx, node, { op: 'newArray', args: kind === 'Array' ? [length, num(0)] : [length] }, kind);
       overArray(lx, node, [], array, arrayNode, [], (index) => {
@@ -84,34 +85,24 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
   }
 }
 
-/** The body of a callback written in place, its parameters bound to `args`; its result where it has one. */
-export function inline(lx: Lowering, fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Operand[], needsValue: true): Operand;
+/** The callback given to an array method: a function written in place, declared in the function, or declared in the program. */
+export function callbackArgument(lx: Lowering, node: ts.CallExpression, callbackNode: ts.Expression | undefined, method: string): LocalFunction {
+  const callback = callbackNode && functionValue(lx, callbackNode);
+  if (!callback) return fail(callbackNode ?? node, Code.Unsupported, `the callback of ${method} must be a function written in place ('(v) => …'), declared in the function, or declared in the program.`);
+  return callback;
+}
 
-export function inline(lx: Lowering, fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Operand[], needsValue: false): Operand | undefined;
+/** A callback's call with `args`; its result where it has one. */
+export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[], needsValue: true): Operand;
 
-export function inline(lx: Lowering, fn: ts.ArrowFunction | ts.FunctionExpression, args: readonly Operand[], needsValue: boolean): Operand | undefined {
-  const { ts } = lx;
-  if (fn.parameters.length > args.length) fail(fn.parameters[args.length], Code.Unsupported, `this callback takes at most ${args.length} parameters here.`);
-  let value: Operand | undefined;
-  lx.scoped(() => {
-    fn.parameters.forEach((param, k) => {
-      if (!ts.isIdentifier(param.name) || param.initializer || param.dotDotDotToken) fail(param, Code.Unsupported, 'callback parameters must be plain names.');
-      lx.declare(param.name.text, args[k], false);
-    });
-    if (!ts.isBlock(fn.body)) {
-      value = expression(lx, fn.body);
-      return;
-    }
-    const body = fn.body.statements;
-    const last = body[body.length - 1];
-    const returns = (node: ts.Node): boolean => walk(ts, node, (inner) => (ts.isReturnStatement(inner) ? 'stop' : ts.isFunctionLike(inner) ? 'skip' : undefined));
-    const early = body.slice(0, -1).find(returns) ?? (last && !ts.isReturnStatement(last) && returns(last) ? last : undefined);
-    if (early) fail(early, Code.Unsupported, "a callback may only 'return' at its end.");
-    statements(lx, last && ts.isReturnStatement(last) ? body.slice(0, -1) : body);
-    if (last && ts.isReturnStatement(last) && last.expression) value = expression(lx, last.expression);
-  });
-  if (needsValue && !value) fail(fn, Code.Unsupported, 'this callback must return a value.');
-  return value;
+export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[], needsValue: false): Operand | undefined;
+
+export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[], needsValue: boolean): Operand | undefined {
+  if (parameterCount(fn) > args.length) fail(fn.node!.parameters[args.length], Code.Unsupported, `this callback takes at most ${args.length} parameters here.`);
+  const site = fn.reference ?? fn.node!;
+  const value = callLocal(lx, site, fn, args, (callee) => callTarget(lx, site, callee, args));
+  if (needsValue && value === UNSET) fail(site, Code.Unsupported, 'this callback must return a value.');
+  return value === UNSET ? undefined : value;
 }
 
 /** `container[index]`: a number, or an array or object of the container (then tracked), or a row of a local matrix. */
@@ -186,15 +177,17 @@ export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand
 /** `[a, ...xs, b]`: a local array as long as all parts, filled part by part (a loop per spread). */
 export function spreadLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Operand {
   const { ts } = lx;
-  const parts = node.elements.map((element): Part => (ts.isSpreadElement(element) ? { spread: arrayOperand(lx, element.expression, 'spreading'), node: element.expression } : { value: expression(lx, element) }));
-  return concatenation(lx, node, parts);
+  const parts = node.elements.map((element): ArrayPart =>
+    ts.isSpreadElement(element) ? { spread: arrayOperand(lx, element.expression, 'spreading'), node: element.expression } : { value: expression(lx, element) },
+  );
+  return concatenation(lx, parts, node);
 }
 
-/** A number, or the entries of an array (`...xs`, or an array given to concat). */
-export type Part = { readonly value: Operand } | { readonly spread: Operand; readonly node: ts.Expression };
+/** A part of an array being built: one value, or the entries of an array spread into it. */
+export type ArrayPart = { readonly value: Operand } | { readonly spread: Operand; readonly node: ts.Expression };
 
-/** A new local array of the parts one after the other. */
-export function concatenation(lx: Lowering, node: ts.Expression, parts: readonly Part[]): Operand {
+/** A new local array of `parts` in order, as long as all of them (a loop per spread). */
+export function concatenation(lx: Lowering, parts: readonly ArrayPart[], node: ts.Expression): Operand {
   const length = parts.reduce<Operand>((total, part) => lx.op('+', [total, 'spread' in part ? lengthOf(lx, part.spread, node) : num(1)], node), num(0));
   const array = newArray(lx, node, { op: 'newArray', args: [length, num(0)] }, 'Array');
   const store = (index: Operand, value: Operand) => lx.store([array, index, value], node);
@@ -224,25 +217,29 @@ export function growable(lx: Lowering, node: ts.Expression): Operand {
   return array;
 }
 
-/** `{ w, b: 2 * x }`: an object the function creates and only reads. */
+/** `{ w, b: 2 * x }`, `{ ...base, x }`: an object the function creates (see objects.ts for writing its fields). */
 export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
   const shape = lx.shapeAt(node, false);
   if (!shape || shape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers.');
-  const fields: string[] = [];
-  const args: Operand[] = [];
+  // In JavaScript's order: a later field replaces an earlier one of the same name, in its place.
+  const values = new Map<string, Operand>();
   for (const property of node.properties) {
     if (ts.isShorthandPropertyAssignment(property)) {
-      fields.push(property.name.text);
-      args.push(read(lx, property.name));
+      values.set(property.name.text, read(lx, property.name));
     } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
-      fields.push(property.name.text);
-      args.push(expression(lx, property.initializer));
+      values.set(property.name.text, expression(lx, property.initializer));
+    } else if (ts.isSpreadAssignment(property)) {
+      // `...base`: each field of base's type, read as it is now.
+      const spread = lx.shapeAt(property.expression, false);
+      if (spread?.kind !== 'object') fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers can be spread into an object literal.');
+      const base = expression(lx, property.expression);
+      for (const field of spread.fields) values.set(field.name, fieldLoad(lx, base, field.name, field.shape, property));
     } else {
-      fail(property, Code.Unsupported, 'object literals may only have plain fields (no spreads, methods, accessors or computed names).');
+      fail(property, Code.Unsupported, 'object literals may only have plain fields and spreads (no methods, accessors or computed names).');
     }
   }
-  return objectOf(lx, fields, args, shape, node);
+  return objectOf(lx, [...values.keys()], [...values.values()], shape, node);
 }
 
 /** An object literal of `values`, one per field: read-only, its fields' arrays held as they are. */
@@ -256,6 +253,7 @@ export function objectOf(lx: Lowering, fields: readonly string[], values: readon
   lx.created.set(name, { kind: 'object', fields, values, shape });
   const held = fields.flatMap((field, k): [string, Operand][] => (lx.holdsLocal(values[k]) ? [[field, values[k]]] : []));
   if (held.length > 0) lx.heldLocals.set(name, new Map(held));
+  if (lx.mutableObjects) makeRecord(lx, name, fields, values);
   return variable(name);
 }
 
@@ -275,6 +273,8 @@ export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, containe
 
 /** `container.field`, likewise. */
 export function fieldLoad(lx: Lowering, container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const recorded = recordField(lx, container, field, origin);
+  if (recorded) return recorded;
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
   const held = container.kind === 'var' ? lx.heldLocals.get(container.name)?.get(field) : undefined;
   if (held) return held;

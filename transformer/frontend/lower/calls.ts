@@ -1,16 +1,16 @@
 // Lowering of calls: Math functions, functions of the program (a call, or its body inlined
-// where it writes into arrays, receives a local array, or returns an array or object).
+// where a pullback cannot stand for it), and functions declared inside the function.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Callee, type Operand, UNSET, num, variable } from '../../ir/ir';
+import { type Callee, type Operand, num, variable } from '../../ir/ir';
 import { type MathFunction, mathArity } from '../../ops/registry';
-import { type Lowering, type FunctionNode, FALSE, isNumberType } from './lowering';
+import { type Lowering, isNumberType } from './lowering';
 import { arrayOperand, load } from './arrays';
 import { arrayCall } from './array-methods';
 import { expression } from './expressions';
+import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlineBody, isFunction, isSpread } from './functions';
 import { overArray } from './loops';
-import { requireBody, requirePlainParam } from './lower';
-import { destructure, statements } from './statements';
+import { requireAsMade } from './objects';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -27,7 +27,20 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'console')) {
     fail(node, Code.Unsupported, `'${callee.getText()}(…)' runs in differentiated code as a statement of its own (its value is undefined), not inside an expression.`);
   }
-  for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are supported in Math.max and Math.min only.');
+  const local = ts.isIdentifier(callee) ? lx.lookup(callee.text) : undefined;
+  if (local?.fn) {
+    const args = callArguments(lx, node.arguments);
+    return callLocal(lx, node, local.fn, args, (target) => callTarget(lx, node, target, args));
+  }
+  if (local) {
+    fail(node, Code.Unsupported, `'${local.name}' holds a function known only when the code runs, and tapeless differentiates the calls it can see at compile time: call the function by its own name (a function of the program, or one declared in this function).`);
+  }
+  // A spread fills a rest parameter of a function of the program (bindParameters checks which).
+  const spread = node.arguments.find(ts.isSpreadElement);
+  if (spread && !(ts.isIdentifier(callee) && lx.env.functionValue?.(callee, lx.within()))) {
+    fail(spread, Code.Unsupported, "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]').");
+  }
+  // Methods of arrays (array-methods.ts checks the receiver is one: a class may have a method named push).
   if (ts.isPropertyAccessExpression(callee)) {
     const lowered = arrayCall(lx, node, callee);
     if (lowered) return lowered;
@@ -38,65 +51,90 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     return lx.op('stopGradient', [expression(lx, node.arguments[0])], node);
   }
   if (api) fail(node, Code.Unsupported, `${api}() inside a differentiated function is not supported yet.`);
-  const target = lx.env.callee?.(node, lx.inlining[lx.inlining.length - 1]);
+  const target = lx.env.callee?.(node, lx.within());
   if (target) {
     const receiver = target.method ? [expression(lx, (callee as ts.PropertyAccessExpression).expression)] : [];
-    const args = [...receiver, ...node.arguments.map((arg) => expression(lx, arg))];
-    // A helper returning an array or object is inlined too: its result is then a local
-    // array or object literal of this function, read and differentiated like one.
-    const returnsNumber = isNumberType(ts, lx.env.checker!.getTypeAtLocation(node));
-    if (target.writes || target.draws || !returnsNumber || args.some((arg) => lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
-    const name = lx.env.names.fresh('t');
-    lx.body.push({ kind: 'let', name, expr: { op: 'call', args, callee: target }, role: 'temp', origin: node });
-    return variable(name);
+    return callTarget(lx, node, target, [...receiver, ...callArguments(lx, node.arguments)]);
   }
   const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
   return fail(node, Code.Unsupported, `cannot differentiate the call to '${name}': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).`);
 }
 
 /**
- * `h(a, b)` where an argument is an array the function creates (or an object holding
- * one), or where h may write into what it is given: h's body is lowered in place, its
- * parameters bound to the arguments, so that its reads and writes of the array are the
- * function's own — recorded, replayed and differentiated like them — where a pullback
- * would see the array as it is at the end. h sees its own variables only, and its
- * `return` ends the inlined body. A write into an array the function did not create
- * stays a diagnostic, at the write.
+ * A call of a function of the program, `args` its arguments (a method's receiver first):
+ * through the callee's pullback where it takes and returns numbers (its missing arguments
+ * given their default values), else inlined (see `inlineCall`).
  */
-export function inlineCall(lx: Lowering, node: ts.CallExpression, callee: Callee, args: readonly Operand[]): Operand {
+export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: readonly Argument[]): Operand {
   const { ts } = lx;
-  const fn = callee.target!.node as FunctionNode;
+  const fn = target.target?.node;
+  let values = args as Operand[];
+  if (fn) {
+    // A helper returning an array or object is inlined too: its result is then a local
+    // array or object literal of this function, read and differentiated like one.
+    const checker = lx.env.checker!;
+    const type = ts.isCallExpression(node) ? checker.getTypeAtLocation(node) : checker.getSignatureFromDeclaration(fn)?.getReturnType();
+    const returnsNumber = type !== undefined && isNumberType(ts, type);
+    const rest = fn.parameters.some((param) => param.dotDotDotToken);
+    // A parameter whose type a pullback cannot take a gradient of: an optional number (`k?:
+    // number`), an object with an optional field, given an object or a number that may be active.
+    const self = target.method ? 1 : 0;
+    const shapeless = args.some((arg, k) => {
+      const param = k >= self ? fn.parameters[k - self] : undefined;
+      if (!param || isFunction(arg) || isSpread(arg) || lx.shapeAt(param, false)) return false;
+      const type = checker.getTypeAtLocation(param);
+      return lx.isAggregate(arg) || (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined));
+    });
+    if (target.writes || target.draws || target.nested || rest || shapeless || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
+    // Arguments beyond the parameters are ignored, as in JavaScript (map gives a callback the index too).
+    const count = fn.parameters.length + self;
+    values = values.length < count ? withDefaults(lx, node, target, values) : values.slice(0, count);
+  } else {
+    for (const value of values) requireAsMade(lx, value, node);
+  }
+  const name = lx.env.names.fresh('t');
+  lx.body.push({ kind: 'let', name, expr: { op: 'call', args: values, callee: target }, role: 'temp', origin: node });
+  return variable(name);
+}
+
+/** The arguments of a call that leaves some out, completed with the callee's default values (lowered as its own code). */
+function withDefaults(lx: Lowering, node: ts.Node, target: Callee, args: readonly Operand[]): Operand[] {
+  const fn = target.target!.node;
+  const self = target.method ? args.slice(0, 1) : [];
+  const given = args.slice(self.length);
+  let values: Operand[] = [];
+  inFrame(lx, target, [], self[0], () => {
+    values = bindParameters(lx, fn, target.name, given, node);
+    return undefined;
+  });
+  return [...self, ...values];
+}
+
+/**
+ * `h(a, b)` where a pullback cannot stand for h: an argument is an array the function
+ * creates (or an object holding one) or a function, h may write into what it is given,
+ * returns an array or object, has a rest parameter, or is declared inside another function
+ * (reading its variables). h's body is lowered in place, its parameters bound to the
+ * arguments, so that its reads and writes of the array are the function's own — recorded,
+ * replayed and differentiated like them — where a pullback would see the array as it is at
+ * the end. h sees its own variables only, and its `return` ends the inlined body. A write
+ * into an array the function did not create stays a diagnostic, at the write.
+ */
+export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: readonly Argument[]): Operand {
+  const fn = callee.target!.node;
   if (lx.inlining.some((outer) => outer.key === callee.key)) {
-    const why = callee.writes ? 'writes into the arrays it is given' : callee.draws ? 'calls Math.random()' : 'receives an array the differentiated function creates, or returns an array or object,';
+    const why = callee.writes
+      ? 'writes into the arrays it is given'
+      : callee.nested
+        ? 'is declared inside another function (its calls are inlined)'
+        : callee.draws
+          ? 'calls Math.random()'
+          : 'receives an array or object the differentiated function makes or a function, has a rest parameter, or returns an array or object,';
     fail(node, Code.Unsupported, `'${callee.name}' ${why} and calls itself: its calls are inlined, which recursion does not allow. Write the recursion as a loop.`);
   }
-  requireBody(lx, fn);
-  const outer = { scopes: lx.scopes.splice(0), targets: lx.targets.splice(0), returned: lx.returned, result: lx.result };
-  // The lengths of arrays grown by push stay in scope (under keys no identifier has): the helper may push.
-  const own = new Map(outer.scopes.flatMap((scope) => [...scope].filter(([key]) => key.startsWith('#length '))));
-  if (ts.isMethodDeclaration(fn)) own.set('#this', { value: args[0], mutable: false, name: 'self' });
-  lx.scopes.push(own);
-  lx.returned = lx.hidden('returned', FALSE, true);
-  lx.result = lx.hidden('result', undefined);
-  lx.inlining.push(callee);
-  const self = ts.isMethodDeclaration(fn) ? 1 : 0;
-  fn.parameters.forEach((param, k) => {
-    requirePlainParam(lx, param);
-    destructure(lx, param.name, args[self + k], true);
-  });
-  let value: Operand | undefined;
-  if (ts.isBlock(fn.body)) {
-    statements(lx, fn.body.statements);
-    value = lx.result.value;
-  } else {
-    value = expression(lx, fn.body);
-  }
-  lx.inlining.pop();
-  lx.scopes.splice(0, lx.scopes.length, ...outer.scopes);
-  lx.targets.push(...outer.targets);
-  lx.returned = outer.returned;
-  lx.result = outer.result;
-  return value ?? UNSET;
+  const method = callee.method !== undefined;
+  const self = method ? (args[0] as Operand) : undefined;
+  return inlineBody(lx, fn, callee, [], method ? args.slice(1) : args, node, self);
 }
 
 export function mathCall(lx: Lowering, node: ts.CallExpression, fn: string): Operand {

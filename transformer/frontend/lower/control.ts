@@ -23,11 +23,12 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   const afterThen = new Map(bindings.map((binding) => [binding, binding.value]));
   for (const binding of bindings) binding.value = before.get(binding);
   const elseBlock = lx.inBlock(() => (elseValue = whenFalse?.() ?? undefined));
+  const afterElse = new Map(bindings.map((binding) => [binding, binding.value]));
   const phis: Phi[] = [];
   const merged = new Set<Binding>();
   // Other variables and objects that still refer to an array after the branch: a copy of it would not be what they see.
   const references = (operand: Operand, copied: ReadonlySet<string>) => lx.references(operand, merged, copied);
-  const merges = new AggregateMerges(mergeHost(lx), origin, thenBlock, elseBlock, phis, references);
+  const merges = new AggregateMerges(mergeHost(lx, { then: afterThen, else: afterElse }), origin, thenBlock, elseBlock, phis, references);
   for (const binding of bindings) {
     const whenThen = afterThen.get(binding);
     const whenElse = binding.value;
@@ -56,10 +57,21 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
 }
 
 /** What merging arrays and objects at a branch needs (see ./merge.ts). */
-export function mergeHost(lx: Lowering): MergeHost {
+export function mergeHost(lx: Lowering, sides: Record<'then' | 'else', ReadonlyMap<Binding, Operand | undefined>>): MergeHost {
   return {
     names: lx.env.names,
-    creation: (name) => (lx.lengths.has(name) ? undefined : lx.created.get(name)),
+    creation: (name, side) => {
+      const made = lx.lengths.has(name) ? undefined : lx.created.get(name);
+      const record = lx.records.get(name);
+      if (made?.kind !== 'object' || !record) return made;
+      // The fields of an object written since it was made, as the side left them.
+      const value = (field: string, k: number) => {
+        const binding = record.get(field);
+        const current = binding && side && sides[side].has(binding) ? sides[side].get(binding) : binding?.value;
+        return current ?? made.values[k];
+      };
+      return { ...made, values: made.fields.map(value) };
+    },
     isAggregate: (operand) => lx.isAggregate(operand),
     readOnly: (operand) => lx.readOnly(operand),
     readEntry: (block, array, index, origin) => {

@@ -1,13 +1,14 @@
 // Lowering of expressions: names, operators, assignments, property reads.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, num, variable, str, UNSET } from '../../ir/ir';
+import { type Operand, UNDEFINED, UNSET, num, str, variable } from '../../ir/ir';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS } from '../../ops/registry';
 import { type Lowering } from './lowering';
 import { fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
 import { newExpression } from './array-methods';
 import { buildsMatrix, matrixLiteral } from './matrices';
+import { assignable, construct, getterRead } from './objects';
 import { branch } from './control';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
@@ -60,6 +61,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     return newArray(lx, node, { op: 'arrayOf', args: node.elements.map((element) => expression(lx, element)) }, 'Array');
   }
   if (ts.isObjectLiteralExpression(node) && !lx.env.rule) return objectLiteral(lx, node);
+  if (ts.isNewExpression(node) && !lx.env.rule) return construct(lx, node);
   if (ts.isConditionalExpression(node)) {
     const condition = expression(lx, node.condition);
     // Rules are expressions of cheap, total functions: both sides are evaluated.
@@ -74,6 +76,7 @@ export function read(lx: Lowering, identifier: ts.Identifier): Operand {
   if (binding) return lx.current(binding, identifier);
   if (lx.isGlobal(identifier, 'NaN')) return num(NaN);
   if (lx.isGlobal(identifier, 'Infinity')) return num(Infinity);
+  if (lx.isGlobal(identifier, 'undefined')) return UNDEFINED;
   return lx.env.outer(identifier, lx.inlining[lx.inlining.length - 1]);
 }
 
@@ -88,9 +91,7 @@ export function property(lx: Lowering, node: ts.PropertyAccessExpression): Opera
   if (typeof enumValue === 'string') return str(enumValue);
   if (!lx.env.checker) return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be used in a rule.`);
   const declaration = lx.env.checker.getSymbolAtLocation(node)?.valueDeclaration;
-  if (declaration && (ts.isGetAccessorDeclaration(declaration) || ts.isSetAccessorDeclaration(declaration))) {
-    fail(node, Code.Unsupported, `'${node.getText()}' is a getter: tapeless reads fields only (a getter may have effects, and would run again when the reverse sweep recomputes).`);
-  }
+  if (declaration && ts.isGetAccessorDeclaration(declaration)) return getterRead(lx, node, declaration);
   const container = expression(lx, node.expression);
   return fieldLoad(lx, container, node.name.text, lx.shapeAt(node, false), node);
 }
@@ -123,7 +124,7 @@ export function step(lx: Lowering, node: ts.Expression, target: ts.Expression, o
     const stored = storeElement(lx, element, (load) => lx.op(op, [(old = load()), num(1)], node), node);
     return prefix ? stored : old;
   }
-  const binding = lx.assignable(target);
+  const binding = assignable(lx, target);
   const old = lx.current(binding, target);
   const start = lx.body.length;
   const stored = lx.assign(binding, lx.op(op, [old, num(1)], node), node, start);
@@ -148,13 +149,13 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
   }
   if (kind === ts.SyntaxKind.EqualsToken && (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target))) return destructuringAssignment(lx, node, target);
   if (kind === ts.SyntaxKind.EqualsToken) {
-    const binding = lx.assignable(node.left);
+    const binding = assignable(lx, node.left);
     const start = lx.body.length;
     return lx.assign(binding, named(lx, node.right, binding.name, node), node, start);
   }
   const compound = COMPOUND_ASSIGNMENTS[operator];
   if (compound) {
-    const binding = lx.assignable(node.left);
+    const binding = assignable(lx, node.left);
     lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
     const old = lx.current(binding, node.left);
     const right = expression(lx, node.right);
@@ -168,10 +169,15 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     return (kind === ts.SyntaxKind.AmpersandAmpersandToken ? branch(lx, left, node, right, () => left) : branch(lx, left, node, () => left, right)) as Operand;
   }
   if (kind === ts.SyntaxKind.QuestionQuestionToken) {
+    // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
     const type = lx.env.checker?.getTypeAtLocation(node.left);
-    if (type && type.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) fail(node, Code.Unsupported, "'??' on a value that may be null or undefined cannot be differentiated yet.");
-    if (type?.isUnion() && type.types.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined))) fail(node, Code.Unsupported, "'??' on a value that may be null or undefined cannot be differentiated yet.");
-    return expression(lx, node.left);
+    const members = type?.isUnion() ? type.types : type ? [type] : [];
+    if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
+      fail(node, Code.Unsupported, "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).");
+    }
+    const left = expression(lx, node.left);
+    if (!members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    return branch(lx, lx.op('===', [left, UNDEFINED], node), node, () => expression(lx, node.right), () => left) as Operand;
   }
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
   if ((COMPARISON_OPERATORS as readonly string[]).includes(comparison)) {
@@ -291,5 +297,5 @@ function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin:
     storeElement(lx, target, () => value, origin);
     return;
   }
-  lx.assign(lx.assignable(target), value, origin, lx.body.length);
+  lx.assign(assignable(lx, target), value, origin, lx.body.length);
 }

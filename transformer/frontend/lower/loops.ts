@@ -2,14 +2,17 @@
 // with their carried variables (what a pass assigns) and the flags of jumps out of them.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
+import { isInside } from '../effects';
 import { walk } from '../walk';
-import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
+import { type Operand, type Role, type Stmt, UNSET, num, variable } from '../../ir/ir';
+import { rewriteWithin } from '../../ir/traverse';
 import { copyBack, dropTrailingLiterals, loopStates, checkState, nextState } from './loop-states';
 import { rebuild } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
 import { arrayOperand, lengthOf, load } from './arrays';
 import { branch, guarded } from './control';
 import { expression } from './expressions';
+import { type CodeScope, fieldAssigned, recordFields } from './objects';
 import { statement, variables } from './statements';
 
 export function whileParts(lx: Lowering, test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
@@ -135,15 +138,42 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   lx.targets.pop();
   const changed = untouched.find(([binding, value]) => binding.value !== value);
   if (changed) throw new Error(`the loop changes '${changed[0].name}', which it does not carry`);
-  const loopCarried = carried.map(({ binding, init, name }) => {
+  // Fields that a call in the loop might have written but did not (which fields a call writes
+  // is known only once it is inlined) keep their values: not carried.
+  const kept = new Map(carried.filter(({ binding, name }) => binding.field && binding.value?.kind === 'var' && binding.value.name === name).map((c) => [c.name, c]));
+  let block = body;
+  if (kept.size > 0) {
+    const read = (operand: Operand): Operand => (operand.kind === 'var' && kept.has(operand.name) ? kept.get(operand.name)!.init : operand);
+    block = replaceReads(body, read);
+    goOn = read(goOn);
+    for (const { binding, init } of kept.values()) binding.value = init;
+  }
+  const loopCarried = carried.filter((c) => !kept.has(c.name)).map(({ binding, init, name }) => {
     const exit = lx.env.names.own(binding.name);
     const next = binding.value ?? UNSET;
     binding.value = variable(exit);
-    return { name, init, next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
+    return { name, init, next: kept.size > 0 && next.kind === 'var' && kept.has(next.name) ? kept.get(next.name)!.init : next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
   });
-  lx.body.push({ kind: 'loop', carried: loopCarried, body, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
+  lx.body.push({ kind: 'loop', carried: loopCarried, body: block, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
   for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
   for (const buffer of buffers) buffer.binding.value = buffer.array;
+}
+
+/** The block with every operand read (in its nested blocks too) replaced by what `read` makes of it. */
+function replaceReads(block: Stmt[], read: (operand: Operand) => Operand): Stmt[] {
+  return rewriteWithin(block, 'skip', (stmt): Stmt => {
+    switch (stmt.kind) {
+      case 'let':
+      case 'effect':
+        return { ...stmt, expr: { ...stmt.expr, args: stmt.expr.args.map(read) } } as Stmt;
+      case 'if':
+        return { ...stmt, cond: read(stmt.cond), phis: stmt.phis.map((phi) => ({ ...phi, then: read(phi.then), else: read(phi.else) })) };
+      case 'loop':
+        return { ...stmt, cond: read(stmt.cond), carried: stmt.carried.map((c) => ({ ...c, init: read(c.init), next: read(c.next) })), ...(stmt.passes ? { passes: read(stmt.passes) } : {}) };
+      default:
+        return stmt;
+    }
+  });
 }
 
 /** `for (const v of xs) body`: a loop over the indices of xs that reads `v = xs[i]` each pass. */
@@ -204,49 +234,91 @@ export function countedLoop(
   });
 }
 
-/** The variables (and flags) a loop may assign, which it therefore carries. */
+/**
+ * The variables (and flags) a loop may assign, which it therefore carries: assigned in its
+ * code, or by the local functions it calls (which may assign the variables they capture).
+ */
 export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
   const { ts } = lx;
   const found = new Set<Binding>();
-  const assign = (target: ts.Expression): void => {
-    let inner = target;
-    while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
-    // The targets of a destructuring assignment: `[a, b] = …`, `({ x, v: w } = …)`.
-    if (ts.isArrayLiteralExpression(inner)) return inner.elements.forEach((element) => assign(ts.isSpreadElement(element) ? element.expression : element));
-    if (ts.isObjectLiteralExpression(inner)) {
-      for (const property of inner.properties) {
-        if (ts.isShorthandPropertyAssignment(property)) assign(property.name);
-        else if (ts.isPropertyAssignment(property)) assign(property.initializer);
+  const visited = new Set<ts.Node>();
+  // `lookup` finds a name where `root` is; `own` is a local function whose own names (parameters, locals) assign nothing outside.
+  const visit = (root: ts.Node, lookup: (name: string) => Binding | undefined, own?: ts.Node): void => {
+    const bindingOf = (identifier: ts.Identifier): Binding | undefined => {
+      const declaration = lx.env.checker?.getSymbolAtLocation(identifier)?.valueDeclaration;
+      if (own && declaration && isInside(declaration, own)) return undefined;
+      return lookup(identifier.text);
+    };
+    const code: CodeScope = { root: own ?? root, lookup };
+    const assign = (target: ts.Expression): void => {
+      let inner = target;
+      while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+      // The targets of a destructuring assignment: `[a, b] = …`, `({ x, v: w } = …)`.
+      if (ts.isArrayLiteralExpression(inner)) return inner.elements.forEach((element) => assign(ts.isSpreadElement(element) ? element.expression : element));
+      if (ts.isObjectLiteralExpression(inner)) {
+        for (const property of inner.properties) {
+          if (ts.isShorthandPropertyAssignment(property)) assign(property.name);
+          else if (ts.isPropertyAssignment(property)) assign(property.initializer);
+        }
+        return;
       }
-      return;
-    }
-    const binding = ts.isIdentifier(inner) ? lx.lookup(inner.text) : undefined;
-    if (binding) found.add(binding);
+      // A variable, or a field of an object the function made (objects.ts).
+      const bindings = ts.isIdentifier(inner) ? [bindingOf(inner)] : fieldAssigned(lx, inner, code);
+      for (const binding of bindings) if (binding) found.add(binding);
+    };
+    walk(ts, root, (node) => {
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assign(node.left);
+      if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assign(node.operand);
+      if (ts.isReturnStatement(node) && !own) {
+        found.add(lx.returned);
+        found.add(lx.result);
+      }
+      // A throw ends the path like a return (the generated code throws there).
+      if (ts.isThrowStatement(node) && !own) found.add(lx.returned);
+      if (ts.isIdentifier(node)) {
+        // A local function named here may be called here: what it assigns, the loop may.
+        const fn = bindingOf(node)?.fn;
+        const code = fn && !fn.callee ? fn.node : undefined;
+        if (fn && code && !visited.has(code)) {
+          visited.add(code);
+          const scopes = fn.scopes;
+          visit(code, (name) => lookupIn(scopes, name), code);
+        }
+      }
+      if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+        // A call given an object the function made (or called on one) may write its fields: it is inlined.
+        const receiver = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) ? [node.expression.expression] : [];
+        for (const arg of [...receiver, ...(node.arguments ?? [])]) for (const field of recordFields(lx, arg, code)) found.add(field);
+      }
+      if (ts.isPropertyAccessExpression(node) && lx.env.checker?.getSymbolAtLocation(node)?.valueDeclaration?.kind === ts.SyntaxKind.GetAccessor) {
+        // So may a getter read on it (inlined too).
+        for (const field of recordFields(lx, node.expression, code)) found.add(field);
+      }
+      if (ts.isCallExpression(node)) {
+        // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
+        const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];
+        for (const array of [...pushedOn, ...node.arguments]) {
+          const value = ts.isIdentifier(array) ? bindingOf(array)?.value : undefined;
+          if (value) for (const length of lx.grownLengths(value)) found.add(length);
+        }
+      }
+      if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && !own) {
+        const label = node.label?.text;
+        const outer = label ? lx.targets.find((target) => target.labels.includes(label)) : undefined;
+        if (outer) found.add(ts.isBreakStatement(node) ? outer.broke : (outer.continued ?? outer.broke));
+      }
+    });
   };
-  walk(ts, loop, (node) => {
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assign(node.left);
-    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assign(node.operand);
-    if (ts.isReturnStatement(node)) {
-      found.add(lx.returned);
-      found.add(lx.result);
-    }
-    // A throw ends the path like a return (the generated code throws there).
-    if (ts.isThrowStatement(node)) found.add(lx.returned);
-    if (ts.isCallExpression(node)) {
-      // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
-      const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];
-      for (const array of [...pushedOn, ...node.arguments]) {
-        const value = ts.isIdentifier(array) ? lx.lookup(array.text)?.value : undefined;
-        if (value) for (const length of lx.grownLengths(value)) found.add(length);
-      }
-    }
-    if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) {
-      const label = node.label?.text;
-      const outer = label ? lx.targets.find((target) => target.labels.includes(label)) : undefined;
-      if (outer) found.add(ts.isBreakStatement(node) ? outer.broke : (outer.continued ?? outer.broke));
-    }
-  });
+  visit(loop, (name) => lx.lookup(name));
   return [...found];
+}
+
+function lookupIn(scopes: readonly Map<string, Binding>[], name: string): Binding | undefined {
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    const binding = scopes[i].get(name);
+    if (binding) return binding;
+  }
+  return undefined;
 }
 
 /** How a loop is lowered: its test (before or after the body), body and update. */

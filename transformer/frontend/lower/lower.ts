@@ -3,9 +3,10 @@
 // README).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Func, type Param, type Result, UNSET, variable } from '../../ir/ir';
+import { type Func, type Operand, type Param, type Result, UNSET, variable } from '../../ir/ir';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
+import { objectWrites } from './objects';
 import { destructure, statements } from './statements';
 import { requireResolved, returnedValue } from './matrices';
 
@@ -14,7 +15,12 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
   const lx = new Lowering(env);
   const { ts } = lx;
   requireBody(lx, fn);
-  const params = [...(ts.isMethodDeclaration(fn) ? [receiver(lx, fn)] : []), ...fn.parameters.map((param) => lowerParam(lx, param))];
+  if (env.checker) {
+    const writes = objectWrites(ts, env.checker, fn, env.isLibrary ?? ((file) => file.hasNoDefaultLib));
+    lx.mutableObjects = writes.constructs || writes.fields.size > 0;
+    lx.writtenFields = writes.fields;
+  }
+  const params = [...(takesThis(ts, fn) ? [receiver(lx, fn as ts.MethodDeclaration)] : []), ...fn.parameters.map((param) => lowerParam(lx, param))];
   lx.returned = lx.hidden('returned', FALSE, true);
   lx.result = lx.hidden('result', undefined);
   let result: Result;
@@ -29,26 +35,34 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
   return { name, params, body: lx.body, result, origin: fn };
 }
 
+/** Whether a function takes `this` as its first argument: a method, not a static one. */
+export function takesThis(tsApi: typeof ts, fn: ts.Node): fn is ts.MethodDeclaration {
+  return tsApi.isMethodDeclaration(fn) && !(tsApi.getCombinedModifierFlags(fn) & tsApi.ModifierFlags.Static);
+}
+
 export function requireBody(lx: Lowering, fn: FunctionNode): asserts fn is FunctionNode & { body: ts.ConciseBody } {
   if (!fn.body) fail(fn, Code.BadTarget, 'the function has no body to differentiate.');
   if (fn.asteriskToken) fail(fn, Code.Unsupported, 'generator functions cannot be differentiated.');
   if (lx.ts.getCombinedModifierFlags(fn) & lx.ts.ModifierFlags.Async) fail(fn, Code.Unsupported, 'async functions cannot be differentiated.');
 }
 
-export function requirePlainParam(lx: Lowering, param: ts.ParameterDeclaration): void {
-  if (param.dotDotDotToken) fail(param, Code.Unsupported, 'rest parameters are not supported yet.');
-  if (param.initializer) fail(param.initializer, Code.Unsupported, 'default parameter values are not supported yet.');
-}
-
 export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param {
   const { ts } = lx;
-  requirePlainParam(lx, param);
   const name = ts.isIdentifier(param.name) ? lx.env.names.own(param.name.text) : lx.env.names.fresh('param');
   const shape = lx.shapeAt(param, false);
   const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
   if (aggregate) lx.aggregates.add(name);
+  // A default value is computed where the generated function is called (it keeps the
+  // parameter optional), from the parameters before it: inside, the parameter is the value.
+  let fallback: Param['fallback'];
+  if (param.initializer) {
+    const initializer = param.initializer;
+    let value: Operand | undefined;
+    const body = lx.inBlock(() => (value = expression(lx, initializer)));
+    fallback = { body, value: value! };
+  }
   destructure(lx, param.name, variable(name), true);
-  return aggregate ? { name, origin: param, shape: aggregate } : { name, origin: param };
+  return { name, origin: param, ...(aggregate ? { shape: aggregate } : {}), ...(param.dotDotDotToken ? { rest: true } : {}), ...(fallback ? { fallback } : {}) };
 }
 
 /** A method's `this`, its first parameter (`self`). */

@@ -12,6 +12,14 @@ export interface LowerEnv {
   readonly ts: typeof ts;
   /** Absent when lowering the derivative rules, which are parsed without a program. */
   readonly checker?: ts.TypeChecker;
+  /** What names from outside a class's field initialisers, constructor and getters resolve against (frontend/lower/objects.ts). */
+  readonly classFrame?: (declaration: ts.ClassDeclaration) => Callee;
+  /**
+   * Whether classes define their fields before the constructor assigns its parameter
+   * properties (`useDefineForClassFields`, the default from ES2022), or after (TypeScript's
+   * older emit): the order in which `new C(…)` runs field initialisers.
+   */
+  readonly definesClassFields?: boolean;
   readonly names: NameAllocator;
   /** A value read from outside the function (or the inlined helper `within`): a constant, or a diagnostic. */
   readonly outer: (identifier: ts.Identifier, within?: Callee) => Operand;
@@ -21,6 +29,8 @@ export interface LowerEnv {
   readonly isLibrary?: (file: ts.SourceFile) => boolean;
   /** The function of the program a call (in the inlined helper `within`) calls, if it is one tapeless can differentiate. */
   readonly callee?: (call: ts.CallExpression, within?: Callee) => Callee | undefined;
+  /** The function of the program an identifier names (`xs.map(sigmoid)`), where it is one tapeless can differentiate. */
+  readonly functionValue?: (identifier: ts.Identifier, within?: Callee) => Callee | undefined;
   /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
   readonly rule?: boolean;
   /** The function may return an array of numbers (`number[]`, a tuple, a typed array) or an object of them: for jacobian and forward mode. */
@@ -38,6 +48,33 @@ export interface Binding {
   readonly hidden?: boolean;
   /** A flag (break, continue, return): clear wherever a loop pass starts. */
   readonly flag?: boolean;
+  /** A function (declared in the function being lowered, or passed to a helper): inlined where it is called. */
+  readonly fn?: LocalFunction;
+  /** A field of an object the function made (a record: frontend/lower/objects.ts). */
+  readonly field?: boolean;
+}
+
+/**
+ * A function that differentiated code calls through a variable: one declared inside the
+ * function being lowered (`const sq = (v: number) => v * v`, `function clamp(…) {…}`), a
+ * callback written in place, or a function of the program passed by name. Each call is
+ * inlined (frontend/lower/functions.ts), so it reads the variables it captures as they are
+ * when it is called, as JavaScript's closures do.
+ */
+export interface LocalFunction {
+  /** Its code; absent for a Math function passed by name. */
+  readonly node?: ts.ArrowFunction | ts.FunctionExpression | ts.FunctionDeclaration;
+  readonly name: string;
+  /** The scopes it sees (those around its declaration): their bindings hold the current values. */
+  readonly scopes: readonly Map<string, Binding>[];
+  /** The helper being inlined where it was declared: names from outside resolve in its module. */
+  readonly within: Callee | undefined;
+  /** A function of the program passed by name (`xs.map(sigmoid)`): called like any call of it. */
+  readonly callee?: Callee;
+  /** A Math function of one argument passed by name (`integrate(Math.exp, 0, 1)`). */
+  readonly math?: string;
+  /** Where it is named or written as an argument, for diagnostics about its calls. */
+  readonly reference?: ts.Expression;
 }
 
 /** Where `break` and `continue` go: lowering turns them into flags the code after them tests. */
@@ -61,9 +98,17 @@ export class Lowering {
   body: Stmt[] = [];
   /** The variables in scope, innermost last; an inlined helper sees only its own. */
   readonly scopes: Map<string, Binding>[] = [new Map()];
+  /**
+   * The scopes of the callers whose callees are being inlined, outermost first: the callee
+   * cannot name their variables, but a function they passed to it may assign them, so
+   * branches and loops in the callee merge and check them too.
+   */
+  readonly suspended: Map<string, Binding>[][] = [];
   readonly targets: JumpTarget[] = [];
   /** The helpers being inlined (see `inlineCall`), innermost last. */
   readonly inlining: Callee[] = [];
+  /** The local functions being inlined, innermost last: recursion among them is a diagnostic. */
+  readonly expanding: LocalFunction[] = [];
   returned!: Binding;
   result!: Binding;
   /** Variables that hold arrays or objects to differentiate (parameters and what is read from them). */
@@ -93,6 +138,17 @@ export class Lowering {
   readonly lengthsRead = new Map<string, Operand>();
   /** How many loops enclose the code being lowered. */
   loops = 0;
+  /**
+   * Where the function (or what it calls) may write fields of objects or construct class
+   * instances: every object it makes is then a record (frontend/lower/objects.ts).
+   */
+  mutableObjects = false;
+  /** The names of the fields the function (or what it calls) may assign: a loop carries the fields of records of these names. */
+  writtenFields: ReadonlySet<string> = new Set();
+  /** The fields of each object the function made, as variables of lowering (scalar replacement): see objects.ts. */
+  readonly records = new Map<string, Map<string, Binding>>();
+  /** The scope where the function being lowered (or inlined) starts: what it makes lives there. */
+  frameBase = 0;
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -149,7 +205,7 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead, this.records] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -164,11 +220,24 @@ export class Lowering {
 
   /**
    * Whether nothing can write into an aggregate the function made: an object literal holding
-   * no array the function made (its fields are never written). Such a value may be shared
-   * freely: a copy of it is the same value.
+   * no array the function made, none of whose fields has the name of a field the function
+   * writes (objects.ts). Such a value may be shared freely: a copy of it is the same value.
    */
   readOnly(operand: Operand): boolean {
-    return operand.kind === 'var' && this.created.get(operand.name)?.kind === 'object' && !this.heldLocals.has(operand.name);
+    if (operand.kind !== 'var' || this.created.get(operand.name)?.kind !== 'object' || this.heldLocals.has(operand.name)) return false;
+    const holdsWritable = (value: Operand | undefined) => value?.kind === 'var' && this.records.has(value.name) && !this.readOnly(value);
+    return [...(this.records.get(operand.name) ?? [])].every(([field, binding]) => !this.writtenFields.has(field) && !holdsWritable(binding.value));
+  }
+
+  /**
+   * The values the fields of an object the function made hold now, in the order of its
+   * fields: those it was made with, or for a record (objects.ts) its fields' variables.
+   */
+  fieldValues(name: string): readonly Operand[] | undefined {
+    const made = this.created.get(name);
+    if (made?.kind !== 'object') return undefined;
+    const record = this.records.get(name);
+    return record ? made.fields.map((field, k) => record.get(field)?.value ?? made.values[k]) : made.values;
   }
 
   /**
@@ -241,16 +310,27 @@ export class Lowering {
   grownLengths(value: Operand): Binding[] {
     if (value.kind !== 'var') return [];
     const length = this.lengths.get(value.name);
-    return length ? [length] : [...(this.heldLocals.get(value.name)?.values() ?? [])].flatMap((held) => this.grownLengths(held));
+    if (length) return [length];
+    const held = [...(this.heldLocals.get(value.name)?.values() ?? []), ...[...(this.records.get(value.name)?.values() ?? [])].flatMap((field) => (field.value ? [field.value] : []))];
+    return held.flatMap((part) => this.grownLengths(part));
   }
 
-  /** Whether a value is an array the function creates (an array of arrays, a row of one), or an object literal holding one. */
+  /** Whether a value is an array the function creates (an array of arrays, a row of one), or an object literal holding one, or a record (objects.ts). */
   holdsLocal(operand: Operand): boolean {
-    return operand.kind === 'var' && [this.localArrays, this.heldLocals, this.matrices, this.rows].some((known) => known.has(operand.name));
+    return operand.kind === 'var' && [this.localArrays, this.heldLocals, this.matrices, this.rows, this.records].some((known) => known.has(operand.name));
   }
 
   declare(name: string, value: Operand | undefined, mutable: boolean): void {
     this.scopes[this.scopes.length - 1].set(name, { value, mutable, name });
+  }
+
+  declareFunction(name: string, fn: LocalFunction): void {
+    this.scopes[this.scopes.length - 1].set(name, { value: undefined, mutable: false, name, fn });
+  }
+
+  /** The helper whose body is being lowered (names from outside resolve in its module), if any. */
+  within(): Callee | undefined {
+    return this.inlining[this.inlining.length - 1];
   }
 
   hidden(name: string, value: Operand | undefined, flag = false): Binding {
@@ -274,7 +354,7 @@ export class Lowering {
 
   visibleBindings(): Binding[] {
     const seen = new Set<Binding>();
-    for (const scope of this.scopes) for (const binding of scope.values()) seen.add(binding);
+    for (const scopes of [...this.suspended, this.scopes]) for (const scope of scopes) for (const binding of scope.values()) seen.add(binding);
     for (const flag of [this.result, ...this.flags()]) seen.add(flag);
     return [...seen];
   }
@@ -291,17 +371,16 @@ export class Lowering {
     const { ts } = this;
     let inner = target;
     while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
-    if (ts.isElementAccessExpression(inner) || ts.isPropertyAccessExpression(inner)) {
-      fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported yet: differentiated code reads arrays and objects but does not modify them (and must never modify its caller's). Compute new values in local variables.`);
-    }
     if (!ts.isIdentifier(inner)) fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);
     if (!binding) fail(target, Code.OuterWrite, `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`);
+    if (binding.fn) fail(target, Code.Unsupported, `'${inner.text}' holds a function, and differentiated code does not reassign functions: give each function a name of its own (const g = …) and call the one you need.`);
     if (!binding.mutable) fail(target, Code.Unsupported, `'${inner.text}' is a constant.`);
     return binding;
   }
 
   current(binding: Binding, node: ts.Node): Operand {
+    if (binding.fn) fail(node, Code.Unsupported, `'${binding.name}' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some, but does not keep it in data or return it.`);
     if (!binding.value || binding.value === UNSET) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
     return binding.value;
   }

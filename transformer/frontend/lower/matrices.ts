@@ -12,7 +12,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Block, type Operand, type Result, UNSET, num, operandsRead, resultOperands, variable } from '../../ir/ir';
 import { NUMBER } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
-import { arrayOperand, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
+import { arrayOperand, callbackArgument, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
 import { expression } from './expressions';
 import { countedLoop, overArray } from './loops';
 
@@ -122,9 +122,8 @@ export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression)
  * arrays (`source` is the array, or the expression of n), and `Array.from(m)`: each row
  * appended to the data in a loop.
  */
-export function matrixFrom(lx: Lowering, node: ts.CallExpression, source: ts.Expression, callback: ts.Expression | undefined, method: string): Operand {
-  const { ts } = lx;
-  if (callback && !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback))) fail(callback, Code.Unsupported, `the callback of ${method} must be an arrow or function expression written in place.`);
+export function matrixFrom(lx: Lowering, node: ts.CallExpression, source: ts.Expression, callbackNode: ts.Expression | undefined, method: string): Operand {
+  const callback = callbackNode && callbackArgument(lx, node, callbackNode, method);
   // `source` is an array, or the n of `{ length: n }`.
   const counting = lx.shapeAt(source, false)?.kind === 'number';
   const values = counting ? undefined : arrayOperand(lx, source, 'building rows');
@@ -134,8 +133,8 @@ export function matrixFrom(lx: Lowering, node: ts.CallExpression, source: ts.Exp
   countedLoop(lx, node, 'i', () => rows, (index) => {
     const element = values ? load(lx, values, index, elementShape, node) : UNSET;
     const made = lx.arraysMade;
-    const row = callback ? inline(lx, callback as ts.ArrowFunction | ts.FunctionExpression, [element, index], true) : element;
-    builder.append(row, index, made, callback ?? source);
+    const row = callback ? inline(lx, callback, [element, index], true) : element;
+    builder.append(row, index, made, callbackNode ?? source);
   }, { carried: [builder.length] });
   return builder.finish();
 }

@@ -18,8 +18,12 @@ export type Creation =
 /** What merging needs of lowering. */
 export interface MergeHost {
   readonly names: NameAllocator;
-  /** How the function made the array or object literal `name`, if it made it (with a length known at compile time). */
-  creation(name: string): Creation | undefined;
+  /**
+   * How the function made the array or object literal `name`, if it made it (with a length
+   * known at compile time); an object whose fields are written (a record), as it is at the
+   * end of `side`.
+   */
+  creation(name: string, side?: 'then' | 'else'): Creation | undefined;
   /** Whether `operand` is an array or object (of the function or of its inputs). */
   isAggregate(operand: Operand | undefined): boolean;
   /** Whether nothing can write into it (an object literal holding no array): a copy of it is the same value, shared or not. */
@@ -103,7 +107,10 @@ export class AggregateMerges {
   /** The phis that choose the parts of `then` or `otherwise`; returns what makes the merged value from them. */
   private template(merge: Merge, then: Operand | undefined, otherwise: Operand | undefined): () => Operand {
     if (then && otherwise && sameOperand(then, otherwise)) return () => then;
-    const [a, b] = [then, otherwise].map((side) => (side && side.kind === 'var' ? this.host.creation(side.name) : undefined));
+    const [a, b] = (['then', 'else'] as const).map((which, k) => {
+      const side = k === 0 ? then : otherwise;
+      return side && side.kind === 'var' ? this.host.creation(side.name, which) : undefined;
+    });
     const made = a ?? b;
     if (!made || (then && !a) || (otherwise && !b)) return this.unsupported(merge, 'is not an array or object literal the function makes itself with a length known at compile time');
     if (made.kind === 'array') {

@@ -23,9 +23,10 @@ export function layoutOf(lx: Lowering, operand: Operand | undefined): Layout | u
   if (made.kind === 'array') return made.length === undefined ? undefined : { kind: 'array', container: made.container, length: made.length };
   // Fields in the order of their names: `{ pos, vel }` and `{ vel, pos }` are the same object.
   const fields = [...made.fields].sort();
+  const values = lx.fieldValues(operand.name)!;
   const parts: (Layout | undefined)[] = [];
   for (const field of fields) {
-    const value = made.values[made.fields.indexOf(field)];
+    const value = values[made.fields.indexOf(field)];
     if (!lx.isAggregate(value)) {
       parts.push(undefined);
       continue;
@@ -49,8 +50,10 @@ export function leavesOf(lx: Lowering, operand: Operand, layout: Layout, origin:
   if (layout.kind === 'array') return Array.from({ length: layout.length }, (_, k) => load(lx, operand, { kind: 'num', value: k }, NUMBER, origin));
   const made = lx.created.get((operand as { name: string }).name);
   if (made?.kind !== 'object') throw new Error('tapeless: an object of a known layout was not made by the function');
+  // A record's fields as written since it was made (objects.ts).
+  const values = lx.fieldValues((operand as { name: string }).name)!;
   return layout.parts.flatMap((part, k) => {
-    const value = made.values[made.fields.indexOf(layout.fields[k])];
+    const value = values[made.fields.indexOf(layout.fields[k])];
     return part ? leavesOf(lx, value, part, origin) : [value];
   });
 }

@@ -7,6 +7,7 @@ import { type Lowering, TRUE } from './lowering';
 import { fieldLoad, load } from './arrays';
 import { branch, guarded, switchStatement } from './control';
 import { expression, named } from './expressions';
+import { functionValue } from './functions';
 import { forLoop, forOf, loop, whileParts } from './loops';
 import { returnedValue } from './matrices';
 
@@ -15,6 +16,7 @@ import { returnedValue } from './matrices';
  * of the list runs only where no flag is set: it is wrapped in `if (!flags)`.
  */
 export function statements(lx: Lowering, list: readonly ts.Statement[]): void {
+  hoistFunctions(lx, list);
   for (let i = 0; i < list.length; i++) {
     statement(lx, list[i]);
     if (!lx.mayHaveJumped()) continue;
@@ -34,6 +36,8 @@ export function statement(lx: Lowering, node: ts.Statement): void {
   if (ts.isThrowStatement(node)) return throwStatement(lx, node);
   if (ts.isBlock(node)) return lx.scoped(() => statements(lx, node.statements));
   if (ts.isEmptyStatement(node) || ts.isTypeAliasDeclaration(node) || ts.isInterfaceDeclaration(node)) return;
+  // Declared where its block starts (hoistFunctions); an overload signature has no code.
+  if (ts.isFunctionDeclaration(node) && (node.name || !node.body)) return;
   if (ts.isReturnStatement(node)) {
     // An inlined helper may return nothing (TypeScript checks that its type allows it).
     if (!node.expression && lx.inlining.length === 0) fail(node, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
@@ -67,12 +71,28 @@ export function variables(lx: Lowering, list: ts.VariableDeclarationList): void 
   if (!mutable && (list.flags & ts.NodeFlags.Const) === 0) fail(list, Code.Unsupported, "'var' declarations are not supported: use 'let' or 'const'.");
   for (const declaration of list.declarations) {
     const { name, initializer } = declaration;
-    if (ts.isIdentifier(name)) {
+    const fn = initializer && ts.isIdentifier(name) ? functionValue(lx, initializer) : undefined;
+    if (fn) {
+      lx.declareFunction((name as ts.Identifier).text, { ...fn, name: (name as ts.Identifier).text });
+    } else if (ts.isIdentifier(name)) {
       lx.declare(name.text, initializer ? named(lx, initializer, name.text, declaration) : undefined, mutable);
     } else {
       if (!initializer) fail(declaration, Code.Unsupported, 'a destructuring declaration needs a value.');
       destructure(lx, name, expression(lx, initializer), mutable);
     }
+  }
+}
+
+/**
+ * The function declarations of a block, declared before its first statement runs (as
+ * JavaScript hoists them): each sees the block's variables, and is inlined where it is called.
+ */
+function hoistFunctions(lx: Lowering, list: readonly ts.Statement[]): void {
+  const { ts } = lx;
+  const scope = lx.scopes[lx.scopes.length - 1];
+  for (const node of list) {
+    if (!ts.isFunctionDeclaration(node) || !node.name || !node.body || scope.get(node.name.text)?.fn?.node === node) continue;
+    lx.declareFunction(node.name.text, { node, name: node.name.text, scopes: lx.scopes.slice(), within: lx.within() });
   }
 }
 

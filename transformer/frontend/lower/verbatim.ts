@@ -9,6 +9,7 @@ import type { Operand } from '../../ir/ir';
 import { walk } from '../walk';
 import { isInside } from '../effects';
 import { type Lowering, TRUE } from './lowering';
+import { snapshot } from './objects';
 
 /** `console.log(…)` (or another method of `console`) as a statement: run once, in the forward pass. */
 export function consoleCall(lx: Lowering, statement: ts.ExpressionStatement): boolean {
@@ -36,7 +37,7 @@ function verbatim(lx: Lowering, op: 'sideEffect' | 'throw', node: ts.Expression,
       const self = lx.lookup('#this');
       if (!self) fail(inner, Code.Unsupported, "'this' outside a method of a class cannot be read here: pass the value as a parameter.");
       holes.push(inner as ts.Expression);
-      args.push(lx.current(self, inner));
+      args.push(snapshot(lx, lx.current(self, inner), inner));
       return 'skip';
     }
     if (!ts.isIdentifier(inner) || !readsValue(ts, inner)) return undefined;
@@ -48,7 +49,7 @@ function verbatim(lx: Lowering, op: 'sideEffect' | 'throw', node: ts.Expression,
     const binding = lx.lookup(inner.text);
     if (binding) {
       holes.push(inner);
-      args.push(lx.current(binding, inner));
+      args.push(snapshot(lx, lx.current(binding, inner), inner));
     } else if (!isGlobalName(lx, inner)) {
       holes.push(inner);
       args.push(lx.env.outer(inner, lx.inlining[lx.inlining.length - 1]));

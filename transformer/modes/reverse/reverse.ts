@@ -3,7 +3,7 @@
 // README.md in this folder is the design.
 import { activeVariables } from '../activity';
 import { Builder } from '../../ir/builder';
-import { type Callee, type Func, type Let, type Operand, type Result, namesDefined, num, shapeOfValue, variable } from '../../ir/ir';
+import { type Callee, type Func, type Let, type Operand, type Result, namesDefined, num, operandsRead, shapeOfValue, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { directReads } from './rereads';
 import { ReverseSweep, Scope } from './sweep';
@@ -75,7 +75,7 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   if (outputShape && !request.seed) throw new Error('tapeless: the gradient of an array result needs a seed array');
   if (!outputShape && output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
   // An array or object result (a vector-Jacobian product) adds the seed into its gradient first.
-  const seedResult = outputShape && output.kind === 'var' ? () => sweep.seedResult(top, output.name, request.seed!, outputShape) : undefined;
+  const seedResult = outputShape && output.kind === 'var' ? () => sweep.seedResult(top, output.name, request.seed!, outputShape, onlyReturnedLiteral(primal, output.name)) : undefined;
   const forward = sweep.block(body, top, seedResult);
   const returned = request.gradientsInto ? request.wrt.filter((index) => !primal.params[index].shape) : request.wrt;
   const gradients = returned.map((index) => {
@@ -97,3 +97,9 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   };
 }
 
+
+/** Whether `name` is an array literal of the function's top level (`[x, y]`) that no statement reads: only returned. */
+function onlyReturnedLiteral(primal: Func, name: string): boolean {
+  const literal = primal.body.some((stmt) => stmt.kind === 'let' && stmt.name === name && stmt.expr.op === 'arrayOf' && stmt.expr.args.length > 0);
+  return literal && !primal.body.some((stmt) => operandsRead(stmt).some((operand) => operand.kind === 'var' && operand.name === name));
+}

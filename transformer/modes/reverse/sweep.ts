@@ -106,11 +106,18 @@ export class ReverseSweep {
   /**
    * A vector-Jacobian product's seed added into the gradient of an array or object result:
    * `for (k = 0; k < seed.length; k++) result_bar[k] += seed[k]`, `result_bar.x += seed.x`,
-   * field by field through nested objects and arrays.
+   * field by field through nested objects and arrays. Where the result is an array literal
+   * that nothing but the return reads (`return [x, y]`), its gradient is the seed itself, only
+   * read: no gradient array, no loop.
    */
-  seedResult(scope: Scope, result: string, seed: string, shape: Shape): void {
+  seedResult(scope: Scope, result: string, seed: string, shape: Shape, onlyReturnedLiteral: boolean): void {
     const shadow = this.shadows.get(result);
-    if (shadow) this.seedInto(scope.out, shadow, variable(seed), shape);
+    if (!shadow) return;
+    if (onlyReturnedLiteral) {
+      this.shadows.set(result, seed);
+      return;
+    }
+    this.seedInto(scope.out, shadow, variable(seed), shape);
   }
 
   private seedInto(out: Builder, gradient: string, seed: Operand, shape: Shape): void {

@@ -1,0 +1,126 @@
+// Work generated code no longer does, counted in the emitted JavaScript, with the results
+// still checked against an oracle (hand derivations, finite differences).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { close, compileAlone, entryDifference, partialDifference } from './support/compile.js';
+
+const SOURCE = `
+import { grad, jacobian, vjp } from 'tapeless';
+
+export function polar(r: number, theta: number, z: number): number[] {
+  return [r * Math.cos(theta) * z, r * Math.sin(theta) + z * z];
+}
+export const polarV = vjp(polar);
+
+interface Net { W1: Float64Array; b1: Float64Array; W2: Float64Array; b2: number }
+/** A 1-n-1 network's mean squared error: err * err's adjoint reads total_bar twice. */
+export function netLoss(m: Net, xs: Float64Array, ys: Float64Array): number {
+  let total = 0;
+  for (let s = 0; s < xs.length; s++) {
+    const h = new Float64Array(m.b1.length);
+    for (let j = 0; j < m.b1.length; j++) h[j] = Math.tanh(m.W1[2 * j] * xs[s] + m.W1[2 * j + 1] + m.b1[j]);
+    let out = m.b2;
+    for (let j = 0; j < m.b1.length; j++) out += m.W2[j] * h[j];
+    const err = out - ys[s];
+    total += err * err;
+  }
+  return total / xs.length;
+}
+export const netG = grad(netLoss, { wrt: 0 });
+export const polarJ = jacobian(polar);
+
+export function curve(t: number): Float64Array {
+  const out = new Float64Array(4);
+  for (let k = 0; k < 4; k++) out[k] = Math.sin((k + 1) * t) * t;
+  return out;
+}
+/** Fills a trace nobody reads: its writes and its allocation are dead in the gradient. */
+export function traced(x: number, y: number): number {
+  const trace = new Float64Array(3);
+  let s = 0;
+  for (let i = 0; i < 3; i++) {
+    s = s * y + Math.sin(x * (i + 1));
+    trace[i] = s;
+  }
+  return s;
+}
+export const curveJ = jacobian(curve);
+export const tracedG = grad(traced);
+`;
+
+let js: string;
+let m: Record<string, any>;
+beforeAll(async () => {
+  const compiled = compileAlone({ 'main.ts': SOURCE });
+  expect(compiled.messages).toEqual([]);
+  js = compiled.js['main.ts'];
+  m = await compiled.load();
+});
+
+/** The text of a generated function declaration. */
+function functionText(name: string): string {
+  const start = js.indexOf(`function ${name}(`);
+  expect(start, name).toBeGreaterThanOrEqual(0);
+  const end = js.indexOf('\n}\n', start);
+  return js.slice(start, end + 2);
+}
+
+const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
+
+describe('arrays only written', () => {
+  it("a Jacobian's pushforward fills the output's tangent, not the primal output it does not return", () => {
+    const tangent = functionText('curve_jacobian_tangent');
+    expect(count(tangent, /new Float64Array/g)).toBe(1);
+    expect(tangent).toContain('out_dot[k] =');
+    expect(tangent).not.toMatch(/\bout\[/);
+    const t = 0.8;
+    const J = m.curveJ(t);
+    for (let k = 0; k < 4; k++) close(J[k][0], (k + 1) * Math.cos((k + 1) * t) * t + Math.sin((k + 1) * t), 1e-14);
+  });
+
+  it('a gradient does not allocate nor fill a local array that nothing reads', () => {
+    const gradient = functionText('traced_grad');
+    expect(gradient).not.toMatch(/\btrace\b/);
+    expect(count(gradient, /new Float64Array\(3\)/g)).toBe(0);
+    const point = [0.7, -0.4];
+    const [dx, dy] = m.tracedG(...point);
+    close(dx, partialDifference(m.traced, point, 0));
+    close(dy, partialDifference(m.traced, point, 1));
+  });
+});
+
+describe('the seed of a vector-Jacobian product', () => {
+  it('of an array literal only returned is the cotangent itself: no output array, no gradient array, no loop', () => {
+    for (const name of ['polar_vjp_pullback', 'polar_jacobian_vjp']) {
+      const pullback = functionText(name);
+      expect(pullback).not.toMatch(/new Array|while|for \(/);
+      expect(count(pullback, /dy\[[01]\]/g)).toBe(2);
+      expect(count(pullback, /\[/g), pullback).toBe(3); // dy[0], dy[1] and the returned tuple
+    }
+    const point = [1.5, 0.4, -2];
+    const [r, theta, z] = point;
+    const J = [
+      [Math.cos(theta) * z, -r * Math.sin(theta) * z, r * Math.cos(theta)],
+      [Math.sin(theta), r * Math.cos(theta), 2 * z],
+    ];
+    const [, pullback] = m.polarV(...point);
+    const c = [0.7, -1.5];
+    pullback(c).forEach((g: number, j: number) => close(g, c[0] * J[0][j] + c[1] * J[1][j], 1e-14));
+    m.polarJ(...point).forEach((row: number[], i: number) => row.forEach((v, j) => close(v, J[i][j], 1e-14)));
+    expect(c).toEqual([0.7, -1.5]);
+  });
+});
+
+describe('common subexpressions of adjoints', () => {
+  it("a product of a mutable adjoint is computed once where nothing changes it in between (err * err's total_bar * err)", () => {
+    const gradient = functionText('netLoss_grad_wrt_m');
+    expect(count(gradient, /total_bar \* err/g), gradient).toBe(1);
+    const m2 = { W1: Float64Array.of(0.3, -0.1, 0.8, 0.2, -0.5, 0.4), b1: Float64Array.of(0.1, -0.2, 0.05), W2: Float64Array.of(0.7, -0.3, 0.5), b2: 0.1 };
+    const xs = Float64Array.of(-1, 0.5, 2);
+    const ys = Float64Array.of(0.3, -0.2, 0.6);
+    const g = m.netG(m2, xs, ys);
+    for (const field of ['W1', 'b1', 'W2'] as const) {
+      for (let i = 0; i < m2[field].length; i++) close(g[field][i], entryDifference(() => m.netLoss(m2, xs, ys), m2[field], i));
+    }
+    close(g.b2, entryDifference(() => m.netLoss(m2, xs, ys), m2, 'b2'));
+  });
+});
