@@ -177,6 +177,34 @@ export function spread(xs: number[]): number {
   return xs.reduce((s, v) => s + (v - m) ** 2 * v, 0);
 }
 
+function weight(v: number, i: number): number {
+  return v * (i + 1);
+}
+
+function positive(v: number): boolean {
+  return v > 0;
+}
+
+function half(_: unknown, i: number): number {
+  return i * 0.5;
+}
+
+/** Callbacks declared in the function (closures reading c) or in the program, given by name. */
+export function namedCallbacks(xs: number[], c: number): number {
+  const near = (v: number) => Math.abs(v - 1) < 1;
+  const pair = (v: number): number[] => [v, v * c];
+  const power = (_: unknown, i: number) => c ** i;
+  const kept = xs.filter(positive);
+  const nearby = xs.filter(near);
+  const k = xs.findIndex(near);
+  const scaled = Float64Array.from(xs, weight);
+  const powers = Array.from({ length: 3 }, power);
+  const pairs = xs.flatMap(pair);
+  const rows = xs.map(pair);
+  const halves = Array.from({ length: 2 }, half);
+  return kept.reduce((s, v) => s + v * v, 0) + nearby.length * c + (k >= 0 ? xs[k] * c : 0) + scaled[1] * powers[2] + pairs[1] * pairs[3] + rows[1][1] * rows[0][0] + halves[1];
+}
+
 export const dTypedLiteral = grad(typedLiteral);
 export const hTypedLiteral = hessian(typedLiteral);
 export const dCopies = grad(copies);
@@ -204,6 +232,8 @@ export const hRunningMedian = hessian(runningMedian);
 export const dInPlace = grad(inPlace);
 export const hSpread = hessian(spread);
 export const dSpread = grad(spread);
+export const dNamedCallbacks = grad(namedCallbacks);
+export const hNamedCallbacks = hessian(namedCallbacks, { wrt: 'c' });
 export const jSorted = jacobian((xs: number[]) => [...xs].sort((a, b) => a - b));
 `;
 
@@ -322,6 +352,13 @@ describe('reading parts of arrays', () => {
     expect(g[1]).toBe(0);
     const typed = Float64Array.of(0.5, 3, -2, 1.5, 0.8);
     expectGradient(m.everyOther, m.dEveryOther(typed), [typed], [0]);
+  });
+
+  it('callbacks declared in the function or the program, given by name to filter, findIndex, flatMap, Array.from and a map building rows', () => {
+    for (const [xs, c] of [[[0.5, -1.2, 1.7], 0.8], [[-0.3, 2.5, 0.9, 1.1], -1.4]] as [number[], number][]) {
+      expectGradient(m.namedCallbacks, m.dNamedCallbacks(xs, c), [xs, c], [0, 1]);
+      close(m.hNamedCallbacks(xs, c)[0][0], finiteDifference((t) => m.dNamedCallbacks(xs, t)[1], c), 1e-5);
+    }
   });
 
   it('indexOf, lastIndexOf, includes and findIndex choose entries by data', () => {

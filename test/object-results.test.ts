@@ -1,4 +1,4 @@
-// Functions returning a small object (a point on a curve, a state) in forward mode and
+// Functions returning a small object (a point on a curve, a state) in forward mode, vjp and
 // jacobian: the derivative has the object's shape, and jacobian flattens its fields by name
 // (rows by reverse mode from a seed object, columns by forward mode). Checked against finite
 // differences of each field, and columns against rows.
@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, finiteDifference } from './support/compile.js';
 
 const SOURCE = `
-import { derivative, jacobian, jvp } from 'tapeless';
+import { derivative, jacobian, jvp, vjp } from 'tapeless';
 
 export interface Point {
   x: number;
@@ -59,6 +59,8 @@ export const jvpSummary = jvp(summary);
 export const jSummary = jacobian(summary);
 export const jReflected = jacobian(reflected);
 export const dReflected = derivative(reflected, { wrt: 'y' });
+export const vjpSummary = vjp(summary);
+export const vjpOscillator = vjp(oscillator, { wrt: ['k', 'c', 'x0'] });
 `;
 
 let m: Record<string, any>;
@@ -141,6 +143,38 @@ describe('object results', () => {
     close(dot.ends[1], directional[1]);
     close(dot.stats.mean, directional[2]);
     close(dot.stats.spread, directional[3]);
+  });
+
+  it('vjp: the pullback of a cotangent object, nested and with array fields, called twice', () => {
+    const w = Float64Array.of(0.4, -1.2, 0.9, 2.1, -0.3);
+    const scale = 1.3;
+    const [value, pullback] = m.vjpSummary(w, scale);
+    expect(value).toEqual(m.summary(w, scale));
+    const cotangent = { stats: { mean: 0.7, spread: -1.1 }, ends: [2, 0.5] };
+    // The weights of the rows of flat(): ends[0], ends[1], stats.mean, stats.spread.
+    const weights = flat(cotangent);
+    const [gw, gscale] = pullback(cotangent);
+    expect(gw).toBeInstanceOf(Float64Array);
+    const at = (...numbers: number[]) => m.summary(Float64Array.from(numbers.slice(0, 5)), numbers[5]);
+    for (let col = 0; col < 6; col++) {
+      const column = differences(at, [...w, scale], col);
+      close(col < 5 ? gw[col] : gscale, column.reduce((sum, d, row) => sum + weights[row] * d, 0));
+    }
+    // The mean of w * scale: d/dw_i = scale / n, by hand.
+    const [gMean] = pullback({ stats: { mean: 1, spread: 0 }, ends: [0, 0] });
+    for (let i = 0; i < 5; i++) close(gMean[i], scale / 5);
+  });
+
+  it('vjp of a state from a loop, with respect to some parameters', () => {
+    const args = [2.5, 0.3, 1.2, 40];
+    const [value, pullback] = m.vjpOscillator(...args);
+    expect(value).toEqual(m.oscillator(...args));
+    const gradient = pullback({ x: 1, v: -2 });
+    expect(gradient.length).toBe(3);
+    for (let col = 0; col < 3; col++) {
+      const [dv, dx] = differences(m.oscillator, args, col);
+      close(gradient[col], -2 * dv + dx);
+    }
   });
 
   it('an object chosen by a branch', () => {
