@@ -230,7 +230,7 @@ function shifted(args: readonly Value[], arg: number, path: readonly number[], t
 /** The paths of the numbers of a value. */
 function paths(value: Value, prefix: number[] = []): number[][] {
   if (typeof value === 'number') return [prefix];
-  return [...(value as ArrayLike<Value>)].flatMap((entry, i) => paths(entry as Value, [...prefix, i]));
+  return Array.from(value as ArrayLike<Value>).flatMap((entry, i) => paths(entry as Value, [...prefix, i]));
 }
 
 function at(value: any, path: readonly number[]): number {

@@ -73,7 +73,7 @@ beforeAll(async () => {
 /** The numbers of a value, object fields sorted by name (as jacobian lays them out). */
 function flat(value: unknown): number[] {
   if (typeof value === 'number') return [value];
-  if (ArrayBuffer.isView(value) || Array.isArray(value)) return [...(value as ArrayLike<number>)].flatMap(flat);
+  if (ArrayBuffer.isView(value) || Array.isArray(value)) return Array.from(value as ArrayLike<number>).flatMap(flat);
   return Object.keys(value as object).sort().flatMap((key) => flat((value as Record<string, unknown>)[key]));
 }
 
