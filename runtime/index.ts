@@ -1,6 +1,6 @@
 import type { DerivativeOptions, GradOptions, GradientOf, GradientResult, Output, Partials, TangentsOf } from './types.js';
 
-export type { DerivativeOptions, GradientOf, GradOptions, GradientResult, Output, ParameterSelector, Partials, TangentsOf } from './types.js';
+export type { DerivativeOptions, GradientOf, GradOptions, GradientResult, Output, OutputObject, ParameterSelector, Partials, TangentsOf } from './types.js';
 
 // The API functions below exist for their types: the tapeless transformer replaces every
 // call at compile time, and the JSDoc tag `@tapeless <name>` is how it recognises them.
@@ -43,7 +43,8 @@ export function valueAndGrad<F extends (...args: any[]) => number, const O exten
 
 /**
  * Forward-mode derivative of `f` with respect to one number parameter (`options.wrt`,
- * default the first): a function with f's parameters returning df/dx.
+ * default the first): a function with f's parameters returning df/dx, shaped like f's
+ * result (a number, an array, or an object such as a point `{ x, y }`).
  * @tapeless derivative
  */
 export function derivative<F extends (...args: any[]) => Output>(f: F, options?: DerivativeOptions): (...args: Parameters<F>) => GradientOf<ReturnType<F>> {
@@ -62,7 +63,7 @@ export function jvp<F extends (...args: any[]) => Output>(f: F): (primals: Param
 
 /**
  * Vector-Jacobian product (reverse mode): `vjp(f)(...args)` returns `[f(...args), pullback]`;
- * `pullback(cotangent)` (a number, or an array shaped like f's result) returns the gradients
+ * `pullback(cotangent)` (a number, or an array or object shaped like f's result) returns the gradients
  * of `cotangent · f` with respect to the parameters selected by `options.wrt` (default: all),
  * shaped like `grad`'s. The pullback may be called any number of times, and uses the
  * arguments as they were at the call.
@@ -76,8 +77,9 @@ export function vjp<F extends (...args: any[]) => Output, const O extends GradOp
 }
 
 /**
- * The Jacobian of `f` as `number[][]`: a row per number of f's result, a column per number
- * of the selected parameters (parameter order, then element order).
+ * The Jacobian of `f` as `number[][]`: a row per number of f's result (an object's fields
+ * sorted by name), a column per number of the selected parameters (parameter order, then
+ * element order).
  * @tapeless jacobian
  */
 export function jacobian<F extends (...args: any[]) => Output, const O extends GradOptions = {}>(f: F, options?: O): (...args: Parameters<F>) => number[][] {

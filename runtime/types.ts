@@ -59,5 +59,17 @@ export interface DerivativeOptions {
 /** What a rule given with `withDerivative` returns: one partial derivative per parameter. */
 export type Partials<P extends readonly unknown[]> = { -readonly [K in keyof P]: number };
 
-/** What forward mode and jacobian differentiate: a number or a flat array of numbers. */
-export type Output = number | readonly number[] | Float64Array | Float32Array;
+/**
+ * What forward mode and jacobian differentiate: a number, a flat array of numbers, or an
+ * object of them (a point on a curve, a state).
+ */
+export type Output = number | readonly number[] | Float64Array | Float32Array | OutputObject;
+
+/**
+ * An object result, interfaces and classes included: the transformer checks that its fields
+ * are numbers, flat arrays of numbers or such objects (a type with an index signature of
+ * `Output` would reject interfaces, which have none).
+ */
+export interface OutputObject {
+  readonly [field: string]: any;
+}

@@ -58,6 +58,19 @@ describe('declared types', () => {
     expectTypeOf(jvp(model)).toEqualTypeOf<(primals: [w: Float64Array, b: number], tangents: [Float64Array, number]) => [number, number]>();
   });
 
+  it('forward mode and jacobian of a function returning an object (an interface too)', () => {
+    interface Point {
+      x: number;
+      y: number;
+    }
+    const circle = (t: number, r: number): Point => ({ x: r * Math.cos(t), y: r * Math.sin(t) });
+    expectTypeOf(derivative(circle)).toEqualTypeOf<(t: number, r: number) => { x: number; y: number }>();
+    expectTypeOf(jvp(circle)).toEqualTypeOf<(primals: [t: number, r: number], tangents: [number, number]) => [Point, { x: number; y: number }]>();
+    expectTypeOf(jacobian(circle)).toEqualTypeOf<(t: number, r: number) => number[][]>();
+    const state = (k: number) => ({ position: { x: k, y: 2 * k }, path: [k, k * k] });
+    expectTypeOf(derivative(state)).toEqualTypeOf<(k: number) => { position: { x: number; y: number }; path: number[] }>();
+  });
+
   it('jacobian and hessian return matrices; higher orders compose', () => {
     expectTypeOf(jacobian((r: number, t: number) => [r * Math.cos(t), r * Math.sin(t)])).toEqualTypeOf<(r: number, t: number) => number[][]>();
     expectTypeOf(hessian(product, { wrt: 'x' })).toEqualTypeOf<(x: number, y: number) => number[][]>();

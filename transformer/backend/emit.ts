@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, appendedEveryPass, loopGuard } from '../ir/ir';
+import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, appendedEveryPass, isNum, loopGuard } from '../ir/ir';
 import { type OpName, opInfo } from '../ops/registry';
 import type { Shape } from '../ir/shapes';
 
@@ -553,8 +553,12 @@ class Emitter {
       case 'newArray': {
         const shape = expr.shape as Extract<Shape, { kind: 'array' }>;
         const array = factory.createNewExpression(factory.createIdentifier(shape.container), undefined, [args[0]]);
-        return shape.container === 'Array' ? factory.createCallExpression(factory.createPropertyAccessExpression(array, 'fill'), undefined, [args[1]]) : array;
+        // A typed array starts as zeros; `new Float64Array(k).fill(Infinity)` fills it.
+        const filled = shape.container === 'Array' || (expr.args.length > 1 && !isNum(expr.args[1], 0));
+        return filled ? factory.createCallExpression(factory.createPropertyAccessExpression(array, 'fill'), undefined, [args[1]]) : array;
       }
+      case 'sortOrder':
+        return this.sortOrder(args[0], expr.field as 'ascending' | 'descending' | 'numeric');
       case 'arrayOf':
         return factory.createArrayLiteralExpression(args);
       case 'objectOf':
@@ -572,6 +576,50 @@ class Emitter {
       case 'setCursor':
         throw new Error(`tapeless: ${expr.op} is a statement`);
     }
+  }
+
+  /**
+   * `Array.from(values, (_, k) => k).sort((i, j) => values[i] - values[j])`: the indices of
+   * `values` in sorted order. The comparator gives the results the user's comparator gives on
+   * the values (`a - b`, `b - a`, or a typed array's own numeric order: -0 before +0, NaN
+   * last), so the stable sort moves the values exactly as the user's sort does.
+   */
+  private sortOrder(values: ts.Expression, order: 'ascending' | 'descending' | 'numeric'): ts.Expression {
+    const { factory, ts } = this;
+    const parameter = (name: ts.Identifier) => factory.createParameterDeclaration(undefined, undefined, name);
+    const [blank, k, i, j, x, y] = ['_', 'k', 'i', 'j', 'x', 'y'].map((name) => factory.createUniqueName(name));
+    const indices = factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Array'), 'from'), undefined, [
+      values,
+      factory.createArrowFunction(undefined, undefined, [parameter(blank), parameter(k)], undefined, undefined, k),
+    ]);
+    const at = (index: ts.Identifier) => factory.createElementAccessExpression(values, index);
+    let body: ts.ConciseBody;
+    if (order === 'numeric') {
+      const number = (value: number) => this.number(value);
+      const is = (a: ts.Expression, b: ts.Expression) => factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Object'), 'is'), undefined, [a, b]);
+      const compare = (a: ts.Expression, token: ts.BinaryOperator, b: ts.Expression) => factory.createBinaryExpression(a, token, b);
+      const choose = (condition: ts.Expression, whenTrue: ts.Expression, whenFalse: ts.Expression) => factory.createConditionalExpression(condition, undefined, whenTrue, undefined, whenFalse);
+      const k_ = ts.SyntaxKind;
+      // x < y, x > y; equal: -0 before +0; then NaN after every number.
+      const result = choose(
+        compare(x, k_.LessThanToken, y),
+        number(-1),
+        choose(
+          compare(x, k_.GreaterThanToken, y),
+          number(1),
+          choose(
+            compare(x, k_.EqualsEqualsEqualsToken, y),
+            choose(is(x, y), number(0), choose(is(x, number(-0)), number(-1), number(1))),
+            choose(compare(x, k_.EqualsEqualsEqualsToken, x), number(-1), choose(compare(y, k_.EqualsEqualsEqualsToken, y), number(1), number(0))),
+          ),
+        ),
+      );
+      body = factory.createBlock([this.declare(x, at(i), true), this.declare(y, at(j), true), factory.createReturnStatement(result)], false);
+    } else {
+      body = order === 'ascending' ? factory.createBinaryExpression(at(i), ts.SyntaxKind.MinusToken, at(j)) : factory.createBinaryExpression(at(j), ts.SyntaxKind.MinusToken, at(i));
+    }
+    const comparator = factory.createArrowFunction(undefined, undefined, [parameter(i), parameter(j)], undefined, undefined, body);
+    return factory.createCallExpression(factory.createPropertyAccessExpression(indices, 'sort'), undefined, [comparator]);
   }
 
   /** The user's expression as written, with the variables it reads replaced by their values here. */

@@ -5,7 +5,7 @@
 // Lowering calls back into it through its LowerEnv.
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
-import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from '../frontend/effects';
+import { type DirectEffects, calledFunction, isInside, mayDraw, mayWriteArguments } from '../frontend/effects';
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
 import { type Request, type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
 import { walk } from '../frontend/walk';
@@ -137,7 +137,7 @@ export class Resolver {
     if (ts.isIdentifier(expression)) ref = nested ? { kind: 'ref', path: [expression.text] } : this.reference(expression, caller, site);
     else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [expression.expression.getText(), expression.name.text] };
     else ref = this.reference(expression.name as ts.Identifier, caller, site);
-    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.writes(target.node), ...(nested ? { nested } : {}) };
+    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.effectsOf(target.node), ...(nested ? { nested } : {}) };
   }
 
   /** A function of the program named as a value (`xs.map(sigmoid)`, `integrate(f, 0, 1)`). */
@@ -297,14 +297,15 @@ export class Resolver {
       // A function of the class: called through it (`Complex.polar(r, t)`), without a receiver.
       if (!ts.isIdentifier(expression.expression)) fail(call, Code.Unsupported, `call the static method '${expression.name.text}' through its class's name ('${owner.name.text}.${expression.name.text}(…)').`);
       const owning = this.reference(expression.expression, caller, site);
-      return { key, name, ref: { ...owning, path: [...owning.path, expression.name.text] }, target, ...this.writes(declaration) };
+      return { key, name, ref: { ...owning, path: [...owning.path, expression.name.text] }, target, ...this.effectsOf(declaration) };
     }
-    return { key, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.writes(declaration) };
+    return { key, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.effectsOf(declaration) };
   }
 
-  /** `{ writes: true }` for a function that may write into what it is given (its calls are inlined). */
-  private writes(fn: ts.FunctionLikeDeclaration): { writes?: true } {
-    return mayWriteArguments(this.ts, this.checker, fn, this.effects) ? { writes: true } : {};
+  /** `{ writes: true }` for a function that may write into what it is given, `{ draws: true }` for one that may call Math.random() (their calls are inlined). */
+  private effectsOf(fn: ts.FunctionLikeDeclaration): { writes?: true; draws?: true } {
+    if (mayWriteArguments(this.ts, this.checker, fn, this.effects)) return { writes: true };
+    return mayDraw(this.ts, this.checker, fn, this.effects) ? { draws: true } : {};
   }
 
   /**

@@ -21,9 +21,10 @@ export function calledFunction(tsApi: typeof ts, checker: ts.TypeChecker, callee
   return declaration.body ? declaration : undefined;
 }
 
-/** What one function does itself: whether it writes outside its own arrays, and the functions it calls. */
+/** What one function does itself: whether it writes outside its own arrays, whether it draws random numbers, and the functions it calls. */
 export interface DirectEffects {
   readonly writes: boolean;
+  readonly draws: boolean;
   readonly calls: readonly ts.FunctionLikeDeclaration[];
 }
 
@@ -33,6 +34,19 @@ export interface DirectEffects {
  * function's own effects for one transform.
  */
 export function mayWriteArguments(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>): boolean {
+  return transitively(tsApi, checker, fn, known, (effects) => effects.writes);
+}
+
+/**
+ * Whether `fn` may call `Math.random()`, itself or through a function it calls: lowering
+ * inlines its calls, so that reverse mode records each draw where it recomputes code (a
+ * pullback would draw again).
+ */
+export function mayDraw(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>): boolean {
+  return transitively(tsApi, checker, fn, known, (effects) => effects.draws);
+}
+
+function transitively(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>, has: (effects: DirectEffects) => boolean): boolean {
   const seen = new Set<ts.Node>();
   const pending = [fn];
   for (let next = pending.pop(); next; next = pending.pop()) {
@@ -40,7 +54,7 @@ export function mayWriteArguments(tsApi: typeof ts, checker: ts.TypeChecker, fn:
     seen.add(next);
     let effects = known.get(next);
     if (!effects) known.set(next, (effects = directEffects(tsApi, checker, next)));
-    if (effects.writes) return true;
+    if (has(effects)) return true;
     pending.push(...effects.calls);
   }
   return false;
@@ -56,13 +70,16 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
   const writesOutside = (target: ts.Expression): boolean => {
     let root = target;
     while (tsApi.isElementAccessExpression(root) || tsApi.isPropertyAccessExpression(root) || tsApi.isParenthesizedExpression(root) || tsApi.isNonNullExpression(root) || tsApi.isAsExpression(root)) root = root.expression;
-    return !(tsApi.isIdentifier(root) && ownArray(root));
+    // `[...xs].sort(…)`, `new Float64Array(k).fill(v)`: into an array made right there.
+    return !createsArray(tsApi, root) && !(tsApi.isIdentifier(root) && ownArray(root));
   };
   const isMember = (node: ts.Expression) => {
     const inner = skipParentheses(tsApi, node);
     return tsApi.isElementAccessExpression(inner) || tsApi.isPropertyAccessExpression(inner);
   };
+  let draws = false;
   const writes = walk(tsApi, fn.body!, (node) => {
+    if (isRandomCall(tsApi, node)) draws = true;
     if (tsApi.isBinaryExpression(node) && node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment && node.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment && isMember(node.left) && writesOutside(node.left)) return 'stop';
     if ((tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) && (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken) && isMember(node.operand) && writesOutside(node.operand)) return 'stop';
     if (tsApi.isCallExpression(node)) {
@@ -73,17 +90,34 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
     }
     return undefined;
   });
-  return { writes, calls };
+  // A write ends the walk: a function that writes is inlined whatever else it does.
+  return { writes, draws, calls };
 }
 
-/** `new Float64Array(n)`, `new Float32Array(n)`, `new Array(n).fill(c)`, `[a, b]`, `xs.map(…)`: a new array. */
+/** `Math.random()` (by its name: a local `Math` shadowing the global is not worth a checker query here). */
+function isRandomCall(tsApi: typeof ts, node: ts.Node): boolean {
+  if (!tsApi.isCallExpression(node) || !tsApi.isPropertyAccessExpression(node.expression)) return false;
+  const { expression, name } = node.expression;
+  return name.text === 'random' && tsApi.isIdentifier(expression) && expression.text === 'Math';
+}
+
+/** Methods of arrays that return a new array. */
+const ARRAY_MAKERS = new Set(['map', 'slice', 'concat', 'filter', 'toSorted', 'toReversed']);
+const CONTAINERS = ['Float64Array', 'Float32Array', 'Array'];
+
+/**
+ * `new Float64Array(n)`, `new Array<number>(n)`, `[a, b]`, `xs.map(…)`, `xs.slice()`,
+ * `Array.from(…)`, `new Array(n).fill(c)`, `[...xs].sort(…)`: a new array.
+ */
 function createsArray(tsApi: typeof ts, initializer: ts.Expression): boolean {
   const node = skipParentheses(tsApi, initializer);
   if (tsApi.isArrayLiteralExpression(node)) return true;
-  if (tsApi.isNewExpression(node)) return tsApi.isIdentifier(node.expression) && ['Float64Array', 'Float32Array'].includes(node.expression.text);
+  if (tsApi.isNewExpression(node)) return tsApi.isIdentifier(node.expression) && CONTAINERS.includes(node.expression.text);
   if (!tsApi.isCallExpression(node) || !tsApi.isPropertyAccessExpression(node.expression)) return false;
   const { name, expression } = node.expression;
-  return name.text === 'map' || (name.text === 'fill' && tsApi.isNewExpression(expression) && tsApi.isIdentifier(expression.expression) && expression.expression.text === 'Array');
+  if ((name.text === 'from' || name.text === 'of') && tsApi.isIdentifier(expression) && CONTAINERS.includes(expression.text)) return true;
+  // fill, sort and reverse return the array they change: new where that array is.
+  return ARRAY_MAKERS.has(name.text) || (['fill', 'sort', 'reverse'].includes(name.text) && createsArray(tsApi, expression));
 }
 
 function skipParentheses(tsApi: typeof ts, node: ts.Expression): ts.Expression {

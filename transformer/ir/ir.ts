@@ -82,6 +82,8 @@ export interface Callee {
   readonly site?: ts.Node;
   /** It may write into the arrays or objects it is given: lowering inlines its calls. */
   readonly writes?: boolean;
+  /** It may call Math.random(): lowering inlines its calls, so that reverse mode records each draw (a pullback would draw again). */
+  readonly draws?: boolean;
   /**
    * Declared inside another function, whose variables it may read: its calls are inlined,
    * as its code is in scope only where the derivative is generated in place of the call.

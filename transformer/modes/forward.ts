@@ -165,7 +165,7 @@ class TangentSweep {
     out.know([stmt]);
     out.push(stmt);
     const origin = stmt.origin;
-    if (op === 'replay' || op === 'replayExit') {
+    if (op === 'replay' || op === 'replayExit' || op === 'replayDraw') {
       if (!this.doubleStream) return;
       // The next slot of the stream holds the tangent: read it even where nothing needs it.
       const name = this.names.fresh(this.varied.has(stmt.name) && stmt.role !== 'temp' ? `${stmt.name}_dot` : 't');

@@ -33,7 +33,7 @@ export type Derivative =
   | { readonly kind: 'identity' };
 
 /** How an operation prints (emit). */
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor' | 'source';
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'sortOrder' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor' | 'source';
 
 export interface OpInfo {
   readonly shape: OpShape;
@@ -169,6 +169,10 @@ const OPERATORS = {
   // built from its fields' gradients, and one nothing reads may go.
   objectOf: { ...IMPURE, shape: 'objectOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
   localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
+  // The permutation that sorts an array (`field`: 'ascending', 'descending', or 'numeric', a
+  // typed array's own order): a new local array of indices, never written. A sorted array's
+  // entries are reads of the array at these indices, so its derivatives follow the permutation.
+  sortOrder: { ...IMPURE, shape: 'sortOrder', print: '', droppable: true, derivative: zero },
   // A read of a local array that a recomputation reads again from the array itself, not
   // from the load stream (modes/reverse/rereads.ts): no record.
   directElement: { ...IMPURE, shape: 'element', print: '', droppable: true, derivative: { kind: 'load' } },
@@ -183,6 +187,9 @@ const OPERATORS = {
   // The exit value of a nested loop (its argument) when the reverse sweep recomputes: it
   // was recorded in the load stream after the loop, so the loop need not run again.
   replayExit: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: { kind: 'identity' } },
+  // A draw of Math.random() when the reverse sweep recomputes: the number drawn by the forward
+  // code, from the load stream (a recomputation never draws again).
+  replayDraw: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: zero },
   position: { ...IMPURE, shape: 'position', print: '', derivative: zero },
   setCursor: { ...IMPURE, shape: 'setCursor', print: '', effect: true, statement: true, derivative: zero },
   // The user's code run as written, for its effect, in the forward pass only (a recomputation

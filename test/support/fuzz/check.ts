@@ -45,11 +45,37 @@ function difference(f: (...args: Args) => number, args: Args, c: Coordinate, h: 
   return (4 * central(h / 2) - central(h)) / 3;
 }
 
+/**
+ * Runs a program (its twin, its compiled primal or gradient) with Math.random drawing the
+ * same numbers at every call: each program is then a function of its arguments, and its
+ * gradient that of the numbers drawn, which reverse mode must replay where it recomputes.
+ * The numbers start again every `period` draws (the draws of one call of the program), as
+ * the check of every call against forward mode calls a second build, and forward mode's
+ * gradient calls the program once per input number. `drawn` counts the draws.
+ */
+export function drawing<T>(run: () => T, period = Infinity, drawn = { count: 0 }): T {
+  const random = Math.random;
+  let source = mulberry32(0x5eed);
+  drawn.count = 0;
+  Math.random = () => {
+    if (drawn.count > 0 && drawn.count % period === 0) source = mulberry32(0x5eed);
+    drawn.count++;
+    return source();
+  };
+  try {
+    return run();
+  } finally {
+    Math.random = random;
+  }
+}
+
 /** The plain-JavaScript twin of a program, with its branch decisions recorded. */
 export interface Twin {
   readonly f: (...args: Args) => number;
   /** The decisions of the last call: outcomes and margins to the nearest boundary. */
   readonly trace: { outcome: unknown; margin: number; scale: number }[];
+  /** How many numbers the last call drew. */
+  readonly drawn: { count: number };
 }
 
 export function twin(p: Program): Twin {
@@ -63,6 +89,13 @@ export function twin(p: Program): Twin {
     __abs: (a: number) => (note(a >= 0, a, a) ? a : -a),
     __max: (a: number, b: number) => (note(a >= b, a - b, a, b) ? a : b),
     __min: (a: number, b: number) => (note(a <= b, a - b, a, b) ? a : b),
+    // A sort's permutation changes where neighbours tie; a filter's where an entry meets the bound.
+    __sorted: (xs: ArrayLike<number>, descending: boolean) => {
+      const order = Array.from(xs, (_, k) => k).sort((i, j) => (descending ? xs[j] - xs[i] : xs[i] - xs[j]));
+      for (let k = 0; k + 1 < order.length; k++) note(`${order[k]} ${order[k + 1]}`, xs[order[k + 1]] - xs[order[k]], xs[order[k]], xs[order[k + 1]]);
+      return order.map((i) => xs[i]);
+    },
+    __filtered: (xs: ArrayLike<number>, bound: number) => Array.from(xs).filter((v) => note(v > bound, v - bound, v, bound)),
     // Steps jump at integers (floor), at half-integers (round) or at 0 (sign).
     __step: (a: number, f: 'floor' | 'round' | 'sign') => {
       const edge = f === 'floor' ? Math.round(a) : f === 'round' ? Math.floor(a) + 0.5 : 0;
@@ -70,11 +103,13 @@ export function twin(p: Program): Twin {
     },
   };
   const f = new Function(...Object.keys(recorders), `"use strict";\n${p.source('js')}\nreturn ${p.name};`)(...Object.values(recorders)) as (...args: Args) => number;
+  const drawn = { count: 0 };
   return {
     trace,
+    drawn,
     f: (...args) => {
       trace.length = 0;
-      return f(...args);
+      return drawing(() => f(...args), Infinity, drawn);
     },
   };
 }
@@ -154,13 +189,14 @@ export function checkProgram(p: Program, m: Record<string, any>, points: readonl
   for (const point of points) {
     const at = `at ${show(point)}: `;
     const expectedValue = t.f(...point);
-    const value = m[p.name](...point);
+    const period = t.drawn.count;
+    const value = drawing(() => m[p.name](...point), period);
     if (value !== expectedValue) problems.push(`${at}value ${value}, the plain JavaScript gives ${expectedValue}`);
     const args = freeze(point);
     const before = JSON.stringify(args.map((v) => (typeof v === 'number' ? v : [...v])));
     let raw: any;
     try {
-      raw = m[`d_${p.name}`](...args);
+      raw = drawing(() => m[`d_${p.name}`](...args), period);
     } catch (error) {
       problems.push(`${at}gradient threw ${error}`);
     }

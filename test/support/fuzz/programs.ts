@@ -203,7 +203,8 @@ class Generator {
         return wrap(`${this.pick(s.arrays)}.length`);
       }
       default: {
-        const c = this.constant(-1, 1), a = sub();
+        // A factor, sometimes drawn: Math.random() anywhere (loops, branches, callbacks, helpers).
+        const c = this.chance(0.25) ? wrap('Math.random()') : this.constant(-1, 1), a = sub();
         return (m) => `(${c(m)} * ${a(m)})`;
       }
     }
@@ -213,9 +214,11 @@ class Generator {
     const op = this.pick(['<', '>', '<=', '>=']);
     const a = this.expr(s, Math.min(depth, 2));
     const b = this.chance(0.4) ? this.expr(s, Math.min(depth, 1)) : this.constant(-1, 1);
-    // TypeScript may read `a < (b) > (c)` as a call with type arguments: `<` is written as `>` swapped.
+    // TypeScript may read `a < (b) > (c)` as a call with type arguments: `<` is written as `>`
+    // swapped, in the twin too (it evaluates b first: the numbers Math.random() draws come in that order).
     const swapped = op === '<' ? '>' : op === '<=' ? '>=' : undefined;
-    return (m) => (m === 'js' ? `__c(${a(m)}, '${op}', ${b(m)})` : swapped ? `(${b(m)}) ${swapped} (${a(m)})` : `(${a(m)}) ${op} (${b(m)})`);
+    if (swapped) return (m) => (m === 'js' ? `__c(${b(m)}, '${swapped}', ${a(m)})` : `(${b(m)}) ${swapped} (${a(m)})`);
+    return (m) => (m === 'js' ? `__c(${a(m)}, '${op}', ${b(m)})` : `(${a(m)}) ${op} (${b(m)})`);
   }
 
   cond(s: Scope, depth: number): Code {
@@ -385,13 +388,57 @@ class Generator {
     const arr = this.fresh('L');
     const e = () => this.expr(s, 2);
     let code: Code;
-    switch (this.int(0, 4)) {
+    const sources = s.arrays;
+    switch (this.int(0, 9)) {
       case 0: { const init = e(), k = this.int(0, 2); code = (m) => `${indent}const ${arr} = new Float64Array(3);\n${indent}${arr}[${k}] = ${init(m)};\n`; break; }
       case 1: { const a = e(), b = e(), c = e(); code = (m) => `${indent}const ${arr} = [${a(m)}, ${b(m)}, ${c(m)}];\n`; break; }
       case 2: { const a = e(); code = (m) => `${indent}const ${arr} = new Array${m === 'ts' ? '<number>' : ''}(3).fill(${a(m)});\n`; break; }
       case 3: {
         const a = e(), b = e(), c = e();
         code = (m) => `${indent}const ${arr}${m === 'ts' ? ': number[]' : ''} = [];\n${indent}${arr}.push(${a(m)});\n${indent}${arr}.push(${b(m)}, ${c(m)});\n`;
+        break;
+      }
+      case 5: {
+        // A sorted copy: its derivative follows the permutation (the twin records which entries are neighbours, and their gaps).
+        if (sources.length === 0) return this.localArray(s, indent);
+        const source = this.pick(sources), descending = this.chance(0.4);
+        code = (m) => `${indent}const ${arr} = ${m === 'js' ? `__sorted(${source}, ${descending})` : `[...${source}].sort((p, q) => ${descending ? 'q - p' : 'p - q'})`};\n`;
+        break;
+      }
+      case 6: {
+        // slice and concat back to three entries, or a typed copy.
+        if (sources.length === 0) return this.localArray(s, indent);
+        const source = this.pick(sources), a = e();
+        code = this.chance(0.5) ? (m) => `${indent}const ${arr} = [...${source}.slice(1)].concat([${a(m)}]);\n` : (m) => `${indent}const ${arr} = Float64Array.from(${source});\n${indent}${arr}[0] *= ${a(m)};\n`;
+        break;
+      }
+      case 7: {
+        const k = this.fresh('k');
+        const inner = this.child(s);
+        inner.nums.push(k);
+        inner.inCallback = true;
+        const f = this.expr(inner, 2);
+        code = (m) => `${indent}const ${arr} = Array.from({ length: 3 }, (_${m === 'ts' ? ': unknown' : ''}, ${k}${m === 'ts' ? ': number' : ''}) => ${f(m)});\n`;
+        break;
+      }
+      case 8: {
+        // A filtered copy, padded back to three entries.
+        if (sources.length === 0) return this.localArray(s, indent);
+        const source = this.pick(sources), bound = this.constant(-1, 1);
+        code = (m) => `${indent}const ${arr} = ${m === 'js' ? `__filtered(${source}, ${bound(m)})` : `Array.from(${source}).filter((v) => v > ${bound(m)})`}.concat([0, 0, 0]).slice(0, 3);\n`;
+        break;
+      }
+      case 9: {
+        // An array of arrays: rows of two built from an array, one entry written, folded back into three entries.
+        if (sources.length === 0) return this.localArray(s, indent);
+        const source = this.pick(sources), rows = this.fresh('M'), v = this.fresh('e'), [k, j] = [this.int(0, 2), this.int(0, 1)], a = e();
+        const inner = this.child(s);
+        inner.nums.push(v);
+        inner.inCallback = true;
+        const f = this.expr(inner, 2);
+        code = (m) =>
+          `${indent}const ${rows} = Array.from(${source}, (${v}${m === 'ts' ? ': number' : ''}) => [${v}, ${f(m)}]);\n` +
+          `${indent}${rows}[${k}][${j}] += ${a(m)};\n${indent}const ${arr} = ${rows}.map((row) => row[0] * row[1]);\n`;
         break;
       }
       default: {

@@ -11,25 +11,37 @@ import { callTarget } from './calls';
 import { callLocal, functionValue, parameterCount } from './functions';
 import { makeRecord, recordField } from './objects';
 import { overArray } from './loops';
+import { entryOf, rowLength, rowOf } from './matrices';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
-  const checker = lx.env.checker;
-  const type = checker?.getTypeAtLocation(node);
-  const isArray = type && checker && (checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? ''));
-  if (!isArray) fail(node, Code.Unsupported, `${what} is supported over arrays only.`);
+  if (!isArrayType(lx, node)) fail(node, Code.Unsupported, `${what} is supported over arrays only.`);
   return expression(lx, node);
 }
+
+/** Whether an expression is an array, a tuple or a typed array (by its type). */
+export function isArrayType(lx: Lowering, node: ts.Expression): boolean {
+  const checker = lx.env.checker;
+  const type = checker?.getTypeAtLocation(node);
+  return !!type && !!checker && (checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? ''));
+}
+
+/** The kind of array an expression is: a typed array keeps its type through map, slice, sort… */
+export function containerOf(lx: Lowering, node: ts.Expression): Container {
+  const name = lx.env.checker!.getTypeAtLocation(node).getSymbol()?.getName();
+  return name === 'Float64Array' || name === 'Float32Array' ? name : 'Array';
+}
+
+export type Container = 'Array' | 'Float64Array' | 'Float32Array';
 
 /**
  * `xs.map(f)`, `xs.reduce(f, init)`, `xs.forEach(f)`, `xs.every(p)`, `xs.some(p)` with
  * the callback written in place: loops over xs whose pass is the callback's body.
  */
-export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: string, arrayNode: ts.Expression): Operand {
+export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'reduce' | 'forEach' | 'every' | 'some' | 'map', arrayNode: ts.Expression): Operand {
   const { ts } = lx;
   const [callbackNode, initial] = node.arguments;
-  const callback = callbackNode && functionValue(lx, callbackNode);
-  if (!callback) fail(callbackNode ?? node, Code.Unsupported, `the callback of ${method} must be a function written in place ('(v) => …'), declared in the function, or declared in the program.`);
+  const callback = callbackArgument(lx, node, callbackNode, method);
   const array = arrayOperand(lx, arrayNode, `.${method}()`);
   const elementShape = lx.shapeAt(arrayNode, true);
   const element = (index: Operand) => load(lx, array, index, elementShape, node);
@@ -58,8 +70,7 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: strin
     case 'map': {
       // A new local array of the same kind (a typed array maps to its own type), filled in a loop.
       const checker = lx.env.checker!;
-      const container = checker.getTypeAtLocation(arrayNode).getSymbol()?.getName();
-      const kind = container === 'Float64Array' || container === 'Float32Array' ? container : 'Array';
+      const kind = containerOf(lx, arrayNode);
       const length = lengthOf(lx, array, node);
       if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
         fail(callbackNode, Code.Unsupported, 'map must build an array of numbers here.');
@@ -71,9 +82,14 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: strin
       });
       return mapped;
     }
-    default:
-      return fail(node, Code.Unsupported, `.${method}() is not supported: use map, reduce, forEach, every, some or a loop.`);
   }
+}
+
+/** The callback given to an array method: a function written in place, declared in the function, or declared in the program. */
+export function callbackArgument(lx: Lowering, node: ts.CallExpression, callbackNode: ts.Expression | undefined, method: string): LocalFunction {
+  const callback = callbackNode && functionValue(lx, callbackNode);
+  if (!callback) return fail(callbackNode ?? node, Code.Unsupported, `the callback of ${method} must be a function written in place ('(v) => …'), declared in the function, or declared in the program.`);
+  return callback;
 }
 
 /** A callback's call with `args`; its result where it has one. */
@@ -89,8 +105,12 @@ export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[]
   return value === UNSET ? undefined : value;
 }
 
-/** `container[index]`: a number, or an array or object of the container (then tracked). */
+/** `container[index]`: a number, or an array or object of the container (then tracked), or a row of a local matrix. */
 export function load(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const matrix = container.kind === 'var' ? lx.matrices.get(container.name) : undefined;
+  if (matrix) return rowOf(lx, matrix, index, origin);
+  const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+  if (row) return load(lx, row.matrix.data, entryOf(lx, row, index, origin), shape, origin, userName);
   const pristine = container.kind === 'var' ? lx.pristine.get(container.name) : undefined;
   if (pristine && pristine.loops === lx.loops && index.kind === 'num' && Number.isInteger(index.value) && index.value >= 0 && index.value < pristine.entries.length) {
     return pristine.entries[index.value];
@@ -102,7 +122,14 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
 /** `a[i] = v` or `a[i] op= v` into a local array: the stored value is the expression's. */
 export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
   const container = expression(lx, target.expression);
-  if (container.kind !== 'var' || !lx.localArrays.has(container.name)) {
+  const matrix = container.kind === 'var' ? lx.matrices.get(container.name) ?? lx.rows.get(container.name)?.matrix : undefined;
+  if (container.kind === 'var' && lx.matrices.has(container.name)) {
+    fail(target, Code.Unsupported, `writing a whole row, '${target.getText()} = …', is not supported: write its entries, '${target.getText()}[j] = …'.`);
+  }
+  if (matrix?.borrowed) {
+    fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: the rows of this array of arrays are arrays the differentiated function did not create (never its caller's data): build it of copies, [...row].`);
+  }
+  if (!matrix && (container.kind !== 'var' || !lx.localArrays.has(container.name))) {
     const helper = lx.inlining[lx.inlining.length - 1];
     const through = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : '';
     fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).${through}`);
@@ -116,6 +143,8 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
 
 /** `xs.push(a, b)` on an array created empty: a write at its length, which grows. */
 export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand {
+  const rows = node.arguments.find((arg) => isArrayType(lx, arg));
+  if (rows) fail(rows, Code.Unsupported, 'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.');
   const array = expression(lx, callee.expression);
   const length = array.kind === 'var' ? lx.lengths.get(array.name) : undefined;
   if (!length) fail(node, Code.Unsupported, "push is supported on arrays the function creates empty ('const xs: number[] = []'); for others use new Array<number>(n).fill(0).");
@@ -130,9 +159,13 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
   return length.value!;
 }
 
-/** An array's length: its own variable for an array grown by push. */
+/** An array's length: its own variable for an array grown by push; a local matrix's rows. */
 export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand {
   if (array.kind !== 'var') return lx.op('length', [array], origin);
+  const matrix = lx.matrices.get(array.name);
+  if (matrix) return matrix.rows;
+  const row = lx.rows.get(array.name);
+  if (row) return rowLength(lx, row, origin);
   const grown = lx.lengths.get(array.name);
   if (grown) return grown.value!;
   // The length an array was made with stays known through what is made from it: a map of a
@@ -174,6 +207,16 @@ export function concatenation(lx: Lowering, parts: readonly ArrayPart[], node: t
   return array;
 }
 
+/** `[]`: a local array grown by push, whose length is a variable (in scope, so branches and loops carry it). */
+export function growable(lx: Lowering, node: ts.Expression): Operand {
+  const array = newArray(lx, node, { op: 'arrayOf', args: [] }, 'Array');
+  const name = (array as { name: string }).name;
+  const length = lx.hidden('length', num(0));
+  lx.scopes[lx.scopes.length - 1].set(`#length ${name}`, length);
+  lx.lengths.set(name, length);
+  return array;
+}
+
 /** `{ w, b: 2 * x }`, `{ ...base, x }`: an object the function creates (see objects.ts for writing its fields). */
 export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
@@ -201,6 +244,9 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
 
 /** An object literal of `values`, one per field: read-only, its fields' arrays held as they are. */
 export function objectOf(lx: Lowering, fields: readonly string[], values: readonly Operand[], shape: Shape, origin: ts.Node): Operand {
+  if (values.some((value) => value.kind === 'var' && (lx.matrices.has(value.name) || lx.rows.has(value.name)))) {
+    fail(origin, Code.Unsupported, 'an object literal holding an array of arrays the function builds (or a row of one) is not supported: keep it in a variable of its own.');
+  }
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { op: 'objectOf', args: values, fields, shape }, role: 'temp', origin, shape });
   lx.aggregates.add(name);
@@ -212,12 +258,13 @@ export function objectOf(lx: Lowering, fields: readonly string[], values: readon
 }
 
 /** `new Float64Array(n)`, `new Float32Array(n)`, `new Array(n).fill(c)`, `[a, b, c]`: a local array. */
-export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, container: 'Array' | 'Float64Array' | 'Float32Array'): Operand {
+export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, container: Container): Operand {
   const shape: Shape = { kind: 'array', element: NUMBER, container };
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { ...expr, shape }, role: 'temp', origin: node, shape });
   lx.aggregates.add(name);
   lx.localArrays.add(name);
+  lx.madeAt.set(name, lx.arraysMade++);
   const size = expr.op === 'arrayOf' ? num(expr.args.length) : expr.args[0];
   lx.created.set(name, { kind: 'array', container, length: size.kind === 'num' ? size.value : undefined, size });
   if (expr.op === 'arrayOf') lx.pristine.set(name, { entries: expr.args, loops: lx.loops });
@@ -231,11 +278,9 @@ export function fieldLoad(lx: Lowering, container: Operand, field: string, shape
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
   const held = container.kind === 'var' ? lx.heldLocals.get(container.name)?.get(field) : undefined;
   if (held) return held;
+  if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name))) return lengthOf(lx, container, origin);
   const grown = container.kind === 'var' ? lx.lengths.get(container.name) : undefined;
   if (field === 'length' && grown) return grown.value!;
   if (field === 'length') return lx.part({ op: 'length', args: [container] }, undefined, origin, userName);
   return lx.part({ op: 'field', args: [container], field }, shape, origin, userName);
 }
-
-/** Array methods lowered to loops (with their callback written in place). */
-export const ARRAY_METHODS = ['reduce', 'forEach', 'every', 'some', 'map', 'filter', 'find', 'findIndex', 'reduceRight', 'flatMap'];

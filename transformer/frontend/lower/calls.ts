@@ -5,12 +5,12 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, num, variable } from '../../ir/ir';
 import { type MathFunction, mathArity } from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
-import { arrayMethod, arrayOperand, load, newArray, push } from './arrays';
+import { arrayOperand, load } from './arrays';
+import { arrayCall } from './array-methods';
 import { expression } from './expressions';
 import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlineBody, isFunction, isSpread } from './functions';
 import { overArray } from './loops';
 import { requireAsMade } from './objects';
-import { ARRAY_METHODS } from './arrays';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -40,27 +40,10 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (spread && !(ts.isIdentifier(callee) && lx.env.functionValue?.(callee, lx.within()))) {
     fail(spread, Code.Unsupported, "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]').");
   }
-  // `xs.push(v)` on an array (a class may have a method of that name).
-  const checker = lx.env.checker;
-  const onArray = (array: ts.Expression) => !checker || checker.isArrayType(checker.getTypeAtLocation(array)) || checker.isTupleType(checker.getTypeAtLocation(array));
-  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'push' && onArray(callee.expression)) return push(lx, node, callee);
-  // new Array(n).fill(c)
-  if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'fill' && ts.isNewExpression(callee.expression) && ts.isIdentifier(callee.expression.expression) && callee.expression.expression.text === 'Array' && callee.expression.arguments?.length === 1 && node.arguments.length === 1) {
-    const length = expression(lx, callee.expression.arguments[0]);
-    lx.requireNumber(node.arguments[0], 'local arrays hold numbers');
-    const value = expression(lx, node.arguments[0]);
-    if (value.kind === 'num') return newArray(lx, node, { op: 'newArray', args: [length, value] }, 'Array');
-    // A value that may depend on the inputs is stored entry by entry, so that the gradient
-    // of every entry flows back to it (the fill itself has derivative zero).
-    const array = newArray(lx, node, { op: 'newArray', args: [length, num(0)] }, 'Array');
-    overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, value], node));
-    return array;
-  }
-  if (ts.isPropertyAccessExpression(callee) && lx.env.checker && ARRAY_METHODS.includes(callee.name.text)) {
-    const type = lx.env.checker.getTypeAtLocation(callee.expression);
-    if (lx.env.checker.isArrayType(type) || lx.env.checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '')) {
-      return arrayMethod(lx, node, callee.name.text, callee.expression);
-    }
+  // Methods of arrays (array-methods.ts checks the receiver is one: a class may have a method named push).
+  if (ts.isPropertyAccessExpression(callee)) {
+    const lowered = arrayCall(lx, node, callee);
+    if (lowered) return lowered;
   }
   const api = lx.env.apiName(callee);
   if (api === 'stopGradient') {
@@ -102,7 +85,7 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
       const type = checker.getTypeAtLocation(param);
       return lx.isAggregate(arg) || (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined));
     });
-    if (target.writes || target.nested || rest || shapeless || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
+    if (target.writes || target.draws || target.nested || rest || shapeless || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
     // Arguments beyond the parameters are ignored, as in JavaScript (map gives a callback the index too).
     const count = fn.parameters.length + self;
     values = values.length < count ? withDefaults(lx, node, target, values) : values.slice(0, count);
@@ -144,7 +127,9 @@ export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: re
       ? 'writes into the arrays it is given'
       : callee.nested
         ? 'is declared inside another function (its calls are inlined)'
-        : 'receives an array or object the differentiated function makes or a function, has a rest parameter, or returns an array or object,';
+        : callee.draws
+          ? 'calls Math.random()'
+          : 'receives an array or object the differentiated function makes or a function, has a rest parameter, or returns an array or object,';
     fail(node, Code.Unsupported, `'${callee.name}' ${why} and calls itself: its calls are inlined, which recursion does not allow. Write the recursion as a loop.`);
   }
   const method = callee.method !== undefined;
@@ -160,10 +145,8 @@ export function mathCall(lx: Lowering, node: ts.CallExpression, fn: string): Ope
     lx.requireNumber(arg, `Math.${fn} needs number arguments`);
     return expression(lx, arg);
   });
-  if (fn === 'random') {
-    if (lx.depth > 0) fail(node, Code.Unsupported, 'Math.random() inside a branch or loop is not supported yet: draw the random numbers before it.');
-    return lx.op('random', [], node);
-  }
+  // A draw inside a loop or branch is recorded by reverse mode, which recomputes them (modes/reverse/stream.ts).
+  if (fn === 'random') return lx.op('random', [], node);
   const arity = mathArity(fn);
   if (arity === undefined) return fail(node.expression, Code.Unsupported, `Math.${fn} is not a differentiable Math function.`);
   // Math.hypot() is 0.

@@ -17,7 +17,6 @@ import { statements } from './statements';
 export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: () => Operand | void, whenFalse?: () => Operand | void): Operand | undefined {
   const bindings = lx.visibleBindings();
   const before = new Map(bindings.map((binding) => [binding, binding.value]));
-  lx.depth++;
   let thenValue: Operand | undefined;
   let elseValue: Operand | undefined;
   const thenBlock = lx.inBlock(() => (thenValue = whenTrue() ?? undefined));
@@ -25,7 +24,6 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   for (const binding of bindings) binding.value = before.get(binding);
   const elseBlock = lx.inBlock(() => (elseValue = whenFalse?.() ?? undefined));
   const afterElse = new Map(bindings.map((binding) => [binding, binding.value]));
-  lx.depth--;
   const phis: Phi[] = [];
   const merged = new Set<Binding>();
   // Other variables and objects that still refer to an array after the branch: a copy of it would not be what they see.

@@ -4,8 +4,10 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, UNSET, num, str, variable } from '../../ir/ir';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS } from '../../ops/registry';
 import { type Lowering } from './lowering';
-import { fieldLoad, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
+import { fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
+import { newExpression } from './array-methods';
+import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch } from './control';
 
@@ -44,24 +46,19 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   if (ts.isPrefixUnaryExpression(node)) return prefix(lx, node);
   if (ts.isPostfixUnaryExpression(node)) return step(lx, node, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', false);
   if (ts.isBinaryExpression(node)) return binary(lx, node);
-  if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && ['Float64Array', 'Float32Array'].includes(node.expression.text) && node.arguments?.length === 1) {
-    lx.requireNumber(node.arguments[0], 'the length of an array must be a number');
-    return newArray(lx, node, { op: 'newArray', args: [expression(lx, node.arguments[0])] }, node.expression.text as 'Float64Array' | 'Float32Array');
+  if (ts.isNewExpression(node)) {
+    const array = newExpression(lx, node);
+    if (array) return array;
   }
   if (ts.isArrayLiteralExpression(node) && !lx.env.rule) {
+    if (buildsMatrix(lx, node)) return matrixLiteral(lx, node);
     for (const element of node.elements) {
       if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
       if (!ts.isSpreadElement(element)) lx.requireNumber(element, 'local arrays hold numbers');
     }
     if (node.elements.some(ts.isSpreadElement)) return spreadLiteral(lx, node);
-    const array = newArray(lx, node, { op: 'arrayOf', args: node.elements.map((element) => expression(lx, element)) }, 'Array');
-    if (node.elements.length === 0) {
-      // Grown by push: its length is a variable (in scope, so branches and loops carry it).
-      const length = lx.hidden('length', num(0));
-      lx.scopes[lx.scopes.length - 1].set(`#length ${(array as { name: string }).name}`, length);
-      lx.lengths.set((array as { name: string }).name, length);
-    }
-    return array;
+    if (node.elements.length === 0) return growable(lx, node);
+    return newArray(lx, node, { op: 'arrayOf', args: node.elements.map((element) => expression(lx, element)) }, 'Array');
   }
   if (ts.isObjectLiteralExpression(node) && !lx.env.rule) return objectLiteral(lx, node);
   if (ts.isNewExpression(node) && !lx.env.rule) return construct(lx, node);
@@ -145,8 +142,10 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
   const target = skip(ts, node.left);
   if (ts.isElementAccessExpression(target) && (kind === ts.SyntaxKind.EqualsToken || COMPOUND_ASSIGNMENTS[operator])) {
     const compoundOp = COMPOUND_ASSIGNMENTS[operator];
-    lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
-    return storeElement(lx, target, (old) => (compoundOp ? lx.op(compoundOp, [old(), expression(lx, node.right)], node) : expression(lx, node.right)), node);
+    return storeElement(lx, target, (old) => {
+      lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
+      return compoundOp ? lx.op(compoundOp, [old(), expression(lx, node.right)], node) : expression(lx, node.right);
+    }, node);
   }
   if (kind === ts.SyntaxKind.EqualsToken && (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target))) return destructuringAssignment(lx, node, target);
   if (kind === ts.SyntaxKind.EqualsToken) {

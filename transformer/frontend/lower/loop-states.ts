@@ -19,6 +19,9 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
   for (const binding of assigned) {
     const init = binding.value;
     if (!lx.isAggregate(init)) continue;
+    if (init!.kind === 'var' && (lx.matrices.has(init!.name) || lx.rows.has(init!.name))) {
+      fail(node, Code.Unsupported, `a loop that reassigns '${binding.name}', which holds an array of arrays the function builds (or a row of one), is not supported: keep the array of arrays in one variable and write its entries ('${binding.name}[i][j] = …'), or keep the index of the row.`);
+    }
     if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0) fail(node, Code.Unsupported, `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`);
     const layout = layoutOf(lx, init);
     const buffer = layout ? undefined : bufferOf(lx, init!);

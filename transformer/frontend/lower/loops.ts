@@ -96,7 +96,6 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   const carriedBindings = new Set([...bindings, ...held]);
   const untouched = lx.visibleBindings().filter((binding) => !carriedBindings.has(binding)).map((binding) => [binding, binding.value] as const);
   lx.targets.push(target);
-  lx.depth++;
   lx.loops++;
   let goOn: Operand = FALSE;
   const body = lx.inBlock(() => {
@@ -136,7 +135,6 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
     if (states.length > 0) dropTrailingLiterals(lx, new Set(states.map((state) => state.binding)));
   });
   lx.loops--;
-  lx.depth--;
   lx.targets.pop();
   const changed = untouched.find(([binding, value]) => binding.value !== value);
   if (changed) throw new Error(`the loop changes '${changed[0].name}', which it does not carry`);

@@ -8,6 +8,7 @@ import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
 import { objectWrites } from './objects';
 import { destructure, statements } from './statements';
+import { requireResolved, returnedValue } from './matrices';
 
 /** Lowers a function of numbers to the IR, or throws a located TapelessError. */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
@@ -30,6 +31,7 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
   } else {
     result = returnValue(lx, fn.body);
   }
+  requireResolved(lx, lx.body, result, fn);
   return { name, params, body: lx.body, result, origin: fn };
 }
 
@@ -81,7 +83,7 @@ export function returnValue(lx: Lowering, node: ts.Expression): Result {
   while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
   if (lx.env.rule && ts.isArrayLiteralExpression(inner)) return inner.elements.map((element) => expression(lx, element));
   lx.requireResult(node);
-  return expression(lx, node);
+  return returnedValue(lx, expression(lx, node), node);
 }
 
 export { type FunctionNode, type LowerEnv, isNumberType } from './lowering';

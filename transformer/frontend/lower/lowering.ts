@@ -5,6 +5,7 @@ import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
 import type { OpName } from '../../ops/registry';
 import type { Creation } from './merge';
+import { type Matrix, type Row, notAValue } from './matrices';
 
 /** What lowering needs to know about the world outside the function. */
 export interface LowerEnv {
@@ -32,7 +33,7 @@ export interface LowerEnv {
   readonly functionValue?: (identifier: ts.Identifier, within?: Callee) => Callee | undefined;
   /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
   readonly rule?: boolean;
-  /** The function may return an array of numbers (`number[]`, a tuple, a typed array): for jacobian and forward mode. */
+  /** The function may return an array of numbers (`number[]`, a tuple, a typed array) or an object of them: for jacobian and forward mode. */
   readonly arrayResult?: boolean;
 }
 
@@ -110,8 +111,6 @@ export class Lowering {
   readonly expanding: LocalFunction[] = [];
   returned!: Binding;
   result!: Binding;
-  /** Nesting of branches and loops: Math.random() is only allowed outside them. */
-  depth = 0;
   /** Variables that hold arrays or objects to differentiate (parameters and what is read from them). */
   readonly aggregates = new Set<string>();
   /** Arrays the function creates (and may write). */
@@ -122,6 +121,13 @@ export class Lowering {
   readonly heldLocals = new Map<string, Map<string, Operand>>();
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
   readonly created = new Map<string, Creation>();
+  /** Local arrays of arrays (flattened: see matrices.ts), by the name that stands for each. */
+  readonly matrices = new Map<string, Matrix>();
+  /** Views of rows of those, by the name that stands for each. */
+  readonly rows = new Map<string, Row>();
+  /** How many local arrays lowering has made, and when each was (the rows of a matrix must be new ones). */
+  arraysMade = 0;
+  readonly madeAt = new Map<string, number>();
   /**
    * Array literals not written since they were made, with their entries and the loops they
    * were made in: a read at a constant index in the same loops is the entry itself (every
@@ -199,7 +205,7 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created, this.pristine, this.lengthsRead, this.records] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead, this.records] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -245,13 +251,26 @@ export class Lowering {
     return variables + objects;
   }
 
-  /** `array[index] = value` into a local array: `args` is `[array, index, value]`. */
+  /** `array[index] = value` into a local array (or a row of a local matrix): `args` is `[array, index, value]`. */
   store(args: readonly [Operand, Operand, Operand], origin: ts.Node | undefined): void {
+    const [array, index, value] = args;
+    const row = array.kind === 'var' ? this.rows.get(array.name) : undefined;
+    if (row) {
+      const rounded = row.matrix.rounds ? this.op('fround', [value], origin) : value;
+      this.body.push({ kind: 'effect', expr: { op: 'store', args: [row.matrix.data, this.op('+', [row.start, index], origin), rounded] }, origin });
+      if (row.matrix.data.kind === 'var') this.pristine.delete(row.matrix.data.name);
+      return;
+    }
+    if (array.kind === 'var' && this.matrices.has(array.name)) throw new Error('tapeless: a write of a whole row of a matrix reached the IR');
     this.body.push({ kind: 'effect', expr: { op: 'store', args }, origin });
     if (args[0].kind === 'var') this.pristine.delete(args[0].name);
   }
 
   op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
+    // Arrays of arrays and their rows are names lowering resolves (see matrices.ts): not values.
+    if (origin && args.some((arg) => arg.kind === 'var' && (this.matrices.has(arg.name) || this.rows.has(arg.name)))) {
+      notAValue(origin);
+    }
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
     if (op === 'length') this.lengthsRead.set(name, args[0]);
@@ -296,9 +315,9 @@ export class Lowering {
     return held.flatMap((part) => this.grownLengths(part));
   }
 
-  /** Whether a value is an array the function creates, or an object literal holding one, or a record (objects.ts). */
+  /** Whether a value is an array the function creates (an array of arrays, a row of one), or an object literal holding one, or a record (objects.ts). */
   holdsLocal(operand: Operand): boolean {
-    return operand.kind === 'var' && (this.localArrays.has(operand.name) || this.heldLocals.has(operand.name) || this.records.has(operand.name));
+    return operand.kind === 'var' && [this.localArrays, this.heldLocals, this.matrices, this.rows, this.records].some((known) => known.has(operand.name));
   }
 
   declare(name: string, value: Operand | undefined, mutable: boolean): void {
@@ -391,11 +410,14 @@ export class Lowering {
     return symbol?.declarations?.every((declaration) => isLibrary(declaration.getSourceFile())) ?? false;
   }
 
-  /** A returned value: a number, or (where the request allows) a flat array of numbers. */
+  /**
+   * A returned value: a number, or (where the request allows) a flat array of numbers, or an
+   * object whose fields are numbers, flat arrays of numbers or such objects (a point, a state).
+   */
   requireResult(node: ts.Expression): void {
     const shape = this.env.arrayResult ? this.shapeAt(node, false) : undefined;
-    if (shape?.kind === 'array' && shape.element.kind === 'number') return;
-    this.requireNumber(node, this.env.arrayResult ? 'the function must return a number or an array of numbers' : 'the function must return a number');
+    if (shape && shape.kind !== 'number' && isFlatResult(shape)) return;
+    this.requireNumber(node, this.env.arrayResult ? 'the function must return a number, an array of numbers or an object of them' : 'the function must return a number');
   }
 
   requireNumber(node: ts.Expression, what: string): void {
@@ -407,6 +429,13 @@ export class Lowering {
       fail(node, Code.BadType, `${what}, but this has type '${checker.typeToString(type)}'.`);
     }
   }
+}
+
+/** A shape forward mode and jacobian may return: numbers, flat arrays of numbers, objects of these. */
+function isFlatResult(shape: Shape): boolean {
+  if (shape.kind === 'number') return true;
+  if (shape.kind === 'array') return shape.element.kind === 'number';
+  return shape.fields.every((field) => isFlatResult(field.shape));
 }
 
 export function isNumberType(tsApi: typeof ts, type: ts.Type): boolean {

@@ -9,6 +9,7 @@ import { branch, guarded, switchStatement } from './control';
 import { expression, named } from './expressions';
 import { functionValue } from './functions';
 import { forLoop, forOf, loop, whileParts } from './loops';
+import { returnedValue } from './matrices';
 
 /**
  * A statement list. Once a statement may have jumped (break, continue, return), the rest
@@ -42,7 +43,8 @@ export function statement(lx: Lowering, node: ts.Statement): void {
     if (!node.expression && lx.inlining.length === 0) fail(node, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
     if (node.expression) {
       if (lx.inlining.length === 0) lx.requireResult(node.expression);
-      lx.result.value = expression(lx, node.expression);
+      const value = expression(lx, node.expression);
+      lx.result.value = lx.inlining.length === 0 ? returnedValue(lx, value, node.expression) : value;
     }
     lx.returned.value = TRUE;
     return;

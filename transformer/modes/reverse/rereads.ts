@@ -34,7 +34,8 @@ export function directReads(func: Func): Block {
         forwarded.set(read.stmt, stored);
         continue;
       }
-      const reads = within
+      // A sort's permutation is never written: read at the top level or in any loop, it is final.
+      const reads = within && !array.neverWritten
         ? facts.covered(read, array, within) && (facts.final(read, array, within) || !facts.needed(read.stmt.name, array.name))
         : array.topLevel && facts.final(read, array, undefined);
       if (reads) direct.add(read.stmt);
@@ -83,6 +84,8 @@ interface LocalArray {
   topLevel: boolean;
   /** Holds numbers as they are written (not a Float32Array, which rounds them). */
   exact: boolean;
+  /** Made whole by one operation and never written (a sort's permutation). */
+  neverWritten?: boolean;
   /** The innermost loop holding every use, where the array is created outside it. */
   loop?: Loop;
 }
@@ -135,17 +138,18 @@ class Facts {
             if (arg.kind !== 'var') return;
             if (!this.uses.has(arg.name)) this.uses.set(arg.name, []);
             this.uses.get(arg.name)!.push({ stmt, index });
-            // An array used otherwise than read, written or measured may have another name.
-            if (index > 0 || !(op === 'localElement' || op === 'store' || op === 'length')) excluded.add(arg.name);
+            // An array used otherwise than read, written, measured or sorted may have another name.
+            if (index > 0 || !(op === 'localElement' || op === 'store' || op === 'length' || op === 'sortOrder')) excluded.add(arg.name);
           });
           const target = args[0]?.kind === 'var' ? args[0].name : undefined;
           if (stmt.kind === 'let' && op === 'localElement') array(target!).reads.push({ stmt, order, within });
           if (stmt.kind === 'effect' && op === 'store') array(target!).writes.push({ stmt, order, within });
-          if (stmt.kind === 'let' && (op === 'newArray' || op === 'arrayOf')) {
+          if (stmt.kind === 'let' && (op === 'newArray' || op === 'arrayOf' || op === 'sortOrder')) {
             const created = array(stmt.name);
             created.topLevel = within.length === 0;
             const shape = stmt.expr.shape ?? stmt.shape;
             created.exact = shape?.kind === 'array' && shape.container !== 'Float32Array';
+            created.neverWritten = op === 'sortOrder';
           }
         } else if (stmt.kind === 'if') {
           this.escape(stmt.cond);

@@ -74,9 +74,9 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
   const outputShape = output.kind === 'var' ? shapeOfValue(primal, output.name) : undefined;
   if (outputShape && !request.seed) throw new Error('tapeless: the gradient of an array result needs a seed array');
   if (!outputShape && output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
-  // An array result (a vector-Jacobian product) adds the seed array into its gradient first.
-  const seedArray = outputShape && output.kind === 'var' ? () => sweep.seedArray(top, output.name, request.seed!, onlyReturnedLiteral(primal, output.name)) : undefined;
-  const forward = sweep.block(body, top, seedArray);
+  // An array or object result (a vector-Jacobian product) adds the seed into its gradient first.
+  const seedResult = outputShape && output.kind === 'var' ? () => sweep.seedResult(top, output.name, request.seed!, outputShape, onlyReturnedLiteral(primal, output.name)) : undefined;
+  const forward = sweep.block(body, top, seedResult);
   const returned = request.gradientsInto ? request.wrt.filter((index) => !primal.params[index].shape) : request.wrt;
   const gradients = returned.map((index) => {
     const param = primal.params[index];

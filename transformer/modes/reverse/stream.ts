@@ -1,6 +1,7 @@
 // The load stream (README.md in this folder, "Arrays"): reads of local arrays recorded as the forward
 // code runs, and replayed when the reverse sweep recomputes code that read them, with the
-// exit values of nested loops, so that a recomputation sees the values the first run read.
+// exit values of nested loops and the draws of Math.random() in loops and branches, so that a
+// recomputation sees the values the first run read (and drew).
 import type * as ts from 'typescript';
 import { type Block, type LoadStream, type Loop, type Operand, type Stmt, isOperation, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
@@ -13,8 +14,8 @@ export function readsLocalArrays(block: Block): boolean {
 }
 
 /**
- * The primal body with each read of a local array followed by its recording in the load
- * stream, and each loop that the reverse sweep would run again (inside a loop or a branch)
+ * The primal body with each read of a local array (and each draw of Math.random() inside a
+ * loop or branch) followed by its recording in the load stream, and each loop that the reverse sweep would run again (inside a loop or a branch)
  * followed by the recording of its active exit values: a recomputation replays them instead
  * of running the loop (where its sweep needs nothing else from it). The body as it is
  * where there is nothing to record.
@@ -25,7 +26,8 @@ export function recordLoads(body: Block, active: ReadonlySet<string>, names: Nam
     readsLocalArrays(stmt.body) || writesLocal(stmt.body) ? [] : stmt.carried.filter((c) => active.has(c.exit)).map((c) => recorded(c.exit, stmt.origin));
   const instrument = (block: Block, recomputed: boolean): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
-      if (stmt.kind === 'let') return stmt.expr.op === 'localElement' ? [stmt, recorded(stmt.name, stmt.origin)] : [stmt];
+      // A draw of Math.random() where the sweep recomputes is recorded too: a recomputation must not draw again.
+      if (stmt.kind === 'let') return stmt.expr.op === 'localElement' || (recomputed && stmt.expr.op === 'random') ? [stmt, recorded(stmt.name, stmt.origin)] : [stmt];
       if (stmt.kind === 'if') return [{ ...stmt, then: instrument(stmt.then, true), else: instrument(stmt.else, true) }];
       if (stmt.kind === 'loop') return [{ ...stmt, body: instrument(stmt.body, true) }, ...(recomputed ? captures(stmt) : [])];
       return [stmt];
@@ -69,6 +71,7 @@ export function replayLoads(block: Block, active: Set<string>, names: NameAlloca
     }
     if (stmt.kind !== 'let') return [stmt];
     if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];
+    if (stmt.expr.op === 'random') return [{ ...stmt, expr: { op: 'replayDraw', args: [] } }];
     return [stmt];
   });
 }

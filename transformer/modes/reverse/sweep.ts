@@ -104,22 +104,39 @@ export class ReverseSweep {
   }
 
   /**
-   * `for (k = 0; k < seed.length; k++) result_bar[k] += seed[k]`: a vector-Jacobian product's
-   * seed. Where the result is an array literal that nothing but the return reads (`return [x,
-   * y]`), its gradient is the seed itself, only read: no gradient array, no loop.
+   * A vector-Jacobian product's seed added into the gradient of an array or object result:
+   * `for (k = 0; k < seed.length; k++) result_bar[k] += seed[k]`, `result_bar.x += seed.x`,
+   * field by field through nested objects and arrays. Where the result is an array literal
+   * that nothing but the return reads (`return [x, y]`), its gradient is the seed itself, only
+   * read: no gradient array, no loop.
    */
-  seedArray(scope: Scope, result: string, seed: string, onlyReturnedLiteral: boolean): void {
+  seedResult(scope: Scope, result: string, seed: string, shape: Shape, onlyReturnedLiteral: boolean): void {
     const shadow = this.shadows.get(result);
     if (!shadow) return;
     if (onlyReturnedLiteral) {
       this.shadows.set(result, seed);
       return;
     }
-    const out = scope.out;
-    const length = out.op('length', [variable(seed)], { role: 'temp' });
+    this.seedInto(scope.out, shadow, variable(seed), shape);
+  }
+
+  private seedInto(out: Builder, gradient: string, seed: Operand, shape: Shape): void {
+    if (shape.kind === 'object') {
+      for (const field of shape.fields) {
+        const part = out.op('field', [seed], { role: 'temp' }, undefined, field.name);
+        if (field.shape.kind === 'number') {
+          out.push({ kind: 'accumulate', name: gradient, at: field.name, value: part, mode: 'add' });
+          continue;
+        }
+        const inner = out.op('field', [variable(gradient)], { role: 'temp' }, undefined, field.name);
+        if (inner.kind === 'var') this.seedInto(out, inner.name, part, field.shape);
+      }
+      return;
+    }
+    const length = out.op('length', [seed], { role: 'temp' });
     const body = out.nested();
     const k = this.names.fresh('k');
-    body.push({ kind: 'accumulate', name: shadow, at: variable(k), value: body.op('element', [variable(seed), variable(k)], { role: 'temp' }), mode: 'add' });
+    body.push({ kind: 'accumulate', name: gradient, at: variable(k), value: body.op('element', [seed, variable(k)], { role: 'temp' }), mode: 'add' });
     const next = body.op('+', [variable(k), num(1)], { role: 'temp' });
     const more = body.op('<', [next, length], { role: 'temp' });
     const loop: Loop = { kind: 'loop', carried: [{ name: k, init: num(0), next, exit: this.names.fresh('k'), role: 'temp' }], body: body.stmts, cond: more };

@@ -1,0 +1,220 @@
+// Local arrays of arrays (`number[][]` the function builds: `rows.map(() => new Array(d).fill(0))`,
+// `Array.from({ length: n }, (_, i) => …)`, `[[a, b], [c, d]]`), flattened: the rows one after
+// the other in one local array of numbers (`data`), with the index of each row's first entry
+// (`offsets`, or `i * width` where every row has the same known width). `m[i]` is a view of
+// its row, `m[i][j]` a read or write of `data` at `start + j`, so the IR, and every mode, sees
+// only a local array of numbers: reverse mode records and replays its reads as any other's.
+// A matrix or a row is a name no IR statement defines: lowering resolves it wherever an array
+// is read, written or measured, and rejects the uses it cannot resolve (a branch choosing
+// between matrices, a loop reassigning one, an object literal holding one).
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Block, type Operand, type Result, UNSET, num, operandsRead, resultOperands, variable } from '../../ir/ir';
+import { NUMBER } from '../../ir/shapes';
+import { type Binding, type Lowering, isNumberType } from './lowering';
+import { arrayOperand, callbackArgument, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
+import { expression } from './expressions';
+import { countedLoop, overArray } from './loops';
+
+/** A local array of arrays, flattened. */
+export interface Matrix {
+  readonly data: Operand;
+  /** How many rows. */
+  readonly rows: Operand;
+  /** Where each row starts in `data` (a local array of rows + 1 indices); absent where rows have a `width`. */
+  readonly offsets?: Operand;
+  readonly width?: Operand;
+  /** Its rows are arrays the function did not create (a parameter's): writing them is a diagnostic. */
+  readonly borrowed: boolean;
+  /** Its rows are Float32Arrays: what is written into them is rounded. */
+  readonly rounds: boolean;
+}
+
+/** A row of a matrix: `length` entries of `data` from `start`. */
+export interface Row {
+  readonly matrix: Matrix;
+  readonly start: Operand;
+  /** The row's index in its matrix. */
+  readonly index: Operand;
+}
+
+/** A matrix or a row met where a value is needed (an operand, a condition). */
+export function notAValue(node: ts.Node): never {
+  return fail(node, Code.Unsupported, 'an array of arrays the function builds (or a row of one) can be indexed, measured, looped over, copied and passed to helpers, not used as a value here: compare or choose its numbers.');
+}
+
+/**
+ * The safety net of the names standing for matrices and rows: each use is resolved, or
+ * rejected where it is lowered; should one reach a statement (a condition, say), the
+ * function is rejected rather than its code reading a name it never defines.
+ */
+export function requireResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
+  if (lx.matrices.size === 0) return;
+  const leaked = [...body.flatMap(operandsRead), ...resultOperands(result)].some((operand) => operand.kind === 'var' && (lx.matrices.has(operand.name) || lx.rows.has(operand.name)));
+  if (leaked) notAValue(fn);
+}
+
+/**
+ * Whether a call or literal builds an array of arrays of numbers: its type is `number[][]`, an
+ * array of typed arrays, or `any[][]` (`rows.map(() => new Array(d).fill(0))`, where the
+ * variable it initialises says `number[][]`). One that nests deeper is a diagnostic.
+ */
+export function buildsMatrix(lx: Lowering, node: ts.Expression): boolean {
+  const checker = lx.env.checker;
+  if (!checker) return false;
+  const { ts } = lx;
+  const isArray = (type: ts.Type) => checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '');
+  const type = checker.getTypeAtLocation(node);
+  const row = isArray(type) ? type.getNumberIndexType() : undefined;
+  const entry = row && isArray(row) ? row.getNumberIndexType() : undefined;
+  if (entry && isArray(entry)) {
+    fail(node, Code.Unsupported, 'arrays the function builds nest two levels at most (an array of rows of numbers): keep a deeper one as rows (t[i * n + j][k]) or as one flat array (t[(i * n + j) * m + k]).');
+  }
+  return !!entry && (isNumberType(ts, entry) || (entry.flags & ts.TypeFlags.Any) !== 0);
+}
+
+/** A new matrix handle (a name no statement defines), known to lowering as an aggregate. */
+function handle(lx: Lowering, matrix: Matrix): Operand {
+  const name = lx.env.names.fresh('matrix');
+  lx.matrices.set(name, matrix);
+  lx.aggregates.add(name);
+  return variable(name);
+}
+
+/** `m[i]`: a view of row i (a name no statement defines). */
+export function rowOf(lx: Lowering, matrix: Matrix, index: Operand, origin: ts.Node): Operand {
+  const start = matrix.offsets ? load(lx, matrix.offsets, index, NUMBER, origin) : lx.op('*', [index, matrix.width!], origin);
+  const name = lx.env.names.fresh('row');
+  lx.rows.set(name, { matrix, start, index });
+  lx.aggregates.add(name);
+  return variable(name);
+}
+
+/** The length of a row. */
+export function rowLength(lx: Lowering, row: Row, origin: ts.Node): Operand {
+  const { matrix } = row;
+  if (!matrix.offsets) return matrix.width!;
+  const end = load(lx, matrix.offsets, lx.op('+', [row.index, num(1)], origin), NUMBER, origin);
+  return lx.op('-', [end, row.start], origin);
+}
+
+/** The entry of `data` that entry `index` of a row is. */
+export function entryOf(lx: Lowering, row: Row, index: Operand, origin: ts.Node): Operand {
+  return lx.op('+', [row.start, index], origin);
+}
+
+/**
+ * A value the function returns: a row of a local matrix is copied into an array of its own
+ * (of the row's kind), as the caller gets an array, not a view of the function's flat data.
+ */
+export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression): Operand {
+  const row = value.kind === 'var' ? lx.rows.get(value.name) : undefined;
+  if (!row) return value;
+  const container = containerOf(lx, node);
+  const length = rowLength(lx, row, node);
+  const copy = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
+  countedLoop(lx, node, 'i', () => length, (index) => lx.store([copy, index, load(lx, value, index, NUMBER, node)], node), { syntaxAssigns: false });
+  return copy;
+}
+
+/**
+ * `xs.map((v, i) => row)` and `Array.from(xs | { length: n }, (v, i) => row)` returning
+ * arrays (`source` is the array, or the expression of n), and `Array.from(m)`: each row
+ * appended to the data in a loop.
+ */
+export function matrixFrom(lx: Lowering, node: ts.CallExpression, source: ts.Expression, callbackNode: ts.Expression | undefined, method: string): Operand {
+  const callback = callbackNode && callbackArgument(lx, node, callbackNode, method);
+  // `source` is an array, or the n of `{ length: n }`.
+  const counting = lx.shapeAt(source, false)?.kind === 'number';
+  const values = counting ? undefined : arrayOperand(lx, source, 'building rows');
+  const elementShape = counting ? undefined : lx.shapeAt(source, true);
+  const rows = counting ? expression(lx, source) : lengthOf(lx, values!, node);
+  const builder = new MatrixBuilder(lx, node, rows);
+  countedLoop(lx, node, 'i', () => rows, (index) => {
+    const element = values ? load(lx, values, index, elementShape, node) : UNSET;
+    const made = lx.arraysMade;
+    const row = callback ? inline(lx, callback, [element, index], true) : element;
+    builder.append(row, index, made, callbackNode ?? source);
+  }, { carried: [builder.length] });
+  return builder.finish();
+}
+
+/** `[[a, b], [c, d]]`, `[rowA, rowB]`: rows given one by one. */
+export function matrixLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Operand {
+  const { ts } = lx;
+  if (node.elements.length === 0) fail(node, Code.Unsupported, 'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.');
+  for (const element of node.elements) {
+    if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
+    if (ts.isSpreadElement(element)) fail(element, Code.Unsupported, 'spreads of rows are not supported in an array of arrays: list the rows, or build them with map or Array.from.');
+  }
+  const rounds = roundsRows(lx, node);
+  const rows = node.elements.map((element) => (ts.isArrayLiteralExpression(element) && !element.elements.some(ts.isSpreadElement) ? element : undefined));
+  const width = rows[0]?.elements.length;
+  if (width !== undefined && rows.every((row) => row?.elements.length === width)) {
+    // Rows of literals of the same width: one literal of every entry, row after row.
+    const entries = rows.flatMap((row) =>
+      row!.elements.map((entry) => {
+        lx.requireNumber(entry, 'local arrays hold numbers');
+        return expression(lx, entry);
+      }),
+    );
+    const data = newArray(lx, node, { op: 'arrayOf', args: entries }, 'Array');
+    return handle(lx, { data, rows: num(rows.length), width: num(width), borrowed: false, rounds });
+  }
+  const builder = new MatrixBuilder(lx, node, num(node.elements.length));
+  node.elements.forEach((element, k) => {
+    const made = lx.arraysMade;
+    builder.append(expression(lx, element), num(k), made, element);
+  });
+  return builder.finish();
+}
+
+/** Whether the rows of a matrix are Float32Arrays, which round what is written into them. */
+function roundsRows(lx: Lowering, node: ts.Expression): boolean {
+  const row = lx.shapeAt(node, true);
+  return row?.kind === 'array' && row.container === 'Float32Array';
+}
+
+/** Appends rows to a flat local array, recording where each starts. */
+class MatrixBuilder {
+  readonly data: Operand;
+  readonly length: Binding;
+  private readonly offsets: Operand;
+  private borrowed = false;
+
+  constructor(
+    private readonly lx: Lowering,
+    private readonly node: ts.Expression,
+    private readonly rows: Operand,
+  ) {
+    this.data = growable(lx, node);
+    this.length = lx.lengths.get((this.data as { name: string }).name)!;
+    this.offsets = newArray(lx, node, { op: 'newArray', args: [lx.op('+', [rows, num(1)], node), num(0)] }, 'Array');
+  }
+
+  /**
+   * Appends the entries of `row` as row `index`. The row must be an array made since `made`
+   * (nothing else refers to it), or one the function never writes (a parameter's: the matrix
+   * is then read-only).
+   */
+  append(row: Operand, index: Operand, made: number, origin: ts.Node): void {
+    const { lx, node } = this;
+    const local = row.kind === 'var' && (lx.localArrays.has(row.name) || lx.rows.has(row.name) || lx.matrices.has(row.name));
+    const fresh = row.kind === 'var' && lx.localArrays.has(row.name) && (lx.madeAt.get(row.name) ?? -1) >= made;
+    if (local && !fresh) {
+      fail(origin, Code.Unsupported, 'each row of an array of arrays the function builds must be a new array, not one that exists already (the rows would be shared): copy it, [...row].');
+    }
+    if (!local) this.borrowed = true;
+    lx.store([this.offsets, index, this.length.value!], node);
+    overArray(lx, node, [], row, node, [this.length], (k) => {
+      lx.store([this.data, this.length.value!, load(lx, row, k, NUMBER, node)], node);
+      this.length.value = lx.op('+', [this.length.value!, num(1)], node);
+    });
+  }
+
+  finish(): Operand {
+    const { lx, node } = this;
+    lx.store([this.offsets, this.rows, this.length.value!], node);
+    return handle(lx, { data: this.data, rows: this.rows, offsets: this.offsets, borrowed: this.borrowed, rounds: roundsRows(lx, node) });
+  }
+}
