@@ -407,7 +407,9 @@ export class Lowering {
     if (!checker) return true;
     const symbol = checker.getSymbolAtLocation(identifier);
     const isLibrary = this.env.isLibrary ?? ((file: ts.SourceFile) => file.hasNoDefaultLib);
-    return symbol?.declarations?.every((declaration) => isLibrary(declaration.getSourceFile())) ?? false;
+    // The standard library's declaration, which ambient declarations may extend (@types/node adds to Float64Array).
+    const files = symbol?.declarations?.map((declaration) => declaration.getSourceFile()) ?? [];
+    return files.some(isLibrary) && files.every((file) => file.isDeclarationFile);
   }
 
   /**
