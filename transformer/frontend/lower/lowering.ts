@@ -408,8 +408,9 @@ export class Lowering {
     const symbol = checker.getSymbolAtLocation(identifier);
     const isLibrary = this.env.isLibrary ?? ((file: ts.SourceFile) => file.hasNoDefaultLib);
     // The standard library's declaration, which ambient declarations may extend (@types/node adds to Float64Array).
-    const files = symbol?.declarations?.map((declaration) => declaration.getSourceFile()) ?? [];
-    return files.some(isLibrary) && files.every((file) => file.isDeclarationFile);
+    if (!symbol?.declarations) return false;
+    const files = symbol.declarations.map((declaration) => declaration.getSourceFile());
+    return files.every((file) => isLibrary(file) || file.isDeclarationFile) && (files.length === 0 || files.some(isLibrary));
   }
 
   /**
