@@ -40,7 +40,7 @@ const EXAMPLES: readonly Example[] = [
   {
     id: 'seed',
     anchor: 'const e = Math.cos(c);',
-    error: ' console.log(e);',
+    error: ' debugger;',
     fixed: 'const e = Math.tanh(c);',
     plots: { curves: 'f,df,d2f' },
     output: ([line]) => {
@@ -53,7 +53,7 @@ const EXAMPLES: readonly Example[] = [
   {
     id: 'rosenbrock',
     anchor: 'const b = y - x * x;',
-    error: ' console.log(b);',
+    error: ' debugger;',
     fixed: 'const b = y - x * x - 0.5;',
     plots: { steps: 'loss', paths: 'path,minimum' },
     output: ([line]) => {
@@ -65,7 +65,7 @@ const EXAMPLES: readonly Example[] = [
   {
     id: 'projectile',
     anchor: 'const v = Math.hypot(vx, vy);',
-    error: ' console.log(v);',
+    error: ' debugger;',
     fixed: 'const v = Math.sqrt(vx * vx + vy * vy);',
     plots: { curves: 'distance,slope', steps: 'loss' },
     output: ([line]) => expect(number(line, /lands at (\S+) m/)).toBeCloseTo(30, 2),
@@ -73,7 +73,7 @@ const EXAMPLES: readonly Example[] = [
   {
     id: 'network',
     anchor: 'const error = predict(net, xs[i]) - ys[i];',
-    error: ' console.log(error);',
+    error: ' debugger;',
     fixed: 'const error = predict(net, xs[i]) - 0.5 * ys[i];',
     plots: { curves: 'target,fitted', steps: 'loss' },
     output: ([line]) => expect(number(line, /loss after training: (\S+)/)).toBeLessThan(0.01),
@@ -81,7 +81,7 @@ const EXAMPLES: readonly Example[] = [
   {
     id: 'hessian',
     anchor: 'const b = y - x * x;',
-    error: ' console.log(b);',
+    error: ' debugger;',
     fixed: 'const b = y - x * x - 0.5;',
     plots: { steps: 'loss', paths: 'path' },
     output: (lines) => {
@@ -209,7 +209,7 @@ describe('the playground in Chromium', () => {
       expect(message).toMatch(/^tapeless: /);
       await expect.poll(problems, POLL).toEqual([`${line}:${column} TS${code} ${message}`]);
       const underlined = async () => (await page.locator('#editor .cm-lintRange-error').allTextContents()).join('');
-      await expect.poll(underlined).toBe(example.error.trim().replace(/;$/, ''));
+      await expect.poll(underlined).toBe(example.error.trim());
       expect(await textOf('#run-status')).toBe('not run: fix the errors first');
       await page.screenshot({ path: path.join(SHOTS, `${example.id}-error.png`) });
 
