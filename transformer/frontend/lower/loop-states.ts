@@ -68,8 +68,7 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
     if (!made || !lx.sameLength(made.size, state.size) || made.container !== state.container) {
       fail(node, Code.Unsupported, `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with, or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…)) or with the same length, or write into '${name}' itself.`);
     }
-    const others = new Set(buffers.map((other) => other.binding));
-    if (lx.references(value, others) > 0 || buffers.some((other) => other !== state && sameOperand(other.binding.value!, value))) {
+    if (heldElsewhere(lx, value, state, buffers)) {
       fail(node, Code.Unsupported, `a pass of this loop leaves the array of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`);
     }
     // Another state's buffer is written below: what it holds now is copied first.
@@ -86,6 +85,12 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
 
 function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: Operand, size: Operand): void {
   lx.whateverTheFlags(() => countedLoop(lx, node, 'k', () => size, (index) => lx.store([target, index, load(lx, source, index, NUMBER, node)], node), { syntaxAssigns: false }));
+}
+
+/** Whether, at the end of a pass, a variable or object other than the state's own holds the state's array or object (another state of the loop included). */
+function heldElsewhere(lx: Lowering, value: Operand, state: { readonly binding: Binding }, states: readonly { readonly binding: Binding }[]): boolean {
+  const others = new Set(states.map((other) => other.binding));
+  return lx.references(value, others) > 0 || states.some((other) => other !== state && sameOperand(other.binding.value!, value));
 }
 
 /** A variable a loop carries as the numbers of the small array or object it holds (see ./scalars.ts). */
@@ -116,9 +121,7 @@ export function checkState(lx: Lowering, node: ts.Node, state: ScalarState, stat
   if (!sameLayout(layoutOf(lx, value), state.layout)) {
     fail(node, Code.Unsupported, `a pass of this loop leaves '${name}' holding an array or object of another size or kind than it started with (or one the function did not make): a loop carries '${name}' as the numbers it holds, so every pass must leave it the same kind.`);
   }
-  const others = new Set(states.map((other) => other.binding));
-  const shared = lx.references(value!, others) > 0 || states.some((other) => other !== state && other.binding.value === value);
-  if (shared && !lx.readOnly(value!)) {
+  if (heldElsewhere(lx, value!, state, states) && !lx.readOnly(value!)) {
     fail(node, Code.Unsupported, `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`);
   }
   return value!;
