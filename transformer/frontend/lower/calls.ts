@@ -8,7 +8,7 @@ import { type Lowering, isNumberType } from './lowering';
 import { arrayOperand, load } from './arrays';
 import { arrayCall } from './array-methods';
 import { expression } from './expressions';
-import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlineBody, isFunction, isSpread } from './functions';
+import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlineBody, isFunction, isSpread, requireDefinedForDefaults } from './functions';
 import { overArray } from './loops';
 import { requireAsMade } from './objects';
 
@@ -88,6 +88,7 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
     if (target.writes || target.draws || target.nested || rest || shapeless || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
     // Arguments beyond the parameters are ignored, as in JavaScript (map gives a callback the index too).
     const count = fn.parameters.length + self;
+    requireDefinedForDefaults(lx, fn, target.name, node);
     values = values.length < count ? withDefaults(lx, node, target, values) : values.slice(0, count);
   } else {
     for (const value of values) requireAsMade(lx, value, node);

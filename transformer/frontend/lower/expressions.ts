@@ -29,6 +29,8 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isTypeAssertionExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node)) {
     return expression(lx, node.expression);
   }
+  // `o?.x` would be read as `o.x`, which throws where o is undefined: not lowered until it is tested.
+  if (ts.isOptionalChain(node)) fail(node, Code.Unsupported, "optional chaining ('?.') cannot be differentiated yet: test the value first (o === undefined ? … : o.x), or give it a default before.");
   if (ts.isNumericLiteral(node)) return num(Number(node.text.replace(/_/g, '')));
   // Strings are data: conditions compare them (`kind === 'huber'`); arithmetic on them is a type error here.
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return str(node.text);

@@ -163,6 +163,7 @@ const TRACKED = ['#length ', '#field '];
  */
 export function bindParameters(lx: Lowering, fn: ts.SignatureDeclaration, name: string, args: readonly Argument[], site: ts.Node): Operand[] {
   const { ts } = lx;
+  requireDefinedForDefaults(lx, fn, name, site);
   // Arguments beyond the parameters are ignored, as in JavaScript (a callback given the index too).
   return fn.parameters.map((param, k) => {
     const label = param.name.getText();
@@ -191,5 +192,28 @@ export function bindParameters(lx: Lowering, fn: ts.SignatureDeclaration, name: 
     }
     destructure(lx, param.name, value, true);
     return value;
+  });
+}
+
+/**
+ * JavaScript gives a parameter its default value where the argument is undefined at run
+ * time; lowering chooses the default only where the argument is left out. An argument that
+ * may be undefined (an optional field, `cfg.dt`) given to a parameter with a default is
+ * refused at the argument, rather than differentiated as the undefined it may be.
+ */
+export function requireDefinedForDefaults(lx: Lowering, fn: ts.SignatureDeclaration, name: string, site: ts.Node): void {
+  const { ts } = lx;
+  const checker = lx.env.checker;
+  // Only where the call written is the call of `fn` (a callback's parameters get no arguments written).
+  if (!checker || !ts.isCallExpression(site) || checker.getResolvedSignature(site)?.declaration !== fn) return;
+  site.arguments.forEach((arg, k) => {
+    const param = fn.parameters[k];
+    if (!param?.initializer || ts.isSpreadElement(arg)) return;
+    const type = checker.getTypeAtLocation(arg);
+    const undefinedMember = (member: ts.Type) => (member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0;
+    if (undefinedMember(type) || (type.isUnion() && type.types.some(undefinedMember))) {
+      const label = param.name.getText();
+      fail(arg, Code.Unsupported, `this argument may be undefined, where '${name}' gives its parameter '${label}' its default value: write the choice here ('${arg.getText()} ?? …'), or leave the argument out.`);
+    }
   });
 }
