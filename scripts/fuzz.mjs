@@ -1,9 +1,15 @@
-// Long fuzz runs: `npm run fuzz -- --runs 5000 [--seed N] [--robust-runs N] [--only gradients|robustness]`.
+// Long fuzz runs: `npm run fuzz -- --runs 5000 [--seed N] [--robust-runs N] [--only gradients|robustness|users]`.
 // Runs test/fuzz.test.ts (random differentiable programs against finite differences, inputs
-// untouched, emitted code safe) and test/robustness.test.ts (broken and unsupported inputs
-// never crash or hang the transformer) through vitest with those settings, printing the
+// untouched, emitted code safe), test/robustness.test.ts (broken and unsupported inputs
+// never crash or hang the transformer) and test/fuzz-users.test.ts (programs written the
+// way users write them, in every mode) through vitest with those settings, printing the
 // programs tried, the failures and the shrunk counterexamples.
+//
+// The user programs run in chunks of --chunk programs (5000), one vitest process each with
+// the seed seed + chunk number (every module a chunk loads stays in memory): each chunk adds
+// its figures to .tmp/fuzz-users-<seed>.json and prints the totals so far.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -11,22 +17,29 @@ const option = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 if (args.includes('--help')) {
-  console.log('npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness]');
+  console.log('npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users] [--chunk N (5000)]');
   process.exit(0);
 }
 const runs = option('runs', '1000');
 const seed = option('seed', String(Math.floor(Math.random() * 0x7fffffff)));
 const only = option('only', undefined);
-const files = only === 'gradients' ? ['test/fuzz.test.ts'] : only === 'robustness' ? ['test/robustness.test.ts'] : ['test/fuzz.test.ts', 'test/robustness.test.ts'];
+const files = only === 'gradients' ? ['test/fuzz.test.ts'] : only === 'robustness' ? ['test/robustness.test.ts'] : only === 'users' ? [] : ['test/fuzz.test.ts', 'test/robustness.test.ts'];
 console.log(`fuzz: seed ${seed}, ${runs} programs${only ? ` (${only} only)` : ''}; rerun with --seed ${seed}`);
-const result = spawnSync('npx', ['vitest', 'run', ...files, '--testTimeout=0', '--hookTimeout=0', '--reporter=verbose'], {
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    FUZZ_RUNS: runs,
-    FUZZ_SEED: seed,
-    FUZZ_ROBUST_RUNS: option('robust-runs', runs),
-    FUZZ_CHOICES: option('choices', '600'),
-  },
-});
-process.exit(result.status ?? 1);
+const vitest = (testFiles, env) =>
+  spawnSync('npx', ['vitest', 'run', ...testFiles, '--testTimeout=0', '--hookTimeout=0', '--reporter=verbose'], {
+    stdio: 'inherit',
+    env: { ...process.env, FUZZ_SEED: seed, FUZZ_CHOICES: option('choices', '600'), ...env },
+  }).status ?? 1;
+let status = files.length > 0 ? vitest(files, { FUZZ_RUNS: runs, FUZZ_ROBUST_RUNS: option('robust-runs', runs) }) : 0;
+if (!only || only === 'users') {
+  const chunk = Number(option('chunk', '5000'));
+  const totals = `.tmp/fuzz-users-${seed}.json`;
+  mkdirSync('.tmp', { recursive: true });
+  rmSync(totals, { force: true });
+  for (let done = 0, k = 0; done < Number(runs); done += chunk, k++) {
+    const size = Math.min(chunk, Number(runs) - done);
+    console.log(`\nuser programs, chunk ${k}: ${size} programs with seed ${Number(seed) + k} (rerun one with --only users --seed ${Number(seed) + k} --runs ${size})`);
+    status ||= vitest(['test/fuzz-users.test.ts'], { FUZZ_RUNS: String(size), FUZZ_SEED: String(Number(seed) + k), FUZZ_USERS_TOTALS: totals });
+  }
+}
+process.exit(status);

@@ -1,0 +1,212 @@
+// Number-valued expressions as users write them: arithmetic and Math on whatever is in
+// scope (parameters, fields, entries of arrays and matrices, module constants), repeated
+// reads, calls of helpers (numbers in; numbers, tuples, arrays, typed arrays or objects out,
+// indexed, read by field or passed on), methods of class instances, reduce with an index,
+// Math.max(...xs), ternaries and conditions that call helpers.
+import { Choices } from '../choices.js';
+import type { Counter, Field, ObjectType, Scope, Vec, VecField } from './scope.js';
+
+/** The helpers an expression can call, created on demand by the program generator. */
+export interface HelperFactory {
+  /** A helper taking `arity` numbers and returning a number. */
+  numberHelper(arity: number): string;
+  /** A helper taking numbers and returning a vector or an object: its name, arity and result. */
+  structHelper(): { name: string; arity: number; returns: ObjectType | VecField };
+  /** A helper reading a vector of this type (any length) and returning a number. */
+  vecReader(type: VecField['type']): string;
+  /** A helper reading an object of this type and returning a number. */
+  objectReader(t: ObjectType): string;
+  /** A helper reading a number[][] and returning a number. */
+  matReader(): string;
+  /** A helper taking a state vector of this type and length and a number, returning the next state (a new vector). */
+  step(v: VecField): string;
+  /** A helper writing into the local array it is given: `fill(out, t)` returns nothing, `bump(a)` returns a count. */
+  writer(type: VecField['type'], kind: 'fill' | 'bump'): string;
+  /** A helper returning the length of the vector it is given (for loop bounds). */
+  counter(type: VecField['type']): string;
+}
+
+export abstract class Expressions extends Choices {
+  protected freshCount = 0;
+
+  protected abstract get helpers(): HelperFactory;
+
+  fresh(prefix: string): string {
+    return `${prefix}${this.freshCount++}`;
+  }
+
+  constant(lo = -2, hi = 2): string {
+    const v = Math.round((lo + this.rand() * (hi - lo)) * 100) / 100;
+    return v < 0 ? `(${v})` : `${v}`;
+  }
+
+  /** An index into an array of `length` entries: a constant, or a counter known to stay below it. */
+  index(s: Scope, length: number): string {
+    const fitting = s.counters.filter((c) => c.bound <= length);
+    if (fitting.length > 0 && this.chance(0.6)) return this.pick(fitting).name;
+    if (s.counters.length > 0 && this.chance(0.3)) return `(${this.pick(s.counters).name} + ${this.int(0, length - 1)}) % ${length}`;
+    return `${this.int(0, length - 1)}`;
+  }
+
+  vecRead(s: Scope, v: Vec): string {
+    return `${v.expr}[${this.index(s, v.length)}]`;
+  }
+
+  /** One of `xs`, most often one of the later half: the function's own values come after module constants. */
+  near<T>(xs: readonly T[]): T {
+    return this.chance(0.6) ? this.pick(xs.slice(Math.floor(xs.length / 2))) : this.pick(xs);
+  }
+
+  /** A read of a number where it is stored: a variable, a field, an array entry, a matrix entry. */
+  read(s: Scope): string {
+    const options: [number, () => string][] = [[1, () => this.constant()]];
+    if (s.nums.length > 0) options.push([4, () => this.near(s.nums)]);
+    if (s.vecs.length > 0) options.push([3, () => this.vecRead(s, this.near(s.vecs))]);
+    if (s.mats.length > 0) {
+      options.push([2, () => {
+        const m = this.pick(s.mats);
+        return `${m.expr}[${this.index(s, m.rows)}][${this.index(s, m.cols)}]`;
+      }]);
+    }
+    if (s.counters.length > 0) options.push([1, () => `${this.pick(s.counters).name} * ${this.pick(['0.25', '0.5', '0.1'])}`]);
+    return this.weighted(options)();
+  }
+
+  expr(s: Scope, depth: number): string {
+    if (depth <= 0 || !this.chance(0.7)) return this.read(s);
+    const sub = () => this.expr(s, depth - 1);
+    const calls = s.level < 2;
+    const options: [number, () => string][] = [
+      [3, () => `${sub()} + ${sub()}`],
+      [2, () => `${sub()} - ${this.operand(s, depth - 1)}`],
+      [3, () => `${this.operand(s, depth - 1)} * ${this.operand(s, depth - 1)}`],
+      // The same entry read twice: m[k][i] * m[k][i], p.i.j * p.i.j.
+      [2, () => { const r = this.read(s); return `${r} * ${r}`; }],
+      [1, () => `${this.operand(s, depth - 1)} / (1 + ${this.operand(s, depth - 1)} ** 2)`],
+      [3, () => this.smooth(sub())],
+      [1, () => this.kinked(s, depth - 1)],
+      [1, () => `(${this.condition(s, depth - 1)} ? ${sub()} : ${sub()})`],
+    ];
+    if (calls) {
+      options.push([2, () => { const arity = this.int(1, 3); return `${this.helpers.numberHelper(arity)}(${this.args(s, depth, arity)})`; }]);
+      options.push([2, () => this.structRead(s, depth)]);
+    }
+    if (s.vecs.length > 0) {
+      options.push([1, () => this.aggregate(s, depth)]);
+      if (calls) options.push([1, () => { const v = this.pick(s.vecs); return `${this.helpers.vecReader(v.type)}(${v.expr})`; }]);
+    }
+    if (calls && s.mats.length > 0) options.push([1, () => `${this.helpers.matReader()}(${this.pick(s.mats).expr})`]);
+    if (s.objs.length > 0) {
+      options.push([2, () => {
+        const o = this.pick(s.objs);
+        const methods = o.type.methods ?? [];
+        if (methods.length > 0 && this.chance(0.7)) {
+          const m = this.pick(methods);
+          return `${o.expr}.${m.name}(${this.args(s, depth, m.arity)})`;
+        }
+        // `this` is not passed on: methods read their own fields.
+        return calls && o.expr !== 'this' ? `${this.helpers.objectReader(o.type)}(${o.expr})` : this.read(s);
+      }]);
+    }
+    return this.weighted(options)();
+  }
+
+  /** An operand of `*`, `-` or `/`: parenthesised unless a leaf. */
+  operand(s: Scope, depth: number): string {
+    const e = this.expr(s, depth);
+    return /^[\w.[\]]+$/.test(e) ? e : `(${e})`;
+  }
+
+  /** `count` number arguments. */
+  args(s: Scope, depth: number, count: number): string {
+    return Array.from({ length: count }, () => this.expr(s, depth - 1)).join(', ');
+  }
+
+  smooth(a: string): string {
+    switch (this.int(0, 8)) {
+      case 0: return `Math.sin(${a})`;
+      case 1: return `Math.cos(${a})`;
+      case 2: return `Math.tanh(${a})`;
+      case 3: return `Math.exp(-0.5 * (${a}) ** 2)`;
+      case 4: return `Math.log(1 + (${a}) ** 2)`;
+      case 5: return `Math.sqrt(1 + (${a}) ** 2)`;
+      case 6: return `Math.atan(${a})`;
+      case 7: return `(${a}) ** 2`;
+      default: return `Math.hypot(${a}, 0.5)`;
+    }
+  }
+
+  /** Functions with kinks and jumps: the twin records their margins. */
+  kinked(s: Scope, depth: number): string {
+    const a = this.expr(s, depth), b = this.expr(s, depth);
+    switch (this.int(0, 3)) {
+      case 0: return `Math.abs(${a})`;
+      case 1: return `Math.max(${a}, ${b})`;
+      case 2: return `Math.min(${a}, ${b})`;
+      default: return `Math.floor(${a}) * ${this.operand(s, depth)}`;
+    }
+  }
+
+  /** The result of a helper returning a vector or an object: indexed, read by field, or passed on. */
+  structRead(s: Scope, depth: number): string {
+    const h = this.helpers.structHelper();
+    const call = `${h.name}(${this.args(s, depth, h.arity)})`;
+    if (this.chance(0.3)) {
+      return 'fields' in h.returns ? `${this.helpers.objectReader(h.returns)}(${call})` : `${this.helpers.vecReader(h.returns.type)}(${call})`;
+    }
+    return this.fieldRead(call, h.returns);
+  }
+
+  /** One number of a value of type `f`: itself, an entry, a field (down to a number). */
+  fieldRead(expr: string, f: Field): string {
+    if (f === 'number') return expr;
+    if ('fields' in f) {
+      const [name, field] = this.pick(f.fields);
+      return this.fieldRead(`${expr}.${name}`, field);
+    }
+    return `${expr}[${this.int(0, f.length - 1)}]`;
+  }
+
+  /** reduce (with the index), Math.max / Math.min of a spread, length. */
+  aggregate(s: Scope, depth: number): string {
+    const v = this.pick(s.vecs);
+    switch (this.int(0, 4)) {
+      case 0: case 1: {
+        const acc = this.fresh('acc'), e = this.fresh('e'), i = this.fresh('i');
+        const inner: Scope = { ...s, nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: v.length }], callback: true, returns: false };
+        const body = this.expr(inner, Math.min(depth - 1, 2));
+        return `${v.expr}.reduce((${acc}, ${e}, ${i}) => ${acc} + ${this.smooth(body)}, ${this.constant(-1, 1)})`;
+      }
+      case 2: return `Math.max(...${v.expr})`;
+      case 3: return `Math.min(...${v.expr})`;
+      default: return `${v.expr}.length`;
+    }
+  }
+
+  comparison(s: Scope, depth: number): string {
+    const a = this.expr(s, Math.min(depth, 2));
+    const b = this.chance(0.4) ? this.expr(s, Math.min(depth, 1)) : this.constant(-1, 1);
+    // `a < b` is written `b > a`: TypeScript may read `x < (y) > (z)` as type arguments.
+    switch (this.int(0, 3)) {
+      case 0: return `${b} > ${a}`;
+      case 1: return `${a} > ${b}`;
+      case 2: return `${b} >= ${a}`;
+      default: return `${a} >= ${b}`;
+    }
+  }
+
+  condition(s: Scope, depth: number): string {
+    if (this.chance(0.15)) return `${this.comparison(s, depth)} ${this.pick(['&&', '||'])} ${this.comparison(s, depth)}`;
+    if (s.counters.length > 0 && this.chance(0.15)) {
+      const c: Counter = this.pick(s.counters);
+      return `${c.name} === ${this.int(0, Math.max(0, c.bound - 1))}`;
+    }
+    return this.comparison(s, depth);
+  }
+
+  /** A number bounded whatever its argument: for updates inside loops. */
+  bounded(s: Scope, depth: number): string {
+    const e = this.expr(s, depth);
+    return this.chance(0.5) ? `Math.tanh(${e})` : `Math.sin(${e})`;
+  }
+}
