@@ -11,7 +11,8 @@ import { withDerivative } from './index.js';
  * Conventions where the function is not differentiable (documented in README): the
  * derivative of the branch taken at the point; abs'(0) = 0; piecewise-constant functions
  * (sign, floor, ceil, round, trunc) have derivative 0 everywhere; at a tie of max/min the
- * first of the tied arguments gets the whole derivative; hypot at the origin has gradient 0.
+ * first of the tied arguments gets the whole derivative; hypot and atan2 at the origin have
+ * gradient 0.
  */
 
 /** Partial derivatives of the operators. */
@@ -35,7 +36,9 @@ export const mathRules = {
   asin: withDerivative(Math.asin, (x: number, y: number) => [1 / Math.sqrt(1 - x * x)]),
   acos: withDerivative(Math.acos, (x: number, y: number) => [-1 / Math.sqrt(1 - x * x)]),
   atan: withDerivative(Math.atan, (x: number, y: number) => [1 / (1 + x * x)]),
-  atan2: withDerivative(Math.atan2, (a: number, b: number, y: number) => [b / (a * a + b * b), -a / (a * a + b * b)]),
+  // At the origin, where atan2 jumps, its partials are 0 (as for hypot); elsewhere where one
+  // argument is 0 the general formula's value, exactly: 0 / b² = 0.
+  atan2: withDerivative(Math.atan2, (a: number, b: number, y: number) => [b === 0 ? 0 : b / (a * a + b * b), a === 0 ? 0 : -a / (a * a + b * b)]),
   sinh: withDerivative(Math.sinh, (x: number, y: number) => [Math.cosh(x)]),
   cosh: withDerivative(Math.cosh, (x: number, y: number) => [Math.sinh(x)]),
   tanh: withDerivative(Math.tanh, (x: number, y: number) => [1 - y * y]),

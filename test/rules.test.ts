@@ -1,8 +1,16 @@
 // Every elementary rule: the generated gradient against a hand-derived derivative (at
 // ordinary points and at the edges: 0, negatives, domain limits) and against finite
 // differences where the function is smooth.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, finiteDifference } from './support/compile.js';
+import { ROOT, compile, finiteDifference } from './support/compile.js';
+
+const require = createRequire(import.meta.url);
+const registry = require('../dist/transformer/ops/registry.js') as typeof import('../dist/transformer/ops/registry.js');
+const { loadRules } = require('../dist/transformer/ops/rules.js') as typeof import('../dist/transformer/ops/rules.js');
 
 interface Case {
   /** Parameters and body of the function, as TypeScript. */
@@ -64,6 +72,8 @@ const CASES: Record<string, Case> = {
   trunc: { params: ['x'], body: 'Math.trunc(x)', hand: () => [0], smooth: [[2.5], [-3.5]] },
   fround: { params: ['x'], body: 'Math.fround(x)', hand: () => [1], smooth: [], edges: [[2.5], [0.1]] },
   hypot: { params: ['a', 'b', 'c'], body: 'Math.hypot(a, b, c)', hand: (a, b, c) => { const h = Math.hypot(a, b, c); return [a / h, b / h, c / h]; }, smooth: [[1, 2, 2], [-3, 4, 0.5]], edges: [[0, 3, 0]] },
+  // At the origin atan2 jumps: its partials are 0 by convention, as hypot's.
+  atan2Axes: { params: ['y', 'x'], body: 'Math.atan2(y, x)', hand: (y, x) => (x === 0 && y === 0 ? [0, 0] : [x / (x * x + y * y), -y / (x * x + y * y)]), smooth: [[0, 2], [3, 0]], edges: [[0, 0], [0, -2], [-3, 0]] },
   hypotOrigin: { params: ['a', 'b'], body: 'Math.hypot(a, b)', hand: () => [0, 0], smooth: [], edges: [[0, 0]] },
   random: { params: ['x'], body: 'x * Math.random()', hand: () => [NaN], smooth: [] },
 };
@@ -115,5 +125,38 @@ describe('derivative rules', () => {
     const draws = Array.from({ length: 20 }, () => (module.g_random(3) as number[])[0]);
     for (const r of draws) expect(r >= 0 && r < 1).toBe(true);
     expect(new Set(draws).size).toBeGreaterThan(1);
+  });
+});
+
+describe('the registry of operations', () => {
+  const rules = loadRules(ts);
+  const named = registry.allOps().flatMap((op) => {
+    const derivative = registry.opInfo(op).derivative;
+    return derivative.kind === 'rule' || derivative.kind === 'variadic' ? [{ op, derivative }] : [];
+  });
+
+  it('every operation differentiated by a rule has that rule in runtime/rules.ts', () => {
+    for (const { op, derivative } of named) expect(() => rules.get(derivative), op).not.toThrow();
+  });
+
+  it('every rule of runtime/rules.ts is the rule of an operation', () => {
+    const source = ts.createSourceFile('rules.ts', readFileSync(path.join(ROOT, 'runtime/rules.ts'), 'utf8'), ts.ScriptTarget.ES2022, true);
+    const given: string[] = [];
+    for (const statement of source.statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        if (!declaration.initializer || !ts.isObjectLiteralExpression(declaration.initializer)) continue;
+        const table = declaration.name.getText();
+        for (const property of declaration.initializer.properties) given.push(`${table}.${ts.isStringLiteral(property.name!) ? property.name.text : property.name!.getText()}`);
+      }
+    }
+    const used = new Set(named.map(({ derivative }) => (derivative.kind === 'variadic' ? `variadicMathRules.${derivative.name}` : `${(derivative as { table: string }).table}.${derivative.name}`)));
+    expect(given.filter((rule) => !used.has(rule))).toEqual([]);
+  });
+
+  it('every Math function of the registry has a case above', () => {
+    const tested = new Set(Object.values(CASES).flatMap((c) => [...c.body.matchAll(/Math\.(\w+)\(/g)].map((m) => m[1])));
+    const math = registry.allOps().filter((op) => registry.opInfo(op).print.startsWith('Math.') && op !== 'random');
+    expect(math.filter((op) => !tested.has(op))).toEqual([]);
   });
 });

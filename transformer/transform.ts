@@ -1,20 +1,20 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
-import { Code, TapelessError, fail, toDiagnostic } from './diagnostics';
-import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from './effects';
-import { emitArrowFunction, emitFunctionDeclaration } from './emit';
-import { Builder } from './builder';
-import { Drivers, loadDrivers } from './drivers';
-import { forward } from './forward';
-import { type Callee, type Func, type Let, type Operand, type Ref, num, shapeOfValue, variable } from './ir';
-import { type LowerEnv, isNumberType, lowerFunction } from './lower';
-import { NameAllocator } from './names';
-import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget, skipConstAssertion } from './requests';
-import { reverse } from './reverse';
-import { type RuleSet, loadRules } from './rules';
-import { shapeOf } from './shapes';
-import { simplify } from './simplify';
-import { walk } from './walk';
+import { Code, TapelessError, fail, toDiagnostic } from './driver/diagnostics';
+import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from './frontend/effects';
+import { emitArrowFunction, emitFunctionDeclaration } from './backend/emit';
+import { Builder } from './ir/builder';
+import { Drivers, loadDrivers } from './backend/drivers';
+import { forward } from './modes/forward';
+import { type Callee, type Func, type Let, type Operand, type Ref, num, shapeOfValue, variable } from './ir/ir';
+import { type LowerEnv, isNumberType, lowerFunction } from './frontend/lower/lower';
+import { NameAllocator } from './ir/names';
+import { type ApiCall, type Request, type Target, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest, resolveTarget, skipConstAssertion } from './frontend/requests';
+import { reverse } from './modes/reverse/reverse';
+import { type RuleSet, loadRules } from './ops/rules';
+import { shapeOf } from './ir/shapes';
+import { simplify } from './passes/simplify';
+import { walk } from './frontend/walk';
 
 export interface TransformOptions {
   /** Receives every diagnostic: hosts turn them into build errors. */
@@ -188,7 +188,7 @@ class FileTransform {
       announce(arrow);
       return factory.createParenthesizedExpression(arrow);
     }
-    const name = this.names().fresh(generatedName(request));
+    const name = this.names().fresh(generatedName(this.ts, request));
     const declaration = emitFunctionDeclaration(func, name, context);
     announce(declaration);
     this.generated.set(request.key, { name, declaration });
@@ -205,7 +205,7 @@ class FileTransform {
     const { factory } = this;
     const context = { ts: this.ts, factory, file: this.file };
     const helpers = this.matrixHelpers(request);
-    const base = generatedName(request);
+    const base = generatedName(this.ts, request);
     const names = helpers.map(({ suffix }) => this.names().fresh(`${base}_${suffix}`));
     const inline = request.target.placement === 'inline';
     const code = helpers.map(({ func }, i) => (inline ? emitArrowFunction(func, context) : emitFunctionDeclaration(func, names[i], context)));
@@ -384,16 +384,23 @@ class FileTransform {
     const derived = this.derived.get(callee.key);
     if (!callee.target && !derived) this.withoutSource(callee);
     const target = callee.target as Target;
-    const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param) => param.name.getText())];
+    const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param, index) => parameterLabel(this.ts, param, index))];
     const all = wrt.length === params.length;
     const name = this.names().fresh(`${callee.name}_${kind}${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
     // Registered before it is made: a recursive function's companion calls itself.
     const generated: Generated = { name };
     this.generated.set(key, generated);
-    const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.lowerTarget(target, wrt);
-    const func = simplify(differentiate(primal, names, derived !== undefined), names);
-    this.derived.set(`${kind}:${name}`, { func, names });
-    generated.declaration = emitFunctionDeclaration(func, name, { ts: this.ts, factory: this.factory, file: this.file });
+    let func: Func;
+    try {
+      const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.lowerTarget(target, wrt);
+      func = simplify(differentiate(primal, names, derived !== undefined), names);
+      this.derived.set(`${kind}:${name}`, { func, names });
+      generated.declaration = emitFunctionDeclaration(func, name, { ts: this.ts, factory: this.factory, file: this.file });
+    } catch (error) {
+      // Another request that needs it must fail the same way, not call a function never emitted.
+      this.generated.delete(key);
+      throw error;
+    }
     this.options.onGenerated?.({ target: callee.name, api: kind, node: generated.declaration, file: this.file });
     return name;
   }
@@ -643,11 +650,16 @@ class FileTransform {
   }
 }
 
-function generatedName(request: Request): string {
+function generatedName(tsApi: typeof ts, request: Request): string {
   const params = request.target.node.parameters;
   const all = request.wrt.length === params.length && request.wrt.every((index, i) => index === i);
-  const wrt = all ? '' : `_wrt_${request.wrt.map((index) => params[index].name.getText()).join('_')}`;
+  const wrt = all ? '' : `_wrt_${request.wrt.map((index) => parameterLabel(tsApi, params[index], index)).join('_')}`;
   return `${request.target.name}_${request.api}${wrt}`;
+}
+
+/** A parameter in a generated name: its own name, or its position where it is destructured (`{ cx, cy }`). */
+function parameterLabel(tsApi: typeof ts, param: ts.ParameterDeclaration, index: number): string {
+  return tsApi.isIdentifier(param.name) ? param.name.text : String(index);
 }
 
 

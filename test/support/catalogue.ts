@@ -22,7 +22,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function catalogue(): CatalogueEntry[] {
   const dir = path.join(ROOT, 'transformer');
   const entries = new Map<string, CatalogueEntry>();
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) {
+  for (const name of (readdirSync(dir, { recursive: true }) as string[]).filter((n) => n.endsWith('.ts')).sort()) {
     const file = ts.createSourceFile(name, readFileSync(path.join(dir, name), 'utf8'), ts.ScriptTarget.ES2022, true);
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && ['fail', 'toDiagnostic'].includes(node.expression.text)) {
@@ -37,7 +37,7 @@ export function catalogue(): CatalogueEntry[] {
           }
           if (parts.length > 0) {
             const text = parts.join('…');
-            const site = `transformer/${name}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+            const site = `transformer/${name.replace(/\\/g, '/')}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
             if (!entries.has(text)) entries.set(text, { code: codeArg.name.text, text, pattern: new RegExp(`^${parts.map(escape).join('.*?')}$`, 's'), site });
           }
         }

@@ -62,6 +62,16 @@ export function compile(files: Record<string, string>, options: ts.CompilerOptio
   };
 }
 
+/**
+ * Compiles `files` with `grad` and `valueAndGrad` computed by forward mode (one pushforward
+ * per input number): the build `compile` checks reverse mode against, for tests that check
+ * both builds against an oracle of their own.
+ */
+export function compileForward(files: Record<string, string>): Compiled {
+  const built = checked(build(files, {}, 'forward'), true);
+  return { ...built, messages: format(built.diagnostics), load: (file = 'main.ts') => importFrom(built.dir, file) };
+}
+
 export interface Built {
   readonly dir: string;
   /** tapeless's diagnostics. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as path from 'path';
 import type * as ts from 'typescript';
-import { formatDiagnostics } from '../diagnostics';
+import { formatDiagnostics } from '../driver/diagnostics';
 import { createTransformer } from '../transform';
 import { loadTypeScript } from './load-typescript';
 import { readProject } from './project';

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { diagnosticLocation, formatDiagnostics } from '../diagnostics';
+import { diagnosticLocation, formatDiagnostics } from '../driver/diagnostics';
 import { createTransformer } from '../transform';
 import { loadTypeScript } from './load-typescript';
 

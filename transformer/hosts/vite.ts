@@ -1,6 +1,6 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
-import { diagnosticLocation, formatDiagnostics } from '../diagnostics';
+import { diagnosticLocation, formatDiagnostics } from '../driver/diagnostics';
 import { createTransformer } from '../transform';
 import { loadTypeScript } from './load-typescript';
 import { readProject } from './project';

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
-import { Code, fail } from './diagnostics';
-import type { FunctionNode } from './lower';
+import { Code, fail } from '../driver/diagnostics';
+import type { FunctionNode } from './lower/lower';
 import { walk } from './walk';
 
 /** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */
@@ -39,6 +39,10 @@ export interface Request {
 
 const API_TAG = /@tapeless\s+(\w+)/;
 
+function isApiName(name: string): name is ApiName {
+  return (API_NAMES as readonly string[]).includes(name);
+}
+
 /**
  * The API function that `callee` refers to, following imports and aliases: a declaration
  * whose doc comment has the tag `@tapeless <name>`. The comment is read as text, since
@@ -48,11 +52,13 @@ export function apiNameOf(tsApi: typeof ts, checker: ts.TypeChecker, callee: ts.
   let symbol = checker.getSymbolAtLocation(callee);
   if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   for (const declaration of symbol?.declarations ?? []) {
-    if (!tsApi.isFunctionDeclaration(declaration)) continue;
+    // The runtime declares `function grad` tagged `@tapeless grad`: a tag naming another
+    // function, or none of the API, is a user's comment.
+    if (!tsApi.isFunctionDeclaration(declaration) || !declaration.name || !isApiName(declaration.name.text)) continue;
     const text = declaration.getSourceFile().text;
     for (const range of tsApi.getLeadingCommentRanges(text, declaration.pos) ?? []) {
       const tag = API_TAG.exec(text.slice(range.pos, range.end));
-      if (tag) return tag[1] as ApiName;
+      if (tag && tag[1] === declaration.name.text) return declaration.name.text;
     }
   }
   return undefined;

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import type { OpName } from './ops';
+import type { OpName } from '../ops/registry';
 import type { Shape } from './shapes';
 
 /**
@@ -249,15 +249,32 @@ export interface Func {
 export const variable = (name: string): Var => ({ kind: 'var', name });
 export const num = (value: number, text?: string): Num => (text === undefined ? { kind: 'num', value } : { kind: 'num', value, text });
 
+/** The value of a variable on a path where it was not assigned (read only on other paths). */
+export const UNSET: Num = num(NaN, 'undefined');
+
 export function isNum(operand: Operand, value?: number): operand is Num {
   return operand.kind === 'num' && (value === undefined || Object.is(operand.value, value));
 }
 
+/**
+ * The identity of an operand, as a string: the one key every pass uses to compare operands
+ * or to index by them (a `ref` holds TypeScript nodes, so it is never serialised whole).
+ * Numbers compare as values (`-0` apart from `0`; `Math.PI` is its value), except that a
+ * variable's "not assigned" marker is not the number NaN.
+ */
+export function operandKey(operand: Operand): string {
+  switch (operand.kind) {
+    case 'var':
+      return `v:${operand.name}`;
+    case 'num':
+      return operand.text === 'undefined' ? 'n:undefined' : `n:${Object.is(operand.value, -0) ? '-0' : String(operand.value)}`;
+    case 'ref':
+      return `r:${operand.path.join('.')}`;
+  }
+}
+
 export function sameOperand(a: Operand, b: Operand): boolean {
-  if (a.kind === 'var' && b.kind === 'var') return a.name === b.name;
-  if (a.kind === 'num' && b.kind === 'num') return Object.is(a.value, b.value);
-  if (a.kind === 'ref' && b.kind === 'ref') return a.path.join('.') === b.path.join('.');
-  return false;
+  return operandKey(a) === operandKey(b);
 }
 
 /** The operands of a result, flattened in order. */

@@ -1,5 +1,5 @@
-import { type Block, type Func, type Operand, resultOperands } from './ir';
-import { opInfo } from './ops';
+import { type Block, type Func, type Operand, resultOperands } from '../ir/ir';
+import { opInfo } from '../ops/registry';
 
 /**
  * Activity analysis: a variable is active when it depends on a selected input (it varies)

@@ -1,4 +1,4 @@
-import { type Block, type Func, type Let, type Loop, type Operand, type Stmt, loopGuard, resultOperands, sameOperand, variable } from './ir';
+import { type Block, type Func, type Let, type Loop, type Operand, type Stmt, loopGuard, resultOperands, sameOperand, variable } from '../../ir/ir';
 
 /**
  * Which reads of local arrays reverse mode need not record in the load stream: those a

@@ -1,8 +1,8 @@
 import type * as ts from 'typescript';
 import { type Block, type Expr, type Let, type Operand, type Role, type Stmt, variable } from './ir';
 import type { NameAllocator } from './names';
-import type { OpName } from './ops';
-import { fold } from './fold';
+import type { OpName } from '../ops/registry';
+import { fold } from '../passes/fold';
 
 export interface EmitOptions {
   readonly role: Role;

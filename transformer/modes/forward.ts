@@ -1,11 +1,11 @@
 import type * as ts from 'typescript';
-import { variedVariables } from './analysis';
-import { Builder } from './builder';
-import { type Accumulate, type Block, type Callee, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type ReverseLoop, type Role, isNum, mapResult, num, variable } from './ir';
-import type { NameAllocator } from './names';
-import { opInfo } from './ops';
-import { partialDerivatives, type RuleSet } from './rules';
-import { type Shape, derivativeShape } from './shapes';
+import { variedVariables } from './activity';
+import { Builder } from '../ir/builder';
+import { type Accumulate, type Block, type Callee, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type ReverseLoop, type Role, isNum, mapResult, num, variable } from '../ir/ir';
+import type { NameAllocator } from '../ir/names';
+import { opInfo } from '../ops/registry';
+import { partialDerivatives, type RuleSet } from '../ops/rules';
+import { type Shape, derivativeShape } from '../ir/shapes';
 
 export interface ForwardRequest {
   /** Indices of the parameters that have tangents, in the order of the tangent parameters. */

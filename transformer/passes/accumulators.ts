@@ -1,5 +1,5 @@
-import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, namesDefinedWithin, num, operandsRead, sameOperand, variable } from './ir';
-import type { NameAllocator } from './names';
+import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, namesDefinedWithin, num, operandsRead, sameOperand, variable } from '../ir/ir';
+import type { NameAllocator } from '../ir/names';
 
 /**
  * Additions into gradient arrays made as cheap as by hand, once the sweeps are built:

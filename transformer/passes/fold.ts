@@ -1,5 +1,5 @@
-import { type Expr, type Operand, isNum, num, sameOperand } from './ir';
-import { opInfo } from './ops';
+import { type Expr, type Operand, isNum, num, sameOperand } from '../ir/ir';
+import { opInfo } from '../ops/registry';
 
 /** Looks up the operation that defined a variable, where one did. */
 export type Definitions = (name: string) => Expr | undefined;

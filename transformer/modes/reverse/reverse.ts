@@ -1,12 +1,12 @@
 import type * as ts from 'typescript';
-import { activeVariables } from './analysis';
-import { Builder } from './builder';
-import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, namesDefinedWithin, num, operandsRead, shapeOfValue, variable } from './ir';
-import type { NameAllocator } from './names';
-import { opInfo } from './ops';
+import { activeVariables } from '../activity';
+import { Builder } from '../../ir/builder';
+import { type Block, type Callee, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopGuard, type LoopRecord, type Operand, type Result, type Role, type Stmt, cloneBlock, isNum, loopGuard, namesDefined, namesDefinedWithin, num, operandKey, operandsRead, shapeOfValue, variable } from '../../ir/ir';
+import type { NameAllocator } from '../../ir/names';
+import { opInfo } from '../../ops/registry';
 import { directReads } from './rereads';
-import { partialDerivatives, type RuleSet } from './rules';
-import { type Shape, derivativeShape } from './shapes';
+import { partialDerivatives, type RuleSet } from '../../ops/rules';
+import { type Shape, derivativeShape } from '../../ir/shapes';
 
 export interface ReverseRequest {
   /** Indices of the parameters to differentiate with respect to, in result order. */
@@ -123,15 +123,12 @@ class Scope {
   }
 }
 
-/** Operations that record into the load stream or replay from it. */
-const STREAM_OPS = new Set(['localElement', 'replay', 'recordLoad', 'replayExit']);
-
 /** Whether a block reads a local array or otherwise uses the load stream (anywhere inside it). */
 function readsLocalArrays(block: Block): boolean {
   return block.some((stmt) => {
     switch (stmt.kind) {
       case 'let':
-        return STREAM_OPS.has(stmt.expr.op);
+        return opInfo(stmt.expr.op).stream;
       case 'if':
         return readsLocalArrays(stmt.then) || readsLocalArrays(stmt.else);
       case 'loop':
@@ -200,7 +197,8 @@ class ReverseSweep {
     if (!scope.replaying) return forward;
     return mapBlocks(forward, (stmt) => {
       if (stmt.kind !== 'let' || stmt.expr.op !== 'store') return [stmt];
-      const op = scope.rewrites.get(operandKey(stmt.expr.args[0]));
+      const array = stmt.expr.args[0];
+      const op = array.kind === 'var' ? scope.rewrites.get(array.name) : undefined;
       return op ? [{ ...stmt, expr: { ...stmt.expr, op } }] : [];
     });
   }
@@ -568,7 +566,7 @@ class ReverseSweep {
     // Costly values every swept pass computes may be recorded rather than computed again
     // (simplify decides: where the forward loop computes them anyway).
     const values = (guarded ? guarded.guard.then : stmt.body).flatMap((s) =>
-      s.kind === 'let' && COSTLY.has(s.expr.op) && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name) as Operand, restored: (read(variable(s.name)) as { name: string }).name }] : [],
+      s.kind === 'let' && opInfo(s.expr.op).costly && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name) as Operand, restored: (read(variable(s.name)) as { name: string }).name }] : [],
     );
     const record: LoopRecord = {
       count,
@@ -716,7 +714,7 @@ class ReverseSweep {
     if (this.integral.has(operand.name)) return true;
     const expr = builder.definition(operand.name);
     if (!expr) return false;
-    if (INTEGRAL.has(expr.op)) return true;
+    if (opInfo(expr.op).integral) return true;
     return (expr.op === '+' || expr.op === '-' || expr.op === '*' || expr.op === 'copy' || expr.op === 'negate') && expr.args.every((arg) => this.isIntegral(arg, builder));
   }
 
@@ -752,11 +750,3 @@ function scratchWithin(block: Block): string[] {
     return [];
   });
 }
-
-const operandKey = (operand: Operand): string => (operand.kind === 'var' ? operand.name : JSON.stringify(operand));
-
-/** Operations that cost more than reading a number back from memory. */
-const COSTLY = new Set(['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'cbrt', 'pow', '**', 'hypot']);
-
-/** Operations whose value is an integer (or ±∞, NaN). */
-const INTEGRAL = new Set(['floor', 'ceil', 'round', 'trunc', 'length']);

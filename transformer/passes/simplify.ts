@@ -1,8 +1,8 @@
 import { localAccumulators } from './accumulators';
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, resultOperands, variable } from './ir';
-import type { NameAllocator } from './names';
-import { opInfo } from './ops';
+import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
+import type { NameAllocator } from '../ir/names';
+import { opInfo } from '../ops/registry';
 
 const COMMUTATIVE = new Set(['+', '*']);
 const MAX_ROUNDS = 8;
@@ -115,7 +115,7 @@ class Propagation {
         const phis = stmt.phis.flatMap((phi) => {
           const whenThen = s(phi.then);
           const whenElse = s(phi.else);
-          if (sameKey(whenThen, whenElse)) {
+          if (sameOperand(whenThen, whenElse)) {
             this.replaced.set(phi.name, whenThen);
             return [];
           }
@@ -137,8 +137,13 @@ class Propagation {
         if (record && record !== stmt.record) this.records.set(stmt.record!, record);
         return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond), ...(passes ? { passes } : {}), ...(record ? { record } : {}) }];
       }
-      case 'accumulate':
-        return [{ ...stmt, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
+      case 'accumulate': {
+        // Additions into a gradient's part (`t_bar.j += v`) follow the part's name where it
+        // was found equal to an earlier one (two reads of `p_bar.i` are one object).
+        const target = this.replaced.get(stmt.name);
+        const name = target?.kind === 'var' ? target.name : stmt.name;
+        return [{ ...stmt, name, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
+      }
       case 'reverseLoop':
         return [{ ...stmt, record: this.records.get(stmt.record) ?? stmt.record, body: this.block(stmt.body), ...(stmt.test ? { test: { ...stmt.test, args: stmt.test.args.map(s) } } : {}) }];
     }
@@ -313,19 +318,9 @@ function eliminateDeadCode(func: Func): Func {
   return { ...func, body, ...(func.records ? { records: func.records.map(decide).filter((record) => kept.has(record)) } : {}) };
 }
 
-/**
- * Operations whose effect outlives them: writes into arrays, the recording and replaying of
- * the load stream (skipping one would shift every later replay), pullbacks that add into
- * gradients, random draws, additions into arrays.
- */
-const EFFECTS = new Set(['store', 'recordLoad', 'replay', 'replayExit', 'setCursor', 'callInto', 'random']);
-
-/**
- * A statement that may go where nothing reads its value: a pure one, a zero gradient's
- * allocation, a read of a local array not replayed, a write that only its region may read.
- */
+/** A statement that may go where nothing reads its value (see the registry's `droppable`). */
 function removable(stmt: Let): boolean {
-  return opInfo(stmt.expr.op).pure || stmt.expr.op === 'zeros' || stmt.expr.op === 'directElement' || stmt.expr.op === 'rewrite';
+  return opInfo(stmt.expr.op).droppable;
 }
 
 /** The zero gradients a block allocates (`zeros`), whose additions die with them. */
@@ -353,26 +348,11 @@ function someLet(block: Block, test: (stmt: Let) => boolean): boolean {
 /** Whether a block has effects, so that it must run even where nothing reads its results. */
 function hasEffects(block: Block): boolean {
   return block.some((stmt) => {
-    if (stmt.kind === 'let') return EFFECTS.has(stmt.expr.op);
+    if (stmt.kind === 'let') return opInfo(stmt.expr.op).effect;
     if (stmt.kind === 'if') return hasEffects(stmt.then) || hasEffects(stmt.else);
     if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return hasEffects(stmt.body);
     return stmt.kind === 'accumulate';
   });
-}
-
-function operandKey(operand: Operand): string {
-  switch (operand.kind) {
-    case 'var':
-      return `v:${operand.name}`;
-    case 'num':
-      return `n:${Object.is(operand.value, -0) ? '-0' : String(operand.value)}`;
-    case 'ref':
-      return `r:${operand.path.join('.')}`;
-  }
-}
-
-function sameKey(a: Operand, b: Operand): boolean {
-  return operandKey(a) === operandKey(b);
 }
 
 function expressionKey(expr: Expr): string {

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
-import { type Block, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, appendedEveryPass, loopGuard } from './ir';
-import { type OpName, isStatementOp, opInfo } from './ops';
-import type { Shape } from './shapes';
+import { type Block, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, appendedEveryPass, loopGuard } from '../ir/ir';
+import { type OpName, opInfo } from '../ops/registry';
+import type { Shape } from '../ir/shapes';
 
 export interface EmitContext {
   readonly ts: typeof ts;
@@ -218,7 +218,7 @@ class Emitter {
     const { factory } = this;
     switch (stmt.kind) {
       case 'let':
-        if (isStatementOp(stmt.expr.op)) return this.statementOp(stmt).map((statement) => this.mapped(statement, stmt.origin));
+        if (opInfo(stmt.expr.op).statement) return this.statementOp(stmt).map((statement) => this.mapped(statement, stmt.origin));
         return this.inlined.has(stmt.name) ? [] : [this.mapped(this.declare(stmt.name, this.expression(stmt.expr), true), stmt.origin)];
       case 'if':
         return this.ifStatement(stmt);

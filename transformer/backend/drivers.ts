@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as ts from 'typescript';
-import type { NameAllocator } from './names';
-import { walk } from './walk';
+import type { NameAllocator } from '../ir/names';
+import { walk } from '../frontend/walk';
 
 type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns';
 
@@ -142,6 +142,6 @@ export class Drivers {
 
 /** The source of the drivers, runtime/drivers.js as compiled, parsed as JavaScript. */
 export function loadDrivers(tsApi: typeof ts): ts.SourceFile {
-  const fileName = path.join(__dirname, '..', 'runtime', 'drivers.js');
+  const fileName = path.join(__dirname, '..', '..', 'runtime', 'drivers.js');
   return tsApi.createSourceFile(fileName, fs.readFileSync(fileName, 'utf8'), tsApi.ScriptTarget.Latest, true, tsApi.ScriptKind.JS);
 }

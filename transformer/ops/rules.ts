@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as ts from 'typescript';
-import type { Builder } from './builder';
-import { Code, fail } from './diagnostics';
-import { type Func, type Let, type Operand, type Result, num, resultOperands, variable } from './ir';
-import { lowerFunction } from './lower';
-import { NameAllocator } from './names';
-import { type Derivative, opInfo } from './ops';
+import type { Builder } from '../ir/builder';
+import { Code, fail } from '../driver/diagnostics';
+import { type Func, type Let, type Operand, type Result, num, resultOperands, variable } from '../ir/ir';
+import { lowerFunction } from '../frontend/lower/lower';
+import { NameAllocator } from '../ir/names';
+import { type Derivative, opInfo } from './registry';
 
 /**
  * The derivative rules, read from `runtime/rules.ts` (as compiled JavaScript) and lowered to
@@ -21,7 +21,7 @@ export interface RuleSet {
 const RULE_TABLES = ['operatorRules', 'mathRules', 'variadicMathRules'] as const;
 
 export function loadRules(tsApi: typeof ts): RuleSet {
-  const fileName = path.join(__dirname, '..', 'runtime', 'rules.js');
+  const fileName = path.join(__dirname, '..', '..', 'runtime', 'rules.js');
   const file = tsApi.createSourceFile(fileName, fs.readFileSync(fileName, 'utf8'), tsApi.ScriptTarget.Latest, true, tsApi.ScriptKind.JS);
   const tables = new Map<string, Map<string, Func>>();
   for (const statement of file.statements) {

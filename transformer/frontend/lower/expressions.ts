@@ -1,0 +1,238 @@
+// Lowering of expressions: names, operators, assignments, property reads.
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Operand, num, variable } from '../../ir/ir';
+import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS } from '../../ops/registry';
+import { type Lowering } from './lowering';
+import { fieldLoad, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
+import { call } from './calls';
+import { branch } from './control';
+
+/** Lowers `expression` so that the value gets the user's variable name where it is new. */
+export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
+  const start = lx.body.length;
+  const value = expression(lx, node);
+  const last = lx.body[lx.body.length - 1];
+  if (lx.body.length > start && value.kind === 'var' && last.kind === 'let' && last.name === value.name && last.role === 'temp') {
+    const name = lx.env.names.own(userName);
+    lx.renameLast(last, name, origin);
+    return variable(name);
+  }
+  return value;
+}
+
+export function expression(lx: Lowering, node: ts.Expression): Operand {
+  const { ts } = lx;
+  if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isTypeAssertionExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node)) {
+    return expression(lx, node.expression);
+  }
+  if (ts.isNumericLiteral(node)) return num(Number(node.text.replace(/_/g, '')));
+  if (node.kind === ts.SyntaxKind.TrueKeyword) return num(1, 'true');
+  if (node.kind === ts.SyntaxKind.FalseKeyword) return num(0, 'false');
+  if (ts.isIdentifier(node)) return read(lx, node);
+  if (node.kind === ts.SyntaxKind.ThisKeyword && lx.lookup('#this')) return lx.lookup('#this')!.value!;
+  if (ts.isPropertyAccessExpression(node)) return property(lx, node);
+  if (ts.isElementAccessExpression(node)) {
+    const container = expression(lx, node.expression);
+    lx.requireNumber(node.argumentExpression, 'an index must be a number');
+    return load(lx, container, expression(lx, node.argumentExpression), lx.shapeAt(node, false), node);
+  }
+  if (ts.isCallExpression(node)) return call(lx, node);
+  if (ts.isPrefixUnaryExpression(node)) return prefix(lx, node);
+  if (ts.isPostfixUnaryExpression(node)) return step(lx, node, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', false);
+  if (ts.isBinaryExpression(node)) return binary(lx, node);
+  if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && ['Float64Array', 'Float32Array'].includes(node.expression.text) && node.arguments?.length === 1) {
+    lx.requireNumber(node.arguments[0], 'the length of an array must be a number');
+    return newArray(lx, node, { op: 'newArray', args: [expression(lx, node.arguments[0])] }, node.expression.text as 'Float64Array' | 'Float32Array');
+  }
+  if (ts.isArrayLiteralExpression(node) && !lx.env.rule) {
+    for (const element of node.elements) {
+      if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
+      if (!ts.isSpreadElement(element)) lx.requireNumber(element, 'local arrays hold numbers');
+    }
+    if (node.elements.some(ts.isSpreadElement)) return spreadLiteral(lx, node);
+    const array = newArray(lx, node, { op: 'arrayOf', args: node.elements.map((element) => expression(lx, element)) }, 'Array');
+    if (node.elements.length === 0) {
+      // Grown by push: its length is a variable (in scope, so branches and loops carry it).
+      const length = lx.hidden('length', num(0));
+      lx.scopes[lx.scopes.length - 1].set(`#length ${(array as { name: string }).name}`, length);
+      lx.lengths.set((array as { name: string }).name, length);
+    }
+    return array;
+  }
+  if (ts.isObjectLiteralExpression(node) && !lx.env.rule) return objectLiteral(lx, node);
+  if (ts.isConditionalExpression(node)) {
+    const condition = expression(lx, node.condition);
+    // Rules are expressions of cheap, total functions: both sides are evaluated.
+    if (lx.env.rule) return lx.op('select', [condition, expression(lx, node.whenTrue), expression(lx, node.whenFalse)], node);
+    return branch(lx, condition, node, () => expression(lx, node.whenTrue), () => expression(lx, node.whenFalse)) as Operand;
+  }
+  return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
+}
+
+export function read(lx: Lowering, identifier: ts.Identifier): Operand {
+  const binding = lx.lookup(identifier.text);
+  if (binding) return lx.current(binding, identifier);
+  if (lx.isGlobal(identifier, 'NaN')) return num(NaN);
+  if (lx.isGlobal(identifier, 'Infinity')) return num(Infinity);
+  return lx.env.outer(identifier, lx.inlining[lx.inlining.length - 1]);
+}
+
+export function property(lx: Lowering, node: ts.PropertyAccessExpression): Operand {
+  const { ts } = lx;
+  if (ts.isIdentifier(node.expression) && lx.isGlobal(node.expression, 'Math') && (MATH_CONSTANTS as readonly string[]).includes(node.name.text)) {
+    return num(Math[node.name.text as (typeof MATH_CONSTANTS)[number]], `Math.${node.name.text}`);
+  }
+  const member = lx.env.checker?.getSymbolAtLocation(node)?.valueDeclaration;
+  const enumValue = member && ts.isEnumMember(member) ? lx.env.checker!.getConstantValue(member) : undefined;
+  if (typeof enumValue === 'number') return num(enumValue);
+  if (typeof enumValue === 'string') fail(node, Code.Unsupported, `the string enum member '${node.getText()}' cannot be used in differentiated code: use a numeric enum.`);
+  if (!lx.env.checker) return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be used in a rule.`);
+  const declaration = lx.env.checker.getSymbolAtLocation(node)?.valueDeclaration;
+  if (declaration && (ts.isGetAccessorDeclaration(declaration) || ts.isSetAccessorDeclaration(declaration))) {
+    fail(node, Code.Unsupported, `'${node.getText()}' is a getter: tapeless reads fields only (a getter may have effects, and would run again when the reverse sweep recomputes).`);
+  }
+  const container = expression(lx, node.expression);
+  return fieldLoad(lx, container, node.name.text, lx.shapeAt(node, false), node);
+}
+
+export function prefix(lx: Lowering, node: ts.PrefixUnaryExpression): Operand {
+  const { ts } = lx;
+  switch (node.operator) {
+    case ts.SyntaxKind.MinusToken:
+      lx.requireNumber(node.operand, "unary '-' needs a number");
+      return lx.op('negate', [expression(lx, node.operand)], node);
+    case ts.SyntaxKind.PlusToken:
+      lx.requireNumber(node.operand, "unary '+' is supported on numbers only");
+      return expression(lx, node.operand);
+    case ts.SyntaxKind.ExclamationToken:
+      return lx.op('not', [expression(lx, node.operand)], node);
+    case ts.SyntaxKind.PlusPlusToken:
+      return step(lx, node, node.operand, '+', true);
+    case ts.SyntaxKind.MinusMinusToken:
+      return step(lx, node, node.operand, '-', true);
+    default:
+      return fail(node, Code.Unsupported, `the operator '${ts.tokenToString(node.operator)}' cannot be differentiated yet.`);
+  }
+}
+
+/** `++x`, `x--` and friends: the new value is stored, the prefix or old value returned. */
+export function step(lx: Lowering, node: ts.Expression, target: ts.Expression, op: '+' | '-', prefix: boolean): Operand {
+  const element = skip(lx.ts, target);
+  if (lx.ts.isElementAccessExpression(element)) {
+    let old: Operand = num(0);
+    const stored = storeElement(lx, element, (load) => lx.op(op, [(old = load()), num(1)], node), node);
+    return prefix ? stored : old;
+  }
+  const binding = lx.assignable(target);
+  const old = lx.current(binding, target);
+  const start = lx.body.length;
+  const stored = lx.assign(binding, lx.op(op, [old, num(1)], node), node, start);
+  return prefix ? stored : old;
+}
+
+export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
+  const { ts } = lx;
+  const kind = node.operatorToken.kind;
+  const operator = ts.tokenToString(kind) ?? '';
+  if (kind === ts.SyntaxKind.CommaToken) {
+    expression(lx, node.left);
+    return expression(lx, node.right);
+  }
+  const target = skip(ts, node.left);
+  if (ts.isElementAccessExpression(target) && (kind === ts.SyntaxKind.EqualsToken || COMPOUND_ASSIGNMENTS[operator])) {
+    const compoundOp = COMPOUND_ASSIGNMENTS[operator];
+    lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
+    return storeElement(lx, target, (old) => (compoundOp ? lx.op(compoundOp, [old(), expression(lx, node.right)], node) : expression(lx, node.right)), node);
+  }
+  if (kind === ts.SyntaxKind.EqualsToken) {
+    const binding = lx.assignable(node.left);
+    const start = lx.body.length;
+    return lx.assign(binding, named(lx, node.right, binding.name, node), node, start);
+  }
+  const compound = COMPOUND_ASSIGNMENTS[operator];
+  if (compound) {
+    const binding = lx.assignable(node.left);
+    lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
+    const old = lx.current(binding, node.left);
+    const right = expression(lx, node.right);
+    const start = lx.body.length;
+    return lx.assign(binding, lx.op(compound, [old, right], node), node, start);
+  }
+  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) {
+    // JavaScript's values: a && b is b where a is truthy, else a (and b is not evaluated).
+    const left = expression(lx, node.left);
+    const right = () => expression(lx, node.right);
+    return (kind === ts.SyntaxKind.AmpersandAmpersandToken ? branch(lx, left, node, right, () => left) : branch(lx, left, node, () => left, right)) as Operand;
+  }
+  if (kind === ts.SyntaxKind.QuestionQuestionToken) {
+    const type = lx.env.checker?.getTypeAtLocation(node.left);
+    if (type && type.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) fail(node, Code.Unsupported, "'??' on a value that may be null or undefined cannot be differentiated yet.");
+    if (type?.isUnion() && type.types.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined))) fail(node, Code.Unsupported, "'??' on a value that may be null or undefined cannot be differentiated yet.");
+    return expression(lx, node.left);
+  }
+  const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
+  if ((COMPARISON_OPERATORS as readonly string[]).includes(comparison)) {
+    const left = expression(lx, node.left);
+    return lx.op(comparison as ComparisonOperator, [left, expression(lx, node.right)], node);
+  }
+  if (!(ARITHMETIC_OPERATORS as readonly string[]).includes(operator)) {
+    return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
+  }
+  return arithmetic(lx, node);
+}
+
+/**
+ * `a + b - c * d …`: the chain down the left operands is lowered from the innermost up, in
+ * a loop, so that a sum of thousands of terms does not exhaust the stack. An operand that
+ * is itself arithmetic checks its own operands when lowered: asking the checker for the
+ * type of every prefix of a long chain costs O(n²) or more.
+ */
+export function arithmetic(lx: Lowering, node: ts.BinaryExpression): Operand {
+  const { ts } = lx;
+  const isArithmetic = (expression: ts.Expression): expression is ts.BinaryExpression =>
+    ts.isBinaryExpression(expression) && (ARITHMETIC_OPERATORS as readonly string[]).includes(ts.tokenToString(expression.operatorToken.kind) ?? '');
+  const chain: ts.BinaryExpression[] = [node];
+  for (let left = skip(ts, node.left); isArithmetic(left); left = skip(ts, left.left)) chain.push(left);
+  chain.reverse();
+  const operatorOf = (link: ts.BinaryExpression) => ts.tokenToString(link.operatorToken.kind) as ArithmeticOperator;
+  const checked = (operand: ts.Expression, link: ts.BinaryExpression) => {
+    if (!isArithmetic(skip(ts, operand))) lx.requireNumber(operand, `'${operatorOf(link)}' is differentiable on numbers only`);
+    return expression(lx, operand);
+  };
+  let value = checked(chain[0].left, chain[0]);
+  for (const link of chain) value = lx.op(operatorOf(link), [value, checked(link.right, link)], link);
+  return value;
+}
+
+const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator>> = {
+  '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '**=': '**',
+};
+
+function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
+  const k = tsApi.SyntaxKind;
+  const names: Partial<Record<ts.SyntaxKind, string>> = {
+    [k.StringLiteral]: 'a string',
+    [k.NoSubstitutionTemplateLiteral]: 'a template string',
+    [k.TemplateExpression]: 'a template string',
+    [k.ArrowFunction]: 'a nested function',
+    [k.FunctionExpression]: 'a nested function',
+    [k.NewExpression]: "a 'new' expression",
+    [k.BigIntLiteral]: 'a bigint',
+    [k.NullKeyword]: "'null'",
+    [k.AwaitExpression]: "'await'",
+    [k.YieldExpression]: "'yield'",
+    [k.TypeOfExpression]: "'typeof'",
+    [k.DeleteExpression]: "'delete'",
+    [k.VoidExpression]: "'void'",
+    [k.ThisKeyword]: "'this'",
+    [k.TaggedTemplateExpression]: 'a tagged template',
+    [k.ClassExpression]: 'a class expression',
+  };
+  return names[node.kind] ?? `the expression '${node.getText()}'`;
+}
+
+export function skip(tsApi: typeof ts, node: ts.Expression): ts.Expression {
+  while (tsApi.isParenthesizedExpression(node)) node = node.expression;
+  return node;
+}

@@ -1,0 +1,270 @@
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, variable } from '../../ir/ir';
+import type { NameAllocator } from '../../ir/names';
+import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
+import type { OpName } from '../../ops/registry';
+import type { Creation } from './merge';
+
+/** What lowering needs to know about the world outside the function. */
+export interface LowerEnv {
+  readonly ts: typeof ts;
+  /** Absent when lowering the derivative rules, which are parsed without a program. */
+  readonly checker?: ts.TypeChecker;
+  readonly names: NameAllocator;
+  /** A value read from outside the function (or the inlined helper `within`): a constant, or a diagnostic. */
+  readonly outer: (identifier: ts.Identifier, within?: Callee) => Operand;
+  /** The tapeless API function that a callee names, if it names one. */
+  readonly apiName: (callee: ts.Expression) => string | undefined;
+  /** Whether a file is one of TypeScript's default libraries (where globals such as Math live). */
+  readonly isLibrary?: (file: ts.SourceFile) => boolean;
+  /** The function of the program a call (in the inlined helper `within`) calls, if it is one tapeless can differentiate. */
+  readonly callee?: (call: ts.CallExpression, within?: Callee) => Callee | undefined;
+  /** Rules may use `?:` (both branches are evaluated) and return an array of partials. */
+  readonly rule?: boolean;
+  /** The function may return an array of numbers (`number[]`, a tuple, a typed array): for jacobian and forward mode. */
+  readonly arrayResult?: boolean;
+}
+
+export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+
+/** A variable of the user's code (or a flag of lowering) and its current SSA value. */
+export interface Binding {
+  value: Operand | undefined;
+  readonly mutable: boolean;
+  readonly name: string;
+  /** A flag or result that lowering made: not the user's variable. */
+  readonly hidden?: boolean;
+  /** A flag (break, continue, return): clear wherever a loop pass starts. */
+  readonly flag?: boolean;
+}
+
+/** Where `break` and `continue` go: lowering turns them into flags the code after them tests. */
+export interface JumpTarget {
+  readonly kind: 'loop' | 'switch';
+  readonly labels: readonly string[];
+  readonly broke: Binding;
+  readonly continued?: Binding;
+}
+
+export const FALSE = num(0);
+export const TRUE = num(1);
+
+/**
+ * The state of lowering one function, and the operations on it that every concern uses:
+ * the statements being built, the variables in scope with their SSA values, the flags of
+ * jumps, and what is known of the arrays and objects the function reads and makes.
+ */
+export class Lowering {
+  readonly ts: typeof ts;
+  body: Stmt[] = [];
+  /** The variables in scope, innermost last; an inlined helper sees only its own. */
+  readonly scopes: Map<string, Binding>[] = [new Map()];
+  readonly targets: JumpTarget[] = [];
+  /** The helpers being inlined (see `inlineCall`), innermost last. */
+  readonly inlining: Callee[] = [];
+  returned!: Binding;
+  result!: Binding;
+  /** Nesting of branches and loops: Math.random() is only allowed outside them. */
+  depth = 0;
+  /** Variables that hold arrays or objects to differentiate (parameters and what is read from them). */
+  readonly aggregates = new Set<string>();
+  /** Arrays the function creates (and may write). */
+  readonly localArrays = new Set<string>();
+  /** The length of each array created empty (`[]`) and grown by `push`: a variable of its own. */
+  readonly lengths = new Map<string, Binding>();
+  /** The fields of object literals that hold local arrays (or such objects): reading them reads the array itself. */
+  readonly heldLocals = new Map<string, Map<string, Operand>>();
+  /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
+  readonly created = new Map<string, Creation>();
+
+  constructor(readonly env: LowerEnv) {
+    this.ts = env.ts;
+  }
+
+  isAggregate(value: Operand | undefined): boolean {
+    return value?.kind === 'var' && this.aggregates.has(value.name);
+  }
+
+  /**
+   * Lowers code that runs only where no flag is set (its guard tests them all), knowing them
+   * clear: a loop inside must never see a flag that it does not carry change its value.
+   */
+  clearingFlags<T>(lower: () => T): T {
+    for (const flag of this.flags()) flag.value = FALSE;
+    return lower();
+  }
+
+  /** Whether some flag may be set here (the code that follows must be guarded). */
+  mayHaveJumped(): boolean {
+    return this.flags().some((flag) => !(flag.value?.kind === 'num' && flag.value.value === 0));
+  }
+
+  /** Whether some flag is surely set here (the code that follows cannot run). */
+  hasJumped(): boolean {
+    return this.flags().some((flag) => flag.value?.kind === 'num' && flag.value.value === 1);
+  }
+
+  /** True where no flag is set. */
+  notJumped(): Operand {
+    const set = this.flags().filter((flag) => !(flag.value?.kind === 'num' && flag.value.value === 0));
+    if (set.length === 0) return TRUE;
+    const any = set.map((flag) => flag.value as Operand).reduce((a, b) => this.op('or', [a, b], undefined));
+    return this.op('not', [any], undefined);
+  }
+
+  flags(): Binding[] {
+    return [this.returned, ...this.targets.flatMap((target) => (target.continued ? [target.broke, target.continued] : [target.broke]))];
+  }
+
+  /** The last statement, a temporary, takes the user's name (and what is known of it). */
+  renameLast(last: Let, name: string, origin: ts.Node): void {
+    this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
+    for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
+    for (const map of [this.lengths, this.heldLocals, this.created] as Map<string, unknown>[]) {
+      const known = map.get(last.name);
+      if (!known) continue;
+      map.delete(last.name);
+      map.set(name, known);
+    }
+  }
+
+  op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
+    const name = this.env.names.fresh('t');
+    this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
+    return variable(name);
+  }
+
+  part(expr: Expr, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+    const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
+    const name = userName ? this.env.names.own(userName) : this.env.names.fresh('t');
+    this.body.push({ kind: 'let', name, expr, role: userName ? 'user' : 'temp', origin, ...(aggregate ? { shape: aggregate } : {}) });
+    if (aggregate) this.aggregates.add(name);
+    return variable(name);
+  }
+
+  /** The shape of a node's type (or of its elements), where it can be differentiated. */
+  shapeAt(node: ts.Node, element: boolean): Shape | undefined {
+    const checker = this.env.checker;
+    if (!checker) return NUMBER;
+    const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node));
+    if (!element) return shape;
+    return shape?.kind === 'array' ? shape.element : undefined;
+  }
+
+  /** The lengths of the arrays grown by push that a value is or holds (in an object literal). */
+  grownLengths(value: Operand): Binding[] {
+    if (value.kind !== 'var') return [];
+    const length = this.lengths.get(value.name);
+    return length ? [length] : [...(this.heldLocals.get(value.name)?.values() ?? [])].flatMap((held) => this.grownLengths(held));
+  }
+
+  /** Whether a value is an array the function creates, or an object literal holding one. */
+  holdsLocal(operand: Operand): boolean {
+    return operand.kind === 'var' && (this.localArrays.has(operand.name) || this.heldLocals.has(operand.name));
+  }
+
+  declare(name: string, value: Operand | undefined, mutable: boolean): void {
+    this.scopes[this.scopes.length - 1].set(name, { value, mutable, name });
+  }
+
+  hidden(name: string, value: Operand | undefined, flag = false): Binding {
+    return { value, mutable: true, name, hidden: true, flag };
+  }
+
+  scoped(lower: () => void): void {
+    this.scopes.push(new Map());
+    lower();
+    this.scopes.pop();
+  }
+
+  inBlock(lower: () => void): Stmt[] {
+    const outer = this.body;
+    this.body = [];
+    lower();
+    const block = this.body;
+    this.body = outer;
+    return block;
+  }
+
+  visibleBindings(): Binding[] {
+    const seen = new Set<Binding>();
+    for (const scope of this.scopes) for (const binding of scope.values()) seen.add(binding);
+    for (const flag of [this.result, ...this.flags()]) seen.add(flag);
+    return [...seen];
+  }
+
+  lookup(name: string): Binding | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const binding = this.scopes[i].get(name);
+      if (binding) return binding;
+    }
+    return undefined;
+  }
+
+  assignable(target: ts.Expression): Binding {
+    const { ts } = this;
+    let inner = target;
+    while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+    if (ts.isElementAccessExpression(inner) || ts.isPropertyAccessExpression(inner)) {
+      fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported yet: differentiated code reads arrays and objects but does not modify them (and must never modify its caller's). Compute new values in local variables.`);
+    }
+    if (!ts.isIdentifier(inner)) fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
+    const binding = this.lookup(inner.text);
+    if (!binding) fail(target, Code.OuterWrite, `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`);
+    if (!binding.mutable) fail(target, Code.Unsupported, `'${inner.text}' is a constant.`);
+    return binding;
+  }
+
+  current(binding: Binding, node: ts.Node): Operand {
+    if (!binding.value || binding.value === UNSET) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
+    return binding.value;
+  }
+
+  /** Stores a new value in a variable and returns it (the value of the assignment). */
+  assign(binding: Binding, value: Operand, origin: ts.Node, start: number): Operand {
+    // A new SSA version keeps the user's name (s, s_1, s_2 ...) where the value is new: computed
+    // by statements added since `start` (an older temporary, such as the length of an array
+    // grown by push, may still be in use under its own name).
+    const last = this.body[this.body.length - 1];
+    if (this.body.length > start && value.kind === 'var' && last?.kind === 'let' && last.name === value.name && last.role === 'temp') {
+      const name = this.env.names.own(binding.name);
+      this.renameLast(last, name, origin);
+      binding.value = variable(name);
+    } else {
+      binding.value = value;
+    }
+    return binding.value;
+  }
+
+  isGlobal(identifier: ts.Identifier, name: string): boolean {
+    if (identifier.text !== name || this.lookup(name)) return false;
+    const checker = this.env.checker;
+    if (!checker) return true;
+    const symbol = checker.getSymbolAtLocation(identifier);
+    const isLibrary = this.env.isLibrary ?? ((file: ts.SourceFile) => file.hasNoDefaultLib);
+    return symbol?.declarations?.every((declaration) => isLibrary(declaration.getSourceFile())) ?? false;
+  }
+
+  /** A returned value: a number, or (where the request allows) a flat array of numbers. */
+  requireResult(node: ts.Expression): void {
+    const shape = this.env.arrayResult ? this.shapeAt(node, false) : undefined;
+    if (shape?.kind === 'array' && shape.element.kind === 'number') return;
+    this.requireNumber(node, this.env.arrayResult ? 'the function must return a number or an array of numbers' : 'the function must return a number');
+  }
+
+  requireNumber(node: ts.Expression, what: string): void {
+    const checker = this.env.checker;
+    if (!checker) return;
+    const type = checker.getTypeAtLocation(node);
+    // 'never': TypeScript found the code unreachable (narrowed away), where any type is fine.
+    if (!isNumberType(this.ts, type) && !(type.flags & this.ts.TypeFlags.Never)) {
+      fail(node, Code.BadType, `${what}, but this has type '${checker.typeToString(type)}'.`);
+    }
+  }
+}
+
+export function isNumberType(tsApi: typeof ts, type: ts.Type): boolean {
+  if (type.isUnion()) return type.types.every((member) => isNumberType(tsApi, member));
+  return (type.flags & tsApi.TypeFlags.NumberLike) !== 0;
+}

@@ -1,0 +1,140 @@
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Operand, type Phi, type Stmt, UNSET, sameOperand, variable } from '../../ir/ir';
+import type { NameAllocator } from '../../ir/names';
+import type { Shape } from '../../ir/shapes';
+
+/** How lowering made an array or object that a branch may choose: what a merge needs of it. */
+export type Creation =
+  | { readonly kind: 'array'; readonly container: 'Array' | 'Float64Array' | 'Float32Array'; readonly length: number | undefined }
+  | { readonly kind: 'object'; readonly fields: readonly string[]; readonly values: readonly Operand[]; readonly shape: Shape };
+
+/** What merging needs of lowering. */
+export interface MergeHost {
+  readonly names: NameAllocator;
+  /** How the function made the array or object literal `name`, if it made it (with a length known at compile time). */
+  creation(name: string): Creation | undefined;
+  /** Whether `operand` is an array or object (of the function or of its inputs). */
+  isAggregate(operand: Operand | undefined): boolean;
+  /** Appends to `block` a read of entry `index` of a local array; returns the value read. */
+  readEntry(block: Stmt[], array: Operand, index: number, origin: ts.Node): Operand;
+  /** A new local array of `elements` (after the branch). */
+  makeArray(elements: readonly Operand[], container: 'Array' | 'Float64Array' | 'Float32Array', origin: ts.Node): Operand;
+  /** A new object literal (after the branch). */
+  makeObject(fields: readonly string[], values: readonly Operand[], shape: Shape, origin: ts.Node): Operand;
+}
+
+interface Merge {
+  readonly what: string;
+  readonly then: Operand | undefined;
+  readonly else: Operand | undefined;
+  readonly assign: (merged: Operand) => void;
+}
+
+/**
+ * A variable (or a `?:`) that holds different arrays or objects after the two sides of a
+ * branch. The IR has no phis of arrays (the reverse sweep keeps one gradient per array, and
+ * local arrays are recorded and replayed by name), so the chosen one is copied: each side
+ * reads the entries of its array at its end, phis choose the numbers, and a new array (or
+ * object literal) is made of them after the branch. A copy is the same value as the chosen
+ * array wherever nothing else can reach either array afterwards, which is checked: the
+ * arrays and objects the function made with a length known at compile time (`[a, b]`,
+ * `new Float64Array(3)`, `{ x, y }`), that nothing else refers to. Anything else is a
+ * located diagnostic, never a wrong gradient.
+ */
+export class AggregateMerges {
+  private readonly merges: Merge[] = [];
+  /** Per merge: what builds the merged value after the branch. */
+  private readonly builders: (() => void)[] = [];
+
+  constructor(
+    private readonly host: MergeHost,
+    private readonly origin: ts.Node,
+    private readonly thenBlock: Stmt[],
+    private readonly elseBlock: Stmt[],
+    private readonly phis: Phi[],
+    /**
+     * How many places other than the merged variables refer to an array or object: other
+     * variables, and objects holding it (but for the `merged` objects, which are copied too).
+     */
+    private readonly references: (operand: Operand, merged: ReadonlySet<string>) => number,
+  ) {}
+
+  add(what: string, then: Operand | undefined, otherwise: Operand | undefined, assign: (merged: Operand) => void): void {
+    this.merges.push({ what, then, else: otherwise, assign });
+  }
+
+  /** Checks every merge and appends the reads of the chosen entries to each side; the phis choose them. */
+  readSides(): void {
+    const merged = new Set<string>();
+    const collect = (operand: Operand | undefined): void => {
+      const made = operand?.kind === 'var' && !merged.has(operand.name) ? this.host.creation(operand.name) : undefined;
+      if (!made || operand?.kind !== 'var') return;
+      merged.add(operand.name);
+      if (made.kind === 'object') made.values.forEach(collect);
+    };
+    this.merges.forEach((merge) => [merge.then, merge.else].forEach(collect));
+    for (const merge of this.merges) {
+      const build = this.template(merge, merge.then, merge.else);
+      for (const side of [merge.then, merge.else]) {
+        const shared = side && side.kind === 'var' ? this.merges.filter((other) => [other.then, other.else].some((value) => value && sameOperand(value, side))).length : 0;
+        if (side && (shared > 1 || this.references(side, merged) > 0)) this.unsupported(merge, 'is also held by another variable or object');
+      }
+      this.builders.push(() => merge.assign(build()));
+    }
+  }
+
+  /** Makes the merged values, after the branch. */
+  build(): void {
+    for (const build of this.builders) build();
+  }
+
+  /** The phis that choose the parts of `then` or `otherwise`; returns what makes the merged value from them. */
+  private template(merge: Merge, then: Operand | undefined, otherwise: Operand | undefined): () => Operand {
+    if (then && otherwise && sameOperand(then, otherwise)) return () => then;
+    const [a, b] = [then, otherwise].map((side) => (side && side.kind === 'var' ? this.host.creation(side.name) : undefined));
+    const made = a ?? b;
+    if (!made || (then && !a) || (otherwise && !b)) return this.unsupported(merge, 'is not an array or object literal the function makes itself with a length known at compile time');
+    if (made.kind === 'array') {
+      const length = made.length;
+      if (length === undefined || [a, b].some((side) => side && (side.kind !== 'array' || side.length !== length || side.container !== made.container))) {
+        return this.unsupported(merge, 'is an array whose length is not the same known number on both sides');
+      }
+      const entries = Array.from({ length }, (_, k) => this.phi(this.entry(this.thenBlock, then, k), this.entry(this.elseBlock, otherwise, k)));
+      return () => this.host.makeArray(entries, made.container, this.origin);
+    }
+    // Fields are matched by name: `{ x, y }` and `{ y, x }` are the same object.
+    const fields = [...made.fields].sort();
+    if ([a, b].some((side) => side && (side.kind !== 'object' || [...side.fields].sort().join() !== fields.join()))) {
+      return this.unsupported(merge, 'is an object literal whose fields differ between the sides');
+    }
+    const parts = fields.map((field) => {
+      const [x, y] = [a, b].map((side) => (side?.kind === 'object' ? side.values[side.fields.indexOf(field)] : undefined));
+      if ([x, y].some((value) => this.host.isAggregate(value))) return this.template(merge, x, y);
+      const chosen = this.phi(x, y);
+      return () => chosen;
+    });
+    return () => this.host.makeObject(fields, parts.map((part) => part()), made.shape, this.origin);
+  }
+
+  private entry(block: Stmt[], array: Operand | undefined, index: number): Operand | undefined {
+    return array && this.host.readEntry(block, array, index, this.origin);
+  }
+
+  private phi(then: Operand | undefined, otherwise: Operand | undefined): Operand {
+    if (then && otherwise && sameOperand(then, otherwise)) return then;
+    const name = this.host.names.fresh('t');
+    this.phis.push({ name, then: then ?? UNSET, else: otherwise ?? UNSET, role: 'temp' });
+    return variable(name);
+  }
+
+  private unsupported(merge: Merge, why: string): never {
+    if (merge.what === VALUE) {
+      return fail(this.origin, Code.Unsupported, `this expression chooses between arrays or objects, and one of them ${why}. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.`);
+    }
+    return fail(this.origin, Code.Unsupported, `'${merge.what}' holds different arrays or objects on the two sides of this branch, and one of them ${why}. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.`);
+  }
+}
+
+/** The `what` of the merge of a branch's own value (`c ? [a, b] : [b, a]`), which no variable holds. */
+export const VALUE = '';

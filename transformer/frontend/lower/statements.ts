@@ -1,0 +1,131 @@
+// Lowering of statements: declarations, destructuring, labels, break and continue.
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Operand, num } from '../../ir/ir';
+import { type Lowering, TRUE } from './lowering';
+import { fieldLoad, load } from './arrays';
+import { branch, guarded, switchStatement } from './control';
+import { expression, named } from './expressions';
+import { forLoop, forOf, loop, whileParts } from './loops';
+
+/**
+ * A statement list. Once a statement may have jumped (break, continue, return), the rest
+ * of the list runs only where no flag is set: it is wrapped in `if (!flags)`.
+ */
+export function statements(lx: Lowering, list: readonly ts.Statement[]): void {
+  for (let i = 0; i < list.length; i++) {
+    statement(lx, list[i]);
+    if (!lx.mayHaveJumped()) continue;
+    const rest = list.slice(i + 1);
+    if (rest.length > 0 && !lx.hasJumped()) guarded(lx, list[i + 1], () => statements(lx, rest));
+    return;
+  }
+}
+
+export function statement(lx: Lowering, node: ts.Statement): void {
+  const { ts } = lx;
+  if (ts.isVariableStatement(node)) return variables(lx, node.declarationList);
+  if (ts.isExpressionStatement(node)) {
+    expression(lx, node.expression);
+    return;
+  }
+  if (ts.isBlock(node)) return lx.scoped(() => statements(lx, node.statements));
+  if (ts.isEmptyStatement(node) || ts.isTypeAliasDeclaration(node) || ts.isInterfaceDeclaration(node)) return;
+  if (ts.isReturnStatement(node)) {
+    // An inlined helper may return nothing (TypeScript checks that its type allows it).
+    if (!node.expression && lx.inlining.length === 0) fail(node, Code.BadTarget, "the function must return a number, but this 'return' has no value.");
+    if (node.expression) {
+      if (lx.inlining.length === 0) lx.requireResult(node.expression);
+      lx.result.value = expression(lx, node.expression);
+    }
+    lx.returned.value = TRUE;
+    return;
+  }
+  if (ts.isIfStatement(node)) {
+    const cond = expression(lx, node.expression);
+    const otherwise = node.elseStatement;
+    branch(lx, cond, node, () => lx.scoped(() => statement(lx, node.thenStatement)), otherwise && (() => lx.scoped(() => statement(lx, otherwise))));
+    return;
+  }
+  if (ts.isForStatement(node)) return forLoop(lx, node, []);
+  if (ts.isWhileStatement(node)) return loop(lx, node, [], whileParts(lx, node.expression, node.statement, true));
+  if (ts.isDoStatement(node)) return loop(lx, node, [], whileParts(lx, node.expression, node.statement, false));
+  if (ts.isForOfStatement(node)) return forOf(lx, node, []);
+  if (ts.isSwitchStatement(node)) return switchStatement(lx, node, []);
+  if (ts.isLabeledStatement(node)) return labelled(lx, node, []);
+  if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) return jump(lx, node);
+  fail(node, Code.Unsupported, `${describeStatement(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
+}
+
+export function variables(lx: Lowering, list: ts.VariableDeclarationList): void {
+  const { ts } = lx;
+  const mutable = (list.flags & ts.NodeFlags.Let) !== 0;
+  if (!mutable && (list.flags & ts.NodeFlags.Const) === 0) fail(list, Code.Unsupported, "'var' declarations are not supported: use 'let' or 'const'.");
+  for (const declaration of list.declarations) {
+    const { name, initializer } = declaration;
+    if (ts.isIdentifier(name)) {
+      lx.declare(name.text, initializer ? named(lx, initializer, name.text, declaration) : undefined, mutable);
+    } else {
+      if (!initializer) fail(declaration, Code.Unsupported, 'a destructuring declaration needs a value.');
+      destructure(lx, name, expression(lx, initializer), mutable);
+    }
+  }
+}
+
+/** Binds the names of a pattern (`{ w, b }`, `[x, y]`, nested) to reads of `value`'s parts. */
+export function destructure(lx: Lowering, pattern: ts.BindingName, value: Operand, mutable: boolean): void {
+  const { ts } = lx;
+  if (ts.isIdentifier(pattern)) return lx.declare(pattern.text, value, mutable);
+  pattern.elements.forEach((element: ts.ArrayBindingElement, k: number) => {
+    if (ts.isOmittedExpression(element)) return;
+    if (element.dotDotDotToken) fail(element, Code.Unsupported, 'rest elements in destructuring are not supported yet.');
+    if (element.initializer) fail(element.initializer, Code.Unsupported, 'default values in destructuring are not supported yet.');
+    const userName = ts.isIdentifier(element.name) ? element.name.text : undefined;
+    const shape = lx.shapeAt(element, false);
+    let part: Operand;
+    if (ts.isObjectBindingPattern(pattern)) {
+      const key = element.propertyName ?? element.name;
+      if (!ts.isIdentifier(key)) fail(key, Code.Unsupported, 'computed names in destructuring are not supported.');
+      part = fieldLoad(lx, value, key.text, shape, element, userName);
+    } else {
+      part = load(lx, value, num(k), shape, element, userName);
+    }
+    destructure(lx, element.name, part, mutable);
+  });
+}
+
+export function labelled(lx: Lowering, statement: ts.LabeledStatement, labels: readonly string[]): void {
+  const { ts } = lx;
+  const all = [...labels, statement.label.text];
+  const inner = statement.statement;
+  if (ts.isLabeledStatement(inner)) return labelled(lx, inner, all);
+  if (ts.isForStatement(inner)) return forLoop(lx, inner, all);
+  if (ts.isWhileStatement(inner)) return loop(lx, inner, all, whileParts(lx, inner.expression, inner.statement, true));
+  if (ts.isDoStatement(inner)) return loop(lx, inner, all, whileParts(lx, inner.expression, inner.statement, false));
+  if (ts.isForOfStatement(inner)) return forOf(lx, inner, all);
+  if (ts.isSwitchStatement(inner)) return switchStatement(lx, inner, all);
+  fail(statement, Code.Unsupported, 'only loops and switch statements can be labelled.');
+}
+
+export function jump(lx: Lowering, statement: ts.BreakStatement | ts.ContinueStatement): void {
+  const { ts } = lx;
+  const label = statement.label?.text;
+  const isBreak = ts.isBreakStatement(statement);
+  const target = [...lx.targets].reverse().find((candidate) => (label ? candidate.labels.includes(label) : isBreak || candidate.kind === 'loop'));
+  if (!target || (!isBreak && !target.continued)) fail(statement, Code.Unsupported, `this '${isBreak ? 'break' : 'continue'}' has no target tapeless can see.`);
+  (isBreak ? target.broke : target.continued!).value = TRUE;
+}
+
+function describeStatement(tsApi: typeof ts, statement: ts.Statement): string {
+  const names: Partial<Record<ts.SyntaxKind, string>> = {
+    [tsApi.SyntaxKind.ForOfStatement]: "a 'for…of' loop",
+    [tsApi.SyntaxKind.ForInStatement]: "a 'for…in' loop",
+    [tsApi.SyntaxKind.TryStatement]: "a 'try' statement",
+    [tsApi.SyntaxKind.ThrowStatement]: "a 'throw' statement",
+    [tsApi.SyntaxKind.FunctionDeclaration]: 'a nested function declaration',
+    [tsApi.SyntaxKind.ClassDeclaration]: 'a class declaration',
+    [tsApi.SyntaxKind.WithStatement]: "a 'with' statement",
+    [tsApi.SyntaxKind.DebuggerStatement]: "a 'debugger' statement",
+  };
+  return names[statement.kind] ?? `the statement '${tsApi.SyntaxKind[statement.kind]}'`;
+}

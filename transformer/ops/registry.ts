@@ -1,0 +1,202 @@
+/**
+ * The elementary operations of the IR, one entry each with every fact about it that a pass
+ * needs: how it prints, whether it is pure, its effects, its cost, whether its value is an
+ * integer, whether it uses the load stream, how it folds on constants, and which derivative
+ * rule of `runtime/rules.ts` differentiates it (test/rules.test.ts checks that every rule an
+ * entry names exists and that every rule is named by an entry). Adding a Math function is one
+ * entry in MATH below, plus its rule in runtime/rules.ts.
+ */
+
+export const ARITHMETIC_OPERATORS = ['+', '-', '*', '/', '%', '**'] as const;
+export type ArithmeticOperator = (typeof ARITHMETIC_OPERATORS)[number];
+
+export const COMPARISON_OPERATORS = ['<', '<=', '>', '>=', '===', '!=='] as const;
+export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
+
+export const MATH_CONSTANTS = ['E', 'LN10', 'LN2', 'LOG10E', 'LOG2E', 'PI', 'SQRT1_2', 'SQRT2'] as const;
+
+/** How an operation is differentiated. */
+export type Derivative =
+  | { readonly kind: 'rule'; readonly table: 'operatorRules' | 'mathRules'; readonly name: string }
+  /** Any number of arguments, each differentiated by the one-argument rule of `variadicMathRules`. */
+  | { readonly kind: 'variadic'; readonly name: string }
+  /** Piecewise constant or not a number (comparisons, random, stopGradient). */
+  | { readonly kind: 'zero' }
+  /** A call of a function of the program: its generated pullback. */
+  | { readonly kind: 'pullback' }
+  /** A read from an array or object: the adjoint goes into the gradient of the container. */
+  | { readonly kind: 'load' }
+  /** A write into a local array: adjoints come out of the array's gradient. */
+  | { readonly kind: 'store' }
+  /** An array or object literal: each element's adjoint is its entry of the literal's gradient. */
+  | { readonly kind: 'arrayOf' }
+  | { readonly kind: 'identity' };
+
+/** How an operation prints (emit). */
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
+
+export interface OpInfo {
+  readonly shape: OpShape;
+  /** Operator token (infix, prefix) or callee path (call). */
+  readonly print: string;
+  /** No effect, and the same value from the same operands: CSE may merge it, DCE drop it, emit inline it. */
+  readonly pure: boolean;
+  /**
+   * An effect that outlives it (a write, a record or replay of the load stream, a pullback
+   * adding into gradients, a random draw): a loop or branch holding it must run.
+   */
+  readonly effect: boolean;
+  /** Not pure, but may go where nothing reads its value (an allocation of zeros, a read that records nothing). */
+  readonly droppable: boolean;
+  /** A statement without a value (a write, or an operation on the load stream). */
+  readonly statement: boolean;
+  /** Costs more than reading a number back from memory: a loop's sweep may restore its value instead. */
+  readonly costly: boolean;
+  /** Its value is an integer (or ±∞, NaN), whatever its operands. */
+  readonly integral: boolean;
+  /** Records into the load stream or replays from it (see modes/reverse/README.md). */
+  readonly stream: boolean;
+  readonly derivative: Derivative;
+  /** The operation on constants, for folding; absent for operations that must not fold. */
+  readonly evaluate?: (...args: number[]) => number;
+}
+
+/** The facts an entry does not state: a pure operation of numbers, cheap, with no effect. */
+const PURE = { pure: true, effect: false, droppable: true, statement: false, costly: false, integral: false, stream: false } as const;
+/** An operation that must not be merged, moved or dropped unless said otherwise. */
+const IMPURE = { ...PURE, pure: false, droppable: false } as const;
+
+const zero: Derivative = { kind: 'zero' };
+const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
+
+const infix = (print: string, evaluate: (a: number, b: number) => number, derivative: Derivative): OpInfo => ({ ...PURE, shape: 'infix', print, derivative, evaluate });
+
+/**
+ * The Math functions differentiated code may call, with how many arguments a call takes in
+ * the source (`pairs`: any number, folded into nested pairs as `max(max(a, b), c)`;
+ * `any`: any number, one operation) and whether the function is costly or integral.
+ */
+const MATH = {
+  sin: { arity: 1, costly: true },
+  cos: { arity: 1, costly: true },
+  tan: { arity: 1, costly: true },
+  asin: { arity: 1, costly: true },
+  acos: { arity: 1, costly: true },
+  atan: { arity: 1, costly: true },
+  atan2: { arity: 2, costly: true },
+  sinh: { arity: 1, costly: true },
+  cosh: { arity: 1, costly: true },
+  tanh: { arity: 1, costly: true },
+  asinh: { arity: 1, costly: true },
+  acosh: { arity: 1, costly: true },
+  atanh: { arity: 1, costly: true },
+  exp: { arity: 1, costly: true },
+  expm1: { arity: 1, costly: true },
+  log: { arity: 1, costly: true },
+  log1p: { arity: 1, costly: true },
+  log2: { arity: 1, costly: true },
+  log10: { arity: 1, costly: true },
+  sqrt: { arity: 1 },
+  cbrt: { arity: 1, costly: true },
+  pow: { arity: 2, costly: true },
+  abs: { arity: 1 },
+  max: { arity: 'pairs' },
+  min: { arity: 'pairs' },
+  sign: { arity: 1 },
+  floor: { arity: 1, integral: true },
+  ceil: { arity: 1, integral: true },
+  round: { arity: 1, integral: true },
+  trunc: { arity: 1, integral: true },
+  fround: { arity: 1 },
+  hypot: { arity: 'any', costly: true },
+} as const satisfies Record<string, { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean }>;
+
+export type MathFunction = keyof typeof MATH;
+
+/** How many arguments a call of Math.`name` takes, where `name` is a Math function tapeless differentiates. */
+export function mathArity(name: string): number | 'pairs' | 'any' | undefined {
+  return Object.hasOwn(MATH, name) ? MATH[name as MathFunction].arity : undefined;
+}
+
+function mathOp(name: MathFunction): OpInfo {
+  const facts: { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean } = MATH[name];
+  const fn = Math[name] as (...args: number[]) => number;
+  const derivative: Derivative = facts.arity === 'any' ? { kind: 'variadic', name } : { kind: 'rule', table: 'mathRules', name };
+  return { ...PURE, shape: 'call', print: `Math.${name}`, costly: facts.costly ?? false, integral: facts.integral ?? false, derivative, evaluate: (...args) => fn(...args) };
+}
+
+const OPERATORS = {
+  '+': infix('+', (a, b) => a + b, operatorRule('+')),
+  '-': infix('-', (a, b) => a - b, operatorRule('-')),
+  '*': infix('*', (a, b) => a * b, operatorRule('*')),
+  '/': infix('/', (a, b) => a / b, operatorRule('/')),
+  '%': infix('%', (a, b) => a % b, operatorRule('%')),
+  '**': { ...infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }), costly: true },
+  '<': infix('<', (a, b) => Number(a < b), zero),
+  '<=': infix('<=', (a, b) => Number(a <= b), zero),
+  '>': infix('>', (a, b) => Number(a > b), zero),
+  '>=': infix('>=', (a, b) => Number(a >= b), zero),
+  '===': infix('===', (a, b) => Number(a === b), zero),
+  '!==': infix('!==', (a, b) => Number(a !== b), zero),
+  negate: { ...PURE, shape: 'prefix', print: '-', derivative: operatorRule('negate'), evaluate: (a) => -a },
+  // Truth values: conditions and the flags that lowering makes for break, continue and return.
+  not: { ...PURE, shape: 'prefix', print: '!', derivative: zero, evaluate: (a) => Number(!a) },
+  or: infix('||', (a, b) => Number(a || b), zero),
+  and: infix('&&', (a, b) => Number(a && b), zero),
+  select: { ...PURE, shape: 'select', print: '?:', derivative: operatorRule('?:'), evaluate: (c, a, b) => (c ? a : b) },
+  copy: { ...PURE, shape: 'copy', print: '', derivative: { kind: 'identity' }, evaluate: (a) => a },
+  random: { ...IMPURE, shape: 'call', print: 'Math.random', effect: true, derivative: zero },
+  stopGradient: { ...PURE, shape: 'copy', print: '', derivative: zero },
+  // Functions called from differentiated code are assumed pure (their source is checked
+  // when they are differentiated).
+  call: { ...PURE, shape: 'call', print: '', derivative: { kind: 'pullback' } },
+  // A pullback that adds into gradients passed to it: kept even where its result is not read.
+  callInto: { ...IMPURE, shape: 'call', print: '', effect: true, derivative: zero },
+  // Reads of arrays and objects (which differentiated code never writes), and the zero
+  // gradients reverse mode allocates for array and object parameters.
+  element: { ...PURE, shape: 'element', print: '', derivative: { kind: 'load' } },
+  field: { ...PURE, shape: 'field', print: '', derivative: { kind: 'load' } },
+  length: { ...PURE, shape: 'length', print: '', integral: true, derivative: zero },
+  zeros: { ...IMPURE, shape: 'zeros', print: '', droppable: true, derivative: zero },
+  // Local arrays, which differentiated code may write. Their reads are impure (a write may
+  // change what they return), and reverse mode replays them from the load stream when it
+  // recomputes (see modes/reverse/README.md).
+  newArray: { ...IMPURE, shape: 'newArray', print: '', derivative: zero },
+  arrayOf: { ...IMPURE, shape: 'arrayOf', print: '', derivative: { kind: 'arrayOf' } },
+  // An object literal: read-only (its fields are never written), so its gradient is built
+  // from its fields' gradients.
+  objectOf: { ...IMPURE, shape: 'objectOf', print: '', derivative: { kind: 'arrayOf' } },
+  localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
+  // A read of a local array that a recomputation reads again from the array itself, not
+  // from the load stream (modes/reverse/rereads.ts): no record.
+  directElement: { ...IMPURE, shape: 'element', print: '', droppable: true, derivative: { kind: 'load' } },
+  store: { ...IMPURE, shape: 'store', print: '', effect: true, statement: true, derivative: { kind: 'store' } },
+  // A write a recomputation repeats around a loop whose pass rewrites the array
+  // (modes/reverse/rereads.ts): needed only where the same sweep reads the array again.
+  rewrite: { ...IMPURE, shape: 'store', print: '', droppable: true, statement: true, derivative: { kind: 'store' } },
+  recordLoad: { ...IMPURE, shape: 'recordLoad', print: '', effect: true, statement: true, stream: true, derivative: zero },
+  // A read of a local array when the reverse sweep recomputes: the value comes from the
+  // load stream; the arguments (array, index) stay for the adjoint.
+  replay: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: { kind: 'load' } },
+  // The exit value of a nested loop (its argument) when the reverse sweep recomputes: it
+  // was recorded in the load stream after the loop, so the loop need not run again.
+  replayExit: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: { kind: 'identity' } },
+  position: { ...IMPURE, shape: 'position', print: '', derivative: zero },
+  setCursor: { ...IMPURE, shape: 'setCursor', print: '', effect: true, statement: true, derivative: zero },
+} as const satisfies Record<string, OpInfo>;
+
+export type OpName = keyof typeof OPERATORS | MathFunction;
+
+const OPS: Record<OpName, OpInfo> = {
+  ...OPERATORS,
+  ...(Object.fromEntries(Object.keys(MATH).map((name) => [name, mathOp(name as MathFunction)])) as Record<MathFunction, OpInfo>),
+};
+
+export function opInfo(op: OpName): OpInfo {
+  return OPS[op];
+}
+
+/** Every operation, for tests that check the registry against the rules. */
+export function allOps(): readonly OpName[] {
+  return Object.keys(OPS) as OpName[];
+}
