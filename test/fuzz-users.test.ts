@@ -19,7 +19,7 @@ import { type UsersReport, addReports, describeReport, failures, fuzzUsers } fro
 const LONG = process.env.FUZZ_RUNS !== undefined;
 const TOTALS = process.env.FUZZ_USERS_TOTALS;
 const SEED = Number(process.env.FUZZ_SEED ?? 0x05e75);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const CHOICES = Number(process.env.FUZZ_CHOICES ?? 600);
 
 describe(`random user-shaped programs (seed ${SEED})`, () => {

@@ -123,7 +123,7 @@ export abstract class Expressions extends Choices {
   }
 
   smooth(a: string): string {
-    switch (this.int(0, 8)) {
+    switch (this.int(0, 11)) {
       case 0: return `Math.sin(${a})`;
       case 1: return `Math.cos(${a})`;
       case 2: return `Math.tanh(${a})`;
@@ -132,6 +132,10 @@ export abstract class Expressions extends Choices {
       case 5: return `Math.sqrt(1 + (${a}) ** 2)`;
       case 6: return `Math.atan(${a})`;
       case 7: return `(${a}) ** 2`;
+      // A logistic, a discount factor, a compound rate.
+      case 8: return `1 / (1 + Math.exp(-(${a})))`;
+      case 9: return `Math.exp(-0.5 * Math.tanh(${a}))`;
+      case 10: return `Math.pow(1 + 0.1 * Math.tanh(${a}), 3)`;
       default: return `Math.hypot(${a}, 0.5)`;
     }
   }
@@ -139,10 +143,12 @@ export abstract class Expressions extends Choices {
   /** Functions with kinks and jumps: the twin records their margins. */
   kinked(s: Scope, depth: number): string {
     const a = this.expr(s, depth), b = this.expr(s, depth);
-    switch (this.int(0, 3)) {
+    switch (this.int(0, 4)) {
       case 0: return `Math.abs(${a})`;
       case 1: return `Math.max(${a}, ${b})`;
       case 2: return `Math.min(${a}, ${b})`;
+      // A heading: the twin records the branch cut.
+      case 3: return `Math.atan2(${a}, ${b})`;
       default: return `Math.floor(${a}) * ${this.operand(s, depth)}`;
     }
   }

@@ -116,10 +116,12 @@ class UserGenerator extends Statements implements HelperFactory {
     } else returns = { length, type: kind };
     const name = this.helper(this.pick(['polar', 'pair', 'make', 'kin']), this.numbers(arity), fieldTypeText(returns), (s, ind) => {
       let code = this.block(s, 1, ind, this.int(0, 2));
-      if ('fields' in returns) {
-        const fields = returns.fields.map(([k, f]) => `${k}: ${f === 'number' ? this.expr(s, 2) : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`}`);
-        return `${code}${ind}return { ${fields.join(', ')} };\n`;
-      }
+      const literal = (r: ObjectType | { length: number }) => 'fields' in r
+        ? `{ ${r.fields.map(([k, f]) => `${k}: ${f === 'number' ? this.expr(s, 2) : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`}`).join(', ')} }`
+        : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`;
+      // A literal returned on several paths.
+      if (('fields' in returns || returns.type !== 'f64') && this.chance(0.25)) code += `${ind}if (${this.condition(s, 1)}) return ${literal(returns)};\n`;
+      if ('fields' in returns) return `${code}${ind}return ${literal(returns)};\n`;
       const entries = Array.from({ length }, () => this.expr(s, 2));
       if (returns.type !== 'f64') return `${code}${ind}return [${entries.join(', ')}];\n`;
       code += `${ind}const out = new Float64Array(${length});\n`;
@@ -140,8 +142,12 @@ class UserGenerator extends Statements implements HelperFactory {
     return this.reuse(`read ${v.type}`, () =>
       this.helper(this.pick(['norm', 'energy', 'score']), [['v', v]], 'number', (s, ind) => {
         const term = (e: string, i: string) => this.smooth(this.expr({ ...s, nums: [...s.nums, e, `${i} * 0.5`] }, 1));
-        switch (this.int(0, 3)) {
+        switch (this.int(0, 5)) {
           case 0: return `${ind}let acc = 0;\n${ind}for (let i = 0; i < v.length; i++) acc += v[i] * ${term('v[i]', 'i')};\n${ind}return acc;\n`;
+          // Statistics: a mean and a variance; machine learning: log-sum-exp.
+          case 4: return `${ind}let mean = 0;\n${ind}for (const e of v) mean += e;\n${ind}mean /= v.length;\n${ind}let variance = 0;\n` +
+            `${ind}for (let i = 0; i < v.length; i++) variance += (v[i] - mean) ** 2;\n${ind}return mean + variance / v.length;\n`;
+          case 5: return `${ind}const top = Math.max(...v);\n${ind}let sum = 0;\n${ind}for (let i = 0; i < v.length; i++) sum += Math.exp(v[i] - top);\n${ind}return top + Math.log(sum);\n`;
           case 1: return `${ind}return v.reduce((acc, e, i) => acc + e * ${term('e', 'i')}, 0);\n`;
           case 2: return `${ind}let acc = 0;\n${ind}for (const e of v) acc += e * e;\n${ind}return Math.sqrt(1 + acc) + ${this.expr(s, 1)};\n`;
           default: return `${ind}return ${this.result(s)};\n`;

@@ -8,12 +8,18 @@ export const UNSUPPORTED: readonly { readonly message: RegExp; readonly readme: 
     readme: 'Errors, 91001: "a loop that reassigns an array or object variable" (state reassigned in loops, issue 12 item 14)',
   },
   {
-    message: /^\.(slice|from)\(\) is not supported/,
+    // `const src = c ? xs : ys` with parameters (or module constants): the generator writes it rarely.
+    message: /^this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself/,
+    readme: 'What can be differentiated: "a variable or `?:` holding different arrays or objects after a branch | ✅ for arrays and object literals the function makes … ❌ otherwise (arrays of the caller, …)"',
+  },
+  {
+    // slice (the generator writes `xs.slice()`) is rejected with the message of calls in general.
+    message: /^(\.slice\(\) is not supported|cannot differentiate the call to '[\w.]+\.slice')/,
     readme: 'What can be differentiated: "`filter`, `slice` and the other array methods, `push` on arrays not created empty, static methods, getters | ❌"',
   },
   {
-    message: /^static methods such as/,
-    readme: 'What can be differentiated: "… static methods, getters | ❌ not yet"',
+    message: /^(static methods such as|cannot differentiate the call to 'Array\.from')/,
+    readme: 'What can be differentiated: "… static methods, getters | ❌ not yet" (Array.from)',
   },
 ];
 

@@ -26,6 +26,7 @@ export abstract class Statements extends Expressions {
     if (!s.callback) {
       options.push([2, () => this.localArray(s, ind)]);
       options.push([1, () => this.objectLiteral(s, ind)]);
+      options.push([1, () => this.chosenArray(s, ind)]);
       if (s.objs.some((o) => o.type.fields.length > 0)) options.push([1, () => this.destructureObject(s, ind)]);
       if (s.level < 2) {
         options.push([3, () => this.helperResult(s, ind)]);
@@ -171,6 +172,25 @@ export abstract class Statements extends Expressions {
         return code;
       }
     }
+  }
+
+  /** An array chosen by a branch: `c ? [a, b] : [b, a]`, or reassigned in an `if`; rarely one of two parameters (README ❌). */
+  chosenArray(s: Scope, ind: string): string {
+    const w = this.fresh(this.pick(['pick', 'sel', 'pair'])), n = this.int(2, 3);
+    const literal = () => `[${Array.from({ length: n }, () => this.expr(s, 1)).join(', ')}]`;
+    const params = s.vecs.filter((v) => !v.local && /^\w+$/.test(v.expr));
+    const twins = params.filter((v) => params.some((u) => u !== v && u.type === v.type && u.length === v.length));
+    let code: string;
+    if (twins.length > 0 && this.chance(0.1)) {
+      const a = this.pick(twins), b = this.pick(twins.filter((u) => u !== a && u.type === a.type && u.length === a.length));
+      code = `${ind}const ${w} = ${this.condition(s, 1)} ? ${a.expr} : ${b.expr};\n`;
+      s.vecs.push({ expr: w, length: a.length, type: a.type, local: false });
+      return code;
+    }
+    if (this.chance(0.5)) code = `${ind}const ${w} = ${this.condition(s, 1)} ? ${literal()} : ${literal()};\n`;
+    else code = `${ind}let ${w}: number[] = ${literal()};\n${ind}if (${this.condition(s, 1)}) {\n${ind}  ${w} = ${literal()};\n${ind}}\n`;
+    s.vecs.push({ expr: w, length: n, type: 'array', local: true });
+    return code;
   }
 
   writerCall(s: Scope, w: Vec, ind: string): string {
