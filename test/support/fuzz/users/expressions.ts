@@ -96,18 +96,16 @@ export abstract class Expressions extends Choices {
       if (calls) options.push([1, () => { const v = this.pick(s.vecs); return `${this.helpers.vecReader(v.type)}(${v.expr})`; }]);
     }
     if (calls && s.mats.length > 0) options.push([1, () => `${this.helpers.matReader()}(${this.pick(s.mats).expr})`]);
-    if (s.objs.length > 0) {
-      options.push([2, () => {
-        const o = this.pick(s.objs);
-        const methods = o.type.methods ?? [];
-        if (methods.length > 0 && this.chance(0.7)) {
-          const m = this.pick(methods);
-          return `${o.expr}.${m.name}(${this.args(s, depth, m.arity)})`;
-        }
-        // `this` is not passed on: methods read their own fields.
-        return calls && o.expr !== 'this' ? `${this.helpers.objectReader(o.type)}(${o.expr})` : this.read(s);
+    const instances = s.objs.filter((o) => (o.type.methods ?? []).length > 0);
+    if (instances.length > 0) {
+      options.push([3, () => {
+        const o = this.pick(instances), m = this.pick(o.type.methods!);
+        return `${o.expr}.${m.name}(${this.args(s, depth, m.arity)})`;
       }]);
     }
+    // Objects passed to a helper (`this` is not: methods read their own fields).
+    const passable = s.objs.filter((o) => o.expr !== 'this');
+    if (calls && passable.length > 0) options.push([2, () => { const o = this.pick(passable); return `${this.helpers.objectReader(o.type)}(${o.expr})`; }]);
     return this.weighted(options)();
   }
 

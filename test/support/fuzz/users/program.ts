@@ -94,6 +94,10 @@ class UserGenerator extends Statements implements HelperFactory {
     s.vecs.forEach((v, k) => {
       if (k >= from.vecs || this.chance(0.2)) terms.push(this.vecRead(s, v));
     });
+    // A model's method, as in `return loss + model.energy(x)`.
+    for (const o of s.objs.filter((candidate) => candidate.expr !== 'this' && (candidate.type.methods ?? []).length > 0)) {
+      if (this.chance(0.5)) { const m = this.pick(o.type.methods!); terms.push(`${o.expr}.${m.name}(${this.args(s, 2, m.arity)})`); }
+    }
     terms.push(this.expr(s, 2));
     return terms.join(' + ');
   }
@@ -256,7 +260,7 @@ class UserGenerator extends Statements implements HelperFactory {
       const n = `${prefix}M`, rows = this.int(2, 3), cols = this.int(2, 3);
       add(n, `[${Array.from({ length: rows }, () => this.literal({ length: cols, type: 'array' })).join(', ')}]`, (s) => s.mats.push({ expr: n, rows, cols }));
     }
-    if (cls && this.chance(0.6)) { const n = `${prefix}model`; add(n, this.literal(cls), (s) => addValue(s, n, cls)); }
+    if (cls && this.chance(0.8)) { const n = `${prefix}model`; add(n, this.literal(cls), (s) => addValue(s, n, cls)); }
     return adds;
   }
 

@@ -27,7 +27,7 @@ export abstract class Statements extends Expressions {
       options.push([2, () => this.localArray(s, ind)]);
       options.push([1, () => this.objectLiteral(s, ind)]);
       options.push([1, () => this.chosenArray(s, ind)]);
-      if (s.objs.some((o) => o.type.fields.length > 0)) options.push([1, () => this.destructureObject(s, ind)]);
+      if (s.objs.some((o) => o.type.fields.length > 0)) options.push([2, () => this.destructureObject(s, ind)]);
       if (s.level < 2) {
         options.push([3, () => this.helperResult(s, ind)]);
         if (locals.length > 0) options.push([1, () => this.writerCall(s, this.pick(locals), ind)]);
@@ -124,7 +124,7 @@ export abstract class Statements extends Expressions {
     const w = this.fresh(this.pick(['w', 'buf', 'tmp', 'h']));
     const push = (length: number, type: VecField['type'] = 'array') => s.vecs.push({ expr: w, length, type, local: true });
     const source = s.vecs.length > 0 ? this.pick(s.vecs) : undefined;
-    switch (this.weighted<number>([[3, 0], [2, 1], [1, 2], [2, 3], [source ? 1 : 0, 4], [source ? 2 : 0, 5], [source ? 0.3 : 0, 6]])) {
+    switch (this.weighted<number>([[3, 0], [2, 1], [1, 2], [2, 3], [source ? 2 : 0, 4], [source ? 2 : 0, 5], [source ? 0.3 : 0, 6]])) {
       case 0: {
         const n = this.int(2, 4);
         const code = `${ind}const ${w} = [${Array.from({ length: n }, () => this.expr(s, 2)).join(', ')}];\n`;
@@ -265,10 +265,10 @@ export abstract class Statements extends Expressions {
       [3, () => { const n = this.int(1, 4); return { test: `${n}`, bound: n }; }],
     ];
     if (vec) bounds.push([3, () => ({ test: `${vec.expr}.length`, bound: vec.length })]);
-    if (vec && s.level < 2) bounds.push([1, () => ({ test: `${this.helpers.counter(vec.type)}(${vec.expr})`, bound: vec.length })]);
+    if (vec && s.level < 2) bounds.push([2, () => ({ test: `${this.helpers.counter(vec.type)}(${vec.expr})`, bound: vec.length })]);
     if (local.length > 0 && s.level < 2) {
       const w = this.pick(local);
-      bounds.push([1, () => ({ test: `${this.helpers.writer(w.type, 'bump')}(${w.expr})`, bound: w.length })]);
+      bounds.push([2, () => ({ test: `${this.helpers.writer(w.type, 'bump')}(${w.expr})`, bound: w.length })]);
     }
     if (rows) {
       bounds.push([2, () => ({ test: `${rows.expr}.length`, bound: rows.rows })]);
