@@ -16,6 +16,8 @@ export interface HelperFactory {
   vecReader(type: VecField['type']): string;
   /** A helper reading an object of this type and returning a number. */
   objectReader(t: ObjectType): string;
+  /** A recursive helper `(x, n)` for an integer n ≥ 0. */
+  recursive(): string;
   /** A helper reading a number[][] and returning a number. */
   matReader(): string;
   /** A helper taking a state vector of this type and length and a number, returning the next state (a new vector). */
@@ -86,9 +88,14 @@ export abstract class Expressions extends Choices {
       [3, () => this.smooth(sub())],
       [1, () => this.kinked(s, depth - 1)],
       [1, () => `(${this.condition(s, depth - 1)} ? ${sub()} : ${sub()})`],
+      // A default where a value is zero: `k || 1`.
+      [s.nums.length > 0 ? 0.2 : 0, () => `(${this.near(s.nums)} || ${this.constant(0.5, 2)})`],
     ];
     if (calls) {
       options.push([2, () => { const arity = this.int(1, 3); return `${this.helpers.numberHelper(arity)}(${this.args(s, depth, arity)})`; }]);
+      // A recursive helper (x to an integer power), and the derivative of a helper inside differentiated code.
+      options.push([0.3, () => `${this.helpers.recursive()}(${this.expr(s, depth - 1)}, ${this.int(0, 3)})`]);
+      options.push([0.3, () => `${this.pick(['grad', 'derivative'])}(${this.helpers.numberHelper(1)})(${this.expr(s, depth - 1)})`]);
       options.push([2, () => this.structRead(s, depth)]);
     }
     if (s.vecs.length > 0) {
@@ -181,8 +188,8 @@ export abstract class Expressions extends Choices {
         const body = this.expr(inner, Math.min(depth - 1, 2));
         return `${v.expr}.reduce((${acc}, ${e}, ${i}) => ${acc} + ${this.smooth(body)}, ${this.constant(-1, 1)})`;
       }
-      case 2: return `Math.max(...${v.expr})`;
-      case 3: return `Math.min(...${v.expr})`;
+      case 2: return this.chance(0.7) ? `Math.max(...${v.expr})` : `Math.max(0, ...${v.expr})`;
+      case 3: return this.chance(0.9) ? `Math.min(...${v.expr})` : `Math.hypot(...${v.expr})`;
       default: return `${v.expr}.length`;
     }
   }

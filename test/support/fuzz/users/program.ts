@@ -22,6 +22,8 @@ export interface UserProgram {
   readonly exports: readonly Export[];
   /** The program's code; with `api`, its API exports too (without, the twin's source). */
   readonly source: (api: boolean) => string;
+  /** Its code takes derivatives itself (`grad(h)(x)`): the twin's values are then approximate (differences). */
+  readonly inner: boolean;
 }
 
 /** The most numbers f's parameters hold: finite differences move each. */
@@ -162,6 +164,14 @@ class UserGenerator extends Statements implements HelperFactory {
   objectReader(t: ObjectType): string {
     return this.reuse(`object ${objectTypeText(t)}`, () =>
       this.helper(this.pick(['energy', 'loss', 'cost']), [['o', t]], 'number', (s, ind) => `${this.block(s, 1, ind, this.int(0, 2))}${ind}return ${this.result(s)};\n`));
+  }
+
+  recursive(): string {
+    return this.reuse('recursive', () => {
+      const name = `${this.name}_${this.fresh('powi')}`;
+      this.functions.push(`function ${name}(x: number, n: number): number {\n  if (n === 0) return 1;\n  return ${this.pick(['x', 'Math.tanh(x)'])} * ${name}(x, n - 1);\n}\n`);
+      return name;
+    });
   }
 
   matReader(): string {
@@ -357,7 +367,7 @@ class UserGenerator extends Statements implements HelperFactory {
       return `${declarations()}${fn}${api ? calls.map(([mode, call]) => `export const ${f}_${mode} = ${call};\n`).join('') : ''}`;
     };
     const fixed = { api: source(true), twin: source(false) };
-    return { name: f, params, output, factory, exports, source: (api) => (api ? fixed.api : fixed.twin) };
+    return { name: f, params, output, factory, exports, source: (api) => (api ? fixed.api : fixed.twin), inner: /\b(grad|derivative)\(/.test(fixed.twin) };
   }
 
   /** Every mode that applies: gradients and the Hessian of a number, Jacobians and tangents of anything. */

@@ -13,6 +13,10 @@ export const UNSUPPORTED: readonly { readonly message: RegExp; readonly readme: 
     readme: 'What can be differentiated: "a variable or `?:` holding different arrays or objects after a branch | ✅ for arrays and object literals the function makes … ❌ otherwise (arrays of the caller, …)"',
   },
   {
+    message: /^spread arguments are supported in Math\.max and Math\.min only/,
+    readme: 'Errors, 91001: "spread arguments other than in `Math.max`/`Math.min`" (Math.hypot(...xs))',
+  },
+  {
     // slice (the generator writes `xs.slice()`) is rejected with the message of calls in general.
     message: /^(\.slice\(\) is not supported|cannot differentiate the call to '[\w.]+\.slice')/,
     readme: 'What can be differentiated: "`filter`, `slice` and the other array methods, `push` on arrays not created empty, static methods, getters | ❌"',

@@ -3,7 +3,7 @@
 // Richardson-extrapolated central differences that two step sizes agree on.
 import { mulberry32 } from '../choices.js';
 import type { UserProgram } from './program.js';
-import { loadTwin, type Twin } from './twin.js';
+import { Unusable, loadTwin, type Twin } from './twin.js';
 import { type Classes, type Data, type Path, coordinates, materialise, randomData, shifted } from './values.js';
 
 /** Points checked per program (candidates are drawn until this many are usable). */
@@ -64,6 +64,15 @@ export class Oracle {
 
   /** The reference at `point`, or undefined where differences cannot be trusted (near a boundary or kink, unbounded values). */
   reference(point: Data[]): Reference | undefined {
+    try {
+      return this.trusted(point);
+    } catch (error) {
+      if (error instanceof Unusable) return undefined;
+      throw error;
+    }
+  }
+
+  private trusted(point: Data[]): Reference | undefined {
     const value = this.f(point);
     if (!value.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e3)) return undefined;
     if (this.twin.trace.some((d) => Math.abs(d.margin) < 1e-6 * d.scale)) return undefined;

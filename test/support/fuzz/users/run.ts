@@ -188,6 +188,8 @@ async function examine(items: readonly Item[], stats: Stats): Promise<Map<number
       }
     }
   });
+  // A program that does not type-check (or whose twin throws) is the generator's fault: only that is reported.
+  for (const [k, list] of found) if (list.some((f) => f.kind === 'invalid')) found.set(k, list.filter((f) => f.kind === 'invalid'));
   for (const list of found.values()) for (const kind of new Set(list.map((f) => f.kind))) stats.kinds[kind] = (stats.kinds[kind] ?? 0) + 1;
   return found;
 }
@@ -262,6 +264,7 @@ export async function fuzzUsers({ seed, runs, choices = 600, batch = 100, shrink
     for (const [k, list] of await examine(items, stats)) {
       for (const key of new Set(list.map((f) => f.key))) {
         const seen = classes[key];
+        if (!seen) log(`new failure class: ${key} (program ${items[k].index})`);
         if (seen) seen.programs++;
         else classes[key] = { key, kind: list.find((f) => f.key === key)!.kind, programs: 1, first: { seed, index: items[k].index, source: items[k].program.source(true), texts: list.filter((f) => f.key === key).map((f) => f.text) } };
       }

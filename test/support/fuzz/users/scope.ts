@@ -101,5 +101,5 @@ export function addValue(s: Scope, expr: string, f: Field, local = false): void 
   else if ('fields' in f) {
     s.objs.push({ expr, type: f });
     for (const [name, field] of f.fields) addValue(s, `${expr}.${name}`, field);
-  } else s.vecs.push({ expr, ...f, local });
+  } else s.vecs.push({ expr, length: f.length, type: f.type, local });
 }

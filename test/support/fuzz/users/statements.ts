@@ -20,11 +20,13 @@ export abstract class Statements extends Expressions {
 
   statement(s: Scope, depth: number, ind: string): string {
     const options: [number, () => string][] = [[3, () => this.declare(s, ind)]];
+    if (!s.callback) options.push([1, () => this.assignedLater(s, ind)]);
     if (s.mutable.length > 0) options.push([4, () => this.update(s, ind)]);
     const locals = s.vecs.filter((v) => v.local);
     if (locals.length > 0) options.push([2, () => this.writeEntry(s, this.pick(locals), ind)]);
     if (!s.callback) {
       options.push([2, () => this.localArray(s, ind)]);
+      if (s.level < 2 && s.vecs.length > 0) options.push([1, () => this.mappedByHelper(s, ind)]);
       options.push([1, () => this.objectLiteral(s, ind)]);
       options.push([1, () => this.chosenArray(s, ind)]);
       if (s.objs.some((o) => o.type.fields.length > 0)) options.push([2, () => this.destructureObject(s, ind)]);
@@ -48,6 +50,14 @@ export abstract class Statements extends Expressions {
       if (s.breakable) options.push([1, () => this.jump(s, ind)]);
     }
     return this.weighted(options)();
+  }
+
+  /** A `let` declared without a value and assigned on every path: `let y: number; if (c) y = a; else y = b;`. */
+  assignedLater(s: Scope, ind: string): string {
+    const v = this.fresh('y'), c = this.condition(s, 2), a = this.expr(s, 2), b = this.expr(s, 2);
+    s.nums.push(v);
+    s.mutable.push(v);
+    return `${ind}let ${v}: number;\n${ind}if (${c}) {\n${ind}  ${v} = ${a};\n${ind}} else {\n${ind}  ${v} = ${b};\n${ind}}\n`;
   }
 
   declare(s: Scope, ind: string): string {
@@ -193,6 +203,14 @@ export abstract class Statements extends Expressions {
     return code;
   }
 
+  /** A new vector from a helper that maps one: `const y = scale(xs, k)`, of the parameter's or a constant's length. */
+  mappedByHelper(s: Scope, ind: string): string {
+    const v = this.pick(s.vecs), y = this.fresh('y');
+    const code = `${ind}const ${y} = ${this.helpers.step(v)}(${v.expr}, ${this.expr(s, 1)});\n`;
+    s.vecs.push({ expr: y, length: v.length, type: v.type, local: false });
+    return code;
+  }
+
   writerCall(s: Scope, w: Vec, ind: string): string {
     if (this.chance(0.5)) return `${ind}${this.helpers.writer(w.type, 'fill')}(${w.expr}, ${this.expr(s, 2)});\n`;
     const v = this.fresh('n');
@@ -276,9 +294,19 @@ export abstract class Statements extends Expressions {
       bounds.push([2, () => ({ test: `${rows.expr}[${row ? row.name : 0}].length`, bound: rows.cols })]);
     }
     const { test, bound } = this.weighted(bounds)();
-    const from = bound > 1 && this.chance(0.2) ? 1 : 0;
-    const body = this.block(this.loopScope(s, { name: i, bound }), depth - 1, ind + '  ', this.int(1, 3));
-    return `${ind}for (let ${i} = ${from}; ${i} < ${test}; ${i}++) {\n${body}${ind}}\n`;
+    const body = () => this.block(this.loopScope(s, { name: i, bound }), depth - 1, ind + '  ', this.int(1, 3));
+    switch (this.weighted([[7, 'up'], [1, 'hoisted'], [1, 'down'], [1, 'by two']] as const)) {
+      case 'up': {
+        const from = bound > 1 && this.chance(0.2) ? 1 : 0;
+        return `${ind}for (let ${i} = ${from}; ${i} < ${test}; ${i}++) {\n${body()}${ind}}\n`;
+      }
+      case 'hoisted': {
+        const n = this.fresh('n');
+        return `${ind}const ${n} = ${test};\n${ind}for (let ${i} = 0; ${i} < ${n}; ${i}++) {\n${body()}${ind}}\n`;
+      }
+      case 'down': return `${ind}for (let ${i} = ${test} - 1; ${i} >= 0; ${i}--) {\n${body()}${ind}}\n`;
+      case 'by two': return `${ind}for (let ${i} = 0; ${i} < ${test}; ${i} += 2) {\n${body()}${ind}}\n`;
+    }
   }
 
   forOf(s: Scope, depth: number, ind: string): string {

@@ -12,6 +12,9 @@ export interface Decision {
   readonly scale: number;
 }
 
+/** Thrown by the twin where a derivative taken inside it cannot be trusted (its stencil straddles a kink). */
+export class Unusable extends Error {}
+
 export interface Twin {
   readonly exports: Record<string, any>;
   /** The decisions taken since the last `reset`. */
@@ -46,7 +49,34 @@ function recorders(trace: Decision[]) {
     const edge = f === 'round' ? Math.floor(a) + 0.5 : f === 'sign' ? 0 : Math.round(a);
     return note(Math[f](a), a - edge, a);
   };
+  /**
+   * `grad(h)` and `derivative(h)` of a helper of one number, used inside a program: central
+   * differences with two Richardson steps (error far below the tolerance, smooth enough to
+   * be differenced again), on a stencil that takes the decisions the point takes.
+   */
+  const derivative = (h: (x: number) => number) => (x: number): number => {
+    const mark = trace.length;
+    const path = () => JSON.stringify(trace.slice(mark).map((d) => d.outcome));
+    h(x);
+    const taken = path();
+    if (trace.slice(mark).some((d) => Math.abs(d.margin) < 1e-4 * d.scale)) throw new Unusable();
+    const at = (delta: number) => {
+      trace.length = mark;
+      const v = h(x + delta);
+      if (path() !== taken) throw new Unusable();
+      return v;
+    };
+    const step = 1e-3 * Math.max(1, Math.abs(x));
+    const central = (s: number) => (at(s) - at(-s)) / (2 * s);
+    const [c1, c2, c3] = [central(step), central(step / 2), central(step / 4)];
+    const [r1, r2] = [(4 * c2 - c1) / 3, (4 * c3 - c2) / 3];
+    trace.length = mark;
+    h(x);
+    return (16 * r2 - r1) / 15;
+  };
   return {
+    grad: derivative,
+    derivative,
     __c: compare,
     __abs: (a: number) => (note(a >= 0, a, a) ? a : -a),
     __max: extreme(1),
