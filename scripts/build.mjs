@@ -6,8 +6,9 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
-// `--clean` (used when packing) starts from an empty dist, so no stale file is shipped.
-if (process.argv.includes('--clean')) rmSync('dist', { recursive: true, force: true });
+// Every build starts from an empty dist, so that no output of a moved or deleted source
+// stays behind (and is shipped, or imported by a test).
+rmSync('dist', { recursive: true, force: true });
 for (const project of ['tsconfig.runtime.json', 'tsconfig.transformer.json']) {
   execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' });
 }

@@ -199,7 +199,11 @@ describe('diagnostics', () => {
     expect(missing).toEqual([]);
   });
 
-  it('a file with a diagnostic keeps the failing call unchanged (the build fails, nothing wrong is emitted)', () => {
-    expect(compiled.js['tryStatement.ts']).toContain('grad((x) =>');
+  it('a failed call, where a host still writes the file, throws its diagnostic with the location when it runs', async () => {
+    expect(compiled.js['tryStatement.ts']).not.toContain('grad(');
+    const [reported] = compiled.messages.filter((m) => m.startsWith('tryStatement.ts:'));
+    const [where, ...text] = reported.split(' ');
+    const thrown = `${where} - error TS91001: ${text.join(' ')}`;
+    await expect(compiled.load('tryStatement.ts')).rejects.toThrow(new RegExp(`/${thrown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   });
 });

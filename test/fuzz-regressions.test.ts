@@ -153,3 +153,21 @@ export const d_f = grad(f);
     expect(g[2]).toBeCloseTo(expected, 8);
   });
 });
+
+describe('a helper whose derivative cannot be generated', () => {
+  it('fails every request that needs it, and no generated code calls a companion never emitted (found by the user-shaped fuzzer)', () => {
+    const compiled = compile({
+      'main.ts': `import { grad, valueAndGrad, derivative } from 'tapeless';
+function risky(x: number): number {
+  try { return x * x; } catch { return 0; }
+}
+export function f(x: number): number { return risky(x) + x; }
+export const g = grad(f);
+export const vg = valueAndGrad(f);
+export const d = derivative(f);
+`,
+    });
+    expect(compiled.messages).toEqual(["main.ts:3:3 tapeless: a 'try' statement cannot be differentiated yet (see README, \"What can be differentiated\")."]);
+    expect(compiled.js['main.ts']).not.toMatch(/risky_(pullback|pushforward)/);
+  });
+});

@@ -1,139 +1,180 @@
-// What a new user does: install the packed package into a fresh project outside this
-// repository, configure tspc as the README says, build, run. Nothing from the network: the
-// package has no dependencies, and TypeScript and ts-patch (the user's own dev
-// dependencies) are linked from this repository's node_modules.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+// What a new user gets, with the package as published (`npm run pack`): the package itself,
+// README's tspc recipe run as written in a fresh directory outside this repository (installing
+// TypeScript and ts-patch from the registry and tapeless from the packed tarball), TypeScript 7
+// beside it, and the language-service plugin in a real tsserver. The Rollup and Vite recipes
+// are in hosts.pack-rollup.test.ts and hosts.create-vite.test.ts.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ensureBuilt } from './support/hosts.js';
+import { type Run, ensureBuilt } from './support/hosts.js';
+import { type Step, USER_ENV, UserProject, expectPrintsGeneratedGradient, expectPrintsGradient, failures, packTapeless, recipe, removeUserDirectories, runSteps, tapelessWarnings } from './support/recipes.js';
+import { type Diagnostic, TsServer } from './support/tsserver.js';
 
-let work: string;
-let project: string;
-let packed: { name: string; files: string[] };
-let install: Run;
-let build: Run;
-let program: Run;
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-// npm run from `npm test` exports npm_config_* (prefix, local-prefix, ...) that would point
-// a nested npm back at this repository: the user's npm gets a clean environment.
-const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-
-function exec(command: string, args: readonly string[], cwd: string): Run {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 60_000 });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-const ROSENBROCK = `import { grad, valueAndGrad } from 'tapeless';
-
-export function rosenbrock(x: number, y: number): number {
-  const a = 1 - x;
-  const b = y - x * x;
-  return a * a + 100 * b * b;
-}
-
-const points: [number, number][] = [[-1.2, 1], [0.5, 0.25], [2, -1], [1, 1]];
-const dRosenbrock = grad(rosenbrock);
-const dRosenbrockDy = grad(rosenbrock, { wrt: 'y' });
-console.log(JSON.stringify(points.map(([x, y]) => ({ x, y, grad: dRosenbrock(x, y), dy: dRosenbrockDy(x, y), valueAndGrad: valueAndGrad(rosenbrock)(x, y) }))));
-`;
+let tarball: string;
+let unpacked: string;
 
 beforeAll(() => {
   ensureBuilt();
-  work = mkdtempSync(path.join(os.tmpdir(), 'tapeless-user-'));
-  // npm pack, without the prepare script: dist/ is built already.
-  const pack = exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT);
-  if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
-  const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
-  packed = { name: path.join(work, info.filename), files: info.files.map((file) => file.path) };
-
-  project = path.join(work, 'app');
-  mkdirSync(path.join(project, 'src'), { recursive: true });
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }, null, 2));
-  install = exec('npm', ['install', packed.name, '--no-audit', '--no-fund', '--legacy-peer-deps', '--offline'], project);
-  // The user's dev dependencies, from this repository instead of the registry.
-  for (const dependency of ['typescript', 'ts-patch']) symlinkSync(path.join(ROOT, 'node_modules', dependency), path.join(project, 'node_modules', dependency), 'dir');
-
-  writeFileSync(
-    path.join(project, 'tsconfig.json'),
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          skipLibCheck: true,
-          types: [],
-          rootDir: 'src',
-          outDir: 'build',
-          plugins: [{ transform: 'tapeless/transformer' }],
-        },
-        include: ['src'],
-      },
-      null,
-      2,
-    ),
-  );
-  writeFileSync(path.join(project, 'src/index.ts'), ROSENBROCK);
-  build = exec(process.execPath, ['node_modules/ts-patch/bin/tspc.js', '-p', '.'], project);
-  program = exec(process.execPath, ['build/index.js'], project);
+  tarball = packTapeless();
+  unpacked = path.join(path.dirname(tarball), 'unpacked');
+  mkdirSync(unpacked);
+  execFileSync('tar', ['xzf', tarball, '-C', unpacked]);
 });
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
+afterAll(removeUserDirectories);
+
+function files(dir: string, base = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name), base) : [path.relative(base, path.join(dir, entry.name))]));
+}
+
+describe('the packed package (npm run pack)', () => {
+  it('holds the built runtime, transformer and hosts, the TypeScript they are built from, and no tests', () => {
+    const packed = files(path.join(unpacked, 'package'));
+    for (const file of ['package.json', 'README.md', 'dist/runtime/index.js', 'dist/runtime/index.d.ts', 'dist/transformer/package.json', 'dist/transformer/hosts/tspc.js', 'dist/transformer/hosts/rollup.js', 'dist/transformer/hosts/vite.js', 'dist/transformer/hosts/cli.js', 'dist/transformer/hosts/language-service.js', 'language-service/package.json', 'runtime/index.ts', 'transformer/transform.ts']) {
+      expect(packed, file).toContain(file);
+    }
+    expect(packed.filter((file) => /^(test|examples|bench|scripts)\//.test(file) || /(^|\/)\.tmp\//.test(file) || (file.endsWith('.md') && !/(^|\/)README\.md$/.test(file)))).toEqual([]);
+  });
+
+  it('has a package.json without lifecycle scripts or development dependencies, depending on TypeScript 6 only', () => {
+    const manifest = JSON.parse(readFileSync(path.join(unpacked, 'package/package.json'), 'utf8'));
+    expect(manifest.scripts).toBeUndefined();
+    expect(manifest.devDependencies).toBeUndefined();
+    expect(manifest.dependencies).toEqual({ 'typescript-6': 'npm:typescript@6.0.3' });
+    expect(manifest.exports['./language-service']).toEqual({ types: './dist/transformer/hosts/language-service.d.ts', default: './dist/transformer/hosts/language-service.js' });
+  });
+
+  it('has source maps whose sources are files of the package', () => {
+    const root = path.join(unpacked, 'package');
+    const maps = files(root).filter((file) => file.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(20);
+    for (const map of maps) {
+      const { sources, sourceRoot } = JSON.parse(readFileSync(path.join(root, map), 'utf8')) as { sources: string[]; sourceRoot?: string };
+      for (const source of sources) {
+        const resolved = path.resolve(root, path.dirname(map), sourceRoot ?? '', source);
+        expect(resolved.startsWith(root + path.sep), `${map} -> ${source}`).toBe(true);
+        expect(existsSync(resolved), `${map} -> ${source}`).toBe(true);
+      }
+    }
+  });
 });
 
-describe('npm pack -> npm install -> tspc -> node, in a new project', () => {
-  it('packs the built runtime, transformer and hosts, and no sources or tests', () => {
-    for (const file of ['package.json', 'README.md', 'dist/runtime/index.js', 'dist/runtime/index.d.ts', 'dist/transformer/package.json', 'dist/transformer/hosts/tspc.js', 'dist/transformer/hosts/rollup.js', 'dist/transformer/hosts/vite.js', 'dist/transformer/hosts/cli.js']) {
-      expect(packed.files, file).toContain(file);
-    }
-    expect(packed.files.filter((file) => /^(test|transformer|runtime|examples|bench)\//.test(file) || /(^|\/)\.tmp\//.test(file))).toEqual([]);
+describe('README recipe: tspc, in a directory made by npm init -y', () => {
+  let project: UserProject;
+  let steps: Step[];
+  let runs: { command: string; run: Run }[];
+
+  beforeAll(() => {
+    project = new UserProject(tarball, 'tspc');
+    steps = recipe('tspc');
+    // The last block is the TypeScript 7 section's (below).
+    runs = runSteps(project, steps.slice(0, -1));
   });
 
-  it('installs offline, with no dependencies of its own', () => {
-    expect(install.status, install.stderr).toBe(0);
-    const manifest = JSON.parse(readFileSync(path.join(project, 'node_modules/tapeless/package.json'), 'utf8'));
-    expect(manifest.dependencies ?? {}).toEqual({});
+  it('installs tapeless, typescript@6 and ts-patch@3 without warnings about tapeless', () => {
+    expect(failures(runs)).toBe('');
+    const install = runs.find(({ command }) => command.startsWith('npm install'))!.run;
+    expect(tapelessWarnings(install)).toEqual([]);
+    expect(JSON.parse(readFileSync(project.file('node_modules/typescript/package.json'), 'utf8')).version).toMatch(/^6\./);
   });
 
-  it('builds with tspc and "plugins": [{ "transform": "tapeless/transformer" }], without diagnostics', () => {
-    expect(build.stdout + build.stderr).toBe('');
-    expect(build.status).toBe(0);
-    expect(readFileSync(path.join(project, 'build/index.js'), 'utf8')).not.toMatch(/\bgrad\(rosenbrock/);
+  it('builds with npx tspc and prints the hand-derived gradient with node', () => {
+    const [tspc, node] = runs.slice(-2);
+    expect(tspc.command).toBe('npx tspc');
+    expect(tspc.run.stdout + tspc.run.stderr).toBe('');
+    expect(readFileSync(project.file('dist/index.js'), 'utf8')).not.toMatch(/\bgrad\(f\)|from 'tapeless'/);
+    expectPrintsGradient(node.run);
   });
 
-  it('runs with node and prints the hand-derived gradient of the Rosenbrock function', () => {
-    expect(program.stderr).toBe('');
-    expect(program.status).toBe(0);
-    const results = JSON.parse(program.stdout) as { x: number; y: number; grad: number[]; dy: number; valueAndGrad: [number, number[]] }[];
-    expect(results).toHaveLength(4);
-    for (const { x, y, grad, dy, valueAndGrad } of results) {
-      const expected = [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)];
-      const value = (1 - x) ** 2 + 100 * (y - x * x) ** 2;
-      expect(grad).toHaveLength(2);
-      grad.forEach((g, i) => expect(Math.abs(g - expected[i]), `grad at (${x}, ${y})[${i}]`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected[i]))));
-      expect(dy).toBe(grad[1]);
-      expect(Math.abs(valueAndGrad[0] - value)).toBeLessThanOrEqual(1e-12 * Math.max(1, value));
-      expect(valueAndGrad[1]).toEqual(grad);
-    }
-    // The minimum (1, 1): gradient exactly zero.
-    expect(results[3].grad).toEqual([0, 0]);
+  it('names shipped source files in the stack trace of a call that was not transformed', () => {
+    const run = project.run('node', ['--enable-source-maps', '--input-type=module', '-e', "import { grad } from 'tapeless'; grad((x) => x);"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/grad\(\) ran without the tapeless transformer/);
+    const frames = [...run.stderr.matchAll(/at (\w+) \((\/[^():]+\.ts):(\d+):\d+\)/g)].map(([, fn, file, line]) => ({ fn, file, line: Number(line) }));
+    const frame = frames.find(({ fn }) => fn === 'grad');
+    expect(frame?.file).toBe(project.file('node_modules/tapeless/runtime/index.ts'));
+    expect(readFileSync(frame!.file, 'utf8').split('\n')[frame!.line - 1]).toMatch(/throw notTransformed\('grad'\)/);
   });
 
   it('installs the tapeless CLI, which prints the generated gradient', () => {
-    const result = exec(path.join(project, 'node_modules/.bin/tapeless'), ['print', 'src/index.ts', '--fn', 'rosenbrock'], project);
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/function rosenbrock_grad\(x, y\) \{/);
+    expectPrintsGeneratedGradient(project, 'src/index.ts');
+  });
+
+  it("runs the TypeScript 7 section's recipe: TypeScript 6 for tspc, TypeScript 7 as typescript-7 for type checking", () => {
+    const runs7 = [...project.step(steps.at(-1)!), ...project.step(steps[3])];
+    expect(failures(runs7)).toBe('');
+    expect(runs7.map(({ command }) => command)).toEqual(['npm install --save-dev typescript@6 typescript-7@npm:typescript@7', 'node node_modules/typescript-7/bin/tsc --noEmit', 'npx tspc', 'node dist/index.js']);
+    expect(JSON.parse(readFileSync(project.file('node_modules/typescript-7/package.json'), 'utf8')).version).toMatch(/^7\./);
+    expect(tapelessWarnings(runs7[0].run)).toEqual([]);
+    for (const { run } of runs7.slice(1, 3)) expect(run.stdout + run.stderr).toBe('');
+    expectPrintsGradient(runs7[3].run);
+  });
+
+  describe('the language-service plugin, in the tsserver of node_modules/typescript (as VS Code runs the workspace version)', () => {
+    let server: TsServer;
+    const source = {
+      // A write to an outer variable: TS91005 at `calls`.
+      'src/bad.ts': "import { grad } from 'tapeless';\n\nlet calls = 0;\nexport function f(x: number): number {\n  calls = calls + 1;\n  return x * x;\n}\nexport const df = grad(f);\n",
+      // Functions of another file: h with the same mistake, differentiated from uses.ts.
+      'src/helper.ts': 'let count = 0;\nexport function h(x: number): number {\n  count += 1;\n  return Math.exp(x);\n}\nexport function k(x: number, y: number): number {\n  return Math.exp(x) * y;\n}\n',
+      'src/uses.ts': "import { grad } from 'tapeless';\nimport { h } from './helper.js';\n\nexport const dh = grad(h);\n",
+      'src/good.ts': "import { grad } from 'tapeless';\nimport { k } from './helper.js';\n\nexport const dk = grad(k);\nexport const dg = grad((x: number) => x * Math.sin(x));\n",
+    };
+    const at = (file: keyof typeof source, text: string) => {
+      const lines = source[file].split('\n');
+      const line = lines.findIndex((candidate) => candidate.includes(text));
+      return { line: line + 1, offset: lines[line].indexOf(text) + 1 };
+    };
+    let syncDiagnostics: Record<string, Diagnostic[]>;
+    let asyncDiagnostics: Map<string, Diagnostic[]>;
+
+    beforeAll(async () => {
+      for (const [file, text] of Object.entries(source)) writeFileSync(project.file(file), text);
+      server = new TsServer(project.file('node_modules/typescript/lib/tsserver.js'), project.cwd, USER_ENV);
+      for (const file of Object.keys(source)) server.notify('open', { file: project.file(file), projectRootPath: project.cwd });
+      syncDiagnostics = {};
+      for (const file of Object.keys(source)) syncDiagnostics[file] = await server.request('semanticDiagnosticsSync', { file: project.file(file) });
+      asyncDiagnostics = await server.geterr(Object.keys(source).map((file) => project.file(file)));
+    });
+
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('reports the tapeless diagnostic at its location, with semanticDiagnosticsSync and with geterr', () => {
+      const expected = { start: at('src/bad.ts', 'calls = calls'), code: 91005, category: 'error', source: 'tapeless' };
+      const [sync] = syncDiagnostics['src/bad.ts'];
+      expect(syncDiagnostics['src/bad.ts']).toHaveLength(1);
+      expect(sync).toMatchObject({ ...expected, end: { line: expected.start.line, offset: expected.start.offset + 'calls'.length } });
+      expect(sync.text).toMatch(/^tapeless: 'calls' is declared outside the differentiated function/);
+      expect(asyncDiagnostics.get(project.file('src/bad.ts'))).toEqual([expect.objectContaining({ ...expected, text: sync.text })]);
+    });
+
+    it('reports the diagnostic of a function differentiated from another open file in its own file', () => {
+      for (const diagnostics of [syncDiagnostics['src/helper.ts'], asyncDiagnostics.get(project.file('src/helper.ts'))]) {
+        expect(diagnostics).toEqual([expect.objectContaining({ start: at('src/helper.ts', 'count += 1'), code: 91005, text: expect.stringMatching(/'count' is declared outside/) })]);
+      }
+      expect(syncDiagnostics['src/uses.ts']).toEqual([]);
+    });
+
+    it('shows the generated code when hovering an API call, as tapeless print prints it', async () => {
+      const info = await server.request('quickinfo', { file: project.file('src/good.ts'), ...at('src/good.ts', 'grad((x') });
+      expect(info.displayString).toMatch(/grad/);
+      const [, code] = /tapeless generates:\n```js\n([\s\S]*)```$/.exec(info.documentation) ?? [];
+      expect(code).toMatch(/^x => \{\n[\s\S]*Math\.cos\(x\)[\s\S]*\}\n$/);
+      // The gradient of k, imported from helper.ts, as the CLI prints it.
+      const imported = await server.request('quickinfo', { file: project.file('src/good.ts'), ...at('src/good.ts', 'grad(k)') });
+      const printed = project.run('npx', ['tapeless', 'print', 'src/good.ts', '--fn', 'k']);
+      expect(printed.status, printed.stderr).toBe(0);
+      expect(printed.stdout).toMatch(/^\/\/ grad\(k\)\nfunction k_grad\(x, y\)/);
+      expect(imported.documentation).toContain(`tapeless generates:\n\`\`\`js\n${printed.stdout.replace(/^\/\/ .*\n/, '')}\`\`\``);
+      // A call that failed has no generated code; other positions keep TypeScript's own.
+      const failed = await server.request('quickinfo', { file: project.file('src/bad.ts'), ...at('src/bad.ts', 'grad(f)') });
+      expect(failed.documentation).not.toMatch(/tapeless generates/);
+      const argument = await server.request('quickinfo', { file: project.file('src/good.ts'), ...at('src/good.ts', 'k);') });
+      expect(argument.displayString).toMatch(/function k\(x: number, y: number\): number/);
+      expect(argument.documentation).not.toMatch(/tapeless generates/);
+    });
   });
 });

@@ -1,9 +1,12 @@
 // End to end through tspc (ts-patch): the fixture project's tsconfig names the transformer
-// as a user's does, `"plugins": [{ "transform": "tapeless/transformer" }]`; tspc builds it,
-// node runs the output, and the gradients are checked against hand derivations and finite
-// differences. The bad fixture must make tspc fail with located tapeless diagnostics.
+// as a user's does, `"plugins": [{ "transform": "tapeless/transformer", "transformProgram":
+// true }]`; tspc builds it, node runs the output, and the gradients are checked against hand
+// derivations and finite differences. The bad fixture must make tspc fail with located
+// tapeless diagnostics, with --noEmit too, and the file tspc still writes must throw the
+// error where the failed call runs. (Watch and incremental modes: hosts.fresh-tspc.test.ts.)
 import { existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_DIAGNOSTICS, ROOT, checkFixtureBuild, copyFixture, ensureBuilt, expectMappedInto, formatted, runNode } from './support/hosts.js';
 
@@ -12,9 +15,11 @@ const TSPC = path.join(ROOT, 'node_modules/ts-patch/bin/tspc.js');
 let project: string;
 let good: { status: number | null; output: string };
 let bad: { status: number | null; output: string };
+let badNoEmit: { status: number | null; output: string };
+let badNoEmitIncremental: { status: number | null; output: string };
 
-async function tspc(tsconfig: string): Promise<{ status: number | null; output: string }> {
-  const { status, stdout, stderr } = await runNode([TSPC, '-p', tsconfig], project);
+async function tspc(tsconfig: string, ...flags: string[]): Promise<{ status: number | null; output: string }> {
+  const { status, stdout, stderr } = await runNode([TSPC, '-p', tsconfig, ...flags], project);
   return { status, output: stdout + stderr };
 }
 
@@ -28,6 +33,11 @@ beforeAll(async () => {
   mkdirSync(path.join(project, 'node_modules'));
   symlinkSync(ROOT, path.join(project, 'node_modules', 'tapeless'), 'dir');
   [good, bad] = await Promise.all([tspc('tsconfig.json'), tspc('tsconfig.bad.json')]);
+  // tsc's builder asks for diagnostics file by file (getBindAndCheckDiagnostics) under --incremental.
+  [badNoEmit, badNoEmitIncremental] = await Promise.all([
+    tspc('tsconfig.bad.json', '--noEmit', '--outDir', 'out-bad-no-emit'),
+    tspc('tsconfig.bad.json', '--noEmit', '--incremental', '--tsBuildInfoFile', 'no-emit.tsbuildinfo'),
+  ]);
 });
 
 // The build stays in .tmp for inspection, without its link back to the repository.
@@ -65,5 +75,23 @@ describe('tspc (ts-patch) host', () => {
     const lines = bad.output.split('\n').filter((line) => /error TS\d+/.test(line));
     expect(lines, 'only the expected errors, each once').toHaveLength(BAD_DIAGNOSTICS.length);
     expect(lines.every((line) => / error TS910\d\d: tapeless: /.test(line))).toBe(true);
+  });
+
+  it('fails on the bad fixture with --noEmit (a CI that only type-checks), with the same located errors, also with --incremental', () => {
+    for (const run of [badNoEmit, badNoEmitIncremental]) {
+      expect(run.status).not.toBe(0);
+      for (const diagnostic of BAD_DIAGNOSTICS) expect(run.output).toContain(formatted(diagnostic));
+      expect(run.output.split('\n').filter((line) => /error TS\d+/.test(line))).toHaveLength(BAD_DIAGNOSTICS.length);
+    }
+    expect(existsSync(path.join(project, 'out-bad-no-emit'))).toBe(false);
+  });
+
+  it('writes bad.js anyway (no noEmitOnError), where the failed call throws its error with the location when it runs', async () => {
+    // The first failed call runs as the module loads; the second is never reached.
+    const run = await runNode(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(path.join(project, 'out-bad/bad.js')).href)})`], project);
+    expect(run.status).not.toBe(0);
+    const [first] = BAD_DIAGNOSTICS;
+    expect(run.stderr).toContain(`Error: ${first.file}:${first.line}:${first.column} - error TS${first.code}: tapeless: ${first.text}`);
+    expect(run.stderr).not.toContain('ran without the tapeless transformer');
   });
 });

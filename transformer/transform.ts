@@ -1,6 +1,7 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail, toDiagnostic } from './driver/diagnostics';
+import { derivedFrom } from './driver/derived-from';
 import { type DirectEffects, calledFunction, isInside, mayWriteArguments } from './frontend/effects';
 import { emitArrowFunction, emitFunctionDeclaration } from './backend/emit';
 import { Builder } from './ir/builder';
@@ -26,6 +27,16 @@ export interface TransformOptions {
   readonly gradients?: 'reverse' | 'forward';
   /** Sees each generated function (the CLI prints them). */
   readonly onGenerated?: (generated: { readonly target: string; readonly api: string; readonly node: ts.Node; readonly file: ts.SourceFile }) => void;
+  /**
+   * Sees each API call rewritten, with the functions generated for it (also where an earlier
+   * call generated them): the language service shows them on hover.
+   */
+  readonly onRewritten?: (rewritten: { readonly call: ts.CallExpression; readonly generated: readonly ts.Node[] }) => void;
+  /**
+   * Receives, for each file with API calls, the source files its generated code is derived
+   * from (see derived-from.ts): hosts rebuild the file when one of them changes.
+   */
+  readonly onDerivedFrom?: (file: ts.SourceFile, sources: readonly ts.SourceFile[]) => void;
 }
 
 /**
@@ -69,6 +80,8 @@ class FileTransform {
   private fileNames: NameAllocator | undefined;
   /** The IR of generated functions that other generated code calls (pullbacks, inner gradients). */
   private readonly derived = new Map<string, Derived>();
+  /** The generated functions announced for each request key, for onRewritten. */
+  private readonly announced = new Map<string, ts.Node[]>();
   private readonly drivers: Drivers;
 
   private readonly checker: ts.TypeChecker;
@@ -108,17 +121,23 @@ class FileTransform {
     for (const apiCall of calls) {
       const { call } = apiCall;
       try {
-        if (isDifferentiatingCall(apiCall)) this.replacements.set(call, this.generate(resolveRequest(ts, this.checker, call, apiCall.api)));
-        else if (apiCall.api === 'withDerivative') {
+        if (isDifferentiatingCall(apiCall)) {
+          const request = resolveRequest(ts, this.checker, call, apiCall.api);
+          this.replacements.set(call, this.generate(request));
+          this.options.onRewritten?.({ call, generated: this.announced.get(request.key) ?? [] });
+        } else if (apiCall.api === 'withDerivative') {
           this.customRule(call);
           identities.add(call);
         } else if (call.arguments.length === 1) identities.add(call);
         else fail(call, Code.Unsupported, `${apiCall.api} takes exactly one argument.`);
       } catch (error) {
-        if (error instanceof TapelessError) this.report(toDiagnostic(ts, error.node, error.code, error.message));
-        else this.report(toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`));
+        const diagnostic =
+          error instanceof TapelessError ? toDiagnostic(ts, error.node, error.code, error.message) : toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`);
+        this.report(diagnostic);
+        this.replacements.set(call, this.failedCall(diagnostic));
       }
     }
+    if (calls.length > 0) this.options.onDerivedFrom?.(this.file, derivedFrom(ts, this.program, calls.map(({ call }) => call)));
     if (this.replacements.size === 0 && identities.size === 0) return this.file;
     const removedImports = this.unusedApiImports(calls, identities);
     // Only the paths down to what changes are visited: a long expression elsewhere in the
@@ -139,6 +158,23 @@ class FileTransform {
     );
     const declarations = [...this.generated.values()].flatMap((generated) => (generated.declaration ? [generated.declaration] : [])).concat(this.drivers.declarations());
     return this.factory.updateSourceFile(visited, [...imports, ...visited.statements, ...declarations]);
+  }
+
+  /**
+   * What a call whose compile failed becomes, where a host still writes the file (tspc
+   * without noEmitOnError): `(() => { throw new Error("src/f.ts:3:5 - error TS91001:
+   * tapeless: …"); })()`, so that running it says what failed and where, instead of the
+   * run-time stub's claim that the transformer did not run.
+   */
+  private failedCall(diagnostic: ts.Diagnostic): ts.Expression {
+    const { ts, factory } = this;
+    const file = diagnostic.file!;
+    const { line, character } = file.getLineAndCharacterOfPosition(diagnostic.start!);
+    const where = `${path.relative(this.program.getCurrentDirectory(), file.fileName).replace(/\\/g, '/')}:${line + 1}:${character + 1}`;
+    const message = `${where} - error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+    const error = factory.createNewExpression(factory.createIdentifier('Error'), undefined, [factory.createStringLiteral(message)]);
+    const thrower = factory.createArrowFunction(undefined, undefined, [], undefined, undefined, factory.createBlock([factory.createThrowStatement(error)]));
+    return factory.createCallExpression(factory.createParenthesizedExpression(thrower), undefined, []);
   }
 
   /**
@@ -179,7 +215,10 @@ class FileTransform {
     const existing = this.generated.get(request.key);
     if (existing) return factory.createIdentifier(existing.name);
     const context = { ts, factory, file: this.file };
-    const announce = (node: ts.Node) => this.options.onGenerated?.({ target: request.target.name, api: request.api, node, file: this.file });
+    const announce = (node: ts.Node) => {
+      this.announced.set(request.key, [...(this.announced.get(request.key) ?? []), node]);
+      this.options.onGenerated?.({ target: request.target.name, api: request.api, node, file: this.file });
+    };
     const byForward = this.options.gradients === 'forward' && (request.api === 'grad' || request.api === 'valueAndGrad') && !request.target.derived;
     if (request.api === 'hessian' || request.api === 'jacobian' || byForward) return this.matrix(request, announce);
     const { func } = this.differentiate(request);

@@ -45,10 +45,10 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs `node args` in `cwd` without blocking, so that builds can run side by side. */
-export function runNode(args: readonly string[], cwd: string): Promise<Run> {
+/** Runs `node args` in `cwd` (with `env` added) without blocking, so that builds can run side by side. */
+export function runNode(args: readonly string[], cwd: string, env?: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd });
+    const child = spawn(process.execPath, args, { cwd, ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { type Block, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, appendedEveryPass, loopGuard } from '../ir/ir';
+import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Result, type ReverseLoop, type Stmt, appendedEveryPass, loopGuard } from '../ir/ir';
 import { type OpName, opInfo } from '../ops/registry';
 import type { Shape } from '../ir/shapes';
 
@@ -100,6 +100,9 @@ class Emitter {
         switch (stmt.kind) {
           case 'let':
             definedIn.set(stmt.name, { stmt, block });
+            stmt.expr.args.forEach((arg) => note(arg, block));
+            break;
+          case 'effect':
             stmt.expr.args.forEach((arg) => note(arg, block));
             break;
           case 'if':
@@ -218,8 +221,9 @@ class Emitter {
     const { factory } = this;
     switch (stmt.kind) {
       case 'let':
-        if (opInfo(stmt.expr.op).statement) return this.statementOp(stmt).map((statement) => this.mapped(statement, stmt.origin));
         return this.inlined.has(stmt.name) ? [] : [this.mapped(this.declare(stmt.name, this.expression(stmt.expr), true), stmt.origin)];
+      case 'effect':
+        return this.effect(stmt).map((statement) => this.mapped(statement, stmt.origin));
       case 'if':
         return this.ifStatement(stmt);
       case 'loop':
@@ -411,7 +415,7 @@ class Emitter {
   }
 
   /** A statement operation: a write into a local array, a recorded load, a rewound stream. */
-  private statementOp(stmt: Let): ts.Statement[] {
+  private effect(stmt: Effect): ts.Statement[] {
     const { factory, ts } = this;
     const args = stmt.expr.args.map((arg) => this.operand(arg));
     const stream = this.func.stream!;

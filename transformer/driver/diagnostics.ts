@@ -8,6 +8,7 @@ export const enum Code {
   BadType = 91004,
   OuterWrite = 91005,
   BadRule = 91006,
+  Setup = 91007,
   Internal = 91099,
 }
 

@@ -9,7 +9,7 @@ export type DifferentiatingApi = 'grad' | 'valueAndGrad' | 'derivative' | 'jvp' 
 const DIFFERENTIATING_APIS: readonly ApiName[] = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'jacobian', 'hessian'];
 /** The API calls whose result is again a function tapeless can differentiate (higher orders). */
 const COMPOSABLE_APIS: readonly ApiName[] = ['grad', 'derivative'];
-const API_NAMES: readonly ApiName[] = [...DIFFERENTIATING_APIS, 'stopGradient', 'withDerivative'];
+export const API_NAMES: readonly ApiName[] = [...DIFFERENTIATING_APIS, 'stopGradient', 'withDerivative'];
 
 /** The function a request differentiates, and where its code can be generated. */
 export interface Target {

@@ -3,6 +3,7 @@ import { type Block, type Expr, type Let, type Operand, type Role, type Stmt, va
 import type { NameAllocator } from './names';
 import type { OpName } from '../ops/registry';
 import { fold } from '../passes/fold';
+import { letsWithin } from './traverse';
 
 export interface EmitOptions {
   readonly role: Role;
@@ -35,13 +36,7 @@ export class Builder {
 
   /** Makes the `let`s of `block` (and of the blocks in it) known to folding. */
   know(block: Block): void {
-    for (const stmt of block) {
-      if (stmt.kind === 'let') this.definitions.set(stmt.name, stmt.expr);
-      else if (stmt.kind === 'if') {
-        this.know(stmt.then);
-        this.know(stmt.else);
-      } else if (stmt.kind === 'loop') this.know(stmt.body);
-    }
+    for (const stmt of letsWithin(block, 'skip')) this.definitions.set(stmt.name, stmt.expr);
   }
 
   op(op: OpName, args: readonly Operand[], options: EmitOptions, callee?: Expr['callee'], field?: string): Operand {

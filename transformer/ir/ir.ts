@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import type { OpName } from '../ops/registry';
 import type { Shape } from './shapes';
+import { letsWithin, someWithin, statementsWithin } from './traverse';
 
 /**
  * The IR: a function in static single-assignment form. Every statement defines a new name
@@ -77,7 +78,7 @@ export type Role = 'user' | 'temp' | 'adjoint';
  * A statement. Names are unique in the whole function (SSA): every name is defined once,
  * by a `let`, an `if` phi, a loop's carried variable or exit, or an accumulator.
  */
-export type Stmt = Let | If | Loop | Accumulate | ReverseLoop;
+export type Stmt = Let | Effect | If | Loop | Accumulate | ReverseLoop;
 
 /** `const name = op(args)`. */
 export interface Let {
@@ -89,6 +90,23 @@ export interface Let {
   readonly origin?: ts.Node;
   /** Set where the value is an array or object (read from a parameter): its shape. */
   readonly shape?: Shape;
+}
+
+/**
+ * An operation without a value, run for its effect (its op is a `statement` of the
+ * registry): a write into a local array (`store`, `rewrite`), or an operation on the load
+ * stream (`recordLoad`, `setCursor`).
+ */
+export interface Effect {
+  readonly kind: 'effect';
+  readonly expr: Expr;
+  /** The user's code this statement comes from. */
+  readonly origin?: ts.Node;
+}
+
+/** A statement made of one operation: a `let`, or an effect. */
+export function isOperation(stmt: Stmt): stmt is Let | Effect {
+  return stmt.kind === 'let' || stmt.kind === 'effect';
 }
 
 /** A value chosen by the branch taken: `name` is `then` after the then-block, else `else`. */
@@ -290,6 +308,7 @@ export function mapResult(result: Result, map: (operand: Operand) => Operand): R
 export function operandsRead(stmt: Stmt): Operand[] {
   switch (stmt.kind) {
     case 'let':
+    case 'effect':
       return [...stmt.expr.args];
     case 'accumulate':
       return typeof stmt.at === 'object' ? [stmt.value, stmt.at] : [stmt.value];
@@ -313,6 +332,7 @@ export function namesDefined(stmt: Stmt): string[] {
       return stmt.carried.map((c) => c.exit);
     case 'accumulate':
       return stmt.mode === 'declare' ? [stmt.name] : [];
+    case 'effect':
     case 'reverseLoop':
       return [];
   }
@@ -320,11 +340,10 @@ export function namesDefined(stmt: Stmt): string[] {
 
 /** Every name a block defines, inside its nested blocks and reverse sweeps too. */
 export function namesDefinedWithin(block: Block): string[] {
-  return block.flatMap((stmt) => [
+  return [...statementsWithin(block, 'enter')].flatMap((stmt) => [
     ...namesDefined(stmt),
-    ...(stmt.kind === 'if' ? [...namesDefinedWithin(stmt.then), ...namesDefinedWithin(stmt.else)] : []),
-    ...(stmt.kind === 'loop' ? [...stmt.carried.map((c) => c.name), ...namesDefinedWithin(stmt.body)] : []),
-    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...(stmt.record.values ?? []).map((value) => value.restored), ...namesDefinedWithin(stmt.body)] : []),
+    ...(stmt.kind === 'loop' ? stmt.carried.map((c) => c.name) : []),
+    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...(stmt.record.values ?? []).map((value) => value.restored)] : []),
   ]);
 }
 
@@ -346,6 +365,8 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
         const args = stmt.expr.args.map(read);
         return { ...stmt, name: define(stmt.name), expr: { ...stmt.expr, args } };
       }
+      case 'effect':
+        return { ...stmt, expr: { ...stmt.expr, args: stmt.expr.args.map(read) } };
       case 'if': {
         const cond = read(stmt.cond);
         const then = cloneBlock(stmt.then, rename, fresh);
@@ -373,19 +394,11 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
 export function shapeOfValue(func: Func, name: string): Shape | undefined {
   const param = func.params.find((candidate) => candidate.name === name);
   if (param) return param.shape;
-  const find = (block: Block): Shape | undefined => {
-    for (const stmt of block) {
-      if (stmt.kind === 'let' && stmt.name === name) return stmt.shape;
-      const inner = stmt.kind === 'if' ? (find(stmt.then) ?? find(stmt.else)) : stmt.kind === 'loop' ? find(stmt.body) : undefined;
-      if (inner) return inner;
-    }
-    return undefined;
-  };
-  return find(func.body);
+  return letsWithin(func.body, 'skip').find((stmt) => stmt.name === name)?.shape;
 }
 
 /**
- * A loop in `while` form: its body is `pre` (`let`s only, computing the test), then
+ * A loop in `while` form: its body is `pre` (`let`s and effects only, computing the test), then
  * `if (cond) { then }` on the loop's own condition, and each carried variable either keeps
  * its value or takes the value of a phi of that `if` which keeps it when the test fails.
  * So every pass but the last runs `then`, and the last only tests, changing nothing:
@@ -402,7 +415,7 @@ export function loopGuard(loop: Loop): LoopGuard | undefined {
   const guard = loop.body[loop.body.length - 1];
   if (!guard || guard.kind !== 'if' || guard.else.length > 0 || !sameOperand(guard.cond, loop.cond)) return undefined;
   const pre = loop.body.slice(0, -1);
-  if (!pre.every((stmt) => stmt.kind === 'let')) return undefined;
+  if (!pre.every((stmt) => stmt.kind === 'let' || stmt.kind === 'effect')) return undefined;
   const phis = new Map(guard.phis.map((phi) => [phi.name, phi]));
   const nexts: Operand[] = [];
   for (const c of loop.carried) {
@@ -425,8 +438,7 @@ export function loopGuard(loop: Loop): LoopGuard | undefined {
 export function appendedEveryPass(loop: Loop): number {
   const form = loopGuard(loop);
   const pass = form ? [...form.pre, ...form.guard.then] : loop.body;
-  const appends = (stmt: Stmt): boolean =>
-    stmt.kind === 'let' ? stmt.expr.op === 'recordLoad' : stmt.kind === 'if' ? [...stmt.then, ...stmt.else].some(appends) : stmt.kind !== 'accumulate' && stmt.body.some(appends);
-  if (pass.some((stmt) => stmt.kind !== 'let' && appends(stmt))) return 0;
+  const appends = (stmt: Stmt): boolean => someWithin([stmt], 'enter', (inner) => inner.kind === 'effect' && inner.expr.op === 'recordLoad');
+  if (pass.some((stmt) => stmt.kind !== 'effect' && appends(stmt))) return 0;
   return pass.filter(appends).length;
 }

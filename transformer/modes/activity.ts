@@ -1,5 +1,6 @@
 import { type Block, type Func, type Operand, resultOperands } from '../ir/ir';
 import { opInfo } from '../ops/registry';
+import { letsWithin } from '../ir/traverse';
 
 /**
  * Activity analysis: a variable is active when it depends on a selected input (it varies)
@@ -19,10 +20,13 @@ export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<
       const stmt = block[i];
       switch (stmt.kind) {
         case 'let':
+          if (useful.has(stmt.name) && opInfo(stmt.expr.op).derivative.kind !== 'zero') stmt.expr.args.forEach(use);
+          break;
+        case 'effect':
           if (stmt.expr.op === 'store') {
             const [array, , value] = stmt.expr.args;
             if (array.kind === 'var' && useful.has(array.name)) use(value);
-          } else if (useful.has(stmt.name) && opInfo(stmt.expr.op).derivative.kind !== 'zero') stmt.expr.args.forEach(use);
+          }
           break;
         case 'if':
           for (const phi of stmt.phis) {
@@ -80,10 +84,7 @@ export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<
       switch (stmt.kind) {
         case 'let': {
           const { op, args } = stmt.expr;
-          // A write makes the local array it writes vary (the array is defined earlier: hence the fixed point below).
-          if (op === 'store' || op === 'rewrite') {
-            if (isVarying(args[2])) vary(args[0]);
-          } else if (op === 'newArray') {
+          if (op === 'newArray') {
             if (args.length > 1 && isVarying(args[1])) varies.add(stmt.name);
           } else if (op === 'callInto') {
             // A pullback adds into the gradients passed to it (its arguments from `into` on).
@@ -91,14 +92,19 @@ export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<
               varies.add(stmt.name);
               args.slice(stmt.expr.callee?.into ?? args.length).forEach(vary);
             }
-          } else if (op === 'recordLoad') {
-            if (isVarying(args[0])) varies.add(STREAM);
           } else if (op === 'replayExit' || op === 'replay') {
             // What a recomputation replays was recorded by the forward code, maybe under other names.
             if (varies.has(STREAM) || args.some(isVarying)) varies.add(stmt.name);
           } else if (opInfo(op).derivative.kind !== 'zero' && args.some(isVarying)) varies.add(stmt.name);
           // An array or object read from another is a view of it: what varies in it varies in both.
           if (stmt.shape && varies.has(stmt.name)) args.filter((arg) => arg.kind === 'var' && aggregates.has(arg.name)).forEach(vary);
+          break;
+        }
+        case 'effect': {
+          const { op, args } = stmt.expr;
+          // A write makes the local array it writes vary (the array is defined earlier: hence the fixed point below).
+          if ((op === 'store' || op === 'rewrite') && isVarying(args[2])) vary(args[0]);
+          if (op === 'recordLoad' && isVarying(args[0])) varies.add(STREAM);
           break;
         }
         case 'accumulate':
@@ -135,13 +141,6 @@ const STREAM = '#stream';
 /** The names of arrays and objects: parameters and values with a shape, and zero gradients. */
 function aggregateNames(func: Func): Set<string> {
   const names = new Set(func.params.filter((param) => param.shape).map((param) => param.name));
-  const visit = (block: Block): void => {
-    for (const stmt of block) {
-      if (stmt.kind === 'let' && (stmt.shape || stmt.expr.op === 'zeros')) names.add(stmt.name);
-      else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(visit);
-      else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') visit(stmt.body);
-    }
-  };
-  visit(func.body);
+  for (const stmt of letsWithin(func.body, 'enter')) if (stmt.shape || stmt.expr.op === 'zeros') names.add(stmt.name);
   return names;
 }

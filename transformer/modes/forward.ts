@@ -1,11 +1,12 @@
 import type * as ts from 'typescript';
 import { variedVariables } from './activity';
 import { Builder } from '../ir/builder';
-import { type Accumulate, type Block, type Callee, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type ReverseLoop, type Role, isNum, mapResult, num, variable } from '../ir/ir';
+import { type Accumulate, type Block, type Effect, type Callee, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type ReverseLoop, type Role, isNum, mapResult, num, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
 import { partialDerivatives, type RuleSet } from '../ops/rules';
 import { type Shape, derivativeShape } from '../ir/shapes';
+import { statementsWithin } from '../ir/traverse';
 
 export interface ForwardRequest {
   /** Indices of the parameters that have tangents, in the order of the tangent parameters. */
@@ -91,16 +92,15 @@ class TangentSweep {
   private readonly streamed = new Set<string>();
 
   private collect(block: Block): void {
-    for (const stmt of block) {
-      if (stmt.kind === 'let') {
-        const shape = stmt.shape ?? stmt.expr.shape;
-        if (shape) this.shapes.set(stmt.name, shape);
-        if (stmt.expr.op === 'replay' || stmt.expr.op === 'replayExit') this.streamed.add(stmt.name);
-        if (stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') this.streamed.add(stmt.expr.args[0].name);
-      } else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach((inner) => this.collect(inner));
-      else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') this.collect(stmt.body);
+    for (const stmt of statementsWithin(block, 'enter')) {
+      if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') this.streamed.add(stmt.expr.args[0].name);
+      if (stmt.kind !== 'let') continue;
+      const shape = stmt.shape ?? stmt.expr.shape;
+      if (shape) this.shapes.set(stmt.name, shape);
+      if (stmt.expr.op === 'replay' || stmt.expr.op === 'replayExit') this.streamed.add(stmt.name);
     }
   }
+
 
   tangentOf(operand: Operand): Operand {
     return (operand.kind === 'var' && this.tangents.get(operand.name)) || num(0);
@@ -131,6 +131,9 @@ class TangentSweep {
         case 'let':
           this.let(stmt, out);
           break;
+        case 'effect':
+          this.effect(stmt, out);
+          break;
         case 'if':
           this.branch(stmt, out);
           break;
@@ -157,21 +160,11 @@ class TangentSweep {
   }
 
   private let(stmt: Let, out: Builder): void {
-    const { op, args } = stmt.expr;
+    const { op } = stmt.expr;
     if ((op === 'call' && !stmt.expr.callee?.rule) || op === 'callInto') return this.call(stmt, out);
     out.know([stmt]);
     out.push(stmt);
     const origin = stmt.origin;
-    if (op === 'store' || op === 'rewrite') {
-      // The tangent array is written wherever the array is, with zeros too (they overwrite).
-      const array = args[0].kind === 'var' ? this.tangentName(args[0].name) : undefined;
-      if (array) out.push({ ...stmt, name: this.names.fresh('t'), expr: { op, args: [variable(array), args[1], this.tangentOf(args[2])] } });
-      return;
-    }
-    if (op === 'recordLoad') {
-      if (this.doubleStream) out.push({ ...stmt, name: this.names.fresh('t'), expr: { op, args: [this.tangentOf(args[0])] } });
-      return;
-    }
     if (op === 'replay' || op === 'replayExit') {
       if (!this.doubleStream) return;
       // The next slot of the stream holds the tangent: read it even where nothing needs it.
@@ -182,6 +175,19 @@ class TangentSweep {
     }
     if (!this.varied.has(stmt.name)) return;
     this.define(stmt.name, stmt.role, (options) => this.tangentExpression(stmt, out, options), origin, out);
+  }
+
+  /** A write into a local array writes its tangent array too; a recorded value records its tangent. */
+  private effect(stmt: Effect, out: Builder): void {
+    const { op, args } = stmt.expr;
+    out.push(stmt);
+    if (op === 'store' || op === 'rewrite') {
+      // The tangent array is written wherever the array is, with zeros too (they overwrite).
+      const array = args[0].kind === 'var' ? this.tangentName(args[0].name) : undefined;
+      if (array) out.push({ ...stmt, expr: { op, args: [variable(array), args[1], this.tangentOf(args[2])] } });
+    } else if (op === 'recordLoad' && this.doubleStream) {
+      out.push({ ...stmt, expr: { op, args: [this.tangentOf(args[0])] } });
+    }
   }
 
   private tangentExpression(stmt: Let, out: Builder, options: TempOptions): Operand {

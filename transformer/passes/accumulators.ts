@@ -1,5 +1,6 @@
 import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, namesDefinedWithin, num, operandsRead, sameOperand, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
+import { rewriteWithin, someWithin } from '../ir/traverse';
 
 /**
  * Additions into gradient arrays made as cheap as by hand, once the sweeps are built:
@@ -38,6 +39,8 @@ function plainGradients(func: Func): Set<string> {
         stmt.expr.args.forEach((arg, index) => {
           if (arg.kind === 'var' && !(index === 0 && stmt.expr.op === 'element' && !stmt.shape && !stmt.expr.shape)) otherUse.add(arg.name);
         });
+      } else if (stmt.kind === 'effect') {
+        for (const arg of stmt.expr.args) if (arg.kind === 'var') otherUse.add(arg.name);
       } else if (stmt.kind === 'accumulate') {
         if (stmt.value.kind === 'var') otherUse.add(stmt.value.name);
         if (typeof stmt.at === 'object' && stmt.at.kind === 'var') otherUse.add(stmt.at.name);
@@ -58,10 +61,7 @@ function plainGradients(func: Func): Set<string> {
 
 /** Whether a statement reads or writes a gradient array (anywhere inside it). */
 function touches(stmt: Stmt, array: string): boolean {
-  if (stmt.kind === 'accumulate') return stmt.name === array;
-  if (stmt.kind === 'let') return stmt.expr.args.some((arg) => arg.kind === 'var' && arg.name === array);
-  if (stmt.kind === 'if') return [...stmt.then, ...stmt.else].some((inner) => touches(inner, array));
-  return stmt.body.some((inner) => touches(inner, array));
+  return someWithin([stmt], 'enter', (inner) => (inner.kind === 'accumulate' ? inner.name === array : (inner.kind === 'let' || inner.kind === 'effect') && inner.expr.args.some((arg) => arg.kind === 'var' && arg.name === array)));
 }
 
 /** The block without the clear-then-restore pairs of one entry (`a_bar[j] = 0; … a_bar[j] += t`, t its old value). */
@@ -93,7 +93,7 @@ function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: Na
         const fixed = stmt.mode === 'add' && typeof at === 'object' && (at.kind === 'num' || (at.kind === 'var' && !inside.has(at.name)));
         const earlier = entries.get(stmt.name);
         entries.set(stmt.name, fixed && (earlier === undefined || (earlier !== null && sameOperand(earlier, at))) ? at : null);
-      } else if (stmt.kind === 'let') {
+      } else if (stmt.kind === 'let' || stmt.kind === 'effect') {
         for (const arg of stmt.expr.args) if (arg.kind === 'var' && arrays.has(arg.name)) entries.set(arg.name, null);
       } else if (stmt.kind === 'if') {
         note(stmt.then);
@@ -106,11 +106,9 @@ function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: Na
   for (const [array, at] of entries) if (at) locals.set(array, names.fresh(`${array}_entry`));
   if (locals.size === 0) return [sweep];
   const redirect = (block: Block): Stmt[] =>
-    block.map((stmt): Stmt => {
-      if (stmt.kind === 'accumulate' && locals.has(stmt.name)) return { kind: 'accumulate', name: locals.get(stmt.name)!, value: stmt.value, mode: 'add', ...(stmt.origin ? { origin: stmt.origin } : {}) };
-      if (stmt.kind === 'if') return { ...stmt, then: redirect(stmt.then), else: redirect(stmt.else) };
-      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return { ...stmt, body: redirect(stmt.body) } as Stmt;
-      return stmt;
+    rewriteWithin(block, 'enter', (stmt) => {
+      const local = stmt.kind === 'accumulate' ? locals.get(stmt.name) : undefined;
+      return local && stmt.kind === 'accumulate' ? { kind: 'accumulate', name: local, value: stmt.value, mode: 'add', ...(stmt.origin ? { origin: stmt.origin } : {}) } : stmt;
     });
   const declared: Accumulate[] = [...locals.values()].map((name) => ({ kind: 'accumulate', name, value: num(0), mode: 'declare' }));
   const added: Accumulate[] = [...locals].map(([array, name]) => ({ kind: 'accumulate', name: array, at: entries.get(array)!, value: variable(name), mode: 'add' }));

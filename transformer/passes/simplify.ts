@@ -1,8 +1,9 @@
 import { localAccumulators } from './accumulators';
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
+import { type Accumulate, type Block, type Effect, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
+import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';
 
 const COMMUTATIVE = new Set(['+', '*']);
 const MAX_ROUNDS = 8;
@@ -38,14 +39,7 @@ class Propagation {
   private readonly mutable = new Set<string>();
 
   func(func: Func): Func {
-    const collect = (block: Block): void => {
-      for (const stmt of block) {
-        if (stmt.kind === 'accumulate') this.mutable.add(stmt.name);
-        else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(collect);
-        else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') collect(stmt.body);
-      }
-    };
-    collect(func.body);
+    for (const stmt of statementsWithin(func.body, 'enter')) if (stmt.kind === 'accumulate') this.mutable.add(stmt.name);
     const body = this.block(func.body);
     const records = func.records?.map((record) => this.records.get(record) ?? record);
     return { ...func, body, result: mapResult(func.result, (operand) => this.substitute(operand)), ...(records ? { records } : {}) };
@@ -100,6 +94,8 @@ class Propagation {
         this.definitions[this.definitions.length - 1].set(stmt.name, folded);
         return [folded === stmt.expr ? stmt : { ...stmt, expr: folded }];
       }
+      case 'effect':
+        return [{ ...stmt, expr: { ...stmt.expr, args: stmt.expr.args.map(s) } }];
       case 'if': {
         const cond = this.truthOf(s(stmt.cond));
         if (cond.kind === 'num') {
@@ -173,13 +169,7 @@ class Propagation {
 function eliminateDeadCode(func: Func): Func {
   // The names a statement computes (a recorded value's `restored` may have lost its statement).
   const computed = new Set<string>();
-  const collect = (block: Block): void =>
-    block.forEach((stmt) => {
-      if (stmt.kind === 'let') computed.add(stmt.name);
-      if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(collect);
-      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') collect(stmt.body);
-    });
-  collect(func.body);
+  for (const stmt of letsWithin(func.body, 'enter')) computed.add(stmt.name);
   const live = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const zeros = zeroArrays(func.body);
   // An addition into a gradient array nothing reads is dead with the array; into any other
@@ -192,16 +182,23 @@ function eliminateDeadCode(func: Func): Func {
   // statements read: a `rewrite` there is needed only for those.
   const reread = new Map<Region, Set<string>>();
   const rereads = (region: Region) => reread.get(region) ?? reread.set(region, new Set()).get(region)!;
-  const rewriteNeeded = (stmt: Let, region: Region) => stmt.expr.op === 'rewrite' && rereads(region).has(operandKey(stmt.expr.args[0]));
+  const rewriteNeeded = (stmt: Effect, region: Region) => stmt.expr.op === 'rewrite' && rereads(region).has(operandKey(stmt.expr.args[0]));
+  // The effects that must run: all but the droppable ones (a `rewrite` nothing rereads).
+  const effects = new Set<Effect>();
   const visit = (block: Block, region: Region): void => {
     for (let i = block.length - 1; i >= 0; i--) {
       const stmt = block[i];
       switch (stmt.kind) {
         case 'let':
-          if (rewriteNeeded(stmt, region)) live.add(stmt.name);
           if (live.has(stmt.name) && opInfo(stmt.expr.op).shape === 'element') rereads(region).add(operandKey(stmt.expr.args[0]));
           // A replayed exit reads its value from the load stream, not from the loop.
           if ((live.has(stmt.name) || !removable(stmt)) && stmt.expr.op !== 'replayExit') stmt.expr.args.forEach(mark);
+          break;
+        case 'effect':
+          if (!removable(stmt) || rewriteNeeded(stmt, region)) {
+            effects.add(stmt);
+            stmt.expr.args.forEach(mark);
+          }
           break;
         case 'if':
           for (const phi of stmt.phis) {
@@ -255,9 +252,9 @@ function eliminateDeadCode(func: Func): Func {
   const needed = (stmt: Loop, region: Region): boolean =>
     stmt.carried.some((c) => live.has(c.exit)) ||
     hasEffects(stmt.body) ||
-    someLet(stmt.body, (s) => rewriteNeeded(s, region)) ||
+    someEffect(stmt.body, (s) => rewriteNeeded(s, region)) ||
     (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
-  const size = () => live.size + [...reread.values()].reduce((total, arrays) => total + arrays.size, 0);
+  const size = () => live.size + effects.size + [...reread.values()].reduce((total, arrays) => total + arrays.size, 0);
   let before: number;
   do {
     before = size();
@@ -278,13 +275,7 @@ function eliminateDeadCode(func: Func): Func {
     records.set(record, result);
     return result;
   };
-  const recordsOf = (block: Block): void =>
-    block.forEach((stmt) => {
-      if (stmt.kind === 'loop' && stmt.record) decide(stmt.record);
-      if (stmt.kind === 'if') [stmt.then, stmt.else].forEach(recordsOf);
-      if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') recordsOf(stmt.body);
-    });
-  recordsOf(func.body);
+  for (const stmt of statementsWithin(func.body, 'enter')) if (stmt.kind === 'loop' && stmt.record) decide(stmt.record);
   const kept = new Set<LoopRecord>();
   const keep = (block: Block, region: Region): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
@@ -292,6 +283,8 @@ function eliminateDeadCode(func: Func): Func {
         case 'let':
           if (restoredInstead.has(stmt.name)) return [];
           return live.has(stmt.name) || !removable(stmt) ? [stmt] : [];
+        case 'effect':
+          return effects.has(stmt) ? [stmt] : [];
         case 'if': {
           const then = keep(stmt.then, region);
           const otherwise = keep(stmt.else, region);
@@ -319,40 +312,26 @@ function eliminateDeadCode(func: Func): Func {
 }
 
 /** A statement that may go where nothing reads its value (see the registry's `droppable`). */
-function removable(stmt: Let): boolean {
+function removable(stmt: Let | Effect): boolean {
   return opInfo(stmt.expr.op).droppable;
 }
 
 /** The zero gradients a block allocates (`zeros`), whose additions die with them. */
-function zeroArrays(block: Block, found = new Set<string>()): Set<string> {
-  for (const stmt of block) {
-    if (stmt.kind === 'let' && stmt.expr.op === 'zeros') found.add(stmt.name);
-    else if (stmt.kind === 'if') [stmt.then, stmt.else].forEach((inner) => zeroArrays(inner, found));
-    else if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') zeroArrays(stmt.body, found);
-  }
-  return found;
+function zeroArrays(block: Block): Set<string> {
+  return new Set(letsWithin(block, 'enter').flatMap((stmt) => (stmt.expr.op === 'zeros' ? [stmt.name] : [])));
 }
 
 /** Where liveness of a `rewrite` is decided: a reverse sweep's pass, or the whole function. */
 type Region = ReverseLoop | Func;
 
-/** Whether a let in a block (not in its reverse sweeps) satisfies `test`. */
-function someLet(block: Block, test: (stmt: Let) => boolean): boolean {
-  return block.some((stmt) => {
-    if (stmt.kind === 'let') return test(stmt);
-    if (stmt.kind === 'if') return someLet(stmt.then, test) || someLet(stmt.else, test);
-    return stmt.kind === 'loop' && someLet(stmt.body, test);
-  });
+/** Whether an effect in a block (not in its reverse sweeps) satisfies `test`. */
+function someEffect(block: Block, test: (stmt: Effect) => boolean): boolean {
+  return someWithin(block, 'skip', (stmt) => stmt.kind === 'effect' && test(stmt));
 }
 
 /** Whether a block has effects, so that it must run even where nothing reads its results. */
 function hasEffects(block: Block): boolean {
-  return block.some((stmt) => {
-    if (stmt.kind === 'let') return opInfo(stmt.expr.op).effect;
-    if (stmt.kind === 'if') return hasEffects(stmt.then) || hasEffects(stmt.else);
-    if (stmt.kind === 'loop' || stmt.kind === 'reverseLoop') return hasEffects(stmt.body);
-    return stmt.kind === 'accumulate';
-  });
+  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
 }
 
 function expressionKey(expr: Expr): string {
@@ -367,6 +346,8 @@ function fingerprint(block: Block): string {
       switch (stmt.kind) {
         case 'let':
           return `${stmt.name}=${expressionKey(stmt.expr)}`;
+        case 'effect':
+          return `!${expressionKey(stmt.expr)}`;
         case 'if':
           return `if(${operandKey(stmt.cond)}){${fingerprint(stmt.then)}}{${fingerprint(stmt.else)}}${stmt.phis.map((p) => p.name).join()}`;
         case 'loop':

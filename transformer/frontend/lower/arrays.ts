@@ -65,7 +65,7 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: strin
       const mapped = newArray(lx, node, { op: 'newArray', args: kind === 'Array' ? [length, num(0)] : [length] }, kind);
       overArray(lx, node, [], array, arrayNode, [], (index) => {
         const value = inline(lx, callback, [element(index), index], true);
-        lx.body.push({ kind: 'let', name: lx.env.names.fresh('t'), expr: { op: 'store', args: [mapped, index, value] }, role: 'temp', origin: node });
+        lx.store([mapped, index, value], node);
       });
       return mapped;
     }
@@ -121,8 +121,7 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
   lx.requireNumber(target.argumentExpression, 'an index must be a number');
   const index = expression(lx, target.argumentExpression);
   const stored = value(() => load(lx, container, index, NUMBER, target));
-  const name = lx.env.names.fresh('t');
-  lx.body.push({ kind: 'let', name, expr: { op: 'store', args: [container, index, stored] }, role: 'temp', origin });
+  lx.store([container, index, stored], origin);
   return stored;
 }
 
@@ -136,7 +135,7 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
     lx.requireNumber(arg, 'local arrays hold numbers');
     const value = expression(lx, arg);
     const index = length.value!;
-    lx.body.push({ kind: 'let', name: lx.env.names.fresh('t'), expr: { op: 'store', args: [array, index, value] }, role: 'temp', origin: node });
+    lx.store([array, index, value], node);
     length.value = lx.op('+', [index, num(1)], node);
   }
   return length.value!;
@@ -156,7 +155,7 @@ export function spreadLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Op
   );
   const length = parts.reduce<Operand>((total, part) => lx.op('+', [total, 'spread' in part ? lengthOf(lx, part.spread!, node) : num(1)], node), num(0));
   const array = newArray(lx, node, { op: 'newArray', args: [length, num(0)] }, 'Array');
-  const store = (index: Operand, value: Operand) => lx.body.push({ kind: 'let', name: lx.env.names.fresh('t'), expr: { op: 'store', args: [array, index, value] }, role: 'temp', origin: node });
+  const store = (index: Operand, value: Operand) => lx.store([array, index, value], node);
   let position: Operand = num(0);
   for (const part of parts) {
     if (!('spread' in part)) {

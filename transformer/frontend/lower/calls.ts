@@ -29,7 +29,7 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     // A value that may depend on the inputs is stored entry by entry, so that the gradient
     // of every entry flows back to it (the fill itself has derivative zero).
     const array = newArray(lx, node, { op: 'newArray', args: [length, num(0)] }, 'Array');
-    overArray(lx, node, [], array, node, [], (index) => lx.body.push({ kind: 'let', name: lx.env.names.fresh('t'), expr: { op: 'store', args: [array, index, value] }, role: 'temp', origin: node }));
+    overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, value], node));
     return array;
   }
   if (ts.isPropertyAccessExpression(callee) && lx.env.checker && ARRAY_METHODS.includes(callee.name.text)) {

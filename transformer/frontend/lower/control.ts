@@ -75,7 +75,7 @@ export function mergeHost(lx: Lowering): MergeHost {
     makeArray: (elements, container, origin) => {
       if (container === 'Array') return newArray(lx, origin as ts.Expression, { op: 'arrayOf', args: elements }, 'Array');
       const array = newArray(lx, origin as ts.Expression, { op: 'newArray', args: [num(elements.length)] }, container);
-      elements.forEach((element, k) => lx.body.push({ kind: 'let', name: lx.env.names.fresh('t'), expr: { op: 'store', args: [array, num(k), element] }, role: 'temp', origin }));
+      elements.forEach((element, k) => lx.store([array, num(k), element], origin));
       return array;
     },
     makeObject: (fields, values, shape, origin) => objectOf(lx, fields, values, shape, origin),

@@ -129,6 +129,11 @@ export class Lowering {
     }
   }
 
+  /** `array[index] = value` into a local array: `args` is `[array, index, value]`. */
+  store(args: readonly [Operand, Operand, Operand], origin: ts.Node | undefined): void {
+    this.body.push({ kind: 'effect', expr: { op: 'store', args }, origin });
+  }
+
   op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });

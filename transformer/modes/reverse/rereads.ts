@@ -1,4 +1,4 @@
-import { type Block, type Func, type Let, type Loop, type Operand, type Stmt, loopGuard, resultOperands, sameOperand, variable } from '../../ir/ir';
+import { type Block, type Effect, type Func, type Let, type Loop, type Operand, type Stmt, isOperation, loopGuard, resultOperands, sameOperand, variable } from '../../ir/ir';
 
 /**
  * Which reads of local arrays reverse mode need not record in the load stream: those a
@@ -67,8 +67,8 @@ function justStored(read: Site, array: LocalArray): Operand | undefined {
 }
 
 /** A read or write of a local array, where it is. */
-interface Site {
-  readonly stmt: Let;
+interface Site<S extends Let | Effect = Let> {
+  readonly stmt: S;
   /** Its place in the function, in the order the statements are written. */
   readonly order: number;
   /** The statements it is inside, outermost first. */
@@ -78,7 +78,7 @@ interface Site {
 interface LocalArray {
   readonly name: string;
   readonly reads: Site[];
-  readonly writes: Site[];
+  readonly writes: Site<Effect>[];
   /** Created at the top of the function (not in a branch or loop). */
   topLevel: boolean;
   /** Holds numbers as they are written (not a Float32Array, which rounds them). */
@@ -104,7 +104,7 @@ class Facts {
   /** Per variable a `let` defines, the statements that `let` is inside, outermost first. */
   private readonly definedWithin = new Map<string, readonly Stmt[]>();
   /** Per variable, the statements reading it and where (argument index). */
-  private readonly uses = new Map<string, { stmt: Let; index: number }[]>();
+  private readonly uses = new Map<string, { stmt: Let | Effect; index: number }[]>();
   /** Variables read by phis, loops, conditions and results: their values are needed. */
   private readonly escaping = new Set<string>();
   private readonly counters = new Map<Loop, Counter | undefined>();
@@ -125,9 +125,11 @@ class Facts {
     const walk = (block: Block, within: readonly Stmt[]): void => {
       for (const stmt of block) {
         const order = this.order++;
-        if (stmt.kind === 'let') {
-          this.definitions.set(stmt.name, stmt);
-          this.definedWithin.set(stmt.name, within);
+        if (isOperation(stmt)) {
+          if (stmt.kind === 'let') {
+            this.definitions.set(stmt.name, stmt);
+            this.definedWithin.set(stmt.name, within);
+          }
           const { op, args } = stmt.expr;
           args.forEach((arg, index) => {
             if (arg.kind !== 'var') return;
@@ -137,9 +139,9 @@ class Facts {
             if (index > 0 || !(op === 'localElement' || op === 'store' || op === 'length')) excluded.add(arg.name);
           });
           const target = args[0]?.kind === 'var' ? args[0].name : undefined;
-          if (op === 'localElement') array(target!).reads.push({ stmt, order, within });
-          if (op === 'store') array(target!).writes.push({ stmt, order, within });
-          if (op === 'newArray' || op === 'arrayOf') {
+          if (stmt.kind === 'let' && op === 'localElement') array(target!).reads.push({ stmt, order, within });
+          if (stmt.kind === 'effect' && op === 'store') array(target!).writes.push({ stmt, order, within });
+          if (stmt.kind === 'let' && (op === 'newArray' || op === 'arrayOf')) {
             const created = array(stmt.name);
             created.topLevel = within.length === 0;
             const shape = stmt.expr.shape ?? stmt.shape;
@@ -245,7 +247,7 @@ class Facts {
     return before.some((stmt) => {
       const writing = stmt.kind === 'loop' ? this.counters.get(stmt) : undefined;
       if (!writing || writing.step !== 1 || writing.init.kind !== 'num' || !Number.isInteger(writing.init.value) || from === undefined || from < writing.init.value || !this.within(reading.bound, writing.bound, array)) return false;
-      return writing.pass.some((s) => s.kind === 'let' && s.expr.op === 'store' && sameOperand(s.expr.args[0], variable(array.name)) && sameOperand(s.expr.args[1], variable(writing.name)));
+      return writing.pass.some((s) => s.kind === 'effect' && s.expr.op === 'store' && sameOperand(s.expr.args[0], variable(array.name)) && sameOperand(s.expr.args[1], variable(writing.name)));
     });
   }
 
@@ -284,7 +286,7 @@ class Facts {
         const target = args[0].kind === 'var' ? this.arrays.get(args[0].name) : undefined;
         return target?.name !== array && target?.loop !== undefined;
       }
-      if (op === '+' || op === '-' || op === 'negate' || op === 'copy') return this.needed(stmt.name, array, seen);
+      if (stmt.kind === 'let' && (op === '+' || op === '-' || op === 'negate' || op === 'copy')) return this.needed(stmt.name, array, seen);
       return true;
     });
   }

@@ -1,0 +1,88 @@
+// The load stream (README.md in this folder, "Arrays"): reads of local arrays recorded as the forward
+// code runs, and replayed when the reverse sweep recomputes code that read them, with the
+// exit values of nested loops, so that a recomputation sees the values the first run read.
+import type * as ts from 'typescript';
+import { type Block, type LoadStream, type Loop, type Operand, type Stmt, isOperation, variable } from '../../ir/ir';
+import type { NameAllocator } from '../../ir/names';
+import { opInfo } from '../../ops/registry';
+import { someWithin } from '../../ir/traverse';
+
+/** Whether a block reads a local array or otherwise uses the load stream (anywhere inside it). */
+export function readsLocalArrays(block: Block): boolean {
+  return someWithin(block, 'enter', (stmt) => isOperation(stmt) && opInfo(stmt.expr.op).stream);
+}
+
+/**
+ * The primal body with each read of a local array followed by its recording in the load
+ * stream, and each loop that the reverse sweep would run again (inside a loop or a branch)
+ * followed by the recording of its active exit values: a recomputation replays them instead
+ * of running the loop (where its sweep needs nothing else from it). The body as it is
+ * where there is nothing to record.
+ */
+export function recordLoads(body: Block, active: ReadonlySet<string>, names: NameAllocator): { body: Block; stream?: LoadStream } {
+  const recorded = (value: string, origin: ts.Node | undefined): Stmt => ({ kind: 'effect', expr: { op: 'recordLoad', args: [variable(value)] }, origin });
+  const captures = (stmt: Loop): Stmt[] =>
+    readsLocalArrays(stmt.body) || writesLocal(stmt.body) ? [] : stmt.carried.filter((c) => active.has(c.exit)).map((c) => recorded(c.exit, stmt.origin));
+  const instrument = (block: Block, recomputed: boolean): Stmt[] =>
+    block.flatMap((stmt): Stmt[] => {
+      if (stmt.kind === 'let') return stmt.expr.op === 'localElement' ? [stmt, recorded(stmt.name, stmt.origin)] : [stmt];
+      if (stmt.kind === 'if') return [{ ...stmt, then: instrument(stmt.then, true), else: instrument(stmt.else, true) }];
+      if (stmt.kind === 'loop') return [{ ...stmt, body: instrument(stmt.body, true) }, ...(recomputed ? captures(stmt) : [])];
+      return [stmt];
+    });
+  const instrumented = instrument(body, false);
+  if (!readsLocalArrays(instrumented)) return { body };
+  return { body: instrumented, stream: { array: names.fresh('loads'), count: names.fresh('loaded'), cursor: names.fresh('replayed') } };
+}
+
+/** Whether a block writes into a local array (anywhere inside it but its sweeps). */
+export function writesLocal(block: Block): boolean {
+  return someWithin(block, 'skip', (stmt) => stmt.kind === 'effect' && stmt.expr.op === 'store');
+}
+
+/**
+ * A recomputed copy reads local arrays from the load stream instead, and the exit values of
+ * loops recorded after them: the loop's exit is renamed, and its old name replayed (its
+ * adjoint goes to the renamed exit), so that nothing else needs the loop to run.
+ */
+export function replayLoads(block: Block, active: Set<string>, names: NameAllocator): Stmt[] {
+  const exits = new Map<string, string>();
+  for (const stmt of block) {
+    if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') exits.set(stmt.expr.args[0].name, '');
+  }
+  return block.flatMap((stmt): Stmt[] => {
+    if (stmt.kind === 'if') return [{ ...stmt, then: replayLoads(stmt.then, active, names), else: replayLoads(stmt.else, active, names) }];
+    if (stmt.kind === 'loop') {
+      const carried = stmt.carried.map((c) => {
+        if (!exits.has(c.exit)) return c;
+        const exit = names.version(c.exit);
+        exits.set(c.exit, exit);
+        if (active.has(c.exit)) active.add(exit);
+        return { ...c, exit };
+      });
+      return [{ ...stmt, body: replayLoads(stmt.body, active, names), carried }];
+    }
+    if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad') {
+      const value = stmt.expr.args[0];
+      const exit = value.kind === 'var' ? exits.get(value.name) : undefined;
+      return exit && value.kind === 'var' ? [{ kind: 'let', name: value.name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }] : [];
+    }
+    if (stmt.kind !== 'let') return [stmt];
+    if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];
+    return [stmt];
+  });
+}
+
+/** Before each branch that reads local arrays, where the load stream stands (its reverse replays from there). */
+export function withPositions(block: Block, replaying: boolean, names: NameAllocator, positions: Map<Stmt, string>): Block {
+  return block.flatMap((stmt): Stmt[] => {
+    if (stmt.kind !== 'if' || !readsLocalArrays([stmt])) return [stmt];
+    const name = names.fresh('position');
+    positions.set(stmt, name);
+    return [{ kind: 'let', name, expr: { op: 'position', args: [], field: replaying ? 'replay' : 'record' }, role: 'temp', origin: stmt.origin }, stmt];
+  });
+}
+
+export function setCursor(position: Operand, origin: ts.Node | undefined): Stmt {
+  return { kind: 'effect', expr: { op: 'setCursor', args: [position] }, origin };
+}
