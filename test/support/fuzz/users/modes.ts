@@ -78,7 +78,7 @@ export class Checker {
       result = this.fn(mode)(...extra(args));
     } catch (error) {
       const e = error as Error;
-      if (e?.name === REJECTED) problems.push({ kind: 'rejected', mode, text: e.message });
+      if (e?.name === REJECTED || /error TS9\d{4}: tapeless: /.test(e?.message)) problems.push({ kind: 'rejected', mode, text: e.message });
       else problems.push({ kind: 'throws', mode, text: `${e?.name ?? 'throw'}: ${e?.message ?? String(error)}` });
       return { ok: false };
     }

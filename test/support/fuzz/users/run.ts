@@ -47,6 +47,12 @@ export interface Stats {
 export const newStats = (): Stats => ({ programs: 0, withPoints: 0, points: 0, modes: {}, kinds: {}, rejections: {} });
 
 const REJECTED_API = pathToFileURL(path.join(import.meta.dirname, 'rejected-api.js')).href;
+/**
+ * A rejected call is emitted as `(() => { throw new Error("…: error TS91001: tapeless: …"); })()`,
+ * which throws when the module loads: the final call is dropped, so that the export throws
+ * only when it is used and the rest of the batch loads.
+ */
+const FAILED_CALL = /(\(\(\) => \{ throw new Error\("(?:[^"\\]|\\.)*"\); \}\))\(\)/g;
 let messages: ReturnType<typeof catalogue> | undefined;
 
 /** A diagnostic's message as README lists it (computed parts as `…`). */
@@ -133,8 +139,8 @@ async function compileBatch(items: readonly Item[]): Promise<Compiled> {
   let loadError: string | undefined;
   if (js === undefined) loadError = 'nothing was emitted';
   else {
-    // Rejected calls are left in the output: they get the stand-in (rejected-api.js), which throws only when called.
-    writeFileSync(path.join(built.dir, 'main.js'), js.replace(/from 'tapeless'/g, `from '${REJECTED_API}'`));
+    // Rejected calls throw when used, not when the module loads; calls left untransformed get the stand-in (rejected-api.js).
+    writeFileSync(path.join(built.dir, 'main.js'), js.replace(FAILED_CALL, '$1').replace(/from 'tapeless'/g, `from '${REJECTED_API}'`));
     try {
       module = await importFrom(built.dir, 'main.ts');
     } catch (error) {
