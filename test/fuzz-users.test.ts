@@ -20,7 +20,8 @@ const LONG = process.env.FUZZ_RUNS !== undefined;
 const TOTALS = process.env.FUZZ_USERS_TOTALS;
 const SEED = Number(process.env.FUZZ_SEED ?? 0x05e75);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
-const CHOICES = Number(process.env.FUZZ_CHOICES ?? 600);
+// A program uses about 550 choices (median), 1,500 at the 90th percentile.
+const CHOICES = Number(process.env.FUZZ_USERS_CHOICES ?? 3000);
 
 describe(`random user-shaped programs (seed ${SEED})`, () => {
   it(`${RUNS} programs: every mode matches finite differences, no throw, no internal error, no rejection of what README supports`, async () => {

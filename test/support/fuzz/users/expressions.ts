@@ -22,6 +22,10 @@ export interface HelperFactory {
   matReader(): string;
   /** A helper taking a state vector of this type and length and a number, returning the next state (a new vector). */
   step(v: VecField): string;
+  /** A helper combining two vectors of this type entry by entry into a new one. */
+  combine(v: VecField): string;
+  /** A helper returning a new Float64Array of n entries (n an integer argument): `grid(a, n)`. */
+  grid(): string;
   /** A helper writing into the local array it is given: `fill(out, t)` returns nothing, `bump(a)` returns a count. */
   writer(type: VecField['type'], kind: 'fill' | 'bump'): string;
   /** A helper returning the length of the vector it is given (for loop bounds). */
@@ -54,16 +58,18 @@ export abstract class Expressions extends Choices {
     return `${v.expr}[${this.index(s, v.length)}]`;
   }
 
-  /** One of `xs`, most often one of the later half: the function's own values come after module constants. */
+  /** One of `xs`, most often (and for choice 0) one of the later half: the function's own values come after module constants. */
   near<T>(xs: readonly T[]): T {
-    return this.chance(0.6) ? this.pick(xs.slice(Math.floor(xs.length / 2))) : this.pick(xs);
+    return this.chance(0.4) ? this.pick(xs) : this.pick(xs.slice(Math.floor(xs.length / 2)));
   }
 
   /** A read of a number where it is stored: a variable, a field, an array entry, a matrix entry. */
   read(s: Scope): string {
-    const options: [number, () => string][] = [[1, () => this.constant()]];
+    // Choice 0 reads a variable, not a constant: a program drawn from too few choices still depends on its inputs.
+    const options: [number, () => string][] = [];
     if (s.nums.length > 0) options.push([4, () => this.near(s.nums)]);
     if (s.vecs.length > 0) options.push([3, () => this.vecRead(s, this.near(s.vecs))]);
+    options.push([1, () => this.constant()]);
     if (s.mats.length > 0) {
       options.push([2, () => {
         const m = this.pick(s.mats);
@@ -178,8 +184,15 @@ export abstract class Expressions extends Choices {
     return `${expr}[${this.int(0, f.length - 1)}]`;
   }
 
-  /** reduce (with the index), Math.max / Math.min of a spread, length. */
+  /** reduce (with the index), Math.max / Math.min of a spread, length; of a helper's result too. */
   aggregate(s: Scope, depth: number): string {
+    if (s.level < 2 && !s.callback && this.chance(0.15)) {
+      // A vector made by a helper, spread or reduced in place: Math.max(...polar(a, b)), grid(a, 4).reduce(…).
+      const h = this.chance(0.5) ? this.helpers.structHelper() : undefined;
+      if (h && !('fields' in h.returns)) return `Math.${this.pick(['max', 'min'])}(...${h.name}(${this.args(s, depth, h.arity)}))`;
+      const n = this.int(2, 4);
+      return `${this.helpers.grid()}(${this.expr(s, depth - 1)}, ${n}).reduce((acc, e) => acc + ${this.pick(['e', 'e * e', 'Math.sin(e)'])}, 0)`;
+    }
     const v = this.pick(s.vecs);
     switch (this.int(0, 4)) {
       case 0: case 1: {

@@ -87,9 +87,10 @@ class UserGenerator extends Statements implements HelperFactory {
     return ['a', 'b', 'c'].slice(0, arity).map((p) => [p, 'number']);
   }
 
-  /** The value returned: every number declared since `from` and a mix of the rest, so that all contribute. */
-  result(s: Scope, from = { nums: 0, vecs: 0 }): string {
+  /** The value returned: every number declared since `from`, a read of each of `inputs`, and a mix of the rest, so that all contribute. */
+  result(s: Scope, from = { nums: 0, vecs: 0 }, inputs: readonly (() => string)[] = []): string {
     const terms: string[] = [];
+    for (const read of inputs) if (!this.chance(0.2)) terms.push(`${this.constant(-1, 1)} * ${read()}`);
     s.nums.forEach((v, k) => {
       if (k >= from.nums || this.chance(0.3)) terms.push(`${this.constant(-1, 1)} * ${v}`);
     });
@@ -200,6 +201,27 @@ class UserGenerator extends Statements implements HelperFactory {
       }));
   }
 
+  combine(v: VecField): string {
+    const t = v.type === 'tuple' ? v : this.anyLength(v.type);
+    // The second vector may be any array of numbers, readonly ones included.
+    const other: VecField = t.type === 'array' ? { length: 2, type: 'readonly' } : t;
+    return this.reuse(`combine ${vecTypeText(t)}`, () =>
+      this.helper('add', [['a', t], ['b', other]], vecTypeText(t), (s, ind) => {
+        const k = this.constant(0.1, 0.5);
+        if (t.type === 'tuple') return `${ind}return [${Array.from({ length: t.length }, (_, i) => `a[${i}] + ${k} * Math.tanh(b[${i}])`).join(', ')}];\n`;
+        if (t.type === 'f64') return `${ind}const out = new Float64Array(a.length);\n${ind}for (let i = 0; i < a.length; i++) out[i] = a[i] + ${k} * Math.tanh(b[i]);\n${ind}return out;\n`;
+        return `${ind}return a.map((e, i) => e + ${k} * Math.tanh(b[i]));\n`;
+      }));
+  }
+
+  grid(): string {
+    return this.reuse('grid', () => {
+      const name = `${this.name}_${this.fresh('grid')}`;
+      this.functions.push(`function ${name}(a: number, n: number): Float64Array {\n  const out = new Float64Array(n);\n  for (let i = 0; i < n; i++) out[i] = a * (i + 1) / n;\n  return out;\n}\n`);
+      return name;
+    });
+  }
+
   writer(type: VecType, kind: 'fill' | 'bump'): string {
     const t = this.anyLength(type);
     return this.reuse(`${kind} ${t.type}`, () => kind === 'fill'
@@ -275,23 +297,23 @@ class UserGenerator extends Statements implements HelperFactory {
   }
 
   /** A parameter of f: its name, type text (or destructuring pattern) and what it adds to f's scope. */
-  private param(k: number, cls: ObjectType | undefined, room: number): { name: string; text: string; shape: Shape; add: (s: Scope) => void } {
+  private param(k: number, cls: ObjectType | undefined, room: number): { name: string; text: string; shape: Shape; add: (s: Scope) => void; read: () => string } {
     const kinds: [number, string][] = [[5, 'number'], [3, 'vec'], [1, 'matrix'], [1, 'object'], [1, 'nested'], [cls ? 1 : 0, 'instance']];
     const kind = this.weighted(kinds);
-    const plain = (name: string, field: Field) => ({ name, text: `${name}: ${fieldTypeText(field)}`, shape: fieldShape(field), add: (s: Scope) => addValue(s, name, field) });
+    const plain = (name: string, field: Field) => ({ name, text: `${name}: ${fieldTypeText(field)}`, shape: fieldShape(field), add: (s: Scope) => addValue(s, name, field), read: () => this.fieldRead(name, field) });
     if (kind === 'vec' && room >= 2) {
       const type = this.pick(['array', 'readonly', 'tuple', 'f64'] as const);
       const v: VecField = { length: Math.min(room, this.int(2, type === 'tuple' ? 3 : 4)), type };
       if (type === 'tuple' && v.length === 2 && this.chance(0.2)) {
         const [a, b] = [`p${k}x`, `p${k}y`];
-        return { name: `p${k}`, text: `[${a}, ${b}]: ${vecTypeText(v)}`, shape: vecShape(v), add: (s) => s.nums.push(a, b) };
+        return { name: `p${k}`, text: `[${a}, ${b}]: ${vecTypeText(v)}`, shape: vecShape(v), add: (s) => s.nums.push(a, b), read: () => this.pick([a, b]) };
       }
       return plain(['xs', 'ws', 'q'][k], v);
     }
     if (kind === 'matrix' && room >= 4) {
       const rows = 2, cols = Math.min(3, Math.floor(room / 2)), name = ['m', 'mm', 'm2'][k];
       const shape: Shape = { kind: 'array', length: rows, style: 'array', of: { kind: 'array', length: cols, style: 'array', of: NUMBER } };
-      return { name, text: `${name}: number[][]`, shape, add: (s) => s.mats.push({ expr: name, rows, cols }) };
+      return { name, text: `${name}: number[][]`, shape, add: (s) => s.mats.push({ expr: name, rows, cols }), read: () => `${name}[${this.int(0, rows - 1)}][${this.int(0, cols - 1)}]` };
     }
     if ((kind === 'object' || kind === 'nested') && room >= 3) {
       const fields: [string, Field][] = kind === 'object'
@@ -307,7 +329,7 @@ class UserGenerator extends Statements implements HelperFactory {
         // Destructured in the signature: ({ a, v }: Params), renamed after the first.
         const [a, v] = k === 0 ? ['a', 'v'] : [`a${k}`, `v${k}`];
         const pattern = k === 0 ? '{ a, v }' : `{ a: ${a}, v: ${v} }`;
-        return { name: `p${k}`, text: `${pattern}: ${objectTypeText(t)}`, shape: fieldShape(t), add: (s) => { addValue(s, a, 'number'); addValue(s, v, fields[1][1]); } };
+        return { name: `p${k}`, text: `${pattern}: ${objectTypeText(t)}`, shape: fieldShape(t), add: (s) => { addValue(s, a, 'number'); addValue(s, v, fields[1][1]); }, read: () => this.pick([a, `${v}[0]`]) };
       }
       return plain(['o', 'p', 'o2'][k], t);
     }
@@ -326,6 +348,7 @@ class UserGenerator extends Statements implements HelperFactory {
     const params: Param[] = [];
     const texts: string[] = [];
     const adds: ((s: Scope) => void)[] = [];
+    const reads: (() => string)[] = [];
     const count = this.int(1, 3);
     for (let k = 0; k < count; k++) {
       const room = MAX_COORDINATES - coordinates(params.map((p) => p.shape)).length;
@@ -334,6 +357,7 @@ class UserGenerator extends Statements implements HelperFactory {
       params.push({ name: p.name, shape: p.shape });
       texts.push(p.text);
       adds.push(p.add);
+      reads.push(p.read);
     }
     const vector = this.chance(0.15) ? { length: this.int(2, 3), type: this.pick(['tuple', 'array', 'f64'] as const) } : undefined;
 
@@ -344,12 +368,18 @@ class UserGenerator extends Statements implements HelperFactory {
     for (const p of params) if (p.shape.kind === 'number' && this.chance(0.3)) s.mutable.push(p.name);
     const from = { nums: s.nums.length, vecs: s.vecs.length };
     const ind = factory ? '    ' : '  ';
-    let body = this.block(s, 2, ind, this.int(1, 5));
+    // An accumulator the statements add into, as in `let loss = 0;`.
+    const total = this.chance(0.3) ? undefined : this.pick(['loss', 'total', 'energy']);
+    if (total) {
+      s.nums.push(total);
+      s.mutable.push(total);
+    }
+    let body = (total ? `${ind}let ${total} = 0;\n` : '') + this.block(s, 2, ind, this.int(1, 5));
     if (vector) {
       const entries = Array.from({ length: vector.length }, () => this.expr(s, 2));
       if (vector.type === 'f64') body += `${ind}const out = new Float64Array(${vector.length});\n${entries.map((e, k) => `${ind}out[${k}] = ${e};\n`).join('')}${ind}return out;\n`;
       else body += `${ind}return [${entries.join(', ')}];\n`;
-    } else body += `${ind}return ${this.result(s, from)};\n`;
+    } else body += `${ind}return ${this.result(s, from, reads)};\n`;
     const returns = vector ? vecTypeText(vector) : 'number';
     const output = vector ? vecShape(vector) : NUMBER;
     const exports = this.exportsOf(params, !vector);

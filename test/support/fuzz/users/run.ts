@@ -260,7 +260,7 @@ const property = (choices: number, key: string) =>
     if (same.length > 0) throw new Error(same.map((f) => f.text).join('\n'));
   });
 
-export async function fuzzUsers({ seed, runs, choices = 600, batch = 100, shrink = 3, shrinkTime = 120_000, log = () => {}, known = new Set() }: UsersOptions): Promise<UsersReport> {
+export async function fuzzUsers({ seed, runs, choices = 3000, batch = 100, shrink = 3, shrinkTime = 120_000, log = () => {}, known = new Set() }: UsersOptions): Promise<UsersReport> {
   const stats = newStats();
   const classes: Record<string, FailureClass> = {};
   const draws = fc.sample(drawArbitrary(choices), { seed, numRuns: runs });

@@ -12,9 +12,16 @@ export abstract class Statements extends Expressions {
   /** Names declared so far in the function being generated (destructuring reuses field names where free). */
   protected declared = new Set<string>();
 
+  /** `count` statements; what they compute flows out into a variable declared before them (`loss += …`), where there is one. */
   block(s: Scope, depth: number, ind: string, count: number): string {
+    const before = s.nums.length, outer = [...s.mutable];
     let code = '';
     for (let k = 0; k < count; k++) code += this.statement(s, depth, ind);
+    const computed = s.nums.slice(before);
+    if (computed.length > 0 && outer.length > 0 && !this.chance(0.3)) {
+      const into = this.pick(outer), value = this.pick(computed);
+      code += s.loops > 0 || s.callback ? `${ind}${into} += 0.3 * Math.tanh(${value});\n` : `${ind}${into} += ${this.constant(-1, 1)} * ${value};\n`;
+    }
     return code;
   }
 
@@ -43,7 +50,7 @@ export abstract class Statements extends Expressions {
           options.push([1, () => this.iterate(s, ind)]);
           options.push([1, () => this.labelled(s, depth, ind)]);
           if (s.vecs.length > 0) options.push([1, () => this.forOf(s, depth, ind)], [1, () => this.forEach(s, ind)]);
-          if (s.level < 2) options.push([2, () => this.stateLoop(s, depth, ind)]);
+          if (s.level < 2) options.push([1, () => this.stateLoop(s, depth, ind)]);
         }
         if (s.returns) options.push([1, () => `${ind}if (${this.condition(s, 2)}) return ${this.expr(s, 2)};\n`]);
       }
@@ -397,6 +404,7 @@ export abstract class Statements extends Expressions {
 
   /** State reassigned from a helper, in a loop or in a row: s = step(s, dt); or p = p.map(…). */
   stateLoop(s: Scope, depth: number, ind: string): string {
+    if (this.chance(0.15)) return this.objectState(s, ind);
     const st = this.fresh(this.pick(['s', 'state', 'q']));
     const type = this.pick(['tuple', 'tuple', 'f64', 'array'] as const);
     const length = this.int(2, 3);
@@ -412,6 +420,9 @@ export abstract class Statements extends Expressions {
         const inner = child(s, { nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: length }], callback: true, returns: false });
         return `${st} = ${st}.map((${e}, ${i}) => ${e} + ${dt} * ${this.bounded(inner, 1)});`;
       }
+      // Elementwise with a second vector of the same length, where there is one: s = add(s, v).
+      const other = s.vecs.find((v) => v.length === length && (type === 'tuple' ? v.type === 'tuple' : (v.type === 'f64') === (type === 'f64')));
+      if (other && this.chance(0.3)) return `${st} = ${this.helpers.combine({ length, type })}(${st}, ${other.expr});`;
       return `${st} = ${this.helpers.step({ length, type })}(${st}, ${dt});`;
     };
     if (this.chance(0.3)) {
@@ -424,6 +435,16 @@ export abstract class Statements extends Expressions {
       code += `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${next()}\n${this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1))}${ind}}\n`;
     }
     s.vecs.push({ expr: st, length, type, local: false });
+    return code;
+  }
+
+  /** An object state rebuilt each pass: `st = { x: st.x + dt * st.v, v: st.v - dt * st.x }` (README ❌ in a loop). */
+  objectState(s: Scope, ind: string): string {
+    const st = this.fresh('st'), k = this.fresh('k'), n = this.int(1, 3);
+    const inner = { ...s, nums: [...s.nums, `${st}.x`, `${st}.v`] };
+    const code = `${ind}let ${st} = { x: ${this.expr(s, 1)}, v: ${this.expr(s, 1)} };\n${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n` +
+      `${ind}  ${st} = { x: ${st}.x + 0.1 * ${st}.v, v: ${st}.v - 0.1 * ${this.bounded(inner, 1)} };\n${ind}}\n`;
+    addValue(s, st, { fields: [['x', 'number'], ['v', 'number']] });
     return code;
   }
 }
