@@ -93,7 +93,11 @@ export abstract class Expressions extends Choices {
       [1, () => `${this.operand(s, depth - 1)} / (1 + ${this.operand(s, depth - 1)} ** 2)`],
       [3, () => this.smooth(sub())],
       [1, () => this.kinked(s, depth - 1)],
-      [1, () => `(${this.condition(s, depth - 1)} ? ${sub()} : ${sub()})`],
+      [1, () => {
+        const c = this.condition(s, depth - 1), narrowed = /^(\w+) === \d+$/.exec(c)?.[1];
+        const then = this.expr(narrowed ? { ...s, narrowed: [...s.narrowed, narrowed] } : s, depth - 1);
+        return `(${c} ? ${then} : ${sub()})`;
+      }],
       // A default where a value is zero: `k || 1`.
       [s.nums.length > 0 ? 0.2 : 0, () => `(${this.near(s.nums)} || ${this.constant(0.5, 2)})`],
     ];
@@ -221,8 +225,9 @@ export abstract class Expressions extends Choices {
 
   condition(s: Scope, depth: number): string {
     if (this.chance(0.15)) return `${this.comparison(s, depth)} ${this.pick(['&&', '||'])} ${this.comparison(s, depth)}`;
-    if (s.counters.length > 0 && this.chance(0.15)) {
-      const c: Counter = this.pick(s.counters);
+    const comparable = s.counters.filter((c) => !s.narrowed.includes(c.name));
+    if (comparable.length > 0 && this.chance(0.15)) {
+      const c: Counter = this.pick(comparable);
       return `${c.name} === ${this.int(0, Math.max(0, c.bound - 1))}`;
     }
     return this.comparison(s, depth);

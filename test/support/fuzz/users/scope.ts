@@ -41,6 +41,8 @@ export interface Scope {
   counters: Counter[];
   /** Labels of the enclosing loops. */
   labels: string[];
+  /** Counters TypeScript has narrowed to one value here (inside `if (i === 2)`): comparing them again would not type-check. */
+  narrowed: string[];
   loops: number;
   /** Inside a loop or switch: `break` allowed. */
   breakable: boolean;
@@ -55,7 +57,7 @@ export interface Scope {
 }
 
 export function emptyScope(level: number, returns: boolean): Scope {
-  return { nums: [], mutable: [], vecs: [], mats: [], objs: [], counters: [], labels: [], loops: 0, breakable: false, continuable: false, returns, callback: false, level };
+  return { nums: [], mutable: [], vecs: [], mats: [], objs: [], counters: [], labels: [], narrowed: [], loops: 0, breakable: false, continuable: false, returns, callback: false, level };
 }
 
 /** A nested block's scope: what it declares stays inside. */
@@ -69,6 +71,7 @@ export function child(s: Scope, changes: Partial<Scope> = {}): Scope {
     objs: [...s.objs],
     counters: [...s.counters],
     labels: [...s.labels],
+    narrowed: [...s.narrowed],
     ...changes,
   };
 }

@@ -269,8 +269,10 @@ export abstract class Statements extends Expressions {
 
   ifElse(s: Scope, depth: number, ind: string): string {
     const inner = ind + '  ';
-    const then = this.block(child(s), depth - 1, inner, this.int(1, 3));
-    let code = `${ind}if (${this.condition(s, 2)}) {\n${then}${ind}}`;
+    const condition = this.condition(s, 2);
+    const narrowed = /^(\w+) === \d+$/.exec(condition)?.[1];
+    const then = this.block(child(s, narrowed ? { narrowed: [...s.narrowed, narrowed] } : {}), depth - 1, inner, this.int(1, 3));
+    let code = `${ind}if (${condition}) {\n${then}${ind}}`;
     if (this.chance(0.2)) code += ` else if (${this.condition(s, 2)}) {\n${this.block(child(s), depth - 1, inner, this.int(1, 2))}${ind}}`;
     if (this.chance(0.5)) code += ` else {\n${this.block(child(s), depth - 1, inner, this.int(1, 3))}${ind}}`;
     return `${code}\n`;
@@ -377,8 +379,9 @@ export abstract class Statements extends Expressions {
   jump(s: Scope, ind: string): string {
     const word = s.continuable && this.chance(0.5) ? 'continue' : 'break';
     const label = s.labels.length > 0 && this.chance(0.3) ? ` ${this.pick(s.labels)}` : '';
-    if (s.counters.length > 0 && this.chance(0.4)) {
-      const c = this.pick(s.counters);
+    const comparable = s.counters.filter((c) => !s.narrowed.includes(c.name));
+    if (comparable.length > 0 && this.chance(0.4)) {
+      const c = this.pick(comparable);
       return `${ind}if (${c.name} === ${this.int(0, Math.max(0, c.bound - 1))}) ${word}${label};\n`;
     }
     return `${ind}if (${this.condition(s, 2)}) ${word}${label};\n`;
