@@ -18,6 +18,8 @@ export interface HelperFactory {
   objectReader(t: ObjectType): string;
   /** A recursive helper `(x, n)` for an integer n ≥ 0. */
   recursive(): string;
+  /** A function given its derivative with withDerivative (a numerically stable form): its name and arity. */
+  rule(): { name: string; arity: number };
   /** A helper reading a number[][] and returning a number. */
   matReader(): string;
   /** A helper taking a state vector of this type and length and a number, returning the next state (a new vector). */
@@ -98,6 +100,8 @@ export abstract class Expressions extends Choices {
         const then = this.expr(narrowed ? { ...s, narrowed: [...s.narrowed, narrowed] } : s, depth - 1);
         return `(${c} ? ${then} : ${sub()})`;
       }],
+      // A target held constant (its values only, as in a target network), in f itself.
+      [s.level === 0 ? 0.3 : 0, () => `stopGradient(${sub()})`],
       // A default where a value is zero: `k || 1`.
       [s.nums.length > 0 ? 0.2 : 0, () => `(${this.near(s.nums)} || ${this.constant(0.5, 2)})`],
     ];
@@ -106,6 +110,7 @@ export abstract class Expressions extends Choices {
       // A recursive helper (x to an integer power), and the derivative of a helper inside differentiated code.
       options.push([0.3, () => `${this.helpers.recursive()}(${this.expr(s, depth - 1)}, ${this.int(0, 3)})`]);
       options.push([0.3, () => `${this.pick(['grad', 'derivative'])}(${this.helpers.numberHelper(1)})(${this.expr(s, depth - 1)})`]);
+      options.push([0.5, () => { const r = this.helpers.rule(); return `${r.name}(${this.args(s, depth, r.arity)})`; }]);
       options.push([2, () => this.structRead(s, depth)]);
     }
     if (s.vecs.length > 0) {

@@ -155,23 +155,25 @@ export class Checker {
           }
           break;
         }
-        case 'jacobian': this.jacobian(r.result, ref, out, counts, at_); break;
+        case 'jacobian': this.jacobian(r.result, e.wrt ?? everything, ref, out, counts, at_); break;
+        case 'gradOfGrad': case 'derivativeOfGrad': this.second(e.mode, r.result, e.wrt!, ref, out, counts, at_); break;
         case 'hessian': this.hessian(r.result, e.wrt ?? everything, ref, out, counts, at_); break;
       }
     }
     return out;
   }
 
-  private jacobian(J: unknown, ref: Reference, out: Problem[], counts: ModeCounts, at_: string): void {
+  private jacobian(J: unknown, selected: readonly number[], ref: Reference, out: Problem[], counts: ModeCounts, at_: string): void {
+    const cs = coordinates(this.shapes, selected);
     const rows = J as number[][];
-    if (!Array.isArray(rows) || rows.length !== ref.value.length || rows.some((row) => !Array.isArray(row) || row.length !== this.all.length)) {
-      out.push({ kind: 'wrong', mode: 'jacobian', text: `${at_}the Jacobian is ${JSON.stringify(J)}, expected ${ref.value.length} rows of ${this.all.length}` });
+    if (!Array.isArray(rows) || rows.length !== ref.value.length || rows.some((row) => !Array.isArray(row) || row.length !== cs.length)) {
+      out.push({ kind: 'wrong', mode: 'jacobian', text: `${at_}the Jacobian is ${JSON.stringify(J)}, expected ${ref.value.length} rows of ${cs.length}` });
       return;
     }
     rows.forEach((row, k) => row.forEach((entry, j) => {
       counts.entries++;
-      const expected = ref.partials[j][k];
-      if (!close(entry, expected)) out.push({ kind: 'wrong', mode: 'jacobian', text: `${at_}J[${k}][${j}] (${label(this.all[j], this.program)}): tapeless ${entry}, reference ${expected}` });
+      const expected = this.partial(ref, cs[j])[k];
+      if (!close(entry, expected)) out.push({ kind: 'wrong', mode: 'jacobian', text: `${at_}J[${k}][${j}] (${label(cs[j], this.program)}): tapeless ${entry}, reference ${expected}` });
     }));
   }
 
@@ -193,29 +195,45 @@ export class Checker {
         }
       }
     }
-    // The generated gradient at nearby points, as numbers in the order of `cs`.
+    cs.forEach((c, j) => {
+      const column = this.gradientColumn(ref, cs, c);
+      for (let i = 0; column && i < cs.length; i++) {
+        counts.entries++;
+        if (!close(rows[i][j], column[i])) {
+          out.push({ kind: 'wrong', mode: 'hessian', text: `${at_}H[${i}][${j}] (${label(cs[i], this.program)}, ${label(c, this.program)}): tapeless ${rows[i][j]}, differences of the gradient ${column[i]}` });
+        }
+      }
+    });
+  }
+
+  /**
+   * Central differences along `along` of the generated gradient's entries at `entries`, or
+   * undefined where the gradient fails (the grad check reports it) or two steps disagree.
+   */
+  private gradientColumn(ref: Reference, entries: readonly Path[], along: Path): number[] | undefined {
     const probe: Problem[] = [];
     const gradient = (args: Data[]): number[] => {
       const r = this.call('grad', args, probe);
       if (!r.ok) throw new Error('the gradient failed');
       const g = this.program.params.length === 1 ? [r.result] : (r.result as unknown[]);
-      return cs.map((c) => at(dataOf(g) as Data, c));
+      return entries.map((c) => at(dataOf(g) as Data, c));
     };
-    cs.forEach((c, j) => {
-      let d1: number[], d2: number[];
-      try {
-        d1 = difference(gradient, ref.point, c, stepAt(ref.point, c));
-        d2 = difference(gradient, ref.point, c, 2 * stepAt(ref.point, c));
-      } catch {
-        return; // the gradient's own problems are reported by the grad check
-      }
-      if (!agree(d1, d2, 1e-7)) return;
-      for (let i = 0; i < cs.length; i++) {
-        counts.entries++;
-        if (!close(rows[i][j], d1[i])) {
-          out.push({ kind: 'wrong', mode: 'hessian', text: `${at_}H[${i}][${j}] (${label(cs[i], this.program)}, ${label(c, this.program)}): tapeless ${rows[i][j]}, differences of the gradient ${d1[i]}` });
-        }
-      }
-    });
+    try {
+      const d1 = difference(gradient, ref.point, along, stepAt(ref.point, along));
+      const d2 = difference(gradient, ref.point, along, 2 * stepAt(ref.point, along));
+      return agree(d1, d2, 1e-7) ? d1 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** grad(grad(f, { wrt: k }), { wrt: j }) and derivative(grad(f, { wrt: k }), { wrt: j }): ∂²f/∂x_j∂x_k. */
+  private second(mode: ModeName, value: unknown, [k, j]: readonly number[], ref: Reference, out: Problem[], counts: ModeCounts, at_: string): void {
+    const expected = this.gradientColumn(ref, [[k]], [j])?.[0];
+    if (expected === undefined) return;
+    counts.entries++;
+    if (typeof value !== 'number' || !close(value, expected)) {
+      out.push({ kind: 'wrong', mode, text: `${at_}∂²f/∂${this.program.params[j].name}∂${this.program.params[k].name}: tapeless ${JSON.stringify(value)}, differences of the gradient ${expected}` });
+    }
   }
 }

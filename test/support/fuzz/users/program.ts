@@ -8,7 +8,8 @@ import { type Field, type ObjectType, type Scope, type VecField, type VecType, a
 import { Statements } from './statements.js';
 import { NUMBER, type Shape, coordinates } from './values.js';
 
-export type ModeName = 'grad' | 'gradWrt' | 'valueAndGrad' | 'derivative' | 'jvp' | 'hessian' | 'jacobian';
+export type ModeName = 'grad' | 'gradWrt' | 'valueAndGrad' | 'derivative' | 'jvp' | 'hessian' | 'jacobian' | 'gradOfGrad' | 'derivativeOfGrad';
+/** An export: the API call, and its `wrt` (for gradOfGrad and derivativeOfGrad: [k, j], the inner and the outer selection). */
 export interface Export { readonly mode: ModeName; readonly wrt?: readonly number[] }
 export interface Param { readonly name: string; readonly shape: Shape }
 
@@ -172,6 +173,20 @@ class UserGenerator extends Statements implements HelperFactory {
       const name = `${this.name}_${this.fresh('powi')}`;
       this.functions.push(`function ${name}(x: number, n: number): number {\n  if (n === 0) return 1;\n  return ${this.pick(['x', 'Math.tanh(x)'])} * ${name}(x, n - 1);\n}\n`);
       return name;
+    });
+  }
+
+  rule(): { name: string; arity: number } {
+    return this.reuse('rule', () => {
+      const [base, arity, text] = this.pick([
+        ['softplus', 1, 'withDerivative((x: number) => Math.log(1 + Math.exp(x)), (x) => [1 / (1 + Math.exp(-x))])'],
+        ['logistic', 1, 'withDerivative((x: number) => 1 / (1 + Math.exp(-x)), (x, y) => [y * (1 - y)])'],
+        ['logAddExp', 2, 'withDerivative((a: number, b: number) => Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b))), (a, b, y) => [Math.exp(a - y), Math.exp(b - y)])'],
+        ['smoothAbs', 1, 'withDerivative((x: number) => Math.sqrt(x * x + 0.01), (x, y) => [x / y])'],
+      ] as const);
+      const name = `${this.name}_${this.fresh(base)}`;
+      this.constants.push(`const ${name} = ${text};\n`);
+      return { name, arity };
     });
   }
 
@@ -419,13 +434,19 @@ class UserGenerator extends Statements implements HelperFactory {
     }
     const numbers = all.filter((i) => params[i].shape.kind === 'number');
     if (numbers.length > 0) exports.push({ mode: 'derivative', wrt: [this.pick(numbers)] });
-    exports.push({ mode: 'jvp' }, { mode: 'jacobian' });
+    exports.push({ mode: 'jvp' }, params.length > 1 && this.chance(0.2) ? { mode: 'jacobian', wrt: subset() } : { mode: 'jacobian' });
+    // Higher orders composed: the gradient of a gradient, the derivative of a gradient.
+    if (scalar && numbers.length > 0 && this.chance(0.3)) exports.push({ mode: this.pick(['gradOfGrad', 'derivativeOfGrad'] as const), wrt: [this.pick(numbers), this.pick(numbers)] });
     return exports;
   }
 }
 
 /** The API call of one export, `wrt` written by name or index (names where the parameter has one). */
 function apiCall(f: string, params: readonly Param[], e: Export): string {
+  if (e.mode === 'gradOfGrad' || e.mode === 'derivativeOfGrad') {
+    const [k, j] = e.wrt!;
+    return `${e.mode === 'gradOfGrad' ? 'grad' : 'derivative'}(grad(${f}, { wrt: ${k} }), { wrt: '${params[j].name}' })`;
+  }
   const api = e.mode === 'gradWrt' ? 'grad' : e.mode;
   if (!e.wrt) return `${api}(${f})`;
   const sel = e.wrt.map((i, k) => (k % 2 === 0 && !params[i].name.startsWith('p') ? `'${params[i].name}'` : `${i}`));
@@ -437,4 +458,4 @@ export function userProgramOf(draw: Draw, name: string): UserProgram {
   return new UserGenerator(draw.choices, name).program();
 }
 
-export const API_IMPORT = `import { grad, valueAndGrad, derivative, jvp, jacobian, hessian } from 'tapeless';\n`;
+export const API_IMPORT = `import { grad, valueAndGrad, derivative, jvp, jacobian, hessian, stopGradient, withDerivative } from 'tapeless';\n`;

@@ -54,6 +54,7 @@ export class Oracle {
     const shapes = program.params.map((p) => p.shape);
     this.f = (args) => {
       this.twin.trace.length = 0;
+      this.twin.stops.next = 0;
       return flat(fn(...args.map((d, i) => materialise(d, shapes[i], exports as Classes))));
     };
   }
@@ -73,7 +74,10 @@ export class Oracle {
   }
 
   private trusted(point: Data[]): Reference | undefined {
+    // At the point, stopGradient's values are recorded; at the points around it, replayed.
+    Object.assign(this.twin.stops, { mode: 'record', values: [] });
     const value = this.f(point);
+    this.twin.stops.mode = 'replay';
     if (!value.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e3)) return undefined;
     if (this.twin.trace.some((d) => Math.abs(d.margin) < 1e-6 * d.scale)) return undefined;
     const path = this.outcomes();

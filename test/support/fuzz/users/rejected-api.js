@@ -14,3 +14,5 @@ export const derivative = rejected('derivative');
 export const jvp = rejected('jvp');
 export const jacobian = rejected('jacobian');
 export const hessian = rejected('hessian');
+export const withDerivative = rejected('withDerivative');
+export const stopGradient = (x) => rejected('stopGradient')()(x);

@@ -19,6 +19,11 @@ export interface Twin {
   readonly exports: Record<string, any>;
   /** The decisions taken since the last `reset`. */
   readonly trace: Decision[];
+  /**
+   * The values of `stopGradient(…)`: recorded at a point (`record`), then replayed at the
+   * points of its stencils (`replay`), where a constant keeps the value it had.
+   */
+  readonly stops: { mode: 'record' | 'replay'; values: number[]; next: number };
 }
 
 const COMPARISONS = new Map<ts.SyntaxKind, string>([
@@ -121,7 +126,16 @@ export function loadTwin(source: string): Twin {
   });
   const trace: Decision[] = [];
   const exports: Record<string, any> = {};
-  const recording = recorders(trace);
-  new Function('exports', ...Object.keys(recording), `"use strict";\n${outputText}`)(exports, ...Object.values(recording));
-  return { exports, trace };
+  const stops: Twin['stops'] = { mode: 'record', values: [], next: 0 };
+  const api = {
+    ...recorders(trace),
+    withDerivative: <F>(f: F) => f,
+    stopGradient: (x: number) => {
+      if (stops.mode === 'record') stops.values.push(x);
+      else if (stops.next >= stops.values.length) throw new Unusable();
+      return stops.mode === 'record' ? x : stops.values[stops.next++];
+    },
+  };
+  new Function('exports', ...Object.keys(api), `"use strict";\n${outputText}`)(exports, ...Object.values(api));
+  return { exports, trace, stops };
 }
