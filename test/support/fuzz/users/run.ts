@@ -165,10 +165,11 @@ async function examine(items: readonly Item[], stats: Stats): Promise<Map<number
   for (const text of orphans) add(0, finding(/internal error/.test(text) ? 'internal' : 'invalid', `a diagnostic of the whole file: ${text}`));
   if (loadError) add(0, finding('load', `the emitted module does not load: ${loadError}`));
   if (js !== undefined) {
-    const byName = new Map(items.map((item, k) => [item.program.name, k]));
+    // Attributed by the generated function's name: the program's own name, or it followed by `_`.
+    const ownerOf = (fn: string) => items.findIndex((item) => fn === item.program.name || fn.startsWith(`${item.program.name}_`));
     for (const unsafe of unsafeConstructs(js)) {
-      const k = byName.get(/in function ([A-Za-z]+\d+)/.exec(unsafe)?.[1] ?? '');
-      if (k !== undefined) add(k, finding('undeclared', unsafe));
+      const k = ownerOf(/in function ([\w$]+)/.exec(unsafe)?.[1] ?? '');
+      add(k >= 0 ? k : 0, finding('undeclared', unsafe));
     }
   }
   items.forEach((item, k) => {
