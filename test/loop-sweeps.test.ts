@@ -1,4 +1,4 @@
-// How reverse mode sweeps loops (transformer/REVERSE.md, "Loops"): loops in while form sweep
+// How reverse mode sweeps loops (transformer/modes/reverse/README.md, "Loops"): loops in while form sweep
 // only the passes that run their body, counters are recomputed from the pass index (only
 // where that is exact), and passes independent of one another are swept first to last.
 // Each case is one where a shortcut taken in the wrong place would give a wrong gradient.

@@ -1,4 +1,4 @@
-// Reads of local arrays that reverse mode does not record (transformer/rereads.ts): arrays
+// Reads of local arrays that reverse mode does not record (transformer/modes/reverse/rereads.ts): arrays
 // every pass of a loop writes before reading, which recomputations write again, and reads
 // after the last write. Each function below is a place where reading the array instead of
 // the load stream would be wrong if the analysis were too bold: entries a pass did not write

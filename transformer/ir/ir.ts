@@ -154,7 +154,7 @@ export interface Loop {
   readonly record?: LoopRecord;
   /**
    * Set by reverse mode: local arrays each pass writes before reading them, which a
-   * recomputation of a pass writes again (transformer/rereads.ts).
+   * recomputation of a pass writes again (transformer/modes/reverse/rereads.ts).
    */
   readonly scratch?: readonly string[];
 }
@@ -193,7 +193,7 @@ export interface LoopRecord {
   readonly guarded?: boolean;
 }
 
-/** The load stream of a function that reads local arrays (see transformer/REVERSE.md). */
+/** The load stream of a function that reads local arrays (see transformer/modes/reverse/README.md). */
 export interface LoadStream {
   readonly array: string;
   /** How many values were recorded. */

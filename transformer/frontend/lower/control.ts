@@ -59,7 +59,7 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   return value;
 }
 
-/** What merging arrays and objects at a branch needs (see transformer/merge.ts). */
+/** What merging arrays and objects at a branch needs (see ./merge.ts). */
 export function mergeHost(lx: Lowering): MergeHost {
   return {
     names: lx.env.names,

@@ -2,7 +2,7 @@ import { type Block, type Effect, type Func, type Let, type Loop, type Operand, 
 
 /**
  * Which reads of local arrays reverse mode need not record in the load stream: those a
- * recomputation can read again from the array itself (see transformer/REVERSE.md, "Arrays").
+ * recomputation can read again from the array itself (see transformer/modes/reverse/README.md, "Arrays").
  * Two kinds:
  *
  * - **Final reads.** No write into the array can run after the read (every write comes

@@ -38,7 +38,7 @@ export type Pullbacks = (callee: Callee, wrt: readonly number[]) => string;
  * order. In straight-line code each adjoint is written once, as the sum of the
  * contributions of its uses (`a_bar = …`), exactly as the derivation is done by hand.
  *
- * Control flow (see transformer/REVERSE.md): the reverse of a branch recomputes the branch
+ * Control flow (see transformer/modes/reverse/README.md): the reverse of a branch recomputes the branch
  * taken, then runs its adjoints; a loop records the values its carried variables enter
  * each pass with, and its reverse sweep restores them pass by pass, from the last, to
  * recompute the pass and run its adjoints. Adjoints that cross blocks are accumulated in
