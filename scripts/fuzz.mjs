@@ -6,10 +6,13 @@
 // programs tried, the failures and the shrunk counterexamples.
 //
 // The user programs run in chunks of --chunk programs (5000), one vitest process each with
-// the seed seed + chunk number (every module a chunk loads stays in memory): each chunk adds
-// its figures to .tmp/fuzz-users-<seed>.json and prints the totals so far.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+// the seed seed + chunk number (every module a chunk loads stays in memory), drawn from up to
+// --users-choices choices (1500: smaller programs than npm test's 3000, compiled faster).
+// Each chunk adds its figures to .tmp/fuzz-users-<seed>.json and prints the totals so far.
+// With --jobs N, N sequences of chunks run side by side, each with its own totals and its
+// log in .tmp/fuzz-users-<seed>-<job>.log; a last vitest run prints their sum.
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -17,7 +20,7 @@ const option = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 if (args.includes('--help')) {
-  console.log('npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users] [--chunk N (5000)]');
+  console.log('npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users] [--chunk N (5000)] [--users-choices N (1500)] [--jobs N (1)]');
   process.exit(0);
 }
 const runs = option('runs', '1000');
@@ -33,13 +36,39 @@ const vitest = (testFiles, env) =>
 let status = files.length > 0 ? vitest(files, { FUZZ_RUNS: runs, FUZZ_ROBUST_RUNS: option('robust-runs', runs) }) : 0;
 if (!only || only === 'users') {
   const chunk = Number(option('chunk', '5000'));
-  const totals = `.tmp/fuzz-users-${seed}.json`;
+  const jobs = Number(option('jobs', '1'));
   mkdirSync('.tmp', { recursive: true });
-  rmSync(totals, { force: true });
-  for (let done = 0, k = 0; done < Number(runs); done += chunk, k++) {
-    const size = Math.min(chunk, Number(runs) - done);
-    console.log(`\nuser programs, chunk ${k}: ${size} programs with seed ${Number(seed) + k} (rerun one with --only users --seed ${Number(seed) + k} --runs ${size})`);
-    status ||= vitest(['test/fuzz-users.test.ts'], { FUZZ_RUNS: String(size), FUZZ_SEED: String(Number(seed) + k), FUZZ_USERS_TOTALS: totals });
+  const chunks = [];
+  for (let done = 0, k = 0; done < Number(runs); done += chunk, k++) chunks.push({ k, size: Math.min(chunk, Number(runs) - done) });
+  const env = (job, { k, size }) => ({
+    ...process.env, FUZZ_CHOICES: option('choices', '600'), FUZZ_USERS_CHOICES: option('users-choices', '1500'),
+    FUZZ_RUNS: String(size), FUZZ_SEED: String(Number(seed) + k), FUZZ_USERS_TOTALS: `.tmp/fuzz-users-${seed}${jobs > 1 ? `-${job}` : ''}.json`,
+  });
+  const args = ['vitest', 'run', 'test/fuzz-users.test.ts', '--testTimeout=0', '--hookTimeout=0', '--reporter=verbose'];
+  const announce = ({ k, size }) => `\nuser programs, chunk ${k}: ${size} programs with seed ${Number(seed) + k} (rerun one with --only users --seed ${Number(seed) + k} --runs ${size})`;
+  if (jobs === 1) {
+    rmSync(`.tmp/fuzz-users-${seed}.json`, { force: true });
+    for (const c of chunks) {
+      console.log(announce(c));
+      status ||= spawnSync('npx', args, { stdio: 'inherit', env: env(0, c) }).status ?? 1;
+    }
+  } else {
+    const run = async (job) => {
+      const log = createWriteStream(`.tmp/fuzz-users-${seed}-${job}.log`);
+      rmSync(`.tmp/fuzz-users-${seed}-${job}.json`, { force: true });
+      for (const c of chunks.filter(({ k }) => k % jobs === job)) {
+        log.write(`${announce(c)}\n`);
+        const child = spawn('npx', args, { env: env(job, c) });
+        child.stdout.pipe(log, { end: false });
+        child.stderr.pipe(log, { end: false });
+        status ||= await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+      }
+      log.end();
+    };
+    console.log(`${jobs} jobs; logs in .tmp/fuzz-users-${seed}-<job>.log`);
+    await Promise.all(Array.from({ length: jobs }, (_, job) => run(job)));
+    const files = Array.from({ length: jobs }, (_, job) => `.tmp/fuzz-users-${seed}-${job}.json`).join(',');
+    spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, FUZZ_USERS_MERGE: files } });
   }
 }
 process.exit(status);

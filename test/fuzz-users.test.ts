@@ -18,13 +18,20 @@ import { type UsersReport, addReports, describeReport, failures, fuzzUsers } fro
 
 const LONG = process.env.FUZZ_RUNS !== undefined;
 const TOTALS = process.env.FUZZ_USERS_TOTALS;
+const MERGE = process.env.FUZZ_USERS_MERGE?.split(',');
 const SEED = Number(process.env.FUZZ_SEED ?? 0x05e75);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 // A program uses about 550 choices (median), 1,500 at the 90th percentile.
 const CHOICES = Number(process.env.FUZZ_USERS_CHOICES ?? 3000);
 
 describe(`random user-shaped programs (seed ${SEED})`, () => {
-  it(`${RUNS} programs: every mode matches finite differences, no throw, no internal error, no rejection of what README supports`, async () => {
+  it.runIf(MERGE)('the totals of parallel long runs', () => {
+    const totals = MERGE!.filter(existsSync).map((file) => JSON.parse(readFileSync(file, 'utf8')) as UsersReport).reduce(addReports);
+    console.log(`\n===== totals of ${MERGE!.length} jobs =====\n${describeReport(totals)}`);
+    expect(failures(totals).map((c) => c.key)).toEqual([]);
+  });
+
+  it.skipIf(MERGE)(`${RUNS} programs: every mode matches finite differences, no throw, no internal error, no rejection of what README supports`, async () => {
     const before: UsersReport | undefined = TOTALS && existsSync(TOTALS) ? JSON.parse(readFileSync(TOTALS, 'utf8')) : undefined;
     const known = new Set(before ? Object.keys(before.classes) : []);
     const report = await fuzzUsers({ seed: SEED, runs: RUNS, choices: CHOICES, shrink: LONG ? 5 : 1, known, log: LONG ? (line) => console.log(line) : undefined });

@@ -184,9 +184,12 @@ export abstract class Statements extends Expressions {
       default: {
         // Copies users write; README lists slice and static methods as not supported (rejections counted).
         const v = source!;
-        const code = this.chance(0.5) ? `${ind}const ${w} = ${v.expr}.slice();\n` : `${ind}const ${w} = Array.from(${v.expr});\n`;
+        if (this.chance(0.5)) {
+          push(v.length, v.type === 'f64' ? 'f64' : 'array');
+          return `${ind}const ${w} = ${v.expr}.slice();\n`;
+        }
         push(v.length);
-        return code;
+        return `${ind}const ${w} = Array.from(${v.expr});\n`;
       }
     }
   }
