@@ -68,7 +68,15 @@ export function compile(files: Record<string, string>, options: ts.CompilerOptio
  * both builds against an oracle of their own.
  */
 export function compileForward(files: Record<string, string>): Compiled {
-  const built = checked(build(files, {}, 'forward'), true);
+  return loaded(checked(build(files, {}, 'forward'), true));
+}
+
+/** Compiles `files` with reverse mode only, without the forward twin: for tests that count what the code does (logs). */
+export function compileAlone(files: Record<string, string>): Compiled {
+  return loaded(checked(build(files, {}, 'reverse'), true));
+}
+
+function loaded(built: Built): Compiled {
   return { ...built, messages: format(built.diagnostics), load: (file = 'main.ts') => importFrom(built.dir, file) };
 }
 

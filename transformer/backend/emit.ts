@@ -423,6 +423,10 @@ class Emitter {
       case 'store':
       case 'rewrite':
         return [this.assign(factory.createElementAccessExpression(args[0], args[1]), args[2])];
+      case 'sideEffect':
+        return [factory.createExpressionStatement(this.source(stmt.expr))];
+      case 'throw':
+        return [factory.createThrowStatement(this.source(stmt.expr))];
       case 'recordLoad': {
         const needed = factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, this.number(1));
         const slot = factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.count)));
@@ -471,6 +475,8 @@ class Emitter {
         const expression = path(factory, operand.path);
         return operand.origin ? ts.setOriginalNode(expression, operand.origin) : expression;
       }
+      case 'str':
+        return factory.createStringLiteral(operand.value, true);
     }
   }
 
@@ -535,11 +541,27 @@ class Emitter {
       }
       case 'position':
         return factory.createIdentifier(expr.field === 'record' ? this.func.stream!.count : this.func.stream!.cursor);
+      case 'source':
+        return this.source(expr);
       case 'store':
       case 'recordLoad':
       case 'setCursor':
         throw new Error(`tapeless: ${expr.op} is a statement`);
     }
+  }
+
+  /** The user's expression as written, with the variables it reads replaced by their values here. */
+  private source(expr: Expr): ts.Expression {
+    const { ts } = this;
+    const { node, holes } = expr.source!;
+    const values = new Map(holes.map((hole, k) => [hole as ts.Node, this.operand(expr.args[k])]));
+    const visit = (inner: ts.Node): ts.Node => {
+      // `{ x }` reading a hole becomes `{ x: value }`.
+      const shorthand = ts.isShorthandPropertyAssignment(inner) ? values.get(inner.name) : undefined;
+      if (shorthand && ts.isShorthandPropertyAssignment(inner)) return this.factory.createPropertyAssignment(inner.name.text, shorthand);
+      return values.get(inner) ?? ts.visitEachChild(inner, visit, undefined);
+    };
+    return visit(node) as ts.Expression;
   }
 
   /** A zero gradient of `shape`, sized like `value`. */

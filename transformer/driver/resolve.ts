@@ -258,8 +258,11 @@ export class Resolver {
   private outer(identifier: ts.Identifier, target: Target): Operand {
     const { ts, checker } = this;
     const type = checker.getTypeAtLocation(identifier);
-    if (!isNumberType(ts, type) && !shapeOf(ts, checker, type) && !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)) {
-      fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers, arrays and objects can be read from outside (as constants).`);
+    // Strings and booleans are data: conditions read them.
+    const data = ts.TypeFlags.StringLike | ts.TypeFlags.BooleanLike;
+    const isData = (type.flags & data) !== 0 || (type.isUnion() && type.types.every((member) => member.flags & data));
+    if (!isNumberType(ts, type) && !isData && !shapeOf(ts, checker, type) && !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)) {
+      fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers, strings, booleans, arrays and objects can be read from outside (as constants).`);
     }
     return this.reference(identifier, target);
   }

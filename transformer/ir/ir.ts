@@ -9,7 +9,7 @@ import { letsWithin, someWithin, statementsWithin } from './traverse';
  * diagnostics. Every pass (reverse, simplify, emit) reads and writes this form.
  */
 
-export type Operand = Var | Num | Ref;
+export type Operand = Var | Num | Ref | Str;
 
 /** A value defined by a statement or a parameter of the IR function. */
 export interface Var {
@@ -33,6 +33,12 @@ export interface Ref {
   readonly origin?: ts.Identifier;
 }
 
+/** A string constant: data that conditions compare (`loss.kind === 'huber'`), never differentiated. */
+export interface Str {
+  readonly kind: 'str';
+  readonly value: string;
+}
+
 export interface Expr {
   readonly op: OpName;
   readonly args: readonly Operand[];
@@ -44,6 +50,11 @@ export interface Expr {
   readonly fields?: readonly string[];
   /** For `zeros`: the shape of the zero gradient to allocate (like its argument). */
   readonly shape?: Shape;
+  /**
+   * For `sideEffect` and `throw`: the user's expression, run as written, but for the
+   * identifiers in `holes`, which read the arguments (one each, in order).
+   */
+  readonly source?: { readonly node: ts.Expression; readonly holes: readonly ts.Expression[] };
 }
 
 /** A function of the program called from differentiated code, or a generated pullback. */
@@ -265,6 +276,7 @@ export interface Func {
 }
 
 export const variable = (name: string): Var => ({ kind: 'var', name });
+export const str = (value: string): Str => ({ kind: 'str', value });
 export const num = (value: number, text?: string): Num => (text === undefined ? { kind: 'num', value } : { kind: 'num', value, text });
 
 /** The value of a variable on a path where it was not assigned (read only on other paths). */
@@ -288,6 +300,8 @@ export function operandKey(operand: Operand): string {
       return operand.text === 'undefined' ? 'n:undefined' : `n:${Object.is(operand.value, -0) ? '-0' : String(operand.value)}`;
     case 'ref':
       return `r:${operand.path.join('.')}`;
+    case 'str':
+      return `s:${JSON.stringify(operand.value)}`;
   }
 }
 

@@ -33,7 +33,7 @@ export type Derivative =
   | { readonly kind: 'identity' };
 
 /** How an operation prints (emit). */
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor';
+export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor' | 'source';
 
 export interface OpInfo {
   readonly shape: OpShape;
@@ -183,6 +183,14 @@ const OPERATORS = {
   replayExit: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: { kind: 'identity' } },
   position: { ...IMPURE, shape: 'position', print: '', derivative: zero },
   setCursor: { ...IMPURE, shape: 'setCursor', print: '', effect: true, statement: true, derivative: zero },
+  // The user's code run as written, for its effect, in the forward pass only (a recomputation
+  // does not run it again): `console.log(…)` and the like, and `throw …`, which ends the path.
+  sideEffect: { ...IMPURE, shape: 'source', print: '', effect: true, statement: true, derivative: zero },
+  throw: { ...IMPURE, shape: 'source', print: 'throw', effect: true, statement: true, derivative: zero },
+  // Tests of numbers: piecewise constant.
+  isFinite: { ...PURE, shape: 'call', print: 'Number.isFinite', derivative: zero, evaluate: (a) => Number(Number.isFinite(a)) },
+  isNaN: { ...PURE, shape: 'call', print: 'Number.isNaN', derivative: zero, evaluate: (a) => Number(Number.isNaN(a)) },
+  isInteger: { ...PURE, shape: 'call', print: 'Number.isInteger', derivative: zero, evaluate: (a) => Number(Number.isInteger(a)) },
 } as const satisfies Record<string, OpInfo>;
 
 export type OpName = keyof typeof OPERATORS | MathFunction;

@@ -18,6 +18,15 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'Math')) {
     return mathCall(lx, node, callee.name.text);
   }
+  const test = numberTest(lx, callee);
+  if (test) {
+    if (node.arguments.length !== 1) fail(node, Code.Unsupported, `${callee.getText()} takes one number here.`);
+    lx.requireNumber(node.arguments[0], `${callee.getText()} tests numbers only`);
+    return lx.op(test, [expression(lx, node.arguments[0])], node);
+  }
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'console')) {
+    fail(node, Code.Unsupported, `'${callee.getText()}(…)' runs in differentiated code as a statement of its own (its value is undefined), not inside an expression.`);
+  }
   for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are supported in Math.max and Math.min only.');
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'push') return push(lx, node, callee);
   // new Array(n).fill(c)
@@ -147,4 +156,13 @@ export function spreadExtremum(lx: Lowering, node: ts.CallExpression, fn: 'max' 
     });
   }
   return extremum.value!;
+}
+
+/** `Number.isFinite(x)`, `Number.isNaN(x)`, `Number.isInteger(x)`, `isFinite(x)`, `isNaN(x)`: the operation, where the callee is one. */
+function numberTest(lx: Lowering, callee: ts.Expression): 'isFinite' | 'isNaN' | 'isInteger' | undefined {
+  const { ts } = lx;
+  const tests = ['isFinite', 'isNaN', 'isInteger'] as const;
+  const ofNumber = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'Number');
+  const name = ofNumber ? callee.name.text : ts.isIdentifier(callee) && callee.text !== 'isInteger' && lx.isGlobal(callee, callee.text) ? callee.text : undefined;
+  return tests.find((test) => test === name);
 }

@@ -1,7 +1,7 @@
 // Lowering of expressions: names, operators, assignments, property reads.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, num, variable } from '../../ir/ir';
+import { type Operand, num, variable, str } from '../../ir/ir';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS } from '../../ops/registry';
 import { type Lowering } from './lowering';
 import { fieldLoad, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
@@ -27,6 +27,8 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     return expression(lx, node.expression);
   }
   if (ts.isNumericLiteral(node)) return num(Number(node.text.replace(/_/g, '')));
+  // Strings are data: conditions compare them (`kind === 'huber'`); arithmetic on them is a type error here.
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return str(node.text);
   if (node.kind === ts.SyntaxKind.TrueKeyword) return num(1, 'true');
   if (node.kind === ts.SyntaxKind.FalseKeyword) return num(0, 'false');
   if (ts.isIdentifier(node)) return read(lx, node);
@@ -86,7 +88,7 @@ export function property(lx: Lowering, node: ts.PropertyAccessExpression): Opera
   const member = lx.env.checker?.getSymbolAtLocation(node)?.valueDeclaration;
   const enumValue = member && ts.isEnumMember(member) ? lx.env.checker!.getConstantValue(member) : undefined;
   if (typeof enumValue === 'number') return num(enumValue);
-  if (typeof enumValue === 'string') fail(node, Code.Unsupported, `the string enum member '${node.getText()}' cannot be used in differentiated code: use a numeric enum.`);
+  if (typeof enumValue === 'string') return str(enumValue);
   if (!lx.env.checker) return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be used in a rule.`);
   const declaration = lx.env.checker.getSymbolAtLocation(node)?.valueDeclaration;
   if (declaration && (ts.isGetAccessorDeclaration(declaration) || ts.isSetAccessorDeclaration(declaration))) {

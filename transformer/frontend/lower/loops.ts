@@ -190,6 +190,8 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
       found.add(lx.returned);
       found.add(lx.result);
     }
+    // A throw ends the path like a return (the generated code throws there).
+    if (ts.isThrowStatement(node)) found.add(lx.returned);
     if (ts.isCallExpression(node)) {
       // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
       const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];

@@ -129,6 +129,11 @@ export class Lowering {
     }
   }
 
+  /** An operation run for its effect: `args` are what it reads; `source`, where it runs the user's own expression. */
+  effect(op: OpName, args: readonly Operand[], source: Expr['source'], origin: ts.Node | undefined): void {
+    this.body.push({ kind: 'effect', expr: { op, args, ...(source ? { source } : {}) }, origin });
+  }
+
   /** `array[index] = value` into a local array: `args` is `[array, index, value]`. */
   store(args: readonly [Operand, Operand, Operand], origin: ts.Node | undefined): void {
     this.body.push({ kind: 'effect', expr: { op: 'store', args }, origin });

@@ -2,6 +2,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, num } from '../../ir/ir';
+import { consoleCall, throwStatement } from './verbatim';
 import { type Lowering, TRUE } from './lowering';
 import { fieldLoad, load } from './arrays';
 import { branch, guarded, switchStatement } from './control';
@@ -26,9 +27,10 @@ export function statement(lx: Lowering, node: ts.Statement): void {
   const { ts } = lx;
   if (ts.isVariableStatement(node)) return variables(lx, node.declarationList);
   if (ts.isExpressionStatement(node)) {
-    expression(lx, node.expression);
+    if (!consoleCall(lx, node)) expression(lx, node.expression);
     return;
   }
+  if (ts.isThrowStatement(node)) return throwStatement(lx, node);
   if (ts.isBlock(node)) return lx.scoped(() => statements(lx, node.statements));
   if (ts.isEmptyStatement(node) || ts.isTypeAliasDeclaration(node) || ts.isInterfaceDeclaration(node)) return;
   if (ts.isReturnStatement(node)) {
@@ -121,7 +123,6 @@ function describeStatement(tsApi: typeof ts, statement: ts.Statement): string {
     [tsApi.SyntaxKind.ForOfStatement]: "a 'for…of' loop",
     [tsApi.SyntaxKind.ForInStatement]: "a 'for…in' loop",
     [tsApi.SyntaxKind.TryStatement]: "a 'try' statement",
-    [tsApi.SyntaxKind.ThrowStatement]: "a 'throw' statement",
     [tsApi.SyntaxKind.FunctionDeclaration]: 'a nested function declaration',
     [tsApi.SyntaxKind.ClassDeclaration]: 'a class declaration',
     [tsApi.SyntaxKind.WithStatement]: "a 'with' statement",

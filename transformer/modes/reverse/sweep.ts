@@ -92,9 +92,10 @@ export class ReverseSweep {
       else if (stmt.kind === 'loop') forward[i] = reverseLoop(this, stmt, scope);
     }
     // A recomputation replays the reads of local arrays: writing them again is useless, but
-    // for arrays it reads again itself.
+    // for arrays it reads again itself. The user's own effects (logs) ran in the forward pass.
     if (!scope.replaying) return forward;
     return rewriteWithin(forward, 'skip', (stmt) => {
+      if (stmt.kind === 'effect' && (stmt.expr.op === 'sideEffect' || stmt.expr.op === 'throw')) return [];
       if (stmt.kind !== 'effect' || stmt.expr.op !== 'store') return [stmt];
       const array = stmt.expr.args[0];
       const op = array.kind === 'var' ? scope.rewrites.get(array.name) : undefined;
