@@ -82,7 +82,11 @@ const CASES: Record<string, Case> = {
   destructuringComputed: { code: `export const g = grad((o: { w: number }) => { const { /*@*/['w']: w } = o;\n  return w; });`, message: 'computed names in destructuring are not supported' },
   branchAggregates: { code: `export const g = grad((x: number, xs: number[], ys: number[]) => { let a = xs;\n  /*@*/if (x > 0) a = ys;\n  return a[0] * x; }, { wrt: 0 });`, message: "'a' holds different arrays or objects on the two sides of this branch, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]')" },
   branchChoosesArrays: { code: `export const g = grad((x: number, xs: number[], ys: number[]) => { const a = /*@*/x > 0 ? xs : ys;\n  return a[0] * x; }, { wrt: 0 });`, message: 'this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself' },
-  loopReassignsArray: { code: `export const g = grad((x: number, xs: number[], ys: number[]) => { let a = xs;\n  /*@*/for (let i = 0; i < 2; i++) a = ys;\n  return a[0] * x; }, { wrt: 0 });`, message: "a loop that reassigns the array or object variable 'a' is not supported yet" },
+  loopReassignsArray: { code: `export const g = grad((x: number, xs: number[], ys: number[]) => { let a = xs;\n  /*@*/for (let i = 0; i < 2; i++) a = ys;\n  return a[0] * x; }, { wrt: 0 });`, message: "a loop that reassigns 'a' carries the numbers of an array or object it holds, where that is an array of a length known at compile time or an object literal the function makes" },
+  loopStateHeldTwice: { code: `export const g = grad((x: number) => { const first = [x, 1];\n  let s = first;\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x];\n  return s[0] * first[0]; });`, message: "the array or object 's' holds as this loop starts is also held by another variable or object" },
+  loopStateChangesKind: { code: `export const g = grad((x: number) => { let s: number[] = [x, 1];\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x, x];\n  return s[0]; });`, message: "a pass of this loop leaves 's' holding an array or object of another size or kind than it started with" },
+  loopStateShared: { code: `export const g = grad((x: number) => { let s = [x, 1];\n  let t = [1, x];\n  /*@*/for (let i = 0; i < 2; i++) { s = [s[1], t[0]]; t = s; }\n  return s[0] + t[1]; });`, message: "a pass of this loop leaves the array or object of 's' also held by another variable or object" },
+  loopStateUnset: { code: `export const g = grad((x: number) => { let s!: number[];\n  /*@*/for (let i = 0; i < 2; i++) s = [x, i];\n  return s[0]; });`, message: "'s' is assigned arrays or objects in this loop but holds none as it starts" },
   forOfDestructuring: { code: `export const g = grad((xss: number[][]) => { let s = 0;\n  for (/*@*/const [a] of xss) s += a;\n  return s; });`, message: "only 'for (const v of array)' is supported" },
   forOfNotArray: { code: `export const g = grad((x: number) => { let s = x;\n  for (const v of /*@*/new Set([1, 2])) s += v;\n  return s; });`, message: "'for … of' is supported over arrays only" },
   callbackNotInPlace: { code: `export const g = grad((xs: number[]) => xs.map(/*@*/Math.sin)[0]);`, message: 'the callback of map must be an arrow or function expression written in place' },
@@ -98,7 +102,6 @@ const CASES: Record<string, Case> = {
   bitwiseOperator: { code: `export const g = grad((x: number) => x /*@*/| 0);`, message: "the operator '|' cannot be differentiated yet" },
   nullishMaybeUndefined: { code: `export const g = grad((x: number, o: { v?: number }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`, message: "'??' on a value that may be null or undefined cannot be differentiated yet" },
   writeLocalField: { code: `export const g = grad((x: number) => { const o = { v: x };\n  /*@*/o.v = 2;\n  return o.v; });`, message: "writing to 'o.v' is not supported yet: differentiated code reads arrays and objects but does not modify them" },
-  destructuringAssignment: { code: `export const g = grad((x: number) => { let a = 0, b = 0;\n  /*@*/[a, b] = [x, x];\n  return a + b; });`, message: "assigning to '[a, b]' is not supported yet: only local variables can be assigned" },
   overloaded: { code: `function f(x: number): number;\nfunction f(x: number, y?: number): number { return x; }\nexport const g = grad(/*@*/f);`, message: "'f' is overloaded" },
   targetNotAName: { code: `const fs = [(x: number) => x * x];\nexport const g = grad(/*@*/fs[0]);`, message: 'the function to differentiate must be a function name, or an arrow or function expression written in place' },
   notTopLevel: { code: `import { N } from './lib.js';\nexport const g = grad(/*@*/N.square);`, message: "'N.square' is not declared at the top level of its module" },
@@ -134,6 +137,7 @@ const ILL_TYPED: Record<string, Case> = {
   stopGradientArityInside: { code: `export const g = grad((x: number) => /*@*/stopGradient(x, x));`, message: 'stopGradient takes exactly one argument' },
   numberTestArity: { code: `export const g = grad((x: number) => /*@*/Number.isFinite(x, x) ? x : 0);`, message: 'Number.isFinite takes one number here' },
   numberTestOfString: { code: `export const g = grad((x: number, s: string) => isNaN(/*@*/s) ? x : 0, { wrt: 0 });`, message: "isNaN tests numbers only, but this has type 'string'" },
+  assignToCast: { code: `export const g = grad((x: number) => { let y = x;\n  /*@*/(y as any) = 2;\n  return y; });`, message: "assigning to '(y as any)' is not supported yet: only local variables can be assigned" },
   mathArity: { code: `export const g = grad((x: number) => /*@*/Math.atan2(x));`, message: 'Math.atan2 takes 2 arguments here, not 1' },
 };
 

@@ -160,12 +160,13 @@ const OPERATORS = {
   zeros: { ...IMPURE, shape: 'zeros', print: '', droppable: true, derivative: zero },
   // Local arrays, which differentiated code may write. Their reads are impure (a write may
   // change what they return), and reverse mode replays them from the load stream when it
-  // recomputes (see modes/reverse/README.md).
-  newArray: { ...IMPURE, shape: 'newArray', print: '', derivative: zero },
-  arrayOf: { ...IMPURE, shape: 'arrayOf', print: '', derivative: { kind: 'arrayOf' } },
+  // recomputes (see modes/reverse/README.md). Each makes a new array (never merged with
+  // another), which may go where nothing reads it.
+  newArray: { ...IMPURE, shape: 'newArray', print: '', droppable: true, derivative: zero },
+  arrayOf: { ...IMPURE, shape: 'arrayOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
   // An object literal: read-only (its fields are never written), so its gradient is built
   // from its fields' gradients.
-  objectOf: { ...IMPURE, shape: 'objectOf', print: '', derivative: { kind: 'arrayOf' } },
+  objectOf: { ...IMPURE, shape: 'objectOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
   localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
   // A read of a local array that a recomputation reads again from the array itself, not
   // from the load stream (modes/reverse/rereads.ts): no record.

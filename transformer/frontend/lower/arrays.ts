@@ -106,6 +106,10 @@ export function inline(lx: Lowering, fn: ts.ArrowFunction | ts.FunctionExpressio
 
 /** `container[index]`: a number, or an array or object of the container (then tracked). */
 export function load(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const pristine = container.kind === 'var' ? lx.pristine.get(container.name) : undefined;
+  if (pristine && pristine.loops === lx.loops && index.kind === 'num' && Number.isInteger(index.value) && index.value >= 0 && index.value < pristine.entries.length) {
+    return pristine.entries[index.value];
+  }
   const local = container.kind === 'var' && lx.localArrays.has(container.name);
   return lx.part({ op: local ? 'localElement' : 'element', args: [container, index] }, shape, origin, userName);
 }
@@ -213,6 +217,7 @@ export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, containe
   lx.localArrays.add(name);
   const length = expr.op === 'arrayOf' ? expr.args.length : expr.args[0]?.kind === 'num' ? expr.args[0].value : undefined;
   lx.created.set(name, { kind: 'array', container, length });
+  if (expr.op === 'arrayOf') lx.pristine.set(name, { entries: expr.args, loops: lx.loops });
   return variable(name);
 }
 

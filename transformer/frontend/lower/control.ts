@@ -28,9 +28,7 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   const phis: Phi[] = [];
   const merged = new Set<Binding>();
   // Other variables and objects that still refer to an array after the branch: a copy of it would not be what they see.
-  const references = (operand: Operand, copied: ReadonlySet<string>) =>
-    bindings.filter((binding) => !merged.has(binding) && binding.value && sameOperand(binding.value, operand)).length +
-    [...lx.heldLocals].filter(([holder, held]) => !copied.has(holder) && [...held.values()].some((value) => sameOperand(value, operand))).length;
+  const references = (operand: Operand, copied: ReadonlySet<string>) => lx.references(operand, merged, copied);
   const merges = new AggregateMerges(mergeHost(lx), origin, thenBlock, elseBlock, phis, references);
   for (const binding of bindings) {
     const whenThen = afterThen.get(binding);
@@ -65,6 +63,7 @@ export function mergeHost(lx: Lowering): MergeHost {
     names: lx.env.names,
     creation: (name) => (lx.lengths.has(name) ? undefined : lx.created.get(name)),
     isAggregate: (operand) => lx.isAggregate(operand),
+    readOnly: (operand) => lx.readOnly(operand),
     readEntry: (block, array, index, origin) => {
       const outer = lx.body;
       lx.body = block;

@@ -1,7 +1,7 @@
 // Lowering of expressions: names, operators, assignments, property reads.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, num, variable, str } from '../../ir/ir';
+import { type Operand, num, variable, str, UNSET } from '../../ir/ir';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS } from '../../ops/registry';
 import { type Lowering } from './lowering';
 import { fieldLoad, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
@@ -147,6 +147,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
     return storeElement(lx, target, (old) => (compoundOp ? lx.op(compoundOp, [old(), expression(lx, node.right)], node) : expression(lx, node.right)), node);
   }
+  if (kind === ts.SyntaxKind.EqualsToken && (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target))) return destructuringAssignment(lx, node, target);
   if (kind === ts.SyntaxKind.EqualsToken) {
     const binding = lx.assignable(node.left);
     const start = lx.body.length;
@@ -237,4 +238,59 @@ function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
 export function skip(tsApi: typeof ts, node: ts.Expression): ts.Expression {
   while (tsApi.isParenthesizedExpression(node)) node = node.expression;
   return node;
+}
+
+/**
+ * `[a, b] = value` and `({ x, v } = value)`: each target (a variable, an entry of a local
+ * array, a nested pattern) takes its part of the value. `[a, b] = [b, a]` written as a
+ * statement takes the values on the right first and makes no array: a swap.
+ */
+function destructuringAssignment(lx: Lowering, node: ts.BinaryExpression, pattern: ts.ArrayLiteralExpression | ts.ObjectLiteralExpression): Operand {
+  const { ts } = lx;
+  const right = skip(ts, node.right);
+  const plain = (elements: ts.NodeArray<ts.Expression>) => elements.every((element) => !ts.isSpreadElement(element) && !ts.isOmittedExpression(element));
+  const statement = ts.isExpressionStatement(node.parent) || (ts.isForStatement(node.parent) && node.parent.incrementor === node);
+  if (statement && ts.isArrayLiteralExpression(pattern) && ts.isArrayLiteralExpression(right) && pattern.elements.length === right.elements.length && plain(pattern.elements) && plain(right.elements)) {
+    const values = right.elements.map((element) => expression(lx, element));
+    pattern.elements.forEach((target, k) => assignTarget(lx, target, values[k], node));
+    return UNSET;
+  }
+  const value = expression(lx, node.right);
+  assignPattern(lx, pattern, value, node);
+  return value;
+}
+
+function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.ObjectLiteralExpression, value: Operand, origin: ts.Node): void {
+  const { ts } = lx;
+  if (ts.isArrayLiteralExpression(pattern)) {
+    pattern.elements.forEach((element, k) => {
+      if (ts.isOmittedExpression(element)) return;
+      if (ts.isSpreadElement(element)) fail(element, Code.Unsupported, 'rest elements in destructuring are not supported yet.');
+      assignTarget(lx, element, load(lx, value, num(k), lx.shapeAt(element, false), element), origin);
+    });
+    return;
+  }
+  for (const property of pattern.properties) {
+    if (ts.isShorthandPropertyAssignment(property)) {
+      if (property.objectAssignmentInitializer) fail(property.objectAssignmentInitializer, Code.Unsupported, 'default values in destructuring are not supported yet.');
+      assignTarget(lx, property.name, fieldLoad(lx, value, property.name.text, lx.shapeAt(property.name, false), property), origin);
+    } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
+      assignTarget(lx, property.initializer, fieldLoad(lx, value, property.name.text, lx.shapeAt(property.initializer, false), property), origin);
+    } else {
+      fail(property, Code.Unsupported, 'computed names in destructuring are not supported.');
+    }
+  }
+}
+
+/** One target of a destructuring assignment takes `value`. */
+function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin: ts.Node): void {
+  const { ts } = lx;
+  const target = skip(ts, node);
+  if (ts.isBinaryExpression(target) && target.operatorToken.kind === ts.SyntaxKind.EqualsToken) fail(target.right, Code.Unsupported, 'default values in destructuring are not supported yet.');
+  if (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target)) return assignPattern(lx, target, value, origin);
+  if (ts.isElementAccessExpression(target)) {
+    storeElement(lx, target, () => value, origin);
+    return;
+  }
+  lx.assign(lx.assignable(target), value, origin, lx.body.length);
 }

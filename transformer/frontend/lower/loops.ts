@@ -3,7 +3,8 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { walk } from '../walk';
-import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
+import { type Operand, type Role, UNSET, num, operandsRead, variable } from '../../ir/ir';
+import { type Layout, layoutOf, leavesOf, rebuild, sameLayout } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
 import { arrayOperand, lengthOf, load } from './arrays';
 import { branch, guarded } from './control';
@@ -77,23 +78,25 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
  */
 export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], parts: LoopParts): void {
   const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
-  const bindings = [...new Set([...assignedIn(lx, node), ...(parts.carried ?? [])])];
+  const assigned = [...new Set([...assignedIn(lx, node), ...(parts.carried ?? [])])];
+  // Variables holding small arrays or objects are carried as the numbers they hold.
+  const states = scalarStates(lx, node, assigned);
+  const bindings = [...assigned.filter((binding) => !states.some((state) => state.binding === binding)), ...states.flatMap((state) => state.parts)];
   const carried = bindings.map((binding) => ({ binding, init: binding.value ?? UNSET, name: lx.env.names.own(binding.name) }));
-  for (const { binding, init } of carried) {
-    if (init.kind === 'var' && lx.aggregates.has(init.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
-  }
   for (const { binding, name } of carried) binding.value = variable(name);
   // Every variable the loop does not carry must leave it as it entered (a value defined in
   // the body is not in scope after it): checked below, so that a mistake of lowering is an
   // internal error at the call rather than generated code that throws.
-  const carriedBindings = new Set(bindings);
+  const carriedBindings = new Set([...bindings, ...states.map((state) => state.binding)]);
   const untouched = lx.visibleBindings().filter((binding) => !carriedBindings.has(binding)).map((binding) => [binding, binding.value] as const);
   lx.targets.push(target);
   lx.depth++;
+  lx.loops++;
   let goOn: Operand = FALSE;
   const body = lx.inBlock(() => {
     // A pass starts only where no flag is set: flags carried from outside start clear.
     for (const { binding } of carried) if (binding.flag) binding.value = FALSE;
+    for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
     target.broke.value = FALSE;
     target.continued!.value = FALSE;
     const runBody = () => {
@@ -103,6 +106,11 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
         const update = parts.update;
         if (lx.mayHaveJumped()) guarded(lx, node, update);
         else update();
+      }
+      // Before the loop's own test merges the states with their values at the top of the pass.
+      for (const state of states) checkState(lx, node, state, states);
+      for (const { binding } of carried) {
+        if (lx.isAggregate(binding.value)) fail(node, Code.Unsupported, `'${binding.name}' is assigned arrays or objects in this loop but holds none as it starts: give it its first value before the loop.`);
       }
     };
     let test: Operand = TRUE;
@@ -117,7 +125,10 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       }
     }
     goOn = lx.mayHaveJumped() ? lx.op('and', [test, lx.notJumped()], node) : test;
+    for (const state of states) nextState(lx, node, state, states);
+    if (states.length > 0) dropTrailingLiterals(lx, new Set(states.map((state) => state.binding)));
   });
+  lx.loops--;
   lx.depth--;
   lx.targets.pop();
   const changed = untouched.find(([binding, value]) => binding.value !== value);
@@ -125,11 +136,79 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   const loopCarried = carried.map(({ binding, init, name }) => {
     const exit = lx.env.names.own(binding.name);
     const next = binding.value ?? UNSET;
-    if (next.kind === 'var' && lx.aggregates.has(next.name)) fail(node, Code.Unsupported, `a loop that reassigns the array or object variable '${binding.name}' is not supported yet.`);
     binding.value = variable(exit);
     return { name, init, next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
   });
   lx.body.push({ kind: 'loop', carried: loopCarried, body, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
+  for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
+}
+
+/** A variable a loop carries as the numbers of the small array or object it holds (see ./scalars.ts). */
+interface ScalarState {
+  readonly binding: Binding;
+  readonly layout: Layout;
+  /** Hidden variables, one per number, which the loop carries. */
+  readonly parts: readonly Binding[];
+}
+
+/**
+ * The variables the loop assigns that hold arrays or objects as it starts: each must be an
+ * array of a length known at compile time or an object literal the function made, that no
+ * other variable refers to (a copy of it must be what the code sees); its numbers are read
+ * before the loop, into hidden variables the loop carries.
+ */
+function scalarStates(lx: Lowering, node: ts.Node, assigned: readonly Binding[]): ScalarState[] {
+  return assigned.flatMap((binding): ScalarState[] => {
+    const init = binding.value;
+    if (!lx.isAggregate(init)) return [];
+    const layout = layoutOf(lx, init);
+    if (!layout) {
+      fail(
+        node,
+        Code.Unsupported,
+        `a loop that reassigns '${binding.name}' carries the numbers of an array or object it holds, where that is an array of a length known at compile time or an object literal the function makes ([x, v], { x, v }); '${binding.name}' holds another (a length known only at run time, or the caller's) as the loop starts. Write each pass's new values into an array made once before the loop (next[i] = …), then copy them back (for (…) cur[i] = next[i]).`,
+      );
+    }
+    if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0) fail(node, Code.Unsupported, `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`);
+    const parts = leavesOf(lx, init!, layout, node).map((leaf, k) => lx.hidden(`${binding.name}_${k}`, leaf));
+    return [{ binding, layout, parts }];
+  });
+}
+
+/** At the end of a pass: the numbers of the state's array or object are the next pass's. */
+function nextState(lx: Lowering, node: ts.Node, state: ScalarState, states: readonly ScalarState[]): void {
+  const value = checkState(lx, node, state, states);
+  const leaves = leavesOf(lx, value, state.layout, node);
+  state.parts.forEach((part, k) => (part.value = leaves[k]));
+}
+
+/** The state's array or object here, checked to be of its layout and held by the state alone. */
+function checkState(lx: Lowering, node: ts.Node, state: ScalarState, states: readonly ScalarState[]): Operand {
+  const value = state.binding.value;
+  const name = state.binding.name;
+  if (!sameLayout(layoutOf(lx, value), state.layout)) {
+    fail(node, Code.Unsupported, `a pass of this loop leaves '${name}' holding an array or object of another size or kind than it started with (or one the function did not make): a loop carries '${name}' as the numbers it holds, so every pass must leave it the same kind.`);
+  }
+  const others = new Set(states.map((other) => other.binding));
+  const shared = lx.references(value!, others) > 0 || states.some((other) => other !== state && other.binding.value === value);
+  if (shared && !lx.readOnly(value!)) {
+    fail(node, Code.Unsupported, `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`);
+  }
+  return value!;
+}
+
+/**
+ * The array and object literals at the end of a pass that nothing reads (a branch's copy of
+ * the state, whose numbers the loop now carries): gone, so that the pass ends with the test of
+ * the loop and reverse mode sees its `while` form (a counter is then recomputed, not recorded).
+ */
+function dropTrailingLiterals(lx: Lowering, states: ReadonlySet<Binding>): void {
+  for (let last = lx.body[lx.body.length - 1]; last?.kind === 'let' && (last.expr.op === 'arrayOf' || last.expr.op === 'objectOf'); last = lx.body[lx.body.length - 1]) {
+    const name = last.name;
+    const read = lx.body.some((stmt) => operandsRead(stmt).some((operand) => operand.kind === 'var' && operand.name === name));
+    if (read || lx.references(variable(name), states) > 0) return;
+    lx.body.pop();
+  }
 }
 
 /** `for (const v of xs) body`: a loop over the indices of xs that reads `v = xs[i]` each pass. */
@@ -177,9 +256,18 @@ export function overArray(lx: Lowering, node: ts.Node, labels: readonly string[]
 export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
   const { ts } = lx;
   const found = new Set<Binding>();
-  const assign = (target: ts.Expression) => {
+  const assign = (target: ts.Expression): void => {
     let inner = target;
     while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+    // The targets of a destructuring assignment: `[a, b] = …`, `({ x, v: w } = …)`.
+    if (ts.isArrayLiteralExpression(inner)) return inner.elements.forEach((element) => assign(ts.isSpreadElement(element) ? element.expression : element));
+    if (ts.isObjectLiteralExpression(inner)) {
+      for (const property of inner.properties) {
+        if (ts.isShorthandPropertyAssignment(property)) assign(property.name);
+        else if (ts.isPropertyAssignment(property)) assign(property.initializer);
+      }
+      return;
+    }
     const binding = ts.isIdentifier(inner) ? lx.lookup(inner.text) : undefined;
     if (binding) found.add(binding);
   };

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, variable } from '../../ir/ir';
+import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
 import type { OpName } from '../../ops/registry';
@@ -77,6 +77,14 @@ export class Lowering {
   readonly heldLocals = new Map<string, Map<string, Operand>>();
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
   readonly created = new Map<string, Creation>();
+  /**
+   * Array literals not written since they were made, with their entries and the loops they
+   * were made in: a read at a constant index in the same loops is the entry itself (every
+   * write into a local array goes through `store`).
+   */
+  readonly pristine = new Map<string, { readonly entries: readonly Operand[]; readonly loops: number }>();
+  /** How many loops enclose the code being lowered. */
+  loops = 0;
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -121,7 +129,7 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.pristine] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -134,9 +142,30 @@ export class Lowering {
     this.body.push({ kind: 'effect', expr: { op, args, ...(source ? { source } : {}) }, origin });
   }
 
+  /**
+   * Whether nothing can write into an aggregate the function made: an object literal holding
+   * no array the function made (its fields are never written). Such a value may be shared
+   * freely: a copy of it is the same value.
+   */
+  readOnly(operand: Operand): boolean {
+    return operand.kind === 'var' && this.created.get(operand.name)?.kind === 'object' && !this.heldLocals.has(operand.name);
+  }
+
+  /**
+   * How many variables (but `except`) and object literals (but those named in `holders`)
+   * refer to an array or object: where it is copied (a branch or loop that reassigns a
+   * variable), none may, or they would not see the copy.
+   */
+  references(operand: Operand, except: ReadonlySet<Binding>, holders: ReadonlySet<string> = new Set()): number {
+    const variables = this.visibleBindings().filter((binding) => !except.has(binding) && binding.value !== undefined && sameOperand(binding.value, operand)).length;
+    const objects = [...this.heldLocals].filter(([holder, held]) => !holders.has(holder) && [...held.values()].some((value) => sameOperand(value, operand))).length;
+    return variables + objects;
+  }
+
   /** `array[index] = value` into a local array: `args` is `[array, index, value]`. */
   store(args: readonly [Operand, Operand, Operand], origin: ts.Node | undefined): void {
     this.body.push({ kind: 'effect', expr: { op: 'store', args }, origin });
+    if (args[0].kind === 'var') this.pristine.delete(args[0].name);
   }
 
   op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {

@@ -16,6 +16,8 @@ export interface MergeHost {
   creation(name: string): Creation | undefined;
   /** Whether `operand` is an array or object (of the function or of its inputs). */
   isAggregate(operand: Operand | undefined): boolean;
+  /** Whether nothing can write into it (an object literal holding no array): a copy of it is the same value, shared or not. */
+  readOnly(operand: Operand): boolean;
   /** Appends to `block` a read of entry `index` of a local array; returns the value read. */
   readEntry(block: Stmt[], array: Operand, index: number, origin: ts.Node): Operand;
   /** A new local array of `elements` (after the branch). */
@@ -61,7 +63,9 @@ export class AggregateMerges {
   ) {}
 
   add(what: string, then: Operand | undefined, otherwise: Operand | undefined, assign: (merged: Operand) => void): void {
-    this.merges.push({ what, then, else: otherwise, assign });
+    // A side where the variable was not assigned has nothing to merge (its value is not read where that side ran).
+    const assigned = (side: Operand | undefined) => (side && !(side.kind === 'num' && sameOperand(side, UNSET)) ? side : undefined);
+    this.merges.push({ what, then: assigned(then), else: assigned(otherwise), assign });
   }
 
   /** Checks every merge and appends the reads of the chosen entries to each side; the phis choose them. */
@@ -77,6 +81,7 @@ export class AggregateMerges {
     for (const merge of this.merges) {
       const build = this.template(merge, merge.then, merge.else);
       for (const side of [merge.then, merge.else]) {
+        if (side && this.host.readOnly(side)) continue;
         const shared = side && side.kind === 'var' ? this.merges.filter((other) => [other.then, other.else].some((value) => value && sameOperand(value, side))).length : 0;
         if (side && (shared > 1 || this.references(side, merged) > 0)) this.unsupported(merge, 'is also held by another variable or object');
       }

@@ -1,0 +1,153 @@
+// State reassigned in loops, as simulations and optimisers write it: a tuple or object state
+// `s = step(s, dt)`, rebuilt by a literal, written entry by entry, swapped by destructuring,
+// left by a break; carried as the numbers it holds (frontend/lower/scalars.ts). Checked in
+// every mode against finite differences (and forward mode, through compile's twin); what
+// cannot be carried that way is a located diagnostic.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { close, compile, partialDifference } from './support/compile.js';
+
+const SOURCE = `
+import { derivative, grad, hessian, jacobian } from 'tapeless';
+
+type State = [number, number];
+interface Body { pos: number; vel: number; }
+interface Rigid { at: number[]; spin: number; }
+
+function accel(x: number, k: number): number { return -k * x - 0.1 * x * x * x; }
+
+function rk4(s: State, k: number, h: number): State {
+  const [x, v] = s;
+  const k1: State = [v, accel(x, k)];
+  const k2: State = [v + (h / 2) * k1[1], accel(x + (h / 2) * k1[0], k)];
+  const k3: State = [v + (h / 2) * k2[1], accel(x + (h / 2) * k2[0], k)];
+  const k4: State = [v + h * k3[1], accel(x + h * k3[0], k)];
+  return [x + (h / 6) * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0]), v + (h / 6) * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])];
+}
+
+export function oscillator(x0: number, v0: number, k: number): number {
+  let s: State = [x0, v0];
+  for (let i = 0; i < 25; i++) s = rk4(s, k, 0.04);
+  return s[0] * s[0] + 0.5 * s[1] * s[1];
+}
+
+export function finalState(x0: number, v0: number): State {
+  let s: State = [x0, v0];
+  for (let i = 0; i < 10; i++) s = rk4(s, 3, 0.05);
+  return s;
+}
+
+export function flight(v0: number, drag: number): number {
+  let b: Body = { pos: 0, vel: v0 };
+  let t = 0;
+  while (b.pos >= 0 && t < 500) {
+    b = { vel: b.vel - 0.01 * (9.81 + drag * b.vel * Math.abs(b.vel)), pos: b.pos + 0.01 * b.vel };
+    t++;
+  }
+  return t * 0.01 + 0.001 * b.vel + b.pos;
+}
+
+export function rigid(a: number, w: number): number {
+  let r: Rigid = { at: [a, 0], spin: w };
+  for (let i = 0; i < 6; i++) {
+    const c = Math.cos(r.spin * 0.1);
+    const s = Math.sin(r.spin * 0.1);
+    r = { at: [c * r.at[0] - s * r.at[1], s * r.at[0] + c * r.at[1]], spin: r.spin * 0.95 };
+    if (r.at[1] > 0.8) break;
+  }
+  return r.at[0] + 2 * r.at[1] + r.spin;
+}
+
+export function inPlace(x: number, y: number): number {
+  let s = [x, y, 0];
+  for (let i = 0; i < 4; i++) {
+    const next = [s[1], s[2], 0];
+    next[2] = s[0] * 0.5 + s[1] * s[2];
+    next[0] += 0.1 * i;
+    s = next;
+  }
+  return s[0] + s[1] * s[2];
+}
+
+export function swaps(a: number, b: number): number {
+  let [x, y] = [a, b];
+  for (let i = 0; i < 5; i++) [x, y] = [y, x + 0.5 * y * y];
+  let p = { u: a, w: b };
+  ({ u: p.u === 0 ? y : x, w: y } as unknown);
+  return x * y + p.u;
+}
+
+export const dOscillator = grad(oscillator);
+export const oscillatorHessian = hessian(oscillator, { wrt: [0, 1] });
+export const dOscillatorDk = derivative(oscillator, { wrt: 'k' });
+export const finalJacobian = jacobian(finalState);
+export const dFlight = grad(flight);
+export const dRigid = grad(rigid);
+export const dInPlace = grad(inPlace);
+export const dSwaps = grad(swaps);
+`;
+
+let m: Record<string, any>;
+
+beforeAll(async () => {
+  const compiled = compile({ 'main.ts': SOURCE });
+  expect(compiled.messages).toEqual([]);
+  m = await compiled.load();
+});
+
+function expectGradient(name: string, point: number[]): void {
+  const gradient = m[`d${name[0].toUpperCase()}${name.slice(1)}`](...point) as number[];
+  point.forEach((_, i) => close(gradient[i], partialDifference(m[name], point, i), 1e-6));
+}
+
+describe('state reassigned in loops', () => {
+  it('a tuple state stepped by an RK4 helper, in reverse mode, forward mode and a Hessian', () => {
+    for (const point of [[0.7, -0.3, 2], [-1.2, 0.4, 0.5]]) {
+      expectGradient('oscillator', point);
+      close(m.dOscillatorDk(...point), partialDifference(m.oscillator, point, 2), 1e-6);
+      const h = m.oscillatorHessian(...point);
+      for (const i of [0, 1]) for (const j of [0, 1]) close(h[i][j], partialDifference((...q: number[]) => m.dOscillator(...q)[i], point, j), 1e-5);
+    }
+  });
+
+  it('the Jacobian of the final state', () => {
+    const point = [0.7, -0.3];
+    const jac = m.finalJacobian(...point);
+    for (const row of [0, 1]) for (const col of [0, 1]) close(jac[row][col], partialDifference((...q: number[]) => m.finalState(...q)[row], point, col), 1e-6);
+  });
+
+  it('an object state rebuilt by a literal in a while loop with a data-dependent exit', () => {
+    for (const point of [[3, 0.1], [5.5, 0.02]]) expectGradient('flight', point);
+  });
+
+  it('an object holding an array, with a break', () => {
+    for (const point of [[0.9, 1.3], [0.4, 6]]) expectGradient('rigid', point);
+  });
+
+  it('a state written entry by entry before it is reassigned', () => {
+    for (const point of [[0.3, 0.8], [-1.1, 0.5]]) expectGradient('inPlace', point);
+  });
+
+  it('numbers swapped by destructuring', () => {
+    for (const point of [[0.3, 0.4], [-0.2, 0.1]]) expectGradient('swaps', point);
+  });
+});
+
+describe('states a loop cannot carry as numbers are diagnostics, at the loop', () => {
+  const rejected = (body: string) => compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, xs: number[]) => {\n${body}\n}, { wrt: 0 });\n` }).messages;
+
+  it('an array whose length is known only at run time', () => {
+    expect(rejected('  let p = xs.map((v) => v * x);\n  for (let i = 0; i < 3; i++) p = p.map((v) => v * v);\n  return p[0];')).toEqual([
+      expect.stringMatching(/^main\.ts:4:3 tapeless: a loop that reassigns 'p' carries the numbers of an array or object it holds, where that is an array of a length known at compile time/),
+    ]);
+  });
+
+  it('two arrays swapped', () => {
+    expect(rejected('  let a = new Float64Array(xs.length);\n  let b = new Float64Array(xs.length);\n  for (let i = 0; i < 3; i++) { b[0] = a[0] + x; [a, b] = [b, a]; }\n  return a[0];')).toEqual([expect.stringContaining("main.ts:5:3 tapeless: a loop that reassigns 'a' carries the numbers")]);
+  });
+
+  it('a state another variable holds', () => {
+    expect(rejected('  const start = [x, 1];\n  let s = start;\n  for (let i = 0; i < 3; i++) s = [s[1], s[0] * x];\n  return s[0] + start[1];')).toEqual([
+      expect.stringContaining("main.ts:5:3 tapeless: the array or object 's' holds as this loop starts is also held by another variable or object"),
+    ]);
+  });
+});
