@@ -71,9 +71,21 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
   const forward = sweep.block(clone, child);
   const passBars = carried.map((c) => sweep.adjoint(child, restored[stmt.carried.indexOf(c)], stmt.origin, 'temp'));
   sweep.flush(child);
+  // The carried adjoints are updated together: where a pass only moves values between carried
+  // variables (a swap, `[a, b] = [b, a]`), one's new adjoint is another's old one, read into a
+  // temporary before that one is updated.
+  const barOf = (operand: Operand) => (operand.kind === 'var' ? bars.indexOf(operand.name) : -1);
+  const updated = (k: number) => barOf(passBars[k]) !== k;
+  const newBars = passBars.map((bar, j) => {
+    const k = barOf(bar);
+    if (k < 0 || k >= j || !updated(k)) return bar;
+    const old = sweep.names.fresh('t');
+    child.out.push({ kind: 'let', name: old, expr: { op: 'copy', args: [bar] }, role: 'temp', origin: stmt.origin });
+    return variable(old);
+  });
   carried.forEach((_, j) => {
     // An adjoint that the pass passes on unchanged (a sum's) needs no update.
-    if (passBars[j].kind !== 'var' || passBars[j].name !== bars[j]) child.out.push({ kind: 'accumulate', name: bars[j], value: passBars[j], mode: 'set', origin: stmt.origin });
+    if (updated(j)) child.out.push({ kind: 'accumulate', name: bars[j], value: newBars[j], mode: 'set', origin: stmt.origin });
   });
   // Where the passes' adjoints do not depend on one another, the sweep walks them in
   // their own order, which reads memory the way the forward loop did.
