@@ -172,7 +172,7 @@ export const d = derivative(f);
   });
 });
 
-describe('a loop pass that only moves values between carried variables (found by the user-shaped fuzzer)', () => {
+describe('a loop pass that only moves values between carried variables (found while extending the user-shaped fuzzer)', () => {
   // The sweep updated the carried adjoints one after another: for a swap it wrote
   // `a_bar = b_bar; b_bar = a_bar;`, so grad(swapped)(x, y) was [1, 1] for [1, 2].
   const SWAPS = `import { grad, hessian } from 'tapeless';

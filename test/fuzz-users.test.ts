@@ -1,6 +1,8 @@
 // Random programs written the way users write them (test/support/fuzz/users/): helpers
 // returning tuples, arrays, typed arrays and objects (destructured, indexed, kept, passed
-// on), state reassigned in loops, module and captured constants, matrices and nested
+// on), state reassigned in loops (tuples, arrays, Float64Arrays and objects: `s = step(s,
+// dt)`, literals, `previous = state`, exits on the state), numbers assigned together (`[a, b]
+// = [b, a]`, `({ x, v } = st)`), module and captured constants, matrices and nested
 // objects read repeatedly, calls in loop bounds and conditions, classes and their methods,
 // for…of, map/reduce/forEach with the index, Math.max(...xs), while loops that stop on the
 // data, switch with fall-through and early returns, labelled loops, local arrays created

@@ -22,8 +22,16 @@ export interface HelperFactory {
   rule(): { name: string; arity: number };
   /** A helper reading a number[][] and returning a number. */
   matReader(): string;
-  /** A helper taking a state vector of this type and length and a number, returning the next state (a new vector). */
-  step(v: VecField): string;
+  /**
+   * A helper taking a state vector of this type and a number, returning the next state (a new
+   * vector); `exact`: of the state's length as a literal (`[…]`, `new Float64Array(2)`), not
+   * `s.map(…)` or `new Float64Array(s.length)`.
+   */
+  step(v: VecField, exact?: boolean): string;
+  /** Declares an interface of these fields, named after `base`: its name. */
+  typeName(base: string, fields: readonly (readonly [string, Field])[]): string;
+  /** A helper taking an object state (number and array fields) and a number, returning the next state (an object literal). */
+  objectStep(t: ObjectType): string;
   /** A helper combining two vectors of this type entry by entry into a new one. */
   combine(v: VecField): string;
   /** A helper returning a new Float64Array of n entries (n an integer argument): `grid(a, n)`. */

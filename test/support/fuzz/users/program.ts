@@ -25,6 +25,8 @@ export interface UserProgram {
   readonly source: (api: boolean) => string;
   /** Its code takes derivatives itself (`grad(h)(x)`): the twin's values are then approximate (differences). */
   readonly inner: boolean;
+  /** Variables written as a state README marks ❌: a rejection naming one is expected (readme.ts). */
+  readonly unsupported: readonly string[];
 }
 
 /** The most numbers f's parameters hold: finite differences move each. */
@@ -118,8 +120,7 @@ class UserGenerator extends Statements implements HelperFactory {
     let returns: ObjectType | VecField;
     if (kind === 'point' || kind === 'body') {
       const fields: [string, Field][] = kind === 'point' ? [['x', 'number'], ['y', 'number']] : [['pos', { length, type: 'array' }], ['w', 'number']];
-      const type = this.chance(0.5) ? `${this.name}_${this.fresh(kind === 'point' ? 'Point' : 'Body')}` : undefined;
-      if (type) this.types.push(`export interface ${type} { ${fields.map(([k, f]) => `${k}: ${fieldTypeText(f)}`).join('; ')} }\n`);
+      const type = this.chance(0.5) ? this.typeName(kind === 'point' ? 'Point' : 'Body', fields) : undefined;
       returns = { name: type, fields };
     } else returns = { length, type: kind };
     const name = this.helper(this.pick(['polar', 'pair', 'make', 'kin']), this.numbers(arity), fieldTypeText(returns), (s, ind) => {
@@ -201,18 +202,54 @@ class UserGenerator extends Statements implements HelperFactory {
     });
   }
 
-  step(v: VecField): string {
-    return this.reuse(`step ${vecTypeText(v)}`, () =>
-      this.helper('step', [['s', v], ['dt', 'number']], vecTypeText(v), (s, ind) => {
+  step(v: VecField, exact = false): string {
+    const returns = vecTypeText(v);
+    return this.reuse(`step ${returns}${exact ? ` of ${v.length}` : ''}`, () =>
+      this.helper('step', [['s', v], ['dt', 'number']], returns, (s, ind) => {
         const slope = (extra: string[]) => this.bounded({ ...s, nums: [...s.nums, ...extra] }, 2);
-        if (v.type === 'tuple') {
+        if (v.type === 'tuple' || (exact && v.type !== 'f64')) {
+          if (v.type === 'tuple' && this.chance(0.4)) {
+            // The state destructured first, as in `const [x, v] = s`.
+            const names = Array.from({ length: v.length }, (_, k) => `s${k}`);
+            const entries = names.map((n) => `${n} + dt * ${slope(names)}`);
+            return `${ind}const [${names.join(', ')}] = s;
+${ind}return [${entries.join(', ')}];
+`;
+          }
           const entries = Array.from({ length: v.length }, (_, k) => `s[${k}] + dt * ${slope([])}`);
-          return `${ind}return [${entries.join(', ')}];\n`;
+          return `${ind}return [${entries.join(', ')}];
+`;
         }
         if (v.type === 'f64') {
-          return `${ind}const out = new Float64Array(s.length);\n${ind}for (let i = 0; i < s.length; i++) out[i] = s[i] + dt * ${slope(['s[i]', 's[(i + 1) % s.length]'])};\n${ind}return out;\n`;
+          // Exact: a new array of the state's length, known where it is made.
+          const length = exact ? `${v.length}` : 's.length';
+          return `${ind}const out = new Float64Array(${length});
+${ind}for (let i = 0; i < ${length}; i++) out[i] = s[i] + dt * ${slope(['s[i]', `s[(i + 1) % ${length}]`])};
+${ind}return out;
+`;
         }
-        return `${ind}return s.map((e, i) => e + dt * ${slope(['e', 'i * 0.5'])});\n`;
+        return `${ind}return s.map((e, i) => e + dt * ${slope(['e', 'i * 0.5'])});
+`;
+      }));
+  }
+
+  typeName(base: string, fields: readonly (readonly [string, Field])[]): string {
+    const name = `${this.name}_${this.fresh(base)}`;
+    this.types.push(`export interface ${name} { ${fields.map(([k, f]) => `${k}: ${fieldTypeText(f)}`).join('; ')} }\n`);
+    return name;
+  }
+
+  objectStep(t: ObjectType): string {
+    // Keyed by the lengths too: `{ pos: number[] }` says nothing of them.
+    return this.reuse(`advance ${objectTypeText(t)} ${JSON.stringify(t.fields)}`, () =>
+      this.helper(this.pick(['advance', 'update', 'step']), [['o', t], ['dt', 'number']], objectTypeText(t), (s, ind) => {
+        const fields = t.fields.map(([k, f]) => {
+          if (f === 'number') return `${k}: o.${k} + dt * ${this.bounded(s, 2)}`;
+          if ('fields' in f) throw new Error('object states hold numbers and arrays');
+          return `${k}: [${Array.from({ length: f.length }, (_, i) => `o.${k}[${i}] + dt * ${this.bounded(s, 1)}`).join(', ')}]`;
+        });
+        return `${this.block(s, 1, ind, this.int(0, 1))}${ind}return { ${fields.join(', ')} };
+`;
       }));
   }
 
@@ -334,11 +371,7 @@ class UserGenerator extends Statements implements HelperFactory {
       const fields: [string, Field][] = kind === 'object'
         ? [['a', 'number'], ['v', { length: 2, type: this.chance(0.7) ? 'array' : 'f64' }]]
         : [['i', { fields: [['j', 'number'], ['k', 'number']] }], ['s', 'number']];
-      let typeName: string | undefined;
-      if (this.chance(0.5)) {
-        typeName = `${this.name}_${kind === 'object' ? 'Params' : 'Nested'}${k}`;
-        this.types.push(`export interface ${typeName} { ${fields.map(([f, t]) => `${f}: ${fieldTypeText(t)}`).join('; ')} }\n`);
-      }
+      const typeName = this.chance(0.5) ? this.typeName(kind === 'object' ? 'Params' : 'Nested', fields) : undefined;
       const t: ObjectType = { name: typeName, fields };
       if (kind === 'object' && this.chance(0.2)) {
         // Destructured in the signature: ({ a, v }: Params), renamed after the first.
@@ -412,7 +445,7 @@ class UserGenerator extends Statements implements HelperFactory {
       return `${declarations()}${fn}${api ? calls.map(([mode, call]) => `export const ${f}_${mode} = ${call};\n`).join('') : ''}`;
     };
     const fixed = { api: source(true), twin: source(false) };
-    return { name: f, params, output, factory, exports, source: (api) => (api ? fixed.api : fixed.twin), inner: /\b(grad|derivative)\(/.test(fixed.twin) };
+    return { name: f, params, output, factory, exports, source: (api) => (api ? fixed.api : fixed.twin), inner: /\b(grad|derivative)\(/.test(fixed.twin), unsupported: [...this.unsupportedStates] };
   }
 
   /** Every mode that applies: gradients and the Hessian of a number, Jacobians and tangents of anything. */

@@ -2,11 +2,28 @@
 // generator writes (because users do). A rejection whose message is not in this table is a
 // failure: the generator writes only what users write, and README promises the rest (✅).
 // Each entry quotes where README says so.
-export const UNSUPPORTED: readonly { readonly message: RegExp; readonly readme: string }[] = [
-  {
-    message: /^a loop that reassigns the array or object variable/,
-    readme: 'Errors, 91001: "a loop that reassigns an array or object variable" (state reassigned in loops, issue 12 item 14)',
-  },
+const RUN_TIME_STATES = 'What can be differentiated: "arrays of a length known only at run time reassigned in loops (`p = p.map(…)`), two arrays swapped pass after pass | ❌"';
+const SHARED_STATES = 'What can be differentiated: "state reassigned in loops … | ✅ … the state must be an array of a length known at compile time or an object literal the function makes, that no other variable holds"';
+
+export interface Unsupported {
+  readonly message: RegExp;
+  readonly readme: string;
+  /**
+   * Expected only for a state the generator wrote in the form README marks ❌ (its names are
+   * in `UserProgram.unsupported`), named by the message's first quoted name: the same
+   * message for a state README supports is a failure.
+   */
+  readonly state?: true;
+}
+
+export const UNSUPPORTED: readonly Unsupported[] = [
+  // `p = p.map(…)`, a helper making `new Float64Array(s.length)`.
+  { message: /^a pass of this loop leaves '[\w$]+' holding an array or object of another size or kind/, readme: RUN_TIME_STATES, state: true },
+  { message: /^a loop that reassigns '[\w$]+' carries the numbers of an array or object it holds/, readme: RUN_TIME_STATES, state: true },
+  // Two arrays swapped (`[a, b] = [b, a]`), `previous = s` with a tuple state: the loop's merge reads as a branch's.
+  { message: /^'[\w$]+' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object/, readme: `${RUN_TIME_STATES}; ${SHARED_STATES}`, state: true },
+  { message: /^the array or object '[\w$]+' holds as this loop starts is also held by another variable or object/, readme: SHARED_STATES, state: true },
+  { message: /^a pass of this loop leaves the array or object of '[\w$]+' also held by another variable or object/, readme: SHARED_STATES, state: true },
   {
     // `const src = c ? xs : ys` with parameters (or module constants): the generator writes it rarely.
     message: /^this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself/,
@@ -27,8 +44,13 @@ export const UNSUPPORTED: readonly { readonly message: RegExp; readonly readme: 
   },
 ];
 
-/** The README entry that marks the construct of `message` ❌, if any. */
-export function unsupported(message: string): string | undefined {
+/**
+ * The README entry that marks the construct of `message` ❌, if any; for a state, only where
+ * `program` wrote one in a form README marks ❌.
+ */
+export function unsupported(message: string, program: { readonly unsupported: readonly string[] }): string | undefined {
   const text = message.replace(/^tapeless: /, '');
-  return UNSUPPORTED.find((u) => u.message.test(text))?.readme;
+  const entry = UNSUPPORTED.find((u) => u.message.test(text));
+  if (entry?.state && !program.unsupported.includes(/'([\w$]+)'/.exec(text)?.[1] ?? '')) return undefined;
+  return entry?.readme;
 }

@@ -63,7 +63,7 @@ export function listed(message: string): string {
 }
 
 /** An expected rejection's group: its message as README lists it, and the README entry that marks it ❌. */
-const rejection = (text: string) => `${listed(text)}  (README ${unsupported(text)})`;
+const rejection = (text: string, program: UserProgram) => `${listed(text)}  (README ${unsupported(text, program)})`;
 
 /** A message with the names and numbers of one program left out. */
 const general = (text: string) => text.replace(/'[^']*'/g, "'…'").replace(/\b[\w$]*\d[\w$]*\b/g, '…').replace(/-?\d+(\.\d+)?(e-?\d+)?/g, '…');
@@ -131,7 +131,7 @@ async function compileBatch(items: readonly Item[]): Promise<Compiled> {
     const k = owner(l);
     diagnosed.add(k);
     if (d.code === 91099) add(k, finding('internal', text));
-    else if (!unsupported(text)) add(k, finding('rejected ✅', `TS${d.code} at line ${l - starts[k] + 1}: ${text}`));
+    else if (!unsupported(text, items[k].program)) add(k, finding('rejected ✅', `TS${d.code} at line ${l - starts[k] + 1}: ${text}`));
     else rejectedBy.set(k, [...(rejectedBy.get(k) ?? []), text]);
   }
   const js = built.js['main.ts'];
@@ -176,7 +176,7 @@ async function examine(items: readonly Item[], stats: Stats): Promise<Map<number
     stats.programs++;
     if (item.invalid) add(k, finding('invalid', item.invalid));
     for (const text of rejectedBy.get(k) ?? []) {
-      const entry = (stats.rejections[rejection(text)] ??= { programs: 0, modes: [] });
+      const entry = (stats.rejections[rejection(text, item.program)] ??= { programs: 0, modes: [] });
       entry.programs++;
     }
     if (!module || found.get(k)?.some((f) => f.kind === 'invalid') || item.refs.length === 0) return;
@@ -189,7 +189,7 @@ async function examine(items: readonly Item[], stats: Stats): Promise<Map<number
       else if (!diagnosed.has(k)) add(k, finding('untransformed', p.text, p.mode));
       else {
         for (const text of rejectedBy.get(k) ?? []) {
-          const modes = stats.rejections[rejection(text)].modes;
+          const modes = stats.rejections[rejection(text, item.program)].modes;
           if (!modes.includes(p.mode)) modes.push(p.mode);
         }
       }

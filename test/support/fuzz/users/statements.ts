@@ -3,14 +3,17 @@
 // anywhere (branches and cases too) and written, object literals and destructuring, `if`,
 // counted loops (bounds that are constants, lengths or calls, starting at 0 or 1), `for…of`,
 // `forEach` with the index, `while` loops and iterations that stop on the data, `switch`
-// with fall-through and early returns, labelled loops, `break`/`continue`, and state
-// reassigned in loops (`s = step(s, dt)`, `p = p.map(…)`).
+// with fall-through and early returns, labelled loops, `break`/`continue`, state
+// reassigned in loops (tuples, arrays and objects: `s = step(s, dt)`, `previous = state`),
+// and numbers assigned together (`[a, b] = [b, a]`, `({ x, v } = st)`).
 import { Expressions } from './expressions.js';
-import { type Scope, type Vec, type VecField, addValue, child } from './scope.js';
+import { type Field, type ObjectType, type Scope, type Vec, type VecField, addValue, child } from './scope.js';
 
 export abstract class Statements extends Expressions {
   /** Names declared so far in the function being generated (destructuring reuses field names where free). */
   protected declared = new Set<string>();
+  /** Variables written as a state README marks ❌ (`unsupportedState`): a rejection naming one is expected. */
+  protected readonly unsupportedStates: string[] = [];
 
   /** `count` statements; what they compute flows out into a variable declared before them (`loss += …`), where there is one. */
   block(s: Scope, depth: number, ind: string, count: number): string {
@@ -29,6 +32,7 @@ export abstract class Statements extends Expressions {
     const options: [number, () => string][] = [[3, () => this.declare(s, ind)]];
     if (!s.callback) options.push([1, () => this.assignedLater(s, ind)]);
     if (s.mutable.length > 0) options.push([4, () => this.update(s, ind)]);
+    if (s.mutable.length > 1 && !s.callback) options.push([1, () => this.assignTogether(s, ind)]);
     const locals = s.vecs.filter((v) => v.local);
     if (locals.length > 0) options.push([2, () => this.writeEntry(s, this.pick(locals), ind)]);
     if (!s.callback) {
@@ -50,7 +54,7 @@ export abstract class Statements extends Expressions {
           options.push([1, () => this.iterate(s, ind)]);
           options.push([1, () => this.labelled(s, depth, ind)]);
           if (s.vecs.length > 0) options.push([1, () => this.forOf(s, depth, ind)], [1, () => this.forEach(s, ind)]);
-          if (s.level < 2) options.push([1, () => this.stateLoop(s, depth, ind)]);
+          if (s.level < 2) options.push([2, () => this.stateLoop(s, depth, ind)]);
         }
         if (s.returns) options.push([1, () => `${ind}if (${this.condition(s, 2)}) return ${this.expr(s, 2)};\n`]);
       }
@@ -408,49 +412,202 @@ export abstract class Statements extends Expressions {
     return `${code}${ind}}\n`;
   }
 
-  /** State reassigned from a helper, in a loop or in a row: s = step(s, dt); or p = p.map(…). */
+  /**
+   * State carried through a loop, as simulations and optimisers write it (README ✅): a tuple,
+   * an array of a known length, a Float64Array or an object literal, rebuilt each pass by a
+   * helper (`s = step(s, dt)`), by a literal or entry by entry, read by the pass, left by a
+   * break or a data-dependent exit; or reassigned in a row. Sometimes in a form README marks
+   * ❌ (`unsupportedState`).
+   */
   stateLoop(s: Scope, depth: number, ind: string): string {
-    if (this.chance(0.15)) return this.objectState(s, ind);
-    const st = this.fresh(this.pick(['s', 'state', 'q']));
-    const type = this.pick(['tuple', 'tuple', 'f64', 'array'] as const);
-    const length = this.int(2, 3);
+    switch (this.weighted([[5, 'vector'], [3, 'object'], [1, 'unsupported']] as const)) {
+      case 'vector': return this.vectorState(s, depth, ind);
+      case 'object': return this.objectState(s, depth, ind);
+      case 'unsupported': return this.unsupportedState(s, depth, ind);
+    }
+  }
+
+  /** A step of time: a constant, or one that depends on the inputs. */
+  private timeStep(s: Scope): string {
+    return this.chance(0.6) ? this.pick(['0.1', '0.05', '0.2']) : `0.1 * Math.tanh(${this.expr(s, 1)})`;
+  }
+
+  /**
+   * `next` (an assignment of the state) run in a loop — counted, with a break on the state, or
+   * a `while` that stops on the state — followed by statements that read it; or in a row.
+   * `test` is a condition on the state (for exits).
+   */
+  private carry(s: Scope, depth: number, ind: string, state: (body: Scope) => void, next: (body: Scope, ind: string) => string, test: (body: Scope) => string): string {
+    if (this.chance(0.2)) {
+      const body = child(s);
+      state(body);
+      return `${ind}${next(body, ind)}\n${this.chance(0.5) ? `${ind}${next(body, ind)}\n` : ''}`;
+    }
+    const k = this.fresh('k'), n = this.int(1, 4);
+    const form = this.weighted([[3, 'for'], [1, 'break'], [1, 'while']] as const);
+    // A `continue` would skip the count of a while loop.
+    const body = child(this.loopScope(s, { name: k, bound: n }), form === 'while' ? { continuable: false } : {});
+    state(body);
+    const rest = () => this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1));
+    switch (form) {
+      case 'for': return `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}}\n`;
+      case 'break': return `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}  if (${test(body)}) break;\n${ind}}\n`;
+      case 'while': return `${ind}let ${k} = 0;\n${ind}while (${test(body)} && ${k} < ${n}) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}  ${k}++;\n${ind}}\n`;
+    }
+  }
+
+  /** A tuple, array or Float64Array state of a length known where it is made, carried through a loop. */
+  private vectorState(s: Scope, depth: number, ind: string): string {
+    const st = this.fresh(this.pick(['s', 'state', 'q'])), dt = this.timeStep(s);
+    const type = this.pick(['tuple', 'tuple', 'f64', 'array'] as const), length = this.int(2, 3);
+    const v: VecField = { length, type };
     const entries = Array.from({ length }, () => this.expr(s, 1));
     let code: string;
     if (type === 'tuple') code = `${ind}let ${st}: [${Array(length).fill('number').join(', ')}] = [${entries.join(', ')}];\n`;
     else if (type === 'array') code = `${ind}let ${st} = [${entries.join(', ')}];\n`;
     else code = `${ind}let ${st}: Float64Array = new Float64Array(${length});\n${entries.map((e, k) => `${ind}${st}[${k}] = ${e};\n`).join('')}`;
-    const dt = this.chance(0.6) ? this.pick(['0.1', '0.05', '0.2']) : `0.1 * Math.tanh(${this.expr(s, 1)})`;
-    const next = () => {
-      if (type === 'array' && this.chance(0.4)) {
-        const e = this.fresh('e'), i = this.fresh('i');
-        const inner = child(s, { nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: length }], callback: true, returns: false });
-        return `${st} = ${st}.map((${e}, ${i}) => ${e} + ${dt} * ${this.bounded(inner, 1)});`;
+    const slope = (body: Scope) => this.bounded(body, 1);
+    const next = (body: Scope, ind: string): string => {
+      const other = body.vecs.find((u) => u.expr !== st && u.type === 'tuple' && u.length === length);
+      switch (this.weighted([[4, 'step'], [type === 'tuple' && other ? 1 : 0, 'combine'], [2, 'literal'], [type === 'f64' ? 0 : 1, 'destructured'], [1, 'written']] as const)) {
+        case 'step': return `${st} = ${this.helpers.step(v, true)}(${st}, ${dt});`;
+        case 'combine': return `${st} = ${this.helpers.combine(v)}(${st}, ${other!.expr});`;
+        case 'literal': {
+          // Entries rebuilt, moved (a rotation or a swap: `[s[1], s[0]]`) or kept.
+          const shift = this.int(0, length - 1);
+          const values = Array.from({ length }, (_, k) => {
+            const from = `${st}[${(k + shift) % length}]`;
+            return this.chance(0.5) ? from : `${this.constant(0.5, 0.95)} * ${from} + ${dt} * ${slope(body)}`;
+          });
+          if (type !== 'f64') return `${st} = [${values.join(', ')}];`;
+          const nx = this.fresh('nx');
+          return `const ${nx} = new Float64Array(${length});\n${values.map((e, k) => `${ind}${nx}[${k}] = ${e};\n`).join('')}${ind}${st} = ${nx};`;
+        }
+        case 'destructured': {
+          const names = Array.from({ length }, () => this.fresh('c'));
+          const inner = { ...body, nums: [...body.nums, ...names] };
+          const values = names.map((_, k) => (this.chance(0.4) ? names[(k + 1) % length] : `${names[(k + 1) % length]} + ${dt} * ${slope(inner)}`));
+          return `const [${names.join(', ')}] = ${st};\n${ind}${st} = [${values.join(', ')}];`;
+        }
+        case 'written': return `${st}[${this.int(0, length - 1)}] += ${dt} * ${slope(body)};\n${ind}${st} = ${this.helpers.step(v, true)}(${st}, ${dt});`;
       }
-      // Elementwise with a second vector of the same length, where there is one: s = add(s, v).
-      const other = s.vecs.find((v) => v.length === length && (type === 'tuple' ? v.type === 'tuple' : (v.type === 'f64') === (type === 'f64')));
-      if (other && this.chance(0.3)) return `${st} = ${this.helpers.combine({ length, type })}(${st}, ${other.expr});`;
-      return `${st} = ${this.helpers.step({ length, type })}(${st}, ${dt});`;
     };
-    if (this.chance(0.3)) {
-      code += `${ind}${next()}\n`;
-      if (this.chance(0.5)) code += `${ind}${next()}\n`;
-    } else {
-      const k = this.fresh('k'), n = this.int(1, 4);
-      const body = this.loopScope(s, { name: k, bound: n });
-      body.vecs.push({ expr: st, length, type, local: false });
-      code += `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${next()}\n${this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1))}${ind}}\n`;
-    }
-    s.vecs.push({ expr: st, length, type, local: false });
+    const test = (body: Scope) => `${this.pick(['Math.abs(', '('])}${st}[${this.int(0, length - 1)}]) > ${this.constant(0.2, 1.5)}`;
+    code += this.carry(s, depth, ind, (body) => body.vecs.push({ expr: st, length, type, local: true }), next, test);
+    s.vecs.push({ expr: st, length, type, local: true });
     return code;
   }
 
-  /** An object state rebuilt each pass: `st = { x: st.x + dt * st.v, v: st.v - dt * st.x }` (README ❌ in a loop). */
-  objectState(s: Scope, ind: string): string {
-    const st = this.fresh('st'), k = this.fresh('k'), n = this.int(1, 3);
-    const inner = { ...s, nums: [...s.nums, `${st}.x`, `${st}.v`] };
-    const code = `${ind}let ${st} = { x: ${this.expr(s, 1)}, v: ${this.expr(s, 1)} };\n${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n` +
-      `${ind}  ${st} = { x: ${st}.x + 0.1 * ${st}.v, v: ${st}.v - 0.1 * ${this.bounded(inner, 1)} };\n${ind}}\n`;
-    addValue(s, st, { fields: [['x', 'number'], ['v', 'number']] });
+  /**
+   * An object state rebuilt each pass, by a literal or a helper: `st = { x: st.x + dt * st.v,
+   * v: … }`, `st = advance(st, dt)`; of numbers, or holding an array; sometimes with the
+   * previous state kept (`previous = st`: both may hold an object of numbers, which is
+   * read-only; one holding an array is a state README marks ❌).
+   */
+  private objectState(s: Scope, depth: number, ind: string): string {
+    const st = this.fresh('st'), dt = this.timeStep(s);
+    const fields: [string, Field][] = this.chance(0.6) ? [['x', 'number'], ['v', 'number']] : [['pos', { length: this.int(2, 3), type: 'array' }], ['w', 'number']];
+    let typeName: string | undefined;
+    if (this.chance(0.4)) typeName = this.helpers.typeName('State', fields);
+    const t: ObjectType = { name: typeName, fields };
+    const literal = (read: Scope | undefined) => `{ ${fields.map(([k, f]) => {
+      const value = (at: string) => (read ? `${at} + ${dt} * ${this.bounded(read, 1)}` : this.expr(s, 1));
+      return f === 'number' ? `${k}: ${value(`${st}.${k}`)}` : `${k}: [${Array.from({ length: (f as VecField).length }, (_, i) => value(`${st}.${k}[${(i + 1) % (f as VecField).length}]`)).join(', ')}]`;
+    }).join(', ')} }`;
+    let code = `${ind}let ${st}${typeName ? `: ${typeName}` : ''} = ${literal(undefined)};\n`;
+    const previous = this.chance(0.3) ? this.fresh('previous') : undefined;
+    if (previous) code += `${ind}let ${previous} = ${st};\n`;
+    // Held twice, an object holding an array is not read-only: README's "that no other variable holds".
+    if (previous && fields.some(([, f]) => f !== 'number')) this.unsupportedStates.push(st, previous);
+    const next = (body: Scope, ind: string): string => {
+      const keep = previous ? `${previous} = ${st};\n${ind}` : '';
+      return this.chance(0.5) ? `${keep}${st} = ${this.helpers.objectStep(t)}(${st}, ${dt});` : `${keep}${st} = ${literal(body)};`;
+    };
+    const test = () => `${this.pick(['Math.abs(', '('])}${st}.${fields[1][0]}) > ${this.constant(0.2, 1.5)}`;
+    code += this.carry(s, depth, ind, (body) => addValue(body, st, t), next, test);
+    addValue(s, st, t);
+    if (previous) addValue(s, previous, t);
     return code;
+  }
+
+  /**
+   * A state README marks ❌, as users write it too: an array of a run-time length (`p =
+   * p.map(…)`, a helper making `new Float64Array(s.length)`), two arrays swapped pass after
+   * pass, or a tuple state another variable also holds. Its names are noted: a rejection
+   * naming them is expected (readme.ts).
+   */
+  private unsupportedState(s: Scope, depth: number, ind: string): string {
+    const k = this.fresh('k'), n = this.int(1, 4), length = this.int(2, 3), dt = this.timeStep(s);
+    const literal = () => `[${Array.from({ length }, () => this.expr(s, 1)).join(', ')}]`;
+    const body = this.loopScope(s, { name: k, bound: n });
+    const loop = (pass: string) => `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${pass}${this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1))}${ind}}\n`;
+    switch (this.int(0, 3)) {
+      case 0: {
+        const p = this.fresh('p'), e = this.fresh('e'), i = this.fresh('i');
+        this.unsupportedStates.push(p);
+        const inner = child(s, { nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: length }], callback: true, returns: false });
+        const code = `${ind}let ${p} = ${literal()};\n${loop(`${ind}  ${p} = ${p}.map((${e}, ${i}) => ${e} + ${dt} * ${this.bounded(inner, 1)});\n`)}`;
+        s.vecs.push({ expr: p, length, type: 'array', local: false });
+        return code;
+      }
+      case 1: {
+        const st = this.fresh('s'), type = this.pick(['array', 'f64'] as const);
+        this.unsupportedStates.push(st);
+        const start = type === 'array' ? literal() : `new Float64Array(${literal()})`;
+        const code = `${ind}let ${st} = ${start};\n${loop(`${ind}  ${st} = ${this.helpers.step({ length, type })}(${st}, ${dt});\n`)}`;
+        s.vecs.push({ expr: st, length, type, local: false });
+        return code;
+      }
+      case 2: {
+        const a = this.fresh('cur'), b = this.fresh('nxt');
+        this.unsupportedStates.push(a, b);
+        const writes = Array.from({ length }, (_, j) => `${ind}  ${b}[${j}] = ${this.constant(0.5, 0.95)} * ${a}[${(j + 1) % length}] + ${dt} * ${this.bounded(body, 1)};\n`).join('');
+        const code = `${ind}let ${a} = ${literal()};\n${ind}let ${b} = new Array<number>(${length}).fill(0);\n${loop(`${writes}${ind}  [${a}, ${b}] = [${b}, ${a}];\n`)}`;
+        s.vecs.push({ expr: a, length, type: 'array', local: false });
+        return code;
+      }
+      default: {
+        const st = this.fresh('s'), previous = this.fresh('previous');
+        this.unsupportedStates.push(st, previous);
+        const v: VecField = { length, type: 'tuple' };
+        const tuple = `[${Array(length).fill('number').join(', ')}]`;
+        const code = `${ind}let ${st}: ${tuple} = ${literal()};\n${ind}let ${previous} = ${st};\n${loop(`${ind}  ${previous} = ${st};\n${ind}  ${st} = ${this.helpers.step(v, true)}(${st}, ${dt});\n`)}`;
+        s.vecs.push({ expr: st, length, type: 'tuple', local: false }, { expr: previous, length, type: 'tuple', local: false });
+        return code;
+      }
+    }
+  }
+
+  /**
+   * Numbers assigned together: a swap (`[a, b] = [b, a]`, or through a temporary), a shift,
+   * the entries of a helper's tuple (`[a, b] = polar(r, t)`), the fields of an object
+   * (`({ x: a, v: b } = st)`).
+   */
+  assignTogether(s: Scope, ind: string): string {
+    const a = this.pick(s.mutable), b = this.pick(s.mutable.filter((name) => name !== a));
+    const looped = s.loops > 0;
+    const numbers = (t: ObjectType) => t.fields.filter(([, f]) => f === 'number').map(([name]) => name);
+    const objects = s.objs.filter((o) => numbers(o.type).length >= 2);
+    switch (this.weighted([[3, 'swap'], [2, 'temporary'], [1, 'shift'], [looped || s.level >= 2 ? 0 : 1, 'helper'], [objects.length > 0 ? 1 : 0, 'object']] as const)) {
+      case 'swap': return `${ind}[${a}, ${b}] = [${b}, ${looped || this.chance(0.5) ? a : this.expr(s, 2)}];\n`;
+      case 'temporary': {
+        const t = this.fresh('t');
+        return `${ind}const ${t} = ${a};\n${ind}${a} = ${b};\n${ind}${b} = ${t};\n`;
+      }
+      case 'shift': return `${ind}[${a}, ${b}] = [${b}, ${looped ? `${this.constant(0.5, 0.95)} * ${a} + 0.1 * ${this.bounded(s, 1)}` : this.expr(s, 2)}];\n`;
+      case 'helper': {
+        const h = this.helpers.structHelper();
+        if ('fields' in h.returns) {
+          const [f, g] = numbers(h.returns);
+          return `${ind}({ ${f}: ${a}${g ? `, ${g}: ${b}` : ''} } = ${h.name}(${this.args(s, 2, h.arity)}));\n`;
+        }
+        return `${ind}[${a}, ${b}] = ${h.name}(${this.args(s, 2, h.arity)});\n`;
+      }
+      case 'object': {
+        const o = this.pick(objects);
+        const [f, g] = numbers(o.type);
+        return `${ind}({ ${f}: ${a}, ${g}: ${b} } = ${o.expr});\n`;
+      }
+    }
   }
 }
