@@ -50,7 +50,9 @@ if (!only || only === 'users') {
     rmSync(`.tmp/fuzz-users-${seed}.json`, { force: true });
     for (const c of chunks) {
       console.log(announce(c));
-      status ||= spawnSync('npx', args, { stdio: 'inherit', env: env(0, c) }).status ?? 1;
+      // Every chunk runs, whatever the earlier ones found (`status ||= spawn…` would skip the rest).
+      const code = spawnSync('npx', args, { stdio: 'inherit', env: env(0, c) }).status ?? 1;
+      status ||= code;
     }
   } else {
     const run = async (job) => {
@@ -61,7 +63,8 @@ if (!only || only === 'users') {
         const child = spawn('npx', args, { env: env(job, c) });
         child.stdout.pipe(log, { end: false });
         child.stderr.pipe(log, { end: false });
-        status ||= await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+        const code = await new Promise((resolve) => child.on('close', (exit) => resolve(exit ?? 1)));
+        status ||= code;
       }
       log.end();
     };

@@ -2,10 +2,10 @@
 // against the finite differences of the twin: grad and valueAndGrad (each gradient entry,
 // its shape, and the value), derivative and jvp (a column and a directional derivative),
 // jacobian (every entry), hessian (against differences of the generated gradient, and its
-// symmetry). Every call gets frozen arguments, which must be unchanged after it.
+// symmetry; where stopGradient's values move, against second differences of f). Every call gets frozen arguments, which must be unchanged after it.
 import { mulberry32 } from '../choices.js';
 import type { Export, ModeName, UserProgram } from './program.js';
-import { type Reference, agree, difference, flat, stepAt } from './reference.js';
+import { type Oracle, type Reference, agree, difference, flat, stepAt } from './reference.js';
 import { type Classes, type Data, type Path, at, coordinates, dataOf, gradientShapeProblem, materialise, randomData, show } from './values.js';
 
 /** Entries must match the reference to this relative tolerance (floor 1 in the scale). */
@@ -46,7 +46,7 @@ export class Checker {
   private readonly shapes;
   private readonly all: Path[];
 
-  constructor(private readonly program: UserProgram, private readonly fn: Lookup, private readonly classes: Classes) {
+  constructor(private readonly program: UserProgram, private readonly fn: Lookup, private readonly classes: Classes, private readonly oracle: Oracle) {
     this.shapes = program.params.map((p) => p.shape);
     this.all = coordinates(this.shapes);
   }
@@ -209,8 +209,14 @@ export class Checker {
   /**
    * Central differences along `along` of the generated gradient's entries at `entries`, or
    * undefined where the gradient fails (the grad check reports it) or two steps disagree.
+   * Along a coordinate that moves stopGradient's values, which the gradient takes as they are
+   * at each point it is called at, second differences of f with those values held instead.
    */
   private gradientColumn(ref: Reference, entries: readonly Path[], along: Path): number[] | undefined {
+    if (ref.stopsMove[this.all.findIndex((p) => p.join() === along.join())]) {
+      const column = entries.map((c) => this.oracle.secondPartial(ref.point, c, along));
+      return column.every((d) => d !== undefined) ? (column as number[]) : undefined;
+    }
     const probe: Problem[] = [];
     const gradient = (args: Data[]): number[] => {
       const r = this.call('grad', args, probe);

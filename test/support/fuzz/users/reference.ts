@@ -16,6 +16,12 @@ export interface Reference {
   readonly value: number[];
   /** For each coordinate of `coordinates(params)`, the derivative of each output. */
   readonly partials: number[][];
+  /**
+   * For each coordinate, whether the values of `stopGradient(…)` change along it: a constant
+   * to every derivative (README), so there the differences of a generated gradient are not
+   * its derivative, and second orders are checked against second differences of f.
+   */
+  readonly stopsMove: boolean[];
 }
 
 /** The numbers of a result: a number, an array or typed array of numbers. */
@@ -82,7 +88,9 @@ export class Oracle {
     if (this.twin.trace.some((d) => Math.abs(d.margin) < 1e-6 * d.scale)) return undefined;
     const path = this.outcomes();
     const partials: number[][] = [];
+    const stopsMove: boolean[] = [];
     for (const c of coordinates(this.program.params.map((p) => p.shape))) {
+      stopsMove.push(this.stopsMoveAlong(point, c));
       const h = stepAt(point, c);
       for (const delta of [h / 2, h, 2 * h]) {
         for (const sign of [1, -1]) {
@@ -94,7 +102,45 @@ export class Oracle {
       if (!agree(d1, d2, 1e-8)) return undefined;
       partials.push(d1);
     }
-    return { point, value, partials };
+    return { point, value, partials, stopsMove };
+  }
+
+  /** Whether stopGradient's values (recorded at `point`) differ a step along `c`; the point's stay replayed. */
+  private stopsMoveAlong(point: Data[], c: Path): boolean {
+    const recorded = this.twin.stops.values;
+    if (recorded.length === 0) return false;
+    Object.assign(this.twin.stops, { mode: 'record', values: [] });
+    this.f(shifted(point, c, stepAt(point, c)));
+    const moved = this.twin.stops.values.length !== recorded.length || this.twin.stops.values.some((v, k) => v !== recorded[k]);
+    Object.assign(this.twin.stops, { mode: 'replay', values: recorded });
+    return moved;
+  }
+
+  /**
+   * ∂²f/∂a∂b at `point` (f a number) by central second differences of the twin with
+   * Richardson extrapolation, stopGradient's values held at the point's; undefined where a
+   * stencil takes another path or two step sizes disagree.
+   */
+  secondPartial(point: Data[], a: Path, b: Path): number | undefined {
+    Object.assign(this.twin.stops, { mode: 'record', values: [] });
+    this.f(point);
+    this.twin.stops.mode = 'replay';
+    const path = this.outcomes();
+    const [ha, hb] = [10 * stepAt(point, a), 10 * stepAt(point, b)];
+    try {
+      const at = (s: number, t: number) => {
+        const [v] = this.f(shifted(shifted(point, a, s * ha), b, t * hb));
+        if (this.outcomes() !== path) throw new Unusable();
+        return v;
+      };
+      const second = (k: number) => (at(k, k) - at(k, -k) - at(-k, k) + at(-k, -k)) / (4 * k * k * ha * hb);
+      const richardson = (k: number) => (4 * second(k / 2) - second(k)) / 3;
+      const [d1, d2] = [richardson(1), richardson(2)];
+      return agree([d1], [d2], 1e-7) ? d1 : undefined;
+    } catch (error) {
+      if (error instanceof Unusable) return undefined;
+      throw error;
+    }
   }
 
   /** Up to POINTS references at random points drawn from `seed`; none if fewer are usable. */

@@ -182,7 +182,7 @@ async function examine(items: readonly Item[], stats: Stats): Promise<Map<number
     if (!module || found.get(k)?.some((f) => f.kind === 'invalid') || item.refs.length === 0) return;
     stats.withPoints++;
     stats.points += item.refs.length;
-    const checker = new Checker(item.program, lookup(item.program, module), module as Classes);
+    const checker = new Checker(item.program, lookup(item.program, module), module as Classes, item.oracle!);
     const problems = [...checker.value(item.refs), ...item.program.exports.flatMap((e) => checker.check(e, item.refs, (stats.modes[e.mode] ??= { points: 0, entries: 0 }), item.seed))];
     for (const p of problems) {
       if (p.kind !== 'rejected') add(k, finding(p.kind, p.text, p.mode));
@@ -205,6 +205,8 @@ interface Item {
   readonly index: number;
   readonly program: UserProgram;
   readonly refs: readonly Reference[];
+  /** The references' source: second differences of f (where a gradient's differences are not its derivative). */
+  readonly oracle?: Oracle;
   readonly seed: number;
   /** Why the program is the generator's fault (its plain JavaScript throws). */
   readonly invalid?: string;
@@ -214,7 +216,8 @@ interface Item {
 function prepare(draw: Draw, index: number, name: string): Item {
   const program = userProgramOf(draw, name);
   try {
-    return { index, program, refs: new Oracle(program).references(draw.seed), seed: draw.seed };
+    const oracle = new Oracle(program);
+    return { index, program, refs: oracle.references(draw.seed), oracle, seed: draw.seed };
   } catch (error) {
     return { index, program, refs: [], seed: draw.seed, invalid: `the plain JavaScript throws: ${error}` };
   }

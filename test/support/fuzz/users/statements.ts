@@ -553,8 +553,9 @@ export abstract class Statements extends Expressions {
       case 1: {
         const st = this.fresh('s'), type = this.pick(['array', 'f64'] as const);
         this.unsupportedStates.push(st);
-        const start = type === 'array' ? literal() : `new Float64Array(${literal()})`;
-        const code = `${ind}let ${st} = ${start};\n${loop(`${ind}  ${st} = ${this.helpers.step({ length, type })}(${st}, ${dt});\n`)}`;
+        // Not `new Float64Array([…])`, which README does not list (TS91004 "the length of an array must be a number").
+        const start = type === 'array' ? `${literal()};\n` : `new Float64Array(${length});\n${Array.from({ length }, (_, j) => `${ind}${st}[${j}] = ${this.expr(s, 1)};\n`).join('')}`;
+        const code = `${ind}let ${st}${type === 'f64' ? ': Float64Array' : ''} = ${start}${loop(`${ind}  ${st} = ${this.helpers.step({ length, type })}(${st}, ${dt});\n`)}`;
         s.vecs.push({ expr: st, length, type, local: false });
         return code;
       }
