@@ -5,9 +5,11 @@
 // way users write them, in every mode) through vitest with those settings, printing the
 // programs tried, the failures and the shrunk counterexamples.
 //
-// The user programs run in chunks of --chunk programs (5000), one vitest process each with
-// the seed seed + chunk number (every module a chunk loads stays in memory), drawn from up to
-// --users-choices choices (1500: smaller programs than npm test's 3000, compiled faster).
+// The user programs run in chunks of --chunk programs (500), one vitest process each with
+// the seed seed + chunk number (every module a chunk loads stays in memory: helpers inlined
+// into helpers make some programs' generated code 100 times their size, and chunks of 1,000
+// ran out of heap), drawn from up to --users-choices choices (1500: smaller programs than npm
+// test's 3000, compiled faster).
 // Each chunk adds its figures to .tmp/fuzz-users-<seed>.json and prints the totals so far.
 // With --jobs N, N sequences of chunks run side by side, each with its own totals and its
 // log in .tmp/fuzz-users-<seed>-<job>.log; a last vitest run prints their sum.
@@ -20,7 +22,7 @@ const option = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 if (args.includes('--help')) {
-  console.log('npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users] [--chunk N (5000)] [--users-choices N (1500)] [--jobs N (1)]');
+  console.log('npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users] [--chunk N (500)] [--users-choices N (1500)] [--jobs N (1)]');
   process.exit(0);
 }
 const runs = option('runs', '1000');
@@ -35,7 +37,7 @@ const vitest = (testFiles, env) =>
   }).status ?? 1;
 let status = files.length > 0 ? vitest(files, { FUZZ_RUNS: runs, FUZZ_ROBUST_RUNS: option('robust-runs', runs) }) : 0;
 if (!only || only === 'users') {
-  const chunk = Number(option('chunk', '5000'));
+  const chunk = Number(option('chunk', '500'));
   const jobs = Number(option('jobs', '1'));
   mkdirSync('.tmp', { recursive: true });
   const chunks = [];

@@ -25,6 +25,10 @@ const SEED = Number(process.env.FUZZ_SEED ?? 0x05e75);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 // A program uses about 550 choices (median), 1,500 at the 90th percentile.
 const CHOICES = Number(process.env.FUZZ_USERS_CHOICES ?? 3000);
+// A batch of a long run alone, program by program (a crash's culprit is the program after the last logged):
+// FUZZ_RUNS=600 FUZZ_USERS_SKIP=500 FUZZ_USERS_BATCH=1 FUZZ_USERS_CHOICES=1500 FUZZ_SEED=… npx vitest run test/fuzz-users.test.ts
+const SKIP = Number(process.env.FUZZ_USERS_SKIP ?? 0);
+const BATCH = Number(process.env.FUZZ_USERS_BATCH ?? 100);
 
 describe(`random user-shaped programs (seed ${SEED})`, () => {
   it.runIf(MERGE)('the totals of parallel long runs', () => {
@@ -36,7 +40,7 @@ describe(`random user-shaped programs (seed ${SEED})`, () => {
   it.skipIf(MERGE)(`${RUNS} programs: every mode matches finite differences, no throw, no internal error, no rejection of what README supports`, async () => {
     const before: UsersReport | undefined = TOTALS && existsSync(TOTALS) ? JSON.parse(readFileSync(TOTALS, 'utf8')) : undefined;
     const known = new Set(before ? Object.keys(before.classes) : []);
-    const report = await fuzzUsers({ seed: SEED, runs: RUNS, choices: CHOICES, shrink: LONG ? 5 : 1, known, log: LONG ? (line) => console.log(line) : undefined });
+    const report = await fuzzUsers({ seed: SEED, runs: RUNS, choices: CHOICES, batch: BATCH, skip: SKIP, shrink: LONG ? 5 : 1, known, log: LONG ? (line) => console.log(line) : undefined });
     const text = describeReport(report);
     if (TOTALS) {
       const totals = before ? addReports(before, report) : report;

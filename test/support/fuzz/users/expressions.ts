@@ -109,7 +109,8 @@ export abstract class Expressions extends Choices {
         return `(${c} ? ${then} : ${sub()})`;
       }],
       // A target held constant (its values only, as in a target network), in f itself.
-      [s.level === 0 ? 0.3 : 0, () => `stopGradient(${sub()})`],
+      // Of a value (a constant's type would stay its literal type: `{ w: stopGradient(0.62) }` is `{ w: 0.62 }`).
+      [s.level === 0 ? 0.3 : 0, () => { const e = sub(); return /^\(?-?[\d.]+\)?$/.test(e) ? e : `stopGradient(${e})`; }],
       // A default where a value is zero: `k || 1`.
       [s.nums.length > 0 ? 0.2 : 0, () => `(${this.near(s.nums)} || ${this.constant(0.5, 2)})`],
     ];

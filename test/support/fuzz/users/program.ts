@@ -374,8 +374,8 @@ ${ind}return out;
       const typeName = this.chance(0.5) ? this.typeName(kind === 'object' ? 'Params' : 'Nested', fields) : undefined;
       const t: ObjectType = { name: typeName, fields };
       if (kind === 'object' && this.chance(0.2)) {
-        // Destructured in the signature: ({ a, v }: Params), renamed after the first.
-        const [a, v] = k === 0 ? ['a', 'v'] : [`a${k}`, `v${k}`];
+        // Destructured in the signature: ({ a, v }: Params), renamed after the first to names no fresh name (`v1`) takes.
+        const [a, v] = k === 0 ? ['a', 'v'] : [`a_${k}`, `v_${k}`];
         const pattern = k === 0 ? '{ a, v }' : `{ a: ${a}, v: ${v} }`;
         return { name: `p${k}`, text: `${pattern}: ${objectTypeText(t)}`, shape: fieldShape(t), add: (s) => { addValue(s, a, 'number'); addValue(s, v, fields[1][1]); }, read: () => this.pick([a, `${v}[0]`]) };
       }

@@ -246,6 +246,8 @@ export interface UsersOptions {
   readonly choices?: number;
   /** Programs compiled together. */
   readonly batch?: number;
+  /** Programs of the sequence not run (to rerun a batch of a long run alone: programs keep their numbers). */
+  readonly skip?: number;
   /** Failure classes shrunk (each shrink compiles a program per step). */
   readonly shrink?: number;
   /** Time limit of one shrink, in ms: its best counterexample so far is kept. */
@@ -264,11 +266,11 @@ const property = (choices: number, key: string) =>
     if (same.length > 0) throw new Error(same.map((f) => f.text).join('\n'));
   });
 
-export async function fuzzUsers({ seed, runs, choices = 3000, batch = 100, shrink = 3, shrinkTime = 120_000, log = () => {}, known = new Set() }: UsersOptions): Promise<UsersReport> {
+export async function fuzzUsers({ seed, runs, choices = 3000, batch = 100, skip = 0, shrink = 3, shrinkTime = 120_000, log = () => {}, known = new Set() }: UsersOptions): Promise<UsersReport> {
   const stats = newStats();
   const classes: Record<string, FailureClass> = {};
   const draws = fc.sample(drawArbitrary(choices), { seed, numRuns: runs });
-  for (let start = 0; start < draws.length; start += batch) {
+  for (let start = skip; start < draws.length; start += batch) {
     const items: Item[] = [];
     for (let index = start; index < Math.min(start + batch, draws.length); index++) items.push(prepare(draws[index], index, `p${index}`));
     for (const [k, list] of await examine(items, stats)) {
@@ -279,7 +281,8 @@ export async function fuzzUsers({ seed, runs, choices = 3000, batch = 100, shrin
         else classes[key] = { key, kind: list.find((f) => f.key === key)!.kind, programs: 1, first: { seed, index: items[k].index, source: items[k].program.source(true), texts: list.filter((f) => f.key === key).map((f) => f.text) } };
       }
     }
-    log(`seed ${seed}: ${stats.programs}/${runs} programs, ${Object.keys(classes).length} failure classes`);
+    // The heap grows with every module loaded (they stay in memory): chunks keep it bounded.
+    log(`seed ${seed}: ${stats.programs}/${runs} programs, ${Object.keys(classes).length} failure classes, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MB`);
   }
   for (const c of Object.values(classes).filter((c) => c.kind !== 'invalid' && !known.has(c.key)).slice(0, shrink)) {
     log(`shrinking program ${c.first.index} (${c.key})...`);
