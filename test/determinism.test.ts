@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from './support/compile.js';
-import { drawArbitrary, gradientExport, programOf } from './support/fuzz/programs.js';
+import { drawArbitrary } from './support/fuzz/choices.js';
+import { gradientExport, programOf } from './support/fuzz/programs.js';
 import { globalsCreated, unsafeConstructs } from './support/fuzz/safety.js';
 
 // Random programs (the gradient fuzzer's), half in each of two files, plus a file that imports

@@ -45,7 +45,7 @@ let previous: ts.Program | undefined;
  * (`TAPELESS_FORWARD_CHECK=0` turns it off).
  */
 export function compile(files: Record<string, string>, options: ts.CompilerOptions = {}, typeCheck = true): Compiled {
-  const built = build(files, options, 'reverse', typeCheck);
+  const built = checked(build(files, options, 'reverse'), typeCheck);
   const gradients = Object.values(files).some((text) => /\b(grad|valueAndGrad)\(/.test(text));
   const check = gradients && built.diagnostics.length === 0 && process.env.TAPELESS_FORWARD_CHECK !== '0';
   let twin: Built | undefined;
@@ -55,7 +55,7 @@ export function compile(files: Record<string, string>, options: ts.CompilerOptio
     load: async (file = 'main.ts') => {
       const module = await importFrom(built.dir, file);
       if (!check) return module;
-      twin ??= build(files, options, 'forward', typeCheck);
+      twin ??= checked(build(files, options, 'forward'), typeCheck);
       if (twin.diagnostics.length > 0) throw new Error(`forward mode cannot build what reverse mode builds:\n${format(twin.diagnostics).join('\n')}`);
       return agreeing(module, await importFrom(twin.dir, file));
     },
@@ -68,25 +68,28 @@ export function compile(files: Record<string, string>, options: ts.CompilerOptio
  * both builds against an oracle of their own.
  */
 export function compileForward(files: Record<string, string>): Compiled {
-  return loaded(build(files, {}, 'forward', true));
+  return loaded(checked(build(files, {}, 'forward'), true));
 }
 
 /** Compiles `files` with reverse mode only, without the forward twin: for tests that count what the code does (logs). */
 export function compileAlone(files: Record<string, string>): Compiled {
-  return loaded(build(files, {}, 'reverse', true));
+  return loaded(checked(build(files, {}, 'reverse'), true));
 }
 
 function loaded(built: Built): Compiled {
   return { ...built, messages: format(built.diagnostics), load: (file = 'main.ts') => importFrom(built.dir, file) };
 }
 
-interface Built {
+export interface Built {
   readonly dir: string;
+  /** tapeless's diagnostics. */
   readonly diagnostics: ts.Diagnostic[];
   readonly js: Record<string, string>;
+  readonly program: ts.Program;
 }
 
-function build(files: Record<string, string>, options: ts.CompilerOptions, gradients: 'reverse' | 'forward', typeCheck: boolean): Built {
+/** Writes `files` to a fresh directory inside the repository and emits them through tapeless, without type-checking. */
+export function build(files: Record<string, string>, options: ts.CompilerOptions = {}, gradients: 'reverse' | 'forward' = 'reverse'): Built {
   mkdirSync(TMP, { recursive: true });
   const dir = mkdtempSync(path.join(TMP, gradients === 'reverse' ? 'compile-' : 'forward-'));
   for (const [name, text] of Object.entries(files)) {
@@ -108,16 +111,26 @@ function build(files: Record<string, string>, options: ts.CompilerOptions, gradi
     false,
     { before: [createTransformer(ts, program, { report: (diagnostic) => diagnostics.push(diagnostic), gradients })] },
   );
-  const semantic = !typeCheck ? [] : ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (semantic.length > 0) throw new Error(`fixture does not type-check:\n${format(semantic).join('\n')}`);
-  return { dir, diagnostics, js };
+  return { dir, diagnostics, js, program };
 }
 
-function importFrom(dir: string, file: string): Promise<any> {
+/** TypeScript's own errors in a build. */
+export function typeErrors(built: Built): ts.Diagnostic[] {
+  return ts.getPreEmitDiagnostics(built.program).filter((d) => d.category === ts.DiagnosticCategory.Error);
+}
+
+function checked(built: Built, typeCheck: boolean): Built {
+  const semantic = typeCheck ? typeErrors(built) : [];
+  if (semantic.length > 0) throw new Error(`fixture does not type-check:\n${format(semantic).join('\n')}`);
+  return built;
+}
+
+export function importFrom(dir: string, file: string): Promise<any> {
   return import(pathToFileURL(path.join(dir, file.replace(/\.ts$/, '.js'))).href);
 }
 
-function format(diagnostics: readonly ts.Diagnostic[]): string[] {
+/** Diagnostics as `file:line:col message`. */
+export function format(diagnostics: readonly ts.Diagnostic[]): string[] {
   return diagnostics.map((d) => {
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     if (!d.file || d.start === undefined) return text;

@@ -90,9 +90,12 @@ class TangentSweep {
 
   /** Values of the load stream (recorded or replayed) and the shapes of aggregates. */
   private readonly streamed = new Set<string>();
+  /** Mutable adjoints (forward over reverse): their tangents change where they do. */
+  private readonly mutable = new Set<string>();
 
   private collect(block: Block): void {
     for (const stmt of statementsWithin(block, 'enter')) {
+      if (stmt.kind === 'accumulate') this.mutable.add(stmt.name);
       if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') this.streamed.add(stmt.expr.args[0].name);
       if (stmt.kind !== 'let') continue;
       const shape = stmt.shape ?? stmt.expr.shape;
@@ -195,8 +198,14 @@ class TangentSweep {
     const derivative = opInfo(op).derivative;
     const origin = stmt.origin;
     switch (derivative.kind) {
-      case 'identity':
-        return this.tangentOf(args[0]);
+      case 'identity': {
+        const tangent = this.tangentOf(args[0]);
+        // A copy of a mutable adjoint keeps its value of now, and so must its tangent.
+        if (tangent.kind !== 'var' || args[0].kind !== 'var' || !this.mutable.has(args[0].name)) return tangent;
+        const name = this.names.fresh('t');
+        out.push({ kind: 'let', name, expr: { op: 'copy', args: [tangent] }, role: 'temp', origin });
+        return variable(name);
+      }
       case 'load': {
         const container = this.tangentOf(args[0]);
         if (isNum(container)) return num(0);

@@ -120,6 +120,8 @@ class Propagation {
     switch (stmt.kind) {
       case 'let': {
         const folded = fold({ ...stmt.expr, args: stmt.expr.args.map(s) }, this.definitionOf);
+        // A mutable adjoint's value read now is not its value later: the copy stays.
+        if ('kind' in folded && folded.kind === 'var' && this.mutable.has(folded.name)) return [{ ...stmt, expr: { op: 'copy', args: [folded] } }];
         if ('kind' in folded) {
           this.replaced.set(stmt.name, folded);
           return [];

@@ -1,7 +1,8 @@
 // Checking a compiled random program: points inside its domain (away from branch boundaries
 // and kinds), a reference gradient, and the generated gradient compared against it, with the
 // inputs checked to be untouched.
-import { type Program, mulberry32 } from './programs.js';
+import { mulberry32 } from './choices.js';
+import type { Program } from './programs.js';
 
 export type Value = number | Float64Array | number[];
 export type Args = Value[];

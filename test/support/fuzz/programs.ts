@@ -1,15 +1,14 @@
 // Random differentiable programs over the supported subset, for the fuzz tests.
 //
-// A program is drawn from a *choice sequence*: a fast-check array of integers that the
-// generator reads one by one (a read past its end gives 0). Every decision is made so that
-// choice 0 is the simplest one (a leaf, the fewest statements, no else branch), so fast-check
-// shrinks a failing program by shortening the sequence and lowering its entries.
+// A program is drawn from a choice sequence (./choices.ts): choice 0 is the simplest one (a
+// leaf, the fewest statements, no else branch), so fast-check shrinks a failing program by
+// shortening the sequence and lowering its entries.
 //
 // Code is rendered twice: `ts` for tapeless, and `js`, the same function in plain JavaScript
 // with every comparison and every non-smooth Math call on differentiable values routed through
 // recorders (`__c`, `__abs`, `__max`, ...) that note the branch taken and its margin, so that
 // points near a branch boundary or a kink can be avoided.
-import fc from 'fast-check';
+import { Choices, type Draw } from './choices.js';
 
 export type Mode = 'ts' | 'js';
 export type Code = (mode: Mode) => string;
@@ -30,34 +29,6 @@ export interface Program {
   readonly wrt: readonly number[];
   /** The helpers and the exported function. */
   readonly source: Code;
-}
-
-/** What fast-check draws: the generator's choices, and a seed for the points to check. */
-export interface Draw {
-  readonly choices: readonly number[];
-  readonly seed: number;
-}
-
-const CHOICE = 0x10000;
-
-/** Draws of at most `choices` choices (the generator reads about 2 per node of the program). */
-export function drawArbitrary(choices: number): fc.Arbitrary<Draw> {
-  return fc.record({
-    choices: fc.array(fc.integer({ min: 0, max: CHOICE - 1 }), { maxLength: choices, size: 'max' }),
-    seed: fc.integer({ min: 0, max: 0x7fffffff }),
-  });
-}
-
-/** mulberry32: a small deterministic PRNG (for points, not for programs). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Scope {
@@ -83,28 +54,11 @@ interface Scope {
 
 const wrap = (text: string): Code => () => text;
 
-class Generator {
+class Generator extends Choices {
   private counter = 0;
-  private position = 0;
   /** Helpers referenced so far: the others are left out of the program. */
   private readonly used = new Set<string>();
 
-  constructor(private readonly choices: readonly number[]) {}
-
-  /** The next choice in [0, 1); 0 once the choices are used up. */
-  rand(): number {
-    return this.position < this.choices.length ? this.choices[this.position++] / CHOICE : 0;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.rand() * (hi - lo + 1));
-  }
-  /** True with probability p; false for choice 0. */
-  chance(p: number): boolean {
-    return this.rand() >= 1 - p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.rand() * xs.length)];
-  }
   fresh(prefix: string): string {
     return `${prefix}${this.counter++}`;
   }
@@ -348,12 +302,7 @@ class Generator {
         return (m) => `${indent}if ${c(m)} ${word};\n`;
       }]);
     }
-    const total = options.reduce((t, [w]) => t + w, 0);
-    let r = this.rand() * total;
-    for (const [w, make] of options) {
-      if ((r -= w) < 0) return make();
-    }
-    return options[0][1]();
+    return this.weighted(options)();
   }
 
   child(s: Scope, loop = false): Scope {

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
 import { ROOT, TMP } from '../compile.js';
-import { type Program, drawArbitrary, gradientExport, programOf } from './programs.js';
+import { drawArbitrary } from './choices.js';
+import { type Program, gradientExport, programOf } from './programs.js';
 
 export interface Outcome {
   readonly index: number;

@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { compile } from '../compile.js';
 import { type Args, type Counts, checkProgram, mulberry32Points, twin } from './check.js';
-import { type Draw, type Program, drawArbitrary, moduleSource, programOf } from './programs.js';
+import { type Draw, drawArbitrary } from './choices.js';
+import { type Program, moduleSource, programOf } from './programs.js';
 import { globalsCreated, unsafeConstructs } from './safety.js';
 
 export interface Failure {

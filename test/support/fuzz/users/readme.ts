@@ -1,0 +1,56 @@
+// Which rejections are expected: the constructs README marks ❌ that the user-program
+// generator writes (because users do). A rejection whose message is not in this table is a
+// failure: the generator writes only what users write, and README promises the rest (✅).
+// Each entry quotes where README says so.
+const RUN_TIME_STATES = 'What can be differentiated: "arrays of a length known only at run time reassigned in loops (`p = p.map(…)`), two arrays swapped pass after pass | ❌"';
+const SHARED_STATES = 'What can be differentiated: "state reassigned in loops … | ✅ … the state must be an array of a length known at compile time or an object literal the function makes, that no other variable holds"';
+
+export interface Unsupported {
+  readonly message: RegExp;
+  readonly readme: string;
+  /**
+   * Expected only for a state the generator wrote in the form README marks ❌ (its names are
+   * in `UserProgram.unsupported`), named by the message's first quoted name: the same
+   * message for a state README supports is a failure.
+   */
+  readonly state?: true;
+}
+
+export const UNSUPPORTED: readonly Unsupported[] = [
+  // `p = p.map(…)`, a helper making `new Float64Array(s.length)`.
+  { message: /^a pass of this loop leaves '[\w$]+' holding an array or object of another size or kind/, readme: RUN_TIME_STATES, state: true },
+  { message: /^a loop that reassigns '[\w$]+' carries the numbers of an array or object it holds/, readme: RUN_TIME_STATES, state: true },
+  // Two arrays swapped (`[a, b] = [b, a]`), `previous = s` with a tuple state: the loop's merge reads as a branch's.
+  { message: /^'[\w$]+' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object/, readme: `${RUN_TIME_STATES}; ${SHARED_STATES}`, state: true },
+  { message: /^the array or object '[\w$]+' holds as this loop starts is also held by another variable or object/, readme: SHARED_STATES, state: true },
+  { message: /^a pass of this loop leaves the array or object of '[\w$]+' also held by another variable or object/, readme: SHARED_STATES, state: true },
+  {
+    // `const src = c ? xs : ys` with parameters (or module constants): the generator writes it rarely.
+    message: /^this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself/,
+    readme: 'What can be differentiated: "a variable or `?:` holding different arrays or objects after a branch | ✅ for arrays and object literals the function makes … ❌ otherwise (arrays of the caller, …)"',
+  },
+  {
+    message: /^spread arguments are supported in Math\.max and Math\.min only/,
+    readme: 'Errors, 91001: "spread arguments other than in `Math.max`/`Math.min`" (Math.hypot(...xs))',
+  },
+  {
+    // slice (the generator writes `xs.slice()`) is rejected with the message of calls in general.
+    message: /^(\.slice\(\) is not supported|cannot differentiate the call to '[\w.]+\.slice')/,
+    readme: 'What can be differentiated: "`filter`, `slice` and the other array methods, `push` on arrays not created empty, static methods, getters | ❌"',
+  },
+  {
+    message: /^(static methods such as|cannot differentiate the call to 'Array\.from')/,
+    readme: 'What can be differentiated: "… static methods, getters | ❌ not yet" (Array.from)',
+  },
+];
+
+/**
+ * The README entry that marks the construct of `message` ❌, if any; for a state, only where
+ * `program` wrote one in a form README marks ❌.
+ */
+export function unsupported(message: string, program: { readonly unsupported: readonly string[] }): string | undefined {
+  const text = message.replace(/^tapeless: /, '');
+  const entry = UNSUPPORTED.find((u) => u.message.test(text));
+  if (entry?.state && !program.unsupported.includes(/'([\w$]+)'/.exec(text)?.[1] ?? '')) return undefined;
+  return entry?.readme;
+}
