@@ -188,7 +188,9 @@ export type ArrayPart = { readonly value: Operand } | { readonly spread: Operand
 
 /** A new local array of `parts` in order, as long as all of them (a loop per spread). */
 export function concatenation(lx: Lowering, parts: readonly ArrayPart[], node: ts.Expression): Operand {
-  const length = parts.reduce<Operand>((total, part) => lx.op('+', [total, 'spread' in part ? lengthOf(lx, part.spread, node) : num(1)], node), num(0));
+  // Summed from the first part's length (not from 0), so that a copy [...xs] is known to be as long as xs.
+  const lengths = parts.map((part) => ('spread' in part ? lengthOf(lx, part.spread, node) : num(1)));
+  const length = lengths.length === 0 ? num(0) : lengths.reduce((total, next) => lx.op('+', [total, next], node));
   const array = newArray(lx, node, { op: 'newArray', args: [length, num(0)] }, 'Array');
   const store = (index: Operand, value: Operand) => lx.store([array, index, value], node);
   let position: Operand = num(0);

@@ -278,14 +278,31 @@ export class Lowering {
   }
 
   /**
-   * Whether two lengths are the same: one operand, or reads of one array's length (an
-   * array whose length changes, grown by push, has a variable of its own instead).
+   * Whether two lengths are the same: one operand, or reads of the lengths of arrays that are
+   * as long (an array whose length changes, grown by push, has a variable of its own instead).
    */
   sameLength(a: Operand, b: Operand): boolean {
-    if (sameOperand(a, b)) return true;
-    const arrayOf = (length: Operand) => (length.kind === 'var' ? this.lengthsRead.get(length.name) : undefined);
-    const [first, second] = [arrayOf(a), arrayOf(b)];
-    return first !== undefined && second !== undefined && sameOperand(first, second);
+    return sameOperand(this.lengthOrigin(a), this.lengthOrigin(b));
+  }
+
+  /**
+   * Where a length comes from: a read of the length of an array the function made (not grown
+   * by push) is the length it was made with, followed back to the operand it was first given
+   * as, or to the array of the inputs whose length was read (`new Float64Array(cur.length)`
+   * with `cur = u0.map(…)`: u0).
+   */
+  private lengthOrigin(length: Operand): Operand {
+    let origin = length;
+    for (let array = this.arrayMeasured(origin); array; array = this.arrayMeasured(origin)) {
+      const made = array.kind === 'var' && !this.lengths.has(array.name) ? this.created.get(array.name) : undefined;
+      if (made?.kind !== 'array') return array;
+      origin = made.size;
+    }
+    return origin;
+  }
+
+  private arrayMeasured(length: Operand): Operand | undefined {
+    return length.kind === 'var' ? this.lengthsRead.get(length.name) : undefined;
   }
 
   part(expr: Expr, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
