@@ -12,8 +12,12 @@ export type Shape =
 
 export const NUMBER: Shape = { kind: 'number' };
 
-/** The shape of values of `type`, or undefined where they cannot be differentiated. */
-export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type): Shape | undefined {
+/**
+ * The shape of values of `type`, or undefined where they cannot be differentiated. With
+ * `optional`, an optional field (`lr?: number`) has the shape of its type without undefined:
+ * for an object the function makes, whose field then holds undefined where it is missing.
+ */
+export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type, optional = false): Shape | undefined {
   if (type.flags & tsApi.TypeFlags.EnumLike) return undefined;
   if (type.isUnion()) {
     if (type.types.every((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike))) return NUMBER;
@@ -24,7 +28,7 @@ export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type
   const name = type.getSymbol()?.getName();
   if (name === 'Float64Array' || name === 'Float32Array') return { kind: 'array', element: NUMBER, container: name };
   if (isArrayOrTuple(checker, type)) {
-    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element));
+    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element, optional));
     const first = elements[0];
     if (!first || elements.some((element) => !element || !sameShape(element, first))) return undefined;
     return { kind: 'array', element: first, container: 'Array' };
@@ -34,7 +38,10 @@ export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type
   for (const property of checker.getPropertiesOfType(type)) {
     const declaration = property.valueDeclaration;
     if (declaration && (tsApi.isMethodDeclaration(declaration) || tsApi.isMethodSignature(declaration))) continue;
-    const shape = declaration ? shapeOf(tsApi, checker, checker.getTypeOfSymbolAtLocation(property, declaration)) : undefined;
+    // A field of a spread (`{ ...base, ...o }`) has no declaration of its own.
+    const fieldType = declaration ? checker.getTypeOfSymbolAtLocation(property, declaration) : checker.getTypeOfSymbol?.(property);
+    const present = fieldType && optional && property.flags & tsApi.SymbolFlags.Optional ? checker.getNonNullableType(fieldType) : fieldType;
+    const shape = present && shapeOf(tsApi, checker, present, optional);
     if (!shape) return undefined;
     fields.push({ name: property.getName(), shape });
   }

@@ -196,6 +196,8 @@ const OPERATORS = {
   // does not run it again): `console.log(…)` and the like, and `throw …`, which ends the path.
   sideEffect: { ...IMPURE, shape: 'source', print: '', effect: true, statement: true, derivative: zero },
   throw: { ...IMPURE, shape: 'source', print: 'throw', effect: true, statement: true, derivative: zero },
+  // Whether an object has a field of its own (`{ ...defaults, ...o }` takes those of o's optional fields that o has).
+  hasField: { ...PURE, shape: 'call', print: 'Object.prototype.hasOwnProperty.call', derivative: zero },
   // Tests of numbers: piecewise constant.
   isFinite: { ...PURE, shape: 'call', print: 'Number.isFinite', derivative: zero, evaluate: (a) => Number(Number.isFinite(a)) },
   isNaN: { ...PURE, shape: 'call', print: 'Number.isNaN', derivative: zero, evaluate: (a) => Number(Number.isNaN(a)) },

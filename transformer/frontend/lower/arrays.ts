@@ -3,7 +3,7 @@
 // methods lowered to loops with their callback inlined.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Expr, type Operand, UNSET, num, variable } from '../../ir/ir';
+import { type Expr, type Operand, UNSET, num, str, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
@@ -219,11 +219,15 @@ export function growable(lx: Lowering, node: ts.Expression): Operand {
   return array;
 }
 
-/** `{ w, b: 2 * x }`, `{ ...base, x }`: an object the function creates (see objects.ts for writing its fields). */
+/**
+ * `{ w, b: 2 * x }`, `{ ...base, x }`, `{}`: an object the function creates (see objects.ts for
+ * writing its fields). It has the fields it is given: an optional field it is not given is
+ * missing, and reads as undefined (`opts.lr ?? 0.2`).
+ */
 export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
-  const shape = lx.shapeAt(node, false);
-  if (!shape || shape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers.');
+  const typeShape = node.properties.length === 0 ? EMPTY_OBJECT : lx.shapeAt(node, false, true);
+  if (!typeShape || typeShape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers (optional ones included).');
   // In JavaScript's order: a later field replaces an earlier one of the same name, in its place.
   const values = new Map<string, Operand>();
   for (const property of node.properties) {
@@ -233,15 +237,39 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
       values.set(property.name.text, expression(lx, property.initializer));
     } else if (ts.isSpreadAssignment(property)) {
       // `...base`: each field of base's type, read as it is now.
-      const spread = lx.shapeAt(property.expression, false);
-      if (spread?.kind !== 'object') fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers can be spread into an object literal.');
+      const spread = lx.shapeAt(property.expression, false, true);
+      if (spread?.kind !== 'object') fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers (optional ones included) can be spread into an object literal.');
       const base = expression(lx, property.expression);
-      for (const field of spread.fields) values.set(field.name, fieldLoad(lx, base, field.name, field.shape, property));
+      const type = lx.env.checker?.getTypeAtLocation(property.expression);
+      for (const field of spread.fields) {
+        const optional = ((type?.getProperty(field.name)?.flags ?? 0) & ts.SymbolFlags.Optional) !== 0;
+        const value = spreadField(lx, base, field, optional, values.get(field.name), property);
+        if (value) values.set(field.name, value);
+      }
     } else {
       fail(property, Code.Unsupported, 'object literals may only have plain fields and spreads (no methods, accessors or computed names).');
     }
   }
-  return objectOf(lx, [...values.keys()], [...values.values()], shape, node);
+  const fields = [...values.keys()];
+  // The fields it has, which an optional field left out is not one of.
+  const sameFields = fields.length === typeShape.fields.length && typeShape.fields.every((field) => values.has(field.name));
+  const shape: Shape = sameFields ? typeShape : { kind: 'object', fields: fields.map((name) => typeShape.fields.find((field) => field.name === name)!) };
+  return objectOf(lx, fields, [...values.values()], shape, node);
+}
+
+const EMPTY_OBJECT: Shape = { kind: 'object', fields: [] };
+
+/**
+ * The value of a field after `...base` in an object literal: base's, or for a field base may
+ * not have (optional), the value before where base does not have it: known where the function
+ * made base, else chosen at run time. Undefined where the literal does not have the field.
+ */
+function spreadField(lx: Lowering, base: Operand, field: { readonly name: string; readonly shape: Shape }, optional: boolean, before: Operand | undefined, origin: ts.Node): Operand | undefined {
+  const made = base.kind === 'var' ? lx.created.get(base.name) : undefined;
+  if (optional && made?.kind === 'object' && !made.fields.includes(field.name)) return before;
+  const value = fieldLoad(lx, base, field.name, field.shape, origin);
+  if (!optional || made || !before) return value;
+  return lx.op('select', [lx.op('hasField', [base, str(field.name)], origin), value, before], origin);
 }
 
 /** An object literal of `values`, one per field: read-only, its fields' arrays held as they are. */

@@ -314,11 +314,11 @@ export class Lowering {
     return variable(name);
   }
 
-  /** The shape of a node's type (or of its elements), where it can be differentiated. */
-  shapeAt(node: ts.Node, element: boolean): Shape | undefined {
+  /** The shape of a node's type (or of its elements), where it can be differentiated; `optional`: see shapeOf. */
+  shapeAt(node: ts.Node, element: boolean, optional = false): Shape | undefined {
     const checker = this.env.checker;
     if (!checker) return NUMBER;
-    const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node));
+    const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node), optional);
     if (!element) return shape;
     return shape?.kind === 'array' ? shape.element : undefined;
   }
