@@ -227,7 +227,7 @@ export function growable(lx: Lowering, node: ts.Expression): Operand {
 export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
   const typeShape = node.properties.length === 0 ? EMPTY_OBJECT : lx.shapeAt(node, false, true);
-  if (!typeShape || typeShape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers (optional ones included).');
+  if (!typeShape || typeShape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers.');
   // In JavaScript's order: a later field replaces an earlier one of the same name, in its place.
   const values = new Map<string, Operand>();
   for (const property of node.properties) {
@@ -238,7 +238,7 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
     } else if (ts.isSpreadAssignment(property)) {
       // `...base`: each field of base's type, read as it is now.
       const spread = lx.shapeAt(property.expression, false, true);
-      if (spread?.kind !== 'object') fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers (optional ones included) can be spread into an object literal.');
+      if (spread?.kind !== 'object') fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers can be spread into an object literal.');
       const base = expression(lx, property.expression);
       const type = lx.env.checker?.getTypeAtLocation(property.expression);
       for (const field of spread.fields) {
