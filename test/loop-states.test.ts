@@ -221,10 +221,7 @@ describe('state reassigned in loops', () => {
 describe('states a loop cannot carry as numbers are diagnostics, at the loop', () => {
   const rejected = (body: string) => compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, xs: number[]) => {\n${body}\n}, { wrt: 0 });\n` }).messages;
 
-  it("the caller's array, and an array grown by push", () => {
-    expect(rejected('  let p = xs;\n  for (let i = 0; i < 3; i++) p = p.map((v) => v * x);\n  return p[0];')).toEqual([
-      expect.stringContaining("main.ts:4:3 tapeless: the array or object 'p' holds as this loop starts is also held by another variable or object"),
-    ]);
+  it('an array grown by push', () => {
     expect(rejected('  let p: number[] = [];\n  p.push(x);\n  for (let i = 0; i < 3; i++) p = p.map((v) => v * x);\n  return p[0];')).toEqual([
       expect.stringMatching(/^main\.ts:5:3 tapeless: a loop that reassigns 'p' keeps the array or object it holds in one place of its own, which must be one the function made/),
     ]);

@@ -1,13 +1,14 @@
 // Lowering of branches: `if`, `?:`, `&&`, `||` and `switch` become `if` statements with phis;
 // code after a possible jump (break, continue, return) is guarded by the flags it sets.
 import type * as ts from 'typescript';
-import { type Operand, type Phi, UNSET, num, sameOperand, variable } from '../../ir/ir';
+import { type Operand, type Phi, UNSET, namesDefinedWithin, num, sameOperand, variable } from '../../ir/ir';
 import { NUMBER } from '../../ir/shapes';
 import { AggregateMerges, type MergeHost, VALUE } from './merge';
 import { type Lowering, type Binding, type JumpTarget, FALSE } from './lowering';
 import { load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
+import { copyInto } from './loop-states';
 
 /**
  * `if (cond) whenTrue else whenFalse`: each side sees the variables as they were before,
@@ -88,6 +89,20 @@ export function mergeHost(lx: Lowering, sides: Record<'then' | 'else', ReadonlyM
       return array;
     },
     makeObject: (fields, values, shape, origin) => objectOf(lx, fields, values, shape, origin),
+    sameLength: (a, b) => lx.sameLength(a, b),
+    lengthBefore: (size, blocks, origin) => {
+      const from = lx.lengthOrigin(size);
+      const inside = new Set(blocks.flatMap((block) => namesDefinedWithin(block)));
+      if (from.operand.kind === 'var' && inside.has(from.operand.name)) return undefined;
+      return from.measured ? lx.op('length', [from.operand], origin) : from.operand;
+    },
+    makeBuffer: (size, container, origin) => newArray(lx, origin as ts.Expression, { op: 'newArray', args: container === 'Array' ? [size, num(0)] : [size] }, container),
+    copyInto: (block, target, source, size, origin) => {
+      const outer = lx.body;
+      lx.body = block;
+      copyInto(lx, origin, target, source, size);
+      lx.body = outer;
+    },
   };
 }
 

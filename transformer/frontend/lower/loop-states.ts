@@ -6,8 +6,8 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, num, operandsRead, sameOperand, variable } from '../../ir/ir';
-import { NUMBER } from '../../ir/shapes';
-import { load, newArray } from './arrays';
+import { NUMBER, type Shape } from '../../ir/shapes';
+import { fieldLoad, lengthOf, load, newArray, objectOf } from './arrays';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
 import { type Layout, layoutOf, leavesOf, sameLayout } from './scalars';
@@ -17,6 +17,8 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
   const states: ScalarState[] = [];
   const buffers: BufferState[] = [];
   for (const binding of assigned) {
+    const copy = binding.value && copyOnEntry(lx, node, binding.value);
+    if (copy) binding.value = copy;
     const init = binding.value;
     if (!lx.isAggregate(init)) continue;
     if (init!.kind === 'var' && (lx.matrices.has(init!.name) || lx.rows.has(init!.name))) {
@@ -36,6 +38,37 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
     }
   }
   return { states, buffers };
+}
+
+/**
+ * The caller's array or object (or a module's constant: `let pose = ORIGIN`) that a variable
+ * the loop reassigns holds as the loop starts, copied into one the function makes, which the
+ * loop may then carry: differentiated code never writes the caller's data, so the copy is the
+ * same value. Undefined where the value is not one (or is an array of arrays: not copied).
+ */
+function copyOnEntry(lx: Lowering, node: ts.Node, value: Operand): Operand | undefined {
+  const input = value.kind === 'var' && !lx.created.has(value.name) && !lx.holdsLocal(value) ? lx.inputShapes.get(value.name) : undefined;
+  const constant = value.kind === 'ref' && value.origin ? lx.shapeAt(value.origin, false) : undefined;
+  const shape = input ?? constant;
+  return shape && shape.kind !== 'number' ? copyOf(lx, node, value, shape) : undefined;
+}
+
+function copyOf(lx: Lowering, node: ts.Node, value: Operand, shape: Shape): Operand | undefined {
+  if (shape.kind === 'number') return value;
+  if (shape.kind === 'array') {
+    if (shape.element.kind !== 'number') return undefined;
+    const size = lengthOf(lx, value, node);
+    const copy = newArray(lx, node as ts.Expression, { op: 'newArray', args: shape.container === 'Array' ? [size, num(0)] : [size] }, shape.container);
+    copyInto(lx, node, copy, value, size);
+    return copy;
+  }
+  const values: Operand[] = [];
+  for (const field of shape.fields) {
+    const copied = copyOf(lx, node, fieldLoad(lx, value, field.name, field.shape, node), field.shape);
+    if (!copied) return undefined;
+    values.push(copied);
+  }
+  return objectOf(lx, shape.fields.map((field) => field.name), values, shape, node);
 }
 
 /** A variable a loop reassigns holding an array of a length known only at run time, kept in one array. */
@@ -83,7 +116,8 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
   });
 }
 
-function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: Operand, size: Operand): void {
+/** Copies `size` entries of `source` into `target`, whatever the flags (code lowering makes up). */
+export function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: Operand, size: Operand): void {
   lx.whateverTheFlags(() => countedLoop(lx, node, 'k', () => size, (index) => lx.store([target, index, load(lx, source, index, NUMBER, node)], node), { syntaxAssigns: false }));
 }
 

@@ -13,7 +13,7 @@ import { arrayOperand, lengthOf, load } from './arrays';
 import { branch, guarded } from './control';
 import { expression } from './expressions';
 import { type CodeScope, fieldAssigned, recordFields } from './objects';
-import { statement, variables } from './statements';
+import { destructure, statement, variables } from './statements';
 
 export function whileParts(lx: Lowering, test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
   return { testFirst, test: () => expression(lx, test), body: () => statement(lx, body) };
@@ -176,20 +176,28 @@ function replaceReads(block: Stmt[], read: (operand: Operand) => Operand): Stmt[
   });
 }
 
-/** `for (const v of xs) body`: a loop over the indices of xs that reads `v = xs[i]` each pass. */
+/**
+ * `for (const v of xs) body`, `for (const [a, b] of pairs)`, `for (v of xs)` with `v` declared
+ * before: a loop over the indices of xs that reads `v = xs[i]` each pass.
+ */
 export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly string[]): void {
   const { ts } = lx;
   const declarations = node.initializer;
-  if (!ts.isVariableDeclarationList(declarations) || declarations.declarations.length !== 1 || !ts.isIdentifier(declarations.declarations[0].name)) {
-    fail(node.initializer, Code.Unsupported, "only 'for (const v of array)' is supported (no destructuring, no outer variable).");
-  }
+  const declared = ts.isVariableDeclarationList(declarations) && declarations.declarations.length === 1 ? declarations.declarations[0] : undefined;
+  const outer = ts.isIdentifier(declarations) ? declarations : undefined;
+  if (!declared && !outer) fail(node.initializer, Code.Unsupported, "only 'for (const v of array)', 'for (const [a, b] of pairs)' and 'for (v of array)' are supported: destructure in the loop's body instead.");
   if (node.awaitModifier) fail(node, Code.Unsupported, "'for await' cannot be differentiated.");
-  const declaration = declarations.declarations[0];
-  const name = (declaration.name as ts.Identifier).text;
   const array = arrayOperand(lx, node.expression, "'for … of'");
   const elementShape = lx.shapeAt(node.expression, true);
   overArray(lx, node, labels, array, node.expression, [], (index) => {
-    lx.declare(name, load(lx, array, index, elementShape, declaration, name), false);
+    if (outer) {
+      const binding = lx.assignable(outer);
+      const start = lx.body.length;
+      lx.assign(binding, load(lx, array, index, elementShape, outer), outer, start);
+    } else {
+      const name = ts.isIdentifier(declared!.name) ? declared!.name.text : undefined;
+      destructure(lx, declared!.name, load(lx, array, index, elementShape, declared!, name), (declarations.flags & ts.NodeFlags.Let) !== 0);
+    }
     statement(lx, node.statement);
   });
 }
@@ -269,6 +277,8 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
     walk(ts, root, (node) => {
       if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assign(node.left);
       if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assign(node.operand);
+      // `for (v of xs)`: each pass assigns v.
+      if (ts.isForOfStatement(node) && !ts.isVariableDeclarationList(node.initializer)) assign(node.initializer);
       if (ts.isReturnStatement(node) && !own) {
         found.add(lx.returned);
         found.add(lx.result);

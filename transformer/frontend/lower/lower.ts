@@ -51,7 +51,10 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
   const name = ts.isIdentifier(param.name) ? lx.env.names.own(param.name.text) : lx.env.names.fresh('param');
   const shape = lx.shapeAt(param, false);
   const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
-  if (aggregate) lx.aggregates.add(name);
+  if (aggregate) {
+    lx.aggregates.add(name);
+    lx.inputShapes.set(name, aggregate);
+  }
   // A default value is computed where the generated function is called (it keeps the
   // parameter optional), from the parameters before it: inside, the parameter is the value.
   let fallback: Param['fallback'];

@@ -113,6 +113,8 @@ export class Lowering {
   result!: Binding;
   /** Variables that hold arrays or objects to differentiate (parameters and what is read from them). */
   readonly aggregates = new Set<string>();
+  /** The shapes of the inputs' arrays and objects (parameters and what is read from them), by variable. */
+  readonly inputShapes = new Map<string, Shape>();
   /** Arrays the function creates (and may write). */
   readonly localArrays = new Set<string>();
   /** The length of each array created empty (`[]`) and grown by `push`: a variable of its own. */
@@ -205,7 +207,7 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead, this.records] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead, this.records, this.inputShapes] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -282,23 +284,24 @@ export class Lowering {
    * as long (an array whose length changes, grown by push, has a variable of its own instead).
    */
   sameLength(a: Operand, b: Operand): boolean {
-    return sameOperand(this.lengthOrigin(a), this.lengthOrigin(b));
+    const [first, second] = [this.lengthOrigin(a), this.lengthOrigin(b)];
+    return first.measured === second.measured && sameOperand(first.operand, second.operand);
   }
 
   /**
    * Where a length comes from: a read of the length of an array the function made (not grown
    * by push) is the length it was made with, followed back to the operand it was first given
-   * as, or to the array of the inputs whose length was read (`new Float64Array(cur.length)`
-   * with `cur = u0.map(…)`: u0).
+   * as (`measured: false`), or to the array whose length was read (`measured: true`: an input,
+   * u0 for `new Float64Array(cur.length)` with `cur = u0.map(…)`).
    */
-  private lengthOrigin(length: Operand): Operand {
+  lengthOrigin(length: Operand): { readonly operand: Operand; readonly measured: boolean } {
     let origin = length;
     for (let array = this.arrayMeasured(origin); array; array = this.arrayMeasured(origin)) {
       const made = array.kind === 'var' && !this.lengths.has(array.name) ? this.created.get(array.name) : undefined;
-      if (made?.kind !== 'array') return array;
+      if (made?.kind !== 'array') return { operand: array, measured: true };
       origin = made.size;
     }
-    return origin;
+    return { operand: origin, measured: false };
   }
 
   private arrayMeasured(length: Operand): Operand | undefined {
@@ -309,7 +312,10 @@ export class Lowering {
     const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
     const name = userName ? this.env.names.own(userName) : this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr, role: userName ? 'user' : 'temp', origin, ...(aggregate ? { shape: aggregate } : {}) });
-    if (aggregate) this.aggregates.add(name);
+    if (aggregate) {
+      this.aggregates.add(name);
+      this.inputShapes.set(name, aggregate);
+    }
     if (expr.op === 'length') this.lengthsRead.set(name, expr.args[0]);
     return variable(name);
   }

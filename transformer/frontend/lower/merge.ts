@@ -34,6 +34,14 @@ export interface MergeHost {
   makeArray(elements: readonly Operand[], container: 'Array' | 'Float64Array' | 'Float32Array', origin: ts.Node): Operand;
   /** A new object literal (after the branch). */
   makeObject(fields: readonly string[], values: readonly Operand[], shape: Shape, origin: ts.Node): Operand;
+  /** Whether two lengths of arrays are known to be the same. */
+  sameLength(a: Operand, b: Operand): boolean;
+  /** The length `size` read before the branch (from the input it was measured on), unless only the `blocks` of its sides compute it. */
+  lengthBefore(size: Operand, blocks: readonly Stmt[][], origin: ts.Node): Operand | undefined;
+  /** A new local array of `size` zeros, made before the branch. */
+  makeBuffer(size: Operand, container: 'Array' | 'Float64Array' | 'Float32Array', origin: ts.Node): Operand;
+  /** Appends to `block` a loop copying `size` entries of `source` into `target`. */
+  copyInto(block: Stmt[], target: Operand, source: Operand, size: Operand, origin: ts.Node): void;
 }
 
 interface Merge {
@@ -115,7 +123,8 @@ export class AggregateMerges {
     if (!made || (then && !a) || (otherwise && !b)) return this.unsupported(merge, 'is not an array or object literal the function makes itself with a length known at compile time');
     if (made.kind === 'array') {
       const length = made.length;
-      if (length === undefined || [a, b].some((side) => side && (side.kind !== 'array' || side.length !== length || side.container !== made.container))) {
+      if (length === undefined) return this.buffer(merge, made, [then, a], [otherwise, b]);
+      if ([a, b].some((side) => side && (side.kind !== 'array' || side.length !== length || side.container !== made.container))) {
         return this.unsupported(merge, 'is an array whose length is not the same known number on both sides');
       }
       const entries = Array.from({ length }, (_, k) => this.phi(this.entry(this.thenBlock, then, k), this.entry(this.elseBlock, otherwise, k)));
@@ -133,6 +142,23 @@ export class AggregateMerges {
       return () => chosen;
     });
     return () => this.host.makeObject(fields, parts.map((part) => part()), made.shape, this.origin);
+  }
+
+  /**
+   * Arrays of a length known only at run time, the same on both sides (`values.map(…)` in each
+   * arm of a switch): one array of that length, made before the branch, into which each side
+   * copies its array at its end.
+   */
+  private buffer(merge: Merge, made: Extract<Creation, { kind: 'array' }>, ...sides: [Operand | undefined, Creation | undefined][]): () => Operand {
+    const arrays = sides.flatMap(([array, creation]) => (array && creation ? [{ array, creation }] : []));
+    if (arrays.some(({ creation }) => creation.kind !== 'array' || creation.container !== made.container || !this.host.sameLength(creation.size, made.size))) {
+      return this.unsupported(merge, 'is an array whose length is not known to be the same on both sides');
+    }
+    const size = this.host.lengthBefore(made.size, [this.thenBlock, this.elseBlock], this.origin);
+    if (!size) return this.unsupported(merge, 'is an array whose length only the branch computes');
+    const target = this.host.makeBuffer(size, made.container, this.origin);
+    sides.forEach(([array], k) => array && this.host.copyInto(k === 0 ? this.thenBlock : this.elseBlock, target, array, size, this.origin));
+    return () => target;
   }
 
   private entry(block: Stmt[], array: Operand | undefined, index: number): Operand | undefined {
