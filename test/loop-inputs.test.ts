@@ -57,6 +57,19 @@ export function relaxed(w: number, xs: number[]): number {
   return p[0] * q[1] + p[p.length - 1] * q[0];
 }
 
+const SLOW = { v: 1, w: 2 };
+const FAST = { v: 3, w: -1 };
+/** A loop that only chooses among constants: it carries the one chosen (not a copy). */
+export function gears(x: number): number {
+  let gear = SLOW;
+  let s = 0;
+  for (let i = 0; i < 3; i++) {
+    if (x > i) gear = FAST;
+    s += gear.v * x + gear.w;
+  }
+  return s;
+}
+
 type Activation = 'tanh' | 'relu' | 'square';
 function activate(values: number[], activation: Activation): number[] {
   switch (activation) {
@@ -94,6 +107,7 @@ export const derivRollout = derivative(rollout, { wrt: 'k' });
 export const hRollout = hessian(rollout, { wrt: 'k' });
 export const pRollout = vjp(rollout);
 export const dRelaxed = grad(relaxed);
+export const dGears = grad(gears);
 export const vRelaxed = valueAndGrad(relaxed);
 export const derivRelaxed = derivative(relaxed, { wrt: 'w' });
 export const hRelaxed = hessian(relaxed, { wrt: 'w' });
@@ -173,6 +187,10 @@ describe("a module's constant and the caller's array reassigned in a loop (copie
     const first = m.dRelaxed(0.7, xs);
     expect(m.dRelaxed(0.7, xs)).toEqual(first);
     close(m.vRelaxed(0.7, xs)[0], m.relaxed(0.7, xs));
+  });
+
+  it('a loop that only chooses among constant objects', () => {
+    for (const x of [0.5, 1.5, 2.5]) close(m.dGears(x), partialDifference(m.gears, [x], 0), 1e-6);
   });
 });
 

@@ -8,7 +8,7 @@ import { type Lowering, type Binding, type JumpTarget, FALSE } from './lowering'
 import { load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
-import { copyInto } from './loop-states';
+import { copyInto, copyOf } from './loop-states';
 
 /**
  * `if (cond) whenTrue else whenFalse`: each side sees the variables as they were before,
@@ -97,6 +97,16 @@ export function mergeHost(lx: Lowering, sides: Record<'then' | 'else', ReadonlyM
       return from.measured ? lx.op('length', [from.operand], origin) : from.operand;
     },
     makeBuffer: (size, container, origin) => newArray(lx, origin as ts.Expression, { op: 'newArray', args: container === 'Array' ? [size, num(0)] : [size] }, container),
+    copyConstant: (block, operand, origin) => {
+      const shape = operand.kind === 'ref' && operand.origin ? lx.shapeAt(operand.origin, false) : undefined;
+      // Objects only: two constant arrays chosen by a branch outside loops are read where they are (a copy would need their lengths to agree).
+      if (shape?.kind !== 'object') return operand;
+      const outer = lx.body;
+      lx.body = block;
+      const copy = copyOf(lx, origin, operand, shape);
+      lx.body = outer;
+      return copy ?? operand;
+    },
     copyInto: (block, target, source, size, origin) => {
       const outer = lx.body;
       lx.body = block;

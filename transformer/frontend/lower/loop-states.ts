@@ -17,7 +17,7 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
   const states: ScalarState[] = [];
   const buffers: BufferState[] = [];
   for (const binding of assigned) {
-    const copy = binding.value && copyOnEntry(lx, node, binding.value);
+    const copy = binding.value && copyOnEntry(lx, node, binding);
     if (copy) binding.value = copy;
     const init = binding.value;
     if (!lx.isAggregate(init)) continue;
@@ -46,14 +46,16 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
  * loop may then carry: differentiated code never writes the caller's data, so the copy is the
  * same value. Undefined where the value is not one (or is an array of arrays: not copied).
  */
-function copyOnEntry(lx: Lowering, node: ts.Node, value: Operand): Operand | undefined {
+function copyOnEntry(lx: Lowering, node: ts.Node, binding: Binding): Operand | undefined {
+  const value = binding.value!;
   const input = value.kind === 'var' && !lx.created.has(value.name) && !lx.holdsLocal(value) ? lx.inputShapes.get(value.name) : undefined;
   const constant = value.kind === 'ref' && value.origin ? lx.shapeAt(value.origin, false) : undefined;
   const shape = input ?? constant;
   return shape && shape.kind !== 'number' ? copyOf(lx, node, value, shape) : undefined;
 }
 
-function copyOf(lx: Lowering, node: ts.Node, value: Operand, shape: Shape): Operand | undefined {
+/** A copy of an array or object of numbers (or of flat arrays and such objects) that the function made; undefined for arrays of arrays. */
+export function copyOf(lx: Lowering, node: ts.Node, value: Operand, shape: Shape): Operand | undefined {
   if (shape.kind === 'number') return value;
   if (shape.kind === 'array') {
     if (shape.element.kind !== 'number') return undefined;

@@ -40,6 +40,8 @@ export interface MergeHost {
   lengthBefore(size: Operand, blocks: readonly Stmt[][], origin: ts.Node): Operand | undefined;
   /** A new local array of `size` zeros, made before the branch. */
   makeBuffer(size: Operand, container: 'Array' | 'Float64Array' | 'Float32Array', origin: ts.Node): Operand;
+  /** A copy made at the end of `block` of a module's constant object (`gear = FAST`), which the function may then choose; else the operand itself. */
+  copyConstant(block: Stmt[], operand: Operand, origin: ts.Node): Operand;
   /** Appends to `block` a loop copying `size` entries of `source` into `target`. */
   copyInto(block: Stmt[], target: Operand, source: Operand, size: Operand, origin: ts.Node): void;
 }
@@ -82,8 +84,8 @@ export class AggregateMerges {
 
   add(what: string, then: Operand | undefined, otherwise: Operand | undefined, assign: (merged: Operand) => void): void {
     // A side where the variable was not assigned has nothing to merge (its value is not read where that side ran).
-    const assigned = (side: Operand | undefined) => (side && !(side.kind === 'num' && sameOperand(side, UNSET)) ? side : undefined);
-    this.merges.push({ what, then: assigned(then), else: assigned(otherwise), assign });
+    const assigned = (side: Operand | undefined, block: Stmt[]) => (side && !(side.kind === 'num' && sameOperand(side, UNSET)) ? this.host.copyConstant(block, side, this.origin) : undefined);
+    this.merges.push({ what, then: assigned(then, this.thenBlock), else: assigned(otherwise, this.elseBlock), assign });
   }
 
   /** Checks every merge and appends the reads of the chosen entries to each side; the phis choose them. */
