@@ -17,7 +17,9 @@ export const NUMBER: Shape = { kind: 'number' };
  * `optional`, an optional field (`lr?: number`) has the shape of its type without undefined:
  * for an object the function makes, whose field then holds undefined where it is missing.
  */
-export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type, optional = false): Shape | undefined {
+export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type, optional = false, within: ReadonlySet<ts.Type> = new Set()): Shape | undefined {
+  // A type that holds itself (`typeof globalThis`) has no shape.
+  if (within.has(type)) return undefined;
   if (type.flags & tsApi.TypeFlags.EnumLike) return undefined;
   if (type.isUnion()) {
     if (type.types.every((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike))) return NUMBER;
@@ -25,10 +27,11 @@ export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type
   }
   if (type.flags & tsApi.TypeFlags.NumberLike) return NUMBER;
   if (!(type.flags & tsApi.TypeFlags.Object)) return undefined;
+  const inner = new Set(within).add(type);
   const name = type.getSymbol()?.getName();
   if (name === 'Float64Array' || name === 'Float32Array') return { kind: 'array', element: NUMBER, container: name };
   if (isArrayOrTuple(checker, type)) {
-    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element, optional));
+    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element, optional, inner));
     const first = elements[0];
     if (!first || elements.some((element) => !element || !sameShape(element, first))) return undefined;
     return { kind: 'array', element: first, container: 'Array' };
@@ -41,7 +44,7 @@ export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type
     // A field of a spread (`{ ...base, ...o }`) has no declaration of its own.
     const fieldType = declaration ? checker.getTypeOfSymbolAtLocation(property, declaration) : checker.getTypeOfSymbol?.(property);
     const present = fieldType && optional && property.flags & tsApi.SymbolFlags.Optional ? checker.getNonNullableType(fieldType) : fieldType;
-    const shape = present && shapeOf(tsApi, checker, present, optional);
+    const shape = present && shapeOf(tsApi, checker, present, optional, inner);
     if (!shape) return undefined;
     fields.push({ name: property.getName(), shape });
   }
