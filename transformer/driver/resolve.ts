@@ -12,7 +12,7 @@ import { type Request, type Target, apiNameOf, resolveTarget, skipConstAssertion
 import { walk } from '../frontend/walk';
 import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
-import { shapeOf } from '../ir/shapes';
+import { isDataProperty, shapeOf } from '../ir/shapes';
 import type { Derived } from './pipelines';
 
 /** What resolution needs of the file it generates into, and of the pipelines. */
@@ -104,7 +104,7 @@ export class Resolver {
     if (!(type.flags & ts.TypeFlags.Object) || type.isUnion() || checker.isArrayType(type) || checker.isTupleType(type) || checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) return undefined;
     for (const property of checker.getPropertiesOfType(type)) {
       const declaration = property.valueDeclaration;
-      if (!declaration || ts.isMethodDeclaration(declaration) || ts.isMethodSignature(declaration)) continue;
+      if (!declaration || !isDataProperty(ts, declaration)) continue;
       const fieldType = checker.getTypeOfSymbolAtLocation(property, declaration);
       if (shapeOf(ts, checker, fieldType)) continue;
       return this.fieldWithoutShape(fieldType, `${path}.${property.name}`) ?? { path: `${path}.${property.name}`, type: fieldType };

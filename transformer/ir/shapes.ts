@@ -33,12 +33,23 @@ export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type
   const fields: { name: string; shape: Shape }[] = [];
   for (const property of checker.getPropertiesOfType(type)) {
     const declaration = property.valueDeclaration;
-    if (declaration && (tsApi.isMethodDeclaration(declaration) || tsApi.isMethodSignature(declaration))) continue;
-    const shape = declaration ? shapeOf(tsApi, checker, checker.getTypeOfSymbolAtLocation(property, declaration)) : undefined;
+    if (declaration && !isDataProperty(tsApi, declaration)) continue;
+    const fieldType = declaration && checker.getTypeOfSymbolAtLocation(property, declaration);
+    // A field holding a function is code, like a method: not differentiated.
+    if (fieldType && !fieldType.isUnion() && checker.getSignaturesOfType(fieldType, tsApi.SignatureKind.Call).length > 0) continue;
+    const shape = fieldType ? shapeOf(tsApi, checker, fieldType) : undefined;
     if (!shape) return undefined;
     fields.push({ name: property.getName(), shape });
   }
   return fields.length > 0 ? { kind: 'object', fields } : undefined;
+}
+
+/**
+ * Whether a property holds data: not a method, nor a getter or setter (computed from the
+ * data, which the gradient holds instead).
+ */
+export function isDataProperty(tsApi: typeof ts, declaration: ts.Declaration): boolean {
+  return !(tsApi.isMethodDeclaration(declaration) || tsApi.isMethodSignature(declaration) || tsApi.isGetAccessorDeclaration(declaration) || tsApi.isSetAccessorDeclaration(declaration));
 }
 
 function isArrayOrTuple(checker: ts.TypeChecker, type: ts.Type): boolean {
