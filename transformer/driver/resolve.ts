@@ -8,7 +8,7 @@ import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
 import { type DirectEffects, calledFunction, isInside, mayDraw, mayWriteArguments } from '../frontend/effects';
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
-import { type Request, type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
+import { type Request, type Target, apiCallNamed, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
 import { walk } from '../frontend/walk';
 import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
@@ -116,7 +116,8 @@ export class Resolver {
   private callee(call: ts.CallExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     const expression = call.expression;
-    if (ts.isCallExpression(expression)) return this.generatedCallee(call, expression);
+    const generated = ts.isCallExpression(expression) ? expression : apiCallNamed(ts, this.checker, expression);
+    if (generated) return this.generatedCallee(call, generated);
     const ruled = this.ruledCallee(call, caller, site);
     if (ruled) return ruled;
     const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && this.isModule(expression.expression);
@@ -265,7 +266,7 @@ export class Resolver {
     if (target.placement !== 'module') fail(expression, Code.Unsupported, `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`);
     this.checkComposable(call, target.derived!);
     const count = target.node.parameters.length;
-    if (call.arguments.length !== count) fail(call, Code.Unsupported, `'${expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`);
+    if (call.arguments.length !== count) fail(call, Code.Unsupported, `'${call.expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`);
     return this.site.derivedCallee(target);
   }
 
