@@ -19,6 +19,7 @@ export class Complex {
 const MODEL = `
 import { sq, RATE, Complex } from './helper.js';
 import * as helper from './helper.js';
+import { G, DRAG } from 'gravity';
 
 const K = 4;
 const NAME = 'quadratic';
@@ -36,6 +37,9 @@ export function viaNamespace(x: number, y: number): number {
 export function usesHidden(x: number, y: number): number {
   return hidden(x, y) + alsoHidden(x) * Complex.polar(y, x) + Hidden.twice(y) + loop(x * y);
 }
+export function fall(t: number): number {
+  return 0.5 * G * t * t + DRAG[0] * t;
+}
 export function mapsHidden(xs: number[]): number {
   return xs.map(alsoHidden).reduce((a, b) => a + b, 0);
 }
@@ -43,9 +47,10 @@ export function mapsHidden(xs: number[]): number {
 
 const MAIN = `
 import { grad, valueAndGrad, derivative, hessian, hvp } from 'tapeless';
-import { cost, viaNamespace, usesHidden, mapsHidden } from './model.js';
+import { cost, viaNamespace, usesHidden, mapsHidden, fall } from './model.js';
 
-export { cost, viaNamespace, usesHidden, mapsHidden };
+export { cost, viaNamespace, usesHidden, mapsHidden, fall };
+export const dFall = grad(fall);
 export const dCost = grad(cost);
 export const vgCost = valueAndGrad(cost);
 export const d2Cost = derivative(grad(cost));
@@ -57,11 +62,18 @@ export const fUsesHidden = derivative(usesHidden, { wrt: 1 });
 export const dMapsHidden = grad(mapsHidden);
 `;
 
+// A package (its declarations and its JavaScript), imported by its name.
+const GRAVITY = {
+  'node_modules/gravity/package.json': JSON.stringify({ name: 'gravity', type: 'module', exports: { '.': { types: './index.d.ts', default: './index.js' } } }),
+  'node_modules/gravity/index.d.ts': 'export declare const G: number;\nexport declare const DRAG: readonly number[];\n',
+  'node_modules/gravity/index.js': 'export const G = 9.81;\nexport const DRAG = [0.25];\n',
+};
+
 let compiled: Compiled;
 let m: Record<string, any>;
 
 beforeAll(async () => {
-  compiled = compile({ 'main.ts': MAIN, 'model.ts': MODEL, 'helper.ts': HELPER });
+  compiled = compile({ 'main.ts': MAIN, 'model.ts': MODEL, 'helper.ts': HELPER, ...GRAVITY });
   expect(compiled.messages).toEqual([]);
   m = await compiled.load();
 });
@@ -76,6 +88,11 @@ describe('a function differentiated from another file', () => {
     // One import of each module, named so that it collides with nothing of the file.
     expect(compiled.js['main.ts']).toMatch(/import \* as helper_module from "\.\/helper\.js";/);
     expect(compiled.js['main.ts'].match(/from "\.\/helper\.js"/g)).toHaveLength(1);
+  });
+
+  it("reads a package's constants through an import of the package, by its name", () => {
+    for (const t of [0.5, 2]) expect(m.dFall(t)).toBeCloseTo(9.81 * t + 0.25, 12);
+    expect(compiled.js['main.ts']).toMatch(/import \* as \w+ from "gravity";/);
   });
 
   it('calls helpers through a namespace import of their module', () => {
