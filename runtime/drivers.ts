@@ -16,10 +16,14 @@ type Value = number | ArrayLike<unknown> | { readonly [key: string]: unknown };
  * (not functions, such as a class instance's arrow-function fields), by name.
  */
 export function dataKeys(value: object): string[] {
-  return Object.keys(value).filter((key) => {
+  // A loop, not filter with an arrow: the transformer copies this code into the user's file,
+  // and an arrow's copied `=>` would keep its position here (and take a comment of that file).
+  const keys: string[] = [];
+  for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
-    return typeof field === 'number' || (typeof field === 'object' && field !== null);
-  });
+    if (typeof field === 'number' || (typeof field === 'object' && field !== null)) keys.push(key);
+  }
+  return keys;
 }
 
 /** A zero of the same shape: numbers become 0, arrays and objects are copied with zeros. */
