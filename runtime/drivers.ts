@@ -11,13 +11,28 @@
 
 type Value = number | ArrayLike<unknown> | { readonly [key: string]: unknown };
 
+/**
+ * The fields of an object that gradients have: those holding numbers, arrays or objects
+ * (not functions, such as a class instance's arrow-function fields), by name.
+ */
+export function dataKeys(value: object): string[] {
+  // A loop, not filter with an arrow: the transformer copies this code into the user's file,
+  // and an arrow's copied `=>` would keep its position here (and take a comment of that file).
+  const keys: string[] = [];
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (typeof field === 'number' || (typeof field === 'object' && field !== null)) keys.push(key);
+  }
+  return keys;
+}
+
 /** A zero of the same shape: numbers become 0, arrays and objects are copied with zeros. */
 export function zerosLike(value: unknown): unknown {
   if (typeof value === 'number') return 0;
   if (value instanceof Float64Array || value instanceof Float32Array) return new (value.constructor as Float64ArrayConstructor)(value.length);
   if (Array.isArray(value)) return value.map(zerosLike);
   const zeros: Record<string, unknown> = {};
-  for (const key of Object.keys(value as object)) zeros[key] = zerosLike((value as Record<string, unknown>)[key]);
+  for (const key of dataKeys(value as object)) zeros[key] = zerosLike((value as Record<string, unknown>)[key]);
   return zeros;
 }
 
@@ -28,7 +43,7 @@ export function numberSlots(values: unknown[]): [Record<string | number, unknown
     const value = container[key] as Value;
     if (typeof value === 'number') slots.push([container, key]);
     else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) visit(value as unknown as Record<number, unknown>, i);
-    else for (const field of Object.keys(value).sort()) visit(value as Record<string, unknown>, field);
+    else for (const field of dataKeys(value).sort()) visit(value as Record<string, unknown>, field);
   };
   for (let i = 0; i < values.length; i++) visit(values as unknown as Record<number, unknown>, i);
   return slots;
@@ -40,7 +55,7 @@ export function countNumbers(value: unknown): number {
   if (value instanceof Float64Array || value instanceof Float32Array) return value.length;
   let count = 0;
   if (Array.isArray(value)) for (let i = 0; i < value.length; i++) count += countNumbers(value[i]);
-  else for (const key of Object.keys(value as object)) count += countNumbers((value as Record<string, unknown>)[key]);
+  else for (const key of dataKeys(value as object)) count += countNumbers((value as Record<string, unknown>)[key]);
   return count;
 }
 
@@ -48,7 +63,7 @@ export function countNumbers(value: unknown): number {
 export function flattenInto(value: unknown, numbers: number[]): void {
   if (typeof value === 'number') numbers.push(value);
   else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) flattenInto(value[i], numbers);
-  else for (const key of Object.keys(value as object).sort()) flattenInto((value as Record<string, unknown>)[key], numbers);
+  else for (const key of dataKeys(value as object).sort()) flattenInto((value as Record<string, unknown>)[key], numbers);
 }
 
 /** The numbers of a value, in flattening order. */

@@ -91,7 +91,8 @@ const CASES: Record<string, Case> = {
   letFunction: { code: `let f = (x: number) => x * x;\nexport const g = grad(/*@*/f);`, message: "'f' must be a function declaration, or a const initialised with an arrow or function expression" },
   noParameters: { code: `export const g = grad(/*@*/() => 1);`, message: 'the function has no parameters to differentiate with respect to' },
   destructuringRest: { code: `export const g = grad((x: number, [a, /*@*/...rest]: number[]) => x * a, { wrt: 'x' });`, message: 'rest elements in destructuring are not supported yet' },
-  notExported: { code: `import { usesHidden } from './lib.js';\nexport const g = grad(usesHidden);`, message: "'hidden' is not exported by the module of 'usesHidden'" },
+  notExported: { code: `import { usesHidden } from './lib.js';\nexport const g = grad(usesHidden);`, message: "'hidden' is not exported by lib.ts, so the gradient generated in notExported.ts (the file that calls the API) cannot read it. Export it from lib.ts, or pass it as a parameter" },
+  unexportedRecursion: { code: `import { halves } from './lib.js';\nexport const g = grad(halves);`, message: "'down' calls itself, and its module does not export it: the code generated in another file inlines its calls, which recursion does not allow. Export 'down' from its module", at: '8:62' },
   generator: { code: `/*@*/function* gen(x: number) { yield x; }\nexport const g = grad(gen as unknown as (x: number) => number);`, message: 'generator functions cannot be differentiated' },
   apiThroughCast: { code: `export const g = (/*@*/grad as any)((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
   apiAsValue: { code: `const differentiate = /*@*/grad;\nexport const g = differentiate((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
@@ -195,7 +196,8 @@ const UNREACHABLE: Record<string, string> = {
   'the function has no body to differentiate.': "a function without a body (declared, an overload, abstract) is reported first as having no source or as a call tapeless cannot differentiate",
 };
 
-const LIB = `const hidden = 2;\nexport function usesHidden(x: number): number {\n  return /*@*/hidden * x;\n}\nexport namespace N {\n  export function square(x: number): number { return x * x; }\n}\n`;
+// A constant whose type is not its value (an array), and a recursive function: read from another file, neither can be reached nor inlined.
+const LIB = `const hidden = [2];\nexport function usesHidden(x: number): number {\n  return /*@*/hidden[0] * x;\n}\nexport namespace N {\n  export function square(x: number): number { return x * x; }\n}\nfunction down(x: number, n: number): number { return n > 0 ? down(x * 0.5, n - 1) : x; }\nexport function halves(x: number): number { return down(x, 3); }\n`;
 
 let compiled: Compiled;
 let illTyped: Compiled;
@@ -217,8 +219,9 @@ beforeAll(() => {
 });
 
 function expectAt(result: Compiled, name: string, c: Case): void {
-  const file = name === 'notExported' ? 'lib.ts' : `${name}.ts`;
-  const text = name === 'notExported' ? LIB : source(c);
+  const inLib = name === 'notExported' || name === 'unexportedRecursion';
+  const file = inLib ? 'lib.ts' : `${name}.ts`;
+  const text = inLib ? LIB : source(c);
   const found = result.messages.filter((m) => m.startsWith(`${file}:`) && m.includes(c.message));
   expect(found, result.messages.filter((m) => m.startsWith(`${file}:`)).join('\n')).toHaveLength(1);
   // Markers sit just before the construct, so the column is the marker's end.

@@ -91,6 +91,14 @@ function two(x: number, y: number): number {
 }
 export const twoGxy = grad(grad(two, { wrt: 'x' }));
 export const gSecondInline = derivative((x: number) => grad(g)(x));
+// A generated function named by a const: differentiated again, and called in differentiated code.
+const dgNamed = grad(g);
+export const g2Named = derivative(dgNamed);
+export const g3Named = grad(derivative(dgNamed));
+export function usesNamed(x: number, y: number): number {
+  return dgNamed(x * y) * y;
+}
+export const usesNamedG = grad(usesNamed);
 export const stoppedH = hessian((x: number, y: number) => x * stopGradient(x * y) + y * y);
 /** The sum of an inner loop, replayed from the load stream when the outer pass is recomputed. */
 export function logSums(q: Float64Array): number {
@@ -281,6 +289,16 @@ describe('higher orders compose', () => {
   it('derivative((x) => grad(g)(x)) is g\'\', and stopGradient is a constant to second order too', () => {
     for (const x of [-0.6, 1.1]) expect(m.gSecondInline(x)).toBeCloseTo(d2g(x), 12);
     expect(m.stoppedH(0.5, 2).map((row: number[]) => row.map((v) => v + 0))).toEqual([[0, 0], [0, 2]]);
+  });
+
+  it('a generated function named by a const composes like the call it holds', () => {
+    for (const [x, y] of [[0.5, 1.3], [-0.7, 0.4]]) {
+      expect(m.g2Named(x)).toBeCloseTo(d2g(x), 12);
+      expect(m.g3Named(x)).toBeCloseTo(d3g(x), 11);
+      const [gx, gy] = m.usesNamedG(x, y);
+      expect(gx).toBeCloseTo(y * y * d2g(x * y), 10);
+      expect(gy).toBeCloseTo(dg(x * y) + x * y * d2g(x * y), 10);
+    }
   });
 
   it('grad of a gradient selected with wrt differentiates the inner gradient with respect to every parameter', () => {

@@ -4,6 +4,21 @@ import { type GradientOf, derivative, grad, hessian, hvp, jacobian, jvp, stopGra
 
 const product = (x: number, y: number) => x * y;
 
+// Differentiated code calls methods of classes declared at the top level of a module.
+class Net {
+  W: number[];
+  b: number;
+  readonly layers: { w: Float64Array }[] = [];
+  activation = (v: number) => Math.tanh(v);
+  constructor(W: number[], b: number) {
+    this.W = W;
+    this.b = b;
+  }
+  out(x: number[]): number {
+    return Math.tanh(x.reduce((a, xi, i) => a + xi * this.W[i], this.b));
+  }
+}
+
 describe('declared types', () => {
   it('grad of several parameters returns a tuple', () => {
     expectTypeOf(grad((x: number, y: number) => x * y)).toEqualTypeOf<(x: number, y: number) => [number, number]>();
@@ -101,6 +116,23 @@ describe('declared types', () => {
     expectTypeOf(hvp(loss, { wrt: 0 })).toEqualTypeOf<(w: Float64Array, data: readonly number[], v: Float64Array) => Float64Array>();
     // @ts-expect-error: v is missing
     hvp(product)(1, 2);
+  });
+
+  it('the gradient of a class instance holds its data fields: no methods, no functions', () => {
+    const netLoss = (net: Net) => net.out([0.5, -1]) ** 2;
+    type Data = { W: number[]; b: number; layers: { w: Float64Array }[] };
+    expectTypeOf<GradientOf<Net>>().toEqualTypeOf<Data>();
+    expectTypeOf(grad(netLoss)).toEqualTypeOf<(net: Net) => Data>();
+    expectTypeOf(valueAndGrad(netLoss)).toEqualTypeOf<(net: Net) => [number, Data]>();
+    expectTypeOf(vjp(netLoss)).toEqualTypeOf<(net: Net) => [number, (cotangent: number) => Data]>();
+    const net = new Net([1, 2], 0.5);
+    expectTypeOf(hvp(netLoss)(net, { W: [1, 0], b: 0.5, layers: [] })).toEqualTypeOf<Data>();
+    // @ts-expect-error: a method is no part of the direction v
+    hvp(netLoss)(net, { W: [1, 0], b: 0.5, layers: [], out: () => 0 });
+    // @ts-expect-error: nor is a field holding a function
+    hvp(netLoss)(net, { W: [1, 0], b: 0.5, layers: [], activation: (v: number) => v });
+    // @ts-expect-error: every data field is
+    hvp(netLoss)(net, { W: [1, 0], layers: [] });
   });
 
   it('withDerivative keeps the function type and types the rule', () => {

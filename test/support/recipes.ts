@@ -32,11 +32,10 @@ export function recipe(name: string): Step[] {
 }
 
 // npm run from `npm test` exports npm_config_* (prefix, local-prefix, ...) that would point a
-// nested npm back at this repository: the user's npm gets a clean environment. `yes` answers
-// npm create's "Ok to proceed?", which a terminal would ask.
+// nested npm back at this repository: the user's npm gets a clean environment, without
+// `npm_config_yes` (README's recipes say `--yes` where npm would ask).
 export const USER_ENV: NodeJS.ProcessEnv = {
   ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key))),
-  npm_config_yes: 'true',
   npm_config_audit: 'false',
   npm_config_fund: 'false',
   npm_config_update_notifier: 'false',

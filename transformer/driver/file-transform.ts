@@ -46,7 +46,7 @@ export class FileTransform {
     this.checker = program.getTypeChecker();
     this.drivers = new Drivers(ts, this.factory, () => this.names(), drivers);
     const derived = this.derived;
-    this.resolver = new Resolver({ ts, program, file, derived, namespaceFor: (module) => this.namespaceFor(module), derivedCallee: (target) => this.pipelines.derivedCallee(target) });
+    this.resolver = new Resolver({ ts, program, file, derived, namespaceFor: (module, specifier) => this.namespaceFor(module, specifier), derivedCallee: (target) => this.pipelines.derivedCallee(target) });
     this.pipelines = new Pipelines({
       ts,
       factory: this.factory,
@@ -216,15 +216,18 @@ export class FileTransform {
     return factory.createIdentifier(name);
   }
 
-  /** A namespace import of `module` in this file: the user's own specifier where one imports it. */
-  private namespaceFor(module: ts.SourceFile): string {
+  /**
+   * A namespace import of `module` in this file: the user's own specifier where one imports
+   * it, else `specifier` (a package's name), else a relative path.
+   */
+  private namespaceFor(module: ts.SourceFile, specifier?: string): string {
     let entry = this.namespaceImports.get(module);
     if (!entry) {
       const { ts } = this;
       const existing = this.file.statements.find((statement): statement is ts.ImportDeclaration => ts.isImportDeclaration(statement) && this.checker.getSymbolAtLocation(statement.moduleSpecifier)?.valueDeclaration === module);
-      let specifier = existing && ts.isStringLiteral(existing.moduleSpecifier) ? existing.moduleSpecifier.text : undefined;
+      specifier = existing && ts.isStringLiteral(existing.moduleSpecifier) ? existing.moduleSpecifier.text : specifier;
       if (!specifier) {
-        const relative = path.relative(path.dirname(this.file.fileName), module.fileName).replace(/\\/g, '/').replace(/\.([cm]?)tsx?$/, '.$1js');
+        const relative = path.relative(path.dirname(this.file.fileName), module.fileName).replace(/\\/g, '/').replace(/(\.d)?\.([cm]?)tsx?$/, '.$2js');
         specifier = relative.startsWith('.') ? relative : `./${relative}`;
       }
       const base = path.basename(module.fileName).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9_$]/g, '_') || 'module';

@@ -3,15 +3,16 @@
 // such as grad(g)), the values it reads from outside (constants, through their module where
 // the generated code lives in another file), and the names a generated function may use.
 // Lowering calls back into it through its LowerEnv.
+import * as path from 'path';
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
 import { type DirectEffects, calledFunction, isInside, mayDraw, mayWriteArguments } from '../frontend/effects';
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
-import { type Request, type Target, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
+import { type Request, type Target, apiCallNamed, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
 import { walk } from '../frontend/walk';
-import type { Callee, Func, Operand, Ref } from '../ir/ir';
+import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
-import { shapeOf } from '../ir/shapes';
+import { isDataProperty, shapeOf } from '../ir/shapes';
 import type { Derived } from './pipelines';
 
 /** What resolution needs of the file it generates into, and of the pipelines. */
@@ -21,8 +22,8 @@ export interface ResolutionSite {
   readonly file: ts.SourceFile;
   /** The IR of custom rules (and generated functions), by key. */
   readonly derived: Map<string, Derived>;
-  /** A namespace import of a module in the file, for values read through it. */
-  readonly namespaceFor: (module: ts.SourceFile) => string;
+  /** A namespace import of a module in the file, for values read through it (by `specifier` where given). */
+  readonly namespaceFor: (module: ts.SourceFile, specifier?: string) => string;
   /** A call of generated code (`grad(g)(x)`). */
   readonly derivedCallee: (target: Target) => Callee;
 }
@@ -34,6 +35,9 @@ type Caller = { readonly node: ts.Node; readonly name: string };
 function callerOf(within: Callee | undefined, target: Target): Caller {
   return (within?.target as Target | undefined) ?? within?.home ?? target;
 }
+
+/** The reference of a function whose calls are inlined as no module exports it: never emitted. */
+const UNREACHABLE: Ref = { kind: 'ref', path: [] };
 
 export class Resolver {
   private readonly ts: typeof ts;
@@ -100,7 +104,7 @@ export class Resolver {
     if (!(type.flags & ts.TypeFlags.Object) || type.isUnion() || checker.isArrayType(type) || checker.isTupleType(type) || checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) return undefined;
     for (const property of checker.getPropertiesOfType(type)) {
       const declaration = property.valueDeclaration;
-      if (!declaration || ts.isMethodDeclaration(declaration) || ts.isMethodSignature(declaration)) continue;
+      if (!declaration || !isDataProperty(ts, declaration)) continue;
       const fieldType = checker.getTypeOfSymbolAtLocation(property, declaration);
       if (shapeOf(ts, checker, fieldType)) continue;
       return this.fieldWithoutShape(fieldType, `${path}.${property.name}`) ?? { path: `${path}.${property.name}`, type: fieldType };
@@ -112,10 +116,11 @@ export class Resolver {
   private callee(call: ts.CallExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     const { ts } = this;
     const expression = call.expression;
-    if (ts.isCallExpression(expression)) return this.generatedCallee(call, expression);
+    const generated = ts.isCallExpression(expression) ? expression : apiCallNamed(ts, this.checker, expression);
+    if (generated) return this.generatedCallee(call, generated);
     const ruled = this.ruledCallee(call, caller, site);
     if (ruled) return ruled;
-    const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && (this.checker.getSymbolAtLocation(expression.expression)?.flags ?? 0) & ts.SymbolFlags.Alias;
+    const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && this.isModule(expression.expression);
     if (ts.isPropertyAccessExpression(expression) && !namespaced) return this.method(call, expression, caller, site);
     if (!ts.isIdentifier(expression) && !namespaced) return undefined;
     const symbol = this.checker.getSymbolAtLocation(expression);
@@ -123,6 +128,14 @@ export class Resolver {
     const declaration = resolved?.valueDeclaration;
     if (!declaration || !(ts.isFunctionDeclaration(declaration) || ts.isVariableDeclaration(declaration))) return undefined;
     return this.functionCallee(expression, caller, site);
+  }
+
+  /** Whether `identifier` names a module (`import * as lib from './lib.js'`), not a class or value it imports. */
+  private isModule(identifier: ts.Identifier): boolean {
+    const { ts, checker } = this;
+    const symbol = checker.getSymbolAtLocation(identifier);
+    if (!symbol || !(symbol.flags & ts.SymbolFlags.Alias)) return false;
+    return (checker.getAliasedSymbol(symbol).flags & ts.SymbolFlags.Module) !== 0;
   }
 
   /**
@@ -133,11 +146,14 @@ export class Resolver {
     const { ts } = this;
     const target = resolveTarget(ts, this.checker, expression);
     const nested = target.placement !== 'module';
-    let ref: Ref;
-    if (ts.isIdentifier(expression)) ref = nested ? { kind: 'ref', path: [expression.text] } : this.reference(expression, caller, site);
+    let ref: Ref | undefined;
+    if (ts.isIdentifier(expression)) ref = nested ? { kind: 'ref', path: [expression.text] } : this.reach(expression, caller, site);
     else if (caller.node.getSourceFile() === this.file) ref = { kind: 'ref', path: [expression.expression.getText(), expression.name.text] };
-    else ref = this.reference(expression.name as ts.Identifier, caller, site);
-    return { key: `${target.node.getSourceFile().fileName}|${target.node.pos}`, name: target.name, ref, target, ...this.effectsOf(target.node), ...(nested ? { nested } : {}) };
+    else ref = this.reach(expression.name as ts.Identifier, caller, site);
+    const key = `${target.node.getSourceFile().fileName}|${target.node.pos}`;
+    // Exported by no module this file can import: its code is at hand, and its calls are inlined.
+    if (!ref) return { key, name: target.name, ref: UNREACHABLE, target, unexported: true };
+    return { key, name: target.name, ref, target, ...this.effectsOf(target.node), ...(nested ? { nested } : {}) };
   }
 
   /** A function of the program named as a value (`xs.map(sigmoid)`, `integrate(f, 0, 1)`). */
@@ -250,7 +266,7 @@ export class Resolver {
     if (target.placement !== 'module') fail(expression, Code.Unsupported, `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`);
     this.checkComposable(call, target.derived!);
     const count = target.node.parameters.length;
-    if (call.arguments.length !== count) fail(call, Code.Unsupported, `'${expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`);
+    if (call.arguments.length !== count) fail(call, Code.Unsupported, `'${call.expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`);
     return this.site.derivedCallee(target);
   }
 
@@ -296,7 +312,8 @@ export class Resolver {
     if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Static) {
       // A function of the class: called through it (`Complex.polar(r, t)`), without a receiver.
       if (!ts.isIdentifier(expression.expression)) fail(call, Code.Unsupported, `call the static method '${expression.name.text}' through its class's name ('${owner.name.text}.${expression.name.text}(…)').`);
-      const owning = this.reference(expression.expression, caller, site);
+      const owning = this.reach(expression.expression, caller, site);
+      if (!owning) return { key, name, ref: UNREACHABLE, target, unexported: true };
       return { key, name, ref: { ...owning, path: [...owning.path, expression.name.text] }, target, ...this.effectsOf(declaration) };
     }
     return { key, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.effectsOf(declaration) };
@@ -346,7 +363,11 @@ export class Resolver {
     if (!isNumberType(ts, type) && !isData && !shapeOf(ts, checker, type) && !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)) {
       fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers, strings, booleans, arrays and objects can be read from outside (as constants).`);
     }
-    return this.reference(identifier, target, site);
+    // A constant its module does not export, whose type is its value (`const K = 4`): that value.
+    const reached = this.reach(identifier, target, site);
+    if (!reached && type.isNumberLiteral()) return num(type.value);
+    if (!reached && type.isStringLiteral()) return str(type.value);
+    return reached ?? this.reference(identifier, target, site);
   }
 
   /** `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it. */
@@ -365,6 +386,25 @@ export class Resolver {
    * the code is generated in place of a call (`site`), the name must mean the same there.
    */
   private reference(identifier: ts.Identifier, target: Caller, site?: ts.Node): Ref {
+    const reached = this.reach(identifier, target, site);
+    if (reached) return reached;
+    const declaration = this.declarationOf(identifier);
+    const where = declaration ? path.basename(declaration.getSourceFile().fileName) : 'its module';
+    return fail(identifier, Code.BadTarget, `'${identifier.text}' is not exported by ${where}, so the gradient generated in ${path.basename(this.file.fileName)} (the file that calls the API) cannot read it. Export it from ${where}, or pass it as a parameter.`);
+  }
+
+  /** The declaration `identifier` names, through imports. */
+  private declarationOf(identifier: ts.Identifier): ts.Declaration | undefined {
+    const symbol = this.checker.getSymbolAtLocation(identifier);
+    const resolved = symbol && symbol.flags & this.ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
+    return resolved?.valueDeclaration ?? resolved?.declarations?.[0];
+  }
+
+  /**
+   * `reference`, or undefined where this file cannot reach the value: it is declared in
+   * another module, which does not export it, nor does the module that reads it.
+   */
+  private reach(identifier: ts.Identifier, target: Caller, site?: ts.Node): Ref | undefined {
     const { ts, checker } = this;
     const symbol = checker.getSymbolAtLocation(identifier);
     if (!symbol) fail(identifier, Code.BadTarget, `cannot resolve '${identifier.text}'.`);
@@ -375,13 +415,47 @@ export class Resolver {
       if (site) this.requireSameAt(identifier, symbol, site);
       return { kind: 'ref', path: [identifier.text], origin: identifier };
     }
-    // The generated code lives in another file than the function: reach the value through its module.
+    // The generated code lives in another file than the function: reach the value through a
+    // module that exports it — the function's own, else the one declaring it (a helper the
+    // function imports), imported by the specifier the function's module imports it by.
     const resolved = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-    const moduleSymbol = (home as unknown as { symbol?: ts.Symbol }).symbol;
-    const exported = moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((candidate) => (candidate.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(candidate) : candidate) === resolved);
-    if (!exported) {
-      fail(identifier, Code.BadTarget, `'${identifier.text}' is not exported by the module of '${target.name}', so the gradient generated in the importing file cannot read it. Export it, or pass it as a parameter.`);
+    const declaration = resolved.valueDeclaration ?? resolved.declarations?.[0];
+    // A namespace import (`import * as lib`) in the function's module: one of this file.
+    if (declaration && ts.isSourceFile(declaration)) return { kind: 'ref', path: [this.site.namespaceFor(declaration, this.importedBy(symbol, declaration))] };
+    const declaring = declaration?.getSourceFile();
+    const modules = [{ module: home }, ...(declaring && declaring !== home ? [{ module: declaring, specifier: this.importedBy(symbol, declaring) }] : [])];
+    for (const { module, specifier } of modules) {
+      if (module === this.file) {
+        // Declared in this very file (which the function's module imports it from): by its own name.
+        const name = (resolved.valueDeclaration as ts.NamedDeclaration | undefined)?.name;
+        if (!name || !ts.isIdentifier(name)) continue;
+        if (site) this.requireSameAt(name, resolved, site);
+        return { kind: 'ref', path: [name.text] };
+        continue;
+      }
+      const exported = this.exportOf(module, resolved);
+      if (exported) return { kind: 'ref', path: [this.site.namespaceFor(module, specifier), exported.name] };
     }
-    return { kind: 'ref', path: [this.site.namespaceFor(home), exported.name] };
+    return undefined;
   }
+
+  /** The name `module` exports `symbol` under, if it exports it. */
+  private exportOf(module: ts.SourceFile, symbol: ts.Symbol): ts.Symbol | undefined {
+    const { ts, checker } = this;
+    const moduleSymbol = (module as unknown as { symbol?: ts.Symbol }).symbol;
+    return moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((candidate) => (candidate.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(candidate) : candidate) === symbol);
+  }
+
+  /**
+   * The package name a module is imported by where `symbol` (an import) names it that way
+   * (`import { sq } from 'mathlib'`): a path relative to this file would not reach it.
+   */
+  private importedBy(symbol: ts.Symbol, module: ts.SourceFile): string | undefined {
+    const { ts } = this;
+    let node: ts.Node | undefined = symbol.declarations?.[0];
+    while (node && !ts.isImportDeclaration(node)) node = node.parent;
+    const specifier = node && ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : undefined;
+    return specifier && !specifier.startsWith('.') && !specifier.startsWith('/') && (module.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(module)) ? specifier : undefined;
+  }
+
 }

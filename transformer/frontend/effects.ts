@@ -21,6 +21,14 @@ export function calledFunction(tsApi: typeof ts, checker: ts.TypeChecker, callee
   return declaration.body ? declaration : undefined;
 }
 
+/**
+ * The getter a property read runs, if it runs one (declared with or without a setter: a
+ * pair's symbol has the setter as its value declaration where it comes first).
+ */
+export function getterOf(tsApi: typeof ts, checker: ts.TypeChecker, node: ts.Node): ts.GetAccessorDeclaration | undefined {
+  return checker.getSymbolAtLocation(node)?.declarations?.find(tsApi.isGetAccessorDeclaration);
+}
+
 /** What one function does itself: whether it writes outside its own arrays, whether it draws random numbers, and the functions it calls. */
 export interface DirectEffects {
   readonly writes: boolean;

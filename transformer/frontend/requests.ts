@@ -121,9 +121,25 @@ export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: 
   return { call, api, target, wrt, tuple, key };
 }
 
+/**
+ * The differentiating API call a name stands for: `delta` where `const delta = grad(price, { wrt: 'spot' })`
+ * (a const, so it holds that generated function wherever it is read).
+ */
+export function apiCallNamed(tsApi: typeof ts, checker: ts.TypeChecker, expression: ts.Expression): ts.CallExpression | undefined {
+  if (!tsApi.isIdentifier(expression) && !tsApi.isPropertyAccessExpression(expression)) return undefined;
+  let symbol = checker.getSymbolAtLocation(expression);
+  if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  if (!declaration || !tsApi.isVariableDeclaration(declaration) || !declaration.initializer || !(tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const)) return undefined;
+  const initializer = skipConstAssertion(tsApi, declaration.initializer);
+  const api = tsApi.isCallExpression(initializer) ? apiNameOf(tsApi, checker, initializer.expression) : undefined;
+  return api && DIFFERENTIATING_APIS.includes(api) ? (initializer as ts.CallExpression) : undefined;
+}
+
 /** The function that `fnArg` names or is, with source to differentiate, or a located error. */
 export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expression): Target {
-  const expression = skipConstAssertion(tsApi, fnArg);
+  const written = skipConstAssertion(tsApi, fnArg);
+  const expression = apiCallNamed(tsApi, checker, written) ?? written;
   if (tsApi.isCallExpression(expression)) {
     const api = apiNameOf(tsApi, checker, expression.expression);
     if (api && COMPOSABLE_APIS.includes(api)) {

@@ -89,6 +89,11 @@ export interface Callee {
    * as its code is in scope only where the derivative is generated in place of the call.
    */
   readonly nested?: boolean;
+  /**
+   * Declared in another module, which does not export it (nor does any module the generated
+   * code could import it from): its code is at hand, so its calls are inlined.
+   */
+  readonly unexported?: boolean;
 }
 
 /** Why a statement exists: it decides naming and whether emit may inline it. */

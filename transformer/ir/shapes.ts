@@ -40,15 +40,25 @@ export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type
   const fields: { name: string; shape: Shape }[] = [];
   for (const property of checker.getPropertiesOfType(type)) {
     const declaration = property.valueDeclaration;
-    if (declaration && (tsApi.isMethodDeclaration(declaration) || tsApi.isMethodSignature(declaration))) continue;
+    if (declaration && !isDataProperty(tsApi, declaration)) continue;
     // A field of a spread (`{ ...base, ...o }`) has no declaration of its own.
     const fieldType = declaration ? checker.getTypeOfSymbolAtLocation(property, declaration) : checker.getTypeOfSymbol?.(property);
+    // A field holding a function is code, like a method: not differentiated.
+    if (fieldType && !fieldType.isUnion() && checker.getSignaturesOfType(fieldType, tsApi.SignatureKind.Call).length > 0) continue;
     const present = fieldType && optional && property.flags & tsApi.SymbolFlags.Optional ? checker.getNonNullableType(fieldType) : fieldType;
     const shape = present && shapeOf(tsApi, checker, present, optional, inner);
     if (!shape) return undefined;
     fields.push({ name: property.getName(), shape });
   }
   return fields.length > 0 ? { kind: 'object', fields } : undefined;
+}
+
+/**
+ * Whether a property holds data: not a method, nor a getter or setter (computed from the
+ * data, which the gradient holds instead).
+ */
+export function isDataProperty(tsApi: typeof ts, declaration: ts.Declaration): boolean {
+  return !(tsApi.isMethodDeclaration(declaration) || tsApi.isMethodSignature(declaration) || tsApi.isGetAccessorDeclaration(declaration) || tsApi.isSetAccessorDeclaration(declaration));
 }
 
 function isArrayOrTuple(checker: ts.TypeChecker, type: ts.Type): boolean {

@@ -85,7 +85,7 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
       const type = checker.getTypeAtLocation(param);
       return lx.isAggregate(arg) || (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined));
     });
-    if (target.writes || target.draws || target.nested || rest || shapeless || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
+    if (target.writes || target.draws || target.nested || target.unexported || rest || shapeless || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
     // Arguments beyond the parameters are ignored, as in JavaScript (map gives a callback the index too).
     const count = fn.parameters.length + self;
     requireDefinedForDefaults(lx, fn, target.name, node);
@@ -124,6 +124,9 @@ function withDefaults(lx: Lowering, node: ts.Node, target: Callee, args: readonl
 export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: readonly Argument[]): Operand {
   const fn = callee.target!.node;
   if (lx.inlining.some((outer) => outer.key === callee.key)) {
+    if (callee.unexported) {
+      fail(node, Code.Unsupported, `'${callee.name}' calls itself, and its module does not export it: the code generated in another file inlines its calls, which recursion does not allow. Export '${callee.name}' from its module.`);
+    }
     const why = callee.writes
       ? 'writes into the arrays it is given'
       : callee.nested

@@ -1,6 +1,7 @@
 // Lowering of expressions: names, operators, assignments, property reads.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
+import { getterOf } from '../effects';
 import { type Operand, UNDEFINED, UNSET, num, str, variable } from '../../ir/ir';
 import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS } from '../../ops/registry';
 import { type Lowering } from './lowering';
@@ -92,8 +93,8 @@ export function property(lx: Lowering, node: ts.PropertyAccessExpression): Opera
   if (typeof enumValue === 'number') return num(enumValue);
   if (typeof enumValue === 'string') return str(enumValue);
   if (!lx.env.checker) return fail(node, Code.Unsupported, `the property access '${node.getText()}' cannot be used in a rule.`);
-  const declaration = lx.env.checker.getSymbolAtLocation(node)?.valueDeclaration;
-  if (declaration && ts.isGetAccessorDeclaration(declaration)) return getterRead(lx, node, declaration);
+  const getter = getterOf(ts, lx.env.checker, node);
+  if (getter) return getterRead(lx, node, getter);
   const container = expression(lx, node.expression);
   return fieldLoad(lx, container, node.name.text, lx.shapeAt(node, false), node);
 }

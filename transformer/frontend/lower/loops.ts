@@ -2,7 +2,7 @@
 // with their carried variables (what a pass assigns) and the flags of jumps out of them.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { isInside } from '../effects';
+import { getterOf, isInside } from '../effects';
 import { walk } from '../walk';
 import { type Operand, type Role, type Stmt, UNSET, num, variable } from '../../ir/ir';
 import { rewriteWithin } from '../../ir/traverse';
@@ -300,7 +300,7 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
         const receiver = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) ? [node.expression.expression] : [];
         for (const arg of [...receiver, ...(node.arguments ?? [])]) for (const field of recordFields(lx, arg, code)) found.add(field);
       }
-      if (ts.isPropertyAccessExpression(node) && lx.env.checker?.getSymbolAtLocation(node)?.valueDeclaration?.kind === ts.SyntaxKind.GetAccessor) {
+      if (ts.isPropertyAccessExpression(node) && lx.env.checker && getterOf(ts, lx.env.checker, node)) {
         // So may a getter read on it (inlined too).
         for (const field of recordFields(lx, node.expression, code)) found.add(field);
       }

@@ -9,7 +9,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, sameOperand } from '../../ir/ir';
-import { calledFunction, isInside } from '../effects';
+import { calledFunction, getterOf, isInside } from '../effects';
 import { walk } from '../walk';
 import { type Binding, type Lowering } from './lowering';
 import { objectOf } from './arrays';
@@ -52,8 +52,7 @@ export function objectWrites(tsApi: typeof ts, checker: ts.TypeChecker, root: ts
         pending.push(constructed);
       }
       if (tsApi.isIdentifier(node) || tsApi.isPropertyAccessExpression(node)) {
-        const declaration = checker.getSymbolAtLocation(node)?.valueDeclaration;
-        const called = declaration && tsApi.isGetAccessorDeclaration(declaration) ? declaration : calledFunction(tsApi, checker, node);
+        const called = getterOf(tsApi, checker, node) ?? calledFunction(tsApi, checker, node);
         if (called) pending.push(called);
       }
       return undefined;
