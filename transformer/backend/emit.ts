@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
-import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, appendedEveryPass, isNum, loopGuard } from '../ir/ir';
+import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, isNum } from '../ir/ir';
+import { appendedEveryPass, loopGuard } from '../ir/loop-forms';
 import { opInfo } from '../ops/registry';
 import type { Shape } from '../ir/shapes';
 import { sortOrder, zeros } from './builtins';

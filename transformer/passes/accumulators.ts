@@ -1,4 +1,5 @@
-import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, namesDefinedWithin, num, operandsRead, sameOperand, variable } from '../ir/ir';
+import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, num, operandsRead, sameOperand, variable } from '../ir/ir';
+import { namesDefinedWithin } from '../ir/definitions';
 import type { NameAllocator } from '../ir/names';
 import { rewriteWithin, someWithin } from '../ir/traverse';
 

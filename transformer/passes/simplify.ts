@@ -1,6 +1,7 @@
 import { localAccumulators } from './accumulators';
 import { type Definitions, fold } from './fold';
-import { type Accumulate, type Block, type Effect, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, appendedEveryPass, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
+import { type Accumulate, type Block, type Effect, type Expr, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, mapResult, operandKey, resultOperands, sameOperand, variable } from '../ir/ir';
+import { appendedEveryPass } from '../ir/loop-forms';
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
 import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';

@@ -4,7 +4,9 @@
 // pass's index instead of recorded), whether each pass writes entries of its own (the sweep
 // may walk the passes in their own order), and the loop's own test as a bound of the sweep.
 import type { Builder } from '../../ir/builder';
-import { type Block, type Expr, type Let, type Loop, type LoopGuard, type LoopRecord, type Operand, type Stmt, isNum, loopGuard, namesDefinedWithin, num, operandKey, variable } from '../../ir/ir';
+import { type Block, type Expr, type Let, type Loop, type LoopRecord, type Operand, type Stmt, isNum, num, operandKey, variable } from '../../ir/ir';
+import { namesDefinedWithin } from '../../ir/definitions';
+import { type LoopGuard, loopGuard } from '../../ir/loop-forms';
 import { opInfo } from '../../ops/registry';
 import { type ReverseSweep, type Scope } from './sweep';
 import { readsLocalArrays } from './stream';

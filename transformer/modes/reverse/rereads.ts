@@ -1,4 +1,5 @@
-import { type Block, type Effect, type Func, type Let, type Loop, type Operand, type Stmt, isOperation, loopGuard, resultOperands, sameOperand, variable } from '../../ir/ir';
+import { type Block, type Effect, type Func, type Let, type Loop, type Operand, type Stmt, isOperation, resultOperands, sameOperand, variable } from '../../ir/ir';
+import { loopGuard } from '../../ir/loop-forms';
 
 /**
  * Which reads of local arrays reverse mode need not record in the load stream: those a

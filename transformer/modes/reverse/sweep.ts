@@ -5,7 +5,8 @@
 // Loops are in ./loops.ts, the load stream in ./stream.ts.
 import type * as ts from 'typescript';
 import { Builder } from '../../ir/builder';
-import { type Block, type Effect, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandKey, operandsRead, variable } from '../../ir/ir';
+import { type Block, type Effect, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Role, type Stmt, isNum, num, operandKey, operandsRead, variable } from '../../ir/ir';
+import { cloneBlock, namesDefined } from '../../ir/definitions';
 import type { NameAllocator } from '../../ir/names';
 import { opInfo } from '../../ops/registry';
 import { replayLoads, setCursor, withPositions } from './stream';
