@@ -1,6 +1,6 @@
 import type { Shape } from './shapes';
 import { type Block, type Func, type Operand, type Stmt, variable } from './ir';
-import { letsWithin, statementsWithin } from './traverse';
+import { letsWithin, mapOperandsRead, statementsWithin } from './traverse';
 
 // The names statements define, and copies of blocks with those names renamed.
 
@@ -42,31 +42,28 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
     return renamed;
   };
   const read = (operand: Operand): Operand => (operand.kind === 'var' && rename.has(operand.name) ? variable(rename.get(operand.name)!) : operand);
+  // The names a statement defines are renamed in the order they are defined (then the
+  // blocks inside it), and then the operands it reads, which may read those names.
   return block.map((stmt): Stmt => {
     switch (stmt.kind) {
-      case 'let': {
-        const args = stmt.expr.args.map(read);
-        return { ...stmt, name: define(stmt.name), expr: { ...stmt.expr, args } };
-      }
+      case 'let':
+        return mapOperandsRead({ ...stmt, name: define(stmt.name) }, read);
       case 'effect':
-        return { ...stmt, expr: { ...stmt.expr, args: stmt.expr.args.map(read) } };
+      case 'accumulate':
+        return mapOperandsRead(stmt, read);
       case 'if': {
-        const cond = read(stmt.cond);
         const then = cloneBlock(stmt.then, rename, fresh);
         const otherwise = cloneBlock(stmt.else, rename, fresh);
-        const phis = stmt.phis.map((phi) => ({ ...phi, then: read(phi.then), else: read(phi.else), name: define(phi.name) }));
-        return { ...stmt, cond, then, else: otherwise, phis };
+        const phis = stmt.phis.map((phi) => ({ ...phi, name: define(phi.name) }));
+        return mapOperandsRead({ ...stmt, then, else: otherwise, phis }, read);
       }
       case 'loop': {
-        const inits = stmt.carried.map((c) => read(c.init));
         const names = stmt.carried.map((c) => define(c.name));
         const body = cloneBlock(stmt.body, rename, fresh);
-        const carried = stmt.carried.map((c, i) => ({ ...c, name: names[i], init: inits[i], next: read(c.next), exit: define(c.exit) }));
+        const carried = stmt.carried.map((c, i) => ({ ...c, name: names[i], exit: define(c.exit) }));
         const scratch = stmt.scratch?.map((name) => rename.get(name) ?? name);
-        return { ...stmt, carried, body, cond: read(stmt.cond), ...(stmt.passes ? { passes: read(stmt.passes) } : {}), ...(scratch ? { scratch } : {}) };
+        return mapOperandsRead({ ...stmt, carried, body, ...(scratch ? { scratch } : {}) }, read);
       }
-      case 'accumulate':
-        return { ...stmt, value: read(stmt.value), at: typeof stmt.at === 'object' ? read(stmt.at) : stmt.at };
       case 'reverseLoop':
         throw new Error('tapeless: reverse sweeps are not cloned');
     }

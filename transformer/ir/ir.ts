@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import type { OpName } from '../ops/registry';
 import type { Shape } from './shapes';
+import { ownOperands, statementsWithin } from './traverse';
 
 /**
  * The IR: a function in static single-assignment form. Every statement defines a new name
@@ -340,19 +341,7 @@ export function mapResult(result: Result, map: (operand: Operand) => Operand): R
   return Array.isArray(result) ? (result as readonly Result[]).map((item) => mapResult(item, map)) : map(result as Operand);
 }
 
-/** Every operand a statement reads, its nested blocks included. */
+/** Every operand a statement reads, its nested blocks included (its reverse sweeps too). */
 export function operandsRead(stmt: Stmt): Operand[] {
-  switch (stmt.kind) {
-    case 'let':
-    case 'effect':
-      return [...stmt.expr.args];
-    case 'accumulate':
-      return typeof stmt.at === 'object' ? [stmt.value, stmt.at] : [stmt.value];
-    case 'if':
-      return [stmt.cond, ...stmt.phis.flatMap((phi) => [phi.then, phi.else]), ...stmt.then.flatMap(operandsRead), ...stmt.else.flatMap(operandsRead)];
-    case 'loop':
-      return [stmt.cond, ...stmt.carried.flatMap((c) => [c.init, c.next]), ...(stmt.passes ? [stmt.passes] : []), ...stmt.body.flatMap(operandsRead)];
-    case 'reverseLoop':
-      return [...(stmt.test?.args ?? []), ...stmt.body.flatMap(operandsRead)];
-  }
+  return [...statementsWithin([stmt], 'enter')].flatMap(ownOperands);
 }

@@ -4,7 +4,7 @@ import { type Accumulate, type Block, type Effect, type Expr, type Func, type Le
 import { appendedEveryPass } from '../ir/loop-forms';
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
-import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';
+import { letsWithin, mapOperandsRead, someWithin, statementsWithin } from '../ir/traverse';
 import { writeOnlyArrays, writesInto } from './write-only';
 
 const COMMUTATIVE = new Set(['+', '*']);
@@ -120,7 +120,7 @@ class Propagation {
     const s = this.substitute;
     switch (stmt.kind) {
       case 'let': {
-        const folded = fold({ ...stmt.expr, args: stmt.expr.args.map(s) }, this.definitionOf);
+        const folded = fold(mapOperandsRead(stmt, s).expr, this.definitionOf);
         // A mutable adjoint's value read now is not its value later: the copy stays.
         if ('kind' in folded && folded.kind === 'var' && this.mutable.has(folded.name)) return [{ ...stmt, expr: { op: 'copy', args: [folded] } }];
         if ('kind' in folded) {
@@ -147,7 +147,7 @@ class Propagation {
         return [folded === stmt.expr ? stmt : { ...stmt, expr: folded }];
       }
       case 'effect':
-        return [{ ...stmt, expr: { ...stmt.expr, args: stmt.expr.args.map(s) } }];
+        return [mapOperandsRead(stmt, s)];
       case 'if': {
         const cond = this.truthOf(s(stmt.cond));
         if (cond.kind === 'num') {
@@ -178,22 +178,23 @@ class Propagation {
         return [{ ...stmt, cond, then, else: otherwise, phis }, ...choices];
       }
       case 'loop': {
-        const carried = stmt.carried.map((c) => ({ ...c, init: s(c.init) }));
-        const passes = stmt.passes && s(stmt.passes);
         const body = this.block(stmt.body);
+        // The values recorded at the end of a pass are read there too.
         const record = stmt.record?.values ? { ...stmt.record, values: stmt.record.values.map((v) => ({ ...v, value: s(v.value) })) } : stmt.record;
-        if (record && record !== stmt.record) this.records.set(stmt.record!, record);
-        return [{ ...stmt, carried: carried.map((c) => ({ ...c, next: s(c.next) })), body, cond: s(stmt.cond), ...(passes ? { passes } : {}), ...(record ? { record } : {}) }];
+        if (stmt.record && record && record !== stmt.record) this.records.set(stmt.record, record);
+        return [{ ...mapOperandsRead(stmt, s), body, ...(record ? { record } : {}) }];
       }
       case 'accumulate': {
         // Additions into a gradient's part (`t_bar.j += v`) follow the part's name where it
         // was found equal to an earlier one (two reads of `p_bar.i` are one object).
         const target = this.replaced.get(stmt.name);
         const name = target?.kind === 'var' ? target.name : stmt.name;
-        return [{ ...stmt, name, value: s(stmt.value), at: typeof stmt.at === 'object' ? s(stmt.at) : stmt.at }];
+        return [{ ...mapOperandsRead(stmt, s), name }];
       }
-      case 'reverseLoop':
-        return [{ ...stmt, record: this.records.get(stmt.record) ?? stmt.record, body: this.block(stmt.body), ...(stmt.test ? { test: { ...stmt.test, args: stmt.test.args.map(s) } } : {}) }];
+      case 'reverseLoop': {
+        const body = this.block(stmt.body);
+        return [{ ...mapOperandsRead(stmt, s), record: this.records.get(stmt.record) ?? stmt.record, body }];
+      }
     }
   }
 
