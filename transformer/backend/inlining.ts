@@ -1,5 +1,6 @@
 import type { Block, Func, Let, Operand, Result } from '../ir/ir';
 import { opInfo } from '../ops/registry';
+import { placedWithin } from '../ir/traverse';
 
 /** The deepest nesting of inlined temporaries in one expression. */
 const MAX_DEPTH = 100;
@@ -34,47 +35,40 @@ export function planInlining(func: Func): Inlining {
     uses.set(operand.name, { count: (seen?.count ?? 0) + 1, site: seen ? 'pinned' : site });
   };
   const definedIn = new Map<string, { stmt: Let; block: Block }>();
-  const walk = (block: Block): void => {
-    for (const stmt of block) {
-      switch (stmt.kind) {
-        case 'let':
-          definedIn.set(stmt.name, { stmt, block });
-          stmt.expr.args.forEach((arg) => note(arg, block));
-          break;
-        case 'effect':
-          stmt.expr.args.forEach((arg) => note(arg, block));
-          break;
-        case 'if':
-          note(stmt.cond, block);
-          walk(stmt.then);
-          walk(stmt.else);
-          for (const phi of stmt.phis) {
-            note(phi.then, stmt.then);
-            note(phi.else, stmt.else.length > 0 ? stmt.else : 'pinned');
-          }
-          break;
-        case 'loop':
-          for (const c of stmt.carried) {
-            mutable.add(c.name);
-            note(c.init, block);
-            note(c.next, 'pinned');
-          }
-          walk(stmt.body);
-          note(stmt.cond, 'pinned');
-          break;
-        case 'accumulate':
-          mutable.add(stmt.name);
-          note(stmt.value, block);
-          if (typeof stmt.at === 'object') note(stmt.at, block);
-          break;
-        case 'reverseLoop':
-          stmt.test?.args.forEach((arg) => note(arg, 'pinned'));
-          walk(stmt.body);
-          break;
-      }
+  for (const { stmt, block } of placedWithin(func.body, 'enter')) {
+    switch (stmt.kind) {
+      case 'let':
+        definedIn.set(stmt.name, { stmt, block });
+        stmt.expr.args.forEach((arg) => note(arg, block));
+        break;
+      case 'effect':
+        stmt.expr.args.forEach((arg) => note(arg, block));
+        break;
+      case 'if':
+        note(stmt.cond, block);
+        for (const phi of stmt.phis) {
+          note(phi.then, stmt.then);
+          note(phi.else, stmt.else.length > 0 ? stmt.else : 'pinned');
+        }
+        break;
+      case 'loop':
+        for (const c of stmt.carried) {
+          mutable.add(c.name);
+          note(c.init, block);
+          note(c.next, 'pinned');
+        }
+        note(stmt.cond, 'pinned');
+        break;
+      case 'accumulate':
+        mutable.add(stmt.name);
+        note(stmt.value, block);
+        if (typeof stmt.at === 'object') note(stmt.at, block);
+        break;
+      case 'reverseLoop':
+        stmt.test?.args.forEach((arg) => note(arg, 'pinned'));
+        break;
     }
-  };
-  walk(func.body);
+  }
   forEachOperand(func.result, (operand) => note(operand, func.body));
   // A value recorded at the end of a pass is read there: it keeps its name.
   for (const record of func.records ?? []) for (const { value, restored } of record.values ?? []) if (uses.has(restored)) note(value, 'pinned');

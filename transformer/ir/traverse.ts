@@ -30,6 +30,25 @@ export function* statementsWithin(block: Block, sweeps: Sweeps): Generator<Stmt>
   }
 }
 
+/**
+ * A statement and where it is: the block holding it, and the statements (`if`, loops,
+ * sweeps) it is inside, outermost first. `within` is one array for all the statements of a
+ * block, so that it tells whether two statements are in the same block.
+ */
+export interface Placed {
+  readonly stmt: Stmt;
+  readonly block: Block;
+  readonly within: readonly Stmt[];
+}
+
+/** Every statement of a block and of the blocks inside it, in the order of `statementsWithin`, with where it is. */
+export function* placedWithin(block: Block, sweeps: Sweeps, within: readonly Stmt[] = []): Generator<Placed> {
+  for (const stmt of block) {
+    yield { stmt, block, within };
+    for (const inner of innerBlocks(stmt, sweeps)) yield* placedWithin(inner, sweeps, [...within, stmt]);
+  }
+}
+
 /** Every `let` of a block and of the blocks inside it. */
 export function letsWithin(block: Block, sweeps: Sweeps): Let[] {
   return [...statementsWithin(block, sweeps)].filter((stmt): stmt is Let => stmt.kind === 'let');

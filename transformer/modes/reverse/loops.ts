@@ -8,6 +8,7 @@ import { type Block, type Expr, type Let, type Loop, type LoopRecord, type Opera
 import { namesDefinedWithin } from '../../ir/definitions';
 import { type LoopGuard, loopGuard } from '../../ir/loop-forms';
 import { opInfo } from '../../ops/registry';
+import { placedWithin } from '../../ir/traverse';
 import { type ReverseSweep, type Scope } from './sweep';
 import { readsLocalArrays } from './stream';
 
@@ -138,20 +139,16 @@ export function writesDistinct(stmt: Loop, steps: readonly (number | undefined)[
   const written = new Map<string, string>();
   const read = new Set<string>();
   let distinct = true;
-  const walk = (block: Block, nested: boolean): void => {
-    for (const s of block) {
-      if (s.kind === 'if') [s.then, s.else].forEach((b) => walk(b, nested));
-      else if (s.kind === 'loop') walk(s.body, true);
-      else if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay' || s.expr.op === 'directElement')) read.add(operandKey(s.expr.args[0]));
-      else if (s.kind === 'effect' && s.expr.op === 'store') {
-        const [array, at] = s.expr.args;
-        const counter = at.kind === 'var' && counters.has(at.name) ? at.name : undefined;
-        if (nested || !counter || (written.get(operandKey(array)) ?? counter) !== counter) distinct = false;
-        written.set(operandKey(array), counter ?? '');
-      }
+  for (const { stmt: s, within } of placedWithin(stmt.body, 'skip')) {
+    if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay' || s.expr.op === 'directElement')) read.add(operandKey(s.expr.args[0]));
+    else if (s.kind === 'effect' && s.expr.op === 'store') {
+      const [array, at] = s.expr.args;
+      const counter = at.kind === 'var' && counters.has(at.name) ? at.name : undefined;
+      const nested = within.some((outer) => outer.kind === 'loop');
+      if (nested || !counter || (written.get(operandKey(array)) ?? counter) !== counter) distinct = false;
+      written.set(operandKey(array), counter ?? '');
     }
-  };
-  walk(stmt.body, false);
+  }
   return distinct && [...written.keys()].every((array) => !read.has(array));
 }
 
