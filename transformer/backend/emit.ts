@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, isNum } from '../ir/ir';
+import { type Block, type Effect, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, isNum, isResultList, required } from '../ir/ir';
 import { appendedEveryPass, loopGuard } from '../ir/loop-forms';
 import { opInfo } from '../ops/registry';
 import type { Shape } from '../ir/shapes';
@@ -62,6 +62,12 @@ class Emitter extends Syntax {
     super(context);
     ({ inlined: this.inlined, read: this.read, uses: this.uses } = planInlining(func));
     this.layout = recordLayouts(func, this.read);
+  }
+
+  /** The load stream, which a function has wherever it records or replays loads. */
+  private get stream(): LoadStream {
+    if (!this.func.stream) throw new Error('tapeless: an operation on the load stream in a function without one');
+    return this.func.stream;
   }
 
   parameters(convention: boolean): ts.ParameterDeclaration[] {
@@ -212,15 +218,14 @@ class Emitter extends Syntax {
         if (position !== undefined) recording.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
       }
       if (stmt.record.cursor) {
-        const stream = this.func.stream!;
-        recording.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
+        recording.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? this.stream.count : this.stream.cursor)));
       }
     }
     // Where every pass appends to the load stream, it is extended once before the loop.
-    const appended = this.func.stream && stmt.passes ? appendedEveryPass(stmt) : 0;
-    if (appended > 0) {
-      const stream = this.func.stream!;
-      const passes = factory.createBinaryExpression(this.operand(stmt.passes!), ts.SyntaxKind.AsteriskToken, this.number(appended));
+    const stream = this.func.stream;
+    const appended = stream && stmt.passes ? appendedEveryPass(stmt) : 0;
+    if (stream && stmt.passes && appended > 0) {
+      const passes = factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(appended));
       before.push(...this.grow(stream.array, factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, passes), 'extend'));
     }
     const counting = stmt.record ? [factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(stmt.record.count)))] : [];
@@ -279,7 +284,7 @@ class Emitter extends Syntax {
       const position = positions.get(restored);
       return position === undefined ? [] : [this.declare(restored, this.slot(array, stmt.index, stride, position), true)];
     });
-    if (stmt.record.cursor) restore.unshift(this.assign(this.func.stream!.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
+    if (stmt.record.cursor) restore.unshift(this.assign(this.stream.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
     const first = stmt.ascending ? this.number(0) : factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1));
     const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, first)], ts.NodeFlags.Let);
     const bound = stmt.test
@@ -314,7 +319,6 @@ class Emitter extends Syntax {
   private effect(stmt: Effect): ts.Statement[] {
     const { factory, ts } = this;
     const args = stmt.expr.args.map((arg) => this.operand(arg));
-    const stream = this.func.stream!;
     switch (stmt.expr.op) {
       case 'store':
       case 'rewrite':
@@ -324,20 +328,21 @@ class Emitter extends Syntax {
       case 'throw':
         return [factory.createThrowStatement(this.source(stmt.expr))];
       case 'recordLoad': {
+        const stream = this.stream;
         const needed = factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, this.number(1));
         const slot = factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.count)));
         return [...this.grow(stream.array, needed), this.assign(slot, args[0])];
       }
       default:
-        return [this.assign(stream.cursor, args[0])];
+        return [this.assign(this.stream.cursor, args[0])];
     }
   }
 
   // ---- expressions -----------------------------------------------------------------------
 
   private result(result: Result): ts.Expression {
-    if (Array.isArray(result)) return this.factory.createArrayLiteralExpression((result as readonly Result[]).map((item) => this.result(item)));
-    return this.operand(result as Operand);
+    if (isResultList(result)) return this.factory.createArrayLiteralExpression(result.map((item) => this.result(item)));
+    return this.operand(result);
   }
 
   private operand(operand: Operand): ts.Expression {
@@ -388,11 +393,11 @@ class Emitter extends Syntax {
         return container.kind === 'var' && this.func.growable?.includes(container.name) ? this.orZero(entry) : entry;
       }
       case 'field':
-        return factory.createPropertyAccessExpression(args[0], expr.field!);
+        return factory.createPropertyAccessExpression(args[0], required(expr.field, 'field'));
       case 'length':
         return factory.createPropertyAccessExpression(args[0], 'length');
       case 'zeros':
-        return zeros(this, expr.shape!, args[0]);
+        return zeros(this, required(expr.shape, 'shape'), args[0]);
       case 'newArray': {
         const shape = expr.shape as Extract<Shape, { kind: 'array' }>;
         const array = factory.createNewExpression(factory.createIdentifier(shape.container), undefined, [args[0]]);
@@ -404,14 +409,16 @@ class Emitter extends Syntax {
         return sortOrder(this, args[0], expr.field as 'ascending' | 'descending' | 'numeric');
       case 'arrayOf':
         return factory.createArrayLiteralExpression(args);
-      case 'objectOf':
-        return factory.createObjectLiteralExpression(expr.fields!.map((field, k) => factory.createPropertyAssignment(field, args[k])), expr.fields!.length > 2);
+      case 'objectOf': {
+        const fields = required(expr.fields, 'fields');
+        return factory.createObjectLiteralExpression(fields.map((field, k) => factory.createPropertyAssignment(field, args[k])), fields.length > 2);
+      }
       case 'replay': {
-        const stream = this.func.stream!;
+        const stream = this.stream;
         return factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.cursor)));
       }
       case 'position':
-        return factory.createIdentifier(expr.field === 'record' ? this.func.stream!.count : this.func.stream!.cursor);
+        return factory.createIdentifier(expr.field === 'record' ? this.stream.count : this.stream.cursor);
       case 'source':
         return this.source(expr);
       case 'store':
@@ -424,7 +431,7 @@ class Emitter extends Syntax {
   /** The user's expression as written, with the variables it reads replaced by their values here. */
   private source(expr: Expr): ts.Expression {
     const { ts } = this;
-    const { node, holes } = expr.source!;
+    const { node, holes } = required(expr.source, 'source');
     const values = new Map(holes.map((hole, k) => [hole as ts.Node, this.operand(expr.args[k])]));
     const visit = (inner: ts.Node): ts.Node => {
       // `{ x }` reading a hole becomes `{ x: value }`.

@@ -1,4 +1,4 @@
-import type { Block, Func, Let, Operand, Result } from '../ir/ir';
+import { type Block, type Func, type Let, type Operand, resultOperands } from '../ir/ir';
 import { opInfo } from '../ops/registry';
 import { placedWithin } from '../ir/traverse';
 
@@ -69,7 +69,7 @@ export function planInlining(func: Func): Inlining {
         break;
     }
   }
-  forEachOperand(func.result, (operand) => note(operand, func.body));
+  resultOperands(func.result).forEach((operand) => note(operand, func.body));
   // A value recorded at the end of a pass is read there: it keeps its name.
   for (const record of func.records ?? []) for (const { value, restored } of record.values ?? []) if (uses.has(restored)) note(value, 'pinned');
   for (const [name, use] of uses) {
@@ -92,9 +92,4 @@ export function planInlining(func: Func): Inlining {
     }
   }
   return { inlined, read, uses: counts };
-}
-
-function forEachOperand(result: Result, visit: (operand: Operand) => void): void {
-  if (Array.isArray(result)) (result as readonly Result[]).forEach((item) => forEachOperand(item, visit));
-  else visit(result as Operand);
 }

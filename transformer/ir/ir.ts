@@ -332,13 +332,30 @@ export function sameOperand(a: Operand, b: Operand): boolean {
   return operandKey(a) === operandKey(b);
 }
 
+/** Whether a result is an array of results (else it is one operand). */
+export function isResultList(result: Result): result is readonly Result[] {
+  return Array.isArray(result);
+}
+
 /** The operands of a result, flattened in order. */
 export function resultOperands(result: Result): Operand[] {
-  return Array.isArray(result) ? (result as readonly Result[]).flatMap(resultOperands) : [result as Operand];
+  return isResultList(result) ? result.flatMap(resultOperands) : [result];
 }
 
 export function mapResult(result: Result, map: (operand: Operand) => Operand): Result {
-  return Array.isArray(result) ? (result as readonly Result[]).map((item) => mapResult(item, map)) : map(result as Operand);
+  return isResultList(result) ? result.map((item) => mapResult(item, map)) : map(result);
+}
+
+/** A part of an operation that its op requires (the `field` of a field read, the `shape` of `zeros`…): an internal error where it is missing. */
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`tapeless: an operation without its ${what}`);
+  return value;
+}
+
+/** The name of an operand that is a variable by construction (an internal error where it is not). */
+export function nameOf(operand: Operand): string {
+  if (operand.kind !== 'var') throw new Error(`tapeless: a variable was expected, not ${operandKey(operand)}`);
+  return operand.name;
 }
 
 /** Every operand a statement reads, its nested blocks included (its reverse sweeps too). */

@@ -60,8 +60,9 @@ function withoutRestores(block: Block, arrays: ReadonlySet<string>): Stmt[] {
     if (stmt.kind !== 'accumulate' || stmt.mode !== 'set' || !arrays.has(stmt.name) || !at || !isNum(stmt.value, 0)) return;
     const untouched = (from: number, to: number) => block.slice(from, to).every((s) => !touches(s, stmt.name));
     const read = block.findIndex((s, r) => r < k && s.kind === 'let' && s.expr.op === 'element' && sameOperand(s.expr.args[0], variable(stmt.name)) && sameOperand(s.expr.args[1], at) && untouched(r + 1, k));
-    if (read < 0) return;
-    const old = variable((block[read] as { name: string }).name);
+    const reading = block[read];
+    if (reading?.kind !== 'let') return;
+    const old = variable(reading.name);
     const restore = block.findIndex((s, r) => r > k && s.kind === 'accumulate' && s.name === stmt.name && s.mode === 'add' && typeof s.at === 'object' && sameOperand(s.at, at) && sameOperand(s.value, old));
     if (restore < 0 || !untouched(k + 1, restore)) return;
     removed.add(stmt).add(block[restore]);

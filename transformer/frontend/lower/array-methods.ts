@@ -6,7 +6,7 @@
 // derivatives follow it. The loops with a callback (map, reduce, …) are in arrays.ts.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, UNSET, num, variable } from '../../ir/ir';
+import { type Operand, UNSET, nameOf, num, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { type Binding, type LocalFunction, type Lowering, FALSE } from './lowering';
 import { type Container, type ArrayPart, arrayMethod, arrayOperand, callbackArgument, concatenation, containerOf, growable, inline, isArrayType, lengthOf, load, newArray, push } from './arrays';
@@ -284,7 +284,7 @@ function filter(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Op
   const source = arrayOperand(lx, owner, '.filter()');
   const shape = lx.shapeAt(owner, true);
   const kept = growable(lx, node);
-  const length = lx.lengths.get((kept as { name: string }).name)!;
+  const length = lx.lengths.get(nameOf(kept))!;
   overArray(lx, node, [], source, owner, [length], (index) => {
     const value = load(lx, source, index, shape, node);
     const keep = inline(lx, callback, [value, index], true);
@@ -351,7 +351,7 @@ function flat(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Oper
   if (rowShape?.kind === 'array' && rowShape.element.kind !== 'number') oneLevel(node, 'flat');
   const rows = expression(lx, owner);
   const out = growable(lx, node);
-  const length = lx.lengths.get((out as { name: string }).name)!;
+  const length = lx.lengths.get(nameOf(out))!;
   overArray(lx, node, [], rows, owner, [length], (index) => {
     if (rowShape?.kind !== 'array') return append(lx, node, out, length, load(lx, rows, index, rowShape, node));
     const row = load(lx, rows, index, rowShape, node);
@@ -370,7 +370,7 @@ function flatMap(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): O
   const returned = checker.getSignaturesOfType(checker.getTypeAtLocation(node.arguments[0]), lx.ts.SignatureKind.Call)[0]?.getReturnType();
   const returnsArrays = returned !== undefined && (checker.isArrayType(returned) || checker.isTupleType(returned));
   const out = growable(lx, node);
-  const length = lx.lengths.get((out as { name: string }).name)!;
+  const length = lx.lengths.get(nameOf(out))!;
   overArray(lx, node, [], source, owner, [length], (index) => {
     const value = inline(lx, callback, [load(lx, source, index, shape, node), index], true);
     if (!returnsArrays) return append(lx, node, out, length, value);
