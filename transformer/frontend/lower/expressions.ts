@@ -6,7 +6,7 @@ import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, is
 import { type Lowering } from './lowering';
 import { fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
-import { newExpression } from './array-methods';
+import { newExpression } from './array-builders';
 import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch } from './control';
