@@ -1,4 +1,4 @@
-import { type Block, type Func, type Let, type Operand, resultOperands } from '../ir/ir';
+import { type Block, type Func, type Let, type Operand, resultOperands, unhandled } from '../ir/ir';
 import { opInfo } from '../ops/registry';
 import { placedWithin } from '../ir/traverse';
 
@@ -67,6 +67,8 @@ export function planInlining(func: Func): Inlining {
       case 'reverseLoop':
         stmt.test?.args.forEach((arg) => note(arg, 'pinned'));
         break;
+      default:
+        unhandled(stmt);
     }
   }
   resultOperands(func.result).forEach((operand) => note(operand, func.body));

@@ -124,6 +124,14 @@ export interface Effect {
   readonly origin?: ts.Node;
 }
 
+/**
+ * The end of a `switch` over statement kinds that handles every kind: a new kind of
+ * statement does not compile until the switch handles it.
+ */
+export function unhandled(stmt: never): never {
+  throw new Error(`tapeless: a statement of an unknown kind (${JSON.stringify(stmt)})`);
+}
+
 /** A statement made of one operation: a `let`, or an effect. */
 export function isOperation(stmt: Stmt): stmt is Let | Effect {
   return stmt.kind === 'let' || stmt.kind === 'effect';

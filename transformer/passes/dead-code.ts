@@ -1,4 +1,4 @@
-import { type Accumulate, type Block, type Effect, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, operandKey, resultOperands } from '../ir/ir';
+import { type Accumulate, type Block, type Effect, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, operandKey, resultOperands, unhandled } from '../ir/ir';
 import { appendedEveryPass } from '../ir/loop-forms';
 import { opInfo } from '../ops/registry';
 import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';
@@ -92,6 +92,8 @@ export function eliminateDeadCode(func: Func): Func {
           if (stmt.test) stmt.test.args.forEach(mark);
           else live.add(stmt.record.count);
           break;
+        default:
+          unhandled(stmt);
       }
     }
   };
