@@ -368,5 +368,7 @@ export function nameOf(operand: Operand): string {
 
 /** Every operand a statement reads, its nested blocks included (its reverse sweeps too). */
 export function operandsRead(stmt: Stmt): Operand[] {
+  // Most statements hold no block: their own operands, without a walk (this runs per statement of long bodies).
+  if (isOperation(stmt) || stmt.kind === 'accumulate') return ownOperands(stmt);
   return [...statementsWithin([stmt], 'enter')].flatMap(ownOperands);
 }
