@@ -1,7 +1,12 @@
 import type * as ts from 'typescript';
-import { type Block, type Effect, type Expr, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, appendedEveryPass, isNum, loopGuard } from '../ir/ir';
-import { type OpName, opInfo } from '../ops/registry';
+import { type Block, type Effect, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, isNum, isResultList, required } from '../ir/ir';
+import { appendedEveryPass, loopGuard } from '../ir/loop-forms';
+import { opInfo } from '../ops/registry';
 import type { Shape } from '../ir/shapes';
+import { sortOrder, zeros } from './builtins';
+import { planInlining } from './inlining';
+import { type RecordLayout, recordLayouts } from './records';
+import { Syntax, infixToken, path } from './syntax';
 
 export interface EmitContext {
   readonly ts: typeof ts;
@@ -41,132 +46,28 @@ export function emitParameters(params: readonly Param[], context: EmitContext): 
   return new Emitter({ name: '', params, body: [], result: [] }, context).parameters(true);
 }
 
-/** The deepest nesting of inlined temporaries in one expression. */
-const MAX_DEPTH = 100;
-
-/** Where a name is read: the block of the statement that reads it, or `pinned` (never inline). */
-type UseSite = Block | 'pinned';
-
-class Emitter {
-  private readonly inlined = new Map<string, Let>();
-  private readonly read = new Set<string>();
+class Emitter extends Syntax {
+  private readonly inlined: ReadonlyMap<string, Let>;
+  private readonly read: ReadonlySet<string>;
   /** How many times each name is read. */
-  private readonly uses = new Map<string, number>();
+  private readonly uses: ReadonlyMap<string, number>;
+  /** Where each loop record keeps the values of a pass. */
+  private readonly layout: (record: LoopRecord) => RecordLayout;
   private readonly sources = new Map<ts.SourceFile, ts.SourceMapSource>();
-  private readonly factory: ts.NodeFactory;
-  private readonly ts: typeof ts;
 
   constructor(
     private readonly func: Func,
     private readonly context: EmitContext,
   ) {
-    this.factory = context.factory;
-    this.ts = context.ts;
-    this.findInlinable();
-    this.planRecords();
+    super(context);
+    ({ inlined: this.inlined, read: this.read, uses: this.uses } = planInlining(func));
+    this.layout = recordLayouts(func, this.read);
   }
 
-  /** Per loop record: the slots of the carried values the reverse sweep reads (only those are stored). */
-  private readonly layouts = new Map<string, { positions: Map<string, number>; stride: number; cursorSlot: number }>();
-
-  private planRecords(): void {
-    for (const record of this.func.records ?? []) {
-      // A slot per carried variable whose restored value the sweep reads, found by either name.
-      const positions = new Map<string, number>();
-      let slots = 0;
-      for (const { carried, restored } of record.pairs) {
-        if (!this.read.has(restored)) continue;
-        positions.set(carried, slots);
-        positions.set(restored, slots++);
-      }
-      // Then the values recorded at the end of a pass, found by their restored names.
-      for (const { restored } of record.values ?? []) if (this.read.has(restored)) positions.set(restored, slots++);
-      this.layouts.set(record.array, { positions, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots });
-    }
-  }
-
-  /** A record's layout; a sweep whose loop was removed (it needed nothing from it) has an empty one. */
-  private layout(record: LoopRecord) {
-    return this.layouts.get(record.array) ?? { positions: new Map<string, number>(), stride: 0, cursorSlot: 0 };
-  }
-
-  /**
-   * A pure temporary read once, by a statement of its own block, is printed in place of its
-   * name. Reads of a loop's carried values or accumulators never move (those variables are
-   * reassigned), and neither do the updates and exit test at the end of a loop pass.
-   */
-  private findInlinable(): void {
-    const uses = new Map<string, { count: number; site: UseSite }>();
-    const mutable = new Set<string>();
-    const note = (operand: Operand, site: UseSite) => {
-      if (operand.kind !== 'var') return;
-      const seen = uses.get(operand.name);
-      uses.set(operand.name, { count: (seen?.count ?? 0) + 1, site: seen ? 'pinned' : site });
-    };
-    const definedIn = new Map<string, { stmt: Let; block: Block }>();
-    const walk = (block: Block): void => {
-      for (const stmt of block) {
-        switch (stmt.kind) {
-          case 'let':
-            definedIn.set(stmt.name, { stmt, block });
-            stmt.expr.args.forEach((arg) => note(arg, block));
-            break;
-          case 'effect':
-            stmt.expr.args.forEach((arg) => note(arg, block));
-            break;
-          case 'if':
-            note(stmt.cond, block);
-            walk(stmt.then);
-            walk(stmt.else);
-            for (const phi of stmt.phis) {
-              note(phi.then, stmt.then);
-              note(phi.else, stmt.else.length > 0 ? stmt.else : 'pinned');
-            }
-            break;
-          case 'loop':
-            for (const c of stmt.carried) {
-              mutable.add(c.name);
-              note(c.init, block);
-              note(c.next, 'pinned');
-            }
-            walk(stmt.body);
-            note(stmt.cond, 'pinned');
-            break;
-          case 'accumulate':
-            mutable.add(stmt.name);
-            note(stmt.value, block);
-            if (typeof stmt.at === 'object') note(stmt.at, block);
-            break;
-          case 'reverseLoop':
-            stmt.test?.args.forEach((arg) => note(arg, 'pinned'));
-            walk(stmt.body);
-            break;
-        }
-      }
-    };
-    walk(this.func.body);
-    forEachOperand(this.func.result, (operand) => note(operand, this.func.body));
-    // A value recorded at the end of a pass is read there: it keeps its name.
-    for (const record of this.func.records ?? []) for (const { value, restored } of record.values ?? []) if (uses.has(restored)) note(value, 'pinned');
-    for (const [name, use] of uses) {
-      this.read.add(name);
-      this.uses.set(name, use.count);
-    }
-    // How deep the expression of each inlined temporary is: past MAX_DEPTH a temporary gets a
-    // name, so that no expression nests thousands deep (the printer would exhaust the stack).
-    const depths = new Map<string, number>();
-    for (const [name, { stmt, block }] of definedIn) {
-      const use = uses.get(name);
-      const info = opInfo(stmt.expr.op);
-      const readsMutable = stmt.expr.args.some((arg) => arg.kind === 'var' && mutable.has(arg.name));
-      if (!info.pure || readsMutable) continue;
-      const depth = 1 + Math.max(0, ...stmt.expr.args.map((arg) => (arg.kind === 'var' ? (depths.get(arg.name) ?? 0) : 0)));
-      if (info.shape !== 'copy' && depth > MAX_DEPTH) continue;
-      if (info.shape === 'copy' || (stmt.role === 'temp' && use?.count === 1 && use.site === block)) {
-        this.inlined.set(name, stmt);
-        depths.set(name, depth);
-      }
-    }
+  /** The load stream, which a function has wherever it records or replays loads. */
+  private get stream(): LoadStream {
+    if (!this.func.stream) throw new Error('tapeless: an operation on the load stream in a function without one');
+    return this.func.stream;
   }
 
   parameters(convention: boolean): ts.ParameterDeclaration[] {
@@ -317,15 +218,14 @@ class Emitter {
         if (position !== undefined) recording.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
       }
       if (stmt.record.cursor) {
-        const stream = this.func.stream!;
-        recording.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? stream.count : stream.cursor)));
+        recording.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? this.stream.count : this.stream.cursor)));
       }
     }
     // Where every pass appends to the load stream, it is extended once before the loop.
-    const appended = this.func.stream && stmt.passes ? appendedEveryPass(stmt) : 0;
-    if (appended > 0) {
-      const stream = this.func.stream!;
-      const passes = factory.createBinaryExpression(this.operand(stmt.passes!), ts.SyntaxKind.AsteriskToken, this.number(appended));
+    const stream = this.func.stream;
+    const appended = stream && stmt.passes ? appendedEveryPass(stmt) : 0;
+    if (stream && stmt.passes && appended > 0) {
+      const passes = factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(appended));
       before.push(...this.grow(stream.array, factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, passes), 'extend'));
     }
     const counting = stmt.record ? [factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(stmt.record.count)))] : [];
@@ -384,7 +284,7 @@ class Emitter {
       const position = positions.get(restored);
       return position === undefined ? [] : [this.declare(restored, this.slot(array, stmt.index, stride, position), true)];
     });
-    if (stmt.record.cursor) restore.unshift(this.assign(this.func.stream!.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
+    if (stmt.record.cursor) restore.unshift(this.assign(this.stream.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
     const first = stmt.ascending ? this.number(0) : factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1));
     const initial = factory.createVariableDeclarationList([factory.createVariableDeclaration(stmt.index, undefined, undefined, first)], ts.NodeFlags.Let);
     const bound = stmt.test
@@ -415,34 +315,10 @@ class Emitter {
     return this.grow(record.array, needed);
   }
 
-  /**
-   * `if (array.length < needed) { array = a copy twice as long }`; `fresh`: exactly as long as
-   * needed, not a copy (a loop's record, sized before the loop, holds nothing yet); `extend`:
-   * a copy at least as long as needed (the load stream, before a loop that appends to it).
-   */
-  private grow(arrayName: string, needed: ts.Expression, size: 'double' | 'fresh' | 'extend' = 'double'): ts.Statement[] {
-    const { factory, ts } = this;
-    const array = () => factory.createIdentifier(arrayName);
-    const doubled = () => factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length'));
-    const length = size === 'double' ? doubled() : size === 'fresh' ? needed : factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Math'), 'max'), undefined, [doubled(), needed]);
-    const full = factory.createBinaryExpression(factory.createPropertyAccessExpression(array(), 'length'), ts.SyntaxKind.LessThanToken, needed);
-    const grown = factory.createUniqueName('grown');
-    const grow = factory.createBlock(
-      [
-        this.declare(grown, factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [length]), true),
-        ...(size === 'fresh' ? [] : [factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()]))]),
-        this.assign(arrayName, grown),
-      ],
-      true,
-    );
-    return [factory.createIfStatement(full, grow)];
-  }
-
   /** A statement operation: a write into a local array, a recorded load, a rewound stream. */
   private effect(stmt: Effect): ts.Statement[] {
     const { factory, ts } = this;
     const args = stmt.expr.args.map((arg) => this.operand(arg));
-    const stream = this.func.stream!;
     switch (stmt.expr.op) {
       case 'store':
       case 'rewrite':
@@ -452,38 +328,21 @@ class Emitter {
       case 'throw':
         return [factory.createThrowStatement(this.source(stmt.expr))];
       case 'recordLoad': {
+        const stream = this.stream;
         const needed = factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, this.number(1));
         const slot = factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.count)));
         return [...this.grow(stream.array, needed), this.assign(slot, args[0])];
       }
       default:
-        return [this.assign(stream.cursor, args[0])];
+        return [this.assign(this.stream.cursor, args[0])];
     }
-  }
-
-  private slot(array: string, index: string | ts.Expression, stride: number, j: number): ts.Expression {
-    const { factory, ts } = this;
-    const pass = typeof index === 'string' ? factory.createIdentifier(index) : index;
-    const base = stride === 1 ? pass : factory.createBinaryExpression(pass, ts.SyntaxKind.AsteriskToken, this.number(stride));
-    const position = j === 0 ? base : factory.createBinaryExpression(base, ts.SyntaxKind.PlusToken, this.number(j));
-    return factory.createElementAccessExpression(factory.createIdentifier(array), position);
-  }
-
-  private declare(name: string | ts.Identifier, value: ts.Expression | undefined, constant: boolean): ts.VariableStatement {
-    const { factory, ts } = this;
-    return factory.createVariableStatement(undefined, factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, value)], constant ? ts.NodeFlags.Const : ts.NodeFlags.Let));
-  }
-
-  private assign(target: string | ts.Expression, value: ts.Expression): ts.ExpressionStatement {
-    const { factory } = this;
-    return factory.createExpressionStatement(factory.createAssignment(typeof target === 'string' ? factory.createIdentifier(target) : target, value));
   }
 
   // ---- expressions -----------------------------------------------------------------------
 
   private result(result: Result): ts.Expression {
-    if (Array.isArray(result)) return this.factory.createArrayLiteralExpression((result as readonly Result[]).map((item) => this.result(item)));
-    return this.operand(result as Operand);
+    if (isResultList(result)) return this.factory.createArrayLiteralExpression(result.map((item) => this.result(item)));
+    return this.operand(result);
   }
 
   private operand(operand: Operand): ts.Expression {
@@ -502,17 +361,6 @@ class Emitter {
       case 'str':
         return factory.createStringLiteral(operand.value, true);
     }
-  }
-
-  private number(value: number): ts.Expression {
-    const { factory, ts } = this;
-    if (Number.isNaN(value)) return factory.createIdentifier('NaN');
-    const magnitude = Math.abs(value) === Infinity ? factory.createIdentifier('Infinity') : factory.createNumericLiteral(Math.abs(value));
-    return value < 0 || Object.is(value, -0) ? factory.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, magnitude) : magnitude;
-  }
-
-  private parenthesized(expression: ts.Expression): ts.Expression {
-    return this.ts.isBinaryExpression(expression) || this.ts.isConditionalExpression(expression) ? this.factory.createParenthesizedExpression(expression) : expression;
   }
 
   private expression(expr: Expr): ts.Expression {
@@ -545,11 +393,11 @@ class Emitter {
         return container.kind === 'var' && this.func.growable?.includes(container.name) ? this.orZero(entry) : entry;
       }
       case 'field':
-        return factory.createPropertyAccessExpression(args[0], expr.field!);
+        return factory.createPropertyAccessExpression(args[0], required(expr.field, 'field'));
       case 'length':
         return factory.createPropertyAccessExpression(args[0], 'length');
       case 'zeros':
-        return this.zeros(expr.shape!, args[0]);
+        return zeros(this, required(expr.shape, 'shape'), args[0]);
       case 'newArray': {
         const shape = expr.shape as Extract<Shape, { kind: 'array' }>;
         const array = factory.createNewExpression(factory.createIdentifier(shape.container), undefined, [args[0]]);
@@ -558,17 +406,19 @@ class Emitter {
         return filled ? factory.createCallExpression(factory.createPropertyAccessExpression(array, 'fill'), undefined, [args[1]]) : array;
       }
       case 'sortOrder':
-        return this.sortOrder(args[0], expr.field as 'ascending' | 'descending' | 'numeric');
+        return sortOrder(this, args[0], expr.field as 'ascending' | 'descending' | 'numeric');
       case 'arrayOf':
         return factory.createArrayLiteralExpression(args);
-      case 'objectOf':
-        return factory.createObjectLiteralExpression(expr.fields!.map((field, k) => factory.createPropertyAssignment(field, args[k])), expr.fields!.length > 2);
+      case 'objectOf': {
+        const fields = required(expr.fields, 'fields');
+        return factory.createObjectLiteralExpression(fields.map((field, k) => factory.createPropertyAssignment(field, args[k])), fields.length > 2);
+      }
       case 'replay': {
-        const stream = this.func.stream!;
+        const stream = this.stream;
         return factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.cursor)));
       }
       case 'position':
-        return factory.createIdentifier(expr.field === 'record' ? this.func.stream!.count : this.func.stream!.cursor);
+        return factory.createIdentifier(expr.field === 'record' ? this.stream.count : this.stream.cursor);
       case 'source':
         return this.source(expr);
       case 'store':
@@ -578,54 +428,10 @@ class Emitter {
     }
   }
 
-  /**
-   * `Array.from(values, (_, k) => k).sort((i, j) => values[i] - values[j])`: the indices of
-   * `values` in sorted order. The comparator gives the results the user's comparator gives on
-   * the values (`a - b`, `b - a`, or a typed array's own numeric order: -0 before +0, NaN
-   * last), so the stable sort moves the values exactly as the user's sort does.
-   */
-  private sortOrder(values: ts.Expression, order: 'ascending' | 'descending' | 'numeric'): ts.Expression {
-    const { factory, ts } = this;
-    const parameter = (name: ts.Identifier) => factory.createParameterDeclaration(undefined, undefined, name);
-    const [blank, k, i, j, x, y] = ['_', 'k', 'i', 'j', 'x', 'y'].map((name) => factory.createUniqueName(name));
-    const indices = factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Array'), 'from'), undefined, [
-      values,
-      factory.createArrowFunction(undefined, undefined, [parameter(blank), parameter(k)], undefined, undefined, k),
-    ]);
-    const at = (index: ts.Identifier) => factory.createElementAccessExpression(values, index);
-    let body: ts.ConciseBody;
-    if (order === 'numeric') {
-      const number = (value: number) => this.number(value);
-      const is = (a: ts.Expression, b: ts.Expression) => factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Object'), 'is'), undefined, [a, b]);
-      const compare = (a: ts.Expression, token: ts.BinaryOperator, b: ts.Expression) => factory.createBinaryExpression(a, token, b);
-      const choose = (condition: ts.Expression, whenTrue: ts.Expression, whenFalse: ts.Expression) => factory.createConditionalExpression(condition, undefined, whenTrue, undefined, whenFalse);
-      const k_ = ts.SyntaxKind;
-      // x < y, x > y; equal: -0 before +0; then NaN after every number.
-      const result = choose(
-        compare(x, k_.LessThanToken, y),
-        number(-1),
-        choose(
-          compare(x, k_.GreaterThanToken, y),
-          number(1),
-          choose(
-            compare(x, k_.EqualsEqualsEqualsToken, y),
-            choose(is(x, y), number(0), choose(is(x, number(-0)), number(-1), number(1))),
-            choose(compare(x, k_.EqualsEqualsEqualsToken, x), number(-1), choose(compare(y, k_.EqualsEqualsEqualsToken, y), number(1), number(0))),
-          ),
-        ),
-      );
-      body = factory.createBlock([this.declare(x, at(i), true), this.declare(y, at(j), true), factory.createReturnStatement(result)], false);
-    } else {
-      body = order === 'ascending' ? factory.createBinaryExpression(at(i), ts.SyntaxKind.MinusToken, at(j)) : factory.createBinaryExpression(at(j), ts.SyntaxKind.MinusToken, at(i));
-    }
-    const comparator = factory.createArrowFunction(undefined, undefined, [parameter(i), parameter(j)], undefined, undefined, body);
-    return factory.createCallExpression(factory.createPropertyAccessExpression(indices, 'sort'), undefined, [comparator]);
-  }
-
   /** The user's expression as written, with the variables it reads replaced by their values here. */
   private source(expr: Expr): ts.Expression {
     const { ts } = this;
-    const { node, holes } = expr.source!;
+    const { node, holes } = required(expr.source, 'source');
     const values = new Map(holes.map((hole, k) => [hole as ts.Node, this.operand(expr.args[k])]));
     const visit = (inner: ts.Node): ts.Node => {
       // `{ x }` reading a hole becomes `{ x: value }`.
@@ -636,55 +442,9 @@ class Emitter {
     return visit(node) as ts.Expression;
   }
 
-  /** A zero gradient of `shape`, sized like `value`. */
-  private zeros(shape: Shape, value: ts.Expression): ts.Expression {
-    const { factory } = this;
-    switch (shape.kind) {
-      case 'number':
-        return this.number(0);
-      case 'array': {
-        const length = factory.createPropertyAccessExpression(value, 'length');
-        if (shape.container !== 'Array') return factory.createNewExpression(factory.createIdentifier(shape.container), undefined, [length]);
-        if (shape.element.kind === 'number') {
-          const array = factory.createNewExpression(factory.createIdentifier('Array'), undefined, [length]);
-          return factory.createCallExpression(factory.createPropertyAccessExpression(array, 'fill'), undefined, [this.number(0)]);
-        }
-        const element = factory.createUniqueName('element');
-        const parameter = factory.createParameterDeclaration(undefined, undefined, element);
-        const each = factory.createArrowFunction(undefined, undefined, [parameter], undefined, undefined, this.zeros(shape.element, element));
-        return factory.createCallExpression(factory.createPropertyAccessExpression(value, 'map'), undefined, [each]);
-      }
-      case 'object':
-        return factory.createObjectLiteralExpression(
-          shape.fields.map((field) => factory.createPropertyAssignment(field.name, this.zeros(field.shape, factory.createPropertyAccessExpression(value, field.name)))),
-          shape.fields.length > 2,
-        );
-    }
-  }
 }
 
 function isUnset(operand: Operand): boolean {
   return operand.kind === 'num' && operand.text === 'undefined';
 }
 
-function forEachOperand(result: Result, visit: (operand: Operand) => void): void {
-  if (Array.isArray(result)) (result as readonly Result[]).forEach((item) => forEachOperand(item, visit));
-  else visit(result as Operand);
-}
-
-function path(factory: ts.NodeFactory, names: readonly string[]): ts.Expression {
-  return names.slice(1).reduce<ts.Expression>((object, name) => factory.createPropertyAccessExpression(object, name), factory.createIdentifier(names[0]));
-}
-
-function infixToken(tsApi: typeof ts, op: OpName): ts.BinaryOperator {
-  const k = tsApi.SyntaxKind;
-  const tokens: Partial<Record<OpName, ts.BinaryOperator>> = {
-    '+': k.PlusToken, '-': k.MinusToken, '*': k.AsteriskToken, '/': k.SlashToken, '%': k.PercentToken,
-    '**': k.AsteriskAsteriskToken, '<': k.LessThanToken, '<=': k.LessThanEqualsToken, '>': k.GreaterThanToken,
-    '>=': k.GreaterThanEqualsToken, '===': k.EqualsEqualsEqualsToken, '!==': k.ExclamationEqualsEqualsToken,
-    or: k.BarBarToken, and: k.AmpersandAmpersandToken,
-  };
-  const token = tokens[op];
-  if (token === undefined) throw new Error(`tapeless: no infix token for ${op}`);
-  return token;
-}

@@ -5,8 +5,8 @@ import { walk } from './walk';
 
 /** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */
 export type ApiName = DifferentiatingApi | 'stopGradient' | 'withDerivative';
-export type DifferentiatingApi = 'grad' | 'valueAndGrad' | 'derivative' | 'jvp' | 'vjp' | 'jacobian' | 'hessian' | 'hvp';
-const DIFFERENTIATING_APIS: readonly ApiName[] = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'vjp', 'jacobian', 'hessian', 'hvp'];
+const DIFFERENTIATING_APIS = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'vjp', 'jacobian', 'hessian', 'hvp'] as const;
+export type DifferentiatingApi = (typeof DIFFERENTIATING_APIS)[number];
 /** The API calls whose result is again a function tapeless can differentiate (higher orders). */
 const COMPOSABLE_APIS: readonly ApiName[] = ['grad', 'derivative'];
 export const API_NAMES: readonly ApiName[] = [...DIFFERENTIATING_APIS, 'stopGradient', 'withDerivative'];
@@ -40,7 +40,7 @@ export interface Request {
 const API_TAG = /@tapeless\s+(\w+)/;
 
 function isApiName(name: string): name is ApiName {
-  return (API_NAMES as readonly string[]).includes(name);
+  return API_NAMES.some((api) => api === name);
 }
 
 /**
@@ -101,7 +101,7 @@ export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts
 }
 
 export function isDifferentiatingCall(call: ApiCall): call is { call: ts.CallExpression; api: DifferentiatingApi } {
-  return DIFFERENTIATING_APIS.includes(call.api);
+  return DIFFERENTIATING_APIS.some((api) => api === call.api);
 }
 
 export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: ts.CallExpression, api: DifferentiatingApi): Request {

@@ -1,7 +1,7 @@
 import type * as ts from 'typescript';
 import type { OpName } from '../ops/registry';
 import type { Shape } from './shapes';
-import { letsWithin, someWithin, statementsWithin } from './traverse';
+import { ownOperands, statementsWithin } from './traverse';
 
 /**
  * The IR: a function in static single-assignment form. Every statement defines a new name
@@ -127,6 +127,14 @@ export interface Effect {
   readonly expr: Expr;
   /** The user's code this statement comes from. */
   readonly origin?: ts.Node;
+}
+
+/**
+ * The end of a `switch` over statement kinds that handles every kind: a new kind of
+ * statement does not compile until the switch handles it.
+ */
+export function unhandled(stmt: never): never {
+  throw new Error(`tapeless: a statement of an unknown kind (${JSON.stringify(stmt)})`);
 }
 
 /** A statement made of one operation: a `let`, or an effect. */
@@ -337,150 +345,35 @@ export function sameOperand(a: Operand, b: Operand): boolean {
   return operandKey(a) === operandKey(b);
 }
 
+/** Whether a result is an array of results (else it is one operand). */
+export function isResultList(result: Result): result is readonly Result[] {
+  return Array.isArray(result);
+}
+
 /** The operands of a result, flattened in order. */
 export function resultOperands(result: Result): Operand[] {
-  return Array.isArray(result) ? (result as readonly Result[]).flatMap(resultOperands) : [result as Operand];
+  return isResultList(result) ? result.flatMap(resultOperands) : [result];
 }
 
 export function mapResult(result: Result, map: (operand: Operand) => Operand): Result {
-  return Array.isArray(result) ? (result as readonly Result[]).map((item) => mapResult(item, map)) : map(result as Operand);
+  return isResultList(result) ? result.map((item) => mapResult(item, map)) : map(result);
 }
 
-/** Every operand a statement reads, its nested blocks included. */
+/** A part of an operation that its op requires (the `field` of a field read, the `shape` of `zeros`…): an internal error where it is missing. */
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`tapeless: an operation without its ${what}`);
+  return value;
+}
+
+/** The name of an operand that is a variable by construction (an internal error where it is not). */
+export function nameOf(operand: Operand): string {
+  if (operand.kind !== 'var') throw new Error(`tapeless: a variable was expected, not ${operandKey(operand)}`);
+  return operand.name;
+}
+
+/** Every operand a statement reads, its nested blocks included (its reverse sweeps too). */
 export function operandsRead(stmt: Stmt): Operand[] {
-  switch (stmt.kind) {
-    case 'let':
-    case 'effect':
-      return [...stmt.expr.args];
-    case 'accumulate':
-      return typeof stmt.at === 'object' ? [stmt.value, stmt.at] : [stmt.value];
-    case 'if':
-      return [stmt.cond, ...stmt.phis.flatMap((phi) => [phi.then, phi.else]), ...stmt.then.flatMap(operandsRead), ...stmt.else.flatMap(operandsRead)];
-    case 'loop':
-      return [stmt.cond, ...stmt.carried.flatMap((c) => [c.init, c.next]), ...(stmt.passes ? [stmt.passes] : []), ...stmt.body.flatMap(operandsRead)];
-    case 'reverseLoop':
-      return [...(stmt.test?.args ?? []), ...stmt.body.flatMap(operandsRead)];
-  }
-}
-
-/** The names a statement defines that the code after it can read. */
-export function namesDefined(stmt: Stmt): string[] {
-  switch (stmt.kind) {
-    case 'let':
-      return [stmt.name];
-    case 'if':
-      return stmt.phis.map((phi) => phi.name);
-    case 'loop':
-      return stmt.carried.map((c) => c.exit);
-    case 'accumulate':
-      return stmt.mode === 'declare' ? [stmt.name] : [];
-    case 'effect':
-    case 'reverseLoop':
-      return [];
-  }
-}
-
-/** Every name a block defines, inside its nested blocks and reverse sweeps too. */
-export function namesDefinedWithin(block: Block): string[] {
-  return [...statementsWithin(block, 'enter')].flatMap((stmt) => [
-    ...namesDefined(stmt),
-    ...(stmt.kind === 'loop' ? stmt.carried.map((c) => c.name) : []),
-    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...(stmt.record.values ?? []).map((value) => value.restored)] : []),
-  ]);
-}
-
-/**
- * A copy of a block with every name it defines renamed (`rename` maps the old names to new
- * ones and receives the block's own names), so the copy can run beside the original and
- * names stay unique in the function. Reads of names from outside the block are kept.
- */
-export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (name: string) => string): Stmt[] {
-  const define = (name: string) => {
-    const renamed = fresh(name);
-    rename.set(name, renamed);
-    return renamed;
-  };
-  const read = (operand: Operand): Operand => (operand.kind === 'var' && rename.has(operand.name) ? variable(rename.get(operand.name)!) : operand);
-  return block.map((stmt): Stmt => {
-    switch (stmt.kind) {
-      case 'let': {
-        const args = stmt.expr.args.map(read);
-        return { ...stmt, name: define(stmt.name), expr: { ...stmt.expr, args } };
-      }
-      case 'effect':
-        return { ...stmt, expr: { ...stmt.expr, args: stmt.expr.args.map(read) } };
-      case 'if': {
-        const cond = read(stmt.cond);
-        const then = cloneBlock(stmt.then, rename, fresh);
-        const otherwise = cloneBlock(stmt.else, rename, fresh);
-        const phis = stmt.phis.map((phi) => ({ ...phi, then: read(phi.then), else: read(phi.else), name: define(phi.name) }));
-        return { ...stmt, cond, then, else: otherwise, phis };
-      }
-      case 'loop': {
-        const inits = stmt.carried.map((c) => read(c.init));
-        const names = stmt.carried.map((c) => define(c.name));
-        const body = cloneBlock(stmt.body, rename, fresh);
-        const carried = stmt.carried.map((c, i) => ({ ...c, name: names[i], init: inits[i], next: read(c.next), exit: define(c.exit) }));
-        const scratch = stmt.scratch?.map((name) => rename.get(name) ?? name);
-        return { ...stmt, carried, body, cond: read(stmt.cond), ...(stmt.passes ? { passes: read(stmt.passes) } : {}), ...(scratch ? { scratch } : {}) };
-      }
-      case 'accumulate':
-        return { ...stmt, value: read(stmt.value), at: typeof stmt.at === 'object' ? read(stmt.at) : stmt.at };
-      case 'reverseLoop':
-        throw new Error('tapeless: reverse sweeps are not cloned');
-    }
-  });
-}
-
-/** The shape of an array or object the function defines or receives, if `name` is one. */
-export function shapeOfValue(func: Func, name: string): Shape | undefined {
-  const param = func.params.find((candidate) => candidate.name === name);
-  if (param) return param.shape;
-  return letsWithin(func.body, 'skip').find((stmt) => stmt.name === name)?.shape;
-}
-
-/**
- * A loop in `while` form: its body is `pre` (`let`s and effects only, computing the test), then
- * `if (cond) { then }` on the loop's own condition, and each carried variable either keeps
- * its value or takes the value of a phi of that `if` which keeps it when the test fails.
- * So every pass but the last runs `then`, and the last only tests, changing nothing:
- * `while (true) { pre; if (!cond) break; then; updates }` runs it.
- */
-export interface LoopGuard {
-  readonly pre: Block;
-  readonly guard: If;
-  /** Each carried variable's value after a pass that runs `then` (an operand of `then`, or itself). */
-  readonly nexts: readonly Operand[];
-}
-
-export function loopGuard(loop: Loop): LoopGuard | undefined {
-  const guard = loop.body[loop.body.length - 1];
-  if (!guard || guard.kind !== 'if' || guard.else.length > 0 || !sameOperand(guard.cond, loop.cond)) return undefined;
-  const pre = loop.body.slice(0, -1);
-  if (!pre.every((stmt) => stmt.kind === 'let' || stmt.kind === 'effect')) return undefined;
-  const phis = new Map(guard.phis.map((phi) => [phi.name, phi]));
-  const nexts: Operand[] = [];
-  for (const c of loop.carried) {
-    if (c.next.kind === 'var' && c.next.name === c.name) {
-      nexts.push(c.next);
-      continue;
-    }
-    const phi = c.next.kind === 'var' ? phis.get(c.next.name) : undefined;
-    if (!phi || phi.else.kind !== 'var' || phi.else.name !== c.name) return undefined;
-    phis.delete(phi.name);
-    nexts.push(phi.then);
-  }
-  return { pre, guard, nexts };
-}
-
-/**
- * How many values each pass of a loop that runs its body appends to the load stream, where
- * that is all it appends (none from its branches or nested loops); otherwise 0.
- */
-export function appendedEveryPass(loop: Loop): number {
-  const form = loopGuard(loop);
-  const pass = form ? [...form.pre, ...form.guard.then] : loop.body;
-  const appends = (stmt: Stmt): boolean => someWithin([stmt], 'enter', (inner) => inner.kind === 'effect' && inner.expr.op === 'recordLoad');
-  if (pass.some((stmt) => stmt.kind !== 'effect' && appends(stmt))) return 0;
-  return pass.filter(appends).length;
+  // Most statements hold no block: their own operands, without a walk (this runs per statement of long bodies).
+  if (isOperation(stmt) || stmt.kind === 'accumulate') return ownOperands(stmt);
+  return [...statementsWithin([stmt], 'enter')].flatMap(ownOperands);
 }

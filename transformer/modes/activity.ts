@@ -1,4 +1,4 @@
-import { type Block, type Func, type Operand, resultOperands } from '../ir/ir';
+import { type Block, type Func, type Operand, resultOperands, unhandled } from '../ir/ir';
 import { opInfo } from '../ops/registry';
 import { letsWithin } from '../ir/traverse';
 
@@ -49,8 +49,12 @@ export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<
             backward(stmt.body);
           });
           break;
-        default:
+        case 'accumulate':
+        case 'reverseLoop':
+          // Reverse mode's own statements: a primal has none.
           break;
+        default:
+          unhandled(stmt);
       }
     }
   };
@@ -128,6 +132,8 @@ export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<
         case 'reverseLoop':
           fixpoint(varies, () => forward(stmt.body));
           break;
+        default:
+          unhandled(stmt);
       }
     }
   };

@@ -113,9 +113,26 @@ const MATH = {
 
 export type MathFunction = keyof typeof MATH;
 
-/** How many arguments a call of Math.`name` takes, where `name` is a Math function tapeless differentiates. */
-export function mathArity(name: string): number | 'pairs' | 'any' | undefined {
-  return Object.hasOwn(MATH, name) ? MATH[name as MathFunction].arity : undefined;
+/** Whether `name` is a Math function tapeless differentiates. */
+export function isMathFunction(name: string): name is MathFunction {
+  return Object.hasOwn(MATH, name);
+}
+
+/** How many arguments a call of Math.`name` takes. */
+export function mathArity(name: MathFunction): number | 'pairs' | 'any' {
+  return MATH[name].arity;
+}
+
+export function isArithmeticOperator(text: string): text is ArithmeticOperator {
+  return ARITHMETIC_OPERATORS.some((operator) => operator === text);
+}
+
+export function isComparisonOperator(text: string): text is ComparisonOperator {
+  return COMPARISON_OPERATORS.some((operator) => operator === text);
+}
+
+export function isMathConstant(name: string): name is (typeof MATH_CONSTANTS)[number] {
+  return MATH_CONSTANTS.some((constant) => constant === name);
 }
 
 function mathOp(name: MathFunction): OpInfo {

@@ -1,6 +1,7 @@
-import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, namesDefinedWithin, num, operandsRead, sameOperand, variable } from '../ir/ir';
+import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, num, sameOperand, variable } from '../ir/ir';
+import { namesDefinedWithin } from '../ir/definitions';
 import type { NameAllocator } from '../ir/names';
-import { rewriteWithin, someWithin } from '../ir/traverse';
+import { ownOperands, rewriteWithin, someWithin, statementsWithin } from '../ir/traverse';
 
 /**
  * Additions into gradient arrays made as cheap as by hand, once the sweeps are built:
@@ -31,30 +32,17 @@ export function localAccumulators(func: Func, names: NameAllocator): Func {
 function plainGradients(func: Func): Set<string> {
   const zeros = new Set<string>();
   const otherUse = new Set<string>();
-  const visit = (block: Block): void => {
-    for (const stmt of block) {
-      if (stmt.kind === 'let') {
-        const shape = stmt.expr.shape;
-        if (stmt.expr.op === 'zeros' && shape?.kind === 'array' && shape.container !== 'Array' && shape.element.kind === 'number') zeros.add(stmt.name);
-        stmt.expr.args.forEach((arg, index) => {
-          if (arg.kind === 'var' && !(index === 0 && stmt.expr.op === 'element' && !stmt.shape && !stmt.expr.shape)) otherUse.add(arg.name);
-        });
-      } else if (stmt.kind === 'effect') {
-        for (const arg of stmt.expr.args) if (arg.kind === 'var') otherUse.add(arg.name);
-      } else if (stmt.kind === 'accumulate') {
-        if (stmt.value.kind === 'var') otherUse.add(stmt.value.name);
-        if (typeof stmt.at === 'object' && stmt.at.kind === 'var') otherUse.add(stmt.at.name);
-      } else if (stmt.kind === 'if') {
-        operandsRead({ ...stmt, then: [], else: [] }).forEach((operand) => operand.kind === 'var' && otherUse.add(operand.name));
-        visit(stmt.then);
-        visit(stmt.else);
-      } else {
-        if (stmt.kind === 'loop') operandsRead({ ...stmt, body: [] }).forEach((operand) => operand.kind === 'var' && otherUse.add(operand.name));
-        visit(stmt.body);
-      }
+  for (const stmt of statementsWithin(func.body, 'enter')) {
+    if (stmt.kind === 'let') {
+      const shape = stmt.expr.shape;
+      if (stmt.expr.op === 'zeros' && shape?.kind === 'array' && shape.container !== 'Array' && shape.element.kind === 'number') zeros.add(stmt.name);
+      stmt.expr.args.forEach((arg, index) => {
+        if (arg.kind === 'var' && !(index === 0 && stmt.expr.op === 'element' && !stmt.shape && !stmt.expr.shape)) otherUse.add(arg.name);
+      });
+    } else {
+      for (const operand of ownOperands(stmt)) if (operand.kind === 'var') otherUse.add(operand.name);
     }
-  };
-  visit(func.body);
+  }
   return new Set([...zeros].filter((name) => !otherUse.has(name) && !func.growable?.includes(name)));
 }
 
@@ -72,8 +60,9 @@ function withoutRestores(block: Block, arrays: ReadonlySet<string>): Stmt[] {
     if (stmt.kind !== 'accumulate' || stmt.mode !== 'set' || !arrays.has(stmt.name) || !at || !isNum(stmt.value, 0)) return;
     const untouched = (from: number, to: number) => block.slice(from, to).every((s) => !touches(s, stmt.name));
     const read = block.findIndex((s, r) => r < k && s.kind === 'let' && s.expr.op === 'element' && sameOperand(s.expr.args[0], variable(stmt.name)) && sameOperand(s.expr.args[1], at) && untouched(r + 1, k));
-    if (read < 0) return;
-    const old = variable((block[read] as { name: string }).name);
+    const reading = block[read];
+    if (reading?.kind !== 'let') return;
+    const old = variable(reading.name);
     const restore = block.findIndex((s, r) => r > k && s.kind === 'accumulate' && s.name === stmt.name && s.mode === 'add' && typeof s.at === 'object' && sameOperand(s.at, at) && sameOperand(s.value, old));
     if (restore < 0 || !untouched(k + 1, restore)) return;
     removed.add(stmt).add(block[restore]);
@@ -86,22 +75,16 @@ function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: Na
   const inside = new Set(namesDefinedWithin([sweep]));
   // Per array: the one index it is added into at (fixed), or null where anything else happens to it.
   const entries = new Map<string, Operand | null>();
-  const note = (block: Block): void => {
-    for (const stmt of block) {
-      if (stmt.kind === 'accumulate' && arrays.has(stmt.name)) {
-        const at = stmt.at;
-        const fixed = stmt.mode === 'add' && typeof at === 'object' && (at.kind === 'num' || (at.kind === 'var' && !inside.has(at.name)));
-        const earlier = entries.get(stmt.name);
-        entries.set(stmt.name, fixed && (earlier === undefined || (earlier !== null && sameOperand(earlier, at))) ? at : null);
-      } else if (stmt.kind === 'let' || stmt.kind === 'effect') {
-        for (const arg of stmt.expr.args) if (arg.kind === 'var' && arrays.has(arg.name)) entries.set(arg.name, null);
-      } else if (stmt.kind === 'if') {
-        note(stmt.then);
-        note(stmt.else);
-      } else if (stmt.kind !== 'accumulate') note(stmt.body);
+  for (const stmt of statementsWithin(sweep.body, 'enter')) {
+    if (stmt.kind === 'accumulate' && arrays.has(stmt.name)) {
+      const at = stmt.at;
+      const fixed = stmt.mode === 'add' && typeof at === 'object' && (at.kind === 'num' || (at.kind === 'var' && !inside.has(at.name)));
+      const earlier = entries.get(stmt.name);
+      entries.set(stmt.name, fixed && (earlier === undefined || (earlier !== null && sameOperand(earlier, at))) ? at : null);
+    } else if (stmt.kind === 'let' || stmt.kind === 'effect') {
+      for (const arg of stmt.expr.args) if (arg.kind === 'var' && arrays.has(arg.name)) entries.set(arg.name, null);
     }
-  };
-  note(sweep.body);
+  }
   const locals = new Map<string, string>();
   for (const [array, at] of entries) if (at) locals.set(array, names.fresh(`${array}_entry`));
   if (locals.size === 0) return [sweep];

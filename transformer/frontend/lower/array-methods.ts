@@ -1,22 +1,21 @@
-// Lowering of the methods of arrays and of their static builders: `Array.from`,
-// `Float64Array.from`/`of`, `new Float64Array([a, b])`, `fill`, `slice`, `concat`, `filter`,
-// `indexOf`/`includes`/`findIndex`, `at`, `sort` and `reverse` (of a copy or of a local array).
+// Lowering of the methods of arrays: `fill`, `slice`, `concat`, `filter`,
+// `indexOf`/`includes`/`findIndex`, `at`, `sort` and `reverse` (of a copy or of a local array);
+// the static builders (`Array.from`, `Float64Array.of`, `new Float64Array(…)`) are in array-builders.ts.
 // Each becomes loops of reads and writes of local arrays, which every mode differentiates; a
 // sort is a permutation computed once (`sortOrder`) and reads of the array at its indices, so
 // derivatives follow it. The loops with a callback (map, reduce, …) are in arrays.ts.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, UNSET, num, variable } from '../../ir/ir';
+import { type Operand, nameOf, num, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { type Binding, type LocalFunction, type Lowering, FALSE } from './lowering';
 import { type Container, type ArrayPart, arrayMethod, arrayOperand, callbackArgument, concatenation, containerOf, growable, inline, isArrayType, lengthOf, load, newArray, push } from './arrays';
+import { isContainer, staticCall } from './array-builders';
 import { branch } from './control';
 import { expression } from './expressions';
 import { countedLoop, overArray } from './loops';
 import { buildsMatrix, matrixFrom } from './matrices';
 import { sortKeys } from './sort-keys';
-
-const CONTAINERS: readonly string[] = ['Array', 'Float64Array', 'Float32Array'];
 
 /** Methods that move or compare entries as numbers: not of arrays of arrays. */
 const ENTRY_METHODS: readonly string[] = ['fill', 'slice', 'concat', 'filter', 'indexOf', 'lastIndexOf', 'includes', 'sort', 'toSorted', 'reverse', 'toReversed'];
@@ -26,7 +25,7 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
   const { ts } = lx;
   const method = callee.name.text;
   const owner = callee.expression;
-  if (ts.isIdentifier(owner) && CONTAINERS.includes(owner.text) && lx.isGlobal(owner, owner.text)) return staticCall(lx, node, owner.text as Container, method);
+  if (ts.isIdentifier(owner) && isContainer(owner.text) && lx.isGlobal(owner, owner.text)) return staticCall(lx, node, owner.text, method);
   if (!lx.env.checker || !isArrayType(lx, owner)) return undefined;
   if (ENTRY_METHODS.includes(method) && (lx.shapeAt(owner, true)?.kind ?? 'number') !== 'number') {
     fail(node, Code.Unsupported, `.${method}() on an array of arrays is not supported: loop over its rows, or map them.`);
@@ -84,92 +83,6 @@ const ADVICE: Partial<Record<string, string>> = {
   splice: ' (it moves entries in place): build a new array with slice and concat',
 };
 
-/** `Array.from(…)`, `Float64Array.of(…)`: new local arrays. */
-function staticCall(lx: Lowering, node: ts.CallExpression, container: Container, method: string): Operand {
-  if (method === 'of') return arrayOf(lx, node, node.arguments, container);
-  if (method !== 'from') return fail(node, Code.Unsupported, `${container}.${method}() is not supported: differentiated code builds arrays with ${container}.from, ${container}.of, new ${container}(n) or a literal.`);
-  return from(lx, node, container);
-}
-
-/**
- * `Array.from(xs)`, `Array.from(xs, (v, i) => …)`, `Array.from({ length: n }, (_, i) => …)`
- * and the same of typed arrays: a new local array filled in a loop (a matrix where the
- * callback returns arrays).
- */
-function from(lx: Lowering, node: ts.CallExpression, container: Container): Operand {
-  const name = `${container}.from`;
-  takes(lx, node, name, 1, 2, "an array (or '{ length: n }') and a callback");
-  const [source, mapper] = node.arguments;
-  const counted = lengthObject(lx, source);
-  if (buildsMatrix(lx, node)) return matrixFrom(lx, node, counted ?? source, mapper, name);
-  const callback = mapper && callbackArgument(lx, node, mapper, name);
-  if (counted) {
-    if (!callback) fail(node, Code.Unsupported, `${container}.from({ length: n }) without a callback holds undefined: give it one, '(_, i) => …', or use new ${container === 'Array' ? 'Array<number>(n).fill(0)' : `${container}(n)`}.`);
-    const length = expression(lx, counted);
-    const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
-    overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, inline(lx, callback, [UNSET, index], true)], node));
-    return array;
-  }
-  const values = arrayOperand(lx, source, `${container}.from`);
-  const shape = lx.shapeAt(source, true);
-  const length = lengthOf(lx, values, node);
-  const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
-  overArray(lx, node, [], array, node, [], (index) => {
-    const value = load(lx, values, index, shape, node);
-    lx.store([array, index, callback ? inline(lx, callback, [value, index], true) : value], node);
-  });
-  return array;
-}
-
-/** `{ length: n }`: the expression of n, where the node is such an object literal. */
-export function lengthObject(lx: Lowering, node: ts.Expression): ts.Expression | undefined {
-  const { ts } = lx;
-  if (!ts.isObjectLiteralExpression(node) || node.properties.length !== 1) return undefined;
-  const [property] = node.properties;
-  return ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'length' ? property.initializer : undefined;
-}
-
-/** `Float64Array.of(a, b)`, `new Float64Array([a, b])`: a local array of the values. */
-export function arrayOf(lx: Lowering, node: ts.Expression, elements: readonly ts.Expression[], container: Container): Operand {
-  for (const element of elements) lx.requireNumber(element, 'local arrays hold numbers');
-  const values = elements.map((element) => expression(lx, element));
-  if (container === 'Array') return newArray(lx, node, { op: 'arrayOf', args: values }, 'Array');
-  const array = newArray(lx, node, { op: 'newArray', args: [num(values.length)] }, container);
-  values.forEach((value, k) => lx.store([array, num(k), value], node));
-  return array;
-}
-
-/**
- * `new Float64Array(n)`, `new Float64Array([a, b])`, `new Float64Array(xs)` (a copy),
- * `new Array<number>(n)`: a local array; undefined for other `new` expressions.
- */
-export function newExpression(lx: Lowering, node: ts.NewExpression): Operand | undefined {
-  const { ts } = lx;
-  const constructor = node.expression;
-  if (!ts.isIdentifier(constructor) || !CONTAINERS.includes(constructor.text) || !lx.isGlobal(constructor, constructor.text)) return undefined;
-  const container = constructor.text as Container;
-  takes(lx, node, `new ${container}(…)`, 1, 1, container === 'Array' ? 'one argument, a length' : 'one argument, a length or an array');
-  const [arg] = node.arguments!;
-  if (container === 'Array') {
-    lx.requireNumber(arg, 'the length of an array must be a number');
-    // Its entries are undefined until written, as in JavaScript (holes read as undefined).
-    return newArray(lx, node, { op: 'newArray', args: [expression(lx, arg), UNSET] }, 'Array');
-  }
-  if (ts.isArrayLiteralExpression(arg) && !arg.elements.some(ts.isSpreadElement)) return arrayOf(lx, node, arg.elements, container);
-  if (isArrayType(lx, arg)) return copyOf(lx, node, arg, container);
-  lx.requireNumber(arg, `the argument of new ${container} must be a length or an array of numbers`);
-  return newArray(lx, node, { op: 'newArray', args: [expression(lx, arg)] }, container);
-}
-
-/** A new local array with the entries of the array `source`. */
-function copyOf(lx: Lowering, node: ts.Expression, source: ts.Expression, container: Container): Operand {
-  const values = arrayOperand(lx, source, 'copying');
-  const shape = lx.shapeAt(source, true);
-  const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [lengthOf(lx, values, node), num(0)] : [lengthOf(lx, values, node)] }, container);
-  overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, load(lx, values, index, shape, node)], node));
-  return array;
-}
-
 /**
  * `a.fill(v)`, `a.fill(v, start, end)` on a local array: writes in a loop. On a new array
  * (`new Array<number>(n).fill(0)`, `new Float64Array(k).fill(Infinity)`) a constant is the
@@ -181,7 +94,7 @@ function fill(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Oper
   const [valueNode, startNode, endNode] = node.arguments;
   lx.requireNumber(valueNode, 'local arrays hold numbers');
   const created = unwrap(ts, owner);
-  const fresh = (ts.isNewExpression(created) || (ts.isCallExpression(created) && ts.isIdentifier(created.expression) && created.expression.text === 'Array')) && ts.isIdentifier(created.expression) && CONTAINERS.includes(created.expression.text) && created.arguments?.length === 1 && !isArrayType(lx, created.arguments[0]);
+  const fresh = (ts.isNewExpression(created) || (ts.isCallExpression(created) && ts.isIdentifier(created.expression) && created.expression.text === 'Array')) && ts.isIdentifier(created.expression) && isContainer(created.expression.text) && created.arguments?.length === 1 && !isArrayType(lx, created.arguments[0]);
   if (fresh && !startNode) {
     const container = (created.expression as ts.Identifier).text as Container;
     const length = expression(lx, created.arguments![0]);
@@ -284,7 +197,7 @@ function filter(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Op
   const source = arrayOperand(lx, owner, '.filter()');
   const shape = lx.shapeAt(owner, true);
   const kept = growable(lx, node);
-  const length = lx.lengths.get((kept as { name: string }).name)!;
+  const length = lx.lengths.get(nameOf(kept))!;
   overArray(lx, node, [], source, owner, [length], (index) => {
     const value = load(lx, source, index, shape, node);
     const keep = inline(lx, callback, [value, index], true);
@@ -351,7 +264,7 @@ function flat(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Oper
   if (rowShape?.kind === 'array' && rowShape.element.kind !== 'number') oneLevel(node, 'flat');
   const rows = expression(lx, owner);
   const out = growable(lx, node);
-  const length = lx.lengths.get((out as { name: string }).name)!;
+  const length = lx.lengths.get(nameOf(out))!;
   overArray(lx, node, [], rows, owner, [length], (index) => {
     if (rowShape?.kind !== 'array') return append(lx, node, out, length, load(lx, rows, index, rowShape, node));
     const row = load(lx, rows, index, rowShape, node);
@@ -370,7 +283,7 @@ function flatMap(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): O
   const returned = checker.getSignaturesOfType(checker.getTypeAtLocation(node.arguments[0]), lx.ts.SignatureKind.Call)[0]?.getReturnType();
   const returnsArrays = returned !== undefined && (checker.isArrayType(returned) || checker.isTupleType(returned));
   const out = growable(lx, node);
-  const length = lx.lengths.get((out as { name: string }).name)!;
+  const length = lx.lengths.get(nameOf(out))!;
   overArray(lx, node, [], source, owner, [length], (index) => {
     const value = inline(lx, callback, [load(lx, source, index, shape, node), index], true);
     if (!returnsArrays) return append(lx, node, out, length, value);

@@ -3,7 +3,7 @@
 // methods lowered to loops with their callback inlined.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Expr, type Operand, UNSET, num, str, variable } from '../../ir/ir';
+import { type Expr, type Operand, UNSET, nameOf, num, str, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
@@ -212,7 +212,7 @@ export function concatenation(lx: Lowering, parts: readonly ArrayPart[], node: t
 /** `[]`: a local array grown by push, whose length is a variable (in scope, so branches and loops carry it). */
 export function growable(lx: Lowering, node: ts.Expression): Operand {
   const array = newArray(lx, node, { op: 'arrayOf', args: [] }, 'Array');
-  const name = (array as { name: string }).name;
+  const name = nameOf(array);
   const length = lx.hidden('length', num(0));
   lx.scopes[lx.scopes.length - 1].set(`#length ${name}`, length);
   lx.lengths.set(name, length);

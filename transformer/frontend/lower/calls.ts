@@ -3,7 +3,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, num, variable } from '../../ir/ir';
-import { type MathFunction, mathArity } from '../../ops/registry';
+import { isMathFunction, mathArity } from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
 import { arrayOperand, load } from './arrays';
 import { arrayCall } from './array-methods';
@@ -151,17 +151,17 @@ export function mathCall(lx: Lowering, node: ts.CallExpression, fn: string): Ope
   });
   // A draw inside a loop or branch is recorded by reverse mode, which recomputes them (modes/reverse/stream.ts).
   if (fn === 'random') return lx.op('random', [], node);
+  if (!isMathFunction(fn)) return fail(node.expression, Code.Unsupported, `Math.${fn} is not a differentiable Math function.`);
   const arity = mathArity(fn);
-  if (arity === undefined) return fail(node.expression, Code.Unsupported, `Math.${fn} is not a differentiable Math function.`);
   // Math.hypot() is 0.
-  if (arity === 'any') return args.length === 0 ? num(0) : lx.op(fn as MathFunction, args, node);
+  if (arity === 'any') return args.length === 0 ? num(0) : lx.op(fn, args, node);
   if (arity === 'pairs') {
     // Nested pairs give exactly Math.max's value, and the first of tied arguments wins.
     if (args.length === 0) return num(fn === 'max' ? -Infinity : Infinity);
-    return args.reduce((left, right) => lx.op(fn as MathFunction, [left, right], node));
+    return args.reduce((left, right) => lx.op(fn, [left, right], node));
   }
   if (args.length !== arity) fail(node, Code.Unsupported, `Math.${fn} takes ${arity} argument${arity > 1 ? 's' : ''} here, not ${args.length}.`);
-  return lx.op(fn as MathFunction, args, node);
+  return lx.op(fn, args, node);
 }
 
 /** `Math.max(a, ...xs, b)`: pairs from left to right, with a loop over each spread array. */

@@ -3,11 +3,11 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { getterOf } from '../effects';
 import { type Operand, UNDEFINED, UNSET, num, str, variable } from '../../ir/ir';
-import { ARITHMETIC_OPERATORS, type ArithmeticOperator, COMPARISON_OPERATORS, type ComparisonOperator, MATH_CONSTANTS } from '../../ops/registry';
+import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
 import { type Lowering } from './lowering';
 import { fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
-import { newExpression } from './array-methods';
+import { newExpression } from './array-builders';
 import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch } from './control';
@@ -85,8 +85,8 @@ export function read(lx: Lowering, identifier: ts.Identifier): Operand {
 
 export function property(lx: Lowering, node: ts.PropertyAccessExpression): Operand {
   const { ts } = lx;
-  if (ts.isIdentifier(node.expression) && lx.isGlobal(node.expression, 'Math') && (MATH_CONSTANTS as readonly string[]).includes(node.name.text)) {
-    return num(Math[node.name.text as (typeof MATH_CONSTANTS)[number]], `Math.${node.name.text}`);
+  if (ts.isIdentifier(node.expression) && lx.isGlobal(node.expression, 'Math') && isMathConstant(node.name.text)) {
+    return num(Math[node.name.text], `Math.${node.name.text}`);
   }
   const member = lx.env.checker?.getSymbolAtLocation(node)?.valueDeclaration;
   const enumValue = member && ts.isEnumMember(member) ? lx.env.checker!.getConstantValue(member) : undefined;
@@ -183,11 +183,11 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     return branch(lx, lx.op('===', [left, UNDEFINED], node), node, () => expression(lx, node.right), () => left) as Operand;
   }
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
-  if ((COMPARISON_OPERATORS as readonly string[]).includes(comparison)) {
+  if (isComparisonOperator(comparison)) {
     const left = expression(lx, node.left);
-    return lx.op(comparison as ComparisonOperator, [left, expression(lx, node.right)], node);
+    return lx.op(comparison, [left, expression(lx, node.right)], node);
   }
-  if (!(ARITHMETIC_OPERATORS as readonly string[]).includes(operator)) {
+  if (!isArithmeticOperator(operator)) {
     return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
   }
   return arithmetic(lx, node);
@@ -202,7 +202,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
 export function arithmetic(lx: Lowering, node: ts.BinaryExpression): Operand {
   const { ts } = lx;
   const isArithmetic = (expression: ts.Expression): expression is ts.BinaryExpression =>
-    ts.isBinaryExpression(expression) && (ARITHMETIC_OPERATORS as readonly string[]).includes(ts.tokenToString(expression.operatorToken.kind) ?? '');
+    ts.isBinaryExpression(expression) && isArithmeticOperator(ts.tokenToString(expression.operatorToken.kind) ?? '');
   const chain: ts.BinaryExpression[] = [node];
   for (let left = skip(ts, node.left); isArithmetic(left); left = skip(ts, left.left)) chain.push(left);
   chain.reverse();

@@ -5,7 +5,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, UNDEFINED, UNSET, num } from '../../ir/ir';
-import { type MathFunction, mathArity } from '../../ops/registry';
+import { isMathFunction, mathArity } from '../../ops/registry';
 import { type Binding, type LocalFunction, type Lowering, FALSE } from './lowering';
 import { type ArrayPart, arrayOperand, concatenation, load, newArray } from './arrays';
 import { expression } from './expressions';
@@ -37,10 +37,11 @@ export function functionValue(lx: Lowering, node: ts.Expression): LocalFunction 
   let inner = node;
   while (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner)) inner = inner.expression;
   if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner)) return { node: inner, name: inner.name?.text ?? 'callback', scopes: lx.scopes.slice(), within: lx.within(), reference: node };
-  if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && lx.isGlobal(inner.expression, 'Math') && mathArity(inner.name.text) !== undefined) {
+  if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && lx.isGlobal(inner.expression, 'Math') && isMathFunction(inner.name.text)) {
     // Called with the arguments its caller gives (map gives the index too): only a function of one argument ignores the others.
-    if (mathArity(inner.name.text) !== 1) fail(node, Code.Unsupported, `only Math functions of one argument can be passed as functions: write the call of Math.${inner.name.text} in place, as in '(a, b) => Math.${inner.name.text}(a, b)'.`);
-    return { name: `Math.${inner.name.text}`, scopes: [], within: undefined, math: inner.name.text, reference: node };
+    const math = inner.name.text;
+    if (mathArity(math) !== 1) fail(node, Code.Unsupported, `only Math functions of one argument can be passed as functions: write the call of Math.${inner.name.text} in place, as in '(a, b) => Math.${inner.name.text}(a, b)'.`);
+    return { name: `Math.${inner.name.text}`, scopes: [], within: undefined, math, reference: node };
   }
   if (!ts.isIdentifier(inner)) return undefined;
   const binding = lx.lookup(inner.text);
@@ -87,7 +88,7 @@ export function callLocal(lx: Lowering, site: ts.Node, fn: LocalFunction, args: 
   if (fn.math) {
     const [value] = args;
     if (!value || isFunction(value) || isSpread(value)) return fail(site, Code.Unsupported, `Math.${fn.math} is called here without a number.`);
-    return lx.op(fn.math as MathFunction, [value], site);
+    return lx.op(fn.math, [value], site);
   }
   const node = fn.node!;
   if (lx.expanding.some((active) => active.node === node)) {

@@ -4,8 +4,8 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { getterOf, isInside } from '../effects';
 import { walk } from '../walk';
-import { type Operand, type Role, type Stmt, UNSET, num, variable } from '../../ir/ir';
-import { rewriteWithin } from '../../ir/traverse';
+import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
+import { mapOperandsRead, rewriteWithin } from '../../ir/traverse';
 import { copyBack, dropTrailingLiterals, loopStates, checkState, nextState } from './loop-states';
 import { rebuild } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
@@ -144,7 +144,7 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   let block = body;
   if (kept.size > 0) {
     const read = (operand: Operand): Operand => (operand.kind === 'var' && kept.has(operand.name) ? kept.get(operand.name)!.init : operand);
-    block = replaceReads(body, read);
+    block = rewriteWithin(body, 'skip', (stmt) => mapOperandsRead(stmt, read));
     goOn = read(goOn);
     for (const { binding, init } of kept.values()) binding.value = init;
   }
@@ -157,23 +157,6 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   lx.body.push({ kind: 'loop', carried: loopCarried, body: block, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
   for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
   for (const buffer of buffers) buffer.binding.value = buffer.array;
-}
-
-/** The block with every operand read (in its nested blocks too) replaced by what `read` makes of it. */
-function replaceReads(block: Stmt[], read: (operand: Operand) => Operand): Stmt[] {
-  return rewriteWithin(block, 'skip', (stmt): Stmt => {
-    switch (stmt.kind) {
-      case 'let':
-      case 'effect':
-        return { ...stmt, expr: { ...stmt.expr, args: stmt.expr.args.map(read) } } as Stmt;
-      case 'if':
-        return { ...stmt, cond: read(stmt.cond), phis: stmt.phis.map((phi) => ({ ...phi, then: read(phi.then), else: read(phi.else) })) };
-      case 'loop':
-        return { ...stmt, cond: read(stmt.cond), carried: stmt.carried.map((c) => ({ ...c, init: read(c.init), next: read(c.next) })), ...(stmt.passes ? { passes: read(stmt.passes) } : {}) };
-      default:
-        return stmt;
-    }
-  });
 }
 
 /**

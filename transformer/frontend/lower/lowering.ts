@@ -3,7 +3,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
-import type { OpName } from '../../ops/registry';
+import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
 
@@ -72,7 +72,7 @@ export interface LocalFunction {
   /** A function of the program passed by name (`xs.map(sigmoid)`): called like any call of it. */
   readonly callee?: Callee;
   /** A Math function of one argument passed by name (`integrate(Math.exp, 0, 1)`). */
-  readonly math?: string;
+  readonly math?: MathFunction;
   /** Where it is named or written as an argument, for diagnostics about its calls. */
   readonly reference?: ts.Expression;
 }

@@ -9,7 +9,7 @@
 // between matrices, a loop reassigning one, an object literal holding one).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Block, type Operand, type Result, UNSET, num, operandsRead, resultOperands, variable } from '../../ir/ir';
+import { type Block, type Operand, type Result, UNSET, nameOf, num, operandsRead, resultOperands, variable } from '../../ir/ir';
 import { NUMBER } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
 import { arrayOperand, callbackArgument, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
@@ -188,7 +188,7 @@ class MatrixBuilder {
     private readonly rows: Operand,
   ) {
     this.data = growable(lx, node);
-    this.length = lx.lengths.get((this.data as { name: string }).name)!;
+    this.length = lx.lengths.get(nameOf(this.data))!;
     this.offsets = newArray(lx, node, { op: 'newArray', args: [lx.op('+', [rows, num(1)], node), num(0)] }, 'Array');
   }
 

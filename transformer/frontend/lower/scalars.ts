@@ -5,7 +5,7 @@
 // pass's. The IR has no loop-carried arrays (reverse mode records carried numbers), so this is
 // how such loops are differentiated in every mode.
 import type * as ts from 'typescript';
-import type { Operand } from '../../ir/ir';
+import { type Operand, nameOf } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { load, newArray, objectOf } from './arrays';
 import type { Lowering } from './lowering';
@@ -48,10 +48,10 @@ export function sameLayout(a: Layout | undefined, b: Layout | undefined): boolea
 /** The numbers an aggregate of `layout` holds now, in order (reads of its entries, its fields' values). */
 export function leavesOf(lx: Lowering, operand: Operand, layout: Layout, origin: ts.Node): Operand[] {
   if (layout.kind === 'array') return Array.from({ length: layout.length }, (_, k) => load(lx, operand, { kind: 'num', value: k }, NUMBER, origin));
-  const made = lx.created.get((operand as { name: string }).name);
+  const made = lx.created.get(nameOf(operand));
   if (made?.kind !== 'object') throw new Error('tapeless: an object of a known layout was not made by the function');
   // A record's fields as written since it was made (objects.ts).
-  const values = lx.fieldValues((operand as { name: string }).name)!;
+  const values = lx.fieldValues(nameOf(operand))!;
   return layout.parts.flatMap((part, k) => {
     const value = values[made.fields.indexOf(layout.fields[k])];
     return part ? leavesOf(lx, value, part, origin) : [value];

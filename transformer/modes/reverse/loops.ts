@@ -4,8 +4,11 @@
 // pass's index instead of recorded), whether each pass writes entries of its own (the sweep
 // may walk the passes in their own order), and the loop's own test as a bound of the sweep.
 import type { Builder } from '../../ir/builder';
-import { type Block, type Expr, type Let, type Loop, type LoopGuard, type LoopRecord, type Operand, type Stmt, isNum, loopGuard, namesDefinedWithin, num, operandKey, variable } from '../../ir/ir';
+import { type Block, type Expr, type Let, type Loop, type LoopRecord, type Operand, type Stmt, isNum, nameOf, num, operandKey, variable } from '../../ir/ir';
+import { namesDefinedWithin } from '../../ir/definitions';
+import { type LoopGuard, loopGuard } from '../../ir/loop-forms';
 import { opInfo } from '../../ops/registry';
+import { placedWithin } from '../../ir/traverse';
 import { type ReverseSweep, type Scope } from './sweep';
 import { readsLocalArrays } from './stream';
 
@@ -52,8 +55,8 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
   stmt.carried.forEach((_, j) => steps[j] !== undefined && sweep.integral.add(restored[j]));
   // Costly values every swept pass computes may be recorded rather than computed again
   // (simplify decides: where the forward loop computes them anyway).
-  const values = (guarded ? guarded.guard.then : stmt.body).flatMap((s) =>
-    s.kind === 'let' && opInfo(s.expr.op).costly && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name) as Operand, restored: (read(variable(s.name)) as { name: string }).name }] : [],
+  const values = (guarded ? guarded.guard.then : stmt.body).flatMap((s): { value: Operand; restored: string }[] =>
+    s.kind === 'let' && opInfo(s.expr.op).costly && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name), restored: nameOf(read(variable(s.name))) }] : [],
   );
   const record: LoopRecord = {
     count,
@@ -136,20 +139,16 @@ export function writesDistinct(stmt: Loop, steps: readonly (number | undefined)[
   const written = new Map<string, string>();
   const read = new Set<string>();
   let distinct = true;
-  const walk = (block: Block, nested: boolean): void => {
-    for (const s of block) {
-      if (s.kind === 'if') [s.then, s.else].forEach((b) => walk(b, nested));
-      else if (s.kind === 'loop') walk(s.body, true);
-      else if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay' || s.expr.op === 'directElement')) read.add(operandKey(s.expr.args[0]));
-      else if (s.kind === 'effect' && s.expr.op === 'store') {
-        const [array, at] = s.expr.args;
-        const counter = at.kind === 'var' && counters.has(at.name) ? at.name : undefined;
-        if (nested || !counter || (written.get(operandKey(array)) ?? counter) !== counter) distinct = false;
-        written.set(operandKey(array), counter ?? '');
-      }
+  for (const { stmt: s, within } of placedWithin(stmt.body, 'skip')) {
+    if (s.kind === 'let' && (s.expr.op === 'localElement' || s.expr.op === 'replay' || s.expr.op === 'directElement')) read.add(operandKey(s.expr.args[0]));
+    else if (s.kind === 'effect' && s.expr.op === 'store') {
+      const [array, at] = s.expr.args;
+      const counter = at.kind === 'var' && counters.has(at.name) ? at.name : undefined;
+      const nested = within.some((outer) => outer.kind === 'loop');
+      if (nested || !counter || (written.get(operandKey(array)) ?? counter) !== counter) distinct = false;
+      written.set(operandKey(array), counter ?? '');
     }
-  };
-  walk(stmt.body, false);
+  }
   return distinct && [...written.keys()].every((array) => !read.has(array));
 }
 
@@ -181,9 +180,12 @@ export function ownTest(stmt: Loop, form: LoopGuard, counter: string, copies: re
       const side = [a, b].findIndex((arg) => arg.kind === 'var' && offsets.has(arg.name));
       const other = side === 0 ? b : a;
       if (side < 0 || !outside([other]) || !integral(copy.expr.args[1 - side])) return undefined;
-      const offset = copies[form.pre.findIndex((pre) => pre.kind === 'let' && pre.name === (s.expr.args[side] as { name: string }).name)] as Let;
-      const counterCopy = offset.expr.args.find((arg) => !(arg.kind === 'num'))!;
-      const bound: Let = { kind: 'let', name: fresh('bound'), expr: { op: '-', args: [copy.expr.args[1 - side], offsets.get((s.expr.args[side] as { name: string }).name)!] }, role: 'temp', origin: stmt.origin };
+      const offsetName = nameOf(s.expr.args[side]);
+      const offset = copies[form.pre.findIndex((pre) => pre.kind === 'let' && pre.name === offsetName)];
+      const counterCopy = offset?.kind === 'let' ? offset.expr.args.find((arg) => arg.kind !== 'num') : undefined;
+      const step = offsets.get(offsetName);
+      if (!counterCopy || !step) return undefined;
+      const bound: Let = { kind: 'let', name: fresh('bound'), expr: { op: '-', args: [copy.expr.args[1 - side], step] }, role: 'temp', origin: stmt.origin };
       const args = side === 0 ? [counterCopy, variable(bound.name)] : [variable(bound.name), counterCopy];
       return { test: { op: s.expr.op, args }, hoisted: [...hoisted, bound] };
     }

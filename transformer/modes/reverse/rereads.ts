@@ -1,4 +1,6 @@
-import { type Block, type Effect, type Func, type Let, type Loop, type Operand, type Stmt, isOperation, loopGuard, resultOperands, sameOperand, variable } from '../../ir/ir';
+import { type Block, type Effect, type Func, type Let, type Loop, type Operand, type Stmt, isOperation, resultOperands, sameOperand, variable } from '../../ir/ir';
+import { loopGuard } from '../../ir/loop-forms';
+import { placedWithin } from '../../ir/traverse';
 
 /**
  * Which reads of local arrays reverse mode need not record in the load stream: those a
@@ -125,46 +127,43 @@ class Facts {
       if (!found) this.arrays.set(name, (found = { name, reads: [], writes: [], topLevel: false, exact: false }));
       return found;
     };
-    const walk = (block: Block, within: readonly Stmt[]): void => {
-      for (const stmt of block) {
-        const order = this.order++;
-        if (isOperation(stmt)) {
-          if (stmt.kind === 'let') {
-            this.definitions.set(stmt.name, stmt);
-            this.definedWithin.set(stmt.name, within);
-          }
-          const { op, args } = stmt.expr;
-          args.forEach((arg, index) => {
-            if (arg.kind !== 'var') return;
-            if (!this.uses.has(arg.name)) this.uses.set(arg.name, []);
-            this.uses.get(arg.name)!.push({ stmt, index });
-            // An array used otherwise than read, written, measured or sorted may have another name.
-            if (index > 0 || !(op === 'localElement' || op === 'store' || op === 'length' || op === 'sortOrder')) excluded.add(arg.name);
-          });
-          const target = args[0]?.kind === 'var' ? args[0].name : undefined;
-          if (stmt.kind === 'let' && op === 'localElement') array(target!).reads.push({ stmt, order, within });
-          if (stmt.kind === 'effect' && op === 'store') array(target!).writes.push({ stmt, order, within });
-          if (stmt.kind === 'let' && (op === 'newArray' || op === 'arrayOf' || op === 'sortOrder')) {
-            const created = array(stmt.name);
-            created.topLevel = within.length === 0;
-            const shape = stmt.expr.shape ?? stmt.shape;
-            created.exact = shape?.kind === 'array' && shape.container !== 'Float32Array';
-            created.neverWritten = op === 'sortOrder';
-          }
-        } else if (stmt.kind === 'if') {
-          this.escape(stmt.cond);
-          stmt.phis.forEach((phi) => [phi.then, phi.else].forEach((operand) => this.escape(operand)));
-          walk(stmt.then, [...within, stmt]);
-          walk(stmt.else, [...within, stmt]);
-        } else if (stmt.kind === 'loop') {
-          this.escape(stmt.cond);
-          stmt.carried.forEach((c) => [c.init, c.next].forEach((operand) => this.escape(operand)));
-          walk(stmt.body, [...within, stmt]);
-          this.counters.set(stmt, this.counter(stmt));
+    const loops: Loop[] = [];
+    for (const { stmt, within } of placedWithin(body, 'skip')) {
+      const order = this.order++;
+      if (isOperation(stmt)) {
+        if (stmt.kind === 'let') {
+          this.definitions.set(stmt.name, stmt);
+          this.definedWithin.set(stmt.name, within);
         }
+        const { op, args } = stmt.expr;
+        args.forEach((arg, index) => {
+          if (arg.kind !== 'var') return;
+          if (!this.uses.has(arg.name)) this.uses.set(arg.name, []);
+          this.uses.get(arg.name)!.push({ stmt, index });
+          // An array used otherwise than read, written, measured or sorted may have another name.
+          if (index > 0 || !(op === 'localElement' || op === 'store' || op === 'length' || op === 'sortOrder')) excluded.add(arg.name);
+        });
+        const target = args[0]?.kind === 'var' ? args[0].name : undefined;
+        if (stmt.kind === 'let' && op === 'localElement') array(target!).reads.push({ stmt, order, within });
+        if (stmt.kind === 'effect' && op === 'store') array(target!).writes.push({ stmt, order, within });
+        if (stmt.kind === 'let' && (op === 'newArray' || op === 'arrayOf' || op === 'sortOrder')) {
+          const created = array(stmt.name);
+          created.topLevel = within.length === 0;
+          const shape = stmt.expr.shape ?? stmt.shape;
+          created.exact = shape?.kind === 'array' && shape.container !== 'Float32Array';
+          created.neverWritten = op === 'sortOrder';
+        }
+      } else if (stmt.kind === 'if') {
+        this.escape(stmt.cond);
+        stmt.phis.forEach((phi) => [phi.then, phi.else].forEach((operand) => this.escape(operand)));
+      } else if (stmt.kind === 'loop') {
+        this.escape(stmt.cond);
+        stmt.carried.forEach((c) => [c.init, c.next].forEach((operand) => this.escape(operand)));
+        loops.push(stmt);
       }
-    };
-    walk(body, []);
+    }
+    // A loop's counter is known once the definitions inside the loop are.
+    for (const loop of loops) this.counters.set(loop, this.counter(loop));
     results.forEach((operand) => this.escape(operand));
     for (const name of [...excluded, ...this.escaping]) this.arrays.delete(name);
     for (const found of this.arrays.values()) found.loop = this.enclosingLoop(found);

@@ -3,7 +3,8 @@
 // README.md in this folder is the design.
 import { activeVariables } from '../activity';
 import { Builder } from '../../ir/builder';
-import { type Callee, type Func, type Let, type Operand, type Result, namesDefined, num, operandsRead, shapeOfValue, variable } from '../../ir/ir';
+import { type Callee, type Func, type Let, type Operand, type Result, num, operandsRead, variable } from '../../ir/ir';
+import { namesDefined, shapeOfValue } from '../../ir/definitions';
 import type { NameAllocator } from '../../ir/names';
 import { directReads } from './rereads';
 import { ReverseSweep, Scope } from './sweep';

@@ -5,7 +5,8 @@
 // Loops are in ./loops.ts, the load stream in ./stream.ts.
 import type * as ts from 'typescript';
 import { Builder } from '../../ir/builder';
-import { type Block, type Effect, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Role, type Stmt, cloneBlock, isNum, namesDefined, num, operandKey, operandsRead, variable } from '../../ir/ir';
+import { type Block, type Effect, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Role, type Stmt, isNum, nameOf, num, operandKey, operandsRead, variable } from '../../ir/ir';
+import { cloneBlock, namesDefined } from '../../ir/definitions';
 import type { NameAllocator } from '../../ir/names';
 import { opInfo } from '../../ops/registry';
 import { replayLoads, setCursor, withPositions } from './stream';
@@ -322,12 +323,12 @@ export class ReverseSweep {
     const wrt = args.flatMap((arg, index) => (arg.kind === 'var' && this.active.has(arg.name) ? [index] : []));
     if (wrt.length === 0) return;
     // Arrays and objects pass their gradients in, for the pullback to add into.
-    const shadowOf = (index: number) => this.shadows.get((args[index] as { name: string }).name);
+    const shadowOf = (index: number) => this.shadows.get(nameOf(args[index]));
     const numbers = wrt.filter((index) => !shadowOf(index));
     const gradients = wrt.flatMap((index) => {
       const shadow = shadowOf(index);
       // Lowering inlines calls given a local array: a pullback would read it as it is at the end.
-      if (shadow && this.locals.has((args[index] as { name: string }).name)) throw new Error('tapeless: a call given a local array was not inlined');
+      if (shadow && this.locals.has(nameOf(args[index]))) throw new Error('tapeless: a call given a local array was not inlined');
       return shadow ? [variable(shadow)] : [];
     });
     const name = this.pullbacks(stmt.expr.callee!, wrt);
@@ -335,7 +336,7 @@ export class ReverseSweep {
     const adjoints = scope.out.op(gradients.length > 0 ? 'callInto' : 'call', [...args, bar, ...gradients], { role: 'temp', origin: stmt.origin }, pullback);
     numbers.forEach((index, i) => {
       const term = numbers.length === 1 ? adjoints : scope.out.op('element', [adjoints, num(i)], { role: 'temp', origin: stmt.origin });
-      this.contribute(scope, (args[index] as { name: string }).name, term);
+      this.contribute(scope, nameOf(args[index]), term);
     });
   }
 

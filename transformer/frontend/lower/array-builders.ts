@@ -1,0 +1,105 @@
+// Lowering of the builders of local arrays: `Array.from`, `Float64Array.from`/`of`,
+// `new Float64Array(n)`, `new Float64Array([a, b])`, `new Float64Array(xs)` (a copy),
+// `new Array<number>(n)`. Each is a new local array filled by a loop of writes.
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Operand, UNSET, num } from '../../ir/ir';
+import type { Lowering } from './lowering';
+import { type Container, arrayOperand, callbackArgument, inline, isArrayType, lengthOf, load, newArray } from './arrays';
+import { takes } from './array-methods';
+import { expression } from './expressions';
+import { overArray } from './loops';
+import { buildsMatrix, matrixFrom } from './matrices';
+
+const CONTAINERS: readonly Container[] = ['Array', 'Float64Array', 'Float32Array'];
+
+/** Whether `name` is the name of a kind of array differentiated code builds. */
+export function isContainer(name: string): name is Container {
+  return CONTAINERS.some((container) => container === name);
+}
+
+/** `Array.from(…)`, `Float64Array.of(…)`: new local arrays. */
+export function staticCall(lx: Lowering, node: ts.CallExpression, container: Container, method: string): Operand {
+  if (method === 'of') return arrayOf(lx, node, node.arguments, container);
+  if (method !== 'from') return fail(node, Code.Unsupported, `${container}.${method}() is not supported: differentiated code builds arrays with ${container}.from, ${container}.of, new ${container}(n) or a literal.`);
+  return from(lx, node, container);
+}
+
+/**
+ * `Array.from(xs)`, `Array.from(xs, (v, i) => …)`, `Array.from({ length: n }, (_, i) => …)`
+ * and the same of typed arrays: a new local array filled in a loop (a matrix where the
+ * callback returns arrays).
+ */
+function from(lx: Lowering, node: ts.CallExpression, container: Container): Operand {
+  const name = `${container}.from`;
+  takes(lx, node, name, 1, 2, "an array (or '{ length: n }') and a callback");
+  const [source, mapper] = node.arguments;
+  const counted = lengthObject(lx, source);
+  if (buildsMatrix(lx, node)) return matrixFrom(lx, node, counted ?? source, mapper, name);
+  const callback = mapper && callbackArgument(lx, node, mapper, name);
+  if (counted) {
+    if (!callback) fail(node, Code.Unsupported, `${container}.from({ length: n }) without a callback holds undefined: give it one, '(_, i) => …', or use new ${container === 'Array' ? 'Array<number>(n).fill(0)' : `${container}(n)`}.`);
+    const length = expression(lx, counted);
+    const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
+    overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, inline(lx, callback, [UNSET, index], true)], node));
+    return array;
+  }
+  const values = arrayOperand(lx, source, `${container}.from`);
+  const shape = lx.shapeAt(source, true);
+  const length = lengthOf(lx, values, node);
+  const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
+  overArray(lx, node, [], array, node, [], (index) => {
+    const value = load(lx, values, index, shape, node);
+    lx.store([array, index, callback ? inline(lx, callback, [value, index], true) : value], node);
+  });
+  return array;
+}
+
+/** `{ length: n }`: the expression of n, where the node is such an object literal. */
+export function lengthObject(lx: Lowering, node: ts.Expression): ts.Expression | undefined {
+  const { ts } = lx;
+  if (!ts.isObjectLiteralExpression(node) || node.properties.length !== 1) return undefined;
+  const [property] = node.properties;
+  return ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'length' ? property.initializer : undefined;
+}
+
+/** `Float64Array.of(a, b)`, `new Float64Array([a, b])`: a local array of the values. */
+export function arrayOf(lx: Lowering, node: ts.Expression, elements: readonly ts.Expression[], container: Container): Operand {
+  for (const element of elements) lx.requireNumber(element, 'local arrays hold numbers');
+  const values = elements.map((element) => expression(lx, element));
+  if (container === 'Array') return newArray(lx, node, { op: 'arrayOf', args: values }, 'Array');
+  const array = newArray(lx, node, { op: 'newArray', args: [num(values.length)] }, container);
+  values.forEach((value, k) => lx.store([array, num(k), value], node));
+  return array;
+}
+
+/**
+ * `new Float64Array(n)`, `new Float64Array([a, b])`, `new Float64Array(xs)` (a copy),
+ * `new Array<number>(n)`: a local array; undefined for other `new` expressions.
+ */
+export function newExpression(lx: Lowering, node: ts.NewExpression): Operand | undefined {
+  const { ts } = lx;
+  const constructor = node.expression;
+  if (!ts.isIdentifier(constructor) || !isContainer(constructor.text) || !lx.isGlobal(constructor, constructor.text)) return undefined;
+  const container = constructor.text;
+  takes(lx, node, `new ${container}(…)`, 1, 1, container === 'Array' ? 'one argument, a length' : 'one argument, a length or an array');
+  const [arg] = node.arguments!;
+  if (container === 'Array') {
+    lx.requireNumber(arg, 'the length of an array must be a number');
+    // Its entries are undefined until written, as in JavaScript (holes read as undefined).
+    return newArray(lx, node, { op: 'newArray', args: [expression(lx, arg), UNSET] }, 'Array');
+  }
+  if (ts.isArrayLiteralExpression(arg) && !arg.elements.some(ts.isSpreadElement)) return arrayOf(lx, node, arg.elements, container);
+  if (isArrayType(lx, arg)) return copyOf(lx, node, arg, container);
+  lx.requireNumber(arg, `the argument of new ${container} must be a length or an array of numbers`);
+  return newArray(lx, node, { op: 'newArray', args: [expression(lx, arg)] }, container);
+}
+
+/** A new local array with the entries of the array `source`. */
+function copyOf(lx: Lowering, node: ts.Expression, source: ts.Expression, container: Container): Operand {
+  const values = arrayOperand(lx, source, 'copying');
+  const shape = lx.shapeAt(source, true);
+  const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [lengthOf(lx, values, node), num(0)] : [lengthOf(lx, values, node)] }, container);
+  overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, load(lx, values, index, shape, node)], node));
+  return array;
+}
