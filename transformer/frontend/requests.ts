@@ -133,7 +133,7 @@ export function apiCallNamed(tsApi: typeof ts, checker: ts.TypeChecker, expressi
   if (!declaration || !tsApi.isVariableDeclaration(declaration) || !declaration.initializer || !(tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const)) return undefined;
   const initializer = skipConstAssertion(tsApi, declaration.initializer);
   const api = tsApi.isCallExpression(initializer) ? apiNameOf(tsApi, checker, initializer.expression) : undefined;
-  return api && DIFFERENTIATING_APIS.includes(api) ? (initializer as ts.CallExpression) : undefined;
+  return api && DIFFERENTIATING_APIS.some((differentiating) => differentiating === api) ? (initializer as ts.CallExpression) : undefined;
 }
 
 /** The function that `fnArg` names or is, with source to differentiate, or a located error. */

@@ -1,7 +1,8 @@
 // Lowering of branches: `if`, `?:`, `&&`, `||` and `switch` become `if` statements with phis;
 // code after a possible jump (break, continue, return) is guarded by the flags it sets.
 import type * as ts from 'typescript';
-import { type Operand, type Phi, UNSET, namesDefinedWithin, num, sameOperand, variable } from '../../ir/ir';
+import { type Operand, type Phi, UNSET, num, sameOperand, variable } from '../../ir/ir';
+import { namesDefinedWithin } from '../../ir/definitions';
 import { NUMBER } from '../../ir/shapes';
 import { AggregateMerges, type MergeHost, VALUE } from './merge';
 import { type Lowering, type Binding, type JumpTarget, FALSE } from './lowering';
