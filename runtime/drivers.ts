@@ -121,8 +121,9 @@ export function gradientByColumns(tangentOf: (tangents: unknown[]) => number, in
 }
 
 /**
- * A copy of an argument as it is now: arrays, typed arrays and objects copied (objects keep
- * their prototype, so methods still read their fields), anything else as it is.
+ * A copy of an argument of `vjp(f)(…args)` as it is now, for its pullback: arrays, typed
+ * arrays and objects copied (objects keep their prototype, so methods still read their
+ * fields), anything else as it is.
  */
 export function snapshot(value: unknown): unknown {
   if (value instanceof Float64Array || value instanceof Float32Array) return value.slice();
@@ -131,15 +132,4 @@ export function snapshot(value: unknown): unknown {
   const copy = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
   for (const key of Object.keys(value)) copy[key] = snapshot((value as Record<string, unknown>)[key]);
   return copy;
-}
-
-/**
- * `vjp`: f's value, and its pullback, which maps a cotangent of f's result to the gradients
- * at the arguments of this call. The pullback runs reverse mode (`pullback(…args, dy)`) on a
- * copy of the arguments taken now, so that changing them afterwards does not change it; it
- * may be called any number of times.
- */
-export function valueAndPullback(value: (...args: unknown[]) => unknown, pullback: (...args: unknown[]) => unknown, args: unknown[]): [unknown, (cotangent: unknown) => unknown] {
-  const kept = args.map(snapshot);
-  return [value(...args), (cotangent) => pullback(...kept, cotangent)];
 }

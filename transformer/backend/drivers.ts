@@ -3,7 +3,7 @@ import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
 
-type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns' | 'valueAndPullback';
+type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns' | 'snapshot';
 
 /**
  * The code around a generated derivative that lays out `jacobian` and `hessian` results
@@ -50,10 +50,16 @@ export class Drivers {
     return valueName ? factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), gradient]) : gradient;
   }
 
-  /** `valueAndPullback(value, pullback, [params…])`: `[value(…params), (dy) => pullback(…params, dy)]`. */
-  valueAndPullback(valueName: string, pullbackName: string, params: readonly string[]): ts.Expression {
+  /**
+   * `[value(…params), (dy) => pullback(…params, dy)]`, where the parameters that may hold
+   * arrays or objects (`copied`) are copies taken now: `((x) => (dy) => pullback(x, k, dy))(snapshot(x))`.
+   */
+  valueAndPullback(valueName: string, pullbackName: string, params: readonly string[], copied: readonly string[]): ts.Expression {
     const { factory } = this;
-    return factory.createCallExpression(this.use('valueAndPullback'), undefined, [factory.createIdentifier(valueName), factory.createIdentifier(pullbackName), this.list(params)]);
+    const cotangent = factory.createUniqueName('dy');
+    const pullback = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(pullbackName, [...this.list(params).elements, cotangent]));
+    const kept = copied.length === 0 ? pullback : factory.createCallExpression(factory.createParenthesizedExpression(factory.createArrowFunction(undefined, undefined, this.parameters(copied), undefined, undefined, pullback)), undefined, copied.map((name) => factory.createCallExpression(this.use('snapshot'), undefined, [factory.createIdentifier(name)])));
+    return factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), kept]);
   }
 
   /** `(tangents) => tangent(…params, tangents[0], …)` */
@@ -118,6 +124,11 @@ export class Drivers {
       const copied = copy(statement) as ts.FunctionDeclaration;
       return [factory.updateFunctionDeclaration(copied, undefined, copied.asteriskToken, copied.name, undefined, copied.parameters, undefined, copied.body)];
     });
+  }
+
+  /** A parameter declaration per name. */
+  private parameters(params: readonly string[]): ts.ParameterDeclaration[] {
+    return params.map((param) => this.factory.createParameterDeclaration(undefined, undefined, param));
   }
 
   /** The name this file calls a driver by, with every driver it calls taken along. */

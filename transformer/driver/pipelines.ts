@@ -128,7 +128,9 @@ export class Pipelines {
     const seed = names.fresh('dy');
     const pullback = simplify(reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: false, seed }, this.rules, names, this.pullbacks), names);
     const helpers = [{ suffix: 'pullback', func: pullback }, { suffix: 'value', func: simplify(primal, names) }];
-    return { helpers, call: (drivers, [pullbackName, value], params) => drivers.valueAndPullback(value, pullbackName, params) };
+    // Numbers are copied as they are passed; the parameters that may hold arrays or objects are copied whole.
+    const copied = primal.params.filter((param, index) => param.shape || !request.wrt.includes(index)).map((param) => param.name);
+    return { helpers, call: (drivers, [pullbackName, value], params) => drivers.valueAndPullback(value, pullbackName, params, copied.filter((name) => params.includes(name))) };
   }
 
   /**
