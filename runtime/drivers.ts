@@ -1,8 +1,9 @@
 /**
  * The drivers of `jacobian`, `hessian` and `vjp`: they call generated derivative code once per
- * column (a pushforward along each unit tangent) or once per row (a gradient), and lay the
- * results out as `number[][]`. The transformer copies the functions a file needs into that
- * file (renamed), so generated code imports nothing from tapeless at run time.
+ * chunk of columns (a vector pushforward, one lane per unit tangent) or once per row (a
+ * gradient), and lay the results out as `number[][]`. The transformer copies the functions a
+ * file needs into that file (renamed), so generated code imports nothing from tapeless at run
+ * time.
  *
  * Values are flattened in order: parameters in order, array elements by index (nested
  * arrays row by row), object fields by name (sorted, so that an object and its gradient,
@@ -59,25 +60,51 @@ export function flatten(value: unknown): number[] {
 }
 
 /**
- * The Jacobian from pushforwards, one column per input number: `tangentOf` receives the
- * inputs' tangents (zero but for one 1) and returns the output's tangent. Each column goes
- * straight into the rows (one scratch array per call, not one array per column).
+ * The Jacobian from vector pushforwards, `lanes` columns per pass: `tangentsOf` receives
+ * `lanes` sets of the inputs' tangents (those of lane `l` zero but for a 1 in the number of
+ * column `start + l`) and returns the output's tangent in each lane. Columns go straight into
+ * the rows; the seeds are allocated once per call, whatever the number of passes.
  */
-export function jacobianByColumns(tangentOf: (tangents: unknown[]) => unknown, inputs: readonly unknown[]): number[][] {
-  const tangents = inputs.map(zerosLike);
-  const slots = numberSlots(tangents);
+export function jacobianByLanes(tangentsOf: (seeds: unknown[][]) => readonly unknown[], inputs: readonly unknown[], lanes: number): number[][] {
+  const seeds: unknown[][] = [];
+  const slots: [Record<string | number, unknown>, string | number][][] = [];
+  for (let lane = 0; lane < lanes; lane++) {
+    seeds.push(inputs.map(zerosLike));
+    slots.push(numberSlots(seeds[lane]));
+  }
+  const count = slots[0].length;
   const matrix: number[][] = [];
   const column: number[] = [];
-  for (let j = 0; j < slots.length; j++) {
-    const [container, key] = slots[j];
-    container[key] = 1;
+  // One pass at least: a function of no numbers still has a row per output.
+  for (let start = 0; start === 0 || start < count; start += lanes) {
+    const width = Math.min(lanes, count - start);
+    for (let lane = 0; lane < width; lane++) setSlot(slots[lane][start + lane], 1);
+    const columns = tangentsOf(seeds);
+    for (let lane = 0; lane < width; lane++) setSlot(slots[lane][start + lane], 0);
+    if (start === 0) for (let i = countNumbers(columns[0]); i > 0; i--) matrix.push([]);
+    for (let lane = 0; lane < width; lane++) {
+      column.length = 0;
+      flattenInto(columns[lane], column);
+      for (let i = 0; i < column.length; i++) matrix[i].push(column[i]);
+    }
+  }
+  return matrix;
+}
+
+function setSlot([container, key]: [Record<string | number, unknown>, string | number], value: number): void {
+  container[key] = value;
+}
+
+/** The Jacobian from its columns (the lanes of one vector pushforward, each seeded with its unit tangent in generated code). */
+export function jacobianOfColumns(columns: readonly unknown[]): number[][] {
+  const matrix: number[][] = [];
+  const column: number[] = [];
+  for (let j = 0; j < columns.length; j++) {
     column.length = 0;
-    flattenInto(tangentOf(tangents), column);
-    container[key] = 0;
+    flattenInto(columns[j], column);
     if (j === 0) for (let i = 0; i < column.length; i++) matrix.push([]);
     for (let i = 0; i < column.length; i++) matrix[i].push(column[i]);
   }
-  if (slots.length === 0) for (let i = countNumbers(tangentOf(tangents)); i > 0; i--) matrix.push([]);
   return matrix;
 }
 
@@ -97,9 +124,16 @@ export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, outp
   return rows;
 }
 
-/** The Jacobian by forward mode where f has fewer inputs than outputs, by reverse mode otherwise. */
-export function jacobian(tangentOf: (tangents: unknown[]) => unknown, gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: unknown): number[][] {
-  return countNumbers(inputs) < countNumbers(output) ? jacobianByColumns(tangentOf, inputs) : jacobianByRows(gradientOf, output);
+/**
+ * The Jacobian by vector forward mode where one pass of `lanes` columns computes it or f has
+ * fewer inputs than outputs, by reverse mode otherwise (f's output, for its shape, computed
+ * only then).
+ */
+export function jacobian(tangentsOf: (seeds: unknown[][]) => readonly unknown[], gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: () => unknown, lanes: number): number[][] {
+  const count = countNumbers(inputs);
+  if (count <= lanes) return jacobianByLanes(tangentsOf, inputs, lanes);
+  const value = output();
+  return count < countNumbers(value) ? jacobianByLanes(tangentsOf, inputs, lanes) : jacobianByRows(gradientOf, value);
 }
 
 /**

@@ -3,7 +3,17 @@ import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
 
-type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns' | 'snapshot';
+type DriverName = 'jacobianByLanes' | 'jacobianOfColumns' | 'jacobian' | 'flatten' | 'gradientByColumns' | 'snapshot';
+
+/**
+ * How a Jacobian's (or a Hessian's) tangent function computes columns: `lanes` per pass, the
+ * lanes `seeded` with unit tangents in the generated code (one pass computes every column) or
+ * given as parameters by the driver.
+ */
+export interface VectorColumns {
+  readonly lanes: number;
+  readonly seeded: boolean;
+}
 
 /**
  * The code around a generated derivative that lays out `jacobian` and `hessian` results
@@ -22,21 +32,39 @@ export class Drivers {
     private readonly load: () => ts.SourceFile,
   ) {}
 
-  /** `jacobianByColumns((tangents) => tangent(…params, tangents[0], …), [selected…])` */
-  columns(tangentName: string, params: readonly string[], selected: readonly string[]): ts.Expression {
+  /**
+   * The columns of a Jacobian from vector pushforwards: where the lanes are seeded in the
+   * generated code (lane j with 1 in the j-th selected number), one call, `jacobianOfColumns(tangent(…params))`;
+   * otherwise `jacobianByLanes((seeds) => tangent(…params, seeds[0][0], …, seeds[1][0], …), [selected…], lanes)`.
+   */
+  columns(tangentName: string, params: readonly string[], selected: readonly string[], columns: VectorColumns): ts.Expression {
     const { factory } = this;
-    return factory.createCallExpression(this.use('jacobianByColumns'), undefined, [this.tangentOf(tangentName, params, selected), this.list(selected)]);
+    if (columns.seeded) {
+      const call = this.call(tangentName, this.list(params).elements);
+      return factory.createCallExpression(this.use('jacobianOfColumns'), undefined, [columns.lanes === 1 ? factory.createArrayLiteralExpression([call]) : call]);
+    }
+    return factory.createCallExpression(this.use('jacobianByLanes'), undefined, [this.seedsOf(tangentName, params, selected, columns.lanes), this.list(selected), factory.createNumericLiteral(columns.lanes)]);
   }
 
   /**
-   * `jacobian(tangentOf, (dy) => vjp(…params, dy), [selected…], value(…params))`: columns
-   * or rows, whichever are fewer.
+   * `jacobian((seeds) => tangent(…), (dy) => vjp(…params, dy), [selected…], () => value(…params), lanes)`:
+   * one pass of columns, or else columns or rows, whichever are fewer.
    */
-  columnsOrRows(tangentName: string, vjpName: string, valueName: string, params: readonly string[], selected: readonly string[]): ts.Expression {
+  columnsOrRows(tangentName: string, vjpName: string, valueName: string, params: readonly string[], selected: readonly string[], lanes: number): ts.Expression {
     const { factory } = this;
     const cotangent = factory.createUniqueName('dy');
     const gradientOf = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(vjpName, [...this.list(params).elements, cotangent]));
-    return factory.createCallExpression(this.use('jacobian'), undefined, [this.tangentOf(tangentName, params, selected), gradientOf, this.list(selected), this.call(valueName, this.list(params).elements)]);
+    const output = factory.createArrowFunction(undefined, undefined, [], undefined, undefined, this.call(valueName, this.list(params).elements));
+    return factory.createCallExpression(this.use('jacobian'), undefined, [this.seedsOf(tangentName, params, selected, lanes), gradientOf, this.list(selected), output, factory.createNumericLiteral(lanes)]);
+  }
+
+  /** `(seeds) => tangent(…params, seeds[0][0], seeds[0][1], …, seeds[1][0], …)`: the tangents lane by lane. */
+  private seedsOf(tangentName: string, params: readonly string[], selected: readonly string[], lanes: number): ts.ArrowFunction {
+    const { factory } = this;
+    const seeds = factory.createUniqueName('seeds');
+    const tangents = Array.from({ length: lanes }, (_, lane) => selected.map((_, i) => factory.createElementAccessExpression(factory.createElementAccessExpression(seeds, lane), i))).flat();
+    const call = this.call(tangentName, [...this.list(params).elements, ...tangents]);
+    return factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, seeds)], undefined, undefined, call);
   }
 
   /**

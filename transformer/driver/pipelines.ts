@@ -4,7 +4,7 @@
 // generated functions again from their IR, kept here.
 import type * as ts from 'typescript';
 import { emitFunctionDeclaration } from '../backend/emit';
-import type { Drivers } from '../backend/drivers';
+import type { Drivers, VectorColumns } from '../backend/drivers';
 import { Code, fail } from './diagnostics';
 import type { DifferentiatingApi, Request, Target } from '../frontend/requests';
 import { Builder } from '../ir/builder';
@@ -107,7 +107,7 @@ export class Pipelines {
     const index = request.wrt[0];
     const self = request.target.derived ? undefined : request.target.node;
     if (primal.params[index].shape) fail(self?.parameters[index] ?? request.call, Code.BadType, 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian().');
-    return { func: simplify(forward(primal, { wrt: request.wrt, seeds: new Map([[index, num(1)]]), withValue: false }, this.rules, names, this.pushforwards), names), names };
+    return { func: simplify(forward(primal, { wrt: request.wrt, seeds: [new Map([[index, num(1)]])], withValue: false }, this.rules, names, this.pushforwards), names), names };
   }
 
   /** `jvp`: forward mode with a tangent for every parameter. */
@@ -134,29 +134,41 @@ export class Pipelines {
   }
 
   /**
-   * `jacobian`: for a number result, the gradient as one row; for an array result,
-   * pushforwards (columns) or vector-Jacobian products (rows), whichever are fewer at run time.
+   * `jacobian`: for a number result, the gradient as one row; for an array result, vector
+   * pushforwards (columns, LANES per pass) where one pass computes them all or f has fewer
+   * inputs than outputs, else vector-Jacobian products (rows), chosen at run time.
    */
   jacobian(request: Request): Plan {
     // One lowering serves every helper: the modes read the IR and never change it.
     const { primal, names } = this.primalOf(request, true);
     const { wrt } = request;
+    const columns = vectorColumns(primal, wrt);
     // Made only where needed, after the vector-Jacobian product: the order names are given out in.
-    const tangent = () => ({ suffix: 'tangent', func: simplify(forward(primal, { wrt, withValue: false }, this.rules, names, this.pushforwards), names) });
-    if (request.target.derived) return { helpers: [tangent()], call: (drivers, [columns], params, selected) => drivers.columns(columns, params, selected) };
+    const tangent = () => ({ suffix: 'tangent', func: simplify(this.vectorTangent(primal, names, wrt, columns), names) });
+    const byColumns: Plan['call'] = (drivers, [name], params, selected) => drivers.columns(name, params, selected, columns);
+    if (request.target.derived) return { helpers: [tangent()], call: byColumns };
     const result = primal.result as Operand;
     const seed = Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name) ? undefined : names.fresh('dy');
+    if (seed && columns.seeded) return { helpers: [tangent()], call: byColumns };
     const vjp = simplify(reverse(primal, { wrt, tuple: true, withValue: false, ...(seed ? { seed } : {}) }, this.rules, names, this.pullbacks), names);
     if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params) };
     const helpers = [tangent(), { suffix: 'vjp', func: vjp }, { suffix: 'value', func: simplify(primal, names) }];
-    return { helpers, call: (drivers, [columns, rows, values], params, selected) => drivers.columnsOrRows(columns, rows, values, params, selected) };
+    return { helpers, call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes) };
   }
 
-  /** `hessian`: forward over reverse, a pushforward of the gradient per column. */
+  /** `hessian`: forward over reverse, the columns of the gradient's Jacobian by vector pushforwards of the gradient. */
   hessian(request: Request): Plan {
-    const { func, names } = this.gradientTangent(request);
-    const tangent = simplify(func, names);
-    return { helpers: [{ suffix: 'tangent', func: tangent }], call: (drivers, [columns], params, selected) => drivers.columns(columns, params, selected) };
+    this.originalOnly(request);
+    const { func, names } = this.differentiate({ ...request, api: 'grad' });
+    const columns = vectorColumns(func, request.wrt);
+    const tangent = simplify(this.vectorTangent(func, names, request.wrt, columns), names);
+    return { helpers: [{ suffix: 'tangent', func: tangent }], call: (drivers, [name], params, selected) => drivers.columns(name, params, selected, columns) };
+  }
+
+  /** The vector pushforward of `func` that computes columns as `columns` says: seeded lane j with 1 in the j-th selected number, or with tangent parameters lane by lane. */
+  private vectorTangent(func: Func, names: NameAllocator, wrt: readonly number[], columns: VectorColumns): Func {
+    const seeds = columns.seeded ? wrt.map((_, lane) => new Map(wrt.map((index, j) => [index, num(lane === j ? 1 : 0)]))) : undefined;
+    return forward(func, { wrt, lanes: columns.lanes, ...(seeds ? { seeds } : {}), withValue: false }, this.rules, names, this.pushforwards);
   }
 
   /**
@@ -197,7 +209,7 @@ export class Pipelines {
    */
   private forwardGradient(primal: Func, names: NameAllocator, callee: Callee, wrt: readonly number[], result: { tuple: boolean; withValue: boolean; seed?: string }, at: ts.Node): Func {
     if (Array.isArray(primal.result)) fail(at, Code.BadTarget, 'the generated function returns several numbers (a tuple of gradients): select one parameter with wrt in the inner call, or use hessian().');
-    if (wrt.length === 1 && !result.seed && !primal.params[wrt[0]].shape) return forward(primal, { wrt, seeds: new Map([[wrt[0], num(1)]]), withValue: result.withValue }, this.rules, names, this.pushforwards);
+    if (wrt.length === 1 && !result.seed && !primal.params[wrt[0]].shape) return forward(primal, { wrt, seeds: [new Map([[wrt[0], num(1)]])], withValue: result.withValue }, this.rules, names, this.pushforwards);
     const out = new Builder(names);
     const args = primal.params.map((param) => variable(param.name));
     const pairs = wrt.map((index) => {
@@ -258,19 +270,20 @@ export class Pipelines {
 
   /**
    * The pushforward of a function that differentiated code calls: `h_pushforward(…args,
-   * …tangents)` returns `[value, tangent]`.
+   * …tangents)` returns `[value, tangent]`; with several lanes (`h_pushforward_lanes16`), it
+   * takes the tangents lane by lane and returns `[value, …tangents]`.
    */
-  readonly pushforwards = (callee: Callee, wrt: readonly number[]): string =>
-    this.companion('pushforward', callee, wrt, (primal, names) => forward(primal, { wrt, withValue: true }, this.rules, names, this.pushforwards));
+  readonly pushforwards = (callee: Callee, wrt: readonly number[], lanes = 1): string =>
+    this.companion('pushforward', callee, wrt, (primal, names) => forward(primal, { wrt, withValue: true, lanes }, this.rules, names, this.pushforwards), lanes);
 
   /**
    * A pullback or pushforward of a called function, generated once per file and selection,
    * from the function's source or, for generated code (a pullback, an inner gradient), from
    * its IR; `differentiate` makes it from the IR. Its IR is kept, for higher orders.
    */
-  private companion(kind: 'pullback' | 'pushforward', callee: Callee, wrt: readonly number[], differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func): string {
+  private companion(kind: 'pullback' | 'pushforward', callee: Callee, wrt: readonly number[], differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func, lanes = 1): string {
     const { ts, factory, file } = this.site;
-    const key = `${kind}|${callee.key}|${wrt.join(',')}`;
+    const key = `${kind}|${callee.key}|${wrt.join(',')}${lanes === 1 ? '' : `|${lanes}`}`;
     const existing = this.site.generated.get(key);
     if (existing) return existing.name;
     const derived = this.site.derived.get(callee.key);
@@ -278,7 +291,7 @@ export class Pipelines {
     const target = callee.target as Target;
     const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param, index) => parameterLabel(ts, param, index))];
     const all = wrt.length === params.length;
-    const name = this.site.names().fresh(`${callee.name}_${kind}${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
+    const name = this.site.names().fresh(`${callee.name}_${kind}${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}${lanes === 1 ? '' : `_lanes${lanes}`}`);
     // Registered before it is made: a recursive function's companion calls itself.
     const generated: Generated = { name };
     this.site.generated.set(key, generated);
@@ -295,6 +308,22 @@ export class Pipelines {
     this.site.onGenerated(callee.name, kind, generated.declaration);
     return name;
   }
+}
+
+/**
+ * How many columns of a Jacobian or Hessian one vector forward pass computes: wider ones
+ * take several passes. Each lane repeats the tangent code, so the width bounds code size.
+ */
+const LANES = 16;
+
+/**
+ * Where every selected parameter is a number and there are LANES of them or fewer, one pass
+ * with a lane per number computes every column, seeded in the generated code; otherwise the
+ * driver seeds LANES lanes per pass.
+ */
+function vectorColumns(func: Func, wrt: readonly number[]): VectorColumns {
+  const seeded = wrt.length > 0 && wrt.length <= LANES && wrt.every((index) => !func.params[index].shape);
+  return { lanes: seeded ? wrt.length : LANES, seeded };
 }
 
 /** The name of the code generated for a request: `f_grad`, `f_grad_wrt_y`. */
