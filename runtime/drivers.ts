@@ -15,7 +15,8 @@ type Value = number | ArrayLike<unknown> | { readonly [key: string]: unknown };
 /** A zero of the same shape: numbers become 0, arrays and objects are copied with zeros. */
 export function zerosLike(value: unknown): unknown {
   if (typeof value === 'number') return 0;
-  if (value instanceof Float64Array || value instanceof Float32Array) return new (value.constructor as Float64ArrayConstructor)(value.length);
+  if (value instanceof Float64Array) return new Float64Array(value.length);
+  if (value instanceof Float32Array) return new Float32Array(value.length);
   if (Array.isArray(value)) return value.map(zerosLike);
   const zeros: Record<string, unknown> = {};
   for (const key of Object.keys(value as object)) zeros[key] = zerosLike((value as Record<string, unknown>)[key]);
@@ -67,44 +68,75 @@ export function flatten(value: unknown): number[] {
  */
 export function jacobianByLanes(tangentsOf: (seeds: unknown[][]) => readonly unknown[], inputs: readonly unknown[], lanes: number): number[][] {
   const seeds: unknown[][] = [];
-  const slots: [Record<string | number, unknown>, string | number][][] = [];
-  for (let lane = 0; lane < lanes; lane++) {
-    seeds.push(inputs.map(zerosLike));
-    slots.push(numberSlots(seeds[lane]));
-  }
-  const count = slots[0].length;
+  for (let lane = 0; lane < lanes; lane++) seeds.push(inputs.map(zerosLike));
+  const count = countNumbers(inputs);
   const matrix: number[][] = [];
-  const column: number[] = [];
   // One pass at least: a function of no numbers still has a row per output.
   for (let start = 0; start === 0 || start < count; start += lanes) {
     const width = Math.min(lanes, count - start);
-    for (let lane = 0; lane < width; lane++) setSlot(slots[lane][start + lane], 1);
+    for (let lane = 0; lane < width; lane++) setNumber(seeds[lane], start + lane, 1);
     const columns = tangentsOf(seeds);
-    for (let lane = 0; lane < width; lane++) setSlot(slots[lane][start + lane], 0);
+    for (let lane = 0; lane < width; lane++) setNumber(seeds[lane], start + lane, 0);
     if (start === 0) for (let i = countNumbers(columns[0]); i > 0; i--) matrix.push([]);
-    for (let lane = 0; lane < width; lane++) {
-      column.length = 0;
-      flattenInto(columns[lane], column);
-      for (let i = 0; i < column.length; i++) matrix[i].push(column[i]);
-    }
+    for (let lane = 0; lane < width; lane++) appendColumn(columns[lane], matrix, 0);
   }
   return matrix;
 }
 
-function setSlot([container, key]: [Record<string | number, unknown>, string | number], value: number): void {
-  container[key] = value;
+/**
+ * Sets the number at `index` of `values` (an array, typed array or object, in flattening
+ * order) to `value`, allocating nothing: returns -1 once set, else what is left of `index`
+ * after the numbers of `values`.
+ */
+function setNumber(values: unknown, index: number, value: number): number {
+  if (values instanceof Float64Array || values instanceof Float32Array) {
+    if (index < values.length) {
+      values[index] = value;
+      return -1;
+    }
+    return index - values.length;
+  }
+  const container = values as Record<string | number, unknown>;
+  const keys = Array.isArray(values) ? undefined : Object.keys(container).sort();
+  const length = keys ? keys.length : (values as unknown[]).length;
+  let rest = index;
+  for (let i = 0; i < length; i++) {
+    const key = keys ? keys[i] : i;
+    const entry = container[key];
+    if (typeof entry === 'number') {
+      if (rest === 0) {
+        container[key] = value;
+        return -1;
+      }
+      rest--;
+    } else if ((rest = setNumber(entry, rest, value)) < 0) return -1;
+  }
+  return rest;
+}
+
+/** Appends the numbers of a column to the rows from `row` on, in flattening order; returns the next row. */
+function appendColumn(value: unknown, matrix: number[][], row: number): number {
+  if (typeof value === 'number') {
+    matrix[row].push(value);
+    return row + 1;
+  }
+  if (value instanceof Float64Array || value instanceof Float32Array) {
+    for (let i = 0; i < value.length; i++) matrix[row + i].push(value[i]);
+    return row + value.length;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) row = appendColumn(value[i], matrix, row);
+    return row;
+  }
+  for (const key of Object.keys(value as object).sort()) row = appendColumn((value as Record<string, unknown>)[key], matrix, row);
+  return row;
 }
 
 /** The Jacobian from its columns (the lanes of one vector pushforward, each seeded with its unit tangent in generated code). */
 export function jacobianOfColumns(columns: readonly unknown[]): number[][] {
   const matrix: number[][] = [];
-  const column: number[] = [];
-  for (let j = 0; j < columns.length; j++) {
-    column.length = 0;
-    flattenInto(columns[j], column);
-    if (j === 0) for (let i = 0; i < column.length; i++) matrix.push([]);
-    for (let i = 0; i < column.length; i++) matrix[i].push(column[i]);
-  }
+  for (let i = countNumbers(columns[0]); i > 0; i--) matrix.push([]);
+  for (let j = 0; j < columns.length; j++) appendColumn(columns[j], matrix, 0);
   return matrix;
 }
 

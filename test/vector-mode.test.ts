@@ -1,8 +1,9 @@
 // Vector forward mode: a Jacobian's or Hessian's columns come from one pass carrying k
-// tangents per value (k lanes), 16 per pass and wider ones in chunks. Every matrix is checked
-// against the scalar mode (one jvp or hvp per column, one tangent per value) and against
-// central differences, for k = 1, 2, 3, 16 and 17, through loops, branches, arrays and
-// helpers (whose pushforwards carry the k lanes too).
+// tangents per value (k lanes), in chunks where there are more columns than lanes. Every
+// matrix is checked against the scalar mode (one jvp or hvp per column, one tangent per value) and against
+// central differences, for k = 1, 2, 3, 16 and 17 numbers (in chunks of 16 past 16) and for
+// arrays of any length (4 lanes per pass), through loops, branches, arrays and helpers
+// (whose pushforwards carry the k lanes too).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, entryDifference, partialDifference } from './support/compile.js';
 
@@ -54,12 +55,13 @@ export function orbit(x: number, y: number): number[] {
 export const orbitJ = jacobian(orbit);
 export const orbitJvp = jvp(orbit);
 
-/** An array of any length with a number: the driver seeds 16 lanes per pass. */
+/** An array of any length with a number, more outputs than inputs: the driver seeds 4 lanes per pass. */
 export function smooth(xs: Float64Array, k: number): Float64Array {
-  const out = new Float64Array(xs.length);
+  const out = new Float64Array(2 * xs.length);
   for (let i = 0; i < xs.length; i++) {
     const left = i > 0 ? xs[i - 1] : 0;
-    out[i] = Math.tanh(k * xs[i] + left) + wave(xs[i], k);
+    out[2 * i] = Math.tanh(k * xs[i] + left) + wave(xs[i], k);
+    out[2 * i + 1] = left * xs[i] * k;
   }
   return out;
 }
@@ -144,17 +146,17 @@ describe('vector forward mode: jacobian', () => {
     expectMatrix(J, differences(m.wide17, args), 1e-7);
   });
 
-  it('of an array of any length with a number: 16 lanes per pass, the last pass partly used (1, 2, 16, 17, 34 numbers)', () => {
-    for (const length of [0, 1, 15, 16, 33]) {
+  it('of an array of any length with a number: 4 lanes per pass, the last pass partly used (1, 2, 4, 5, 16, 17, 34 numbers)', () => {
+    for (const length of [0, 1, 3, 4, 15, 16, 33]) {
       const xs = Float64Array.from(pointOf(length, 0.8));
       const k = 0.6;
       const J = m.smoothJ(xs, k);
-      expect(J.length).toBe(length);
+      expect(J.length).toBe(2 * length);
       const jvps = [...xs, k].map((_, j) => {
         const tangent = Float64Array.from(xs, (__, i) => (i === j ? 1 : 0));
         return Array.from(m.smoothJvp([xs, k], [tangent, j === length ? 1 : 0])[1] as Float64Array);
       });
-      for (let i = 0; i < length; i++) {
+      for (let i = 0; i < 2 * length; i++) {
         expectMatrix([J[i]], [jvps.map((column) => column[i])], 1e-13);
         for (let j = 0; j < length; j++) close(J[i][j], entryDifference(() => m.smooth(xs, k)[i], xs, j), 1e-6);
         close(J[i][length], partialDifference((t) => m.smooth(xs, t)[i], [k], 0, 1e-4), 1e-6);

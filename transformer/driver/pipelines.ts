@@ -311,19 +311,29 @@ export class Pipelines {
 }
 
 /**
- * How many columns of a Jacobian or Hessian one vector forward pass computes: wider ones
- * take several passes. Each lane repeats the tangent code, so the width bounds code size.
+ * How many columns of a Jacobian or Hessian one vector forward pass computes where the
+ * inputs are numbers: wider ones take several passes. Each lane repeats the tangent code, so
+ * the width bounds code size.
  */
 const LANES = 16;
 
 /**
+ * The width where an input is an array or object, whose length is known only at run time:
+ * each lane then reads and writes tangent arrays of its own, so a lane costs about as much as
+ * a pass of its own, and lanes past the last column would be wasted; narrower passes waste
+ * fewer (measured on the bench's hessian10: 4 lanes beat 8 and 16).
+ */
+const ARRAY_LANES = 4;
+
+/**
  * Where every selected parameter is a number and there are LANES of them or fewer, one pass
  * with a lane per number computes every column, seeded in the generated code; otherwise the
- * driver seeds LANES lanes per pass.
+ * driver seeds the lanes of each pass.
  */
 function vectorColumns(func: Func, wrt: readonly number[]): VectorColumns {
-  const seeded = wrt.length > 0 && wrt.length <= LANES && wrt.every((index) => !func.params[index].shape);
-  return { lanes: seeded ? wrt.length : LANES, seeded };
+  const numbers = wrt.every((index) => !func.params[index].shape);
+  const seeded = numbers && wrt.length > 0 && wrt.length <= LANES;
+  return { lanes: seeded ? wrt.length : numbers ? LANES : ARRAY_LANES, seeded };
 }
 
 /** The name of the code generated for a request: `f_grad`, `f_grad_wrt_y`. */
