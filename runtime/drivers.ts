@@ -46,18 +46,21 @@ export function countNumbers(value: unknown): number {
   return count;
 }
 
-/** Appends the numbers of a value to `numbers`, in flattening order. */
-export function flattenInto(value: unknown, numbers: number[]): void {
-  if (typeof value === 'number') numbers.push(value);
-  else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) flattenInto(value[i], numbers);
-  else for (const key of Object.keys(value as object).sort()) flattenInto((value as Record<string, unknown>)[key], numbers);
+/**
+ * The matrix a Jacobian is written into: `out` (from `jacobianInto` or `hessianInto`) with
+ * its rows reused, or a new one; `count` rows, each written column by column from index 0.
+ */
+function rowsOf(count: number, out: number[][] | undefined): number[][] {
+  const matrix = out ?? [];
+  matrix.length = count;
+  for (let i = 0; i < count; i++) if (!Array.isArray(matrix[i])) matrix[i] = [];
+  return matrix;
 }
 
-/** The numbers of a value, in flattening order. */
-export function flatten(value: unknown): number[] {
-  const numbers: number[] = [];
-  flattenInto(value, numbers);
-  return numbers;
+/** Trims the rows of a reused matrix to `columns` (a larger `out` keeps no stale entries). */
+function trimmed(matrix: number[][], columns: number): number[][] {
+  for (let i = 0; i < matrix.length; i++) if (matrix[i].length !== columns) matrix[i].length = columns;
+  return matrix;
 }
 
 /**
@@ -66,21 +69,21 @@ export function flatten(value: unknown): number[] {
  * column `start + l`) and returns the output's tangent in each lane. Columns go straight into
  * the rows; the seeds are allocated once per call, whatever the number of passes.
  */
-export function jacobianByLanes(tangentsOf: (seeds: unknown[][]) => readonly unknown[], inputs: readonly unknown[], lanes: number): number[][] {
+export function jacobianByLanes(tangentsOf: (seeds: unknown[][]) => readonly unknown[], inputs: readonly unknown[], lanes: number, out?: number[][]): number[][] {
   const seeds: unknown[][] = [];
   for (let lane = 0; lane < lanes; lane++) seeds.push(inputs.map(zerosLike));
   const count = countNumbers(inputs);
-  const matrix: number[][] = [];
+  let matrix = out ?? [];
   // One pass at least: a function of no numbers still has a row per output.
   for (let start = 0; start === 0 || start < count; start += lanes) {
     const width = Math.min(lanes, count - start);
     for (let lane = 0; lane < width; lane++) setNumber(seeds[lane], start + lane, 1);
     const columns = tangentsOf(seeds);
     for (let lane = 0; lane < width; lane++) setNumber(seeds[lane], start + lane, 0);
-    if (start === 0) for (let i = countNumbers(columns[0]); i > 0; i--) matrix.push([]);
-    for (let lane = 0; lane < width; lane++) appendColumn(columns[lane], matrix, 0);
+    if (start === 0) matrix = rowsOf(countNumbers(columns[0]), out);
+    for (let lane = 0; lane < width; lane++) writeColumn(columns[lane], matrix, 0, start + lane);
   }
-  return matrix;
+  return trimmed(matrix, count);
 }
 
 /**
@@ -114,46 +117,68 @@ function setNumber(values: unknown, index: number, value: number): number {
   return rest;
 }
 
-/** Appends the numbers of a column to the rows from `row` on, in flattening order; returns the next row. */
-function appendColumn(value: unknown, matrix: number[][], row: number): number {
+/** Writes the numbers of a column into column `j` of the rows from `row` on, in flattening order; returns the next row. */
+function writeColumn(value: unknown, matrix: number[][], row: number, j: number): number {
   if (typeof value === 'number') {
-    matrix[row].push(value);
+    matrix[row][j] = value;
     return row + 1;
   }
   if (value instanceof Float64Array || value instanceof Float32Array) {
-    for (let i = 0; i < value.length; i++) matrix[row + i].push(value[i]);
+    for (let i = 0; i < value.length; i++) matrix[row + i][j] = value[i];
     return row + value.length;
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) row = appendColumn(value[i], matrix, row);
+    for (let i = 0; i < value.length; i++) row = writeColumn(value[i], matrix, row, j);
     return row;
   }
-  for (const key of Object.keys(value as object).sort()) row = appendColumn((value as Record<string, unknown>)[key], matrix, row);
+  for (const key of Object.keys(value as object).sort()) row = writeColumn((value as Record<string, unknown>)[key], matrix, row, j);
   return row;
 }
 
 /** The Jacobian from its columns (the lanes of one vector pushforward, each seeded with its unit tangent in generated code). */
-export function jacobianOfColumns(columns: readonly unknown[]): number[][] {
-  const matrix: number[][] = [];
-  for (let i = countNumbers(columns[0]); i > 0; i--) matrix.push([]);
-  for (let j = 0; j < columns.length; j++) appendColumn(columns[j], matrix, 0);
-  return matrix;
+export function jacobianOfColumns(columns: readonly unknown[], out?: number[][]): number[][] {
+  const matrix = rowsOf(countNumbers(columns[0]), out);
+  for (let j = 0; j < columns.length; j++) writeColumn(columns[j], matrix, 0, j);
+  return trimmed(matrix, columns.length);
+}
+
+/** The one row of the Jacobian of a function returning a number: its gradient, flattened. */
+export function jacobianOfRow(gradient: unknown, out?: number[][]): number[][] {
+  const matrix = rowsOf(1, out);
+  return trimmed(matrix, writeRow(gradient, matrix[0], 0));
+}
+
+/** Writes the numbers of a value into `row` from index `at` on, in flattening order; returns the next index. */
+function writeRow(value: unknown, row: number[], at: number): number {
+  if (typeof value === 'number') {
+    row[at] = value;
+    return at + 1;
+  }
+  if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) at = writeRow(value[i], row, at);
+    return at;
+  }
+  for (const key of Object.keys(value as object).sort()) at = writeRow((value as Record<string, unknown>)[key], row, at);
+  return at;
 }
 
 /**
  * The Jacobian from vector-Jacobian products, one row per output number: `gradientOf`
  * receives a cotangent shaped like `output` (zero but for one 1) and returns the gradient.
  */
-export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, output: unknown): number[][] {
-  if (typeof output === 'number') return [flatten(gradientOf(1))];
+export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, output: unknown, out?: number[][]): number[][] {
+  if (typeof output === 'number') return jacobianOfRow(gradientOf(1), out);
   const cotangent = zerosLike(output);
-  const rows: number[][] = [];
-  for (const [container, key] of numberSlots([cotangent])) {
+  const slots = numberSlots([cotangent]);
+  const matrix = rowsOf(slots.length, out);
+  let columns = 0;
+  for (let i = 0; i < slots.length; i++) {
+    const [container, key] = slots[i];
     container[key] = 1;
-    rows.push(flatten(gradientOf(cotangent)));
+    columns = writeRow(gradientOf(cotangent), matrix[i], 0);
     container[key] = 0;
   }
-  return rows;
+  return trimmed(matrix, columns);
 }
 
 /**
@@ -161,11 +186,11 @@ export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, outp
  * fewer inputs than outputs, by reverse mode otherwise (f's output, for its shape, computed
  * only then).
  */
-export function jacobian(tangentsOf: (seeds: unknown[][]) => readonly unknown[], gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: () => unknown, lanes: number): number[][] {
+export function jacobian(tangentsOf: (seeds: unknown[][]) => readonly unknown[], gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: () => unknown, lanes: number, out?: number[][]): number[][] {
   const count = countNumbers(inputs);
-  if (count <= lanes) return jacobianByLanes(tangentsOf, inputs, lanes);
+  if (count <= lanes) return jacobianByLanes(tangentsOf, inputs, lanes, out);
   const value = output();
-  return count < countNumbers(value) ? jacobianByLanes(tangentsOf, inputs, lanes) : jacobianByRows(gradientOf, value);
+  return count < countNumbers(value) ? jacobianByLanes(tangentsOf, inputs, lanes, out) : jacobianByRows(gradientOf, value, out);
 }
 
 /**

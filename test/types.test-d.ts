@@ -1,6 +1,6 @@
 // The declared types of the API describe the generated functions (checked by tsc).
 import { describe, expectTypeOf, it } from 'vitest';
-import { type GradientOf, derivative, grad, hessian, hvp, jacobian, jvp, stopGradient, valueAndGrad, vjp, withDerivative } from 'tapeless';
+import { type GradientOf, derivative, grad, hessian, hessianInto, hvp, jacobian, jacobianInto, jvp, stopGradient, valueAndGrad, vjp, withDerivative } from 'tapeless';
 
 const product = (x: number, y: number) => x * y;
 
@@ -101,6 +101,14 @@ describe('declared types', () => {
     expectTypeOf(hvp(loss, { wrt: 0 })).toEqualTypeOf<(w: Float64Array, data: readonly number[], v: Float64Array) => Float64Array>();
     // @ts-expect-error: v is missing
     hvp(product)(1, 2);
+  });
+
+  it('jacobianInto and hessianInto take the matrix to write into first, then f\'s arguments', () => {
+    const polar = (r: number, t: number) => [r * Math.cos(t), r * Math.sin(t)];
+    expectTypeOf(jacobianInto(polar)).toEqualTypeOf<(out: number[][], r: number, t: number) => number[][]>();
+    expectTypeOf(hessianInto(product)).toEqualTypeOf<(out: number[][], x: number, y: number) => number[][]>();
+    // @ts-expect-error: out comes first
+    jacobianInto(polar)(1, 2);
   });
 
   it('withDerivative keeps the function type and types the rule', () => {

@@ -26,7 +26,7 @@ export const ${name}Hv = hvp(${name}Sum);
 `;
 
 const SOURCE = `
-import { grad, hessian, hvp, jacobian, jvp } from 'tapeless';
+import { grad, hessian, hessianInto, hvp, jacobian, jacobianInto, jvp } from 'tapeless';
 
 /** A helper left as a call (it loops): its pushforward carries every lane. */
 function wave(v: number, w: number): number {
@@ -89,6 +89,24 @@ export function trio(a: number, b: number, c: number): number {
 }
 export const trioH = hessian(trio);
 export const trioHv = hvp(trio);
+export const orbitJInto = jacobianInto(orbit);
+export const smoothJInto = jacobianInto(smooth);
+export const energyHInto = hessianInto(energy);
+export const trioHInto = hessianInto(trio);
+export const trioJInto = jacobianInto(trio);
+export const trioG = grad(trio);
+/** Many inputs, two outputs: rows (vector-Jacobian products). */
+export function pair(xs: Float64Array): number[] {
+  let s = 0;
+  let p = 1;
+  for (let i = 0; i < xs.length; i++) {
+    s += Math.sin(xs[i]);
+    p *= 1 + 0.1 * xs[i];
+  }
+  return [s, p];
+}
+export const pairJ = jacobian(pair);
+export const pairJInto = jacobianInto(pair);
 ${wide('wide16', 16)}
 ${wide('wide17', 17)}
 `;
@@ -194,6 +212,40 @@ describe('vector forward mode: hessian', () => {
         }
       }
       for (const j of new Set([0, length - 1])) for (let i = 0; i < length; i++) close(H[i][j], entryDifference(() => m.energyG(x)[i], x, j), 1e-6);
+    }
+  });
+});
+
+describe('jacobianInto and hessianInto', () => {
+  /** Calls `into` twice on one matrix: the same rows each time, equal to the allocating variant's. */
+  function expectWrittenInto(into: (out: number[][], ...args: any[]) => number[][], fresh: number[][], args: any[], start: number[][]): void {
+    const out = start;
+    expect(into(out, ...args)).toBe(out);
+    expect(out).toEqual(fresh);
+    const rows = [...out];
+    expect(into(out, ...args)).toBe(out);
+    rows.forEach((row, i) => expect(out[i]).toBe(row));
+    expect(out).toEqual(fresh);
+  }
+
+  it('write the matrix into the rows given, reused from call to call, made where missing and trimmed where longer', () => {
+    const [x, y] = [0.9, 1.1];
+    expectWrittenInto(m.orbitJInto, m.orbitJ(x, y), [x, y], []);
+    expectWrittenInto(m.orbitJInto, m.orbitJ(x, y), [x, y], Array.from({ length: 7 }, () => [9, 9, 9, 9, 9]));
+    const trio = [0.8, 1.3, 0.4];
+    expectWrittenInto(m.trioHInto, m.trioH(...trio), trio, [[1], [2]]);
+    // A function returning a number: its one row is the gradient.
+    expectWrittenInto(m.trioJInto, [m.trioG(...trio)], trio, [[5, 5, 5, 5], [5]]);
+  });
+
+  it('by lanes in chunks, by rows, and of arrays of any length', () => {
+    for (const length of [1, 5, 17]) {
+      const xs = Float64Array.from(pointOf(length, 0.8));
+      expectWrittenInto(m.smoothJInto, m.smoothJ(xs, 0.6), [xs, 0.6], [[1, 2, 3]]);
+      expectWrittenInto(m.energyHInto, m.energyH(xs), [xs], []);
+      const J = m.pairJ(xs);
+      for (let j = 0; j < length; j++) close(J[0][j], entryDifference(() => m.pair(xs)[0], xs, j), 1e-6);
+      expectWrittenInto(m.pairJInto, J, [xs], Array.from({ length: 3 }, () => new Array(40).fill(7)));
     }
   });
 });

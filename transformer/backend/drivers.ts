@@ -3,7 +3,7 @@ import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
 
-type DriverName = 'jacobianByLanes' | 'jacobianOfColumns' | 'jacobian' | 'flatten' | 'gradientByColumns' | 'snapshot';
+type DriverName = 'jacobianByLanes' | 'jacobianOfColumns' | 'jacobianOfRow' | 'jacobian' | 'gradientByColumns' | 'snapshot';
 
 /**
  * How a Jacobian's (or a Hessian's) tangent function computes columns: `lanes` per pass, the
@@ -36,26 +36,27 @@ export class Drivers {
    * The columns of a Jacobian from vector pushforwards: where the lanes are seeded in the
    * generated code (lane j with 1 in the j-th selected number), one call, `jacobianOfColumns(tangent(…params))`;
    * otherwise `jacobianByLanes((seeds) => tangent(…params, seeds[0][0], …, seeds[1][0], …), [selected…], lanes)`.
+   * Into `out` where it is given (`jacobianInto`, `hessianInto`), as each driver's last argument.
    */
-  columns(tangentName: string, params: readonly string[], selected: readonly string[], columns: VectorColumns): ts.Expression {
+  columns(tangentName: string, params: readonly string[], selected: readonly string[], columns: VectorColumns, out: string | undefined): ts.Expression {
     const { factory } = this;
     if (columns.seeded) {
       const call = this.call(tangentName, this.list(params).elements);
-      return factory.createCallExpression(this.use('jacobianOfColumns'), undefined, [columns.lanes === 1 ? factory.createArrayLiteralExpression([call]) : call]);
+      return factory.createCallExpression(this.use('jacobianOfColumns'), undefined, [columns.lanes === 1 ? factory.createArrayLiteralExpression([call]) : call, ...this.out(out)]);
     }
-    return factory.createCallExpression(this.use('jacobianByLanes'), undefined, [this.seedsOf(tangentName, params, selected, columns.lanes), this.list(selected), factory.createNumericLiteral(columns.lanes)]);
+    return factory.createCallExpression(this.use('jacobianByLanes'), undefined, [this.seedsOf(tangentName, params, selected, columns.lanes), this.list(selected), factory.createNumericLiteral(columns.lanes), ...this.out(out)]);
   }
 
   /**
    * `jacobian((seeds) => tangent(…), (dy) => vjp(…params, dy), [selected…], () => value(…params), lanes)`:
    * one pass of columns, or else columns or rows, whichever are fewer.
    */
-  columnsOrRows(tangentName: string, vjpName: string, valueName: string, params: readonly string[], selected: readonly string[], lanes: number): ts.Expression {
+  columnsOrRows(tangentName: string, vjpName: string, valueName: string, params: readonly string[], selected: readonly string[], lanes: number, out: string | undefined): ts.Expression {
     const { factory } = this;
     const cotangent = factory.createUniqueName('dy');
     const gradientOf = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(vjpName, [...this.list(params).elements, cotangent]));
     const output = factory.createArrowFunction(undefined, undefined, [], undefined, undefined, this.call(valueName, this.list(params).elements));
-    return factory.createCallExpression(this.use('jacobian'), undefined, [this.seedsOf(tangentName, params, selected, lanes), gradientOf, this.list(selected), output, factory.createNumericLiteral(lanes)]);
+    return factory.createCallExpression(this.use('jacobian'), undefined, [this.seedsOf(tangentName, params, selected, lanes), gradientOf, this.list(selected), output, factory.createNumericLiteral(lanes), ...this.out(out)]);
   }
 
   /** `(seeds) => tangent(…params, seeds[0][0], seeds[0][1], …, seeds[1][0], …)`: the tangents lane by lane. */
@@ -106,10 +107,15 @@ export class Drivers {
     return this.factory.createArrayLiteralExpression(names.map((name) => this.factory.createIdentifier(name)));
   }
 
-  /** `[flatten(gradient(…params))]`: the one row of the Jacobian of a function returning a number. */
-  gradientRow(gradientName: string, params: readonly string[]): ts.Expression {
+  /** `jacobianOfRow(gradient(…params), out?)`: the one row of the Jacobian of a function returning a number. */
+  gradientRow(gradientName: string, params: readonly string[], out: string | undefined): ts.Expression {
     const { factory } = this;
-    return factory.createArrayLiteralExpression([factory.createCallExpression(this.use('flatten'), undefined, [this.call(gradientName, this.list(params).elements)])]);
+    return factory.createCallExpression(this.use('jacobianOfRow'), undefined, [this.call(gradientName, this.list(params).elements), ...this.out(out)]);
+  }
+
+  /** The matrix `jacobianInto` and `hessianInto` write into, as the drivers' last argument. */
+  private out(out: string | undefined): ts.Expression[] {
+    return out ? [this.factory.createIdentifier(out)] : [];
   }
 
   /** `const name = value;` */

@@ -207,8 +207,8 @@ export class FileTransform {
     const params = primalParams.map((param) => param.name);
     const selected = request.wrt.map((index) => params[index]);
     const call = plan.call(this.drivers, names, params, selected);
-    // The function users call keeps the differentiated function's rest parameter and default values.
-    const parameters = () => emitParameters(primalParams, context);
+    // The function users call keeps the differentiated function's rest parameter and default values (after `out`, for jacobianInto and hessianInto).
+    const parameters = () => [...(plan.out ? [factory.createParameterDeclaration(undefined, undefined, plan.out)] : []), ...emitParameters(primalParams, context)];
     if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(parameters(), code.map((arrow, i) => this.drivers.constant(names[i], arrow as ts.ArrowFunction)), call));
     const name = this.names().fresh(base);
     code.forEach((declaration, i) => this.generated.set(`${request.key}|${plan.helpers[i].suffix}`, { name: names[i], declaration: declaration as ts.FunctionDeclaration }));

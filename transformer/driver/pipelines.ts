@@ -36,6 +36,8 @@ export interface Generated {
 export interface Plan {
   readonly helpers: readonly { readonly suffix: string; readonly func: Func }[];
   readonly call: (drivers: Drivers, names: readonly string[], params: readonly string[], selected: readonly string[]) => ts.Expression;
+  /** A first parameter of the function users call, before f's: the matrix `jacobianInto` and `hessianInto` write into. */
+  readonly out?: string;
 }
 
 /** How a request is generated: as one function, or as functions laid out by a driver. */
@@ -49,8 +51,10 @@ const PIPELINES: Record<DifferentiatingApi, Pipeline> = {
   derivative: { kind: 'function', generate: (p, request) => p.derivative(request) },
   jvp: { kind: 'function', generate: (p, request) => p.jvp(request) },
   vjp: { kind: 'driver', plan: (p, request) => p.vjp(request) },
-  jacobian: { kind: 'driver', plan: (p, request) => p.jacobian(request) },
-  hessian: { kind: 'driver', plan: (p, request) => p.hessian(request) },
+  jacobian: { kind: 'driver', plan: (p, request) => p.jacobian(request, false) },
+  jacobianInto: { kind: 'driver', plan: (p, request) => p.jacobian(request, true) },
+  hessian: { kind: 'driver', plan: (p, request) => p.hessian(request, false) },
+  hessianInto: { kind: 'driver', plan: (p, request) => p.hessian(request, true) },
   hvp: { kind: 'function', generate: (p, request) => p.hvp(request) },
 };
 
@@ -136,33 +140,39 @@ export class Pipelines {
   /**
    * `jacobian`: for a number result, the gradient as one row; for an array result, vector
    * pushforwards (columns, LANES per pass) where one pass computes them all or f has fewer
-   * inputs than outputs, else vector-Jacobian products (rows), chosen at run time.
+   * inputs than outputs, else vector-Jacobian products (rows), chosen at run time. `into`
+   * (`jacobianInto`): written into the matrix given first.
    */
-  jacobian(request: Request): Plan {
+  jacobian(request: Request, into: boolean): Plan {
     // One lowering serves every helper: the modes read the IR and never change it.
     const { primal, names } = this.primalOf(request, true);
     const { wrt } = request;
     const columns = vectorColumns(primal, wrt);
+    const out = into ? names.fresh('out') : undefined;
     // Made only where needed, after the vector-Jacobian product: the order names are given out in.
     const tangent = () => ({ suffix: 'tangent', func: simplify(this.vectorTangent(primal, names, wrt, columns), names) });
-    const byColumns: Plan['call'] = (drivers, [name], params, selected) => drivers.columns(name, params, selected, columns);
-    if (request.target.derived) return { helpers: [tangent()], call: byColumns };
+    const byColumns: Plan['call'] = (drivers, [name], params, selected) => drivers.columns(name, params, selected, columns, out);
+    if (request.target.derived) return { helpers: [tangent()], call: byColumns, out };
     const result = primal.result as Operand;
     const seed = Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name) ? undefined : names.fresh('dy');
-    if (seed && columns.seeded) return { helpers: [tangent()], call: byColumns };
+    if (seed && columns.seeded) return { helpers: [tangent()], call: byColumns, out };
     const vjp = simplify(reverse(primal, { wrt, tuple: true, withValue: false, ...(seed ? { seed } : {}) }, this.rules, names, this.pullbacks), names);
-    if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params) };
+    if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params, out), out };
     const helpers = [tangent(), { suffix: 'vjp', func: vjp }, { suffix: 'value', func: simplify(primal, names) }];
-    return { helpers, call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes) };
+    return { helpers, call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes, out), out };
   }
 
-  /** `hessian`: forward over reverse, the columns of the gradient's Jacobian by vector pushforwards of the gradient. */
-  hessian(request: Request): Plan {
+  /**
+   * `hessian`: forward over reverse, the columns of the gradient's Jacobian by vector
+   * pushforwards of the gradient; `into` (`hessianInto`): written into the matrix given first.
+   */
+  hessian(request: Request, into: boolean): Plan {
     this.originalOnly(request);
     const { func, names } = this.differentiate({ ...request, api: 'grad' });
     const columns = vectorColumns(func, request.wrt);
     const tangent = simplify(this.vectorTangent(func, names, request.wrt, columns), names);
-    return { helpers: [{ suffix: 'tangent', func: tangent }], call: (drivers, [name], params, selected) => drivers.columns(name, params, selected, columns) };
+    const out = into ? names.fresh('out') : undefined;
+    return { helpers: [{ suffix: 'tangent', func: tangent }], call: (drivers, [name], params, selected) => drivers.columns(name, params, selected, columns, out), out };
   }
 
   /** The vector pushforward of `func` that computes columns as `columns` says: seeded lane j with 1 in the j-th selected number, or with tangent parameters lane by lane. */

@@ -5,8 +5,8 @@ import { walk } from './walk';
 
 /** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */
 export type ApiName = DifferentiatingApi | 'stopGradient' | 'withDerivative';
-export type DifferentiatingApi = 'grad' | 'valueAndGrad' | 'derivative' | 'jvp' | 'vjp' | 'jacobian' | 'hessian' | 'hvp';
-const DIFFERENTIATING_APIS: readonly ApiName[] = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'vjp', 'jacobian', 'hessian', 'hvp'];
+export type DifferentiatingApi = 'grad' | 'valueAndGrad' | 'derivative' | 'jvp' | 'vjp' | 'jacobian' | 'jacobianInto' | 'hessian' | 'hessianInto' | 'hvp';
+const DIFFERENTIATING_APIS: readonly ApiName[] = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'vjp', 'jacobian', 'jacobianInto', 'hessian', 'hessianInto', 'hvp'];
 /** The API calls whose result is again a function tapeless can differentiate (higher orders). */
 const COMPOSABLE_APIS: readonly ApiName[] = ['grad', 'derivative'];
 export const API_NAMES: readonly ApiName[] = [...DIFFERENTIATING_APIS, 'stopGradient', 'withDerivative'];
