@@ -113,6 +113,11 @@ export class Drivers {
     return factory.createCallExpression(this.use('jacobianOfRow'), undefined, [this.call(gradientName, this.list(params).elements), ...this.out(out)]);
   }
 
+  /** `name(…params)`: generated code that lays out its result itself. */
+  direct(name: string, params: readonly string[]): ts.Expression {
+    return this.call(name, this.list(params).elements);
+  }
+
   /** The matrix `jacobianInto` and `hessianInto` write into, as the drivers' last argument. */
   private out(out: string | undefined): ts.Expression[] {
     return out ? [this.factory.createIdentifier(out)] : [];

@@ -11,6 +11,7 @@ import { Builder } from '../ir/builder';
 import { type Block, type Callee, type Func, type Let, type Operand, type Param, type Stmt, UNSET, num, shapeOfValue, variable } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { forward } from '../modes/forward';
+import { returningRows, unitSeeds, vectorColumns } from '../modes/forward-lanes';
 import { reverse } from '../modes/reverse/reverse';
 import type { RuleSet } from '../ops/rules';
 import { simplify } from '../passes/simplify';
@@ -150,15 +151,17 @@ export class Pipelines {
     const columns = vectorColumns(primal, wrt);
     const out = into ? names.fresh('out') : undefined;
     // Made only where needed, after the vector-Jacobian product: the order names are given out in.
-    const tangent = () => ({ suffix: 'tangent', func: simplify(this.vectorTangent(primal, names, wrt, columns), names) });
-    const byColumns: Plan['call'] = (drivers, [name], params, selected) => drivers.columns(name, params, selected, columns, out);
-    if (request.target.derived) return { helpers: [tangent()], call: byColumns, out };
+    const byColumns = () => {
+      const { func, rows } = this.vectorTangent(primal, names, wrt, columns, into);
+      return { helpers: [{ suffix: 'tangent', func }], call: Pipelines.byColumns(columns, rows, out), out };
+    };
+    if (request.target.derived) return byColumns();
     const result = primal.result as Operand;
     const seed = Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name) ? undefined : names.fresh('dy');
-    if (seed && columns.seeded) return { helpers: [tangent()], call: byColumns, out };
+    if (seed && columns.seeded) return byColumns();
     const vjp = simplify(reverse(primal, { wrt, tuple: true, withValue: false, ...(seed ? { seed } : {}) }, this.rules, names, this.pullbacks), names);
     if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params, out), out };
-    const helpers = [tangent(), { suffix: 'vjp', func: vjp }, { suffix: 'value', func: simplify(primal, names) }];
+    const helpers = [{ suffix: 'tangent', func: this.vectorTangent(primal, names, wrt, columns, into).func }, { suffix: 'vjp', func: vjp }, { suffix: 'value', func: simplify(primal, names) }];
     return { helpers, call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes, out), out };
   }
 
@@ -170,15 +173,26 @@ export class Pipelines {
     this.originalOnly(request);
     const { func, names } = this.differentiate({ ...request, api: 'grad' });
     const columns = vectorColumns(func, request.wrt);
-    const tangent = simplify(this.vectorTangent(func, names, request.wrt, columns), names);
+    const tangent = this.vectorTangent(func, names, request.wrt, columns, into);
     const out = into ? names.fresh('out') : undefined;
-    return { helpers: [{ suffix: 'tangent', func: tangent }], call: (drivers, [name], params, selected) => drivers.columns(name, params, selected, columns, out), out };
+    return { helpers: [{ suffix: 'tangent', func: tangent.func }], call: Pipelines.byColumns(columns, tangent.rows, out), out };
   }
 
-  /** The vector pushforward of `func` that computes columns as `columns` says: seeded lane j with 1 in the j-th selected number, or with tangent parameters lane by lane. */
-  private vectorTangent(func: Func, names: NameAllocator, wrt: readonly number[], columns: VectorColumns): Func {
-    const seeds = columns.seeded ? wrt.map((_, lane) => new Map(wrt.map((index, j) => [index, num(lane === j ? 1 : 0)]))) : undefined;
-    return forward(func, { wrt, lanes: columns.lanes, ...(seeds ? { seeds } : {}), withValue: false }, this.rules, names, this.pushforwards);
+  /**
+   * The vector pushforward of `func` that computes columns as `columns` says: seeded lane j
+   * with 1 in the j-th selected number, or with tangent parameters lane by lane. Seeded
+   * columns of numbers known at compile time come back as the matrix's rows (`rows`), where
+   * no matrix is given to write into.
+   */
+  private vectorTangent(func: Func, names: NameAllocator, wrt: readonly number[], columns: VectorColumns, into: boolean): { func: Func; rows: boolean } {
+    const pushforward = forward(func, { wrt, lanes: columns.lanes, ...(columns.seeded ? { seeds: unitSeeds(wrt) } : {}), withValue: false }, this.rules, names, this.pushforwards);
+    const rows = columns.seeded && !into ? returningRows(pushforward, columns) : undefined;
+    return { func: simplify(rows ?? pushforward, names), rows: rows !== undefined };
+  }
+
+  /** How the driver lays out the columns of `vectorTangent`: none where it returns the rows. */
+  private static byColumns(columns: VectorColumns, rows: boolean, out: string | undefined): Plan['call'] {
+    return (drivers, [name], params, selected) => (rows ? drivers.direct(name, params) : drivers.columns(name, params, selected, columns, out));
   }
 
   /**
@@ -318,32 +332,6 @@ export class Pipelines {
     this.site.onGenerated(callee.name, kind, generated.declaration);
     return name;
   }
-}
-
-/**
- * How many columns of a Jacobian or Hessian one vector forward pass computes where the
- * inputs are numbers: wider ones take several passes. Each lane repeats the tangent code, so
- * the width bounds code size.
- */
-const LANES = 16;
-
-/**
- * The width where an input is an array or object, whose length is known only at run time:
- * each lane then reads and writes tangent arrays of its own, so a lane costs about as much as
- * a pass of its own, and lanes past the last column would be wasted; narrower passes waste
- * fewer (measured on the bench's hessian10: 4 lanes beat 8 and 16).
- */
-const ARRAY_LANES = 4;
-
-/**
- * Where every selected parameter is a number and there are LANES of them or fewer, one pass
- * with a lane per number computes every column, seeded in the generated code; otherwise the
- * driver seeds the lanes of each pass.
- */
-function vectorColumns(func: Func, wrt: readonly number[]): VectorColumns {
-  const numbers = wrt.every((index) => !func.params[index].shape);
-  const seeded = numbers && wrt.length > 0 && wrt.length <= LANES;
-  return { lanes: seeded ? wrt.length : numbers ? LANES : ARRAY_LANES, seeded };
 }
 
 /** The name of the code generated for a request: `f_grad`, `f_grad_wrt_y`. */
