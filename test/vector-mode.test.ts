@@ -2,7 +2,7 @@
 // tangents per value (k lanes), in chunks where there are more columns than lanes. Every
 // matrix is checked against the scalar mode (one jvp or hvp per column, one tangent per value) and against
 // central differences, for k = 1, 2, 3, 16 and 17 numbers (in chunks of 16 past 16) and for
-// arrays of any length (4 lanes per pass), through loops, branches, arrays and helpers
+// arrays of any length (2 lanes per pass), through loops, branches, arrays and helpers
 // (whose pushforwards carry the k lanes too).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, entryDifference, partialDifference } from './support/compile.js';
@@ -55,7 +55,7 @@ export function orbit(x: number, y: number): number[] {
 export const orbitJ = jacobian(orbit);
 export const orbitJvp = jvp(orbit);
 
-/** An array of any length with a number, more outputs than inputs: the driver seeds 4 lanes per pass. */
+/** An array of any length with a number, more outputs than inputs: the driver seeds 2 lanes per pass. */
 export function smooth(xs: Float64Array, k: number): Float64Array {
   const out = new Float64Array(2 * xs.length);
   for (let i = 0; i < xs.length; i++) {
@@ -167,7 +167,7 @@ describe('vector forward mode: jacobian', () => {
     expectMatrix(J, differences(m.wide17, args), 1e-7);
   });
 
-  it('of an array of any length with a number: 4 lanes per pass, the last pass partly used (1, 2, 4, 5, 16, 17, 34 numbers)', () => {
+  it('of an array of any length with a number: 2 lanes per pass, the last pass partly used (1, 2, 4, 5, 16, 17, 34 numbers)', () => {
     for (const length of [0, 1, 3, 4, 15, 16, 33]) {
       const xs = Float64Array.from(pointOf(length, 0.8));
       const k = 0.6;

@@ -65,7 +65,9 @@ export class Drivers {
     const seeds = factory.createUniqueName('seeds');
     const tangents = Array.from({ length: lanes }, (_, lane) => selected.map((_, i) => factory.createElementAccessExpression(factory.createElementAccessExpression(seeds, lane), i))).flat();
     const call = this.call(tangentName, [...this.list(params).elements, ...tangents]);
-    return factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, seeds)], undefined, undefined, call);
+    // One lane's pushforward returns its tangent, not a list of lanes.
+    const columns = lanes === 1 ? factory.createArrayLiteralExpression([call]) : call;
+    return factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, seeds)], undefined, undefined, columns);
   }
 
   /**

@@ -192,8 +192,9 @@ export class FileTransform {
 
   /**
    * `jacobian` and `hessian` (and gradients by forward mode): a driver calls generated
-   * derivatives once per column (a pushforward along each unit tangent) or once per row (a
-   * vector-Jacobian product), and lays the results out (see the plans in ./pipelines.ts).
+   * derivatives once per pass of columns (a vector pushforward, a lane per unit tangent) or
+   * once per row (a vector-Jacobian product), and lays the results out (see the plans in
+   * ./pipelines.ts); or the generated code returns the matrix itself.
    */
   private laidOut(request: Request, plan: Plan, announce: (node: ts.Node) => void): ts.Expression {
     const { factory } = this;

@@ -14,11 +14,12 @@ const LANES = 16;
 
 /**
  * The width where an input is an array or object, whose length is known only at run time:
- * each lane then reads and writes tangent arrays of its own, so a lane costs about as much as
- * a pass of its own, and lanes past the last column would be wasted; narrower passes waste
- * fewer (measured on the bench's hessian10: 4 lanes beat 8 and 16).
+ * each lane then reads and writes tangent arrays of its own and carries its own loop state,
+ * so a lane costs about as much as a pass of its own, and wider passes spill their loops'
+ * state out of registers (the bench's hessian10, 10 columns, ÷ its primal: 60× with 1 lane,
+ * 44× with 2, 48× with 4, 81× with 8).
  */
-const ARRAY_LANES = 4;
+const ARRAY_LANES = 2;
 
 /**
  * Where every selected parameter is a number and there are LANES of them or fewer, one pass
