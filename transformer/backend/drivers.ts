@@ -150,7 +150,11 @@ export class Drivers {
     const source = this.load();
     // A copy made of new nodes: the originals' positions are in another file's text.
     const copy = (node: ts.Node): ts.Node => {
-      const copied = ts.isIdentifier(node)
+      // An arrow's `=>` is a token of the drivers' file too: its position would take a comment of this file.
+      const arrow = (copied: ts.ArrowFunction) => factory.updateArrowFunction(copied, copied.modifiers, copied.typeParameters, copied.parameters, copied.type, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), copied.body);
+      const copied = ts.isArrowFunction(node)
+        ? arrow(ts.visitEachChild(node, copy, undefined))
+        : ts.isIdentifier(node)
         ? factory.createIdentifier(this.used.get(node.text) ?? node.text)
         : ts.isNumericLiteral(node)
           ? factory.createNumericLiteral(node.text)
