@@ -573,6 +573,38 @@ function coupledHvpByDifferences(x: Float64Array): Float64Array {
 }
 const coupledHvp = hvp(coupled);
 
+/** The end point of a planar chain of eight links (straight-line): 2 outputs of 8 angles. */
+export function chain8(a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number): number[] {
+  const s1 = a0 + a1;
+  const s2 = s1 + a2;
+  const s3 = s2 + a3;
+  const s4 = s3 + a4;
+  const s5 = s4 + a5;
+  const s6 = s5 + a6;
+  const s7 = s6 + a7;
+  const x = Math.cos(a0) + 0.9 * Math.cos(s1) + 0.8 * Math.cos(s2) + 0.7 * Math.cos(s3) + 0.6 * Math.cos(s4) + 0.5 * Math.cos(s5) + 0.4 * Math.cos(s6) + 0.3 * Math.cos(s7);
+  const y = Math.sin(a0) + 0.9 * Math.sin(s1) + 0.8 * Math.sin(s2) + 0.7 * Math.sin(s3) + 0.6 * Math.sin(s4) + 0.5 * Math.sin(s5) + 0.4 * Math.sin(s6) + 0.3 * Math.sin(s7);
+  return [x, y];
+}
+
+/** A smooth straight-line function of 6 numbers with a dense Hessian. */
+export function bowl6(a: number, b: number, c: number, d: number, e: number, f: number): number {
+  const s = a * b + c * d + e * f;
+  const q = a * a + b * b + c * c + d * d + e * e + f * f;
+  return Math.sin(s) + 0.25 * q * q + Math.log(1 + Math.exp(a - f)) + b * Math.cos(c + e);
+}
+const bowl6Gradient = grad(bowl6);
+
+/** A Hessian of a function of numbers by central differences of its gradient. */
+function hessianByDifferences(gradient: (...args: number[]) => number[], args: number[]): number[][] {
+  return args.map((value, j) => {
+    const h = step(value);
+    const above = gradient(...args.map((v, k) => (k === j ? value + h : v)));
+    const below = gradient(...args.map((v, k) => (k === j ? value - h : v)));
+    return above.map((a, i) => (a - below[i]) / (2 * h));
+  });
+}
+
 export const cases: readonly BenchCase[] = [
   {
     name: 'seed',
@@ -766,9 +798,9 @@ export const cases: readonly BenchCase[] = [
   }),
   benchCase({
     name: 'hessian10',
-    description: 'The Hessian of a function of 10 inputs (a loop over a Float64Array with sin, exp and log): hessian(f), forward over reverse, 10 columns; central differences of the tapeless gradient for comparison',
+    description: 'The Hessian of a function of 10 inputs (a loop over a Float64Array with sin, exp and log): hessian(f), forward over reverse, one vector pass of 16 lanes (10 used); central differences of the tapeless gradient for comparison',
     controlFlow: 'loop',
-    overPrimalTarget: null,
+    overPrimalTarget: 40,
     settings: SCALAR_SETTINGS,
     parameters: ['x'],
     wrt: ['x'],
@@ -779,7 +811,7 @@ export const cases: readonly BenchCase[] = [
   }),
   benchCase({
     name: 'jacobianArm',
-    description: "The 2×3 Jacobian of a planar arm's forward kinematics (straight-line): jacobian(arm), two vector-Jacobian products (rows)",
+    description: "The 2×3 Jacobian of a planar arm's forward kinematics (straight-line): jacobian(arm), one vector forward pass of 3 lanes",
     controlFlow: 'straight-line',
     overPrimalTarget: 4,
     settings: SCALAR_SETTINGS,
@@ -802,7 +834,7 @@ export const cases: readonly BenchCase[] = [
   }),
   benchCase({
     name: 'jacobianResiduals',
-    description: 'The 40×3 Jacobian of the residuals of a fit (a loop writing a Float64Array): jacobian(residuals), three pushforwards (columns)',
+    description: 'The 40×3 Jacobian of the residuals of a fit (a loop writing a Float64Array): jacobian(residuals), one vector forward pass of 3 lanes',
     controlFlow: 'loop',
     overPrimalTarget: 4,
     settings: SCALAR_SETTINGS,
@@ -825,5 +857,31 @@ export const cases: readonly BenchCase[] = [
     primal: coupled,
     tapeless: (x) => coupledHvp(x, HVP_DIRECTION),
     finiteDifference: coupledHvpByDifferences,
+  }),
+  benchCase({
+    name: 'jacobianChain8',
+    description: 'The 2×8 Jacobian of a planar chain of 8 links (straight-line): jacobian(chain8), one vector forward pass of 8 lanes; target (1 + k)× for k = 8 columns',
+    controlFlow: 'straight-line',
+    overPrimalTarget: 9,
+    settings: SCALAR_SETTINGS,
+    parameters: ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'],
+    wrt: ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'],
+    input: (random): [number, number, number, number, number, number, number, number] => [0, 0, 0, 0, 0, 0, 0, 0].map(() => 2 * random() - 1) as [number, number, number, number, number, number, number, number],
+    primal: chain8,
+    tapeless: jacobian(chain8),
+    finiteDifference: (...args) => jacobianByDifferences(chain8, args),
+  }),
+  benchCase({
+    name: 'hessianBowl6',
+    description: 'The 6×6 Hessian of a straight-line function of 6 numbers: hessian(bowl6), forward over reverse, one vector pass of 6 lanes; target 3n× for n = 6',
+    controlFlow: 'straight-line',
+    overPrimalTarget: 18,
+    settings: SCALAR_SETTINGS,
+    parameters: ['a', 'b', 'c', 'd', 'e', 'f'],
+    wrt: ['a', 'b', 'c', 'd', 'e', 'f'],
+    input: (random): [number, number, number, number, number, number] => [0, 0, 0, 0, 0, 0].map(() => 2 * random() - 1) as [number, number, number, number, number, number],
+    primal: bowl6,
+    tapeless: hessian(bowl6),
+    finiteDifference: (...args) => hessianByDifferences(bowl6Gradient, args),
   }),
 ];

@@ -1,8 +1,9 @@
 /**
  * The drivers of `jacobian`, `hessian` and `vjp`: they call generated derivative code once per
- * column (a pushforward along each unit tangent) or once per row (a gradient), and lay the
- * results out as `number[][]`. The transformer copies the functions a file needs into that
- * file (renamed), so generated code imports nothing from tapeless at run time.
+ * chunk of columns (a vector pushforward, one lane per unit tangent) or once per row (a
+ * gradient), and lay the results out as `number[][]`. The transformer copies the functions a
+ * file needs into that file (renamed), so generated code imports nothing from tapeless at run
+ * time.
  *
  * Values are flattened in order: parameters in order, array elements by index (nested
  * arrays row by row), object fields by name (sorted, so that an object and its gradient,
@@ -16,8 +17,7 @@ type Value = number | ArrayLike<unknown> | { readonly [key: string]: unknown };
  * (not functions, such as a class instance's arrow-function fields), by name.
  */
 export function dataKeys(value: object): string[] {
-  // A loop, not filter with an arrow: the transformer copies this code into the user's file,
-  // and an arrow's copied `=>` would keep its position here (and take a comment of that file).
+  // A loop, not filter with an arrow: the transformer copies this code into the user's file.
   const keys: string[] = [];
   for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
@@ -29,7 +29,8 @@ export function dataKeys(value: object): string[] {
 /** A zero of the same shape: numbers become 0, arrays and objects are copied with zeros. */
 export function zerosLike(value: unknown): unknown {
   if (typeof value === 'number') return 0;
-  if (value instanceof Float64Array || value instanceof Float32Array) return new (value.constructor as Float64ArrayConstructor)(value.length);
+  if (value instanceof Float64Array) return new Float64Array(value.length);
+  if (value instanceof Float32Array) return new Float32Array(value.length);
   if (Array.isArray(value)) return value.map(zerosLike);
   const zeros: Record<string, unknown> = {};
   for (const key of dataKeys(value as object)) zeros[key] = zerosLike((value as Record<string, unknown>)[key]);
@@ -59,62 +60,151 @@ export function countNumbers(value: unknown): number {
   return count;
 }
 
-/** Appends the numbers of a value to `numbers`, in flattening order. */
-export function flattenInto(value: unknown, numbers: number[]): void {
-  if (typeof value === 'number') numbers.push(value);
-  else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) flattenInto(value[i], numbers);
-  else for (const key of dataKeys(value as object).sort()) flattenInto((value as Record<string, unknown>)[key], numbers);
+/**
+ * The matrix a Jacobian is written into: `out` (from `jacobianInto` or `hessianInto`) with
+ * its rows reused, or a new one; `count` rows, each written column by column from index 0.
+ */
+function rowsOf(count: number, out: number[][] | undefined): number[][] {
+  const matrix = out ?? [];
+  matrix.length = count;
+  for (let i = 0; i < count; i++) if (!Array.isArray(matrix[i])) matrix[i] = [];
+  return matrix;
 }
 
-/** The numbers of a value, in flattening order. */
-export function flatten(value: unknown): number[] {
-  const numbers: number[] = [];
-  flattenInto(value, numbers);
-  return numbers;
+/** Trims the rows of a reused matrix to `columns` (a larger `out` keeps no stale entries). */
+function trimmed(matrix: number[][], columns: number): number[][] {
+  for (let i = 0; i < matrix.length; i++) if (matrix[i].length !== columns) matrix[i].length = columns;
+  return matrix;
 }
 
 /**
- * The Jacobian from pushforwards, one column per input number: `tangentOf` receives the
- * inputs' tangents (zero but for one 1) and returns the output's tangent. Each column goes
- * straight into the rows (one scratch array per call, not one array per column).
+ * The Jacobian from vector pushforwards, `lanes` columns per pass: `tangentsOf` receives
+ * `lanes` sets of the inputs' tangents (those of lane `l` zero but for a 1 in the number of
+ * column `start + l`) and returns the output's tangent in each lane. Columns go straight into
+ * the rows; the seeds are allocated once per call, whatever the number of passes.
  */
-export function jacobianByColumns(tangentOf: (tangents: unknown[]) => unknown, inputs: readonly unknown[]): number[][] {
-  const tangents = inputs.map(zerosLike);
-  const slots = numberSlots(tangents);
-  const matrix: number[][] = [];
-  const column: number[] = [];
-  for (let j = 0; j < slots.length; j++) {
-    const [container, key] = slots[j];
-    container[key] = 1;
-    column.length = 0;
-    flattenInto(tangentOf(tangents), column);
-    container[key] = 0;
-    if (j === 0) for (let i = 0; i < column.length; i++) matrix.push([]);
-    for (let i = 0; i < column.length; i++) matrix[i].push(column[i]);
+export function jacobianByLanes(tangentsOf: (seeds: unknown[][]) => readonly unknown[], inputs: readonly unknown[], lanes: number, out?: number[][]): number[][] {
+  const seeds: unknown[][] = [];
+  for (let lane = 0; lane < lanes; lane++) seeds.push(inputs.map(zerosLike));
+  const count = countNumbers(inputs);
+  let matrix = out ?? [];
+  // One pass at least: a function of no numbers still has a row per output.
+  for (let start = 0; start === 0 || start < count; start += lanes) {
+    const width = Math.min(lanes, count - start);
+    for (let lane = 0; lane < width; lane++) setNumber(seeds[lane], start + lane, 1);
+    const columns = tangentsOf(seeds);
+    for (let lane = 0; lane < width; lane++) setNumber(seeds[lane], start + lane, 0);
+    if (start === 0) matrix = rowsOf(countNumbers(columns[0]), out);
+    for (let lane = 0; lane < width; lane++) writeColumn(columns[lane], matrix, 0, start + lane);
   }
-  if (slots.length === 0) for (let i = countNumbers(tangentOf(tangents)); i > 0; i--) matrix.push([]);
-  return matrix;
+  return trimmed(matrix, count);
+}
+
+/**
+ * Sets the number at `index` of `values` (an array, typed array or object, in flattening
+ * order) to `value`, allocating nothing: returns -1 once set, else what is left of `index`
+ * after the numbers of `values`.
+ */
+function setNumber(values: unknown, index: number, value: number): number {
+  if (values instanceof Float64Array || values instanceof Float32Array) {
+    if (index < values.length) {
+      values[index] = value;
+      return -1;
+    }
+    return index - values.length;
+  }
+  const container = values as Record<string | number, unknown>;
+  const keys = Array.isArray(values) ? undefined : dataKeys(container).sort();
+  const length = keys ? keys.length : (values as unknown[]).length;
+  let rest = index;
+  for (let i = 0; i < length; i++) {
+    const key = keys ? keys[i] : i;
+    const entry = container[key];
+    if (typeof entry === 'number') {
+      if (rest === 0) {
+        container[key] = value;
+        return -1;
+      }
+      rest--;
+    } else if ((rest = setNumber(entry, rest, value)) < 0) return -1;
+  }
+  return rest;
+}
+
+/** Writes the numbers of a column into column `j` of the rows from `row` on, in flattening order; returns the next row. */
+function writeColumn(value: unknown, matrix: number[][], row: number, j: number): number {
+  if (typeof value === 'number') {
+    matrix[row][j] = value;
+    return row + 1;
+  }
+  if (value instanceof Float64Array || value instanceof Float32Array) {
+    for (let i = 0; i < value.length; i++) matrix[row + i][j] = value[i];
+    return row + value.length;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) row = writeColumn(value[i], matrix, row, j);
+    return row;
+  }
+  for (const key of dataKeys(value as object).sort()) row = writeColumn((value as Record<string, unknown>)[key], matrix, row, j);
+  return row;
+}
+
+/** The Jacobian from its columns (the lanes of one vector pushforward, each seeded with its unit tangent in generated code). */
+export function jacobianOfColumns(columns: readonly unknown[], out?: number[][]): number[][] {
+  const matrix = rowsOf(countNumbers(columns[0]), out);
+  for (let j = 0; j < columns.length; j++) writeColumn(columns[j], matrix, 0, j);
+  return trimmed(matrix, columns.length);
+}
+
+/** The one row of the Jacobian of a function returning a number: its gradient, flattened. */
+export function jacobianOfRow(gradient: unknown, out?: number[][]): number[][] {
+  const matrix = rowsOf(1, out);
+  return trimmed(matrix, writeRow(gradient, matrix[0], 0));
+}
+
+/** Writes the numbers of a value into `row` from index `at` on, in flattening order; returns the next index. */
+function writeRow(value: unknown, row: number[], at: number): number {
+  if (typeof value === 'number') {
+    row[at] = value;
+    return at + 1;
+  }
+  if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) at = writeRow(value[i], row, at);
+    return at;
+  }
+  for (const key of dataKeys(value as object).sort()) at = writeRow((value as Record<string, unknown>)[key], row, at);
+  return at;
 }
 
 /**
  * The Jacobian from vector-Jacobian products, one row per output number: `gradientOf`
  * receives a cotangent shaped like `output` (zero but for one 1) and returns the gradient.
  */
-export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, output: unknown): number[][] {
-  if (typeof output === 'number') return [flatten(gradientOf(1))];
+export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, output: unknown, out?: number[][]): number[][] {
+  if (typeof output === 'number') return jacobianOfRow(gradientOf(1), out);
   const cotangent = zerosLike(output);
-  const rows: number[][] = [];
-  for (const [container, key] of numberSlots([cotangent])) {
+  const slots = numberSlots([cotangent]);
+  const matrix = rowsOf(slots.length, out);
+  let columns = 0;
+  for (let i = 0; i < slots.length; i++) {
+    const [container, key] = slots[i];
     container[key] = 1;
-    rows.push(flatten(gradientOf(cotangent)));
+    columns = writeRow(gradientOf(cotangent), matrix[i], 0);
     container[key] = 0;
   }
-  return rows;
+  return trimmed(matrix, columns);
 }
 
-/** The Jacobian by forward mode where f has fewer inputs than outputs, by reverse mode otherwise. */
-export function jacobian(tangentOf: (tangents: unknown[]) => unknown, gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: unknown): number[][] {
-  return countNumbers(inputs) < countNumbers(output) ? jacobianByColumns(tangentOf, inputs) : jacobianByRows(gradientOf, output);
+/**
+ * The Jacobian by vector forward mode where one pass of `lanes` columns computes it or f has
+ * fewer inputs than outputs, by reverse mode otherwise (f's output, for its shape, computed
+ * only then).
+ */
+export function jacobian(tangentsOf: (seeds: unknown[][]) => readonly unknown[], gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: () => unknown, lanes: number, out?: number[][]): number[][] {
+  const count = countNumbers(inputs);
+  if (count <= lanes) return jacobianByLanes(tangentsOf, inputs, lanes, out);
+  const value = output();
+  return count < countNumbers(value) ? jacobianByLanes(tangentsOf, inputs, lanes, out) : jacobianByRows(gradientOf, value, out);
 }
 
 /**
@@ -136,8 +226,9 @@ export function gradientByColumns(tangentOf: (tangents: unknown[]) => number, in
 }
 
 /**
- * A copy of an argument as it is now: arrays, typed arrays and objects copied (objects keep
- * their prototype, so methods still read their fields), anything else as it is.
+ * A copy of an argument of `vjp(f)(…args)` as it is now, for its pullback: arrays, typed
+ * arrays and objects copied (objects keep their prototype, so methods still read their
+ * fields), anything else as it is.
  */
 export function snapshot(value: unknown): unknown {
   if (value instanceof Float64Array || value instanceof Float32Array) return value.slice();
@@ -146,15 +237,4 @@ export function snapshot(value: unknown): unknown {
   const copy = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
   for (const key of Object.keys(value)) copy[key] = snapshot((value as Record<string, unknown>)[key]);
   return copy;
-}
-
-/**
- * `vjp`: f's value, and its pullback, which maps a cotangent of f's result to the gradients
- * at the arguments of this call. The pullback runs reverse mode (`pullback(…args, dy)`) on a
- * copy of the arguments taken now, so that changing them afterwards does not change it; it
- * may be called any number of times.
- */
-export function valueAndPullback(value: (...args: unknown[]) => unknown, pullback: (...args: unknown[]) => unknown, args: unknown[]): [unknown, (cotangent: unknown) => unknown] {
-  const kept = args.map(snapshot);
-  return [value(...args), (cotangent) => pullback(...kept, cotangent)];
 }

@@ -96,6 +96,25 @@ export function hessian<F extends (...args: any[]) => number, const O extends Gr
 }
 
 /**
+ * `jacobian` written into a matrix the caller keeps (`out`, first), for a Jacobian taken
+ * in a loop without allocating it each time: `out` gets f's Jacobian with its rows reused
+ * (made where missing, trimmed where longer), and is returned. Start with `[]`.
+ * @tapeless jacobianInto
+ */
+export function jacobianInto<F extends (...args: any[]) => Output, const O extends GradOptions = {}>(f: F, options?: O): (out: number[][], ...args: Parameters<F>) => number[][] {
+  throw notTransformed('jacobianInto');
+}
+
+/**
+ * `hessian` written into a matrix the caller keeps (`out`, first), its rows reused, and
+ * returned: see `jacobianInto`.
+ * @tapeless hessianInto
+ */
+export function hessianInto<F extends (...args: any[]) => number, const O extends GradOptions = {}>(f: F, options?: O): (out: number[][], ...args: Parameters<F>) => number[][] {
+  throw notTransformed('hessianInto');
+}
+
+/**
  * Hessian-vector product (forward over reverse, without forming the Hessian):
  * `hvp(f)(...args, v)` returns H·v, where H is the Hessian of `f` over the parameters
  * selected by `options.wrt` (default: all) and `v` is shaped like their gradient (a tuple,

@@ -90,12 +90,12 @@ describe('arrays only written', () => {
 
 describe('the seed of a vector-Jacobian product', () => {
   it('of an array literal only returned is the cotangent itself: no output array, no gradient array, no loop', () => {
-    for (const name of ['polar_vjp_pullback', 'polar_jacobian_vjp']) {
-      const pullback = functionText(name);
-      expect(pullback).not.toMatch(/new Array|while|for \(/);
-      expect(count(pullback, /dy\[[01]\]/g)).toBe(2);
-      expect(count(pullback, /\[/g), pullback).toBe(3); // dy[0], dy[1] and the returned tuple
-    }
+    const code = functionText('polar_vjp_pullback');
+    expect(code).not.toMatch(/new Array|while|for \(/);
+    expect(count(code, /dy\[[01]\]/g)).toBe(2);
+    expect(count(code, /\[/g), code).toBe(3); // dy[0], dy[1] and the returned tuple
+    // The Jacobian of three numbers is one vector forward pass: it makes no vector-Jacobian product.
+    expect(js).not.toMatch(/polar_jacobian_vjp/);
     const point = [1.5, 0.4, -2];
     const [r, theta, z] = point;
     const J = [

@@ -9,7 +9,7 @@ import { ROOT } from './support/compile.js';
 // The runtime loaded by its path, as a value: the transformer sees no call of the API here
 // (a call through a cast or a variable is a diagnostic), as in a file compiled without it.
 const api = (await import(pathToFileURL(path.join(ROOT, 'dist/runtime/index.js')).href)) as Record<string, (...args: any[]) => unknown>;
-const untransformed = { grad: api.grad, valueAndGrad: api.valueAndGrad, stopGradient: api.stopGradient, derivative: api.derivative, jvp: api.jvp, vjp: api.vjp, jacobian: api.jacobian, hessian: api.hessian, hvp: api.hvp };
+const untransformed = { grad: api.grad, valueAndGrad: api.valueAndGrad, stopGradient: api.stopGradient, derivative: api.derivative, jvp: api.jvp, vjp: api.vjp, jacobian: api.jacobian, jacobianInto: api.jacobianInto, hessian: api.hessian, hessianInto: api.hessianInto, hvp: api.hvp };
 
 describe('API without the transformer', () => {
   for (const [name, fn] of Object.entries(untransformed)) {

@@ -1,6 +1,6 @@
 // The declared types of the API describe the generated functions (checked by tsc).
 import { describe, expectTypeOf, it } from 'vitest';
-import { type GradientOf, derivative, grad, hessian, hvp, jacobian, jvp, stopGradient, valueAndGrad, vjp, withDerivative } from 'tapeless';
+import { type GradientOf, derivative, grad, hessian, hessianInto, hvp, jacobian, jacobianInto, jvp, stopGradient, valueAndGrad, vjp, withDerivative } from 'tapeless';
 
 const product = (x: number, y: number) => x * y;
 
@@ -133,6 +133,14 @@ describe('declared types', () => {
     hvp(netLoss)(net, { W: [1, 0], b: 0.5, layers: [], activation: (v: number) => v });
     // @ts-expect-error: every data field is
     hvp(netLoss)(net, { W: [1, 0], layers: [] });
+  });
+
+  it('jacobianInto and hessianInto take the matrix to write into first, then f\'s arguments', () => {
+    const polar = (r: number, t: number) => [r * Math.cos(t), r * Math.sin(t)];
+    expectTypeOf(jacobianInto(polar)).toEqualTypeOf<(out: number[][], r: number, t: number) => number[][]>();
+    expectTypeOf(hessianInto(product)).toEqualTypeOf<(out: number[][], x: number, y: number) => number[][]>();
+    // @ts-expect-error: out comes first
+    jacobianInto(polar)(1, 2);
   });
 
   it('withDerivative keeps the function type and types the rule', () => {

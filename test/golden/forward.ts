@@ -19,5 +19,5 @@ export function oscillator(x: number, v: number, k: number): number {
 
 export const oscillatorJvp = jvp(oscillator);
 
-/** Forward over reverse: the gradient's tangent, once per column. */
+/** Forward over reverse: the gradient's tangent, every column in one pass (a lane per input). */
 export const cubesHessian = hessian((a: number, b: number) => a ** 3 + a * b + b ** 3);

@@ -3,7 +3,17 @@ import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
 
-type DriverName = 'jacobianByColumns' | 'jacobian' | 'flatten' | 'gradientByColumns' | 'valueAndPullback';
+type DriverName = 'jacobianByLanes' | 'jacobianOfColumns' | 'jacobianOfRow' | 'jacobian' | 'gradientByColumns' | 'snapshot';
+
+/**
+ * How a Jacobian's (or a Hessian's) tangent function computes columns: `lanes` per pass, the
+ * lanes `seeded` with unit tangents in the generated code (one pass computes every column) or
+ * given as parameters by the driver.
+ */
+export interface VectorColumns {
+  readonly lanes: number;
+  readonly seeded: boolean;
+}
 
 /**
  * The code around a generated derivative that lays out `jacobian` and `hessian` results
@@ -22,21 +32,42 @@ export class Drivers {
     private readonly load: () => ts.SourceFile,
   ) {}
 
-  /** `jacobianByColumns((tangents) => tangent(…params, tangents[0], …), [selected…])` */
-  columns(tangentName: string, params: readonly string[], selected: readonly string[]): ts.Expression {
+  /**
+   * The columns of a Jacobian from vector pushforwards: where the lanes are seeded in the
+   * generated code (lane j with 1 in the j-th selected number), one call, `jacobianOfColumns(tangent(…params))`;
+   * otherwise `jacobianByLanes((seeds) => tangent(…params, seeds[0][0], …, seeds[1][0], …), [selected…], lanes)`.
+   * Into `out` where it is given (`jacobianInto`, `hessianInto`), as each driver's last argument.
+   */
+  columns(tangentName: string, params: readonly string[], selected: readonly string[], columns: VectorColumns, out: string | undefined): ts.Expression {
     const { factory } = this;
-    return factory.createCallExpression(this.use('jacobianByColumns'), undefined, [this.tangentOf(tangentName, params, selected), this.list(selected)]);
+    if (columns.seeded) {
+      const call = this.call(tangentName, this.list(params).elements);
+      return factory.createCallExpression(this.use('jacobianOfColumns'), undefined, [columns.lanes === 1 ? factory.createArrayLiteralExpression([call]) : call, ...this.out(out)]);
+    }
+    return factory.createCallExpression(this.use('jacobianByLanes'), undefined, [this.seedsOf(tangentName, params, selected, columns.lanes), this.list(selected), factory.createNumericLiteral(columns.lanes), ...this.out(out)]);
   }
 
   /**
-   * `jacobian(tangentOf, (dy) => vjp(…params, dy), [selected…], value(…params))`: columns
-   * or rows, whichever are fewer.
+   * `jacobian((seeds) => tangent(…), (dy) => vjp(…params, dy), [selected…], () => value(…params), lanes)`:
+   * one pass of columns, or else columns or rows, whichever are fewer.
    */
-  columnsOrRows(tangentName: string, vjpName: string, valueName: string, params: readonly string[], selected: readonly string[]): ts.Expression {
+  columnsOrRows(tangentName: string, vjpName: string, valueName: string, params: readonly string[], selected: readonly string[], lanes: number, out: string | undefined): ts.Expression {
     const { factory } = this;
     const cotangent = factory.createUniqueName('dy');
     const gradientOf = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(vjpName, [...this.list(params).elements, cotangent]));
-    return factory.createCallExpression(this.use('jacobian'), undefined, [this.tangentOf(tangentName, params, selected), gradientOf, this.list(selected), this.call(valueName, this.list(params).elements)]);
+    const output = factory.createArrowFunction(undefined, undefined, [], undefined, undefined, this.call(valueName, this.list(params).elements));
+    return factory.createCallExpression(this.use('jacobian'), undefined, [this.seedsOf(tangentName, params, selected, lanes), gradientOf, this.list(selected), output, factory.createNumericLiteral(lanes), ...this.out(out)]);
+  }
+
+  /** `(seeds) => tangent(…params, seeds[0][0], seeds[0][1], …, seeds[1][0], …)`: the tangents lane by lane. */
+  private seedsOf(tangentName: string, params: readonly string[], selected: readonly string[], lanes: number): ts.ArrowFunction {
+    const { factory } = this;
+    const seeds = factory.createUniqueName('seeds');
+    const tangents = Array.from({ length: lanes }, (_, lane) => selected.map((_, i) => factory.createElementAccessExpression(factory.createElementAccessExpression(seeds, lane), i))).flat();
+    const call = this.call(tangentName, [...this.list(params).elements, ...tangents]);
+    // One lane's pushforward returns its tangent, not a list of lanes.
+    const columns = lanes === 1 ? factory.createArrayLiteralExpression([call]) : call;
+    return factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, seeds)], undefined, undefined, columns);
   }
 
   /**
@@ -50,10 +81,16 @@ export class Drivers {
     return valueName ? factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), gradient]) : gradient;
   }
 
-  /** `valueAndPullback(value, pullback, [params…])`: `[value(…params), (dy) => pullback(…params, dy)]`. */
-  valueAndPullback(valueName: string, pullbackName: string, params: readonly string[]): ts.Expression {
+  /**
+   * `[value(…params), (dy) => pullback(…params, dy)]`, where the parameters that may hold
+   * arrays or objects (`copied`) are copies taken now: `((x) => (dy) => pullback(x, k, dy))(snapshot(x))`.
+   */
+  valueAndPullback(valueName: string, pullbackName: string, params: readonly string[], copied: readonly string[]): ts.Expression {
     const { factory } = this;
-    return factory.createCallExpression(this.use('valueAndPullback'), undefined, [factory.createIdentifier(valueName), factory.createIdentifier(pullbackName), this.list(params)]);
+    const cotangent = factory.createUniqueName('dy');
+    const pullback = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(pullbackName, [...this.list(params).elements, cotangent]));
+    const kept = copied.length === 0 ? pullback : factory.createCallExpression(factory.createParenthesizedExpression(factory.createArrowFunction(undefined, undefined, this.parameters(copied), undefined, undefined, pullback)), undefined, copied.map((name) => factory.createCallExpression(this.use('snapshot'), undefined, [factory.createIdentifier(name)])));
+    return factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), kept]);
   }
 
   /** `(tangents) => tangent(…params, tangents[0], …)` */
@@ -72,10 +109,20 @@ export class Drivers {
     return this.factory.createArrayLiteralExpression(names.map((name) => this.factory.createIdentifier(name)));
   }
 
-  /** `[flatten(gradient(…params))]`: the one row of the Jacobian of a function returning a number. */
-  gradientRow(gradientName: string, params: readonly string[]): ts.Expression {
+  /** `jacobianOfRow(gradient(…params), out?)`: the one row of the Jacobian of a function returning a number. */
+  gradientRow(gradientName: string, params: readonly string[], out: string | undefined): ts.Expression {
     const { factory } = this;
-    return factory.createArrayLiteralExpression([factory.createCallExpression(this.use('flatten'), undefined, [this.call(gradientName, this.list(params).elements)])]);
+    return factory.createCallExpression(this.use('jacobianOfRow'), undefined, [this.call(gradientName, this.list(params).elements), ...this.out(out)]);
+  }
+
+  /** `name(…params)`: generated code that lays out its result itself. */
+  direct(name: string, params: readonly string[]): ts.Expression {
+    return this.call(name, this.list(params).elements);
+  }
+
+  /** The matrix `jacobianInto` and `hessianInto` write into, as the drivers' last argument. */
+  private out(out: string | undefined): ts.Expression[] {
+    return out ? [this.factory.createIdentifier(out)] : [];
   }
 
   /** `const name = value;` */
@@ -103,7 +150,11 @@ export class Drivers {
     const source = this.load();
     // A copy made of new nodes: the originals' positions are in another file's text.
     const copy = (node: ts.Node): ts.Node => {
-      const copied = ts.isIdentifier(node)
+      // An arrow's `=>` is a token of the drivers' file too: its position would take a comment of this file.
+      const arrow = (copied: ts.ArrowFunction) => factory.updateArrowFunction(copied, copied.modifiers, copied.typeParameters, copied.parameters, copied.type, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), copied.body);
+      const copied = ts.isArrowFunction(node)
+        ? arrow(ts.visitEachChild(node, copy, undefined))
+        : ts.isIdentifier(node)
         ? factory.createIdentifier(this.used.get(node.text) ?? node.text)
         : ts.isNumericLiteral(node)
           ? factory.createNumericLiteral(node.text)
@@ -118,6 +169,11 @@ export class Drivers {
       const copied = copy(statement) as ts.FunctionDeclaration;
       return [factory.updateFunctionDeclaration(copied, undefined, copied.asteriskToken, copied.name, undefined, copied.parameters, undefined, copied.body)];
     });
+  }
+
+  /** A parameter declaration per name. */
+  private parameters(params: readonly string[]): ts.ParameterDeclaration[] {
+    return params.map((param) => this.factory.createParameterDeclaration(undefined, undefined, param));
   }
 
   /** The name this file calls a driver by, with every driver it calls taken along. */

@@ -192,8 +192,9 @@ export class FileTransform {
 
   /**
    * `jacobian` and `hessian` (and gradients by forward mode): a driver calls generated
-   * derivatives once per column (a pushforward along each unit tangent) or once per row (a
-   * vector-Jacobian product), and lays the results out (see the plans in ./pipelines.ts).
+   * derivatives once per pass of columns (a vector pushforward, a lane per unit tangent) or
+   * once per row (a vector-Jacobian product), and lays the results out (see the plans in
+   * ./pipelines.ts); or the generated code returns the matrix itself.
    */
   private laidOut(request: Request, plan: Plan, announce: (node: ts.Node) => void): ts.Expression {
     const { factory } = this;
@@ -207,8 +208,8 @@ export class FileTransform {
     const params = primalParams.map((param) => param.name);
     const selected = request.wrt.map((index) => params[index]);
     const call = plan.call(this.drivers, names, params, selected);
-    // The function users call keeps the differentiated function's rest parameter and default values.
-    const parameters = () => emitParameters(primalParams, context);
+    // The function users call keeps the differentiated function's rest parameter and default values (after `out`, for jacobianInto and hessianInto).
+    const parameters = () => [...(plan.out ? [factory.createParameterDeclaration(undefined, undefined, plan.out)] : []), ...emitParameters(primalParams, context)];
     if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(parameters(), code.map((arrow, i) => this.drivers.constant(names[i], arrow as ts.ArrowFunction)), call));
     const name = this.names().fresh(base);
     code.forEach((declaration, i) => this.generated.set(`${request.key}|${plan.helpers[i].suffix}`, { name: names[i], declaration: declaration as ts.FunctionDeclaration }));

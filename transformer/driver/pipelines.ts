@@ -4,7 +4,7 @@
 // generated functions again from their IR, kept here.
 import type * as ts from 'typescript';
 import { emitFunctionDeclaration } from '../backend/emit';
-import type { Drivers } from '../backend/drivers';
+import type { Drivers, VectorColumns } from '../backend/drivers';
 import { Code, fail } from './diagnostics';
 import type { DifferentiatingApi, Request, Target } from '../frontend/requests';
 import { Builder } from '../ir/builder';
@@ -12,6 +12,7 @@ import { type Block, type Callee, type Func, type Let, type Operand, type Param,
 import { shapeOfValue } from '../ir/definitions';
 import type { NameAllocator } from '../ir/names';
 import { forward } from '../modes/forward';
+import { returningRows, unitSeeds, vectorColumns } from '../modes/forward-lanes';
 import { reverse } from '../modes/reverse/reverse';
 import type { RuleSet } from '../ops/rules';
 import { simplify } from '../passes/simplify';
@@ -37,6 +38,8 @@ export interface Generated {
 export interface Plan {
   readonly helpers: readonly { readonly suffix: string; readonly func: Func }[];
   readonly call: (drivers: Drivers, names: readonly string[], params: readonly string[], selected: readonly string[]) => ts.Expression;
+  /** A first parameter of the function users call, before f's: the matrix `jacobianInto` and `hessianInto` write into. */
+  readonly out?: string;
 }
 
 /** How a request is generated: as one function, or as functions laid out by a driver. */
@@ -50,8 +53,10 @@ const PIPELINES: Record<DifferentiatingApi, Pipeline> = {
   derivative: { kind: 'function', generate: (p, request) => p.derivative(request) },
   jvp: { kind: 'function', generate: (p, request) => p.jvp(request) },
   vjp: { kind: 'driver', plan: (p, request) => p.vjp(request) },
-  jacobian: { kind: 'driver', plan: (p, request) => p.jacobian(request) },
-  hessian: { kind: 'driver', plan: (p, request) => p.hessian(request) },
+  jacobian: { kind: 'driver', plan: (p, request) => p.jacobian(request, false) },
+  jacobianInto: { kind: 'driver', plan: (p, request) => p.jacobian(request, true) },
+  hessian: { kind: 'driver', plan: (p, request) => p.hessian(request, false) },
+  hessianInto: { kind: 'driver', plan: (p, request) => p.hessian(request, true) },
   hvp: { kind: 'function', generate: (p, request) => p.hvp(request) },
 };
 
@@ -108,7 +113,7 @@ export class Pipelines {
     const index = request.wrt[0];
     const self = request.target.derived ? undefined : request.target.node;
     if (primal.params[index].shape) fail(self?.parameters[index] ?? request.call, Code.BadType, 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian().');
-    return { func: simplify(forward(primal, { wrt: request.wrt, seeds: new Map([[index, num(1)]]), withValue: false }, this.rules, names, this.pushforwards), names), names };
+    return { func: simplify(forward(primal, { wrt: request.wrt, seeds: [new Map([[index, num(1)]])], withValue: false }, this.rules, names, this.pushforwards), names), names };
   }
 
   /** `jvp`: forward mode with a tangent for every parameter. */
@@ -129,33 +134,66 @@ export class Pipelines {
     const seed = names.fresh('dy');
     const pullback = simplify(reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: false, seed }, this.rules, names, this.pullbacks), names);
     const helpers = [{ suffix: 'pullback', func: pullback }, { suffix: 'value', func: simplify(primal, names) }];
-    return { helpers, call: (drivers, [pullbackName, value], params) => drivers.valueAndPullback(value, pullbackName, params) };
+    // Numbers are copied as they are passed; the parameters that may hold arrays or objects are copied whole.
+    const copied = primal.params.filter((param, index) => param.shape || !request.wrt.includes(index)).map((param) => param.name);
+    return { helpers, call: (drivers, [pullbackName, value], params) => drivers.valueAndPullback(value, pullbackName, params, copied.filter((name) => params.includes(name))) };
   }
 
   /**
-   * `jacobian`: for a number result, the gradient as one row; for an array result,
-   * pushforwards (columns) or vector-Jacobian products (rows), whichever are fewer at run time.
+   * `jacobian`: for a number result, the gradient as one row; for an array result, vector
+   * pushforwards (columns, LANES per pass) where one pass computes them all or f has fewer
+   * inputs than outputs, else vector-Jacobian products (rows), chosen at run time. `into`
+   * (`jacobianInto`): written into the matrix given first.
    */
-  jacobian(request: Request): Plan {
+  jacobian(request: Request, into: boolean): Plan {
     // One lowering serves every helper: the modes read the IR and never change it.
     const { primal, names } = this.primalOf(request, true);
     const { wrt } = request;
+    const columns = vectorColumns(primal, wrt);
+    const out = into ? names.fresh('out') : undefined;
     // Made only where needed, after the vector-Jacobian product: the order names are given out in.
-    const tangent = () => ({ suffix: 'tangent', func: simplify(forward(primal, { wrt, withValue: false }, this.rules, names, this.pushforwards), names) });
-    if (request.target.derived) return { helpers: [tangent()], call: (drivers, [columns], params, selected) => drivers.columns(columns, params, selected) };
+    const byColumns = () => {
+      const { func, rows } = this.vectorTangent(primal, names, wrt, columns, into);
+      return { helpers: [{ suffix: 'tangent', func }], call: Pipelines.byColumns(columns, rows, out), out };
+    };
+    if (request.target.derived) return byColumns();
     const result = primal.result as Operand;
     const seed = Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name) ? undefined : names.fresh('dy');
+    if (seed && columns.seeded) return byColumns();
     const vjp = simplify(reverse(primal, { wrt, tuple: true, withValue: false, ...(seed ? { seed } : {}) }, this.rules, names, this.pullbacks), names);
-    if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params) };
-    const helpers = [tangent(), { suffix: 'vjp', func: vjp }, { suffix: 'value', func: simplify(primal, names) }];
-    return { helpers, call: (drivers, [columns, rows, values], params, selected) => drivers.columnsOrRows(columns, rows, values, params, selected) };
+    if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params, out), out };
+    const helpers = [{ suffix: 'tangent', func: this.vectorTangent(primal, names, wrt, columns, into).func }, { suffix: 'vjp', func: vjp }, { suffix: 'value', func: simplify(primal, names) }];
+    return { helpers, call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes, out), out };
   }
 
-  /** `hessian`: forward over reverse, a pushforward of the gradient per column. */
-  hessian(request: Request): Plan {
-    const { func, names } = this.gradientTangent(request);
-    const tangent = simplify(func, names);
-    return { helpers: [{ suffix: 'tangent', func: tangent }], call: (drivers, [columns], params, selected) => drivers.columns(columns, params, selected) };
+  /**
+   * `hessian`: forward over reverse, the columns of the gradient's Jacobian by vector
+   * pushforwards of the gradient; `into` (`hessianInto`): written into the matrix given first.
+   */
+  hessian(request: Request, into: boolean): Plan {
+    this.originalOnly(request);
+    const { func, names } = this.differentiate({ ...request, api: 'grad' });
+    const columns = vectorColumns(func, request.wrt);
+    const tangent = this.vectorTangent(func, names, request.wrt, columns, into);
+    const out = into ? names.fresh('out') : undefined;
+    return { helpers: [{ suffix: 'tangent', func: tangent.func }], call: Pipelines.byColumns(columns, tangent.rows, out), out };
+  }
+
+  /**
+   * The vector pushforward of `func` that computes columns as `columns` says: seeded lane j
+   * with 1 in the j-th selected number, or with tangent parameters lane by lane. Seeded
+   * columns of numbers known at compile time come back as the matrix's rows (`rows`), where
+   * no matrix is given to write into.
+   */
+  private vectorTangent(func: Func, names: NameAllocator, wrt: readonly number[], columns: VectorColumns, into: boolean): { func: Func; rows: boolean } {
+    const pushforward = forward(func, { wrt, lanes: columns.lanes, ...(columns.seeded ? { seeds: unitSeeds(wrt) } : {}), withValue: false }, this.rules, names, this.pushforwards);
+    const rows = columns.seeded && !into ? returningRows(pushforward, columns) : undefined;
+    return { func: simplify(rows ?? pushforward, names), rows: rows !== undefined };
+  }
+
+  /** How the driver lays out the columns of `vectorTangent`: none where it returns the rows. */
+  private static byColumns(columns: VectorColumns, rows: boolean, out: string | undefined): Plan['call'] {
+    return (drivers, [name], params, selected) => (rows ? drivers.direct(name, params) : drivers.columns(name, params, selected, columns, out));
   }
 
   /**
@@ -196,7 +234,7 @@ export class Pipelines {
    */
   private forwardGradient(primal: Func, names: NameAllocator, callee: Callee, wrt: readonly number[], result: { tuple: boolean; withValue: boolean; seed?: string }, at: ts.Node): Func {
     if (Array.isArray(primal.result)) fail(at, Code.BadTarget, 'the generated function returns several numbers (a tuple of gradients): select one parameter with wrt in the inner call, or use hessian().');
-    if (wrt.length === 1 && !result.seed && !primal.params[wrt[0]].shape) return forward(primal, { wrt, seeds: new Map([[wrt[0], num(1)]]), withValue: result.withValue }, this.rules, names, this.pushforwards);
+    if (wrt.length === 1 && !result.seed && !primal.params[wrt[0]].shape) return forward(primal, { wrt, seeds: [new Map([[wrt[0], num(1)]])], withValue: result.withValue }, this.rules, names, this.pushforwards);
     const out = new Builder(names);
     const args = primal.params.map((param) => variable(param.name));
     const pairs = wrt.map((index) => {
@@ -257,19 +295,20 @@ export class Pipelines {
 
   /**
    * The pushforward of a function that differentiated code calls: `h_pushforward(…args,
-   * …tangents)` returns `[value, tangent]`.
+   * …tangents)` returns `[value, tangent]`; with several lanes (`h_pushforward_lanes16`), it
+   * takes the tangents lane by lane and returns `[value, …tangents]`.
    */
-  readonly pushforwards = (callee: Callee, wrt: readonly number[]): string =>
-    this.companion('pushforward', callee, wrt, (primal, names) => forward(primal, { wrt, withValue: true }, this.rules, names, this.pushforwards));
+  readonly pushforwards = (callee: Callee, wrt: readonly number[], lanes = 1): string =>
+    this.companion('pushforward', callee, wrt, (primal, names) => forward(primal, { wrt, withValue: true, lanes }, this.rules, names, this.pushforwards), lanes);
 
   /**
    * A pullback or pushforward of a called function, generated once per file and selection,
    * from the function's source or, for generated code (a pullback, an inner gradient), from
    * its IR; `differentiate` makes it from the IR. Its IR is kept, for higher orders.
    */
-  private companion(kind: 'pullback' | 'pushforward', callee: Callee, wrt: readonly number[], differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func): string {
+  private companion(kind: 'pullback' | 'pushforward', callee: Callee, wrt: readonly number[], differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func, lanes = 1): string {
     const { ts, factory, file } = this.site;
-    const key = `${kind}|${callee.key}|${wrt.join(',')}`;
+    const key = `${kind}|${callee.key}|${wrt.join(',')}${lanes === 1 ? '' : `|${lanes}`}`;
     const existing = this.site.generated.get(key);
     if (existing) return existing.name;
     const derived = this.site.derived.get(callee.key);
@@ -277,7 +316,7 @@ export class Pipelines {
     const target = callee.target as Target;
     const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param, index) => parameterLabel(ts, param, index))];
     const all = wrt.length === params.length;
-    const name = this.site.names().fresh(`${callee.name}_${kind}${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}`);
+    const name = this.site.names().fresh(`${callee.name}_${kind}${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}${lanes === 1 ? '' : `_lanes${lanes}`}`);
     // Registered before it is made: a recursive function's companion calls itself.
     const generated: Generated = { name };
     this.site.generated.set(key, generated);

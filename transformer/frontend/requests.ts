@@ -5,7 +5,7 @@ import { walk } from './walk';
 
 /** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */
 export type ApiName = DifferentiatingApi | 'stopGradient' | 'withDerivative';
-const DIFFERENTIATING_APIS = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'vjp', 'jacobian', 'hessian', 'hvp'] as const;
+const DIFFERENTIATING_APIS = ['grad', 'valueAndGrad', 'derivative', 'jvp', 'vjp', 'jacobian', 'jacobianInto', 'hessian', 'hessianInto', 'hvp'] as const;
 export type DifferentiatingApi = (typeof DIFFERENTIATING_APIS)[number];
 /** The API calls whose result is again a function tapeless can differentiate (higher orders). */
 const COMPOSABLE_APIS: readonly ApiName[] = ['grad', 'derivative'];

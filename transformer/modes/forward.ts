@@ -12,19 +12,27 @@ export interface ForwardRequest {
   /** Indices of the parameters that have tangents, in the order of the tangent parameters. */
   readonly wrt: readonly number[];
   /**
-   * The tangent of each selected parameter: a new parameter (`x_dot`, after the primal
-   * ones), or a constant (`derivative` seeds its one input with 1).
+   * How many tangents each value carries (vector mode, default 1): lane `l` of every
+   * parameter is a tangent parameter of its own (`x_dot_0`, `x_dot_1`, …, lane by lane),
+   * and the result is the list of the lanes' tangents.
    */
-  readonly seeds?: ReadonlyMap<number, Operand>;
-  /** Return `[value, tangent]` instead of the tangent. */
+  readonly lanes?: number;
+  /**
+   * The tangent of each selected parameter, one map per lane: a new parameter (`x_dot`,
+   * after the primal ones) where the map has none, or a constant (`derivative` seeds its
+   * one input with 1; a Jacobian of a few numbers seeds lane `j` with 1 in its `j`-th).
+   */
+  readonly seeds?: readonly ReadonlyMap<number, Operand>[];
+  /** Return `[value, tangent]` (`[value, …tangents]` with lanes) instead of the tangent. */
   readonly withValue: boolean;
 }
 
 /**
  * The name of the generated pushforward of a called function for the selected arguments:
- * it takes the arguments, then their tangents, and returns `[value, tangent]`.
+ * it takes the arguments, then their tangents (lane by lane), and returns `[value, tangent]`
+ * (`[value, …tangents]`, one per lane).
  */
-export type Pushforwards = (callee: Callee, wrt: readonly number[]) => string;
+export type Pushforwards = (callee: Callee, wrt: readonly number[], lanes?: number) => string;
 
 /**
  * Forward mode: every statement is followed by its tangent (`y_dot`), the sum of the
@@ -36,39 +44,44 @@ export type Pushforwards = (callee: Callee, wrt: readonly number[]) => string;
  */
 export function forward(primal: Func, request: ForwardRequest, rules: RuleSet, names: NameAllocator, pushforwards: Pushforwards): Func {
   const varied = variedVariables(primal, new Set(request.wrt.map((index) => primal.params[index].name)));
-  const sweep = new TangentSweep(rules, names, varied, pushforwards, primal);
+  const lanes = request.lanes ?? 1;
+  const sweep = new TangentSweep(rules, names, varied, pushforwards, primal, lanes);
   const tangentParams: Param[] = [];
-  for (const index of request.wrt) {
-    const param = primal.params[index];
-    const seed = request.seeds?.get(index);
-    if (seed) {
-      sweep.tangents.set(param.name, seed);
-      continue;
+  sweep.eachLane((lane) => {
+    for (const index of request.wrt) {
+      const param = primal.params[index];
+      const seed = request.seeds?.[lane]?.get(index);
+      if (seed) {
+        sweep.tangents.set(param.name, seed);
+        continue;
+      }
+      const name = names.fresh(sweep.dot(param.name));
+      sweep.tangents.set(param.name, variable(name));
+      tangentParams.push({ name, ...(param.origin ? { origin: param.origin } : {}), ...(param.shape ? { shape: param.shape } : {}) });
     }
-    const name = names.fresh(`${param.name}_dot`);
-    sweep.tangents.set(param.name, variable(name));
-    tangentParams.push({ name, ...(param.origin ? { origin: param.origin } : {}), ...(param.shape ? { shape: param.shape } : {}) });
-  }
+  });
   const out = new Builder(names);
   sweep.block(primal.body, out);
-  const tangent = mapResult(primal.result, (operand) => sweep.resultTangent(operand, out));
+  const tangents = sweep.eachLane(() => mapResult(primal.result, (operand) => sweep.resultTangent(operand, out)));
   return {
     name: primal.name,
     params: [...primal.params, ...tangentParams],
     body: out.stmts,
-    result: request.withValue ? [primal.result, tangent] : tangent,
+    result: request.withValue ? [primal.result, ...tangents] : lanes === 1 ? tangents[0] : tangents,
     origin: primal.origin,
     records: primal.records?.map((record) => sweep.recordOf(record)),
     stream: primal.stream,
-    growable: primal.growable && [...primal.growable, ...primal.growable.flatMap((name) => sweep.tangentName(name) ?? [])],
+    growable: primal.growable && [...primal.growable, ...primal.growable.flatMap((name) => sweep.eachLane(() => sweep.tangentName(name) ?? []).flat())],
   };
 }
 
 type TempOptions = { readonly role: 'temp'; readonly origin?: ts.Node };
 
 class TangentSweep {
-  /** The tangent of each varied variable: a variable, or a constant. */
-  readonly tangents = new Map<string, Operand>();
+  /** The tangent of each varied variable in each lane: a variable, or a constant. */
+  private readonly laneTangents: Map<string, Operand>[];
+  /** The lane whose tangents `tangents` holds. */
+  private lane = 0;
   /** Loop records with a slot for the tangent of each recorded value (forward over reverse). */
   private readonly records = new Map<LoopRecord, LoopRecord>();
   /** The shapes of arrays and objects: a zero tangent of one is an array or object of zeros. */
@@ -82,7 +95,9 @@ class TangentSweep {
     private readonly varied: ReadonlySet<string>,
     private readonly pushforwards: Pushforwards,
     primal: Func,
+    private readonly lanes: number,
   ) {
+    this.laneTangents = Array.from({ length: lanes }, () => new Map<string, Operand>());
     for (const param of primal.params) if (param.shape) this.shapes.set(param.name, param.shape);
     this.collect(primal.body);
     this.doubleStream = primal.stream !== undefined && [...varied].some((name) => this.streamed.has(name));
@@ -104,6 +119,28 @@ class TangentSweep {
     }
   }
 
+
+  /** The tangents of the lane being differentiated. */
+  get tangents(): Map<string, Operand> {
+    return this.laneTangents[this.lane];
+  }
+
+  /** Runs `body` once per lane, with `tangents` the lane's; the structure around is shared by all lanes. */
+  eachLane<T>(body: (lane: number) => T): T[] {
+    const outer = this.lane;
+    const results: T[] = [];
+    for (let lane = 0; lane < this.lanes; lane++) {
+      this.lane = lane;
+      results.push(body(lane));
+    }
+    this.lane = outer;
+    return results;
+  }
+
+  /** The name of a tangent: `y_dot`, or `y_dot_2` in lane 2 of several. */
+  dot(name: string): string {
+    return this.lanes === 1 ? `${name}_dot` : `${name}_dot_${this.lane}`;
+  }
 
   tangentOf(operand: Operand): Operand {
     return (operand.kind === 'var' && this.tangents.get(operand.name)) || num(0);
@@ -159,7 +196,7 @@ class TangentSweep {
     const tangent = compute({ role: 'temp', origin });
     if (isNum(tangent, 0) || isNum(tangent, -0)) return;
     const fresh = tangent.kind === 'var' && out.stmts.slice(before).some((stmt) => stmt.kind === 'let' && stmt.name === tangent.name && stmt.role === 'temp');
-    this.tangents.set(name, role !== 'temp' && fresh ? out.rename(tangent, { role: 'adjoint', name: this.names.fresh(`${name}_dot`), origin }) : tangent);
+    this.tangents.set(name, role !== 'temp' && fresh ? out.rename(tangent, { role: 'adjoint', name: this.names.fresh(this.dot(name)), origin }) : tangent);
   }
 
   private let(stmt: Let, out: Builder): void {
@@ -170,14 +207,17 @@ class TangentSweep {
     const origin = stmt.origin;
     if (op === 'replay' || op === 'replayExit' || op === 'replayDraw') {
       if (!this.doubleStream) return;
-      // The next slot of the stream holds the tangent: read it even where nothing needs it.
-      const name = this.names.fresh(this.varied.has(stmt.name) && stmt.role !== 'temp' ? `${stmt.name}_dot` : 't');
-      out.push({ ...stmt, name, role: this.varied.has(stmt.name) ? 'adjoint' : 'temp' });
-      if (this.varied.has(stmt.name)) this.tangents.set(stmt.name, variable(name));
+      // The next slots of the stream hold the tangents: read them even where nothing needs them.
+      this.eachLane(() => {
+        const name = this.names.fresh(this.varied.has(stmt.name) && stmt.role !== 'temp' ? this.dot(stmt.name) : 't');
+        out.push({ ...stmt, name, role: this.varied.has(stmt.name) ? 'adjoint' : 'temp' });
+        if (this.varied.has(stmt.name)) this.tangents.set(stmt.name, variable(name));
+      });
       return;
     }
     if (!this.varied.has(stmt.name)) return;
-    this.define(stmt.name, stmt.role, (options) => this.tangentExpression(stmt, out, options), origin, out);
+    this.partials = undefined;
+    this.eachLane(() => this.define(stmt.name, stmt.role, (options) => this.tangentExpression(stmt, out, options), origin, out));
   }
 
   /** A write into a local array writes its tangent array too; a recorded value records its tangent. */
@@ -186,10 +226,12 @@ class TangentSweep {
     out.push(stmt);
     if (op === 'store' || op === 'rewrite') {
       // The tangent array is written wherever the array is, with zeros too (they overwrite).
-      const array = args[0].kind === 'var' ? this.tangentName(args[0].name) : undefined;
-      if (array) out.push({ ...stmt, expr: { op, args: [variable(array), args[1], this.tangentOf(args[2])] } });
+      this.eachLane(() => {
+        const array = args[0].kind === 'var' ? this.tangentName(args[0].name) : undefined;
+        if (array) out.push({ ...stmt, expr: { op, args: [variable(array), args[1], this.tangentOf(args[2])] } });
+      });
     } else if (op === 'recordLoad' && this.doubleStream) {
-      out.push({ ...stmt, expr: { op, args: [this.tangentOf(args[0])] } });
+      this.eachLane(() => out.push({ ...stmt, expr: { op, args: [this.tangentOf(args[0])] } }));
     }
   }
 
@@ -227,7 +269,8 @@ class TangentSweep {
       case 'variadic':
       case 'pullback': {
         if (op === 'select') return out.op('select', [args[0], this.tangentOf(args[1]), this.tangentOf(args[2])], options);
-        const partials = partialDerivatives(stmt, this.rules, out);
+        // Every lane multiplies the same partials: they are computed once, in the first.
+        const partials = (this.partials ??= partialDerivatives(stmt, this.rules, out));
         const terms = args.flatMap((arg, index) => {
           const tangent = this.tangentOf(arg);
           const partial = partials[index];
@@ -240,6 +283,9 @@ class TangentSweep {
         throw new Error(`tapeless: ${op} has no tangent expression`);
     }
   }
+
+  /** The partial derivatives of the statement being differentiated, once its first lane has computed them. */
+  private partials: Operand[] | undefined;
 
   /** An array or object made like `stmt`, from `args`: the tangent of an aggregate. */
   private aggregate(stmt: Let, args: readonly Operand[], out: Builder, options: TempOptions): Operand {
@@ -260,13 +306,16 @@ class TangentSweep {
       out.push(stmt);
       return;
     }
-    const name = this.pushforwards(callee!, wrt);
+    const name = this.pushforwards(callee!, wrt, this.lanes);
     const pushforward: Callee = { key: `pushforward:${name}`, name, ref: { kind: 'ref', path: [name] } };
-    const both = out.op(stmt.expr.op, [...args, ...wrt.map((index) => this.tangentOf(args[index]))], { role: 'temp', origin: stmt.origin }, pushforward);
+    const tangents = this.eachLane(() => wrt.map((index) => this.tangentOf(args[index]))).flat();
+    const both = out.op(stmt.expr.op, [...args, ...tangents], { role: 'temp', origin: stmt.origin }, pushforward);
     out.push({ ...stmt, expr: { op: 'element', args: [both, num(0)] } });
-    const tangent = this.names.fresh(stmt.role === 'temp' ? 't' : `${stmt.name}_dot`);
-    out.push({ kind: 'let', name: tangent, expr: { op: 'element', args: [both, num(1)] }, role: stmt.role === 'temp' ? 'temp' : 'adjoint', origin: stmt.origin });
-    this.tangents.set(stmt.name, variable(tangent));
+    this.eachLane((lane) => {
+      const tangent = this.names.fresh(stmt.role === 'temp' ? 't' : this.dot(stmt.name));
+      out.push({ kind: 'let', name: tangent, expr: { op: 'element', args: [both, num(1 + lane)] }, role: stmt.role === 'temp' ? 'temp' : 'adjoint', origin: stmt.origin });
+      this.tangents.set(stmt.name, variable(tangent));
+    });
   }
 
   /** Both sides compute their tangents; phis choose the tangent of the side taken. */
@@ -277,9 +326,11 @@ class TangentSweep {
     this.block(stmt.else, otherwise);
     const phis = stmt.phis.flatMap((phi) => {
       if (!this.varied.has(phi.name)) return [];
-      const name = this.names.fresh(phi.role === 'temp' ? 't' : `${phi.name}_dot`);
-      this.tangents.set(phi.name, variable(name));
-      return [{ name, then: this.tangentOf(phi.then), else: this.tangentOf(phi.else), role: phi.role === 'temp' ? ('temp' as const) : ('adjoint' as const) }];
+      return this.eachLane(() => {
+        const name = this.names.fresh(phi.role === 'temp' ? 't' : this.dot(phi.name));
+        this.tangents.set(phi.name, variable(name));
+        return { name, then: this.tangentOf(phi.then), else: this.tangentOf(phi.else), role: phi.role === 'temp' ? ('temp' as const) : ('adjoint' as const) };
+      });
     });
     out.push({ ...stmt, then: then.stmts, else: otherwise.stmts, phis: [...stmt.phis, ...phis] });
   }
@@ -287,38 +338,46 @@ class TangentSweep {
   /** A loop carries the tangent of each varied carried variable beside it (and records it, where it records). */
   private loop(stmt: Loop, out: Builder): void {
     const carried = stmt.carried.filter((c) => this.varied.has(c.name));
-    const names = carried.map((c) => {
-      const name = this.names.fresh(`${c.name}_dot`);
-      this.tangents.set(c.name, variable(name));
-      return name;
-    });
-    const inits = carried.map((c) => this.tangentOf(c.init));
-    const pairs = carried.flatMap((c, j) => {
-      const pair = stmt.record?.pairs.find((candidate) => candidate.carried === c.name);
-      if (!pair) return [];
-      const restored = this.names.fresh(`${pair.restored}_dot`);
-      this.tangents.set(pair.restored, variable(restored));
-      return [{ carried: names[j], restored }];
-    });
+    const names = this.eachLane(() =>
+      carried.map((c) => {
+        const name = this.names.fresh(this.dot(c.name));
+        this.tangents.set(c.name, variable(name));
+        return name;
+      }),
+    );
+    const inits = this.eachLane(() => carried.map((c) => this.tangentOf(c.init)));
+    const pairs = this.eachLane((lane) =>
+      carried.flatMap((c, j) => {
+        const pair = stmt.record?.pairs.find((candidate) => candidate.carried === c.name);
+        if (!pair) return [];
+        const restored = this.names.fresh(this.dot(pair.restored));
+        this.tangents.set(pair.restored, variable(restored));
+        return [{ carried: names[lane][j], restored }];
+      }),
+    ).flat();
     const body = out.nested();
     this.block(stmt.body, body);
     if (stmt.record) {
       // Values recorded at the end of a pass (costly ones the sweep restores) record their tangents too.
-      const values = (stmt.record.values ?? []).flatMap(({ value, restored }) => {
-        const tangent = this.tangentOf(value);
-        if (!this.varied.has(restored)) return [];
-        const name = this.names.fresh(`${restored}_dot`);
-        this.tangents.set(restored, variable(name));
-        return [{ value: tangent, restored: name }];
-      });
+      const values = this.eachLane(() =>
+        (stmt.record!.values ?? []).flatMap(({ value, restored }) => {
+          const tangent = this.tangentOf(value);
+          if (!this.varied.has(restored)) return [];
+          const name = this.names.fresh(this.dot(restored));
+          this.tangents.set(restored, variable(name));
+          return [{ value: tangent, restored: name }];
+        }),
+      ).flat();
       this.records.set(stmt.record, { ...stmt.record, pairs: [...stmt.record.pairs, ...pairs], ...(stmt.record.values ? { values: [...stmt.record.values, ...values] } : {}) });
     }
-    const tangents = carried.map((c, j) => {
-      const exit = this.names.fresh(`${c.exit}_dot`);
-      const next = this.tangentOf(c.next);
-      this.tangents.set(c.exit, variable(exit));
-      return { name: names[j], init: inits[j], next, exit, role: c.role === 'temp' ? ('temp' as const) : ('adjoint' as const) };
-    });
+    const tangents = this.eachLane((lane) =>
+      carried.map((c, j) => {
+        const exit = this.names.fresh(this.dot(c.exit));
+        const next = this.tangentOf(c.next);
+        this.tangents.set(c.exit, variable(exit));
+        return { name: names[lane][j], init: inits[lane][j], next, exit, role: c.role === 'temp' ? ('temp' as const) : ('adjoint' as const) };
+      }),
+    ).flat();
     out.push({ ...stmt, carried: [...stmt.carried, ...tangents], body: body.stmts, ...(stmt.record ? { record: this.recordOf(stmt.record) } : {}) });
   }
 
@@ -332,15 +391,17 @@ class TangentSweep {
   private accumulate(stmt: Accumulate, out: Builder): void {
     out.push(stmt);
     if (!this.varied.has(stmt.name)) return;
-    const value = this.tangentOf(stmt.value);
-    if (stmt.mode === 'declare') {
-      const name = this.names.fresh(`${stmt.name}_dot`);
-      this.tangents.set(stmt.name, variable(name));
+    this.eachLane(() => {
+      const value = this.tangentOf(stmt.value);
+      if (stmt.mode === 'declare') {
+        const name = this.names.fresh(this.dot(stmt.name));
+        this.tangents.set(stmt.name, variable(name));
+        out.push({ ...stmt, name, value });
+        return;
+      }
+      const name = this.tangentName(stmt.name);
+      if (!name || (stmt.mode === 'add' && isNum(value, 0))) return;
       out.push({ ...stmt, name, value });
-      return;
-    }
-    const name = this.tangentName(stmt.name);
-    if (!name || (stmt.mode === 'add' && isNum(value, 0))) return;
-    out.push({ ...stmt, name, value });
+    });
   }
 }
