@@ -282,9 +282,16 @@ export class Lowering {
    * array whose length changes, grown by push, has a variable of its own instead).
    */
   sameLength(a: Operand, b: Operand): boolean {
-    if (sameOperand(a, b)) return true;
     const arrayOf = (length: Operand) => (length.kind === 'var' ? this.lengthsRead.get(length.name) : undefined);
-    const [first, second] = [arrayOf(a), arrayOf(b)];
+    // The length of an array the function made is the size it was made with (`new Array(cur.length)` after `cur = [...u]` is as long as u).
+    const made = (length: Operand): Operand => {
+      const array = arrayOf(length);
+      const created = array?.kind === 'var' && !this.lengths.has(array.name) ? this.created.get(array.name) : undefined;
+      return created?.kind === 'array' ? made(created.size) : length;
+    };
+    const [x, y] = [made(a), made(b)];
+    if (sameOperand(x, y)) return true;
+    const [first, second] = [arrayOf(x), arrayOf(y)];
     return first !== undefined && second !== undefined && sameOperand(first, second);
   }
 
