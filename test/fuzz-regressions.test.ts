@@ -323,3 +323,33 @@ export const h_typedState = hessian(typedState);
     }
   });
 });
+
+describe('an empty object literal given for options whose fields are all optional (found by the user-shaped fuzzer)', () => {
+  // `update(x, g, {})` was rejected: "an object literal must have fields of numbers, …" (its type has no fields).
+  const OPTIONS = `import { grad, hessian } from 'tapeless';
+export interface Opts { lr?: number; decay?: number }
+function update(x: number, g: number, opts: Opts): number {
+  const lr = opts.lr ?? 0.1;
+  let y = x - lr * Math.tanh(g);
+  if (opts.decay !== undefined) y *= 1 - opts.decay;
+  return y;
+}
+export function f(x: number, y: number): number {
+  const none = {};
+  return update(x, y, {}) * update(y, x, { lr: 0.2 }) + update(x * y, x, { decay: 0.1, lr: 0.3 }) + update(y, y * y, none);
+}
+export const d_f = grad(f);
+export const h_f = hessian(f);
+`;
+  it('gradient and Hessian against finite differences', async () => {
+    const compiled = compile({ 'main.ts': OPTIONS });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    for (const point of [[0.7, -0.4], [-1.3, 0.9]]) {
+      const g = m.d_f(...point);
+      point.forEach((_, i) => expect(g[i], `∂${i} at ${point}`).toBeCloseTo(partialDifference(m.f, point, i), 7));
+      const h = m.h_f(...point);
+      for (const i of [0, 1]) for (const j of [0, 1]) expect(h[i][j], `∂${i}∂${j}`).toBeCloseTo(partialDifference((...q: number[]) => m.d_f(...q)[i], point, j), 6);
+    }
+  });
+});

@@ -224,7 +224,8 @@ export function growable(lx: Lowering, node: ts.Expression): Operand {
 /** `{ w, b: 2 * x }`, `{ ...base, x }`: an object the function creates (see objects.ts for writing its fields). */
 export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
-  const shape = lx.shapeAt(node, false);
+  // `{}` (options that leave every optional field out, `update(x, g, {})`): an object of no fields, which its type does not say.
+  const shape: Shape | undefined = node.properties.length === 0 ? { kind: 'object', fields: [] } : lx.shapeAt(node, false);
   if (!shape || shape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers.');
   // In JavaScript's order: a later field replaces an earlier one of the same name, in its place.
   const values = new Map<string, Operand>();
