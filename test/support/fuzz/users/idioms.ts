@@ -235,7 +235,7 @@ export abstract class Idioms extends Statements {
     const exit = this.chance(0.25) ? `${ind}  if (Math.abs(${p}[0]) > ${this.constant(0.5, 2)}) break;\n` : '';
     let code = `${ind}let ${p}${type === 'f64' ? ': Float64Array' : ''} = ${start};\n`;
     // Buffers swapped start from an array of a run-time length (README's row; two literals swapped are not in it).
-    switch (this.int(0, from && !from.local ? 2 : 1)) {
+    switch (this.int(0, from?.caller ? 2 : 1)) {
       case 0: {
         const e = this.fresh('e'), i = this.fresh('i');
         const inner = child(body, { nums: [...body.nums, e], counters: [...body.counters, { name: i, bound: length }], callback: true, returns: false });

@@ -378,11 +378,11 @@ ${ind}return out;
     if (this.chance(0.3)) { const n = `${prefix}G`; add(n, this.constant(0.5, 2), (s) => s.nums.push(n)); }
     if (this.chance(0.35)) {
       const n = `${prefix}L`, v: VecField = { length: this.int(2, 3), type: this.chance(0.7) ? 'array' : 'f64' };
-      add(n, this.literal(v), (s) => addValue(s, n, v));
+      add(n, this.literal(v), (s) => addValue(s, n, v, false, true));
     }
     if (this.chance(0.3)) {
       const n = `${prefix}K`, t: ObjectType = { fields: [['a', 'number'], ['b', { length: 2, type: 'array' }]] };
-      add(n, `{ a: ${this.literal('number')}, b: ${this.literal(t.fields[1][1])} }`, (s) => addValue(s, n, t));
+      add(n, `{ a: ${this.literal('number')}, b: ${this.literal(t.fields[1][1])} }`, (s) => addValue(s, n, t, false, true));
     }
     if (this.chance(0.2)) {
       const n = `${prefix}M`, rows = this.int(2, 3), cols = this.int(2, 3);
@@ -396,7 +396,7 @@ ${ind}return out;
   private param(k: number, cls: ObjectType | undefined, room: number): { name: string; text: string; shape: Shape; add: (s: Scope) => void; read: () => string } {
     const kinds: [number, string][] = [[5, 'number'], [3, 'vec'], [1, 'matrix'], [1, 'object'], [1, 'nested'], [cls ? 1 : 0, 'instance']];
     const kind = this.weighted(kinds);
-    const plain = (name: string, field: Field) => ({ name, text: `${name}: ${fieldTypeText(field)}`, shape: fieldShape(field), add: (s: Scope) => addValue(s, name, field), read: () => this.fieldRead(name, field) });
+    const plain = (name: string, field: Field) => ({ name, text: `${name}: ${fieldTypeText(field)}`, shape: fieldShape(field), add: (s: Scope) => addValue(s, name, field, false, true), read: () => this.fieldRead(name, field) });
     if (kind === 'vec' && room >= 2) {
       const type = this.pick(['array', 'readonly', 'tuple', 'f64'] as const);
       const v: VecField = { length: Math.min(room, this.int(2, type === 'tuple' ? 3 : 4)), type };
@@ -421,7 +421,7 @@ ${ind}return out;
         // Destructured in the signature: ({ a, v }: Params), renamed after the first to names no fresh name (`v1`) takes.
         const [a, v] = k === 0 ? ['a', 'v'] : [`a_${k}`, `v_${k}`];
         const pattern = k === 0 ? '{ a, v }' : `{ a: ${a}, v: ${v} }`;
-        return { name: `p${k}`, text: `${pattern}: ${objectTypeText(t)}`, shape: fieldShape(t), add: (s) => { addValue(s, a, 'number'); addValue(s, v, fields[1][1]); }, read: () => this.pick([a, `${v}[0]`]) };
+        return { name: `p${k}`, text: `${pattern}: ${objectTypeText(t)}`, shape: fieldShape(t), add: (s) => { addValue(s, a, 'number'); addValue(s, v, fields[1][1], false, true); }, read: () => this.pick([a, `${v}[0]`]) };
       }
       return plain(['o', 'p', 'o2'][k], t);
     }
