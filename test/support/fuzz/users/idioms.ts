@@ -176,7 +176,8 @@ export abstract class Idioms extends Statements {
   private configured(s: Scope, ind: string): string {
     const v = this.fresh('v');
     let code: string;
-    if (this.chance(0.5)) code = `${ind}const ${v} = ${this.helpers.defaulted()}(${this.expr(s, 2)}${this.chance(0.5) ? `, ${this.expr(s, 1)}` : ''});\n`;
+    // A scale given, positive as users give one (the helper divides by it: 0 would make f's intermediates infinite).
+    if (this.chance(0.5)) code = `${ind}const ${v} = ${this.helpers.defaulted()}(${this.expr(s, 2)}${this.chance(0.5) ? `, 1 + 0.5 * Math.tanh(${this.expr(s, 1)})` : ''});\n`;
     else {
       const h = this.helpers.optioned();
       const fields = [['lr', this.constant(0.05, 0.5)], ['decay', this.constant(0, 0.3)]].filter(() => this.chance(0.5)).map(([k, c]) => `${k}: ${c}`);
