@@ -48,6 +48,7 @@ const label = (c: Path, program: UserProgram) => `∂/∂${program.params[c[0] a
 export class Checker {
   private readonly shapes;
   private readonly all: Path[];
+  private readonly columns = new Map<Reference, Map<string, number[] | undefined>>();
 
   constructor(private readonly program: UserProgram, private readonly fn: Lookup, private readonly classes: Classes, private readonly oracle: Oracle) {
     this.shapes = program.params.map((p) => p.shape);
@@ -272,6 +273,15 @@ export class Checker {
    * at each point it is called at, second differences of f with those values held instead.
    */
   private gradientColumn(ref: Reference, entries: readonly Path[], along: Path): number[] | undefined {
+    // hessian and hvp of the same selection share their columns.
+    const key = `${entries.map((c) => c.join()).join(';')} along ${along.join()}`;
+    const known = this.columns.get(ref) ?? new Map<string, number[] | undefined>();
+    this.columns.set(ref, known);
+    if (!known.has(key)) known.set(key, this.columnByDifferences(ref, entries, along));
+    return known.get(key);
+  }
+
+  private columnByDifferences(ref: Reference, entries: readonly Path[], along: Path): number[] | undefined {
     if (ref.stopsMove[this.all.findIndex((p) => p.join() === along.join())]) {
       const column = entries.map((c) => this.oracle.secondPartial(ref.point, c, along));
       return column.every((d) => d !== undefined) ? (column as number[]) : undefined;
