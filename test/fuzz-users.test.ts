@@ -52,5 +52,6 @@ describe(`random user-shaped programs (seed ${SEED})`, () => {
     expect(report.stats.kinds.invalid ?? 0, text).toBe(0);
     // Most programs have points to check, or the generator has drifted into unbounded values.
     expect(report.stats.withPoints, text).toBeGreaterThan(report.stats.programs / 2);
-  });
+    // About a minute of one core; on the shared machine at a load of 12, four times that.
+  }, 600_000);
 });
