@@ -244,3 +244,112 @@ export const h_tupleState = hessian(tupleState);
     }
   });
 });
+
+describe('states stepped by helpers that make arrays of the state\'s length, buffers made as long as a copy (found by the user-shaped fuzzer)', () => {
+  // `new Float64Array(s.length)` in a step of a state of a known length had a length known
+  // only at run time (rejected: "another size or kind"), and `[...u]` was as long as `0 + u.length`,
+  // not u.length, so a buffer `new Array(u.length)` swapped with it was "not known to be as long".
+  const STATES = `import { grad, hessian } from 'tapeless';
+function relax(s: Float64Array, dt: number): Float64Array {
+  const out = new Float64Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s[i] + dt * Math.tanh(s[(i + 1) % s.length]);
+  return out;
+}
+function relaxArray(s: number[], dt: number): number[] {
+  const out = new Array<number>(s.length).fill(0);
+  for (let i = 0; i < s.length; i++) out[i] = s[i] + dt * Math.sin(s[i] * s[(i + 1) % s.length]);
+  return out;
+}
+export function typedState(x: number, y: number): number {
+  let c: Float64Array = new Float64Array([x, y]);
+  for (let k = 0; k < 3; k++) c = relax(c, 0.2);
+  return c[0] + 2 * c[1] * c[0];
+}
+export function literalState(x: number, y: number): number {
+  let c = [x, y, x * y];
+  for (let k = 0; k < 3; k++) { c = relaxArray(c, 0.3); if (c[0] > 5) break; }
+  return c[0] + 2 * c[1] + c[2] * c[2];
+}
+export function copiedBuffers(u: number[], x: number): number {
+  let cur = [...u];
+  let next = new Array<number>(u.length).fill(0);
+  for (let k = 0; k < 3; k++) {
+    for (let i = 0; i < cur.length; i++) next[i] = 0.5 * cur[(i + 1) % cur.length] + x * cur[i];
+    [cur, next] = [next, cur];
+  }
+  return cur[0] + 2 * cur[1] * cur[2];
+}
+export function buffersAsLongAsTheCopy(u: number[], x: number): number {
+  let p = [...u];
+  let next = new Array<number>(p.length).fill(0);
+  for (let k = 0; k < 3; k++) {
+    for (let i = 0; i < p.length; i++) next[i] = Math.sin(p[(i + 1) % p.length]) + x * p[i];
+    [p, next] = [next, p];
+  }
+  return p[0] + 2 * p[1] * p[2];
+}
+export const d_typedState = grad(typedState);
+export const d_literalState = grad(literalState);
+export const d_copiedBuffers = grad(copiedBuffers);
+export const d_buffersAsLongAsTheCopy = grad(buffersAsLongAsTheCopy);
+export const h_typedState = hessian(typedState);
+`;
+  let m: Record<string, any>;
+  beforeAll(async () => {
+    const compiled = compile({ 'main.ts': STATES });
+    expect(compiled.messages).toEqual([]);
+    // compile's load also checks every gradient against forward mode.
+    m = await compiled.load();
+  });
+
+  it('gradients of states stepped by helpers against finite differences', () => {
+    for (const name of ['typedState', 'literalState']) {
+      for (const point of [[0.7, -0.4], [-1.3, 0.9]]) {
+        const g = m[`d_${name}`](...point);
+        point.forEach((_, i) => expect(g[i], `${name} ∂${i} at ${point}`).toBeCloseTo(partialDifference(m[name], point, i), 7));
+      }
+    }
+    const point = [0.7, -0.4];
+    const h = m.h_typedState(...point);
+    for (const i of [0, 1]) for (const j of [0, 1]) expect(h[i][j], `∂${i}∂${j}`).toBeCloseTo(partialDifference((...q: number[]) => m.d_typedState(...q)[i], point, j), 6);
+  });
+
+  it('gradients of swapped buffers against finite differences', () => {
+    for (const name of ['copiedBuffers', 'buffersAsLongAsTheCopy']) {
+      const u = [0.3, -0.8, 1.1], x = 0.6;
+      const [gu, gx] = m[`d_${name}`](u, x);
+      u.forEach((_, i) => expect(gu[i], `${name} ∂u[${i}]`).toBeCloseTo(entryDifference(() => m[name](u, x), u, i), 7));
+      expect(gx, `${name} ∂x`).toBeCloseTo(partialDifference((y: number) => m[name](u, y), [x], 0), 7);
+    }
+  });
+});
+
+describe('an empty object literal given for options whose fields are all optional (found by the user-shaped fuzzer)', () => {
+  // `update(x, g, {})` was rejected: "an object literal must have fields of numbers, …" (its type has no fields).
+  const OPTIONS = `import { grad, hessian } from 'tapeless';
+export interface Opts { lr?: number; decay?: number }
+function update(x: number, g: number, opts: Opts): number {
+  const lr = opts.lr ?? 0.1;
+  let y = x - lr * Math.tanh(g);
+  if (opts.decay !== undefined) y *= 1 - opts.decay;
+  return y;
+}
+export function f(x: number, y: number): number {
+  const none = {};
+  return update(x, y, {}) * update(y, x, { lr: 0.2 }) + update(x * y, x, { decay: 0.1, lr: 0.3 }) + update(y, y * y, none);
+}
+export const d_f = grad(f);
+export const h_f = hessian(f);
+`;
+  it('gradient and Hessian against finite differences', async () => {
+    const compiled = compile({ 'main.ts': OPTIONS });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    for (const point of [[0.7, -0.4], [-1.3, 0.9]]) {
+      const g = m.d_f(...point);
+      point.forEach((_, i) => expect(g[i], `∂${i} at ${point}`).toBeCloseTo(partialDifference(m.f, point, i), 7));
+      const h = m.h_f(...point);
+      for (const i of [0, 1]) for (const j of [0, 1]) expect(h[i][j], `∂${i}∂${j}`).toBeCloseTo(partialDifference((...q: number[]) => m.d_f(...q)[i], point, j), 6);
+    }
+  });
+});

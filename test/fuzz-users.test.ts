@@ -6,9 +6,12 @@
 // objects read repeatedly, calls in loop bounds and conditions, classes and their methods,
 // for…of, map/reduce/forEach with the index, Math.max(...xs), while loops that stop on the
 // data, switch with fall-through and early returns, labelled loops, local arrays created
-// anywhere. Each program is exported in every mode (grad, valueAndGrad, derivative, jvp,
-// hessian, jacobian) and checked against central differences of its plain JavaScript twin
-// (the Hessian against differences of the gradient); the emitted module must load, the
+// anywhere, and the idioms of idioms.ts (arrays of a run-time length reassigned in loops,
+// slice/concat/filter/Array.from, sorted copies, objects and class instances written, local
+// arrows, default parameters and options objects, string unions, throw guards). Each program
+// is exported in every mode (grad, valueAndGrad, derivative, jvp, vjp, hessian, hvp,
+// jacobian) and checked against central differences of its plain JavaScript twin (the
+// Hessian and hvp against differences of the gradient); the emitted module must load, the
 // generated code must not throw or read undeclared names, inputs must be unchanged, and
 // tapeless may reject only what README marks ❌ (test/support/fuzz/users/readme.ts).
 //
@@ -52,5 +55,6 @@ describe(`random user-shaped programs (seed ${SEED})`, () => {
     expect(report.stats.kinds.invalid ?? 0, text).toBe(0);
     // Most programs have points to check, or the generator has drifted into unbounded values.
     expect(report.stats.withPoints, text).toBeGreaterThan(report.stats.programs / 2);
-  });
+    // About a minute of one core; on the shared machine at a load of 12, four times that.
+  }, 600_000);
 });

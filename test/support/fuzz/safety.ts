@@ -4,7 +4,7 @@ import * as vm from 'node:vm';
 import ts from 'typescript';
 
 /** Globals that emitted code (and the user code around it) may read. */
-const KNOWN_GLOBALS = new Set(['Math', 'Float64Array', 'Float32Array', 'Array', 'Number', 'NaN', 'Infinity', 'undefined', 'Object', 'Error', 'console', 'Symbol']);
+const KNOWN_GLOBALS = new Set(['Math', 'Float64Array', 'Float32Array', 'Array', 'Number', 'NaN', 'Infinity', 'undefined', 'Object', 'Error', 'RangeError', 'TypeError', 'isFinite', 'isNaN', 'console', 'Symbol']);
 
 const isAssignment = (kind: ts.SyntaxKind) => kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 

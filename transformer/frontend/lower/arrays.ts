@@ -296,9 +296,22 @@ export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, containe
   lx.localArrays.add(name);
   lx.madeAt.set(name, lx.arraysMade++);
   const size = expr.op === 'arrayOf' ? num(expr.args.length) : expr.args[0];
-  lx.created.set(name, { kind: 'array', container, length: size.kind === 'num' ? size.value : undefined, size });
+  lx.created.set(name, { kind: 'array', container, length: knownLength(lx, size), size });
   if (expr.op === 'arrayOf') lx.pristine.set(name, { entries: expr.args, loops: lx.loops });
   return variable(name);
+}
+
+/**
+ * The value of a length known at compile time: a number, or a read of the length of an array
+ * made with one (`new Float64Array(s.length)` in a step of a state `[x, v]`, so that a loop
+ * carries its result as it carries the state).
+ */
+function knownLength(lx: Lowering, size: Operand): number | undefined {
+  if (size.kind === 'num') return size.value;
+  const of = size.kind === 'var' ? lx.lengthsRead.get(size.name) : undefined;
+  if (of?.kind !== 'var' || lx.lengths.has(of.name)) return undefined;
+  const made = lx.created.get(of.name);
+  return made?.kind === 'array' ? made.length : undefined;
 }
 
 /** `container.field`, likewise. */

@@ -40,6 +40,14 @@ export interface HelperFactory {
   writer(type: VecField['type'], kind: 'fill' | 'bump'): string;
   /** A helper returning the length of the vector it is given (for loop bounds). */
   counter(type: VecField['type']): string;
+  /** A top-level class of two numbers `x`, `y`: `translate(dx, dy)` and `scale(k)` write `this` and return it, getter `norm`, method `dot(a, b)`. */
+  pointClass(): string;
+  /** A helper `(x, k = c)` with a default value for its second parameter. */
+  defaulted(): string;
+  /** A helper `(x, g, opts)` reading the optional fields `lr` and `decay` of an options object (`opts.lr ?? 0.1`). */
+  optioned(): string;
+  /** A string union, its values, and a helper `(kind, r)` that switches on it. */
+  lossKind(): { type: string; values: readonly string[]; helper: string };
 }
 
 export abstract class Expressions extends Choices {

@@ -1,12 +1,15 @@
 // Checks of every export of a compiled user program at its reference points, each mode
 // against the finite differences of the twin: grad and valueAndGrad (each gradient entry,
 // its shape, and the value), derivative and jvp (a column and a directional derivative),
-// jacobian (every entry), hessian (against differences of the generated gradient, and its
-// symmetry; where stopGradient's values move, against second differences of f). Every call gets frozen arguments, which must be unchanged after it.
+// jacobian (every entry), vjp (its value, and cᵀJ for a random cotangent c, from two calls of
+// the pullback), hessian (against differences of the generated gradient, and its symmetry;
+// where stopGradient's values move, against second differences of f), hvp (against the same
+// columns, combined along a random v). Every call gets frozen arguments, which must be
+// unchanged after it.
 import { mulberry32 } from '../choices.js';
 import type { Export, ModeName, UserProgram } from './program.js';
 import { type Oracle, type Reference, agree, difference, flat, stepAt } from './reference.js';
-import { type Classes, type Data, type Path, at, coordinates, dataOf, gradientShapeProblem, materialise, randomData, show } from './values.js';
+import { type Classes, type Data, type Path, type Shape, at, coordinates, dataOf, gradientShapeProblem, materialise, randomData, show } from './values.js';
 
 /** Entries must match the reference to this relative tolerance (floor 1 in the scale). */
 export const TOLERANCE = 1e-6;
@@ -45,6 +48,7 @@ const label = (c: Path, program: UserProgram) => `∂/∂${program.params[c[0] a
 export class Checker {
   private readonly shapes;
   private readonly all: Path[];
+  private readonly columns = new Map<Reference, Map<string, number[] | undefined>>();
 
   constructor(private readonly program: UserProgram, private readonly fn: Lookup, private readonly classes: Classes, private readonly oracle: Oracle) {
     this.shapes = program.params.map((p) => p.shape);
@@ -90,8 +94,12 @@ export class Checker {
     return ref.partials[this.all.findIndex((p) => p.join() === c.join())];
   }
 
-  /** Gradient entries (one parameter: bare; several: a tuple) against the differences. */
-  private gradient(mode: ModeName, g: unknown, selected: readonly number[], ref: Reference, out: Problem[], counts: ModeCounts, at_: string): void {
+  /**
+   * Gradient-shaped entries (one parameter: bare; several: a tuple) against `expected` at each
+   * coordinate (by default the differences of f): a gradient, a pullback's cᵀJ, a product H·v.
+   */
+  private gradient(mode: ModeName, g: unknown, selected: readonly number[], ref: Reference, out: Problem[], counts: ModeCounts, at_: string,
+    expected: (c: Path) => { value: number; scale: number } = (c) => ({ value: this.partial(ref, c)[0], scale: Math.abs(this.partial(ref, c)[0]) })): void {
     const entries = selected.length === 1 ? [g] : (g as unknown[]);
     if (!Array.isArray(entries) || entries.length !== selected.length) {
       out.push({ kind: 'wrong', mode, text: `${at_}the gradient is ${JSON.stringify(dataOf(g))}, expected ${selected.length} entries` });
@@ -102,11 +110,55 @@ export class Checker {
       if (shape) out.push({ kind: 'wrong', mode, text: `${at_}the gradient for ${this.program.params[param].name} has ${shape}` });
       const data = dataOf(entries[k]) as Data;
       for (const c of coordinates(this.shapes, [param])) {
-        const actual = at(data, c.slice(1)), expected = this.partial(ref, c)[0];
+        const actual = at(data, c.slice(1)), reference = expected(c);
         counts.entries++;
-        if (!close(actual, expected)) out.push({ kind: 'wrong', mode, text: `${at_}${label(c, this.program)}: tapeless ${actual}, reference ${expected}` });
+        if (!close(actual, reference.value, reference.scale)) out.push({ kind: 'wrong', mode, text: `${at_}${label(c, this.program)}: tapeless ${actual}, reference ${reference.value}` });
       }
     });
+  }
+
+  /** vjp: the value, and the pullback (called twice: it may be called any number of times) of a random cotangent against cᵀ times the differences. */
+  private vjp(result: unknown, selected: readonly number[], ref: Reference, out: Problem[], counts: ModeCounts, at_: string, seed: number): void {
+    const [, pullback] = result as [unknown, (c: unknown) => unknown];
+    const random = mulberry32(seed ^ 0xc07a);
+    const c = ref.value.map(() => Math.round((random() * 4 - 2) * 100) / 100);
+    const output = this.program.output;
+    const cotangent = output.kind === 'number' ? c[0] : output.kind === 'f64' ? Float64Array.from(c) : c;
+    const expected = (p: Path) => {
+      const partials = this.partial(ref, p);
+      return { value: partials.reduce((sum, d, k) => sum + c[k] * d, 0), scale: partials.reduce((sum, d, k) => sum + Math.abs(c[k] * d), 0) };
+    };
+    for (let call = 0; call < 2; call++) {
+      let g: unknown;
+      try {
+        g = pullback(cotangent);
+      } catch (error) {
+        out.push({ kind: 'throws', mode: 'vjp', text: `the pullback: ${(error as Error)?.name}: ${(error as Error)?.message}` });
+        return;
+      }
+      this.gradient('vjp', g, selected, ref, out, counts, `${at_}pullback(${JSON.stringify(c)}), call ${call + 1}: `, expected);
+    }
+  }
+
+  /** hvp along a random v shaped like the gradient: Σ v_j times the Hessian's columns by differences of the gradient. */
+  private hvp(selected: readonly number[], ref: Reference, out: Problem[], counts: ModeCounts, at_: string, seed: number): void {
+    const cs = coordinates(this.shapes, selected);
+    const random = mulberry32(seed ^ 0x4e55);
+    const v = selected.map((param) => randomData(this.shapes[param], random));
+    const along = (c: Path) => at(v, [selected.indexOf(c[0] as number), ...c.slice(1)]);
+    const columns = cs.map((c) => (along(c) === 0 ? cs.map(() => 0) : this.gradientColumn(ref, cs, c)));
+    if (columns.some((column) => column === undefined)) return;
+    // Shaped like the gradient: objects (instances too) as plain objects.
+    const shaped = (d: Data, shape: Shape): unknown => shape.kind === 'object' ? Object.fromEntries(shape.fields.map(([k, f]) => [k, shaped((d as Record<string, Data>)[k], f)])) : materialise(d, shape, this.classes);
+    const tangent = selected.length === 1 ? shaped(v[0], this.shapes[selected[0]]) : selected.map((param, k) => shaped(v[k], this.shapes[param]));
+    const r = this.call('hvp', ref.point, out, (args) => [...args, tangent]);
+    if (!r.ok) return;
+    counts.points++;
+    const expected = (p: Path) => {
+      const i = cs.findIndex((c) => c.join() === p.join());
+      return { value: cs.reduce((sum, c, j) => sum + along(c) * columns[j]![i], 0), scale: cs.reduce((sum, c, j) => sum + Math.abs(along(c) * columns[j]![i]), 0) };
+    };
+    this.gradient('hvp', r.result, selected, ref, out, counts, `${at_}along ${JSON.stringify(v)}: `, expected);
   }
 
   /** Checks export `e` at the reference points; returns its problems. */
@@ -121,6 +173,10 @@ export class Checker {
           out.push({ kind: 'wrong', mode: e.mode, text: `${at_}${what} ${JSON.stringify(got)}, f gives ${JSON.stringify(ref.value)}` });
         }
       };
+      if (e.mode === 'hvp') {
+        this.hvp(e.wrt ?? everything, ref, out, counts, at_, seed);
+        continue;
+      }
       // jvp gets a random tangent per parameter, shaped like it.
       const directions = this.program.params.map((p) => randomData(p.shape, mulberry32(seed ^ 0x5eed)));
       const r = this.call(e.mode, ref.point, out, e.mode === 'jvp' ? (args) => [args, this.args(directions)] : undefined);
@@ -158,6 +214,10 @@ export class Checker {
         case 'jacobian': this.jacobian(r.result, e.wrt ?? everything, ref, out, counts, at_); break;
         case 'gradOfGrad': case 'derivativeOfGrad': this.second(e.mode, r.result, e.wrt!, ref, out, counts, at_); break;
         case 'hessian': this.hessian(r.result, e.wrt ?? everything, ref, out, counts, at_); break;
+        case 'vjp':
+          valueIs((r.result as unknown[])[0], "vjp's value");
+          this.vjp(r.result, e.wrt ?? everything, ref, out, counts, at_, seed);
+          break;
       }
     }
     return out;
@@ -213,6 +273,15 @@ export class Checker {
    * at each point it is called at, second differences of f with those values held instead.
    */
   private gradientColumn(ref: Reference, entries: readonly Path[], along: Path): number[] | undefined {
+    // hessian and hvp of the same selection share their columns.
+    const key = `${entries.map((c) => c.join()).join(';')} along ${along.join()}`;
+    const known = this.columns.get(ref) ?? new Map<string, number[] | undefined>();
+    this.columns.set(ref, known);
+    if (!known.has(key)) known.set(key, this.columnByDifferences(ref, entries, along));
+    return known.get(key);
+  }
+
+  private columnByDifferences(ref: Reference, entries: readonly Path[], along: Path): number[] | undefined {
     if (ref.stopsMove[this.all.findIndex((p) => p.join() === along.join())]) {
       const column = entries.map((c) => this.oracle.secondPartial(ref.point, c, along));
       return column.every((d) => d !== undefined) ? (column as number[]) : undefined;

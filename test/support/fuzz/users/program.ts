@@ -5,10 +5,10 @@
 import { type Draw } from '../choices.js';
 import type { HelperFactory } from './expressions.js';
 import { type Field, type ObjectType, type Scope, type VecField, type VecType, addValue, emptyScope, fieldShape, fieldTypeText, objectTypeText, vecShape, vecTypeText } from './scope.js';
-import { Statements } from './statements.js';
+import { Idioms } from './idioms.js';
 import { NUMBER, type Shape, coordinates } from './values.js';
 
-export type ModeName = 'grad' | 'gradWrt' | 'valueAndGrad' | 'derivative' | 'jvp' | 'hessian' | 'jacobian' | 'gradOfGrad' | 'derivativeOfGrad';
+export type ModeName = 'grad' | 'gradWrt' | 'valueAndGrad' | 'derivative' | 'jvp' | 'vjp' | 'hessian' | 'hvp' | 'jacobian' | 'gradOfGrad' | 'derivativeOfGrad';
 /** An export: the API call, and its `wrt` (for gradOfGrad and derivativeOfGrad: [k, j], the inner and the outer selection). */
 export interface Export { readonly mode: ModeName; readonly wrt?: readonly number[] }
 export interface Param { readonly name: string; readonly shape: Shape }
@@ -34,7 +34,7 @@ const MAX_COORDINATES = 10;
 
 interface StructHelper { name: string; arity: number; returns: ObjectType | VecField }
 
-class UserGenerator extends Statements implements HelperFactory {
+class UserGenerator extends Idioms implements HelperFactory {
   private readonly types: string[] = [];
   private readonly classes: string[] = [];
   private readonly constants: string[] = [];
@@ -287,6 +287,50 @@ ${ind}return out;
     return this.reuse(`count ${v.type}`, () => this.helper('count', [['v', v]], 'number', (_s, ind) => `${ind}return v.length;\n`));
   }
 
+  pointClass(): string {
+    return this.reuse('point class', () => {
+      const name = `${this.name}_${this.fresh('Vec')}`;
+      const fields = this.chance(0.5) ? '  constructor(public x: number, public y: number) {}\n' : '  x: number;\n  y: number;\n  constructor(x: number, y: number) {\n    this.x = x;\n    this.y = y;\n  }\n';
+      this.classes.push(`export class ${name} {\n${fields}` +
+        '  translate(dx: number, dy: number): this {\n    this.x += dx;\n    this.y += dy;\n    return this;\n  }\n' +
+        `  scale(k: number): this {\n    this.x *= k;\n    this.y *= ${this.pick(['k', 'k * k', '1 / (1 + k)'])};\n    return this;\n  }\n` +
+        `  get norm(): number {\n    return ${this.pick(['Math.hypot(this.x, this.y)', 'Math.sqrt(1 + this.x * this.x + this.y * this.y)'])};\n  }\n` +
+        `  dot(a: number, b: number): number {\n    return this.x * a + this.y * b${this.chance(0.5) ? ` + ${this.constant(0, 1)} * this.norm` : ''};\n  }\n}\n`);
+      return name;
+    });
+  }
+
+  defaulted(): string {
+    return this.reuse('defaulted', () => {
+      const name = `${this.name}_${this.fresh(this.pick(['damp', 'soft', 'shrink']))}`;
+      const k = this.constant(0.2, 1.5);
+      this.functions.push(`function ${name}(x: number, k = ${k}): number {\n  return ${this.pick(['x / (1 + k * x * x)', 'k * Math.tanh(x / k)', 'x * Math.exp(-k * x * x)'])};\n}\n`);
+      return name;
+    });
+  }
+
+  optioned(): string {
+    return this.reuse('optioned', () => {
+      const options = `${this.name}_${this.fresh('Options')}`;
+      const name = `${this.name}_${this.fresh('update')}`;
+      this.types.push(`export interface ${options} { lr?: number; decay?: number }\n`);
+      this.functions.push(`function ${name}(x: number, g: number, opts: ${options}): number {\n  const lr = opts.lr ?? ${this.constant(0.05, 0.3)};\n  let y = x - lr * Math.tanh(g);\n` +
+        `  if (opts.decay !== undefined) y *= 1 - opts.decay;\n  return y;\n}\n`);
+      return name;
+    });
+  }
+
+  lossKind(): { type: string; values: readonly string[]; helper: string } {
+    return this.reuse('loss kind', () => {
+      const type = `${this.name}_${this.fresh('Loss')}`, helper = `${this.name}_${this.fresh('penalty')}`;
+      const values = ['l1', 'l2', 'huber'];
+      this.types.push(`export type ${type} = ${values.map((v) => `'${v}'`).join(' | ')};\n`);
+      this.functions.push(`function ${helper}(kind: ${type}, r: number): number {\n  switch (kind) {\n    case 'l1':\n      return Math.abs(r);\n` +
+        `    case 'huber':\n      return Math.abs(r) <= 1 ? 0.5 * r * r : Math.abs(r) - 0.5;\n    default:\n      return r * r;\n  }\n}\n`);
+      return { type, values, helper };
+    });
+  }
+
   /** A class with number and array fields and methods reading `this`. */
   private declareClass(): ObjectType {
     const name = `${this.name}_${this.pick(['Spring', 'Layer', 'Model', 'Body'])}`;
@@ -334,11 +378,11 @@ ${ind}return out;
     if (this.chance(0.3)) { const n = `${prefix}G`; add(n, this.constant(0.5, 2), (s) => s.nums.push(n)); }
     if (this.chance(0.35)) {
       const n = `${prefix}L`, v: VecField = { length: this.int(2, 3), type: this.chance(0.7) ? 'array' : 'f64' };
-      add(n, this.literal(v), (s) => addValue(s, n, v));
+      add(n, this.literal(v), (s) => addValue(s, n, v, false, true));
     }
     if (this.chance(0.3)) {
       const n = `${prefix}K`, t: ObjectType = { fields: [['a', 'number'], ['b', { length: 2, type: 'array' }]] };
-      add(n, `{ a: ${this.literal('number')}, b: ${this.literal(t.fields[1][1])} }`, (s) => addValue(s, n, t));
+      add(n, `{ a: ${this.literal('number')}, b: ${this.literal(t.fields[1][1])} }`, (s) => addValue(s, n, t, false, true));
     }
     if (this.chance(0.2)) {
       const n = `${prefix}M`, rows = this.int(2, 3), cols = this.int(2, 3);
@@ -352,7 +396,7 @@ ${ind}return out;
   private param(k: number, cls: ObjectType | undefined, room: number): { name: string; text: string; shape: Shape; add: (s: Scope) => void; read: () => string } {
     const kinds: [number, string][] = [[5, 'number'], [3, 'vec'], [1, 'matrix'], [1, 'object'], [1, 'nested'], [cls ? 1 : 0, 'instance']];
     const kind = this.weighted(kinds);
-    const plain = (name: string, field: Field) => ({ name, text: `${name}: ${fieldTypeText(field)}`, shape: fieldShape(field), add: (s: Scope) => addValue(s, name, field), read: () => this.fieldRead(name, field) });
+    const plain = (name: string, field: Field) => ({ name, text: `${name}: ${fieldTypeText(field)}`, shape: fieldShape(field), add: (s: Scope) => addValue(s, name, field, false, true), read: () => this.fieldRead(name, field) });
     if (kind === 'vec' && room >= 2) {
       const type = this.pick(['array', 'readonly', 'tuple', 'f64'] as const);
       const v: VecField = { length: Math.min(room, this.int(2, type === 'tuple' ? 3 : 4)), type };
@@ -377,7 +421,7 @@ ${ind}return out;
         // Destructured in the signature: ({ a, v }: Params), renamed after the first to names no fresh name (`v1`) takes.
         const [a, v] = k === 0 ? ['a', 'v'] : [`a_${k}`, `v_${k}`];
         const pattern = k === 0 ? '{ a, v }' : `{ a: ${a}, v: ${v} }`;
-        return { name: `p${k}`, text: `${pattern}: ${objectTypeText(t)}`, shape: fieldShape(t), add: (s) => { addValue(s, a, 'number'); addValue(s, v, fields[1][1]); }, read: () => this.pick([a, `${v}[0]`]) };
+        return { name: `p${k}`, text: `${pattern}: ${objectTypeText(t)}`, shape: fieldShape(t), add: (s) => { addValue(s, a, 'number'); addValue(s, v, fields[1][1], false, true); }, read: () => this.pick([a, `${v}[0]`]) };
       }
       return plain(['o', 'p', 'o2'][k], t);
     }
@@ -463,8 +507,11 @@ ${ind}return out;
     if (scalar) {
       exports.push({ mode: 'grad' }, { mode: 'valueAndGrad' });
       if (params.length > 1 && this.chance(0.3)) exports.push({ mode: 'gradWrt', wrt: subset() });
-      exports.push(params.length > 1 && this.chance(0.3) ? { mode: 'hessian', wrt: subset() } : { mode: 'hessian' });
+      const hessian: Export = params.length > 1 && this.chance(0.3) ? { mode: 'hessian', wrt: subset() } : { mode: 'hessian' };
+      // hvp over the Hessian's selection: it is checked against the same columns.
+      exports.push(hessian, { ...hessian, mode: 'hvp' });
     }
+    exports.push(params.length > 1 && this.chance(0.3) ? { mode: 'vjp', wrt: subset() } : { mode: 'vjp' });
     const numbers = all.filter((i) => params[i].shape.kind === 'number');
     if (numbers.length > 0) exports.push({ mode: 'derivative', wrt: [this.pick(numbers)] });
     exports.push({ mode: 'jvp' }, params.length > 1 && this.chance(0.2) ? { mode: 'jacobian', wrt: subset() } : { mode: 'jacobian' });
@@ -491,4 +538,4 @@ export function userProgramOf(draw: Draw, name: string): UserProgram {
   return new UserGenerator(draw.choices, name).program();
 }
 
-export const API_IMPORT = `import { grad, valueAndGrad, derivative, jvp, jacobian, hessian, stopGradient, withDerivative } from 'tapeless';\n`;
+export const API_IMPORT = `import { grad, valueAndGrad, derivative, jvp, vjp, jacobian, hessian, hvp, stopGradient, withDerivative } from 'tapeless';\n`;

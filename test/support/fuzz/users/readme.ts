@@ -1,8 +1,7 @@
 // Which rejections are expected: the constructs README marks ❌ that the user-program
 // generator writes (because users do). A rejection whose message is not in this table is a
 // failure: the generator writes only what users write, and README promises the rest (✅).
-// Each entry quotes where README says so.
-const RUN_TIME_STATES = 'What can be differentiated: "arrays of a length known only at run time reassigned in loops (`p = p.map(…)`), two arrays swapped pass after pass | ❌"';
+// Each entry quotes where README (or docs/diagnostics.md, which README points to) says so.
 const SHARED_STATES = 'What can be differentiated: "state reassigned in loops … | ✅ … the state must be an array of a length known at compile time or an object literal the function makes, that no other variable holds"';
 
 export interface Unsupported {
@@ -17,30 +16,18 @@ export interface Unsupported {
 }
 
 export const UNSUPPORTED: readonly Unsupported[] = [
-  // `p = p.map(…)`, a helper making `new Float64Array(s.length)`.
-  { message: /^a pass of this loop leaves '[\w$]+' holding an array or object of another size or kind/, readme: RUN_TIME_STATES, state: true },
-  { message: /^a loop that reassigns '[\w$]+' carries the numbers of an array or object it holds/, readme: RUN_TIME_STATES, state: true },
-  // Two arrays swapped (`[a, b] = [b, a]`), `previous = s` with a tuple state: the loop's merge reads as a branch's.
-  { message: /^'[\w$]+' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object/, readme: `${RUN_TIME_STATES}; ${SHARED_STATES}`, state: true },
+  // `previous = s` with a tuple state, or an object state holding an array.
+  { message: /^'[\w$]+' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object/, readme: SHARED_STATES, state: true },
   { message: /^the array or object '[\w$]+' holds as this loop starts is also held by another variable or object/, readme: SHARED_STATES, state: true },
-  { message: /^a pass of this loop leaves the array or object of '[\w$]+' also held by another variable or object/, readme: SHARED_STATES, state: true },
+  { message: /^a pass of this loop leaves the array (or object )?of '[\w$]+' also held by another variable or object/, readme: SHARED_STATES, state: true },
   {
     // `const src = c ? xs : ys` with parameters (or module constants): the generator writes it rarely.
     message: /^this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself/,
-    readme: 'What can be differentiated: "a variable or `?:` holding different arrays or objects after a branch | ✅ for arrays and object literals the function makes … ❌ otherwise (arrays of the caller, …)"',
+    readme: 'What can be differentiated: "a variable or `?:` holding different arrays or objects after a branch | ✅ for arrays and object literals the function makes with a length known at compile time … ❌ otherwise (arrays of the caller, lengths known only at run time)"',
   },
   {
     message: /^spread arguments are supported in Math\.max and Math\.min only/,
-    readme: 'Errors, 91001: "spread arguments other than in `Math.max`/`Math.min`" (Math.hypot(...xs))',
-  },
-  {
-    // slice (the generator writes `xs.slice()`) is rejected with the message of calls in general.
-    message: /^(\.slice\(\) is not supported|cannot differentiate the call to '[\w.]+\.slice')/,
-    readme: 'What can be differentiated: "`filter`, `slice` and the other array methods, `push` on arrays not created empty, static methods, getters | ❌"',
-  },
-  {
-    message: /^(static methods such as|cannot differentiate the call to 'Array\.from')/,
-    readme: 'What can be differentiated: "… static methods, getters | ❌ not yet" (Array.from)',
+    readme: 'docs/diagnostics.md, 91001: "spread arguments other than in `Math.max`/`Math.min` and into rest parameters" (Math.hypot(...xs))',
   },
 ];
 

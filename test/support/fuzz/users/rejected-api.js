@@ -14,5 +14,7 @@ export const derivative = rejected('derivative');
 export const jvp = rejected('jvp');
 export const jacobian = rejected('jacobian');
 export const hessian = rejected('hessian');
+export const vjp = rejected('vjp');
+export const hvp = rejected('hvp');
 export const withDerivative = rejected('withDerivative');
 export const stopGradient = (x) => rejected('stopGradient')()(x);

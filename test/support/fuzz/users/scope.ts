@@ -11,6 +11,8 @@ export interface Vec {
   readonly type: VecType;
   /** An array the function created itself: it may write into it and pass it to helpers that do. */
   readonly local: boolean;
+  /** An array of the caller or a module constant (in f or its fields): a length tapeless knows only at run time. */
+  readonly caller?: boolean;
 }
 
 export interface Mat { readonly expr: string; readonly rows: number; readonly cols: number }
@@ -99,10 +101,10 @@ export function fieldShape(f: Field): Shape {
 }
 
 /** What reading `expr` (a value of type `f`) adds to a scope: the value and, for an object, its fields. */
-export function addValue(s: Scope, expr: string, f: Field, local = false): void {
+export function addValue(s: Scope, expr: string, f: Field, local = false, caller = false): void {
   if (f === 'number') s.nums.push(expr);
   else if ('fields' in f) {
     s.objs.push({ expr, type: f });
-    for (const [name, field] of f.fields) addValue(s, `${expr}.${name}`, field);
-  } else s.vecs.push({ expr, length: f.length, type: f.type, local });
+    for (const [name, field] of f.fields) addValue(s, `${expr}.${name}`, field, false, caller);
+  } else s.vecs.push({ expr, length: f.length, type: f.type, local, ...(caller ? { caller } : {}) });
 }

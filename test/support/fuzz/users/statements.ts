@@ -59,9 +59,13 @@ export abstract class Statements extends Expressions {
         if (s.returns) options.push([1, () => `${ind}if (${this.condition(s, 2)}) return ${this.expr(s, 2)};\n`]);
       }
       if (s.breakable) options.push([1, () => this.jump(s, ind)]);
+      options.push(...this.idioms(s, depth, ind));
     }
     return this.weighted(options)();
   }
+
+  /** More statements users write (idioms.ts), outside callbacks, with their weights. */
+  protected abstract idioms(s: Scope, depth: number, ind: string): [number, () => string][];
 
   /** A `let` declared without a value and assigned on every path: `let y: number; if (c) y = a; else y = b;`. */
   assignedLater(s: Scope, ind: string): string {
@@ -186,7 +190,7 @@ export abstract class Statements extends Expressions {
         return code;
       }
       default: {
-        // Copies users write; README lists slice and static methods as not supported (rejections counted).
+        // Copies users write (more of them in idioms.ts).
         const v = source!;
         if (this.chance(0.5)) {
           push(v.length, v.type === 'f64' ? 'f64' : 'array');
@@ -420,7 +424,7 @@ export abstract class Statements extends Expressions {
    * ❌ (`unsupportedState`).
    */
   stateLoop(s: Scope, depth: number, ind: string): string {
-    switch (this.weighted([[5, 'vector'], [3, 'object'], [1, 'unsupported']] as const)) {
+    switch (this.weighted([[5, 'vector'], [3, 'object'], [0.5, 'unsupported']] as const)) {
       case 'vector': return this.vectorState(s, depth, ind);
       case 'object': return this.objectState(s, depth, ind);
       case 'unsupported': return this.unsupportedState(s, depth, ind);
@@ -517,8 +521,8 @@ export abstract class Statements extends Expressions {
     let code = `${ind}let ${st}${typeName ? `: ${typeName}` : ''} = ${literal(undefined)};\n`;
     const previous = this.chance(0.3) ? this.fresh('previous') : undefined;
     if (previous) code += `${ind}let ${previous} = ${st};\n`;
-    // Held twice, an object holding an array is not read-only: README's "that no other variable holds".
-    if (previous && fields.some(([, f]) => f !== 'number')) this.unsupportedStates.push(st, previous);
+    // Held twice: README's "that no other variable holds" (an object of numbers passes while the function writes no object, which idioms.ts now does).
+    if (previous) this.unsupportedStates.push(st, previous);
     const next = (body: Scope, ind: string): string => {
       const keep = previous ? `${previous} = ${st};\n${ind}` : '';
       return this.chance(0.5) ? `${keep}${st} = ${this.helpers.objectStep(t)}(${st}, ${dt});` : `${keep}${st} = ${literal(body)};`;
@@ -531,52 +535,21 @@ export abstract class Statements extends Expressions {
   }
 
   /**
-   * A state README marks ❌, as users write it too: an array of a run-time length (`p =
-   * p.map(…)`, a helper making `new Float64Array(s.length)`), two arrays swapped pass after
-   * pass, or a tuple state another variable also holds. Its names are noted: a rejection
-   * naming them is expected (readme.ts).
+   * A state README marks ❌, as users write it too: a tuple state another variable also holds
+   * (`previous = s`). Its names are noted: a rejection naming them is expected (readme.ts).
    */
   private unsupportedState(s: Scope, depth: number, ind: string): string {
     const k = this.fresh('k'), n = this.int(1, 4), length = this.int(2, 3), dt = this.timeStep(s);
     const literal = () => `[${Array.from({ length }, () => this.expr(s, 1)).join(', ')}]`;
     const body = this.loopScope(s, { name: k, bound: n });
     const loop = (pass: string) => `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${pass}${this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1))}${ind}}\n`;
-    switch (this.int(0, 3)) {
-      case 0: {
-        const p = this.fresh('p'), e = this.fresh('e'), i = this.fresh('i');
-        this.unsupportedStates.push(p);
-        const inner = child(s, { nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: length }], callback: true, returns: false });
-        const code = `${ind}let ${p} = ${literal()};\n${loop(`${ind}  ${p} = ${p}.map((${e}, ${i}) => ${e} + ${dt} * ${this.bounded(inner, 1)});\n`)}`;
-        s.vecs.push({ expr: p, length, type: 'array', local: false });
-        return code;
-      }
-      case 1: {
-        const st = this.fresh('s'), type = this.pick(['array', 'f64'] as const);
-        this.unsupportedStates.push(st);
-        // Not `new Float64Array([…])`, which README does not list (TS91004 "the length of an array must be a number").
-        const start = type === 'array' ? `${literal()};\n` : `new Float64Array(${length});\n${Array.from({ length }, (_, j) => `${ind}${st}[${j}] = ${this.expr(s, 1)};\n`).join('')}`;
-        const code = `${ind}let ${st}${type === 'f64' ? ': Float64Array' : ''} = ${start}${loop(`${ind}  ${st} = ${this.helpers.step({ length, type })}(${st}, ${dt});\n`)}`;
-        s.vecs.push({ expr: st, length, type, local: false });
-        return code;
-      }
-      case 2: {
-        const a = this.fresh('cur'), b = this.fresh('nxt');
-        this.unsupportedStates.push(a, b);
-        const writes = Array.from({ length }, (_, j) => `${ind}  ${b}[${j}] = ${this.constant(0.5, 0.95)} * ${a}[${(j + 1) % length}] + ${dt} * ${this.bounded(body, 1)};\n`).join('');
-        const code = `${ind}let ${a} = ${literal()};\n${ind}let ${b} = new Array<number>(${length}).fill(0);\n${loop(`${writes}${ind}  [${a}, ${b}] = [${b}, ${a}];\n`)}`;
-        s.vecs.push({ expr: a, length, type: 'array', local: false });
-        return code;
-      }
-      default: {
-        const st = this.fresh('s'), previous = this.fresh('previous');
-        this.unsupportedStates.push(st, previous);
-        const v: VecField = { length, type: 'tuple' };
-        const tuple = `[${Array(length).fill('number').join(', ')}]`;
-        const code = `${ind}let ${st}: ${tuple} = ${literal()};\n${ind}let ${previous} = ${st};\n${loop(`${ind}  ${previous} = ${st};\n${ind}  ${st} = ${this.helpers.step(v, true)}(${st}, ${dt});\n`)}`;
-        s.vecs.push({ expr: st, length, type: 'tuple', local: false }, { expr: previous, length, type: 'tuple', local: false });
-        return code;
-      }
-    }
+    const st = this.fresh('s'), previous = this.fresh('previous');
+    this.unsupportedStates.push(st, previous);
+    const v: VecField = { length, type: 'tuple' };
+    const tuple = `[${Array(length).fill('number').join(', ')}]`;
+    const code = `${ind}let ${st}: ${tuple} = ${literal()};\n${ind}let ${previous} = ${st};\n${loop(`${ind}  ${previous} = ${st};\n${ind}  ${st} = ${this.helpers.step(v, true)}(${st}, ${dt});\n`)}`;
+    s.vecs.push({ expr: st, length, type: 'tuple', local: false }, { expr: previous, length, type: 'tuple', local: false });
+    return code;
   }
 
   /**

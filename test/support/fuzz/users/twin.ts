@@ -89,6 +89,8 @@ function recorders(trace: Decision[]) {
     __floor: step('floor'), __ceil: step('ceil'), __round: step('round'), __trunc: step('trunc'), __sign: step('sign'),
     // The branch cut of atan2 is the negative x axis.
     __atan2: (y: number, x: number) => (note(x < 0 ? y >= 0 : 0, x < 0 ? y : Infinity, y, x), Math.atan2(y, x)),
+    // A comparator's difference (`(a, b) => a - b` given to sort): the order changes where it crosses 0.
+    __order: (d: number) => (note(Math.sign(d), d, d), d),
     // % jumps where a crosses a multiple of b.
     __mod: (a: number, b: number) => {
       const r = a % b;
@@ -98,7 +100,7 @@ function recorders(trace: Decision[]) {
   };
 }
 
-/** Routes comparisons, `%` and the Math functions of RECORDED through the recorders. */
+/** Routes comparisons, `%`, sort comparators and the Math functions of RECORDED through the recorders. */
 const instrument: ts.TransformerFactory<ts.SourceFile> = (context) => {
   const f = context.factory;
   const call = (name: string, args: readonly ts.Expression[]) => f.createCallExpression(f.createIdentifier(name), undefined, args);
@@ -108,6 +110,13 @@ const instrument: ts.TransformerFactory<ts.SourceFile> = (context) => {
       const op = COMPARISONS.get(visited.operatorToken.kind);
       if (op) return call('__c', [visited.left, f.createStringLiteral(op), visited.right]);
       if (visited.operatorToken.kind === ts.SyntaxKind.PercentToken) return call('__mod', [visited.left, visited.right]);
+    }
+    // The comparator of a sort: its result recorded, so that no stencil straddles a change of order.
+    if (ts.isCallExpression(visited) && ts.isPropertyAccessExpression(visited.expression) && visited.expression.name.text === 'sort' &&
+      visited.arguments.length === 1 && ts.isArrowFunction(visited.arguments[0]) && !ts.isBlock(visited.arguments[0].body)) {
+      const compare = visited.arguments[0];
+      const recorded = f.updateArrowFunction(compare, compare.modifiers, compare.typeParameters, compare.parameters, compare.type, compare.equalsGreaterThanToken, call('__order', [compare.body as ts.Expression]));
+      return f.updateCallExpression(visited, visited.expression, visited.typeArguments, [recorded]);
     }
     if (ts.isCallExpression(visited) && ts.isPropertyAccessExpression(visited.expression) && ts.isIdentifier(visited.expression.expression) &&
       visited.expression.expression.text === 'Math' && RECORDED.has(visited.expression.name.text)) {
