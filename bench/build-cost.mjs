@@ -7,7 +7,7 @@
 //   `tapeless/transformer`, as ts-patch calls it) and one without it, taking turns, the
 //   difference divided by the number of API calls the program makes.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,13 @@ function apiCalls(file) {
 }
 
 export function measureBuildCost({ runs = 7, emits = 9 } = {}) {
-  return { tspc: timeTspc(runs), transform: [timeTransform('examples/', path.join(ROOT, 'examples', 'tsconfig.json'), emits), timeTransform('bench/cases.ts', path.join(ROOT, 'bench', 'tsconfig.json'), emits)] };
+  return {
+    tspc: timeTspc(runs),
+    transform: [
+      timeTransform('examples/', path.join(ROOT, 'examples', 'tsconfig.json'), emits),
+      timeTransform('bench/cases.ts', path.join(ROOT, 'bench', 'tsconfig.json'), emits),
+    ],
+  };
 }
 
 /**
@@ -64,7 +70,10 @@ function timeTspc(runs) {
     for (let v = 0; v < variants.length; v++) {
       const variant = variants[(v + run) % variants.length];
       const start = performance.now();
-      const compiler = spawnSync(process.execPath, ['--require', path.join(ROOT, 'bench', 'cpu-time.cjs'), tspc, '-p', variant.config], { cwd: ROOT, encoding: 'utf8' });
+      const compiler = spawnSync(process.execPath, ['--require', path.join(ROOT, 'bench', 'cpu-time.cjs'), tspc, '-p', variant.config], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       const elapsed = performance.now() - start;
       const cpu = /tapeless-bench-cpu-microseconds (\d+)/.exec(compiler.stderr);
       if (compiler.status !== 0 || !cpu) throw new Error(`tspc ${variant.key} the transformer failed:\n${compiler.stdout}${compiler.stderr}`);

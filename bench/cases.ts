@@ -163,13 +163,7 @@ export function oscillatorHandWritten(m: number, k: number, c: number, x0: numbe
   // zeta = c / (2 sqrt(k m)) and omega0 = sqrt(r), r = k / m.
   const kmBar = -0.5 * zetaBar * zeta * invQ * invQ;
   const rBar = 0.5 * omega0Bar * invOmega0;
-  return [
-    kmBar * k - rBar * r * invM,
-    kmBar * m + rBar * invM,
-    0.5 * zetaBar * invQ,
-    wave * decay,
-    phaseBar * omegaD - uBar * zeta * omega0,
-  ];
+  return [kmBar * k - rBar * r * invM, kmBar * m + rBar * invM, 0.5 * zetaBar * invQ, wave * decay, phaseBar * omegaD - uBar * zeta * omega0];
 }
 
 export function oscillatorFiniteDifference(m: number, k: number, c: number, x0: number, t: number): Gradient5 {
@@ -582,8 +576,24 @@ export function chain8(a0: number, a1: number, a2: number, a3: number, a4: numbe
   const s5 = s4 + a5;
   const s6 = s5 + a6;
   const s7 = s6 + a7;
-  const x = Math.cos(a0) + 0.9 * Math.cos(s1) + 0.8 * Math.cos(s2) + 0.7 * Math.cos(s3) + 0.6 * Math.cos(s4) + 0.5 * Math.cos(s5) + 0.4 * Math.cos(s6) + 0.3 * Math.cos(s7);
-  const y = Math.sin(a0) + 0.9 * Math.sin(s1) + 0.8 * Math.sin(s2) + 0.7 * Math.sin(s3) + 0.6 * Math.sin(s4) + 0.5 * Math.sin(s5) + 0.4 * Math.sin(s6) + 0.3 * Math.sin(s7);
+  const x =
+    Math.cos(a0) +
+    0.9 * Math.cos(s1) +
+    0.8 * Math.cos(s2) +
+    0.7 * Math.cos(s3) +
+    0.6 * Math.cos(s4) +
+    0.5 * Math.cos(s5) +
+    0.4 * Math.cos(s6) +
+    0.3 * Math.cos(s7);
+  const y =
+    Math.sin(a0) +
+    0.9 * Math.sin(s1) +
+    0.8 * Math.sin(s2) +
+    0.7 * Math.sin(s3) +
+    0.6 * Math.sin(s4) +
+    0.5 * Math.sin(s5) +
+    0.4 * Math.sin(s6) +
+    0.3 * Math.sin(s7);
   return [x, y];
 }
 
@@ -614,7 +624,7 @@ export const cases: readonly BenchCase[] = [
     wrt: ['x'],
     settings: SCALAR_SETTINGS,
     notes: [
-      "jax-js below is compiled (`jit(grad(f))`), its fastest form: most of its time per call is its own (making the",
+      'jax-js below is compiled (`jit(grad(f))`), its fastest form: most of its time per call is its own (making the',
       'argument array, running the kernel, reading the result back), so the margin stays near 800× however fast the',
       'gradient itself is. Uncompiled, `grad(f)` takes about 900 µs per call on this machine (processor time over 2,000',
       "calls of jax-js's seed after 200 to warm up; `jit(grad(f))` 69 µs in the same script): about 28,000× the tapeless",
@@ -788,7 +798,7 @@ export const cases: readonly BenchCase[] = [
       'array buffers per call, and took 36× its primal (bench/RESULTS.md at commit 9cb3dac; `node --cpu-prof`: 72% of the',
       'time in the forward sweep, half of it copying the doubling stream). The arithmetic now: the forward pass, the',
       "recomputation of each component's pass for its sweep, and the sweep itself; `node --cpu-prof` puts the largest",
-      "share (a sixth) on the sweep of the triangular product, whose l (an index from c·d(d + 1)/2, not provably an",
+      'share (a sixth) on the sweep of the triangular product, whose l (an index from c·d(d + 1)/2, not provably an',
       'integer) is recorded per pass.',
     ].join('\n'),
     input: (random) => gmmInput(random, GMM.d, GMM.k, GMM.n),
@@ -798,7 +808,8 @@ export const cases: readonly BenchCase[] = [
   }),
   benchCase({
     name: 'hessian10',
-    description: 'The Hessian of a function of 10 inputs (a loop over a Float64Array with sin, exp and log): hessian(f), forward over reverse, one vector pass of 16 lanes (10 used); central differences of the tapeless gradient for comparison',
+    description:
+      'The Hessian of a function of 10 inputs (a loop over a Float64Array with sin, exp and log): hessian(f), forward over reverse, one vector pass of 16 lanes (10 used); central differences of the tapeless gradient for comparison',
     controlFlow: 'loop',
     overPrimalTarget: 40,
     settings: SCALAR_SETTINGS,
@@ -821,7 +832,7 @@ export const cases: readonly BenchCase[] = [
   }),
   benchCase({
     name: 'vjpArm',
-    description: "One vector-Jacobian product of the arm: vjp(arm)(a, b, c), then its pullback of [1, 0.5]",
+    description: 'One vector-Jacobian product of the arm: vjp(arm)(a, b, c), then its pullback of [1, 0.5]',
     controlFlow: 'straight-line',
     overPrimalTarget: null,
     settings: SCALAR_SETTINGS,
@@ -847,7 +858,8 @@ export const cases: readonly BenchCase[] = [
   }),
   benchCase({
     name: 'hvp10',
-    description: 'The Hessian of the function of hessian10 times a vector: hvp(f)(x, v), one pushforward of the gradient (forward over reverse), no Hessian formed',
+    description:
+      'The Hessian of the function of hessian10 times a vector: hvp(f)(x, v), one pushforward of the gradient (forward over reverse), no Hessian formed',
     controlFlow: 'loop',
     overPrimalTarget: 5,
     settings: SCALAR_SETTINGS,
@@ -860,26 +872,30 @@ export const cases: readonly BenchCase[] = [
   }),
   benchCase({
     name: 'jacobianChain8',
-    description: 'The 2×8 Jacobian of a planar chain of 8 links (straight-line): jacobian(chain8), one vector forward pass of 8 lanes; target (1 + k)× for k = 8 columns',
+    description:
+      'The 2×8 Jacobian of a planar chain of 8 links (straight-line): jacobian(chain8), one vector forward pass of 8 lanes; target (1 + k)× for k = 8 columns',
     controlFlow: 'straight-line',
     overPrimalTarget: 9,
     settings: SCALAR_SETTINGS,
     parameters: ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'],
     wrt: ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'],
-    input: (random): [number, number, number, number, number, number, number, number] => [0, 0, 0, 0, 0, 0, 0, 0].map(() => 2 * random() - 1) as [number, number, number, number, number, number, number, number],
+    input: (random): [number, number, number, number, number, number, number, number] =>
+      [0, 0, 0, 0, 0, 0, 0, 0].map(() => 2 * random() - 1) as [number, number, number, number, number, number, number, number],
     primal: chain8,
     tapeless: jacobian(chain8),
     finiteDifference: (...args) => jacobianByDifferences(chain8, args),
   }),
   benchCase({
     name: 'hessianBowl6',
-    description: 'The 6×6 Hessian of a straight-line function of 6 numbers: hessian(bowl6), forward over reverse, one vector pass of 6 lanes; target 3n× for n = 6',
+    description:
+      'The 6×6 Hessian of a straight-line function of 6 numbers: hessian(bowl6), forward over reverse, one vector pass of 6 lanes; target 3n× for n = 6',
     controlFlow: 'straight-line',
     overPrimalTarget: 18,
     settings: SCALAR_SETTINGS,
     parameters: ['a', 'b', 'c', 'd', 'e', 'f'],
     wrt: ['a', 'b', 'c', 'd', 'e', 'f'],
-    input: (random): [number, number, number, number, number, number] => [0, 0, 0, 0, 0, 0].map(() => 2 * random() - 1) as [number, number, number, number, number, number],
+    input: (random): [number, number, number, number, number, number] =>
+      [0, 0, 0, 0, 0, 0].map(() => 2 * random() - 1) as [number, number, number, number, number, number],
     primal: bowl6,
     tapeless: hessian(bowl6),
     finiteDifference: (...args) => hessianByDifferences(bowl6Gradient, args),

@@ -48,14 +48,24 @@ export function rosenbrockPlot(results) {
   lines.forEach((line, i) => {
     const path = line.points.map(([n, ns]) => `${x(n).toFixed(1)},${y(ns).toFixed(1)}`).join(' ');
     body.push(`<polyline points="${path}" fill="none" stroke="${line.color}" stroke-width="2" stroke-dasharray="${line.dash}"/>`);
-    for (const [n, ns] of line.points) body.push(`<circle cx="${x(n).toFixed(1)}" cy="${y(ns).toFixed(1)}" r="3" fill="${line.color}"><title>${line.label}, n = ${n}: ${time(ns)}</title></circle>`);
+    for (const [n, ns] of line.points)
+      body.push(
+        `<circle cx="${x(n).toFixed(1)}" cy="${y(ns).toFixed(1)}" r="3" fill="${line.color}"><title>${line.label}, n = ${n}: ${time(ns)}</title></circle>`,
+      );
     const legendY = MARGIN.top + 10 + i * 20;
     const legendX = MARGIN.left + plotWidth + 14;
-    body.push(`<line x1="${legendX}" y1="${legendY}" x2="${legendX + 24}" y2="${legendY}" stroke="${line.color}" stroke-width="2" stroke-dasharray="${line.dash}"/>`);
+    body.push(
+      `<line x1="${legendX}" y1="${legendY}" x2="${legendX + 24}" y2="${legendY}" stroke="${line.color}" stroke-width="2" stroke-dasharray="${line.dash}"/>`,
+    );
     body.push(`<text x="${legendX + 30}" y="${legendY + 4}">${line.label}</text>`);
   });
-  const date = points.map((result) => result.machine?.date).sort().at(-1);
-  body.push(`<text x="${MARGIN.left + plotWidth + 14}" y="${HEIGHT - MARGIN.bottom}" font-size="10" fill="#666">npm run bench, ${date?.slice(0, 10) ?? ''}</text>`);
+  const date = points
+    .map((result) => result.machine?.date)
+    .sort()
+    .at(-1);
+  body.push(
+    `<text x="${MARGIN.left + plotWidth + 14}" y="${HEIGHT - MARGIN.bottom}" font-size="10" fill="#666">npm run bench, ${date?.slice(0, 10) ?? ''}</text>`,
+  );
   return svg(body);
 }
 

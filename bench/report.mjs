@@ -29,20 +29,42 @@ function caseTargets(result) {
   // A case may set its own target (forward mode), or none (a Hessian).
   const limit = result.overPrimalTarget === undefined ? TARGETS.gradientOverPrimal[controlFlow] : result.overPrimalTarget;
   const kind = result.overPrimalTarget === undefined ? controlFlow : 'forward mode, issue 5';
-  if (limit !== null) targets.push({ name: 'overPrimal', value: ratios.overPrimal.tapeless, ok: ratios.overPrimal.tapeless <= limit, text: `tapeless ÷ primal ≤ ${limit}× (${kind})` });
+  if (limit !== null)
+    targets.push({
+      name: 'overPrimal',
+      value: ratios.overPrimal.tapeless,
+      ok: ratios.overPrimal.tapeless <= limit,
+      text: `tapeless ÷ primal ≤ ${limit}× (${kind})`,
+    });
   if (ratios.overTapeless.handWritten !== undefined) {
     const value = 1 / ratios.overTapeless.handWritten;
-    targets.push({ name: 'overHandWritten', value, ok: value <= TARGETS.tapelessOverHandWritten, text: `tapeless ÷ hand-written ≤ ${TARGETS.tapelessOverHandWritten}×` });
+    targets.push({
+      name: 'overHandWritten',
+      value,
+      ok: value <= TARGETS.tapelessOverHandWritten,
+      text: `tapeless ÷ hand-written ≤ ${TARGETS.tapelessOverHandWritten}×`,
+    });
   }
   const { tapeless, handWritten } = result.timings;
   if (controlFlow === 'straight-line' && handWritten) {
     const ok = tapeless.bytesPerCall <= handWritten.bytesPerCall;
-    targets.push({ name: 'memory', value: tapeless.bytesPerCall, shown: bytes(tapeless.bytesPerCall), ok, text: `tapeless allocates its result only (the hand-written gradient: ${bytes(handWritten.bytesPerCall)}/call)` });
+    targets.push({
+      name: 'memory',
+      value: tapeless.bytesPerCall,
+      shown: bytes(tapeless.bytesPerCall),
+      ok,
+      text: `tapeless allocates its result only (the hand-written gradient: ${bytes(handWritten.bytesPerCall)}/call)`,
+    });
   }
   for (const [key, least] of Object.entries(TARGETS.peerOverTapeless[name] ?? {})) {
     const value = ratios.overTapeless[key];
     const label = PEERS.find((peer) => peer.key === key).label;
-    targets.push({ name: key, value, ok: value !== undefined && value >= least, text: least === 1 ? `no slower than ${label}` : `≥ ${grouped(least)}× faster than ${label}` });
+    targets.push({
+      name: key,
+      value,
+      ok: value !== undefined && value >= least,
+      text: least === 1 ? `no slower than ${label}` : `≥ ${grouped(least)}× faster than ${label}`,
+    });
   }
   return targets;
 }
@@ -95,7 +117,7 @@ export function formatReport(results) {
   const lines = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (bench/run.mjs, from bench/results.json); the cases are in bench/cases.ts, bench/rosenbrock.ts and bench/gmm.ts, the peers\' versions of them in bench/peers.',
+    "Written by `npm run bench` (bench/run.mjs, from bench/results.json); the cases are in bench/cases.ts, bench/rosenbrock.ts and bench/gmm.ts, the peers' versions of them in bench/peers.",
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.platform}; Node ${machine.node} (V8 ${machine.v8}); TypeScript ${machine.typescript}; tapeless ${machine.tapeless}${machine.commit ? ` at ${machine.commit}` : ''}; ` +
       [...peerVersions.values()].map((peer) => `${peer.packageName} ${peer.version}`).join(', ') +
@@ -107,7 +129,7 @@ export function formatReport(results) {
     '',
     ...formatSummary(results),
     '',
-    '![Gradient time against n for Rosenbrock\'s function](rosenbrock.svg)',
+    "![Gradient time against n for Rosenbrock's function](rosenbrock.svg)",
     '',
     '### Targets',
     '',
@@ -116,16 +138,16 @@ export function formatReport(results) {
     ...formatBuild(results.build),
     '## How it is measured',
     '',
-    'Each case runs in a process of its own (`node --expose-gc bench/measure.mjs <case>`). Before timing, every variant\'s gradient is compared with the tapeless one: the largest difference relative to the tapeless gradient\'s largest entry, over all draws of the arguments. ' +
+    "Each case runs in a process of its own (`node --expose-gc bench/measure.mjs <case>`). Before timing, every variant's gradient is compared with the tapeless one: the largest difference relative to the tapeless gradient's largest entry, over all draws of the arguments. " +
       `A timed sample calls one variant over the draws of the arguments in a loop compiled for it alone, summing numbers of the results; its calls per sample are the fewest (a power of 2) that take ${SETTINGS.sampleMilliseconds} ms. ` +
-      'Times are processor time (user and system time of the process, `process.cpuUsage()`), not wall-clock time: the machine is shared, and a sample\'s wall-clock time also counts the time other processes had the core (a loop of 8 ms of processor time took from 8 to 190 ms of wall-clock time here). Processor time does count V8\'s own background threads (concurrent garbage collection and compilation). The median wall-clock time is in bench/results.json (`wallNsPerCall`). ' +
+      "Times are processor time (user and system time of the process, `process.cpuUsage()`), not wall-clock time: the machine is shared, and a sample's wall-clock time also counts the time other processes had the core (a loop of 8 ms of processor time took from 8 to 190 ms of wall-clock time here). Processor time does count V8's own background threads (concurrent garbage collection and compilation). The median wall-clock time is in bench/results.json (`wallNsPerCall`). " +
       `After ${SETTINGS.warmupRounds} warm-up rounds, ${SETTINGS.rounds} rounds take one sample of each variant, in turns (a case may change these; \`--quick\`: ${QUICK.warmupRounds} and ${QUICK.rounds} rounds of ${QUICK.sampleMilliseconds} ms samples). ` +
       'Time per call is the median over rounds (quartiles beside it). A case with long loops first calls each of its own functions many times on small arguments (`primingInput`), so that V8 optimises each whole rather than from inside its loop.',
     '',
-    'Bytes per call: what one call allocates itself, over calls whose results are all kept (arguments already boxed, so that a caller\'s boxing of doubles is not counted): the growth of the V8 heap plus that of the array buffers outside it, where typed arrays of more than 64 bytes keep their numbers (that part also alone). ' +
+    "Bytes per call: what one call allocates itself, over calls whose results are all kept (arguments already boxed, so that a caller's boxing of doubles is not counted): the growth of the V8 heap plus that of the array buffers outside it, where typed arrays of more than 64 bytes keep their numbers (that part also alone). " +
       'Peak extra: the V8 heap and array buffers above their level before one call, sampled before each garbage collection during the call and at its end, minus what the result keeps; garbage not yet collected counts, so it is exact for a call that keeps what it allocates to its end, and an upper bound otherwise.',
     '',
-    'A peer\'s timed call starts from its tensors for the cases over arrays (parameters and data converted once, before timing) and from JavaScript numbers for the cases over numbers; it computes the gradient and reads it back into JavaScript typed arrays. Its allocation is not measured.',
+    "A peer's timed call starts from its tensors for the cases over arrays (parameters and data converted once, before timing) and from JavaScript numbers for the cases over numbers; it computes the gradient and reads it back into JavaScript typed arrays. Its allocation is not measured.",
     '',
     ...[...peerVersions.values()].map((peer) => `- ${peer.label} ${peer.version} (\`${peer.packageName}\`): ${peer.api}, ${peer.precision}`),
   ];
@@ -140,7 +162,9 @@ function formatTargets(results) {
   }
   if (results.build) {
     const { ratio: value } = results.build.tspc;
-    lines.push(`- ${mark(value <= TARGETS.buildOverhead)} build: tspc on examples/ with the transformer ≤ ${TARGETS.buildOverhead}× without: **${ratio(value)}**`);
+    lines.push(
+      `- ${mark(value <= TARGETS.buildOverhead)} build: tspc on examples/ with the transformer ≤ ${TARGETS.buildOverhead}× without: **${ratio(value)}**`,
+    );
   }
   const failing = lines.filter((line) => line.startsWith('- ✗')).length;
   return [`${lines.length - failing} of ${lines.length} met.`, '', ...lines];
@@ -158,8 +182,8 @@ function formatBuild(build) {
       (tspc.wallMs ? `Wall-clock: ${seconds(tspc.wallMs.with)} and ${seconds(tspc.wallMs.without)}. ` : '') +
       'Most of either is starting Node and TypeScript and type-checking.',
     '',
-    'Transform time per differentiated function: an emit of a fresh `ts.Program` through the transformer\'s tspc entry point (`tapeless/transformer`, as ts-patch calls it) minus one without it, after type-checking (untimed in both), in processor time, ' +
-      'over the number of API calls (`grad`, `valueAndGrad`, … ) in the program\'s files; medians of alternating emits.',
+    "Transform time per differentiated function: an emit of a fresh `ts.Program` through the transformer's tspc entry point (`tapeless/transformer`, as ts-patch calls it) minus one without it, after type-checking (untimed in both), in processor time, " +
+      "over the number of API calls (`grad`, `valueAndGrad`, … ) in the program's files; medians of alternating emits.",
     '',
     '| program | API calls | emit with | emit without | per API call |',
     '| --- | ---: | ---: | ---: | ---: |',
@@ -192,14 +216,27 @@ function formatCase(result) {
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${peak ? ' ---: |' : ''}`,
     ...keys.map((key) => {
       const t = timings[key];
-      const cells = [label(t), time(t.nsPerCall), t.quartilesNsPerCall.map(time).join('–'), ratio(ratios.overPrimal[key]), ratio(ratios.overTapeless[key]), agreementCell(key), cell(t, 'bytesPerCall'), cell(t, 'arrayBufferBytesPerCall')];
+      const cells = [
+        label(t),
+        time(t.nsPerCall),
+        t.quartilesNsPerCall.map(time).join('–'),
+        ratio(ratios.overPrimal[key]),
+        ratio(ratios.overTapeless[key]),
+        agreementCell(key),
+        cell(t, 'bytesPerCall'),
+        cell(t, 'arrayBufferBytesPerCall'),
+      ];
       if (peak) cells.push(cell(t, 'peakExtraBytes'));
       return `| ${cells.join(' | ')} |`;
     }),
     ...result.skipped.map(({ label, reason }) => `| ${label}: skipped, ${reason} |${' — |'.repeat(peak ? 8 : 7)}`),
     ...collectionNote(timings),
   ];
-  if (differences.spotChecks !== undefined) lines.push('', `Central differences of the primal on ${differences.spotCheckEntries} entries of the gradient (the first, middle and last of each array): ${differences.spotChecks.toExponential(1)} from the tapeless gradient.`);
+  if (differences.spotChecks !== undefined)
+    lines.push(
+      '',
+      `Central differences of the primal on ${differences.spotCheckEntries} entries of the gradient (the first, middle and last of each array): ${differences.spotChecks.toExponential(1)} from the tapeless gradient.`,
+    );
   lines.push('', ...caseTargets(result).map((target) => `- ${target.text}: **${shown(target)}** ${mark(target.ok)}`));
   if (result.notes) lines.push('', result.notes);
   return lines;
@@ -210,7 +247,10 @@ function collectionNote(timings) {
   const collected = Object.values(timings).filter((t) => t.collectionsPerCall > 0);
   if (collected.length === 0) return [];
   const which = collected.map((t) => `${t.label} (${fixed(t.collectionsPerCall)} collections per call)`).join(', ');
-  return ['', `The garbage collector ran while the allocation of ${which} was measured: bytes/call includes what it freed of the heap, not array buffers it freed.`];
+  return [
+    '',
+    `The garbage collector ran while the allocation of ${which} was measured: bytes/call includes what it freed of the heap, not array buffers it freed.`,
+  ];
 }
 
 function anchor(name) {

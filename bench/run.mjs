@@ -53,7 +53,11 @@ let failed = false;
 for (const { name } of selected) {
   const output = path.join(OUT, 'results', `${name}.json`);
   rmSync(output, { force: true });
-  const child = spawnSync(process.execPath, ['--expose-gc', path.join(BENCH, 'measure.mjs'), name, output, ...(quick ? ['--quick'] : []), ...(skipPeers ? ['--skip-peers'] : [])], { stdio: 'inherit' });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', path.join(BENCH, 'measure.mjs'), name, output, ...(quick ? ['--quick'] : []), ...(skipPeers ? ['--skip-peers'] : [])],
+    { stdio: 'inherit' },
+  );
   if (child.status !== 0 || !existsSync(output)) {
     console.error(`${name}: the measurement failed (exit code ${child.status})`);
     failed = true;

@@ -43,7 +43,8 @@ export function numberSlots(values: unknown[]): [Record<string | number, unknown
   const visit = (container: Record<string | number, unknown>, key: string | number): void => {
     const value = container[key] as Value;
     if (typeof value === 'number') slots.push([container, key]);
-    else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value)) for (let i = 0; i < value.length; i++) visit(value as unknown as Record<number, unknown>, i);
+    else if (value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value))
+      for (let i = 0; i < value.length; i++) visit(value as unknown as Record<number, unknown>, i);
     else for (const field of dataKeys(value).sort()) visit(value as Record<string, unknown>, field);
   };
   for (let i = 0; i < values.length; i++) visit(values as unknown as Record<number, unknown>, i);
@@ -83,7 +84,12 @@ function trimmed(matrix: number[][], columns: number): number[][] {
  * column `start + l`) and returns the output's tangent in each lane. Columns go straight into
  * the rows; the seeds are allocated once per call, whatever the number of passes.
  */
-export function jacobianByLanes(tangentsOf: (seeds: unknown[][]) => readonly unknown[], inputs: readonly unknown[], lanes: number, out?: number[][]): number[][] {
+export function jacobianByLanes(
+  tangentsOf: (seeds: unknown[][]) => readonly unknown[],
+  inputs: readonly unknown[],
+  lanes: number,
+  out?: number[][],
+): number[][] {
   const seeds: unknown[][] = [];
   for (let lane = 0; lane < lanes; lane++) seeds.push(inputs.map(zerosLike));
   const count = countNumbers(inputs);
@@ -200,7 +206,14 @@ export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, outp
  * fewer inputs than outputs, by reverse mode otherwise (f's output, for its shape, computed
  * only then).
  */
-export function jacobian(tangentsOf: (seeds: unknown[][]) => readonly unknown[], gradientOf: (cotangent: unknown) => unknown, inputs: readonly unknown[], output: () => unknown, lanes: number, out?: number[][]): number[][] {
+export function jacobian(
+  tangentsOf: (seeds: unknown[][]) => readonly unknown[],
+  gradientOf: (cotangent: unknown) => unknown,
+  inputs: readonly unknown[],
+  output: () => unknown,
+  lanes: number,
+  out?: number[][],
+): number[][] {
   const count = countNumbers(inputs);
   if (count <= lanes) return jacobianByLanes(tangentsOf, inputs, lanes, out);
   const value = output();

@@ -57,7 +57,9 @@ export function derivative<F extends (...args: any[]) => Output>(f: F, options?:
  * tangent per parameter.
  * @tapeless jvp
  */
-export function jvp<F extends (...args: any[]) => Output>(f: F): (primals: Parameters<F>, tangents: TangentsOf<Parameters<F>>) => [ReturnType<F>, GradientOf<ReturnType<F>>] {
+export function jvp<F extends (...args: any[]) => Output>(
+  f: F,
+): (primals: Parameters<F>, tangents: TangentsOf<Parameters<F>>) => [ReturnType<F>, GradientOf<ReturnType<F>>] {
   throw notTransformed('jvp');
 }
 
@@ -101,7 +103,10 @@ export function hessian<F extends (...args: any[]) => number, const O extends Gr
  * (made where missing, trimmed where longer), and is returned. Start with `[]`.
  * @tapeless jacobianInto
  */
-export function jacobianInto<F extends (...args: any[]) => Output, const O extends GradOptions = {}>(f: F, options?: O): (out: number[][], ...args: Parameters<F>) => number[][] {
+export function jacobianInto<F extends (...args: any[]) => Output, const O extends GradOptions = {}>(
+  f: F,
+  options?: O,
+): (out: number[][], ...args: Parameters<F>) => number[][] {
   throw notTransformed('jacobianInto');
 }
 
@@ -110,7 +115,10 @@ export function jacobianInto<F extends (...args: any[]) => Output, const O exten
  * returned: see `jacobianInto`.
  * @tapeless hessianInto
  */
-export function hessianInto<F extends (...args: any[]) => number, const O extends GradOptions = {}>(f: F, options?: O): (out: number[][], ...args: Parameters<F>) => number[][] {
+export function hessianInto<F extends (...args: any[]) => number, const O extends GradOptions = {}>(
+  f: F,
+  options?: O,
+): (out: number[][], ...args: Parameters<F>) => number[][] {
   throw notTransformed('hessianInto');
 }
 
@@ -137,7 +145,10 @@ export function hvp<F extends (...args: any[]) => number, const O extends GradOp
  * higher orders differentiate the rule.
  * @tapeless withDerivative
  */
-export function withDerivative<F extends (...args: number[]) => number>(f: F, partials: (...argsThenResult: [...Parameters<F>, number]) => Partials<Parameters<F>>): F {
+export function withDerivative<F extends (...args: number[]) => number>(
+  f: F,
+  partials: (...argsThenResult: [...Parameters<F>, number]) => Partials<Parameters<F>>,
+): F {
   return f;
 }
 

@@ -17,15 +17,36 @@ import { withDerivative } from './index.js';
 
 /** Partial derivatives of the operators. */
 export const operatorRules = {
-  '+': withDerivative((a: number, b: number) => a + b, (a: number, b: number, y: number) => [1, 1]),
-  '-': withDerivative((a: number, b: number) => a - b, (a: number, b: number, y: number) => [1, -1]),
-  '*': withDerivative((a: number, b: number) => a * b, (a: number, b: number, y: number) => [b, a]),
-  '/': withDerivative((a: number, b: number) => a / b, (a: number, b: number, y: number) => [1 / b, -y / b]),
+  '+': withDerivative(
+    (a: number, b: number) => a + b,
+    (a: number, b: number, y: number) => [1, 1],
+  ),
+  '-': withDerivative(
+    (a: number, b: number) => a - b,
+    (a: number, b: number, y: number) => [1, -1],
+  ),
+  '*': withDerivative(
+    (a: number, b: number) => a * b,
+    (a: number, b: number, y: number) => [b, a],
+  ),
+  '/': withDerivative(
+    (a: number, b: number) => a / b,
+    (a: number, b: number, y: number) => [1 / b, -y / b],
+  ),
   // JavaScript's % truncates: a % b = a - b * trunc(a / b).
-  '%': withDerivative((a: number, b: number) => a % b, (a: number, b: number, y: number) => [1, -Math.trunc(a / b)]),
-  negate: withDerivative((x: number) => -x, (x: number, y: number) => [-1]),
+  '%': withDerivative(
+    (a: number, b: number) => a % b,
+    (a: number, b: number, y: number) => [1, -Math.trunc(a / b)],
+  ),
+  negate: withDerivative(
+    (x: number) => -x,
+    (x: number, y: number) => [-1],
+  ),
   // The condition of c ? a : b is not differentiable; the result follows the branch taken.
-  '?:': withDerivative((c: number, a: number, b: number) => (c ? a : b), (c: number, a: number, b: number, y: number) => [0, c ? 1 : 0, c ? 0 : 1]),
+  '?:': withDerivative(
+    (c: number, a: number, b: number) => (c ? a : b),
+    (c: number, a: number, b: number, y: number) => [0, c ? 1 : 0, c ? 0 : 1],
+  ),
 };
 
 /** Partial derivatives of the Math functions. */
@@ -54,14 +75,17 @@ export const mathRules = {
   sqrt: withDerivative(Math.sqrt, (x: number, y: number) => [0.5 / y]),
   cbrt: withDerivative(Math.cbrt, (x: number, y: number) => [1 / (3 * y * y)]),
   // Also the rule of the ** operator, which is the same function.
-  pow: withDerivative(Math.pow, (x: number, p: number, y: number) => [
-    p === 0 ? 0 : p * x ** (p - 1),
-    x === 0 ? 0 : y * Math.log(x),
-  ]),
+  pow: withDerivative(Math.pow, (x: number, p: number, y: number) => [p === 0 ? 0 : p * x ** (p - 1), x === 0 ? 0 : y * Math.log(x)]),
   abs: withDerivative(Math.abs, (x: number, y: number) => [Math.sign(x)]),
   // max and min of more than two arguments are nested pairs, so the first tie wins.
-  max: withDerivative((a: number, b: number) => Math.max(a, b), (a: number, b: number, y: number) => [a >= b ? 1 : 0, a >= b ? 0 : 1]),
-  min: withDerivative((a: number, b: number) => Math.min(a, b), (a: number, b: number, y: number) => [a <= b ? 1 : 0, a <= b ? 0 : 1]),
+  max: withDerivative(
+    (a: number, b: number) => Math.max(a, b),
+    (a: number, b: number, y: number) => [a >= b ? 1 : 0, a >= b ? 0 : 1],
+  ),
+  min: withDerivative(
+    (a: number, b: number) => Math.min(a, b),
+    (a: number, b: number, y: number) => [a <= b ? 1 : 0, a <= b ? 0 : 1],
+  ),
   sign: withDerivative(Math.sign, (x: number, y: number) => [0]),
   floor: withDerivative(Math.floor, (x: number, y: number) => [0]),
   ceil: withDerivative(Math.ceil, (x: number, y: number) => [0]),

@@ -38,7 +38,11 @@ type SelectedGradient<P extends readonly unknown[], W> = W extends number
  * value has a gradient, at the value used), and a rest parameter one array.
  */
 type Differentiated<P extends readonly unknown[]> = Grouped<Required<P>>;
-type Grouped<P extends readonly unknown[]> = number extends P['length'] ? (P extends readonly [infer First, ...infer Rest] ? [First, ...Grouped<Rest>] : [P]) : P;
+type Grouped<P extends readonly unknown[]> = number extends P['length']
+  ? P extends readonly [infer First, ...infer Rest]
+    ? [First, ...Grouped<Rest>]
+    : [P]
+  : P;
 
 /** What `grad(f, options)` returns for a function with parameters `P`. */
 export type GradientResult<P extends readonly unknown[], O> = GradientOfParameters<Differentiated<P>, O>;

@@ -22,13 +22,22 @@ const option = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 if (args.includes('--help')) {
-  console.log('npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users] [--chunk N (500)] [--users-choices N (1500)] [--jobs N (1)]');
+  console.log(
+    'npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users] [--chunk N (500)] [--users-choices N (1500)] [--jobs N (1)]',
+  );
   process.exit(0);
 }
 const runs = option('runs', '1000');
 const seed = option('seed', String(Math.floor(Math.random() * 0x7fffffff)));
 const only = option('only', undefined);
-const files = only === 'gradients' ? ['test/fuzz.test.ts'] : only === 'robustness' ? ['test/robustness.test.ts'] : only === 'users' ? [] : ['test/fuzz.test.ts', 'test/robustness.test.ts'];
+const files =
+  only === 'gradients'
+    ? ['test/fuzz.test.ts']
+    : only === 'robustness'
+      ? ['test/robustness.test.ts']
+      : only === 'users'
+        ? []
+        : ['test/fuzz.test.ts', 'test/robustness.test.ts'];
 console.log(`fuzz: seed ${seed}, ${runs} programs${only ? ` (${only} only)` : ''}; rerun with --seed ${seed}`);
 const vitest = (testFiles, env) =>
   spawnSync('npx', ['vitest', 'run', ...testFiles, '--testTimeout=0', '--hookTimeout=0', '--reporter=verbose'], {
@@ -43,11 +52,16 @@ if (!only || only === 'users') {
   const chunks = [];
   for (let done = 0, k = 0; done < Number(runs); done += chunk, k++) chunks.push({ k, size: Math.min(chunk, Number(runs) - done) });
   const env = (job, { k, size }) => ({
-    ...process.env, FUZZ_CHOICES: option('choices', '600'), FUZZ_USERS_CHOICES: option('users-choices', '1500'),
-    FUZZ_RUNS: String(size), FUZZ_SEED: String(Number(seed) + k), FUZZ_USERS_TOTALS: `.tmp/fuzz-users-${seed}${jobs > 1 ? `-${job}` : ''}.json`,
+    ...process.env,
+    FUZZ_CHOICES: option('choices', '600'),
+    FUZZ_USERS_CHOICES: option('users-choices', '1500'),
+    FUZZ_RUNS: String(size),
+    FUZZ_SEED: String(Number(seed) + k),
+    FUZZ_USERS_TOTALS: `.tmp/fuzz-users-${seed}${jobs > 1 ? `-${job}` : ''}.json`,
   });
   const args = ['vitest', 'run', 'test/fuzz-users.test.ts', '--testTimeout=0', '--hookTimeout=0', '--reporter=verbose'];
-  const announce = ({ k, size }) => `\nuser programs, chunk ${k}: ${size} programs with seed ${Number(seed) + k} (rerun one with --only users --seed ${Number(seed) + k} --runs ${size})`;
+  const announce = ({ k, size }) =>
+    `\nuser programs, chunk ${k}: ${size} programs with seed ${Number(seed) + k} (rerun one with --only users --seed ${Number(seed) + k} --runs ${size})`;
   if (jobs === 1) {
     rmSync(`.tmp/fuzz-users-${seed}.json`, { force: true });
     for (const c of chunks) {

@@ -264,24 +264,42 @@ function expectGradient(f: (...args: any[]) => number, gradient: unknown, args: 
     const value = args[arg];
     const part = parts[k];
     if (typeof value === 'number') {
-      close(part as number, finiteDifference((t) => f(...shifted(args, arg, undefined, t)), value), tolerance);
+      close(
+        part as number,
+        finiteDifference((t) => f(...shifted(args, arg, undefined, t)), value),
+        tolerance,
+      );
       return;
     }
     expect((part as ArrayLike<number>).length).toBe(value.length);
-    for (let i = 0; i < value.length; i++) close((part as ArrayLike<number>)[i], finiteDifference((t) => f(...shifted(args, arg, i, t)), value[i], 1e-4), tolerance);
+    for (let i = 0; i < value.length; i++)
+      close(
+        (part as ArrayLike<number>)[i],
+        finiteDifference((t) => f(...shifted(args, arg, i, t)), value[i], 1e-4),
+        tolerance,
+      );
   });
 }
 
 /** Checks a Hessian of number arguments against differences of the gradient. */
 function expectHessian(gradient: (...args: number[]) => number[], hessian: number[][], args: readonly number[]): void {
   args.forEach((_, j) => {
-    args.forEach((__, i) => close(hessian[i][j], finiteDifference((t) => gradient(...args.map((a, k) => (k === j ? t : a)))[i], args[j]), 1e-5));
+    args.forEach((__, i) =>
+      close(
+        hessian[i][j],
+        finiteDifference((t) => gradient(...args.map((a, k) => (k === j ? t : a)))[i], args[j]),
+        1e-5,
+      ),
+    );
   });
 }
 
 describe('building arrays', () => {
   it('typed arrays from a literal, Float32Array.of and a copy', () => {
-    for (const [a, b] of [[0.7, 1.3], [-1.2, 0.4]]) {
+    for (const [a, b] of [
+      [0.7, 1.3],
+      [-1.2, 0.4],
+    ]) {
       expectGradient(m.typedLiteral, m.dTypedLiteral(a, b), [a, b], [0, 1]);
       expectHessian(m.dTypedLiteral, m.hTypedLiteral(a, b), [a, b]);
     }
@@ -302,7 +320,11 @@ describe('building arrays', () => {
   });
 
   it('Array.from({ length: n }, (_, i) => …)', () => {
-    for (const [x, n] of [[0.5, 6], [-1.3, 4], [2, 0]]) {
+    for (const [x, n] of [
+      [0.5, 6],
+      [-1.3, 4],
+      [2, 0],
+    ]) {
       expectGradient(m.series, m.dSeries(x, n), [x, n], [0]);
       close(m.fSeries(x, n), m.dSeries(x, n), 1e-12);
     }
@@ -315,7 +337,10 @@ describe('building arrays', () => {
   });
 
   it('fill over a range and from the end; new Array<number>(n)', () => {
-    for (const [x, y] of [[0.6, -1.1], [2, 0.3]]) {
+    for (const [x, y] of [
+      [0.6, -1.1],
+      [2, 0.3],
+    ]) {
       expectGradient(m.ranges, m.dRanges(x, y), [x, y], [0, 1]);
       expectHessian(m.dRanges, m.hRanges(x, y), [x, y]);
     }
@@ -355,9 +380,16 @@ describe('reading parts of arrays', () => {
   });
 
   it('callbacks declared in the function or the program, given by name to filter, findIndex, flatMap, Array.from and a map building rows', () => {
-    for (const [xs, c] of [[[0.5, -1.2, 1.7], 0.8], [[-0.3, 2.5, 0.9, 1.1], -1.4]] as [number[], number][]) {
+    for (const [xs, c] of [
+      [[0.5, -1.2, 1.7], 0.8],
+      [[-0.3, 2.5, 0.9, 1.1], -1.4],
+    ] as [number[], number][]) {
       expectGradient(m.namedCallbacks, m.dNamedCallbacks(xs, c), [xs, c], [0, 1]);
-      close(m.hNamedCallbacks(xs, c)[0][0], finiteDifference((t) => m.dNamedCallbacks(xs, t)[1], c), 1e-5);
+      close(
+        m.hNamedCallbacks(xs, c)[0][0],
+        finiteDifference((t) => m.dNamedCallbacks(xs, t)[1], c),
+        1e-5,
+      );
     }
   });
 

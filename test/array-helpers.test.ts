@@ -242,20 +242,31 @@ const random = (n: number, seed: number) => Float64Array.from({ length: n }, (_,
 
 /** Backpropagation through the two tanh layers, by hand. */
 function mlpByHand(W1: Float64Array, b1: Float64Array, W2: Float64Array, b2: Float64Array, x: Float64Array, y: Float64Array) {
-  const dense = (W: Float64Array, b: Float64Array, v: Float64Array) => Float64Array.from(b, (bi, i) => Math.tanh(v.reduce((z, vj, j) => z + W[i * v.length + j] * vj, bi)));
+  const dense = (W: Float64Array, b: Float64Array, v: Float64Array) =>
+    Float64Array.from(b, (bi, i) => Math.tanh(v.reduce((z, vj, j) => z + W[i * v.length + j] * vj, bi)));
   const h = dense(W1, b1, x);
   const o = dense(W2, b2, h);
   const dz2 = Float64Array.from(o, (oi, i) => 2 * (oi - y[i]) * (1 - oi * oi));
   const dh = Float64Array.from(h, (_, j) => dz2.reduce((s, d, i) => s + d * W2[i * h.length + j], 0));
   const dz1 = Float64Array.from(h, (hj, j) => dh[j] * (1 - hj * hj));
-  const outer = (d: Float64Array, v: Float64Array) => Float64Array.from({ length: d.length * v.length }, (_, k) => d[Math.floor(k / v.length)] * v[k % v.length]);
+  const outer = (d: Float64Array, v: Float64Array) =>
+    Float64Array.from({ length: d.length * v.length }, (_, k) => d[Math.floor(k / v.length)] * v[k % v.length]);
   return [outer(dz1, x), dz1, outer(dz2, h), dz2];
 }
 
 describe('helpers writing into local arrays', () => {
   it('a two-layer network whose layers are helpers writing into local Float64Arrays', () => {
-    for (const [inputs, hidden, outputs, seed] of [[3, 4, 2, 1], [2, 5, 1, 7], [0, 0, 0, 3]]) {
-      const [W1, b1, W2, b2] = [random(hidden * inputs, seed + 0.3), random(hidden, seed + 1.1), random(outputs * hidden, seed + 2.7), random(outputs, seed + 3.9)];
+    for (const [inputs, hidden, outputs, seed] of [
+      [3, 4, 2, 1],
+      [2, 5, 1, 7],
+      [0, 0, 0, 3],
+    ]) {
+      const [W1, b1, W2, b2] = [
+        random(hidden * inputs, seed + 0.3),
+        random(hidden, seed + 1.1),
+        random(outputs * hidden, seed + 2.7),
+        random(outputs, seed + 3.9),
+      ];
       const [x, y] = [random(inputs, seed + 5.3).map((v) => -2 * v), random(outputs, seed + 6.1)];
       const gradients = m.dMlp(W1, b1, W2, b2, x, y);
       const hand = mlpByHand(W1, b1, W2, b2, x, y);
@@ -269,7 +280,12 @@ describe('helpers writing into local arrays', () => {
   });
 
   it('a helper called in a loop, accumulating into one local array', () => {
-    for (const [x, cs, n] of [[0.7, [1, -2, 0.5], 3], [-1.3, [0.25, 2], 4], [2, [], 2], [0.4, [3, -1], 0]] as const) {
+    for (const [x, cs, n] of [
+      [0.7, [1, -2, 0.5], 3],
+      [-1.3, [0.25, 2], 4],
+      [2, [], 2],
+      [0.4, [3, -1], 0],
+    ] as const) {
       const c = Float64Array.from(cs);
       const [gx, gc] = m.dPolynomials(x, c, n);
       // acc[i] = (i + 1) p(x) with p(x) = sum_k c_k x^(K-1-k)
@@ -277,12 +293,24 @@ describe('helpers writing into local arrays', () => {
       const triangle = (n * (n + 1)) / 2;
       const dp = c.reduce((s, ck, k) => s + (K - 1 - k > 0 ? ck * (K - 1 - k) * x ** (K - 2 - k) : 0), 0);
       close(gx, triangle * dp, 1e-13);
-      closeAll(gc, Float64Array.from(c, (_, k) => triangle * x ** (K - 1 - k)), 1e-13);
+      closeAll(
+        gc,
+        Float64Array.from(c, (_, k) => triangle * x ** (K - 1 - k)),
+        1e-13,
+      );
     }
   });
 
   it('a helper that writes and returns a value, called in a loop', () => {
-    for (const [w, v] of [[[0.5, -0.7, 1.1], [0.3, -0.8]], [[-1.2], [0.4, 0.9, -0.2]], [[0.6, 0.2], []], [[], [0.5]]]) {
+    for (const [w, v] of [
+      [
+        [0.5, -0.7, 1.1],
+        [0.3, -0.8],
+      ],
+      [[-1.2], [0.4, 0.9, -0.2]],
+      [[0.6, 0.2], []],
+      [[], [0.5]],
+    ]) {
       const [W, V] = [Float64Array.from(w), Float64Array.from(v)];
       const [gw, gv] = m.dReturnsAndWrites(W, V);
       const f = () => m.returnsAndWrites(W, V);
@@ -292,11 +320,24 @@ describe('helpers writing into local arrays', () => {
   });
 
   it('a helper reading and overwriting the same array, several times', () => {
-    for (const [x, t, passes] of [[[0.3, -0.5, 0.9, 0.1], 1.3, 3], [[-0.7, 0.2], -0.6, 0], [[0.4], 2, 2], [[], 1, 1]] as const) {
+    for (const [x, t, passes] of [
+      [[0.3, -0.5, 0.9, 0.1], 1.3, 3],
+      [[-0.7, 0.2], -0.6, 0],
+      [[0.4], 2, 2],
+      [[], 1, 1],
+    ] as const) {
       const X = Float64Array.from(x);
       const [gx, gt] = m.dSmoothed(X, t, passes);
-      X.forEach((_, i) => close(gx[i], entryDifference(() => m.smoothed(X, t, passes), X, i)));
-      close(gt, finiteDifference((s) => m.smoothed(X, s, passes), t, 1e-4));
+      X.forEach((_, i) =>
+        close(
+          gx[i],
+          entryDifference(() => m.smoothed(X, t, passes), X, i),
+        ),
+      );
+      close(
+        gt,
+        finiteDifference((s) => m.smoothed(X, s, passes), t, 1e-4),
+      );
     }
   });
 
@@ -308,8 +349,12 @@ describe('helpers writing into local arrays', () => {
     }
   });
 
-  it('an early return from a helper that writes, inside the caller\'s loop', () => {
-    for (const [v, limit] of [[[0.5, -2, 3, 0.7], 1.5], [[0.5, -2], 9], [[], 1]] as const) {
+  it("an early return from a helper that writes, inside the caller's loop", () => {
+    for (const [v, limit] of [
+      [[0.5, -2, 3, 0.7], 1.5],
+      [[0.5, -2], 9],
+      [[], 1],
+    ] as const) {
       const V = Float64Array.from(v);
       const gv = m.dEarlyReturn(V, limit);
       // out[i] = v_i^2 up to the first entry over the limit (which becomes the limit), read twice with weights 1 and 2 after the same writes.
@@ -320,37 +365,73 @@ describe('helpers writing into local arrays', () => {
   });
 
   it('helpers reading their own module constants (shadowed in the caller, or in another module)', () => {
-    for (const [x, v] of [[0.6, [1, -2]], [-1.5, [0.3]], [2, []]] as const) {
+    for (const [x, v] of [
+      [0.6, [1, -2]],
+      [-1.5, [0.3]],
+      [2, []],
+    ] as const) {
       const V = Float64Array.from(v);
       const [gx, gv] = m.dHelpers(x, V);
       // a = [10x + 0.5, 5x], b = 2v: s = (10x + 0.5) 5x + 4x sum v^2
       const sum = V.reduce((s, vi) => s + vi * vi, 0);
       close(gx, 100 * x + 2.5 + 4 * sum, 1e-14);
-      closeAll(gv, V.map((vi) => 8 * x * vi), 1e-14);
+      closeAll(
+        gv,
+        V.map((vi) => 8 * x * vi),
+        1e-14,
+      );
       expect(m.vgHelpers(x, V)[0]).toBe(m.helpers(x, V));
     }
   });
 
   it('a method writing into a local array, and a write through an object literal holding one', () => {
-    for (const [w, x] of [[[0.5, -1, 2], 0.7], [[1.5], -0.4], [[], 1.2]] as const) {
+    for (const [w, x] of [
+      [[0.5, -1, 2], 0.7],
+      [[1.5], -0.4],
+      [[], 1.2],
+    ] as const) {
       const model = new m.Model(Float64Array.from(w));
       const [gm, gx] = m.dMethodAndObject(model, x);
       const f = (mm: any, t: number) => m.methodAndObject(mm, t);
-      model.w.forEach((_: number, i: number) => close(gm.w[i], entryDifference(() => f(model, x), model.w, i)));
-      close(gx, finiteDifference((t) => f(model, t), x, 1e-4));
+      model.w.forEach((_: number, i: number) =>
+        close(
+          gm.w[i],
+          entryDifference(() => f(model, x), model.w, i),
+        ),
+      );
+      close(
+        gx,
+        finiteDifference((t) => f(model, t), x, 1e-4),
+      );
     }
   });
 
-  it('a helper passing the array to another helper; a helper pushing onto the caller\'s array', () => {
+  it("a helper passing the array to another helper; a helper pushing onto the caller's array", () => {
     const V = Float64Array.from([0.3, -1.2, 0.8]);
     const gv = m.dNested(V);
-    closeAll(gv, V.map((vi) => -Math.sin(4 * vi) * 4), 1e-15);
+    closeAll(
+      gv,
+      V.map((vi) => -Math.sin(4 * vi) * 4),
+      1e-15,
+    );
     expect([...m.dNested(new Float64Array(0))]).toEqual([]);
-    for (const [x, n] of [[0.7, 3], [-1.1, 0], [1.5, 1]]) {
+    for (const [x, n] of [
+      [0.7, 3],
+      [-1.1, 0],
+      [1.5, 1],
+    ]) {
       const powers = [...Array(n).keys()].reduce((s, i) => s + (i + 1) * x ** i, 0);
       close(m.dPushed(x, n), powers + 2, 1e-14);
     }
-    for (const [x, n] of [[0.7, 4], [-1.1, 0], [1.5, 1]]) close(m.dPushedInLoop(x, n), finiteDifference((t) => m.pushedInLoop(t, n), x, 1e-4));
+    for (const [x, n] of [
+      [0.7, 4],
+      [-1.1, 0],
+      [1.5, 1],
+    ])
+      close(
+        m.dPushedInLoop(x, n),
+        finiteDifference((t) => m.pushedInLoop(t, n), x, 1e-4),
+      );
   });
 
   it('inlined helpers get no pullback', () => {

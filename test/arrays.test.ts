@@ -142,7 +142,6 @@ beforeAll(async () => {
 
 /** Central differences of f with respect to entry i of a mutable array inside args. */
 
-
 describe('arrays, typed arrays and objects', () => {
   it('linear-regression MSE with an object parameter { w: Float64Array; b: number }', () => {
     const model = { w: Float64Array.from([0.5, -1, 2]), b: 0.3 };
@@ -162,12 +161,25 @@ describe('arrays, typed arrays and objects', () => {
 
   it('logistic regression over number[][] data', () => {
     const w = [0.4, -0.7];
-    const xs = [[1, 2], [-1, 0.5], [3, -1], [0.2, 0.1]];
+    const xs = [
+      [1, 2],
+      [-1, 0.5],
+      [3, -1],
+      [0.2, 0.1],
+    ];
     const labels = [1, 0, 1, 0];
     const [gw, gb] = m.dLogistic(w, 0.1, xs, labels);
     expect(Array.isArray(gw)).toBe(true);
-    gw.forEach((value: number, j: number) => close(value, entryDifference(() => m.logistic(w, 0.1, xs, labels), w, j)));
-    close(gb, finiteDifference((b) => m.logistic(w, b, xs, labels), 0.1, 1e-4));
+    gw.forEach((value: number, j: number) =>
+      close(
+        value,
+        entryDifference(() => m.logistic(w, 0.1, xs, labels), w, j),
+      ),
+    );
+    close(
+      gb,
+      finiteDifference((b) => m.logistic(w, b, xs, labels), 0.1, 1e-4),
+    );
     // Hand formula: dL/db = mean(sigmoid(z) - label)
     const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
     close(gb, xs.reduce((s, x, i) => s + sigmoid(0.1 + w[0] * x[0] + w[1] * x[1]) - labels[i], 0) / 4, 1e-13);
@@ -183,7 +195,10 @@ describe('arrays, typed arrays and objects', () => {
   });
 
   it('the Frobenius norm of a number[][]', () => {
-    const matrix = [[1, 2, 3], [-4, 5.5, 0.5]];
+    const matrix = [
+      [1, 2, 3],
+      [-4, 5.5, 0.5],
+    ];
     const g = m.dFrobenius(matrix);
     const norm = Math.sqrt(matrix.flat().reduce((s, v) => s + v * v, 0));
     matrix.forEach((row, i) => row.forEach((v, j) => close(g[i][j], v / norm, 1e-14)));
@@ -195,13 +210,25 @@ describe('arrays, typed arrays and objects', () => {
   });
 
   it('nested objects and arrays', () => {
-    const n = { layer: { weights: [[0.5, -0.25], [1, 0.1]], bias: [0.1, -0.2] }, scale: 1.5 };
+    const n = {
+      layer: {
+        weights: [
+          [0.5, -0.25],
+          [1, 0.1],
+        ],
+        bias: [0.1, -0.2],
+      },
+      scale: 1.5,
+    };
     const [g, gx] = m.dNested(n, 0.7);
     const f = () => m.nested(n, 0.7);
     n.layer.weights.forEach((row, i) => row.forEach((_, j) => close(g.layer.weights[i][j], entryDifference(f, row, j))));
     n.layer.bias.forEach((_, i) => close(g.layer.bias[i], entryDifference(f, n.layer.bias, i)));
     close(g.scale, entryDifference(f, n, 'scale'));
-    close(gx, finiteDifference((x) => m.nested(n, x), 0.7, 1e-4));
+    close(
+      gx,
+      finiteDifference((x) => m.nested(n, x), 0.7, 1e-4),
+    );
   });
 
   it('methods of class instances that read this', () => {
@@ -231,7 +258,12 @@ describe('arrays, typed arrays and objects', () => {
     const peak = 2;
     xs.forEach((x, i) => close(g[i], 2 * x + (i + 1) * Math.cos(x) + (x === peak ? 3 : 0), 1e-14));
     expect(gScale).toBe(peak);
-    g.forEach((value: number, i: number) => close(value, entryDifference(() => m.idiomatic(xs, 3), xs, i)));
+    g.forEach((value: number, i: number) =>
+      close(
+        value,
+        entryDifference(() => m.idiomatic(xs, 3), xs, i),
+      ),
+    );
     // every fails: no bonus, so the peak gets no gradient from it and scale none at all
     const [g2, gScale2] = m.dIdiomatic([1, -20], 3);
     expect(gScale2).toBe(0);

@@ -62,55 +62,108 @@ function expectGradient(f: (...args: number[]) => number, g: (...args: number[])
 
 describe('a branch that chooses between arrays or objects', () => {
   it('helpers returning a literal on two paths, destructured', () => {
-    for (const p of [[1, 3], [3, 1], [-2, 0.5]]) expectGradient(m.sorted, m.dSorted, p);
+    for (const p of [
+      [1, 3],
+      [3, 1],
+      [-2, 0.5],
+    ])
+      expectGradient(m.sorted, m.dSorted, p);
   });
 
   it('?: between array literals, on both sides, and its Hessian', () => {
-    for (const p of [[1, 3, 1], [1, 3, -1], [-0.4, 2, 0.5]]) {
+    for (const p of [
+      [1, 3, 1],
+      [1, 3, -1],
+      [-0.4, 2, 0.5],
+    ]) {
       expectGradient(m.chosen, m.dChosen, p, [0, 1]);
       const h = m.hChosen(...p);
-      for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]]) close(h[i][j], partialDifference((...q: number[]) => m.dChosen(q[0], q[1], p[2])[i], p, j), 1e-6);
+      for (const [i, j] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ])
+        close(
+          h[i][j],
+          partialDifference((...q: number[]) => m.dChosen(q[0], q[1], p[2])[i], p, j),
+          1e-6,
+        );
     }
   });
 
   it('typed arrays written before and inside the branch', () => {
-    for (const p of [[2, 1], [1, 2], [-0.3, -1.5]]) expectGradient(m.typed, m.dTyped, p);
+    for (const p of [
+      [2, 1],
+      [1, 2],
+      [-0.3, -1.5],
+    ])
+      expectGradient(m.typed, m.dTyped, p);
   });
 
   it('object literals with their fields in another order, holding arrays', () => {
-    for (const p of [[0.7, 1.3], [-0.7, 1.3]]) expectGradient(m.objects, m.dObjects, p);
+    for (const p of [
+      [0.7, 1.3],
+      [-0.7, 1.3],
+    ])
+      expectGradient(m.objects, m.dObjects, p);
   });
 
   it('the merged array is written afterwards', () => {
-    for (const p of [[0.7, 1.3], [0.7, 0.2], [-2, 3]]) expectGradient(m.written, m.dWritten, p);
+    for (const p of [
+      [0.7, 1.3],
+      [0.7, 0.2],
+      [-2, 3],
+    ])
+      expectGradient(m.written, m.dWritten, p);
   });
 
   it('switch cases assigning arrays', () => {
-    for (const [x, k] of [[0.4, 0], [0.4, 1], [0.4, 2], [-1.1, 1]]) close(m.dSwitched(x, k), partialDifference(m.switched, [x, k], 0), 1e-7);
+    for (const [x, k] of [
+      [0.4, 0],
+      [0.4, 1],
+      [0.4, 2],
+      [-1.1, 1],
+    ])
+      close(m.dSwitched(x, k), partialDifference(m.switched, [x, k], 0), 1e-7);
   });
 });
 
 describe('branches whose arrays cannot be copied are diagnostics, at the branch', () => {
-  const rejected = (body: string) => compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, xs: number[], ys: number[]) => {\n${body}\n}, { wrt: 0 });\n` }).messages;
+  const rejected = (body: string) =>
+    compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, xs: number[], ys: number[]) => {\n${body}\n}, { wrt: 0 });\n` })
+      .messages;
 
   it('arrays of the caller', () => {
     expect(rejected('  const a = x > 0 ? xs : ys;\n  return a[0] * x;')).toEqual([
-      expect.stringMatching(/^main\.ts:3:13 tapeless: this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself with a length known at compile time\. Choose the numbers instead/),
+      expect.stringMatching(
+        /^main\.ts:3:13 tapeless: this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself with a length known at compile time\. Choose the numbers instead/,
+      ),
     ]);
   });
 
   it('lengths that differ or are known only at run time', () => {
-    expect(rejected('  const a = x > 0 ? [x, x] : [x];\n  return a[0] * x;')).toEqual([expect.stringContaining('main.ts:3:13 tapeless: this expression chooses between arrays or objects, and one of them is an array whose length is not the same known number on both sides')]);
-    expect(rejected('  const a = x > 0 ? xs.map((v) => v * x) : [x];\n  return a[0] * x;')).toEqual([expect.stringContaining('is an array whose length is not known to be the same on both sides')]);
+    expect(rejected('  const a = x > 0 ? [x, x] : [x];\n  return a[0] * x;')).toEqual([
+      expect.stringContaining(
+        'main.ts:3:13 tapeless: this expression chooses between arrays or objects, and one of them is an array whose length is not the same known number on both sides',
+      ),
+    ]);
+    expect(rejected('  const a = x > 0 ? xs.map((v) => v * x) : [x];\n  return a[0] * x;')).toEqual([
+      expect.stringContaining('is an array whose length is not known to be the same on both sides'),
+    ]);
   });
 
   it('an array another variable still refers to', () => {
     expect(rejected('  const first = [x, 1];\n  let a = first;\n  if (x > 0) a = [1, x];\n  a[0] = 2;\n  return first[0] * a[1];')).toEqual([
-      expect.stringContaining("main.ts:5:3 tapeless: 'a' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object"),
+      expect.stringContaining(
+        "main.ts:5:3 tapeless: 'a' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object",
+      ),
     ]);
   });
 
   it('object literals with other fields', () => {
-    expect(rejected('  const o = x > 0 ? { a: x } : { b: x };\n  return x;')).toEqual([expect.stringContaining('is an object literal whose fields differ between the sides')]);
+    expect(rejected('  const o = x > 0 ? { a: x } : { b: x };\n  return x;')).toEqual([
+      expect.stringContaining('is an object literal whose fields differ between the sides'),
+    ]);
   });
 });

@@ -68,10 +68,13 @@ beforeAll(async () => {
   js = compiled.js['main.ts'];
 });
 
-
 describe('calls to functions of the program', () => {
   it('helpers calling helpers, in a loop', () => {
-    for (const p of [[0.3, 1.2], [-1, 0.5], [2, -0.7]]) {
+    for (const p of [
+      [0.3, 1.2],
+      [-1, 0.5],
+      [2, -0.7],
+    ]) {
       const [gx, gy] = m.dCaller(...p);
       expect(gx).toBeCloseTo(partialDifference(m.caller, p, 0), 6);
       expect(gy).toBeCloseTo(partialDifference(m.caller, p, 1), 6);
@@ -99,7 +102,7 @@ describe('calls to functions of the program', () => {
     expect(m.vgUsesImports(0.5)).toEqual([m.usesImports(0.5), m.dUsesImports(0.5)]);
   });
 
-  it('helpers that receive arrays add into the caller\'s gradient', () => {
+  it("helpers that receive arrays add into the caller's gradient", () => {
     const w = Float64Array.from([0.5, -0.25, 0.75]);
     const x = Float64Array.from([1, 2, -1]);
     const [gw, gScale] = m.dArrays(w, x, 1.5);
@@ -113,7 +116,11 @@ describe('calls to functions of the program', () => {
   });
 
   it('arguments that are data get no adjoint', () => {
-    for (const p of [[0.7, 1.3], [-0.4, 2]]) expect(m.dDataArgument(...p)).toBeCloseTo(partialDifference(m.dataArgument, p, 0), 7);
+    for (const p of [
+      [0.7, 1.3],
+      [-0.4, 2],
+    ])
+      expect(m.dDataArgument(...p)).toBeCloseTo(partialDifference(m.dataArgument, p, 0), 7);
     expect(js).toMatch(/function mix_pullback_wrt_a\(a, b, dy\)/);
   });
 });

@@ -51,7 +51,8 @@ const NUMBERS = [0.2, -0.5, 0.3, 0.1];
 /** The instance whose data are `v` (W then b), with a scale of 1.5 (not differentiated: a readonly object of numbers still is). */
 const net = (v: readonly number[]) => new m.Net(v.slice(0, 3), v[3]);
 /** ∂g/∂v by finite differences, over W then b. */
-const differences = (g: (v: number[]) => number, v: readonly number[]) => v.map((_, i) => finiteDifference((t) => g(v.map((u, j) => (j === i ? t : u))), v[i], 1e-4));
+const differences = (g: (v: number[]) => number, v: readonly number[]) =>
+  v.map((_, i) => finiteDifference((t) => g(v.map((u, j) => (j === i ? t : u))), v[i], 1e-4));
 const flat = (d: { W: number[]; b: number }) => [...d.W, d.b];
 
 describe('gradients of class instances', () => {
@@ -69,11 +70,18 @@ describe('gradients of class instances', () => {
   it('vjp and jvp: cotangents to gradients, tangents shaped like the data', () => {
     const [value, pullback] = m.vjpNetLoss(net(NUMBERS));
     expect(value).toBe(m.netLoss(net(NUMBERS)));
-    expect(pullback(2)).toEqual({ W: m.dNetLoss(net(NUMBERS)).W.map((w: number) => 2 * w), b: 2 * m.dNetLoss(net(NUMBERS)).b, scale: { k: 2 * m.dNetLoss(net(NUMBERS)).scale.k } });
+    expect(pullback(2)).toEqual({
+      W: m.dNetLoss(net(NUMBERS)).W.map((w: number) => 2 * w),
+      b: 2 * m.dNetLoss(net(NUMBERS)).b,
+      scale: { k: 2 * m.dNetLoss(net(NUMBERS)).scale.k },
+    });
     const t = { W: [1, 0, -1], b: 0.5, scale: { k: 0 } };
     const [, tangent] = m.jvpNetLoss([net(NUMBERS)], [t]);
     const g = flat(m.dNetLoss(net(NUMBERS)));
-    expect(tangent).toBeCloseTo(g.reduce((a, gi, i) => a + gi * [...t.W, t.b][i], 0), 10);
+    expect(tangent).toBeCloseTo(
+      g.reduce((a, gi, i) => a + gi * [...t.W, t.b][i], 0),
+      10,
+    );
   });
 
   it('hvp takes a direction of data fields only, and returns H·v of that shape', () => {
@@ -82,18 +90,29 @@ describe('gradients of class instances', () => {
     expect(Object.keys(Hv).sort()).toEqual(['W', 'b', 'scale']);
     const direction = [...v.W, v.b];
     const along = (s: number) => flat(m.dNetLoss(net(NUMBERS.map((x, i) => x + s * direction[i]))));
-    flat(Hv).forEach((value, i) => expect(value).toBeCloseTo(finiteDifference((s) => along(s)[i], 0, 1e-4), 6));
+    flat(Hv).forEach((value, i) =>
+      expect(value).toBeCloseTo(
+        finiteDifference((s) => along(s)[i], 0, 1e-4),
+        6,
+      ),
+    );
   });
 
   it('hessian and jacobian run over the data numbers: W, b, then scale.k', () => {
     const H = m.hNetLoss(net(NUMBERS));
     expect(H).toHaveLength(5);
     for (let i = 0; i < 4; i++) {
-      for (let j = 0; j < 4; j++) expect(H[i][j]).toBeCloseTo(finiteDifference((s) => flat(m.dNetLoss(net(NUMBERS.map((x, k) => (k === j ? s : x)))))[i], NUMBERS[j], 1e-4), 6);
+      for (let j = 0; j < 4; j++)
+        expect(H[i][j]).toBeCloseTo(
+          finiteDifference((s) => flat(m.dNetLoss(net(NUMBERS.map((x, k) => (k === j ? s : x)))))[i], NUMBERS[j], 1e-4),
+          6,
+        );
     }
     const J = m.jOutputs(net(NUMBERS));
     expect(J.map((row: number[]) => row.length)).toEqual([5, 5, 5]);
-    J.forEach((row: number[], r: number) => row.slice(0, 4).forEach((value, c) => expect(value).toBeCloseTo(differences((v) => m.outputs(net(v))[r], NUMBERS)[c], 7)));
+    J.forEach((row: number[], r: number) =>
+      row.slice(0, 4).forEach((value, c) => expect(value).toBeCloseTo(differences((v) => m.outputs(net(v))[r], NUMBERS)[c], 7)),
+    );
     const [, pullback] = m.vjpOutputs(net(NUMBERS));
     expect(Object.keys(pullback([1, 0, 0])).sort()).toEqual(['W', 'b', 'scale']);
   });

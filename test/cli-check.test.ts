@@ -27,7 +27,10 @@ describe('tapeless check (CLI)', () => {
 
   it('checks the projects a solution-style tsconfig references (files: [] and references)', () => {
     const dir = tempDir('cli-check');
-    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ files: [], references: [{ path: path.join(FIXTURE, 'tsconfig.json') }, { path: path.join(FIXTURE, 'tsconfig.bad.json') }] }));
+    writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ files: [], references: [{ path: path.join(FIXTURE, 'tsconfig.json') }, { path: path.join(FIXTURE, 'tsconfig.bad.json') }] }),
+    );
     const result = check(ROOT, '-p', dir);
     expect(result.status).toBe(1);
     for (const diagnostic of BAD_DIAGNOSTICS) expect(result.stderr).toContain(formatted(diagnostic, path.relative(ROOT, path.join(FIXTURE, diagnostic.file))));

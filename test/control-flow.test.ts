@@ -156,14 +156,19 @@ export function zeroTrips(x: number, n: number): number {
 }
 `;
 
-const NAMES = [...FUNCTIONS.matchAll(/export function (\w+)\(([^)]*)\)/g)].map((m) => ({ name: m[1], params: m[2].split(',').map((p) => p.trim().split(':')[0]) }));
+const NAMES = [...FUNCTIONS.matchAll(/export function (\w+)\(([^)]*)\)/g)].map((m) => ({
+  name: m[1],
+  params: m[2].split(',').map((p) => p.trim().split(':')[0]),
+}));
 
 let m: Record<string, any>;
 
 beforeAll(async () => {
   const grads = NAMES.map(({ name }) => `export const d_${name} = grad(${name});`).join('\n');
   // Data parameters (n, k, mode) are selected away below by checking only the first entries.
-  const compiled = compile({ 'main.ts': `import { grad } from 'tapeless';\n${FUNCTIONS.replace(/grad\(/g, 'grad(')}\n${grads.replace(/grad\((withMode|fallThrough|power|runtimeTrips|zeroTrips)\)/g, "grad($1, { wrt: 'x' })")}` });
+  const compiled = compile({
+    'main.ts': `import { grad } from 'tapeless';\n${FUNCTIONS.replace(/grad\(/g, 'grad(')}\n${grads.replace(/grad\((withMode|fallThrough|power|runtimeTrips|zeroTrips)\)/g, "grad($1, { wrt: 'x' })")}`,
+  });
   expect(compiled.messages).toEqual([]);
   m = await compiled.load();
 });
@@ -175,7 +180,9 @@ function checkAgainstFiniteDifferences(name: string, point: number[], wrt: numbe
   const gradient = Array.isArray(raw) ? raw : [raw];
   wrt.forEach((index, i) => {
     const numeric = finiteDifference((t) => f(...point.map((p, j) => (j === index ? t : p))), point[index], 1e-4);
-    expect(Math.abs(gradient[i] - numeric), `${name} at ${point} d/d#${index}: ${gradient[i]} vs ${numeric}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(numeric)));
+    expect(Math.abs(gradient[i] - numeric), `${name} at ${point} d/d#${index}: ${gradient[i]} vs ${numeric}`).toBeLessThanOrEqual(
+      tolerance * Math.max(1, Math.abs(numeric)),
+    );
   });
   return gradient;
 }
@@ -189,13 +196,23 @@ describe('branches', () => {
   });
 
   it('?: picks the branch taken', () => {
-    for (const p of [[2, 1], [0.5, 1.5], [-2, -1]]) checkAgainstFiniteDifferences('ternary', p, [0, 1]);
+    for (const p of [
+      [2, 1],
+      [0.5, 1.5],
+      [-2, -1],
+    ])
+      checkAgainstFiniteDifferences('ternary', p, [0, 1]);
     expect(m.d_ternary(2, 1)).toEqual([1, 2]);
     expect(m.d_ternary(-2, -1)).toEqual([1, -1]);
   });
 
   it('&&, ||, ?? and ! as values, with JavaScript semantics', () => {
-    for (const p of [[1.5, 2], [1.5, 0.5], [-1, 2], [3, 1]]) {
+    for (const p of [
+      [1.5, 2],
+      [1.5, 0.5],
+      [-1, 2],
+      [3, 1],
+    ]) {
       checkAgainstFiniteDifferences('logical', p, [0, 1]);
     }
     // y = 0 is falsy: a = 2x, b = x, c = x, so f = 2x^2 + x (a kink in y: no finite differences).

@@ -81,14 +81,29 @@ describe('withDerivative', () => {
   });
 
   it('differentiates library functions without source, to second order through the rules', () => {
-    for (const [x, k] of [[0.8, 1.5], [-1.2, 0.4]]) {
+    for (const [x, k] of [
+      [0.8, 1.5],
+      [-1.2, 0.4],
+    ]) {
       const [value, [gx, gk]] = m.waveGrad(x, k);
       expect(value).toBeCloseTo(m.wave(x, k), 15);
-      expect(gx).toBeCloseTo(finiteDifference((t) => m.wave(t, k), x), 9);
-      expect(gk).toBeCloseTo(finiteDifference((t) => m.wave(x, t), k), 9);
+      expect(gx).toBeCloseTo(
+        finiteDifference((t) => m.wave(t, k), x),
+        9,
+      );
+      expect(gk).toBeCloseTo(
+        finiteDifference((t) => m.wave(x, t), k),
+        9,
+      );
       const H = m.waveHessian(x, k);
-      expect(H[0][0]).toBeCloseTo(finiteDifference((t) => m.waveGrad(t, k)[1][0], x), 7);
-      expect(H[0][1]).toBeCloseTo(finiteDifference((t) => m.waveGrad(x, t)[1][0], k), 7);
+      expect(H[0][0]).toBeCloseTo(
+        finiteDifference((t) => m.waveGrad(t, k)[1][0], x),
+        7,
+      );
+      expect(H[0][1]).toBeCloseTo(
+        finiteDifference((t) => m.waveGrad(x, t)[1][0], k),
+        7,
+      );
       expect(H[1][0]).toBeCloseTo(H[0][1], 10);
     }
   });

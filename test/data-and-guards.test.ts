@@ -79,9 +79,15 @@ const LOSSES = [{ kind: 'huber', delta: 1 }, { kind: 'huber', delta: 0.2 }, { ki
 describe('strings as data in control flow', () => {
   it('a switch over a discriminated union, a string enum, a string literal union and a string constant, in reverse and forward mode', () => {
     for (const loss of LOSSES) {
-      for (const [reduce, mode] of [['mean', 'smooth'], ['sum', 'sharp']]) {
+      for (const [reduce, mode] of [
+        ['mean', 'smooth'],
+        ['sum', 'sharp'],
+      ]) {
         const f = (w: number, b: number) => m.fit(w, b, loss, reduce, mode);
-        for (const point of [[0.9, 0.3], [1.4, -0.2]]) {
+        for (const point of [
+          [0.9, 0.3],
+          [1.4, -0.2],
+        ]) {
           const [gw, gb] = m.dFit(...point, loss, reduce, mode);
           close(gw, partialDifference(f, point, 0), 1e-6);
           close(gb, partialDifference(f, point, 1), 1e-6);
@@ -95,7 +101,13 @@ describe('strings as data in control flow', () => {
     for (const loss of [{ kind: 'l2' }, { kind: 'huber', delta: 5 }]) {
       const point = [0.9, 0.3];
       const h = m.fitHessian(...point, loss, 'mean', 'smooth');
-      for (const i of [0, 1]) for (const j of [0, 1]) close(h[i][j], partialDifference((...p: number[]) => m.dFit(p[0], p[1], loss, 'mean', 'smooth')[i], point, j), 1e-6);
+      for (const i of [0, 1])
+        for (const j of [0, 1])
+          close(
+            h[i][j],
+            partialDifference((...p: number[]) => m.dFit(p[0], p[1], loss, 'mean', 'smooth')[i], point, j),
+            1e-6,
+          );
     }
   });
 });

@@ -11,7 +11,8 @@ import { globalsCreated, unsafeConstructs } from './support/fuzz/safety.js';
 // Random programs (the gradient fuzzer's), half in each of two files, plus a file that imports
 // from both and differentiates their exports (imported functions and their pullbacks).
 const programs = fc.sample(drawArbitrary(300), { seed: 0xd37e, numRuns: 24 }).map((draw, i) => programOf(draw, `q${i}`));
-const fileOf = (half: typeof programs) => `import { grad, valueAndGrad } from 'tapeless';\n\n${half.map((p) => `${p.source('ts').replace(/^function /gm, 'export function ')}${gradientExport(p)}\n`).join('\n')}`;
+const fileOf = (half: typeof programs) =>
+  `import { grad, valueAndGrad } from 'tapeless';\n\n${half.map((p) => `${p.source('ts').replace(/^function /gm, 'export function ')}${gradientExport(p)}\n`).join('\n')}`;
 /** A function of a.ts that c.ts calls, which calls another function of a.ts (for its value): c.ts reaches into a.ts. */
 const REACH = `\nexport function scale(k: number): number {\n  return 1 + k * k;\n}\nexport function reach(x: number): number {\n  return Math.sin(x) * scale(0.5);\n}\n`;
 /** Arguments for a call of `p` inside `both(x)`. */
@@ -19,7 +20,8 @@ const argsOf = (p: (typeof programs)[number]) => p.params.map((q) => (q.type ===
 const FILES: Record<string, string> = {
   'a.ts': fileOf(programs.slice(0, 12)) + REACH,
   'b.ts': fileOf(programs.slice(12)),
-  'c.ts': `import { grad } from 'tapeless';\nimport { q0, reach } from './a.js';\nimport { q12 } from './b.js';\n\n` +
+  'c.ts':
+    `import { grad } from 'tapeless';\nimport { q0, reach } from './a.js';\nimport { q12 } from './b.js';\n\n` +
     `const KA = [0.1, 0.2, 0.3];\nconst KF = Float64Array.from(KA);\n` +
     `export function both(x: number): number {\n  return q0(${argsOf(programs[0])}) + q12(${argsOf(programs[12])}) + reach(x);\n}\nexport const d_both = grad(both);\n`,
 };

@@ -15,145 +15,538 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
-  objectComputedName: { code: `export const g = grad((x: number) => { const o = { /*@*/['b']: x };\n  return o.b; });`, message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)' },
-  objectSpreadNonNumber: { code: `export const g = grad((x: number, o: { s: string; v: number }) => { const c = { /*@*/...o, s: x };\n  return c.s * c.v; }, { wrt: 0 });`, message: 'only objects of numbers, arrays or objects of numbers can be spread into an object literal' },
-  labelledBlock: { code: `export const g = grad((x: number) => { let y = x;\n  /*@*/block: { y = 2 * x; }\n  return y; });`, message: 'only loops and switch statements can be labelled' },
-  evalCall: { code: `export const g = grad((x: number) => { const v: number = /*@*/eval('2');\n  return x * v; });`, message: "'eval' has no source to differentiate" },
-  staticGetter: { code: `class K { static get two() { return 2; } }\nexport const g = grad((x: number) => x * /*@*/K.two);`, message: "'K.two' is a getter tapeless cannot inline: differentiated code reads getters of instances of classes declared at the top level of a module" },
-  setter: { code: `class C { w = 0; set v(x: number) { this.w = x; } get v() { return this.w; } }\nexport const g = grad((x: number) => { const c = new C();\n  /*@*/c.v = x;\n  return c.w; });`, message: "'c.v' is a setter: differentiated code assigns fields, not setters (which may have effects). Assign the fields the setter sets, or call a method that does" },
-  newLibraryClass: { code: `export const g = grad((x: number) => { const d = /*@*/new Date(x);\n  return x; });`, message: "'new Date(…)' cannot be differentiated: differentiated code constructs local arrays (new Float64Array(n)) and instances of classes declared in the program" },
-  classInFunction: { code: `export function make() {\n  class L { constructor(public v: number) {} }\n  return grad((x: number) => /*@*/new L(x).v);\n}`, message: "'L' is declared inside a function: differentiated code constructs classes declared at the top level of a module" },
-  classExtends: { code: `class A { a = 1; }\nclass B extends A { constructor(public v: number) { super(); } }\nexport const g = grad((x: number) => /*@*/new B(x).v);`, message: "'B' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give 'B' the fields it inherits" },
-  classWithString: { code: `class S { name = 'a'; constructor(public v: number) {} }\nexport const g = grad((x: number) => /*@*/new S(x).v);`, message: "the fields of 'S' must be numbers, arrays or objects of numbers to construct it in differentiated code: construct it outside and pass it in, or keep other data out of it" },
-  classConstructsItself: { code: `class R {\n  v: number;\n  constructor(n: number) { this.v = n > 0 ? /*@*/new R(n - 1).v + 1 : 0; }\n}\nexport const g = grad((x: number) => x * new R(2).v);`, message: "constructing 'R' constructs another 'R' (its constructor is inlined, which recursion does not allow): build the chain in a loop, or pass the inner instance to the constructor" },
-  writtenObjectToGenerated: { code: `interface S { x: number; v: number }\nfunction energy(s: S, k: number): number { return s.x * s.x * s.v * k; }\nexport const g = grad((x: number) => { const s = { x, v: 2 };\n  s.v = 4;\n  return /*@*/grad(energy, { wrt: 1 })(s, x); });`, message: "this call gives an object whose fields the differentiated function writes, or an instance of a class it constructs, to code that tapeless does not inline (which would see the object as it was made): pass a copy made after the writes ('{ ...o }'), or its numbers" },
-  consoleInExpression: { code: `export const g = grad((x: number) => { const shown = /*@*/console.log(x);
-  return x; });`, message: "'console.log(…)' runs in differentiated code as a statement of its own (its value is undefined), not inside an expression" },
-  thisInArrow: { code: `export class Model {
+  objectComputedName: {
+    code: `export const g = grad((x: number) => { const o = { /*@*/['b']: x };\n  return o.b; });`,
+    message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)',
+  },
+  objectSpreadNonNumber: {
+    code: `export const g = grad((x: number, o: { s: string; v: number }) => { const c = { /*@*/...o, s: x };\n  return c.s * c.v; }, { wrt: 0 });`,
+    message: 'only objects of numbers, arrays or objects of numbers can be spread into an object literal',
+  },
+  labelledBlock: {
+    code: `export const g = grad((x: number) => { let y = x;\n  /*@*/block: { y = 2 * x; }\n  return y; });`,
+    message: 'only loops and switch statements can be labelled',
+  },
+  evalCall: {
+    code: `export const g = grad((x: number) => { const v: number = /*@*/eval('2');\n  return x * v; });`,
+    message: "'eval' has no source to differentiate",
+  },
+  staticGetter: {
+    code: `class K { static get two() { return 2; } }\nexport const g = grad((x: number) => x * /*@*/K.two);`,
+    message: "'K.two' is a getter tapeless cannot inline: differentiated code reads getters of instances of classes declared at the top level of a module",
+  },
+  setter: {
+    code: `class C { w = 0; set v(x: number) { this.w = x; } get v() { return this.w; } }\nexport const g = grad((x: number) => { const c = new C();\n  /*@*/c.v = x;\n  return c.w; });`,
+    message:
+      "'c.v' is a setter: differentiated code assigns fields, not setters (which may have effects). Assign the fields the setter sets, or call a method that does",
+  },
+  newLibraryClass: {
+    code: `export const g = grad((x: number) => { const d = /*@*/new Date(x);\n  return x; });`,
+    message:
+      "'new Date(…)' cannot be differentiated: differentiated code constructs local arrays (new Float64Array(n)) and instances of classes declared in the program",
+  },
+  classInFunction: {
+    code: `export function make() {\n  class L { constructor(public v: number) {} }\n  return grad((x: number) => /*@*/new L(x).v);\n}`,
+    message: "'L' is declared inside a function: differentiated code constructs classes declared at the top level of a module",
+  },
+  classExtends: {
+    code: `class A { a = 1; }\nclass B extends A { constructor(public v: number) { super(); } }\nexport const g = grad((x: number) => /*@*/new B(x).v);`,
+    message:
+      "'B' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give 'B' the fields it inherits",
+  },
+  classWithString: {
+    code: `class S { name = 'a'; constructor(public v: number) {} }\nexport const g = grad((x: number) => /*@*/new S(x).v);`,
+    message:
+      "the fields of 'S' must be numbers, arrays or objects of numbers to construct it in differentiated code: construct it outside and pass it in, or keep other data out of it",
+  },
+  classConstructsItself: {
+    code: `class R {\n  v: number;\n  constructor(n: number) { this.v = n > 0 ? /*@*/new R(n - 1).v + 1 : 0; }\n}\nexport const g = grad((x: number) => x * new R(2).v);`,
+    message:
+      "constructing 'R' constructs another 'R' (its constructor is inlined, which recursion does not allow): build the chain in a loop, or pass the inner instance to the constructor",
+  },
+  writtenObjectToGenerated: {
+    code: `interface S { x: number; v: number }\nfunction energy(s: S, k: number): number { return s.x * s.x * s.v * k; }\nexport const g = grad((x: number) => { const s = { x, v: 2 };\n  s.v = 4;\n  return /*@*/grad(energy, { wrt: 1 })(s, x); });`,
+    message:
+      "this call gives an object whose fields the differentiated function writes, or an instance of a class it constructs, to code that tapeless does not inline (which would see the object as it was made): pass a copy made after the writes ('{ ...o }'), or its numbers",
+  },
+  consoleInExpression: {
+    code: `export const g = grad((x: number) => { const shown = /*@*/console.log(x);
+  return x; });`,
+    message: "'console.log(…)' runs in differentiated code as a statement of its own (its value is undefined), not inside an expression",
+  },
+  thisInArrow: {
+    code: `export class Model {
   k = 2;
   gradient() { return grad((x: number) => { console.log(/*@*/this.k);
     return x * x; }); }
-}`, message: "'this' outside a method of a class cannot be read here: pass the value as a parameter" },
-  pushOnFixed: { code: `export const g = grad((x: number) => { const a = new Array<number>(2).fill(0);\n  /*@*/a.push(x);\n  return x; });`, message: 'push is supported on arrays the function creates empty' },
-  tryStatement: { code: `export const g = grad((x: number) => { let y = x;\n  /*@*/try { y = 2 * x; } catch { y = 0; }\n  return y; });`, message: "a 'try' statement cannot be differentiated yet" },
+}`,
+    message: "'this' outside a method of a class cannot be read here: pass the value as a parameter",
+  },
+  pushOnFixed: {
+    code: `export const g = grad((x: number) => { const a = new Array<number>(2).fill(0);\n  /*@*/a.push(x);\n  return x; });`,
+    message: 'push is supported on arrays the function creates empty',
+  },
+  tryStatement: {
+    code: `export const g = grad((x: number) => { let y = x;\n  /*@*/try { y = 2 * x; } catch { y = 0; }\n  return y; });`,
+    message: "a 'try' statement cannot be differentiated yet",
+  },
   varDeclaration: { code: `export const g = grad((x: number) => { /*@*/var y = x;\n  return y; });`, message: "'var' declarations are not supported" },
-  readBeforeAssign: { code: `export const g = grad((x: number) => { let y!: number;\n  y = /*@*/y + x;\n  return y; });`, message: "'y' is read before it is assigned a value" },
-  declaredCall: { code: `declare function helper(x: number): number;\nexport const g = grad((x: number) => /*@*/helper(x) * 2);`, message: "'helper' has no source to differentiate (it is only declared, e.g. in a .d.ts). Wrap calls to it in stopGradient(...)" },
+  readBeforeAssign: {
+    code: `export const g = grad((x: number) => { let y!: number;\n  y = /*@*/y + x;\n  return y; });`,
+    message: "'y' is read before it is assigned a value",
+  },
+  declaredCall: {
+    code: `declare function helper(x: number): number;\nexport const g = grad((x: number) => /*@*/helper(x) * 2);`,
+    message: "'helper' has no source to differentiate (it is only declared, e.g. in a .d.ts). Wrap calls to it in stopGradient(...)",
+  },
   methodCall: { code: `export const g = grad((x: number) => x * /*@*/Date.now());`, message: "cannot differentiate the call to 'Date.now'" },
-  shadowedCapture: { code: `export function outer(k: number) {\n  const inner = (x: number) => /*@*/k * x;\n  return (k: number) => grad((x: number) => inner(x) * k);\n}`, message: "'k' is read here, but the derivative is generated in place of the call on line 4, where 'k' names another variable: rename one of them, or pass 'k' as a parameter" },
-  localRecursion: { code: `export const g = grad((x: number) => {\n  const down = (v: number, n: number): number => (n > 0 ? /*@*/down(v * 0.5, n - 1) : v);\n  return down(x, 3); });`, message: "'down' calls itself, directly or through other functions: functions declared inside the differentiated function are inlined at each call, which recursion does not allow. Write the recursion as a loop" },
-  reassignedFunction: { code: `export const g = grad((x: number) => { let act = (v: number) => v;\n  if (x > 0) /*@*/act = (v: number) => 2 * v;\n  return act(x); });`, message: "'act' holds a function, and differentiated code does not reassign functions" },
-  functionAsValue: { code: `export const g = grad((x: number) => { const sq = (v: number) => v * v;\n  const pick = x > 0 ? /*@*/sq : sq;\n  return pick(x); });`, message: "'sq' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some" },
-  parameterFunction: { code: `export const g = grad((x: number, h: (v: number) => number) => /*@*/h(x), { wrt: 0 });`, message: "'h' holds a function known only when the code runs, and tapeless differentiates the calls it can see at compile time" },
-  destructuredFunction: { code: `function arity(/*@*/{ length }: (v: number) => number): number { return length; }\nexport const g = grad((x: number) => x * arity((v: number) => v));`, message: "the parameter '{ length }' of 'arity' receives a function, so it must be a plain name" },
-  restOfArrays: { code: `function total(/*@*/...rows: number[][]): number { return rows.length; }\nexport const g = grad((x: number) => x * total([x], [x]));`, message: "the rest parameter 'rows' of 'total' must hold numbers ('...rows: number[]'): pass other values as parameters of their own" },
-  spreadIntoMethod: { code: `class K { sum(...xs: number[]) { return xs[0]; } }\nexport const g = grad((xs: number[], k: K) => k.sum(/*@*/...xs), { wrt: 0 });`, message: "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]')" },
-  jvpRest: { code: `export const j = jvp((/*@*/...xs: number[]) => xs[0] * xs[1]);`, message: 'jvp() takes one primal and one tangent per parameter, which a rest parameter does not have' },
-  mathFunctionOfTwo: { code: `export const g = grad((xs: number[]) => xs.map(/*@*/Math.atan2)[0]);`, message: 'only Math functions of one argument can be passed as functions: write the call of Math.atan2 in place' },
+  shadowedCapture: {
+    code: `export function outer(k: number) {\n  const inner = (x: number) => /*@*/k * x;\n  return (k: number) => grad((x: number) => inner(x) * k);\n}`,
+    message:
+      "'k' is read here, but the derivative is generated in place of the call on line 4, where 'k' names another variable: rename one of them, or pass 'k' as a parameter",
+  },
+  localRecursion: {
+    code: `export const g = grad((x: number) => {\n  const down = (v: number, n: number): number => (n > 0 ? /*@*/down(v * 0.5, n - 1) : v);\n  return down(x, 3); });`,
+    message:
+      "'down' calls itself, directly or through other functions: functions declared inside the differentiated function are inlined at each call, which recursion does not allow. Write the recursion as a loop",
+  },
+  reassignedFunction: {
+    code: `export const g = grad((x: number) => { let act = (v: number) => v;\n  if (x > 0) /*@*/act = (v: number) => 2 * v;\n  return act(x); });`,
+    message: "'act' holds a function, and differentiated code does not reassign functions",
+  },
+  functionAsValue: {
+    code: `export const g = grad((x: number) => { const sq = (v: number) => v * v;\n  const pick = x > 0 ? /*@*/sq : sq;\n  return pick(x); });`,
+    message: "'sq' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some",
+  },
+  parameterFunction: {
+    code: `export const g = grad((x: number, h: (v: number) => number) => /*@*/h(x), { wrt: 0 });`,
+    message: "'h' holds a function known only when the code runs, and tapeless differentiates the calls it can see at compile time",
+  },
+  destructuredFunction: {
+    code: `function arity(/*@*/{ length }: (v: number) => number): number { return length; }\nexport const g = grad((x: number) => x * arity((v: number) => v));`,
+    message: "the parameter '{ length }' of 'arity' receives a function, so it must be a plain name",
+  },
+  restOfArrays: {
+    code: `function total(/*@*/...rows: number[][]): number { return rows.length; }\nexport const g = grad((x: number) => x * total([x], [x]));`,
+    message: "the rest parameter 'rows' of 'total' must hold numbers ('...rows: number[]'): pass other values as parameters of their own",
+  },
+  spreadIntoMethod: {
+    code: `class K { sum(...xs: number[]) { return xs[0]; } }\nexport const g = grad((xs: number[], k: K) => k.sum(/*@*/...xs), { wrt: 0 });`,
+    message: "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]')",
+  },
+  jvpRest: {
+    code: `export const j = jvp((/*@*/...xs: number[]) => xs[0] * xs[1]);`,
+    message: 'jvp() takes one primal and one tangent per parameter, which a rest parameter does not have',
+  },
+  mathFunctionOfTwo: {
+    code: `export const g = grad((xs: number[]) => xs.map(/*@*/Math.atan2)[0]);`,
+    message: 'only Math functions of one argument can be passed as functions: write the call of Math.atan2 in place',
+  },
   notMathFunction: { code: `export const g = grad((x: number) => /*@*/Math.clz32(x));`, message: 'Math.clz32 is not a differentiable Math function' },
-  spreadArgument: { code: `export const g = grad((xs: number[]) => Math.hypot(/*@*/...xs));`, message: 'spread arguments are supported in Math.max and Math.min only' },
-  outerWrite: { code: `let total = 0;\nexport const g = grad((x: number) => { /*@*/total = x;\n  return x; });`, message: "'total' is declared outside the differentiated function, which must not write to outer variables" },
-  outerIncrement: { code: `let count = 0;\nexport const g = grad((x: number) => { /*@*/count++;\n  return x; });`, message: "'count' is declared outside the differentiated function" },
-  generatedArity: { code: `function power(x: number, k = 2): number { return x ** k; }\nexport const g = grad((x: number) => /*@*/grad(power, { wrt: 'x' })(x));`, message: "'grad(power, { wrt: 'x' })' takes 2 arguments here: pass every one (inside differentiated code, calls of generated functions do not fill in default values)" },
-  nestedGrad: { code: `export const g = grad((x: number) => /*@*/grad((y: number) => y * y)(x));`, message: 'the function given to grad() inside differentiated code must be declared at the top level of a module' },
-  derivativeWrtList: { code: `const f = (x: number, y: number) => x * y;\nexport const d = derivative(f, /*@*/{ wrt: ['x', 'y'] } as any);`, message: 'derivative() differentiates with respect to one parameter' },
-  derivativeOfArray: { code: `export const d = derivative((/*@*/xs: number[]) => xs[0] * 2);`, message: 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian()' },
-  notComposable: { code: `const f = (x: number) => x * x;\nexport const g = grad(/*@*/hessian(f) as any);`, message: 'the result of hessian() cannot be differentiated again' },
-  hvpOfGenerated: { code: `const f = (x: number) => x * x * x;\nexport const h = /*@*/hvp(grad(f));`, message: 'hvp() of a function that is itself generated is not supported' },
-  vjpOfGenerated: { code: `const f = (x: number) => x * x * x;\nexport const v = /*@*/vjp(grad(f));`, message: 'vjp() of a function that is itself generated is not supported' },
-  hessianOfGenerated: { code: `const f = (x: number) => x * x * x;\nexport const h = /*@*/hessian(grad(f));`, message: 'hessian() of a function that is itself generated is not supported' },
-  gradOfTuple: { code: `const f = (x: number, y: number) => x * y;\nexport const g = /*@*/grad(grad(f) as any);`, message: 'the generated function returns several numbers (a tuple of gradients)' },
-  apiInsideDifferentiated: { code: `export const g = grad((x: number) => { const d = /*@*/derivative((y: number) => y * y);\n  return x; });`, message: 'derivative() inside a differentiated function is not supported yet' },
-  gradOfGeneratedArray: { code: `const f = (xs: number[], k: number) => xs[0] * k * k;\nexport const g = /*@*/grad(derivative(f, { wrt: 'k' }), { wrt: 0 });`, message: 'the gradient of a generated function is taken with respect to numbers only' },
-  ruleWithAnd: { code: `export const f = withDerivative((x: number, y: number) => x * y, (x: number, y: number) => /*@*/[x > 0 && y > 0 ? y : 0, x]);`, message: 'the rule must be one expression per partial derivative, without && or ||' },
-  ruleNotArrow: { code: `const partials = (x: number, y: number): [number] => [2];\nexport const f = withDerivative((x: number) => 2 * x, /*@*/partials);`, message: 'the rule must be an arrow function written in place' },
-  ruleArity: { code: `export const f = withDerivative((x: number, y: number) => x * y, ((x: number, y: number, r: number) => /*@*/[y]) as any);`, message: 'the rule returns 1 partial derivative, but the function takes 2 arguments: one partial per argument' },
-  ruleTooManyParameters: { code: `export const f = withDerivative((x: number) => 2 * x, ((x: number, r: number, /*@*/extra: number) => [2]) as any);`, message: "the rule takes the function's 1 argument and its result: 2 parameters at most, not 3" },
-  ruleNotArray: { code: `export const f = withDerivative((x: number) => 2 * x, ((x: number) => /*@*/2) as any);`, message: 'the rule must return an array literal of partial derivatives' },
-  ruleStatements: { code: `export const f = withDerivative((x: number) => Math.abs(x), (x: number, y: number) => /*@*/{ if (x > 0) return [1]; return [-1] as [number]; });\nexport const g = grad((x: number) => f(x));`, message: 'the rule must be one expression per partial derivative' },
-  ruleNotFunction: { code: `export const f = withDerivative(/*@*/42 as any, ((x: number, y: number) => [1]) as any);`, message: 'withDerivative needs a function as its first argument' },
-  ruleWithoutSource: { code: `declare function j0(x: number): number;\ndeclare function j1(x: number): number;\nconst bessel = withDerivative(j0, (x) => [-/*@*/j1(x)]);\nexport const h = hessian((x: number) => bessel(x));`, message: "'j1' has no source to differentiate: a higher derivative differentiates this rule, so give 'j1' a rule of its own with withDerivative" },
-  writeElement: { code: `export const g = grad((xs: number[]) => { /*@*/xs[0] = 1;
-  return xs[1]; });`, message: "writing to 'xs[0]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data)" },
-  helperWritesInput: { code: `function scale(out: Float64Array, k: number): void {\n  for (let i = 0; i < out.length; i++) /*@*/out[i] *= k;\n}\nexport const g = grad((x: Float64Array) => { scale(x, 2);\n  return x[0]; });`, message: "writing to 'out[i]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data). The helper 'scale' is called with an array the differentiated function did not create" },
-  recursiveWritingHelper: { code: `function fillDown(a: Float64Array, i: number): void {\n  if (i < 0) return;\n  a[i] = i;\n  /*@*/fillDown(a, i - 1);\n}\nexport const g = grad((x: number) => { const a = new Float64Array(3);\n  fillDown(a, 2);\n  return x * a[1]; });`, message: "'fillDown' writes into the arrays it is given and calls itself: its calls are inlined, which recursion does not allow" },
-  outerNonNumber: { code: `const unit = Symbol('unit');\nexport const g = grad((x: number) => { const n = /*@*/unit;\n  return x; });`, message: "'unit' is read from outside the differentiated function and has type" },
+  spreadArgument: {
+    code: `export const g = grad((xs: number[]) => Math.hypot(/*@*/...xs));`,
+    message: 'spread arguments are supported in Math.max and Math.min only',
+  },
+  outerWrite: {
+    code: `let total = 0;\nexport const g = grad((x: number) => { /*@*/total = x;\n  return x; });`,
+    message: "'total' is declared outside the differentiated function, which must not write to outer variables",
+  },
+  outerIncrement: {
+    code: `let count = 0;\nexport const g = grad((x: number) => { /*@*/count++;\n  return x; });`,
+    message: "'count' is declared outside the differentiated function",
+  },
+  generatedArity: {
+    code: `function power(x: number, k = 2): number { return x ** k; }\nexport const g = grad((x: number) => /*@*/grad(power, { wrt: 'x' })(x));`,
+    message:
+      "'grad(power, { wrt: 'x' })' takes 2 arguments here: pass every one (inside differentiated code, calls of generated functions do not fill in default values)",
+  },
+  nestedGrad: {
+    code: `export const g = grad((x: number) => /*@*/grad((y: number) => y * y)(x));`,
+    message: 'the function given to grad() inside differentiated code must be declared at the top level of a module',
+  },
+  derivativeWrtList: {
+    code: `const f = (x: number, y: number) => x * y;\nexport const d = derivative(f, /*@*/{ wrt: ['x', 'y'] } as any);`,
+    message: 'derivative() differentiates with respect to one parameter',
+  },
+  derivativeOfArray: {
+    code: `export const d = derivative((/*@*/xs: number[]) => xs[0] * 2);`,
+    message: 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian()',
+  },
+  notComposable: {
+    code: `const f = (x: number) => x * x;\nexport const g = grad(/*@*/hessian(f) as any);`,
+    message: 'the result of hessian() cannot be differentiated again',
+  },
+  hvpOfGenerated: {
+    code: `const f = (x: number) => x * x * x;\nexport const h = /*@*/hvp(grad(f));`,
+    message: 'hvp() of a function that is itself generated is not supported',
+  },
+  vjpOfGenerated: {
+    code: `const f = (x: number) => x * x * x;\nexport const v = /*@*/vjp(grad(f));`,
+    message: 'vjp() of a function that is itself generated is not supported',
+  },
+  hessianOfGenerated: {
+    code: `const f = (x: number) => x * x * x;\nexport const h = /*@*/hessian(grad(f));`,
+    message: 'hessian() of a function that is itself generated is not supported',
+  },
+  gradOfTuple: {
+    code: `const f = (x: number, y: number) => x * y;\nexport const g = /*@*/grad(grad(f) as any);`,
+    message: 'the generated function returns several numbers (a tuple of gradients)',
+  },
+  apiInsideDifferentiated: {
+    code: `export const g = grad((x: number) => { const d = /*@*/derivative((y: number) => y * y);\n  return x; });`,
+    message: 'derivative() inside a differentiated function is not supported yet',
+  },
+  gradOfGeneratedArray: {
+    code: `const f = (xs: number[], k: number) => xs[0] * k * k;\nexport const g = /*@*/grad(derivative(f, { wrt: 'k' }), { wrt: 0 });`,
+    message: 'the gradient of a generated function is taken with respect to numbers only',
+  },
+  ruleWithAnd: {
+    code: `export const f = withDerivative((x: number, y: number) => x * y, (x: number, y: number) => /*@*/[x > 0 && y > 0 ? y : 0, x]);`,
+    message: 'the rule must be one expression per partial derivative, without && or ||',
+  },
+  ruleNotArrow: {
+    code: `const partials = (x: number, y: number): [number] => [2];\nexport const f = withDerivative((x: number) => 2 * x, /*@*/partials);`,
+    message: 'the rule must be an arrow function written in place',
+  },
+  ruleArity: {
+    code: `export const f = withDerivative((x: number, y: number) => x * y, ((x: number, y: number, r: number) => /*@*/[y]) as any);`,
+    message: 'the rule returns 1 partial derivative, but the function takes 2 arguments: one partial per argument',
+  },
+  ruleTooManyParameters: {
+    code: `export const f = withDerivative((x: number) => 2 * x, ((x: number, r: number, /*@*/extra: number) => [2]) as any);`,
+    message: "the rule takes the function's 1 argument and its result: 2 parameters at most, not 3",
+  },
+  ruleNotArray: {
+    code: `export const f = withDerivative((x: number) => 2 * x, ((x: number) => /*@*/2) as any);`,
+    message: 'the rule must return an array literal of partial derivatives',
+  },
+  ruleStatements: {
+    code: `export const f = withDerivative((x: number) => Math.abs(x), (x: number, y: number) => /*@*/{ if (x > 0) return [1]; return [-1] as [number]; });\nexport const g = grad((x: number) => f(x));`,
+    message: 'the rule must be one expression per partial derivative',
+  },
+  ruleNotFunction: {
+    code: `export const f = withDerivative(/*@*/42 as any, ((x: number, y: number) => [1]) as any);`,
+    message: 'withDerivative needs a function as its first argument',
+  },
+  ruleWithoutSource: {
+    code: `declare function j0(x: number): number;\ndeclare function j1(x: number): number;\nconst bessel = withDerivative(j0, (x) => [-/*@*/j1(x)]);\nexport const h = hessian((x: number) => bessel(x));`,
+    message: "'j1' has no source to differentiate: a higher derivative differentiates this rule, so give 'j1' a rule of its own with withDerivative",
+  },
+  writeElement: {
+    code: `export const g = grad((xs: number[]) => { /*@*/xs[0] = 1;
+  return xs[1]; });`,
+    message: "writing to 'xs[0]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data)",
+  },
+  helperWritesInput: {
+    code: `function scale(out: Float64Array, k: number): void {\n  for (let i = 0; i < out.length; i++) /*@*/out[i] *= k;\n}\nexport const g = grad((x: Float64Array) => { scale(x, 2);\n  return x[0]; });`,
+    message:
+      "writing to 'out[i]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data). The helper 'scale' is called with an array the differentiated function did not create",
+  },
+  recursiveWritingHelper: {
+    code: `function fillDown(a: Float64Array, i: number): void {\n  if (i < 0) return;\n  a[i] = i;\n  /*@*/fillDown(a, i - 1);\n}\nexport const g = grad((x: number) => { const a = new Float64Array(3);\n  fillDown(a, 2);\n  return x * a[1]; });`,
+    message: "'fillDown' writes into the arrays it is given and calls itself: its calls are inlined, which recursion does not allow",
+  },
+  outerNonNumber: {
+    code: `const unit = Symbol('unit');\nexport const g = grad((x: number) => { const n = /*@*/unit;\n  return x; });`,
+    message: "'unit' is read from outside the differentiated function and has type",
+  },
   stringArrayParameter: { code: `export const g = grad((/*@*/xs: string[]) => 1);`, message: "cannot differentiate with respect to 'xs' of type 'string[]'" },
   stringParameter: { code: `export const g = grad((x: number, /*@*/s: string) => x);`, message: "cannot differentiate with respect to 's' of type 'string'" },
-  stringValue: { code: `export const g = grad((x: number, s: string) => { const t = /*@*/s + '!';\n  return x; }, { wrt: 'x' });`, message: "'+' is differentiable on numbers only, but this has type 'string'" },
-  wrtUnknownName: { code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: /*@*/'z' });`, message: "wrt names 'z', which is not a parameter; the parameters are 'x', 'y'" },
-  wrtIndexOutOfRange: { code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: /*@*/2 });`, message: 'wrt index 2 is out of range: the function has 2 parameters' },
-  wrtTwice: { code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: ['x', /*@*/0] });`, message: "wrt selects the parameter 'x' twice" },
-  wrtEmpty: { code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: /*@*/[] });`, message: 'wrt must select at least one parameter' },
-  optionsNotLiteral: { code: `const f = (x: number, y: number) => x * y;\nconst options = { wrt: 'x' } as const;\nexport const g = grad(f, /*@*/options);`, message: 'options must be an object literal written in place' },
-  wrtNotLiteral: { code: `const f = (x: number, y: number) => x * y;\nconst which = 'x' as const;\nexport const g = grad(f, { wrt: /*@*/which });`, message: 'each wrt entry must be a parameter name' },
-  noSource: { code: `declare function external(x: number): number;\nexport const g = grad(/*@*/external);`, message: "'external' has no source to differentiate" },
-  letFunction: { code: `let f = (x: number) => x * x;\nexport const g = grad(/*@*/f);`, message: "'f' must be a function declaration, or a const initialised with an arrow or function expression" },
+  stringValue: {
+    code: `export const g = grad((x: number, s: string) => { const t = /*@*/s + '!';\n  return x; }, { wrt: 'x' });`,
+    message: "'+' is differentiable on numbers only, but this has type 'string'",
+  },
+  wrtUnknownName: {
+    code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: /*@*/'z' });`,
+    message: "wrt names 'z', which is not a parameter; the parameters are 'x', 'y'",
+  },
+  wrtIndexOutOfRange: {
+    code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: /*@*/2 });`,
+    message: 'wrt index 2 is out of range: the function has 2 parameters',
+  },
+  wrtTwice: {
+    code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: ['x', /*@*/0] });`,
+    message: "wrt selects the parameter 'x' twice",
+  },
+  wrtEmpty: {
+    code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: /*@*/[] });`,
+    message: 'wrt must select at least one parameter',
+  },
+  optionsNotLiteral: {
+    code: `const f = (x: number, y: number) => x * y;\nconst options = { wrt: 'x' } as const;\nexport const g = grad(f, /*@*/options);`,
+    message: 'options must be an object literal written in place',
+  },
+  wrtNotLiteral: {
+    code: `const f = (x: number, y: number) => x * y;\nconst which = 'x' as const;\nexport const g = grad(f, { wrt: /*@*/which });`,
+    message: 'each wrt entry must be a parameter name',
+  },
+  noSource: {
+    code: `declare function external(x: number): number;\nexport const g = grad(/*@*/external);`,
+    message: "'external' has no source to differentiate",
+  },
+  letFunction: {
+    code: `let f = (x: number) => x * x;\nexport const g = grad(/*@*/f);`,
+    message: "'f' must be a function declaration, or a const initialised with an arrow or function expression",
+  },
   noParameters: { code: `export const g = grad(/*@*/() => 1);`, message: 'the function has no parameters to differentiate with respect to' },
-  destructuringRest: { code: `export const g = grad((x: number, [a, /*@*/...rest]: number[]) => x * a, { wrt: 'x' });`, message: 'rest elements in destructuring are not supported yet' },
-  notExported: { code: `import { usesHidden } from './lib.js';\nexport const g = grad(usesHidden);`, message: "'hidden' is not exported by lib.ts, so the gradient generated in notExported.ts (the file that calls the API) cannot read it. Export it from lib.ts, or pass it as a parameter" },
-  unexportedRecursion: { code: `import { halves } from './lib.js';\nexport const g = grad(halves);`, message: "'down' calls itself, and its module does not export it: the code generated in another file inlines its calls, which recursion does not allow. Export 'down' from its module", at: '8:62' },
-  generator: { code: `/*@*/function* gen(x: number) { yield x; }\nexport const g = grad(gen as unknown as (x: number) => number);`, message: 'generator functions cannot be differentiated' },
+  destructuringRest: {
+    code: `export const g = grad((x: number, [a, /*@*/...rest]: number[]) => x * a, { wrt: 'x' });`,
+    message: 'rest elements in destructuring are not supported yet',
+  },
+  notExported: {
+    code: `import { usesHidden } from './lib.js';\nexport const g = grad(usesHidden);`,
+    message:
+      "'hidden' is not exported by lib.ts, so the gradient generated in notExported.ts (the file that calls the API) cannot read it. Export it from lib.ts, or pass it as a parameter",
+  },
+  unexportedRecursion: {
+    code: `import { halves } from './lib.js';\nexport const g = grad(halves);`,
+    message:
+      "'down' calls itself, and its module does not export it: the code generated in another file inlines its calls, which recursion does not allow. Export 'down' from its module",
+    at: '8:62',
+  },
+  generator: {
+    code: `/*@*/function* gen(x: number) { yield x; }\nexport const g = grad(gen as unknown as (x: number) => number);`,
+    message: 'generator functions cannot be differentiated',
+  },
   apiThroughCast: { code: `export const g = (/*@*/grad as any)((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
-  apiAsValue: { code: `const differentiate = /*@*/grad;\nexport const g = differentiate((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
-  destructuringDefault: { code: `export const g = grad((xs: number[]) => { const [a = /*@*/1] = xs;\n  return a; });`, message: 'default values in destructuring are not supported yet' },
-  destructuringComputed: { code: `export const g = grad((o: { w: number }) => { const { /*@*/['w']: w } = o;\n  return w; });`, message: 'computed names in destructuring are not supported' },
-  branchAggregates: { code: `export const g = grad((x: number, xs: number[], ys: number[]) => { let a = xs;\n  /*@*/if (x > 0) a = ys;\n  return a[0] * x; }, { wrt: 0 });`, message: "'a' holds different arrays or objects on the two sides of this branch, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]')" },
-  branchChoosesArrays: { code: `export const g = grad((x: number, xs: number[], ys: number[]) => { const a = /*@*/x > 0 ? xs : ys;\n  return a[0] * x; }, { wrt: 0 });`, message: 'this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself' },
-  composedGradOfArrays: { code: `function e(xs: number[]): number { return xs[0] * xs[1]; }\nexport const g = grad((x: number) => /*@*/grad(e)([x, 2])[0]);`, message: "grad(…)(…) inside differentiated code is differentiated with respect to numbers only, and 'xs' is not a number" },
-  composedDerivativeOfArrays: { code: `function path(t: number): [number, number] { return [t * t, t]; }\nexport const g = grad((x: number) => /*@*/derivative(path)(x)[0]);`, message: "derivative(…)(…) inside differentiated code is differentiated where the function returns a number, and 'path' returns '[number, number]'" },
-  undefinedForDefault: { code: `function g(x: number, dt = 0.5): number { return dt * x * x; }\nexport const h = grad((x: number, cfg: { dt?: number }) => g(x, /*@*/cfg.dt), { wrt: 0 });`, message: "this argument may be undefined, where 'g' gives its parameter 'dt' its default value" },
-  optionalChaining: { code: `export const h = grad((x: number, o?: { s: number }) => x * (/*@*/o?.s ?? 3), { wrt: 0 });`, message: "optional chaining ('?.') cannot be differentiated yet" },
-  hvpRestParameter: { code: `function total(/*@*/...xs: number[]): number { return xs[0] * xs[1]; }\nexport const h = hvp(total);`, message: "hvp() takes f's arguments then v, which cannot follow a rest parameter" },
-  loopReassignsArray: { code: `export const g = grad((x: number) => { let a: number[] = [];\n  a.push(x);\n  /*@*/for (let i = 0; i < 2; i++) a = a.map((v) => v * x);\n  return a[0]; });`, message: "a loop that reassigns 'a' keeps the array or object it holds in one place of its own" },
-  loopBufferLength: { code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  /*@*/for (let i = 0; i < 2; i++) { const b: number[] = [];\n    b.push(a[0]);\n    a = b; }\n  return a[0]; }, { wrt: 0 });`, message: "a pass of this loop leaves 'a' holding an array that is not known to be as long as the one it started with" },
-  loopBufferShared: { code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  let b = xs.map((v) => v + x);\n  /*@*/for (let i = 0; i < 2; i++) a = b;\n  return a[0] + b[0]; }, { wrt: 0 });`, message: "a pass of this loop leaves the array of 'a' also held by another variable or object" },
-  loopStateHeldTwice: { code: `export const g = grad((x: number) => { const first = [x, 1];\n  let s = first;\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x];\n  return s[0] * first[0]; });`, message: "the array or object 's' holds as this loop starts is also held by another variable or object" },
-  loopStateChangesKind: { code: `export const g = grad((x: number) => { let s: number[] = [x, 1];\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x, x];\n  return s[0]; });`, message: "a pass of this loop leaves 's' holding an array or object of another size or kind than it started with" },
-  loopStateShared: { code: `export const g = grad((x: number) => { let s = [x, 1];\n  let t = [1, x];\n  /*@*/for (let i = 0; i < 2; i++) { s = [s[1], t[0]]; t = s; }\n  return s[0] + t[1]; });`, message: "a pass of this loop leaves the array or object of 's' also held by another variable or object" },
-  loopStateUnset: { code: `export const g = grad((x: number) => { let s!: number[];\n  /*@*/for (let i = 0; i < 2; i++) s = [x, i];\n  return s[0]; });`, message: "'s' is assigned arrays or objects in this loop but holds none as it starts" },
-  forOfDestructuring: { code: `export const g = grad((xss: number[][]) => { let s = 0;\n  let a = 0;\n  for (/*@*/[a] of xss) s += a;\n  return s; });`, message: "only 'for (const v of array)', 'for (const [a, b] of pairs)' and 'for (v of array)' are supported" },
-  forOfNotArray: { code: `export const g = grad((x: number) => { let s = x;\n  for (const v of /*@*/new Set([1, 2])) s += v;\n  return s; });`, message: "'for … of' is supported over arrays only" },
-  callbackNotFunction: { code: `const table = [Math.sin];\nexport const g = grad((xs: number[]) => xs.map(/*@*/table[0])[0]);`, message: "the callback of map must be a function written in place ('(v) => …'), declared in the function, or declared in the program" },
+  apiAsValue: {
+    code: `const differentiate = /*@*/grad;\nexport const g = differentiate((x: number) => x * x);`,
+    message: 'grad must be called directly, as in grad(f)',
+  },
+  destructuringDefault: {
+    code: `export const g = grad((xs: number[]) => { const [a = /*@*/1] = xs;\n  return a; });`,
+    message: 'default values in destructuring are not supported yet',
+  },
+  destructuringComputed: {
+    code: `export const g = grad((o: { w: number }) => { const { /*@*/['w']: w } = o;\n  return w; });`,
+    message: 'computed names in destructuring are not supported',
+  },
+  branchAggregates: {
+    code: `export const g = grad((x: number, xs: number[], ys: number[]) => { let a = xs;\n  /*@*/if (x > 0) a = ys;\n  return a[0] * x; }, { wrt: 0 });`,
+    message:
+      "'a' holds different arrays or objects on the two sides of this branch, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]')",
+  },
+  branchChoosesArrays: {
+    code: `export const g = grad((x: number, xs: number[], ys: number[]) => { const a = /*@*/x > 0 ? xs : ys;\n  return a[0] * x; }, { wrt: 0 });`,
+    message: 'this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself',
+  },
+  composedGradOfArrays: {
+    code: `function e(xs: number[]): number { return xs[0] * xs[1]; }\nexport const g = grad((x: number) => /*@*/grad(e)([x, 2])[0]);`,
+    message: "grad(…)(…) inside differentiated code is differentiated with respect to numbers only, and 'xs' is not a number",
+  },
+  composedDerivativeOfArrays: {
+    code: `function path(t: number): [number, number] { return [t * t, t]; }\nexport const g = grad((x: number) => /*@*/derivative(path)(x)[0]);`,
+    message: "derivative(…)(…) inside differentiated code is differentiated where the function returns a number, and 'path' returns '[number, number]'",
+  },
+  undefinedForDefault: {
+    code: `function g(x: number, dt = 0.5): number { return dt * x * x; }\nexport const h = grad((x: number, cfg: { dt?: number }) => g(x, /*@*/cfg.dt), { wrt: 0 });`,
+    message: "this argument may be undefined, where 'g' gives its parameter 'dt' its default value",
+  },
+  optionalChaining: {
+    code: `export const h = grad((x: number, o?: { s: number }) => x * (/*@*/o?.s ?? 3), { wrt: 0 });`,
+    message: "optional chaining ('?.') cannot be differentiated yet",
+  },
+  hvpRestParameter: {
+    code: `function total(/*@*/...xs: number[]): number { return xs[0] * xs[1]; }\nexport const h = hvp(total);`,
+    message: "hvp() takes f's arguments then v, which cannot follow a rest parameter",
+  },
+  loopReassignsArray: {
+    code: `export const g = grad((x: number) => { let a: number[] = [];\n  a.push(x);\n  /*@*/for (let i = 0; i < 2; i++) a = a.map((v) => v * x);\n  return a[0]; });`,
+    message: "a loop that reassigns 'a' keeps the array or object it holds in one place of its own",
+  },
+  loopBufferLength: {
+    code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  /*@*/for (let i = 0; i < 2; i++) { const b: number[] = [];\n    b.push(a[0]);\n    a = b; }\n  return a[0]; }, { wrt: 0 });`,
+    message: "a pass of this loop leaves 'a' holding an array that is not known to be as long as the one it started with",
+  },
+  loopBufferShared: {
+    code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  let b = xs.map((v) => v + x);\n  /*@*/for (let i = 0; i < 2; i++) a = b;\n  return a[0] + b[0]; }, { wrt: 0 });`,
+    message: "a pass of this loop leaves the array of 'a' also held by another variable or object",
+  },
+  loopStateHeldTwice: {
+    code: `export const g = grad((x: number) => { const first = [x, 1];\n  let s = first;\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x];\n  return s[0] * first[0]; });`,
+    message: "the array or object 's' holds as this loop starts is also held by another variable or object",
+  },
+  loopStateChangesKind: {
+    code: `export const g = grad((x: number) => { let s: number[] = [x, 1];\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x, x];\n  return s[0]; });`,
+    message: "a pass of this loop leaves 's' holding an array or object of another size or kind than it started with",
+  },
+  loopStateShared: {
+    code: `export const g = grad((x: number) => { let s = [x, 1];\n  let t = [1, x];\n  /*@*/for (let i = 0; i < 2; i++) { s = [s[1], t[0]]; t = s; }\n  return s[0] + t[1]; });`,
+    message: "a pass of this loop leaves the array or object of 's' also held by another variable or object",
+  },
+  loopStateUnset: {
+    code: `export const g = grad((x: number) => { let s!: number[];\n  /*@*/for (let i = 0; i < 2; i++) s = [x, i];\n  return s[0]; });`,
+    message: "'s' is assigned arrays or objects in this loop but holds none as it starts",
+  },
+  forOfDestructuring: {
+    code: `export const g = grad((xss: number[][]) => { let s = 0;\n  let a = 0;\n  for (/*@*/[a] of xss) s += a;\n  return s; });`,
+    message: "only 'for (const v of array)', 'for (const [a, b] of pairs)' and 'for (v of array)' are supported",
+  },
+  forOfNotArray: {
+    code: `export const g = grad((x: number) => { let s = x;\n  for (const v of /*@*/new Set([1, 2])) s += v;\n  return s; });`,
+    message: "'for … of' is supported over arrays only",
+  },
+  callbackNotFunction: {
+    code: `const table = [Math.sin];\nexport const g = grad((xs: number[]) => xs.map(/*@*/table[0])[0]);`,
+    message: "the callback of map must be a function written in place ('(v) => …'), declared in the function, or declared in the program",
+  },
   reduceWithoutInitial: { code: `export const g = grad((xs: number[]) => /*@*/xs.reduce((a, b) => a + b));`, message: 'reduce needs an initial value here' },
-  mapNotNumbers: { code: `export const g = grad((xs: number[]) => { const m = xs.map(/*@*/(v) => ({ v }));\n  return xs[0]; });`, message: 'map must build an array of numbers here' },
-  arrayMethod: { code: `export const g = grad((xs: number[]) => { const ys = [...xs];\n  /*@*/ys.splice(0, 1);\n  return ys[0]; });`, message: '.splice() on an array is not supported (it moves entries in place): build a new array with slice and concat; differentiated code supports map, filter' },
-  findMethod: { code: `export const g = grad((xs: number[]) => /*@*/xs.find((v) => v > 0)!);`, message: ".find() on an array is not supported (it may return undefined): use findIndex and read the entry, 'const k = xs.findIndex(p); … xs[k]'" },
-  arrayOfArraysMethod: { code: `export const g = grad((m: number[][]) => /*@*/m.slice(1)[0][0]);`, message: '.slice() on an array of arrays is not supported: loop over its rows, or map them' },
-  arrayStaticMethod: { code: `export const g = grad((xs: number[]) => (/*@*/Array.isArray(xs) ? xs[0] : 0));`, message: 'Array.isArray() is not supported: differentiated code builds arrays with Array.from, Array.of, new Array(n) or a literal' },
-  arrayMethodArguments: { code: `export const g = grad((xs: number[]) => /*@*/xs.indexOf(2, 1) * xs[0]);`, message: 'indexOf takes the value to look for (from a start index: loop over the indices from it) here' },
-  fromLengthWithoutCallback: { code: `export const g = grad((x: number) => /*@*/Array.from({ length: 3 }).length * x);`, message: "Array.from({ length: n }) without a callback holds undefined: give it one, '(_, i) => …', or use new Array<number>(n).fill(0)" },
-  sortCallerData: { code: `export const g = grad((xs: number[]) => { /*@*/xs.sort((a, b) => a - b);\n  return xs[0]; });`, message: "sort writes into 'xs', which the differentiated function did not create (it never changes its caller's data): sort a copy, '[...xs].sort(…)'" },
-  sortWithoutComparator: { code: `export const g = grad((xs: number[]) => /*@*/[...xs].sort()[0]);`, message: 'sort() without a comparator sorts numbers as strings ([10, 9, 1].sort() is [1, 10, 9]): write sort((a, b) => a - b)' },
-  comparatorNotInPlace: { code: `const ascending = (a: number, b: number) => a - b;\nexport const g = grad((xs: number[]) => [...xs].sort(/*@*/ascending)[0]);`, message: 'the comparator of sort must be written in place' },
-  comparatorForm: { code: `export const g = grad((xs: number[]) => [...xs].sort(/*@*/(a, b) => (a < b ? -1 : 1))[0]);`, message: "tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys" },
-  matrixByPush: { code: `export const g = grad((x: number) => { const m: number[][] = [];\n  m.push(/*@*/[x]);\n  return x; });`, message: 'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows' },
-  matrixRowSpread: { code: `export const g = grad((m: number[][]) => { const c = [/*@*/...m];\n  return c[0][0]; });`, message: 'spreads of rows are not supported in an array of arrays' },
-  matrixSharedRow: { code: `export const g = grad((x: number) => { const r = [x, 1];\n  const m = [/*@*/r, [2, 3]];\n  return m[0][0]; });`, message: 'each row of an array of arrays the function builds must be a new array, not one that exists already (the rows would be shared): copy it, [...row]' },
-  matrixWholeRow: { code: `export const g = grad((x: number) => { const m = [[x, 1], [2, 3]];\n  /*@*/m[0] = [x, x];\n  return m[0][0]; });`, message: "writing a whole row, 'm[0] = …', is not supported: write its entries, 'm[0][j] = …'" },
-  matrixBorrowedWrite: { code: `export const g = grad((p: number[], q: number[]) => { const pts = [p, q];\n  /*@*/pts[0][1] = 2;\n  return pts[0][0]; });`, message: "writing to 'pts[0][1]' is not supported: the rows of this array of arrays are arrays the differentiated function did not create" },
-  flatDeeper: { code: `export const g = grad((m: number[][][]) => /*@*/m.flat()[0][0]);`, message: 'flat builds an array of numbers here: it flattens one level, of arrays of numbers' },
-  matrixDeeper: { code: `export const g = grad((x: number) => { const t = /*@*/[[[x]]];\n  return t[0][0][0]; });`, message: 'arrays the function builds nest two levels at most (an array of rows of numbers): keep a deeper one as rows (t[i * n + j][k]) or as one flat array (t[(i * n + j) * m + k])' },
-  matrixDeeperFrom: { code: `export const g = grad((x: number) => { const t = /*@*/Array.from({ length: 2 }, () => [[x, 1]]);\n  return t[0][0][0]; });`, message: 'arrays the function builds nest two levels at most' },
-  matrixInLoopState: { code: `export const g = grad((x: number) => { let grid = [[x, 1], [2, x]];\n  /*@*/for (let t = 0; t < 3; t++) grid = grid.map((row) => row.map((v) => v * x));\n  return grid[0][0]; });`, message: "a loop that reassigns 'grid', which holds an array of arrays the function builds (or a row of one), is not supported: keep the array of arrays in one variable and write its entries ('grid[i][j] = …'), or keep the index of the row" },
-  matrixAsValue: { code: `export const g = grad((x: number) => { const m = [[x, 1], [2, x]];\n  return /*@*/m[0] === m[1] ? x : 2 * x; });`, message: 'an array of arrays the function builds (or a row of one) can be indexed, measured, looped over, copied and passed to helpers, not used as a value here: compare or choose its numbers' },
-  matrixInObject: { code: `export const g = grad((x: number) => { const m = [[x]];\n  const o = /*@*/{ m };\n  return o.m[0][0]; });`, message: 'an object literal holding an array of arrays the function builds (or a row of one) is not supported: keep it in a variable of its own' },
-  callbackTooManyParameters: { code: `export const g = grad((xs: number[]) => { let s = 0;\n  xs.forEach((v, i, /*@*/all) => { s += v; });\n  return s; });`, message: 'this callback takes at most 2 parameters here' },
-  callbackWithoutValue: { code: `export const g = grad((xs: number[]) => xs.every(/*@*/(v) => { v; }) ? xs[0] : 0);`, message: 'this callback must return a value' },
-  arrayHoles: { code: `export const g = grad((x: number) => { const a = [x, , x];\n  return x; });`, message: 'array literals with holes are not supported', at: '2:53' },
-  objectNonNumber: { code: `export const g = grad((x: number) => { const o = /*@*/{ s: 'a', v: x };\n  return o.v; });`, message: 'an object literal must have fields of numbers, arrays or objects of numbers' },
+  mapNotNumbers: {
+    code: `export const g = grad((xs: number[]) => { const m = xs.map(/*@*/(v) => ({ v }));\n  return xs[0]; });`,
+    message: 'map must build an array of numbers here',
+  },
+  arrayMethod: {
+    code: `export const g = grad((xs: number[]) => { const ys = [...xs];\n  /*@*/ys.splice(0, 1);\n  return ys[0]; });`,
+    message:
+      '.splice() on an array is not supported (it moves entries in place): build a new array with slice and concat; differentiated code supports map, filter',
+  },
+  findMethod: {
+    code: `export const g = grad((xs: number[]) => /*@*/xs.find((v) => v > 0)!);`,
+    message: ".find() on an array is not supported (it may return undefined): use findIndex and read the entry, 'const k = xs.findIndex(p); … xs[k]'",
+  },
+  arrayOfArraysMethod: {
+    code: `export const g = grad((m: number[][]) => /*@*/m.slice(1)[0][0]);`,
+    message: '.slice() on an array of arrays is not supported: loop over its rows, or map them',
+  },
+  arrayStaticMethod: {
+    code: `export const g = grad((xs: number[]) => (/*@*/Array.isArray(xs) ? xs[0] : 0));`,
+    message: 'Array.isArray() is not supported: differentiated code builds arrays with Array.from, Array.of, new Array(n) or a literal',
+  },
+  arrayMethodArguments: {
+    code: `export const g = grad((xs: number[]) => /*@*/xs.indexOf(2, 1) * xs[0]);`,
+    message: 'indexOf takes the value to look for (from a start index: loop over the indices from it) here',
+  },
+  fromLengthWithoutCallback: {
+    code: `export const g = grad((x: number) => /*@*/Array.from({ length: 3 }).length * x);`,
+    message: "Array.from({ length: n }) without a callback holds undefined: give it one, '(_, i) => …', or use new Array<number>(n).fill(0)",
+  },
+  sortCallerData: {
+    code: `export const g = grad((xs: number[]) => { /*@*/xs.sort((a, b) => a - b);\n  return xs[0]; });`,
+    message: "sort writes into 'xs', which the differentiated function did not create (it never changes its caller's data): sort a copy, '[...xs].sort(…)'",
+  },
+  sortWithoutComparator: {
+    code: `export const g = grad((xs: number[]) => /*@*/[...xs].sort()[0]);`,
+    message: 'sort() without a comparator sorts numbers as strings ([10, 9, 1].sort() is [1, 10, 9]): write sort((a, b) => a - b)',
+  },
+  comparatorNotInPlace: {
+    code: `const ascending = (a: number, b: number) => a - b;\nexport const g = grad((xs: number[]) => [...xs].sort(/*@*/ascending)[0]);`,
+    message: 'the comparator of sort must be written in place',
+  },
+  comparatorForm: {
+    code: `export const g = grad((xs: number[]) => [...xs].sort(/*@*/(a, b) => (a < b ? -1 : 1))[0]);`,
+    message:
+      "tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys",
+  },
+  matrixByPush: {
+    code: `export const g = grad((x: number) => { const m: number[][] = [];\n  m.push(/*@*/[x]);\n  return x; });`,
+    message: 'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows',
+  },
+  matrixRowSpread: {
+    code: `export const g = grad((m: number[][]) => { const c = [/*@*/...m];\n  return c[0][0]; });`,
+    message: 'spreads of rows are not supported in an array of arrays',
+  },
+  matrixSharedRow: {
+    code: `export const g = grad((x: number) => { const r = [x, 1];\n  const m = [/*@*/r, [2, 3]];\n  return m[0][0]; });`,
+    message:
+      'each row of an array of arrays the function builds must be a new array, not one that exists already (the rows would be shared): copy it, [...row]',
+  },
+  matrixWholeRow: {
+    code: `export const g = grad((x: number) => { const m = [[x, 1], [2, 3]];\n  /*@*/m[0] = [x, x];\n  return m[0][0]; });`,
+    message: "writing a whole row, 'm[0] = …', is not supported: write its entries, 'm[0][j] = …'",
+  },
+  matrixBorrowedWrite: {
+    code: `export const g = grad((p: number[], q: number[]) => { const pts = [p, q];\n  /*@*/pts[0][1] = 2;\n  return pts[0][0]; });`,
+    message: "writing to 'pts[0][1]' is not supported: the rows of this array of arrays are arrays the differentiated function did not create",
+  },
+  flatDeeper: {
+    code: `export const g = grad((m: number[][][]) => /*@*/m.flat()[0][0]);`,
+    message: 'flat builds an array of numbers here: it flattens one level, of arrays of numbers',
+  },
+  matrixDeeper: {
+    code: `export const g = grad((x: number) => { const t = /*@*/[[[x]]];\n  return t[0][0][0]; });`,
+    message:
+      'arrays the function builds nest two levels at most (an array of rows of numbers): keep a deeper one as rows (t[i * n + j][k]) or as one flat array (t[(i * n + j) * m + k])',
+  },
+  matrixDeeperFrom: {
+    code: `export const g = grad((x: number) => { const t = /*@*/Array.from({ length: 2 }, () => [[x, 1]]);\n  return t[0][0][0]; });`,
+    message: 'arrays the function builds nest two levels at most',
+  },
+  matrixInLoopState: {
+    code: `export const g = grad((x: number) => { let grid = [[x, 1], [2, x]];\n  /*@*/for (let t = 0; t < 3; t++) grid = grid.map((row) => row.map((v) => v * x));\n  return grid[0][0]; });`,
+    message:
+      "a loop that reassigns 'grid', which holds an array of arrays the function builds (or a row of one), is not supported: keep the array of arrays in one variable and write its entries ('grid[i][j] = …'), or keep the index of the row",
+  },
+  matrixAsValue: {
+    code: `export const g = grad((x: number) => { const m = [[x, 1], [2, x]];\n  return /*@*/m[0] === m[1] ? x : 2 * x; });`,
+    message:
+      'an array of arrays the function builds (or a row of one) can be indexed, measured, looped over, copied and passed to helpers, not used as a value here: compare or choose its numbers',
+  },
+  matrixInObject: {
+    code: `export const g = grad((x: number) => { const m = [[x]];\n  const o = /*@*/{ m };\n  return o.m[0][0]; });`,
+    message: 'an object literal holding an array of arrays the function builds (or a row of one) is not supported: keep it in a variable of its own',
+  },
+  callbackTooManyParameters: {
+    code: `export const g = grad((xs: number[]) => { let s = 0;\n  xs.forEach((v, i, /*@*/all) => { s += v; });\n  return s; });`,
+    message: 'this callback takes at most 2 parameters here',
+  },
+  callbackWithoutValue: {
+    code: `export const g = grad((xs: number[]) => xs.every(/*@*/(v) => { v; }) ? xs[0] : 0);`,
+    message: 'this callback must return a value',
+  },
+  arrayHoles: {
+    code: `export const g = grad((x: number) => { const a = [x, , x];\n  return x; });`,
+    message: 'array literals with holes are not supported',
+    at: '2:53',
+  },
+  objectNonNumber: {
+    code: `export const g = grad((x: number) => { const o = /*@*/{ s: 'a', v: x };\n  return o.v; });`,
+    message: 'an object literal must have fields of numbers, arrays or objects of numbers',
+  },
   bitwiseOperator: { code: `export const g = grad((x: number) => x /*@*/| 0);`, message: "the operator '|' cannot be differentiated yet" },
-  nullishMaybeNull: { code: `export const g = grad((x: number, o: { v: number | null }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`, message: "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works)" },
-  writeParameterField: { code: `export const g = grad((x: number, o: { v: number }) => { /*@*/o.v = x;\n  return o.v; }, { wrt: 0 });`, message: "writing to 'o.v' is not supported: differentiated code writes only into objects it makes itself (never into its caller's data). Copy the object first ('const copy = { ...o }') and write the copy" },
-  optionalField: { code: `interface Options { lr: number; inner: { m?: number } }\nexport const g = grad((w: number, /*@*/opts: Options) => w * opts.lr);`, message: "cannot differentiate with respect to 'opts': its field 'opts.inner.m' has type 'number | undefined', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt')" },
-  overloaded: { code: `function f(x: number): number;\nfunction f(x: number, y?: number): number { return x; }\nexport const g = grad(/*@*/f);`, message: "'f' is overloaded" },
-  targetNotAName: { code: `const fs = [(x: number) => x * x];\nexport const g = grad(/*@*/fs[0]);`, message: 'the function to differentiate must be a function name, or an arrow or function expression written in place' },
-  notTopLevel: { code: `import { N } from './lib.js';\nexport const g = grad(/*@*/N.square);`, message: "'N.square' is not declared at the top level of its module" },
-  objectMethod: { code: `const o = { m(x: number) { return x * x; } };\nexport const g = grad((x: number) => /*@*/o.m(x));`, message: "cannot differentiate the call to 'o.m': only methods of classes declared at the top level of a module can be called" },
-  staticMethodThroughValue: { code: `class K { static f(x: number) { return x * x; } }\nexport const g = grad((x: number) => /*@*/(K).f(x));`, message: "call the static method 'f' through its class's name ('K.f(…)')" },
-  forIn: { code: `export const g = grad((x: number) => { /*@*/for (const k in { a: 1 }) x += 1;\n  return x; });`, message: "a 'for…in' loop cannot be differentiated yet" },
+  nullishMaybeNull: {
+    code: `export const g = grad((x: number, o: { v: number | null }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`,
+    message:
+      "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works)",
+  },
+  writeParameterField: {
+    code: `export const g = grad((x: number, o: { v: number }) => { /*@*/o.v = x;\n  return o.v; }, { wrt: 0 });`,
+    message:
+      "writing to 'o.v' is not supported: differentiated code writes only into objects it makes itself (never into its caller's data). Copy the object first ('const copy = { ...o }') and write the copy",
+  },
+  optionalField: {
+    code: `interface Options { lr: number; inner: { m?: number } }\nexport const g = grad((w: number, /*@*/opts: Options) => w * opts.lr);`,
+    message:
+      "cannot differentiate with respect to 'opts': its field 'opts.inner.m' has type 'number | undefined', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt')",
+  },
+  overloaded: {
+    code: `function f(x: number): number;\nfunction f(x: number, y?: number): number { return x; }\nexport const g = grad(/*@*/f);`,
+    message: "'f' is overloaded",
+  },
+  targetNotAName: {
+    code: `const fs = [(x: number) => x * x];\nexport const g = grad(/*@*/fs[0]);`,
+    message: 'the function to differentiate must be a function name, or an arrow or function expression written in place',
+  },
+  notTopLevel: {
+    code: `import { N } from './lib.js';\nexport const g = grad(/*@*/N.square);`,
+    message: "'N.square' is not declared at the top level of its module",
+  },
+  objectMethod: {
+    code: `const o = { m(x: number) { return x * x; } };\nexport const g = grad((x: number) => /*@*/o.m(x));`,
+    message: "cannot differentiate the call to 'o.m': only methods of classes declared at the top level of a module can be called",
+  },
+  staticMethodThroughValue: {
+    code: `class K { static f(x: number) { return x * x; } }\nexport const g = grad((x: number) => /*@*/(K).f(x));`,
+    message: "call the static method 'f' through its class's name ('K.f(…)')",
+  },
+  forIn: {
+    code: `export const g = grad((x: number) => { /*@*/for (const k in { a: 1 }) x += 1;\n  return x; });`,
+    message: "a 'for…in' loop cannot be differentiated yet",
+  },
   typeofExpression: { code: `export const g = grad((x: number) => /*@*/typeof x === 'number' ? x : 0);`, message: "'typeof' cannot be differentiated yet" },
-  asyncFunction: { code: `/*@*/async function later(x: number) { return x; }\nexport const g = grad(later as unknown as (x: number) => number);`, message: 'async functions cannot be differentiated' },
+  asyncFunction: {
+    code: `/*@*/async function later(x: number) { return x; }\nexport const g = grad(later as unknown as (x: number) => number);`,
+    message: 'async functions cannot be differentiated',
+  },
 };
 
 /**
@@ -161,31 +554,76 @@ const CASES: Record<string, Case> = {
  * compiled without the type check.
  */
 const ILL_TYPED: Record<string, Case> = {
-  jvpOptions: { code: `const f = (x: number) => x * x;\nexport const j = jvp(f, /*@*/{ wrt: 'x' });`, message: 'jvp() takes only the function: tangents are given for every parameter' },
+  jvpOptions: {
+    code: `const f = (x: number) => x * x;\nexport const j = jvp(f, /*@*/{ wrt: 'x' });`,
+    message: 'jvp() takes only the function: tangents are given for every parameter',
+  },
   ruleMissing: { code: `export const f = /*@*/withDerivative((x: number) => x);`, message: 'withDerivative takes the function and its rule' },
-  ruleOfString: { code: `export const f = withDerivative(/*@*/(s: string) => 1, (s: number, y: number) => [0]);`, message: "withDerivative gives rules to functions of numbers; the parameter 's' is not a number" },
-  ruleReturnsString: { code: `export const f = withDerivative(/*@*/(x: number) => 'a', (x: number, y: number) => [0]);`, message: 'withDerivative gives rules to functions that return a number' },
-  destructuringWithoutValue: { code: `export const g = grad((x: number) => { let /*@*/[a, b]: number[];\n  return x; });`, message: 'a destructuring declaration needs a value' },
-  forAwait: { code: `export const g = grad((x: number) => { /*@*/for await (const v of [x]) {}\n  return x; });`, message: "'for await' cannot be differentiated" },
-  breakWithoutTarget: { code: `export const g = grad((x: number) => { for (let i = 0; i < 2; i++) { x *= 2; }\n  /*@*/break;\n  return x; });`, message: "this 'break' has no target tapeless can see" },
-  continueWithoutTarget: { code: `export const g = grad((x: number) => { s: switch (x) { case 0: for (let i = 0; i < 2; i++) { /*@*/continue s; } }\n  return x; });`, message: "this 'continue' has no target tapeless can see" },
+  ruleOfString: {
+    code: `export const f = withDerivative(/*@*/(s: string) => 1, (s: number, y: number) => [0]);`,
+    message: "withDerivative gives rules to functions of numbers; the parameter 's' is not a number",
+  },
+  ruleReturnsString: {
+    code: `export const f = withDerivative(/*@*/(x: number) => 'a', (x: number, y: number) => [0]);`,
+    message: 'withDerivative gives rules to functions that return a number',
+  },
+  destructuringWithoutValue: {
+    code: `export const g = grad((x: number) => { let /*@*/[a, b]: number[];\n  return x; });`,
+    message: 'a destructuring declaration needs a value',
+  },
+  forAwait: {
+    code: `export const g = grad((x: number) => { /*@*/for await (const v of [x]) {}\n  return x; });`,
+    message: "'for await' cannot be differentiated",
+  },
+  breakWithoutTarget: {
+    code: `export const g = grad((x: number) => { for (let i = 0; i < 2; i++) { x *= 2; }\n  /*@*/break;\n  return x; });`,
+    message: "this 'break' has no target tapeless can see",
+  },
+  continueWithoutTarget: {
+    code: `export const g = grad((x: number) => { s: switch (x) { case 0: for (let i = 0; i < 2; i++) { /*@*/continue s; } }\n  return x; });`,
+    message: "this 'continue' has no target tapeless can see",
+  },
   assignConstant: { code: `export const g = grad((x: number) => { const y = x;\n  /*@*/y = 2;\n  return y; });`, message: "'y' is a constant" },
   noReturn: { code: `export const g = grad(/*@*/(x: number) => { const y = x; });`, message: "the function must end with 'return <number>' on every path" },
-  emptyReturn: { code: `export const g = grad((x: number): number => { /*@*/return; });`, message: "the function must return a number, but this 'return' has no value" },
+  emptyReturn: {
+    code: `export const g = grad((x: number): number => { /*@*/return; });`,
+    message: "the function must return a number, but this 'return' has no value",
+  },
   noDeclaration: { code: `export const g = grad(/*@*/nothing);`, message: "cannot find the declaration of 'nothing'" },
   noArguments: { code: `export const g = /*@*/grad();`, message: 'grad() needs the function to differentiate as its first argument' },
-  extraArguments: { code: `export const g = grad((x: number) => x, { wrt: 0 }, /*@*/3);`, message: 'grad() takes a function and an options object, nothing more' },
+  extraArguments: {
+    code: `export const g = grad((x: number) => x, { wrt: 0 }, /*@*/3);`,
+    message: 'grad() takes a function and an options object, nothing more',
+  },
   unknownOption: { code: `export const g = grad((x: number) => x, { wrt: 0, /*@*/foo: 1 });`, message: "unknown option 'foo': the only option is 'wrt'" },
   stopGradientArity: { code: `export const g = /*@*/stopGradient(1, 2);`, message: 'stopGradient takes exactly one argument' },
   stopGradientArityInside: { code: `export const g = grad((x: number) => /*@*/stopGradient(x, x));`, message: 'stopGradient takes exactly one argument' },
   numberTestArity: { code: `export const g = grad((x: number) => /*@*/Number.isFinite(x, x) ? x : 0);`, message: 'Number.isFinite takes one number here' },
-  numberTestOfString: { code: `export const g = grad((x: number, s: string) => isNaN(/*@*/s) ? x : 0, { wrt: 0 });`, message: "isNaN tests numbers only, but this has type 'string'" },
-  assignToCast: { code: `export const g = grad((x: number) => { let y = x;\n  /*@*/(y as any) = 2;\n  return y; });`, message: "assigning to '(y as any)' is not supported yet: only local variables can be assigned" },
+  numberTestOfString: {
+    code: `export const g = grad((x: number, s: string) => isNaN(/*@*/s) ? x : 0, { wrt: 0 });`,
+    message: "isNaN tests numbers only, but this has type 'string'",
+  },
+  assignToCast: {
+    code: `export const g = grad((x: number) => { let y = x;\n  /*@*/(y as any) = 2;\n  return y; });`,
+    message: "assigning to '(y as any)' is not supported yet: only local variables can be assigned",
+  },
   mathArity: { code: `export const g = grad((x: number) => /*@*/Math.atan2(x));`, message: 'Math.atan2 takes 2 arguments here, not 1' },
-  spreadIntoFixed: { code: `function h(a: number, b: number): number { return a * b; }\nexport const g = grad((xs: number[]) => h(.../*@*/xs));`, message: "this spread argument would fill the parameter 'a' of 'h': only a rest parameter ('...a: number[]') takes a spread; pass 'a' by itself" },
-  ruledArity: { code: `const f = withDerivative((x: number, y: number) => x * y, (x, y) => [y, x]);\nexport const g = grad((x: number) => /*@*/f(x));`, message: "'f' takes 2 arguments, one for each partial derivative of its rule: pass exactly 2" },
-  argumentCount: { code: `function h(x: number, y: number): number { return x; }\nexport const g = grad((x: number) => /*@*/h(x));`, message: "'h' is called without its parameter 'y', which has no default value: pass it, or give the parameter a default value ('y = …')" },
-  mathValueWithoutArgument: { code: `export const g = grad((x: number) => { const e = Math.exp;\n  return /*@*/e() * x; });`, message: 'Math.exp is called here without a number' },
+  spreadIntoFixed: {
+    code: `function h(a: number, b: number): number { return a * b; }\nexport const g = grad((xs: number[]) => h(.../*@*/xs));`,
+    message: "this spread argument would fill the parameter 'a' of 'h': only a rest parameter ('...a: number[]') takes a spread; pass 'a' by itself",
+  },
+  ruledArity: {
+    code: `const f = withDerivative((x: number, y: number) => x * y, (x, y) => [y, x]);\nexport const g = grad((x: number) => /*@*/f(x));`,
+    message: "'f' takes 2 arguments, one for each partial derivative of its rule: pass exactly 2",
+  },
+  argumentCount: {
+    code: `function h(x: number, y: number): number { return x; }\nexport const g = grad((x: number) => /*@*/h(x));`,
+    message: "'h' is called without its parameter 'y', which has no default value: pass it, or give the parameter a default value ('y = …')",
+  },
+  mathValueWithoutArgument: {
+    code: `export const g = grad((x: number) => { const e = Math.exp;\n  return /*@*/e() * x; });`,
+    message: 'Math.exp is called here without a number',
+  },
 };
 
 /** Messages no type-correct or ill-typed input reaches, and why (they guard the transformer itself). */
@@ -193,7 +631,8 @@ const UNREACHABLE: Record<string, string> = {
   'push takes plain values here, not spreads.': 'spread arguments of any call are reported first',
   "the property access '…' cannot be used in a rule.": 'raised only while reading the derivative rules of runtime/rules.ts',
   "cannot resolve '…'.": 'an unresolved name has type any, which is reported first',
-  'the function has no body to differentiate.': "a function without a body (declared, an overload, abstract) is reported first as having no source or as a call tapeless cannot differentiate",
+  'the function has no body to differentiate.':
+    'a function without a body (declared, an overload, abstract) is reported first as having no source or as a call tapeless cannot differentiate',
 };
 
 // A constant whose type is not its value (an array), and a recursive function: read from another file, neither can be reached nor inlined.
@@ -255,7 +694,9 @@ describe('diagnostics', () => {
 
   it('every diagnostic is in the catalogue of docs/diagnostics.md, word for word', () => {
     const readme = readFileSync(path.join(ROOT, 'docs/diagnostics.md'), 'utf8');
-    const missing = catalogue().filter((entry) => !readme.includes(`\`${entry.text}\``)).map((entry) => `${entry.site}: ${entry.text}`);
+    const missing = catalogue()
+      .filter((entry) => !readme.includes(`\`${entry.text}\``))
+      .map((entry) => `${entry.site}: ${entry.text}`);
     expect(missing).toEqual([]);
   });
 

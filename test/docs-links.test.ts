@@ -5,7 +5,12 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './support/hosts.js';
 
-const PAGES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /** GitHub's anchor of a heading: lower case, punctuation other than - and _ removed, spaces as -. */
 function anchor(heading: string): string {
@@ -23,7 +28,9 @@ function anchorsOf(file: string): Set<string> {
 
 /** The links of a page outside code blocks: [text](target) and ![alt](target). */
 function links(page: string): string[] {
-  const text = readFileSync(path.join(ROOT, page), 'utf8').replace(/^ *```[\s\S]*?^ *```/gm, '').replace(/`[^`\n]*`/g, '');
+  const text = readFileSync(path.join(ROOT, page), 'utf8')
+    .replace(/^ *```[\s\S]*?^ *```/gm, '')
+    .replace(/`[^`\n]*`/g, '');
   return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map(([, target]) => target).filter((target) => !/^[a-z]+:/.test(target));
 }
 

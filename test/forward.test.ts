@@ -133,16 +133,45 @@ ${NAMES.map((name) => `export const ${name}_grad = grad(${name}${name === 'loops
 /** Points to check each function at: away from its branch boundaries (checked by finite differences). */
 const POINTS: Record<string, () => unknown[][]> = {
   seed: () => [[0.3], [-1.2], [0]],
-  mathFunctions: () => [[0.7, 1.3], [-0.4, 2.1], [2.3, -1.6]],
-  branches: () => [[-0.5, 0.4], [1.7, 1.2], [0.3, 2.6], [2.5, -1.5]],
-  loops: () => [[0.4, 0.8, 7], [-0.3, 1.1, 0], [1.2, -0.6, 12]],
-  earlyReturn: () => [[0.5, 0.3], [1, 1.5], [-2, 0.1]],
-  calls: () => [[0.6, -0.8], [1.3, 0.4]],
+  mathFunctions: () => [
+    [0.7, 1.3],
+    [-0.4, 2.1],
+    [2.3, -1.6],
+  ],
+  branches: () => [
+    [-0.5, 0.4],
+    [1.7, 1.2],
+    [0.3, 2.6],
+    [2.5, -1.5],
+  ],
+  loops: () => [
+    [0.4, 0.8, 7],
+    [-0.3, 1.1, 0],
+    [1.2, -0.6, 12],
+  ],
+  earlyReturn: () => [
+    [0.5, 0.3],
+    [1, 1.5],
+    [-2, 0.1],
+  ],
+  calls: () => [
+    [0.6, -0.8],
+    [1.3, 0.4],
+  ],
   arrays: () => [[Float64Array.of(0.1, -0.4, 0.7), [1, 2, -1], 0.3]],
   objects: () => [[{ w: [0.5, -1, 0.25], b: 0.1, inner: { scale: 1.5 } }, 0.8]],
-  localArrays: () => [[0.3, 0.9], [-1.1, 0.2]],
-  methods: () => [[new module.Vec(0.4, -1.3), 0.7], [new module.Vec(2, 0.5), -1.1]],
-  helperWrites: () => [[0.3, -0.8], [1.2, 0.5]],
+  localArrays: () => [
+    [0.3, 0.9],
+    [-1.1, 0.2],
+  ],
+  methods: () => [
+    [new module.Vec(0.4, -1.3), 0.7],
+    [new module.Vec(2, 0.5), -1.1],
+  ],
+  helperWrites: () => [
+    [0.3, -0.8],
+    [1.2, 0.5],
+  ],
   stopped: () => [[0.7, 1.9]],
 };
 
@@ -218,12 +247,19 @@ export const dLog = derivative((x: number) => Math.log(x));
 
   it('matches finite differences, by default with respect to the first parameter', () => {
     for (const x of [-1.2, 0.3, 0.9]) expect(derived.dSeed(x)).toBeCloseTo(finiteDifference(derived.seed, x), 8);
-    for (const [x, y] of [[-0.5, 0.4], [1.7, 1.2], [2.5, -1.5]]) {
+    for (const [x, y] of [
+      [-0.5, 0.4],
+      [1.7, 1.2],
+      [2.5, -1.5],
+    ]) {
       expect(derived.dxBranches(x, y)).toBeCloseTo(partialDifference(derived.branches, [x, y], 0), 7);
       expect(derived.dyBranches(x, y)).toBeCloseTo(partialDifference(derived.branches, [x, y], 1), 7);
       expect(derived.dxCalls(x, y)).toBeCloseTo(partialDifference(derived.calls, [x, y], 0), 7);
     }
-    expect(derived.dyLoops(0.4, 0.8, 7)).toBeCloseTo(partialDifference((x, y) => derived.loops(x, y, 7), [0.4, 0.8], 1), 7);
+    expect(derived.dyLoops(0.4, 0.8, 7)).toBeCloseTo(
+      partialDifference((x, y) => derived.loops(x, y, 7), [0.4, 0.8], 1),
+      7,
+    );
   });
 
   it('has the limits of the math at the edges', () => {

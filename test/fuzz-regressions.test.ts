@@ -87,7 +87,10 @@ describe('fuzz regressions', () => {
   });
 
   it('new Array(n).fill(v): the gradient flows back to v', () => {
-    for (const [x, y] of [[0.3, -1.2], [1.1, 0.7]]) {
+    for (const [x, y] of [
+      [0.3, -1.2],
+      [1.1, 0.7],
+    ]) {
       const [dx, dy] = m.d_filled(x, y);
       expect(dx).toBeCloseTo(partialDifference(m.filled, [x, y], 0), 7);
       expect(dy).toBeCloseTo(partialDifference(m.filled, [x, y], 1), 7);
@@ -116,7 +119,9 @@ describe('fuzz regressions', () => {
     // The left-deep tree of a + b + … was lowered, walked and printed recursively: from about
     // 1,500 terms the stack ran out (TS91099). TypeScript itself checks such sums to ~5,000.
     const terms = Array.from({ length: 2500 }, (_, i) => `Math.sin(x * ${i + 1})`).join(' + ');
-    const deep = compile({ 'main.ts': `import { grad } from 'tapeless';\nexport function f(x: number): number {\n  return ${terms};\n}\nexport const g = grad(f);\n` });
+    const deep = compile({
+      'main.ts': `import { grad } from 'tapeless';\nexport function f(x: number): number {\n  return ${terms};\n}\nexport const g = grad(f);\n`,
+    });
     expect(deep.messages).toEqual([]);
     const { g } = await deep.load();
     for (const x of [0.3, -1.7]) {
@@ -126,7 +131,9 @@ describe('fuzz regressions', () => {
   }, 60_000);
 
   it('a non-number inside an arithmetic chain is still a diagnostic, at the operand', () => {
-    const bad = compile({ 'bad.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, s: string) => ((s + x) + x) as unknown as number * x, { wrt: 0 });\n` });
+    const bad = compile({
+      'bad.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, s: string) => ((s + x) + x) as unknown as number * x, { wrt: 0 });\n`,
+    });
     expect(bad.messages).toHaveLength(1);
     expect(bad.messages[0]).toMatch(/^bad\.ts:2:51 tapeless: '\+' is differentiable on numbers only, but this has type 'string'/);
   });
@@ -167,7 +174,7 @@ export const vg = valueAndGrad(f);
 export const d = derivative(f);
 `,
     });
-    expect(compiled.messages).toEqual(["main.ts:3:3 tapeless: a 'try' statement cannot be differentiated yet (see README, \"What can be differentiated\")."]);
+    expect(compiled.messages).toEqual(['main.ts:3:3 tapeless: a \'try\' statement cannot be differentiated yet (see README, "What can be differentiated").']);
     expect(compiled.js['main.ts']).not.toMatch(/risky_(pullback|pushforward)/);
   });
 });
@@ -229,7 +236,10 @@ export const h_tupleState = hessian(tupleState);
 
   it('gradients against finite differences', () => {
     for (const name of NAMES) {
-      for (const point of [[0.7, -0.4], [-1.3, 0.9]]) {
+      for (const point of [
+        [0.7, -0.4],
+        [-1.3, 0.9],
+      ]) {
         const g = m[`d_${name}`](...point);
         point.forEach((_, i) => expect(g[i], `${name} ∂${i} at ${point}`).toBeCloseTo(partialDifference(m[name], point, i), 7));
       }
@@ -240,12 +250,17 @@ export const h_tupleState = hessian(tupleState);
     for (const name of ['swapped', 'tupleState']) {
       const point = [0.7, -0.4];
       const h = m[`h_${name}`](...point);
-      for (const i of [0, 1]) for (const j of [0, 1]) expect(h[i][j], `${name} ∂${i}∂${j}`).toBeCloseTo(partialDifference((...q: number[]) => m[`d_${name}`](...q)[i], point, j), 6);
+      for (const i of [0, 1])
+        for (const j of [0, 1])
+          expect(h[i][j], `${name} ∂${i}∂${j}`).toBeCloseTo(
+            partialDifference((...q: number[]) => m[`d_${name}`](...q)[i], point, j),
+            6,
+          );
     }
   });
 });
 
-describe('states stepped by helpers that make arrays of the state\'s length, buffers made as long as a copy (found by the user-shaped fuzzer)', () => {
+describe("states stepped by helpers that make arrays of the state's length, buffers made as long as a copy (found by the user-shaped fuzzer)", () => {
   // `new Float64Array(s.length)` in a step of a state of a known length had a length known
   // only at run time (rejected: "another size or kind"), and `[...u]` was as long as `0 + u.length`,
   // not u.length, so a buffer `new Array(u.length)` swapped with it was "not known to be as long".
@@ -304,22 +319,39 @@ export const h_typedState = hessian(typedState);
 
   it('gradients of states stepped by helpers against finite differences', () => {
     for (const name of ['typedState', 'literalState']) {
-      for (const point of [[0.7, -0.4], [-1.3, 0.9]]) {
+      for (const point of [
+        [0.7, -0.4],
+        [-1.3, 0.9],
+      ]) {
         const g = m[`d_${name}`](...point);
         point.forEach((_, i) => expect(g[i], `${name} ∂${i} at ${point}`).toBeCloseTo(partialDifference(m[name], point, i), 7));
       }
     }
     const point = [0.7, -0.4];
     const h = m.h_typedState(...point);
-    for (const i of [0, 1]) for (const j of [0, 1]) expect(h[i][j], `∂${i}∂${j}`).toBeCloseTo(partialDifference((...q: number[]) => m.d_typedState(...q)[i], point, j), 6);
+    for (const i of [0, 1])
+      for (const j of [0, 1])
+        expect(h[i][j], `∂${i}∂${j}`).toBeCloseTo(
+          partialDifference((...q: number[]) => m.d_typedState(...q)[i], point, j),
+          6,
+        );
   });
 
   it('gradients of swapped buffers against finite differences', () => {
     for (const name of ['copiedBuffers', 'buffersAsLongAsTheCopy']) {
-      const u = [0.3, -0.8, 1.1], x = 0.6;
+      const u = [0.3, -0.8, 1.1],
+        x = 0.6;
       const [gu, gx] = m[`d_${name}`](u, x);
-      u.forEach((_, i) => expect(gu[i], `${name} ∂u[${i}]`).toBeCloseTo(entryDifference(() => m[name](u, x), u, i), 7));
-      expect(gx, `${name} ∂x`).toBeCloseTo(partialDifference((y: number) => m[name](u, y), [x], 0), 7);
+      u.forEach((_, i) =>
+        expect(gu[i], `${name} ∂u[${i}]`).toBeCloseTo(
+          entryDifference(() => m[name](u, x), u, i),
+          7,
+        ),
+      );
+      expect(gx, `${name} ∂x`).toBeCloseTo(
+        partialDifference((y: number) => m[name](u, y), [x], 0),
+        7,
+      );
     }
   });
 });
@@ -345,11 +377,19 @@ export const h_f = hessian(f);
     const compiled = compile({ 'main.ts': OPTIONS });
     expect(compiled.messages).toEqual([]);
     const m = await compiled.load();
-    for (const point of [[0.7, -0.4], [-1.3, 0.9]]) {
+    for (const point of [
+      [0.7, -0.4],
+      [-1.3, 0.9],
+    ]) {
       const g = m.d_f(...point);
       point.forEach((_, i) => expect(g[i], `∂${i} at ${point}`).toBeCloseTo(partialDifference(m.f, point, i), 7));
       const h = m.h_f(...point);
-      for (const i of [0, 1]) for (const j of [0, 1]) expect(h[i][j], `∂${i}∂${j}`).toBeCloseTo(partialDifference((...q: number[]) => m.d_f(...q)[i], point, j), 6);
+      for (const i of [0, 1])
+        for (const j of [0, 1])
+          expect(h[i][j], `∂${i}∂${j}`).toBeCloseTo(
+            partialDifference((...q: number[]) => m.d_f(...q)[i], point, j),
+            6,
+          );
     }
   });
 });

@@ -35,26 +35,45 @@ const BATCH = Number(process.env.FUZZ_USERS_BATCH ?? 100);
 
 describe(`random user-shaped programs (seed ${SEED})`, () => {
   it.runIf(MERGE)('the totals of parallel long runs', () => {
-    const totals = MERGE!.filter(existsSync).map((file) => JSON.parse(readFileSync(file, 'utf8')) as UsersReport).reduce(addReports);
+    const totals = MERGE!
+      .filter(existsSync)
+      .map((file) => JSON.parse(readFileSync(file, 'utf8')) as UsersReport)
+      .reduce(addReports);
     console.log(`\n===== totals of ${MERGE!.length} jobs =====\n${describeReport(totals)}`);
     expect(failures(totals).map((c) => c.key)).toEqual([]);
   });
 
-  it.skipIf(MERGE)(`${RUNS} programs: every mode matches finite differences, no throw, no internal error, no rejection of what README supports`, async () => {
-    const before: UsersReport | undefined = TOTALS && existsSync(TOTALS) ? JSON.parse(readFileSync(TOTALS, 'utf8')) : undefined;
-    const known = new Set(before ? Object.keys(before.classes) : []);
-    const report = await fuzzUsers({ seed: SEED, runs: RUNS, choices: CHOICES, batch: BATCH, skip: SKIP, shrink: LONG ? 5 : 1, known, log: LONG ? (line) => console.log(line) : undefined });
-    const text = describeReport(report);
-    if (TOTALS) {
-      const totals = before ? addReports(before, report) : report;
-      writeFileSync(TOTALS, JSON.stringify(totals));
-      console.log(`\n===== totals so far =====\n${describeReport(totals)}`);
-    } else if (LONG || failures(report).length > 0) console.log(text);
-    expect(failures(report).map((c) => `${c.key} (${c.programs} programs)`), text).toEqual([]);
-    // The generator writes valid TypeScript whose plain JavaScript runs.
-    expect(report.stats.kinds.invalid ?? 0, text).toBe(0);
-    // Most programs have points to check, or the generator has drifted into unbounded values.
-    expect(report.stats.withPoints, text).toBeGreaterThan(report.stats.programs / 2);
-    // About a minute of one core; on the shared machine at a load of 12, four times that.
-  }, 600_000);
+  it.skipIf(MERGE)(
+    `${RUNS} programs: every mode matches finite differences, no throw, no internal error, no rejection of what README supports`,
+    async () => {
+      const before: UsersReport | undefined = TOTALS && existsSync(TOTALS) ? JSON.parse(readFileSync(TOTALS, 'utf8')) : undefined;
+      const known = new Set(before ? Object.keys(before.classes) : []);
+      const report = await fuzzUsers({
+        seed: SEED,
+        runs: RUNS,
+        choices: CHOICES,
+        batch: BATCH,
+        skip: SKIP,
+        shrink: LONG ? 5 : 1,
+        known,
+        log: LONG ? (line) => console.log(line) : undefined,
+      });
+      const text = describeReport(report);
+      if (TOTALS) {
+        const totals = before ? addReports(before, report) : report;
+        writeFileSync(TOTALS, JSON.stringify(totals));
+        console.log(`\n===== totals so far =====\n${describeReport(totals)}`);
+      } else if (LONG || failures(report).length > 0) console.log(text);
+      expect(
+        failures(report).map((c) => `${c.key} (${c.programs} programs)`),
+        text,
+      ).toEqual([]);
+      // The generator writes valid TypeScript whose plain JavaScript runs.
+      expect(report.stats.kinds.invalid ?? 0, text).toBe(0);
+      // Most programs have points to check, or the generator has drifted into unbounded values.
+      expect(report.stats.withPoints, text).toBeGreaterThan(report.stats.programs / 2);
+      // About a minute of one core; on the shared machine at a load of 12, four times that.
+    },
+    600_000,
+  );
 });

@@ -119,8 +119,15 @@ describe('common subexpressions of adjoints', () => {
     const ys = Float64Array.of(0.3, -0.2, 0.6);
     const g = m.netG(m2, xs, ys);
     for (const field of ['W1', 'b1', 'W2'] as const) {
-      for (let i = 0; i < m2[field].length; i++) close(g[field][i], entryDifference(() => m.netLoss(m2, xs, ys), m2[field], i));
+      for (let i = 0; i < m2[field].length; i++)
+        close(
+          g[field][i],
+          entryDifference(() => m.netLoss(m2, xs, ys), m2[field], i),
+        );
     }
-    close(g.b2, entryDifference(() => m.netLoss(m2, xs, ys), m2, 'b2'));
+    close(
+      g.b2,
+      entryDifference(() => m.netLoss(m2, xs, ys), m2, 'b2'),
+    );
   });
 });

@@ -9,7 +9,17 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finiteDifference } from './support/compile.js';
 import { type Run, ensureBuilt } from './support/hosts.js';
-import { USER_ENV, UserProject, expectPrintsGeneratedGradient, failures, packTapeless, recipe, removeUserDirectories, runSteps, tapelessWarnings } from './support/recipes.js';
+import {
+  USER_ENV,
+  UserProject,
+  expectPrintsGeneratedGradient,
+  failures,
+  packTapeless,
+  recipe,
+  removeUserDirectories,
+  runSteps,
+  tapelessWarnings,
+} from './support/recipes.js';
 import { TsServer } from './support/tsserver.js';
 
 let project: UserProject;
@@ -60,12 +70,17 @@ describe('README recipe: Vite, from npm create vite (TypeScript 7)', () => {
   });
 
   it('stops with one message where the plugin is given TypeScript 7', () => {
-    writeFileSync(project.file('vite.ts7.config.ts'), "import { defineConfig } from 'vite';\nimport ts from 'typescript';\nimport tapeless from 'tapeless/vite';\n\nexport default defineConfig({ plugins: [tapeless({ typescript: ts })] });\n");
+    writeFileSync(
+      project.file('vite.ts7.config.ts'),
+      "import { defineConfig } from 'vite';\nimport ts from 'typescript';\nimport tapeless from 'tapeless/vite';\n\nexport default defineConfig({ plugins: [tapeless({ typescript: ts })] });\n",
+    );
     const run = project.run('npx', ['vite', 'build', '--config', 'vite.ts7.config.ts']);
     expect(run.status).not.toBe(0);
     const output = run.stdout + run.stderr;
     expect(output.match(/cannot run tapeless/g)).toHaveLength(1);
-    expect(output).toMatch(/tapeless: TypeScript 7\.\d+\.\d+ \(given to tapeless\(\)\) cannot run tapeless, which needs TypeScript >=5\.0 <7 \(tested with 5\.9 and 6\.0\)\. TypeScript 7, the native compiler, has no transformer API: leave out the 'typescript' option/);
+    expect(output).toMatch(
+      /tapeless: TypeScript 7\.\d+\.\d+ \(given to tapeless\(\)\) cannot run tapeless, which needs TypeScript >=5\.0 <7 \(tested with 5\.9 and 6\.0\)\. TypeScript 7, the native compiler, has no transformer API: leave out the 'typescript' option/,
+    );
     expect(output).not.toMatch(/Cannot read properties|\n\s+at /);
   });
 });
@@ -74,7 +89,8 @@ describe("README's editor advice for TypeScript 7: TypeScript 6's tsserver besid
   let editorRuns: { command: string; run: Run }[];
   let tsdk: string;
   let server: TsServer;
-  const bad = "import { grad } from 'tapeless';\n\nexport function g(x: number): number {\n  let s = 0;\n  try {\n    s = x * x;\n  } finally {\n    s += 1;\n  }\n  return s;\n}\nexport const dg = grad(g);\n";
+  const bad =
+    "import { grad } from 'tapeless';\n\nexport function g(x: number): number {\n  let s = 0;\n  try {\n    s = x * x;\n  } finally {\n    s += 1;\n  }\n  return s;\n}\nexport const dg = grad(g);\n";
 
   beforeAll(() => {
     editorRuns = runSteps(project, recipe('editor'));
@@ -101,7 +117,14 @@ describe("README's editor advice for TypeScript 7: TypeScript 6's tsserver besid
     server.notify('open', { file, projectRootPath: project.cwd });
     const diagnostics = await server.request('semanticDiagnosticsSync', { file });
     const line = bad.split('\n').findIndex((text) => text.includes('try {'));
-    expect(diagnostics).toEqual([expect.objectContaining({ start: { line: line + 1, offset: 3 }, code: 91001, category: 'error', text: expect.stringMatching(/^tapeless: a 'try' statement cannot be differentiated yet/) })]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        start: { line: line + 1, offset: 3 },
+        code: 91001,
+        category: 'error',
+        text: expect.stringMatching(/^tapeless: a 'try' statement cannot be differentiated yet/),
+      }),
+    ]);
   });
 
   it('shows the generated code on hover, as tapeless print prints it', async () => {

@@ -25,7 +25,16 @@ async function esbuildBuild(entry: string, name: string): Promise<Outcome> {
   const tapeless = require('../dist/transformer/hosts/esbuild.js') as typeof import('../dist/transformer/hosts/esbuild.js');
   const outDir = path.join(tempDir(`hosts-esbuild-${name}`), 'dist');
   try {
-    await esbuild.build({ entryPoints: [path.resolve(FIXTURE, entry)], bundle: true, platform: 'node', format: 'esm', outdir: outDir, sourcemap: true, logLevel: 'silent', plugins: [tapeless()] });
+    await esbuild.build({
+      entryPoints: [path.resolve(FIXTURE, entry)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outdir: outDir,
+      sourcemap: true,
+      logLevel: 'silent',
+      plugins: [tapeless()],
+    });
     return { outDir };
   } catch (error) {
     return { outDir, errors: (error as esbuild.BuildFailure).errors };
@@ -102,8 +111,22 @@ describe('esbuild with tapeless/esbuild', () => {
   it('fails the build on the bad fixture with each tapeless message at its location', () => {
     expect(bad.errors, 'the build of bad/bad.ts fails').toBeDefined();
     const file = path.relative(process.cwd(), path.join(FIXTURE, 'bad/bad.ts'));
-    expect(bad.errors!.map((error) => ({ plugin: error.pluginName, file: error.location?.file, line: error.location?.line, column: error.location?.column, text: error.text.slice(0, 60) }))).toEqual(
-      BAD_DIAGNOSTICS.map((diagnostic) => ({ plugin: 'tapeless', file, line: diagnostic.line, column: diagnostic.column - 1, text: `TS${diagnostic.code}: tapeless: ${diagnostic.text}`.slice(0, 60) })),
+    expect(
+      bad.errors!.map((error) => ({
+        plugin: error.pluginName,
+        file: error.location?.file,
+        line: error.location?.line,
+        column: error.location?.column,
+        text: error.text.slice(0, 60),
+      })),
+    ).toEqual(
+      BAD_DIAGNOSTICS.map((diagnostic) => ({
+        plugin: 'tapeless',
+        file,
+        line: diagnostic.line,
+        column: diagnostic.column - 1,
+        text: `TS${diagnostic.code}: tapeless: ${diagnostic.text}`.slice(0, 60),
+      })),
     );
   });
 

@@ -11,7 +11,25 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLS, type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, edit, expectObserved, expectStage, newValues, readResults, rebuiltOutput, runFromServer, twoAtATime, waitFor, watchStages } from './support/fresh.js';
+import {
+  CALLS,
+  type FreshProject,
+  type Observed,
+  POINTS,
+  STAGES,
+  WatchProcess,
+  copyFresh,
+  edit,
+  expectObserved,
+  expectStage,
+  newValues,
+  readResults,
+  rebuiltOutput,
+  runFromServer,
+  twoAtATime,
+  waitFor,
+  watchStages,
+} from './support/fresh.js';
 import { ROOT, ensureBuilt, runModule, runNode } from './support/hosts.js';
 
 const ROLLUP = path.join(ROOT, 'node_modules/rollup/dist/bin/rollup');
@@ -83,7 +101,12 @@ async function rollupSequenceWithError(project: FreshProject, seen: Observed): P
 
 /** The Vite dev server, in this process: what the browser and SSR get after each edit. */
 async function devServer(project: FreshProject, seen: Observed, ssrSeen: Observed): Promise<void> {
-  const server = await createServer({ root: project.dir, configFile: path.join(project.dir, 'vite.config.mjs'), logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
+  const server = await createServer({
+    root: project.dir,
+    configFile: path.join(project.dir, 'vite.config.mjs'),
+    logLevel: 'silent',
+    server: { port: 0, host: '127.0.0.1' },
+  });
   servers.push(server);
   try {
     await server.listen();
@@ -122,10 +145,22 @@ async function devServer(project: FreshProject, seen: Observed, ssrSeen: Observe
 function vitestWatch(project: FreshProject, seen: Observed): Promise<void> {
   const watcher = new WatchProcess([VITEST, 'watch', '--config', 'vite.config.mjs'], project.dir, { FRESH_POINTS: JSON.stringify(POINTS) });
   const results = path.join(project.dir, 'results.json');
-  return watchStages(project.dir, seen, watcher, newValues('vitest to run the spec with new values', watcher, () => readResults(results)));
+  return watchStages(
+    project.dir,
+    seen,
+    watcher,
+    newValues('vitest to run the spec with new values', watcher, () => readResults(results)),
+  );
 }
 
-const HOSTS = ['rollup -w, TypeScript 5.9', 'rollup -w, TypeScript 6.0', 'Vite dev server, in the browser', 'Vite dev server, SSR', 'vite build --watch', 'vitest watch'] as const;
+const HOSTS = [
+  'rollup -w, TypeScript 5.9',
+  'rollup -w, TypeScript 6.0',
+  'Vite dev server, in the browser',
+  'Vite dev server, SSR',
+  'vite build --watch',
+  'vitest watch',
+] as const;
 
 beforeAll(async () => {
   ensureBuilt();
@@ -135,7 +170,10 @@ beforeAll(async () => {
     () => sequence('rollup -w, TypeScript 5.9', rollupSequenceWithError),
     () => sequence('rollup -w, TypeScript 6.0', rollupWatch({ FRESH_TYPESCRIPT: 'typescript-6' })),
     () => sequence('Vite dev server, in the browser', (project, seen) => devServer(project, seen, ssr)),
-    () => sequence('vite build --watch', (project, seen) => watchSequence(project, seen, new WatchProcess([VITE, 'build', '--watch'], project.dir), /built in \d+/, 'out-vite/cross.js')),
+    () =>
+      sequence('vite build --watch', (project, seen) =>
+        watchSequence(project, seen, new WatchProcess([VITE, 'build', '--watch'], project.dir), /built in \d+/, 'out-vite/cross.js'),
+      ),
     () => sequence('vitest watch', vitestWatch),
     () =>
       sequence('rollup -w without recreateTransformersOnRebuild', async (project) => {
@@ -172,7 +210,9 @@ describe.each(HOSTS)('%s', (host) => {
 describe('rollup -w, a tapeless error in a rebuild', () => {
   it('is printed with its location, the watcher goes on, and the failed call throws it when it runs', () => {
     expect(rollupError, 'the sequence ran to the end').toBeDefined();
-    expect(rollupError!.printed).toMatch(/src\/cross\.ts \(\d+:\d+\): @rollup\/plugin-typescript TS91002: tapeless: wrt names 'nope', which is not a parameter/);
+    expect(rollupError!.printed).toMatch(
+      /src\/cross\.ts \(\d+:\d+\): @rollup\/plugin-typescript TS91002: tapeless: wrt names 'nope', which is not a parameter/,
+    );
     expect(rollupError!.thrown).toMatch(/Error: src\/cross\.ts:\d+:\d+ - error TS91002: tapeless: wrt names 'nope'/);
   });
 

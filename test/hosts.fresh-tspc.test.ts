@@ -54,7 +54,11 @@ async function tspc(project: FreshProject, args: readonly string[]): Promise<{ s
 
 /** Builds in `mode`, then edits and rebuilds stage by stage, running cross.js after each build. */
 async function sequence(mode: Mode): Promise<void> {
-  const project = copyFresh(`fresh-tspc${mode.args[0]}${Object.keys(mode.options).map((option) => `-${option}`).join('')}`);
+  const project = copyFresh(
+    `fresh-tspc${mode.args[0]}${Object.keys(mode.options)
+      .map((option) => `-${option}`)
+      .join('')}`,
+  );
   projects.push(project);
   setTsconfig(project, (options) => Object.assign(options, mode.options));
   const seen: Observed = [];

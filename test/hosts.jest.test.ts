@@ -9,7 +9,19 @@
 import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FreshProject, type Observed, POINTS, STAGES, WatchProcess, copyFresh, expectObserved, newValues, readResults, twoAtATime, watchStages } from './support/fresh.js';
+import {
+  type FreshProject,
+  type Observed,
+  POINTS,
+  STAGES,
+  WatchProcess,
+  copyFresh,
+  expectObserved,
+  newValues,
+  readResults,
+  twoAtATime,
+  watchStages,
+} from './support/fresh.js';
 import { BAD_DIAGNOSTICS, ROOT, type Run, copyFixture, ensureBuilt, formatted, runNode } from './support/hosts.js';
 
 const JEST = path.join(ROOT, 'node_modules/jest/bin/jest.js');
@@ -26,7 +38,13 @@ async function jestWatch(): Promise<void> {
   const watcher = new WatchProcess([JEST, '--watchAll', '--cacheDirectory', '.jest-cache'], fresh.dir, { FRESH_POINTS: JSON.stringify(POINTS) });
   // Jest takes in changes between runs.
   const betweenRuns = (i: number) => (i > 0 ? watcher.printedTimes(/Ran all test suites/, i) : Promise.resolve());
-  await watchStages(fresh.dir, observed, watcher, newValues('jest to run the spec with new values', watcher, () => readResults(results)), betweenRuns);
+  await watchStages(
+    fresh.dir,
+    observed,
+    watcher,
+    newValues('jest to run the spec with new values', watcher, () => readResults(results)),
+    betweenRuns,
+  );
 }
 
 beforeAll(async () => {
@@ -38,7 +56,10 @@ beforeAll(async () => {
   mkdirSync(path.join(project, 'node_modules'));
   symlinkSync(ROOT, path.join(project, 'node_modules/tapeless'), 'dir');
   writeFileSync(path.join(project, 'src/app.ts'), "import { dLoss } from './main.js';\n\nconsole.log(JSON.stringify(dLoss(0.3, -1.2)));\n");
-  const jest = (config: string, ...args: string[]) => () => runNode([JEST, '--config', config, '--cacheDirectory', `.jest-cache-${config}`, ...args], project);
+  const jest =
+    (config: string, ...args: string[]) =>
+    () =>
+      runNode([JEST, '--config', config, '--cacheDirectory', `.jest-cache-${config}`, ...args], project);
   const [watched, jestRun, isolated, tsNode, tsNodeBad] = await twoAtATime<Run | void>([
     jestWatch,
     jest('jest.config.cjs', '--verbose'),

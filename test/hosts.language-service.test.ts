@@ -22,7 +22,10 @@ beforeAll(() => {
   const tsconfig = JSON.parse(readFileSync(path.join(project, 'tsconfig.json'), 'utf8'));
   tsconfig.compilerOptions.plugins.push({ name: 'tapeless/language-service' });
   writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-  writeFileSync(path.join(project, 'bad/tsconfig.json'), JSON.stringify({ extends: '../tsconfig.json', compilerOptions: { rootDir: '.', outDir: '../out-bad' }, include: ['.'] }));
+  writeFileSync(
+    path.join(project, 'bad/tsconfig.json'),
+    JSON.stringify({ extends: '../tsconfig.json', compilerOptions: { rootDir: '.', outDir: '../out-bad' }, include: ['.'] }),
+  );
 });
 
 afterAll(() => {
@@ -60,7 +63,9 @@ describe.each([
   });
 
   it('reports the diagnostics of the bad fixture where tspc, Rollup and Vite report them, with semanticDiagnosticsSync and geterr', async () => {
-    const expected = BAD_DIAGNOSTICS.map(({ line, column, code, text }) => expect.objectContaining({ start: { line, offset: column }, code, category: 'error', text: expect.stringContaining(`tapeless: ${text}`) }));
+    const expected = BAD_DIAGNOSTICS.map(({ line, column, code, text }) =>
+      expect.objectContaining({ start: { line, offset: column }, code, category: 'error', text: expect.stringContaining(`tapeless: ${text}`) }),
+    );
     expect(await server.request('semanticDiagnosticsSync', { file: file('bad/bad.ts') })).toEqual(expected);
     const diagnostics = await server.geterr([file('bad/bad.ts'), file('src/main.ts')]);
     expect(diagnostics.get(file('bad/bad.ts'))).toEqual(expected);
@@ -81,7 +86,13 @@ describe.each([
     expect(info.documentation).not.toMatch(/Math\.cos\(x \* y\)/);
     // The write to `calls` is deleted: only the bad `wrt` is left.
     const write = at('bad/bad.ts', 'calls = calls + 1;');
-    server.notify('change', { file: file('bad/bad.ts'), ...write, endLine: write.line, endOffset: write.offset + 'calls = calls + 1;'.length, insertString: '' });
+    server.notify('change', {
+      file: file('bad/bad.ts'),
+      ...write,
+      endLine: write.line,
+      endOffset: write.offset + 'calls = calls + 1;'.length,
+      insertString: '',
+    });
     const diagnostics = await server.request('semanticDiagnosticsSync', { file: file('bad/bad.ts') });
     expect(diagnostics.map(({ code }: { code: number }) => code)).toEqual([BAD_DIAGNOSTICS[1].code]);
   });

@@ -4,7 +4,17 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Run, ensureBuilt } from './support/hosts.js';
-import { type Step, UserProject, expectPrintsGradient, failures, packTapeless, recipe, removeUserDirectories, runSteps, tapelessWarnings } from './support/recipes.js';
+import {
+  type Step,
+  UserProject,
+  expectPrintsGradient,
+  failures,
+  packTapeless,
+  recipe,
+  removeUserDirectories,
+  runSteps,
+  tapelessWarnings,
+} from './support/recipes.js';
 
 let tarball: string;
 
@@ -58,7 +68,12 @@ describe('README recipe: Rollup, in a directory made by npm init -y', () => {
   it("runs the TypeScript 7 section's recipe: TypeScript 6 for Rollup, TypeScript 7 as typescript-7 for type checking", () => {
     const runs7 = [...project.step(steps.at(-1)!), ...project.step(steps[4])];
     expect(failures(runs7)).toBe('');
-    expect(runs7.map(({ command }) => command)).toEqual(['npm install --save-dev typescript@6 typescript-7@npm:typescript@7', 'node node_modules/typescript-7/bin/tsc --noEmit', 'npx rollup -c', 'node dist/index.js']);
+    expect(runs7.map(({ command }) => command)).toEqual([
+      'npm install --save-dev typescript@6 typescript-7@npm:typescript@7',
+      'node node_modules/typescript-7/bin/tsc --noEmit',
+      'npx rollup -c',
+      'node dist/index.js',
+    ]);
     expect(runs7[1].run.stdout + runs7[1].run.stderr).toBe('');
     expectPrintsGradient(runs7[3].run);
   });
@@ -78,7 +93,9 @@ describe('README recipe: Rollup, in a directory made by npm init -y', () => {
   it('stops with one message where tapeless is given TypeScript 7: which versions work and what to install', () => {
     const output = buildGiving('typescript-7');
     expect(output.match(/cannot run tapeless/g)).toHaveLength(1);
-    expect(output).toMatch(/tapeless: TypeScript 7\.\d+\.\d+ \(given to tapelessTransformers\) cannot run tapeless, which needs TypeScript >=5\.0 <7 \(tested with 5\.9 and 6\.0\)\. TypeScript 7, the native compiler, has no transformer API/);
+    expect(output).toMatch(
+      /tapeless: TypeScript 7\.\d+\.\d+ \(given to tapelessTransformers\) cannot run tapeless, which needs TypeScript >=5\.0 <7 \(tested with 5\.9 and 6\.0\)\. TypeScript 7, the native compiler, has no transformer API/,
+    );
     expect(output).toContain('npm install --save-dev typescript@6 typescript-7@npm:typescript@7');
     expect(output).not.toMatch(/Cannot read properties|\n\s+at /);
   });
@@ -88,7 +105,9 @@ describe('README recipe: Rollup, in a directory made by npm init -y', () => {
     expect(install.status, install.stderr).toBe(0);
     const output = buildGiving('typescript-4');
     expect(output.match(/cannot run tapeless/g)).toHaveLength(1);
-    expect(output).toContain('tapeless: TypeScript 4.9.5 (given to tapelessTransformers) cannot run tapeless, which needs TypeScript >=5.0 <7 (tested with 5.9 and 6.0). Install TypeScript 6: npm install --save-dev typescript@6.');
+    expect(output).toContain(
+      'tapeless: TypeScript 4.9.5 (given to tapelessTransformers) cannot run tapeless, which needs TypeScript >=5.0 <7 (tested with 5.9 and 6.0). Install TypeScript 6: npm install --save-dev typescript@6.',
+    );
     expect(output).not.toMatch(/Cannot read properties|\n\s+at /);
   });
 });

@@ -8,7 +8,19 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Run, ensureBuilt } from './support/hosts.js';
-import { type Step, USER_ENV, UserProject, expectPrintsGeneratedGradient, expectPrintsGradient, failures, packTapeless, recipe, removeUserDirectories, runSteps, tapelessWarnings } from './support/recipes.js';
+import {
+  type Step,
+  USER_ENV,
+  UserProject,
+  expectPrintsGeneratedGradient,
+  expectPrintsGradient,
+  failures,
+  packTapeless,
+  recipe,
+  removeUserDirectories,
+  runSteps,
+  tapelessWarnings,
+} from './support/recipes.js';
 import { type Diagnostic, TsServer } from './support/tsserver.js';
 
 let tarball: string;
@@ -25,16 +37,44 @@ beforeAll(() => {
 afterAll(removeUserDirectories);
 
 function files(dir: string, base = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name), base) : [path.relative(base, path.join(dir, entry.name))]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? files(path.join(dir, entry.name), base) : [path.relative(base, path.join(dir, entry.name))],
+  );
 }
 
 describe('the packed package (npm run pack)', () => {
   it('holds the built runtime, transformer and hosts, the TypeScript they are built from, and no tests', () => {
     const packed = files(path.join(unpacked, 'package'));
-    for (const file of ['package.json', 'README.md', 'dist/runtime/index.js', 'dist/runtime/index.d.ts', 'dist/transformer/package.json', 'dist/transformer/hosts/tspc.js', 'dist/transformer/hosts/rollup.js', 'dist/transformer/hosts/vite.js', 'dist/transformer/hosts/cli.js', 'dist/transformer/hosts/language-service.js', 'dist/transformer/hosts/esbuild.js', 'dist/transformer/hosts/webpack.js', 'dist/transformer/hosts/ts-jest.js', 'dist/transformer/hosts/ts-node.js', 'dist/transformer/hosts/register.js', 'dist/transformer/hosts/register-hooks.js', 'dist/runtime/cjs/index.js', 'dist/runtime/cjs/package.json', 'language-service/package.json', 'runtime/index.ts', 'transformer/transform.ts']) {
+    for (const file of [
+      'package.json',
+      'README.md',
+      'dist/runtime/index.js',
+      'dist/runtime/index.d.ts',
+      'dist/transformer/package.json',
+      'dist/transformer/hosts/tspc.js',
+      'dist/transformer/hosts/rollup.js',
+      'dist/transformer/hosts/vite.js',
+      'dist/transformer/hosts/cli.js',
+      'dist/transformer/hosts/language-service.js',
+      'dist/transformer/hosts/esbuild.js',
+      'dist/transformer/hosts/webpack.js',
+      'dist/transformer/hosts/ts-jest.js',
+      'dist/transformer/hosts/ts-node.js',
+      'dist/transformer/hosts/register.js',
+      'dist/transformer/hosts/register-hooks.js',
+      'dist/runtime/cjs/index.js',
+      'dist/runtime/cjs/package.json',
+      'language-service/package.json',
+      'runtime/index.ts',
+      'transformer/transform.ts',
+    ]) {
       expect(packed, file).toContain(file);
     }
-    expect(packed.filter((file) => /^(test|examples|bench|scripts)\//.test(file) || /(^|\/)\.tmp\//.test(file) || (file.endsWith('.md') && !/(^|\/)README\.md$/.test(file)))).toEqual([]);
+    expect(
+      packed.filter(
+        (file) => /^(test|examples|bench|scripts)\//.test(file) || /(^|\/)\.tmp\//.test(file) || (file.endsWith('.md') && !/(^|\/)README\.md$/.test(file)),
+      ),
+    ).toEqual([]);
   });
 
   it('has a package.json without lifecycle scripts or development dependencies, depending on TypeScript 6 only', () => {
@@ -42,7 +82,10 @@ describe('the packed package (npm run pack)', () => {
     expect(manifest.scripts).toBeUndefined();
     expect(manifest.devDependencies).toBeUndefined();
     expect(manifest.dependencies).toEqual({ 'typescript-6': 'npm:typescript@6.0.3' });
-    expect(manifest.exports['./language-service']).toEqual({ types: './dist/transformer/hosts/language-service.d.ts', default: './dist/transformer/hosts/language-service.js' });
+    expect(manifest.exports['./language-service']).toEqual({
+      types: './dist/transformer/hosts/language-service.d.ts',
+      default: './dist/transformer/hosts/language-service.js',
+    });
   });
 
   it('has source maps whose sources are files of the package', () => {
@@ -104,7 +147,12 @@ describe('README recipe: tspc, in a directory made by npm init -y', () => {
   it("runs the TypeScript 7 section's recipe: TypeScript 6 for tspc, TypeScript 7 as typescript-7 for type checking", () => {
     const runs7 = [...project.step(steps.at(-1)!), ...project.step(steps[3])];
     expect(failures(runs7)).toBe('');
-    expect(runs7.map(({ command }) => command)).toEqual(['npm install --save-dev typescript@6 typescript-7@npm:typescript@7', 'node node_modules/typescript-7/bin/tsc --noEmit', 'npx tspc', 'node dist/index.js']);
+    expect(runs7.map(({ command }) => command)).toEqual([
+      'npm install --save-dev typescript@6 typescript-7@npm:typescript@7',
+      'node node_modules/typescript-7/bin/tsc --noEmit',
+      'npx tspc',
+      'node dist/index.js',
+    ]);
     expect(JSON.parse(readFileSync(project.file('node_modules/typescript-7/package.json'), 'utf8')).version).toMatch(/^7\./);
     expect(tapelessWarnings(runs7[0].run)).toEqual([]);
     for (const { run } of runs7.slice(1, 3)) expect(run.stdout + run.stderr).toBe('');
@@ -115,11 +163,14 @@ describe('README recipe: tspc, in a directory made by npm init -y', () => {
     let server: TsServer;
     const source = {
       // A write to an outer variable: TS91005 at `calls`.
-      'src/bad.ts': "import { grad } from 'tapeless';\n\nlet calls = 0;\nexport function f(x: number): number {\n  calls = calls + 1;\n  return x * x;\n}\nexport const df = grad(f);\n",
+      'src/bad.ts':
+        "import { grad } from 'tapeless';\n\nlet calls = 0;\nexport function f(x: number): number {\n  calls = calls + 1;\n  return x * x;\n}\nexport const df = grad(f);\n",
       // Functions of another file: h with the same mistake, differentiated from uses.ts.
-      'src/helper.ts': 'let count = 0;\nexport function h(x: number): number {\n  count += 1;\n  return Math.exp(x);\n}\nexport function k(x: number, y: number): number {\n  return Math.exp(x) * y;\n}\n',
+      'src/helper.ts':
+        'let count = 0;\nexport function h(x: number): number {\n  count += 1;\n  return Math.exp(x);\n}\nexport function k(x: number, y: number): number {\n  return Math.exp(x) * y;\n}\n',
       'src/uses.ts': "import { grad } from 'tapeless';\nimport { h } from './helper.js';\n\nexport const dh = grad(h);\n",
-      'src/good.ts': "import { grad } from 'tapeless';\nimport { k } from './helper.js';\n\nexport const dk = grad(k);\nexport const dg = grad((x: number) => x * Math.sin(x));\n",
+      'src/good.ts':
+        "import { grad } from 'tapeless';\nimport { k } from './helper.js';\n\nexport const dk = grad(k);\nexport const dg = grad((x: number) => x * Math.sin(x));\n",
     };
     const at = (file: keyof typeof source, text: string) => {
       const lines = source[file].split('\n');
@@ -153,7 +204,9 @@ describe('README recipe: tspc, in a directory made by npm init -y', () => {
 
     it('reports the diagnostic of a function differentiated from another open file in its own file', () => {
       for (const diagnostics of [syncDiagnostics['src/helper.ts'], asyncDiagnostics.get(project.file('src/helper.ts'))]) {
-        expect(diagnostics).toEqual([expect.objectContaining({ start: at('src/helper.ts', 'count += 1'), code: 91005, text: expect.stringMatching(/'count' is declared outside/) })]);
+        expect(diagnostics).toEqual([
+          expect.objectContaining({ start: at('src/helper.ts', 'count += 1'), code: 91005, text: expect.stringMatching(/'count' is declared outside/) }),
+        ]);
       }
       expect(syncDiagnostics['src/uses.ts']).toEqual([]);
     });

@@ -18,7 +18,12 @@ const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'
 
 /** Runs `program args` in `cwd`, `npx` standing for this repository's node_modules/.bin. */
 function run(program: string, args: readonly string[], cwd: string): Promise<Run> {
-  const [command, commandArgs] = program === 'npx' ? [process.execPath, [path.join(ROOT, 'node_modules/.bin', args[0]), ...args.slice(1)]] : program === 'node' ? [process.execPath, args] : [program, args];
+  const [command, commandArgs] =
+    program === 'npx'
+      ? [process.execPath, [path.join(ROOT, 'node_modules/.bin', args[0]), ...args.slice(1)]]
+      : program === 'node'
+        ? [process.execPath, args]
+        : [program, args];
   // Not this test run's npm_* and VITEST* variables, which would point npm back at this repository.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|VITEST)/i.test(name)));
   return runProgram(command, commandArgs, cwd, { ...env, NO_COLOR: '1', FORCE_COLOR: '0' });

@@ -6,7 +6,18 @@
 // repository's own rollup.config.mjs (examples/) with the rollup CLI.
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BAD_DIAGNOSTICS, ROOT, type Run, checkFixtureBuild, copyFixture, ensureBuilt, expectMappedInto, formatted, runModule, runNode } from './support/hosts.js';
+import {
+  BAD_DIAGNOSTICS,
+  ROOT,
+  type Run,
+  checkFixtureBuild,
+  copyFixture,
+  ensureBuilt,
+  expectMappedInto,
+  formatted,
+  runModule,
+  runNode,
+} from './support/hosts.js';
 
 /**
  * One rollup build through the JS API, in its own node process: a build that fails in
@@ -135,7 +146,17 @@ describe('rollup -c (the repository rollup.config.mjs: examples/)', () => {
 
   it("bundles the seed's gradient, equal to the hand derivation", () => {
     const xs = [-1.5, -0.4, 0, 0.3, 0.7, 1.2];
-    const results = runModule(path.join(ROOT, 'dist-examples/seed.js'), xs.flatMap((x) => [['f', [x]], ['df', [x]], ['fAndDf', [x]]] as const));
+    const results = runModule(
+      path.join(ROOT, 'dist-examples/seed.js'),
+      xs.flatMap(
+        (x) =>
+          [
+            ['f', [x]],
+            ['df', [x]],
+            ['fAndDf', [x]],
+          ] as const,
+      ),
+    );
     xs.forEach((x, i) => {
       const [value, gradient, valueAndGradient] = results.slice(3 * i, 3 * i + 3) as [number, number, [number, number]];
       expect(Math.abs(gradient - hand(x)), `df(${x})`).toBeLessThanOrEqual(4 * Number.EPSILON * Math.max(1, Math.abs(hand(x))));

@@ -26,7 +26,9 @@ beforeAll(() => {
 
 /** 1-based line of the first line of a source file that contains `text`. */
 function lineOf(file: string, text: string): number {
-  const line = source(file).split('\n').findIndex((candidate) => candidate.includes(text));
+  const line = source(file)
+    .split('\n')
+    .findIndex((candidate) => candidate.includes(text));
   if (line < 0) throw new Error(`${text} is not in ${file}`);
   return line + 1;
 }
@@ -88,7 +90,11 @@ describe('source maps of generated gradients', () => {
 
   // emit.ts: "Every statement maps (source maps) to the user code it comes from".
   it('maps every statement of the generated gradients, returns included', () => {
-    const unmapped = GENERATED.flatMap(([generated]) => statementLines(generated).filter((line) => origin(line) === undefined).map((line) => `${generated}: ${js[line].trim()}`));
+    const unmapped = GENERATED.flatMap(([generated]) =>
+      statementLines(generated)
+        .filter((line) => origin(line) === undefined)
+        .map((line) => `${generated}: ${js[line].trim()}`),
+    );
     expect(unmapped, 'statements without a source mapping').toEqual([]);
   });
 });

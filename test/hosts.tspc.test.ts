@@ -88,7 +88,10 @@ describe('tspc (ts-patch) host', () => {
 
   it('writes bad.js anyway (no noEmitOnError), where the failed call throws its error with the location when it runs', async () => {
     // The first failed call runs as the module loads; the second is never reached.
-    const run = await runNode(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(path.join(project, 'out-bad/bad.js')).href)})`], project);
+    const run = await runNode(
+      ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(path.join(project, 'out-bad/bad.js')).href)})`],
+      project,
+    );
     expect(run.status).not.toBe(0);
     const [first] = BAD_DIAGNOSTICS;
     expect(run.stderr).toContain(`Error: ${first.file}:${first.line}:${first.column} - error TS${first.code}: tapeless: ${first.text}`);

@@ -77,11 +77,16 @@ describe('vite build with tapeless/vite', () => {
 });
 
 describe('vite build with tapeless/vite, a project as npm create vite makes it', () => {
-  it("compiles a file that calls tapeless through a barrel, with the options of the referenced tsconfig that includes it (a solution-style tsconfig.json)", () => {
+  it('compiles a file that calls tapeless through a barrel, with the options of the referenced tsconfig that includes it (a solution-style tsconfig.json)', () => {
     expect(solution.error).toBeUndefined();
     // d = derivative, through src/ad.ts; f(x) = x e^-x, so f'(x) = (1 - x) e^-x by hand.
     const xs = [-1.5, 0, 0.4, 2.5];
-    const results = runModule(path.join(solution.outDir, 'main.js'), xs.map((x) => ['df', [x]] as const)) as number[];
-    xs.forEach((x, i) => expect(Math.abs(results[i] - (1 - x) * Math.exp(-x)), `f'(${x}) = ${results[i]}`).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(results[i]))));
+    const results = runModule(
+      path.join(solution.outDir, 'main.js'),
+      xs.map((x) => ['df', [x]] as const),
+    ) as number[];
+    xs.forEach((x, i) =>
+      expect(Math.abs(results[i] - (1 - x) * Math.exp(-x)), `f'(${x}) = ${results[i]}`).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(results[i]))),
+    );
   });
 });

@@ -28,7 +28,10 @@ beforeAll(async () => {
   ensureBuilt();
   project = copyFixture('hosts-webpack');
   copyFileSync(path.join(ROOT, 'test/fixtures/webpack/webpack.config.mjs'), path.join(project, 'webpack.config.mjs'));
-  const build = (entry: string, out: string, env: Record<string, string> = {}) => () => runNode([WEBPACK], project, { WEBPACK_ENTRY: entry, WEBPACK_OUT: out, ...env });
+  const build =
+    (entry: string, out: string, env: Record<string, string> = {}) =>
+    () =>
+      runNode([WEBPACK], project, { WEBPACK_ENTRY: entry, WEBPACK_OUT: out, ...env });
   const [, good, bad, transpileOnly, noPlugin] = await twoAtATime<Run | void>([
     webpackWatch,
     build('./src/main.ts', 'out'),

@@ -123,19 +123,30 @@ beforeAll(async () => {
 
 /** The Hessian by central differences of the (already checked) reverse gradient. */
 function gradientDifferences(gradient: (...args: number[]) => number[], point: number[]): number[][] {
-  return point.map((_, j) => gradient(...point.map((p, k) => (k === j ? p : p))).map((__, i) => partialDifference((...args) => gradient(...args)[i], point, j)));
+  return point.map((_, j) =>
+    gradient(...point.map((p, k) => (k === j ? p : p))).map((__, i) => partialDifference((...args) => gradient(...args)[i], point, j)),
+  );
 }
 
 describe('hessian', () => {
   it('of a^3 + b^3 is diag(6a, 6b)', () => {
     // (+ 0 turns the -0 of 3 (2 b 0) for b < 0 into 0)
     const plain = (H: number[][]) => H.map((row) => row.map((v) => v + 0));
-    expect(plain(m.cubesH(2, -3))).toEqual([[12, 0], [0, -18]]);
-    expect(plain(m.cubesH(0, 0))).toEqual([[0, 0], [0, 0]]);
+    expect(plain(m.cubesH(2, -3))).toEqual([
+      [12, 0],
+      [0, -18],
+    ]);
+    expect(plain(m.cubesH(0, 0))).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
   });
 
   it('of u t + g t^2 / 2 is [[0, 1], [1, g]], and [[g]] with respect to t', () => {
-    expect(m.fallH(3, 1.5)).toEqual([[0, 1], [1, 9.81]]);
+    expect(m.fallH(3, 1.5)).toEqual([
+      [0, 1],
+      [1, 9.81],
+    ]);
     expect(m.fallHt(3, 1.5)).toEqual([[9.81]]);
   });
 
@@ -154,18 +165,32 @@ describe('hessian', () => {
   });
 
   it('of code with loops, branches and calls matches differences of the gradient, and is symmetric', () => {
-    for (const point of [[0.3, 0.7, 1.2], [-0.4, 1.5, -0.8]]) {
+    for (const point of [
+      [0.3, 0.7, 1.2],
+      [-0.4, 1.5, -0.8],
+    ]) {
       const H = m.mixedH(...point);
       const expected = gradientDifferences((x, y, z) => {
         const h = 1e-6;
-        return [0, 1, 2].map((i) => partialDifference(m.mixed, [x, y, z].map((v, k) => v), i, h));
+        return [0, 1, 2].map((i) =>
+          partialDifference(
+            m.mixed,
+            [x, y, z].map((v, k) => v),
+            i,
+            h,
+          ),
+        );
       }, point);
-      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-        expect(H[i][j]).toBeCloseTo(H[j][i], 8);
-        expect(H[i][j]).toBeCloseTo(expected[i][j], 3);
-      }
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 3; j++) {
+          expect(H[i][j]).toBeCloseTo(H[j][i], 8);
+          expect(H[i][j]).toBeCloseTo(expected[i][j], 3);
+        }
       const sub = m.mixedHxz(...point);
-      expect(sub).toEqual([[H[0][0], H[0][2]], [H[2][0], H[2][2]]]);
+      expect(sub).toEqual([
+        [H[0][0], H[0][2]],
+        [H[2][0], H[2][2]],
+      ]);
     }
   });
 
@@ -192,23 +217,34 @@ describe('hessian', () => {
     const w = [0.3, -0.7, 1.1];
     const data = [2, 0.5, -1];
     const H = m.weightedH(w, data);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-      const expected = finiteDifference((t) => {
-        const shifted = [...w];
-        shifted[j] = t;
-        return finiteDifference((u) => {
-          const inner = [...shifted];
-          inner[i] = u;
-          return m.weighted(inner, data);
-        }, shifted[i], 1e-3);
-      }, w[j], 1e-3);
-      expect(H[i][j]).toBeCloseTo(expected, 5);
-    }
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        const expected = finiteDifference(
+          (t) => {
+            const shifted = [...w];
+            shifted[j] = t;
+            return finiteDifference(
+              (u) => {
+                const inner = [...shifted];
+                inner[i] = u;
+                return m.weighted(inner, data);
+              },
+              shifted[i],
+              1e-3,
+            );
+          },
+          w[j],
+          1e-3,
+        );
+        expect(H[i][j]).toBeCloseTo(expected, 5);
+      }
     const [p, q] = [0.7, -1.3];
-    expect(m.inlineH(p, q)).toEqual([
-      [-q * q * Math.sin(p * q) + 12 * p * p, Math.cos(p * q) - p * q * Math.sin(p * q)],
-      [Math.cos(p * q) - p * q * Math.sin(p * q), -p * p * Math.sin(p * q)],
-    ].map((row) => row.map((v) => expect.closeTo(v, 12))));
+    expect(m.inlineH(p, q)).toEqual(
+      [
+        [-q * q * Math.sin(p * q) + 12 * p * p, Math.cos(p * q) - p * q * Math.sin(p * q)],
+        [Math.cos(p * q) - p * q * Math.sin(p * q), -p * p * Math.sin(p * q)],
+      ].map((row) => row.map((v) => expect.closeTo(v, 12))),
+    );
   });
 });
 
@@ -272,7 +308,10 @@ describe('higher orders compose', () => {
   });
 
   it('code that calls grad(g) is differentiated in every mode', () => {
-    for (const [x, y] of [[0.5, 1.3], [-0.7, 0.4]]) {
+    for (const [x, y] of [
+      [0.5, 1.3],
+      [-0.7, 0.4],
+    ]) {
       const dx = y * d2g(x * y);
       const dy = x * d2g(x * y) + 1;
       expect(m.usesD(x, y)).toBeCloseTo(dx, 11);
@@ -286,13 +325,19 @@ describe('higher orders compose', () => {
     }
   });
 
-  it('derivative((x) => grad(g)(x)) is g\'\', and stopGradient is a constant to second order too', () => {
+  it("derivative((x) => grad(g)(x)) is g'', and stopGradient is a constant to second order too", () => {
     for (const x of [-0.6, 1.1]) expect(m.gSecondInline(x)).toBeCloseTo(d2g(x), 12);
-    expect(m.stoppedH(0.5, 2).map((row: number[]) => row.map((v) => v + 0))).toEqual([[0, 0], [0, 2]]);
+    expect(m.stoppedH(0.5, 2).map((row: number[]) => row.map((v) => v + 0))).toEqual([
+      [0, 0],
+      [0, 2],
+    ]);
   });
 
   it('a generated function named by a const composes like the call it holds', () => {
-    for (const [x, y] of [[0.5, 1.3], [-0.7, 0.4]]) {
+    for (const [x, y] of [
+      [0.5, 1.3],
+      [-0.7, 0.4],
+    ]) {
       expect(m.g2Named(x)).toBeCloseTo(d2g(x), 12);
       expect(m.g3Named(x)).toBeCloseTo(d3g(x), 11);
       const [gx, gy] = m.usesNamedG(x, y);
@@ -320,7 +365,10 @@ export const H = hessian((p: Point, k: number) => p.x * p.x * p.y + k * p.y * p.
     const built = await compiled.load();
     const [x, y] = [1.5, -2];
     // fields sorted: x first, then y
-    const expected = [[2 * y, 2 * x], [2 * x, 2 * 3]];
+    const expected = [
+      [2 * y, 2 * x],
+      [2 * x, 2 * 3],
+    ];
     expect(built.H({ y, x }, 3)).toEqual(expected);
     expect(built.H({ x, y }, 3)).toEqual(expected);
   });

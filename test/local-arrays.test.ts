@@ -155,15 +155,30 @@ beforeAll(async () => {
   m = await compiled.load();
 });
 
-
-
 describe('local arrays', () => {
   it('a recurrence written into a local array and read back', () => {
-    for (const [x, n] of [[0.7, 1], [0.7, 5], [-1.3, 8]]) close(m.dRecurrence(x, n), finiteDifference((t) => m.recurrence(t, n), x, 1e-4));
+    for (const [x, n] of [
+      [0.7, 1],
+      [0.7, 5],
+      [-1.3, 8],
+    ])
+      close(
+        m.dRecurrence(x, n),
+        finiteDifference((t) => m.recurrence(t, n), x, 1e-4),
+      );
   });
 
   it('values overwritten in place that later passes read', () => {
-    for (const [x, n] of [[0.9, 0], [0.9, 1], [1.1, 4], [-0.6, 7]]) close(m.dInPlace(x, n), finiteDifference((t) => m.inPlace(t, n), x, 1e-4));
+    for (const [x, n] of [
+      [0.9, 0],
+      [0.9, 1],
+      [1.1, 4],
+      [-0.6, 7],
+    ])
+      close(
+        m.dInPlace(x, n),
+        finiteDifference((t) => m.inPlace(t, n), x, 1e-4),
+      );
   });
 
   it('a two-layer tanh network with hidden activations in a local array', () => {
@@ -174,7 +189,10 @@ describe('local arrays', () => {
     [...w1].forEach((_, i) => close(g1[i], entryDifference(f, w1, i)));
     [...b1].forEach((_, i) => close(gb1[i], entryDifference(f, b1, i)));
     [...w2].forEach((_, i) => close(g2[i], entryDifference(f, w2, i)));
-    close(gb2, finiteDifference((b) => m.mlp(w1, b1, w2, b, x, 0.4), 0.2, 1e-4));
+    close(
+      gb2,
+      finiteDifference((b) => m.mlp(w1, b1, w2, b, x, 0.4), 0.2, 1e-4),
+    );
   });
 
   it('a nested loop reading entries that later passes overwrite', () => {
@@ -200,7 +218,11 @@ describe('local arrays', () => {
   });
 
   it('an array grown by push', () => {
-    for (const [x, n] of [[0.7, 0], [0.7, 3], [-1.1, 6]]) {
+    for (const [x, n] of [
+      [0.7, 0],
+      [0.7, 3],
+      [-1.1, 6],
+    ]) {
       const hand = 2 * x + [...Array(n).keys()].reduce((acc, i) => acc + 2 * Math.sin(x * i) * Math.cos(x * i) * i, 0);
       close(m.dPushed(x, n), hand, 1e-13);
     }

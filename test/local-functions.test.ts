@@ -126,16 +126,31 @@ beforeAll(async () => {
   js = compiled.js['main.ts'];
 });
 
-const POINTS = [[0.3, 0.7], [1.5, -0.4], [-2.1, 3.3], [0.9, 1.1]];
+const POINTS = [
+  [0.3, 0.7],
+  [1.5, -0.4],
+  [-2.1, 3.3],
+  [0.9, 1.1],
+];
 
 /** The gradient of f(x, y) against finite differences, and its Hessian against differences of the gradient. */
-function expectGradient(f: (x: number, y: number) => number, gradient: (x: number, y: number) => number[], hessian?: (x: number, y: number) => number[][]): void {
+function expectGradient(
+  f: (x: number, y: number) => number,
+  gradient: (x: number, y: number) => number[],
+  hessian?: (x: number, y: number) => number[][],
+): void {
   for (const p of POINTS) {
     const g = gradient(p[0], p[1]);
     g.forEach((gi, i) => close(gi, partialDifference(f, p, i), 1e-6));
     if (!hessian) continue;
     const h = hessian(p[0], p[1]);
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) close(h[i][j], partialDifference((x: number, y: number) => gradient(x, y)[i], p, j), 1e-5);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++)
+        close(
+          h[i][j],
+          partialDifference((x: number, y: number) => gradient(x, y)[i], p, j),
+          1e-5,
+        );
   }
 }
 
@@ -181,7 +196,7 @@ describe('callbacks', () => {
 });
 
 describe('helpers declared inside another function', () => {
-  it('are inlined where the gradient is generated in place, reading that function\'s variables', () => {
+  it("are inlined where the gradient is generated in place, reading that function's variables", () => {
     for (const k of [1.5, -0.5]) {
       const f = (x: number) => k * x * x + 2 * k * x * x * Math.sin(x);
       const gradient = m.makeGradient(k);

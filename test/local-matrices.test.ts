@@ -250,7 +250,10 @@ function expectGradient(f: (...args: any[]) => number, gradient: unknown, args: 
 
 describe('local arrays of arrays', () => {
   it('a matrix of gradients built with map, written with += (the rows of a parameter)', () => {
-    const rows = [[0.5, -1, 2], [1.5, 0.2, -0.3]];
+    const rows = [
+      [0.5, -1, 2],
+      [1.5, 0.2, -0.3],
+    ];
     const w = [0.4, -0.6, 0.1];
     expectGradient(m.rowGrads, m.dRowGrads(rows, w), [rows, w], [0, 1]);
   });
@@ -261,7 +264,11 @@ describe('local arrays of arrays', () => {
       const [dTheta, dPoints] = m.dRotated(theta, points);
       expect(dPoints).toBeInstanceOf(Float64Array);
       expectGradient(m.rotated, [dTheta, dPoints], [theta, points], [0, 1]);
-      close(m.hRotated(theta, points)[0][0], finiteDifference((t) => m.dRotated(t, points)[0], theta), 1e-6);
+      close(
+        m.hRotated(theta, points)[0][0],
+        finiteDifference((t) => m.dRotated(t, points)[0], theta),
+        1e-6,
+      );
     }
   });
 
@@ -269,7 +276,11 @@ describe('local arrays of arrays', () => {
     const xs = [0.1, 0.9, -0.7, 1.6];
     const alpha = [1, -0.5, 0.25, 2];
     expectGradient(m.gram, m.dGram(xs, 0.8, alpha), [xs, 0.8, alpha], [0, 1, 2]);
-    close(m.hGram(xs, 0.8, alpha)[0][0], finiteDifference((t) => m.dGram(xs, t, alpha)[1], 0.8), 1e-6);
+    close(
+      m.hGram(xs, 0.8, alpha)[0][0],
+      finiteDifference((t) => m.dGram(xs, t, alpha)[1], 0.8),
+      1e-6,
+    );
   });
 
   it('soft-DTW: a table of Float64Array rows filled with a constant, written and read cell by cell', () => {
@@ -278,7 +289,21 @@ describe('local arrays of arrays', () => {
     expectGradient(m.softDtw, m.dSoftDtw(a, b, 0.7), [a, b, 0.7], [0, 1, 2]);
     const H = m.hSoftDtw(a, b, 0.7);
     a.forEach((_, j) => {
-      a.forEach((__, i) => close(H[i][j], finiteDifference((t) => m.dSoftDtw(a.map((v, k) => (k === j ? t : v)), b, 0.7)[0][i], a[j]), 1e-5));
+      a.forEach((__, i) =>
+        close(
+          H[i][j],
+          finiteDifference(
+            (t) =>
+              m.dSoftDtw(
+                a.map((v, k) => (k === j ? t : v)),
+                b,
+                0.7,
+              )[0][i],
+            a[j],
+          ),
+          1e-5,
+        ),
+      );
     });
   });
 
@@ -288,7 +313,10 @@ describe('local arrays of arrays', () => {
   });
 
   it('rows of a parameter matrix mapped; Float32Array rows', () => {
-    const matrix = [[1, -2], [0.5, 3]];
+    const matrix = [
+      [1, -2],
+      [0.5, 3],
+    ];
     const [gm, gx] = m.dDoubled(matrix, 0.6);
     expect(gm.map((row: number[]) => row.length)).toEqual([2, 2]);
     // f[1][0] is rounded to float32; its derivative is taken through the rounding as 1.
@@ -302,30 +330,64 @@ describe('local arrays of arrays', () => {
   });
 
   it('rows that are parameters, read only', () => {
-    expectGradient(m.corners, m.dCorners([3, 4], [-1, 0.5]), [[3, 4], [-1, 0.5]], [0, 1]);
+    expectGradient(
+      m.corners,
+      m.dCorners([3, 4], [-1, 0.5]),
+      [
+        [3, 4],
+        [-1, 0.5],
+      ],
+      [0, 1],
+    );
   });
 
   it('a matrix made and written in each pass of a loop', () => {
-    for (const [x, n] of [[0.7, 4], [-1.1, 3]]) {
+    for (const [x, n] of [
+      [0.7, 4],
+      [-1.1, 3],
+    ]) {
       expectGradient(m.perPass, m.dPerPass(x, n), [x, n], [0]);
       close(m.fPerPass(x, n), m.dPerPass(x, n), 1e-12);
     }
   });
 
   it('a matrix returned by a helper', () => {
-    expectGradient(m.outerTrace, m.dOuterTrace([0.5, 1.5, -1], [2, -0.5]), [[0.5, 1.5, -1], [2, -0.5]], [0, 1]);
+    expectGradient(
+      m.outerTrace,
+      m.dOuterTrace([0.5, 1.5, -1], [2, -0.5]),
+      [
+        [0.5, 1.5, -1],
+        [2, -0.5],
+      ],
+      [0, 1],
+    );
   });
 
   it('rows sorted, reversed and filled in place', () => {
-    for (const [x, y] of [[0.6, 1.3], [-0.8, 0.4], [1.7, -2]]) {
+    for (const [x, y] of [
+      [0.6, 1.3],
+      [-0.8, 0.4],
+      [1.7, -2],
+    ]) {
       expectGradient(m.rowsInPlace, m.dRowsInPlace(x, y), [x, y], [0, 1]);
       const H = m.hRowsInPlace(x, y);
-      [0, 1].forEach((j) => [0, 1].forEach((i) => close(H[i][j], finiteDifference((t) => m.dRowsInPlace(...[x, y].map((v, k) => (k === j ? t : v)))[i], [x, y][j]), 1e-5)));
+      [0, 1].forEach((j) =>
+        [0, 1].forEach((i) =>
+          close(
+            H[i][j],
+            finiteDifference((t) => m.dRowsInPlace(...[x, y].map((v, k) => (k === j ? t : v)))[i], [x, y][j]),
+            1e-5,
+          ),
+        ),
+      );
     }
   });
 
   it('flat and flatMap', () => {
-    const matrix = [[1, -2, 0.5], [0.25, 3]];
+    const matrix = [
+      [1, -2, 0.5],
+      [0.25, 3],
+    ];
     expectGradient(m.flattened, m.dFlattened(matrix, 0.7), [matrix, 0.7], [0, 1]);
   });
 
@@ -339,7 +401,10 @@ describe('local arrays of arrays', () => {
   });
 
   it('a row returned as it is: a copy of the row, its derivatives against finite differences', () => {
-    for (const [k, steps] of [[0.3, 2], [-0.2, 3]]) {
+    for (const [k, steps] of [
+      [0.3, 2],
+      [-0.2, 3],
+    ]) {
       const row = m.heatRow(k, steps);
       expect(Array.isArray(row)).toBe(true);
       const column = m.jHeatRow(k, steps).map((entries: number[]) => entries[0]);
@@ -355,10 +420,27 @@ describe('local arrays of arrays', () => {
     expect(typed).toBeInstanceOf(Float64Array);
     expect(m.fLastTypedRow(0.7)).toBeInstanceOf(Float64Array);
     expect(m.jLastTypedRow(0.7).map((entries: number[]) => entries[0])).toEqual([...m.fLastTypedRow(0.7)]);
-    [...typed].forEach((_, j) => close(m.fLastTypedRow(0.7)[j], finiteDifference((t) => m.lastTypedRow(t)[j], 0.7), 1e-6));
-    for (const [x, y] of [[1.2, 0.5], [-0.3, 0.8]]) {
+    [...typed].forEach((_, j) =>
+      close(
+        m.fLastTypedRow(0.7)[j],
+        finiteDifference((t) => m.lastTypedRow(t)[j], 0.7),
+        1e-6,
+      ),
+    );
+    for (const [x, y] of [
+      [1.2, 0.5],
+      [-0.3, 0.8],
+    ]) {
       const J = m.jChosenRow(x, y);
-      [0, 1].forEach((i) => [0, 1].forEach((j) => close(J[i][j], finiteDifference((t) => m.chosenRow(...[x, y].map((v, q) => (q === j ? t : v)))[i], [x, y][j]), 1e-6)));
+      [0, 1].forEach((i) =>
+        [0, 1].forEach((j) =>
+          close(
+            J[i][j],
+            finiteDifference((t) => m.chosenRow(...[x, y].map((v, q) => (q === j ? t : v)))[i], [x, y][j]),
+            1e-6,
+          ),
+        ),
+      );
     }
   });
 });

@@ -137,26 +137,67 @@ function checkScalarAndArray(name: string, x: number, data: number[], extra: unk
   close(gx, dx, 1e-6);
   dData.forEach((d, j) => close(gData[j], d, 1e-6));
   const hessianOf = m[`h${capital}`];
-  if (hessianOf) close(hessianOf(x, data, ...extra)[0][0], partialDifference((q: number) => m[`d${capital}`](q, data, ...extra)[0], [x], 0), 1e-5);
+  if (hessianOf)
+    close(
+      hessianOf(x, data, ...extra)[0][0],
+      partialDifference((q: number) => m[`d${capital}`](q, data, ...extra)[0], [x], 0),
+      1e-5,
+    );
   return { dx, dData };
 }
 
 describe('for … of with destructuring, and into a variable declared before', () => {
-  it('pairs destructured from the caller\'s arrays of arrays', () => {
-    const ps = [[1, 2], [0.5, -1], [3, 0.25]];
+  it("pairs destructured from the caller's arrays of arrays", () => {
+    const ps = [
+      [1, 2],
+      [0.5, -1],
+      [3, 0.25],
+    ];
     const dx = partialDifference((q: number) => m.pairs(q, ps), [0.7], 0);
     const [gx, gPs] = m.dPairs(0.7, ps);
     close(gx, dx, 1e-6);
-    ps.forEach((row, i) => row.forEach((_, j) => close(gPs[i][j], partialDifference((v: number) => m.pairs(0.7, ps.map((r, k) => (k === i ? r.map((e, l) => (l === j ? v : e)) : r))), [ps[i][j]], 0), 1e-6)));
+    ps.forEach((row, i) =>
+      row.forEach((_, j) =>
+        close(
+          gPs[i][j],
+          partialDifference(
+            (v: number) =>
+              m.pairs(
+                0.7,
+                ps.map((r, k) => (k === i ? r.map((e, l) => (l === j ? v : e)) : r)),
+              ),
+            [ps[i][j]],
+            0,
+          ),
+          1e-6,
+        ),
+      ),
+    );
     close(m.derivPairs(0.7, ps), dx, 1e-6);
-    close(m.hPairs(0.7, ps)[0][0], partialDifference((q: number) => m.dPairs(q, ps)[0], [0.7], 0), 1e-5);
+    close(
+      m.hPairs(0.7, ps)[0][0],
+      partialDifference((q: number) => m.dPairs(q, ps)[0], [0.7], 0),
+      1e-5,
+    );
   });
 
   it('fields destructured from objects, in reverse and forward mode', () => {
-    const its = [{ a: 1, b: 2 }, { a: -0.5, b: 3 }];
+    const its = [
+      { a: 1, b: 2 },
+      { a: -0.5, b: 3 },
+    ];
     const [gx, gIts] = m.dItems(0.4, its);
-    close(gx, partialDifference((q: number) => m.items(q, its), [0.4], 0), 1e-6);
-    expect(gIts).toEqual([{ a: 0.4, b: 0.4 * 0.4 }, { a: 0.4, b: 0.4 * 0.4 }].map((g) => ({ a: expect.closeTo(g.a, 9), b: expect.closeTo(g.b, 9) })));
+    close(
+      gx,
+      partialDifference((q: number) => m.items(q, its), [0.4], 0),
+      1e-6,
+    );
+    expect(gIts).toEqual(
+      [
+        { a: 0.4, b: 0.4 * 0.4 },
+        { a: 0.4, b: 0.4 * 0.4 },
+      ].map((g) => ({ a: expect.closeTo(g.a, 9), b: expect.closeTo(g.b, 9) })),
+    );
     const [, tangent] = m.jItems([0.4, its], [1, its.map(() => ({ a: 0, b: 0 }))]);
     close(tangent, gx, 1e-9);
   });
@@ -181,7 +222,11 @@ describe("a module's constant and the caller's array reassigned in a loop (copie
   it("let p = xs and let q = START mapped pass after pass; the caller's array and the constant are left as they were", () => {
     const xs = [0.6, -0.4, 1.5];
     checkScalarAndArray('relaxed', 0.7, xs);
-    close(m.derivRelaxed(0.7, xs), partialDifference((q: number) => m.relaxed(q, xs), [0.7], 0), 1e-6);
+    close(
+      m.derivRelaxed(0.7, xs),
+      partialDifference((q: number) => m.relaxed(q, xs), [0.7], 0),
+      1e-6,
+    );
     expect(xs).toEqual([0.6, -0.4, 1.5]);
     // A second call sees START as it was (the generated code wrote a copy, not the constant).
     const first = m.dRelaxed(0.7, xs);

@@ -111,7 +111,13 @@ function differences(f: (xs: any, k: number) => number, xs: number[], k: number,
 }
 
 /** Second differences: the derivative of the gradient `g` (as [dXs, dK]) along input j (j = xs.length: along k). */
-function gradientDifference(g: (xs: any, k: number) => [ArrayLike<number>, number], xs: number[], k: number, j: number, make: (q: number[]) => any = (q) => q): number[] {
+function gradientDifference(
+  g: (xs: any, k: number) => [ArrayLike<number>, number],
+  xs: number[],
+  k: number,
+  j: number,
+  make: (q: number[]) => any = (q) => q,
+): number[] {
   const flat = (xs2: number[], k2: number) => {
     const [dXs, dK] = g(make(xs2), k2);
     return [...Array.from(dXs), dK];
@@ -141,11 +147,19 @@ describe('two buffers swapped pass after pass, the second made with the length o
     const tangent = [0.3, -1, 0.2, 0.5];
     const [primal, directional] = m.jHeat([u0, k], [tangent, 0.7]);
     close(primal, m.heat(u0, k));
-    close(directional, dU.reduce((s, d, j) => s + d * tangent[j], 0.7 * dK), 1e-6);
+    close(
+      directional,
+      dU.reduce((s, d, j) => s + d * tangent[j], 0.7 * dK),
+      1e-6,
+    );
     const [pValue, pullback] = m.pHeat(u0, k);
     close(pValue, m.heat(u0, k));
     const [pU, pK] = pullback(2);
-    expectClose(pU, dU.map((d) => 2 * d), 1e-6);
+    expectClose(
+      pU,
+      dU.map((d) => 2 * d),
+      1e-6,
+    );
     close(pK, 2 * dK, 1e-6);
     close(m.hHeat(u0, k)[0][0], gradientDifference(m.dHeat, u0, k, u0.length)[u0.length], 1e-5);
     const [hvU, hvK] = m.hvHeat(u0, k, [tangent, 0.7]);
@@ -165,7 +179,11 @@ describe('two buffers swapped pass after pass, the second made with the length o
     const h = m.hJacobi(b, d);
     b.forEach((_, j) => expectClose(h[j], gradientDifference(m.dJacobi, b, d, j).slice(0, b.length), 1e-5));
     const v = [0.2, 1, -0.4, 0.3, 0.1];
-    expectClose(m.hvJacobi(b, d, v), h.map((row: number[]) => row.reduce((s, e, j) => s + e * v[j], 0)), 1e-9);
+    expectClose(
+      m.hvJacobi(b, d, v),
+      h.map((row: number[]) => row.reduce((s, e, j) => s + e * v[j], 0)),
+      1e-9,
+    );
   });
 
   it('a smoothing rule on a ring of cells, from slice(), in every mode', () => {
@@ -180,7 +198,11 @@ describe('two buffers swapped pass after pass, the second made with the length o
     expectClose(vC, dC, 1e-6);
     const tangent = [1, 0, -0.5, 0.25, 2];
     const [, directional] = m.jSmoothing([cells, rate], [tangent, -1]);
-    close(directional, dC.reduce((s, d, j) => s + d * tangent[j], -dR), 1e-6);
+    close(
+      directional,
+      dC.reduce((s, d, j) => s + d * tangent[j], -dR),
+      1e-6,
+    );
     const [, pullback] = m.pSmoothing(cells, rate);
     close(pullback(1), dR, 1e-6);
     const h = m.hSmoothing(cells, rate);
@@ -201,15 +223,27 @@ describe('two buffers swapped pass after pass, the second made with the length o
     close(m.derivPingPong(make(xs), k), dK, 1e-6);
     const tangent = [0.5, 0.5, -1, 2];
     const [, directional] = m.jPingPong([make(xs), k], [make(tangent), 0.3]);
-    close(directional, dX.reduce((s, d, j) => s + d * tangent[j], 0.3 * dK), 1e-6);
+    close(
+      directional,
+      dX.reduce((s, d, j) => s + d * tangent[j], 0.3 * dK),
+      1e-6,
+    );
     const [, pullback] = m.pPingPong(make(xs), k);
     const [pX, pK] = pullback(-1);
-    expectClose(pX, dX.map((d) => -d), 1e-6);
+    expectClose(
+      pX,
+      dX.map((d) => -d),
+      1e-6,
+    );
     close(pK, -dK, 1e-6);
     const second = [...xs.keys(), xs.length].map((j) => gradientDifference(m.dPingPong, xs, k, j, make));
     const h = m.hPingPong(make(xs), k);
     second.forEach((column, j) => column.forEach((entry, i) => close(h[i][j], entry, 1e-5)));
     const hv = m.hvPingPong(make(xs), k, make(tangent));
-    expectClose(hv, xs.map((_, i) => tangent.reduce((s, t, j) => s + t * second[j][i], 0)), 1e-4);
+    expectClose(
+      hv,
+      xs.map((_, i) => tangent.reduce((s, t, j) => s + t * second[j][i], 0)),
+      1e-4,
+    );
   });
 });

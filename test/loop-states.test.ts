@@ -156,80 +156,166 @@ function expectGradient(name: string, point: number[]): void {
 
 describe('state reassigned in loops', () => {
   it('a tuple state stepped by an RK4 helper, in reverse mode, forward mode and a Hessian', () => {
-    for (const point of [[0.7, -0.3, 2], [-1.2, 0.4, 0.5]]) {
+    for (const point of [
+      [0.7, -0.3, 2],
+      [-1.2, 0.4, 0.5],
+    ]) {
       expectGradient('oscillator', point);
       close(m.dOscillatorDk(...point), partialDifference(m.oscillator, point, 2), 1e-6);
       const h = m.oscillatorHessian(...point);
-      for (const i of [0, 1]) for (const j of [0, 1]) close(h[i][j], partialDifference((...q: number[]) => m.dOscillator(...q)[i], point, j), 1e-5);
+      for (const i of [0, 1])
+        for (const j of [0, 1])
+          close(
+            h[i][j],
+            partialDifference((...q: number[]) => m.dOscillator(...q)[i], point, j),
+            1e-5,
+          );
     }
   });
 
   it('a tuple state stepped by a helper that maps it (a map of a tuple has its length)', () => {
-    for (const point of [[1.3, 0.7], [-0.4, 2.5]]) {
+    for (const point of [
+      [1.3, 0.7],
+      [-0.4, 2.5],
+    ]) {
       expectGradient('mapped', point);
       const h = m.mappedHessian(...point);
-      for (const i of [0, 1]) for (const j of [0, 1]) close(h[i][j], partialDifference((...q: number[]) => m.dMapped(...q)[i], point, j), 1e-5);
+      for (const i of [0, 1])
+        for (const j of [0, 1])
+          close(
+            h[i][j],
+            partialDifference((...q: number[]) => m.dMapped(...q)[i], point, j),
+            1e-5,
+          );
     }
   });
 
   it('the Jacobian of the final state', () => {
     const point = [0.7, -0.3];
     const jac = m.finalJacobian(...point);
-    for (const row of [0, 1]) for (const col of [0, 1]) close(jac[row][col], partialDifference((...q: number[]) => m.finalState(...q)[row], point, col), 1e-6);
+    for (const row of [0, 1])
+      for (const col of [0, 1])
+        close(
+          jac[row][col],
+          partialDifference((...q: number[]) => m.finalState(...q)[row], point, col),
+          1e-6,
+        );
   });
 
   it('an object state rebuilt by a literal in a while loop with a data-dependent exit', () => {
-    for (const point of [[3, 0.1], [5.5, 0.02]]) expectGradient('flight', point);
+    for (const point of [
+      [3, 0.1],
+      [5.5, 0.02],
+    ])
+      expectGradient('flight', point);
   });
 
   it('an object holding an array, with a break', () => {
-    for (const point of [[0.9, 1.3], [0.4, 6]]) expectGradient('rigid', point);
+    for (const point of [
+      [0.9, 1.3],
+      [0.4, 6],
+    ])
+      expectGradient('rigid', point);
   });
 
   it('a state written entry by entry before it is reassigned', () => {
-    for (const point of [[0.3, 0.8], [-1.1, 0.5]]) expectGradient('inPlace', point);
+    for (const point of [
+      [0.3, 0.8],
+      [-1.1, 0.5],
+    ])
+      expectGradient('inPlace', point);
   });
 
   it('an array of a length known only at run time, mapped pass after pass (kept in one array)', () => {
     const xs = [0.3, -0.7, 1.1, 0.4];
     const [dXs, dK] = m.dSmooth(xs, 1.3);
-    xs.forEach((_, j) => close(dXs[j], partialDifference((...q: number[]) => m.smooth(q, 1.3), xs, j), 1e-6));
-    close(dK, partialDifference((k: number) => m.smooth(xs, k), [1.3], 0), 1e-6);
+    xs.forEach((_, j) =>
+      close(
+        dXs[j],
+        partialDifference((...q: number[]) => m.smooth(q, 1.3), xs, j),
+        1e-6,
+      ),
+    );
+    close(
+      dK,
+      partialDifference((k: number) => m.smooth(xs, k), [1.3], 0),
+      1e-6,
+    );
   });
 
   it('two typed arrays swapped pass after pass (double buffering), with a Hessian', () => {
     const u0 = [0.3, -0.7, 1.1, 0.4, 0.9];
     const [dU0, dAlpha] = m.dHeat(u0, 0.2);
-    u0.forEach((_, j) => close(dU0[j], partialDifference((...q: number[]) => m.heat(q, 0.2), u0, j), 1e-6));
-    close(dAlpha, partialDifference((a: number) => m.heat(u0, a), [0.2], 0), 1e-6);
-    close(m.heatHessian(u0, 0.2)[0][0], partialDifference((a: number) => m.dHeat(u0, a)[1], [0.2], 0), 1e-5);
+    u0.forEach((_, j) =>
+      close(
+        dU0[j],
+        partialDifference((...q: number[]) => m.heat(q, 0.2), u0, j),
+        1e-6,
+      ),
+    );
+    close(
+      dAlpha,
+      partialDifference((a: number) => m.heat(u0, a), [0.2], 0),
+      1e-6,
+    );
+    close(
+      m.heatHessian(u0, 0.2)[0][0],
+      partialDifference((a: number) => m.dHeat(u0, a)[1], [0.2], 0),
+      1e-5,
+    );
   });
 
   it('an array reassigned by a helper in a while loop left by a break', () => {
-    for (const xs of [[1.5, -0.8, 0.6], [2, 0.3, -1.2]]) {
+    for (const xs of [
+      [1.5, -0.8, 0.6],
+      [2, 0.3, -1.2],
+    ]) {
       const [dXs, dW] = m.dSettle(xs, 0.3);
-      xs.forEach((_, j) => close(dXs[j], partialDifference((...q: number[]) => m.settle(q, 0.3), xs, j), 1e-6));
-      close(dW, partialDifference((w: number) => m.settle(xs, w), [0.3], 0), 1e-6);
+      xs.forEach((_, j) =>
+        close(
+          dXs[j],
+          partialDifference((...q: number[]) => m.settle(q, 0.3), xs, j),
+          1e-6,
+        ),
+      );
+      close(
+        dW,
+        partialDifference((w: number) => m.settle(xs, w), [0.3], 0),
+        1e-6,
+      );
     }
   });
 
   it('numbers swapped by destructuring', () => {
-    for (const point of [[0.3, 0.4], [-0.2, 0.1]]) expectGradient('swaps', point);
+    for (const point of [
+      [0.3, 0.4],
+      [-0.2, 0.1],
+    ])
+      expectGradient('swaps', point);
   });
 });
 
 describe('states a loop cannot carry as numbers are diagnostics, at the loop', () => {
-  const rejected = (body: string) => compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, xs: number[]) => {\n${body}\n}, { wrt: 0 });\n` }).messages;
+  const rejected = (body: string) =>
+    compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, xs: number[]) => {\n${body}\n}, { wrt: 0 });\n` }).messages;
 
   it('an array grown by push', () => {
     expect(rejected('  let p: number[] = [];\n  p.push(x);\n  for (let i = 0; i < 3; i++) p = p.map((v) => v * x);\n  return p[0];')).toEqual([
-      expect.stringMatching(/^main\.ts:5:3 tapeless: a loop that reassigns 'p' keeps the array or object it holds in one place of its own, which must be one the function made/),
+      expect.stringMatching(
+        /^main\.ts:5:3 tapeless: a loop that reassigns 'p' keeps the array or object it holds in one place of its own, which must be one the function made/,
+      ),
     ]);
   });
 
   it('an array that a pass shortens', () => {
-    expect(rejected('  let p = xs.map((v) => v * x);\n  for (let i = 0; i < 3; i++) { const q: number[] = []; for (let j = 1; j < p.length; j++) q.push(p[j]); p = q; }\n  return p[0];')).toEqual([
-      expect.stringContaining("main.ts:4:3 tapeless: a pass of this loop leaves 'p' holding an array that is not known to be as long as the one it started with"),
+    expect(
+      rejected(
+        '  let p = xs.map((v) => v * x);\n  for (let i = 0; i < 3; i++) { const q: number[] = []; for (let j = 1; j < p.length; j++) q.push(p[j]); p = q; }\n  return p[0];',
+      ),
+    ).toEqual([
+      expect.stringContaining(
+        "main.ts:4:3 tapeless: a pass of this loop leaves 'p' holding an array that is not known to be as long as the one it started with",
+      ),
     ]);
   });
 

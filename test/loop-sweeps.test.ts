@@ -199,7 +199,6 @@ export const dBreakAndScale = grad(breakAndScale, { wrt: 'x' });
 const compiled = compile({ 'main.ts': MAIN });
 const m: Record<string, any> = await compiled.load();
 
-
 describe('loop sweeps', () => {
   it('compiles without diagnostics', () => {
     expect(compiled.messages).toEqual([]);
@@ -207,7 +206,11 @@ describe('loop sweeps', () => {
 
   it('a counter from a non-integer start', () => {
     // d/dx of sum sin(t x) over t = start, start + 1, …: sum t cos(t x), with t as the loop computes it.
-    for (const [x, start, n] of [[0.7, 0.1, 5], [1.3, 1e-17, 4], [-0.4, 2.5, 0]]) {
+    for (const [x, start, n] of [
+      [0.7, 0.1, 5],
+      [1.3, 1e-17, 4],
+      [-0.4, 2.5, 0],
+    ]) {
       let hand = 0;
       for (let t = start; t < start + n; t++) hand += t * Math.cos(t * x);
       close(m.dFractionalCounter(x, start, n), hand, 1e-14);
@@ -215,36 +218,97 @@ describe('loop sweeps', () => {
   });
 
   it('counters by 3, downwards, from Math.floor, incremented in the test, in do … while', () => {
-    for (const [x, y, n] of [[0.7, 1.5, 7], [0.3, -2.2, 1], [1.1, 4.9, 0]]) close(m.dCounters(x, y, n), finiteDifference((t) => m.counters(t, y, n), x, 1e-4));
+    for (const [x, y, n] of [
+      [0.7, 1.5, 7],
+      [0.3, -2.2, 1],
+      [1.1, 4.9, 0],
+    ])
+      close(
+        m.dCounters(x, y, n),
+        finiteDifference((t) => m.counters(t, y, n), x, 1e-4),
+      );
   });
 
   it('a triangular loop', () => {
-    for (const [x, n] of [[0.7, 5], [-0.2, 1], [0.9, 0]]) close(m.dTriangular(x, n), finiteDifference((t) => m.triangular(t, n), x, 1e-4));
+    for (const [x, n] of [
+      [0.7, 5],
+      [-0.2, 1],
+      [0.9, 0],
+    ])
+      close(
+        m.dTriangular(x, n),
+        finiteDifference((t) => m.triangular(t, n), x, 1e-4),
+      );
   });
 
   it('passes writing their own entries, and passes overwriting shared ones', () => {
-    for (const [x, n] of [[0.7, 5], [-1.2, 1], [0.5, 0]]) close(m.dOwnEntries(x, n), finiteDifference((t) => m.ownEntries(t, n), x, 1e-4));
+    for (const [x, n] of [
+      [0.7, 5],
+      [-1.2, 1],
+      [0.5, 0],
+    ])
+      close(
+        m.dOwnEntries(x, n),
+        finiteDifference((t) => m.ownEntries(t, n), x, 1e-4),
+      );
     // a[0] = x·n₀ and a[1] = x·n₁ from the last even and odd passes: d/dx (n₀ n₁ x²) = 2 n₀ n₁ x.
     expect(m.dSharedEntries(0.5, 5)).toBe(2 * 5 * 4 * 0.5);
     expect(m.dSharedEntries(0.5, 6)).toBe(2 * 5 * 6 * 0.5);
   });
 
   it('two counters writing the same array', () => {
-    for (const [x, n] of [[0.7, 5], [-1.2, 2], [0.5, 0]]) close(m.dTwoCounters(x, n), finiteDifference((t) => m.twoCounters(t, n), x, 1e-4));
+    for (const [x, n] of [
+      [0.7, 5],
+      [-1.2, 2],
+      [0.5, 0],
+    ])
+      close(
+        m.dTwoCounters(x, n),
+        finiteDifference((t) => m.twoCounters(t, n), x, 1e-4),
+      );
   });
 
   it('an entry a pass reads, then overwrites for the next pass', () => {
-    for (const [x, n] of [[0.7, 4], [-0.3, 1], [1.2, 0]]) close(m.dReadThenWritten(x, n), finiteDifference((t) => m.readThenWritten(t, n), x, 1e-4));
+    for (const [x, n] of [
+      [0.7, 4],
+      [-0.3, 1],
+      [1.2, 0],
+    ])
+      close(
+        m.dReadThenWritten(x, n),
+        finiteDifference((t) => m.readThenWritten(t, n), x, 1e-4),
+      );
   });
 
   it('nested loops whose results are replayed, with and without their recomputation', () => {
     // A loop whose every pass appends to the load stream extends it once, before the loop.
     expect(compiled.js['main.ts']).toMatch(/new Float64Array\(Math\.max\(2 \* loads\.length, loaded \+ \w+ \* 1\)\)/);
     const w = Float64Array.from([0.3, -0.5, 0.8, 0.1]);
-    for (const [x, n] of [[0.7, 3], [-0.4, 2], [0.2, 0]]) {
+    for (const [x, n] of [
+      [0.7, 3],
+      [-0.4, 2],
+      [0.2, 0],
+    ]) {
       const [gw, gx] = m.dNestedResults(w, x, n);
-      close(gx, finiteDifference((t) => m.nestedResults(w, t, n), x, 1e-4));
-      w.forEach((_, i) => close(gw[i], finiteDifference((t) => m.nestedResults(Float64Array.from(w, (v, k) => (k === i ? t : v)), x, n), w[i], 1e-4)));
+      close(
+        gx,
+        finiteDifference((t) => m.nestedResults(w, t, n), x, 1e-4),
+      );
+      w.forEach((_, i) =>
+        close(
+          gw[i],
+          finiteDifference(
+            (t) =>
+              m.nestedResults(
+                Float64Array.from(w, (v, k) => (k === i ? t : v)),
+                x,
+                n,
+              ),
+            w[i],
+            1e-4,
+          ),
+        ),
+      );
       const [value, dx] = m.vNestedResults(w, x, n);
       expect(value).toBe(m.nestedResults(w, x, n));
       expect(dx).toBe(gx);
@@ -252,9 +316,16 @@ describe('loop sweeps', () => {
   });
 
   it('costly values recorded by the forward loop or computed again by the sweep', () => {
-    for (const [x, n] of [[0.7, 6], [-0.3, 1], [1.2, 0]]) {
+    for (const [x, n] of [
+      [0.7, 6],
+      [-0.3, 1],
+      [1.2, 0],
+    ]) {
       const dx = m.dCostlyValues(x, n);
-      close(dx, finiteDifference((t) => m.costlyValues(t, n), x, 1e-4));
+      close(
+        dx,
+        finiteDifference((t) => m.costlyValues(t, n), x, 1e-4),
+      );
       expect(m.vCostlyValues(x, n)).toEqual([m.costlyValues(x, n), dx]);
     }
   });
@@ -262,12 +333,27 @@ describe('loop sweeps', () => {
   it('sums into one gradient entry kept in a local for the sweep, with empty loops', () => {
     // The inner sweep adds into x_bar[i] through a local number, added once after it.
     expect(compiled.js['main.ts']).toMatch(/x_bar\[i_?\d*\] \+= x_bar_entry;/);
-    for (const [n, k] of [[3, 4], [2, 0], [0, 3], [1, 1]]) {
+    for (const [n, k] of [
+      [3, 4],
+      [2, 0],
+      [0, 3],
+      [1, 1],
+    ]) {
       const x = Float64Array.from({ length: n }, (_, i) => 0.4 + 0.3 * i);
       const w = Float64Array.from({ length: k }, (_, j) => 0.9 - 0.5 * j);
       const [gx, gw] = m.dEntrySums(x, w);
-      x.forEach((_, i) => close(gx[i], entryDifference(() => m.entrySums(x, w), x, i)));
-      w.forEach((_, j) => close(gw[j], entryDifference(() => m.entrySums(x, w), w, j)));
+      x.forEach((_, i) =>
+        close(
+          gx[i],
+          entryDifference(() => m.entrySums(x, w), x, i),
+        ),
+      );
+      w.forEach((_, j) =>
+        close(
+          gw[j],
+          entryDifference(() => m.entrySums(x, w), w, j),
+        ),
+      );
     }
   });
 
@@ -275,23 +361,57 @@ describe('loop sweeps', () => {
     // The gradient keeps its buffers on itself: a smaller call after a larger one must not
     // read what the larger one left, and a recursive call allocates its own.
     for (const n of [40, 2, 0, 40, 7]) {
-      for (const x of [0.7, 0.2]) close(m.dCounters(x, 1.5, n), finiteDifference((t) => m.counters(t, 1.5, n), x, 1e-4), 1e-5);
+      for (const x of [0.7, 0.2])
+        close(
+          m.dCounters(x, 1.5, n),
+          finiteDifference((t) => m.counters(t, 1.5, n), x, 1e-4),
+          1e-5,
+        );
     }
     const w = Float64Array.from([0.3, -0.5, 0.8, 0.1]);
-    for (const n of [5, 1, 5]) close(m.dNestedResults(w, 0.4, n)[1], finiteDifference((t) => m.nestedResults(w, t, n), 0.4, 1e-4));
-    for (const depth of [0, 1, 3, 1]) close(m.dNested(0.3, depth), finiteDifference((t) => m.nested(t, depth), 0.3, 1e-4), 1e-5);
+    for (const n of [5, 1, 5])
+      close(
+        m.dNestedResults(w, 0.4, n)[1],
+        finiteDifference((t) => m.nestedResults(w, t, n), 0.4, 1e-4),
+      );
+    for (const depth of [0, 1, 3, 1])
+      close(
+        m.dNested(0.3, depth),
+        finiteDifference((t) => m.nested(t, depth), 0.3, 1e-4),
+        1e-5,
+      );
   });
 
   it('carried variables that shift: a delay line and a rotation, in the gradient and the Hessian', () => {
     // delay line alone: s = 3x + x² over 3 passes, so s' = 3 + 2x and s'' = 2
-    for (const [x, n] of [[0.7, 3], [1.3, 5], [-0.6, 1], [0.4, 0]]) {
-      close(m.dShifts(x, n), finiteDifference((t) => m.shifts(t, n), x, 1e-4));
-      close(m.shiftsHessian(x, n)[0][0], finiteDifference((t) => m.dShifts(t, n), x, 1e-4), 1e-6);
+    for (const [x, n] of [
+      [0.7, 3],
+      [1.3, 5],
+      [-0.6, 1],
+      [0.4, 0],
+    ]) {
+      close(
+        m.dShifts(x, n),
+        finiteDifference((t) => m.shifts(t, n), x, 1e-4),
+      );
+      close(
+        m.shiftsHessian(x, n)[0][0],
+        finiteDifference((t) => m.dShifts(t, n), x, 1e-4),
+        1e-6,
+      );
     }
   });
 
   it('a loop left by break, and a sum scaled each pass', () => {
-    for (const [x, n] of [[0.7, 6], [0.3, 3], [1.2, 0]]) close(m.dBreakAndScale(x, n), finiteDifference((t) => m.breakAndScale(t, n), x, 1e-4));
+    for (const [x, n] of [
+      [0.7, 6],
+      [0.3, 3],
+      [1.2, 0],
+    ])
+      close(
+        m.dBreakAndScale(x, n),
+        finiteDifference((t) => m.breakAndScale(t, n), x, 1e-4),
+      );
   });
 });
 
@@ -319,7 +439,10 @@ export const dTriples = grad(triples);
     const m = await compiled.load();
     for (let n = 0; n <= 5; n++) {
       const x = Float64Array.from({ length: n }, (_, i) => 0.3 + 0.7 * Math.sin(i + 1));
-      for (const [f, g] of [[m.pairs, m.dPairs], [m.triples, m.dTriples]] as const) {
+      for (const [f, g] of [
+        [m.pairs, m.dPairs],
+        [m.triples, m.dTriples],
+      ] as const) {
         const gradient = g(x);
         expect(gradient.length).toBe(n);
         for (let i = 0; i < n; i++) {

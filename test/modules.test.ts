@@ -96,18 +96,28 @@ describe('a function differentiated from another file', () => {
   });
 
   it('calls helpers through a namespace import of their module', () => {
-    for (const p of [[0.3, 1.1], [-0.7, 0.4]]) {
+    for (const p of [
+      [0.3, 1.1],
+      [-0.7, 0.4],
+    ]) {
       expect(m.dViaNamespace(...p)).toEqual([0, 1].map((i) => expect.closeTo(partialDifference(m.viaNamespace, p, i), 6)));
     }
   });
 
   it('inlines the helpers no module exports, and reads the constants whose type is their value', () => {
-    for (const p of [[0.3, 1.1], [-0.7, 0.4], [1.5, -0.2]]) {
+    for (const p of [
+      [0.3, 1.1],
+      [-0.7, 0.4],
+      [1.5, -0.2],
+    ]) {
       const g = m.dUsesHidden(...p);
       [0, 1].forEach((i) => expect(g[i]).toBeCloseTo(partialDifference(m.usesHidden, p, i), 6));
       expect(m.fUsesHidden(...p)).toBeCloseTo(g[1], 10);
       const H = m.hUsesHidden(...p);
-      const gi = (i: number) => (...q: number[]) => m.dUsesHidden(...q)[i];
+      const gi =
+        (i: number) =>
+        (...q: number[]) =>
+          m.dUsesHidden(...q)[i];
       [0, 1].forEach((i) => [0, 1].forEach((j) => expect(H[i][j]).toBeCloseTo(partialDifference(gi(i), p, j), 5)));
       const v = [0.5, -2];
       const Hv = m.hvpUsesHidden(...p, v);
@@ -124,11 +134,13 @@ describe('what no module exports, and cannot be inlined', () => {
   const cases: Record<string, { model: string; message: string }> = {
     array: {
       model: `const W = [1, 2];\nexport function f(x: number): number { return W[0] * x; }`,
-      message: "model.ts:2:47 tapeless: 'W' is not exported by model.ts, so the gradient generated in main.ts (the file that calls the API) cannot read it. Export it from model.ts, or pass it as a parameter.",
+      message:
+        "model.ts:2:47 tapeless: 'W' is not exported by model.ts, so the gradient generated in main.ts (the file that calls the API) cannot read it. Export it from model.ts, or pass it as a parameter.",
     },
     recursion: {
       model: `function down(x: number, n: number): number { return n > 0 ? down(x * 0.5, n - 1) : x; }\nexport function f(x: number): number { return down(x, 3); }`,
-      message: "model.ts:1:62 tapeless: 'down' calls itself, and its module does not export it: the code generated in another file inlines its calls, which recursion does not allow. Export 'down' from its module.",
+      message:
+        "model.ts:1:62 tapeless: 'down' calls itself, and its module does not export it: the code generated in another file inlines its calls, which recursion does not allow. Export 'down' from its module.",
     },
   };
   for (const [name, { model, message }] of Object.entries(cases)) {

@@ -74,7 +74,9 @@ beforeAll(async () => {
 function flat(value: unknown): number[] {
   if (typeof value === 'number') return [value];
   if (ArrayBuffer.isView(value) || Array.isArray(value)) return Array.from(value as ArrayLike<number>).flatMap(flat);
-  return Object.keys(value as object).sort().flatMap((key) => flat((value as Record<string, unknown>)[key]));
+  return Object.keys(value as object)
+    .sort()
+    .flatMap((key) => flat((value as Record<string, unknown>)[key]));
 }
 
 /** Finite differences of every number of f's result with respect to argument i. */
@@ -85,7 +87,10 @@ function differences(f: (...args: any[]) => unknown, args: readonly number[], i:
 
 describe('object results', () => {
   it('derivative has the shape of the object, field by field', () => {
-    for (const [t, r] of [[0.7, 0.4], [2.3, 1.5]]) {
+    for (const [t, r] of [
+      [0.7, 0.4],
+      [2.3, 1.5],
+    ]) {
       const d = m.dEpicycloid(t, r);
       expect(Object.keys(d).sort()).toEqual(['x', 'y']);
       const [dx, dy] = differences(m.epicycloid, [t, r], 0);
@@ -158,7 +163,10 @@ describe('object results', () => {
     const at = (...numbers: number[]) => m.summary(Float64Array.from(numbers.slice(0, 5)), numbers[5]);
     for (let col = 0; col < 6; col++) {
       const column = differences(at, [...w, scale], col);
-      close(col < 5 ? gw[col] : gscale, column.reduce((sum, d, row) => sum + weights[row] * d, 0));
+      close(
+        col < 5 ? gw[col] : gscale,
+        column.reduce((sum, d, row) => sum + weights[row] * d, 0),
+      );
     }
     // The mean of w * scale: d/dw_i = scale / n, by hand.
     const [gMean] = pullback({ stats: { mean: 1, spread: 0 }, ends: [0, 0] });
@@ -178,7 +186,11 @@ describe('object results', () => {
   });
 
   it('an object chosen by a branch', () => {
-    for (const [x, y] of [[2, 1.5], [0.5, 0.7], [-1.5, 0.2]]) {
+    for (const [x, y] of [
+      [2, 1.5],
+      [0.5, 0.7],
+      [-1.5, 0.2],
+    ]) {
       const J = m.jReflected(x, y);
       const columns = [0, 1].map((i) => differences(m.reflected, [x, y], i));
       for (let row = 0; row < 2; row++) for (let col = 0; col < 2; col++) close(J[row][col], columns[col][row]);

@@ -99,11 +99,15 @@ describe('options objects: empty literals, defaults {}, and spreads of objects w
       close(value, at(0.9));
       close(gradient, d, 1e-6);
       close(m.derivTuned(...args(0.9)), d, 1e-6);
-      close(m.hTuned(...args(0.9))[0][0], finiteDifference((x: number) => m.dTuned(...args(x)), 0.9), 1e-5);
+      close(
+        m.hTuned(...args(0.9))[0][0],
+        finiteDifference((x: number) => m.dTuned(...args(x)), 0.9),
+        1e-5,
+      );
     }
   });
 
-  it('a field before the spread is replaced only where the caller\'s object has it (a field set to undefined included)', () => {
+  it("a field before the spread is replaced only where the caller's object has it (a field set to undefined included)", () => {
     for (const opts of [{}, { lr: 1.5 }, { steps: 4 }, { lr: undefined }]) {
       const [x, y] = [0.6, -0.4];
       const dx = finiteDifference((q: number) => m.scaled(q, y, opts), x);

@@ -235,20 +235,35 @@ function expectGradient(name: string, points: readonly (readonly number[])[]): v
     const hessian = m[`h${title}`];
     if (!hessian) continue;
     const h = hessian(...point);
-    point.forEach((_, i) => point.forEach((__, j) => close(h[i][j], partialDifference((...q: number[]) => m[`d${title}`](...q)[i], point, j), 1e-5)));
+    point.forEach((_, i) =>
+      point.forEach((__, j) =>
+        close(
+          h[i][j],
+          partialDifference((...q: number[]) => m[`d${title}`](...q)[i], point, j),
+          1e-5,
+        ),
+      ),
+    );
   }
 }
 
 describe('instances of classes constructed in the differentiated function', () => {
   it('parameter properties, methods reading this, a method returning a new instance, a getter, a method writing this', () => {
-    expectGradient('points', [[0.7, -0.3], [1.2, 0.4], [-0.5, 2]]);
+    expectGradient('points', [
+      [0.7, -0.3],
+      [1.2, 0.4],
+      [-0.5, 2],
+    ]);
     const [value, gradient] = m.vgPoints(0.7, -0.3);
     expect(value).toBe(m.points(0.7, -0.3));
     expect(gradient).toEqual(m.dPoints(0.7, -0.3));
   });
 
   it('field initialisers, then the constructor body; methods writing fields in a loop; jvp', () => {
-    expectGradient('model', [[0.7, -0.3, 0.2], [1.5, 0.5, -1]]);
+    expectGradient('model', [
+      [0.7, -0.3, 0.2],
+      [1.5, 0.5, -1],
+    ]);
     const [value, tangent] = m.jvpModel([0.7, -0.3, 0.2], [1, -2, 0.5]);
     expect(value).toBe(m.model(0.7, -0.3, 0.2));
     const gradient = m.dModel(0.7, -0.3, 0.2);
@@ -256,11 +271,18 @@ describe('instances of classes constructed in the differentiated function', () =
   });
 
   it('methods returning this, private fields, static constants, instances made in a loop and written in a branch', () => {
-    expectGradient('chained', [[0.7, -0.3], [1.3, 0.8], [-0.4, 0.6]]);
+    expectGradient('chained', [
+      [0.7, -0.3],
+      [1.3, 0.8],
+      [-0.4, 0.6],
+    ]);
   });
 
   it('static methods: one constructing an instance (inlined), one of numbers (a pullback)', () => {
-    expectGradient('complex', [[0.7, -0.3], [1.4, 0.9]]);
+    expectGradient('complex', [
+      [0.7, -0.3],
+      [1.4, 0.9],
+    ]);
     expect(js).toMatch(/function Complex_abs2_pullback\(/);
   });
 
@@ -289,34 +311,59 @@ describe('instances of classes constructed in the differentiated function', () =
 
 describe('object literals whose fields are written later', () => {
   it('a state written field by field in a loop: reverse, Hessian, forward', () => {
-    expectGradient('oscillator', [[0.7, -0.3, 2], [-1.2, 0.4, 0.5]]);
-    for (const point of [[0.7, -0.3, 2], [-1.2, 0.4, 0.5]]) close(m.dkOscillator(...point), partialDifference(m.oscillator, point, 2), 1e-6);
+    expectGradient('oscillator', [
+      [0.7, -0.3, 2],
+      [-1.2, 0.4, 0.5],
+    ]);
+    for (const point of [
+      [0.7, -0.3, 2],
+      [-1.2, 0.4, 0.5],
+    ])
+      close(m.dkOscillator(...point), partialDifference(m.oscillator, point, 2), 1e-6);
   });
 
   it('fields written in branches, an object chosen by ?: and written', () => {
-    expectGradient('branches', [[1, 2], [2, 1], [-1.5, 0.5]]);
+    expectGradient('branches', [
+      [1, 2],
+      [2, 1],
+      [-1.5, 0.5],
+    ]);
   });
 
   it('nested objects written by a helper and through a constant alias of a field, in a loop', () => {
-    expectGradient('nested', [[0.7, -0.3, 2], [1.1, 0.4, 0.8]]);
+    expectGradient('nested', [
+      [0.7, -0.3, 2],
+      [1.1, 0.4, 0.8],
+    ]);
   });
 
   it('writes through aliases reach the object both names hold', () => {
-    expectGradient('aliases', [[0.7, 0.9], [-0.4, 0.3]]);
-    expect(m.aliases(0.7, 0.9)).toBe((() => {
-      const a = { v: 0.7, w: 0.9 };
-      a.v = 0.9 * 0.7;
-      for (let i = 0; i < 4; i++) a.w = a.w * a.v + 0.1;
-      return a.v + a.w;
-    })());
+    expectGradient('aliases', [
+      [0.7, 0.9],
+      [-0.4, 0.3],
+    ]);
+    expect(m.aliases(0.7, 0.9)).toBe(
+      (() => {
+        const a = { v: 0.7, w: 0.9 };
+        a.v = 0.9 * 0.7;
+        for (let i = 0; i < 4; i++) a.w = a.w * a.v + 0.1;
+        return a.v + a.w;
+      })(),
+    );
   });
 
   it('copies by spread are objects of their own; an object holding a local array', () => {
-    expectGradient('copies', [[0.4, 1.3], [-0.8, 0.6]]);
+    expectGradient('copies', [
+      [0.4, 1.3],
+      [-0.8, 0.6],
+    ]);
   });
 
   it('local functions writing a captured object, called in a loop', () => {
-    expectGradient('closures', [[0.4, 1.3], [-0.8, 0.6]]);
+    expectGradient('closures', [
+      [0.4, 1.3],
+      [-0.8, 0.6],
+    ]);
   });
 });
 
@@ -389,23 +436,40 @@ export const dLogged = grad(logged);
   });
 
   it('a state rebuilt each pass and written field by field, with a break: reverse, forward, Hessian', () => {
-    for (const point of [[0.7, -0.3, 2], [-1.2, 0.4, 0.5]]) {
+    for (const point of [
+      [0.7, -0.3, 2],
+      [-1.2, 0.4, 0.5],
+    ]) {
       const g = built.dWrittenState(...point);
       point.forEach((_, i) => close(g[i], partialDifference(built.writtenState, point, i), 1e-6));
       const h = built.hWrittenState(...point);
-      point.forEach((_, i) => point.forEach((__, j) => close(h[i][j], partialDifference((...q: number[]) => built.dWrittenState(...q)[i], point, j), 1e-5)));
+      point.forEach((_, i) =>
+        point.forEach((__, j) =>
+          close(
+            h[i][j],
+            partialDifference((...q: number[]) => built.dWrittenState(...q)[i], point, j),
+            1e-5,
+          ),
+        ),
+      );
     }
   });
 
   it('an instance a method returns each pass, written after', () => {
-    for (const point of [[0.7, -0.3], [1.4, 0.9]]) {
+    for (const point of [
+      [0.7, -0.3],
+      [1.4, 0.9],
+    ]) {
       const g = built.dWalkers(...point);
       point.forEach((_, i) => close(g[i], partialDifference(built.walkers, point, i), 1e-6));
     }
   });
 
   it('an object no code writes stays shareable by two variables while others are written', () => {
-    for (const point of [[0.7, -0.3], [1.4, 0.9]]) {
+    for (const point of [
+      [0.7, -0.3],
+      [1.4, 0.9],
+    ]) {
       const g = built.dReadOnlyShared(...point);
       point.forEach((_, i) => close(g[i], partialDifference(built.readOnlyShared, point, i), 1e-6));
     }
@@ -425,24 +489,35 @@ export const dLogged = grad(logged);
     gradient.forEach((gi: number, i: number) => close(gi, partialDifference(built.logged, [0.7, 1.3], i), 1e-6));
   });
 
-  const rejected = (body: string) => compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, y: number) => {\n${body}\n});\n` }).messages;
+  const rejected = (body: string) =>
+    compile({ 'main.ts': `import { grad } from 'tapeless';\nexport const g = grad((x: number, y: number) => {\n${body}\n});\n` }).messages;
 
   it('an object held by two variables, written through the one a loop reassigns: a diagnostic (the first pass writes what both hold)', () => {
-    expect(rejected('  const a = { u: x, w: y };\n  let s = a;\n  for (let i = 0; i < 3; i++) {\n    s.u += y;\n    s = { u: s.u * s.w, w: s.w };\n  }\n  return a.u + s.u;')).toEqual([
-      expect.stringContaining("main.ts:5:3 tapeless: the array or object 's' holds as this loop starts is also held by another variable or object, which a loop that reassigns 's' does not allow: copy it first."),
+    expect(
+      rejected(
+        '  const a = { u: x, w: y };\n  let s = a;\n  for (let i = 0; i < 3; i++) {\n    s.u += y;\n    s = { u: s.u * s.w, w: s.w };\n  }\n  return a.u + s.u;',
+      ),
+    ).toEqual([
+      expect.stringContaining(
+        "main.ts:5:3 tapeless: the array or object 's' holds as this loop starts is also held by another variable or object, which a loop that reassigns 's' does not allow: copy it first.",
+      ),
     ]);
   });
 
   it('a branch that may leave a variable holding an object another variable holds, written after: a diagnostic', () => {
     expect(rejected('  const a = { u: x };\n  let s = a;\n  if (x > y) s = { u: y };\n  s.u += 1;\n  return a.u * s.u;')).toEqual([
-      expect.stringContaining("main.ts:5:3 tapeless: 's' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object."),
+      expect.stringContaining(
+        "main.ts:5:3 tapeless: 's' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object.",
+      ),
     ]);
   });
 
   it('a pass that leaves a written object held by two variables: a diagnostic', () => {
-    expect(rejected('  let s = { u: x };\n  let t = { u: y };\n  for (let i = 0; i < 3; i++) {\n    s = { u: s.u + t.u };\n    t = s;\n    t.u *= 2;\n  }\n  return s.u + t.u;')).toEqual([
-      expect.stringContaining("main.ts:5:3 tapeless: a pass of this loop leaves the array or object of 's' also held by another variable or object"),
-    ]);
+    expect(
+      rejected(
+        '  let s = { u: x };\n  let t = { u: y };\n  for (let i = 0; i < 3; i++) {\n    s = { u: s.u + t.u };\n    t = s;\n    t.u *= 2;\n  }\n  return s.u + t.u;',
+      ),
+    ).toEqual([expect.stringContaining("main.ts:5:3 tapeless: a pass of this loop leaves the array or object of 's' also held by another variable or object")]);
   });
 });
 
@@ -470,7 +545,10 @@ export const dBox = grad(box);
       const compiled = compile({ 'main.ts': SOURCE }, options);
       expect(compiled.messages).toEqual([]);
       const built = await compiled.load();
-      for (const point of [[0.7, 1.3], [2, -0.5]]) {
+      for (const point of [
+        [0.7, 1.3],
+        [2, -0.5],
+      ]) {
         const g = built.dBox(...point);
         point.forEach((_, i) => close(g[i], partialDifference(built.box, point, i), 1e-6));
       }
@@ -481,11 +559,14 @@ export const dBox = grad(box);
 });
 
 describe('what stays unsupported is a located diagnostic', () => {
-  const rejected = (body: string, prelude = '') => compile({ 'main.ts': `import { grad } from 'tapeless';\n${prelude}export const g = grad((x: number, y: number) => {\n${body}\n});\n` }).messages;
+  const rejected = (body: string, prelude = '') =>
+    compile({ 'main.ts': `import { grad } from 'tapeless';\n${prelude}export const g = grad((x: number, y: number) => {\n${body}\n});\n` }).messages;
 
   it('an alias that holds one of two objects depending on a branch, then written', () => {
     expect(rejected('  const a = { v: x };\n  const b = { v: y };\n  let t = a;\n  if (x > y) t = b;\n  t.v += 1;\n  return a.v * b.v;')).toEqual([
-      expect.stringContaining("main.ts:6:3 tapeless: 't' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object."),
+      expect.stringContaining(
+        "main.ts:6:3 tapeless: 't' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object.",
+      ),
     ]);
   });
 

@@ -125,10 +125,14 @@ function expectGradient(f: (...args: number[]) => number, gradient: unknown, poi
 
 describe('default values', () => {
   it('helpers called without them get them, computed from the parameters before (through pullbacks and inlined)', () => {
-    for (const p of [[0.3, 0.7], [-1.2, 0.4]]) expectGradient(m.energy, m.dEnergy(...p), [...p, 1.5]);
+    for (const p of [
+      [0.3, 0.7],
+      [-1.2, 0.4],
+    ])
+      expectGradient(m.energy, m.dEnergy(...p), [...p, 1.5]);
   });
 
-  it('the gradient keeps the differentiated function\'s optional parameter, and its gradient at the default', () => {
+  it("the gradient keeps the differentiated function's optional parameter, and its gradient at the default", () => {
     expect(js).toMatch(/function energy_grad\(x, v, scale = 1\.5, \.\.\.extra\)/);
     expect(m.dEnergy(0.3, 0.7)).toEqual(m.dEnergy(0.3, 0.7, 1.5));
     expectGradient(m.energy, m.dEnergy(0.3, 0.7, 2), [0.3, 0.7, 2]);
@@ -154,7 +158,13 @@ describe('default values', () => {
   it('in hessian, jacobian, derivative and jvp (where a left-out primal takes its default and its tangent is 0)', () => {
     const point = [0.3, 0.7, 1.5];
     const h = m.hEnergy(0.3, 0.7);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) close(h[i][j], partialDifference((...q: number[]) => m.dEnergy(...q)[i], point, j), 1e-5);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++)
+        close(
+          h[i][j],
+          partialDifference((...q: number[]) => m.dEnergy(...q)[i], point, j),
+          1e-5,
+        );
     expect(m.jEnergy(0.3, 0.7)).toEqual([m.dEnergy(0.3, 0.7).slice(0, 3)]);
     close(m.dvEnergy(0.3, 0.7), m.dEnergy(0.3, 0.7)[1], 1e-12);
     expect(m.jvpPower([2], [1])).toEqual([8, 12]);
@@ -184,7 +194,9 @@ describe('optional parameters and optional fields', () => {
   });
 
   it('differentiating with respect to an object with an optional field is a diagnostic that names the field', () => {
-    const { messages } = compile({ 'main.ts': `import { grad } from 'tapeless';\ninterface Options { lr: number; momentum?: number }\nexport const g = grad((w: number, opts: Options) => w * opts.lr);\n` });
+    const { messages } = compile({
+      'main.ts': `import { grad } from 'tapeless';\ninterface Options { lr: number; momentum?: number }\nexport const g = grad((w: number, opts: Options) => w * opts.lr);\n`,
+    });
     expect(messages).toEqual([
       "main.ts:3:35 tapeless: cannot differentiate with respect to 'opts': its field 'opts.momentum' has type 'number | undefined', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt').",
     ]);
@@ -193,12 +205,22 @@ describe('optional parameters and optional fields', () => {
 
 describe('rest parameters', () => {
   it('in helpers, given numbers or spread arrays, and tuples spread into parameters', () => {
-    for (const p of [[0.3, 0.7], [-1.2, 0.4]]) expectGradient(m.spreads, m.dSpreads(...p), p);
+    for (const p of [
+      [0.3, 0.7],
+      [-1.2, 0.4],
+    ])
+      expectGradient(m.spreads, m.dSpreads(...p), p);
     const h = m.hSpreads(0.3, 0.7);
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) close(h[i][j], partialDifference((...q: number[]) => m.dSpreads(...q)[i], [0.3, 0.7], j), 1e-5);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++)
+        close(
+          h[i][j],
+          partialDifference((...q: number[]) => m.dSpreads(...q)[i], [0.3, 0.7], j),
+          1e-5,
+        );
   });
 
-  it('the gradient of the differentiated function\'s rest parameter is an array', () => {
+  it("the gradient of the differentiated function's rest parameter is an array", () => {
     expect(js).toMatch(/function total_grad\(\.\.\.xs\)/);
     for (const xs of [[], [0.5], [0.3, -1.2, 2]]) {
       const gradient = m.dTotal(...xs);
@@ -207,7 +229,13 @@ describe('rest parameters', () => {
       expect(m.jTotal(...xs)).toEqual([gradient]);
     }
     const h = m.hTotal(0.3, -1.2);
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) close(h[i][j], partialDifference((...q: number[]) => m.dTotal(...q)[i], [0.3, -1.2], j), 1e-5);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++)
+        close(
+          h[i][j],
+          partialDifference((...q: number[]) => m.dTotal(...q)[i], [0.3, -1.2], j),
+          1e-5,
+        );
     const extra = m.dEnergy(0.3, 0.7, 1.5, 2, -1);
     expect(extra[3]).toHaveLength(2);
     expectGradient(m.energy, extra, [0.3, 0.7, 1.5, 2, -1]);

@@ -178,7 +178,12 @@ beforeAll(async () => {
 
 describe('Math.random() in loops and branches', () => {
   it('draws once per call: the gradient is that of the function of the drawn numbers', () => {
-    for (const [x, n, seed] of [[0.7, 6, 1], [-1.3, 9, 2], [2.1, 1, 3], [0.4, 0, 4]]) {
+    for (const [x, n, seed] of [
+      [0.7, 6, 1],
+      [-1.3, 9, 2],
+      [2.1, 1, 3],
+      [0.4, 0, 4],
+    ]) {
       const at = (t: number) => withSeed(seed, () => m.noisy(t, n));
       const gradient = withSeed(seed, () => m.dNoisy(x, n));
       close(gradient, finiteDifference(at, x), 1e-6);
@@ -190,10 +195,22 @@ describe('Math.random() in loops and branches', () => {
       const [value, same] = withSeed(seed, () => m.vNoisy(x, n));
       expect(value).toBe(at(x));
       expect(same).toBe(gradient);
-      close(withSeed(seed, () => m.fNoisy(x, n)), gradient, 1e-12);
-      close(withSeed(seed, () => forward.dNoisy(x, n)), gradient, 1e-12);
+      close(
+        withSeed(seed, () => m.fNoisy(x, n)),
+        gradient,
+        1e-12,
+      );
+      close(
+        withSeed(seed, () => forward.dNoisy(x, n)),
+        gradient,
+        1e-12,
+      );
       const hessian = withSeed(seed, () => m.hNoisy(x, n));
-      close(hessian[0][0], finiteDifference((t) => withSeed(seed, () => m.dNoisy(t, n)), x), 1e-6);
+      close(
+        hessian[0][0],
+        finiteDifference((t) => withSeed(seed, () => m.dNoisy(t, n)), x),
+        1e-6,
+      );
     }
   });
 
@@ -210,12 +227,19 @@ describe('Math.random() in loops and branches', () => {
       const tangent = w.map((_, i) => (i % 2 ? 1 : -0.5));
       const [value, dot] = withSeed(seed, () => m.jDropout([w, x, 0.4], [tangent, x.map(() => 0), 0]));
       expect(value).toBe(m.dropoutData(w, x, 0.4, draws));
-      close(dot, gradient.reduce((sum: number, g: number, i: number) => sum + g * tangent[i], 0), 1e-12);
+      close(
+        dot,
+        gradient.reduce((sum: number, g: number, i: number) => sum + g * tangent[i], 0),
+        1e-12,
+      );
     }
   });
 
   it('a helper that draws is inlined: each draw is recorded where the sweep recomputes it', () => {
-    for (const [mu, sigma, seed] of [[0.3, 0.8, 11], [-1.2, 0.4, 12]]) {
+    for (const [mu, sigma, seed] of [
+      [0.3, 0.8, 11],
+      [-1.2, 0.4, 12],
+    ]) {
       const [dMu, dSigma] = withSeed(seed, () => m.dSmoothed(mu, sigma, 25));
       const uniforms = drawsOf(seed, () => m.smoothed(mu, sigma, 25));
       expect(uniforms.length).toBe(50);
@@ -223,33 +247,80 @@ describe('Math.random() in loops and branches', () => {
       const [eMu, eSigma] = m.dSmoothedData(mu, sigma, 25, eps);
       close(dMu, eMu, 1e-12);
       close(dSigma, eSigma, 1e-12);
-      close(dMu, finiteDifference((t) => withSeed(seed, () => m.smoothed(t, sigma, 25)), mu), 1e-6);
+      close(
+        dMu,
+        finiteDifference((t) => withSeed(seed, () => m.smoothed(t, sigma, 25)), mu),
+        1e-6,
+      );
       // Each column of a Hessian is a call of generated code, which draws its own numbers: the first draws the seeded ones.
       const hessian = withSeed(seed, () => m.hSmoothed(mu, sigma, 25));
-      close(hessian[0][0], finiteDifference((t) => withSeed(seed, () => m.dSmoothed(t, sigma, 25))[0], mu), 1e-6);
-      close(hessian[1][0], finiteDifference((t) => withSeed(seed, () => m.dSmoothed(t, sigma, 25))[1], mu), 1e-6);
+      close(
+        hessian[0][0],
+        finiteDifference((t) => withSeed(seed, () => m.dSmoothed(t, sigma, 25))[0], mu),
+        1e-6,
+      );
+      close(
+        hessian[1][0],
+        finiteDifference((t) => withSeed(seed, () => m.dSmoothed(t, sigma, 25))[1], mu),
+        1e-6,
+      );
     }
   });
 
   it('a loop whose test draws, writing a local array', () => {
-    for (const [x, seed] of [[0.8, 21], [-0.4, 22], [1.9, 23]]) {
+    for (const [x, seed] of [
+      [0.8, 21],
+      [-0.4, 22],
+      [1.9, 23],
+    ]) {
       const gradient = withSeed(seed, () => m.dWalk(x));
-      close(gradient, finiteDifference((t) => withSeed(seed, () => m.walk(t)), x), 1e-6);
-      close(withSeed(seed, () => m.fWalk(x)), gradient, 1e-10);
-      close(withSeed(seed, () => forward.dWalk(x)), gradient, 1e-10);
-      close(withSeed(seed, () => m.hWalk(x))[0][0], finiteDifference((t) => withSeed(seed, () => m.dWalk(t)), x), 1e-6);
+      close(
+        gradient,
+        finiteDifference((t) => withSeed(seed, () => m.walk(t)), x),
+        1e-6,
+      );
+      close(
+        withSeed(seed, () => m.fWalk(x)),
+        gradient,
+        1e-10,
+      );
+      close(
+        withSeed(seed, () => forward.dWalk(x)),
+        gradient,
+        1e-10,
+      );
+      close(
+        withSeed(seed, () => m.hWalk(x))[0][0],
+        finiteDifference((t) => withSeed(seed, () => m.dWalk(t)), x),
+        1e-6,
+      );
     }
   });
 
   it('draws on both sides of a branch in nested loops', () => {
-    for (const [x, y, seed] of [[0.5, 1.2, 31], [-0.7, 0.6, 32]]) {
+    for (const [x, y, seed] of [
+      [0.5, 1.2, 31],
+      [-0.7, 0.6, 32],
+    ]) {
       const [dx, dy] = withSeed(seed, () => m.dNested(x, y));
-      close(dx, finiteDifference((t) => withSeed(seed, () => m.nested(t, y)), x), 1e-6);
-      close(dy, finiteDifference((t) => withSeed(seed, () => m.nested(x, t)), y), 1e-6);
+      close(
+        dx,
+        finiteDifference((t) => withSeed(seed, () => m.nested(t, y)), x),
+        1e-6,
+      );
+      close(
+        dy,
+        finiteDifference((t) => withSeed(seed, () => m.nested(x, t)), y),
+        1e-6,
+      );
       close(withSeed(seed, () => m.jNested([x, y], [1, 0]))[1], dx, 1e-10);
       close(withSeed(seed, () => m.jNested([x, y], [0, 1]))[1], dy, 1e-10);
       const hessian = withSeed(seed, () => m.hNested(x, y));
-      close(hessian[1][0], finiteDifference((t) => withSeed(seed, () => m.dNested(t, y))[1], x), 1e-6);
+      close(
+        hessian[1][0],
+        finiteDifference((t) => withSeed(seed, () => m.dNested(t, y))[1], x),
+        1e-6,
+      );
     }
   });
 });

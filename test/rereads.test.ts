@@ -155,7 +155,6 @@ export const dAddedOn = grad(addedOn, { wrt: 'x' });
 const compiled = compile({ 'main.ts': MAIN });
 const m: Record<string, any> = await compiled.load();
 
-
 /** The text of the generated gradient function `name`. */
 function generated(name: string): string {
   const js = compiled.js['main.ts'];
@@ -171,13 +170,32 @@ describe('reads of local arrays the reverse sweep reads again from the array', (
   });
 
   it('the GMM pattern: exact against finite differences at several sizes, one component and one dimension included', () => {
-    for (const [k, d, n] of [[3, 4, 5], [1, 3, 2], [2, 1, 3], [4, 2, 1]]) {
+    for (const [k, d, n] of [
+      [3, 4, 5],
+      [1, 3, 2],
+      [2, 1, 3],
+      [4, 2, 1],
+    ]) {
       const q = wave(k * d, 0.2);
       const means = wave(k * d, 1.1);
       const points = wave(n * d, 2.3);
       const [dq, dmeans] = m.dMixture(q, means, points, k);
-      q.forEach((_, i) => close(dq[i], entryDifference(() => m.mixture(q, means, points, k), q, i)), 1e-6);
-      means.forEach((_, i) => close(dmeans[i], entryDifference(() => m.mixture(q, means, points, k), means, i)), 1e-6);
+      q.forEach(
+        (_, i) =>
+          close(
+            dq[i],
+            entryDifference(() => m.mixture(q, means, points, k), q, i),
+          ),
+        1e-6,
+      );
+      means.forEach(
+        (_, i) =>
+          close(
+            dmeans[i],
+            entryDifference(() => m.mixture(q, means, points, k), means, i),
+          ),
+        1e-6,
+      );
     }
   });
 
@@ -199,16 +217,43 @@ describe('reads of local arrays the reverse sweep reads again from the array', (
     const points = wave(n * d, 0.9);
     const h = m.hMixture(q, means, points, k);
     for (let i = 0; i < q.length; i++) {
-      for (let j = 0; j < q.length; j++) close(h[i][j], entryDifference(() => m.dMixture(q, means, points, k)[0][i], q, j), 1e-5);
+      for (let j = 0; j < q.length; j++)
+        close(
+          h[i][j],
+          entryDifference(() => m.dMixture(q, means, points, k)[0][i], q, j),
+          1e-5,
+        );
     }
   });
 
   it('entries the pass did not write: other bounds, another start, writes in a branch or before a break', () => {
-    for (const [x, a, b] of [[0.7, 2, 4], [-0.4, 0, 3], [1.1, 3, 3], [0.3, 0, 0]]) close(m.dOtherBounds(x, a, b), finiteDifference((t) => m.otherBounds(t, a, b), x, 1e-4), 1e-6);
+    for (const [x, a, b] of [
+      [0.7, 2, 4],
+      [-0.4, 0, 3],
+      [1.1, 3, 3],
+      [0.3, 0, 0],
+    ])
+      close(
+        m.dOtherBounds(x, a, b),
+        finiteDifference((t) => m.otherBounds(t, a, b), x, 1e-4),
+        1e-6,
+      );
     // (n ≥ 1: otherStart writes a[0].)
-    for (const [x, n] of [[0.7, 4], [-0.4, 1], [0.9, 2]]) {
-      close(m.dOtherStart(x, n), finiteDifference((t) => m.otherStart(t, n), x, 1e-4), 1e-6);
-      close(m.dPartialWrites(x, n), finiteDifference((t) => m.partialWrites(t, n), x, 1e-4), 1e-6);
+    for (const [x, n] of [
+      [0.7, 4],
+      [-0.4, 1],
+      [0.9, 2],
+    ]) {
+      close(
+        m.dOtherStart(x, n),
+        finiteDifference((t) => m.otherStart(t, n), x, 1e-4),
+        1e-6,
+      );
+      close(
+        m.dPartialWrites(x, n),
+        finiteDifference((t) => m.partialWrites(t, n), x, 1e-4),
+        1e-6,
+      );
     }
   });
 
@@ -221,10 +266,27 @@ describe('reads of local arrays the reverse sweep reads again from the array', (
   });
 
   it('entries rewritten within the pass, arrays created in an outer loop, values only added on', () => {
-    for (const [x, n] of [[0.7, 4], [-0.4, 2], [0.9, 0], [0.2, 1]]) {
-      close(m.dRewrittenInPass(x, n), finiteDifference((t) => m.rewrittenInPass(t, n), x, 1e-4), 1e-6);
-      close(m.dCreatedInOuterLoop(x, n), finiteDifference((t) => m.createdInOuterLoop(t, n), x, 1e-4), 1e-6);
-      close(m.dAddedOn(x, n), finiteDifference((t) => m.addedOn(t, n), x, 1e-4), 1e-6);
+    for (const [x, n] of [
+      [0.7, 4],
+      [-0.4, 2],
+      [0.9, 0],
+      [0.2, 1],
+    ]) {
+      close(
+        m.dRewrittenInPass(x, n),
+        finiteDifference((t) => m.rewrittenInPass(t, n), x, 1e-4),
+        1e-6,
+      );
+      close(
+        m.dCreatedInOuterLoop(x, n),
+        finiteDifference((t) => m.createdInOuterLoop(t, n), x, 1e-4),
+        1e-6,
+      );
+      close(
+        m.dAddedOn(x, n),
+        finiteDifference((t) => m.addedOn(t, n), x, 1e-4),
+        1e-6,
+      );
     }
   });
 

@@ -23,7 +23,12 @@ function summary(outcomes: readonly Outcome[]): { text: string; failing: number;
       `${outcomes.filter((o) => o.typescriptThrows).length} on which TypeScript's own emit throws, slowest ${Math.round(slowest)} ms`,
   ];
   for (const o of failing.slice(0, 5)) lines.push(`\n--- input ${o.index}: ${problemsOf(o, BUDGET).join('; ')}\n${o.source}`);
-  for (const o of internal.slice(0, 5)) lines.push(`\n--- input ${o.index}: ${internalErrors(o).map((d) => d.message).join('; ')}\n${o.source}`);
+  for (const o of internal.slice(0, 5))
+    lines.push(
+      `\n--- input ${o.index}: ${internalErrors(o)
+        .map((d) => d.message)
+        .join('; ')}\n${o.source}`,
+    );
   return { text: lines.join('\n'), failing: failing.length, internal: internal.length };
 }
 

@@ -26,17 +26,83 @@ interface Case {
 
 const sq = (x: number) => x * x;
 const CASES: Record<string, Case> = {
-  add: { params: ['a', 'b'], body: 'a + b', hand: () => [1, 1], smooth: [[1, 2], [-3, 0.5]] },
-  sub: { params: ['a', 'b'], body: 'a - b', hand: () => [1, -1], smooth: [[1, 2], [-3, 0.5]] },
-  mul: { params: ['a', 'b'], body: 'a * b', hand: (a, b) => [b, a], smooth: [[1.5, 2], [-3, 0.5]], edges: [[0, 0]] },
-  div: { params: ['a', 'b'], body: 'a / b', hand: (a, b) => [1 / b, -a / (b * b)], smooth: [[1.5, 2], [-3, 0.5]], edges: [[1, 0], [0, 0]] },
-  mod: { params: ['a', 'b'], body: 'a % b', hand: (a, b) => [1, -Math.trunc(a / b)], smooth: [[7.5, 2], [-7.5, 2], [5.3, -1.7]] },
+  add: {
+    params: ['a', 'b'],
+    body: 'a + b',
+    hand: () => [1, 1],
+    smooth: [
+      [1, 2],
+      [-3, 0.5],
+    ],
+  },
+  sub: {
+    params: ['a', 'b'],
+    body: 'a - b',
+    hand: () => [1, -1],
+    smooth: [
+      [1, 2],
+      [-3, 0.5],
+    ],
+  },
+  mul: {
+    params: ['a', 'b'],
+    body: 'a * b',
+    hand: (a, b) => [b, a],
+    smooth: [
+      [1.5, 2],
+      [-3, 0.5],
+    ],
+    edges: [[0, 0]],
+  },
+  div: {
+    params: ['a', 'b'],
+    body: 'a / b',
+    hand: (a, b) => [1 / b, -a / (b * b)],
+    smooth: [
+      [1.5, 2],
+      [-3, 0.5],
+    ],
+    edges: [
+      [1, 0],
+      [0, 0],
+    ],
+  },
+  mod: {
+    params: ['a', 'b'],
+    body: 'a % b',
+    hand: (a, b) => [1, -Math.trunc(a / b)],
+    smooth: [
+      [7.5, 2],
+      [-7.5, 2],
+      [5.3, -1.7],
+    ],
+  },
   negate: { params: ['x'], body: '-x', hand: () => [-1], smooth: [[2], [-1]] },
   plus: { params: ['x'], body: '+x * 3', hand: () => [3], smooth: [[2]] },
   square: { params: ['x'], body: 'x ** 2', hand: (x) => [2 * x], smooth: [[3], [-0.5]], edges: [[0]] },
   // At x = 0 the partial in p is its limit 0 (x^p log x -> 0), not 0 * -Infinity.
-  powOperator: { params: ['x', 'p'], body: 'x ** p', hand: (x, p) => [p * x ** (p - 1), x === 0 ? 0 : x ** p * Math.log(x)], smooth: [[1.5, 2.5], [0.5, -1.5]], edges: [[0, 2], [0, 0.5]] },
-  pow: { params: ['x', 'p'], body: 'Math.pow(x, p)', hand: (x, p) => [p * x ** (p - 1), x ** p * Math.log(x)], smooth: [[1.5, 2.5], [2, 3]] },
+  powOperator: {
+    params: ['x', 'p'],
+    body: 'x ** p',
+    hand: (x, p) => [p * x ** (p - 1), x === 0 ? 0 : x ** p * Math.log(x)],
+    smooth: [
+      [1.5, 2.5],
+      [0.5, -1.5],
+    ],
+    edges: [
+      [0, 2],
+      [0, 0.5],
+    ],
+  },
+  pow: {
+    params: ['x', 'p'],
+    body: 'Math.pow(x, p)',
+    hand: (x, p) => [p * x ** (p - 1), x ** p * Math.log(x)],
+    smooth: [
+      [1.5, 2.5],
+      [2, 3],
+    ],
+  },
   powZeroExponent: { params: ['x'], body: 'x ** 0', hand: () => [0], smooth: [[2]], edges: [[0]] },
   powBaseZero: { params: ['p'], body: '0 ** p', hand: () => [0], smooth: [], edges: [[2], [0.5]] },
   sin: { params: ['x'], body: 'Math.sin(x)', hand: (x) => [Math.cos(x)], smooth: [[0], [1], [-2], [10]] },
@@ -45,7 +111,16 @@ const CASES: Record<string, Case> = {
   asin: { params: ['x'], body: 'Math.asin(x)', hand: (x) => [1 / Math.sqrt(1 - x * x)], smooth: [[0], [0.5], [-0.7]], edges: [[1], [-1]] },
   acos: { params: ['x'], body: 'Math.acos(x)', hand: (x) => [-1 / Math.sqrt(1 - x * x)], smooth: [[0], [0.5], [-0.7]], edges: [[1], [-1]] },
   atan: { params: ['x'], body: 'Math.atan(x)', hand: (x) => [1 / (1 + x * x)], smooth: [[0], [2], [-30]] },
-  atan2: { params: ['y', 'x'], body: 'Math.atan2(y, x)', hand: (y, x) => [x / (x * x + y * y), -y / (x * x + y * y)], smooth: [[1, 2], [-1, -0.5], [3, -4]] },
+  atan2: {
+    params: ['y', 'x'],
+    body: 'Math.atan2(y, x)',
+    hand: (y, x) => [x / (x * x + y * y), -y / (x * x + y * y)],
+    smooth: [
+      [1, 2],
+      [-1, -0.5],
+      [3, -4],
+    ],
+  },
   sinh: { params: ['x'], body: 'Math.sinh(x)', hand: (x) => [Math.cosh(x)], smooth: [[0], [1.5], [-2]] },
   cosh: { params: ['x'], body: 'Math.cosh(x)', hand: (x) => [Math.sinh(x)], smooth: [[0], [1.5], [-2]] },
   tanh: { params: ['x'], body: 'Math.tanh(x)', hand: (x) => [1 / sq(Math.cosh(x))], smooth: [[0], [0.5], [-2]], edges: [[40], [-40]] },
@@ -61,19 +136,92 @@ const CASES: Record<string, Case> = {
   sqrt: { params: ['x'], body: 'Math.sqrt(x)', hand: (x) => [1 / (2 * Math.sqrt(x))], smooth: [[1], [4], [0.25]], edges: [[0]] },
   cbrt: { params: ['x'], body: 'Math.cbrt(x)', hand: (x) => [1 / (3 * Math.cbrt(x) ** 2)], smooth: [[1], [8], [-27]], edges: [[0]] },
   abs: { params: ['x'], body: 'Math.abs(x)', hand: (x) => [x > 0 ? 1 : x < 0 ? -1 : 0], smooth: [[2], [-3]], edges: [[0]] },
-  max: { params: ['a', 'b'], body: 'Math.max(a, b)', hand: (a, b) => (a >= b ? [1, 0] : [0, 1]), smooth: [[1, 2], [3, -1]], edges: [[1, 1]] },
-  min: { params: ['a', 'b'], body: 'Math.min(a, b)', hand: (a, b) => (a <= b ? [1, 0] : [0, 1]), smooth: [[1, 2], [3, -1]], edges: [[1, 1]] },
-  max3: { params: ['a', 'b', 'c'], body: 'Math.max(a, b, c)', hand: (a, b, c) => { const m = Math.max(a, b, c); return a === m ? [1, 0, 0] : b === m ? [0, 1, 0] : [0, 0, 1]; }, smooth: [[1, 5, 2], [3, -1, 4]], edges: [[2, 2, 2], [1, 3, 3]] },
-  min3: { params: ['a', 'b', 'c'], body: 'Math.min(a, b, c)', hand: (a, b, c) => { const m = Math.min(a, b, c); return a === m ? [1, 0, 0] : b === m ? [0, 1, 0] : [0, 0, 1]; }, smooth: [[1, 5, 2], [3, -1, 4]], edges: [[2, 2, 2], [3, 1, 1]] },
+  max: {
+    params: ['a', 'b'],
+    body: 'Math.max(a, b)',
+    hand: (a, b) => (a >= b ? [1, 0] : [0, 1]),
+    smooth: [
+      [1, 2],
+      [3, -1],
+    ],
+    edges: [[1, 1]],
+  },
+  min: {
+    params: ['a', 'b'],
+    body: 'Math.min(a, b)',
+    hand: (a, b) => (a <= b ? [1, 0] : [0, 1]),
+    smooth: [
+      [1, 2],
+      [3, -1],
+    ],
+    edges: [[1, 1]],
+  },
+  max3: {
+    params: ['a', 'b', 'c'],
+    body: 'Math.max(a, b, c)',
+    hand: (a, b, c) => {
+      const m = Math.max(a, b, c);
+      return a === m ? [1, 0, 0] : b === m ? [0, 1, 0] : [0, 0, 1];
+    },
+    smooth: [
+      [1, 5, 2],
+      [3, -1, 4],
+    ],
+    edges: [
+      [2, 2, 2],
+      [1, 3, 3],
+    ],
+  },
+  min3: {
+    params: ['a', 'b', 'c'],
+    body: 'Math.min(a, b, c)',
+    hand: (a, b, c) => {
+      const m = Math.min(a, b, c);
+      return a === m ? [1, 0, 0] : b === m ? [0, 1, 0] : [0, 0, 1];
+    },
+    smooth: [
+      [1, 5, 2],
+      [3, -1, 4],
+    ],
+    edges: [
+      [2, 2, 2],
+      [3, 1, 1],
+    ],
+  },
   sign: { params: ['x'], body: 'Math.sign(x) * 1', hand: () => [0], smooth: [[2], [-3]], edges: [[0]] },
   floor: { params: ['x'], body: 'Math.floor(x)', hand: () => [0], smooth: [[2.5], [-3.5]], edges: [[2]] },
   ceil: { params: ['x'], body: 'Math.ceil(x)', hand: () => [0], smooth: [[2.5], [-3.5]], edges: [[2]] },
   round: { params: ['x'], body: 'Math.round(x)', hand: () => [0], smooth: [[2.2], [-3.7]], edges: [[2.5]] },
   trunc: { params: ['x'], body: 'Math.trunc(x)', hand: () => [0], smooth: [[2.5], [-3.5]] },
   fround: { params: ['x'], body: 'Math.fround(x)', hand: () => [1], smooth: [], edges: [[2.5], [0.1]] },
-  hypot: { params: ['a', 'b', 'c'], body: 'Math.hypot(a, b, c)', hand: (a, b, c) => { const h = Math.hypot(a, b, c); return [a / h, b / h, c / h]; }, smooth: [[1, 2, 2], [-3, 4, 0.5]], edges: [[0, 3, 0]] },
+  hypot: {
+    params: ['a', 'b', 'c'],
+    body: 'Math.hypot(a, b, c)',
+    hand: (a, b, c) => {
+      const h = Math.hypot(a, b, c);
+      return [a / h, b / h, c / h];
+    },
+    smooth: [
+      [1, 2, 2],
+      [-3, 4, 0.5],
+    ],
+    edges: [[0, 3, 0]],
+  },
   // At the origin atan2 jumps: its partials are 0 by convention, as hypot's.
-  atan2Axes: { params: ['y', 'x'], body: 'Math.atan2(y, x)', hand: (y, x) => (x === 0 && y === 0 ? [0, 0] : [x / (x * x + y * y), -y / (x * x + y * y)]), smooth: [[0, 2], [3, 0]], edges: [[0, 0], [0, -2], [-3, 0]] },
+  atan2Axes: {
+    params: ['y', 'x'],
+    body: 'Math.atan2(y, x)',
+    hand: (y, x) => (x === 0 && y === 0 ? [0, 0] : [x / (x * x + y * y), -y / (x * x + y * y)]),
+    smooth: [
+      [0, 2],
+      [3, 0],
+    ],
+    edges: [
+      [0, 0],
+      [0, -2],
+      [-3, 0],
+    ],
+  },
   hypotOrigin: { params: ['a', 'b'], body: 'Math.hypot(a, b)', hand: () => [0, 0], smooth: [], edges: [[0, 0]] },
   random: { params: ['x'], body: 'x * Math.random()', hand: () => [NaN], smooth: [] },
 };
@@ -147,10 +295,15 @@ describe('the registry of operations', () => {
       for (const declaration of statement.declarationList.declarations) {
         if (!declaration.initializer || !ts.isObjectLiteralExpression(declaration.initializer)) continue;
         const table = declaration.name.getText();
-        for (const property of declaration.initializer.properties) given.push(`${table}.${ts.isStringLiteral(property.name!) ? property.name.text : property.name!.getText()}`);
+        for (const property of declaration.initializer.properties)
+          given.push(`${table}.${ts.isStringLiteral(property.name!) ? property.name.text : property.name!.getText()}`);
       }
     }
-    const used = new Set(named.map(({ derivative }) => (derivative.kind === 'variadic' ? `variadicMathRules.${derivative.name}` : `${(derivative as { table: string }).table}.${derivative.name}`)));
+    const used = new Set(
+      named.map(({ derivative }) =>
+        derivative.kind === 'variadic' ? `variadicMathRules.${derivative.name}` : `${(derivative as { table: string }).table}.${derivative.name}`,
+      ),
+    );
     expect(given.filter((rule) => !used.has(rule))).toEqual([]);
   });
 

@@ -50,7 +50,10 @@ describe('runtime sources given as text', () => {
 
   it('the rules and drivers given are the ones used', () => {
     const rules = RULES.replace('sin: withDerivative(Math.sin, (x, y) => [Math.cos(x)])', 'sin: withDerivative(Math.sin, (x, y) => [Math.cosh(x)])');
-    const drivers = DRIVERS.replace('export function jacobianOfColumns(columns, out) {', 'export function jacobianOfColumns(columns, out) {\n    const given = true;');
+    const drivers = DRIVERS.replace(
+      'export function jacobianOfColumns(columns, out) {',
+      'export function jacobianOfColumns(columns, out) {\n    const given = true;',
+    );
     expect(rules).not.toBe(RULES);
     expect(drivers).not.toBe(DRIVERS);
     const js = emit({ rules, drivers });

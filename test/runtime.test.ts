@@ -9,12 +9,26 @@ import { ROOT } from './support/compile.js';
 // The runtime loaded by its path, as a value: the transformer sees no call of the API here
 // (a call through a cast or a variable is a diagnostic), as in a file compiled without it.
 const api = (await import(pathToFileURL(path.join(ROOT, 'dist/runtime/index.js')).href)) as Record<string, (...args: any[]) => unknown>;
-const untransformed = { grad: api.grad, valueAndGrad: api.valueAndGrad, stopGradient: api.stopGradient, derivative: api.derivative, jvp: api.jvp, vjp: api.vjp, jacobian: api.jacobian, jacobianInto: api.jacobianInto, hessian: api.hessian, hessianInto: api.hessianInto, hvp: api.hvp };
+const untransformed = {
+  grad: api.grad,
+  valueAndGrad: api.valueAndGrad,
+  stopGradient: api.stopGradient,
+  derivative: api.derivative,
+  jvp: api.jvp,
+  vjp: api.vjp,
+  jacobian: api.jacobian,
+  jacobianInto: api.jacobianInto,
+  hessian: api.hessian,
+  hessianInto: api.hessianInto,
+  hvp: api.hvp,
+};
 
 describe('API without the transformer', () => {
   for (const [name, fn] of Object.entries(untransformed)) {
     it(`${name}() throws and points to the setup`, () => {
-      expect(() => fn((x: number) => x)).toThrowError(new RegExp(`^tapeless: ${name}\\(\\) ran without the tapeless transformer.*Setup section of tapeless's README`));
+      expect(() => fn((x: number) => x)).toThrowError(
+        new RegExp(`^tapeless: ${name}\\(\\) ran without the tapeless transformer.*Setup section of tapeless's README`),
+      );
     });
   }
 
@@ -26,7 +40,16 @@ describe('API without the transformer', () => {
       message = (error as Error).message;
     }
     const entries = [...message.matchAll(/\btapeless\/[\w-]+/g)].map(([entry]) => entry);
-    expect(entries).toEqual(['tapeless/transformer', 'tapeless/rollup', 'tapeless/vite', 'tapeless/esbuild', 'tapeless/webpack', 'tapeless/ts-jest', 'tapeless/ts-node', 'tapeless/register']);
+    expect(entries).toEqual([
+      'tapeless/transformer',
+      'tapeless/rollup',
+      'tapeless/vite',
+      'tapeless/esbuild',
+      'tapeless/webpack',
+      'tapeless/ts-jest',
+      'tapeless/ts-node',
+      'tapeless/register',
+    ]);
     const { exports } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     for (const entry of entries) expect(Object.keys(exports), entry).toContain(`./${entry.slice('tapeless/'.length)}`);
     expect(message).toContain('"transformProgram": true');
@@ -35,7 +58,9 @@ describe('API without the transformer', () => {
 
   it('throws the same error from the CommonJS build (require)', () => {
     const cjs = createRequire(import.meta.url)(path.join(ROOT, 'dist/runtime/cjs/index.js')) as typeof api;
-    expect(() => cjs.grad((x: number) => x)).toThrowError(new RegExp(`^tapeless: grad\\(\\) ran without the tapeless transformer.*Setup section of tapeless's README`));
+    expect(() => cjs.grad((x: number) => x)).toThrowError(
+      new RegExp(`^tapeless: grad\\(\\) ran without the tapeless transformer.*Setup section of tapeless's README`),
+    );
   });
 
   it('withDerivative() returns the function itself (its rule matters only to the transformer)', () => {

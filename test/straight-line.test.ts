@@ -127,7 +127,11 @@ function expectGradient(actual: number[], expected: number[], tolerance = 1e-7):
 
 describe('straight-line code', () => {
   it('compound assignments, by hand and by finite differences', () => {
-    for (const [x, y] of [[1.5, 2], [-0.5, 3], [2, -1]]) {
+    for (const [x, y] of [
+      [1.5, 2],
+      [-0.5, 3],
+      [2, -1],
+    ]) {
       // s = ((x y - y) x / 2)^2 (no wrap-around of % at these points)
       const inner = ((x * y - y) * x) / 2;
       const hand = [2 * inner * ((2 * x * y - y) / 2), 2 * inner * ((x * x - x) / 2)];
@@ -167,7 +171,11 @@ describe('straight-line code', () => {
   });
 
   it('reassignment, comma expressions and nested blocks', () => {
-    for (const point of [[0.3, 1.2], [-1, 0.5], [2, 2]]) {
+    for (const point of [
+      [0.3, 1.2],
+      [-1, 0.5],
+      [2, 2],
+    ]) {
       expectGradient(m.gReassign(...point), numericGradient(m.reassign, point));
     }
     for (const x of [0.5, -1.5, 2]) {

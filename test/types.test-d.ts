@@ -1,6 +1,20 @@
 // The declared types of the API describe the generated functions (checked by tsc).
 import { describe, expectTypeOf, it } from 'vitest';
-import { type GradientOf, derivative, grad, hessian, hessianInto, hvp, jacobian, jacobianInto, jvp, stopGradient, valueAndGrad, vjp, withDerivative } from 'tapeless';
+import {
+  type GradientOf,
+  derivative,
+  grad,
+  hessian,
+  hessianInto,
+  hvp,
+  jacobian,
+  jacobianInto,
+  jvp,
+  stopGradient,
+  valueAndGrad,
+  vjp,
+  withDerivative,
+} from 'tapeless';
 
 const product = (x: number, y: number) => x * y;
 
@@ -110,7 +124,7 @@ describe('declared types', () => {
     expectTypeOf(vjp(model, { wrt: 0 })).toEqualTypeOf<(w: Float64Array, b: number) => [Float64Array, (cotangent: Float64Array) => Float64Array]>();
   });
 
-  it('hvp takes f\'s arguments then v, shaped like the gradient, and returns H·v of that shape', () => {
+  it("hvp takes f's arguments then v, shaped like the gradient, and returns H·v of that shape", () => {
     expectTypeOf(hvp(product)).toEqualTypeOf<(x: number, y: number, v: [number, number]) => [number, number]>();
     const loss = (w: Float64Array, data: readonly number[]) => w[0] * data[0];
     expectTypeOf(hvp(loss, { wrt: 0 })).toEqualTypeOf<(w: Float64Array, data: readonly number[], v: Float64Array) => Float64Array>();
@@ -135,7 +149,7 @@ describe('declared types', () => {
     hvp(netLoss)(net, { W: [1, 0], layers: [] });
   });
 
-  it('jacobianInto and hessianInto take the matrix to write into first, then f\'s arguments', () => {
+  it("jacobianInto and hessianInto take the matrix to write into first, then f's arguments", () => {
     const polar = (r: number, t: number) => [r * Math.cos(t), r * Math.sin(t)];
     expectTypeOf(jacobianInto(polar)).toEqualTypeOf<(out: number[][], r: number, t: number) => number[][]>();
     expectTypeOf(hessianInto(product)).toEqualTypeOf<(out: number[][], x: number, y: number) => number[][]>();
@@ -144,7 +158,10 @@ describe('declared types', () => {
   });
 
   it('withDerivative keeps the function type and types the rule', () => {
-    const softplus = withDerivative((x: number) => Math.log1p(Math.exp(x)), (x, y) => [1 / (1 + Math.exp(-x))]);
+    const softplus = withDerivative(
+      (x: number) => Math.log1p(Math.exp(x)),
+      (x, y) => [1 / (1 + Math.exp(-x))],
+    );
     expectTypeOf(softplus).toEqualTypeOf<(x: number) => number>();
     type RuleOfProduct = Parameters<typeof withDerivative<(a: number, b: number) => number>>[1];
     expectTypeOf<(a: number, b: number, y: number) => [number, number]>().toMatchTypeOf<RuleOfProduct>();

@@ -10,14 +10,22 @@ import { close, compile, entryDifference, partialDifference } from './support/co
 const numbers = (count: number) => Array.from({ length: count }, (_, i) => `p${i}`);
 /** A straight-line function of `count` numbers returning three, every input in every output. */
 const wide = (name: string, count: number) => `
-export function ${name}(${numbers(count).map((p) => `${p}: number`).join(', ')}): number[] {
-  const s = ${numbers(count).map((p, i) => `${p} * ${(i % 5) + 1}`).join(' + ')};
-  const q = ${numbers(count).map((p) => `${p} * ${p}`).join(' + ')};
+export function ${name}(${numbers(count)
+  .map((p) => `${p}: number`)
+  .join(', ')}): number[] {
+  const s = ${numbers(count)
+    .map((p, i) => `${p} * ${(i % 5) + 1}`)
+    .join(' + ')};
+  const q = ${numbers(count)
+    .map((p) => `${p} * ${p}`)
+    .join(' + ')};
   return [Math.sin(s), s * q, Math.exp(-q / ${count})];
 }
 export const ${name}J = jacobian(${name});
 export const ${name}Jvp = jvp(${name});
-export function ${name}Sum(${numbers(count).map((p) => `${p}: number`).join(', ')}): number {
+export function ${name}Sum(${numbers(count)
+  .map((p) => `${p}: number`)
+  .join(', ')}): number {
   const [a, b, c] = ${name}(${numbers(count).join(', ')});
   return a + b * 0.01 + c;
 }
@@ -125,7 +133,14 @@ const pointOf = (count: number, scale = 0.3) => Array.from({ length: count }, (_
 
 /** The Jacobian by the scalar forward mode: one jvp per column, one tangent per value. */
 function jacobianByJvp(f: (primals: unknown[], tangents: unknown[]) => [unknown, unknown], args: number[]): number[][] {
-  const columns = args.map((_, j) => Array.from(f(args, args.map((__, k) => (k === j ? 1 : 0)))[1] as ArrayLike<number>));
+  const columns = args.map((_, j) =>
+    Array.from(
+      f(
+        args,
+        args.map((__, k) => (k === j ? 1 : 0)),
+      )[1] as ArrayLike<number>,
+    ),
+  );
   return columns[0].map((_, i) => columns.map((column) => column[i]));
 }
 
@@ -146,7 +161,12 @@ function differences(f: (...args: number[]) => ArrayLike<number>, args: number[]
 
 describe('vector forward mode: jacobian', () => {
   it('of numbers: one pass with a lane per input, seeded in the generated code (k = 1, 2, 16)', () => {
-    for (const [name, args] of [['spiral', [0.7]], ['orbit', [0.9, 1.1]], ['orbit', [0.2, -0.6]], ['wide16', pointOf(16)]] as const) {
+    for (const [name, args] of [
+      ['spiral', [0.7]],
+      ['orbit', [0.9, 1.1]],
+      ['orbit', [0.2, -0.6]],
+      ['wide16', pointOf(16)],
+    ] as const) {
       const J = m[`${name}J`](...args);
       // The scalar mode's numbers, up to rounding (constant seeds fold differently).
       expectMatrix(J, jacobianByJvp(m[`${name}Jvp`], [...args]), 1e-13);
@@ -179,8 +199,17 @@ describe('vector forward mode: jacobian', () => {
       });
       for (let i = 0; i < 2 * length; i++) {
         expectMatrix([J[i]], [jvps.map((column) => column[i])], 1e-13);
-        for (let j = 0; j < length; j++) close(J[i][j], entryDifference(() => m.smooth(xs, k)[i], xs, j), 1e-6);
-        close(J[i][length], partialDifference((t) => m.smooth(xs, t)[i], [k], 0, 1e-4), 1e-6);
+        for (let j = 0; j < length; j++)
+          close(
+            J[i][j],
+            entryDifference(() => m.smooth(xs, k)[i], xs, j),
+            1e-6,
+          );
+        close(
+          J[i][length],
+          partialDifference((t) => m.smooth(xs, t)[i], [k], 0, 1e-4),
+          1e-6,
+        );
       }
     }
   });
@@ -188,17 +217,35 @@ describe('vector forward mode: jacobian', () => {
 
 describe('vector forward mode: hessian', () => {
   /** The Hessian by differences of the (reverse-mode) gradient, entry (i, j). */
-  const secondDifference = (f: (...args: number[]) => number, args: number[], i: number, j: number) => partialDifference((...point) => partialDifference(f, point, i, 1e-3), args, j, 1e-3);
+  const secondDifference = (f: (...args: number[]) => number, args: number[], i: number, j: number) =>
+    partialDifference((...point) => partialDifference(f, point, i, 1e-3), args, j, 1e-3);
 
   it('of numbers: one pass of k lanes (k = 3, 16, 17 in chunks) equals the hvp columns and differences', () => {
-    for (const [name, args] of [['trio', [0.8, 1.3, 0.4]], ['trio', [0.3, 0.2, -0.7]], ['wide16', pointOf(16)], ['wide17', pointOf(17)]] as const) {
+    for (const [name, args] of [
+      ['trio', [0.8, 1.3, 0.4]],
+      ['trio', [0.3, 0.2, -0.7]],
+      ['wide16', pointOf(16)],
+      ['wide17', pointOf(17)],
+    ] as const) {
       const H = m[`${name}H`](...args);
       const f = m[name === 'trio' ? name : `${name}Sum`];
       expect(H.length).toBe(args.length);
       // The scalar mode: hvp (forward over reverse, one tangent per value) of each unit vector, given as one list.
-      const columns = args.map((_, j) => m[`${name}Hv`](...args, args.map((__, k) => (k === j ? 1 : 0))) as number[]);
+      const columns = args.map(
+        (_, j) =>
+          m[`${name}Hv`](
+            ...args,
+            args.map((__, k) => (k === j ? 1 : 0)),
+          ) as number[],
+      );
       for (let i = 0; i < args.length; i++) for (let j = 0; j < args.length; j++) expect(H[i][j]).toBe(columns[j][i]);
-      for (const [i, j] of [[0, 0], [1, 2], [2, 1], [args.length - 1, args.length - 1]]) close(H[i][j], secondDifference(f, [...args], i, j), 1e-5);
+      for (const [i, j] of [
+        [0, 0],
+        [1, 2],
+        [2, 1],
+        [args.length - 1, args.length - 1],
+      ])
+        close(H[i][j], secondDifference(f, [...args], i, j), 1e-5);
     }
   });
 
@@ -208,13 +255,22 @@ describe('vector forward mode: hessian', () => {
       const H = m.energyH(x);
       expect(H.length).toBe(length);
       for (let j = 0; j < length; j++) {
-        const column = m.energyHv(x, Float64Array.from(x, (_, k) => (k === j ? 1 : 0))) as Float64Array;
+        const column = m.energyHv(
+          x,
+          Float64Array.from(x, (_, k) => (k === j ? 1 : 0)),
+        ) as Float64Array;
         for (let i = 0; i < length; i++) {
           expect(H[i][j]).toBe(column[i]);
           close(H[i][j], H[j][i], 1e-9);
         }
       }
-      for (const j of new Set([0, length - 1])) for (let i = 0; i < length; i++) close(H[i][j], entryDifference(() => m.energyG(x)[i], x, j), 1e-6);
+      for (const j of new Set([0, length - 1]))
+        for (let i = 0; i < length; i++)
+          close(
+            H[i][j],
+            entryDifference(() => m.energyG(x)[i], x, j),
+            1e-6,
+          );
     }
   });
 });
@@ -234,7 +290,12 @@ describe('jacobianInto and hessianInto', () => {
   it('write the matrix into the rows given, reused from call to call, made where missing and trimmed where longer', () => {
     const [x, y] = [0.9, 1.1];
     expectWrittenInto(m.orbitJInto, m.orbitJ(x, y), [x, y], []);
-    expectWrittenInto(m.orbitJInto, m.orbitJ(x, y), [x, y], Array.from({ length: 7 }, () => [9, 9, 9, 9, 9]));
+    expectWrittenInto(
+      m.orbitJInto,
+      m.orbitJ(x, y),
+      [x, y],
+      Array.from({ length: 7 }, () => [9, 9, 9, 9, 9]),
+    );
     const trio = [0.8, 1.3, 0.4];
     expectWrittenInto(m.trioHInto, m.trioH(...trio), trio, [[1], [2]]);
     // A function returning a number: its one row is the gradient.
@@ -247,8 +308,18 @@ describe('jacobianInto and hessianInto', () => {
       expectWrittenInto(m.smoothJInto, m.smoothJ(xs, 0.6), [xs, 0.6], [[1, 2, 3]]);
       expectWrittenInto(m.energyHInto, m.energyH(xs), [xs], []);
       const J = m.pairJ(xs);
-      for (let j = 0; j < length; j++) close(J[0][j], entryDifference(() => m.pair(xs)[0], xs, j), 1e-6);
-      expectWrittenInto(m.pairJInto, J, [xs], Array.from({ length: 3 }, () => new Array(40).fill(7)));
+      for (let j = 0; j < length; j++)
+        close(
+          J[0][j],
+          entryDifference(() => m.pair(xs)[0], xs, j),
+          1e-6,
+        );
+      expectWrittenInto(
+        m.pairJInto,
+        J,
+        [xs],
+        Array.from({ length: 3 }, () => new Array(40).fill(7)),
+      );
     }
   });
 });

@@ -98,12 +98,22 @@ describe('vjp', () => {
     const [value, pullback] = m.polarV(...point);
     expect(value).toEqual(m.polar(...point));
     const J = m.polarJ(...point);
-    for (const c of [[1, 0], [0, 1], [0.3, -2.5], [1, 0]]) {
+    for (const c of [
+      [1, 0],
+      [0, 1],
+      [0.3, -2.5],
+      [1, 0],
+    ]) {
       const gradients = pullback(c);
       expect(gradients).toHaveLength(3);
       rowsTimes(J, c).forEach((expected, j) => close(gradients[j], expected, 1e-13));
       // the oracle of the oracle: finite differences of c · f
-      point.forEach((_, j) => close(gradients[j], partialDifference((...args) => m.polar(...args).reduce((s: number, y: number, i: number) => s + c[i] * y, 0), point, j)));
+      point.forEach((_, j) =>
+        close(
+          gradients[j],
+          partialDifference((...args) => m.polar(...args).reduce((s: number, y: number, i: number) => s + c[i] * y, 0), point, j),
+        ),
+      );
     }
   });
 
@@ -175,14 +185,26 @@ describe('vjp', () => {
 
 describe('hvp', () => {
   it('of loops, branches and several numbers: H·v from hessian, and differences of the gradient along v', () => {
-    for (const point of [[0.3, 0.7, 1.2], [-0.4, 1.5, -0.8]]) {
+    for (const point of [
+      [0.3, 0.7, 1.2],
+      [-0.4, 1.5, -0.8],
+    ]) {
       const H = m.mixedH(...point);
-      for (const v of [[1, 0, 0], [0.5, -2, 0.25]]) {
+      for (const v of [
+        [1, 0, 0],
+        [0.5, -2, 0.25],
+      ]) {
         const product = m.mixedHv(...point, v);
         expect(product).toHaveLength(3);
         matrixTimes(H, v).forEach((expected, i) => close(product[i], expected, 1e-12));
         const along = (t: number) => m.mixedG(...point.map((p, j) => p + t * v[j]));
-        product.forEach((value: number, i: number) => close(value, finiteDifference((t) => along(t)[i], 0, 1e-4), 1e-6));
+        product.forEach((value: number, i: number) =>
+          close(
+            value,
+            finiteDifference((t) => along(t)[i], 0, 1e-4),
+            1e-6,
+          ),
+        );
       }
       // with respect to y alone: the (y, y) entry times v
       expect(m.mixedHvY(...point, 2)).toBeCloseTo(2 * H[1][1], 12);
@@ -200,7 +222,10 @@ describe('hvp', () => {
     const [hx, hk] = m.scaledHv(x, k, [v, 0.5]);
     matrixTimes(H, [...v, 0.5]).forEach((expected, i) => close(i < x.length ? hx[i] : hk, expected, 1e-12));
     const onlyX = m.scaledHvX(x, k, v);
-    matrixTimes(H.slice(0, 4).map((row: number[]) => row.slice(0, 4)), [...v]).forEach((expected, i) => close(onlyX[i], expected, 1e-12));
+    matrixTimes(
+      H.slice(0, 4).map((row: number[]) => row.slice(0, 4)),
+      [...v],
+    ).forEach((expected, i) => close(onlyX[i], expected, 1e-12));
   });
 
   it('with respect to an object: differences of its gradient along v, shaped like it', () => {
@@ -210,9 +235,18 @@ describe('hvp', () => {
     const v = { w: Float64Array.of(1, -2), b: 0.5 };
     const product = m.mseHv(model, xs, ys, v);
     const moved = (t: number) => ({ w: model.w.map((w, i) => w + t * v.w[i]), b: model.b + t * v.b });
-    close(product.b, finiteDifference((t) => m.mseG(moved(t), xs, ys).b, 0, 1e-4), 1e-7);
+    close(
+      product.b,
+      finiteDifference((t) => m.mseG(moved(t), xs, ys).b, 0, 1e-4),
+      1e-7,
+    );
     expect(product.w).toBeInstanceOf(Float64Array);
-    for (let i = 0; i < 2; i++) close(product.w[i], finiteDifference((t) => m.mseG(moved(t), xs, ys).w[i], 0, 1e-4), 1e-7);
+    for (let i = 0; i < 2; i++)
+      close(
+        product.w[i],
+        finiteDifference((t) => m.mseG(moved(t), xs, ys).w[i], 0, 1e-4),
+        1e-7,
+      );
   });
 
   it('of an arrow written in place matches the hand-derived Hessian', () => {

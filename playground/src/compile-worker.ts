@@ -7,11 +7,17 @@ import type { CompileReply, CompileRequest, Compiled } from './protocol';
 
 // ES2022's lib files (the ones lib.es2022.d.ts references), as text in the bundle: no fetch, works offline.
 const libs = import.meta.glob<string>(
-  ['../../node_modules/typescript/lib/lib.es5.d.ts', '../../node_modules/typescript/lib/lib.es20{15,16,17,18,19,20,21,22}*.d.ts', '../../node_modules/typescript/lib/lib.decorators*.d.ts', '!**/*.full.d.ts'],
+  [
+    '../../node_modules/typescript/lib/lib.es5.d.ts',
+    '../../node_modules/typescript/lib/lib.es20{15,16,17,18,19,20,21,22}*.d.ts',
+    '../../node_modules/typescript/lib/lib.decorators*.d.ts',
+    '!**/*.full.d.ts',
+  ],
   { query: '?raw', import: 'default', eager: true },
 );
 const declarations = import.meta.glob<string>('../../dist/runtime/*.d.ts', { query: '?raw', import: 'default', eager: true });
-const byBaseName = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).map(([path, text]) => [path.slice(path.lastIndexOf('/') + 1), text]));
+const byBaseName = (files: Record<string, string>) =>
+  Object.fromEntries(Object.entries(files).map(([path, text]) => [path.slice(path.lastIndexOf('/') + 1), text]));
 
 const compile = createCompiler(ts, { libs: byBaseName(libs), declarations: byBaseName(declarations), runtimeSources: { rules, drivers } });
 

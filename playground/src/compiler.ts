@@ -73,7 +73,8 @@ export function createCompiler(tsApi: typeof ts, files: CompilerFiles): (source:
     const generated: string[] = [];
     const transformer = createTransformer(tsApi, program, {
       report: (diagnostic) => found.push(diagnostic),
-      onGenerated: ({ target, api, node, file: into }) => generated.push(`// ${api}(${target})\n${printer.printNode(tsApi.EmitHint.Unspecified, node, into)}\n`),
+      onGenerated: ({ target, api, node, file: into }) =>
+        generated.push(`// ${api}(${target})\n${printer.printNode(tsApi.EmitHint.Unspecified, node, into)}\n`),
       runtimeSources: files.runtimeSources,
     });
     let js = '';

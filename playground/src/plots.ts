@@ -47,7 +47,9 @@ export function createPlots(figures: Record<'curves' | 'steps' | 'paths', HTMLCa
     draw(figures.curves, result.curves, 'x', false);
     const logY = spansDecades(result.steps);
     // On a log axis a loss that reached 0 ends the line there.
-    const steps = logY ? result.steps.map(({ name, points }) => ({ name, points: points.map(([x, y]): [number, number | null] => [x, y !== null && y > 0 ? y : null]) })) : result.steps;
+    const steps = logY
+      ? result.steps.map(({ name, points }) => ({ name, points: points.map(([x, y]): [number, number | null] => [x, y !== null && y > 0 ? y : null]) }))
+      : result.steps;
     draw(figures.steps, steps, 'step', logY);
     draw(figures.paths, result.paths, 'x', false);
   };

@@ -48,7 +48,11 @@ function plotsOf(exports: Record<string, unknown>, order: readonly string[], out
       else curves.push(curve);
     } else if (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'number')) {
       steps.push({ name, points: value.map((y: number, i) => [i, finite(y)]) });
-    } else if (Array.isArray(value) && value.length > 0 && value.every((entry) => Array.isArray(entry) && entry.length === 2 && entry.every((n) => typeof n === 'number'))) {
+    } else if (
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((entry) => Array.isArray(entry) && entry.length === 2 && entry.every((n) => typeof n === 'number'))
+    ) {
       paths.push({ name, points: value.map(([x, y]: [number, number]) => [x, finite(y)]) });
     } else {
       output.push(`${name} = ${show(value)}`);
@@ -75,10 +79,19 @@ function sample(name: string, f: (x: number) => unknown, [from, to]: readonly [n
 }
 
 const finite = (y: number) => (Number.isFinite(y) ? y : null);
-const isDomain = (value: unknown): value is [number, number] => Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number') && value[0] < value[1];
+const isDomain = (value: unknown): value is [number, number] =>
+  Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number') && value[0] < value[1];
 
 function show(value: unknown): string {
   if (typeof value === 'function') return `[function ${value.name || '(anonymous)'}]`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name} ${show(Array.from(value as unknown as ArrayLike<number>))}`;
-  return JSON.stringify(value, (_key, entry) => (typeof entry === 'number' && !Number.isFinite(entry) ? String(entry) : ArrayBuffer.isView(entry) ? Array.from(entry as unknown as ArrayLike<number>) : entry)) ?? String(value);
+  return (
+    JSON.stringify(value, (_key, entry) =>
+      typeof entry === 'number' && !Number.isFinite(entry)
+        ? String(entry)
+        : ArrayBuffer.isView(entry)
+          ? Array.from(entry as unknown as ArrayLike<number>)
+          : entry,
+    ) ?? String(value)
+  );
 }

@@ -18,7 +18,16 @@ const CLI_DIR = path.join(ROOT, '.tmp/playground-cli');
 const CHROMIUM = '/usr/bin/chromium';
 // Patient on a busy machine, and not so eager that the polling itself slows the page.
 const POLL = { timeout: 60_000, interval: 200 };
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface Example {
   readonly id: string;
@@ -183,10 +192,14 @@ describe('the playground in Chromium', () => {
     const code = await expectCompiledAndRun(await docOf('editor'));
     // Measured, not asserted: the page marks its first compile and its first plot (ms since navigation).
     const [compiled, ran] = await page.evaluate(() => ['compiled', 'ran'].map((name) => Math.round(performance.getEntriesByName(name)[0].startTime)));
-    console.log(`first load: code and diagnostics at ${compiled} ms, plots at ${ran} ms after navigation (${Date.now() - start} ms seen by the test; load average ${loadavg()[0].toFixed(1)})`);
+    console.log(
+      `first load: code and diagnostics at ${compiled} ms, plots at ${ran} ms after navigation (${Date.now() - start} ms seen by the test; load average ${loadavg()[0].toFixed(1)})`,
+    );
     expect(code).toContain('function f_grad(x) {\n    const a = x * x;');
     // TypeScript and the transformer run in one worker, the user's code in another.
-    expect(page.workers().map((worker) => path.basename(new URL(worker.url()).pathname))).toEqual(expect.arrayContaining([expect.stringMatching(/^compile-worker/), expect.stringMatching(/^run-worker/)]));
+    expect(page.workers().map((worker) => path.basename(new URL(worker.url()).pathname))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^compile-worker/), expect.stringMatching(/^run-worker/)]),
+    );
     await expectPlots(EXAMPLES[0].plots);
   });
 

@@ -96,7 +96,9 @@ export function build(files: Record<string, string>, options: ts.CompilerOptions
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);
   }
-  const rootNames = Object.keys(files).filter((name) => name.endsWith('.ts')).map((name) => path.join(dir, name));
+  const rootNames = Object.keys(files)
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => path.join(dir, name));
   const program = ts.createProgram({ rootNames, options: { ...compilerOptions, ...options, outDir: dir, rootDir: dir }, oldProgram: previous });
   previous = program;
   const diagnostics: ts.Diagnostic[] = [];
@@ -158,10 +160,14 @@ export function partialDifference(f: (...args: number[]) => number, point: reado
 /** The finite-difference derivative of `f()` with respect to entry `key` of a mutable array or object. */
 export function entryDifference(f: () => number, container: Record<string | number, any>, key: string | number): number {
   const original = container[key];
-  const value = finiteDifference((t) => {
-    container[key] = t;
-    return f();
-  }, original, 1e-4);
+  const value = finiteDifference(
+    (t) => {
+      container[key] = t;
+      return f();
+    },
+    original,
+    1e-4,
+  );
   container[key] = original;
   return value;
 }

@@ -70,7 +70,9 @@ export function expectStage(values: readonly unknown[], stage: Stage, what: stri
     const actual = values[i] as number[];
     expect(actual, `${what} at (${x}, ${y})`).toHaveLength(2);
     expected.forEach((value, k) => {
-      expect(Math.abs(actual[k] - value), `${what}: ∂f/∂${'xy'[k]} at (${x}, ${y}) is ${actual[k]}, by hand ${value}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(value)));
+      expect(Math.abs(actual[k] - value), `${what}: ∂f/∂${'xy'[k]} at (${x}, ${y}) is ${actual[k]}, by hand ${value}`).toBeLessThanOrEqual(
+        1e-12 * Math.max(1, Math.abs(value)),
+      );
     });
   });
 }
@@ -111,15 +113,16 @@ export class WatchProcess {
   private output = '';
   private exited: string | undefined;
 
-  constructor(
-    args: readonly string[],
-    cwd: string,
-    env: Record<string, string> = {},
-  ) {
+  constructor(args: readonly string[], cwd: string, env: Record<string, string> = {}) {
     // Not this test run's VITEST_* variables: an inner vitest would take itself for a worker.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST')));
     // stdin stays open: `rollup -w` ends when its stdin does.
-    this.child = spawn(process.execPath, args, { cwd, env: { ...inherited, ...env, FORCE_COLOR: '0', NO_COLOR: '1' }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, args, {
+      cwd,
+      env: { ...inherited, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (chunk) => (this.output += chunk));
     this.child.stderr!.on('data', (chunk) => (this.output += chunk));
     this.child.on('exit', (code, signal) => (this.exited = `exited (${code ?? signal})`));
@@ -138,11 +141,15 @@ export class WatchProcess {
   /** Waits until it has printed `pattern` `count` times in all. */
   async printedTimes(pattern: RegExp, count: number, timeout = 60_000): Promise<void> {
     const global = new RegExp(pattern.source, 'g');
-    await waitFor(`'${pattern.source}' printed ${count} times`, () => {
-      if ((this.output.match(global)?.length ?? 0) >= count) return true;
-      if (this.exited) throw new Error(`the watch process ${this.exited}:\n${this.output}`);
-      return undefined;
-    }, timeout).catch((error: Error) => {
+    await waitFor(
+      `'${pattern.source}' printed ${count} times`,
+      () => {
+        if ((this.output.match(global)?.length ?? 0) >= count) return true;
+        if (this.exited) throw new Error(`the watch process ${this.exited}:\n${this.output}`);
+        return undefined;
+      },
+      timeout,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\n--- output ---\n${this.output}`);
     });
   }
@@ -198,7 +205,13 @@ export class WatchProcess {
  * Makes the edits of STAGES in `dir` while `watcher` rebuilds, recording in `seen` what
  * `observe` finds after each (or the error that stopped the sequence), then ends the watcher.
  */
-export async function watchStages(dir: string, seen: Observed, watcher: WatchProcess, observe: (index: number, stage: Stage) => Promise<readonly unknown[]>, beforeEdit?: (index: number) => Promise<void>): Promise<void> {
+export async function watchStages(
+  dir: string,
+  seen: Observed,
+  watcher: WatchProcess,
+  observe: (index: number, stage: Stage) => Promise<readonly unknown[]>,
+  beforeEdit?: (index: number) => Promise<void>,
+): Promise<void> {
   try {
     for (const [i, stage] of STAGES.entries()) {
       await beforeEdit?.(i);
@@ -226,7 +239,11 @@ export function rebuiltOutput(watcher: WatchProcess, done: RegExp, output: strin
  * differ from the last stage's (a run started by an earlier change may finish in between,
  * with what that change made).
  */
-export function newValues(what: string, watcher: WatchProcess, read: () => readonly unknown[] | undefined): (index: number, stage: Stage) => Promise<unknown[]> {
+export function newValues(
+  what: string,
+  watcher: WatchProcess,
+  read: () => readonly unknown[] | undefined,
+): (index: number, stage: Stage) => Promise<unknown[]> {
   let previous = '';
   return async (_index, stage) => {
     const values = await waitFor(`${what} ${stage.name}`, () => {

@@ -81,7 +81,9 @@ process.stdout.write(JSON.stringify(results));
  * as JSON, so they must be finite.
  */
 export function runModule(moduleFile: string, calls: readonly Call[]): unknown[] {
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', DRIVER, pathToFileURL(moduleFile).href, JSON.stringify(calls)], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', DRIVER, pathToFileURL(moduleFile).href, JSON.stringify(calls)], {
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`node ${moduleFile} failed (exit ${result.status}):\n${result.stderr}`);
   return JSON.parse(result.stdout) as unknown[];
 }
@@ -159,21 +161,35 @@ const FD = 1e-8;
  * central finite differences of the built module's own primal functions (so the gradient is
  * the gradient of the code that was built, not just of the formula).
  */
-export function expectFixtureGradients(results: readonly unknown[], primal: { loss: (x: number, y: number) => number; energy: (x: number, y: number) => number; g: (a: number, b: number) => number }): void {
+export function expectFixtureGradients(
+  results: readonly unknown[],
+  primal: { loss: (x: number, y: number) => number; energy: (x: number, y: number) => number; g: (a: number, b: number) => number },
+): void {
   expect(results.length).toBe(FIXTURE_CALLS.length);
   expect(results[0], 'the exported module constant k').toBe(K);
   let i = 1;
   for (const [x, y] of POINTS) {
     const at = `at (${x}, ${y})`;
-    const [loss, dLoss, dLossDy, dLossDx, lossAndGrad, energy, energyAndGrad, dCubic, g, dG, gAndDb, dLossForward, lossHessian, dSoftplusScaled] = results.slice(i, (i += 14)) as any[];
+    const [loss, dLoss, dLossDy, dLossDx, lossAndGrad, energy, energyAndGrad, dCubic, g, dG, gAndDb, dLossForward, lossHessian, dSoftplusScaled] =
+      results.slice(i, (i += 14)) as any[];
     const [lx, ly] = oracle.lossGrad(x, y);
     expectClose(loss, oracle.loss(x, y), HAND, `loss ${at}`);
     // grad(loss): a tuple [d/dx, d/dy], against the hand derivation and finite differences.
     expect(dLoss, `grad(loss) ${at}`).toHaveLength(2);
     expectClose(dLoss[0], lx, HAND, `grad(loss)[0] ${at}`);
     expectClose(dLoss[1], ly, HAND, `grad(loss)[1] ${at}`);
-    expectClose(dLoss[0], finiteDifference((t) => primal.loss(t, y), x), FD, `grad(loss)[0] vs finite differences ${at}`);
-    expectClose(dLoss[1], finiteDifference((t) => primal.loss(x, t), y), FD, `grad(loss)[1] vs finite differences ${at}`);
+    expectClose(
+      dLoss[0],
+      finiteDifference((t) => primal.loss(t, y), x),
+      FD,
+      `grad(loss)[0] vs finite differences ${at}`,
+    );
+    expectClose(
+      dLoss[1],
+      finiteDifference((t) => primal.loss(x, t), y),
+      FD,
+      `grad(loss)[1] vs finite differences ${at}`,
+    );
     // One selected parameter: the bare number, equal to the matching tuple entry.
     expectClose(dLossDy, ly, HAND, `grad(loss, { wrt: 'y' }) ${at}`);
     expectClose(dLossDx, lx, HAND, `grad(loss, { wrt: 0 }) ${at}`);
@@ -187,27 +203,55 @@ export function expectFixtureGradients(results: readonly unknown[], primal: { lo
     expect(energyAndGrad[1], `valueAndGrad(energy, { wrt: ['y', 'x'] }) ${at}`).toHaveLength(2);
     expectClose(energyAndGrad[1][0], ey, HAND, `d energy/dy ${at}`);
     expectClose(energyAndGrad[1][1], ex, HAND, `d energy/dx ${at}`);
-    expectClose(energyAndGrad[1][0], finiteDifference((t) => primal.energy(x, t), y), FD, `d energy/dy vs finite differences ${at}`);
-    expectClose(energyAndGrad[1][1], finiteDifference((t) => primal.energy(t, y), x), FD, `d energy/dx vs finite differences ${at}`);
+    expectClose(
+      energyAndGrad[1][0],
+      finiteDifference((t) => primal.energy(x, t), y),
+      FD,
+      `d energy/dy vs finite differences ${at}`,
+    );
+    expectClose(
+      energyAndGrad[1][1],
+      finiteDifference((t) => primal.energy(t, y), x),
+      FD,
+      `d energy/dx vs finite differences ${at}`,
+    );
     // The inline arrow (one parameter: a bare number); it is not exported, so finite
     // differences use its source text.
     expectClose(dCubic, oracle.cubicGrad(x), HAND, `grad(inline arrow) ${at}`);
-    expectClose(dCubic, finiteDifference((t) => t * t * t - 2 * Math.exp(-t), x), FD, `grad(inline arrow) vs finite differences ${at}`);
+    expectClose(
+      dCubic,
+      finiteDifference((t) => t * t * t - 2 * Math.exp(-t), x),
+      FD,
+      `grad(inline arrow) vs finite differences ${at}`,
+    );
     // The const arrow with a reassigned `let`.
     const [ga, gb] = oracle.gGrad(x, y);
     expectClose(g, oracle.g(x, y), HAND, `g ${at}`);
     expect(dG, `grad(g) ${at}`).toHaveLength(2);
     expectClose(dG[0], ga, HAND, `grad(g)[0] ${at}`);
     expectClose(dG[1], gb, HAND, `grad(g)[1] ${at}`);
-    expectClose(dG[0], finiteDifference((t) => primal.g(t, y), x), FD, `grad(g)[0] vs finite differences ${at}`);
-    expectClose(dG[1], finiteDifference((t) => primal.g(x, t), y), FD, `grad(g)[1] vs finite differences ${at}`);
+    expectClose(
+      dG[0],
+      finiteDifference((t) => primal.g(t, y), x),
+      FD,
+      `grad(g)[0] vs finite differences ${at}`,
+    );
+    expectClose(
+      dG[1],
+      finiteDifference((t) => primal.g(x, t), y),
+      FD,
+      `grad(g)[1] vs finite differences ${at}`,
+    );
     expect(gAndDb[0], `valueAndGrad(g, { wrt: 'b' }) value ${at}`).toBe(g);
     expectClose(gAndDb[1], gb, HAND, `valueAndGrad(g, { wrt: 'b' }) gradient ${at}`);
     // Forward mode, the Hessian of loss = k x² + sin(x y) by hand, and softplus' own rule
     // (finite where its source overflows: exp(100 · 10 x) is Infinity).
     expectClose(dLossForward, lx, HAND, `derivative(loss) ${at}`);
     const [s, c] = [Math.sin(x * y), Math.cos(x * y)];
-    const hand = [[2 * K - y * y * s, c - x * y * s], [c - x * y * s, -x * x * s]];
+    const hand = [
+      [2 * K - y * y * s, c - x * y * s],
+      [c - x * y * s, -x * x * s],
+    ];
     for (const r of [0, 1]) for (const col of [0, 1]) expectClose(lossHessian[r][col], hand[r][col], 1e-12, `hessian(loss)[${r}][${col}] ${at}`);
     expectClose(dSoftplusScaled, 100 / (1 + Math.exp(-1000 * x)), HAND, `grad(softplus(100 x)) at ${10 * x}`);
   }

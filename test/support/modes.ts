@@ -50,17 +50,22 @@ function copy(value: unknown): unknown {
  */
 function compare(reverse: unknown, forward: unknown, where: string, infinite: boolean): void {
   if (typeof reverse === 'number' && typeof forward === 'number') {
-    const agree = Object.is(reverse, forward) || (infinite && Number.isNaN(forward)) || Math.abs(reverse - forward) <= TOLERANCE * Math.max(1, Math.abs(reverse), Math.abs(forward));
+    const agree =
+      Object.is(reverse, forward) ||
+      (infinite && Number.isNaN(forward)) ||
+      Math.abs(reverse - forward) <= TOLERANCE * Math.max(1, Math.abs(reverse), Math.abs(forward));
     if (!agree) throw new Error(`forward mode disagrees with reverse mode in ${where}: reverse ${reverse}, forward ${forward}`);
     return;
   }
   if (reverse === null || typeof reverse !== 'object' || typeof reverse === 'function') return;
-  if (forward === null || typeof forward !== 'object') throw new Error(`forward mode disagrees with reverse mode in ${where}: reverse ${String(reverse)}, forward ${String(forward)}`);
+  if (forward === null || typeof forward !== 'object')
+    throw new Error(`forward mode disagrees with reverse mode in ${where}: reverse ${String(reverse)}, forward ${String(forward)}`);
   const keys = Object.keys(reverse);
   if (Object.getPrototypeOf(reverse)?.constructor !== Object.getPrototypeOf(forward)?.constructor && !(Array.isArray(reverse) && Array.isArray(forward))) {
     throw new Error(`forward mode disagrees with reverse mode in ${where}: a ${reverse.constructor.name} against a ${forward.constructor.name}`);
   }
-  if (keys.length !== Object.keys(forward).length) throw new Error(`forward mode disagrees with reverse mode in ${where}: ${keys.length} entries against ${Object.keys(forward).length}`);
+  if (keys.length !== Object.keys(forward).length)
+    throw new Error(`forward mode disagrees with reverse mode in ${where}: ${keys.length} entries against ${Object.keys(forward).length}`);
   for (const key of keys) compare((reverse as Record<string, unknown>)[key], (forward as Record<string, unknown>)[key], `${where}.${key}`, infinite);
 }
 

@@ -10,7 +10,8 @@ import ts from 'typescript';
 import { expect } from 'vitest';
 import { ROOT, type Run } from './hosts.js';
 
-export type Step = { readonly kind: 'commands'; readonly commands: readonly string[] } | { readonly kind: 'file'; readonly path: string; readonly content: string };
+export type Step =
+  { readonly kind: 'commands'; readonly commands: readonly string[] } | { readonly kind: 'file'; readonly path: string; readonly content: string };
 
 const MARKED_BLOCK = /^( *)<!-- recipe: ([\w,-]+)(?: (\S+))? -->\n *```\w*\n([\s\S]*?)\n *```$/gm;
 
@@ -25,7 +26,14 @@ export function recipe(name: string): Step[] {
       .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
       .join('\n');
     if (file) steps.push({ kind: 'file', path: file, content: `${text}\n` });
-    else steps.push({ kind: 'commands', commands: text.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter(Boolean) });
+    else
+      steps.push({
+        kind: 'commands',
+        commands: text
+          .split('\n')
+          .map((line) => line.replace(/\s+#.*$/, '').trim())
+          .filter(Boolean),
+      });
   }
   if (steps.length === 0) throw new Error(`README has no recipe '${name}'`);
   return steps;

@@ -94,7 +94,9 @@ export class TsServer {
     const diagnostics = new Map<string, Diagnostic[]>();
     const from = this.events.length;
     const seq = this.send('geterr', { files, delay: 0 });
-    await new Promise<Message>((resolve) => this.waiters.push({ test: (event) => event.event === 'requestCompleted' && event.body?.request_seq === seq, resolve }));
+    await new Promise<Message>((resolve) =>
+      this.waiters.push({ test: (event) => event.event === 'requestCompleted' && event.body?.request_seq === seq, resolve }),
+    );
     for (const event of this.events.slice(from)) if (event.event === 'semanticDiag') diagnostics.set(event.body.file, event.body.diagnostics);
     return diagnostics;
   }

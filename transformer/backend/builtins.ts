@@ -25,7 +25,9 @@ export function zeros(syntax: Syntax, shape: Shape, value: ts.Expression): ts.Ex
     }
     case 'object':
       return factory.createObjectLiteralExpression(
-        shape.fields.map((field) => factory.createPropertyAssignment(field.name, zeros(syntax, field.shape, factory.createPropertyAccessExpression(value, field.name)))),
+        shape.fields.map((field) =>
+          factory.createPropertyAssignment(field.name, zeros(syntax, field.shape, factory.createPropertyAccessExpression(value, field.name))),
+        ),
         shape.fields.length > 2,
       );
   }
@@ -49,9 +51,11 @@ export function sortOrder(syntax: Syntax, values: ts.Expression, order: 'ascendi
   let body: ts.ConciseBody;
   if (order === 'numeric') {
     const number = (value: number) => syntax.number(value);
-    const is = (a: ts.Expression, b: ts.Expression) => factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Object'), 'is'), undefined, [a, b]);
+    const is = (a: ts.Expression, b: ts.Expression) =>
+      factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Object'), 'is'), undefined, [a, b]);
     const compare = (a: ts.Expression, token: ts.BinaryOperator, b: ts.Expression) => factory.createBinaryExpression(a, token, b);
-    const choose = (condition: ts.Expression, whenTrue: ts.Expression, whenFalse: ts.Expression) => factory.createConditionalExpression(condition, undefined, whenTrue, undefined, whenFalse);
+    const choose = (condition: ts.Expression, whenTrue: ts.Expression, whenFalse: ts.Expression) =>
+      factory.createConditionalExpression(condition, undefined, whenTrue, undefined, whenFalse);
     const k_ = ts.SyntaxKind;
     // x < y, x > y; equal: -0 before +0; then NaN after every number.
     const result = choose(
@@ -69,7 +73,10 @@ export function sortOrder(syntax: Syntax, values: ts.Expression, order: 'ascendi
     );
     body = factory.createBlock([syntax.declare(x, at(i), true), syntax.declare(y, at(j), true), factory.createReturnStatement(result)], false);
   } else {
-    body = order === 'ascending' ? factory.createBinaryExpression(at(i), ts.SyntaxKind.MinusToken, at(j)) : factory.createBinaryExpression(at(j), ts.SyntaxKind.MinusToken, at(i));
+    body =
+      order === 'ascending'
+        ? factory.createBinaryExpression(at(i), ts.SyntaxKind.MinusToken, at(j))
+        : factory.createBinaryExpression(at(j), ts.SyntaxKind.MinusToken, at(i));
   }
   const comparator = factory.createArrowFunction(undefined, undefined, [parameter(i), parameter(j)], undefined, undefined, body);
   return factory.createCallExpression(factory.createPropertyAccessExpression(indices, 'sort'), undefined, [comparator]);

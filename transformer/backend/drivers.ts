@@ -42,28 +42,60 @@ export class Drivers {
     const { factory } = this;
     if (columns.seeded) {
       const call = this.call(tangentName, this.list(params).elements);
-      return factory.createCallExpression(this.use('jacobianOfColumns'), undefined, [columns.lanes === 1 ? factory.createArrayLiteralExpression([call]) : call, ...this.out(out)]);
+      return factory.createCallExpression(this.use('jacobianOfColumns'), undefined, [
+        columns.lanes === 1 ? factory.createArrayLiteralExpression([call]) : call,
+        ...this.out(out),
+      ]);
     }
-    return factory.createCallExpression(this.use('jacobianByLanes'), undefined, [this.seedsOf(tangentName, params, selected, columns.lanes), this.list(selected), factory.createNumericLiteral(columns.lanes), ...this.out(out)]);
+    return factory.createCallExpression(this.use('jacobianByLanes'), undefined, [
+      this.seedsOf(tangentName, params, selected, columns.lanes),
+      this.list(selected),
+      factory.createNumericLiteral(columns.lanes),
+      ...this.out(out),
+    ]);
   }
 
   /**
    * `jacobian((seeds) => tangent(…), (dy) => vjp(…params, dy), [selected…], () => value(…params), lanes)`:
    * one pass of columns, or else columns or rows, whichever are fewer.
    */
-  columnsOrRows(tangentName: string, vjpName: string, valueName: string, params: readonly string[], selected: readonly string[], lanes: number, out: string | undefined): ts.Expression {
+  columnsOrRows(
+    tangentName: string,
+    vjpName: string,
+    valueName: string,
+    params: readonly string[],
+    selected: readonly string[],
+    lanes: number,
+    out: string | undefined,
+  ): ts.Expression {
     const { factory } = this;
     const cotangent = factory.createUniqueName('dy');
-    const gradientOf = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(vjpName, [...this.list(params).elements, cotangent]));
+    const gradientOf = factory.createArrowFunction(
+      undefined,
+      undefined,
+      [factory.createParameterDeclaration(undefined, undefined, cotangent)],
+      undefined,
+      undefined,
+      this.call(vjpName, [...this.list(params).elements, cotangent]),
+    );
     const output = factory.createArrowFunction(undefined, undefined, [], undefined, undefined, this.call(valueName, this.list(params).elements));
-    return factory.createCallExpression(this.use('jacobian'), undefined, [this.seedsOf(tangentName, params, selected, lanes), gradientOf, this.list(selected), output, factory.createNumericLiteral(lanes), ...this.out(out)]);
+    return factory.createCallExpression(this.use('jacobian'), undefined, [
+      this.seedsOf(tangentName, params, selected, lanes),
+      gradientOf,
+      this.list(selected),
+      output,
+      factory.createNumericLiteral(lanes),
+      ...this.out(out),
+    ]);
   }
 
   /** `(seeds) => tangent(…params, seeds[0][0], seeds[0][1], …, seeds[1][0], …)`: the tangents lane by lane. */
   private seedsOf(tangentName: string, params: readonly string[], selected: readonly string[], lanes: number): ts.ArrowFunction {
     const { factory } = this;
     const seeds = factory.createUniqueName('seeds');
-    const tangents = Array.from({ length: lanes }, (_, lane) => selected.map((_, i) => factory.createElementAccessExpression(factory.createElementAccessExpression(seeds, lane), i))).flat();
+    const tangents = Array.from({ length: lanes }, (_, lane) =>
+      selected.map((_, i) => factory.createElementAccessExpression(factory.createElementAccessExpression(seeds, lane), i)),
+    ).flat();
     const call = this.call(tangentName, [...this.list(params).elements, ...tangents]);
     // One lane's pushforward returns its tangent, not a list of lanes.
     const columns = lanes === 1 ? factory.createArrayLiteralExpression([call]) : call;
@@ -76,7 +108,10 @@ export class Drivers {
    */
   forwardGradient(tangentName: string, valueName: string | undefined, params: readonly string[], selected: readonly string[], tuple: boolean): ts.Expression {
     const { factory } = this;
-    const gradients = factory.createCallExpression(this.use('gradientByColumns'), undefined, [this.tangentOf(tangentName, params, selected), this.list(selected)]);
+    const gradients = factory.createCallExpression(this.use('gradientByColumns'), undefined, [
+      this.tangentOf(tangentName, params, selected),
+      this.list(selected),
+    ]);
     const gradient = tuple ? gradients : factory.createElementAccessExpression(gradients, 0);
     return valueName ? factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), gradient]) : gradient;
   }
@@ -88,8 +123,22 @@ export class Drivers {
   valueAndPullback(valueName: string, pullbackName: string, params: readonly string[], copied: readonly string[]): ts.Expression {
     const { factory } = this;
     const cotangent = factory.createUniqueName('dy');
-    const pullback = factory.createArrowFunction(undefined, undefined, [factory.createParameterDeclaration(undefined, undefined, cotangent)], undefined, undefined, this.call(pullbackName, [...this.list(params).elements, cotangent]));
-    const kept = copied.length === 0 ? pullback : factory.createCallExpression(factory.createParenthesizedExpression(factory.createArrowFunction(undefined, undefined, this.parameters(copied), undefined, undefined, pullback)), undefined, copied.map((name) => factory.createCallExpression(this.use('snapshot'), undefined, [factory.createIdentifier(name)])));
+    const pullback = factory.createArrowFunction(
+      undefined,
+      undefined,
+      [factory.createParameterDeclaration(undefined, undefined, cotangent)],
+      undefined,
+      undefined,
+      this.call(pullbackName, [...this.list(params).elements, cotangent]),
+    );
+    const kept =
+      copied.length === 0
+        ? pullback
+        : factory.createCallExpression(
+            factory.createParenthesizedExpression(factory.createArrowFunction(undefined, undefined, this.parameters(copied), undefined, undefined, pullback)),
+            undefined,
+            copied.map((name) => factory.createCallExpression(this.use('snapshot'), undefined, [factory.createIdentifier(name)])),
+          );
     return factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), kept]);
   }
 
@@ -128,19 +177,37 @@ export class Drivers {
   /** `const name = value;` */
   constant(name: string, value: ts.Expression): ts.Statement {
     const { factory } = this;
-    return factory.createVariableStatement(undefined, factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const));
+    return factory.createVariableStatement(
+      undefined,
+      factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, value)], this.ts.NodeFlags.Const),
+    );
   }
 
   /** `(…params) => { …statements; return result; }` */
   arrow(params: readonly ts.ParameterDeclaration[], statements: readonly ts.Statement[], result: ts.Expression): ts.ArrowFunction {
     const { factory } = this;
-    return factory.createArrowFunction(undefined, undefined, params, undefined, undefined, factory.createBlock([...statements, factory.createReturnStatement(result)], true));
+    return factory.createArrowFunction(
+      undefined,
+      undefined,
+      params,
+      undefined,
+      undefined,
+      factory.createBlock([...statements, factory.createReturnStatement(result)], true),
+    );
   }
 
   /** `function name(…params) { return result; }` */
   declaration(name: string, params: readonly ts.ParameterDeclaration[], result: ts.Expression): ts.FunctionDeclaration {
     const { factory } = this;
-    return factory.createFunctionDeclaration(undefined, undefined, name, undefined, params, undefined, factory.createBlock([factory.createReturnStatement(result)], true));
+    return factory.createFunctionDeclaration(
+      undefined,
+      undefined,
+      name,
+      undefined,
+      params,
+      undefined,
+      factory.createBlock([factory.createReturnStatement(result)], true),
+    );
   }
 
   /** The copies of the drivers this file calls, and of the drivers they call. */
@@ -151,16 +218,25 @@ export class Drivers {
     // A copy made of new nodes: the originals' positions are in another file's text.
     const copy = (node: ts.Node): ts.Node => {
       // An arrow's `=>` is a token of the drivers' file too: its position would take a comment of this file.
-      const arrow = (copied: ts.ArrowFunction) => factory.updateArrowFunction(copied, copied.modifiers, copied.typeParameters, copied.parameters, copied.type, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), copied.body);
+      const arrow = (copied: ts.ArrowFunction) =>
+        factory.updateArrowFunction(
+          copied,
+          copied.modifiers,
+          copied.typeParameters,
+          copied.parameters,
+          copied.type,
+          factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+          copied.body,
+        );
       const copied = ts.isArrowFunction(node)
         ? arrow(ts.visitEachChild(node, copy, undefined))
         : ts.isIdentifier(node)
-        ? factory.createIdentifier(this.used.get(node.text) ?? node.text)
-        : ts.isNumericLiteral(node)
-          ? factory.createNumericLiteral(node.text)
-          : ts.isStringLiteral(node)
-            ? factory.createStringLiteral(node.text, true)
-            : ts.visitEachChild(node, copy, undefined);
+          ? factory.createIdentifier(this.used.get(node.text) ?? node.text)
+          : ts.isNumericLiteral(node)
+            ? factory.createNumericLiteral(node.text)
+            : ts.isStringLiteral(node)
+              ? factory.createStringLiteral(node.text, true)
+              : ts.visitEachChild(node, copy, undefined);
       ts.setTextRange(copied, { pos: -1, end: -1 });
       return ts.setEmitFlags(copied, ts.EmitFlags.NoComments);
     };
@@ -186,7 +262,9 @@ export class Drivers {
     if (this.used.has(name)) return;
     this.used.set(name, this.names().fresh(name));
     const { ts } = this;
-    const declaration = this.load().statements.find((statement): statement is ts.FunctionDeclaration => ts.isFunctionDeclaration(statement) && statement.name?.text === name);
+    const declaration = this.load().statements.find(
+      (statement): statement is ts.FunctionDeclaration => ts.isFunctionDeclaration(statement) && statement.name?.text === name,
+    );
     if (!declaration) throw new Error(`tapeless: no driver '${name}' in runtime/drivers.js`);
     walk(ts, declaration.body!, (node) => {
       if (ts.isIdentifier(node) && this.isDriver(node.text) && node.text !== name && !ts.isFunctionDeclaration(node.parent)) this.include(node.text);

@@ -1,5 +1,23 @@
 import type * as ts from 'typescript';
-import { type Block, type Effect, type Expr, type Func, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Param, type Result, type ReverseLoop, type Stmt, isNum, isResultList, required } from '../ir/ir';
+import {
+  type Block,
+  type Effect,
+  type Expr,
+  type Func,
+  type If,
+  type Let,
+  type LoadStream,
+  type Loop,
+  type LoopRecord,
+  type Operand,
+  type Param,
+  type Result,
+  type ReverseLoop,
+  type Stmt,
+  isNum,
+  isResultList,
+  required,
+} from '../ir/ir';
 import { appendedEveryPass, loopGuard } from '../ir/loop-forms';
 import { opInfo } from '../ops/registry';
 import type { Shape } from '../ir/shapes';
@@ -26,7 +44,15 @@ const INITIAL_PASSES = 64;
 export function emitFunctionDeclaration(func: Func, name: string, context: EmitContext, convention = false): ts.FunctionDeclaration {
   const { factory } = context;
   const emitter = new Emitter(func, context);
-  const declaration = factory.createFunctionDeclaration(undefined, undefined, name, undefined, emitter.parameters(convention), undefined, emitter.functionBody(name));
+  const declaration = factory.createFunctionDeclaration(
+    undefined,
+    undefined,
+    name,
+    undefined,
+    emitter.parameters(convention),
+    undefined,
+    emitter.functionBody(name),
+  );
   return emitter.mapped(declaration, func.origin);
 }
 
@@ -34,7 +60,14 @@ export function emitFunctionDeclaration(func: Func, name: string, context: EmitC
 export function emitArrowFunction(func: Func, context: EmitContext, convention = false): ts.ArrowFunction {
   const { factory, ts } = context;
   const emitter = new Emitter(func, context);
-  const arrow = factory.createArrowFunction(undefined, undefined, emitter.parameters(convention), undefined, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), emitter.functionBody());
+  const arrow = factory.createArrowFunction(
+    undefined,
+    undefined,
+    emitter.parameters(convention),
+    undefined,
+    factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+    emitter.functionBody(),
+  );
   return emitter.mapped(arrow, func.origin);
 }
 
@@ -85,7 +118,14 @@ class Emitter extends Syntax {
     const emitter = new Emitter({ name: '', params: this.func.params, body, result: value }, this.context);
     const statements = emitter.block(body);
     if (statements.length === 0) return emitter.operand(value);
-    const arrow = factory.createArrowFunction(undefined, undefined, [], undefined, factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken), factory.createBlock([...statements, factory.createReturnStatement(emitter.operand(value))], true));
+    const arrow = factory.createArrowFunction(
+      undefined,
+      undefined,
+      [],
+      undefined,
+      factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+      factory.createBlock([...statements, factory.createReturnStatement(emitter.operand(value))], true),
+    );
     return factory.createCallExpression(factory.createParenthesizedExpression(arrow), undefined, []);
   }
 
@@ -98,7 +138,10 @@ class Emitter extends Syntax {
   functionBody(name?: string): ts.Block {
     const { factory } = this;
     const stream = this.func.stream;
-    const buffers = [...(this.func.records ?? []).flatMap((record) => (this.layout(record).stride > 0 ? [record.array] : [])), ...(stream ? [stream.array] : [])];
+    const buffers = [
+      ...(this.func.records ?? []).flatMap((record) => (this.layout(record).stride > 0 ? [record.array] : [])),
+      ...(stream ? [stream.array] : []),
+    ];
     const kept = name && buffers.length > 0 ? factory.createUniqueName('kept') : undefined;
     const property = () => factory.createPropertyAccessExpression(factory.createIdentifier(name!), 'buffers');
     const fresh = (array: string, length: number): ts.Expression => {
@@ -106,10 +149,23 @@ class Emitter extends Syntax {
       const index = buffers.indexOf(array);
       return kept ? factory.createConditionalExpression(kept, undefined, factory.createElementAccessExpression(kept, index), undefined, allocated) : allocated;
     };
-    const declarations: ts.Statement[] = kept ? [this.declare(kept, property(), true), factory.createExpressionStatement(factory.createAssignment(property(), factory.createIdentifier('undefined')))] : [];
+    const declarations: ts.Statement[] = kept
+      ? [this.declare(kept, property(), true), factory.createExpressionStatement(factory.createAssignment(property(), factory.createIdentifier('undefined')))]
+      : [];
     declarations.push(...(this.func.records ?? []).flatMap((record) => this.recordDeclarations(record, fresh)));
-    if (stream) declarations.push(this.declare(stream.array, fresh(stream.array, INITIAL_PASSES * 16), false), this.declare(stream.count, this.number(0), false), this.declare(stream.cursor, this.number(0), false));
-    const keep = kept ? [factory.createExpressionStatement(factory.createAssignment(property(), factory.createArrayLiteralExpression(buffers.map((array) => factory.createIdentifier(array)))))] : [];
+    if (stream)
+      declarations.push(
+        this.declare(stream.array, fresh(stream.array, INITIAL_PASSES * 16), false),
+        this.declare(stream.count, this.number(0), false),
+        this.declare(stream.cursor, this.number(0), false),
+      );
+    const keep = kept
+      ? [
+          factory.createExpressionStatement(
+            factory.createAssignment(property(), factory.createArrayLiteralExpression(buffers.map((array) => factory.createIdentifier(array)))),
+          ),
+        ]
+      : [];
     const result = this.mapped(factory.createReturnStatement(this.result(this.func.result)), this.returnOrigin());
     return factory.createBlock([...declarations, ...this.block(this.func.body), ...keep, result], true);
   }
@@ -162,8 +218,17 @@ class Emitter extends Syntax {
           stmt.mode === 'declare'
             ? this.declare(stmt.name, value, false)
             : growing
-              ? this.assign(this.accumulator(stmt.name, stmt.at), factory.createBinaryExpression(this.orZero(this.accumulator(stmt.name, stmt.at)), this.ts.SyntaxKind.PlusToken, value))
-              : factory.createExpressionStatement(factory.createBinaryExpression(this.accumulator(stmt.name, stmt.at), stmt.mode === 'add' ? this.ts.SyntaxKind.PlusEqualsToken : this.ts.SyntaxKind.EqualsToken, value));
+              ? this.assign(
+                  this.accumulator(stmt.name, stmt.at),
+                  factory.createBinaryExpression(this.orZero(this.accumulator(stmt.name, stmt.at)), this.ts.SyntaxKind.PlusToken, value),
+                )
+              : factory.createExpressionStatement(
+                  factory.createBinaryExpression(
+                    this.accumulator(stmt.name, stmt.at),
+                    stmt.mode === 'add' ? this.ts.SyntaxKind.PlusEqualsToken : this.ts.SyntaxKind.EqualsToken,
+                    value,
+                  ),
+                );
         return [this.mapped(statement, stmt.origin)];
       }
     }
@@ -211,14 +276,20 @@ class Emitter extends Syntax {
       const { count, array } = stmt.record;
       const { positions, stride, cursorSlot } = this.layout(stmt.record);
       before.push(this.assign(count, this.number(0)));
-      if (stride > 0 && stmt.passes) before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'fresh'));
+      if (stride > 0 && stmt.passes)
+        before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'fresh'));
       if (stride > 0) recording.push(...this.growRecord(stmt.record));
       for (const c of stmt.carried) {
         const position = positions.get(c.name);
         if (position !== undefined) recording.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
       }
       if (stmt.record.cursor) {
-        recording.push(this.assign(this.slot(array, count, stride, cursorSlot), factory.createIdentifier(stmt.record.cursor === 'record' ? this.stream.count : this.stream.cursor)));
+        recording.push(
+          this.assign(
+            this.slot(array, count, stride, cursorSlot),
+            factory.createIdentifier(stmt.record.cursor === 'record' ? this.stream.count : this.stream.cursor),
+          ),
+        );
       }
     }
     // Where every pass appends to the load stream, it is extended once before the loop.
@@ -226,7 +297,9 @@ class Emitter extends Syntax {
     const appended = stream && stmt.passes ? appendedEveryPass(stmt) : 0;
     if (stream && stmt.passes && appended > 0) {
       const passes = factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(appended));
-      before.push(...this.grow(stream.array, factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, passes), 'extend'));
+      before.push(
+        ...this.grow(stream.array, factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, passes), 'extend'),
+      );
     }
     const counting = stmt.record ? [factory.createExpressionStatement(factory.createPostfixIncrement(factory.createIdentifier(stmt.record.count)))] : [];
     // Values recorded at the end of the pass, into the slots of the pass (counted already, or not yet).
@@ -238,7 +311,11 @@ class Emitter extends Syntax {
         const pass = counted ? factory.createParenthesizedExpression(factory.createBinaryExpression(count, ts.SyntaxKind.MinusToken, this.number(1))) : count;
         return [this.assign(this.slot(stmt.record.array, pass, this.layout(stmt.record).stride, position), this.operand(value))];
       });
-    const exit = () => factory.createIfStatement(factory.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, this.parenthesized(this.operand(stmt.cond))), factory.createBreakStatement());
+    const exit = () =>
+      factory.createIfStatement(
+        factory.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, this.parenthesized(this.operand(stmt.cond))),
+        factory.createBreakStatement(),
+      );
     // A recorded loop takes this form only where its reverse sweep skips the last pass.
     const form = !stmt.record || stmt.record.guarded ? loopGuard(stmt) : undefined;
     let test: ts.Expression = factory.createTrue();
@@ -249,12 +326,39 @@ class Emitter extends Syntax {
       // A test computed by one statement read by nothing else is the loop's own test.
       const alone = condition && pre.length === 1 && this.uses.get(condition.name) === 2 && opInfo(condition.expr.op).pure;
       if (alone) test = this.expression(condition.expr);
-      body = [...(alone ? [] : [...pre, exit()]), ...recording, ...counting, ...this.block(form.guard.then), ...valuesRecorded(true), ...this.updates(stmt.carried, form.nexts)];
+      body = [
+        ...(alone ? [] : [...pre, exit()]),
+        ...recording,
+        ...counting,
+        ...this.block(form.guard.then),
+        ...valuesRecorded(true),
+        ...this.updates(stmt.carried, form.nexts),
+      ];
     } else if (stmt.record?.guarded) {
       // Recorded as a `while` loop but simplified out of that form: a pass counts when another follows.
-      body = [...recording, ...this.block(stmt.body), ...valuesRecorded(false), ...this.updates(stmt.carried, stmt.carried.map((c) => c.next)), exit(), ...counting];
+      body = [
+        ...recording,
+        ...this.block(stmt.body),
+        ...valuesRecorded(false),
+        ...this.updates(
+          stmt.carried,
+          stmt.carried.map((c) => c.next),
+        ),
+        exit(),
+        ...counting,
+      ];
     } else {
-      body = [...recording, ...counting, ...this.block(stmt.body), ...valuesRecorded(true), ...this.updates(stmt.carried, stmt.carried.map((c) => c.next)), exit()];
+      body = [
+        ...recording,
+        ...counting,
+        ...this.block(stmt.body),
+        ...valuesRecorded(true),
+        ...this.updates(
+          stmt.carried,
+          stmt.carried.map((c) => c.next),
+        ),
+        exit(),
+      ];
     }
     const loop = this.mapped(factory.createWhileStatement(test, factory.createBlock(body, true)), stmt.origin);
     const exits = stmt.carried.filter((c) => this.read.has(c.exit)).map((c) => this.declare(c.exit, factory.createIdentifier(c.name), true));
@@ -311,7 +415,11 @@ class Emitter extends Syntax {
   /** `if (record.length < (count + 1) * stride) { double it, keeping what it holds }` */
   private growRecord(record: LoopRecord): ts.Statement[] {
     const { factory, ts } = this;
-    const needed = factory.createBinaryExpression(factory.createParenthesizedExpression(factory.createBinaryExpression(factory.createIdentifier(record.count), ts.SyntaxKind.PlusToken, this.number(1))), ts.SyntaxKind.AsteriskToken, this.number(this.layout(record).stride));
+    const needed = factory.createBinaryExpression(
+      factory.createParenthesizedExpression(factory.createBinaryExpression(factory.createIdentifier(record.count), ts.SyntaxKind.PlusToken, this.number(1))),
+      ts.SyntaxKind.AsteriskToken,
+      this.number(this.layout(record).stride),
+    );
     return this.grow(record.array, needed);
   }
 
@@ -330,7 +438,10 @@ class Emitter extends Syntax {
       case 'recordLoad': {
         const stream = this.stream;
         const needed = factory.createBinaryExpression(factory.createIdentifier(stream.count), ts.SyntaxKind.PlusToken, this.number(1));
-        const slot = factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.count)));
+        const slot = factory.createElementAccessExpression(
+          factory.createIdentifier(stream.array),
+          factory.createPostfixIncrement(factory.createIdentifier(stream.count)),
+        );
         return [...this.grow(stream.array, needed), this.assign(slot, args[0])];
       }
       default:
@@ -375,7 +486,10 @@ class Emitter extends Syntax {
       case 'infix': {
         // TypeScript's printer treats * as associative and would print a * (b * c) as
         // a * b * c, which rounds differently: keep the IR's order explicit.
-        const right = ts.isBinaryExpression(args[1]) && expr.op === '*' && args[1].operatorToken.kind === ts.SyntaxKind.AsteriskToken ? factory.createParenthesizedExpression(args[1]) : args[1];
+        const right =
+          ts.isBinaryExpression(args[1]) && expr.op === '*' && args[1].operatorToken.kind === ts.SyntaxKind.AsteriskToken
+            ? factory.createParenthesizedExpression(args[1])
+            : args[1];
         // `-x ** 2` is a syntax error: a negated base of ** needs its parentheses.
         const left = expr.op === '**' && ts.isPrefixUnaryExpression(args[0]) ? factory.createParenthesizedExpression(args[0]) : args[0];
         return factory.createBinaryExpression(left, infixToken(ts, expr.op), right);
@@ -383,7 +497,8 @@ class Emitter extends Syntax {
       case 'select':
         return factory.createConditionalExpression(args[0], undefined, args[1], undefined, args[2]);
       case 'call': {
-        if (expr.callee?.method) return factory.createCallExpression(factory.createPropertyAccessExpression(args[0], expr.callee.method), undefined, args.slice(1));
+        if (expr.callee?.method)
+          return factory.createCallExpression(factory.createPropertyAccessExpression(args[0], expr.callee.method), undefined, args.slice(1));
         const callee = expr.callee ? this.operand(expr.callee.ref) : path(factory, info.print.split('.'));
         return factory.createCallExpression(callee, undefined, args);
       }
@@ -411,11 +526,17 @@ class Emitter extends Syntax {
         return factory.createArrayLiteralExpression(args);
       case 'objectOf': {
         const fields = required(expr.fields, 'fields');
-        return factory.createObjectLiteralExpression(fields.map((field, k) => factory.createPropertyAssignment(field, args[k])), fields.length > 2);
+        return factory.createObjectLiteralExpression(
+          fields.map((field, k) => factory.createPropertyAssignment(field, args[k])),
+          fields.length > 2,
+        );
       }
       case 'replay': {
         const stream = this.stream;
-        return factory.createElementAccessExpression(factory.createIdentifier(stream.array), factory.createPostfixIncrement(factory.createIdentifier(stream.cursor)));
+        return factory.createElementAccessExpression(
+          factory.createIdentifier(stream.array),
+          factory.createPostfixIncrement(factory.createIdentifier(stream.cursor)),
+        );
       }
       case 'position':
         return factory.createIdentifier(expr.field === 'record' ? this.stream.count : this.stream.cursor);
@@ -441,10 +562,8 @@ class Emitter extends Syntax {
     };
     return visit(node) as ts.Expression;
   }
-
 }
 
 function isUnset(operand: Operand): boolean {
   return operand.kind === 'num' && operand.text === 'undefined';
 }
-

@@ -22,14 +22,22 @@ export class Syntax {
   grow(arrayName: string, needed: ts.Expression, size: 'double' | 'fresh' | 'extend' = 'double'): ts.Statement[] {
     const { factory, ts } = this;
     const array = () => factory.createIdentifier(arrayName);
-    const doubled = () => factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length'));
-    const length = size === 'double' ? doubled() : size === 'fresh' ? needed : factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Math'), 'max'), undefined, [doubled(), needed]);
+    const doubled = () =>
+      factory.createBinaryExpression(this.number(2), ts.SyntaxKind.AsteriskToken, factory.createPropertyAccessExpression(array(), 'length'));
+    const length =
+      size === 'double'
+        ? doubled()
+        : size === 'fresh'
+          ? needed
+          : factory.createCallExpression(factory.createPropertyAccessExpression(factory.createIdentifier('Math'), 'max'), undefined, [doubled(), needed]);
     const full = factory.createBinaryExpression(factory.createPropertyAccessExpression(array(), 'length'), ts.SyntaxKind.LessThanToken, needed);
     const grown = factory.createUniqueName('grown');
     const grow = factory.createBlock(
       [
         this.declare(grown, factory.createNewExpression(factory.createIdentifier('Float64Array'), undefined, [length]), true),
-        ...(size === 'fresh' ? [] : [factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()]))]),
+        ...(size === 'fresh'
+          ? []
+          : [factory.createExpressionStatement(factory.createCallExpression(factory.createPropertyAccessExpression(grown, 'set'), undefined, [array()]))]),
         this.assign(arrayName, grown),
       ],
       true,
@@ -47,7 +55,13 @@ export class Syntax {
 
   declare(name: string | ts.Identifier, value: ts.Expression | undefined, constant: boolean): ts.VariableStatement {
     const { factory, ts } = this;
-    return factory.createVariableStatement(undefined, factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, value)], constant ? ts.NodeFlags.Const : ts.NodeFlags.Let));
+    return factory.createVariableStatement(
+      undefined,
+      factory.createVariableDeclarationList(
+        [factory.createVariableDeclaration(name, undefined, undefined, value)],
+        constant ? ts.NodeFlags.Const : ts.NodeFlags.Let,
+      ),
+    );
   }
 
   assign(target: string | ts.Expression, value: ts.Expression): ts.ExpressionStatement {
@@ -63,7 +77,9 @@ export class Syntax {
   }
 
   parenthesized(expression: ts.Expression): ts.Expression {
-    return this.ts.isBinaryExpression(expression) || this.ts.isConditionalExpression(expression) ? this.factory.createParenthesizedExpression(expression) : expression;
+    return this.ts.isBinaryExpression(expression) || this.ts.isConditionalExpression(expression)
+      ? this.factory.createParenthesizedExpression(expression)
+      : expression;
   }
 }
 
@@ -74,10 +90,20 @@ export function path(factory: ts.NodeFactory, names: readonly string[]): ts.Expr
 export function infixToken(tsApi: typeof ts, op: OpName): ts.BinaryOperator {
   const k = tsApi.SyntaxKind;
   const tokens: Partial<Record<OpName, ts.BinaryOperator>> = {
-    '+': k.PlusToken, '-': k.MinusToken, '*': k.AsteriskToken, '/': k.SlashToken, '%': k.PercentToken,
-    '**': k.AsteriskAsteriskToken, '<': k.LessThanToken, '<=': k.LessThanEqualsToken, '>': k.GreaterThanToken,
-    '>=': k.GreaterThanEqualsToken, '===': k.EqualsEqualsEqualsToken, '!==': k.ExclamationEqualsEqualsToken,
-    or: k.BarBarToken, and: k.AmpersandAmpersandToken,
+    '+': k.PlusToken,
+    '-': k.MinusToken,
+    '*': k.AsteriskToken,
+    '/': k.SlashToken,
+    '%': k.PercentToken,
+    '**': k.AsteriskAsteriskToken,
+    '<': k.LessThanToken,
+    '<=': k.LessThanEqualsToken,
+    '>': k.GreaterThanToken,
+    '>=': k.GreaterThanEqualsToken,
+    '===': k.EqualsEqualsEqualsToken,
+    '!==': k.ExclamationEqualsEqualsToken,
+    or: k.BarBarToken,
+    and: k.AmpersandAmpersandToken,
   };
   const token = tokens[op];
   if (token === undefined) throw new Error(`tapeless: no infix token for ${op}`);

@@ -9,7 +9,10 @@ const MENTIONS_API = new RegExp(`\\b(tapeless|${API_NAMES.join('|')})\\b`);
 export function filesUsingTapeless(program: ts.Program): ts.SourceFile[] {
   return program
     .getSourceFiles()
-    .filter((file) => !file.isDeclarationFile && !program.isSourceFileFromExternalLibrary(file) && !program.isSourceFileDefaultLibrary(file) && MENTIONS_API.test(file.text));
+    .filter(
+      (file) =>
+        !file.isDeclarationFile && !program.isSourceFileFromExternalLibrary(file) && !program.isSourceFileDefaultLibrary(file) && MENTIONS_API.test(file.text),
+    );
 }
 
 /**

@@ -46,7 +46,14 @@ export class FileTransform {
     this.checker = program.getTypeChecker();
     this.drivers = new Drivers(ts, this.factory, () => this.names(), drivers);
     const derived = this.derived;
-    this.resolver = new Resolver({ ts, program, file, derived, namespaceFor: (module, specifier) => this.namespaceFor(module, specifier), derivedCallee: (target) => this.pipelines.derivedCallee(target) });
+    this.resolver = new Resolver({
+      ts,
+      program,
+      file,
+      derived,
+      namespaceFor: (module, specifier) => this.namespaceFor(module, specifier),
+      derivedCallee: (target) => this.pipelines.derivedCallee(target),
+    });
     this.pipelines = new Pipelines({
       ts,
       factory: this.factory,
@@ -70,7 +77,14 @@ export class FileTransform {
   run(): ts.SourceFile {
     const { ts, factory } = this;
     const calls = findApiCalls(ts, this.checker, this.file, (node, api) =>
-      this.report(toDiagnostic(ts, node, Code.Unsupported, `${api} must be called directly, as in ${api}(f): tapeless rewrites calls it can see at compile time, not calls through a cast, a variable, a property or 'new'.`)),
+      this.report(
+        toDiagnostic(
+          ts,
+          node,
+          Code.Unsupported,
+          `${api} must be called directly, as in ${api}(f): tapeless rewrites calls it can see at compile time, not calls through a cast, a variable, a property or 'new'.`,
+        ),
+      ),
     );
     // stopGradient(x) outside generated code is the identity (f itself may run as primal).
     const identities = new Set<ts.Node>();
@@ -88,12 +102,22 @@ export class FileTransform {
         else fail(call, Code.Unsupported, `${apiCall.api} takes exactly one argument.`);
       } catch (error) {
         const diagnostic =
-          error instanceof TapelessError ? toDiagnostic(ts, error.node, error.code, error.message) : toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`);
+          error instanceof TapelessError
+            ? toDiagnostic(ts, error.node, error.code, error.message)
+            : toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`);
         this.report(diagnostic);
         this.replacements.set(call, this.failedCall(diagnostic));
       }
     }
-    if (calls.length > 0) this.options.onDerivedFrom?.(this.file, derivedFrom(ts, this.program, calls.map(({ call }) => call)));
+    if (calls.length > 0)
+      this.options.onDerivedFrom?.(
+        this.file,
+        derivedFrom(
+          ts,
+          this.program,
+          calls.map(({ call }) => call),
+        ),
+      );
     if (this.replacements.size === 0 && identities.size === 0) return this.file;
     const removedImports = this.unusedApiImports(calls, identities);
     // Only the paths down to what changes are visited: a long expression elsewhere in the
@@ -105,14 +129,21 @@ export class FileTransform {
     const visit = (node: ts.Node): ts.Node | undefined => {
       if (!onPath.has(node)) return node;
       if (removedImports.has(node)) return undefined;
-      if (identities.has(node)) return factory.createParenthesizedExpression(ts.visitNode((node as ts.CallExpression).arguments[0], visit, ts.isExpression) as ts.Expression);
+      if (identities.has(node))
+        return factory.createParenthesizedExpression(ts.visitNode((node as ts.CallExpression).arguments[0], visit, ts.isExpression) as ts.Expression);
       return this.replacements.get(node) ?? ts.visitEachChild(node, visit, undefined);
     };
     const visited = ts.visitEachChild(this.file, visit, undefined);
     const imports = [...this.namespaceImports.values()].map(({ name, specifier }) =>
-      this.factory.createImportDeclaration(undefined, this.factory.createImportClause(false, undefined, this.factory.createNamespaceImport(this.factory.createIdentifier(name))), this.factory.createStringLiteral(specifier)),
+      this.factory.createImportDeclaration(
+        undefined,
+        this.factory.createImportClause(false, undefined, this.factory.createNamespaceImport(this.factory.createIdentifier(name))),
+        this.factory.createStringLiteral(specifier),
+      ),
     );
-    const declarations = [...this.generated.values()].flatMap((generated) => (generated.declaration ? [generated.declaration] : [])).concat(this.drivers.declarations());
+    const declarations = [...this.generated.values()]
+      .flatMap((generated) => (generated.declaration ? [generated.declaration] : []))
+      .concat(this.drivers.declarations());
     return this.factory.updateSourceFile(visited, [...imports, ...visited.statements, ...declarations]);
   }
 
@@ -204,15 +235,30 @@ export class FileTransform {
     const inline = request.target.placement === 'inline';
     const code = plan.helpers.map(({ func }, i) => (inline ? emitArrowFunction(func, context) : emitFunctionDeclaration(func, names[i], context)));
     code.forEach(announce);
-    const primalParams = plan.helpers[0].func.params.slice(0, request.target.node.parameters.length + (this.ts.isMethodDeclaration(request.target.node) ? 1 : 0));
+    const primalParams = plan.helpers[0].func.params.slice(
+      0,
+      request.target.node.parameters.length + (this.ts.isMethodDeclaration(request.target.node) ? 1 : 0),
+    );
     const params = primalParams.map((param) => param.name);
     const selected = request.wrt.map((index) => params[index]);
     const call = plan.call(this.drivers, names, params, selected);
     // The function users call keeps the differentiated function's rest parameter and default values (after `out`, for jacobianInto and hessianInto).
-    const parameters = () => [...(plan.out ? [factory.createParameterDeclaration(undefined, undefined, plan.out)] : []), ...emitParameters(primalParams, context)];
-    if (inline) return factory.createParenthesizedExpression(this.drivers.arrow(parameters(), code.map((arrow, i) => this.drivers.constant(names[i], arrow as ts.ArrowFunction)), call));
+    const parameters = () => [
+      ...(plan.out ? [factory.createParameterDeclaration(undefined, undefined, plan.out)] : []),
+      ...emitParameters(primalParams, context),
+    ];
+    if (inline)
+      return factory.createParenthesizedExpression(
+        this.drivers.arrow(
+          parameters(),
+          code.map((arrow, i) => this.drivers.constant(names[i], arrow as ts.ArrowFunction)),
+          call,
+        ),
+      );
     const name = this.names().fresh(base);
-    code.forEach((declaration, i) => this.generated.set(`${request.key}|${plan.helpers[i].suffix}`, { name: names[i], declaration: declaration as ts.FunctionDeclaration }));
+    code.forEach((declaration, i) =>
+      this.generated.set(`${request.key}|${plan.helpers[i].suffix}`, { name: names[i], declaration: declaration as ts.FunctionDeclaration }),
+    );
     this.generated.set(request.key, { name, declaration: this.drivers.declaration(name, parameters(), call) });
     return factory.createIdentifier(name);
   }
@@ -225,13 +271,23 @@ export class FileTransform {
     let entry = this.namespaceImports.get(module);
     if (!entry) {
       const { ts } = this;
-      const existing = this.file.statements.find((statement): statement is ts.ImportDeclaration => ts.isImportDeclaration(statement) && this.checker.getSymbolAtLocation(statement.moduleSpecifier)?.valueDeclaration === module);
+      const existing = this.file.statements.find(
+        (statement): statement is ts.ImportDeclaration =>
+          ts.isImportDeclaration(statement) && this.checker.getSymbolAtLocation(statement.moduleSpecifier)?.valueDeclaration === module,
+      );
       specifier = existing && ts.isStringLiteral(existing.moduleSpecifier) ? existing.moduleSpecifier.text : specifier;
       if (!specifier) {
-        const relative = path.relative(path.dirname(this.file.fileName), module.fileName).replace(/\\/g, '/').replace(/(\.d)?\.([cm]?)tsx?$/, '.$2js');
+        const relative = path
+          .relative(path.dirname(this.file.fileName), module.fileName)
+          .replace(/\\/g, '/')
+          .replace(/(\.d)?\.([cm]?)tsx?$/, '.$2js');
         specifier = relative.startsWith('.') ? relative : `./${relative}`;
       }
-      const base = path.basename(module.fileName).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9_$]/g, '_') || 'module';
+      const base =
+        path
+          .basename(module.fileName)
+          .replace(/\.[cm]?[jt]sx?$/, '')
+          .replace(/[^A-Za-z0-9_$]/g, '_') || 'module';
       entry = { name: this.names().fresh(`${base}_module`), specifier };
       this.namespaceImports.set(module, entry);
     }

@@ -103,7 +103,8 @@ export class Pipelines {
   gradient(request: Request): Derived {
     const { primal, names } = this.primalOf(request);
     const result = { tuple: request.tuple, withValue: request.api === 'valueAndGrad' };
-    if (request.target.derived) return { func: simplify(this.forwardGradient(primal, names, this.derivedCallee(request.target), request.wrt, result, request.call), names), names };
+    if (request.target.derived)
+      return { func: simplify(this.forwardGradient(primal, names, this.derivedCallee(request.target), request.wrt, result, request.call), names), names };
     return { func: simplify(reverse(primal, { wrt: request.wrt, ...result }, this.rules, names, this.pullbacks), names), names };
   }
 
@@ -112,16 +113,32 @@ export class Pipelines {
     const { primal, names } = this.primalOf(request, true);
     const index = request.wrt[0];
     const self = request.target.derived ? undefined : request.target.node;
-    if (primal.params[index].shape) fail(self?.parameters[index] ?? request.call, Code.BadType, 'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian().');
-    return { func: simplify(forward(primal, { wrt: request.wrt, seeds: [new Map([[index, num(1)]])], withValue: false }, this.rules, names, this.pushforwards), names), names };
+    if (primal.params[index].shape)
+      fail(
+        self?.parameters[index] ?? request.call,
+        Code.BadType,
+        'derivative() differentiates with respect to one number; for an array or object use jvp() or jacobian().',
+      );
+    return {
+      func: simplify(forward(primal, { wrt: request.wrt, seeds: [new Map([[index, num(1)]])], withValue: false }, this.rules, names, this.pushforwards), names),
+      names,
+    };
   }
 
   /** `jvp`: forward mode with a tangent for every parameter. */
   jvp(request: Request): Derived {
     const { primal, names } = this.primalOf(request, true);
     const rest = primal.params.find((param) => param.rest);
-    if (rest) fail(rest.origin ?? request.call, Code.Unsupported, 'jvp() takes one primal and one tangent per parameter, which a rest parameter does not have: declare it as an array (xs: number[]), or use jacobian().');
-    return { func: simplify(jvpOf(forward(primal, { wrt: primal.params.map((_, i) => i), withValue: true }, this.rules, names, this.pushforwards), names), names), names };
+    if (rest)
+      fail(
+        rest.origin ?? request.call,
+        Code.Unsupported,
+        'jvp() takes one primal and one tangent per parameter, which a rest parameter does not have: declare it as an array (xs: number[]), or use jacobian().',
+      );
+    return {
+      func: simplify(jvpOf(forward(primal, { wrt: primal.params.map((_, i) => i), withValue: true }, this.rules, names, this.pushforwards), names), names),
+      names,
+    };
   }
 
   /**
@@ -133,10 +150,22 @@ export class Pipelines {
     const { primal, names } = this.primalOf(request, true);
     const seed = names.fresh('dy');
     const pullback = simplify(reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: false, seed }, this.rules, names, this.pullbacks), names);
-    const helpers = [{ suffix: 'pullback', func: pullback }, { suffix: 'value', func: simplify(primal, names) }];
+    const helpers = [
+      { suffix: 'pullback', func: pullback },
+      { suffix: 'value', func: simplify(primal, names) },
+    ];
     // Numbers are copied as they are passed; the parameters that may hold arrays or objects are copied whole.
     const copied = primal.params.filter((param, index) => param.shape || !request.wrt.includes(index)).map((param) => param.name);
-    return { helpers, call: (drivers, [pullbackName, value], params) => drivers.valueAndPullback(value, pullbackName, params, copied.filter((name) => params.includes(name))) };
+    return {
+      helpers,
+      call: (drivers, [pullbackName, value], params) =>
+        drivers.valueAndPullback(
+          value,
+          pullbackName,
+          params,
+          copied.filter((name) => params.includes(name)),
+        ),
+    };
   }
 
   /**
@@ -162,8 +191,16 @@ export class Pipelines {
     if (seed && columns.seeded) return byColumns();
     const vjp = simplify(reverse(primal, { wrt, tuple: true, withValue: false, ...(seed ? { seed } : {}) }, this.rules, names, this.pullbacks), names);
     if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params, out), out };
-    const helpers = [{ suffix: 'tangent', func: this.vectorTangent(primal, names, wrt, columns, into).func }, { suffix: 'vjp', func: vjp }, { suffix: 'value', func: simplify(primal, names) }];
-    return { helpers, call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes, out), out };
+    const helpers = [
+      { suffix: 'tangent', func: this.vectorTangent(primal, names, wrt, columns, into).func },
+      { suffix: 'vjp', func: vjp },
+      { suffix: 'value', func: simplify(primal, names) },
+    ];
+    return {
+      helpers,
+      call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes, out),
+      out,
+    };
   }
 
   /**
@@ -186,7 +223,13 @@ export class Pipelines {
    * no matrix is given to write into.
    */
   private vectorTangent(func: Func, names: NameAllocator, wrt: readonly number[], columns: VectorColumns, into: boolean): { func: Func; rows: boolean } {
-    const pushforward = forward(func, { wrt, lanes: columns.lanes, ...(columns.seeded ? { seeds: unitSeeds(wrt) } : {}), withValue: false }, this.rules, names, this.pushforwards);
+    const pushforward = forward(
+      func,
+      { wrt, lanes: columns.lanes, ...(columns.seeded ? { seeds: unitSeeds(wrt) } : {}), withValue: false },
+      this.rules,
+      names,
+      this.pushforwards,
+    );
     const rows = columns.seeded && !into ? returningRows(pushforward, columns) : undefined;
     return { func: simplify(rows ?? pushforward, names), rows: rows !== undefined };
   }
@@ -203,7 +246,12 @@ export class Pipelines {
   hvp(request: Request): Derived {
     const { func, names } = this.gradientTangent(request);
     const rest = func.params.find((param) => param.rest);
-    if (rest) fail(rest.origin ?? request.call, Code.Unsupported, "hvp() takes f's arguments then v, which cannot follow a rest parameter: declare it as an array (xs: number[]).");
+    if (rest)
+      fail(
+        rest.origin ?? request.call,
+        Code.Unsupported,
+        "hvp() takes f's arguments then v, which cannot follow a rest parameter: declare it as an array (xs: number[]).",
+      );
     return { func: simplify(request.tuple ? tangentsAsOne(func, request.wrt.length, names) : func, names), names };
   }
 
@@ -216,7 +264,8 @@ export class Pipelines {
 
   /** Reverse mode does not differentiate reverse sweeps again: a generated target is refused. */
   private originalOnly(request: Request): void {
-    if (request.target.derived) fail(request.call, Code.Unsupported, `${request.api}() of a function that is itself generated is not supported: apply it to the original function.`);
+    if (request.target.derived)
+      fail(request.call, Code.Unsupported, `${request.api}() of a function that is itself generated is not supported: apply it to the original function.`);
   }
 
   /** `grad` or `valueAndGrad` by forward mode (FORWARD_GRADIENT). */
@@ -232,13 +281,31 @@ export class Pipelines {
    * `grad(g)(x)`): reverse mode does not differentiate reverse sweeps again, so each selected
    * number gets a pushforward seeded with 1 (times `seed`, the adjoint of a pullback).
    */
-  private forwardGradient(primal: Func, names: NameAllocator, callee: Callee, wrt: readonly number[], result: { tuple: boolean; withValue: boolean; seed?: string }, at: ts.Node): Func {
-    if (Array.isArray(primal.result)) fail(at, Code.BadTarget, 'the generated function returns several numbers (a tuple of gradients): select one parameter with wrt in the inner call, or use hessian().');
-    if (wrt.length === 1 && !result.seed && !primal.params[wrt[0]].shape) return forward(primal, { wrt, seeds: [new Map([[wrt[0], num(1)]])], withValue: result.withValue }, this.rules, names, this.pushforwards);
+  private forwardGradient(
+    primal: Func,
+    names: NameAllocator,
+    callee: Callee,
+    wrt: readonly number[],
+    result: { tuple: boolean; withValue: boolean; seed?: string },
+    at: ts.Node,
+  ): Func {
+    if (Array.isArray(primal.result))
+      fail(
+        at,
+        Code.BadTarget,
+        'the generated function returns several numbers (a tuple of gradients): select one parameter with wrt in the inner call, or use hessian().',
+      );
+    if (wrt.length === 1 && !result.seed && !primal.params[wrt[0]].shape)
+      return forward(primal, { wrt, seeds: [new Map([[wrt[0], num(1)]])], withValue: result.withValue }, this.rules, names, this.pushforwards);
     const out = new Builder(names);
     const args = primal.params.map((param) => variable(param.name));
     const pairs = wrt.map((index) => {
-      if (primal.params[index].shape) fail(at, Code.BadType, 'the gradient of a generated function is taken with respect to numbers only; for arrays use hessian() of the original function.');
+      if (primal.params[index].shape)
+        fail(
+          at,
+          Code.BadType,
+          'the gradient of a generated function is taken with respect to numbers only; for arrays use hessian() of the original function.',
+        );
       const name = this.pushforwards(callee, [index]);
       return out.op('call', [...args, num(1)], { role: 'temp' }, { key: `pushforward:${name}`, name, ref: { kind: 'ref', path: [name] } });
     });
@@ -299,14 +366,26 @@ export class Pipelines {
    * takes the tangents lane by lane and returns `[value, …tangents]`.
    */
   readonly pushforwards = (callee: Callee, wrt: readonly number[], lanes = 1): string =>
-    this.companion('pushforward', callee, wrt, (primal, names) => forward(primal, { wrt, withValue: true, lanes }, this.rules, names, this.pushforwards), lanes);
+    this.companion(
+      'pushforward',
+      callee,
+      wrt,
+      (primal, names) => forward(primal, { wrt, withValue: true, lanes }, this.rules, names, this.pushforwards),
+      lanes,
+    );
 
   /**
    * A pullback or pushforward of a called function, generated once per file and selection,
    * from the function's source or, for generated code (a pullback, an inner gradient), from
    * its IR; `differentiate` makes it from the IR. Its IR is kept, for higher orders.
    */
-  private companion(kind: 'pullback' | 'pushforward', callee: Callee, wrt: readonly number[], differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func, lanes = 1): string {
+  private companion(
+    kind: 'pullback' | 'pushforward',
+    callee: Callee,
+    wrt: readonly number[],
+    differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func,
+    lanes = 1,
+  ): string {
     const { ts, factory, file } = this.site;
     const key = `${kind}|${callee.key}|${wrt.join(',')}${lanes === 1 ? '' : `|${lanes}`}`;
     const existing = this.site.generated.get(key);
@@ -314,9 +393,13 @@ export class Pipelines {
     const derived = this.site.derived.get(callee.key);
     if (!callee.target && !derived) this.site.resolver.withoutSource(callee);
     const target = callee.target as Target;
-    const params = derived ? derived.func.params.map((param) => param.name) : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param, index) => parameterLabel(ts, param, index))];
+    const params = derived
+      ? derived.func.params.map((param) => param.name)
+      : [...(callee.method ? ['this'] : []), ...target.node.parameters.map((param, index) => parameterLabel(ts, param, index))];
     const all = wrt.length === params.length;
-    const name = this.site.names().fresh(`${callee.name}_${kind}${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}${lanes === 1 ? '' : `_lanes${lanes}`}`);
+    const name = this.site
+      .names()
+      .fresh(`${callee.name}_${kind}${all ? '' : `_wrt_${wrt.map((i) => params[i]).join('_')}`}${lanes === 1 ? '' : `_lanes${lanes}`}`);
     // Registered before it is made: a recursive function's companion calls itself.
     const generated: Generated = { name };
     this.site.generated.set(key, generated);
@@ -352,7 +435,11 @@ function parameterLabel(tsApi: typeof ts, param: ts.ParameterDeclaration, index:
 function tangentsAsOne(pushforward: Func, count: number, names: NameAllocator): Func {
   const first = pushforward.params.length - count;
   const v = names.fresh('v');
-  return { ...pushforward, params: [...pushforward.params.slice(0, first), { name: v }], body: [...elementsOf(v, pushforward.params.slice(first)), ...pushforward.body] };
+  return {
+    ...pushforward,
+    params: [...pushforward.params.slice(0, first), { name: v }],
+    body: [...elementsOf(v, pushforward.params.slice(first)), ...pushforward.body],
+  };
 }
 
 /**
@@ -382,12 +469,21 @@ function jvpOf(pushforward: Func, names: NameAllocator): Func {
     if (i < count) fallback = primal.fallback;
     else if (param.shape) {
       const zero = names.fresh('zero');
-      fallback = { body: [{ kind: 'let', name: zero, expr: { op: 'zeros', args: [variable(primal.name)], shape: param.shape }, role: 'temp' }], value: variable(zero) };
+      fallback = {
+        body: [{ kind: 'let', name: zero, expr: { op: 'zeros', args: [variable(primal.name)], shape: param.shape }, role: 'temp' }],
+        value: variable(zero),
+      };
     }
     return [
       read(given),
       { kind: 'let', name: omitted, expr: { op: '===', args: [variable(given), UNSET] }, role: 'temp' },
-      { kind: 'if', cond: variable(omitted), then: fallback.body, else: [], phis: [{ name: param.name, then: fallback.value, else: variable(given), role: 'user' }] },
+      {
+        kind: 'if',
+        cond: variable(omitted),
+        then: fallback.body,
+        else: [],
+        phis: [{ name: param.name, then: fallback.value, else: variable(given), role: 'user' }],
+      },
     ];
   });
   return { ...pushforward, params: [{ name: primals }, { name: tangents }], body: [...unpack, ...pushforward.body] };

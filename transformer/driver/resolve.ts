@@ -65,9 +65,17 @@ export class Resolver {
       if (!shapeOf(this.ts, this.checker, type)) {
         const field = this.fieldWithoutShape(type, param.name.getText());
         if (field) {
-          fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}': its field '${field.path}' has type '${this.checker.typeToString(field.type)}', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt').`);
+          fail(
+            param,
+            Code.BadType,
+            `cannot differentiate with respect to '${param.name.getText()}': its field '${field.path}' has type '${this.checker.typeToString(field.type)}', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt').`,
+          );
         }
-        fail(param, Code.BadType, `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`);
+        fail(
+          param,
+          Code.BadType,
+          `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`,
+        );
       }
     }
     const names = this.functionNames(target);
@@ -80,7 +88,12 @@ export class Resolver {
       isLibrary: (file) => this.program.isSourceFileDefaultLibrary(file),
       callee: (call, within) => this.callee(call, callerOf(within, target), site),
       functionValue: (identifier, within) => this.functionValue(identifier, callerOf(within, target), site),
-      classFrame: (declaration) => ({ key: `class|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: declaration.name?.text ?? 'class', ref: { kind: 'ref', path: [] }, home: { node: declaration, name: declaration.name?.text ?? 'class' } }),
+      classFrame: (declaration) => ({
+        key: `class|${declaration.getSourceFile().fileName}|${declaration.pos}`,
+        name: declaration.name?.text ?? 'class',
+        ref: { kind: 'ref', path: [] },
+        home: { node: declaration, name: declaration.name?.text ?? 'class' },
+      }),
       definesClassFields: this.definesClassFields(),
       arrayResult,
     };
@@ -101,7 +114,14 @@ export class Resolver {
   /** Where an object type cannot be differentiated: its first field (nested: `a.b.c`) without a shape, and that field's type. */
   private fieldWithoutShape(type: ts.Type, path: string): { path: string; type: ts.Type } | undefined {
     const { ts, checker } = this;
-    if (!(type.flags & ts.TypeFlags.Object) || type.isUnion() || checker.isArrayType(type) || checker.isTupleType(type) || checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) return undefined;
+    if (
+      !(type.flags & ts.TypeFlags.Object) ||
+      type.isUnion() ||
+      checker.isArrayType(type) ||
+      checker.isTupleType(type) ||
+      checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0
+    )
+      return undefined;
     for (const property of checker.getPropertiesOfType(type)) {
       const declaration = property.valueDeclaration;
       if (!declaration || !isDataProperty(ts, declaration)) continue;
@@ -162,7 +182,12 @@ export class Resolver {
     let symbol = this.checker.getSymbolAtLocation(identifier);
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
     const declaration = symbol?.valueDeclaration;
-    const isFunction = declaration && (ts.isFunctionDeclaration(declaration) || (ts.isVariableDeclaration(declaration) && declaration.initializer && (ts.isArrowFunction(declaration.initializer) || ts.isFunctionExpression(declaration.initializer))));
+    const isFunction =
+      declaration &&
+      (ts.isFunctionDeclaration(declaration) ||
+        (ts.isVariableDeclaration(declaration) &&
+          declaration.initializer &&
+          (ts.isArrowFunction(declaration.initializer) || ts.isFunctionExpression(declaration.initializer))));
     return isFunction ? this.functionCallee(identifier, caller, site) : undefined;
   }
 
@@ -180,8 +205,19 @@ export class Resolver {
     const definition = skipConstAssertion(ts, declaration.initializer);
     if (!ts.isCallExpression(definition) || apiNameOf(ts, this.checker, definition.expression) !== 'withDerivative') return undefined;
     const arity = this.ruleArity(definition);
-    if (call.arguments.length !== arity) fail(call, Code.Unsupported, `'${call.expression.text}' takes ${arity} argument${arity === 1 ? '' : 's'}, one for each partial derivative of its rule: pass exactly ${arity}.`);
-    return { key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`, name: call.expression.text, ref: this.reference(call.expression, caller, site), rule: () => this.customRule(definition), site: call };
+    if (call.arguments.length !== arity)
+      fail(
+        call,
+        Code.Unsupported,
+        `'${call.expression.text}' takes ${arity} argument${arity === 1 ? '' : 's'}, one for each partial derivative of its rule: pass exactly ${arity}.`,
+      );
+    return {
+      key: `rule|${declaration.getSourceFile().fileName}|${declaration.pos}`,
+      name: call.expression.text,
+      ref: this.reference(call.expression, caller, site),
+      rule: () => this.customRule(definition),
+      site: call,
+    };
   }
 
   /**
@@ -215,7 +251,8 @@ export class Resolver {
       },
     };
     const lowered = lowerFunction(rule, env, 'rule');
-    if (lowered.body.some((stmt) => stmt.kind !== 'let')) fail(rule.body, Code.BadRule, 'the rule must be one expression per partial derivative, without && or || (use ?: for a choice).');
+    if (lowered.body.some((stmt) => stmt.kind !== 'let'))
+      fail(rule.body, Code.BadRule, 'the rule must be one expression per partial derivative, without && or || (use ?: for a choice).');
     // A rule may omit trailing parameters it does not read: the arguments and result bind in order.
     const params = [...lowered.params, ...Array.from({ length: arity + 1 - lowered.params.length }, () => ({ name: names.fresh('unused') }))];
     const func = { ...lowered, params };
@@ -234,28 +271,51 @@ export class Resolver {
 
   /** A function without source, met where its derivative is needed. */
   withoutSource(callee: Callee): never {
-    return fail(callee.site!, Code.BadTarget, `'${callee.name}' has no source to differentiate: a higher derivative differentiates this rule, so give '${callee.name}' a rule of its own with withDerivative.`);
+    return fail(
+      callee.site!,
+      Code.BadTarget,
+      `'${callee.name}' has no source to differentiate: a higher derivative differentiates this rule, so give '${callee.name}' a rule of its own with withDerivative.`,
+    );
   }
 
   /** Checks `withDerivative(f, rule)`: f takes and returns numbers, the rule gives one partial per argument. */
   private ruleArity(definition: ts.CallExpression): number {
     const { ts } = this;
     const [fnArg, ruleArg] = definition.arguments;
-    if (!fnArg || !ruleArg || definition.arguments.length !== 2) fail(definition, Code.BadRule, 'withDerivative takes the function and its rule: withDerivative(f, (x, y, result) => [df_dx, df_dy]).');
+    if (!fnArg || !ruleArg || definition.arguments.length !== 2)
+      fail(definition, Code.BadRule, 'withDerivative takes the function and its rule: withDerivative(f, (x, y, result) => [df_dx, df_dy]).');
     const signature = this.checker.getSignaturesOfType(this.checker.getTypeAtLocation(fnArg), ts.SignatureKind.Call)[0];
     if (!signature) fail(fnArg, Code.BadRule, 'withDerivative needs a function as its first argument.');
     const arity = signature.parameters.length;
     for (const param of signature.parameters) {
-      if (!isNumberType(ts, this.checker.getTypeOfSymbolAtLocation(param, fnArg))) fail(fnArg, Code.BadRule, `withDerivative gives rules to functions of numbers; the parameter '${param.name}' is not a number.`);
+      if (!isNumberType(ts, this.checker.getTypeOfSymbolAtLocation(param, fnArg)))
+        fail(fnArg, Code.BadRule, `withDerivative gives rules to functions of numbers; the parameter '${param.name}' is not a number.`);
     }
     if (!isNumberType(ts, signature.getReturnType())) fail(fnArg, Code.BadRule, 'withDerivative gives rules to functions that return a number.');
     const rule = skipConstAssertion(ts, ruleArg);
-    if (!ts.isArrowFunction(rule) && !ts.isFunctionExpression(rule)) fail(ruleArg, Code.BadRule, 'the rule must be an arrow function written in place: (x, result) => [partial].');
-    if (rule.parameters.length > arity + 1) fail(rule.parameters[arity + 1], Code.BadRule, `the rule takes the function's ${arity} argument${arity === 1 ? '' : 's'} and its result: ${arity + 1} parameters at most, not ${rule.parameters.length}.`);
-    if (ts.isBlock(rule.body)) fail(rule.body, Code.BadRule, 'the rule must be one expression per partial derivative, an arrow returning an array literal: (x, y) => [partial] (no statements, branches or loops; use ?: for a choice).');
+    if (!ts.isArrowFunction(rule) && !ts.isFunctionExpression(rule))
+      fail(ruleArg, Code.BadRule, 'the rule must be an arrow function written in place: (x, result) => [partial].');
+    if (rule.parameters.length > arity + 1)
+      fail(
+        rule.parameters[arity + 1],
+        Code.BadRule,
+        `the rule takes the function's ${arity} argument${arity === 1 ? '' : 's'} and its result: ${arity + 1} parameters at most, not ${rule.parameters.length}.`,
+      );
+    if (ts.isBlock(rule.body))
+      fail(
+        rule.body,
+        Code.BadRule,
+        'the rule must be one expression per partial derivative, an arrow returning an array literal: (x, y) => [partial] (no statements, branches or loops; use ?: for a choice).',
+      );
     const partials = skipConstAssertion(ts, rule.body);
-    if (!ts.isArrayLiteralExpression(partials)) fail(rule.body, Code.BadRule, 'the rule must return an array literal of partial derivatives, one per argument: [d_dx, d_dy].');
-    if (partials.elements.length !== arity) fail(partials, Code.BadRule, `the rule returns ${partials.elements.length} partial derivative${partials.elements.length === 1 ? '' : 's'}, but the function takes ${arity} argument${arity === 1 ? '' : 's'}: one partial per argument.`);
+    if (!ts.isArrayLiteralExpression(partials))
+      fail(rule.body, Code.BadRule, 'the rule must return an array literal of partial derivatives, one per argument: [d_dx, d_dy].');
+    if (partials.elements.length !== arity)
+      fail(
+        partials,
+        Code.BadRule,
+        `the rule returns ${partials.elements.length} partial derivative${partials.elements.length === 1 ? '' : 's'}, but the function takes ${arity} argument${arity === 1 ? '' : 's'}: one partial per argument.`,
+      );
     return arity;
   }
 
@@ -263,10 +323,20 @@ export class Resolver {
   private generatedCallee(call: ts.CallExpression, expression: ts.CallExpression): Callee | undefined {
     if (!apiNameOf(this.ts, this.checker, expression.expression)) return undefined;
     const target = resolveTarget(this.ts, this.checker, expression);
-    if (target.placement !== 'module') fail(expression, Code.Unsupported, `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`);
+    if (target.placement !== 'module')
+      fail(
+        expression,
+        Code.Unsupported,
+        `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`,
+      );
     this.checkComposable(call, target.derived!);
     const count = target.node.parameters.length;
-    if (call.arguments.length !== count) fail(call, Code.Unsupported, `'${call.expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`);
+    if (call.arguments.length !== count)
+      fail(
+        call,
+        Code.Unsupported,
+        `'${call.expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`,
+      );
     return this.site.derivedCallee(target);
   }
 
@@ -282,13 +352,21 @@ export class Resolver {
       const index = inner.wrt.find((i) => !isNumberType(ts, checker.getTypeAtLocation(node.parameters[i])));
       if (index !== undefined) {
         const name = node.parameters[index].name.getText();
-        fail(call, Code.BadType, `grad(…)(…) inside differentiated code is differentiated with respect to numbers only, and '${name}' is not a number: select number parameters with wrt, or compute this gradient outside the differentiated function.`);
+        fail(
+          call,
+          Code.BadType,
+          `grad(…)(…) inside differentiated code is differentiated with respect to numbers only, and '${name}' is not a number: select number parameters with wrt, or compute this gradient outside the differentiated function.`,
+        );
       }
     }
     const signature = checker.getSignatureFromDeclaration(node);
     const returned = signature && checker.getReturnTypeOfSignature(signature);
     if (inner.api === 'derivative' && returned && !isNumberType(ts, returned)) {
-      fail(call, Code.BadType, `derivative(…)(…) inside differentiated code is differentiated where the function returns a number, and '${inner.target.name}' returns '${checker.typeToString(returned)}': differentiate a function that returns one number of it.`);
+      fail(
+        call,
+        Code.BadType,
+        `derivative(…)(…) inside differentiated code is differentiated where the function returns a number, and '${inner.target.name}' returns '${checker.typeToString(returned)}': differentiate a function that returns one number of it.`,
+      );
     }
   }
 
@@ -311,7 +389,12 @@ export class Resolver {
     const key = `${declaration.getSourceFile().fileName}|${declaration.pos}`;
     if (ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Static) {
       // A function of the class: called through it (`Complex.polar(r, t)`), without a receiver.
-      if (!ts.isIdentifier(expression.expression)) fail(call, Code.Unsupported, `call the static method '${expression.name.text}' through its class's name ('${owner.name.text}.${expression.name.text}(…)').`);
+      if (!ts.isIdentifier(expression.expression))
+        fail(
+          call,
+          Code.Unsupported,
+          `call the static method '${expression.name.text}' through its class's name ('${owner.name.text}.${expression.name.text}(…)').`,
+        );
       const owning = this.reach(expression.expression, caller, site);
       if (!owning) return { key, name, ref: UNREACHABLE, target, unexported: true };
       return { key, name, ref: { ...owning, path: [...owning.path, expression.name.text] }, target, ...this.effectsOf(declaration) };
@@ -360,8 +443,17 @@ export class Resolver {
     // Strings and booleans are data: conditions read them.
     const data = ts.TypeFlags.StringLike | ts.TypeFlags.BooleanLike;
     const isData = (type.flags & data) !== 0 || (type.isUnion() && type.types.every((member) => member.flags & data));
-    if (!isNumberType(ts, type) && !isData && !shapeOf(ts, checker, type) && !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)) {
-      fail(identifier, Code.BadType, `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers, strings, booleans, arrays and objects can be read from outside (as constants).`);
+    if (
+      !isNumberType(ts, type) &&
+      !isData &&
+      !shapeOf(ts, checker, type) &&
+      !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)
+    ) {
+      fail(
+        identifier,
+        Code.BadType,
+        `'${identifier.text}' is read from outside the differentiated function and has type '${checker.typeToString(type)}': only numbers, strings, booleans, arrays and objects can be read from outside (as constants).`,
+      );
     }
     // A constant its module does not export, whose type is its value (`const K = 4`): that value.
     const reached = this.reach(identifier, target, site);
@@ -373,12 +465,18 @@ export class Resolver {
   /** `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it. */
   private requireSameAt(identifier: ts.Identifier, symbol: ts.Symbol, site: ts.Node): void {
     const { ts, checker } = this;
-    const resolveName = (checker as ts.TypeChecker & { resolveName?: (name: string, location: ts.Node, meaning: ts.SymbolFlags, excludeGlobals: boolean) => ts.Symbol | undefined }).resolveName;
+    const resolveName = (
+      checker as ts.TypeChecker & { resolveName?: (name: string, location: ts.Node, meaning: ts.SymbolFlags, excludeGlobals: boolean) => ts.Symbol | undefined }
+    ).resolveName;
     if (!resolveName) return;
     const there = resolveName.call(checker, identifier.text, site, ts.SymbolFlags.Value | ts.SymbolFlags.Alias, false);
     if (!there || there === symbol) return;
     const line = site.getSourceFile().getLineAndCharacterOfPosition(site.getStart()).line + 1;
-    fail(identifier, Code.BadTarget, `'${identifier.text}' is read here, but the derivative is generated in place of the call on line ${line}, where '${identifier.text}' names another variable: rename one of them, or pass '${identifier.text}' as a parameter.`);
+    fail(
+      identifier,
+      Code.BadTarget,
+      `'${identifier.text}' is read here, but the derivative is generated in place of the call on line ${line}, where '${identifier.text}' names another variable: rename one of them, or pass '${identifier.text}' as a parameter.`,
+    );
   }
 
   /**
@@ -390,7 +488,11 @@ export class Resolver {
     if (reached) return reached;
     const declaration = this.declarationOf(identifier);
     const where = declaration ? path.basename(declaration.getSourceFile().fileName) : 'its module';
-    return fail(identifier, Code.BadTarget, `'${identifier.text}' is not exported by ${where}, so the gradient generated in ${path.basename(this.file.fileName)} (the file that calls the API) cannot read it. Export it from ${where}, or pass it as a parameter.`);
+    return fail(
+      identifier,
+      Code.BadTarget,
+      `'${identifier.text}' is not exported by ${where}, so the gradient generated in ${path.basename(this.file.fileName)} (the file that calls the API) cannot read it. Export it from ${where}, or pass it as a parameter.`,
+    );
   }
 
   /** The declaration `identifier` names, through imports. */
@@ -443,7 +545,12 @@ export class Resolver {
   private exportOf(module: ts.SourceFile, symbol: ts.Symbol): ts.Symbol | undefined {
     const { ts, checker } = this;
     const moduleSymbol = (module as unknown as { symbol?: ts.Symbol }).symbol;
-    return moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((candidate) => (candidate.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(candidate) : candidate) === symbol);
+    return (
+      moduleSymbol &&
+      checker
+        .getExportsOfModule(moduleSymbol)
+        .find((candidate) => (candidate.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(candidate) : candidate) === symbol)
+    );
   }
 
   /**
@@ -455,7 +562,11 @@ export class Resolver {
     let node: ts.Node | undefined = symbol.declarations?.[0];
     while (node && !ts.isImportDeclaration(node)) node = node.parent;
     const specifier = node && ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : undefined;
-    return specifier && !specifier.startsWith('.') && !specifier.startsWith('/') && (module.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(module)) ? specifier : undefined;
+    return specifier &&
+      !specifier.startsWith('.') &&
+      !specifier.startsWith('/') &&
+      (module.isDeclarationFile || this.program.isSourceFileFromExternalLibrary(module))
+      ? specifier
+      : undefined;
   }
-
 }

@@ -17,7 +17,16 @@ export function calledFunction(tsApi: typeof ts, checker: ts.TypeChecker, callee
   if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   let declaration: ts.Node | undefined = symbol?.valueDeclaration;
   if (declaration && tsApi.isVariableDeclaration(declaration)) declaration = declaration.initializer;
-  if (!declaration || !(tsApi.isFunctionDeclaration(declaration) || tsApi.isMethodDeclaration(declaration) || tsApi.isArrowFunction(declaration) || tsApi.isFunctionExpression(declaration))) return undefined;
+  if (
+    !declaration ||
+    !(
+      tsApi.isFunctionDeclaration(declaration) ||
+      tsApi.isMethodDeclaration(declaration) ||
+      tsApi.isArrowFunction(declaration) ||
+      tsApi.isFunctionExpression(declaration)
+    )
+  )
+    return undefined;
   return declaration.body ? declaration : undefined;
 }
 
@@ -54,7 +63,13 @@ export function mayDraw(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functi
   return transitively(tsApi, checker, fn, known, (effects) => effects.draws);
 }
 
-function transitively(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>, has: (effects: DirectEffects) => boolean): boolean {
+function transitively(
+  tsApi: typeof ts,
+  checker: ts.TypeChecker,
+  fn: ts.FunctionLikeDeclaration,
+  known: Map<ts.Node, DirectEffects>,
+  has: (effects: DirectEffects) => boolean,
+): boolean {
   const seen = new Set<ts.Node>();
   const pending = [fn];
   for (let next = pending.pop(); next; next = pending.pop()) {
@@ -77,7 +92,14 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
   };
   const writesOutside = (target: ts.Expression): boolean => {
     let root = target;
-    while (tsApi.isElementAccessExpression(root) || tsApi.isPropertyAccessExpression(root) || tsApi.isParenthesizedExpression(root) || tsApi.isNonNullExpression(root) || tsApi.isAsExpression(root)) root = root.expression;
+    while (
+      tsApi.isElementAccessExpression(root) ||
+      tsApi.isPropertyAccessExpression(root) ||
+      tsApi.isParenthesizedExpression(root) ||
+      tsApi.isNonNullExpression(root) ||
+      tsApi.isAsExpression(root)
+    )
+      root = root.expression;
     // `[...xs].sort(…)`, `new Float64Array(k).fill(v)`: into an array made right there.
     return !createsArray(tsApi, root) && !(tsApi.isIdentifier(root) && ownArray(root));
   };
@@ -88,8 +110,21 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
   let draws = false;
   const writes = walk(tsApi, fn.body!, (node) => {
     if (isRandomCall(tsApi, node)) draws = true;
-    if (tsApi.isBinaryExpression(node) && node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment && node.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment && isMember(node.left) && writesOutside(node.left)) return 'stop';
-    if ((tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) && (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken) && isMember(node.operand) && writesOutside(node.operand)) return 'stop';
+    if (
+      tsApi.isBinaryExpression(node) &&
+      node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment &&
+      isMember(node.left) &&
+      writesOutside(node.left)
+    )
+      return 'stop';
+    if (
+      (tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) &&
+      (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken) &&
+      isMember(node.operand) &&
+      writesOutside(node.operand)
+    )
+      return 'stop';
     if (tsApi.isCallExpression(node)) {
       const callee = node.expression;
       if (tsApi.isPropertyAccessExpression(callee) && MUTATING_METHODS.has(callee.name.text) && writesOutside(callee.expression)) return 'stop';
@@ -129,7 +164,8 @@ function createsArray(tsApi: typeof ts, initializer: ts.Expression): boolean {
 }
 
 function skipParentheses(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isNonNullExpression(node) || tsApi.isSatisfiesExpression(node)) node = node.expression;
+  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isNonNullExpression(node) || tsApi.isSatisfiesExpression(node))
+    node = node.expression;
   return node;
 }
 

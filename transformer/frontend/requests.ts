@@ -74,7 +74,12 @@ export interface ApiCall {
  * function (through a cast, a variable, `new`, as an argument) are passed to `misuse`: the
  * transformer cannot see such calls, and they would fail at run time.
  */
-export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts.SourceFile, misuse: (node: ts.Node, api: ApiName) => void = () => {}): ApiCall[] {
+export function findApiCalls(
+  tsApi: typeof ts,
+  checker: ts.TypeChecker,
+  file: ts.SourceFile,
+  misuse: (node: ts.Node, api: ApiName) => void = () => {},
+): ApiCall[] {
   const calls: ApiCall[] = [];
   // Names that may refer to an API function: its own names and their local aliases.
   const names = new Set<string>(API_NAMES);
@@ -90,7 +95,12 @@ export function findApiCalls(tsApi: typeof ts, checker: ts.TypeChecker, file: ts
       const parent = node.parent;
       const reference: ts.Node = tsApi.isPropertyAccessExpression(parent) && parent.name === node ? parent : node;
       const direct = tsApi.isCallExpression(reference.parent) && reference.parent.expression === reference;
-      const declaration = tsApi.isImportSpecifier(parent) || tsApi.isExportSpecifier(parent) || tsApi.isTypeQueryNode(parent) || tsApi.isExportAssignment(parent) || (tsApi.isPropertyAccessExpression(parent) && parent.expression === node);
+      const declaration =
+        tsApi.isImportSpecifier(parent) ||
+        tsApi.isExportSpecifier(parent) ||
+        tsApi.isTypeQueryNode(parent) ||
+        tsApi.isExportAssignment(parent) ||
+        (tsApi.isPropertyAccessExpression(parent) && parent.expression === node);
       if (!direct && !declaration && (reference === node || tsApi.isPropertyAccessExpression(reference))) {
         const api = apiNameOf(tsApi, checker, reference as ts.Expression);
         if (api) misuse(reference, api);
@@ -114,7 +124,8 @@ export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: 
   if (params.length === 0) fail(fnArg, Code.BadTarget, 'the function has no parameters to differentiate with respect to.');
   // derivative() differentiates with respect to one input: the first unless wrt says.
   const { wrt, tuple } = api === 'derivative' && !optionsArg ? { wrt: [0], tuple: false } : resolveWrt(tsApi, optionsArg, params);
-  if (api === 'derivative' && tuple) fail(optionsArg!, Code.BadOptions, 'derivative() differentiates with respect to one parameter: wrt must be one name or index (use jacobian for several).');
+  if (api === 'derivative' && tuple)
+    fail(optionsArg!, Code.BadOptions, 'derivative() differentiates with respect to one parameter: wrt must be one name or index (use jacobian for several).');
   const declaration = target.node;
   const derived = target.derived ? `${target.derived.key}>` : '';
   const key = `${api}|${derived}${declaration.getSourceFile().fileName}|${declaration.pos}|${tuple ? 'tuple' : 'single'}|${wrt.join(',')}`;
@@ -130,7 +141,13 @@ export function apiCallNamed(tsApi: typeof ts, checker: ts.TypeChecker, expressi
   let symbol = checker.getSymbolAtLocation(expression);
   if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   const declaration = symbol?.valueDeclaration;
-  if (!declaration || !tsApi.isVariableDeclaration(declaration) || !declaration.initializer || !(tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const)) return undefined;
+  if (
+    !declaration ||
+    !tsApi.isVariableDeclaration(declaration) ||
+    !declaration.initializer ||
+    !(tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const)
+  )
+    return undefined;
   const initializer = skipConstAssertion(tsApi, declaration.initializer);
   const api = tsApi.isCallExpression(initializer) ? apiNameOf(tsApi, checker, initializer.expression) : undefined;
   return api && DIFFERENTIATING_APIS.some((differentiating) => differentiating === api) ? (initializer as ts.CallExpression) : undefined;
@@ -146,7 +163,8 @@ export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: 
       const inner = resolveRequest(tsApi, checker, expression, api as DifferentiatingApi);
       return { node: inner.target.node, name: `${inner.target.name}_${api}`, placement: inner.target.placement, derived: inner };
     }
-    if (api) fail(fnArg, Code.BadTarget, `the result of ${api}() cannot be differentiated again: only grad() of a function of numbers and derivative() compose.`);
+    if (api)
+      fail(fnArg, Code.BadTarget, `the result of ${api}() cannot be differentiated again: only grad() of a function of numbers and derivative() compose.`);
   }
   if (tsApi.isArrowFunction(expression) || tsApi.isFunctionExpression(expression)) {
     return { node: expression, name: expression.name?.text ?? 'f', placement: 'inline' };
@@ -168,14 +186,23 @@ export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: 
     node = declaration;
   } else if (tsApi.isVariableDeclaration(declaration) && declaration.initializer) {
     const initializer = declaration.initializer;
-    if ((tsApi.isArrowFunction(initializer) || tsApi.isFunctionExpression(initializer)) && tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const) node = initializer;
+    if ((tsApi.isArrowFunction(initializer) || tsApi.isFunctionExpression(initializer)) && tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const)
+      node = initializer;
     placementNode = declaration.parent.parent;
   }
   if (!node) {
-    fail(fnArg, Code.BadTarget, `'${text}' must be a function declaration, or a const initialised with an arrow or function expression, whose source tapeless can read.`);
+    fail(
+      fnArg,
+      Code.BadTarget,
+      `'${text}' must be a function declaration, or a const initialised with an arrow or function expression, whose source tapeless can read.`,
+    );
   }
   if (!node.body) {
-    fail(fnArg, Code.BadTarget, `'${text}' has no source to differentiate (it is only declared, e.g. in a .d.ts). Wrap calls to it in stopGradient(...), or give it a custom derivative.`);
+    fail(
+      fnArg,
+      Code.BadTarget,
+      `'${text}' has no source to differentiate (it is only declared, e.g. in a .d.ts). Wrap calls to it in stopGradient(...), or give it a custom derivative.`,
+    );
   }
   const topLevel = tsApi.isSourceFile(placementNode.parent);
   const name = tsApi.isFunctionDeclaration(declaration) ? (declaration.name?.text ?? 'f') : (declaration as ts.VariableDeclaration).name.getText();
@@ -188,7 +215,8 @@ function resolveWrt(tsApi: typeof ts, optionsArg: ts.Expression | undefined, par
   const all = () => ({ wrt: params.map((_, i) => i), tuple: params.length !== 1 });
   if (!optionsArg) return all();
   const options = skipConstAssertion(tsApi, optionsArg);
-  if (!tsApi.isObjectLiteralExpression(options)) fail(optionsArg, Code.BadOptions, 'options must be an object literal written in place, such as { wrt: "x" }, so it is known at compile time.');
+  if (!tsApi.isObjectLiteralExpression(options))
+    fail(optionsArg, Code.BadOptions, 'options must be an object literal written in place, such as { wrt: "x" }, so it is known at compile time.');
   let wrtNode: ts.Expression | undefined;
   for (const property of options.properties) {
     if (!tsApi.isPropertyAssignment(property) || property.name.getText() !== 'wrt') {
@@ -200,12 +228,18 @@ function resolveWrt(tsApi: typeof ts, optionsArg: ts.Expression | undefined, par
   const select = (node: ts.Expression): number => {
     if (tsApi.isStringLiteral(node) || tsApi.isNoSubstitutionTemplateLiteral(node)) {
       const index = params.indexOf(node.text);
-      if (index < 0) fail(node, Code.BadOptions, `wrt names '${node.text}', which is not a parameter; the parameters are ${params.map((p) => `'${p ?? '(destructured)'}'`).join(', ')}.`);
+      if (index < 0)
+        fail(
+          node,
+          Code.BadOptions,
+          `wrt names '${node.text}', which is not a parameter; the parameters are ${params.map((p) => `'${p ?? '(destructured)'}'`).join(', ')}.`,
+        );
       return index;
     }
     if (tsApi.isNumericLiteral(node)) {
       const index = Number(node.text);
-      if (!Number.isInteger(index) || index >= params.length) fail(node, Code.BadOptions, `wrt index ${node.text} is out of range: the function has ${params.length} parameter${params.length === 1 ? '' : 's'}.`);
+      if (!Number.isInteger(index) || index >= params.length)
+        fail(node, Code.BadOptions, `wrt index ${node.text} is out of range: the function has ${params.length} parameter${params.length === 1 ? '' : 's'}.`);
       return index;
     }
     return fail(node, Code.BadOptions, 'each wrt entry must be a parameter name (a string literal) or index (a number literal).');

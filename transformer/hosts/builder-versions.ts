@@ -38,7 +38,10 @@ export function versionByDerivation(tsApi: typeof ts, program: ts.Program): void
     if (own === undefined) return;
     ownVersions.set(file, own);
     const sources = derivedFromOthers(tsApi, program, file);
-    (file as Versioned).version = extended(own, sources.map((source) => ({ name: source.fileName, version: ownVersion(source) ?? '' })));
+    (file as Versioned).version = extended(
+      own,
+      sources.map((source) => ({ name: source.fileName, version: ownVersion(source) ?? '' })),
+    );
   }
 }
 
@@ -69,7 +72,11 @@ export function followDerivation(tsApi: typeof ts, file: ts.SourceFile, sources:
   Object.defineProperty(file, 'version', {
     configurable: true,
     enumerable: true,
-    get: () => extended(ownVersions.get(file)!, state.sources.map((name) => ({ name, version: tsApi.sys.readFile(name) ?? '' }))),
+    get: () =>
+      extended(
+        ownVersions.get(file)!,
+        state.sources.map((name) => ({ name, version: tsApi.sys.readFile(name) ?? '' })),
+      ),
     set: (version: string) => ownVersions.set(file, version),
   });
 }

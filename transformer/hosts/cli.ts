@@ -7,10 +7,9 @@ import { createTransformer } from '../transform';
 import { loadTypeScript } from './load-typescript';
 import { readProject } from './project';
 
-const USAGE = [
-  'usage: tapeless print <file.ts> [--fn <name>] [--project <tsconfig.json>]',
-  '       tapeless check [-p <tsconfig.json or its directory>]',
-].join('\n');
+const USAGE = ['usage: tapeless print <file.ts> [--fn <name>] [--project <tsconfig.json>]', '       tapeless check [-p <tsconfig.json or its directory>]'].join(
+  '\n',
+);
 
 function main(argv: readonly string[]): number {
   const [command, ...rest] = argv;
@@ -93,7 +92,9 @@ function check(project: string): number {
     console.error(`tapeless: ${found.length} error${found.length === 1 ? '' : 's'} in ${where}.`);
     return 1;
   }
-  console.log(`tapeless: no errors (${checked} file${checked === 1 ? '' : 's'} using tapeless in ${where}${configs.length > 1 ? ` and the ${configs.length - 1} project${configs.length === 2 ? '' : 's'} it references` : ''}).`);
+  console.log(
+    `tapeless: no errors (${checked} file${checked === 1 ? '' : 's'} using tapeless in ${where}${configs.length > 1 ? ` and the ${configs.length - 1} project${configs.length === 2 ? '' : 's'} it references` : ''}).`,
+  );
   return 0;
 }
 

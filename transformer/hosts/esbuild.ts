@@ -61,7 +61,16 @@ function message(tsApi: typeof ts, diagnostic: ts.Diagnostic): Message {
   if (!file || diagnostic.start === undefined) return { text };
   const { line, character } = file.getLineAndCharacterOfPosition(diagnostic.start);
   const lineText = file.text.split(/\r?\n/)[line] ?? '';
-  return { text, location: { file: path.relative(process.cwd(), file.fileName), line: line + 1, column: character, length: Math.min(diagnostic.length ?? 0, lineText.length - character), lineText } };
+  return {
+    text,
+    location: {
+      file: path.relative(process.cwd(), file.fileName),
+      line: line + 1,
+      column: character,
+      length: Math.min(diagnostic.length ?? 0, lineText.length - character),
+      lineText,
+    },
+  };
 }
 
 export = tapeless;

@@ -79,8 +79,14 @@ export class TapelessImports {
     let exportsNames = false;
     for (const statement of file.statements) {
       if (tsApi.isImportDeclaration(statement) && tsApi.isStringLiteral(statement.moduleSpecifier)) imports.push(statement.moduleSpecifier.text);
-      else if (tsApi.isImportEqualsDeclaration(statement) && tsApi.isExternalModuleReference(statement.moduleReference) && tsApi.isStringLiteral(statement.moduleReference.expression)) imports.push(statement.moduleReference.expression.text);
-      else if (tsApi.isExportDeclaration(statement) && statement.moduleSpecifier && tsApi.isStringLiteral(statement.moduleSpecifier)) reexports.push(statement.moduleSpecifier.text);
+      else if (
+        tsApi.isImportEqualsDeclaration(statement) &&
+        tsApi.isExternalModuleReference(statement.moduleReference) &&
+        tsApi.isStringLiteral(statement.moduleReference.expression)
+      )
+        imports.push(statement.moduleReference.expression.text);
+      else if (tsApi.isExportDeclaration(statement) && statement.moduleSpecifier && tsApi.isStringLiteral(statement.moduleSpecifier))
+        reexports.push(statement.moduleSpecifier.text);
       else if (tsApi.isExportDeclaration(statement) || tsApi.isExportAssignment(statement)) exportsNames = true;
     }
     const shape = { imports, reexports, exportsNames };

@@ -70,7 +70,8 @@ function analyseFile(tsApi: typeof ts, program: ts.Program, fileName: string): A
   const printer = tsApi.createPrinter({ newLine: tsApi.NewLineKind.LineFeed });
   const transformer = createTransformer(tsApi, program, {
     report: (diagnostic) => diagnostics.push(diagnostic),
-    onRewritten: ({ call, generated }) => calls.push({ callee: call.expression, code: generated.map((node) => `${printer.printNode(tsApi.EmitHint.Unspecified, node, file)}\n`).join('') }),
+    onRewritten: ({ call, generated }) =>
+      calls.push({ callee: call.expression, code: generated.map((node) => `${printer.printNode(tsApi.EmitHint.Unspecified, node, file)}\n`).join('') }),
   });
   tsApi.transform(file, [transformer], program.getCompilerOptions()).dispose();
   return { diagnostics, calls };

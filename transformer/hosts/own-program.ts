@@ -53,7 +53,12 @@ export class OwnProgram {
   private imports: TapelessImports | undefined;
 
   constructor(private readonly options: OwnProgramOptions = {}) {
-    if (options.typescript) this.tsApi = checkTypeScript(options.typescript, 'given to tapeless()', "leave out the 'typescript' option, and tapeless compiles with a TypeScript 6 of its own.");
+    if (options.typescript)
+      this.tsApi = checkTypeScript(
+        options.typescript,
+        'given to tapeless()',
+        "leave out the 'typescript' option, and tapeless compiles with a TypeScript 6 of its own.",
+      );
   }
 
   get typescript(): typeof ts {
@@ -124,10 +129,16 @@ export class OwnProgram {
     });
     let code = '';
     let map: string | null = null;
-    program.emit(file, (name, output) => {
-      if (name.endsWith('.map')) map = absoluteSources(output, path.dirname(name));
-      else code = output;
-    }, undefined, false, { before: [transformer] });
+    program.emit(
+      file,
+      (name, output) => {
+        if (name.endsWith('.map')) map = absoluteSources(output, path.dirname(name));
+        else code = output;
+      },
+      undefined,
+      false,
+      { before: [transformer] },
+    );
     derivedFrom.delete(path.resolve(fileName));
     return {
       code: code.replace(/\/\/# sourceMappingURL=.*\s*$/, ''),

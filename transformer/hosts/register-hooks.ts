@@ -27,7 +27,10 @@ export async function resolve(specifier: string, context: ResolveContext, next: 
     return await next(specifier, context);
   } catch (error) {
     const parent = context.parentURL;
-    const source = /^\.\.?\//.test(specifier) && parent?.startsWith('file:') && TYPESCRIPT.test(fileURLToPath(parent)) ? specifier.replace(/\.([cm]?)js$/, '.$1ts') : undefined;
+    const source =
+      /^\.\.?\//.test(specifier) && parent?.startsWith('file:') && TYPESCRIPT.test(fileURLToPath(parent))
+        ? specifier.replace(/\.([cm]?)js$/, '.$1ts')
+        : undefined;
     if (!source || source === specifier) throw error;
     return next(source, context);
   }

@@ -37,7 +37,8 @@ class TapelessBuildError extends Error {
 /** What to do where tapeless is given TypeScript 7: @rollup/plugin-typescript cannot run on it either. */
 const ON_TYPESCRIPT_7 =
   "make the project's 'typescript', which @rollup/plugin-typescript compiles with, TypeScript 6, and keep TypeScript 7 beside it for type checking: npm install --save-dev typescript@6 typescript-7@npm:typescript@7.";
-const SAME_TYPESCRIPT = 'Give @rollup/plugin-typescript and tapeless the same one: typescript({ typescript: ts, transformers: tapelessTransformers({ typescript: ts }) }).';
+const SAME_TYPESCRIPT =
+  'Give @rollup/plugin-typescript and tapeless the same one: typescript({ typescript: ts, transformers: tapelessTransformers({ typescript: ts }) }).';
 
 /**
  * For @rollup/plugin-typescript:
@@ -52,7 +53,9 @@ const SAME_TYPESCRIPT = 'Give @rollup/plugin-typescript and tapeless the same on
  * saying so).
  */
 export function tapelessTransformers(options: TapelessTransformersOptions = {}): { before: ProgramTransformer[] } {
-  const tsApi = options.typescript ? checkTypeScript(options.typescript, 'given to tapelessTransformers', ON_TYPESCRIPT_7) : loadProjectTypeScript(process.cwd(), ON_TYPESCRIPT_7);
+  const tsApi = options.typescript
+    ? checkTypeScript(options.typescript, 'given to tapelessTransformers', ON_TYPESCRIPT_7)
+    : loadProjectTypeScript(process.cwd(), ON_TYPESCRIPT_7);
   let started = false;
   const factory = (first: ts.Program, latestProgram?: () => ts.Program): ts.TransformerFactory<ts.SourceFile> => {
     checkSameTypeScript(tsApi, first, SAME_TYPESCRIPT);

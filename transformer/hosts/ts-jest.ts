@@ -51,7 +51,9 @@ function keepFresh(compiler: TsJestCompiler): void {
   const update = compiler._updateMemoryCache;
   const texts = compiler._fileContentCache;
   if (typeof update !== 'function' || !(texts instanceof Map)) {
-    throw new TapelessCompileError('tapeless/ts-jest is made for ts-jest 29, whose language service it keeps up to date with the files on disk: this ts-jest has another design, where gradients could go stale in watch mode.');
+    throw new TapelessCompileError(
+      'tapeless/ts-jest is made for ts-jest 29, whose language service it keeps up to date with the files on disk: this ts-jest has another design, where gradients could go stale in watch mode.',
+    );
   }
   fresh.add(compiler);
   const seen = new Map<string, number>();

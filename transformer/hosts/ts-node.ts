@@ -19,7 +19,16 @@ function register(): void {
   const tsNode = require(require.resolve('ts-node', { paths: [process.cwd()] })) as TsNode;
   const service = tsNode.register({
     transformers: (program) => ({
-      before: [throwingTransformer(service.ts, program, (message, diagnostics) => withoutStack(new tsNode.TSError(message, diagnostics.map((diagnostic) => diagnostic.code))))],
+      before: [
+        throwingTransformer(service.ts, program, (message, diagnostics) =>
+          withoutStack(
+            new tsNode.TSError(
+              message,
+              diagnostics.map((diagnostic) => diagnostic.code),
+            ),
+          ),
+        ),
+      ],
     }),
   });
 }

@@ -34,7 +34,12 @@ const transformedPrograms = new WeakSet<ts.Program>();
  */
 function tapelessTransformer(program: ts.Program, config: unknown, extras: TsPatchExtras): ts.TransformerFactory<ts.SourceFile>;
 function tapelessTransformer(program: ts.Program, host: ts.CompilerHost, config: unknown, extras: TsPatchProgramExtras): ts.Program;
-function tapelessTransformer(program: ts.Program, second: unknown, third: unknown, fourth?: TsPatchProgramExtras): ts.TransformerFactory<ts.SourceFile> | ts.Program {
+function tapelessTransformer(
+  program: ts.Program,
+  second: unknown,
+  third: unknown,
+  fourth?: TsPatchProgramExtras,
+): ts.TransformerFactory<ts.SourceFile> | ts.Program {
   if (typeof (third as Partial<TsPatchExtras> | undefined)?.addDiagnostic === 'function') return sourceTransformer(program, third as TsPatchExtras);
   return transformProgram(fourth!.ts, program);
 }
@@ -49,10 +54,27 @@ function transformProgram(tsApi: typeof ts, program: ts.Program): ts.Program {
   const transformer = createTransformer(tsApi, program, { report: (diagnostic) => diagnostics.push(diagnostic) });
   const emit = program.emit;
   program.emit = (targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers, ...internal: unknown[]) => {
-    if (emitOnlyDtsFiles) return (emit as (...args: unknown[]) => ts.EmitResult).call(program, targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, customTransformers, ...internal);
+    if (emitOnlyDtsFiles)
+      return (emit as (...args: unknown[]) => ts.EmitResult).call(
+        program,
+        targetSourceFile,
+        writeFile,
+        cancellationToken,
+        emitOnlyDtsFiles,
+        customTransformers,
+        ...internal,
+      );
     diagnostics = [];
     const transformers = { ...customTransformers, before: [transformer, ...(customTransformers?.before ?? [])] };
-    const result = (emit as (...args: unknown[]) => ts.EmitResult).call(program, targetSourceFile, writeFile, cancellationToken, emitOnlyDtsFiles, transformers, ...internal);
+    const result = (emit as (...args: unknown[]) => ts.EmitResult).call(
+      program,
+      targetSourceFile,
+      writeFile,
+      cancellationToken,
+      emitOnlyDtsFiles,
+      transformers,
+      ...internal,
+    );
     return diagnostics.length === 0 ? result : { ...result, diagnostics: [...result.diagnostics, ...diagnostics] };
   };
   if (program.getCompilerOptions().noEmit) reportWithoutEmit(tsApi, program);

@@ -26,7 +26,8 @@ const NAME = 'tapeless';
 const MENTIONS_API = new RegExp(`\\b(tapeless|${API_NAMES.join('|')})\\b`);
 
 /** What to do where tapeless is given TypeScript 7: ts-loader cannot run on it either. */
-const ON_TYPESCRIPT_7 = "make the project's 'typescript', which ts-loader compiles with, TypeScript 6, and keep TypeScript 7 beside it for type checking: npm install --save-dev typescript@6 typescript-7@npm:typescript@7.";
+const ON_TYPESCRIPT_7 =
+  "make the project's 'typescript', which ts-loader compiles with, TypeScript 6, and keep TypeScript 7 beside it for type checking: npm install --save-dev typescript@6 typescript-7@npm:typescript@7.";
 
 export interface TapelessPluginOptions {
   /** The TypeScript ts-loader compiles with, where its `compiler` option names another than the project's `typescript`. */
@@ -76,15 +77,25 @@ export class TapelessPlugin {
 
   /** ts-loader's `getCustomTransformers` option: called once, with a getter of its current program. */
   readonly getCustomTransformers = (first: ts.Program | undefined, getProgram?: () => ts.Program | undefined): ts.CustomTransformers => {
-    if (!this.applied) throw new TapelessCompileError('tapeless: add the TapelessPlugin whose getCustomTransformers ts-loader is given to the plugins of the webpack configuration too: `plugins: [tapeless]`. It rebuilds a module when a file its gradients are derived from changes.');
+    if (!this.applied)
+      throw new TapelessCompileError(
+        'tapeless: add the TapelessPlugin whose getCustomTransformers ts-loader is given to the plugins of the webpack configuration too: `plugins: [tapeless]`. It rebuilds a module when a file its gradients are derived from changes.',
+      );
     const transformers = new WeakMap<ts.Program, ts.TransformerFactory<ts.SourceFile>>();
     const transformerOf = (program: ts.Program) => {
       let transformer = transformers.get(program);
       if (!transformer) {
         const tsApi = this.typescript();
-        checkSameTypeScript(tsApi, program, "Give TapelessPlugin the TypeScript of ts-loader's 'compiler' option: new TapelessPlugin({ typescript: require('…') }).");
+        checkSameTypeScript(
+          tsApi,
+          program,
+          "Give TapelessPlugin the TypeScript of ts-loader's 'compiler' option: new TapelessPlugin({ typescript: require('…') }).",
+        );
         const onDerivedFrom = (file: ts.SourceFile, sources: readonly ts.SourceFile[]) =>
-          this.derivedFrom.set(path.resolve(file.fileName), sources.filter((source) => source !== file).map((source) => path.resolve(source.fileName)));
+          this.derivedFrom.set(
+            path.resolve(file.fileName),
+            sources.filter((source) => source !== file).map((source) => path.resolve(source.fileName)),
+          );
         transformers.set(program, (transformer = throwingTransformer(tsApi, program, (message) => new TapelessCompileError(message), { onDerivedFrom })));
       }
       return transformer;
@@ -110,6 +121,8 @@ export class TapelessPlugin {
   };
 
   private typescript(): typeof ts {
-    return (this.tsApi ??= this.options.typescript ? checkTypeScript(this.options.typescript, 'given to TapelessPlugin', ON_TYPESCRIPT_7) : loadProjectTypeScript(process.cwd(), ON_TYPESCRIPT_7));
+    return (this.tsApi ??= this.options.typescript
+      ? checkTypeScript(this.options.typescript, 'given to TapelessPlugin', ON_TYPESCRIPT_7)
+      : loadProjectTypeScript(process.cwd(), ON_TYPESCRIPT_7));
   }
 }

@@ -26,7 +26,9 @@ export function namesDefinedWithin(block: Block): string[] {
   return [...statementsWithin(block, 'enter')].flatMap((stmt) => [
     ...namesDefined(stmt),
     ...(stmt.kind === 'loop' ? stmt.carried.map((c) => c.name) : []),
-    ...(stmt.kind === 'reverseLoop' ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...(stmt.record.values ?? []).map((value) => value.restored)] : []),
+    ...(stmt.kind === 'reverseLoop'
+      ? [stmt.index, ...stmt.record.pairs.map((pair) => pair.restored), ...(stmt.record.values ?? []).map((value) => value.restored)]
+      : []),
   ]);
 }
 

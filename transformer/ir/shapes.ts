@@ -17,7 +17,13 @@ export const NUMBER: Shape = { kind: 'number' };
  * `optional`, an optional field (`lr?: number`) has the shape of its type without undefined:
  * for an object the function makes, whose field then holds undefined where it is missing.
  */
-export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type, optional = false, within: ReadonlySet<ts.Type> = new Set()): Shape | undefined {
+export function shapeOf(
+  tsApi: typeof ts,
+  checker: ts.TypeChecker,
+  type: ts.Type,
+  optional = false,
+  within: ReadonlySet<ts.Type> = new Set(),
+): Shape | undefined {
   // A type that holds itself (`typeof globalThis`) has no shape.
   if (within.has(type)) return undefined;
   if (type.flags & tsApi.TypeFlags.EnumLike) return undefined;
@@ -58,7 +64,12 @@ export function shapeOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type
  * data, which the gradient holds instead).
  */
 export function isDataProperty(tsApi: typeof ts, declaration: ts.Declaration): boolean {
-  return !(tsApi.isMethodDeclaration(declaration) || tsApi.isMethodSignature(declaration) || tsApi.isGetAccessorDeclaration(declaration) || tsApi.isSetAccessorDeclaration(declaration));
+  return !(
+    tsApi.isMethodDeclaration(declaration) ||
+    tsApi.isMethodSignature(declaration) ||
+    tsApi.isGetAccessorDeclaration(declaration) ||
+    tsApi.isSetAccessorDeclaration(declaration)
+  );
 }
 
 function isArrayOrTuple(checker: ts.TypeChecker, type: ts.Type): boolean {
@@ -71,7 +82,8 @@ function isArrayOrTuple(checker: ts.TypeChecker, type: ts.Type): boolean {
 export function sameShape(a: Shape, b: Shape): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'array' && b.kind === 'array') return a.container === b.container && sameShape(a.element, b.element);
-  if (a.kind === 'object' && b.kind === 'object') return a.fields.length === b.fields.length && a.fields.every((field, i) => field.name === b.fields[i].name && sameShape(field.shape, b.fields[i].shape));
+  if (a.kind === 'object' && b.kind === 'object')
+    return a.fields.length === b.fields.length && a.fields.every((field, i) => field.name === b.fields[i].name && sameShape(field.shape, b.fields[i].shape));
   return true;
 }
 

@@ -116,7 +116,12 @@ export function mapOperandsRead(stmt: Stmt, read: (operand: Operand) => Operand)
     case 'if':
       return { ...stmt, cond: read(stmt.cond), phis: stmt.phis.map((phi) => ({ ...phi, then: read(phi.then), else: read(phi.else) })) };
     case 'loop':
-      return { ...stmt, cond: read(stmt.cond), carried: stmt.carried.map((c) => ({ ...c, init: read(c.init), next: read(c.next) })), ...(stmt.passes ? { passes: read(stmt.passes) } : {}) };
+      return {
+        ...stmt,
+        cond: read(stmt.cond),
+        carried: stmt.carried.map((c) => ({ ...c, init: read(c.init), next: read(c.next) })),
+        ...(stmt.passes ? { passes: read(stmt.passes) } : {}),
+      };
     case 'reverseLoop':
       return stmt.test ? { ...stmt, test: { ...stmt.test, args: stmt.test.args.map(read) } } : stmt;
   }

@@ -60,7 +60,9 @@ function columnOf(func: Func, lane: Result): readonly Operand[] | undefined {
   const made = func.body.find((stmt) => stmt.kind === 'let' && stmt.name === operand.name);
   if (made?.kind !== 'let' || made.expr.op !== 'arrayOf' || !made.expr.args.every((arg) => isNumber(func, arg))) return undefined;
   // An array literal written after it is made holds other numbers than its arguments.
-  const written = [...statementsWithin(func.body, 'enter')].some((stmt) => stmt.kind === 'effect' && stmt.expr.args.some((arg) => arg.kind === 'var' && arg.name === operand.name));
+  const written = [...statementsWithin(func.body, 'enter')].some(
+    (stmt) => stmt.kind === 'effect' && stmt.expr.args.some((arg) => arg.kind === 'var' && arg.name === operand.name),
+  );
   return written ? undefined : made.expr.args;
 }
 

@@ -1,7 +1,25 @@
 import type * as ts from 'typescript';
 import { variedVariables } from './activity';
 import { Builder } from '../ir/builder';
-import { type Accumulate, type Block, type Effect, type Callee, type Func, type If, type Let, type Loop, type LoopRecord, type Operand, type Param, type ReverseLoop, type Role, isNum, mapResult, num, variable } from '../ir/ir';
+import {
+  type Accumulate,
+  type Block,
+  type Effect,
+  type Callee,
+  type Func,
+  type If,
+  type Let,
+  type Loop,
+  type LoopRecord,
+  type Operand,
+  type Param,
+  type ReverseLoop,
+  type Role,
+  isNum,
+  mapResult,
+  num,
+  variable,
+} from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
 import { partialDerivatives, type RuleSet } from '../ops/rules';
@@ -118,7 +136,6 @@ class TangentSweep {
       if (stmt.expr.op === 'replay' || stmt.expr.op === 'replayExit') this.streamed.add(stmt.name);
     }
   }
-
 
   /** The tangents of the lane being differentiated. */
   get tangents(): Map<string, Operand> {
@@ -255,7 +272,12 @@ class TangentSweep {
       }
       case 'arrayOf':
         // A literal's elements that do not vary get zero tangents of their shape.
-        return this.aggregate(stmt, args.map((arg) => this.resultTangent(arg, out)), out, options);
+        return this.aggregate(
+          stmt,
+          args.map((arg) => this.resultTangent(arg, out)),
+          out,
+          options,
+        );
       case 'zero':
         // Arrays that vary (written with varying values, or gradients added into) get tangent arrays.
         if (op === 'newArray') {
@@ -313,7 +335,13 @@ class TangentSweep {
     out.push({ ...stmt, expr: { op: 'element', args: [both, num(0)] } });
     this.eachLane((lane) => {
       const tangent = this.names.fresh(stmt.role === 'temp' ? 't' : this.dot(stmt.name));
-      out.push({ kind: 'let', name: tangent, expr: { op: 'element', args: [both, num(1 + lane)] }, role: stmt.role === 'temp' ? 'temp' : 'adjoint', origin: stmt.origin });
+      out.push({
+        kind: 'let',
+        name: tangent,
+        expr: { op: 'element', args: [both, num(1 + lane)] },
+        role: stmt.role === 'temp' ? 'temp' : 'adjoint',
+        origin: stmt.origin,
+      });
       this.tangents.set(stmt.name, variable(tangent));
     });
   }
@@ -368,7 +396,11 @@ class TangentSweep {
           return [{ value: tangent, restored: name }];
         }),
       ).flat();
-      this.records.set(stmt.record, { ...stmt.record, pairs: [...stmt.record.pairs, ...pairs], ...(stmt.record.values ? { values: [...stmt.record.values, ...values] } : {}) });
+      this.records.set(stmt.record, {
+        ...stmt.record,
+        pairs: [...stmt.record.pairs, ...pairs],
+        ...(stmt.record.values ? { values: [...stmt.record.values, ...values] } : {}),
+      });
     }
     const tangents = this.eachLane((lane) =>
       carried.map((c, j) => {

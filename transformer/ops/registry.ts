@@ -33,7 +33,26 @@ export type Derivative =
   | { readonly kind: 'identity' };
 
 /** How an operation prints (emit). */
-export type OpShape = 'infix' | 'prefix' | 'call' | 'select' | 'copy' | 'element' | 'field' | 'length' | 'zeros' | 'newArray' | 'arrayOf' | 'objectOf' | 'sortOrder' | 'store' | 'recordLoad' | 'replay' | 'position' | 'setCursor' | 'source';
+export type OpShape =
+  | 'infix'
+  | 'prefix'
+  | 'call'
+  | 'select'
+  | 'copy'
+  | 'element'
+  | 'field'
+  | 'length'
+  | 'zeros'
+  | 'newArray'
+  | 'arrayOf'
+  | 'objectOf'
+  | 'sortOrder'
+  | 'store'
+  | 'recordLoad'
+  | 'replay'
+  | 'position'
+  | 'setCursor'
+  | 'source';
 
 export interface OpInfo {
   readonly shape: OpShape;
@@ -69,7 +88,13 @@ const IMPURE = { ...PURE, pure: false, droppable: false } as const;
 const zero: Derivative = { kind: 'zero' };
 const operatorRule = (name: string): Derivative => ({ kind: 'rule', table: 'operatorRules', name });
 
-const infix = (print: string, evaluate: (a: number, b: number) => number, derivative: Derivative): OpInfo => ({ ...PURE, shape: 'infix', print, derivative, evaluate });
+const infix = (print: string, evaluate: (a: number, b: number) => number, derivative: Derivative): OpInfo => ({
+  ...PURE,
+  shape: 'infix',
+  print,
+  derivative,
+  evaluate,
+});
 
 /**
  * The Math functions differentiated code may call, with how many arguments a call takes in
@@ -139,7 +164,15 @@ function mathOp(name: MathFunction): OpInfo {
   const facts: { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean } = MATH[name];
   const fn = Math[name] as (...args: number[]) => number;
   const derivative: Derivative = facts.arity === 'any' ? { kind: 'variadic', name } : { kind: 'rule', table: 'mathRules', name };
-  return { ...PURE, shape: 'call', print: `Math.${name}`, costly: facts.costly ?? false, integral: facts.integral ?? false, derivative, evaluate: (...args) => fn(...args) };
+  return {
+    ...PURE,
+    shape: 'call',
+    print: `Math.${name}`,
+    costly: facts.costly ?? false,
+    integral: facts.integral ?? false,
+    derivative,
+    evaluate: (...args) => fn(...args),
+  };
 }
 
 const OPERATORS = {

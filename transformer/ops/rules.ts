@@ -27,7 +27,8 @@ export function loadRules(tsApi: typeof ts, given?: RuntimeSources): RuleSet {
     if (!tsApi.isVariableStatement(statement)) continue;
     for (const declaration of statement.declarationList.declarations) {
       const table = declaration.name.getText();
-      if (!(RULE_TABLES as readonly string[]).includes(table) || !declaration.initializer || !tsApi.isObjectLiteralExpression(declaration.initializer)) continue;
+      if (!(RULE_TABLES as readonly string[]).includes(table) || !declaration.initializer || !tsApi.isObjectLiteralExpression(declaration.initializer))
+        continue;
       tables.set(table, lowerTable(tsApi, declaration.initializer));
     }
   }
@@ -55,7 +56,8 @@ function lowerTable(tsApi: typeof ts, table: ts.ObjectLiteralExpression): Map<st
       ts: tsApi,
       names,
       rule: true,
-      outer: (identifier: ts.Identifier) => fail(identifier, Code.Internal, `a derivative rule may only read its parameters and Math, not '${identifier.text}'.`),
+      outer: (identifier: ts.Identifier) =>
+        fail(identifier, Code.Internal, `a derivative rule may only read its parameters and Math, not '${identifier.text}'.`),
       apiName: () => undefined,
     };
     rules.set(name, lowerFunction(rule, env, name));

@@ -46,10 +46,13 @@ function plainGradients(func: Func): Set<string> {
   return new Set([...zeros].filter((name) => !otherUse.has(name) && !func.growable?.includes(name)));
 }
 
-
 /** Whether a statement reads or writes a gradient array (anywhere inside it). */
 function touches(stmt: Stmt, array: string): boolean {
-  return someWithin([stmt], 'enter', (inner) => (inner.kind === 'accumulate' ? inner.name === array : (inner.kind === 'let' || inner.kind === 'effect') && inner.expr.args.some((arg) => arg.kind === 'var' && arg.name === array)));
+  return someWithin([stmt], 'enter', (inner) =>
+    inner.kind === 'accumulate'
+      ? inner.name === array
+      : (inner.kind === 'let' || inner.kind === 'effect') && inner.expr.args.some((arg) => arg.kind === 'var' && arg.name === array),
+  );
 }
 
 /** The block without the clear-then-restore pairs of one entry (`a_bar[j] = 0; … a_bar[j] += t`, t its old value). */
@@ -59,11 +62,28 @@ function withoutRestores(block: Block, arrays: ReadonlySet<string>): Stmt[] {
     const at = stmt.kind === 'accumulate' && typeof stmt.at === 'object' ? stmt.at : undefined;
     if (stmt.kind !== 'accumulate' || stmt.mode !== 'set' || !arrays.has(stmt.name) || !at || !isNum(stmt.value, 0)) return;
     const untouched = (from: number, to: number) => block.slice(from, to).every((s) => !touches(s, stmt.name));
-    const read = block.findIndex((s, r) => r < k && s.kind === 'let' && s.expr.op === 'element' && sameOperand(s.expr.args[0], variable(stmt.name)) && sameOperand(s.expr.args[1], at) && untouched(r + 1, k));
+    const read = block.findIndex(
+      (s, r) =>
+        r < k &&
+        s.kind === 'let' &&
+        s.expr.op === 'element' &&
+        sameOperand(s.expr.args[0], variable(stmt.name)) &&
+        sameOperand(s.expr.args[1], at) &&
+        untouched(r + 1, k),
+    );
     const reading = block[read];
     if (reading?.kind !== 'let') return;
     const old = variable(reading.name);
-    const restore = block.findIndex((s, r) => r > k && s.kind === 'accumulate' && s.name === stmt.name && s.mode === 'add' && typeof s.at === 'object' && sameOperand(s.at, at) && sameOperand(s.value, old));
+    const restore = block.findIndex(
+      (s, r) =>
+        r > k &&
+        s.kind === 'accumulate' &&
+        s.name === stmt.name &&
+        s.mode === 'add' &&
+        typeof s.at === 'object' &&
+        sameOperand(s.at, at) &&
+        sameOperand(s.value, old),
+    );
     if (restore < 0 || !untouched(k + 1, restore)) return;
     removed.add(stmt).add(block[restore]);
   });
@@ -91,10 +111,17 @@ function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: Na
   const redirect = (block: Block): Stmt[] =>
     rewriteWithin(block, 'enter', (stmt) => {
       const local = stmt.kind === 'accumulate' ? locals.get(stmt.name) : undefined;
-      return local && stmt.kind === 'accumulate' ? { kind: 'accumulate', name: local, value: stmt.value, mode: 'add', ...(stmt.origin ? { origin: stmt.origin } : {}) } : stmt;
+      return local && stmt.kind === 'accumulate'
+        ? { kind: 'accumulate', name: local, value: stmt.value, mode: 'add', ...(stmt.origin ? { origin: stmt.origin } : {}) }
+        : stmt;
     });
   const declared: Accumulate[] = [...locals.values()].map((name) => ({ kind: 'accumulate', name, value: num(0), mode: 'declare' }));
-  const added: Accumulate[] = [...locals].map(([array, name]) => ({ kind: 'accumulate', name: array, at: entries.get(array)!, value: variable(name), mode: 'add' }));
+  const added: Accumulate[] = [...locals].map(([array, name]) => ({
+    kind: 'accumulate',
+    name: array,
+    at: entries.get(array)!,
+    value: variable(name),
+    mode: 'add',
+  }));
   return [...declared, { ...sweep, body: redirect(sweep.body) }, ...added];
 }
-

@@ -1,4 +1,18 @@
-import { type Accumulate, type Block, type Effect, type Func, type Let, type Loop, type LoopRecord, type Operand, type ReverseLoop, type Stmt, operandKey, resultOperands, unhandled } from '../ir/ir';
+import {
+  type Accumulate,
+  type Block,
+  type Effect,
+  type Func,
+  type Let,
+  type Loop,
+  type LoopRecord,
+  type Operand,
+  type ReverseLoop,
+  type Stmt,
+  operandKey,
+  resultOperands,
+  unhandled,
+} from '../ir/ir';
 import { appendedEveryPass } from '../ir/loop-forms';
 import { opInfo } from '../ops/registry';
 import { letsWithin, someWithin, statementsWithin } from '../ir/traverse';
@@ -74,7 +88,12 @@ export function eliminateDeadCode(func: Func): Func {
           visit(stmt.body, region);
           mark(stmt.cond);
           // The bound sizes the record, and the load stream where every pass appends to it.
-          if (stmt.record && stmt.passes && (stmt.record.cursor || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored)))) mark(stmt.passes);
+          if (
+            stmt.record &&
+            stmt.passes &&
+            (stmt.record.cursor || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored)))
+          )
+            mark(stmt.passes);
           if (stmt.passes && appendedEveryPass(stmt) > 0) mark(stmt.passes);
           break;
         }
@@ -102,7 +121,10 @@ export function eliminateDeadCode(func: Func): Func {
     stmt.carried.some((c) => live.has(c.exit)) ||
     hasEffects(stmt.body, deadWrite) ||
     someEffect(stmt.body, (s) => rewriteNeeded(s, region)) ||
-    (stmt.record !== undefined && (live.has(stmt.record.count) || stmt.record.cursor !== undefined || [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
+    (stmt.record !== undefined &&
+      (live.has(stmt.record.count) ||
+        stmt.record.cursor !== undefined ||
+        [...stmt.record.pairs, ...(stmt.record.values ?? [])].some(({ restored }) => live.has(restored))));
   const size = () => live.size + effects.size + [...reread.values()].reduce((total, arrays) => total + arrays.size, 0);
   let before: number;
   do {
@@ -118,7 +140,9 @@ export function eliminateDeadCode(func: Func): Func {
     if (!record.values) return record;
     const decided = records.get(record);
     if (decided) return decided;
-    const values = record.values.filter(({ value, restored }) => !computed.has(restored) || (live.has(restored) && (value.kind !== 'var' || live.has(value.name))));
+    const values = record.values.filter(
+      ({ value, restored }) => !computed.has(restored) || (live.has(restored) && (value.kind !== 'var' || live.has(value.name))),
+    );
     values.forEach(({ restored }) => restoredInstead.add(restored));
     const result = { ...record, values };
     records.set(record, result);
@@ -180,5 +204,7 @@ function someEffect(block: Block, test: (stmt: Effect) => boolean): boolean {
 
 /** Whether a block has effects (but `dead` ones), so that it must run even where nothing reads its results. */
 function hasEffects(block: Block, dead: (stmt: Effect) => boolean): boolean {
-  return someWithin(block, 'enter', (stmt) => (stmt.kind === 'effect' && dead(stmt) ? false : stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate'));
+  return someWithin(block, 'enter', (stmt) =>
+    stmt.kind === 'effect' && dead(stmt) ? false : stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate',
+  );
 }

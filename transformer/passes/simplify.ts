@@ -43,4 +43,3 @@ function fingerprint(block: Block): string {
     })
     .join(';');
 }
-

@@ -7,7 +7,10 @@ import type { Program } from './programs.js';
 export type Value = number | Float64Array | number[];
 export type Args = Value[];
 /** A coordinate of the input: parameter `param`, entry `entry` if the parameter is an array. */
-export interface Coordinate { readonly param: number; readonly entry?: number }
+export interface Coordinate {
+  readonly param: number;
+  readonly entry?: number;
+}
 
 /** Gradient entries must match the reference to this relative tolerance (floor 1 in the scale). */
 export const TOLERANCE = 1e-6;
@@ -103,7 +106,9 @@ export function twin(p: Program): Twin {
       return note(Math[f](a), a - edge, a);
     },
   };
-  const f = new Function(...Object.keys(recorders), `"use strict";\n${p.source('js')}\nreturn ${p.name};`)(...Object.values(recorders)) as (...args: Args) => number;
+  const f = new Function(...Object.keys(recorders), `"use strict";\n${p.source('js')}\nreturn ${p.name};`)(...Object.values(recorders)) as (
+    ...args: Args
+  ) => number;
   const drawn = { count: 0 };
   return {
     trace,
@@ -174,10 +179,14 @@ export const show = (args: Args) =>
 
 /** The arguments as frozen as JavaScript allows (a typed array's entries cannot be frozen). */
 function freeze(args: Args): Args {
-  return args.map((v) => (Array.isArray(v) ? Object.freeze(copy(v)) as number[] : copy(v)));
+  return args.map((v) => (Array.isArray(v) ? (Object.freeze(copy(v)) as number[]) : copy(v)));
 }
 
-export interface Counts { points: number; entries: number; nonzero: number }
+export interface Counts {
+  points: number;
+  entries: number;
+  nonzero: number;
+}
 
 /**
  * Checks the compiled program `m` at `points` against the twin: the primal's value, the value
@@ -203,7 +212,8 @@ export function checkProgram(p: Program, m: Record<string, any>, points: readonl
     }
     if (JSON.stringify(args.map((v) => (typeof v === 'number' ? v : [...v]))) !== before) problems.push(`${at}the gradient changed its arguments`);
     if (raw !== undefined && p.kind === 'valueAndGrad') {
-      if (Math.abs(raw[0] - expectedValue) > 1e-12 * Math.max(1, Math.abs(expectedValue))) problems.push(`${at}valueAndGrad value ${raw[0]}, expected ${expectedValue}`);
+      if (Math.abs(raw[0] - expectedValue) > 1e-12 * Math.max(1, Math.abs(expectedValue)))
+        problems.push(`${at}valueAndGrad value ${raw[0]}, expected ${expectedValue}`);
       raw = raw[1];
     }
     counts.points++;
@@ -220,7 +230,8 @@ export function checkProgram(p: Program, m: Record<string, any>, points: readonl
         counts.entries++;
         if (actual !== 0) counts.nonzero++;
         const label = `d/d${p.params[param].name}${c.entry === undefined ? '' : `[${c.entry}]`}`;
-        if (!(Math.abs(actual - expected) <= TOLERANCE * Math.max(1, Math.abs(expected)))) problems.push(`${at}${label}: tapeless ${actual}, reference ${expected}`);
+        if (!(Math.abs(actual - expected) <= TOLERANCE * Math.max(1, Math.abs(expected))))
+          problems.push(`${at}${label}: tapeless ${actual}, reference ${expected}`);
       }
     });
   }

@@ -52,7 +52,10 @@ interface Scope {
   inCallback: boolean;
 }
 
-const wrap = (text: string): Code => () => text;
+const wrap =
+  (text: string): Code =>
+  () =>
+    text;
 
 class Generator extends Choices {
   private counter = 0;
@@ -86,59 +89,108 @@ class Generator extends Choices {
     if (depth <= 0 || !this.chance(0.75)) return this.leaf(s);
     const sub = () => this.expr(s, depth - 1);
     switch (this.int(0, 25)) {
-      case 0: case 1: { const a = sub(), b = sub(); return (m) => `(${a(m)} + ${b(m)})`; }
-      case 2: case 3: { const a = sub(), b = sub(); return (m) => `(${a(m)} - ${b(m)})`; }
-      case 4: case 5: { const a = sub(), b = sub(); return (m) => `(${a(m)} * ${b(m)})`; }
+      case 0:
+      case 1: {
+        const a = sub(),
+          b = sub();
+        return (m) => `(${a(m)} + ${b(m)})`;
+      }
+      case 2:
+      case 3: {
+        const a = sub(),
+          b = sub();
+        return (m) => `(${a(m)} - ${b(m)})`;
+      }
+      case 4:
+      case 5: {
+        const a = sub(),
+          b = sub();
+        return (m) => `(${a(m)} * ${b(m)})`;
+      }
       case 6: {
-        const a = sub(), b = sub();
+        const a = sub(),
+          b = sub();
         return this.chance(0.5) ? (m) => `(${a(m)} / (1.5 + Math.cos(${b(m)})))` : (m) => `(${a(m)} / (1 + ${b(m)} ** 2))`;
       }
-      case 7: { const a = sub(); return (m) => `(-${a(m)})`; }
-      case 8: case 9: { const a = sub(), f = this.pick(['sin', 'cos', 'tanh', 'atan', 'asinh', 'sinh', 'expm1']); return f === 'sinh' || f === 'expm1' ? (m) => `Math.${f}(Math.tanh(${a(m)}))` : (m) => `Math.${f}(${a(m)})`; }
-      case 10: {
-        const a = sub(), form = this.int(0, 2);
-        return form === 0 ? (m) => `Math.exp(Math.sin(${a(m)}))`
-          : form === 1 ? (m) => `Math.exp(0.5 * Math.tanh(${a(m)}))`
-          : (m) => `Math.exp(-0.5 * ${a(m)} ** 2)`;
+      case 7: {
+        const a = sub();
+        return (m) => `(-${a(m)})`;
       }
-      case 11: { const a = sub(), f = this.pick(['sqrt', 'log', 'cbrt', 'log2', 'log10']); return (m) => `Math.${f}(1 + ${a(m)} ** 2)`; }
+      case 8:
+      case 9: {
+        const a = sub(),
+          f = this.pick(['sin', 'cos', 'tanh', 'atan', 'asinh', 'sinh', 'expm1']);
+        return f === 'sinh' || f === 'expm1' ? (m) => `Math.${f}(Math.tanh(${a(m)}))` : (m) => `Math.${f}(${a(m)})`;
+      }
+      case 10: {
+        const a = sub(),
+          form = this.int(0, 2);
+        return form === 0
+          ? (m) => `Math.exp(Math.sin(${a(m)}))`
+          : form === 1
+            ? (m) => `Math.exp(0.5 * Math.tanh(${a(m)}))`
+            : (m) => `Math.exp(-0.5 * ${a(m)} ** 2)`;
+      }
+      case 11: {
+        const a = sub(),
+          f = this.pick(['sqrt', 'log', 'cbrt', 'log2', 'log10']);
+        return (m) => `Math.${f}(1 + ${a(m)} ** 2)`;
+      }
       case 12: {
-        const a = sub(), b = sub();
+        const a = sub(),
+          b = sub();
         return this.chance(0.5) ? (m) => `Math.hypot(${a(m)}, ${b(m)}, 1)` : (m) => `Math.hypot(${a(m)}, 0.5)`;
       }
-      case 13: case 14: {
-        const c = this.cond(s, depth - 1), a = sub(), b = sub();
+      case 13:
+      case 14: {
+        const c = this.cond(s, depth - 1),
+          a = sub(),
+          b = sub();
         return (m) => `(${c(m)} ? ${a(m)} : ${b(m)})`;
       }
-      case 15: case 16: {
+      case 15:
+      case 16: {
         if (!s.helper) return this.expr(s, depth - 1);
-        const h = s.helper, a = sub(), b = sub();
+        const h = s.helper,
+          a = sub(),
+          b = sub();
         this.used.add(h);
         return (m) => `${h}(${a(m)}, ${b(m)})`;
       }
       case 17: {
         // Powers: a negated base keeps its parentheses; a positive base with any exponent.
-        const a = sub(), b = sub(), form = this.int(0, 3);
-        return form === 0 ? (m) => `(${a(m)} ** 3)`
-          : form === 1 ? (m) => `((-${a(m)}) ** 2)`
-          : form === 2 ? (m) => `((1.5 + Math.sin(${a(m)})) ** ${b(m)})`
-          : (m) => `Math.pow(1 + ${a(m)} ** 2, 0.5 * Math.sin(${b(m)}))`;
+        const a = sub(),
+          b = sub(),
+          form = this.int(0, 3);
+        return form === 0
+          ? (m) => `(${a(m)} ** 3)`
+          : form === 1
+            ? (m) => `((-${a(m)}) ** 2)`
+            : form === 2
+              ? (m) => `((1.5 + Math.sin(${a(m)})) ** ${b(m)})`
+              : (m) => `Math.pow(1 + ${a(m)} ** 2, 0.5 * Math.sin(${b(m)}))`;
       }
       case 18: {
         // Non-smooth functions: the JavaScript twin records the kink's margin.
-        const a = sub(), b = sub(), f = this.pick(['abs', 'max', 'min', 'floor', 'sign', 'round']);
+        const a = sub(),
+          b = sub(),
+          f = this.pick(['abs', 'max', 'min', 'floor', 'sign', 'round']);
         if (f === 'max' || f === 'min') return (m) => (m === 'js' ? `__${f}(${a(m)}, ${b(m)})` : `Math.${f}(${a(m)}, ${b(m)})`);
         if (f === 'abs') return (m) => (m === 'js' ? `__abs(${a(m)})` : `Math.abs(${a(m)})`);
         return (m) => (m === 'js' ? `(__step(${a(m)}, ${JSON.stringify(f)}) * ${b(m)})` : `(Math.${f}(${a(m)}) * ${b(m)})`);
       }
       case 19: {
-        const a = sub(), b = sub(), f = this.pick(['asin', 'acos']);
+        const a = sub(),
+          b = sub(),
+          f = this.pick(['asin', 'acos']);
         return this.chance(0.5) ? (m) => `Math.atan2(${a(m)}, 1.5 + Math.cos(${b(m)}))` : (m) => `Math.${f}(0.9 * Math.tanh(${a(m)}))`;
       }
       case 20: {
         if (s.arrays.length === 0 || s.inCallback) return this.expr(s, depth - 1);
         // reduce over an array, with the callback written in place.
-        const arr = this.pick(s.arrays), acc = this.fresh('s'), v = this.fresh('e');
+        const arr = this.pick(s.arrays),
+          acc = this.fresh('s'),
+          v = this.fresh('e');
         const inner = this.child(s);
         inner.nums.push(v);
         inner.inCallback = true;
@@ -148,7 +200,9 @@ class Generator extends Choices {
       }
       case 21: {
         if (!s.arrayHelper || s.arrayParams.length === 0) return this.expr(s, depth - 1);
-        const h = s.arrayHelper, arr = this.pick(s.arrayParams), t = sub();
+        const h = s.arrayHelper,
+          arr = this.pick(s.arrayParams),
+          t = sub();
         this.used.add(h);
         return (m) => `${h}(${arr}, ${t(m)})`;
       }
@@ -158,7 +212,8 @@ class Generator extends Choices {
       }
       default: {
         // A factor, sometimes drawn: Math.random() anywhere (loops, branches, callbacks, helpers).
-        const c = this.chance(0.25) ? wrap('Math.random()') : this.constant(-1, 1), a = sub();
+        const c = this.chance(0.25) ? wrap('Math.random()') : this.constant(-1, 1),
+          a = sub();
         return (m) => `(${c(m)} * ${a(m)})`;
       }
     }
@@ -177,7 +232,9 @@ class Generator extends Choices {
 
   cond(s: Scope, depth: number): Code {
     if (this.chance(0.15)) {
-      const a = this.comparison(s, depth), b = this.comparison(s, depth), op = this.pick(['&&', '||']);
+      const a = this.comparison(s, depth),
+        b = this.comparison(s, depth),
+        op = this.pick(['&&', '||']);
       return (m) => `(${a(m)} ${op} ${b(m)})`;
     }
     if (this.chance(0.05)) {
@@ -197,110 +254,169 @@ class Generator extends Choices {
   statement(s: Scope, depth: number, indent: string): Code {
     const inner = indent + '  ';
     const options: [number, () => Code][] = [
-      [3, () => {
-        const v = this.fresh('v'), e = this.expr(s, 3), constant = this.chance(0.3);
-        s.nums.push(v);
-        if (!constant) s.mutable.push(v);
-        return (m) => `${indent}${constant ? 'const' : 'let'} ${v} = ${e(m)};\n`;
-      }],
+      [
+        3,
+        () => {
+          const v = this.fresh('v'),
+            e = this.expr(s, 3),
+            constant = this.chance(0.3);
+          s.nums.push(v);
+          if (!constant) s.mutable.push(v);
+          return (m) => `${indent}${constant ? 'const' : 'let'} ${v} = ${e(m)};\n`;
+        },
+      ],
     ];
     if (s.mutable.length > 0) {
-      options.push([4, () => {
-        const v = this.pick(s.mutable);
-        // Inside loops, keep assignments contracting: v = a * v + bounded.
-        if (s.inLoop && this.chance(0.6)) {
-          const e = this.expr(s, 2), c = this.constant(-0.8, 0.8), f = this.pick(['sin', 'tanh', 'atan']);
-          return (m) => `${indent}${v} = ${c(m)} * ${v} + Math.${f}(${e(m)});\n`;
-        }
-        const e = this.expr(s, 3);
-        return s.inLoop ? (m) => `${indent}${v} = Math.tanh(${e(m)});\n` : (m) => `${indent}${v} = ${e(m)};\n`;
-      }]);
-      options.push([3, () => {
-        const v = this.pick(s.mutable);
-        switch (this.int(0, 4)) {
-          case 0: { const e = s.inLoop ? this.factor(s) : this.expr(s, 3); return (m) => `${indent}${v} += ${e(m)};\n`; }
-          case 1: { const e = s.inLoop ? this.factor(s) : this.expr(s, 3); return (m) => `${indent}${v} -= ${e(m)};\n`; }
-          case 2: { const e = this.factor(s); return (m) => `${indent}${v} *= ${e(m)};\n`; }
-          case 3: { const e = this.expr(s, 2); return (m) => `${indent}${v} /= 1.5 + Math.sin(${e(m)});\n`; }
-          default: { const op = this.pick(['++', '--']); return () => (s.inLoop ? `${indent}${v} = 0.5 * ${v}${op};\n` : `${indent}${v}${op};\n`); }
-        }
-      }]);
+      options.push([
+        4,
+        () => {
+          const v = this.pick(s.mutable);
+          // Inside loops, keep assignments contracting: v = a * v + bounded.
+          if (s.inLoop && this.chance(0.6)) {
+            const e = this.expr(s, 2),
+              c = this.constant(-0.8, 0.8),
+              f = this.pick(['sin', 'tanh', 'atan']);
+            return (m) => `${indent}${v} = ${c(m)} * ${v} + Math.${f}(${e(m)});\n`;
+          }
+          const e = this.expr(s, 3);
+          return s.inLoop ? (m) => `${indent}${v} = Math.tanh(${e(m)});\n` : (m) => `${indent}${v} = ${e(m)};\n`;
+        },
+      ]);
+      options.push([
+        3,
+        () => {
+          const v = this.pick(s.mutable);
+          switch (this.int(0, 4)) {
+            case 0: {
+              const e = s.inLoop ? this.factor(s) : this.expr(s, 3);
+              return (m) => `${indent}${v} += ${e(m)};\n`;
+            }
+            case 1: {
+              const e = s.inLoop ? this.factor(s) : this.expr(s, 3);
+              return (m) => `${indent}${v} -= ${e(m)};\n`;
+            }
+            case 2: {
+              const e = this.factor(s);
+              return (m) => `${indent}${v} *= ${e(m)};\n`;
+            }
+            case 3: {
+              const e = this.expr(s, 2);
+              return (m) => `${indent}${v} /= 1.5 + Math.sin(${e(m)});\n`;
+            }
+            default: {
+              const op = this.pick(['++', '--']);
+              return () => (s.inLoop ? `${indent}${v} = 0.5 * ${v}${op};\n` : `${indent}${v}${op};\n`);
+            }
+          }
+        },
+      ]);
     }
     if (s.locals.length > 0) {
-      options.push([3, () => {
-        const arr = this.pick(s.locals), index = this.index(s), e = this.expr(s, 2);
-        if (s.inLoop) {
-          return this.chance(0.5)
-            ? (m) => `${indent}${arr}[${index}] = Math.tanh(${e(m)});\n`
-            : (m) => `${indent}${arr}[${index}] += 0.5 * Math.sin(${e(m)});\n`;
-        }
-        const op = this.pick(['=', '+=', '-=', '*=']);
-        return (m) => `${indent}${arr}[${index}] ${op} ${e(m)};\n`;
-      }]);
+      options.push([
+        3,
+        () => {
+          const arr = this.pick(s.locals),
+            index = this.index(s),
+            e = this.expr(s, 2);
+          if (s.inLoop) {
+            return this.chance(0.5)
+              ? (m) => `${indent}${arr}[${index}] = Math.tanh(${e(m)});\n`
+              : (m) => `${indent}${arr}[${index}] += 0.5 * Math.sin(${e(m)});\n`;
+          }
+          const op = this.pick(['=', '+=', '-=', '*=']);
+          return (m) => `${indent}${arr}[${index}] ${op} ${e(m)};\n`;
+        },
+      ]);
     }
     if (depth > 0) {
-      options.push([2, () => {
-        const c = this.cond(s, 2);
-        const then = this.block(this.child(s), depth - 1, inner, this.int(1, 3));
-        const otherwise = this.chance(0.6) ? this.block(this.child(s), depth - 1, inner, this.int(1, 3)) : undefined;
-        return (m) => `${indent}if ${c(m)} {\n${then(m)}${indent}}${otherwise ? ` else {\n${otherwise(m)}${indent}}` : ''}\n`;
-      }]);
+      options.push([
+        2,
+        () => {
+          const c = this.cond(s, 2);
+          const then = this.block(this.child(s), depth - 1, inner, this.int(1, 3));
+          const otherwise = this.chance(0.6) ? this.block(this.child(s), depth - 1, inner, this.int(1, 3)) : undefined;
+          return (m) => `${indent}if ${c(m)} {\n${then(m)}${indent}}${otherwise ? ` else {\n${otherwise(m)}${indent}}` : ''}\n`;
+        },
+      ]);
     }
     if (depth > 0 && s.loopDepth < 2) {
-      options.push([2, () => {
-        const i = this.fresh('i'), n = this.int(1, 4);
-        const body = this.child(s, true);
-        body.counters.push(i);
-        const b = this.block(body, depth - 1, inner, this.int(1, 4));
-        return (m) => `${indent}for (let ${i} = 0; ${i} < ${n}; ${i}++) {\n${b(m)}${indent}}\n`;
-      }]);
-      options.push([1, () => {
-        const w = this.fresh('w'), n = this.int(1, 4);
-        const body = this.child(s, true);
-        body.counters.push(w);
-        // The counter is incremented first, so that `continue` cannot loop forever.
-        const b = this.block(body, depth - 1, inner, this.int(1, 3));
-        return (m) => `${indent}let ${w} = 0;\n${indent}while (${w} < ${n}) {\n${inner}${w}++;\n${b(m)}${indent}}\n`;
-      }]);
+      options.push([
+        2,
+        () => {
+          const i = this.fresh('i'),
+            n = this.int(1, 4);
+          const body = this.child(s, true);
+          body.counters.push(i);
+          const b = this.block(body, depth - 1, inner, this.int(1, 4));
+          return (m) => `${indent}for (let ${i} = 0; ${i} < ${n}; ${i}++) {\n${b(m)}${indent}}\n`;
+        },
+      ]);
+      options.push([
+        1,
+        () => {
+          const w = this.fresh('w'),
+            n = this.int(1, 4);
+          const body = this.child(s, true);
+          body.counters.push(w);
+          // The counter is incremented first, so that `continue` cannot loop forever.
+          const b = this.block(body, depth - 1, inner, this.int(1, 3));
+          return (m) => `${indent}let ${w} = 0;\n${indent}while (${w} < ${n}) {\n${inner}${w}++;\n${b(m)}${indent}}\n`;
+        },
+      ]);
       // An array each pass writes, maybe adds into, then reads: from other starts and below
       // other bounds, so that some reads find entries of earlier passes (transformer/rereads.ts).
-      options.push([1, () => {
-        const arr = this.fresh('S'), acc = this.fresh('acc'), i = this.fresh('i'), j = this.fresh('j'), n = this.int(1, 3);
-        const pass = this.child(s, true);
-        pass.counters.push(i, j);
-        const [from, below] = [this.int(0, 1), this.int(2, 3)];
-        const written = this.expr(pass, 2);
-        const added = this.chance(0.5) ? [this.int(1, 3), this.expr(pass, 1)] as const : undefined;
-        const [readFrom, readBelow] = [this.int(0, 1), this.int(2, 3)];
-        const factor = this.factor(pass);
-        s.nums.push(acc);
-        const typed = (m: Mode) => (m === 'ts' ? ': number' : '');
-        return (m) =>
-          `${indent}const ${arr} = new Float64Array(3);\n${indent}let ${acc}${typed(m)} = 0;\n${indent}for (let ${i} = 0; ${i} < ${n}; ${i}++) {\n` +
-          `${indent}  for (let ${j} = ${from}; ${j} < ${below}; ${j}++) ${arr}[${j}] = Math.tanh(${written(m)});\n` +
-          (added ? `${indent}  for (let ${j} = 0; ${j} < ${added[0]}; ${j}++) ${arr}[${j}] += 0.5 * Math.sin(${added[1](m)});\n` : '') +
-          `${indent}  for (let ${j} = ${readFrom}; ${j} < ${readBelow}; ${j}++) ${acc} += ${arr}[${j}] * ${factor(m)};\n${indent}}\n`;
-      }]);
+      options.push([
+        1,
+        () => {
+          const arr = this.fresh('S'),
+            acc = this.fresh('acc'),
+            i = this.fresh('i'),
+            j = this.fresh('j'),
+            n = this.int(1, 3);
+          const pass = this.child(s, true);
+          pass.counters.push(i, j);
+          const [from, below] = [this.int(0, 1), this.int(2, 3)];
+          const written = this.expr(pass, 2);
+          const added = this.chance(0.5) ? ([this.int(1, 3), this.expr(pass, 1)] as const) : undefined;
+          const [readFrom, readBelow] = [this.int(0, 1), this.int(2, 3)];
+          const factor = this.factor(pass);
+          s.nums.push(acc);
+          const typed = (m: Mode) => (m === 'ts' ? ': number' : '');
+          return (m) =>
+            `${indent}const ${arr} = new Float64Array(3);\n${indent}let ${acc}${typed(m)} = 0;\n${indent}for (let ${i} = 0; ${i} < ${n}; ${i}++) {\n` +
+            `${indent}  for (let ${j} = ${from}; ${j} < ${below}; ${j}++) ${arr}[${j}] = Math.tanh(${written(m)});\n` +
+            (added ? `${indent}  for (let ${j} = 0; ${j} < ${added[0]}; ${j}++) ${arr}[${j}] += 0.5 * Math.sin(${added[1](m)});\n` : '') +
+            `${indent}  for (let ${j} = ${readFrom}; ${j} < ${readBelow}; ${j}++) ${acc} += ${arr}[${j}] * ${factor(m)};\n${indent}}\n`;
+        },
+      ]);
       if (s.arrays.length > 0) {
-        options.push([1, () => {
-          const v = this.fresh('e'), arr = this.pick(s.arrays);
-          const body = this.child(s, true);
-          body.nums.push(v);
-          const b = this.block(body, depth - 1, inner, this.int(1, 3));
-          return (m) => `${indent}for (const ${v} of ${arr}) {\n${b(m)}${indent}}\n`;
-        }]);
+        options.push([
+          1,
+          () => {
+            const v = this.fresh('e'),
+              arr = this.pick(s.arrays);
+            const body = this.child(s, true);
+            body.nums.push(v);
+            const b = this.block(body, depth - 1, inner, this.int(1, 3));
+            return (m) => `${indent}for (const ${v} of ${arr}) {\n${b(m)}${indent}}\n`;
+          },
+        ]);
       }
     }
     if (s.inLoop) {
-      options.push([1, () => {
-        const word = this.pick(['break', 'continue']);
-        if (s.counters.length > 0 && this.chance(0.4)) {
-          const c = this.pick(s.counters), k = this.int(1, 3);
-          return () => `${indent}if (${c} === ${k}) ${word};\n`;
-        }
-        const c = this.cond(s, 2);
-        return (m) => `${indent}if ${c(m)} ${word};\n`;
-      }]);
+      options.push([
+        1,
+        () => {
+          const word = this.pick(['break', 'continue']);
+          if (s.counters.length > 0 && this.chance(0.4)) {
+            const c = this.pick(s.counters),
+              k = this.int(1, 3);
+            return () => `${indent}if (${c} === ${k}) ${word};\n`;
+          }
+          const c = this.cond(s, 2);
+          return (m) => `${indent}if ${c(m)} ${word};\n`;
+        },
+      ]);
     }
     return this.weighted(options)();
   }
@@ -326,7 +442,10 @@ class Generator extends Choices {
 
   /** The value returned: a mix of every variable in scope, so that all contribute. */
   result(s: Scope): Code {
-    const terms: Code[] = s.nums.map((v) => { const c = this.constant(-1, 1); return (m: Mode) => `${c(m)} * ${v}`; });
+    const terms: Code[] = s.nums.map((v) => {
+      const c = this.constant(-1, 1);
+      return (m: Mode) => `${c(m)} * ${v}`;
+    });
     for (const arr of s.locals) terms.push(wrap(`${arr}[${this.int(0, 2)}]`));
     terms.push(this.expr(s, 2));
     return (m) => terms.map((t) => t(m)).join(' + ');
@@ -339,26 +458,48 @@ class Generator extends Choices {
     let code: Code;
     const sources = s.arrays;
     switch (this.int(0, 9)) {
-      case 0: { const init = e(), k = this.int(0, 2); code = (m) => `${indent}const ${arr} = new Float64Array(3);\n${indent}${arr}[${k}] = ${init(m)};\n`; break; }
-      case 1: { const a = e(), b = e(), c = e(); code = (m) => `${indent}const ${arr} = [${a(m)}, ${b(m)}, ${c(m)}];\n`; break; }
-      case 2: { const a = e(); code = (m) => `${indent}const ${arr} = new Array${m === 'ts' ? '<number>' : ''}(3).fill(${a(m)});\n`; break; }
+      case 0: {
+        const init = e(),
+          k = this.int(0, 2);
+        code = (m) => `${indent}const ${arr} = new Float64Array(3);\n${indent}${arr}[${k}] = ${init(m)};\n`;
+        break;
+      }
+      case 1: {
+        const a = e(),
+          b = e(),
+          c = e();
+        code = (m) => `${indent}const ${arr} = [${a(m)}, ${b(m)}, ${c(m)}];\n`;
+        break;
+      }
+      case 2: {
+        const a = e();
+        code = (m) => `${indent}const ${arr} = new Array${m === 'ts' ? '<number>' : ''}(3).fill(${a(m)});\n`;
+        break;
+      }
       case 3: {
-        const a = e(), b = e(), c = e();
+        const a = e(),
+          b = e(),
+          c = e();
         code = (m) => `${indent}const ${arr}${m === 'ts' ? ': number[]' : ''} = [];\n${indent}${arr}.push(${a(m)});\n${indent}${arr}.push(${b(m)}, ${c(m)});\n`;
         break;
       }
       case 5: {
         // A sorted copy: its derivative follows the permutation (the twin records which entries are neighbours, and their gaps).
         if (sources.length === 0) return this.localArray(s, indent);
-        const source = this.pick(sources), descending = this.chance(0.4);
-        code = (m) => `${indent}const ${arr} = ${m === 'js' ? `__sorted(${source}, ${descending})` : `[...${source}].sort((p, q) => ${descending ? 'q - p' : 'p - q'})`};\n`;
+        const source = this.pick(sources),
+          descending = this.chance(0.4);
+        code = (m) =>
+          `${indent}const ${arr} = ${m === 'js' ? `__sorted(${source}, ${descending})` : `[...${source}].sort((p, q) => ${descending ? 'q - p' : 'p - q'})`};\n`;
         break;
       }
       case 6: {
         // slice and concat back to three entries, or a typed copy.
         if (sources.length === 0) return this.localArray(s, indent);
-        const source = this.pick(sources), a = e();
-        code = this.chance(0.5) ? (m) => `${indent}const ${arr} = [...${source}.slice(1)].concat([${a(m)}]);\n` : (m) => `${indent}const ${arr} = Float64Array.from(${source});\n${indent}${arr}[0] *= ${a(m)};\n`;
+        const source = this.pick(sources),
+          a = e();
+        code = this.chance(0.5)
+          ? (m) => `${indent}const ${arr} = [...${source}.slice(1)].concat([${a(m)}]);\n`
+          : (m) => `${indent}const ${arr} = Float64Array.from(${source});\n${indent}${arr}[0] *= ${a(m)};\n`;
         break;
       }
       case 7: {
@@ -367,20 +508,27 @@ class Generator extends Choices {
         inner.nums.push(k);
         inner.inCallback = true;
         const f = this.expr(inner, 2);
-        code = (m) => `${indent}const ${arr} = Array.from({ length: 3 }, (_${m === 'ts' ? ': unknown' : ''}, ${k}${m === 'ts' ? ': number' : ''}) => ${f(m)});\n`;
+        code = (m) =>
+          `${indent}const ${arr} = Array.from({ length: 3 }, (_${m === 'ts' ? ': unknown' : ''}, ${k}${m === 'ts' ? ': number' : ''}) => ${f(m)});\n`;
         break;
       }
       case 8: {
         // A filtered copy, padded back to three entries.
         if (sources.length === 0) return this.localArray(s, indent);
-        const source = this.pick(sources), bound = this.constant(-1, 1);
-        code = (m) => `${indent}const ${arr} = ${m === 'js' ? `__filtered(${source}, ${bound(m)})` : `Array.from(${source}).filter((v) => v > ${bound(m)})`}.concat([0, 0, 0]).slice(0, 3);\n`;
+        const source = this.pick(sources),
+          bound = this.constant(-1, 1);
+        code = (m) =>
+          `${indent}const ${arr} = ${m === 'js' ? `__filtered(${source}, ${bound(m)})` : `Array.from(${source}).filter((v) => v > ${bound(m)})`}.concat([0, 0, 0]).slice(0, 3);\n`;
         break;
       }
       case 9: {
         // An array of arrays: rows of two built from an array, one entry written, folded back into three entries.
         if (sources.length === 0) return this.localArray(s, indent);
-        const source = this.pick(sources), rows = this.fresh('M'), v = this.fresh('e'), [k, j] = [this.int(0, 2), this.int(0, 1)], a = e();
+        const source = this.pick(sources),
+          rows = this.fresh('M'),
+          v = this.fresh('e'),
+          [k, j] = [this.int(0, 2), this.int(0, 1)],
+          a = e();
         const inner = this.child(s);
         inner.nums.push(v);
         inner.inCallback = true;
@@ -392,7 +540,8 @@ class Generator extends Choices {
       }
       default: {
         if (s.arrayParams.length === 0) return this.localArray(s, indent);
-        const source = this.pick(s.arrayParams), v = this.fresh('e');
+        const source = this.pick(s.arrayParams),
+          v = this.fresh('e');
         const inner = this.child(s);
         inner.nums.push(v);
         inner.inCallback = true;
@@ -418,7 +567,17 @@ class Generator extends Choices {
     const arrayParams = params.filter((p) => p.type !== 'number').map((p) => p.name);
 
     // The helpers: two numbers and a short body; an array and a number, with a loop.
-    const hs: Scope = { nums: ['u', 'w'], mutable: ['u', 'w'], counters: [], arrays: [], locals: [], arrayParams: [], loopDepth: 1, inLoop: false, inCallback: false };
+    const hs: Scope = {
+      nums: ['u', 'w'],
+      mutable: ['u', 'w'],
+      counters: [],
+      arrays: [],
+      locals: [],
+      arrayParams: [],
+      loopDepth: 1,
+      inLoop: false,
+      inCallback: false,
+    };
     const hbody = this.block(hs, 1, '  ', this.int(1, 3));
     const hresult = this.result(hs);
     const typed = (m: Mode, text: string) => (m === 'ts' ? text : '');

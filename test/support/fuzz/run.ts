@@ -32,7 +32,10 @@ export interface GradientReport {
   readonly shrunk: Shrunk[];
 }
 
-interface Prepared { program: Program; points: Args[] }
+interface Prepared {
+  program: Program;
+  points: Args[];
+}
 
 function prepare(draw: Draw, name: string): Prepared {
   const program = programOf(draw, name);
@@ -66,7 +69,9 @@ async function checkBatch(prepared: readonly Prepared[], counts: Counts, explain
     try {
       compile({ 'main.ts': source });
     } catch (error) {
-      const messages = String((error as Error).message).split('\n').filter((line) => line.startsWith('main.ts:'));
+      const messages = String((error as Error).message)
+        .split('\n')
+        .filter((line) => line.startsWith('main.ts:'));
       for (const message of messages) add(owner(message, starts), `does not type-check: ${message}`);
       if (messages.length === 0) add(0, `compile failed: ${(error as Error).message}`);
     }
@@ -135,7 +140,15 @@ export interface GradientOptions {
   readonly log?: (line: string) => void;
 }
 
-export async function fuzzGradients({ seed, runs, choices = 600, batch = 250, shrink = 3, shrinkTime = 120_000, log = () => {} }: GradientOptions): Promise<GradientReport> {
+export async function fuzzGradients({
+  seed,
+  runs,
+  choices = 600,
+  batch = 250,
+  shrink = 3,
+  shrinkTime = 120_000,
+  log = () => {},
+}: GradientOptions): Promise<GradientReport> {
   const report: GradientReport = { seed, tried: 0, rejected: 0, counts: { points: 0, entries: 0, nonzero: 0 }, failures: [], shrunk: [] };
   const draws = fc.sample(drawArbitrary(choices), { seed, numRuns: runs });
   for (let start = 0; start < draws.length; start += batch) {
@@ -152,7 +165,13 @@ export async function fuzzGradients({ seed, runs, choices = 600, batch = 250, sh
   }
   for (const failure of report.failures.slice(0, shrink)) {
     log(`shrinking program ${failure.index}...`);
-    const result = await fc.check(property(choices), { seed, path: String(failure.index), numRuns: 1, interruptAfterTimeLimit: shrinkTime, markInterruptAsFailure: false });
+    const result = await fc.check(property(choices), {
+      seed,
+      path: String(failure.index),
+      numRuns: 1,
+      interruptAfterTimeLimit: shrinkTime,
+      markInterruptAsFailure: false,
+    });
     if (!result.failed || !result.counterexample) continue;
     const [draw] = result.counterexample;
     const program = programOf(draw, 'f');

@@ -4,7 +4,24 @@ import * as vm from 'node:vm';
 import ts from 'typescript';
 
 /** Globals that emitted code (and the user code around it) may read. */
-const KNOWN_GLOBALS = new Set(['Math', 'Float64Array', 'Float32Array', 'Array', 'Number', 'NaN', 'Infinity', 'undefined', 'Object', 'Error', 'RangeError', 'TypeError', 'isFinite', 'isNaN', 'console', 'Symbol']);
+const KNOWN_GLOBALS = new Set([
+  'Math',
+  'Float64Array',
+  'Float32Array',
+  'Array',
+  'Number',
+  'NaN',
+  'Infinity',
+  'undefined',
+  'Object',
+  'Error',
+  'RangeError',
+  'TypeError',
+  'isFinite',
+  'isNaN',
+  'console',
+  'Symbol',
+]);
 
 const isAssignment = (kind: ts.SyntaxKind) => kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 
@@ -12,10 +29,20 @@ const isAssignment = (kind: ts.SyntaxKind) => kind >= ts.SyntaxKind.FirstAssignm
 function isDeclarationName(node: ts.Identifier): boolean {
   const parent = node.parent;
   return (
-    ((ts.isVariableDeclaration(parent) || ts.isFunctionDeclaration(parent) || ts.isFunctionExpression(parent) || ts.isParameter(parent) ||
-      ts.isClassDeclaration(parent) || ts.isClassExpression(parent) || ts.isBindingElement(parent) || ts.isImportSpecifier(parent) ||
-      ts.isImportClause(parent) || ts.isNamespaceImport(parent) || ts.isEnumDeclaration(parent) || ts.isModuleDeclaration(parent) ||
-      ts.isLabeledStatement(parent)) && (parent as { name?: ts.Node }).name === node) ||
+    ((ts.isVariableDeclaration(parent) ||
+      ts.isFunctionDeclaration(parent) ||
+      ts.isFunctionExpression(parent) ||
+      ts.isParameter(parent) ||
+      ts.isClassDeclaration(parent) ||
+      ts.isClassExpression(parent) ||
+      ts.isBindingElement(parent) ||
+      ts.isImportSpecifier(parent) ||
+      ts.isImportClause(parent) ||
+      ts.isNamespaceImport(parent) ||
+      ts.isEnumDeclaration(parent) ||
+      ts.isModuleDeclaration(parent) ||
+      ts.isLabeledStatement(parent)) &&
+      (parent as { name?: ts.Node }).name === node) ||
     (ts.isLabeledStatement(parent) && parent.label === node)
   );
 }
@@ -24,7 +51,16 @@ function isDeclarationName(node: ts.Identifier): boolean {
 function isReference(node: ts.Identifier): boolean {
   const parent = node.parent;
   if (ts.isPropertyAccessExpression(parent) && parent.name === node) return false;
-  if ((ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isGetAccessor(parent) || ts.isSetAccessor(parent) || ts.isEnumMember(parent)) && parent.name === node) return false;
+  if (
+    (ts.isPropertyAssignment(parent) ||
+      ts.isMethodDeclaration(parent) ||
+      ts.isPropertyDeclaration(parent) ||
+      ts.isGetAccessor(parent) ||
+      ts.isSetAccessor(parent) ||
+      ts.isEnumMember(parent)) &&
+    parent.name === node
+  )
+    return false;
   if (ts.isBindingElement(parent) && parent.propertyName === node) return false;
   if ((ts.isBreakStatement(parent) || ts.isContinueStatement(parent)) && parent.label === node) return false;
   if (ts.isExportSpecifier(parent) || ts.isImportSpecifier(parent)) return false;
@@ -59,8 +95,10 @@ export function unsafeConstructs(js: string): string[] {
     if (ref.text === 'eval' || ref.text === 'Function') found.push(`${ref.text} in ${where}`);
     else if (!declared.has(ref.text) && !KNOWN_GLOBALS.has(ref.text)) {
       const parent = ref.parent;
-      const written = (ts.isBinaryExpression(parent) && parent.left === ref && isAssignment(parent.operatorToken.kind)) ||
-        ((ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) && (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken));
+      const written =
+        (ts.isBinaryExpression(parent) && parent.left === ref && isAssignment(parent.operatorToken.kind)) ||
+        ((ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) &&
+          (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken));
       found.push(`${written ? 'write to' : 'read of'} the undeclared '${ref.text}' in ${where}`);
     }
   }
@@ -75,7 +113,10 @@ export function globalsCreated(js: string, call: (exports: Record<string, any>) 
   if (/^\s*import\s/m.test(js)) throw new Error('the emitted module still imports something');
   const context = vm.createContext({});
   const snapshot = () => new Map(Object.getOwnPropertyNames(context).map((name) => [name, (context as Record<string, unknown>)[name]]));
-  const body = js.replace(/^export \{\};?$/gm, '').replace(/^export (?=function|const|let|class)/gm, '').replace(/\/\/# sourceMappingURL=.*$/m, '');
+  const body = js
+    .replace(/^export \{\};?$/gm, '')
+    .replace(/^export (?=function|const|let|class)/gm, '')
+    .replace(/\/\/# sourceMappingURL=.*$/m, '');
   const names = [...body.matchAll(/^(?:function|const|let|class) ([A-Za-z_$][\w$]*)/gm)].map((match) => match[1]);
   const before = snapshot();
   const exports = vm.runInContext(`(() => {\n"use strict";\n${body}\nreturn { ${names.join(', ')} };\n})()`, context) as Record<string, any>;

@@ -64,6 +64,8 @@ const format = (d) => ({ code: d.code, start: d.start, message: ts.flattenDiagno
   const ms = performance.now() - started;
   // TypeScript's own errors count as "ended in diagnostics": asked for only where they matter.
   const leftApi = js !== undefined && /from ['"]tapeless['"]/.test(js) && /\b(grad|valueAndGrad)\s*\(/.test(js) && diagnostics.length === 0;
-  const typeErrors = leftApi ? [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].filter((d) => d.category === ts.DiagnosticCategory.Error).length : 0;
+  const typeErrors = leftApi
+    ? [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].filter((d) => d.category === ts.DiagnosticCategory.Error).length
+    : 0;
   parentPort.postMessage({ kind: 'done', index, diagnostics, js, ms, threw, typescriptThrows, leftApi, typeErrors });
 });

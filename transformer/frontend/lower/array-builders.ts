@@ -21,7 +21,12 @@ export function isContainer(name: string): name is Container {
 /** `Array.from(…)`, `Float64Array.of(…)`: new local arrays. */
 export function staticCall(lx: Lowering, node: ts.CallExpression, container: Container, method: string): Operand {
   if (method === 'of') return arrayOf(lx, node, node.arguments, container);
-  if (method !== 'from') return fail(node, Code.Unsupported, `${container}.${method}() is not supported: differentiated code builds arrays with ${container}.from, ${container}.of, new ${container}(n) or a literal.`);
+  if (method !== 'from')
+    return fail(
+      node,
+      Code.Unsupported,
+      `${container}.${method}() is not supported: differentiated code builds arrays with ${container}.from, ${container}.of, new ${container}(n) or a literal.`,
+    );
   return from(lx, node, container);
 }
 
@@ -38,7 +43,12 @@ function from(lx: Lowering, node: ts.CallExpression, container: Container): Oper
   if (buildsMatrix(lx, node)) return matrixFrom(lx, node, counted ?? source, mapper, name);
   const callback = mapper && callbackArgument(lx, node, mapper, name);
   if (counted) {
-    if (!callback) fail(node, Code.Unsupported, `${container}.from({ length: n }) without a callback holds undefined: give it one, '(_, i) => …', or use new ${container === 'Array' ? 'Array<number>(n).fill(0)' : `${container}(n)`}.`);
+    if (!callback)
+      fail(
+        node,
+        Code.Unsupported,
+        `${container}.from({ length: n }) without a callback holds undefined: give it one, '(_, i) => …', or use new ${container === 'Array' ? 'Array<number>(n).fill(0)' : `${container}(n)`}.`,
+      );
     const length = expression(lx, counted);
     const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
     overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, inline(lx, callback, [UNSET, index], true)], node));
@@ -99,7 +109,12 @@ export function newExpression(lx: Lowering, node: ts.NewExpression): Operand | u
 function copyOf(lx: Lowering, node: ts.Expression, source: ts.Expression, container: Container): Operand {
   const values = arrayOperand(lx, source, 'copying');
   const shape = lx.shapeAt(source, true);
-  const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [lengthOf(lx, values, node), num(0)] : [lengthOf(lx, values, node)] }, container);
+  const array = newArray(
+    lx,
+    node,
+    { op: 'newArray', args: container === 'Array' ? [lengthOf(lx, values, node), num(0)] : [lengthOf(lx, values, node)] },
+    container,
+  );
   overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, load(lx, values, index, shape, node)], node));
   return array;
 }

@@ -9,7 +9,22 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, nameOf, num, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { type Binding, type LocalFunction, type Lowering, FALSE } from './lowering';
-import { type Container, type ArrayPart, arrayMethod, arrayOperand, callbackArgument, concatenation, containerOf, growable, inline, isArrayType, lengthOf, load, newArray, push } from './arrays';
+import {
+  type Container,
+  type ArrayPart,
+  arrayMethod,
+  arrayOperand,
+  callbackArgument,
+  concatenation,
+  containerOf,
+  growable,
+  inline,
+  isArrayType,
+  lengthOf,
+  load,
+  newArray,
+  push,
+} from './arrays';
 import { isContainer, staticCall } from './array-builders';
 import { branch } from './control';
 import { expression } from './expressions';
@@ -18,7 +33,19 @@ import { buildsMatrix, matrixFrom } from './matrices';
 import { sortKeys } from './sort-keys';
 
 /** Methods that move or compare entries as numbers: not of arrays of arrays. */
-const ENTRY_METHODS: readonly string[] = ['fill', 'slice', 'concat', 'filter', 'indexOf', 'lastIndexOf', 'includes', 'sort', 'toSorted', 'reverse', 'toReversed'];
+const ENTRY_METHODS: readonly string[] = [
+  'fill',
+  'slice',
+  'concat',
+  'filter',
+  'indexOf',
+  'lastIndexOf',
+  'includes',
+  'sort',
+  'toSorted',
+  'reverse',
+  'toReversed',
+];
 
 /** A call of a method of an array (or of Array, Float64Array…): lowered, or undefined where it is not one. */
 export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand | undefined {
@@ -67,7 +94,11 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
     case 'toReversed':
       return reverse(lx, node, owner, method === 'reverse');
     default:
-      return fail(node, Code.Unsupported, `.${method}() on an array is not supported${ADVICE[method] ?? ''}; differentiated code supports map, filter, reduce, forEach, every, some, indexOf, lastIndexOf, includes, findIndex, at, slice, concat, flat, flatMap, fill, sort, reverse and push on arrays created empty, or a loop.`);
+      return fail(
+        node,
+        Code.Unsupported,
+        `.${method}() on an array is not supported${ADVICE[method] ?? ''}; differentiated code supports map, filter, reduce, forEach, every, some, indexOf, lastIndexOf, includes, findIndex, at, slice, concat, flat, flatMap, fill, sort, reverse and push on arrays created empty, or a loop.`,
+      );
   }
 }
 
@@ -94,12 +125,23 @@ function fill(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Oper
   const [valueNode, startNode, endNode] = node.arguments;
   lx.requireNumber(valueNode, 'local arrays hold numbers');
   const created = unwrap(ts, owner);
-  const fresh = (ts.isNewExpression(created) || (ts.isCallExpression(created) && ts.isIdentifier(created.expression) && created.expression.text === 'Array')) && ts.isIdentifier(created.expression) && isContainer(created.expression.text) && created.arguments?.length === 1 && !isArrayType(lx, created.arguments[0]);
+  const fresh =
+    (ts.isNewExpression(created) || (ts.isCallExpression(created) && ts.isIdentifier(created.expression) && created.expression.text === 'Array')) &&
+    ts.isIdentifier(created.expression) &&
+    isContainer(created.expression.text) &&
+    created.arguments?.length === 1 &&
+    !isArrayType(lx, created.arguments[0]);
   if (fresh && !startNode) {
     const container = (created.expression as ts.Identifier).text as Container;
     const length = expression(lx, created.arguments![0]);
     const value = expression(lx, valueNode);
-    if (value.kind === 'num') return newArray(lx, node, { op: 'newArray', args: container === 'Array' || value.value !== 0 || Object.is(value.value, -0) ? [length, value] : [length] }, container);
+    if (value.kind === 'num')
+      return newArray(
+        lx,
+        node,
+        { op: 'newArray', args: container === 'Array' || value.value !== 0 || Object.is(value.value, -0) ? [length, value] : [length] },
+        container,
+      );
     // A value that may depend on the inputs is stored entry by entry, so that the gradient
     // of every entry flows back to it (the fill itself has derivative zero).
     const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
@@ -112,7 +154,14 @@ function fill(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Oper
   const start = startNode ? relativeIndex(lx, startNode, length) : num(0);
   const end = endNode ? relativeIndex(lx, endNode, length) : length;
   const count = startNode ? span(lx, node, start, end) : length;
-  countedLoop(lx, node, 'i', () => count, (index) => lx.store([array, startNode ? lx.op('+', [start, index], node) : index, value], node), {});
+  countedLoop(
+    lx,
+    node,
+    'i',
+    () => count,
+    (index) => lx.store([array, startNode ? lx.op('+', [start, index], node) : index, value], node),
+    {},
+  );
   return array;
 }
 
@@ -128,7 +177,11 @@ function ownArray(lx: Lowering, owner: ts.Expression, method: string): Operand {
   const row = array.kind === 'var' ? lx.rows.get(array.name) : undefined;
   if (row && !row.matrix.borrowed) return array;
   if (array.kind !== 'var' || !lx.localArrays.has(array.name)) {
-    fail(owner, Code.Unsupported, `${method} writes into '${owner.getText()}', which the differentiated function did not create (it never changes its caller's data): ${method} a copy, '[...${owner.getText()}].${method}(…)'.`);
+    fail(
+      owner,
+      Code.Unsupported,
+      `${method} writes into '${owner.getText()}', which the differentiated function did not create (it never changes its caller's data): ${method} a copy, '[...${owner.getText()}].${method}(…)'.`,
+    );
   }
   return array;
 }
@@ -140,7 +193,11 @@ function ownArray(lx: Lowering, owner: ts.Expression, method: string): Operand {
 function relativeIndex(lx: Lowering, node: ts.Expression, length: Operand, clamp = true): Operand {
   const { ts } = lx;
   lx.requireNumber(node, 'an index must be a number');
-  const literal = ts.isNumericLiteral(node) ? Number(node.text) : ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand) ? -Number(node.operand.text) : undefined;
+  const literal = ts.isNumericLiteral(node)
+    ? Number(node.text)
+    : ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand)
+      ? -Number(node.operand.text)
+      : undefined;
   const fromEnd = (k: Operand) => (clamp ? lx.op('max', [lx.op('+', [length, k], node), num(0)], node) : lx.op('+', [length, k], node));
   const upTo = (k: Operand) => (clamp ? lx.op('min', [k, length], node) : k);
   if (literal !== undefined && Number.isInteger(literal)) return literal < 0 ? fromEnd(num(literal)) : literal === 0 ? num(0) : upTo(num(literal));
@@ -230,17 +287,26 @@ function search(lx: Lowering, node: ts.CallExpression, owner: ts.Expression, met
   const found = lx.hidden('found', method === 'includes' ? FALSE : num(-1));
   const first = method !== 'lastIndexOf';
   const more = () => (method === 'includes' ? lx.op('not', [found.value!], node) : lx.op('<', [found.value!, num(0)], node));
-  overArray(lx, node, [], source, owner, [found], (index) => {
-    const entry = load(lx, source, index, shape, node);
-    let equal = lx.op('===', [entry, value], node);
-    if (method === 'includes') {
-      // SameValueZero: NaN is found too.
-      const bothNaN = lx.op('and', [lx.op('!==', [entry, entry], node), lx.op('!==', [value, value], node)], node);
-      found.value = lx.op('or', [equal, bothNaN], node);
-      return;
-    }
-    found.value = lx.op('select', [equal, index, first ? num(-1) : found.value!], node);
-  }, first ? more : undefined);
+  overArray(
+    lx,
+    node,
+    [],
+    source,
+    owner,
+    [found],
+    (index) => {
+      const entry = load(lx, source, index, shape, node);
+      const equal = lx.op('===', [entry, value], node);
+      if (method === 'includes') {
+        // SameValueZero: NaN is found too.
+        const bothNaN = lx.op('and', [lx.op('!==', [entry, entry], node), lx.op('!==', [value, value], node)], node);
+        found.value = lx.op('or', [equal, bothNaN], node);
+        return;
+      }
+      found.value = lx.op('select', [equal, index, first ? num(-1) : found.value!], node);
+    },
+    first ? more : undefined,
+  );
   return found.value!;
 }
 
@@ -250,10 +316,19 @@ function findIndex(lx: Lowering, node: ts.CallExpression, owner: ts.Expression):
   const source = arrayOperand(lx, owner, '.findIndex()');
   const shape = lx.shapeAt(owner, true);
   const found = lx.hidden('found', num(-1));
-  overArray(lx, node, [], source, owner, [found], (index) => {
-    const holds = inline(lx, callback, [load(lx, source, index, shape, node), index], true);
-    found.value = lx.op('select', [holds, index, num(-1)], node);
-  }, () => lx.op('<', [found.value!, num(0)], node));
+  overArray(
+    lx,
+    node,
+    [],
+    source,
+    owner,
+    [found],
+    (index) => {
+      const holds = inline(lx, callback, [load(lx, source, index, shape, node), index], true);
+      found.value = lx.op('select', [holds, index, num(-1)], node);
+    },
+    () => lx.op('<', [found.value!, num(0)], node),
+  );
   return found.value!;
 }
 
@@ -374,6 +449,7 @@ function isNew(lx: Lowering, owner: ts.Expression): boolean {
 }
 
 function unwrap(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isNonNullExpression(node) || tsApi.isSatisfiesExpression(node)) node = node.expression;
+  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isNonNullExpression(node) || tsApi.isSatisfiesExpression(node))
+    node = node.expression;
   return node;
 }

@@ -23,7 +23,11 @@ export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): O
 export function isArrayType(lx: Lowering, node: ts.Expression): boolean {
   const checker = lx.env.checker;
   const type = checker?.getTypeAtLocation(node);
-  return !!type && !!checker && (checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? ''));
+  return (
+    !!type &&
+    !!checker &&
+    (checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? ''))
+  );
 }
 
 /** The kind of array an expression is: a typed array keeps its type through map, slice, sort… */
@@ -62,9 +66,18 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
       const every = method === 'every';
       const result = lx.hidden(every ? 'all' : 'any', every ? TRUE : FALSE);
       const more = () => (every ? result.value! : lx.op('not', [result.value!], node));
-      overArray(lx, node, [], array, arrayNode, [result], (index) => {
-        result.value = inline(lx, callback, [element(index), index], true);
-      }, more);
+      overArray(
+        lx,
+        node,
+        [],
+        array,
+        arrayNode,
+        [result],
+        (index) => {
+          result.value = inline(lx, callback, [element(index), index], true);
+        },
+        more,
+      );
       return result.value!;
     }
     case 'map': {
@@ -88,7 +101,12 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
 /** The callback given to an array method: a function written in place, declared in the function, or declared in the program. */
 export function callbackArgument(lx: Lowering, node: ts.CallExpression, callbackNode: ts.Expression | undefined, method: string): LocalFunction {
   const callback = callbackNode && functionValue(lx, callbackNode);
-  if (!callback) return fail(callbackNode ?? node, Code.Unsupported, `the callback of ${method} must be a function written in place ('(v) => …'), declared in the function, or declared in the program.`);
+  if (!callback)
+    return fail(
+      callbackNode ?? node,
+      Code.Unsupported,
+      `the callback of ${method} must be a function written in place ('(v) => …'), declared in the function, or declared in the program.`,
+    );
   return callback;
 }
 
@@ -112,7 +130,14 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
   if (row) return load(lx, row.matrix.data, entryOf(lx, row, index, origin), shape, origin, userName);
   const pristine = container.kind === 'var' ? lx.pristine.get(container.name) : undefined;
-  if (pristine && pristine.loops === lx.loops && index.kind === 'num' && Number.isInteger(index.value) && index.value >= 0 && index.value < pristine.entries.length) {
+  if (
+    pristine &&
+    pristine.loops === lx.loops &&
+    index.kind === 'num' &&
+    Number.isInteger(index.value) &&
+    index.value >= 0 &&
+    index.value < pristine.entries.length
+  ) {
     return pristine.entries[index.value];
   }
   const local = container.kind === 'var' && lx.localArrays.has(container.name);
@@ -122,17 +147,25 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
 /** `a[i] = v` or `a[i] op= v` into a local array: the stored value is the expression's. */
 export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
   const container = expression(lx, target.expression);
-  const matrix = container.kind === 'var' ? lx.matrices.get(container.name) ?? lx.rows.get(container.name)?.matrix : undefined;
+  const matrix = container.kind === 'var' ? (lx.matrices.get(container.name) ?? lx.rows.get(container.name)?.matrix) : undefined;
   if (container.kind === 'var' && lx.matrices.has(container.name)) {
     fail(target, Code.Unsupported, `writing a whole row, '${target.getText()} = …', is not supported: write its entries, '${target.getText()}[j] = …'.`);
   }
   if (matrix?.borrowed) {
-    fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: the rows of this array of arrays are arrays the differentiated function did not create (never its caller's data): build it of copies, [...row].`);
+    fail(
+      target,
+      Code.Unsupported,
+      `writing to '${target.getText()}' is not supported: the rows of this array of arrays are arrays the differentiated function did not create (never its caller's data): build it of copies, [...row].`,
+    );
   }
   if (!matrix && (container.kind !== 'var' || !lx.localArrays.has(container.name))) {
     const helper = lx.inlining[lx.inlining.length - 1];
     const through = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : '';
-    fail(target, Code.Unsupported, `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).${through}`);
+    fail(
+      target,
+      Code.Unsupported,
+      `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).${through}`,
+    );
   }
   lx.requireNumber(target.argumentExpression, 'an index must be a number');
   const index = expression(lx, target.argumentExpression);
@@ -144,10 +177,20 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
 /** `xs.push(a, b)` on an array created empty: a write at its length, which grows. */
 export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand {
   const rows = node.arguments.find((arg) => isArrayType(lx, arg));
-  if (rows) fail(rows, Code.Unsupported, 'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.');
+  if (rows)
+    fail(
+      rows,
+      Code.Unsupported,
+      'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.',
+    );
   const array = expression(lx, callee.expression);
   const length = array.kind === 'var' ? lx.lengths.get(array.name) : undefined;
-  if (!length) fail(node, Code.Unsupported, "push is supported on arrays the function creates empty ('const xs: number[] = []'); for others use new Array<number>(n).fill(0).");
+  if (!length)
+    fail(
+      node,
+      Code.Unsupported,
+      "push is supported on arrays the function creates empty ('const xs: number[] = []'); for others use new Array<number>(n).fill(0).",
+    );
   for (const arg of node.arguments) {
     if (lx.ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'push takes plain values here, not spreads.');
     lx.requireNumber(arg, 'local arrays hold numbers');
@@ -238,7 +281,8 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
     } else if (ts.isSpreadAssignment(property)) {
       // `...base`: each field of base's type, read as it is now.
       const spread = lx.shapeAt(property.expression, false, true);
-      if (spread?.kind !== 'object') fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers can be spread into an object literal.');
+      if (spread?.kind !== 'object')
+        fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers can be spread into an object literal.');
       const base = expression(lx, property.expression);
       const type = lx.env.checker?.getTypeAtLocation(property.expression);
       for (const field of spread.fields) {
@@ -264,7 +308,14 @@ const EMPTY_OBJECT: Shape = { kind: 'object', fields: [] };
  * not have (optional), the value before where base does not have it: known where the function
  * made base, else chosen at run time. Undefined where the literal does not have the field.
  */
-function spreadField(lx: Lowering, base: Operand, field: { readonly name: string; readonly shape: Shape }, optional: boolean, before: Operand | undefined, origin: ts.Node): Operand | undefined {
+function spreadField(
+  lx: Lowering,
+  base: Operand,
+  field: { readonly name: string; readonly shape: Shape },
+  optional: boolean,
+  before: Operand | undefined,
+  origin: ts.Node,
+): Operand | undefined {
   const made = base.kind === 'var' ? lx.created.get(base.name) : undefined;
   if (optional && made?.kind === 'object' && !made.fields.includes(field.name)) return before;
   const value = fieldLoad(lx, base, field.name, field.shape, origin);
@@ -275,7 +326,11 @@ function spreadField(lx: Lowering, base: Operand, field: { readonly name: string
 /** An object literal of `values`, one per field: read-only, its fields' arrays held as they are. */
 export function objectOf(lx: Lowering, fields: readonly string[], values: readonly Operand[], shape: Shape, origin: ts.Node): Operand {
   if (values.some((value) => value.kind === 'var' && (lx.matrices.has(value.name) || lx.rows.has(value.name)))) {
-    fail(origin, Code.Unsupported, 'an object literal holding an array of arrays the function builds (or a row of one) is not supported: keep it in a variable of its own.');
+    fail(
+      origin,
+      Code.Unsupported,
+      'an object literal holding an array of arrays the function builds (or a row of one) is not supported: keep it in a variable of its own.',
+    );
   }
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { op: 'objectOf', args: values, fields, shape }, role: 'temp', origin, shape });
@@ -321,7 +376,8 @@ export function fieldLoad(lx: Lowering, container: Operand, field: string, shape
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
   const held = container.kind === 'var' ? lx.heldLocals.get(container.name)?.get(field) : undefined;
   if (held) return held;
-  if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name))) return lengthOf(lx, container, origin);
+  if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name)))
+    return lengthOf(lx, container, origin);
   const grown = container.kind === 'var' ? lx.lengths.get(container.name) : undefined;
   if (field === 'length' && grown) return grown.value!;
   if (field === 'length') return lx.part({ op: 'length', args: [container] }, undefined, origin, userName);

@@ -25,7 +25,11 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     return lx.op(test, [expression(lx, node.arguments[0])], node);
   }
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'console')) {
-    fail(node, Code.Unsupported, `'${callee.getText()}(…)' runs in differentiated code as a statement of its own (its value is undefined), not inside an expression.`);
+    fail(
+      node,
+      Code.Unsupported,
+      `'${callee.getText()}(…)' runs in differentiated code as a statement of its own (its value is undefined), not inside an expression.`,
+    );
   }
   const local = ts.isIdentifier(callee) ? lx.lookup(callee.text) : undefined;
   if (local?.fn) {
@@ -33,7 +37,11 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     return callLocal(lx, node, local.fn, args, (target) => callTarget(lx, node, target, args));
   }
   if (local) {
-    fail(node, Code.Unsupported, `'${local.name}' holds a function known only when the code runs, and tapeless differentiates the calls it can see at compile time: call the function by its own name (a function of the program, or one declared in this function).`);
+    fail(
+      node,
+      Code.Unsupported,
+      `'${local.name}' holds a function known only when the code runs, and tapeless differentiates the calls it can see at compile time: call the function by its own name (a function of the program, or one declared in this function).`,
+    );
   }
   // A spread fills a rest parameter of a function of the program (bindParameters checks which).
   const spread = node.arguments.find(ts.isSpreadElement);
@@ -57,7 +65,11 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     return callTarget(lx, node, target, [...receiver, ...callArguments(lx, node.arguments)]);
   }
   const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
-  return fail(node, Code.Unsupported, `cannot differentiate the call to '${name}': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).`);
+  return fail(
+    node,
+    Code.Unsupported,
+    `cannot differentiate the call to '${name}': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).`,
+  );
 }
 
 /**
@@ -85,7 +97,17 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
       const type = checker.getTypeAtLocation(param);
       return lx.isAggregate(arg) || (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined));
     });
-    if (target.writes || target.draws || target.nested || target.unexported || rest || shapeless || !returnsNumber || args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))) return inlineCall(lx, node, target, args);
+    if (
+      target.writes ||
+      target.draws ||
+      target.nested ||
+      target.unexported ||
+      rest ||
+      shapeless ||
+      !returnsNumber ||
+      args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))
+    )
+      return inlineCall(lx, node, target, args);
     // Arguments beyond the parameters are ignored, as in JavaScript (map gives a callback the index too).
     const count = fn.parameters.length + self;
     requireDefinedForDefaults(lx, fn, target.name, node);
@@ -125,7 +147,11 @@ export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: re
   const fn = callee.target!.node;
   if (lx.inlining.some((outer) => outer.key === callee.key)) {
     if (callee.unexported) {
-      fail(node, Code.Unsupported, `'${callee.name}' calls itself, and its module does not export it: the code generated in another file inlines its calls, which recursion does not allow. Export '${callee.name}' from its module.`);
+      fail(
+        node,
+        Code.Unsupported,
+        `'${callee.name}' calls itself, and its module does not export it: the code generated in another file inlines its calls, which recursion does not allow. Export '${callee.name}' from its module.`,
+      );
     }
     const why = callee.writes
       ? 'writes into the arrays it is given'
@@ -134,7 +160,11 @@ export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: re
         : callee.draws
           ? 'calls Math.random()'
           : 'receives an array or object the differentiated function makes or a function, has a rest parameter, or returns an array or object,';
-    fail(node, Code.Unsupported, `'${callee.name}' ${why} and calls itself: its calls are inlined, which recursion does not allow. Write the recursion as a loop.`);
+    fail(
+      node,
+      Code.Unsupported,
+      `'${callee.name}' ${why} and calls itself: its calls are inlined, which recursion does not allow. Write the recursion as a loop.`,
+    );
   }
   const method = callee.method !== undefined;
   const self = method ? (args[0] as Operand) : undefined;
@@ -188,6 +218,10 @@ function numberTest(lx: Lowering, callee: ts.Expression): 'isFinite' | 'isNaN' |
   const { ts } = lx;
   const tests = ['isFinite', 'isNaN', 'isInteger'] as const;
   const ofNumber = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'Number');
-  const name = ofNumber ? callee.name.text : ts.isIdentifier(callee) && callee.text !== 'isInteger' && lx.isGlobal(callee, callee.text) ? callee.text : undefined;
+  const name = ofNumber
+    ? callee.name.text
+    : ts.isIdentifier(callee) && callee.text !== 'isInteger' && lx.isGlobal(callee, callee.text)
+      ? callee.text
+      : undefined;
   return tests.find((test) => test === name);
 }

@@ -97,7 +97,8 @@ export function mergeHost(lx: Lowering, sides: Record<'then' | 'else', ReadonlyM
       if (from.operand.kind === 'var' && inside.has(from.operand.name)) return undefined;
       return from.measured ? lx.op('length', [from.operand], origin) : from.operand;
     },
-    makeBuffer: (size, container, origin) => newArray(lx, origin as ts.Expression, { op: 'newArray', args: container === 'Array' ? [size, num(0)] : [size] }, container),
+    makeBuffer: (size, container, origin) =>
+      newArray(lx, origin as ts.Expression, { op: 'newArray', args: container === 'Array' ? [size, num(0)] : [size] }, container),
     copyConstant: (block, operand, origin) => {
       const shape = operand.kind === 'ref' && operand.origin ? lx.shapeAt(operand.origin, false) : undefined;
       // Objects only: two constant arrays chosen by a branch outside loops are read where they are (a copy would need their lengths to agree).

@@ -27,11 +27,22 @@ export function named(lx: Lowering, node: ts.Expression, userName: string, origi
 
 export function expression(lx: Lowering, node: ts.Expression): Operand {
   const { ts } = lx;
-  if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isTypeAssertionExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node)) {
+  if (
+    ts.isParenthesizedExpression(node) ||
+    ts.isAsExpression(node) ||
+    ts.isTypeAssertionExpression(node) ||
+    ts.isNonNullExpression(node) ||
+    ts.isSatisfiesExpression(node)
+  ) {
     return expression(lx, node.expression);
   }
   // `o?.x` would be read as `o.x`, which throws where o is undefined: not lowered until it is tested.
-  if (ts.isOptionalChain(node)) fail(node, Code.Unsupported, "optional chaining ('?.') cannot be differentiated yet: test the value first (o === undefined ? … : o.x), or give it a default before.");
+  if (ts.isOptionalChain(node))
+    fail(
+      node,
+      Code.Unsupported,
+      "optional chaining ('?.') cannot be differentiated yet: test the value first (o === undefined ? … : o.x), or give it a default before.",
+    );
   if (ts.isNumericLiteral(node)) return num(Number(node.text.replace(/_/g, '')));
   // Strings are data: conditions compare them (`kind === 'huber'`); arithmetic on them is a type error here.
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return str(node.text);
@@ -69,7 +80,13 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     const condition = expression(lx, node.condition);
     // Rules are expressions of cheap, total functions: both sides are evaluated.
     if (lx.env.rule) return lx.op('select', [condition, expression(lx, node.whenTrue), expression(lx, node.whenFalse)], node);
-    return branch(lx, condition, node, () => expression(lx, node.whenTrue), () => expression(lx, node.whenFalse)) as Operand;
+    return branch(
+      lx,
+      condition,
+      node,
+      () => expression(lx, node.whenTrue),
+      () => expression(lx, node.whenFalse),
+    ) as Operand;
   }
   return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
 }
@@ -145,12 +162,18 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
   const target = skip(ts, node.left);
   if (ts.isElementAccessExpression(target) && (kind === ts.SyntaxKind.EqualsToken || COMPOUND_ASSIGNMENTS[operator])) {
     const compoundOp = COMPOUND_ASSIGNMENTS[operator];
-    return storeElement(lx, target, (old) => {
-      lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
-      return compoundOp ? lx.op(compoundOp, [old(), expression(lx, node.right)], node) : expression(lx, node.right);
-    }, node);
+    return storeElement(
+      lx,
+      target,
+      (old) => {
+        lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
+        return compoundOp ? lx.op(compoundOp, [old(), expression(lx, node.right)], node) : expression(lx, node.right);
+      },
+      node,
+    );
   }
-  if (kind === ts.SyntaxKind.EqualsToken && (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target))) return destructuringAssignment(lx, node, target);
+  if (kind === ts.SyntaxKind.EqualsToken && (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target)))
+    return destructuringAssignment(lx, node, target);
   if (kind === ts.SyntaxKind.EqualsToken) {
     const binding = assignable(lx, node.left);
     const start = lx.body.length;
@@ -176,11 +199,21 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     const type = lx.env.checker?.getTypeAtLocation(node.left);
     const members = type?.isUnion() ? type.types : type ? [type] : [];
     if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
-      fail(node, Code.Unsupported, "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).");
+      fail(
+        node,
+        Code.Unsupported,
+        "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).",
+      );
     }
     const left = expression(lx, node.left);
     if (!members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
-    return branch(lx, lx.op('===', [left, UNDEFINED], node), node, () => expression(lx, node.right), () => left) as Operand;
+    return branch(
+      lx,
+      lx.op('===', [left, UNDEFINED], node),
+      node,
+      () => expression(lx, node.right),
+      () => left,
+    ) as Operand;
   }
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
   if (isComparisonOperator(comparison)) {
@@ -217,7 +250,12 @@ export function arithmetic(lx: Lowering, node: ts.BinaryExpression): Operand {
 }
 
 const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator>> = {
-  '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '**=': '**',
+  '+=': '+',
+  '-=': '-',
+  '*=': '*',
+  '/=': '/',
+  '%=': '%',
+  '**=': '**',
 };
 
 function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
@@ -258,7 +296,14 @@ function destructuringAssignment(lx: Lowering, node: ts.BinaryExpression, patter
   const right = skip(ts, node.right);
   const plain = (elements: ts.NodeArray<ts.Expression>) => elements.every((element) => !ts.isSpreadElement(element) && !ts.isOmittedExpression(element));
   const statement = ts.isExpressionStatement(node.parent) || (ts.isForStatement(node.parent) && node.parent.incrementor === node);
-  if (statement && ts.isArrayLiteralExpression(pattern) && ts.isArrayLiteralExpression(right) && pattern.elements.length === right.elements.length && plain(pattern.elements) && plain(right.elements)) {
+  if (
+    statement &&
+    ts.isArrayLiteralExpression(pattern) &&
+    ts.isArrayLiteralExpression(right) &&
+    pattern.elements.length === right.elements.length &&
+    plain(pattern.elements) &&
+    plain(right.elements)
+  ) {
     const values = right.elements.map((element) => expression(lx, element));
     pattern.elements.forEach((target, k) => assignTarget(lx, target, values[k], node));
     return UNSET;
@@ -280,7 +325,8 @@ function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.Obj
   }
   for (const property of pattern.properties) {
     if (ts.isShorthandPropertyAssignment(property)) {
-      if (property.objectAssignmentInitializer) fail(property.objectAssignmentInitializer, Code.Unsupported, 'default values in destructuring are not supported yet.');
+      if (property.objectAssignmentInitializer)
+        fail(property.objectAssignmentInitializer, Code.Unsupported, 'default values in destructuring are not supported yet.');
       assignTarget(lx, property.name, fieldLoad(lx, value, property.name.text, lx.shapeAt(property.name, false), property), origin);
     } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
       assignTarget(lx, property.initializer, fieldLoad(lx, value, property.name.text, lx.shapeAt(property.initializer, false), property), origin);
@@ -294,7 +340,8 @@ function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.Obj
 function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin: ts.Node): void {
   const { ts } = lx;
   const target = skip(ts, node);
-  if (ts.isBinaryExpression(target) && target.operatorToken.kind === ts.SyntaxKind.EqualsToken) fail(target.right, Code.Unsupported, 'default values in destructuring are not supported yet.');
+  if (ts.isBinaryExpression(target) && target.operatorToken.kind === ts.SyntaxKind.EqualsToken)
+    fail(target.right, Code.Unsupported, 'default values in destructuring are not supported yet.');
   if (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target)) return assignPattern(lx, target, value, origin);
   if (ts.isElementAccessExpression(target)) {
     storeElement(lx, target, () => value, origin);

@@ -35,12 +35,19 @@ export function isSpread(arg: Argument): arg is Spread {
 export function functionValue(lx: Lowering, node: ts.Expression): LocalFunction | undefined {
   const { ts } = lx;
   let inner = node;
-  while (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner)) inner = inner.expression;
-  if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner)) return { node: inner, name: inner.name?.text ?? 'callback', scopes: lx.scopes.slice(), within: lx.within(), reference: node };
+  while (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner))
+    inner = inner.expression;
+  if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner))
+    return { node: inner, name: inner.name?.text ?? 'callback', scopes: lx.scopes.slice(), within: lx.within(), reference: node };
   if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && lx.isGlobal(inner.expression, 'Math') && isMathFunction(inner.name.text)) {
     // Called with the arguments its caller gives (map gives the index too): only a function of one argument ignores the others.
     const math = inner.name.text;
-    if (mathArity(math) !== 1) fail(node, Code.Unsupported, `only Math functions of one argument can be passed as functions: write the call of Math.${inner.name.text} in place, as in '(a, b) => Math.${inner.name.text}(a, b)'.`);
+    if (mathArity(math) !== 1)
+      fail(
+        node,
+        Code.Unsupported,
+        `only Math functions of one argument can be passed as functions: write the call of Math.${inner.name.text} in place, as in '(a, b) => Math.${inner.name.text}(a, b)'.`,
+      );
     return { name: `Math.${inner.name.text}`, scopes: [], within: undefined, math, reference: node };
   }
   if (!ts.isIdentifier(inner)) return undefined;
@@ -92,10 +99,19 @@ export function callLocal(lx: Lowering, site: ts.Node, fn: LocalFunction, args: 
   }
   const node = fn.node!;
   if (lx.expanding.some((active) => active.node === node)) {
-    fail(site, Code.Unsupported, `'${fn.name}' calls itself, directly or through other functions: functions declared inside the differentiated function are inlined at each call, which recursion does not allow. Write the recursion as a loop, or declare '${fn.name}' at the top level of the module (passing what it reads as parameters).`);
+    fail(
+      site,
+      Code.Unsupported,
+      `'${fn.name}' calls itself, directly or through other functions: functions declared inside the differentiated function are inlined at each call, which recursion does not allow. Write the recursion as a loop, or declare '${fn.name}' at the top level of the module (passing what it reads as parameters).`,
+    );
   }
   // Names from outside resolve where the function was declared; the frame carries its name for messages.
-  const frame: Callee = { key: fn.within?.key ?? '#local', name: fn.name, ref: fn.within?.ref ?? { kind: 'ref', path: [fn.name] }, ...(fn.within?.target ? { target: fn.within.target } : {}) };
+  const frame: Callee = {
+    key: fn.within?.key ?? '#local',
+    name: fn.name,
+    ref: fn.within?.ref ?? { kind: 'ref', path: [fn.name] },
+    ...(fn.within?.target ? { target: fn.within.target } : {}),
+  };
   lx.expanding.push(fn);
   const value = inlineBody(lx, node, frame, fn.scopes, args, site);
   lx.expanding.pop();
@@ -109,7 +125,16 @@ export function callLocal(lx: Lowering, site: ts.Node, fn: LocalFunction, args: 
  * resolve against; `self` is a method's receiver. Returns the value of its `return` (UNSET
  * where it has none).
  */
-export function inlineBody(lx: Lowering, fn: ts.SignatureDeclaration, frame: Callee, scopes: readonly Map<string, Binding>[], args: readonly Argument[], site: ts.Node, self?: Operand, bound?: (values: readonly Operand[]) => void): Operand {
+export function inlineBody(
+  lx: Lowering,
+  fn: ts.SignatureDeclaration,
+  frame: Callee,
+  scopes: readonly Map<string, Binding>[],
+  args: readonly Argument[],
+  site: ts.Node,
+  self?: Operand,
+  bound?: (values: readonly Operand[]) => void,
+): Operand {
   const { ts } = lx;
   requireBody(lx, fn as Parameters<typeof requireBody>[1]);
   const body = (fn as ts.FunctionLikeDeclaration).body!;
@@ -129,7 +154,13 @@ export function inlineBody(lx: Lowering, fn: ts.SignatureDeclaration, frame: Cal
  * the body may still change those that a function passed in assigns: they are merged and
  * carried like the body's own. Objects the body makes stay known to the caller.
  */
-export function inFrame(lx: Lowering, frame: Callee, scopes: readonly Map<string, Binding>[], self: Operand | undefined, lower: () => Operand | undefined): Operand {
+export function inFrame(
+  lx: Lowering,
+  frame: Callee,
+  scopes: readonly Map<string, Binding>[],
+  self: Operand | undefined,
+  lower: () => Operand | undefined,
+): Operand {
   const outer = { scopes: lx.scopes.splice(0), targets: lx.targets.splice(0), returned: lx.returned, result: lx.result, base: lx.frameBase };
   // What lowering tracks of the caller's arrays and objects stays in scope (under keys no identifier has): the body may write them.
   const own = new Map(outer.scopes.flatMap((scope) => [...scope].filter(([key]) => TRACKED.some((prefix) => key.startsWith(prefix)))));
@@ -172,20 +203,36 @@ export function bindParameters(lx: Lowering, fn: ts.SignatureDeclaration, name: 
       const parts = args.slice(k).map((arg): ArrayPart | undefined => (isFunction(arg) ? undefined : isSpread(arg) ? arg : { value: arg }));
       const shape = lx.shapeAt(param, false);
       if (shape?.kind !== 'array' || shape.element.kind !== 'number' || parts.some((part) => !part)) {
-        fail(param, Code.Unsupported, `the rest parameter '${label}' of '${name}' must hold numbers ('...${label}: number[]'): pass other values as parameters of their own (arrays of arrays as one array).`);
+        fail(
+          param,
+          Code.Unsupported,
+          `the rest parameter '${label}' of '${name}' must hold numbers ('...${label}: number[]'): pass other values as parameters of their own (arrays of arrays as one array).`,
+        );
       }
       const values = parts as ArrayPart[];
-      const array = values.every((part) => 'value' in part) ? newArray(lx, site as ts.Expression, { op: 'arrayOf', args: values.map((part) => (part as { value: Operand }).value) }, 'Array') : concatenation(lx, values, site as ts.Expression);
+      const array = values.every((part) => 'value' in part)
+        ? newArray(lx, site as ts.Expression, { op: 'arrayOf', args: values.map((part) => (part as { value: Operand }).value) }, 'Array')
+        : concatenation(lx, values, site as ts.Expression);
       destructure(lx, param.name, array, true);
       return array;
     }
     let value = args[k];
     if (!value && param.questionToken && !param.initializer) value = UNDEFINED;
     if (!value) {
-      if (!param.initializer) fail(site, Code.Unsupported, `'${name}' is called without its parameter '${label}', which has no default value: pass it, or give the parameter a default value ('${label} = …').`);
+      if (!param.initializer)
+        fail(
+          site,
+          Code.Unsupported,
+          `'${name}' is called without its parameter '${label}', which has no default value: pass it, or give the parameter a default value ('${label} = …').`,
+        );
       value = argument(lx, param.initializer);
     }
-    if (isSpread(value)) return fail(value.node, Code.Unsupported, `this spread argument would fill the parameter '${label}' of '${name}': only a rest parameter ('...${label}: number[]') takes a spread; pass '${label}' by itself.`);
+    if (isSpread(value))
+      return fail(
+        value.node,
+        Code.Unsupported,
+        `this spread argument would fill the parameter '${label}' of '${name}': only a rest parameter ('...${label}: number[]') takes a spread; pass '${label}' by itself.`,
+      );
     if (isFunction(value)) {
       if (!ts.isIdentifier(param.name)) fail(param, Code.Unsupported, `the parameter '${label}' of '${name}' receives a function, so it must be a plain name.`);
       lx.declareFunction(param.name.text, value);
@@ -214,7 +261,11 @@ export function requireDefinedForDefaults(lx: Lowering, fn: ts.SignatureDeclarat
     const undefinedMember = (member: ts.Type) => (member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0;
     if (undefinedMember(type) || (type.isUnion() && type.types.some(undefinedMember))) {
       const label = param.name.getText();
-      fail(arg, Code.Unsupported, `this argument may be undefined, where '${name}' gives its parameter '${label}' its default value: write the choice here ('${arg.getText()} ?? …'), or leave the argument out.`);
+      fail(
+        arg,
+        Code.Unsupported,
+        `this argument may be undefined, where '${name}' gives its parameter '${label}' its default value: write the choice here ('${arg.getText()} ?? …'), or leave the argument out.`,
+      );
     }
   });
 }

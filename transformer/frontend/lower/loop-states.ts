@@ -22,9 +22,18 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
     const init = binding.value;
     if (!lx.isAggregate(init)) continue;
     if (init!.kind === 'var' && (lx.matrices.has(init!.name) || lx.rows.has(init!.name))) {
-      fail(node, Code.Unsupported, `a loop that reassigns '${binding.name}', which holds an array of arrays the function builds (or a row of one), is not supported: keep the array of arrays in one variable and write its entries ('${binding.name}[i][j] = …'), or keep the index of the row.`);
+      fail(
+        node,
+        Code.Unsupported,
+        `a loop that reassigns '${binding.name}', which holds an array of arrays the function builds (or a row of one), is not supported: keep the array of arrays in one variable and write its entries ('${binding.name}[i][j] = …'), or keep the index of the row.`,
+      );
     }
-    if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0) fail(node, Code.Unsupported, `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`);
+    if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0)
+      fail(
+        node,
+        Code.Unsupported,
+        `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`,
+      );
     const layout = layoutOf(lx, init);
     const buffer = layout ? undefined : bufferOf(lx, init!);
     if (layout) states.push(scalarState(lx, node, binding, init!, layout));
@@ -70,7 +79,13 @@ export function copyOf(lx: Lowering, node: ts.Node, value: Operand, shape: Shape
     if (!copied) return undefined;
     values.push(copied);
   }
-  return objectOf(lx, shape.fields.map((field) => field.name), values, shape, node);
+  return objectOf(
+    lx,
+    shape.fields.map((field) => field.name),
+    values,
+    shape,
+    node,
+  );
 }
 
 /** A variable a loop reassigns holding an array of a length known only at run time, kept in one array. */
@@ -101,14 +116,27 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
     const made = bufferOf(lx, value);
     const name = state.binding.name;
     if (!made || !lx.sameLength(made.size, state.size) || made.container !== state.container) {
-      fail(node, Code.Unsupported, `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with, or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…)) or with the same length, or write into '${name}' itself.`);
+      fail(
+        node,
+        Code.Unsupported,
+        `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with, or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…)) or with the same length, or write into '${name}' itself.`,
+      );
     }
     if (heldElsewhere(lx, value, state, buffers)) {
-      fail(node, Code.Unsupported, `a pass of this loop leaves the array of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`);
+      fail(
+        node,
+        Code.Unsupported,
+        `a pass of this loop leaves the array of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`,
+      );
     }
     // Another state's buffer is written below: what it holds now is copied first.
     if (!buffers.some((other) => sameOperand(other.array, value))) return value;
-    const copy = newArray(lx, node as ts.Expression, { op: 'newArray', args: state.container === 'Array' ? [state.size, num(0)] : [state.size] }, state.container);
+    const copy = newArray(
+      lx,
+      node as ts.Expression,
+      { op: 'newArray', args: state.container === 'Array' ? [state.size, num(0)] : [state.size] },
+      state.container,
+    );
     copyInto(lx, node, copy, value, state.size);
     return copy;
   });
@@ -120,7 +148,16 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
 
 /** Copies `size` entries of `source` into `target`, whatever the flags (code lowering makes up). */
 export function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: Operand, size: Operand): void {
-  lx.whateverTheFlags(() => countedLoop(lx, node, 'k', () => size, (index) => lx.store([target, index, load(lx, source, index, NUMBER, node)], node), { syntaxAssigns: false }));
+  lx.whateverTheFlags(() =>
+    countedLoop(
+      lx,
+      node,
+      'k',
+      () => size,
+      (index) => lx.store([target, index, load(lx, source, index, NUMBER, node)], node),
+      { syntaxAssigns: false },
+    ),
+  );
 }
 
 /** Whether, at the end of a pass, a variable or object other than the state's own holds the state's array or object (another state of the loop included). */
@@ -155,10 +192,18 @@ export function checkState(lx: Lowering, node: ts.Node, state: ScalarState, stat
   const value = state.binding.value;
   const name = state.binding.name;
   if (!sameLayout(layoutOf(lx, value), state.layout)) {
-    fail(node, Code.Unsupported, `a pass of this loop leaves '${name}' holding an array or object of another size or kind than it started with (or one the function did not make): a loop carries '${name}' as the numbers it holds, so every pass must leave it the same kind.`);
+    fail(
+      node,
+      Code.Unsupported,
+      `a pass of this loop leaves '${name}' holding an array or object of another size or kind than it started with (or one the function did not make): a loop carries '${name}' as the numbers it holds, so every pass must leave it the same kind.`,
+    );
   }
   if (heldElsewhere(lx, value!, state, states) && !lx.readOnly(value!)) {
-    fail(node, Code.Unsupported, `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`);
+    fail(
+      node,
+      Code.Unsupported,
+      `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`,
+    );
   }
   return value!;
 }
@@ -169,11 +214,14 @@ export function checkState(lx: Lowering, node: ts.Node, state: ScalarState, stat
  * the loop and reverse mode sees its `while` form (a counter is then recomputed, not recorded).
  */
 export function dropTrailingLiterals(lx: Lowering, states: ReadonlySet<Binding>): void {
-  for (let last = lx.body[lx.body.length - 1]; last?.kind === 'let' && (last.expr.op === 'arrayOf' || last.expr.op === 'objectOf'); last = lx.body[lx.body.length - 1]) {
+  for (
+    let last = lx.body[lx.body.length - 1];
+    last?.kind === 'let' && (last.expr.op === 'arrayOf' || last.expr.op === 'objectOf');
+    last = lx.body[lx.body.length - 1]
+  ) {
     const name = last.name;
     const read = lx.body.some((stmt) => operandsRead(stmt).some((operand) => operand.kind === 'var' && operand.name === name));
     if (read || lx.references(variable(name), states) > 0) return;
     lx.body.pop();
   }
 }
-

@@ -51,18 +51,30 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
   const comparison = condition.operatorToken.kind;
   if (!isCounter(condition.left) || (comparison !== ts.SyntaxKind.LessThanToken && comparison !== ts.SyntaxKind.LessThanEqualsToken)) return undefined;
   const steps =
-    ((ts.isPostfixUnaryExpression(incrementor) || ts.isPrefixUnaryExpression(incrementor)) && incrementor.operator === ts.SyntaxKind.PlusPlusToken && isCounter(incrementor.operand)) ||
-    (ts.isBinaryExpression(incrementor) && incrementor.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && isCounter(incrementor.left) && ts.isNumericLiteral(incrementor.right) && incrementor.right.text === '1');
+    ((ts.isPostfixUnaryExpression(incrementor) || ts.isPrefixUnaryExpression(incrementor)) &&
+      incrementor.operator === ts.SyntaxKind.PlusPlusToken &&
+      isCounter(incrementor.operand)) ||
+    (ts.isBinaryExpression(incrementor) &&
+      incrementor.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken &&
+      isCounter(incrementor.left) &&
+      ts.isNumericLiteral(incrementor.right) &&
+      incrementor.right.text === '1');
   if (!steps) return undefined;
   // The bound is lowered a second time, before the loop: only where that has no effect
   // and cannot change what it reads (no calls, which may write or be inlined; no assignments).
   const read = new Set<string>([counter.text]);
   const effectful = walk(ts, bound, (node) => {
     if (ts.isIdentifier(node)) read.add(node.text);
-    const mathCall = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression) && lx.isGlobal(node.expression.expression, 'Math') && node.expression.name.text !== 'random';
+    const mathCall =
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      ts.isIdentifier(node.expression.expression) &&
+      lx.isGlobal(node.expression.expression, 'Math') &&
+      node.expression.name.text !== 'random';
     if ((ts.isCallExpression(node) && !mathCall) || ts.isNewExpression(node) || ts.isPostfixUnaryExpression(node) || ts.isFunctionLike(node)) return 'stop';
     if (ts.isPrefixUnaryExpression(node) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) return 'stop';
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return 'stop';
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment)
+      return 'stop';
     return undefined;
   });
   if (effectful) return undefined;
@@ -94,14 +106,23 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   // the body is not in scope after it): checked below, so that a mistake of lowering is an
   // internal error at the call rather than generated code that throws.
   const carriedBindings = new Set([...bindings, ...held]);
-  const untouched = lx.visibleBindings().filter((binding) => !carriedBindings.has(binding)).map((binding) => [binding, binding.value] as const);
+  const untouched = lx
+    .visibleBindings()
+    .filter((binding) => !carriedBindings.has(binding))
+    .map((binding) => [binding, binding.value] as const);
   lx.targets.push(target);
   lx.loops++;
   let goOn: Operand = FALSE;
   const body = lx.inBlock(() => {
     // A pass starts only where no flag is set: flags carried from outside start clear.
     for (const { binding } of carried) if (binding.flag) binding.value = FALSE;
-    for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
+    for (const state of states)
+      state.binding.value = rebuild(
+        lx,
+        state.layout,
+        state.parts.map((part) => part.value!),
+        node,
+      );
     target.broke.value = FALSE;
     target.continued!.value = FALSE;
     const runBody = () => {
@@ -116,7 +137,12 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       for (const state of states) checkState(lx, node, state, states);
       copyBack(lx, node, buffers);
       for (const { binding } of carried) {
-        if (lx.isAggregate(binding.value)) fail(node, Code.Unsupported, `'${binding.name}' is assigned arrays or objects in this loop but holds none as it starts: give it its first value before the loop.`);
+        if (lx.isAggregate(binding.value))
+          fail(
+            node,
+            Code.Unsupported,
+            `'${binding.name}' is assigned arrays or objects in this loop but holds none as it starts: give it its first value before the loop.`,
+          );
       }
     };
     let test: Operand = TRUE;
@@ -127,7 +153,15 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       runBody();
       if (parts.test) {
         const lowerTest = parts.test;
-        test = lx.mayHaveJumped() ? (branch(lx, lx.notJumped(), node, () => lx.clearingFlags(lowerTest), () => FALSE) as Operand) : lowerTest();
+        test = lx.mayHaveJumped()
+          ? (branch(
+              lx,
+              lx.notJumped(),
+              node,
+              () => lx.clearingFlags(lowerTest),
+              () => FALSE,
+            ) as Operand)
+          : lowerTest();
       }
     }
     goOn = lx.mayHaveJumped() ? lx.op('and', [test, lx.notJumped()], node) : test;
@@ -140,7 +174,9 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   if (changed) throw new Error(`the loop changes '${changed[0].name}', which it does not carry`);
   // Fields that a call in the loop might have written but did not (which fields a call writes
   // is known only once it is inlined) keep their values: not carried.
-  const kept = new Map(carried.filter(({ binding, name }) => binding.field && binding.value?.kind === 'var' && binding.value.name === name).map((c) => [c.name, c]));
+  const kept = new Map(
+    carried.filter(({ binding, name }) => binding.field && binding.value?.kind === 'var' && binding.value.name === name).map((c) => [c.name, c]),
+  );
   let block = body;
   if (kept.size > 0) {
     const read = (operand: Operand): Operand => (operand.kind === 'var' && kept.has(operand.name) ? kept.get(operand.name)!.init : operand);
@@ -148,14 +184,28 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
     goOn = read(goOn);
     for (const { binding, init } of kept.values()) binding.value = init;
   }
-  const loopCarried = carried.filter((c) => !kept.has(c.name)).map(({ binding, init, name }) => {
-    const exit = lx.env.names.own(binding.name);
-    const next = binding.value ?? UNSET;
-    binding.value = variable(exit);
-    return { name, init, next: kept.size > 0 && next.kind === 'var' && kept.has(next.name) ? kept.get(next.name)!.init : next, exit, role: (binding.hidden ? 'temp' : 'user') as Role };
-  });
+  const loopCarried = carried
+    .filter((c) => !kept.has(c.name))
+    .map(({ binding, init, name }) => {
+      const exit = lx.env.names.own(binding.name);
+      const next = binding.value ?? UNSET;
+      binding.value = variable(exit);
+      return {
+        name,
+        init,
+        next: kept.size > 0 && next.kind === 'var' && kept.has(next.name) ? kept.get(next.name)!.init : next,
+        exit,
+        role: (binding.hidden ? 'temp' : 'user') as Role,
+      };
+    });
   lx.body.push({ kind: 'loop', carried: loopCarried, body: block, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });
-  for (const state of states) state.binding.value = rebuild(lx, state.layout, state.parts.map((part) => part.value!), node);
+  for (const state of states)
+    state.binding.value = rebuild(
+      lx,
+      state.layout,
+      state.parts.map((part) => part.value!),
+      node,
+    );
   for (const buffer of buffers) buffer.binding.value = buffer.array;
 }
 
@@ -168,7 +218,12 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
   const declarations = node.initializer;
   const declared = ts.isVariableDeclarationList(declarations) && declarations.declarations.length === 1 ? declarations.declarations[0] : undefined;
   const outer = ts.isIdentifier(declarations) ? declarations : undefined;
-  if (!declared && !outer) fail(node.initializer, Code.Unsupported, "only 'for (const v of array)', 'for (const [a, b] of pairs)' and 'for (v of array)' are supported: destructure in the loop's body instead.");
+  if (!declared && !outer)
+    fail(
+      node.initializer,
+      Code.Unsupported,
+      "only 'for (const v of array)', 'for (const [a, b] of pairs)' and 'for (v of array)' are supported: destructure in the loop's body instead.",
+    );
   if (node.awaitModifier) fail(node, Code.Unsupported, "'for await' cannot be differentiated.");
   const array = arrayOperand(lx, node.expression, "'for … of'");
   const elementShape = lx.shapeAt(node.expression, true);
@@ -189,7 +244,16 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
  * A loop over the indices of `array`: `each` lowers one pass. Hidden bindings the passes
  * assign (an accumulator) are `carried`; `more` adds a condition to go on.
  */
-export function overArray(lx: Lowering, node: ts.Node, labels: readonly string[], array: Operand, arrayNode: ts.Expression, carried: readonly Binding[], each: (index: Operand) => void, more?: () => Operand): void {
+export function overArray(
+  lx: Lowering,
+  node: ts.Node,
+  labels: readonly string[],
+  array: Operand,
+  arrayNode: ts.Expression,
+  carried: readonly Binding[],
+  each: (index: Operand) => void,
+  more?: () => Operand,
+): void {
   countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more });
 }
 
@@ -204,7 +268,12 @@ export function countedLoop(
   index: string,
   length: () => Operand,
   each: (index: Operand) => void,
-  { labels = [], carried = [], more, syntaxAssigns = true }: { labels?: readonly string[]; carried?: readonly Binding[]; more?: () => Operand; syntaxAssigns?: boolean },
+  {
+    labels = [],
+    carried = [],
+    more,
+    syntaxAssigns = true,
+  }: { labels?: readonly string[]; carried?: readonly Binding[]; more?: () => Operand; syntaxAssigns?: boolean },
 ): void {
   const counter = lx.hidden(index, num(0));
   lx.scoped(() => {
@@ -258,8 +327,13 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
       for (const binding of bindings) if (binding) found.add(binding);
     };
     walk(ts, root, (node) => {
-      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assign(node.left);
-      if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assign(node.operand);
+      if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment)
+        assign(node.left);
+      if (
+        (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+        (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+      )
+        assign(node.operand);
       // `for (v of xs)`: each pass assigns v.
       if (ts.isForOfStatement(node) && !ts.isVariableDeclarationList(node.initializer)) assign(node.initializer);
       if (ts.isReturnStatement(node) && !own) {

@@ -65,7 +65,13 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
     fallback = { body, value: value! };
   }
   destructure(lx, param.name, variable(name), true);
-  return { name, origin: param, ...(aggregate ? { shape: aggregate } : {}), ...(param.dotDotDotToken ? { rest: true } : {}), ...(fallback ? { fallback } : {}) };
+  return {
+    name,
+    origin: param,
+    ...(aggregate ? { shape: aggregate } : {}),
+    ...(param.dotDotDotToken ? { rest: true } : {}),
+    ...(fallback ? { fallback } : {}),
+  };
 }
 
 /** A method's `this`, its first parameter (`self`). */

@@ -207,7 +207,10 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead, this.records, this.inputShapes] as Map<string, unknown>[]) {
+    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead, this.records, this.inputShapes] as Map<
+      string,
+      unknown
+    >[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -248,8 +251,12 @@ export class Lowering {
    * variable), none may, or they would not see the copy.
    */
   references(operand: Operand, except: ReadonlySet<Binding>, holders: ReadonlySet<string> = new Set()): number {
-    const variables = this.visibleBindings().filter((binding) => !except.has(binding) && binding.value !== undefined && sameOperand(binding.value, operand)).length;
-    const objects = [...this.heldLocals].filter(([holder, held]) => !holders.has(holder) && [...held.values()].some((value) => sameOperand(value, operand))).length;
+    const variables = this.visibleBindings().filter(
+      (binding) => !except.has(binding) && binding.value !== undefined && sameOperand(binding.value, operand),
+    ).length;
+    const objects = [...this.heldLocals].filter(
+      ([holder, held]) => !holders.has(holder) && [...held.values()].some((value) => sameOperand(value, operand)),
+    ).length;
     return variables + objects;
   }
 
@@ -334,7 +341,10 @@ export class Lowering {
     if (value.kind !== 'var') return [];
     const length = this.lengths.get(value.name);
     if (length) return [length];
-    const held = [...(this.heldLocals.get(value.name)?.values() ?? []), ...[...(this.records.get(value.name)?.values() ?? [])].flatMap((field) => (field.value ? [field.value] : []))];
+    const held = [
+      ...(this.heldLocals.get(value.name)?.values() ?? []),
+      ...[...(this.records.get(value.name)?.values() ?? [])].flatMap((field) => (field.value ? [field.value] : [])),
+    ];
     return held.flatMap((part) => this.grownLengths(part));
   }
 
@@ -394,16 +404,32 @@ export class Lowering {
     const { ts } = this;
     let inner = target;
     while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
-    if (!ts.isIdentifier(inner)) fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
+    if (!ts.isIdentifier(inner))
+      fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);
-    if (!binding) fail(target, Code.OuterWrite, `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`);
-    if (binding.fn) fail(target, Code.Unsupported, `'${inner.text}' holds a function, and differentiated code does not reassign functions: give each function a name of its own (const g = …) and call the one you need.`);
+    if (!binding)
+      fail(
+        target,
+        Code.OuterWrite,
+        `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`,
+      );
+    if (binding.fn)
+      fail(
+        target,
+        Code.Unsupported,
+        `'${inner.text}' holds a function, and differentiated code does not reassign functions: give each function a name of its own (const g = …) and call the one you need.`,
+      );
     if (!binding.mutable) fail(target, Code.Unsupported, `'${inner.text}' is a constant.`);
     return binding;
   }
 
   current(binding: Binding, node: ts.Node): Operand {
-    if (binding.fn) fail(node, Code.Unsupported, `'${binding.name}' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some, but does not keep it in data or return it.`);
+    if (binding.fn)
+      fail(
+        node,
+        Code.Unsupported,
+        `'${binding.name}' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some, but does not keep it in data or return it.`,
+      );
     if (!binding.value || binding.value === UNSET) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
     return binding.value;
   }
@@ -443,7 +469,10 @@ export class Lowering {
   requireResult(node: ts.Expression): void {
     const shape = this.env.arrayResult ? this.shapeAt(node, false) : undefined;
     if (shape && shape.kind !== 'number' && isFlatResult(shape)) return;
-    this.requireNumber(node, this.env.arrayResult ? 'the function must return a number, an array of numbers or an object of them' : 'the function must return a number');
+    this.requireNumber(
+      node,
+      this.env.arrayResult ? 'the function must return a number, an array of numbers or an object of them' : 'the function must return a number',
+    );
   }
 
   requireNumber(node: ts.Expression, what: string): void {

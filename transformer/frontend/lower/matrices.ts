@@ -40,7 +40,11 @@ export interface Row {
 
 /** A matrix or a row met where a value is needed (an operand, a condition). */
 export function notAValue(node: ts.Node): never {
-  return fail(node, Code.Unsupported, 'an array of arrays the function builds (or a row of one) can be indexed, measured, looped over, copied and passed to helpers, not used as a value here: compare or choose its numbers.');
+  return fail(
+    node,
+    Code.Unsupported,
+    'an array of arrays the function builds (or a row of one) can be indexed, measured, looped over, copied and passed to helpers, not used as a value here: compare or choose its numbers.',
+  );
 }
 
 /**
@@ -50,7 +54,9 @@ export function notAValue(node: ts.Node): never {
  */
 export function requireResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
   if (lx.matrices.size === 0) return;
-  const leaked = [...body.flatMap(operandsRead), ...resultOperands(result)].some((operand) => operand.kind === 'var' && (lx.matrices.has(operand.name) || lx.rows.has(operand.name)));
+  const leaked = [...body.flatMap(operandsRead), ...resultOperands(result)].some(
+    (operand) => operand.kind === 'var' && (lx.matrices.has(operand.name) || lx.rows.has(operand.name)),
+  );
   if (leaked) notAValue(fn);
 }
 
@@ -63,12 +69,17 @@ export function buildsMatrix(lx: Lowering, node: ts.Expression): boolean {
   const checker = lx.env.checker;
   if (!checker) return false;
   const { ts } = lx;
-  const isArray = (type: ts.Type) => checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '');
+  const isArray = (type: ts.Type) =>
+    checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '');
   const type = checker.getTypeAtLocation(node);
   const row = isArray(type) ? type.getNumberIndexType() : undefined;
   const entry = row && isArray(row) ? row.getNumberIndexType() : undefined;
   if (entry && isArray(entry)) {
-    fail(node, Code.Unsupported, 'arrays the function builds nest two levels at most (an array of rows of numbers): keep a deeper one as rows (t[i * n + j][k]) or as one flat array (t[(i * n + j) * m + k]).');
+    fail(
+      node,
+      Code.Unsupported,
+      'arrays the function builds nest two levels at most (an array of rows of numbers): keep a deeper one as rows (t[i * n + j][k]) or as one flat array (t[(i * n + j) * m + k]).',
+    );
   }
   return !!entry && (isNumberType(ts, entry) || (entry.flags & ts.TypeFlags.Any) !== 0);
 }
@@ -113,7 +124,14 @@ export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression)
   const container = containerOf(lx, node);
   const length = rowLength(lx, row, node);
   const copy = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
-  countedLoop(lx, node, 'i', () => length, (index) => lx.store([copy, index, load(lx, value, index, NUMBER, node)], node), { syntaxAssigns: false });
+  countedLoop(
+    lx,
+    node,
+    'i',
+    () => length,
+    (index) => lx.store([copy, index, load(lx, value, index, NUMBER, node)], node),
+    { syntaxAssigns: false },
+  );
   return copy;
 }
 
@@ -130,22 +148,35 @@ export function matrixFrom(lx: Lowering, node: ts.CallExpression, source: ts.Exp
   const elementShape = counting ? undefined : lx.shapeAt(source, true);
   const rows = counting ? expression(lx, source) : lengthOf(lx, values!, node);
   const builder = new MatrixBuilder(lx, node, rows);
-  countedLoop(lx, node, 'i', () => rows, (index) => {
-    const element = values ? load(lx, values, index, elementShape, node) : UNSET;
-    const made = lx.arraysMade;
-    const row = callback ? inline(lx, callback, [element, index], true) : element;
-    builder.append(row, index, made, callbackNode ?? source);
-  }, { carried: [builder.length] });
+  countedLoop(
+    lx,
+    node,
+    'i',
+    () => rows,
+    (index) => {
+      const element = values ? load(lx, values, index, elementShape, node) : UNSET;
+      const made = lx.arraysMade;
+      const row = callback ? inline(lx, callback, [element, index], true) : element;
+      builder.append(row, index, made, callbackNode ?? source);
+    },
+    { carried: [builder.length] },
+  );
   return builder.finish();
 }
 
 /** `[[a, b], [c, d]]`, `[rowA, rowB]`: rows given one by one. */
 export function matrixLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Operand {
   const { ts } = lx;
-  if (node.elements.length === 0) fail(node, Code.Unsupported, 'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.');
+  if (node.elements.length === 0)
+    fail(
+      node,
+      Code.Unsupported,
+      'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.',
+    );
   for (const element of node.elements) {
     if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
-    if (ts.isSpreadElement(element)) fail(element, Code.Unsupported, 'spreads of rows are not supported in an array of arrays: list the rows, or build them with map or Array.from.');
+    if (ts.isSpreadElement(element))
+      fail(element, Code.Unsupported, 'spreads of rows are not supported in an array of arrays: list the rows, or build them with map or Array.from.');
   }
   const rounds = roundsRows(lx, node);
   const rows = node.elements.map((element) => (ts.isArrayLiteralExpression(element) && !element.elements.some(ts.isSpreadElement) ? element : undefined));
@@ -202,7 +233,11 @@ class MatrixBuilder {
     const local = row.kind === 'var' && (lx.localArrays.has(row.name) || lx.rows.has(row.name) || lx.matrices.has(row.name));
     const fresh = row.kind === 'var' && lx.localArrays.has(row.name) && (lx.madeAt.get(row.name) ?? -1) >= made;
     if (local && !fresh) {
-      fail(origin, Code.Unsupported, 'each row of an array of arrays the function builds must be a new array, not one that exists already (the rows would be shared): copy it, [...row].');
+      fail(
+        origin,
+        Code.Unsupported,
+        'each row of an array of arrays the function builds must be a new array, not one that exists already (the rows would be shared): copy it, [...row].',
+      );
     }
     if (!local) this.borrowed = true;
     lx.store([this.offsets, index, this.length.value!], node);

@@ -84,7 +84,8 @@ export class AggregateMerges {
 
   add(what: string, then: Operand | undefined, otherwise: Operand | undefined, assign: (merged: Operand) => void): void {
     // A side where the variable was not assigned has nothing to merge (its value is not read where that side ran).
-    const assigned = (side: Operand | undefined, block: Stmt[]) => (side && !(side.kind === 'num' && sameOperand(side, UNSET)) ? this.host.copyConstant(block, side, this.origin) : undefined);
+    const assigned = (side: Operand | undefined, block: Stmt[]) =>
+      side && !(side.kind === 'num' && sameOperand(side, UNSET)) ? this.host.copyConstant(block, side, this.origin) : undefined;
     this.merges.push({ what, then: assigned(then, this.thenBlock), else: assigned(otherwise, this.elseBlock), assign });
   }
 
@@ -102,7 +103,8 @@ export class AggregateMerges {
       const build = this.template(merge, merge.then, merge.else);
       for (const side of [merge.then, merge.else]) {
         if (side && this.host.readOnly(side)) continue;
-        const shared = side && side.kind === 'var' ? this.merges.filter((other) => [other.then, other.else].some((value) => value && sameOperand(value, side))).length : 0;
+        const shared =
+          side && side.kind === 'var' ? this.merges.filter((other) => [other.then, other.else].some((value) => value && sameOperand(value, side))).length : 0;
         if (side && (shared > 1 || this.references(side, merged) > 0)) this.unsupported(merge, 'is also held by another variable or object');
       }
       this.builders.push(() => merge.assign(build()));
@@ -122,7 +124,8 @@ export class AggregateMerges {
       return side && side.kind === 'var' ? this.host.creation(side.name, which) : undefined;
     });
     const made = a ?? b;
-    if (!made || (then && !a) || (otherwise && !b)) return this.unsupported(merge, 'is not an array or object literal the function makes itself with a length known at compile time');
+    if (!made || (then && !a) || (otherwise && !b))
+      return this.unsupported(merge, 'is not an array or object literal the function makes itself with a length known at compile time');
     if (made.kind === 'array') {
       const length = made.length;
       if (length === undefined) return this.buffer(merge, made, [then, a], [otherwise, b]);
@@ -143,7 +146,13 @@ export class AggregateMerges {
       const chosen = this.phi(x, y);
       return () => chosen;
     });
-    return () => this.host.makeObject(fields, parts.map((part) => part()), made.shape, this.origin);
+    return () =>
+      this.host.makeObject(
+        fields,
+        parts.map((part) => part()),
+        made.shape,
+        this.origin,
+      );
   }
 
   /**
@@ -176,9 +185,17 @@ export class AggregateMerges {
 
   private unsupported(merge: Merge, why: string): never {
     if (merge.what === VALUE) {
-      return fail(this.origin, Code.Unsupported, `this expression chooses between arrays or objects, and one of them ${why}. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.`);
+      return fail(
+        this.origin,
+        Code.Unsupported,
+        `this expression chooses between arrays or objects, and one of them ${why}. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.`,
+      );
     }
-    return fail(this.origin, Code.Unsupported, `'${merge.what}' holds different arrays or objects on the two sides of this branch, and one of them ${why}. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.`);
+    return fail(
+      this.origin,
+      Code.Unsupported,
+      `'${merge.what}' holds different arrays or objects on the two sides of this branch, and one of them ${why}. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.`,
+    );
   }
 }
 

@@ -38,14 +38,24 @@ export function objectWrites(tsApi: typeof ts, checker: ts.TypeChecker, root: ts
     let inner = node;
     while (tsApi.isParenthesizedExpression(inner) || tsApi.isNonNullExpression(inner)) inner = inner.expression;
     // A constructor's `this.f = …` initialises the instance it makes, which no loop carries yet.
-    if (tsApi.isPropertyAccessExpression(inner) && !(inner.expression.kind === tsApi.SyntaxKind.ThisKeyword && inConstructor(tsApi, inner))) fields.add(inner.name.text);
+    if (tsApi.isPropertyAccessExpression(inner) && !(inner.expression.kind === tsApi.SyntaxKind.ThisKeyword && inConstructor(tsApi, inner)))
+      fields.add(inner.name.text);
   };
   for (let next = pending.pop(); next; next = pending.pop()) {
     if (seen.has(next)) continue;
     seen.add(next);
     walk(tsApi, next, (node) => {
-      if (tsApi.isBinaryExpression(node) && node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment && node.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment) written(node.left);
-      if ((tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) && (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken)) written(node.operand);
+      if (
+        tsApi.isBinaryExpression(node) &&
+        node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment &&
+        node.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment
+      )
+        written(node.left);
+      if (
+        (tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) &&
+        (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken)
+      )
+        written(node.operand);
       const constructed = tsApi.isNewExpression(node) ? classOf(tsApi, checker, node.expression, isLibrary) : undefined;
       if (constructed) {
         constructs = true;
@@ -115,7 +125,11 @@ export function requireAsMade(lx: Lowering, operand: Operand, origin: ts.Node): 
     });
   };
   if (written(operand)) {
-    fail(origin, Code.Unsupported, `this call gives an object whose fields the differentiated function writes, or an instance of a class it constructs, to code that tapeless does not inline (which would see the object as it was made): pass a copy made after the writes ('{ ...o }'), or its numbers.`);
+    fail(
+      origin,
+      Code.Unsupported,
+      `this call gives an object whose fields the differentiated function writes, or an instance of a class it constructs, to code that tapeless does not inline (which would see the object as it was made): pass a copy made after the writes ('{ ...o }'), or its numbers.`,
+    );
   }
 }
 
@@ -131,7 +145,13 @@ export function snapshot(lx: Lowering, operand: Operand, origin: ts.Node): Opera
   const values = lx.fieldValues((operand as { name: string }).name)!;
   const kept = made.fields.flatMap((field, k) => (field.startsWith('#') ? [] : [{ field, value: snapshot(lx, values[k], origin) }]));
   const shape = { ...made.shape, fields: made.shape.fields.filter((field) => !field.name.startsWith('#')) };
-  return objectOf(lx, kept.map((entry) => entry.field), kept.map((entry) => entry.value), shape, origin);
+  return objectOf(
+    lx,
+    kept.map((entry) => entry.field),
+    kept.map((entry) => entry.value),
+    shape,
+    origin,
+  );
 }
 
 /** What an assignment assigns: a local variable, or a field of a record (`o.f = v`, `o.f += v`, `o.f++`). */
@@ -145,8 +165,17 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
   if (binding) return binding;
   const text = inner.getText();
   const declaration = lx.env.checker?.getSymbolAtLocation(inner)?.declarations?.find((candidate) => ts.isSetAccessorDeclaration(candidate));
-  if (declaration) fail(inner, Code.Unsupported, `'${text}' is a setter: differentiated code assigns fields, not setters (which may have effects). Assign the fields the setter sets, or call a method that does.`);
-  return fail(inner, Code.Unsupported, `writing to '${text}' is not supported: differentiated code writes only into objects it makes itself (never into its caller's data). Copy the object first ('const copy = { ...${inner.expression.getText()} }') and write the copy.`);
+  if (declaration)
+    fail(
+      inner,
+      Code.Unsupported,
+      `'${text}' is a setter: differentiated code assigns fields, not setters (which may have effects). Assign the fields the setter sets, or call a method that does.`,
+    );
+  return fail(
+    inner,
+    Code.Unsupported,
+    `writing to '${text}' is not supported: differentiated code writes only into objects it makes itself (never into its caller's data). Copy the object first ('const copy = { ...${inner.expression.getText()} }') and write the copy.`,
+  );
 }
 
 /**
@@ -162,31 +191,61 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
   const isLibrary = lx.env.isLibrary ?? ((file: ts.SourceFile) => file.hasNoDefaultLib);
   const declaration = classOf(ts, checker, node.expression, isLibrary);
   const text = node.expression.getText();
-  if (!declaration?.name) return fail(node, Code.Unsupported, `'new ${text}(…)' cannot be differentiated: differentiated code constructs local arrays (new Float64Array(n)) and instances of classes declared in the program.`);
+  if (!declaration?.name)
+    return fail(
+      node,
+      Code.Unsupported,
+      `'new ${text}(…)' cannot be differentiated: differentiated code constructs local arrays (new Float64Array(n)) and instances of classes declared in the program.`,
+    );
   const name = declaration.name.text;
-  if (!ts.isSourceFile(declaration.parent)) fail(node, Code.Unsupported, `'${name}' is declared inside a function: differentiated code constructs classes declared at the top level of a module.`);
+  if (!ts.isSourceFile(declaration.parent))
+    fail(node, Code.Unsupported, `'${name}' is declared inside a function: differentiated code constructs classes declared at the top level of a module.`);
   if (declaration.heritageClauses?.some((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)) {
-    fail(node, Code.Unsupported, `'${name}' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give '${name}' the fields it inherits.`);
+    fail(
+      node,
+      Code.Unsupported,
+      `'${name}' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give '${name}' the fields it inherits.`,
+    );
   }
   const shape = lx.shapeAt(node, false);
-  if (shape?.kind !== 'object') return fail(node, Code.Unsupported, `the fields of '${name}' must be numbers, arrays or objects of numbers to construct it in differentiated code: construct it outside and pass it in, or keep other data out of it.`);
+  if (shape?.kind !== 'object')
+    return fail(
+      node,
+      Code.Unsupported,
+      `the fields of '${name}' must be numbers, arrays or objects of numbers to construct it in differentiated code: construct it outside and pass it in, or keep other data out of it.`,
+    );
   const classFrame = lx.env.classFrame!(declaration);
   const frame = { ...classFrame, key: `${classFrame.key}|new` };
   if (lx.inlining.some((outer) => outer.key === frame.key)) {
-    fail(node, Code.Unsupported, `constructing '${name}' constructs another '${name}' (its constructor is inlined, which recursion does not allow): build the chain in a loop, or pass the inner instance to the constructor.`);
+    fail(
+      node,
+      Code.Unsupported,
+      `constructing '${name}' constructs another '${name}' (its constructor is inlined, which recursion does not allow): build the chain in a loop, or pass the inner instance to the constructor.`,
+    );
   }
   // Accessors are computed, not stored: only fields get variables.
   const type = checker.getTypeAtLocation(node);
-  const fields = shape.fields.map((field) => field.name).filter((field) => !type.getProperty(field)?.declarations?.some((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)));
+  const fields = shape.fields
+    .map((field) => field.name)
+    .filter((field) => !type.getProperty(field)?.declarations?.some((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)));
   // Until the constructor sets them, its fields are undefined, as JavaScript reads them.
-  const self = objectOf(lx, fields, fields.map(() => UNDEFINED), shape, node);
+  const self = objectOf(
+    lx,
+    fields,
+    fields.map(() => UNDEFINED),
+    shape,
+    node,
+  );
   const record = lx.records.get((self as { name: string }).name)!;
   const assign = (field: string, value: Operand) => {
     const binding = record.get(field);
     if (binding) binding.value = value;
   };
   const members = declaration.members;
-  const initialised = members.filter((member): member is ts.PropertyDeclaration & { initializer: ts.Expression } => ts.isPropertyDeclaration(member) && !!member.initializer && !(ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static));
+  const initialised = members.filter(
+    (member): member is ts.PropertyDeclaration & { initializer: ts.Expression } =>
+      ts.isPropertyDeclaration(member) && !!member.initializer && !(ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static),
+  );
   // Field initialisers see the class, not the constructor's parameters.
   const initialise = () =>
     inFrame(lx, frame, [], self, () => {
@@ -215,7 +274,11 @@ export function getterRead(lx: Lowering, node: ts.PropertyAccessExpression, gett
   const { ts } = lx;
   const owner = getter.parent;
   if (!ts.isClassDeclaration(owner) || !ts.isSourceFile(owner.parent) || ts.getCombinedModifierFlags(getter) & ts.ModifierFlags.Static) {
-    fail(node, Code.Unsupported, `'${node.getText()}' is a getter tapeless cannot inline: differentiated code reads getters of instances of classes declared at the top level of a module.`);
+    fail(
+      node,
+      Code.Unsupported,
+      `'${node.getText()}' is a getter tapeless cannot inline: differentiated code reads getters of instances of classes declared at the top level of a module.`,
+    );
   }
   const container = expression(lx, node.expression);
   return inlineBody(lx, getter, lx.env.classFrame!(owner), [], [], node, container);
@@ -240,13 +303,18 @@ export interface CodeScope {
 function recordsAt(lx: Lowering, node: ts.Expression, scope: CodeScope): string[] {
   const { ts } = lx;
   let inner = node;
-  while (ts.isParenthesizedExpression(inner) || ts.isNonNullExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner)) inner = inner.expression;
+  while (ts.isParenthesizedExpression(inner) || ts.isNonNullExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner))
+    inner = inner.expression;
   const record = (value: Operand | undefined) => (value?.kind === 'var' && lx.records.has(value.name) ? [value.name] : []);
   if (ts.isIdentifier(inner)) {
     const declaration = lx.env.checker?.getSymbolAtLocation(inner)?.valueDeclaration;
     if (!declaration || !isInside(declaration, scope.root)) return record(scope.lookup(inner.text)?.value);
     if (ts.isParameter(declaration)) return [];
-    const constant = ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name) && declaration.initializer && ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const;
+    const constant =
+      ts.isVariableDeclaration(declaration) &&
+      ts.isIdentifier(declaration.name) &&
+      declaration.initializer &&
+      ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const;
     return constant ? recordsAt(lx, declaration.initializer!, scope) : reachableRecords(lx);
   }
   if (inner.kind === ts.SyntaxKind.ThisKeyword) return record(scope.lookup('#this')?.value);

@@ -62,7 +62,14 @@ export function leavesOf(lx: Lowering, operand: Operand, layout: Layout, origin:
 export function rebuild(lx: Lowering, layout: Layout, leaves: readonly Operand[], origin: ts.Node): Operand {
   let next = 0;
   const build = (inner: Layout): Operand => {
-    if (inner.kind === 'object') return objectOf(lx, inner.fields, inner.parts.map((part) => (part ? build(part) : leaves[next++])), inner.shape, origin);
+    if (inner.kind === 'object')
+      return objectOf(
+        lx,
+        inner.fields,
+        inner.parts.map((part) => (part ? build(part) : leaves[next++])),
+        inner.shape,
+        origin,
+      );
     const entries = leaves.slice(next, (next += inner.length));
     if (inner.container === 'Array') return newArray(lx, origin as ts.Expression, { op: 'arrayOf', args: entries }, 'Array');
     const array = newArray(lx, origin as ts.Expression, { op: 'newArray', args: [{ kind: 'num', value: entries.length }] }, inner.container);

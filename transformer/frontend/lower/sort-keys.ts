@@ -24,14 +24,32 @@ export function sortKeys(lx: Lowering, node: ts.CallExpression, container: Conta
   const [comparator] = node.arguments;
   if (!comparator) {
     if (container !== 'Array') return { order: 'numeric' };
-    return fail(node, Code.Unsupported, "sort() without a comparator sorts numbers as strings ([10, 9, 1].sort() is [1, 10, 9]): write sort((a, b) => a - b).");
+    return fail(node, Code.Unsupported, 'sort() without a comparator sorts numbers as strings ([10, 9, 1].sort() is [1, 10, 9]): write sort((a, b) => a - b).');
   }
-  if (!(ts.isArrowFunction(comparator) || ts.isFunctionExpression(comparator))) return fail(comparator, Code.Unsupported, `the comparator of sort must be written in place: tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]'.`);
+  if (!(ts.isArrowFunction(comparator) || ts.isFunctionExpression(comparator)))
+    return fail(
+      comparator,
+      Code.Unsupported,
+      `the comparator of sort must be written in place: tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]'.`,
+    );
   const [first, second] = comparator.parameters;
   const body = returned(lx, comparator);
   const difference = body && unwrap(ts, body);
-  if (!first || !second || comparator.parameters.length > 2 || !ts.isIdentifier(first.name) || !ts.isIdentifier(second.name) || !difference || !ts.isBinaryExpression(difference) || difference.operatorToken.kind !== ts.SyntaxKind.MinusToken) {
-    return fail(comparator, Code.Unsupported, `tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys this comparator compares into an array, and sort by it.`);
+  if (
+    !first ||
+    !second ||
+    comparator.parameters.length > 2 ||
+    !ts.isIdentifier(first.name) ||
+    !ts.isIdentifier(second.name) ||
+    !difference ||
+    !ts.isBinaryExpression(difference) ||
+    difference.operatorToken.kind !== ts.SyntaxKind.MinusToken
+  ) {
+    return fail(
+      comparator,
+      Code.Unsupported,
+      `tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys this comparator compares into an array, and sort by it.`,
+    );
   }
   const checker = lx.env.checker!;
   const a = checker.getSymbolAtLocation(first.name)!;
@@ -40,7 +58,11 @@ export function sortKeys(lx: Lowering, node: ts.CallExpression, container: Conta
   const right = unwrap(ts, difference.right);
   const ascending = mirrors(lx, left, right, a, b);
   if (!ascending && !mirrors(lx, right, left, a, b)) {
-    return fail(comparator, Code.Unsupported, `tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys this comparator compares into an array, and sort by it.`);
+    return fail(
+      comparator,
+      Code.Unsupported,
+      `tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys this comparator compares into an array, and sort by it.`,
+    );
   }
   // The key is the side written in terms of the first parameter.
   const keyNode = ascending ? left : right;

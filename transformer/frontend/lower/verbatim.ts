@@ -43,7 +43,9 @@ function verbatim(lx: Lowering, op: 'sideEffect' | 'throw', node: ts.Expression,
     if (!ts.isIdentifier(inner) || !readsValue(ts, inner)) return undefined;
     // Names the expression declares itself (an arrow's parameters) stay as they are.
     const checker = lx.env.checker;
-    const symbol = ts.isShorthandPropertyAssignment(inner.parent) ? checker?.getShorthandAssignmentValueSymbol(inner.parent) : checker?.getSymbolAtLocation(inner);
+    const symbol = ts.isShorthandPropertyAssignment(inner.parent)
+      ? checker?.getShorthandAssignmentValueSymbol(inner.parent)
+      : checker?.getSymbolAtLocation(inner);
     const declaration = symbol?.valueDeclaration;
     if (declaration && isInside(declaration, node)) return undefined;
     const binding = lx.lookup(inner.text);
@@ -63,8 +65,10 @@ function verbatim(lx: Lowering, op: 'sideEffect' | 'throw', node: ts.Expression,
 function readsValue(tsApi: typeof ts, identifier: ts.Identifier): boolean {
   const parent = identifier.parent;
   if (tsApi.isPropertyAccessExpression(parent) && parent.name === identifier) return false;
-  if ((tsApi.isPropertyAssignment(parent) || tsApi.isMethodDeclaration(parent) || tsApi.isPropertyDeclaration(parent)) && parent.name === identifier) return false;
-  if (tsApi.isParameter(parent) || tsApi.isVariableDeclaration(parent) || tsApi.isFunctionDeclaration(parent) || tsApi.isBindingElement(parent)) return parent.name !== identifier;
+  if ((tsApi.isPropertyAssignment(parent) || tsApi.isMethodDeclaration(parent) || tsApi.isPropertyDeclaration(parent)) && parent.name === identifier)
+    return false;
+  if (tsApi.isParameter(parent) || tsApi.isVariableDeclaration(parent) || tsApi.isFunctionDeclaration(parent) || tsApi.isBindingElement(parent))
+    return parent.name !== identifier;
   return !tsApi.isLabeledStatement(parent) && !tsApi.isBreakOrContinueStatement(parent);
 }
 

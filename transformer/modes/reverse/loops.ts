@@ -41,7 +41,12 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
     return bar;
   });
   const steps = inductionSteps(stmt, pass, nexts, (operand) => isIntegral(operand, sweep.integral, scope.out));
-  const { clone, child, read, restored } = sweep.recompute(pass, scope, stmt.carried.map((c) => c.name), stmt.scratch);
+  const { clone, child, read, restored } = sweep.recompute(
+    pass,
+    scope,
+    stmt.carried.map((c) => c.name),
+    stmt.scratch,
+  );
   // A counter from 0 by 1 is the pass's index itself; another is computed from it.
   const counter = stmt.carried.findIndex((c, j) => steps[j] === 1 && isNum(c.init, 0));
   const index = counter >= 0 ? restored[counter] : sweep.names.fresh('pass');
@@ -49,14 +54,21 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
   stmt.carried.forEach((c, j) => {
     const step = steps[j];
     if (step === undefined || j === counter) return;
-    const value = counters.op('+', [c.init, counters.op('*', [variable(index), num(step)], { role: 'temp', origin: stmt.origin })], { role: 'user', name: restored[j], origin: stmt.origin });
-    if (value.kind !== 'var' || value.name !== restored[j]) counters.push({ kind: 'let', name: restored[j], expr: { op: 'copy', args: [value] }, role: 'user', origin: stmt.origin });
+    const value = counters.op('+', [c.init, counters.op('*', [variable(index), num(step)], { role: 'temp', origin: stmt.origin })], {
+      role: 'user',
+      name: restored[j],
+      origin: stmt.origin,
+    });
+    if (value.kind !== 'var' || value.name !== restored[j])
+      counters.push({ kind: 'let', name: restored[j], expr: { op: 'copy', args: [value] }, role: 'user', origin: stmt.origin });
   });
   stmt.carried.forEach((_, j) => steps[j] !== undefined && sweep.integral.add(restored[j]));
   // Costly values every swept pass computes may be recorded rather than computed again
   // (simplify decides: where the forward loop computes them anyway).
   const values = (guarded ? guarded.guard.then : stmt.body).flatMap((s): { value: Operand; restored: string }[] =>
-    s.kind === 'let' && opInfo(s.expr.op).costly && s.expr.args.some((arg) => arg.kind === 'var') ? [{ value: variable(s.name), restored: nameOf(read(variable(s.name))) }] : [],
+    s.kind === 'let' && opInfo(s.expr.op).costly && s.expr.args.some((arg) => arg.kind === 'var')
+      ? [{ value: variable(s.name), restored: nameOf(read(variable(s.name))) }]
+      : [],
   );
   const record: LoopRecord = {
     count,
@@ -86,14 +98,25 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
   });
   carried.forEach((_, j) => {
     // An adjoint that the pass passes on unchanged (a sum's) needs no update.
-    if (sources[j].kind !== 'var' || sources[j].name !== bars[j]) child.out.push({ kind: 'accumulate', name: bars[j], value: sources[j], mode: 'set', origin: stmt.origin });
+    if (sources[j].kind !== 'var' || sources[j].name !== bars[j])
+      child.out.push({ kind: 'accumulate', name: bars[j], value: sources[j], mode: 'set', origin: stmt.origin });
   });
   // Where the passes' adjoints do not depend on one another, the sweep walks them in
   // their own order, which reads memory the way the forward loop did.
   const ascending = carried.every((_, j) => passBars[j].kind === 'var' && passBars[j].name === bars[j]) && writesDistinct(stmt, steps);
   // Swept from 0 by its counter, the loop's own test bounds the sweep: the count of passes
   // is not needed (nor, if it records nothing else, the loop recomputed before the sweep).
-  const own = ascending && guarded && counter >= 0 ? ownTest(stmt, guarded, stmt.carried[counter].name, clone.slice(0, guarded.pre.length), (operand) => isIntegral(operand, sweep.integral, scope.out), (base) => sweep.names.fresh(base)) : undefined;
+  const own =
+    ascending && guarded && counter >= 0
+      ? ownTest(
+          stmt,
+          guarded,
+          stmt.carried[counter].name,
+          clone.slice(0, guarded.pre.length),
+          (operand) => isIntegral(operand, sweep.integral, scope.out),
+          (base) => sweep.names.fresh(base),
+        )
+      : undefined;
   const hoisted = new Set<Stmt>(own?.hoisted ?? []);
   own?.hoisted.forEach((s) => scope.out.push(s));
   const body = [...counters.stmts, ...forward.filter((s) => !hoisted.has(s)), ...child.out.stmts];
@@ -160,7 +183,14 @@ export function writesDistinct(stmt: Loop, steps: readonly (number | undefined)[
  * (`i + 1 < x.length`) compares as the counter with the integer taken from the other side
  * (`i < x.length - 1`, exact for integers), where that side is an integer too.
  */
-export function ownTest(stmt: Loop, form: LoopGuard, counter: string, copies: readonly Stmt[], integral: Integral, fresh: (base: string) => string): { test: Expr; hoisted: Let[] } | undefined {
+export function ownTest(
+  stmt: Loop,
+  form: LoopGuard,
+  counter: string,
+  copies: readonly Stmt[],
+  integral: Integral,
+  fresh: (base: string) => string,
+): { test: Expr; hoisted: Let[] } | undefined {
   const inside = new Set([...stmt.carried.map((c) => c.name), ...namesDefinedWithin(stmt.body)]);
   const hoistable = new Set<string>();
   const hoisted: Let[] = [];
@@ -214,5 +244,8 @@ export function isIntegral(operand: Operand, counters: ReadonlySet<string>, buil
   const expr = builder.definition(operand.name);
   if (!expr) return false;
   if (opInfo(expr.op).integral) return true;
-  return (expr.op === '+' || expr.op === '-' || expr.op === '*' || expr.op === 'copy' || expr.op === 'negate') && expr.args.every((arg) => isIntegral(arg, counters, builder));
+  return (
+    (expr.op === '+' || expr.op === '-' || expr.op === '*' || expr.op === 'copy' || expr.op === 'negate') &&
+    expr.args.every((arg) => isIntegral(arg, counters, builder))
+  );
 }

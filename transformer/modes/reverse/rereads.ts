@@ -1,4 +1,16 @@
-import { type Block, type Effect, type Func, type Let, type Loop, type Operand, type Stmt, isOperation, resultOperands, sameOperand, variable } from '../../ir/ir';
+import {
+  type Block,
+  type Effect,
+  type Func,
+  type Let,
+  type Loop,
+  type Operand,
+  type Stmt,
+  isOperation,
+  resultOperands,
+  sameOperand,
+  variable,
+} from '../../ir/ir';
 import { loopGuard } from '../../ir/loop-forms';
 import { placedWithin } from '../../ir/traverse';
 
@@ -37,9 +49,10 @@ export function directReads(func: Func): Block {
         continue;
       }
       // A sort's permutation is never written: read at the top level or in any loop, it is final.
-      const reads = within && !array.neverWritten
-        ? facts.covered(read, array, within) && (facts.final(read, array, within) || !facts.needed(read.stmt.name, array.name))
-        : array.topLevel && facts.final(read, array, undefined);
+      const reads =
+        within && !array.neverWritten
+          ? facts.covered(read, array, within) && (facts.final(read, array, within) || !facts.needed(read.stmt.name, array.name))
+          : array.topLevel && facts.final(read, array, undefined);
       if (reads) direct.add(read.stmt);
     }
   }
@@ -101,7 +114,6 @@ interface Counter {
   /** The block of a pass: it runs exactly when `counter < bound`. */
   readonly pass: Block;
 }
-
 
 class Facts {
   readonly arrays = new Map<string, LocalArray>();
@@ -245,12 +257,28 @@ class Facts {
     const before = form.guard.then.slice(0, form.guard.then.indexOf(holder));
     const reading = index.kind === 'var' ? this.counterOf.get(index.name) : undefined;
     const readLoop = read.within.find((stmt): stmt is Loop => stmt.kind === 'loop' && this.counters.get(stmt)?.name === reading?.name);
-    if (!reading || !readLoop || read.within[read.within.indexOf(readLoop) + 1] !== loopGuard(readLoop)?.guard || read.within.indexOf(readLoop) < depth) return false;
+    if (!reading || !readLoop || read.within[read.within.indexOf(readLoop) + 1] !== loopGuard(readLoop)?.guard || read.within.indexOf(readLoop) < depth)
+      return false;
     const from = this.lowerBound(reading.init);
     return before.some((stmt) => {
       const writing = stmt.kind === 'loop' ? this.counters.get(stmt) : undefined;
-      if (!writing || writing.step !== 1 || writing.init.kind !== 'num' || !Number.isInteger(writing.init.value) || from === undefined || from < writing.init.value || !this.within(reading.bound, writing.bound, array)) return false;
-      return writing.pass.some((s) => s.kind === 'effect' && s.expr.op === 'store' && sameOperand(s.expr.args[0], variable(array.name)) && sameOperand(s.expr.args[1], variable(writing.name)));
+      if (
+        !writing ||
+        writing.step !== 1 ||
+        writing.init.kind !== 'num' ||
+        !Number.isInteger(writing.init.value) ||
+        from === undefined ||
+        from < writing.init.value ||
+        !this.within(reading.bound, writing.bound, array)
+      )
+        return false;
+      return writing.pass.some(
+        (s) =>
+          s.kind === 'effect' &&
+          s.expr.op === 'store' &&
+          sameOperand(s.expr.args[0], variable(array.name)) &&
+          sameOperand(s.expr.args[1], variable(writing.name)),
+      );
     });
   }
 
@@ -263,7 +291,9 @@ class Facts {
     if (sameOperand(bound, written)) return true;
     const length = bound.kind === 'var' ? this.definitions.get(bound.name)?.expr : undefined;
     const creation = this.definitions.get(array.name)?.expr;
-    return length?.op === 'length' && sameOperand(length.args[0], variable(array.name)) && creation?.op === 'newArray' && sameOperand(creation.args[0], written);
+    return (
+      length?.op === 'length' && sameOperand(length.args[0], variable(array.name)) && creation?.op === 'newArray' && sameOperand(creation.args[0], written)
+    );
   }
 
   /**
@@ -294,4 +324,3 @@ class Facts {
     });
   }
 }
-

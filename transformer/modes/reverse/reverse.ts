@@ -69,14 +69,25 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
       gradientParams.push(name);
       return [];
     }
-    return [{ kind: 'let' as const, name, expr: { op: 'zeros' as const, args: [variable(param.name)], shape: param.shape }, role: 'adjoint' as const, origin: param.origin }];
+    return [
+      {
+        kind: 'let' as const,
+        name,
+        expr: { op: 'zeros' as const, args: [variable(param.name)], shape: param.shape },
+        role: 'adjoint' as const,
+        origin: param.origin,
+      },
+    ];
   });
   const seed = request.seed ? variable(request.seed) : num(1);
   const outputShape = output.kind === 'var' ? shapeOfValue(primal, output.name) : undefined;
   if (outputShape && !request.seed) throw new Error('tapeless: the gradient of an array result needs a seed array');
   if (!outputShape && output.kind === 'var' && sweep.isActive(output.name)) sweep.contribute(top, output.name, seed);
   // An array or object result (a vector-Jacobian product) adds the seed into its gradient first.
-  const seedResult = outputShape && output.kind === 'var' ? () => sweep.seedResult(top, output.name, request.seed!, outputShape, onlyReturnedLiteral(primal, output.name)) : undefined;
+  const seedResult =
+    outputShape && output.kind === 'var'
+      ? () => sweep.seedResult(top, output.name, request.seed!, outputShape, onlyReturnedLiteral(primal, output.name))
+      : undefined;
   const forward = sweep.block(body, top, seedResult);
   const returned = request.gradientsInto ? request.wrt.filter((index) => !primal.params[index].shape) : request.wrt;
   const gradients = returned.map((index) => {
@@ -84,7 +95,15 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
     const shadow = sweep.shadows.get(param.name);
     return shadow ? variable(shadow) : sweep.adjoint(top, param.name, param.origin, 'adjoint');
   });
-  const gradient: Result = request.gradientsInto ? (gradients.length === 1 ? gradients[0] : gradients.length === 0 ? num(0) : gradients) : request.tuple ? gradients : gradients[0];
+  const gradient: Result = request.gradientsInto
+    ? gradients.length === 1
+      ? gradients[0]
+      : gradients.length === 0
+        ? num(0)
+        : gradients
+    : request.tuple
+      ? gradients
+      : gradients[0];
   const extraParams = [...(request.seed ? [request.seed] : []), ...gradientParams].map((name) => ({ name }));
   return {
     name: primal.name,
@@ -97,7 +116,6 @@ export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, n
     growable: [...sweep.growable],
   };
 }
-
 
 /** Whether `name` is an array literal of the function's top level (`[x, y]`) that no statement reads: only returned. */
 function onlyReturnedLiteral(primal: Func, name: string): boolean {

@@ -27,7 +27,8 @@ export function recordLoads(body: Block, active: ReadonlySet<string>, names: Nam
   const instrument = (block: Block, recomputed: boolean): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
       // A draw of Math.random() where the sweep recomputes is recorded too: a recomputation must not draw again.
-      if (stmt.kind === 'let') return stmt.expr.op === 'localElement' || (recomputed && stmt.expr.op === 'random') ? [stmt, recorded(stmt.name, stmt.origin)] : [stmt];
+      if (stmt.kind === 'let')
+        return stmt.expr.op === 'localElement' || (recomputed && stmt.expr.op === 'random') ? [stmt, recorded(stmt.name, stmt.origin)] : [stmt];
       if (stmt.kind === 'if') return [{ ...stmt, then: instrument(stmt.then, true), else: instrument(stmt.else, true) }];
       if (stmt.kind === 'loop') return [{ ...stmt, body: instrument(stmt.body, true) }, ...(recomputed ? captures(stmt) : [])];
       return [stmt];
@@ -67,7 +68,9 @@ export function replayLoads(block: Block, active: Set<string>, names: NameAlloca
     if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad') {
       const value = stmt.expr.args[0];
       const exit = value.kind === 'var' ? exits.get(value.name) : undefined;
-      return exit && value.kind === 'var' ? [{ kind: 'let', name: value.name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }] : [];
+      return exit && value.kind === 'var'
+        ? [{ kind: 'let', name: value.name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }]
+        : [];
     }
     if (stmt.kind !== 'let') return [stmt];
     if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];

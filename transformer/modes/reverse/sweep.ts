@@ -4,8 +4,25 @@
 // calls through pullbacks; reads and writes of arrays and objects through their gradients.
 // Loops are in ./loops.ts, the load stream in ./stream.ts.
 import type * as ts from 'typescript';
-import { Builder } from '../../ir/builder';
-import { type Block, type Effect, type If, type Let, type LoadStream, type Loop, type LoopRecord, type Operand, type Role, type Stmt, isNum, nameOf, num, operandKey, operandsRead, variable } from '../../ir/ir';
+import { type Builder } from '../../ir/builder';
+import {
+  type Block,
+  type Effect,
+  type If,
+  type Let,
+  type LoadStream,
+  type Loop,
+  type LoopRecord,
+  type Operand,
+  type Role,
+  type Stmt,
+  isNum,
+  nameOf,
+  num,
+  operandKey,
+  operandsRead,
+  variable,
+} from '../../ir/ir';
 import { cloneBlock, namesDefined } from '../../ir/definitions';
 import type { NameAllocator } from '../../ir/names';
 import { opInfo } from '../../ops/registry';
@@ -44,7 +61,6 @@ export class Scope {
     this.defined = new Set(defined);
   }
 }
-
 
 export class ReverseSweep {
   readonly records: LoopRecord[] = [];
@@ -183,7 +199,9 @@ export class ReverseSweep {
     stmt.expr.args.forEach((element, k) => {
       if (element.kind !== 'var' || !this.active.has(element.name) || this.shadows.has(element.name)) return;
       const fields = stmt.expr.fields;
-      const read = fields ? scope.out.op('field', [variable(shadow)], { role: 'temp', origin: stmt.origin }, undefined, fields[k]) : scope.out.op('element', [variable(shadow), num(k)], { role: 'temp', origin: stmt.origin });
+      const read = fields
+        ? scope.out.op('field', [variable(shadow)], { role: 'temp', origin: stmt.origin }, undefined, fields[k])
+        : scope.out.op('element', [variable(shadow), num(k)], { role: 'temp', origin: stmt.origin });
       this.contribute(scope, element.name, read);
     });
   }
@@ -221,7 +239,8 @@ export class ReverseSweep {
     scope.terms.delete(name);
     const accumulator = scope.accumulators.get(name);
     if (accumulator) {
-      if (terms.length > 0) scope.out.push({ kind: 'accumulate', name: accumulator, value: scope.out.sum(terms, num(0), { role: 'temp', origin }), mode: 'add', origin });
+      if (terms.length > 0)
+        scope.out.push({ kind: 'accumulate', name: accumulator, value: scope.out.sum(terms, num(0), { role: 'temp', origin }), mode: 'add', origin });
       return variable(accumulator);
     }
     const options = { role, name: role === 'temp' ? undefined : this.names.fresh(`${name}_bar`), origin };
@@ -260,14 +279,33 @@ export class ReverseSweep {
         this.locals.add(stmt.name);
         // An array created empty grows (push): so does its gradient, whose new entries are holes.
         if (stmt.expr.op === 'arrayOf' && stmt.expr.args.length === 0) this.growable.add(zeros);
-        return [stmt, { kind: 'let', name: zeros, expr: { op: 'zeros', args: [variable(stmt.name)], shape: derivativeShape(stmt.shape) }, role: 'adjoint', origin: stmt.origin }];
+        return [
+          stmt,
+          {
+            kind: 'let',
+            name: zeros,
+            expr: { op: 'zeros', args: [variable(stmt.name)], shape: derivativeShape(stmt.shape) },
+            role: 'adjoint',
+            origin: stmt.origin,
+          },
+        ];
       }
       const container = stmt.expr.args[0];
       const parent = container.kind === 'var' ? this.shadows.get(container.name) : undefined;
       if (!parent) return [stmt];
       const name = this.names.fresh(`${stmt.name}_bar`);
       this.shadows.set(stmt.name, name);
-      return [stmt, { kind: 'let', name, expr: { ...stmt.expr, args: [variable(parent), ...stmt.expr.args.slice(1)] }, role: 'adjoint', origin: stmt.origin, shape: stmt.shape }];
+      return [
+        stmt,
+        {
+          kind: 'let',
+          name,
+          expr: { ...stmt.expr, args: [variable(parent), ...stmt.expr.args.slice(1)] },
+          role: 'adjoint',
+          origin: stmt.origin,
+          shape: stmt.shape,
+        },
+      ];
     });
   }
 
@@ -276,7 +314,14 @@ export class ReverseSweep {
     for (const stmt of block) {
       if (stmt.kind !== 'if' && stmt.kind !== 'loop') continue;
       for (const operand of operandsRead(stmt)) {
-        if (operand.kind !== 'var' || !scope.defined.has(operand.name) || !this.active.has(operand.name) || scope.accumulators.has(operand.name) || this.shadows.has(operand.name)) continue;
+        if (
+          operand.kind !== 'var' ||
+          !scope.defined.has(operand.name) ||
+          !this.active.has(operand.name) ||
+          scope.accumulators.has(operand.name) ||
+          this.shadows.has(operand.name)
+        )
+          continue;
         const accumulator = this.names.fresh(`${operand.name}_bar`);
         scope.accumulators.set(operand.name, accumulator);
         scope.out.push({ kind: 'accumulate', name: accumulator, value: num(0), mode: 'declare' });
@@ -314,7 +359,11 @@ export class ReverseSweep {
 
   /** Whether a block writes into an array whose gradient the sweep tracks. */
   writesActive(block: Block): boolean {
-    return someWithin(block, 'skip', (stmt) => stmt.kind === 'effect' && stmt.expr.op === 'store' && stmt.expr.args[0].kind === 'var' && this.active.has(stmt.expr.args[0].name));
+    return someWithin(
+      block,
+      'skip',
+      (stmt) => stmt.kind === 'effect' && stmt.expr.op === 'store' && stmt.expr.args[0].kind === 'var' && this.active.has(stmt.expr.args[0].name),
+    );
   }
 
   /** `h(a, b)`: its pullback, called with the adjoint of the result, gives the arguments' adjoints. */

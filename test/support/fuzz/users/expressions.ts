@@ -89,10 +89,13 @@ export abstract class Expressions extends Choices {
     if (s.vecs.length > 0) options.push([3, () => this.vecRead(s, this.near(s.vecs))]);
     options.push([1, () => this.constant()]);
     if (s.mats.length > 0) {
-      options.push([2, () => {
-        const m = this.pick(s.mats);
-        return `${m.expr}[${this.index(s, m.rows)}][${this.index(s, m.cols)}]`;
-      }]);
+      options.push([
+        2,
+        () => {
+          const m = this.pick(s.mats);
+          return `${m.expr}[${this.index(s, m.rows)}][${this.index(s, m.cols)}]`;
+        },
+      ]);
     }
     if (s.counters.length > 0) options.push([1, () => `${this.pick(s.counters).name} * ${this.pick(['0.25', '0.5', '0.1'])}`]);
     return this.weighted(options)();
@@ -107,44 +110,90 @@ export abstract class Expressions extends Choices {
       [2, () => `${sub()} - ${this.operand(s, depth - 1)}`],
       [3, () => `${this.operand(s, depth - 1)} * ${this.operand(s, depth - 1)}`],
       // The same entry read twice: m[k][i] * m[k][i], p.i.j * p.i.j.
-      [2, () => { const r = this.read(s); return `${r} * ${r}`; }],
+      [
+        2,
+        () => {
+          const r = this.read(s);
+          return `${r} * ${r}`;
+        },
+      ],
       [1, () => `${this.operand(s, depth - 1)} / (1 + ${this.operand(s, depth - 1)} ** 2)`],
       [3, () => this.smooth(sub())],
       [1, () => this.kinked(s, depth - 1)],
-      [1, () => {
-        const c = this.condition(s, depth - 1), narrowed = /^(\w+) === \d+$/.exec(c)?.[1];
-        const then = this.expr(narrowed ? { ...s, narrowed: [...s.narrowed, narrowed] } : s, depth - 1);
-        return `(${c} ? ${then} : ${sub()})`;
-      }],
+      [
+        1,
+        () => {
+          const c = this.condition(s, depth - 1),
+            narrowed = /^(\w+) === \d+$/.exec(c)?.[1];
+          const then = this.expr(narrowed ? { ...s, narrowed: [...s.narrowed, narrowed] } : s, depth - 1);
+          return `(${c} ? ${then} : ${sub()})`;
+        },
+      ],
       // A target held constant (its values only, as in a target network), in f itself.
       // Of a value (a constant's type would stay its literal type: `{ w: stopGradient(0.62) }` is `{ w: 0.62 }`).
-      [s.level === 0 ? 0.3 : 0, () => { const e = sub(); return /^\(?-?[\d.]+\)?$/.test(e) ? e : `stopGradient(${e})`; }],
+      [
+        s.level === 0 ? 0.3 : 0,
+        () => {
+          const e = sub();
+          return /^\(?-?[\d.]+\)?$/.test(e) ? e : `stopGradient(${e})`;
+        },
+      ],
       // A default where a value is zero: `k || 1`.
       [s.nums.length > 0 ? 0.2 : 0, () => `(${this.near(s.nums)} || ${this.constant(0.5, 2)})`],
     ];
     if (calls) {
-      options.push([2, () => { const arity = this.int(1, 3); return `${this.helpers.numberHelper(arity)}(${this.args(s, depth, arity)})`; }]);
+      options.push([
+        2,
+        () => {
+          const arity = this.int(1, 3);
+          return `${this.helpers.numberHelper(arity)}(${this.args(s, depth, arity)})`;
+        },
+      ]);
       // A recursive helper (x to an integer power), and the derivative of a helper inside differentiated code.
       options.push([0.3, () => `${this.helpers.recursive()}(${this.expr(s, depth - 1)}, ${this.int(0, 3)})`]);
       options.push([0.3, () => `${this.pick(['grad', 'derivative'])}(${this.helpers.numberHelper(1)})(${this.expr(s, depth - 1)})`]);
-      options.push([0.5, () => { const r = this.helpers.rule(); return `${r.name}(${this.args(s, depth, r.arity)})`; }]);
+      options.push([
+        0.5,
+        () => {
+          const r = this.helpers.rule();
+          return `${r.name}(${this.args(s, depth, r.arity)})`;
+        },
+      ]);
       options.push([2, () => this.structRead(s, depth)]);
     }
     if (s.vecs.length > 0) {
       options.push([1, () => this.aggregate(s, depth)]);
-      if (calls) options.push([1, () => { const v = this.pick(s.vecs); return `${this.helpers.vecReader(v.type)}(${v.expr})`; }]);
+      if (calls)
+        options.push([
+          1,
+          () => {
+            const v = this.pick(s.vecs);
+            return `${this.helpers.vecReader(v.type)}(${v.expr})`;
+          },
+        ]);
     }
     if (calls && s.mats.length > 0) options.push([1, () => `${this.helpers.matReader()}(${this.pick(s.mats).expr})`]);
     const instances = s.objs.filter((o) => (o.type.methods ?? []).length > 0);
     if (instances.length > 0) {
-      options.push([3, () => {
-        const o = this.pick(instances), m = this.pick(o.type.methods!);
-        return `${o.expr}.${m.name}(${this.args(s, depth, m.arity)})`;
-      }]);
+      options.push([
+        3,
+        () => {
+          const o = this.pick(instances),
+            m = this.pick(o.type.methods!);
+          return `${o.expr}.${m.name}(${this.args(s, depth, m.arity)})`;
+        },
+      ]);
     }
     // Objects passed to a helper (`this` is not: methods read their own fields).
     const passable = s.objs.filter((o) => o.expr !== 'this');
-    if (calls && passable.length > 0) options.push([2, () => { const o = this.pick(passable); return `${this.helpers.objectReader(o.type)}(${o.expr})`; }]);
+    if (calls && passable.length > 0)
+      options.push([
+        2,
+        () => {
+          const o = this.pick(passable);
+          return `${this.helpers.objectReader(o.type)}(${o.expr})`;
+        },
+      ]);
     return this.weighted(options)();
   }
 
@@ -161,32 +210,50 @@ export abstract class Expressions extends Choices {
 
   smooth(a: string): string {
     switch (this.int(0, 11)) {
-      case 0: return `Math.sin(${a})`;
-      case 1: return `Math.cos(${a})`;
-      case 2: return `Math.tanh(${a})`;
-      case 3: return `Math.exp(-0.5 * (${a}) ** 2)`;
-      case 4: return `Math.log(1 + (${a}) ** 2)`;
-      case 5: return `Math.sqrt(1 + (${a}) ** 2)`;
-      case 6: return `Math.atan(${a})`;
-      case 7: return `(${a}) ** 2`;
+      case 0:
+        return `Math.sin(${a})`;
+      case 1:
+        return `Math.cos(${a})`;
+      case 2:
+        return `Math.tanh(${a})`;
+      case 3:
+        return `Math.exp(-0.5 * (${a}) ** 2)`;
+      case 4:
+        return `Math.log(1 + (${a}) ** 2)`;
+      case 5:
+        return `Math.sqrt(1 + (${a}) ** 2)`;
+      case 6:
+        return `Math.atan(${a})`;
+      case 7:
+        return `(${a}) ** 2`;
       // A logistic, a discount factor, a compound rate.
-      case 8: return `1 / (1 + Math.exp(-(${a})))`;
-      case 9: return `Math.exp(-0.5 * Math.tanh(${a}))`;
-      case 10: return `Math.pow(1 + 0.1 * Math.tanh(${a}), 3)`;
-      default: return `Math.hypot(${a}, 0.5)`;
+      case 8:
+        return `1 / (1 + Math.exp(-(${a})))`;
+      case 9:
+        return `Math.exp(-0.5 * Math.tanh(${a}))`;
+      case 10:
+        return `Math.pow(1 + 0.1 * Math.tanh(${a}), 3)`;
+      default:
+        return `Math.hypot(${a}, 0.5)`;
     }
   }
 
   /** Functions with kinks and jumps: the twin records their margins. */
   kinked(s: Scope, depth: number): string {
-    const a = this.expr(s, depth), b = this.expr(s, depth);
+    const a = this.expr(s, depth),
+      b = this.expr(s, depth);
     switch (this.int(0, 4)) {
-      case 0: return `Math.abs(${a})`;
-      case 1: return `Math.max(${a}, ${b})`;
-      case 2: return `Math.min(${a}, ${b})`;
+      case 0:
+        return `Math.abs(${a})`;
+      case 1:
+        return `Math.max(${a}, ${b})`;
+      case 2:
+        return `Math.min(${a}, ${b})`;
       // A heading: the twin records the branch cut.
-      case 3: return `Math.atan2(${a}, ${b})`;
-      default: return `Math.floor(${a}) * ${this.operand(s, depth)}`;
+      case 3:
+        return `Math.atan2(${a}, ${b})`;
+      default:
+        return `Math.floor(${a}) * ${this.operand(s, depth)}`;
     }
   }
 
@@ -221,15 +288,21 @@ export abstract class Expressions extends Choices {
     }
     const v = this.pick(s.vecs);
     switch (this.int(0, 4)) {
-      case 0: case 1: {
-        const acc = this.fresh('acc'), e = this.fresh('e'), i = this.fresh('i');
+      case 0:
+      case 1: {
+        const acc = this.fresh('acc'),
+          e = this.fresh('e'),
+          i = this.fresh('i');
         const inner: Scope = { ...s, nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: v.length }], callback: true, returns: false };
         const body = this.expr(inner, Math.min(depth - 1, 2));
         return `${v.expr}.reduce((${acc}, ${e}, ${i}) => ${acc} + ${this.smooth(body)}, ${this.constant(-1, 1)})`;
       }
-      case 2: return this.chance(0.7) ? `Math.max(...${v.expr})` : `Math.max(0, ...${v.expr})`;
-      case 3: return this.chance(0.9) ? `Math.min(...${v.expr})` : `Math.hypot(...${v.expr})`;
-      default: return `${v.expr}.length`;
+      case 2:
+        return this.chance(0.7) ? `Math.max(...${v.expr})` : `Math.max(0, ...${v.expr})`;
+      case 3:
+        return this.chance(0.9) ? `Math.min(...${v.expr})` : `Math.hypot(...${v.expr})`;
+      default:
+        return `${v.expr}.length`;
     }
   }
 
@@ -238,10 +311,14 @@ export abstract class Expressions extends Choices {
     const b = this.chance(0.4) ? this.expr(s, Math.min(depth, 1)) : this.constant(-1, 1);
     // `a < b` is written `b > a`: TypeScript may read `x < (y) > (z)` as type arguments.
     switch (this.int(0, 3)) {
-      case 0: return `${b} > ${a}`;
-      case 1: return `${a} > ${b}`;
-      case 2: return `${b} >= ${a}`;
-      default: return `${a} >= ${b}`;
+      case 0:
+        return `${b} > ${a}`;
+      case 1:
+        return `${a} > ${b}`;
+      case 2:
+        return `${b} >= ${a}`;
+      default:
+        return `${a} >= ${b}`;
     }
   }
 

@@ -33,12 +33,20 @@ export abstract class Idioms extends Statements {
     const long = s.vecs.filter((v) => v.length >= 2);
     const source = long.length > 0 ? this.pick(long) : undefined;
     const callback = (v: Vec | undefined, length: number) => {
-      const e = this.fresh('e'), i = this.fresh('i');
+      const e = this.fresh('e'),
+        i = this.fresh('i');
       const inner = child(s, { nums: v ? [...s.nums, e] : s.nums, counters: [...s.counters, { name: i, bound: length }], callback: true, returns: false });
       return `(${v ? e : '_'}, ${i}) => ${this.expr(inner, 2)}`;
     };
-    const kinds: [number, string][] = [[2, 'typed literal'], [2, 'from length'], [source ? 3 : 0, 'slice'], [source ? 1 : 0, 'copy'], [source ? 2 : 0, 'filter'],
-      [source && source.type !== 'f64' ? 2 : 0, 'concat'], [source ? 1 : 0, 'typed from']];
+    const kinds: [number, string][] = [
+      [2, 'typed literal'],
+      [2, 'from length'],
+      [source ? 3 : 0, 'slice'],
+      [source ? 1 : 0, 'copy'],
+      [source ? 2 : 0, 'filter'],
+      [source && source.type !== 'f64' ? 2 : 0, 'concat'],
+      [source ? 1 : 0, 'typed from'],
+    ];
     switch (this.weighted(kinds)) {
       case 'typed literal': {
         const n = this.int(2, 3);
@@ -53,17 +61,24 @@ export abstract class Idioms extends Statements {
         return code;
       }
       case 'slice': {
-        const v = source!, type = v.type === 'f64' ? 'f64' : 'array';
+        const v = source!,
+          type = v.type === 'f64' ? 'f64' : 'array';
         const [text, length] = this.pick([
-          [`${v.expr}.slice(1)`, v.length - 1], [`${v.expr}.slice(0, ${v.length - 1})`, v.length - 1],
-          [`${v.expr}.slice(-2)`, Math.min(2, v.length)], [`${v.expr}.slice()`, v.length],
+          [`${v.expr}.slice(1)`, v.length - 1],
+          [`${v.expr}.slice(0, ${v.length - 1})`, v.length - 1],
+          [`${v.expr}.slice(-2)`, Math.min(2, v.length)],
+          [`${v.expr}.slice()`, v.length],
         ] as const);
         add(length, type);
         return `${ind}const ${w} = ${text};\n`;
       }
       case 'copy': {
         const v = source!;
-        const [text, type] = this.pick([[`[...${v.expr}]`, 'array'], [`Array.from(${v.expr})`, 'array'], [`Float64Array.from(${v.expr})`, 'f64']] as const);
+        const [text, type] = this.pick([
+          [`[...${v.expr}]`, 'array'],
+          [`Array.from(${v.expr})`, 'array'],
+          [`Float64Array.from(${v.expr})`, 'f64'],
+        ] as const);
         add(v.length, type);
         return `${ind}const ${w} = ${text};\n`;
       }
@@ -71,18 +86,25 @@ export abstract class Idioms extends Statements {
         const v = source!;
         if (this.chance(0.5)) {
           // By index: a length the generator knows.
-          const k = this.int(0, v.length - 1), e = this.fresh('e'), i = this.fresh('i');
+          const k = this.int(0, v.length - 1),
+            e = this.fresh('e'),
+            i = this.fresh('i');
           add(v.length - 1, v.type === 'f64' ? 'f64' : 'array');
           return `${ind}const ${w} = ${v.expr}.filter((${e}, ${i}) => ${i} !== ${k});\n`;
         }
         // By value: a length the data decides, read as a whole.
-        const e = this.fresh('e'), acc = this.fresh('acc'), n = this.fresh('n');
+        const e = this.fresh('e'),
+          acc = this.fresh('acc'),
+          n = this.fresh('n');
         s.nums.push(n);
-        return `${ind}const ${w} = ${v.expr}.filter((${e}) => ${e} > ${this.constant(-1, 1)});\n` +
-          `${ind}const ${n} = ${w}.reduce((${acc}, ${e}) => ${acc} + ${this.smooth(e)}, 0) + ${w}.length * 0.1;\n`;
+        return (
+          `${ind}const ${w} = ${v.expr}.filter((${e}) => ${e} > ${this.constant(-1, 1)});\n` +
+          `${ind}const ${n} = ${w}.reduce((${acc}, ${e}) => ${acc} + ${this.smooth(e)}, 0) + ${w}.length * 0.1;\n`
+        );
       }
       case 'concat': {
-        const v = source!, others = s.vecs.filter((u) => u.type !== 'f64');
+        const v = source!,
+          others = s.vecs.filter((u) => u.type !== 'f64');
         if (this.chance(0.5)) {
           const u = this.pick(others);
           add(v.length + u.length, 'array');
@@ -104,7 +126,9 @@ export abstract class Idioms extends Statements {
 
   /** A sorted copy and what users read from it: a median, a spread, a trimmed sum. */
   private sorted(s: Scope, ind: string): string {
-    const v = this.pick(s.vecs), sorted = this.fresh('sorted'), m = this.fresh('med');
+    const v = this.pick(s.vecs),
+      sorted = this.fresh('sorted'),
+      m = this.fresh('med');
     const comparator = this.pick(['(a, b) => a - b', '(a, b) => b - a', '(a, b) => Math.abs(a) - Math.abs(b)']);
     const copy = v.type === 'f64' && this.chance(0.3) ? `Float64Array.from(${v.expr}).sort()` : `[...${v.expr}].sort(${comparator})`;
     const read = this.pick([
@@ -119,7 +143,8 @@ export abstract class Idioms extends Statements {
 
   /** An object literal written field by field afterwards, in a loop or not: `st.v -= dt * st.x; st.x += dt * st.v`. */
   private writtenObject(s: Scope, depth: number, ind: string): string {
-    const o = this.fresh(this.pick(['st', 'body', 'acc'])), dt = this.pick(['0.1', '0.05']);
+    const o = this.fresh(this.pick(['st', 'body', 'acc'])),
+      dt = this.pick(['0.1', '0.05']);
     const holds = this.chance(0.3) ? this.int(2, 3) : 0;
     let code = `${ind}const ${o} = { x: ${this.expr(s, 2)}, v: ${this.expr(s, 1)}${holds ? `, pos: [${Array.from({ length: holds }, () => this.expr(s, 1)).join(', ')}]` : ''} };\n`;
     const fields = (at: Scope) => ({ ...at, nums: [...at.nums, `${o}.x`, `${o}.v`] });
@@ -129,7 +154,8 @@ export abstract class Idioms extends Statements {
       return text;
     };
     if (depth > 0 && s.loops < 2 && this.chance(0.6)) {
-      const k = this.fresh('k'), n = this.int(1, 4);
+      const k = this.fresh('k'),
+        n = this.int(1, 4);
       code += `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${pass(this.loopScope(s, { name: k, bound: n }), ind + '  ')}${ind}}\n`;
     } else code += pass(s, ind);
     if (this.chance(0.3)) {
@@ -137,18 +163,35 @@ export abstract class Idioms extends Statements {
       const alias = this.fresh('ref');
       code += `${ind}const ${alias} = ${o};\n${ind}${alias}.x *= ${this.constant(0.5, 0.99)};\n`;
     }
-    addValue(s, o, { fields: holds ? [['x', 'number'], ['v', 'number'], ['pos', { length: holds, type: 'array' }]] : [['x', 'number'], ['v', 'number']] });
+    addValue(s, o, {
+      fields: holds
+        ? [
+            ['x', 'number'],
+            ['v', 'number'],
+            ['pos', { length: holds, type: 'array' }],
+          ]
+        : [
+            ['x', 'number'],
+            ['v', 'number'],
+          ],
+    });
     return code;
   }
 
   /** An instance of a top-level class made in f: moved by its methods (in a loop or not), read by field, getter and method. */
   private instance(s: Scope, ind: string): string {
-    const c = this.helpers.pointClass(), p = this.fresh('pt');
+    const c = this.helpers.pointClass(),
+      p = this.fresh('pt');
     let code = `${ind}const ${p} = new ${c}(${this.expr(s, 2)}, ${this.expr(s, 2)});\n`;
-    const moves = [`${p}.translate(${this.bounded(s, 1)}, ${this.bounded(s, 1)});`, `${p}.scale(${this.constant(0.5, 0.99)});`,
-      `${p}.translate(0.1 * ${p}.y, -0.1 * ${p}.x).scale(${this.constant(0.8, 0.99)});`, `${p}.x += 0.1 * ${p}.norm;`];
+    const moves = [
+      `${p}.translate(${this.bounded(s, 1)}, ${this.bounded(s, 1)});`,
+      `${p}.scale(${this.constant(0.5, 0.99)});`,
+      `${p}.translate(0.1 * ${p}.y, -0.1 * ${p}.x).scale(${this.constant(0.8, 0.99)});`,
+      `${p}.x += 0.1 * ${p}.norm;`,
+    ];
     if (s.loops < 2 && this.chance(0.5)) {
-      const k = this.fresh('k'), n = this.int(1, 3);
+      const k = this.fresh('k'),
+        n = this.int(1, 3);
       code += `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) ${this.pick(moves)}\n`;
     } else code += `${ind}${this.pick(moves)}\n`;
     const v = this.fresh('v');
@@ -159,14 +202,17 @@ export abstract class Idioms extends Statements {
 
   /** An arrow declared in f capturing its locals, called where it is declared and after a local it reads changes. */
   private localHelper(s: Scope, ind: string): string {
-    const h = this.fresh(this.pick(['sq', 'act', 'lerp'])), t = this.fresh('t'), v = this.fresh('v');
+    const h = this.fresh(this.pick(['sq', 'act', 'lerp'])),
+      t = this.fresh('t'),
+      v = this.fresh('v');
     const body = this.expr(child(s, { nums: [...s.nums, t, t], callback: true, returns: false }), 2);
     let code = `${ind}const ${h} = (${t}: number${this.chance(0.3) ? ` = ${this.constant(0, 1)}` : ''}) => ${t} * ${this.smooth(body)};\n`;
     code += `${ind}const ${v} = ${h}(${this.expr(s, 2)}) + ${h}(${this.expr(s, 1)});\n`;
     s.nums.push(v);
     const captured = s.mutable.filter((m) => body.includes(m) && !m.includes('.'));
     if (captured.length > 0 && this.chance(0.6)) {
-      const m = this.pick(captured), w = this.fresh('v');
+      const m = this.pick(captured),
+        w = this.fresh('v');
       code += `${ind}${m} = ${this.constant(0.5, 0.9)} * ${m} + 0.1;\n${ind}const ${w} = ${h}(${this.expr(s, 1)});\n`;
       s.nums.push(w);
     }
@@ -178,10 +224,16 @@ export abstract class Idioms extends Statements {
     const v = this.fresh('v');
     let code: string;
     // A scale given, positive as users give one (the helper divides by it: 0 would make f's intermediates infinite).
-    if (this.chance(0.5)) code = `${ind}const ${v} = ${this.helpers.defaulted()}(${this.expr(s, 2)}${this.chance(0.5) ? `, 1 + 0.5 * Math.tanh(${this.expr(s, 1)})` : ''});\n`;
+    if (this.chance(0.5))
+      code = `${ind}const ${v} = ${this.helpers.defaulted()}(${this.expr(s, 2)}${this.chance(0.5) ? `, 1 + 0.5 * Math.tanh(${this.expr(s, 1)})` : ''});\n`;
     else {
       const h = this.helpers.optioned();
-      const fields = [['lr', this.constant(0.05, 0.5)], ['decay', this.constant(0, 0.3)]].filter(() => this.chance(0.5)).map(([k, c]) => `${k}: ${c}`);
+      const fields = [
+        ['lr', this.constant(0.05, 0.5)],
+        ['decay', this.constant(0, 0.3)],
+      ]
+        .filter(() => this.chance(0.5))
+        .map(([k, c]) => `${k}: ${c}`);
       code = `${ind}const ${v} = ${h}(${this.expr(s, 2)}, ${this.expr(s, 1)}, { ${fields.join(', ')} });\n`;
     }
     s.nums.push(v);
@@ -190,7 +242,9 @@ export abstract class Idioms extends Statements {
 
   /** A string union chosen by the data, in a `switch` and passed to a helper that switches on it. */
   private stringCase(s: Scope, ind: string): string {
-    const kind = this.fresh('kind'), v = this.fresh('v'), e = this.expr(s, 2);
+    const kind = this.fresh('kind'),
+      v = this.fresh('v'),
+      e = this.expr(s, 2);
     const union = this.helpers.lossKind();
     // `as`: a declared type would be narrowed to the two values chosen, and the other cases would not type-check.
     let code = `${ind}const ${kind} = (${this.condition(s, 1)} ? '${this.pick(union.values)}' : '${this.pick(union.values)}') as ${union.type};\n`;
@@ -222,7 +276,9 @@ export abstract class Idioms extends Statements {
    * each pass writes one from the other; left by a `break` on the data sometimes (README ✅).
    */
   private runTimeState(s: Scope, depth: number, ind: string): string {
-    const k = this.fresh('k'), n = this.int(1, 4), dt = this.pick(['0.1', '0.05', '0.2']);
+    const k = this.fresh('k'),
+      n = this.int(1, 4),
+      dt = this.pick(['0.1', '0.05', '0.2']);
     // Parameters and constants (a run-time length to tapeless), or local arrays (a known one).
     const sources = s.vecs.filter((v) => !v.expr.includes('('));
     const from = sources.length > 0 && this.chance(0.6) ? this.pick(sources) : undefined;
@@ -239,7 +295,8 @@ export abstract class Idioms extends Statements {
     // Buffers swapped start from an array of a run-time length (README's row; two literals swapped are not in it).
     switch (this.int(0, from?.caller ? 2 : 1)) {
       case 0: {
-        const e = this.fresh('e'), i = this.fresh('i');
+        const e = this.fresh('e'),
+          i = this.fresh('i');
         const inner = child(body, { nums: [...body.nums, e], counters: [...body.counters, { name: i, bound: length }], callback: true, returns: false });
         code += `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${p} = ${p}.map((${e}, ${i}) => ${e} + ${dt} * ${this.bounded(inner, 1)});\n${rest()}${exit}${ind}}\n`;
         break;
@@ -248,10 +305,12 @@ export abstract class Idioms extends Statements {
         code += `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${p} = ${this.helpers.step({ length, type })}(${p}, ${dt});\n${rest()}${exit}${ind}}\n`;
         break;
       default: {
-        const next = this.fresh('next'), i = this.fresh('i');
+        const next = this.fresh('next'),
+          i = this.fresh('i');
         const make = type === 'f64' ? `new Float64Array(${p}.length)` : `new Array<number>(${p}.length).fill(0)`;
         const inner = child(body, { counters: [...body.counters, { name: i, bound: length }], vecs: [...body.vecs, { expr: p, length, type, local: false }] });
-        code += `${ind}let ${next}${type === 'f64' ? ': Float64Array' : ''} = ${make};\n${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n` +
+        code +=
+          `${ind}let ${next}${type === 'f64' ? ': Float64Array' : ''} = ${make};\n${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n` +
           `${ind}  for (let ${i} = 0; ${i} < ${p}.length; ${i}++) ${next}[${i}] = ${this.constant(0.5, 0.95)} * ${p}[(${i} + 1) % ${p}.length] + ${dt} * ${this.bounded(inner, 1)};\n` +
           `${ind}  [${p}, ${next}] = [${next}, ${p}];\n${rest()}${exit}${ind}}\n`;
       }

@@ -43,14 +43,23 @@ export function lookup(program: UserProgram, module: Record<string, any>): Looku
 }
 
 const close = (actual: number, expected: number, scale = Math.abs(expected)) => Math.abs(actual - expected) <= TOLERANCE * Math.max(1, scale);
-const label = (c: Path, program: UserProgram) => `∂/∂${program.params[c[0] as number].name}${c.slice(1).map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`;
+const label = (c: Path, program: UserProgram) =>
+  `∂/∂${program.params[c[0] as number].name}${c
+    .slice(1)
+    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+    .join('')}`;
 
 export class Checker {
   private readonly shapes;
   private readonly all: Path[];
   private readonly columns = new Map<Reference, Map<string, number[] | undefined>>();
 
-  constructor(private readonly program: UserProgram, private readonly fn: Lookup, private readonly classes: Classes, private readonly oracle: Oracle) {
+  constructor(
+    private readonly program: UserProgram,
+    private readonly fn: Lookup,
+    private readonly classes: Classes,
+    private readonly oracle: Oracle,
+  ) {
     this.shapes = program.params.map((p) => p.shape);
     this.all = coordinates(this.shapes);
   }
@@ -65,16 +74,29 @@ export class Checker {
     for (const ref of refs) {
       const r = this.call('f', ref.point, out);
       const got = r.ok ? flat(r.result) : [];
-      const same = got.length === ref.value.length && got.every((x, k) => (this.program.inner ? Math.abs(x - ref.value[k]) <= valueTolerance(this.program) * Math.max(1, Math.abs(ref.value[k])) : x === ref.value[k]));
+      const same =
+        got.length === ref.value.length &&
+        got.every((x, k) =>
+          this.program.inner ? Math.abs(x - ref.value[k]) <= valueTolerance(this.program) * Math.max(1, Math.abs(ref.value[k])) : x === ref.value[k],
+        );
       if (r.ok && !same) {
-        out.push({ kind: 'wrong', mode: 'f', text: `at ${show(ref.point, this.shapes)}: f gives ${JSON.stringify(flat(r.result))}, its plain JavaScript ${JSON.stringify(ref.value)}` });
+        out.push({
+          kind: 'wrong',
+          mode: 'f',
+          text: `at ${show(ref.point, this.shapes)}: f gives ${JSON.stringify(flat(r.result))}, its plain JavaScript ${JSON.stringify(ref.value)}`,
+        });
       }
     }
     return out;
   }
 
   /** Calls export `mode` with fresh frozen arguments; a throw or a change of the arguments is a problem. */
-  private call(mode: ModeName | 'f', point: readonly Data[], problems: Problem[], extra: (args: unknown[]) => unknown[] = (a) => a): { ok: true; result: any } | { ok: false } {
+  private call(
+    mode: ModeName | 'f',
+    point: readonly Data[],
+    problems: Problem[],
+    extra: (args: unknown[]) => unknown[] = (a) => a,
+  ): { ok: true; result: any } | { ok: false } {
     const args = this.args(point);
     const before = JSON.stringify(dataOf(args));
     let result: any;
@@ -86,7 +108,8 @@ export class Checker {
       else problems.push({ kind: 'throws', mode, text: `${e?.name ?? 'throw'}: ${e?.message ?? String(error)}` });
       return { ok: false };
     }
-    if (JSON.stringify(dataOf(args)) !== before) problems.push({ kind: 'mutates', mode, text: `the arguments changed: ${before} became ${JSON.stringify(dataOf(args))}` });
+    if (JSON.stringify(dataOf(args)) !== before)
+      problems.push({ kind: 'mutates', mode, text: `the arguments changed: ${before} became ${JSON.stringify(dataOf(args))}` });
     return { ok: true, result };
   }
 
@@ -98,8 +121,16 @@ export class Checker {
    * Gradient-shaped entries (one parameter: bare; several: a tuple) against `expected` at each
    * coordinate (by default the differences of f): a gradient, a pullback's cᵀJ, a product H·v.
    */
-  private gradient(mode: ModeName, g: unknown, selected: readonly number[], ref: Reference, out: Problem[], counts: ModeCounts, at_: string,
-    expected: (c: Path) => { value: number; scale: number } = (c) => ({ value: this.partial(ref, c)[0], scale: Math.abs(this.partial(ref, c)[0]) })): void {
+  private gradient(
+    mode: ModeName,
+    g: unknown,
+    selected: readonly number[],
+    ref: Reference,
+    out: Problem[],
+    counts: ModeCounts,
+    at_: string,
+    expected: (c: Path) => { value: number; scale: number } = (c) => ({ value: this.partial(ref, c)[0], scale: Math.abs(this.partial(ref, c)[0]) }),
+  ): void {
     const entries = selected.length === 1 ? [g] : (g as unknown[]);
     if (!Array.isArray(entries) || entries.length !== selected.length) {
       out.push({ kind: 'wrong', mode, text: `${at_}the gradient is ${JSON.stringify(dataOf(g))}, expected ${selected.length} entries` });
@@ -110,9 +141,11 @@ export class Checker {
       if (shape) out.push({ kind: 'wrong', mode, text: `${at_}the gradient for ${this.program.params[param].name} has ${shape}` });
       const data = dataOf(entries[k]) as Data;
       for (const c of coordinates(this.shapes, [param])) {
-        const actual = at(data, c.slice(1)), reference = expected(c);
+        const actual = at(data, c.slice(1)),
+          reference = expected(c);
         counts.entries++;
-        if (!close(actual, reference.value, reference.scale)) out.push({ kind: 'wrong', mode, text: `${at_}${label(c, this.program)}: tapeless ${actual}, reference ${reference.value}` });
+        if (!close(actual, reference.value, reference.scale))
+          out.push({ kind: 'wrong', mode, text: `${at_}${label(c, this.program)}: tapeless ${actual}, reference ${reference.value}` });
       }
     });
   }
@@ -149,14 +182,20 @@ export class Checker {
     const columns = cs.map((c) => (along(c) === 0 ? cs.map(() => 0) : this.gradientColumn(ref, cs, c)));
     if (columns.some((column) => column === undefined)) return;
     // Shaped like the gradient: objects (instances too) as plain objects.
-    const shaped = (d: Data, shape: Shape): unknown => shape.kind === 'object' ? Object.fromEntries(shape.fields.map(([k, f]) => [k, shaped((d as Record<string, Data>)[k], f)])) : materialise(d, shape, this.classes);
+    const shaped = (d: Data, shape: Shape): unknown =>
+      shape.kind === 'object'
+        ? Object.fromEntries(shape.fields.map(([k, f]) => [k, shaped((d as Record<string, Data>)[k], f)]))
+        : materialise(d, shape, this.classes);
     const tangent = selected.length === 1 ? shaped(v[0], this.shapes[selected[0]]) : selected.map((param, k) => shaped(v[k], this.shapes[param]));
     const r = this.call('hvp', ref.point, out, (args) => [...args, tangent]);
     if (!r.ok) return;
     counts.points++;
     const expected = (p: Path) => {
       const i = cs.findIndex((c) => c.join() === p.join());
-      return { value: cs.reduce((sum, c, j) => sum + along(c) * columns[j]![i], 0), scale: cs.reduce((sum, c, j) => sum + Math.abs(along(c) * columns[j]![i]), 0) };
+      return {
+        value: cs.reduce((sum, c, j) => sum + along(c) * columns[j]![i], 0),
+        scale: cs.reduce((sum, c, j) => sum + Math.abs(along(c) * columns[j]![i]), 0),
+      };
     };
     this.gradient('hvp', r.result, selected, ref, out, counts, `${at_}along ${JSON.stringify(v)}: `, expected);
   }
@@ -169,7 +208,10 @@ export class Checker {
       const at_ = `at ${show(ref.point, this.shapes)}: `;
       const valueIs = (v: unknown, what: string) => {
         const got = flat(v);
-        if (got.length !== ref.value.length || got.some((x, k) => Math.abs(x - ref.value[k]) > valueTolerance(this.program) * Math.max(1, Math.abs(ref.value[k])))) {
+        if (
+          got.length !== ref.value.length ||
+          got.some((x, k) => Math.abs(x - ref.value[k]) > valueTolerance(this.program) * Math.max(1, Math.abs(ref.value[k])))
+        ) {
           out.push({ kind: 'wrong', mode: e.mode, text: `${at_}${what} ${JSON.stringify(got)}, f gives ${JSON.stringify(ref.value)}` });
         }
       };
@@ -183,7 +225,8 @@ export class Checker {
       if (!r.ok) return out;
       counts.points++;
       switch (e.mode) {
-        case 'grad': case 'gradWrt':
+        case 'grad':
+        case 'gradWrt':
           this.gradient(e.mode, r.result, e.wrt ?? everything, ref, out, counts, at_);
           break;
         case 'valueAndGrad':
@@ -195,7 +238,11 @@ export class Checker {
           const got = flat(r.result);
           counts.entries += expected.length;
           if (got.length !== expected.length || got.some((d, k) => !close(d, expected[k]))) {
-            out.push({ kind: 'wrong', mode: e.mode, text: `${at_}∂f/∂${this.program.params[e.wrt![0]].name}: tapeless ${JSON.stringify(got)}, reference ${JSON.stringify(expected)}` });
+            out.push({
+              kind: 'wrong',
+              mode: e.mode,
+              text: `${at_}∂f/∂${this.program.params[e.wrt![0]].name}: tapeless ${JSON.stringify(got)}, reference ${JSON.stringify(expected)}`,
+            });
           }
           break;
         }
@@ -207,13 +254,24 @@ export class Checker {
           const got = flat(tangent);
           counts.entries += expected.length;
           if (got.length !== expected.length || got.some((d, k) => !close(d, expected[k], scale[k]))) {
-            out.push({ kind: 'wrong', mode: e.mode, text: `${at_}tangent along ${JSON.stringify(directions)}: tapeless ${JSON.stringify(got)}, reference ${JSON.stringify(expected)}` });
+            out.push({
+              kind: 'wrong',
+              mode: e.mode,
+              text: `${at_}tangent along ${JSON.stringify(directions)}: tapeless ${JSON.stringify(got)}, reference ${JSON.stringify(expected)}`,
+            });
           }
           break;
         }
-        case 'jacobian': this.jacobian(r.result, e.wrt ?? everything, ref, out, counts, at_); break;
-        case 'gradOfGrad': case 'derivativeOfGrad': this.second(e.mode, r.result, e.wrt!, ref, out, counts, at_); break;
-        case 'hessian': this.hessian(r.result, e.wrt ?? everything, ref, out, counts, at_); break;
+        case 'jacobian':
+          this.jacobian(r.result, e.wrt ?? everything, ref, out, counts, at_);
+          break;
+        case 'gradOfGrad':
+        case 'derivativeOfGrad':
+          this.second(e.mode, r.result, e.wrt!, ref, out, counts, at_);
+          break;
+        case 'hessian':
+          this.hessian(r.result, e.wrt ?? everything, ref, out, counts, at_);
+          break;
         case 'vjp':
           valueIs((r.result as unknown[])[0], "vjp's value");
           this.vjp(r.result, e.wrt ?? everything, ref, out, counts, at_, seed);
@@ -230,11 +288,14 @@ export class Checker {
       out.push({ kind: 'wrong', mode: 'jacobian', text: `${at_}the Jacobian is ${JSON.stringify(J)}, expected ${ref.value.length} rows of ${cs.length}` });
       return;
     }
-    rows.forEach((row, k) => row.forEach((entry, j) => {
-      counts.entries++;
-      const expected = this.partial(ref, cs[j])[k];
-      if (!close(entry, expected)) out.push({ kind: 'wrong', mode: 'jacobian', text: `${at_}J[${k}][${j}] (${label(cs[j], this.program)}): tapeless ${entry}, reference ${expected}` });
-    }));
+    rows.forEach((row, k) =>
+      row.forEach((entry, j) => {
+        counts.entries++;
+        const expected = this.partial(ref, cs[j])[k];
+        if (!close(entry, expected))
+          out.push({ kind: 'wrong', mode: 'jacobian', text: `${at_}J[${k}][${j}] (${label(cs[j], this.program)}): tapeless ${entry}, reference ${expected}` });
+      }),
+    );
   }
 
   /**
@@ -260,7 +321,11 @@ export class Checker {
       for (let i = 0; column && i < cs.length; i++) {
         counts.entries++;
         if (!close(rows[i][j], column[i])) {
-          out.push({ kind: 'wrong', mode: 'hessian', text: `${at_}H[${i}][${j}] (${label(cs[i], this.program)}, ${label(c, this.program)}): tapeless ${rows[i][j]}, differences of the gradient ${column[i]}` });
+          out.push({
+            kind: 'wrong',
+            mode: 'hessian',
+            text: `${at_}H[${i}][${j}] (${label(cs[i], this.program)}, ${label(c, this.program)}): tapeless ${rows[i][j]}, differences of the gradient ${column[i]}`,
+          });
         }
       }
     });
@@ -308,7 +373,11 @@ export class Checker {
     if (expected === undefined) return;
     counts.entries++;
     if (typeof value !== 'number' || !close(value, expected)) {
-      out.push({ kind: 'wrong', mode, text: `${at_}∂²f/∂${this.program.params[j].name}∂${this.program.params[k].name}: tapeless ${JSON.stringify(value)}, differences of the gradient ${expected}` });
+      out.push({
+        kind: 'wrong',
+        mode,
+        text: `${at_}∂²f/∂${this.program.params[j].name}∂${this.program.params[k].name}: tapeless ${JSON.stringify(value)}, differences of the gradient ${expected}`,
+      });
     }
   }
 }

@@ -4,14 +4,33 @@
 // top level, or an arrow inside a factory that captures constants of its own.
 import { type Draw } from '../choices.js';
 import type { HelperFactory } from './expressions.js';
-import { type Field, type ObjectType, type Scope, type VecField, type VecType, addValue, emptyScope, fieldShape, fieldTypeText, objectTypeText, vecShape, vecTypeText } from './scope.js';
+import {
+  type Field,
+  type ObjectType,
+  type Scope,
+  type VecField,
+  type VecType,
+  addValue,
+  emptyScope,
+  fieldShape,
+  fieldTypeText,
+  objectTypeText,
+  vecShape,
+  vecTypeText,
+} from './scope.js';
 import { Idioms } from './idioms.js';
 import { NUMBER, type Shape, coordinates } from './values.js';
 
 export type ModeName = 'grad' | 'gradWrt' | 'valueAndGrad' | 'derivative' | 'jvp' | 'vjp' | 'hessian' | 'hvp' | 'jacobian' | 'gradOfGrad' | 'derivativeOfGrad';
 /** An export: the API call, and its `wrt` (for gradOfGrad and derivativeOfGrad: [k, j], the inner and the outer selection). */
-export interface Export { readonly mode: ModeName; readonly wrt?: readonly number[] }
-export interface Param { readonly name: string; readonly shape: Shape }
+export interface Export {
+  readonly mode: ModeName;
+  readonly wrt?: readonly number[];
+}
+export interface Param {
+  readonly name: string;
+  readonly shape: Shape;
+}
 
 export interface UserProgram {
   readonly name: string;
@@ -32,7 +51,11 @@ export interface UserProgram {
 /** The most numbers f's parameters hold: finite differences move each. */
 const MAX_COORDINATES = 10;
 
-interface StructHelper { name: string; arity: number; returns: ObjectType | VecField }
+interface StructHelper {
+  name: string;
+  arity: number;
+  returns: ObjectType | VecField;
+}
 
 class UserGenerator extends Idioms implements HelperFactory {
   private readonly types: string[] = [];
@@ -45,7 +68,10 @@ class UserGenerator extends Idioms implements HelperFactory {
   private readonly moduleValues: ((s: Scope) => void)[] = [];
   private level = 0;
 
-  constructor(choices: readonly number[], private readonly name: string) {
+  constructor(
+    choices: readonly number[],
+    private readonly name: string,
+  ) {
     super(choices);
   }
 
@@ -102,7 +128,10 @@ class UserGenerator extends Idioms implements HelperFactory {
     });
     // A model's method, as in `return loss + model.energy(x)`.
     for (const o of s.objs.filter((candidate) => candidate.expr !== 'this' && (candidate.type.methods ?? []).length > 0)) {
-      if (this.chance(0.5)) { const m = this.pick(o.type.methods!); terms.push(`${o.expr}.${m.name}(${this.args(s, 2, m.arity)})`); }
+      if (this.chance(0.5)) {
+        const m = this.pick(o.type.methods!);
+        terms.push(`${o.expr}.${m.name}(${this.args(s, 2, m.arity)})`);
+      }
     }
     terms.push(this.expr(s, 2));
     return terms.join(' + ');
@@ -110,24 +139,41 @@ class UserGenerator extends Idioms implements HelperFactory {
 
   numberHelper(arity: number): string {
     return this.reuse(`number${arity}`, () =>
-      this.helper(this.pick(['h', 'phi', 'cost', 'gain']), this.numbers(arity), 'number', (s, ind) => `${this.block(s, 1, ind, this.int(0, 2))}${ind}return ${this.result(s)};\n`));
+      this.helper(
+        this.pick(['h', 'phi', 'cost', 'gain']),
+        this.numbers(arity),
+        'number',
+        (s, ind) => `${this.block(s, 1, ind, this.int(0, 2))}${ind}return ${this.result(s)};\n`,
+      ),
+    );
   }
 
   structHelper(): StructHelper {
     if (this.structs.length > 0 && this.chance(0.5)) return this.pick(this.structs);
-    const arity = this.int(1, 3), length = this.int(2, 3);
+    const arity = this.int(1, 3),
+      length = this.int(2, 3);
     const kind = this.pick(['tuple', 'array', 'f64', 'point', 'body'] as const);
     let returns: ObjectType | VecField;
     if (kind === 'point' || kind === 'body') {
-      const fields: [string, Field][] = kind === 'point' ? [['x', 'number'], ['y', 'number']] : [['pos', { length, type: 'array' }], ['w', 'number']];
+      const fields: [string, Field][] =
+        kind === 'point'
+          ? [
+              ['x', 'number'],
+              ['y', 'number'],
+            ]
+          : [
+              ['pos', { length, type: 'array' }],
+              ['w', 'number'],
+            ];
       const type = this.chance(0.5) ? this.typeName(kind === 'point' ? 'Point' : 'Body', fields) : undefined;
       returns = { name: type, fields };
     } else returns = { length, type: kind };
     const name = this.helper(this.pick(['polar', 'pair', 'make', 'kin']), this.numbers(arity), fieldTypeText(returns), (s, ind) => {
       let code = this.block(s, 1, ind, this.int(0, 2));
-      const literal = (r: ObjectType | { length: number }) => 'fields' in r
-        ? `{ ${r.fields.map(([k, f]) => `${k}: ${f === 'number' ? this.expr(s, 2) : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`}`).join(', ')} }`
-        : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`;
+      const literal = (r: ObjectType | { length: number }) =>
+        'fields' in r
+          ? `{ ${r.fields.map(([k, f]) => `${k}: ${f === 'number' ? this.expr(s, 2) : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`}`).join(', ')} }`
+          : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`;
       // A literal returned on several paths.
       if (('fields' in returns || returns.type !== 'f64') && this.chance(0.25)) code += `${ind}if (${this.condition(s, 1)}) return ${literal(returns)};\n`;
       if ('fields' in returns) return `${code}${ind}return ${literal(returns)};\n`;
@@ -152,27 +198,44 @@ class UserGenerator extends Idioms implements HelperFactory {
       this.helper(this.pick(['norm', 'energy', 'score']), [['v', v]], 'number', (s, ind) => {
         const term = (e: string, i: string) => this.smooth(this.expr({ ...s, nums: [...s.nums, e, `${i} * 0.5`] }, 1));
         switch (this.int(0, 5)) {
-          case 0: return `${ind}let acc = 0;\n${ind}for (let i = 0; i < v.length; i++) acc += v[i] * ${term('v[i]', 'i')};\n${ind}return acc;\n`;
+          case 0:
+            return `${ind}let acc = 0;\n${ind}for (let i = 0; i < v.length; i++) acc += v[i] * ${term('v[i]', 'i')};\n${ind}return acc;\n`;
           // Statistics: a mean and a variance; machine learning: log-sum-exp.
-          case 4: return `${ind}let mean = 0;\n${ind}for (const e of v) mean += e;\n${ind}mean /= v.length;\n${ind}let variance = 0;\n` +
-            `${ind}for (let i = 0; i < v.length; i++) variance += (v[i] - mean) ** 2;\n${ind}return mean + variance / v.length;\n`;
-          case 5: return `${ind}const top = Math.max(...v);\n${ind}let sum = 0;\n${ind}for (let i = 0; i < v.length; i++) sum += Math.exp(v[i] - top);\n${ind}return top + Math.log(sum);\n`;
-          case 1: return `${ind}return v.reduce((acc, e, i) => acc + e * ${term('e', 'i')}, 0);\n`;
-          case 2: return `${ind}let acc = 0;\n${ind}for (const e of v) acc += e * e;\n${ind}return Math.sqrt(1 + acc) + ${this.expr(s, 1)};\n`;
-          default: return `${ind}return ${this.result(s)};\n`;
+          case 4:
+            return (
+              `${ind}let mean = 0;\n${ind}for (const e of v) mean += e;\n${ind}mean /= v.length;\n${ind}let variance = 0;\n` +
+              `${ind}for (let i = 0; i < v.length; i++) variance += (v[i] - mean) ** 2;\n${ind}return mean + variance / v.length;\n`
+            );
+          case 5:
+            return `${ind}const top = Math.max(...v);\n${ind}let sum = 0;\n${ind}for (let i = 0; i < v.length; i++) sum += Math.exp(v[i] - top);\n${ind}return top + Math.log(sum);\n`;
+          case 1:
+            return `${ind}return v.reduce((acc, e, i) => acc + e * ${term('e', 'i')}, 0);\n`;
+          case 2:
+            return `${ind}let acc = 0;\n${ind}for (const e of v) acc += e * e;\n${ind}return Math.sqrt(1 + acc) + ${this.expr(s, 1)};\n`;
+          default:
+            return `${ind}return ${this.result(s)};\n`;
         }
-      }));
+      }),
+    );
   }
 
   objectReader(t: ObjectType): string {
     return this.reuse(`object ${objectTypeText(t)}`, () =>
-      this.helper(this.pick(['energy', 'loss', 'cost']), [['o', t]], 'number', (s, ind) => `${this.block(s, 1, ind, this.int(0, 2))}${ind}return ${this.result(s)};\n`));
+      this.helper(
+        this.pick(['energy', 'loss', 'cost']),
+        [['o', t]],
+        'number',
+        (s, ind) => `${this.block(s, 1, ind, this.int(0, 2))}${ind}return ${this.result(s)};\n`,
+      ),
+    );
   }
 
   recursive(): string {
     return this.reuse('recursive', () => {
       const name = `${this.name}_${this.fresh('powi')}`;
-      this.functions.push(`function ${name}(x: number, n: number): number {\n  if (n === 0) return 1;\n  return ${this.pick(['x', 'Math.tanh(x)'])} * ${name}(x, n - 1);\n}\n`);
+      this.functions.push(
+        `function ${name}(x: number, n: number): number {\n  if (n === 0) return 1;\n  return ${this.pick(['x', 'Math.tanh(x)'])} * ${name}(x, n - 1);\n}\n`,
+      );
       return name;
     });
   }
@@ -182,7 +245,11 @@ class UserGenerator extends Idioms implements HelperFactory {
       const [base, arity, text] = this.pick([
         ['softplus', 1, 'withDerivative((x: number) => Math.log(1 + Math.exp(x)), (x) => [1 / (1 + Math.exp(-x))])'],
         ['logistic', 1, 'withDerivative((x: number) => 1 / (1 + Math.exp(-x)), (x, y) => [y * (1 - y)])'],
-        ['logAddExp', 2, 'withDerivative((a: number, b: number) => Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b))), (a, b, y) => [Math.exp(a - y), Math.exp(b - y)])'],
+        [
+          'logAddExp',
+          2,
+          'withDerivative((a: number, b: number) => Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b))), (a, b, y) => [Math.exp(a - y), Math.exp(b - y)])',
+        ],
         ['smoothAbs', 1, 'withDerivative((x: number) => Math.sqrt(x * x + 0.01), (x, y) => [x / y])'],
       ] as const);
       const name = `${this.name}_${this.fresh(base)}`;
@@ -196,8 +263,10 @@ class UserGenerator extends Idioms implements HelperFactory {
       const name = `${this.name}_${this.fresh('frob')}`;
       const from = this.int(0, 1);
       const term = this.pick(['m[k][i] * m[k][i]', 'Math.sin(m[k][i]) * m[k][i]', 'm[k][i] * m[k][0]']);
-      this.functions.push(`function ${name}(m: number[][]): number {\n  let acc = 0;\n  for (let k = 0; k < m.length; k++) {\n` +
-        `    for (let i = ${from}; i < m[k].length; i++) acc += ${term};\n  }\n  return acc;\n}\n`);
+      this.functions.push(
+        `function ${name}(m: number[][]): number {\n  let acc = 0;\n  for (let k = 0; k < m.length; k++) {\n` +
+          `    for (let i = ${from}; i < m[k].length; i++) acc += ${term};\n  }\n  return acc;\n}\n`,
+      );
       return name;
     });
   }
@@ -205,32 +274,41 @@ class UserGenerator extends Idioms implements HelperFactory {
   step(v: VecField, exact = false): string {
     const returns = vecTypeText(v);
     return this.reuse(`step ${returns}${exact ? ` of ${v.length}` : ''}`, () =>
-      this.helper('step', [['s', v], ['dt', 'number']], returns, (s, ind) => {
-        const slope = (extra: string[]) => this.bounded({ ...s, nums: [...s.nums, ...extra] }, 2);
-        if (v.type === 'tuple' || (exact && v.type !== 'f64')) {
-          if (v.type === 'tuple' && this.chance(0.4)) {
-            // The state destructured first, as in `const [x, v] = s`.
-            const names = Array.from({ length: v.length }, (_, k) => `s${k}`);
-            const entries = names.map((n) => `${n} + dt * ${slope(names)}`);
-            return `${ind}const [${names.join(', ')}] = s;
+      this.helper(
+        'step',
+        [
+          ['s', v],
+          ['dt', 'number'],
+        ],
+        returns,
+        (s, ind) => {
+          const slope = (extra: string[]) => this.bounded({ ...s, nums: [...s.nums, ...extra] }, 2);
+          if (v.type === 'tuple' || (exact && v.type !== 'f64')) {
+            if (v.type === 'tuple' && this.chance(0.4)) {
+              // The state destructured first, as in `const [x, v] = s`.
+              const names = Array.from({ length: v.length }, (_, k) => `s${k}`);
+              const entries = names.map((n) => `${n} + dt * ${slope(names)}`);
+              return `${ind}const [${names.join(', ')}] = s;
 ${ind}return [${entries.join(', ')}];
 `;
-          }
-          const entries = Array.from({ length: v.length }, (_, k) => `s[${k}] + dt * ${slope([])}`);
-          return `${ind}return [${entries.join(', ')}];
+            }
+            const entries = Array.from({ length: v.length }, (_, k) => `s[${k}] + dt * ${slope([])}`);
+            return `${ind}return [${entries.join(', ')}];
 `;
-        }
-        if (v.type === 'f64') {
-          // Exact: a new array of the state's length, known where it is made.
-          const length = exact ? `${v.length}` : 's.length';
-          return `${ind}const out = new Float64Array(${length});
+          }
+          if (v.type === 'f64') {
+            // Exact: a new array of the state's length, known where it is made.
+            const length = exact ? `${v.length}` : 's.length';
+            return `${ind}const out = new Float64Array(${length});
 ${ind}for (let i = 0; i < ${length}; i++) out[i] = s[i] + dt * ${slope(['s[i]', `s[(i + 1) % ${length}]`])};
 ${ind}return out;
 `;
-        }
-        return `${ind}return s.map((e, i) => e + dt * ${slope(['e', 'i * 0.5'])});
+          }
+          return `${ind}return s.map((e, i) => e + dt * ${slope(['e', 'i * 0.5'])});
 `;
-      }));
+        },
+      ),
+    );
   }
 
   typeName(base: string, fields: readonly (readonly [string, Field])[]): string {
@@ -242,15 +320,24 @@ ${ind}return out;
   objectStep(t: ObjectType): string {
     // Keyed by the lengths too: `{ pos: number[] }` says nothing of them.
     return this.reuse(`advance ${objectTypeText(t)} ${JSON.stringify(t.fields)}`, () =>
-      this.helper(this.pick(['advance', 'update', 'step']), [['o', t], ['dt', 'number']], objectTypeText(t), (s, ind) => {
-        const fields = t.fields.map(([k, f]) => {
-          if (f === 'number') return `${k}: o.${k} + dt * ${this.bounded(s, 2)}`;
-          if ('fields' in f) throw new Error('object states hold numbers and arrays');
-          return `${k}: [${Array.from({ length: f.length }, (_, i) => `o.${k}[${i}] + dt * ${this.bounded(s, 1)}`).join(', ')}]`;
-        });
-        return `${this.block(s, 1, ind, this.int(0, 1))}${ind}return { ${fields.join(', ')} };
+      this.helper(
+        this.pick(['advance', 'update', 'step']),
+        [
+          ['o', t],
+          ['dt', 'number'],
+        ],
+        objectTypeText(t),
+        (s, ind) => {
+          const fields = t.fields.map(([k, f]) => {
+            if (f === 'number') return `${k}: o.${k} + dt * ${this.bounded(s, 2)}`;
+            if ('fields' in f) throw new Error('object states hold numbers and arrays');
+            return `${k}: [${Array.from({ length: f.length }, (_, i) => `o.${k}[${i}] + dt * ${this.bounded(s, 1)}`).join(', ')}]`;
+          });
+          return `${this.block(s, 1, ind, this.int(0, 1))}${ind}return { ${fields.join(', ')} };
 `;
-      }));
+        },
+      ),
+    );
   }
 
   combine(v: VecField): string {
@@ -258,28 +345,49 @@ ${ind}return out;
     // The second vector may be any array of numbers, readonly ones included.
     const other: VecField = t.type === 'array' ? { length: 2, type: 'readonly' } : t;
     return this.reuse(`combine ${vecTypeText(t)}`, () =>
-      this.helper('add', [['a', t], ['b', other]], vecTypeText(t), (s, ind) => {
-        const k = this.constant(0.1, 0.5);
-        if (t.type === 'tuple') return `${ind}return [${Array.from({ length: t.length }, (_, i) => `a[${i}] + ${k} * Math.tanh(b[${i}])`).join(', ')}];\n`;
-        if (t.type === 'f64') return `${ind}const out = new Float64Array(a.length);\n${ind}for (let i = 0; i < a.length; i++) out[i] = a[i] + ${k} * Math.tanh(b[i]);\n${ind}return out;\n`;
-        return `${ind}return a.map((e, i) => e + ${k} * Math.tanh(b[i]));\n`;
-      }));
+      this.helper(
+        'add',
+        [
+          ['a', t],
+          ['b', other],
+        ],
+        vecTypeText(t),
+        (s, ind) => {
+          const k = this.constant(0.1, 0.5);
+          if (t.type === 'tuple') return `${ind}return [${Array.from({ length: t.length }, (_, i) => `a[${i}] + ${k} * Math.tanh(b[${i}])`).join(', ')}];\n`;
+          if (t.type === 'f64')
+            return `${ind}const out = new Float64Array(a.length);\n${ind}for (let i = 0; i < a.length; i++) out[i] = a[i] + ${k} * Math.tanh(b[i]);\n${ind}return out;\n`;
+          return `${ind}return a.map((e, i) => e + ${k} * Math.tanh(b[i]));\n`;
+        },
+      ),
+    );
   }
 
   grid(): string {
     return this.reuse('grid', () => {
       const name = `${this.name}_${this.fresh('grid')}`;
-      this.functions.push(`function ${name}(a: number, n: number): Float64Array {\n  const out = new Float64Array(n);\n  for (let i = 0; i < n; i++) out[i] = a * (i + 1) / n;\n  return out;\n}\n`);
+      this.functions.push(
+        `function ${name}(a: number, n: number): Float64Array {\n  const out = new Float64Array(n);\n  for (let i = 0; i < n; i++) out[i] = a * (i + 1) / n;\n  return out;\n}\n`,
+      );
       return name;
     });
   }
 
   writer(type: VecType, kind: 'fill' | 'bump'): string {
     const t = this.anyLength(type);
-    return this.reuse(`${kind} ${t.type}`, () => kind === 'fill'
-      ? this.helper('fill', [['out', t], ['t', 'number']], 'void', (s, ind) =>
-        `${ind}for (let i = 0; i < out.length; i++) out[i] = 0.5 * out[i] + ${this.bounded({ ...s, nums: [...s.nums, 'i * 0.5'] }, 2)};\n`)
-      : this.helper('bump', [['a', t]], 'number', (s, ind) => `${ind}a[0] = 0.5 * a[0] + ${this.bounded(s, 1)};\n${ind}return a.length;\n`));
+    return this.reuse(`${kind} ${t.type}`, () =>
+      kind === 'fill'
+        ? this.helper(
+            'fill',
+            [
+              ['out', t],
+              ['t', 'number'],
+            ],
+            'void',
+            (s, ind) => `${ind}for (let i = 0; i < out.length; i++) out[i] = 0.5 * out[i] + ${this.bounded({ ...s, nums: [...s.nums, 'i * 0.5'] }, 2)};\n`,
+          )
+        : this.helper('bump', [['a', t]], 'number', (s, ind) => `${ind}a[0] = 0.5 * a[0] + ${this.bounded(s, 1)};\n${ind}return a.length;\n`),
+    );
   }
 
   counter(type: VecType): string {
@@ -290,12 +398,16 @@ ${ind}return out;
   pointClass(): string {
     return this.reuse('point class', () => {
       const name = `${this.name}_${this.fresh('Vec')}`;
-      const fields = this.chance(0.5) ? '  constructor(public x: number, public y: number) {}\n' : '  x: number;\n  y: number;\n  constructor(x: number, y: number) {\n    this.x = x;\n    this.y = y;\n  }\n';
-      this.classes.push(`export class ${name} {\n${fields}` +
-        '  translate(dx: number, dy: number): this {\n    this.x += dx;\n    this.y += dy;\n    return this;\n  }\n' +
-        `  scale(k: number): this {\n    this.x *= k;\n    this.y *= ${this.pick(['k', 'k * k', '1 / (1 + k)'])};\n    return this;\n  }\n` +
-        `  get norm(): number {\n    return ${this.pick(['Math.hypot(this.x, this.y)', 'Math.sqrt(1 + this.x * this.x + this.y * this.y)'])};\n  }\n` +
-        `  dot(a: number, b: number): number {\n    return this.x * a + this.y * b${this.chance(0.5) ? ` + ${this.constant(0, 1)} * this.norm` : ''};\n  }\n}\n`);
+      const fields = this.chance(0.5)
+        ? '  constructor(public x: number, public y: number) {}\n'
+        : '  x: number;\n  y: number;\n  constructor(x: number, y: number) {\n    this.x = x;\n    this.y = y;\n  }\n';
+      this.classes.push(
+        `export class ${name} {\n${fields}` +
+          '  translate(dx: number, dy: number): this {\n    this.x += dx;\n    this.y += dy;\n    return this;\n  }\n' +
+          `  scale(k: number): this {\n    this.x *= k;\n    this.y *= ${this.pick(['k', 'k * k', '1 / (1 + k)'])};\n    return this;\n  }\n` +
+          `  get norm(): number {\n    return ${this.pick(['Math.hypot(this.x, this.y)', 'Math.sqrt(1 + this.x * this.x + this.y * this.y)'])};\n  }\n` +
+          `  dot(a: number, b: number): number {\n    return this.x * a + this.y * b${this.chance(0.5) ? ` + ${this.constant(0, 1)} * this.norm` : ''};\n  }\n}\n`,
+      );
       return name;
     });
   }
@@ -304,7 +416,9 @@ ${ind}return out;
     return this.reuse('defaulted', () => {
       const name = `${this.name}_${this.fresh(this.pick(['damp', 'soft', 'shrink']))}`;
       const k = this.constant(0.2, 1.5);
-      this.functions.push(`function ${name}(x: number, k = ${k}): number {\n  return ${this.pick(['x / (1 + k * x * x)', 'k * Math.tanh(x / k)', 'x * Math.exp(-k * x * x)'])};\n}\n`);
+      this.functions.push(
+        `function ${name}(x: number, k = ${k}): number {\n  return ${this.pick(['x / (1 + k * x * x)', 'k * Math.tanh(x / k)', 'x * Math.exp(-k * x * x)'])};\n}\n`,
+      );
       return name;
     });
   }
@@ -314,19 +428,24 @@ ${ind}return out;
       const options = `${this.name}_${this.fresh('Options')}`;
       const name = `${this.name}_${this.fresh('update')}`;
       this.types.push(`export interface ${options} { lr?: number; decay?: number }\n`);
-      this.functions.push(`function ${name}(x: number, g: number, opts: ${options}): number {\n  const lr = opts.lr ?? ${this.constant(0.05, 0.3)};\n  let y = x - lr * Math.tanh(g);\n` +
-        `  if (opts.decay !== undefined) y *= 1 - opts.decay;\n  return y;\n}\n`);
+      this.functions.push(
+        `function ${name}(x: number, g: number, opts: ${options}): number {\n  const lr = opts.lr ?? ${this.constant(0.05, 0.3)};\n  let y = x - lr * Math.tanh(g);\n` +
+          `  if (opts.decay !== undefined) y *= 1 - opts.decay;\n  return y;\n}\n`,
+      );
       return name;
     });
   }
 
   lossKind(): { type: string; values: readonly string[]; helper: string } {
     return this.reuse('loss kind', () => {
-      const type = `${this.name}_${this.fresh('Loss')}`, helper = `${this.name}_${this.fresh('penalty')}`;
+      const type = `${this.name}_${this.fresh('Loss')}`,
+        helper = `${this.name}_${this.fresh('penalty')}`;
       const values = ['l1', 'l2', 'huber'];
       this.types.push(`export type ${type} = ${values.map((v) => `'${v}'`).join(' | ')};\n`);
-      this.functions.push(`function ${helper}(kind: ${type}, r: number): number {\n  switch (kind) {\n    case 'l1':\n      return Math.abs(r);\n` +
-        `    case 'huber':\n      return Math.abs(r) <= 1 ? 0.5 * r * r : Math.abs(r) - 0.5;\n    default:\n      return r * r;\n  }\n}\n`);
+      this.functions.push(
+        `function ${helper}(kind: ${type}, r: number): number {\n  switch (kind) {\n    case 'l1':\n      return Math.abs(r);\n` +
+          `    case 'huber':\n      return Math.abs(r) <= 1 ? 0.5 * r * r : Math.abs(r) - 0.5;\n    default:\n      return r * r;\n  }\n}\n`,
+      );
       return { type, values, helper };
     });
   }
@@ -375,28 +494,60 @@ ${ind}return out;
       into.push(`const ${name} = ${text};\n`);
       adds.push(use);
     };
-    if (this.chance(0.3)) { const n = `${prefix}G`; add(n, this.constant(0.5, 2), (s) => s.nums.push(n)); }
+    if (this.chance(0.3)) {
+      const n = `${prefix}G`;
+      add(n, this.constant(0.5, 2), (s) => s.nums.push(n));
+    }
     if (this.chance(0.35)) {
-      const n = `${prefix}L`, v: VecField = { length: this.int(2, 3), type: this.chance(0.7) ? 'array' : 'f64' };
+      const n = `${prefix}L`,
+        v: VecField = { length: this.int(2, 3), type: this.chance(0.7) ? 'array' : 'f64' };
       add(n, this.literal(v), (s) => addValue(s, n, v, false, true));
     }
     if (this.chance(0.3)) {
-      const n = `${prefix}K`, t: ObjectType = { fields: [['a', 'number'], ['b', { length: 2, type: 'array' }]] };
+      const n = `${prefix}K`,
+        t: ObjectType = {
+          fields: [
+            ['a', 'number'],
+            ['b', { length: 2, type: 'array' }],
+          ],
+        };
       add(n, `{ a: ${this.literal('number')}, b: ${this.literal(t.fields[1][1])} }`, (s) => addValue(s, n, t, false, true));
     }
     if (this.chance(0.2)) {
-      const n = `${prefix}M`, rows = this.int(2, 3), cols = this.int(2, 3);
+      const n = `${prefix}M`,
+        rows = this.int(2, 3),
+        cols = this.int(2, 3);
       add(n, `[${Array.from({ length: rows }, () => this.literal({ length: cols, type: 'array' })).join(', ')}]`, (s) => s.mats.push({ expr: n, rows, cols }));
     }
-    if (cls && this.chance(0.8)) { const n = `${prefix}model`; add(n, this.literal(cls), (s) => addValue(s, n, cls)); }
+    if (cls && this.chance(0.8)) {
+      const n = `${prefix}model`;
+      add(n, this.literal(cls), (s) => addValue(s, n, cls));
+    }
     return adds;
   }
 
   /** A parameter of f: its name, type text (or destructuring pattern) and what it adds to f's scope. */
-  private param(k: number, cls: ObjectType | undefined, room: number): { name: string; text: string; shape: Shape; add: (s: Scope) => void; read: () => string } {
-    const kinds: [number, string][] = [[5, 'number'], [3, 'vec'], [1, 'matrix'], [1, 'object'], [1, 'nested'], [cls ? 1 : 0, 'instance']];
+  private param(
+    k: number,
+    cls: ObjectType | undefined,
+    room: number,
+  ): { name: string; text: string; shape: Shape; add: (s: Scope) => void; read: () => string } {
+    const kinds: [number, string][] = [
+      [5, 'number'],
+      [3, 'vec'],
+      [1, 'matrix'],
+      [1, 'object'],
+      [1, 'nested'],
+      [cls ? 1 : 0, 'instance'],
+    ];
     const kind = this.weighted(kinds);
-    const plain = (name: string, field: Field) => ({ name, text: `${name}: ${fieldTypeText(field)}`, shape: fieldShape(field), add: (s: Scope) => addValue(s, name, field, false, true), read: () => this.fieldRead(name, field) });
+    const plain = (name: string, field: Field) => ({
+      name,
+      text: `${name}: ${fieldTypeText(field)}`,
+      shape: fieldShape(field),
+      add: (s: Scope) => addValue(s, name, field, false, true),
+      read: () => this.fieldRead(name, field),
+    });
     if (kind === 'vec' && room >= 2) {
       const type = this.pick(['array', 'readonly', 'tuple', 'f64'] as const);
       const v: VecField = { length: Math.min(room, this.int(2, type === 'tuple' ? 3 : 4)), type };
@@ -407,21 +558,53 @@ ${ind}return out;
       return plain(['xs', 'ws', 'q'][k], v);
     }
     if (kind === 'matrix' && room >= 4) {
-      const rows = 2, cols = Math.min(3, Math.floor(room / 2)), name = ['m', 'mm', 'm2'][k];
+      const rows = 2,
+        cols = Math.min(3, Math.floor(room / 2)),
+        name = ['m', 'mm', 'm2'][k];
       const shape: Shape = { kind: 'array', length: rows, style: 'array', of: { kind: 'array', length: cols, style: 'array', of: NUMBER } };
-      return { name, text: `${name}: number[][]`, shape, add: (s) => s.mats.push({ expr: name, rows, cols }), read: () => `${name}[${this.int(0, rows - 1)}][${this.int(0, cols - 1)}]` };
+      return {
+        name,
+        text: `${name}: number[][]`,
+        shape,
+        add: (s) => s.mats.push({ expr: name, rows, cols }),
+        read: () => `${name}[${this.int(0, rows - 1)}][${this.int(0, cols - 1)}]`,
+      };
     }
     if ((kind === 'object' || kind === 'nested') && room >= 3) {
-      const fields: [string, Field][] = kind === 'object'
-        ? [['a', 'number'], ['v', { length: 2, type: this.chance(0.7) ? 'array' : 'f64' }]]
-        : [['i', { fields: [['j', 'number'], ['k', 'number']] }], ['s', 'number']];
+      const fields: [string, Field][] =
+        kind === 'object'
+          ? [
+              ['a', 'number'],
+              ['v', { length: 2, type: this.chance(0.7) ? 'array' : 'f64' }],
+            ]
+          : [
+              [
+                'i',
+                {
+                  fields: [
+                    ['j', 'number'],
+                    ['k', 'number'],
+                  ],
+                },
+              ],
+              ['s', 'number'],
+            ];
       const typeName = this.chance(0.5) ? this.typeName(kind === 'object' ? 'Params' : 'Nested', fields) : undefined;
       const t: ObjectType = { name: typeName, fields };
       if (kind === 'object' && this.chance(0.2)) {
         // Destructured in the signature: ({ a, v }: Params), renamed after the first to names no fresh name (`v1`) takes.
         const [a, v] = k === 0 ? ['a', 'v'] : [`a_${k}`, `v_${k}`];
         const pattern = k === 0 ? '{ a, v }' : `{ a: ${a}, v: ${v} }`;
-        return { name: `p${k}`, text: `${pattern}: ${objectTypeText(t)}`, shape: fieldShape(t), add: (s) => { addValue(s, a, 'number'); addValue(s, v, fields[1][1], false, true); }, read: () => this.pick([a, `${v}[0]`]) };
+        return {
+          name: `p${k}`,
+          text: `${pattern}: ${objectTypeText(t)}`,
+          shape: fieldShape(t),
+          add: (s) => {
+            addValue(s, a, 'number');
+            addValue(s, v, fields[1][1], false, true);
+          },
+          read: () => this.pick([a, `${v}[0]`]),
+        };
       }
       return plain(['o', 'p', 'o2'][k], t);
     }
@@ -469,7 +652,8 @@ ${ind}return out;
     let body = (total ? `${ind}let ${total} = 0;\n` : '') + this.block(s, 2, ind, this.int(1, 5));
     if (vector) {
       const entries = Array.from({ length: vector.length }, () => this.expr(s, 2));
-      if (vector.type === 'f64') body += `${ind}const out = new Float64Array(${vector.length});\n${entries.map((e, k) => `${ind}out[${k}] = ${e};\n`).join('')}${ind}return out;\n`;
+      if (vector.type === 'f64')
+        body += `${ind}const out = new Float64Array(${vector.length});\n${entries.map((e, k) => `${ind}out[${k}] = ${e};\n`).join('')}${ind}return out;\n`;
       else body += `${ind}return [${entries.join(', ')}];\n`;
     } else body += `${ind}return ${this.result(s, from, reads)};\n`;
     const returns = vector ? vecTypeText(vector) : 'number';
@@ -489,7 +673,16 @@ ${ind}return out;
       return `${declarations()}${fn}${api ? calls.map(([mode, call]) => `export const ${f}_${mode} = ${call};\n`).join('') : ''}`;
     };
     const fixed = { api: source(true), twin: source(false) };
-    return { name: f, params, output, factory, exports, source: (api) => (api ? fixed.api : fixed.twin), inner: /\b(grad|derivative)\(/.test(fixed.twin), unsupported: [...this.unsupportedStates] };
+    return {
+      name: f,
+      params,
+      output,
+      factory,
+      exports,
+      source: (api) => (api ? fixed.api : fixed.twin),
+      inner: /\b(grad|derivative)\(/.test(fixed.twin),
+      unsupported: [...this.unsupportedStates],
+    };
   }
 
   /** Every mode that applies: gradients and the Hessian of a number, Jacobians and tangents of anything. */
@@ -516,7 +709,8 @@ ${ind}return out;
     if (numbers.length > 0) exports.push({ mode: 'derivative', wrt: [this.pick(numbers)] });
     exports.push({ mode: 'jvp' }, params.length > 1 && this.chance(0.2) ? { mode: 'jacobian', wrt: subset() } : { mode: 'jacobian' });
     // Higher orders composed: the gradient of a gradient, the derivative of a gradient.
-    if (scalar && numbers.length > 0 && this.chance(0.3)) exports.push({ mode: this.pick(['gradOfGrad', 'derivativeOfGrad'] as const), wrt: [this.pick(numbers), this.pick(numbers)] });
+    if (scalar && numbers.length > 0 && this.chance(0.3))
+      exports.push({ mode: this.pick(['gradOfGrad', 'derivativeOfGrad'] as const), wrt: [this.pick(numbers), this.pick(numbers)] });
     return exports;
   }
 }

@@ -2,7 +2,8 @@
 // generator writes (because users do). A rejection whose message is not in this table is a
 // failure: the generator writes only what users write, and README promises the rest (✅).
 // Each entry quotes where README (or docs/diagnostics.md, which README points to) says so.
-const SHARED_STATES = 'What can be differentiated: "state reassigned in loops … | ✅ … the state must be an array of a length known at compile time or an object literal the function makes, that no other variable holds"';
+const SHARED_STATES =
+  'What can be differentiated: "state reassigned in loops … | ✅ … the state must be an array of a length known at compile time or an object literal the function makes, that no other variable holds"';
 
 export interface Unsupported {
   readonly message: RegExp;
@@ -17,13 +18,18 @@ export interface Unsupported {
 
 export const UNSUPPORTED: readonly Unsupported[] = [
   // `previous = s` with a tuple state, or an object state holding an array.
-  { message: /^'[\w$]+' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object/, readme: SHARED_STATES, state: true },
+  {
+    message: /^'[\w$]+' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object/,
+    readme: SHARED_STATES,
+    state: true,
+  },
   { message: /^the array or object '[\w$]+' holds as this loop starts is also held by another variable or object/, readme: SHARED_STATES, state: true },
   { message: /^a pass of this loop leaves the array (or object )?of '[\w$]+' also held by another variable or object/, readme: SHARED_STATES, state: true },
   {
     // `const src = c ? xs : ys` with parameters (or module constants): the generator writes it rarely.
     message: /^this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself/,
-    readme: 'What can be differentiated: "a variable or `?:` holding different arrays or objects after a branch | ✅ for arrays and object literals the function makes with a length known at compile time … ❌ otherwise (arrays of the caller, lengths known only at run time)"',
+    readme:
+      'What can be differentiated: "a variable or `?:` holding different arrays or objects after a branch | ✅ for arrays and object literals the function makes with a length known at compile time … ❌ otherwise (arrays of the caller, lengths known only at run time)"',
   },
   {
     message: /^spread arguments are supported in Math\.max and Math\.min only/,

@@ -32,7 +32,8 @@ export function flat(v: unknown): number[] {
 /** Central differences with Richardson extrapolation, steps h and h/2, of every output. */
 export function difference(f: (args: Data[]) => number[], args: Data[], c: Path, h: number): number[] {
   const central = (s: number) => {
-    const up = f(shifted(args, c, s)), down = f(shifted(args, c, -s));
+    const up = f(shifted(args, c, s)),
+      down = f(shifted(args, c, -s));
     return up.map((u, k) => (u - down[k]) / (2 * s));
   };
   const [half, full] = [central(h / 2), central(h)];
@@ -98,7 +99,8 @@ export class Oracle {
           if (this.outcomes() !== path) return undefined;
         }
       }
-      const d1 = difference(this.f, point, c, h), d2 = difference(this.f, point, c, 2 * h);
+      const d1 = difference(this.f, point, c, h),
+        d2 = difference(this.f, point, c, 2 * h);
       if (!agree(d1, d2, 1e-8)) return undefined;
       partials.push(d1);
     }

@@ -66,11 +66,16 @@ export function listed(message: string): string {
 const rejection = (text: string, program: UserProgram) => `${listed(text)}  (README ${unsupported(text, program)})`;
 
 /** A message with the names and numbers of one program left out. */
-const general = (text: string) => text.replace(/'[^']*'/g, "'…'").replace(/\b[\w$]*\d[\w$]*\b/g, '…').replace(/-?\d+(\.\d+)?(e-?\d+)?/g, '…');
+const general = (text: string) =>
+  text
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\b[\w$]*\d[\w$]*\b/g, '…')
+    .replace(/-?\d+(\.\d+)?(e-?\d+)?/g, '…');
 
 function finding(kind: Kind, text: string, mode?: ModeName | 'f'): Finding {
-  let what = text;
-  if (kind === 'wrong') what = /has /.test(text) ? 'the shape of the result' : /value/.test(text) ? 'the value' : /symmetric/.test(text) ? 'not symmetric' : 'the derivative';
+  let what: string;
+  if (kind === 'wrong')
+    what = /has /.test(text) ? 'the shape of the result' : /value/.test(text) ? 'the value' : /symmetric/.test(text) ? 'not symmetric' : 'the derivative';
   else if (kind === 'rejected ✅') what = general(listed(text.replace(/^TS\d+ at line \d+: /, '')));
   // Internal errors by what went wrong inside.
   else if (kind === 'internal') what = general(text.split('\n')[0].replace(/^tapeless: /, ''));
@@ -183,7 +188,10 @@ async function examine(items: readonly Item[], stats: Stats): Promise<Map<number
     stats.withPoints++;
     stats.points += item.refs.length;
     const checker = new Checker(item.program, lookup(item.program, module), module as Classes, item.oracle!);
-    const problems = [...checker.value(item.refs), ...item.program.exports.flatMap((e) => checker.check(e, item.refs, (stats.modes[e.mode] ??= { points: 0, entries: 0 }), item.seed))];
+    const problems = [
+      ...checker.value(item.refs),
+      ...item.program.exports.flatMap((e) => checker.check(e, item.refs, (stats.modes[e.mode] ??= { points: 0, entries: 0 }), item.seed)),
+    ];
     for (const p of problems) {
       if (p.kind !== 'rejected') add(k, finding(p.kind, p.text, p.mode));
       else if (!diagnosed.has(k)) add(k, finding('untransformed', p.text, p.mode));
@@ -196,7 +204,12 @@ async function examine(items: readonly Item[], stats: Stats): Promise<Map<number
     }
   });
   // A program that does not type-check (or whose twin throws) is the generator's fault: only that is reported.
-  for (const [k, list] of found) if (list.some((f) => f.kind === 'invalid')) found.set(k, list.filter((f) => f.kind === 'invalid'));
+  for (const [k, list] of found)
+    if (list.some((f) => f.kind === 'invalid'))
+      found.set(
+        k,
+        list.filter((f) => f.kind === 'invalid'),
+      );
   for (const list of found.values()) for (const kind of new Set(list.map((f) => f.kind))) stats.kinds[kind] = (stats.kinds[kind] ?? 0) + 1;
   return found;
 }
@@ -266,7 +279,17 @@ const property = (choices: number, key: string) =>
     if (same.length > 0) throw new Error(same.map((f) => f.text).join('\n'));
   });
 
-export async function fuzzUsers({ seed, runs, choices = 3000, batch = 100, skip = 0, shrink = 3, shrinkTime = 120_000, log = () => {}, known = new Set() }: UsersOptions): Promise<UsersReport> {
+export async function fuzzUsers({
+  seed,
+  runs,
+  choices = 3000,
+  batch = 100,
+  skip = 0,
+  shrink = 3,
+  shrinkTime = 120_000,
+  log = () => {},
+  known = new Set(),
+}: UsersOptions): Promise<UsersReport> {
   const stats = newStats();
   const classes: Record<string, FailureClass> = {};
   const draws = fc.sample(drawArbitrary(choices), { seed, numRuns: runs });
@@ -278,18 +301,38 @@ export async function fuzzUsers({ seed, runs, choices = 3000, batch = 100, skip 
         const seen = classes[key];
         if (!seen) log(`new failure class: ${key} (program ${items[k].index})`);
         if (seen) seen.programs++;
-        else classes[key] = { key, kind: list.find((f) => f.key === key)!.kind, programs: 1, first: { seed, index: items[k].index, source: items[k].program.source(true), texts: list.filter((f) => f.key === key).map((f) => f.text) } };
+        else
+          classes[key] = {
+            key,
+            kind: list.find((f) => f.key === key)!.kind,
+            programs: 1,
+            first: { seed, index: items[k].index, source: items[k].program.source(true), texts: list.filter((f) => f.key === key).map((f) => f.text) },
+          };
       }
     }
     // The heap grows with every module loaded (they stay in memory): chunks keep it bounded.
-    log(`seed ${seed}: ${stats.programs}/${runs} programs, ${Object.keys(classes).length} failure classes, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MB`);
+    log(
+      `seed ${seed}: ${stats.programs}/${runs} programs, ${Object.keys(classes).length} failure classes, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MB`,
+    );
   }
-  for (const c of Object.values(classes).filter((c) => c.kind !== 'invalid' && !known.has(c.key)).slice(0, shrink)) {
+  for (const c of Object.values(classes)
+    .filter((c) => c.kind !== 'invalid' && !known.has(c.key))
+    .slice(0, shrink)) {
     log(`shrinking program ${c.first.index} (${c.key})...`);
-    const result = await fc.check(property(choices, c.key), { seed, path: String(c.first.index), numRuns: 1, interruptAfterTimeLimit: shrinkTime, markInterruptAsFailure: false });
+    const result = await fc.check(property(choices, c.key), {
+      seed,
+      path: String(c.first.index),
+      numRuns: 1,
+      interruptAfterTimeLimit: shrinkTime,
+      markInterruptAsFailure: false,
+    });
     if (!result.failed || !result.counterexample) continue;
     const [draw] = result.counterexample;
-    c.shrunk = { source: userProgramOf(draw, 'f').source(true), texts: String((result.errorInstance as Error | undefined)?.message ?? result.errorInstance).split('\n'), steps: result.numShrinks };
+    c.shrunk = {
+      source: userProgramOf(draw, 'f').source(true),
+      texts: String((result.errorInstance as Error | undefined)?.message ?? result.errorInstance).split('\n'),
+      steps: result.numShrinks,
+    };
   }
   return { seeds: [seed], stats, classes };
 }
@@ -305,7 +348,8 @@ export function addReports(a: UsersReport, b: UsersReport): UsersReport {
     return out;
   };
   const modes = { ...a.stats.modes };
-  for (const [m, c] of Object.entries(b.stats.modes) as [ModeName, ModeCounts][]) modes[m] = { points: (modes[m]?.points ?? 0) + c.points, entries: (modes[m]?.entries ?? 0) + c.entries };
+  for (const [m, c] of Object.entries(b.stats.modes) as [ModeName, ModeCounts][])
+    modes[m] = { points: (modes[m]?.points ?? 0) + c.points, entries: (modes[m]?.entries ?? 0) + c.entries };
   const rejections = structuredClone(a.stats.rejections);
   for (const [message, r] of Object.entries(b.stats.rejections)) {
     const into = (rejections[message] ??= { programs: 0, modes: [] });
@@ -317,16 +361,29 @@ export function addReports(a: UsersReport, b: UsersReport): UsersReport {
     if (classes[key]) classes[key].programs += c.programs;
     else classes[key] = c;
   }
-  const stats: Stats = { programs: a.stats.programs + b.stats.programs, withPoints: a.stats.withPoints + b.stats.withPoints, points: a.stats.points + b.stats.points, modes, kinds: sum(a.stats.kinds, b.stats.kinds), rejections };
+  const stats: Stats = {
+    programs: a.stats.programs + b.stats.programs,
+    withPoints: a.stats.withPoints + b.stats.withPoints,
+    points: a.stats.points + b.stats.points,
+    modes,
+    kinds: sum(a.stats.kinds, b.stats.kinds),
+    rejections,
+  };
   return { seeds: [...a.seeds, ...b.seeds], stats, classes };
 }
 
 /** The figures: programs, points, findings by kind, rejections by message, modes checked. */
 export function describeStats(s: Stats): string {
   const lines = [`${s.programs} programs (${s.withPoints} with usable points), ${s.points} points`];
-  const kinds = Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = Object.entries(s.kinds)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   lines.push(`programs with findings: ${kinds || 'none'}`);
-  lines.push(`checked: ${Object.entries(s.modes).map(([m, c]) => `${m} ${c.points} points / ${c.entries} numbers`).join(', ')}`);
+  lines.push(
+    `checked: ${Object.entries(s.modes)
+      .map(([m, c]) => `${m} ${c.points} points / ${c.entries} numbers`)
+      .join(', ')}`,
+  );
   lines.push(`rejections (README ❌), by message:`);
   for (const [message, r] of Object.entries(s.rejections).sort((a, b) => b[1].programs - a[1].programs)) {
     lines.push(`  ${r.programs} programs [${[...r.modes].sort().join(', ')}]: ${message}`);

@@ -15,7 +15,11 @@ export interface Vec {
   readonly caller?: boolean;
 }
 
-export interface Mat { readonly expr: string; readonly rows: number; readonly cols: number }
+export interface Mat {
+  readonly expr: string;
+  readonly rows: number;
+  readonly cols: number;
+}
 
 /** An object of number, vector and object fields (an interface, a type literal, an object literal, a class instance). */
 export interface ObjectType {
@@ -25,13 +29,22 @@ export interface ObjectType {
   /** A class's methods: number-returning, `arity` numbers in. */
   readonly methods?: readonly { readonly name: string; readonly arity: number }[];
 }
-export interface VecField { readonly length: number; readonly type: VecType }
+export interface VecField {
+  readonly length: number;
+  readonly type: VecType;
+}
 export type Field = 'number' | VecField | ObjectType;
 
-export interface Obj { readonly expr: string; readonly type: ObjectType }
+export interface Obj {
+  readonly expr: string;
+  readonly type: ObjectType;
+}
 
 /** A loop counter: an integer in [0, bound). */
-export interface Counter { readonly name: string; readonly bound: number }
+export interface Counter {
+  readonly name: string;
+  readonly bound: number;
+}
 
 export interface Scope {
   nums: string[];
@@ -59,7 +72,22 @@ export interface Scope {
 }
 
 export function emptyScope(level: number, returns: boolean): Scope {
-  return { nums: [], mutable: [], vecs: [], mats: [], objs: [], counters: [], labels: [], narrowed: [], loops: 0, breakable: false, continuable: false, returns, callback: false, level };
+  return {
+    nums: [],
+    mutable: [],
+    vecs: [],
+    mats: [],
+    objs: [],
+    counters: [],
+    labels: [],
+    narrowed: [],
+    loops: 0,
+    breakable: false,
+    continuable: false,
+    returns,
+    callback: false,
+    level,
+  };
 }
 
 /** A nested block's scope: what it declares stays inside. */
@@ -83,7 +111,13 @@ export function vecShape(v: VecField): Shape {
 }
 
 export function vecTypeText(v: VecField): string {
-  return v.type === 'f64' ? 'Float64Array' : v.type === 'readonly' ? 'readonly number[]' : v.type === 'tuple' ? `[${Array(v.length).fill('number').join(', ')}]` : 'number[]';
+  return v.type === 'f64'
+    ? 'Float64Array'
+    : v.type === 'readonly'
+      ? 'readonly number[]'
+      : v.type === 'tuple'
+        ? `[${Array(v.length).fill('number').join(', ')}]`
+        : 'number[]';
 }
 
 export function objectTypeText(t: ObjectType): string {

@@ -17,12 +17,14 @@ export abstract class Statements extends Expressions {
 
   /** `count` statements; what they compute flows out into a variable declared before them (`loss += …`), where there is one. */
   block(s: Scope, depth: number, ind: string, count: number): string {
-    const before = s.nums.length, outer = [...s.mutable];
+    const before = s.nums.length,
+      outer = [...s.mutable];
     let code = '';
     for (let k = 0; k < count; k++) code += this.statement(s, depth, ind);
     const computed = s.nums.slice(before);
     if (computed.length > 0 && outer.length > 0 && !this.chance(0.3)) {
-      const into = this.pick(outer), value = this.pick(computed);
+      const into = this.pick(outer),
+        value = this.pick(computed);
       code += s.loops > 0 || s.callback ? `${ind}${into} += 0.3 * Math.tanh(${value});\n` : `${ind}${into} += ${this.constant(-1, 1)} * ${value};\n`;
     }
     return code;
@@ -69,14 +71,19 @@ export abstract class Statements extends Expressions {
 
   /** A `let` declared without a value and assigned on every path: `let y: number; if (c) y = a; else y = b;`. */
   assignedLater(s: Scope, ind: string): string {
-    const v = this.fresh('y'), c = this.condition(s, 2), a = this.expr(s, 2), b = this.expr(s, 2);
+    const v = this.fresh('y'),
+      c = this.condition(s, 2),
+      a = this.expr(s, 2),
+      b = this.expr(s, 2);
     s.nums.push(v);
     s.mutable.push(v);
     return `${ind}let ${v}: number;\n${ind}if (${c}) {\n${ind}  ${v} = ${a};\n${ind}} else {\n${ind}  ${v} = ${b};\n${ind}}\n`;
   }
 
   declare(s: Scope, ind: string): string {
-    const v = this.fresh('v'), constant = this.chance(0.4), e = this.expr(s, 3);
+    const v = this.fresh('v'),
+      constant = this.chance(0.4),
+      e = this.expr(s, 3);
     s.nums.push(v);
     if (!constant) s.mutable.push(v);
     return `${ind}${constant ? 'const' : 'let'} ${v} = ${e};\n`;
@@ -87,18 +94,27 @@ export abstract class Statements extends Expressions {
     const v = this.pick(s.mutable);
     if (s.loops > 0 || s.callback) {
       switch (this.int(0, 3)) {
-        case 0: return `${ind}${v} = ${this.constant(-0.8, 0.8)} * ${v} + ${this.bounded(s, 2)};\n`;
-        case 1: return `${ind}${v} += 0.2 * ${this.bounded(s, 2)};\n`;
-        case 2: return `${ind}${v} *= 0.5 + 0.4 * ${this.bounded(s, 2)};\n`;
-        default: return `${ind}${v} -= ${this.constant(0, 0.5)} * ${this.bounded(s, 2)};\n`;
+        case 0:
+          return `${ind}${v} = ${this.constant(-0.8, 0.8)} * ${v} + ${this.bounded(s, 2)};\n`;
+        case 1:
+          return `${ind}${v} += 0.2 * ${this.bounded(s, 2)};\n`;
+        case 2:
+          return `${ind}${v} *= 0.5 + 0.4 * ${this.bounded(s, 2)};\n`;
+        default:
+          return `${ind}${v} -= ${this.constant(0, 0.5)} * ${this.bounded(s, 2)};\n`;
       }
     }
     switch (this.int(0, 4)) {
-      case 0: return `${ind}${v} = ${this.expr(s, 3)};\n`;
-      case 1: return `${ind}${v} += ${this.expr(s, 2)};\n`;
-      case 2: return `${ind}${v} *= ${this.expr(s, 2)};\n`;
-      case 3: return `${ind}${v} /= 1.5 + Math.sin(${this.expr(s, 2)});\n`;
-      default: return `${ind}${v}${this.pick(['++', '--'])};\n`;
+      case 0:
+        return `${ind}${v} = ${this.expr(s, 3)};\n`;
+      case 1:
+        return `${ind}${v} += ${this.expr(s, 2)};\n`;
+      case 2:
+        return `${ind}${v} *= ${this.expr(s, 2)};\n`;
+      case 3:
+        return `${ind}${v} /= 1.5 + Math.sin(${this.expr(s, 2)});\n`;
+      default:
+        return `${ind}${v}${this.pick(['++', '--'])};\n`;
     }
   }
 
@@ -149,7 +165,17 @@ export abstract class Statements extends Expressions {
     const w = this.fresh(this.pick(['w', 'buf', 'tmp', 'h']));
     const push = (length: number, type: VecField['type'] = 'array') => s.vecs.push({ expr: w, length, type, local: true });
     const source = s.vecs.length > 0 ? this.pick(s.vecs) : undefined;
-    switch (this.weighted<number>([[3, 0], [2, 1], [1, 2], [2, 3], [source ? 2 : 0, 4], [source ? 2 : 0, 5], [source ? 0.3 : 0, 6]])) {
+    switch (
+      this.weighted<number>([
+        [3, 0],
+        [2, 1],
+        [1, 2],
+        [2, 3],
+        [source ? 2 : 0, 4],
+        [source ? 2 : 0, 5],
+        [source ? 0.3 : 0, 6],
+      ])
+    ) {
       case 0: {
         const n = this.int(2, 4);
         const code = `${ind}const ${w} = [${Array.from({ length: n }, () => this.expr(s, 2)).join(', ')}];\n`;
@@ -157,7 +183,8 @@ export abstract class Statements extends Expressions {
         return code;
       }
       case 1: {
-        const n = this.int(2, 4), k = this.int(0, n - 1);
+        const n = this.int(2, 4),
+          k = this.int(0, n - 1);
         const code = `${ind}const ${w} = new Float64Array(${n});\n${ind}${w}[${k}] = ${this.expr(s, 2)};\n`;
         push(n, 'f64');
         return code;
@@ -170,20 +197,24 @@ export abstract class Statements extends Expressions {
       }
       case 3: {
         // Grown by push, a fixed number of times: its length is known.
-        const n = this.int(1, 3), k = this.fresh('k');
+        const n = this.int(1, 3),
+          k = this.fresh('k');
         const inner = child(s, { counters: [...s.counters, { name: k, bound: n }], loops: s.loops + 1 });
         const code = `${ind}const ${w}: number[] = [];\n${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) ${w}.push(${this.expr(inner, 2)});\n${ind}${w}.push(${this.expr(s, 1)});\n`;
         push(n + 1);
         return code;
       }
       case 4: {
-        const v = source!, e = this.expr(s, 2);
+        const v = source!,
+          e = this.expr(s, 2);
         const code = this.chance(0.5) ? `${ind}const ${w} = [...${v.expr}, ${e}];\n` : `${ind}const ${w} = [${e}, ...${v.expr}];\n`;
         push(v.length + 1);
         return code;
       }
       case 5: {
-        const v = source!, e = this.fresh('e'), i = this.fresh('i');
+        const v = source!,
+          e = this.fresh('e'),
+          i = this.fresh('i');
         const inner = child(s, { nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: v.length }], callback: true, returns: false });
         const code = `${ind}const ${w} = ${v.expr}.map((${e}, ${i}) => ${this.expr(inner, 2)});\n`;
         push(v.length, v.type === 'f64' ? 'f64' : 'array');
@@ -204,13 +235,15 @@ export abstract class Statements extends Expressions {
 
   /** An array chosen by a branch: `c ? [a, b] : [b, a]`, or reassigned in an `if`; rarely one of two parameters (README ❌). */
   chosenArray(s: Scope, ind: string): string {
-    const w = this.fresh(this.pick(['pick', 'sel', 'pair'])), n = this.int(2, 3);
+    const w = this.fresh(this.pick(['pick', 'sel', 'pair'])),
+      n = this.int(2, 3);
     const literal = () => `[${Array.from({ length: n }, () => this.expr(s, 1)).join(', ')}]`;
     const params = s.vecs.filter((v) => !v.local && /^\w+$/.test(v.expr));
     const twins = params.filter((v) => params.some((u) => u !== v && u.type === v.type && u.length === v.length));
     let code: string;
     if (twins.length > 0 && this.chance(0.1)) {
-      const a = this.pick(twins), b = this.pick(twins.filter((u) => u !== a && u.type === a.type && u.length === a.length));
+      const a = this.pick(twins),
+        b = this.pick(twins.filter((u) => u !== a && u.type === a.type && u.length === a.length));
       code = `${ind}const ${w} = ${this.condition(s, 1)} ? ${a.expr} : ${b.expr};\n`;
       s.vecs.push({ expr: w, length: a.length, type: a.type, local: false });
       return code;
@@ -223,7 +256,8 @@ export abstract class Statements extends Expressions {
 
   /** A new vector from a helper that maps one: `const y = scale(xs, k)`, of the parameter's or a constant's length. */
   mappedByHelper(s: Scope, ind: string): string {
-    const v = this.pick(s.vecs), y = this.fresh('y');
+    const v = this.pick(s.vecs),
+      y = this.fresh('y');
     const code = `${ind}const ${y} = ${this.helpers.step(v)}(${v.expr}, ${this.expr(s, 1)});\n`;
     s.vecs.push({ expr: y, length: v.length, type: v.type, local: false });
     return code;
@@ -300,7 +334,13 @@ export abstract class Statements extends Expressions {
     const local = s.vecs.filter((v) => v.local);
     const rows = s.mats.length > 0 ? this.pick(s.mats) : undefined;
     const bounds: [number, () => { test: string; bound: number }][] = [
-      [3, () => { const n = this.int(1, 4); return { test: `${n}`, bound: n }; }],
+      [
+        3,
+        () => {
+          const n = this.int(1, 4);
+          return { test: `${n}`, bound: n };
+        },
+      ],
     ];
     if (vec) bounds.push([3, () => ({ test: `${vec.expr}.length`, bound: vec.length })]);
     if (vec && s.level < 2) bounds.push([2, () => ({ test: `${this.helpers.counter(vec.type)}(${vec.expr})`, bound: vec.length })]);
@@ -315,7 +355,14 @@ export abstract class Statements extends Expressions {
     }
     const { test, bound } = this.weighted(bounds)();
     const body = () => this.block(this.loopScope(s, { name: i, bound }), depth - 1, ind + '  ', this.int(1, 3));
-    switch (this.weighted([[7, 'up'], [1, 'hoisted'], [1, 'down'], [1, 'by two']] as const)) {
+    switch (
+      this.weighted([
+        [7, 'up'],
+        [1, 'hoisted'],
+        [1, 'down'],
+        [1, 'by two'],
+      ] as const)
+    ) {
       case 'up': {
         const from = bound > 1 && this.chance(0.2) ? 1 : 0;
         return `${ind}for (let ${i} = ${from}; ${i} < ${test}; ${i}++) {\n${body()}${ind}}\n`;
@@ -324,21 +371,33 @@ export abstract class Statements extends Expressions {
         const n = this.fresh('n');
         return `${ind}const ${n} = ${test};\n${ind}for (let ${i} = 0; ${i} < ${n}; ${i}++) {\n${body()}${ind}}\n`;
       }
-      case 'down': return `${ind}for (let ${i} = ${test} - 1; ${i} >= 0; ${i}--) {\n${body()}${ind}}\n`;
-      case 'by two': return `${ind}for (let ${i} = 0; ${i} < ${test}; ${i} += 2) {\n${body()}${ind}}\n`;
+      case 'down':
+        return `${ind}for (let ${i} = ${test} - 1; ${i} >= 0; ${i}--) {\n${body()}${ind}}\n`;
+      case 'by two':
+        return `${ind}for (let ${i} = 0; ${i} < ${test}; ${i} += 2) {\n${body()}${ind}}\n`;
     }
   }
 
   forOf(s: Scope, depth: number, ind: string): string {
-    const v = this.pick(s.vecs), e = this.fresh('e');
+    const v = this.pick(s.vecs),
+      e = this.fresh('e');
     const inner = this.loopScope(s);
     inner.nums.push(e);
     return `${ind}for (const ${e} of ${v.expr}) {\n${this.block(inner, depth - 1, ind + '  ', this.int(1, 2))}${ind}}\n`;
   }
 
   forEach(s: Scope, ind: string): string {
-    const v = this.pick(s.vecs), e = this.fresh('e'), i = this.fresh('i');
-    const inner = child(s, { nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: v.length }], callback: true, returns: false, breakable: false, continuable: false });
+    const v = this.pick(s.vecs),
+      e = this.fresh('e'),
+      i = this.fresh('i');
+    const inner = child(s, {
+      nums: [...s.nums, e],
+      counters: [...s.counters, { name: i, bound: v.length }],
+      callback: true,
+      returns: false,
+      breakable: false,
+      continuable: false,
+    });
     if (inner.mutable.length === 0) {
       const acc = this.fresh('acc');
       s.nums.push(acc);
@@ -351,7 +410,9 @@ export abstract class Statements extends Expressions {
 
   /** A while loop that stops on the data (a shrinking value), with an iteration cap. */
   whileLoop(s: Scope, depth: number, ind: string): string {
-    const r = this.fresh('r'), it = this.fresh('it'), cap = this.int(2, 8);
+    const r = this.fresh('r'),
+      it = this.fresh('it'),
+      cap = this.int(2, 8);
     const start = this.expr(s, 2);
     s.nums.push(r);
     s.mutable.push(r);
@@ -359,26 +420,38 @@ export abstract class Statements extends Expressions {
     const shrink = `${ind}  ${r} *= 0.3 + 0.4 * Math.tanh(${this.expr(inner, 1)}) ** 2;\n`;
     const body = this.block(inner, depth - 1, ind + '  ', this.int(0, 2));
     const test = this.chance(0.5) ? `Math.abs(${r}) > ${this.constant(0.01, 0.5)}` : `${r} * ${r} > ${this.constant(0.001, 0.2)}`;
-    if (this.chance(0.25)) return `${ind}let ${r} = ${start};\n${ind}let ${it} = 0;\n${ind}do {\n${shrink}${body}${ind}  ${it}++;\n${ind}} while (${test} && ${cap} > ${it});\n`;
+    if (this.chance(0.25))
+      return `${ind}let ${r} = ${start};\n${ind}let ${it} = 0;\n${ind}do {\n${shrink}${body}${ind}  ${it}++;\n${ind}} while (${test} && ${cap} > ${it});\n`;
     return `${ind}let ${r} = ${start};\n${ind}let ${it} = 0;\n${ind}while (${test} && ${cap} > ${it}) {\n${shrink}${body}${ind}  ${it}++;\n${ind}}\n`;
   }
 
   /** An iteration to a tolerance: Newton's method for a square root, or a contracting fixed point. */
   iterate(s: Scope, ind: string): string {
-    const z = this.fresh('z'), d = this.fresh('dz'), it = this.fresh('it'), c = this.expr(s, 2);
+    const z = this.fresh('z'),
+      d = this.fresh('dz'),
+      it = this.fresh('it'),
+      c = this.expr(s, 2);
     const a = this.expr(s, 1);
     s.nums.push(z);
     if (this.chance(0.5)) {
       const target = this.fresh('c');
-      return `${ind}const ${target} = 1 + (${c}) ** 2;\n${ind}let ${z} = ${target};\n${ind}for (let ${it} = 0; ${it} < 30; ${it}++) {\n` +
-        `${ind}  const ${d} = (${z} * ${z} - ${target}) / (2 * ${z});\n${ind}  ${z} -= ${d};\n${ind}  if (Math.abs(${d}) < 1e-9) break;\n${ind}}\n`;
+      return (
+        `${ind}const ${target} = 1 + (${c}) ** 2;\n${ind}let ${z} = ${target};\n${ind}for (let ${it} = 0; ${it} < 30; ${it}++) {\n` +
+        `${ind}  const ${d} = (${z} * ${z} - ${target}) / (2 * ${z});\n${ind}  ${z} -= ${d};\n${ind}  if (Math.abs(${d}) < 1e-9) break;\n${ind}}\n`
+      );
     }
-    return `${ind}let ${z} = 0;\n${ind}for (let ${it} = 0; ${it} < 50; ${it}++) {\n${ind}  const ${d} = Math.cos(0.5 * Math.tanh(${a}) * ${z}) + ${c} - ${z};\n` +
-      `${ind}  ${z} += ${d};\n${ind}  if (Math.abs(${d}) < 1e-10) break;\n${ind}}\n`;
+    return (
+      `${ind}let ${z} = 0;\n${ind}for (let ${it} = 0; ${it} < 50; ${it}++) {\n${ind}  const ${d} = Math.cos(0.5 * Math.tanh(${a}) * ${z}) + ${c} - ${z};\n` +
+      `${ind}  ${z} += ${d};\n${ind}  if (Math.abs(${d}) < 1e-10) break;\n${ind}}\n`
+    );
   }
 
   labelled(s: Scope, depth: number, ind: string): string {
-    const label = this.fresh('outer'), i = this.fresh('i'), j = this.fresh('j'), n = this.int(1, 3), m = this.int(1, 3);
+    const label = this.fresh('outer'),
+      i = this.fresh('i'),
+      j = this.fresh('j'),
+      n = this.int(1, 3),
+      m = this.int(1, 3);
     const outer = this.loopScope(s, { name: i, bound: n });
     outer.labels.push(label);
     const inner = this.loopScope(outer, { name: j, bound: m });
@@ -424,10 +497,19 @@ export abstract class Statements extends Expressions {
    * ❌ (`unsupportedState`).
    */
   stateLoop(s: Scope, depth: number, ind: string): string {
-    switch (this.weighted([[5, 'vector'], [3, 'object'], [0.5, 'unsupported']] as const)) {
-      case 'vector': return this.vectorState(s, depth, ind);
-      case 'object': return this.objectState(s, depth, ind);
-      case 'unsupported': return this.unsupportedState(s, depth, ind);
+    switch (
+      this.weighted([
+        [5, 'vector'],
+        [3, 'object'],
+        [0.5, 'unsupported'],
+      ] as const)
+    ) {
+      case 'vector':
+        return this.vectorState(s, depth, ind);
+      case 'object':
+        return this.objectState(s, depth, ind);
+      case 'unsupported':
+        return this.unsupportedState(s, depth, ind);
     }
   }
 
@@ -441,29 +523,46 @@ export abstract class Statements extends Expressions {
    * a `while` that stops on the state — followed by statements that read it; or in a row.
    * `test` is a condition on the state (for exits).
    */
-  private carry(s: Scope, depth: number, ind: string, state: (body: Scope) => void, next: (body: Scope, ind: string) => string, test: (body: Scope) => string): string {
+  private carry(
+    s: Scope,
+    depth: number,
+    ind: string,
+    state: (body: Scope) => void,
+    next: (body: Scope, ind: string) => string,
+    test: (body: Scope) => string,
+  ): string {
     if (this.chance(0.2)) {
       const body = child(s);
       state(body);
       return `${ind}${next(body, ind)}\n${this.chance(0.5) ? `${ind}${next(body, ind)}\n` : ''}`;
     }
-    const k = this.fresh('k'), n = this.int(1, 4);
-    const form = this.weighted([[3, 'for'], [1, 'break'], [1, 'while']] as const);
+    const k = this.fresh('k'),
+      n = this.int(1, 4);
+    const form = this.weighted([
+      [3, 'for'],
+      [1, 'break'],
+      [1, 'while'],
+    ] as const);
     // A `continue` would skip the count of a while loop.
     const body = child(this.loopScope(s, { name: k, bound: n }), form === 'while' ? { continuable: false } : {});
     state(body);
     const rest = () => this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1));
     switch (form) {
-      case 'for': return `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}}\n`;
-      case 'break': return `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}  if (${test(body)}) break;\n${ind}}\n`;
-      case 'while': return `${ind}let ${k} = 0;\n${ind}while (${test(body)} && ${k} < ${n}) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}  ${k}++;\n${ind}}\n`;
+      case 'for':
+        return `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}}\n`;
+      case 'break':
+        return `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}  if (${test(body)}) break;\n${ind}}\n`;
+      case 'while':
+        return `${ind}let ${k} = 0;\n${ind}while (${test(body)} && ${k} < ${n}) {\n${ind}  ${next(body, ind + '  ')}\n${rest()}${ind}  ${k}++;\n${ind}}\n`;
     }
   }
 
   /** A tuple, array or Float64Array state of a length known where it is made, carried through a loop. */
   private vectorState(s: Scope, depth: number, ind: string): string {
-    const st = this.fresh(this.pick(['s', 'state', 'q'])), dt = this.timeStep(s);
-    const type = this.pick(['tuple', 'tuple', 'f64', 'array'] as const), length = this.int(2, 3);
+    const st = this.fresh(this.pick(['s', 'state', 'q'])),
+      dt = this.timeStep(s);
+    const type = this.pick(['tuple', 'tuple', 'f64', 'array'] as const),
+      length = this.int(2, 3);
     const v: VecField = { length, type };
     const entries = Array.from({ length }, () => this.expr(s, 1));
     let code: string;
@@ -473,9 +572,19 @@ export abstract class Statements extends Expressions {
     const slope = (body: Scope) => this.bounded(body, 1);
     const next = (body: Scope, ind: string): string => {
       const other = body.vecs.find((u) => u.expr !== st && u.type === 'tuple' && u.length === length);
-      switch (this.weighted([[4, 'step'], [type === 'tuple' && other ? 1 : 0, 'combine'], [2, 'literal'], [type === 'f64' ? 0 : 1, 'destructured'], [1, 'written']] as const)) {
-        case 'step': return `${st} = ${this.helpers.step(v, true)}(${st}, ${dt});`;
-        case 'combine': return `${st} = ${this.helpers.combine(v)}(${st}, ${other!.expr});`;
+      switch (
+        this.weighted([
+          [4, 'step'],
+          [type === 'tuple' && other ? 1 : 0, 'combine'],
+          [2, 'literal'],
+          [type === 'f64' ? 0 : 1, 'destructured'],
+          [1, 'written'],
+        ] as const)
+      ) {
+        case 'step':
+          return `${st} = ${this.helpers.step(v, true)}(${st}, ${dt});`;
+        case 'combine':
+          return `${st} = ${this.helpers.combine(v)}(${st}, ${other!.expr});`;
         case 'literal': {
           // Entries rebuilt, moved (a rotation or a swap: `[s[1], s[0]]`) or kept.
           const shift = this.int(0, length - 1);
@@ -493,7 +602,8 @@ export abstract class Statements extends Expressions {
           const values = names.map((_, k) => (this.chance(0.4) ? names[(k + 1) % length] : `${names[(k + 1) % length]} + ${dt} * ${slope(inner)}`));
           return `const [${names.join(', ')}] = ${st};\n${ind}${st} = [${values.join(', ')}];`;
         }
-        case 'written': return `${st}[${this.int(0, length - 1)}] += ${dt} * ${slope(body)};\n${ind}${st} = ${this.helpers.step(v, true)}(${st}, ${dt});`;
+        case 'written':
+          return `${st}[${this.int(0, length - 1)}] += ${dt} * ${slope(body)};\n${ind}${st} = ${this.helpers.step(v, true)}(${st}, ${dt});`;
       }
     };
     const test = (body: Scope) => `${this.pick(['Math.abs(', '('])}${st}[${this.int(0, length - 1)}]) > ${this.constant(0.2, 1.5)}`;
@@ -509,15 +619,29 @@ export abstract class Statements extends Expressions {
    * read-only; one holding an array is a state README marks ❌).
    */
   private objectState(s: Scope, depth: number, ind: string): string {
-    const st = this.fresh('st'), dt = this.timeStep(s);
-    const fields: [string, Field][] = this.chance(0.6) ? [['x', 'number'], ['v', 'number']] : [['pos', { length: this.int(2, 3), type: 'array' }], ['w', 'number']];
+    const st = this.fresh('st'),
+      dt = this.timeStep(s);
+    const fields: [string, Field][] = this.chance(0.6)
+      ? [
+          ['x', 'number'],
+          ['v', 'number'],
+        ]
+      : [
+          ['pos', { length: this.int(2, 3), type: 'array' }],
+          ['w', 'number'],
+        ];
     let typeName: string | undefined;
     if (this.chance(0.4)) typeName = this.helpers.typeName('State', fields);
     const t: ObjectType = { name: typeName, fields };
-    const literal = (read: Scope | undefined) => `{ ${fields.map(([k, f]) => {
-      const value = (at: string) => (read ? `${at} + ${dt} * ${this.bounded(read, 1)}` : this.expr(s, 1));
-      return f === 'number' ? `${k}: ${value(`${st}.${k}`)}` : `${k}: [${Array.from({ length: (f as VecField).length }, (_, i) => value(`${st}.${k}[${(i + 1) % (f as VecField).length}]`)).join(', ')}]`;
-    }).join(', ')} }`;
+    const literal = (read: Scope | undefined) =>
+      `{ ${fields
+        .map(([k, f]) => {
+          const value = (at: string) => (read ? `${at} + ${dt} * ${this.bounded(read, 1)}` : this.expr(s, 1));
+          return f === 'number'
+            ? `${k}: ${value(`${st}.${k}`)}`
+            : `${k}: [${Array.from({ length: (f as VecField).length }, (_, i) => value(`${st}.${k}[${(i + 1) % (f as VecField).length}]`)).join(', ')}]`;
+        })
+        .join(', ')} }`;
     let code = `${ind}let ${st}${typeName ? `: ${typeName}` : ''} = ${literal(undefined)};\n`;
     const previous = this.chance(0.3) ? this.fresh('previous') : undefined;
     if (previous) code += `${ind}let ${previous} = ${st};\n`;
@@ -539,11 +663,16 @@ export abstract class Statements extends Expressions {
    * (`previous = s`). Its names are noted: a rejection naming them is expected (readme.ts).
    */
   private unsupportedState(s: Scope, depth: number, ind: string): string {
-    const k = this.fresh('k'), n = this.int(1, 4), length = this.int(2, 3), dt = this.timeStep(s);
+    const k = this.fresh('k'),
+      n = this.int(1, 4),
+      length = this.int(2, 3),
+      dt = this.timeStep(s);
     const literal = () => `[${Array.from({ length }, () => this.expr(s, 1)).join(', ')}]`;
     const body = this.loopScope(s, { name: k, bound: n });
-    const loop = (pass: string) => `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${pass}${this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1))}${ind}}\n`;
-    const st = this.fresh('s'), previous = this.fresh('previous');
+    const loop = (pass: string) =>
+      `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n${pass}${this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1))}${ind}}\n`;
+    const st = this.fresh('s'),
+      previous = this.fresh('previous');
     this.unsupportedStates.push(st, previous);
     const v: VecField = { length, type: 'tuple' };
     const tuple = `[${Array(length).fill('number').join(', ')}]`;
@@ -558,17 +687,28 @@ export abstract class Statements extends Expressions {
    * (`({ x: a, v: b } = st)`).
    */
   assignTogether(s: Scope, ind: string): string {
-    const a = this.pick(s.mutable), b = this.pick(s.mutable.filter((name) => name !== a));
+    const a = this.pick(s.mutable),
+      b = this.pick(s.mutable.filter((name) => name !== a));
     const looped = s.loops > 0;
     const numbers = (t: ObjectType) => t.fields.filter(([, f]) => f === 'number').map(([name]) => name);
     const objects = s.objs.filter((o) => numbers(o.type).length >= 2);
-    switch (this.weighted([[3, 'swap'], [2, 'temporary'], [1, 'shift'], [looped || s.level >= 2 ? 0 : 1, 'helper'], [objects.length > 0 ? 1 : 0, 'object']] as const)) {
-      case 'swap': return `${ind}[${a}, ${b}] = [${b}, ${looped || this.chance(0.5) ? a : this.expr(s, 2)}];\n`;
+    switch (
+      this.weighted([
+        [3, 'swap'],
+        [2, 'temporary'],
+        [1, 'shift'],
+        [looped || s.level >= 2 ? 0 : 1, 'helper'],
+        [objects.length > 0 ? 1 : 0, 'object'],
+      ] as const)
+    ) {
+      case 'swap':
+        return `${ind}[${a}, ${b}] = [${b}, ${looped || this.chance(0.5) ? a : this.expr(s, 2)}];\n`;
       case 'temporary': {
         const t = this.fresh('t');
         return `${ind}const ${t} = ${a};\n${ind}${a} = ${b};\n${ind}${b} = ${t};\n`;
       }
-      case 'shift': return `${ind}[${a}, ${b}] = [${b}, ${looped ? `${this.constant(0.5, 0.95)} * ${a} + 0.1 * ${this.bounded(s, 1)}` : this.expr(s, 2)}];\n`;
+      case 'shift':
+        return `${ind}[${a}, ${b}] = [${b}, ${looped ? `${this.constant(0.5, 0.95)} * ${a} + 0.1 * ${this.bounded(s, 1)}` : this.expr(s, 2)}];\n`;
       case 'helper': {
         const h = this.helpers.structHelper();
         if ('fields' in h.returns) {

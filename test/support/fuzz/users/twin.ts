@@ -27,8 +27,12 @@ export interface Twin {
 }
 
 const COMPARISONS = new Map<ts.SyntaxKind, string>([
-  [ts.SyntaxKind.LessThanToken, '<'], [ts.SyntaxKind.GreaterThanToken, '>'], [ts.SyntaxKind.LessThanEqualsToken, '<='],
-  [ts.SyntaxKind.GreaterThanEqualsToken, '>='], [ts.SyntaxKind.EqualsEqualsEqualsToken, '==='], [ts.SyntaxKind.ExclamationEqualsEqualsToken, '!=='],
+  [ts.SyntaxKind.LessThanToken, '<'],
+  [ts.SyntaxKind.GreaterThanToken, '>'],
+  [ts.SyntaxKind.LessThanEqualsToken, '<='],
+  [ts.SyntaxKind.GreaterThanEqualsToken, '>='],
+  [ts.SyntaxKind.EqualsEqualsEqualsToken, '==='],
+  [ts.SyntaxKind.ExclamationEqualsEqualsToken, '!=='],
 ]);
 /** Math functions with jumps or kinks, each replaced by the recorder `__<name>`. */
 const RECORDED = new Set(['abs', 'max', 'min', 'floor', 'ceil', 'round', 'trunc', 'sign', 'atan2']);
@@ -45,40 +49,46 @@ function recorders(trace: Decision[]) {
     return note(result, op === '===' || op === '!==' ? (a === b ? Infinity : Math.abs(a - b)) : a - b, a, b);
   };
   /** The winner of a max or min, with its lead over the runner-up. */
-  const extreme = (sign: 1 | -1) => (...xs: number[]): number => {
-    const order = xs.map((x, i) => [sign * x, i] as const).sort((p, q) => q[0] - p[0]);
-    note(order[0]?.[1], order.length > 1 ? order[0][0] - order[1][0] : Infinity, ...xs);
-    return sign === 1 ? Math.max(...xs) : Math.min(...xs);
-  };
-  const step = (f: 'floor' | 'ceil' | 'round' | 'trunc' | 'sign') => (a: number): number => {
-    const edge = f === 'round' ? Math.floor(a) + 0.5 : f === 'sign' ? 0 : Math.round(a);
-    return note(Math[f](a), a - edge, a);
-  };
+  const extreme =
+    (sign: 1 | -1) =>
+    (...xs: number[]): number => {
+      const order = xs.map((x, i) => [sign * x, i] as const).sort((p, q) => q[0] - p[0]);
+      note(order[0]?.[1], order.length > 1 ? order[0][0] - order[1][0] : Infinity, ...xs);
+      return sign === 1 ? Math.max(...xs) : Math.min(...xs);
+    };
+  const step =
+    (f: 'floor' | 'ceil' | 'round' | 'trunc' | 'sign') =>
+    (a: number): number => {
+      const edge = f === 'round' ? Math.floor(a) + 0.5 : f === 'sign' ? 0 : Math.round(a);
+      return note(Math[f](a), a - edge, a);
+    };
   /**
    * `grad(h)` and `derivative(h)` of a helper of one number, used inside a program: central
    * differences with two Richardson steps (error far below the tolerance, smooth enough to
    * be differenced again), on a stencil that takes the decisions the point takes.
    */
-  const derivative = (h: (x: number) => number) => (x: number): number => {
-    const mark = trace.length;
-    const path = () => JSON.stringify(trace.slice(mark).map((d) => d.outcome));
-    h(x);
-    const taken = path();
-    if (trace.slice(mark).some((d) => Math.abs(d.margin) < 1e-4 * d.scale)) throw new Unusable();
-    const at = (delta: number) => {
+  const derivative =
+    (h: (x: number) => number) =>
+    (x: number): number => {
+      const mark = trace.length;
+      const path = () => JSON.stringify(trace.slice(mark).map((d) => d.outcome));
+      h(x);
+      const taken = path();
+      if (trace.slice(mark).some((d) => Math.abs(d.margin) < 1e-4 * d.scale)) throw new Unusable();
+      const at = (delta: number) => {
+        trace.length = mark;
+        const v = h(x + delta);
+        if (path() !== taken) throw new Unusable();
+        return v;
+      };
+      const step = 1e-3 * Math.max(1, Math.abs(x));
+      const central = (s: number) => (at(s) - at(-s)) / (2 * s);
+      const [c1, c2, c3] = [central(step), central(step / 2), central(step / 4)];
+      const [r1, r2] = [(4 * c2 - c1) / 3, (4 * c3 - c2) / 3];
       trace.length = mark;
-      const v = h(x + delta);
-      if (path() !== taken) throw new Unusable();
-      return v;
+      h(x);
+      return (16 * r2 - r1) / 15;
     };
-    const step = 1e-3 * Math.max(1, Math.abs(x));
-    const central = (s: number) => (at(s) - at(-s)) / (2 * s);
-    const [c1, c2, c3] = [central(step), central(step / 2), central(step / 4)];
-    const [r1, r2] = [(4 * c2 - c1) / 3, (4 * c3 - c2) / 3];
-    trace.length = mark;
-    h(x);
-    return (16 * r2 - r1) / 15;
-  };
   return {
     grad: derivative,
     derivative,
@@ -86,7 +96,11 @@ function recorders(trace: Decision[]) {
     __abs: (a: number) => (note(a >= 0, a, a) ? a : -a),
     __max: extreme(1),
     __min: extreme(-1),
-    __floor: step('floor'), __ceil: step('ceil'), __round: step('round'), __trunc: step('trunc'), __sign: step('sign'),
+    __floor: step('floor'),
+    __ceil: step('ceil'),
+    __round: step('round'),
+    __trunc: step('trunc'),
+    __sign: step('sign'),
     // The branch cut of atan2 is the negative x axis.
     __atan2: (y: number, x: number) => (note(x < 0 ? y >= 0 : 0, x < 0 ? y : Infinity, y, x), Math.atan2(y, x)),
     // A comparator's difference (`(a, b) => a - b` given to sort): the order changes where it crosses 0.
@@ -112,14 +126,33 @@ const instrument: ts.TransformerFactory<ts.SourceFile> = (context) => {
       if (visited.operatorToken.kind === ts.SyntaxKind.PercentToken) return call('__mod', [visited.left, visited.right]);
     }
     // The comparator of a sort: its result recorded, so that no stencil straddles a change of order.
-    if (ts.isCallExpression(visited) && ts.isPropertyAccessExpression(visited.expression) && visited.expression.name.text === 'sort' &&
-      visited.arguments.length === 1 && ts.isArrowFunction(visited.arguments[0]) && !ts.isBlock(visited.arguments[0].body)) {
+    if (
+      ts.isCallExpression(visited) &&
+      ts.isPropertyAccessExpression(visited.expression) &&
+      visited.expression.name.text === 'sort' &&
+      visited.arguments.length === 1 &&
+      ts.isArrowFunction(visited.arguments[0]) &&
+      !ts.isBlock(visited.arguments[0].body)
+    ) {
       const compare = visited.arguments[0];
-      const recorded = f.updateArrowFunction(compare, compare.modifiers, compare.typeParameters, compare.parameters, compare.type, compare.equalsGreaterThanToken, call('__order', [compare.body as ts.Expression]));
+      const recorded = f.updateArrowFunction(
+        compare,
+        compare.modifiers,
+        compare.typeParameters,
+        compare.parameters,
+        compare.type,
+        compare.equalsGreaterThanToken,
+        call('__order', [compare.body as ts.Expression]),
+      );
       return f.updateCallExpression(visited, visited.expression, visited.typeArguments, [recorded]);
     }
-    if (ts.isCallExpression(visited) && ts.isPropertyAccessExpression(visited.expression) && ts.isIdentifier(visited.expression.expression) &&
-      visited.expression.expression.text === 'Math' && RECORDED.has(visited.expression.name.text)) {
+    if (
+      ts.isCallExpression(visited) &&
+      ts.isPropertyAccessExpression(visited.expression) &&
+      ts.isIdentifier(visited.expression.expression) &&
+      visited.expression.expression.text === 'Math' &&
+      RECORDED.has(visited.expression.name.text)
+    ) {
       return call(`__${visited.expression.name.text}`, visited.arguments);
     }
     return visited;

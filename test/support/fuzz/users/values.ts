@@ -22,13 +22,16 @@ export const NUMBER: Shape = { kind: 'number' };
 /** The TypeScript type of a shape. */
 export function typeText(s: Shape): string {
   switch (s.kind) {
-    case 'number': return 'number';
-    case 'f64': return 'Float64Array';
+    case 'number':
+      return 'number';
+    case 'f64':
+      return 'Float64Array';
     case 'array': {
       if (s.style === 'tuple') return `[${Array.from({ length: s.length }, () => typeText(s.of)).join(', ')}]`;
       return `${s.style === 'readonly' ? 'readonly ' : ''}${typeText(s.of)}[]`;
     }
-    case 'object': return s.type ?? `{ ${s.fields.map(([k, f]) => `${k}: ${typeText(f)}`).join('; ')} }`;
+    case 'object':
+      return s.type ?? `{ ${s.fields.map(([k, f]) => `${k}: ${typeText(f)}`).join('; ')} }`;
   }
 }
 
@@ -37,20 +40,28 @@ const coordinate = (rand: () => number) => Math.round((rand() * 3 - 1.5) * 1e6) 
 
 export function randomData(s: Shape, rand: () => number): Data {
   switch (s.kind) {
-    case 'number': return coordinate(rand);
-    case 'f64': return Array.from({ length: s.length }, () => coordinate(rand));
-    case 'array': return Array.from({ length: s.length }, () => randomData(s.of, rand));
-    case 'object': return Object.fromEntries(s.fields.map(([k, f]) => [k, randomData(f, rand)]));
+    case 'number':
+      return coordinate(rand);
+    case 'f64':
+      return Array.from({ length: s.length }, () => coordinate(rand));
+    case 'array':
+      return Array.from({ length: s.length }, () => randomData(s.of, rand));
+    case 'object':
+      return Object.fromEntries(s.fields.map(([k, f]) => [k, randomData(f, rand)]));
   }
 }
 
 /** Where the numbers of a shape are, in tapeless's flattening order (array order, fields sorted by name). */
 export function paths(s: Shape, prefix: Path): Path[] {
   switch (s.kind) {
-    case 'number': return [prefix];
-    case 'f64': return Array.from({ length: s.length }, (_, i) => [...prefix, i]);
-    case 'array': return Array.from({ length: s.length }, (_, i) => paths(s.of, [...prefix, i])).flat();
-    case 'object': return [...s.fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([k, f]) => paths(f, [...prefix, k]));
+    case 'number':
+      return [prefix];
+    case 'f64':
+      return Array.from({ length: s.length }, (_, i) => [...prefix, i]);
+    case 'array':
+      return Array.from({ length: s.length }, (_, i) => paths(s.of, [...prefix, i])).flat();
+    case 'object':
+      return [...s.fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([k, f]) => paths(f, [...prefix, k]));
   }
 }
 
@@ -84,9 +95,12 @@ export function shifted(args: readonly Data[], path: Path, delta: number): Data[
 /** A value of shape `s` from data: typed arrays made, class instances constructed (fields in order), all frozen where JavaScript allows. */
 export function materialise(d: Data, s: Shape, classes: Classes): unknown {
   switch (s.kind) {
-    case 'number': return d;
-    case 'f64': return Float64Array.from(d as number[]);
-    case 'array': return Object.freeze((d as Data[]).map((e) => materialise(e, s.of, classes)));
+    case 'number':
+      return d;
+    case 'f64':
+      return Float64Array.from(d as number[]);
+    case 'array':
+      return Object.freeze((d as Data[]).map((e) => materialise(e, s.of, classes)));
     case 'object': {
       const fields = s.fields.map(([k, f]) => materialise((d as Record<string, Data>)[k], f, classes));
       if (s.isClass) return Object.freeze(new classes[s.type!](...fields));
@@ -105,19 +119,42 @@ export function dataOf(v: unknown): unknown {
 
 /** What is wrong with a gradient's shape for a parameter of shape `s` (README: gradients mirror their parameters), or undefined. */
 export function gradientShapeProblem(g: unknown, s: Shape): string | undefined {
-  const got = typeof g === 'number' ? 'number' : g instanceof Float64Array ? 'Float64Array' : Array.isArray(g) ? 'Array' : g === null ? 'null' : typeof g === 'object' ? 'object' : typeof g;
+  const got =
+    typeof g === 'number'
+      ? 'number'
+      : g instanceof Float64Array
+        ? 'Float64Array'
+        : Array.isArray(g)
+          ? 'Array'
+          : g === null
+            ? 'null'
+            : typeof g === 'object'
+              ? 'object'
+              : typeof g;
   const want = s.kind === 'number' ? 'number' : s.kind === 'f64' ? 'Float64Array' : s.kind === 'array' ? 'Array' : 'object';
   if (got !== want) return `a ${got} where a ${want} was expected`;
   if (s.kind === 'array' || s.kind === 'f64') {
     const length = (g as ArrayLike<unknown>).length;
     if (length !== s.length) return `${length} entries, expected ${s.length}`;
-    if (s.kind === 'array') for (const e of g as unknown[]) { const p = gradientShapeProblem(e, s.of); if (p) return p; }
+    if (s.kind === 'array')
+      for (const e of g as unknown[]) {
+        const p = gradientShapeProblem(e, s.of);
+        if (p) return p;
+      }
   }
   if (s.kind === 'object') {
-    const keys = Object.keys(g as object).sort().join(', ');
-    const expected = s.fields.map(([k]) => k).sort().join(', ');
+    const keys = Object.keys(g as object)
+      .sort()
+      .join(', ');
+    const expected = s.fields
+      .map(([k]) => k)
+      .sort()
+      .join(', ');
     if (keys !== expected) return `fields ${keys}, expected ${expected}`;
-    for (const [k, f] of s.fields) { const p = gradientShapeProblem((g as Record<string, unknown>)[k], f); if (p) return `.${k}: ${p}`; }
+    for (const [k, f] of s.fields) {
+      const p = gradientShapeProblem((g as Record<string, unknown>)[k], f);
+      if (p) return `.${k}: ${p}`;
+    }
   }
   return undefined;
 }
@@ -126,9 +163,12 @@ export function gradientShapeProblem(g: unknown, s: Shape): string | undefined {
 export function show(args: readonly Data[], shapes: readonly Shape[]): string {
   const one = (d: Data, s: Shape): string => {
     switch (s.kind) {
-      case 'number': return String(d);
-      case 'f64': return `Float64Array.from([${(d as number[]).join(', ')}])`;
-      case 'array': return `[${(d as Data[]).map((e) => one(e, s.of)).join(', ')}]`;
+      case 'number':
+        return String(d);
+      case 'f64':
+        return `Float64Array.from([${(d as number[]).join(', ')}])`;
+      case 'array':
+        return `[${(d as Data[]).map((e) => one(e, s.of)).join(', ')}]`;
       case 'object': {
         const fields = s.fields.map(([k, f]) => [k, one((d as Record<string, Data>)[k], f)] as const);
         return s.isClass ? `new ${s.type}(${fields.map(([, v]) => v).join(', ')})` : `{ ${fields.map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
