@@ -4,7 +4,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'playground/dist/', 'bench/peers/', 'node_modules/', 'test/golden/', 'test/fixtures/', '.tmp/', '**/*.d.ts'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-examples/',
+      'bench/node_modules/',
+      'playground/dist/',
+      'bench/peers/',
+      'node_modules/',
+      'test/golden/',
+      'test/fixtures/',
+      '.tmp/',
+      '**/*.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -70,6 +70,31 @@ export function gears(x: number): number {
   return s;
 }
 
+type State = [number, number];
+const S0: State = [0.5, 0.1];
+function stepT(s: State, dt: number): State {
+  return [s[0] + dt * s[1], s[1] - dt * Math.sin(s[0])];
+}
+
+/** A tuple state starting from the caller's tuple, from a spread copy of it, and from a module's constant tuple. */
+export function fromCaller(k: number, s0: State): number {
+  let s = s0;
+  for (let i = 0; i < 20; i++) s = stepT(s, 0.05 * k);
+  return s[0] + 2 * s[1];
+}
+
+export function fromSpread(k: number, s0: State): number {
+  let s: State = [...s0];
+  for (let i = 0; i < 20; i++) s = stepT(s, 0.05 * k);
+  return s[0] * s[1];
+}
+
+export function fromConstant(k: number): number {
+  let s = S0;
+  for (let i = 0; i < 20; i++) s = stepT([s[0] * k, s[1]], 0.05);
+  return s[0];
+}
+
 type Activation = 'tanh' | 'relu' | 'square';
 function activate(values: number[], activation: Activation): number[] {
   switch (activation) {
@@ -115,6 +140,13 @@ export const dLayer = grad(layer, { wrt: [0, 1] });
 export const derivLayer = derivative(layer, { wrt: 'x' });
 export const hLayer = hessian(layer, { wrt: 'x' });
 export const pLayer = vjp(layer, { wrt: [0, 1] });
+export const dFromCaller = grad(fromCaller);
+export const hFromCaller = hessian(fromCaller, { wrt: 'k' });
+export const dFromSpread = grad(fromSpread);
+export const hFromSpread = hessian(fromSpread, { wrt: 'k' });
+export const dFromConstant = grad(fromConstant);
+export const derivFromConstant = derivative(fromConstant);
+export const hFromConstant = hessian(fromConstant);
 export const dChosen = grad(chosen);
 export const hChosen = hessian(chosen, { wrt: 'x' });
 `;
@@ -232,6 +264,22 @@ describe("a module's constant and the caller's array reassigned in a loop (copie
     const first = m.dRelaxed(0.7, xs);
     expect(m.dRelaxed(0.7, xs)).toEqual(first);
     close(m.vRelaxed(0.7, xs)[0], m.relaxed(0.7, xs));
+  });
+
+  it("a tuple state from the caller's tuple, a spread copy of it and a module's constant tuple is carried as numbers", () => {
+    for (const name of ['fromCaller', 'fromSpread']) {
+      const s0 = [0.5, 0.1];
+      checkScalarAndArray(name, 0.8, s0);
+      expect(s0).toEqual([0.5, 0.1]);
+    }
+    const dk = partialDifference((k: number) => m.fromConstant(k), [0.9], 0);
+    close(m.dFromConstant(0.9), dk, 1e-6);
+    close(m.derivFromConstant(0.9), dk, 1e-6);
+    close(
+      m.hFromConstant(0.9)[0][0],
+      partialDifference((k: number) => m.dFromConstant(k), [0.9], 0),
+      1e-5,
+    );
   });
 
   it('a loop that only chooses among constant objects', () => {

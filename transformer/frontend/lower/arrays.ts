@@ -226,13 +226,19 @@ export function spreadLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Op
   return concatenation(lx, parts, node);
 }
 
+function tupleLengthOf(lx: Lowering, part: { readonly spread: Operand; readonly node: ts.Expression }): Operand | undefined {
+  const length = part.spread.kind === 'var' ? lx.tupleLengths.get(part.spread.name) : undefined;
+  return length === undefined ? undefined : num(length);
+}
+
 /** A part of an array being built: one value, or the entries of an array spread into it. */
 export type ArrayPart = { readonly value: Operand } | { readonly spread: Operand; readonly node: ts.Expression };
 
 /** A new local array of `parts` in order, as long as all of them (a loop per spread). */
 export function concatenation(lx: Lowering, parts: readonly ArrayPart[], node: ts.Expression): Operand {
   // Summed from the first part's length (not from 0), so that a copy [...xs] is known to be as long as xs.
-  const lengths = parts.map((part) => ('spread' in part ? lengthOf(lx, part.spread, node) : num(1)));
+  // A spread tuple (`[...s0]` with `s0: [number, number]`) has its type's length, so the copy is a small state too.
+  const lengths = parts.map((part) => ('spread' in part ? (tupleLengthOf(lx, part) ?? lengthOf(lx, part.spread, node)) : num(1)));
   const length = lengths.length === 0 ? num(0) : lengths.reduce((total, next) => lx.op('+', [total, next], node));
   const array = newArray(lx, node, { op: 'newArray', args: [length, num(0)] }, 'Array');
   const store = (index: Operand, value: Operand) => lx.store([array, index, value], node);

@@ -60,15 +60,21 @@ function copyOnEntry(lx: Lowering, node: ts.Node, binding: Binding): Operand | u
   const input = value.kind === 'var' && !lx.created.has(value.name) && !lx.holdsLocal(value) ? lx.inputShapes.get(value.name) : undefined;
   const constant = value.kind === 'ref' && value.origin ? lx.shapeAt(value.origin, false) : undefined;
   const shape = input ?? constant;
-  return shape && shape.kind !== 'number' ? copyOf(lx, node, value, shape) : undefined;
+  // A tuple's copy has its length, so that the loop carries its numbers (`let s = s0` with `s0: [number, number]`).
+  const tupleLength =
+    value.kind === 'var' ? lx.tupleLengths.get(value.name) : value.kind === 'ref' && value.origin ? lx.tupleLengthAt(value.origin) : undefined;
+  return shape && shape.kind !== 'number' ? copyOf(lx, node, value, shape, tupleLength) : undefined;
 }
 
-/** A copy of an array or object of numbers (or of flat arrays and such objects) that the function made; undefined for arrays of arrays. */
-export function copyOf(lx: Lowering, node: ts.Node, value: Operand, shape: Shape): Operand | undefined {
+/**
+ * A copy of an array or object of numbers (or of flat arrays and such objects) that the function
+ * made, `length` long where that is known; undefined for arrays of arrays.
+ */
+export function copyOf(lx: Lowering, node: ts.Node, value: Operand, shape: Shape, length?: number): Operand | undefined {
   if (shape.kind === 'number') return value;
   if (shape.kind === 'array') {
     if (shape.element.kind !== 'number') return undefined;
-    const size = lengthOf(lx, value, node);
+    const size = length !== undefined ? num(length) : lengthOf(lx, value, node);
     const copy = newArray(lx, node as ts.Expression, { op: 'newArray', args: shape.container === 'Array' ? [size, num(0)] : [size] }, shape.container);
     copyInto(lx, node, copy, value, size);
     return copy;

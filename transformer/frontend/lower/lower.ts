@@ -54,6 +54,8 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
   if (aggregate) {
     lx.aggregates.add(name);
     lx.inputShapes.set(name, aggregate);
+    const tupleLength = lx.tupleLengthAt(param);
+    if (tupleLength !== undefined) lx.tupleLengths.set(name, tupleLength);
   }
   // A default value is computed where the generated function is called (it keeps the
   // parameter optional), from the parameters before it: inside, the parameter is the value.

@@ -115,6 +115,8 @@ export class Lowering {
   readonly aggregates = new Set<string>();
   /** The shapes of the inputs' arrays and objects (parameters and what is read from them), by variable. */
   readonly inputShapes = new Map<string, Shape>();
+  /** Parameters whose type is a tuple of a fixed length (`s0: [number, number]`), with that length. */
+  readonly tupleLengths = new Map<string, number>();
   /** Arrays the function creates (and may write). */
   readonly localArrays = new Set<string>();
   /** The length of each array created empty (`[]`) and grown by `push`: a variable of its own. */
@@ -325,6 +327,15 @@ export class Lowering {
     }
     if (expr.op === 'length') this.lengthsRead.set(name, expr.args[0]);
     return variable(name);
+  }
+
+  /** The length of a node's type where it is a tuple of a fixed length (`[number, number]`, no optional or rest elements). */
+  tupleLengthAt(node: ts.Node): number | undefined {
+    const checker = this.env.checker;
+    const type = checker?.getTypeAtLocation(node);
+    if (!type || !checker!.isTupleType(type)) return undefined;
+    const target = (type as ts.TypeReference).target as ts.TupleType;
+    return target.hasRestElement || target.minLength !== target.fixedLength ? undefined : target.fixedLength;
   }
 
   /** The shape of a node's type (or of its elements), where it can be differentiated; `optional`: see shapeOf. */
