@@ -288,6 +288,10 @@ const CASES: Record<string, Case> = {
     code: `let f = (x: number) => x * x;\nexport const g = grad(/*@*/f);`,
     message: "'f' must be a function declaration, or a const initialised with an arrow or function expression",
   },
+  methodTarget: {
+    code: `class Model {\n  k = 2;\n  loss(x: number, y: number): number {\n    return this.k * x * y;\n  }\n}\nconst m = new Model();\nexport const g = grad(/*@*/m.loss);`,
+    message: "'m.loss' is a method: differentiate an arrow written in place that calls it, such as (x, y) => m.loss(x, y).",
+  },
   noParameters: { code: `export const g = grad(/*@*/() => 1);`, message: 'the function has no parameters to differentiate with respect to' },
   destructuringRest: {
     code: `export const g = grad((x: number, [a, /*@*/...rest]: number[]) => x * a, { wrt: 'x' });`,

@@ -190,6 +190,11 @@ export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: 
       node = initializer;
     placementNode = declaration.parent.parent;
   }
+  if (!node && tsApi.isMethodDeclaration(declaration)) {
+    // A method reads `this`, which the generated function would not have: an arrow written in place binds it.
+    const names = declaration.parameters.map((parameter, i) => (tsApi.isIdentifier(parameter.name) ? parameter.name.text : `p${i}`)).join(', ');
+    fail(fnArg, Code.BadTarget, `'${text}' is a method: differentiate an arrow written in place that calls it, such as (${names}) => ${text}(${names}).`);
+  }
   if (!node) {
     fail(
       fnArg,
