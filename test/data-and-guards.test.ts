@@ -57,6 +57,13 @@ export function logged(x: number, y: number): number {
   return checked(s) + y;
 }
 
+/** Number(x) of a number, as code converting defensively writes it. */
+export function converted(x: number, xs: number[]): number {
+  return Number(xs[1]) * Math.sin(Number(x * xs[0]));
+}
+
+export const dConverted = grad(converted);
+export const hConverted = hessian(converted, { wrt: 0 });
 export const dFit = grad(fit, { wrt: [0, 1] });
 export const fitHessian = hessian(fit, { wrt: [0, 1] });
 export const dFitDw = derivative(fit);
@@ -118,6 +125,28 @@ describe('guards', () => {
     expect(() => m.dGuarded(0.5, 0)).toThrow('n must be positive, got 0');
     expect(() => m.dGuarded(0.5, -2)).toThrow(Error);
     for (const x of [0.3, -1.2]) close(m.dGuarded(x, 4), partialDifference(m.guarded, [x, 4], 0), 1e-6);
+  });
+
+  it('Number(x) of a number is x, in reverse mode and its Hessian', () => {
+    const xs = [0.7, -1.3];
+    const [gx, gXs] = m.dConverted(0.4, xs);
+    close(
+      gx,
+      partialDifference((q: number) => m.converted(q, xs), [0.4], 0),
+      1e-6,
+    );
+    xs.forEach((_, j) =>
+      close(
+        gXs[j],
+        partialDifference((...q: number[]) => m.converted(0.4, q), xs, j),
+        1e-6,
+      ),
+    );
+    close(
+      m.hConverted(0.4, xs)[0][0],
+      partialDifference((q: number) => m.dConverted(q, xs)[0], [0.4], 0),
+      1e-5,
+    );
   });
 
   it('a guard inside a helper', () => {

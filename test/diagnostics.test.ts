@@ -292,6 +292,10 @@ const CASES: Record<string, Case> = {
     code: `class Model {\n  k = 2;\n  loss(x: number, y: number): number {\n    return this.k * x * y;\n  }\n}\nconst m = new Model();\nexport const g = grad(/*@*/m.loss);`,
     message: "'m.loss' is a method: differentiate an arrow written in place that calls it, such as (x, y) => m.loss(x, y).",
   },
+  numberOfString: {
+    code: `export const g = grad((x: number, s: string) => Number(/*@*/s) * x, { wrt: 0 });`,
+    message: 'Number(…) converts numbers only in differentiated code (convert other data before calling the function, and pass the number)',
+  },
   noParameters: { code: `export const g = grad(/*@*/() => 1);`, message: 'the function has no parameters to differentiate with respect to' },
   destructuringRest: {
     code: `export const g = grad((x: number, [a, /*@*/...rest]: number[]) => x * a, { wrt: 'x' });`,

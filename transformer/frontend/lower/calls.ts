@@ -24,6 +24,15 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     lx.requireNumber(node.arguments[0], `${callee.getText()} tests numbers only`);
     return lx.op(test, [expression(lx, node.arguments[0])], node);
   }
+  // `Number(x)` of a number is x: a conversion that changes nothing, derivative 1.
+  if (ts.isIdentifier(callee) && lx.isGlobal(callee, 'Number')) {
+    if (node.arguments.length !== 1 || ts.isSpreadElement(node.arguments[0])) fail(node, Code.Unsupported, `${callee.getText()} takes one number here.`);
+    lx.requireNumber(
+      node.arguments[0],
+      'Number(…) converts numbers only in differentiated code (convert other data before calling the function, and pass the number)',
+    );
+    return expression(lx, node.arguments[0]);
+  }
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'console')) {
     fail(
       node,
