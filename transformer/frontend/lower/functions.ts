@@ -77,11 +77,10 @@ export function argument(lx: Lowering, node: ts.Expression): Argument {
 /** `...p`: the entries of a tuple (its length is known), or an array for a rest parameter. */
 function spreadArguments(lx: Lowering, node: ts.SpreadElement): Argument[] {
   const array = arrayOperand(lx, node.expression, 'spreading');
-  const type = lx.env.checker?.getTypeAtLocation(node.expression);
-  const target = type && lx.env.checker!.isTupleType(type) ? ((type as ts.TypeReference).target as ts.TupleType) : undefined;
-  if (!target || target.hasRestElement || target.minLength !== target.fixedLength) return [{ spread: array, node: node.expression }];
+  const length = lx.tupleLengthAt(node.expression);
+  if (length === undefined) return [{ spread: array, node: node.expression }];
   const shape = lx.shapeAt(node.expression, true);
-  return Array.from({ length: target.fixedLength }, (_, k) => load(lx, array, num(k), shape, node));
+  return Array.from({ length }, (_, k) => load(lx, array, num(k), shape, node));
 }
 
 /**
