@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 // The suite runs through tapeless's own Vite plugin, as a user's would (built by `pretest`).
@@ -12,6 +13,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Type tests (*.test-d.ts) run through tsc with the root tsconfig.
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    // Vitest runs availableParallelism − 1 files at once when not watching: one file at a time
+    // on a 2-core machine, where much of the suite waits on child processes (tsc, npm,
+    // bundlers, node running the emitted code). Two files at once keep both cores busy.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -3,9 +3,9 @@ import * as path from 'path';
 import type * as ts from 'typescript';
 import { checkFile, filesUsingTapeless } from '../driver/check';
 import { formatDiagnostics } from '../driver/diagnostics';
-import { createTransformer } from '../transform';
+import { printGenerated } from '../driver/print';
 import { loadTypeScript } from './load-typescript';
-import { readProject } from './project';
+import { declarationRoots, readProject } from './project';
 
 const USAGE = ['usage: tapeless print <file.ts> [--fn <name>] [--project <tsconfig.json>]', '       tapeless check [-p <tsconfig.json or its directory>]'].join(
   '\n',
@@ -28,31 +28,22 @@ function print(file: string, only: string | undefined, tsconfig: string | undefi
   const fileName = path.resolve(file);
   const tsApi = loadTypeScript(path.dirname(fileName));
   const project = readProject(tsApi, fileName, tsconfig);
-  const program = tsApi.createProgram({ rootNames: [...new Set([...project.rootNames, fileName])], options: { ...project.options, noEmit: false } });
+  const program = tsApi.createProgram({ rootNames: [...declarationRoots(project), fileName], options: { ...project.options, noEmit: false } });
   const source = program.getSourceFile(fileName);
   if (!source) {
     console.error(`tapeless: ${file} is not a TypeScript file of this project`);
     return 2;
   }
-  const diagnostics: ts.Diagnostic[] = [];
-  const printer = tsApi.createPrinter({ newLine: tsApi.NewLineKind.LineFeed });
-  const printed: string[] = [];
-  const transformer = createTransformer(tsApi, program, {
-    report: (diagnostic) => diagnostics.push(diagnostic),
-    onGenerated: ({ target, api, node, file: into }) => {
-      if (!only || only === target) printed.push(`// ${api}(${target})\n${printer.printNode(tsApi.EmitHint.Unspecified, node, into)}\n`);
-    },
-  });
-  tsApi.transform(source, [transformer], program.getCompilerOptions()).dispose();
+  const { text, diagnostics } = printGenerated(tsApi, program, source, only);
   if (diagnostics.length > 0) {
     console.error(formatDiagnostics(tsApi, diagnostics, process.cwd()));
     return 1;
   }
-  if (printed.length === 0) {
+  if (text === '') {
     console.error(only ? `tapeless: no grad or valueAndGrad call differentiates '${only}' in ${file}` : `tapeless: ${file} differentiates no function`);
     return 1;
   }
-  process.stdout.write(printed.join('\n'));
+  process.stdout.write(text);
   return 0;
 }
 

@@ -5,7 +5,7 @@ import { diagnosticLocation, formatDiagnostics } from '../driver/diagnostics';
 import { createTransformer } from '../transform';
 import { TapelessImports } from './imports';
 import { checkTypeScript, loadTypeScript } from './load-typescript';
-import { type ParsedConfig, type Project, readProject } from './project';
+import { type ParsedConfig, type Project, declarationRoots, readProject } from './project';
 
 export interface OwnProgramOptions {
   /** The tsconfig whose settings the program uses. Default: the one that governs each file. */
@@ -109,11 +109,8 @@ export class OwnProgram {
       this.parsed.set(cacheKey, { text: source, file });
       return file;
     };
-    // The project's other files join the program where this one imports them: a program of
-    // every file of a large project would make the first file wait for all of them. Its
-    // declaration files (globals, ambient modules) are always in.
     let state = this.programs.get(key);
-    if (!state) this.programs.set(key, (state = { roots: new Set(project.rootNames.filter((root) => /\.d\.[cm]?ts$/.test(root))) }));
+    if (!state) this.programs.set(key, (state = { roots: new Set(declarationRoots(project)) }));
     state.roots.add(path.resolve(fileName));
     const program = tsApi.createProgram({ rootNames: [...state.roots], options, host, oldProgram: state.program });
     state.program = program;

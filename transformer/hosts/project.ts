@@ -40,6 +40,15 @@ export function readProject(tsApi: typeof ts, fileName: string, tsconfig?: strin
   return first;
 }
 
+/**
+ * The project's declaration files (globals, ambient modules): the roots a program made for
+ * one file needs besides it. Its other files join where the file imports them; a program of
+ * every file of a large project would make one file wait for all of them.
+ */
+export function declarationRoots(project: Project): string[] {
+  return project.rootNames.filter((root) => /\.d\.[cm]?ts$/.test(root));
+}
+
 /** A tsconfig as parsed, with its references: kept by hosts that read it for many files. */
 export type ParsedConfig = Project & { readonly references: readonly ts.ProjectReference[] };
 
