@@ -69,6 +69,13 @@ describe('tapeless print (CLI)', () => {
     expect(result.stderr).toMatch(/branch\.ts\(5,3\): error TS91001: tapeless: a 'try' statement cannot be differentiated yet/);
   });
 
+  it("reads the project's declaration files (a global declared in globals.d.ts)", () => {
+    const result = print('test/fixtures/cli-ambient/scaled.ts');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/function scaled_grad\(x\)[^]*SCALE/);
+  });
+
   it('exits 2 with the usage on bad arguments', () => {
     const result = spawnSync(process.execPath, [CLI], { encoding: 'utf8' });
     expect(result.status).toBe(2);
