@@ -338,6 +338,16 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number, xs: number[], ys: number[]) => { const a = /*@*/x > 0 ? xs : ys;\n  return a[0] * x; }, { wrt: 0 });`,
     message: 'this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself',
   },
+  branchResult: {
+    code: `function pick(x: number, xs: number[], ys: number[]): number[] { /*@*/if (x > 0) return xs;\n  return ys; }\nexport const g = grad((x: number, xs: number[], ys: number[]) => pick(x, xs, ys)[0] * x, { wrt: 0 });`,
+    message:
+      'the function returns different arrays or objects depending on this branch, and one of them is not an array or object literal the function makes itself with a length known at compile time. Return arrays or objects the function makes itself, alike on every path',
+  },
+  returnInsideLoop: {
+    code: `function settle(x: number): number[] { const v = [x, 1];\n  for (let k = 0; k < 3; k++) if (x > k) /*@*/return v;\n  return v; }\nexport const g = grad((x: number) => settle(x)[0]);`,
+    message:
+      "returning an array or object from inside a loop is not supported yet: keep it in a variable declared before the loop, leave the loop with 'break'",
+  },
   composedGradOfArrays: {
     code: `function e(xs: number[]): number { return xs[0] * xs[1]; }\nexport const g = grad((x: number) => /*@*/grad(e)([x, 2])[0]);`,
     message: "grad(…)(…) inside differentiated code is differentiated with respect to numbers only, and 'xs' is not a number",

@@ -8,7 +8,8 @@
 // data, switch with fall-through and early returns, labelled loops, local arrays created
 // anywhere, and the idioms of idioms.ts (arrays of a run-time length reassigned in loops,
 // slice/concat/filter/Array.from, sorted copies, objects and class instances written, local
-// arrows, default parameters and options objects, string unions, throw guards). Each program
+// arrows, default parameters and options objects, string unions, throw guards, early exits
+// before a returned local array or object). Each program
 // is exported in every mode (grad, valueAndGrad, derivative, jvp, vjp, hessian, hvp,
 // jacobian) and checked against central differences of its plain JavaScript twin (the
 // Hessian and hvp against differences of the gradient); the emitted module must load, the

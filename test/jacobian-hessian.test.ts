@@ -67,6 +67,19 @@ export const weightedH = hessian(weighted, { wrt: 0 });
 export const inlineH = hessian((p: number, q: number) => Math.sin(p * q) + p ** 4);
 export const polarJ = jacobian(polar);
 export const curveJ = jacobian(curve);
+/** Results that do not depend on the inputs: each lane's column is an array (or object) of zeros. */
+export function plane(x: number, y: number): Float64Array {
+  const out = new Float64Array(3);
+  out[0] = 0.5;
+  out[2] = 0.25;
+  return out;
+}
+export function anchor(t: number): { x: number; y: number } {
+  const c = 2;
+  return { x: 1, y: c * c };
+}
+export const planeJ = jacobian(plane);
+export const anchorJ = jacobian(anchor);
 export const pairwiseJ = jacobian(pairwise);
 export const mixedJ = jacobian(mixed, { wrt: ['z', 'x'] });
 export const curveD = derivative(curve);
@@ -270,6 +283,15 @@ describe('jacobian', () => {
       expect(J[k]).toEqual([expect.closeTo(expected, 13)]);
       expect(D[k]).toBeCloseTo(expected, 13);
     }
+  });
+
+  it('of results that do not depend on the inputs: a row of zeros per output, not one row holding the zero array (found by the user-shaped fuzzer)', () => {
+    expect(m.planeJ(1, 2)).toEqual([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(m.anchorJ(0.5)).toEqual([[0], [0]]);
   });
 
   it('of a function with arrays in and out, a number result, and jvp with an array result', () => {

@@ -4,8 +4,8 @@ import type * as ts from 'typescript';
 import { type Operand, type Phi, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import { namesDefinedWithin } from '../../ir/definitions';
 import { NUMBER } from '../../ir/shapes';
-import { AggregateMerges, type MergeHost, VALUE } from './merge';
-import { type Lowering, type Binding, type JumpTarget, FALSE } from './lowering';
+import { AggregateMerges, type MergeHost, RESULT, VALUE } from './merge';
+import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE } from './lowering';
 import { load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
@@ -19,6 +19,7 @@ import { copyInto, copyOf } from './loop-states';
 export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: () => Operand | void, whenFalse?: () => Operand | void): Operand | undefined {
   const bindings = lx.visibleBindings();
   const before = new Map(bindings.map((binding) => [binding, binding.value]));
+  const scope = lx.scopes[lx.scopes.length - 1];
   let thenValue: Operand | undefined;
   let elseValue: Operand | undefined;
   const thenBlock = lx.inBlock(() => (thenValue = whenTrue() ?? undefined));
@@ -28,16 +29,27 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   const afterElse = new Map(bindings.map((binding) => [binding, binding.value]));
   const phis: Phi[] = [];
   const merged = new Set<Binding>();
+  const unseen = declaredUnseen(lx, scope, before);
+  const returned = (side: ReadonlyMap<Binding, Operand | undefined>) => sameOperand(side.get(lx.returned) ?? FALSE, TRUE);
+  const returnedOn = { then: returned(afterThen), else: returned(afterElse) };
+  const own = new Set(returnedOn.then || returnedOn.else ? ownVariables(lx) : []);
   // Other variables and objects that still refer to an array after the branch: a copy of it would not be what they see.
-  const references = (operand: Operand, copied: ReadonlySet<string>) => lx.references(operand, merged, copied);
+  const references = (operand: Operand, copied: ReadonlySet<string>, side: 'then' | 'else') =>
+    lx.references(operand, new Set([...merged, ...(returnedOn[side] ? own : unseen)]), copied);
   const merges = new AggregateMerges(mergeHost(lx, { then: afterThen, else: afterElse }), origin, thenBlock, elseBlock, phis, references);
   for (const binding of bindings) {
     const whenThen = afterThen.get(binding);
     const whenElse = binding.value;
     if (whenThen === whenElse || (whenThen && whenElse && sameOperand(whenThen, whenElse))) continue;
     if ([whenThen, whenElse].some((value) => lx.isAggregate(value))) {
+      // The function's own variable, on a side that returned, is never read again there: it keeps what the other side left it, if that side left it as it was (no copy).
+      if (own.has(binding) && returnedOn.then && whenElse === before.get(binding)) continue;
+      if (own.has(binding) && returnedOn.else && whenThen === before.get(binding)) {
+        binding.value = whenThen;
+        continue;
+      }
       merged.add(binding);
-      merges.add(binding.name, whenThen, whenElse, (value) => (binding.value = value));
+      merges.add(binding === lx.result ? RESULT : binding.name, whenThen, whenElse, (value) => (binding.value = value));
       continue;
     }
     const name = lx.env.names.own(binding.name);
@@ -56,6 +68,30 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   lx.body.push({ kind: 'if', cond, then: thenBlock, else: elseBlock, phis, origin });
   merges.build();
   return value;
+}
+
+/**
+ * The variables a branch's sides declared in the scope around it, which no code after the
+ * branch reads: a side declares there only when it holds the rest of a statement list (the
+ * code after a possible `return`, `throw`, `break` or `continue`, lowered inside `if (!flags)`),
+ * whose block ends with it. So an array the function returns (`const out = […]; …; return out;`
+ * after an early exit) is held by nothing else once the branch is over, and the merge may copy
+ * it. Not in a switch, whose later clauses see what an earlier clause declared.
+ */
+function declaredUnseen(lx: Lowering, scope: ReadonlyMap<string, Binding>, before: ReadonlyMap<Binding, unknown>): Binding[] {
+  if (lx.clauseScopes.has(scope)) return [];
+  // The user's variables only: lowering's own (keys starting with '#': a record's fields, the length of an array grown by push) stay counted.
+  return [...scope].flatMap(([key, binding]) => (key.startsWith('#') || before.has(binding) ? [] : [binding]));
+}
+
+/**
+ * The variables of the function being lowered (or of the inlined helper), which no code reads
+ * once it has returned: on a side of a branch that surely returned (or threw), an array they
+ * hold (`const out = […]; if (done) return out;`) is held by the result alone, and their
+ * values there do not matter.
+ */
+function ownVariables(lx: Lowering): Binding[] {
+  return lx.scopes.slice(lx.frameBase).flatMap((scope) => [...scope].flatMap(([key, binding]) => (key.startsWith('#') ? [] : [binding])));
 }
 
 /** What merging arrays and objects at a branch needs (see ./merge.ts). */
@@ -138,6 +174,7 @@ export function switchStatement(lx: Lowering, statement: ts.SwitchStatement, lab
   lx.targets.push(target);
   let entered: Operand = FALSE;
   lx.scoped(() => {
+    lx.clauseScopes.add(lx.scopes[lx.scopes.length - 1]);
     clauses.forEach((clause, k) => {
       entered = lx.op('or', [entered, lx.op('===', [chosen, num(k)], clause)], clause);
       const guard = lx.mayHaveJumped() ? lx.op('and', [entered, lx.notJumped()], clause) : entered;

@@ -105,6 +105,8 @@ export class Lowering {
    */
   readonly suspended: Map<string, Binding>[][] = [];
   readonly targets: JumpTarget[] = [];
+  /** The scopes of switch statements: what one clause declares, the clauses after it see. */
+  readonly clauseScopes = new WeakSet<ReadonlyMap<string, Binding>>();
   /** The helpers being inlined (see `inlineCall`), innermost last. */
   readonly inlining: Callee[] = [];
   /** The local functions being inlined, innermost last: recursion among them is a diagnostic. */

@@ -61,8 +61,10 @@ interface Merge {
  * object literal) is made of them after the branch. A copy is the same value as the chosen
  * array wherever nothing else can reach either array afterwards, which is checked: the
  * arrays and objects the function made with a length known at compile time (`[a, b]`,
- * `new Float64Array(3)`, `{ x, y }`), that nothing else refers to. Anything else is a
- * located diagnostic, never a wrong gradient.
+ * `new Float64Array(3)`, `{ x, y }`), that nothing else refers to (nothing code after the
+ * branch reads: a variable declared inside the code after an early exit, or one of the
+ * function's own variables on a side that has returned, does not count; see ./control.ts).
+ * Anything else is a located diagnostic, never a wrong gradient.
  */
 export class AggregateMerges {
   private readonly merges: Merge[] = [];
@@ -79,7 +81,7 @@ export class AggregateMerges {
      * How many places other than the merged variables refer to an array or object: other
      * variables, and objects holding it (but for the `merged` objects, which are copied too).
      */
-    private readonly references: (operand: Operand, merged: ReadonlySet<string>) => number,
+    private readonly references: (operand: Operand, merged: ReadonlySet<string>, side: 'then' | 'else') => number,
   ) {}
 
   add(what: string, then: Operand | undefined, otherwise: Operand | undefined, assign: (merged: Operand) => void): void {
@@ -101,11 +103,12 @@ export class AggregateMerges {
     this.merges.forEach((merge) => [merge.then, merge.else].forEach(collect));
     for (const merge of this.merges) {
       const build = this.template(merge, merge.then, merge.else);
-      for (const side of [merge.then, merge.else]) {
+      for (const which of ['then', 'else'] as const) {
+        const side = merge[which];
         if (side && this.host.readOnly(side)) continue;
         const shared =
           side && side.kind === 'var' ? this.merges.filter((other) => [other.then, other.else].some((value) => value && sameOperand(value, side))).length : 0;
-        if (side && (shared > 1 || this.references(side, merged) > 0)) this.unsupported(merge, 'is also held by another variable or object');
+        if (side && (shared > 1 || this.references(side, merged, which) > 0)) this.unsupported(merge, 'is also held by another variable or object');
       }
       this.builders.push(() => merge.assign(build()));
     }
@@ -184,6 +187,13 @@ export class AggregateMerges {
   }
 
   private unsupported(merge: Merge, why: string): never {
+    if (merge.what === RESULT) {
+      return fail(
+        this.origin,
+        Code.Unsupported,
+        `the function returns different arrays or objects depending on this branch, and one of them ${why}. Return arrays or objects the function makes itself, alike on every path (the same length, the same fields: '[...xs]' copies an array), or write into one array made before the branch and return it on every path.`,
+      );
+    }
     if (merge.what === VALUE) {
       return fail(
         this.origin,
@@ -201,3 +211,5 @@ export class AggregateMerges {
 
 /** The `what` of the merge of a branch's own value (`c ? [a, b] : [b, a]`), which no variable holds. */
 export const VALUE = '';
+/** The `what` of the merge of what the function returns (where it may have returned before the branch, or returns inside it). */
+export const RESULT = '#result';

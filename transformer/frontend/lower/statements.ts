@@ -44,6 +44,12 @@ export function statement(lx: Lowering, node: ts.Statement): void {
     if (node.expression) {
       if (lx.inlining.length === 0) lx.requireResult(node.expression);
       const value = expression(lx, node.expression);
+      if (lx.isAggregate(value) && insideLoop(ts, node))
+        fail(
+          node,
+          Code.Unsupported,
+          "returning an array or object from inside a loop is not supported yet: keep it in a variable declared before the loop, leave the loop with 'break', and return the variable after it.",
+        );
       lx.result.value = lx.inlining.length === 0 ? returnedValue(lx, value, node.expression) : value;
     }
     lx.returned.value = TRUE;
@@ -138,6 +144,14 @@ export function jump(lx: Lowering, statement: ts.BreakStatement | ts.ContinueSta
   const target = [...lx.targets].reverse().find((candidate) => (label ? candidate.labels.includes(label) : isBreak || candidate.kind === 'loop'));
   if (!target || (!isBreak && !target.continued)) fail(statement, Code.Unsupported, `this '${isBreak ? 'break' : 'continue'}' has no target tapeless can see.`);
   (isBreak ? target.broke : target.continued!).value = TRUE;
+}
+
+/** Whether a statement is inside a loop of its function (not of a function around it). */
+function insideLoop(tsApi: typeof ts, node: ts.Node): boolean {
+  for (let inner = node.parent; inner && !tsApi.isFunctionLike(inner); inner = inner.parent) {
+    if (tsApi.isIterationStatement(inner, false)) return true;
+  }
+  return false;
 }
 
 function describeStatement(tsApi: typeof ts, statement: ts.Statement): string {

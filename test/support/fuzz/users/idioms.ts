@@ -5,8 +5,10 @@
 // copies (medians), object literals written after they are made (`st.x += dt * st.v`),
 // instances of top-level classes (`new Vec2(x, y)`, methods and getters reading and writing
 // `this`), local arrow helpers capturing f's locals, helpers with default parameters and
-// options objects with optional fields, `switch` over a string union, and throw guards.
-import { type Scope, type Vec, type VecField, addValue, child } from './scope.js';
+// options objects with optional fields, `switch` over a string union, throw guards, and the
+// ends of functions returning arrays and objects: an early exit (a guard, a literal returned
+// early), then the result returned directly or kept in a local `out` (filled by a loop) first.
+import { type ObjectType, type Scope, type Vec, type VecField, addValue, child } from './scope.js';
 import { Statements } from './statements.js';
 
 export abstract class Idioms extends Statements {
@@ -17,9 +19,8 @@ export abstract class Idioms extends Statements {
       [1, () => this.writtenObject(s, depth, ind)],
       [1, () => this.localHelper(s, ind)],
       [1, () => this.stringCase(s, ind)],
+      [0.5, () => this.guard(s, ind)],
     ];
-    // Not before an array a function returns from a local (`const out = …; return out`): a known rejection (fuzz-findings.md, 2026-12-05 22:00).
-    if (s.returns) options.push([0.5, () => this.guard(s, ind)]);
     if (s.level < 2) options.push([1, () => this.instance(s, ind)], [1, () => this.configured(s, ind)]);
     if (s.vecs.length > 0) options.push([1, () => this.sorted(s, ind)]);
     if (depth > 0 && s.loops < 2 && s.level < 2) options.push([2, () => this.runTimeState(s, depth, ind)]);
@@ -258,6 +259,55 @@ export abstract class Idioms extends Statements {
     }
     s.nums.push(v);
     return code;
+  }
+
+  /**
+   * The end of a function returning a vector (`v`) or an object (`t`): sometimes an early exit
+   * first (a guard, or `if (c) return <literal>`), then the result returned as a literal, or
+   * kept in a local `out` — a literal, entries written one by one, or a loop filling it — and
+   * returned (README ✅: a guard or an early return before a returned local).
+   */
+  protected returned(s: Scope, ind: string, result: VecField | ObjectType): string {
+    const literal = () => this.resultLiteral(s, result);
+    let code = '';
+    if (this.chance(0.2)) code += this.guard(s, ind);
+    if (this.chance(0.3)) code += `${ind}if (${this.condition(s, 1)}) return ${literal()};\n`;
+    if ('fields' in result) {
+      if (this.chance(0.5)) return `${code}${ind}return ${literal()};\n`;
+      const p = this.fresh('p');
+      return `${code}${ind}const ${p} = ${literal()};\n${ind}return ${p};\n`;
+    }
+    const { length, type } = result;
+    const out = this.fresh('out');
+    const annotation = type === 'tuple' ? `: [${Array(length).fill('number').join(', ')}]` : '';
+    switch (this.pick(type === 'f64' ? ['entries', 'loop'] : ['direct', 'local', 'loop'])) {
+      case 'direct':
+        return `${code}${ind}return ${literal()};\n`;
+      case 'local':
+        return `${code}${ind}const ${out}${annotation} = ${literal()};\n${ind}return ${out};\n`;
+      case 'entries':
+        code += `${ind}const ${out} = new Float64Array(${length});\n`;
+        return `${code}${Array.from({ length }, (_, k) => `${ind}${out}[${k}] = ${this.expr(s, 2)};\n`).join('')}${ind}return ${out};\n`;
+      default: {
+        const i = this.fresh('i');
+        const inner = child(s, { nums: [...s.nums, `(${i} + 1) * 0.5`], counters: [...s.counters, { name: i, bound: length }], loops: s.loops + 1 });
+        const made =
+          type === 'f64'
+            ? `new Float64Array(${length})`
+            : type === 'tuple'
+              ? `[${Array(length).fill('0').join(', ')}]`
+              : `new Array<number>(${length}).fill(0)`;
+        code += `${ind}const ${out}${annotation} = ${made};\n`;
+        return `${code}${ind}for (let ${i} = 0; ${i} < ${length}; ${i}++) ${out}[${i}] = ${this.expr(inner, 2)};\n${ind}return ${out};\n`;
+      }
+    }
+  }
+
+  /** A literal of a vector (`new Float64Array([a, b])` for a typed array) or of an object of numbers, vectors and such objects. */
+  private resultLiteral(s: Scope, result: VecField | ObjectType): string {
+    if ('fields' in result) return `{ ${result.fields.map(([k, f]) => `${k}: ${f === 'number' ? this.expr(s, 2) : this.resultLiteral(s, f)}`).join(', ')} }`;
+    const entries = Array.from({ length: result.length }, () => this.expr(s, 2)).join(', ');
+    return result.type === 'f64' ? `new Float64Array([${entries}])` : `[${entries}]`;
   }
 
   /** A guard that never fires at the points checked: `if (!Number.isFinite(v)) throw new Error(…)`. */

@@ -168,20 +168,12 @@ class UserGenerator extends Idioms implements HelperFactory {
       const type = this.chance(0.5) ? this.typeName(kind === 'point' ? 'Point' : 'Body', fields) : undefined;
       returns = { name: type, fields };
     } else returns = { length, type: kind };
-    const name = this.helper(this.pick(['polar', 'pair', 'make', 'kin']), this.numbers(arity), fieldTypeText(returns), (s, ind) => {
-      let code = this.block(s, 1, ind, this.int(0, 2));
-      const literal = (r: ObjectType | { length: number }) =>
-        'fields' in r
-          ? `{ ${r.fields.map(([k, f]) => `${k}: ${f === 'number' ? this.expr(s, 2) : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`}`).join(', ')} }`
-          : `[${Array.from({ length }, () => this.expr(s, 2)).join(', ')}]`;
-      // A literal returned on several paths.
-      if (('fields' in returns || returns.type !== 'f64') && this.chance(0.25)) code += `${ind}if (${this.condition(s, 1)}) return ${literal(returns)};\n`;
-      if ('fields' in returns) return `${code}${ind}return ${literal(returns)};\n`;
-      const entries = Array.from({ length }, () => this.expr(s, 2));
-      if (returns.type !== 'f64') return `${code}${ind}return [${entries.join(', ')}];\n`;
-      code += `${ind}const out = new Float64Array(${length});\n`;
-      return `${code}${entries.map((e, k) => `${ind}out[${k}] = ${e};\n`).join('')}${ind}return out;\n`;
-    });
+    const name = this.helper(
+      this.pick(['polar', 'pair', 'make', 'kin']),
+      this.numbers(arity),
+      fieldTypeText(returns),
+      (s, ind) => `${this.block(s, 1, ind, this.int(0, 2))}${this.returned(s, ind, returns)}`,
+    );
     const made = { name, arity, returns };
     this.structs.push(made);
     return made;
@@ -650,12 +642,8 @@ ${ind}return out;
       s.mutable.push(total);
     }
     let body = (total ? `${ind}let ${total} = 0;\n` : '') + this.block(s, 2, ind, this.int(1, 5));
-    if (vector) {
-      const entries = Array.from({ length: vector.length }, () => this.expr(s, 2));
-      if (vector.type === 'f64')
-        body += `${ind}const out = new Float64Array(${vector.length});\n${entries.map((e, k) => `${ind}out[${k}] = ${e};\n`).join('')}${ind}return out;\n`;
-      else body += `${ind}return [${entries.join(', ')}];\n`;
-    } else body += `${ind}return ${this.result(s, from, reads)};\n`;
+    if (vector) body += this.returned(s, ind, vector);
+    else body += `${ind}return ${this.result(s, from, reads)};\n`;
     const returns = vector ? vecTypeText(vector) : 'number';
     const output = vector ? vecShape(vector) : NUMBER;
     const exports = this.exportsOf(params, !vector);
