@@ -155,10 +155,14 @@ const CASES: Record<string, Case> = {
     code: `let count = 0;\nexport const g = grad((x: number) => { /*@*/count++;\n  return x; });`,
     message: "'count' is declared outside the differentiated function",
   },
-  generatedArity: {
-    code: `function power(x: number, k = 2): number { return x ** k; }\nexport const g = grad((x: number) => /*@*/grad(power, { wrt: 'x' })(x));`,
+  generatedRest: {
+    code: `function total(x: number, ...xs: number[]): number { return x * xs.length; }\nexport const g = grad((x: number) => /*@*/grad(total, { wrt: 'x' })(x, 1, 2));`,
+    message: "'grad(total, { wrt: 'x' })' is generated from 'total', which has a rest parameter",
+  },
+  generatedTuple: {
+    code: `function price(spot: number, vol: number, dividend = 0): number { return spot * vol - dividend; }\nconst greeks = grad(price, { wrt: ['spot', 'vol'] });\nexport const g = grad((s: number) => { const [, vega] = /*@*/greeks(s, 0.2); return vega * s; });`,
     message:
-      "'grad(power, { wrt: 'x' })' takes 2 arguments here: pass every one (inside differentiated code, calls of generated functions do not fill in default values)",
+      "'greeks' returns several gradients (a tuple), and differentiated code differentiates generated functions that return one number: call a gradient of one parameter for each you need (grad(price, { wrt: 'vol' })(…))",
   },
   nestedGrad: {
     code: `export const g = grad((x: number) => /*@*/grad((y: number) => y * y)(x));`,

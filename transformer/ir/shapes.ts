@@ -31,7 +31,7 @@ export function shapeOf(
     if (type.types.every((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike))) return NUMBER;
     return undefined;
   }
-  if (type.flags & tsApi.TypeFlags.NumberLike) return NUMBER;
+  if (type.flags & tsApi.TypeFlags.NumberLike || isBrandedNumber(tsApi, type)) return NUMBER;
   if (!(type.flags & tsApi.TypeFlags.Object)) return undefined;
   const inner = new Set(within).add(type);
   const name = type.getSymbol()?.getName();
@@ -93,4 +93,13 @@ export function sameShape(a: Shape, b: Shape): boolean {
  */
 export function derivativeShape(shape: Shape): Shape {
   return shape.kind === 'array' && shape.container === 'Float32Array' ? { ...shape, container: 'Float64Array' } : shape;
+}
+
+/**
+ * `number & {…}`: a number (a branded number such as `number & { unit: 'm' }`, or a gradient
+ * selected by name, which the API types as every parameter's gradient at once: inside
+ * differentiated code a generated function is differentiated with respect to numbers only).
+ */
+export function isBrandedNumber(tsApi: typeof ts, type: ts.Type): boolean {
+  return type.isIntersection() && type.types.some((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike));
 }

@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
-import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
+import { NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
@@ -506,5 +506,6 @@ function isFlatResult(shape: Shape): boolean {
 
 export function isNumberType(tsApi: typeof ts, type: ts.Type): boolean {
   if (type.isUnion()) return type.types.every((member) => isNumberType(tsApi, member));
+  if (isBrandedNumber(tsApi, type)) return true;
   return (type.flags & tsApi.TypeFlags.NumberLike) !== 0;
 }
