@@ -462,7 +462,7 @@ export class Resolver {
   }
 
   /** A value `identifier` reads from outside the differentiated function: a constant. */
-  private outer(identifier: ts.Identifier, target: Caller, site?: ts.Node): Operand {
+  private outer(identifier: ts.Identifier, target: Caller, site?: ts.Node): Operand | { readonly written: ts.Expression } {
     const { ts, checker } = this;
     const type = checker.getTypeAtLocation(identifier);
     // Strings and booleans are data: conditions read them.
@@ -484,7 +484,31 @@ export class Resolver {
     const reached = this.reach(identifier, target, site);
     if (!reached && type.isNumberLiteral()) return num(type.value);
     if (!reached && type.isStringLiteral()) return str(type.value);
+    // One written as a literal (`const WEIGHTS = [0.5, 1.5, 2]`): computed where it is read, as its module's unexported helpers are inlined.
+    const written = reached ? undefined : this.literalOf(identifier);
+    if (written) return { written };
     return reached ?? this.reference(identifier, target, site);
+  }
+
+  /** The literal a `const` is written as, where it is data written out (numbers, strings, booleans, arrays and objects of them). */
+  private literalOf(identifier: ts.Identifier): ts.Expression | undefined {
+    const { ts } = this;
+    const declaration = this.declarationOf(identifier);
+    if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const))
+      return undefined;
+    const isLiteral = (node: ts.Expression): boolean => {
+      const inner = skipConstAssertion(ts, node);
+      if (ts.isParenthesizedExpression(inner)) return isLiteral(inner.expression);
+      if (ts.isNumericLiteral(inner) || ts.isStringLiteral(inner) || ts.isNoSubstitutionTemplateLiteral(inner)) return true;
+      if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword) return true;
+      if (ts.isPrefixUnaryExpression(inner)) return inner.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(inner.operand);
+      if (ts.isArrayLiteralExpression(inner))
+        return inner.elements.every((element) => !ts.isSpreadElement(element) && !ts.isOmittedExpression(element) && isLiteral(element));
+      if (ts.isObjectLiteralExpression(inner))
+        return inner.properties.every((property) => ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && isLiteral(property.initializer));
+      return false;
+    };
+    return isLiteral(declaration.initializer) ? declaration.initializer : undefined;
   }
 
   /** `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it. */

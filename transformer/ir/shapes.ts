@@ -26,6 +26,9 @@ export function shapeOf(
 ): Shape | undefined {
   // A type that holds itself (`typeof globalThis`) has no shape.
   if (within.has(type)) return undefined;
+  // A generic's type parameter (`<T extends number[]>(v: T)`): the shape of what it is constrained to.
+  const constraint = type.flags & tsApi.TypeFlags.TypeParameter ? type.getConstraint() : undefined;
+  if (constraint) return shapeOf(tsApi, checker, constraint, optional, new Set(within).add(type));
   if (type.flags & tsApi.TypeFlags.EnumLike) return undefined;
   if (type.isUnion()) {
     if (type.types.every((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike))) return NUMBER;
