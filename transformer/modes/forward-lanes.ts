@@ -4,7 +4,7 @@
 import type { VectorColumns } from '../backend/drivers';
 import { type Func, type Operand, type Result, num } from '../ir/ir';
 import { shapeOfValue } from '../ir/definitions';
-import { statementsWithin } from '../ir/traverse';
+import { letsWithin, statementsWithin } from '../ir/traverse';
 
 /**
  * How many columns of a Jacobian or Hessian one vector forward pass computes where the
@@ -68,6 +68,8 @@ function columnOf(func: Func, lane: Result): readonly Operand[] | undefined {
 
 function isNumber(func: Func, operand: Operand): boolean {
   if (operand.kind !== 'var') return operand.kind === 'num';
-  const shape = shapeOfValue(func, operand.name);
+  // The zero tangent of a result that does not vary (`[c, L[0]]`) has the result's shape.
+  const made = letsWithin(func.body, 'skip').find((stmt) => stmt.name === operand.name);
+  const shape = shapeOfValue(func, operand.name) ?? (made?.expr.op === 'zeros' ? made.expr.shape : undefined);
   return !shape || shape.kind === 'number';
 }
