@@ -29,9 +29,14 @@ export interface GradOptions {
 type SelectedGradient<P extends readonly unknown[], W> = W extends number
   ? GradientOf<P[W]>
   : W extends string
-    ? // Parameter names are invisible to the type system: a name selects one of them.
-      GradientOf<P[number]>
+    ? // Parameter names are invisible to the type system: a name selects one of them, so its
+      // gradient is typed as every parameter's gradient at once, usable as the one named (a
+      // union would make `error / vega` a type error where one parameter is an object).
+      AllOf<GradientOf<P[number]>>
     : never;
+
+/** The intersection of the members of a union. */
+type AllOf<U> = (U extends unknown ? (member: U) => void : never) extends (all: infer I) => void ? I : never;
 
 /**
  * The parameters as their gradients see them: each one present (a parameter with a default

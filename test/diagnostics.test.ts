@@ -155,10 +155,14 @@ const CASES: Record<string, Case> = {
     code: `let count = 0;\nexport const g = grad((x: number) => { /*@*/count++;\n  return x; });`,
     message: "'count' is declared outside the differentiated function",
   },
-  generatedArity: {
-    code: `function power(x: number, k = 2): number { return x ** k; }\nexport const g = grad((x: number) => /*@*/grad(power, { wrt: 'x' })(x));`,
+  generatedRest: {
+    code: `function total(x: number, ...xs: number[]): number { return x * xs.length; }\nexport const g = grad((x: number) => /*@*/grad(total, { wrt: 'x' })(x, 1, 2));`,
+    message: "'grad(total, { wrt: 'x' })' is generated from 'total', which has a rest parameter",
+  },
+  generatedTuple: {
+    code: `function price(spot: number, vol: number, dividend = 0): number { return spot * vol - dividend; }\nconst greeks = grad(price, { wrt: ['spot', 'vol'] });\nexport const g = grad((s: number) => { const [, vega] = /*@*/greeks(s, 0.2); return vega * s; });`,
     message:
-      "'grad(power, { wrt: 'x' })' takes 2 arguments here: pass every one (inside differentiated code, calls of generated functions do not fill in default values)",
+      "'greeks' returns several gradients (a tuple), and differentiated code differentiates generated functions that return one number: call a gradient of one parameter for each you need (grad(price, { wrt: 'vol' })(…))",
   },
   nestedGrad: {
     code: `export const g = grad((x: number) => /*@*/grad((y: number) => y * y)(x));`,
@@ -322,8 +326,20 @@ const CASES: Record<string, Case> = {
     message: 'grad must be called directly, as in grad(f)',
   },
   destructuringDefault: {
-    code: `export const g = grad((xs: number[]) => { const [a = /*@*/1] = xs;\n  return a; });`,
-    message: 'default values in destructuring are not supported yet',
+    code: `export const g = grad((xs: number[][]) => { const [a = /*@*/[1]] = xs;\n  return a[0]; });`,
+    message: 'default values in destructuring are supported for numbers and data: for an array or object',
+  },
+  assignmentDefault: {
+    code: `export const g = grad((x: number, o: { q?: number }) => { let q = x;\n  ({ q = /*@*/2 } = o);\n  return q * x; }, { wrt: 0 });`,
+    message: 'default values in a destructuring assignment are not supported: declare the variable there (const { q = … } = o), or assign q = o.q ?? …',
+  },
+  arrayAssignmentDefault: {
+    code: `export const g = grad((xs: number[]) => { let a = 0;\n  let b = 0;\n  [a, b = /*@*/2] = xs;\n  return a * b; });`,
+    message: 'default values in a destructuring assignment are not supported: declare the variables there (const [a, b = …] = xs)',
+  },
+  entriesUnpacked: {
+    code: `export const g = grad((xs: number[]) => { let s = 0;\n  for (/*@*/const entry of xs.entries()) s += entry[1];\n  return s; });`,
+    message: "declare the loop's variables in its head: 'for (const [i, v] of xs.entries())'",
   },
   destructuringComputed: {
     code: `export const g = grad((o: { w: number }) => { const { /*@*/['w']: w } = o;\n  return w; });`,
@@ -360,9 +376,17 @@ const CASES: Record<string, Case> = {
     code: `function g(x: number, dt = 0.5): number { return dt * x * x; }\nexport const h = grad((x: number, cfg: { dt?: number }) => g(x, /*@*/cfg.dt), { wrt: 0 });`,
     message: "this argument may be undefined, where 'g' gives its parameter 'dt' its default value",
   },
-  optionalChaining: {
-    code: `export const h = grad((x: number, o?: { s: number }) => x * (/*@*/o?.s ?? 3), { wrt: 0 });`,
-    message: "optional chaining ('?.') cannot be differentiated yet",
+  optionalCall: {
+    code: `export const h = grad((x: number, o: { f?: (v: number) => number }) => x * (/*@*/o.f?.(x) ?? 3), { wrt: 0 });`,
+    message: "an optional call ('f?.()') cannot be differentiated",
+  },
+  optionalNull: {
+    code: `export const h = grad((x: number, o: { s: number } | null) => x * (/*@*/o?.s ?? 3), { wrt: 0 });`,
+    message: "optional chaining ('?.') on a value that may be null cannot be differentiated",
+  },
+  optionalObject: {
+    code: `export const h = grad((x: number, o?: { inner?: { s: number } }) => { const inner = /*@*/o?.inner;\n  return inner === undefined ? x : x * inner.s; }, { wrt: 0 });`,
+    message: "'o?.inner' may be an array or object or undefined, which differentiated code does not keep in one variable",
   },
   hvpRestParameter: {
     code: `function total(/*@*/...xs: number[]): number { return xs[0] * xs[1]; }\nexport const h = hvp(total);`,
@@ -654,7 +678,7 @@ const UNREACHABLE: Record<string, string> = {
 };
 
 // A constant whose type is not its value (an array), and a recursive function: read from another file, neither can be reached nor inlined.
-const LIB = `const hidden = [2];\nexport function usesHidden(x: number): number {\n  return /*@*/hidden[0] * x;\n}\nexport namespace N {\n  export function square(x: number): number { return x * x; }\n}\nfunction down(x: number, n: number): number { return n > 0 ? down(x * 0.5, n - 1) : x; }\nexport function halves(x: number): number { return down(x, 3); }\n`;
+const LIB = `const hidden = [Math.SQRT2];\nexport function usesHidden(x: number): number {\n  return /*@*/hidden[0] * x;\n}\nexport namespace N {\n  export function square(x: number): number { return x * x; }\n}\nfunction down(x: number, n: number): number { return n > 0 ? down(x * 0.5, n - 1) : x; }\nexport function halves(x: number): number { return down(x, 3); }\n`;
 
 let compiled: Compiled;
 let illTyped: Compiled;

@@ -393,3 +393,26 @@ export const h_f = hessian(f);
     }
   });
 });
+
+// Found by the user-shaped fuzzer (seed 24181, program 4): a function whose array result does
+// not depend on its input had its Jacobian laid out as one row holding the zero tangent array
+// (`[[[0, 0, 0]]]`) instead of a row of zeros per number of the result.
+const CONSTANT_RESULT = `
+import { jacobian, jvp, derivative } from 'tapeless';
+const L = new Float64Array([0.29, -1.11, 0.06]);
+const f = (x: number): [number, number, number] => [L[0] * 2, L[1], Math.max(...L)];
+export const j = jacobian(f);
+export const jv = jvp(f);
+export const d = derivative(f);
+`;
+
+describe('a result that does not depend on the input', () => {
+  it('has a Jacobian of zeros, a row per number of the result, and zero tangents', async () => {
+    const compiled = compile({ 'main.ts': CONSTANT_RESULT });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    expect(m.j(0.5)).toEqual([[0], [0], [0]]);
+    expect(m.jv([0.5], [1])[1]).toEqual([0, 0, 0]);
+    expect(m.d(0.5)).toEqual([0, 0, 0]);
+  });
+});

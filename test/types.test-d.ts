@@ -49,6 +49,15 @@ describe('declared types', () => {
     expectTypeOf(grad(product, { wrt: [1] })).toEqualTypeOf<(x: number, y: number) => [number]>();
   });
 
+  it('a name selects a gradient usable as the parameter named, an object among the parameters or not', () => {
+    const price = (option: { kind: 'call' | 'put'; strike: number }, spot: number, volatility: number) => spot * volatility - option.strike;
+    const vega = grad(price, { wrt: 'volatility' })({ kind: 'call', strike: 1 }, 2, 0.3);
+    expectTypeOf(vega / 2).toEqualTypeOf<number>();
+    expectTypeOf(vega).toMatchTypeOf<number>();
+    const [, second] = grad(price, { wrt: ['spot', 'volatility'] })({ kind: 'put', strike: 1 }, 2, 0.3);
+    expectTypeOf(second * 2).toEqualTypeOf<number>();
+  });
+
   it('valueAndGrad returns [value, gradient]', () => {
     expectTypeOf(valueAndGrad(product)).toEqualTypeOf<(x: number, y: number) => [number, [number, number]]>();
     expectTypeOf(valueAndGrad(product, { wrt: 'x' })).toEqualTypeOf<(x: number, y: number) => [number, number]>();

@@ -52,7 +52,7 @@ export class FileTransform {
       file,
       derived,
       namespaceFor: (module, specifier) => this.namespaceFor(module, specifier),
-      derivedCallee: (target) => this.pipelines.derivedCallee(target),
+      derivedCallee: (target, called) => this.pipelines.derivedCallee(target, called),
     });
     this.pipelines = new Pipelines({
       ts,

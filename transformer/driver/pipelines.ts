@@ -340,10 +340,26 @@ export class Pipelines {
     return derived;
   }
 
-  /** A call of a generated function (`grad(g)(x)` or the target of `grad(grad(g))`): its IR is known by key. */
-  derivedCallee(target: Target): Callee {
-    this.derivedFunction(target.derived!);
-    return { key: `derived:${target.derived!.key}`, name: target.name, ref: { kind: 'ref', path: [target.name] } };
+  /**
+   * A call of a generated function (`grad(g)(x)` or the target of `grad(grad(g))`): its IR is
+   * known by key. With `called`, code calls it for its value: the function generated for the
+   * request in this file (emitted here if the file has not generated it).
+   */
+  derivedCallee(target: Target, called = false): Callee {
+    const request = target.derived!;
+    const { func } = this.derivedFunction(request);
+    const name = called ? this.generatedValue(request, func) : target.name;
+    return { key: `derived:${request.key}`, name: target.name, ref: { kind: 'ref', path: [name] } };
+  }
+
+  /** The name of a function of this file computing what `request` generates. */
+  private generatedValue(request: Request, func: Func): string {
+    const { ts, factory, file } = this.site;
+    const existing = this.site.generated.get(request.key) ?? this.site.generated.get(`value|${request.key}`);
+    if (existing) return existing.name;
+    const name = this.site.names().fresh(generatedName(ts, request));
+    this.site.generated.set(`value|${request.key}`, { name, declaration: emitFunctionDeclaration(func, name, { ts, factory, file }, true) });
+    return name;
   }
 
   /**

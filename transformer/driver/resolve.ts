@@ -24,8 +24,8 @@ export interface ResolutionSite {
   readonly derived: Map<string, Derived>;
   /** A namespace import of a module in the file, for values read through it (by `specifier` where given). */
   readonly namespaceFor: (module: ts.SourceFile, specifier?: string) => string;
-  /** A call of generated code (`grad(g)(x)`). */
-  readonly derivedCallee: (target: Target) => Callee;
+  /** A call of generated code (`grad(g)(x)`); `called`: code calls it for its value. */
+  readonly derivedCallee: (target: Target, called?: boolean) => Callee;
 }
 
 /** The function whose code names something from outside: only its file and its name are read. */
@@ -137,7 +137,7 @@ export class Resolver {
     const { ts } = this;
     const expression = call.expression;
     const generated = ts.isCallExpression(expression) ? expression : apiCallNamed(ts, this.checker, expression);
-    if (generated) return this.generatedCallee(call, generated);
+    if (generated) return this.generatedCallee(call, generated, caller, site);
     const ruled = this.ruledCallee(call, caller, site);
     if (ruled) return ruled;
     const namespaced = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && this.isModule(expression.expression);
@@ -320,7 +320,7 @@ export class Resolver {
   }
 
   /** `grad(g)(x)` in differentiated code: a call of generated code, differentiated from its IR. */
-  private generatedCallee(call: ts.CallExpression, expression: ts.CallExpression): Callee | undefined {
+  private generatedCallee(call: ts.CallExpression, expression: ts.CallExpression, caller: Caller, site?: ts.Node): Callee | undefined {
     if (!apiNameOf(this.ts, this.checker, expression.expression)) return undefined;
     const target = resolveTarget(this.ts, this.checker, expression);
     if (target.placement !== 'module')
@@ -330,14 +330,19 @@ export class Resolver {
         `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`,
       );
     this.checkComposable(call, target.derived!);
-    const count = target.node.parameters.length;
-    if (call.arguments.length !== count)
+    // Arguments left out take their default values at the call (lowering completes it).
+    if (target.node.parameters.some((param) => param.dotDotDotToken)) {
       fail(
         call,
         Code.Unsupported,
-        `'${call.expression.getText()}' takes ${count} argument${count === 1 ? '' : 's'} here: pass every one (inside differentiated code, calls of generated functions do not fill in default values).`,
+        `'${call.expression.getText()}' is generated from '${target.derived!.target.name}', which has a rest parameter: inside differentiated code, call generated functions of functions whose parameters are listed one by one (take the numbers as one array, 'xs: number[]').`,
       );
-    return this.site.derivedCallee(target);
+    }
+    // Where its value is needed, the generated function is called as the program names it
+    // (`delta`, a const holding `grad(price)`), else as this file generates it.
+    const named = this.ts.isIdentifier(call.expression) ? this.reach(call.expression, caller, site) : undefined;
+    const callee = this.site.derivedCallee(target, !named);
+    return { ...callee, ...(named ? { ref: named } : {}), generatedFrom: { node: target.node, name: target.derived!.target.name } };
   }
 
   /**
@@ -348,6 +353,14 @@ export class Resolver {
   private checkComposable(call: ts.CallExpression, inner: Request): void {
     const { ts, checker } = this;
     const { node } = inner.target;
+    if (inner.api === 'grad' && inner.tuple) {
+      const used = inner.wrt[this.elementRead(call) ?? 0] ?? inner.wrt[0];
+      fail(
+        call,
+        Code.Unsupported,
+        `'${call.expression.getText()}' returns several gradients (a tuple), and differentiated code differentiates generated functions that return one number: call a gradient of one parameter for each you need (grad(${inner.target.name}, { wrt: '${node.parameters[used].name.getText()}' })(…)).`,
+      );
+    }
     if (inner.api === 'grad') {
       const index = inner.wrt.find((i) => !isNumberType(ts, checker.getTypeAtLocation(node.parameters[i])));
       if (index !== undefined) {
@@ -368,6 +381,18 @@ export class Resolver {
         `derivative(…)(…) inside differentiated code is differentiated where the function returns a number, and '${inner.target.name}' returns '${checker.typeToString(returned)}': differentiate a function that returns one number of it.`,
       );
     }
+  }
+
+  /** The index of the element the code reads of what `call` returns, where it reads one: `const [, b] = call`, `call[1]`. */
+  private elementRead(call: ts.CallExpression): number | undefined {
+    const { ts } = this;
+    const parent = call.parent;
+    if (ts.isVariableDeclaration(parent) && ts.isArrayBindingPattern(parent.name)) {
+      const index = parent.name.elements.findIndex((element) => !ts.isOmittedExpression(element));
+      return index < 0 ? undefined : index;
+    }
+    if (ts.isElementAccessExpression(parent) && ts.isNumericLiteral(parent.argumentExpression)) return Number(parent.argumentExpression.text);
+    return undefined;
   }
 
   /**
@@ -437,7 +462,7 @@ export class Resolver {
   }
 
   /** A value `identifier` reads from outside the differentiated function: a constant. */
-  private outer(identifier: ts.Identifier, target: Caller, site?: ts.Node): Operand {
+  private outer(identifier: ts.Identifier, target: Caller, site?: ts.Node): Operand | { readonly written: ts.Expression } {
     const { ts, checker } = this;
     const type = checker.getTypeAtLocation(identifier);
     // Strings and booleans are data: conditions read them.
@@ -459,7 +484,31 @@ export class Resolver {
     const reached = this.reach(identifier, target, site);
     if (!reached && type.isNumberLiteral()) return num(type.value);
     if (!reached && type.isStringLiteral()) return str(type.value);
+    // One written as a literal (`const WEIGHTS = [0.5, 1.5, 2]`): computed where it is read, as its module's unexported helpers are inlined.
+    const written = reached ? undefined : this.literalOf(identifier);
+    if (written) return { written };
     return reached ?? this.reference(identifier, target, site);
+  }
+
+  /** The literal a `const` is written as, where it is data written out (numbers, strings, booleans, arrays and objects of them). */
+  private literalOf(identifier: ts.Identifier): ts.Expression | undefined {
+    const { ts } = this;
+    const declaration = this.declarationOf(identifier);
+    if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const))
+      return undefined;
+    const isLiteral = (node: ts.Expression): boolean => {
+      const inner = skipConstAssertion(ts, node);
+      if (ts.isParenthesizedExpression(inner)) return isLiteral(inner.expression);
+      if (ts.isNumericLiteral(inner) || ts.isStringLiteral(inner) || ts.isNoSubstitutionTemplateLiteral(inner)) return true;
+      if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword) return true;
+      if (ts.isPrefixUnaryExpression(inner)) return inner.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(inner.operand);
+      if (ts.isArrayLiteralExpression(inner))
+        return inner.elements.every((element) => !ts.isSpreadElement(element) && !ts.isOmittedExpression(element) && isLiteral(element));
+      if (ts.isObjectLiteralExpression(inner))
+        return inner.properties.every((property) => ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && isLiteral(property.initializer));
+      return false;
+    };
+    return isLiteral(declaration.initializer) ? declaration.initializer : undefined;
   }
 
   /** `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it. */

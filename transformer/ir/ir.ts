@@ -68,6 +68,8 @@ export interface Callee {
   readonly method?: string;
   /** The function to differentiate (its pullback is generated from it); absent for pullbacks. */
   readonly target?: { readonly node: ts.SignatureDeclaration; readonly name: string };
+  /** For generated code (`grad(g)`): g, whose default values complete a call that leaves arguments out. */
+  readonly generatedFrom?: { readonly node: ts.SignatureDeclaration; readonly name: string };
   /** For a class whose code is inlined (initialisers, constructor, getters): where names from outside its code resolve. */
   readonly home?: { readonly node: ts.Node; readonly name: string };
   /** For a pullback that adds into gradients: the index of the first gradient argument. */

@@ -26,12 +26,15 @@ export function shapeOf(
 ): Shape | undefined {
   // A type that holds itself (`typeof globalThis`) has no shape.
   if (within.has(type)) return undefined;
+  // A generic's type parameter (`<T extends number[]>(v: T)`): the shape of what it is constrained to.
+  const constraint = type.flags & tsApi.TypeFlags.TypeParameter ? type.getConstraint() : undefined;
+  if (constraint) return shapeOf(tsApi, checker, constraint, optional, new Set(within).add(type));
   if (type.flags & tsApi.TypeFlags.EnumLike) return undefined;
   if (type.isUnion()) {
     if (type.types.every((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike))) return NUMBER;
     return undefined;
   }
-  if (type.flags & tsApi.TypeFlags.NumberLike) return NUMBER;
+  if (type.flags & tsApi.TypeFlags.NumberLike || isBrandedNumber(tsApi, type)) return NUMBER;
   if (!(type.flags & tsApi.TypeFlags.Object)) return undefined;
   const inner = new Set(within).add(type);
   const name = type.getSymbol()?.getName();
@@ -93,4 +96,13 @@ export function sameShape(a: Shape, b: Shape): boolean {
  */
 export function derivativeShape(shape: Shape): Shape {
   return shape.kind === 'array' && shape.container === 'Float32Array' ? { ...shape, container: 'Float64Array' } : shape;
+}
+
+/**
+ * `number & {…}`: a number (a branded number such as `number & { unit: 'm' }`, or a gradient
+ * selected by name, which the API types as every parameter's gradient at once: inside
+ * differentiated code a generated function is differentiated with respect to numbers only).
+ */
+export function isBrandedNumber(tsApi: typeof ts, type: ts.Type): boolean {
+  return type.isIntersection() && type.types.some((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike));
 }

@@ -22,7 +22,7 @@ export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): O
 /** Whether an expression is an array, a tuple or a typed array (by its type). */
 export function isArrayType(lx: Lowering, node: ts.Expression): boolean {
   const checker = lx.env.checker;
-  const type = checker?.getTypeAtLocation(node);
+  const type = checker && constrained(lx, checker.getTypeAtLocation(node));
   return (
     !!type &&
     !!checker &&
@@ -30,9 +30,14 @@ export function isArrayType(lx: Lowering, node: ts.Expression): boolean {
   );
 }
 
+/** A generic's type parameter (`T extends number[]`) as what it is constrained to; another type as it is. */
+function constrained(lx: Lowering, type: ts.Type): ts.Type {
+  return (type.flags & lx.ts.TypeFlags.TypeParameter && type.getConstraint()) || type;
+}
+
 /** The kind of array an expression is: a typed array keeps its type through map, slice, sort… */
 export function containerOf(lx: Lowering, node: ts.Expression): Container {
-  const name = lx.env.checker!.getTypeAtLocation(node).getSymbol()?.getName();
+  const name = constrained(lx, lx.env.checker!.getTypeAtLocation(node)).getSymbol()?.getName();
   return name === 'Float64Array' || name === 'Float32Array' ? name : 'Array';
 }
 

@@ -123,6 +123,14 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
     values = values.length < count ? withDefaults(lx, node, target, values) : values.slice(0, count);
   } else {
     for (const value of values) requireAsMade(lx, value, node);
+    // A generated function (`grad(g)`) takes g's parameters: those left out get g's default values.
+    const from = target.generatedFrom;
+    if (from) {
+      requireDefinedForDefaults(lx, from.node, from.name, node, true);
+      const count = from.node.parameters.length;
+      values =
+        values.length < count ? withDefaults(lx, node, { key: target.key, name: from.name, ref: target.ref, target: from }, values) : values.slice(0, count);
+    }
   }
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { op: 'call', args: values, callee: target }, role: 'temp', origin: node });

@@ -2,9 +2,10 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { getterOf } from '../effects';
-import { type Operand, UNDEFINED, UNSET, num, str, variable } from '../../ir/ir';
+import { type Operand, UNDEFINED, UNSET, num, sameOperand, str, variable } from '../../ir/ir';
 import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
 import { type Lowering } from './lowering';
+import { type Shape, shapeOf } from '../../ir/shapes';
 import { fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
 import { newExpression } from './array-builders';
@@ -36,12 +37,12 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   ) {
     return expression(lx, node.expression);
   }
-  // `o?.x` would be read as `o.x`, which throws where o is undefined: not lowered until it is tested.
+  if (ts.isOptionalChain(node) && (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node))) return optionalRead(lx, node);
   if (ts.isOptionalChain(node))
     fail(
       node,
       Code.Unsupported,
-      "optional chaining ('?.') cannot be differentiated yet: test the value first (o === undefined ? … : o.x), or give it a default before.",
+      "an optional call ('f?.()') cannot be differentiated: test the function first (if (f !== undefined) …), or call one that is always there.",
     );
   if (ts.isNumericLiteral(node)) return num(Number(node.text.replace(/_/g, '')));
   // Strings are data: conditions compare them (`kind === 'huber'`); arithmetic on them is a type error here.
@@ -91,13 +92,77 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
 }
 
+/**
+ * `o?.x`, `o?.[i]`, and each link of a chain (`p.q?.x.y`): undefined where what is read from
+ * is undefined, else the read. A link without `?.` after one with it reads the same: the
+ * type checker lets it follow only what cannot be undefined where the chain goes on.
+ */
+function optionalRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.ElementAccessExpression): Operand {
+  const { ts } = lx;
+  const type = lx.env.checker?.getTypeAtLocation(node.expression);
+  const members = type?.isUnion() ? type.types : type ? [type] : [];
+  if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)))
+    fail(
+      node,
+      Code.Unsupported,
+      "optional chaining ('?.') on a value that may be null cannot be differentiated: give it a type without null (an optional field or parameter, undefined where it is missing, works).",
+    );
+  const container = expression(lx, node.expression);
+  // An argument left out; or what cannot be undefined.
+  if (sameOperand(container, UNDEFINED)) return UNDEFINED;
+  if (!node.questionDotToken || !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return linkRead(lx, node, container, lx.shapeAt(node, false));
+  // Where it is defined, a number at the end of the chain is read along it again, as
+  // TypeScript narrows it (an object read from one the function makes then has its shape, so
+  // the gradient follows the read). An array or object in the middle of the chain is data here.
+  const shape = definedShape(lx, node);
+  const linked = (ts.isPropertyAccessExpression(node.parent) || ts.isElementAccessExpression(node.parent)) && node.parent.expression === node;
+  if (shape && shape.kind !== 'number' && !linked)
+    fail(
+      node,
+      Code.Unsupported,
+      `'${node.getText()}' may be an array or object or undefined, which differentiated code does not keep in one variable: read the numbers through the chain ('${node.getText()}?.x ?? 0'), or test the value first (if (o !== undefined) …).`,
+    );
+  const read = shape?.kind === 'number' ? () => definedRead(lx, node) : () => linkRead(lx, node, container, lx.shapeAt(node, false));
+  return branch(lx, lx.op('===', [container, UNDEFINED], node), node, () => UNDEFINED, read)!;
+}
+
+/** `container.x` or `container[i]`, the read of one link of a chain. */
+function linkRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.ElementAccessExpression, container: Operand, shape: Shape | undefined): Operand {
+  const { ts } = lx;
+  if (ts.isPropertyAccessExpression(node)) return fieldLoad(lx, container, node.name.text, shape, node);
+  lx.requireNumber(node.argumentExpression, 'an index must be a number');
+  return load(lx, container, expression(lx, node.argumentExpression), shape, node);
+}
+
+/** A chain of reads known to be defined at every link (each with the shape of its type without undefined); other expressions as they are. */
+function definedRead(lx: Lowering, node: ts.Expression): Operand {
+  const { ts } = lx;
+  const checker = lx.env.checker!;
+  const plainIndex = (access: ts.ElementAccessExpression) => ts.isIdentifier(access.argumentExpression) || ts.isNumericLiteral(access.argumentExpression);
+  if (!(ts.isPropertyAccessExpression(node) || (ts.isElementAccessExpression(node) && plainIndex(node))) || getterOf(ts, checker, node))
+    return expression(lx, node);
+  return linkRead(lx, node, definedRead(lx, node.expression), definedShape(lx, node));
+}
+
+/** The shape of what an expression holds where it is defined. */
+function definedShape(lx: Lowering, node: ts.Expression): Shape | undefined {
+  const checker = lx.env.checker!;
+  return shapeOf(lx.ts, checker, checker.getNonNullableType(checker.getTypeAtLocation(node)));
+}
+
 export function read(lx: Lowering, identifier: ts.Identifier): Operand {
   const binding = lx.lookup(identifier.text);
   if (binding) return lx.current(binding, identifier);
   if (lx.isGlobal(identifier, 'NaN')) return num(NaN);
   if (lx.isGlobal(identifier, 'Infinity')) return num(Infinity);
   if (lx.isGlobal(identifier, 'undefined')) return UNDEFINED;
-  return lx.env.outer(identifier, lx.inlining[lx.inlining.length - 1]);
+  return outerValue(lx, identifier);
+}
+
+/** A constant read from outside the function; one another module keeps to itself is its literal, computed in place. */
+export function outerValue(lx: Lowering, identifier: ts.Identifier): Operand {
+  const value = lx.env.outer(identifier, lx.inlining[lx.inlining.length - 1]);
+  return 'written' in value ? expression(lx, value.written) : value;
 }
 
 export function property(lx: Lowering, node: ts.PropertyAccessExpression): Operand {
@@ -326,7 +391,11 @@ function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.Obj
   for (const property of pattern.properties) {
     if (ts.isShorthandPropertyAssignment(property)) {
       if (property.objectAssignmentInitializer)
-        fail(property.objectAssignmentInitializer, Code.Unsupported, 'default values in destructuring are not supported yet.');
+        fail(
+          property.objectAssignmentInitializer,
+          Code.Unsupported,
+          `default values in a destructuring assignment are not supported: declare the variable there (const { ${property.name.text} = … } = o), or assign ${property.name.text} = o.${property.name.text} ?? ….`,
+        );
       assignTarget(lx, property.name, fieldLoad(lx, value, property.name.text, lx.shapeAt(property.name, false), property), origin);
     } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
       assignTarget(lx, property.initializer, fieldLoad(lx, value, property.name.text, lx.shapeAt(property.initializer, false), property), origin);
@@ -341,7 +410,11 @@ function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin:
   const { ts } = lx;
   const target = skip(ts, node);
   if (ts.isBinaryExpression(target) && target.operatorToken.kind === ts.SyntaxKind.EqualsToken)
-    fail(target.right, Code.Unsupported, 'default values in destructuring are not supported yet.');
+    fail(
+      target.right,
+      Code.Unsupported,
+      'default values in a destructuring assignment are not supported: declare the variables there (const [a, b = …] = xs), or assign each (b = xs[1] ?? …).',
+    );
   if (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target)) return assignPattern(lx, target, value, origin);
   if (ts.isElementAccessExpression(target)) {
     storeElement(lx, target, () => value, origin);

@@ -248,11 +248,11 @@ export function bindParameters(lx: Lowering, fn: ts.SignatureDeclaration, name: 
  * may be undefined (an optional field, `cfg.dt`) given to a parameter with a default is
  * refused at the argument, rather than differentiated as the undefined it may be.
  */
-export function requireDefinedForDefaults(lx: Lowering, fn: ts.SignatureDeclaration, name: string, site: ts.Node): void {
+export function requireDefinedForDefaults(lx: Lowering, fn: ts.SignatureDeclaration, name: string, site: ts.Node, generated = false): void {
   const { ts } = lx;
   const checker = lx.env.checker;
-  // Only where the call written is the call of `fn` (a callback's parameters get no arguments written).
-  if (!checker || !ts.isCallExpression(site) || checker.getResolvedSignature(site)?.declaration !== fn) return;
+  // Only where the call written is the call of `fn`, or of code generated from it (a callback's parameters get no arguments written).
+  if (!checker || !ts.isCallExpression(site) || (!generated && checker.getResolvedSignature(site)?.declaration !== fn)) return;
   site.arguments.forEach((arg, k) => {
     const param = fn.parameters[k];
     if (!param?.initializer || ts.isSpreadElement(arg)) return;

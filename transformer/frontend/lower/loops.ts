@@ -9,7 +9,7 @@ import { mapOperandsRead, rewriteWithin } from '../../ir/traverse';
 import { copyBack, dropTrailingLiterals, loopStates, checkState, nextState } from './loop-states';
 import { rebuild } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
-import { arrayOperand, lengthOf, load } from './arrays';
+import { arrayOperand, isArrayType, lengthOf, load } from './arrays';
 import { branch, guarded } from './control';
 import { expression } from './expressions';
 import { type CodeScope, fieldAssigned, recordFields } from './objects';
@@ -225,10 +225,13 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
       "only 'for (const v of array)', 'for (const [a, b] of pairs)' and 'for (v of array)' are supported: destructure in the loop's body instead.",
     );
   if (node.awaitModifier) fail(node, Code.Unsupported, "'for await' cannot be differentiated.");
-  const array = arrayOperand(lx, node.expression, "'for … of'");
-  const elementShape = lx.shapeAt(node.expression, true);
-  overArray(lx, node, labels, array, node.expression, [], (index) => {
-    if (outer) {
+  const iterated = iteration(lx, node.expression);
+  const arrayNode = iterated?.array ?? node.expression;
+  const array = arrayOperand(lx, arrayNode, "'for … of'");
+  const elementShape = lx.shapeAt(arrayNode, true);
+  overArray(lx, node, labels, array, arrayNode, [], (index) => {
+    if (iterated) iterationPass(lx, node, iterated.method, index, () => load(lx, array, index, elementShape, declared!));
+    else if (outer) {
       const binding = lx.assignable(outer);
       const start = lx.body.length;
       lx.assign(binding, load(lx, array, index, elementShape, outer), outer, start);
@@ -238,6 +241,37 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
     }
     statement(lx, node.statement);
   });
+}
+
+/** `xs.entries()`, `xs.keys()`, `xs.values()` of an array: the array, and what each pass gives. */
+function iteration(lx: Lowering, node: ts.Expression): { array: ts.Expression; method: 'entries' | 'keys' | 'values' } | undefined {
+  const { ts } = lx;
+  if (!ts.isCallExpression(node) || node.arguments.length > 0 || !ts.isPropertyAccessExpression(node.expression)) return undefined;
+  const method = node.expression.name.text;
+  if (method !== 'entries' && method !== 'keys' && method !== 'values') return undefined;
+  return isArrayType(lx, node.expression.expression) ? { array: node.expression.expression, method } : undefined;
+}
+
+/** Binds what a pass over `xs.entries()` (`[i, v]`), `xs.keys()` (`i`) or `xs.values()` (`v`) gives. */
+function iterationPass(lx: Lowering, node: ts.ForOfStatement, method: 'entries' | 'keys' | 'values', index: Operand, element: () => Operand): void {
+  const { ts } = lx;
+  const declarations = node.initializer;
+  const pattern = ts.isVariableDeclarationList(declarations) ? declarations.declarations[0].name : undefined;
+  const mutable = (declarations.flags & ts.NodeFlags.Let) !== 0;
+  const entry = pattern && ts.isArrayBindingPattern(pattern) && pattern.elements.length <= 2 ? pattern.elements : undefined;
+  const plain = entry?.every((part) => ts.isOmittedExpression(part) || (!part.dotDotDotToken && !part.initializer));
+  if (!pattern || (method === 'entries' && !plain)) {
+    fail(
+      node.initializer,
+      Code.Unsupported,
+      `declare the loop's variables in its head: 'for (const [i, v] of xs.entries())', 'for (const i of xs.keys())', 'for (const v of xs.values())'.`,
+    );
+  }
+  if (method === 'keys') return destructure(lx, pattern, index, mutable);
+  if (method === 'values') return destructure(lx, pattern, element(), mutable);
+  const [first, second] = entry!;
+  if (first && !ts.isOmittedExpression(first)) destructure(lx, first.name, index, mutable);
+  if (second && !ts.isOmittedExpression(second)) destructure(lx, second.name, element(), mutable);
 }
 
 /**

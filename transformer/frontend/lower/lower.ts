@@ -20,9 +20,10 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
     lx.mutableObjects = writes.constructs || writes.fields.size > 0;
     lx.writtenFields = writes.fields;
   }
-  const params = [...(takesThis(ts, fn) ? [receiver(lx, fn as ts.MethodDeclaration)] : []), ...fn.parameters.map((param) => lowerParam(lx, param))];
+  // Before the parameters: a default in a destructured parameter (`{ lr = 0.1 }: Options`) is a branch.
   lx.returned = lx.hidden('returned', FALSE, true);
   lx.result = lx.hidden('result', undefined);
+  const params = [...(takesThis(ts, fn) ? [receiver(lx, fn as ts.MethodDeclaration)] : []), ...fn.parameters.map((param) => lowerParam(lx, param))];
   let result: Result;
   if (ts.isBlock(fn.body)) {
     statements(lx, fn.body.statements);

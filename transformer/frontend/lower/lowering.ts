@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
-import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
+import { NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
@@ -21,8 +21,12 @@ export interface LowerEnv {
    */
   readonly definesClassFields?: boolean;
   readonly names: NameAllocator;
-  /** A value read from outside the function (or the inlined helper `within`): a constant, or a diagnostic. */
-  readonly outer: (identifier: ts.Identifier, within?: Callee) => Operand;
+  /**
+   * A value read from outside the function (or the inlined helper `within`): a constant, or a
+   * diagnostic; or the literal written for a constant that the generated code cannot import
+   * (another module keeps it to itself), for lowering to compute in place.
+   */
+  readonly outer: (identifier: ts.Identifier, within?: Callee) => Operand | { readonly written: ts.Expression };
   /** The tapeless API function that a callee names, if it names one. */
   readonly apiName: (callee: ts.Expression) => string | undefined;
   /** Whether a file is one of TypeScript's default libraries (where globals such as Math live). */
@@ -508,5 +512,8 @@ function isFlatResult(shape: Shape): boolean {
 
 export function isNumberType(tsApi: typeof ts, type: ts.Type): boolean {
   if (type.isUnion()) return type.types.every((member) => isNumberType(tsApi, member));
+  if (isBrandedNumber(tsApi, type)) return true;
+  const constraint = type.flags & tsApi.TypeFlags.TypeParameter ? type.getConstraint() : undefined;
+  if (constraint) return isNumberType(tsApi, constraint);
   return (type.flags & tsApi.TypeFlags.NumberLike) !== 0;
 }

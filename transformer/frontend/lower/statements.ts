@@ -1,7 +1,7 @@
 // Lowering of statements: declarations, destructuring, labels, break and continue.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, num } from '../../ir/ir';
+import { type Operand, UNDEFINED, num } from '../../ir/ir';
 import { consoleCall, throwStatement } from './verbatim';
 import { type Lowering, TRUE } from './lowering';
 import { fieldLoad, load } from './arrays';
@@ -109,9 +109,14 @@ export function destructure(lx: Lowering, pattern: ts.BindingName, value: Operan
   pattern.elements.forEach((element: ts.ArrayBindingElement, k: number) => {
     if (ts.isOmittedExpression(element)) return;
     if (element.dotDotDotToken) fail(element, Code.Unsupported, 'rest elements in destructuring are not supported yet.');
-    if (element.initializer) fail(element.initializer, Code.Unsupported, 'default values in destructuring are not supported yet.');
     const userName = ts.isIdentifier(element.name) ? element.name.text : undefined;
     const shape = lx.shapeAt(element, false);
+    if (element.initializer && shape && shape.kind !== 'number')
+      fail(
+        element.initializer,
+        Code.Unsupported,
+        'default values in destructuring are supported for numbers and data: for an array or object, destructure it without a default and choose in a statement of its own (const v = o.v ?? …).',
+      );
     let part: Operand;
     if (ts.isObjectBindingPattern(pattern)) {
       const key = element.propertyName ?? element.name;
@@ -119,6 +124,18 @@ export function destructure(lx: Lowering, pattern: ts.BindingName, value: Operan
       part = fieldLoad(lx, value, key.text, shape, element, userName);
     } else {
       part = load(lx, value, num(k), shape, element, userName);
+    }
+    // `[a, b = 2]`, `{ q = 3 }`: the default where the element or field is undefined (past the end of an array, left out of an object).
+    const initializer = element.initializer;
+    if (initializer) {
+      const given = part;
+      part = branch(
+        lx,
+        lx.op('===', [given, UNDEFINED], element),
+        element,
+        () => expression(lx, initializer),
+        () => given,
+      )!;
     }
     destructure(lx, element.name, part, mutable);
   });

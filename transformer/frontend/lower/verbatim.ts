@@ -10,6 +10,7 @@ import { walk } from '../walk';
 import { isInside } from '../effects';
 import { type Lowering, TRUE } from './lowering';
 import { snapshot } from './objects';
+import { outerValue } from './expressions';
 
 /** `console.log(…)` (or another method of `console`) as a statement: run once, in the forward pass. */
 export function consoleCall(lx: Lowering, statement: ts.ExpressionStatement): boolean {
@@ -54,7 +55,7 @@ function verbatim(lx: Lowering, op: 'sideEffect' | 'throw', node: ts.Expression,
       args.push(snapshot(lx, lx.current(binding, inner), inner));
     } else if (!isGlobalName(lx, inner)) {
       holes.push(inner);
-      args.push(lx.env.outer(inner, lx.inlining[lx.inlining.length - 1]));
+      args.push(outerValue(lx, inner));
     }
     return undefined;
   });

@@ -5,9 +5,10 @@
 // copies (medians), object literals written after they are made (`st.x += dt * st.v`),
 // instances of top-level classes (`new Vec2(x, y)`, methods and getters reading and writing
 // `this`), local arrow helpers capturing f's locals, helpers with default parameters and
-// options objects with optional fields, `switch` over a string union, throw guards, and the
-// ends of functions returning arrays and objects: an early exit (a guard, a literal returned
-// early), then the result returned directly or kept in a local `out` (filled by a loop) first.
+// options objects with optional fields, `switch` over a string union, throw guards, `entries()`,
+// defaults in destructuring and optional chaining, and the ends of functions returning arrays
+// and objects: an early exit (a guard, a literal returned early), then the result returned
+// directly or kept in a local `out` (filled by a loop) first.
 import { type ObjectType, type Scope, type Vec, type VecField, addValue, child } from './scope.js';
 import { Statements } from './statements.js';
 
@@ -20,6 +21,7 @@ export abstract class Idioms extends Statements {
       [1, () => this.localHelper(s, ind)],
       [1, () => this.stringCase(s, ind)],
       [0.5, () => this.guard(s, ind)],
+      [1, () => this.unpacked(s, ind)],
     ];
     if (s.level < 2) options.push([1, () => this.instance(s, ind)], [1, () => this.configured(s, ind)]);
     if (s.vecs.length > 0) options.push([1, () => this.sorted(s, ind)]);
@@ -123,6 +125,34 @@ export abstract class Idioms extends Statements {
         return code;
       }
     }
+  }
+
+  /**
+   * What users unpack without thinking: `for (const [i, e] of v.entries())`, a default in
+   * destructuring (`const [a, b = …] = v`), and optional chaining on a config they make.
+   */
+  private unpacked(s: Scope, ind: string): string {
+    const n = this.fresh('n');
+    const kind = this.pick([s.vecs.length > 0 && s.loops < 2 ? 'entries' : 'chaining', s.vecs.length > 0 ? 'default' : 'chaining', 'chaining']);
+    if (kind === 'entries') {
+      const v = this.pick(s.vecs),
+        i = this.fresh('i'),
+        e = this.fresh('e');
+      s.nums.push(n);
+      return `${ind}let ${n} = 0;\n${ind}for (const [${i}, ${e}] of ${v.expr}.entries()) ${n} += (${i} + 1) * ${this.smooth(e)};\n`;
+    }
+    if (kind === 'default') {
+      const v = this.pick(s.vecs),
+        a = this.fresh('a');
+      const code = `${ind}const [${a}, ${n} = ${this.expr(s, 1)}] = ${v.expr};\n`;
+      s.nums.push(a, n);
+      return code;
+    }
+    const cfg = this.fresh('cfg');
+    const code = `${ind}const ${cfg}: { k?: number; inner?: { g: number } } = ${this.chance(0.5) ? `{ inner: { g: ${this.expr(s, 1)} } }` : `{ k: ${this.expr(s, 1)} }`};\n`;
+    const read = `${ind}const ${n} = (${cfg}.inner?.g ?? ${this.constant()}) * ${this.expr(s, 1)} + (${cfg}?.k ?? ${this.constant()});\n`;
+    s.nums.push(n);
+    return code + read;
   }
 
   /** A sorted copy and what users read from it: a median, a spread, a trimmed sum. */
