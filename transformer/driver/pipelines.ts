@@ -12,7 +12,7 @@ import { type Block, type Callee, type Func, type Let, type Operand, type Param,
 import { shapeOfValue } from '../ir/definitions';
 import type { NameAllocator } from '../ir/names';
 import { forward } from '../modes/forward';
-import { returningRows, unitSeeds, vectorColumns } from '../modes/forward-lanes';
+import { plainZeros, returningRows, startSeeds, unitSeeds, vectorColumns } from '../modes/forward-lanes';
 import { reverse } from '../modes/reverse/reverse';
 import type { RuleSet } from '../ops/rules';
 import { simplify } from '../passes/simplify';
@@ -188,7 +188,7 @@ export class Pipelines {
     if (request.target.derived) return byColumns();
     const result = primal.result as Operand;
     const seed = Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name) ? undefined : names.fresh('dy');
-    if (seed && columns.seeded) return byColumns();
+    if (seed && columns.seeding === 'constants') return byColumns();
     const vjp = simplify(reverse(primal, { wrt, tuple: true, withValue: false, ...(seed ? { seed } : {}) }, this.rules, names, this.pullbacks), names);
     if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params, out), out };
     const helpers = [
@@ -198,7 +198,7 @@ export class Pipelines {
     ];
     return {
       helpers,
-      call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes, out),
+      call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns, out),
       out,
     };
   }
@@ -218,19 +218,18 @@ export class Pipelines {
 
   /**
    * The vector pushforward of `func` that computes columns as `columns` says: seeded lane j
-   * with 1 in the j-th selected number, or with tangent parameters lane by lane. Seeded
-   * columns of numbers known at compile time come back as the matrix's rows (`rows`), where
-   * no matrix is given to write into.
+   * with 1 in the j-th selected number, or from the first column of the pass (a last
+   * parameter), or with tangent parameters lane by lane. Columns of constant seeds made of
+   * numbers known at compile time come back as the matrix's rows (`rows`), where no matrix
+   * is given to write into.
    */
   private vectorTangent(func: Func, names: NameAllocator, wrt: readonly number[], columns: VectorColumns, into: boolean): { func: Func; rows: boolean } {
-    const pushforward = forward(
-      func,
-      { wrt, lanes: columns.lanes, ...(columns.seeded ? { seeds: unitSeeds(wrt) } : {}), withValue: false },
-      this.rules,
-      names,
-      this.pushforwards,
-    );
-    const rows = columns.seeded && !into ? returningRows(pushforward, columns) : undefined;
+    const { lanes, seeding } = columns;
+    const fromStart = seeding === 'start' ? startSeeds(func, wrt, lanes, names) : undefined;
+    const seeds = seeding === 'constants' ? { seeds: unitSeeds(wrt) } : fromStart ? { seeds: fromStart.seeds, units: fromStart.units } : {};
+    let pushforward = plainZeros(forward(func, { wrt, lanes, ...seeds, withValue: false }, this.rules, names, this.pushforwards));
+    if (fromStart) pushforward = { ...pushforward, params: [...pushforward.params, fromStart.start], body: [...fromStart.prelude, ...pushforward.body] };
+    const rows = seeding === 'constants' && !into ? returningRows(pushforward, columns) : undefined;
     return { func: simplify(rows ?? pushforward, names), rows: rows !== undefined };
   }
 
