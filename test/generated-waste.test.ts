@@ -88,6 +88,17 @@ describe('arrays only written', () => {
   });
 });
 
+describe('arrays a reverse sweep only sizes', () => {
+  it('the sweep of a sample does not make again the hidden layer it replays from the load stream, only its gradient (new Float64Array(m.b1.length) per sample)', () => {
+    const gradient = functionText('netLoss_grad_wrt_m');
+    const sweep = gradient.slice(gradient.indexOf('for (let s_'));
+    // The hidden layer h is read back from the load stream; its gradient is sized from the same length.
+    expect(sweep).not.toMatch(/\bh_\d+ = new Float64Array/);
+    expect(count(sweep, /\bh_\d+_bar = new Float64Array\(t_\d+\)/g), sweep).toBe(1);
+    expect(sweep).not.toMatch(/new Float64Array\(\w+\.length\)/);
+  });
+});
+
 describe('the seed of a vector-Jacobian product', () => {
   it('of an array literal only returned is the cotangent itself: no output array, no gradient array, no loop', () => {
     const code = functionText('polar_vjp_pullback');
