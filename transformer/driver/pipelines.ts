@@ -15,6 +15,7 @@ import { forward } from '../modes/forward';
 import { plainZeros, returningRows, startSeeds, unitSeeds, vectorColumns } from '../modes/forward-lanes';
 import { reverse } from '../modes/reverse/reverse';
 import type { RuleSet } from '../ops/rules';
+import { fusePullbacks } from '../passes/fused-pullbacks';
 import { simplify } from '../passes/simplify';
 import type { Resolver } from './resolve';
 
@@ -105,7 +106,13 @@ export class Pipelines {
     const result = { tuple: request.tuple, withValue: request.api === 'valueAndGrad' };
     if (request.target.derived)
       return { func: simplify(this.forwardGradient(primal, names, this.derivedCallee(request.target), request.wrt, result, request.call), names), names };
-    return { func: simplify(reverse(primal, { wrt: request.wrt, ...result }, this.rules, names, this.pullbacks), names), names };
+    return { func: this.fused(simplify(reverse(primal, { wrt: request.wrt, ...result }, this.rules, names, this.pullbacks), names), names), names };
+  }
+
+  /** A simplified gradient whose calls of a function and of its pullback at the same arguments are made one call (`fusePullbacks`). */
+  private fused(func: Func, names: NameAllocator): Func {
+    const fused = fusePullbacks(func, this.valueAndPullbacks, names);
+    return fused === func ? func : simplify(fused, names);
   }
 
   /** `derivative`: forward mode seeded with 1 in the one selected number. */
@@ -351,13 +358,34 @@ export class Pipelines {
    * itself. Generated code (an inner gradient) has no reverse sweep of its own: its pullback
    * is made of pushforwards.
    */
-  readonly pullbacks = (callee: Callee, wrt: readonly number[]): string =>
-    this.companion('pullback', callee, wrt, (primal, names, generated) => {
+  readonly pullbacks = (callee: Callee, wrt: readonly number[]): string => {
+    const name = this.companion('pullback', callee, wrt, (primal, names, generated) => {
       const result = { tuple: wrt.length > 1, withValue: false, seed: names.fresh('dy') };
       return generated
         ? this.forwardGradient(primal, names, callee, wrt, result, primal.origin!)
         : reverse(primal, { wrt, ...result, gradientsInto: true }, this.rules, names, this.pullbacks);
     });
+    this.pullbackSources.set(name, { callee, wrt });
+    return name;
+  };
+
+  /** What each pullback made differentiates, by its name. */
+  private readonly pullbackSources = new Map<string, { readonly callee: Callee; readonly wrt: readonly number[] }>();
+
+  /**
+   * A function's value and pullback in one call, `h_valueAndPullback(…args, dy)` returning
+   * `[value, adjoints]`, where `pullback` is the pullback of `primal` (see fusePullbacks).
+   * Not for generated code, whose pullbacks are made of pushforwards.
+   */
+  private readonly valueAndPullbacks = (pullback: Callee, primal: Callee): Callee | undefined => {
+    const source = this.pullbackSources.get(pullback.name);
+    if (!source || source.callee.key !== primal.key || this.site.derived.has(primal.key)) return undefined;
+    const { wrt } = source;
+    const name = this.companion('valueAndPullback', source.callee, wrt, (func, names) =>
+      reverse(func, { wrt, tuple: wrt.length > 1, withValue: true, seed: names.fresh('dy'), gradientsInto: true }, this.rules, names, this.pullbacks),
+    );
+    return { key: `valueAndPullback:${name}`, name, ref: { kind: 'ref', path: [name] } };
+  };
 
   /**
    * The pushforward of a function that differentiated code calls: `h_pushforward(…args,
@@ -379,7 +407,7 @@ export class Pipelines {
    * its IR; `differentiate` makes it from the IR. Its IR is kept, for higher orders.
    */
   private companion(
-    kind: 'pullback' | 'pushforward',
+    kind: 'pullback' | 'pushforward' | 'valueAndPullback',
     callee: Callee,
     wrt: readonly number[],
     differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func,
@@ -404,7 +432,9 @@ export class Pipelines {
     this.site.generated.set(key, generated);
     try {
       const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.site.resolver.lowerTarget(target, wrt);
-      const func = simplify(differentiate(primal, names, derived !== undefined), names);
+      const simplified = simplify(differentiate(primal, names, derived !== undefined), names);
+      // A pullback calls the pullbacks of the functions it calls, which may fuse as a gradient's do.
+      const func = kind === 'pushforward' || derived ? simplified : this.fused(simplified, names);
       this.site.derived.set(`${kind}:${name}`, { func, names });
       generated.declaration = emitFunctionDeclaration(func, name, { ts, factory, file });
     } catch (error) {
