@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compileAlone, entryDifference, partialDifference } from './support/compile.js';
 
 const SOURCE = `
-import { grad, jacobian, vjp } from 'tapeless';
+import { grad, hessian, jacobian, vjp } from 'tapeless';
 
 export function polar(r: number, theta: number, z: number): number[] {
   return [r * Math.cos(theta) * z, r * Math.sin(theta) + z * z];
@@ -60,6 +60,7 @@ export function price(S: number, K: number, r: number, sigma: number, T: number)
   return S * normCdf(d1) - K * Math.exp(-r * T) * normCdf(d2);
 }
 export const priceG = grad(price);
+export const priceH = hessian(price);
 /** The adjoint of normCdf(x) is 2 normCdf(x): it cannot be known before the value. */
 export function squaredCdf(x: number): number {
   return normCdf(x) * normCdf(x) + x;
@@ -126,12 +127,25 @@ describe('a helper run on its own and inside its pullback', () => {
     expect(gradient).not.toMatch(/normCdf\(|normCdf_pullback\(/);
     // The pullback alone is not emitted where nothing calls it.
     const priceAlone = SOURCE.slice(SOURCE.indexOf('function normCdf(')).replace(/\/\*\* The adjoint of normCdf[^]*$/, '');
-    const alone = compileAlone({ 'main.ts': `import { grad } from 'tapeless';\n${priceAlone}` });
+    const alone = compileAlone({ 'main.ts': `import { grad, hessian } from 'tapeless';\n${priceAlone}` });
     expect(alone.messages).toEqual([]);
     expect(alone.js['main.ts']).toMatch(/function normCdf_valueAndPullback\(/);
     expect(alone.js['main.ts']).not.toMatch(/function normCdf_pullback\(/);
     const point = [100, 95, 0.03, 0.2, 1.5];
     m.priceG(...point).forEach((g: number, i: number) => close(g, partialDifference(m.price, point, i), 1e-8));
+  });
+
+  it("a Hessian pushes the fused call forward: the price's Hessian against differences of its gradient", () => {
+    expect(js).toMatch(/function normCdf_valueAndPullback_pushforward_lanes5\(/);
+    const point = [100, 95, 0.03, 0.2, 1.5];
+    const H = m.priceH(...point);
+    for (let j = 0; j < point.length; j++)
+      for (let i = 0; i < point.length; i++)
+        close(
+          H[i][j],
+          partialDifference((...at: number[]) => m.priceG(...at)[i], point, j),
+          1e-6,
+        );
   });
 
   it('where the seed of the pullback needs the value, both calls stay', () => {
