@@ -809,7 +809,7 @@ export const cases: readonly BenchCase[] = [
   benchCase({
     name: 'hessian10',
     description:
-      'The Hessian of a function of 10 inputs (a loop over a Float64Array with sin, exp and log): hessian(f), forward over reverse, one vector pass of 16 lanes (10 used); central differences of the tapeless gradient for comparison',
+      'The Hessian of a function of 10 inputs (a loop over a Float64Array with sin, exp and log): hessian(f), forward over reverse, vector passes of 4 lanes seeded in the generated code from their first column; central differences of the tapeless gradient for comparison',
     controlFlow: 'loop',
     overPrimalTarget: 40,
     settings: SCALAR_SETTINGS,

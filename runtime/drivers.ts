@@ -79,31 +79,45 @@ function trimmed(matrix: number[][], columns: number): number[][] {
 }
 
 /**
- * The Jacobian from vector pushforwards, `lanes` columns per pass: `tangentsOf` receives
- * `lanes` sets of the inputs' tangents (those of lane `l` zero but for a 1 in the number of
- * column `start + l`) and returns the output's tangent in each lane. Columns go straight into
- * the rows; the seeds are allocated once per call, whatever the number of passes.
+ * The Jacobian from vector pushforwards, `lanes` columns per pass: `tangentsOf(start)`
+ * returns the output's tangent in each lane, lane `l` seeded (by the generated code) with
+ * a 1 in the number of column `start + l` of the inputs (in flattening order) and 0 in the
+ * others. Columns go straight into the rows.
  */
-export function jacobianByLanes(
-  tangentsOf: (seeds: unknown[][]) => readonly unknown[],
-  inputs: readonly unknown[],
-  lanes: number,
-  out?: number[][],
-): number[][] {
-  const seeds: unknown[][] = [];
-  for (let lane = 0; lane < lanes; lane++) seeds.push(inputs.map(zerosLike));
+export function jacobianByStarts(tangentsOf: (start: number) => readonly unknown[], inputs: readonly unknown[], lanes: number, out?: number[][]): number[][] {
   const count = countNumbers(inputs);
   let matrix = out ?? [];
   // One pass at least: a function of no numbers still has a row per output.
   for (let start = 0; start === 0 || start < count; start += lanes) {
+    const columns = tangentsOf(start);
+    if (start === 0) matrix = rowsOf(countNumbers(columns[0]), out);
+    const width = Math.min(lanes, count - start);
+    for (let lane = 0; lane < width; lane++) writeColumn(columns[lane], matrix, 0, start + lane);
+  }
+  return trimmed(matrix, count);
+}
+
+/**
+ * The passes of a vector pushforward whose lanes the driver seeds, for `jacobianByStarts`:
+ * `tangentsOf` receives `lanes` sets of the inputs' tangents (those of lane `l` zero but for
+ * a 1 in the number of column `start + l`). The seeds are allocated once, whatever the
+ * number of passes.
+ */
+export function seededByDriver(
+  tangentsOf: (seeds: unknown[][]) => readonly unknown[],
+  inputs: readonly unknown[],
+  lanes: number,
+): (start: number) => readonly unknown[] {
+  const seeds: unknown[][] = [];
+  for (let lane = 0; lane < lanes; lane++) seeds.push(inputs.map(zerosLike));
+  const count = countNumbers(inputs);
+  return (start) => {
     const width = Math.min(lanes, count - start);
     for (let lane = 0; lane < width; lane++) setNumber(seeds[lane], start + lane, 1);
     const columns = tangentsOf(seeds);
     for (let lane = 0; lane < width; lane++) setNumber(seeds[lane], start + lane, 0);
-    if (start === 0) matrix = rowsOf(countNumbers(columns[0]), out);
-    for (let lane = 0; lane < width; lane++) writeColumn(columns[lane], matrix, 0, start + lane);
-  }
-  return trimmed(matrix, count);
+    return columns;
+  };
 }
 
 /**
@@ -207,7 +221,7 @@ export function jacobianByRows(gradientOf: (cotangent: unknown) => unknown, outp
  * only then).
  */
 export function jacobian(
-  tangentsOf: (seeds: unknown[][]) => readonly unknown[],
+  tangentsOf: (start: number) => readonly unknown[],
   gradientOf: (cotangent: unknown) => unknown,
   inputs: readonly unknown[],
   output: () => unknown,
@@ -215,9 +229,9 @@ export function jacobian(
   out?: number[][],
 ): number[][] {
   const count = countNumbers(inputs);
-  if (count <= lanes) return jacobianByLanes(tangentsOf, inputs, lanes, out);
+  if (count <= lanes) return jacobianByStarts(tangentsOf, inputs, lanes, out);
   const value = output();
-  return count < countNumbers(value) ? jacobianByLanes(tangentsOf, inputs, lanes, out) : jacobianByRows(gradientOf, value, out);
+  return count < countNumbers(value) ? jacobianByStarts(tangentsOf, inputs, lanes, out) : jacobianByRows(gradientOf, value, out);
 }
 
 /**

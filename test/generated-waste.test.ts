@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compileAlone, entryDifference, partialDifference } from './support/compile.js';
 
 const SOURCE = `
-import { grad, jacobian, vjp } from 'tapeless';
+import { grad, hessian, jacobian, vjp } from 'tapeless';
 
 export function polar(r: number, theta: number, z: number): number[] {
   return [r * Math.cos(theta) * z, r * Math.sin(theta) + z * z];
@@ -45,6 +45,27 @@ export function traced(x: number, y: number): number {
 }
 export const curveJ = jacobian(curve);
 export const tracedG = grad(traced);
+
+function normCdf(x: number): number {
+  const t = 1 / (1 + 0.2316419 * Math.abs(x));
+  const d = 0.3989422804014327 * Math.exp((-x * x) / 2);
+  const p = d * t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+  return x >= 0 ? 1 - p : p;
+}
+/** Black–Scholes: each normCdf's value is read by the sweep (S_bar = normCdf(d1) + …) and its pullback is called too. */
+export function price(S: number, K: number, r: number, sigma: number, T: number): number {
+  const sq = Math.sqrt(T);
+  const d1 = (Math.log(S / K) + (r + (sigma * sigma) / 2) * T) / (sigma * sq);
+  const d2 = d1 - sigma * sq;
+  return S * normCdf(d1) - K * Math.exp(-r * T) * normCdf(d2);
+}
+export const priceG = grad(price);
+export const priceH = hessian(price);
+/** The adjoint of normCdf(x) is 2 normCdf(x): it cannot be known before the value. */
+export function squaredCdf(x: number): number {
+  return normCdf(x) * normCdf(x) + x;
+}
+export const squaredCdfG = grad(squaredCdf);
 `;
 
 let js: string;
@@ -85,6 +106,53 @@ describe('arrays only written', () => {
     const [dx, dy] = m.tracedG(...point);
     close(dx, partialDifference(m.traced, point, 0));
     close(dy, partialDifference(m.traced, point, 1));
+  });
+});
+
+describe('arrays a reverse sweep only sizes', () => {
+  it('the sweep of a sample does not make again the hidden layer it replays from the load stream, only its gradient (new Float64Array(m.b1.length) per sample)', () => {
+    const gradient = functionText('netLoss_grad_wrt_m');
+    const sweep = gradient.slice(gradient.indexOf('for (let s_'));
+    // The hidden layer h is read back from the load stream; its gradient is sized from the same length.
+    expect(sweep).not.toMatch(/\bh_\d+ = new Float64Array/);
+    expect(count(sweep, /\bh_\d+_bar = new Float64Array\(t_\d+\)/g), sweep).toBe(1);
+    expect(sweep).not.toMatch(/new Float64Array\(\w+\.length\)/);
+  });
+});
+
+describe('a helper run on its own and inside its pullback', () => {
+  it("Black–Scholes calls normCdf's value and pullback as one function, once per argument", () => {
+    const gradient = functionText('price_grad');
+    expect(count(gradient, /normCdf_valueAndPullback\(/g), gradient).toBe(2);
+    expect(gradient).not.toMatch(/normCdf\(|normCdf_pullback\(/);
+    // The pullback alone is not emitted where nothing calls it.
+    const priceAlone = SOURCE.slice(SOURCE.indexOf('function normCdf(')).replace(/\/\*\* The adjoint of normCdf[^]*$/, '');
+    const alone = compileAlone({ 'main.ts': `import { grad, hessian } from 'tapeless';\n${priceAlone}` });
+    expect(alone.messages).toEqual([]);
+    expect(alone.js['main.ts']).toMatch(/function normCdf_valueAndPullback\(/);
+    expect(alone.js['main.ts']).not.toMatch(/function normCdf_pullback\(/);
+    const point = [100, 95, 0.03, 0.2, 1.5];
+    m.priceG(...point).forEach((g: number, i: number) => close(g, partialDifference(m.price, point, i), 1e-8));
+  });
+
+  it("a Hessian pushes the fused call forward: the price's Hessian against differences of its gradient", () => {
+    expect(js).toMatch(/function normCdf_valueAndPullback_pushforward_lanes5\(/);
+    const point = [100, 95, 0.03, 0.2, 1.5];
+    const H = m.priceH(...point);
+    for (let j = 0; j < point.length; j++)
+      for (let i = 0; i < point.length; i++)
+        close(
+          H[i][j],
+          partialDifference((...at: number[]) => m.priceG(...at)[i], point, j),
+          1e-6,
+        );
+  });
+
+  it('where the seed of the pullback needs the value, both calls stay', () => {
+    const gradient = functionText('squaredCdf_grad');
+    expect(gradient).toMatch(/normCdf\(x\)/);
+    expect(gradient).toMatch(/normCdf_pullback\(x, /);
+    for (const x of [-0.7, 0.4]) close(m.squaredCdfG(x), partialDifference(m.squaredCdf, [x], 0));
   });
 });
 

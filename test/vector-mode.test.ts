@@ -2,8 +2,9 @@
 // tangents per value (k lanes), in chunks where there are more columns than lanes. Every
 // matrix is checked against the scalar mode (one jvp or hvp per column, one tangent per value) and against
 // central differences, for k = 1, 2, 3, 16 and 17 numbers (in chunks of 16 past 16) and for
-// arrays of any length (2 lanes per pass), through loops, branches, arrays and helpers
-// (whose pushforwards carry the k lanes too).
+// arrays of any length (4 lanes per pass, seeded by the generated code from the pass's first
+// column where the arrays are read only by their elements, else by the driver), through
+// loops, branches, arrays and helpers (whose pushforwards carry the k lanes too).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, entryDifference, partialDifference } from './support/compile.js';
 
@@ -63,7 +64,7 @@ export function orbit(x: number, y: number): number[] {
 export const orbitJ = jacobian(orbit);
 export const orbitJvp = jvp(orbit);
 
-/** An array of any length with a number, more outputs than inputs: the driver seeds 2 lanes per pass. */
+/** An array of any length with a number, more outputs than inputs: 4 lanes per pass, seeded from the pass's first column. */
 export function smooth(xs: Float64Array, k: number): Float64Array {
   const out = new Float64Array(2 * xs.length);
   for (let i = 0; i < xs.length; i++) {
@@ -115,6 +116,34 @@ export function pair(xs: Float64Array): number[] {
 }
 export const pairJ = jacobian(pair);
 export const pairJInto = jacobianInto(pair);
+
+/**
+ * Two arrays and a number between them, each array read only by its elements: the generated
+ * code seeds each pass from its first column, the columns of k and b after a's.
+ */
+export function mixed(a: Float64Array, k: number, b: number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.sin(a[i] * k) * b[i % b.length];
+  for (let j = 0; j < b.length; j++) s += b[j] * b[j] * k + Math.exp(0.1 * a[j % a.length] * b[j]);
+  return s;
+}
+export const mixedH = hessian(mixed);
+export const mixedHInto = hessianInto(mixed);
+export const mixedHv = hvp(mixed);
+export const mixedG = grad(mixed);
+
+/** The same, with a read through a helper that takes the whole array: the driver seeds the lanes. */
+function sumSquares(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return s;
+}
+export function whole(a: Float64Array, k: number, b: number[]): number {
+  return mixed(a, k, b) + sumSquares(a) * k;
+}
+export const wholeH = hessian(whole);
+export const wholeHv = hvp(whole);
+export const wholeG = grad(whole);
 ${wide('wide16', 16)}
 ${wide('wide17', 17)}
 `;
@@ -187,7 +216,7 @@ describe('vector forward mode: jacobian', () => {
     expectMatrix(J, differences(m.wide17, args), 1e-7);
   });
 
-  it('of an array of any length with a number: 2 lanes per pass, the last pass partly used (1, 2, 4, 5, 16, 17, 34 numbers)', () => {
+  it('of an array of any length with a number: 4 lanes per pass, the last pass partly used (1, 2, 4, 5, 16, 17, 34 numbers)', () => {
     for (const length of [0, 1, 3, 4, 15, 16, 33]) {
       const xs = Float64Array.from(pointOf(length, 0.8));
       const k = 0.6;
@@ -272,6 +301,80 @@ describe('vector forward mode: hessian', () => {
             1e-6,
           );
     }
+  });
+});
+
+describe('vector forward mode: passes over arrays', () => {
+  /** The columns of the Hessian by hvp, one per unit vector of the flattened inputs (a, k, b), flattened. */
+  function hvpColumns(hv: (...args: any[]) => [Float64Array, number, number[]], a: Float64Array, k: number, b: number[]): number[][] {
+    const count = a.length + 1 + b.length;
+    return Array.from({ length: count }, (_, j) => {
+      const unit = (from: number, length: number) => Array.from({ length }, (__, i) => (from + i === j ? 1 : 0));
+      const [va, vk, vb] = hv(a, k, b, [Float64Array.from(unit(0, a.length)), j === a.length ? 1 : 0, unit(a.length + 1, b.length)]);
+      return [...va, vk, ...vb];
+    });
+  }
+
+  it('seeded from the first column in the generated code (two arrays and a number between) or by the driver: columns equal hvp and differences', () => {
+    // Each array is read only by its elements in mixed, not in whole (a helper reads a whole).
+    expect(code).toMatch(
+      /function mixed_hessian\(a, k, b\) \{\s*return jacobianByStarts\(start_\d+ => mixed_hessian_tangent\(a, k, b, start_\d+\), \[a, k, b\], 4\)/,
+    );
+    expect(code).toMatch(/function mixed_hessian_tangent\(a, k, b, start\)/);
+    expect(code).toMatch(/function whole_hessian\(a, k, b\) \{\s*return jacobianByStarts\(seededByDriver\(/);
+    for (const [name, lengths] of [
+      ['mixed', [1, 1]],
+      ['mixed', [3, 2]],
+      ['mixed', [6, 5]],
+      ['whole', [3, 2]],
+      ['whole', [6, 5]],
+    ] as const) {
+      const a = Float64Array.from(pointOf(lengths[0], 0.9));
+      const b = pointOf(lengths[1], 0.7).map((v) => v + 0.3);
+      const k = 0.8;
+      const H = m[`${name}H`](a, k, b);
+      const columns = hvpColumns(m[`${name}Hv`], a, k, b);
+      const count = columns.length;
+      expect(H.length).toBe(count);
+      for (let i = 0; i < count; i++) {
+        expect(H[i].length).toBe(count);
+        for (let j = 0; j < count; j++) close(H[i][j], columns[j][i], 1e-13);
+      }
+      // Differences of the gradient in a's last entry, in k and in b's first.
+      const gradientAt = (t: number) => {
+        const [ga, gk, gb] = m[`${name}G`](a, t, b);
+        return [...ga, gk, ...gb];
+      };
+      for (let i = 0; i < count; i++) {
+        close(
+          H[i][a.length - 1],
+          entryDifference(() => gradientAt(k)[i], a, a.length - 1),
+          1e-6,
+        );
+        close(
+          H[i][a.length],
+          partialDifference((t) => gradientAt(t)[i], [k], 0, 1e-4),
+          1e-6,
+        );
+        close(
+          H[i][a.length + 1],
+          entryDifference(() => gradientAt(k)[i], b, 0),
+          1e-6,
+        );
+      }
+    }
+  });
+
+  it('into a matrix given, reused from call to call', () => {
+    const a = Float64Array.from(pointOf(5, 0.9));
+    const b = [0.4, 0.9, 1.2];
+    const out: number[][] = [[1, 2]];
+    expect(m.mixedHInto(out, a, 0.8, b)).toBe(out);
+    expect(out).toEqual(m.mixedH(a, 0.8, b));
+    const first = out[0];
+    m.mixedHInto(out, a, 0.8, b);
+    expect(out[0]).toBe(first);
+    expect(out).toEqual(m.mixedH(a, 0.8, b));
   });
 });
 

@@ -23,7 +23,7 @@ export async function load() {
     // jax-js runs its WebAssembly kernels in workers only where there is a global `Worker`,
     // which Node has not: one thread, as every other variant.
     api: '`jit(grad(f))`, WebAssembly device, one thread',
-    cases: Object.fromEntries(Object.entries({ seed, springChain, rosenbrock, logisticRegression, mlp, gmm }).map(([name, prepare]) => [name, (...args) => prepare(jax, ...args)])),
+    cases: Object.fromEntries(Object.entries({ seed, springChain, rosenbrock, logisticRegression, mlp, gmm, hessian10, hvp10 }).map(([name, prepare]) => [name, (...args) => prepare(jax, ...args)])),
   };
 }
 
@@ -189,5 +189,45 @@ function gmm({ numpy: np, nn, grad, jit }, alphas, means, icf, x, wishart, wisha
     },
     // float32 exp and log.
     tolerance: 1e-5,
+  };
+}
+
+/** The function of hessian10 and hvp10 (bench/cases.ts, `coupled`): x[(i + 1) % n] is x rotated by one. */
+function coupled(np, x) {
+  const next = np.concatenate([x.ref.slice([1]), x.ref.slice([0, 1])]);
+  const sum = np.sum(np.sin(x.ref).mul(next));
+  const squares = np.sum(x.ref.mul(x.ref));
+  const exps = np.sum(np.exp(x));
+  return sum.add(squares.ref.mul(squares).mul(0.5)).add(np.log(exps.add(1)));
+}
+
+/** `jit(hessian(f))`: jax-js's hessian is jacfwd(grad(f)). Arrays are made at each call, as the tapeless Hessian takes x. */
+function hessian10({ numpy: np, hessian, jit }) {
+  const float64 = { dtype: np.float64 };
+  const H = jit(hessian((x) => coupled(np, x)));
+  return {
+    gradient: (x) => {
+      const n = x.length;
+      const flat = H(np.array(x, float64)).dataSync();
+      return Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * n, (i + 1) * n)));
+    },
+    dispose: () => H.dispose(),
+  };
+}
+
+/** `jit((x, v) => jvp(grad(f), [x], [v])[1])`: forward over reverse, the direction of bench/cases.ts. */
+function hvp10({ numpy: np, grad, jvp, jit }, x) {
+  const float64 = { dtype: np.float64 };
+  const direction = np.array(
+    Float64Array.from({ length: x.length }, (_, i) => Math.cos(i)),
+    float64,
+  );
+  const product = jit((x, v) => jvp(grad((y) => coupled(np, y)), [x], [v])[1]);
+  return {
+    gradient: (x) => product(np.array(x, float64), direction.ref).dataSync(),
+    dispose: () => {
+      direction.dispose();
+      product.dispose();
+    },
   };
 }

@@ -3,16 +3,17 @@ import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
 
-type DriverName = 'jacobianByLanes' | 'jacobianOfColumns' | 'jacobianOfRow' | 'jacobian' | 'gradientByColumns' | 'snapshot';
+type DriverName = 'jacobianByStarts' | 'seededByDriver' | 'jacobianOfColumns' | 'jacobianOfRow' | 'jacobian' | 'gradientByColumns' | 'snapshot';
 
 /**
  * How a Jacobian's (or a Hessian's) tangent function computes columns: `lanes` per pass, the
- * lanes `seeded` with unit tangents in the generated code (one pass computes every column) or
- * given as parameters by the driver.
+ * lanes seeded with unit tangents in the generated code, as `constants` (one pass computes
+ * every column) or from the index of the pass's first column (`start`, its last parameter),
+ * or given as tangent parameters by the driver (`driver`).
  */
 export interface VectorColumns {
   readonly lanes: number;
-  readonly seeded: boolean;
+  readonly seeding: 'constants' | 'start' | 'driver';
 }
 
 /**
@@ -33,22 +34,22 @@ export class Drivers {
   ) {}
 
   /**
-   * The columns of a Jacobian from vector pushforwards: where the lanes are seeded in the
-   * generated code (lane j with 1 in the j-th selected number), one call, `jacobianOfColumns(tangent(…params))`;
-   * otherwise `jacobianByLanes((seeds) => tangent(…params, seeds[0][0], …, seeds[1][0], …), [selected…], lanes)`.
+   * The columns of a Jacobian from vector pushforwards: where the lanes are seeded with
+   * constants (lane j with 1 in the j-th selected number), one call, `jacobianOfColumns(tangent(…params))`;
+   * otherwise passes from column 0 on, `jacobianByStarts(passes, [selected…], lanes)` (see `passes`).
    * Into `out` where it is given (`jacobianInto`, `hessianInto`), as each driver's last argument.
    */
   columns(tangentName: string, params: readonly string[], selected: readonly string[], columns: VectorColumns, out: string | undefined): ts.Expression {
     const { factory } = this;
-    if (columns.seeded) {
+    if (columns.seeding === 'constants') {
       const call = this.call(tangentName, this.list(params).elements);
       return factory.createCallExpression(this.use('jacobianOfColumns'), undefined, [
         columns.lanes === 1 ? factory.createArrayLiteralExpression([call]) : call,
         ...this.out(out),
       ]);
     }
-    return factory.createCallExpression(this.use('jacobianByLanes'), undefined, [
-      this.seedsOf(tangentName, params, selected, columns.lanes),
+    return factory.createCallExpression(this.use('jacobianByStarts'), undefined, [
+      this.passes(tangentName, params, selected, columns),
       this.list(selected),
       factory.createNumericLiteral(columns.lanes),
       ...this.out(out),
@@ -56,7 +57,7 @@ export class Drivers {
   }
 
   /**
-   * `jacobian((seeds) => tangent(…), (dy) => vjp(…params, dy), [selected…], () => value(…params), lanes)`:
+   * `jacobian((start) => …, (dy) => vjp(…params, dy), [selected…], () => value(…params), lanes)`:
    * one pass of columns, or else columns or rows, whichever are fewer.
    */
   columnsOrRows(
@@ -65,7 +66,7 @@ export class Drivers {
     valueName: string,
     params: readonly string[],
     selected: readonly string[],
-    lanes: number,
+    columns: VectorColumns,
     out: string | undefined,
   ): ts.Expression {
     const { factory } = this;
@@ -80,13 +81,42 @@ export class Drivers {
     );
     const output = factory.createArrowFunction(undefined, undefined, [], undefined, undefined, this.call(valueName, this.list(params).elements));
     return factory.createCallExpression(this.use('jacobian'), undefined, [
-      this.seedsOf(tangentName, params, selected, lanes),
+      this.passes(tangentName, params, selected, columns),
       gradientOf,
       this.list(selected),
       output,
-      factory.createNumericLiteral(lanes),
+      factory.createNumericLiteral(columns.lanes),
       ...this.out(out),
     ]);
+  }
+
+  /**
+   * The pass of the lanes from column `start` on: `(start) => tangent(…params, start)` where
+   * the generated code seeds them, else
+   * `seededByDriver((seeds) => tangent(…params, seeds[0][0], …, seeds[1][0], …), [selected…], lanes)`.
+   */
+  private passes(tangentName: string, params: readonly string[], selected: readonly string[], columns: VectorColumns): ts.Expression {
+    if (columns.seeding === 'start') return this.fromStart(tangentName, params, columns.lanes);
+    return this.factory.createCallExpression(this.use('seededByDriver'), undefined, [
+      this.seedsOf(tangentName, params, selected, columns.lanes),
+      this.list(selected),
+      this.factory.createNumericLiteral(columns.lanes),
+    ]);
+  }
+
+  /** `(start) => tangent(…params, start)`: the lanes from column `start` on. */
+  private fromStart(tangentName: string, params: readonly string[], lanes: number): ts.ArrowFunction {
+    const { factory } = this;
+    const start = factory.createUniqueName('start');
+    const call = this.call(tangentName, [...this.list(params).elements, start]);
+    return factory.createArrowFunction(
+      undefined,
+      undefined,
+      [factory.createParameterDeclaration(undefined, undefined, start)],
+      undefined,
+      undefined,
+      lanes === 1 ? factory.createArrayLiteralExpression([call]) : call,
+    );
   }
 
   /** `(seeds) => tangent(…params, seeds[0][0], seeds[0][1], …, seeds[1][0], …)`: the tangents lane by lane. */

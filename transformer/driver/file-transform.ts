@@ -141,10 +141,38 @@ export class FileTransform {
         this.factory.createStringLiteral(specifier),
       ),
     );
-    const declarations = [...this.generated.values()]
-      .flatMap((generated) => (generated.declaration ? [generated.declaration] : []))
-      .concat(this.drivers.declarations());
+    const declarations = this.calledDeclarations(visited).concat(this.drivers.declarations());
     return this.factory.updateSourceFile(visited, [...imports, ...visited.statements, ...declarations]);
+  }
+
+  /**
+   * The generated functions to emit: all, but the pullbacks no code calls any more, which a
+   * gradient calls as `h_valueAndPullback` instead (see passes/fused-pullbacks.ts), and no
+   * other emitted code calls.
+   */
+  private calledDeclarations(visited: ts.SourceFile): ts.FunctionDeclaration[] {
+    const { ts } = this;
+    const entries = [...this.generated.entries()].flatMap(([key, { name, declaration }]) => (declaration ? [{ key, name, declaration }] : []));
+    if (!entries.some(({ key }) => key.startsWith('valueAndPullback|'))) return entries.map(({ declaration }) => declaration);
+    const called = new Set<string>();
+    const note = (node: ts.Node) =>
+      walk(ts, node, (child) => {
+        if (ts.isIdentifier(child)) called.add(child.text);
+      });
+    const prunable = (key: string) => key.startsWith('pullback|');
+    const kept = new Set(entries.filter(({ key }) => !prunable(key)));
+    note(visited);
+    kept.forEach(({ declaration }) => note(declaration));
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const entry of entries) {
+        if (kept.has(entry) || !called.has(entry.name)) continue;
+        kept.add(entry);
+        note(entry.declaration);
+        grew = true;
+      }
+    }
+    return entries.filter((entry) => kept.has(entry)).map(({ declaration }) => declaration);
   }
 
   /**

@@ -12,9 +12,10 @@ import { type Block, type Callee, type Func, type Let, type Operand, type Param,
 import { shapeOfValue } from '../ir/definitions';
 import type { NameAllocator } from '../ir/names';
 import { forward } from '../modes/forward';
-import { returningRows, unitSeeds, vectorColumns } from '../modes/forward-lanes';
+import { plainZeros, returningRows, startSeeds, unitSeeds, vectorColumns } from '../modes/forward-lanes';
 import { reverse } from '../modes/reverse/reverse';
 import type { RuleSet } from '../ops/rules';
+import { fusePullbacks } from '../passes/fused-pullbacks';
 import { simplify } from '../passes/simplify';
 import type { Resolver } from './resolve';
 
@@ -105,7 +106,13 @@ export class Pipelines {
     const result = { tuple: request.tuple, withValue: request.api === 'valueAndGrad' };
     if (request.target.derived)
       return { func: simplify(this.forwardGradient(primal, names, this.derivedCallee(request.target), request.wrt, result, request.call), names), names };
-    return { func: simplify(reverse(primal, { wrt: request.wrt, ...result }, this.rules, names, this.pullbacks), names), names };
+    return { func: this.fused(simplify(reverse(primal, { wrt: request.wrt, ...result }, this.rules, names, this.pullbacks), names), names), names };
+  }
+
+  /** A simplified gradient whose calls of a function and of its pullback at the same arguments are made one call (`fusePullbacks`). */
+  private fused(func: Func, names: NameAllocator): Func {
+    const fused = fusePullbacks(func, this.valueAndPullbacks, names);
+    return fused === func ? func : simplify(fused, names);
   }
 
   /** `derivative`: forward mode seeded with 1 in the one selected number. */
@@ -188,7 +195,7 @@ export class Pipelines {
     if (request.target.derived) return byColumns();
     const result = primal.result as Operand;
     const seed = Array.isArray(primal.result) || result.kind !== 'var' || !shapeOfValue(primal, result.name) ? undefined : names.fresh('dy');
-    if (seed && columns.seeded) return byColumns();
+    if (seed && columns.seeding === 'constants') return byColumns();
     const vjp = simplify(reverse(primal, { wrt, tuple: true, withValue: false, ...(seed ? { seed } : {}) }, this.rules, names, this.pullbacks), names);
     if (!seed) return { helpers: [{ suffix: 'gradient', func: vjp }], call: (drivers, [gradient], params) => drivers.gradientRow(gradient, params, out), out };
     const helpers = [
@@ -198,7 +205,7 @@ export class Pipelines {
     ];
     return {
       helpers,
-      call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns.lanes, out),
+      call: (drivers, [tangents, rows, values], params, selected) => drivers.columnsOrRows(tangents, rows, values, params, selected, columns, out),
       out,
     };
   }
@@ -218,19 +225,18 @@ export class Pipelines {
 
   /**
    * The vector pushforward of `func` that computes columns as `columns` says: seeded lane j
-   * with 1 in the j-th selected number, or with tangent parameters lane by lane. Seeded
-   * columns of numbers known at compile time come back as the matrix's rows (`rows`), where
-   * no matrix is given to write into.
+   * with 1 in the j-th selected number, or from the first column of the pass (a last
+   * parameter), or with tangent parameters lane by lane. Columns of constant seeds made of
+   * numbers known at compile time come back as the matrix's rows (`rows`), where no matrix
+   * is given to write into.
    */
   private vectorTangent(func: Func, names: NameAllocator, wrt: readonly number[], columns: VectorColumns, into: boolean): { func: Func; rows: boolean } {
-    const pushforward = forward(
-      func,
-      { wrt, lanes: columns.lanes, ...(columns.seeded ? { seeds: unitSeeds(wrt) } : {}), withValue: false },
-      this.rules,
-      names,
-      this.pushforwards,
-    );
-    const rows = columns.seeded && !into ? returningRows(pushforward, columns) : undefined;
+    const { lanes, seeding } = columns;
+    const fromStart = seeding === 'start' ? startSeeds(func, wrt, lanes, names) : undefined;
+    const seeds = seeding === 'constants' ? { seeds: unitSeeds(wrt) } : fromStart ? { seeds: fromStart.seeds, units: fromStart.units } : {};
+    let pushforward = plainZeros(forward(func, { wrt, lanes, ...seeds, withValue: false }, this.rules, names, this.pushforwards));
+    if (fromStart) pushforward = { ...pushforward, params: [...pushforward.params, fromStart.start], body: [...fromStart.prelude, ...pushforward.body] };
+    const rows = seeding === 'constants' && !into ? returningRows(pushforward, columns) : undefined;
     return { func: simplify(rows ?? pushforward, names), rows: rows !== undefined };
   }
 
@@ -368,13 +374,34 @@ export class Pipelines {
    * itself. Generated code (an inner gradient) has no reverse sweep of its own: its pullback
    * is made of pushforwards.
    */
-  readonly pullbacks = (callee: Callee, wrt: readonly number[]): string =>
-    this.companion('pullback', callee, wrt, (primal, names, generated) => {
+  readonly pullbacks = (callee: Callee, wrt: readonly number[]): string => {
+    const name = this.companion('pullback', callee, wrt, (primal, names, generated) => {
       const result = { tuple: wrt.length > 1, withValue: false, seed: names.fresh('dy') };
       return generated
         ? this.forwardGradient(primal, names, callee, wrt, result, primal.origin!)
         : reverse(primal, { wrt, ...result, gradientsInto: true }, this.rules, names, this.pullbacks);
     });
+    this.pullbackSources.set(name, { callee, wrt });
+    return name;
+  };
+
+  /** What each pullback made differentiates, by its name. */
+  private readonly pullbackSources = new Map<string, { readonly callee: Callee; readonly wrt: readonly number[] }>();
+
+  /**
+   * A function's value and pullback in one call, `h_valueAndPullback(…args, dy)` returning
+   * `[value, adjoints]`, where `pullback` is the pullback of `primal` (see fusePullbacks).
+   * Not for generated code, whose pullbacks are made of pushforwards.
+   */
+  private readonly valueAndPullbacks = (pullback: Callee, primal: Callee): Callee | undefined => {
+    const source = this.pullbackSources.get(pullback.name);
+    if (!source || source.callee.key !== primal.key || this.site.derived.has(primal.key)) return undefined;
+    const { wrt } = source;
+    const name = this.companion('valueAndPullback', source.callee, wrt, (func, names) =>
+      reverse(func, { wrt, tuple: wrt.length > 1, withValue: true, seed: names.fresh('dy'), gradientsInto: true }, this.rules, names, this.pullbacks),
+    );
+    return { key: `valueAndPullback:${name}`, name, ref: { kind: 'ref', path: [name] } };
+  };
 
   /**
    * The pushforward of a function that differentiated code calls: `h_pushforward(…args,
@@ -396,7 +423,7 @@ export class Pipelines {
    * its IR; `differentiate` makes it from the IR. Its IR is kept, for higher orders.
    */
   private companion(
-    kind: 'pullback' | 'pushforward',
+    kind: 'pullback' | 'pushforward' | 'valueAndPullback',
     callee: Callee,
     wrt: readonly number[],
     differentiate: (primal: Func, names: NameAllocator, generated: boolean) => Func,
@@ -421,7 +448,9 @@ export class Pipelines {
     this.site.generated.set(key, generated);
     try {
       const { primal, names } = derived ? { primal: derived.func, names: derived.names } : this.site.resolver.lowerTarget(target, wrt);
-      const func = simplify(differentiate(primal, names, derived !== undefined), names);
+      const simplified = simplify(differentiate(primal, names, derived !== undefined), names);
+      // A pullback calls the pullbacks of the functions it calls, which may fuse as a gradient's do.
+      const func = kind === 'pushforward' || derived ? simplified : this.fused(simplified, names);
       this.site.derived.set(`${kind}:${name}`, { func, names });
       generated.declaration = emitFunctionDeclaration(func, name, { ts, factory, file });
     } catch (error) {

@@ -41,6 +41,13 @@ export interface ForwardRequest {
    * one input with 1; a Jacobian of a few numbers seeds lane `j` with 1 in its `j`-th).
    */
   readonly seeds?: readonly ReadonlyMap<number, Operand>[];
+  /**
+   * Selected array parameters whose tangent in a lane is a unit array, one map per lane: the
+   * index of its 1 (a value of the generated code; out of range, the tangent is zero). The
+   * array is only read by its elements (see `readOnlyByElements`): the tangent of `x[i]` is
+   * `i === index ? 1 : 0`, and no tangent array exists.
+   */
+  readonly units?: readonly ReadonlyMap<number, Operand>[];
   /** Return `[value, tangent]` (`[value, …tangents]` with lanes) instead of the tangent. */
   readonly withValue: boolean;
 }
@@ -73,6 +80,11 @@ export function forward(primal: Func, request: ForwardRequest, rules: RuleSet, n
         sweep.tangents.set(param.name, seed);
         continue;
       }
+      const unit = request.units?.[lane]?.get(index);
+      if (unit) {
+        sweep.units.set(param.name, unit);
+        continue;
+      }
       const name = names.fresh(sweep.dot(param.name));
       sweep.tangents.set(param.name, variable(name));
       tangentParams.push({ name, ...(param.origin ? { origin: param.origin } : {}), ...(param.shape ? { shape: param.shape } : {}) });
@@ -98,6 +110,8 @@ type TempOptions = { readonly role: 'temp'; readonly origin?: ts.Node };
 class TangentSweep {
   /** The tangent of each varied variable in each lane: a variable, or a constant. */
   private readonly laneTangents: Map<string, Operand>[];
+  /** The unit arrays of each lane (see `ForwardRequest.units`): the index of the 1 of each. */
+  private readonly laneUnits: Map<string, Operand>[];
   /** The lane whose tangents `tangents` holds. */
   private lane = 0;
   /** Loop records with a slot for the tangent of each recorded value (forward over reverse). */
@@ -116,6 +130,7 @@ class TangentSweep {
     private readonly lanes: number,
   ) {
     this.laneTangents = Array.from({ length: lanes }, () => new Map<string, Operand>());
+    this.laneUnits = Array.from({ length: lanes }, () => new Map<string, Operand>());
     for (const param of primal.params) if (param.shape) this.shapes.set(param.name, param.shape);
     this.collect(primal.body);
     this.doubleStream = primal.stream !== undefined && [...varied].some((name) => this.streamed.has(name));
@@ -142,6 +157,11 @@ class TangentSweep {
     return this.laneTangents[this.lane];
   }
 
+  /** The unit arrays of the lane being differentiated. */
+  get units(): Map<string, Operand> {
+    return this.laneUnits[this.lane];
+  }
+
   /** Runs `body` once per lane, with `tangents` the lane's; the structure around is shared by all lanes. */
   eachLane<T>(body: (lane: number) => T): T[] {
     const outer = this.lane;
@@ -160,6 +180,7 @@ class TangentSweep {
   }
 
   tangentOf(operand: Operand): Operand {
+    if (operand.kind === 'var' && this.units.has(operand.name)) throw new Error(`tapeless: the unit tangent of ${operand.name} is read whole`);
     return (operand.kind === 'var' && this.tangents.get(operand.name)) || num(0);
   }
 
@@ -266,6 +287,8 @@ class TangentSweep {
         return variable(name);
       }
       case 'load': {
+        const unit = op === 'element' && args[0].kind === 'var' ? this.units.get(args[0].name) : undefined;
+        if (unit) return out.op('select', [out.op('===', [args[1], unit], { role: 'temp', origin }), num(1), num(0)], options);
         const container = this.tangentOf(args[0]);
         if (isNum(container)) return num(0);
         return this.aggregate(stmt, [container, ...args.slice(1)], out, options);

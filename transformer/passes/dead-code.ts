@@ -51,8 +51,9 @@ export function eliminateDeadCode(func: Func): Func {
       switch (stmt.kind) {
         case 'let':
           if (live.has(stmt.name) && opInfo(stmt.expr.op).shape === 'element') rereads(region).add(operandKey(stmt.expr.args[0]));
-          // A replayed exit reads its value from the load stream, not from the loop.
-          if ((live.has(stmt.name) || !removable(stmt)) && stmt.expr.op !== 'replayExit') stmt.expr.args.forEach(mark);
+          // A replay reads its value from the load stream, not from the array or the loop it
+          // names: a sweep that only replays an array's values does not make the array.
+          if ((live.has(stmt.name) || !removable(stmt)) && stmt.expr.op !== 'replayExit' && stmt.expr.op !== 'replay') stmt.expr.args.forEach(mark);
           break;
         case 'effect':
           if (deadWrite(stmt)) break;

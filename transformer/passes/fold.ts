@@ -6,7 +6,8 @@ export type Definitions = (name: string) => Expr | undefined;
 
 /**
  * Folds one operation: constants are evaluated, and identities that hold exactly in IEEE
- * arithmetic are applied (x * 1, x / 1, x ** 1, x - 0, x + (-y), --x, t + t = 2 * t).
+ * arithmetic are applied (x * 1, x / 1, x ** 1, x - 0, x + (-y), --x, t + t = 2 * t), and
+ * the zeros of an array just made are made from its length.
  * Nothing is folded that could change a value: 0 * x stays, since x may be NaN or ±∞.
  * Returns an operand when the operation reduces to one, else the (possibly rewritten) operation.
  */
@@ -76,6 +77,15 @@ export function fold(expr: Expr, definitionOf: Definitions): Operand | Expr {
       return isNum(a) ? (a.value ? b : a) : expr;
     case '**':
       return isNum(b, 1) ? a : expr;
+    case 'zeros': {
+      // The zero gradient of an array of numbers just made (`new Float64Array(n)`) is made
+      // from n, not from the array's length: a sweep that recomputes the array only for its
+      // gradient's size then drops it.
+      const made = a.kind === 'var' ? definitionOf(a.name) : undefined;
+      const shape = expr.shape;
+      if (made?.op !== 'newArray' || shape?.kind !== 'array' || shape.element.kind !== 'number') return expr;
+      return { op: 'newArray', args: [made.args[0], num(0)], shape };
+    }
     default:
       return expr;
   }
