@@ -423,9 +423,7 @@ export const j_held = jacobian(held);
       expect(J.length, 'rows').toBe(rows);
       for (let i = 0; i < rows; i++) {
         expect(J[i].length, `row ${i}`).toBe(inputs.length);
-        inputs.forEach((j, k) =>
-          expect(J[i][k], `J[${i}][${k}]`).toBeCloseTo(expected ?? partialDifference((...q: number[]) => f(...q)[i], point, j), 7),
-        );
+        inputs.forEach((j, k) => expect(J[i][k], `J[${i}][${k}]`).toBeCloseTo(expected ?? partialDifference((...q: number[]) => f(...q)[i], point, j), 7));
       }
     };
     expectJacobian(m.j_constant(point[0]), m.constant, [0]);

@@ -122,7 +122,8 @@ async function compileBatch(items: readonly Item[]): Promise<Compiled> {
     line += s.split('\n').length;
   }
   const owner = (l: number) => starts.filter((start) => start <= l).length - 1;
-  const built = build({ 'main.ts': API_IMPORT + sources.join('\n') });
+  // No source maps: nothing reads them, and making them is part of printing megabytes of generated code.
+  const built = build({ 'main.ts': API_IMPORT + sources.join('\n') }, { sourceMap: false });
   const orphans: string[] = [];
   for (const d of typeErrors(built)) {
     const l = lineOf(d, starts[0]);
