@@ -59,7 +59,19 @@ if (!only || only === 'users') {
     FUZZ_SEED: String(Number(seed) + k),
     FUZZ_USERS_TOTALS: `.tmp/fuzz-users-${seed}${jobs > 1 ? `-${job}` : ''}.json`,
   });
-  const args = ['vitest', 'run', 'test/fuzz-users.test.ts', '--testTimeout=0', '--hookTimeout=0', '--reporter=verbose'];
+  // vitest.fuzz.config.ts: no Vite plugin or type tests to start again per chunk. A larger young
+  // generation: compiling and loading megabytes of generated code per batch is mostly short-lived garbage.
+  const args = [
+    'vitest',
+    'run',
+    '-c',
+    'vitest.fuzz.config.ts',
+    'test/fuzz-users.test.ts',
+    '--testTimeout=0',
+    '--hookTimeout=0',
+    '--reporter=verbose',
+    '--execArgv=--max-semi-space-size=64',
+  ];
   const announce = ({ k, size }) =>
     `\nuser programs, chunk ${k}: ${size} programs with seed ${Number(seed) + k} (rerun one with --only users --seed ${Number(seed) + k} --runs ${size})`;
   if (jobs === 1) {

@@ -416,3 +416,42 @@ describe('a result that does not depend on the input', () => {
     expect(m.d(0.5)).toEqual([0, 0, 0]);
   });
 });
+
+describe('the Jacobian of an array result that does not vary with the inputs (found by the user-shaped fuzzer)', () => {
+  // jacobian(f) gave [[[0, 0, 0]]] (one row holding the zero array) instead of 3 rows of zeros:
+  // the zero tangent of the array result was taken for a number (seed 7000, program 40).
+  const CONSTANT = `import { jacobian, stopGradient } from 'tapeless';
+export function constant(x: number): number[] {
+  return [1, 2, 3];
+}
+export function stepped(x: number, y: number): [number, number, number] {
+  return [Math.floor(x), Math.round(y) * 2, 0.5];
+}
+export function held(x: number, y: number): number[] {
+  const s = stopGradient(x * y);
+  return [s * s, Math.cos(s)];
+}
+export const j_constant = jacobian(constant);
+export const j_stepped = jacobian(stepped);
+export const j_steppedY = jacobian(stepped, { wrt: 'y' });
+export const j_held = jacobian(held);
+`;
+  it('every entry against finite differences (stopGradient: zero, a constant to every derivative)', async () => {
+    const compiled = compile({ 'main.ts': CONSTANT });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    const point = [0.7, -1.3];
+    const expectJacobian = (J: number[][], f: (...args: number[]) => number[], inputs: readonly number[], expected?: number) => {
+      const rows = f(...point).length;
+      expect(J.length, 'rows').toBe(rows);
+      for (let i = 0; i < rows; i++) {
+        expect(J[i].length, `row ${i}`).toBe(inputs.length);
+        inputs.forEach((j, k) => expect(J[i][k], `J[${i}][${k}]`).toBeCloseTo(expected ?? partialDifference((...q: number[]) => f(...q)[i], point, j), 7));
+      }
+    };
+    expectJacobian(m.j_constant(point[0]), m.constant, [0]);
+    expectJacobian(m.j_stepped(...point), m.stepped, [0, 1]);
+    expectJacobian(m.j_steppedY(...point), m.stepped, [1]);
+    expectJacobian(m.j_held(...point), m.held, [0, 1], 0);
+  });
+});

@@ -195,7 +195,8 @@ class TangentSweep {
     const shape = operand.kind === 'var' ? this.shapes.get(operand.name) : undefined;
     if (!isNum(tangent) || !shape || shape.kind === 'number') return tangent;
     const name = this.names.fresh('t');
-    out.push({ kind: 'let', name, expr: { op: 'zeros', args: [operand], shape }, role: 'temp' });
+    // An array or object: its shape on the statement too (shapeOfValue), or it is taken for a number.
+    out.push({ kind: 'let', name, expr: { op: 'zeros', args: [operand], shape }, shape, role: 'temp' });
     return variable(name);
   }
 

@@ -25,45 +25,50 @@ const KNOWN_GLOBALS = new Set([
 
 const isAssignment = (kind: ts.SyntaxKind) => kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 
-/** Names a declaration introduces, or undefined when `node` is not a declaration name. */
+const K = ts.SyntaxKind;
+/** Declarations whose `name` introduces a name. */
+const DECLARING = new Set([
+  K.VariableDeclaration,
+  K.FunctionDeclaration,
+  K.FunctionExpression,
+  K.Parameter,
+  K.ClassDeclaration,
+  K.ClassExpression,
+  K.BindingElement,
+  K.ImportSpecifier,
+  K.ImportClause,
+  K.NamespaceImport,
+  K.EnumDeclaration,
+  K.ModuleDeclaration,
+]);
+/** Members and properties whose `name` is a key, not a variable. */
+const KEYED = new Set([K.PropertyAssignment, K.MethodDeclaration, K.PropertyDeclaration, K.GetAccessor, K.SetAccessor, K.EnumMember]);
+
+/** Whether `node` is the name a declaration introduces (or a statement's label). */
 function isDeclarationName(node: ts.Identifier): boolean {
   const parent = node.parent;
-  return (
-    ((ts.isVariableDeclaration(parent) ||
-      ts.isFunctionDeclaration(parent) ||
-      ts.isFunctionExpression(parent) ||
-      ts.isParameter(parent) ||
-      ts.isClassDeclaration(parent) ||
-      ts.isClassExpression(parent) ||
-      ts.isBindingElement(parent) ||
-      ts.isImportSpecifier(parent) ||
-      ts.isImportClause(parent) ||
-      ts.isNamespaceImport(parent) ||
-      ts.isEnumDeclaration(parent) ||
-      ts.isModuleDeclaration(parent) ||
-      ts.isLabeledStatement(parent)) &&
-      (parent as { name?: ts.Node }).name === node) ||
-    (ts.isLabeledStatement(parent) && parent.label === node)
-  );
+  if (parent.kind === K.LabeledStatement) return (parent as ts.LabeledStatement).label === node;
+  return DECLARING.has(parent.kind) && (parent as { name?: ts.Node }).name === node;
 }
 
 /** Identifiers that are not variable references: property names, keys, labels, exports. */
 function isReference(node: ts.Identifier): boolean {
   const parent = node.parent;
-  if (ts.isPropertyAccessExpression(parent) && parent.name === node) return false;
-  if (
-    (ts.isPropertyAssignment(parent) ||
-      ts.isMethodDeclaration(parent) ||
-      ts.isPropertyDeclaration(parent) ||
-      ts.isGetAccessor(parent) ||
-      ts.isSetAccessor(parent) ||
-      ts.isEnumMember(parent)) &&
-    parent.name === node
-  )
-    return false;
-  if (ts.isBindingElement(parent) && parent.propertyName === node) return false;
-  if ((ts.isBreakStatement(parent) || ts.isContinueStatement(parent)) && parent.label === node) return false;
-  if (ts.isExportSpecifier(parent) || ts.isImportSpecifier(parent)) return false;
+  switch (parent.kind) {
+    case K.PropertyAccessExpression:
+      return (parent as ts.PropertyAccessExpression).name !== node;
+    case K.BindingElement:
+      if ((parent as ts.BindingElement).propertyName === node) return false;
+      break;
+    case K.BreakStatement:
+    case K.ContinueStatement:
+      return (parent as ts.BreakOrContinueStatement).label !== node;
+    case K.ExportSpecifier:
+    case K.ImportSpecifier:
+      return false;
+    default:
+      if (KEYED.has(parent.kind) && (parent as { name?: ts.Node }).name === node) return false;
+  }
   return !isDeclarationName(node);
 }
 
@@ -87,19 +92,22 @@ export function unsafeConstructs(js: string): string[] {
     ts.forEachChild(node, visit);
   };
   visit(file);
-  for (const ref of references) {
+  // Where a finding is: only computed for findings (most references are fine, and getText is not cheap).
+  const where = (ref: ts.Identifier) => {
     let top: ts.Node = ref;
     while (top.parent && top.parent !== file) top = top.parent;
     const inside = ts.isFunctionDeclaration(top) && top.name ? ` (in function ${top.name.text})` : '';
-    const where = `'${ref.parent.getText().slice(0, 60)}'${inside}`;
-    if (ref.text === 'eval' || ref.text === 'Function') found.push(`${ref.text} in ${where}`);
+    return `'${ref.parent.getText().slice(0, 60)}'${inside}`;
+  };
+  for (const ref of references) {
+    if (ref.text === 'eval' || ref.text === 'Function') found.push(`${ref.text} in ${where(ref)}`);
     else if (!declared.has(ref.text) && !KNOWN_GLOBALS.has(ref.text)) {
       const parent = ref.parent;
       const written =
         (ts.isBinaryExpression(parent) && parent.left === ref && isAssignment(parent.operatorToken.kind)) ||
         ((ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) &&
           (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken));
-      found.push(`${written ? 'write to' : 'read of'} the undeclared '${ref.text}' in ${where}`);
+      found.push(`${written ? 'write to' : 'read of'} the undeclared '${ref.text}' in ${where(ref)}`);
     }
   }
   return found;

@@ -8,11 +8,12 @@
 // grouped in classes; the first program of each class is shrunk by fast-check.
 import fc from 'fast-check';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { catalogue } from '../../catalogue.js';
-import { build, importFrom, typeErrors } from '../../compile.js';
+import { build, typeErrors } from '../../compile.js';
 import { type Draw, drawArbitrary } from '../choices.js';
 import { unsafeConstructs } from '../safety.js';
 import { Checker, type ModeCounts, lookup } from './modes.js';
@@ -54,6 +55,11 @@ const REJECTED_API = pathToFileURL(path.join(import.meta.dirname, 'rejected-api.
  */
 const FAILED_CALL = /(\(\(\) => \{ throw new Error\("(?:[^"\\]|\\.)*"\); \}\))\(\)/g;
 let messages: ReturnType<typeof catalogue> | undefined;
+/**
+ * Node's own import, out of vitest's sight: vitest would send each emitted module (megabytes
+ * of generated code per batch) through Vite's transform pipeline and keep it in its module graph.
+ */
+const nativeImport = createRequire(import.meta.url)('./native-import.cjs') as (url: string) => Promise<Record<string, any>>;
 
 /** A diagnostic's message as README lists it (computed parts as `…`). */
 export function listed(message: string): string {
@@ -116,7 +122,8 @@ async function compileBatch(items: readonly Item[]): Promise<Compiled> {
     line += s.split('\n').length;
   }
   const owner = (l: number) => starts.filter((start) => start <= l).length - 1;
-  const built = build({ 'main.ts': API_IMPORT + sources.join('\n') });
+  // No source maps: nothing reads them, and making them is part of printing megabytes of generated code.
+  const built = build({ 'main.ts': API_IMPORT + sources.join('\n') }, { sourceMap: false });
   const orphans: string[] = [];
   for (const d of typeErrors(built)) {
     const l = lineOf(d, starts[0]);
@@ -147,7 +154,7 @@ async function compileBatch(items: readonly Item[]): Promise<Compiled> {
     // Rejected calls throw when used, not when the module loads; calls left untransformed get the stand-in (rejected-api.js).
     writeFileSync(path.join(built.dir, 'main.js'), js.replace(FAILED_CALL, '$1').replace(/from 'tapeless'/g, `from '${REJECTED_API}'`));
     try {
-      module = await importFrom(built.dir, 'main.ts');
+      module = await nativeImport(pathToFileURL(path.join(built.dir, 'main.js')).href);
     } catch (error) {
       loadError = String(error);
     }

@@ -105,6 +105,8 @@ function recorders(trace: Decision[]) {
     __atan2: (y: number, x: number) => (note(x < 0 ? y >= 0 : 0, x < 0 ? y : Infinity, y, x), Math.atan2(y, x)),
     // A comparator's difference (`(a, b) => a - b` given to sort): the order changes where it crosses 0.
     __order: (d: number) => (note(Math.sign(d), d, d), d),
+    // A number's truth (`k || 1`, `k && …`) jumps where it crosses 0: its distance to 0 is the margin.
+    __truth: <T>(v: T): T => (typeof v === 'number' && note(v !== 0, Math.abs(v), v), v),
     // % jumps where a crosses a multiple of b.
     __mod: (a: number, b: number) => {
       const r = a % b;
@@ -114,7 +116,7 @@ function recorders(trace: Decision[]) {
   };
 }
 
-/** Routes comparisons, `%`, sort comparators and the Math functions of RECORDED through the recorders. */
+/** Routes comparisons, `%`, the left operands of `||` and `&&`, sort comparators and the Math functions of RECORDED through the recorders. */
 const instrument: ts.TransformerFactory<ts.SourceFile> = (context) => {
   const f = context.factory;
   const call = (name: string, args: readonly ts.Expression[]) => f.createCallExpression(f.createIdentifier(name), undefined, args);
@@ -124,6 +126,8 @@ const instrument: ts.TransformerFactory<ts.SourceFile> = (context) => {
       const op = COMPARISONS.get(visited.operatorToken.kind);
       if (op) return call('__c', [visited.left, f.createStringLiteral(op), visited.right]);
       if (visited.operatorToken.kind === ts.SyntaxKind.PercentToken) return call('__mod', [visited.left, visited.right]);
+      if (visited.operatorToken.kind === ts.SyntaxKind.BarBarToken || visited.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+        return f.updateBinaryExpression(visited, call('__truth', [visited.left]), visited.operatorToken, visited.right);
     }
     // The comparator of a sort: its result recorded, so that no stencil straddles a change of order.
     if (
