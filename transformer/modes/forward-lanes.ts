@@ -6,7 +6,7 @@ import { Builder } from '../ir/builder';
 import { type Func, type Operand, type Param, type Result, type Stmt, num, variable } from '../ir/ir';
 import { shapeOfValue } from '../ir/definitions';
 import type { NameAllocator } from '../ir/names';
-import { letsWithin, ownOperands, rewriteWithin, statementsWithin } from '../ir/traverse';
+import { ownOperands, rewriteWithin, statementsWithin } from '../ir/traverse';
 import type { Shape } from '../ir/shapes';
 
 /**
@@ -127,9 +127,7 @@ function columnOf(func: Func, lane: Result): readonly Operand[] | undefined {
 
 function isNumber(func: Func, operand: Operand): boolean {
   if (operand.kind !== 'var') return operand.kind === 'num';
-  // The zero tangent of an array or object that does not vary (`zeros`) carries its shape in its expression.
-  const zeros = letsWithin(func.body, 'skip').find((stmt) => stmt.name === operand.name && stmt.expr.op === 'zeros');
-  const shape = shapeOfValue(func, operand.name) ?? zeros?.expr.shape;
+  const shape = shapeOfValue(func, operand.name);
   return !shape || shape.kind === 'number';
 }
 
