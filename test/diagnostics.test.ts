@@ -550,6 +550,10 @@ const CASES: Record<string, Case> = {
     message:
       "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works)",
   },
+  nullishEntryWithEffects: {
+    code: `export const g = grad((u: number[]) => { let i = 0;\n  const a = /*@*/u[i++] ?? 0;\n  return a * u[0]; });`,
+    message: "'??' on an array entry whose index has effects: compute the index in a statement of its own first",
+  },
   writeParameterField: {
     code: `export const g = grad((x: number, o: { v: number }) => { /*@*/o.v = x;\n  return o.v; }, { wrt: 0 });`,
     message:

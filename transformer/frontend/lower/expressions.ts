@@ -271,13 +271,19 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
       );
     }
     const left = expression(lx, node.left);
-    if (!members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
+    // It is read again on the side that uses it, so that reverse mode adds into the gradient's
+    // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
+    const entry = ts.isElementAccessExpression(skipOuterExpressions(ts, node.left));
+    if (!entry && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    if (entry && !rereadable(ts, node.left))
+      fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
     return branch(
       lx,
       lx.op('===', [left, UNDEFINED], node),
       node,
       () => expression(lx, node.right),
-      () => left,
+      entry ? () => expression(lx, node.left) : () => left,
     ) as Operand;
   }
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
@@ -421,4 +427,26 @@ function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin:
     return;
   }
   lx.assign(assignable(lx, target), value, origin, lx.body.length);
+}
+
+function skipOuterExpressions(ts: typeof import('typescript'), node: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node))
+    node = node.expression;
+  return node;
+}
+
+/** Names, literals, reads and arithmetic: an expression lowered twice reads the same values and changes nothing. */
+function rereadable(ts: typeof import('typescript'), node: ts.Expression): boolean {
+  node = skipOuterExpressions(ts, node);
+  if (ts.isIdentifier(node) || ts.isNumericLiteral(node) || ts.isStringLiteral(node) || node.kind === ts.SyntaxKind.ThisKeyword) return true;
+  if (ts.isPropertyAccessExpression(node)) return rereadable(ts, node.expression);
+  if (ts.isElementAccessExpression(node)) return rereadable(ts, node.expression) && rereadable(ts, node.argumentExpression);
+  if (ts.isPrefixUnaryExpression(node))
+    return (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken) && rereadable(ts, node.operand);
+  if (ts.isBinaryExpression(node)) {
+    const op = node.operatorToken.kind;
+    const arithmetic = [ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken, ts.SyntaxKind.PercentToken];
+    return arithmetic.includes(op) && rereadable(ts, node.left) && rereadable(ts, node.right);
+  }
+  return false;
 }

@@ -117,25 +117,20 @@ export function destructure(lx: Lowering, pattern: ts.BindingName, value: Operan
         Code.Unsupported,
         'default values in destructuring are supported for numbers and data: for an array or object, destructure it without a default and choose in a statement of its own (const v = o.v ?? …).',
       );
-    let part: Operand;
-    if (ts.isObjectBindingPattern(pattern)) {
+    const read = (): Operand => {
+      if (!ts.isObjectBindingPattern(pattern)) return load(lx, value, num(k), shape, element, userName);
       const key = element.propertyName ?? element.name;
       if (!ts.isIdentifier(key)) fail(key, Code.Unsupported, 'computed names in destructuring are not supported.');
-      part = fieldLoad(lx, value, key.text, shape, element, userName);
-    } else {
-      part = load(lx, value, num(k), shape, element, userName);
-    }
-    // `[a, b = 2]`, `{ q = 3 }`: the default where the element or field is undefined (past the end of an array, left out of an object).
+      return fieldLoad(lx, value, key.text, shape, element, userName);
+    };
+    let part = read();
+    // `[a, b = 2]`, `{ q = 3 }`: the default where the element or field is undefined (past the
+    // end of an array, left out of an object). The value is read again on the side that uses it,
+    // so that reverse mode adds into the gradient's entry only there: an entry past the end of
+    // the gradient's array would make it longer, with NaN.
     const initializer = element.initializer;
     if (initializer) {
-      const given = part;
-      part = branch(
-        lx,
-        lx.op('===', [given, UNDEFINED], element),
-        element,
-        () => expression(lx, initializer),
-        () => given,
-      )!;
+      part = branch(lx, lx.op('===', [part, UNDEFINED], element), element, () => expression(lx, initializer), read)!;
     }
     destructure(lx, element.name, part, mutable);
   });
