@@ -448,7 +448,8 @@ function isNew(lx: Lowering, owner: ts.Expression): boolean {
   return ts.isArrayLiteralExpression(node) || ts.isNewExpression(node) || ts.isCallExpression(node);
 }
 
-function unwrap(tsApi: typeof ts, node: ts.Expression): ts.Expression {
+/** `node` without the parentheses, `as`, `!` and `satisfies` around it. */
+export function unwrap(tsApi: typeof ts, node: ts.Expression): ts.Expression {
   while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isNonNullExpression(node) || tsApi.isSatisfiesExpression(node))
     node = node.expression;
   return node;

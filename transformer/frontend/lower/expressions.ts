@@ -9,6 +9,7 @@ import { type Shape, shapeOf } from '../../ir/shapes';
 import { fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
 import { newExpression } from './array-builders';
+import { unwrap } from './array-methods';
 import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch } from './control';
@@ -274,7 +275,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
     // It is read again on the side that uses it, so that reverse mode adds into the gradient's
     // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
-    const entry = ts.isElementAccessExpression(skipOuterExpressions(ts, node.left));
+    const entry = ts.isElementAccessExpression(unwrap(ts, node.left));
     if (!entry && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
     if (entry && !rereadable(ts, node.left))
       fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
@@ -429,15 +430,9 @@ function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin:
   lx.assign(assignable(lx, target), value, origin, lx.body.length);
 }
 
-function skipOuterExpressions(ts: typeof import('typescript'), node: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node))
-    node = node.expression;
-  return node;
-}
-
 /** Names, literals, reads and arithmetic: an expression lowered twice reads the same values and changes nothing. */
 function rereadable(ts: typeof import('typescript'), node: ts.Expression): boolean {
-  node = skipOuterExpressions(ts, node);
+  node = unwrap(ts, node);
   if (ts.isIdentifier(node) || ts.isNumericLiteral(node) || ts.isStringLiteral(node) || node.kind === ts.SyntaxKind.ThisKeyword) return true;
   if (ts.isPropertyAccessExpression(node)) return rereadable(ts, node.expression);
   if (ts.isElementAccessExpression(node)) return rereadable(ts, node.expression) && rereadable(ts, node.argumentExpression);
