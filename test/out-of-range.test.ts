@@ -113,4 +113,16 @@ export const g = grad(f);`,
       /main\.ts:2:63 .*'\?\?' on an array entry whose index has effects: compute the index in a statement of its own first/,
     );
   });
+
+  it('is a diagnostic where the index is read through a getter that writes (read twice, it gave the gradient of u[1])', () => {
+    const compiled = compile({
+      'main.ts': `import { grad } from 'tapeless';
+class Cursor { i = 0; get next(): number { return this.i++; } }
+export function f(u: number[]): number { const c = new Cursor(); const a = u[c.next] ?? 0; return a * u[0] + c.i; }
+export const g = grad(f);`,
+    });
+    expect(compiled.messages.join('\n')).toMatch(
+      /main\.ts:3:76 .*'\?\?' on an array entry whose index has effects: compute the index in a statement of its own first/,
+    );
+  });
 });

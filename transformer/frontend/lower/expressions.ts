@@ -277,7 +277,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
     const entry = ts.isElementAccessExpression(unwrap(ts, node.left));
     if (!entry && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
-    if (entry && !rereadable(ts, node.left))
+    if (entry && !rereadable(lx, node.left))
       fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
     return branch(
       lx,
@@ -430,18 +430,22 @@ function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin:
   lx.assign(assignable(lx, target), value, origin, lx.body.length);
 }
 
-/** Names, literals, reads and arithmetic: an expression lowered twice reads the same values and changes nothing. */
-function rereadable(ts: typeof import('typescript'), node: ts.Expression): boolean {
+/**
+ * Names, literals, reads and arithmetic: an expression lowered twice reads the same values and
+ * changes nothing (a getter may write `this`, so a read through one is not).
+ */
+function rereadable(lx: Lowering, node: ts.Expression): boolean {
+  const { ts } = lx;
   node = unwrap(ts, node);
   if (ts.isIdentifier(node) || ts.isNumericLiteral(node) || ts.isStringLiteral(node) || node.kind === ts.SyntaxKind.ThisKeyword) return true;
-  if (ts.isPropertyAccessExpression(node)) return rereadable(ts, node.expression);
-  if (ts.isElementAccessExpression(node)) return rereadable(ts, node.expression) && rereadable(ts, node.argumentExpression);
+  if (ts.isPropertyAccessExpression(node)) return !getterOf(ts, lx.env.checker!, node) && rereadable(lx, node.expression);
+  if (ts.isElementAccessExpression(node)) return rereadable(lx, node.expression) && rereadable(lx, node.argumentExpression);
   if (ts.isPrefixUnaryExpression(node))
-    return (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken) && rereadable(ts, node.operand);
+    return (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken) && rereadable(lx, node.operand);
   if (ts.isBinaryExpression(node)) {
     const op = node.operatorToken.kind;
     const arithmetic = [ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken, ts.SyntaxKind.PercentToken];
-    return arithmetic.includes(op) && rereadable(ts, node.left) && rereadable(ts, node.right);
+    return arithmetic.includes(op) && rereadable(lx, node.left) && rereadable(lx, node.right);
   }
   return false;
 }
