@@ -5,7 +5,7 @@
 // fresh-project trial: the `??` was dropped and the gradients were NaN. Every mode against
 // finite differences, and the gradient's length.
 import { describe, expect, it } from 'vitest';
-import { close, compile, entryDifference } from './support/compile.js';
+import { close, compile, entryDifference, finiteDifference } from './support/compile.js';
 
 const SOURCE = `
 import { grad, hessian, hvp, jacobian, jvp, valueAndGrad, vjp } from 'tapeless';
@@ -101,6 +101,92 @@ describe('reading past the end of an array', () => {
     );
     const [, tangent] = m.jvpLaplacian([w], [new Float64Array([1, 0, 0])]);
     expect(tangent).toEqual(J.map((row) => row[0]));
+  });
+
+  // Inside loops and branches reverse mode recomputes, and replays the entries of local arrays
+  // it read from a record of numbers, where an undefined entry became NaN: the replayed test
+  // took the other side. grad(stencil)(0.7) was -0.61 against -0.073 (found by the fuzzer).
+  it('takes the default where reverse mode recomputes: local arrays in loops, grown by push, swapped, and rows of arrays of arrays', async () => {
+    const compiled = compile({
+      'main.ts': `import { derivative, grad, hessian } from 'tapeless';
+export function stencil(x: number): number {
+  const p = [0.28, -1.38];
+  let s = 0;
+  for (let i = 0; i < p.length; i++) s += Math.tanh(x * (p[i + 1] ?? 0.66));
+  return s;
+}
+export function swapped(x: number, xs: number[]): number {
+  let p = xs.map((v) => v * x);
+  let next = new Array<number>(p.length).fill(0);
+  for (let k = 0; k < 2; k++) {
+    for (let i = 0; i < p.length; i++) next[i] = 0.86 * p[(i + 1) % p.length] + 0.2 * Math.tanh(x * (p[i + 1] ?? 0.66) + (p[i - 1] ?? x));
+    [p, next] = [next, p];
+  }
+  return p[0] + 2 * p[1] * p[2];
+}
+export function cumulative(x: number): number {
+  const holes = new Array<number>(3);
+  holes[0] = x;
+  const out: number[] = [];
+  for (let i = 0; i < 3; i++) out.push((out[i - 1] ?? 1) * x + (holes[i] ?? 2));
+  return out[2] + (holes[1] ?? 0.5) * x;
+}
+export function unpacked(x: number, pair: number[]): number {
+  let s = 0;
+  const w = [x, 2 * x];
+  for (let i = 0; i < 3; i++) {
+    const [a, b = 2] = pair;
+    const [c, , e = 1.5] = w;
+    s += Math.tanh(x * b) * a + (pair[i] ?? 0.5) * x + c * e + (w[i + 1] ?? 0.25) * x;
+    w[1] = Math.sin(s);
+  }
+  return s;
+}
+export function rows(x: number, m: number[][]): number {
+  const local = m.map((row) => row.map((v) => v * x));
+  let s = 0;
+  for (let k = 0; k < m.length; k++)
+    for (let i = 0; i < m[k].length; i++) s += Math.sin(x * (m[k][i + 1] ?? 0.3)) * (local[k][i - 1] ?? x);
+  return s;
+}
+export const dStencil = grad(stencil);
+export const hStencil = hessian(stencil);
+export const dSwapped = grad(swapped, { wrt: 0 });
+export const hSwapped = hessian(swapped, { wrt: 0 });
+export const tSwapped = derivative(swapped, { wrt: 0 });
+export const dCumulative = grad(cumulative);
+export const hCumulative = hessian(cumulative);
+export const dUnpacked = grad(unpacked, { wrt: 0 });
+export const hUnpacked = hessian(unpacked, { wrt: 0 });
+export const dRows = grad(rows, { wrt: 0 });
+export const hRows = hessian(rows, { wrt: 0 });`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    const xs = [0.28, -1.38, 0.5],
+      pair = [1.5],
+      longer = [1.5, 0.3],
+      matrix = [
+        [0.5, -1],
+        [2, 0.25, 0.75],
+      ];
+    // Each function of x, its gradient and its Hessian (one number each, in x).
+    const cases: [string, (x: number) => number, (x: number) => number, (x: number) => number][] = [
+      ['stencil', m.stencil, m.dStencil, (x) => m.hStencil(x)[0][0]],
+      ['swapped', (x) => m.swapped(x, xs), (x) => m.dSwapped(x, xs), (x) => m.hSwapped(x, xs)[0][0]],
+      ['swapped (forward)', (x) => m.swapped(x, xs), (x) => m.tSwapped(x, xs), (x) => m.hSwapped(x, xs)[0][0]],
+      ['cumulative', m.cumulative, m.dCumulative, (x) => m.hCumulative(x)[0][0]],
+      ['unpacked [1.5]', (x) => m.unpacked(x, pair), (x) => m.dUnpacked(x, pair), (x) => m.hUnpacked(x, pair)[0][0]],
+      ['unpacked [1.5, 0.3]', (x) => m.unpacked(x, longer), (x) => m.dUnpacked(x, longer), (x) => m.hUnpacked(x, longer)[0][0]],
+      ['rows', (x) => m.rows(x, matrix), (x) => m.dRows(x, matrix), (x) => m.hRows(x, matrix)[0][0]],
+    ];
+    for (const [name, f, gradient, second] of cases) {
+      for (const x of [0.7, -0.4]) {
+        close(gradient(x), finiteDifference(f, x, 1e-4), 1e-6);
+        close(second(x), finiteDifference(gradient, x, 1e-4), 1e-5);
+        expect(Number.isFinite(gradient(x)), name).toBe(true);
+      }
+    }
   });
 
   it('is a diagnostic where the index has effects (it would be evaluated twice)', () => {

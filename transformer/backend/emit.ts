@@ -520,6 +520,12 @@ class Emitter extends Syntax {
         const filled = shape.container === 'Array' || (expr.args.length > 1 && !isNum(expr.args[1], 0));
         return filled ? factory.createCallExpression(factory.createPropertyAccessExpression(array, 'fill'), undefined, [args[1]]) : array;
       }
+      case 'missing':
+        return factory.createBinaryExpression(
+          factory.createElementAccessExpression(args[0], args[1]),
+          ts.SyntaxKind.EqualsEqualsEqualsToken,
+          factory.createIdentifier('undefined'),
+        );
       case 'sortOrder':
         return sortOrder(this, args[0], expr.field as 'ascending' | 'descending' | 'numeric');
       case 'arrayOf':

@@ -50,7 +50,7 @@ function seedableByStart(func: Func, param: Param): boolean {
     if (stmt.kind !== 'let') return false;
     const { op, args } = stmt.expr;
     if (args.slice(1).some(reads)) return false;
-    return op === 'element' || op === 'length' || op === 'zeros';
+    return op === 'element' || op === 'missing' || op === 'length' || op === 'zeros';
   };
   const returned = (result: Result): boolean => (Array.isArray(result) ? (result as readonly Result[]).some(returned) : reads(result as Operand));
   return !returned(func.result) && [...statementsWithin(func.body, 'enter')].every(elementOnly);

@@ -244,7 +244,7 @@ class TangentSweep {
     out.know([stmt]);
     out.push(stmt);
     const origin = stmt.origin;
-    if (op === 'replay' || op === 'replayExit' || op === 'replayDraw') {
+    if (op === 'replay' || op === 'replayExit' || op === 'replayValue') {
       if (!this.doubleStream) return;
       // The next slots of the stream hold the tangents: read them even where nothing needs them.
       this.eachLane(() => {

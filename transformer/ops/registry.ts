@@ -47,6 +47,7 @@ export type OpShape =
   | 'arrayOf'
   | 'objectOf'
   | 'sortOrder'
+  | 'missing'
   | 'store'
   | 'recordLoad'
   | 'replay'
@@ -219,6 +220,11 @@ const OPERATORS = {
   // built from its fields' gradients, and one nothing reads may go.
   objectOf: { ...IMPURE, shape: 'objectOf', print: '', droppable: true, derivative: { kind: 'arrayOf' } },
   localElement: { ...IMPURE, shape: 'element', print: '', stream: true, derivative: { kind: 'load' } },
+  // Whether an array has no entry at an index (`array[index] === undefined`): the condition of
+  // a default, `u[i - 1] ?? 0` or `[a, b = 2]` past the end. A truth of its own, so that reverse
+  // mode records the truth, never the entry: undefined does not survive a record of numbers.
+  missing: { ...PURE, shape: 'missing', print: '', derivative: zero },
+  localMissing: { ...IMPURE, shape: 'missing', print: '', droppable: true, stream: true, derivative: zero },
   // The permutation that sorts an array (`field`: 'ascending', 'descending', or 'numeric', a
   // typed array's own order): a new local array of indices, never written. A sorted array's
   // entries are reads of the array at these indices, so its derivatives follow the permutation.
@@ -237,9 +243,9 @@ const OPERATORS = {
   // The exit value of a nested loop (its argument) when the reverse sweep recomputes: it
   // was recorded in the load stream after the loop, so the loop need not run again.
   replayExit: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: { kind: 'identity' } },
-  // A draw of Math.random() when the reverse sweep recomputes: the number drawn by the forward
-  // code, from the load stream (a recomputation never draws again).
-  replayDraw: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: zero },
+  // A value without a derivative when the reverse sweep recomputes, from the load stream: a
+  // draw of Math.random() (a recomputation never draws again), whether a local array had an entry.
+  replayValue: { ...IMPURE, shape: 'replay', print: '', effect: true, stream: true, derivative: zero },
   position: { ...IMPURE, shape: 'position', print: '', derivative: zero },
   setCursor: { ...IMPURE, shape: 'setCursor', print: '', effect: true, statement: true, derivative: zero },
   // The user's code run as written, for its effect, in the forward pass only (a recomputation

@@ -149,6 +149,20 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
   return lx.part({ op: local ? 'localElement' : 'element', args: [container, index] }, shape, origin, userName);
 }
 
+/**
+ * Whether `container` has no entry at `index`: the condition of a default (`u[i - 1] ?? 0`,
+ * `[a, b = 2]`). A row of an array of arrays is a view of one flat array, whose entries go on
+ * past the row's end: there, the index is tested against the row's length.
+ */
+export function entryMissing(lx: Lowering, container: Operand, index: Operand, origin: ts.Node): Operand {
+  if (container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name))) {
+    const from = lx.op('and', [lx.op('isInteger', [index], origin), lx.op('>=', [index, num(0)], origin)], origin);
+    return lx.op('not', [lx.op('and', [from, lx.op('<', [index, lengthOf(lx, container, origin)], origin)], origin)], origin);
+  }
+  const local = container.kind === 'var' && lx.localArrays.has(container.name);
+  return lx.op(local ? 'localMissing' : 'missing', [container, index], origin);
+}
+
 /** `a[i] = v` or `a[i] op= v` into a local array: the stored value is the expression's. */
 export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
   const container = expression(lx, target.expression);

@@ -4,9 +4,9 @@ import { Code, fail } from '../../driver/diagnostics';
 import { getterOf } from '../effects';
 import { type Operand, UNDEFINED, UNSET, num, sameOperand, str, variable } from '../../ir/ir';
 import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
-import { type Lowering } from './lowering';
+import { type Lowering, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
-import { fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
+import { entryMissing, fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
 import { newExpression } from './array-builders';
 import { unwrap } from './array-methods';
@@ -271,14 +271,25 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
         "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).",
       );
     }
-    const left = expression(lx, node.left);
     // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
-    // It is read again on the side that uses it, so that reverse mode adds into the gradient's
+    // It is read only on the side that uses it, so that reverse mode adds into the gradient's
     // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
-    const entry = ts.isElementAccessExpression(unwrap(ts, node.left));
-    if (!entry && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    const target = unwrap(ts, node.left);
+    const entry = ts.isElementAccessExpression(target) && isNumberType(ts, lx.env.checker!.getTypeAtLocation(target.argumentExpression));
     if (entry && !rereadable(lx, node.left))
       fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
+    if (entry && !ts.isOptionalChain(target)) {
+      const missing = entryMissing(lx, expression(lx, target.expression), expression(lx, target.argumentExpression), target);
+      return branch(
+        lx,
+        missing,
+        node,
+        () => expression(lx, node.right),
+        () => expression(lx, node.left),
+      ) as Operand;
+    }
+    const left = expression(lx, node.left);
+    if (!entry && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
     return branch(
       lx,
       lx.op('===', [left, UNDEFINED], node),

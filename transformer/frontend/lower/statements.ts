@@ -4,7 +4,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, num } from '../../ir/ir';
 import { consoleCall, throwStatement } from './verbatim';
 import { type Lowering, TRUE } from './lowering';
-import { fieldLoad, load } from './arrays';
+import { entryMissing, fieldLoad, load } from './arrays';
 import { branch, guarded, switchStatement } from './control';
 import { expression, named } from './expressions';
 import { functionValue } from './functions';
@@ -123,15 +123,13 @@ export function destructure(lx: Lowering, pattern: ts.BindingName, value: Operan
       if (!ts.isIdentifier(key)) fail(key, Code.Unsupported, 'computed names in destructuring are not supported.');
       return fieldLoad(lx, value, key.text, shape, element, userName);
     };
-    let part = read();
     // `[a, b = 2]`, `{ q = 3 }`: the default where the element or field is undefined (past the
-    // end of an array, left out of an object). The value is read again on the side that uses it,
+    // end of an array, left out of an object). The value is read only on the side that uses it,
     // so that reverse mode adds into the gradient's entry only there: an entry past the end of
     // the gradient's array would make it longer, with NaN.
     const initializer = element.initializer;
-    if (initializer) {
-      part = branch(lx, lx.op('===', [part, UNDEFINED], element), element, () => expression(lx, initializer), read)!;
-    }
+    const missing = () => (ts.isObjectBindingPattern(pattern) ? lx.op('===', [read(), UNDEFINED], element) : entryMissing(lx, value, num(k), element));
+    const part = initializer ? branch(lx, missing(), element, () => expression(lx, initializer), read)! : read();
     destructure(lx, element.name, part, mutable);
   });
 }

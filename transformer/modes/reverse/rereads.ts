@@ -153,7 +153,7 @@ class Facts {
           if (!this.uses.has(arg.name)) this.uses.set(arg.name, []);
           this.uses.get(arg.name)!.push({ stmt, index });
           // An array used otherwise than read, written, measured or sorted may have another name.
-          if (index > 0 || !(op === 'localElement' || op === 'store' || op === 'length' || op === 'sortOrder')) excluded.add(arg.name);
+          if (index > 0 || !(op === 'localElement' || op === 'localMissing' || op === 'store' || op === 'length' || op === 'sortOrder')) excluded.add(arg.name);
         });
         const target = args[0]?.kind === 'var' ? args[0].name : undefined;
         if (stmt.kind === 'let' && op === 'localElement') array(target!).reads.push({ stmt, order, within });

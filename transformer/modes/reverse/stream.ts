@@ -26,15 +26,18 @@ export function recordLoads(body: Block, active: ReadonlySet<string>, names: Nam
     readsLocalArrays(stmt.body) || writesLocal(stmt.body) ? [] : stmt.carried.filter((c) => active.has(c.exit)).map((c) => recorded(c.exit, stmt.origin));
   const instrument = (block: Block, recomputed: boolean): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
-      // A draw of Math.random() where the sweep recomputes is recorded too: a recomputation must not draw again.
+      // A draw of Math.random() where the sweep recomputes is recorded too (a recomputation must
+      // not draw again), and whether a local array had an entry (a push may add it later).
       if (stmt.kind === 'let')
-        return stmt.expr.op === 'localElement' || (recomputed && stmt.expr.op === 'random') ? [stmt, recorded(stmt.name, stmt.origin)] : [stmt];
+        return stmt.expr.op === 'localElement' || (recomputed && (stmt.expr.op === 'random' || stmt.expr.op === 'localMissing'))
+          ? [stmt, recorded(stmt.name, stmt.origin)]
+          : [stmt];
       if (stmt.kind === 'if') return [{ ...stmt, then: instrument(stmt.then, true), else: instrument(stmt.else, true) }];
       if (stmt.kind === 'loop') return [{ ...stmt, body: instrument(stmt.body, true) }, ...(recomputed ? captures(stmt) : [])];
       return [stmt];
     });
   const instrumented = instrument(body, false);
-  if (!readsLocalArrays(instrumented)) return { body };
+  if (!someWithin(instrumented, 'enter', (stmt) => stmt.kind === 'effect' && stmt.expr.op === 'recordLoad')) return { body };
   return { body: instrumented, stream: { array: names.fresh('loads'), count: names.fresh('loaded'), cursor: names.fresh('replayed') } };
 }
 
@@ -74,7 +77,7 @@ export function replayLoads(block: Block, active: Set<string>, names: NameAlloca
     }
     if (stmt.kind !== 'let') return [stmt];
     if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];
-    if (stmt.expr.op === 'random') return [{ ...stmt, expr: { op: 'replayDraw', args: [] } }];
+    if (stmt.expr.op === 'random' || stmt.expr.op === 'localMissing') return [{ ...stmt, expr: { op: 'replayValue', args: [] } }];
     return [stmt];
   });
 }
