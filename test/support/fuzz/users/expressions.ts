@@ -72,7 +72,9 @@ export abstract class Expressions extends Choices {
     return `${this.int(0, length - 1)}`;
   }
 
+  /** An entry; or, as a stencil reads its neighbours, one that may lie past either end, with a default: `(u[i - 1] ?? 0)`. */
   vecRead(s: Scope, v: Vec): string {
+    if (s.counters.length > 0 && this.chance(0.08)) return `(${v.expr}[${this.pick(s.counters).name} ${this.pick(['-', '+'])} 1] ?? ${this.constant(-1, 1)})`;
     return `${v.expr}[${this.index(s, v.length)}]`;
   }
 

@@ -144,7 +144,9 @@ export abstract class Idioms extends Statements {
     if (kind === 'default') {
       const v = this.pick(s.vecs),
         a = this.fresh('a');
-      const code = `${ind}const [${a}, ${n} = ${this.expr(s, 1)}] = ${v.expr};\n`;
+      // Past the end of an array whose length TypeScript does not know, the default is taken: `const [x, y, z = 0] = p` of a point in the plane.
+      const skipped = v.type !== 'tuple' && this.chance(0.4) ? ', '.repeat(v.length - 1) : '';
+      const code = `${ind}const [${a}, ${skipped}${n} = ${this.expr(s, 1)}] = ${v.expr};\n`;
       s.nums.push(a, n);
       return code;
     }
