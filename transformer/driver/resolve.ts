@@ -8,12 +8,13 @@ import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
 import { type DirectEffects, calledFunction, isInside, mayDraw, mayWriteArguments } from '../frontend/effects';
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
-import { type Request, type Target, apiCallNamed, apiNameOf, resolveTarget, skipConstAssertion } from '../frontend/requests';
+import { type Request, type Target, apiCallNamed, apiNameOf, resolveTarget } from '../frontend/requests';
 import { walk } from '../frontend/walk';
 import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
 import { isDataProperty, shapeOf } from '../ir/shapes';
 import type { Derived } from './pipelines';
+import { skipTypeSyntax } from '../frontend/type-syntax';
 
 /** What resolution needs of the file it generates into, and of the pipelines. */
 export interface ResolutionSite {
@@ -202,7 +203,7 @@ export class Resolver {
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
     const declaration = symbol?.valueDeclaration;
     if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
-    const definition = skipConstAssertion(ts, declaration.initializer);
+    const definition = skipTypeSyntax(ts, declaration.initializer);
     if (!ts.isCallExpression(definition) || apiNameOf(ts, this.checker, definition.expression) !== 'withDerivative') return undefined;
     const arity = this.ruleArity(definition);
     if (call.arguments.length !== arity)
@@ -230,7 +231,7 @@ export class Resolver {
     const known = this.site.derived.get(key);
     if (known) return known.func;
     const arity = this.ruleArity(definition);
-    const rule = skipConstAssertion(ts, definition.arguments[1]) as ts.ArrowFunction | ts.FunctionExpression;
+    const rule = skipTypeSyntax(ts, definition.arguments[1]) as ts.ArrowFunction | ts.FunctionExpression;
     const target: Target = { node: rule, name: 'rule', placement: 'module' };
     const names = this.functionNames(target);
     const env: LowerEnv = {
@@ -292,7 +293,7 @@ export class Resolver {
         fail(fnArg, Code.BadRule, `withDerivative gives rules to functions of numbers; the parameter '${param.name}' is not a number.`);
     }
     if (!isNumberType(ts, signature.getReturnType())) fail(fnArg, Code.BadRule, 'withDerivative gives rules to functions that return a number.');
-    const rule = skipConstAssertion(ts, ruleArg);
+    const rule = skipTypeSyntax(ts, ruleArg);
     if (!ts.isArrowFunction(rule) && !ts.isFunctionExpression(rule))
       fail(ruleArg, Code.BadRule, 'the rule must be an arrow function written in place: (x, result) => [partial].');
     if (rule.parameters.length > arity + 1)
@@ -307,7 +308,7 @@ export class Resolver {
         Code.BadRule,
         'the rule must be one expression per partial derivative, an arrow returning an array literal: (x, y) => [partial] (no statements, branches or loops; use ?: for a choice).',
       );
-    const partials = skipConstAssertion(ts, rule.body);
+    const partials = skipTypeSyntax(ts, rule.body);
     if (!ts.isArrayLiteralExpression(partials))
       fail(rule.body, Code.BadRule, 'the rule must return an array literal of partial derivatives, one per argument: [d_dx, d_dy].');
     if (partials.elements.length !== arity)
@@ -497,7 +498,7 @@ export class Resolver {
     if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const))
       return undefined;
     const isLiteral = (node: ts.Expression): boolean => {
-      const inner = skipConstAssertion(ts, node);
+      const inner = skipTypeSyntax(ts, node);
       if (ts.isParenthesizedExpression(inner)) return isLiteral(inner.expression);
       if (ts.isNumericLiteral(inner) || ts.isStringLiteral(inner) || ts.isNoSubstitutionTemplateLiteral(inner)) return true;
       if (inner.kind === ts.SyntaxKind.TrueKeyword || inner.kind === ts.SyntaxKind.FalseKeyword) return true;

@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { walk } from './walk';
+import { skipTypeSyntax } from './type-syntax';
 
 /**
  * Which functions of the program may write into the arrays and objects they are given: a
@@ -104,7 +105,7 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
     return !createsArray(tsApi, root) && !(tsApi.isIdentifier(root) && ownArray(root));
   };
   const isMember = (node: ts.Expression) => {
-    const inner = skipParentheses(tsApi, node);
+    const inner = skipTypeSyntax(tsApi, node);
     return tsApi.isElementAccessExpression(inner) || tsApi.isPropertyAccessExpression(inner);
   };
   let draws = false;
@@ -153,7 +154,7 @@ const CONTAINERS = ['Float64Array', 'Float32Array', 'Array'];
  * `Array.from(…)`, `new Array(n).fill(c)`, `[...xs].sort(…)`: a new array.
  */
 function createsArray(tsApi: typeof ts, initializer: ts.Expression): boolean {
-  const node = skipParentheses(tsApi, initializer);
+  const node = skipTypeSyntax(tsApi, initializer);
   if (tsApi.isArrayLiteralExpression(node)) return true;
   if (tsApi.isNewExpression(node)) return tsApi.isIdentifier(node.expression) && CONTAINERS.includes(node.expression.text);
   if (!tsApi.isCallExpression(node) || !tsApi.isPropertyAccessExpression(node.expression)) return false;
@@ -161,12 +162,6 @@ function createsArray(tsApi: typeof ts, initializer: ts.Expression): boolean {
   if ((name.text === 'from' || name.text === 'of') && tsApi.isIdentifier(expression) && CONTAINERS.includes(expression.text)) return true;
   // fill, sort and reverse return the array they change: new where that array is.
   return ARRAY_MAKERS.has(name.text) || (['fill', 'sort', 'reverse'].includes(name.text) && createsArray(tsApi, expression));
-}
-
-function skipParentheses(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isNonNullExpression(node) || tsApi.isSatisfiesExpression(node))
-    node = node.expression;
-  return node;
 }
 
 export function isInside(node: ts.Node, container: ts.Node): boolean {

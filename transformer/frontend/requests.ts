@@ -2,6 +2,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../driver/diagnostics';
 import type { FunctionNode } from './lower/lower';
 import { walk } from './walk';
+import { skipTypeSyntax } from './type-syntax';
 
 /** The API functions the transformer rewrites (the runtime tags each with `@tapeless <name>`). */
 export type ApiName = DifferentiatingApi | 'stopGradient' | 'withDerivative';
@@ -148,14 +149,14 @@ export function apiCallNamed(tsApi: typeof ts, checker: ts.TypeChecker, expressi
     !(tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const)
   )
     return undefined;
-  const initializer = skipConstAssertion(tsApi, declaration.initializer);
+  const initializer = skipTypeSyntax(tsApi, declaration.initializer);
   const api = tsApi.isCallExpression(initializer) ? apiNameOf(tsApi, checker, initializer.expression) : undefined;
   return api && DIFFERENTIATING_APIS.some((differentiating) => differentiating === api) ? (initializer as ts.CallExpression) : undefined;
 }
 
 /** The function that `fnArg` names or is, with source to differentiate, or a located error. */
 export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expression): Target {
-  const written = skipConstAssertion(tsApi, fnArg);
+  const written = skipTypeSyntax(tsApi, fnArg);
   const expression = apiCallNamed(tsApi, checker, written) ?? written;
   if (tsApi.isCallExpression(expression)) {
     const api = apiNameOf(tsApi, checker, expression.expression);
@@ -219,7 +220,7 @@ export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: 
 function resolveWrt(tsApi: typeof ts, optionsArg: ts.Expression | undefined, params: readonly (string | undefined)[]): { wrt: number[]; tuple: boolean } {
   const all = () => ({ wrt: params.map((_, i) => i), tuple: params.length !== 1 });
   if (!optionsArg) return all();
-  const options = skipConstAssertion(tsApi, optionsArg);
+  const options = skipTypeSyntax(tsApi, optionsArg);
   if (!tsApi.isObjectLiteralExpression(options))
     fail(optionsArg, Code.BadOptions, 'options must be an object literal written in place, such as { wrt: "x" }, so it is known at compile time.');
   let wrtNode: ts.Expression | undefined;
@@ -227,7 +228,7 @@ function resolveWrt(tsApi: typeof ts, optionsArg: ts.Expression | undefined, par
     if (!tsApi.isPropertyAssignment(property) || property.name.getText() !== 'wrt') {
       fail(property, Code.BadOptions, `unknown option '${property.name?.getText() ?? property.getText()}': the only option is 'wrt'.`);
     }
-    wrtNode = skipConstAssertion(tsApi, property.initializer);
+    wrtNode = skipTypeSyntax(tsApi, property.initializer);
   }
   if (!wrtNode) return all();
   const select = (node: ts.Expression): number => {
@@ -253,17 +254,11 @@ function resolveWrt(tsApi: typeof ts, optionsArg: ts.Expression | undefined, par
     if (wrtNode.elements.length === 0) fail(wrtNode, Code.BadOptions, 'wrt must select at least one parameter.');
     const wrt: number[] = [];
     for (const element of wrtNode.elements) {
-      const index = select(skipConstAssertion(tsApi, element));
+      const index = select(skipTypeSyntax(tsApi, element));
       if (wrt.includes(index)) fail(element, Code.BadOptions, `wrt selects the parameter '${params[index]}' twice.`);
       wrt.push(index);
     }
     return { wrt, tuple: true };
   }
   return { wrt: [select(wrtNode)], tuple: false };
-}
-
-/** The expression inside parentheses, `as` and `satisfies`. */
-export function skipConstAssertion(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isSatisfiesExpression(node)) node = node.expression;
-  return node;
 }

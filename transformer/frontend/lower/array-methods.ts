@@ -31,6 +31,7 @@ import { expression } from './expressions';
 import { countedLoop, overArray } from './loops';
 import { buildsMatrix, matrixFrom } from './matrices';
 import { sortKeys } from './sort-keys';
+import { skipTypeSyntax } from '../type-syntax';
 
 /** Methods that move or compare entries as numbers: not of arrays of arrays. */
 const ENTRY_METHODS: readonly string[] = [
@@ -124,7 +125,7 @@ function fill(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Oper
   takes(lx, node, 'fill', 1, 3, 'a value, a start and an end');
   const [valueNode, startNode, endNode] = node.arguments;
   lx.requireNumber(valueNode, 'local arrays hold numbers');
-  const created = unwrap(ts, owner);
+  const created = skipTypeSyntax(ts, owner);
   const fresh =
     (ts.isNewExpression(created) || (ts.isCallExpression(created) && ts.isIdentifier(created.expression) && created.expression.text === 'Array')) &&
     ts.isIdentifier(created.expression) &&
@@ -444,13 +445,6 @@ function writeBack(lx: Lowering, node: ts.Expression, array: Operand, values: Op
 /** An array made by the expression itself (a literal, `new`, a call): nothing else refers to it. */
 function isNew(lx: Lowering, owner: ts.Expression): boolean {
   const { ts } = lx;
-  const node = unwrap(ts, owner);
+  const node = skipTypeSyntax(ts, owner);
   return ts.isArrayLiteralExpression(node) || ts.isNewExpression(node) || ts.isCallExpression(node);
-}
-
-/** `node` without the parentheses, `as`, `!` and `satisfies` around it. */
-export function unwrap(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isNonNullExpression(node) || tsApi.isSatisfiesExpression(node))
-    node = node.expression;
-  return node;
 }

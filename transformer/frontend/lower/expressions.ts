@@ -9,7 +9,7 @@ import { type Shape, shapeOf } from '../../ir/shapes';
 import { entryMissing, fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
 import { newExpression } from './array-builders';
-import { unwrap } from './array-methods';
+import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch } from './control';
@@ -204,7 +204,7 @@ export function prefix(lx: Lowering, node: ts.PrefixUnaryExpression): Operand {
 
 /** `++x`, `x--` and friends: the new value is stored, the prefix or old value returned. */
 export function step(lx: Lowering, node: ts.Expression, target: ts.Expression, op: '+' | '-', prefix: boolean): Operand {
-  const element = skip(lx.ts, target);
+  const element = skipParentheses(lx.ts, target);
   if (lx.ts.isElementAccessExpression(element)) {
     let old: Operand = num(0);
     const stored = storeElement(lx, element, (load) => lx.op(op, [(old = load()), num(1)], node), node);
@@ -225,7 +225,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     expression(lx, node.left);
     return expression(lx, node.right);
   }
-  const target = skip(ts, node.left);
+  const target = skipParentheses(ts, node.left);
   if (ts.isElementAccessExpression(target) && (kind === ts.SyntaxKind.EqualsToken || COMPOUND_ASSIGNMENTS[operator])) {
     const compoundOp = COMPOUND_ASSIGNMENTS[operator];
     return storeElement(
@@ -274,7 +274,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
     // It is read only on the side that uses it, so that reverse mode adds into the gradient's
     // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
-    const target = unwrap(ts, node.left);
+    const target = skipTypeSyntax(ts, node.left);
     const entry = ts.isElementAccessExpression(target) && isNumberType(ts, lx.env.checker!.getTypeAtLocation(target.argumentExpression));
     if (entry && !rereadable(lx, node.left))
       fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
@@ -320,11 +320,11 @@ export function arithmetic(lx: Lowering, node: ts.BinaryExpression): Operand {
   const isArithmetic = (expression: ts.Expression): expression is ts.BinaryExpression =>
     ts.isBinaryExpression(expression) && isArithmeticOperator(ts.tokenToString(expression.operatorToken.kind) ?? '');
   const chain: ts.BinaryExpression[] = [node];
-  for (let left = skip(ts, node.left); isArithmetic(left); left = skip(ts, left.left)) chain.push(left);
+  for (let left = skipParentheses(ts, node.left); isArithmetic(left); left = skipParentheses(ts, left.left)) chain.push(left);
   chain.reverse();
   const operatorOf = (link: ts.BinaryExpression) => ts.tokenToString(link.operatorToken.kind) as ArithmeticOperator;
   const checked = (operand: ts.Expression, link: ts.BinaryExpression) => {
-    if (!isArithmetic(skip(ts, operand))) lx.requireNumber(operand, `'${operatorOf(link)}' is differentiable on numbers only`);
+    if (!isArithmetic(skipParentheses(ts, operand))) lx.requireNumber(operand, `'${operatorOf(link)}' is differentiable on numbers only`);
     return expression(lx, operand);
   };
   let value = checked(chain[0].left, chain[0]);
@@ -364,11 +364,6 @@ function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
   return names[node.kind] ?? `the expression '${node.getText()}'`;
 }
 
-export function skip(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node)) node = node.expression;
-  return node;
-}
-
 /**
  * `[a, b] = value` and `({ x, v } = value)`: each target (a variable, an entry of a local
  * array, a nested pattern) takes its part of the value. `[a, b] = [b, a]` written as a
@@ -376,7 +371,7 @@ export function skip(tsApi: typeof ts, node: ts.Expression): ts.Expression {
  */
 function destructuringAssignment(lx: Lowering, node: ts.BinaryExpression, pattern: ts.ArrayLiteralExpression | ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
-  const right = skip(ts, node.right);
+  const right = skipParentheses(ts, node.right);
   const plain = (elements: ts.NodeArray<ts.Expression>) => elements.every((element) => !ts.isSpreadElement(element) && !ts.isOmittedExpression(element));
   const statement = ts.isExpressionStatement(node.parent) || (ts.isForStatement(node.parent) && node.parent.incrementor === node);
   if (
@@ -426,7 +421,7 @@ function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.Obj
 /** One target of a destructuring assignment takes `value`. */
 function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin: ts.Node): void {
   const { ts } = lx;
-  const target = skip(ts, node);
+  const target = skipParentheses(ts, node);
   if (ts.isBinaryExpression(target) && target.operatorToken.kind === ts.SyntaxKind.EqualsToken)
     fail(
       target.right,
@@ -447,7 +442,7 @@ function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin:
  */
 function rereadable(lx: Lowering, node: ts.Expression): boolean {
   const { ts } = lx;
-  node = unwrap(ts, node);
+  node = skipTypeSyntax(ts, node);
   if (ts.isIdentifier(node) || ts.isNumericLiteral(node) || ts.isStringLiteral(node) || node.kind === ts.SyntaxKind.ThisKeyword) return true;
   if (ts.isPropertyAccessExpression(node)) return !getterOf(ts, lx.env.checker!, node) && rereadable(lx, node.expression);
   if (ts.isElementAccessExpression(node)) return rereadable(lx, node.expression) && rereadable(lx, node.argumentExpression);

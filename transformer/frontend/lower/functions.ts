@@ -11,6 +11,7 @@ import { type ArrayPart, arrayOperand, concatenation, load, newArray } from './a
 import { expression } from './expressions';
 import { requireBody } from './lower';
 import { destructure, statements } from './statements';
+import { skipTypeSyntax } from '../type-syntax';
 
 /**
  * What a call passes: a value, a function (inlined where the callee calls it), or an array
@@ -34,9 +35,7 @@ export function isSpread(arg: Argument): arg is Spread {
  */
 export function functionValue(lx: Lowering, node: ts.Expression): LocalFunction | undefined {
   const { ts } = lx;
-  let inner = node;
-  while (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isNonNullExpression(inner))
-    inner = inner.expression;
+  const inner = skipTypeSyntax(ts, node);
   if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner))
     return { node: inner, name: inner.name?.text ?? 'callback', scopes: lx.scopes.slice(), within: lx.within(), reference: node };
   if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && lx.isGlobal(inner.expression, 'Math') && isMathFunction(inner.name.text)) {

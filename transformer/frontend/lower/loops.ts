@@ -14,6 +14,7 @@ import { branch, guarded } from './control';
 import { expression } from './expressions';
 import { type CodeScope, fieldAssigned, recordFields } from './objects';
 import { destructure, statement, variables } from './statements';
+import { skipParentheses } from '../type-syntax';
 
 export function whileParts(lx: Lowering, test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
   return { testFirst, test: () => expression(lx, test), body: () => statement(lx, body) };
@@ -345,8 +346,7 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
     };
     const code: CodeScope = { root: own ?? root, lookup };
     const assign = (target: ts.Expression): void => {
-      let inner = target;
-      while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+      const inner = skipParentheses(ts, target);
       // The targets of a destructuring assignment: `[a, b] = …`, `({ x, v: w } = …)`.
       if (ts.isArrayLiteralExpression(inner)) return inner.elements.forEach((element) => assign(ts.isSpreadElement(element) ? element.expression : element));
       if (ts.isObjectLiteralExpression(inner)) {

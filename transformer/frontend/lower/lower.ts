@@ -9,6 +9,7 @@ import { expression } from './expressions';
 import { objectWrites } from './objects';
 import { destructure, statements } from './statements';
 import { requireResolved, returnedValue } from './matrices';
+import { skipParentheses } from '../type-syntax';
 
 /** Lowers a function of numbers to the IR, or throws a located TapelessError. */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
@@ -91,8 +92,7 @@ export function receiver(lx: Lowering, fn: ts.MethodDeclaration): Param {
 
 export function returnValue(lx: Lowering, node: ts.Expression): Result {
   const { ts } = lx;
-  let inner = node;
-  while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+  const inner = skipParentheses(ts, node);
   if (lx.env.rule && ts.isArrayLiteralExpression(inner)) return inner.elements.map((element) => expression(lx, element));
   lx.requireResult(node);
   return returnedValue(lx, expression(lx, node), node);

@@ -6,6 +6,7 @@ import { NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
+import { skipParentheses } from '../type-syntax';
 
 /** What lowering needs to know about the world outside the function. */
 export interface LowerEnv {
@@ -419,8 +420,7 @@ export class Lowering {
 
   assignable(target: ts.Expression): Binding {
     const { ts } = this;
-    let inner = target;
-    while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+    const inner = skipParentheses(ts, target);
     if (!ts.isIdentifier(inner))
       fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);

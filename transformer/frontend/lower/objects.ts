@@ -15,6 +15,7 @@ import { type Binding, type Lowering } from './lowering';
 import { objectOf } from './arrays';
 import { expression } from './expressions';
 import { callArguments, inFrame, inlineBody } from './functions';
+import { skipTypeSyntax } from '../type-syntax';
 
 /** What a function, and the functions and classes its code calls, names or constructs, do to objects. */
 export interface ObjectWrites {
@@ -35,8 +36,7 @@ export function objectWrites(tsApi: typeof ts, checker: ts.TypeChecker, root: ts
   const seen = new Set<ts.Node>();
   const pending = [root];
   const written = (node: ts.Expression) => {
-    let inner = node;
-    while (tsApi.isParenthesizedExpression(inner) || tsApi.isNonNullExpression(inner)) inner = inner.expression;
+    const inner = skipTypeSyntax(tsApi, node);
     // A constructor's `this.f = …` initialises the instance it makes, which no loop carries yet.
     if (tsApi.isPropertyAccessExpression(inner) && !(inner.expression.kind === tsApi.SyntaxKind.ThisKeyword && inConstructor(tsApi, inner)))
       fields.add(inner.name.text);
@@ -157,8 +157,7 @@ export function snapshot(lx: Lowering, operand: Operand, origin: ts.Node): Opera
 /** What an assignment assigns: a local variable, or a field of a record (`o.f = v`, `o.f += v`, `o.f++`). */
 export function assignable(lx: Lowering, target: ts.Expression): Binding {
   const { ts } = lx;
-  let inner = target;
-  while (ts.isParenthesizedExpression(inner) || ts.isNonNullExpression(inner)) inner = inner.expression;
+  const inner = skipTypeSyntax(ts, target);
   if (!ts.isPropertyAccessExpression(inner)) return lx.assignable(target);
   const container = expression(lx, inner.expression);
   const binding = container.kind === 'var' ? lx.records.get(container.name)?.get(inner.name.text) : undefined;
@@ -302,9 +301,7 @@ export interface CodeScope {
  */
 function recordsAt(lx: Lowering, node: ts.Expression, scope: CodeScope): string[] {
   const { ts } = lx;
-  let inner = node;
-  while (ts.isParenthesizedExpression(inner) || ts.isNonNullExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner))
-    inner = inner.expression;
+  const inner = skipTypeSyntax(ts, node);
   const record = (value: Operand | undefined) => (value?.kind === 'var' && lx.records.has(value.name) ? [value.name] : []);
   if (ts.isIdentifier(inner)) {
     const declaration = lx.env.checker?.getSymbolAtLocation(inner)?.valueDeclaration;
@@ -342,8 +339,7 @@ function reachableRecords(lx: Lowering): string[] {
 /** The field variables that `target` (`o.f`) may assign, where code a loop runs assigns it. */
 export function fieldAssigned(lx: Lowering, target: ts.Expression, scope: CodeScope): Binding[] {
   const { ts } = lx;
-  let inner = target;
-  while (ts.isParenthesizedExpression(inner) || ts.isNonNullExpression(inner)) inner = inner.expression;
+  const inner = skipTypeSyntax(ts, target);
   if (!ts.isPropertyAccessExpression(inner)) return [];
   const field = inner.name.text;
   return recordsAt(lx, inner.expression, scope).flatMap((record) => lx.records.get(record)?.get(field) ?? []);

@@ -10,6 +10,7 @@ import type { Lowering } from './lowering';
 import type { Container } from './arrays';
 import { expression } from './expressions';
 import { takes } from './array-methods';
+import { skipParentheses } from '../type-syntax';
 
 export interface SortKeys {
   /** `numeric`: a typed array's own order (sort() without a comparator): -0 before +0, NaN last. */
@@ -34,7 +35,7 @@ export function sortKeys(lx: Lowering, node: ts.CallExpression, container: Conta
     );
   const [first, second] = comparator.parameters;
   const body = returned(lx, comparator);
-  const difference = body && unwrap(ts, body);
+  const difference = body && skipParentheses(ts, body);
   if (
     !first ||
     !second ||
@@ -54,8 +55,8 @@ export function sortKeys(lx: Lowering, node: ts.CallExpression, container: Conta
   const checker = lx.env.checker!;
   const a = checker.getSymbolAtLocation(first.name)!;
   const b = checker.getSymbolAtLocation(second.name)!;
-  const left = unwrap(ts, difference.left);
-  const right = unwrap(ts, difference.right);
+  const left = skipParentheses(ts, difference.left);
+  const right = skipParentheses(ts, difference.right);
   const ascending = mirrors(lx, left, right, a, b);
   if (!ascending && !mirrors(lx, right, left, a, b)) {
     return fail(
@@ -112,9 +113,4 @@ function mirrors(lx: Lowering, x: ts.Node, y: ts.Node, a: ts.Symbol, b: ts.Symbo
     return ps.length === qs.length && ps.every((child, k) => same(child, qs[k]));
   };
   return same(x, y) && uses > 0;
-}
-
-function unwrap(tsApi: typeof ts, node: ts.Expression): ts.Expression {
-  while (tsApi.isParenthesizedExpression(node)) node = node.expression;
-  return node;
 }
