@@ -67,14 +67,27 @@ describe('the packed package (npm run pack)', () => {
       'language-service/package.json',
       'runtime/index.ts',
       'transformer/transform.ts',
+      'docs/api.md',
+      'docs/hosts.md',
+      'docs/diagnostics.md',
     ]) {
       expect(packed, file).toContain(file);
     }
     expect(
       packed.filter(
-        (file) => /^(test|examples|bench|scripts)\//.test(file) || /(^|\/)\.tmp\//.test(file) || (file.endsWith('.md') && !/(^|\/)README\.md$/.test(file)),
+        (file) =>
+          /^(test|examples|bench|scripts)\//.test(file) ||
+          /(^|\/)\.tmp\//.test(file) ||
+          (file.endsWith('.md') && !/(^|\/)README\.md$|^docs\/[\w-]+\.md$/.test(file)),
       ),
     ).toEqual([]);
+  });
+
+  it("resolves the README's links to the documentation inside the package (npm shows the README)", () => {
+    const readme = readFileSync(path.join(unpacked, 'package/README.md'), 'utf8');
+    const documents = [...readme.matchAll(/\]\((docs\/[\w-]+\.md)(#[\w-]+)?\)/g)].map((link) => link[1]);
+    expect(documents.length).toBeGreaterThan(5);
+    for (const document of new Set(documents)) expect(existsSync(path.join(unpacked, 'package', document)), document).toBe(true);
   });
 
   it('has a package.json without lifecycle scripts or development dependencies, depending on TypeScript 6 only', () => {
