@@ -55,6 +55,13 @@ export class Resolver {
     this.file = site.file;
   }
 
+  /** A tuple type with optional or rest elements (`[number, number?]`). */
+  private hasUnfixedLength(type: ts.Type): boolean {
+    if (!this.checker.isTupleType(type)) return false;
+    const { elementFlags } = (type as ts.TupleTypeReference).target;
+    return elementFlags.some((flags) => (flags & this.ts.ElementFlags.Variable) !== 0 || (flags & this.ts.ElementFlags.Optional) !== 0);
+  }
+
   /** The IR of `target`; `site` is where its code is generated in place (an inline target), whose names it reads. */
   lowerTarget(target: Target, wrt: readonly number[], arrayResult = false, site?: ts.Node): { primal: Func; names: NameAllocator } {
     // A method's IR function takes `this` first.
@@ -70,6 +77,13 @@ export class Resolver {
             param,
             Code.BadType,
             `cannot differentiate with respect to '${param.name.getText()}': its field '${field.path}' has type '${this.checker.typeToString(field.type)}', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt').`,
+          );
+        }
+        if (this.hasUnfixedLength(type)) {
+          fail(
+            param,
+            Code.BadType,
+            `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': a tuple with optional or rest elements has no fixed length; write number[] (an entry past the end reads a default with 'p[1] ?? 2'), or select other parameters with 'wrt'.`,
           );
         }
         fail(
