@@ -270,6 +270,59 @@ describe('arrays, typed arrays and objects', () => {
     close(g2[0], 2 + Math.cos(1), 1e-14);
   });
 
+  it('reduce without an initial value starts from the first entry, and throws on an empty array as JavaScript does', async () => {
+    const compiled = compile({
+      'main.ts': `import { derivative, grad, hessian } from 'tapeless';
+export function total(xs: number[]): number { return xs.map((x) => x * x).reduce((a, b) => a + b); }
+export function largest(xs: Float64Array, t: number): number { return xs.reduce((m, v) => Math.max(m, Math.sin(v * t))); }
+export function product(xs: number[]): number { return xs.reduce((p, v, i) => p * (v + i)); }
+export const dTotal = grad(total);
+export const dLargest = derivative(largest, { wrt: 1 });
+export const gLargest = grad(largest);
+export const hProduct = hessian(product);
+export const dProduct = grad(product);`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const mod = await compiled.load();
+    const xs = [0.5, -1.25, 2];
+    expect(mod.dTotal(xs)).toEqual(xs.map((x) => 2 * x));
+    const ys = Float64Array.from([0.3, 1.1, -0.4]);
+    close(
+      mod.dLargest(ys, 0.8),
+      finiteDifference((t) => mod.largest(ys, t), 0.8),
+      1e-9,
+    );
+    const [gy, gt] = mod.gLargest(ys, 0.8);
+    close(gt, mod.dLargest(ys, 0.8), 1e-14);
+    ys.forEach((_, i) =>
+      close(
+        gy[i],
+        entryDifference(() => mod.largest(ys, 0.8), ys, i),
+        1e-8,
+      ),
+    );
+    mod.dProduct(xs).forEach((g: number, i: number) =>
+      close(
+        g,
+        entryDifference(() => mod.product(xs), xs, i),
+        1e-8,
+      ),
+    );
+    const H: number[][] = mod.hProduct(xs);
+    H.forEach((row, i) =>
+      row.forEach((h, j) =>
+        close(
+          h,
+          entryDifference(() => mod.dProduct(xs)[i], xs, j),
+          1e-6,
+        ),
+      ),
+    );
+    expect(mod.dTotal([4])).toEqual([8]);
+    for (const call of [() => mod.total([]), () => mod.dTotal([]), () => mod.dLargest(new Float64Array(0), 1), () => mod.hProduct([])])
+      expect(call).toThrow(new TypeError('Reduce of empty array with no initial value'));
+  });
+
   it('destructuring of parameters and locals', () => {
     const [g, gx] = m.dDestructured({ w: Float64Array.from([2, 3]), b: 0.5 }, [5, 7]);
     expect([...g.w]).toEqual([5, 7]);

@@ -10,7 +10,9 @@ import { expression, read } from './expressions';
 import { callTarget } from './calls';
 import { callLocal, functionValue, parameterCount } from './functions';
 import { makeRecord, recordField } from './objects';
-import { overArray } from './loops';
+import { countedLoop, overArray } from './loops';
+import { branch } from './control';
+import { runAsWritten } from './verbatim';
 import { entryOf, rowLength, rowOf } from './matrices';
 
 /** An array that a loop or an array method walks over. */
@@ -56,11 +58,14 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
   const element = (index: Operand) => load(lx, array, index, elementShape, node);
   switch (method) {
     case 'reduce': {
-      if (!initial || node.arguments.length !== 2) fail(node, Code.Unsupported, 'reduce needs an initial value here (its second argument).');
-      const accumulator = lx.hidden('acc', expression(lx, initial));
-      overArray(lx, node, [], array, arrayNode, [accumulator], (index) => {
+      // Without an initial value, the first entry is the initial value and the passes start at
+      // the second; an empty array throws as JavaScript does (the call runs as written there).
+      if (!initial) branch(lx, lx.op('===', [lengthOf(lx, array, arrayNode), num(0)], node), node, () => runAsWritten(lx, node));
+      const accumulator = lx.hidden('acc', initial ? expression(lx, initial) : element(num(0)));
+      const pass = (index: Operand) => {
         accumulator.value = inline(lx, callback, [accumulator.value!, element(index), index], true);
-      });
+      };
+      countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), pass, { carried: [accumulator], from: initial ? 0 : 1 });
       return accumulator.value!;
     }
     case 'forEach':

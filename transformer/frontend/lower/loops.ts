@@ -293,9 +293,9 @@ export function overArray(
 }
 
 /**
- * A loop of an index (a hidden variable named after `index`) from 0 while it is below
- * `length` (read before each pass). `syntaxAssigns: false` for a loop lowering made up (a
- * copy), which carries its index and `carried` only, not what `node`'s code assigns.
+ * A loop of an index (a hidden variable named after `index`) from `from` (0 unless given) while
+ * it is below `length` (read before each pass). `syntaxAssigns: false` for a loop lowering made
+ * up (a copy), which carries its index and `carried` only, not what `node`'s code assigns.
  */
 export function countedLoop(
   lx: Lowering,
@@ -308,9 +308,10 @@ export function countedLoop(
     carried = [],
     more,
     syntaxAssigns = true,
-  }: { labels?: readonly string[]; carried?: readonly Binding[]; more?: () => Operand; syntaxAssigns?: boolean },
+    from = 0,
+  }: { labels?: readonly string[]; carried?: readonly Binding[]; more?: () => Operand; syntaxAssigns?: boolean; from?: number },
 ): void {
-  const counter = lx.hidden(index, num(0));
+  const counter = lx.hidden(index, num(from));
   lx.scoped(() => {
     // In scope (under keys no identifier has) so that branches merge their values.
     const scope = lx.scopes[lx.scopes.length - 1];

@@ -22,6 +22,11 @@ export function consoleCall(lx: Lowering, statement: ts.ExpressionStatement): bo
   return true;
 }
 
+/** An expression run as written for its effect (`xs.reduce(f)` on an empty array, which throws): once, in the forward pass. */
+export function runAsWritten(lx: Lowering, node: ts.Expression): void {
+  verbatim(lx, 'sideEffect', node, node);
+}
+
 /** `throw error`: thrown where the user's function throws; the path ends there. */
 export function throwStatement(lx: Lowering, statement: ts.ThrowStatement): void {
   verbatim(lx, 'throw', statement.expression, statement);
