@@ -297,7 +297,9 @@ export abstract class Expressions extends Choices {
           i = this.fresh('i');
         const inner: Scope = { ...s, nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: v.length }], callback: true, returns: false };
         const body = this.expr(inner, Math.min(depth - 1, 2));
-        return `${v.expr}.reduce((${acc}, ${e}, ${i}) => ${acc} + ${this.smooth(body)}, ${this.constant(-1, 1)})`;
+        // Without an initial value too: the first entry is it.
+        const initial = this.chance(0.2) ? '' : `, ${this.constant(-1, 1)}`;
+        return `${v.expr}.reduce((${acc}, ${e}, ${i}) => ${acc} + ${this.smooth(body)}${initial})`;
       }
       case 2:
         return this.chance(0.7) ? `Math.max(...${v.expr})` : `Math.max(0, ...${v.expr})`;
