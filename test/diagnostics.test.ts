@@ -256,6 +256,10 @@ const CASES: Record<string, Case> = {
   },
   stringArrayParameter: { code: `export const g = grad((/*@*/xs: string[]) => 1);`, message: "cannot differentiate with respect to 'xs' of type 'string[]'" },
   stringParameter: { code: `export const g = grad((x: number, /*@*/s: string) => x);`, message: "cannot differentiate with respect to 's' of type 'string'" },
+  objectValues: {
+    code: `export const g = grad((p: { a: number; b: number }) => /*@*/Object.values(p)[0] * p.b);`,
+    message: "'Object.values' lists an object's fields in the order they were created, which is known only when the code runs: read the fields by name",
+  },
   optionalTupleElement: {
     code: `export const g = grad((/*@*/p: [number, number?]) => p[0] * (p[1] ?? 2));`,
     message: "of type '[number, (number | undefined)?]': a tuple with optional or rest elements has no fixed length; write number[]",

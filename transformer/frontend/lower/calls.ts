@@ -74,6 +74,13 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     return callTarget(lx, node, target, [...receiver, ...callArguments(lx, node.arguments)]);
   }
   const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'Object')) {
+    fail(
+      node,
+      Code.Unsupported,
+      `'${name}' lists an object's fields in the order they were created, which is known only when the code runs: read the fields by name (p.a, p.b), or keep the numbers in an array.`,
+    );
+  }
   return fail(
     node,
     Code.Unsupported,
