@@ -17,7 +17,12 @@ import { entryOf, rowLength, rowOf } from './matrices';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
-  if (!isArrayType(lx, node)) fail(node, Code.Unsupported, `${what} is supported over arrays only.`);
+  if (!isArrayType(lx, node))
+    fail(
+      node,
+      Code.Unsupported,
+      `${what} is supported over arrays only: for the indices of an array, write a counted loop or Array.from({ length: n }, (_, i) => i); a Map, a Set or an iterator is not differentiated.`,
+    );
   return expression(lx, node);
 }
 
