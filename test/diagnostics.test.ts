@@ -256,6 +256,10 @@ const CASES: Record<string, Case> = {
   },
   stringArrayParameter: { code: `export const g = grad((/*@*/xs: string[]) => 1);`, message: "cannot differentiate with respect to 'xs' of type 'string[]'" },
   stringParameter: { code: `export const g = grad((x: number, /*@*/s: string) => x);`, message: "cannot differentiate with respect to 's' of type 'string'" },
+  anyTyped: {
+    code: `export const g = grad((x: number) => { const z = Array(3).fill(0); z[1] = x; return /*@*/z[1] * x; });`,
+    message: "'*' is differentiable on numbers only, but this has type 'any': give what it is computed from a type (const z: number[] = Array(3).fill(0))",
+  },
   objectValues: {
     code: `export const g = grad((p: { a: number; b: number }) => /*@*/Object.values(p)[0] * p.b);`,
     message: "'Object.values' lists an object's fields in the order they were created, which is known only when the code runs: read the fields by name",

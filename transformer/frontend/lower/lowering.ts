@@ -497,9 +497,11 @@ export class Lowering {
     if (!checker) return;
     const type = checker.getTypeAtLocation(node);
     // 'never': TypeScript found the code unreachable (narrowed away), where any type is fine.
-    if (!isNumberType(this.ts, type) && !(type.flags & this.ts.TypeFlags.Never)) {
-      fail(node, Code.BadType, `${what}, but this has type '${checker.typeToString(type)}'.`);
-    }
+    if (isNumberType(this.ts, type) || type.flags & this.ts.TypeFlags.Never) return;
+    // `Array(3).fill(0)` and `Object.values(o)` are typed any: the fix is a type annotation.
+    if (type.flags & this.ts.TypeFlags.Any)
+      fail(node, Code.BadType, `${what}, but this has type 'any': give what it is computed from a type (const z: number[] = Array(3).fill(0)).`);
+    fail(node, Code.BadType, `${what}, but this has type '${checker.typeToString(type)}'.`);
   }
 }
 
