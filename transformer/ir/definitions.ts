@@ -1,6 +1,6 @@
 import type { Shape } from './shapes';
 import { type Block, type Func, type Operand, type Stmt, variable } from './ir';
-import { letsWithin, mapOperandsRead, statementsWithin } from './traverse';
+import { letsWithin, mapOperandsRead, rewriteWithin, statementsWithin } from './traverse';
 
 // The names statements define, and copies of blocks with those names renamed.
 
@@ -69,6 +69,22 @@ export function cloneBlock(block: Block, rename: Map<string, string>, fresh: (na
       case 'reverseLoop':
         throw new Error('tapeless: reverse sweeps are not cloned');
     }
+  });
+}
+
+/**
+ * The block with the values `names` maps renamed where they are defined (an operation, a
+ * branch's merge, a loop's exit) and wherever they are read.
+ */
+export function renameValues(block: Block, names: ReadonlyMap<string, string>): Stmt[] {
+  const read = (operand: Operand): Operand => (operand.kind === 'var' && names.has(operand.name) ? variable(names.get(operand.name)!) : operand);
+  const renamed = (name: string) => names.get(name) ?? name;
+  return rewriteWithin(block, 'enter', (stmt): Stmt => {
+    const reads = mapOperandsRead(stmt, read);
+    if (reads.kind === 'let' && names.has(reads.name)) return { ...reads, name: renamed(reads.name), role: 'user' };
+    if (reads.kind === 'if') return { ...reads, phis: reads.phis.map((phi) => ({ ...phi, name: renamed(phi.name) })) };
+    if (reads.kind === 'loop') return { ...reads, carried: reads.carried.map((c) => ({ ...c, exit: renamed(c.exit) })) };
+    return reads;
   });
 }
 

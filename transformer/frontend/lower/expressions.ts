@@ -2,7 +2,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { getterOf } from '../effects';
-import { type Operand, UNDEFINED, UNSET, num, sameOperand, str, variable } from '../../ir/ir';
+import { type Operand, type Stmt, UNDEFINED, UNSET, num, sameOperand, str, variable } from '../../ir/ir';
 import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
@@ -24,7 +24,18 @@ export function named(lx: Lowering, node: ts.Expression, userName: string, origi
     lx.renameLast(last, name, origin);
     return variable(name);
   }
+  // Made by the statements lowered here but not last (an array a loop fills, a reduce's result):
+  // named after the user's variable once the function is lowered.
+  if (value.kind === 'var' && !lx.userNames.has(value.name) && lx.body.slice(start).some((stmt) => defines(stmt, value.name)))
+    lx.userNames.set(value.name, lx.env.names.own(userName));
   return value;
+}
+
+/** Whether a statement lowered for an expression defines this value: a temporary, a branch's merge, a loop's exit. */
+function defines(stmt: Stmt, name: string): boolean {
+  if (stmt.kind === 'let') return stmt.name === name && stmt.role === 'temp';
+  if (stmt.kind === 'loop') return stmt.carried.some((c) => c.exit === name);
+  return stmt.kind === 'if' && stmt.phis.some((phi) => phi.name === name);
 }
 
 export function expression(lx: Lowering, node: ts.Expression): Operand {

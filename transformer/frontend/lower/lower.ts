@@ -3,7 +3,8 @@
 // README).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Func, type Operand, type Param, type Result, UNSET, variable } from '../../ir/ir';
+import { type Func, type Operand, type Param, type Result, UNSET, mapResult, variable } from '../../ir/ir';
+import { renameValues } from '../../ir/definitions';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
 import { objectWrites } from './objects';
@@ -34,7 +35,9 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
     result = returnValue(lx, fn.body);
   }
   requireResolved(lx, lx.body, result, fn);
-  return { name, params, body: lx.body, result, origin: fn };
+  if (lx.userNames.size === 0) return { name, params, body: lx.body, result, origin: fn };
+  const renamed = (operand: Operand) => (operand.kind === 'var' && lx.userNames.has(operand.name) ? variable(lx.userNames.get(operand.name)!) : operand);
+  return { name, params, body: renameValues(lx.body, lx.userNames), result: mapResult(result, renamed), origin: fn };
 }
 
 /** Whether a function takes `this` as its first argument: a method, not a static one. */

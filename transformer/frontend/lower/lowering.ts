@@ -145,6 +145,11 @@ export class Lowering {
    * write into a local array goes through `store`).
    */
   readonly pristine = new Map<string, { readonly entries: readonly Operand[]; readonly loops: number }>();
+  /**
+   * Values a declaration names (`const exps = logits.map(…)`) whose statement is not the last
+   * one lowered (a loop fills the array after it is made): renamed once the function is lowered.
+   */
+  readonly userNames = new Map<string, string>();
   /** The variables holding an array's length as read (`xs.length`), with the array. */
   readonly lengthsRead = new Map<string, Operand>();
   /** How many loops enclose the code being lowered. */
