@@ -12,7 +12,7 @@ import { newExpression } from './array-builders';
 import { unwrap } from './array-methods';
 import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
-import { branch } from './control';
+import { branch, logical } from './control';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
@@ -254,12 +254,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     const start = lx.body.length;
     return lx.assign(binding, lx.op(compound, [old, right], node), node, start);
   }
-  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) {
-    // JavaScript's values: a && b is b where a is truthy, else a (and b is not evaluated).
-    const left = expression(lx, node.left);
-    const right = () => expression(lx, node.right);
-    return (kind === ts.SyntaxKind.AmpersandAmpersandToken ? branch(lx, left, node, right, () => left) : branch(lx, left, node, () => left, right)) as Operand;
-  }
+  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) return logical(lx, node);
   if (kind === ts.SyntaxKind.QuestionQuestionToken) {
     // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
     const type = lx.env.checker?.getTypeAtLocation(node.left);

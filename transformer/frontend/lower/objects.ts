@@ -207,7 +207,7 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
       `'${name}' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give '${name}' the fields it inherits.`,
     );
   }
-  const shape = lx.shapeAt(node, false);
+  const shape = lx.shapeAt(node, false, true);
   if (shape?.kind !== 'object')
     return fail(
       node,
