@@ -12,6 +12,7 @@ import { callLocal, functionValue, parameterCount } from './functions';
 import { makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { entryOf, rowLength, rowOf } from './matrices';
+import { listEntry, listOf, mappedList } from './lists';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -89,6 +90,9 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
       // A new local array of the same kind (a typed array maps to its own type), filled in a loop.
       const checker = lx.env.checker!;
       const kind = containerOf(lx, arrayNode);
+      const list = listOf(lx, array);
+      if (list && !isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node)))
+        return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index], true));
       const length = lengthOf(lx, array, node);
       if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
         fail(callbackNode, Code.Unsupported, 'map must build an array of numbers here.');
@@ -130,6 +134,8 @@ export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[]
 
 /** `container[index]`: a number, or an array or object of the container (then tracked), or a row of a local matrix. */
 export function load(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const list = listOf(lx, container);
+  if (list) return listEntry(lx, list, index, origin);
   const matrix = container.kind === 'var' ? lx.matrices.get(container.name) : undefined;
   if (matrix) return rowOf(lx, matrix, index, origin);
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
@@ -210,6 +216,8 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
 /** An array's length: its own variable for an array grown by push; a local matrix's rows. */
 export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand {
   if (array.kind !== 'var') return lx.op('length', [array], origin);
+  const list = lx.lists.get(array.name);
+  if (list) return num(list.length);
   const matrix = lx.matrices.get(array.name);
   if (matrix) return matrix.rows;
   const row = lx.rows.get(array.name);

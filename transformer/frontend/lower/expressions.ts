@@ -13,6 +13,7 @@ import { unwrap } from './array-methods';
 import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
+import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
@@ -68,6 +69,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   }
   if (ts.isArrayLiteralExpression(node) && !lx.env.rule) {
     if (buildsMatrix(lx, node)) return matrixLiteral(lx, node);
+    if (holdsValues(lx, node)) return listLiteral(lx, node);
     for (const element of node.elements) {
       if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
       if (!ts.isSpreadElement(element)) lx.requireNumber(element, 'local arrays hold numbers');
@@ -153,7 +155,11 @@ function definedShape(lx: Lowering, node: ts.Expression): Shape | undefined {
 
 export function read(lx: Lowering, identifier: ts.Identifier): Operand {
   const binding = lx.lookup(identifier.text);
-  if (binding) return lx.current(binding, identifier);
+  if (binding) {
+    const value = lx.current(binding, identifier);
+    if (listOf(lx, value)) requireListUse(lx, identifier);
+    return value;
+  }
   if (lx.isGlobal(identifier, 'NaN')) return num(NaN);
   if (lx.isGlobal(identifier, 'Infinity')) return num(Infinity);
   if (lx.isGlobal(identifier, 'undefined')) return UNDEFINED;

@@ -131,6 +131,8 @@ export class Lowering {
   readonly heldLocals = new Map<string, Map<string, Operand>>();
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
   readonly created = new Map<string, Creation>();
+  /** Local arrays of objects or arrays (lists.ts): the values of each, by the name that stands for it. */
+  readonly lists = new Map<string, readonly Operand[]>();
   /** Local arrays of arrays (flattened: see matrices.ts), by the name that stands for each. */
   readonly matrices = new Map<string, Matrix>();
   /** Views of rows of those, by the name that stands for each. */
