@@ -395,7 +395,7 @@ export function fieldLoad(lx: Lowering, container: Operand, field: string, shape
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
   const held = container.kind === 'var' ? lx.heldLocals.get(container.name)?.get(field) : undefined;
   if (held) return held;
-  if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name)))
+  if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name) || lx.lists.has(container.name)))
     return lengthOf(lx, container, origin);
   const grown = container.kind === 'var' ? lx.lengths.get(container.name) : undefined;
   if (field === 'length' && grown) return grown.value!;

@@ -7,7 +7,8 @@
 // list never reaches code that would need it as an array.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, num, variable } from '../../ir/ir';
+import { type Block, type Let, type Operand, type Result, num, operandsRead, resultOperands, variable } from '../../ir/ir';
+import { fold } from '../../passes/fold';
 import { type Binding, type JumpTarget, type Lowering, FALSE, isNumberType } from './lowering';
 import { branch, guarded } from './control';
 import { expression } from './expressions';
@@ -70,14 +71,41 @@ export function requireListUse(lx: Lowering, node: ts.Expression): void {
   fail(node, Code.Unsupported, `${WHAT_TO_WRITE}: keep it in a const and read it so, or keep the objects in variables of their own.`);
 }
 
+/**
+ * The safety net of the names standing for lists: each use is checked where it is written
+ * (requireListUse); should one still reach a statement or the result, the function is
+ * rejected rather than its code reading a name it never defines.
+ */
+export function requireListsResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
+  if (lx.lists.size === 0) return;
+  const leaked = [...body.flatMap(operandsRead), ...resultOperands(result)].some((operand) => operand.kind === 'var' && lx.lists.has(operand.name));
+  if (leaked) fail(fn, Code.Unsupported, `${WHAT_TO_WRITE}: keep it in a const and read it so, or keep the objects in variables of their own.`);
+}
+
 /** `list[index]`: the value at a constant index. */
 export function listEntry(lx: Lowering, list: readonly Operand[], index: Operand, origin: ts.Node): Operand {
-  if (index.kind === 'num' && Number.isInteger(index.value) && index.value >= 0 && index.value < list.length) return list[index.value];
+  const k = constantOf(lx, index);
+  if (k !== undefined && Number.isInteger(k) && k >= 0 && k < list.length) return list[k];
   return fail(
     origin,
     Code.Unsupported,
     `${WHAT_TO_WRITE}: this index is not a constant within its length (${list.length}). Loop with 'for (const v of xs)', or read xs[0], xs[1], ….`,
   );
+}
+
+/**
+ * The value of an index computed from constants here (`(i + 1) % n` in a pass of an unrolled
+ * loop, where `i` is one), as folding will compute it; undefined where it is not a constant.
+ */
+function constantOf(lx: Lowering, operand: Operand): number | undefined {
+  if (operand.kind === 'num') return operand.value;
+  if (operand.kind !== 'var') return undefined;
+  const made = [...lx.body].reverse().find((stmt): stmt is Let => stmt.kind === 'let' && stmt.name === operand.name);
+  if (!made) return undefined;
+  const args = made.expr.args.map((arg) => constantOf(lx, arg));
+  if (args.some((arg) => arg === undefined)) return undefined;
+  const folded = fold({ ...made.expr, args: args.map((arg) => num(arg!)) }, () => undefined);
+  return 'kind' in folded && folded.kind === 'num' ? folded.value : undefined;
 }
 
 /** `list.map(f)` whose callback returns objects or arrays: the list of what it returns. */

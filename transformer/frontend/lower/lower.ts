@@ -9,6 +9,7 @@ import { expression } from './expressions';
 import { objectWrites } from './objects';
 import { destructure, statements } from './statements';
 import { requireResolved, returnedValue } from './matrices';
+import { requireListsResolved } from './lists';
 
 /** Lowers a function of numbers to the IR, or throws a located TapelessError. */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
@@ -33,6 +34,7 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
     result = returnValue(lx, fn.body);
   }
   requireResolved(lx, lx.body, result, fn);
+  requireListsResolved(lx, lx.body, result, fn);
   return { name, params, body: lx.body, result, origin: fn };
 }
 

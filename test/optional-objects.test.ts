@@ -1,0 +1,172 @@
+// Optional object fields and parameters, absent (undefined) or given, in differentiated code:
+// a class constructed in the function whose optional object field is left out (`new
+// Schedule(rate)`) or given as an object literal (`new Schedule(rate, { start, end, scale })`),
+// read through `this` and tested for truth (`if (w && t >= w.start)`, `!w ||`, `w ? … : …`,
+// `w?.scale ?? 1`); and the same tests on an optional object parameter of a helper. Every
+// gradient against finite differences, in every mode (compile() checks reverse against forward
+// mode at every call).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { close, compile, finiteDifference, partialDifference } from './support/compile.js';
+
+const MAIN = `
+import { derivative, grad, hessian, jacobian, jvp, valueAndGrad } from 'tapeless';
+
+export interface Window { start: number; end: number; scale: number }
+
+class Schedule {
+  base = 1;
+  constructor(readonly rate: number, readonly window?: Window) {
+    if (rate <= 0) throw new Error('the rate must be positive');
+  }
+  at(t: number): number {
+    const w = this.window;
+    if (w && t >= w.start && t < w.end) return this.rate * w.scale;
+    return this.rate * this.base;
+  }
+  outside(t: number): boolean {
+    const w = this.window;
+    return !w || t < w.start || t >= w.end;
+  }
+  boost(): number {
+    return this.window?.scale ?? 1;
+  }
+}
+
+export function dose(rate: number, scale: number): number {
+  const plain = new Schedule(rate);
+  const windowed = new Schedule(rate, { start: 2, end: 5, scale });
+  let total = 0;
+  for (let t = 0; t < 8; t++) {
+    total += plain.at(t) * windowed.at(t);
+    if (windowed.outside(t)) total += 0.1 * rate * rate;
+    const w = windowed.window;
+    total += w && w.scale > 0.5 ? scale * t * 0.01 : rate * 0.01;
+  }
+  return total + windowed.boost() * plain.boost() * rate;
+}
+
+function damped(x: number, damping?: { factor: number }): number {
+  if (damping && damping.factor > 0) return x * Math.exp(-damping.factor * x);
+  if (!damping || damping.factor === 0) return x * x;
+  return x;
+}
+
+export function response(x: number, k: number, damping?: { factor: number }): number {
+  return damped(x) + damped(x, { factor: k }) + damped(k, damping) * x;
+}
+
+export function path(t: number, scale: number): number[] {
+  const s = new Schedule(2, { start: 0, end: t, scale });
+  return [s.at(0.5) * t, s.at(10) + s.boost() * t * t];
+}
+
+export const dDose = grad(dose);
+export const vgDose = valueAndGrad(dose);
+export const dDoseScale = grad(dose, { wrt: 'scale' });
+export const dxDose = derivative(dose);
+export const jvpDose = jvp(dose);
+export const hDose = hessian(dose);
+export const dResponse = grad(response, { wrt: [0, 1] });
+export const hResponse = hessian(response, { wrt: [0, 1] });
+export const jPath = jacobian(path);
+export const dPath = derivative(path, { wrt: 'scale' });
+`;
+
+let m: Record<string, any>;
+
+beforeAll(async () => {
+  const compiled = compile({ 'main.ts': MAIN });
+  expect(compiled.messages).toEqual([]);
+  m = await compiled.load();
+});
+
+const DOSES = [
+  [0.7, 0.3],
+  [1.2, 0.8],
+  [0.4, 2.5],
+];
+
+describe('a class constructed with its optional object field left out or given', () => {
+  it('grad, valueAndGrad, grad of one parameter against finite differences', () => {
+    for (const point of DOSES) {
+      const gradient = m.dDose(...point);
+      point.forEach((_, i) => close(gradient[i], partialDifference(m.dose, point, i), 1e-6));
+      const [value, again] = m.vgDose(...point);
+      expect(value).toBe(m.dose(...point));
+      expect(again).toEqual(gradient);
+      close(m.dDoseScale(...point), gradient[1], 1e-12);
+    }
+  });
+
+  it('derivative, jvp and hessian', () => {
+    for (const point of DOSES) {
+      const gradient = m.dDose(...point);
+      close(m.dxDose(...point), gradient[0], 1e-12);
+      const [value, tangent] = m.jvpDose(point, [1, -2]);
+      expect(value).toBe(m.dose(...point));
+      close(tangent, gradient[0] - 2 * gradient[1], 1e-12);
+      const h = m.hDose(...point);
+      point.forEach((_, i) =>
+        point.forEach((__, j) =>
+          close(
+            h[i][j],
+            partialDifference((...q: number[]) => m.dDose(...q)[i], point, j),
+            1e-5,
+          ),
+        ),
+      );
+    }
+  });
+
+  it('jacobian and derivative of a function returning an array', () => {
+    for (const [t, scale] of [
+      [1.5, 0.3],
+      [0.2, 1.7],
+    ]) {
+      const rows = m.jPath(t, scale);
+      const tangent = m.dPath(t, scale);
+      for (const i of [0, 1]) {
+        close(
+          rows[i][0],
+          finiteDifference((u) => m.path(u, scale)[i], t),
+          1e-6,
+        );
+        close(
+          rows[i][1],
+          finiteDifference((u) => m.path(t, u)[i], scale),
+          1e-6,
+        );
+        close(tangent[i], rows[i][1], 1e-12);
+      }
+    }
+  });
+
+  it('the constructor throws where the class does', () => {
+    expect(() => m.dDose(-1, 0.3)).toThrow('the rate must be positive');
+  });
+});
+
+describe('an optional object parameter of a helper, tested for truth', () => {
+  it('left out, given as a literal, given by the caller or not: grad and hessian', () => {
+    for (const point of [
+      [0.7, 0.3],
+      [1.3, -0.4],
+    ]) {
+      for (const damping of [undefined, { factor: 0.5 }, { factor: 0 }, { factor: -1 }]) {
+        const f = (x: number, k: number) => m.response(x, k, damping);
+        const gradient = m.dResponse(...point, damping);
+        point.forEach((_, i) => close(gradient[i], partialDifference(f, point, i), 1e-6));
+        const h = m.hResponse(...point, damping);
+        point.forEach((_, i) =>
+          point.forEach((__, j) =>
+            close(
+              h[i][j],
+              partialDifference((...q: number[]) => m.dResponse(q[0], q[1], damping)[i], point, j),
+              1e-5,
+            ),
+          ),
+        );
+      }
+    }
+  });
+});
