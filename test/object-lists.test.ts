@@ -172,15 +172,15 @@ export const g = grad(f);
   const cases: [string, string][] = [
     [
       'const ps = [{ x: a }, { x: b }];\n  let s = 0;\n  for (let i = 0; i < 2; i++) s += ps[i].x;\n  return s;',
-      "main.ts:8:36 tapeless: a local array of objects or arrays is read at a constant index (xs[0]), by its length, or by for-of, forEach, map, reduce, every or some (unrolled over its entries): this index is not a constant within its length (2). Loop with 'for (const v of xs)', or read xs[0], xs[1], ….",
+      "main.ts:8:36 tapeless: this index of a local array of objects or arrays is not known at compile time to be within its 2 entries (they are kept apart, not in an array): loop over it with 'for (const v of xs)', forEach, map or reduce, or read xs[0], xs[1], ….",
     ],
     [
       'const ps = [{ x: a }, { x: b }];\n  return total(ps);',
-      'main.ts:7:16 tapeless: a local array of objects or arrays is read at a constant index (xs[0]), by its length, or by for-of, forEach, map, reduce, every or some (unrolled over its entries): keep it in a const and read it so, or keep the objects in variables of their own.',
+      'main.ts:7:16 tapeless: a local array of objects or arrays is read only at constant indices (xs[0]), by its length, and by for-of, forEach, map, reduce, every and some (its entries are kept apart, not in an array): keep it in a const, and pass its entries to helpers, not the array.',
     ],
     [
       'let ps = [{ x: a }, { x: b }];\n  return ps[0].x;',
-      "main.ts:6:7 tapeless: declare 'ps' with const: a local array of objects or arrays is read at a constant index (xs[0]), by its length, or by for-of, forEach, map, reduce, every or some (unrolled over its entries), and is not reassigned.",
+      "main.ts:6:7 tapeless: declare 'ps' with const: a local array of objects or arrays is not reassigned (its entries are kept apart, not in an array).",
     ],
   ];
   it.each(cases)('%s', (body, message) => {

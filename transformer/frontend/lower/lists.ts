@@ -16,9 +16,6 @@ import { expression } from './expressions';
 /** The methods that read a list: each unrolled over its values. */
 const LIST_METHODS: readonly string[] = ['map', 'reduce', 'forEach', 'every', 'some'];
 
-const WHAT_TO_WRITE =
-  'a local array of objects or arrays is read at a constant index (xs[0]), by its length, or by for-of, forEach, map, reduce, every or some (unrolled over its entries)';
-
 /** Whether an array literal holds something other than numbers (and no spreads or holes): a list. */
 export function holdsValues(lx: Lowering, node: ts.ArrayLiteralExpression): boolean {
   const { ts } = lx;
@@ -60,7 +57,11 @@ export function requireListUse(lx: Lowering, node: ts.Expression): void {
   if (ts.isForOfStatement(parent) && parent.expression === inner) return;
   if (ts.isVariableDeclaration(parent) && parent.initializer === inner && ts.isIdentifier(parent.name)) {
     if (ts.getCombinedNodeFlags(parent) & ts.NodeFlags.Const) return;
-    fail(parent, Code.Unsupported, `declare '${parent.name.text}' with const: ${WHAT_TO_WRITE}, and is not reassigned.`);
+    fail(
+      parent,
+      Code.Unsupported,
+      `declare '${parent.name.text}' with const: a local array of objects or arrays is not reassigned (its entries are kept apart, not in an array).`,
+    );
   }
   if (ts.isPropertyAccessExpression(parent) && parent.expression === inner) {
     const method = parent.name.text;
@@ -68,7 +69,16 @@ export function requireListUse(lx: Lowering, node: ts.Expression): void {
     const called = ts.isCallExpression(parent.parent) && parent.parent.expression === parent;
     if (called && LIST_METHODS.includes(method)) return;
   }
-  fail(node, Code.Unsupported, `${WHAT_TO_WRITE}: keep it in a const and read it so, or keep the objects in variables of their own.`);
+  misused(node);
+}
+
+/** The diagnostic of a local array of objects or arrays used as an array. */
+function misused(node: ts.Node): never {
+  return fail(
+    node,
+    Code.Unsupported,
+    'a local array of objects or arrays is read only at constant indices (xs[0]), by its length, and by for-of, forEach, map, reduce, every and some (its entries are kept apart, not in an array): keep it in a const, and pass its entries to helpers, not the array.',
+  );
 }
 
 /**
@@ -79,7 +89,7 @@ export function requireListUse(lx: Lowering, node: ts.Expression): void {
 export function requireListsResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
   if (lx.lists.size === 0) return;
   const leaked = [...body.flatMap(operandsRead), ...resultOperands(result)].some((operand) => operand.kind === 'var' && lx.lists.has(operand.name));
-  if (leaked) fail(fn, Code.Unsupported, `${WHAT_TO_WRITE}: keep it in a const and read it so, or keep the objects in variables of their own.`);
+  if (leaked) misused(fn);
 }
 
 /** `list[index]`: the value at a constant index. */
@@ -89,7 +99,7 @@ export function listEntry(lx: Lowering, list: readonly Operand[], index: Operand
   return fail(
     origin,
     Code.Unsupported,
-    `${WHAT_TO_WRITE}: this index is not a constant within its length (${list.length}). Loop with 'for (const v of xs)', or read xs[0], xs[1], ….`,
+    `this index of a local array of objects or arrays is not known at compile time to be within its ${list.length} entries (they are kept apart, not in an array): loop over it with 'for (const v of xs)', forEach, map or reduce, or read xs[0], xs[1], ….`,
   );
 }
 
