@@ -60,7 +60,15 @@ export function path(t: number, scale: number): number[] {
   return [s.at(0.5) * t, s.at(10) + s.boost() * t * t];
 }
 
+export function given(rate: number, w?: Window, o: { inner?: { gain: number } } = {}): number {
+  const s = new Schedule(rate, w);
+  const gain = o.inner && o.inner.gain > 0 ? o.inner.gain : 1;
+  return (s.at(1) + s.at(3) + s.boost()) * gain * rate;
+}
+
 export const dDose = grad(dose);
+export const dGiven = grad(given, { wrt: 0 });
+export const hGiven = hessian(given, { wrt: 0 });
 export const vgDose = valueAndGrad(dose);
 export const dDoseScale = grad(dose, { wrt: 'scale' });
 export const dxDose = derivative(dose);
@@ -143,6 +151,24 @@ describe('a class constructed with its optional object field left out or given',
 
   it('the constructor throws where the class does', () => {
     expect(() => m.dDose(-1, 0.3)).toThrow('the rate must be positive');
+  });
+});
+
+describe("an optional object field given the caller's object, or left out", () => {
+  it('grad and hessian', () => {
+    for (const w of [undefined, { start: 2, end: 5, scale: 0.3 }, { start: 0, end: 2, scale: 2 }]) {
+      for (const o of [{}, { inner: { gain: 3 } }, { inner: { gain: -1 } }]) {
+        for (const rate of [0.7, 1.4]) {
+          const f = (r: number) => m.given(r, w, o);
+          close(m.dGiven(rate, w, o), finiteDifference(f, rate), 1e-6);
+          close(
+            m.hGiven(rate, w, o)[0][0],
+            finiteDifference((r) => m.dGiven(r, w, o), rate),
+            1e-5,
+          );
+        }
+      }
+    }
   });
 });
 
