@@ -5,7 +5,7 @@
 // finite differences, in every mode (compile() checks reverse against forward mode at every
 // call); what stays unsupported is a located diagnostic that says what to write.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, entryDifference, partialDifference } from './support/compile.js';
+import { close, compile, entryDifference, expectHessianOfGradient, partialDifference } from './support/compile.js';
 
 const MAIN = `
 import { derivative, grad, hessian, jacobian, valueAndGrad } from 'tapeless';
@@ -129,16 +129,7 @@ describe('a local array of objects the function builds', () => {
       const gradient = m.dPolygon(...point);
       point.forEach((_, i) => close(gradient[i], partialDifference(m.polygon, point, i), 1e-6));
       close(m.dxPolygon(...point), gradient[2], 1e-12);
-      const h = m.hPolygon(...point);
-      point.forEach((_, i) =>
-        point.forEach((__, j) =>
-          close(
-            h[i][j],
-            partialDifference((...q: number[]) => m.dPolygon(...q)[i], point, j),
-            1e-5,
-          ),
-        ),
-      );
+      expectHessianOfGradient(m.hPolygon(...point), m.dPolygon, point);
     }
   });
 

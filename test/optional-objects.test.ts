@@ -6,7 +6,7 @@
 // gradient against finite differences, in every mode (compile() checks reverse against forward
 // mode at every call).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, finiteDifference, partialDifference } from './support/compile.js';
+import { close, compile, expectHessianOfGradient, finiteDifference, partialDifference } from './support/compile.js';
 
 const MAIN = `
 import { derivative, grad, hessian, jacobian, jvp, valueAndGrad } from 'tapeless';
@@ -113,16 +113,7 @@ describe('a class constructed with its optional object field left out or given',
       const [value, tangent] = m.jvpDose(point, [1, -2]);
       expect(value).toBe(m.dose(...point));
       close(tangent, gradient[0] - 2 * gradient[1], 1e-12);
-      const h = m.hDose(...point);
-      point.forEach((_, i) =>
-        point.forEach((__, j) =>
-          close(
-            h[i][j],
-            partialDifference((...q: number[]) => m.dDose(...q)[i], point, j),
-            1e-5,
-          ),
-        ),
-      );
+      expectHessianOfGradient(m.hDose(...point), m.dDose, point);
     }
   });
 
@@ -182,16 +173,7 @@ describe('an optional object parameter of a helper, tested for truth', () => {
         const f = (x: number, k: number) => m.response(x, k, damping);
         const gradient = m.dResponse(...point, damping);
         point.forEach((_, i) => close(gradient[i], partialDifference(f, point, i), 1e-6));
-        const h = m.hResponse(...point, damping);
-        point.forEach((_, i) =>
-          point.forEach((__, j) =>
-            close(
-              h[i][j],
-              partialDifference((...q: number[]) => m.dResponse(q[0], q[1], damping)[i], point, j),
-              1e-5,
-            ),
-          ),
-        );
+        expectHessianOfGradient(m.hResponse(...point, damping), (x, k) => m.dResponse(x, k, damping), point);
       }
     }
   });

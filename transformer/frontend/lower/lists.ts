@@ -7,7 +7,7 @@
 // list never reaches code that would need it as an array.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Block, type Let, type Operand, type Result, num, operandsRead, resultOperands, variable } from '../../ir/ir';
+import { type Block, type Let, type Operand, type Result, num, readsVariable, variable } from '../../ir/ir';
 import { fold } from '../../passes/fold';
 import { type Binding, type JumpTarget, type Lowering, FALSE, isNumberType } from './lowering';
 import { branch, guarded } from './control';
@@ -87,9 +87,7 @@ function misused(node: ts.Node): never {
  * rejected rather than its code reading a name it never defines.
  */
 export function requireListsResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
-  if (lx.lists.size === 0) return;
-  const leaked = [...body.flatMap(operandsRead), ...resultOperands(result)].some((operand) => operand.kind === 'var' && lx.lists.has(operand.name));
-  if (leaked) misused(fn);
+  if (lx.lists.size > 0 && readsVariable(body, result, (name) => lx.lists.has(name))) misused(fn);
 }
 
 /** `list[index]`: the value at a constant index. */
