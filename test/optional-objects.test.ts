@@ -66,7 +66,23 @@ export function given(rate: number, w?: Window, o: { inner?: { gain: number } } 
   return (s.at(1) + s.at(3) + s.boost()) * gain * rate;
 }
 
+class Gate {
+  constructor(readonly rate: number, readonly open?: { width: number }) {}
+  alone(): number { if (this.open) return this.rate * this.open.width; return this.rate; }
+  negated(): number { return !this.open ? 2 * this.rate : this.rate * this.rate; }
+  chosen(): number { const o = this.open; return o ? o.width * 3 : 1; }
+  looped(): number { let n = 0; while (this.open && n < 3) n++; return n * this.rate; }
+}
+
+export function gates(x: number, y: number): number {
+  const shut = new Gate(x);
+  const open = new Gate(x, { width: y });
+  return shut.alone() + open.alone() + shut.negated() + open.negated() + shut.chosen() * open.chosen() + shut.looped() + open.looped();
+}
+
 export const dDose = grad(dose);
+export const dGates = grad(gates);
+export const hGates = hessian(gates);
 export const dGiven = grad(given, { wrt: 0 });
 export const hGiven = hessian(given, { wrt: 0 });
 export const vgDose = valueAndGrad(dose);
@@ -142,6 +158,19 @@ describe('a class constructed with its optional object field left out or given',
 
   it('the constructor throws where the class does', () => {
     expect(() => m.dDose(-1, 0.3)).toThrow('the rate must be positive');
+  });
+});
+
+describe('every test of the truth of an optional object field: if, !, ?:, a loop condition', () => {
+  it('grad and hessian', () => {
+    for (const point of [
+      [0.7, 1.3],
+      [-0.4, 2],
+    ]) {
+      const gradient = m.dGates(...point);
+      point.forEach((_, i) => close(gradient[i], partialDifference(m.gates, point, i), 1e-6));
+      expectHessianOfGradient(m.hGates(...point), m.dGates, point);
+    }
   });
 });
 

@@ -46,7 +46,8 @@ export function listOf(lx: Lowering, operand: Operand): readonly Operand[] | und
 
 /**
  * A diagnostic where a list (the value of `node`) is used other than as the lowering of lists
- * reads it: at a constant index, its length, a method of LIST_METHODS, a for-of, or a `const`.
+ * reads it: at a constant index, its length, a method of LIST_METHODS, a for-of, a `const`, or
+ * an argument of a function of the program (inlined).
  */
 export function requireListUse(lx: Lowering, node: ts.Expression): void {
   const { ts } = lx;
@@ -55,6 +56,8 @@ export function requireListUse(lx: Lowering, node: ts.Expression): void {
   const parent = inner.parent;
   if (ts.isElementAccessExpression(parent) && parent.expression === inner) return;
   if (ts.isForOfStatement(parent) && parent.expression === inner) return;
+  // An argument of a function of the program: the call is inlined (calls.ts), its parameter the list.
+  if (ts.isCallExpression(parent) && parent.arguments.includes(inner) && lx.env.callee?.(parent, lx.inlining[lx.inlining.length - 1])?.target) return;
   if (ts.isVariableDeclaration(parent) && parent.initializer === inner && ts.isIdentifier(parent.name)) {
     if (ts.getCombinedNodeFlags(parent) & ts.NodeFlags.Const) return;
     fail(
@@ -77,7 +80,7 @@ function misused(node: ts.Node): never {
   return fail(
     node,
     Code.Unsupported,
-    'a local array of objects or arrays is read only at constant indices (xs[0]), by its length, and by for-of, forEach, map, reduce, every and some (its entries are kept apart, not in an array): keep it in a const, and pass its entries to helpers, not the array.',
+    'a local array of objects or arrays is read only at constant indices (xs[0]), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.',
   );
 }
 

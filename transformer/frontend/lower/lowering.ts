@@ -367,9 +367,11 @@ export class Lowering {
     return held.flatMap((part) => this.grownLengths(part));
   }
 
-  /** Whether a value is an array the function creates (an array of arrays, a row of one), or an object literal holding one, or a record (objects.ts). */
+  /** Whether a value is an array the function creates (an array of arrays, a row of one, a list: lists.ts), or an object literal holding one, or a record (objects.ts). */
   holdsLocal(operand: Operand): boolean {
-    return operand.kind === 'var' && [this.localArrays, this.heldLocals, this.matrices, this.rows, this.records].some((known) => known.has(operand.name));
+    return (
+      operand.kind === 'var' && [this.localArrays, this.heldLocals, this.matrices, this.rows, this.lists, this.records].some((known) => known.has(operand.name))
+    );
   }
 
   declare(name: string, value: Operand | undefined, mutable: boolean): void {
