@@ -52,6 +52,22 @@ export function polygon(a: number, b: number, c: number): number {
   return area / 2 + walked + spread * 0.1 + positive * c + any + firstRight(corners) + firstRight([{ x: c, y: a }]);
 }
 
+function bump(ps: Point[], k: number): void {
+  for (const p of ps) p.y += k * p.x;
+}
+
+export function relax(a: number, b: number): number {
+  const pts: Point[] = [{ x: a, y: b }, { x: b, y: a }];
+  for (let t = 0; t < 3; t++) {
+    for (const p of pts) p.x = p.x * p.y + 0.1;
+    pts.forEach((p) => {
+      p.y += p.x * 0.5;
+    });
+    bump(pts, 0.2);
+  }
+  return pts[0].x * pts[1].y + pts[1].x;
+}
+
 export function rows(u: number[], v: number[]): number[] {
   const pair = [u, v];
   const dots = pair.map((row) => row.reduce((s, x, i) => s + x * pair[0][i], 0));
@@ -65,6 +81,8 @@ export const dPolygon = grad(polygon);
 export const hPolygon = hessian(polygon);
 export const dxPolygon = derivative(polygon, { wrt: 'c' });
 export const jRows = jacobian(rows);
+export const dRelax = grad(relax);
+export const hRelax = hessian(relax);
 `;
 
 let m: Record<string, any>;
@@ -135,6 +153,17 @@ describe('a local array of objects the function builds', () => {
       point.forEach((_, i) => close(gradient[i], partialDifference(m.polygon, point, i), 1e-6));
       close(m.dxPolygon(...point), gradient[2], 1e-12);
       expectHessianOfGradient(m.hPolygon(...point), m.dPolygon, point);
+    }
+  });
+
+  it('its objects written in a loop, by for-of, forEach and a helper: grad and hessian', () => {
+    for (const point of [
+      [0.7, 0.3],
+      [-0.4, 0.9],
+    ]) {
+      const gradient = m.dRelax(...point);
+      point.forEach((_, i) => close(gradient[i], partialDifference(m.relax, point, i), 1e-6));
+      expectHessianOfGradient(m.hRelax(...point), m.dRelax, point, 1e-4);
     }
   });
 

@@ -305,7 +305,13 @@ function recordsAt(lx: Lowering, node: ts.Expression, scope: CodeScope): string[
   let inner = node;
   while (ts.isParenthesizedExpression(inner) || ts.isNonNullExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner))
     inner = inner.expression;
-  const record = (value: Operand | undefined) => (value?.kind === 'var' && lx.records.has(value.name) ? [value.name] : []);
+  const record = (value: Operand | undefined): string[] => {
+    if (value?.kind !== 'var') return [];
+    // A local array of objects (lists.ts) refers to the records it holds.
+    const list = lx.lists.get(value.name);
+    if (list) return list.flatMap(record);
+    return lx.records.has(value.name) ? [value.name] : [];
+  };
   if (ts.isIdentifier(inner)) {
     const declaration = lx.env.checker?.getSymbolAtLocation(inner)?.valueDeclaration;
     if (!declaration || !isInside(declaration, scope.root)) return record(scope.lookup(inner.text)?.value);
@@ -331,6 +337,8 @@ function recordsAt(lx: Lowering, node: ts.Expression, scope: CodeScope): string[
 function reachableRecords(lx: Lowering): string[] {
   const found = new Set<string>();
   const visit = (value: Operand | undefined) => {
+    const list = value?.kind === 'var' ? lx.lists.get(value.name) : undefined;
+    if (list) return list.forEach(visit);
     if (value?.kind !== 'var' || !lx.records.has(value.name) || found.has(value.name)) return;
     found.add(value.name);
     for (const field of lx.records.get(value.name)!.values()) visit(field.value);
