@@ -536,6 +536,11 @@ const CASES: Record<string, Case> = {
     message:
       'a local array of objects or arrays is read only at constant indices (xs[0]), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to',
   },
+  listEntryWritten: {
+    code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  /*@*/ps[0] = { x: 2 * b };\n  return ps[0].x; });`,
+    message:
+      "writing 'ps[0]', an entry of a local array of objects or arrays, is not supported (its entries are kept apart, not in an array): write the entry's fields ('ps[0].x = …'), or build a new array",
+  },
   listLet: {
     code: `export const g = grad((a: number, b: number) => { let /*@*/ps = [{ x: a }, { x: b }];\n  return ps[0].x; });`,
     message: "declare 'ps' with const: a local array of objects or arrays is not reassigned",

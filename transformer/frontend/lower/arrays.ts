@@ -169,6 +169,12 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
       `writing to '${target.getText()}' is not supported: the rows of this array of arrays are arrays the differentiated function did not create (never its caller's data): build it of copies, [...row].`,
     );
   }
+  if (listOf(lx, container))
+    fail(
+      target,
+      Code.Unsupported,
+      `writing '${target.getText()}', an entry of a local array of objects or arrays, is not supported (its entries are kept apart, not in an array): write the entry's fields ('${target.getText()}.x = …'), or build a new array.`,
+    );
   if (!matrix && (container.kind !== 'var' || !lx.localArrays.has(container.name))) {
     const helper = lx.inlining[lx.inlining.length - 1];
     const through = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : '';
