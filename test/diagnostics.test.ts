@@ -538,6 +538,24 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number) => { const m = [[x]];\n  const o = /*@*/{ m };\n  return o.m[0][0]; });`,
     message: 'an object literal holding an array of arrays the function builds (or a row of one) is not supported: keep it in a variable of its own',
   },
+  listIndexNotConstant: {
+    code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  let s = 0;\n  for (let i = 0; i < 2; i++) s += /*@*/ps[i].x;\n  return s; });`,
+    message: 'this index of a local array of objects or arrays is not known at compile time to be within its 2 entries (they are kept apart, not in an array)',
+  },
+  listHeld: {
+    code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  const o = { /*@*/ps };\n  return o.ps[0].x; });`,
+    message:
+      'a local array of objects or arrays is read only at constant indices (xs[0]), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to',
+  },
+  listEntryWritten: {
+    code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  /*@*/ps[0] = { x: 2 * b };\n  return ps[0].x; });`,
+    message:
+      "writing 'ps[0]', an entry of a local array of objects or arrays, is not supported (its entries are kept apart, not in an array): write the entry's fields ('ps[0].x = …'), or build a new array",
+  },
+  listLet: {
+    code: `export const g = grad((a: number, b: number) => { let /*@*/ps = [{ x: a }, { x: b }];\n  return ps[0].x; });`,
+    message: "declare 'ps' with const: a local array of objects or arrays is not reassigned",
+  },
   callbackTooManyParameters: {
     code: `export const g = grad((xs: number[]) => { let s = 0;\n  xs.forEach((v, i, /*@*/all) => { s += v; });\n  return s; });`,
     message: 'this callback takes at most 2 parameters here',

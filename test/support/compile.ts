@@ -157,6 +157,19 @@ export function partialDifference(f: (...args: number[]) => number, point: reado
   return finiteDifference((t) => f(...point.map((p, j) => (j === i ? t : p))), point[i], h);
 }
 
+/** Expects a Hessian at `point` to match the finite differences of the gradient (a tuple of one entry per parameter). */
+export function expectHessianOfGradient(hessian: number[][], gradient: (...args: number[]) => number[], point: readonly number[], tolerance = 1e-5): void {
+  point.forEach((_, i) =>
+    point.forEach((__, j) =>
+      close(
+        hessian[i][j],
+        partialDifference((...q: number[]) => gradient(...q)[i], point, j),
+        tolerance,
+      ),
+    ),
+  );
+}
+
 /** The finite-difference derivative of `f()` with respect to entry `key` of a mutable array or object. */
 export function entryDifference(f: () => number, container: Record<string | number, any>, key: string | number): number {
   const original = container[key];

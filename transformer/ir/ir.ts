@@ -373,6 +373,11 @@ export function nameOf(operand: Operand): string {
   return operand.name;
 }
 
+/** Whether a block (its nested blocks included) or a result reads a variable whose name passes `test`. */
+export function readsVariable(body: Block, result: Result, test: (name: string) => boolean): boolean {
+  return [...body.flatMap(operandsRead), ...resultOperands(result)].some((operand) => operand.kind === 'var' && test(operand.name));
+}
+
 /** Every operand a statement reads, its nested blocks included (its reverse sweeps too). */
 export function operandsRead(stmt: Stmt): Operand[] {
   // Most statements hold no block: their own operands, without a walk (this runs per statement of long bodies).

@@ -14,6 +14,7 @@ import { countedLoop, overArray } from './loops';
 import { branch } from './control';
 import { runAsWritten } from './verbatim';
 import { entryOf, rowLength, rowOf } from './matrices';
+import { listEntry, listOf, mappedList } from './lists';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -99,6 +100,9 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
       // A new local array of the same kind (a typed array maps to its own type), filled in a loop.
       const checker = lx.env.checker!;
       const kind = containerOf(lx, arrayNode);
+      const list = listOf(lx, array);
+      if (list && !isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node)))
+        return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index], true));
       const length = lengthOf(lx, array, node);
       if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
         fail(callbackNode, Code.Unsupported, 'map must build an array of numbers here.');
@@ -140,6 +144,8 @@ export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[]
 
 /** `container[index]`: a number, or an array or object of the container (then tracked), or a row of a local matrix. */
 export function load(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const list = listOf(lx, container);
+  if (list) return listEntry(lx, list, index, origin);
   const matrix = container.kind === 'var' ? lx.matrices.get(container.name) : undefined;
   if (matrix) return rowOf(lx, matrix, index, origin);
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
@@ -187,6 +193,12 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
       `writing to '${target.getText()}' is not supported: the rows of this array of arrays are arrays the differentiated function did not create (never its caller's data): build it of copies, [...row].`,
     );
   }
+  if (listOf(lx, container))
+    fail(
+      target,
+      Code.Unsupported,
+      `writing '${target.getText()}', an entry of a local array of objects or arrays, is not supported (its entries are kept apart, not in an array): write the entry's fields ('${target.getText()}.x = …'), or build a new array.`,
+    );
   if (!matrix && (container.kind !== 'var' || !lx.localArrays.has(container.name))) {
     const helper = lx.inlining[lx.inlining.length - 1];
     const through = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : '';
@@ -234,6 +246,8 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
 /** An array's length: its own variable for an array grown by push; a local matrix's rows. */
 export function lengthOf(lx: Lowering, array: Operand, origin: ts.Node): Operand {
   if (array.kind !== 'var') return lx.op('length', [array], origin);
+  const list = lx.lists.get(array.name);
+  if (list) return num(list.length);
   const matrix = lx.matrices.get(array.name);
   if (matrix) return matrix.rows;
   const row = lx.rows.get(array.name);
@@ -411,7 +425,7 @@ export function fieldLoad(lx: Lowering, container: Operand, field: string, shape
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
   const held = container.kind === 'var' ? lx.heldLocals.get(container.name)?.get(field) : undefined;
   if (held) return held;
-  if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name)))
+  if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name) || lx.lists.has(container.name)))
     return lengthOf(lx, container, origin);
   const grown = container.kind === 'var' ? lx.lengths.get(container.name) : undefined;
   if (field === 'length' && grown) return grown.value!;

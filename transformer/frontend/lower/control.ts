@@ -1,7 +1,7 @@
 // Lowering of branches: `if`, `?:`, `&&`, `||` and `switch` become `if` statements with phis;
 // code after a possible jump (break, continue, return) is guarded by the flags it sets.
 import type * as ts from 'typescript';
-import { type Operand, type Phi, UNSET, num, sameOperand, variable } from '../../ir/ir';
+import { type Operand, type Phi, UNDEFINED, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import { namesDefinedWithin } from '../../ir/definitions';
 import { NUMBER } from '../../ir/shapes';
 import { AggregateMerges, type MergeHost, RESULT, VALUE } from './merge';
@@ -152,6 +152,56 @@ export function mergeHost(lx: Lowering, sides: Record<'then' | 'else', ReadonlyM
       lx.body = outer;
     },
   };
+}
+
+/**
+ * `a && b`, `a || b`: JavaScript's values — a && b is b where a is truthy, else a (and b is
+ * not evaluated). Where only its truth is used (an `if`, a loop's test, `?:`'s condition,
+ * `!`) and a side may be an object or array (an optional one: `if (l && day >= l.start)`),
+ * each side stands for its truth, so that the value is a number and not an object on one
+ * side and a number on the other.
+ */
+export function logical(lx: Lowering, node: ts.BinaryExpression): Operand {
+  const and = node.operatorToken.kind === lx.ts.SyntaxKind.AmpersandAmpersandToken;
+  if (tested(lx.ts, node) && [node.left, node.right].some((side) => mayBeObject(lx, side))) {
+    const left = truth(lx, expression(lx, node.left));
+    const right = () => truth(lx, expression(lx, node.right));
+    return (and ? branch(lx, left, node, right, () => FALSE) : branch(lx, left, node, () => TRUE, right)) as Operand;
+  }
+  const left = expression(lx, node.left);
+  const right = () => expression(lx, node.right);
+  return (and ? branch(lx, left, node, right, () => left) : branch(lx, left, node, () => left, right)) as Operand;
+}
+
+/** Whether only the truth of `node`'s value is used: it is the test of an `if`, a loop, `?:` or `!`, or a side of `&&` or `||` that is. */
+function tested(tsApi: typeof ts, node: ts.Expression): boolean {
+  const parent = node.parent;
+  if (tsApi.isParenthesizedExpression(parent)) return tested(tsApi, parent);
+  if (tsApi.isIfStatement(parent) || tsApi.isWhileStatement(parent) || tsApi.isDoStatement(parent)) return parent.expression === node;
+  if (tsApi.isForStatement(parent)) return parent.condition === node;
+  if (tsApi.isConditionalExpression(parent)) return parent.condition === node;
+  if (tsApi.isPrefixUnaryExpression(parent)) return parent.operator === tsApi.SyntaxKind.ExclamationToken;
+  const logicalParent =
+    tsApi.isBinaryExpression(parent) &&
+    (parent.operatorToken.kind === tsApi.SyntaxKind.AmpersandAmpersandToken || parent.operatorToken.kind === tsApi.SyntaxKind.BarBarToken);
+  return logicalParent && tested(tsApi, parent);
+}
+
+/** Whether the type of `node` has an object (an array, an object, or one that may be undefined). */
+function mayBeObject(lx: Lowering, node: ts.Expression): boolean {
+  const type = lx.env.checker?.getTypeAtLocation(node);
+  const members = type?.isUnion() ? type.types : type ? [type] : [];
+  return members.some((member) => member.flags & lx.ts.TypeFlags.Object);
+}
+
+/**
+ * The truth of a value: undefined (an optional object left out) is false, an array or object
+ * the function made is true, other values are tested where the code runs.
+ */
+function truth(lx: Lowering, value: Operand): Operand {
+  if (sameOperand(value, UNDEFINED)) return FALSE;
+  if (value.kind === 'var' && lx.created.has(value.name)) return TRUE;
+  return lx.isAggregate(value) || value.kind === 'ref' ? lx.op('not', [lx.op('not', [value], undefined)], undefined) : value;
 }
 
 /**

@@ -12,7 +12,8 @@ import { newExpression } from './array-builders';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
-import { branch } from './control';
+import { branch, logical } from './control';
+import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
@@ -79,6 +80,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   }
   if (ts.isArrayLiteralExpression(node) && !lx.env.rule) {
     if (buildsMatrix(lx, node)) return matrixLiteral(lx, node);
+    if (holdsValues(lx, node)) return listLiteral(lx, node);
     for (const element of node.elements) {
       if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
       if (!ts.isSpreadElement(element)) lx.requireNumber(element, 'local arrays hold numbers');
@@ -164,7 +166,11 @@ function definedShape(lx: Lowering, node: ts.Expression): Shape | undefined {
 
 export function read(lx: Lowering, identifier: ts.Identifier): Operand {
   const binding = lx.lookup(identifier.text);
-  if (binding) return lx.current(binding, identifier);
+  if (binding) {
+    const value = lx.current(binding, identifier);
+    if (listOf(lx, value)) requireListUse(lx, identifier);
+    return value;
+  }
   if (lx.isGlobal(identifier, 'NaN')) return num(NaN);
   if (lx.isGlobal(identifier, 'Infinity')) return num(Infinity);
   if (lx.isGlobal(identifier, 'undefined')) return UNDEFINED;
@@ -265,12 +271,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     const start = lx.body.length;
     return lx.assign(binding, lx.op(compound, [old, right], node), node, start);
   }
-  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) {
-    // JavaScript's values: a && b is b where a is truthy, else a (and b is not evaluated).
-    const left = expression(lx, node.left);
-    const right = () => expression(lx, node.right);
-    return (kind === ts.SyntaxKind.AmpersandAmpersandToken ? branch(lx, left, node, right, () => left) : branch(lx, left, node, () => left, right)) as Operand;
-  }
+  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) return logical(lx, node);
   if (kind === ts.SyntaxKind.QuestionQuestionToken) {
     // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
     const type = lx.env.checker?.getTypeAtLocation(node.left);

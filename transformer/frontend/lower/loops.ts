@@ -15,6 +15,7 @@ import { expression } from './expressions';
 import { type CodeScope, fieldAssigned, recordFields } from './objects';
 import { destructure, statement, variables } from './statements';
 import { skipParentheses } from '../type-syntax';
+import { listOf, unrolledLoop } from './lists';
 
 export function whileParts(lx: Lowering, test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
   return { testFirst, test: () => expression(lx, test), body: () => statement(lx, body) };
@@ -289,6 +290,8 @@ export function overArray(
   each: (index: Operand) => void,
   more?: () => Operand,
 ): void {
+  const list = listOf(lx, array);
+  if (list) return unrolledLoop(lx, node, labels, list, carried, each, more);
   countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more });
 }
 

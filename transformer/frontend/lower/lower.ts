@@ -11,6 +11,7 @@ import { objectWrites } from './objects';
 import { destructure, statements } from './statements';
 import { requireResolved, returnedValue } from './matrices';
 import { skipParentheses } from '../type-syntax';
+import { requireListsResolved } from './lists';
 
 /** Lowers a function of numbers to the IR, or throws a located TapelessError. */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
@@ -35,6 +36,7 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
     result = returnValue(lx, fn.body);
   }
   requireResolved(lx, lx.body, result, fn);
+  requireListsResolved(lx, lx.body, result, fn);
   if (lx.userNames.size === 0) return { name, params, body: lx.body, result, origin: fn };
   const renamed = (operand: Operand) => (operand.kind === 'var' && lx.userNames.has(operand.name) ? variable(lx.userNames.get(operand.name)!) : operand);
   return { name, params, body: renameValues(lx.body, lx.userNames), result: mapResult(result, renamed), origin: fn };

@@ -132,6 +132,8 @@ export class Lowering {
   readonly heldLocals = new Map<string, Map<string, Operand>>();
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
   readonly created = new Map<string, Creation>();
+  /** Local arrays of objects or arrays (lists.ts): the values of each, by the name that stands for it. */
+  readonly lists = new Map<string, readonly Operand[]>();
   /** Local arrays of arrays (flattened: see matrices.ts), by the name that stands for each. */
   readonly matrices = new Map<string, Matrix>();
   /** Views of rows of those, by the name that stands for each. */
@@ -371,9 +373,11 @@ export class Lowering {
     return held.flatMap((part) => this.grownLengths(part));
   }
 
-  /** Whether a value is an array the function creates (an array of arrays, a row of one), or an object literal holding one, or a record (objects.ts). */
+  /** Whether a value is an array the function creates (an array of arrays, a row of one, a list: lists.ts), or an object literal holding one, or a record (objects.ts). */
   holdsLocal(operand: Operand): boolean {
-    return operand.kind === 'var' && [this.localArrays, this.heldLocals, this.matrices, this.rows, this.records].some((known) => known.has(operand.name));
+    return (
+      operand.kind === 'var' && [this.localArrays, this.heldLocals, this.matrices, this.rows, this.lists, this.records].some((known) => known.has(operand.name))
+    );
   }
 
   declare(name: string, value: Operand | undefined, mutable: boolean): void {

@@ -9,7 +9,7 @@
 // between matrices, a loop reassigning one, an object literal holding one).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Block, type Operand, type Result, UNSET, nameOf, num, operandsRead, resultOperands, variable } from '../../ir/ir';
+import { type Block, type Operand, type Result, UNSET, nameOf, num, readsVariable, variable } from '../../ir/ir';
 import { NUMBER } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
 import { arrayOperand, callbackArgument, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
@@ -53,11 +53,7 @@ export function notAValue(node: ts.Node): never {
  * function is rejected rather than its code reading a name it never defines.
  */
 export function requireResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
-  if (lx.matrices.size === 0) return;
-  const leaked = [...body.flatMap(operandsRead), ...resultOperands(result)].some(
-    (operand) => operand.kind === 'var' && (lx.matrices.has(operand.name) || lx.rows.has(operand.name)),
-  );
-  if (leaked) notAValue(fn);
+  if (lx.matrices.size > 0 && readsVariable(body, result, (name) => lx.matrices.has(name) || lx.rows.has(name))) notAValue(fn);
 }
 
 /**

@@ -206,7 +206,7 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
       `'${name}' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give '${name}' the fields it inherits.`,
     );
   }
-  const shape = lx.shapeAt(node, false);
+  const shape = lx.shapeAt(node, false, true);
   if (shape?.kind !== 'object')
     return fail(
       node,
@@ -302,7 +302,13 @@ export interface CodeScope {
 function recordsAt(lx: Lowering, node: ts.Expression, scope: CodeScope): string[] {
   const { ts } = lx;
   const inner = skipTypeSyntax(ts, node);
-  const record = (value: Operand | undefined) => (value?.kind === 'var' && lx.records.has(value.name) ? [value.name] : []);
+  const record = (value: Operand | undefined): string[] => {
+    if (value?.kind !== 'var') return [];
+    // A local array of objects (lists.ts) refers to the records it holds.
+    const list = lx.lists.get(value.name);
+    if (list) return list.flatMap(record);
+    return lx.records.has(value.name) ? [value.name] : [];
+  };
   if (ts.isIdentifier(inner)) {
     const declaration = lx.env.checker?.getSymbolAtLocation(inner)?.valueDeclaration;
     if (!declaration || !isInside(declaration, scope.root)) return record(scope.lookup(inner.text)?.value);
@@ -328,6 +334,8 @@ function recordsAt(lx: Lowering, node: ts.Expression, scope: CodeScope): string[
 function reachableRecords(lx: Lowering): string[] {
   const found = new Set<string>();
   const visit = (value: Operand | undefined) => {
+    const list = value?.kind === 'var' ? lx.lists.get(value.name) : undefined;
+    if (list) return list.forEach(visit);
     if (value?.kind !== 'var' || !lx.records.has(value.name) || found.has(value.name)) return;
     found.add(value.name);
     for (const field of lx.records.get(value.name)!.values()) visit(field.value);

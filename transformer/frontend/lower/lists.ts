@@ -1,0 +1,159 @@
+// Local arrays of objects (or of other arrays that are not a local matrix): `[net.hidden,
+// net.output]`, `const layers = [a, b]`, `layers.map((l) => l.bias)`. Such an array is a list
+// of values known while lowering, as long as its literal: never an array at run time. A read
+// at a constant index is the value itself, and a loop over it (for-of, forEach, map, reduce,
+// every, some) is unrolled, one pass per value, so each pass reads its object's fields as
+// the function reads any object's. Every read of a list is checked where it is written: a
+// list never reaches code that would need it as an array.
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Block, type Let, type Operand, type Result, num, readsVariable, variable } from '../../ir/ir';
+import { fold } from '../../passes/fold';
+import { type Binding, type JumpTarget, type Lowering, FALSE, isNumberType } from './lowering';
+import { branch, guarded } from './control';
+import { expression } from './expressions';
+
+/** The methods that read a list: each unrolled over its values. */
+const LIST_METHODS: readonly string[] = ['map', 'reduce', 'forEach', 'every', 'some'];
+
+/** Whether an array literal holds something other than numbers (and no spreads or holes): a list. */
+export function holdsValues(lx: Lowering, node: ts.ArrayLiteralExpression): boolean {
+  const { ts } = lx;
+  const checker = lx.env.checker;
+  if (!checker || node.elements.length === 0 || node.elements.some((element) => ts.isSpreadElement(element) || ts.isOmittedExpression(element))) return false;
+  return node.elements.some((element) => !isNumberType(ts, checker.getTypeAtLocation(element)));
+}
+
+/** `[a, b]` of objects or arrays: a list of their values. */
+export function listLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Operand {
+  requireListUse(lx, node);
+  return newList(
+    lx,
+    node.elements.map((element) => expression(lx, element)),
+  );
+}
+
+function newList(lx: Lowering, values: readonly Operand[]): Operand {
+  const name = lx.env.names.fresh('t');
+  lx.lists.set(name, values);
+  return variable(name);
+}
+
+/** The values of a list, where `operand` is one. */
+export function listOf(lx: Lowering, operand: Operand): readonly Operand[] | undefined {
+  return operand.kind === 'var' ? lx.lists.get(operand.name) : undefined;
+}
+
+/**
+ * A diagnostic where a list (the value of `node`) is used other than as the lowering of lists
+ * reads it: at a constant index, its length, a method of LIST_METHODS, a for-of, a `const`, or
+ * an argument of a function of the program (inlined).
+ */
+export function requireListUse(lx: Lowering, node: ts.Expression): void {
+  const { ts } = lx;
+  let inner: ts.Expression = node;
+  while (ts.isParenthesizedExpression(inner.parent) || ts.isAsExpression(inner.parent) || ts.isNonNullExpression(inner.parent)) inner = inner.parent;
+  const parent = inner.parent;
+  if (ts.isElementAccessExpression(parent) && parent.expression === inner) return;
+  if (ts.isForOfStatement(parent) && parent.expression === inner) return;
+  // An argument of a function of the program: the call is inlined (calls.ts), its parameter the list.
+  if (ts.isCallExpression(parent) && parent.arguments.includes(inner) && lx.env.callee?.(parent, lx.inlining[lx.inlining.length - 1])?.target) return;
+  if (ts.isVariableDeclaration(parent) && parent.initializer === inner && ts.isIdentifier(parent.name)) {
+    if (ts.getCombinedNodeFlags(parent) & ts.NodeFlags.Const) return;
+    fail(
+      parent,
+      Code.Unsupported,
+      `declare '${parent.name.text}' with const: a local array of objects or arrays is not reassigned (its entries are kept apart, not in an array).`,
+    );
+  }
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === inner) {
+    const method = parent.name.text;
+    if (method === 'length') return;
+    const called = ts.isCallExpression(parent.parent) && parent.parent.expression === parent;
+    if (called && LIST_METHODS.includes(method)) return;
+  }
+  misused(node);
+}
+
+/** The diagnostic of a local array of objects or arrays used as an array. */
+function misused(node: ts.Node): never {
+  return fail(
+    node,
+    Code.Unsupported,
+    'a local array of objects or arrays is read only at constant indices (xs[0]), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.',
+  );
+}
+
+/**
+ * The safety net of the names standing for lists: each use is checked where it is written
+ * (requireListUse); should one still reach a statement or the result, the function is
+ * rejected rather than its code reading a name it never defines.
+ */
+export function requireListsResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
+  if (lx.lists.size > 0 && readsVariable(body, result, (name) => lx.lists.has(name))) misused(fn);
+}
+
+/** `list[index]`: the value at a constant index. */
+export function listEntry(lx: Lowering, list: readonly Operand[], index: Operand, origin: ts.Node): Operand {
+  const k = constantOf(lx, index);
+  if (k !== undefined && Number.isInteger(k) && k >= 0 && k < list.length) return list[k];
+  return fail(
+    origin,
+    Code.Unsupported,
+    `this index of a local array of objects or arrays is not known at compile time to be within its ${list.length} entries (they are kept apart, not in an array): loop over it with 'for (const v of xs)', forEach, map or reduce, or read xs[0], xs[1], ….`,
+  );
+}
+
+/**
+ * The value of an index computed from constants here (`(i + 1) % n` in a pass of an unrolled
+ * loop, where `i` is one), as folding will compute it; undefined where it is not a constant.
+ */
+function constantOf(lx: Lowering, operand: Operand): number | undefined {
+  if (operand.kind === 'num') return operand.value;
+  if (operand.kind !== 'var') return undefined;
+  const made = [...lx.body].reverse().find((stmt): stmt is Let => stmt.kind === 'let' && stmt.name === operand.name);
+  if (!made) return undefined;
+  const args = made.expr.args.map((arg) => constantOf(lx, arg));
+  if (args.some((arg) => arg === undefined)) return undefined;
+  const folded = fold({ ...made.expr, args: args.map((arg) => num(arg!)) }, () => undefined);
+  return 'kind' in folded && folded.kind === 'num' ? folded.value : undefined;
+}
+
+/** `list.map(f)` whose callback returns objects or arrays: the list of what it returns. */
+export function mappedList(lx: Lowering, node: ts.CallExpression, list: readonly Operand[], pass: (value: Operand, index: Operand) => Operand): Operand {
+  requireListUse(lx, node);
+  return newList(
+    lx,
+    list.map((value, k) => pass(value, num(k))),
+  );
+}
+
+/**
+ * A loop over a list, unrolled: `each` lowers the pass of each index in turn, where no
+ * `break` (nor `return`) has happened before it, and where `more` (if given) holds. `continue`
+ * ends a pass; the `carried` bindings (an accumulator) are merged by the branches like variables.
+ */
+export function unrolledLoop(
+  lx: Lowering,
+  node: ts.Node,
+  labels: readonly string[],
+  list: readonly Operand[],
+  carried: readonly Binding[],
+  each: (index: Operand) => void,
+  more?: () => Operand,
+): void {
+  const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
+  lx.targets.push(target);
+  lx.scoped(() => {
+    // In scope (under keys no identifier has) so that branches merge their values.
+    const scope = lx.scopes[lx.scopes.length - 1];
+    carried.forEach((binding, k) => scope.set(`#${k}`, binding));
+    list.forEach((_, k) => {
+      const pass = () => lx.scoped(() => (more ? void branch(lx, more(), node, () => each(num(k))) : each(num(k))));
+      if (lx.mayHaveJumped()) guarded(lx, node, pass);
+      else pass();
+      target.continued!.value = FALSE;
+    });
+  });
+  lx.targets.pop();
+}
