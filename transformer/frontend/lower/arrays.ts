@@ -10,11 +10,11 @@ import { expression, read } from './expressions';
 import { callTarget } from './calls';
 import { callLocal, functionValue, parameterCount } from './functions';
 import { makeRecord, recordField } from './objects';
-import { countedLoop, overArray } from './loops';
+import { overArray } from './loops';
 import { branch } from './control';
 import { runAsWritten } from './verbatim';
 import { entryOf, rowLength, rowOf } from './matrices';
-import { listEntry, listOf, mappedList } from './lists';
+import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -66,12 +66,13 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
     case 'reduce': {
       // Without an initial value, the first entry is the initial value and the passes start at
       // the second; an empty array throws as JavaScript does (the call runs as written there).
-      if (!initial) branch(lx, lx.op('===', [lengthOf(lx, array, arrayNode), num(0)], node), node, () => runAsWritten(lx, node));
+      // (A local array of objects is never empty.)
+      if (!initial && !listOf(lx, array)) branch(lx, lx.op('===', [lengthOf(lx, array, arrayNode), num(0)], node), node, () => runAsWritten(lx, node));
       const accumulator = lx.hidden('acc', initial ? expression(lx, initial) : element(num(0)));
       const pass = (index: Operand) => {
         accumulator.value = inline(lx, callback, [accumulator.value!, element(index), index], true);
       };
-      countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), pass, { carried: [accumulator], from: initial ? 0 : 1 });
+      overArray(lx, node, [], array, arrayNode, [accumulator], pass, undefined, initial ? 0 : 1);
       return accumulator.value!;
     }
     case 'forEach':
@@ -171,6 +172,8 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
  * past the row's end: there, the index is tested against the row's length.
  */
 export function entryMissing(lx: Lowering, container: Operand, index: Operand, origin: ts.Node): Operand {
+  const list = listOf(lx, container);
+  if (list) return listEntryMissing(lx, list, index, origin);
   if (container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name))) {
     const from = lx.op('and', [lx.op('isInteger', [index], origin), lx.op('>=', [index, num(0)], origin)], origin);
     return lx.op('not', [lx.op('and', [from, lx.op('<', [index, lengthOf(lx, container, origin)], origin)], origin)], origin);

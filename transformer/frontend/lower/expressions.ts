@@ -292,6 +292,8 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
       fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
     if (entry && !ts.isOptionalChain(target)) {
       const missing = entryMissing(lx, expression(lx, target.expression), expression(lx, target.argumentExpression), target);
+      // Known when compiling (an entry of a local array of objects): only the side taken is lowered.
+      if (missing.kind === 'num') return expression(lx, missing.value ? node.right : node.left);
       return branch(
         lx,
         missing,

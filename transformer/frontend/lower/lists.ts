@@ -9,7 +9,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Block, type Let, type Operand, type Result, num, readsVariable, variable } from '../../ir/ir';
 import { fold } from '../../passes/fold';
-import { type Binding, type JumpTarget, type Lowering, FALSE, isNumberType } from './lowering';
+import { type Binding, type JumpTarget, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { branch, guarded } from './control';
 import { expression } from './expressions';
 
@@ -97,6 +97,17 @@ export function requireListsResolved(lx: Lowering, body: Block, result: Result, 
 export function listEntry(lx: Lowering, list: readonly Operand[], index: Operand, origin: ts.Node): Operand {
   const k = constantOf(lx, index);
   if (k !== undefined && Number.isInteger(k) && k >= 0 && k < list.length) return list[k];
+  return unknownIndex(list, origin);
+}
+
+/** Whether `list` has no entry at `index` (`xs[(i + 1) % n] ?? p`): known when compiling, as the index must be. */
+export function listEntryMissing(lx: Lowering, list: readonly Operand[], index: Operand, origin: ts.Node): Operand {
+  const k = constantOf(lx, index);
+  if (k === undefined) return unknownIndex(list, origin);
+  return Number.isInteger(k) && k >= 0 && k < list.length ? FALSE : TRUE;
+}
+
+function unknownIndex(list: readonly Operand[], origin: ts.Node): never {
   return fail(
     origin,
     Code.Unsupported,
@@ -129,7 +140,7 @@ export function mappedList(lx: Lowering, node: ts.CallExpression, list: readonly
 }
 
 /**
- * A loop over a list, unrolled: `each` lowers the pass of each index in turn, where no
+ * A loop over a list, unrolled: `each` lowers the pass of each index in turn (from `from`), where no
  * `break` (nor `return`) has happened before it, and where `more` (if given) holds. `continue`
  * ends a pass; the `carried` bindings (an accumulator) are merged by the branches like variables.
  */
@@ -141,6 +152,7 @@ export function unrolledLoop(
   carried: readonly Binding[],
   each: (index: Operand) => void,
   more?: () => Operand,
+  from = 0,
 ): void {
   const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
   lx.targets.push(target);
@@ -149,6 +161,7 @@ export function unrolledLoop(
     const scope = lx.scopes[lx.scopes.length - 1];
     carried.forEach((binding, k) => scope.set(`#${k}`, binding));
     list.forEach((_, k) => {
+      if (k < from) return;
       const pass = () => lx.scoped(() => (more ? void branch(lx, more(), node, () => each(num(k))) : each(num(k))));
       if (lx.mayHaveJumped()) guarded(lx, node, pass);
       else pass();

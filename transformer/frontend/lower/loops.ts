@@ -278,7 +278,8 @@ function iterationPass(lx: Lowering, node: ts.ForOfStatement, method: 'entries' 
 
 /**
  * A loop over the indices of `array`: `each` lowers one pass. Hidden bindings the passes
- * assign (an accumulator) are `carried`; `more` adds a condition to go on.
+ * assign (an accumulator) are `carried`; `more` adds a condition to go on; the passes start at
+ * index `from`.
  */
 export function overArray(
   lx: Lowering,
@@ -289,10 +290,11 @@ export function overArray(
   carried: readonly Binding[],
   each: (index: Operand) => void,
   more?: () => Operand,
+  from = 0,
 ): void {
   const list = listOf(lx, array);
-  if (list) return unrolledLoop(lx, node, labels, list, carried, each, more);
-  countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more });
+  if (list) return unrolledLoop(lx, node, labels, list, carried, each, more, from);
+  countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more, from });
 }
 
 /**
