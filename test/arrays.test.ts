@@ -276,6 +276,11 @@ describe('arrays, typed arrays and objects', () => {
 export function total(xs: number[]): number { return xs.map((x) => x * x).reduce((a, b) => a + b); }
 export function largest(xs: Float64Array, t: number): number { return xs.reduce((m, v) => Math.max(m, Math.sin(v * t))); }
 export function product(xs: number[]): number { return xs.reduce((p, v, i) => p * (v + i)); }
+const K = { a: 0.61, b: [1.47, -1.34] };
+function loss(o: { a: number; b: number[] }): number { return o.a * o.b[0]; }
+// A callback calling a function of the program (the fuzzer's case: the empty array's throw ran the call as written, which read 'loss' as a constant).
+export function calling(xs: number[], x: number): number { return xs.reduce((acc, e) => acc + Math.hypot(loss(K) * x, e)) * x; }
+export const dCalling = grad(calling);
 export const dTotal = grad(total);
 export const dLargest = derivative(largest, { wrt: 1 });
 export const gLargest = grad(largest);
@@ -319,7 +324,26 @@ export const dProduct = grad(product);`,
       ),
     );
     expect(mod.dTotal([4])).toEqual([8]);
-    for (const call of [() => mod.total([]), () => mod.dTotal([]), () => mod.dLargest(new Float64Array(0), 1), () => mod.hProduct([])])
+    const zs = [0.3, 1.2, -0.5];
+    close(
+      mod.dCalling(zs, 0.7)[1],
+      finiteDifference((x) => mod.calling(zs, x), 0.7),
+      1e-9,
+    );
+    zs.forEach((_, i) =>
+      close(
+        mod.dCalling(zs, 0.7)[0][i],
+        entryDifference(() => mod.calling(zs, 0.7), zs, i),
+        1e-8,
+      ),
+    );
+    for (const call of [
+      () => mod.total([]),
+      () => mod.dTotal([]),
+      () => mod.dLargest(new Float64Array(0), 1),
+      () => mod.hProduct([]),
+      () => mod.dCalling([], 1),
+    ])
       expect(call).toThrow(new TypeError('Reduce of empty array with no initial value'));
   });
 

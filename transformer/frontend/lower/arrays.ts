@@ -12,7 +12,7 @@ import { callLocal, functionValue, parameterCount } from './functions';
 import { makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { branch } from './control';
-import { runAsWritten } from './verbatim';
+import { throwTypeError } from './verbatim';
 import { entryOf, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 
@@ -65,9 +65,11 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
   switch (method) {
     case 'reduce': {
       // Without an initial value, the first entry is the initial value and the passes start at
-      // the second; an empty array throws as JavaScript does (the call runs as written there).
-      // (A local array of objects is never empty.)
-      if (!initial && !listOf(lx, array)) branch(lx, lx.op('===', [lengthOf(lx, array, arrayNode), num(0)], node), node, () => runAsWritten(lx, node));
+      // the second; an empty array throws JavaScript's error (a local array of objects is never empty).
+      if (!initial && !listOf(lx, array)) {
+        const empty = lx.op('===', [lengthOf(lx, array, arrayNode), num(0)], node);
+        branch(lx, empty, node, () => throwTypeError(lx, 'Reduce of empty array with no initial value', node));
+      }
       const accumulator = lx.hidden('acc', initial ? expression(lx, initial) : element(num(0)));
       const pass = (index: Operand) => {
         accumulator.value = inline(lx, callback, [accumulator.value!, element(index), index], true);

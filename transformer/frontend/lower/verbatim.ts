@@ -22,9 +22,15 @@ export function consoleCall(lx: Lowering, statement: ts.ExpressionStatement): bo
   return true;
 }
 
-/** An expression run as written for its effect (`xs.reduce(f)` on an empty array, which throws): once, in the forward pass. */
-export function runAsWritten(lx: Lowering, node: ts.Expression): void {
-  verbatim(lx, 'sideEffect', node, node);
+/**
+ * `throw new TypeError(message)`: JavaScript's own error where the user's code throws it
+ * (`xs.reduce(f)` of an empty array), not the user's expression run again, which may call
+ * functions the generated code cannot name.
+ */
+export function throwTypeError(lx: Lowering, message: string, origin: ts.Node): void {
+  const { factory } = lx.ts;
+  const error = factory.createNewExpression(factory.createIdentifier('TypeError'), undefined, [factory.createStringLiteral(message)]);
+  lx.effect('throw', [], { node: error, holes: [] }, origin);
 }
 
 /** `throw error`: thrown where the user's function throws; the path ends there. */
