@@ -353,7 +353,9 @@ export abstract class Idioms extends Statements {
   /**
    * An array of a length known only at run time (a copy of a parameter, or a literal)
    * reassigned in a loop: `p = p.map(…)`, `p = relax(p, dt)`, or two buffers swapped after
-   * each pass writes one from the other; left by a `break` on the data sometimes (README ✅).
+   * each pass writes one from the other (by `[p, next] = [next, p]` or through a `tmp`; also
+   * two literals, or a copy of a tuple: a length known at compile time); left by a `break` on
+   * the data sometimes (README ✅).
    */
   private runTimeState(s: Scope, depth: number, ind: string): string {
     const k = this.fresh('k'),
@@ -372,8 +374,7 @@ export abstract class Idioms extends Statements {
     const rest = () => this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1));
     const exit = this.chance(0.25) ? `${ind}  if (Math.abs(${p}[0]) > ${this.constant(0.5, 2)}) break;\n` : '';
     let code = `${ind}let ${p}${type === 'f64' ? ': Float64Array' : ''} = ${start};\n`;
-    // Buffers swapped start from an array of a run-time length (README's row; two literals swapped are not in it).
-    switch (this.int(0, from?.caller ? 2 : 1)) {
+    switch (this.int(0, 2)) {
       case 0: {
         const e = this.fresh('e'),
           i = this.fresh('i');
@@ -387,14 +388,18 @@ export abstract class Idioms extends Statements {
       default: {
         const next = this.fresh('next'),
           i = this.fresh('i');
-        const make = type === 'f64' ? `new Float64Array(${p}.length)` : `new Array<number>(${p}.length).fill(0)`;
-        // A copy of a tuple has a length known at compile time: swapped, README marks it ❌ (not yet).
-        if (from?.type === 'tuple') this.unsupportedStates.push(p);
+        // Buffers swapped (double buffering), from a copy of an array or tuple or from a literal:
+        // the second made with the first's length, or (of a length known here) a literal of zeros.
+        const zeros = type === 'f64' ? `new Float64Array(${length})` : `[${Array<string>(length).fill('0').join(', ')}]`;
+        const measured = type === 'f64' ? `new Float64Array(${p}.length)` : `new Array<number>(${p}.length).fill(0)`;
+        const make = !from && this.chance(0.5) ? zeros : measured;
         const inner = child(body, { counters: [...body.counters, { name: i, bound: length }], vecs: [...body.vecs, { expr: p, length, type, local: false }] });
+        const tmp = this.fresh('tmp');
+        const swap = this.chance(0.5) ? `[${p}, ${next}] = [${next}, ${p}];` : `const ${tmp} = ${p};\n${ind}  ${p} = ${next};\n${ind}  ${next} = ${tmp};`;
         code +=
           `${ind}let ${next}${type === 'f64' ? ': Float64Array' : ''} = ${make};\n${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n` +
           `${ind}  for (let ${i} = 0; ${i} < ${p}.length; ${i}++) ${next}[${i}] = ${this.constant(0.5, 0.95)} * ${p}[(${i} + 1) % ${p}.length] + ${dt} * ${this.bounded(inner, 1)};\n` +
-          `${ind}  [${p}, ${next}] = [${next}, ${p}];\n${rest()}${exit}${ind}}\n`;
+          `${ind}  ${swap}\n${rest()}${exit}${ind}}\n`;
       }
     }
     s.vecs.push({ expr: p, length, type, local: true });
