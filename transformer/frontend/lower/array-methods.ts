@@ -224,6 +224,7 @@ function slice(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Ope
   const start = startNode ? relativeIndex(lx, startNode, length) : num(0);
   const end = endNode ? relativeIndex(lx, endNode, length) : length;
   const count = span(lx, node, start, end);
+  if (count.kind === 'var') lx.atMost.set(count.name, length);
   const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [count, num(0)] : [count] }, container);
   overArray(lx, node, [], array, node, [], (index) => {
     const from = start.kind === 'num' && start.value === 0 ? index : lx.op('+', [start, index], node);
@@ -260,11 +261,19 @@ function filter(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Op
     const keep = inline(lx, callback, [value, index], true);
     branch(lx, keep, node, () => append(lx, node, kept, length, value));
   });
+  // No longer than the source (known without reading it, where the function made it: a loop's state that filter shortens).
+  const sourceLength = source.kind === 'var' ? (lx.lengths.get(source.name)?.value ?? createdLength(lx, source.name)) : undefined;
+  if (length.value!.kind === 'var' && sourceLength) lx.atMost.set(length.value!.name, sourceLength);
   const container = containerOf(lx, owner);
   if (container === 'Array') return kept;
   const typed = newArray(lx, node, { op: 'newArray', args: [length.value!] }, container);
   overArray(lx, node, [], typed, node, [], (index) => lx.store([typed, index, load(lx, kept, index, NUMBER, node)], node));
   return typed;
+}
+
+function createdLength(lx: Lowering, name: string): Operand | undefined {
+  const made = lx.created.get(name);
+  return made?.kind === 'array' ? made.size : undefined;
 }
 
 /** The callback of a method, its only argument. */

@@ -149,6 +149,22 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
   return lx.part({ op: local ? 'localElement' : 'element', args: [container, index] }, shape, origin, userName);
 }
 
+/**
+ * A read of an entry `read` where one past the end matters (`u[i] ?? 0`, a default `[a, b = 2]`):
+ * a diagnostic for an array a loop shortens, whose buffer still holds numbers past its length.
+ */
+export function requireUnshortened(lx: Lowering, read: Operand, node: ts.Node): void {
+  const made = read.kind === 'var' ? lx.body.find((stmt) => stmt.kind === 'let' && stmt.name === read.name) : undefined;
+  const array = made?.kind === 'let' && made.expr.op === 'localElement' ? made.expr.args[0] : undefined;
+  if (array?.kind === 'var' && lx.shortened.has(array.name)) {
+    fail(
+      node,
+      Code.Unsupported,
+      `this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('i < xs.length ? xs[i] : 0').`,
+    );
+  }
+}
+
 /** `a[i] = v` or `a[i] op= v` into a local array: the stored value is the expression's. */
 export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
   const container = expression(lx, target.expression);
@@ -189,7 +205,7 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
       'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.',
     );
   const array = expression(lx, callee.expression);
-  const length = array.kind === 'var' ? lx.lengths.get(array.name) : undefined;
+  const length = array.kind === 'var' && !lx.shortened.has(array.name) ? lx.lengths.get(array.name) : undefined;
   if (!length)
     fail(
       node,

@@ -6,7 +6,7 @@ import { type Operand, UNDEFINED, UNSET, num, sameOperand, str, variable } from 
 import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
 import { type Lowering } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
-import { fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
+import { fieldLoad, growable, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
 import { newExpression } from './array-builders';
 import { unwrap } from './array-methods';
@@ -279,6 +279,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     if (!entry && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
     if (entry && !rereadable(lx, node.left))
       fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
+    if (entry) requireUnshortened(lx, left, node.left);
     return branch(
       lx,
       lx.op('===', [left, UNDEFINED], node),
@@ -290,7 +291,14 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
   if (isComparisonOperator(comparison)) {
     const left = expression(lx, node.left);
-    return lx.op(comparison, [left, expression(lx, node.right)], node);
+    const right = expression(lx, node.right);
+    // `xs[i] === undefined`: whether i is past the end.
+    for (const [entry, other] of [
+      [left, right],
+      [right, left],
+    ])
+      if (sameOperand(other, UNDEFINED)) requireUnshortened(lx, entry, node);
+    return lx.op(comparison, [left, right], node);
   }
   if (!isArithmeticOperator(operator)) {
     return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);

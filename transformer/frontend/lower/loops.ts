@@ -6,7 +6,7 @@ import { getterOf, isInside } from '../effects';
 import { walk } from '../walk';
 import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
 import { mapOperandsRead, rewriteWithin } from '../../ir/traverse';
-import { copyBack, dropTrailingLiterals, loopStates, checkState, nextState } from './loop-states';
+import { copyBack, dropTrailingLiterals, leaveBuffers, loopStates, checkState, nextState } from './loop-states';
 import { rebuild } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
 import { arrayOperand, isArrayType, lengthOf, load } from './arrays';
@@ -99,7 +99,8 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   // holding arrays of a length known only at run time are kept in one array each.
   const { states, buffers } = loopStates(lx, node, assigned);
   const held = new Set([...states, ...buffers].map((state) => state.binding));
-  const bindings = [...assigned.filter((binding) => !held.has(binding)), ...states.flatMap((state) => state.parts)];
+  const lengths = buffers.flatMap((buffer) => (buffer.length ? [buffer.length] : []));
+  const bindings = [...assigned.filter((binding) => !held.has(binding)), ...states.flatMap((state) => state.parts), ...lengths];
   const carried = bindings.map((binding) => ({ binding, init: binding.value ?? UNSET, name: lx.env.names.own(binding.name) }));
   for (const { binding, name } of carried) binding.value = variable(name);
   // Every variable the loop does not carry must leave it as it entered (a value defined in
@@ -206,7 +207,7 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       state.parts.map((part) => part.value!),
       node,
     );
-  for (const buffer of buffers) buffer.binding.value = buffer.array;
+  leaveBuffers(lx, node, buffers);
 }
 
 /**

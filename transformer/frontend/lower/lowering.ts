@@ -127,6 +127,10 @@ export class Lowering {
   readonly localArrays = new Set<string>();
   /** The length of each array created empty (`[]`) and grown by `push`: a variable of its own. */
   readonly lengths = new Map<string, Binding>();
+  /** Arrays a loop keeps in one array, its buffer, that its passes may shorten: their `lengths` are at most the buffer's (see loop-states.ts). */
+  readonly shortened = new Set<string>();
+  /** Lengths known to be at most another length, by variable: what slice and filter keep of their source's. */
+  readonly atMost = new Map<string, Operand>();
   /** The fields of object literals that hold local arrays (or such objects): reading them reads the array itself. */
   readonly heldLocals = new Map<string, Map<string, Operand>>();
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */

@@ -4,7 +4,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, num } from '../../ir/ir';
 import { consoleCall, throwStatement } from './verbatim';
 import { type Lowering, TRUE } from './lowering';
-import { fieldLoad, load } from './arrays';
+import { fieldLoad, load, requireUnshortened } from './arrays';
 import { branch, guarded, switchStatement } from './control';
 import { expression, named } from './expressions';
 import { functionValue } from './functions';
@@ -130,6 +130,7 @@ export function destructure(lx: Lowering, pattern: ts.BindingName, value: Operan
     // the gradient's array would make it longer, with NaN.
     const initializer = element.initializer;
     if (initializer) {
+      requireUnshortened(lx, part, element);
       part = branch(lx, lx.op('===', [part, UNDEFINED], element), element, () => expression(lx, initializer), read)!;
     }
     destructure(lx, element.name, part, mutable);
