@@ -1,7 +1,8 @@
 // Arrays that a pass of a loop shortens (slice, filter), reassigned in the loop: the loop keeps
 // the variable in one array as long as it started, with a length of its own that the loop
 // carries (frontend/lower/loop-states.ts), and code after the loop reads a copy of that many
-// entries. The user programs of test/fixtures/users/src/shortened.ts check grad, valueAndGrad,
+// entries; an array of arrays (`Point[]`) in one matrix with a number of rows the loop carries
+// (frontend/lower/matrix-states.ts). The user programs of test/fixtures/users/src/shortened.ts check grad, valueAndGrad,
 // hessian, derivative and jacobian; here jvp, vjp and hvp against finite differences, and the
 // diagnostics of what stays unsupported: a typed array shortened, an entry read where one past
 // the end would matter, an array a pass may lengthen.
@@ -28,6 +29,20 @@ export function survivors(xs: number[], t: number): number {
   return alive.reduce((s, v) => s + v * v, 0) + (alive[1] ?? -1);
 }
 
+type Point = [number, number];
+
+/** de Casteljau's algorithm on points: an array of arrays a pass shortens. */
+export function curvePoint(control: Point[], t: number): Point {
+  let points = control;
+  while (points.length > 1) {
+    const previous = points;
+    points = previous.slice(1).map((p, i): Point => [p[0] * t + previous[i][0] * (1 - t), p[1] * t + previous[i][1] * (1 - t)]);
+  }
+  return points[0];
+}
+
+export const jCurvePoint = jvp(curvePoint);
+export const pCurvePoint = vjp(curvePoint);
 export const jCasteljau = jvp(casteljau);
 export const pCasteljau = vjp(casteljau);
 export const hvCasteljau = hvp(casteljau);
@@ -90,6 +105,41 @@ describe('arrays a pass of a loop shortens', () => {
   });
 });
 
+describe('an array of arrays a pass shortens', () => {
+  const control: [number, number][] = [
+    [0, 0],
+    [0.3, 1.1],
+    [0.8, 1.2],
+    [1, 0.1],
+  ];
+  const flat = control.flat();
+  const at = (q: number[]) => Array.from({ length: q.length / 2 }, (_, i) => [q[2 * i], q[2 * i + 1]]);
+  /** The partial derivatives of the two coordinates: the control points' numbers, then t. */
+  const expected = (t: number) =>
+    [0, 1].map((out) =>
+      [...flat, t].map((_, j) => partialDifference((...q: number[]) => m.curvePoint(at(q.slice(0, -1)), q[q.length - 1])[out], [...flat, t], j)),
+    );
+
+  it('jvp and vjp of a point of a planar Bézier curve against finite differences', () => {
+    const t = 0.3;
+    const d = expected(t);
+    const tangent = flat.map((_, j) => 0.2 * j - 0.5);
+    const [primal, directional] = m.jCurvePoint([control, t], [at(tangent), 1.5]);
+    expect(primal).toEqual(m.curvePoint(control, t));
+    [0, 1].forEach((out) =>
+      close(
+        directional[out],
+        [...tangent, 1.5].reduce((s, v, j) => s + v * d[out][j], 0),
+        1e-6,
+      ),
+    );
+    const [value, pullback] = m.pCurvePoint(control, t);
+    expect(value).toEqual(m.curvePoint(control, t));
+    const [gControl, gT] = pullback([2, -1]);
+    [...gControl.flat(), gT].forEach((g: number, j: number) => close(g, 2 * d[0][j] - d[1][j], 1e-6));
+  });
+});
+
 describe('arrays a pass shortens: what stays a diagnostic', () => {
   const rejected = (body: string) => compile({ 'main.ts': `import { grad } from 'tapeless';\n${body}\nexport const g = grad(f);\n` }).messages;
 
@@ -120,6 +170,32 @@ describe('arrays a pass shortens: what stays a diagnostic', () => {
     expect(rejected(loop('s += p[1] ?? 0;'))).toEqual([`main.ts:6:10 ${advice}`]);
     expect(rejected(loop('const [a, b = 1] = p; s += a * b;'))).toEqual([`main.ts:6:15 ${advice}`]);
     expect(rejected(loop('if (p[2] === undefined) s += t;'))).toEqual([`main.ts:6:9 ${advice}`]);
+  });
+
+  it('an array of arrays a pass may lengthen, and writes into the rows of one', () => {
+    expect(
+      rejected(`type Point = [number, number];
+export function f(pts0: Point[], t: number): number {
+  let pts = pts0;
+  for (let k = 0; k < 2; k++) pts = Array.from({ length: pts.length + 1 }, (_, i): Point => [t * i, pts[i % pts.length][0]]);
+  return pts[0][1];
+}`),
+    ).toEqual([
+      "main.ts:5:3 tapeless: a pass of this loop leaves 'pts' holding an array of arrays that is not known to have at most as many rows as the one it started with, or that another variable of the loop holds: the loop keeps 'pts' in one array of arrays, into which each pass copies the one it leaves. Make the new one from the old one (pts.map(…), pts.slice(1)).",
+    ]);
+    expect(
+      rejected(`type Point = [number, number];
+export function f(pts0: Point[], t: number): number {
+  let pts = pts0;
+  while (pts.length > 1) {
+    pts[0][0] = t;
+    pts = pts.slice(1);
+  }
+  return pts[0][1];
+}`),
+    ).toEqual([
+      "main.ts:6:5 tapeless: writing to 'pts[0][0]' is not supported: 'pts' is an array of arrays a loop reassigns, whose rows may be those of the array it was made from (slice shares them): make new rows instead: pts = pts.map((row) => […]).",
+    ]);
   });
 
   it('an array a pass may lengthen', () => {

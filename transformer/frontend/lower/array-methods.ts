@@ -29,7 +29,7 @@ import { isContainer, staticCall } from './array-builders';
 import { branch } from './control';
 import { expression } from './expressions';
 import { countedLoop, overArray } from './loops';
-import { buildsMatrix, matrixFrom } from './matrices';
+import { buildsMatrix, matrixFrom, rowsOf } from './matrices';
 import { sortKeys } from './sort-keys';
 
 /** Methods that move or compare entries as numbers: not of arrays of arrays. */
@@ -54,7 +54,7 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
   const owner = callee.expression;
   if (ts.isIdentifier(owner) && isContainer(owner.text) && lx.isGlobal(owner, owner.text)) return staticCall(lx, node, owner.text, method);
   if (!lx.env.checker || !isArrayType(lx, owner)) return undefined;
-  if (ENTRY_METHODS.includes(method) && (lx.shapeAt(owner, true)?.kind ?? 'number') !== 'number') {
+  if (ENTRY_METHODS.includes(method) && method !== 'slice' && (lx.shapeAt(owner, true)?.kind ?? 'number') !== 'number') {
     fail(node, Code.Unsupported, `.${method}() on an array of arrays is not supported: loop over its rows, or map them.`);
   }
   switch (method) {
@@ -225,6 +225,7 @@ function slice(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Ope
   const end = endNode ? relativeIndex(lx, endNode, length) : length;
   const count = span(lx, node, start, end);
   if (count.kind === 'var') lx.atMost.set(count.name, length);
+  if ((shape?.kind ?? 'number') !== 'number') return rowsOf(lx, node, source, start, count);
   const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [count, num(0)] : [count] }, container);
   overArray(lx, node, [], array, node, [], (index) => {
     const from = start.kind === 'num' && start.value === 0 ? index : lx.op('+', [start, index], node);

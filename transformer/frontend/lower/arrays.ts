@@ -172,6 +172,13 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
   if (container.kind === 'var' && lx.matrices.has(container.name)) {
     fail(target, Code.Unsupported, `writing a whole row, '${target.getText()} = …', is not supported: write its entries, '${target.getText()}[j] = …'.`);
   }
+  if (matrix?.state) {
+    fail(
+      target,
+      Code.Unsupported,
+      `writing to '${target.getText()}' is not supported: '${matrix.state}' is an array of arrays a loop reassigns, whose rows may be those of the array it was made from (slice shares them): make new rows instead: ${matrix.state} = ${matrix.state}.map((row) => […]).`,
+    );
+  }
   if (matrix?.borrowed) {
     fail(
       target,

@@ -11,22 +11,32 @@ import { fieldLoad, lengthOf, load, newArray, objectOf } from './arrays';
 import { walk } from '../walk';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
+import { type MatrixState, holdsRows, matrixState } from './matrix-states';
 import { type Layout, layoutOf, leavesOf, sameLayout } from './scalars';
 
 /** The states of a loop: variables it reassigns that hold arrays or objects as it starts. */
-export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Binding[]): { states: ScalarState[]; buffers: BufferState[] } {
+export function loopStates(
+  lx: Lowering,
+  node: ts.Node,
+  assigned: readonly Binding[],
+): { states: ScalarState[]; buffers: BufferState[]; matrices: MatrixState[] } {
   const states: ScalarState[] = [];
   const buffers: BufferState[] = [];
+  const matrices: MatrixState[] = [];
   for (const binding of assigned) {
     const copy = binding.value && copyOnEntry(lx, node, binding);
     if (copy) binding.value = copy;
     const init = binding.value;
     if (!lx.isAggregate(init)) continue;
-    if (init!.kind === 'var' && (lx.matrices.has(init!.name) || lx.rows.has(init!.name))) {
+    if (holdsRows(lx, init!)) {
+      matrices.push(matrixState(lx, node, binding, init!));
+      continue;
+    }
+    if (init!.kind === 'var' && lx.rows.has(init!.name)) {
       fail(
         node,
         Code.Unsupported,
-        `a loop that reassigns '${binding.name}', which holds an array of arrays the function builds (or a row of one), is not supported: keep the array of arrays in one variable and write its entries ('${binding.name}[i][j] = …'), or keep the index of the row.`,
+        `a loop that reassigns '${binding.name}', which holds a row of an array of arrays the function builds, is not supported: keep the index of the row, or copy it ([...row]).`,
       );
     }
     if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0)
@@ -47,7 +57,7 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
       );
     }
   }
-  return { states, buffers };
+  return { states, buffers, matrices };
 }
 
 /**
@@ -141,12 +151,21 @@ function lengthVariable(lx: Lowering, node: ts.Node, binding: Binding, buffer: O
     );
   }
   const name = nameOf(buffer.array);
-  const length = lx.hidden(`${binding.name}_length`, buffer.size);
-  const scope = [...lx.scopes].reverse().find((candidate) => [...candidate.values()].includes(binding)) ?? lx.scopes[lx.scopes.length - 1];
-  scope.set(`#length ${name}`, length);
+  const length = besideState(lx, binding, `#length ${name}`, `${binding.name}_length`, buffer.size);
   lx.lengths.set(name, length);
   lx.shortened.add(name);
   return length;
+}
+
+/**
+ * A hidden variable of a state (its length), in the scope of the state's variable under `key`:
+ * branches merge it, and code after the loop reads it.
+ */
+export function besideState(lx: Lowering, binding: Binding, key: string, name: string, value: Operand): Binding {
+  const hidden = lx.hidden(name, value);
+  const scope = [...lx.scopes].reverse().find((candidate) => [...candidate.values()].includes(binding)) ?? lx.scopes[lx.scopes.length - 1];
+  scope.set(key, hidden);
+  return hidden;
 }
 
 /** What an array the function made (not grown by push) is, as a loop's buffer. */
@@ -211,10 +230,7 @@ function shorterLength(lx: Lowering, state: BufferState): Operand | undefined {
   const made = lx.created.get(value.name);
   if (made?.kind !== 'array' || made.container !== state.container) return undefined;
   const length = lx.lengths.get(value.name)?.value ?? made.size;
-  for (let bound: Operand | undefined = length; bound; bound = bound.kind === 'var' ? lx.atMost.get(bound.name) : undefined) {
-    if (lx.sameLength(bound, state.length!.value!)) return length;
-  }
-  return undefined;
+  return lx.notLonger(length, state.length!.value!) ? length : undefined;
 }
 
 /**

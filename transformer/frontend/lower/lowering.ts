@@ -307,6 +307,14 @@ export class Lowering {
     return first.measured === second.measured && sameOperand(first.operand, second.operand);
   }
 
+  /** Whether a length is known to be at most `most`: the same, or what a slice or filter kept of one (see `atMost`). */
+  notLonger(length: Operand, most: Operand): boolean {
+    for (let bound: Operand | undefined = length; bound; bound = bound.kind === 'var' ? this.atMost.get(bound.name) : undefined) {
+      if (this.sameLength(bound, most)) return true;
+    }
+    return false;
+  }
+
   /**
    * Where a length comes from: a read of the length of an array the function made (not grown
    * by push) is the length it was made with, followed back to the operand it was first given
