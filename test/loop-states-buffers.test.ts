@@ -76,13 +76,13 @@ export function pingPong(x: Float64Array, k: number): number {
 
 /** Two buffers of a length known at compile time: a copy of a tuple, the second as long. */
 export function coupled(xs: [number, number], k: number): number {
-  let cur = [...xs];
-  let next = new Array<number>(cur.length).fill(0);
-  for (let it = 0; it < 3; it++) {
-    for (let i = 0; i < cur.length; i++) next[i] = Math.sin(cur[i] * k) + cur[(i + 1) % cur.length];
-    [cur, next] = [next, cur];
+  let now = [...xs];
+  let after = new Array<number>(now.length).fill(0);
+  for (let pass = 0; pass < 4; pass++) {
+    for (let i = 0; i < now.length; i++) after[i] = now[i] * Math.cos(k * now[now.length - 1 - i]) + 0.1;
+    [now, after] = [after, now];
   }
-  return cur[0] * cur[1];
+  return now[0] + now[1] * now[1];
 }
 
 /** Two literals swapped through a tmp. */

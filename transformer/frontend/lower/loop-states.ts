@@ -45,10 +45,12 @@ export function loopStates(
         Code.Unsupported,
         `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`,
       );
-    const layout = layoutOf(lx, init);
+    // An array a pass may shorten is kept in a buffer, whatever its length as the loop starts (`let p = [a, b, c]`).
+    const shortens = mayShorten(lx, node, binding.name);
+    const layout = shortens && init!.kind === 'var' && lx.created.get(init!.name)?.kind === 'array' ? undefined : layoutOf(lx, init);
     const buffer = layout ? undefined : bufferOf(lx, init!);
     if (layout) states.push(scalarState(lx, node, binding, init!, layout));
-    else if (buffer) buffers.push({ binding, ...buffer, ...(mayShorten(lx, node, binding.name) ? { length: lengthVariable(lx, node, binding, buffer) } : {}) });
+    else if (buffer) buffers.push({ binding, ...buffer, ...(shortens ? { length: lengthVariable(lx, node, binding, buffer) } : {}) });
     else {
       fail(
         node,

@@ -358,6 +358,7 @@ export abstract class Idioms extends Statements {
    * the data sometimes (README ✅).
    */
   private runTimeState(s: Scope, depth: number, ind: string): string {
+    if (this.chance(0.2)) return this.shortenedState(s, ind);
     const k = this.fresh('k'),
       n = this.int(1, 4),
       dt = this.pick(['0.1', '0.05', '0.2']);
@@ -403,6 +404,41 @@ export abstract class Idioms extends Statements {
       }
     }
     s.vecs.push({ expr: p, length, type, local: true });
+    return code;
+  }
+
+  /**
+   * An array a pass shortens, reassigned in a loop (README ✅): de Casteljau's `while (p.length
+   * > 1) { const previous = p; p = previous.slice(1).map((e, i) => …previous[i]…); }`, or every
+   * other entry kept by `p = p.filter((e, i) => i % 2 === 0).map(…)` in a counted loop; from a
+   * literal, a copy of an array or the caller's array itself.
+   */
+  private shortenedState(s: Scope, ind: string): string {
+    const sources = s.vecs.filter((v) => !v.expr.includes('('));
+    const from = sources.length > 0 && this.chance(0.6) ? this.pick(sources) : undefined;
+    const length = from?.length ?? this.int(2, 4);
+    const p = this.fresh('p'),
+      e = this.fresh('e'),
+      i = this.fresh('i'),
+      dt = this.pick(['0.1', '0.3', '0.5']);
+    const literal = () => `[${Array.from({ length }, () => this.expr(s, 1)).join(', ')}]`;
+    const start = from ? (from.caller && from.type === 'array' && this.chance(0.5) ? from.expr : `[...${from.expr}]`) : literal();
+    const inner = child(s, { nums: [...s.nums, e], callback: true, returns: false });
+    let code = `${ind}let ${p} = ${start};\n`;
+    if (this.chance(0.5)) {
+      const previous = this.fresh('previous');
+      code +=
+        `${ind}while (${p}.length > 1) {\n${ind}  const ${previous} = ${p};\n` +
+        `${ind}  ${p} = ${previous}.slice(1).map((${e}, ${i}) => ${previous}[${i}] + (${e} - ${previous}[${i}]) * ${dt} + ${dt} * ${this.bounded(inner, 1)});\n${ind}}\n`;
+      s.vecs.push({ expr: p, length: 1, type: 'array', local: true });
+      return code;
+    }
+    const k = this.fresh('k'),
+      n = this.int(1, 3);
+    let left = length;
+    for (let pass = 0; pass < n; pass++) left = Math.ceil(left / 2);
+    code += `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) ${p} = ${p}.filter((${e}, ${i}) => ${i} % 2 === 0).map((${e}) => ${e} + ${dt} * ${this.bounded(inner, 1)});\n`;
+    s.vecs.push({ expr: p, length: left, type: 'array', local: true });
     return code;
   }
 }
