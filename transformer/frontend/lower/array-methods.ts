@@ -33,19 +33,7 @@ import { buildsMatrix, matrixFrom, rowsOf } from './matrices';
 import { sortKeys } from './sort-keys';
 
 /** Methods that move or compare entries as numbers: not of arrays of arrays. */
-const ENTRY_METHODS: readonly string[] = [
-  'fill',
-  'slice',
-  'concat',
-  'filter',
-  'indexOf',
-  'lastIndexOf',
-  'includes',
-  'sort',
-  'toSorted',
-  'reverse',
-  'toReversed',
-];
+const ENTRY_METHODS: readonly string[] = ['fill', 'concat', 'filter', 'indexOf', 'lastIndexOf', 'includes', 'sort', 'toSorted', 'reverse', 'toReversed'];
 
 /** A call of a method of an array (or of Array, Float64Array…): lowered, or undefined where it is not one. */
 export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand | undefined {
@@ -54,7 +42,7 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
   const owner = callee.expression;
   if (ts.isIdentifier(owner) && isContainer(owner.text) && lx.isGlobal(owner, owner.text)) return staticCall(lx, node, owner.text, method);
   if (!lx.env.checker || !isArrayType(lx, owner)) return undefined;
-  if (ENTRY_METHODS.includes(method) && method !== 'slice' && (lx.shapeAt(owner, true)?.kind ?? 'number') !== 'number') {
+  if (ENTRY_METHODS.includes(method) && (lx.shapeAt(owner, true)?.kind ?? 'number') !== 'number') {
     fail(node, Code.Unsupported, `.${method}() on an array of arrays is not supported: loop over its rows, or map them.`);
   }
   switch (method) {
