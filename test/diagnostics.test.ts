@@ -416,6 +416,22 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  let b = xs.map((v) => v + x);\n  /*@*/for (let i = 0; i < 2; i++) a = b;\n  return a[0] + b[0]; }, { wrt: 0 });`,
     message: "a pass of this loop leaves the array of 'a' also held by another variable or object",
   },
+  shortenedTypedArray: {
+    code: `export const g = grad((xs: Float64Array, t: number) => { let p = Float64Array.from(xs);\n  /*@*/while (p.length > 1) p = p.slice(1).map((v, i) => v * t + p[i]);\n  return p[0]; });`,
+    message: "a loop that may shorten 'p' (slice, filter) keeps it in one array, which must be a number[] here, not a Float64Array",
+  },
+  shortenedEntryPastEnd: {
+    code: `export const g = grad((xs: number[], t: number) => { let p = xs.slice();\n  let s = 0;\n  for (let k = 0; k < 3; k++) { s += /*@*/p[1] ?? 0;\n    p = p.filter((v) => v > t); }\n  return s; });`,
+    message: 'this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined',
+  },
+  matrixStateMoreRows: {
+    code: `export const g = grad((pts0: [number, number][], t: number) => { let pts = pts0;\n  /*@*/for (let k = 0; k < 2; k++) pts = Array.from({ length: pts.length + 1 }, (_, i): [number, number] => [t * i, pts[0][0]]);\n  return pts[0][1]; });`,
+    message: "a pass of this loop leaves 'pts' holding an array of arrays that is not known to have at most as many rows as the one it started with",
+  },
+  matrixStateRowWritten: {
+    code: `export const g = grad((pts0: [number, number][], t: number) => { let pts = pts0;\n  while (pts.length > 1) { /*@*/pts[0][0] = t;\n    pts = pts.slice(1); }\n  return pts[0][1]; });`,
+    message: "writing to 'pts[0][0]' is not supported: 'pts' is an array of arrays a loop reassigns",
+  },
   loopStateHeldTwice: {
     code: `export const g = grad((x: number) => { const first = [x, 1];\n  let s = first;\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x];\n  return s[0] * first[0]; });`,
     message: "the array or object 's' holds as this loop starts is also held by another variable or object",
@@ -458,8 +474,8 @@ const CASES: Record<string, Case> = {
     message: ".find() on an array is not supported (it may return undefined): use findIndex and read the entry, 'const k = xs.findIndex(p); … xs[k]'",
   },
   arrayOfArraysMethod: {
-    code: `export const g = grad((m: number[][]) => /*@*/m.slice(1)[0][0]);`,
-    message: '.slice() on an array of arrays is not supported: loop over its rows, or map them',
+    code: `export const g = grad((m: number[][]) => /*@*/m.filter((row) => row.length > 1)[0][0]);`,
+    message: '.filter() on an array of arrays is not supported: loop over its rows, or map them',
   },
   arrayStaticMethod: {
     code: `export const g = grad((xs: number[]) => (/*@*/Array.isArray(xs) ? xs[0] : 0));`,
@@ -524,10 +540,10 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number) => { const t = /*@*/Array.from({ length: 2 }, () => [[x, 1]]);\n  return t[0][0][0]; });`,
     message: 'arrays the function builds nest two levels at most',
   },
-  matrixInLoopState: {
-    code: `export const g = grad((x: number) => { let grid = [[x, 1], [2, x]];\n  /*@*/for (let t = 0; t < 3; t++) grid = grid.map((row) => row.map((v) => v * x));\n  return grid[0][0]; });`,
+  matrixRowInLoopState: {
+    code: `export const g = grad((x: number) => { const grid = [[x, 1], [2, x]];\n  let r = grid[0];\n  /*@*/for (let t = 0; t < 2; t++) r = grid[1];\n  return r[0]; });`,
     message:
-      "a loop that reassigns 'grid', which holds an array of arrays the function builds (or a row of one), is not supported: keep the array of arrays in one variable and write its entries ('grid[i][j] = …'), or keep the index of the row",
+      "a loop that reassigns 'r', which holds a row of an array of arrays the function builds, is not supported: keep the index of the row, or copy it ([...row])",
   },
   matrixAsValue: {
     code: `export const g = grad((x: number) => { const m = [[x, 1], [2, x]];\n  return /*@*/m[0] === m[1] ? x : 2 * x; });`,

@@ -3,8 +3,10 @@
 // `new Float64Array(cur.length)`), the first a copy of the input (`map`, `[...u]`, `slice`,
 // `Float64Array.from`). The loop keeps each state in one array (frontend/lower/loop-states.ts),
 // which needs both known to be as long: a length read of an array the function made is the
-// length it was made with. Checked in every mode against finite differences (and forward
-// mode, through compile's twin).
+// length it was made with. Buffers of a length known at compile time (a copy of a tuple, two
+// literals) are carried as the numbers they hold: a pass is a branch on the loop's test, after
+// which the two variables hold each other's arrays. Checked in every mode against finite
+// differences (and forward mode, through compile's twin).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, partialDifference } from './support/compile.js';
 
@@ -72,6 +74,31 @@ export function pingPong(x: Float64Array, k: number): number {
   return a[0] * a[a.length - 1] + a[1];
 }
 
+/** Two buffers of a length known at compile time: a copy of a tuple, the second as long. */
+export function coupled(xs: [number, number], k: number): number {
+  let now = [...xs];
+  let after = new Array<number>(now.length).fill(0);
+  for (let pass = 0; pass < 4; pass++) {
+    for (let i = 0; i < now.length; i++) after[i] = now[i] * Math.cos(k * now[now.length - 1 - i]) + 0.1;
+    [now, after] = [after, now];
+  }
+  return now[0] + now[1] * now[1];
+}
+
+/** Two literals swapped through a tmp. */
+export function literals(xs: [number, number], k: number): number {
+  let a = [xs[0], xs[1]];
+  let b = [0, 0];
+  for (let it = 0; it < 3; it++) {
+    b[0] = a[1] * Math.cos(k * a[0]);
+    b[1] = a[0] + k * a[1];
+    const tmp = a;
+    a = b;
+    b = tmp;
+  }
+  return a[0] - a[1] * a[0];
+}
+
 export const dHeat = grad(heat);
 export const vHeat = valueAndGrad(heat);
 export const hHeat = hessian(heat, { wrt: 'kappa' });
@@ -94,6 +121,12 @@ export const derivPingPong = derivative(pingPong, { wrt: 'k' });
 export const jPingPong = jvp(pingPong);
 export const pPingPong = vjp(pingPong);
 export const hvPingPong = hvp(pingPong, { wrt: 'x' });
+export const jCoupled = jvp(coupled);
+export const pCoupled = vjp(coupled);
+export const hvCoupled = hvp(coupled);
+export const jLiterals = jvp(literals);
+export const pLiterals = vjp(literals);
+export const hvLiterals = hvp(literals);
 `;
 
 let m: Record<string, any>;
@@ -246,4 +279,41 @@ describe('two buffers swapped pass after pass, the second made with the length o
       1e-4,
     );
   });
+});
+
+describe('two buffers of a length known at compile time swapped pass after pass', () => {
+  for (const name of ['Coupled', 'Literals']) {
+    it(`${name.toLowerCase()}: jvp, vjp and hvp against finite differences`, () => {
+      const f = m[name.toLowerCase()];
+      const xs = [0.3, 0.7];
+      const k = 1.3;
+      const [dX, dK] = differences(f, xs, k);
+      const tangent = [0.4, -1.5];
+      const [primal, directional] = m[`j${name}`]([xs, k], [tangent, 0.6]);
+      close(primal, f(xs, k));
+      close(
+        directional,
+        dX.reduce((s, d, j) => s + d * tangent[j], 0.6 * dK),
+        1e-6,
+      );
+      const [value, pullback] = m[`p${name}`](xs, k);
+      close(value, f(xs, k));
+      const [pX, pK] = pullback(-2);
+      expectClose(
+        pX,
+        dX.map((d) => -2 * d),
+        1e-6,
+      );
+      close(pK, -2 * dK, 1e-6);
+      // The Hessian by differences of the gradient (itself checked by vjp above), along the tangent.
+      const gradient = (q: number[], c: number): [number[], number] => {
+        const [, back] = m[`p${name}`](q, c);
+        return back(1);
+      };
+      const second = [0, 1, 2].map((j) => gradientDifference(gradient, xs, k, j));
+      const [hvX, hvK] = m[`hv${name}`](xs, k, [tangent, 0.6]);
+      const along = second[0].map((_, out) => second.reduce((s, column, j) => s + column[out] * [...tangent, 0.6][j], 0));
+      expectClose([...hvX, hvK], along, 1e-4);
+    });
+  }
 });

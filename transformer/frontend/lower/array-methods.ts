@@ -29,24 +29,12 @@ import { isContainer, staticCall } from './array-builders';
 import { branch } from './control';
 import { expression } from './expressions';
 import { countedLoop, overArray } from './loops';
-import { buildsMatrix, matrixFrom } from './matrices';
+import { buildsMatrix, matrixFrom, rowsOf } from './matrices';
 import { sortKeys } from './sort-keys';
 import { skipTypeSyntax } from '../type-syntax';
 
 /** Methods that move or compare entries as numbers: not of arrays of arrays. */
-const ENTRY_METHODS: readonly string[] = [
-  'fill',
-  'slice',
-  'concat',
-  'filter',
-  'indexOf',
-  'lastIndexOf',
-  'includes',
-  'sort',
-  'toSorted',
-  'reverse',
-  'toReversed',
-];
+const ENTRY_METHODS: readonly string[] = ['fill', 'concat', 'filter', 'indexOf', 'lastIndexOf', 'includes', 'sort', 'toSorted', 'reverse', 'toReversed'];
 
 /** A call of a method of an array (or of Array, Float64Array…): lowered, or undefined where it is not one. */
 export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand | undefined {
@@ -225,6 +213,8 @@ function slice(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Ope
   const start = startNode ? relativeIndex(lx, startNode, length) : num(0);
   const end = endNode ? relativeIndex(lx, endNode, length) : length;
   const count = span(lx, node, start, end);
+  if (count.kind === 'var') lx.atMost.set(count.name, length);
+  if ((shape?.kind ?? 'number') !== 'number') return rowsOf(lx, node, source, start, count);
   const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [count, num(0)] : [count] }, container);
   overArray(lx, node, [], array, node, [], (index) => {
     const from = start.kind === 'num' && start.value === 0 ? index : lx.op('+', [start, index], node);
@@ -261,11 +251,19 @@ function filter(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Op
     const keep = inline(lx, callback, [value, index], true);
     branch(lx, keep, node, () => append(lx, node, kept, length, value));
   });
+  // No longer than the source (known without reading it, where the function made it: a loop's state that filter shortens).
+  const sourceLength = source.kind === 'var' ? (lx.lengths.get(source.name)?.value ?? createdLength(lx, source.name)) : undefined;
+  if (length.value!.kind === 'var' && sourceLength) lx.atMost.set(length.value!.name, sourceLength);
   const container = containerOf(lx, owner);
   if (container === 'Array') return kept;
   const typed = newArray(lx, node, { op: 'newArray', args: [length.value!] }, container);
   overArray(lx, node, [], typed, node, [], (index) => lx.store([typed, index, load(lx, kept, index, NUMBER, node)], node));
   return typed;
+}
+
+function createdLength(lx: Lowering, name: string): Operand | undefined {
+  const made = lx.created.get(name);
+  return made?.kind === 'array' ? made.size : undefined;
 }
 
 /** The callback of a method, its only argument. */

@@ -176,6 +176,7 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
 export function entryMissing(lx: Lowering, container: Operand, index: Operand, origin: ts.Node): Operand {
   const list = listOf(lx, container);
   if (list) return listEntryMissing(lx, list, index, origin);
+  if (container.kind === 'var' && lx.shortened.has(container.name)) pastShortenedEnd(origin);
   if (container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name))) {
     const from = lx.op('and', [lx.op('isInteger', [index], origin), lx.op('>=', [index, num(0)], origin)], origin);
     return lx.op('not', [lx.op('and', [from, lx.op('<', [index, lengthOf(lx, container, origin)], origin)], origin)], origin);
@@ -184,12 +185,38 @@ export function entryMissing(lx: Lowering, container: Operand, index: Operand, o
   return lx.op(local ? 'localMissing' : 'missing', [container, index], origin);
 }
 
+/**
+ * A read of an entry `read` where one past the end matters (`xs[i] === undefined`, `xs?.[i] ?? 0`):
+ * a diagnostic for an array a loop shortens, whose buffer still holds numbers past its length.
+ */
+export function requireUnshortened(lx: Lowering, read: Operand, node: ts.Node): void {
+  const made = read.kind === 'var' ? lx.body.find((stmt) => stmt.kind === 'let' && stmt.name === read.name) : undefined;
+  const array = made?.kind === 'let' && made.expr.op === 'localElement' ? made.expr.args[0] : undefined;
+  if (array?.kind === 'var' && lx.shortened.has(array.name)) pastShortenedEnd(node);
+}
+
+/** An array a loop shortens keeps numbers past its length in its buffer: where an entry past the end would be undefined, a diagnostic. */
+function pastShortenedEnd(node: ts.Node): never {
+  return fail(
+    node,
+    Code.Unsupported,
+    `this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('i < xs.length ? xs[i] : 0').`,
+  );
+}
+
 /** `a[i] = v` or `a[i] op= v` into a local array: the stored value is the expression's. */
 export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
   const container = expression(lx, target.expression);
   const matrix = container.kind === 'var' ? (lx.matrices.get(container.name) ?? lx.rows.get(container.name)?.matrix) : undefined;
   if (container.kind === 'var' && lx.matrices.has(container.name)) {
     fail(target, Code.Unsupported, `writing a whole row, '${target.getText()} = …', is not supported: write its entries, '${target.getText()}[j] = …'.`);
+  }
+  if (matrix?.state) {
+    fail(
+      target,
+      Code.Unsupported,
+      `writing to '${target.getText()}' is not supported: '${matrix.state}' is an array of arrays a loop reassigns, whose rows may be those of the array it was made from (slice shares them): make new rows instead: ${matrix.state} = ${matrix.state}.map((row) => […]).`,
+    );
   }
   if (matrix?.borrowed) {
     fail(
@@ -230,7 +257,7 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
       'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.',
     );
   const array = expression(lx, callee.expression);
-  const length = array.kind === 'var' ? lx.lengths.get(array.name) : undefined;
+  const length = array.kind === 'var' && !lx.shortened.has(array.name) ? lx.lengths.get(array.name) : undefined;
   if (!length)
     fail(
       node,

@@ -6,7 +6,7 @@ import { type Operand, type Stmt, UNDEFINED, UNSET, num, sameOperand, str, varia
 import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
-import { entryMissing, fieldLoad, growable, load, newArray, objectLiteral, spreadLiteral, storeElement } from './arrays';
+import { entryMissing, fieldLoad, growable, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
 import { newExpression } from './array-builders';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
@@ -303,6 +303,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
       ) as Operand;
     }
     const left = expression(lx, node.left);
+    if (entry) requireUnshortened(lx, left, node.left);
     if (!entry && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
     return branch(
       lx,
@@ -315,7 +316,14 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
   if (isComparisonOperator(comparison)) {
     const left = expression(lx, node.left);
-    return lx.op(comparison, [left, expression(lx, node.right)], node);
+    const right = expression(lx, node.right);
+    // `xs[i] === undefined`: whether i is past the end.
+    for (const [entry, other] of [
+      [left, right],
+      [right, left],
+    ])
+      if (sameOperand(other, UNDEFINED)) requireUnshortened(lx, entry, node);
+    return lx.op(comparison, [left, right], node);
   }
   if (!isArithmeticOperator(operator)) {
     return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);

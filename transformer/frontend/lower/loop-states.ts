@@ -5,27 +5,38 @@
 // array each pass leaves is copied at the end of the pass.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, num, operandsRead, sameOperand, variable } from '../../ir/ir';
+import { type Operand, nameOf, num, operandsRead, sameOperand, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { fieldLoad, lengthOf, load, newArray, objectOf } from './arrays';
+import { walk } from '../walk';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
+import { type MatrixState, holdsRows, matrixState } from './matrix-states';
 import { type Layout, layoutOf, leavesOf, sameLayout } from './scalars';
 
 /** The states of a loop: variables it reassigns that hold arrays or objects as it starts. */
-export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Binding[]): { states: ScalarState[]; buffers: BufferState[] } {
+export function loopStates(
+  lx: Lowering,
+  node: ts.Node,
+  assigned: readonly Binding[],
+): { states: ScalarState[]; buffers: BufferState[]; matrices: MatrixState[] } {
   const states: ScalarState[] = [];
   const buffers: BufferState[] = [];
+  const matrices: MatrixState[] = [];
   for (const binding of assigned) {
     const copy = binding.value && copyOnEntry(lx, node, binding);
     if (copy) binding.value = copy;
     const init = binding.value;
     if (!lx.isAggregate(init)) continue;
-    if (init!.kind === 'var' && (lx.matrices.has(init!.name) || lx.rows.has(init!.name))) {
+    if (holdsRows(lx, init!)) {
+      matrices.push(matrixState(lx, node, binding, init!));
+      continue;
+    }
+    if (init!.kind === 'var' && lx.rows.has(init!.name)) {
       fail(
         node,
         Code.Unsupported,
-        `a loop that reassigns '${binding.name}', which holds an array of arrays the function builds (or a row of one), is not supported: keep the array of arrays in one variable and write its entries ('${binding.name}[i][j] = …'), or keep the index of the row.`,
+        `a loop that reassigns '${binding.name}', which holds a row of an array of arrays the function builds, is not supported: keep the index of the row, or copy it ([...row]).`,
       );
     }
     if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0)
@@ -34,10 +45,12 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
         Code.Unsupported,
         `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`,
       );
-    const layout = layoutOf(lx, init);
+    // An array a pass may shorten is kept in a buffer, whatever its length as the loop starts (`let p = [a, b, c]`).
+    const shortens = mayShorten(lx, node, binding.name);
+    const layout = shortens && init!.kind === 'var' && lx.created.get(init!.name)?.kind === 'array' ? undefined : layoutOf(lx, init);
     const buffer = layout ? undefined : bufferOf(lx, init!);
     if (layout) states.push(scalarState(lx, node, binding, init!, layout));
-    else if (buffer) buffers.push({ binding, ...buffer });
+    else if (buffer) buffers.push({ binding, ...buffer, ...(shortens ? { length: lengthVariable(lx, node, binding, buffer) } : {}) });
     else {
       fail(
         node,
@@ -46,7 +59,7 @@ export function loopStates(lx: Lowering, node: ts.Node, assigned: readonly Bindi
       );
     }
   }
-  return { states, buffers };
+  return { states, buffers, matrices };
 }
 
 /**
@@ -101,6 +114,60 @@ export interface BufferState {
   readonly array: Operand;
   readonly size: Operand;
   readonly container: 'Array' | 'Float64Array' | 'Float32Array';
+  /** Where passes may shorten it: its length, which the loop carries (at most `size`). */
+  readonly length?: Binding;
+}
+
+/**
+ * Whether a pass may leave a state shorter than it started: the loop assigns it what a call of
+ * slice or filter makes (`points = previous.slice(1).map(…)`, `active = active.filter(…)`). It
+ * then has a length of its own, which the loop carries.
+ */
+function mayShorten(lx: Lowering, node: ts.Node, name: string): boolean {
+  const { ts } = lx;
+  const shortens = (inner: ts.Node) =>
+    ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && ['slice', 'filter'].includes(inner.expression.name.text);
+  return walk(ts, node, (inner) =>
+    ts.isBinaryExpression(inner) &&
+    inner.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isIdentifier(inner.left) &&
+    inner.left.text === name &&
+    walk(ts, inner.right, (part) => (shortens(part) ? 'stop' : undefined))
+      ? 'stop'
+      : undefined,
+  );
+}
+
+/**
+ * The length of a buffer whose passes may shorten it (never lengthen: checked at the end of
+ * each pass), a variable in the scope of the state's variable, which reads of its length read
+ * after the loop too. A typed array is a diagnostic: the entries past its length would read as
+ * numbers, where JavaScript reads undefined.
+ */
+function lengthVariable(lx: Lowering, node: ts.Node, binding: Binding, buffer: Omit<BufferState, 'binding'>): Binding {
+  if (buffer.container !== 'Array') {
+    fail(
+      node,
+      Code.Unsupported,
+      `a loop that may shorten '${binding.name}' (slice, filter) keeps it in one array, which must be a number[] here, not a ${buffer.container}: copy it into one first (let ${binding.name} = Array.from(…)).`,
+    );
+  }
+  const name = nameOf(buffer.array);
+  const length = besideState(lx, binding, `#length ${name}`, `${binding.name}_length`, buffer.size);
+  lx.lengths.set(name, length);
+  lx.shortened.add(name);
+  return length;
+}
+
+/**
+ * A hidden variable of a state (its length), in the scope of the state's variable under `key`:
+ * branches merge it, and code after the loop reads it.
+ */
+export function besideState(lx: Lowering, binding: Binding, key: string, name: string, value: Operand): Binding {
+  const hidden = lx.hidden(name, value);
+  const scope = [...lx.scopes].reverse().find((candidate) => [...candidate.values()].includes(binding)) ?? lx.scopes[lx.scopes.length - 1];
+  scope.set(key, hidden);
+  return hidden;
 }
 
 /** What an array the function made (not grown by push) is, as a loop's buffer. */
@@ -117,15 +184,16 @@ function bufferOf(lx: Lowering, array: Operand): Omit<BufferState, 'binding'> | 
  */
 export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferState[]): void {
   const moved = buffers.filter((state) => !sameOperand(state.binding.value!, state.array));
-  const sources = moved.map((state) => {
+  const lengths = moved.map((state) => (state.length ? shorterLength(lx, state) : state.size));
+  const sources = moved.map((state, k) => {
     const value = state.binding.value!;
-    const made = bufferOf(lx, value);
+    const made = state.length ? undefined : bufferOf(lx, value);
     const name = state.binding.name;
-    if (!made || !lx.sameLength(made.size, state.size) || made.container !== state.container) {
+    if (!lengths[k] || (!state.length && (!made || !lx.sameLength(made.size, state.size) || made.container !== state.container))) {
       fail(
         node,
         Code.Unsupported,
-        `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with, or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…)) or with the same length, or write into '${name}' itself.`,
+        `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with (or shorter: slice, filter), or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…), ${name}.slice(1), ${name}.filter(…)) or with the same length, or write into '${name}' itself.`,
       );
     }
     if (heldElsewhere(lx, value, state, buffers)) {
@@ -140,16 +208,47 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
     const copy = newArray(
       lx,
       node as ts.Expression,
-      { op: 'newArray', args: state.container === 'Array' ? [state.size, num(0)] : [state.size] },
+      { op: 'newArray', args: state.container === 'Array' ? [lengths[k]!, num(0)] : [lengths[k]!] },
       state.container,
     );
-    copyInto(lx, node, copy, value, state.size);
+    copyInto(lx, node, copy, value, lengths[k]!);
     return copy;
   });
   moved.forEach((state, k) => {
-    copyInto(lx, node, state.array, sources[k], state.size);
+    copyInto(lx, node, state.array, sources[k], lengths[k]!);
     state.binding.value = state.array;
+    if (state.length) state.length.value = lengths[k];
   });
+}
+
+/**
+ * The length of the array a pass leaves in a state that passes may shorten, where it is known
+ * to be no longer than the state's as the pass started (so that it fits in its buffer): a map
+ * of it, a slice or filter of it (or of a map of it, and so on); else undefined.
+ */
+function shorterLength(lx: Lowering, state: BufferState): Operand | undefined {
+  const value = state.binding.value!;
+  if (value.kind !== 'var' || !lx.localArrays.has(value.name)) return undefined;
+  const made = lx.created.get(value.name);
+  if (made?.kind !== 'array' || made.container !== state.container) return undefined;
+  const length = lx.lengths.get(value.name)?.value ?? made.size;
+  return lx.notLonger(length, state.length!.value!) ? length : undefined;
+}
+
+/**
+ * After the loop, the variables hold their buffers; one that passes may have shortened holds a
+ * copy of as many entries as its length (the buffer is longer), which is what code after the
+ * loop reads, measures and returns.
+ */
+export function leaveBuffers(lx: Lowering, node: ts.Node, buffers: readonly BufferState[]): void {
+  for (const state of buffers) {
+    state.binding.value = state.array;
+    if (!state.length) continue;
+    const length = state.length.value!;
+    const copy = newArray(lx, node as ts.Expression, { op: 'newArray', args: [length, num(0)] }, state.container);
+    copyInto(lx, node, copy, state.array, length);
+    state.binding.value = copy;
+  }
 }
 
 /** Copies `size` entries of `source` into `target`, whatever the flags (code lowering makes up). */

@@ -6,7 +6,8 @@ import { getterOf, isInside } from '../effects';
 import { walk } from '../walk';
 import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
 import { mapOperandsRead, rewriteWithin } from '../../ir/traverse';
-import { copyBack, dropTrailingLiterals, loopStates, checkState, nextState } from './loop-states';
+import { copyBack, dropTrailingLiterals, leaveBuffers, loopStates, checkState, nextState } from './loop-states';
+import { copyBackRows } from './matrix-states';
 import { rebuild } from './scalars';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
 import { arrayOperand, isArrayType, lengthOf, load } from './arrays';
@@ -99,9 +100,10 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   const assigned = [...new Set([...(parts.syntaxAssigns === false ? [] : assignedIn(lx, node)), ...(parts.carried ?? [])])];
   // Variables holding small arrays or objects are carried as the numbers they hold; those
   // holding arrays of a length known only at run time are kept in one array each.
-  const { states, buffers } = loopStates(lx, node, assigned);
-  const held = new Set([...states, ...buffers].map((state) => state.binding));
-  const bindings = [...assigned.filter((binding) => !held.has(binding)), ...states.flatMap((state) => state.parts)];
+  const { states, buffers, matrices } = loopStates(lx, node, assigned);
+  const held = new Set([...states, ...buffers, ...matrices].map((state) => state.binding));
+  const lengths = [...buffers.flatMap((buffer) => (buffer.length ? [buffer.length] : [])), ...matrices.map((matrix) => matrix.rows)];
+  const bindings = [...assigned.filter((binding) => !held.has(binding)), ...states.flatMap((state) => state.parts), ...lengths];
   const carried = bindings.map((binding) => ({ binding, init: binding.value ?? UNSET, name: lx.env.names.own(binding.name) }));
   for (const { binding, name } of carried) binding.value = variable(name);
   // Every variable the loop does not carry must leave it as it entered (a value defined in
@@ -138,6 +140,7 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       // Before the loop's own test merges the states with their values at the top of the pass.
       for (const state of states) checkState(lx, node, state, states);
       copyBack(lx, node, buffers);
+      copyBackRows(lx, node, matrices);
       for (const { binding } of carried) {
         if (lx.isAggregate(binding.value))
           fail(
@@ -208,7 +211,7 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
       state.parts.map((part) => part.value!),
       node,
     );
-  for (const buffer of buffers) buffer.binding.value = buffer.array;
+  leaveBuffers(lx, node, buffers);
 }
 
 /**

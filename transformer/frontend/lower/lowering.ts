@@ -128,6 +128,10 @@ export class Lowering {
   readonly localArrays = new Set<string>();
   /** The length of each array created empty (`[]`) and grown by `push`: a variable of its own. */
   readonly lengths = new Map<string, Binding>();
+  /** Arrays a loop keeps in one array, its buffer, that its passes may shorten: their `lengths` are at most the buffer's (see loop-states.ts). */
+  readonly shortened = new Set<string>();
+  /** Lengths known to be at most another length, by variable: what slice and filter keep of their source's. */
+  readonly atMost = new Map<string, Operand>();
   /** The fields of object literals that hold local arrays (or such objects): reading them reads the array itself. */
   readonly heldLocals = new Map<string, Map<string, Operand>>();
   /** The arrays and object literals the function made, as a branch that chooses between them must know them. */
@@ -309,6 +313,14 @@ export class Lowering {
   sameLength(a: Operand, b: Operand): boolean {
     const [first, second] = [this.lengthOrigin(a), this.lengthOrigin(b)];
     return first.measured === second.measured && sameOperand(first.operand, second.operand);
+  }
+
+  /** Whether a length is known to be at most `most`: the same, or what a slice or filter kept of one (see `atMost`). */
+  notLonger(length: Operand, most: Operand): boolean {
+    for (let bound: Operand | undefined = length; bound; bound = bound.kind === 'var' ? this.atMost.get(bound.name) : undefined) {
+      if (this.sameLength(bound, most)) return true;
+    }
+    return false;
   }
 
   /**

@@ -14,7 +14,7 @@ import { NUMBER } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
 import { arrayOperand, callbackArgument, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
 import { expression } from './expressions';
-import { countedLoop, overArray } from './loops';
+import { countedLoop } from './loops';
 
 /** A local array of arrays, flattened. */
 export interface Matrix {
@@ -26,6 +26,8 @@ export interface Matrix {
   readonly width?: Operand;
   /** Its rows are arrays the function did not create (a parameter's): writing them is a diagnostic. */
   readonly borrowed: boolean;
+  /** The variable of a loop that keeps it (see matrix-states.ts), whose rows are not written either. */
+  readonly state?: string;
   /** Its rows are Float32Arrays: what is written into them is rounded. */
   readonly rounds: boolean;
 }
@@ -81,7 +83,7 @@ export function buildsMatrix(lx: Lowering, node: ts.Expression): boolean {
 }
 
 /** A new matrix handle (a name no statement defines), known to lowering as an aggregate. */
-function handle(lx: Lowering, matrix: Matrix): Operand {
+export function handle(lx: Lowering, matrix: Matrix): Operand {
   const name = lx.env.names.fresh('matrix');
   lx.matrices.set(name, matrix);
   lx.aggregates.add(name);
@@ -90,7 +92,7 @@ function handle(lx: Lowering, matrix: Matrix): Operand {
 
 /** `m[i]`: a view of row i (a name no statement defines). */
 export function rowOf(lx: Lowering, matrix: Matrix, index: Operand, origin: ts.Node): Operand {
-  const start = matrix.offsets ? load(lx, matrix.offsets, index, NUMBER, origin) : lx.op('*', [index, matrix.width!], origin);
+  const start = rowStart(lx, matrix, index, origin);
   const name = lx.env.names.fresh('row');
   lx.rows.set(name, { matrix, start, index });
   lx.aggregates.add(name);
@@ -112,13 +114,18 @@ export function entryOf(lx: Lowering, row: Row, index: Operand, origin: ts.Node)
 
 /**
  * A value the function returns: a row of a local matrix is copied into an array of its own
- * (of the row's kind), as the caller gets an array, not a view of the function's flat data.
+ * (of the row's kind, as long as its type says where that is a tuple), as the caller gets an
+ * array, not a view of the function's flat data; in an inlined helper, a row of a tuple type
+ * only (a merge of what the helper returns on several paths copies its numbers).
  */
-export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression): Operand {
+export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression, inlined = false): Operand {
   const row = value.kind === 'var' ? lx.rows.get(value.name) : undefined;
-  if (!row) return value;
+  // A tuple (`Point`) has its type's length: known where the function may return on other paths too (after a throw guard).
+  const tuple = lx.tupleLengthAt(node);
+  // An inlined helper's caller may read its row in place, but for a tuple, which it may then choose.
+  if (!row || (inlined && tuple === undefined)) return value;
   const container = containerOf(lx, node);
-  const length = rowLength(lx, row, node);
+  const length = tuple !== undefined ? num(tuple) : rowLength(lx, row, node);
   const copy = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
   countedLoop(
     lx,
@@ -158,6 +165,42 @@ export function matrixFrom(lx: Lowering, node: ts.CallExpression, source: ts.Exp
     { carried: [builder.length] },
   );
   return builder.finish();
+}
+
+/**
+ * `count` rows of an array of arrays from row `start` (`m.slice(1)`), which share the rows of
+ * the array sliced, as JavaScript's do: of a local matrix, a view of its data with offsets of
+ * its own; of the caller's array, its rows copied (never written). Either is read-only.
+ */
+export function rowsOf(lx: Lowering, node: ts.Expression, source: Operand, start: Operand, count: Operand, rowShape = lx.shapeAt(node, true)): Operand {
+  const matrix = source.kind === 'var' ? lx.matrices.get(source.name) : undefined;
+  if (!matrix) {
+    const builder = new MatrixBuilder(lx, node, count, false);
+    countedLoop(
+      lx,
+      node,
+      'i',
+      () => count,
+      (index) => builder.append(load(lx, source, lx.op('+', [start, index], node), rowShape, node), index, lx.arraysMade, node),
+      { carried: [builder.length], syntaxAssigns: false },
+    );
+    return builder.finish();
+  }
+  const offsets = newArray(lx, node, { op: 'newArray', args: [lx.op('+', [count, num(1)], node), num(0)] }, 'Array');
+  countedLoop(
+    lx,
+    node,
+    'i',
+    () => lx.op('+', [count, num(1)], node),
+    (index) => lx.store([offsets, index, rowStart(lx, matrix, lx.op('+', [start, index], node), node)], node),
+    { syntaxAssigns: false },
+  );
+  return handle(lx, { data: matrix.data, rows: count, offsets, borrowed: true, rounds: matrix.rounds });
+}
+
+/** Where row `index` of a matrix starts in its data (also for index = rows: where its data ends). */
+export function rowStart(lx: Lowering, matrix: Matrix, index: Operand, origin: ts.Node): Operand {
+  return matrix.offsets ? load(lx, matrix.offsets, index, NUMBER, origin) : lx.op('*', [index, matrix.width!], origin);
 }
 
 /** `[[a, b], [c, d]]`, `[rowA, rowB]`: rows given one by one. */
@@ -213,6 +256,8 @@ class MatrixBuilder {
     private readonly lx: Lowering,
     private readonly node: ts.Expression,
     private readonly rows: Operand,
+    /** false: the loops copying rows carry only what they assign, not what `node`'s code does (a copy lowering makes up). */
+    private readonly syntaxAssigns = true,
   ) {
     this.data = growable(lx, node);
     this.length = lx.lengths.get(nameOf(this.data))!;
@@ -237,10 +282,11 @@ class MatrixBuilder {
     }
     if (!local) this.borrowed = true;
     lx.store([this.offsets, index, this.length.value!], node);
-    overArray(lx, node, [], row, node, [this.length], (k) => {
+    const each = (k: Operand) => {
       lx.store([this.data, this.length.value!, load(lx, row, k, NUMBER, node)], node);
       this.length.value = lx.op('+', [this.length.value!, num(1)], node);
-    });
+    };
+    countedLoop(lx, node, 'i', () => lengthOf(lx, row, node), each, { carried: [this.length], syntaxAssigns: this.syntaxAssigns });
   }
 
   finish(): Operand {

@@ -106,8 +106,8 @@ export class AggregateMerges {
       for (const which of ['then', 'else'] as const) {
         const side = merge[which];
         if (side && this.host.readOnly(side)) continue;
-        const shared =
-          side && side.kind === 'var' ? this.merges.filter((other) => [other.then, other.else].some((value) => value && sameOperand(value, side))).length : 0;
+        // Held by two merged variables on the same side (two variables swapping their arrays hold each on one side only).
+        const shared = side && side.kind === 'var' ? this.merges.filter((other) => other[which] && sameOperand(other[which], side)).length : 0;
         if (side && (shared > 1 || this.references(side, merged, which) > 0)) this.unsupported(merge, 'is also held by another variable or object');
       }
       this.builders.push(() => merge.assign(build()));

@@ -50,7 +50,7 @@ export function statement(lx: Lowering, node: ts.Statement): void {
           Code.Unsupported,
           "returning an array or object from inside a loop is not supported yet: keep it in a variable declared before the loop, leave the loop with 'break', and return the variable after it.",
         );
-      lx.result.value = lx.inlining.length === 0 ? returnedValue(lx, value, node.expression) : value;
+      lx.result.value = returnedValue(lx, value, node.expression, lx.inlining.length > 0);
     }
     lx.returned.value = TRUE;
     return;

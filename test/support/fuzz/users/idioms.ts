@@ -355,9 +355,12 @@ export abstract class Idioms extends Statements {
   /**
    * An array of a length known only at run time (a copy of a parameter, or a literal)
    * reassigned in a loop: `p = p.map(…)`, `p = relax(p, dt)`, or two buffers swapped after
-   * each pass writes one from the other; left by a `break` on the data sometimes (README ✅).
+   * each pass writes one from the other (by `[p, next] = [next, p]` or through a `tmp`; also
+   * two literals, or a copy of a tuple: a length known at compile time); left by a `break` on
+   * the data sometimes (README ✅).
    */
   private runTimeState(s: Scope, depth: number, ind: string): string {
+    if (this.chance(0.2)) return this.shortenedState(s, ind);
     const k = this.fresh('k'),
       n = this.int(1, 4),
       dt = this.pick(['0.1', '0.05', '0.2']);
@@ -374,8 +377,7 @@ export abstract class Idioms extends Statements {
     const rest = () => this.block(body, Math.max(0, depth - 1), ind + '  ', this.int(0, 1));
     const exit = this.chance(0.25) ? `${ind}  if (Math.abs(${p}[0]) > ${this.constant(0.5, 2)}) break;\n` : '';
     let code = `${ind}let ${p}${type === 'f64' ? ': Float64Array' : ''} = ${start};\n`;
-    // Buffers swapped start from an array of a run-time length (README's row; two literals swapped are not in it).
-    switch (this.int(0, from?.caller ? 2 : 1)) {
+    switch (this.int(0, 2)) {
       case 0: {
         const e = this.fresh('e'),
           i = this.fresh('i');
@@ -389,17 +391,56 @@ export abstract class Idioms extends Statements {
       default: {
         const next = this.fresh('next'),
           i = this.fresh('i');
-        const make = type === 'f64' ? `new Float64Array(${p}.length)` : `new Array<number>(${p}.length).fill(0)`;
-        // A copy of a tuple has a length known at compile time: swapped, README marks it ❌ (not yet).
-        if (from?.type === 'tuple') this.unsupportedStates.push(p);
+        // Buffers swapped (double buffering), from a copy of an array or tuple or from a literal:
+        // the second made with the first's length, or (of a length known here) a literal of zeros.
+        const zeros = type === 'f64' ? `new Float64Array(${length})` : `[${Array<string>(length).fill('0').join(', ')}]`;
+        const measured = type === 'f64' ? `new Float64Array(${p}.length)` : `new Array<number>(${p}.length).fill(0)`;
+        const make = !from && this.chance(0.5) ? zeros : measured;
         const inner = child(body, { counters: [...body.counters, { name: i, bound: length }], vecs: [...body.vecs, { expr: p, length, type, local: false }] });
+        const tmp = this.fresh('tmp');
+        const swap = this.chance(0.5) ? `[${p}, ${next}] = [${next}, ${p}];` : `const ${tmp} = ${p};\n${ind}  ${p} = ${next};\n${ind}  ${next} = ${tmp};`;
         code +=
           `${ind}let ${next}${type === 'f64' ? ': Float64Array' : ''} = ${make};\n${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) {\n` +
           `${ind}  for (let ${i} = 0; ${i} < ${p}.length; ${i}++) ${next}[${i}] = ${this.constant(0.5, 0.95)} * ${p}[(${i} + 1) % ${p}.length] + ${dt} * ${this.bounded(inner, 1)};\n` +
-          `${ind}  [${p}, ${next}] = [${next}, ${p}];\n${rest()}${exit}${ind}}\n`;
+          `${ind}  ${swap}\n${rest()}${exit}${ind}}\n`;
       }
     }
     s.vecs.push({ expr: p, length, type, local: true });
+    return code;
+  }
+
+  /**
+   * An array a pass shortens, reassigned in a loop (README ✅): de Casteljau's `while (p.length
+   * > 1) { const previous = p; p = previous.slice(1).map((e, i) => …previous[i]…); }`, or every
+   * other entry kept by `p = p.filter((e, i) => i % 2 === 0).map(…)` in a counted loop; from a
+   * literal, a copy of an array or the caller's array itself.
+   */
+  private shortenedState(s: Scope, ind: string): string {
+    const sources = s.vecs.filter((v) => !v.expr.includes('('));
+    const from = sources.length > 0 && this.chance(0.6) ? this.pick(sources) : undefined;
+    const length = from?.length ?? this.int(2, 4);
+    const p = this.fresh('p'),
+      e = this.fresh('e'),
+      i = this.fresh('i'),
+      dt = this.pick(['0.1', '0.3', '0.5']);
+    const literal = () => `[${Array.from({ length }, () => this.expr(s, 1)).join(', ')}]`;
+    const start = from ? (from.caller && from.type === 'array' && this.chance(0.5) ? from.expr : `[...${from.expr}]`) : literal();
+    const inner = child(s, { nums: [...s.nums, e], callback: true, returns: false });
+    let code = `${ind}let ${p} = ${start};\n`;
+    if (this.chance(0.5)) {
+      const previous = this.fresh('previous');
+      code +=
+        `${ind}while (${p}.length > 1) {\n${ind}  const ${previous} = ${p};\n` +
+        `${ind}  ${p} = ${previous}.slice(1).map((${e}, ${i}) => ${previous}[${i}] + (${e} - ${previous}[${i}]) * ${dt} + ${dt} * ${this.bounded(inner, 1)});\n${ind}}\n`;
+      s.vecs.push({ expr: p, length: 1, type: 'array', local: true });
+      return code;
+    }
+    const k = this.fresh('k'),
+      n = this.int(1, 3);
+    let left = length;
+    for (let pass = 0; pass < n; pass++) left = Math.ceil(left / 2);
+    code += `${ind}for (let ${k} = 0; ${k} < ${n}; ${k}++) ${p} = ${p}.filter((${e}, ${i}) => ${i} % 2 === 0).map((${e}) => ${e} + ${dt} * ${this.bounded(inner, 1)});\n`;
+    s.vecs.push({ expr: p, length: left, type: 'array', local: true });
     return code;
   }
 }

@@ -4,8 +4,6 @@
 // Each entry quotes where README (or docs/diagnostics.md, which README points to) says so.
 const SHARED_STATES =
   'What can be differentiated: "state reassigned in loops … | ✅ … the state must be an array of a length known at compile time or an object literal the function makes, that no other variable holds"';
-const SWAPPED_KNOWN_LENGTH =
-  'What can be differentiated: "arrays of a length known only at run time reassigned in loops … ❌ not yet: two buffers of a length known at compile time swapped (a copy of a tuple, `let cur = [...xs]` …) are a diagnostic"';
 
 export interface Unsupported {
   readonly message: RegExp;
@@ -19,10 +17,10 @@ export interface Unsupported {
 }
 
 export const UNSUPPORTED: readonly Unsupported[] = [
-  // `previous = s` with a tuple state, or an object state holding an array; a copy of a tuple swapped with another buffer.
+  // `previous = s` with a tuple state, or an object state holding an array.
   {
     message: /^'[\w$]+' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object/,
-    readme: `${SHARED_STATES}; for a copy of a tuple swapped with another buffer, ${SWAPPED_KNOWN_LENGTH}`,
+    readme: SHARED_STATES,
     state: true,
   },
   { message: /^the array or object '[\w$]+' holds as this loop starts is also held by another variable or object/, readme: SHARED_STATES, state: true },
