@@ -159,10 +159,14 @@ const CASES: Record<string, Case> = {
     code: `function total(x: number, ...xs: number[]): number { return x * xs.length; }\nexport const g = grad((x: number) => /*@*/grad(total, { wrt: 'x' })(x, 1, 2));`,
     message: "'grad(total, { wrt: 'x' })' is generated from 'total', which has a rest parameter",
   },
-  generatedTuple: {
-    code: `function price(spot: number, vol: number, dividend = 0): number { return spot * vol - dividend; }\nconst greeks = grad(price, { wrt: ['spot', 'vol'] });\nexport const g = grad((s: number) => { const [, vega] = /*@*/greeks(s, 0.2); return vega * s; });`,
+  generatedValueAndGradients: {
+    code: `function price(spot: number, vol: number, dividend = 0): number { return spot * vol - dividend; }\nconst both = valueAndGrad(price, { wrt: ['spot', 'vol'] });\nexport const g = grad((s: number) => { const [value, [, vega]] = /*@*/both(s, 0.2); return value * vega * s; });`,
     message:
-      "'greeks' returns several gradients (a tuple), and differentiated code differentiates generated functions that return one number: call a gradient of one parameter for each you need (grad(price, { wrt: 'vol' })(…))",
+      "'both' returns its value and several gradients, and inside differentiated code valueAndGrad(…)(…) is differentiated where it returns its value and one gradient: call 'price' for the value and a gradient of one parameter for each you need (grad(price, { wrt: 'spot' })(…))",
+  },
+  generatedValueOfArrow: {
+    code: `export const g = grad((s: number) => /*@*/valueAndGrad((x: number) => x * x)(s)[1]);`,
+    message: 'the function given to valueAndGrad() inside differentiated code must be declared at the top level of a module',
   },
   nestedGrad: {
     code: `export const g = grad((x: number) => /*@*/grad((y: number) => y * y)(x));`,
@@ -694,7 +698,7 @@ function marker(file: string, text: string): string {
   return `${file}:${before.length}:${before[before.length - 1].length + 1 + 5}`;
 }
 
-const source = (c: Case) => `import { derivative, grad, hessian, hvp, jvp, stopGradient, vjp, withDerivative } from 'tapeless';\n${c.code}\n`;
+const source = (c: Case) => `import { derivative, grad, hessian, hvp, jvp, stopGradient, valueAndGrad, vjp, withDerivative } from 'tapeless';\n${c.code}\n`;
 
 beforeAll(() => {
   const files: Record<string, string> = { 'lib.ts': LIB };

@@ -2,8 +2,7 @@
 // `grad(price, { wrt: 'spot' })` called without the default parameters `price` has, and a
 // gradient selected by name used as the number it is (`error / vega`, where `price` also
 // takes an object). Every mode against finite differences (and forward mode, through
-// compile's twin). A tuple of gradients (`const [, vega] = greeks(…)`) is refused there (see
-// diagnostics.test.ts): its elements' adjoints would be lost.
+// compile's twin). Tuples of gradients and valueAndGrad: generated-tuples.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, partialDifference } from './support/compile.js';
 

@@ -16,8 +16,13 @@ import { branch } from './control';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
+  return namedValue(lx, userName, origin, () => expression(lx, node));
+}
+
+/** The value `lower` lowers, given the user's variable name where it is new. */
+export function namedValue(lx: Lowering, userName: string, origin: ts.Node, lower: () => Operand): Operand {
   const start = lx.body.length;
-  const value = expression(lx, node);
+  const value = lower();
   const last = lx.body[lx.body.length - 1];
   if (lx.body.length > start && value.kind === 'var' && last.kind === 'let' && last.name === value.name && last.role === 'temp') {
     const name = lx.env.names.own(userName);
