@@ -114,6 +114,20 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number) => { let act = (v: number) => v;\n  if (x > 0) /*@*/act = (v: number) => 2 * v;\n  return act(x); });`,
     message: "'act' holds a function, and differentiated code does not reassign functions",
   },
+  functionInData: {
+    code: `export const g = grad((x: number, o: { f: (v: number) => number }) => /*@*/o.f(x), { wrt: 0 });`,
+    message:
+      "'o.f' calls a function kept in data, known only when the code runs, and tapeless differentiates the calls it sees at compile time: keep such functions in a module's constant",
+  },
+  tableParameter: {
+    code: `type C = { g: (v: number) => number };\nconst TABLE: C[] = [{ g: (v) => v * v }];\nfunction total(x: number, cs: C[] = TABLE): number {\n  let s = 0;\n  for (const c of cs) s += /*@*/c.g(x);\n  return s;\n}\nexport const g = grad(total, { wrt: 0 });`,
+    message:
+      "'c.g' calls a function of 'cs', a parameter of 'total' whose functions its caller chooses when the code runs, and tapeless differentiates the calls it sees at compile time: differentiate a function that leaves it out, such as (x) => total(x), so that its default 'TABLE' is known",
+  },
+  tableMissingFunction: {
+    code: `type K = { smooth: true; f: (v: number) => number } | { smooth: false; h: (v: number) => number };\nconst ON = true;\nconst KS: K[] = [{ smooth: ON, f: (v) => v }, { smooth: false, h: (v) => 2 * v }];\nexport const g = grad((x: number) => { let s = 0;\n  for (const k of KS) s += k.smooth ? k.f(x) : /*@*/k.h(x);\n  return s; });`,
+    message: "'k.h' calls the field 'h' of an entry of a table of functions, and that entry (line 4) has no function 'h'",
+  },
   functionAsValue: {
     code: `export const g = grad((x: number) => { const sq = (v: number) => v * v;\n  const pick = x > 0 ? /*@*/sq : sq;\n  return pick(x); });`,
     message: "'sq' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some",

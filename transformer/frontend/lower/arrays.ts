@@ -12,6 +12,7 @@ import { callLocal, functionValue, parameterCount } from './functions';
 import { makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { entryOf, rowLength, rowOf } from './matrices';
+import { entryField, tableEntry } from './tables';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -134,6 +135,8 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
   if (matrix) return rowOf(lx, matrix, index, origin);
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
   if (row) return load(lx, row.matrix.data, entryOf(lx, row, index, origin), shape, origin, userName);
+  const entry = tableEntry(lx, container, index, origin, userName);
+  if (entry) return entry;
   const pristine = container.kind === 'var' ? lx.pristine.get(container.name) : undefined;
   if (
     pristine &&
@@ -382,6 +385,8 @@ function knownLength(lx: Lowering, size: Operand): number | undefined {
 
 /** `container.field`, likewise. */
 export function fieldLoad(lx: Lowering, container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const written = entryField(lx, container, field);
+  if (written) return written;
   const recorded = recordField(lx, container, field, origin);
   if (recorded) return recorded;
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.

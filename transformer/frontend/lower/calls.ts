@@ -11,6 +11,7 @@ import { expression, namedValue } from './expressions';
 import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlineBody, isFunction, isSpread, requireDefinedForDefaults } from './functions';
 import { overArray } from './loops';
 import { requireAsMade } from './objects';
+import { entryFunction, functionInData, passesTable, tableEntryRead } from './tables';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -61,6 +62,12 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (ts.isPropertyAccessExpression(callee)) {
     const lowered = arrayCall(lx, node, callee);
     if (lowered) return lowered;
+    const entry = tableEntryRead(lx, callee.expression);
+    const fn = entry && entryFunction(lx, node, entry, callee.name.text);
+    if (fn) {
+      const args = callArguments(lx, node.arguments);
+      return callLocal(lx, node, fn, args, (target) => callTarget(lx, node, target, args));
+    }
   }
   const api = lx.env.apiName(callee);
   if (api === 'stopGradient') {
@@ -74,6 +81,7 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
     const receiver = target.method ? [expression(lx, (callee as ts.PropertyAccessExpression).expression)] : [];
     return callTarget(lx, node, target, [...receiver, ...callArguments(lx, node.arguments)]);
   }
+  if (ts.isPropertyAccessExpression(callee)) functionInData(lx, node, callee);
   const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
   return fail(
     node,
@@ -108,6 +116,7 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
       return lx.isAggregate(arg) || (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined));
     });
     if (
+      passesTable(lx, fn, args.slice(self)) ||
       target.writes ||
       target.draws ||
       target.nested ||

@@ -13,6 +13,7 @@ import { unwrap } from './array-methods';
 import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch } from './control';
+import { noteTable } from './tables';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
@@ -87,6 +88,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     const condition = expression(lx, node.condition);
     // Rules are expressions of cheap, total functions: both sides are evaluated.
     if (lx.env.rule) return lx.op('select', [condition, expression(lx, node.whenTrue), expression(lx, node.whenFalse)], node);
+    if (condition.kind === 'num') return expression(lx, condition.value ? node.whenTrue : node.whenFalse);
     return branch(
       lx,
       condition,
@@ -168,7 +170,9 @@ export function read(lx: Lowering, identifier: ts.Identifier): Operand {
 /** A constant read from outside the function; one another module keeps to itself is its literal, computed in place. */
 export function outerValue(lx: Lowering, identifier: ts.Identifier): Operand {
   const value = lx.env.outer(identifier, lx.inlining[lx.inlining.length - 1]);
-  return 'written' in value ? expression(lx, value.written) : value;
+  if ('written' in value) return expression(lx, value.written);
+  noteTable(lx, identifier, value);
+  return value;
 }
 
 export function property(lx: Lowering, node: ts.PropertyAccessExpression): Operand {

@@ -14,6 +14,7 @@ import { branch, guarded } from './control';
 import { expression } from './expressions';
 import { type CodeScope, fieldAssigned, recordFields } from './objects';
 import { destructure, statement, variables } from './statements';
+import { unrolled } from './tables';
 
 export function whileParts(lx: Lowering, test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
   return { testFirst, test: () => expression(lx, test), body: () => statement(lx, body) };
@@ -288,6 +289,7 @@ export function overArray(
   each: (index: Operand) => void,
   more?: () => Operand,
 ): void {
+  if (unrolled(lx, array, node, labels, carried, each, more)) return;
   countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more });
 }
 
