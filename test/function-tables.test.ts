@@ -25,29 +25,28 @@ export const CONSTRAINTS: Constraint[] = [
   { kind: 'inequality', g: ring },
 ];
 
-export function rosenbrock([x, y]: number[], a = 1, b = 100): number {
-  return (a - x) ** 2 + b * (y - x * x) ** 2;
+export function objective([x, y]: number[], scale = 0.1): number {
+  return scale * ((x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2) + Math.cos(x * y);
 }
 
-/** A quadratic penalty: for … of with continue, the table a parameter left to its default. */
+/** A penalty: for … of with continue, the table a parameter left to its default, an early exit on non-finite points. */
 export function penalised(x: number[], mu: number, constraints: Constraint[] = CONSTRAINTS): number {
   if (x.some((v) => !Number.isFinite(v))) return Infinity;
-  let value = rosenbrock(x);
+  let value = objective(x);
   for (const c of constraints) {
-    if (c.kind === 'equality') {
-      value += mu * c.h(x) ** 2;
+    if (c.kind !== 'equality') {
+      const excess = Math.max(0, c.g(x));
+      value += mu * excess ** 3;
       continue;
     }
-    const violation = c.g(x);
-    if (violation <= 0) continue;
-    value += mu * violation ** 2;
+    value += mu * Math.log1p(c.h(x) ** 2);
   }
   return value;
 }
 
 /** An augmented Lagrangian: forEach with the index, ?: on the kind. */
 export function augmentedLagrangian(x: number[], multipliers: number[], mu: number): number {
-  let value = rosenbrock(x);
+  let value = objective(x);
   CONSTRAINTS.forEach((c, i) => {
     const lambda = multipliers[i];
     const h = c.kind === 'equality' ? c.h(x) : Math.max(0, c.g(x) + lambda / mu);
@@ -58,7 +57,7 @@ export function augmentedLagrangian(x: number[], multipliers: number[], mu: numb
 
 /** A log barrier leaving on the first infeasible constraint (a return from inside the loop), and stopping at a break. */
 export function barrier(x: number[], t: number): number {
-  let phi = t * rosenbrock(x);
+  let phi = t * objective(x);
   for (const c of CONSTRAINTS) {
     if (c.kind !== 'inequality') break;
     const slack = -c.g(x);

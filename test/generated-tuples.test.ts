@@ -2,34 +2,18 @@
 // library writes them: a tuple of gradients (`const [, vega] = greeks(…)` in a Newton
 // iteration, `greeks(…)[1]`, the tuple kept and read element by element) and valueAndGrad's
 // `[value, gradient]`. Each element is the gradient of one parameter (grad(price, { wrt:
-// 'volatility' })), called only where the code reads it; valueAndGrad's value is the function's. Every mode of the caller against
-// finite differences (and forward mode, through compile's twin).
+// 'volatility' })), called only where the code reads it; valueAndGrad's value is the
+// function's. Every mode of the caller against finite differences (and forward mode, through
+// compile's twin).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, partialDifference } from './support/compile.js';
+import { close, compile } from './support/compile.js';
+import { HEDGES, PRICING, QUOTES, differences } from './support/pricing.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, valueAndGrad } from 'tapeless';
 import { cubicAndSlope } from './lib.js';
 
-export interface EuropeanOption { kind: 'call' | 'put'; strike: number; expiry: number }
-
-const OPTION: EuropeanOption = { kind: 'put', strike: 95, expiry: 1.25 };
-
-function normCdf(x: number): number {
-  return 0.5 * (1 + Math.tanh(0.7978845608 * (x + 0.044715 * x ** 3)));
-}
-
-export function price(option: EuropeanOption, spot: number, volatility: number, rate: number, dividend = 0): number {
-  const { strike, expiry } = option;
-  const sqrtT = Math.sqrt(expiry);
-  const d1 = (Math.log(spot / strike) + (rate - dividend + 0.5 * volatility ** 2) * expiry) / (volatility * sqrtT);
-  const d2 = d1 - volatility * sqrtT;
-  const call = spot * Math.exp(-dividend * expiry) * normCdf(d1) - strike * Math.exp(-rate * expiry) * normCdf(d2);
-  return option.kind === 'call' ? call : call - spot * Math.exp(-dividend * expiry) + strike * Math.exp(-rate * expiry);
-}
-
-/** [delta, vega, rho] */
-export const greeks = grad(price, { wrt: ['spot', 'volatility', 'rate'] });
+${PRICING}
 export const priceAndVega = valueAndGrad(price, { wrt: 'volatility' });
 
 /** Newton's method on the price, vega destructured from the greeks (with a hole). */
@@ -106,18 +90,6 @@ beforeAll(async () => {
   code = compiled.js['main.ts'];
   m = await compiled.load();
 });
-
-const QUOTES = [
-  [9.5, 90, 0.01],
-  [14, 100, 0.03],
-];
-const HEDGES = [
-  [90, 0.4, 0.02],
-  [104, 0.25, 0.01],
-];
-
-/** The finite-difference gradient of `f` at `point`. */
-const differences = (f: (...args: number[]) => number, point: readonly number[]) => point.map((_, i) => partialDifference(f, point, i));
 
 /** Checks grad, derivative and hessian of `f` against differences at `point`. */
 function checkModes(
