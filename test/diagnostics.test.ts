@@ -119,6 +119,10 @@ const CASES: Record<string, Case> = {
     message:
       "'o.f' calls a function kept in data, known only when the code runs, and tapeless differentiates the calls it sees at compile time: keep such functions in a module's constant",
   },
+  tableWithSpread: {
+    code: `const BASE: { g?: (v: number) => number } = { g: (v) => v };\nconst TABLE = [{ g: (v: number) => v * v, ...BASE }];\nexport const g = grad((x: number) => { let s = 0;\n  for (const c of TABLE) s += /*@*/c.g(x);\n  return s; });`,
+    message: "'c.g' calls a function kept in data, known only when the code runs",
+  },
   tableParameter: {
     code: `type C = { g: (v: number) => number };\nconst TABLE: C[] = [{ g: (v) => v * v }];\nfunction total(x: number, cs: C[] = TABLE): number {\n  let s = 0;\n  for (const c of cs) s += /*@*/c.g(x);\n  return s;\n}\nexport const g = grad(total, { wrt: 0 });`,
     message:

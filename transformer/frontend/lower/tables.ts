@@ -26,8 +26,13 @@ export function tableLiteral(lx: Lowering, identifier: ts.Identifier): ts.ArrayL
   const literal = unwrapped(ts, declaration.initializer);
   if (!ts.isArrayLiteralExpression(literal)) return undefined;
   const entries = literal.elements.map((element) => unwrapped(ts, element));
-  if (!entries.every(ts.isObjectLiteralExpression)) return undefined;
-  const holdsFunction = entries.some((entry) => entry.properties.some((property) => functionNode(lx, property) !== undefined));
+  // Entries of plain fields only (no spreads, methods or computed names), so that each field's value is the one written.
+  const plain = (entry: ts.Expression) =>
+    ts.isObjectLiteralExpression(entry) && entry.properties.every((property) => ts.isPropertyAssignment(property) && ts.isIdentifier(property.name));
+  if (!entries.every(plain)) return undefined;
+  const holdsFunction = (entries as ts.ObjectLiteralExpression[]).some((entry) =>
+    entry.properties.some((property) => functionNode(lx, property) !== undefined),
+  );
   return holdsFunction ? literal : undefined;
 }
 
@@ -185,8 +190,10 @@ export function passesTable(lx: Lowering, fn: ts.SignatureDeclaration, args: rea
  */
 export function functionInData(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): void {
   const { ts } = lx;
-  const declaration = lx.env.checker?.getSymbolAtLocation(callee)?.valueDeclaration;
-  if (!declaration || ts.isMethodDeclaration(declaration) || ts.isMethodSignature(declaration)) return;
+  const checker = lx.env.checker;
+  const declaration = checker?.getSymbolAtLocation(callee)?.valueDeclaration;
+  if (!checker || (declaration && (ts.isMethodDeclaration(declaration) || ts.isMethodSignature(declaration)))) return;
+  if (checker.getSignaturesOfType(checker.getTypeAtLocation(callee), ts.SignatureKind.Call).length === 0) return;
   const parameter = tableParameter(lx, callee.expression);
   const text = callee.getText();
   if (parameter) {
