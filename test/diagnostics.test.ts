@@ -114,6 +114,24 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number) => { let act = (v: number) => v;\n  if (x > 0) /*@*/act = (v: number) => 2 * v;\n  return act(x); });`,
     message: "'act' holds a function, and differentiated code does not reassign functions",
   },
+  functionInData: {
+    code: `export const g = grad((x: number, o: { f: (v: number) => number }) => /*@*/o.f(x), { wrt: 0 });`,
+    message:
+      "'o.f' calls a function kept in data, known only when the code runs, and tapeless differentiates the calls it sees at compile time: keep such functions in a module's constant",
+  },
+  tableWithSpread: {
+    code: `const BASE: { g?: (v: number) => number } = { g: (v) => v };\nconst TABLE = [{ g: (v: number) => v * v, ...BASE }];\nexport const g = grad((x: number) => { let s = 0;\n  for (const c of TABLE) s += /*@*/c.g(x);\n  return s; });`,
+    message: "'c.g' calls a function kept in data, known only when the code runs",
+  },
+  tableParameter: {
+    code: `type C = { g: (v: number) => number };\nconst TABLE: C[] = [{ g: (v) => v * v }];\nfunction total(x: number, cs: C[] = TABLE): number {\n  let s = 0;\n  for (const c of cs) s += /*@*/c.g(x);\n  return s;\n}\nexport const g = grad(total, { wrt: 0 });`,
+    message:
+      "'c.g' calls a function of 'cs', a parameter of 'total' whose functions its caller chooses when the code runs, and tapeless differentiates the calls it sees at compile time: differentiate a function that leaves it out, such as (x) => total(x), so that its default 'TABLE' is known",
+  },
+  tableMissingFunction: {
+    code: `type K = { smooth: true; f: (v: number) => number } | { smooth: false; h: (v: number) => number };\nconst ON = true;\nconst KS: K[] = [{ smooth: ON, f: (v) => v }, { smooth: false, h: (v) => 2 * v }];\nexport const g = grad((x: number) => { let s = 0;\n  for (const k of KS) s += k.smooth ? k.f(x) : /*@*/k.h(x);\n  return s; });`,
+    message: "'k.h' calls the field 'h' of an entry of a table of functions, and that entry (line 4) has no function 'h'",
+  },
   functionAsValue: {
     code: `export const g = grad((x: number) => { const sq = (v: number) => v * v;\n  const pick = x > 0 ? /*@*/sq : sq;\n  return pick(x); });`,
     message: "'sq' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some",
@@ -159,10 +177,14 @@ const CASES: Record<string, Case> = {
     code: `function total(x: number, ...xs: number[]): number { return x * xs.length; }\nexport const g = grad((x: number) => /*@*/grad(total, { wrt: 'x' })(x, 1, 2));`,
     message: "'grad(total, { wrt: 'x' })' is generated from 'total', which has a rest parameter",
   },
-  generatedTuple: {
-    code: `function price(spot: number, vol: number, dividend = 0): number { return spot * vol - dividend; }\nconst greeks = grad(price, { wrt: ['spot', 'vol'] });\nexport const g = grad((s: number) => { const [, vega] = /*@*/greeks(s, 0.2); return vega * s; });`,
+  generatedValueAndGradients: {
+    code: `function price(spot: number, vol: number, dividend = 0): number { return spot * vol - dividend; }\nconst both = valueAndGrad(price, { wrt: ['spot', 'vol'] });\nexport const g = grad((s: number) => { const [value, [, vega]] = /*@*/both(s, 0.2); return value * vega * s; });`,
     message:
-      "'greeks' returns several gradients (a tuple), and differentiated code differentiates generated functions that return one number: call a gradient of one parameter for each you need (grad(price, { wrt: 'vol' })(…))",
+      "'both' returns its value and several gradients, and inside differentiated code valueAndGrad(…)(…) is differentiated where it returns its value and one gradient: call 'price' for the value and a gradient of one parameter for each you need (grad(price, { wrt: 'spot' })(…))",
+  },
+  generatedValueOfArrow: {
+    code: `export const g = grad((s: number) => /*@*/valueAndGrad((x: number) => x * x)(s)[1]);`,
+    message: 'the function given to valueAndGrad() inside differentiated code must be declared at the top level of a module',
   },
   nestedGrad: {
     code: `export const g = grad((x: number) => /*@*/grad((y: number) => y * y)(x));`,
@@ -739,7 +761,7 @@ function marker(file: string, text: string): string {
   return `${file}:${before.length}:${before[before.length - 1].length + 1 + 5}`;
 }
 
-const source = (c: Case) => `import { derivative, grad, hessian, hvp, jvp, stopGradient, vjp, withDerivative } from 'tapeless';\n${c.code}\n`;
+const source = (c: Case) => `import { derivative, grad, hessian, hvp, jvp, stopGradient, valueAndGrad, vjp, withDerivative } from 'tapeless';\n${c.code}\n`;
 
 beforeAll(() => {
   const files: Record<string, string> = { 'lib.ts': LIB };

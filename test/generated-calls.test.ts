@@ -2,35 +2,17 @@
 // `grad(price, { wrt: 'spot' })` called without the default parameters `price` has, and a
 // gradient selected by name used as the number it is (`error / vega`, where `price` also
 // takes an object). Every mode against finite differences (and forward mode, through
-// compile's twin). A tuple of gradients (`const [, vega] = greeks(…)`) is refused there (see
-// diagnostics.test.ts): its elements' adjoints would be lost.
+// compile's twin). Tuples of gradients and valueAndGrad: generated-tuples.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, partialDifference } from './support/compile.js';
+import { HEDGES, PRICING, QUOTES, differences } from './support/pricing.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, hvp, jacobian, jvp, valueAndGrad, vjp } from 'tapeless';
 import { viaLib } from './lib.js';
 export { viaLib };
 
-export interface EuropeanOption { kind: 'call' | 'put'; strike: number; expiry: number }
-
-const OPTION: EuropeanOption = { kind: 'put', strike: 95, expiry: 1.25 };
-
-function normCdf(x: number): number {
-  return 0.5 * (1 + Math.tanh(0.7978845608 * (x + 0.044715 * x ** 3)));
-}
-
-export function price(option: EuropeanOption, spot: number, volatility: number, rate: number, dividend = 0): number {
-  const { strike, expiry } = option;
-  const sqrtT = Math.sqrt(expiry);
-  const d1 = (Math.log(spot / strike) + (rate - dividend + 0.5 * volatility ** 2) * expiry) / (volatility * sqrtT);
-  const d2 = d1 - volatility * sqrtT;
-  const call = spot * Math.exp(-dividend * expiry) * normCdf(d1) - strike * Math.exp(-rate * expiry) * normCdf(d2);
-  return option.kind === 'call' ? call : call - spot * Math.exp(-dividend * expiry) + strike * Math.exp(-rate * expiry);
-}
-
-/** [delta, vega, rho] */
-export const greeks = grad(price, { wrt: ['spot', 'volatility', 'rate'] });
+${PRICING}
 export const delta = grad(price, { wrt: 'spot' });
 export const vega = grad(price, { wrt: 'volatility' });
 export const rho = grad(price, { wrt: 'rate' });
@@ -97,18 +79,6 @@ beforeAll(async () => {
   expect(compiled.messages).toEqual([]);
   m = await compiled.load();
 });
-
-const QUOTES = [
-  [9.5, 90, 0.01],
-  [14, 100, 0.03],
-];
-const HEDGES = [
-  [90, 0.4, 0.02],
-  [104, 0.25, 0.01],
-];
-
-/** The finite-difference gradient of `f` at `point`. */
-const differences = (f: (...args: number[]) => number, point: readonly number[]) => point.map((_, i) => partialDifference(f, point, i));
 
 describe('generated functions called from differentiated code', () => {
   it('a default parameter left out: reverse and forward modes of a Newton iteration', () => {

@@ -96,6 +96,13 @@ export function trio(a: number, b: number, c: number): number {
   for (let i = 0; i < 3; i++) s = s > 1 ? Math.sqrt(s) + c * wave(a, b) : s + c * c * a;
   return s;
 }
+/** A partial shared by the lanes (the max's, 1 where it is active) is the first lane's tangent too: it keeps its name for the second. */
+export function hinge(a: number, b: number): number {
+  const t = 2 * b;
+  const e = Math.max(0, a - t);
+  return e ** 3 + t * t;
+}
+export const hingeH = hessian(hinge);
 export const trioH = hessian(trio);
 export const trioHv = hvp(trio);
 export const orbitJInto = jacobianInto(orbit);
@@ -248,6 +255,16 @@ describe('vector forward mode: hessian', () => {
   /** The Hessian by differences of the (reverse-mode) gradient, entry (i, j). */
   const secondDifference = (f: (...args: number[]) => number, args: number[], i: number, j: number) =>
     partialDifference((...point) => partialDifference(f, point, i, 1e-3), args, j, 1e-3);
+
+  it('a partial the lanes share, itself the first tangent (Math.max(0, a - 2b), seeded with 1): against differences', () => {
+    for (const args of [
+      [1.5, 0.3],
+      [0.2, 0.6],
+    ]) {
+      const H = m.hingeH(...args);
+      for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) close(H[i][j], secondDifference(m.hinge, [...args], i, j), 1e-5);
+    }
+  });
 
   it('of numbers: one pass of k lanes (k = 3, 16, 17 in chunks) equals the hvp columns and differences', () => {
     for (const [name, args] of [

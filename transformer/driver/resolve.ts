@@ -8,12 +8,12 @@ import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
 import { type DirectEffects, calledFunction, isInside, mayDraw, mayWriteArguments } from '../frontend/effects';
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
-import { type Request, type Target, apiCallNamed, apiNameOf, resolveTarget } from '../frontend/requests';
+import { type Request, type Target, apiCallNamed, apiNameOf, gradientAt, resolveRequest, resolveTarget } from '../frontend/requests';
 import { walk } from '../frontend/walk';
 import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
 import { isDataProperty, shapeOf } from '../ir/shapes';
-import type { Derived } from './pipelines';
+import { type Derived, generatedName } from './pipelines';
 import { skipTypeSyntax } from '../frontend/type-syntax';
 
 /** What resolution needs of the file it generates into, and of the pipelines. */
@@ -336,54 +336,82 @@ export class Resolver {
 
   /** `grad(g)(x)` in differentiated code: a call of generated code, differentiated from its IR. */
   private generatedCallee(call: ts.CallExpression, expression: ts.CallExpression, caller: Caller, site?: ts.Node): Callee | undefined {
-    if (!apiNameOf(this.ts, this.checker, expression.expression)) return undefined;
-    const target = resolveTarget(this.ts, this.checker, expression);
-    if (target.placement !== 'module')
-      fail(
-        expression,
-        Code.Unsupported,
-        `the function given to ${target.derived!.api}() inside differentiated code must be declared at the top level of a module.`,
-      );
-    this.checkComposable(call, target.derived!);
-    // Arguments left out take their default values at the call (lowering completes it).
-    if (target.node.parameters.some((param) => param.dotDotDotToken)) {
+    const { ts, checker } = this;
+    const api = apiNameOf(ts, checker, expression.expression);
+    if (!api) return undefined;
+    if (api === 'valueAndGrad') return this.valueAndGradient(call, resolveRequest(ts, checker, expression, api), site);
+    const target = resolveTarget(ts, checker, expression);
+    const inner = target.derived!;
+    this.checkComposable(call, inner);
+    // Each gradient of a tuple is the gradient of one parameter, generated as grad(g, { wrt: 'x' }) would be.
+    if (inner.api === 'grad' && inner.tuple) return this.elementsCallee(call, inner.wrt.length, (index) => this.generatedElement(gradientAt(inner, index)));
+    // Where its value is needed, the generated function is called as the program names it
+    // (`delta`, a const holding `grad(price)`), else as this file generates it.
+    const named = ts.isIdentifier(call.expression) ? this.reach(call.expression, caller, site) : undefined;
+    const callee = this.site.derivedCallee(target, !named);
+    return { ...callee, ...(named ? { ref: named } : {}), generatedFrom: { node: target.node, name: inner.target.name } };
+  }
+
+  /** A call of generated code returning several numbers, which lowering makes an array of their calls (`Callee.elements`). */
+  private elementsCallee(call: ts.CallExpression, length: number, at: (index: number) => Callee): Callee {
+    return { key: `elements|${call.pos}`, name: call.expression.getText(), ref: UNREACHABLE, elements: { length, at } };
+  }
+
+  /** The generated function of `request` (one number), called for its value. */
+  private generatedElement(request: Request): Callee {
+    const target: Target = { node: request.target.node, name: generatedName(this.ts, request), placement: request.target.placement, derived: request };
+    return { ...this.site.derivedCallee(target, true), generatedFrom: { node: request.target.node, name: request.target.name } };
+  }
+
+  /**
+   * `valueAndGrad(g, { wrt: 'x' })(…)` in differentiated code: `[value, gradient]`, the value a
+   * call of g and the gradient grad(g, { wrt: 'x' })'s.
+   */
+  private valueAndGradient(call: ts.CallExpression, request: Request, site?: ts.Node): Callee {
+    const { ts } = this;
+    const fnArg = skipTypeSyntax(ts, request.call.arguments[0]);
+    const text = call.expression.getText();
+    if (request.tuple)
       fail(
         call,
         Code.Unsupported,
-        `'${call.expression.getText()}' is generated from '${target.derived!.target.name}', which has a rest parameter: inside differentiated code, call generated functions of functions whose parameters are listed one by one (take the numbers as one array, 'xs: number[]').`,
+        `'${text}' returns its value and several gradients, and inside differentiated code valueAndGrad(…)(…) is differentiated where it returns its value and one gradient: call '${request.target.name}' for the value and a gradient of one parameter for each you need (grad(${request.target.name}, { wrt: '${request.target.node.parameters[request.wrt[0]].name.getText()}' })(…)).`,
       );
-    }
-    // Where its value is needed, the generated function is called as the program names it
-    // (`delta`, a const holding `grad(price)`), else as this file generates it.
-    const named = this.ts.isIdentifier(call.expression) ? this.reach(call.expression, caller, site) : undefined;
-    const callee = this.site.derivedCallee(target, !named);
-    return { ...callee, ...(named ? { ref: named } : {}), generatedFrom: { node: target.node, name: target.derived!.target.name } };
+    this.checkComposable(call, request);
+    // The value: g called, its name read where valueAndGrad names it.
+    const value = (): Callee =>
+      request.target.derived
+        ? this.generatedElement(request.target.derived)
+        : this.functionCallee(fnArg as ts.Identifier | ts.PropertyAccessExpression, { node: request.call, name: request.target.name }, site);
+    return this.elementsCallee(call, 2, (index) => (index === 0 ? value() : this.generatedElement(gradientAt(request, 0))));
   }
 
   /**
    * A generated function called in differentiated code is differentiated number by number
-   * (a pushforward per selected number, then the adjoint of its one result): only grad() with
-   * respect to numbers and derivative() of a function returning a number compose that way.
+   * (a pushforward per selected number, then the adjoint of its one result): only gradients
+   * with respect to numbers and derivative() of a function returning a number compose that way.
    */
   private checkComposable(call: ts.CallExpression, inner: Request): void {
     const { ts, checker } = this;
     const { node } = inner.target;
-    if (inner.api === 'grad' && inner.tuple) {
-      const used = inner.wrt[this.elementRead(call) ?? 0] ?? inner.wrt[0];
+    if (inner.target.placement !== 'module')
+      fail(inner.call, Code.Unsupported, `the function given to ${inner.api}() inside differentiated code must be declared at the top level of a module.`);
+    // Arguments left out take their default values at the call (lowering completes it).
+    if (node.parameters.some((param) => param.dotDotDotToken)) {
       fail(
         call,
         Code.Unsupported,
-        `'${call.expression.getText()}' returns several gradients (a tuple), and differentiated code differentiates generated functions that return one number: call a gradient of one parameter for each you need (grad(${inner.target.name}, { wrt: '${node.parameters[used].name.getText()}' })(…)).`,
+        `'${call.expression.getText()}' is generated from '${inner.target.name}', which has a rest parameter: inside differentiated code, call generated functions of functions whose parameters are listed one by one (take the numbers as one array, 'xs: number[]').`,
       );
     }
-    if (inner.api === 'grad') {
+    if (inner.api === 'grad' || inner.api === 'valueAndGrad') {
       const index = inner.wrt.find((i) => !isNumberType(ts, checker.getTypeAtLocation(node.parameters[i])));
       if (index !== undefined) {
         const name = node.parameters[index].name.getText();
         fail(
           call,
           Code.BadType,
-          `grad(…)(…) inside differentiated code is differentiated with respect to numbers only, and '${name}' is not a number: select number parameters with wrt, or compute this gradient outside the differentiated function.`,
+          `${inner.api}(…)(…) inside differentiated code is differentiated with respect to numbers only, and '${name}' is not a number: select number parameters with wrt, or compute this gradient outside the differentiated function.`,
         );
       }
     }
@@ -396,18 +424,6 @@ export class Resolver {
         `derivative(…)(…) inside differentiated code is differentiated where the function returns a number, and '${inner.target.name}' returns '${checker.typeToString(returned)}': differentiate a function that returns one number of it.`,
       );
     }
-  }
-
-  /** The index of the element the code reads of what `call` returns, where it reads one: `const [, b] = call`, `call[1]`. */
-  private elementRead(call: ts.CallExpression): number | undefined {
-    const { ts } = this;
-    const parent = call.parent;
-    if (ts.isVariableDeclaration(parent) && ts.isArrayBindingPattern(parent.name)) {
-      const index = parent.name.elements.findIndex((element) => !ts.isOmittedExpression(element));
-      return index < 0 ? undefined : index;
-    }
-    if (ts.isElementAccessExpression(parent) && ts.isNumericLiteral(parent.argumentExpression)) return Number(parent.argumentExpression.text);
-    return undefined;
   }
 
   /**

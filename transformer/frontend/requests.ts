@@ -127,10 +127,22 @@ export function resolveRequest(tsApi: typeof ts, checker: ts.TypeChecker, call: 
   const { wrt, tuple } = api === 'derivative' && !optionsArg ? { wrt: [0], tuple: false } : resolveWrt(tsApi, optionsArg, params);
   if (api === 'derivative' && tuple)
     fail(optionsArg!, Code.BadOptions, 'derivative() differentiates with respect to one parameter: wrt must be one name or index (use jacobian for several).');
+  return { call, api, target, wrt, tuple, key: requestKey(api, target, wrt, tuple) };
+}
+
+function requestKey(api: DifferentiatingApi, target: Target, wrt: readonly number[], tuple: boolean): string {
   const declaration = target.node;
   const derived = target.derived ? `${target.derived.key}>` : '';
-  const key = `${api}|${derived}${declaration.getSourceFile().fileName}|${declaration.pos}|${tuple ? 'tuple' : 'single'}|${wrt.join(',')}`;
-  return { call, api, target, wrt, tuple, key };
+  return `${api}|${derived}${declaration.getSourceFile().fileName}|${declaration.pos}|${tuple ? 'tuple' : 'single'}|${wrt.join(',')}`;
+}
+
+/**
+ * The gradient of one parameter that `request` (a tuple of gradients, or valueAndGrad's)
+ * selects at `index` of its wrt: what `grad(f, { wrt: 'x' })` would generate.
+ */
+export function gradientAt(request: Request, index: number): Request {
+  const wrt = [request.wrt[index]];
+  return { ...request, api: 'grad', wrt, tuple: false, key: requestKey('grad', request.target, wrt, false) };
 }
 
 /**

@@ -70,6 +70,12 @@ export interface Callee {
   readonly target?: { readonly node: ts.SignatureDeclaration; readonly name: string };
   /** For generated code (`grad(g)`): g, whose default values complete a call that leaves arguments out. */
   readonly generatedFrom?: { readonly node: ts.SignatureDeclaration; readonly name: string };
+  /**
+   * For generated code returning several numbers (`grad(f, { wrt: ['a', 'b'] })`,
+   * `valueAndGrad(f)`): a callee per element, each returning one number. Lowering makes a
+   * call of it a local array of their calls, and calls only the elements the code reads.
+   */
+  readonly elements?: { readonly length: number; readonly at: (index: number) => Callee };
   /** For a class whose code is inlined (initialisers, constructor, getters): where names from outside its code resolve. */
   readonly home?: { readonly node: ts.Node; readonly name: string };
   /** For a pullback that adds into gradients: the index of the first gradient argument. */

@@ -18,6 +18,7 @@ import {
   isNum,
   mapResult,
   num,
+  sameOperand,
   variable,
 } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
@@ -234,7 +235,10 @@ class TangentSweep {
     const before = out.stmts.length;
     const tangent = compute({ role: 'temp', origin });
     if (isNum(tangent, 0) || isNum(tangent, -0)) return;
-    const fresh = tangent.kind === 'var' && out.stmts.slice(before).some((stmt) => stmt.kind === 'let' && stmt.name === tangent.name && stmt.role === 'temp');
+    // A partial the lanes after this one multiply (the tangent of this lane, seeded with 1) keeps its name.
+    const shared = this.lanes > 1 && this.partials?.some((partial) => sameOperand(partial, tangent));
+    const fresh =
+      !shared && tangent.kind === 'var' && out.stmts.slice(before).some((stmt) => stmt.kind === 'let' && stmt.name === tangent.name && stmt.role === 'temp');
     this.tangents.set(name, role !== 'temp' && fresh ? out.rename(tangent, { role: 'adjoint', name: this.names.fresh(this.dot(name)), origin }) : tangent);
   }
 

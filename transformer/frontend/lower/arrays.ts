@@ -15,6 +15,7 @@ import { branch } from './control';
 import { throwTypeError } from './verbatim';
 import { entryOf, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
+import { entryField, tableEntry } from './tables';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -153,6 +154,8 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
   if (matrix) return rowOf(lx, matrix, index, origin);
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
   if (row) return load(lx, row.matrix.data, entryOf(lx, row, index, origin), shape, origin, userName);
+  const entry = tableEntry(lx, container, index, origin, userName);
+  if (entry) return entry;
   const pristine = container.kind === 'var' ? lx.pristine.get(container.name) : undefined;
   if (
     pristine &&
@@ -452,6 +455,8 @@ function knownLength(lx: Lowering, size: Operand): number | undefined {
 
 /** `container.field`, likewise. */
 export function fieldLoad(lx: Lowering, container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const written = entryField(lx, container, field);
+  if (written) return written;
   const recorded = recordField(lx, container, field, origin);
   if (recorded) return recorded;
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.

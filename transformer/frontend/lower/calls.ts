@@ -5,12 +5,13 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, num, variable } from '../../ir/ir';
 import { isMathFunction, mathArity } from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
-import { arrayOperand, load } from './arrays';
+import { arrayOperand, load, newArray } from './arrays';
 import { arrayCall } from './array-methods';
-import { expression } from './expressions';
+import { expression, namedValue } from './expressions';
 import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlineBody, isFunction, isSpread, requireDefinedForDefaults } from './functions';
 import { overArray } from './loops';
 import { requireAsMade } from './objects';
+import { entryFunction, functionInData, passesTable, tableEntryRead } from './tables';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -61,6 +62,12 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (ts.isPropertyAccessExpression(callee)) {
     const lowered = arrayCall(lx, node, callee);
     if (lowered) return lowered;
+    const entry = tableEntryRead(lx, callee.expression);
+    const fn = entry && entryFunction(lx, node, entry, callee.name.text);
+    if (fn) {
+      const args = callArguments(lx, node.arguments);
+      return callLocal(lx, node, fn, args, (target) => callTarget(lx, node, target, args));
+    }
   }
   const api = lx.env.apiName(callee);
   if (api === 'stopGradient') {
@@ -69,10 +76,12 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   }
   if (api) fail(node, Code.Unsupported, `${api}() inside a differentiated function is not supported yet.`);
   const target = lx.env.callee?.(node, lx.within());
+  if (target?.elements) return elementsCall(lx, node, target.elements, callArguments(lx, node.arguments));
   if (target) {
     const receiver = target.method ? [expression(lx, (callee as ts.PropertyAccessExpression).expression)] : [];
     return callTarget(lx, node, target, [...receiver, ...callArguments(lx, node.arguments)]);
   }
+  if (ts.isPropertyAccessExpression(callee)) functionInData(lx, node, callee);
   const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'Object')) {
     fail(
@@ -114,6 +123,7 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
       return lx.isAggregate(arg) || (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined));
     });
     if (
+      passesTable(lx, fn, args.slice(self)) ||
       target.writes ||
       target.draws ||
       target.nested ||
@@ -142,6 +152,38 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { op: 'call', args: values, callee: target }, role: 'temp', origin: node });
   return variable(name);
+}
+
+/**
+ * A call of generated code returning several numbers (a tuple of gradients, valueAndGrad's
+ * `[value, gradient]`): a local array of a call per element, each returning one number. Where
+ * the code reads elements at once (`const [, vega] = greeks(…)`, `greeks(…)[1]`), only those
+ * are called (the others are never read), under the names it gives them.
+ */
+function elementsCall(lx: Lowering, node: ts.CallExpression, elements: NonNullable<Callee['elements']>, args: readonly Argument[]): Operand {
+  const read = elementsRead(lx.ts, node);
+  const entries = Array.from({ length: elements.length }, (_, index) => {
+    if (read && !read.has(index)) return num(0);
+    const value = () => callTarget(lx, node.expression, elements.at(index), args);
+    const element = read?.get(index);
+    return element && lx.ts.isIdentifier(element.name) ? namedValue(lx, element.name.text, element, value) : value();
+  });
+  return newArray(lx, node, { op: 'arrayOf', args: entries }, 'Array');
+}
+
+/**
+ * The elements the code reads of what `call` returns where it reads them at once, by index:
+ * `const [, b] = call` (each with its binding), `call[1]`.
+ */
+function elementsRead(tsApi: typeof ts, call: ts.CallExpression): Map<number, ts.BindingElement | undefined> | undefined {
+  let parent = call.parent;
+  while (tsApi.isParenthesizedExpression(parent) || tsApi.isAsExpression(parent) || tsApi.isNonNullExpression(parent) || tsApi.isSatisfiesExpression(parent))
+    parent = parent.parent;
+  if (tsApi.isVariableDeclaration(parent) && tsApi.isArrayBindingPattern(parent.name))
+    return new Map(parent.name.elements.flatMap((element, index) => (tsApi.isBindingElement(element) ? [[index, element] as const] : [])));
+  if (tsApi.isElementAccessExpression(parent) && tsApi.isNumericLiteral(parent.argumentExpression))
+    return new Map([[Number(parent.argumentExpression.text), undefined]]);
+  return undefined;
 }
 
 /** The arguments of a call that leaves some out, completed with the callee's default values (lowered as its own code). */

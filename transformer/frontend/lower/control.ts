@@ -222,10 +222,20 @@ export function switchStatement(lx: Lowering, statement: ts.SwitchStatement, lab
   }
   const target: JumpTarget = { kind: 'switch', labels, broke: lx.hidden('broke', FALSE, true) };
   lx.targets.push(target);
+  // A discriminant known at compile time (the kind of a table's entry: tables.ts) enters one clause, lowered alone with those after it.
+  const known = tests.every((test) => !test || test.kind === 'num') ? tests.findIndex((test) => test?.kind === 'num' && test.value) : undefined;
+  const first = known === undefined ? undefined : known < 0 ? defaultIndex : known;
   let entered: Operand = FALSE;
   lx.scoped(() => {
     lx.clauseScopes.add(lx.scopes[lx.scopes.length - 1]);
     clauses.forEach((clause, k) => {
+      if (first !== undefined) {
+        const lower = () => statements(lx, clause.statements);
+        if (first < 0 || k < first || lx.hasJumped()) return;
+        if (lx.mayHaveJumped()) guarded(lx, clause, lower);
+        else lower();
+        return;
+      }
       entered = lx.op('or', [entered, lx.op('===', [chosen, num(k)], clause)], clause);
       const guard = lx.mayHaveJumped() ? lx.op('and', [entered, lx.notJumped()], clause) : entered;
       branch(lx, guard, clause, () => lx.clearingFlags(() => statements(lx, clause.statements)));

@@ -14,11 +14,17 @@ import { buildsMatrix, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
+import { noteTable } from './tables';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
+  return namedValue(lx, userName, origin, () => expression(lx, node));
+}
+
+/** The value `lower` lowers, given the user's variable name where it is new. */
+export function namedValue(lx: Lowering, userName: string, origin: ts.Node, lower: () => Operand): Operand {
   const start = lx.body.length;
-  const value = expression(lx, node);
+  const value = lower();
   const last = lx.body[lx.body.length - 1];
   if (lx.body.length > start && value.kind === 'var' && last.kind === 'let' && last.name === value.name && last.role === 'temp') {
     const name = lx.env.names.own(userName);
@@ -95,6 +101,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     const condition = expression(lx, node.condition);
     // Rules are expressions of cheap, total functions: both sides are evaluated.
     if (lx.env.rule) return lx.op('select', [condition, expression(lx, node.whenTrue), expression(lx, node.whenFalse)], node);
+    if (condition.kind === 'num') return expression(lx, condition.value ? node.whenTrue : node.whenFalse);
     return branch(
       lx,
       condition,
@@ -180,7 +187,9 @@ export function read(lx: Lowering, identifier: ts.Identifier): Operand {
 /** A constant read from outside the function; one another module keeps to itself is its literal, computed in place. */
 export function outerValue(lx: Lowering, identifier: ts.Identifier): Operand {
   const value = lx.env.outer(identifier, lx.inlining[lx.inlining.length - 1]);
-  return 'written' in value ? expression(lx, value.written) : value;
+  if ('written' in value) return expression(lx, value.written);
+  noteTable(lx, identifier, value);
+  return value;
 }
 
 export function property(lx: Lowering, node: ts.PropertyAccessExpression): Operand {

@@ -109,6 +109,7 @@ export function callLocal(lx: Lowering, site: ts.Node, fn: LocalFunction, args: 
     name: fn.name,
     ref: fn.within?.ref ?? { kind: 'ref', path: [fn.name] },
     ...(fn.within?.target ? { target: fn.within.target } : {}),
+    ...(fn.within?.home ? { home: fn.within.home } : {}),
   };
   lx.expanding.push(fn);
   const value = inlineBody(lx, node, frame, fn.scopes, args, site);

@@ -17,6 +17,7 @@ import { type CodeScope, fieldAssigned, recordFields } from './objects';
 import { destructure, statement, variables } from './statements';
 import { skipParentheses } from '../type-syntax';
 import { listOf, unrolledLoop } from './lists';
+import { unrolled } from './tables';
 
 export function whileParts(lx: Lowering, test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
   return { testFirst, test: () => expression(lx, test), body: () => statement(lx, body) };
@@ -297,6 +298,7 @@ export function overArray(
 ): void {
   const list = listOf(lx, array);
   if (list) return unrolledLoop(lx, node, labels, list, carried, each, more, from);
+  if (unrolled(lx, array, node, labels, carried, each, more, from)) return;
   countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more, from });
 }
 

@@ -156,6 +156,10 @@ export class Lowering {
    * one lowered (a loop fills the array after it is made): renamed once the function is lowered.
    */
   readonly userNames = new Map<string, string>();
+  /** The tables of functions the function reads (module constants: see tables.ts), by the key of their operand. */
+  readonly tables = new Map<string, ts.ArrayLiteralExpression>();
+  /** The entries of those read at a constant index, by variable: the object literal each is. */
+  readonly entries = new Map<string, ts.ObjectLiteralExpression>();
   /** The variables holding an array's length as read (`xs.length`), with the array. */
   readonly lengthsRead = new Map<string, Operand>();
   /** How many loops enclose the code being lowered. */
@@ -227,10 +231,17 @@ export class Lowering {
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
-    for (const map of [this.lengths, this.heldLocals, this.created, this.madeAt, this.pristine, this.lengthsRead, this.records, this.inputShapes] as Map<
-      string,
-      unknown
-    >[]) {
+    for (const map of [
+      this.lengths,
+      this.heldLocals,
+      this.created,
+      this.madeAt,
+      this.pristine,
+      this.lengthsRead,
+      this.records,
+      this.inputShapes,
+      this.entries,
+    ] as Map<string, unknown>[]) {
       const known = map.get(last.name);
       if (!known) continue;
       map.delete(last.name);
@@ -296,6 +307,9 @@ export class Lowering {
   }
 
   op(op: OpName, args: readonly Operand[], origin: ts.Node | undefined, role: Role = 'temp'): Operand {
+    // Two strings known at compile time (a table's `kind`: tables.ts) compare as a constant, so a branch on it keeps only the side taken.
+    const [a, b] = args;
+    if ((op === '===' || op === '!==') && a?.kind === 'str' && b?.kind === 'str') return (a.value === b.value) === (op === '===') ? TRUE : FALSE;
     // Arrays of arrays and their rows are names lowering resolves (see matrices.ts): not values.
     if (origin && args.some((arg) => arg.kind === 'var' && (this.matrices.has(arg.name) || this.rows.has(arg.name)))) {
       notAValue(origin);

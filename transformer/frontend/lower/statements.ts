@@ -58,6 +58,12 @@ export function statement(lx: Lowering, node: ts.Statement): void {
   if (ts.isIfStatement(node)) {
     const cond = expression(lx, node.expression);
     const otherwise = node.elseStatement;
+    // A condition known at compile time (the kind of a table's entry: tables.ts): only the side taken.
+    if (cond.kind === 'num') {
+      const taken = cond.value ? node.thenStatement : otherwise;
+      if (taken) lx.scoped(() => statement(lx, taken));
+      return;
+    }
     branch(lx, cond, node, () => lx.scoped(() => statement(lx, node.thenStatement)), otherwise && (() => lx.scoped(() => statement(lx, otherwise))));
     return;
   }

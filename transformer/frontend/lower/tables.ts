@@ -1,0 +1,241 @@
+// Tables of functions: a module's constant written as an array literal of object literals
+// holding functions, `const CONSTRAINTS: Constraint[] = [{ kind: 'inequality', g: ([x, y]) =>
+// x * x + y * y - 2 }, …]`. The functions it holds are known at compile time, so
+// differentiated code may call them: a loop over the table (for … of, forEach, reduce, every,
+// some, map) is unrolled, each pass reading one entry at a constant index, and an entry's
+// function (`c.g(x)`) is that entry's arrow, inlined like a local function; its fields written
+// as literals (`c.kind`) are constants, so a test of them keeps only the branch taken.
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Callee, type Operand, num, operandKey, str } from '../../ir/ir';
+import { skipTypeSyntax } from '../type-syntax';
+import { type Binding, type JumpTarget, type LocalFunction, type Lowering, FALSE } from './lowering';
+import { branch } from './control';
+import { expression } from './expressions';
+import { type Argument, isFunction, isSpread } from './functions';
+
+/** The array literal of a table that `identifier` names (through imports), or undefined where it names none. */
+export function tableLiteral(lx: Lowering, identifier: ts.Identifier): ts.ArrayLiteralExpression | undefined {
+  const { ts } = lx;
+  const checker = lx.env.checker;
+  let symbol = checker?.getSymbolAtLocation(identifier);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker!.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const))
+    return undefined;
+  const literal = skipTypeSyntax(ts, declaration.initializer);
+  if (!ts.isArrayLiteralExpression(literal)) return undefined;
+  const entries = literal.elements.map((element) => skipTypeSyntax(ts, element));
+  // Entries of plain fields only (no spreads, methods or computed names), so that each field's value is the one written.
+  const plain = (entry: ts.Expression) =>
+    ts.isObjectLiteralExpression(entry) && entry.properties.every((property) => ts.isPropertyAssignment(property) && ts.isIdentifier(property.name));
+  if (!entries.every(plain)) return undefined;
+  const holdsFunction = (entries as ts.ObjectLiteralExpression[]).some((entry) =>
+    entry.properties.some((property) => functionNode(lx, property) !== undefined),
+  );
+  return holdsFunction ? literal : undefined;
+}
+
+/** Records that `value` (a constant read from outside) is the table `identifier` names, if it names one. */
+export function noteTable(lx: Lowering, identifier: ts.Identifier, value: Operand): void {
+  const literal = value.kind === 'ref' ? tableLiteral(lx, identifier) : undefined;
+  if (literal) lx.tables.set(operandKey(value), literal);
+}
+
+/** Whether `value` is a table (or an entry of one): a call given it is inlined, so that its functions stay known. */
+export function isTableValue(lx: Lowering, value: Operand): boolean {
+  return lx.tables.has(operandKey(value)) || (value.kind === 'var' && lx.entries.has(value.name));
+}
+
+/** `table[k]` at a constant index: the entry, read as data, whose literal is known. */
+export function tableEntry(lx: Lowering, table: Operand, index: Operand, origin: ts.Node, userName?: string): Operand | undefined {
+  const literal = lx.tables.get(operandKey(table));
+  if (!literal || index.kind !== 'num' || !Number.isInteger(index.value) || index.value < 0 || index.value >= literal.elements.length) return undefined;
+  const entry = lx.part({ op: 'element', args: [table, index] }, undefined, origin, userName);
+  if (entry.kind === 'var') lx.entries.set(entry.name, skipTypeSyntax(lx.ts, literal.elements[index.value]) as ts.ObjectLiteralExpression);
+  return entry;
+}
+
+/**
+ * A loop over the entries of a table: one pass per entry, each lowered in place with its
+ * index a constant (`each`). `break` leaves the passes, `continue` ends one; `more` (every,
+ * some) is tested before each pass; the hidden bindings the passes assign are `carried`.
+ */
+export function unrolled(
+  lx: Lowering,
+  table: Operand,
+  node: ts.Node,
+  labels: readonly string[],
+  carried: readonly Binding[],
+  each: (index: Operand) => void,
+  more?: () => Operand,
+  from = 0,
+): boolean {
+  const literal = lx.tables.get(operandKey(table));
+  if (!literal) return false;
+  const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
+  lx.targets.push(target);
+  lx.scoped(() => {
+    // In scope (under keys no identifier has) so that the branches around passes merge them.
+    const scope = lx.scopes[lx.scopes.length - 1];
+    carried.forEach((binding, k) => scope.set(`#${k}`, binding));
+    for (let k = from; k < literal.elements.length && !lx.hasJumped(); k++) {
+      const pass = () => lx.clearingFlags(() => lx.scoped(() => each(num(k))));
+      const goOn = more?.();
+      const guard = lx.mayHaveJumped() ? lx.notJumped() : undefined;
+      const cond = guard && goOn ? lx.op('and', [guard, goOn], node) : (guard ?? goOn);
+      if (cond) branch(lx, cond, node, pass);
+      else pass();
+      target.continued!.value = FALSE;
+    }
+  });
+  lx.targets.pop();
+  return true;
+}
+
+/** `c.kind` of an entry of a table, where the literal writes it as a number, string or boolean: that constant. */
+export function entryField(lx: Lowering, container: Operand, field: string): Operand | undefined {
+  const { ts } = lx;
+  const literal = container.kind === 'var' ? lx.entries.get(container.name) : undefined;
+  const property = literal && propertyNamed(ts, literal, field);
+  if (!property || !ts.isPropertyAssignment(property)) return undefined;
+  const value = skipTypeSyntax(ts, property.initializer);
+  if (ts.isNumericLiteral(value)) return num(Number(value.text));
+  if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) return str(value.text);
+  if (value.kind === ts.SyntaxKind.TrueKeyword) return num(1, 'true');
+  if (value.kind === ts.SyntaxKind.FalseKeyword) return num(0, 'false');
+  return undefined;
+}
+
+/**
+ * The function `c.g` calls, where c is an entry of a table (`for (const c of CONSTRAINTS)`,
+ * `CONSTRAINTS[1]`): the entry's arrow or function, inlined in the frame of its module, or
+ * the function of the program it names. Undefined where c is not an entry of a table.
+ */
+export function entryFunction(lx: Lowering, call: ts.CallExpression, container: Operand, field: string): LocalFunction | undefined {
+  const { ts } = lx;
+  const literal = container.kind === 'var' ? lx.entries.get(container.name) : undefined;
+  if (!literal) return undefined;
+  const property = propertyNamed(ts, literal, field);
+  const fn = property && functionNode(lx, property);
+  if (!fn) {
+    return fail(
+      call,
+      Code.Unsupported,
+      `'${call.expression.getText()}' calls the field '${field}' of an entry of a table of functions, and that entry (line ${lineOf(literal)}) has no function '${field}': test a field the entries write as a literal (their kind) with ===, !== or switch before calling it, so that tapeless sees which entries reach the call.`,
+    );
+  }
+  // Names from outside the function resolve where the table is written.
+  const name = ts.isIdentifier(fn) ? fn.text : field;
+  const within: Callee = { key: `table|${fn.getSourceFile().fileName}|${fn.pos}`, name, ref: { kind: 'ref', path: [] }, home: { node: literal, name } };
+  if (!ts.isIdentifier(fn)) return { node: fn, name, scopes: [], within, reference: call.expression };
+  const callee = lx.env.functionValue?.(fn, within);
+  const node = callee!.target!.node as ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression;
+  return { node, name: callee!.name, scopes: [], within: callee, callee, reference: call.expression };
+}
+
+function lineOf(node: ts.Node): number {
+  return node.getSourceFile().getLineAndCharacterOfPosition(node.getStart()).line + 1;
+}
+
+/** The property of an object literal named `field` (the last, as JavaScript keeps it). */
+function propertyNamed(tsApi: typeof ts, literal: ts.ObjectLiteralExpression, field: string): ts.ObjectLiteralElementLike | undefined {
+  return [...literal.properties].reverse().find((property) => property.name !== undefined && tsApi.isIdentifier(property.name) && property.name.text === field);
+}
+
+/** The function a property holds: an arrow or function expression, or the name of a function of the program (`g: barrierTerm`). */
+function functionNode(lx: Lowering, property: ts.ObjectLiteralElementLike): ts.ArrowFunction | ts.FunctionExpression | ts.Identifier | undefined {
+  const { ts } = lx;
+  if (!ts.isPropertyAssignment(property)) return undefined;
+  const value = skipTypeSyntax(ts, property.initializer);
+  if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) return value;
+  const home: Callee = { key: 'table', name: 'table', ref: { kind: 'ref', path: [] }, home: { node: property, name: 'table' } };
+  return ts.isIdentifier(value) && lx.env.functionValue?.(value, home) ? value : undefined;
+}
+
+/**
+ * The entry of a table that `node` is, where it is one: a variable holding an entry (`c` of a
+ * pass over the table), or `TABLE[k]` (also of a variable holding the table) at a constant index.
+ */
+export function tableEntryRead(lx: Lowering, node: ts.Expression): Operand | undefined {
+  const { ts } = lx;
+  const inner = skipTypeSyntax(ts, node);
+  if (ts.isIdentifier(inner)) {
+    const value = lx.lookup(inner.text)?.value;
+    return value?.kind === 'var' && lx.entries.has(value.name) ? value : undefined;
+  }
+  if (!ts.isElementAccessExpression(inner)) return undefined;
+  const table = skipTypeSyntax(ts, inner.expression);
+  if (!ts.isIdentifier(table)) return undefined;
+  const binding = lx.lookup(table.text);
+  const isTable = binding ? binding.value !== undefined && lx.tables.has(operandKey(binding.value)) : tableLiteral(lx, table) !== undefined;
+  return isTable ? expression(lx, inner) : undefined;
+}
+
+/**
+ * Whether a call passes a table (or an entry of one) to `fn`, or leaves out a parameter whose
+ * default is one: its body is then inlined, where the table's functions are known.
+ */
+export function passesTable(lx: Lowering, fn: ts.SignatureDeclaration, args: readonly Argument[]): boolean {
+  const { ts } = lx;
+  if (args.some((arg) => !isFunction(arg) && !isSpread(arg) && isTableValue(lx, arg))) return true;
+  return fn.parameters.slice(args.length).some((param) => {
+    const initializer = param.initializer && skipTypeSyntax(ts, param.initializer);
+    return initializer !== undefined && ts.isIdentifier(initializer) && tableLiteral(lx, initializer) !== undefined;
+  });
+}
+
+/**
+ * `o.f(…)` where f is a field holding a function (not a method) of data tapeless does not know
+ * at compile time: a located diagnostic saying where to keep the functions instead.
+ */
+export function functionInData(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): void {
+  const { ts } = lx;
+  const checker = lx.env.checker;
+  const declaration = checker?.getSymbolAtLocation(callee)?.valueDeclaration;
+  if (!checker || (declaration && (ts.isMethodDeclaration(declaration) || ts.isMethodSignature(declaration)))) return;
+  if (checker.getSignaturesOfType(checker.getTypeAtLocation(callee), ts.SignatureKind.Call).length === 0) return;
+  const parameter = tableParameter(lx, callee.expression);
+  const text = callee.getText();
+  if (parameter) {
+    const fn = parameter.parent;
+    const name = fn.name?.getText() ?? 'f';
+    const before = fn.parameters.slice(0, fn.parameters.indexOf(parameter)).map((param, i) => (ts.isIdentifier(param.name) ? param.name.text : `p${i}`));
+    const table = parameter.initializer!.getText();
+    fail(
+      node,
+      Code.Unsupported,
+      `'${text}' calls a function of '${parameter.name.getText()}', a parameter of '${name}' whose functions its caller chooses when the code runs, and tapeless differentiates the calls it sees at compile time: differentiate a function that leaves it out, such as (${before.join(', ')}) => ${name}(${before.join(', ')}), so that its default '${table}' is known (or read '${table}' in '${name}' itself).`,
+    );
+  }
+  fail(
+    node,
+    Code.Unsupported,
+    `'${text}' calls a function kept in data, known only when the code runs, and tapeless differentiates the calls it sees at compile time: keep such functions in a module's constant written as an array of object literals (const TABLE = [{ g: (x) => … }]) and call them on its entries (for … of TABLE, TABLE.forEach(…), TABLE[0]), or call a function of the program by its name.`,
+  );
+}
+
+/**
+ * The parameter (with a table as its default) that an object comes from, where it does:
+ * `c` of `for (const c of constraints)`, of `constraints.forEach((c) => …)`, or `constraints[i]`.
+ */
+function tableParameter(lx: Lowering, node: ts.Expression): ts.ParameterDeclaration | undefined {
+  const { ts } = lx;
+  const checker = lx.env.checker!;
+  let source = skipTypeSyntax(ts, node);
+  const declared = ts.isIdentifier(source) ? checker.getSymbolAtLocation(source)?.valueDeclaration : undefined;
+  if (declared && ts.isVariableDeclaration(declared) && ts.isForOfStatement(declared.parent.parent)) source = declared.parent.parent.expression;
+  else if (declared && ts.isVariableDeclaration(declared) && declared.initializer) source = declared.initializer;
+  else if (
+    declared &&
+    ts.isParameter(declared) &&
+    ts.isCallExpression(declared.parent.parent) &&
+    ts.isPropertyAccessExpression(declared.parent.parent.expression)
+  )
+    source = declared.parent.parent.expression.expression;
+  source = skipTypeSyntax(ts, source);
+  if (ts.isElementAccessExpression(source)) source = skipTypeSyntax(ts, source.expression);
+  const parameter = ts.isIdentifier(source) ? checker.getSymbolAtLocation(source)?.valueDeclaration : undefined;
+  const initializer = parameter && ts.isParameter(parameter) && parameter.initializer && skipTypeSyntax(ts, parameter.initializer);
+  return initializer && ts.isIdentifier(initializer) && tableLiteral(lx, initializer) ? (parameter as ts.ParameterDeclaration) : undefined;
+}
