@@ -264,3 +264,32 @@ describe('tables of functions read in differentiated code', () => {
     }
   });
 });
+
+describe('a table whose entries hold Math functions', () => {
+  it("{ kind: 'tanh', g: Math.tanh } next to arrows: gradient and Hessian (it said the entry had no function 'g')", async () => {
+    const compiled = compile({
+      'main.ts': `import { grad, hessian } from 'tapeless';
+const ACTIVATIONS = [{ kind: 'soft', g: (x: number) => Math.log(1 + Math.exp(x)) }, { kind: 'tanh', g: Math.tanh }, { kind: 'sin', g: Math.sin }];
+export function mixed(x: number, y: number): number {
+  return ACTIVATIONS.reduce((acc, c) => acc + (c.kind === 'tanh' ? 2 : 1) * c.g(x * y), 0) + ACTIVATIONS[1].g(y);
+}
+export const dMixed = grad(mixed);
+export const hMixed = hessian(mixed);`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const mod = await compiled.load();
+    const point = [0.4, 0.7];
+    const f = (x: number, y: number) => mod.mixed(x, y);
+    mod.dMixed(...point).forEach((g: number, i: number) => close(g, partialDifference(f, point, i), 1e-8));
+    const H: number[][] = mod.hMixed(...point);
+    H.forEach((row, i) =>
+      row.forEach((h, j) =>
+        close(
+          h,
+          partialDifference((...p: number[]) => mod.dMixed(...p)[i], point, j),
+          1e-6,
+        ),
+      ),
+    );
+  });
+});

@@ -12,7 +12,8 @@ import { skipTypeSyntax } from '../type-syntax';
 import { type Binding, type JumpTarget, type LocalFunction, type Lowering, FALSE } from './lowering';
 import { branch } from './control';
 import { expression } from './expressions';
-import { type Argument, isFunction, isSpread } from './functions';
+import { type Argument, functionValue, isFunction, isSpread } from './functions';
+import { isMathFunction } from '../../ops/registry';
 
 /** The array literal of a table that `identifier` names (through imports), or undefined where it names none. */
 export function tableLiteral(lx: Lowering, identifier: ts.Identifier): ts.ArrayLiteralExpression | undefined {
@@ -125,6 +126,7 @@ export function entryFunction(lx: Lowering, call: ts.CallExpression, container: 
       `'${call.expression.getText()}' calls the field '${field}' of an entry of a table of functions, and that entry (line ${lineOf(literal)}) has no function '${field}': test a field the entries write as a literal (their kind) with ===, !== or switch before calling it, so that tapeless sees which entries reach the call.`,
     );
   }
+  if (ts.isPropertyAccessExpression(fn)) return functionValue(lx, fn);
   // Names from outside the function resolve where the table is written.
   const name = ts.isIdentifier(fn) ? fn.text : field;
   const within: Callee = { key: `table|${fn.getSourceFile().fileName}|${fn.pos}`, name, ref: { kind: 'ref', path: [] }, home: { node: literal, name } };
@@ -143,12 +145,20 @@ function propertyNamed(tsApi: typeof ts, literal: ts.ObjectLiteralExpression, fi
   return [...literal.properties].reverse().find((property) => property.name !== undefined && tsApi.isIdentifier(property.name) && property.name.text === field);
 }
 
-/** The function a property holds: an arrow or function expression, or the name of a function of the program (`g: barrierTerm`). */
-function functionNode(lx: Lowering, property: ts.ObjectLiteralElementLike): ts.ArrowFunction | ts.FunctionExpression | ts.Identifier | undefined {
+/**
+ * The function a property holds: an arrow or function expression, the name of a function of the
+ * program (`g: barrierTerm`), or a Math function (`g: Math.tanh`).
+ */
+function functionNode(
+  lx: Lowering,
+  property: ts.ObjectLiteralElementLike,
+): ts.ArrowFunction | ts.FunctionExpression | ts.Identifier | ts.PropertyAccessExpression | undefined {
   const { ts } = lx;
   if (!ts.isPropertyAssignment(property)) return undefined;
   const value = skipTypeSyntax(ts, property.initializer);
   if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) return value;
+  if (ts.isPropertyAccessExpression(value) && ts.isIdentifier(value.expression) && lx.isGlobal(value.expression, 'Math') && isMathFunction(value.name.text))
+    return value;
   const home: Callee = { key: 'table', name: 'table', ref: { kind: 'ref', path: [] }, home: { node: property, name: 'table' } };
   return ts.isIdentifier(value) && lx.env.functionValue?.(value, home) ? value : undefined;
 }

@@ -162,6 +162,32 @@ export abstract class Expressions extends Choices {
         },
       ]);
       options.push([2, () => this.structRead(s, depth)]);
+      // One gradient of a tuple of gradients (a Newton step reading vega of greeks(…)).
+      options.push([0.2, () => `grad(${this.helpers.numberHelper(2)})(${this.args(s, depth, 2)})[${this.int(0, 1)}]`]);
+      // A local array of objects, reduced over.
+      options.push([
+        0.3,
+        () => {
+          const acc = this.fresh('acc'),
+            p = this.fresh('p');
+          const points = Array.from({ length: this.int(2, 3) }, () => `{ x: ${this.expr(s, depth - 1)}, y: ${this.expr(s, depth - 1)} }`);
+          return `[${points.join(', ')}].reduce((${acc}, ${p}) => ${acc} + ${p}.x * ${this.smooth(`${p}.y`)}, 0)`;
+        },
+      ]);
+    }
+    if (s.tables.length > 0) {
+      // A table of functions: an entry at a constant index, or every entry (with its tag).
+      options.push([
+        1,
+        () => {
+          const t = this.pick(s.tables),
+            e = this.expr(s, depth - 1);
+          if (this.chance(0.4)) return `${t}[${this.int(0, 1)}].g(${e})`;
+          const acc = this.fresh('acc'),
+            c = this.fresh('c');
+          return `${t}.reduce((${acc}, ${c}) => ${acc} + (${c}.kind === 'sq' ? 2 : 1) * ${c}.g(${e}), 0)`;
+        },
+      ]);
     }
     if (s.vecs.length > 0) {
       options.push([1, () => this.aggregate(s, depth)]);

@@ -511,6 +511,16 @@ ${ind}return out;
         cols = this.int(2, 3);
       add(n, `[${Array.from({ length: rows }, () => this.literal({ length: cols, type: 'array' })).join(', ')}]`, (s) => s.mats.push({ expr: n, rows, cols }));
     }
+    // A table of functions (penalties, activations, constraints) that f loops over or indexes.
+    if (this.chance(0.2)) {
+      const n = `${prefix}T`;
+      const entries = this.pick([
+        ["{ kind: 'sq', g: (x: number) => x * x }", "{ kind: 'sin', g: (x: number) => Math.sin(x) }"],
+        ["{ kind: 'soft', g: (x: number) => Math.log(1 + Math.exp(x)) }", "{ kind: 'tanh', g: Math.tanh }", "{ kind: 'sq', g: (x: number) => 0.5 * x * x }"],
+        ["{ kind: 'huber', g: (x: number) => (Math.abs(x) < 1 ? 0.5 * x * x : Math.abs(x) - 0.5) }", "{ kind: 'sq', g: (x: number) => x * x }"],
+      ]);
+      add(n, `[${entries.join(', ')}]`, (s) => s.tables.push(n));
+    }
     if (cls && this.chance(0.8)) {
       const n = `${prefix}model`;
       add(n, this.literal(cls), (s) => addValue(s, n, cls));

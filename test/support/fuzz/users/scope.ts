@@ -53,6 +53,8 @@ export interface Scope {
   vecs: Vec[];
   mats: Mat[];
   objs: Obj[];
+  /** Module constants that are tables of functions: `[{ kind: 'sq', g: (x: number) => x * x }, …]`, entries of two fields. */
+  tables: string[];
   counters: Counter[];
   /** Labels of the enclosing loops. */
   labels: string[];
@@ -78,6 +80,7 @@ export function emptyScope(level: number, returns: boolean): Scope {
     vecs: [],
     mats: [],
     objs: [],
+    tables: [],
     counters: [],
     labels: [],
     narrowed: [],
