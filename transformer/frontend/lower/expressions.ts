@@ -120,6 +120,13 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
  */
 function optionalRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.ElementAccessExpression): Operand {
   const { ts } = lx;
+  // An entry past the end of an array of arrays or objects is undefined, but typed as the entry.
+  if (node.questionDotToken && ts.isElementAccessExpression(skipTypeSyntax(ts, node.expression)))
+    fail(
+      node,
+      Code.Unsupported,
+      "'?.' after an entry of an array ('g[i - 1]?.[0]') cannot be differentiated yet: compare the index with the length instead ('i >= 1 ? g[i - 1][0] : 0').",
+    );
   const type = lx.env.checker?.getTypeAtLocation(node.expression);
   const members = type?.isUnion() ? type.types : type ? [type] : [];
   if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)))
