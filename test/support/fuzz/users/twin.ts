@@ -63,7 +63,7 @@ function recorders(trace: Decision[]) {
       return note(Math[f](a), a - edge, a);
     };
   /**
-   * `grad(h)` and `derivative(h)` of a helper of one number, used inside a program: central
+   * `derivative(h)` (and `grad(h)`) of a helper of one number, used inside a program: central
    * differences with two Richardson steps (error far below the tolerance, smooth enough to
    * be differenced again), on a stencil that takes the decisions the point takes.
    */
@@ -89,8 +89,13 @@ function recorders(trace: Decision[]) {
       h(x);
       return (16 * r2 - r1) / 15;
     };
+  /** `grad(h)` of a helper of several numbers: the tuple of its partial derivatives. */
+  const gradient =
+    (h: (...xs: number[]) => number) =>
+    (...xs: number[]): number | number[] =>
+      xs.length === 1 ? derivative(h)(xs[0]) : xs.map((x, i) => derivative((t: number) => h(...xs.map((y, j) => (j === i ? t : y))))(x));
   return {
-    grad: derivative,
+    grad: gradient,
     derivative,
     __c: compare,
     __abs: (a: number) => (note(a >= 0, a, a) ? a : -a),
