@@ -347,6 +347,46 @@ export const dProduct = grad(product);`,
       expect(call).toThrow(new TypeError('Reduce of empty array with no initial value'));
   });
 
+  it("callbacks that take the array itself (reduce's fourth parameter, map's, forEach's and filter's third), as users write neighbours", async () => {
+    const compiled = compile({
+      'main.ts': `import { grad, hessian } from 'tapeless';
+export function variation(xs: number[]): number { return xs.reduce((acc, x, i, arr) => acc + (i > 0 ? (x - arr[i - 1]) ** 2 : 0), 0); }
+export function smoothed(xs: number[]): number { return xs.map((x, i, a) => 0.5 * x + 0.25 * ((a[i - 1] ?? x) + (a[i + 1] ?? x))).reduce((s, v) => s + v * v, 0); }
+export function ring(x: number): number {
+  const w = [x, 2 * x, x * x];
+  let s = 0;
+  w.forEach((v, i, self) => { s += v * self[(i + 1) % self.length]; });
+  return s + w.filter((v, i, all) => v > all[0]).length;
+}
+export const dVariation = grad(variation);
+export const dSmoothed = grad(smoothed);
+export const hSmoothed = hessian(smoothed);
+export const dRing = grad(ring);`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const mod = await compiled.load();
+    const xs = [0.4, 1.1, -0.6, 0.9];
+    expect(mod.dVariation(xs).map((g: number) => Math.round(g * 1e12) / 1e12)).toEqual([-1.4, 4.8, -6.4, 3]);
+    mod.dSmoothed(xs).forEach((g: number, i: number) =>
+      close(
+        g,
+        entryDifference(() => mod.smoothed(xs), xs, i),
+        1e-8,
+      ),
+    );
+    const H: number[][] = mod.hSmoothed(xs);
+    H.forEach((row, i) =>
+      row.forEach((h, j) =>
+        close(
+          h,
+          entryDifference(() => mod.dSmoothed(xs)[i], xs, j),
+          1e-6,
+        ),
+      ),
+    );
+    close(mod.dRing(0.7), finiteDifference(mod.ring, 0.7), 1e-8);
+  });
+
   it('destructuring of parameters and locals', () => {
     const [g, gx] = m.dDestructured({ w: Float64Array.from([2, 3]), b: 0.5 }, [5, 7]);
     expect([...g.w]).toEqual([5, 7]);

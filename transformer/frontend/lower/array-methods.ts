@@ -248,7 +248,7 @@ function filter(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Op
   const length = lx.lengths.get(nameOf(kept))!;
   overArray(lx, node, [], source, owner, [length], (index) => {
     const value = load(lx, source, index, shape, node);
-    const keep = inline(lx, callback, [value, index], true);
+    const keep = inline(lx, callback, [value, index, source], true);
     branch(lx, keep, node, () => append(lx, node, kept, length, value));
   });
   // No longer than the source (known without reading it, where the function made it: a loop's state that filter shortens).
@@ -323,7 +323,7 @@ function findIndex(lx: Lowering, node: ts.CallExpression, owner: ts.Expression):
     owner,
     [found],
     (index) => {
-      const holds = inline(lx, callback, [load(lx, source, index, shape, node), index], true);
+      const holds = inline(lx, callback, [load(lx, source, index, shape, node), index, source], true);
       found.value = lx.op('select', [holds, index, num(-1)], node);
     },
     () => lx.op('<', [found.value!, num(0)], node),
@@ -359,7 +359,7 @@ function flatMap(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): O
   const out = growable(lx, node);
   const length = lx.lengths.get(nameOf(out))!;
   overArray(lx, node, [], source, owner, [length], (index) => {
-    const value = inline(lx, callback, [load(lx, source, index, shape, node), index], true);
+    const value = inline(lx, callback, [load(lx, source, index, shape, node), index, source], true);
     if (!returnsArrays) return append(lx, node, out, length, value);
     overArray(lx, node, [], value, node, [length], (k) => append(lx, node, out, length, load(lx, value, k, NUMBER, node)));
   });

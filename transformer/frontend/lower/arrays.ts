@@ -73,13 +73,13 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
       }
       const accumulator = lx.hidden('acc', initial ? expression(lx, initial) : element(num(0)));
       const pass = (index: Operand) => {
-        accumulator.value = inline(lx, callback, [accumulator.value!, element(index), index], true);
+        accumulator.value = inline(lx, callback, [accumulator.value!, element(index), index, array], true);
       };
       overArray(lx, node, [], array, arrayNode, [accumulator], pass, undefined, initial ? 0 : 1);
       return accumulator.value!;
     }
     case 'forEach':
-      overArray(lx, node, [], array, arrayNode, [], (index) => void inline(lx, callback, [element(index), index], false));
+      overArray(lx, node, [], array, arrayNode, [], (index) => void inline(lx, callback, [element(index), index, array], false));
       return UNSET;
     case 'every':
     case 'some': {
@@ -94,7 +94,7 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
         arrayNode,
         [result],
         (index) => {
-          result.value = inline(lx, callback, [element(index), index], true);
+          result.value = inline(lx, callback, [element(index), index, array], true);
         },
         more,
       );
@@ -106,14 +106,14 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
       const kind = containerOf(lx, arrayNode);
       const list = listOf(lx, array);
       if (list && !isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node)))
-        return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index], true));
+        return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index, array], true));
       const length = lengthOf(lx, array, node);
       if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
         fail(callbackNode, Code.Unsupported, 'map must build an array of numbers here.');
       }
       const mapped = newArray(lx, node, { op: 'newArray', args: kind === 'Array' ? [length, num(0)] : [length] }, kind);
       overArray(lx, node, [], array, arrayNode, [], (index) => {
-        const value = inline(lx, callback, [element(index), index], true);
+        const value = inline(lx, callback, [element(index), index, array], true);
         lx.store([mapped, index, value], node);
       });
       return mapped;
