@@ -603,8 +603,8 @@ const CASES: Record<string, Case> = {
     message: "declare 'ps' with const: a local array of objects or arrays is not reassigned",
   },
   callbackTooManyParameters: {
-    code: `export const g = grad((xs: number[]) => { let s = 0;\n  xs.forEach((v, i, /*@*/all) => { s += v; });\n  return s; });`,
-    message: 'this callback takes at most 2 parameters here',
+    code: `export const g = grad((xs: number[]) => { let s = 0;\n  xs.forEach((v, i, all, /*@*/extra?: number) => { s += v; });\n  return s; });`,
+    message: 'this callback takes at most 3 parameters here',
   },
   callbackWithoutValue: {
     code: `export const g = grad((xs: number[]) => xs.every(/*@*/(v) => { v; }) ? xs[0] : 0);`,
