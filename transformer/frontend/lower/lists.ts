@@ -9,8 +9,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Block, type Let, type Operand, type Result, num, readsVariable, variable } from '../../ir/ir';
 import { fold } from '../../passes/fold';
-import { type Binding, type JumpTarget, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
-import { branch, guarded } from './control';
+import { type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression } from './expressions';
 
 /** The methods that read a list: each unrolled over its values. */
@@ -137,36 +136,4 @@ export function mappedList(lx: Lowering, node: ts.CallExpression, list: readonly
     lx,
     list.map((value, k) => pass(value, num(k))),
   );
-}
-
-/**
- * A loop over a list, unrolled: `each` lowers the pass of each index in turn (from `from`), where no
- * `break` (nor `return`) has happened before it, and where `more` (if given) holds. `continue`
- * ends a pass; the `carried` bindings (an accumulator) are merged by the branches like variables.
- */
-export function unrolledLoop(
-  lx: Lowering,
-  node: ts.Node,
-  labels: readonly string[],
-  list: readonly Operand[],
-  carried: readonly Binding[],
-  each: (index: Operand) => void,
-  more?: () => Operand,
-  from = 0,
-): void {
-  const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
-  lx.targets.push(target);
-  lx.scoped(() => {
-    // In scope (under keys no identifier has) so that branches merge their values.
-    const scope = lx.scopes[lx.scopes.length - 1];
-    carried.forEach((binding, k) => scope.set(`#${k}`, binding));
-    list.forEach((_, k) => {
-      if (k < from) return;
-      const pass = () => lx.scoped(() => (more ? void branch(lx, more(), node, () => each(num(k))) : each(num(k))));
-      if (lx.mayHaveJumped()) guarded(lx, node, pass);
-      else pass();
-      target.continued!.value = FALSE;
-    });
-  });
-  lx.targets.pop();
 }

@@ -16,8 +16,8 @@ import { expression } from './expressions';
 import { type CodeScope, fieldAssigned, recordFields } from './objects';
 import { destructure, statement, variables } from './statements';
 import { skipParentheses } from '../type-syntax';
-import { listOf, unrolledLoop } from './lists';
-import { unrolled } from './tables';
+import { listOf } from './lists';
+import { tableLength } from './tables';
 
 export function whileParts(lx: Lowering, test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
   return { testFirst, test: () => expression(lx, test), body: () => statement(lx, body) };
@@ -296,10 +296,45 @@ export function overArray(
   more?: () => Operand,
   from = 0,
 ): void {
-  const list = listOf(lx, array);
-  if (list) return unrolledLoop(lx, node, labels, list, carried, each, more, from);
-  if (unrolled(lx, array, node, labels, carried, each, more, from)) return;
+  // A local array of objects (lists.ts) or a table of functions (tables.ts) is never made: its passes are unrolled.
+  const entries = listOf(lx, array)?.length ?? tableLength(lx, array);
+  if (entries !== undefined) return unrolledLoop(lx, node, labels, entries, carried, each, more, from);
   countedLoop(lx, node, 'i', () => lengthOf(lx, array, arrayNode), each, { labels, carried, more, from });
+}
+
+/**
+ * A loop of `entries` passes, unrolled: `each` lowers the pass of each index in turn from `from`,
+ * where no `break` (nor `return`) has happened before it and `more` (if given) holds; it stops
+ * where one surely has. `continue` ends a pass; the `carried` bindings (an accumulator) are
+ * merged by the branches around the passes like variables.
+ */
+function unrolledLoop(
+  lx: Lowering,
+  node: ts.Node,
+  labels: readonly string[],
+  entries: number,
+  carried: readonly Binding[],
+  each: (index: Operand) => void,
+  more: (() => Operand) | undefined,
+  from: number,
+): void {
+  const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
+  lx.targets.push(target);
+  lx.scoped(() => {
+    // In scope (under keys no identifier has) so that the branches around passes merge them.
+    const scope = lx.scopes[lx.scopes.length - 1];
+    carried.forEach((binding, k) => scope.set(`#${k}`, binding));
+    for (let k = from; k < entries && !lx.hasJumped(); k++) {
+      const pass = () => lx.clearingFlags(() => lx.scoped(() => each(num(k))));
+      const goOn = more?.();
+      const guard = lx.mayHaveJumped() ? lx.notJumped() : undefined;
+      const cond = guard && goOn ? lx.op('and', [guard, goOn], node) : (guard ?? goOn);
+      if (cond) branch(lx, cond, node, pass);
+      else pass();
+      target.continued!.value = FALSE;
+    }
+  });
+  lx.targets.pop();
 }
 
 /**

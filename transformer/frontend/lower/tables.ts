@@ -9,8 +9,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, num, operandKey, str } from '../../ir/ir';
 import { skipTypeSyntax } from '../type-syntax';
-import { type Binding, type JumpTarget, type LocalFunction, type Lowering, FALSE } from './lowering';
-import { branch } from './control';
+import { type LocalFunction, type Lowering } from './lowering';
 import { expression } from './expressions';
 import { type Argument, functionValue, isFunction, isSpread } from './functions';
 import { isMathFunction } from '../../ops/registry';
@@ -57,41 +56,9 @@ export function tableEntry(lx: Lowering, table: Operand, index: Operand, origin:
   return entry;
 }
 
-/**
- * A loop over the entries of a table: one pass per entry, each lowered in place with its
- * index a constant (`each`). `break` leaves the passes, `continue` ends one; `more` (every,
- * some) is tested before each pass; the hidden bindings the passes assign are `carried`.
- */
-export function unrolled(
-  lx: Lowering,
-  table: Operand,
-  node: ts.Node,
-  labels: readonly string[],
-  carried: readonly Binding[],
-  each: (index: Operand) => void,
-  more?: () => Operand,
-  from = 0,
-): boolean {
-  const literal = lx.tables.get(operandKey(table));
-  if (!literal) return false;
-  const target: JumpTarget = { kind: 'loop', labels, broke: lx.hidden('broke', FALSE, true), continued: lx.hidden('continued', FALSE, true) };
-  lx.targets.push(target);
-  lx.scoped(() => {
-    // In scope (under keys no identifier has) so that the branches around passes merge them.
-    const scope = lx.scopes[lx.scopes.length - 1];
-    carried.forEach((binding, k) => scope.set(`#${k}`, binding));
-    for (let k = from; k < literal.elements.length && !lx.hasJumped(); k++) {
-      const pass = () => lx.clearingFlags(() => lx.scoped(() => each(num(k))));
-      const goOn = more?.();
-      const guard = lx.mayHaveJumped() ? lx.notJumped() : undefined;
-      const cond = guard && goOn ? lx.op('and', [guard, goOn], node) : (guard ?? goOn);
-      if (cond) branch(lx, cond, node, pass);
-      else pass();
-      target.continued!.value = FALSE;
-    }
-  });
-  lx.targets.pop();
-  return true;
+/** The number of entries of the table `table` holds, where it holds one (a loop over it is unrolled: loops.ts). */
+export function tableLength(lx: Lowering, table: Operand): number | undefined {
+  return lx.tables.get(operandKey(table))?.elements.length;
 }
 
 /** `c.kind` of an entry of a table, where the literal writes it as a number, string or boolean: that constant. */
