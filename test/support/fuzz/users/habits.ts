@@ -2,7 +2,8 @@
 // array itself (`(acc, e, i, arr) => … arr[i - 1]`) in reduce, map, forEach, every, some,
 // filter, findIndex and flatMap; searches that stop on the data (`while (j < n - 1 && v[j] <
 // t) j++`); pairwise loops with early `continue`s (`if (j === i) continue`, `j = i + 1`);
-// `switch` on a counter whose cases fall through into each other, carrying a value; module
+// arrays relaxed pass after pass by a callback with a block body (`const next = p.map((e, i,
+// arr) => { …; return …; }); p = next`); `switch` on a counter whose cases fall through into each other, carrying a value; module
 // tables of numbers and of objects read by index in loops (forward kinematics); objects and
 // `reduce` accumulators of several numbers (`{ sum, sq }`, `[s, q]`, a mutated `acc`); class
 // instances with field initialisers, private `#fields` and static factories, updated by their
@@ -26,6 +27,7 @@ export abstract class Habits extends Idioms {
       options.push([2, () => this.withArray(s, this.pick(arrays), ind)], [1, () => this.extreme(s, this.pick(arrays), ind)]);
       options.push([1, () => this.accumulated(s, this.pick(arrays), ind)], [1, () => this.search(s, this.pick(arrays), ind)]);
       if (depth > 0 && s.loops === 0) options.push([1, () => this.pairwise(s, this.pick(arrays), ind)]);
+      if (depth > 0 && s.loops === 0 && s.level < 2) options.push([1, () => this.relaxed(s, this.pick(arrays), ind)]);
     }
     if (depth > 0 && s.loops < 2) options.push([1, () => this.fallThrough(s, ind)]);
     options.push([1, () => this.moreMath(s, ind)]);
@@ -197,6 +199,44 @@ export abstract class Habits extends Idioms {
     into.nums.push(n);
     into.mutable.push(n);
     return `${ind}let ${n} = 0;\n${ind}for (let ${i} = 0; ${i} < ${v.expr}.length; ${i}++) {\n${ind}  for (let ${j} = ${half ? `${i} + 1` : '0'}; ${j} < ${v.expr}.length; ${j}++) {\n${body}${ind}  }\n${ind}}\n`;
+  }
+
+  /**
+   * An array of a run-time length relaxed pass after pass by a callback with a block body
+   * (its own `return`), each entry pushed by the others (`if (j === i) continue`), the new
+   * array kept in a `const` first: `const next = p.map((e, i, arr) => { …; return …; }); p = next;`.
+   */
+  private relaxed(into: Scope, v: Vec, ind: string): string {
+    const s = child(into);
+    const [p, next, k, e, i, arr, j, d, force] = ['p', 'next', 'k', 'e', 'i', 'arr', 'j', 'd', 'force'].map((name) => this.fresh(name));
+    const passes = this.int(1, 3);
+    const inner = child(s, { nums: [...s.nums, e, force], callback: true, returns: false });
+    const neighbour = this.chance(0.5) ? arr : p;
+    const kept = this.chance(0.7);
+    const pass =
+      `${ind}  ${kept ? `const ${next} =` : `${p} =`} ${p}.map((${e}, ${i}, ${arr}) => {
+${ind}    let ${force} = 0;
+` +
+      `${ind}    for (let ${j} = 0; ${j} < ${neighbour}.length; ${j}++) {
+${ind}      if (${j} === ${i}) continue;
+` +
+      `${ind}      const ${d} = ${e} - ${neighbour}[${j}];
+${ind}      ${force} += ${d} / (1 + ${d} * ${d});
+${ind}    }
+` +
+      `${ind}    return ${e} + ${this.constant(0.05, 0.2)} * (${force} + ${this.bounded(inner, 1)});
+${ind}  });
+${
+  kept
+    ? `${ind}  ${p} = ${next};
+`
+    : ''
+}`;
+    into.vecs.push({ expr: p, length: v.length, type: 'array', local: true });
+    return `${ind}let ${p} = [...${v.expr}];
+${ind}for (let ${k} = 0; ${k} < ${passes}; ${k}++) {
+${pass}${ind}}
+`;
   }
 
   /** A value carried through a loop whose `switch` on the counter falls through from case to case. */
