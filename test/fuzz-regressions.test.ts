@@ -457,3 +457,75 @@ export const j_held = jacobian(held);
     expectJacobian(m.j_held(...point), m.held, [0, 1], 0);
   });
 });
+
+describe("a callback's own return inside a loop that reassigns an array (found while extending the user-shaped fuzzer)", () => {
+  // A `return` inside a callback written in a loop (`p.map((e) => { …; return v; })`) was taken
+  // for a return of the function: the loop carried the function's `returned` flag, the rest of
+  // each pass was guarded by it, and `p = next` inside that guard was rejected ("'p' holds
+  // different arrays or objects on the two sides of this branch"): a branch the user never wrote.
+  const RELAX = `import { grad, hessian } from 'tapeless';
+export function relax(xs: number[], y: number): number {
+  let p = [...xs];
+  for (let s = 0; s < 3; s++) {
+    const next = p.map((e, i, arr) => {
+      let force = 0;
+      for (let j = 0; j < arr.length; j++) {
+        if (j === i) continue;
+        const d = e - arr[j];
+        force += d / (1 + d * d);
+      }
+      return e + 0.1 * force * y;
+    });
+    p = next;
+  }
+  return p[0] * p[1] + p[2];
+}
+export function smooth(x: number, y: number): number {
+  let p: [number, number] = [x, y];
+  for (let s = 0; s < 3; s++) {
+    const m = p.map((e) => {
+      const d = Math.sin(e * y);
+      return e + 0.2 * d;
+    });
+    p = [m[1], m[0] * x];
+  }
+  return p[0] + p[1] * p[1];
+}
+export const d_relax = grad(relax);
+export const d_smooth = grad(smooth);
+export const h_smooth = hessian(smooth);
+`;
+  it('gradients and a Hessian against finite differences', async () => {
+    const compiled = compile({ 'main.ts': RELAX });
+    expect(compiled.messages).toEqual([]);
+    // compile's load also checks every gradient against forward mode.
+    const m = await compiled.load();
+    const xs = [0.7, -0.3, 1.1],
+      y = 0.6;
+    const [gx, gy] = m.d_relax(xs, y);
+    xs.forEach((_, i) =>
+      expect(gx[i], `∂xs[${i}]`).toBeCloseTo(
+        entryDifference(() => m.relax(xs, y), xs, i),
+        7,
+      ),
+    );
+    expect(gy, '∂y').toBeCloseTo(
+      partialDifference((t: number) => m.relax(xs, t), [y], 0),
+      7,
+    );
+    for (const point of [
+      [0.7, -0.4],
+      [-1.3, 0.9],
+    ]) {
+      const g = m.d_smooth(...point);
+      point.forEach((_, i) => expect(g[i], `∂${i} at ${point}`).toBeCloseTo(partialDifference(m.smooth, point, i), 7));
+      const h = m.h_smooth(...point);
+      for (const i of [0, 1])
+        for (const j of [0, 1])
+          expect(h[i][j], `∂${i}∂${j}`).toBeCloseTo(
+            partialDifference((...q: number[]) => m.d_smooth(...q)[i], point, j),
+            6,
+          );
+    }
+  });
+});

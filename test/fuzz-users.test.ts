@@ -9,7 +9,10 @@
 // anywhere, and the idioms of idioms.ts (arrays of a run-time length reassigned in loops,
 // slice/concat/filter/Array.from, sorted copies, objects and class instances written, local
 // arrows, default parameters and options objects, string unions, throw guards, early exits
-// before a returned local array or object). Each program
+// before a returned local array or object) and of habits.ts (callbacks reading the array
+// itself, searches and pairwise loops that stop or skip on the data, switch fall-through
+// carrying a value, module tables of objects read by index, reduce into objects and tuples,
+// class instances updated in loops, functions passed on, enums). Each program
 // is exported in every mode (grad, valueAndGrad, derivative, jvp, vjp, hessian, hvp,
 // jacobian) and checked against central differences of its plain JavaScript twin (the
 // Hessian and hvp against differences of the gradient); the emitted module must load, the

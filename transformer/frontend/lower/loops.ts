@@ -416,7 +416,8 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
         assign(node.operand);
       // `for (v of xs)`: each pass assigns v.
       if (ts.isForOfStatement(node) && !ts.isVariableDeclarationList(node.initializer)) assign(node.initializer);
-      if (ts.isReturnStatement(node) && !own) {
+      // Not the return of a callback written in the loop (`xs.map((e) => { …; return v; })`): that one returns from the callback.
+      if (ts.isReturnStatement(node) && !own && !insideFunction(ts, node, root)) {
         found.add(lx.returned);
         found.add(lx.result);
       }
@@ -458,6 +459,12 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
   };
   visit(loop, (name) => lx.lookup(name));
   return [...found];
+}
+
+/** Whether a function (an arrow, a function expression, a method) written inside `root` holds `node`. */
+function insideFunction(tsApi: typeof ts, node: ts.Node, root: ts.Node): boolean {
+  for (let at = node.parent; at && at !== root; at = at.parent) if (tsApi.isFunctionLike(at)) return true;
+  return false;
 }
 
 function lookupIn(scopes: readonly Map<string, Binding>[], name: string): Binding | undefined {

@@ -48,6 +48,8 @@ export interface HelperFactory {
   optioned(): string;
   /** A string union, its values, and a helper `(kind, r)` that switches on it. */
   lossKind(): { type: string; values: readonly string[]; helper: string };
+  /** A declaration at the top of the module (an existing one of this `key`, often): its name, `base` prefixed with the program's. */
+  topLevel(kind: 'types' | 'classes' | 'constants' | 'functions', key: string, base: string, text: (name: string) => string): string;
 }
 
 export abstract class Expressions extends Choices {

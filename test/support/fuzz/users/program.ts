@@ -18,7 +18,7 @@ import {
   vecShape,
   vecTypeText,
 } from './scope.js';
-import { Idioms } from './idioms.js';
+import { Habits } from './habits.js';
 import { NUMBER, type Shape, coordinates } from './values.js';
 
 export type ModeName = 'grad' | 'gradWrt' | 'valueAndGrad' | 'derivative' | 'jvp' | 'vjp' | 'hessian' | 'hvp' | 'jacobian' | 'gradOfGrad' | 'derivativeOfGrad';
@@ -57,7 +57,7 @@ interface StructHelper {
   returns: ObjectType | VecField;
 }
 
-class UserGenerator extends Idioms implements HelperFactory {
+class UserGenerator extends Habits implements HelperFactory {
   private readonly types: string[] = [];
   private readonly classes: string[] = [];
   private readonly constants: string[] = [];
@@ -439,6 +439,14 @@ ${ind}return out;
           `    case 'huber':\n      return Math.abs(r) <= 1 ? 0.5 * r * r : Math.abs(r) - 0.5;\n    default:\n      return r * r;\n  }\n}\n`,
       );
       return { type, values, helper };
+    });
+  }
+
+  topLevel(kind: 'types' | 'classes' | 'constants' | 'functions', key: string, base: string, text: (name: string) => string): string {
+    return this.reuse(key, () => {
+      const name = `${this.name}_${this.fresh(base)}`;
+      this[kind].push(text(name));
+      return name;
     });
   }
 
