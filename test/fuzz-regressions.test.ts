@@ -463,6 +463,7 @@ describe("a callback's own return inside a loop that reassigns an array (found w
   // for a return of the function: the loop carried the function's `returned` flag, the rest of
   // each pass was guarded by it, and `p = next` inside that guard was rejected ("'p' holds
   // different arrays or objects on the two sides of this branch"): a branch the user never wrote.
+  // The same for a `throw` in such a callback (`guarded`): it ends the callback's path, not a pass of the loop.
   const RELAX = `import { grad, hessian } from 'tapeless';
 export function relax(xs: number[], y: number): number {
   let p = [...xs];
@@ -491,9 +492,21 @@ export function smooth(x: number, y: number): number {
   }
   return p[0] + p[1] * p[1];
 }
+export function guarded(xs: number[]): number {
+  let p = [...xs];
+  for (let k = 0; k < 3; k++) {
+    const next = p.map((e, i, arr) => {
+      if (!Number.isFinite(e)) throw new Error('diverged at ' + i);
+      return 0.5 * e + 0.25 * (arr[i - 1] ?? e) * e;
+    });
+    p = next;
+  }
+  return p.reduce((a, b) => a + b * b, 0);
+}
 export const d_relax = grad(relax);
 export const d_smooth = grad(smooth);
 export const h_smooth = hessian(smooth);
+export const d_guarded = grad(guarded);
 `;
   it('gradients and a Hessian against finite differences', async () => {
     const compiled = compile({ 'main.ts': RELAX });
@@ -527,5 +540,14 @@ export const h_smooth = hessian(smooth);
             6,
           );
     }
+    const guardedAt = [0.3, -0.7, 1.1];
+    const gGuarded = m.d_guarded(guardedAt);
+    guardedAt.forEach((_, i) =>
+      expect(gGuarded[i], `∂guarded/∂xs[${i}]`).toBeCloseTo(
+        entryDifference(() => m.guarded(guardedAt), guardedAt, i),
+        7,
+      ),
+    );
+    expect(() => m.d_guarded([0.3, Number.NaN, 1])).toThrow('diverged at 1');
   });
 });

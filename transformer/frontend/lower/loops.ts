@@ -422,7 +422,7 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
         found.add(lx.result);
       }
       // A throw ends the path like a return (the generated code throws there).
-      if (ts.isThrowStatement(node) && !own) found.add(lx.returned);
+      if (ts.isThrowStatement(node) && !own && !insideFunction(ts, node, root)) found.add(lx.returned);
       if (ts.isIdentifier(node)) {
         // A local function named here may be called here: what it assigns, the loop may.
         const fn = bindingOf(node)?.fn;
