@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { expect } from 'vitest';
 import { agreeing } from './modes.js';
+import { unwrittenNames } from './written-names.js';
 
 const require = createRequire(import.meta.url);
 const { createTransformer } = require('../../dist/transformer/transform.js') as typeof import('../../dist/transformer/transform.js');
@@ -113,7 +114,16 @@ export function build(files: Record<string, string>, options: ts.CompilerOptions
     false,
     { before: [createTransformer(ts, program, { report: (diagnostic) => diagnostics.push(diagnostic), gradients })] },
   );
+  expectWrittenNames(diagnostics, Object.values(files));
   return { dir, diagnostics, js, program };
+}
+
+/** Every diagnostic of every compile in the suite names what the user wrote, never a placeholder of the transformer: see ./written-names.ts. */
+function expectWrittenNames(diagnostics: readonly ts.Diagnostic[], sources: readonly string[]): void {
+  for (const diagnostic of diagnostics) {
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+    expect(unwrittenNames(message, sources), message).toEqual([]);
+  }
 }
 
 /** TypeScript's own errors in a build. */

@@ -74,6 +74,12 @@ export function statement(lx: Lowering, node: ts.Statement): void {
   if (ts.isSwitchStatement(node)) return switchStatement(lx, node, []);
   if (ts.isLabeledStatement(node)) return labelled(lx, node, []);
   if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) return jump(lx, node);
+  if (ts.isTryStatement(node))
+    fail(
+      node,
+      Code.Unsupported,
+      "a 'try' statement cannot be differentiated: put the try … catch outside the differentiated function, around the call of its gradient, and test here with 'if' what would fail ('throw' is supported: the gradient throws where the function does).",
+    );
   fail(node, Code.Unsupported, `${describeStatement(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
 }
 
@@ -174,7 +180,6 @@ function describeStatement(tsApi: typeof ts, statement: ts.Statement): string {
   const names: Partial<Record<ts.SyntaxKind, string>> = {
     [tsApi.SyntaxKind.ForOfStatement]: "a 'for…of' loop",
     [tsApi.SyntaxKind.ForInStatement]: "a 'for…in' loop",
-    [tsApi.SyntaxKind.TryStatement]: "a 'try' statement",
     [tsApi.SyntaxKind.FunctionDeclaration]: 'a nested function declaration',
     [tsApi.SyntaxKind.ClassDeclaration]: 'a class declaration',
     [tsApi.SyntaxKind.WithStatement]: "a 'with' statement",
