@@ -28,8 +28,8 @@ export class FileTransform {
   private fileNames: NameAllocator | undefined;
   /** The generated functions announced for each request key, for onRewritten. */
   private readonly announced = new Map<string, ts.Node[]>();
-  /** Diagnostics reported already: a function that several requests differentiate reports once. */
-  private readonly reported = new Set<string>();
+  /** Diagnostics reported already, by place and message: the calls that reached each ('' where it lies in its own call). */
+  private readonly reported = new Map<string, Set<string>>();
   private readonly drivers: Drivers;
   private readonly resolver: Resolver;
   private readonly pipelines: Pipelines;
@@ -68,10 +68,17 @@ export class FileTransform {
     });
   }
 
+  /**
+   * Reports a diagnostic once: again only where another call reaches it (it then names that
+   * call), unless it was reported without naming a call (it lies in the call that raised it).
+   */
   private report(diagnostic: ts.Diagnostic): void {
-    const key = `${diagnostic.file?.fileName}|${diagnostic.start}|${diagnostic.code}|${this.ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
+    const { messageText } = diagnostic;
+    const key = `${diagnostic.file?.fileName}|${diagnostic.start}|${diagnostic.code}|${typeof messageText === 'string' ? messageText : messageText.messageText}`;
+    const calls = this.reported.get(key) ?? new Set<string>();
+    const call = typeof messageText === 'string' ? '' : this.ts.flattenDiagnosticMessageText(messageText, '\n');
+    if (calls.has('') || calls.has(call)) return;
+    this.reported.set(key, calls.add(call));
     this.options.report(diagnostic);
   }
 

@@ -117,7 +117,24 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
       Code.Unsupported,
       "a template string cannot be differentiated: differentiated code keeps template strings only in the messages of 'throw' and of console calls. Compute with numbers here, and build strings outside the differentiated function.",
     );
+  const advice = expressionAdvice(ts, node);
+  if (advice) return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated: ${advice}.`);
   return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
+}
+
+/** What to write instead of an expression tapeless does not differentiate. */
+function expressionAdvice(tsApi: typeof ts, node: ts.Expression): string | undefined {
+  const k = tsApi.SyntaxKind;
+  const advice: Partial<Record<ts.SyntaxKind, string>> = {
+    [k.BigIntLiteral]: 'write a number (1, not 1n)',
+    [k.NullKeyword]: 'leave a missing value undefined (an optional field or parameter), or give it a number',
+    [k.AwaitExpression]: 'await the value outside the differentiated function, and pass it in',
+    [k.TypeOfExpression]: 'test the value itself: compare it with undefined, or a field of a union with one of its literals',
+    [k.DeleteExpression]: 'make a new object literal of the fields to keep',
+    [k.VoidExpression]: 'write the expression as a statement of its own',
+    [k.ClassExpression]: 'declare the class at the top level of a module, where differentiated code can construct it',
+  };
+  return advice[node.kind];
 }
 
 /**

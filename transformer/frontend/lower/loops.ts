@@ -229,7 +229,7 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
     fail(
       node.initializer,
       Code.Unsupported,
-      `only 'for (const v of ${sourceText(node.expression)})', 'for (const [a, b] of ${sourceText(node.expression)})' and 'for (v of ${sourceText(node.expression)})' with 'v' declared before it are supported: destructure in the loop's body instead.`,
+      `only 'for (const v of ${sourceText(node.expression)})', 'for (const [a, b] of ${sourceText(node.expression)})' and a variable declared before the loop, 'for (… of ${sourceText(node.expression)})', are supported: destructure in the loop's body instead.`,
     );
   if (node.awaitModifier) fail(node, Code.Unsupported, "'for await' cannot be differentiated.");
   const iterated = iteration(lx, node.expression);

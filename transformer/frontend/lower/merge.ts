@@ -200,7 +200,11 @@ export class AggregateMerges {
     if (merge.what === VALUE) {
       return fail(this.origin, Code.Unsupported, `this expression chooses between arrays or objects, and one of them ${why}. ${instead}`);
     }
-    return fail(this.origin, Code.Unsupported, `'${merge.what}' holds different arrays or objects on the two sides of this branch, and one of them ${why}. ${instead}`);
+    return fail(
+      this.origin,
+      Code.Unsupported,
+      `'${merge.what}' holds different arrays or objects on the two sides of this branch, and one of them ${why}. ${instead}`,
+    );
   }
 }
 
