@@ -28,9 +28,13 @@ function readNames(code: string): string[] | undefined {
     if (ts.isIdentifier(node)) {
       const parent = node.parent;
       const isDeclaration =
-        ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent) || ts.isFunctionDeclaration(parent)) && parent.name === node) ||
+        ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent) || ts.isFunctionDeclaration(parent)) &&
+          parent.name === node) ||
         (ts.isBindingElement(parent) && parent.propertyName === node);
-      const isKey = (ts.isPropertyAccessExpression(parent) && parent.name === node) || (ts.isPropertyAssignment(parent) && parent.name === node) || ts.isLabeledStatement(parent);
+      const isKey =
+        (ts.isPropertyAccessExpression(parent) && parent.name === node) ||
+        (ts.isPropertyAssignment(parent) && parent.name === node) ||
+        ts.isLabeledStatement(parent);
       if (isDeclaration) declared.add(node.text);
       else if (!isKey) read.push(node.text);
     }
