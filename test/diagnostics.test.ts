@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import ts from 'typescript';
 import { catalogue } from './support/catalogue.js';
 import { type Compiled, ROOT, compile } from './support/compile.js';
 import { unwrittenNames } from './support/written-names.js';
@@ -881,6 +882,30 @@ describe('diagnostics', () => {
         expect(unwrittenNames(message.slice(message.indexOf('tapeless: ')), [files[file] ?? '']), message).toEqual([]);
       }
     }
+  });
+
+  it('names the API call that reached a diagnostic lying outside it, on the line after the message and as related information', () => {
+    const [diagnostic] = compiled.diagnostics.filter((d) => d.file!.fileName.endsWith('/classConstructsItself.ts'));
+    const text = source(CASES.classConstructsItself);
+    const call = text.indexOf('grad((x: number) => x * new R(2).v)');
+    const [message, reached] = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n').split('\n');
+    expect(message).toMatch(/^tapeless: constructing 'R' constructs another 'R'/);
+    const { line, character } = diagnostic.file!.getLineAndCharacterOfPosition(call);
+    expect([line + 1, character + 1]).toEqual([6, 18]);
+    const where = path.relative(process.cwd(), path.join(compiled.dir, 'classConstructsItself.ts'));
+    expect(reached).toBe(`  while differentiating the function given to grad((x: number) => x * new R(2).v), at ${where}:6:18`);
+    expect(diagnostic.relatedInformation).toEqual([
+      expect.objectContaining({
+        file: diagnostic.file,
+        start: call,
+        length: 'grad((x: number) => x * new R(2).v)'.length,
+        messageText: 'the call that differentiates it',
+      }),
+    ]);
+    // A diagnostic inside its call (the arrow written there) has no such line.
+    const [inside] = compiled.diagnostics.filter((d) => d.file!.fileName.endsWith('/localRecursion.ts'));
+    expect(typeof inside.messageText).toBe('string');
+    expect(inside.relatedInformation).toBeUndefined();
   });
 
   it('a failed call, where a host still writes the file, throws its diagnostic with the location when it runs', async () => {

@@ -141,10 +141,15 @@ export function importFrom(dir: string, file: string): Promise<any> {
   return import(pathToFileURL(path.join(dir, file.replace(/\.ts$/, '.js'))).href);
 }
 
-/** Diagnostics as `file:line:col message`. */
+/**
+ * Diagnostics as `file:line:col message`. A tapeless diagnostic's message only: the line after
+ * it that names the API call reaching it, where it lies outside the call, is tested by itself
+ * (diagnostics.test.ts, hosts.tspc.test.ts).
+ */
 export function format(diagnostics: readonly ts.Diagnostic[]): string[] {
   return diagnostics.map((d) => {
-    const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    const tapeless = d.source === 'tapeless' && typeof d.messageText !== 'string';
+    const text = ts.flattenDiagnosticMessageText(tapeless ? (d.messageText as ts.DiagnosticMessageChain).messageText : d.messageText, '\n');
     if (!d.file || d.start === undefined) return text;
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
     return `${path.basename(d.file.fileName)}:${line + 1}:${character + 1} ${text}`;

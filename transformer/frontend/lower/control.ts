@@ -6,7 +6,7 @@ import { namesDefinedWithin } from '../../ir/definitions';
 import { NUMBER } from '../../ir/shapes';
 import { AggregateMerges, type MergeHost, RESULT, VALUE } from './merge';
 import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
-import { load, newArray, objectOf } from './arrays';
+import { isArrayType, load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
 import { copyInto, copyOf } from './loop-states';
@@ -179,7 +179,7 @@ function choiceAdvice(lx: Lowering, origin: ts.Node): string {
     }
   }
   // Arrays written as names or fields (`w`, `o.v`) are read by index as written.
-  const named = (side: ts.Expression | undefined) => side && /^[\w$.]+$/.test(side.getText());
+  const named = (side: ts.Expression | undefined) => side && /^[\w$.]+$/.test(side.getText()) && isArrayType(lx, side);
   const example = a && b && named(a) && named(b) ? ` ('${test} ? ${a.getText()}[0] : ${b.getText()}[0]', for the first entry)` : '';
   return `Choose the numbers instead of the arrays or objects${example}, or write into one array made before the branch.`;
 }
