@@ -28,8 +28,8 @@ export class FileTransform {
   private fileNames: NameAllocator | undefined;
   /** The generated functions announced for each request key, for onRewritten. */
   private readonly announced = new Map<string, ts.Node[]>();
-  /** Diagnostics reported already, by place and message: the calls that reached each ('' where it lies in its own call). */
-  private readonly reported = new Map<string, Set<string>>();
+  /** The file's diagnostics, by place and message, reported once every call is processed (one diagnostic names every call that reached it). */
+  private readonly diagnostics = new Map<string, ts.Diagnostic>();
   private readonly drivers: Drivers;
   private readonly resolver: Resolver;
   private readonly pipelines: Pipelines;
@@ -69,17 +69,21 @@ export class FileTransform {
   }
 
   /**
-   * Reports a diagnostic once: again only where another call reaches it (it then names that
-   * call), unless it was reported without naming a call (it lies in the call that raised it).
+   * Keeps a diagnostic to report: once per place and message. Reached again by another call, it
+   * names that call too (a line and a related location more), unless it lies in the call that
+   * raised it (a custom rule that withDerivative reads and grad differentiates).
    */
   private report(diagnostic: ts.Diagnostic): void {
-    const { messageText } = diagnostic;
-    const key = `${diagnostic.file?.fileName}|${diagnostic.start}|${diagnostic.code}|${typeof messageText === 'string' ? messageText : messageText.messageText}`;
-    const calls = this.reported.get(key) ?? new Set<string>();
-    const call = typeof messageText === 'string' ? '' : this.ts.flattenDiagnosticMessageText(messageText, '\n');
-    if (calls.has('') || calls.has(call)) return;
-    this.reported.set(key, calls.add(call));
-    this.options.report(diagnostic);
+    const head = (d: ts.Diagnostic) => (typeof d.messageText === 'string' ? d.messageText : d.messageText.messageText);
+    const key = `${diagnostic.file?.fileName}|${diagnostic.start}|${diagnostic.code}|${head(diagnostic)}`;
+    const seen = this.diagnostics.get(key);
+    if (seen && typeof diagnostic.messageText !== 'string' && typeof seen.messageText !== 'string') {
+      const [chain, more] = [seen.messageText, diagnostic.messageText.next ?? []];
+      const added = more.filter((line) => !chain.next?.some((known) => known.messageText === line.messageText));
+      const messageText = { ...chain, next: [...(chain.next ?? []), ...added] };
+      if (added.length > 0)
+        this.diagnostics.set(key, { ...seen, messageText, relatedInformation: [...(seen.relatedInformation ?? []), ...(diagnostic.relatedInformation ?? [])] });
+    } else if (!seen || typeof diagnostic.messageText === 'string') this.diagnostics.set(key, diagnostic);
   }
 
   run(): ts.SourceFile {
@@ -117,6 +121,7 @@ export class FileTransform {
         this.replacements.set(call, this.failedCall(diagnostic));
       }
     }
+    for (const diagnostic of this.diagnostics.values()) this.options.report(diagnostic);
     if (calls.length > 0)
       this.options.onDerivedFrom?.(
         this.file,

@@ -117,24 +117,9 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
       Code.Unsupported,
       "a template string cannot be differentiated: differentiated code keeps template strings only in the messages of 'throw' and of console calls. Compute with numbers here, and build strings outside the differentiated function.",
     );
-  const advice = expressionAdvice(ts, node);
-  if (advice) return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated: ${advice}.`);
-  return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
-}
-
-/** What to write instead of an expression tapeless does not differentiate. */
-function expressionAdvice(tsApi: typeof ts, node: ts.Expression): string | undefined {
-  const k = tsApi.SyntaxKind;
-  const advice: Partial<Record<ts.SyntaxKind, string>> = {
-    [k.BigIntLiteral]: 'write a number (1, not 1n)',
-    [k.NullKeyword]: 'leave a missing value undefined (an optional field or parameter), or give it a number',
-    [k.AwaitExpression]: 'await the value outside the differentiated function, and pass it in',
-    [k.TypeOfExpression]: 'test the value itself: compare it with undefined, or a field of a union with one of its literals',
-    [k.DeleteExpression]: 'make a new object literal of the fields to keep',
-    [k.VoidExpression]: 'write the expression as a statement of its own',
-    [k.ClassExpression]: 'declare the class at the top level of a module, where differentiated code can construct it',
-  };
-  return advice[node.kind];
+  const { what, advice } = unsupportedExpression(ts, node);
+  if (advice) return fail(node, Code.Unsupported, `${what} cannot be differentiated: ${advice}.`);
+  return fail(node, Code.Unsupported, `${what} cannot be differentiated yet (see README, "What can be differentiated").`);
 }
 
 /**
@@ -403,24 +388,25 @@ const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator>> = {
   '**=': '**',
 };
 
-function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
+/** An expression tapeless does not differentiate: what it is, and what to write instead where there is something to say. */
+function unsupportedExpression(tsApi: typeof ts, node: ts.Expression): { readonly what: string; readonly advice?: string } {
   const k = tsApi.SyntaxKind;
-  const names: Partial<Record<ts.SyntaxKind, string>> = {
-    [k.StringLiteral]: 'a string',
-    [k.ArrowFunction]: 'a nested function',
-    [k.FunctionExpression]: 'a nested function',
-    [k.NewExpression]: "a 'new' expression",
-    [k.BigIntLiteral]: 'a bigint',
-    [k.NullKeyword]: "'null'",
-    [k.AwaitExpression]: "'await'",
-    [k.YieldExpression]: "'yield'",
-    [k.TypeOfExpression]: "'typeof'",
-    [k.DeleteExpression]: "'delete'",
-    [k.VoidExpression]: "'void'",
-    [k.ThisKeyword]: "'this'",
-    [k.ClassExpression]: 'a class expression',
+  const constructs: Partial<Record<ts.SyntaxKind, { readonly what: string; readonly advice?: string }>> = {
+    [k.StringLiteral]: { what: 'a string' },
+    [k.ArrowFunction]: { what: 'a nested function' },
+    [k.FunctionExpression]: { what: 'a nested function' },
+    [k.NewExpression]: { what: "a 'new' expression" },
+    [k.BigIntLiteral]: { what: 'a bigint', advice: 'write a number (1, not 1n)' },
+    [k.NullKeyword]: { what: "'null'", advice: 'leave a missing value undefined (an optional field or parameter), or give it a number' },
+    [k.AwaitExpression]: { what: "'await'", advice: 'await the value outside the differentiated function, and pass it in' },
+    [k.YieldExpression]: { what: "'yield'" },
+    [k.TypeOfExpression]: { what: "'typeof'", advice: 'test the value itself: compare it with undefined, or a field of a union with one of its literals' },
+    [k.DeleteExpression]: { what: "'delete'", advice: 'make a new object literal of the fields to keep' },
+    [k.VoidExpression]: { what: "'void'", advice: 'write the expression as a statement of its own' },
+    [k.ThisKeyword]: { what: "'this'" },
+    [k.ClassExpression]: { what: 'a class expression', advice: 'declare the class at the top level of a module, where differentiated code can construct it' },
   };
-  return names[node.kind] ?? `the expression '${node.getText()}'`;
+  return constructs[node.kind] ?? { what: `the expression '${node.getText()}'` };
 }
 
 /**
