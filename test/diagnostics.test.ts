@@ -3,8 +3,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import ts from 'typescript';
 import { catalogue } from './support/catalogue.js';
 import { type Compiled, ROOT, compile } from './support/compile.js';
+import { unwrittenNames } from './support/written-names.js';
 
 interface Case {
   /** The file's code after the import line; `/*@*\/` marks where the diagnostic must point. */
@@ -84,11 +86,17 @@ const CASES: Record<string, Case> = {
   },
   pushOnFixed: {
     code: `export const g = grad((x: number) => { const a = new Array<number>(2).fill(0);\n  /*@*/a.push(x);\n  return x; });`,
-    message: 'push is supported on arrays the function creates empty',
+    message: "push is supported on arrays the function creates empty ('const out: number[] = []'), which 'a' is not",
   },
   tryStatement: {
     code: `export const g = grad((x: number) => { let y = x;\n  /*@*/try { y = 2 * x; } catch { y = 0; }\n  return y; });`,
-    message: "a 'try' statement cannot be differentiated yet",
+    message:
+      "a 'try' statement cannot be differentiated: put the try … catch outside the differentiated function, around the call of its gradient, and test here with 'if' what would fail ('throw' is supported: the gradient throws where the function does)",
+  },
+  templateString: {
+    code: `export const g = grad((x: number) => { const label = /*@*/\`x is \${x}\`;\n  return x * label.length; });`,
+    message:
+      "a template string cannot be differentiated: differentiated code keeps template strings only in the messages of 'throw' and of console calls. Compute with numbers here, and build strings outside the differentiated function",
   },
   varDeclaration: { code: `export const g = grad((x: number) => { /*@*/var y = x;\n  return y; });`, message: "'var' declarations are not supported" },
   readBeforeAssign: {
@@ -153,8 +161,9 @@ const CASES: Record<string, Case> = {
     message: "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]')",
   },
   jvpRest: {
-    code: `export const j = jvp((/*@*/...xs: number[]) => xs[0] * xs[1]);`,
-    message: 'jvp() takes one primal and one tangent per parameter, which a rest parameter does not have',
+    code: `export const j = jvp((/*@*/...vs: number[]) => vs[0] * vs[1]);`,
+    message:
+      "jvp() takes one primal and one tangent per parameter, which a rest parameter does not have: declare 'vs' as an array ('vs: number[]'), or use jacobian()",
   },
   mathFunctionOfTwo: {
     code: `export const g = grad((xs: number[]) => xs.map(/*@*/Math.atan2)[0]);`,
@@ -296,7 +305,8 @@ const CASES: Record<string, Case> = {
   },
   optionalTupleElement: {
     code: `export const g = grad((/*@*/p: [number, number?]) => p[0] * (p[1] ?? 2));`,
-    message: "of type '[number, (number | undefined)?]': a tuple with optional or rest elements has no fixed length; write number[]",
+    message:
+      "of type '[number, (number | undefined)?]': a tuple with optional or rest elements has no fixed length; write number[] (an entry past the end reads a default with 'p[1] ?? …')",
   },
   stringValue: {
     code: `export const g = grad((x: number, s: string) => { const t = /*@*/s + '!';\n  return x; }, { wrt: 'x' });`,
@@ -360,7 +370,7 @@ const CASES: Record<string, Case> = {
   },
   generator: {
     code: `/*@*/function* gen(x: number) { yield x; }\nexport const g = grad(gen as unknown as (x: number) => number);`,
-    message: 'generator functions cannot be differentiated',
+    message: 'generator functions cannot be differentiated: gather what the generator yields into an array outside, and differentiate a function of the array.',
   },
   apiThroughCast: { code: `export const g = (/*@*/grad as any)((x: number) => x * x);`, message: 'grad must be called directly, as in grad(f)' },
   apiAsValue: {
@@ -373,15 +383,17 @@ const CASES: Record<string, Case> = {
   },
   assignmentDefault: {
     code: `export const g = grad((x: number, o: { q?: number }) => { let q = x;\n  ({ q = /*@*/2 } = o);\n  return q * x; }, { wrt: 0 });`,
-    message: 'default values in a destructuring assignment are not supported: declare the variable there (const { q = … } = o), or assign q = o.q ?? …',
+    message:
+      "default values in a destructuring assignment are not supported: declare the variables there ('const { q = 2 } = o'), or assign 'q' by itself ('q = o.q ?? 2')",
   },
   arrayAssignmentDefault: {
-    code: `export const g = grad((xs: number[]) => { let a = 0;\n  let b = 0;\n  [a, b = /*@*/2] = xs;\n  return a * b; });`,
-    message: 'default values in a destructuring assignment are not supported: declare the variables there (const [a, b = …] = xs)',
+    code: `export const g = grad((ws: number[]) => { let a = 0;\n  let b = 0;\n  [a, b = /*@*/2] = ws;\n  return a * b; });`,
+    message:
+      "default values in a destructuring assignment are not supported: declare the variables there ('const [a, b = 2] = ws'), or assign 'b' by itself ('b = … ?? 2')",
   },
   entriesUnpacked: {
-    code: `export const g = grad((xs: number[]) => { let s = 0;\n  for (/*@*/const entry of xs.entries()) s += entry[1];\n  return s; });`,
-    message: "declare the loop's variables in its head: 'for (const [i, v] of xs.entries())'",
+    code: `export const g = grad((ws: number[]) => { let s = 0;\n  for (/*@*/const entry of ws.entries()) s += entry[1];\n  return s; });`,
+    message: "declare the loop's variables in its head: 'for (const [i, v] of ws.entries())'",
   },
   destructuringComputed: {
     code: `export const g = grad((o: { w: number }) => { const { /*@*/['w']: w } = o;\n  return w; });`,
@@ -390,14 +402,25 @@ const CASES: Record<string, Case> = {
   branchAggregates: {
     code: `export const g = grad((x: number, xs: number[], ys: number[]) => { let a = xs;\n  /*@*/if (x > 0) a = ys;\n  return a[0] * x; }, { wrt: 0 });`,
     message:
-      "'a' holds different arrays or objects on the two sides of this branch, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]')",
+      "'a' holds different arrays or objects on the two sides of this branch, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays or objects, or write into one array made before the branch.",
   },
   branchChoosesArrays: {
-    code: `export const g = grad((x: number, xs: number[], ys: number[]) => { const a = /*@*/x > 0 ? xs : ys;\n  return a[0] * x; }, { wrt: 0 });`,
-    message: 'this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself',
+    code: `export const g = grad((x: number, p: number[], q: number[]) => { const a = /*@*/x > 0 ? p : q;\n  return a[0] * x; }, { wrt: 0 });`,
+    message:
+      "this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays or objects ('x > 0 ? p[0] : q[0]', for the first entry), or write into one array made before the branch.",
+  },
+  branchChoosesInstances: {
+    code: `class Spring { constructor(readonly rest: number[], readonly k: number) {} }\nexport const g = grad((x: number, p: number[], q: number[]) => { const s = /*@*/x > 0 ? new Spring(p, x) : new Spring(q, x);\n  return s.rest[0] * s.k; }, { wrt: 0 });`,
+    message:
+      'this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead',
+  },
+  branchChoosesInstanceArguments: {
+    code: `class Box { v: number[]; constructor(n: number, readonly k: number) { this.v = new Array<number>(n).fill(k); } }\nexport const g = grad((x: number) => { const b = /*@*/x > 0 ? new Box(2, x) : new Box(3, 2 * x);\n  return b.v[0] * b.k; });`,
+    message:
+      "this expression chooses between arrays or objects, and one of them is an array whose length is not the same known number on both sides. Choose the arguments instead of the instances ('new Box(x > 0 ? 2 : 3, x > 0 ? x : 2 * x)').",
   },
   branchResult: {
-    code: `function pick(x: number, xs: number[], ys: number[]): number[] { /*@*/if (x > 0) return xs;\n  return ys; }\nexport const g = grad((x: number, xs: number[], ys: number[]) => pick(x, xs, ys)[0] * x, { wrt: 0 });`,
+    code: `function pick(x: number, p: number[], q: number[]): number[] { /*@*/if (x > 0) return p;\n  return q; }\nexport const g = grad((x: number, p: number[], q: number[]) => pick(x, p, q)[0] * x, { wrt: 0 });`,
     message:
       'the function returns different arrays or objects depending on this branch, and one of them is not an array or object literal the function makes itself with a length known at compile time. Return arrays or objects the function makes itself, alike on every path',
   },
@@ -420,7 +443,7 @@ const CASES: Record<string, Case> = {
   },
   optionalCall: {
     code: `export const h = grad((x: number, o: { f?: (v: number) => number }) => x * (/*@*/o.f?.(x) ?? 3), { wrt: 0 });`,
-    message: "an optional call ('f?.()') cannot be differentiated",
+    message: "an optional call ('o.f?.(x)') cannot be differentiated: test the function first ('if (o.f !== undefined) …'), or call one that is always there",
   },
   optionalNull: {
     code: `export const h = grad((x: number, o: { s: number } | null) => x * (/*@*/o?.s ?? 3), { wrt: 0 });`,
@@ -431,8 +454,8 @@ const CASES: Record<string, Case> = {
     message: "'o?.inner' may be an array or object or undefined, which differentiated code does not keep in one variable",
   },
   hvpRestParameter: {
-    code: `function total(/*@*/...xs: number[]): number { return xs[0] * xs[1]; }\nexport const h = hvp(total);`,
-    message: "hvp() takes f's arguments then v, which cannot follow a rest parameter",
+    code: `function total(/*@*/...vs: number[]): number { return vs[0] * vs[1]; }\nexport const h = hvp(total);`,
+    message: "hvp() takes f's arguments then v, which cannot follow a rest parameter: declare 'vs' as an array ('vs: number[]')",
   },
   loopReassignsArray: {
     code: `export const g = grad((x: number) => { let a: number[] = [];\n  a.push(x);\n  /*@*/for (let i = 0; i < 2; i++) a = a.map((v) => v * x);\n  return a[0]; });`,
@@ -452,7 +475,8 @@ const CASES: Record<string, Case> = {
   },
   shortenedEntryPastEnd: {
     code: `export const g = grad((xs: number[], t: number) => { let p = xs.slice();\n  let s = 0;\n  for (let k = 0; k < 3; k++) { s += /*@*/p[1] ?? 0;\n    p = p.filter((v) => v > t); }\n  return s; });`,
-    message: 'this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined',
+    message:
+      "this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('1 < p.length ? p[1] : 0')",
   },
   matrixStateMoreRows: {
     code: `export const g = grad((pts0: [number, number][], t: number) => { let pts = pts0;\n  /*@*/for (let k = 0; k < 2; k++) pts = Array.from({ length: pts.length + 1 }, (_, i): [number, number] => [t * i, pts[0][0]]);\n  return pts[0][1]; });`,
@@ -480,7 +504,7 @@ const CASES: Record<string, Case> = {
   },
   forOfDestructuring: {
     code: `export const g = grad((xss: number[][]) => { let s = 0;\n  let a = 0;\n  for (/*@*/[a] of xss) s += a;\n  return s; });`,
-    message: "only 'for (const v of array)', 'for (const [a, b] of pairs)' and 'for (v of array)' are supported",
+    message: "only 'for (const v of xss)', 'for (const [a, b] of xss)' and a variable declared before the loop, 'for (… of xss)', are supported",
   },
   forOfNotArray: {
     code: `export const g = grad((x: number) => { let s = x;\n  for (const v of /*@*/new Set([1, 2])) s += v;\n  return s; });`,
@@ -500,8 +524,9 @@ const CASES: Record<string, Case> = {
       '.splice() on an array is not supported (it moves entries in place): build a new array with slice and concat; differentiated code supports map, filter',
   },
   findMethod: {
-    code: `export const g = grad((xs: number[]) => /*@*/xs.find((v) => v > 0)!);`,
-    message: ".find() on an array is not supported (it may return undefined): use findIndex and read the entry, 'const k = xs.findIndex(p); … xs[k]'",
+    code: `export const g = grad((ws: number[]) => /*@*/ws.find((v) => v > 0)!);`,
+    message:
+      ".find() on an array is not supported (it may return undefined): use findIndex and read the entry, 'const k = ws.findIndex((v) => v > 0); … ws[k]'",
   },
   arrayOfArraysMethod: {
     code: `export const g = grad((m: number[][]) => /*@*/m.filter((row) => row.length > 1)[0][0]);`,
@@ -534,7 +559,7 @@ const CASES: Record<string, Case> = {
   comparatorForm: {
     code: `export const g = grad((xs: number[]) => [...xs].sort(/*@*/(a, b) => (a < b ? -1 : 1))[0]);`,
     message:
-      "tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys",
+      "tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each ('(a, b) => Math.abs(a) - Math.abs(b)', or an argsort's '(i, j) => …[i] - …[j]'): compute the keys",
   },
   matrixByPush: {
     code: `export const g = grad((x: number) => { const m: number[][] = [];\n  m.push(/*@*/[x]);\n  return x; });`,
@@ -551,7 +576,7 @@ const CASES: Record<string, Case> = {
   },
   matrixWholeRow: {
     code: `export const g = grad((x: number) => { const m = [[x, 1], [2, 3]];\n  /*@*/m[0] = [x, x];\n  return m[0][0]; });`,
-    message: "writing a whole row, 'm[0] = …', is not supported: write its entries, 'm[0][j] = …'",
+    message: "writing a whole row, 'm[0] = …', is not supported: write its entries, 'for (let j = 0; j < m[0].length; j++) m[0][j] = …'",
   },
   matrixBorrowedWrite: {
     code: `export const g = grad((p: number[], q: number[]) => { const pts = [p, q];\n  /*@*/pts[0][1] = 2;\n  return pts[0][0]; });`,
@@ -586,12 +611,13 @@ const CASES: Record<string, Case> = {
   },
   listIndexNotConstant: {
     code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  let s = 0;\n  for (let i = 0; i < 2; i++) s += /*@*/ps[i].x;\n  return s; });`,
-    message: 'this index of a local array of objects or arrays is not known at compile time to be within its 2 entries (they are kept apart, not in an array)',
+    message:
+      "this index of a local array of objects or arrays is not known at compile time to be within its 2 entries (they are kept apart, not in an array): loop over it with 'for (const v of ps)', forEach, map or reduce, or read 'ps[0]', 'ps[1]', ….",
   },
   listHeld: {
     code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  const o = { /*@*/ps };\n  return o.ps[0].x; });`,
     message:
-      'a local array of objects or arrays is read only at constant indices (xs[0]), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to',
+      "a local array of objects or arrays is read only at constant indices ('ps[0]'), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to",
   },
   listEntryWritten: {
     code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  /*@*/ps[0] = { x: 2 * b };\n  return ps[0].x; });`,
@@ -660,13 +686,29 @@ const CASES: Record<string, Case> = {
     message: "call the static method 'f' through its class's name ('K.f(…)')",
   },
   forIn: {
-    code: `export const g = grad((x: number) => { /*@*/for (const k in { a: 1 }) x += 1;\n  return x; });`,
-    message: "a 'for…in' loop cannot be differentiated yet",
+    code: `export const g = grad((x: number, o: { a: number }) => { /*@*/for (const k in o) x += 1;\n  return x; }, { wrt: 0 });`,
+    message:
+      "a 'for…in' loop cannot be differentiated: read the fields by name ('o.x'), or keep the numbers in an array and loop over it ('for (const v of …)').",
   },
-  typeofExpression: { code: `export const g = grad((x: number) => /*@*/typeof x === 'number' ? x : 0);`, message: "'typeof' cannot be differentiated yet" },
+  typeofExpression: {
+    code: `export const g = grad((x: number) => /*@*/typeof x === 'number' ? x : 0);`,
+    message: "'typeof' cannot be differentiated: test the value itself: compare it with undefined, or a field of a union with one of its literals.",
+  },
+  nullValue: {
+    code: `export const g = grad((x: number) => { const m: number | null = /*@*/null;\n  return x; });`,
+    message: "'null' cannot be differentiated: leave a missing value undefined (an optional field or parameter), or give it a number.",
+  },
+  classInside: {
+    code: `export const g = grad((x: number) => { /*@*/class P { v = 1; }\n  return x; });`,
+    message: 'a class declaration cannot be differentiated: declare the class at the top level of a module, where differentiated code can construct it.',
+  },
+  regularExpression: {
+    code: `export const g = grad((x: number) => { const r = /*@*//a+/;\n  return x; });`,
+    message: 'the expression \'/a+/\' cannot be differentiated yet (see README, "What can be differentiated").',
+  },
   asyncFunction: {
     code: `/*@*/async function later(x: number) { return x; }\nexport const g = grad(later as unknown as (x: number) => number);`,
-    message: 'async functions cannot be differentiated',
+    message: 'async functions cannot be differentiated: await the data outside, and differentiate a function of it that returns a number.',
   },
 };
 
@@ -803,7 +845,10 @@ describe('diagnostics', () => {
   });
 
   it('every diagnostic the transformer can raise has a case here', () => {
-    const reported = [...compiled.messages, ...illTyped.messages].map((m) => m.slice(m.indexOf('tapeless: ') + 'tapeless: '.length));
+    // The message itself, without the line naming the call that reached it.
+    const reported = [...compiled.messages, ...illTyped.messages].map(
+      (m) => m.slice(m.indexOf('tapeless: ') + 'tapeless: '.length).split('\n  while differentiating ')[0],
+    );
     const untested = catalogue()
       .filter((entry) => entry.code !== 'Internal' && !(entry.text in UNREACHABLE))
       .filter((entry) => !reported.some((message) => entry.pattern.test(message)))
@@ -819,6 +864,48 @@ describe('diagnostics', () => {
       .filter((entry) => !readme.includes(`\`${entry.text}\``))
       .map((entry) => `${entry.site}: ${entry.text}`);
     expect(missing).toEqual([]);
+  });
+
+  it('every message names what the user wrote, never a placeholder of the transformer', () => {
+    // The check itself (every compile of the suite runs it, see support/compile.ts) finds placeholders and generated names.
+    expect(unwrittenNames("choose 'c ? a[i] : b[i]', or copy '[...xs]'", ['const ws = [1];'])).toEqual(['c', 'a', 'i', 'b', 'xs']);
+    expect(unwrittenNames("'result' holds t_3 and x_bar", ['let x = 1;'])).toEqual(['t_3', 'x_bar', 'result']);
+    expect(unwrittenNames("declare 'out' ('const out: number[] = []'), then 'out.push(…)' with 'Math.max'", [''])).toEqual(['out']);
+    const sources = { ...Object.fromEntries(Object.entries(CASES).map(([name, c]) => [`${name}.ts`, source(c)])), 'lib.ts': LIB };
+    const illSources = Object.fromEntries(Object.entries(ILL_TYPED).map(([name, c]) => [`${name}.ts`, source(c)]));
+    for (const [result, files] of [
+      [compiled, sources],
+      [illTyped, illSources],
+    ] as const) {
+      for (const message of result.messages) {
+        const file = message.slice(0, message.indexOf(':'));
+        expect(unwrittenNames(message.slice(message.indexOf('tapeless: ')), [files[file] ?? '']), message).toEqual([]);
+      }
+    }
+  });
+
+  it('names the API call that reached a diagnostic lying outside it, on the line after the message and as related information', () => {
+    const [diagnostic] = compiled.diagnostics.filter((d) => d.file!.fileName.endsWith('/classConstructsItself.ts'));
+    const text = source(CASES.classConstructsItself);
+    const call = text.indexOf('grad((x: number) => x * new R(2).v)');
+    const [message, reached] = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n').split('\n');
+    expect(message).toMatch(/^tapeless: constructing 'R' constructs another 'R'/);
+    const { line, character } = diagnostic.file!.getLineAndCharacterOfPosition(call);
+    expect([line + 1, character + 1]).toEqual([6, 18]);
+    const where = path.relative(process.cwd(), path.join(compiled.dir, 'classConstructsItself.ts'));
+    expect(reached).toBe(`  while differentiating the function given to grad((x: number) => x * new R(2).v), at ${where}:6:18`);
+    expect(diagnostic.relatedInformation).toEqual([
+      expect.objectContaining({
+        file: diagnostic.file,
+        start: call,
+        length: 'grad((x: number) => x * new R(2).v)'.length,
+        messageText: 'the call that differentiates it',
+      }),
+    ]);
+    // A diagnostic inside its call (the arrow written there) has no such line.
+    const [inside] = compiled.diagnostics.filter((d) => d.file!.fileName.endsWith('/localRecursion.ts'));
+    expect(typeof inside.messageText).toBe('string');
+    expect(inside.relatedInformation).toBeUndefined();
   });
 
   it('a failed call, where a host still writes the file, throws its diagnostic with the location when it runs', async () => {

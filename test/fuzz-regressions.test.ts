@@ -1,5 +1,6 @@
 // Counterexamples found by the fuzz tests (test/fuzz.test.ts, test/robustness.test.ts),
 // shrunk, kept as regression tests. Each case names what was wrong.
+import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Compiled, compile, compileAlone, entryDifference, partialDifference } from './support/compile.js';
 
@@ -176,7 +177,17 @@ export const vg = valueAndGrad(f);
 export const d = derivative(f);
 `,
     });
-    expect(compiled.messages).toEqual(['main.ts:3:3 tapeless: a \'try\' statement cannot be differentiated yet (see README, "What can be differentiated").']);
+    expect(compiled.messages).toEqual([
+      "main.ts:3:3 tapeless: a 'try' statement cannot be differentiated: put the try … catch outside the differentiated function, around the call of its gradient, and test here with 'if' what would fail ('throw' is supported: the gradient throws where the function does).",
+    ]);
+    // One diagnostic, naming each call that reached it on a line of its own.
+    const reached = ts.flattenDiagnosticMessageText(compiled.diagnostics[0].messageText, '\n').split('\n').slice(1);
+    expect(reached.map((line) => line.replace(/, at .*main\.ts:(\d+):(\d+)$/, ' at $1:$2'))).toEqual([
+      "  while differentiating 'f' for grad(f) at 6:18",
+      "  while differentiating 'f' for valueAndGrad(f) at 7:19",
+      "  while differentiating 'f' for derivative(f) at 8:18",
+    ]);
+    expect(compiled.diagnostics[0].relatedInformation).toHaveLength(3);
     expect(compiled.js['main.ts']).not.toMatch(/risky_(pullback|pushforward)/);
   });
 });

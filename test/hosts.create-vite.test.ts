@@ -122,7 +122,7 @@ describe("README's editor advice for TypeScript 7: TypeScript 6's tsserver besid
         start: { line: line + 1, offset: 3 },
         code: 91001,
         category: 'error',
-        text: expect.stringMatching(/^tapeless: a 'try' statement cannot be differentiated yet/),
+        text: expect.stringMatching(/^tapeless: a 'try' statement cannot be differentiated: put the try … catch outside the differentiated function/),
       }),
     ]);
   });

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Run, ensureBuilt } from './support/hosts.js';
+import { ROOT, type Run, ensureBuilt } from './support/hosts.js';
 import {
   type Step,
   USER_ENV,
@@ -99,6 +99,18 @@ describe('the packed package (npm run pack)', () => {
       types: './dist/transformer/hosts/language-service.d.ts',
       default: './dist/transformer/hosts/language-service.js',
     });
+  });
+
+  it("keeps a folder holding the package installable where a plain npm pack or npm publish keeps the repository's lifecycle scripts: they build only beside scripts/", () => {
+    // npm runs prepare on `npm install ./folder` (a link): the repository's must do nothing in a copy of the package, which has dist/ built and no scripts/.
+    const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const folder = path.join(unpacked, 'package');
+    const before = files(path.join(folder, 'dist')).length;
+    for (const script of ['prepare', 'prepack']) {
+      expect(scripts[script]).toContain('scripts/build.mjs');
+      execFileSync('sh', ['-c', scripts[script]], { cwd: folder, stdio: 'pipe' });
+    }
+    expect(files(path.join(folder, 'dist'))).toHaveLength(before);
   });
 
   it('has source maps whose sources are files of the package', () => {

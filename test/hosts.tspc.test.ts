@@ -6,9 +6,10 @@
 // error where the failed call runs. (Watch and incremental modes: hosts.fresh-tspc.test.ts.)
 import { existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_DIAGNOSTICS, ROOT, checkFixtureBuild, copyFixture, ensureBuilt, expectMappedInto, formatted, runNode } from './support/hosts.js';
+import { BAD_DIAGNOSTICS, ROOT, checkFixtureBuild, copyFixture, ensureBuilt, expectMappedInto, formatted, reachedLine, runNode } from './support/hosts.js';
 
 const TSPC = path.join(ROOT, 'node_modules/ts-patch/bin/tspc.js');
 
@@ -17,6 +18,7 @@ let good: { status: number | null; output: string };
 let bad: { status: number | null; output: string };
 let badNoEmit: { status: number | null; output: string };
 let badNoEmitIncremental: { status: number | null; output: string };
+let badPretty: { status: number | null; output: string };
 
 async function tspc(tsconfig: string, ...flags: string[]): Promise<{ status: number | null; output: string }> {
   const { status, stdout, stderr } = await runNode([TSPC, '-p', tsconfig, ...flags], project);
@@ -34,9 +36,11 @@ beforeAll(async () => {
   symlinkSync(ROOT, path.join(project, 'node_modules', 'tapeless'), 'dir');
   [good, bad] = await Promise.all([tspc('tsconfig.json'), tspc('tsconfig.bad.json')]);
   // tsc's builder asks for diagnostics file by file (getBindAndCheckDiagnostics) under --incremental.
-  [badNoEmit, badNoEmitIncremental] = await Promise.all([
+  [badNoEmit, badNoEmitIncremental, badPretty] = await Promise.all([
     tspc('tsconfig.bad.json', '--noEmit', '--outDir', 'out-bad-no-emit'),
     tspc('tsconfig.bad.json', '--noEmit', '--incremental', '--tsBuildInfoFile', 'no-emit.tsbuildinfo'),
+    // What a terminal gets (tsc is --pretty there by default): related information too.
+    tspc('tsconfig.bad.json', '--noEmit', '--pretty', '--outDir', 'out-bad-pretty'),
   ]);
 });
 
@@ -75,6 +79,27 @@ describe('tspc (ts-patch) host', () => {
     const lines = bad.output.split('\n').filter((line) => /error TS\d+/.test(line));
     expect(lines, 'only the expected errors, each once').toHaveLength(BAD_DIAGNOSTICS.length);
     expect(lines.every((line) => / error TS910\d\d: tapeless: /.test(line))).toBe(true);
+  });
+
+  it('names the API call that reached an error lying outside it, on the line after the error, and as related information with --pretty', () => {
+    const reached = BAD_DIAGNOSTICS.filter((diagnostic) => diagnostic.reachedFrom);
+    expect(reached.length).toBeGreaterThan(0);
+    for (const diagnostic of reached) {
+      for (const run of [bad, badNoEmit]) {
+        const lines = run.output.split('\n');
+        // tsc prints the message's second line, indented, right after the first.
+        expect(lines[lines.findIndex((line) => line.startsWith(formatted(diagnostic))) + 1]).toBe(reachedLine(diagnostic));
+      }
+      // tsc --pretty: `file:line:col - error …`, then the code, then each related location with its code and message.
+      const plain = stripVTControlCharacters(badPretty.output);
+      expect(plain).toContain(`${diagnostic.file}:${diagnostic.line}:${diagnostic.column} - error TS${diagnostic.code}: tapeless: ${diagnostic.text}`);
+      const { line, column } = diagnostic.reachedFrom!;
+      expect(plain).toMatch(new RegExp(`${diagnostic.file}:${line}:${column}\\n.*grad\\(counted\\)[^]*the call that differentiates it`));
+    }
+    // An error inside the call itself needs no second line.
+    const inside = BAD_DIAGNOSTICS.find((diagnostic) => !diagnostic.reachedFrom)!;
+    const lines = bad.output.split('\n');
+    expect(lines[lines.findIndex((line) => line.startsWith(formatted(inside))) + 1]).not.toMatch(/while differentiating/);
   });
 
   it('fails on the bad fixture with --noEmit (a CI that only type-checks), with the same located errors, also with --incremental', () => {

@@ -197,11 +197,11 @@ export const g = grad(f);
   const cases: [string, string][] = [
     [
       'const ps = [{ x: a }, { x: b }];\n  let s = 0;\n  for (let i = 0; i < 2; i++) s += ps[i].x;\n  return s;',
-      "main.ts:8:36 tapeless: this index of a local array of objects or arrays is not known at compile time to be within its 2 entries (they are kept apart, not in an array): loop over it with 'for (const v of xs)', forEach, map or reduce, or read xs[0], xs[1], ….",
+      "main.ts:8:36 tapeless: this index of a local array of objects or arrays is not known at compile time to be within its 2 entries (they are kept apart, not in an array): loop over it with 'for (const v of ps)', forEach, map or reduce, or read 'ps[0]', 'ps[1]', ….",
     ],
     [
       'const ps = [{ x: a }, { x: b }];\n  const o = { ps };\n  return o.ps[0].x + total(ps);',
-      'main.ts:7:15 tapeless: a local array of objects or arrays is read only at constant indices (xs[0]), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.',
+      "main.ts:7:15 tapeless: a local array of objects or arrays is read only at constant indices ('ps[0]'), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.",
     ],
     [
       'let ps = [{ x: a }, { x: b }];\n  return ps[0].x;',

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { expect } from 'vitest';
 import { agreeing } from './modes.js';
+import { unwrittenNames } from './written-names.js';
 
 const require = createRequire(import.meta.url);
 const { createTransformer } = require('../../dist/transformer/transform.js') as typeof import('../../dist/transformer/transform.js');
@@ -113,7 +114,16 @@ export function build(files: Record<string, string>, options: ts.CompilerOptions
     false,
     { before: [createTransformer(ts, program, { report: (diagnostic) => diagnostics.push(diagnostic), gradients })] },
   );
+  expectWrittenNames(diagnostics, Object.values(files));
   return { dir, diagnostics, js, program };
+}
+
+/** Every diagnostic of every compile in the suite names what the user wrote, never a placeholder of the transformer: see ./written-names.ts. */
+function expectWrittenNames(diagnostics: readonly ts.Diagnostic[], sources: readonly string[]): void {
+  for (const diagnostic of diagnostics) {
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+    expect(unwrittenNames(message, sources), message).toEqual([]);
+  }
 }
 
 /** TypeScript's own errors in a build. */
@@ -131,10 +141,15 @@ export function importFrom(dir: string, file: string): Promise<any> {
   return import(pathToFileURL(path.join(dir, file.replace(/\.ts$/, '.js'))).href);
 }
 
-/** Diagnostics as `file:line:col message`. */
+/**
+ * Diagnostics as `file:line:col message`. A tapeless diagnostic's message only: the line after
+ * it that names the API call reaching it, where it lies outside the call, is tested by itself
+ * (diagnostics.test.ts, hosts.tspc.test.ts).
+ */
 export function format(diagnostics: readonly ts.Diagnostic[]): string[] {
   return diagnostics.map((d) => {
-    const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    const tapeless = d.source === 'tapeless' && typeof d.messageText !== 'string';
+    const text = ts.flattenDiagnosticMessageText(tapeless ? (d.messageText as ts.DiagnosticMessageChain).messageText : d.messageText, '\n');
     if (!d.file || d.start === undefined) return text;
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
     return `${path.basename(d.file.fileName)}:${line + 1}:${character + 1} ${text}`;

@@ -280,6 +280,8 @@ export interface ExpectedDiagnostic {
   readonly code: number;
   /** The start of the message, after `tapeless: `. */
   readonly text: string;
+  /** Where the error lies outside the API call that reached it: the message's second line, naming the call. */
+  readonly reachedFrom?: { readonly text: string; readonly line: number; readonly column: number };
 }
 
 /**
@@ -295,9 +297,21 @@ function locate(file: string, context: string, token: string = context): { line:
 
 /** The diagnostics every host must report for bad/bad.ts, in order. */
 export const BAD_DIAGNOSTICS: readonly ExpectedDiagnostic[] = [
-  { file: 'bad/bad.ts', ...locate('bad/bad.ts', 'calls = calls + 1', 'calls'), code: 91005, text: "'calls' is declared outside the differentiated function" },
+  {
+    file: 'bad/bad.ts',
+    ...locate('bad/bad.ts', 'calls = calls + 1', 'calls'),
+    code: 91005,
+    text: "'calls' is declared outside the differentiated function",
+    reachedFrom: { text: "while differentiating 'counted' for grad(counted)", ...locate('bad/bad.ts', 'grad(counted)') },
+  },
   { file: 'bad/bad.ts', ...locate('bad/bad.ts', "grad(scaled, { wrt: 'nope' })", "'nope'"), code: 91002, text: "wrt names 'nope', which is not a parameter" },
 ];
+
+/** The second line of a diagnostic that names the API call reaching it, `  while differentiating 'f' for grad(f), at bad/bad.ts:13:26`, as every host prints it. */
+export function reachedLine(diagnostic: ExpectedDiagnostic): string {
+  const from = diagnostic.reachedFrom!;
+  return `  ${from.text}, at ${diagnostic.file}:${from.line}:${from.column}`;
+}
 
 /** `path/bad/bad.ts(5,3): error TS91001: tapeless: an 'if' …`, as tsc prints it. */
 export function formatted(diagnostic: ExpectedDiagnostic, fileAs: string = diagnostic.file): string {

@@ -7,6 +7,7 @@ import { Drivers } from '../backend/drivers';
 import { emitArrowFunction, emitFunctionDeclaration, emitParameters } from '../backend/emit';
 import { type ApiCall, type Request, apiNameOf, findApiCalls, isDifferentiatingCall, resolveRequest } from '../frontend/requests';
 import { walk } from '../frontend/walk';
+import { sourceText } from '../frontend/quoting';
 import { NameAllocator } from '../ir/names';
 import type { RuleSet } from '../ops/rules';
 import type { TransformOptions } from '../transform';
@@ -27,8 +28,8 @@ export class FileTransform {
   private fileNames: NameAllocator | undefined;
   /** The generated functions announced for each request key, for onRewritten. */
   private readonly announced = new Map<string, ts.Node[]>();
-  /** Diagnostics reported already: a function that several requests differentiate reports once. */
-  private readonly reported = new Set<string>();
+  /** The file's diagnostics, by place and message, reported once every call is processed (one diagnostic names every call that reached it). */
+  private readonly diagnostics = new Map<string, ts.Diagnostic>();
   private readonly drivers: Drivers;
   private readonly resolver: Resolver;
   private readonly pipelines: Pipelines;
@@ -67,11 +68,22 @@ export class FileTransform {
     });
   }
 
+  /**
+   * Keeps a diagnostic to report: once per place and message. Reached again by another call, it
+   * names that call too (a line and a related location more), unless it lies in the call that
+   * raised it (a custom rule that withDerivative reads and grad differentiates).
+   */
   private report(diagnostic: ts.Diagnostic): void {
-    const key = `${diagnostic.file?.fileName}|${diagnostic.start}|${diagnostic.code}|${diagnostic.messageText}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    this.options.report(diagnostic);
+    const head = (d: ts.Diagnostic) => (typeof d.messageText === 'string' ? d.messageText : d.messageText.messageText);
+    const key = `${diagnostic.file?.fileName}|${diagnostic.start}|${diagnostic.code}|${head(diagnostic)}`;
+    const seen = this.diagnostics.get(key);
+    if (seen && typeof diagnostic.messageText !== 'string' && typeof seen.messageText !== 'string') {
+      const [chain, more] = [seen.messageText, diagnostic.messageText.next ?? []];
+      const added = more.filter((line) => !chain.next?.some((known) => known.messageText === line.messageText));
+      const messageText = { ...chain, next: [...(chain.next ?? []), ...added] };
+      if (added.length > 0)
+        this.diagnostics.set(key, { ...seen, messageText, relatedInformation: [...(seen.relatedInformation ?? []), ...(diagnostic.relatedInformation ?? [])] });
+    } else if (!seen || typeof diagnostic.messageText === 'string') this.diagnostics.set(key, diagnostic);
   }
 
   run(): ts.SourceFile {
@@ -103,12 +115,13 @@ export class FileTransform {
       } catch (error) {
         const diagnostic =
           error instanceof TapelessError
-            ? toDiagnostic(ts, error.node, error.code, error.message)
+            ? this.namingCall(toDiagnostic(ts, error.node, error.code, error.message), call)
             : toDiagnostic(ts, call, Code.Internal, `internal error while differentiating this call: ${(error as Error).message}. Please report it.`);
         this.report(diagnostic);
         this.replacements.set(call, this.failedCall(diagnostic));
       }
     }
+    for (const diagnostic of this.diagnostics.values()) this.options.report(diagnostic);
     if (calls.length > 0)
       this.options.onDerivedFrom?.(
         this.file,
@@ -176,6 +189,38 @@ export class FileTransform {
   }
 
   /**
+   * A diagnostic outside the API call that reached it (in a function the call differentiates,
+   * maybe in another file) names the call, as users with several calls need to know which one:
+   * a second line of the message, `while differentiating 'f' for grad(f), at src/main.ts:12:15`,
+   * which every host prints (tsc prints message chains, and related information only with
+   * --pretty), and related information at the call, which editors link to.
+   */
+  private namingCall(diagnostic: ts.Diagnostic, call: ts.CallExpression): ts.Diagnostic {
+    const { ts } = this;
+    const file = call.getSourceFile();
+    const start = call.getStart(file);
+    if (diagnostic.file === file && diagnostic.start! >= start && diagnostic.start! < call.getEnd()) return diagnostic;
+    const target = call.arguments[0];
+    const what = target && ts.isIdentifier(target) ? `'${target.text}' for` : 'the function given to';
+    const message = (text: string): ts.DiagnosticMessageChain => ({ messageText: text, category: ts.DiagnosticCategory.Message, code: diagnostic.code });
+    return {
+      ...diagnostic,
+      messageText: {
+        ...message(diagnostic.messageText as string),
+        category: diagnostic.category,
+        next: [message(`while differentiating ${what} ${sourceText(call)}, at ${this.where(file, start)}`)],
+      },
+      relatedInformation: [{ ...message(`the call that differentiates it`), file, start, length: call.getEnd() - start }],
+    };
+  }
+
+  /** `src/model.ts:12:3`: a place in a file, relative to the project, 1-based, as the errors that failed calls throw say it. */
+  private where(file: ts.SourceFile, position: number): string {
+    const { line, character } = file.getLineAndCharacterOfPosition(position);
+    return `${path.relative(this.program.getCurrentDirectory(), file.fileName).replace(/\\/g, '/')}:${line + 1}:${character + 1}`;
+  }
+
+  /**
    * What a call whose compile failed becomes, where a host still writes the file (tspc
    * without noEmitOnError): `(() => { throw new Error("src/f.ts:3:5 - error TS91001:
    * tapeless: …"); })()`, so that running it says what failed and where, instead of the
@@ -183,10 +228,7 @@ export class FileTransform {
    */
   private failedCall(diagnostic: ts.Diagnostic): ts.Expression {
     const { ts, factory } = this;
-    const file = diagnostic.file!;
-    const { line, character } = file.getLineAndCharacterOfPosition(diagnostic.start!);
-    const where = `${path.relative(this.program.getCurrentDirectory(), file.fileName).replace(/\\/g, '/')}:${line + 1}:${character + 1}`;
-    const message = `${where} - error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+    const message = `${this.where(diagnostic.file!, diagnostic.start!)} - error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
     const error = factory.createNewExpression(factory.createIdentifier('Error'), undefined, [factory.createStringLiteral(message)]);
     const thrower = factory.createArrowFunction(undefined, undefined, [], undefined, undefined, factory.createBlock([factory.createThrowStatement(error)]));
     return factory.createCallExpression(factory.createParenthesizedExpression(thrower), undefined, []);

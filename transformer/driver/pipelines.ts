@@ -140,7 +140,7 @@ export class Pipelines {
       fail(
         rest.origin ?? request.call,
         Code.Unsupported,
-        'jvp() takes one primal and one tangent per parameter, which a rest parameter does not have: declare it as an array (xs: number[]), or use jacobian().',
+        `jvp() takes one primal and one tangent per parameter, which a rest parameter does not have: declare '${writtenName(rest)}' as an array ('${writtenName(rest)}: number[]'), or use jacobian().`,
       );
     return {
       func: simplify(jvpOf(forward(primal, { wrt: primal.params.map((_, i) => i), withValue: true }, this.rules, names, this.pushforwards), names), names),
@@ -256,7 +256,7 @@ export class Pipelines {
       fail(
         rest.origin ?? request.call,
         Code.Unsupported,
-        "hvp() takes f's arguments then v, which cannot follow a rest parameter: declare it as an array (xs: number[]).",
+        `hvp() takes f's arguments then v, which cannot follow a rest parameter: declare '${writtenName(rest)}' as an array ('${writtenName(rest)}: number[]').`,
       );
     return { func: simplify(request.tuple ? tangentsAsOne(func, request.wrt.length, names) : func, names), names };
   }
@@ -544,4 +544,10 @@ function elementsOf(list: string, params: readonly Param[]): Let[] {
     ...(param.origin ? { origin: param.origin } : {}),
     ...(param.shape ? { shape: param.shape } : {}),
   }));
+}
+
+/** A parameter's name as the user wrote it (the IR's may have been renamed). */
+function writtenName(param: Param): string {
+  const declaration = param.origin as ts.ParameterDeclaration | undefined;
+  return declaration?.name ? declaration.name.getText() : param.name;
 }

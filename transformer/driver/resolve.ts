@@ -83,7 +83,7 @@ export class Resolver {
           fail(
             param,
             Code.BadType,
-            `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': a tuple with optional or rest elements has no fixed length; write number[] (an entry past the end reads a default with 'p[1] ?? 2'), or select other parameters with 'wrt'.`,
+            `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': a tuple with optional or rest elements has no fixed length; write number[] (an entry past the end reads a default with '${param.name.getText()}[1] ?? …'), or select other parameters with 'wrt'.`,
           );
         }
         fail(

@@ -81,7 +81,8 @@ function analyseFile(tsApi: typeof ts, program: ts.Program, fileName: string): A
 function unique(diagnostics: readonly ts.Diagnostic[]): ts.Diagnostic[] {
   const seen = new Set<string>();
   return diagnostics.filter((diagnostic) => {
-    const key = `${diagnostic.start}|${diagnostic.code}|${diagnostic.messageText}`;
+    // The first line: the same diagnostic, reached from calls in two files, names each call on its second.
+    const key = `${diagnostic.start}|${diagnostic.code}|${typeof diagnostic.messageText === 'string' ? diagnostic.messageText : diagnostic.messageText.messageText}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -32,6 +32,7 @@ import { countedLoop, overArray } from './loops';
 import { buildsMatrix, matrixFrom, rowsOf } from './matrices';
 import { sortKeys } from './sort-keys';
 import { skipTypeSyntax } from '../type-syntax';
+import { sourceText } from '../quoting';
 
 /** Methods that move or compare entries as numbers: not of arrays of arrays. */
 const ENTRY_METHODS: readonly string[] = ['fill', 'concat', 'filter', 'indexOf', 'lastIndexOf', 'includes', 'sort', 'toSorted', 'reverse', 'toReversed'];
@@ -86,22 +87,28 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
       return fail(
         node,
         Code.Unsupported,
-        `.${method}() on an array is not supported${ADVICE[method] ?? ''}; differentiated code supports map, filter, reduce, forEach, every, some, indexOf, lastIndexOf, includes, findIndex, at, slice, concat, flat, flatMap, fill, sort, reverse and push on arrays created empty, or a loop.`,
+        `.${method}() on an array is not supported${advice(method, owner, node)}; differentiated code supports map, filter, reduce, forEach, every, some, indexOf, lastIndexOf, includes, findIndex, at, slice, concat, flat, flatMap, fill, sort, reverse and push on arrays created empty, or a loop.`,
       );
   }
 }
 
-/** What to write instead of the methods tapeless does not lower. */
-const ADVICE: Partial<Record<string, string>> = {
-  find: " (it may return undefined): use findIndex and read the entry, 'const k = xs.findIndex(p); … xs[k]'",
-  findLast: ' (it may return undefined): use a loop',
-  join: ' (it makes a string, which is not differentiated)',
-  toString: ' (it makes a string, which is not differentiated)',
-  pop: " (it changes the array's length): read xs[xs.length - 1] and slice",
-  shift: " (it changes the array's length): read xs[0] and slice(1)",
-  unshift: " (it changes the array's length): build a new array, [v, ...xs]",
-  splice: ' (it moves entries in place): build a new array with slice and concat',
+/** What to write instead of the methods tapeless does not lower, for the array written `array` (and the call's first argument). */
+const ADVICE: Partial<Record<string, (array: string, argument: string) => string>> = {
+  find: (array, predicate) => ` (it may return undefined): use findIndex and read the entry, 'const k = ${array}.findIndex(${predicate}); … ${array}[k]'`,
+  findLast: () => ' (it may return undefined): use a loop',
+  join: () => ' (it makes a string, which is not differentiated)',
+  toString: () => ' (it makes a string, which is not differentiated)',
+  pop: (array) => ` (it changes the array's length): read '${array}[${array}.length - 1]' and slice`,
+  shift: (array) => ` (it changes the array's length): read '${array}[0]' and '${array}.slice(1)'`,
+  unshift: (array) => ` (it changes the array's length): build a new array, '[…, ...${array}]'`,
+  splice: () => ' (it moves entries in place): build a new array with slice and concat',
 };
+
+function advice(method: string, owner: ts.Expression, node: ts.CallExpression): string {
+  const array = sourceText(owner);
+  const argument = node.arguments.length > 0 ? sourceText(node.arguments[0]) : '…';
+  return ADVICE[method]?.(array, argument) ?? '';
+}
 
 /**
  * `a.fill(v)`, `a.fill(v, start, end)` on a local array: writes in a loop. On a new array

@@ -16,6 +16,7 @@ import { throwTypeError } from './verbatim';
 import { entryOf, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry } from './tables';
+import { firstEntryRead } from '../quoting';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -200,10 +201,12 @@ export function requireUnshortened(lx: Lowering, read: Operand, node: ts.Node): 
 
 /** An array a loop shortens keeps numbers past its length in its buffer: where an entry past the end would be undefined, a diagnostic. */
 function pastShortenedEnd(node: ts.Node): never {
+  const entry = firstEntryRead(node);
+  const [array, index] = entry ? [entry.expression.getText(), entry.argumentExpression.getText()] : ['…', '…'];
   return fail(
     node,
     Code.Unsupported,
-    `this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('i < xs.length ? xs[i] : 0').`,
+    `this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('${index} < ${array}.length ? ${array}[${index}] : 0').`,
   );
 }
 
@@ -212,7 +215,12 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
   const container = expression(lx, target.expression);
   const matrix = container.kind === 'var' ? (lx.matrices.get(container.name) ?? lx.rows.get(container.name)?.matrix) : undefined;
   if (container.kind === 'var' && lx.matrices.has(container.name)) {
-    fail(target, Code.Unsupported, `writing a whole row, '${target.getText()} = …', is not supported: write its entries, '${target.getText()}[j] = …'.`);
+    const row = target.getText();
+    fail(
+      target,
+      Code.Unsupported,
+      `writing a whole row, '${row} = …', is not supported: write its entries, 'for (let j = 0; j < ${row}.length; j++) ${row}[j] = …'.`,
+    );
   }
   if (matrix?.state) {
     fail(
@@ -265,7 +273,7 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
     fail(
       node,
       Code.Unsupported,
-      "push is supported on arrays the function creates empty ('const xs: number[] = []'); for others use new Array<number>(n).fill(0).",
+      `push is supported on arrays the function creates empty ('const out: number[] = []'), which '${callee.expression.getText()}' is not: push onto such an array, or write the entries of one made with its length (new Array<number>(n).fill(0)).`,
     );
   for (const arg of node.arguments) {
     if (lx.ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'push takes plain values here, not spreads.');

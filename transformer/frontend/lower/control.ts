@@ -5,11 +5,13 @@ import { type Operand, type Phi, UNDEFINED, UNSET, num, sameOperand, variable } 
 import { namesDefinedWithin } from '../../ir/definitions';
 import { NUMBER } from '../../ir/shapes';
 import { AggregateMerges, type MergeHost, RESULT, VALUE } from './merge';
-import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE } from './lowering';
-import { load, newArray, objectOf } from './arrays';
+import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
+import { isArrayType, load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
 import { copyInto, copyOf } from './loop-states';
+import { skipTypeSyntax } from '../type-syntax';
+import { sourceText } from '../quoting';
 
 /**
  * `if (cond) whenTrue else whenFalse`: each side sees the variables as they were before,
@@ -49,7 +51,7 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
         continue;
       }
       merged.add(binding);
-      merges.add(binding === lx.result ? RESULT : binding.name, whenThen, whenElse, (value) => (binding.value = value));
+      merges.add(binding === lx.result ? RESULT : binding.hidden ? VALUE : binding.name, whenThen, whenElse, (value) => (binding.value = value));
       continue;
     }
     const name = lx.env.names.own(binding.name);
@@ -151,7 +153,35 @@ export function mergeHost(lx: Lowering, sides: Record<'then' | 'else', ReadonlyM
       copyInto(lx, origin, target, source, size);
       lx.body = outer;
     },
+    instead: (origin) => choiceAdvice(lx, origin),
   };
+}
+
+/**
+ * What to write instead of a branch that cannot choose between its arrays or objects, in the
+ * user's terms: for `c ? new A(x, k) : new A(y, k)` whose arguments differ in numbers, the
+ * numbers given to one constructor (`new A(c ? x : y, k)`); else numbers read from the arrays
+ * or objects, or one array written on both sides.
+ */
+function choiceAdvice(lx: Lowering, origin: ts.Node): string {
+  const { ts } = lx;
+  const choice = ts.isConditionalExpression(origin) ? origin : undefined;
+  const condition = choice?.condition ?? (ts.isIfStatement(origin) ? origin.expression : undefined);
+  const test = condition ? sourceText(condition) : '…';
+  const [a, b] = choice ? [skipTypeSyntax(ts, choice.whenTrue), skipTypeSyntax(ts, choice.whenFalse)] : [];
+  if (a && b && ts.isNewExpression(a) && ts.isNewExpression(b) && a.expression.getText() === b.expression.getText()) {
+    const [x, y] = [a.arguments ?? [], b.arguments ?? []];
+    const differ = x.flatMap((arg, k) => (arg.getText() === y[k]?.getText() ? [] : [k]));
+    const isNumber = (arg: ts.Expression) => isNumberType(ts, lx.env.checker!.getTypeAtLocation(arg));
+    if (x.length === y.length && differ.length > 0 && differ.every((k) => isNumber(x[k]) && isNumber(y[k]))) {
+      const args = x.map((arg, k) => (differ.includes(k) ? `${test} ? ${sourceText(arg)} : ${sourceText(y[k])}` : sourceText(arg)));
+      return `Choose the arguments instead of the instances ('new ${sourceText(a.expression)}(${args.join(', ')})').`;
+    }
+  }
+  // Arrays written as names or fields (`w`, `o.v`) are read by index as written.
+  const named = (side: ts.Expression | undefined) => side && /^[\w$.]+$/.test(side.getText()) && isArrayType(lx, side);
+  const example = a && b && named(a) && named(b) ? ` ('${test} ? ${a.getText()}[0] : ${b.getText()}[0]', for the first entry)` : '';
+  return `Choose the numbers instead of the arrays or objects${example}, or write into one array made before the branch.`;
 }
 
 /**

@@ -15,6 +15,7 @@ import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
 import { noteTable } from './tables';
+import { sourceText } from '../quoting';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
@@ -61,7 +62,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     fail(
       node,
       Code.Unsupported,
-      "an optional call ('f?.()') cannot be differentiated: test the function first (if (f !== undefined) …), or call one that is always there.",
+      `an optional call ('${sourceText(node)}') cannot be differentiated: test the function first ('if (${sourceText((node as ts.CallExpression).expression)} !== undefined) …'), or call one that is always there.`,
     );
   if (ts.isNumericLiteral(node)) return num(Number(node.text.replace(/_/g, '')));
   // Strings are data: conditions compare them (`kind === 'huber'`); arithmetic on them is a type error here.
@@ -110,7 +111,15 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
       () => expression(lx, node.whenFalse),
     ) as Operand;
   }
-  return fail(node, Code.Unsupported, `${describeExpression(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
+  if (ts.isTemplateExpression(node) || ts.isTaggedTemplateExpression(node))
+    return fail(
+      node,
+      Code.Unsupported,
+      "a template string cannot be differentiated: differentiated code keeps template strings only in the messages of 'throw' and of console calls. Compute with numbers here, and build strings outside the differentiated function.",
+    );
+  const { what, advice } = unsupportedExpression(ts, node);
+  if (advice) return fail(node, Code.Unsupported, `${what} cannot be differentiated: ${advice}.`);
+  return fail(node, Code.Unsupported, `${what} cannot be differentiated yet (see README, "What can be differentiated").`);
 }
 
 /**
@@ -379,27 +388,25 @@ const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator>> = {
   '**=': '**',
 };
 
-function describeExpression(tsApi: typeof ts, node: ts.Expression): string {
+/** An expression tapeless does not differentiate: what it is, and what to write instead where there is something to say. */
+function unsupportedExpression(tsApi: typeof ts, node: ts.Expression): { readonly what: string; readonly advice?: string } {
   const k = tsApi.SyntaxKind;
-  const names: Partial<Record<ts.SyntaxKind, string>> = {
-    [k.StringLiteral]: 'a string',
-    [k.NoSubstitutionTemplateLiteral]: 'a template string',
-    [k.TemplateExpression]: 'a template string',
-    [k.ArrowFunction]: 'a nested function',
-    [k.FunctionExpression]: 'a nested function',
-    [k.NewExpression]: "a 'new' expression",
-    [k.BigIntLiteral]: 'a bigint',
-    [k.NullKeyword]: "'null'",
-    [k.AwaitExpression]: "'await'",
-    [k.YieldExpression]: "'yield'",
-    [k.TypeOfExpression]: "'typeof'",
-    [k.DeleteExpression]: "'delete'",
-    [k.VoidExpression]: "'void'",
-    [k.ThisKeyword]: "'this'",
-    [k.TaggedTemplateExpression]: 'a tagged template',
-    [k.ClassExpression]: 'a class expression',
+  const constructs: Partial<Record<ts.SyntaxKind, { readonly what: string; readonly advice?: string }>> = {
+    [k.StringLiteral]: { what: 'a string' },
+    [k.ArrowFunction]: { what: 'a nested function' },
+    [k.FunctionExpression]: { what: 'a nested function' },
+    [k.NewExpression]: { what: "a 'new' expression" },
+    [k.BigIntLiteral]: { what: 'a bigint', advice: 'write a number (1, not 1n)' },
+    [k.NullKeyword]: { what: "'null'", advice: 'leave a missing value undefined (an optional field or parameter), or give it a number' },
+    [k.AwaitExpression]: { what: "'await'", advice: 'await the value outside the differentiated function, and pass it in' },
+    [k.YieldExpression]: { what: "'yield'" },
+    [k.TypeOfExpression]: { what: "'typeof'", advice: 'test the value itself: compare it with undefined, or a field of a union with one of its literals' },
+    [k.DeleteExpression]: { what: "'delete'", advice: 'make a new object literal of the fields to keep' },
+    [k.VoidExpression]: { what: "'void'", advice: 'write the expression as a statement of its own' },
+    [k.ThisKeyword]: { what: "'this'" },
+    [k.ClassExpression]: { what: 'a class expression', advice: 'declare the class at the top level of a module, where differentiated code can construct it' },
   };
-  return names[node.kind] ?? `the expression '${node.getText()}'`;
+  return constructs[node.kind] ?? { what: `the expression '${node.getText()}'` };
 }
 
 /**
@@ -429,7 +436,7 @@ function destructuringAssignment(lx: Lowering, node: ts.BinaryExpression, patter
   return value;
 }
 
-function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.ObjectLiteralExpression, value: Operand, origin: ts.Node): void {
+function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.ObjectLiteralExpression, value: Operand, origin: ts.BinaryExpression): void {
   const { ts } = lx;
   if (ts.isArrayLiteralExpression(pattern)) {
     pattern.elements.forEach((element, k) => {
@@ -445,7 +452,7 @@ function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.Obj
         fail(
           property.objectAssignmentInitializer,
           Code.Unsupported,
-          `default values in a destructuring assignment are not supported: declare the variable there (const { ${property.name.text} = … } = o), or assign ${property.name.text} = o.${property.name.text} ?? ….`,
+          `default values in a destructuring assignment are not supported: declare the variables there ('const ${sourceText(origin)}'), or assign '${property.name.text}' by itself ('${property.name.text} = ${sourceText(origin.right)}.${property.name.text} ?? ${property.objectAssignmentInitializer.getText()}').`,
         );
       assignTarget(lx, property.name, fieldLoad(lx, value, property.name.text, lx.shapeAt(property.name, false), property), origin);
     } else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
@@ -457,14 +464,14 @@ function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.Obj
 }
 
 /** One target of a destructuring assignment takes `value`. */
-function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin: ts.Node): void {
+function assignTarget(lx: Lowering, node: ts.Expression, value: Operand, origin: ts.BinaryExpression): void {
   const { ts } = lx;
   const target = skipParentheses(ts, node);
   if (ts.isBinaryExpression(target) && target.operatorToken.kind === ts.SyntaxKind.EqualsToken)
     fail(
       target.right,
       Code.Unsupported,
-      'default values in a destructuring assignment are not supported: declare the variables there (const [a, b = …] = xs), or assign each (b = xs[1] ?? …).',
+      `default values in a destructuring assignment are not supported: declare the variables there ('const ${sourceText(origin)}'), or assign '${target.left.getText()}' by itself ('${target.left.getText()} = … ?? ${target.right.getText()}').`,
     );
   if (ts.isArrayLiteralExpression(target) || ts.isObjectLiteralExpression(target)) return assignPattern(lx, target, value, origin);
   if (ts.isElementAccessExpression(target)) {

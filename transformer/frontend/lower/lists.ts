@@ -11,6 +11,7 @@ import { type Block, type Let, type Operand, type Result, num, readsVariable, va
 import { fold } from '../../passes/fold';
 import { type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression } from './expressions';
+import { firstEntryRead, sourceText } from '../quoting';
 
 /** The methods that read a list: each unrolled over its values. */
 const LIST_METHODS: readonly string[] = ['map', 'reduce', 'forEach', 'every', 'some'];
@@ -71,15 +72,15 @@ export function requireListUse(lx: Lowering, node: ts.Expression): void {
     const called = ts.isCallExpression(parent.parent) && parent.parent.expression === parent;
     if (called && LIST_METHODS.includes(method)) return;
   }
-  misused(node);
+  misused(node, sourceText(node));
 }
 
 /** The diagnostic of a local array of objects or arrays used as an array. */
-function misused(node: ts.Node): never {
+function misused(node: ts.Node, list = '…'): never {
   return fail(
     node,
     Code.Unsupported,
-    'a local array of objects or arrays is read only at constant indices (xs[0]), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.',
+    `a local array of objects or arrays is read only at constant indices ('${list}[0]'), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.`,
   );
 }
 
@@ -107,10 +108,11 @@ export function listEntryMissing(lx: Lowering, list: readonly Operand[], index: 
 }
 
 function unknownIndex(list: readonly Operand[], origin: ts.Node): never {
+  const name = firstEntryRead(origin)?.expression.getText() ?? '…';
   return fail(
     origin,
     Code.Unsupported,
-    `this index of a local array of objects or arrays is not known at compile time to be within its ${list.length} entries (they are kept apart, not in an array): loop over it with 'for (const v of xs)', forEach, map or reduce, or read xs[0], xs[1], ….`,
+    `this index of a local array of objects or arrays is not known at compile time to be within its ${list.length} entries (they are kept apart, not in an array): loop over it with 'for (const v of ${name})', forEach, map or reduce, or read '${name}[0]', '${name}[1]', ….`,
   );
 }
 

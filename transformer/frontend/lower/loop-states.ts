@@ -55,7 +55,7 @@ export function loopStates(
       fail(
         node,
         Code.Unsupported,
-        `a loop that reassigns '${binding.name}' keeps the array or object it holds in one place of its own, which must be one the function made (an array or object literal, new Float64Array(n), a map, a copy [...xs]) and that push does not grow; '${binding.name}' holds another as the loop starts (the caller's, or an object holding an array of a length known only at run time). Copy it into such an array first (let ${binding.name} = [...xs]).`,
+        `a loop that reassigns '${binding.name}' keeps the array or object it holds in one place of its own, which must be one the function made (an array or object literal, new Float64Array(n), a map, a copy made by a spread) and that push does not grow; '${binding.name}' holds another as the loop starts (the caller's, or an object holding an array of a length known only at run time). Copy it into such an array where '${binding.name}' gets its first value ('let ${binding.name} = [...…]').`,
       );
     }
   }

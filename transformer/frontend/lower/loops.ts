@@ -18,6 +18,7 @@ import { destructure, statement, variables } from './statements';
 import { skipParentheses } from '../type-syntax';
 import { listOf } from './lists';
 import { tableLength } from './tables';
+import { sourceText } from '../quoting';
 
 export function whileParts(lx: Lowering, test: ts.Expression, body: ts.Statement, testFirst: boolean): LoopParts {
   return { testFirst, test: () => expression(lx, test), body: () => statement(lx, body) };
@@ -228,7 +229,7 @@ export function forOf(lx: Lowering, node: ts.ForOfStatement, labels: readonly st
     fail(
       node.initializer,
       Code.Unsupported,
-      "only 'for (const v of array)', 'for (const [a, b] of pairs)' and 'for (v of array)' are supported: destructure in the loop's body instead.",
+      `only 'for (const v of ${sourceText(node.expression)})', 'for (const [a, b] of ${sourceText(node.expression)})' and a variable declared before the loop, 'for (… of ${sourceText(node.expression)})', are supported: destructure in the loop's body instead.`,
     );
   if (node.awaitModifier) fail(node, Code.Unsupported, "'for await' cannot be differentiated.");
   const iterated = iteration(lx, node.expression);
@@ -270,7 +271,7 @@ function iterationPass(lx: Lowering, node: ts.ForOfStatement, method: 'entries' 
     fail(
       node.initializer,
       Code.Unsupported,
-      `declare the loop's variables in its head: 'for (const [i, v] of xs.entries())', 'for (const i of xs.keys())', 'for (const v of xs.values())'.`,
+      `declare the loop's variables in its head: 'for (const ${method === 'entries' ? '[i, v]' : method === 'keys' ? 'i' : 'v'} of ${sourceText(node.expression)})'.`,
     );
   }
   if (method === 'keys') return destructure(lx, pattern, index, mutable);

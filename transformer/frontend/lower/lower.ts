@@ -49,8 +49,14 @@ export function takesThis(tsApi: typeof ts, fn: ts.Node): fn is ts.MethodDeclara
 
 export function requireBody(lx: Lowering, fn: FunctionNode): asserts fn is FunctionNode & { body: ts.ConciseBody } {
   if (!fn.body) fail(fn, Code.BadTarget, 'the function has no body to differentiate.');
-  if (fn.asteriskToken) fail(fn, Code.Unsupported, 'generator functions cannot be differentiated.');
-  if (lx.ts.getCombinedModifierFlags(fn) & lx.ts.ModifierFlags.Async) fail(fn, Code.Unsupported, 'async functions cannot be differentiated.');
+  if (fn.asteriskToken)
+    fail(
+      fn,
+      Code.Unsupported,
+      'generator functions cannot be differentiated: gather what the generator yields into an array outside, and differentiate a function of the array.',
+    );
+  if (lx.ts.getCombinedModifierFlags(fn) & lx.ts.ModifierFlags.Async)
+    fail(fn, Code.Unsupported, 'async functions cannot be differentiated: await the data outside, and differentiate a function of it that returns a number.');
 }
 
 export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param {

@@ -44,6 +44,8 @@ export interface MergeHost {
   copyConstant(block: Stmt[], operand: Operand, origin: ts.Node): Operand;
   /** Appends to `block` a loop copying `size` entries of `source` into `target`. */
   copyInto(block: Stmt[], target: Operand, source: Operand, size: Operand, origin: ts.Node): void;
+  /** What to write instead of the branch `origin`, where it cannot choose between its arrays or objects: in the user's terms. */
+  instead(origin: ts.Node): string;
 }
 
 interface Merge {
@@ -191,20 +193,17 @@ export class AggregateMerges {
       return fail(
         this.origin,
         Code.Unsupported,
-        `the function returns different arrays or objects depending on this branch, and one of them ${why}. Return arrays or objects the function makes itself, alike on every path (the same length, the same fields: '[...xs]' copies an array), or write into one array made before the branch and return it on every path.`,
+        `the function returns different arrays or objects depending on this branch, and one of them ${why}. Return arrays or objects the function makes itself, alike on every path (the same length, the same fields; a spread '[...…]' copies an array), or write into one array made before the branch and return it on every path.`,
       );
     }
+    const instead = this.host.instead(this.origin);
     if (merge.what === VALUE) {
-      return fail(
-        this.origin,
-        Code.Unsupported,
-        `this expression chooses between arrays or objects, and one of them ${why}. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.`,
-      );
+      return fail(this.origin, Code.Unsupported, `this expression chooses between arrays or objects, and one of them ${why}. ${instead}`);
     }
     return fail(
       this.origin,
       Code.Unsupported,
-      `'${merge.what}' holds different arrays or objects on the two sides of this branch, and one of them ${why}. Choose the numbers instead of the arrays (for example 'c ? a[i] : b[i]'), or write into one array made before the branch.`,
+      `'${merge.what}' holds different arrays or objects on the two sides of this branch, and one of them ${why}. ${instead}`,
     );
   }
 }

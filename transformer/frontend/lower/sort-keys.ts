@@ -31,7 +31,7 @@ export function sortKeys(lx: Lowering, node: ts.CallExpression, container: Conta
     return fail(
       comparator,
       Code.Unsupported,
-      `the comparator of sort must be written in place: tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]'.`,
+      `the comparator of sort must be written in place: tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each ('(a, b) => Math.abs(a) - Math.abs(b)', or an argsort's '(i, j) => …[i] - …[j]').`,
     );
   const [first, second] = comparator.parameters;
   const body = returned(lx, comparator);
@@ -49,7 +49,7 @@ export function sortKeys(lx: Lowering, node: ts.CallExpression, container: Conta
     return fail(
       comparator,
       Code.Unsupported,
-      `tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys this comparator compares into an array, and sort by it.`,
+      `tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each ('(a, b) => Math.abs(a) - Math.abs(b)', or an argsort's '(i, j) => …[i] - …[j]'): compute the keys this comparator compares into an array, and sort by it.`,
     );
   }
   const checker = lx.env.checker!;
@@ -62,7 +62,7 @@ export function sortKeys(lx: Lowering, node: ts.CallExpression, container: Conta
     return fail(
       comparator,
       Code.Unsupported,
-      `tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each, '(i, j) => xs[i] - xs[j]': compute the keys this comparator compares into an array, and sort by it.`,
+      `tapeless differentiates sorts with comparators of the form '(a, b) => a - b' (ascending), '(a, b) => b - a' (descending), or the same expression of each ('(a, b) => Math.abs(a) - Math.abs(b)', or an argsort's '(i, j) => …[i] - …[j]'): compute the keys this comparator compares into an array, and sort by it.`,
     );
   }
   // The key is the side written in terms of the first parameter.

@@ -10,6 +10,7 @@ import { expression, named } from './expressions';
 import { functionValue } from './functions';
 import { forLoop, forOf, loop, whileParts } from './loops';
 import { returnedValue } from './matrices';
+import { sourceText } from '../quoting';
 
 /**
  * A statement list. Once a statement may have jumped (break, continue, return), the rest
@@ -74,7 +75,25 @@ export function statement(lx: Lowering, node: ts.Statement): void {
   if (ts.isSwitchStatement(node)) return switchStatement(lx, node, []);
   if (ts.isLabeledStatement(node)) return labelled(lx, node, []);
   if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) return jump(lx, node);
+  if (ts.isTryStatement(node))
+    fail(
+      node,
+      Code.Unsupported,
+      "a 'try' statement cannot be differentiated: put the try … catch outside the differentiated function, around the call of its gradient, and test here with 'if' what would fail ('throw' is supported: the gradient throws where the function does).",
+    );
+  const advice = statementAdvice(ts, node);
+  if (advice) fail(node, Code.Unsupported, `${describeStatement(ts, node)} cannot be differentiated: ${advice}.`);
   fail(node, Code.Unsupported, `${describeStatement(ts, node)} cannot be differentiated yet (see README, "What can be differentiated").`);
+}
+
+/** What to write instead of a statement tapeless does not differentiate, in the user's terms. */
+function statementAdvice(tsApi: typeof ts, node: ts.Statement): string | undefined {
+  if (tsApi.isForInStatement(node))
+    return `read the fields by name ('${sourceText(node.expression)}.x'), or keep the numbers in an array and loop over it ('for (const v of …)')`;
+  if (tsApi.isWithStatement(node)) return `name the object in each read ('${sourceText(node.expression)}.x')`;
+  if (node.kind === tsApi.SyntaxKind.DebuggerStatement) return 'remove it, and debug the function itself, called without tapeless';
+  if (tsApi.isClassDeclaration(node)) return 'declare the class at the top level of a module, where differentiated code can construct it';
+  return undefined;
 }
 
 export function variables(lx: Lowering, list: ts.VariableDeclarationList): void {
@@ -174,7 +193,6 @@ function describeStatement(tsApi: typeof ts, statement: ts.Statement): string {
   const names: Partial<Record<ts.SyntaxKind, string>> = {
     [tsApi.SyntaxKind.ForOfStatement]: "a 'for…of' loop",
     [tsApi.SyntaxKind.ForInStatement]: "a 'for…in' loop",
-    [tsApi.SyntaxKind.TryStatement]: "a 'try' statement",
     [tsApi.SyntaxKind.FunctionDeclaration]: 'a nested function declaration',
     [tsApi.SyntaxKind.ClassDeclaration]: 'a class declaration',
     [tsApi.SyntaxKind.WithStatement]: "a 'with' statement",

@@ -1,0 +1,23 @@
+// How diagnostics quote the user's code: what they suggest is written with the user's own
+// names (the text of the nodes at hand), never with placeholders of the transformer.
+import type * as ts from 'typescript';
+
+/** The text of `node` as written, without comments, on one line; a long one is cut short with '…'. */
+export function sourceText(node: ts.Node, max = 60): string {
+  const text = node
+    .getText()
+    .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The first `a[i]` in `node`, as written (element accesses are the nodes with an argument expression). */
+export function firstEntryRead(node: ts.Node): ts.ElementAccessExpression | undefined {
+  if ('argumentExpression' in node && 'expression' in node) return node as ts.ElementAccessExpression;
+  let found: ts.ElementAccessExpression | undefined;
+  node.forEachChild((child) => {
+    found ??= firstEntryRead(child);
+  });
+  return found;
+}
