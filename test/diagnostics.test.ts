@@ -871,8 +871,8 @@ describe('diagnostics', () => {
     expect(unwrittenNames("choose 'c ? a[i] : b[i]', or copy '[...xs]'", ['const ws = [1];'])).toEqual(['c', 'a', 'i', 'b', 'xs']);
     expect(unwrittenNames("'result' holds t_3 and x_bar", ['let x = 1;'])).toEqual(['t_3', 'x_bar', 'result']);
     expect(unwrittenNames("declare 'out' ('const out: number[] = []'), then 'out.push(…)' with 'Math.max'", [''])).toEqual(['out']);
-    const sources = { ...Object.fromEntries(Object.entries(CASES).map(([name, c]) => [`${name}.ts`, source(c)])), 'lib.ts': LIB };
-    const illSources = Object.fromEntries(Object.entries(ILL_TYPED).map(([name, c]) => [`${name}.ts`, source(c)]));
+    const sources: Record<string, string> = { ...Object.fromEntries(Object.entries(CASES).map(([name, c]) => [`${name}.ts`, source(c)])), 'lib.ts': LIB };
+    const illSources: Record<string, string> = Object.fromEntries(Object.entries(ILL_TYPED).map(([name, c]) => [`${name}.ts`, source(c)]));
     for (const [result, files] of [
       [compiled, sources],
       [illTyped, illSources],
