@@ -73,7 +73,9 @@ export abstract class Statements extends Expressions {
   assignedLater(s: Scope, ind: string): string {
     const v = this.fresh('y'),
       c = this.condition(s, 2),
-      a = this.expr(s, 2),
+      // `if (i === 0)` narrows i on the first side: comparing it again there would not type-check.
+      narrowed = /^(\w+) === \d+$/.exec(c)?.[1],
+      a = this.expr(narrowed ? { ...s, narrowed: [...s.narrowed, narrowed] } : s, 2),
       b = this.expr(s, 2);
     s.nums.push(v);
     s.mutable.push(v);
