@@ -11,6 +11,7 @@ import { opInfo } from '../../ops/registry';
 import { placedWithin } from '../../ir/traverse';
 import { type ReverseSweep, type Scope } from './sweep';
 import { readsLocalArrays } from './stream';
+import { testedForUndefined } from './undefined-records';
 
 /** Whether an operand is known to hold an integer. */
 export type Integral = (operand: Operand) => boolean;
@@ -70,10 +71,14 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
       ? [{ value: variable(s.name), restored: nameOf(read(variable(s.name))) }]
       : [],
   );
+  // A value the pass tests against undefined is recorded with whether it was (undefined-records.ts).
+  const tested = testedForUndefined(stmt.body);
   const record: LoopRecord = {
     count,
     array,
-    pairs: stmt.carried.flatMap((c, j) => (steps[j] === undefined ? [{ carried: c.name, restored: restored[j] }] : [])),
+    pairs: stmt.carried.flatMap((c, j) =>
+      steps[j] === undefined ? [{ carried: c.name, restored: restored[j], ...(tested.has(c.name) ? { undefinable: true } : {}) }] : [],
+    ),
     ...(values.length > 0 ? { values } : {}),
     ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
     ...(guarded ? { guarded: true } : {}),
