@@ -8,6 +8,7 @@ import { type Lowering, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
 import { entryMissing, fieldLoad, growable, isArrayType, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
+import { mayBeUndefined } from './definedness';
 import { newExpression } from './array-builders';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { buildsMatrix, matrixLiteral } from './matrices';
@@ -174,27 +175,6 @@ function afterEntry(
   const entryType = lx.env.checker!.getTypeAtLocation(entry.expression).getNumberIndexType();
   const undefinedEntries = entryType?.isUnion() && entryType.types.some((member) => member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null));
   return undefinedEntries ? undefined : first;
-}
-
-/**
- * Whether an expression typed a number may be undefined past the end of an array: a chain
- * through an entry (`pts[i + 1]?.y`), or a variable initialised with one or with an entry
- * (`const next = xs[i + 1]`, `const up = g[i - 1]?.[0]`), which `??` must test all the same.
- */
-function pastEnd(lx: Lowering, node: ts.Expression, depth = 0): boolean {
-  const { ts } = lx;
-  const target = skipTypeSyntax(ts, node);
-  if (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) {
-    if (ts.isOptionalChain(target)) return afterEntry(lx, target) !== undefined;
-    return (
-      ts.isElementAccessExpression(target) &&
-      isArrayType(lx, target.expression) &&
-      isNumberType(ts, lx.env.checker!.getTypeAtLocation(target.argumentExpression))
-    );
-  }
-  if (!ts.isIdentifier(target) || depth > 8) return false;
-  const declaration = lx.env.checker!.getSymbolAtLocation(target)?.valueDeclaration;
-  return !!declaration && ts.isVariableDeclaration(declaration) && !!declaration.initializer && pastEnd(lx, declaration.initializer, depth + 1);
 }
 
 /** The end of an optional chain must be a number (or undefined): not an array or object that may be undefined. */
@@ -431,7 +411,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     }
     const left = expression(lx, node.left);
     if (entry) requireUnshortened(lx, left, node.left);
-    if (!entry && !pastEnd(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    if (!entry && !mayBeUndefined(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
     return branch(
       lx,
       lx.op('===', [left, UNDEFINED], node),

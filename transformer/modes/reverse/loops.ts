@@ -88,6 +88,11 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
     const next = read(nexts[stmt.carried.indexOf(c)]);
     if (next.kind === 'var' && sweep.active.has(next.name)) sweep.contribute(child, next.name, variable(bars[carried.indexOf(c)]));
   });
+  // A carried value tested in the pass after is tested all the same (`v ?? x; v = xs[i + 1]`).
+  stmt.carried.forEach((c, j) => {
+    const next = read(nexts[j]);
+    if (sweep.isTested(c.name) && next.kind === 'var') sweep.markTested(next.name);
+  });
   const forward = sweep.block(clone, child);
   const passBars = carried.map((c) => sweep.adjoint(child, restored[stmt.carried.indexOf(c)], stmt.origin, 'temp'));
   sweep.flush(child);

@@ -80,6 +80,16 @@ export class ReverseSweep {
   readonly growable = new Set<string>();
   /** Values the code tests against undefined, in the blocks swept so far (undefined-records.ts). */
   private readonly testedForUndefined = new Set<string>();
+  /** Whether the code tests a value against undefined or for its truth (undefined-records.ts). */
+  isTested(name: string): boolean {
+    return this.testedForUndefined.has(name);
+  }
+
+  /** A value the code tests though the block swept does not show it: a carried value's next, tested in the pass after. */
+  markTested(name: string): void {
+    this.testedForUndefined.add(name);
+  }
+
   /** Names known to hold integers: counters restored from a pass's index. */
   readonly integral = new Set<string>();
 
@@ -101,7 +111,7 @@ export class ReverseSweep {
   block(original: Block, scope: Scope, afterShadows?: () => void): Block {
     const shadowed = this.withShadows(this.sharedReads(original));
     const block = this.stream ? withPositions(shadowed, scope.replaying, this.names, this.positions) : shadowed;
-    for (const name of testedForUndefined(block)) this.testedForUndefined.add(name);
+    for (const name of testedForUndefined(block, true, this.testedForUndefined)) this.testedForUndefined.add(name);
     afterShadows?.();
     this.declareAccumulators(block, scope);
     const forward: Stmt[] = [...block];
