@@ -55,8 +55,45 @@ export function carried(xs: number[]): number {
   for (let i = 0; i < xs.length; i++) { s += (v ?? xs[i]) * Math.cos(xs[i]); v = xs[i + 2]; }
   return s;
 }
+function squareOr(a: number = 2) { return a * a; }
+export function defaultParameter(xs: number[]): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += squareOr(xs[i + 1]) * xs[i];
+  return s;
+}
+function copyThenChoose(a: number) { const b = a; return b ?? 3; }
+export function copiedParameter(xs: number[]): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += copyThenChoose(xs[i + 1]) * xs[i];
+  return s;
+}
+function same(a: number) { return a; }
+export function returnedParameter(xs: number[]): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += (same(xs[i + 1]) ?? 3) * Math.sin(xs[i]);
+  return s;
+}
+export function notAssigned(xs: number[]): number {
+  let s = 0; let v = 0;
+  for (let i = 0; i < xs.length; i++) { v = xs[i + 1]; s += (!v ? 1 : v * v) * xs[i]; }
+  return s;
+}
 `;
-const NAMES = ['assigned', 'helperParameter', 'objectField', 'shorterPair', 'helperResult', 'comparedField', 'truthOr', 'truthIf', 'carried'];
+const NAMES = [
+  'assigned',
+  'helperParameter',
+  'objectField',
+  'shorterPair',
+  'helperResult',
+  'comparedField',
+  'truthOr',
+  'truthIf',
+  'carried',
+  'defaultParameter',
+  'copiedParameter',
+  'returnedParameter',
+  'notAssigned',
+];
 
 const SOURCE = `
 import { derivative, grad, hessian, jvp } from 'tapeless';

@@ -1,6 +1,6 @@
 // Lowering of calls: Math functions, functions of the program (a call, or its body inlined
 // where a pullback cannot stand for it), and functions declared inside the function.
-import { mayMiss, testsParameter } from './definedness';
+import { mayMiss, passesOnParameter } from './definedness';
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, num, variable } from '../../ir/ir';
@@ -158,8 +158,9 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
 
 /**
  * Whether a call of `fn` may return an entry past the end of an array (`xs[k]`), or gives
- * one (`h(xs[i + 1])`) to a parameter `fn` tests against undefined: through a pullback, the
- * gradient would be added into past its end. Inlined, the read is guarded where it is tested.
+ * one (`h(xs[i + 1])`) to a parameter `fn` may pass on as it is (tests, returns, copies, or
+ * gives a default): through a pullback, undefined would become NaN, or the gradient would be
+ * added into past its end. Inlined, the read is tested and guarded where the code tests it.
  */
 function missesThrough(lx: Lowering, node: ts.Node, fn: ts.SignatureDeclaration, self: number): boolean {
   const { ts } = lx;
@@ -168,7 +169,7 @@ function missesThrough(lx: Lowering, node: ts.Node, fn: ts.SignatureDeclaration,
   return (
     mayMiss(lx, node) ||
     node.arguments.some(
-      (arg, k) => k >= self && isNumberType(ts, checker.getTypeAtLocation(arg)) && mayMiss(lx, arg) && testsParameter(ts, checker, fn, k - self),
+      (arg, k) => k >= self && isNumberType(ts, checker.getTypeAtLocation(arg)) && mayMiss(lx, arg) && passesOnParameter(ts, checker, fn, k - self),
     )
   );
 }

@@ -26,50 +26,46 @@ export function mayMiss(lx: Lowering, node: ts.Expression): boolean {
 }
 
 /**
- * Whether a function tests its parameter `k` against undefined or for its truth (`a ?? c`,
- * `a === undefined`, `if (a)`, `a || 1`), where an argument past the end of an array differs.
+ * Whether a function may pass its parameter `k` on as it is (to its result, a variable, a
+ * test against undefined or of its truth, a default value), where an argument past the end
+ * of an array differs from a number: anything but arithmetic and comparisons of it.
  */
-export function testsParameter(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.SignatureDeclaration, k: number): boolean {
+export function passesOnParameter(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.SignatureDeclaration, k: number): boolean {
   const param = fn.parameters[k];
-  const symbol = param && tsApi.isIdentifier(param.name) ? checker.getSymbolAtLocation(param.name) : undefined;
+  if (!param) return false;
+  if (param.initializer || !tsApi.isIdentifier(param.name)) return true;
+  const symbol = checker.getSymbolAtLocation(param.name);
   const body = 'body' in fn ? (fn.body as ts.Node | undefined) : undefined;
-  if (!symbol || !body) return false;
-  let tests = false;
+  if (!symbol || !body) return true;
+  let passes = false;
   const visit = (node: ts.Node): void => {
-    if (tests) return;
-    if (tsApi.isIdentifier(node) && checker.getSymbolAtLocation(node) === symbol) tests = isTest(tsApi, node);
+    if (passes) return;
+    if (tsApi.isIdentifier(node) && checker.getSymbolAtLocation(node) === symbol) passes = !isOperand(tsApi, node);
     else tsApi.forEachChild(node, visit);
   };
   visit(body);
-  return tests;
+  return passes;
 }
 
-/** Whether a read is tested against undefined or for its truth where it stands. */
-function isTest(tsApi: typeof ts, read: ts.Expression): boolean {
+/** Whether a read is an operand of arithmetic or of a comparison, where undefined acts as NaN does. */
+function isOperand(tsApi: typeof ts, read: ts.Expression): boolean {
   let node: ts.Node = read;
   while (tsApi.isParenthesizedExpression(node.parent) || tsApi.isAsExpression(node.parent) || tsApi.isNonNullExpression(node.parent)) node = node.parent;
   const parent = node.parent;
   const k = tsApi.SyntaxKind;
-  if (tsApi.isBinaryExpression(parent)) {
-    const operator = parent.operatorToken.kind;
-    if (operator === k.QuestionQuestionToken) return parent.left === node;
-    if (operator === k.BarBarToken || operator === k.AmpersandAmpersandToken) return true;
-    const other = parent.left === node ? parent.right : parent.left;
-    const equality =
-      operator === k.EqualsEqualsEqualsToken ||
-      operator === k.ExclamationEqualsEqualsToken ||
-      operator === k.EqualsEqualsToken ||
-      operator === k.ExclamationEqualsToken;
-    return equality && tsApi.isIdentifier(other) && other.text === 'undefined';
-  }
-  if (tsApi.isPrefixUnaryExpression(parent)) return parent.operator === k.ExclamationToken;
-  if (tsApi.isConditionalExpression(parent)) return parent.condition === node;
-  return (tsApi.isIfStatement(parent) || tsApi.isWhileStatement(parent) || tsApi.isDoStatement(parent)) && parent.expression === node;
+  if (tsApi.isPrefixUnaryExpression(parent)) return parent.operator === k.MinusToken || parent.operator === k.PlusToken;
+  if (!tsApi.isBinaryExpression(parent)) return false;
+  const operator = parent.operatorToken.kind;
+  const arithmetic = [k.PlusToken, k.MinusToken, k.AsteriskToken, k.SlashToken, k.PercentToken, k.AsteriskAsteriskToken];
+  const comparison = [k.LessThanToken, k.LessThanEqualsToken, k.GreaterThanToken, k.GreaterThanEqualsToken];
+  const compound = [k.PlusEqualsToken, k.MinusEqualsToken, k.AsteriskEqualsToken, k.SlashEqualsToken];
+  return arithmetic.includes(operator) || comparison.includes(operator) || (compound.includes(operator) && parent.right === node);
 }
 
 class Sources {
   /** The variables asked about so far: one asked again (`a = b; b = a`) adds nothing new. */
   private readonly seen = new Set<ts.Symbol>();
+  private readonly functions = new Set<ts.Node>();
 
   constructor(
     private readonly lx: Lowering,
@@ -117,6 +113,9 @@ class Sources {
     const { ts } = this.lx;
     const declaration = this.lx.env.checker!.getResolvedSignature(call)?.declaration;
     if (!declaration || ts.isJSDocSignature(declaration)) return true;
+    // A function asked about again (recursion) adds nothing new.
+    if (this.functions.has(declaration)) return false;
+    this.functions.add(declaration);
     if (!('body' in declaration) || !declaration.body) return declaration.getSourceFile().isDeclarationFile ? false : true;
     const body = declaration.body as ts.Node;
     if (!ts.isBlock(body)) return this.mayBeUndefined(body as ts.Expression);
