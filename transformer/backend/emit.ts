@@ -274,7 +274,7 @@ class Emitter extends Syntax {
     const recording: ts.Statement[] = [];
     if (stmt.record) {
       const { count, array } = stmt.record;
-      const { positions, stride, cursorSlot } = this.layout(stmt.record);
+      const { positions, undefinedFlags, stride, cursorSlot } = this.layout(stmt.record);
       before.push(this.assign(count, this.number(0)));
       if (stride > 0 && stmt.passes)
         before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'fresh'));
@@ -282,6 +282,8 @@ class Emitter extends Syntax {
       for (const c of stmt.carried) {
         const position = positions.get(c.name);
         if (position !== undefined) recording.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
+        const flag = undefinedFlags.get(c.name);
+        if (flag !== undefined) recording.push(this.assign(this.slot(array, count, stride, flag), this.isUndefined(factory.createIdentifier(c.name))));
       }
       if (stmt.record.cursor) {
         recording.push(
@@ -382,11 +384,19 @@ class Emitter extends Syntax {
   private reverseLoop(stmt: ReverseLoop): ts.Statement {
     const { factory, ts } = this;
     const { count, array } = stmt.record;
-    const { positions, stride, cursorSlot } = this.layout(stmt.record);
+    const { positions, undefinedFlags, stride, cursorSlot } = this.layout(stmt.record);
     const index = factory.createIdentifier(stmt.index);
     const restore: ts.Statement[] = [...stmt.record.pairs, ...(stmt.record.values ?? [])].flatMap(({ restored }) => {
       const position = positions.get(restored);
-      return position === undefined ? [] : [this.declare(restored, this.slot(array, stmt.index, stride, position), true)];
+      if (position === undefined) return [];
+      const value = this.slot(array, stmt.index, stride, position);
+      const flag = undefinedFlags.get(restored);
+      // `record[flag] ? undefined : record[value]`: a value that may be undefined comes back as it was.
+      const restoredValue =
+        flag === undefined
+          ? value
+          : factory.createConditionalExpression(this.slot(array, stmt.index, stride, flag), undefined, factory.createIdentifier('undefined'), undefined, value);
+      return [this.declare(restored, restoredValue, true)];
     });
     if (stmt.record.cursor) restore.unshift(this.assign(this.stream.cursor, this.slot(array, stmt.index, stride, cursorSlot)));
     const first = stmt.ascending ? this.number(0) : factory.createBinaryExpression(factory.createIdentifier(count), ts.SyntaxKind.MinusToken, this.number(1));

@@ -2,10 +2,12 @@ import type { Func, LoopRecord } from '../ir/ir';
 
 /**
  * Where a loop record keeps each value of a pass: `positions` (by carried or restored name)
- * within the `stride` numbers of a pass, and the slot of the load stream's position.
+ * within the `stride` numbers of a pass, for a value that may be undefined the slot of
+ * whether it is (`undefinedFlags`, by either name too), and the slot of the load stream's position.
  */
 export interface RecordLayout {
   readonly positions: ReadonlyMap<string, number>;
+  readonly undefinedFlags: ReadonlyMap<string, number>;
   readonly stride: number;
   readonly cursorSlot: number;
 }
@@ -20,15 +22,19 @@ export function recordLayouts(func: Func, read: ReadonlySet<string>): (record: L
   for (const record of func.records ?? []) {
     // A slot per carried variable whose restored value the sweep reads, found by either name.
     const positions = new Map<string, number>();
+    const undefinedFlags = new Map<string, number>();
     let slots = 0;
-    for (const { carried, restored } of record.pairs) {
+    for (const { carried, restored, undefinable } of record.pairs) {
       if (!read.has(restored)) continue;
       positions.set(carried, slots);
       positions.set(restored, slots++);
+      if (!undefinable) continue;
+      undefinedFlags.set(carried, slots);
+      undefinedFlags.set(restored, slots++);
     }
     // Then the values recorded at the end of a pass, found by their restored names.
     for (const { restored } of record.values ?? []) if (read.has(restored)) positions.set(restored, slots++);
-    layouts.set(record.array, { positions, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots });
+    layouts.set(record.array, { positions, undefinedFlags, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots });
   }
-  return (record) => layouts.get(record.array) ?? { positions: new Map<string, number>(), stride: 0, cursorSlot: 0 };
+  return (record) => layouts.get(record.array) ?? { positions: new Map<string, number>(), undefinedFlags: new Map<string, number>(), stride: 0, cursorSlot: 0 };
 }

@@ -53,6 +53,13 @@ export class Syntax {
     return factory.createElementAccessExpression(factory.createIdentifier(array), position);
   }
 
+  /** `value === undefined ? 1 : 0`: the number a record keeps for whether a value was undefined. */
+  isUndefined(value: ts.Expression): ts.Expression {
+    const { factory, ts } = this;
+    const test = factory.createBinaryExpression(value, ts.SyntaxKind.EqualsEqualsEqualsToken, factory.createIdentifier('undefined'));
+    return factory.createConditionalExpression(test, undefined, this.number(1), undefined, this.number(0));
+  }
+
   declare(name: string | ts.Identifier, value: ts.Expression | undefined, constant: boolean): ts.VariableStatement {
     const { factory, ts } = this;
     return factory.createVariableStatement(

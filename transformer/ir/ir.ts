@@ -44,7 +44,10 @@ export interface Expr {
   readonly args: readonly Operand[];
   /** For `call`: the function called. */
   readonly callee?: Callee;
-  /** For `field`: the property read. */
+  /**
+   * For `field`: the property read; for `position`, which cursor; for a `recordLoad` of
+   * whether the value recorded before it was undefined, 'undefined' (modes/reverse/stream.ts).
+   */
   readonly field?: string;
   /** For `objectOf`: the property names, one per argument. */
   readonly fields?: readonly string[];
@@ -214,7 +217,7 @@ export interface LoopRecord {
    * Each carried variable of the loop, and the name its recorded value is restored under
    * in the reverse sweep. Only those the sweep reads are recorded (and kept forward).
    */
-  readonly pairs: readonly { readonly carried: string; readonly restored: string }[];
+  readonly pairs: readonly RecordedPair[];
   /**
    * Values a pass computes with a costly operation (`Math.sin(w * i)`), which the sweep
    * computes again as `restored`. Where the forward loop computes them anyway, simplify
@@ -232,6 +235,18 @@ export interface LoopRecord {
    * counted, and the reverse sweep walks those (the last pass only tests, changing nothing).
    */
   readonly guarded?: boolean;
+}
+
+/** A carried variable of a recorded loop, and the name its value is restored under in the sweep. */
+export interface RecordedPair {
+  readonly carried: string;
+  readonly restored: string;
+  /**
+   * The code tests it against undefined (`prev !== undefined`), which a record of numbers
+   * cannot hold (it becomes NaN): a second slot records whether it was undefined, and the
+   * sweep restores undefined there (transformer/modes/reverse/undefined-records.ts).
+   */
+  readonly undefinable?: boolean;
 }
 
 /** The load stream of a function that reads local arrays (see transformer/modes/reverse/README.md). */

@@ -1,5 +1,6 @@
 // Lowering of calls: Math functions, functions of the program (a call, or its body inlined
 // where a pullback cannot stand for it), and functions declared inside the function.
+import { mayMiss, passesOnParameter } from './definedness';
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, num, variable } from '../../ir/ir';
@@ -131,6 +132,7 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
       rest ||
       shapeless ||
       !returnsNumber ||
+      missesThrough(lx, node, fn, self) ||
       args.some((arg) => isFunction(arg) || isSpread(arg) || lx.holdsLocal(arg))
     )
       return inlineCall(lx, node, target, args);
@@ -152,6 +154,24 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
   const name = lx.env.names.fresh('t');
   lx.body.push({ kind: 'let', name, expr: { op: 'call', args: values, callee: target }, role: 'temp', origin: node });
   return variable(name);
+}
+
+/**
+ * Whether a call of `fn` may return an entry past the end of an array (`xs[k]`), or gives
+ * one (`h(xs[i + 1])`) to a parameter `fn` may pass on as it is (tests, returns, copies, or
+ * gives a default): through a pullback, undefined would become NaN, or the gradient would be
+ * added into past its end. Inlined, the read is tested and guarded where the code tests it.
+ */
+function missesThrough(lx: Lowering, node: ts.Node, fn: ts.SignatureDeclaration, self: number): boolean {
+  const { ts } = lx;
+  if (!ts.isCallExpression(node)) return false;
+  const checker = lx.env.checker!;
+  return (
+    mayMiss(lx, node) ||
+    node.arguments.some(
+      (arg, k) => k >= self && isNumberType(ts, checker.getTypeAtLocation(arg)) && mayMiss(lx, arg) && passesOnParameter(ts, checker, fn, k - self),
+    )
+  );
 }
 
 /**

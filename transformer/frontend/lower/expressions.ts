@@ -6,8 +6,9 @@ import { type Operand, type Stmt, UNDEFINED, UNSET, num, sameOperand, str, varia
 import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
-import { entryMissing, fieldLoad, growable, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
+import { entryMissing, fieldLoad, growable, isArrayType, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
+import { mayBeUndefined } from './definedness';
 import { newExpression } from './array-builders';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { buildsMatrix, matrixLiteral } from './matrices';
@@ -125,17 +126,15 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
 /**
  * `o?.x`, `o?.[i]`, and each link of a chain (`p.q?.x.y`): undefined where what is read from
  * is undefined, else the read. A link without `?.` after one with it reads the same: the
- * type checker lets it follow only what cannot be undefined where the chain goes on.
+ * type checker lets it follow only what cannot be undefined where the chain goes on. A chain
+ * through an entry of an array (`g[i - 1]?.[0]`) is undefined where the entry is missing.
  */
 function optionalRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.ElementAccessExpression): Operand {
   const { ts } = lx;
-  // An entry past the end of an array of arrays or objects is undefined, but typed as the entry.
-  if (node.questionDotToken && ts.isElementAccessExpression(skipTypeSyntax(ts, node.expression)))
-    fail(
-      node,
-      Code.Unsupported,
-      "'?.' after an entry of an array ('g[i - 1]?.[0]') cannot be differentiated yet: compare the index with the length instead ('i >= 1 ? g[i - 1][0] : 0').",
-    );
+  const present = lx.presentEntries.get(node);
+  if (present) return presentEntryRead(lx, node, present);
+  const entryLink = afterEntry(lx, node);
+  if (entryLink) return optionalEntry(lx, node, entryLink);
   const type = lx.env.checker?.getTypeAtLocation(node.expression);
   const members = type?.isUnion() ? type.types : type ? [type] : [];
   if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)))
@@ -153,14 +152,106 @@ function optionalRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.Eleme
   // the gradient follows the read). An array or object in the middle of the chain is data here.
   const shape = definedShape(lx, node);
   const linked = (ts.isPropertyAccessExpression(node.parent) || ts.isElementAccessExpression(node.parent)) && node.parent.expression === node;
-  if (shape && shape.kind !== 'number' && !linked)
-    fail(
-      node,
-      Code.Unsupported,
-      `'${node.getText()}' may be an array or object or undefined, which differentiated code does not keep in one variable: read the numbers through the chain ('${node.getText()}?.x ?? 0'), or test the value first (if (o !== undefined) …).`,
-    );
+  if (!linked) requireNumberEnd(lx, node, shape);
   const read = shape?.kind === 'number' ? () => definedRead(lx, node) : () => linkRead(lx, node, container, lx.shapeAt(node, false));
   return branch(lx, lx.op('===', [container, UNDEFINED], node), node, () => UNDEFINED, read)!;
+}
+
+/**
+ * The link of a chain ending at `end` that reads through an entry of an array with `?.`
+ * (`g[i - 1]?.[0]`, `pts[k]?.x`): where `end` is the end of its chain and the entry is not
+ * known to be there yet.
+ */
+function afterEntry(
+  lx: Lowering,
+  end: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+): ts.PropertyAccessExpression | ts.ElementAccessExpression | undefined {
+  const { ts } = lx;
+  const parent = end.parent;
+  if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === end && ts.isOptionalChain(parent))
+    return undefined;
+  // The chain's first `?.`, after which every link is part of the chain.
+  let first: ts.PropertyAccessExpression | ts.ElementAccessExpression | undefined;
+  for (
+    let link: ts.Expression = end;
+    (ts.isPropertyAccessExpression(link) || ts.isElementAccessExpression(link)) && ts.isOptionalChain(link);
+    link = link.expression
+  )
+    if (link.questionDotToken) first = link;
+  const entry = first && skipTypeSyntax(ts, first.expression);
+  if (!entry || !ts.isElementAccessExpression(entry) || lx.presentEntries.has(first!) || !isArrayType(lx, entry.expression)) return undefined;
+  // Entries that may be undefined themselves (`(number[] | undefined)[]`): the chain tests the entry it reads (optionalRead).
+  const entryType = lx.env.checker!.getTypeAtLocation(entry.expression).getNumberIndexType();
+  const undefinedEntries = entryType?.isUnion() && entryType.types.some((member) => member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null));
+  return undefinedEntries ? undefined : first;
+}
+
+/** The end of an optional chain must be a number (or undefined): not an array or object that may be undefined. */
+function requireNumberEnd(lx: Lowering, end: ts.Expression, shape: Shape | undefined): void {
+  if (shape && shape.kind !== 'number')
+    fail(
+      end,
+      Code.Unsupported,
+      `'${end.getText()}' may be an array or object or undefined, which differentiated code does not keep in one variable: read the numbers through the chain ('${end.getText()}?.x ?? 0'), or test the value first (if (o !== undefined) …).`,
+    );
+}
+
+/**
+ * A chain through an entry of an array (`g[i - 1]?.[0]`, `pts[k]?.x ?? 0`): the entry is
+ * typed as an array or object, but it is undefined past the end of the array, so is the
+ * chain. Where the entry is missing (arrays.ts, entryMissing: for a row of an array of arrays
+ * the function builds, the index against the number of rows), undefined; else the chain read
+ * with the entry there. The entry is read only on that side, so that its gradient is too.
+ */
+function optionalEntry(
+  lx: Lowering,
+  end: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+  link: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+): Operand {
+  const { ts } = lx;
+  const entry = skipTypeSyntax(ts, link.expression) as ts.ElementAccessExpression;
+  requireNumberEnd(lx, end, definedShape(lx, end));
+  const array = expression(lx, entry.expression);
+  lx.requireNumber(entry.argumentExpression, 'an index must be a number');
+  const index = expression(lx, entry.argumentExpression);
+  const missing = entryMissing(lx, array, index, entry);
+  const present = () => {
+    lx.presentEntries.set(link, { array, index, entry });
+    try {
+      return expression(lx, end);
+    } finally {
+      lx.presentEntries.delete(link);
+    }
+  };
+  // Known when compiling (an entry of a local array of objects): only the side taken is lowered.
+  if (missing.kind === 'num') return missing.value ? UNDEFINED : present();
+  return branch(lx, missing, end, () => UNDEFINED, present)!;
+}
+
+/**
+ * The link after an entry known to be there: a field of it, or an entry of it, which past
+ * the end of a row of an array of arrays the function builds is undefined too (its flat data
+ * goes on with the next row).
+ */
+function presentEntryRead(
+  lx: Lowering,
+  link: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+  { array, index, entry }: { readonly array: Operand; readonly index: Operand; readonly entry: ts.ElementAccessExpression },
+): Operand {
+  const { ts } = lx;
+  const container = load(lx, array, index, lx.shapeAt(entry, false), entry);
+  const row = container.kind === 'var' && lx.rows.has(container.name);
+  if (!row || !ts.isElementAccessExpression(link)) return linkRead(lx, link, container, lx.shapeAt(link, false));
+  lx.requireNumber(link.argumentExpression, 'an index must be a number');
+  const at = expression(lx, link.argumentExpression);
+  const missing = entryMissing(lx, container, at, link);
+  return branch(
+    lx,
+    missing,
+    link,
+    () => UNDEFINED,
+    () => load(lx, container, at, lx.shapeAt(link, false), link),
+  )!;
 }
 
 /** `container.x` or `container[i]`, the read of one link of a chain. */
@@ -329,7 +420,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     }
     const left = expression(lx, node.left);
     if (entry) requireUnshortened(lx, left, node.left);
-    if (!entry && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    if (!entry && !mayBeUndefined(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
     return branch(
       lx,
       lx.op('===', [left, UNDEFINED], node),

@@ -6,12 +6,14 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, UNDEFINED, UNSET, num } from '../../ir/ir';
 import { isMathFunction, mathArity } from '../../ops/registry';
-import { type Binding, type LocalFunction, type Lowering, FALSE } from './lowering';
+import { type Binding, type LocalFunction, type Lowering, FALSE, isNumberType } from './lowering';
 import { type ArrayPart, arrayOperand, concatenation, load, newArray } from './arrays';
 import { expression } from './expressions';
 import { requireBody } from './lower';
 import { destructure, statements } from './statements';
 import { skipTypeSyntax } from '../type-syntax';
+import { branch } from './control';
+import { mayMiss } from './definedness';
 
 /**
  * What a call passes: a value, a function (inlined where the callee calls it), or an array
@@ -217,6 +219,28 @@ export function bindParameters(lx: Lowering, fn: ts.SignatureDeclaration, name: 
     }
     let value = args[k];
     if (!value && param.questionToken && !param.initializer) value = UNDEFINED;
+    // An entry that may be past the end (`h(xs[i + 1])`): the default where it is undefined.
+    const written = ts.isCallExpression(site) && lx.env.checker?.getResolvedSignature(site)?.declaration === fn ? site.arguments[k] : undefined;
+    const initializer = param.initializer;
+    if (
+      value &&
+      initializer &&
+      written &&
+      !ts.isSpreadElement(written) &&
+      !isFunction(value) &&
+      !isSpread(value) &&
+      isNumberType(ts, lx.env.checker!.getTypeAtLocation(written)) &&
+      mayMiss(lx, written)
+    ) {
+      const given = value as Operand;
+      value = branch(
+        lx,
+        lx.op('===', [given, UNDEFINED], written),
+        written,
+        () => expression(lx, initializer),
+        () => given,
+      )!;
+    }
     if (!value) {
       if (!param.initializer)
         fail(

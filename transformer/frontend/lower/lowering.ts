@@ -142,6 +142,11 @@ export class Lowering {
   readonly matrices = new Map<string, Matrix>();
   /** Views of rows of those, by the name that stands for each. */
   readonly rows = new Map<string, Row>();
+  /**
+   * The links `e?.…` of optional chains after an entry `e` of an array (`g[i - 1]?.[0]`) where
+   * the entry is known to be there: its array and index, lowered once (see optionalEntry).
+   */
+  readonly presentEntries = new Map<ts.Node, { readonly array: Operand; readonly index: Operand; readonly entry: ts.ElementAccessExpression }>();
   /** How many local arrays lowering has made, and when each was (the rows of a matrix must be new ones). */
   arraysMade = 0;
   readonly madeAt = new Map<string, number>();

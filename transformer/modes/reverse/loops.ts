@@ -11,6 +11,7 @@ import { opInfo } from '../../ops/registry';
 import { placedWithin } from '../../ir/traverse';
 import { type ReverseSweep, type Scope } from './sweep';
 import { readsLocalArrays } from './stream';
+import { testedForUndefined } from './undefined-records';
 
 /** Whether an operand is known to hold an integer. */
 export type Integral = (operand: Operand) => boolean;
@@ -70,10 +71,14 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
       ? [{ value: variable(s.name), restored: nameOf(read(variable(s.name))) }]
       : [],
   );
+  // A value the pass tests against undefined is recorded with whether it was (undefined-records.ts).
+  const tested = testedForUndefined(stmt.body);
   const record: LoopRecord = {
     count,
     array,
-    pairs: stmt.carried.flatMap((c, j) => (steps[j] === undefined ? [{ carried: c.name, restored: restored[j] }] : [])),
+    pairs: stmt.carried.flatMap((c, j) =>
+      steps[j] === undefined ? [{ carried: c.name, restored: restored[j], ...(tested.has(c.name) ? { undefinable: true } : {}) }] : [],
+    ),
     ...(values.length > 0 ? { values } : {}),
     ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
     ...(guarded ? { guarded: true } : {}),
@@ -82,6 +87,11 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
   carried.forEach((c) => {
     const next = read(nexts[stmt.carried.indexOf(c)]);
     if (next.kind === 'var' && sweep.active.has(next.name)) sweep.contribute(child, next.name, variable(bars[carried.indexOf(c)]));
+  });
+  // A carried value tested in the pass after is tested all the same (`v ?? x; v = xs[i + 1]`).
+  stmt.carried.forEach((c, j) => {
+    const next = read(nexts[j]);
+    if (sweep.isTested(c.name) && next.kind === 'var') sweep.markTested(next.name);
   });
   const forward = sweep.block(clone, child);
   const passBars = carried.map((c) => sweep.adjoint(child, restored[stmt.carried.indexOf(c)], stmt.origin, 'temp'));

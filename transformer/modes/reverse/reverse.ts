@@ -9,7 +9,6 @@ import type { NameAllocator } from '../../ir/names';
 import { directReads } from './rereads';
 import { ReverseSweep, Scope } from './sweep';
 import { recordLoads } from './stream';
-import { requireRecordable } from './undefined-records';
 import { type RuleSet } from '../../ops/rules';
 
 export interface ReverseRequest {
@@ -49,7 +48,6 @@ export type Pullbacks = (callee: Callee, wrt: readonly number[]) => string;
 export function reverse(primal: Func, request: ReverseRequest, rules: RuleSet, names: NameAllocator, pullbacks: Pullbacks): Func {
   if (Array.isArray(primal.result)) throw new Error('tapeless: reverse mode needs a function with one number result');
   const output = primal.result as Operand;
-  requireRecordable(primal);
   const selected = new Set(request.wrt.map((index) => primal.params[index].name));
   const sweep = new ReverseSweep(rules, names, activeVariables(primal, selected), pullbacks);
   // Reads of local arrays are recorded as the primal runs, to be replayed when recomputed,

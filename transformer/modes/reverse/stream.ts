@@ -3,10 +3,14 @@
 // exit values of nested loops and the draws of Math.random() in loops and branches, so that a
 // recomputation sees the values the first run read (and drew).
 import type * as ts from 'typescript';
-import { type Block, type LoadStream, type Loop, type Operand, type Stmt, isOperation, variable } from '../../ir/ir';
+import { type Block, type LoadStream, type Loop, type Operand, type Stmt, UNDEFINED, isOperation, nameOf, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { opInfo } from '../../ops/registry';
 import { someWithin } from '../../ir/traverse';
+import { testedForUndefined } from './undefined-records';
+
+/** The `field` of a recordLoad of whether the value recorded before it was undefined. */
+const UNDEFINED_FLAG = 'undefined';
 
 /** Whether a block reads a local array or otherwise uses the load stream (anywhere inside it). */
 export function readsLocalArrays(block: Block): boolean {
@@ -21,16 +25,27 @@ export function readsLocalArrays(block: Block): boolean {
  * where there is nothing to record.
  */
 export function recordLoads(body: Block, active: ReadonlySet<string>, names: NameAllocator): { body: Block; stream?: LoadStream } {
-  const recorded = (value: string, origin: ts.Node | undefined): Stmt => ({ kind: 'effect', expr: { op: 'recordLoad', args: [variable(value)] }, origin });
+  const tested = testedForUndefined(body);
+  // A value the code tests against undefined is followed by whether it was (undefined-records.ts).
+  const recorded = (value: string, origin: ts.Node | undefined): Stmt[] => {
+    const record: Stmt = { kind: 'effect', expr: { op: 'recordLoad', args: [variable(value)] }, origin };
+    if (!tested.has(value)) return [record];
+    const flag = names.fresh(`${value}_undefined`);
+    return [
+      record,
+      { kind: 'let', name: flag, expr: { op: '===', args: [variable(value), UNDEFINED] }, role: 'temp', origin },
+      { kind: 'effect', expr: { op: 'recordLoad', args: [variable(flag)], field: UNDEFINED_FLAG }, origin },
+    ];
+  };
   const captures = (stmt: Loop): Stmt[] =>
-    readsLocalArrays(stmt.body) || writesLocal(stmt.body) ? [] : stmt.carried.filter((c) => active.has(c.exit)).map((c) => recorded(c.exit, stmt.origin));
+    readsLocalArrays(stmt.body) || writesLocal(stmt.body) ? [] : stmt.carried.filter((c) => active.has(c.exit)).flatMap((c) => recorded(c.exit, stmt.origin));
   const instrument = (block: Block, recomputed: boolean): Stmt[] =>
     block.flatMap((stmt): Stmt[] => {
       // A draw of Math.random() where the sweep recomputes is recorded too (a recomputation must
       // not draw again), and whether a local array had an entry (a push may add it later).
       if (stmt.kind === 'let')
         return stmt.expr.op === 'localElement' || (recomputed && (stmt.expr.op === 'random' || stmt.expr.op === 'localMissing'))
-          ? [stmt, recorded(stmt.name, stmt.origin)]
+          ? [stmt, ...recorded(stmt.name, stmt.origin)]
           : [stmt];
       if (stmt.kind === 'if') return [{ ...stmt, then: instrument(stmt.then, true), else: instrument(stmt.else, true) }];
       if (stmt.kind === 'loop') return [{ ...stmt, body: instrument(stmt.body, true) }, ...(recomputed ? captures(stmt) : [])];
@@ -56,6 +71,19 @@ export function replayLoads(block: Block, active: Set<string>, names: NameAlloca
   for (const stmt of block) {
     if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad' && stmt.expr.args[0].kind === 'var') exits.set(stmt.expr.args[0].name, '');
   }
+  // A value recorded with whether it was undefined is replayed as a number (`raw`), then the
+  // flag (its test, replayed), then the value chosen: `flag ? undefined : raw`.
+  const flagged = new Set(block.flatMap((stmt) => (stmt.kind === 'effect' && stmt.expr.field === UNDEFINED_FLAG ? [nameOf(stmt.expr.args[0])] : [])));
+  const raws = new Map<string, string>();
+  const raw = (value: string) => {
+    const name = names.version(value);
+    raws.set(value, name);
+    if (active.has(value)) active.add(name);
+    return name;
+  };
+  const undefinable = new Set(
+    block.flatMap((stmt) => (stmt.kind === 'let' && flagged.has(stmt.name) ? stmt.expr.args.filter((arg) => arg.kind === 'var').map(nameOf) : [])),
+  );
   return block.flatMap((stmt): Stmt[] => {
     if (stmt.kind === 'if') return [{ ...stmt, then: replayLoads(stmt.then, active, names), else: replayLoads(stmt.else, active, names) }];
     if (stmt.kind === 'loop') {
@@ -71,12 +99,24 @@ export function replayLoads(block: Block, active: Set<string>, names: NameAlloca
     if (stmt.kind === 'effect' && stmt.expr.op === 'recordLoad') {
       const value = stmt.expr.args[0];
       const exit = value.kind === 'var' ? exits.get(value.name) : undefined;
-      return exit && value.kind === 'var'
-        ? [{ kind: 'let', name: value.name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }]
-        : [];
+      if (!exit || value.kind !== 'var') return [];
+      const name = undefinable.has(value.name) ? raw(value.name) : value.name;
+      return [{ kind: 'let', name, expr: { op: 'replayExit', args: [variable(exit)] }, role: 'temp', origin: stmt.origin }];
     }
     if (stmt.kind !== 'let') return [stmt];
-    if (stmt.expr.op === 'localElement') return [{ ...stmt, expr: { ...stmt.expr, op: 'replay' } }];
+    if (flagged.has(stmt.name)) {
+      const value = nameOf(stmt.expr.args.find((arg) => arg.kind === 'var')!);
+      const chosen: Stmt = {
+        kind: 'let',
+        name: value,
+        expr: { op: 'select', args: [variable(stmt.name), UNDEFINED, variable(raws.get(value)!)] },
+        role: 'temp',
+        origin: stmt.origin,
+      };
+      return [{ ...stmt, expr: { op: 'replayValue', args: [] } }, chosen];
+    }
+    if (stmt.expr.op === 'localElement')
+      return [{ ...stmt, ...(undefinable.has(stmt.name) ? { name: raw(stmt.name) } : {}), expr: { ...stmt.expr, op: 'replay' } }];
     if (stmt.expr.op === 'random' || stmt.expr.op === 'localMissing') return [{ ...stmt, expr: { op: 'replayValue', args: [] } }];
     return [stmt];
   });

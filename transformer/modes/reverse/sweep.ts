@@ -16,6 +16,7 @@ import {
   type Operand,
   type Role,
   type Stmt,
+  UNDEFINED,
   isNum,
   nameOf,
   num,
@@ -31,6 +32,7 @@ import { partialDerivatives, type RuleSet } from '../../ops/rules';
 import { type Shape, derivativeShape } from '../../ir/shapes';
 import { rewriteWithin, someWithin, statementsWithin } from '../../ir/traverse';
 import { reverseLoop } from './loops';
+import { testedForUndefined } from './undefined-records';
 import type { Pullbacks } from './reverse';
 
 /** The adjoint bookkeeping of one block of the reverse sweep. */
@@ -76,6 +78,18 @@ export class ReverseSweep {
   private readonly locals = new Set<string>();
   /** Gradients of arrays grown by push: an entry not yet added to reads as 0. */
   readonly growable = new Set<string>();
+  /** Values the code tests against undefined, in the blocks swept so far (undefined-records.ts). */
+  private readonly testedForUndefined = new Set<string>();
+  /** Whether the code tests a value against undefined or for its truth (undefined-records.ts). */
+  isTested(name: string): boolean {
+    return this.testedForUndefined.has(name);
+  }
+
+  /** A value the code tests though the block swept does not show it: a carried value's next, tested in the pass after. */
+  markTested(name: string): void {
+    this.testedForUndefined.add(name);
+  }
+
   /** Names known to hold integers: counters restored from a pass's index. */
   readonly integral = new Set<string>();
 
@@ -97,6 +111,7 @@ export class ReverseSweep {
   block(original: Block, scope: Scope, afterShadows?: () => void): Block {
     const shadowed = this.withShadows(this.sharedReads(original));
     const block = this.stream ? withPositions(shadowed, scope.replaying, this.names, this.positions) : shadowed;
+    for (const name of testedForUndefined(block, true, this.testedForUndefined)) this.testedForUndefined.add(name);
     afterShadows?.();
     this.declareAccumulators(block, scope);
     const forward: Stmt[] = [...block];
@@ -354,7 +369,12 @@ export class ReverseSweep {
     const shadow = container.kind === 'var' ? this.shadows.get(container.name) : undefined;
     if (!shadow || stmt.shape) return;
     const at = stmt.expr.op === 'field' ? stmt.expr.field! : stmt.expr.args[1];
-    scope.out.push({ kind: 'accumulate', name: shadow, at, value: bar, mode: 'add', origin: stmt.origin });
+    const accumulate: Stmt = { kind: 'accumulate', name: shadow, at, value: bar, mode: 'add', origin: stmt.origin };
+    if (!this.testedForUndefined.has(stmt.name)) return scope.out.push(accumulate);
+    // An entry the code tests against undefined (`const next = xs[i + 1]; next ?? 0`) may be
+    // past the end, where an addition would lengthen the gradient with NaN.
+    const present = scope.out.op('!==', [variable(stmt.name), UNDEFINED], { role: 'temp', origin: stmt.origin });
+    scope.out.push({ kind: 'if', cond: present, then: [accumulate], else: [], phis: [], origin: stmt.origin });
   }
 
   /** Whether a block writes into an array whose gradient the sweep tracks. */
