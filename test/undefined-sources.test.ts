@@ -153,3 +153,81 @@ describe('values typed a number that come from a read past the end keep their te
     for (const t of [0.4, -0.8]) close(reverse.along(t), (path(t + 1e-6) - path(t - 1e-6)) / 2e-6, 1e-5);
   });
 });
+
+describe('found by the fresh-project trial', () => {
+  // A variable set back to undefined on a data-dependent side (`prev = x > 4 ? undefined : v`):
+  // the phi's `undefined` was printed like the marker of a variable a side leaves unassigned,
+  // so the reset was dropped (value 25, derivative 20 where 16 and 32), in every mode. And a
+  // `?.` entry of ragged rows kept in a variable and tested (`const down = g[i + 1]?.[j]`): the
+  // recomputed read added into the gradient past the end of the shorter row ([[3, 1], [3, NaN]]).
+  const TRIAL = `import { derivative, grad, hessian } from 'tapeless';
+export function segments(scale: number, xs: number[]): number {
+  let prev: number | undefined;
+  let tv = 0;
+  for (const x of xs) {
+    const v = scale * x;
+    if (prev !== undefined) tv += (v - prev) ** 2;
+    prev = x > 4 ? undefined : v;
+  }
+  return tv;
+}
+export function below(g: number[][]): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i++)
+    for (let j = 0; j < g[i].length; j++) {
+      const down = g[i + 1]?.[j];
+      s += down === undefined ? g[i][j] : down * Math.sin(g[i][j]);
+    }
+  return s;
+}
+export const d_segments = grad(segments);
+export const dScale = derivative((t: number) => segments(t, [1, 5, 2, 3.5]));
+export const d_below = grad(below);
+export const h_below = hessian(below);
+`;
+  it('a reset to undefined and a ragged ?. entry: values, gradients and a Hessian against finite differences, in both modes', async () => {
+    const reverseTrial = await compile({ 'main.ts': TRIAL }).load();
+    const forwardTrial = await compileForward({ 'main.ts': TRIAL }).load();
+    const xs = [1, 5, 2, 3.5];
+    expect(reverseTrial.segments(1, xs)).toBe(16 + 1.5 ** 2);
+    const grid = [[2, 7, 0.5], [3]];
+    const flat = (g: number[][]) => g.flat();
+    const fromFlat = (v: number[]) => [v.slice(0, 3), v.slice(3)];
+    const belowFlat = (v: number[]) => reverseTrial.below(fromFlat(v));
+    for (const m of [reverseTrial, forwardTrial]) {
+      const [dScale, dXs] = m.d_segments(1.3, [...xs]);
+      close(dScale, (reverseTrial.segments(1.3 + 1e-6, xs) - reverseTrial.segments(1.3 - 1e-6, xs)) / 2e-6, 1e-5);
+      dXs.forEach((g: number, i: number) =>
+        close(
+          g,
+          entryDifference(() => reverseTrial.segments(1.3, xs), xs, i),
+          1e-5,
+        ),
+      );
+      close(m.dScale(1.3), dScale, 1e-9);
+      const gradient = m.d_below(grid.map((row) => [...row]));
+      expect(gradient.map((row: number[]) => row.length)).toEqual([3, 1]);
+      const point = flat(grid);
+      flat(gradient).forEach((g: number, i: number) =>
+        close(
+          g,
+          entryDifference(() => belowFlat(point), point, i),
+          1e-5,
+        ),
+      );
+    }
+    const hessian = reverseTrial.h_below(grid);
+    expect(hessian).toHaveLength(4);
+    const point = flat(grid);
+    hessian.forEach((row: number[], i: number) => {
+      expect(row).toHaveLength(4);
+      row.forEach((h, j) =>
+        close(
+          h,
+          entryDifference(() => flat(reverseTrial.d_below(fromFlat(point)))[i], point, j),
+          1e-4,
+        ),
+      );
+    });
+  });
+});

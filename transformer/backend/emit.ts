@@ -14,6 +14,7 @@ import {
   type Result,
   type ReverseLoop,
   type Stmt,
+  UNSET,
   isNum,
   isResultList,
   required,
@@ -580,6 +581,10 @@ class Emitter extends Syntax {
   }
 }
 
+/**
+ * The marker of a variable not assigned on a path (nothing reads it there), not the value
+ * `undefined` the code assigns (`prev = x > 4 ? undefined : v`), which prints the same.
+ */
 function isUnset(operand: Operand): boolean {
-  return operand.kind === 'num' && operand.text === 'undefined';
+  return operand === UNSET;
 }

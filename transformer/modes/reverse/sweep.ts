@@ -418,6 +418,12 @@ export class ReverseSweep {
     const position = this.positions.get(stmt);
     const side = (block: Block, pick: (phi: If['phis'][number]) => Operand): Stmt[] => {
       const { clone, child, read } = this.recompute(block, scope, []);
+      // A side's value of a phi the code tests against undefined (`const down = g[i + 1]?.[j]`)
+      // is tested too: its copy's reads add into the gradient only where the entry is there.
+      for (const phi of stmt.phis) {
+        const value = read(pick(phi));
+        if (this.testedForUndefined.has(phi.name) && value.kind === 'var') this.markTested(value.name);
+      }
       for (const { phi, bar } of seeds) {
         const seeded = read(pick(phi));
         if (seeded.kind === 'var' && this.active.has(seeded.name)) this.contribute(child, seeded.name, bar);
