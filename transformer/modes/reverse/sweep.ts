@@ -421,8 +421,9 @@ export class ReverseSweep {
       // A side's value of a phi the code tests against undefined (`const down = g[i + 1]?.[j]`)
       // is tested too: its copy's reads add into the gradient only where the entry is there.
       for (const phi of stmt.phis) {
+        if (!this.isTested(phi.name)) continue;
         const value = read(pick(phi));
-        if (this.testedForUndefined.has(phi.name) && value.kind === 'var') this.markTested(value.name);
+        if (value.kind === 'var') this.markTested(value.name);
       }
       for (const { phi, bar } of seeds) {
         const seeded = read(pick(phi));
