@@ -1,26 +1,17 @@
-// A pricing library's code, as the tests of generated functions called from differentiated
-// code write it (generated-calls, generated-tuples): a put, its Black–Scholes price with a
-// default dividend, the greeks as one gradient; the quotes and positions they check at.
+// The pricing program of the tests of generated functions called from differentiated code
+// (generated-calls, generated-tuples): the users fixture's pricing library, the greeks as one
+// gradient, and the quotes and positions they check at.
+import { readFileSync } from 'node:fs';
 import { partialDifference } from './compile.js';
 
-/** Source text that imports `grad` from tapeless before it. */
+/**
+ * Source text that imports `grad` from tapeless before it: the users fixture's pricing
+ * library (a put, its Black–Scholes price with a default dividend), the option the tests
+ * price, and the greeks as one gradient.
+ */
 export const PRICING = `
-export interface EuropeanOption { kind: 'call' | 'put'; strike: number; expiry: number }
-
+${readFileSync(new URL('../fixtures/users/src/pricing.ts', import.meta.url), 'utf8')}
 const OPTION: EuropeanOption = { kind: 'put', strike: 95, expiry: 1.25 };
-
-function normCdf(x: number): number {
-  return 0.5 * (1 + Math.tanh(0.7978845608 * (x + 0.044715 * x ** 3)));
-}
-
-export function price(option: EuropeanOption, spot: number, volatility: number, rate: number, dividend = 0): number {
-  const { strike, expiry } = option;
-  const sqrtT = Math.sqrt(expiry);
-  const d1 = (Math.log(spot / strike) + (rate - dividend + 0.5 * volatility ** 2) * expiry) / (volatility * sqrtT);
-  const d2 = d1 - volatility * sqrtT;
-  const call = spot * Math.exp(-dividend * expiry) * normCdf(d1) - strike * Math.exp(-rate * expiry) * normCdf(d2);
-  return option.kind === 'call' ? call : call - spot * Math.exp(-dividend * expiry) + strike * Math.exp(-rate * expiry);
-}
 
 /** [delta, vega, rho] */
 export const greeks = grad(price, { wrt: ['spot', 'volatility', 'rate'] });
