@@ -1,7 +1,7 @@
 // Arrays, typed arrays and objects as parameters: gradients of losses over parameter arrays
 // and data, against finite differences and hand formulas.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, entryDifference, finiteDifference } from './support/compile.js';
+import { close, compile, entryDifference, finiteDifference, partialDifference } from './support/compile.js';
 
 const MAIN = `
 import { grad, valueAndGrad } from 'tapeless';
@@ -345,6 +345,67 @@ export const dProduct = grad(product);`,
       () => mod.dCalling([], 1),
     ])
       expect(call).toThrow(new TypeError('Reduce of empty array with no initial value'));
+  });
+
+  it("reduceRight: Horner's rule, without an initial value, with the index and the array, over a Float64Array, a local array of objects and a table of functions", async () => {
+    const compiled = compile({
+      'main.ts': `import { derivative, grad, hessian } from 'tapeless';
+export function horner(coefficients: number[], x: number): number { return coefficients.reduceRight((p, c) => p * x + c, 0); }
+export function folded(xs: number[]): number { return xs.reduceRight((a, b) => a * 0.5 + Math.sin(b)); }
+export function weighted(xs: Float64Array, k: number): number { return xs.reduceRight((acc, v, i, arr) => acc + v * (i + 1) * k + (arr[i - 1] ?? 0) * v, 0); }
+export function corners(a: number, b: number): number {
+  const points = [{ x: a, w: 1 }, { x: b, w: 2 }, { x: a * b, w: 3 }];
+  return points.reduceRight((acc, p, i) => acc * p.x + p.w * i, 1);
+}
+const TERMS = [{ f: (x: number) => x * x }, { f: Math.sin }, { f: (x: number) => Math.exp(-x) }];
+export function series(x: number): number { return TERMS.reduceRight((acc, t, i) => acc * 0.5 + t.f(x) * (i + 1), 0); }
+export const dHorner = grad(horner);
+export const hHorner = hessian((c0: number, c1: number, c2: number, x: number) => horner([c0, c1, c2], x));
+export const dFolded = grad(folded);
+export const dWeighted = grad(weighted);
+export const dCorners = grad(corners);
+export const dSeries = derivative(series);
+export const gSeries = grad(series);
+`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const mod = await compiled.load();
+    // Horner's rule against the polynomial written out: p(x) = 1 - 2x + 0.5x² + 3x³.
+    expect(mod.horner([1, -2, 0.5, 3], 2)).toBe(1 - 4 + 2 + 24);
+    const [dc, dx] = mod.dHorner([1, -2, 0.5, 3], 0.8);
+    [1, 0.8, 0.64, 0.512].forEach((power, k) => close(dc[k], power, 1e-14));
+    close(dx, -2 + 0.8 + 9 * 0.64, 1e-14);
+    // Its Hessian: ∂²p/∂x² = 2·c2 and ∂²p/∂c_k∂x = k·x^(k-1).
+    const H = mod.hHorner(1, -2, 0.5, 0.8);
+    close(H[3][3], 1, 1e-12);
+    close(H[1][3], 1, 1e-12);
+    close(H[2][3], 1.6, 1e-12);
+    const xs = [0.3, 1.2, -0.4];
+    mod.dFolded(xs).forEach((g: number, i: number) =>
+      close(
+        g,
+        entryDifference(() => mod.folded(xs), xs, i),
+        1e-8,
+      ),
+    );
+    const ys = Float64Array.from(xs);
+    const [gy, gk] = mod.dWeighted(ys, 1.5);
+    ys.forEach((_, i) =>
+      close(
+        gy[i],
+        entryDifference(() => mod.weighted(ys, 1.5), ys, i),
+        1e-8,
+      ),
+    );
+    close(
+      gk,
+      finiteDifference((k) => mod.weighted(ys, k), 1.5),
+      1e-8,
+    );
+    mod.dCorners(0.7, -1.3).forEach((g: number, i: number) => close(g, partialDifference(mod.corners, [0.7, -1.3], i), 1e-8));
+    close(mod.dSeries(0.9), finiteDifference(mod.series, 0.9), 1e-8);
+    close(mod.gSeries(0.9), mod.dSeries(0.9), 1e-14);
+    for (const call of [() => mod.folded([]), () => mod.dFolded([])]) expect(call).toThrow(new TypeError('Reduce of empty array with no initial value'));
   });
 
   it("callbacks that take the array itself (reduce's fourth parameter, map's, forEach's and filter's third), as users write neighbours", async () => {

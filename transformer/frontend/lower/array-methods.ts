@@ -53,6 +53,7 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
     case 'map':
       return buildsMatrix(lx, node) ? matrixFrom(lx, node, owner, node.arguments[0], 'map') : arrayMethod(lx, node, method, owner);
     case 'reduce':
+    case 'reduceRight':
     case 'forEach':
     case 'every':
     case 'some':
@@ -87,7 +88,7 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
       return fail(
         node,
         Code.Unsupported,
-        `.${method}() on an array is not supported${advice(method, owner, node)}; differentiated code supports map, filter, reduce, forEach, every, some, indexOf, lastIndexOf, includes, findIndex, at, slice, concat, flat, flatMap, fill, sort, reverse and push on arrays created empty, or a loop.`,
+        `.${method}() on an array is not supported${advice(method, owner, node)}; differentiated code supports map, filter, reduce, reduceRight, forEach, every, some, indexOf, lastIndexOf, includes, findIndex, at, slice, concat, flat, flatMap, fill, sort, reverse and push on arrays created empty, or a loop.`,
       );
   }
 }

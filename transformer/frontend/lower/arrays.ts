@@ -15,7 +15,7 @@ import { branch } from './control';
 import { throwTypeError } from './verbatim';
 import { entryOf, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
-import { entryField, tableEntry } from './tables';
+import { entryField, tableEntry, tableLength } from './tables';
 import { firstEntryRead } from '../quoting';
 
 /** An array that a loop or an array method walks over. */
@@ -57,7 +57,12 @@ export type Container = 'Array' | 'Float64Array' | 'Float32Array';
  * `xs.map(f)`, `xs.reduce(f, init)`, `xs.forEach(f)`, `xs.every(p)`, `xs.some(p)` with
  * the callback written in place: loops over xs whose pass is the callback's body.
  */
-export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'reduce' | 'forEach' | 'every' | 'some' | 'map', arrayNode: ts.Expression): Operand {
+export function arrayMethod(
+  lx: Lowering,
+  node: ts.CallExpression,
+  method: 'reduce' | 'reduceRight' | 'forEach' | 'every' | 'some' | 'map',
+  arrayNode: ts.Expression,
+): Operand {
   const { ts } = lx;
   const [callbackNode, initial] = node.arguments;
   const callback = callbackArgument(lx, node, callbackNode, method);
@@ -65,15 +70,25 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
   const elementShape = lx.shapeAt(arrayNode, true);
   const element = (index: Operand) => load(lx, array, index, elementShape, node);
   switch (method) {
-    case 'reduce': {
+    case 'reduce':
+    case 'reduceRight': {
       // Without an initial value, the first entry is the initial value and the passes start at
       // the second; an empty array throws JavaScript's error (a local array of objects is never empty).
+      // reduceRight's pass k reads the k-th entry from the end, and gives the callback that entry's index.
+      // A local array of objects or a table of functions has its length at compile time (its loops are unrolled).
+      const entries = listOf(lx, array)?.length ?? tableLength(lx, array);
       if (!initial && !listOf(lx, array)) {
         const empty = lx.op('===', [lengthOf(lx, array, arrayNode), num(0)], node);
         branch(lx, empty, node, () => throwTypeError(lx, 'Reduce of empty array with no initial value', node));
       }
-      const accumulator = lx.hidden('acc', initial ? expression(lx, initial) : element(num(0)));
-      const pass = (index: Operand) => {
+      const last = method === 'reduceRight' && entries === undefined ? lx.op('-', [lengthOf(lx, array, arrayNode), num(1)], node) : undefined;
+      const at = (pass: Operand): Operand => {
+        if (method === 'reduce') return pass;
+        return entries !== undefined && pass.kind === 'num' ? num(entries - 1 - pass.value) : lx.op('-', [last!, pass], node);
+      };
+      const accumulator = lx.hidden('acc', initial ? expression(lx, initial) : element(at(num(0))));
+      const pass = (k: Operand) => {
+        const index = at(k);
         accumulator.value = inline(lx, callback, [accumulator.value!, element(index), index, array], true);
       };
       overArray(lx, node, [], array, arrayNode, [accumulator], pass, undefined, initial ? 0 : 1);

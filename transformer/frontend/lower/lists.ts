@@ -14,7 +14,7 @@ import { expression } from './expressions';
 import { firstEntryRead, sourceText } from '../quoting';
 
 /** The methods that read a list: each unrolled over its values. */
-const LIST_METHODS: readonly string[] = ['map', 'reduce', 'forEach', 'every', 'some'];
+const LIST_METHODS: readonly string[] = ['map', 'reduce', 'reduceRight', 'forEach', 'every', 'some'];
 
 /** Whether an array literal holds something other than numbers (and no spreads or holes): a list. */
 export function holdsValues(lx: Lowering, node: ts.ArrayLiteralExpression): boolean {

@@ -325,8 +325,10 @@ export abstract class Expressions extends Choices {
           i = this.fresh('i');
         const inner: Scope = { ...s, nums: [...s.nums, e], counters: [...s.counters, { name: i, bound: v.length }], callback: true, returns: false };
         const body = this.expr(inner, Math.min(depth - 1, 2));
-        // Without an initial value too: the first entry is it.
+        // Without an initial value too: the first entry is it (the last, for reduceRight).
         const initial = this.chance(0.2) ? '' : `, ${this.constant(-1, 1)}`;
+        // From the end too, as Horner's rule is written: `cs.reduceRight((p, c) => p * x + c)`.
+        if (this.chance(0.25)) return `${v.expr}.reduceRight((${acc}, ${e}, ${i}) => ${acc} * ${this.constant(-1, 1)} + ${this.smooth(body)}${initial})`;
         return `${v.expr}.reduce((${acc}, ${e}, ${i}) => ${acc} + ${this.smooth(body)}${initial})`;
       }
       case 2:
