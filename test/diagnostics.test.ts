@@ -25,6 +25,16 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number, o: { s: string; v: number }) => { const c = { /*@*/...o, s: x };\n  return c.s * c.v; }, { wrt: 0 });`,
     message: 'only objects of numbers, arrays or objects of numbers can be spread into an object literal',
   },
+  returnedClosure: {
+    code: `function lcg(seed: number) {\n  let s = seed;\n  return /*@*/() => (s = (s * 1664525 + 1013904223) % 4294967296) / 4294967296;\n}\nexport const g = grad((x: number) => { const next = lcg(7); return x * next(); });`,
+    message:
+      "a function returned by 'lcg' cannot be differentiated: differentiated code calls functions and gives functions written in place to map, reduce, forEach… and to the program's functions, but does not return them or keep them in data. Keep what it closes over in an instance of a class of the module, whose method reads it (and updates it, for state such as a random number generator's), or pass it to a function of the program as a parameter",
+  },
+  functionKept: {
+    code: `export const g = grad((x: number, k: number) => { const act = k > 0 ? /*@*/(v: number) => Math.tanh(v) : (v: number) => v;\n  return act(x) * x; }, { wrt: 0 });`,
+    message:
+      "a function kept as a value cannot be differentiated: differentiated code calls functions and gives functions written in place to map, reduce, forEach… and to the program's functions, but does not return them or keep them in data. Declare it as a function of the program or a const in the function, and call it by name",
+  },
   labelledBlock: {
     code: `export const g = grad((x: number) => { let y = x;\n  /*@*/block: { y = 2 * x; }\n  return y; });`,
     message: 'only loops and switch statements can be labelled',

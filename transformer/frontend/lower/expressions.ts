@@ -484,8 +484,8 @@ function unsupportedExpression(tsApi: typeof ts, node: ts.Expression): { readonl
   const k = tsApi.SyntaxKind;
   const constructs: Partial<Record<ts.SyntaxKind, { readonly what: string; readonly advice?: string }>> = {
     [k.StringLiteral]: { what: 'a string' },
-    [k.ArrowFunction]: { what: 'a nested function' },
-    [k.FunctionExpression]: { what: 'a nested function' },
+    [k.ArrowFunction]: functionValue(tsApi, node),
+    [k.FunctionExpression]: functionValue(tsApi, node),
     [k.NewExpression]: { what: "a 'new' expression" },
     [k.BigIntLiteral]: { what: 'a bigint', advice: 'write a number (1, not 1n)' },
     [k.NullKeyword]: { what: "'null'", advice: 'leave a missing value undefined (an optional field or parameter), or give it a number' },
@@ -498,6 +498,25 @@ function unsupportedExpression(tsApi: typeof ts, node: ts.Expression): { readonl
     [k.ClassExpression]: { what: 'a class expression', advice: 'declare the class at the top level of a module, where differentiated code can construct it' },
   };
   return constructs[node.kind] ?? { what: `the expression '${node.getText()}'` };
+}
+
+/**
+ * A function written where differentiated code would have to keep it as a value: returned (a
+ * closure over state, as random number generators are written) or held in data.
+ */
+function functionValue(tsApi: typeof ts, node: ts.Expression): { readonly what: string; readonly advice: string } {
+  const uses =
+    "differentiated code calls functions and gives functions written in place to map, reduce, forEach… and to the program's functions, but does not return them or keep them in data";
+  const returned = tsApi.isReturnStatement(node.parent) || (tsApi.isArrowFunction(node.parent) && node.parent.body === node);
+  const maker = returned ? tsApi.findAncestor(node.parent, (n) => tsApi.isFunctionLike(n)) : undefined;
+  const name = maker && (maker as ts.SignatureDeclaration).name;
+  const owner = name && tsApi.isIdentifier(name) ? name : maker && tsApi.isVariableDeclaration(maker.parent) ? maker.parent.name : undefined;
+  if (returned)
+    return {
+      what: `a function returned by ${owner && tsApi.isIdentifier(owner) ? `'${owner.text}'` : 'a function'}`,
+      advice: `${uses}. Keep what it closes over in an instance of a class of the module, whose method reads it (and updates it, for state such as a random number generator's), or pass it to a function of the program as a parameter`,
+    };
+  return { what: 'a function kept as a value', advice: `${uses}. Declare it as a function of the program or a const in the function, and call it by name` };
 }
 
 /**
