@@ -565,7 +565,13 @@ const CASES: Record<string, Case> = {
   },
   matrixByPush: {
     code: `export const g = grad((x: number) => { const m: number[][] = [];\n  m.push(/*@*/[x]);\n  return x; });`,
-    message: 'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows',
+    message:
+      "an array of arrays grown row by row is not supported: build 'm' with map or Array.from, each row by a callback ('Array.from({ length: … }, (_, i) => Array.from({ length: … }, (_, j) => …))'), or as a literal of its rows",
+  },
+  matrixRowWritten: {
+    code: `export function product(a: number[][], b: number[][]): number {\n  const out: number[][] = [];\n  for (let i = 0; i < a.length; i++) {\n    out[i] = /*@*/[];\n    for (let j = 0; j < b[0].length; j++) out[i][j] = a[i][0] * b[0][j];\n  }\n  return out[0][0];\n}\nexport const g = grad(product);`,
+    message:
+      "an array of arrays grown row by row is not supported: build 'out' with map or Array.from, each row by a callback ('Array.from({ length: … }, (_, i) => Array.from({ length: … }, (_, j) => …))'), or as a literal of its rows",
   },
   matrixRowSpread: {
     code: `export const g = grad((m: number[][]) => { const c = [/*@*/...m];\n  return c[0][0]; });`,

@@ -13,7 +13,7 @@ import { makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { branch } from './control';
 import { throwTypeError } from './verbatim';
-import { entryOf, rowLength, rowOf } from './matrices';
+import { entryOf, grownRows, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry, tableLength } from './tables';
 import { firstEntryRead } from '../quoting';
@@ -276,12 +276,7 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
 /** `xs.push(a, b)` on an array created empty: a write at its length, which grows. */
 export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand {
   const rows = node.arguments.find((arg) => isArrayType(lx, arg));
-  if (rows)
-    fail(
-      rows,
-      Code.Unsupported,
-      'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.',
-    );
+  if (rows) grownRows(rows, lx.ts.isIdentifier(callee.expression) ? callee.expression.text : undefined);
   const array = expression(lx, callee.expression);
   const length = array.kind === 'var' && !lx.shortened.has(array.name) ? lx.lengths.get(array.name) : undefined;
   if (!length)

@@ -11,7 +11,7 @@ import { call } from './calls';
 import { mayBeUndefined } from './definedness';
 import { newExpression } from './array-builders';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
-import { buildsMatrix, matrixLiteral } from './matrices';
+import { buildsMatrix, grownRows, matrixLiteral } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
@@ -365,6 +365,8 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
       lx,
       target,
       (old) => {
+        if (kind === ts.SyntaxKind.EqualsToken && isArrayType(lx, node.right))
+          grownRows(node.right, ts.isIdentifier(target.expression) ? target.expression.text : undefined);
         lx.requireNumber(node.right, `'${operator}' needs a number on the right`);
         return compoundOp ? lx.op(compoundOp, [old(), expression(lx, node.right)], node) : expression(lx, node.right);
       },

@@ -50,6 +50,19 @@ export function notAValue(node: ts.Node): never {
 }
 
 /**
+ * An array of arrays grown row by row (`m.push(row)`, `m[i] = []`, `const m: number[][] = []`),
+ * as a matrix product is often written: `array` is the array as written, where there is one.
+ */
+export function grownRows(node: ts.Node, array?: string): never {
+  const it = array ? `'${array}'` : 'it';
+  return fail(
+    node,
+    Code.Unsupported,
+    `an array of arrays grown row by row is not supported: build ${it} with map or Array.from, each row by a callback ('Array.from({ length: … }, (_, i) => Array.from({ length: … }, (_, j) => …))'), or as a literal of its rows.`,
+  );
+}
+
+/**
  * The safety net of the names standing for matrices and rows: each use is resolved, or
  * rejected where it is lowered; should one reach a statement (a condition, say), the
  * function is rejected rather than its code reading a name it never defines.
@@ -207,11 +220,7 @@ export function rowStart(lx: Lowering, matrix: Matrix, index: Operand, origin: t
 export function matrixLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Operand {
   const { ts } = lx;
   if (node.elements.length === 0)
-    fail(
-      node,
-      Code.Unsupported,
-      'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.',
-    );
+    grownRows(node, ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name) ? node.parent.name.text : undefined);
   for (const element of node.elements) {
     if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
     if (ts.isSpreadElement(element))
