@@ -4,7 +4,7 @@
 // indexed, read by field or passed on), methods of class instances, reduce with an index,
 // Math.max(...xs), ternaries and conditions that call helpers.
 import { Choices } from '../choices.js';
-import type { Counter, Field, ObjectType, Scope, Vec, VecField } from './scope.js';
+import { type Counter, type Field, type ObjectType, type Scope, type Vec, type VecField, narrowedBy } from './scope.js';
 
 /** The helpers an expression can call, created on demand by the program generator. */
 export interface HelperFactory {
@@ -127,9 +127,8 @@ export abstract class Expressions extends Choices {
       [
         1,
         () => {
-          const c = this.condition(s, depth - 1),
-            narrowed = /^(\w+) === \d+$/.exec(c)?.[1];
-          const then = this.expr(narrowed ? { ...s, narrowed: [...s.narrowed, narrowed] } : s, depth - 1);
+          const c = this.condition(s, depth - 1);
+          const then = this.expr(narrowedBy(s, c), depth - 1);
           return `(${c} ? ${then} : ${sub()})`;
         },
       ],

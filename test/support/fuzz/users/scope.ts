@@ -145,3 +145,9 @@ export function addValue(s: Scope, expr: string, f: Field, local = false, caller
     for (const [name, field] of f.fields) addValue(s, `${expr}.${name}`, field, false, caller);
   } else s.vecs.push({ expr, length: f.length, type: f.type, local, ...(caller ? { caller } : {}) });
 }
+
+/** The scope on the side of `condition` where it holds: `if (i === 0)` narrows i there, and comparing it again would not type-check. */
+export function narrowedBy(s: Scope, condition: string): Scope {
+  const counter = /^(\w+) === \d+$/.exec(condition)?.[1];
+  return counter ? { ...s, narrowed: [...s.narrowed, counter] } : s;
+}

@@ -7,7 +7,7 @@
 // reassigned in loops (tuples, arrays and objects: `s = step(s, dt)`, `previous = state`),
 // and numbers assigned together (`[a, b] = [b, a]`, `({ x, v } = st)`).
 import { Expressions } from './expressions.js';
-import { type Field, type ObjectType, type Scope, type Vec, type VecField, addValue, child } from './scope.js';
+import { type Field, type ObjectType, type Scope, type Vec, type VecField, addValue, child, narrowedBy } from './scope.js';
 
 export abstract class Statements extends Expressions {
   /** Names declared so far in the function being generated (destructuring reuses field names where free). */
@@ -73,9 +73,7 @@ export abstract class Statements extends Expressions {
   assignedLater(s: Scope, ind: string): string {
     const v = this.fresh('y'),
       c = this.condition(s, 2),
-      // `if (i === 0)` narrows i on the first side: comparing it again there would not type-check.
-      narrowed = /^(\w+) === \d+$/.exec(c)?.[1],
-      a = this.expr(narrowed ? { ...s, narrowed: [...s.narrowed, narrowed] } : s, 2),
+      a = this.expr(narrowedBy(s, c), 2),
       b = this.expr(s, 2);
     s.nums.push(v);
     s.mutable.push(v);
@@ -239,7 +237,7 @@ export abstract class Statements extends Expressions {
   chosenArray(s: Scope, ind: string): string {
     const w = this.fresh(this.pick(['pick', 'sel', 'pair'])),
       n = this.int(2, 3);
-    const literal = () => `[${Array.from({ length: n }, () => this.expr(s, 1)).join(', ')}]`;
+    const literal = (where = s) => `[${Array.from({ length: n }, () => this.expr(where, 1)).join(', ')}]`;
     const params = s.vecs.filter((v) => !v.local && /^\w+$/.test(v.expr));
     const twins = params.filter((v) => params.some((u) => u !== v && u.type === v.type && u.length === v.length));
     let code: string;
@@ -250,8 +248,15 @@ export abstract class Statements extends Expressions {
       s.vecs.push({ expr: w, length: a.length, type: a.type, local: false });
       return code;
     }
-    if (this.chance(0.5)) code = `${ind}const ${w} = ${this.condition(s, 1)} ? ${literal()} : ${literal()};\n`;
-    else code = `${ind}let ${w}: number[] = ${literal()};\n${ind}if (${this.condition(s, 1)}) {\n${ind}  ${w} = ${literal()};\n${ind}}\n`;
+    // The side a condition such as `i === 0` holds on is narrowed (drawn in the order the code reads).
+    if (this.chance(0.5)) {
+      const condition = this.condition(s, 1);
+      code = `${ind}const ${w} = ${condition} ? ${literal(narrowedBy(s, condition))} : ${literal()};\n`;
+    } else {
+      const first = literal();
+      const condition = this.condition(s, 1);
+      code = `${ind}let ${w}: number[] = ${first};\n${ind}if (${condition}) {\n${ind}  ${w} = ${literal(narrowedBy(s, condition))};\n${ind}}\n`;
+    }
     s.vecs.push({ expr: w, length: n, type: 'array', local: true });
     return code;
   }
@@ -317,8 +322,7 @@ export abstract class Statements extends Expressions {
   ifElse(s: Scope, depth: number, ind: string): string {
     const inner = ind + '  ';
     const condition = this.condition(s, 2);
-    const narrowed = /^(\w+) === \d+$/.exec(condition)?.[1];
-    const then = this.block(child(s, narrowed ? { narrowed: [...s.narrowed, narrowed] } : {}), depth - 1, inner, this.int(1, 3));
+    const then = this.block(child(narrowedBy(s, condition)), depth - 1, inner, this.int(1, 3));
     let code = `${ind}if (${condition}) {\n${then}${ind}}`;
     if (this.chance(0.2)) code += ` else if (${this.condition(s, 2)}) {\n${this.block(child(s), depth - 1, inner, this.int(1, 2))}${ind}}`;
     if (this.chance(0.5)) code += ` else {\n${this.block(child(s), depth - 1, inner, this.int(1, 3))}${ind}}`;
