@@ -355,9 +355,13 @@ const CASES: Record<string, Case> = {
     message: 'Number(…) converts numbers only in differentiated code (convert other data before calling the function, and pass the number)',
   },
   noParameters: { code: `export const g = grad(/*@*/() => 1);`, message: 'the function has no parameters to differentiate with respect to' },
-  destructuringRest: {
-    code: `export const g = grad((x: number, [a, /*@*/...rest]: number[]) => x * a, { wrt: 'x' });`,
-    message: 'rest elements in destructuring are not supported yet',
+  destructuringRestOfObject: {
+    code: `export const g = grad((x: number, o: { a: number; b: number }) => { const { a, /*@*/...others } = o;\n  return x * a * others.b; }, { wrt: 'x' });`,
+    message: 'a rest element is supported in destructuring an array into a name only: name the fields or entries you need',
+  },
+  destructuringRestOfRows: {
+    code: `export const g = grad((x: number, m: number[][]) => { const [first, /*@*/...rows] = m;\n  return x * first[0] * rows.length; }, { wrt: 'x' });`,
+    message: "a rest element is supported in destructuring an array of numbers: read the rest of the rows or objects with slice ('rows = ….slice(1)')",
   },
   notExported: {
     code: `import { usesHidden } from './lib.js';\nexport const g = grad(usesHidden);`,

@@ -1,6 +1,7 @@
 // Idioms TypeScript programmers write without thinking, each in the program of a user who
 // wants its gradient: `for (const [i, v] of xs.entries())` (and keys(), values()), defaults
-// in destructuring (`const [a, b = 2] = xs`, `{ lr = 0.1 } = opts`, in parameters),
+// in destructuring (`const [a, b = 2] = xs`, `{ lr = 0.1 } = opts`, in parameters), rest
+// elements (`const [first, ...others] = xs`, `[head, ...more] = others`, in parameters),
 // optional chaining on data (`opts?.lr`, `p.q?.x`, `xs?.[0]`), generic helpers
 // (`<T extends number[]>(v: T)`) and branded numbers (`number & { unit: 'm' }`), and constants another module keeps to itself (`const
 // WEIGHTS = [...]`, not exported). Every mode — grad, valueAndGrad, hessian, hvp, vjp, jvp,
@@ -34,6 +35,23 @@ export function entries(s: number, xs: number[]): number {
     total += v * s;
   }
   return total;
+}`,
+  restElements: `
+function tail([, ...rest]: number[]): number[] {
+  return rest;
+}
+export function restElements(s: number, xs: number[]): number {
+  const [first, ...others] = xs;
+  const [a, b, c, d, ...none] = xs;
+  let head = 0;
+  let more: number[] = [];
+  [head, ...more] = others;
+  let total = first * s + others.reduce((acc, v, i) => acc + v * (i + 1) * s, 0) + (d ?? s) * none.length;
+  for (let k = 0; k < 2; k++) {
+    const [p, ...q] = tail(xs);
+    total += p * q.length * s + (q[0] ?? 0) * head;
+  }
+  return total + more.length * a * b * c + Math.sin(s * more[0]);
 }`,
   destructuringDefaults: `
 interface Options { lr?: number; decay?: number; scale: number }

@@ -216,19 +216,51 @@ function slice(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Ope
   const [startNode, endNode] = node.arguments;
   const source = expression(lx, owner);
   const shape = lx.shapeAt(owner, true);
-  const container = containerOf(lx, owner);
   const length = lengthOf(lx, source, node);
   const start = startNode ? relativeIndex(lx, startNode, length) : num(0);
   const end = endNode ? relativeIndex(lx, endNode, length) : length;
+  if ((shape?.kind ?? 'number') !== 'number') return rowsOf(lx, node, source, start, span(lx, node, start, end));
+  return copyOfRange(lx, node, source, shape, containerOf(lx, owner), start, end, length);
+}
+
+/** A new array of numbers (a `container`) holding the entries of `source` from start to end, at most its `length`. */
+export function copyOfRange(
+  lx: Lowering,
+  node: ts.Expression,
+  source: Operand,
+  shape: Shape | undefined,
+  container: Container,
+  start: Operand,
+  end: Operand,
+  length: Operand,
+): Operand {
   const count = span(lx, node, start, end);
   if (count.kind === 'var') lx.atMost.set(count.name, length);
-  if ((shape?.kind ?? 'number') !== 'number') return rowsOf(lx, node, source, start, count);
   const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [count, num(0)] : [count] }, container);
   overArray(lx, node, [], array, node, [], (index) => {
     const from = start.kind === 'num' && start.value === 0 ? index : lx.op('+', [start, index], node);
     lx.store([array, index, load(lx, source, from, shape, node)], node);
   });
   return array;
+}
+
+/**
+ * `const [a, b, ...rest] = xs`, `[a, ...rest] = xs`: rest is a new array of xs's entries from
+ * the third (`xs.slice(2)`), an Array whatever kind of array xs is.
+ */
+export function restOf(lx: Lowering, element: ts.Node, rest: ts.Node, value: Operand, k: number): Operand {
+  const { ts } = lx;
+  if (ts.isObjectBindingPattern(element.parent) || !ts.isIdentifier(rest))
+    return fail(element, Code.Unsupported, 'a rest element is supported in destructuring an array into a name only: name the fields or entries you need.');
+  const shape = lx.shapeAt(rest, true);
+  if ((shape?.kind ?? 'number') !== 'number')
+    return fail(
+      element,
+      Code.Unsupported,
+      `a rest element is supported in destructuring an array of numbers: read the rest of the rows or objects with slice ('${rest.text} = ….slice(${k})').`,
+    );
+  const length = lengthOf(lx, value, rest);
+  return copyOfRange(lx, rest, value, shape, 'Array', num(k), length, length);
 }
 
 /** `xs.concat(ys, v, zs)`: a new array of the parts, arrays spread and numbers as they are. */

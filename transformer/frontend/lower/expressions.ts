@@ -8,6 +8,7 @@ import { type Lowering, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
 import { entryMissing, fieldLoad, growable, isArrayType, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
+import { restOf } from './array-methods';
 import { mayBeUndefined } from './definedness';
 import { newExpression } from './array-builders';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
@@ -553,7 +554,7 @@ function assignPattern(lx: Lowering, pattern: ts.ArrayLiteralExpression | ts.Obj
   if (ts.isArrayLiteralExpression(pattern)) {
     pattern.elements.forEach((element, k) => {
       if (ts.isOmittedExpression(element)) return;
-      if (ts.isSpreadElement(element)) fail(element, Code.Unsupported, 'rest elements in destructuring are not supported yet.');
+      if (ts.isSpreadElement(element)) return assignTarget(lx, element.expression, restOf(lx, element, element.expression, value, k), origin);
       assignTarget(lx, element, load(lx, value, num(k), lx.shapeAt(element, false), element), origin);
     });
     return;

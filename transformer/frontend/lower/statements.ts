@@ -5,6 +5,7 @@ import { type Operand, UNDEFINED, num } from '../../ir/ir';
 import { consoleCall, throwStatement } from './verbatim';
 import { type Lowering, TRUE } from './lowering';
 import { entryMissing, fieldLoad, load } from './arrays';
+import { restOf } from './array-methods';
 import { branch, guarded, switchStatement } from './control';
 import { expression, named } from './expressions';
 import { functionValue } from './functions';
@@ -133,7 +134,7 @@ export function destructure(lx: Lowering, pattern: ts.BindingName, value: Operan
   if (ts.isIdentifier(pattern)) return lx.declare(pattern.text, value, mutable);
   pattern.elements.forEach((element: ts.ArrayBindingElement, k: number) => {
     if (ts.isOmittedExpression(element)) return;
-    if (element.dotDotDotToken) fail(element, Code.Unsupported, 'rest elements in destructuring are not supported yet.');
+    if (element.dotDotDotToken) return destructure(lx, element.name, restOf(lx, element, element.name, value, k), mutable);
     const userName = ts.isIdentifier(element.name) ? element.name.text : undefined;
     const shape = lx.shapeAt(element, false);
     if (element.initializer && shape && shape.kind !== 'number')
