@@ -415,6 +415,16 @@ const CASES: Record<string, Case> = {
     message:
       "this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays or objects ('x > 0 ? p[0] : q[0]', for the first entry), or write into one array made before the branch.",
   },
+  branchChoosesMapped: {
+    code: `function relu(v: number): number { return Math.max(v, 0); }\nexport const g = grad((x: number, xs: number[], last: boolean) => { const z = xs.map((v) => v * x);\n  const a = /*@*/last ? z : z.map(relu);\n  return a[0] + z[1]; }, { wrt: 0 });`,
+    message:
+      "this expression chooses between arrays or objects, and one of them is also held by another variable or object. Choose the numbers in one map instead of the arrays ('z.map((v) => (last ? v : relu(v)))').",
+  },
+  branchChoosesMappedFirst: {
+    code: `export const g = grad((x: number, xs: number[], first: boolean) => { const z = xs.map((v) => v * x);\n  const a = /*@*/first ? z.map((e) => Math.tanh(e)) : z;\n  return a[0] + z[1]; }, { wrt: 0 });`,
+    message:
+      "this expression chooses between arrays or objects, and one of them is also held by another variable or object. Choose the numbers in one map instead of the arrays ('z.map((e) => (first ? Math.tanh(e) : e))').",
+  },
   branchChoosesInstances: {
     code: `class Spring { constructor(readonly rest: number[], readonly k: number) {} }\nexport const g = grad((x: number, p: number[], q: number[]) => { const s = /*@*/x > 0 ? new Spring(p, x) : new Spring(q, x);\n  return s.rest[0] * s.k; }, { wrt: 0 });`,
     message:

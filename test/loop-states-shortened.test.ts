@@ -207,7 +207,7 @@ export function f(pts0: Point[], t: number): number {
   return p[0];
 }`),
     ).toEqual([
-      "main.ts:4:3 tapeless: a pass of this loop leaves 'p' holding an array that is not known to be as long as the one it started with (or shorter: slice, filter), or of another kind: the loop keeps 'p' in one array, into which each pass copies the array it leaves. Make the new array from the old one (p.map(…), p.slice(1), p.filter(…)) or with the same length, or write into 'p' itself.",
+      "main.ts:4:3 tapeless: a pass of this loop leaves 'p' holding an array that is not known to be as long as the one it started with (or shorter: slice, filter), or of another kind: the loop keeps 'p' in one array, into which each pass copies the array it leaves. Make the new array from the old one (p.map(…), p.slice(1), p.filter(…)) or with the same length, or write into 'p' itself. An array whose length changes from pass to pass (the layers of a network of different widths) is not supported in a loop: write one statement per pass ('const h1 = …; const h2 = …').",
     ]);
   });
 });

@@ -219,8 +219,15 @@ function slice(lx: Lowering, node: ts.CallExpression, owner: ts.Expression): Ope
   const length = lengthOf(lx, source, node);
   const start = startNode ? relativeIndex(lx, startNode, length) : num(0);
   const end = endNode ? relativeIndex(lx, endNode, length) : length;
-  if ((shape?.kind ?? 'number') !== 'number') return rowsOf(lx, node, source, start, span(lx, node, start, end));
+  if ((shape?.kind ?? 'number') !== 'number') return rowsOf(lx, node, source, start, rangeCount(lx, node, start, end, length));
   return copyOfRange(lx, node, source, shape, containerOf(lx, owner), start, end, length);
+}
+
+/** How many entries from start to end, known to be at most the `length` of the array they are in (see Lowering.notLonger). */
+function rangeCount(lx: Lowering, node: ts.Node, start: Operand, end: Operand, length: Operand): Operand {
+  const count = span(lx, node, start, end);
+  if (count.kind === 'var') lx.atMost.set(count.name, length);
+  return count;
 }
 
 /** A new array of numbers (a `container`) holding the entries of `source` from start to end, at most its `length`. */
@@ -234,8 +241,7 @@ export function copyOfRange(
   end: Operand,
   length: Operand,
 ): Operand {
-  const count = span(lx, node, start, end);
-  if (count.kind === 'var') lx.atMost.set(count.name, length);
+  const count = rangeCount(lx, node, start, end, length);
   const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [count, num(0)] : [count] }, container);
   overArray(lx, node, [], array, node, [], (index) => {
     const from = start.kind === 'num' && start.value === 0 ? index : lx.op('+', [start, index], node);

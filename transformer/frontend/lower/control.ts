@@ -158,6 +158,26 @@ export function mergeHost(lx: Lowering, sides: Record<'then' | 'else', ReadonlyM
 }
 
 /**
+ * `c ? z : z.map(relu)` (a layer's activation skipped on the last layer) as one map choosing
+ * each number: `z.map((v) => (c ? v : relu(v)))`; `mapFirst` where the map is the first side.
+ */
+function mapChoice(lx: Lowering, test: string, array: ts.Expression, map: ts.Expression, mapFirst: boolean): string | undefined {
+  const { ts } = lx;
+  if (!ts.isCallExpression(map) || !ts.isPropertyAccessExpression(map.expression) || map.expression.name.text !== 'map') return undefined;
+  if (map.expression.expression.getText() !== array.getText() || map.arguments.length !== 1) return undefined;
+  const callback = map.arguments[0];
+  let entry = 'v';
+  let mapped: string;
+  if (ts.isIdentifier(callback) || ts.isPropertyAccessExpression(callback)) mapped = `${callback.getText()}(v)`;
+  else if (ts.isArrowFunction(callback) && !ts.isBlock(callback.body) && callback.parameters.length === 1 && ts.isIdentifier(callback.parameters[0].name)) {
+    entry = callback.parameters[0].name.text;
+    mapped = sourceText(callback.body);
+  } else return undefined;
+  const [first, second] = mapFirst ? [mapped, entry] : [entry, mapped];
+  return `${sourceText(array)}.map((${entry}) => (${test} ? ${first} : ${second}))`;
+}
+
+/**
  * What to write instead of a branch that cannot choose between its arrays or objects, in the
  * user's terms: for `c ? new A(x, k) : new A(y, k)` whose arguments differ in numbers, the
  * numbers given to one constructor (`new A(c ? x : y, k)`); else numbers read from the arrays
@@ -178,6 +198,8 @@ function choiceAdvice(lx: Lowering, origin: ts.Node): string {
       return `Choose the arguments instead of the instances ('new ${sourceText(a.expression)}(${args.join(', ')})').`;
     }
   }
+  const mapped = a && b && (mapChoice(lx, test, a, b, false) ?? mapChoice(lx, test, b, a, true));
+  if (mapped) return `Choose the numbers in one map instead of the arrays ('${mapped}').`;
   // Arrays written as names or fields (`w`, `o.v`) are read by index as written.
   const named = (side: ts.Expression | undefined) => side && /^[\w$.]+$/.test(side.getText()) && isArrayType(lx, side);
   const example = a && b && named(a) && named(b) ? ` ('${test} ? ${a.getText()}[0] : ${b.getText()}[0]', for the first entry)` : '';

@@ -193,7 +193,7 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
       fail(
         node,
         Code.Unsupported,
-        `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with (or shorter: slice, filter), or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…), ${name}.slice(1), ${name}.filter(…)) or with the same length, or write into '${name}' itself.`,
+        `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with (or shorter: slice, filter), or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…), ${name}.slice(1), ${name}.filter(…)) or with the same length, or write into '${name}' itself. An array whose length changes from pass to pass (the layers of a network of different widths) is not supported in a loop: write one statement per pass ('const h1 = …; const h2 = …').`,
       );
     }
     if (heldElsewhere(lx, value, state, buffers)) {
