@@ -33,10 +33,15 @@ export function throwTypeError(lx: Lowering, message: string, origin: ts.Node): 
   lx.effect('throw', [], { node: error, holes: [] }, origin);
 }
 
-/** `throw error`: thrown where the user's function throws; the path ends there. */
+/**
+ * `throw error`: thrown where the user's function throws; the path ends there. The returned
+ * flag stops the code after it where no branch around it merges the path away (a throw at
+ * the top of a function's or a loop's body).
+ */
 export function throwStatement(lx: Lowering, statement: ts.ThrowStatement): void {
   verbatim(lx, 'throw', statement.expression, statement);
   lx.returned.value = TRUE;
+  lx.threw = true;
 }
 
 function verbatim(lx: Lowering, op: 'sideEffect' | 'throw', node: ts.Expression, origin: ts.Node): void {
