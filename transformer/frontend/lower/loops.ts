@@ -184,7 +184,9 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   // loop starts that no pass leaves set (a throw in the loop ends its path: its branch takes
   // the other side's flags).
   const unchanged = ({ binding, name, init }: (typeof carried)[number]) =>
-    binding.flag ? sameOperand(init, FALSE) && binding.value !== undefined && sameOperand(binding.value, FALSE) : binding.field && binding.value?.kind === 'var' && binding.value.name === name;
+    binding.flag
+      ? sameOperand(init, FALSE) && binding.value !== undefined && sameOperand(binding.value, FALSE)
+      : binding.field && binding.value?.kind === 'var' && binding.value.name === name;
   const kept = new Map(carried.filter(unchanged).map((c) => [c.name, c]));
   let block = body;
   if (kept.size > 0) {
