@@ -117,6 +117,12 @@ export function logOrFail(x: number, y: number): number {
   return l * l * y;
 }
 
+/** A default value that throws: the calls that leave y out end there. */
+export function scaled(x: number, y: number = fail('y is required')): number {
+  const z = x * y;
+  return z * Math.sin(z);
+}
+
 export const dSmooth = grad(smooth, { wrt: 0 });
 export const hSmooth = hessian(smooth, { wrt: 0 });
 export const dElseGuard = grad(elseGuard, { wrt: 0 });
@@ -134,6 +140,9 @@ export const jvpOrbit = jvp(orbit);
 export const dLogOrFail = grad(logOrFail);
 export const hLogOrFail = hessian(logOrFail);
 export const dxLogOrFail = derivative(logOrFail);
+export const dScaled = grad(scaled);
+export const dxScaled = derivative(scaled);
+export const hScaled = hessian(scaled);
 `;
 
 type Build = Record<string, any>;
@@ -262,5 +271,23 @@ describe('a helper that always throws, on a side of ?:', () => {
     }
     for (const generated of [reverse.logOrFail, reverse.dLogOrFail, forward.dLogOrFail, reverse.dxLogOrFail, reverse.hLogOrFail])
       expect(() => generated(-1, 2)).toThrow('not positive');
+  });
+});
+
+describe('a default value that throws', () => {
+  it('grad, derivative and hessian against finite differences where the argument is given, and the error where it is left out', () => {
+    for (const point of [
+      [0.7, 1.2],
+      [-1.5, 0.4],
+    ]) {
+      for (const build of [reverse, forward]) {
+        const gradient = build.dScaled(...point);
+        [0, 1].forEach((i) => close(gradient[i], partialDifference(reverse.scaled, point, i), 1e-6));
+      }
+      close(reverse.dxScaled(...point), partialDifference(reverse.scaled, point, 0), 1e-6);
+      expectHessianOfGradient(reverse.hScaled(...point), reverse.dScaled, point);
+    }
+    for (const generated of [reverse.scaled, reverse.dScaled, forward.dScaled, reverse.dxScaled, reverse.hScaled])
+      expect(() => generated(2)).toThrow('y is required');
   });
 });

@@ -426,7 +426,8 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
         found.add(lx.returned);
         found.add(lx.result);
       }
-      // A throw ends the path like a return (the generated code throws there).
+      // A throw ends the path; at the top of the loop's body it sets the returned flag (in a branch, the
+      // branch takes the other side's flags, and the loop then keeps the flag rather than carrying it).
       if (ts.isThrowStatement(node) && !own && !insideFunction(ts, node, root)) found.add(lx.returned);
       if (ts.isIdentifier(node)) {
         // A local function named here may be called here: what it assigns, the loop may.

@@ -77,6 +77,8 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
     const initializer = param.initializer;
     let value: Operand | undefined;
     const body = lx.inBlock(() => (value = expression(lx, initializer)));
+    // Where it throws (`y = fail('y is required')`), the calls that leave the parameter out end there, not the function's body.
+    lx.threw = false;
     fallback = { body, value: value! };
   }
   destructure(lx, param.name, variable(name), true);
