@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, sameOperand, variable } from '../../ir/ir';
+import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
@@ -493,7 +493,7 @@ export class Lowering {
         Code.Unsupported,
         `'${binding.name}' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some, but does not keep it in data or return it.`,
       );
-    if (!binding.value || binding.value === UNSET) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
+    if (!binding.value || isUnset(binding.value)) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
     return binding.value;
   }
 
