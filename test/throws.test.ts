@@ -1,10 +1,11 @@
 // A `throw` ends its path: the code after a guard (`if (bad) throw …`) runs only where the
 // guard did not throw, so it sees the variables as the other side left them. Guards in loops
-// before an array or object state is reassigned (`p = next`, `s = step(s)`) in `for`, `while`
-// and `do` loops, in an `else`, in a `switch` case, in a helper called in the loop, and a helper
-// that always throws on a side of `?:`: every gradient against finite differences, in reverse
-// mode (which compile() checks against forward mode at every call) and in a forward-mode build,
-// with Hessians; and the generated code throws the user's error where the function does.
+// before an array or object state is reassigned (`p = next`, `s = step(s)`) in `for`, `while`,
+// `do` and nested loops, in an `else`, in a `switch` case, in a helper called in the loop; a
+// helper that always throws on a side of `?:`, and as a default value: every gradient against
+// finite differences, in reverse mode (which compile() checks against forward mode at every
+// call) and in a forward-mode build, with Hessians; and the generated code throws the user's
+// error where the function does.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, compileForward, expectHessianOfGradient, finiteDifference, partialDifference } from './support/compile.js';
 
@@ -44,6 +45,19 @@ export function doGuard(xs: number[], limit: number): number {
     k++;
   } while (k < 3);
   return p.reduce((a, b) => a + b * b, 0);
+}
+
+/** In nested loops, the test a callback's. */
+export function nested(xs: number[], limit: number): number {
+  let p = xs;
+  for (let a = 0; a < 2; a++) {
+    for (let b = 0; b < 2; b++) {
+      const next = p.map((e) => e * 0.9 + 0.1 * e * e);
+      if (next.some((e) => e > limit)) throw new Error('diverged in nested loops');
+      p = next;
+    }
+  }
+  return p.reduce((s, e) => s + e * e, 0);
 }
 
 function check(values: number[], limit: number): void {
@@ -129,6 +143,7 @@ export const dElseGuard = grad(elseGuard, { wrt: 0 });
 export const dDoGuard = grad(doGuard, { wrt: 0 });
 export const hDoGuard = hessian(doGuard, { wrt: 0 });
 export const dChecked = grad(checked, { wrt: 0 });
+export const dNested = grad(nested, { wrt: 0 });
 export const dModes = grad(modes, { wrt: 0 });
 export const dPendulum = grad(pendulum, { wrt: [0, 1] });
 export const vgPendulum = valueAndGrad(pendulum, { wrt: [0, 1] });
@@ -169,6 +184,7 @@ const ARRAY_CASES = [
   { name: 'Smooth', args: [3, 100], xs: [1, 2, 3], throwsAt: [[1, 2, 3], 3, 0.1], error: 'diverged' },
   { name: 'ElseGuard', args: [100], xs: [1, -2, 0.5], throwsAt: [[1, 2, 3], 0.1], error: 'diverged in else' },
   { name: 'DoGuard', args: [100], xs: [0.1, 0.2, 0.3], throwsAt: [[1, 2, 3], 1.5], error: 'diverged at pass 0' },
+  { name: 'Nested', args: [100], xs: [0.3, -0.7, 1.1], throwsAt: [[1, 2, 3], 2], error: 'diverged in nested loops' },
   { name: 'Checked', args: [100], xs: [0.4, -1.2, 2], throwsAt: [[1, 2, 3], 0.5], error: 'diverged in check' },
   { name: 'Modes', args: [0, 100], xs: [0.3, -0.2, 0.7], throwsAt: [[1, 2, 3], 1, 100], error: 'mode 1 is retired' },
   { name: 'Modes', args: [2, 100], xs: [0.3, -0.2, 0.7], throwsAt: [[1, 2, 3], 2, 1], error: 'too big' },
