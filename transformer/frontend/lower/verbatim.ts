@@ -31,6 +31,7 @@ export function throwTypeError(lx: Lowering, message: string, origin: ts.Node): 
   const { factory } = lx.ts;
   const error = factory.createNewExpression(factory.createIdentifier('TypeError'), undefined, [factory.createStringLiteral(message)]);
   lx.effect('throw', [], { node: error, holes: [] }, origin);
+  lx.threw = true;
 }
 
 /**
