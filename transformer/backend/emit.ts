@@ -580,4 +580,3 @@ class Emitter extends Syntax {
     return visit(node) as ts.Expression;
   }
 }
-
