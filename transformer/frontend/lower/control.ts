@@ -1,5 +1,6 @@
 // Lowering of branches: `if`, `?:`, `&&`, `||` and `switch` become `if` statements with phis;
-// code after a possible jump (break, continue, return) is guarded by the flags it sets.
+// code after a possible jump (break, continue, return) is guarded by the flags it sets; after
+// a side that surely throws, the code goes on with the other side's values.
 import type * as ts from 'typescript';
 import { type Operand, type Phi, type Stmt, UNDEFINED, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import { namesDefinedWithin } from '../../ir/definitions';
@@ -32,7 +33,8 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   lx.threw = threwBefore;
   const elseBlock = lx.inBlock(() => (elseValue = whenFalse?.() ?? undefined));
   const afterElse = new Map(bindings.map((binding) => [binding, binding.value]));
-  if (thenThrew !== lx.threw) {
+  const elseThrew = lx.threw;
+  if (thenThrew !== elseThrew) {
     lx.threw = threwBefore;
     const dead = thenThrew ? { block: thenBlock, when: cond } : { block: elseBlock, when: lx.op('not', [cond], origin) };
     const live = thenThrew ? { block: elseBlock, values: afterElse, value: elseValue } : { block: thenBlock, values: afterThen, value: thenValue };

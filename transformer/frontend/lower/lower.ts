@@ -76,9 +76,10 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
   if (param.initializer) {
     const initializer = param.initializer;
     let value: Operand | undefined;
-    const body = lx.inBlock(() => (value = expression(lx, initializer)));
     // Where it throws (`y = fail('y is required')`), the calls that leave the parameter out end there, not the function's body.
-    lx.threw = false;
+    const threw = lx.threw;
+    const body = lx.inBlock(() => (value = expression(lx, initializer)));
+    lx.threw = threw;
     fallback = { body, value: value! };
   }
   destructure(lx, param.name, variable(name), true);
