@@ -14,7 +14,7 @@ import {
   type Result,
   type ReverseLoop,
   type Stmt,
-  UNSET,
+  isUnset,
   isNum,
   isResultList,
   required,
@@ -579,12 +579,4 @@ class Emitter extends Syntax {
     };
     return visit(node) as ts.Expression;
   }
-}
-
-/**
- * The marker of a variable not assigned on a path (nothing reads it there), not the value
- * `undefined` the code assigns (`prev = x > 4 ? undefined : v`), which prints the same.
- */
-function isUnset(operand: Operand): boolean {
-  return operand === UNSET;
 }

@@ -8,7 +8,7 @@ import type { Drivers, VectorColumns } from '../backend/drivers';
 import { Code, fail } from './diagnostics';
 import type { DifferentiatingApi, Request, Target } from '../frontend/requests';
 import { Builder } from '../ir/builder';
-import { type Block, type Callee, type Func, type Let, type Operand, type Param, type Stmt, UNSET, num, variable } from '../ir/ir';
+import { type Block, type Callee, type Func, type Let, type Operand, type Param, type Stmt, UNDEFINED, num, variable } from '../ir/ir';
 import { shapeOfValue } from '../ir/definitions';
 import type { NameAllocator } from '../ir/names';
 import { forward } from '../modes/forward';
@@ -521,7 +521,7 @@ function jvpOf(pushforward: Func, names: NameAllocator): Func {
     }
     return [
       read(given),
-      { kind: 'let', name: omitted, expr: { op: '===', args: [variable(given), UNSET] }, role: 'temp' },
+      { kind: 'let', name: omitted, expr: { op: '===', args: [variable(given), UNDEFINED] }, role: 'temp' },
       {
         kind: 'if',
         cond: variable(omitted),

@@ -22,6 +22,8 @@ export interface Num {
   readonly kind: 'num';
   readonly value: number;
   readonly text?: string;
+  /** Set on UNSET alone: the marker of a path that leaves a variable unassigned, not a value. */
+  readonly unset?: true;
 }
 
 /** A value from outside the function (a module constant, a captured variable): constant. */
@@ -331,15 +333,21 @@ export const variable = (name: string): Var => ({ kind: 'var', name });
 export const str = (value: string): Str => ({ kind: 'str', value });
 export const num = (value: number, text?: string): Num => (text === undefined ? { kind: 'num', value } : { kind: 'num', value, text });
 
-/** The value of a variable on a path where it was not assigned (read only on other paths). */
-export const UNSET: Num = num(NaN, 'undefined');
-
 /**
- * The value `undefined` the code reads (an optional parameter left out, `x === undefined`):
- * the same operand as UNSET (both print `undefined`), but a value, not the marker that a
- * variable is read before it is assigned.
+ * The marker of a path where a variable is not assigned (a phi's side, a loop's initial value):
+ * generated code assigns nothing there, and the variable holds what its declaration left it
+ * (`undefined` for `let v;`). Its key is its own, so no pass takes it for UNDEFINED, which
+ * generated code does assign; it prints as `undefined` where a value must be written.
  */
+export const UNSET: Num = { kind: 'num', value: NaN, text: 'undefined', unset: true };
+
+/** The value `undefined` the code reads or assigns (an optional parameter left out, `x === undefined`, `v = undefined`). */
 export const UNDEFINED: Num = num(NaN, 'undefined');
+
+/** Whether an operand is the marker UNSET (by its key: any copy of it is). */
+export function isUnset(operand: Operand): boolean {
+  return operand.kind === 'num' && operand.unset === true;
+}
 
 export function isNum(operand: Operand, value?: number): operand is Num {
   return operand.kind === 'num' && (value === undefined || Object.is(operand.value, value));
@@ -348,14 +356,15 @@ export function isNum(operand: Operand, value?: number): operand is Num {
 /**
  * The identity of an operand, as a string: the one key every pass uses to compare operands
  * or to index by them (a `ref` holds TypeScript nodes, so it is never serialised whole).
- * Numbers compare as values (`-0` apart from `0`; `Math.PI` is its value), except that a
- * variable's "not assigned" marker is not the number NaN.
+ * Numbers compare as values (`-0` apart from `0`; `Math.PI` is its value), except that
+ * `undefined` is not the number NaN, and a variable's "not assigned" marker is neither.
  */
 export function operandKey(operand: Operand): string {
   switch (operand.kind) {
     case 'var':
       return `v:${operand.name}`;
     case 'num':
+      if (operand.unset) return 'n:unset';
       return operand.text === 'undefined' ? 'n:undefined' : `n:${Object.is(operand.value, -0) ? '-0' : String(operand.value)}`;
     case 'ref':
       return `r:${operand.path.join('.')}`;

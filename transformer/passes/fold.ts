@@ -1,4 +1,4 @@
-import { type Expr, type Operand, isNum, num, sameOperand } from '../ir/ir';
+import { type Expr, type Operand, UNDEFINED, isNum, num, sameOperand } from '../ir/ir';
 import { opInfo } from '../ops/registry';
 
 /** Looks up the operation that defined a variable, where one did. */
@@ -15,8 +15,8 @@ export function fold(expr: Expr, definitionOf: Definitions): Operand | Expr {
   const info = opInfo(expr.op);
   const { args } = expr;
   // `undefined` equals only itself (its value here, NaN, equals nothing).
-  if ((expr.op === '===' || expr.op === '!==') && args.every((arg) => isNum(arg)) && args.some((arg) => isNum(arg) && arg.text === 'undefined')) {
-    const same = args.every((arg) => isNum(arg) && arg.text === 'undefined');
+  if ((expr.op === '===' || expr.op === '!==') && args.every((arg) => isNum(arg)) && args.some((arg) => sameOperand(arg, UNDEFINED))) {
+    const same = args.every((arg) => sameOperand(arg, UNDEFINED));
     return num(same === (expr.op === '===') ? 1 : 0);
   }
   if (info.evaluate && args.length > 0 && args.every((arg) => isNum(arg))) {

@@ -3,7 +3,7 @@
 // `new Array<number>(n)`. Each is a new local array filled by a loop of writes.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, UNSET, num } from '../../ir/ir';
+import { type Operand, UNDEFINED, UNSET, num } from '../../ir/ir';
 import type { Lowering } from './lowering';
 import { type Container, arrayOperand, callbackArgument, inline, isArrayType, lengthOf, load, newArray } from './arrays';
 import { takes } from './array-methods';
@@ -97,7 +97,7 @@ export function newExpression(lx: Lowering, node: ts.NewExpression): Operand | u
   if (container === 'Array') {
     lx.requireNumber(arg, 'the length of an array must be a number');
     // Its entries are undefined until written, as in JavaScript (holes read as undefined).
-    return newArray(lx, node, { op: 'newArray', args: [expression(lx, arg), UNSET] }, 'Array');
+    return newArray(lx, node, { op: 'newArray', args: [expression(lx, arg), UNDEFINED] }, 'Array');
   }
   if (ts.isArrayLiteralExpression(arg) && !arg.elements.some(ts.isSpreadElement)) return arrayOf(lx, node, arg.elements, container);
   if (isArrayType(lx, arg)) return copyOf(lx, node, arg, container);

@@ -3,7 +3,7 @@
 // methods lowered to loops with their callback inlined.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Expr, type Operand, UNSET, nameOf, num, str, variable } from '../../ir/ir';
+import { type Expr, type Operand, UNSET, isUnset, nameOf, num, str, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
@@ -158,8 +158,8 @@ export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[]
   if (parameterCount(fn) > args.length) fail(fn.node!.parameters[args.length], Code.Unsupported, `this callback takes at most ${args.length} parameters here.`);
   const site = fn.reference ?? fn.node!;
   const value = callLocal(lx, site, fn, args, (callee) => callTarget(lx, site, callee, args));
-  if (needsValue && value === UNSET) fail(site, Code.Unsupported, 'this callback must return a value.');
-  return value === UNSET ? undefined : value;
+  if (needsValue && isUnset(value)) fail(site, Code.Unsupported, 'this callback must return a value.');
+  return isUnset(value) ? undefined : value;
 }
 
 /** `container[index]`: a number, or an array or object of the container (then tracked), or a row of a local matrix. */

@@ -1,7 +1,8 @@
 // Lowering of branches: `if`, `?:`, `&&`, `||` and `switch` become `if` statements with phis;
-// code after a possible jump (break, continue, return) is guarded by the flags it sets.
+// code after a possible jump (break, continue, return) is guarded by the flags it sets; after
+// a side that surely throws, the code goes on with the other side's values.
 import type * as ts from 'typescript';
-import { type Operand, type Phi, UNDEFINED, UNSET, num, sameOperand, variable } from '../../ir/ir';
+import { type Operand, type Phi, type Stmt, UNDEFINED, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import { namesDefinedWithin } from '../../ir/definitions';
 import { NUMBER } from '../../ir/shapes';
 import { AggregateMerges, type MergeHost, RESULT, VALUE } from './merge';
@@ -21,14 +22,24 @@ import { sourceText } from '../quoting';
 export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: () => Operand | void, whenFalse?: () => Operand | void): Operand | undefined {
   const bindings = lx.visibleBindings();
   const before = new Map(bindings.map((binding) => [binding, binding.value]));
+  const threwBefore = lx.threw;
   const scope = lx.scopes[lx.scopes.length - 1];
   let thenValue: Operand | undefined;
   let elseValue: Operand | undefined;
   const thenBlock = lx.inBlock(() => (thenValue = whenTrue() ?? undefined));
   const afterThen = new Map(bindings.map((binding) => [binding, binding.value]));
+  const thenThrew = lx.threw;
   for (const binding of bindings) binding.value = before.get(binding);
+  lx.threw = threwBefore;
   const elseBlock = lx.inBlock(() => (elseValue = whenFalse?.() ?? undefined));
   const afterElse = new Map(bindings.map((binding) => [binding, binding.value]));
+  const elseThrew = lx.threw;
+  if (thenThrew !== elseThrew) {
+    lx.threw = threwBefore;
+    const dead = thenThrew ? { block: thenBlock, when: cond } : { block: elseBlock, when: lx.op('not', [cond], origin) };
+    const live = thenThrew ? { block: elseBlock, values: afterElse, value: elseValue } : { block: thenBlock, values: afterThen, value: thenValue };
+    return survivingSide(lx, origin, dead, live);
+  }
   const phis: Phi[] = [];
   const merged = new Set<Binding>();
   const unseen = declaredUnseen(lx, scope, before);
@@ -70,6 +81,24 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   lx.body.push({ kind: 'if', cond, then: thenBlock, else: elseBlock, phis, origin });
   merges.build();
   return value;
+}
+
+/**
+ * A branch one side of which surely threw: that side's code runs where its condition holds
+ * and throws, so the code after the branch runs only after the other side, whose values
+ * every variable takes (no phi; an array it holds is not merged with the thrown side's). The
+ * surviving side's code follows the throwing one's: `if (bad) { throw … }` then the rest.
+ */
+function survivingSide(
+  lx: Lowering,
+  origin: ts.Node,
+  dead: { block: Stmt[]; when: Operand },
+  live: { block: Stmt[]; values: ReadonlyMap<Binding, Operand | undefined>; value: Operand | undefined },
+): Operand | undefined {
+  lx.body.push({ kind: 'if', cond: dead.when, then: dead.block, else: [], phis: [], origin });
+  lx.body.push(...live.block);
+  for (const [binding, value] of live.values) binding.value = value;
+  return live.value;
 }
 
 /**

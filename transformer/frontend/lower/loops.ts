@@ -4,7 +4,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { getterOf, isInside } from '../effects';
 import { walk } from '../walk';
-import { type Operand, type Role, UNSET, num, variable } from '../../ir/ir';
+import { type Operand, type Role, UNSET, num, sameOperand, variable } from '../../ir/ir';
 import { mapOperandsRead, rewriteWithin } from '../../ir/traverse';
 import { copyBack, dropTrailingLiterals, leaveBuffers, loopStates, checkState, nextState } from './loop-states';
 import { copyBackRows } from './matrix-states';
@@ -180,10 +180,14 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
   const changed = untouched.find(([binding, value]) => binding.value !== value);
   if (changed) throw new Error(`the loop changes '${changed[0].name}', which it does not carry`);
   // Fields that a call in the loop might have written but did not (which fields a call writes
-  // is known only once it is inlined) keep their values: not carried.
-  const kept = new Map(
-    carried.filter(({ binding, name }) => binding.field && binding.value?.kind === 'var' && binding.value.name === name).map((c) => [c.name, c]),
-  );
+  // is known only once it is inlined) keep their values: not carried. So do flags clear as the
+  // loop starts that no pass leaves set (a throw in the loop ends its path: its branch takes
+  // the other side's flags).
+  const unchanged = ({ binding, name, init }: (typeof carried)[number]) =>
+    binding.flag
+      ? sameOperand(init, FALSE) && binding.value !== undefined && sameOperand(binding.value, FALSE)
+      : binding.field && binding.value?.kind === 'var' && binding.value.name === name;
+  const kept = new Map(carried.filter(unchanged).map((c) => [c.name, c]));
   let block = body;
   if (kept.size > 0) {
     const read = (operand: Operand): Operand => (operand.kind === 'var' && kept.has(operand.name) ? kept.get(operand.name)!.init : operand);
@@ -422,7 +426,8 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
         found.add(lx.returned);
         found.add(lx.result);
       }
-      // A throw ends the path like a return (the generated code throws there).
+      // A throw ends the path; at the top of the loop's body it sets the returned flag (in a branch, the
+      // branch takes the other side's flags, and the loop then keeps the flag rather than carrying it).
       if (ts.isThrowStatement(node) && !own && !insideFunction(ts, node, root)) found.add(lx.returned);
       if (ts.isIdentifier(node)) {
         // A local function named here may be called here: what it assigns, the loop may.

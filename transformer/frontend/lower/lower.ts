@@ -3,7 +3,7 @@
 // README).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Func, type Operand, type Param, type Result, UNSET, mapResult, variable } from '../../ir/ir';
+import { type Func, type Operand, type Param, type Result, isUnset, mapResult, variable } from '../../ir/ir';
 import { renameValues } from '../../ir/definitions';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
@@ -30,7 +30,7 @@ export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Fu
   let result: Result;
   if (ts.isBlock(fn.body)) {
     statements(lx, fn.body.statements);
-    if (!lx.result.value || lx.result.value === UNSET) fail(fn, Code.BadTarget, "the function must end with 'return <number>' on every path.");
+    if (!lx.result.value || isUnset(lx.result.value)) fail(fn, Code.BadTarget, "the function must end with 'return <number>' on every path.");
     result = lx.result.value;
   } else {
     result = returnValue(lx, fn.body);
@@ -76,7 +76,10 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
   if (param.initializer) {
     const initializer = param.initializer;
     let value: Operand | undefined;
+    // Where it throws (`y = fail('y is required')`), the calls that leave the parameter out end there, not the function's body.
+    const threw = lx.threw;
     const body = lx.inBlock(() => (value = expression(lx, initializer)));
+    lx.threw = threw;
     fallback = { body, value: value! };
   }
   destructure(lx, param.name, variable(name), true);

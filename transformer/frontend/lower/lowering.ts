@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, UNSET, num, sameOperand, variable } from '../../ir/ir';
+import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
@@ -118,6 +118,12 @@ export class Lowering {
   readonly expanding: LocalFunction[] = [];
   returned!: Binding;
   result!: Binding;
+  /**
+   * Whether the path being lowered surely threw (a `throw`, or a helper inlined here that
+   * surely throws): nothing after it runs, so a branch takes the other side's values (see
+   * control.ts `branch`).
+   */
+  threw = false;
   /** Variables that hold arrays or objects to differentiate (parameters and what is read from them). */
   readonly aggregates = new Set<string>();
   /** The shapes of the inputs' arrays and objects (parameters and what is read from them), by variable. */
@@ -210,14 +216,14 @@ export class Lowering {
     return result;
   }
 
-  /** Whether some flag may be set here (the code that follows must be guarded). */
+  /** Whether some flag may be set here, or the path threw (the code that follows must be guarded). */
   mayHaveJumped(): boolean {
-    return this.flags().some((flag) => !(flag.value?.kind === 'num' && flag.value.value === 0));
+    return this.threw || this.flags().some((flag) => !(flag.value?.kind === 'num' && flag.value.value === 0));
   }
 
-  /** Whether some flag is surely set here (the code that follows cannot run). */
+  /** Whether some flag is surely set here, or the path threw (the code that follows cannot run). */
   hasJumped(): boolean {
-    return this.flags().some((flag) => flag.value?.kind === 'num' && flag.value.value === 1);
+    return this.threw || this.flags().some((flag) => flag.value?.kind === 'num' && flag.value.value === 1);
   }
 
   /** True where no flag is set. */
@@ -487,7 +493,7 @@ export class Lowering {
         Code.Unsupported,
         `'${binding.name}' is a function: differentiated code calls it, passes it to a function, or gives it to map, reduce, forEach, every or some, but does not keep it in data or return it.`,
       );
-    if (!binding.value || binding.value === UNSET) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
+    if (!binding.value || isUnset(binding.value)) fail(node, Code.Unsupported, `'${binding.name}' is read before it is assigned a value.`);
     return binding.value;
   }
 

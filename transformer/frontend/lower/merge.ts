@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, type Phi, type Stmt, UNSET, sameOperand, variable } from '../../ir/ir';
+import { type Operand, type Phi, type Stmt, UNSET, isUnset, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import type { Shape } from '../../ir/shapes';
 
@@ -88,8 +88,7 @@ export class AggregateMerges {
 
   add(what: string, then: Operand | undefined, otherwise: Operand | undefined, assign: (merged: Operand) => void): void {
     // A side where the variable was not assigned has nothing to merge (its value is not read where that side ran).
-    const assigned = (side: Operand | undefined, block: Stmt[]) =>
-      side && !(side.kind === 'num' && sameOperand(side, UNSET)) ? this.host.copyConstant(block, side, this.origin) : undefined;
+    const assigned = (side: Operand | undefined, block: Stmt[]) => (side && !isUnset(side) ? this.host.copyConstant(block, side, this.origin) : undefined);
     this.merges.push({ what, then: assigned(then, this.thenBlock), else: assigned(otherwise, this.elseBlock), assign });
   }
 

@@ -31,12 +31,18 @@ export function throwTypeError(lx: Lowering, message: string, origin: ts.Node): 
   const { factory } = lx.ts;
   const error = factory.createNewExpression(factory.createIdentifier('TypeError'), undefined, [factory.createStringLiteral(message)]);
   lx.effect('throw', [], { node: error, holes: [] }, origin);
+  lx.threw = true;
 }
 
-/** `throw error`: thrown where the user's function throws; the path ends there. */
+/**
+ * `throw error`: thrown where the user's function throws; the path ends there. The returned
+ * flag stops the code after it where no branch around it merges the path away (a throw at
+ * the top of a function's or a loop's body).
+ */
 export function throwStatement(lx: Lowering, statement: ts.ThrowStatement): void {
   verbatim(lx, 'throw', statement.expression, statement);
   lx.returned.value = TRUE;
+  lx.threw = true;
 }
 
 function verbatim(lx: Lowering, op: 'sideEffect' | 'throw', node: ts.Expression, origin: ts.Node): void {
