@@ -3,7 +3,14 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { getterOf } from '../effects';
 import { type Operand, type Stmt, UNDEFINED, UNSET, num, sameOperand, str, variable } from '../../ir/ir';
-import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
+import {
+  type ArithmeticOperator,
+  type IntegerOperator,
+  isArithmeticOperator,
+  isComparisonOperator,
+  isIntegerOperator,
+  isMathConstant,
+} from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
 import { entryMissing, fieldLoad, growable, isArrayType, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
@@ -326,12 +333,13 @@ export function prefix(lx: Lowering, node: ts.PrefixUnaryExpression): Operand {
       return expression(lx, node.operand);
     case ts.SyntaxKind.ExclamationToken:
       return lx.op('not', [expression(lx, node.operand)], node);
+    case ts.SyntaxKind.TildeToken:
+      lx.requireNumber(node.operand, "'~' is supported on numbers only");
+      return lx.op('bitNot', [expression(lx, node.operand)], node);
     case ts.SyntaxKind.PlusPlusToken:
       return step(lx, node, node.operand, '+', true);
     case ts.SyntaxKind.MinusMinusToken:
       return step(lx, node, node.operand, '-', true);
-    default:
-      return fail(node, Code.Unsupported, `the operator '${ts.tokenToString(node.operator)}' cannot be differentiated yet.`);
   }
 }
 
@@ -387,48 +395,27 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     const start = lx.body.length;
     return lx.assign(binding, lx.op(compound, [old, right], node), node, start);
   }
-  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) return logical(lx, node);
-  if (kind === ts.SyntaxKind.QuestionQuestionToken) {
-    // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
-    const type = lx.env.checker?.getTypeAtLocation(node.left);
-    const members = type?.isUnion() ? type.types : type ? [type] : [];
-    if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
-      fail(
-        node,
-        Code.Unsupported,
-        "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).",
-      );
+  const logicalAssignment = LOGICAL_ASSIGNMENTS[operator];
+  if (logicalAssignment) {
+    // `m ??= x` is `m = m ?? x` (and `||=`, `&&=` alike): m keeps its value where x is not used.
+    if (ts.isElementAccessExpression(target)) {
+      const [left, right] = [sourceText(target), sourceText(node.right)];
+      // `a ?? b || c` is a syntax error, and `a ?? c ? x : y` tests `a ?? c`: such a right side keeps its parentheses.
+      const inner = skipParentheses(ts, node.right);
+      const loose =
+        ts.isConditionalExpression(inner) ||
+        (ts.isBinaryExpression(inner) && ['||', '&&', '??', ','].includes(ts.tokenToString(inner.operatorToken.kind) ?? ''));
+      const value = loose ? `(${right})` : right;
+      fail(node, Code.Unsupported, `'${operator}' on an array entry is not supported: write '${left} = ${left} ${logicalAssignment} ${value}'.`);
     }
-    // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
-    // It is read only on the side that uses it, so that reverse mode adds into the gradient's
-    // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
-    const target = skipTypeSyntax(ts, node.left);
-    const entry = ts.isElementAccessExpression(target) && isNumberType(ts, lx.env.checker!.getTypeAtLocation(target.argumentExpression));
-    if (entry && !rereadable(lx, node.left))
-      fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
-    if (entry && !ts.isOptionalChain(target)) {
-      const missing = entryMissing(lx, expression(lx, target.expression), expression(lx, target.argumentExpression), target);
-      // Known when compiling (an entry of a local array of objects): only the side taken is lowered.
-      if (missing.kind === 'num') return expression(lx, missing.value ? node.right : node.left);
-      return branch(
-        lx,
-        missing,
-        node,
-        () => expression(lx, node.right),
-        () => expression(lx, node.left),
-      ) as Operand;
-    }
-    const left = expression(lx, node.left);
-    if (entry) requireUnshortened(lx, left, node.left);
-    if (!entry && !mayBeUndefined(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
-    return branch(
-      lx,
-      lx.op('===', [left, UNDEFINED], node),
-      node,
-      () => expression(lx, node.right),
-      entry ? () => expression(lx, node.left) : () => left,
-    ) as Operand;
+    const binding = assignable(lx, node.left);
+    const start = lx.body.length;
+    const value = logicalAssignment === '??' ? nullish(lx, node) : logical(lx, node, logicalAssignment === '&&');
+    return lx.assign(binding, value, node, start);
   }
+  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken)
+    return logical(lx, node, kind === ts.SyntaxKind.AmpersandAmpersandToken);
+  if (kind === ts.SyntaxKind.QuestionQuestionToken) return nullish(lx, node);
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
   if (isComparisonOperator(comparison)) {
     const left = expression(lx, node.left);
@@ -441,10 +428,53 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
       if (sameOperand(other, UNDEFINED)) requireUnshortened(lx, entry, node);
     return lx.op(comparison, [left, right], node);
   }
-  if (!isArithmeticOperator(operator)) {
+  if (!isArithmeticOperator(operator) && !isIntegerOperator(operator)) {
     return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
   }
   return arithmetic(lx, node);
+}
+
+/** `a ?? b` (and `a ??= b`) on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`. */
+function nullish(lx: Lowering, node: ts.BinaryExpression): Operand {
+  const { ts } = lx;
+  const type = lx.env.checker?.getTypeAtLocation(node.left);
+  const members = type?.isUnion() ? type.types : type ? [type] : [];
+  if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
+    fail(
+      node,
+      Code.Unsupported,
+      "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).",
+    );
+  }
+  // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
+  // It is read only on the side that uses it, so that reverse mode adds into the gradient's
+  // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
+  const target = skipTypeSyntax(ts, node.left);
+  const entry = ts.isElementAccessExpression(target) && isNumberType(ts, lx.env.checker!.getTypeAtLocation(target.argumentExpression));
+  if (entry && !rereadable(lx, node.left))
+    fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
+  if (entry && !ts.isOptionalChain(target)) {
+    const missing = entryMissing(lx, expression(lx, target.expression), expression(lx, target.argumentExpression), target);
+    // Known when compiling (an entry of a local array of objects): only the side taken is lowered.
+    if (missing.kind === 'num') return expression(lx, missing.value ? node.right : node.left);
+    return branch(
+      lx,
+      missing,
+      node,
+      () => expression(lx, node.right),
+      () => expression(lx, node.left),
+    ) as Operand;
+  }
+  const left = expression(lx, node.left);
+  if (entry) requireUnshortened(lx, left, node.left);
+  if (!entry && !mayBeUndefined(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+  return branch(
+    lx,
+    lx.op('===', [left, UNDEFINED], node),
+    node,
+    () => expression(lx, node.right),
+    entry ? () => expression(lx, node.left) : () => left,
+  ) as Operand;
 }
 
 /**
@@ -455,12 +485,14 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
  */
 export function arithmetic(lx: Lowering, node: ts.BinaryExpression): Operand {
   const { ts } = lx;
-  const isArithmetic = (expression: ts.Expression): expression is ts.BinaryExpression =>
-    ts.isBinaryExpression(expression) && isArithmeticOperator(ts.tokenToString(expression.operatorToken.kind) ?? '');
+  const isArithmetic = (expression: ts.Expression): expression is ts.BinaryExpression => {
+    const operator = ts.isBinaryExpression(expression) ? (ts.tokenToString(expression.operatorToken.kind) ?? '') : '';
+    return isArithmeticOperator(operator) || isIntegerOperator(operator);
+  };
   const chain: ts.BinaryExpression[] = [node];
   for (let left = skipParentheses(ts, node.left); isArithmetic(left); left = skipParentheses(ts, left.left)) chain.push(left);
   chain.reverse();
-  const operatorOf = (link: ts.BinaryExpression) => ts.tokenToString(link.operatorToken.kind) as ArithmeticOperator;
+  const operatorOf = (link: ts.BinaryExpression) => ts.tokenToString(link.operatorToken.kind) as ArithmeticOperator | IntegerOperator;
   const checked = (operand: ts.Expression, link: ts.BinaryExpression) => {
     if (!isArithmetic(skipParentheses(ts, operand))) lx.requireNumber(operand, `'${operatorOf(link)}' is differentiable on numbers only`);
     return expression(lx, operand);
@@ -470,13 +502,21 @@ export function arithmetic(lx: Lowering, node: ts.BinaryExpression): Operand {
   return value;
 }
 
-const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator>> = {
+const LOGICAL_ASSIGNMENTS: Partial<Record<string, '??' | '||' | '&&'>> = { '??=': '??', '||=': '||', '&&=': '&&' };
+
+const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator | IntegerOperator>> = {
   '+=': '+',
   '-=': '-',
   '*=': '*',
   '/=': '/',
   '%=': '%',
   '**=': '**',
+  '<<=': '<<',
+  '>>=': '>>',
+  '>>>=': '>>>',
+  '&=': '&',
+  '|=': '|',
+  '^=': '^',
 };
 
 /** An expression tapeless does not differentiate: what it is, and what to write instead where there is something to say. */
