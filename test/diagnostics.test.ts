@@ -441,6 +441,10 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((rows: number[][], k: number) => { const r = /*@*/rows[k + 1] || rows[k];\n  return r[0]; }, { wrt: 0 });`,
     message: "Choose the index instead of the entries ('rows[k + 1 < rows.length ? k + 1 : k]').",
   },
+  previousEntryChosenByIndex: {
+    code: `export const g = grad((points: { x: number }[]) => { let s = 0;\n  for (let i = 0; i < points.length; i++) s += points[i].x * (/*@*/points[i - 1] ?? points[points.length - 1]).x;\n  return s; });`,
+    message: "Choose the index instead of the entries ('points[i - 1 >= 0 && i - 1 < points.length ? i - 1 : points.length - 1]').",
+  },
   branchChoosesInstances: {
     code: `class Spring { constructor(readonly rest: number[], readonly k: number) {} }\nexport const g = grad((x: number, p: number[], q: number[]) => { const s = /*@*/x > 0 ? new Spring(p, x) : new Spring(q, x);\n  return s.rest[0] * s.k; }, { wrt: 0 });`,
     message:

@@ -10,7 +10,7 @@ import { isArrayType, load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
 import { copyInto, copyOf } from './loop-states';
-import { skipTypeSyntax } from '../type-syntax';
+import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { sourceText } from '../quoting';
 
 /**
@@ -188,8 +188,8 @@ function choiceAdvice(lx: Lowering, origin: ts.Node): string {
 
 /**
  * `points[i + 1] ?? points[0]` (or `||`), entries of one array: the same choice made on the
- * index, `points[(i + 1) % points.length]` (an entry past the end wraps to the first), else
- * `points[i + 1 < points.length ? i + 1 : k]`.
+ * index, `points[(i + 1) % points.length]` (the entry past the end wraps to the first), else
+ * `points[j >= 0 && j < points.length ? j : k]`.
  */
 function indexChoice(lx: Lowering, origin: ts.Node): string | undefined {
   const { ts } = lx;
@@ -198,8 +198,11 @@ function indexChoice(lx: Lowering, origin: ts.Node): string | undefined {
   if (!ts.isElementAccessExpression(a) || !ts.isElementAccessExpression(b) || a.expression.getText() !== b.expression.getText()) return undefined;
   const array = sourceText(a.expression);
   const [first, other] = [sourceText(a.argumentExpression), sourceText(b.argumentExpression)];
-  const wrapped = ts.isBinaryExpression(a.argumentExpression) ? `(${first})` : first;
-  return other === '0' ? `${array}[${wrapped} % ${array}.length]` : `${array}[${first} < ${array}.length ? ${first} : ${other}]`;
+  // The next entry, `i + 1`, is never negative, and past the end only at the length itself.
+  const index = skipParentheses(ts, a.argumentExpression);
+  const next = ts.isBinaryExpression(index) && index.operatorToken.kind === ts.SyntaxKind.PlusToken && index.right.getText() === '1';
+  if (next && other === '0') return `${array}[(${first}) % ${array}.length]`;
+  return `${array}[${next ? '' : `${first} >= 0 && `}${first} < ${array}.length ? ${first} : ${other}]`;
 }
 
 /**
