@@ -358,7 +358,8 @@ export function step(lx: Lowering, node: ts.Expression, target: ts.Expression, o
   return prefix ? stored : old;
 }
 
-export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
+/** A binary expression; with `nullishValue`, the value `a ?? b` that `a ??= b` assigns. */
+export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = false): Operand {
   const { ts } = lx;
   const kind = node.operatorToken.kind;
   const operator = ts.tokenToString(kind) ?? '';
@@ -395,7 +396,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     const start = lx.body.length;
     return lx.assign(binding, lx.op(compound, [old, right], node), node, start);
   }
-  const logicalAssignment = LOGICAL_ASSIGNMENTS[operator];
+  const logicalAssignment = nullishValue ? undefined : LOGICAL_ASSIGNMENTS[operator];
   if (logicalAssignment) {
     // `m ??= x` is `m = m ?? x` (and `||=`, `&&=` alike): m keeps its value where x is not used.
     if (ts.isElementAccessExpression(target)) {
@@ -410,12 +411,52 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     }
     const binding = assignable(lx, node.left);
     const start = lx.body.length;
-    const value = logicalAssignment === '??' ? nullish(lx, node) : logical(lx, node, logicalAssignment === '&&');
+    const value = logicalAssignment === '??' ? binary(lx, node, true) : logical(lx, node, logicalAssignment === '&&');
     return lx.assign(binding, value, node, start);
   }
   if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken)
     return logical(lx, node, kind === ts.SyntaxKind.AmpersandAmpersandToken);
-  if (kind === ts.SyntaxKind.QuestionQuestionToken) return nullish(lx, node);
+  if (kind === ts.SyntaxKind.QuestionQuestionToken || nullishValue) {
+    // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
+    const type = lx.env.checker?.getTypeAtLocation(node.left);
+    const members = type?.isUnion() ? type.types : type ? [type] : [];
+    if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
+      fail(
+        node,
+        Code.Unsupported,
+        "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).",
+      );
+    }
+    // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
+    // It is read only on the side that uses it, so that reverse mode adds into the gradient's
+    // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
+    const target = skipTypeSyntax(ts, node.left);
+    const entry = ts.isElementAccessExpression(target) && isNumberType(ts, lx.env.checker!.getTypeAtLocation(target.argumentExpression));
+    if (entry && !rereadable(lx, node.left))
+      fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
+    if (entry && !ts.isOptionalChain(target)) {
+      const missing = entryMissing(lx, expression(lx, target.expression), expression(lx, target.argumentExpression), target);
+      // Known when compiling (an entry of a local array of objects): only the side taken is lowered.
+      if (missing.kind === 'num') return expression(lx, missing.value ? node.right : node.left);
+      return branch(
+        lx,
+        missing,
+        node,
+        () => expression(lx, node.right),
+        () => expression(lx, node.left),
+      ) as Operand;
+    }
+    const left = expression(lx, node.left);
+    if (entry) requireUnshortened(lx, left, node.left);
+    if (!entry && !mayBeUndefined(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    return branch(
+      lx,
+      lx.op('===', [left, UNDEFINED], node),
+      node,
+      () => expression(lx, node.right),
+      entry ? () => expression(lx, node.left) : () => left,
+    ) as Operand;
+  }
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
   if (isComparisonOperator(comparison)) {
     const left = expression(lx, node.left);
@@ -432,49 +473,6 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
   }
   return arithmetic(lx, node);
-}
-
-/** `a ?? b` (and `a ??= b`) on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`. */
-function nullish(lx: Lowering, node: ts.BinaryExpression): Operand {
-  const { ts } = lx;
-  const type = lx.env.checker?.getTypeAtLocation(node.left);
-  const members = type?.isUnion() ? type.types : type ? [type] : [];
-  if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
-    fail(
-      node,
-      Code.Unsupported,
-      "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).",
-    );
-  }
-  // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
-  // It is read only on the side that uses it, so that reverse mode adds into the gradient's
-  // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
-  const target = skipTypeSyntax(ts, node.left);
-  const entry = ts.isElementAccessExpression(target) && isNumberType(ts, lx.env.checker!.getTypeAtLocation(target.argumentExpression));
-  if (entry && !rereadable(lx, node.left))
-    fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
-  if (entry && !ts.isOptionalChain(target)) {
-    const missing = entryMissing(lx, expression(lx, target.expression), expression(lx, target.argumentExpression), target);
-    // Known when compiling (an entry of a local array of objects): only the side taken is lowered.
-    if (missing.kind === 'num') return expression(lx, missing.value ? node.right : node.left);
-    return branch(
-      lx,
-      missing,
-      node,
-      () => expression(lx, node.right),
-      () => expression(lx, node.left),
-    ) as Operand;
-  }
-  const left = expression(lx, node.left);
-  if (entry) requireUnshortened(lx, left, node.left);
-  if (!entry && !mayBeUndefined(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
-  return branch(
-    lx,
-    lx.op('===', [left, UNDEFINED], node),
-    node,
-    () => expression(lx, node.right),
-    entry ? () => expression(lx, node.left) : () => left,
-  ) as Operand;
 }
 
 /**
