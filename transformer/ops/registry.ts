@@ -162,12 +162,12 @@ export function isArithmeticOperator(text: string): text is ArithmeticOperator {
   return ARITHMETIC_OPERATORS.some((operator) => operator === text);
 }
 
-export function isIntegerOperator(text: string): text is IntegerOperator {
-  return INTEGER_OPERATORS.some((operator) => operator === text);
-}
-
 export function isComparisonOperator(text: string): text is ComparisonOperator {
   return COMPARISON_OPERATORS.some((operator) => operator === text);
+}
+
+export function isIntegerOperator(text: string): text is IntegerOperator {
+  return INTEGER_OPERATORS.some((operator) => operator === text);
 }
 
 export function isMathConstant(name: string): name is (typeof MATH_CONSTANTS)[number] {
