@@ -41,7 +41,7 @@ const CASES: Record<string, Case> = {
   },
   evalCall: {
     code: `export const g = grad((x: number) => { const v: number = /*@*/eval('2');\n  return x * v; });`,
-    message: "'eval' has no source to differentiate",
+    message: "'eval' is a function without source",
   },
   staticGetter: {
     code: `class K { static get two() { return 2; } }\nexport const g = grad((x: number) => x * /*@*/K.two);`,
@@ -115,9 +115,22 @@ const CASES: Record<string, Case> = {
   },
   declaredCall: {
     code: `declare function helper(x: number): number;\nexport const g = grad((x: number) => /*@*/helper(x) * 2);`,
-    message: "'helper' has no source to differentiate (it is only declared, e.g. in a .d.ts). Wrap calls to it in stopGradient(...)",
+    message:
+      "'helper' is a function without source (only declared, e.g. in a .d.ts), which tapeless cannot read: call it outside the differentiated function and pass its result in as a parameter (left out of 'wrt'), or give it a custom derivative (withDerivative).",
   },
-  methodCall: { code: `export const g = grad((x: number) => x * /*@*/Date.now());`, message: "cannot differentiate the call to 'Date.now'" },
+  declaredOverloads: {
+    code: `declare function readText(path: string): string;\ndeclare function readText(path: string, size: number): string;\nexport const g = grad((x: number) => x * /*@*/readText('a').length);`,
+    message: "'readText' is a function without source (only declared, e.g. in a .d.ts), which tapeless cannot read",
+  },
+  overloadedWithSource: {
+    code: `function twice(x: number): number;\nfunction twice(x: string): string;\nfunction twice(x: any): any { return x + x; }\nexport const g = grad((x: number) => /*@*/twice(x));`,
+    message: "'twice' is overloaded: tapeless differentiates functions with one signature.",
+  },
+  methodCall: {
+    code: `export const g = grad((x: number) => x * /*@*/Date.now());`,
+    message:
+      "cannot differentiate the call to 'Date.now': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Call it outside the differentiated function and pass its result in as a parameter (left out of 'wrt').",
+  },
   shadowedCapture: {
     code: `export function outer(k: number) {\n  const inner = (x: number) => /*@*/k * x;\n  return (k: number) => grad((x: number) => inner(x) * k);\n}`,
     message:
@@ -280,7 +293,12 @@ const CASES: Record<string, Case> = {
   writeElement: {
     code: `export const g = grad((xs: number[]) => { /*@*/xs[0] = 1;
   return xs[1]; });`,
-    message: "writing to 'xs[0]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data)",
+    message:
+      "writing to 'xs[0]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data). Copy it first and write into the copy: 'const out = [...xs]; out[0] = …'.",
+  },
+  writeTypedArrayElement: {
+    code: `export const g = grad((out: Float64Array) => { for (let i = 0; i < out.length; i++) /*@*/out[i] *= 2;\n  return out[0]; });`,
+    message: "Copy it first and write into the copy: 'const out2 = out.slice(); out2[i] = …'.",
   },
   helperWritesInput: {
     code: `function scale(out: Float64Array, k: number): void {\n  for (let i = 0; i < out.length; i++) /*@*/out[i] *= k;\n}\nexport const g = grad((x: Float64Array) => { scale(x, 2);\n  return x[0]; });`,
@@ -296,7 +314,20 @@ const CASES: Record<string, Case> = {
     message: "'unit' is read from outside the differentiated function and has type",
   },
   stringArrayParameter: { code: `export const g = grad((/*@*/xs: string[]) => 1);`, message: "cannot differentiate with respect to 'xs' of type 'string[]'" },
-  stringParameter: { code: `export const g = grad((x: number, /*@*/s: string) => x);`, message: "cannot differentiate with respect to 's' of type 'string'" },
+  stringParameter: {
+    code: `export const g = grad((x: number, /*@*/s: string) => x);`,
+    message: "cannot differentiate with respect to 's' of type 'string': tapeless differentiates with respect to numbers (select other parameters with 'wrt').",
+  },
+  jvpStringParameter: {
+    code: `function f(x: number, /*@*/mode: string): number { return mode === 'sq' ? x * x : x; }\nexport const j = jvp(f);`,
+    message:
+      "cannot differentiate with respect to 'mode' of type 'string': tapeless differentiates with respect to numbers (jvp takes a tangent for every parameter: differentiate an arrow that takes only the numbers, 'jvp((x: number) => f(x, mode))' with 'mode' the value to hold fixed).",
+  },
+  jvpArrowStringParameter: {
+    code: `export const j = jvp((x: number, /*@*/mode: string, o: { a?: number }) => (mode === 'sq' ? x * x : x));`,
+    message:
+      "cannot differentiate with respect to 'mode' of type 'string': tapeless differentiates with respect to numbers (jvp takes a tangent for every parameter: let the function take only numbers and arrays or objects of numbers, and read 'mode' and 'o' from outside it).",
+  },
   anyTyped: {
     code: `export const g = grad((x: number) => { const z = Array(3).fill(0); z[1] = x; return /*@*/z[1] * x; });`,
     message: "'*' is differentiable on numbers only, but this has type 'any': give what it is computed from a type (const z: number[] = Array(3).fill(0))",
@@ -340,7 +371,7 @@ const CASES: Record<string, Case> = {
   },
   noSource: {
     code: `declare function external(x: number): number;\nexport const g = grad(/*@*/external);`,
-    message: "'external' has no source to differentiate",
+    message: "'external' is a function without source",
   },
   letFunction: {
     code: `let f = (x: number) => x * x;\nexport const g = grad(/*@*/f);`,
@@ -424,6 +455,19 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number, xs: number[], first: boolean) => { const z = xs.map((v) => v * x);\n  const a = /*@*/first ? z.map((e) => Math.tanh(e)) : z;\n  return a[0] + z[1]; }, { wrt: 0 });`,
     message:
       "this expression chooses between arrays or objects, and one of them is also held by another variable or object. Choose the numbers in one map instead of the arrays ('z.map((e) => (first ? Math.tanh(e) : e))').",
+  },
+  entriesWrapAround: {
+    code: `export const g = grad((points: { x: number }[]) => { let s = 0;\n  for (let i = 0; i < points.length; i++) s += points[i].x * (/*@*/points[i + 1] ?? points[0]).x;\n  return s; });`,
+    message:
+      "this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the index instead of the entries ('points[(i + 1) % points.length]').",
+  },
+  entriesChosenByIndex: {
+    code: `export const g = grad((rows: number[][], k: number) => { const r = /*@*/rows[k + 1] || rows[k];\n  return r[0]; }, { wrt: 0 });`,
+    message: "Choose the index instead of the entries ('rows[k + 1 < rows.length ? k + 1 : k]').",
+  },
+  previousEntryChosenByIndex: {
+    code: `export const g = grad((points: { x: number }[]) => { let s = 0;\n  for (let i = 0; i < points.length; i++) s += points[i].x * (/*@*/points[i - 1] ?? points[points.length - 1]).x;\n  return s; });`,
+    message: "Choose the index instead of the entries ('points[i - 1 >= 0 && i - 1 < points.length ? i - 1 : points.length - 1]').",
   },
   branchChoosesInstances: {
     code: `class Spring { constructor(readonly rest: number[], readonly k: number) {} }\nexport const g = grad((x: number, p: number[], q: number[]) => { const s = /*@*/x > 0 ? new Spring(p, x) : new Spring(q, x);\n  return s.rest[0] * s.k; }, { wrt: 0 });`,
@@ -665,9 +709,22 @@ const CASES: Record<string, Case> = {
   },
   objectNonNumber: {
     code: `export const g = grad((x: number) => { const o = /*@*/{ s: 'a', v: x };\n  return o.v; });`,
-    message: 'an object literal must have fields of numbers, arrays or objects of numbers',
+    message:
+      "an object literal must have fields of numbers, arrays or objects of numbers: 's' has type 'string'; keep other data out of it, in a variable of its own.",
   },
-  bitwiseOperator: { code: `export const g = grad((x: number) => x /*@*/| 0);`, message: "the operator '|' cannot be differentiated yet" },
+  objectFieldMaybeUndefined: {
+    code: `export const g = grad((x: number, flag: boolean) => { const o = /*@*/{ a: x, b: flag ? 2 * x : undefined };\n  return o.a + (o.b ?? 0); }, { wrt: 0 });`,
+    message:
+      "an object literal must have fields of numbers, arrays or objects of numbers: 'b' has type 'number | undefined'; give it a number where it has none ('b: flag ? 2 * x : 0').",
+  },
+  inOperator: {
+    code: `export const g = grad((x: number, o: { a?: number }) => ('a' /*@*/in o ? x : 0), { wrt: 0 });`,
+    message: "the operator 'in' cannot be differentiated yet.",
+  },
+  logicalAssignmentOnEntry: {
+    code: `export const g = grad((xs: number[]) => { const out = [...xs];\n  /*@*/out[0] ??= xs[1] || 3;\n  return out[0]; });`,
+    message: "'??=' on an array entry is not supported: write 'out[0] = out[0] ?? (xs[1] || 3)'.",
+  },
   nullishMaybeNull: {
     code: `export const g = grad((x: number, o: { v: number | null }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`,
     message:

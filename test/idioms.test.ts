@@ -4,7 +4,8 @@
 // elements (`const [first, ...others] = xs`, `[head, ...more] = others`, in parameters),
 // optional chaining on data (`opts?.lr`, `p.q?.x`, `xs?.[0]`), generic helpers
 // (`<T extends number[]>(v: T)`) and branded numbers (`number & { unit: 'm' }`), and constants another module keeps to itself (`const
-// WEIGHTS = [...]`, not exported). Every mode — grad, valueAndGrad, hessian, hvp, vjp, jvp,
+// WEIGHTS = [...]`, not exported), integer operators on indices and counts (`xs[n >> 1]`,
+// `i | 0`, `h >>> 0`, derivative zero) and logical assignments (`first ??= x`, `k ||= d`). Every mode — grad, valueAndGrad, hessian, hvp, vjp, jvp,
 // derivative, jacobian — against finite differences (and forward mode, through compile's twin).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, partialDifference } from './support/compile.js';
@@ -97,6 +98,32 @@ export function generics(s: number, xs: number[]): number {
   moduleConstants: `
 export function moduleConstants(s: number, xs: number[]): number {
   return weighted(s, xs) * Math.cos(s);
+}`,
+  integerOperators: `
+export function integerOperators(s: number, xs: number[]): number {
+  const n = xs.length;
+  let total = xs[n >> 1] * s;
+  for (let i = 0; i < n >>> 1; i++) total += xs[(i * 3 + 1) % n] * xs[i ^ 1] * s + xs[~~(i / 2)] * xs[(i + 1) & (n - 1)];
+  let k = (s * 3) | 0;
+  k <<= 1;
+  k >>= 0;
+  return total + k * s * s + ((Math.abs(s) * 7.3) >>> 0) * 0.01 + ~(n << 2) * s;
+}`,
+  logicalAssignments: `
+export function logicalAssignments(s: number, xs: number[]): number {
+  let first: number | undefined;
+  let total = 0;
+  for (const x of xs) {
+    first ??= x * s;
+    let scaled = x > 0 ? 0 : x * s;
+    scaled ||= x * x;
+    let kept = x * s;
+    kept &&= kept + first;
+    total += first * x + scaled + kept;
+  }
+  const st = { v: s > 0 ? 0 : s };
+  st.v ||= 2 * s;
+  return total + st.v * s;
 }`,
 };
 

@@ -25,7 +25,7 @@ import type { Shape } from '../ir/shapes';
 import { sortOrder, zeros } from './builtins';
 import { planInlining } from './inlining';
 import { type RecordLayout, recordLayouts } from './records';
-import { Syntax, infixToken, path } from './syntax';
+import { Syntax, infixToken, path, prefixToken } from './syntax';
 
 export interface EmitContext {
   readonly ts: typeof ts;
@@ -493,7 +493,7 @@ class Emitter extends Syntax {
       case 'copy':
         return args[0];
       case 'prefix':
-        return factory.createPrefixUnaryExpression(expr.op === 'not' ? ts.SyntaxKind.ExclamationToken : ts.SyntaxKind.MinusToken, args[0]);
+        return factory.createPrefixUnaryExpression(prefixToken(ts, expr.op), args[0]);
       case 'infix': {
         // TypeScript's printer treats * as associative and would print a * (b * c) as
         // a * b * c, which rounds differently: keep the IR's order explicit.

@@ -103,6 +103,12 @@ export function infixToken(tsApi: typeof ts, op: OpName): ts.BinaryOperator {
     '/': k.SlashToken,
     '%': k.PercentToken,
     '**': k.AsteriskAsteriskToken,
+    '<<': k.LessThanLessThanToken,
+    '>>': k.GreaterThanGreaterThanToken,
+    '>>>': k.GreaterThanGreaterThanGreaterThanToken,
+    '&': k.AmpersandToken,
+    '|': k.BarToken,
+    '^': k.CaretToken,
     '<': k.LessThanToken,
     '<=': k.LessThanEqualsToken,
     '>': k.GreaterThanToken,
@@ -114,5 +120,13 @@ export function infixToken(tsApi: typeof ts, op: OpName): ts.BinaryOperator {
   };
   const token = tokens[op];
   if (token === undefined) throw new Error(`tapeless: no infix token for ${op}`);
+  return token;
+}
+
+export function prefixToken(tsApi: typeof ts, op: OpName): ts.PrefixUnaryOperator {
+  const k = tsApi.SyntaxKind;
+  const tokens: Partial<Record<OpName, ts.PrefixUnaryOperator>> = { negate: k.MinusToken, not: k.ExclamationToken, bitNot: k.TildeToken };
+  const token = tokens[op];
+  if (token === undefined) throw new Error(`tapeless: no prefix token for ${op}`);
   return token;
 }

@@ -333,7 +333,10 @@ export class Pipelines {
   private primalOf(request: Request, arrayResult = false): { primal: Func; names: NameAllocator } {
     const { target } = request;
     // Code generated in place of the call reads names where the call is.
-    if (!target.derived) return this.site.resolver.lowerTarget(target, request.wrt, arrayResult, target.placement === 'inline' ? request.call : undefined);
+    if (!target.derived) {
+      const site = target.placement === 'inline' ? request.call : undefined;
+      return this.site.resolver.lowerTarget(target, request.wrt, arrayResult, site, request.api === 'jvp' ? request.call : undefined);
+    }
     const { func, names } = this.derivedFunction(target.derived);
     return { primal: func, names };
   }

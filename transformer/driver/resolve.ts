@@ -55,6 +55,30 @@ export class Resolver {
     this.file = site.file;
   }
 
+  /**
+   * What to write where jvp meets a parameter that is not numbers: jvp takes a tangent for every
+   * parameter, so the function it differentiates takes only the numbers, and the rest come from
+   * outside (`jvp((x: number) => f(x, mode))`).
+   */
+  private jvpOfNumbers(target: Target, jvpCall: ts.CallExpression): string {
+    const { ts, checker } = this;
+    const parameters = target.node.parameters;
+    const numeric = parameters.filter(
+      (param) => shapeOf(ts, checker, checker.getTypeAtLocation(param)) && !this.hasUnfixedLength(checker.getTypeAtLocation(param)),
+    );
+    const quoted = parameters.filter((param) => !numeric.includes(param)).map((param) => `'${param.name.getText()}'`);
+    const passed = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}` : quoted[0];
+    const fn = skipTypeSyntax(ts, jvpCall.arguments[0]);
+    if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))
+      return `jvp takes a tangent for every parameter: let the function take only numbers and arrays or objects of numbers, and read ${passed} from outside it`;
+    const declared = numeric.map((param) => {
+      const type = param.type?.getText() ?? checker.typeToString(checker.getTypeAtLocation(param));
+      return `${param.dotDotDotToken ? '...' : ''}${param.name.getText()}${param.questionToken ? '?' : ''}: ${type}`;
+    });
+    const args = parameters.map((param) => `${param.dotDotDotToken ? '...' : ''}${param.name.getText()}`);
+    return `jvp takes a tangent for every parameter: differentiate an arrow that takes only the numbers, '${jvpCall.expression.getText()}((${declared.join(', ')}) => ${fn.getText()}(${args.join(', ')}))' with ${passed} the ${quoted.length > 1 ? 'values' : 'value'} to hold fixed`;
+  }
+
   /** A tuple type with optional or rest elements (`[number, number?]`). */
   private hasUnfixedLength(type: ts.Type): boolean {
     if (!this.checker.isTupleType(type)) return false;
@@ -62,8 +86,17 @@ export class Resolver {
     return elementFlags.some((flags) => (flags & this.ts.ElementFlags.Variable) !== 0 || (flags & this.ts.ElementFlags.Optional) !== 0);
   }
 
-  /** The IR of `target`; `site` is where its code is generated in place (an inline target), whose names it reads. */
-  lowerTarget(target: Target, wrt: readonly number[], arrayResult = false, site?: ts.Node): { primal: Func; names: NameAllocator } {
+  /**
+   * The IR of `target`; `site` is where its code is generated in place (an inline target), whose
+   * names it reads; `jvpCall` the jvp(…) call differentiating it (along every parameter: no `wrt`).
+   */
+  lowerTarget(
+    target: Target,
+    wrt: readonly number[],
+    arrayResult = false,
+    site?: ts.Node,
+    jvpCall?: ts.CallExpression,
+  ): { primal: Func; names: NameAllocator } {
     // A method's IR function takes `this` first.
     const self = takesThis(this.ts, target.node) ? 1 : 0;
     for (const index of wrt) {
@@ -71,25 +104,26 @@ export class Resolver {
       const param = target.node.parameters[index - self];
       const type = this.checker.getTypeAtLocation(param);
       if (!shapeOf(this.ts, this.checker, type)) {
+        const others = jvpCall ? this.jvpOfNumbers(target, jvpCall) : "select other parameters with 'wrt'";
         const field = this.fieldWithoutShape(type, param.name.getText());
         if (field) {
           fail(
             param,
             Code.BadType,
-            `cannot differentiate with respect to '${param.name.getText()}': its field '${field.path}' has type '${this.checker.typeToString(field.type)}', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or select other parameters with 'wrt').`,
+            `cannot differentiate with respect to '${param.name.getText()}': its field '${field.path}' has type '${this.checker.typeToString(field.type)}', and tapeless differentiates with respect to numbers and arrays and objects of numbers (make the field required and a number, or ${others}).`,
           );
         }
         if (this.hasUnfixedLength(type)) {
           fail(
             param,
             Code.BadType,
-            `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': a tuple with optional or rest elements has no fixed length; write number[] (an entry past the end reads a default with '${param.name.getText()}[1] ?? …'), or select other parameters with 'wrt'.`,
+            `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': a tuple with optional or rest elements has no fixed length; write number[] (an entry past the end reads a default with '${param.name.getText()}[1] ?? …'), or ${others}.`,
           );
         }
         fail(
           param,
           Code.BadType,
-          `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (select other parameters with 'wrt').`,
+          `cannot differentiate with respect to '${param.name.getText()}' of type '${this.checker.typeToString(type)}': tapeless differentiates with respect to numbers (${others}).`,
         );
       }
     }

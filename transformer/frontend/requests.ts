@@ -166,6 +166,15 @@ export function apiCallNamed(tsApi: typeof ts, checker: ts.TypeChecker, expressi
   return api && DIFFERENTIATING_APIS.some((differentiating) => differentiating === api) ? (initializer as ts.CallExpression) : undefined;
 }
 
+/** A function only declared (a library's, from a .d.ts): its result can come in as data, or a rule differentiate it. */
+function failWithoutSource(fnArg: ts.Expression, text: string): never {
+  return fail(
+    fnArg,
+    Code.BadTarget,
+    `'${text}' is a function without source (only declared, e.g. in a .d.ts), which tapeless cannot read: call it outside the differentiated function and pass its result in as a parameter (left out of 'wrt'), or give it a custom derivative (withDerivative).`,
+  );
+}
+
 /** The function that `fnArg` names or is, with source to differentiate, or a located error. */
 export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: ts.Expression): Target {
   const written = skipTypeSyntax(tsApi, fnArg);
@@ -191,6 +200,8 @@ export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: 
   const text = expression.getText();
   if (declarations.length === 0) fail(fnArg, Code.BadTarget, `cannot find the declaration of '${text}'.`);
   const functions = declarations.filter(tsApi.isFunctionDeclaration);
+  // A library's overloads (readFileSync) have no source at all: that is what to say first.
+  if (functions.length > 1 && functions.every((fn) => !fn.body)) failWithoutSource(fnArg, text);
   if (functions.length > 1) fail(fnArg, Code.BadTarget, `'${text}' is overloaded: tapeless differentiates functions with one signature.`);
   const declaration = declarations[0];
   let node: FunctionNode | undefined;
@@ -215,13 +226,7 @@ export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: 
       `'${text}' must be a function declaration, or a const initialised with an arrow or function expression, whose source tapeless can read.`,
     );
   }
-  if (!node.body) {
-    fail(
-      fnArg,
-      Code.BadTarget,
-      `'${text}' has no source to differentiate (it is only declared, e.g. in a .d.ts). Wrap calls to it in stopGradient(...), or give it a custom derivative.`,
-    );
-  }
+  if (!node.body) failWithoutSource(fnArg, text);
   const topLevel = tsApi.isSourceFile(placementNode.parent);
   const name = tsApi.isFunctionDeclaration(declaration) ? (declaration.name?.text ?? 'f') : (declaration as ts.VariableDeclaration).name.getText();
   if (node.getSourceFile() !== fnArg.getSourceFile() && !topLevel) fail(fnArg, Code.BadTarget, `'${text}' is not declared at the top level of its module.`);

@@ -10,6 +10,13 @@
 export const ARITHMETIC_OPERATORS = ['+', '-', '*', '/', '%', '**'] as const;
 export type ArithmeticOperator = (typeof ARITHMETIC_OPERATORS)[number];
 
+/**
+ * Operators whose value is an integer of their operands' bits (`s.length >> 1`, `i | 0`,
+ * `h >>> 0`, `i & 1`): piecewise constant, derivative zero, as Math.floor's.
+ */
+export const INTEGER_OPERATORS = ['<<', '>>', '>>>', '&', '|', '^'] as const;
+export type IntegerOperator = (typeof INTEGER_OPERATORS)[number];
+
 export const COMPARISON_OPERATORS = ['<', '<=', '>', '>=', '===', '!=='] as const;
 export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
 
@@ -97,6 +104,8 @@ const infix = (print: string, evaluate: (a: number, b: number) => number, deriva
   evaluate,
 });
 
+const integer = (print: IntegerOperator, evaluate: (a: number, b: number) => number): OpInfo => ({ ...infix(print, evaluate, zero), integral: true });
+
 /**
  * The Math functions differentiated code may call, with how many arguments a call takes in
  * the source (`pairs`: any number, folded into nested pairs as `max(max(a, b), c)`;
@@ -157,6 +166,10 @@ export function isComparisonOperator(text: string): text is ComparisonOperator {
   return COMPARISON_OPERATORS.some((operator) => operator === text);
 }
 
+export function isIntegerOperator(text: string): text is IntegerOperator {
+  return INTEGER_OPERATORS.some((operator) => operator === text);
+}
+
 export function isMathConstant(name: string): name is (typeof MATH_CONSTANTS)[number] {
   return MATH_CONSTANTS.some((constant) => constant === name);
 }
@@ -183,6 +196,12 @@ const OPERATORS = {
   '/': infix('/', (a, b) => a / b, operatorRule('/')),
   '%': infix('%', (a, b) => a % b, operatorRule('%')),
   '**': { ...infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }), costly: true },
+  '<<': integer('<<', (a, b) => a << b),
+  '>>': integer('>>', (a, b) => a >> b),
+  '>>>': integer('>>>', (a, b) => a >>> b),
+  '&': integer('&', (a, b) => a & b),
+  '|': integer('|', (a, b) => a | b),
+  '^': integer('^', (a, b) => a ^ b),
   '<': infix('<', (a, b) => Number(a < b), zero),
   '<=': infix('<=', (a, b) => Number(a <= b), zero),
   '>': infix('>', (a, b) => Number(a > b), zero),
@@ -192,6 +211,8 @@ const OPERATORS = {
   negate: { ...PURE, shape: 'prefix', print: '-', derivative: operatorRule('negate'), evaluate: (a) => -a },
   // Truth values: conditions and the flags that lowering makes for break, continue and return.
   not: { ...PURE, shape: 'prefix', print: '!', derivative: zero, evaluate: (a) => Number(!a) },
+  // `~i`, `~~x`: an integer operator like '|'.
+  bitNot: { ...PURE, shape: 'prefix', print: '~', integral: true, derivative: zero, evaluate: (a) => ~a },
   or: infix('||', (a, b) => Number(a || b), zero),
   and: infix('&&', (a, b) => Number(a && b), zero),
   select: { ...PURE, shape: 'select', print: '?:', derivative: operatorRule('?:'), evaluate: (c, a, b) => (c ? a : b) },

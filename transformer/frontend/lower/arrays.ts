@@ -16,7 +16,8 @@ import { throwTypeError } from './verbatim';
 import { entryOf, grownRows, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry, tableLength } from './tables';
-import { firstEntryRead } from '../quoting';
+import { firstEntryRead, sourceText } from '../quoting';
+import { skipTypeSyntax } from '../type-syntax';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -27,6 +28,19 @@ export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): O
       `${what} is supported over arrays only: for the indices of an array, write a counted loop or Array.from({ length: n }, (_, i) => i); a Map, a Set or an iterator is not differentiated.`,
     );
   return expression(lx, node);
+}
+
+/**
+ * What to write instead of `xs[i] = …` into the caller's `xs`: a copy, written with the user's
+ * names ('const out = [...xs]; out[i] = …'), named `out` unless its file uses that name.
+ */
+function copyToWrite(lx: Lowering, target: ts.ElementAccessExpression): string {
+  const array = sourceText(target.expression);
+  const used = new Set(target.getSourceFile().text.match(/[\w$]+/g));
+  let name = 'out';
+  for (let k = 2; used.has(name); k++) name = `out${k}`;
+  const copy = containerOf(lx, target.expression) === 'Array' ? `[...${array}]` : `${array}.slice()`;
+  return `Copy it first and write into the copy: 'const ${name} = ${copy}; ${name}[${sourceText(target.argumentExpression)}] = …'.`;
 }
 
 /** Whether an expression is an array, a tuple or a typed array (by its type). */
@@ -259,11 +273,12 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
     );
   if (!matrix && (container.kind !== 'var' || !lx.localArrays.has(container.name))) {
     const helper = lx.inlining[lx.inlining.length - 1];
-    const through = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : '';
+    // In a helper the copy belongs to its caller, which passes it; here it is one line to write.
+    const instead = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : ` ${copyToWrite(lx, target)}`;
     fail(
       target,
       Code.Unsupported,
-      `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).${through}`,
+      `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).${instead}`,
     );
   }
   lx.requireNumber(target.argumentExpression, 'an index must be a number');
@@ -365,6 +380,36 @@ export function growable(lx: Lowering, node: ts.Expression): Operand {
 }
 
 /**
+ * Which field of an object literal is not numbers, and what to write: a number where a field
+ * may be undefined (`b: flag ? 2 * x : 0`), other data in variables of its own.
+ */
+function fieldWithoutShape(lx: Lowering, node: ts.ObjectLiteralExpression): string {
+  const { ts } = lx;
+  const checker = lx.env.checker!;
+  for (const property of node.properties) {
+    const value = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
+    if (!value || lx.shapeAt(value, false)) continue;
+    const type = checker.getTypeAtLocation(value);
+    // A field holding a function is code, left out of the object's numbers (see shapeOf).
+    if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) continue;
+    const name = property.name!.getText();
+    const said = `: '${name}' has type '${checker.typeToString(checker.getBaseTypeOfLiteralType(type))}'`;
+    const members = type.isUnion() ? type.types : [type];
+    const present = members.filter((member) => !(member.flags & ts.TypeFlags.Undefined));
+    if (present.length === members.length || !present.every((member) => member.flags & ts.TypeFlags.NumberLike)) {
+      return `${said}; keep other data out of it, in a variable of its own`;
+    }
+    const choice = skipTypeSyntax(ts, value);
+    const isUndefined = (side: ts.Expression) => side.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isIdentifier(side) && side.text === 'undefined');
+    const numbered = ts.isConditionalExpression(choice)
+      ? `${sourceText(choice.condition)} ? ${isUndefined(choice.whenTrue) ? '0' : sourceText(choice.whenTrue)} : ${isUndefined(choice.whenFalse) ? '0' : sourceText(choice.whenFalse)}`
+      : `${sourceText(value)} ?? 0`;
+    return `${said}; give it a number where it has none ('${name}: ${numbered}')`;
+  }
+  return '';
+}
+
+/**
  * `{ w, b: 2 * x }`, `{ ...base, x }`, `{}`: an object the function creates (see objects.ts for
  * writing its fields). It has the fields it is given: an optional field it is not given is
  * missing, and reads as undefined (`opts.lr ?? 0.2`).
@@ -372,7 +417,8 @@ export function growable(lx: Lowering, node: ts.Expression): Operand {
 export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
   const typeShape = node.properties.length === 0 ? EMPTY_OBJECT : lx.shapeAt(node, false, true);
-  if (!typeShape || typeShape.kind !== 'object') fail(node, Code.Unsupported, 'an object literal must have fields of numbers, arrays or objects of numbers.');
+  if (!typeShape || typeShape.kind !== 'object')
+    fail(node, Code.Unsupported, `an object literal must have fields of numbers, arrays or objects of numbers${fieldWithoutShape(lx, node)}.`);
   // In JavaScript's order: a later field replaces an earlier one of the same name, in its place.
   const values = new Map<string, Operand>();
   for (const property of node.properties) {

@@ -94,7 +94,7 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   return fail(
     node,
     Code.Unsupported,
-    `cannot differentiate the call to '${name}': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Wrap a value that should be treated as a constant in stopGradient(...).`,
+    `cannot differentiate the call to '${name}': tapeless differentiates calls to Math functions and to functions of the program written in TypeScript. Call it outside the differentiated function and pass its result in as a parameter (left out of 'wrt').`,
   );
 }
 

@@ -11,7 +11,7 @@ import { isArrayType, load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
 import { copyInto, copyOf } from './loop-states';
-import { skipTypeSyntax } from '../type-syntax';
+import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { sourceText } from '../quoting';
 
 /**
@@ -227,6 +227,8 @@ function choiceAdvice(lx: Lowering, origin: ts.Node): string {
       return `Choose the arguments instead of the instances ('new ${sourceText(a.expression)}(${args.join(', ')})').`;
     }
   }
+  const index = indexChoice(lx, origin);
+  if (index) return `Choose the index instead of the entries ('${index}').`;
   const mapped = a && b && (mapChoice(lx, test, a, b, false) ?? mapChoice(lx, test, b, a, true));
   if (mapped) return `Choose the numbers in one map instead of the arrays ('${mapped}').`;
   // Arrays written as names or fields (`w`, `o.v`) are read by index as written.
@@ -236,14 +238,32 @@ function choiceAdvice(lx: Lowering, origin: ts.Node): string {
 }
 
 /**
+ * `points[i + 1] ?? points[0]` (or `||`), entries of one array: the same choice made on the
+ * index, `points[(i + 1) % points.length]` (the entry past the end wraps to the first), else
+ * `points[j >= 0 && j < points.length ? j : k]`.
+ */
+function indexChoice(lx: Lowering, origin: ts.Node): string | undefined {
+  const { ts } = lx;
+  if (!ts.isBinaryExpression(origin) || ![ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(origin.operatorToken.kind)) return undefined;
+  const [a, b] = [skipTypeSyntax(ts, origin.left), skipTypeSyntax(ts, origin.right)];
+  if (!ts.isElementAccessExpression(a) || !ts.isElementAccessExpression(b) || a.expression.getText() !== b.expression.getText()) return undefined;
+  const array = sourceText(a.expression);
+  const [first, other] = [sourceText(a.argumentExpression), sourceText(b.argumentExpression)];
+  // The next entry, `i + 1`, is never negative, and past the end only at the length itself.
+  const index = skipParentheses(ts, a.argumentExpression);
+  const next = ts.isBinaryExpression(index) && index.operatorToken.kind === ts.SyntaxKind.PlusToken && index.right.getText() === '1';
+  if (next && other === '0') return `${array}[(${first}) % ${array}.length]`;
+  return `${array}[${next ? '' : `${first} >= 0 && `}${first} < ${array}.length ? ${first} : ${other}]`;
+}
+
+/**
  * `a && b`, `a || b`: JavaScript's values — a && b is b where a is truthy, else a (and b is
  * not evaluated). Where only its truth is used (an `if`, a loop's test, `?:`'s condition,
  * `!`) and a side may be an object or array (an optional one: `if (l && day >= l.start)`),
  * each side stands for its truth, so that the value is a number and not an object on one
- * side and a number on the other.
+ * side and a number on the other. `and` says which (`a &&= b` and `a ||= b` assign the same values).
  */
-export function logical(lx: Lowering, node: ts.BinaryExpression): Operand {
-  const and = node.operatorToken.kind === lx.ts.SyntaxKind.AmpersandAmpersandToken;
+export function logical(lx: Lowering, node: ts.BinaryExpression, and: boolean): Operand {
   if (tested(lx.ts, node) && [node.left, node.right].some((side) => mayBeObject(lx, side))) {
     const left = truth(lx, expression(lx, node.left));
     const right = () => truth(lx, expression(lx, node.right));

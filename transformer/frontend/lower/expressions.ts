@@ -3,7 +3,14 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { getterOf } from '../effects';
 import { type Operand, type Stmt, UNDEFINED, UNSET, num, sameOperand, str, variable } from '../../ir/ir';
-import { type ArithmeticOperator, isArithmeticOperator, isComparisonOperator, isMathConstant } from '../../ops/registry';
+import {
+  type ArithmeticOperator,
+  type IntegerOperator,
+  isArithmeticOperator,
+  isComparisonOperator,
+  isIntegerOperator,
+  isMathConstant,
+} from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
 import { entryMissing, fieldLoad, growable, isArrayType, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
@@ -327,12 +334,13 @@ export function prefix(lx: Lowering, node: ts.PrefixUnaryExpression): Operand {
       return expression(lx, node.operand);
     case ts.SyntaxKind.ExclamationToken:
       return lx.op('not', [expression(lx, node.operand)], node);
+    case ts.SyntaxKind.TildeToken:
+      lx.requireNumber(node.operand, "'~' is supported on numbers only");
+      return lx.op('bitNot', [expression(lx, node.operand)], node);
     case ts.SyntaxKind.PlusPlusToken:
       return step(lx, node, node.operand, '+', true);
     case ts.SyntaxKind.MinusMinusToken:
       return step(lx, node, node.operand, '-', true);
-    default:
-      return fail(node, Code.Unsupported, `the operator '${ts.tokenToString(node.operator)}' cannot be differentiated yet.`);
   }
 }
 
@@ -351,7 +359,8 @@ export function step(lx: Lowering, node: ts.Expression, target: ts.Expression, o
   return prefix ? stored : old;
 }
 
-export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
+/** A binary expression; with `nullishValue`, the value `a ?? b` that `a ??= b` assigns. */
+export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = false): Operand {
   const { ts } = lx;
   const kind = node.operatorToken.kind;
   const operator = ts.tokenToString(kind) ?? '';
@@ -390,8 +399,27 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
     const start = lx.body.length;
     return lx.assign(binding, lx.op(compound, [old, right], node), node, start);
   }
-  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken) return logical(lx, node);
-  if (kind === ts.SyntaxKind.QuestionQuestionToken) {
+  const logicalAssignment = nullishValue ? undefined : LOGICAL_ASSIGNMENTS[operator];
+  if (logicalAssignment) {
+    // `m ??= x` is `m = m ?? x` (and `||=`, `&&=` alike): m keeps its value where x is not used.
+    if (ts.isElementAccessExpression(target)) {
+      const [left, right] = [sourceText(target), sourceText(node.right)];
+      // `a ?? b || c` is a syntax error, and `a ?? c ? x : y` tests `a ?? c`: such a right side keeps its parentheses.
+      const inner = skipParentheses(ts, node.right);
+      const loose =
+        ts.isConditionalExpression(inner) ||
+        (ts.isBinaryExpression(inner) && ['||', '&&', '??', ','].includes(ts.tokenToString(inner.operatorToken.kind) ?? ''));
+      const value = loose ? `(${right})` : right;
+      fail(node, Code.Unsupported, `'${operator}' on an array entry is not supported: write '${left} = ${left} ${logicalAssignment} ${value}'.`);
+    }
+    const binding = assignable(lx, node.left);
+    const start = lx.body.length;
+    const value = logicalAssignment === '??' ? binary(lx, node, true) : logical(lx, node, logicalAssignment === '&&');
+    return lx.assign(binding, value, node, start);
+  }
+  if (kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken)
+    return logical(lx, node, kind === ts.SyntaxKind.AmpersandAmpersandToken);
+  if (kind === ts.SyntaxKind.QuestionQuestionToken || nullishValue) {
     // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
     const type = lx.env.checker?.getTypeAtLocation(node.left);
     const members = type?.isUnion() ? type.types : type ? [type] : [];
@@ -444,7 +472,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
       if (sameOperand(other, UNDEFINED)) requireUnshortened(lx, entry, node);
     return lx.op(comparison, [left, right], node);
   }
-  if (!isArithmeticOperator(operator)) {
+  if (!isArithmeticOperator(operator) && !isIntegerOperator(operator)) {
     return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
   }
   return arithmetic(lx, node);
@@ -458,12 +486,14 @@ export function binary(lx: Lowering, node: ts.BinaryExpression): Operand {
  */
 export function arithmetic(lx: Lowering, node: ts.BinaryExpression): Operand {
   const { ts } = lx;
-  const isArithmetic = (expression: ts.Expression): expression is ts.BinaryExpression =>
-    ts.isBinaryExpression(expression) && isArithmeticOperator(ts.tokenToString(expression.operatorToken.kind) ?? '');
+  const isArithmetic = (expression: ts.Expression): expression is ts.BinaryExpression => {
+    const operator = ts.isBinaryExpression(expression) ? (ts.tokenToString(expression.operatorToken.kind) ?? '') : '';
+    return isArithmeticOperator(operator) || isIntegerOperator(operator);
+  };
   const chain: ts.BinaryExpression[] = [node];
   for (let left = skipParentheses(ts, node.left); isArithmetic(left); left = skipParentheses(ts, left.left)) chain.push(left);
   chain.reverse();
-  const operatorOf = (link: ts.BinaryExpression) => ts.tokenToString(link.operatorToken.kind) as ArithmeticOperator;
+  const operatorOf = (link: ts.BinaryExpression) => ts.tokenToString(link.operatorToken.kind) as ArithmeticOperator | IntegerOperator;
   const checked = (operand: ts.Expression, link: ts.BinaryExpression) => {
     if (!isArithmetic(skipParentheses(ts, operand))) lx.requireNumber(operand, `'${operatorOf(link)}' is differentiable on numbers only`);
     return expression(lx, operand);
@@ -473,13 +503,21 @@ export function arithmetic(lx: Lowering, node: ts.BinaryExpression): Operand {
   return value;
 }
 
-const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator>> = {
+const LOGICAL_ASSIGNMENTS: Partial<Record<string, '??' | '||' | '&&'>> = { '??=': '??', '||=': '||', '&&=': '&&' };
+
+const COMPOUND_ASSIGNMENTS: Partial<Record<string, ArithmeticOperator | IntegerOperator>> = {
   '+=': '+',
   '-=': '-',
   '*=': '*',
   '/=': '/',
   '%=': '%',
   '**=': '**',
+  '<<=': '<<',
+  '>>=': '>>',
+  '>>>=': '>>>',
+  '&=': '&',
+  '|=': '|',
+  '^=': '^',
 };
 
 /** An expression tapeless does not differentiate: what it is, and what to write instead where there is something to say. */
