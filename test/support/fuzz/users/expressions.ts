@@ -69,7 +69,12 @@ export abstract class Expressions extends Choices {
   /** An index into an array of `length` entries: a constant, or a counter known to stay below it. */
   index(s: Scope, length: number): string {
     const fitting = s.counters.filter((c) => c.bound <= length);
-    if (fitting.length > 0 && this.chance(0.6)) return this.pick(fitting).name;
+    if (fitting.length > 0 && this.chance(0.6)) {
+      const counter = this.pick(fitting).name;
+      // Integer arithmetic on indices, as a midpoint or a pair is found: each is at most i, so below the bound.
+      if (this.chance(0.1)) return this.pick([`${counter} >> 1`, `(${counter} & ~1)`, `(${counter} | 0)`, `${counter} >>> 1`]);
+      return counter;
+    }
     if (s.counters.length > 0 && this.chance(0.3)) return `(${this.pick(s.counters).name} + ${this.int(0, length - 1)}) % ${length}`;
     return `${this.int(0, length - 1)}`;
   }

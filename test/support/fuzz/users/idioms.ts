@@ -129,11 +129,25 @@ export abstract class Idioms extends Statements {
 
   /**
    * What users unpack without thinking: `for (const [i, e] of v.entries())`, a default in
-   * destructuring (`const [a, b = …] = v`), and optional chaining on a config they make.
+   * destructuring (`const [a, b = …] = v`), the rest of an array (`const [first, ...others] = v`),
+   * and optional chaining on a config they make.
    */
   private unpacked(s: Scope, ind: string): string {
     const n = this.fresh('n');
-    const kind = this.pick([s.vecs.length > 0 && s.loops < 2 ? 'entries' : 'chaining', s.vecs.length > 0 ? 'default' : 'chaining', 'chaining']);
+    const kind = this.pick([
+      s.vecs.length > 0 && s.loops < 2 ? 'entries' : 'chaining',
+      s.vecs.length > 0 ? 'default' : 'chaining',
+      'chaining',
+      s.vecs.some((v) => v.length >= 2) ? 'rest' : 'chaining',
+    ]);
+    if (kind === 'rest') {
+      const v = this.pick(s.vecs.filter((u) => u.length >= 2)),
+        rest = this.fresh('others');
+      s.nums.push(n);
+      s.vecs.push({ expr: rest, length: v.length - 1, type: 'array', local: true });
+      return `${ind}const [${n}, ...${rest}] = ${v.expr};
+`;
+    }
     if (kind === 'entries') {
       const v = this.pick(s.vecs),
         i = this.fresh('i'),
