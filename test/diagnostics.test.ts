@@ -17,6 +17,11 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
+  writePastRowEnd: {
+    code: `export const g = grad((x: number) => { const m = [[x, 1], [2, x]];\n  /*@*/m[0][2] = 5;\n  return m[1][0] * x; });`,
+    message:
+      "'m[0][2]' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be",
+  },
   objectComputedName: {
     code: `export const g = grad((x: number) => { const o = { /*@*/['b']: x };\n  return o.b; });`,
     message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)',

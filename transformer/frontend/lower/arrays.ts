@@ -13,7 +13,7 @@ import { makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { branch } from './control';
 import { throwTypeError } from './verbatim';
-import { entryOf, rowLength, rowOf } from './matrices';
+import { entryOf, knownWithinRow, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry } from './tables';
 import { firstEntryRead } from '../quoting';
@@ -253,6 +253,13 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
   }
   lx.requireNumber(target.argumentExpression, 'an index must be a number');
   const index = expression(lx, target.argumentExpression);
+  const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+  if (row && knownWithinRow(row, index) === false)
+    fail(
+      target,
+      Code.Unsupported,
+      `'${target.getText()}' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be.`,
+    );
   const stored = value(() => load(lx, container, index, NUMBER, target));
   lx.store([container, index, stored], origin);
   return stored;

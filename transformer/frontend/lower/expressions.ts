@@ -11,7 +11,7 @@ import { call } from './calls';
 import { mayBeUndefined } from './definedness';
 import { newExpression } from './array-builders';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
-import { buildsMatrix, matrixLiteral } from './matrices';
+import { buildsMatrix, matrixLiteral, rowEntry } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
@@ -76,7 +76,10 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   if (ts.isElementAccessExpression(node)) {
     const container = expression(lx, node.expression);
     lx.requireNumber(node.argumentExpression, 'an index must be a number');
-    return load(lx, container, expression(lx, node.argumentExpression), lx.shapeAt(node, false), node);
+    const index = expression(lx, node.argumentExpression);
+    const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+    if (row) return rowEntry(lx, row, container, index, lx.shapeAt(node, false), node);
+    return load(lx, container, index, lx.shapeAt(node, false), node);
   }
   if (ts.isCallExpression(node)) return call(lx, node);
   if (ts.isPrefixUnaryExpression(node)) return prefix(lx, node);

@@ -9,10 +9,12 @@
 // between matrices, a loop reassigning one, an object literal holding one).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Block, type Operand, type Result, UNSET, nameOf, num, readsVariable, variable } from '../../ir/ir';
-import { NUMBER } from '../../ir/shapes';
+import { type Block, type Operand, type Result, UNDEFINED, UNSET, nameOf, num, readsVariable, variable } from '../../ir/ir';
+import { NUMBER, type Shape } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
-import { arrayOperand, callbackArgument, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
+import { arrayOperand, callbackArgument, containerOf, entryMissing, growable, inline, lengthOf, load, newArray } from './arrays';
+import { branch } from './control';
+import { skipTypeSyntax } from '../type-syntax';
 import { expression } from './expressions';
 import { countedLoop } from './loops';
 
@@ -110,6 +112,118 @@ export function rowLength(lx: Lowering, row: Row, origin: ts.Node): Operand {
 /** The entry of `data` that entry `index` of a row is. */
 export function entryOf(lx: Lowering, row: Row, index: Operand, origin: ts.Node): Operand {
   return lx.op('+', [row.start, index], origin);
+}
+
+/**
+ * `m[i][j]` written by the user: undefined past the end of the row, as in JavaScript, where
+ * the flat data would go on with the next row's numbers. Known when compiling for a constant
+ * index into rows of a known width; in range in a loop counting along the row
+ * (`for (let j = 0; j < m[i].length; j++)`); else tested where the code runs, the entry read
+ * only where it is there (its gradient too).
+ */
+export function rowEntry(lx: Lowering, row: Row, container: Operand, index: Operand, shape: Shape | undefined, node: ts.ElementAccessExpression): Operand {
+  const within = knownWithinRow(row, index);
+  if (within !== undefined) return within ? load(lx, container, index, shape, node) : UNDEFINED;
+  if (countsAlongRow(lx, node)) return load(lx, container, index, shape, node);
+  return branch(
+    lx,
+    entryMissing(lx, container, index, node),
+    node,
+    () => UNDEFINED,
+    () => load(lx, container, index, shape, node),
+  )!;
+}
+
+/** Whether a constant index is within a row of a known width: undefined where either is known only as the code runs. */
+export function knownWithinRow(row: Row, index: Operand): boolean | undefined {
+  const width = row.matrix.width;
+  if (index.kind !== 'num' || width?.kind !== 'num') return undefined;
+  return Number.isInteger(index.value) && index.value >= 0 && index.value < width.value;
+}
+
+/**
+ * Whether `row[j]` is read in the body of `for (let j = 0; j < row.length; j++)` (or `++j`,
+ * `j += 1`), where neither j nor any name in `row` is assigned but by the loop's step: j is
+ * then an index of the row.
+ */
+function countsAlongRow(lx: Lowering, read: ts.ElementAccessExpression): boolean {
+  const { ts } = lx;
+  const index = skipTypeSyntax(ts, read.argumentExpression);
+  if (!ts.isIdentifier(index)) return false;
+  const rowText = skipTypeSyntax(ts, read.expression).getText();
+  for (let node: ts.Node = read; !ts.isFunctionLike(node) && !ts.isSourceFile(node); node = node.parent) {
+    const loop = node.parent;
+    if (!ts.isForStatement(loop) || loop.statement !== node) continue;
+    if (!countsFromZero(ts, loop, index.text) || !boundedByLength(ts, loop.condition, index.text, rowText)) continue;
+    const names = new Set([index.text, ...identifiersIn(ts, skipTypeSyntax(ts, read.expression))]);
+    return !assignsAny(ts, loop.statement, names);
+  }
+  return false;
+}
+
+/** `let j = 0` … `j++` (`++j`, `j += 1`). */
+function countsFromZero(tsApi: typeof ts, loop: ts.ForStatement, name: string): boolean {
+  const init = loop.initializer;
+  const declaration = init && tsApi.isVariableDeclarationList(init) && init.declarations.length === 1 ? init.declarations[0] : undefined;
+  if (!declaration || !tsApi.isIdentifier(declaration.name) || declaration.name.text !== name) return false;
+  if (!declaration.initializer || !tsApi.isNumericLiteral(declaration.initializer) || Number(declaration.initializer.text) !== 0) return false;
+  const step = loop.incrementor;
+  if (!step) return false;
+  const isCounter = (node: ts.Expression) => tsApi.isIdentifier(node) && node.text === name;
+  if ((tsApi.isPostfixUnaryExpression(step) || tsApi.isPrefixUnaryExpression(step)) && step.operator === tsApi.SyntaxKind.PlusPlusToken)
+    return isCounter(step.operand);
+  return (
+    tsApi.isBinaryExpression(step) &&
+    step.operatorToken.kind === tsApi.SyntaxKind.PlusEqualsToken &&
+    isCounter(step.left) &&
+    tsApi.isNumericLiteral(step.right) &&
+    Number(step.right.text) === 1
+  );
+}
+
+/** `j < row.length`, the row written as the read writes it. */
+function boundedByLength(tsApi: typeof ts, condition: ts.Expression | undefined, name: string, rowText: string): boolean {
+  if (!condition || !tsApi.isBinaryExpression(condition) || condition.operatorToken.kind !== tsApi.SyntaxKind.LessThanToken) return false;
+  const bound = skipTypeSyntax(tsApi, condition.right);
+  return (
+    tsApi.isIdentifier(condition.left) &&
+    condition.left.text === name &&
+    tsApi.isPropertyAccessExpression(bound) &&
+    bound.name.text === 'length' &&
+    skipTypeSyntax(tsApi, bound.expression).getText() === rowText
+  );
+}
+
+function identifiersIn(tsApi: typeof ts, node: ts.Node): string[] {
+  if (tsApi.isIdentifier(node)) return [node.text];
+  const names: string[] = [];
+  // A field's name (`o.rows`) is no variable; what it is read from is.
+  if (tsApi.isPropertyAccessExpression(node)) return identifiersIn(tsApi, node.expression);
+  tsApi.forEachChild(node, (child) => void names.push(...identifiersIn(tsApi, child)));
+  return names;
+}
+
+/** Whether `body` assigns (`=`, a compound assignment, `++`, `--`) a variable of one of these names. */
+function assignsAny(tsApi: typeof ts, body: ts.Node, names: ReadonlySet<string>): boolean {
+  const k = tsApi.SyntaxKind;
+  const target = (node: ts.Expression) => {
+    const inner = skipTypeSyntax(tsApi, node);
+    return tsApi.isIdentifier(inner) && names.has(inner.text);
+  };
+  let assigns = false;
+  const visit = (node: ts.Node): void => {
+    if (assigns) return;
+    if (tsApi.isBinaryExpression(node) && node.operatorToken.kind >= k.FirstAssignment && node.operatorToken.kind <= k.LastAssignment)
+      assigns = target(node.left) || tsApi.isArrayLiteralExpression(node.left) || tsApi.isObjectLiteralExpression(node.left);
+    else if (
+      (tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) &&
+      (node.operator === k.PlusPlusToken || node.operator === k.MinusMinusToken)
+    )
+      assigns = target(node.operand);
+    tsApi.forEachChild(node, visit);
+  };
+  visit(body);
+  return assigns;
 }
 
 /**
