@@ -17,6 +17,11 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
+  spreadOfLeftOutField: {
+    code: `export const g = grad((x: number) => { const st: { a?: number; s: number } = { s: x };\n  st.a = x;\n  const c = { a: 1, /*@*/...st };\n  return c.s * (c.a ?? 1); });`,
+    message:
+      "'a' is a field that the object spread here was made without and that the function writes later, where a spread takes it only if it was written: give the field in the object literal ('a: undefined'), or write the spread's field after it",
+  },
   writePastRowEnd: {
     code: `export const g = grad((x: number) => { const m = [[x, 1], [2, x]];\n  /*@*/m[0][2] = 5;\n  return m[1][0] * x; });`,
     message:
@@ -643,10 +648,9 @@ const CASES: Record<string, Case> = {
     message: 'an object literal must have fields of numbers, arrays or objects of numbers',
   },
   bitwiseOperator: { code: `export const g = grad((x: number) => x /*@*/| 0);`, message: "the operator '|' cannot be differentiated yet" },
-  nullishMaybeNull: {
-    code: `export const g = grad((x: number, o: { v: number | null }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`,
-    message:
-      "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works)",
+  nullishUnknown: {
+    code: `export const g = grad((x: number, o: { v: unknown }) => x * ((/*@*/o.v ?? 1) as number), { wrt: 0 });`,
+    message: "'??' on a value of type 'any' or 'unknown' cannot be differentiated: give it a type (an optional number, or a number or null)",
   },
   nullishEntryWithEffects: {
     code: `export const g = grad((u: number[]) => { let i = 0;\n  const a = /*@*/u[i++] ?? 0;\n  return a * u[0]; });`,
@@ -691,9 +695,20 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number) => /*@*/typeof x === 'number' ? x : 0);`,
     message: "'typeof' cannot be differentiated: test the value itself: compare it with undefined, or a field of a union with one of its literals.",
   },
-  nullValue: {
-    code: `export const g = grad((x: number) => { const m: number | null = /*@*/null;\n  return x; });`,
-    message: "'null' cannot be differentiated: leave a missing value undefined (an optional field or parameter), or give it a number.",
+  strictUndefinedOfNull: {
+    code: `export const g = grad((x: number, m: number | null) => (/*@*/m === undefined ? x : 2 * x), { wrt: 0 });`,
+    message:
+      "'m' may be null, which differentiated code keeps as undefined, so it cannot tell it from undefined: test 'm == null' (null or undefined), or 'm === null' where it is never undefined.",
+  },
+  strictNullMaybeUndefined: {
+    code: `export const g = grad((x: number, m: number | null | undefined) => (/*@*/m !== null ? x : 2 * x), { wrt: 0 });`,
+    message:
+      "'m' may be undefined as well as null (an entry past the end of an array, say), which differentiated code keeps as undefined, so it cannot tell them apart: test 'm != null' (null or undefined).",
+  },
+  arithmeticOnNull: {
+    code: `export const g = grad((x: number) => { let m: number | null = null;\n  if (x > 0) m = x;\n  return /*@*/m! * x; });`,
+    message:
+      "'*' is differentiable on numbers only, but 'm' may be null, which JavaScript would take as 0 here: test it first ('m === null ? … : m'), or give it a number ('m ?? 0').",
   },
   classInside: {
     code: `export const g = grad((x: number) => { /*@*/class P { v = 1; }\n  return x; });`,

@@ -5,7 +5,7 @@
 // differences, in reverse mode (checked against forward mode by `compile`) and in forward mode,
 // with a Hessian against the differences of the gradient.
 import { describe, expect, it } from 'vitest';
-import { close, compile, compileForward, expectHessianOfGradient, partialDifference } from './support/compile.js';
+import { close, compile, compileForward, entryDifference, expectHessianOfGradient, partialDifference } from './support/compile.js';
 
 type Scalar = (...args: number[]) => number;
 
@@ -100,5 +100,153 @@ export const df = grad(f);
     expect(compiled.messages).toEqual([
       expect.stringMatching(/main\.ts:5:3 .*'m\[0\]\[2\]' is past the end of its row: .*build the row as long as it needs to be/),
     ]);
+  });
+});
+
+describe('null', () => {
+  it("'!= null' on a value that may be undefined, 'number | null' set to null, tested and assigned, '??' on it, and the caller's null", async () => {
+    const source = `
+import { grad, hessian, valueAndGrad } from 'tapeless';
+function roughness(xs: number[]): number {
+  let prev: number | undefined;
+  let s = 0;
+  for (const x of xs) {
+    if (prev != null) s += (x - prev) ** 2;
+    if (prev !== null) s += 0.1 * x;
+    prev = x;
+  }
+  return s;
+}
+function largestSquare(xs: number[]): number {
+  let best: number | null = null;
+  for (const x of xs) if (best === null || x * x > best) best = x * x;
+  return (best ?? 0) + (best == null ? 1 : 2 * best);
+}
+function scaled(x: number, y: number, scale: number | null): number {
+  let last: number | null = scale;
+  let s = 0;
+  for (const v of [x, y, x * y]) {
+    s += last == null ? v : v * last;
+    if (last == null || v > last) last = v;
+  }
+  return s;
+}
+export function f(x: number, y: number): number {
+  return roughness([x, y, x * y, 2]) + largestSquare([x, -y, 1.5]) + scaled(x, y, null) + scaled(y, x, 0.5);
+}
+${EXPORTS}`;
+    for (const m of await bothModes(source))
+      expectAllModes(m, [
+        [0.7, -1.3],
+        [2, 3],
+      ]);
+  });
+
+  it("takes the caller's null as JavaScript does, where a loop keeps it (reverse mode recorded it as 0)", async () => {
+    const source = `
+import { grad } from 'tapeless';
+export function f(xs: number[], start: number | null): number {
+  let best: number | null = start;
+  let s = 0;
+  for (const x of xs) {
+    s += best == null ? x : x * best;
+    if (best == null || x > best) best = x;
+  }
+  return s;
+}
+export const df = grad(f, { wrt: 'xs' });
+`;
+    for (const compiled of [compile({ 'main.ts': source }), compileForward({ 'main.ts': source })]) {
+      expect(compiled.messages).toEqual([]);
+      const m = await compiled.load();
+      for (const start of [null, 2.5]) {
+        const xs = [1, 3, 2];
+        m.df(xs, start).forEach((partial: number, i: number) =>
+          close(
+            partial,
+            entryDifference(() => m.f(xs, start), xs, i),
+            1e-6,
+          ),
+        );
+      }
+    }
+  });
+
+  it('is a diagnostic where arithmetic would take it as 0, or a strict test would tell it from undefined', () => {
+    const compiled = compile({
+      'main.ts': `
+import { grad } from 'tapeless';
+export function f(x: number, xs: number[]): number {
+  let m: number | null = null;
+  if (x > 0) m = x;
+  let e: number | null = null;
+  for (let i = 0; i < 3; i++) e = xs[i];
+  return m! * x + (m === undefined ? 1 : 0) + (e === null ? 1 : 0);
+}
+export const df = grad(f, { wrt: 'x' });
+`,
+    });
+    expect(compiled.messages).toEqual([
+      expect.stringMatching(/main\.ts:8:10 .*'\*' is differentiable on numbers only, but 'm' may be null, which JavaScript would take as 0 here/),
+    ]);
+    const strict = compile({
+      'main.ts': `
+import { grad } from 'tapeless';
+export function f(x: number, xs: number[]): number {
+  let m: number | null = null;
+  if (x > 0) m = x;
+  return m === undefined ? x : 2 * x;
+}
+export function g(x: number, xs: number[]): number {
+  let e: number | null = null;
+  for (let i = 0; i < 3; i++) e = xs[i];
+  return e === null ? x : 2 * x;
+}
+export const df = grad(f, { wrt: 'x' });
+export const dg = grad(g, { wrt: 'x' });
+`,
+    });
+    expect(strict.messages).toEqual([
+      expect.stringMatching(
+        /main\.ts:6:10 .*'m' may be null, which differentiated code keeps as undefined, so it cannot tell it from undefined: test 'm == null'/,
+      ),
+      expect.stringMatching(/main\.ts:11:10 .*'e' may be undefined as well as null .*test 'e == null'/),
+    ]);
+  });
+});
+
+describe('an object literal with a field that may be undefined', () => {
+  it("'last: undefined as number | undefined', a field left out of the literal and written later, and a class field 'number | undefined'", async () => {
+    const source = `
+import { grad, hessian, valueAndGrad } from 'tapeless';
+class Tracker { last: number | undefined = undefined; sum = 0; }
+function given(xs: number[]): number {
+  const st = { last: undefined as number | undefined, sum: 0 };
+  for (const x of xs) { if (st.last !== undefined) st.sum += x * st.last; st.last = x; }
+  return st.sum;
+}
+function leftOut(xs: number[]): number {
+  let st: { last?: number; sum: number } = { sum: 0 };
+  for (const x of xs) {
+    if (st.last !== undefined) st.sum += Math.sin(x - st.last);
+    st.last = x;
+  }
+  return st.sum + (st.last ?? 0);
+}
+function tracked(xs: number[]): number {
+  const t = new Tracker();
+  for (const x of xs) { t.sum += t.last === undefined ? x : x * t.last; t.last = x; }
+  return t.sum;
+}
+export function f(x: number, y: number): number {
+  const xs = [x, y, x * y, 2];
+  return given(xs) + leftOut(xs) + tracked(xs);
+}
+${EXPORTS}`;
+    for (const m of await bothModes(source))
+      expectAllModes(m, [
+        [0.7, -1.3],
+        [2, 3],
+      ]);
   });
 });

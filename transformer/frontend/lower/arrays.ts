@@ -3,13 +3,13 @@
 // methods lowered to loops with their callback inlined.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Expr, type Operand, UNSET, nameOf, num, str, variable } from '../../ir/ir';
-import { NUMBER, type Shape } from '../../ir/shapes';
+import { type Expr, type Operand, UNDEFINED, UNSET, nameOf, num, sameOperand, str, variable } from '../../ir/ir';
+import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
 import { callTarget } from './calls';
 import { callLocal, functionValue, parameterCount } from './functions';
-import { makeRecord, recordField } from './objects';
+import { addRecordField, makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { branch } from './control';
 import { throwTypeError } from './verbatim';
@@ -397,7 +397,23 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
   // The fields it has, which an optional field left out is not one of.
   const sameFields = fields.length === typeShape.fields.length && typeShape.fields.every((field) => values.has(field.name));
   const shape: Shape = sameFields ? typeShape : { kind: 'object', fields: fields.map((name) => typeShape.fields.find((field) => field.name === name)!) };
-  return objectOf(lx, fields, [...values.values()], shape, node);
+  const object = objectOf(lx, fields, [...values.values()], shape, node);
+  addLeftOutFields(lx, node, object, values);
+  return object;
+}
+
+/**
+ * `let st: { last?: number; sum: number } = { sum: 0 }` where the function writes `st.last`:
+ * the record of the literal has the optional numbers of the type it is given that it leaves
+ * out, undefined until written (the literal itself, as made, does not have them).
+ */
+function addLeftOutFields(lx: Lowering, node: ts.ObjectLiteralExpression, object: Operand, values: ReadonlyMap<string, Operand>): void {
+  const record = object.kind === 'var' ? lx.records.get(object.name) : undefined;
+  const given = lx.env.checker!.getContextualType(node);
+  const givenShape = given && shapeOf(lx.ts, lx.env.checker!, given, true);
+  if (!record || givenShape?.kind !== 'object') return;
+  const leftOut = givenShape.fields.filter((field) => field.shape.kind === 'number' && !values.has(field.name) && lx.writtenFields.has(field.name));
+  for (const field of leftOut) addRecordField(lx, object, field.name, UNDEFINED);
 }
 
 const EMPTY_OBJECT: Shape = { kind: 'object', fields: [] };
@@ -416,7 +432,17 @@ function spreadField(
   origin: ts.Node,
 ): Operand | undefined {
   const made = base.kind === 'var' ? lx.created.get(base.name) : undefined;
-  if (optional && made?.kind === 'object' && !made.fields.includes(field.name)) return before;
+  if (optional && made?.kind === 'object' && !made.fields.includes(field.name)) {
+    // A field the literal left out and the function wrote (addLeftOutFields): there where it was written.
+    const written = recordField(lx, base, field.name, origin);
+    if (written && !sameOperand(written, UNDEFINED))
+      fail(
+        origin,
+        Code.Unsupported,
+        `'${field.name}' is a field that the object spread here was made without and that the function writes later, where a spread takes it only if it was written: give the field in the object literal ('${field.name}: undefined'), or write the spread's field after it.`,
+      );
+    return before;
+  }
   const value = fieldLoad(lx, base, field.name, field.shape, origin);
   if (!optional || made || !before) return value;
   return lx.op('select', [lx.op('hasField', [base, str(field.name)], origin), value, before], origin);
