@@ -517,8 +517,17 @@ const CASES: Record<string, Case> = {
     message: "the callback of map must be a function written in place ('(v) => …'), declared in the function, or declared in the program",
   },
   mapNotNumbers: {
-    code: `export const g = grad((xs: number[]) => { const m = xs.map(/*@*/(v) => ({ v }));\n  return xs[0]; });`,
-    message: 'map must build an array of numbers here',
+    code: `export const g = grad((xs: number[]) => { const m = xs.map(/*@*/(v) => ({ v, s: 'a' }));\n  return xs[0]; });`,
+    message: 'map must build an array of numbers or of objects of numbers here',
+  },
+  pushObjects: {
+    code: `export const g = grad((xs: number[]) => { const pts: { x: number }[] = [];\n  pts.push(/*@*/{ x: xs[0] });\n  return pts.length; });`,
+    message:
+      "an array of objects grown by push is not supported: build 'pts' with map, its callback returning an object literal, or push each field onto an array of its own",
+  },
+  returnObjectEntry: {
+    code: `export const g = jvp((xs: number[]) => { const pts = xs.map((x) => ({ x, w: 2 * x }));\n  return /*@*/pts[0]; });`,
+    message: 'an entry of an array of objects the function builds is returned here',
   },
   arrayMethod: {
     code: `export const g = grad((xs: number[]) => { const ys = [...xs];\n  /*@*/ys.splice(0, 1);\n  return ys[0]; });`,

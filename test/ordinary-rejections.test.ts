@@ -250,3 +250,59 @@ ${EXPORTS}`;
       ]);
   });
 });
+
+describe('a local array of objects', () => {
+  it('made by map or written as a literal, read by index in a counted loop, by for-of, forEach, reduce, a spread and a helper', async () => {
+    const source = `
+import { grad, hessian, valueAndGrad } from 'tapeless';
+interface Point { x: number; w: number }
+function weighted(p: Point): number { return p.x * p.w; }
+function mapped(xs: number[]): number {
+  const pts = xs.map((x, i) => ({ x, w: i + 1 }));
+  let s = 0;
+  for (let i = 0; i < pts.length; i++) s += pts[i].x * pts[i].w;
+  for (const p of pts) s += Math.sin(p.x) * p.w;
+  pts.forEach((p, i) => { s += weighted(p) * i; });
+  const copy = { ...pts[pts.length - 1] };
+  return s + pts.reduce((acc, p) => acc + p.x * p.x, 0) + copy.x * copy.w;
+}
+function literal(a: number, b: number): number {
+  const pts = [{ x: a, w: 1 }, { x: b, w: 2 }];
+  let s = 0;
+  for (let i = 0; i < pts.length; i++) {
+    if (pts[i].x > 5) break;
+    s += pts[i].x * pts[i].w + (pts[i + 1]?.x ?? 0);
+  }
+  return s;
+}
+export function f(x: number, y: number): number {
+  return mapped([x, y, x * y]) + literal(x, y);
+}
+${EXPORTS}`;
+    for (const m of await bothModes(source))
+      expectAllModes(m, [
+        [0.7, -1.3],
+        [2, 3],
+        [6, 1],
+      ]);
+  });
+
+  it('grown by push is a diagnostic that says to map', () => {
+    const compiled = compile({
+      'main.ts': `
+import { grad } from 'tapeless';
+export function f(xs: number[]): number {
+  const pts: { x: number; w: number }[] = [];
+  for (let i = 0; i < xs.length; i++) pts.push({ x: xs[i], w: i + 1 });
+  return pts.length;
+}
+export const df = grad(f);
+`,
+    });
+    expect(compiled.messages).toEqual([
+      expect.stringMatching(
+        /main\.ts:5:48 .*an array of objects grown by push is not supported: build 'pts' with map, its callback returning an object literal/,
+      ),
+    ]);
+  });
+});

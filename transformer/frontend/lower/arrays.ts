@@ -13,7 +13,7 @@ import { addRecordField, makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { branch } from './control';
 import { throwTypeError } from './verbatim';
-import { entryOf, knownWithinRow, rowLength, rowOf } from './matrices';
+import { entryOf, knownWithinRow, numberFields, objectRowField, objectRows, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry } from './tables';
 import { firstEntryRead } from '../quoting';
@@ -109,8 +109,13 @@ export function arrayMethod(lx: Lowering, node: ts.CallExpression, method: 'redu
       if (list && !isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node)))
         return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index, array], true));
       const length = lengthOf(lx, array, node);
+      const fields = numberFields(lx.shapeAt(node, true));
+      if (fields)
+        return objectRows(lx, node, fields, length, (each) =>
+          overArray(lx, node, [], array, arrayNode, [], (index) => each(index, inline(lx, callback, [element(index), index, array], true))),
+        );
       if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
-        fail(callbackNode, Code.Unsupported, 'map must build an array of numbers here.');
+        fail(callbackNode, Code.Unsupported, 'map must build an array of numbers or of objects of numbers here.');
       }
       const mapped = newArray(lx, node, { op: 'newArray', args: kind === 'Array' ? [length, num(0)] : [length] }, kind);
       overArray(lx, node, [], array, arrayNode, [], (index) => {
@@ -273,6 +278,13 @@ export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyA
       rows,
       Code.Unsupported,
       'an array of arrays grown by push is not supported: build it with map or Array.from({ length: n }, (_, i) => row), or as a literal of its rows.',
+    );
+  const object = node.arguments.find((arg) => lx.shapeAt(arg, false)?.kind === 'object');
+  if (object)
+    fail(
+      object,
+      Code.Unsupported,
+      `an array of objects grown by push is not supported: build '${callee.expression.getText()}' with map, its callback returning an object literal, or push each field onto an array of its own.`,
     );
   const array = expression(lx, callee.expression);
   const length = array.kind === 'var' && !lx.shortened.has(array.name) ? lx.lengths.get(array.name) : undefined;
@@ -496,6 +508,8 @@ function knownLength(lx: Lowering, size: Operand): number | undefined {
 
 /** `container.field`, likewise. */
 export function fieldLoad(lx: Lowering, container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+  if (row?.matrix.fields) return objectRowField(lx, row, field, origin);
   const written = entryField(lx, container, field);
   if (written) return written;
   const recorded = recordField(lx, container, field, origin);

@@ -12,9 +12,10 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Block, type Operand, type Result, UNDEFINED, UNSET, nameOf, num, readsVariable, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
-import { arrayOperand, callbackArgument, containerOf, entryMissing, growable, inline, lengthOf, load, newArray } from './arrays';
+import { arrayOperand, callbackArgument, containerOf, entryMissing, fieldLoad, growable, inline, lengthOf, load, newArray } from './arrays';
 import { branch } from './control';
 import { skipTypeSyntax } from '../type-syntax';
+import { sourceText } from '../quoting';
 import { expression } from './expressions';
 import { countedLoop } from './loops';
 
@@ -32,6 +33,8 @@ export interface Matrix {
   readonly state?: string;
   /** Its rows are Float32Arrays: what is written into them is rounded. */
   readonly rounds: boolean;
+  /** Its rows are objects of these numbers (`xs.map((x, i) => ({ x, w: i + 1 }))`), one entry each, in this order. */
+  readonly fields?: readonly string[];
 }
 
 /** A row of a matrix: `length` entries of `data` from `start`. */
@@ -134,6 +137,41 @@ export function rowEntry(lx: Lowering, row: Row, container: Operand, index: Oper
   )!;
 }
 
+/** The names of the fields of an object of numbers only (the shape of the entries of an array of them). */
+export function numberFields(shape: Shape | undefined): readonly string[] | undefined {
+  if (shape?.kind !== 'object' || shape.fields.length === 0 || shape.fields.some((field) => field.shape.kind !== 'number')) return undefined;
+  return shape.fields.map((field) => field.name);
+}
+
+/**
+ * A local array of objects of numbers (`xs.map((x, i) => ({ x, w: i + 1 }))`) of `rows`
+ * entries: a matrix whose row i holds the fields of object i, which `fill` gives to its
+ * callback with each index. Its entries are read (`pts[i].x`), looped over, measured and
+ * passed as a matrix's rows are; a field of one is its entry of the row.
+ */
+export function objectRows(
+  lx: Lowering,
+  node: ts.Expression,
+  fields: readonly string[],
+  rows: Operand,
+  fill: (each: (index: Operand, object: Operand) => void) => void,
+): Operand {
+  const width = num(fields.length);
+  const data = newArray(lx, node, { op: 'newArray', args: [lx.op('*', [rows, width], node), num(0)] }, 'Array');
+  fill((index, object) => {
+    const start = lx.op('*', [index, width], node);
+    fields.forEach((field, k) => lx.store([data, lx.op('+', [start, num(k)], node), fieldLoad(lx, object, field, NUMBER, node)], node));
+  });
+  return handle(lx, { data, rows, width, borrowed: false, rounds: false, fields });
+}
+
+/** `pts[i].x`: the field's entry of the row of an array of objects (objectRows); undefined for a field the objects do not have. */
+export function objectRowField(lx: Lowering, row: Row, field: string, origin: ts.Node): Operand {
+  const k = row.matrix.fields!.indexOf(field);
+  if (k < 0) return UNDEFINED;
+  return load(lx, row.matrix.data, entryOf(lx, row, num(k), origin), NUMBER, origin);
+}
+
 /** Whether a constant index is within a row of a known width: undefined where either is known only as the code runs. */
 export function knownWithinRow(row: Row, index: Operand): boolean | undefined {
   const width = row.matrix.width;
@@ -154,20 +192,25 @@ function countsAlongRow(lx: Lowering, read: ts.ElementAccessExpression): boolean
   for (let node: ts.Node = read; !ts.isFunctionLike(node) && !ts.isSourceFile(node); node = node.parent) {
     const loop = node.parent;
     if (!ts.isForStatement(loop) || loop.statement !== node) continue;
-    if (!countsFromZero(ts, loop, index.text) || !boundedByLength(ts, loop.condition, index.text, rowText)) continue;
+    if (countedIndex(ts, loop) !== index.text || !boundedByLength(ts, loop.condition, index.text, rowText)) continue;
     const names = new Set([index.text, ...identifiersIn(ts, skipTypeSyntax(ts, read.expression))]);
     return !assignsAny(ts, loop.statement, names);
   }
   return false;
 }
 
-/** `let j = 0` … `j++` (`++j`, `j += 1`). */
-function countsFromZero(tsApi: typeof ts, loop: ts.ForStatement, name: string): boolean {
+/** The name of the index j of `for (let j = 0; …; j++)` (`++j`, `j += 1`). */
+export function countedIndex(tsApi: typeof ts, loop: ts.ForStatement): string | undefined {
   const init = loop.initializer;
   const declaration = init && tsApi.isVariableDeclarationList(init) && init.declarations.length === 1 ? init.declarations[0] : undefined;
-  if (!declaration || !tsApi.isIdentifier(declaration.name) || declaration.name.text !== name) return false;
-  if (!declaration.initializer || !tsApi.isNumericLiteral(declaration.initializer) || Number(declaration.initializer.text) !== 0) return false;
-  const step = loop.incrementor;
+  if (!declaration || !tsApi.isIdentifier(declaration.name)) return undefined;
+  if (!declaration.initializer || !tsApi.isNumericLiteral(declaration.initializer) || Number(declaration.initializer.text) !== 0) return undefined;
+  const name = declaration.name.text;
+  return countsUp(tsApi, loop.incrementor, name) ? name : undefined;
+}
+
+/** `j++`, `++j` or `j += 1`. */
+function countsUp(tsApi: typeof ts, step: ts.Expression | undefined, name: string): boolean {
   if (!step) return false;
   const isCounter = (node: ts.Expression) => tsApi.isIdentifier(node) && node.text === name;
   if ((tsApi.isPostfixUnaryExpression(step) || tsApi.isPrefixUnaryExpression(step)) && step.operator === tsApi.SyntaxKind.PlusPlusToken)
@@ -182,7 +225,7 @@ function countsFromZero(tsApi: typeof ts, loop: ts.ForStatement, name: string): 
 }
 
 /** `j < row.length`, the row written as the read writes it. */
-function boundedByLength(tsApi: typeof ts, condition: ts.Expression | undefined, name: string, rowText: string): boolean {
+export function boundedByLength(tsApi: typeof ts, condition: ts.Expression | undefined, name: string, rowText: string): boolean {
   if (!condition || !tsApi.isBinaryExpression(condition) || condition.operatorToken.kind !== tsApi.SyntaxKind.LessThanToken) return false;
   const bound = skipTypeSyntax(tsApi, condition.right);
   return (
@@ -204,7 +247,7 @@ function identifiersIn(tsApi: typeof ts, node: ts.Node): string[] {
 }
 
 /** Whether `body` assigns (`=`, a compound assignment, `++`, `--`) a variable of one of these names. */
-function assignsAny(tsApi: typeof ts, body: ts.Node, names: ReadonlySet<string>): boolean {
+export function assignsAny(tsApi: typeof ts, body: ts.Node, names: ReadonlySet<string>): boolean {
   const k = tsApi.SyntaxKind;
   const target = (node: ts.Expression) => {
     const inner = skipTypeSyntax(tsApi, node);
@@ -238,6 +281,12 @@ export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression,
   const tuple = lx.tupleLengthAt(node);
   // An inlined helper's caller may read its row in place, but for a tuple, which it may then choose.
   if (!row || (inlined && tuple === undefined)) return value;
+  if (row.matrix.fields)
+    fail(
+      node,
+      Code.Unsupported,
+      `an entry of an array of objects the function builds is returned here, which differentiated code keeps as numbers of the array: return a new object of its fields ('{ ...${sourceText(node)} }').`,
+    );
   const container = containerOf(lx, node);
   const length = tuple !== undefined ? num(tuple) : rowLength(lx, row, node);
   const copy = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
