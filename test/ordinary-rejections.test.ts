@@ -42,7 +42,7 @@ export const hf = hessian(f);
 `;
 
 describe('a read past the end of a row of an array of arrays the function builds', () => {
-  it('is undefined, as in JavaScript, not the next row’s number: at a constant index, a counted index and in a ragged array', async () => {
+  it('is undefined, as in JavaScript, not the next row’s number: at a constant index, a counted index, any index and in a ragged array', async () => {
     const source = `
 import { grad, hessian, valueAndGrad } from 'tapeless';
 export function f(x: number, y: number): number {
@@ -59,6 +59,12 @@ export function f(x: number, y: number): number {
       s += v !== undefined ? Math.sin(v) * x : y;
     }
   for (let i = 0; i < ragged.length; i++) for (let j = 0; j < ragged[i].length; j++) s += ragged[i][j] * y;
+  let k = 1;
+  while (k < 4) {
+    const v = ragged[0][k - 1];
+    s += v === undefined ? k * y : v * k;
+    k++;
+  }
   const past = m[1][2];
   return s + (past === undefined ? x * y : past);
 }
@@ -252,7 +258,7 @@ ${EXPORTS}`;
 });
 
 describe('a local array of objects', () => {
-  it('made by map or written as a literal, read by index in a counted loop, by for-of, forEach, reduce, a spread and a helper', async () => {
+  it('made by map or written as a literal, read by index in a counted loop, by for-of, forEach, reduce, slice, a spread and a helper', async () => {
     const source = `
 import { grad, hessian, valueAndGrad } from 'tapeless';
 interface Point { x: number; w: number }
@@ -264,6 +270,8 @@ function mapped(xs: number[]): number {
   for (const p of pts) s += Math.sin(p.x) * p.w;
   pts.forEach((p, i) => { s += weighted(p) * i; });
   const copy = { ...pts[pts.length - 1] };
+  const rest = pts.slice(1);
+  for (const p of rest) s += p.x / p.w;
   return s + pts.reduce((acc, p) => acc + p.x * p.x, 0) + copy.x * copy.w;
 }
 function literal(a: number, b: number): number {

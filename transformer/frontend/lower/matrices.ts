@@ -127,10 +127,13 @@ export function entryOf(lx: Lowering, row: Row, index: Operand, origin: ts.Node)
 export function rowEntry(lx: Lowering, row: Row, container: Operand, index: Operand, shape: Shape | undefined, node: ts.ElementAccessExpression): Operand {
   const within = knownWithinRow(row, index);
   if (within !== undefined) return within ? load(lx, container, index, shape, node) : UNDEFINED;
-  if (countsAlongRow(lx, node)) return load(lx, container, index, shape, node);
+  const loop = counterLoop(lx, node);
+  if (loop && countsAlongRow(lx, node, loop)) return load(lx, container, index, shape, node);
+  // A counter from 0 up is a whole number, not negative: only the row's end is tested.
+  const missing = loop ? lx.op('not', [lx.op('<', [index, lengthOf(lx, container, node)], node)], node) : entryMissing(lx, container, index, node);
   return branch(
     lx,
-    entryMissing(lx, container, index, node),
+    missing,
     node,
     () => UNDEFINED,
     () => load(lx, container, index, shape, node),
@@ -184,19 +187,23 @@ export function knownWithinRow(row: Row, index: Operand): boolean | undefined {
  * `j += 1`), where neither j nor any name in `row` is assigned but by the loop's step: j is
  * then an index of the row.
  */
-function countsAlongRow(lx: Lowering, read: ts.ElementAccessExpression): boolean {
+function countsAlongRow(lx: Lowering, read: ts.ElementAccessExpression, loop: ts.ForStatement): boolean {
+  const { ts } = lx;
+  const index = (skipTypeSyntax(ts, read.argumentExpression) as ts.Identifier).text;
+  const row = skipTypeSyntax(ts, read.expression);
+  return boundedByLength(ts, loop.condition, index, row.getText()) && !assignsAny(ts, loop.statement, new Set(identifiersIn(ts, row)));
+}
+
+/** The innermost `for (let j = 0; …; j++)` around `row[j]` whose j it is, where its body does not assign j. */
+function counterLoop(lx: Lowering, read: ts.ElementAccessExpression): ts.ForStatement | undefined {
   const { ts } = lx;
   const index = skipTypeSyntax(ts, read.argumentExpression);
-  if (!ts.isIdentifier(index)) return false;
-  const rowText = skipTypeSyntax(ts, read.expression).getText();
-  for (let node: ts.Node = read; !ts.isFunctionLike(node) && !ts.isSourceFile(node); node = node.parent) {
-    const loop = node.parent;
-    if (!ts.isForStatement(loop) || loop.statement !== node) continue;
-    if (countedIndex(ts, loop) !== index.text || !boundedByLength(ts, loop.condition, index.text, rowText)) continue;
-    const names = new Set([index.text, ...identifiersIn(ts, skipTypeSyntax(ts, read.expression))]);
-    return !assignsAny(ts, loop.statement, names);
-  }
-  return false;
+  if (!ts.isIdentifier(index)) return undefined;
+  // The loop that declares the j read (not another j it shadows).
+  const declaration = lx.env.checker!.getSymbolAtLocation(index)?.valueDeclaration;
+  const loop = declaration && ts.isVariableDeclaration(declaration) ? declaration.parent.parent : undefined;
+  if (!loop || !ts.isForStatement(loop) || countedIndex(ts, loop) !== index.text) return undefined;
+  return assignsAny(ts, loop.statement, new Set([index.text])) ? undefined : loop;
 }
 
 /** The name of the index j of `for (let j = 0; …; j++)` (`++j`, `j += 1`). */
@@ -358,7 +365,7 @@ export function rowsOf(lx: Lowering, node: ts.Expression, source: Operand, start
     (index) => lx.store([offsets, index, rowStart(lx, matrix, lx.op('+', [start, index], node), node)], node),
     { syntaxAssigns: false },
   );
-  return handle(lx, { data: matrix.data, rows: count, offsets, borrowed: true, rounds: matrix.rounds });
+  return handle(lx, { data: matrix.data, rows: count, offsets, borrowed: true, rounds: matrix.rounds, fields: matrix.fields });
 }
 
 /** Where row `index` of a matrix starts in its data (also for index = rows: where its data ends). */
