@@ -17,6 +17,16 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
+  spreadOfLeftOutField: {
+    code: `export const g = grad((x: number) => { const st: { a?: number; s: number } = { s: x };\n  st.a = x;\n  const c = { a: 1, /*@*/...st };\n  return c.s * (c.a ?? 1); });`,
+    message:
+      "'a' is a field that the object spread here was made without and that the function writes later, where a spread takes it only if it was written: give the field in the object literal ('a: undefined'), or write the spread's field after it",
+  },
+  writePastRowEnd: {
+    code: `export const g = grad((x: number) => { const m = [[x, 1], [2, x]];\n  /*@*/m[0][2] = 5;\n  return m[1][0] * x; });`,
+    message:
+      "'m[0][2]' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be",
+  },
   objectComputedName: {
     code: `export const g = grad((x: number) => { const o = { /*@*/['b']: x };\n  return o.b; });`,
     message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)',
@@ -575,8 +585,17 @@ const CASES: Record<string, Case> = {
     message: "the callback of map must be a function written in place ('(v) => …'), declared in the function, or declared in the program",
   },
   mapNotNumbers: {
-    code: `export const g = grad((xs: number[]) => { const m = xs.map(/*@*/(v) => ({ v }));\n  return xs[0]; });`,
-    message: 'map must build an array of numbers here',
+    code: `export const g = grad((xs: number[]) => { const m = xs.map(/*@*/(v) => ({ v, s: 'a' }));\n  return xs[0]; });`,
+    message: 'map must build an array of numbers or of objects of numbers here',
+  },
+  pushObjects: {
+    code: `export const g = grad((xs: number[]) => { const pts: { x: number }[] = [];\n  pts.push(/*@*/{ x: xs[0] });\n  return pts.length; });`,
+    message:
+      "an array of objects grown by push is not supported: build 'pts' with map, its callback returning an object literal, or push each field onto an array of its own",
+  },
+  returnObjectEntry: {
+    code: `export const g = jvp((xs: number[]) => { const pts = xs.map((x) => ({ x, w: 2 * x }));\n  return /*@*/pts[0]; });`,
+    message: 'an entry of an array of objects the function builds is returned here',
   },
   arrayMethod: {
     code: `export const g = grad((xs: number[]) => { const ys = [...xs];\n  /*@*/ys.splice(0, 1);\n  return ys[0]; });`,
@@ -712,11 +731,6 @@ const CASES: Record<string, Case> = {
     message:
       "an object literal must have fields of numbers, arrays or objects of numbers: 's' has type 'string'; keep other data out of it, in a variable of its own.",
   },
-  objectFieldMaybeUndefined: {
-    code: `export const g = grad((x: number, flag: boolean) => { const o = /*@*/{ a: x, b: flag ? 2 * x : undefined };\n  return o.a + (o.b ?? 0); }, { wrt: 0 });`,
-    message:
-      "an object literal must have fields of numbers, arrays or objects of numbers: 'b' has type 'number | undefined'; give it a number where it has none ('b: flag ? 2 * x : 0').",
-  },
   inOperator: {
     code: `export const g = grad((x: number, o: { a?: number }) => ('a' /*@*/in o ? x : 0), { wrt: 0 });`,
     message: "the operator 'in' cannot be differentiated yet.",
@@ -725,10 +739,9 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((xs: number[]) => { const out = [...xs];\n  /*@*/out[0] ??= xs[1] || 3;\n  return out[0]; });`,
     message: "'??=' on an array entry is not supported: write 'out[0] = out[0] ?? (xs[1] || 3)'.",
   },
-  nullishMaybeNull: {
-    code: `export const g = grad((x: number, o: { v: number | null }) => x * (/*@*/o.v ?? 1), { wrt: 0 });`,
-    message:
-      "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works)",
+  nullishUnknown: {
+    code: `export const g = grad((x: number, o: { v: unknown }) => x * ((/*@*/o.v ?? 1) as number), { wrt: 0 });`,
+    message: "'??' on a value of type 'any' or 'unknown' cannot be differentiated: give it a type (an optional number, or a number or null)",
   },
   nullishEntryWithEffects: {
     code: `export const g = grad((u: number[]) => { let i = 0;\n  const a = /*@*/u[i++] ?? 0;\n  return a * u[0]; });`,
@@ -773,9 +786,20 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((x: number) => /*@*/typeof x === 'number' ? x : 0);`,
     message: "'typeof' cannot be differentiated: test the value itself: compare it with undefined, or a field of a union with one of its literals.",
   },
-  nullValue: {
-    code: `export const g = grad((x: number) => { const m: number | null = /*@*/null;\n  return x; });`,
-    message: "'null' cannot be differentiated: leave a missing value undefined (an optional field or parameter), or give it a number.",
+  strictUndefinedOfNull: {
+    code: `export const g = grad((x: number, m: number | null) => (/*@*/m === undefined ? x : 2 * x), { wrt: 0 });`,
+    message:
+      "'m' may be null, which differentiated code keeps as undefined, so it cannot tell it from undefined: test 'm == null' (null or undefined), or 'm === null' where it is never undefined.",
+  },
+  strictNullMaybeUndefined: {
+    code: `export const g = grad((x: number, m: number | null | undefined) => (/*@*/m !== null ? x : 2 * x), { wrt: 0 });`,
+    message:
+      "'m' may be undefined as well as null (an entry past the end of an array, say), which differentiated code keeps as undefined, so it cannot tell them apart: test 'm != null' (null or undefined).",
+  },
+  arithmeticOnNull: {
+    code: `export const g = grad((x: number) => { let m: number | null = null;\n  if (x > 0) m = x;\n  return /*@*/m! * x; });`,
+    message:
+      "'*' is differentiable on numbers only, but 'm' may be null, which JavaScript would take as 0 here: test it first ('m === null ? … : m'), or give it a number ('m ?? 0').",
   },
   classInside: {
     code: `export const g = grad((x: number) => { /*@*/class P { v = 1; }\n  return x; });`,

@@ -115,6 +115,7 @@ export function infixToken(tsApi: typeof ts, op: OpName): ts.BinaryOperator {
     '>=': k.GreaterThanEqualsToken,
     '===': k.EqualsEqualsEqualsToken,
     '!==': k.ExclamationEqualsEqualsToken,
+    '==': k.EqualsEqualsToken,
     or: k.BarBarToken,
     and: k.AmpersandAmpersandToken,
   };

@@ -54,12 +54,21 @@ export function shapeOf(
     const fieldType = declaration ? checker.getTypeOfSymbolAtLocation(property, declaration) : checker.getTypeOfSymbol?.(property);
     // A field holding a function is code, like a method: not differentiated.
     if (fieldType && !fieldType.isUnion() && checker.getSignaturesOfType(fieldType, tsApi.SignatureKind.Call).length > 0) continue;
-    const present = fieldType && optional && property.flags & tsApi.SymbolFlags.Optional ? checker.getNonNullableType(fieldType) : fieldType;
+    // A number that may be missing (`last?: number`, `last: number | undefined`) is a number where it is there.
+    const mayBeMissing = fieldType && (property.flags & tsApi.SymbolFlags.Optional || isNumberOrMissing(tsApi, checker, fieldType));
+    const present = fieldType && optional && mayBeMissing ? checker.getNonNullableType(fieldType) : fieldType;
     const shape = present && shapeOf(tsApi, checker, present, optional, inner);
     if (!shape) return undefined;
     fields.push({ name: property.getName(), shape });
   }
   return fields.length > 0 ? { kind: 'object', fields } : undefined;
+}
+
+/** `number | undefined` (or `| null`): a number that may be missing. */
+function isNumberOrMissing(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type): boolean {
+  if (!type.isUnion()) return false;
+  const present = checker.getNonNullableType(type);
+  return present !== type && shapeOf(tsApi, checker, present)?.kind === 'number';
 }
 
 /**

@@ -162,6 +162,11 @@ export function isArithmeticOperator(text: string): text is ArithmeticOperator {
   return ARITHMETIC_OPERATORS.some((operator) => operator === text);
 }
 
+/** The operators that test a value against undefined (`==` also against null). */
+export function isUndefinedTest(op: string): boolean {
+  return op === '===' || op === '!==' || op === '==';
+}
+
 export function isComparisonOperator(text: string): text is ComparisonOperator {
   return COMPARISON_OPERATORS.some((operator) => operator === text);
 }
@@ -208,6 +213,9 @@ const OPERATORS = {
   '>=': infix('>=', (a, b) => Number(a >= b), zero),
   '===': infix('===', (a, b) => Number(a === b), zero),
   '!==': infix('!==', (a, b) => Number(a !== b), zero),
+  // Only against undefined, where a value of the caller's may be null (null or undefined: nullAsUndefined).
+  // eslint-disable-next-line eqeqeq -- null or undefined.
+  '==': infix('==', (a, b) => Number(a == b), zero),
   negate: { ...PURE, shape: 'prefix', print: '-', derivative: operatorRule('negate'), evaluate: (a) => -a },
   // Truth values: conditions and the flags that lowering makes for break, continue and return.
   not: { ...PURE, shape: 'prefix', print: '!', derivative: zero, evaluate: (a) => Number(!a) },

@@ -1,5 +1,5 @@
 import { type Expr, type Operand, UNDEFINED, isNum, num, sameOperand } from '../ir/ir';
-import { opInfo } from '../ops/registry';
+import { isUndefinedTest, opInfo } from '../ops/registry';
 
 /** Looks up the operation that defined a variable, where one did. */
 export type Definitions = (name: string) => Expr | undefined;
@@ -15,9 +15,9 @@ export function fold(expr: Expr, definitionOf: Definitions): Operand | Expr {
   const info = opInfo(expr.op);
   const { args } = expr;
   // `undefined` equals only itself (its value here, NaN, equals nothing).
-  if ((expr.op === '===' || expr.op === '!==') && args.every((arg) => isNum(arg)) && args.some((arg) => sameOperand(arg, UNDEFINED))) {
+  if (isUndefinedTest(expr.op) && args.every((arg) => isNum(arg)) && args.some((arg) => sameOperand(arg, UNDEFINED))) {
     const same = args.every((arg) => sameOperand(arg, UNDEFINED));
-    return num(same === (expr.op === '===') ? 1 : 0);
+    return num(same === (expr.op === '===' || expr.op === '==') ? 1 : 0);
   }
   if (info.evaluate && args.length > 0 && args.every((arg) => isNum(arg))) {
     const value = info.evaluate(...args.map((arg) => (arg as { value: number }).value));

@@ -3,17 +3,17 @@
 // methods lowered to loops with their callback inlined.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Expr, type Operand, UNSET, isUnset, nameOf, num, str, variable } from '../../ir/ir';
-import { NUMBER, type Shape } from '../../ir/shapes';
+import { type Expr, type Operand, UNDEFINED, UNSET, isUnset, nameOf, num, sameOperand, str, variable } from '../../ir/ir';
+import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
 import { callTarget } from './calls';
 import { callLocal, functionValue, parameterCount } from './functions';
-import { makeRecord, recordField } from './objects';
+import { addRecordField, makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { branch } from './control';
 import { throwTypeError } from './verbatim';
-import { entryOf, grownRows, rowLength, rowOf } from './matrices';
+import { entryOf, grownRows, knownWithinRow, numberFields, objectRowField, objectRows, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry, tableLength } from './tables';
 import { firstEntryRead, sourceText } from '../quoting';
@@ -138,8 +138,13 @@ export function arrayMethod(
       if (list && !isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node)))
         return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index, array], true));
       const length = lengthOf(lx, array, node);
+      const fields = numberFields(lx.shapeAt(node, true));
+      if (fields)
+        return objectRows(lx, node, fields, length, (each) =>
+          overArray(lx, node, [], array, arrayNode, [], (index) => each(index, inline(lx, callback, [element(index), index, array], true))),
+        );
       if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
-        fail(callbackNode, Code.Unsupported, 'map must build an array of numbers here.');
+        fail(callbackNode, Code.Unsupported, 'map must build an array of numbers or of objects of numbers here.');
       }
       const mapped = newArray(lx, node, { op: 'newArray', args: kind === 'Array' ? [length, num(0)] : [length] }, kind);
       overArray(lx, node, [], array, arrayNode, [], (index) => {
@@ -283,6 +288,13 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
   }
   lx.requireNumber(target.argumentExpression, 'an index must be a number');
   const index = expression(lx, target.argumentExpression);
+  const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+  if (row && knownWithinRow(row, index) === false)
+    fail(
+      target,
+      Code.Unsupported,
+      `'${target.getText()}' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be.`,
+    );
   const stored = value(() => load(lx, container, index, NUMBER, target));
   lx.store([container, index, stored], origin);
   return stored;
@@ -292,6 +304,13 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
 export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand {
   const rows = node.arguments.find((arg) => isArrayType(lx, arg));
   if (rows) grownRows(rows, lx.ts.isIdentifier(callee.expression) ? callee.expression.text : undefined);
+  const object = node.arguments.find((arg) => lx.shapeAt(arg, false)?.kind === 'object');
+  if (object)
+    fail(
+      object,
+      Code.Unsupported,
+      `an array of objects grown by push is not supported: build '${callee.expression.getText()}' with map, its callback returning an object literal, or push each field onto an array of its own.`,
+    );
   const array = expression(lx, callee.expression);
   const length = array.kind === 'var' && !lx.shortened.has(array.name) ? lx.lengths.get(array.name) : undefined;
   if (!length)
@@ -446,7 +465,23 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
   // The fields it has, which an optional field left out is not one of.
   const sameFields = fields.length === typeShape.fields.length && typeShape.fields.every((field) => values.has(field.name));
   const shape: Shape = sameFields ? typeShape : { kind: 'object', fields: fields.map((name) => typeShape.fields.find((field) => field.name === name)!) };
-  return objectOf(lx, fields, [...values.values()], shape, node);
+  const object = objectOf(lx, fields, [...values.values()], shape, node);
+  addLeftOutFields(lx, node, object, values);
+  return object;
+}
+
+/**
+ * `let st: { last?: number; sum: number } = { sum: 0 }` where the function writes `st.last`:
+ * the record of the literal has the optional numbers of the type it is given that it leaves
+ * out, undefined until written (the literal itself, as made, does not have them).
+ */
+function addLeftOutFields(lx: Lowering, node: ts.ObjectLiteralExpression, object: Operand, values: ReadonlyMap<string, Operand>): void {
+  const record = object.kind === 'var' ? lx.records.get(object.name) : undefined;
+  const given = lx.env.checker!.getContextualType(node);
+  const givenShape = given && shapeOf(lx.ts, lx.env.checker!, given, true);
+  if (!record || givenShape?.kind !== 'object') return;
+  const leftOut = givenShape.fields.filter((field) => field.shape.kind === 'number' && !values.has(field.name) && lx.writtenFields.has(field.name));
+  for (const field of leftOut) addRecordField(lx, object, field.name, UNDEFINED);
 }
 
 const EMPTY_OBJECT: Shape = { kind: 'object', fields: [] };
@@ -465,7 +500,17 @@ function spreadField(
   origin: ts.Node,
 ): Operand | undefined {
   const made = base.kind === 'var' ? lx.created.get(base.name) : undefined;
-  if (optional && made?.kind === 'object' && !made.fields.includes(field.name)) return before;
+  if (optional && made?.kind === 'object' && !made.fields.includes(field.name)) {
+    // A field the literal left out and the function wrote (addLeftOutFields): there where it was written.
+    const written = recordField(lx, base, field.name, origin);
+    if (written && !sameOperand(written, UNDEFINED))
+      fail(
+        origin,
+        Code.Unsupported,
+        `'${field.name}' is a field that the object spread here was made without and that the function writes later, where a spread takes it only if it was written: give the field in the object literal ('${field.name}: undefined'), or write the spread's field after it.`,
+      );
+    return before;
+  }
   const value = fieldLoad(lx, base, field.name, field.shape, origin);
   if (!optional || made || !before) return value;
   return lx.op('select', [lx.op('hasField', [base, str(field.name)], origin), value, before], origin);
@@ -519,6 +564,8 @@ function knownLength(lx: Lowering, size: Operand): number | undefined {
 
 /** `container.field`, likewise. */
 export function fieldLoad(lx: Lowering, container: Operand, field: string, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+  if (row?.matrix.fields) return objectRowField(lx, row, field, origin);
   const written = entryField(lx, container, field);
   if (written) return written;
   const recorded = recordField(lx, container, field, origin);

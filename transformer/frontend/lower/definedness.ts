@@ -77,6 +77,8 @@ class Sources {
     const { ts } = this.lx;
     const target = skipTypeSyntax(ts, node);
     if (ts.isNumericLiteral(target) || ts.isPrefixUnaryExpression(target) || ts.isPostfixUnaryExpression(target)) return false;
+    // null is not undefined (though differentiated code keeps it as undefined: see nullComparison).
+    if (target.kind === ts.SyntaxKind.NullKeyword) return false;
     if (ts.isElementAccessExpression(target)) return this.mayMiss(target);
     if (ts.isPropertyAccessExpression(target)) return !this.isMathConstant(target);
     if (ts.isConditionalExpression(target)) return this.mayBeUndefined(target.whenTrue) || this.mayBeUndefined(target.whenFalse);

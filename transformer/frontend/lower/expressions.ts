@@ -11,7 +11,7 @@ import {
   isIntegerOperator,
   isMathConstant,
 } from '../../ops/registry';
-import { type Lowering, isNumberType } from './lowering';
+import { FALSE, type Lowering, TRUE, isNumberType } from './lowering';
 import { type Shape, shapeOf } from '../../ir/shapes';
 import { entryMissing, fieldLoad, growable, isArrayType, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
@@ -19,7 +19,7 @@ import { restOf } from './array-methods';
 import { mayBeUndefined } from './definedness';
 import { newExpression } from './array-builders';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
-import { buildsMatrix, grownRows, matrixLiteral } from './matrices';
+import { buildsMatrix, grownRows, matrixLiteral, rowEntry } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
@@ -78,15 +78,20 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return str(node.text);
   if (node.kind === ts.SyntaxKind.TrueKeyword) return num(1, 'true');
   if (node.kind === ts.SyntaxKind.FalseKeyword) return num(0, 'false');
-  if (ts.isIdentifier(node)) return read(lx, node);
+  // Differentiated code keeps null as undefined: tests against null (nullComparison) and `??` tell neither apart.
+  if (node.kind === ts.SyntaxKind.NullKeyword && !lx.env.rule) return UNDEFINED;
+  if (ts.isIdentifier(node)) return callerValue(lx, node) ? nullAsUndefined(lx, node, read(lx, node)) : read(lx, node);
   if (node.kind === ts.SyntaxKind.ThisKeyword && lx.lookup('#this')) return lx.lookup('#this')!.value!;
-  if (ts.isPropertyAccessExpression(node)) return property(lx, node);
+  if (ts.isPropertyAccessExpression(node)) return nullAsUndefined(lx, node, property(lx, node));
   if (ts.isElementAccessExpression(node)) {
     const container = expression(lx, node.expression);
     lx.requireNumber(node.argumentExpression, 'an index must be a number');
-    return load(lx, container, expression(lx, node.argumentExpression), lx.shapeAt(node, false), node);
+    const index = expression(lx, node.argumentExpression);
+    const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+    if (row) return rowEntry(lx, row, container, index, lx.shapeAt(node, false), node);
+    return nullAsUndefined(lx, node, load(lx, container, index, lx.shapeAt(node, false), node));
   }
-  if (ts.isCallExpression(node)) return call(lx, node);
+  if (ts.isCallExpression(node)) return nullAsUndefined(lx, node, call(lx, node));
   if (ts.isPrefixUnaryExpression(node)) return prefix(lx, node);
   if (ts.isPostfixUnaryExpression(node)) return step(lx, node, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', false);
   if (ts.isBinaryExpression(node)) return binary(lx, node);
@@ -129,6 +134,27 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   const { what, advice } = unsupportedExpression(ts, node);
   if (advice) return fail(node, Code.Unsupported, `${what} cannot be differentiated: ${advice}.`);
   return fail(node, Code.Unsupported, `${what} cannot be differentiated yet (see README, "What can be differentiated").`);
+}
+
+/**
+ * A number that may be null, read where the caller's null may come in (a parameter, a field,
+ * an entry, a call): differentiated code keeps null as undefined (see nullComparison), so a
+ * null is made undefined where it is read. Every other value as it is.
+ */
+function nullAsUndefined(lx: Lowering, node: ts.Expression, value: Operand): Operand {
+  const { ts } = lx;
+  if (value.kind !== 'var' || !lx.env.checker || lx.env.rule) return value;
+  const type = lx.env.checker.getTypeAtLocation(node);
+  const members = type.isUnion() ? type.types : [type];
+  const numberOrNull = (member: ts.Type) => isNumberType(ts, member) || member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined);
+  if (!members.some((member) => member.flags & ts.TypeFlags.Null) || !members.every(numberOrNull)) return value;
+  return lx.op('select', [lx.op('==', [value, UNDEFINED], node), UNDEFINED, value], node);
+}
+
+/** Whether a name is a parameter or a value from outside the function (which may hold the caller's null); a local variable holds what the function gave it. */
+function callerValue(lx: Lowering, identifier: ts.Identifier): boolean {
+  const declaration = lx.env.checker?.getSymbolAtLocation(identifier)?.valueDeclaration;
+  return !lx.lookup(identifier.text) || !declaration || lx.ts.isParameter(declaration);
 }
 
 /**
@@ -423,13 +449,15 @@ export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = f
     // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
     const type = lx.env.checker?.getTypeAtLocation(node.left);
     const members = type?.isUnion() ? type.types : type ? [type] : [];
-    if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
+    if (members.some((member) => member.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
       fail(
         node,
         Code.Unsupported,
-        "'??' on a value that may be null cannot be differentiated: give it a type without null (an optional number, undefined where it is missing, works).",
+        "'??' on a value of type 'any' or 'unknown' cannot be differentiated: give it a type (an optional number, or a number or null).",
       );
     }
+    // A value that may be null is undefined there (nullAsUndefined): tested against undefined.
+    const mayBeNull = members.some((member) => member.flags & ts.TypeFlags.Null);
     // An array's entry is typed a number but is undefined past the end (`u[i - 1] ?? 0` at i = 0).
     // It is read only on the side that uses it, so that reverse mode adds into the gradient's
     // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
@@ -451,7 +479,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = f
     }
     const left = expression(lx, node.left);
     if (entry) requireUnshortened(lx, left, node.left);
-    if (!entry && !mayBeUndefined(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
+    if (!entry && !mayBeNull && !mayBeUndefined(lx, target) && !members.some((member) => member.flags & ts.TypeFlags.Undefined)) return left;
     return branch(
       lx,
       lx.op('===', [left, UNDEFINED], node),
@@ -462,6 +490,8 @@ export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = f
   }
   const comparison = kind === ts.SyntaxKind.EqualsEqualsToken ? '===' : kind === ts.SyntaxKind.ExclamationEqualsToken ? '!==' : operator;
   if (isComparisonOperator(comparison)) {
+    const missing = nullComparison(lx, node);
+    if (missing) return missing;
     const left = expression(lx, node.left);
     const right = expression(lx, node.right);
     // `xs[i] === undefined`: whether i is past the end.
@@ -476,6 +506,54 @@ export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = f
     return fail(node.operatorToken, Code.Unsupported, `the operator '${operator}' cannot be differentiated yet.`);
   }
   return arithmetic(lx, node);
+}
+
+/**
+ * `v == null`, `v !== null`, `v === undefined` …: differentiated code keeps null as undefined
+ * (a literal null is undefined, and so is the caller's where it is read: nullAsUndefined), so
+ * a test against either, written loosely (`==`, `!=`), is a test against undefined. A strict
+ * test against null is one against undefined where the value cannot be undefined, and known
+ * where it cannot be null; a strict test that would tell null from undefined is a diagnostic.
+ * Undefined for a comparison of other values, and for a strict test against undefined of a
+ * value that cannot be null.
+ */
+function nullComparison(lx: Lowering, node: ts.BinaryExpression): Operand | undefined {
+  const { ts } = lx;
+  const k = ts.SyntaxKind;
+  const kind = node.operatorToken.kind;
+  if (![k.EqualsEqualsToken, k.ExclamationEqualsToken, k.EqualsEqualsEqualsToken, k.ExclamationEqualsEqualsToken].includes(kind)) return undefined;
+  const isNull = (side: ts.Expression) => skipTypeSyntax(ts, side).kind === k.NullKeyword;
+  const isUndefined = (side: ts.Expression) => {
+    const inner = skipTypeSyntax(ts, side);
+    return ts.isIdentifier(inner) && lx.isGlobal(inner, 'undefined');
+  };
+  const other = isNull(node.right) || isUndefined(node.right) ? node.left : isNull(node.left) || isUndefined(node.left) ? node.right : undefined;
+  if (!other) return undefined;
+  const againstNull = isNull(other === node.left ? node.right : node.left);
+  const loose = kind === k.EqualsEqualsToken || kind === k.ExclamationEqualsToken;
+  const equal = kind === k.EqualsEqualsToken || kind === k.EqualsEqualsEqualsToken;
+  const type = lx.env.checker!.getTypeAtLocation(other);
+  const members = type.isUnion() ? type.types : [type];
+  const mayBeNull = members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown));
+  const written = sourceText(other);
+  if (!loose && !againstNull && !mayBeNull) return undefined;
+  if (!loose && !againstNull)
+    fail(
+      node,
+      Code.Unsupported,
+      `'${written}' may be null, which differentiated code keeps as undefined, so it cannot tell it from undefined: test '${written} ${equal ? '==' : '!='} null' (null or undefined), or '${written} ${equal ? '===' : '!=='} null' where it is never undefined.`,
+    );
+  const value = expression(lx, other);
+  requireUnshortened(lx, value, node);
+  // `v === null` of a value that is never null.
+  if (!loose && !mayBeNull) return equal ? FALSE : TRUE;
+  if (!loose && (members.some((member) => member.flags & ts.TypeFlags.Undefined) || mayBeUndefined(lx, other)))
+    fail(
+      node,
+      Code.Unsupported,
+      `'${written}' may be undefined as well as null (an entry past the end of an array, say), which differentiated code keeps as undefined, so it cannot tell them apart: test '${written} ${equal ? '==' : '!='} null' (null or undefined).`,
+    );
+  return lx.op(equal ? '===' : '!==', [value, UNDEFINED], node);
 }
 
 /**
@@ -529,7 +607,6 @@ function unsupportedExpression(tsApi: typeof ts, node: ts.Expression): { readonl
     [k.FunctionExpression]: functionValue(tsApi, node),
     [k.NewExpression]: { what: "a 'new' expression" },
     [k.BigIntLiteral]: { what: 'a bigint', advice: 'write a number (1, not 1n)' },
-    [k.NullKeyword]: { what: "'null'", advice: 'leave a missing value undefined (an optional field or parameter), or give it a number' },
     [k.AwaitExpression]: { what: "'await'", advice: 'await the value outside the differentiated function, and pass it in' },
     [k.YieldExpression]: { what: "'yield'" },
     [k.TypeOfExpression]: { what: "'typeof'", advice: 'test the value itself: compare it with undefined, or a field of a union with one of its literals' },

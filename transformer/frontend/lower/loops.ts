@@ -17,6 +17,8 @@ import { type CodeScope, fieldAssigned, recordFields } from './objects';
 import { destructure, statement, variables } from './statements';
 import { skipParentheses } from '../type-syntax';
 import { listOf } from './lists';
+import { assignsAny, boundedByLength, countedIndex } from './matrices';
+import { skipTypeSyntax } from '../type-syntax';
 import { tableLength } from './tables';
 import { sourceText } from '../quoting';
 
@@ -29,6 +31,24 @@ export function forLoop(lx: Lowering, node: ts.ForStatement, labels: readonly st
     const { initializer } = node;
     if (initializer && lx.ts.isVariableDeclarationList(initializer)) variables(lx, initializer);
     else if (initializer) expression(lx, initializer);
+    const entries = listCounted(lx, node);
+    if (entries !== undefined) {
+      // Over a local array of objects (lists.ts), which is never made: its passes are unrolled, the index a constant in each.
+      const counter = lx.lookup(countedIndex(lx.ts, node)!)!;
+      return unrolledLoop(
+        lx,
+        node,
+        labels,
+        entries,
+        [],
+        (index) => {
+          counter.value = index;
+          statement(lx, node.statement);
+        },
+        undefined,
+        0,
+      );
+    }
     const { condition, incrementor } = node;
     loop(lx, node, labels, {
       testFirst: true,
@@ -38,6 +58,21 @@ export function forLoop(lx: Lowering, node: ts.ForStatement, labels: readonly st
       passes: countedPasses(lx, node),
     });
   });
+}
+
+/**
+ * The number of entries of the local array of objects (lists.ts) that
+ * `for (let i = 0; i < pts.length; i++)` counts along, where the body does not assign i.
+ */
+function listCounted(lx: Lowering, node: ts.ForStatement): number | undefined {
+  const { ts } = lx;
+  const index = countedIndex(ts, node);
+  const bound = node.condition && ts.isBinaryExpression(node.condition) ? skipTypeSyntax(ts, node.condition.right) : undefined;
+  if (!index || !bound || !ts.isPropertyAccessExpression(bound) || !ts.isIdentifier(skipTypeSyntax(ts, bound.expression))) return undefined;
+  const array = lx.lookup((skipTypeSyntax(ts, bound.expression) as ts.Identifier).text)?.value;
+  const list = array && listOf(lx, array);
+  if (!list || !boundedByLength(ts, node.condition, index, bound.expression.getText()) || assignsAny(ts, node.statement, new Set([index]))) return undefined;
+  return list.length;
 }
 
 /**

@@ -6,7 +6,8 @@ import { NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
-import { skipParentheses } from '../type-syntax';
+import { skipParentheses, skipTypeSyntax } from '../type-syntax';
+import { sourceText } from '../quoting';
 
 /** What lowering needs to know about the world outside the function. */
 export interface LowerEnv {
@@ -538,12 +539,33 @@ export class Lowering {
     );
   }
 
+  /**
+   * A number that `!` or `as number` says is not null, though it may be: JavaScript takes null
+   * as 0 (null + 1 is 1), differentiated code keeps it as undefined (NaN).
+   */
+  private requireNotNull(node: ts.Expression, what: string): void {
+    const { ts } = this;
+    const inner = skipTypeSyntax(ts, node);
+    if (inner === node) return;
+    const type = this.env.checker!.getTypeAtLocation(inner);
+    if (!(type.isUnion() ? type.types : [type]).some((member) => member.flags & ts.TypeFlags.Null)) return;
+    const written = sourceText(inner);
+    fail(
+      node,
+      Code.BadType,
+      `${what}, but '${written}' may be null, which JavaScript would take as 0 here: test it first ('${written} === null ? … : ${written}'), or give it a number ('${written} ?? 0').`,
+    );
+  }
+
   requireNumber(node: ts.Expression, what: string): void {
     const checker = this.env.checker;
     if (!checker) return;
     const type = checker.getTypeAtLocation(node);
     // 'never': TypeScript found the code unreachable (narrowed away), where any type is fine.
-    if (isNumberType(this.ts, type) || type.flags & this.ts.TypeFlags.Never) return;
+    if (isNumberType(this.ts, type) || type.flags & this.ts.TypeFlags.Never) {
+      this.requireNotNull(node, what);
+      return;
+    }
     // `Array(3).fill(0)` and `Object.values(o)` are typed any: the fix is a type annotation.
     if (type.flags & this.ts.TypeFlags.Any)
       fail(node, Code.BadType, `${what}, but this has type 'any': give what it is computed from a type (const z: number[] = Array(3).fill(0)).`);

@@ -9,10 +9,13 @@
 // between matrices, a loop reassigning one, an object literal holding one).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Block, type Operand, type Result, UNSET, nameOf, num, readsVariable, variable } from '../../ir/ir';
-import { NUMBER } from '../../ir/shapes';
+import { type Block, type Operand, type Result, UNDEFINED, UNSET, nameOf, num, readsVariable, variable } from '../../ir/ir';
+import { NUMBER, type Shape } from '../../ir/shapes';
 import { type Binding, type Lowering, isNumberType } from './lowering';
-import { arrayOperand, callbackArgument, containerOf, growable, inline, lengthOf, load, newArray } from './arrays';
+import { arrayOperand, callbackArgument, containerOf, entryMissing, fieldLoad, growable, inline, lengthOf, load, newArray } from './arrays';
+import { branch } from './control';
+import { skipTypeSyntax } from '../type-syntax';
+import { sourceText } from '../quoting';
 import { expression } from './expressions';
 import { countedLoop } from './loops';
 
@@ -30,6 +33,8 @@ export interface Matrix {
   readonly state?: string;
   /** Its rows are Float32Arrays: what is written into them is rounded. */
   readonly rounds: boolean;
+  /** Its rows are objects of these numbers (`xs.map((x, i) => ({ x, w: i + 1 }))`), one entry each, in this order. */
+  readonly fields?: readonly string[];
 }
 
 /** A row of a matrix: `length` entries of `data` from `start`. */
@@ -126,6 +131,165 @@ export function entryOf(lx: Lowering, row: Row, index: Operand, origin: ts.Node)
 }
 
 /**
+ * `m[i][j]` written by the user: undefined past the end of the row, as in JavaScript, where
+ * the flat data would go on with the next row's numbers. Known when compiling for a constant
+ * index into rows of a known width; in range in a loop counting along the row
+ * (`for (let j = 0; j < m[i].length; j++)`); else tested where the code runs, the entry read
+ * only where it is there (its gradient too).
+ */
+export function rowEntry(lx: Lowering, row: Row, container: Operand, index: Operand, shape: Shape | undefined, node: ts.ElementAccessExpression): Operand {
+  const within = knownWithinRow(row, index);
+  if (within !== undefined) return within ? load(lx, container, index, shape, node) : UNDEFINED;
+  const loop = counterLoop(lx, node);
+  if (loop && countsAlongRow(lx, node, loop)) return load(lx, container, index, shape, node);
+  // A counter from 0 up is a whole number, not negative: only the row's end is tested.
+  const missing = loop ? lx.op('not', [lx.op('<', [index, lengthOf(lx, container, node)], node)], node) : entryMissing(lx, container, index, node);
+  return branch(
+    lx,
+    missing,
+    node,
+    () => UNDEFINED,
+    () => load(lx, container, index, shape, node),
+  )!;
+}
+
+/** The names of the fields of an object of numbers only (the shape of the entries of an array of them). */
+export function numberFields(shape: Shape | undefined): readonly string[] | undefined {
+  if (shape?.kind !== 'object' || shape.fields.length === 0 || shape.fields.some((field) => field.shape.kind !== 'number')) return undefined;
+  return shape.fields.map((field) => field.name);
+}
+
+/**
+ * A local array of objects of numbers (`xs.map((x, i) => ({ x, w: i + 1 }))`) of `rows`
+ * entries: a matrix whose row i holds the fields of object i, which `fill` gives to its
+ * callback with each index. Its entries are read (`pts[i].x`), looped over, measured and
+ * passed as a matrix's rows are; a field of one is its entry of the row.
+ */
+export function objectRows(
+  lx: Lowering,
+  node: ts.Expression,
+  fields: readonly string[],
+  rows: Operand,
+  fill: (each: (index: Operand, object: Operand) => void) => void,
+): Operand {
+  const width = num(fields.length);
+  const data = newArray(lx, node, { op: 'newArray', args: [lx.op('*', [rows, width], node), num(0)] }, 'Array');
+  fill((index, object) => {
+    const start = lx.op('*', [index, width], node);
+    fields.forEach((field, k) => lx.store([data, lx.op('+', [start, num(k)], node), fieldLoad(lx, object, field, NUMBER, node)], node));
+  });
+  return handle(lx, { data, rows, width, borrowed: false, rounds: false, fields });
+}
+
+/** `pts[i].x`: the field's entry of the row of an array of objects (objectRows); undefined for a field the objects do not have. */
+export function objectRowField(lx: Lowering, row: Row, field: string, origin: ts.Node): Operand {
+  const k = row.matrix.fields!.indexOf(field);
+  if (k < 0) return UNDEFINED;
+  return load(lx, row.matrix.data, entryOf(lx, row, num(k), origin), NUMBER, origin);
+}
+
+/** Whether a constant index is within a row of a known width: undefined where either is known only as the code runs. */
+export function knownWithinRow(row: Row, index: Operand): boolean | undefined {
+  const width = row.matrix.width;
+  if (index.kind !== 'num' || width?.kind !== 'num') return undefined;
+  return Number.isInteger(index.value) && index.value >= 0 && index.value < width.value;
+}
+
+/**
+ * Whether `row[j]` is read in the body of `for (let j = 0; j < row.length; j++)` (or `++j`,
+ * `j += 1`), where neither j nor any name in `row` is assigned but by the loop's step: j is
+ * then an index of the row.
+ */
+function countsAlongRow(lx: Lowering, read: ts.ElementAccessExpression, loop: ts.ForStatement): boolean {
+  const { ts } = lx;
+  const index = (skipTypeSyntax(ts, read.argumentExpression) as ts.Identifier).text;
+  const row = skipTypeSyntax(ts, read.expression);
+  return boundedByLength(ts, loop.condition, index, row.getText()) && !assignsAny(ts, loop.statement, new Set(identifiersIn(ts, row)));
+}
+
+/** The innermost `for (let j = 0; …; j++)` around `row[j]` whose j it is, where its body does not assign j. */
+function counterLoop(lx: Lowering, read: ts.ElementAccessExpression): ts.ForStatement | undefined {
+  const { ts } = lx;
+  const index = skipTypeSyntax(ts, read.argumentExpression);
+  if (!ts.isIdentifier(index)) return undefined;
+  // The loop that declares the j read (not another j it shadows).
+  const declaration = lx.env.checker!.getSymbolAtLocation(index)?.valueDeclaration;
+  const loop = declaration && ts.isVariableDeclaration(declaration) ? declaration.parent.parent : undefined;
+  if (!loop || !ts.isForStatement(loop) || countedIndex(ts, loop) !== index.text) return undefined;
+  return assignsAny(ts, loop.statement, new Set([index.text])) ? undefined : loop;
+}
+
+/** The name of the index j of `for (let j = 0; …; j++)` (`++j`, `j += 1`). */
+export function countedIndex(tsApi: typeof ts, loop: ts.ForStatement): string | undefined {
+  const init = loop.initializer;
+  const declaration = init && tsApi.isVariableDeclarationList(init) && init.declarations.length === 1 ? init.declarations[0] : undefined;
+  if (!declaration || !tsApi.isIdentifier(declaration.name)) return undefined;
+  if (!declaration.initializer || !tsApi.isNumericLiteral(declaration.initializer) || Number(declaration.initializer.text) !== 0) return undefined;
+  const name = declaration.name.text;
+  return countsUp(tsApi, loop.incrementor, name) ? name : undefined;
+}
+
+/** `j++`, `++j` or `j += 1`. */
+function countsUp(tsApi: typeof ts, step: ts.Expression | undefined, name: string): boolean {
+  if (!step) return false;
+  const isCounter = (node: ts.Expression) => tsApi.isIdentifier(node) && node.text === name;
+  if ((tsApi.isPostfixUnaryExpression(step) || tsApi.isPrefixUnaryExpression(step)) && step.operator === tsApi.SyntaxKind.PlusPlusToken)
+    return isCounter(step.operand);
+  return (
+    tsApi.isBinaryExpression(step) &&
+    step.operatorToken.kind === tsApi.SyntaxKind.PlusEqualsToken &&
+    isCounter(step.left) &&
+    tsApi.isNumericLiteral(step.right) &&
+    Number(step.right.text) === 1
+  );
+}
+
+/** `j < row.length`, the row written as the read writes it. */
+export function boundedByLength(tsApi: typeof ts, condition: ts.Expression | undefined, name: string, rowText: string): boolean {
+  if (!condition || !tsApi.isBinaryExpression(condition) || condition.operatorToken.kind !== tsApi.SyntaxKind.LessThanToken) return false;
+  const bound = skipTypeSyntax(tsApi, condition.right);
+  return (
+    tsApi.isIdentifier(condition.left) &&
+    condition.left.text === name &&
+    tsApi.isPropertyAccessExpression(bound) &&
+    bound.name.text === 'length' &&
+    skipTypeSyntax(tsApi, bound.expression).getText() === rowText
+  );
+}
+
+function identifiersIn(tsApi: typeof ts, node: ts.Node): string[] {
+  if (tsApi.isIdentifier(node)) return [node.text];
+  const names: string[] = [];
+  // A field's name (`o.rows`) is no variable; what it is read from is.
+  if (tsApi.isPropertyAccessExpression(node)) return identifiersIn(tsApi, node.expression);
+  tsApi.forEachChild(node, (child) => void names.push(...identifiersIn(tsApi, child)));
+  return names;
+}
+
+/** Whether `body` assigns (`=`, a compound assignment, `++`, `--`) a variable of one of these names. */
+export function assignsAny(tsApi: typeof ts, body: ts.Node, names: ReadonlySet<string>): boolean {
+  const k = tsApi.SyntaxKind;
+  const target = (node: ts.Expression) => {
+    const inner = skipTypeSyntax(tsApi, node);
+    return tsApi.isIdentifier(inner) && names.has(inner.text);
+  };
+  let assigns = false;
+  const visit = (node: ts.Node): void => {
+    if (assigns) return;
+    if (tsApi.isBinaryExpression(node) && node.operatorToken.kind >= k.FirstAssignment && node.operatorToken.kind <= k.LastAssignment)
+      assigns = target(node.left) || tsApi.isArrayLiteralExpression(node.left) || tsApi.isObjectLiteralExpression(node.left);
+    else if (
+      (tsApi.isPrefixUnaryExpression(node) || tsApi.isPostfixUnaryExpression(node)) &&
+      (node.operator === k.PlusPlusToken || node.operator === k.MinusMinusToken)
+    )
+      assigns = target(node.operand);
+    tsApi.forEachChild(node, visit);
+  };
+  visit(body);
+  return assigns;
+}
+
+/**
  * A value the function returns: a row of a local matrix is copied into an array of its own
  * (of the row's kind, as long as its type says where that is a tuple), as the caller gets an
  * array, not a view of the function's flat data; in an inlined helper, a row of a tuple type
@@ -137,6 +301,12 @@ export function returnedValue(lx: Lowering, value: Operand, node: ts.Expression,
   const tuple = lx.tupleLengthAt(node);
   // An inlined helper's caller may read its row in place, but for a tuple, which it may then choose.
   if (!row || (inlined && tuple === undefined)) return value;
+  if (row.matrix.fields)
+    fail(
+      node,
+      Code.Unsupported,
+      `an entry of an array of objects the function builds is returned here, which differentiated code keeps as numbers of the array: return a new object of its fields ('{ ...${sourceText(node)} }').`,
+    );
   const container = containerOf(lx, node);
   const length = tuple !== undefined ? num(tuple) : rowLength(lx, row, node);
   const copy = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
@@ -208,7 +378,7 @@ export function rowsOf(lx: Lowering, node: ts.Expression, source: Operand, start
     (index) => lx.store([offsets, index, rowStart(lx, matrix, lx.op('+', [start, index], node), node)], node),
     { syntaxAssigns: false },
   );
-  return handle(lx, { data: matrix.data, rows: count, offsets, borrowed: true, rounds: matrix.rounds });
+  return handle(lx, { data: matrix.data, rows: count, offsets, borrowed: true, rounds: matrix.rounds, fields: matrix.fields });
 }
 
 /** Where row `index` of a matrix starts in its data (also for index = rows: where its data ends). */

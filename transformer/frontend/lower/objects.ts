@@ -8,7 +8,7 @@
 // record are inlined, so that no generated code needs the object itself.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, UNDEFINED, sameOperand } from '../../ir/ir';
+import { type Operand, UNDEFINED, nameOf, sameOperand, variable } from '../../ir/ir';
 import { calledFunction, getterOf, isInside } from '../effects';
 import { walk } from '../walk';
 import { type Binding, type Lowering } from './lowering';
@@ -92,15 +92,17 @@ function classOf(tsApi: typeof ts, checker: ts.TypeChecker, node: ts.Expression,
  * a variable of an outer block), under keys no identifier has.
  */
 export function makeRecord(lx: Lowering, name: string, fields: readonly string[], values: readonly Operand[]): void {
-  const scope = lx.scopes[lx.frameBase];
-  const record = new Map<string, Binding>();
-  fields.forEach((field, k) => {
-    // Named after the field (a private `#f` as `f`) where generated code keeps its value.
-    const binding: Binding = { value: values[k], mutable: true, name: field.replace(/^#/, ''), field: true };
-    record.set(field, binding);
-    scope.set(`#field ${name} ${field}`, binding);
-  });
-  lx.records.set(name, record);
+  lx.records.set(name, new Map());
+  fields.forEach((field, k) => addRecordField(lx, variable(name), field, values[k]));
+}
+
+/** A field of the record `object`, holding `value`. */
+export function addRecordField(lx: Lowering, object: Operand, field: string, value: Operand): void {
+  const name = nameOf(object);
+  // Named after the field (a private `#f` as `f`) where generated code keeps its value.
+  const binding: Binding = { value, mutable: true, name: field.replace(/^#/, ''), field: true };
+  lx.records.get(name)!.set(field, binding);
+  lx.scopes[lx.frameBase].set(`#field ${name} ${field}`, binding);
 }
 
 /** The value of a field of a record, where `container` is one. */

@@ -7,6 +7,7 @@
 // second number saying whether they were undefined, and restored as undefined where they were.
 import { type Block, type Expr, type Operand, UNDEFINED, sameOperand } from '../../ir/ir';
 import { statementsWithin } from '../../ir/traverse';
+import { isUndefinedTest } from '../../ops/registry';
 
 /**
  * The names in a block whose value reaches a test against undefined (`===` or `!==` with
@@ -26,8 +27,7 @@ export function testedForUndefined(block: Block, truth = false, known: Iterable<
   for (const stmt of statementsWithin(block, 'enter')) {
     if (stmt.kind === 'let') {
       const { op, args } = stmt.expr;
-      if ((op === '===' || op === '!==') && args.some((arg) => sameOperand(arg, UNDEFINED)))
-        for (const arg of args) if (arg.kind === 'var') tested.add(arg.name);
+      if (isUndefinedTest(op) && args.some((arg) => sameOperand(arg, UNDEFINED))) for (const arg of args) if (arg.kind === 'var') tested.add(arg.name);
       if (op === 'copy' || op === 'stopGradient' || op === 'replayExit') from(stmt.name, args[0]);
       if (op === 'select') from(stmt.name, args[1], args[2]);
       // A field of an object literal (`const o = { a: xs[i + 1] }; o.a ?? 0`) is the value it was made with.
