@@ -205,7 +205,8 @@ const CASES: Record<string, Case> = {
   notMathFunction: { code: `export const g = grad((x: number) => /*@*/Math.clz32(x));`, message: 'Math.clz32 is not a differentiable Math function' },
   spreadArgument: {
     code: `export const g = grad((xs: number[]) => Math.hypot(/*@*/...xs));`,
-    message: 'spread arguments are supported in Math.max and Math.min only',
+    message:
+      "spread arguments are supported in Math.max and Math.min only: write 'Math.sqrt(xs.reduce((s, v) => s + v * v, 0))', or the arguments one by one ('Math.hypot(xs[0], xs[1], …)')",
   },
   outerWrite: {
     code: `let total = 0;\nexport const g = grad((x: number) => { /*@*/total = x;\n  return x; });`,
@@ -607,6 +608,10 @@ const CASES: Record<string, Case> = {
     message:
       ".find() on an array is not supported (it may return undefined): use findIndex and read the entry, 'const k = ws.findIndex((v) => v > 0); … ws[k]'",
   },
+  subarrayMethod: {
+    code: `export const g = grad((params: Float64Array) => /*@*/params.subarray(1)[0] * params[0]);`,
+    message: ".subarray() on an array is not supported (its entries are shared with 'params'): copy them with 'params.slice(…)'; differentiated code supports",
+  },
   arrayOfArraysMethod: {
     code: `export const g = grad((m: number[][]) => /*@*/m.filter((row) => row.length > 1)[0][0]);`,
     message: '.filter() on an array of arrays is not supported: loop over its rows, or map them',
@@ -738,6 +743,11 @@ const CASES: Record<string, Case> = {
   logicalAssignmentOnEntry: {
     code: `export const g = grad((xs: number[]) => { const out = [...xs];\n  /*@*/out[0] ??= xs[1] || 3;\n  return out[0]; });`,
     message: "'??=' on an array entry is not supported: write 'out[0] = out[0] ?? (xs[1] || 3)'.",
+  },
+  writeCallersInstance: {
+    code: `class Lcg {\n  constructor(public s: number) {}\n  next(): number {\n    /*@*/this.s = (this.s * 16807) % 2147483647;\n    return this.s / 2147483647;\n  }\n}\nexport const g = grad((x: number, rng: Lcg) => x * rng.next(), { wrt: 0 });`,
+    message:
+      "writing to 'this.s' is not supported here: differentiated code writes only into objects it makes itself, and this method is called on an instance of its caller's. Make the instance in the differentiated function ('new Lcg(…)', from the caller's numbers), and call the method on it",
   },
   nullishUnknown: {
     code: `export const g = grad((x: number, o: { v: unknown }) => x * ((/*@*/o.v ?? 1) as number), { wrt: 0 });`,

@@ -104,6 +104,8 @@ export function integerOperators(s: number, xs: number[]): number {
   const n = xs.length;
   let total = xs[n >> 1] * s;
   for (let i = 0; i < n >>> 1; i++) total += xs[(i * 3 + 1) % n] * xs[i ^ 1] * s + xs[~~(i / 2)] * xs[(i + 1) & (n - 1)];
+  // Neighbours by integer operators, past the end too: an index computed so has no effects.
+  for (let i = 0; i < n; i++) total += (xs[i ^ 1] ?? s) * xs[i] + (xs[(i + 3) | 0] ?? 1) * (xs[i >> 1] ?? 0) * s;
   let k = (s * 3) | 0;
   k <<= 1;
   k >>= 0;

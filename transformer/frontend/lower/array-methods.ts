@@ -95,6 +95,7 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
 
 /** What to write instead of the methods tapeless does not lower, for the array written `array` (and the call's first argument). */
 const ADVICE: Partial<Record<string, (array: string, argument: string) => string>> = {
+  subarray: (array) => ` (its entries are shared with '${array}'): copy them with '${array}.slice(…)'`,
   find: (array, predicate) => ` (it may return undefined): use findIndex and read the entry, 'const k = ${array}.findIndex(${predicate}); … ${array}[k]'`,
   findLast: () => ' (it may return undefined): use a loop',
   join: () => ' (it makes a string, which is not differentiated)',

@@ -3,6 +3,7 @@
 import { mayMiss, passesOnParameter } from './definedness';
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
+import { sourceText } from '../quoting';
 import { type Callee, type Operand, num, variable } from '../../ir/ir';
 import { isMathFunction, mathArity } from '../../ops/registry';
 import { type Lowering, isNumberType } from './lowering';
@@ -260,7 +261,16 @@ export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: re
 export function mathCall(lx: Lowering, node: ts.CallExpression, fn: string): Operand {
   const { ts } = lx;
   if ((fn === 'max' || fn === 'min') && node.arguments.some(ts.isSpreadElement)) return spreadExtremum(lx, node, fn);
-  for (const arg of node.arguments) if (ts.isSpreadElement(arg)) fail(arg, Code.Unsupported, 'spread arguments are supported in Math.max and Math.min only.');
+  for (const arg of node.arguments) {
+    if (!ts.isSpreadElement(arg)) continue;
+    // A vector's length, as users write it: the sum of squares is the loop tapeless differentiates.
+    const array = sourceText(arg.expression);
+    const norm =
+      fn === 'hypot'
+        ? `: write 'Math.sqrt(${array}.reduce((s, v) => s + v * v, 0))', or the arguments one by one ('Math.hypot(${array}[0], ${array}[1], …)')`
+        : '';
+    fail(arg, Code.Unsupported, `spread arguments are supported in Math.max and Math.min only${norm}.`);
+  }
   const args = node.arguments.map((arg) => {
     lx.requireNumber(arg, `Math.${fn} needs number arguments`);
     return expression(lx, arg);

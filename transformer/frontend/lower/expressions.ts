@@ -720,11 +720,20 @@ function rereadable(lx: Lowering, node: ts.Expression): boolean {
   if (ts.isPropertyAccessExpression(node)) return !getterOf(ts, lx.env.checker!, node) && rereadable(lx, node.expression);
   if (ts.isElementAccessExpression(node)) return rereadable(lx, node.expression) && rereadable(lx, node.argumentExpression);
   if (ts.isPrefixUnaryExpression(node))
-    return (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken) && rereadable(lx, node.operand);
+    return [ts.SyntaxKind.MinusToken, ts.SyntaxKind.PlusToken, ts.SyntaxKind.TildeToken].includes(node.operator) && rereadable(lx, node.operand);
   if (ts.isBinaryExpression(node)) {
-    const op = node.operatorToken.kind;
-    const arithmetic = [ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken, ts.SyntaxKind.PercentToken];
-    return arithmetic.includes(op) && rereadable(lx, node.left) && rereadable(lx, node.right);
+    const k = ts.SyntaxKind;
+    // Arithmetic and the integer operators an index is computed with (`xs[i ^ 1]`, `xs[n >> 1]`): no effects.
+    const pure = [k.PlusToken, k.MinusToken, k.AsteriskToken, k.SlashToken, k.PercentToken, k.AsteriskAsteriskToken];
+    const integer = [
+      k.AmpersandToken,
+      k.BarToken,
+      k.CaretToken,
+      k.LessThanLessThanToken,
+      k.GreaterThanGreaterThanToken,
+      k.GreaterThanGreaterThanGreaterThanToken,
+    ];
+    return [...pure, ...integer].includes(node.operatorToken.kind) && rereadable(lx, node.left) && rereadable(lx, node.right);
   }
   return false;
 }

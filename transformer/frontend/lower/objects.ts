@@ -172,6 +172,14 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
       Code.Unsupported,
       `'${text}' is a setter: differentiated code assigns fields, not setters (which may have effects). Assign the fields the setter sets, or call a method that does.`,
     );
+  // A method writing its own instance, called on an instance of the caller's (a random number generator passed in).
+  const ownClass = inner.expression.kind === ts.SyntaxKind.ThisKeyword ? lx.env.checker?.getTypeAtLocation(inner.expression).getSymbol()?.getName() : undefined;
+  if (ownClass)
+    fail(
+      inner,
+      Code.Unsupported,
+      `writing to '${text}' is not supported here: differentiated code writes only into objects it makes itself, and this method is called on an instance of its caller's. Make the instance in the differentiated function ('new ${ownClass}(…)', from the caller's numbers), and call the method on it.`,
+    );
   return fail(
     inner,
     Code.Unsupported,
