@@ -9,6 +9,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, sameOperand } from '../../ir/ir';
+import { type Shape, isDataField } from '../../ir/shapes';
 import { calledFunction, getterOf, isInside } from '../effects';
 import { walk } from '../walk';
 import { type Binding, type Lowering } from './lowering';
@@ -91,12 +92,13 @@ function classOf(tsApi: typeof ts, checker: ts.TypeChecker, node: ts.Expression,
  * field, in the scope where the function being lowered starts (an object may be assigned to
  * a variable of an outer block), under keys no identifier has.
  */
-export function makeRecord(lx: Lowering, name: string, fields: readonly string[], values: readonly Operand[]): void {
+export function makeRecord(lx: Lowering, name: string, fields: readonly string[], values: readonly Operand[], shape: Shape): void {
   const scope = lx.scopes[lx.frameBase];
   const record = new Map<string, Binding>();
   fields.forEach((field, k) => {
     // Named after the field (a private `#f` as `f`) where generated code keeps its value.
-    const binding: Binding = { value: values[k], mutable: true, name: field.replace(/^#/, ''), field: true };
+    const data = isDataField(shape, field);
+    const binding: Binding = { value: values[k], mutable: true, name: field.replace(/^#/, ''), field: true, ...(data ? { data } : {}) };
     record.set(field, binding);
     scope.set(`#field ${name} ${field}`, binding);
   });
@@ -206,7 +208,7 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
       `'${name}' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give '${name}' the fields it inherits.`,
     );
   }
-  const shape = lx.shapeAt(node, false, true);
+  const shape = lx.shapeAt(node, false, { optional: true });
   if (shape?.kind !== 'object')
     return fail(
       node,
