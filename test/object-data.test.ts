@@ -74,6 +74,12 @@ export function point(x: number, on: boolean): { on: boolean; kind: Kind; v: num
   return { on, kind: on ? 'call' : 'put', v: x * x, w: [x, Math.sin(x)] };
 }
 
+/** A copy by a spread keeps the fields in their order, data among them, a replaced one in its place. */
+export function copied(x: number, on: boolean): { on: boolean; kind: Kind; v: number } {
+  const made = { on, kind: 'call' as Kind, v: x };
+  return { ...made, v: 2 * x };
+}
+
 export const gOptions = grad(options, { wrt: 0 });
 export const vOptions = valueAndGrad(options, { wrt: 0 });
 export const dOptions = derivative(options, { wrt: 0 });
@@ -93,6 +99,7 @@ export const dPoint = derivative(point, { wrt: 0 });
 export const jvPointOn = jvp((x: number) => point(x, true));
 export const jvPointOff = jvp((x: number) => point(x, false));
 export const jPoint = jacobian(point, { wrt: 0 });
+export const jvCopied = jvp((x: number) => copied(x, false));
 export const pPointOn = vjp((x: number) => point(x, true));
 export const pPointOff = vjp((x: number) => point(x, false));
 `;
@@ -199,6 +206,10 @@ describe('object literals with string and boolean fields', () => {
       const [primal, pullback] = (on ? m.pPointOn : m.pPointOff)(x);
       expect(primal).toEqual(m.point(x, on));
       close(pullback({ v: 1, w: [0, 1] }), expected.v + expected.w[1]);
+      const [copy, copyTangent] = m.jvCopied([x], [1]);
+      expect(copy).toEqual({ on: false, kind: 'call', v: 2 * x });
+      expect(Object.keys(copy)).toEqual(['on', 'kind', 'v']);
+      expect(copyTangent).toEqual({ v: 2 });
     }
   });
 });

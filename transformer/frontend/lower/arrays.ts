@@ -389,7 +389,10 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
         fail(property, Code.Unsupported, 'only objects of numbers, strings, booleans, arrays or objects of these can be spread into an object literal.');
       const base = expression(lx, property.expression);
       const type = lx.env.checker?.getTypeAtLocation(property.expression);
+      // In the order of base's fields, as JavaScript copies them, data among them.
+      const order = type?.getProperties().map((property) => property.name) ?? [];
       const fields = [...spread.fields, ...(spread.data ?? []).map((name) => ({ name, shape: undefined }))];
+      fields.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
       for (const field of fields) {
         const optional = ((type?.getProperty(field.name)?.flags ?? 0) & ts.SymbolFlags.Optional) !== 0;
         const value = spreadField(lx, base, field, optional, values.get(field.name), property);
