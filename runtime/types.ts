@@ -1,6 +1,7 @@
 /**
  * The gradient of a value of type `T`: the same shape, with numbers where T has numbers. Of
- * an object (a class instance too), its data fields: methods and other functions are left out.
+ * an object (a class instance too), its data fields: methods and other functions are left out,
+ * and so are fields of strings and booleans (a flag, a `kind`), which are never differentiated.
  */
 export type GradientOf<T> = T extends number
   ? number
@@ -11,7 +12,7 @@ export type GradientOf<T> = T extends number
       : T extends readonly (infer Element)[]
         ? GradientOf<Element>[]
         : T extends object
-          ? { -readonly [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: GradientOf<T[K]> }
+          ? { -readonly [K in keyof T as T[K] extends ((...args: never[]) => unknown) | string | boolean ? never : K]: GradientOf<T[K]> }
           : never;
 
 /** A parameter, selected by its name or by its index. */

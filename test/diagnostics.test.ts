@@ -32,8 +32,8 @@ const CASES: Record<string, Case> = {
     message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)',
   },
   objectSpreadNonNumber: {
-    code: `export const g = grad((x: number, o: { s: string; v: number }) => { const c = { /*@*/...o, s: x };\n  return c.s * c.v; }, { wrt: 0 });`,
-    message: 'only objects of numbers, arrays or objects of numbers can be spread into an object literal',
+    code: `export const g = grad((x: number, o: { tags: string[]; v: number }) => { const c = { /*@*/...o, tags: x };\n  return c.v * c.tags; }, { wrt: 0 });`,
+    message: 'only objects of numbers, strings, booleans, arrays or objects of these can be spread into an object literal',
   },
   returnedClosure: {
     code: `function lcg(seed: number) {\n  let s = seed;\n  return /*@*/() => (s = (s * 1664525 + 1013904223) % 4294967296) / 4294967296;\n}\nexport const g = grad((x: number) => { const next = lcg(7); return x * next(); });`,
@@ -732,9 +732,10 @@ const CASES: Record<string, Case> = {
     at: '2:53',
   },
   objectNonNumber: {
-    code: `export const g = grad((x: number) => { const o = /*@*/{ s: 'a', v: x };\n  return o.v; });`,
+    code: `export const g = grad((x: number) => { const o = /*@*/{ previous: null, v: x };
+  return o.v; });`,
     message:
-      "an object literal must have fields of numbers, arrays or objects of numbers: 's' has type 'string'; keep other data out of it, in a variable of its own.",
+      "an object literal must have fields of numbers, strings, booleans, arrays or objects of these: 'previous' has type 'null'; keep other data out of it, in a variable of its own.",
   },
   inOperator: {
     code: `export const g = grad((x: number, o: { a?: number }) => ('a' /*@*/in o ? x : 0), { wrt: 0 });`,

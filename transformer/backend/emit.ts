@@ -275,7 +275,7 @@ class Emitter extends Syntax {
     const recording: ts.Statement[] = [];
     if (stmt.record) {
       const { count, array } = stmt.record;
-      const { positions, undefinedFlags, stride, cursorSlot } = this.layout(stmt.record);
+      const { positions, undefinedFlags, stride, cursorSlot, dataPositions, dataStride } = this.layout(stmt.record);
       before.push(this.assign(count, this.number(0)));
       if (stride > 0 && stmt.passes)
         before.push(...this.grow(array, factory.createBinaryExpression(this.operand(stmt.passes), ts.SyntaxKind.AsteriskToken, this.number(stride)), 'fresh'));
@@ -285,6 +285,8 @@ class Emitter extends Syntax {
         if (position !== undefined) recording.push(this.assign(this.slot(array, count, stride, position), factory.createIdentifier(c.name)));
         const flag = undefinedFlags.get(c.name);
         if (flag !== undefined) recording.push(this.assign(this.slot(array, count, stride, flag), this.isUndefined(factory.createIdentifier(c.name))));
+        const kept = dataPositions.get(c.name);
+        if (kept !== undefined) recording.push(this.assign(this.slot(stmt.record.data!, count, dataStride, kept), factory.createIdentifier(c.name)));
       }
       if (stmt.record.cursor) {
         recording.push(
@@ -385,9 +387,11 @@ class Emitter extends Syntax {
   private reverseLoop(stmt: ReverseLoop): ts.Statement {
     const { factory, ts } = this;
     const { count, array } = stmt.record;
-    const { positions, undefinedFlags, stride, cursorSlot } = this.layout(stmt.record);
+    const { positions, undefinedFlags, stride, cursorSlot, dataPositions, dataStride } = this.layout(stmt.record);
     const index = factory.createIdentifier(stmt.index);
     const restore: ts.Statement[] = [...stmt.record.pairs, ...(stmt.record.values ?? [])].flatMap(({ restored }) => {
+      const kept = dataPositions.get(restored);
+      if (kept !== undefined) return [this.declare(restored, this.slot(stmt.record.data!, stmt.index, dataStride, kept), true)];
       const position = positions.get(restored);
       if (position === undefined) return [];
       const value = this.slot(array, stmt.index, stride, position);
@@ -417,10 +421,12 @@ class Emitter extends Syntax {
   }
 
   private recordDeclarations(record: LoopRecord, fresh: (array: string, length: number) => ts.Expression): ts.Statement[] {
-    const { stride } = this.layout(record);
+    const { stride, dataStride } = this.layout(record);
     const count = this.declare(record.count, this.number(0), false);
-    if (stride === 0) return [count];
-    return [count, this.declare(record.array, fresh(record.array, INITIAL_PASSES * stride), false)];
+    // Strings and booleans in a plain array, which grows as it is written.
+    const data = dataStride > 0 ? [this.declare(record.data!, this.factory.createArrayLiteralExpression([]), true)] : [];
+    if (stride === 0) return [count, ...data];
+    return [count, this.declare(record.array, fresh(record.array, INITIAL_PASSES * stride), false), ...data];
   }
 
   /** `if (record.length < (count + 1) * stride) { double it, keeping what it holds }` */

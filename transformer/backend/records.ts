@@ -4,12 +4,16 @@ import type { Func, LoopRecord } from '../ir/ir';
  * Where a loop record keeps each value of a pass: `positions` (by carried or restored name)
  * within the `stride` numbers of a pass, for a value that may be undefined the slot of
  * whether it is (`undefinedFlags`, by either name too), and the slot of the load stream's position.
+ * A value of data (a string or a boolean) has its slot in the record's plain array of data
+ * instead (`dataPositions` within the `dataStride` values of a pass).
  */
 export interface RecordLayout {
   readonly positions: ReadonlyMap<string, number>;
   readonly undefinedFlags: ReadonlyMap<string, number>;
   readonly stride: number;
   readonly cursorSlot: number;
+  readonly dataPositions: ReadonlyMap<string, number>;
+  readonly dataStride: number;
 }
 
 /**
@@ -23,9 +27,15 @@ export function recordLayouts(func: Func, read: ReadonlySet<string>): (record: L
     // A slot per carried variable whose restored value the sweep reads, found by either name.
     const positions = new Map<string, number>();
     const undefinedFlags = new Map<string, number>();
+    const dataPositions = new Map<string, number>();
     let slots = 0;
-    for (const { carried, restored, undefinable } of record.pairs) {
+    for (const { carried, restored, undefinable, data } of record.pairs) {
       if (!read.has(restored)) continue;
+      if (data) {
+        dataPositions.set(carried, dataPositions.size / 2);
+        dataPositions.set(restored, (dataPositions.size - 1) / 2);
+        continue;
+      }
       positions.set(carried, slots);
       positions.set(restored, slots++);
       if (!undefinable) continue;
@@ -34,7 +44,16 @@ export function recordLayouts(func: Func, read: ReadonlySet<string>): (record: L
     }
     // Then the values recorded at the end of a pass, found by their restored names.
     for (const { restored } of record.values ?? []) if (read.has(restored)) positions.set(restored, slots++);
-    layouts.set(record.array, { positions, undefinedFlags, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots });
+    const dataStride = dataPositions.size / 2;
+    layouts.set(record.array, { positions, undefinedFlags, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots, dataPositions, dataStride });
   }
-  return (record) => layouts.get(record.array) ?? { positions: new Map<string, number>(), undefinedFlags: new Map<string, number>(), stride: 0, cursorSlot: 0 };
+  return (record) =>
+    layouts.get(record.array) ?? {
+      positions: new Map<string, number>(),
+      undefinedFlags: new Map<string, number>(),
+      stride: 0,
+      cursorSlot: 0,
+      dataPositions: new Map<string, number>(),
+      dataStride: 0,
+    };
 }

@@ -12,7 +12,7 @@ import { type Request, type Target, apiCallNamed, apiNameOf, gradientAt, resolve
 import { walk } from '../frontend/walk';
 import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
-import { isDataProperty, shapeOf } from '../ir/shapes';
+import { isDataProperty, isDataType, shapeOf } from '../ir/shapes';
 import { type Derived, generatedName } from './pipelines';
 import { skipTypeSyntax } from '../frontend/type-syntax';
 
@@ -531,11 +531,9 @@ export class Resolver {
     const { ts, checker } = this;
     const type = checker.getTypeAtLocation(identifier);
     // Strings and booleans are data: conditions read them.
-    const data = ts.TypeFlags.StringLike | ts.TypeFlags.BooleanLike;
-    const isData = (type.flags & data) !== 0 || (type.isUnion() && type.types.every((member) => member.flags & data));
     if (
       !isNumberType(ts, type) &&
-      !isData &&
+      !isDataType(ts, type) &&
       !shapeOf(ts, checker, type) &&
       !(type.flags & ts.TypeFlags.Object && checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0)
     ) {

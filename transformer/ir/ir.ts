@@ -181,6 +181,8 @@ export interface Carried {
   /** The name of its value after the loop (the last `next`). */
   readonly exit: string;
   readonly role: Role;
+  /** It holds a string or a boolean (data: see `RecordedPair.data`). */
+  readonly data?: boolean;
 }
 
 /**
@@ -220,6 +222,8 @@ export interface LoopRecord {
    * in the reverse sweep. Only those the sweep reads are recorded (and kept forward).
    */
   readonly pairs: readonly RecordedPair[];
+  /** Where some pair is data: the plain array that keeps those, `pairs` data slots a pass. */
+  readonly data?: string;
   /**
    * Values a pass computes with a costly operation (`Math.sin(w * i)`), which the sweep
    * computes again as `restored`. Where the forward loop computes them anyway, simplify
@@ -249,6 +253,12 @@ export interface RecordedPair {
    * sweep restores undefined there (transformer/modes/reverse/undefined-records.ts).
    */
   readonly undefinable?: boolean;
+  /**
+   * It holds a string or a boolean (a field of data of an object the function made), which a
+   * record of numbers cannot hold (a string becomes NaN, `true` 1): it is kept in the record's
+   * array of data (`LoopRecord.data`) instead.
+   */
+  readonly data?: boolean;
 }
 
 /** The load stream of a function that reads local arrays (see transformer/modes/reverse/README.md). */

@@ -8,27 +8,44 @@ import type * as ts from 'typescript';
 export type Shape =
   | { readonly kind: 'number' }
   | { readonly kind: 'array'; readonly element: Shape; readonly container: 'Array' | 'Float64Array' | 'Float32Array' }
-  | { readonly kind: 'object'; readonly fields: readonly { readonly name: string; readonly shape: Shape }[] };
+  | {
+      readonly kind: 'object';
+      readonly fields: readonly { readonly name: string; readonly shape: Shape }[];
+      /**
+       * Of an object the function makes: its fields holding strings or booleans (a flag, a
+       * `kind`), data that is read, compared and copied but never differentiated (not fields
+       * of its gradient or tangent).
+       */
+      readonly data?: readonly string[];
+    };
 
 export const NUMBER: Shape = { kind: 'number' };
 
 /**
- * The shape of values of `type`, or undefined where they cannot be differentiated. With
- * `optional`, an optional field (`lr?: number`) has the shape of its type without undefined:
- * for an object the function makes, whose field then holds undefined where it is missing.
+ * How an object the function makes is read (an input's type has neither): `optional`, an
+ * optional field (`lr?: number`) has the shape of its type without undefined, for the field
+ * then holds undefined where it is missing; `data`, fields of strings and booleans are data
+ * (`Shape.data`), not a reason for the object to have no shape.
  */
+export interface MadeObject {
+  readonly optional?: boolean;
+  readonly data?: boolean;
+}
+
+/** The shape of values of `type`, or undefined where they cannot be differentiated; `made`: see MadeObject. */
 export function shapeOf(
   tsApi: typeof ts,
   checker: ts.TypeChecker,
   type: ts.Type,
-  optional = false,
+  made: MadeObject = {},
   within: ReadonlySet<ts.Type> = new Set(),
 ): Shape | undefined {
+  const optional = made.optional ?? false;
   // A type that holds itself (`typeof globalThis`) has no shape.
   if (within.has(type)) return undefined;
   // A generic's type parameter (`<T extends number[]>(v: T)`): the shape of what it is constrained to.
   const constraint = type.flags & tsApi.TypeFlags.TypeParameter ? type.getConstraint() : undefined;
-  if (constraint) return shapeOf(tsApi, checker, constraint, optional, new Set(within).add(type));
+  if (constraint) return shapeOf(tsApi, checker, constraint, made, new Set(within).add(type));
   if (type.flags & tsApi.TypeFlags.EnumLike) return undefined;
   if (type.isUnion()) {
     if (type.types.every((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike))) return NUMBER;
@@ -40,13 +57,14 @@ export function shapeOf(
   const name = type.getSymbol()?.getName();
   if (name === 'Float64Array' || name === 'Float32Array') return { kind: 'array', element: NUMBER, container: name };
   if (isArrayOrTuple(checker, type)) {
-    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element, optional, inner));
+    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element, made, inner));
     const first = elements[0];
     if (!first || elements.some((element) => !element || !sameShape(element, first))) return undefined;
     return { kind: 'array', element: first, container: 'Array' };
   }
   if (checker.getSignaturesOfType(type, tsApi.SignatureKind.Call).length > 0) return undefined;
   const fields: { name: string; shape: Shape }[] = [];
+  const data: string[] = [];
   for (const property of checker.getPropertiesOfType(type)) {
     const declaration = property.valueDeclaration;
     if (declaration && !isDataProperty(tsApi, declaration)) continue;
@@ -57,10 +75,15 @@ export function shapeOf(
     // A number that may be missing (`last?: number`, `last: number | undefined`) is a number where it is there.
     const mayBeMissing = fieldType && (property.flags & tsApi.SymbolFlags.Optional || isNumberOrMissing(tsApi, checker, fieldType));
     const present = fieldType && optional && mayBeMissing ? checker.getNonNullableType(fieldType) : fieldType;
-    const shape = present && shapeOf(tsApi, checker, present, optional, inner);
+    if (made.data && present && isDataType(tsApi, present)) {
+      data.push(property.getName());
+      continue;
+    }
+    const shape = present && shapeOf(tsApi, checker, present, made, inner);
     if (!shape) return undefined;
     fields.push({ name: property.getName(), shape });
   }
+  if (data.length > 0) return { kind: 'object', fields, data };
   return fields.length > 0 ? { kind: 'object', fields } : undefined;
 }
 
@@ -69,6 +92,22 @@ function isNumberOrMissing(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.T
   if (!type.isUnion()) return false;
   const present = checker.getNonNullableType(type);
   return present !== type && shapeOf(tsApi, checker, present)?.kind === 'number';
+}
+
+/** Strings and booleans (and unions of them: `'call' | 'put'`): data, which conditions read and no derivative has. */
+export function isDataType(tsApi: typeof ts, type: ts.Type): boolean {
+  const data = tsApi.TypeFlags.StringLike | tsApi.TypeFlags.BooleanLike;
+  return (type.flags & data) !== 0 || (type.isUnion() && type.types.every((member) => member.flags & data));
+}
+
+/** Whether `field` of an object of `shape` is data (`Shape.data`): not a field of its gradient or tangent. */
+export function isDataField(shape: Shape | undefined, field: string): boolean {
+  return shape?.kind === 'object' && !!shape.data?.includes(field);
+}
+
+/** The positions of the fields (an `objectOf`'s, of `shape`) that its gradient and tangent have: all but its data. */
+export function differentiatedFields(shape: Shape | undefined, fields: readonly string[]): number[] {
+  return fields.flatMap((field, k) => (isDataField(shape, field) ? [] : [k]));
 }
 
 /**

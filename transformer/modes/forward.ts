@@ -24,7 +24,7 @@ import {
 import type { NameAllocator } from '../ir/names';
 import { opInfo } from '../ops/registry';
 import { partialDerivatives, type RuleSet } from '../ops/rules';
-import { type Shape, derivativeShape } from '../ir/shapes';
+import { type Shape, derivativeShape, differentiatedFields } from '../ir/shapes';
 import { statementsWithin } from '../ir/traverse';
 
 export interface ForwardRequest {
@@ -298,14 +298,18 @@ class TangentSweep {
         if (isNum(container)) return num(0);
         return this.aggregate(stmt, [container, ...args.slice(1)], out, options);
       }
-      case 'arrayOf':
-        // A literal's elements that do not vary get zero tangents of their shape.
+      case 'arrayOf': {
+        // A literal's elements that do not vary get zero tangents of their shape; its fields of data get none.
+        const fields = stmt.expr.fields;
+        const differentiated = fields ? differentiatedFields(stmt.shape, fields) : args.map((_, k) => k);
+        const literal = fields ? { ...stmt, expr: { ...stmt.expr, fields: differentiated.map((k) => fields[k]) } } : stmt;
         return this.aggregate(
-          stmt,
-          args.map((arg) => this.resultTangent(arg, out)),
+          literal,
+          differentiated.map((k) => this.resultTangent(args[k], out)),
           out,
           options,
         );
+      }
       case 'zero':
         // Arrays that vary (written with varying values, or gradients added into) get tangent arrays.
         if (op === 'newArray') {

@@ -4,7 +4,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Expr, type Operand, UNDEFINED, UNSET, isUnset, nameOf, num, sameOperand, str, variable } from '../../ir/ir';
-import { NUMBER, type Shape, shapeOf } from '../../ir/shapes';
+import { NUMBER, type Shape, isDataField, isDataType, shapeOf } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
 import { callTarget } from './calls';
@@ -17,7 +17,6 @@ import { entryOf, grownRows, knownWithinRow, numberFields, objectRowField, objec
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry, tableLength } from './tables';
 import { firstEntryRead, sourceText } from '../quoting';
-import { skipTypeSyntax } from '../type-syntax';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -398,10 +397,7 @@ export function growable(lx: Lowering, node: ts.Expression): Operand {
   return array;
 }
 
-/**
- * Which field of an object literal is not numbers, and what to write: a number where a field
- * may be undefined (`b: flag ? 2 * x : 0`), other data in variables of its own.
- */
+/** Which field of an object literal holds what it cannot (null, a Map, …), to be kept in a variable of its own. */
 function fieldWithoutShape(lx: Lowering, node: ts.ObjectLiteralExpression): string {
   const { ts } = lx;
   const checker = lx.env.checker!;
@@ -409,21 +405,12 @@ function fieldWithoutShape(lx: Lowering, node: ts.ObjectLiteralExpression): stri
     const value = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
     if (!value || lx.shapeAt(value, false)) continue;
     const type = checker.getTypeAtLocation(value);
-    // A field holding a function is code, left out of the object's numbers (see shapeOf).
+    // Strings and booleans are data the object may hold, a number that may be missing a field
+    // undefined where it is (see Shape.data, shapeOf), a function code left out of its numbers.
+    if (isDataType(ts, type) || shapeOf(ts, checker, checker.getNonNullableType(type))?.kind === 'number') continue;
     if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) continue;
     const name = property.name!.getText();
-    const said = `: '${name}' has type '${checker.typeToString(checker.getBaseTypeOfLiteralType(type))}'`;
-    const members = type.isUnion() ? type.types : [type];
-    const present = members.filter((member) => !(member.flags & ts.TypeFlags.Undefined));
-    if (present.length === members.length || !present.every((member) => member.flags & ts.TypeFlags.NumberLike)) {
-      return `${said}; keep other data out of it, in a variable of its own`;
-    }
-    const choice = skipTypeSyntax(ts, value);
-    const isUndefined = (side: ts.Expression) => side.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isIdentifier(side) && side.text === 'undefined');
-    const numbered = ts.isConditionalExpression(choice)
-      ? `${sourceText(choice.condition)} ? ${isUndefined(choice.whenTrue) ? '0' : sourceText(choice.whenTrue)} : ${isUndefined(choice.whenFalse) ? '0' : sourceText(choice.whenFalse)}`
-      : `${sourceText(value)} ?? 0`;
-    return `${said}; give it a number where it has none ('${name}: ${numbered}')`;
+    return `: '${name}' has type '${checker.typeToString(checker.getBaseTypeOfLiteralType(type))}'; keep other data out of it, in a variable of its own`;
   }
   return '';
 }
@@ -431,13 +418,14 @@ function fieldWithoutShape(lx: Lowering, node: ts.ObjectLiteralExpression): stri
 /**
  * `{ w, b: 2 * x }`, `{ ...base, x }`, `{}`: an object the function creates (see objects.ts for
  * writing its fields). It has the fields it is given: an optional field it is not given is
- * missing, and reads as undefined (`opts.lr ?? 0.2`).
+ * missing, and reads as undefined (`opts.lr ?? 0.2`). Its fields of strings and booleans
+ * (`{ clamp: true }`, `{ kind: 'call' }`) are data: kept, read and copied, never differentiated.
  */
 export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): Operand {
   const { ts } = lx;
-  const typeShape = node.properties.length === 0 ? EMPTY_OBJECT : lx.shapeAt(node, false, true);
+  const typeShape = node.properties.length === 0 ? EMPTY_OBJECT : lx.shapeAt(node, false, MADE_OBJECT);
   if (!typeShape || typeShape.kind !== 'object')
-    fail(node, Code.Unsupported, `an object literal must have fields of numbers, arrays or objects of numbers${fieldWithoutShape(lx, node)}.`);
+    fail(node, Code.Unsupported, `an object literal must have fields of numbers, strings, booleans, arrays or objects of these${fieldWithoutShape(lx, node)}.`);
   // In JavaScript's order: a later field replaces an earlier one of the same name, in its place.
   const values = new Map<string, Operand>();
   for (const property of node.properties) {
@@ -447,12 +435,16 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
       values.set(property.name.text, expression(lx, property.initializer));
     } else if (ts.isSpreadAssignment(property)) {
       // `...base`: each field of base's type, read as it is now.
-      const spread = lx.shapeAt(property.expression, false, true);
+      const spread = lx.shapeAt(property.expression, false, MADE_OBJECT);
       if (spread?.kind !== 'object')
-        fail(property, Code.Unsupported, 'only objects of numbers, arrays or objects of numbers can be spread into an object literal.');
+        fail(property, Code.Unsupported, 'only objects of numbers, strings, booleans, arrays or objects of these can be spread into an object literal.');
       const base = expression(lx, property.expression);
       const type = lx.env.checker?.getTypeAtLocation(property.expression);
-      for (const field of spread.fields) {
+      // In the order of base's fields, as JavaScript copies them, data among them.
+      const order = type?.getProperties().map((property) => property.name) ?? [];
+      const fields = [...spread.fields, ...(spread.data ?? []).map((name) => ({ name, shape: undefined }))];
+      fields.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+      for (const field of fields) {
         const optional = ((type?.getProperty(field.name)?.flags ?? 0) & ts.SymbolFlags.Optional) !== 0;
         const value = spreadField(lx, base, field, optional, values.get(field.name), property);
         if (value) values.set(field.name, value);
@@ -463,8 +455,17 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
   }
   const fields = [...values.keys()];
   // The fields it has, which an optional field left out is not one of.
-  const sameFields = fields.length === typeShape.fields.length && typeShape.fields.every((field) => values.has(field.name));
-  const shape: Shape = sameFields ? typeShape : { kind: 'object', fields: fields.map((name) => typeShape.fields.find((field) => field.name === name)!) };
+  const typeFields = [...typeShape.fields.map((field) => field.name), ...(typeShape.data ?? [])];
+  const sameFields = fields.length === typeFields.length && typeFields.every((field) => values.has(field));
+  const differentiated = fields.filter((name) => !isDataField(typeShape, name));
+  const data = fields.filter((name) => isDataField(typeShape, name));
+  const shape: Shape = sameFields
+    ? typeShape
+    : {
+        kind: 'object',
+        fields: differentiated.map((name) => typeShape.fields.find((field) => field.name === name)!),
+        ...(data.length > 0 ? { data } : {}),
+      };
   const object = objectOf(lx, fields, [...values.values()], shape, node);
   addLeftOutFields(lx, node, object, values);
   return object;
@@ -478,23 +479,25 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
 function addLeftOutFields(lx: Lowering, node: ts.ObjectLiteralExpression, object: Operand, values: ReadonlyMap<string, Operand>): void {
   const record = object.kind === 'var' ? lx.records.get(object.name) : undefined;
   const given = lx.env.checker!.getContextualType(node);
-  const givenShape = given && shapeOf(lx.ts, lx.env.checker!, given, true);
+  const givenShape = given && shapeOf(lx.ts, lx.env.checker!, given, MADE_OBJECT);
   if (!record || givenShape?.kind !== 'object') return;
   const leftOut = givenShape.fields.filter((field) => field.shape.kind === 'number' && !values.has(field.name) && lx.writtenFields.has(field.name));
   for (const field of leftOut) addRecordField(lx, object, field.name, UNDEFINED);
 }
 
 const EMPTY_OBJECT: Shape = { kind: 'object', fields: [] };
+const MADE_OBJECT = { optional: true, data: true };
 
 /**
  * The value of a field after `...base` in an object literal: base's, or for a field base may
  * not have (optional), the value before where base does not have it: known where the function
  * made base, else chosen at run time. Undefined where the literal does not have the field.
+ * A field of data has no shape.
  */
 function spreadField(
   lx: Lowering,
   base: Operand,
-  field: { readonly name: string; readonly shape: Shape },
+  field: { readonly name: string; readonly shape: Shape | undefined },
   optional: boolean,
   before: Operand | undefined,
   origin: ts.Node,
@@ -531,7 +534,7 @@ export function objectOf(lx: Lowering, fields: readonly string[], values: readon
   lx.created.set(name, { kind: 'object', fields, values, shape });
   const held = fields.flatMap((field, k): [string, Operand][] => (lx.holdsLocal(values[k]) ? [[field, values[k]]] : []));
   if (held.length > 0) lx.heldLocals.set(name, new Map(held));
-  if (lx.mutableObjects) makeRecord(lx, name, fields, values);
+  if (lx.mutableObjects) makeRecord(lx, name, fields, values, shape);
   return variable(name);
 }
 
@@ -573,6 +576,9 @@ export function fieldLoad(lx: Lowering, container: Operand, field: string, shape
   // A local array held by an object literal is read (and written) as itself, so its reads are recorded.
   const held = container.kind === 'var' ? lx.heldLocals.get(container.name)?.get(field) : undefined;
   if (held) return held;
+  // A field of data of an object the function made is the value it was made with, known here (`o.kind === 'call'` folds).
+  const made = container.kind === 'var' ? lx.created.get(container.name) : undefined;
+  if (made?.kind === 'object' && isDataField(made.shape, field)) return made.values[made.fields.indexOf(field)];
   if (field === 'length' && container.kind === 'var' && (lx.matrices.has(container.name) || lx.rows.has(container.name) || lx.lists.has(container.name)))
     return lengthOf(lx, container, origin);
   const grown = container.kind === 'var' ? lx.lengths.get(container.name) : undefined;

@@ -12,7 +12,7 @@ import { walk } from '../walk';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
 import { type MatrixState, holdsRows, matrixState } from './matrix-states';
-import { type Layout, layoutOf, leavesOf, sameLayout } from './scalars';
+import { type Layout, dataLeaves, layoutOf, leavesOf, sameLayout } from './scalars';
 
 /** The states of a loop: variables it reassigns that hold arrays or objects as it starts. */
 export function loopStates(
@@ -281,7 +281,8 @@ export interface ScalarState {
 
 /** A small state's numbers, read before the loop into hidden variables the loop carries. */
 function scalarState(lx: Lowering, node: ts.Node, binding: Binding, init: Operand, layout: Layout): ScalarState {
-  const parts = leavesOf(lx, init, layout, node).map((leaf, k) => lx.hidden(`${binding.name}_${k}`, leaf));
+  const data = dataLeaves(layout);
+  const parts = leavesOf(lx, init, layout, node).map((leaf, k) => lx.hidden(`${binding.name}_${k}`, leaf, false, data[k]));
   return { binding, layout, parts };
 }
 

@@ -242,6 +242,7 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
         next: kept.size > 0 && next.kind === 'var' && kept.has(next.name) ? kept.get(next.name)!.init : next,
         exit,
         role: (binding.hidden ? 'temp' : 'user') as Role,
+        ...(binding.data ? { data: true } : {}),
       };
     });
   lx.body.push({ kind: 'loop', carried: loopCarried, body: block, cond: goOn, origin: node, ...(parts.passes ? { passes: parts.passes } : {}) });

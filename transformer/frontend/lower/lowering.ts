@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
-import { NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
+import { type MadeObject, NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
@@ -58,6 +58,8 @@ export interface Binding {
   readonly fn?: LocalFunction;
   /** A field of an object the function made (a record: frontend/lower/objects.ts). */
   readonly field?: boolean;
+  /** Holds a string or a boolean (a field of data: `Shape.data`), which a loop carries as it is, not as a number. */
+  readonly data?: boolean;
 }
 
 /**
@@ -390,11 +392,11 @@ export class Lowering {
     return target.hasRestElement || target.minLength !== target.fixedLength ? undefined : target.fixedLength;
   }
 
-  /** The shape of a node's type (or of its elements), where it can be differentiated; `optional`: see shapeOf. */
-  shapeAt(node: ts.Node, element: boolean, optional = false): Shape | undefined {
+  /** The shape of a node's type (or of its elements), where it can be differentiated; `made`: see MadeObject. */
+  shapeAt(node: ts.Node, element: boolean, made: MadeObject = {}): Shape | undefined {
     const checker = this.env.checker;
     if (!checker) return NUMBER;
-    const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node), optional);
+    const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node), made);
     if (!element) return shape;
     return shape?.kind === 'array' ? shape.element : undefined;
   }
@@ -418,8 +420,8 @@ export class Lowering {
     );
   }
 
-  declare(name: string, value: Operand | undefined, mutable: boolean): void {
-    this.scopes[this.scopes.length - 1].set(name, { value, mutable, name });
+  declare(name: string, value: Operand | undefined, mutable: boolean, data = false): void {
+    this.scopes[this.scopes.length - 1].set(name, { value, mutable, name, ...(data ? { data } : {}) });
   }
 
   declareFunction(name: string, fn: LocalFunction): void {
@@ -431,8 +433,8 @@ export class Lowering {
     return this.inlining[this.inlining.length - 1];
   }
 
-  hidden(name: string, value: Operand | undefined, flag = false): Binding {
-    return { value, mutable: true, name, hidden: true, flag };
+  hidden(name: string, value: Operand | undefined, flag = false, data = false): Binding {
+    return { value, mutable: true, name, hidden: true, flag, ...(data ? { data } : {}) };
   }
 
   scoped(lower: () => void): void {
@@ -528,10 +530,11 @@ export class Lowering {
 
   /**
    * A returned value: a number, or (where the request allows) a flat array of numbers, or an
-   * object whose fields are numbers, flat arrays of numbers or such objects (a point, a state).
+   * object whose fields are numbers, flat arrays of numbers or such objects (a point, a state);
+   * its fields of strings and booleans are data, which its derivatives leave out.
    */
   requireResult(node: ts.Expression): void {
-    const shape = this.env.arrayResult ? this.shapeAt(node, false) : undefined;
+    const shape = this.env.arrayResult ? this.shapeAt(node, false, { data: true }) : undefined;
     if (shape && shape.kind !== 'number' && isFlatResult(shape)) return;
     this.requireNumber(
       node,

@@ -9,6 +9,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, nameOf, sameOperand, variable } from '../../ir/ir';
+import { type Shape, isDataField } from '../../ir/shapes';
 import { calledFunction, getterOf, isInside } from '../effects';
 import { walk } from '../walk';
 import { type Binding, type Lowering } from './lowering';
@@ -91,16 +92,16 @@ function classOf(tsApi: typeof ts, checker: ts.TypeChecker, node: ts.Expression,
  * field, in the scope where the function being lowered starts (an object may be assigned to
  * a variable of an outer block), under keys no identifier has.
  */
-export function makeRecord(lx: Lowering, name: string, fields: readonly string[], values: readonly Operand[]): void {
+export function makeRecord(lx: Lowering, name: string, fields: readonly string[], values: readonly Operand[], shape: Shape): void {
   lx.records.set(name, new Map());
-  fields.forEach((field, k) => addRecordField(lx, variable(name), field, values[k]));
+  fields.forEach((field, k) => addRecordField(lx, variable(name), field, values[k], isDataField(shape, field)));
 }
 
-/** A field of the record `object`, holding `value`. */
-export function addRecordField(lx: Lowering, object: Operand, field: string, value: Operand): void {
+/** A field of the record `object`, holding `value`; `data`, a string or boolean (see Shape.data). */
+export function addRecordField(lx: Lowering, object: Operand, field: string, value: Operand, data = false): void {
   const name = nameOf(object);
   // Named after the field (a private `#f` as `f`) where generated code keeps its value.
-  const binding: Binding = { value, mutable: true, name: field.replace(/^#/, ''), field: true };
+  const binding: Binding = { value, mutable: true, name: field.replace(/^#/, ''), field: true, ...(data ? { data } : {}) };
   lx.records.get(name)!.set(field, binding);
   lx.scopes[lx.frameBase].set(`#field ${name} ${field}`, binding);
 }
@@ -216,7 +217,7 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
       `'${name}' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give '${name}' the fields it inherits.`,
     );
   }
-  const shape = lx.shapeAt(node, false, true);
+  const shape = lx.shapeAt(node, false, { optional: true });
   if (shape?.kind !== 'object')
     return fail(
       node,

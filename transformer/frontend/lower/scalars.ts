@@ -6,7 +6,7 @@
 // how such loops are differentiated in every mode.
 import type * as ts from 'typescript';
 import { type Operand, nameOf } from '../../ir/ir';
-import { NUMBER, type Shape } from '../../ir/shapes';
+import { NUMBER, type Shape, isDataField } from '../../ir/shapes';
 import { load, newArray, objectOf } from './arrays';
 import type { Lowering } from './lowering';
 
@@ -43,6 +43,15 @@ export function sameLayout(a: Layout | undefined, b: Layout | undefined): boolea
   if (a.kind === 'array' && b.kind === 'array') return a.container === b.container && a.length === b.length;
   if (a.kind === 'object' && b.kind === 'object') return a.fields.join() === b.fields.join() && a.parts.every((part, k) => sameLayout(part, b.parts[k]));
   return false;
+}
+
+/** Which of the values `leavesOf` gives are data (`Shape.data`: strings and booleans), in its order. */
+export function dataLeaves(layout: Layout): boolean[] {
+  if (layout.kind === 'array') return Array.from({ length: layout.length }, () => false);
+  return layout.fields.flatMap((field, k) => {
+    const part = layout.parts[k];
+    return part ? dataLeaves(part) : [isDataField(layout.shape, field)];
+  });
 }
 
 /** The numbers an aggregate of `layout` holds now, in order (reads of its entries, its fields' values). */

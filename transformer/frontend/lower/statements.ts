@@ -2,6 +2,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, num } from '../../ir/ir';
+import { isDataType } from '../../ir/shapes';
 import { consoleCall, throwStatement } from './verbatim';
 import { type Lowering, TRUE } from './lowering';
 import { entryMissing, fieldLoad, load } from './arrays';
@@ -107,7 +108,9 @@ export function variables(lx: Lowering, list: ts.VariableDeclarationList): void 
     if (fn) {
       lx.declareFunction((name as ts.Identifier).text, { ...fn, name: (name as ts.Identifier).text });
     } else if (ts.isIdentifier(name)) {
-      lx.declare(name.text, initializer ? named(lx, initializer, name.text, declaration) : undefined, mutable);
+      // A string or a boolean that a loop may reassign (`let mode = 'warmup'`) is carried as data.
+      const data = mutable && !!lx.env.checker && isDataType(ts, lx.env.checker.getTypeAtLocation(declaration));
+      lx.declare(name.text, initializer ? named(lx, initializer, name.text, declaration) : undefined, mutable, data);
     } else {
       if (!initializer) fail(declaration, Code.Unsupported, 'a destructuring declaration needs a value.');
       destructure(lx, name, expression(lx, initializer), mutable);

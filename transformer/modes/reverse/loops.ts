@@ -77,8 +77,11 @@ export function reverseLoop(sweep: ReverseSweep, stmt: Loop, scope: Scope): Loop
     count,
     array,
     pairs: stmt.carried.flatMap((c, j) =>
-      steps[j] === undefined ? [{ carried: c.name, restored: restored[j], ...(tested.has(c.name) ? { undefinable: true } : {}) }] : [],
+      steps[j] === undefined
+        ? [{ carried: c.name, restored: restored[j], ...(tested.has(c.name) ? { undefinable: true } : {}), ...(c.data ? { data: true } : {}) }]
+        : [],
     ),
+    ...(stmt.carried.some((c) => c.data) ? { data: sweep.names.fresh('recordedData') } : {}),
     ...(values.length > 0 ? { values } : {}),
     ...(replays ? { cursor: scope.replaying ? ('replay' as const) : ('record' as const) } : {}),
     ...(guarded ? { guarded: true } : {}),

@@ -29,7 +29,7 @@ import type { NameAllocator } from '../../ir/names';
 import { opInfo } from '../../ops/registry';
 import { replayLoads, setCursor, withPositions } from './stream';
 import { partialDerivatives, type RuleSet } from '../../ops/rules';
-import { type Shape, derivativeShape } from '../../ir/shapes';
+import { type Shape, derivativeShape, differentiatedFields, isDataField } from '../../ir/shapes';
 import { rewriteWithin, someWithin, statementsWithin } from '../../ir/traverse';
 import { reverseLoop } from './loops';
 import { testedForUndefined } from './undefined-records';
@@ -214,6 +214,7 @@ export class ReverseSweep {
     stmt.expr.args.forEach((element, k) => {
       if (element.kind !== 'var' || !this.active.has(element.name) || this.shadows.has(element.name)) return;
       const fields = stmt.expr.fields;
+      if (fields && isDataField(stmt.shape, fields[k])) return;
       const read = fields
         ? scope.out.op('field', [variable(shadow)], { role: 'temp', origin: stmt.origin }, undefined, fields[k])
         : scope.out.op('element', [variable(shadow), num(k)], { role: 'temp', origin: stmt.origin });
@@ -273,11 +274,14 @@ export class ReverseSweep {
     return block.flatMap((stmt): Stmt[] => {
       if (stmt.kind !== 'let' || !stmt.shape || !this.active.has(stmt.name)) return [stmt];
       if (stmt.expr.op === 'objectOf') {
-        // Fields that are arrays or objects share their gradients; numbers start at 0.
+        // Fields that are arrays or objects share their gradients; numbers start at 0; data has none.
         const gradient = this.names.fresh(`${stmt.name}_bar`);
         this.shadows.set(stmt.name, gradient);
         const allocations: Stmt[] = [];
-        const args = stmt.expr.args.map((value, k): Operand => {
+        const differentiated = differentiatedFields(stmt.shape, stmt.expr.fields!);
+        const fields = differentiated.map((k) => stmt.expr.fields![k]);
+        const args = differentiated.map((k): Operand => {
+          const value = stmt.expr.args[k];
           const fieldShape = (stmt.shape as Extract<Shape, { kind: 'object' }>).fields.find((field) => field.name === stmt.expr.fields![k])!.shape;
           if (fieldShape.kind === 'number') return num(0);
           const shared = value.kind === 'var' ? this.shadows.get(value.name) : undefined;
@@ -286,7 +290,11 @@ export class ReverseSweep {
           allocations.push({ kind: 'let', name: zeros, expr: { op: 'zeros', args: [value], shape: fieldShape }, role: 'temp', origin: stmt.origin });
           return variable(zeros);
         });
-        return [stmt, ...allocations, { kind: 'let', name: gradient, expr: { ...stmt.expr, args }, role: 'adjoint', origin: stmt.origin, shape: stmt.shape }];
+        return [
+          stmt,
+          ...allocations,
+          { kind: 'let', name: gradient, expr: { ...stmt.expr, args, fields }, role: 'adjoint', origin: stmt.origin, shape: stmt.shape },
+        ];
       }
       if (stmt.expr.op === 'newArray' || stmt.expr.op === 'arrayOf') {
         const zeros = this.names.fresh(`${stmt.name}_bar`);
