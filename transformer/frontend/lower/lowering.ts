@@ -186,6 +186,12 @@ export class Lowering {
   readonly records = new Map<string, Map<string, Binding>>();
   /** The scope where the function being lowered (or inlined) starts: what it makes lives there. */
   frameBase = 0;
+  /**
+   * The loops whose passes leave an array they reassign of another length than it started
+   * with (a network's layers of different widths), with the names of those variables: found
+   * by an attempt that lowered the loop as if they did not (see lowerFunction, loop-states.ts).
+   */
+  resizing: ReadonlyMap<ts.Node, ReadonlySet<string>> = new Map();
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
