@@ -300,7 +300,13 @@ describe('a break, two arrays swapped, and the network itself', () => {
         ),
       ),
     );
+    // Layers that do not fit (a row longer than the array it reads): past its end the entry is
+    // undefined, and the sum NaN, in the function and its gradient alike, not an entry of an earlier pass.
+    const misfit = [[[1, 1, 1]], [[1, 1, 1]]];
     const dx = [1, -0.5, 0.25];
+    expect(m.layers(misfit, x)[0]).toBeNaN();
+    expect(m.JLayers(misfit, x)[0][0]).toBeNaN();
+    expect(m.jLayers([misfit, x], [misfit.map((W) => W.map((row) => row.map(() => 0))), dx])[0][0]).toBeNaN();
     const [y, dy] = m.jLayers([Ws, x], [Ws.map((W) => W.map((row) => row.map(() => 0))), dx]);
     expect(y).toEqual(m.layers(Ws, x));
     dy.forEach((v: number, i: number) =>

@@ -9,7 +9,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, nameOf, num, operandsRead, sameOperand, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
-import { fieldLoad, lengthOf, load, newArray, objectOf } from './arrays';
+import { fieldLoad, lengthOf, loadWithin, newArray, objectOf } from './arrays';
 import { walk } from '../walk';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
@@ -143,7 +143,7 @@ export class LengthChanges extends Error {
 /**
  * A state whose passes change its length: a buffer created empty (whose gradient and tangent
  * grow with it), into which its value as the loop starts is copied, and its length, which the
- * loop carries. The entries past the length are stale, as in a shortened buffer.
+ * loop carries. Its entries past the length are stale: reads there are NaN (arrays.ts `load`).
  */
 function resizingBuffer(lx: Lowering, node: ts.Node, binding: Binding): BufferState {
   const init = binding.value!;
@@ -154,6 +154,7 @@ function resizingBuffer(lx: Lowering, node: ts.Node, binding: Binding): BufferSt
   const length = besideState(lx, binding, `#length ${name}`, `${binding.name}_length`, size);
   lx.lengths.set(name, length);
   lx.shortened.add(name);
+  lx.resized.add(name);
   binding.value = array;
   return { binding, array, size, container: 'Array', length, resizes: true };
 }
@@ -307,7 +308,7 @@ export function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: O
       node,
       'k',
       () => size,
-      (index) => lx.store([target, index, load(lx, source, index, NUMBER, node)], node),
+      (index) => lx.store([target, index, loadWithin(lx, source, index, NUMBER, node)], node),
       { syntaxAssigns: false },
     ),
   );

@@ -136,6 +136,12 @@ export class Lowering {
   readonly lengths = new Map<string, Binding>();
   /** Arrays a loop keeps in one array, its buffer, that its passes may shorten: their `lengths` are at most the buffer's (see loop-states.ts). */
   readonly shortened = new Set<string>();
+  /**
+   * Of those, the buffers that grow (passes change the length either way): a read past the
+   * length is NaN, as the undefined JavaScript reads there acts in arithmetic, not the stale
+   * entry of an earlier pass (see arrays.ts `load`).
+   */
+  readonly resized = new Set<string>();
   /** Lengths known to be at most another length, by variable: what slice and filter keep of their source's. */
   readonly atMost = new Map<string, Operand>();
   /** The fields of object literals that hold local arrays (or such objects): reading them reads the array itself. */
