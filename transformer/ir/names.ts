@@ -31,6 +31,22 @@ export class NameAllocator {
     return this.own(this.bases.get(name) ?? name);
   }
 
+  /**
+   * The names given out so far, to go back to: lowering a function again (see lowerFunction)
+   * gives out the names the first attempt gave, not numbered versions of them.
+   */
+  checkpoint(): () => void {
+    const [taken, versions, bases] = [new Set(this.taken), new Map(this.versions), new Map(this.bases)];
+    return () => {
+      this.taken.clear();
+      taken.forEach((name) => this.taken.add(name));
+      this.versions.clear();
+      versions.forEach((version, base) => this.versions.set(base, version));
+      this.bases.clear();
+      bases.forEach((base, name) => this.bases.set(name, base));
+    };
+  }
+
   /** A new name built from `base` that the user's code does not mention. */
   fresh(base: string): string {
     return this.claim(base, this.isFresh(base));

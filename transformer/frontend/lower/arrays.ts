@@ -182,6 +182,16 @@ export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[]
 
 /** `container[index]`: a number, or an array or object of the container (then tracked), or a row of a local matrix. */
 export function load(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
+  const read = loadWithin(lx, container, index, shape, origin, userName);
+  if (container.kind !== 'var' || !lx.resized.has(container.name)) return read;
+  return lx.op('select', [lx.op('<', [index, lengthOf(lx, container, origin)], origin), read, NOT_A_NUMBER], origin);
+}
+
+/** What an entry past the end of an array is in arithmetic (undefined acts as NaN there). */
+const NOT_A_NUMBER: Operand = { kind: 'num', value: NaN, text: 'NaN' };
+
+/** `container[index]` where the index is known to be below the length (a copy lowering makes). */
+export function loadWithin(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
   const list = listOf(lx, container);
   if (list) return listEntry(lx, list, index, origin);
   const matrix = container.kind === 'var' ? lx.matrices.get(container.name) : undefined;

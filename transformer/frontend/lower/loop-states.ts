@@ -2,12 +2,14 @@
 // carries them, since the IR's loops carry numbers only. A small array or object (a length
 // known at compile time, an object literal) is carried as the numbers it holds (./scalars.ts);
 // an array of a length known only at run time is kept in one array, its buffer, into which the
-// array each pass leaves is copied at the end of the pass.
+// array each pass leaves is copied at the end of the pass. Where a pass leaves an array of
+// another length (a network's layers of different widths), the buffer is one that grows, and
+// the loop carries its length.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, nameOf, num, operandsRead, sameOperand, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
-import { fieldLoad, lengthOf, load, newArray, objectOf } from './arrays';
+import { fieldLoad, lengthOf, loadWithin, newArray, objectOf } from './arrays';
 import { walk } from '../walk';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
@@ -24,6 +26,10 @@ export function loopStates(
   const buffers: BufferState[] = [];
   const matrices: MatrixState[] = [];
   for (const binding of assigned) {
+    if (lx.resizing.get(node)?.has(binding.name)) {
+      buffers.push(resizingBuffer(lx, node, binding));
+      continue;
+    }
     const copy = binding.value && copyOnEntry(lx, node, binding);
     if (copy) binding.value = copy;
     const init = binding.value;
@@ -116,6 +122,41 @@ export interface BufferState {
   readonly container: 'Array' | 'Float64Array' | 'Float32Array';
   /** Where passes may shorten it: its length, which the loop carries (at most `size`). */
   readonly length?: Binding;
+  /** Passes may leave it longer too: the buffer grows (an array created empty), and `length` is any. */
+  readonly resizes?: true;
+}
+
+/**
+ * Thrown where a pass leaves a buffer state holding an array the function made of another
+ * length than the one the pass started with: lowerFunction lowers the function again, with
+ * the state in a buffer that grows (resizingBuffer).
+ */
+export class LengthChanges extends Error {
+  constructor(
+    readonly loop: ts.Node,
+    readonly name: string,
+  ) {
+    super(`the array of '${name}' changes length from pass to pass`);
+  }
+}
+
+/**
+ * A state whose passes change its length: a buffer created empty (whose gradient and tangent
+ * grow with it), into which its value as the loop starts is copied, and its length, which the
+ * loop carries. Its entries past the length are stale: reads there are NaN (arrays.ts `load`).
+ */
+function resizingBuffer(lx: Lowering, node: ts.Node, binding: Binding): BufferState {
+  const init = binding.value!;
+  const array = newArray(lx, node as ts.Expression, { op: 'arrayOf', args: [] }, 'Array');
+  const size = lengthOf(lx, init, node);
+  copyInto(lx, node, array, init, size);
+  const name = nameOf(array);
+  const length = besideState(lx, binding, `#length ${name}`, `${binding.name}_length`, size);
+  lx.lengths.set(name, length);
+  lx.shortened.add(name);
+  lx.resized.add(name);
+  binding.value = array;
+  return { binding, array, size, container: 'Array', length, resizes: true };
 }
 
 /**
@@ -190,10 +231,11 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
     const made = state.length ? undefined : bufferOf(lx, value);
     const name = state.binding.name;
     if (!lengths[k] || (!state.length && (!made || !lx.sameLength(made.size, state.size) || made.container !== state.container))) {
+      if (!state.resizes && resizable(lx, state, value)) throw new LengthChanges(node, name);
       fail(
         node,
         Code.Unsupported,
-        `a pass of this loop leaves '${name}' holding an array that is not known to be as long as the one it started with (or shorter: slice, filter), or of another kind: the loop keeps '${name}' in one array, into which each pass copies the array it leaves. Make the new array from the old one (${name}.map(…), ${name}.slice(1), ${name}.filter(…)) or with the same length, or write into '${name}' itself. An array whose length changes from pass to pass (the layers of a network of different widths) is not supported in a loop: write one statement per pass ('const h1 = …; const h2 = …').`,
+        `a pass of this loop leaves '${name}' holding an array the loop cannot copy into the one it keeps '${name}' in (each pass copies the array it leaves into it): it must be an array the function made (${name}.map(…), [...…], Array.from(…)), and a typed array must be as long as the one '${name}' starts with and of its kind. Where the length changes from pass to pass, make both number[]s ('let ${name} = Array.from(…)').`,
       );
     }
     if (heldElsewhere(lx, value, state, buffers)) {
@@ -221,10 +263,17 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
   });
 }
 
+/** Whether a state of number[] that a pass leaves holding `value`, a number[] the function made, may be kept in a buffer that grows. */
+function resizable(lx: Lowering, state: BufferState, value: Operand): boolean {
+  const made = value.kind === 'var' && lx.localArrays.has(value.name) ? lx.created.get(value.name) : undefined;
+  return state.container === 'Array' && made?.kind === 'array' && made.container === 'Array';
+}
+
 /**
  * The length of the array a pass leaves in a state that passes may shorten, where it is known
  * to be no longer than the state's as the pass started (so that it fits in its buffer): a map
- * of it, a slice or filter of it (or of a map of it, and so on); else undefined.
+ * of it, a slice or filter of it (or of a map of it, and so on); else undefined. A buffer that
+ * grows takes an array the function made of any length.
  */
 function shorterLength(lx: Lowering, state: BufferState): Operand | undefined {
   const value = state.binding.value!;
@@ -232,7 +281,7 @@ function shorterLength(lx: Lowering, state: BufferState): Operand | undefined {
   const made = lx.created.get(value.name);
   if (made?.kind !== 'array' || made.container !== state.container) return undefined;
   const length = lx.lengths.get(value.name)?.value ?? made.size;
-  return lx.notLonger(length, state.length!.value!) ? length : undefined;
+  return state.resizes || lx.notLonger(length, state.length!.value!) ? length : undefined;
 }
 
 /**
@@ -259,7 +308,7 @@ export function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: O
       node,
       'k',
       () => size,
-      (index) => lx.store([target, index, load(lx, source, index, NUMBER, node)], node),
+      (index) => lx.store([target, index, loadWithin(lx, source, index, NUMBER, node)], node),
       { syntaxAssigns: false },
     ),
   );

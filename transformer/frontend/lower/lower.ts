@@ -12,10 +12,30 @@ import { destructure, statements } from './statements';
 import { requireResolved, returnedValue } from './matrices';
 import { skipParentheses } from '../type-syntax';
 import { requireListsResolved } from './lists';
+import { LengthChanges } from './loop-states';
 
-/** Lowers a function of numbers to the IR, or throws a located TapelessError. */
+/**
+ * Lowers a function of numbers to the IR, or throws a located TapelessError. Whether a loop's
+ * array changes length from pass to pass is known only once its body is lowered: where one
+ * does, the function is lowered again, knowing it (loop-states.ts), with the same names.
+ */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
+  const resizing = new Map<ts.Node, Set<string>>();
+  for (;;) {
+    const restoreNames = env.names.checkpoint();
+    try {
+      return lowerOnce(fn, env, name, resizing);
+    } catch (error) {
+      if (!(error instanceof LengthChanges) || resizing.get(error.loop)?.has(error.name)) throw error;
+      restoreNames();
+      resizing.set(error.loop, new Set([...(resizing.get(error.loop) ?? []), error.name]));
+    }
+  }
+}
+
+function lowerOnce(fn: FunctionNode, env: LowerEnv, name: string, resizing: ReadonlyMap<ts.Node, ReadonlySet<string>>): Func {
   const lx = new Lowering(env);
+  lx.resizing = resizing;
   const { ts } = lx;
   requireBody(lx, fn);
   if (env.checker) {

@@ -139,6 +139,12 @@ export class Lowering {
   readonly lengths = new Map<string, Binding>();
   /** Arrays a loop keeps in one array, its buffer, that its passes may shorten: their `lengths` are at most the buffer's (see loop-states.ts). */
   readonly shortened = new Set<string>();
+  /**
+   * Of those, the buffers that grow (passes change the length either way): a read past the
+   * length is NaN, as the undefined JavaScript reads there acts in arithmetic, not the stale
+   * entry of an earlier pass (see arrays.ts `load`).
+   */
+  readonly resized = new Set<string>();
   /** Lengths known to be at most another length, by variable: what slice and filter keep of their source's. */
   readonly atMost = new Map<string, Operand>();
   /** The fields of object literals that hold local arrays (or such objects): reading them reads the array itself. */
@@ -189,6 +195,12 @@ export class Lowering {
   readonly records = new Map<string, Map<string, Binding>>();
   /** The scope where the function being lowered (or inlined) starts: what it makes lives there. */
   frameBase = 0;
+  /**
+   * The loops whose passes leave an array they reassign of another length than it started
+   * with (a network's layers of different widths), with the names of those variables: found
+   * by an attempt that lowered the loop as if they did not (see lowerFunction, loop-states.ts).
+   */
+  resizing: ReadonlyMap<ts.Node, ReadonlySet<string>> = new Map();
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
