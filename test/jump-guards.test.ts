@@ -184,14 +184,62 @@ const entryDifference = (f: (xs: number[]) => number, xs: readonly number[], i: 
 
 /** Each function of an array, at a point where its guard jumps on some pass and one where it never does. */
 const ARRAY_CASES = [
-  { name: 'Skip', points: [[[0.3, 0.6, 1.2], 4, 1.5], [[0.3, 0.6, 1.2], 4, 100]] },
-  { name: 'Early', points: [[[0.2, 2, 3], 3, 0.5], [[1, 2, 3], 3, -5]] },
-  { name: 'Stop', points: [[[0.5, 1, 2], 3.1], [[0.5, 1, 2], 100]] },
-  { name: 'Floats', points: [[[0.1, 0.5, 0.3], 0.22], [[0.1, 0.5, 0.3], 100]] },
-  { name: 'Nested', points: [[[0.1, 0.5, 0.7], 1], [[0.1, 0.5, 0.7], 100]] },
-  { name: 'KeepsOld', points: [[[0.1, 0.5, 0.7], 0.7], [[0.1, 0.5, 0.7], 100]] },
-  { name: 'LastIf', points: [[[0.1, 0.5, 0.7], 0.3], [[0.1, 0.5, 0.7], 100]] },
-  { name: 'ElseSide', points: [[[0.1, 0.5, 0.7], 0.3], [[0.1, 0.5, 0.7], 100]] },
+  {
+    name: 'Skip',
+    points: [
+      [[0.3, 0.6, 1.2], 4, 1.5],
+      [[0.3, 0.6, 1.2], 4, 100],
+    ],
+  },
+  {
+    name: 'Early',
+    points: [
+      [[0.2, 2, 3], 3, 0.5],
+      [[1, 2, 3], 3, -5],
+    ],
+  },
+  {
+    name: 'Stop',
+    points: [
+      [[0.5, 1, 2], 3.1],
+      [[0.5, 1, 2], 100],
+    ],
+  },
+  {
+    name: 'Floats',
+    points: [
+      [[0.1, 0.5, 0.3], 0.22],
+      [[0.1, 0.5, 0.3], 100],
+    ],
+  },
+  {
+    name: 'Nested',
+    points: [
+      [[0.1, 0.5, 0.7], 1],
+      [[0.1, 0.5, 0.7], 100],
+    ],
+  },
+  {
+    name: 'KeepsOld',
+    points: [
+      [[0.1, 0.5, 0.7], 0.7],
+      [[0.1, 0.5, 0.7], 100],
+    ],
+  },
+  {
+    name: 'LastIf',
+    points: [
+      [[0.1, 0.5, 0.7], 0.3],
+      [[0.1, 0.5, 0.7], 100],
+    ],
+  },
+  {
+    name: 'ElseSide',
+    points: [
+      [[0.1, 0.5, 0.7], 0.3],
+      [[0.1, 0.5, 0.7], 100],
+    ],
+  },
 ] as const;
 
 const lower = (name: string) => name[0].toLowerCase() + name.slice(1);
