@@ -75,8 +75,6 @@ export class AggregateMerges {
   private readonly merges: Merge[] = [];
   /** Per merge: what builds the merged value after the branch. */
   private readonly builders: (() => void)[] = [];
-  /** The arrays and objects the merges choose between (and those these objects hold), which are copied. */
-  private readonly copied = new Set<string>();
 
   constructor(
     private readonly host: MergeHost,
@@ -99,7 +97,7 @@ export class AggregateMerges {
 
   /** Checks every merge and appends the reads of the chosen entries to each side; the phis choose them. */
   readSides(): void {
-    const merged = this.copied;
+    const merged = new Set<string>();
     const collect = (operand: Operand | undefined): void => {
       const made = operand?.kind === 'var' && !merged.has(operand.name) ? this.host.creation(operand.name) : undefined;
       if (!made || operand?.kind !== 'var') return;
@@ -180,27 +178,27 @@ export class AggregateMerges {
     const size = this.host.lengthBefore(made.size, [this.thenBlock, this.elseBlock], this.origin);
     if (!size) return this.unsupported(merge, 'is an array whose length only the branch computes');
     // The side that left the variable as it was first: it then copies nothing.
-    const order = merge.before && merge.then && sameOperand(merge.before, merge.then) ? (['then', 'else'] as const) : (['else', 'then'] as const);
-    const target = this.writable(merge, order[0]) ?? this.writable(merge, order[1]) ?? this.host.makeBuffer(size, made.container, this.origin);
+    const [then, otherwise] = sides.map(([array]) => array);
+    const order = merge.before && then && sameOperand(merge.before, then) ? [0, 1] : [1, 0];
+    const target = order.map((k) => this.writable(merge, k === 0 ? [then, otherwise, 'else'] : [otherwise, then, 'then'])).find((array) => array);
+    const into = target ?? this.host.makeBuffer(size, made.container, this.origin);
     sides.forEach(
-      ([array], k) => array && !sameOperand(array, target) && this.host.copyInto(k === 0 ? this.thenBlock : this.elseBlock, target, array, size, this.origin),
+      ([array], k) => array && !sameOperand(array, into) && this.host.copyInto(k === 0 ? this.thenBlock : this.elseBlock, into, array, size, this.origin),
     );
-    return () => target;
+    return () => into;
   }
 
   /**
-   * The array the merged variable holds at the end of side `which`, where the other side may
-   * write into it: on that side nothing else refers to it (no other merge chooses it, no other
-   * variable or object holds it), so overwriting it changes nothing anything reads.
+   * `array`, which one side leaves, where the `other` side (leaving `otherArray`) may copy into
+   * it: it is made before the branch, no other merge chooses it, and on the other side no other
+   * variable or object holds it (an object that a merge copies included: its copy reads it), so
+   * overwriting it there changes nothing anything reads.
    */
-  private writable(merge: Merge, which: 'then' | 'else'): Operand | undefined {
-    const array = merge[which];
-    const other = which === 'then' ? 'else' : 'then';
-    // The other side writes into it: it must be there, made before the branch.
-    if (!array || array.kind !== 'var' || !merge[other] || [this.thenBlock, this.elseBlock].some((block) => namesDefinedWithin(block).includes(array.name)))
-      return undefined;
+  private writable(merge: Merge, [array, otherArray, other]: [Operand | undefined, Operand | undefined, 'then' | 'else']): Operand | undefined {
+    if (!array || array.kind !== 'var' || !otherArray) return undefined;
+    if ([this.thenBlock, this.elseBlock].some((block) => namesDefinedWithin(block).includes(array.name))) return undefined;
     const chosenElsewhere = this.merges.some((another) => another !== merge && [another.then, another.else].some((side) => side && sameOperand(side, array)));
-    return chosenElsewhere || this.references(array, this.copied, other) > 0 ? undefined : array;
+    return chosenElsewhere || this.references(array, new Set(), other) > 0 ? undefined : array;
   }
 
   private entry(block: Stmt[], array: Operand | undefined, index: number): Operand | undefined {
