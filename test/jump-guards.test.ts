@@ -168,6 +168,7 @@ export const jvpOrbit = jvp(orbit);
 type Build = Record<string, any>;
 let reverse: Build;
 let forward: Build;
+let forwardCode: string;
 
 beforeAll(async () => {
   const compiled = compile({ 'main.ts': MAIN });
@@ -175,6 +176,7 @@ beforeAll(async () => {
   reverse = await compiled.load();
   const forwardBuild = compileForward({ 'main.ts': MAIN });
   expect(forwardBuild.messages).toEqual([]);
+  forwardCode = forwardBuild.js['main.ts'];
   forward = await forwardBuild.load();
 });
 
@@ -255,6 +257,14 @@ describe('a guard in a loop before an array state is reassigned', () => {
         }
       }
     }
+  });
+
+  it("only the pass that goes on copies next into the state's array: no other array per pass", () => {
+    // The caller's array copied as the loop starts and next, with their tangents; a new array
+    // chosen by the guard (and its tangent) each pass would make two more.
+    const tangent = /function skip_grad\w*_tangent\([^]*?\n}/.exec(forwardCode)![0];
+    expect(tangent.match(/new Array\(/g)).toHaveLength(4);
+    expect(tangent).toMatch(/const next = new Array\(/);
   });
 
   it('the guard changes the value where it jumps', () => {
