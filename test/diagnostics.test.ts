@@ -480,6 +480,11 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((points: { x: number }[]) => { let s = 0;\n  for (let i = 0; i < points.length; i++) s += points[i].x * (/*@*/points[i - 1] ?? points[points.length - 1]).x;\n  return s; });`,
     message: "Choose the index instead of the entries ('points[i - 1 >= 0 && i - 1 < points.length ? i - 1 : points.length - 1]').",
   },
+  stateKeptOrReplaced: {
+    code: `export const g = grad((xs: number[]) => { let p = xs;\n  for (let k = 0; k < 4; k++) { const next = p.map((e) => e * 1.2 + 0.1);\n    p = /*@*/next[0] > 1 ? p : next; }\n  return p[0]; });`,
+    message:
+      "this expression chooses between arrays or objects, and one of them is also held by another variable or object. Assign only where it changes, as the last statement of its block ('if (!(next[0] > 1)) p = next;').",
+  },
   branchChoosesInstances: {
     code: `class Spring { constructor(readonly rest: number[], readonly k: number) {} }\nexport const g = grad((x: number, p: number[], q: number[]) => { const s = /*@*/x > 0 ? new Spring(p, x) : new Spring(q, x);\n  return s.rest[0] * s.k; }, { wrt: 0 });`,
     message:

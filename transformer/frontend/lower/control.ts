@@ -19,7 +19,14 @@ import { sourceText } from '../quoting';
  * and every variable that the sides leave different gets a phi. When both sides produce a
  * value (for `?:`, `&&`, `||`), the value is merged too and returned.
  */
-export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: () => Operand | void, whenFalse?: () => Operand | void): Operand | undefined {
+export function branch(
+  lx: Lowering,
+  cond: Operand,
+  origin: ts.Node,
+  whenTrue: () => Operand | void,
+  whenFalse?: () => Operand | void,
+  endsScope = false,
+): Operand | undefined {
   const bindings = lx.visibleBindings();
   const before = new Map(bindings.map((binding) => [binding, binding.value]));
   const threwBefore = lx.threw;
@@ -42,7 +49,7 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
   }
   const phis: Phi[] = [];
   const merged = new Set<Binding>();
-  const unseen = declaredUnseen(lx, scope, before);
+  const unseen = declaredUnseen(lx, scope, before, endsScope);
   const returned = (side: ReadonlyMap<Binding, Operand | undefined>) => sameOperand(side.get(lx.returned) ?? FALSE, TRUE);
   const returnedOn = { then: returned(afterThen), else: returned(afterElse) };
   const own = new Set(returnedOn.then || returnedOn.else ? ownVariables(lx) : []);
@@ -62,7 +69,8 @@ export function branch(lx: Lowering, cond: Operand, origin: ts.Node, whenTrue: (
         continue;
       }
       merged.add(binding);
-      merges.add(binding === lx.result ? RESULT : binding.hidden ? VALUE : binding.name, whenThen, whenElse, (value) => (binding.value = value));
+      const what = binding === lx.result ? RESULT : binding.hidden ? VALUE : binding.name;
+      merges.add(what, whenThen, whenElse, (value) => (binding.value = value), before.get(binding));
       continue;
     }
     const name = lx.env.names.own(binding.name);
@@ -102,17 +110,20 @@ function survivingSide(
 }
 
 /**
- * The variables a branch's sides declared in the scope around it, which no code after the
- * branch reads: a side declares there only when it holds the rest of a statement list (the
- * code after a possible `return`, `throw`, `break` or `continue`, lowered inside `if (!flags)`),
- * whose block ends with it. So an array the function returns (`const out = […]; …; return out;`
- * after an early exit) is held by nothing else once the branch is over, and the merge may copy
- * it. Not in a switch, whose later clauses see what an earlier clause declared.
+ * The variables of the scope around a branch that no code after the branch reads. A side
+ * declares there only when it holds the rest of a statement list (the code after a possible
+ * `return`, `throw`, `break` or `continue`, lowered inside `if (!flags)`), whose block ends
+ * with it: so an array the function returns (`const out = […]; …; return out;` after an early
+ * exit) is held by nothing else once the branch is over, and the merge may copy it. Where the
+ * branch is that rest, or an `if` that is the last statement of its list (`endsScope`), the
+ * variables declared before it are not read after it either: `const next = p.map(…); if (bad)
+ * continue; p = next;` leaves `next`'s array held by `p` alone once the pass goes on. Not in a
+ * switch, whose later clauses see what an earlier clause declared.
  */
-function declaredUnseen(lx: Lowering, scope: ReadonlyMap<string, Binding>, before: ReadonlyMap<Binding, unknown>): Binding[] {
+function declaredUnseen(lx: Lowering, scope: ReadonlyMap<string, Binding>, before: ReadonlyMap<Binding, unknown>, endsScope: boolean): Binding[] {
   if (lx.clauseScopes.has(scope)) return [];
   // The user's variables only: lowering's own (keys starting with '#': a record's fields, the length of an array grown by push) stay counted.
-  return [...scope].flatMap(([key, binding]) => (key.startsWith('#') || before.has(binding) ? [] : [binding]));
+  return [...scope].flatMap(([key, binding]) => (key.startsWith('#') || (before.has(binding) && !endsScope) ? [] : [binding]));
 }
 
 /**
@@ -229,12 +240,33 @@ function choiceAdvice(lx: Lowering, origin: ts.Node): string {
   }
   const index = indexChoice(lx, origin);
   if (index) return `Choose the index instead of the entries ('${index}').`;
+  const kept = choice && keptOrAssigned(lx, choice);
+  if (kept) return `Assign only where it changes, as the last statement of its block ('${kept}').`;
   const mapped = a && b && (mapChoice(lx, test, a, b, false) ?? mapChoice(lx, test, b, a, true));
   if (mapped) return `Choose the numbers in one map instead of the arrays ('${mapped}').`;
   // Arrays written as names or fields (`w`, `o.v`) are read by index as written.
   const named = (side: ts.Expression | undefined) => side && /^[\w$.]+$/.test(side.getText()) && isArrayType(lx, side);
   const example = a && b && named(a) && named(b) ? ` ('${test} ? ${a.getText()}[0] : ${b.getText()}[0]', for the first entry)` : '';
   return `Choose the numbers instead of the arrays or objects${example}, or write into one array made before the branch.`;
+}
+
+/**
+ * `p = c ? p : next` (a state kept, or replaced): the assignment made on one side only,
+ * `if (!(c)) p = next;`, which the merge of a loop's state copies into its array.
+ */
+function keptOrAssigned(lx: Lowering, choice: ts.ConditionalExpression): string | undefined {
+  const { ts } = lx;
+  let assignment: ts.Node = choice;
+  while (ts.isParenthesizedExpression(assignment.parent)) assignment = assignment.parent;
+  const parent = assignment.parent;
+  if (!ts.isBinaryExpression(parent) || parent.operatorToken.kind !== ts.SyntaxKind.EqualsToken || parent.right !== assignment) return undefined;
+  if (!ts.isIdentifier(parent.left)) return undefined;
+  const target = parent.left.text;
+  const [a, b] = [skipParentheses(ts, choice.whenTrue), skipParentheses(ts, choice.whenFalse)];
+  const keeps = (side: ts.Expression) => ts.isIdentifier(side) && side.text === target;
+  if (keeps(a) === keeps(b)) return undefined;
+  const test = sourceText(choice.condition);
+  return keeps(a) ? `if (!(${test})) ${target} = ${sourceText(b)};` : `if (${test}) ${target} = ${sourceText(a)};`;
 }
 
 /**
@@ -345,7 +377,10 @@ export function switchStatement(lx: Lowering, statement: ts.SwitchStatement, lab
   lx.targets.pop();
 }
 
-/** Runs `lower` where no flag is set: inside, every flag is known to be clear. */
-export function guarded(lx: Lowering, origin: ts.Node, lower: () => void): void {
-  branch(lx, lx.notJumped(), origin, () => lx.clearingFlags(lower));
+/**
+ * Runs `lower` where no flag is set: inside, every flag is known to be clear. `endsScope`: it
+ * lowers the rest of a statement list, after which nothing reads the variables of its scope.
+ */
+export function guarded(lx: Lowering, origin: ts.Node, lower: () => void, endsScope = false): void {
+  branch(lx, lx.notJumped(), origin, () => lx.clearingFlags(lower), undefined, endsScope);
 }

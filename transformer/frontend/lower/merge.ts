@@ -2,6 +2,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, type Phi, type Stmt, UNSET, isUnset, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
+import { namesDefinedWithin } from '../../ir/definitions';
 import type { Shape } from '../../ir/shapes';
 
 /** How lowering made an array or object that a branch may choose: what a merge needs of it. */
@@ -52,6 +53,8 @@ interface Merge {
   readonly what: string;
   readonly then: Operand | undefined;
   readonly else: Operand | undefined;
+  /** What the variable held before the branch. */
+  readonly before: Operand | undefined;
   readonly assign: (merged: Operand) => void;
 }
 
@@ -86,10 +89,10 @@ export class AggregateMerges {
     private readonly references: (operand: Operand, merged: ReadonlySet<string>, side: 'then' | 'else') => number,
   ) {}
 
-  add(what: string, then: Operand | undefined, otherwise: Operand | undefined, assign: (merged: Operand) => void): void {
+  add(what: string, then: Operand | undefined, otherwise: Operand | undefined, assign: (merged: Operand) => void, before?: Operand): void {
     // A side where the variable was not assigned has nothing to merge (its value is not read where that side ran).
     const assigned = (side: Operand | undefined, block: Stmt[]) => (side && !isUnset(side) ? this.host.copyConstant(block, side, this.origin) : undefined);
-    this.merges.push({ what, then: assigned(then, this.thenBlock), else: assigned(otherwise, this.elseBlock), assign });
+    this.merges.push({ what, then: assigned(then, this.thenBlock), else: assigned(otherwise, this.elseBlock), before, assign });
   }
 
   /** Checks every merge and appends the reads of the chosen entries to each side; the phis choose them. */
@@ -161,8 +164,11 @@ export class AggregateMerges {
 
   /**
    * Arrays of a length known only at run time, the same on both sides (`values.map(…)` in each
-   * arm of a switch): one array of that length, made before the branch, into which each side
-   * copies its array at its end.
+   * arm of a switch): one array of that length, into which each side copies its array at its
+   * end. That is the array one side leaves where nothing else refers to it on the other side,
+   * preferably the one the variable held before the branch (a loop's state, which a pass that
+   * skips `p = next` leaves as it was: only the pass that goes on copies `next` into it); else
+   * one made before the branch.
    */
   private buffer(merge: Merge, made: Extract<Creation, { kind: 'array' }>, ...sides: [Operand | undefined, Creation | undefined][]): () => Operand {
     const arrays = sides.flatMap(([array, creation]) => (array && creation ? [{ array, creation }] : []));
@@ -171,9 +177,28 @@ export class AggregateMerges {
     }
     const size = this.host.lengthBefore(made.size, [this.thenBlock, this.elseBlock], this.origin);
     if (!size) return this.unsupported(merge, 'is an array whose length only the branch computes');
-    const target = this.host.makeBuffer(size, made.container, this.origin);
-    sides.forEach(([array], k) => array && this.host.copyInto(k === 0 ? this.thenBlock : this.elseBlock, target, array, size, this.origin));
-    return () => target;
+    // The side that left the variable as it was first: it then copies nothing.
+    const [then, otherwise] = sides.map(([array]) => array);
+    const order = merge.before && then && sameOperand(merge.before, then) ? [0, 1] : [1, 0];
+    const target = order.map((k) => this.writable(merge, k === 0 ? [then, otherwise, 'else'] : [otherwise, then, 'then'])).find((array) => array);
+    const into = target ?? this.host.makeBuffer(size, made.container, this.origin);
+    sides.forEach(
+      ([array], k) => array && !sameOperand(array, into) && this.host.copyInto(k === 0 ? this.thenBlock : this.elseBlock, into, array, size, this.origin),
+    );
+    return () => into;
+  }
+
+  /**
+   * `array`, which one side leaves, where the `other` side (leaving `otherArray`) may copy into
+   * it: it is made before the branch, no other merge chooses it, and on the other side no other
+   * variable or object holds it (an object that a merge copies included: its copy reads it), so
+   * overwriting it there changes nothing anything reads.
+   */
+  private writable(merge: Merge, [array, otherArray, other]: [Operand | undefined, Operand | undefined, 'then' | 'else']): Operand | undefined {
+    if (!array || array.kind !== 'var' || !otherArray) return undefined;
+    if ([this.thenBlock, this.elseBlock].some((block) => namesDefinedWithin(block).includes(array.name))) return undefined;
+    const chosenElsewhere = this.merges.some((another) => another !== merge && [another.then, another.else].some((side) => side && sameOperand(side, array)));
+    return chosenElsewhere || this.references(array, new Set(), other) > 0 ? undefined : array;
   }
 
   private entry(block: Stmt[], array: Operand | undefined, index: number): Operand | undefined {

@@ -21,15 +21,16 @@ import { sourceText } from '../quoting';
 export function statements(lx: Lowering, list: readonly ts.Statement[]): void {
   hoistFunctions(lx, list);
   for (let i = 0; i < list.length; i++) {
-    statement(lx, list[i]);
+    statement(lx, list[i], i === list.length - 1);
     if (!lx.mayHaveJumped()) continue;
     const rest = list.slice(i + 1);
-    if (rest.length > 0 && !lx.hasJumped()) guarded(lx, list[i + 1], () => statements(lx, rest));
+    if (rest.length > 0 && !lx.hasJumped()) guarded(lx, list[i + 1], () => statements(lx, rest), true);
     return;
   }
 }
 
-export function statement(lx: Lowering, node: ts.Statement): void {
+/** `endsScope`: the statement is the last of its list, after which nothing reads the variables of its scope. */
+export function statement(lx: Lowering, node: ts.Statement, endsScope = false): void {
   const { ts } = lx;
   if (ts.isVariableStatement(node)) return variables(lx, node.declarationList);
   if (ts.isExpressionStatement(node)) {
@@ -67,7 +68,7 @@ export function statement(lx: Lowering, node: ts.Statement): void {
       if (taken) lx.scoped(() => statement(lx, taken));
       return;
     }
-    branch(lx, cond, node, () => lx.scoped(() => statement(lx, node.thenStatement)), otherwise && (() => lx.scoped(() => statement(lx, otherwise))));
+    branch(lx, cond, node, () => lx.scoped(() => statement(lx, node.thenStatement)), otherwise && (() => lx.scoped(() => statement(lx, otherwise))), endsScope);
     return;
   }
   if (ts.isForStatement(node)) return forLoop(lx, node, []);
