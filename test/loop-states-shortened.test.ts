@@ -141,6 +141,34 @@ describe('an array of arrays a pass shortens', () => {
   });
 });
 
+describe('an entry past the end of an array a pass shortens', () => {
+  it('is NaN, as the undefined JavaScript reads there is in arithmetic, not the number a longer pass left (valueAndGrad gave 18 where f gives NaN)', async () => {
+    const compiled = compile({
+      'main.ts': `import { valueAndGrad } from 'tapeless';
+export function f(xs: number[], t: number): number {
+  let p = xs.map((v) => v * t);
+  let s = 0;
+  for (let k = 0; k < 3; k++) {
+    s += p[2];
+    p = p.slice(1);
+  }
+  return s;
+}
+export const vg = valueAndGrad(f);
+`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    expect(m.f([1, 2, 3], 2)).toBeNaN();
+    expect(m.vg([1, 2, 3], 2)[0]).toBeNaN();
+    // Where every read is within the length, the value and gradient are f's.
+    const [value, [gx, gt]] = m.vg([1, 2, 3, 4, 5], 2);
+    expect(value).toBe(m.f([1, 2, 3, 4, 5], 2));
+    expect(gx).toEqual([0, 0, 2, 2, 2]);
+    close(gt, 3 + 4 + 5);
+  });
+});
+
 describe('arrays a pass shortens: what stays a diagnostic', () => {
   const rejected = (body: string) => compile({ 'main.ts': `import { grad } from 'tapeless';\n${body}\nexport const g = grad(f);\n` }).messages;
 

@@ -69,6 +69,19 @@ export function phases(x: number, start: 'a' | 'b'): number {
   return mode === 'grow' ? st.v : 2 * st.v;
 }
 
+/** A string parameter, a boolean parameter and a 'string | undefined' variable a loop reassigns (they were recorded as numbers). */
+export function reassignedData(x: number, mode: string, on: boolean): number {
+  let label: string | undefined;
+  let s = 0;
+  for (let k = 0; k < 4; k++) {
+    s += (mode === 'sq' ? x * x : Math.sin(x)) + (on ? x * k : x) + (label === 'a' ? x * x * x : x);
+    if (k === 1) mode = 'sin';
+    on = !on;
+    label = k % 2 === 0 ? 'a' : undefined;
+  }
+  return s;
+}
+
 /** A returned object with data fields: its derivatives leave them out. */
 export function point(x: number, on: boolean): { on: boolean; kind: Kind; v: number; w: number[] } {
   return { on, kind: on ? 'call' : 'put', v: x * x, w: [x, Math.sin(x)] };
@@ -95,6 +108,9 @@ export const hToggled = hessian(toggled, { wrt: 0 });
 export const gPhases = grad(phases, { wrt: 0 });
 export const dPhases = derivative(phases, { wrt: 0 });
 export const hPhases = hessian(phases, { wrt: 0 });
+export const gReassigned = grad(reassignedData, { wrt: 0 });
+export const dReassigned = derivative(reassignedData, { wrt: 0 });
+export const hReassigned = hessian(reassignedData, { wrt: 0 });
 export const dPoint = derivative(point, { wrt: 0 });
 export const jvPointOn = jvp((x: number) => point(x, true));
 export const jvPointOff = jvp((x: number) => point(x, false));
@@ -183,6 +199,21 @@ describe('object literals with string and boolean fields', () => {
         close(m.gPhases(x, start), d, 1e-6);
         close(m.dPhases(x, start), d, 1e-6);
         expectHessianOfGradient(m.hPhases(x, start), (q) => [m.gPhases(q, start)], [x]);
+      }
+    }
+  });
+
+  it("a string or boolean parameter and a 'string | undefined' variable a loop reassigns, in every mode", () => {
+    for (const [mode, on] of [
+      ['sq', true],
+      ['sin', false],
+    ] as const) {
+      for (const x of [0.7, 1.6]) {
+        const f = (q: number) => m.reassignedData(q, mode, on);
+        const d = finiteDifference(f, x);
+        close(m.gReassigned(x, mode, on), d, 1e-6);
+        close(m.dReassigned(x, mode, on), d, 1e-6);
+        expectHessianOfGradient(m.hReassigned(x, mode, on), (q) => [m.gReassigned(q, mode, on)], [x]);
       }
     }
   });

@@ -183,7 +183,7 @@ export function inline(lx: Lowering, fn: LocalFunction, args: readonly Operand[]
 /** `container[index]`: a number, or an array or object of the container (then tracked), or a row of a local matrix. */
 export function load(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
   const read = loadWithin(lx, container, index, shape, origin, userName);
-  if (container.kind !== 'var' || !lx.resized.has(container.name)) return read;
+  if (container.kind !== 'var' || !lx.shortened.has(container.name)) return read;
   return lx.op('select', [lx.op('<', [index, lengthOf(lx, container, origin)], origin), read, NOT_A_NUMBER], origin);
 }
 
@@ -238,6 +238,8 @@ export function entryMissing(lx: Lowering, container: Operand, index: Operand, o
  */
 export function requireUnshortened(lx: Lowering, read: Operand, node: ts.Node): void {
   const made = read.kind === 'var' ? lx.body.find((stmt) => stmt.kind === 'let' && stmt.name === read.name) : undefined;
+  // `load` reads it as NaN past the length (select(i < length, entry, NaN)): where undefined would be tested, that is not it.
+  if (made?.kind === 'let' && made.expr.op === 'select') return requireUnshortened(lx, made.expr.args[1], node);
   const array = made?.kind === 'let' && made.expr.op === 'localElement' ? made.expr.args[0] : undefined;
   if (array?.kind === 'var' && lx.shortened.has(array.name)) pastShortenedEnd(node);
 }

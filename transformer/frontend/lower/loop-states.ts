@@ -154,7 +154,6 @@ function resizingBuffer(lx: Lowering, node: ts.Node, binding: Binding): BufferSt
   const length = besideState(lx, binding, `#length ${name}`, `${binding.name}_length`, size);
   lx.lengths.set(name, length);
   lx.shortened.add(name);
-  lx.resized.add(name);
   binding.value = array;
   return { binding, array, size, container: 'Array', length, resizes: true };
 }

@@ -137,14 +137,13 @@ export class Lowering {
   readonly localArrays = new Set<string>();
   /** The length of each array created empty (`[]`) and grown by `push`: a variable of its own. */
   readonly lengths = new Map<string, Binding>();
-  /** Arrays a loop keeps in one array, its buffer, that its passes may shorten: their `lengths` are at most the buffer's (see loop-states.ts). */
-  readonly shortened = new Set<string>();
   /**
-   * Of those, the buffers that grow (passes change the length either way): a read past the
-   * length is NaN, as the undefined JavaScript reads there acts in arithmetic, not the stale
-   * entry of an earlier pass (see arrays.ts `load`).
+   * Arrays a loop keeps in one array, its buffer, whose passes may shorten it or change its length
+   * either way: their `lengths` are their own (see loop-states.ts), and a read past the length is
+   * NaN, as the undefined JavaScript reads there acts in arithmetic, not the stale entry of an
+   * earlier pass (see arrays.ts `load`).
    */
-  readonly resized = new Set<string>();
+  readonly shortened = new Set<string>();
   /** Lengths known to be at most another length, by variable: what slice and filter keep of their source's. */
   readonly atMost = new Map<string, Operand>();
   /** The fields of object literals that hold local arrays (or such objects): reading them reads the array itself. */

@@ -109,9 +109,7 @@ export function variables(lx: Lowering, list: ts.VariableDeclarationList): void 
     if (fn) {
       lx.declareFunction((name as ts.Identifier).text, { ...fn, name: (name as ts.Identifier).text });
     } else if (ts.isIdentifier(name)) {
-      // A string or a boolean that a loop may reassign (`let mode = 'warmup'`) is carried as data.
-      const data = mutable && !!lx.env.checker && isDataType(ts, lx.env.checker.getTypeAtLocation(declaration));
-      lx.declare(name.text, initializer ? named(lx, initializer, name.text, declaration) : undefined, mutable, data);
+      lx.declare(name.text, initializer ? named(lx, initializer, name.text, declaration) : undefined, mutable, mutable && holdsData(lx, declaration));
     } else {
       if (!initializer) fail(declaration, Code.Unsupported, 'a destructuring declaration needs a value.');
       destructure(lx, name, expression(lx, initializer), mutable);
@@ -132,10 +130,20 @@ function hoistFunctions(lx: Lowering, list: readonly ts.Statement[]): void {
   }
 }
 
+/**
+ * Whether a variable or parameter holds a string or a boolean (`let mode = 'warmup'`, `let label:
+ * string | undefined`, a parameter `on: boolean` reassigned): a loop carries it as data, as it
+ * is, not in the numbers it records.
+ */
+function holdsData(lx: Lowering, node: ts.Node): boolean {
+  const checker = lx.env.checker;
+  return !!checker && isDataType(lx.ts, checker.getNonNullableType(checker.getTypeAtLocation(node)));
+}
+
 /** Binds the names of a pattern (`{ w, b }`, `[x, y]`, nested) to reads of `value`'s parts. */
 export function destructure(lx: Lowering, pattern: ts.BindingName, value: Operand, mutable: boolean): void {
   const { ts } = lx;
-  if (ts.isIdentifier(pattern)) return lx.declare(pattern.text, value, mutable);
+  if (ts.isIdentifier(pattern)) return lx.declare(pattern.text, value, mutable, mutable && holdsData(lx, pattern));
   pattern.elements.forEach((element: ts.ArrayBindingElement, k: number) => {
     if (ts.isOmittedExpression(element)) return;
     if (element.dotDotDotToken) return destructure(lx, element.name, restOf(lx, element, element.name, value, k), mutable);
