@@ -8,7 +8,7 @@
 // reverse mode (which compile() checks against forward mode at every call) and in a
 // forward-mode build, valueAndGrad, derivative and jvp, and Hessians.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, compileForward, expectHessianOfGradient, finiteDifference, partialDifference } from './support/compile.js';
+import { arrayEntryDifference, close, compile, compileForward, expectArrayHessian, expectHessianOfGradient, partialDifference } from './support/compile.js';
 
 const MAIN = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -180,10 +180,6 @@ beforeAll(async () => {
   forward = await forwardBuild.load();
 });
 
-/** The finite difference of `f` in entry `i` of its array argument `xs`. */
-const entryDifference = (f: (xs: number[]) => number, xs: readonly number[], i: number) =>
-  finiteDifference((t) => f(xs.map((x, j) => (j === i ? t : x))), xs[i]);
-
 /** Each function of an array, at a point where its guard jumps on some pass and one where it never does. */
 const ARRAY_CASES = [
   {
@@ -253,7 +249,7 @@ describe('a guard in a loop before an array state is reassigned', () => {
         const f = (point: number[]) => reverse[lower(name)](point, ...args);
         for (const build of [reverse, forward]) {
           const gradient = build[`d${name}`](xs, ...args);
-          xs.forEach((_, i) => close(gradient[i], entryDifference(f, xs, i), 1e-6));
+          xs.forEach((_, i) => close(gradient[i], arrayEntryDifference(f, xs, i), 1e-6));
         }
       }
     }
@@ -283,16 +279,7 @@ describe('a guard in a loop before an array state is reassigned', () => {
       ['Early', [0.2, 2, 3], [3, 0.5]],
       ['Nested', [0.1, 0.5, 0.7], [1]],
     ] as const) {
-      const H = reverse[`h${name}`](xs, ...args);
-      xs.forEach((_, i) =>
-        xs.forEach((__, j) =>
-          close(
-            H[i][j],
-            entryDifference((point) => reverse[`d${name}`](point, ...args)[i], xs, j),
-            1e-5,
-          ),
-        ),
-      );
+      expectArrayHessian(reverse[`h${name}`](xs, ...args), (point) => reverse[`d${name}`](point, ...args), xs);
     }
   });
 });

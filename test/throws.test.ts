@@ -7,7 +7,7 @@
 // call) and in a forward-mode build, with Hessians; and the generated code throws the user's
 // error where the function does.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, compileForward, expectHessianOfGradient, finiteDifference, partialDifference } from './support/compile.js';
+import { arrayEntryDifference, close, compile, compileForward, expectArrayHessian, expectHessianOfGradient, partialDifference } from './support/compile.js';
 
 const MAIN = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -175,10 +175,6 @@ beforeAll(async () => {
   forward = await forwardBuild.load();
 });
 
-/** The finite difference of `f` in entry `i` of its array argument `xs`. */
-const entryDifference = (f: (xs: number[]) => number, xs: readonly number[], i: number) =>
-  finiteDifference((t) => f(xs.map((x, j) => (j === i ? t : x))), xs[i]);
-
 /** The functions of an array: each one's gradient, at points where it does not throw, and one where it does. */
 const ARRAY_CASES = [
   { name: 'Smooth', args: [3, 100], xs: [1, 2, 3], throwsAt: [[1, 2, 3], 3, 0.1], error: 'diverged' },
@@ -196,7 +192,7 @@ describe('a throw guard in a loop before an array is reassigned', () => {
       const f = (point: number[]) => reverse[name[0].toLowerCase() + name.slice(1)](point, ...args);
       for (const build of [reverse, forward]) {
         const gradient = build[`d${name}`](xs, ...args);
-        xs.forEach((_, i) => close(gradient[i], entryDifference(f, xs, i), 1e-6));
+        xs.forEach((_, i) => close(gradient[i], arrayEntryDifference(f, xs, i), 1e-6));
       }
     }
   });
@@ -206,16 +202,7 @@ describe('a throw guard in a loop before an array is reassigned', () => {
       ['Smooth', [3, 100], [1, 2, 3]],
       ['DoGuard', [100], [0.1, 0.2, 0.3]],
     ] as const) {
-      const H = reverse[`h${name}`](xs, ...args);
-      xs.forEach((_, i) =>
-        xs.forEach((__, j) =>
-          close(
-            H[i][j],
-            entryDifference((point) => reverse[`d${name}`](point, ...args)[i], xs, j),
-            1e-5,
-          ),
-        ),
-      );
+      expectArrayHessian(reverse[`h${name}`](xs, ...args), (point) => reverse[`d${name}`](point, ...args), xs);
     }
   });
 

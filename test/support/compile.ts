@@ -185,6 +185,24 @@ export function expectHessianOfGradient(hessian: number[][], gradient: (...args:
   );
 }
 
+/** The finite difference of `f` in entry `i` of its array argument, changed in a copy (`xs` is left as it is). */
+export function arrayEntryDifference(f: (xs: number[]) => number, xs: readonly number[], i: number): number {
+  return finiteDifference((t) => f(xs.map((x, j) => (j === i ? t : x))), xs[i]);
+}
+
+/** Expects the Hessian of a function of an array to be the differences of its `gradient`, entry by entry. */
+export function expectArrayHessian(hessian: number[][], gradient: (xs: number[]) => number[], xs: readonly number[], tolerance = 1e-5): void {
+  xs.forEach((_, i) =>
+    xs.forEach((__, j) =>
+      close(
+        hessian[i][j],
+        arrayEntryDifference((point) => gradient(point)[i], xs, j),
+        tolerance,
+      ),
+    ),
+  );
+}
+
 /** The finite-difference derivative of `f()` with respect to entry `key` of a mutable array or object. */
 export function entryDifference(f: () => number, container: Record<string | number, any>, key: string | number): number {
   const original = container[key];
