@@ -29,7 +29,7 @@ export abstract class Habits extends Idioms {
       if (depth > 0 && s.loops === 0) options.push([1, () => this.pairwise(s, this.pick(arrays), ind)]);
       if (depth > 0 && s.loops === 0 && s.level < 2) options.push([1, () => this.relaxed(s, this.pick(arrays), ind)]);
     }
-    if (depth > 0 && s.loops < 2) options.push([1, () => this.fallThrough(s, ind)]);
+    if (depth > 0 && s.loops < 2) options.push([1, () => this.fallThrough(s, ind)], [1, () => this.flagged(s, ind)]);
     options.push([1, () => this.moreMath(s, ind)]);
     if (s.level < 2) {
       options.push([1, () => this.tallied(s, arrays, ind)], [1, () => this.passedOn(s, arrays, ind)]);
@@ -258,6 +258,31 @@ ${pass}${ind}}
     into.nums.push(a);
     into.mutable.push(a);
     return `${ind}let ${a} = ${this.expr(s, 2)};\n${ind}for (let ${k} = 0; ${k} < ${count}; ${k}++) {\n${ind}  switch (${k} % ${this.pick([3, 4])}) {\n${cases.join('')}${fallback}${ind}  }\n${ind}}\n`;
+  }
+
+  /**
+   * Strings and booleans a loop reassigns, as a schedule is written: a phase, a flag toggled, a
+   * label that may be undefined (`let mode = 'warm'; … if (k === 1) mode = 'cool';`), read by the
+   * numbers the loop computes; an options literal with a flag and a kind, read the same way.
+   */
+  private flagged(into: Scope, ind: string): string {
+    const s = child(into);
+    const [a, k, mode, on, label, opts] = [this.fresh('a'), this.fresh('k'), this.fresh('mode'), this.fresh('on'), this.fresh('label'), this.fresh('opts')];
+    const count = this.int(2, 5);
+    const inner = child(this.loopScope(s, { name: k, bound: count }), { breakable: false, continuable: false });
+    inner.nums.push(a);
+    const declared =
+      `${ind}let ${a} = ${this.expr(s, 1)};\n${ind}let ${mode} = '${this.pick(['warm', 'cool'])}';\n${ind}let ${on} = ${this.pick(['true', 'false'])};\n` +
+      `${ind}let ${label}: string | undefined;\n${ind}const ${opts} = { clamp: ${this.pick(['true', 'false'])}, kind: '${this.pick(['l1', 'l2'])}' as 'l1' | 'l2', scale: ${this.expr(s, 1)} };\n`;
+    const term = this.bounded(inner, 1);
+    const body =
+      `${ind}  ${a} += (${mode} === 'warm' ? ${term} : 0.5 * ${a}) * (${on} ? 1 : 0.5) + (${label} === 'a' ? 0.1 * ${a} : 0);\n` +
+      `${ind}  ${a} = ${opts}.clamp ? Math.min(Math.max(${a}, -5), 5) : ${opts}.kind === 'l1' ? ${a} : ${a} * ${this.constant(0.5, 0.95)};\n` +
+      `${ind}  if (${k} === ${this.int(0, count - 1)}) ${mode} = ${mode} === 'warm' ? 'cool' : 'warm';\n` +
+      `${ind}  ${on} = !${on};\n${ind}  ${label} = ${k} % 2 === 0 ? 'a' : undefined;\n`;
+    into.nums.push(a);
+    into.mutable.push(a);
+    return `${declared}${ind}for (let ${k} = 0; ${k} < ${count}; ${k}++) {\n${body}${ind}}\n${ind}${a} += ${opts}.scale * 0.1;\n`;
   }
 
   /** Math functions and compound assignments the other generators leave out. */
