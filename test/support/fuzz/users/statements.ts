@@ -132,7 +132,9 @@ export abstract class Statements extends Expressions {
       this.declared.add(field);
       return { pattern: field, name: field };
     }
-    const name = this.fresh(field);
+    // Not a parameter's name either (`b2`, a parameter of an instance, renaming a field `b`).
+    let name = this.fresh(field);
+    while (this.declared.has(name)) name = this.fresh(field);
     return { pattern: `${field}: ${name}`, name };
   }
 
