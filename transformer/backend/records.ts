@@ -29,11 +29,12 @@ export function recordLayouts(func: Func, read: ReadonlySet<string>): (record: L
     const undefinedFlags = new Map<string, number>();
     const dataPositions = new Map<string, number>();
     let slots = 0;
+    let dataSlots = 0;
     for (const { carried, restored, undefinable, data } of record.pairs) {
       if (!read.has(restored)) continue;
       if (data) {
-        dataPositions.set(carried, dataPositions.size / 2);
-        dataPositions.set(restored, (dataPositions.size - 1) / 2);
+        dataPositions.set(carried, dataSlots);
+        dataPositions.set(restored, dataSlots++);
         continue;
       }
       positions.set(carried, slots);
@@ -44,8 +45,7 @@ export function recordLayouts(func: Func, read: ReadonlySet<string>): (record: L
     }
     // Then the values recorded at the end of a pass, found by their restored names.
     for (const { restored } of record.values ?? []) if (read.has(restored)) positions.set(restored, slots++);
-    const dataStride = dataPositions.size / 2;
-    layouts.set(record.array, { positions, undefinedFlags, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots, dataPositions, dataStride });
+    layouts.set(record.array, { positions, undefinedFlags, stride: slots + (record.cursor ? 1 : 0), cursorSlot: slots, dataPositions, dataStride: dataSlots });
   }
   return (record) =>
     layouts.get(record.array) ?? {

@@ -88,7 +88,7 @@ export function shapeOf(
 }
 
 /** `number | undefined` (or `| null`): a number that may be missing. */
-function isNumberOrMissing(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type): boolean {
+export function isNumberOrMissing(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type): boolean {
   if (!type.isUnion()) return false;
   const present = checker.getNonNullableType(type);
   return present !== type && shapeOf(tsApi, checker, present)?.kind === 'number';

@@ -4,7 +4,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Expr, type Operand, UNDEFINED, UNSET, isUnset, nameOf, num, sameOperand, str, variable } from '../../ir/ir';
-import { NUMBER, type Shape, isDataField, isDataType, shapeOf } from '../../ir/shapes';
+import { NUMBER, type Shape, isDataField, isDataType, isNumberOrMissing, shapeOf } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
 import { callTarget } from './calls';
@@ -134,17 +134,15 @@ export function arrayMethod(
       const checker = lx.env.checker!;
       const kind = containerOf(lx, arrayNode);
       const list = listOf(lx, array);
-      if (list && !isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node)))
-        return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index, array], true));
+      const toNumbers = isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node));
+      if (list && !toNumbers) return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index, array], true));
       const length = lengthOf(lx, array, node);
       const fields = numberFields(lx.shapeAt(node, true));
       if (fields)
         return objectRows(lx, node, fields, length, (each) =>
           overArray(lx, node, [], array, arrayNode, [], (index) => each(index, inline(lx, callback, [element(index), index, array], true))),
         );
-      if (!isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node))) {
-        fail(callbackNode, Code.Unsupported, 'map must build an array of numbers or of objects of numbers here.');
-      }
+      if (!toNumbers) fail(callbackNode, Code.Unsupported, 'map must build an array of numbers or of objects of numbers here.');
       const mapped = newArray(lx, node, { op: 'newArray', args: kind === 'Array' ? [length, num(0)] : [length] }, kind);
       overArray(lx, node, [], array, arrayNode, [], (index) => {
         const value = inline(lx, callback, [element(index), index, array], true);
@@ -188,7 +186,7 @@ export function load(lx: Lowering, container: Operand, index: Operand, shape: Sh
 }
 
 /** What an entry past the end of an array is in arithmetic (undefined acts as NaN there). */
-const NOT_A_NUMBER: Operand = { kind: 'num', value: NaN, text: 'NaN' };
+const NOT_A_NUMBER = num(NaN, 'NaN');
 
 /** `container[index]` where the index is known to be below the length (a copy lowering makes). */
 export function loadWithin(lx: Lowering, container: Operand, index: Operand, shape: Shape | undefined, origin: ts.Node, userName?: string): Operand {
@@ -419,7 +417,7 @@ function fieldWithoutShape(lx: Lowering, node: ts.ObjectLiteralExpression): stri
     const type = checker.getTypeAtLocation(value);
     // Strings and booleans are data the object may hold, a number that may be missing a field
     // undefined where it is (see Shape.data, shapeOf), a function code left out of its numbers.
-    if (isDataType(ts, type) || shapeOf(ts, checker, checker.getNonNullableType(type))?.kind === 'number') continue;
+    if (isDataType(ts, type) || isNumberOrMissing(ts, checker, type)) continue;
     if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) continue;
     const name = property.name!.getText();
     return `: '${name}' has type '${checker.typeToString(checker.getBaseTypeOfLiteralType(type))}'; keep other data out of it, in a variable of its own`;

@@ -722,18 +722,9 @@ function rereadable(lx: Lowering, node: ts.Expression): boolean {
   if (ts.isPrefixUnaryExpression(node))
     return [ts.SyntaxKind.MinusToken, ts.SyntaxKind.PlusToken, ts.SyntaxKind.TildeToken].includes(node.operator) && rereadable(lx, node.operand);
   if (ts.isBinaryExpression(node)) {
-    const k = ts.SyntaxKind;
     // Arithmetic and the integer operators an index is computed with (`xs[i ^ 1]`, `xs[n >> 1]`): no effects.
-    const pure = [k.PlusToken, k.MinusToken, k.AsteriskToken, k.SlashToken, k.PercentToken, k.AsteriskAsteriskToken];
-    const integer = [
-      k.AmpersandToken,
-      k.BarToken,
-      k.CaretToken,
-      k.LessThanLessThanToken,
-      k.GreaterThanGreaterThanToken,
-      k.GreaterThanGreaterThanGreaterThanToken,
-    ];
-    return [...pure, ...integer].includes(node.operatorToken.kind) && rereadable(lx, node.left) && rereadable(lx, node.right);
+    const operator = ts.tokenToString(node.operatorToken.kind) ?? '';
+    return (isArithmeticOperator(operator) || isIntegerOperator(operator)) && rereadable(lx, node.left) && rereadable(lx, node.right);
   }
   return false;
 }

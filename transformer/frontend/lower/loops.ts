@@ -15,10 +15,9 @@ import { branch, guarded } from './control';
 import { expression } from './expressions';
 import { type CodeScope, fieldAssigned, recordFields } from './objects';
 import { destructure, statement, variables } from './statements';
-import { skipParentheses } from '../type-syntax';
+import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { listOf } from './lists';
 import { assignsAny, boundedByLength, countedIndex } from './matrices';
-import { skipTypeSyntax } from '../type-syntax';
 import { tableLength } from './tables';
 import { sourceText } from '../quoting';
 
@@ -31,15 +30,15 @@ export function forLoop(lx: Lowering, node: ts.ForStatement, labels: readonly st
     const { initializer } = node;
     if (initializer && lx.ts.isVariableDeclarationList(initializer)) variables(lx, initializer);
     else if (initializer) expression(lx, initializer);
-    const entries = listCounted(lx, node);
-    if (entries !== undefined) {
+    const counted = listCounted(lx, node);
+    if (counted) {
       // Over a local array of objects (lists.ts), which is never made: its passes are unrolled, the index a constant in each.
-      const counter = lx.lookup(countedIndex(lx.ts, node)!)!;
+      const counter = lx.lookup(counted.index)!;
       return unrolledLoop(
         lx,
         node,
         labels,
-        entries,
+        counted.entries,
         [],
         (index) => {
           counter.value = index;
@@ -61,10 +60,10 @@ export function forLoop(lx: Lowering, node: ts.ForStatement, labels: readonly st
 }
 
 /**
- * The number of entries of the local array of objects (lists.ts) that
+ * The index i and the number of entries of the local array of objects (lists.ts) that
  * `for (let i = 0; i < pts.length; i++)` counts along, where the body does not assign i.
  */
-function listCounted(lx: Lowering, node: ts.ForStatement): number | undefined {
+function listCounted(lx: Lowering, node: ts.ForStatement): { readonly index: string; readonly entries: number } | undefined {
   const { ts } = lx;
   const index = countedIndex(ts, node);
   const bound = node.condition && ts.isBinaryExpression(node.condition) ? skipTypeSyntax(ts, node.condition.right) : undefined;
@@ -72,7 +71,7 @@ function listCounted(lx: Lowering, node: ts.ForStatement): number | undefined {
   const array = lx.lookup((skipTypeSyntax(ts, bound.expression) as ts.Identifier).text)?.value;
   const list = array && listOf(lx, array);
   if (!list || !boundedByLength(ts, node.condition, index, bound.expression.getText()) || assignsAny(ts, node.statement, new Set([index]))) return undefined;
-  return list.length;
+  return { index, entries: list.length };
 }
 
 /**
@@ -90,16 +89,7 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
   const isCounter = (node: ts.Node) => ts.isIdentifier(node) && node.text === counter.text;
   const comparison = condition.operatorToken.kind;
   if (!isCounter(condition.left) || (comparison !== ts.SyntaxKind.LessThanToken && comparison !== ts.SyntaxKind.LessThanEqualsToken)) return undefined;
-  const steps =
-    ((ts.isPostfixUnaryExpression(incrementor) || ts.isPrefixUnaryExpression(incrementor)) &&
-      incrementor.operator === ts.SyntaxKind.PlusPlusToken &&
-      isCounter(incrementor.operand)) ||
-    (ts.isBinaryExpression(incrementor) &&
-      incrementor.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken &&
-      isCounter(incrementor.left) &&
-      ts.isNumericLiteral(incrementor.right) &&
-      incrementor.right.text === '1');
-  if (!steps) return undefined;
+  if (!countsUp(ts, incrementor, counter.text)) return undefined;
   // The bound is lowered a second time, before the loop: only where that has no effect
   // and cannot change what it reads (no calls, which may write or be inlined; no assignments).
   const read = new Set<string>([counter.text]);
@@ -124,6 +114,21 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
   if (!start) return undefined;
   const span = lx.op('-', [expression(lx, bound), start], statement);
   return lx.op('+', [lx.op('floor', [span], statement), num(2)], statement);
+}
+
+/** `j++`, `++j` or `j += 1`. */
+export function countsUp(tsApi: typeof ts, step: ts.Expression | undefined, name: string): boolean {
+  if (!step) return false;
+  const isCounter = (node: ts.Expression) => tsApi.isIdentifier(node) && node.text === name;
+  if ((tsApi.isPostfixUnaryExpression(step) || tsApi.isPrefixUnaryExpression(step)) && step.operator === tsApi.SyntaxKind.PlusPlusToken)
+    return isCounter(step.operand);
+  return (
+    tsApi.isBinaryExpression(step) &&
+    step.operatorToken.kind === tsApi.SyntaxKind.PlusEqualsToken &&
+    isCounter(step.left) &&
+    tsApi.isNumericLiteral(step.right) &&
+    Number(step.right.text) === 1
+  );
 }
 
 /**

@@ -17,7 +17,7 @@ import { branch } from './control';
 import { skipTypeSyntax } from '../type-syntax';
 import { sourceText } from '../quoting';
 import { expression } from './expressions';
-import { countedLoop } from './loops';
+import { countedLoop, countsUp } from './loops';
 
 /** A local array of arrays, flattened. */
 export interface Matrix {
@@ -227,21 +227,6 @@ export function countedIndex(tsApi: typeof ts, loop: ts.ForStatement): string | 
   if (!declaration.initializer || !tsApi.isNumericLiteral(declaration.initializer) || Number(declaration.initializer.text) !== 0) return undefined;
   const name = declaration.name.text;
   return countsUp(tsApi, loop.incrementor, name) ? name : undefined;
-}
-
-/** `j++`, `++j` or `j += 1`. */
-function countsUp(tsApi: typeof ts, step: ts.Expression | undefined, name: string): boolean {
-  if (!step) return false;
-  const isCounter = (node: ts.Expression) => tsApi.isIdentifier(node) && node.text === name;
-  if ((tsApi.isPostfixUnaryExpression(step) || tsApi.isPrefixUnaryExpression(step)) && step.operator === tsApi.SyntaxKind.PlusPlusToken)
-    return isCounter(step.operand);
-  return (
-    tsApi.isBinaryExpression(step) &&
-    step.operatorToken.kind === tsApi.SyntaxKind.PlusEqualsToken &&
-    isCounter(step.left) &&
-    tsApi.isNumericLiteral(step.right) &&
-    Number(step.right.text) === 1
-  );
 }
 
 /** `j < row.length`, the row written as the read writes it. */
