@@ -108,9 +108,9 @@ export const hToggled = hessian(toggled, { wrt: 0 });
 export const gPhases = grad(phases, { wrt: 0 });
 export const dPhases = derivative(phases, { wrt: 0 });
 export const hPhases = hessian(phases, { wrt: 0 });
-export const gReassigned = grad(reassignedData, { wrt: 0 });
-export const dReassigned = derivative(reassignedData, { wrt: 0 });
-export const hReassigned = hessian(reassignedData, { wrt: 0 });
+export const gReassignedData = grad(reassignedData, { wrt: 0 });
+export const dReassignedData = derivative(reassignedData, { wrt: 0 });
+export const hReassignedData = hessian(reassignedData, { wrt: 0 });
 export const dPoint = derivative(point, { wrt: 0 });
 export const jvPointOn = jvp((x: number) => point(x, true));
 export const jvPointOff = jvp((x: number) => point(x, false));
@@ -128,24 +128,29 @@ beforeAll(async () => {
   m = await compiled.load();
 });
 
+/**
+ * `name(x, ...data)` against finite differences in x, in every mode the program exports for it:
+ * g<Name> (grad), d<Name> (derivative), h<Name> (hessian, against differences of the gradient),
+ * and v<Name> (valueAndGrad: its value is f's) where there is one.
+ */
+function expectEveryMode(name: string, data: readonly unknown[], points: readonly number[]): void {
+  const Name = name[0].toUpperCase() + name.slice(1);
+  const f = (q: number) => m[name](q, ...data);
+  for (const x of points) {
+    const d = finiteDifference(f, x);
+    close(m[`g${Name}`](x, ...data), d, 1e-6);
+    close(m[`d${Name}`](x, ...data), d, 1e-6);
+    expectHessianOfGradient(m[`h${Name}`](x, ...data), (q) => [m[`g${Name}`](q, ...data)], [x]);
+    if (!m[`v${Name}`]) continue;
+    const [value, gradient] = m[`v${Name}`](x, ...data);
+    close(value, f(x));
+    close(gradient, d, 1e-6);
+  }
+}
+
 describe('object literals with string and boolean fields', () => {
   it('a flag in options objects given to a helper, copied by spreads, in every mode', () => {
-    for (const clamp of [true, false]) {
-      for (const x of [0.7, -1.3, 2.1]) {
-        const f = (q: number) => m.options(q, clamp);
-        const d = finiteDifference(f, x);
-        close(m.gOptions(x, clamp), d, 1e-6);
-        const [value, gradient] = m.vOptions(x, clamp);
-        close(value, f(x));
-        close(gradient, d, 1e-6);
-        close(m.dOptions(x, clamp), d, 1e-6);
-        close(
-          m.hOptions(x, clamp)[0][0],
-          finiteDifference((q) => m.gOptions(q, clamp), x),
-          1e-5,
-        );
-      }
-    }
+    for (const clamp of [true, false]) expectEveryMode('options', [clamp], [0.7, -1.3, 2.1]);
   });
 
   it("a 'kind' of a string-literal union, narrowed by ===, and an object chosen by a branch", () => {
@@ -177,45 +182,19 @@ describe('object literals with string and boolean fields', () => {
   });
 
   it('a flag from a parameter, written in a loop and compared with ===, in every mode', () => {
-    for (const on of [true, false]) {
-      for (const x of [0.7, -1.3]) {
-        const f = (q: number) => m.toggled(q, on);
-        const d = finiteDifference(f, x);
-        close(m.gToggled(x, on), d, 1e-6);
-        const [value, gradient] = m.vToggled(x, on);
-        close(value, f(x));
-        close(gradient, d, 1e-6);
-        close(m.dToggled(x, on), d, 1e-6);
-        expectHessianOfGradient(m.hToggled(x, on), (q) => [m.gToggled(q, on)], [x]);
-      }
-    }
+    for (const on of [true, false]) expectEveryMode('toggled', [on], [0.7, -1.3]);
   });
 
   it('a record whose string field a loop reassigns, and a string variable a loop reassigns', () => {
-    for (const start of ['a', 'b']) {
-      for (const x of [0.7, 1.6]) {
-        const f = (q: number) => m.phases(q, start);
-        const d = finiteDifference(f, x);
-        close(m.gPhases(x, start), d, 1e-6);
-        close(m.dPhases(x, start), d, 1e-6);
-        expectHessianOfGradient(m.hPhases(x, start), (q) => [m.gPhases(q, start)], [x]);
-      }
-    }
+    for (const start of ['a', 'b']) expectEveryMode('phases', [start], [0.7, 1.6]);
   });
 
   it("a string or boolean parameter and a 'string | undefined' variable a loop reassigns, in every mode", () => {
-    for (const [mode, on] of [
+    for (const data of [
       ['sq', true],
       ['sin', false],
-    ] as const) {
-      for (const x of [0.7, 1.6]) {
-        const f = (q: number) => m.reassignedData(q, mode, on);
-        const d = finiteDifference(f, x);
-        close(m.gReassigned(x, mode, on), d, 1e-6);
-        close(m.dReassigned(x, mode, on), d, 1e-6);
-        expectHessianOfGradient(m.hReassigned(x, mode, on), (q) => [m.gReassigned(q, mode, on)], [x]);
-      }
-    }
+    ])
+      expectEveryMode('reassignedData', data, [0.7, 1.6]);
   });
 
   it('a returned object: its value keeps the data fields, its derivatives (derivative, jvp, jacobian, vjp) leave them out', () => {
