@@ -11,7 +11,7 @@
 // integrator given an arrow, `v.map(helper)`, rest parameters, generic helpers), `function`
 // declarations called before they are declared, enums, and the Math functions and compound
 // assignments (`**=`, `w[i]++`, comma expressions) the other files do not write.
-import { type Scope, type Vec, child } from './scope.js';
+import { type Scope, type Vec, child, letNumber } from './scope.js';
 import { Idioms } from './idioms.js';
 
 /**
@@ -178,7 +178,8 @@ export abstract class Habits extends Idioms {
       n = this.fresh('n'),
       t = this.expr(s, 1);
     const loop = this.pick([
-      `${ind}let ${j} = 0;\n${ind}while (${j} < ${v.expr}.length - 1 && ${v.expr}[${j}] < ${t}) ${j}++;\n`,
+      // `${t} > xs[j]`, not `xs[j] < ${t}`: TypeScript may read `xs[j] < (a) > (b)` as type arguments.
+      `${ind}let ${j} = 0;\n${ind}while (${j} < ${v.expr}.length - 1 && ${t} > ${v.expr}[${j}]) ${j}++;\n`,
       `${ind}let ${j} = ${v.expr}.length - 1;\n${ind}while (${j} > 0 && ${v.expr}[${j}] > ${t}) ${j}--;\n`,
       `${ind}let ${j} = 0;\n${ind}for (; ${j} < ${v.expr}.length - 1; ${j}++) if (${v.expr}[${j}] > ${t}) break;\n`,
     ]);
@@ -272,7 +273,7 @@ ${pass}${ind}}
     const inner = child(this.loopScope(s, { name: k, bound: count }), { breakable: false, continuable: false });
     inner.nums.push(a);
     const declared =
-      `${ind}let ${a} = ${this.expr(s, 1)};\n${ind}let ${mode} = '${this.pick(['warm', 'cool'])}';\n${ind}let ${on} = ${this.pick(['true', 'false'])};\n` +
+      `${ind}${letNumber(a, this.expr(s, 1))}\n${ind}let ${mode} = '${this.pick(['warm', 'cool'])}';\n${ind}let ${on} = ${this.pick(['true', 'false'])};\n` +
       `${ind}let ${label}: string | undefined;\n${ind}const ${opts} = { clamp: ${this.pick(['true', 'false'])}, kind: '${this.pick(['l1', 'l2'])}' as 'l1' | 'l2', scale: ${this.expr(s, 1)} };\n`;
     const term = this.bounded(inner, 1);
     const body =

@@ -151,3 +151,11 @@ export function narrowedBy(s: Scope, condition: string): Scope {
   const counter = /^(\w+) === \d+$/.exec(condition)?.[1];
   return counter ? { ...s, narrowed: [...s.narrowed, counter] } : s;
 }
+
+/**
+ * `let name = value;` for a number: a tuple's `xs.length` has the literal type 3, which a `let`
+ * keeps (only fresh literals widen), so assigning it another number would not type-check.
+ */
+export function letNumber(name: string, value: string): string {
+  return /\.length$/.test(value) ? `let ${name}: number = ${value};` : `let ${name} = ${value};`;
+}

@@ -7,7 +7,7 @@
 // reassigned in loops (tuples, arrays and objects: `s = step(s, dt)`, `previous = state`),
 // and numbers assigned together (`[a, b] = [b, a]`, `({ x, v } = st)`).
 import { Expressions } from './expressions.js';
-import { type Field, type ObjectType, type Scope, type Vec, type VecField, addValue, child, narrowedBy } from './scope.js';
+import { type Field, type ObjectType, type Scope, type Vec, type VecField, addValue, child, letNumber, narrowedBy } from './scope.js';
 
 export abstract class Statements extends Expressions {
   /** Names declared so far in the function being generated (destructuring reuses field names where free). */
@@ -86,7 +86,7 @@ export abstract class Statements extends Expressions {
       e = this.expr(s, 3);
     s.nums.push(v);
     if (!constant) s.mutable.push(v);
-    return `${ind}${constant ? 'const' : 'let'} ${v} = ${e};\n`;
+    return `${ind}${constant ? `const ${v} = ${e};` : letNumber(v, e)}\n`;
   }
 
   /** An assignment; inside loops one that keeps values bounded (v = c * v + sin(…), v += 0.2 * tanh(…)). */
@@ -429,8 +429,8 @@ export abstract class Statements extends Expressions {
     const body = this.block(inner, depth - 1, ind + '  ', this.int(0, 2));
     const test = this.chance(0.5) ? `Math.abs(${r}) > ${this.constant(0.01, 0.5)}` : `${r} * ${r} > ${this.constant(0.001, 0.2)}`;
     if (this.chance(0.25))
-      return `${ind}let ${r} = ${start};\n${ind}let ${it} = 0;\n${ind}do {\n${shrink}${body}${ind}  ${it}++;\n${ind}} while (${test} && ${cap} > ${it});\n`;
-    return `${ind}let ${r} = ${start};\n${ind}let ${it} = 0;\n${ind}while (${test} && ${cap} > ${it}) {\n${shrink}${body}${ind}  ${it}++;\n${ind}}\n`;
+      return `${ind}${letNumber(r, start)}\n${ind}let ${it} = 0;\n${ind}do {\n${shrink}${body}${ind}  ${it}++;\n${ind}} while (${test} && ${cap} > ${it});\n`;
+    return `${ind}${letNumber(r, start)}\n${ind}let ${it} = 0;\n${ind}while (${test} && ${cap} > ${it}) {\n${shrink}${body}${ind}  ${it}++;\n${ind}}\n`;
   }
 
   /** An iteration to a tolerance: Newton's method for a square root, or a contracting fixed point. */
