@@ -27,6 +27,19 @@ const CASES: Record<string, Case> = {
     message:
       "'m[0][2]' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be",
   },
+  stringKeyWritten: {
+    code: `export const g = grad((x: number) => { const o = { a: 0, b: 1 };\n  /*@*/o['a'] = x * x;\n  return o.a + o.b; });`,
+    message: "'o['a']' uses a string key here: write the field by its name ('o.a')",
+  },
+  stringKeyGetter: {
+    code: `class Spring {\n  constructor(public k: number) {}\n  get stiffness(): number { return 2 * this.k; }\n}\nexport const g = grad((x: number) => { const s = new Spring(x);\n  return /*@*/s['stiffness'] * x; });`,
+    message: "'s['stiffness']' reads 'stiffness' by a string key: write 's.stiffness'",
+  },
+  stringKeyAtRunTime: {
+    code: `const COEFFS: Record<string, number> = { a: 1.5, b: -0.3 };\nfunction coefficient(name: string, x: number): number {\n  return /*@*/COEFFS[name] * x;\n}\nexport const g = grad((x: number) => coefficient('a', x));`,
+    message:
+      "'COEFFS[name]' reads a field by a key known only at run time, which differentiated code cannot follow: read the field by its name ('COEFFS.<field>'), choosing with a 'switch' on 'name' if it varies",
+  },
   objectComputedName: {
     code: `export const g = grad((x: number) => { const o = { /*@*/['b']: x };\n  return o.b; });`,
     message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)',

@@ -314,3 +314,78 @@ export const df = grad(f);
     ]);
   });
 });
+
+describe('fields read by a string key', () => {
+  it("'o['w']', a module Record read by a literal key and by a const key, a helper's parameter read by a key: as 'o.w', in every mode", async () => {
+    const source = `
+import { grad, hessian, valueAndGrad } from 'tapeless';
+const COEFFS: Record<string, number> = { a: 1.5, b: -0.3 };
+const P = { alpha: 0.3, beta: 2 };
+interface Body { m: number; v: number }
+function kinetic(b: Body): number {
+  return 0.5 * b['m'] * b['v'] ** 2;
+}
+export function f(x: number, y: number): number {
+  const key = 'b';
+  const o = { w: x * y, b: y };
+  o.w += o['b'];
+  return COEFFS['a'] * x * x + COEFFS[key] * y + P['beta'] * o['w'] + kinetic({ m: x, v: y }) + o['b'] * x;
+}
+export function g(b: Body): number {
+  return kinetic(b) * b['m'];
+}
+export const dg = grad(g);
+${EXPORTS}`;
+    for (const m of await bothModes(source)) {
+      expectAllModes(m, [
+        [0.7, -1.3],
+        [2, 3],
+      ]);
+      const body = { m: 1.5, v: -0.4 };
+      const gradient = m.dg(body);
+      for (const key of ['m', 'v'] as const)
+        close(
+          gradient[key],
+          entryDifference(() => m.g(body), body, key),
+          1e-6,
+        );
+    }
+  });
+
+  it('is a diagnostic that writes the field by its name where the key is written to, names a getter, or is known only at run time', () => {
+    const compiled = compile({
+      'main.ts': `
+import { grad } from 'tapeless';
+const COEFFS: Record<string, number> = { a: 1.5, b: -0.3 };
+class Spring {
+  constructor(public k: number) {}
+  get stiffness(): number { return 2 * this.k; }
+}
+function coefficient(name: string, x: number): number {
+  return COEFFS[name] * x;
+}
+export function written(x: number): number {
+  const o = { a: 0, b: 1 };
+  o['a'] = x * x;
+  return o.a + o.b;
+}
+export function getter(x: number): number {
+  return new Spring(x)['stiffness'] * x;
+}
+export function runTime(x: number): number {
+  return coefficient('a', x);
+}
+export const a = grad(written);
+export const b = grad(getter);
+export const c = grad(runTime);
+`,
+    });
+    expect(compiled.messages).toEqual([
+      expect.stringMatching(/main\.ts:13:3 .*'o\['a'\]' uses a string key here: write the field by its name \('o\.a'\)/),
+      expect.stringMatching(/main\.ts:17:10 .*'new Spring\(x\)\['stiffness'\]' reads 'stiffness' by a string key: write 'new Spring\(x\)\.stiffness'/),
+      expect.stringMatching(
+        /main\.ts:9:10 .*'COEFFS\[name\]' reads a field by a key known only at run time, .*read the field by its name \('COEFFS\.<field>'\), choosing with a 'switch' on 'name'/,
+      ),
+    ]);
+  });
+});

@@ -17,6 +17,7 @@ import { entryOf, grownRows, knownWithinRow, numberFields, objectRowField, objec
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry, tableLength } from './tables';
 import { firstEntryRead, sourceText } from '../quoting';
+import { requireIndex } from './keys';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -255,6 +256,7 @@ function pastShortenedEnd(node: ts.Node): never {
 
 /** `a[i] = v` or `a[i] op= v` into a local array: the stored value is the expression's. */
 export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, value: (old: () => Operand) => Operand, origin: ts.Node): Operand {
+  requireIndex(lx, target);
   const container = expression(lx, target.expression);
   const matrix = container.kind === 'var' ? (lx.matrices.get(container.name) ?? lx.rows.get(container.name)?.matrix) : undefined;
   if (container.kind === 'var' && lx.matrices.has(container.name)) {
@@ -295,7 +297,6 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
       `writing to '${target.getText()}' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data).${instead}`,
     );
   }
-  lx.requireNumber(target.argumentExpression, 'an index must be a number');
   const index = expression(lx, target.argumentExpression);
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
   if (row && knownWithinRow(row, index) === false)

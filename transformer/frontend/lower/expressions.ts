@@ -25,6 +25,7 @@ import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
 import { noteTable } from './tables';
 import { sourceText } from '../quoting';
+import { requireIndex, stringKey } from './keys';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
@@ -85,6 +86,8 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   if (ts.isPropertyAccessExpression(node)) return nullAsUndefined(lx, node, property(lx, node));
   if (ts.isElementAccessExpression(node)) {
     const container = expression(lx, node.expression);
+    const key = stringKey(lx, node);
+    if (key !== undefined) return nullAsUndefined(lx, node, fieldLoad(lx, container, key, lx.shapeAt(node, false), node));
     lx.requireNumber(node.argumentExpression, 'an index must be a number');
     const index = expression(lx, node.argumentExpression);
     const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
@@ -246,7 +249,7 @@ function optionalEntry(
   const entry = skipTypeSyntax(ts, link.expression) as ts.ElementAccessExpression;
   requireNumberEnd(lx, end, definedShape(lx, end));
   const array = expression(lx, entry.expression);
-  lx.requireNumber(entry.argumentExpression, 'an index must be a number');
+  requireIndex(lx, entry);
   const index = expression(lx, entry.argumentExpression);
   const missing = entryMissing(lx, array, index, entry);
   const present = () => {
@@ -276,7 +279,7 @@ function presentEntryRead(
   const container = load(lx, array, index, lx.shapeAt(entry, false), entry);
   const row = container.kind === 'var' && lx.rows.has(container.name);
   if (!row || !ts.isElementAccessExpression(link)) return linkRead(lx, link, container, lx.shapeAt(link, false));
-  lx.requireNumber(link.argumentExpression, 'an index must be a number');
+  requireIndex(lx, link);
   const at = expression(lx, link.argumentExpression);
   const missing = entryMissing(lx, container, at, link);
   return branch(
@@ -292,7 +295,7 @@ function presentEntryRead(
 function linkRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.ElementAccessExpression, container: Operand, shape: Shape | undefined): Operand {
   const { ts } = lx;
   if (ts.isPropertyAccessExpression(node)) return fieldLoad(lx, container, node.name.text, shape, node);
-  lx.requireNumber(node.argumentExpression, 'an index must be a number');
+  requireIndex(lx, node);
   return load(lx, container, expression(lx, node.argumentExpression), shape, node);
 }
 

@@ -1,0 +1,61 @@
+// Fields read by a string key: `o['w']`, `COEFFS[key]` with `const key = 'a'`, or a helper's
+// string parameter given a literal (`coefficient('a', x)` reading `COEFFS[name]`). A key known
+// when compiling names one field, read as `o.w` is; a key known only at run time, or a key
+// that names a getter or a method, is a diagnostic that says which field to write.
+import type * as ts from 'typescript';
+import { Code, fail } from '../../driver/diagnostics';
+import { type Lowering, isNumberType } from './lowering';
+import { expression } from './expressions';
+import { sourceText } from '../quoting';
+
+/** Whether `access` indexes by something that is not a number (a string, a union of string literals). */
+function byStringKey(lx: Lowering, access: ts.ElementAccessExpression): boolean {
+  const checker = lx.env.checker;
+  if (!checker) return false;
+  const type = checker.getTypeAtLocation(access.argumentExpression);
+  return !isNumberType(lx.ts, type) && (type.flags & lx.ts.TypeFlags.StringLike) !== 0;
+}
+
+/** `o.w` for `o['w']`, or `o.<field>` where the key's field is not known: what to write instead. */
+function fieldSpelling(lx: Lowering, access: ts.ElementAccessExpression, key: string | undefined): string {
+  const container = sourceText(access.expression);
+  return key !== undefined && /^[A-Za-z_$][\w$]*$/.test(key) ? `${container}.${key}` : `${container}.<field>`;
+}
+
+/**
+ * The field a string key names, for a read: undefined where the index is a number. A key that is
+ * not a constant, or names a getter or a method, fails.
+ */
+export function stringKey(lx: Lowering, access: ts.ElementAccessExpression): string | undefined {
+  const { ts } = lx;
+  if (!byStringKey(lx, access)) return undefined;
+  const key = expression(lx, access.argumentExpression);
+  if (key.kind !== 'str')
+    fail(
+      access,
+      Code.Unsupported,
+      `'${sourceText(access)}' reads a field by a key known only at run time, which differentiated code cannot follow: read the field by its name ('${fieldSpelling(lx, access, undefined)}'), choosing with a 'switch' on '${sourceText(access.argumentExpression)}' if it varies.`,
+    );
+  // A field of a Record has no declaration; a getter or a method is not a field to load.
+  const checker = lx.env.checker!;
+  const declaration = checker.getPropertyOfType(checker.getApparentType(checker.getTypeAtLocation(access.expression)), key.value)?.valueDeclaration;
+  const plainField =
+    !declaration ||
+    ts.isPropertySignature(declaration) ||
+    ts.isPropertyDeclaration(declaration) ||
+    ts.isPropertyAssignment(declaration) ||
+    ts.isShorthandPropertyAssignment(declaration) ||
+    ts.isParameter(declaration);
+  if (!plainField)
+    fail(access, Code.Unsupported, `'${sourceText(access)}' reads '${key.value}' by a string key: write '${fieldSpelling(lx, access, key.value)}'.`);
+  return key.value;
+}
+
+/** Where only a number may index (writes, optional chains): a string key fails, saying to write the field by its name. */
+export function requireIndex(lx: Lowering, access: ts.ElementAccessExpression): void {
+  if (byStringKey(lx, access)) {
+    const literal = lx.ts.isStringLiteralLike(access.argumentExpression) ? access.argumentExpression.text : undefined;
+    fail(access, Code.Unsupported, `'${sourceText(access)}' uses a string key here: write the field by its name ('${fieldSpelling(lx, access, literal)}').`);
+  }
+  lx.requireNumber(access.argumentExpression, 'an index must be a number');
+}
