@@ -1,7 +1,8 @@
-// Fields read by a string key: `o['w']`, `COEFFS[key]` with `const key = 'a'`, or a helper's
-// string parameter given a literal (`coefficient('a', x)` reading `COEFFS[name]`). A key known
-// when compiling names one field, read as `o.w` is; a key known only at run time, or a key
-// that names a getter or a method, is a diagnostic that says which field to write.
+// Fields read by a string key: `o['w']`, `COEFFS['a']`, `COEFFS[key]` with `const key = 'a'`.
+// A key known when compiling names one field, read as `o.w` is; a key known only at run time
+// (a helper's `name: string` parameter: helpers are differentiated once for every caller), a
+// key that names a getter or a method, or a key written to is a diagnostic that says which
+// field to write.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Lowering, isNumberType } from './lowering';
