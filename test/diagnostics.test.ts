@@ -357,8 +357,9 @@ const CASES: Record<string, Case> = {
     message: "'*' is differentiable on numbers only, but this has type 'any': give what it is computed from a type (const z: number[] = Array(3).fill(0))",
   },
   objectValues: {
-    code: `export const g = grad((p: { a: number; b: number }) => /*@*/Object.values(p)[0] * p.b);`,
-    message: "'Object.values' lists an object's fields in the order they were created, which is known only when the code runs: read the fields by name",
+    code: `export const g = grad((o: { a: number; b: number }) => /*@*/Object.values(o)[0] * o.b);`,
+    message:
+      "'Object.values' lists an object's fields in the order they were created, which is known only when the code runs: read the fields by name (o.a, o.b), or keep the numbers in an array",
   },
   optionalTupleElement: {
     code: `export const g = grad((/*@*/p: [number, number?]) => p[0] * (p[1] ?? 2));`,

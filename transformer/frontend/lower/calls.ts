@@ -86,10 +86,15 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (ts.isPropertyAccessExpression(callee)) functionInData(lx, node, callee);
   const name = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? callee.getText() : 'this function';
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'Object')) {
+    // Two of the object's fields, written with the user's names: `(o.a, o.b)`.
+    const [object] = node.arguments;
+    const fields = object
+      ? (lx.env.checker?.getTypeAtLocation(object).getProperties() ?? []).slice(0, 2).map((field) => `${sourceText(object)}.${field.name}`)
+      : [];
     fail(
       node,
       Code.Unsupported,
-      `'${name}' lists an object's fields in the order they were created, which is known only when the code runs: read the fields by name (p.a, p.b), or keep the numbers in an array.`,
+      `'${name}' lists an object's fields in the order they were created, which is known only when the code runs: read the fields by name${fields.length > 0 ? ` (${fields.join(', ')})` : ''}, or keep the numbers in an array.`,
     );
   }
   return fail(
