@@ -40,6 +40,11 @@ const CASES: Record<string, Case> = {
     message:
       "'COEFFS[name]' reads a field by a key known only at run time, which differentiated code cannot follow: read the field by its name ('COEFFS.<field>'), choosing with a 'switch' on 'name' if it varies",
   },
+  libraryMethodTarget: {
+    code: `export const g = grad(/*@*/Math.atan2);`,
+    message:
+      "'Math.atan2' is a library function tapeless reads no source of: differentiate an arrow written in place that calls it, (y: number, x: number) => Math.atan2(y, x)",
+  },
   objectComputedName: {
     code: `export const g = grad((x: number) => { const o = { /*@*/['b']: x };\n  return o.b; });`,
     message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)',

@@ -219,6 +219,16 @@ export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: 
     const names = declaration.parameters.map((parameter, i) => (tsApi.isIdentifier(parameter.name) ? parameter.name.text : `p${i}`)).join(', ');
     fail(fnArg, Code.BadTarget, `'${text}' is a method: differentiate an arrow written in place that calls it, such as (${names}) => ${text}(${names}).`);
   }
+  if (!node && tsApi.isMethodSignature(declaration) && !tsApi.isSourceFile(declaration.parent)) {
+    // `grad(Math.sin)`: a library's method has no source, but calling it from an arrow does.
+    const parameters = declaration.parameters.map((parameter) => `${parameter.dotDotDotToken ? '...' : ''}${parameter.name.getText()}`);
+    const typed = declaration.parameters.map((parameter) => `${parameter.getText()}`).join(', ');
+    fail(
+      fnArg,
+      Code.BadTarget,
+      `'${text}' is a library function tapeless reads no source of: differentiate an arrow written in place that calls it, (${typed}) => ${text}(${parameters.join(', ')}).`,
+    );
+  }
   if (!node) {
     fail(
       fnArg,
