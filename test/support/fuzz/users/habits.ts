@@ -10,7 +10,8 @@
 // methods in loops; `Math.max(...v.map(…))`, `Math.min(c, ...v)`; functions passed on (an
 // integrator given an arrow, `v.map(helper)`, rest parameters, generic helpers), `function`
 // declarations called before they are declared, enums, and the Math functions and compound
-// assignments (`**=`, `w[i]++`, comma expressions) the other files do not write.
+// assignments (`**=`, `w[i]++`, comma expressions) the other files do not write; immutable
+// vector classes whose methods return new instances, reassigned in loops (`p = p.add(v.scale(dt))`).
 import { type Scope, type Vec, child, letNumber } from './scope.js';
 import { Idioms } from './idioms.js';
 
@@ -33,6 +34,7 @@ export abstract class Habits extends Idioms {
     options.push([1, () => this.moreMath(s, ind)]);
     if (s.level < 2) {
       options.push([1, () => this.tallied(s, arrays, ind)], [1, () => this.passedOn(s, arrays, ind)]);
+      if (s.loops === 0) options.push([1, () => this.moved(s, ind)]);
       if (s.loops < 2) options.push([1, () => this.linkTable(s, ind)]);
     }
     return options;
@@ -366,6 +368,51 @@ ${pass}${ind}}
     }
     into.nums.push(n);
     return `${code}${ind}const ${n} = ${stats ? `${st}.mean + ${st}.variance` : `${st}.value + 0.1 * ${st}.count`};\n`;
+  }
+
+  /**
+   * Immutable vectors, as graphics and game code writes them: a class whose methods return new
+   * instances (`p.add(v.scale(dt))`), a static factory and a getter, the instances reassigned
+   * pass after pass; fields read by name and by a string key (`p['x']`).
+   */
+  private moved(into: Scope, ind: string): string {
+    const s = child(into);
+    const V = this.helpers.topLevel(
+      'classes',
+      'class Vec2',
+      'V2',
+      (c) =>
+        `export class ${c} {\n  constructor(readonly x: number, readonly y: number) {}\n` +
+        `  add(o: ${c}): ${c} {\n    return new ${c}(this.x + o.x, this.y + o.y);\n  }\n` +
+        `  sub(o: ${c}): ${c} {\n    return new ${c}(this.x - o.x, this.y - o.y);\n  }\n` +
+        `  scale(k: number): ${c} {\n    return new ${c}(this.x * k, this.y * k);\n  }\n` +
+        `  dot(o: ${c}): number {\n    return this.x * o.x + this.y * o.y;\n  }\n` +
+        `  get length(): number {\n    return Math.sqrt(1e-3 + this.x * this.x + this.y * this.y);\n  }\n` +
+        `  static polar(r: number, t: number): ${c} {\n    return new ${c}(r * Math.cos(t), r * Math.sin(t));\n  }\n}\n`,
+    );
+    const [p, v, k, acc, n] = [this.fresh('p'), this.fresh('vel'), this.fresh('k'), this.fresh('acc'), this.fresh('n')];
+    const count = this.int(2, 6);
+    const dt = this.constant(0.01, 0.1);
+    const inner = this.loopScope(s, { name: k, bound: count });
+    const start = this.chance(0.5)
+      ? `new ${V}(${this.expr(s, 1)}, ${this.expr(s, 1)})`
+      : `${V}.polar(1 + 0.1 * Math.tanh(${this.expr(s, 1)}), ${this.expr(s, 1)})`;
+    const force = this.pick([
+      `${p}.scale(${this.constant(-2, -0.5)})`,
+      `${p}.scale(-1 / (${p}.length * ${p}.length))`,
+      `new ${V}(0, ${this.constant(-1, 0)}).sub(${v}.scale(${this.constant(0.05, 0.3)}))`,
+      `${p}.sub(new ${V}(Math.tanh(${this.expr(inner, 1)}), ${this.constant(-1, 1)})).scale(-1)`,
+    ]);
+    const update = this.chance(0.5)
+      ? `${ind}  ${v} = ${v}.add(${acc}.scale(${dt}));\n${ind}  ${p} = ${p}.add(${v}.scale(${dt}));\n`
+      : `${ind}  [${p}, ${v}] = [${p}.add(${v}.scale(${dt})), ${v}.add(${acc}.scale(${dt}))];\n`;
+    const read = this.pick([`${p}.sub(${v}).length`, `${p}['x'] * ${v}.dot(${p})`, `${p}.dot(${v}) + ${v}['y']`, `${p}.x + ${p}.length`]);
+    into.nums.push(n);
+    return (
+      `${ind}let ${p} = ${start};\n${ind}let ${v} = new ${V}(${this.constant(-1, 1)}, ${this.expr(s, 1)});\n` +
+      `${ind}for (let ${k} = 0; ${k} < ${count}; ${k}++) {\n${ind}  const ${acc} = ${force};\n${update}${ind}}\n` +
+      `${ind}const ${n} = ${read};\n`
+    );
   }
 
   /** A module table of links (objects) and offsets (numbers) read by index in a loop, by `for … of`, or at a constant index. */
