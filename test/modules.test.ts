@@ -130,6 +130,45 @@ describe('a function differentiated from another file', () => {
   });
 });
 
+describe('code copied from the function’s own file', () => {
+  it('keeps its literals and names: a throw with a string or a template, a call to console (the printer read them from the calling file’s text)', async () => {
+    const compiled = compile({
+      'model.ts': `
+export function f(x: number): number {
+  if (x < 0) throw new Error('negative input');
+  return x * x;
+}
+export function g(x: number, label: string): number {
+  if (!Number.isFinite(x)) throw new RangeError(\`not finite: \${x} (\${label})\`);
+  console.debug(\`g at \${x}\`, /a+b/.test(label));
+  return Math.sin(x) * x;
+}
+`,
+      'main.ts': `// This file's text differs from model.ts where its literals lie, so that wrong positions show.
+import { grad, derivative } from 'tapeless';
+import { f, g } from './model.js';
+export const df = grad(f);
+export const dg = grad(g, { wrt: 0 });
+export const ddg = derivative(g, { wrt: 0 });
+`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    const debug = console.debug;
+    console.debug = () => {};
+    try {
+      expect(m.df(1.5)).toBe(3);
+      expect(() => m.df(-1)).toThrow(new Error('negative input'));
+      expect(() => m.dg(Infinity, 'ab')).toThrow(new RangeError('not finite: Infinity (ab)'));
+      const g = (x: number) => Math.sin(x) * x;
+      expect(m.dg(0.7, 'ab')).toBeCloseTo(partialDifference(g, [0.7], 0), 8);
+      expect(m.ddg(0.7, 'ab')).toBeCloseTo(partialDifference(g, [0.7], 0), 8);
+    } finally {
+      console.debug = debug;
+    }
+  });
+});
+
 describe('what no module exports, and cannot be inlined', () => {
   const cases: Record<string, { model: string; message: string }> = {
     'array computed by code (a literal is computed in place: idioms.test.ts)': {

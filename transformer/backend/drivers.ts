@@ -2,6 +2,7 @@ import type * as ts from 'typescript';
 import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
+import { detachedCopy } from './syntax';
 
 type DriverName = 'jacobianByStarts' | 'seededByDriver' | 'jacobianOfColumns' | 'jacobianOfRow' | 'jacobian' | 'gradientByColumns' | 'snapshot';
 
@@ -245,31 +246,26 @@ export class Drivers {
     const { ts, factory } = this;
     if (this.used.size === 0) return [];
     const source = this.load();
-    // A copy made of new nodes: the originals' positions are in another file's text.
-    const copy = (node: ts.Node): ts.Node => {
-      // An arrow's `=>` is a token of the drivers' file too: its position would take a comment of this file.
-      const arrow = (copied: ts.ArrowFunction) =>
-        factory.updateArrowFunction(
-          copied,
-          copied.modifiers,
-          copied.typeParameters,
-          copied.parameters,
-          copied.type,
-          factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-          copied.body,
-        );
-      const copied = ts.isArrowFunction(node)
-        ? arrow(ts.visitEachChild(node, copy, undefined))
-        : ts.isIdentifier(node)
-          ? factory.createIdentifier(this.used.get(node.text) ?? node.text)
-          : ts.isNumericLiteral(node)
-            ? factory.createNumericLiteral(node.text)
-            : ts.isStringLiteral(node)
-              ? factory.createStringLiteral(node.text, true)
-              : ts.visitEachChild(node, copy, undefined);
-      ts.setTextRange(copied, { pos: -1, end: -1 });
-      return ts.setEmitFlags(copied, ts.EmitFlags.NoComments);
-    };
+    // An arrow's `=>` is a token of the drivers' file too: its position would take a comment of this file.
+    const arrow = (copied: ts.ArrowFunction) =>
+      factory.updateArrowFunction(
+        copied,
+        copied.modifiers,
+        copied.typeParameters,
+        copied.parameters,
+        copied.type,
+        factory.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+        copied.body,
+      );
+    // A copy made of new nodes (the originals' positions are in another file's text), calling the drivers by this file's names.
+    const copy = (node: ts.Node): ts.Node =>
+      detachedCopy(ts, factory, node, (inner, copyChildren) =>
+        ts.isArrowFunction(inner)
+          ? arrow(ts.visitEachChild(inner, copyChildren, undefined))
+          : ts.isIdentifier(inner)
+            ? factory.createIdentifier(this.used.get(inner.text) ?? inner.text)
+            : undefined,
+      );
     return source.statements.flatMap((statement) => {
       if (!ts.isFunctionDeclaration(statement) || !statement.name || !this.used.has(statement.name.text)) return [];
       const copied = copy(statement) as ts.FunctionDeclaration;

@@ -25,7 +25,7 @@ import type { Shape } from '../ir/shapes';
 import { sortOrder, zeros } from './builtins';
 import { planInlining } from './inlining';
 import { type RecordLayout, recordLayouts } from './records';
-import { Syntax, infixToken, path, prefixToken } from './syntax';
+import { Syntax, detachedCopy, infixToken, path, prefixToken } from './syntax';
 
 export interface EmitContext {
   readonly ts: typeof ts;
@@ -577,12 +577,12 @@ class Emitter extends Syntax {
     const { ts } = this;
     const { node, holes } = required(expr.source, 'source');
     const values = new Map(holes.map((hole, k) => [hole as ts.Node, this.operand(expr.args[k])]));
-    const visit = (inner: ts.Node): ts.Node => {
+    // The source may be another file's (a function imported from it): the copy is made of new nodes.
+    return detachedCopy(ts, this.factory, node, (inner) => {
       // `{ x }` reading a hole becomes `{ x: value }`.
       const shorthand = ts.isShorthandPropertyAssignment(inner) ? values.get(inner.name) : undefined;
       if (shorthand && ts.isShorthandPropertyAssignment(inner)) return this.factory.createPropertyAssignment(inner.name.text, shorthand);
-      return values.get(inner) ?? ts.visitEachChild(inner, visit, undefined);
-    };
-    return visit(node) as ts.Expression;
+      return values.get(inner);
+    }) as ts.Expression;
   }
 }

@@ -90,6 +90,40 @@ export class Syntax {
   }
 }
 
+/** A new node for a literal or a name, which the printer would otherwise read from the text of the file it prints. */
+function freshLeaf(tsApi: typeof ts, factory: ts.NodeFactory, node: ts.Node): ts.Node | undefined {
+  if (tsApi.isIdentifier(node)) return factory.createIdentifier(node.text);
+  if (tsApi.isNumericLiteral(node)) return factory.createNumericLiteral(node.text);
+  if (tsApi.isBigIntLiteral(node)) return factory.createBigIntLiteral(node.text);
+  if (tsApi.isStringLiteral(node)) return factory.createStringLiteral(node.text, true);
+  if (tsApi.isRegularExpressionLiteral(node)) return factory.createRegularExpressionLiteral(node.text);
+  if (tsApi.isNoSubstitutionTemplateLiteral(node)) return factory.createNoSubstitutionTemplateLiteral(node.text, node.rawText);
+  if (tsApi.isTemplateHead(node)) return factory.createTemplateHead(node.text, node.rawText);
+  if (tsApi.isTemplateMiddle(node)) return factory.createTemplateMiddle(node.text, node.rawText);
+  if (tsApi.isTemplateTail(node)) return factory.createTemplateTail(node.text, node.rawText);
+  return undefined;
+}
+
+/**
+ * A copy of `node` made of new nodes, without positions or comments: code copied from the
+ * user's source into generated code may come from another file than the one printed, whose
+ * text the printer would read its literals and comments from. `replace` gives a node's copy
+ * first, where it is not a plain copy (`copy` copies its children).
+ */
+export function detachedCopy(
+  tsApi: typeof ts,
+  factory: ts.NodeFactory,
+  node: ts.Node,
+  replace: (node: ts.Node, copy: (inner: ts.Node) => ts.Node) => ts.Node | undefined = () => undefined,
+): ts.Node {
+  const copy = (inner: ts.Node): ts.Node => {
+    const copied = replace(inner, copy) ?? freshLeaf(tsApi, factory, inner) ?? tsApi.visitEachChild(inner, copy, undefined);
+    tsApi.setTextRange(copied, { pos: -1, end: -1 });
+    return tsApi.setEmitFlags(copied, tsApi.EmitFlags.NoComments);
+  };
+  return copy(node);
+}
+
 export function path(factory: ts.NodeFactory, names: readonly string[]): ts.Expression {
   return names.slice(1).reduce<ts.Expression>((object, name) => factory.createPropertyAccessExpression(object, name), factory.createIdentifier(names[0]));
 }
