@@ -573,9 +573,9 @@ const CASES: Record<string, Case> = {
     message:
       "this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('1 < p.length ? p[1] : 0')",
   },
-  matrixStateMoreRows: {
-    code: `export const g = grad((pts0: [number, number][], t: number) => { let pts = pts0;\n  /*@*/for (let k = 0; k < 2; k++) pts = Array.from({ length: pts.length + 1 }, (_, i): [number, number] => [t * i, pts[0][0]]);\n  return pts[0][1]; });`,
-    message: "a pass of this loop leaves 'pts' holding an array of arrays that is not known to have at most as many rows as the one it started with",
+  matrixStateNotMade: {
+    code: `export const g = grad((t: number) => { let m: number[][] = [[t, 1], [2, t]];\n  for (let k = 0; k < 2; k++) /*@*/m = null as unknown as number[][];\n  return m[0][1]; });`,
+    message: "a pass of this loop leaves 'm' holding an array of arrays that is neither one the function made nor the caller's",
   },
   matrixStateRowWritten: {
     code: `export const g = grad((pts0: [number, number][], t: number) => { let pts = pts0;\n  while (pts.length > 1) { /*@*/pts[0][0] = t;\n    pts = pts.slice(1); }\n  return pts[0][1]; });`,

@@ -33,11 +33,11 @@ export function loopStates(
     const copy = binding.value && copyOnEntry(lx, node, binding);
     if (copy) binding.value = copy;
     const init = binding.value;
-    if (!lx.isAggregate(init)) continue;
-    if (holdsRows(lx, init!)) {
-      matrices.push(matrixState(lx, node, binding, init!));
+    if (init && holdsRows(lx, init)) {
+      matrices.push(matrixState(lx, node, binding, init));
       continue;
     }
+    if (!lx.isAggregate(init)) continue;
     if (init!.kind === 'var' && lx.rows.has(init!.name)) {
       fail(
         node,
@@ -167,15 +167,19 @@ function mayShorten(lx: Lowering, node: ts.Node, name: string): boolean {
   const { ts } = lx;
   const shortens = (inner: ts.Node) =>
     ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && ['slice', 'filter'].includes(inner.expression.name.text);
-  return walk(ts, node, (inner) =>
-    ts.isBinaryExpression(inner) &&
-    inner.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-    ts.isIdentifier(inner.left) &&
-    inner.left.text === name &&
-    walk(ts, inner.right, (part) => (shortens(part) ? 'stop' : undefined))
-      ? 'stop'
-      : undefined,
-  );
+  return assignmentsTo(lx, node, name).some((assignment) => walk(ts, assignment.right, (part) => (shortens(part) ? 'stop' : undefined)));
+}
+
+/** The assignments `name = …` in a loop, in source order. */
+export function assignmentsTo(lx: Lowering, node: ts.Node, name: string): ts.BinaryExpression[] {
+  const { ts } = lx;
+  const found: ts.BinaryExpression[] = [];
+  walk(ts, node, (inner) => {
+    if (ts.isBinaryExpression(inner) && inner.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(inner.left) && inner.left.text === name) {
+      found.push(inner);
+    }
+  });
+  return found;
 }
 
 /**

@@ -2,16 +2,18 @@
 // previous.slice(1).map((p, i) => lerp(previous[i], p, t))` over `Point[]`): the IR's loops
 // carry numbers only, so the loop keeps it in one matrix of its own (see ./matrices.ts: the
 // rows' entries one after the other in `data`, where each row starts in `offsets`), made as the
-// loop starts, with a number of rows that the loop carries. Each pass leaves a matrix of at most
-// as many rows (a map or slice of the old one), which is copied into it; its rows are never
-// written (they may be another array's, as JavaScript's slice shares them).
+// loop starts, with a number of rows that the loop carries. Each pass leaves a matrix of any
+// size (a map or slice of the old one, a product of matrices, a literal of its rows), which is
+// copied into it: its data and offsets are arrays created empty, which grow, as do their
+// gradients. Its rows are never written (they may be another array's, as JavaScript's slice
+// shares them).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, nameOf, num, sameOperand } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { lengthOf, load, newArray } from './arrays';
 import type { Binding, Lowering } from './lowering';
-import { besideState } from './loop-states';
+import { assignmentsTo, besideState } from './loop-states';
 import { countedLoop } from './loops';
 import { type Matrix, handle, rowStart, rowsOf } from './matrices';
 
@@ -26,20 +28,26 @@ export interface MatrixState {
   readonly rows: Binding;
 }
 
-/** Whether the array a variable holds as a loop starts is an array of arrays: a local matrix, or the caller's. */
+/** Whether the array a variable holds as a loop starts is an array of arrays: a local matrix, the caller's or a module's constant. */
 export function holdsRows(lx: Lowering, value: Operand): boolean {
-  if (value.kind !== 'var') return false;
-  const shape = lx.matrices.has(value.name) ? undefined : lx.inputShapes.get(value.name);
-  return lx.matrices.has(value.name) || (shape?.kind === 'array' && shape.element.kind === 'array');
+  return localMatrix(lx, value) !== undefined || rowShapeOf(lx, value) !== undefined;
+}
+
+function localMatrix(lx: Lowering, value: Operand): Matrix | undefined {
+  return value.kind === 'var' ? lx.matrices.get(value.name) : undefined;
+}
+
+/** The shape of the rows of an array of arrays the caller passed, or of a module's constant one (`let R = IDENTITY`). */
+function rowShapeOf(lx: Lowering, value: Operand): Shape | undefined {
+  const shape = value.kind === 'var' ? lx.inputShapes.get(value.name) : value.kind === 'ref' && value.origin ? lx.shapeAt(value.origin, false) : undefined;
+  return shape?.kind === 'array' && shape.element.kind === 'array' ? shape.element : undefined;
 }
 
 /** The loop's matrix for a variable holding an array of arrays as the loop starts: a copy of it. */
 export function matrixState(lx: Lowering, node: ts.Node, binding: Binding, init: Operand): MatrixState {
   const origin = node as ts.Expression;
-  const local = lx.matrices.get(nameOf(init));
-  // The caller's rows are copied into a matrix (which nothing else holds) by slicing them all.
-  const rowShape = local ? undefined : (lx.inputShapes.get(nameOf(init)) as { element: Shape }).element;
-  const made = local ? copyOfMatrix(lx, origin, local) : lx.matrices.get(nameOf(rowsOf(lx, origin, init, num(0), lengthOf(lx, init, node), rowShape)))!;
+  const local = localMatrix(lx, init);
+  const made = local ? copyOfMatrix(lx, origin, local) : rowsOfInput(lx, origin, init);
   const rows = besideState(lx, binding, `#rows ${nameOf(made.data)}`, `${binding.name}_rows`, made.rows);
   const current: Matrix = {
     data: made.data,
@@ -56,11 +64,23 @@ export function matrixState(lx: Lowering, node: ts.Node, binding: Binding, init:
   return { binding, matrix, data: made.data, offsets: made.offsets!, rows };
 }
 
-/** A new matrix holding the rows of `source`, with offsets. */
+/** A matrix of the rows of the caller's array of arrays or a module's constant: a copy made by slicing them all, in arrays that grow, which nothing else holds. */
+function rowsOfInput(lx: Lowering, node: ts.Expression, input: Operand): Matrix {
+  return lx.matrices.get(nameOf(rowsOf(lx, node, input, num(0), lengthOf(lx, input, node), rowShapeOf(lx, input))))!;
+}
+
+/** The last assignment of the variable `name` in a loop (where a pass leaves the value it holds), if it is written `name = …`. */
+function lastAssignment(lx: Lowering, loop: ts.Node, name: string): ts.BinaryExpression | undefined {
+  return assignmentsTo(lx, loop, name).at(-1);
+}
+
+/**
+ * A new matrix holding the rows of `source`, with offsets, in arrays created empty: they (and
+ * their gradients) grow where a pass leaves more rows, or longer ones, than they hold.
+ */
 function copyOfMatrix(lx: Lowering, node: ts.Expression, source: Matrix): Matrix {
-  const size = lx.op('-', [rowStart(lx, source, source.rows, node), rowStart(lx, source, num(0), node)], node);
-  const data = newArray(lx, node, { op: 'newArray', args: [size, num(0)] }, 'Array');
-  const offsets = newArray(lx, node, { op: 'newArray', args: [lx.op('+', [source.rows, num(1)], node), num(0)] }, 'Array');
+  const data = newArray(lx, node, { op: 'arrayOf', args: [] }, 'Array');
+  const offsets = newArray(lx, node, { op: 'arrayOf', args: [] }, 'Array');
   copyRows(lx, node, { data, offsets }, source, source.rows);
   return { data, offsets, rows: source.rows, borrowed: true, rounds: source.rounds };
 }
@@ -94,24 +114,33 @@ function copyRows(lx: Lowering, node: ts.Node, target: { data: Operand; offsets:
 }
 
 /**
- * At the end of a pass: the array of arrays the variable holds, which must be a matrix of at
- * most as many rows as the loop's has (a map or slice of it), is copied into the loop's, and the
- * variable holds the loop's again.
+ * At the end of a pass: the array of arrays each variable holds, a matrix the function made (of
+ * any size: a map of the old one, a product of matrices, a literal of its rows) or the caller's,
+ * is copied into the loop's, and the variables hold the loop's again. All reads come before any
+ * write: a matrix that another variable kept as the pass started (two swapped) is copied first.
  */
 export function copyBackRows(lx: Lowering, node: ts.Node, states: readonly MatrixState[]): void {
-  for (const state of states) {
-    const value = state.binding.value!;
-    if (sameOperand(value, state.matrix)) continue;
-    const left = value.kind === 'var' ? lx.matrices.get(value.name) : undefined;
-    if (!left || !lx.notLonger(left.rows, state.rows.value!) || states.some((other) => other.data === left.data && other !== state)) {
-      fail(
-        node,
-        Code.Unsupported,
-        `a pass of this loop leaves '${state.binding.name}' holding an array of arrays that is not known to have at most as many rows as the one it started with, or that another variable of the loop holds: the loop keeps '${state.binding.name}' in one array of arrays, into which each pass copies the one it leaves. Make the new one from the old one (${state.binding.name}.map(…), ${state.binding.name}.slice(1)).`,
-      );
-    }
-    copyRows(lx, node, state, left, left.rows);
-    state.rows.value = left.rows;
+  const moved = states.filter((state) => !sameOperand(state.binding.value!, state.matrix));
+  const sources = moved.map((state) => {
+    const left = leftMatrix(lx, node, state);
+    return states.some((other) => other.data === left.data && other !== state) ? copyOfMatrix(lx, node as ts.Expression, left) : left;
+  });
+  moved.forEach((state, k) => {
+    copyRows(lx, node, state, sources[k], sources[k].rows);
+    state.rows.value = sources[k].rows;
     state.binding.value = state.matrix;
-  }
+  });
+}
+
+/** The matrix a variable holds at the end of a pass: one the function made, or the caller's rows (copied). */
+function leftMatrix(lx: Lowering, node: ts.Node, state: MatrixState): Matrix {
+  const value = state.binding.value!;
+  const left = localMatrix(lx, value) ?? (rowShapeOf(lx, value) ? rowsOfInput(lx, node as ts.Expression, value) : undefined);
+  if (left) return left;
+  const name = state.binding.name;
+  return fail(
+    lastAssignment(lx, node, name) ?? node,
+    Code.Unsupported,
+    `a pass of this loop leaves '${name}' holding an array of arrays that is neither one the function made nor the caller's, which the loop cannot copy into the one it keeps '${name}' in (each pass copies the one it leaves into it): assign '${name}' a map of one, or a literal of its rows.`,
+  );
 }

@@ -1,0 +1,339 @@
+// Arrays of arrays (number[][]) a loop reassigns, written as users write matrix code: a Kalman
+// filter's covariance `P = matAdd(matMul(matMul(F, P), transpose(F)), Q)`, a 2×2 literal of
+// the old P's entries, a rotation accumulated `R = matMul(rot(θ), R)`, a 3×3 covariance update,
+// a Markov chain's n-step matrix, rows made longer or more numerous from pass to pass, two
+// matrices swapped, a module's constant and the caller's matrices. The loop keeps the variable
+// in one matrix whose arrays grow (frontend/lower/matrix-states.ts), into which each pass
+// copies the one it leaves. Each is checked in every mode against finite differences: grad and
+// valueAndGrad (reverse, and the forward twin `compile` checks them against), derivative, jvp
+// and hessian (against differences of the gradient).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { close, compile, expectHessianOfGradient, partialDifference } from './support/compile.js';
+
+const SOURCE = `
+import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
+
+type Mat = number[][];
+
+function matMul(A: Mat, B: Mat): Mat {
+  return A.map((row) => B[0].map((_, j) => row.reduce((s, a, k) => s + a * B[k][j], 0)));
+}
+function transpose(A: Mat): Mat {
+  return A[0].map((_, j) => A.map((row) => row[j]));
+}
+function matAdd(A: Mat, B: Mat): Mat {
+  return A.map((row, i) => row.map((v, j) => v + B[i][j]));
+}
+function matVec(A: Mat, x: number[]): number[] {
+  return A.map((row) => row.reduce((s, a, k) => s + a * x[k], 0));
+}
+function rot(t: number): Mat {
+  return [[Math.cos(t), -Math.sin(t)], [Math.sin(t), Math.cos(t)]];
+}
+
+/** The negative log-likelihood of a constant-velocity Kalman filter, as the trial's user wrote it. */
+export function kalman(q: number, r: number, obs: number[]): number {
+  const dt = 0.1;
+  const F: Mat = [[1, dt], [0, 1]];
+  const Q: Mat = [[(q * dt ** 3) / 3, (q * dt * dt) / 2], [(q * dt * dt) / 2, q * dt]];
+  let x = [0, 0];
+  let P: Mat = [[1, 0], [0, 1]];
+  let nll = 0;
+  for (const z of obs) {
+    x = matVec(F, x);
+    P = matAdd(matMul(matMul(F, P), transpose(F)), Q);
+    const s = P[0][0] + r;
+    const y = z - x[0];
+    nll += 0.5 * (Math.log(s) + (y * y) / s);
+    const K = [P[0][0] / s, P[1][0] / s];
+    x = [x[0] + K[0] * y, x[1] + K[1] * y];
+    P = P.map((row, i) => row.map((v, j) => v - K[i] * P[0][j]));
+  }
+  return nll;
+}
+
+/** The same filter with the covariance written out as a 2×2 literal of the old P's entries. */
+export function kalmanLiteral(q: number, r: number, obs: number[]): number {
+  const dt = 0.1;
+  let x0 = 0;
+  let x1 = 0;
+  let P: Mat = [[1, 0], [0, 1]];
+  let nll = 0;
+  for (const z of obs) {
+    x0 += dt * x1;
+    const a = P[0][0] + dt * (P[1][0] + P[0][1]) + dt * dt * P[1][1] + (q * dt ** 3) / 3;
+    const b = P[0][1] + dt * P[1][1] + (q * dt * dt) / 2;
+    const d = P[1][1] + q * dt;
+    P = [[a, b], [b, d]];
+    const s = P[0][0] + r;
+    const y = z - x0;
+    nll += 0.5 * (Math.log(s) + (y * y) / s);
+    const k0 = P[0][0] / s;
+    const k1 = P[1][0] / s;
+    x0 += k0 * y;
+    x1 += k1 * y;
+    P = [[(1 - k0) * P[0][0], (1 - k0) * P[0][1]], [P[1][0] - k1 * P[0][0], P[1][1] - k1 * P[0][1]]];
+  }
+  return nll;
+}
+
+/** A rotation accumulated by multiplying on the left, n passes. */
+export function rotation(theta: number, n: number): number {
+  let R: Mat = [[1, 0], [0, 1]];
+  for (let i = 0; i < n; i++) R = matMul(rot(theta * (i + 1)), R);
+  return R[0][0] + 2 * R[1][0] + R[0][1] * R[1][1];
+}
+
+/** A 3×3 covariance propagated by S = A S Aᵀ + Q. */
+export function covariance(a: number, b: number, steps: number): number {
+  const A: Mat = [[1, a, 0], [0, 1, b], [a * b, 0, 1]];
+  const Q: Mat = [[0.1, 0, 0], [0, 0.2 * a, 0], [0, 0, 0.3]];
+  let S: Mat = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  for (let k = 0; k < steps; k++) S = matAdd(matMul(matMul(A, S), transpose(A)), Q);
+  return S[0][0] + S[1][2] + S[2][2] * S[0][1];
+}
+
+/** A Markov chain's n-step transition matrix, built from its parameters, applied to a start. */
+export function markov(p1: number, p2: number, steps: number): number {
+  const T: Mat = [[1 - p1, p2], [p1, 1 - p2]];
+  let Tn: Mat = [[1, 0], [0, 1]];
+  for (let s = 0; s < steps; s++) Tn = matMul(T, Tn);
+  const p = matVec(Tn, [0.3, 0.7]);
+  return p[0] * p[0] + Tn[1][0];
+}
+
+/** Rows one longer each pass (a map of the old P): once a NaN gradient in reverse mode. */
+export function wider(a: number, b: number): number {
+  let P: Mat = [[a, 1], [2, b]];
+  for (let i = 0; i < 3; i++) P = P.map((row) => [...row, row[0] * a + b]);
+  let s = 0;
+  for (const row of P) for (const v of row) s += v * v;
+  return s + P.length + P[0].length;
+}
+
+/** One row more each pass, each read from the old rows. */
+export function moreRows(a: number, b: number): number {
+  let P: Mat = [[a, b]];
+  for (let i = 0; i < 3; i++) P = Array.from({ length: P.length + 1 }, (_, r) => [a * r + P[r % P.length][1], b * P[0][0]]);
+  let s = 0;
+  for (const row of P) s += row[0] * row[1];
+  return s + P.length;
+}
+
+/** Two matrices of different sizes swapped pass after pass: through a variable, then by destructuring. */
+export function swapped(a: number, b: number): number {
+  let P: Mat = [[a, 0], [0, b]];
+  let Q: Mat = [[1, a], [a * b, 1], [b, 2]];
+  for (let i = 0; i < 3; i++) {
+    const next = P.map((row) => row.map((v) => v * a + b));
+    P = Q;
+    Q = next;
+  }
+  let total = P[0][1] + Q[0][0] + P[P.length - 1][0] * Q.length;
+  for (let i = 0; i < 3; i++) {
+    [P, Q] = [Q, P];
+    total = total * b + P[P.length - 1][1] * Q[0][0];
+  }
+  return total;
+}
+
+const IDENTITY: Mat = [[1, 0], [0, 1]];
+
+/** A module's constant matrix: the start of the loops, and assigned again after the inner one. */
+export function restarts(a: number, b: number): number {
+  let R = IDENTITY;
+  let total = 0;
+  for (let k = 0; k < 2; k++) {
+    for (let i = 0; i < 3; i++) {
+      R = matMul([[a, b], [b, -a]], R);
+      total += R[0][0] + R[0][1] * R[1][0];
+    }
+    R = IDENTITY;
+    total *= a;
+  }
+  return total + R[1][1];
+}
+
+/** The caller's matrices: one each pass, multiplied entry by entry with the old P. */
+export function entrywise(a: number, b: number, Ms: Mat[]): number {
+  let P: Mat = [[a, b], [b, a]];
+  for (const M of Ms) P = M.map((row, i) => row.map((v, j) => v * P[i][j] + a));
+  return P[0][0] + P[1][1] * b;
+}
+
+export const gKalman = grad(kalman, { wrt: ['q', 'r'] });
+export const vKalman = valueAndGrad(kalman, { wrt: ['q', 'r'] });
+export const dKalman = derivative(kalman);
+export const jKalman = jvp(kalman);
+export const hKalman = hessian(kalman, { wrt: ['q', 'r'] });
+
+export const gKalmanLiteral = grad(kalmanLiteral, { wrt: ['q', 'r'] });
+export const vKalmanLiteral = valueAndGrad(kalmanLiteral, { wrt: ['q', 'r'] });
+export const dKalmanLiteral = derivative(kalmanLiteral);
+export const jKalmanLiteral = jvp(kalmanLiteral);
+export const hKalmanLiteral = hessian(kalmanLiteral, { wrt: ['q', 'r'] });
+
+export const gRotation = grad(rotation, { wrt: ['theta'] });
+export const vRotation = valueAndGrad(rotation, { wrt: ['theta'] });
+export const dRotation = derivative(rotation);
+export const jRotation = jvp(rotation);
+export const hRotation = hessian(rotation, { wrt: ['theta'] });
+
+export const gCovariance = grad(covariance, { wrt: ['a', 'b'] });
+export const vCovariance = valueAndGrad(covariance, { wrt: ['a', 'b'] });
+export const dCovariance = derivative(covariance);
+export const jCovariance = jvp(covariance);
+export const hCovariance = hessian(covariance, { wrt: ['a', 'b'] });
+
+export const gMarkov = grad(markov, { wrt: ['p1', 'p2'] });
+export const vMarkov = valueAndGrad(markov, { wrt: ['p1', 'p2'] });
+export const dMarkov = derivative(markov);
+export const jMarkov = jvp(markov);
+export const hMarkov = hessian(markov, { wrt: ['p1', 'p2'] });
+
+export const gWider = grad(wider, { wrt: ['a', 'b'] });
+export const vWider = valueAndGrad(wider, { wrt: ['a', 'b'] });
+export const dWider = derivative(wider);
+export const jWider = jvp(wider);
+export const hWider = hessian(wider, { wrt: ['a', 'b'] });
+
+export const gMoreRows = grad(moreRows, { wrt: ['a', 'b'] });
+export const vMoreRows = valueAndGrad(moreRows, { wrt: ['a', 'b'] });
+export const dMoreRows = derivative(moreRows);
+export const jMoreRows = jvp(moreRows);
+export const hMoreRows = hessian(moreRows, { wrt: ['a', 'b'] });
+
+export const gSwapped = grad(swapped, { wrt: ['a', 'b'] });
+export const vSwapped = valueAndGrad(swapped, { wrt: ['a', 'b'] });
+export const dSwapped = derivative(swapped);
+export const jSwapped = jvp(swapped);
+export const hSwapped = hessian(swapped, { wrt: ['a', 'b'] });
+
+export const gRestarts = grad(restarts, { wrt: ['a', 'b'] });
+export const vRestarts = valueAndGrad(restarts, { wrt: ['a', 'b'] });
+export const dRestarts = derivative(restarts);
+export const jRestarts = jvp(restarts);
+export const hRestarts = hessian(restarts, { wrt: ['a', 'b'] });
+
+export const gEntrywise = grad(entrywise, { wrt: ['a', 'b'] });
+export const vEntrywise = valueAndGrad(entrywise, { wrt: ['a', 'b'] });
+export const dEntrywise = derivative(entrywise);
+export const jEntrywise = jvp(entrywise);
+export const hEntrywise = hessian(entrywise, { wrt: ['a', 'b'] });
+export const gEntrywiseMs = grad(entrywise, { wrt: 'Ms' });
+`;
+
+let m: Record<string, any>;
+
+beforeAll(async () => {
+  const compiled = compile({ 'main.ts': SOURCE });
+  expect(compiled.messages).toEqual([]);
+  m = await compiled.load();
+});
+
+/** A zero tangent of the shape of a data argument (the observations, a count, the caller's matrices). */
+const zeroLike = (value: unknown): unknown => (Array.isArray(value) ? value.map(zeroLike) : 0);
+
+/**
+ * `name(...point, ...data)` against finite differences in the numbers of `point`, in every mode:
+ * g<Name> and v<Name> (grad and valueAndGrad over the point's parameters), d<Name> (derivative
+ * in the first), j<Name> (jvp along a direction of the point, data still) and h<Name> (hessian,
+ * against differences of the gradient).
+ */
+function expectEveryMode(name: string, point: readonly number[], data: readonly unknown[]): void {
+  const Name = name[0].toUpperCase() + name.slice(1);
+  const f = (...q: number[]) => m[name](...q, ...data);
+  const expected = point.map((_, i) => partialDifference(f, point, i));
+  const gradient = m[`g${Name}`](...point, ...data);
+  expected.forEach((d, i) => close(gradient[i], d, 1e-6));
+  const [value, same] = m[`v${Name}`](...point, ...data);
+  close(value, f(...point), 1e-12);
+  expected.forEach((d, i) => close(same[i], d, 1e-6));
+  close(m[`d${Name}`](...point, ...data), expected[0], 1e-6);
+  const direction = point.map((_, i) => 0.7 - 0.4 * i);
+  const [primal, directional] = m[`j${Name}`]([...point, ...data], [...direction, ...data.map(zeroLike)]);
+  close(primal, f(...point), 1e-12);
+  close(
+    directional,
+    expected.reduce((s, d, i) => s + d * direction[i], 0),
+    1e-6,
+  );
+  const ofPoint = (...q: number[]) => [...m[`g${Name}`](...q, ...data)];
+  expectHessianOfGradient(m[`h${Name}`](...point, ...data), ofPoint, point);
+}
+
+const obs = [0.1, 0.5, 0.4, 0.9, 1.3, 1.2, 1.8, 2.2];
+
+describe('a matrix a loop reassigns with a matrix of the same size', () => {
+  it('a Kalman filter: P = matAdd(matMul(matMul(F, P), transpose(F)), Q), then P = P.map(… map …)', () => {
+    for (const point of [
+      [0.5, 0.2],
+      [2, 0.05],
+    ])
+      expectEveryMode('kalman', point, [obs]);
+  });
+
+  it('the same filter with P = [[a, b], [b, d]], entries computed from the old P', () => {
+    for (const point of [
+      [0.5, 0.2],
+      [2, 0.05],
+    ])
+      expectEveryMode('kalmanLiteral', point, [obs]);
+    close(m.kalmanLiteral(0.5, 0.2, obs), m.kalman(0.5, 0.2, obs), 1e-12);
+  });
+
+  it('a rotation accumulated on the left: R = matMul(rot(θ), R)', () => {
+    for (const n of [0, 1, 4]) expectEveryMode('rotation', [0.3], [n]);
+  });
+
+  it('a 3×3 covariance: S = matAdd(matMul(matMul(A, S), transpose(A)), Q)', () => {
+    for (const steps of [1, 4]) expectEveryMode('covariance', [0.4, 0.7], [steps]);
+  });
+
+  it("a Markov chain's n-step matrix Tn = matMul(T, Tn), T from the parameters", () => {
+    for (const steps of [0, 2, 5]) expectEveryMode('markov', [0.2, 0.3], [steps]);
+  });
+
+  it("a module's constant matrix as the start and assigned in passes, and the caller's matrices", () => {
+    expectEveryMode('restarts', [0.6, 0.3], []);
+    const Ms = [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [0.5, -1],
+        [2, 0.25],
+      ],
+    ];
+    expectEveryMode('entrywise', [0.6, 0.3], [Ms]);
+    const gradient = m.gEntrywiseMs(0.6, 0.3, Ms);
+    Ms.forEach((M, k) =>
+      M.forEach((row, i) =>
+        row.forEach((_, j) => {
+          const at = (t: number) =>
+            m.entrywise(
+              0.6,
+              0.3,
+              Ms.map((N, l) => N.map((r, p) => r.map((v, q) => (l === k && p === i && q === j ? t : v)))),
+            );
+          close(gradient[k][i][j], partialDifference(at, [row[j]], 0), 1e-6);
+        }),
+      ),
+    );
+  });
+});
+
+describe('a matrix a loop reassigns with one of another size', () => {
+  it('rows one longer each pass (a map of the old P): right in reverse mode too', () => {
+    expectEveryMode('wider', [0.7, -0.4], []);
+  });
+
+  it('one row more each pass (Array.from over P.length + 1)', () => {
+    expectEveryMode('moreRows', [0.7, -0.4], []);
+  });
+
+  it('two matrices of different sizes swapped, through a variable and by destructuring', () => {
+    expectEveryMode('swapped', [0.7, -0.4], []);
+  });
+});
