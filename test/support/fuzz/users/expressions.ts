@@ -58,7 +58,8 @@ export abstract class Expressions extends Choices {
   protected abstract get helpers(): HelperFactory;
 
   fresh(prefix: string): string {
-    return `${prefix}${this.freshCount++}`;
+    // `norm2` + 1 would be `norm` + 21: a prefix ending in a digit is kept apart from its count.
+    return `${prefix}${/\d$/.test(prefix) ? '_' : ''}${this.freshCount++}`;
   }
 
   constant(lo = -2, hi = 2): string {

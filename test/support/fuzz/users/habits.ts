@@ -11,7 +11,8 @@
 // integrator given an arrow, `v.map(helper)`, rest parameters, generic helpers), `function`
 // declarations called before they are declared, enums, and the Math functions and compound
 // assignments (`**=`, `w[i]++`, comma expressions) the other files do not write; immutable
-// vector classes whose methods return new instances, reassigned in loops (`p = p.add(v.scale(dt))`).
+// vector classes whose methods return new instances, reassigned in loops (`p = p.add(v.scale(dt))`);
+// a Kalman filter's covariance reassigned by matrix helpers (`P = matAdd(matMul(…), Q)`).
 import { type Scope, type Vec, child, letNumber } from './scope.js';
 import { Idioms } from './idioms.js';
 
@@ -34,7 +35,7 @@ export abstract class Habits extends Idioms {
     options.push([1, () => this.moreMath(s, ind)]);
     if (s.level < 2) {
       options.push([1, () => this.tallied(s, arrays, ind)], [1, () => this.passedOn(s, arrays, ind)]);
-      if (s.loops === 0) options.push([1, () => this.moved(s, ind)]);
+      if (s.loops === 0) options.push([1, () => this.moved(s, ind)], [1, () => this.filtered(s, ind)]);
       if (s.loops < 2) options.push([1, () => this.linkTable(s, ind)]);
     }
     return options;
@@ -412,6 +413,54 @@ ${pass}${ind}}
       `${ind}let ${p} = ${start};\n${ind}let ${v} = new ${V}(${this.constant(-1, 1)}, ${this.expr(s, 1)});\n` +
       `${ind}for (let ${k} = 0; ${k} < ${count}; ${k}++) {\n${ind}  const ${acc} = ${force};\n${update}${ind}}\n` +
       `${ind}const ${n} = ${read};\n`
+    );
+  }
+
+  /**
+   * A covariance a filter reassigns pass after pass, as a Kalman filter is written: helpers of
+   * the module multiplying, transposing and adding `number[][]` (`P = matAdd(matMul(matMul(F,
+   * P), transpose(F)), Q)`), then an update by a literal of its rows or by a map of a map.
+   */
+  private filtered(into: Scope, ind: string): string {
+    const s = child(into);
+    const matMul = this.helpers.topLevel(
+      'functions',
+      'matMul',
+      'matMul',
+      (f) =>
+        `function ${f}(A: number[][], B: number[][]): number[][] {\n  return A.map((row) => B[0].map((_, j) => row.reduce((acc, a, k) => acc + a * B[k][j], 0)));\n}\n`,
+    );
+    const transpose = this.helpers.topLevel(
+      'functions',
+      'transpose',
+      'transpose',
+      (f) => `function ${f}(A: number[][]): number[][] {\n  return A[0].map((_, j) => A.map((row) => row[j]));\n}\n`,
+    );
+    const matAdd = this.helpers.topLevel(
+      'functions',
+      'matAdd',
+      'matAdd',
+      (f) => `function ${f}(A: number[][], B: number[][]): number[][] {\n  return A.map((row, i) => row.map((v, j) => v + B[i][j]));\n}\n`,
+    );
+    const [P, F, Q, k, g, n] = [this.fresh('P'), this.fresh('F'), this.fresh('Q'), this.fresh('k'), this.fresh('g'), this.fresh('n')];
+    const count = this.int(1, 4);
+    const inner = this.loopScope(s, { name: k, bound: count });
+    const q = `${this.constant(0.05, 0.2)} * (1 + 0.5 * Math.tanh(${this.expr(s, 1)}))`;
+    const predict = this.pick([
+      `${ind}  ${P} = ${matAdd}(${matMul}(${matMul}(${F}, ${P}), ${transpose}(${F})), ${Q});\n`,
+      `${ind}  ${P} = ${matAdd}(${matMul}(${F}, ${matMul}(${P}, ${transpose}(${F}))), ${Q});\n`,
+    ]);
+    const update = this.pick([
+      `${ind}  ${P} = [[${P}[0][0] * (1 - ${g} * ${P}[0][0]), ${P}[0][1] * (1 - ${g})], [${P}[1][0] * (1 - ${g}), ${P}[1][1] - ${g} * ${P}[0][1] * ${P}[1][0]]];\n`,
+      `${ind}  ${P} = ${P}.map((row, i) => row.map((v, j) => v - ${g} * ${P}[i][0] * ${P}[0][j]));\n`,
+    ]);
+    into.nums.push(n);
+    return (
+      `${ind}const ${F} = [[1, ${this.constant(0.05, 0.2)}], [0, 1]];\n${ind}const ${Q} = [[${q}, 0], [0, ${q}]];\n` +
+      `${ind}let ${P}: number[][] = [[1, 0], [0, 1]];\n` +
+      `${ind}for (let ${k} = 0; ${k} < ${count}; ${k}++) {\n${predict}` +
+      `${ind}  const ${g} = ${P}[0][0] / (${P}[0][0] ** 2 + ${this.constant(0.5, 1)} + 0.1 * Math.tanh(${this.expr(inner, 1)}) ** 2);\n${update}${ind}}\n` +
+      `${ind}const ${n} = ${P}[0][0] + ${this.constant(-1, 1)} * ${P}[1][1] + ${P}[0][1];\n`
     );
   }
 
