@@ -11,6 +11,7 @@ import { type Operand, nameOf, num, operandsRead, sameOperand, variable } from '
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { fieldLoad, lengthOf, loadWithin, newArray, objectOf } from './arrays';
 import { walk } from '../walk';
+import { skipParentheses } from '../type-syntax';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
 import { type MatrixState, holdsRows, matrixState } from './matrix-states';
@@ -239,7 +240,7 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
     }
     if (heldElsewhere(lx, value, state, buffers)) {
       fail(
-        node,
+        lastAssignment(lx, node, name),
         Code.Unsupported,
         `a pass of this loop leaves the array of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`,
       );
@@ -313,10 +314,37 @@ export function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: O
   );
 }
 
-/** Whether, at the end of a pass, a variable or object other than the state's own holds the state's array or object (another state of the loop included). */
+/**
+ * Where a loop last assigns `name` (`h = s.h`, `[h, c] = cell(h, c, x)`), in source order: where
+ * a diagnostic about what a pass leaves in it points. The loop itself where it has none.
+ */
+function lastAssignment(lx: Lowering, loop: ts.Node, name: string): ts.Node {
+  const { ts } = lx;
+  const names = (target: ts.Node): boolean => {
+    const inner = ts.isParenthesizedExpression(target) ? skipParentheses(ts, target) : target;
+    if (ts.isIdentifier(inner)) return inner.text === name;
+    if (ts.isSpreadElement(inner) || ts.isSpreadAssignment(inner)) return names(inner.expression);
+    if (ts.isShorthandPropertyAssignment(inner)) return inner.name.text === name;
+    if (ts.isPropertyAssignment(inner)) return names(inner.initializer);
+    if (ts.isArrayLiteralExpression(inner)) return inner.elements.some(names);
+    if (ts.isObjectLiteralExpression(inner)) return inner.properties.some(names);
+    return false;
+  };
+  let last: ts.Node = loop;
+  walk(ts, loop, (node) => {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && names(node.left)) last = node;
+  });
+  return last;
+}
+
+/**
+ * Whether, at the end of a pass, a variable or object other than the state's own holds the
+ * state's array or object (another state of the loop included). An object that nothing in
+ * scope reaches any more (`const s = cell(h, c); h = s.h;` in the pass) holds it no longer.
+ */
 function heldElsewhere(lx: Lowering, value: Operand, state: { readonly binding: Binding }, states: readonly { readonly binding: Binding }[]): boolean {
   const others = new Set(states.map((other) => other.binding));
-  return lx.references(value, others) > 0 || states.some((other) => other !== state && sameOperand(other.binding.value!, value));
+  return lx.references(value, others, lx.unreachableHolders()) > 0 || states.some((other) => other !== state && sameOperand(other.binding.value!, value));
 }
 
 /** A variable a loop carries as the numbers of the small array or object it holds (see ./scalars.ts). */
@@ -354,7 +382,7 @@ export function checkState(lx: Lowering, node: ts.Node, state: ScalarState, stat
   }
   if (heldElsewhere(lx, value!, state, states) && !lx.readOnly(value!)) {
     fail(
-      node,
+      lastAssignment(lx, node, name),
       Code.Unsupported,
       `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`,
     );
