@@ -13,26 +13,26 @@ const CELLS = `
 const XS = [0.3, -1, 0.7, 0.2];
 
 function cell(h: number[], c: number[], x: number, w: number[]): [number[], number[]] {
-  const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[i]));
+  const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[(i + 1) % 3]));
   const h2 = c2.map((v, i) => Math.tanh(v) * (0.5 + 0.5 * Math.tanh(w[i] * h[i])));
   return [h2, c2];
 }
 
 function cellCopies(h: number[], c: number[], x: number, w: number[]): [number[], number[]] {
-  const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[i]));
+  const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[(i + 1) % 3]));
   const h2 = c2.map((v, i) => Math.tanh(v) * (0.5 + 0.5 * Math.tanh(w[i] * h[i])));
   return [[...h2], [...c2]];
 }
 
 function cellObject(h: number[], c: number[], x: number, w: number[]): { h: number[]; c: number[] } {
-  const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[i]));
+  const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[(i + 1) % 3]));
   const h2 = c2.map((v, i) => Math.tanh(v) * (0.5 + 0.5 * Math.tanh(w[i] * h[i])));
   return { h: h2, c: c2 };
 }
 
 /** Two paths, each returning its own tuple. */
 function gatedCell(h: number[], c: number[], x: number, w: number[]): [number[], number[]] {
-  const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[i]));
+  const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[(i + 1) % 3]));
   if (x > 0.5) return [c2.map((v) => -v), c2];
   return [c2.map((v, i) => Math.tanh(v) * (0.5 + 0.5 * Math.tanh(w[i] * h[i]))), c2];
 }
@@ -102,7 +102,7 @@ export function rnnInline(w: number[], k: number): number {
   let h = [0, 0, 0];
   let c = [0, 0, 0];
   for (const x of XS) {
-    const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * k * x + h[i]));
+    const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * k * x + h[(i + 1) % 3]));
     h = c2.map((v, i) => Math.tanh(v) * (0.5 + 0.5 * Math.tanh(w[i] * h[i])));
     c = c2;
   }
@@ -140,7 +140,7 @@ export function rnnTwoCells(w: number[], k: number): number {
 
 export function rnnLocalCell(w: number[], k: number): number {
   const step = (h: number[], c: number[], x: number): [number[], number[]] => {
-    const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[i]));
+    const c2 = c.map((v, i) => 0.9 * v + Math.tanh(w[i] * x + h[(i + 1) % 3]));
     return [c2.map((v) => Math.tanh(v)), c2];
   };
   let h = [0, 0, 0];
@@ -166,7 +166,7 @@ export function rnnKeepsLast(w: number[], k: number): number {
 }
 
 function step(pos: number[], vel: number[], dt: number, k: number): [number[], number[]] {
-  const acc = pos.map((p, i) => -k * p - 0.1 * vel[i] * Math.abs(vel[i]));
+  const acc = pos.map((p, i) => -k * p + 0.5 * (pos[(i + 1) % 3] - p) - 0.1 * vel[i] * Math.abs(vel[i]));
   const vel2 = vel.map((v, i) => v + dt * acc[i]);
   const pos2 = pos.map((p, i) => p + dt * vel2[i]);
   return [pos2, vel2];
@@ -188,10 +188,51 @@ interface Bodies {
 }
 
 function stepBodies(s: Bodies, dt: number, k: number): Bodies {
-  const acc = s.pos.map((p, i) => -k * p - 0.1 * s.vel[i] * Math.abs(s.vel[i]));
+  const acc = s.pos.map((p, i) => -k * p + 0.5 * (s.pos[(i + 1) % 3] - p) - 0.1 * s.vel[i] * Math.abs(s.vel[i]));
   const vel = s.vel.map((v, i) => v + dt * acc[i]);
   const pos = s.pos.map((p, i) => p + dt * vel[i]);
   return { pos, vel };
+}
+
+function sgdStep(p: number[], lr: number): [number[], number] {
+  const loss = p.reduce((s, v, i) => s + (v - i) ** 2 + 0.1 * v ** 4, 0);
+  const next = p.map((v, i) => v - lr * (2 * (v - i) + 0.4 * v ** 3));
+  return [next, loss];
+}
+
+/** An array and a number: parameters and the loss of the step. */
+export function training(p0: number[], lr: number): number {
+  let p = [...p0];
+  let total = 0;
+  for (let k = 0; k < 5; k++) {
+    let loss: number;
+    [p, loss] = sgdStep(p, 0.04 * lr);
+    total += loss;
+  }
+  return total + p[0] * p[1];
+}
+
+interface Body {
+  x: number;
+  v: number;
+}
+
+function interact(a: Body, b: Body, dt: number, k: number): [Body, Body] {
+  const f = -k * (a.x - b.x) ** 3;
+  return [
+    { x: a.x + dt * a.v, v: a.v + dt * f },
+    { x: b.x + dt * b.v, v: b.v - dt * f },
+  ];
+}
+
+/** Two objects. */
+export function pair(xs: number[], k: number): number {
+  let a: Body = { x: xs[0], v: 0 };
+  let b: Body = { x: xs[1], v: xs[2] };
+  for (let t = 0; t < 10; t++) {
+    [a, b] = interact(a, b, 0.1, k);
+  }
+  return a.x * b.v + b.x;
 }
 
 /** The same particles, a state object reassigned. */
@@ -218,6 +259,8 @@ const NAMES = [
   'rnnKeepsLast',
   'particles',
   'bodies',
+  'training',
+  'pair',
 ];
 
 const SOURCE = `
@@ -226,7 +269,7 @@ ${CELLS}
 ${NAMES.map(
   (name) => `export const grad_${name} = grad(${name});
 export const value_${name} = valueAndGrad(${name});
-export const derivative_${name} = derivative(${name}, { wrt: 'k' });
+export const derivative_${name} = derivative(${name}, { wrt: 1 });
 export const jvp_${name} = jvp(${name});
 export const hessian_${name} = hessian(${name}, { wrt: 0 });`,
 ).join('\n')}

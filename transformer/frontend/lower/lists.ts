@@ -1,5 +1,6 @@
 // Local arrays of objects (or of other arrays that are not a local matrix): `[net.hidden,
-// net.output]`, `const layers = [a, b]`, `layers.map((l) => l.bias)`. Such an array is a list
+// net.output]`, `const layers = [a, b]`, `layers.map((l) => l.bias)`, and the tuple a helper
+// returns to a call that destructures it (`[h, c] = cell(h, c, x)`). Such an array is a list
 // of values known while lowering, as long as its literal: never an array at run time. A read
 // at a constant index is the value itself, and a loop over it (for-of, forEach, map, reduce,
 // every, some) is unrolled, one pass per value, so each pass reads its object's fields as
