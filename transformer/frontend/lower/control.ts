@@ -108,7 +108,7 @@ export function branch(
 }
 
 /** The entries of a list on each side of a branch (undefined: a side that did not assign it). */
-type ListSides = readonly [(readonly Operand[]) | undefined, (readonly Operand[]) | undefined];
+type ListSides = readonly [readonly Operand[] | undefined, readonly Operand[] | undefined];
 
 /**
  * The entries of two values of a variable after a branch where one is a list (lists.ts: what
@@ -144,7 +144,11 @@ function mergeList(lx: Lowering, merges: AggregateMerges, phis: Phi[], what: str
     phis.push({ name, then: a ?? UNSET, else: b ?? UNSET, role: 'temp' });
     return () => variable(name);
   });
-  return () => listOfValues(lx, entries.map((entry) => entry()));
+  return () =>
+    listOfValues(
+      lx,
+      entries.map((entry) => entry()),
+    );
 }
 
 /**

@@ -36,7 +36,11 @@ export function returnedAsList(lx: Lowering, node: ts.Expression): boolean {
   const { ts } = lx;
   const inner = outermost(lx, node);
   const parent = inner.parent;
-  const fn = ts.isReturnStatement(parent) ? ts.findAncestor(parent, ts.isFunctionLike) : ts.isArrowFunction(parent) && parent.body === inner ? parent : undefined;
+  const fn = ts.isReturnStatement(parent)
+    ? ts.findAncestor(parent, ts.isFunctionLike)
+    : ts.isArrowFunction(parent) && parent.body === inner
+      ? parent
+      : undefined;
   return !!fn && lx.listReturning.has(fn);
 }
 
@@ -59,7 +63,12 @@ export function listResultAt(lx: Lowering, call: ts.Node): boolean {
 function outermost(lx: Lowering, node: ts.Expression): ts.Expression {
   const { ts } = lx;
   let inner = node;
-  while (ts.isParenthesizedExpression(inner.parent) || ts.isAsExpression(inner.parent) || ts.isNonNullExpression(inner.parent) || ts.isSatisfiesExpression(inner.parent))
+  while (
+    ts.isParenthesizedExpression(inner.parent) ||
+    ts.isAsExpression(inner.parent) ||
+    ts.isNonNullExpression(inner.parent) ||
+    ts.isSatisfiesExpression(inner.parent)
+  )
     inner = inner.parent;
   return inner;
 }

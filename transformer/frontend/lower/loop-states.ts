@@ -11,7 +11,6 @@ import { type Operand, nameOf, num, operandsRead, sameOperand, variable } from '
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { fieldLoad, lengthOf, loadWithin, newArray, objectOf } from './arrays';
 import { walk } from '../walk';
-import { skipParentheses } from '../type-syntax';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
 import { type MatrixState, holdsRows, matrixState } from './matrix-states';
@@ -321,13 +320,12 @@ export function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: O
 function lastAssignment(lx: Lowering, loop: ts.Node, name: string): ts.Node {
   const { ts } = lx;
   const names = (target: ts.Node): boolean => {
-    const inner = ts.isParenthesizedExpression(target) ? skipParentheses(ts, target) : target;
-    if (ts.isIdentifier(inner)) return inner.text === name;
-    if (ts.isSpreadElement(inner) || ts.isSpreadAssignment(inner)) return names(inner.expression);
-    if (ts.isShorthandPropertyAssignment(inner)) return inner.name.text === name;
-    if (ts.isPropertyAssignment(inner)) return names(inner.initializer);
-    if (ts.isArrayLiteralExpression(inner)) return inner.elements.some(names);
-    if (ts.isObjectLiteralExpression(inner)) return inner.properties.some(names);
+    if (ts.isIdentifier(target)) return target.text === name;
+    if (ts.isParenthesizedExpression(target) || ts.isSpreadElement(target) || ts.isSpreadAssignment(target)) return names(target.expression);
+    if (ts.isShorthandPropertyAssignment(target)) return target.name.text === name;
+    if (ts.isPropertyAssignment(target)) return names(target.initializer);
+    if (ts.isArrayLiteralExpression(target)) return target.elements.some(names);
+    if (ts.isObjectLiteralExpression(target)) return target.properties.some(names);
     return false;
   };
   let last: ts.Node = loop;
