@@ -55,11 +55,11 @@ export function branch(
   const returnedOn = { then: returned(afterThen), else: returned(afterElse) };
   const own = new Set(returnedOn.then || returnedOn.else ? ownVariables(lx) : []);
   // Other variables and objects that still refer to an array after the branch: a copy of it
-  // would not be what they see. An object no variable reaches on that side (a `const` of its
-  // block) refers to nothing any more.
+  // would not be what they see. An object neither a variable nor the side's value reaches on
+  // that side (a `const` of its block) refers to nothing any more.
   const dead: Partial<Record<'then' | 'else', Set<string>>> = {};
   const references = (operand: Operand, copied: ReadonlySet<string>, side: 'then' | 'else') => {
-    dead[side] ??= lx.unreachableHolders((side === 'then' ? afterThen : afterElse).values());
+    dead[side] ??= lx.unreachableHolders(side === 'then' ? [...afterThen.values(), thenValue] : [...afterElse.values(), elseValue]);
     return lx.references(operand, new Set([...merged, ...(returnedOn[side] ? own : unseen)]), new Set([...copied, ...dead[side]]));
   };
   const merges = new AggregateMerges(mergeHost(lx, { then: afterThen, else: afterElse }), origin, thenBlock, elseBlock, phis, references);
