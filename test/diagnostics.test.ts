@@ -561,7 +561,7 @@ const CASES: Record<string, Case> = {
     message: "a pass of this loop leaves 'a' holding an array the loop cannot copy into the one it keeps 'a' in",
   },
   loopBufferShared: {
-    code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  let b = xs.map((v) => v + x);\n  /*@*/for (let i = 0; i < 2; i++) a = b;\n  return a[0] + b[0]; }, { wrt: 0 });`,
+    code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  let b = xs.map((v) => v + x);\n  for (let i = 0; i < 2; i++) /*@*/a = b;\n  return a[0] + b[0]; }, { wrt: 0 });`,
     message: "a pass of this loop leaves the array of 'a' also held by another variable or object",
   },
   shortenedTypedArray: {
@@ -590,7 +590,7 @@ const CASES: Record<string, Case> = {
     message: "a pass of this loop leaves 's' holding an array or object of another size or kind than it started with",
   },
   loopStateShared: {
-    code: `export const g = grad((x: number) => { let s = [x, 1];\n  let t = [1, x];\n  /*@*/for (let i = 0; i < 2; i++) { s = [s[1], t[0]]; t = s; }\n  return s[0] + t[1]; });`,
+    code: `export const g = grad((x: number) => { let s = [x, 1];\n  let t = [1, x];\n  for (let i = 0; i < 2; i++) { /*@*/s = [s[1], t[0]]; t = s; }\n  return s[0] + t[1]; });`,
     message: "a pass of this loop leaves the array or object of 's' also held by another variable or object",
   },
   loopStateUnset: {

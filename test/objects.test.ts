@@ -517,7 +517,7 @@ export const dLogged = grad(logged);
       rejected(
         '  let s = { u: x };\n  let t = { u: y };\n  for (let i = 0; i < 3; i++) {\n    s = { u: s.u + t.u };\n    t = s;\n    t.u *= 2;\n  }\n  return s.u + t.u;',
       ),
-    ).toEqual([expect.stringContaining("main.ts:5:3 tapeless: a pass of this loop leaves the array or object of 's' also held by another variable or object")]);
+    ).toEqual([expect.stringContaining("main.ts:6:5 tapeless: a pass of this loop leaves the array or object of 's' also held by another variable or object")]);
   });
 });
 

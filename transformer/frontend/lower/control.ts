@@ -2,7 +2,7 @@
 // code after a possible jump (break, continue, return) is guarded by the flags it sets; after
 // a side that surely throws, the code goes on with the other side's values.
 import type * as ts from 'typescript';
-import { type Operand, type Phi, type Stmt, UNDEFINED, UNSET, num, sameOperand, variable } from '../../ir/ir';
+import { type Operand, type Phi, type Stmt, UNDEFINED, UNSET, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import { namesDefinedWithin } from '../../ir/definitions';
 import { NUMBER } from '../../ir/shapes';
 import { AggregateMerges, type MergeHost, RESULT, VALUE } from './merge';
@@ -10,6 +10,7 @@ import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType
 import { isArrayType, load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
+import { listOf, listOfValues } from './lists';
 import { copyInto, copyOf } from './loop-states';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { sourceText } from '../quoting';
@@ -53,14 +54,28 @@ export function branch(
   const returned = (side: ReadonlyMap<Binding, Operand | undefined>) => sameOperand(side.get(lx.returned) ?? FALSE, TRUE);
   const returnedOn = { then: returned(afterThen), else: returned(afterElse) };
   const own = new Set(returnedOn.then || returnedOn.else ? ownVariables(lx) : []);
-  // Other variables and objects that still refer to an array after the branch: a copy of it would not be what they see.
-  const references = (operand: Operand, copied: ReadonlySet<string>, side: 'then' | 'else') =>
-    lx.references(operand, new Set([...merged, ...(returnedOn[side] ? own : unseen)]), copied);
+  // Other variables and objects that still refer to an array after the branch: a copy of it
+  // would not be what they see. An object neither a variable nor the side's value reaches on
+  // that side (a `const` of its block) refers to nothing any more.
+  const dead: Partial<Record<'then' | 'else', Set<string>>> = {};
+  const references = (operand: Operand, copied: ReadonlySet<string>, side: 'then' | 'else') => {
+    dead[side] ??= lx.unreachableHolders(side === 'then' ? [...afterThen.values(), thenValue] : [...afterElse.values(), elseValue]);
+    return lx.references(operand, new Set([...merged, ...(returnedOn[side] ? own : unseen)]), new Set([...copied, ...dead[side]]));
+  };
   const merges = new AggregateMerges(mergeHost(lx, { then: afterThen, else: afterElse }), origin, thenBlock, elseBlock, phis, references);
+  const listsMerged: (() => void)[] = [];
   for (const binding of bindings) {
     const whenThen = afterThen.get(binding);
     const whenElse = binding.value;
     if (whenThen === whenElse || (whenThen && whenElse && sameOperand(whenThen, whenElse))) continue;
+    const lists = mergeableLists(lx, whenThen, whenElse);
+    if (lists) {
+      merged.add(binding);
+      const what = binding === lx.result ? RESULT : binding.hidden ? VALUE : binding.name;
+      const list = mergeList(lx, merges, phis, what, lists);
+      listsMerged.push(() => (binding.value = list()));
+      continue;
+    }
     if ([whenThen, whenElse].some((value) => lx.isAggregate(value))) {
       // The function's own variable, on a side that returned, is never read again there: it keeps what the other side left it, if that side left it as it was (no copy).
       if (own.has(binding) && returnedOn.then && whenElse === before.get(binding)) continue;
@@ -88,7 +103,52 @@ export function branch(
   merges.readSides();
   lx.body.push({ kind: 'if', cond, then: thenBlock, else: elseBlock, phis, origin });
   merges.build();
+  for (const assign of listsMerged) assign();
   return value;
+}
+
+/** The entries of a list on each side of a branch (undefined: a side that did not assign it). */
+type ListSides = readonly [readonly Operand[] | undefined, readonly Operand[] | undefined];
+
+/**
+ * The entries of two values of a variable after a branch where one is a list (lists.ts: what
+ * a helper returns to a destructuring, `return [h2, c2]` on two paths) and the other a list
+ * as long, or nothing (a side that did not assign it); undefined otherwise.
+ */
+function mergeableLists(lx: Lowering, then: Operand | undefined, otherwise: Operand | undefined): ListSides | undefined {
+  const [a, b] = [then && listOf(lx, then), otherwise && listOf(lx, otherwise)];
+  const unassigned = (value: Operand | undefined) => !value || isUnset(value);
+  if (a && b) return a.length === b.length ? [a, b] : undefined;
+  if (a && unassigned(otherwise)) return [a, undefined];
+  if (b && unassigned(then)) return [undefined, b];
+  return undefined;
+}
+
+/**
+ * Two lists merged entry by entry: an array or object as a variable's (merge.ts), a number by
+ * a phi. Returns the list of the merged entries, once the merges are built.
+ */
+function mergeList(lx: Lowering, merges: AggregateMerges, phis: Phi[], what: string, [then, otherwise]: ListSides): () => Operand {
+  const length = (then ?? otherwise)!.length;
+  const entries: (() => Operand)[] = Array.from({ length }, (_, k) => {
+    const [a, b] = [then?.[k], otherwise?.[k]];
+    if (a && b && sameOperand(a, b)) return () => a;
+    const lists = mergeableLists(lx, a, b);
+    if (lists) return mergeList(lx, merges, phis, what, lists);
+    if ([a, b].some((side) => lx.isAggregate(side))) {
+      let chosen: Operand = UNSET;
+      merges.add(what, a, b, (value) => (chosen = value));
+      return () => chosen;
+    }
+    const name = lx.env.names.fresh('t');
+    phis.push({ name, then: a ?? UNSET, else: b ?? UNSET, role: 'temp' });
+    return () => variable(name);
+  });
+  return () =>
+    listOfValues(
+      lx,
+      entries.map((entry) => entry()),
+    );
 }
 
 /**

@@ -22,7 +22,7 @@ import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 import { buildsMatrix, grownRows, matrixLiteral, rowEntry } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
-import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
+import { holdsValues, listLiteral, listOf, requireListUse, returnedAsList } from './lists';
 import { noteTable } from './tables';
 import { sourceText } from '../quoting';
 import { requireIndex, stringKey } from './keys';
@@ -103,8 +103,10 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     if (array) return array;
   }
   if (ts.isArrayLiteralExpression(node) && !lx.env.rule) {
+    const values = holdsValues(lx, node);
+    if (values && returnedAsList(lx, node)) return listLiteral(lx, node);
     if (buildsMatrix(lx, node)) return matrixLiteral(lx, node);
-    if (holdsValues(lx, node)) return listLiteral(lx, node);
+    if (values) return listLiteral(lx, node);
     for (const element of node.elements) {
       if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
       if (!ts.isSpreadElement(element)) lx.requireNumber(element, 'local arrays hold numbers');

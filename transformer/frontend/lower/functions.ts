@@ -13,6 +13,7 @@ import { requireBody } from './lower';
 import { destructure, statements } from './statements';
 import { skipTypeSyntax } from '../type-syntax';
 import { branch } from './control';
+import { listResultAt } from './lists';
 import { mayMiss } from './definedness';
 
 /**
@@ -139,13 +140,20 @@ export function inlineBody(
   const { ts } = lx;
   requireBody(lx, fn as Parameters<typeof requireBody>[1]);
   const body = (fn as ts.FunctionLikeDeclaration).body!;
-  return inFrame(lx, frame, scopes, self, () => {
-    const values = bindParameters(lx, fn, frame.name, args, site);
-    bound?.(values);
-    if (!ts.isBlock(body)) return expression(lx, body);
-    statements(lx, body.statements);
-    return lx.result.value;
-  });
+  // Recursion is never inlined: fn is inlined once at a time.
+  const asList = listResultAt(lx, site);
+  if (asList) lx.listReturning.add(fn);
+  try {
+    return inFrame(lx, frame, scopes, self, () => {
+      const values = bindParameters(lx, fn, frame.name, args, site);
+      bound?.(values);
+      if (!ts.isBlock(body)) return expression(lx, body);
+      statements(lx, body.statements);
+      return lx.result.value;
+    });
+  } finally {
+    if (asList) lx.listReturning.delete(fn);
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 // Local arrays of objects (or of other arrays that are not a local matrix): `[net.hidden,
-// net.output]`, `const layers = [a, b]`, `layers.map((l) => l.bias)`. Such an array is a list
+// net.output]`, `const layers = [a, b]`, `layers.map((l) => l.bias)`, and the tuple a helper
+// returns to a call that destructures it (`[h, c] = cell(h, c, x)`). Such an array is a list
 // of values known while lowering, as long as its literal: never an array at run time. A read
 // at a constant index is the value itself, and a loop over it (for-of, forEach, map, reduce,
 // every, some) is unrolled, one pass per value, so each pass reads its object's fields as
@@ -12,6 +13,7 @@ import { fold } from '../../passes/fold';
 import { type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression } from './expressions';
 import { firstEntryRead, sourceText } from '../quoting';
+import { skipParentheses } from '../type-syntax';
 
 /** The methods that read a list: each unrolled over its values. */
 const LIST_METHODS: readonly string[] = ['map', 'reduce', 'reduceRight', 'forEach', 'every', 'some'];
@@ -24,16 +26,64 @@ export function holdsValues(lx: Lowering, node: ts.ArrayLiteralExpression): bool
   return node.elements.some((element) => !isNumberType(ts, checker.getTypeAtLocation(element)));
 }
 
+/**
+ * Whether an array literal is what a helper returns to a call that destructures it (`[h, c] =
+ * cell(h, c, x)`, `const [pos, vel] = step(…)`, or a call returned to such a call): a list,
+ * whose entries the destructuring takes as they are (a tuple of arrays, `[h2, c2]`, would
+ * otherwise be a matrix, whose rows must be new arrays and are copied).
+ */
+export function returnedAsList(lx: Lowering, node: ts.Expression): boolean {
+  const { ts } = lx;
+  const inner = outermost(lx, node);
+  const parent = inner.parent;
+  const fn = ts.isReturnStatement(parent)
+    ? ts.findAncestor(parent, ts.isFunctionLike)
+    : ts.isArrowFunction(parent) && parent.body === inner
+      ? parent
+      : undefined;
+  return !!fn && lx.listReturning.has(fn);
+}
+
+/** Whether a call's result is a list where it returns an array literal of arrays or objects: see returnedAsList. */
+export function listResultAt(lx: Lowering, call: ts.Node): boolean {
+  const { ts } = lx;
+  if (!ts.isCallExpression(call)) return false;
+  const inner = outermost(lx, call);
+  const parent = inner.parent;
+  const destructured =
+    (ts.isVariableDeclaration(parent) && parent.initializer === inner && ts.isArrayBindingPattern(parent.name)) ||
+    (ts.isBinaryExpression(parent) &&
+      parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      parent.right === inner &&
+      ts.isArrayLiteralExpression(skipParentheses(ts, parent.left)));
+  return destructured || returnedAsList(lx, call);
+}
+
+/** The expression around `node` of its parentheses and type assertions. */
+function outermost(lx: Lowering, node: ts.Expression): ts.Expression {
+  const { ts } = lx;
+  let inner = node;
+  while (
+    ts.isParenthesizedExpression(inner.parent) ||
+    ts.isAsExpression(inner.parent) ||
+    ts.isNonNullExpression(inner.parent) ||
+    ts.isSatisfiesExpression(inner.parent)
+  )
+    inner = inner.parent;
+  return inner;
+}
+
 /** `[a, b]` of objects or arrays: a list of their values. */
 export function listLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Operand {
   requireListUse(lx, node);
-  return newList(
+  return listOfValues(
     lx,
     node.elements.map((element) => expression(lx, element)),
   );
 }
 
-function newList(lx: Lowering, values: readonly Operand[]): Operand {
+/** A list of these values (a merge of two lists: control.ts). */
+export function listOfValues(lx: Lowering, values: readonly Operand[]): Operand {
   const name = lx.env.names.fresh('t');
   lx.lists.set(name, values);
   return variable(name);
@@ -51,9 +101,9 @@ export function listOf(lx: Lowering, operand: Operand): readonly Operand[] | und
  */
 export function requireListUse(lx: Lowering, node: ts.Expression): void {
   const { ts } = lx;
-  let inner: ts.Expression = node;
-  while (ts.isParenthesizedExpression(inner.parent) || ts.isAsExpression(inner.parent) || ts.isNonNullExpression(inner.parent)) inner = inner.parent;
+  const inner = outermost(lx, node);
   const parent = inner.parent;
+  if (returnedAsList(lx, node)) return;
   if (ts.isElementAccessExpression(parent) && parent.expression === inner) return;
   if (ts.isForOfStatement(parent) && parent.expression === inner) return;
   // An argument of a function of the program: the call is inlined (calls.ts), its parameter the list.
@@ -134,7 +184,7 @@ function constantOf(lx: Lowering, operand: Operand): number | undefined {
 /** `list.map(f)` whose callback returns objects or arrays: the list of what it returns. */
 export function mappedList(lx: Lowering, node: ts.CallExpression, list: readonly Operand[], pass: (value: Operand, index: Operand) => Operand): Operand {
   requireListUse(lx, node);
-  return newList(
+  return listOfValues(
     lx,
     list.map((value, k) => pass(value, num(k))),
   );

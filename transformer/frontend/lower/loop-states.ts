@@ -243,7 +243,7 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
     }
     if (heldElsewhere(lx, value, state, buffers)) {
       fail(
-        node,
+        lastAssignment(lx, node, name),
         Code.Unsupported,
         `a pass of this loop leaves the array of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`,
       );
@@ -317,10 +317,36 @@ export function copyInto(lx: Lowering, node: ts.Node, target: Operand, source: O
   );
 }
 
-/** Whether, at the end of a pass, a variable or object other than the state's own holds the state's array or object (another state of the loop included). */
+/**
+ * Where a loop last assigns `name` (`h = s.h`, `[h, c] = cell(h, c, x)`), in source order: where
+ * a diagnostic about what a pass leaves in it points. The loop itself where it has none.
+ */
+function lastAssignment(lx: Lowering, loop: ts.Node, name: string): ts.Node {
+  const { ts } = lx;
+  const names = (target: ts.Node): boolean => {
+    if (ts.isIdentifier(target)) return target.text === name;
+    if (ts.isParenthesizedExpression(target) || ts.isSpreadElement(target) || ts.isSpreadAssignment(target)) return names(target.expression);
+    if (ts.isShorthandPropertyAssignment(target)) return target.name.text === name;
+    if (ts.isPropertyAssignment(target)) return names(target.initializer);
+    if (ts.isArrayLiteralExpression(target)) return target.elements.some(names);
+    if (ts.isObjectLiteralExpression(target)) return target.properties.some(names);
+    return false;
+  };
+  let last: ts.Node = loop;
+  walk(ts, loop, (node) => {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && names(node.left)) last = node;
+  });
+  return last;
+}
+
+/**
+ * Whether, at the end of a pass, a variable or object other than the state's own holds the
+ * state's array or object (another state of the loop included). An object that nothing in
+ * scope reaches any more (`const s = cell(h, c); h = s.h;` in the pass) holds it no longer.
+ */
 function heldElsewhere(lx: Lowering, value: Operand, state: { readonly binding: Binding }, states: readonly { readonly binding: Binding }[]): boolean {
   const others = new Set(states.map((other) => other.binding));
-  return lx.references(value, others) > 0 || states.some((other) => other !== state && sameOperand(other.binding.value!, value));
+  return lx.references(value, others, lx.unreachableHolders()) > 0 || states.some((other) => other !== state && sameOperand(other.binding.value!, value));
 }
 
 /** A variable a loop carries as the numbers of the small array or object it holds (see ./scalars.ts). */
@@ -358,7 +384,7 @@ export function checkState(lx: Lowering, node: ts.Node, state: ScalarState, stat
   }
   if (heldElsewhere(lx, value!, state, states) && !lx.readOnly(value!)) {
     fail(
-      node,
+      lastAssignment(lx, node, name),
       Code.Unsupported,
       `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`,
     );

@@ -152,6 +152,12 @@ export class Lowering {
   readonly created = new Map<string, Creation>();
   /** Local arrays of objects or arrays (lists.ts): the values of each, by the name that stands for it. */
   readonly lists = new Map<string, readonly Operand[]>();
+  /**
+   * The helpers being inlined whose call is destructured (`[h, c] = cell(h, c, x)`): the array
+   * literal of arrays or objects each returns is a list (lists.ts), its entries the arrays and
+   * objects themselves (see lists.ts `returnedAsList`).
+   */
+  readonly listReturning = new Set<ts.Node>();
   /** Local arrays of arrays (flattened: see matrices.ts), by the name that stands for each. */
   readonly matrices = new Map<string, Matrix>();
   /** Views of rows of those, by the name that stands for each. */
@@ -314,6 +320,25 @@ export class Lowering {
       ([holder, held]) => !holders.has(holder) && [...held.values()].some((value) => sameOperand(value, operand)),
     ).length;
     return variables + objects;
+  }
+
+  /**
+   * The object literals holding arrays (heldLocals) that none of `values` reaches (by default
+   * the values of the variables in scope), through the objects, records and lists they hold:
+   * nothing can read them any more (a `const` of a pass of a loop, once the pass ends), so the
+   * arrays they hold are no longer shared.
+   */
+  unreachableHolders(values: Iterable<Operand | undefined> = this.visibleBindings().map((binding) => binding.value)): Set<string> {
+    const reached = new Set<string>();
+    const visit = (value: Operand | undefined): void => {
+      if (value?.kind !== 'var' || reached.has(value.name)) return;
+      reached.add(value.name);
+      this.heldLocals.get(value.name)?.forEach(visit);
+      this.records.get(value.name)?.forEach((field) => visit(field.value));
+      this.lists.get(value.name)?.forEach(visit);
+    };
+    for (const value of values) visit(value);
+    return new Set([...this.heldLocals.keys()].filter((holder) => !reached.has(holder)));
   }
 
   /** `array[index] = value` into a local array (or a row of a local matrix): `args` is `[array, index, value]`. */
