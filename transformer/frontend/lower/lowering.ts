@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
-import { type MadeObject, NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
+import { type MadeObject, NUMBER, PARAMETER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
@@ -404,7 +404,7 @@ export class Lowering {
   }
 
   /** The shape of a node's type (or of its elements), where it can be differentiated; `made`: see MadeObject. */
-  shapeAt(node: ts.Node, element: boolean, made: MadeObject = {}): Shape | undefined {
+  shapeAt(node: ts.Node, element: boolean, made: MadeObject = PARAMETER): Shape | undefined {
     const checker = this.env.checker;
     if (!checker) return NUMBER;
     const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node), made);
