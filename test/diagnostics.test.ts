@@ -191,7 +191,7 @@ const CASES: Record<string, Case> = {
   },
   spreadIntoMethod: {
     code: `class K { sum(...xs: number[]) { return xs[0]; } }\nexport const g = grad((xs: number[], k: K) => k.sum(/*@*/...xs), { wrt: 0 });`,
-    message: "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]')",
+    message: "spread arguments are supported in Math.max, Math.min, Math.hypot and calls of functions with a rest parameter ('...xs: number[]')",
   },
   jvpRest: {
     code: `export const j = jvp((/*@*/...vs: number[]) => vs[0] * vs[1]);`,
@@ -204,9 +204,8 @@ const CASES: Record<string, Case> = {
   },
   notMathFunction: { code: `export const g = grad((x: number) => /*@*/Math.clz32(x));`, message: 'Math.clz32 is not a differentiable Math function' },
   spreadArgument: {
-    code: `export const g = grad((xs: number[]) => Math.hypot(/*@*/...xs));`,
-    message:
-      "spread arguments are supported in Math.max and Math.min only: write 'Math.sqrt(xs.reduce((s, v) => s + v * v, 0))', or the arguments one by one ('Math.hypot(xs[0], xs[1], …)')",
+    code: `export const g = grad((p: [number, number]) => Math.atan2(/*@*/...p));`,
+    message: "spread arguments are supported in Math.max, Math.min and Math.hypot only: write the arguments one by one ('Math.atan2(p[0], p[1], …)')",
   },
   outerWrite: {
     code: `let total = 0;\nexport const g = grad((x: number) => { /*@*/total = x;\n  return x; });`,
