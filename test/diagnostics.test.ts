@@ -160,6 +160,21 @@ const CASES: Record<string, Case> = {
     message:
       "'o.f' calls a function kept in data, known only when the code runs, and tapeless differentiates the calls it sees at compile time: keep such functions in a module's constant",
   },
+  arrayOfFunctions: {
+    code: `function sq(v: number): number { return v * v; }\nexport const g = grad((x: number) => { const fs = /*@*/[sq, Math.sin];\n  let s = 0;\n  for (let i = 0; i < fs.length; i++) s += fs[i](x);\n  return s; });`,
+    message:
+      "this array holds functions, which are known only when the code runs, and tapeless differentiates the calls it sees at compile time: call each function in place ('sq(…) + Math.sin(…)'), or keep them in a module's constant of object literals and call them on its entries, which tapeless unrolls ('const TERMS = [{ g: sq }, { g: Math.sin }]; for (const term of TERMS) term.g(…);', or at a constant index, or by forEach, map or reduce)",
+  },
+  mappedFunctions: {
+    code: `export const g = grad((x: number) => /*@*/[Math.sin, (v: number) => v * v].map((h) => h(x))[1]);`,
+    message:
+      "this array holds functions, which are known only when the code runs, and tapeless differentiates the calls it sees at compile time: keep them in a module's constant of object literals and call them on its entries, which tapeless unrolls ('const TERMS = [{ g: Math.sin }, { g: (v: number) => v * v }]; for (const term of TERMS) term.g(…);'",
+  },
+  constantOfFunctions: {
+    code: `const FNS = [Math.sin, Math.cos];\nexport const g = grad((x: number) => { let s = 0;\n  for (const h of /*@*/FNS) s += h(x);\n  return s; });`,
+    message:
+      "'FNS' holds functions, which are known only when the code runs, and tapeless differentiates the calls it sees at compile time: call each function in place ('Math.sin(…) + Math.cos(…)'), or keep them in a module's constant of object literals and call them on its entries, which tapeless unrolls ('const FNS = [{ g: Math.sin }, { g: Math.cos }]; for (const term of FNS) term.g(…);'",
+  },
   tableWithSpread: {
     code: `const BASE: { g?: (v: number) => number } = { g: (v) => v };\nconst TABLE = [{ g: (v: number) => v * v, ...BASE }];\nexport const g = grad((x: number) => { let s = 0;\n  for (const c of TABLE) s += /*@*/c.g(x);\n  return s; });`,
     message: "'c.g' calls a function kept in data, known only when the code runs",

@@ -23,7 +23,7 @@ import { buildsMatrix, grownRows, matrixLiteral, rowEntry } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse } from './lists';
-import { noteTable } from './tables';
+import { noteTable, requireNoFunctions } from './tables';
 import { sourceText } from '../quoting';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
@@ -101,6 +101,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   }
   if (ts.isArrayLiteralExpression(node) && !lx.env.rule) {
     if (buildsMatrix(lx, node)) return matrixLiteral(lx, node);
+    requireNoFunctions(lx, node);
     if (holdsValues(lx, node)) return listLiteral(lx, node);
     for (const element of node.elements) {
       if (ts.isOmittedExpression(element)) fail(element, Code.Unsupported, 'array literals with holes are not supported.');
