@@ -228,7 +228,8 @@ const CASES: Record<string, Case> = {
   },
   outerIncrement: {
     code: `let count = 0;\nexport const g = grad((x: number) => { /*@*/count++;\n  return x; });`,
-    message: "'count' is declared outside the differentiated function",
+    message:
+      "'count' is declared outside the differentiated function, which must not write to outer variables: the generated functions run its code as their results need (hessian and jacobian more than once per call, and none of the code no result needs), so a count or a total kept there would be wrong. Count where you call the generated function ('count++' next to that call), or return what the caller needs.",
   },
   generatedRest: {
     code: `function total(x: number, ...xs: number[]): number { return x * xs.length; }\nexport const g = grad((x: number) => /*@*/grad(total, { wrt: 'x' })(x, 1, 2));`,
@@ -328,7 +329,7 @@ const CASES: Record<string, Case> = {
   helperWritesInput: {
     code: `function scale(out: Float64Array, k: number): void {\n  for (let i = 0; i < out.length; i++) /*@*/out[i] *= k;\n}\nexport const g = grad((x: Float64Array) => { scale(x, 2);\n  return x[0]; });`,
     message:
-      "writing to 'out[i]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data). The helper 'scale' is called with an array the differentiated function did not create",
+      "writing to 'out[i]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data). The helper 'scale' is called with an array the differentiated function did not create, at helperWritesInput.ts:5:46: copy 'x' there and pass the copy, which then holds what 'scale' writes: 'const copy = x.slice(); scale(copy, 2)'.",
   },
   recursiveWritingHelper: {
     code: `function fillDown(a: Float64Array, i: number): void {\n  if (i < 0) return;\n  a[i] = i;\n  /*@*/fillDown(a, i - 1);\n}\nexport const g = grad((x: number) => { const a = new Float64Array(3);\n  fillDown(a, 2);\n  return x * a[1]; });`,

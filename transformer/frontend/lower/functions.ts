@@ -139,7 +139,8 @@ export function inlineBody(
   const { ts } = lx;
   requireBody(lx, fn as Parameters<typeof requireBody>[1]);
   const body = (fn as ts.FunctionLikeDeclaration).body!;
-  return inFrame(lx, frame, scopes, self, () => {
+  // The frame keeps the call, which a diagnostic in the body names (a write into what the caller passed).
+  return inFrame(lx, { ...frame, site }, scopes, self, () => {
     const values = bindParameters(lx, fn, frame.name, args, site);
     bound?.(values);
     if (!ts.isBlock(body)) return expression(lx, body);

@@ -7,7 +7,7 @@ import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
-import { sourceText } from '../quoting';
+import { locationOf, sourceText } from '../quoting';
 
 /** What lowering needs to know about the world outside the function. */
 export interface LowerEnv {
@@ -478,17 +478,37 @@ export class Lowering {
     return undefined;
   }
 
+  /** Whether `target` is updated from its own value: `calls++`, `--n`, `total += x` (a count or a total). */
+  private updates(target: ts.Expression): boolean {
+    const { ts } = this;
+    let node: ts.Node = target;
+    while (ts.isParenthesizedExpression(node.parent)) node = node.parent;
+    const parent = node.parent;
+    if (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent))
+      return parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken;
+    const kind = ts.isBinaryExpression(parent) && parent.left === node ? parent.operatorToken.kind : undefined;
+    return kind !== undefined && kind >= ts.SyntaxKind.FirstCompoundAssignment && kind <= ts.SyntaxKind.LastCompoundAssignment;
+  }
+
   assignable(target: ts.Expression): Binding {
     const { ts } = this;
     const inner = skipParentheses(ts, target);
     if (!ts.isIdentifier(inner))
       fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);
+    const helper = this.inlining[this.inlining.length - 1];
+    const calledAt = helper?.site ? ` ('${helper.name}' is called at ${locationOf(helper.site)})` : '';
+    if (!binding && this.updates(target))
+      fail(
+        target,
+        Code.OuterWrite,
+        `'${inner.text}' is declared outside the differentiated function${calledAt}, which must not write to outer variables: the generated functions run its code as their results need (hessian and jacobian more than once per call, and none of the code no result needs), so a count or a total kept there would be wrong. Count where you call the generated function ('${inner.text}++' next to that call), or return what the caller needs.`,
+      );
     if (!binding)
       fail(
         target,
         Code.OuterWrite,
-        `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`,
+        `'${inner.text}' is declared outside the differentiated function${calledAt}, which must not write to outer variables. Copy it into a local variable first.`,
       );
     if (binding.fn)
       fail(
