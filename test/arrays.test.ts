@@ -285,7 +285,13 @@ export const hMixed = hessian(mixed, { wrt: 't' });`,
     });
     expect(compiled.messages).toEqual([]);
     const mod = await compiled.load();
-    for (const xs of [[3, 4], [-1, 2, -3, 0.5], [0, 3], [0, 0, -2], [1, 1]]) {
+    for (const xs of [
+      [3, 4],
+      [-1, 2, -3, 0.5],
+      [0, 3],
+      [0, 0, -2],
+      [1, 1],
+    ]) {
       const h = Math.hypot(...xs);
       const [value, gradient] = mod.vNorm(xs);
       close(value, h, 1e-15);
@@ -301,7 +307,11 @@ export const hMixed = hessian(mixed, { wrt: 't' });`,
       const direction = xs.map((_, i) => i + 1);
       const [primal, tangent] = mod.jvNorm([xs], [direction]);
       close(primal, h, 1e-15);
-      close(tangent, direction.reduce((sum, d, i) => sum + (d * xs[i]) / h, 0), 1e-12);
+      close(
+        tangent,
+        direction.reduce((sum, d, i) => sum + (d * xs[i]) / h, 0),
+        1e-12,
+      );
     }
     // hypot's convention at the origin: gradient 0, Hessian 0, as for Math.hypot(x, y); of no numbers, 0.
     expect(mod.vNorm([0, 0, 0])).toEqual([0, [0, 0, 0]]);
@@ -316,10 +326,24 @@ export const hMixed = hessian(mixed, { wrt: 't' });`,
     expect(mod.jvNorm([[Infinity, 1]], [[0, 0]])[0]).toBe(Infinity);
     const ys = Float64Array.from([0.3, -1.1, 0]);
     const [gy, gt] = mod.gMixed(ys, 0.8);
-    ys.forEach((_, i) => close(gy[i], entryDifference(() => mod.mixed(ys, 0.8), ys, i), 1e-8));
-    close(gt, finiteDifference((t) => mod.mixed(ys, t), 0.8), 1e-8);
+    ys.forEach((_, i) =>
+      close(
+        gy[i],
+        entryDifference(() => mod.mixed(ys, 0.8), ys, i),
+        1e-8,
+      ),
+    );
+    close(
+      gt,
+      finiteDifference((t) => mod.mixed(ys, t), 0.8),
+      1e-8,
+    );
     close(mod.dMixed(ys, 0.8), gt, 1e-12);
-    close(mod.hMixed(ys, 0.8)[0][0], finiteDifference((t) => mod.dMixed(ys, t), 0.8), 1e-6);
+    close(
+      mod.hMixed(ys, 0.8)[0][0],
+      finiteDifference((t) => mod.dMixed(ys, t), 0.8),
+      1e-6,
+    );
   });
 
   it('reduce without an initial value starts from the first entry, and throws on an empty array as JavaScript does', async () => {

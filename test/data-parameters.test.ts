@@ -81,7 +81,11 @@ describe('parameters with string and boolean fields', () => {
       const [value, [gb, gg]] = m.vEnergy(b, g);
       close(value, m.energy(b, g));
       close(gb.m, expected.m, 1e-6);
-      close(gg, finiteDifference((t) => m.energy(b, t), g), 1e-6);
+      close(
+        gg,
+        finiteDifference((t) => m.energy(b, t), g),
+        1e-6,
+      );
       close(m.dEnergy(b, g), gg, 1e-9);
       const [primal, tangent] = m.jvEnergy([b, g], [{ m: 0.5, x: -1 }, 2]);
       close(primal, value);
@@ -90,7 +94,12 @@ describe('parameters with string and boolean fields', () => {
       const hessian: number[][] = m.hEnergy(b, g);
       const fields = ['m', 'x'];
       for (const [i, row] of fields.entries())
-        for (const [j, column] of fields.entries()) close(hessian[i][j], entryDifference(() => m.gEnergy(b, g)[row], b, column), 1e-5);
+        for (const [j, column] of fields.entries())
+          close(
+            hessian[i][j],
+            entryDifference(() => m.gEnergy(b, g)[row], b, column),
+            1e-5,
+          );
     }
   });
 
@@ -104,11 +113,20 @@ describe('parameters with string and boolean fields', () => {
       ['w', 'v'],
     ]);
     for (const [k, p] of ps.entries())
-      for (const field of ['w', 'v']) close(gradient[k][field], entryDifference(() => m.total(ps, g), p, field), 1e-6);
+      for (const field of ['w', 'v'])
+        close(
+          gradient[k][field],
+          entryDifference(() => m.total(ps, g), p, field),
+          1e-6,
+        );
     const [value, [gps, gg]] = m.vTotal(ps, g);
     close(value, m.total(ps, g));
     close(gps[2].v, gradient[2].v, 1e-12);
-    close(gg, finiteDifference((t) => m.total(ps, t), g), 1e-6);
+    close(
+      gg,
+      finiteDifference((t) => m.total(ps, t), g),
+      1e-6,
+    );
     const [, tangent] = m.jvTotal(
       [ps, g],
       [

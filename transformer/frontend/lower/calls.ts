@@ -59,7 +59,11 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   // A spread fills a rest parameter of a function of the program (bindParameters checks which).
   const spread = node.arguments.find(ts.isSpreadElement);
   if (spread && !(ts.isIdentifier(callee) && lx.env.functionValue?.(callee, lx.within()))) {
-    fail(spread, Code.Unsupported, "spread arguments are supported in Math.max, Math.min, Math.hypot and calls of functions with a rest parameter ('...xs: number[]').");
+    fail(
+      spread,
+      Code.Unsupported,
+      "spread arguments are supported in Math.max, Math.min, Math.hypot and calls of functions with a rest parameter ('...xs: number[]').",
+    );
   }
   // Methods of arrays (array-methods.ts checks the receiver is one: a class may have a method named push).
   if (ts.isPropertyAccessExpression(callee)) {
