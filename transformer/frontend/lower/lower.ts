@@ -5,7 +5,6 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Func, type Operand, type Param, type Result, isUnset, mapResult, variable } from '../../ir/ir';
 import { renameValues } from '../../ir/definitions';
-import { PARAMETER } from '../../ir/shapes';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
 import { objectWrites } from './objects';
@@ -83,7 +82,7 @@ export function requireBody(lx: Lowering, fn: FunctionNode): asserts fn is Funct
 export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param {
   const { ts } = lx;
   const name = ts.isIdentifier(param.name) ? lx.env.names.own(param.name.text) : lx.env.names.fresh('param');
-  const shape = lx.shapeAt(param, false, PARAMETER);
+  const shape = lx.shapeAt(param, false);
   const aggregate = shape && shape.kind !== 'number' ? shape : undefined;
   if (aggregate) {
     lx.aggregates.add(name);
@@ -116,7 +115,7 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
 /** A method's `this`, its first parameter (`self`). */
 export function receiver(lx: Lowering, fn: ts.MethodDeclaration): Param {
   const name = lx.env.names.fresh('self');
-  const shape = lx.shapeAt(fn.parent, false, PARAMETER);
+  const shape = lx.shapeAt(fn.parent, false);
   lx.scopes[lx.scopes.length - 1].set('#this', { value: variable(name), mutable: false, name: 'self' });
   if (shape && shape.kind !== 'number') {
     lx.aggregates.add(name);

@@ -403,7 +403,10 @@ export class Lowering {
     return target.hasRestElement || target.minLength !== target.fixedLength ? undefined : target.fixedLength;
   }
 
-  /** The shape of a node's type (or of its elements), where it can be differentiated; `made`: see MadeObject. */
+  /**
+   * The shape of a node's type (or of its elements), where it can be differentiated; `made`: see
+   * MadeObject (by default read as a parameter's: its strings and booleans are data).
+   */
   shapeAt(node: ts.Node, element: boolean, made: MadeObject = PARAMETER): Shape | undefined {
     const checker = this.env.checker;
     if (!checker) return NUMBER;
