@@ -1,7 +1,7 @@
 // Arrays, typed arrays and objects as parameters: gradients of losses over parameter arrays
 // and data, against finite differences and hand formulas.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, entryDifference, finiteDifference, partialDifference } from './support/compile.js';
+import { arrayEntryDifference, close, compile, entryDifference, expectArrayHessian, finiteDifference, partialDifference } from './support/compile.js';
 
 const MAIN = `
 import { grad, valueAndGrad } from 'tapeless';
@@ -268,6 +268,82 @@ describe('arrays, typed arrays and objects', () => {
     const [g2, gScale2] = m.dIdiomatic([1, -20], 3);
     expect(gScale2).toBe(0);
     close(g2[0], 2 + Math.cos(1), 1e-14);
+  });
+
+  it('Math.hypot(...xs) in every mode, with entries of 0, at the origin (gradient 0), beside other arguments, for huge and tiny entries', async () => {
+    const compiled = compile({
+      'main.ts': `import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
+export function norm(xs: number[]): number { return Math.hypot(...xs); }
+export function mixed(xs: Float64Array, t: number): number { return Math.hypot(t, ...xs, 2 * t) * Math.sin(t) + Math.max(0, ...xs); }
+export const gNorm = grad(norm);
+export const vNorm = valueAndGrad(norm);
+export const hNorm = hessian(norm);
+export const jvNorm = jvp(norm);
+export const gMixed = grad(mixed);
+export const dMixed = derivative(mixed, { wrt: 't' });
+export const hMixed = hessian(mixed, { wrt: 't' });`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const mod = await compiled.load();
+    for (const xs of [
+      [3, 4],
+      [-1, 2, -3, 0.5],
+      [0, 3],
+      [0, 0, -2],
+      [1, 1],
+    ]) {
+      const h = Math.hypot(...xs);
+      const [value, gradient] = mod.vNorm(xs);
+      close(value, h, 1e-15);
+      close(mod.norm(xs), h, 0);
+      xs.forEach((x, i) => {
+        close(gradient[i], x / h, 1e-15);
+        close(mod.gNorm(xs)[i], arrayEntryDifference(mod.norm, xs, i), 1e-8);
+      });
+      // The Hessian of the length, (δij - xi xj / h²) / h: right where an entry is 0 (nested pairs of hypot are not).
+      const hessian: number[][] = mod.hNorm(xs);
+      xs.forEach((a, i) => xs.forEach((b, j) => close(hessian[i][j], ((i === j ? 1 : 0) - (a * b) / h / h) / h, 1e-12)));
+      expectArrayHessian(hessian, mod.gNorm, xs);
+      const direction = xs.map((_, i) => i + 1);
+      const [primal, tangent] = mod.jvNorm([xs], [direction]);
+      close(primal, h, 1e-15);
+      close(
+        tangent,
+        direction.reduce((sum, d, i) => sum + (d * xs[i]) / h, 0),
+        1e-12,
+      );
+    }
+    // hypot's convention at the origin: gradient 0, Hessian 0, as for Math.hypot(x, y); of no numbers, 0.
+    expect(mod.vNorm([0, 0, 0])).toEqual([0, [0, 0, 0]]);
+    expect(mod.hNorm([0, 0])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(mod.vNorm([])).toEqual([0, []]);
+    // Scaled by the largest magnitude as Math.hypot is: no overflow nor underflow; an infinite entry makes it infinite.
+    close(mod.vNorm([3e200, 4e200])[0], 5e200, 1e-15);
+    close(mod.vNorm([3e-200, 4e-200])[1][1], 0.8, 1e-15);
+    expect(mod.jvNorm([[Infinity, 1]], [[0, 0]])[0]).toBe(Infinity);
+    const ys = Float64Array.from([0.3, -1.1, 0]);
+    const [gy, gt] = mod.gMixed(ys, 0.8);
+    ys.forEach((_, i) =>
+      close(
+        gy[i],
+        entryDifference(() => mod.mixed(ys, 0.8), ys, i),
+        1e-8,
+      ),
+    );
+    close(
+      gt,
+      finiteDifference((t) => mod.mixed(ys, t), 0.8),
+      1e-8,
+    );
+    close(mod.dMixed(ys, 0.8), gt, 1e-12);
+    close(
+      mod.hMixed(ys, 0.8)[0][0],
+      finiteDifference((t) => mod.dMixed(ys, t), 0.8),
+      1e-6,
+    );
   });
 
   it('reduce without an initial value starts from the first entry, and throws on an empty array as JavaScript does', async () => {

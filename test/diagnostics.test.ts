@@ -178,6 +178,21 @@ const CASES: Record<string, Case> = {
     message:
       "'o.f' calls a function kept in data, known only when the code runs, and tapeless differentiates the calls it sees at compile time: keep such functions in a module's constant",
   },
+  arrayOfFunctions: {
+    code: `function sq(v: number): number { return v * v; }\nexport const g = grad((x: number) => { const fs = /*@*/[sq, Math.sin];\n  let s = 0;\n  for (let i = 0; i < fs.length; i++) s += fs[i](x);\n  return s; });`,
+    message:
+      "this array holds functions, which are known only when the code runs, and tapeless differentiates the calls it sees at compile time: call each function in place ('sq(…) + Math.sin(…)'), or keep them in a module's constant of object literals and call them on its entries, which tapeless unrolls ('const TERMS = [{ g: sq }, { g: Math.sin }]; for (const term of TERMS) term.g(…);', or at a constant index, or by forEach, map or reduce)",
+  },
+  mappedFunctions: {
+    code: `export const g = grad((x: number) => /*@*/[Math.sin, (v: number) => v * v].map((h) => h(x))[1]);`,
+    message:
+      "this array holds functions, which are known only when the code runs, and tapeless differentiates the calls it sees at compile time: keep them in a module's constant of object literals and call them on its entries, which tapeless unrolls ('const TERMS = [{ g: Math.sin }, { g: (v: number) => v * v }]; for (const term of TERMS) term.g(…);'",
+  },
+  constantOfFunctions: {
+    code: `const FNS = [Math.sin, Math.cos];\nexport const g = grad((x: number) => { let s = 0;\n  for (const h of /*@*/FNS) s += h(x);\n  return s; });`,
+    message:
+      "'FNS' holds functions, which are known only when the code runs, and tapeless differentiates the calls it sees at compile time: call each function in place ('Math.sin(…) + Math.cos(…)'), or keep them in a module's constant of object literals and call them on its entries, which tapeless unrolls ('const FNS = [{ g: Math.sin }, { g: Math.cos }]; for (const term of FNS) term.g(…);'",
+  },
   tableWithSpread: {
     code: `const BASE: { g?: (v: number) => number } = { g: (v) => v };\nconst TABLE = [{ g: (v: number) => v * v, ...BASE }];\nexport const g = grad((x: number) => { let s = 0;\n  for (const c of TABLE) s += /*@*/c.g(x);\n  return s; });`,
     message: "'c.g' calls a function kept in data, known only when the code runs",
@@ -209,7 +224,7 @@ const CASES: Record<string, Case> = {
   },
   spreadIntoMethod: {
     code: `class K { sum(...xs: number[]) { return xs[0]; } }\nexport const g = grad((xs: number[], k: K) => k.sum(/*@*/...xs), { wrt: 0 });`,
-    message: "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]')",
+    message: "spread arguments are supported in Math.max, Math.min, Math.hypot and calls of functions with a rest parameter ('...xs: number[]')",
   },
   jvpRest: {
     code: `export const j = jvp((/*@*/...vs: number[]) => vs[0] * vs[1]);`,
@@ -222,9 +237,8 @@ const CASES: Record<string, Case> = {
   },
   notMathFunction: { code: `export const g = grad((x: number) => /*@*/Math.clz32(x));`, message: 'Math.clz32 is not a differentiable Math function' },
   spreadArgument: {
-    code: `export const g = grad((xs: number[]) => Math.hypot(/*@*/...xs));`,
-    message:
-      "spread arguments are supported in Math.max and Math.min only: write 'Math.sqrt(xs.reduce((s, v) => s + v * v, 0))', or the arguments one by one ('Math.hypot(xs[0], xs[1], …)')",
+    code: `export const g = grad((p: [number, number]) => Math.atan2(/*@*/...p));`,
+    message: "spread arguments are supported in Math.max, Math.min and Math.hypot only: write the arguments one by one ('Math.atan2(p[0], p[1], …)')",
   },
   outerWrite: {
     code: `let total = 0;\nexport const g = grad((x: number) => { /*@*/total = x;\n  return x; });`,
@@ -232,7 +246,8 @@ const CASES: Record<string, Case> = {
   },
   outerIncrement: {
     code: `let count = 0;\nexport const g = grad((x: number) => { /*@*/count++;\n  return x; });`,
-    message: "'count' is declared outside the differentiated function",
+    message:
+      "'count' is declared outside the differentiated function, which must not write to outer variables: the generated functions run its code as their results need (hessian and jacobian more than once per call, and none of the code no result needs), so a count or a total kept there would be wrong. Count where you call the generated function ('count++' next to that call), or return what the caller needs.",
   },
   generatedRest: {
     code: `function total(x: number, ...xs: number[]): number { return x * xs.length; }\nexport const g = grad((x: number) => /*@*/grad(total, { wrt: 'x' })(x, 1, 2));`,
@@ -332,7 +347,7 @@ const CASES: Record<string, Case> = {
   helperWritesInput: {
     code: `function scale(out: Float64Array, k: number): void {\n  for (let i = 0; i < out.length; i++) /*@*/out[i] *= k;\n}\nexport const g = grad((x: Float64Array) => { scale(x, 2);\n  return x[0]; });`,
     message:
-      "writing to 'out[i]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data). The helper 'scale' is called with an array the differentiated function did not create",
+      "writing to 'out[i]' is not supported: differentiated code may write only into arrays it creates itself (never into its caller's data). The helper 'scale' is called with an array the differentiated function did not create, at helperWritesInput.ts:5:46: copy 'x' there and pass the copy, which then holds what 'scale' writes: 'const copy = x.slice(); scale(copy, 2)'.",
   },
   recursiveWritingHelper: {
     code: `function fillDown(a: Float64Array, i: number): void {\n  if (i < 0) return;\n  a[i] = i;\n  /*@*/fillDown(a, i - 1);\n}\nexport const g = grad((x: number) => { const a = new Float64Array(3);\n  fillDown(a, 2);\n  return x * a[1]; });`,

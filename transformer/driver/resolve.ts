@@ -12,7 +12,7 @@ import { type Request, type Target, apiCallNamed, apiNameOf, gradientAt, resolve
 import { walk } from '../frontend/walk';
 import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
-import { isDataProperty, isDataType, shapeOf } from '../ir/shapes';
+import { PARAMETER, isDataProperty, isDataType, shapeOf } from '../ir/shapes';
 import { type Derived, generatedName } from './pipelines';
 import { skipTypeSyntax } from '../frontend/type-syntax';
 
@@ -103,7 +103,7 @@ export class Resolver {
       if (index < self) continue;
       const param = target.node.parameters[index - self];
       const type = this.checker.getTypeAtLocation(param);
-      if (!shapeOf(this.ts, this.checker, type)) {
+      if (!shapeOf(this.ts, this.checker, type, PARAMETER)) {
         const others = jvpCall ? this.jvpOfNumbers(target, jvpCall) : "select other parameters with 'wrt'";
         const field = this.fieldWithoutShape(type, param.name.getText());
         if (field) {
@@ -175,7 +175,7 @@ export class Resolver {
       const declaration = property.valueDeclaration;
       if (!declaration || !isDataProperty(ts, declaration)) continue;
       const fieldType = checker.getTypeOfSymbolAtLocation(property, declaration);
-      if (shapeOf(ts, checker, fieldType)) continue;
+      if (isDataType(ts, fieldType) || shapeOf(ts, checker, fieldType, PARAMETER)) continue;
       return this.fieldWithoutShape(fieldType, `${path}.${property.name}`) ?? { path: `${path}.${property.name}`, type: fieldType };
     }
     return undefined;

@@ -21,3 +21,10 @@ export function firstEntryRead(node: ts.Node): ts.ElementAccessExpression | unde
   });
   return found;
 }
+
+/** Where `node` is, as editors show it: `main.ts:6:13` (the file's name, 1-based line and column). */
+export function locationOf(node: ts.Node): string {
+  const file = node.getSourceFile();
+  const { line, character } = file.getLineAndCharacterOfPosition(node.getStart());
+  return `${file.fileName.slice(file.fileName.lastIndexOf('/') + 1)}:${line + 1}:${character + 1}`;
+}

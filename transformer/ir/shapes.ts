@@ -22,15 +22,22 @@ export type Shape =
 export const NUMBER: Shape = { kind: 'number' };
 
 /**
- * How an object the function makes is read (an input's type has neither): `optional`, an
- * optional field (`lr?: number`) has the shape of its type without undefined, for the field
- * then holds undefined where it is missing; `data`, fields of strings and booleans are data
- * (`Shape.data`), not a reason for the object to have no shape.
+ * How an object is read: `optional`, an optional field (`lr?: number`) has the shape of its
+ * type without undefined, for the field then holds undefined where it is missing (of an
+ * object the function makes); `data`, fields of strings and booleans are data (`Shape.data`),
+ * not a reason for the object to have no shape.
  */
 export interface MadeObject {
   readonly optional?: boolean;
   readonly data?: boolean;
 }
+
+/**
+ * How a parameter is read: its strings and booleans are data (`name: string` of a `Body`),
+ * which its gradient leaves out; an optional field stays a reason for it to have no shape,
+ * as its gradient would have no number there.
+ */
+export const PARAMETER: MadeObject = { data: true };
 
 /** The shape of values of `type`, or undefined where they cannot be differentiated; `made`: see MadeObject. */
 export function shapeOf(

@@ -3,7 +3,7 @@
 // methods lowered to loops with their callback inlined.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Expr, type Operand, UNDEFINED, UNSET, isUnset, nameOf, num, sameOperand, str, variable } from '../../ir/ir';
+import { type Callee, type Expr, type Operand, UNDEFINED, UNSET, isUnset, nameOf, num, sameOperand, str, variable } from '../../ir/ir';
 import { NUMBER, type Shape, isDataField, isDataType, isNumberOrMissing, shapeOf } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
 import { expression, read } from './expressions';
@@ -16,8 +16,9 @@ import { throwTypeError } from './verbatim';
 import { entryOf, grownRows, knownWithinRow, numberFields, objectRowField, objectRows, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry, tableLength } from './tables';
-import { firstEntryRead, sourceText } from '../quoting';
+import { firstEntryRead, locationOf, sourceText } from '../quoting';
 import { requireIndex } from './keys';
+import { skipParentheses } from '../type-syntax';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -41,6 +42,30 @@ function copyToWrite(lx: Lowering, target: ts.ElementAccessExpression): string {
   for (let k = 2; used.has(name); k++) name = `out${k}`;
   const copy = containerOf(lx, target.expression) === 'Array' ? `[...${array}]` : `${array}.slice()`;
   return `Copy it first and write into the copy: 'const ${name} = ${copy}; ${name}[${sourceText(target.argumentExpression)}] = …'.`;
+}
+
+/**
+ * A helper writes into an array its caller did not create: where it is called (also from
+ * another file) and, where it writes into its own parameter, the copy to pass there.
+ */
+function copyToPass(lx: Lowering, target: ts.ElementAccessExpression, helper: Callee): string {
+  const { ts } = lx;
+  const call = helper.site && ts.isCallExpression(helper.site) ? helper.site : undefined;
+  const called = `The helper '${helper.name}' is called with an array the differentiated function did not create`;
+  if (!call) return `${called}.`;
+  const at = locationOf(call);
+  const written = skipParentheses(ts, target.expression);
+  const fn = helper.target?.node;
+  const index = fn && ts.isIdentifier(written) ? fn.parameters.findIndex((param) => ts.isIdentifier(param.name) && param.name.text === written.text) : -1;
+  const argument = index >= 0 ? call.arguments[index] : undefined;
+  if (!argument || ts.isSpreadElement(argument)) return `${called}, at ${at}.`;
+  const array = sourceText(argument);
+  const used = new Set(call.getSourceFile().text.match(/[\w$]+/g));
+  let name = 'copy';
+  for (let k = 2; used.has(name); k++) name = `copy${k}`;
+  const copy = containerOf(lx, argument) === 'Array' ? `[...${array}]` : `${array}.slice()`;
+  const args = call.arguments.map((arg, k) => (k === index ? name : sourceText(arg)));
+  return `${called}, at ${at}: copy '${array}' there and pass the copy, which then holds what '${helper.name}' writes: 'const ${name} = ${copy}; ${sourceText(call.expression)}(${args.join(', ')})'.`;
 }
 
 /** Whether an expression is an array, a tuple or a typed array (by its type). */
@@ -290,7 +315,7 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
   if (!matrix && (container.kind !== 'var' || !lx.localArrays.has(container.name))) {
     const helper = lx.inlining[lx.inlining.length - 1];
     // In a helper the copy belongs to its caller, which passes it; here it is one line to write.
-    const instead = helper ? ` The helper '${helper.name}' is called with an array the differentiated function did not create.` : ` ${copyToWrite(lx, target)}`;
+    const instead = helper ? ` ${copyToPass(lx, target, helper)}` : ` ${copyToWrite(lx, target)}`;
     fail(
       target,
       Code.Unsupported,

@@ -6,7 +6,8 @@ import { Code, fail } from '../../driver/diagnostics';
 import { sourceText } from '../quoting';
 import { type Callee, type Operand, num, variable } from '../../ir/ir';
 import { isMathFunction, mathArity } from '../../ops/registry';
-import { type Lowering, isNumberType } from './lowering';
+import { type Binding, type Lowering, isNumberType } from './lowering';
+import type { Shape } from '../../ir/shapes';
 import { arrayOperand, load, newArray } from './arrays';
 import { arrayCall } from './array-methods';
 import { expression, namedValue } from './expressions';
@@ -58,7 +59,11 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   // A spread fills a rest parameter of a function of the program (bindParameters checks which).
   const spread = node.arguments.find(ts.isSpreadElement);
   if (spread && !(ts.isIdentifier(callee) && lx.env.functionValue?.(callee, lx.within()))) {
-    fail(spread, Code.Unsupported, "spread arguments are supported in Math.max, Math.min and calls of functions with a rest parameter ('...xs: number[]').");
+    fail(
+      spread,
+      Code.Unsupported,
+      "spread arguments are supported in Math.max, Math.min, Math.hypot and calls of functions with a rest parameter ('...xs: number[]').",
+    );
   }
   // Methods of arrays (array-methods.ts checks the receiver is one: a class may have a method named push).
   if (ts.isPropertyAccessExpression(callee)) {
@@ -265,16 +270,16 @@ export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: re
 
 export function mathCall(lx: Lowering, node: ts.CallExpression, fn: string): Operand {
   const { ts } = lx;
-  if ((fn === 'max' || fn === 'min') && node.arguments.some(ts.isSpreadElement)) return spreadExtremum(lx, node, fn);
-  for (const arg of node.arguments) {
-    if (!ts.isSpreadElement(arg)) continue;
-    // A vector's length, as users write it: the sum of squares is the loop tapeless differentiates.
-    const array = sourceText(arg.expression);
-    const norm =
-      fn === 'hypot'
-        ? `: write 'Math.sqrt(${array}.reduce((s, v) => s + v * v, 0))', or the arguments one by one ('Math.hypot(${array}[0], ${array}[1], …)')`
-        : '';
-    fail(arg, Code.Unsupported, `spread arguments are supported in Math.max and Math.min only${norm}.`);
+  if (node.arguments.some(ts.isSpreadElement)) {
+    if (fn === 'max' || fn === 'min') return spreadExtremum(lx, node, fn);
+    if (fn === 'hypot') return spreadHypot(lx, node);
+    const spread = node.arguments.find(ts.isSpreadElement)!;
+    const array = sourceText(spread.expression);
+    fail(
+      spread,
+      Code.Unsupported,
+      `spread arguments are supported in Math.max, Math.min and Math.hypot only: write the arguments one by one ('Math.${fn}(${array}[0], ${array}[1], …)').`,
+    );
   }
   const args = node.arguments.map((arg) => {
     lx.requireNumber(arg, `Math.${fn} needs number arguments`);
@@ -295,23 +300,58 @@ export function mathCall(lx: Lowering, node: ts.CallExpression, fn: string): Ope
   return lx.op(fn, args, node);
 }
 
+/** The arguments of `Math.fn(a, ...xs, b)`, each lowered once: a number, or an array spread into the call. */
+type MathArgument = { readonly number: Operand } | { readonly array: Operand; readonly shape: Shape | undefined; readonly spread: ts.SpreadElement };
+
+function mathArguments(lx: Lowering, node: ts.CallExpression, fn: string): MathArgument[] {
+  const { ts } = lx;
+  return node.arguments.map((arg) => {
+    if (ts.isSpreadElement(arg)) return { array: arrayOperand(lx, arg.expression, 'spreading'), shape: lx.shapeAt(arg.expression, true), spread: arg };
+    lx.requireNumber(arg, `Math.${fn} needs number arguments`);
+    return { number: expression(lx, arg) };
+  });
+}
+
+/** Visits the numbers of `args` in order: a loop over each spread array, carrying `states`. */
+function eachNumber(lx: Lowering, node: ts.CallExpression, args: readonly MathArgument[], states: readonly Binding[], visit: (value: Operand) => void): void {
+  for (const arg of args) {
+    if ('number' in arg) visit(arg.number);
+    else overArray(lx, node, [], arg.array, arg.spread.expression, states, (index) => visit(load(lx, arg.array, index, arg.shape, arg.spread)));
+  }
+}
+
 /** `Math.max(a, ...xs, b)`: pairs from left to right, with a loop over each spread array. */
 export function spreadExtremum(lx: Lowering, node: ts.CallExpression, fn: 'max' | 'min'): Operand {
-  const { ts } = lx;
   const extremum = lx.hidden(fn, num(fn === 'max' ? -Infinity : Infinity));
-  for (const arg of node.arguments) {
-    if (!ts.isSpreadElement(arg)) {
-      lx.requireNumber(arg, `Math.${fn} needs number arguments`);
-      extremum.value = lx.op(fn, [extremum.value!, expression(lx, arg)], node);
-      continue;
-    }
-    const array = arrayOperand(lx, arg.expression, 'spreading');
-    const shape = lx.shapeAt(arg.expression, true);
-    overArray(lx, node, [], array, arg.expression, [extremum], (index) => {
-      extremum.value = lx.op(fn, [extremum.value!, load(lx, array, index, shape, arg)], node);
-    });
-  }
+  eachNumber(lx, node, mathArguments(lx, node, fn), [extremum], (value) => {
+    extremum.value = lx.op(fn, [extremum.value!, value], node);
+  });
   return extremum.value!;
+}
+
+/**
+ * `Math.hypot(a, ...xs)` as Math.hypot computes it, without overflow: the largest magnitude m
+ * times the root of the sum of the squares of the numbers divided by m. The result does not
+ * depend on m (its partial is 0), so the derivatives of every order are those of the length,
+ * x / hypot; at the origin m is 0, the numbers are divided by 1 and 1 is added under the root,
+ * so that the result is 0 · 1 and its gradient 0, hypot's convention there (README).
+ */
+function spreadHypot(lx: Lowering, node: ts.CallExpression): Operand {
+  const args = mathArguments(lx, node, 'hypot');
+  const largest = lx.hidden('largest', num(0));
+  eachNumber(lx, node, args, [largest], (value) => {
+    largest.value = lx.op('max', [largest.value!, lx.op('abs', [value], node)], node);
+  });
+  const origin = lx.op('select', [lx.op('===', [largest.value!, num(0)], node), num(1), num(0)], node);
+  const scale = lx.op('+', [largest.value!, origin], node);
+  const squares = lx.hidden('squares', num(0));
+  eachNumber(lx, node, args, [squares], (value) => {
+    const scaled = lx.op('/', [value, scale], node);
+    squares.value = lx.op('+', [squares.value!, lx.op('*', [scaled, scaled], node)], node);
+  });
+  const length = lx.op('*', [lx.op('sqrt', [lx.op('+', [squares.value!, origin], node)], node), largest.value!], node);
+  // An infinite number makes the length infinite, as Math.hypot's (the quotients are NaN).
+  return lx.op('select', [lx.op('===', [largest.value!, num(Infinity)], node), num(Infinity), length], node);
 }
 
 /** `Number.isFinite(x)`, `Number.isNaN(x)`, `Number.isInteger(x)`, `isFinite(x)`, `isNaN(x)`: the operation, where the callee is one. */

@@ -23,7 +23,7 @@ import { buildsMatrix, grownRows, matrixLiteral, rowEntry } from './matrices';
 import { assignable, construct, getterRead } from './objects';
 import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse, returnedAsList } from './lists';
-import { noteTable } from './tables';
+import { noteTable, requireNoFunctions } from './tables';
 import { sourceText } from '../quoting';
 import { requireIndex, stringKey } from './keys';
 
@@ -103,6 +103,7 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
     if (array) return array;
   }
   if (ts.isArrayLiteralExpression(node) && !lx.env.rule) {
+    requireNoFunctions(lx, node);
     const values = holdsValues(lx, node);
     if (values && returnedAsList(lx, node)) return listLiteral(lx, node);
     if (buildsMatrix(lx, node)) return matrixLiteral(lx, node);

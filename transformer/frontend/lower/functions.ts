@@ -144,7 +144,8 @@ export function inlineBody(
   const asList = listResultAt(lx, site);
   if (asList) lx.listReturning.add(fn);
   try {
-    return inFrame(lx, frame, scopes, self, () => {
+    // The frame keeps the call, which a diagnostic in the body names (a write into what the caller passed).
+    return inFrame(lx, { ...frame, site }, scopes, self, () => {
       const values = bindParameters(lx, fn, frame.name, args, site);
       bound?.(values);
       if (!ts.isBlock(body)) return expression(lx, body);

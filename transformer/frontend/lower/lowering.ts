@@ -2,12 +2,12 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
-import { type MadeObject, NUMBER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
+import { type MadeObject, NUMBER, PARAMETER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
-import { sourceText } from '../quoting';
+import { locationOf, sourceText } from '../quoting';
 
 /** What lowering needs to know about the world outside the function. */
 export interface LowerEnv {
@@ -428,8 +428,11 @@ export class Lowering {
     return target.hasRestElement || target.minLength !== target.fixedLength ? undefined : target.fixedLength;
   }
 
-  /** The shape of a node's type (or of its elements), where it can be differentiated; `made`: see MadeObject. */
-  shapeAt(node: ts.Node, element: boolean, made: MadeObject = {}): Shape | undefined {
+  /**
+   * The shape of a node's type (or of its elements), where it can be differentiated; `made`: see
+   * MadeObject (by default read as a parameter's: its strings and booleans are data).
+   */
+  shapeAt(node: ts.Node, element: boolean, made: MadeObject = PARAMETER): Shape | undefined {
     const checker = this.env.checker;
     if (!checker) return NUMBER;
     const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node), made);
@@ -503,17 +506,37 @@ export class Lowering {
     return undefined;
   }
 
+  /** Whether `target` is updated from its own value: `calls++`, `--n`, `total += x` (a count or a total). */
+  private updates(target: ts.Expression): boolean {
+    const { ts } = this;
+    let node: ts.Node = target;
+    while (ts.isParenthesizedExpression(node.parent)) node = node.parent;
+    const parent = node.parent;
+    if (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent))
+      return parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken;
+    const kind = ts.isBinaryExpression(parent) && parent.left === node ? parent.operatorToken.kind : undefined;
+    return kind !== undefined && kind >= ts.SyntaxKind.FirstCompoundAssignment && kind <= ts.SyntaxKind.LastCompoundAssignment;
+  }
+
   assignable(target: ts.Expression): Binding {
     const { ts } = this;
     const inner = skipParentheses(ts, target);
     if (!ts.isIdentifier(inner))
       fail(target, Code.Unsupported, `assigning to '${target.getText()}' is not supported yet: only local variables can be assigned.`);
     const binding = this.lookup(inner.text);
+    const helper = this.inlining[this.inlining.length - 1];
+    const calledAt = helper?.site ? ` ('${helper.name}' is called at ${locationOf(helper.site)})` : '';
+    if (!binding && this.updates(target))
+      fail(
+        target,
+        Code.OuterWrite,
+        `'${inner.text}' is declared outside the differentiated function${calledAt}, which must not write to outer variables: the generated functions run its code as their results need (hessian and jacobian more than once per call, and none of the code no result needs), so a count or a total kept there would be wrong. Count where you call the generated function ('${inner.text}++' next to that call), or return what the caller needs.`,
+      );
     if (!binding)
       fail(
         target,
         Code.OuterWrite,
-        `'${inner.text}' is declared outside the differentiated function, which must not write to outer variables. Copy it into a local variable first.`,
+        `'${inner.text}' is declared outside the differentiated function${calledAt}, which must not write to outer variables. Copy it into a local variable first.`,
       );
     if (binding.fn)
       fail(

@@ -155,7 +155,8 @@ export function rowEntry(lx: Lowering, row: Row, container: Operand, index: Oper
 
 /** The names of the fields of an object of numbers only (the shape of the entries of an array of them). */
 export function numberFields(shape: Shape | undefined): readonly string[] | undefined {
-  if (shape?.kind !== 'object' || shape.fields.length === 0 || shape.fields.some((field) => field.shape.kind !== 'number')) return undefined;
+  // A row holds numbers only: an object with strings or booleans (Shape.data) is not kept in one.
+  if (shape?.kind !== 'object' || shape.fields.length === 0 || shape.data || shape.fields.some((field) => field.shape.kind !== 'number')) return undefined;
   return shape.fields.map((field) => field.name);
 }
 

@@ -9,6 +9,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, num, operandKey, str } from '../../ir/ir';
 import { skipTypeSyntax } from '../type-syntax';
+import { sourceText } from '../quoting';
 import { type LocalFunction, type Lowering } from './lowering';
 import { expression } from './expressions';
 import { type Argument, functionValue, isFunction, isSpread } from './functions';
@@ -17,14 +18,8 @@ import { isMathFunction } from '../../ops/registry';
 /** The array literal of a table that `identifier` names (through imports), or undefined where it names none. */
 export function tableLiteral(lx: Lowering, identifier: ts.Identifier): ts.ArrayLiteralExpression | undefined {
   const { ts } = lx;
-  const checker = lx.env.checker;
-  let symbol = checker?.getSymbolAtLocation(identifier);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker!.getAliasedSymbol(symbol);
-  const declaration = symbol?.valueDeclaration;
-  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const))
-    return undefined;
-  const literal = skipTypeSyntax(ts, declaration.initializer);
-  if (!ts.isArrayLiteralExpression(literal)) return undefined;
+  const literal = constantLiteral(lx, identifier);
+  if (!literal) return undefined;
   const entries = literal.elements.map((element) => skipTypeSyntax(ts, element));
   // Entries of plain fields only (no spreads, methods or computed names), so that each field's value is the one written.
   const plain = (entry: ts.Expression) =>
@@ -36,10 +31,29 @@ export function tableLiteral(lx: Lowering, identifier: ts.Identifier): ts.ArrayL
   return holdsFunction ? literal : undefined;
 }
 
-/** Records that `value` (a constant read from outside) is the table `identifier` names, if it names one. */
+/** The array literal a `const` that `identifier` names (through imports) is declared with. */
+function constantLiteral(lx: Lowering, identifier: ts.Identifier): ts.ArrayLiteralExpression | undefined {
+  const { ts } = lx;
+  const checker = lx.env.checker;
+  let symbol = checker?.getSymbolAtLocation(identifier);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker!.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const))
+    return undefined;
+  const literal = skipTypeSyntax(ts, declaration.initializer);
+  return ts.isArrayLiteralExpression(literal) ? literal : undefined;
+}
+
+/**
+ * Records that `value` (a constant read from outside) is the table `identifier` names, if it
+ * names one; a constant array of functions (`const TERMS = [f, Math.sin]`) is a diagnostic here.
+ */
 export function noteTable(lx: Lowering, identifier: ts.Identifier, value: Operand): void {
-  const literal = value.kind === 'ref' ? tableLiteral(lx, identifier) : undefined;
+  if (value.kind !== 'ref') return;
+  const literal = tableLiteral(lx, identifier);
   if (literal) lx.tables.set(operandKey(value), literal);
+  const declared = constantLiteral(lx, identifier);
+  if (declared) requireNoFunctions(lx, declared, identifier);
 }
 
 /** Whether `value` is a table (or an entry of one): a call given it is inlined, so that its functions stay known. */
@@ -215,4 +229,29 @@ function tableParameter(lx: Lowering, node: ts.Expression): ts.ParameterDeclarat
   const parameter = ts.isIdentifier(source) ? checker.getSymbolAtLocation(source)?.valueDeclaration : undefined;
   const initializer = parameter && ts.isParameter(parameter) && parameter.initializer && skipTypeSyntax(ts, parameter.initializer);
   return initializer && ts.isIdentifier(initializer) && tableLiteral(lx, initializer) ? (parameter as ts.ParameterDeclaration) : undefined;
+}
+
+/**
+ * An array of functions in differentiated code: a literal (`[f, Math.sin]`), or a module's
+ * constant written as one, `read` there. Which function an entry is, is known only when the
+ * code runs: a diagnostic that writes the calls in place, or the table of object literals
+ * that tapeless unrolls, with the user's functions.
+ */
+export function requireNoFunctions(lx: Lowering, literal: ts.ArrayLiteralExpression, read: ts.Node = literal): void {
+  const { ts } = lx;
+  const checker = lx.env.checker;
+  const isFunctionValued = (element: ts.Expression) =>
+    !ts.isSpreadElement(element) && checker !== undefined && checker.getSignaturesOfType(checker.getTypeAtLocation(element), ts.SignatureKind.Call).length > 0;
+  if (!literal.elements.some(isFunctionValued)) return;
+  const entries = literal.elements.map((element) => sourceText(element));
+  const named = literal.elements.every((element) => ts.isIdentifier(element) || ts.isPropertyAccessExpression(element));
+  const inPlace = named ? `call each function in place ('${entries.map((entry) => `${entry}(…)`).join(' + ')}'), or ` : '';
+  // The user's constant keeps its name; a literal in the code gets one.
+  const table = read === literal ? 'TERMS' : sourceText(read);
+  const what = read === literal ? 'this array holds functions' : `'${table}' holds functions`;
+  fail(
+    read,
+    Code.Unsupported,
+    `${what}, which are known only when the code runs, and tapeless differentiates the calls it sees at compile time: ${inPlace}keep them in a module's constant of object literals and call them on its entries, which tapeless unrolls ('const ${table} = [${entries.map((entry) => `{ g: ${entry} }`).join(', ')}]; for (const term of ${table}) term.g(…);', or at a constant index, or by forEach, map or reduce).`,
+  );
 }

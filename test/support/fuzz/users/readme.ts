@@ -31,10 +31,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     readme:
       'What can be differentiated: "a variable or `?:` holding different arrays or objects after a branch | ✅ for arrays and object literals the function makes with a length known at compile time … ❌ otherwise (arrays of the caller, lengths known only at run time)"',
   },
-  {
-    message: /^spread arguments are supported in Math\.max and Math\.min only/,
-    readme: 'docs/diagnostics.md, 91001: "spread arguments other than in `Math.max`/`Math.min` and into rest parameters" (Math.hypot(...xs))',
-  },
 ];
 
 /**
