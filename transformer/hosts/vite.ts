@@ -12,6 +12,8 @@ interface BuildError {
   id: string;
   loc: { file: string; line: number; column: number };
   frame: string;
+  /** Empty: Rolldown and Vite print a stack after the frame, which here would run through them and tapeless. */
+  stack: '';
 }
 /** The parts of a Vite (5 to 8) module graph this plugin uses. */
 interface ModuleGraph {
@@ -101,7 +103,7 @@ function buildError(fileName: string, compiled: CompiledFile): BuildError {
     return number === line + 1 ? [row, `${' '.repeat(width)}  |  ${' '.repeat(character)}^`] : [row];
   });
   const file = place.file!.fileName;
-  return { message: compiled.errors.trimEnd(), id: file, loc: { file, line: line + 1, column: character + 1 }, frame: frame.join('\n') };
+  return { message: compiled.errors.trimEnd(), id: file, loc: { file, line: line + 1, column: character + 1 }, frame: frame.join('\n'), stack: '' };
 }
 
 export = tapeless;
