@@ -99,6 +99,29 @@ async function rollupSequenceWithError(project: FreshProject, seen: Observed): P
   }
 }
 
+/** `rollup -w` started with a mistake in helper.ts: what it printed, and the gradient it built once the mistake was fixed. */
+let startedWithError: { printed: string; fixed: unknown[] } | undefined;
+
+async function rollupStartedWithError(project: FreshProject): Promise<void> {
+  const helper = path.join(project.dir, 'src/helper.ts');
+  const source = readFileSync(helper, 'utf8');
+  writeFileSync(helper, source.replace('return x * x;', 'return x * parseFloat(x.toFixed(2));'));
+  const watcher = new WatchProcess([ROLLUP, '-c', 'rollup.config.mjs', '-w'], project.dir);
+  try {
+    await watcher.printedTimes(WAITING, 1);
+    const printed = watcher.printed;
+    writeFileSync(helper, source);
+    const output = path.join(project.dir, 'out-rollup/cross.js');
+    await watcher.rebuilt(WAITING, 2, output, '');
+    startedWithError = { printed, fixed: runModule(output, CALLS) };
+  } finally {
+    await watcher.stop();
+  }
+}
+
+/** After the stages, what ssrLoadModule of cross.ts threw once a mistake was put into helper.ts. */
+let devServerMistake: string | undefined;
+
 /** The Vite dev server, in this process: what the browser and SSR get after each edit. */
 async function devServer(project: FreshProject, seen: Observed, ssrSeen: Observed): Promise<void> {
   const server = await createServer({
@@ -135,6 +158,15 @@ async function devServer(project: FreshProject, seen: Observed, ssrSeen: Observe
       values = JSON.stringify(now);
       ssrSeen.push(now);
     }
+    // A mistake in h, two files away from cross.ts, whose text stays the same.
+    const helper = path.join(project.dir, 'src/helper.ts');
+    writeFileSync(helper, readFileSync(helper, 'utf8').replace('return x * x * x;', 'return x * x * x + parseFloat(x.toFixed(2));'));
+    devServerMistake = await waitFor('ssrLoadModule to fail on the mistake in helper.ts', () =>
+      ssr().then(
+        () => undefined,
+        (error: Error) => error.message,
+      ),
+    );
   } finally {
     servers.splice(servers.indexOf(server), 1);
     await server.close();
@@ -187,6 +219,7 @@ beforeAll(async () => {
           await watcher.stop();
         }
       }),
+    () => sequence('rollup -w started with a tapeless error', rollupStartedWithError),
     () =>
       sequence('rollup -c with incremental', async (project) => {
         const { status, stdout, stderr } = await runNode([ROLLUP, '-c', 'rollup.config.mjs'], project.dir, { FRESH_INCREMENTAL: '1' });
@@ -219,6 +252,21 @@ describe('rollup -w, a tapeless error in a rebuild', () => {
   it('is gone once fixed: the next rebuild serves the gradient again', () => {
     expect(rollupError, 'the sequence ran to the end').toBeDefined();
     expectStage(rollupError!.fixed, STAGES[STAGES.length - 1], 'after the fix');
+  });
+});
+
+describe('rollup -w started while helper.ts has a tapeless error', () => {
+  it('fails the first build with the located error, then rebuilds once the mistake is fixed', () => {
+    expect(startedWithError, observed.get('rollup -w started with a tapeless error')?.[0]?.toString()).toBeDefined();
+    expect(startedWithError!.printed).toMatch(/TapelessBuildError: src\/helper\.ts\(4,14\): error TS91003: tapeless: 'parseFloat'/);
+    expectStage(startedWithError!.fixed, STAGES[0], 'after the fix');
+  });
+});
+
+describe('Vite dev server, a mistake put into helper.ts after the stages', () => {
+  it('fails the next ssrLoadModule of cross.ts with the located message (instead of the last good gradient)', () => {
+    expect(devServerMistake, 'the sequence ran to the end').toBeDefined();
+    expect(devServerMistake).toMatch(/src\/helper\.ts\(4,\d+\): error TS91003: tapeless: 'parseFloat' is a function without source/);
   });
 });
 

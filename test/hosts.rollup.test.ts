@@ -48,7 +48,7 @@ try {
   await bundle.close();
   result = { ok: true, version: tsApi.version, warnings };
 } catch (error) {
-  result = { ok: false, version: tsApi.version, warnings, error: { message: error.message, plugin: error.plugin, id: error.id, loc: error.loc } };
+  result = { ok: false, version: tsApi.version, warnings, error: { message: error.message, plugin: error.plugin, id: error.id, loc: error.loc, stack: error.stack } };
 }
 process.stdout.write(JSON.stringify(result));
 process.exit(0);
@@ -60,7 +60,7 @@ interface BuildResult {
   readonly ok: boolean;
   readonly version: string;
   readonly warnings: readonly { code: string; plugin?: string; message: string }[];
-  readonly error?: { message: string; plugin?: string; id?: string; loc?: { file: string; line: number; column: number } };
+  readonly error?: { message: string; plugin?: string; id?: string; loc?: { file: string; line: number; column: number }; stack?: string };
 }
 
 /** `ts`: the package name of a TypeScript to give the plugin and tapeless, or the default. */
@@ -123,9 +123,15 @@ describe.each(VERSIONS)('rollup + @rollup/plugin-typescript + tapelessTransforme
     const file = path.join(build.project, 'bad/bad.ts');
     // As tsc prints it, relative to the working directory of the build.
     for (const diagnostic of BAD_DIAGNOSTICS) expect(build.error!.message).toContain(formatted(diagnostic, path.relative(ROOT, file)));
-    // Rollup's location: the file, the 1-based line and the 0-based column of the first diagnostic.
+    // Rollup's location, which it prints beside the message: the file, the line and column of the first diagnostic, 1-based as in the message.
     expect(build.error!.id).toBe(file);
-    expect(build.error!.loc).toEqual({ file, line: BAD_DIAGNOSTICS[0].line, column: BAD_DIAGNOSTICS[0].column - 1 });
+    expect(build.error!.loc).toEqual({ file, line: BAD_DIAGNOSTICS[0].line, column: BAD_DIAGNOSTICS[0].column });
+  });
+
+  it('fails it without a stack trace (which Rollup prints after the message) through TypeScript and tapeless', () => {
+    const build = builds[`${key}bad`];
+    expect(build.ok, 'the build of bad/bad.ts fails').toBe(false);
+    expect(build.error!.stack).not.toMatch(/^\s+at /m);
   });
 });
 

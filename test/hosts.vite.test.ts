@@ -2,16 +2,18 @@
 // the tapeless/vite plugin: the built bundle runs in node and its gradients are checked
 // against hand derivations and finite differences. The whole suite already runs through the
 // plugin in vitest's dev-server pipeline; this is the production build path.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { build } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { copyFresh } from './support/fresh.js';
 import { BAD_DIAGNOSTICS, FIXTURE, checkFixtureBuild, ensureBuilt, expectMappedInto, formatted, runModule, tempDir } from './support/hosts.js';
 
 const require = createRequire(import.meta.url);
 
 /** A build error as Rollup and Rolldown describe one. */
-type BuildError = Error & { id?: string; plugin?: string; loc?: { file?: string; line: number; column: number } };
+type BuildError = Error & { id?: string; plugin?: string; loc?: { file?: string; line: number; column: number }; frame?: string };
 
 interface Outcome {
   readonly outDir: string;
@@ -69,10 +71,30 @@ describe('vite build with tapeless/vite', () => {
     // The plugin prints paths relative to the working directory, as tsc does.
     const file = path.relative(process.cwd(), path.join(FIXTURE, 'bad/bad.ts'));
     for (const diagnostic of BAD_DIAGNOSTICS) expect(error.message).toContain(formatted(diagnostic, file));
-    // Rolldown collects plugin errors; the first carries the plugin, file and location (column 0-based).
+    // Rolldown collects plugin errors; the first carries the plugin, file and location, which
+    // it prints beside the message (`bad.ts:3:21`), with the column 1-based as in the message.
     const first = error.errors?.[0] ?? error;
     expect(first.plugin).toBe('tapeless');
-    expect(first.loc).toEqual({ file: path.join(FIXTURE, 'bad/bad.ts'), line: BAD_DIAGNOSTICS[0].line, column: BAD_DIAGNOSTICS[0].column - 1 });
+    expect(first.loc).toEqual({ file: path.join(FIXTURE, 'bad/bad.ts'), line: BAD_DIAGNOSTICS[0].line, column: BAD_DIAGNOSTICS[0].column });
+    expect(first.frame).toMatch(new RegExp(`^${BAD_DIAGNOSTICS[0].line} +\\|`, 'm'));
+  });
+
+  it('locates a mistake in a helper in another file at the call in the module it names, the message at the mistake', async () => {
+    // A copy of the fresh fixture (tsconfig, node_modules/tapeless) with f's helper h in helper.ts made wrong.
+    const project = copyFresh('hosts-vite-helper-mistake');
+    const helper = path.join(project.dir, 'src/helper.ts');
+    writeFileSync(helper, readFileSync(helper, 'utf8').replace('return x * x;', 'return x * parseFloat(x.toFixed(2));'));
+    const { error } = await viteBuild('src/cross.ts', 'helper-mistake', project.dir);
+    project.unlink();
+    expect(error, 'the build fails').toBeDefined();
+    const first = error!.errors?.[0] ?? error!;
+    expect(first.message).toMatch(/src\/helper\.ts\(4,14\): error TS91003: tapeless: 'parseFloat'/);
+    expect(first.message).toMatch(/while differentiating 'f' for grad\(f\), at .*src\/cross\.ts:6:19/);
+    // Rolldown names the module being transformed whatever `id` the plugin gives: the location is in it.
+    expect(first.loc).toEqual({ file: path.join(project.dir, 'src/cross.ts'), line: 6, column: 19 });
+    expect(first.frame).toContain('6  |  export const df = grad(f);');
+    // Nor a stack trace through Rolldown and tapeless, which Rolldown prints after the frame.
+    expect(first.stack ?? '').not.toMatch(/^\s+at /m);
   });
 });
 

@@ -22,15 +22,29 @@ interface ProgramTransformer {
   readonly factory: (program: ts.Program, latestProgram?: () => ts.Program) => ts.TransformerFactory<ts.SourceFile>;
 }
 
-/** An error of the build, with the location rollup prints. */
+/**
+ * An error of the build, with the location Rollup prints (its column 1-based, as in the
+ * message tsc formats) and no stack: the located message says where, a trace through
+ * TypeScript's emit would not. `watchFiles` are the program's sources, which `rollup -w`
+ * watches after a build that failed before Rollup loaded a module (the first emit runs in
+ * the plugin's buildStart): without them no edit, not even the fix, would rebuild.
+ */
 class TapelessBuildError extends Error {
-  constructor(
-    message: string,
-    readonly id: string,
-    readonly loc: { file: string; line: number; column: number },
-  ) {
-    super(message);
+  readonly id: string;
+  readonly loc: { file: string; line: number; column: number };
+  readonly watchFiles: string[];
+
+  constructor(message: string, program: ts.Program, loc: { file: string; line: number; column: number }) {
+    super(message.trimEnd());
     this.name = 'TapelessBuildError';
+    // Rollup prints the stack after the message, less a first line that repeats it.
+    this.stack = `${this.name}: ${this.message}\n`;
+    this.id = loc.file;
+    this.loc = { ...loc, column: loc.column + 1 };
+    this.watchFiles = program
+      .getSourceFiles()
+      .filter((file) => !file.isDeclarationFile)
+      .map((file) => file.fileName);
   }
 }
 
@@ -90,7 +104,7 @@ function refuseCachedGradients(tsApi: typeof ts, program: ts.Program): void {
       `tapeless: the gradients in ${relative(file)} are generated from ${others.map(relative).join(', ')}; with ${options.composite ? 'composite' : 'incremental'}, ` +
       '@rollup/plugin-typescript starts from the previous run and serves the files it does not re-emit from its cache, where they would be stale. ' +
       'Give the plugin `compilerOptions: { incremental: false, composite: false }`.';
-    throw new TapelessBuildError(message, file.fileName, { file: file.fileName, line: 1, column: 0 });
+    throw new TapelessBuildError(message, program, { file: file.fileName, line: 1, column: 0 });
   }
 }
 
@@ -118,11 +132,11 @@ function transformerOf(tsApi: typeof ts, program: ts.Program): ts.TransformerFac
         const message =
           `tapeless: ${relative(file)} was compiled against an old copy of ${relative(changed)}, which its generated code is derived from: ` +
           'in watch mode, give @rollup/plugin-typescript (12.3 or later) the option `recreateTransformersOnRebuild: true`, so that it hands tapeless the current program.';
-        throw new TapelessBuildError(message, file.fileName, { file: file.fileName, line: 1, column: 0 });
+        throw new TapelessBuildError(message, program, { file: file.fileName, line: 1, column: 0 });
       }
       const location = diagnostics.length > 0 ? diagnosticLocation(diagnostics[0]) : undefined;
       if (location && inWatchRebuild()) rebuildDiagnostics.push(...diagnostics);
-      else if (location) throw new TapelessBuildError(formatDiagnostics(tsApi, diagnostics, program.getCurrentDirectory()), location.file, location);
+      else if (location) throw new TapelessBuildError(formatDiagnostics(tsApi, diagnostics, program.getCurrentDirectory()), program, location);
       return result;
     };
   };
