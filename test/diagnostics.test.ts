@@ -45,6 +45,11 @@ const CASES: Record<string, Case> = {
     message:
       "'Math.atan2' is a library function tapeless reads no source of: differentiate an arrow written in place that calls it, (y: number, x: number) => Math.atan2(y, x)",
   },
+  defaultObjectReadingParameter: {
+    code: `export function f(x: number, o = /*@*/{ k: 2 * x }): number { return o.k * x; }\nexport const g = grad(f, { wrt: 0 });`,
+    message:
+      "the default value of 'o' reads other parameters, and is an array or object: a default that reads parameters must be a number. Give each number it holds a parameter of its own, with that number as its default, and build the array or object in the function",
+  },
   objectComputedName: {
     code: `export const g = grad((x: number) => { const o = { /*@*/['b']: x };\n  return o.b; });`,
     message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)',

@@ -509,12 +509,14 @@ function jvpOf(pushforward: Func, names: NameAllocator): Func {
       ...(param.shape ? { shape: param.shape } : {}),
     });
     const primal = pushforward.params[i % count];
-    if (!primal.fallback) return [read(param.name)];
+    // A default the body computes takes its primal as given (undefined where left out), and a zero tangent where left out.
+    const computedInBody = primal.optional && i < count;
+    if (!(primal.fallback || primal.optional) || computedInBody) return [read(param.name)];
     // `let k = primals[1]; if (k_given === undefined) { k = default }`, and the tangent 0 likewise.
     const given = names.fresh(`${param.name}_given`);
     const omitted = names.fresh('omitted');
     let fallback: { readonly body: Block; readonly value: Operand } = { body: [], value: num(0) };
-    if (i < count) fallback = primal.fallback;
+    if (i < count) fallback = primal.fallback!;
     else if (param.shape) {
       const zero = names.fresh('zero');
       fallback = {
