@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, finiteDifference, partialDifference } from './support/compile.js';
 
 const MAIN = `
-import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
+import { derivative, grad, hessian, jacobian, jvp, valueAndGrad, vjp } from 'tapeless';
 
 export function defDep(x: number, scale = 2 * x): number {
   return scale * Math.sin(x);
@@ -29,6 +29,22 @@ export function radial({ px, py }: { px: number; py: number }, r = Math.hypot(px
   return r * px + py;
 }
 
+function required(): never {
+  throw new Error('s is required past 5');
+}
+/** A default that throws on one side. */
+export function guarded(x: number, s = x > 5 ? required() : 3 * x): number {
+  return s * x;
+}
+/** An array result. */
+export function pair(x: number, y: number, s = x * y): number[] {
+  return [s * x, s + y];
+}
+
+export const dGuarded = grad(guarded, { wrt: 0 });
+export const jPair = jacobian(pair, { wrt: [0, 1] });
+export const vjpPair = vjp(pair, { wrt: 0 });
+export const dArrow = grad((x: number, s: number = x * x) => s * Math.cos(x), { wrt: 0 });
 export const dDefDep = grad(defDep, { wrt: 0 });
 export const dDefDepAll = grad(defDep);
 export const vgDefDep = valueAndGrad(defDep, { wrt: 0 });
@@ -104,6 +120,34 @@ describe('a default that reads the parameters before it, in the differentiated f
     expect([h[0][1], h[1][0], h[1][1]]).toEqual([0, 0, 0]);
     // jvp: a tangent given for a left-out primal is not read, as the argument is not.
     expect(m.jvpDefDep([0.8], [1, 5])).toEqual(m.jvpDefDep([0.8], [1]));
+  });
+
+  it('a default that throws on one side, an array result (jacobian, vjp), an arrow written in place', () => {
+    close(
+      m.dGuarded(0.7),
+      finiteDifference((v) => m.guarded(v), 0.7),
+      1e-6,
+    );
+    expect(() => m.dGuarded(6)).toThrow('s is required past 5');
+    const [x, y] = [0.7, 0.3];
+    expect(m.jPair(x, y)).toEqual([
+      [2 * x * y, x * x],
+      [y, x + 1],
+    ]);
+    for (const k of [0, 1])
+      close(
+        m.jPair(x, y)[k][0],
+        finiteDifference((v) => m.pair(v, y)[k], x),
+        1e-6,
+      );
+    const [value, back] = m.vjpPair(x, y);
+    expect(value).toEqual(m.pair(x, y));
+    close(back([1, 2]), 2 * x * y + 2 * y, 1e-12);
+    close(
+      m.dArrow(0.7),
+      finiteDifference((v) => v * v * Math.cos(v), 0.7),
+      1e-6,
+    );
   });
 
   it('two parameters read by a default, one read that is left out of wrt, an options object before it, a destructured parameter', () => {
