@@ -97,6 +97,8 @@ describe('a default that reads the parameters before it, in the differentiated f
     for (const i of [0, 1]) close(all[i], partialDifference(m.defDep, point, i), 1e-6);
     close(m.derivDefDep(0.8, 3), partialDifference(m.defDep, point, 0), 1e-6);
     close(m.jvpDefDep([0.8, 3], [0, 1])[1], partialDifference(m.defDep, point, 1), 1e-6);
+    // Its tangent left out is 0.
+    expect(m.jvpDefDep([0.8, 3], [1])).toEqual(m.jvpDefDep([0.8, 3], [1, 0]));
     const h = m.hDefDepAll(0.8, 3);
     for (const i of [0, 1])
       for (const j of [0, 1])
