@@ -26,9 +26,12 @@ export function dataKeys(value: object): string[] {
   return keys;
 }
 
-/** A zero of the same shape: numbers become 0, arrays and objects are copied with zeros. */
+/**
+ * A zero of the same shape: numbers become 0, arrays and objects are copied with zeros. An
+ * argument left out (undefined) is a number the function computes from its default.
+ */
 export function zerosLike(value: unknown): unknown {
-  if (typeof value === 'number') return 0;
+  if (typeof value === 'number' || value === undefined) return 0;
   if (value instanceof Float64Array) return new Float64Array(value.length);
   if (value instanceof Float32Array) return new Float32Array(value.length);
   if (Array.isArray(value)) return value.map(zerosLike);

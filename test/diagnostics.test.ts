@@ -45,6 +45,26 @@ const CASES: Record<string, Case> = {
     message:
       "'Math.atan2' is a library function tapeless reads no source of: differentiate an arrow written in place that calls it, (y: number, x: number) => Math.atan2(y, x)",
   },
+  grownRowsOfRows: {
+    code: `export const g = grad((poly: [number, number][]) => { const pairs: [number, number][][] = [];\n  for (let i = 0; i + 1 < poly.length; i++) pairs.push(/*@*/[poly[i], poly[i + 1]]);\n  let total = 0;\n  for (const [a, b] of pairs) total += Math.hypot(b[0] - a[0], b[1] - a[1]);\n  return total; });`,
+    message:
+      "an array of arrays grown row by row is not supported, and each row here ('[poly[i], poly[i + 1]]') holds arrays itself, deeper than the arrays the function builds (an array of rows of numbers): build 'pairs' of the indices of those arrays instead, with map or Array.from ('const pairs = ….map((_, i) => [i, …])'), and read them by their indices",
+  },
+  factoryClosure: {
+    code: `const DATA = [1, 2];\nfunction makeLoss(data: number[]) { return (w: number, b: number) => w * data[0] + b * data[1]; }\nconst lineLoss = makeLoss(DATA);\nexport const g = grad(/*@*/lineLoss);`,
+    message:
+      "'lineLoss' is the function that 'makeLoss(DATA)' returns, which tapeless cannot read: it differentiates functions whose source it sees. Declare the function 'makeLoss' returns at the top level of a module, taking what it closes over as parameters, and differentiate an arrow that passes them, '(w, b) => …(w, b, DATA)'",
+  },
+  factoryClosureCalled: {
+    code: `const DATA = [1, 2];\nfunction makeLoss(data: number[]) { return (w: number, b: number) => w * data[0] + b * data[1]; }\nconst lineLoss = makeLoss(DATA);\nexport const g = grad((w: number, b: number) => /*@*/lineLoss(w, b));`,
+    message:
+      "'lineLoss' is the function that 'makeLoss(DATA)' returns, which tapeless cannot read: it differentiates functions whose source it sees. Declare the function 'makeLoss' returns at the top level of a module, taking what it closes over as parameters, and differentiate an arrow that passes them, '(w, b) => …(w, b, DATA)'",
+  },
+  defaultObjectReadingParameter: {
+    code: `export function f(x: number, o = /*@*/{ k: 2 * x }): number { return o.k * x; }\nexport const g = grad(f, { wrt: 0 });`,
+    message:
+      "the default value of 'o' reads other parameters, and is an array or object: a default that reads parameters must be a number. Give each number it holds a parameter of its own, with that number as its default, and build the array or object in the function",
+  },
   objectComputedName: {
     code: `export const g = grad((x: number) => { const o = { /*@*/['b']: x };\n  return o.b; });`,
     message: 'object literals may only have plain fields and spreads (no methods, accessors or computed names)',
@@ -653,7 +673,16 @@ const CASES: Record<string, Case> = {
   },
   arrayOfArraysMethod: {
     code: `export const g = grad((m: number[][]) => /*@*/m.filter((row) => row.length > 1)[0][0]);`,
-    message: '.filter() on an array of arrays is not supported: loop over its rows, or map them',
+    message: '.filter() on an array of arrays is not supported: loop over its entries, or map them',
+  },
+  sortObjects: {
+    code: `export const g = grad((pts: number[][], q: number) => { const ds = pts.map((p) => ({ d: (p[0] - q) ** 2 }));\n  /*@*/ds.sort((a, b) => a.d - b.d);\n  return ds[0].d; }, { wrt: 1 });`,
+    message:
+      "'ds' holds objects, and differentiated code sorts numbers: sort the indices of its entries by their key instead ('const order = ds.map((_, i) => i).sort((i, j) => …)', the comparator reading ds[i] and ds[j] as yours reads its two entries), and read the entries in that order, ds[order[k]]",
+  },
+  arrayOfObjectsMethod: {
+    code: `export const g = grad((pts: number[][], q: number) => { const ds = pts.map((p) => ({ d: (p[0] - q) ** 2 }));\n  return /*@*/ds.filter((e) => e.d > 1).length + q; }, { wrt: 1 });`,
+    message: '.filter() on an array of objects is not supported: loop over its entries, or map them',
   },
   arrayStaticMethod: {
     code: `export const g = grad((xs: number[]) => (/*@*/Array.isArray(xs) ? xs[0] : 0));`,

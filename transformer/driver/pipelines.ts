@@ -493,7 +493,7 @@ function tangentsAsOne(pushforward: Func, count: number, names: NameAllocator): 
 /**
  * `jvp`'s calling convention: `(primals, tangents)`, one entry per parameter in each. A
  * parameter with a default value may be left out of both: its primal is then the default,
- * and its tangent zero.
+ * and its tangent zero (a default the body computes from other parameters has their tangents).
  */
 function jvpOf(pushforward: Func, names: NameAllocator): Func {
   const count = pushforward.params.length / 2;
@@ -509,12 +509,14 @@ function jvpOf(pushforward: Func, names: NameAllocator): Func {
       ...(param.shape ? { shape: param.shape } : {}),
     });
     const primal = pushforward.params[i % count];
-    if (!primal.fallback) return [read(param.name)];
+    // A default the body computes (`optional`) is read as given, undefined where left out: only its tangent needs a zero here.
+    const leftOut = i < count ? primal.fallback : primal.fallback || primal.optional;
+    if (!leftOut) return [read(param.name)];
     // `let k = primals[1]; if (k_given === undefined) { k = default }`, and the tangent 0 likewise.
     const given = names.fresh(`${param.name}_given`);
     const omitted = names.fresh('omitted');
     let fallback: { readonly body: Block; readonly value: Operand } = { body: [], value: num(0) };
-    if (i < count) fallback = primal.fallback;
+    if (i < count) fallback = primal.fallback!;
     else if (param.shape) {
       const zero = names.fresh('zero');
       fallback = {

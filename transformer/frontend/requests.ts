@@ -229,6 +229,21 @@ export function resolveTarget(tsApi: typeof ts, checker: ts.TypeChecker, fnArg: 
       `'${text}' is a library function tapeless reads no source of: differentiate an arrow written in place that calls it, (${typed}) => ${text}(${parameters.join(', ')}).`,
     );
   }
+  const made = tsApi.isVariableDeclaration(declaration) && declaration.initializer && skipTypeSyntax(tsApi, declaration.initializer);
+  if (!node && made && tsApi.isCallExpression(made)) {
+    // A factory's closure (`const lineLoss = makeLoss(DATA)`): which function it is, the call decides when the code runs.
+    const params =
+      checker
+        .getTypeAtLocation(fnArg)
+        .getCallSignatures()[0]
+        ?.parameters.map((param) => param.name) ?? [];
+    const passed = [...params, ...made.arguments.map((arg) => arg.getText())].join(', ');
+    fail(
+      fnArg,
+      Code.BadTarget,
+      `'${text}' is the function that '${made.getText()}' returns, which tapeless cannot read: it differentiates functions whose source it sees. Declare the function '${made.expression.getText()}' returns at the top level of a module, taking what it closes over as parameters, and differentiate an arrow that passes them, '(${params.join(', ')}) => …(${passed})'.`,
+    );
+  }
   if (!node) {
     fail(
       fnArg,

@@ -320,6 +320,8 @@ export interface Param {
    */
   readonly rest?: boolean;
   readonly fallback?: { readonly body: Block; readonly value: Operand };
+  /** A parameter whose default the body computes where it is undefined (a default that reads other parameters). */
+  readonly optional?: boolean;
 }
 
 /** What the function returns: one operand, or an array of results. */

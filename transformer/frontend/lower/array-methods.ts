@@ -37,6 +37,18 @@ import { sourceText } from '../quoting';
 /** Methods that move or compare entries as numbers: not of arrays of arrays. */
 const ENTRY_METHODS: readonly string[] = ['fill', 'concat', 'filter', 'indexOf', 'lastIndexOf', 'includes', 'sort', 'toSorted', 'reverse', 'toReversed'];
 
+/**
+ * `ds.sort((a, b) => a.d - b.d)` on objects or rows: an argsort, whose indices are numbers,
+ * sorts them (README: sorting by a key) and reads them in that order.
+ */
+function unsortedEntries(node: ts.CallExpression, array: string, what: string): never {
+  return fail(
+    node,
+    Code.Unsupported,
+    `'${array}' holds ${what}, and differentiated code sorts numbers: sort the indices of its entries by their key instead ('const order = ${array}.map((_, i) => i).sort((i, j) => …)', the comparator reading ${array}[i] and ${array}[j] as yours reads its two entries), and read the entries in that order, ${array}[order[k]].`,
+  );
+}
+
 /** A call of a method of an array (or of Array, Float64Array…): lowered, or undefined where it is not one. */
 export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand | undefined {
   const { ts } = lx;
@@ -44,8 +56,11 @@ export function arrayCall(lx: Lowering, node: ts.CallExpression, callee: ts.Prop
   const owner = callee.expression;
   if (ts.isIdentifier(owner) && isContainer(owner.text) && lx.isGlobal(owner, owner.text)) return staticCall(lx, node, owner.text, method);
   if (!lx.env.checker || !isArrayType(lx, owner)) return undefined;
-  if (ENTRY_METHODS.includes(method) && (lx.shapeAt(owner, true)?.kind ?? 'number') !== 'number') {
-    fail(node, Code.Unsupported, `.${method}() on an array of arrays is not supported: loop over its rows, or map them.`);
+  const entries = lx.shapeAt(owner, true)?.kind ?? 'number';
+  if (ENTRY_METHODS.includes(method) && entries !== 'number') {
+    const what = entries === 'object' ? 'objects' : 'arrays';
+    if ((method === 'sort' || method === 'toSorted') && ts.isIdentifier(owner)) unsortedEntries(node, owner.text, what);
+    fail(node, Code.Unsupported, `.${method}() on an array of ${what} is not supported: loop over its entries, or map them.`);
   }
   switch (method) {
     case 'push':

@@ -13,12 +13,12 @@ import { addRecordField, makeRecord, recordField } from './objects';
 import { overArray } from './loops';
 import { branch } from './control';
 import { throwTypeError } from './verbatim';
-import { entryOf, grownRows, knownWithinRow, numberFields, objectRowField, objectRows, rowLength, rowOf } from './matrices';
+import { entryOf, grownRows, grownRowsOfRows, knownWithinRow, numberFields, objectRowField, objectRows, rowLength, rowOf } from './matrices';
 import { listEntry, listEntryMissing, listOf, mappedList } from './lists';
 import { entryField, tableEntry, tableLength } from './tables';
 import { firstEntryRead, locationOf, sourceText } from '../quoting';
 import { requireIndex } from './keys';
-import { skipParentheses } from '../type-syntax';
+import { skipParentheses, skipTypeSyntax } from '../type-syntax';
 
 /** An array that a loop or an array method walks over. */
 export function arrayOperand(lx: Lowering, node: ts.Expression, what: string): Operand {
@@ -77,6 +77,16 @@ export function isArrayType(lx: Lowering, node: ts.Expression): boolean {
     !!checker &&
     (checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? ''))
   );
+}
+
+/** Whether an array's entries are arrays themselves (`[poly[i], poly[j]]` for rows `poly[i]`). */
+function holdsArrays(lx: Lowering, node: ts.Expression): boolean {
+  const { ts } = lx;
+  const literal = skipTypeSyntax(ts, node);
+  if (ts.isArrayLiteralExpression(literal)) return literal.elements.some((element) => !ts.isSpreadElement(element) && isArrayType(lx, element));
+  const entry = lx.env.checker?.getTypeAtLocation(node).getNumberIndexType();
+  const checker = lx.env.checker!;
+  return !!entry && (checker.isArrayType(entry) || checker.isTupleType(entry));
 }
 
 /** A generic's type parameter (`T extends number[]`) as what it is constrained to; another type as it is. */
@@ -338,7 +348,9 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
 /** `xs.push(a, b)` on an array created empty: a write at its length, which grows. */
 export function push(lx: Lowering, node: ts.CallExpression, callee: ts.PropertyAccessExpression): Operand {
   const rows = node.arguments.find((arg) => isArrayType(lx, arg));
-  if (rows) grownRows(rows, lx.ts.isIdentifier(callee.expression) ? callee.expression.text : undefined);
+  const grown = lx.ts.isIdentifier(callee.expression) ? callee.expression.text : undefined;
+  if (rows && holdsArrays(lx, rows)) grownRowsOfRows(rows, grown);
+  if (rows) grownRows(rows, grown);
   const object = node.arguments.find((arg) => lx.shapeAt(arg, false)?.kind === 'object');
   if (object)
     fail(

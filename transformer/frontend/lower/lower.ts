@@ -3,10 +3,11 @@
 // README).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Func, type Operand, type Param, type Result, isUnset, mapResult, variable } from '../../ir/ir';
+import { type Func, type Operand, type Param, type Result, UNDEFINED, isUnset, mapResult, variable } from '../../ir/ir';
 import { renameValues } from '../../ir/definitions';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
+import { branch } from './control';
 import { objectWrites } from './objects';
 import { destructure, statements } from './statements';
 import { requireResolved, returnedValue } from './matrices';
@@ -46,7 +47,7 @@ function lowerOnce(fn: FunctionNode, env: LowerEnv, name: string, resizing: Read
   // Before the parameters: a default in a destructured parameter (`{ lr = 0.1 }: Options`) is a branch.
   lx.returned = lx.hidden('returned', FALSE, true);
   lx.result = lx.hidden('result', undefined);
-  const params = [...(takesThis(ts, fn) ? [receiver(lx, fn as ts.MethodDeclaration)] : []), ...fn.parameters.map((param) => lowerParam(lx, param))];
+  const params = [...(takesThis(ts, fn) ? [receiver(lx, fn as ts.MethodDeclaration)] : []), ...fn.parameters.map((param) => lowerParam(lx, param, fn))];
   let result: Result;
   if (ts.isBlock(fn.body)) {
     statements(lx, fn.body.statements);
@@ -79,7 +80,7 @@ export function requireBody(lx: Lowering, fn: FunctionNode): asserts fn is Funct
     fail(fn, Code.Unsupported, 'async functions cannot be differentiated: await the data outside, and differentiate a function of it that returns a number.');
 }
 
-export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param {
+export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration, fn: FunctionNode): Param {
   const { ts } = lx;
   const name = ts.isIdentifier(param.name) ? lx.env.names.own(param.name.text) : lx.env.names.fresh('param');
   const shape = lx.shapeAt(param, false);
@@ -90,8 +91,30 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
     const tupleLength = lx.tupleLengthAt(param);
     if (tupleLength !== undefined) lx.tupleLengths.set(name, tupleLength);
   }
-  // A default value is computed where the generated function is called (it keeps the
-  // parameter optional), from the parameters before it: inside, the parameter is the value.
+  // A default that reads the parameters before it (`scale = 2 * x`) is part of the function:
+  // where the argument is left out, the body computes it, and its dependence on them is
+  // differentiated (the left-out parameter's own entry is then 0: nothing was given for it).
+  if (param.initializer && readsParameters(lx, param.initializer, fn)) {
+    const initializer = param.initializer;
+    if (aggregate)
+      fail(
+        initializer,
+        Code.Unsupported,
+        `the default value of '${param.name.getText()}' reads other parameters, and is an array or object: a default that reads parameters must be a number. Give each number it holds a parameter of its own, with that number as its default, and build the array or object in the function.`,
+      );
+    const given = variable(name);
+    const value = branch(
+      lx,
+      lx.op('===', [given, UNDEFINED], param),
+      param,
+      () => expression(lx, initializer),
+      () => given,
+    )!;
+    destructure(lx, param.name, value, true);
+    return { name, origin: param, ...(aggregate ? { shape: aggregate } : {}), optional: true };
+  }
+  // Any other default value is computed where the generated function is called (it keeps the
+  // parameter optional): inside, the parameter is the value.
   let fallback: Param['fallback'];
   if (param.initializer) {
     const initializer = param.initializer;
@@ -110,6 +133,22 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration): Param 
     ...(param.dotDotDotToken ? { rest: true } : {}),
     ...(fallback ? { fallback } : {}),
   };
+}
+
+/** Whether a default value reads a parameter of `fn` (or, in a method, `this`). */
+function readsParameters(lx: Lowering, initializer: ts.Expression, fn: FunctionNode): boolean {
+  const { ts } = lx;
+  const checker = lx.env.checker;
+  const declaredIn = (node: ts.Node): boolean => node === fn || (node.parent !== undefined && !ts.isFunctionLike(node) && declaredIn(node.parent));
+  const isParameterOfFn = (node: ts.Node): boolean => {
+    if (node.kind === ts.SyntaxKind.ThisKeyword) return takesThis(ts, fn);
+    if (!ts.isIdentifier(node)) return false;
+    const declaration = checker?.getSymbolAtLocation(node)?.valueDeclaration;
+    if (declaration) return (ts.isParameter(declaration) || ts.isBindingElement(declaration)) && declaredIn(declaration.parent);
+    return fn.parameters.some((param) => ts.isIdentifier(param.name) && param.name.text === node.text);
+  };
+  const visit = (node: ts.Node): boolean => isParameterOfFn(node) || (ts.forEachChild(node, visit) ?? false);
+  return visit(initializer);
 }
 
 /** A method's `this`, its first parameter (`self`). */

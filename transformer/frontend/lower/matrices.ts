@@ -68,6 +68,20 @@ export function grownRows(node: ts.Node, array?: string): never {
 }
 
 /**
+ * `pairs.push([poly[i], poly[j]])` for rows `poly[i]`: grown row by row, and a row of rows,
+ * which the advice of grownRows (Array.from) would build three levels deep. Indices of the
+ * rows, two levels deep, are what to build.
+ */
+export function grownRowsOfRows(row: ts.Node, array?: string): never {
+  const it = array ?? 'rows';
+  return fail(
+    row,
+    Code.Unsupported,
+    `an array of arrays grown row by row is not supported, and each row here ('${row.getText()}') holds arrays itself, deeper than the arrays the function builds (an array of rows of numbers): build '${it}' of the indices of those arrays instead, with map or Array.from ('const ${it} = ….map((_, i) => [i, …])'), and read them by their indices.`,
+  );
+}
+
+/**
  * The safety net of the names standing for matrices and rows: each use is resolved, or
  * rejected where it is lowered; should one reach a statement (a condition, say), the
  * function is rejected rather than its code reading a name it never defines.
