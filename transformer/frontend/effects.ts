@@ -39,10 +39,11 @@ export function getterOf(tsApi: typeof ts, checker: ts.TypeChecker, node: ts.Nod
   return checker.getSymbolAtLocation(node)?.declarations?.find(tsApi.isGetAccessorDeclaration);
 }
 
-/** What one function does itself: whether it writes outside its own arrays, whether it draws random numbers, and the functions it calls. */
+/** What one function does itself: whether it writes outside its own arrays, whether it draws random numbers or throws, and the functions it calls. */
 export interface DirectEffects {
   readonly writes: boolean;
   readonly draws: boolean;
+  readonly throws: boolean;
   readonly calls: readonly ts.FunctionLikeDeclaration[];
 }
 
@@ -62,6 +63,14 @@ export function mayWriteArguments(tsApi: typeof ts, checker: ts.TypeChecker, fn:
  */
 export function mayDraw(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>): boolean {
   return transitively(tsApi, checker, fn, known, (effects) => effects.draws);
+}
+
+/**
+ * Whether `fn` has a `throw` statement, itself or in a function it calls: a call of it runs
+ * where the function runs it, whether its value is read or not (a guard `check(x)`).
+ */
+export function mayThrow(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>): boolean {
+  return transitively(tsApi, checker, fn, known, (effects) => effects.throws);
 }
 
 function transitively(
@@ -109,8 +118,10 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
     return tsApi.isElementAccessExpression(inner) || tsApi.isPropertyAccessExpression(inner);
   };
   let draws = false;
+  let throws = false;
   const writes = walk(tsApi, fn.body!, (node) => {
     if (isRandomCall(tsApi, node)) draws = true;
+    if (tsApi.isThrowStatement(node)) throws = true;
     if (
       tsApi.isBinaryExpression(node) &&
       node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment &&
@@ -135,7 +146,7 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
     return undefined;
   });
   // A write ends the walk: a function that writes is inlined whatever else it does.
-  return { writes, draws, calls };
+  return { writes, draws, throws, calls };
 }
 
 /** `Math.random()` (by its name: a local `Math` shadowing the global is not worth a checker query here). */

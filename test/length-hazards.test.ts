@@ -1,0 +1,156 @@
+// Where a derivative returned a value where the function throws. A guard in a helper whose
+// value nothing reads (`check(x)`, `xs.forEach((x) => check(x))`, `const c = check(x)`) was
+// dropped with the call as dead code, in every mode: the helper's call now runs where the
+// function runs it. A forward-mode gradient (the `gradients: 'forward'` option: one
+// pushforward per input number) of a function of an empty array made no pushforward, so it
+// returned [] where the function throws (a reduce without an initial value): it makes one.
+// Every derivative throws the function's error where the function throws, and matches finite
+// differences where it does not, in a reverse build (checked against forward mode at every
+// call by compile()) and a forward one.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { arrayEntryDifference, close, compile, compileForward, expectArrayHessian, finiteDifference } from './support/compile.js';
+
+const GUARDS = `
+import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
+
+function check(v: number): number {
+  if (!(v < 100)) throw new RangeError('too big');
+  return v;
+}
+
+/** A guard as a statement. */
+export function guarded(x: number): number {
+  check(x * 60);
+  return x * x;
+}
+
+/** A guard whose value is kept, never read. */
+export function kept(x: number): number {
+  const c = check(x * 60);
+  return Math.sin(x) * x;
+}
+
+/** A guard on every entry, in a for-of loop that does nothing else. */
+export function everyEntry(xs: number[]): number {
+  for (const x of xs) check(x * 60);
+  return xs.reduce((a, b) => a + Math.sin(b), 0);
+}
+
+/** A guard in forEach. */
+export function forEachEntry(xs: number[]): number {
+  xs.forEach((x) => check(x * 60));
+  return xs.reduce((a, b) => a + b * b, 0);
+}
+
+/** Checked copies nothing reads. */
+export function checkedCopies(xs: number[]): number {
+  const checked = xs.map((x) => check(x * 60));
+  return xs.reduce((a, b) => a * 0.5 + Math.cos(b), 0);
+}
+
+export const gGuarded = grad(guarded);
+export const vgGuarded = valueAndGrad(guarded);
+export const dGuarded = derivative(guarded);
+export const hGuarded = hessian(guarded);
+export const jGuarded = jvp(guarded);
+export const gKept = grad(kept);
+export const dKept = derivative(kept);
+export const hKept = hessian(kept);
+export const gEveryEntry = grad(everyEntry);
+export const vgEveryEntry = valueAndGrad(everyEntry);
+export const hEveryEntry = hessian(everyEntry);
+export const jEveryEntry = jvp(everyEntry);
+export const gForEachEntry = grad(forEachEntry);
+export const hForEachEntry = hessian(forEachEntry);
+export const gCheckedCopies = grad(checkedCopies);
+export const jCheckedCopies = jvp(checkedCopies);
+`;
+
+const EMPTY = `
+import { grad, valueAndGrad } from 'tapeless';
+
+/** A sum without an initial value: a TypeError for an empty array. */
+export function squares(xs: number[]): number {
+  return xs.reduce((a, b) => a + b * b);
+}
+
+/** The largest sine, of the entries left by a filter. */
+export function largest(xs: number[]): number {
+  return xs.filter((x) => x > 0).reduce((a, b) => (Math.sin(a) > Math.sin(b) ? a : b));
+}
+
+export const gSquares = grad(squares);
+export const vgSquares = valueAndGrad(squares);
+export const gLargest = grad(largest);
+`;
+
+const builds: Record<string, Record<string, any>> = {};
+
+beforeAll(async () => {
+  for (const [name, source] of Object.entries({ GUARDS, EMPTY })) {
+    const compiled = compile({ 'main.ts': source });
+    expect(compiled.messages).toEqual([]);
+    builds[`${name} reverse`] = await compiled.load();
+    const forward = compileForward({ 'main.ts': source });
+    expect(forward.messages).toEqual([]);
+    builds[`${name} forward`] = await forward.load();
+  }
+});
+
+describe.each(['reverse', 'forward'])('a guard in a helper whose value nothing reads (%s build)', (build) => {
+  const m = () => builds[`GUARDS ${build}`];
+
+  it('throws in every mode where the function throws', () => {
+    expect(() => m().guarded(2)).toThrow(RangeError);
+    for (const name of ['gGuarded', 'vgGuarded', 'dGuarded', 'hGuarded', 'gKept', 'dKept', 'hKept']) expect(() => m()[name](2), name).toThrow('too big');
+    expect(() => m().jGuarded([2], [1])).toThrow('too big');
+    const xs = [0.3, 1.9, -0.4];
+    for (const name of ['gEveryEntry', 'vgEveryEntry', 'hEveryEntry', 'gForEachEntry', 'hForEachEntry', 'gCheckedCopies']) expect(() => m()[name](xs), name).toThrow('too big');
+    expect(() => m().jEveryEntry([xs], [[1, 0, 0]])).toThrow('too big');
+    expect(() => m().jCheckedCopies([xs], [[1, 0, 0]])).toThrow('too big');
+  });
+
+  it('matches finite differences where it does not', () => {
+    const x = 0.7;
+    close(m().gGuarded(x), finiteDifference(m().guarded, x));
+    close(m().vgGuarded(x)[1], 2 * x);
+    close(m().dGuarded(x), 2 * x);
+    close(m().hGuarded(x)[0][0], 2, 1e-6);
+    close(m().jGuarded([x], [1])[1], 2 * x);
+    close(m().gKept(x), finiteDifference(m().kept, x));
+    close(m().dKept(x), finiteDifference(m().kept, x));
+    close(m().hKept(x)[0][0], finiteDifference(m().dKept, x), 1e-6);
+    const xs = [0.3, 1.2, -0.4];
+    for (const name of ['everyEntry', 'forEachEntry', 'checkedCopies']) {
+      const gradient = m()[`g${name[0].toUpperCase()}${name.slice(1)}`];
+      gradient([...xs]).forEach((g: number, i: number) => close(g, arrayEntryDifference(m()[name], xs, i), 1e-6));
+    }
+    expectArrayHessian(m().hEveryEntry([...xs]), m().gEveryEntry, xs);
+    expectArrayHessian(m().hForEachEntry([...xs]), m().gForEachEntry, xs);
+    const tangent = [1, -0.5, 2];
+    const directional = finiteDifference((t) => m().checkedCopies(xs.map((x, i) => x + t * tangent[i])), 0);
+    close(m().jCheckedCopies([[...xs]], [tangent])[1], directional, 1e-6);
+  });
+});
+
+describe.each(['reverse', 'forward'])('a reduce without an initial value of an empty array (%s build)', (build) => {
+  const m = () => builds[`EMPTY ${build}`];
+
+  it('throws the TypeError the function throws', () => {
+    expect(() => m().squares([])).toThrow(TypeError);
+    for (const name of ['gSquares', 'vgSquares']) expect(() => m()[name]([]), name).toThrow('Reduce of empty array with no initial value');
+    expect(() => m().largest([-1, -2])).toThrow(TypeError);
+    expect(() => m().gLargest([])).toThrow('Reduce of empty array with no initial value');
+    expect(() => m().gLargest([-1, -2])).toThrow('Reduce of empty array with no initial value');
+  });
+
+  it('matches finite differences where it does not', () => {
+    const xs = [0.4, -1.1, 2.5];
+    for (const [name, gradient] of [
+      ['squares', 'gSquares'],
+      ['largest', 'gLargest'],
+    ])
+      m()[gradient]([...xs]).forEach((g: number, i: number) => close(g, arrayEntryDifference(m()[name], xs, i), 1e-6));
+    expect(m().gSquares([3])).toEqual([1]);
+  });
+});
