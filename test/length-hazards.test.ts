@@ -105,7 +105,8 @@ describe.each(['reverse', 'forward'])('a guard in a helper whose value nothing r
     for (const name of ['gGuarded', 'vgGuarded', 'dGuarded', 'hGuarded', 'gKept', 'dKept', 'hKept']) expect(() => m()[name](2), name).toThrow('too big');
     expect(() => m().jGuarded([2], [1])).toThrow('too big');
     const xs = [0.3, 1.9, -0.4];
-    for (const name of ['gEveryEntry', 'vgEveryEntry', 'hEveryEntry', 'gForEachEntry', 'hForEachEntry', 'gCheckedCopies']) expect(() => m()[name](xs), name).toThrow('too big');
+    for (const name of ['gEveryEntry', 'vgEveryEntry', 'hEveryEntry', 'gForEachEntry', 'hForEachEntry', 'gCheckedCopies'])
+      expect(() => m()[name](xs), name).toThrow('too big');
     expect(() => m().jEveryEntry([xs], [[1, 0, 0]])).toThrow('too big');
     expect(() => m().jCheckedCopies([xs], [[1, 0, 0]])).toThrow('too big');
   });
@@ -150,7 +151,9 @@ describe.each(['reverse', 'forward'])('a reduce without an initial value of an e
       ['squares', 'gSquares'],
       ['largest', 'gLargest'],
     ])
-      m()[gradient]([...xs]).forEach((g: number, i: number) => close(g, arrayEntryDifference(m()[name], xs, i), 1e-6));
+      m()
+        [gradient]([...xs])
+        .forEach((g: number, i: number) => close(g, arrayEntryDifference(m()[name], xs, i), 1e-6));
     expect(m().gSquares([3])).toEqual([1]);
   });
 });

@@ -211,6 +211,10 @@ function someEffect(block: Block, test: (stmt: Effect) => boolean): boolean {
 /** Whether a block has effects (but `dead` ones), so that it must run even where nothing reads its results. */
 function hasEffects(block: Block, dead: (stmt: Effect) => boolean): boolean {
   return someWithin(block, 'enter', (stmt) =>
-    stmt.kind === 'effect' && dead(stmt) ? false : stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect || throws(stmt) : stmt.kind === 'accumulate',
+    stmt.kind === 'effect' && dead(stmt)
+      ? false
+      : stmt.kind === 'let' || stmt.kind === 'effect'
+        ? opInfo(stmt.expr.op).effect || throws(stmt)
+        : stmt.kind === 'accumulate',
   );
 }
