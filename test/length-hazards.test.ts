@@ -42,6 +42,16 @@ export function forEachEntry(xs: number[]): number {
   return xs.reduce((a, b) => a + b * b, 0);
 }
 
+function total(xs: number[]): number {
+  return xs.reduce((a, b) => a + b);
+}
+
+/** A total nothing reads, of no entries: a TypeError. */
+export function unreadTotal(xs: number[]): number {
+  const t = total(xs);
+  return xs.reduce((a, b) => a + b * b, 0);
+}
+
 /** Checked copies nothing reads. */
 export function checkedCopies(xs: number[]): number {
   const checked = xs.map((x) => check(x * 60));
@@ -62,6 +72,8 @@ export const hEveryEntry = hessian(everyEntry);
 export const jEveryEntry = jvp(everyEntry);
 export const gForEachEntry = grad(forEachEntry);
 export const hForEachEntry = hessian(forEachEntry);
+export const gUnreadTotal = grad(unreadTotal);
+export const vgUnreadTotal = valueAndGrad(unreadTotal);
 export const gCheckedCopies = grad(checkedCopies);
 export const jCheckedCopies = jvp(checkedCopies);
 `;
@@ -109,6 +121,8 @@ describe.each(['reverse', 'forward'])('a guard in a helper whose value nothing r
       expect(() => m()[name](xs), name).toThrow('too big');
     expect(() => m().jEveryEntry([xs], [[1, 0, 0]])).toThrow('too big');
     expect(() => m().jCheckedCopies([xs], [[1, 0, 0]])).toThrow('too big');
+    expect(() => m().unreadTotal([])).toThrow(TypeError);
+    for (const name of ['gUnreadTotal', 'vgUnreadTotal']) expect(() => m()[name]([]), name).toThrow('Reduce of empty array with no initial value');
   });
 
   it('matches finite differences where it does not', () => {
@@ -122,7 +136,7 @@ describe.each(['reverse', 'forward'])('a guard in a helper whose value nothing r
     close(m().dKept(x), finiteDifference(m().kept, x));
     close(m().hKept(x)[0][0], finiteDifference(m().dKept, x), 1e-6);
     const xs = [0.3, 1.2, -0.4];
-    for (const name of ['everyEntry', 'forEachEntry', 'checkedCopies']) {
+    for (const name of ['everyEntry', 'forEachEntry', 'checkedCopies', 'unreadTotal']) {
       const gradient = m()[`g${name[0].toUpperCase()}${name.slice(1)}`];
       gradient([...xs]).forEach((g: number, i: number) => close(g, arrayEntryDifference(m()[name], xs, i), 1e-6));
     }

@@ -66,8 +66,9 @@ export function mayDraw(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functi
 }
 
 /**
- * Whether `fn` has a `throw` statement, itself or in a function it calls: a call of it runs
- * where the function runs it, whether its value is read or not (a guard `check(x)`).
+ * Whether `fn` has a `throw` statement or a reduce without an initial value, itself or in a
+ * function it calls: a call of it runs where the function runs it, whether its value is
+ * read or not (a guard `check(x)`).
  */
 export function mayThrow(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>): boolean {
   return transitively(tsApi, checker, fn, known, (effects) => effects.throws);
@@ -121,7 +122,7 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
   let throws = false;
   const writes = walk(tsApi, fn.body!, (node) => {
     if (isRandomCall(tsApi, node)) draws = true;
-    if (tsApi.isThrowStatement(node)) throws = true;
+    if (tsApi.isThrowStatement(node) || isReduceWithoutInitialValue(tsApi, node)) throws = true;
     if (
       tsApi.isBinaryExpression(node) &&
       node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment &&
@@ -147,6 +148,13 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
   });
   // A write ends the walk: a function that writes is inlined whatever else it does.
   return { writes, draws, throws, calls };
+}
+
+/** `xs.reduce(f)`: a TypeError where `xs` is empty (by the method's name: a class's own `reduce` of one argument is taken for it, which only keeps its calls). */
+function isReduceWithoutInitialValue(tsApi: typeof ts, node: ts.Node): boolean {
+  if (!tsApi.isCallExpression(node) || !tsApi.isPropertyAccessExpression(node.expression) || node.arguments.length !== 1) return false;
+  const method = node.expression.name.text;
+  return method === 'reduce' || method === 'reduceRight';
 }
 
 /** `Math.random()` (by its name: a local `Math` shadowing the global is not worth a checker query here). */
