@@ -171,3 +171,22 @@ describe.each(['reverse', 'forward'])('a reduce without an initial value of an e
     expect(m().gSquares([3])).toEqual([1]);
   });
 });
+
+describe('a read past the end of an array a loop grows', () => {
+  it('where undefined would be tested, says the loop changes its length and what to write', () => {
+    const compiled = compile({
+      'main.ts': `
+import { grad } from 'tapeless';
+export function tail(xs: number[]): number {
+  let p = [...xs];
+  for (let k = 0; k < 3; k++) p = [...p, Math.cos(p[k] ?? 1)];
+  return p.reduce((a, b) => a + b, 0);
+}
+export const gTail = grad(tail);
+`,
+    });
+    expect(compiled.messages).toEqual([
+      "main.ts:5:51 tapeless: this reads an entry of an array whose length a loop changes (slice, filter, a spread or concat that adds entries), where an entry past its end would be undefined: compare the index with its length instead ('k < p.length ? p[k] : 0').",
+    ]);
+  });
+});
