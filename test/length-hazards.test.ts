@@ -190,3 +190,72 @@ export const gTail = grad(tail);
     ]);
   });
 });
+
+const LENGTHS = `
+import { grad, hessian, jvp } from 'tapeless';
+
+/** Products of neighbours: an odd count leaves the last entry out (a typed array's length is Math.trunc(n)). */
+export function pairs(xs: number[]): number {
+  const products = new Float64Array(xs.length / 2);
+  for (let i = 0; i < products.length; i++) products[i] = xs[2 * i] * xs[2 * i + 1];
+  return products.reduce((a, b) => a + b, 0) + products.length;
+}
+
+/** The same with Array.from({ length }), which counts Math.trunc(n) entries, none where n is not positive. */
+export function pairsFrom(xs: number[]): number {
+  const products = Array.from({ length: xs.length / 2 }, (_, i) => xs[2 * i] * xs[2 * i + 1]);
+  return products.reduce((a, b) => a + b, 0) + products.length;
+}
+
+/** Twice all but the last three entries: none where there are fewer. */
+export function allButThree(xs: number[]): number {
+  const doubled = Array.from({ length: xs.length - 3 }, (_, i) => xs[i] * 2);
+  return doubled.reduce((a, b) => a + b * b, 0) + doubled.length;
+}
+
+export const gPairs = grad(pairs);
+export const hPairs = hessian(pairs);
+export const jPairs = jvp(pairs);
+export const gPairsFrom = grad(pairsFrom);
+export const hPairsFrom = hessian(pairsFrom);
+export const gAllButThree = grad(allButThree);
+export const jAllButThree = jvp(allButThree);
+`;
+
+describe('arrays made with a length that is not a whole number', () => {
+  let reverse: Record<string, any>;
+  let forward: Record<string, any>;
+
+  beforeAll(async () => {
+    const compiled = compile({ 'main.ts': LENGTHS });
+    expect(compiled.messages).toEqual([]);
+    reverse = await compiled.load();
+    forward = await compileForward({ 'main.ts': LENGTHS }).load();
+  });
+
+  it('have the length JavaScript gives them, in every mode', () => {
+    for (const m of [reverse, forward])
+      for (const xs of [[0.5], [0.3, -1.2, 0.8], [0.3, -1.2, 0.8, 1.5, 0.2], [0.4, 1.1]]) {
+        for (const name of ['pairs', 'pairsFrom', 'allButThree']) {
+          const gradient = m[`g${name[0].toUpperCase()}${name.slice(1)}`]([...xs]);
+          expect(gradient.length).toBe(xs.length);
+          gradient.forEach((g: number, i: number) => close(g, arrayEntryDifference(m[name], xs, i), 1e-6));
+        }
+        expectArrayHessian(m.hPairs([...xs]), m.gPairs, xs);
+        expectArrayHessian(m.hPairsFrom([...xs]), m.gPairsFrom, xs);
+        const tangent = xs.map((_, i) => 1 - 0.4 * i);
+        for (const [name, f] of [
+          ['jPairs', m.pairs],
+          ['jAllButThree', m.allButThree],
+        ]) {
+          const [value, directional] = m[name]([[...xs]], [tangent]);
+          close(value, f([...xs]));
+          close(
+            directional,
+            finiteDifference((t) => f(xs.map((x, i) => x + t * tangent[i])), 0),
+            1e-6,
+          );
+        }
+      }
+  });
+});
