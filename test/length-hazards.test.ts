@@ -259,3 +259,49 @@ describe('arrays made with a length that is not a whole number', () => {
       }
   });
 });
+
+const HELPERS = `
+export class Box {
+  constructor(public w: number) {}
+  /** A guard with messages of each kind of literal: the method's code is inlined into main.ts. */
+  validate(): number {
+    if (this.w > 1.5) throw new RangeError('too wide');
+    if (this.w < -1.5) throw new RangeError(\`too narrow: \${this.w} < \${-1.5}\`);
+    if (Number.isNaN(this.w)) throw new RangeError("not a width");
+    return this.w;
+  }
+}
+`;
+
+const INLINED = `
+import { derivative, grad, hessian } from 'tapeless';
+import { Box } from './helpers.js';
+
+/** A box made here, checked by its method (inlined: its code comes from helpers.ts). */
+export function boxed(x: number): number {
+  const b = new Box(x);
+  b.validate();
+  return Math.sin(x) * b.w;
+}
+
+export const gBoxed = grad(boxed);
+export const dBoxed = derivative(boxed);
+export const hBoxed = hessian(boxed);
+`;
+
+describe('a guard of a method of another module, inlined', () => {
+  it('prints its messages as written there', async () => {
+    const compiled = compile({ 'main.ts': INLINED, 'helpers.ts': HELPERS });
+    expect(compiled.messages).toEqual([]);
+    const js = compiled.js['main.ts'];
+    expect(js).toContain("throw new RangeError('too wide')");
+    expect(js).toContain('throw new RangeError(`too narrow: ${');
+    const m = await compiled.load();
+    expect(() => m.gBoxed(2)).toThrow('too wide');
+    expect(() => m.dBoxed(-2)).toThrow('too narrow: -2 < -1.5');
+    expect(() => m.hBoxed(NaN)).toThrow('not a width');
+    close(m.gBoxed(0.7), finiteDifference(m.boxed, 0.7));
+    close(m.dBoxed(0.7), finiteDifference(m.boxed, 0.7));
+    close(m.hBoxed(0.7)[0][0], finiteDifference(m.dBoxed, 0.7), 1e-6);
+  });
+});

@@ -577,12 +577,36 @@ class Emitter extends Syntax {
     const { ts } = this;
     const { node, holes } = required(expr.source, 'source');
     const values = new Map(holes.map((hole, k) => [hole as ts.Node, this.operand(expr.args[k])]));
+    // An expression of another file (a helper's guard, inlined) is printed as new nodes: the
+    // printer reads a parsed literal, and comments, at its positions in the file it prints.
+    // (A throw lowering makes, `new TypeError(…)`, is made of new nodes already.)
+    const foreign = node.pos >= 0 && node.getSourceFile() !== this.context.file;
     const visit = (inner: ts.Node): ts.Node => {
       // `{ x }` reading a hole becomes `{ x: value }`.
       const shorthand = ts.isShorthandPropertyAssignment(inner) ? values.get(inner.name) : undefined;
       if (shorthand && ts.isShorthandPropertyAssignment(inner)) return this.factory.createPropertyAssignment(inner.name.text, shorthand);
-      return values.get(inner) ?? ts.visitEachChild(inner, visit, undefined);
+      return values.get(inner) ?? (foreign ? this.leafCopy(inner) : undefined) ?? ts.visitEachChild(inner, visit, undefined);
     };
     return visit(node) as ts.Expression;
+  }
+
+  /** A new node for a name, a literal or a keyword as written (its parents, rebuilt around it, are new too); undefined for other nodes. */
+  private leafCopy(node: ts.Node): ts.Node | undefined {
+    const { ts, factory } = this;
+    if (ts.isIdentifier(node)) return factory.createIdentifier(node.text);
+    const text = node.getText();
+    if (ts.isStringLiteral(node)) return factory.createStringLiteral(node.text, text.startsWith("'"));
+    if (ts.isNumericLiteral(node)) return factory.createNumericLiteral(text);
+    if (ts.isBigIntLiteral(node)) return factory.createBigIntLiteral(text);
+    if (ts.isRegularExpressionLiteral(node)) return factory.createRegularExpressionLiteral(text);
+    // A template's raw text is its source between the delimiters (`…`, `…${, }…${, }…`).
+    if (ts.isNoSubstitutionTemplateLiteral(node)) return factory.createNoSubstitutionTemplateLiteral(node.text, text.slice(1, -1));
+    if (ts.isTemplateHead(node)) return factory.createTemplateHead(node.text, text.slice(1, -2));
+    if (ts.isTemplateMiddle(node)) return factory.createTemplateMiddle(node.text, text.slice(1, -2));
+    if (ts.isTemplateTail(node)) return factory.createTemplateTail(node.text, text.slice(1, -1));
+    if (node.kind === ts.SyntaxKind.TrueKeyword) return factory.createTrue();
+    if (node.kind === ts.SyntaxKind.FalseKeyword) return factory.createFalse();
+    if (node.kind === ts.SyntaxKind.NullKeyword) return factory.createNull();
+    return undefined;
   }
 }
