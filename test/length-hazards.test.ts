@@ -1,14 +1,20 @@
-// Where a derivative returned a value where the function throws. A guard in a helper whose
-// value nothing reads (`check(x)`, `xs.forEach((x) => check(x))`, `const c = check(x)`) was
-// dropped with the call as dead code, in every mode: the helper's call now runs where the
-// function runs it. A forward-mode gradient (the `gradients: 'forward'` option: one
-// pushforward per input number) of a function of an empty array made no pushforward, so it
-// returned [] where the function throws (a reduce without an initial value): it makes one.
+// Where a derivative returned a value where the function throws, or another number:
+// - a helper whose value nothing reads (`check(x)`, `xs.forEach((x) => check(x))`, `const c =
+//   check(x)`, a total by reduce without an initial value, a log) was dropped with the call as
+//   dead code, in every mode: a call of a helper that may throw or log now runs where the
+//   function runs it;
+// - a forward-mode gradient (the `gradients: 'forward'` option: one pushforward per input
+//   number) of a function of an empty array made no pushforward, so it returned [] where the
+//   function throws (a reduce without an initial value): it makes one;
+// - arrays made with a length that is not a whole number (`new Float64Array(xs.length / 2)`,
+//   `Array.from({ length: n - 3 }, …)`) have the length JavaScript gives them;
+// - a guard of a method of another module, inlined, printed its message from the wrong file's
+//   text (a SyntaxError in the generated module).
 // Every derivative throws the function's error where the function throws, and matches finite
 // differences where it does not, in a reverse build (checked against forward mode at every
 // call by compile()) and a forward one.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { arrayEntryDifference, close, compile, compileForward, expectArrayHessian, finiteDifference } from './support/compile.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { arrayEntryDifference, close, compile, compileAlone, compileForward, expectArrayHessian, finiteDifference } from './support/compile.js';
 
 const GUARDS = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -303,5 +309,33 @@ describe('a guard of a method of another module, inlined', () => {
     close(m.gBoxed(0.7), finiteDifference(m.boxed, 0.7));
     close(m.dBoxed(0.7), finiteDifference(m.boxed, 0.7));
     close(m.hBoxed(0.7)[0][0], finiteDifference(m.dBoxed, 0.7), 1e-6);
+  });
+});
+
+describe('a log in a helper whose value nothing reads', () => {
+  it('prints once per call of the gradient, as the function prints it', async () => {
+    const compiled = compileAlone({
+      'main.ts': `
+import { grad } from 'tapeless';
+function noted(v: number): number {
+  console.log('noted', v);
+  return v;
+}
+export function squared(x: number): number {
+  noted(x);
+  return x * x;
+}
+export const gSquared = grad(squared);
+`,
+    });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect(m.gSquared(3)).toBe(6);
+      expect(log.mock.calls).toEqual([['noted', 3]]);
+    } finally {
+      log.mockRestore();
+    }
   });
 });

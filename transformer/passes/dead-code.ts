@@ -187,12 +187,12 @@ export function eliminateDeadCode(func: Func): Func {
 
 /** A statement that may go where nothing reads its value (see the registry's `droppable`). */
 function removable(stmt: Let | Effect): boolean {
-  return opInfo(stmt.expr.op).droppable && !throws(stmt);
+  return opInfo(stmt.expr.op).droppable && !observable(stmt);
 }
 
-/** A call of a function that may throw: it runs where the function runs it, read or not, so that the derivative throws where the function does. */
-function throws(stmt: Let | Effect): boolean {
-  return stmt.expr.callee?.throws === true;
+/** A call of a function that may throw or log: it runs where the function runs it, read or not, so that the derivative throws (and logs) where the function does. */
+function observable(stmt: Let | Effect): boolean {
+  return stmt.expr.callee?.observable === true;
 }
 
 /** The zero gradients a block allocates (`zeros`), whose additions die with them. */
@@ -214,7 +214,7 @@ function hasEffects(block: Block, dead: (stmt: Effect) => boolean): boolean {
     stmt.kind === 'effect' && dead(stmt)
       ? false
       : stmt.kind === 'let' || stmt.kind === 'effect'
-        ? opInfo(stmt.expr.op).effect || throws(stmt)
+        ? opInfo(stmt.expr.op).effect || observable(stmt)
         : stmt.kind === 'accumulate',
   );
 }
