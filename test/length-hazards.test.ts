@@ -217,6 +217,19 @@ export function allButThree(xs: number[]): number {
   return doubled.reduce((a, b) => a + b * b, 0) + doubled.length;
 }
 
+/** A state made with a length the caller gives, and each pass's: the same length, so the loop keeps it in one buffer. */
+export function heat(x: number, n: number): number {
+  let p = new Float64Array(n);
+  for (let i = 0; i < p.length; i++) p[i] = x * (i + 1);
+  for (let k = 0; k < 3; k++) {
+    const q = new Float64Array(n);
+    for (let i = 0; i < q.length; i++) q[i] = p[i] * 0.5 + (i > 0 ? p[i - 1] : 0) * 0.3 + Math.sin(p[i]);
+    p = q;
+  }
+  return p.reduce((a, b) => a + b * b, 0);
+}
+
+export const gHeat = grad(heat, { wrt: 'x' });
 export const gPairs = grad(pairs);
 export const hPairs = hessian(pairs);
 export const jPairs = jvp(pairs);
@@ -242,6 +255,12 @@ describe('arrays made with a length that is not a whole number', () => {
       for (const xs of [[0.5], [0.3, -1.2, 0.8], [0.3, -1.2, 0.8, 1.5, 0.2], [0.4, 1.1]]) {
         for (const name of ['pairs', 'pairsFrom', 'allButThree']) expectGradient(m, name, xs);
         expectArrayHessian(m.hPairs([...xs]), m.gPairs, xs);
+        for (const n of [xs.length, xs.length + 0.5])
+          close(
+            m.gHeat(xs[0], n),
+            finiteDifference((x) => m.heat(x, n), xs[0]),
+            1e-6,
+          );
         expectArrayHessian(m.hPairsFrom([...xs]), m.gPairsFrom, xs);
         const tangent = xs.map((_, i) => 1 - 0.4 * i);
         for (const [name, f] of [

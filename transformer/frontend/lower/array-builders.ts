@@ -121,14 +121,20 @@ function knownWhole(lx: Lowering, n: Operand): boolean {
  */
 function typedLengthOf(lx: Lowering, n: Operand, origin: ts.Node): Operand {
   if (knownWhole(lx, n)) return n;
-  return lx.op('select', [lx.op('isNaN', [n], origin), num(0), lx.op('trunc', [n], origin)], origin);
+  return madeWhole(lx, n, lx.op('select', [lx.op('isNaN', [n], origin), num(0), lx.op('trunc', [n], origin)], origin));
+}
+
+/** `length`, made whole from `n`: arrays made with the same n have the same length (a loop state `new Float64Array(n)` and each pass's). */
+function madeWhole(lx: Lowering, n: Operand, length: Operand): Operand {
+  if (length.kind === 'var') lx.wholeLengths.set(length.name, n);
+  return length;
 }
 
 /** The number of entries of `Array.from({ length: n }, …)` as JavaScript counts them: Math.trunc(n), 0 where n is not positive (NaN too). */
 function countOf(lx: Lowering, n: Operand, origin: ts.Node): Operand {
   if (n.kind === 'num') return num(n.value > 0 ? Math.trunc(n.value) : 0);
   if (n.kind === 'var' && lx.lengthsRead.has(n.name)) return n;
-  return lx.op('select', [lx.op('>', [n, num(0)], origin), lx.op('trunc', [n], origin), num(0)], origin);
+  return madeWhole(lx, n, lx.op('select', [lx.op('>', [n, num(0)], origin), lx.op('trunc', [n], origin), num(0)], origin));
 }
 
 /** A new local array with the entries of the array `source`. */
