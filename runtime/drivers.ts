@@ -246,7 +246,11 @@ export function gradientByColumns(tangentOf: (tangents: unknown[]) => number, in
   const tangents = inputs.map(zerosLike);
   const gradients = inputs.map(zerosLike);
   const entries = numberSlots(gradients);
-  numberSlots(tangents).forEach(([container, key], i) => {
+  const slots = numberSlots(tangents);
+  // Inputs without numbers (an empty array) still take one pass, its tangent dropped: f's
+  // throws happen in the gradient as in f (a reduce of no entries without an initial value).
+  if (slots.length === 0) tangentOf(tangents);
+  slots.forEach(([container, key], i) => {
     container[key] = 1;
     const [gradient, at] = entries[i];
     gradient[at] = tangentOf(tangents);

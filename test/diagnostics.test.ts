@@ -606,7 +606,7 @@ const CASES: Record<string, Case> = {
   shortenedEntryPastEnd: {
     code: `export const g = grad((xs: number[], t: number) => { let p = xs.slice();\n  let s = 0;\n  for (let k = 0; k < 3; k++) { s += /*@*/p[1] ?? 0;\n    p = p.filter((v) => v > t); }\n  return s; });`,
     message:
-      "this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('1 < p.length ? p[1] : 0')",
+      "this reads an entry of an array whose length a loop changes (slice, filter, a spread or concat that adds entries), where an entry past its end would be undefined: compare the index with its length instead ('1 < p.length ? p[1] : 0')",
   },
   matrixStateNotMade: {
     code: `export const g = grad((t: number) => { let m: number[][] = [[t, 1], [2, t]];\n  for (let k = 0; k < 2; k++) /*@*/m = null as unknown as number[][];\n  return m[0][1]; });`,

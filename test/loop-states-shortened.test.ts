@@ -196,7 +196,7 @@ describe('arrays a pass shortens: what stays a diagnostic', () => {
 }`;
     // The advice is written with the entry read, where the code reads one by index.
     const advice = (instead: string) =>
-      `tapeless: this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('${instead}').`;
+      `tapeless: this reads an entry of an array whose length a loop changes (slice, filter, a spread or concat that adds entries), where an entry past its end would be undefined: compare the index with its length instead ('${instead}').`;
     expect(rejected(loop('s += p[1] ?? 0;'))).toEqual([`main.ts:6:10 ${advice('1 < p.length ? p[1] : 0')}`]);
     expect(rejected(loop('const [a, b = 1] = p; s += a * b;'))).toEqual([`main.ts:6:15 ${advice('… < ….length ? …[…] : 0')}`]);
     expect(rejected(loop('if (p[2] === undefined) s += t;'))).toEqual([`main.ts:6:9 ${advice('2 < p.length ? p[2] : 0')}`]);

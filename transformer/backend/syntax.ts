@@ -95,7 +95,8 @@ function freshLeaf(tsApi: typeof ts, factory: ts.NodeFactory, node: ts.Node): ts
   if (tsApi.isIdentifier(node)) return factory.createIdentifier(node.text);
   if (tsApi.isNumericLiteral(node)) return factory.createNumericLiteral(node.text);
   if (tsApi.isBigIntLiteral(node)) return factory.createBigIntLiteral(node.text);
-  if (tsApi.isStringLiteral(node)) return factory.createStringLiteral(node.text, true);
+  // Quoted as the user quoted it.
+  if (tsApi.isStringLiteral(node)) return factory.createStringLiteral(node.text, node.pos < 0 || !node.parent || node.getText().startsWith("'"));
   if (tsApi.isRegularExpressionLiteral(node)) return factory.createRegularExpressionLiteral(node.text);
   if (tsApi.isNoSubstitutionTemplateLiteral(node)) return factory.createNoSubstitutionTemplateLiteral(node.text, node.rawText);
   if (tsApi.isTemplateHead(node)) return factory.createTemplateHead(node.text, node.rawText);

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import type * as ts from 'typescript';
 import { Code, TapelessError, fail } from './diagnostics';
-import { type DirectEffects, calledFunction, isInside, mayDraw, mayWriteArguments } from '../frontend/effects';
+import { type DirectEffects, calledFunction, isInside, isObservable, mayDraw, mayWriteArguments } from '../frontend/effects';
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
 import { type Request, type Target, apiCallNamed, apiNameOf, gradientAt, resolveRequest, resolveTarget } from '../frontend/requests';
 import { walk } from '../frontend/walk';
@@ -492,10 +492,15 @@ export class Resolver {
     return { key, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.effectsOf(declaration) };
   }
 
-  /** `{ writes: true }` for a function that may write into what it is given, `{ draws: true }` for one that may call Math.random() (their calls are inlined). */
-  private effectsOf(fn: ts.FunctionLikeDeclaration): { writes?: true; draws?: true } {
+  /**
+   * `{ writes: true }` for a function that may write into what it is given, `{ draws: true }`
+   * for one that may call Math.random() (their calls are inlined), `{ observable: true }` for
+   * one that may throw or log (its calls run even where nothing reads their value).
+   */
+  private effectsOf(fn: ts.FunctionLikeDeclaration): { writes?: true; draws?: true; observable?: true } {
     if (mayWriteArguments(this.ts, this.checker, fn, this.effects)) return { writes: true };
-    return mayDraw(this.ts, this.checker, fn, this.effects) ? { draws: true } : {};
+    if (mayDraw(this.ts, this.checker, fn, this.effects)) return { draws: true };
+    return isObservable(this.ts, this.checker, fn, this.effects) ? { observable: true } : {};
   }
 
   /**

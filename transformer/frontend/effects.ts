@@ -39,10 +39,11 @@ export function getterOf(tsApi: typeof ts, checker: ts.TypeChecker, node: ts.Nod
   return checker.getSymbolAtLocation(node)?.declarations?.find(tsApi.isGetAccessorDeclaration);
 }
 
-/** What one function does itself: whether it writes outside its own arrays, whether it draws random numbers, and the functions it calls. */
+/** What one function does itself: whether it writes outside its own arrays, whether it draws random numbers, whether it may throw or log, and the functions it calls. */
 export interface DirectEffects {
   readonly writes: boolean;
   readonly draws: boolean;
+  readonly observable: boolean;
   readonly calls: readonly ts.FunctionLikeDeclaration[];
 }
 
@@ -62,6 +63,15 @@ export function mayWriteArguments(tsApi: typeof ts, checker: ts.TypeChecker, fn:
  */
 export function mayDraw(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>): boolean {
   return transitively(tsApi, checker, fn, known, (effects) => effects.draws);
+}
+
+/**
+ * Whether `fn` may be seen to run where its value is not read: a `throw`, a reduce without an
+ * initial value, a call of a method of `console`, itself or in a function it calls. A call
+ * of it runs where the function runs it, read or not (a guard `check(x)`, a log).
+ */
+export function isObservable(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.FunctionLikeDeclaration, known: Map<ts.Node, DirectEffects>): boolean {
+  return transitively(tsApi, checker, fn, known, (effects) => effects.observable);
 }
 
 function transitively(
@@ -109,8 +119,10 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
     return tsApi.isElementAccessExpression(inner) || tsApi.isPropertyAccessExpression(inner);
   };
   let draws = false;
+  let observable = false;
   const writes = walk(tsApi, fn.body!, (node) => {
     if (isRandomCall(tsApi, node)) draws = true;
+    if (tsApi.isThrowStatement(node) || isReduceWithoutInitialValue(tsApi, node) || isConsoleCall(tsApi, node)) observable = true;
     if (
       tsApi.isBinaryExpression(node) &&
       node.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment &&
@@ -135,7 +147,21 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
     return undefined;
   });
   // A write ends the walk: a function that writes is inlined whatever else it does.
-  return { writes, draws, calls };
+  return { writes, draws, observable, calls };
+}
+
+/** `xs.reduce(f)`: a TypeError where `xs` is empty (by the method's name: a class's own `reduce` of one argument is taken for it, which only keeps its calls). */
+function isReduceWithoutInitialValue(tsApi: typeof ts, node: ts.Node): boolean {
+  if (!tsApi.isCallExpression(node) || !tsApi.isPropertyAccessExpression(node.expression) || node.arguments.length !== 1) return false;
+  const method = node.expression.name.text;
+  return method === 'reduce' || method === 'reduceRight';
+}
+
+/** `console.log(…)` and the other methods of `console` (by its name, as `Math.random()`). */
+function isConsoleCall(tsApi: typeof ts, node: ts.Node): boolean {
+  if (!tsApi.isCallExpression(node) || !tsApi.isPropertyAccessExpression(node.expression)) return false;
+  const { expression } = node.expression;
+  return tsApi.isIdentifier(expression) && expression.text === 'console';
 }
 
 /** `Math.random()` (by its name: a local `Math` shadowing the global is not worth a checker query here). */

@@ -97,6 +97,8 @@ export interface Callee {
   readonly writes?: boolean;
   /** It may call Math.random(): lowering inlines its calls, so that reverse mode records each draw (a pullback would draw again). */
   readonly draws?: boolean;
+  /** It may throw or log: its calls run where the function makes them, even where nothing reads their value (a guard, `check(x)`). */
+  readonly observable?: boolean;
   /**
    * Declared inside another function, whose variables it may read: its calls are inlined,
    * as its code is in scope only where the derivative is generated in place of the call.

@@ -361,7 +361,8 @@ class TangentSweep {
       return;
     }
     const name = this.pushforwards(callee!, wrt, this.lanes);
-    const pushforward: Callee = { key: `pushforward:${name}`, name, ref: { kind: 'ref', path: [name] } };
+    // It runs the callee: where the callee may throw or log, it runs as the call did, read or not.
+    const pushforward: Callee = { key: `pushforward:${name}`, name, ref: { kind: 'ref', path: [name] }, ...(callee!.observable ? { observable: true } : {}) };
     const tangents = this.eachLane(() => wrt.map((index) => this.tangentOf(args[index]))).flat();
     const both = out.op(stmt.expr.op, [...args, ...tangents], { role: 'temp', origin: stmt.origin }, pushforward);
     out.push({ ...stmt, expr: { op: 'element', args: [both, num(0)] } });

@@ -187,7 +187,12 @@ export function eliminateDeadCode(func: Func): Func {
 
 /** A statement that may go where nothing reads its value (see the registry's `droppable`). */
 function removable(stmt: Let | Effect): boolean {
-  return opInfo(stmt.expr.op).droppable;
+  return opInfo(stmt.expr.op).droppable && !observable(stmt);
+}
+
+/** A call of a function that may throw or log: it runs where the function runs it, read or not, so that the derivative throws (and logs) where the function does. */
+function observable(stmt: Let | Effect): boolean {
+  return stmt.expr.callee?.observable === true;
 }
 
 /** The zero gradients a block allocates (`zeros`), whose additions die with them. */
@@ -206,6 +211,10 @@ function someEffect(block: Block, test: (stmt: Effect) => boolean): boolean {
 /** Whether a block has effects (but `dead` ones), so that it must run even where nothing reads its results. */
 function hasEffects(block: Block, dead: (stmt: Effect) => boolean): boolean {
   return someWithin(block, 'enter', (stmt) =>
-    stmt.kind === 'effect' && dead(stmt) ? false : stmt.kind === 'let' || stmt.kind === 'effect' ? opInfo(stmt.expr.op).effect : stmt.kind === 'accumulate',
+    stmt.kind === 'effect' && dead(stmt)
+      ? false
+      : stmt.kind === 'let' || stmt.kind === 'effect'
+        ? opInfo(stmt.expr.op).effect || observable(stmt)
+        : stmt.kind === 'accumulate',
   );
 }

@@ -6,6 +6,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, UNSET, num } from '../../ir/ir';
 import type { Lowering } from './lowering';
 import { type Container, arrayOperand, callbackArgument, inline, isArrayType, lengthOf, load, newArray } from './arrays';
+import { opInfo } from '../../ops/registry';
 import { takes } from './array-methods';
 import { expression } from './expressions';
 import { overArray } from './loops';
@@ -49,7 +50,7 @@ function from(lx: Lowering, node: ts.CallExpression, container: Container): Oper
         Code.Unsupported,
         `${container}.from({ length: n }) without a callback holds undefined: give it one, '(_, i) => …', or use new ${container === 'Array' ? 'Array<number>(n).fill(0)' : `${container}(n)`}.`,
       );
-    const length = expression(lx, counted);
+    const length = countOf(lx, expression(lx, counted), counted);
     const array = newArray(lx, node, { op: 'newArray', args: container === 'Array' ? [length, num(0)] : [length] }, container);
     overArray(lx, node, [], array, node, [], (index) => lx.store([array, index, inline(lx, callback, [UNSET, index], true)], node));
     return array;
@@ -102,7 +103,38 @@ export function newExpression(lx: Lowering, node: ts.NewExpression): Operand | u
   if (ts.isArrayLiteralExpression(arg) && !arg.elements.some(ts.isSpreadElement)) return arrayOf(lx, node, arg.elements, container);
   if (isArrayType(lx, arg)) return copyOf(lx, node, arg, container);
   lx.requireNumber(arg, `the argument of new ${container} must be a length or an array of numbers`);
-  return newArray(lx, node, { op: 'newArray', args: [expression(lx, arg)] }, container);
+  return newArray(lx, node, { op: 'newArray', args: [typedLengthOf(lx, expression(lx, arg), arg)] }, container);
+}
+
+/** Whether `n` is known to be a whole number here: a constant, a length, or the result of an integer operation (`k >> 1`, Math.floor). */
+function knownWhole(lx: Lowering, n: Operand): boolean {
+  if (n.kind === 'num') return Number.isInteger(n.value);
+  if (n.kind !== 'var') return false;
+  const made = lx.body.find((stmt) => stmt.kind === 'let' && stmt.name === n.name);
+  return lx.lengthsRead.has(n.name) || (made?.kind === 'let' && opInfo(made.expr.op).integral);
+}
+
+/**
+ * The length of `new Float64Array(n)` as JavaScript takes it: Math.trunc(n), 0 for NaN (a
+ * negative length throws there, as in JavaScript). Loops over the array and reads of its
+ * length use it, so it is the array's own (`xs.length / 2` of an odd length is not a length).
+ */
+function typedLengthOf(lx: Lowering, n: Operand, origin: ts.Node): Operand {
+  if (knownWhole(lx, n)) return n;
+  return madeWhole(lx, n, lx.op('select', [lx.op('isNaN', [n], origin), num(0), lx.op('trunc', [n], origin)], origin));
+}
+
+/** `length`, made whole from `n`: arrays made with the same n have the same length (a loop state `new Float64Array(n)` and each pass's). */
+function madeWhole(lx: Lowering, n: Operand, length: Operand): Operand {
+  if (length.kind === 'var') lx.wholeLengths.set(length.name, n);
+  return length;
+}
+
+/** The number of entries of `Array.from({ length: n }, …)` as JavaScript counts them: Math.trunc(n), 0 where n is not positive (NaN too). */
+function countOf(lx: Lowering, n: Operand, origin: ts.Node): Operand {
+  if (n.kind === 'num') return num(n.value > 0 ? Math.trunc(n.value) : 0);
+  if (n.kind === 'var' && lx.lengthsRead.has(n.name)) return n;
+  return madeWhole(lx, n, lx.op('select', [lx.op('>', [n, num(0)], origin), lx.op('trunc', [n], origin), num(0)], origin));
 }
 
 /** A new local array with the entries of the array `source`. */

@@ -285,7 +285,7 @@ function pastShortenedEnd(node: ts.Node): never {
   return fail(
     node,
     Code.Unsupported,
-    `this reads an entry of an array that a loop shortens (slice, filter), where an entry past its end would be undefined: compare the index with its length instead ('${index} < ${array}.length ? ${array}[${index}] : 0').`,
+    `this reads an entry of an array whose length a loop changes (slice, filter, a spread or concat that adds entries), where an entry past its end would be undefined: compare the index with its length instead ('${index} < ${array}.length ? ${array}[${index}] : 0').`,
   );
 }
 

@@ -187,6 +187,8 @@ export class Lowering {
   readonly entries = new Map<string, ts.ObjectLiteralExpression>();
   /** The variables holding an array's length as read (`xs.length`), with the array. */
   readonly lengthsRead = new Map<string, Operand>();
+  /** The lengths made whole from what the user gave (`new Float64Array(n)`: Math.trunc(n)), by name: n, so that arrays made with the same n have the same length. */
+  readonly wholeLengths = new Map<string, Operand>();
   /** How many loops enclose the code being lowered. */
   loops = 0;
   /**
@@ -394,13 +396,18 @@ export class Lowering {
    * u0 for `new Float64Array(cur.length)` with `cur = u0.map(…)`).
    */
   lengthOrigin(length: Operand): { readonly operand: Operand; readonly measured: boolean } {
-    let origin = length;
+    let origin = this.madeWhole(length);
     for (let array = this.arrayMeasured(origin); array; array = this.arrayMeasured(origin)) {
       const made = array.kind === 'var' && !this.lengths.has(array.name) ? this.created.get(array.name) : undefined;
       if (made?.kind !== 'array') return { operand: array, measured: true };
-      origin = made.size;
+      origin = this.madeWhole(made.size);
     }
     return { operand: origin, measured: false };
+  }
+
+  /** What a length was made whole from (see `wholeLengths`), else the length. */
+  private madeWhole(length: Operand): Operand {
+    return (length.kind === 'var' && this.wholeLengths.get(length.name)) || length;
   }
 
   private arrayMeasured(length: Operand): Operand | undefined {
