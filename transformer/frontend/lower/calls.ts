@@ -14,6 +14,7 @@ import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlin
 import { overArray } from './loops';
 import { requireAsMade } from './objects';
 import { entryFunction, functionInData, passesTable, tableEntryRead } from './tables';
+import { withTypeArguments } from './type-arguments';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -218,10 +219,12 @@ function withDefaults(lx: Lowering, node: ts.Node, target: Callee, args: readonl
   const self = target.method ? args.slice(0, 1) : [];
   const given = args.slice(self.length);
   let values: Operand[] = [];
-  inFrame(lx, target, [], self[0], () => {
-    values = bindParameters(lx, fn, target.name, given, node);
-    return undefined;
-  });
+  withTypeArguments(lx, fn, target.name, node, () =>
+    inFrame(lx, target, [], self[0], () => {
+      values = bindParameters(lx, fn, target.name, given, node);
+      return undefined;
+    }),
+  );
   return [...self, ...values];
 }
 

@@ -16,6 +16,7 @@ import { type Binding, type Lowering } from './lowering';
 import { objectOf } from './arrays';
 import { expression } from './expressions';
 import { callArguments, inFrame, inlineBody } from './functions';
+import { instanceTypeArguments, withGiven } from './type-arguments';
 import { skipTypeSyntax } from '../type-syntax';
 
 /** What a function, and the functions and classes its code calls, names or constructs, do to objects. */
@@ -258,10 +259,12 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
   );
   // Field initialisers see the class, not the constructor's parameters.
   const initialise = () =>
-    inFrame(lx, frame, [], self, () => {
-      for (const member of initialised) assign(member.name.getText(), expression(lx, member.initializer));
-      return undefined;
-    });
+    withGiven(lx, instanceTypeArguments(lx, declaration, node), () =>
+      inFrame(lx, frame, [], self, () => {
+        for (const member of initialised) assign(member.name.getText(), expression(lx, member.initializer));
+        return undefined;
+      }),
+    );
   const definedFirst = lx.env.definesClassFields ?? true;
   if (definedFirst) initialise();
   const constructor = members.find((member): member is ts.ConstructorDeclaration => ts.isConstructorDeclaration(member) && !!member.body);
