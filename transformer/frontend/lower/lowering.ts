@@ -403,7 +403,7 @@ export class Lowering {
   /** The length of a node's type where it is a tuple of a fixed length (`[number, number]`, no optional or rest elements). */
   tupleLengthAt(node: ts.Node): number | undefined {
     const checker = this.env.checker;
-    const type = checker?.getTypeAtLocation(node);
+    const type = checker && this.typeAt(node);
     if (!type || !checker!.isTupleType(type)) return undefined;
     const target = (type as ts.TypeReference).target as ts.TupleType;
     return target.hasRestElement || target.minLength !== target.fixedLength ? undefined : target.fixedLength;
@@ -425,7 +425,17 @@ export class Lowering {
 
   /** The type of a node where the code is differentiated: a type parameter's as the call gives it. */
   typeAt(node: ts.Node): ts.Type {
-    return this.resolveType(this.env.checker!.getTypeAtLocation(node));
+    const type = this.resolveType(this.env.checker!.getTypeAtLocation(node));
+    // TypeScript types a read of a value of type `A extends unknown[]` by A's constraint
+    // (`a[0]`: unknown), not by what the call gives A: read as data, it would lose its gradient.
+    if (type.flags & this.ts.TypeFlags.Unknown && this.typeArguments.length > 0 && this.inlining.length > 0) {
+      fail(
+        node,
+        Code.BadType,
+        `'${sourceText(node)}' has type 'unknown' here, from the constraint of a generic helper's type parameter, which does not say what it holds: give the helper's parameter a type that does (an array of a type parameter, T[], rather than a type parameter constrained to unknown[]).`,
+      );
+    }
+    return type;
   }
 
   /** Whether a type (as `typeAt` gives it, or a part of one) holds numbers, with its type parameters resolved. */
@@ -442,7 +452,7 @@ export class Lowering {
   shapeAt(node: ts.Node, element: boolean, made: MadeObject = {}): Shape | undefined {
     const checker = this.env.checker;
     if (!checker) return NUMBER;
-    const shape = this.shapeOfType(checker.getTypeAtLocation(node), made);
+    const shape = this.shapeOfType(this.typeAt(node), made);
     if (!element) return shape;
     return shape?.kind === 'array' ? shape.element : undefined;
   }

@@ -175,7 +175,7 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
       `'${text}' is a setter: differentiated code assigns fields, not setters (which may have effects). Assign the fields the setter sets, or call a method that does.`,
     );
   // A method writing its own instance, called on an instance of the caller's (a random number generator passed in).
-  const ownClass = inner.expression.kind === ts.SyntaxKind.ThisKeyword ? lx.env.checker?.getTypeAtLocation(inner.expression).getSymbol()?.getName() : undefined;
+  const ownClass = inner.expression.kind === ts.SyntaxKind.ThisKeyword && lx.env.checker ? lx.typeAt(inner.expression).getSymbol()?.getName() : undefined;
   if (ownClass)
     fail(
       inner,
@@ -235,7 +235,7 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
     );
   }
   // Accessors are computed, not stored: only fields get variables.
-  const type = checker.getTypeAtLocation(node);
+  const type = lx.typeAt(node);
   const fields = shape.fields
     .map((field) => field.name)
     .filter((field) => !type.getProperty(field)?.declarations?.some((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)));
