@@ -89,9 +89,7 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'Object')) {
     // Two of the object's fields, written with the user's names: `(o.a, o.b)`.
     const [object] = node.arguments;
-    const fields = object
-      ? (lx.env.checker ? lx.typeAt(object).getProperties() : []).slice(0, 2).map((field) => `${sourceText(object)}.${field.name}`)
-      : [];
+    const fields = object ? (lx.env.checker ? lx.typeAt(object).getProperties() : []).slice(0, 2).map((field) => `${sourceText(object)}.${field.name}`) : [];
     fail(
       node,
       Code.Unsupported,
@@ -180,9 +178,7 @@ function missesThrough(lx: Lowering, node: ts.Node, fn: ts.SignatureDeclaration,
   const checker = lx.env.checker!;
   return (
     mayMiss(lx, node) ||
-    node.arguments.some(
-      (arg, k) => k >= self && lx.isNumber(lx.typeAt(arg)) && mayMiss(lx, arg) && passesOnParameter(ts, checker, fn, k - self),
-    )
+    node.arguments.some((arg, k) => k >= self && lx.isNumber(lx.typeAt(arg)) && mayMiss(lx, arg) && passesOnParameter(ts, checker, fn, k - self))
   );
 }
 

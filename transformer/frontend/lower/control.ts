@@ -322,7 +322,7 @@ function tested(tsApi: typeof ts, node: ts.Expression): boolean {
 
 /** Whether the type of `node` has an object (an array, an object, or one that may be undefined). */
 function mayBeObject(lx: Lowering, node: ts.Expression): boolean {
-  const type = (lx.env.checker && lx.typeAt(node));
+  const type = lx.env.checker && lx.typeAt(node);
   const members = type?.isUnion() ? type.types : type ? [type] : [];
   return members.some((member) => member.flags & lx.ts.TypeFlags.Object);
 }

@@ -172,7 +172,7 @@ function optionalRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.Eleme
   if (present) return presentEntryRead(lx, node, present);
   const entryLink = afterEntry(lx, node);
   if (entryLink) return optionalEntry(lx, node, entryLink);
-  const type = (lx.env.checker && lx.typeAt(node.expression));
+  const type = lx.env.checker && lx.typeAt(node.expression);
   const members = type?.isUnion() ? type.types : type ? [type] : [];
   if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)))
     fail(
@@ -450,7 +450,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = f
     return logical(lx, node, kind === ts.SyntaxKind.AmpersandAmpersandToken);
   if (kind === ts.SyntaxKind.QuestionQuestionToken || nullishValue) {
     // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
-    const type = (lx.env.checker && lx.typeAt(node.left));
+    const type = lx.env.checker && lx.typeAt(node.left);
     const members = type?.isUnion() ? type.types : type ? [type] : [];
     if (members.some((member) => member.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
       fail(

@@ -97,5 +97,7 @@ function instantiation(checker: ts.TypeChecker, signature: ts.Signature): readon
 
 /** Each type parameter with its argument, leaving out those given themselves (a method of the class calling another with `this`). */
 function pairs(parameters: readonly ts.Type[], typeArguments: readonly ts.Type[]): [ts.Type, ts.Type][] {
-  return parameters.flatMap((parameter, k) => (typeArguments[k] && typeArguments[k] !== parameter ? [[parameter, typeArguments[k]] as [ts.Type, ts.Type]] : []));
+  return parameters.flatMap((parameter, k) =>
+    typeArguments[k] && typeArguments[k] !== parameter ? [[parameter, typeArguments[k]] as [ts.Type, ts.Type]] : [],
+  );
 }

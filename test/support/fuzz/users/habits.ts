@@ -470,7 +470,13 @@ ${pass}${ind}}
     const mats = s.mats.filter((m) => m.cols >= 2);
     const objects = s.objs.filter((o) => o.expr !== 'this' && o.type.fields.some(([, f]) => f === 'number'));
     const inner = (reads: string[]) => this.smooth(`${this.pick(reads)} * ${this.pick(reads)}`);
-    switch (this.weighted<string>([[mats.length > 0 ? 2 : 0, 'rows'], [objects.length > 0 ? 2 : 0, 'objects'], [1, 'tuples']])) {
+    switch (
+      this.weighted<string>([
+        [mats.length > 0 ? 2 : 0, 'rows'],
+        [objects.length > 0 ? 2 : 0, 'objects'],
+        [1, 'tuples'],
+      ])
+    ) {
       case 'rows': {
         const m = this.pick(mats);
         return `${sumBy}(${m.expr}, (${e}) => ${inner([`${e}[0]`, `${e}[${m.cols - 1}]`])})`;
@@ -499,7 +505,7 @@ ${pass}${ind}}
         [v ? 1 : 0, 'map'],
         [1, 'rest'],
         [v && v.type !== 'f64' ? 1 : 0, 'generic'],
-        [2, 'sumBy'],
+        [4, 'sumBy'],
         // Not in a method: a function declared there has a `this` of its own.
         [s.objs.some((o) => o.expr === 'this') ? 0 : 1, 'hoisted'],
         [1, 'enum'],
