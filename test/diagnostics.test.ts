@@ -17,6 +17,15 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
+  genericPassedByName: {
+    code: `function sumBy<T>(items: readonly T[], fn: (t: T) => number): number {\n  let s = 0;\n  for (const it of items) s += /*@*/fn(it);\n  return s;\n}\nfunction ident<T>(t: T): T {\n  return t;\n}\nexport const g = grad((xs: number[]) => sumBy(xs, ident));`,
+    message:
+      "'ident' is generic, and here what its type parameter 'T' stands for is not known when compiling: call it in an arrow written where it is passed ('(…) => ident(…)'), where TypeScript infers it",
+  },
+  unknownFromConstraint: {
+    code: `type Elem<A> = A extends readonly (infer E)[] ? E : never;\nfunction firstE<A extends readonly unknown[]>(a: A): Elem<A> {\n  return /*@*/a[0] as Elem<A>;\n}\nexport const g = grad((rs: number[][]) => firstE(rs)[0] * 5);`,
+    message: "'a[0]' has type 'unknown' here, from the constraint of a generic helper's type parameter, which does not say what it holds",
+  },
   spreadOfLeftOutField: {
     code: `export const g = grad((x: number) => { const st: { a?: number; s: number } = { s: x };\n  st.a = x;\n  const c = { a: 1, /*@*/...st };\n  return c.s * (c.a ?? 1); });`,
     message:
@@ -973,6 +982,8 @@ const ILL_TYPED: Record<string, Case> = {
 
 /** Messages no type-correct or ill-typed input reaches, and why (they guard the transformer itself). */
 const UNREACHABLE: Record<string, string> = {
+  "'…' is generic, and TypeScript … does not tell what its type parameter '…' stands for at this call: use a newer TypeScript, or write '…' for the types it is called with.":
+    'the TypeScript of the tests tells what a call gives a generic helper (getTypeArgumentsForResolvedSignature)',
   'push takes plain values here, not spreads.': 'spread arguments of any call are reported first',
   "the property access '…' cannot be used in a rule.": 'raised only while reading the derivative rules of runtime/rules.ts',
   "cannot resolve '…'.": 'an unresolved name has type any, which is reported first',

@@ -39,20 +39,35 @@ export interface MadeObject {
  */
 export const PARAMETER: MadeObject = { data: true };
 
-/** The shape of values of `type`, or undefined where they cannot be differentiated; `made`: see MadeObject. */
+/**
+ * The type a type parameter stands for where the code is differentiated: inside a generic
+ * helper inlined at a call, what the call gives it (`sumBy<T>(items: T[], …)` called with
+ * `number[][]`: T is `number[]`); any other type as it is.
+ */
+export type TypeResolver = (type: ts.Type) => ts.Type;
+
+const AS_DECLARED: TypeResolver = (type) => type;
+
+/**
+ * The shape of values of `type`, or undefined where they cannot be differentiated; `made`:
+ * see MadeObject; `resolve`: what its type parameters stand for, at every depth (`T[]`,
+ * `{ v: T }`).
+ */
 export function shapeOf(
   tsApi: typeof ts,
   checker: ts.TypeChecker,
-  type: ts.Type,
+  declared: ts.Type,
   made: MadeObject = {},
+  resolve: TypeResolver = AS_DECLARED,
   within: ReadonlySet<ts.Type> = new Set(),
 ): Shape | undefined {
+  const type = resolve(declared);
   const optional = made.optional ?? false;
   // A type that holds itself (`typeof globalThis`) has no shape.
   if (within.has(type)) return undefined;
   // A generic's type parameter (`<T extends number[]>(v: T)`): the shape of what it is constrained to.
   const constraint = type.flags & tsApi.TypeFlags.TypeParameter ? type.getConstraint() : undefined;
-  if (constraint) return shapeOf(tsApi, checker, constraint, made, new Set(within).add(type));
+  if (constraint) return shapeOf(tsApi, checker, constraint, made, resolve, new Set(within).add(type));
   if (type.flags & tsApi.TypeFlags.EnumLike) return undefined;
   if (type.isUnion()) {
     if (type.types.every((member) => member.flags & tsApi.TypeFlags.NumberLike && !(member.flags & tsApi.TypeFlags.EnumLike))) return NUMBER;
@@ -64,7 +79,7 @@ export function shapeOf(
   const name = type.getSymbol()?.getName();
   if (name === 'Float64Array' || name === 'Float32Array') return { kind: 'array', element: NUMBER, container: name };
   if (isArrayOrTuple(checker, type)) {
-    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element, made, inner));
+    const elements = checker.getTypeArguments(type as ts.TypeReference).map((element) => shapeOf(tsApi, checker, element, made, resolve, inner));
     const first = elements[0];
     if (!first || elements.some((element) => !element || !sameShape(element, first))) return undefined;
     return { kind: 'array', element: first, container: 'Array' };
@@ -76,17 +91,18 @@ export function shapeOf(
     const declaration = property.valueDeclaration;
     if (declaration && !isDataProperty(tsApi, declaration)) continue;
     // A field of a spread (`{ ...base, ...o }`) has no declaration of its own.
-    const fieldType = declaration ? checker.getTypeOfSymbolAtLocation(property, declaration) : checker.getTypeOfSymbol?.(property);
+    const declaredType = declaration ? checker.getTypeOfSymbolAtLocation(property, declaration) : checker.getTypeOfSymbol?.(property);
+    const fieldType = declaredType && resolve(declaredType);
     // A field holding a function is code, like a method: not differentiated.
     if (fieldType && !fieldType.isUnion() && checker.getSignaturesOfType(fieldType, tsApi.SignatureKind.Call).length > 0) continue;
     // A number that may be missing (`last?: number`, `last: number | undefined`) is a number where it is there.
-    const mayBeMissing = fieldType && (property.flags & tsApi.SymbolFlags.Optional || isNumberOrMissing(tsApi, checker, fieldType));
+    const mayBeMissing = fieldType && (property.flags & tsApi.SymbolFlags.Optional || isNumberOrMissing(tsApi, checker, fieldType, resolve));
     const present = fieldType && optional && mayBeMissing ? checker.getNonNullableType(fieldType) : fieldType;
     if (made.data && present && isDataType(tsApi, present)) {
       data.push(property.getName());
       continue;
     }
-    const shape = present && shapeOf(tsApi, checker, present, made, inner);
+    const shape = present && shapeOf(tsApi, checker, present, made, resolve, inner);
     if (!shape) return undefined;
     fields.push({ name: property.getName(), shape });
   }
@@ -95,10 +111,10 @@ export function shapeOf(
 }
 
 /** `number | undefined` (or `| null`): a number that may be missing. */
-export function isNumberOrMissing(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type): boolean {
+export function isNumberOrMissing(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type, resolve: TypeResolver = AS_DECLARED): boolean {
   if (!type.isUnion()) return false;
   const present = checker.getNonNullableType(type);
-  return present !== type && shapeOf(tsApi, checker, present)?.kind === 'number';
+  return present !== type && shapeOf(tsApi, checker, present, {}, resolve)?.kind === 'number';
 }
 
 /** Strings and booleans (and unions of them: `'call' | 'put'`): data, which conditions read and no derivative has. */

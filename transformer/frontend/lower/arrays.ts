@@ -4,8 +4,8 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Operand, UNDEFINED, UNSET, isUnset, nameOf, num, sameOperand, str, variable } from '../../ir/ir';
-import { NUMBER, type Shape, isDataField, isDataType, isNumberOrMissing, shapeOf } from '../../ir/shapes';
-import { type LocalFunction, type Lowering, FALSE, TRUE, isNumberType } from './lowering';
+import { NUMBER, type Shape, isDataField, isDataType, isNumberOrMissing } from '../../ir/shapes';
+import { type LocalFunction, type Lowering, FALSE, TRUE } from './lowering';
 import { expression, read } from './expressions';
 import { callTarget } from './calls';
 import { callLocal, functionValue, parameterCount } from './functions';
@@ -84,19 +84,20 @@ function holdsArrays(lx: Lowering, node: ts.Expression): boolean {
   const { ts } = lx;
   const literal = skipTypeSyntax(ts, node);
   if (ts.isArrayLiteralExpression(literal)) return literal.elements.some((element) => !ts.isSpreadElement(element) && isArrayType(lx, element));
-  const entry = lx.env.checker?.getTypeAtLocation(node).getNumberIndexType();
+  const entry = lx.typeAt(node).getNumberIndexType();
   const checker = lx.env.checker!;
   return !!entry && (checker.isArrayType(entry) || checker.isTupleType(entry));
 }
 
-/** A generic's type parameter (`T extends number[]`) as what it is constrained to; another type as it is. */
+/** A generic's type parameter as what its call gives it, or (`T extends number[]`) what it is constrained to; another type as it is. */
 function constrained(lx: Lowering, type: ts.Type): ts.Type {
-  return (type.flags & lx.ts.TypeFlags.TypeParameter && type.getConstraint()) || type;
+  const resolved = lx.resolveType(type);
+  return (resolved.flags & lx.ts.TypeFlags.TypeParameter && resolved.getConstraint()) || resolved;
 }
 
 /** The kind of array an expression is: a typed array keeps its type through map, slice, sort… */
 export function containerOf(lx: Lowering, node: ts.Expression): Container {
-  const name = constrained(lx, lx.env.checker!.getTypeAtLocation(node)).getSymbol()?.getName();
+  const name = constrained(lx, lx.typeAt(node)).getSymbol()?.getName();
   return name === 'Float64Array' || name === 'Float32Array' ? name : 'Array';
 }
 
@@ -112,7 +113,6 @@ export function arrayMethod(
   method: 'reduce' | 'reduceRight' | 'forEach' | 'every' | 'some' | 'map',
   arrayNode: ts.Expression,
 ): Operand {
-  const { ts } = lx;
   const [callbackNode, initial] = node.arguments;
   const callback = callbackArgument(lx, node, callbackNode, method);
   const array = arrayOperand(lx, arrayNode, `.${method}()`);
@@ -167,10 +167,10 @@ export function arrayMethod(
     }
     case 'map': {
       // A new local array of the same kind (a typed array maps to its own type), filled in a loop.
-      const checker = lx.env.checker!;
       const kind = containerOf(lx, arrayNode);
       const list = listOf(lx, array);
-      const toNumbers = isNumberType(ts, checker.getTypeAtLocation(node).getNumberIndexType() ?? checker.getTypeAtLocation(node));
+      const result = lx.typeAt(node);
+      const toNumbers = lx.isNumber(result.getNumberIndexType() ?? result);
       if (list && !toNumbers) return mappedList(lx, node, list, (value, index) => inline(lx, callback, [value, index, array], true));
       const length = lengthOf(lx, array, node);
       const fields = numberFields(lx.shapeAt(node, true));
@@ -452,10 +452,10 @@ function fieldWithoutShape(lx: Lowering, node: ts.ObjectLiteralExpression): stri
   for (const property of node.properties) {
     const value = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
     if (!value || lx.shapeAt(value, false)) continue;
-    const type = checker.getTypeAtLocation(value);
+    const type = lx.typeAt(value);
     // Strings and booleans are data the object may hold, a number that may be missing a field
     // undefined where it is (see Shape.data, shapeOf), a function code left out of its numbers.
-    if (isDataType(ts, type) || isNumberOrMissing(ts, checker, type)) continue;
+    if (isDataType(ts, type) || isNumberOrMissing(ts, checker, type, lx.resolveType)) continue;
     if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) continue;
     const name = property.name!.getText();
     return `: '${name}' has type '${checker.typeToString(checker.getBaseTypeOfLiteralType(type))}'; keep other data out of it, in a variable of its own`;
@@ -487,7 +487,7 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
       if (spread?.kind !== 'object')
         fail(property, Code.Unsupported, 'only objects of numbers, strings, booleans, arrays or objects of these can be spread into an object literal.');
       const base = expression(lx, property.expression);
-      const type = lx.env.checker?.getTypeAtLocation(property.expression);
+      const type = lx.env.checker && lx.typeAt(property.expression);
       // In the order of base's fields, as JavaScript copies them, data among them.
       const order = type?.getProperties().map((property) => property.name) ?? [];
       const fields = [...spread.fields, ...(spread.data ?? []).map((name) => ({ name, shape: undefined }))];
@@ -527,7 +527,7 @@ export function objectLiteral(lx: Lowering, node: ts.ObjectLiteralExpression): O
 function addLeftOutFields(lx: Lowering, node: ts.ObjectLiteralExpression, object: Operand, values: ReadonlyMap<string, Operand>): void {
   const record = object.kind === 'var' ? lx.records.get(object.name) : undefined;
   const given = lx.env.checker!.getContextualType(node);
-  const givenShape = given && shapeOf(lx.ts, lx.env.checker!, given, MADE_OBJECT);
+  const givenShape = given && lx.shapeOfType(given, MADE_OBJECT);
   if (!record || givenShape?.kind !== 'object') return;
   const leftOut = givenShape.fields.filter((field) => field.shape.kind === 'number' && !values.has(field.name) && lx.writtenFields.has(field.name));
   for (const field of leftOut) addRecordField(lx, object, field.name, UNDEFINED);

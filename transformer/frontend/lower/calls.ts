@@ -6,7 +6,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { sourceText } from '../quoting';
 import { type Callee, type Operand, num, variable } from '../../ir/ir';
 import { isMathFunction, mathArity } from '../../ops/registry';
-import { type Binding, type Lowering, isNumberType } from './lowering';
+import { type Binding, type Lowering } from './lowering';
 import type { Shape } from '../../ir/shapes';
 import { arrayOperand, load, newArray } from './arrays';
 import { arrayCall } from './array-methods';
@@ -15,6 +15,7 @@ import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlin
 import { overArray } from './loops';
 import { requireAsMade } from './objects';
 import { entryFunction, functionInData, passesTable, tableEntryRead } from './tables';
+import { withTypeArguments } from './type-arguments';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -93,9 +94,7 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && lx.isGlobal(callee.expression, 'Object')) {
     // Two of the object's fields, written with the user's names: `(o.a, o.b)`.
     const [object] = node.arguments;
-    const fields = object
-      ? (lx.env.checker?.getTypeAtLocation(object).getProperties() ?? []).slice(0, 2).map((field) => `${sourceText(object)}.${field.name}`)
-      : [];
+    const fields = object ? (lx.env.checker ? lx.typeAt(object).getProperties() : []).slice(0, 2).map((field) => `${sourceText(object)}.${field.name}`) : [];
     fail(
       node,
       Code.Unsupported,
@@ -122,17 +121,22 @@ export function callTarget(lx: Lowering, node: ts.Node, target: Callee, args: re
     // A helper returning an array or object is inlined too: its result is then a local
     // array or object literal of this function, read and differentiated like one.
     const checker = lx.env.checker!;
-    const type = ts.isCallExpression(node) ? checker.getTypeAtLocation(node) : checker.getSignatureFromDeclaration(fn)?.getReturnType();
-    const returnsNumber = type !== undefined && isNumberType(ts, type);
+    const type = ts.isCallExpression(node) ? lx.typeAt(node) : checker.getSignatureFromDeclaration(fn)?.getReturnType();
+    const returnsNumber = type !== undefined && lx.isNumber(type);
     const rest = fn.parameters.some((param) => param.dotDotDotToken);
     // A parameter whose type a pullback cannot take a gradient of: an optional number (`k?:
-    // number`), an object with an optional field, given an object or a number that may be active.
+    // number`), an object with an optional field, given an object or a number that may be
+    // active; a type parameter (`id<T>(x: T)`), which only the call says is a number.
     const self = target.method ? 1 : 0;
     const shapeless = args.some((arg, k) => {
       const param = k >= self ? fn.parameters[k - self] : undefined;
       if (!param || isFunction(arg) || isSpread(arg) || lx.shapeAt(param, false)) return false;
-      const type = checker.getTypeAtLocation(param);
-      return lx.isAggregate(arg) || (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined));
+      const type = lx.typeAt(param);
+      return (
+        lx.isAggregate(arg) ||
+        (type.isUnion() && type.types.some((member) => member.flags & ts.TypeFlags.Undefined)) ||
+        (type.flags & ts.TypeFlags.TypeParameter) !== 0
+      );
     });
     if (
       passesTable(lx, fn, args.slice(self)) ||
@@ -179,9 +183,7 @@ function missesThrough(lx: Lowering, node: ts.Node, fn: ts.SignatureDeclaration,
   const checker = lx.env.checker!;
   return (
     mayMiss(lx, node) ||
-    node.arguments.some(
-      (arg, k) => k >= self && isNumberType(ts, checker.getTypeAtLocation(arg)) && mayMiss(lx, arg) && passesOnParameter(ts, checker, fn, k - self),
-    )
+    node.arguments.some((arg, k) => k >= self && lx.isNumber(lx.typeAt(arg)) && mayMiss(lx, arg) && passesOnParameter(ts, checker, fn, k - self))
   );
 }
 
@@ -223,10 +225,12 @@ function withDefaults(lx: Lowering, node: ts.Node, target: Callee, args: readonl
   const self = target.method ? args.slice(0, 1) : [];
   const given = args.slice(self.length);
   let values: Operand[] = [];
-  inFrame(lx, target, [], self[0], () => {
-    values = bindParameters(lx, fn, target.name, given, node);
-    return undefined;
-  });
+  withTypeArguments(lx, fn, target.name, node, () =>
+    inFrame(lx, target, [], self[0], () => {
+      values = bindParameters(lx, fn, target.name, given, node);
+      return undefined;
+    }),
+  );
   return [...self, ...values];
 }
 

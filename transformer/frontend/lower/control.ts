@@ -6,7 +6,7 @@ import { type Operand, type Phi, type Stmt, UNDEFINED, UNSET, isUnset, num, same
 import { namesDefinedWithin } from '../../ir/definitions';
 import { NUMBER } from '../../ir/shapes';
 import { AggregateMerges, type MergeHost, RESULT, VALUE } from './merge';
-import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
+import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE } from './lowering';
 import { isArrayType, load, newArray, objectOf } from './arrays';
 import { expression } from './expressions';
 import { statements } from './statements';
@@ -292,7 +292,7 @@ function choiceAdvice(lx: Lowering, origin: ts.Node): string {
   if (a && b && ts.isNewExpression(a) && ts.isNewExpression(b) && a.expression.getText() === b.expression.getText()) {
     const [x, y] = [a.arguments ?? [], b.arguments ?? []];
     const differ = x.flatMap((arg, k) => (arg.getText() === y[k]?.getText() ? [] : [k]));
-    const isNumber = (arg: ts.Expression) => isNumberType(ts, lx.env.checker!.getTypeAtLocation(arg));
+    const isNumber = (arg: ts.Expression) => lx.isNumber(lx.typeAt(arg));
     if (x.length === y.length && differ.length > 0 && differ.every((k) => isNumber(x[k]) && isNumber(y[k]))) {
       const args = x.map((arg, k) => (differ.includes(k) ? `${test} ? ${sourceText(arg)} : ${sourceText(y[k])}` : sourceText(arg)));
       return `Choose the arguments instead of the instances ('new ${sourceText(a.expression)}(${args.join(', ')})').`;
@@ -382,7 +382,7 @@ function tested(tsApi: typeof ts, node: ts.Expression): boolean {
 
 /** Whether the type of `node` has an object (an array, an object, or one that may be undefined). */
 function mayBeObject(lx: Lowering, node: ts.Expression): boolean {
-  const type = lx.env.checker?.getTypeAtLocation(node);
+  const type = lx.env.checker && lx.typeAt(node);
   const members = type?.isUnion() ? type.types : type ? [type] : [];
   return members.some((member) => member.flags & lx.ts.TypeFlags.Object);
 }

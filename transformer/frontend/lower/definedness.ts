@@ -3,7 +3,7 @@
 // so is every variable, parameter, field or result that takes it. `??`, which drops its test
 // where the value cannot be undefined, asks here by where the value can come from instead.
 import type ts from 'typescript';
-import { type Lowering, isNumberType } from './lowering';
+import { type Lowering } from './lowering';
 import { isArrayType } from './arrays';
 import { skipTypeSyntax } from '../type-syntax';
 
@@ -90,8 +90,7 @@ class Sources {
 
   /** An entry of an array by a number: undefined past the end (any other index is not a number's). */
   private mayMiss(entry: ts.ElementAccessExpression): boolean {
-    const checker = this.lx.env.checker!;
-    return !isArrayType(this.lx, entry.expression) || isNumberType(this.lx.ts, checker.getTypeAtLocation(entry.argumentExpression));
+    return !isArrayType(this.lx, entry.expression) || this.lx.isNumber(this.lx.typeAt(entry.argumentExpression));
   }
 
   private isMathConstant(read: ts.PropertyAccessExpression): boolean {

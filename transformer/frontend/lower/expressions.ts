@@ -11,8 +11,8 @@ import {
   isIntegerOperator,
   isMathConstant,
 } from '../../ops/registry';
-import { FALSE, type Lowering, TRUE, isNumberType } from './lowering';
-import { type Shape, shapeOf } from '../../ir/shapes';
+import { FALSE, type Lowering, TRUE } from './lowering';
+import type { Shape } from '../../ir/shapes';
 import { entryMissing, fieldLoad, growable, isArrayType, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';
 import { call } from './calls';
 import { restOf } from './array-methods';
@@ -150,9 +150,9 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
 function nullAsUndefined(lx: Lowering, node: ts.Expression, value: Operand): Operand {
   const { ts } = lx;
   if (value.kind !== 'var' || !lx.env.checker || lx.env.rule) return value;
-  const type = lx.env.checker.getTypeAtLocation(node);
+  const type = lx.typeAt(node);
   const members = type.isUnion() ? type.types : [type];
-  const numberOrNull = (member: ts.Type) => isNumberType(ts, member) || member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined);
+  const numberOrNull = (member: ts.Type) => lx.isNumber(member) || member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined);
   if (!members.some((member) => member.flags & ts.TypeFlags.Null) || !members.every(numberOrNull)) return value;
   return lx.op('select', [lx.op('==', [value, UNDEFINED], node), UNDEFINED, value], node);
 }
@@ -175,7 +175,7 @@ function optionalRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.Eleme
   if (present) return presentEntryRead(lx, node, present);
   const entryLink = afterEntry(lx, node);
   if (entryLink) return optionalEntry(lx, node, entryLink);
-  const type = lx.env.checker?.getTypeAtLocation(node.expression);
+  const type = lx.env.checker && lx.typeAt(node.expression);
   const members = type?.isUnion() ? type.types : type ? [type] : [];
   if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)))
     fail(
@@ -221,7 +221,7 @@ function afterEntry(
   const entry = first && skipTypeSyntax(ts, first.expression);
   if (!entry || !ts.isElementAccessExpression(entry) || lx.presentEntries.has(first!) || !isArrayType(lx, entry.expression)) return undefined;
   // Entries that may be undefined themselves (`(number[] | undefined)[]`): the chain tests the entry it reads (optionalRead).
-  const entryType = lx.env.checker!.getTypeAtLocation(entry.expression).getNumberIndexType();
+  const entryType = lx.typeAt(entry.expression).getNumberIndexType();
   const undefinedEntries = entryType?.isUnion() && entryType.types.some((member) => member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null));
   return undefinedEntries ? undefined : first;
 }
@@ -315,7 +315,7 @@ function definedRead(lx: Lowering, node: ts.Expression): Operand {
 /** The shape of what an expression holds where it is defined. */
 function definedShape(lx: Lowering, node: ts.Expression): Shape | undefined {
   const checker = lx.env.checker!;
-  return shapeOf(lx.ts, checker, checker.getNonNullableType(checker.getTypeAtLocation(node)));
+  return lx.shapeOfType(checker.getNonNullableType(lx.typeAt(node)));
 }
 
 export function read(lx: Lowering, identifier: ts.Identifier): Operand {
@@ -453,7 +453,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = f
     return logical(lx, node, kind === ts.SyntaxKind.AmpersandAmpersandToken);
   if (kind === ts.SyntaxKind.QuestionQuestionToken || nullishValue) {
     // `a ?? b` on a value that may be undefined (an optional field or parameter): `a === undefined ? b : a`.
-    const type = lx.env.checker?.getTypeAtLocation(node.left);
+    const type = lx.env.checker && lx.typeAt(node.left);
     const members = type?.isUnion() ? type.types : type ? [type] : [];
     if (members.some((member) => member.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown))) {
       fail(
@@ -468,7 +468,7 @@ export function binary(lx: Lowering, node: ts.BinaryExpression, nullishValue = f
     // It is read only on the side that uses it, so that reverse mode adds into the gradient's
     // entry only there: an entry past the end of the gradient's array would make it longer, with NaN.
     const target = skipTypeSyntax(ts, node.left);
-    const entry = ts.isElementAccessExpression(target) && isNumberType(ts, lx.env.checker!.getTypeAtLocation(target.argumentExpression));
+    const entry = ts.isElementAccessExpression(target) && lx.isNumber(lx.typeAt(target.argumentExpression));
     if (entry && !rereadable(lx, node.left))
       fail(node.left, Code.Unsupported, "'??' on an array entry whose index has effects: compute the index in a statement of its own first.");
     if (entry && !ts.isOptionalChain(target)) {
@@ -538,7 +538,7 @@ function nullComparison(lx: Lowering, node: ts.BinaryExpression): Operand | unde
   const againstNull = isNull(other === node.left ? node.right : node.left);
   const loose = kind === k.EqualsEqualsToken || kind === k.ExclamationEqualsToken;
   const equal = kind === k.EqualsEqualsToken || kind === k.EqualsEqualsEqualsToken;
-  const type = lx.env.checker!.getTypeAtLocation(other);
+  const type = lx.typeAt(other);
   const members = type.isUnion() ? type.types : [type];
   const mayBeNull = members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown));
   const written = sourceText(other);

@@ -6,7 +6,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Operand, UNDEFINED, UNSET, num } from '../../ir/ir';
 import { isMathFunction, mathArity } from '../../ops/registry';
-import { type Binding, type LocalFunction, type Lowering, FALSE, isNumberType } from './lowering';
+import { type Binding, type LocalFunction, type Lowering, FALSE } from './lowering';
 import { type ArrayPart, arrayOperand, concatenation, load, newArray } from './arrays';
 import { expression } from './expressions';
 import { requireBody } from './lower';
@@ -15,6 +15,7 @@ import { skipTypeSyntax } from '../type-syntax';
 import { branch } from './control';
 import { listResultAt } from './lists';
 import { mayMiss } from './definedness';
+import { withTypeArguments } from './type-arguments';
 
 /**
  * What a call passes: a value, a function (inlined where the callee calls it), or an array
@@ -145,13 +146,15 @@ export function inlineBody(
   if (asList) lx.listReturning.add(fn);
   try {
     // The frame keeps the call, which a diagnostic in the body names (a write into what the caller passed).
-    return inFrame(lx, { ...frame, site }, scopes, self, () => {
-      const values = bindParameters(lx, fn, frame.name, args, site);
-      bound?.(values);
-      if (!ts.isBlock(body)) return expression(lx, body);
-      statements(lx, body.statements);
-      return lx.result.value;
-    });
+    return withTypeArguments(lx, fn, frame.name, site, () =>
+      inFrame(lx, { ...frame, site }, scopes, self, () => {
+        const values = bindParameters(lx, fn, frame.name, args, site);
+        bound?.(values);
+        if (!ts.isBlock(body)) return expression(lx, body);
+        statements(lx, body.statements);
+        return lx.result.value;
+      }),
+    );
   } finally {
     if (asList) lx.listReturning.delete(fn);
   }
@@ -238,7 +241,7 @@ export function bindParameters(lx: Lowering, fn: ts.SignatureDeclaration, name: 
       !ts.isSpreadElement(written) &&
       !isFunction(value) &&
       !isSpread(value) &&
-      isNumberType(ts, lx.env.checker!.getTypeAtLocation(written)) &&
+      lx.isNumber(lx.typeAt(written)) &&
       mayMiss(lx, written)
     ) {
       const given = value as Operand;
@@ -289,7 +292,7 @@ export function requireDefinedForDefaults(lx: Lowering, fn: ts.SignatureDeclarat
   site.arguments.forEach((arg, k) => {
     const param = fn.parameters[k];
     if (!param?.initializer || ts.isSpreadElement(arg)) return;
-    const type = checker.getTypeAtLocation(arg);
+    const type = lx.typeAt(arg);
     const undefinedMember = (member: ts.Type) => (member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0;
     if (undefinedMember(type) || (type.isUnion() && type.types.some(undefinedMember))) {
       const label = param.name.getText();

@@ -5,7 +5,7 @@
 // field to write.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Lowering, isNumberType } from './lowering';
+import { type Lowering } from './lowering';
 import { expression } from './expressions';
 import { sourceText } from '../quoting';
 
@@ -13,8 +13,8 @@ import { sourceText } from '../quoting';
 function byStringKey(lx: Lowering, access: ts.ElementAccessExpression): boolean {
   const checker = lx.env.checker;
   if (!checker) return false;
-  const type = checker.getTypeAtLocation(access.argumentExpression);
-  return !isNumberType(lx.ts, type) && (type.flags & lx.ts.TypeFlags.StringLike) !== 0;
+  const type = lx.typeAt(access.argumentExpression);
+  return !lx.isNumber(type) && (type.flags & lx.ts.TypeFlags.StringLike) !== 0;
 }
 
 /** `o.w` for `o['w']`, or `o.<field>` where the key's field is not known: what to write instead. */
@@ -39,7 +39,7 @@ export function stringKey(lx: Lowering, access: ts.ElementAccessExpression): str
     );
   // A field of a Record has no declaration; a getter or a method is not a field to load.
   const checker = lx.env.checker!;
-  const declaration = checker.getPropertyOfType(checker.getApparentType(checker.getTypeAtLocation(access.expression)), key.value)?.valueDeclaration;
+  const declaration = checker.getPropertyOfType(checker.getApparentType(lx.typeAt(access.expression)), key.value)?.valueDeclaration;
   const plainField =
     !declaration ||
     ts.isPropertySignature(declaration) ||

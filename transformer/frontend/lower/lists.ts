@@ -10,7 +10,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Block, type Let, type Operand, type Result, num, readsVariable, variable } from '../../ir/ir';
 import { fold } from '../../passes/fold';
-import { type Lowering, FALSE, TRUE, isNumberType } from './lowering';
+import { type Lowering, FALSE, TRUE } from './lowering';
 import { expression } from './expressions';
 import { firstEntryRead, sourceText } from '../quoting';
 import { skipParentheses } from '../type-syntax';
@@ -23,7 +23,7 @@ export function holdsValues(lx: Lowering, node: ts.ArrayLiteralExpression): bool
   const { ts } = lx;
   const checker = lx.env.checker;
   if (!checker || node.elements.length === 0 || node.elements.some((element) => ts.isSpreadElement(element) || ts.isOmittedExpression(element))) return false;
-  return node.elements.some((element) => !isNumberType(ts, checker.getTypeAtLocation(element)));
+  return node.elements.some((element) => !lx.isNumber(lx.typeAt(element)));
 }
 
 /**

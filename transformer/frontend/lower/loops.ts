@@ -9,7 +9,7 @@ import { mapOperandsRead, rewriteWithin } from '../../ir/traverse';
 import { copyBack, dropTrailingLiterals, leaveBuffers, loopStates, checkState, nextState } from './loop-states';
 import { copyBackRows } from './matrix-states';
 import { rebuild } from './scalars';
-import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE, isNumberType } from './lowering';
+import { type Lowering, type Binding, type JumpTarget, FALSE, TRUE } from './lowering';
 import { arrayOperand, isArrayType, lengthOf, load } from './arrays';
 import { branch, guarded } from './control';
 import { expression } from './expressions';
@@ -109,7 +109,7 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
   });
   if (effectful) return undefined;
   const assigned = assignedIn(lx, statement.statement).map((binding) => binding.name);
-  if (assigned.some((name) => read.has(name)) || !isNumberType(ts, lx.env.checker!.getTypeAtLocation(bound))) return undefined;
+  if (assigned.some((name) => read.has(name)) || !lx.isNumber(lx.typeAt(bound))) return undefined;
   const start = lx.lookup(counter.text)?.value;
   if (!start) return undefined;
   const span = lx.op('-', [expression(lx, bound), start], statement);

@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
-import { type MadeObject, NUMBER, PARAMETER, type Shape, isBrandedNumber, shapeOf } from '../../ir/shapes';
+import { type MadeObject, NUMBER, PARAMETER, type Shape, type TypeResolver, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import type { MathFunction, OpName } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
@@ -117,6 +117,12 @@ export class Lowering {
   readonly clauseScopes = new WeakSet<ReadonlyMap<string, Binding>>();
   /** The helpers being inlined (see `inlineCall`), innermost last. */
   readonly inlining: Callee[] = [];
+  /**
+   * What the type parameters of the generic helpers (and generic classes) being inlined stand
+   * for at their calls, innermost last (see type-arguments.ts): every type lowering reads goes
+   * through `resolveType`, or `T` would read as data and its gradient be zero.
+   */
+  readonly typeArguments: ReadonlyMap<ts.Type, ts.Type>[] = [];
   /** The local functions being inlined, innermost last: recursion among them is a diagnostic. */
   readonly expanding: LocalFunction[] = [];
   returned!: Binding;
@@ -429,10 +435,49 @@ export class Lowering {
   /** The length of a node's type where it is a tuple of a fixed length (`[number, number]`, no optional or rest elements). */
   tupleLengthAt(node: ts.Node): number | undefined {
     const checker = this.env.checker;
-    const type = checker?.getTypeAtLocation(node);
+    const type = checker && this.typeAt(node);
     if (!type || !checker!.isTupleType(type)) return undefined;
     const target = (type as ts.TypeReference).target as ts.TupleType;
     return target.hasRestElement || target.minLength !== target.fixedLength ? undefined : target.fixedLength;
+  }
+
+  /** The type parameter `type` is, as the calls being inlined give it (see `typeArguments`); any other type as it is. */
+  readonly resolveType: TypeResolver = (type) => {
+    // A helper's argument may be its caller's type parameter (`outer<U>` calls `sumBy(us, …)`): resolved in turn.
+    const seen = new Set<ts.Type>();
+    let resolved = type;
+    while (resolved.flags & this.ts.TypeFlags.TypeParameter && !seen.has(resolved)) {
+      seen.add(resolved);
+      const frame = [...this.typeArguments].reverse().find((given) => given.has(resolved));
+      if (!frame) break;
+      resolved = frame.get(resolved)!;
+    }
+    return resolved;
+  };
+
+  /** The type of a node where the code is differentiated: a type parameter's as the call gives it. */
+  typeAt(node: ts.Node): ts.Type {
+    const type = this.resolveType(this.env.checker!.getTypeAtLocation(node));
+    // TypeScript types a read of a value of type `A extends unknown[]` by A's constraint
+    // (`a[0]`: unknown), not by what the call gives A: read as data, it would lose its gradient.
+    if (type.flags & this.ts.TypeFlags.Unknown && this.typeArguments.length > 0 && this.inlining.length > 0) {
+      fail(
+        node,
+        Code.BadType,
+        `'${sourceText(node)}' has type 'unknown' here, from the constraint of a generic helper's type parameter, which does not say what it holds: give the helper's parameter a type that does (an array of a type parameter, T[], rather than a type parameter constrained to unknown[]).`,
+      );
+    }
+    return type;
+  }
+
+  /** Whether a type (as `typeAt` gives it, or a part of one) holds numbers, with its type parameters resolved. */
+  isNumber(type: ts.Type): boolean {
+    return isNumberType(this.ts, type, this.resolveType);
+  }
+
+  /** The shape of a type (as `typeAt` gives it, or a part of one), with its type parameters resolved. */
+  shapeOfType(type: ts.Type, made: MadeObject = {}): Shape | undefined {
+    return shapeOf(this.ts, this.env.checker!, type, made, this.resolveType);
   }
 
   /**
@@ -442,7 +487,7 @@ export class Lowering {
   shapeAt(node: ts.Node, element: boolean, made: MadeObject = PARAMETER): Shape | undefined {
     const checker = this.env.checker;
     if (!checker) return NUMBER;
-    const shape = shapeOf(this.ts, checker, checker.getTypeAtLocation(node), made);
+    const shape = this.shapeOfType(this.typeAt(node), made);
     if (!element) return shape;
     return shape?.kind === 'array' ? shape.element : undefined;
   }
@@ -629,9 +674,9 @@ export class Lowering {
   requireNumber(node: ts.Expression, what: string): void {
     const checker = this.env.checker;
     if (!checker) return;
-    const type = checker.getTypeAtLocation(node);
+    const type = this.typeAt(node);
     // 'never': TypeScript found the code unreachable (narrowed away), where any type is fine.
-    if (isNumberType(this.ts, type) || type.flags & this.ts.TypeFlags.Never) {
+    if (this.isNumber(type) || type.flags & this.ts.TypeFlags.Never) {
       this.requireNotNull(node, what);
       return;
     }
@@ -649,10 +694,12 @@ function isFlatResult(shape: Shape): boolean {
   return shape.fields.every((field) => isFlatResult(field.shape));
 }
 
-export function isNumberType(tsApi: typeof ts, type: ts.Type): boolean {
-  if (type.isUnion()) return type.types.every((member) => isNumberType(tsApi, member));
+/** Whether values of `type` are numbers; `resolve`: what its type parameters stand for (see TypeResolver). */
+export function isNumberType(tsApi: typeof ts, declared: ts.Type, resolve: TypeResolver = (type) => type): boolean {
+  const type = resolve(declared);
+  if (type.isUnion()) return type.types.every((member) => isNumberType(tsApi, member, resolve));
   if (isBrandedNumber(tsApi, type)) return true;
   const constraint = type.flags & tsApi.TypeFlags.TypeParameter ? type.getConstraint() : undefined;
-  if (constraint) return isNumberType(tsApi, constraint);
+  if (constraint) return isNumberType(tsApi, constraint, resolve);
   return (type.flags & tsApi.TypeFlags.NumberLike) !== 0;
 }

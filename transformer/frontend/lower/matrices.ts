@@ -11,7 +11,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Block, type Operand, type Result, UNDEFINED, UNSET, nameOf, num, readsVariable, variable } from '../../ir/ir';
 import { NUMBER, type Shape } from '../../ir/shapes';
-import { type Binding, type Lowering, isNumberType } from './lowering';
+import { type Binding, type Lowering } from './lowering';
 import { arrayOperand, callbackArgument, containerOf, entryMissing, fieldLoad, growable, inline, lengthOf, load, newArray } from './arrays';
 import { branch } from './control';
 import { skipTypeSyntax } from '../type-syntax';
@@ -101,17 +101,17 @@ export function buildsMatrix(lx: Lowering, node: ts.Expression): boolean {
   const { ts } = lx;
   const isArray = (type: ts.Type) =>
     checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '');
-  const type = checker.getTypeAtLocation(node);
+  const type = lx.typeAt(node);
   const row = isArray(type) ? type.getNumberIndexType() : undefined;
-  const entry = row && isArray(row) ? row.getNumberIndexType() : undefined;
-  if (entry && isArray(entry)) {
+  const entry = row && isArray(lx.resolveType(row)) ? lx.resolveType(row).getNumberIndexType() : undefined;
+  if (entry && isArray(lx.resolveType(entry))) {
     fail(
       node,
       Code.Unsupported,
       'arrays the function builds nest two levels at most (an array of rows of numbers): keep a deeper one as rows (t[i * n + j][k]) or as one flat array (t[(i * n + j) * m + k]).',
     );
   }
-  return !!entry && (isNumberType(ts, entry) || (entry.flags & ts.TypeFlags.Any) !== 0);
+  return !!entry && (lx.isNumber(entry) || (entry.flags & ts.TypeFlags.Any) !== 0);
 }
 
 /** A new matrix handle (a name no statement defines), known to lowering as an aggregate. */

@@ -16,6 +16,7 @@ import { type Binding, type Lowering } from './lowering';
 import { objectOf } from './arrays';
 import { expression } from './expressions';
 import { callArguments, inFrame, inlineBody } from './functions';
+import { instanceTypeArguments, withGiven } from './type-arguments';
 import { skipTypeSyntax } from '../type-syntax';
 
 /** What a function, and the functions and classes its code calls, names or constructs, do to objects. */
@@ -174,7 +175,7 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
       `'${text}' is a setter: differentiated code assigns fields, not setters (which may have effects). Assign the fields the setter sets, or call a method that does.`,
     );
   // A method writing its own instance, called on an instance of the caller's (a random number generator passed in).
-  const ownClass = inner.expression.kind === ts.SyntaxKind.ThisKeyword ? lx.env.checker?.getTypeAtLocation(inner.expression).getSymbol()?.getName() : undefined;
+  const ownClass = inner.expression.kind === ts.SyntaxKind.ThisKeyword && lx.env.checker ? lx.typeAt(inner.expression).getSymbol()?.getName() : undefined;
   if (ownClass)
     fail(
       inner,
@@ -234,7 +235,7 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
     );
   }
   // Accessors are computed, not stored: only fields get variables.
-  const type = checker.getTypeAtLocation(node);
+  const type = lx.typeAt(node);
   const fields = shape.fields
     .map((field) => field.name)
     .filter((field) => !type.getProperty(field)?.declarations?.some((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)));
@@ -258,10 +259,12 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
   );
   // Field initialisers see the class, not the constructor's parameters.
   const initialise = () =>
-    inFrame(lx, frame, [], self, () => {
-      for (const member of initialised) assign(member.name.getText(), expression(lx, member.initializer));
-      return undefined;
-    });
+    withGiven(lx, instanceTypeArguments(lx, declaration, node), () =>
+      inFrame(lx, frame, [], self, () => {
+        for (const member of initialised) assign(member.name.getText(), expression(lx, member.initializer));
+        return undefined;
+      }),
+    );
   const definedFirst = lx.env.definesClassFields ?? true;
   if (definedFirst) initialise();
   const constructor = members.find((member): member is ts.ConstructorDeclaration => ts.isConstructorDeclaration(member) && !!member.body);

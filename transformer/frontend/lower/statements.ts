@@ -137,7 +137,7 @@ function hoistFunctions(lx: Lowering, list: readonly ts.Statement[]): void {
  */
 function holdsData(lx: Lowering, node: ts.Node): boolean {
   const checker = lx.env.checker;
-  return !!checker && isDataType(lx.ts, checker.getNonNullableType(checker.getTypeAtLocation(node)));
+  return !!checker && isDataType(lx.ts, checker.getNonNullableType(lx.typeAt(node)));
 }
 
 /** Binds the names of a pattern (`{ w, b }`, `[x, y]`, nested) to reads of `value`'s parts. */

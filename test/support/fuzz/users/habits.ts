@@ -501,6 +501,47 @@ ${pass}${ind}}
     }
   }
 
+  /**
+   * A generic helper summing a callback over the entries of an array, as libraries write it
+   * (`sumBy<T>(items: readonly T[], fn: (t: T) => number)`, by `for … of`, by index, or by
+   * `map` and `reduce`), given rows of a matrix, tuples, or objects: the callback's entries
+   * are what the call gives T, differentiated like the caller's own.
+   */
+  private genericSum(s: Scope): string {
+    const loop = this.pick(['of', 'index', 'map'] as const);
+    const sumBy = this.helpers.topLevel('functions', `generic sumBy ${loop}`, 'sumBy', (c) => {
+      const signature = `function ${c}<T>(items: ${this.pick(['readonly T[]', 'T[]', 'Array<T>'])}, fn: (t: T) => number): number {\n`;
+      if (loop === 'map') return `${signature}  return items.map(fn).reduce((a, b) => a + b, 0);\n}\n`;
+      const read = loop === 'of' ? '  for (const it of items) s += fn(it);\n' : '  for (let i = 0; i < items.length; i++) s += fn(items[i]);\n';
+      return `${signature}  let s = 0;\n${read}  return s;\n}\n`;
+    });
+    const e = this.fresh('e');
+    const mats = s.mats.filter((m) => m.cols >= 2);
+    const objects = s.objs.filter((o) => o.expr !== 'this' && o.type.fields.some(([, f]) => f === 'number'));
+    const inner = (reads: string[]) => this.smooth(`${this.pick(reads)} * ${this.pick(reads)}`);
+    switch (
+      this.weighted<string>([
+        [mats.length > 0 ? 2 : 0, 'rows'],
+        [objects.length > 0 ? 2 : 0, 'objects'],
+        [1, 'tuples'],
+      ])
+    ) {
+      case 'rows': {
+        const m = this.pick(mats);
+        return `${sumBy}(${m.expr}, (${e}) => ${inner([`${e}[0]`, `${e}[${m.cols - 1}]`])})`;
+      }
+      case 'objects': {
+        const o = this.pick(objects);
+        const fields = o.type.fields.filter(([, f]) => f === 'number').map(([name]) => `${e}.${name}`);
+        return `${sumBy}([${Array.from({ length: this.int(1, 2) }, () => o.expr).join(', ')}], (${e}) => ${inner(fields)})`;
+      }
+      default: {
+        const pairs = Array.from({ length: this.int(1, 3) }, () => `[${this.expr(s, 1)}, ${this.expr(s, 1)}]`);
+        return `${sumBy}([${pairs.join(', ')}] as [number, number][], (${e}) => ${inner([`${e}[0]`, `${e}[1]`])})`;
+      }
+    }
+  }
+
   /** Functions passed on: an integrator given an arrow, `v.map(helper)`, rest parameters, generic helpers, a `function` called before its declaration, an enum. */
   private passedOn(into: Scope, arrays: readonly Vec[], ind: string): string {
     const s = child(into);
@@ -513,6 +554,7 @@ ${pass}${ind}}
         [v ? 1 : 0, 'map'],
         [1, 'rest'],
         [v && v.type !== 'f64' ? 1 : 0, 'generic'],
+        [4, 'sumBy'],
         // Not in a method: a function declared there has a `this` of its own.
         [s.objs.some((o) => o.expr === 'this') ? 0 : 1, 'hoisted'],
         [1, 'enum'],
@@ -564,6 +606,8 @@ ${pass}${ind}}
         );
         return `${ind}const ${n} = Math.sqrt(1 + ${norm}(${v!.expr}));\n`;
       }
+      case 'sumBy':
+        return `${ind}const ${n} = ${this.genericSum(s)};\n`;
       case 'hoisted': {
         const h = this.fresh('scaled'),
           t = this.fresh('t');
