@@ -89,13 +89,22 @@ export function constrained(ps: { v: number; w: number }[]): number { return wei
 export function bag(rs: number[][]): number { const b = new Bag(rs); return b.total((r) => r[0] * r[1]) + b.first[1] ** 2; }
 export function staticMethod(ps: W[]): number { return Stats.sumBy(ps, (p) => Math.cosh(p.w)); }
 export function springs(ss: readonly Spring[]): number { return sumBy(ss, (s) => 0.5 * s.k * (s.x - s.rest) ** 2); }
+export function nestedCalls(rs: number[][]): number { return sumBy(rs, (r) => sumBy(r, (v) => v * v * r[0])); }
+function integrate(g: (t: number) => number, a: number, b: number, n: number): number {
+  const h = (b - a) / n;
+  let s = 0.5 * (g(a) + g(b));
+  for (let i = 1; i < n; i++) s += g(a + i * h);
+  return s * h;
+}
+function inner(c: number): number { return integrate((t) => Math.sin(t * c), 0, 1, 4); }
+export function doubleIntegral(k: number[]): number { return integrate((x) => integrate((y) => Math.sin(k[0] * x * y) + k[1] * x * x, 0, 1, 6) + inner(x * k[1]), 0, 1, 6); }
 export function scalar(x: number): number { return sumBy([[x, 2 * x], [x * x, 1]] as [number, number][], (r) => r[0] * r[1]); }
 
-export const NAMES = ['rows', 'tuples', 'nested', 'indexed', 'mapped', 'reduced', 'aliased', 'arrow', 'twoLevels', 'first', 'identity', 'constrained', 'bag', 'staticMethod', 'springs'] as const;
-export const grads = { rows: grad(rows), tuples: grad(tuples), nested: grad(nested), indexed: grad(indexed), mapped: grad(mapped), reduced: grad(reduced), aliased: grad(aliased), arrow: grad(arrow), twoLevels: grad(twoLevels), first: grad(first), identity: grad(identity), constrained: grad(constrained), bag: grad(bag), staticMethod: grad(staticMethod), springs: grad(springs) };
-export const values = { rows: valueAndGrad(rows), tuples: valueAndGrad(tuples), nested: valueAndGrad(nested), indexed: valueAndGrad(indexed), mapped: valueAndGrad(mapped), reduced: valueAndGrad(reduced), aliased: valueAndGrad(aliased), arrow: valueAndGrad(arrow), twoLevels: valueAndGrad(twoLevels), first: valueAndGrad(first), identity: valueAndGrad(identity), constrained: valueAndGrad(constrained), bag: valueAndGrad(bag), staticMethod: valueAndGrad(staticMethod), springs: valueAndGrad(springs) };
-export const jvps = { rows: jvp(rows), tuples: jvp(tuples), nested: jvp(nested), indexed: jvp(indexed), mapped: jvp(mapped), reduced: jvp(reduced), aliased: jvp(aliased), arrow: jvp(arrow), twoLevels: jvp(twoLevels), first: jvp(first), identity: jvp(identity), constrained: jvp(constrained), bag: jvp(bag), staticMethod: jvp(staticMethod), springs: jvp(springs) };
-export const hessians = { rows: hessian(rows), tuples: hessian(tuples), nested: hessian(nested), indexed: hessian(indexed), mapped: hessian(mapped), reduced: hessian(reduced), aliased: hessian(aliased), arrow: hessian(arrow), twoLevels: hessian(twoLevels), first: hessian(first), identity: hessian(identity), constrained: hessian(constrained), bag: hessian(bag), staticMethod: hessian(staticMethod), springs: hessian(springs) };
+export const NAMES = ['rows', 'tuples', 'nested', 'indexed', 'mapped', 'reduced', 'aliased', 'arrow', 'twoLevels', 'first', 'identity', 'constrained', 'bag', 'staticMethod', 'springs', 'nestedCalls', 'doubleIntegral'] as const;
+export const grads = { rows: grad(rows), tuples: grad(tuples), nested: grad(nested), indexed: grad(indexed), mapped: grad(mapped), reduced: grad(reduced), aliased: grad(aliased), arrow: grad(arrow), twoLevels: grad(twoLevels), first: grad(first), identity: grad(identity), constrained: grad(constrained), bag: grad(bag), staticMethod: grad(staticMethod), springs: grad(springs), nestedCalls: grad(nestedCalls), doubleIntegral: grad(doubleIntegral) };
+export const values = { rows: valueAndGrad(rows), tuples: valueAndGrad(tuples), nested: valueAndGrad(nested), indexed: valueAndGrad(indexed), mapped: valueAndGrad(mapped), reduced: valueAndGrad(reduced), aliased: valueAndGrad(aliased), arrow: valueAndGrad(arrow), twoLevels: valueAndGrad(twoLevels), first: valueAndGrad(first), identity: valueAndGrad(identity), constrained: valueAndGrad(constrained), bag: valueAndGrad(bag), staticMethod: valueAndGrad(staticMethod), springs: valueAndGrad(springs), nestedCalls: valueAndGrad(nestedCalls), doubleIntegral: valueAndGrad(doubleIntegral) };
+export const jvps = { rows: jvp(rows), tuples: jvp(tuples), nested: jvp(nested), indexed: jvp(indexed), mapped: jvp(mapped), reduced: jvp(reduced), aliased: jvp(aliased), arrow: jvp(arrow), twoLevels: jvp(twoLevels), first: jvp(first), identity: jvp(identity), constrained: jvp(constrained), bag: jvp(bag), staticMethod: jvp(staticMethod), springs: jvp(springs), nestedCalls: jvp(nestedCalls), doubleIntegral: jvp(doubleIntegral) };
+export const hessians = { rows: hessian(rows), tuples: hessian(tuples), nested: hessian(nested), indexed: hessian(indexed), mapped: hessian(mapped), reduced: hessian(reduced), aliased: hessian(aliased), arrow: hessian(arrow), twoLevels: hessian(twoLevels), first: hessian(first), identity: hessian(identity), constrained: hessian(constrained), bag: hessian(bag), staticMethod: hessian(staticMethod), springs: hessian(springs), nestedCalls: hessian(nestedCalls), doubleIntegral: hessian(doubleIntegral) };
 export const dScalar = grad(scalar);
 `;
 
@@ -136,6 +145,12 @@ const INPUTS: Record<string, unknown> = {
     [0.4, 2.1],
   ],
   staticMethod: [{ w: 0.3 }, { w: -1.1 }],
+  // A helper called again inside the function it is given (before: the recursion diagnostic).
+  nestedCalls: [
+    [1.2, -0.7],
+    [0.4, 2.1],
+  ],
+  doubleIntegral: [1.3, 0.4],
   springs: [
     { k: 2, rest: 1, x: 1.5 },
     { k: 3, rest: 0.5, x: 0.2 },

@@ -234,6 +234,9 @@ function withDefaults(lx: Lowering, node: ts.Node, target: Callee, args: readonl
   return [...self, ...values];
 }
 
+/** How many calls of one helper may be inlined one inside another (through the functions it is given). */
+const NESTED_INLINING = 4;
+
 /**
  * `h(a, b)` where a pullback cannot stand for h: an argument is an array the function
  * creates (or an object holding one) or a function, h may write into what it is given,
@@ -246,7 +249,10 @@ function withDefaults(lx: Lowering, node: ts.Node, target: Callee, args: readonl
  */
 export function inlineCall(lx: Lowering, node: ts.Node, callee: Callee, args: readonly Argument[]): Operand {
   const fn = callee.target!.node;
-  if (lx.inlining.some((outer) => outer.key === callee.key)) {
+  // A helper may be inlined again inside its own inlined body where a function it was given
+  // calls it (`integrate((x) => integrate((y) => f(x, y), 0, 1), 0, 1)`): each level is a
+  // callback written once. A helper that calls itself nests without end, and is stopped here.
+  if (lx.inlining.filter((outer) => outer.key === callee.key).length >= NESTED_INLINING) {
     if (callee.unexported) {
       fail(
         node,

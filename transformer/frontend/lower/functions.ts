@@ -141,9 +141,10 @@ export function inlineBody(
   const { ts } = lx;
   requireBody(lx, fn as Parameters<typeof requireBody>[1]);
   const body = (fn as ts.FunctionLikeDeclaration).body!;
-  // Recursion is never inlined: fn is inlined once at a time.
-  const asList = listResultAt(lx, site);
-  if (asList) lx.listReturning.add(fn);
+  // fn may be inlined inside itself (through a function it is given): whether its result is a list is its innermost call's.
+  const asList = lx.listReturning.get(fn) ?? [];
+  lx.listReturning.set(fn, asList);
+  asList.push(listResultAt(lx, site));
   try {
     // The frame keeps the call, which a diagnostic in the body names (a write into what the caller passed).
     return withTypeArguments(lx, fn, frame.name, site, () =>
@@ -156,7 +157,7 @@ export function inlineBody(
       }),
     );
   } finally {
-    if (asList) lx.listReturning.delete(fn);
+    asList.pop();
   }
 }
 

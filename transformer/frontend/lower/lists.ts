@@ -41,7 +41,7 @@ export function returnedAsList(lx: Lowering, node: ts.Expression): boolean {
     : ts.isArrowFunction(parent) && parent.body === inner
       ? parent
       : undefined;
-  return !!fn && lx.listReturning.has(fn);
+  return !!fn && lx.listReturning.get(fn)?.at(-1) === true;
 }
 
 /** Whether a call's result is a list where it returns an array literal of arrays or objects: see returnedAsList. */

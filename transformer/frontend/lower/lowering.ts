@@ -159,11 +159,12 @@ export class Lowering {
   /** Local arrays of objects or arrays (lists.ts): the values of each, by the name that stands for it. */
   readonly lists = new Map<string, readonly Operand[]>();
   /**
-   * The helpers being inlined whose call is destructured (`[h, c] = cell(h, c, x)`): the array
-   * literal of arrays or objects each returns is a list (lists.ts), its entries the arrays and
-   * objects themselves (see lists.ts `returnedAsList`).
+   * For each helper being inlined, whether its call is destructured (`[h, c] = cell(h, c, x)`),
+   * innermost call last (a helper may be inlined inside itself, through a function it is
+   * given): then the array literal of arrays or objects it returns is a list (lists.ts), its
+   * entries the arrays and objects themselves (see lists.ts `returnedAsList`).
    */
-  readonly listReturning = new Set<ts.Node>();
+  readonly listReturning = new Map<ts.Node, boolean[]>();
   /** Local arrays of arrays (flattened: see matrices.ts), by the name that stands for each. */
   readonly matrices = new Map<string, Matrix>();
   /** Views of rows of those, by the name that stands for each. */
