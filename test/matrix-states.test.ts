@@ -225,11 +225,12 @@ export const gEntrywiseMs = grad(entrywise, { wrt: 'Ms' });
 
 let m: Record<string, any>;
 
+// 46 calls of the API on matrices, built twice (reverse, and forward as its check): two minutes on a loaded machine.
 beforeAll(async () => {
   const compiled = compile({ 'main.ts': SOURCE });
   expect(compiled.messages).toEqual([]);
   m = await compiled.load();
-});
+}, 300_000);
 
 /** A zero tangent of the shape of a data argument (the observations, a count, the caller's matrices). */
 const zeroLike = (value: unknown): unknown => (Array.isArray(value) ? value.map(zeroLike) : 0);
