@@ -1,9 +1,10 @@
-// Long fuzz runs: `npm run fuzz -- --runs 5000 [--seed N] [--robust-runs N] [--only gradients|robustness|users]`.
+// Long fuzz runs: `npm run fuzz -- --runs 5000 [--seed N] [--robust-runs N] [--only gradients|robustness|users|generator]`.
 // Runs test/fuzz.test.ts (random differentiable programs against finite differences, inputs
 // untouched, emitted code safe), test/robustness.test.ts (broken and unsupported inputs
 // never crash or hang the transformer) and test/fuzz-users.test.ts (programs written the
 // way users write them, in every mode) through vitest with those settings, printing the
-// programs tried, the failures and the shrunk counterexamples.
+// programs tried, the failures and the shrunk counterexamples. `--only generator` runs
+// test/fuzz-generator.test.ts: the user programs type-checked alone (2,000 in a minute).
 //
 // The user programs run in chunks of --chunk programs (500), one vitest process each with
 // the seed seed + chunk number (every module a chunk loads stays in memory: helpers inlined
@@ -23,7 +24,7 @@ const option = (name, fallback) => {
 };
 if (args.includes('--help')) {
   console.log(
-    'npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users] [--chunk N (500)] [--users-choices N (1500)] [--jobs N (1)]',
+    'npm run fuzz -- [--runs N (1000)] [--seed N (random)] [--robust-runs N (= runs)] [--choices N (600)] [--only gradients|robustness|users|generator] [--chunk N (500)] [--users-choices N (1500)] [--jobs N (1)]',
   );
   process.exit(0);
 }
@@ -37,14 +38,16 @@ const files =
       ? ['test/robustness.test.ts']
       : only === 'users'
         ? []
-        : ['test/fuzz.test.ts', 'test/robustness.test.ts'];
+        : only === 'generator'
+          ? ['test/fuzz-generator.test.ts']
+          : ['test/fuzz.test.ts', 'test/robustness.test.ts'];
 console.log(`fuzz: seed ${seed}, ${runs} programs${only ? ` (${only} only)` : ''}; rerun with --seed ${seed}`);
 const vitest = (testFiles, env) =>
   spawnSync('npx', ['vitest', 'run', ...testFiles, '--testTimeout=0', '--hookTimeout=0', '--reporter=verbose'], {
     stdio: 'inherit',
     env: { ...process.env, FUZZ_SEED: seed, FUZZ_CHOICES: option('choices', '600'), ...env },
   }).status ?? 1;
-let status = files.length > 0 ? vitest(files, { FUZZ_RUNS: runs, FUZZ_ROBUST_RUNS: option('robust-runs', runs) }) : 0;
+let status = files.length > 0 ? vitest(files, { FUZZ_RUNS: runs, FUZZ_ROBUST_RUNS: option('robust-runs', runs), FUZZ_GENERATOR_RUNS: runs }) : 0;
 if (!only || only === 'users') {
   const chunk = Number(option('chunk', '500'));
   const jobs = Number(option('jobs', '1'));
