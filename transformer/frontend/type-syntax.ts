@@ -13,3 +13,11 @@ export function skipTypeSyntax(tsApi: typeof ts, node: ts.Expression): ts.Expres
     node = node.expression;
   return node;
 }
+
+/** The outermost expression around `node` made of parentheses, `as`, `!` and `satisfies`: `(xs as number[])!` for `xs` (skipTypeSyntax upwards). */
+export function withTypeSyntax(tsApi: typeof ts, node: ts.Expression): ts.Expression {
+  const wraps = (parent: ts.Node) =>
+    tsApi.isParenthesizedExpression(parent) || tsApi.isAsExpression(parent) || tsApi.isNonNullExpression(parent) || tsApi.isSatisfiesExpression(parent);
+  while (wraps(node.parent)) node = node.parent as ts.Expression;
+  return node;
+}

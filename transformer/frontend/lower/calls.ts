@@ -16,6 +16,7 @@ import { overArray } from './loops';
 import { requireAsMade } from './objects';
 import { entryFunction, functionInData, passesTable, tableEntryRead } from './tables';
 import { withTypeArguments } from './type-arguments';
+import { withTypeSyntax } from '../type-syntax';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -209,9 +210,7 @@ function elementsCall(lx: Lowering, node: ts.CallExpression, elements: NonNullab
  * `const [, b] = call` (each with its binding), `call[1]`.
  */
 function elementsRead(tsApi: typeof ts, call: ts.CallExpression): Map<number, ts.BindingElement | undefined> | undefined {
-  let parent = call.parent;
-  while (tsApi.isParenthesizedExpression(parent) || tsApi.isAsExpression(parent) || tsApi.isNonNullExpression(parent) || tsApi.isSatisfiesExpression(parent))
-    parent = parent.parent;
+  const parent = withTypeSyntax(tsApi, call).parent;
   if (tsApi.isVariableDeclaration(parent) && tsApi.isArrayBindingPattern(parent.name))
     return new Map(parent.name.elements.flatMap((element, index) => (tsApi.isBindingElement(element) ? [[index, element] as const] : [])));
   if (tsApi.isElementAccessExpression(parent) && tsApi.isNumericLiteral(parent.argumentExpression))

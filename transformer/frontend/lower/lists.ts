@@ -13,7 +13,7 @@ import { fold } from '../../passes/fold';
 import { type Lowering, FALSE, TRUE } from './lowering';
 import { expression } from './expressions';
 import { firstEntryRead, sourceText } from '../quoting';
-import { skipParentheses } from '../type-syntax';
+import { skipParentheses, withTypeSyntax } from '../type-syntax';
 
 /** The methods that read a list: each unrolled over its values. */
 const LIST_METHODS: readonly string[] = ['map', 'reduce', 'reduceRight', 'forEach', 'every', 'some'];
@@ -34,7 +34,7 @@ export function holdsValues(lx: Lowering, node: ts.ArrayLiteralExpression): bool
  */
 export function returnedAsList(lx: Lowering, node: ts.Expression): boolean {
   const { ts } = lx;
-  const inner = outermost(lx, node);
+  const inner = withTypeSyntax(lx.ts, node);
   const parent = inner.parent;
   const fn = ts.isReturnStatement(parent)
     ? ts.findAncestor(parent, ts.isFunctionLike)
@@ -48,7 +48,7 @@ export function returnedAsList(lx: Lowering, node: ts.Expression): boolean {
 export function listResultAt(lx: Lowering, call: ts.Node): boolean {
   const { ts } = lx;
   if (!ts.isCallExpression(call)) return false;
-  const inner = outermost(lx, call);
+  const inner = withTypeSyntax(lx.ts, call);
   const parent = inner.parent;
   const destructured =
     (ts.isVariableDeclaration(parent) && parent.initializer === inner && ts.isArrayBindingPattern(parent.name)) ||
@@ -57,20 +57,6 @@ export function listResultAt(lx: Lowering, call: ts.Node): boolean {
       parent.right === inner &&
       ts.isArrayLiteralExpression(skipParentheses(ts, parent.left)));
   return destructured || returnedAsList(lx, call);
-}
-
-/** The expression around `node` of its parentheses and type assertions. */
-function outermost(lx: Lowering, node: ts.Expression): ts.Expression {
-  const { ts } = lx;
-  let inner = node;
-  while (
-    ts.isParenthesizedExpression(inner.parent) ||
-    ts.isAsExpression(inner.parent) ||
-    ts.isNonNullExpression(inner.parent) ||
-    ts.isSatisfiesExpression(inner.parent)
-  )
-    inner = inner.parent;
-  return inner;
 }
 
 /** `[a, b]` of objects or arrays: a list of their values. */
@@ -101,7 +87,7 @@ export function listOf(lx: Lowering, operand: Operand): readonly Operand[] | und
  */
 export function requireListUse(lx: Lowering, node: ts.Expression): void {
   const { ts } = lx;
-  const inner = outermost(lx, node);
+  const inner = withTypeSyntax(lx.ts, node);
   const parent = inner.parent;
   if (returnedAsList(lx, node)) return;
   if (ts.isElementAccessExpression(parent) && parent.expression === inner) return;
