@@ -1,6 +1,6 @@
-import { type Block, type Func, type Operand, resultOperands, unhandled } from '../ir/ir';
+import { type Block, type Expr, type Func, type Operand, resultOperands, unhandled } from '../ir/ir';
 import { opInfo } from '../ops/registry';
-import { letsWithin } from '../ir/traverse';
+import { letsWithin, ownOperands, statementsWithin } from '../ir/traverse';
 
 /**
  * Activity analysis: a variable is active when it depends on a selected input (it varies)
@@ -10,6 +10,9 @@ import { letsWithin } from '../ir/traverse';
  */
 export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<string> {
   const varies = variedVariables(func, selected);
+  const read = entriesRead(func);
+  /** Whether the entry `key` of `aggregate` may be read: a number put in another is not useful. */
+  const isRead = (aggregate: string, key: string) => read.get(aggregate)?.has(key) !== false;
 
   const useful = new Set(resultOperands(func.result).flatMap((operand) => (operand.kind === 'var' ? [operand.name] : [])));
   const use = (operand: Operand) => {
@@ -19,13 +22,17 @@ export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<
     for (let i = block.length - 1; i >= 0; i--) {
       const stmt = block[i];
       switch (stmt.kind) {
-        case 'let':
-          if (useful.has(stmt.name) && opInfo(stmt.expr.op).derivative.kind !== 'zero') stmt.expr.args.forEach(use);
+        case 'let': {
+          if (!useful.has(stmt.name) || opInfo(stmt.expr.op).derivative.kind === 'zero') break;
+          const { op, args, fields } = stmt.expr;
+          if (op === 'objectOf' || op === 'arrayOf') args.forEach((arg, k) => isRead(stmt.name, fields ? fieldKey(fields[k]) : indexKey(k)) && use(arg));
+          else args.forEach(use);
           break;
+        }
         case 'effect':
           if (stmt.expr.op === 'store') {
-            const [array, , value] = stmt.expr.args;
-            if (array.kind === 'var' && useful.has(array.name)) use(value);
+            const [array, index, value] = stmt.expr.args;
+            if (array.kind === 'var' && useful.has(array.name) && (index.kind !== 'num' || isRead(array.name, indexKey(index.value)))) use(value);
           }
           break;
         case 'if':
@@ -61,6 +68,41 @@ export function activeVariables(func: Func, selected: ReadonlySet<string>): Set<
   fixpoint(useful, () => backward(func.body));
   return new Set([...varies].filter((name) => useful.has(name)));
 }
+
+const fieldKey = (field: string) => `.${field}`;
+const indexKey = (index: number) => `[${index}]`;
+
+/**
+ * The entries read of each array or object the function makes (`{ mean, spread }`,
+ * `new Float64Array(3)`) that nothing reads but entry by entry at indices known at compile
+ * time (`s.mean`, `out[2]`): the numbers in its other entries (a helper's results the caller
+ * does not take) are not useful, even where the aggregate is, and get no adjoint, which would
+ * be 0 and, multiplied by an infinite partial (`Math.sqrt(0)`), NaN. An aggregate read whole
+ * or at a run-time index (given to a call, returned, carried, `a[i]`) has no entry here.
+ */
+function entriesRead(func: Func): Map<string, Set<string>> {
+  const read = new Map<string, Set<string>>();
+  for (const stmt of letsWithin(func.body, 'skip')) if (MADE.has(stmt.expr.op)) read.set(stmt.name, new Set());
+  const escape = (operand: Operand) => operand.kind === 'var' && read.delete(operand.name);
+  resultOperands(func.result).forEach(escape);
+  for (const stmt of statementsWithin(func.body, 'skip')) {
+    const expr: Expr | undefined = stmt.kind === 'let' || stmt.kind === 'effect' ? stmt.expr : undefined;
+    const [aggregate, at] = expr?.args ?? [];
+    const entries = aggregate?.kind === 'var' ? read.get(aggregate.name) : undefined;
+    if (entries && expr?.op === 'field') entries.add(fieldKey(expr.field!));
+    else if (entries && ELEMENT.has(expr!.op) && at.kind === 'num') entries.add(indexKey(at.value));
+    else if (entries && (expr?.op === 'length' || expr?.op === 'store')) {
+      // A write is not a read; the value written may be another aggregate, put inside this one.
+      if (expr.op === 'store') escape(expr.args[2]);
+    } else ownOperands(stmt).forEach(escape);
+  }
+  return read;
+}
+
+/** Operations that make a new array or object. */
+const MADE = new Set(['objectOf', 'arrayOf', 'newArray']);
+/** Reads of an array's entry. */
+const ELEMENT = new Set(['element', 'localElement', 'directElement']);
 
 function fixpoint(set: Set<string>, step: () => void): void {
   let size: number;
