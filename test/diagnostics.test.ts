@@ -739,7 +739,7 @@ const CASES: Record<string, Case> = {
   matrixSharedRow: {
     code: `export const g = grad((x: number) => { const r = [x, 1];\n  const m = [/*@*/r, [2, 3]];\n  return m[0][0]; });`,
     message:
-      'each row of an array of arrays the function builds must be a new array, not one that exists already (the rows would be shared): copy it, [...row]',
+      'each row of an array of arrays the function builds must be an array made where the rows are listed, not one a variable already holds (the array of arrays keeps its own copy of each row, which writes to one would not show in the other): write [...r]',
   },
   matrixWholeRow: {
     code: `export const g = grad((x: number) => { const m = [[x, 1], [2, 3]];\n  /*@*/m[0] = [x, x];\n  return m[0][0]; });`,

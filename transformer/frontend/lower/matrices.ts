@@ -418,6 +418,11 @@ export function matrixLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Op
   return builder.finish();
 }
 
+/** The copy of a row to write in the literal instead (`[...newPos]`). */
+function copyOf(lx: Lowering, row: ts.Node): string {
+  return lx.ts.isIdentifier(row) ? `[...${row.text}]` : '[...row]';
+}
+
 /** Whether the rows of a matrix are Float32Arrays, which round what is written into them. */
 function roundsRows(lx: Lowering, node: ts.Expression): boolean {
   const row = lx.shapeAt(node, true);
@@ -456,7 +461,7 @@ class MatrixBuilder {
       fail(
         origin,
         Code.Unsupported,
-        'each row of an array of arrays the function builds must be a new array, not one that exists already (the rows would be shared): copy it, [...row].',
+        `each row of an array of arrays the function builds must be an array made where the rows are listed, not one a variable already holds (the array of arrays keeps its own copy of each row, which writes to one would not show in the other): write ${copyOf(lx, origin)}.`,
       );
     }
     if (!local) this.borrowed = true;
