@@ -175,7 +175,15 @@ export function inFrame(
   self: Operand | undefined,
   lower: () => Operand | undefined,
 ): Operand {
-  const outer = { scopes: lx.scopes.splice(0), targets: lx.targets.splice(0), returned: lx.returned, result: lx.result, base: lx.frameBase };
+  const outer = {
+    scopes: lx.scopes.splice(0),
+    targets: lx.targets.splice(0),
+    returned: lx.returned,
+    result: lx.result,
+    base: lx.frameBase,
+    arraysBefore: lx.arraysBeforeFrame,
+  };
+  lx.arraysBeforeFrame = lx.arraysMade;
   // What lowering tracks of the caller's arrays and objects stays in scope (under keys no identifier has): the body may write them.
   const own = new Map(outer.scopes.flatMap((scope) => [...scope].filter(([key]) => TRACKED.some((prefix) => key.startsWith(prefix)))));
   if (self) own.set('#this', { value: self, mutable: false, name: 'self' });
@@ -191,6 +199,7 @@ export function inFrame(
   const made = [...own].filter(([key]) => key.startsWith('#field ') && !outer.scopes.some((scope) => scope.has(key)));
   lx.scopes.splice(0, lx.scopes.length, ...outer.scopes);
   lx.frameBase = outer.base;
+  lx.arraysBeforeFrame = outer.arraysBefore;
   for (const [key, binding] of made) lx.scopes[lx.frameBase].set(key, binding);
   lx.targets.push(...outer.targets);
   lx.returned = outer.returned;

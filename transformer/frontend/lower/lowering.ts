@@ -177,6 +177,8 @@ export class Lowering {
   /** How many local arrays lowering has made, and when each was (the rows of a matrix must be new ones). */
   arraysMade = 0;
   readonly madeAt = new Map<string, number>();
+  /** How many local arrays had been made when the function being lowered (or inlined) began: those made since are its own. */
+  arraysBeforeFrame = 0;
   /**
    * Array literals not written since they were made, with their entries and the loops they
    * were made in: a read at a constant index in the same loops is the entry itself (every
@@ -282,8 +284,9 @@ export class Lowering {
       this.inputShapes,
       this.entries,
     ] as Map<string, unknown>[]) {
+      // (madeAt's first array was made at 0.)
+      if (!map.has(last.name)) continue;
       const known = map.get(last.name);
-      if (!known) continue;
       map.delete(last.name);
       map.set(name, known);
     }

@@ -14,7 +14,7 @@ import { NUMBER, type Shape } from '../../ir/shapes';
 import { type Binding, type Lowering } from './lowering';
 import { arrayOperand, callbackArgument, containerOf, entryMissing, fieldLoad, growable, inline, lengthOf, load, newArray } from './arrays';
 import { branch } from './control';
-import { skipTypeSyntax } from '../type-syntax';
+import { skipTypeSyntax, withTypeSyntax } from '../type-syntax';
 import { sourceText } from '../quoting';
 import { expression } from './expressions';
 import { countedLoop, countsUp } from './loops';
@@ -411,11 +411,21 @@ export function matrixLiteral(lx: Lowering, node: ts.ArrayLiteralExpression): Op
     return handle(lx, { data, rows: num(rows.length), width: num(width), borrowed: false, rounds });
   }
   const builder = new MatrixBuilder(lx, node, num(node.elements.length));
+  const returned = isReturned(lx, node);
   node.elements.forEach((element, k) => {
-    const made = lx.arraysMade;
+    // Returned, the rows may be any arrays the function made (`return [newPos, newVel]`):
+    // the variables holding them end with it, and nothing can tell its copies from them.
+    const made = returned ? lx.arraysBeforeFrame : lx.arraysMade;
     builder.append(expression(lx, element), num(k), made, element);
   });
   return builder.finish();
+}
+
+/** Whether the function being lowered returns `node`, its value (`return [a, b]`, `(…) => [a, b]`). */
+function isReturned(lx: Lowering, node: ts.Expression): boolean {
+  const { ts } = lx;
+  const value = withTypeSyntax(ts, node);
+  return ts.isReturnStatement(value.parent) || (ts.isArrowFunction(value.parent) && value.parent.body === value);
 }
 
 /** The copy of a row to write in the literal instead (`[...newPos]`). */
@@ -435,6 +445,8 @@ class MatrixBuilder {
   readonly length: Binding;
   private readonly offsets: Operand;
   private borrowed = false;
+  /** The arrays listed as rows so far: one listed twice would be two rows shared (`[a, a]`), which copies are not. */
+  private readonly listed = new Set<string>();
 
   constructor(
     private readonly lx: Lowering,
@@ -456,7 +468,8 @@ class MatrixBuilder {
   append(row: Operand, index: Operand, made: number, origin: ts.Node): void {
     const { lx, node } = this;
     const local = row.kind === 'var' && (lx.localArrays.has(row.name) || lx.rows.has(row.name) || lx.matrices.has(row.name));
-    const fresh = row.kind === 'var' && lx.localArrays.has(row.name) && (lx.madeAt.get(row.name) ?? -1) >= made;
+    const fresh = row.kind === 'var' && lx.localArrays.has(row.name) && (lx.madeAt.get(row.name) ?? -1) >= made && !this.listed.has(row.name);
+    if (row.kind === 'var') this.listed.add(row.name);
     if (local && !fresh) {
       fail(
         origin,
