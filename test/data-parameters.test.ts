@@ -40,6 +40,21 @@ export function total(ps: Particle[], g: number): number {
   return s;
 }
 
+/** Data that may be missing: an optional label and flag, also destructured in the parameter list. */
+export interface Tagged { x: number; y: number; label?: string; on?: boolean }
+export function tagged(p: Tagged, k: number): number {
+  const w = p.label === 'heavy' ? 3 : 1;
+  return (p.on ? w : 2) * p.x * p.x * k + p.y;
+}
+export function taggedPair({ x, y }: Tagged, [a, b]: [number, number]): number {
+  return x * a + y * b * y;
+}
+
+export const gTagged = grad(tagged);
+export const hTagged = hessian(tagged, { wrt: 'p' });
+export const dTagged = derivative(tagged, { wrt: 'k' });
+export const gTaggedPair = grad(taggedPair);
+
 export const gEnergy = grad(energy, { wrt: 'b' });
 export const gEnergy0 = grad(energy, { wrt: 0 });
 export const vEnergy = valueAndGrad(energy);
@@ -150,5 +165,33 @@ describe('parameters with string and boolean fields', () => {
         column.forEach((entry, i) => close(entry, differences[i], 1e-5));
       }),
     );
+  });
+
+  it("optional string and boolean fields ('label?: string', 'on?: boolean'), there or not: grad, hessian and derivative", () => {
+    for (const p of [
+      { x: 0.5, y: 1.5, label: 'heavy', on: true },
+      { x: -0.7, y: 0.2 },
+      { x: 1.1, y: -0.4, label: 'light' },
+    ]) {
+      const k = 2;
+      const [gp, gk] = m.gTagged(p, k);
+      expect(Object.keys(gp)).toEqual(['x', 'y']);
+      for (const field of ['x', 'y'])
+        close(
+          gp[field],
+          entryDifference(() => m.tagged(p, k), p, field),
+          1e-6,
+        );
+      close(
+        gk,
+        finiteDifference((t) => m.tagged(p, t), k),
+        1e-6,
+      );
+      close(m.dTagged(p, k), gk, 1e-12);
+      const hessianXX = m.hTagged(p, k)[0][0];
+      close(hessianXX, (p.on ? (p.label === 'heavy' ? 3 : 1) : 2) * 2 * k, 1e-12);
+      const [pair] = m.gTaggedPair(p, [2, 3]);
+      expect(pair).toEqual({ x: 2, y: 6 * p.y });
+    }
   });
 });

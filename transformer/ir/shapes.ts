@@ -98,7 +98,8 @@ export function shapeOf(
     // A number that may be missing (`last?: number`, `last: number | undefined`) is a number where it is there.
     const mayBeMissing = fieldType && (property.flags & tsApi.SymbolFlags.Optional || isNumberOrMissing(tsApi, checker, fieldType, resolve));
     const present = fieldType && optional && mayBeMissing ? checker.getNonNullableType(fieldType) : fieldType;
-    if (made.data && present && isDataType(tsApi, present)) {
+    // Data that may be missing (`label?: string`) is data all the same.
+    if (made.data && present && isDataType(tsApi, checker.getNonNullableType(present))) {
       data.push(property.getName());
       continue;
     }
