@@ -349,7 +349,7 @@ const CASES: Record<string, Case> = {
   },
   ruleNotArray: {
     code: `export const f = withDerivative((x: number) => 2 * x, ((x: number) => /*@*/2) as any);`,
-    message: 'the rule must return an array literal of partial derivatives',
+    message: 'the rule must return an array literal of partial derivatives, one per argument of the function: (x, result) => [d_dx]',
   },
   ruleStatements: {
     code: `export const f = withDerivative((x: number) => Math.abs(x), (x: number, y: number) => /*@*/{ if (x > 0) return [1]; return [-1] as [number]; });\nexport const g = grad((x: number) => f(x));`,

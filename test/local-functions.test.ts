@@ -103,6 +103,19 @@ export function makeGradient(k: number) {
   return grad((x: number) => inner(x) + twice(x) * Math.sin(x));
 }
 
+/** Arrows and function expressions called where they are written, capturing x and y. */
+export function invoked(x: number, y: number): number {
+  const base = (() => {
+    const t = x * 2;
+    return t * t;
+  })();
+  const scaled = ((k: number) => k * Math.sin(y) + base)(3);
+  return (function (a: number) { return a * y; })(base) + scaled;
+}
+
+export const dInvoked = grad(invoked);
+export const hInvoked = hessian(invoked);
+export const dxInvoked = derivative(invoked, { wrt: 'x' });
 export const dClosures = grad(closures);
 export const vgClosures = valueAndGrad(closures);
 export const hClosures = hessian(closures);
@@ -169,6 +182,11 @@ describe('functions declared inside the differentiated function', () => {
   it('are inlined: the generated code has no functions of its own for them', () => {
     const gradient = js.slice(js.indexOf('function closures_grad(x, y) {') + 30);
     expect(gradient.slice(0, gradient.indexOf('\n}\n'))).not.toMatch(/=>|function |clamp|scaled|sq\(/);
+  });
+
+  it('called where they are written, (() => { … })() and (function (a) { … })(v)', () => {
+    expectGradient(m.invoked, m.dInvoked, m.hInvoked);
+    for (const p of POINTS) close(m.dxInvoked(p[0], p[1]), partialDifference(m.invoked, p, 0), 1e-6);
   });
 
   it('return early, and take default values', () => {

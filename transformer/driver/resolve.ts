@@ -357,8 +357,15 @@ export class Resolver {
         'the rule must be one expression per partial derivative, an arrow returning an array literal: (x, y) => [partial] (no statements, branches or loops; use ?: for a choice).',
       );
     const partials = skipTypeSyntax(ts, rule.body);
-    if (!ts.isArrayLiteralExpression(partials))
-      fail(rule.body, Code.BadRule, 'the rule must return an array literal of partial derivatives, one per argument: [d_dx, d_dy].');
+    if (!ts.isArrayLiteralExpression(partials)) {
+      // The rule written with the function's own parameter names: (x, result) => [d_dx].
+      const names = signature.parameters.map((param) => param.name);
+      fail(
+        rule.body,
+        Code.BadRule,
+        `the rule must return an array literal of partial derivatives, one per argument of the function: (${[...names, 'result'].join(', ')}) => [${names.map((name) => `d_d${name}`).join(', ')}].`,
+      );
+    }
     if (partials.elements.length !== arity)
       fail(
         partials,

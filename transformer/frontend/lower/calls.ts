@@ -11,12 +11,12 @@ import type { Shape } from '../../ir/shapes';
 import { arrayOperand, load, newArray } from './arrays';
 import { arrayCall } from './array-methods';
 import { expression, namedValue } from './expressions';
-import { type Argument, bindParameters, callArguments, callLocal, inFrame, inlineBody, isFunction, isSpread, requireDefinedForDefaults } from './functions';
+import { type Argument, bindParameters, callArguments, callLocal, functionValue, inFrame, inlineBody, isFunction, isSpread, requireDefinedForDefaults } from './functions';
 import { overArray } from './loops';
 import { requireAsMade } from './objects';
 import { entryFunction, functionInData, passesTable, tableEntryRead } from './tables';
 import { withTypeArguments } from './type-arguments';
-import { withTypeSyntax } from '../type-syntax';
+import { skipTypeSyntax, withTypeSyntax } from '../type-syntax';
 
 export function call(lx: Lowering, node: ts.CallExpression): Operand {
   const { ts } = lx;
@@ -45,6 +45,12 @@ export function call(lx: Lowering, node: ts.CallExpression): Operand {
       Code.Unsupported,
       `'${callee.getText()}(…)' runs in differentiated code as a statement of its own (its value is undefined), not inside an expression.`,
     );
+  }
+  // An arrow called where it is written (`(() => { … })()`) is inlined like one the function declares.
+  const written = ts.isArrowFunction(skipTypeSyntax(ts, callee)) || ts.isFunctionExpression(skipTypeSyntax(ts, callee)) ? functionValue(lx, callee) : undefined;
+  if (written) {
+    const args = callArguments(lx, node.arguments);
+    return callLocal(lx, node, written, args, (target) => callTarget(lx, node, target, args));
   }
   const local = ts.isIdentifier(callee) ? lx.lookup(callee.text) : undefined;
   if (local?.fn) {
