@@ -57,13 +57,19 @@ export const mathRules = {
   asin: withDerivative(Math.asin, (x: number, y: number) => [1 / Math.sqrt(1 - x * x)]),
   acos: withDerivative(Math.acos, (x: number, y: number) => [-1 / Math.sqrt(1 - x * x)]),
   atan: withDerivative(Math.atan, (x: number, y: number) => [1 / (1 + x * x)]),
-  // At the origin, where atan2 jumps, its partials are 0 (as for hypot); elsewhere where one
-  // argument is 0 the general formula's value, exactly: 0 / b² = 0.
-  atan2: withDerivative(Math.atan2, (a: number, b: number, y: number) => [b === 0 ? 0 : b / (a * a + b * b), a === 0 ? 0 : -a / (a * a + b * b)]),
+  // b / (a² + b²) and -a / (a² + b²), divided by hypot(a, b) twice: a² + b² underflows to 0
+  // below 1e-154 (the partials were ±Infinity) and overflows above 1e154 (0). At the origin,
+  // where atan2 jumps, its partials are 0 (as for hypot); on an axis they are the formula's,
+  // whose derivatives the Hessian takes (a test of b === 0 made ∂²/∂a∂b 0 there).
+  atan2: withDerivative(Math.atan2, (a: number, b: number, y: number) => [
+    Math.hypot(a, b) === 0 ? 0 : b / Math.hypot(a, b) / Math.hypot(a, b),
+    Math.hypot(a, b) === 0 ? 0 : -a / Math.hypot(a, b) / Math.hypot(a, b),
+  ]),
   sinh: withDerivative(Math.sinh, (x: number, y: number) => [Math.cosh(x)]),
   cosh: withDerivative(Math.cosh, (x: number, y: number) => [Math.sinh(x)]),
   tanh: withDerivative(Math.tanh, (x: number, y: number) => [1 - y * y]),
-  asinh: withDerivative(Math.asinh, (x: number, y: number) => [1 / Math.sqrt(x * x + 1)]),
+  // √(x² + 1) as hypot(x, 1): x² overflows above 1e154, where the derivative was 0.
+  asinh: withDerivative(Math.asinh, (x: number, y: number) => [1 / Math.hypot(x, 1)]),
   acosh: withDerivative(Math.acosh, (x: number, y: number) => [1 / (Math.sqrt(x - 1) * Math.sqrt(x + 1))]),
   atanh: withDerivative(Math.atanh, (x: number, y: number) => [1 / (1 - x * x)]),
   exp: withDerivative(Math.exp, (x: number, y: number) => [y]),
@@ -75,7 +81,9 @@ export const mathRules = {
   sqrt: withDerivative(Math.sqrt, (x: number, y: number) => [0.5 / y]),
   cbrt: withDerivative(Math.cbrt, (x: number, y: number) => [1 / (3 * y * y)]),
   // Also the rule of the ** operator, which is the same function.
-  pow: withDerivative(Math.pow, (x: number, p: number, y: number) => [p === 0 ? 0 : p * x ** (p - 1), x === 0 ? 0 : y * Math.log(x)]),
+  // ∂/∂x at p = 0 is 0, written p / x so that its derivative in p is 1/x (∂²/∂x∂p of x^p at
+  // p = 0, which a plain 0 lost), and 0 at x = 0 too (p * x ** (p - 1) is 0 · ∞ there).
+  pow: withDerivative(Math.pow, (x: number, p: number, y: number) => [p === 0 ? (x === 0 ? 0 : p / x) : p * x ** (p - 1), x === 0 ? 0 : y * Math.log(x)]),
   abs: withDerivative(Math.abs, (x: number, y: number) => [Math.sign(x)]),
   // max and min of more than two arguments are nested pairs, so the first tie wins.
   max: withDerivative(

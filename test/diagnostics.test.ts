@@ -36,6 +36,11 @@ const CASES: Record<string, Case> = {
     message:
       "'m[0][2]' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be",
   },
+  writePastEnd: {
+    code: `export const g = grad((x: number) => { const out = [x, 0];\n  /*@*/out[3] = x * x;\n  return out.reduce((s, v) => s + v, 0); });`,
+    message:
+      "'out[3]' is past the end of 'out', whose length is 2 here: JavaScript lengthens a number[] written past its end (with holes between), which differentiated code does not follow. Make it as long as it needs to be ('new Array<number>(4).fill(0)'), or push onto an array created empty.",
+  },
   stringKeyWritten: {
     code: `export const g = grad((x: number) => { const o = { a: 0, b: 1 };\n  /*@*/o['a'] = x * x;\n  return o.a + o.b; });`,
     message: "'o['a']' uses a string key here: write the field by its name ('o.a')",

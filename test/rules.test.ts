@@ -276,6 +276,82 @@ describe('derivative rules', () => {
   });
 });
 
+// Found by trying the rules at extreme magnitudes and on the axes (the checks above are
+// absolute below 1, so a partial of 1e-200 computed as 0 passes them): atan2's partials were
+// ±Infinity where a² + b² underflows (|a|, |b| < 1e-154) and 0 where it overflows; asinh's
+// derivative 0 above 1e154; the Hessian of atan2 on an axis lost ∂²/∂a∂b (a test of b === 0 in
+// the rule stopped its derivative), and so did that of x ** p at p = 0 (∂²/∂x∂p = 1/x).
+describe('rules at extreme magnitudes and on the axes', () => {
+  let m: Record<string, (...args: any[]) => any>;
+  beforeAll(async () => {
+    const compiled = compile({
+      'main.ts': `
+import { grad, hessian } from 'tapeless';
+export const gAtan2 = grad((y: number, x: number) => Math.atan2(y, x), { wrt: [0, 1] });
+export const hAtan2 = hessian((y: number, x: number) => Math.atan2(y, x));
+export const gAsinh = grad((x: number) => Math.asinh(x));
+export const hPow = hessian((x: number, p: number) => Math.pow(x, p));
+export const hSquare = hessian((x: number, p: number) => x ** p);
+`,
+    });
+    expect(compiled.messages).toEqual([]);
+    m = await compiled.load();
+  });
+  /** Within `tolerance` relative to the expected value, however small. */
+  const relativelyClose = (actual: number, expected: number, tolerance = 1e-12) =>
+    expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance * Math.abs(expected));
+
+  it('atan2 and asinh: the partials without overflow or underflow', () => {
+    for (const [y, x] of [
+      [1e-200, 1e-200],
+      [-3e-200, 2e-200],
+      [1e200, 1e200],
+      [2e200, -3e200],
+      [1e-200, 1],
+      [5, 1e-180],
+    ]) {
+      // Scaled by the larger magnitude s: ∂/∂y = (x/s) / ((x/s)² + (y/s)²) / s.
+      const s = Math.max(Math.abs(y), Math.abs(x));
+      const r2 = (x / s) ** 2 + (y / s) ** 2;
+      const [dy, dx] = m.gAtan2(y, x);
+      relativelyClose(dy, x / s / r2 / s);
+      relativelyClose(dx, -y / s / r2 / s);
+    }
+    for (const x of [1e200, -1e200, 3]) relativelyClose(m.gAsinh(x), 1 / (Math.abs(x) * Math.sqrt(1 + 1 / (x * x))));
+    relativelyClose(m.gAsinh(1e-200), 1);
+  });
+
+  it('the Hessians of atan2 on the axes and of x ** p at p = 0, by hand', () => {
+    for (const [y, x] of [
+      [0, 2],
+      [3, 0],
+      [0, -2],
+      [0.3, -0.7],
+    ]) {
+      const r4 = (x * x + y * y) ** 2;
+      const hand = [
+        [(-2 * x * y) / r4, (y * y - x * x) / r4],
+        [(y * y - x * x) / r4, (2 * x * y) / r4],
+      ];
+      m.hAtan2(y, x).forEach((row: number[], i: number) => row.forEach((h, j) => expect(Math.abs(h - hand[i][j])).toBeLessThanOrEqual(1e-14)));
+    }
+    // x^p: ∂²/∂x² = p(p - 1)x^(p - 2), ∂²/∂x∂p = x^(p - 1)(1 + p ln x), ∂²/∂p² = x^p ln² x.
+    for (const [x, p] of [
+      [2, 0],
+      [0.5, 0],
+      [2, 1],
+      [3, 2],
+    ]) {
+      const hand = [
+        [p * (p - 1) * x ** (p - 2), x ** (p - 1) * (1 + p * Math.log(x))],
+        [x ** (p - 1) * (1 + p * Math.log(x)), x ** p * Math.log(x) ** 2],
+      ];
+      for (const h of [m.hPow(x, p), m.hSquare(x, p)])
+        h.forEach((row: number[], i: number) => row.forEach((value, j) => expect(Math.abs(value - hand[i][j])).toBeLessThanOrEqual(1e-13)));
+    }
+  });
+});
+
 describe('the registry of operations', () => {
   const rules = loadRules(ts);
   const named = registry.allOps().flatMap((op) => {

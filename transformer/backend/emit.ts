@@ -522,7 +522,8 @@ class Emitter extends Syntax {
       case 'element': {
         const entry = factory.createElementAccessExpression(args[0], args[1]);
         const container = expr.args[0];
-        return container.kind === 'var' && this.func.growable?.includes(container.name) ? this.orZero(entry) : entry;
+        const grown = container.kind === 'var' && this.func.growable?.includes(container.name);
+        return grown || expr.op === 'entryOrZero' ? this.orZero(entry) : entry;
       }
       case 'field':
         return factory.createPropertyAccessExpression(args[0], required(expr.field, 'field'));

@@ -236,6 +236,10 @@ const OPERATORS = {
   // gradients reverse mode allocates for array and object parameters.
   element: { ...PURE, shape: 'element', print: '', derivative: { kind: 'load' } },
   field: { ...PURE, shape: 'field', print: '', derivative: { kind: 'load' } },
+  // An entry of a local array's gradient, 0 where the array has none: the adjoint of a write
+  // at an index a typed array does not have (past its end, negative, fractional: JavaScript
+  // ignores the write, and the gradient has no entry there either).
+  entryOrZero: { ...PURE, shape: 'element', print: '??', derivative: { kind: 'load' } },
   length: { ...PURE, shape: 'length', print: '', integral: true, derivative: zero },
   zeros: { ...IMPURE, shape: 'zeros', print: '', droppable: true, derivative: zero },
   // Local arrays, which differentiated code may write. Their reads are impure (a write may

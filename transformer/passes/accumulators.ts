@@ -1,4 +1,4 @@
-import { type Accumulate, type Block, type Func, type Operand, type ReverseLoop, type Stmt, isNum, num, sameOperand, variable } from '../ir/ir';
+import { type Accumulate, type Block, type Func, type Let, type Operand, type ReverseLoop, type Stmt, isNum, num, sameOperand, variable } from '../ir/ir';
 import { namesDefinedWithin } from '../ir/definitions';
 import type { NameAllocator } from '../ir/names';
 import { ownOperands, rewriteWithin, someWithin, statementsWithin } from '../ir/traverse';
@@ -37,13 +37,18 @@ function plainGradients(func: Func): Set<string> {
       const shape = stmt.expr.shape;
       if (stmt.expr.op === 'zeros' && shape?.kind === 'array' && shape.container !== 'Array' && shape.element.kind === 'number') zeros.add(stmt.name);
       stmt.expr.args.forEach((arg, index) => {
-        if (arg.kind === 'var' && !(index === 0 && stmt.expr.op === 'element' && !stmt.shape && !stmt.expr.shape)) otherUse.add(arg.name);
+        if (arg.kind === 'var' && !(index === 0 && readsEntry(stmt) && !stmt.shape && !stmt.expr.shape)) otherUse.add(arg.name);
       });
     } else {
       for (const operand of ownOperands(stmt)) if (operand.kind === 'var') otherUse.add(operand.name);
     }
   }
   return new Set([...zeros].filter((name) => !otherUse.has(name) && !func.growable?.includes(name)));
+}
+
+/** `a_bar[j]`, also as `a_bar[j] ?? 0` (the adjoint of a write, where a typed array may have no entry j). */
+function readsEntry(stmt: Let): boolean {
+  return stmt.expr.op === 'element' || stmt.expr.op === 'entryOrZero';
 }
 
 /** Whether a statement reads or writes a gradient array (anywhere inside it). */
@@ -66,7 +71,7 @@ function withoutRestores(block: Block, arrays: ReadonlySet<string>): Stmt[] {
       (s, r) =>
         r < k &&
         s.kind === 'let' &&
-        s.expr.op === 'element' &&
+        readsEntry(s) &&
         sameOperand(s.expr.args[0], variable(stmt.name)) &&
         sameOperand(s.expr.args[1], at) &&
         untouched(r + 1, k),

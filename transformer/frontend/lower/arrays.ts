@@ -340,9 +340,30 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
       Code.Unsupported,
       `'${target.getText()}' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be.`,
     );
+  if (!matrix) requireWithinLength(lx, target, container, index);
   const stored = value(() => load(lx, container, index, NUMBER, target));
   lx.store([container, index, stored], origin);
   return stored;
+}
+
+/**
+ * A write into a number[] at an index known to be at or past its length, also known: JavaScript
+ * lengthens the array there (with holes between, which reduce, map and forEach skip), where
+ * differentiated code keeps the length the array was made with (or that push gave it). A typed
+ * array ignores such a write, as every derivative does; at a key that is not an index (-1, 0.5)
+ * a number[] takes a property, which reads of the same key give back: both are fine.
+ */
+function requireWithinLength(lx: Lowering, target: ts.ElementAccessExpression, container: Operand, index: Operand): void {
+  if (container.kind !== 'var' || index.kind !== 'num' || !Number.isInteger(index.value) || index.value < 0) return;
+  const made = lx.created.get(container.name);
+  if (made?.kind !== 'array' || made.container !== 'Array') return;
+  const length = lx.lengths.get(container.name)?.value ?? made.size;
+  if (length?.kind !== 'num' || index.value < length.value) return;
+  fail(
+    target,
+    Code.Unsupported,
+    `'${target.getText()}' is past the end of '${target.expression.getText()}', whose length is ${length.value} here: JavaScript lengthens a number[] written past its end (with holes between), which differentiated code does not follow. Make it as long as it needs to be ('new Array<number>(${index.value + 1}).fill(0)'), or push onto an array created empty.`,
+  );
 }
 
 /** `xs.push(a, b)` on an array created empty: a write at its length, which grows. */

@@ -202,7 +202,7 @@ export class ReverseSweep {
     const shadow = array.kind === 'var' ? this.shadows.get(array.name) : undefined;
     if (!shadow) return;
     if (value.kind === 'var' && this.active.has(value.name)) {
-      this.contribute(scope, value.name, scope.out.op('element', [variable(shadow), index], { role: 'temp', origin: stmt.origin }));
+      this.contribute(scope, value.name, scope.out.op('entryOrZero', [variable(shadow), index], { role: 'temp', origin: stmt.origin }));
     }
     scope.out.push({ kind: 'accumulate', name: shadow, at: index, value: num(0), mode: 'set', origin: stmt.origin });
   }
@@ -300,8 +300,9 @@ export class ReverseSweep {
         const zeros = this.names.fresh(`${stmt.name}_bar`);
         this.shadows.set(stmt.name, zeros);
         this.locals.add(stmt.name);
-        // An array created empty grows (push): so does its gradient, whose new entries are holes.
-        if (stmt.expr.op === 'arrayOf' && stmt.expr.args.length === 0) this.growable.add(zeros);
+        // A plain array grows (push, or a write past its end) and takes writes at keys that are
+        // not indices (-1, 0.5) as properties: so does its gradient, whose new entries are holes.
+        if (stmt.shape?.kind === 'array' && stmt.shape.container === 'Array') this.growable.add(zeros);
         return [
           stmt,
           {
