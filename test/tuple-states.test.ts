@@ -1,5 +1,6 @@
 // Loop states that a helper returns together, as recurrent cells and simulations are written:
-// a tuple of arrays destructured into the loop's variables (`[h, c] = cell(h, c, x, w)`), an
+// a tuple of arrays destructured into the loop's variables (`[h, c] = cell(h, c, x, w)`, or kept
+// whole and read at constant indices: `const r = cell(…); h = r[0]; c = r[1];`), an
 // object of arrays whose fields are assigned (`h = s.h`), their copies (spreads, maps), the
 // cell inlined, and the physics forms (`[pos, vel] = step(pos, vel, dt)`, `s = step(s, dt)`).
 // Each is checked in every mode (grad and valueAndGrad in reverse mode and, through compile's
@@ -52,6 +53,17 @@ export function rnnTuple(w: number[], k: number): number {
   let c = [0, 0, 0];
   for (const x of XS) {
     [h, c] = cell(h, c, k * x, w);
+  }
+  return readout(h, c);
+}
+
+export function rnnKeptWhole(w: number[], k: number): number {
+  let h = [0, 0, 0];
+  let c = [0, 0, 0];
+  for (const x of XS) {
+    const r = cell(h, c, k * x, w);
+    h = r[0];
+    c = r[1];
   }
   return readout(h, c);
 }
@@ -246,6 +258,7 @@ export function bodies(init: number[], k: number): number {
 `;
 
 const NAMES = [
+  'rnnKeptWhole',
   'rnnTuple',
   'rnnCopies',
   'rnnObject',
