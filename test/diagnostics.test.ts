@@ -45,9 +45,9 @@ const CASES: Record<string, Case> = {
     message: "'s['stiffness']' reads 'stiffness' by a string key: write 's.stiffness'",
   },
   stringKeyAtRunTime: {
-    code: `const COEFFS: Record<string, number> = { a: 1.5, b: -0.3 };\nfunction coefficient(name: string, x: number): number {\n  return /*@*/COEFFS[name] * x;\n}\nexport const g = grad((x: number) => coefficient('a', x));`,
+    code: `const COEFFS: Record<string, number> = { a: 1.5, b: -0.3 };\nfunction coefficient(table: Record<string, number>, name: string, x: number): number {\n  return /*@*/table[name] * x;\n}\nexport const g = grad((x: number) => coefficient(COEFFS, 'a', x));`,
     message:
-      "'COEFFS[name]' reads a field by a key known only at run time, which differentiated code cannot follow: read the field by its name ('COEFFS.<field>'), choosing with a 'switch' on 'name' if it varies",
+      "'table[name]' reads a field by a key known only at run time, which differentiated code cannot follow: read the field by its name ('table.<field>'), choosing with a 'switch' on 'name' if it varies",
   },
   libraryMethodTarget: {
     code: `export const g = grad(/*@*/Math.atan2);`,
