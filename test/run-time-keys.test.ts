@@ -89,6 +89,15 @@ describe('a field read by a key known only at run time: a choice between the fie
 });
 
 describe('a key on an object the function does not know: the diagnostic that says to switch', () => {
+  it('a module constant its module gives more fields', () => {
+    const compiled = compile({
+      'main.ts': `import { grad } from 'tapeless';\nconst COEFFS: Record<string, number> = { a: 1.5 };\nCOEFFS['b'] = -0.5;\nexport function f(x: number, name: string): number {\n  return -COEFFS.a * COEFFS[name] * x;\n}\nexport const g = grad(f, { wrt: 'x' });\n`,
+    });
+    expect(compiled.messages).toEqual([
+      "main.ts:5:22 tapeless: 'COEFFS[name]' reads a field by a key known only at run time, which differentiated code cannot follow: read the field by its name ('COEFFS.<field>'), choosing with a 'switch' on 'name' if it varies.",
+    ]);
+  });
+
   it("the caller's table", () => {
     const compiled = compile({
       'main.ts': `import { grad } from 'tapeless';\nexport function f(x: number, table: Record<string, number>, name: string): number {\n  return table[name] * x;\n}\nexport const g = grad(f, { wrt: 'x' });\n`,

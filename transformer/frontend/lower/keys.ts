@@ -13,6 +13,7 @@ import { fieldLoad } from './arrays';
 import { branch } from './control';
 import { sourceText } from '../quoting';
 import { skipTypeSyntax } from '../type-syntax';
+import { walk } from '../walk';
 
 /** Whether `access` indexes by something that is not a number (a string, a union of string literals). */
 function byStringKey(lx: Lowering, access: ts.ElementAccessExpression): boolean {
@@ -85,13 +86,40 @@ function keysItMayName(lx: Lowering, access: ts.ElementAccessExpression): { fiel
     declaration.initializer
       ? skipTypeSyntax(ts, declaration.initializer)
       : undefined;
-  if (!constant || !ts.isObjectLiteralExpression(constant)) return undefined;
+  if (!constant || !ts.isObjectLiteralExpression(constant) || writtenInItsModule(lx, declaration as ts.VariableDeclaration)) return undefined;
   const fields = constant.properties.map((property) =>
     (ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
       ? property.name.text
       : undefined,
   );
   return fields.length > 0 && fields.every((field) => field !== undefined) ? { fields: fields as string[], exhaustive: false } : undefined;
+}
+
+/** Whether its module may give the constant object more fields, or change them (`COEFFS[k] = v`, `delete COEFFS.a`, `Object.assign(COEFFS, …)`). */
+function writtenInItsModule(lx: Lowering, declaration: ts.VariableDeclaration): boolean {
+  const { ts } = lx;
+  const name = (declaration.name as ts.Identifier).text;
+  const isConstant = (node: ts.Expression) => {
+    const inner = skipTypeSyntax(ts, node);
+    return ts.isIdentifier(inner) && inner.text === name;
+  };
+  const isMember = (node: ts.Expression) => {
+    const inner = skipTypeSyntax(ts, node);
+    return (ts.isElementAccessExpression(inner) || ts.isPropertyAccessExpression(inner)) && isConstant(inner.expression);
+  };
+  return walk(ts, declaration.getSourceFile(), (node) => {
+    const written =
+      (ts.isBinaryExpression(node) &&
+        node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+        isMember(node.left)) ||
+      (ts.isDeleteExpression(node) && isMember(node.expression)) ||
+      ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+        (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) &&
+        isMember(node.operand)) ||
+      (ts.isCallExpression(node) && node.arguments.length > 0 && isConstant(node.arguments[0]) && node.expression.getText() === 'Object.assign');
+    return written ? 'stop' : undefined;
+  });
 }
 
 /**
