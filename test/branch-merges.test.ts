@@ -167,3 +167,26 @@ describe('branches whose arrays cannot be copied are diagnostics, at the branch'
     ]);
   });
 });
+
+describe('a choice between arrays of arrays the function builds', () => {
+  const body = (choice: string) =>
+    `export function f(x: number, t: number): number {\n  const A = [[x, t], [t, x * x]];\n  const B = [[t * t, x], [x, 1]];\n  const M = ${choice};\n  return M[0][0] * M[1][1] - M[0][1] * M[1][0];\n}\nexport const g = grad(f);\n`;
+
+  it('is a diagnostic whose advice, one map of the chosen numbers, compiles and is right', async () => {
+    const rejected = compile({ 'main.ts': `import { grad } from 'tapeless';\n${body('t > 0.5 ? A : B')}` });
+    const advice = 'A.map((row, i) => row.map((v, j) => (t > 0.5 ? v : B[i][j])))';
+    expect(rejected.messages).toEqual([
+      `main.ts:5:13 tapeless: this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays ('${advice}'), or write into one array made before the branch.`,
+    ]);
+    const compiled = compile({ 'main.ts': `import { grad } from 'tapeless';\n${body(advice)}` });
+    expect(compiled.messages).toEqual([]);
+    const { f, g } = await compiled.load();
+    for (const point of [
+      [0.8, 0.7],
+      [0.8, 0.3],
+    ]) {
+      const gradient = g(...point);
+      point.forEach((_, j) => close(gradient[j], partialDifference(f, point, j), 1e-6));
+    }
+  });
+});

@@ -50,9 +50,9 @@ const CASES: Record<string, Case> = {
     message: "'s['stiffness']' reads 'stiffness' by a string key: write 's.stiffness'",
   },
   stringKeyAtRunTime: {
-    code: `const COEFFS: Record<string, number> = { a: 1.5, b: -0.3 };\nfunction coefficient(name: string, x: number): number {\n  return /*@*/COEFFS[name] * x;\n}\nexport const g = grad((x: number) => coefficient('a', x));`,
+    code: `const COEFFS: Record<string, number> = { a: 1.5, b: -0.3 };\nfunction coefficient(table: Record<string, number>, name: string, x: number): number {\n  return /*@*/table[name] * x;\n}\nexport const g = grad((x: number) => coefficient(COEFFS, 'a', x));`,
     message:
-      "'COEFFS[name]' reads a field by a key known only at run time, which differentiated code cannot follow: read the field by its name ('COEFFS.<field>'), choosing with a 'switch' on 'name' if it varies",
+      "'table[name]' reads a field by a key known only at run time, which differentiated code cannot follow: read the field by its name ('table.<field>'), choosing with a 'switch' on 'name' if it varies",
   },
   libraryMethodTarget: {
     code: `export const g = grad(/*@*/Math.atan2);`,
@@ -526,12 +526,12 @@ const CASES: Record<string, Case> = {
       "this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself with a length known at compile time. Choose the numbers instead of the arrays or objects ('x > 0 ? p[0] : q[0]', for the first entry), or write into one array made before the branch.",
   },
   branchChoosesMapped: {
-    code: `function relu(v: number): number { return Math.max(v, 0); }\nexport const g = grad((x: number, xs: number[], last: boolean) => { const z = xs.map((v) => v * x);\n  const a = /*@*/last ? z : z.map(relu);\n  return a[0] + z[1]; }, { wrt: 0 });`,
+    code: `function relu(v: number): number { return Math.max(v, 0); }\nexport const g = grad((x: number, xs: number[], last: boolean) => { const z = xs.map((v) => v * x);\n  const a = /*@*/last ? z : z.map(relu);\n  z[1] *= 2;\n  return a[0] + z[1]; }, { wrt: 0 });`,
     message:
       "this expression chooses between arrays or objects, and one of them is also held by another variable or object. Choose the numbers in one map instead of the arrays ('z.map((v) => (last ? v : relu(v)))').",
   },
   branchChoosesMappedFirst: {
-    code: `export const g = grad((x: number, xs: number[], first: boolean) => { const z = xs.map((v) => v * x);\n  const a = /*@*/first ? z.map((e) => Math.tanh(e)) : z;\n  return a[0] + z[1]; }, { wrt: 0 });`,
+    code: `export const g = grad((x: number, xs: number[], first: boolean) => { const z = xs.map((v) => v * x);\n  const a = /*@*/first ? z.map((e) => Math.tanh(e)) : z;\n  z[1] *= 2;\n  return a[0] + z[1]; }, { wrt: 0 });`,
     message:
       "this expression chooses between arrays or objects, and one of them is also held by another variable or object. Choose the numbers in one map instead of the arrays ('z.map((e) => (first ? Math.tanh(e) : e))').",
   },
@@ -549,7 +549,7 @@ const CASES: Record<string, Case> = {
     message: "Choose the index instead of the entries ('points[i - 1 >= 0 && i - 1 < points.length ? i - 1 : points.length - 1]').",
   },
   stateKeptOrReplaced: {
-    code: `export const g = grad((xs: number[]) => { let p = xs;\n  for (let k = 0; k < 4; k++) { const next = p.map((e) => e * 1.2 + 0.1);\n    p = /*@*/next[0] > 1 ? p : next; }\n  return p[0]; });`,
+    code: `export const g = grad((xs: number[]) => { let p = xs;\n  for (let k = 0; k < 4; k++) { const next = p.map((e) => e * 1.2 + 0.1);\n    next[1] += 0.1;\n    p = /*@*/next[0] > 1 ? p : next; }\n  return p[0]; });`,
     message:
       "this expression chooses between arrays or objects, and one of them is also held by another variable or object. Assign only where it changes, as the last statement of its block ('if (!(next[0] > 1)) p = next;').",
   },
@@ -610,7 +610,7 @@ const CASES: Record<string, Case> = {
     message: "a pass of this loop leaves 'a' holding an array the loop cannot copy into the one it keeps 'a' in",
   },
   loopBufferShared: {
-    code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  let b = xs.map((v) => v + x);\n  for (let i = 0; i < 2; i++) /*@*/a = b;\n  return a[0] + b[0]; }, { wrt: 0 });`,
+    code: `export const g = grad((x: number, xs: number[]) => { let a = xs.map((v) => v * x);\n  let b = xs.map((v) => v + x);\n  for (let i = 0; i < 2; i++) /*@*/a = b;\n  b[1] = x;\n  return a[0] + b[0]; }, { wrt: 0 });`,
     message: "a pass of this loop leaves the array of 'a' also held by another variable or object",
   },
   shortenedTypedArray: {
@@ -631,7 +631,7 @@ const CASES: Record<string, Case> = {
     message: "writing to 'pts[0][0]' is not supported: 'pts' is an array of arrays a loop reassigns",
   },
   loopStateHeldTwice: {
-    code: `export const g = grad((x: number) => { const first = [x, 1];\n  let s = first;\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x];\n  return s[0] * first[0]; });`,
+    code: `export const g = grad((x: number) => { const first = [x, 1];\n  let s = first;\n  /*@*/for (let i = 0; i < 2; i++) s = [s[1], x];\n  first[1] = 2;\n  return s[0] * first[0]; });`,
     message: "the array or object 's' holds as this loop starts is also held by another variable or object",
   },
   loopStateChangesKind: {
@@ -639,7 +639,7 @@ const CASES: Record<string, Case> = {
     message: "a pass of this loop leaves 's' holding an array or object of another size or kind than it started with",
   },
   loopStateShared: {
-    code: `export const g = grad((x: number) => { let s = [x, 1];\n  let t = [1, x];\n  for (let i = 0; i < 2; i++) { /*@*/s = [s[1], t[0]]; t = s; }\n  return s[0] + t[1]; });`,
+    code: `export const g = grad((x: number) => { let s = [x, 1];\n  let t = [1, x];\n  for (let i = 0; i < 2; i++) { /*@*/s = [s[1], t[0]]; t = s; }\n  t[1] += x;\n  return s[0] + t[1]; });`,
     message: "a pass of this loop leaves the array or object of 's' also held by another variable or object",
   },
   loopStateUnset: {

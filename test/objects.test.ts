@@ -499,7 +499,7 @@ export const dLogged = grad(logged);
       ),
     ).toEqual([
       expect.stringContaining(
-        "main.ts:5:3 tapeless: the array or object 's' holds as this loop starts is also held by another variable or object, which a loop that reassigns 's' does not allow: copy it first.",
+        "main.ts:5:3 tapeless: the array or object 's' holds as this loop starts is also held by another variable or object, which a loop that reassigns 's' does not allow: copy it first ('[...…]', '{ ...… }').",
       ),
     ]);
   });

@@ -10,7 +10,7 @@ import { skipTypeSyntax } from './type-syntax';
  */
 
 /** Methods that change the array they are called on. */
-const MUTATING_METHODS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'fill', 'set', 'sort', 'reverse', 'copyWithin']);
+export const MUTATING_METHODS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'fill', 'set', 'sort', 'reverse', 'copyWithin']);
 
 /** The function with a body that a callee expression names, if any (a function, a const arrow, a method). */
 export function calledFunction(tsApi: typeof ts, checker: ts.TypeChecker, callee: ts.Expression): ts.FunctionLikeDeclaration | undefined {
@@ -193,4 +193,63 @@ function createsArray(tsApi: typeof ts, initializer: ts.Expression): boolean {
 export function isInside(node: ts.Node, container: ts.Node): boolean {
   for (let current: ts.Node | undefined = node; current; current = current.parent) if (current === container) return true;
   return false;
+}
+
+/** Methods that change the array they are called on and return it. */
+const RETURNS_ITSELF = new Set(['fill', 'sort', 'reverse', 'copyWithin']);
+
+/**
+ * Whether a write (`a[i] = …`, `a[i]++`, `a.fill(…)`: `written` is `a`) may write into an array
+ * that another name holds too, so that the write is seen through it. It may not where it
+ * writes a `const` array of numbers that the code made there (`const g = new Float64Array(n)`,
+ * `[...xs].sort()`) and only ever indexes, measures, spreads, iterates or calls methods on:
+ * nothing else can hold that array. `privateArrays` caches the answer per declaration.
+ */
+export function mayWriteShared(tsApi: typeof ts, checker: ts.TypeChecker, written: ts.Expression, privateArrays: Map<ts.Node, boolean>): boolean {
+  let root = written;
+  while (
+    tsApi.isElementAccessExpression(root) ||
+    tsApi.isPropertyAccessExpression(root) ||
+    tsApi.isParenthesizedExpression(root) ||
+    tsApi.isNonNullExpression(root) ||
+    tsApi.isAsExpression(root)
+  )
+    root = root.expression;
+  if (root !== written) return true;
+  if (createsArray(tsApi, root)) return false;
+  if (!tsApi.isIdentifier(root)) return true;
+  const declaration = checker.getSymbolAtLocation(root)?.valueDeclaration;
+  if (!declaration || !tsApi.isVariableDeclaration(declaration)) return true;
+  let known = privateArrays.get(declaration);
+  if (known === undefined) privateArrays.set(declaration, (known = isPrivateArray(tsApi, checker, declaration)));
+  return !known;
+}
+
+/** A `const` array of numbers initialised with a new array, whose name is never a value of its own (see mayWriteShared). */
+function isPrivateArray(tsApi: typeof ts, checker: ts.TypeChecker, declaration: ts.VariableDeclaration): boolean {
+  if (!tsApi.isIdentifier(declaration.name) || !declaration.initializer || !createsArray(tsApi, declaration.initializer)) return false;
+  if (!(tsApi.getCombinedNodeFlags(declaration) & tsApi.NodeFlags.Const)) return false;
+  const element = checker.getIndexTypeOfType(checker.getTypeAtLocation(declaration.name), tsApi.IndexKind.Number);
+  if (!element || !(element.flags & tsApi.TypeFlags.NumberLike)) return false;
+  const name = declaration.name.text;
+  // Block-scoped: its uses are in the block (or statement list) that declares it. Another
+  // variable of the same name there counts as a use: the answer errs towards shared.
+  const scope = declaration.parent.parent.parent;
+  return !walk(tsApi, scope, (node) => {
+    if (!tsApi.isIdentifier(node) || node.text !== name || node === declaration.name) return undefined;
+    const parent = node.parent;
+    if ((tsApi.isPropertyAccessExpression(parent) || tsApi.isPropertyAssignment(parent)) && parent.name === node) return undefined;
+    return usedOnlyAsArray(tsApi, node) ? undefined : 'stop';
+  });
+}
+
+/** `a[i]`, `a.length`, `a.map(…)`, `...a`, `for (… of a)`: a use of `a` that gives no other name its array. */
+function usedOnlyAsArray(tsApi: typeof ts, node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (tsApi.isElementAccessExpression(parent) || tsApi.isForOfStatement(parent)) return parent.expression === node;
+  if (tsApi.isSpreadElement(parent)) return true;
+  if (!tsApi.isPropertyAccessExpression(parent)) return false;
+  const call = parent.parent;
+  // `a.fill(0)` returns `a`: where the call's value is read, it is another name for it.
+  return !(tsApi.isCallExpression(call) && call.expression === parent && RETURNS_ITSELF.has(parent.name.text) && !tsApi.isExpressionStatement(call.parent));
 }

@@ -306,6 +306,13 @@ function choiceAdvice(lx: Lowering, origin: ts.Node): string {
   if (mapped) return `Choose the numbers in one map instead of the arrays ('${mapped}').`;
   // Arrays written as names or fields (`w`, `o.v`) are read by index as written.
   const named = (side: ts.Expression | undefined) => side && /^[\w$.]+$/.test(side.getText()) && isArrayType(lx, side);
+  // Of arrays of arrays, one new array of the chosen numbers (a row is an array too).
+  const shape = a && lx.shapeAt(a, false);
+  const rows = shape?.kind === 'array' && shape.element.kind === 'array';
+  // The names the suggestion declares must not hide the condition's or the other side's.
+  const hides = /(?<![\w$.])(row|v|i|j)(?![\w$])/.test(`${test} ${b?.getText()}`);
+  if (a && b && named(a) && named(b) && rows && !hides)
+    return `Choose the numbers instead of the arrays ('${a.getText()}.map((row, i) => row.map((v, j) => (${test} ? v : ${b.getText()}[i][j])))'), or write into one array made before the branch.`;
   const example = a && b && named(a) && named(b) ? ` ('${test} ? ${a.getText()}[0] : ${b.getText()}[0]', for the first entry)` : '';
   return `Choose the numbers instead of the arrays or objects${example}, or write into one array made before the branch.`;
 }

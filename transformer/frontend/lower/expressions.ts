@@ -25,7 +25,7 @@ import { branch, logical } from './control';
 import { holdsValues, listLiteral, listOf, requireListUse, returnedAsList } from './lists';
 import { noteTable, requireNoFunctions } from './tables';
 import { sourceText } from '../quoting';
-import { requireIndex, stringKey } from './keys';
+import { chooseField, requireIndex, stringKey } from './keys';
 
 /** Lowers `expression` so that the value gets the user's variable name where it is new. */
 export function named(lx: Lowering, node: ts.Expression, userName: string, origin: ts.Node): Operand {
@@ -87,7 +87,12 @@ export function expression(lx: Lowering, node: ts.Expression): Operand {
   if (ts.isElementAccessExpression(node)) {
     const container = expression(lx, node.expression);
     const key = stringKey(lx, node);
-    if (key !== undefined) return nullAsUndefined(lx, node, fieldLoad(lx, container, key, lx.shapeAt(node, false), node));
+    if (key)
+      return nullAsUndefined(
+        lx,
+        node,
+        'field' in key ? fieldLoad(lx, container, key.field, lx.shapeAt(node, false), node) : chooseField(lx, node, container, key),
+      );
     lx.requireNumber(node.argumentExpression, 'an index must be a number');
     const index = expression(lx, node.argumentExpression);
     const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;

@@ -14,6 +14,7 @@ import { type Lowering, FALSE, TRUE } from './lowering';
 import { expression } from './expressions';
 import { firstEntryRead, sourceText } from '../quoting';
 import { skipParentheses, withTypeSyntax } from '../type-syntax';
+import { walk } from '../walk';
 
 /** The methods that read a list: each unrolled over its values. */
 const LIST_METHODS: readonly string[] = ['map', 'reduce', 'reduceRight', 'forEach', 'every', 'some'];
@@ -56,7 +57,43 @@ export function listResultAt(lx: Lowering, call: ts.Node): boolean {
       parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
       parent.right === inner &&
       ts.isArrayLiteralExpression(skipParentheses(ts, parent.left)));
-  return destructured || returnedAsList(lx, call);
+  return destructured || keptForEntries(lx, inner) || returnedAsList(lx, call);
+}
+
+/**
+ * `const r = cell(h, c, x); h = r[0]; c = r[1];`: a result kept whole in a `const` that is only
+ * read at constant indices, which is the destructuring written by hand.
+ */
+function keptForEntries(lx: Lowering, call: ts.Expression): boolean {
+  const { ts } = lx;
+  const declaration = call.parent;
+  if (!ts.isVariableDeclaration(declaration) || declaration.initializer !== call || !ts.isIdentifier(declaration.name)) return false;
+  if (!(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const)) return false;
+  const name = declaration.name.text;
+  let reads = 0;
+  const other = walk(ts, declaration.parent.parent.parent, (node) => {
+    if (!ts.isIdentifier(node) || node.text !== name || node === declaration.name) return undefined;
+    const parent = node.parent;
+    if (ts.isPropertyAccessExpression(parent) && parent.name === node) return undefined;
+    const entry = ts.isElementAccessExpression(parent) && parent.expression === node && ts.isNumericLiteral(skipParentheses(ts, parent.argumentExpression));
+    if (!entry || isAssigned(ts, parent)) return 'stop';
+    reads++;
+    return undefined;
+  });
+  return !other && reads > 0;
+}
+
+/** Whether an expression is the target of an assignment (`r[0] = …`, `r[0]++`). */
+function isAssigned(tsApi: typeof ts, node: ts.Expression): boolean {
+  const parent = node.parent;
+  if (tsApi.isBinaryExpression(parent))
+    return (
+      parent.left === node && parent.operatorToken.kind >= tsApi.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= tsApi.SyntaxKind.LastAssignment
+    );
+  return (
+    (tsApi.isPrefixUnaryExpression(parent) || tsApi.isPostfixUnaryExpression(parent)) &&
+    (parent.operator === tsApi.SyntaxKind.PlusPlusToken || parent.operator === tsApi.SyntaxKind.MinusMinusToken)
+  );
 }
 
 /** `[a, b]` of objects or arrays: a list of their values. */

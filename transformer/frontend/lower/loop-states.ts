@@ -11,6 +11,7 @@ import { type Operand, nameOf, num, operandsRead, sameOperand, variable } from '
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { fieldLoad, lengthOf, loadWithin, newArray, objectOf } from './arrays';
 import { walk } from '../walk';
+import { skipParentheses } from '../type-syntax';
 import type { Binding, Lowering } from './lowering';
 import { countedLoop } from './loops';
 import { type MatrixState, holdsRows, matrixState } from './matrix-states';
@@ -45,16 +46,19 @@ export function loopStates(
         `a loop that reassigns '${binding.name}', which holds a row of an array of arrays the function builds, is not supported: keep the index of the row, or copy it ([...row]).`,
       );
     }
-    if (!lx.readOnly(init!) && lx.references(init!, new Set([binding])) > 0)
+    const shared = lx.references(init!, new Set([binding])) > 0;
+    if (shared && !lx.readOnly(init!))
       fail(
         node,
         Code.Unsupported,
-        `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow: copy it first.`,
+        `the array or object '${binding.name}' holds as this loop starts is also held by another variable or object, which a loop that reassigns '${binding.name}' does not allow${lx.sharedWriteNote()}: copy it first ('[...…]', '{ ...… }').`,
       );
     // An array a pass may shorten is kept in a buffer, whatever its length as the loop starts (`let p = [a, b, c]`).
     const shortens = mayShorten(lx, node, binding.name);
     const layout = shortens && init!.kind === 'var' && lx.created.get(init!.name)?.kind === 'array' ? undefined : layoutOf(lx, init);
-    const buffer = layout ? undefined : bufferOf(lx, init!);
+    const made = layout ? undefined : bufferOf(lx, init!);
+    // The array another name holds too stays as it is: the loop writes a copy of it.
+    const buffer = made && shared ? ownBuffer(lx, node, binding, made) : made;
     if (layout) states.push(scalarState(lx, node, binding, init!, layout));
     else if (buffer) buffers.push({ binding, ...buffer, ...(shortens ? { length: lengthVariable(lx, node, binding, buffer) } : {}) });
     else {
@@ -160,14 +164,20 @@ function resizingBuffer(lx: Lowering, node: ts.Node, binding: Binding): BufferSt
 
 /**
  * Whether a pass may leave a state shorter than it started: the loop assigns it what a call of
- * slice or filter makes (`points = previous.slice(1).map(…)`, `active = active.filter(…)`). It
- * then has a length of its own, which the loop carries.
+ * slice or filter makes (`points = previous.slice(1).map(…)`, `active = active.filter(…)`), or
+ * another variable that it may leave shorter (`previous = points`). It then has a length of
+ * its own, which the loop carries.
  */
-function mayShorten(lx: Lowering, node: ts.Node, name: string): boolean {
+function mayShorten(lx: Lowering, node: ts.Node, name: string, seen: ReadonlySet<string> = new Set()): boolean {
   const { ts } = lx;
   const shortens = (inner: ts.Node) =>
     ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && ['slice', 'filter'].includes(inner.expression.name.text);
-  return assignmentsTo(lx, node, name).some((assignment) => walk(ts, assignment.right, (part) => (shortens(part) ? 'stop' : undefined)));
+  const within = new Set([...seen, name]);
+  return assignmentsTo(lx, node, name).some((assignment) => {
+    const right = skipParentheses(ts, assignment.right);
+    if (ts.isIdentifier(right)) return !within.has(right.text) && mayShorten(lx, node, right.text, within);
+    return walk(ts, right, (part) => (shortens(part) ? 'stop' : undefined));
+  });
 }
 
 /** The assignments `name = …` in a loop, in source order. */
@@ -214,6 +224,14 @@ export function besideState(lx: Lowering, binding: Binding, key: string, name: s
   return hidden;
 }
 
+/** A new buffer for a state, holding a copy of what `made` holds: the state's value as the loop starts. */
+function ownBuffer(lx: Lowering, node: ts.Node, binding: Binding, made: Omit<BufferState, 'binding'>): Omit<BufferState, 'binding'> {
+  const array = newArray(lx, node as ts.Expression, { op: 'newArray', args: made.container === 'Array' ? [made.size, num(0)] : [made.size] }, made.container);
+  copyInto(lx, node, array, made.array, made.size);
+  binding.value = array;
+  return { ...made, array };
+}
+
 /** What an array the function made (not grown by push) is, as a loop's buffer. */
 function bufferOf(lx: Lowering, array: Operand): Omit<BufferState, 'binding'> | undefined {
   if (array.kind !== 'var' || lx.lengths.has(array.name)) return undefined;
@@ -241,11 +259,11 @@ export function copyBack(lx: Lowering, node: ts.Node, buffers: readonly BufferSt
         `a pass of this loop leaves '${name}' holding an array the loop cannot copy into the one it keeps '${name}' in (each pass copies the array it leaves into it): it must be an array the function made (${name}.map(…), [...…], Array.from(…)), and a typed array must be as long as the one '${name}' starts with and of its kind. Where the length changes from pass to pass, make both number[]s ('let ${name} = Array.from(…)').`,
       );
     }
-    if (heldElsewhere(lx, value, state, buffers)) {
+    if (heldElsewhere(lx, value, state, buffers) && !lx.readOnly(value)) {
       fail(
         lastAssignment(lx, node, name),
         Code.Unsupported,
-        `a pass of this loop leaves the array of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`,
+        `a pass of this loop leaves the array of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow${lx.sharedWriteNote()}: copy it ('[...…]', '{ ...… }').`,
       );
     }
     // Another state's buffer is written below: what it holds now is copied first.
@@ -386,7 +404,7 @@ export function checkState(lx: Lowering, node: ts.Node, state: ScalarState, stat
     fail(
       lastAssignment(lx, node, name),
       Code.Unsupported,
-      `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow: copy it.`,
+      `a pass of this loop leaves the array or object of '${name}' also held by another variable or object, which a loop that reassigns '${name}' does not allow${lx.sharedWriteNote()}: copy it ('[...…]', '{ ...… }').`,
     );
   }
   return value!;

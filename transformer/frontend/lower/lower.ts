@@ -43,6 +43,8 @@ function lowerOnce(fn: FunctionNode, env: LowerEnv, name: string, resizing: Read
     const writes = objectWrites(ts, env.checker, fn, env.isLibrary ?? ((file) => file.hasNoDefaultLib));
     lx.mutableObjects = writes.constructs || writes.fields.size > 0;
     lx.writtenFields = writes.fields;
+    lx.sharedWrite = writes.sharedWrite;
+    lx.writesSharedEntries = writes.sharedWrite !== undefined;
   }
   // Before the parameters: a default in a destructured parameter (`{ lr = 0.1 }: Options`) is a branch.
   lx.returned = lx.hidden('returned', FALSE, true);

@@ -207,6 +207,10 @@ export class Lowering {
   mutableObjects = false;
   /** The names of the fields the function (or what it calls) may assign: a loop carries the fields of records of these names. */
   writtenFields: ReadonlySet<string> = new Set();
+  /** Whether the function (or what it calls) may write entries of an array that two names hold (objects.ts objectWrites). */
+  writesSharedEntries = true;
+  /** The first such write, where the program is known. */
+  sharedWrite: ts.Node | undefined;
   /** The fields of each object the function made, as variables of lowering (scalar replacement): see objects.ts. */
   readonly records = new Map<string, Map<string, Binding>>();
   /** The scope where the function being lowered (or inlined) starts: what it makes lives there. */
@@ -298,14 +302,30 @@ export class Lowering {
   }
 
   /**
-   * Whether nothing can write into an aggregate the function made: an object literal holding
-   * no array the function made, none of whose fields has the name of a field the function
-   * writes (objects.ts). Such a value may be shared freely: a copy of it is the same value.
+   * Whether nothing can write into an aggregate the function made: an array, where the
+   * function writes no entries of arrays that two names hold; an object literal none of whose
+   * fields has the name of a field the function writes (objects.ts), holding no array or
+   * object but such. Such a value may be shared freely: a copy of it is the same value.
    */
   readOnly(operand: Operand): boolean {
-    if (operand.kind !== 'var' || this.created.get(operand.name)?.kind !== 'object' || this.heldLocals.has(operand.name)) return false;
-    const holdsWritable = (value: Operand | undefined) => value?.kind === 'var' && this.records.has(value.name) && !this.readOnly(value);
+    if (operand.kind !== 'var') return false;
+    const made = this.created.get(operand.name);
+    if (made?.kind === 'array') return !this.writesSharedEntries && !this.lengths.has(operand.name);
+    if (made?.kind !== 'object') return false;
+    const held = this.heldLocals.get(operand.name);
+    if (held && ![...held.values()].every((value) => this.readOnly(value))) return false;
+    const holdsWritable = (value: Operand | undefined) =>
+      value?.kind === 'var' && (this.records.has(value.name) || this.created.has(value.name)) && !this.readOnly(value);
     return [...(this.records.get(operand.name) ?? [])].every(([field, binding]) => !this.writtenFields.has(field) && !holdsWritable(binding.value));
+  }
+
+  /**
+   * Why an array shared by two names cannot be copied, for a diagnostic: the write that a
+   * copy would not see (`' (the function writes entries of arrays: …)'`), or nothing.
+   */
+  sharedWriteNote(): string {
+    const write = this.sharedWrite;
+    return write ? ` (the function writes entries of arrays, which a copy would not see: '${sourceText(write)}' at ${locationOf(write)})` : '';
   }
 
   /**

@@ -10,7 +10,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, nameOf, sameOperand, variable } from '../../ir/ir';
 import { type Shape, isDataField } from '../../ir/shapes';
-import { calledFunction, getterOf, isInside } from '../effects';
+import { MUTATING_METHODS, calledFunction, getterOf, isInside, mayWriteShared } from '../effects';
 import { walk } from '../walk';
 import { type Binding, type Lowering } from './lowering';
 import { objectOf } from './arrays';
@@ -25,6 +25,12 @@ export interface ObjectWrites {
   readonly fields: ReadonlySet<string>;
   /** Whether they construct an instance of a class of the program. */
   readonly constructs: boolean;
+  /**
+   * The first write of theirs that may write entries of an array two names hold (effects.ts
+   * mayWriteShared): where they do not, an array the function made is never written once
+   * another name holds it, so that a copy of it is the same value (Lowering.readOnly).
+   */
+  readonly sharedWrite: ts.Node | undefined;
 }
 
 /**
@@ -35,10 +41,18 @@ export interface ObjectWrites {
 export function objectWrites(tsApi: typeof ts, checker: ts.TypeChecker, root: ts.Node, isLibrary: (file: ts.SourceFile) => boolean): ObjectWrites {
   const fields = new Set<string>();
   let constructs = false;
+  let sharedWrite: ts.Node | undefined;
+  const privateArrays = new Map<ts.Node, boolean>();
   const seen = new Set<ts.Node>();
   const pending = [root];
   const written = (node: ts.Expression) => {
     const inner = skipTypeSyntax(tsApi, node);
+    // `[a[0], a[1]] = …` writes entries too.
+    if (tsApi.isArrayLiteralExpression(inner) || tsApi.isObjectLiteralExpression(inner)) {
+      walk(tsApi, inner, (part) => void (tsApi.isElementAccessExpression(part) && written(part)));
+      return;
+    }
+    if (tsApi.isElementAccessExpression(inner) && !sharedWrite && mayWriteShared(tsApi, checker, inner.expression, privateArrays)) sharedWrite = inner.parent;
     // A constructor's `this.f = …` initialises the instance it makes, which no loop carries yet.
     if (tsApi.isPropertyAccessExpression(inner) && !(inner.expression.kind === tsApi.SyntaxKind.ThisKeyword && inConstructor(tsApi, inner)))
       fields.add(inner.name.text);
@@ -58,6 +72,14 @@ export function objectWrites(tsApi: typeof ts, checker: ts.TypeChecker, root: ts
         (node.operator === tsApi.SyntaxKind.PlusPlusToken || node.operator === tsApi.SyntaxKind.MinusMinusToken)
       )
         written(node.operand);
+      if (
+        !sharedWrite &&
+        tsApi.isCallExpression(node) &&
+        tsApi.isPropertyAccessExpression(node.expression) &&
+        MUTATING_METHODS.has(node.expression.name.text) &&
+        mayWriteShared(tsApi, checker, node.expression.expression, privateArrays)
+      )
+        sharedWrite = node;
       const constructed = tsApi.isNewExpression(node) ? classOf(tsApi, checker, node.expression, isLibrary) : undefined;
       if (constructed) {
         constructs = true;
@@ -70,7 +92,7 @@ export function objectWrites(tsApi: typeof ts, checker: ts.TypeChecker, root: ts
       return undefined;
     });
   }
-  return { fields, constructs };
+  return { fields, constructs, sharedWrite };
 }
 
 /** Whether `this` at `node` is the instance a constructor makes (arrow functions keep the `this` around them). */

@@ -3,7 +3,7 @@
 // failure: the generator writes only what users write, and README promises the rest (✅).
 // Each entry quotes where README (or docs/diagnostics.md, which README points to) says so.
 const SHARED_STATES =
-  'What can be differentiated: "state reassigned in loops … | ✅ … the state must be an array of a length known at compile time or an object literal the function makes, that no other variable holds"';
+  'What can be differentiated: "state reassigned in loops … | ✅ … the state must be an array of a length known at compile time or an object literal the function makes, … that no other variable holds where the function writes entries of arrays"';
 
 export interface Unsupported {
   readonly message: RegExp;
@@ -17,7 +17,7 @@ export interface Unsupported {
 }
 
 export const UNSUPPORTED: readonly Unsupported[] = [
-  // `previous = s` with a tuple state, or an object state holding an array.
+  // `previous = s` with a tuple state, or an object state holding an array, where the program writes entries of arrays.
   {
     message: /^'[\w$]+' holds different arrays or objects on the two sides of this branch, and one of them is also held by another variable or object/,
     readme: SHARED_STATES,

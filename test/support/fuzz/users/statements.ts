@@ -624,7 +624,8 @@ export abstract class Statements extends Expressions {
    * An object state rebuilt each pass, by a literal or a helper: `st = { x: st.x + dt * st.v,
    * v: … }`, `st = advance(st, dt)`; of numbers, or holding an array; sometimes with the
    * previous state kept (`previous = st`: both may hold an object of numbers, which is
-   * read-only; one holding an array is a state README marks ❌).
+   * read-only; one holding an array is one README marks ❌ where the program writes entries of
+   * arrays, ✅ elsewhere).
    */
   private objectState(s: Scope, depth: number, ind: string): string {
     const st = this.fresh('st'),
@@ -653,7 +654,7 @@ export abstract class Statements extends Expressions {
     let code = `${ind}let ${st}${typeName ? `: ${typeName}` : ''} = ${literal(undefined)};\n`;
     const previous = this.chance(0.3) ? this.fresh('previous') : undefined;
     if (previous) code += `${ind}let ${previous} = ${st};\n`;
-    // Held twice: README's "that no other variable holds" (an object of numbers passes while the function writes no object, which idioms.ts now does).
+    // Held twice: README's "that no other variable holds where the function writes entries of arrays" (a rejection is expected only then; elsewhere it compiles, and is checked).
     if (previous) this.unsupportedStates.push(st, previous);
     const next = (body: Scope, ind: string): string => {
       const keep = previous ? `${previous} = ${st};\n${ind}` : '';
@@ -667,7 +668,8 @@ export abstract class Statements extends Expressions {
   }
 
   /**
-   * A state README marks ❌, as users write it too: a tuple state another variable also holds
+   * A state README marks ❌ where the program writes entries of arrays (✅ elsewhere), as users
+   * write it too: a tuple state another variable also holds
    * (`previous = s`). Its names are noted: a rejection naming them is expected (readme.ts).
    */
   private unsupportedState(s: Scope, depth: number, ind: string): string {
