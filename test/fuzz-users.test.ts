@@ -35,7 +35,7 @@ const CHOICES = Number(process.env.FUZZ_USERS_CHOICES ?? 3000);
 // A batch of a long run alone, program by program (a crash's culprit is the program after the last logged):
 // FUZZ_RUNS=600 FUZZ_USERS_SKIP=500 FUZZ_USERS_BATCH=1 FUZZ_USERS_CHOICES=1500 FUZZ_SEED=… npx vitest run test/fuzz-users.test.ts
 const SKIP = Number(process.env.FUZZ_USERS_SKIP ?? 0);
-const BATCH = Number(process.env.FUZZ_USERS_BATCH ?? 100);
+const BATCH = Number(process.env.FUZZ_USERS_BATCH ?? 25);
 
 describe(`random user-shaped programs (seed ${SEED})`, () => {
   it.runIf(MERGE)('the totals of parallel long runs', () => {
