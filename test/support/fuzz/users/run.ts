@@ -61,9 +61,16 @@ let messages: ReturnType<typeof catalogue> | undefined;
  */
 const nativeImport = createRequire(import.meta.url)('./native-import.cjs') as (url: string) => Promise<Record<string, any>>;
 
+/**
+ * A diagnostic's own message, without the line naming the call that reached it where it lies
+ * outside the call (`while differentiating 'f' for grad(f), at .tmp/compile-…/main.ts:12:15`,
+ * see namingCall in file-transform.ts): a place in one batch's temporary file.
+ */
+const ownMessage = (message: string) => message.split(/\s+while differentiating (?:'[^']*' for|the function given to) /)[0];
+
 /** A diagnostic's message as README lists it (computed parts as `…`). */
 export function listed(message: string): string {
-  const text = message.replace(/^tapeless: /, '');
+  const text = ownMessage(message).replace(/^tapeless: /, '');
   messages ??= catalogue();
   return messages.find((m) => m.pattern.test(text))?.text ?? text;
 }
