@@ -24,9 +24,15 @@ export function innerBlocks(stmt: Stmt, sweeps: Sweeps): readonly Block[] {
 
 /** Every statement of a block and of the blocks inside it, each before the statements inside it. */
 export function* statementsWithin(block: Block, sweeps: Sweeps): Generator<Stmt> {
-  for (const stmt of block) {
+  // A stack of the statements to come, next on top, rather than a generator per nested block,
+  // which would hand each statement up through every level above it (the passes ask this of
+  // every function, many times).
+  const pending = [...block].reverse();
+  while (pending.length > 0) {
+    const stmt = pending.pop()!;
     yield stmt;
-    for (const inner of innerBlocks(stmt, sweeps)) yield* statementsWithin(inner, sweeps);
+    const inner = innerBlocks(stmt, sweeps);
+    for (let b = inner.length - 1; b >= 0; b--) for (let k = inner[b].length - 1; k >= 0; k--) pending.push(inner[b][k]);
   }
 }
 

@@ -14,10 +14,14 @@ const MAX_ROUNDS = 8;
  */
 export function simplify(func: Func, names: NameAllocator): Func {
   let current = func;
+  // Each round's fingerprint is the next round's 'before': computed once.
+  let printed = fingerprint(current.body);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const next = eliminateDeadCode(new Propagation().func(current));
-    if (fingerprint(next.body) === fingerprint(current.body)) return localAccumulators(next, names);
+    const nextPrinted = fingerprint(next.body);
+    if (nextPrinted === printed) return localAccumulators(next, names);
     current = next;
+    printed = nextPrinted;
   }
   return localAccumulators(current, names);
 }

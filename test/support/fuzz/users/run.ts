@@ -61,9 +61,16 @@ let messages: ReturnType<typeof catalogue> | undefined;
  */
 const nativeImport = createRequire(import.meta.url)('./native-import.cjs') as (url: string) => Promise<Record<string, any>>;
 
+/**
+ * A diagnostic's own message, without the line naming the call that reached it where it lies
+ * outside the call (`while differentiating 'f' for grad(f), at .tmp/compile-…/main.ts:12:15`,
+ * see namingCall in file-transform.ts): a place in one batch's temporary file.
+ */
+const ownMessage = (message: string) => message.split(/\s+while differentiating (?:'[^']*' for|the function given to) /)[0];
+
 /** A diagnostic's message as README lists it (computed parts as `…`). */
 export function listed(message: string): string {
-  const text = message.replace(/^tapeless: /, '');
+  const text = ownMessage(message).replace(/^tapeless: /, '');
   messages ??= catalogue();
   return messages.find((m) => m.pattern.test(text))?.text ?? text;
 }
@@ -264,7 +271,11 @@ export interface UsersOptions {
   readonly runs: number;
   /** The most choices a program is drawn from: its size. */
   readonly choices?: number;
-  /** Programs compiled together. */
+  /**
+   * Programs compiled together (25). Not many more: TypeScript numbers the names tapeless
+   * generates (`grown_1`, `grown_2`, …) across the whole file, trying each number from 1 up
+   * for every name, which made a tenth of a batch of 100 programs (8,000 `grown_…`).
+   */
   readonly batch?: number;
   /** Programs of the sequence not run (to rerun a batch of a long run alone: programs keep their numbers). */
   readonly skip?: number;
@@ -290,7 +301,7 @@ export async function fuzzUsers({
   seed,
   runs,
   choices = 3000,
-  batch = 100,
+  batch = 25,
   skip = 0,
   shrink = 3,
   shrinkTime = 120_000,
