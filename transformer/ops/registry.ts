@@ -150,7 +150,10 @@ const MATH = {
   trunc: { arity: 1, integral: true },
   fround: { arity: 1 },
   hypot: { arity: 'any', costly: true },
-} as const satisfies Record<string, { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: boolean }>;
+} as const satisfies Record<
+  string,
+  { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: boolean }
+>;
 
 export type MathFunction = keyof typeof MATH;
 
