@@ -83,13 +83,19 @@ export interface OpInfo {
   readonly integral: boolean;
   /** Records into the load stream or replays from it (see modes/reverse/README.md). */
   readonly stream: boolean;
+  /**
+   * A partial derivative may be infinite at finite operands (`Math.sqrt` at 0, `a / b` at
+   * b = 0): reverse mode multiplies it by an adjoint that may be 0 (a branch not taken, an
+   * entry nothing read) only where that adjoint is not 0, since 0 × ∞ would be NaN.
+   */
+  readonly singular: boolean;
   readonly derivative: Derivative;
   /** The operation on constants, for folding; absent for operations that must not fold. */
   readonly evaluate?: (...args: number[]) => number;
 }
 
 /** The facts an entry does not state: a pure operation of numbers, cheap, with no effect. */
-const PURE = { pure: true, effect: false, droppable: true, statement: false, costly: false, integral: false, stream: false } as const;
+const PURE = { pure: true, effect: false, droppable: true, statement: false, costly: false, integral: false, stream: false, singular: false } as const;
 /** An operation that must not be merged, moved or dropped unless said otherwise. */
 const IMPURE = { ...PURE, pure: false, droppable: false } as const;
 
@@ -115,25 +121,25 @@ const MATH = {
   sin: { arity: 1, costly: true },
   cos: { arity: 1, costly: true },
   tan: { arity: 1, costly: true },
-  asin: { arity: 1, costly: true },
-  acos: { arity: 1, costly: true },
+  asin: { arity: 1, costly: true, singular: true },
+  acos: { arity: 1, costly: true, singular: true },
   atan: { arity: 1, costly: true },
   atan2: { arity: 2, costly: true },
   sinh: { arity: 1, costly: true },
   cosh: { arity: 1, costly: true },
   tanh: { arity: 1, costly: true },
   asinh: { arity: 1, costly: true },
-  acosh: { arity: 1, costly: true },
-  atanh: { arity: 1, costly: true },
+  acosh: { arity: 1, costly: true, singular: true },
+  atanh: { arity: 1, costly: true, singular: true },
   exp: { arity: 1, costly: true },
   expm1: { arity: 1, costly: true },
-  log: { arity: 1, costly: true },
-  log1p: { arity: 1, costly: true },
-  log2: { arity: 1, costly: true },
-  log10: { arity: 1, costly: true },
-  sqrt: { arity: 1 },
-  cbrt: { arity: 1, costly: true },
-  pow: { arity: 2, costly: true },
+  log: { arity: 1, costly: true, singular: true },
+  log1p: { arity: 1, costly: true, singular: true },
+  log2: { arity: 1, costly: true, singular: true },
+  log10: { arity: 1, costly: true, singular: true },
+  sqrt: { arity: 1, singular: true },
+  cbrt: { arity: 1, costly: true, singular: true },
+  pow: { arity: 2, costly: true, singular: true },
   abs: { arity: 1 },
   max: { arity: 'pairs' },
   min: { arity: 'pairs' },
@@ -144,7 +150,10 @@ const MATH = {
   trunc: { arity: 1, integral: true },
   fround: { arity: 1 },
   hypot: { arity: 'any', costly: true },
-} as const satisfies Record<string, { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean }>;
+} as const satisfies Record<
+  string,
+  { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: boolean }
+>;
 
 export type MathFunction = keyof typeof MATH;
 
@@ -180,7 +189,7 @@ export function isMathConstant(name: string): name is (typeof MATH_CONSTANTS)[nu
 }
 
 function mathOp(name: MathFunction): OpInfo {
-  const facts: { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean } = MATH[name];
+  const facts: { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: boolean } = MATH[name];
   const fn = Math[name] as (...args: number[]) => number;
   const derivative: Derivative = facts.arity === 'any' ? { kind: 'variadic', name } : { kind: 'rule', table: 'mathRules', name };
   return {
@@ -189,6 +198,7 @@ function mathOp(name: MathFunction): OpInfo {
     print: `Math.${name}`,
     costly: facts.costly ?? false,
     integral: facts.integral ?? false,
+    singular: facts.singular ?? false,
     derivative,
     evaluate: (...args) => fn(...args),
   };
@@ -198,9 +208,9 @@ const OPERATORS = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
-  '/': infix('/', (a, b) => a / b, operatorRule('/')),
+  '/': { ...infix('/', (a, b) => a / b, operatorRule('/')), singular: true },
   '%': infix('%', (a, b) => a % b, operatorRule('%')),
-  '**': { ...infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }), costly: true },
+  '**': { ...infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }), costly: true, singular: true },
   '<<': integer('<<', (a, b) => a << b),
   '>>': integer('>>', (a, b) => a >> b),
   '>>>': integer('>>>', (a, b) => a >>> b),

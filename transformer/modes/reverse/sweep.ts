@@ -76,6 +76,8 @@ export class ReverseSweep {
   readonly shadows = new Map<string, string>();
   /** The arrays the function creates (and may write). */
   private readonly locals = new Set<string>();
+  /** Reads of entries of gradients, as adjoints of the numbers written there. */
+  private readonly entryReads = new Set<string>();
   /** Gradients of arrays grown by push: an entry not yet added to reads as 0. */
   readonly growable = new Set<string>();
   /** Values the code tests against undefined, in the blocks swept so far (undefined-records.ts). */
@@ -202,7 +204,7 @@ export class ReverseSweep {
     const shadow = array.kind === 'var' ? this.shadows.get(array.name) : undefined;
     if (!shadow) return;
     if (value.kind === 'var' && this.active.has(value.name)) {
-      this.contribute(scope, value.name, scope.out.op('entryOrZero', [variable(shadow), index], { role: 'temp', origin: stmt.origin }));
+      this.contribute(scope, value.name, this.entryRead(scope.out.op('entryOrZero', [variable(shadow), index], { role: 'temp', origin: stmt.origin })));
     }
     scope.out.push({ kind: 'accumulate', name: shadow, at: index, value: num(0), mode: 'set', origin: stmt.origin });
   }
@@ -218,8 +220,14 @@ export class ReverseSweep {
       const read = fields
         ? scope.out.op('field', [variable(shadow)], { role: 'temp', origin: stmt.origin }, undefined, fields[k])
         : scope.out.op('element', [variable(shadow), num(k)], { role: 'temp', origin: stmt.origin });
-      this.contribute(scope, element.name, read);
+      this.contribute(scope, element.name, this.entryRead(read));
     });
+  }
+
+  /** Notes a read of a gradient's entry, which may be 0 (see mayBeZero). */
+  private entryRead(read: Operand): Operand {
+    if (read.kind === 'var') this.entryReads.add(read.name);
+    return read;
   }
 
   /** Adds what the block contributed to the adjoints of enclosing blocks (`x_bar += …`). */
@@ -355,21 +363,42 @@ export class ReverseSweep {
 
   private let(stmt: Let, scope: Scope): void {
     if (!this.active.has(stmt.name) || (!scope.terms.has(stmt.name) && !scope.accumulators.has(stmt.name))) return;
+    const maybeZero = this.mayBeZero(stmt, scope);
     const bar = this.adjoint(scope, stmt.name, stmt.origin, stmt.role === 'user' ? 'adjoint' : 'temp');
     if (isNum(bar, 0)) return;
     if (stmt.expr.op === 'call' && !stmt.expr.callee?.rule) return this.call(stmt, bar, scope);
     if (opInfo(stmt.expr.op).derivative.kind === 'load') return this.load(stmt, bar, scope);
     const partials = partialDerivatives(stmt, this.rules, scope.out);
+    const singular = maybeZero && isSingular(stmt);
     stmt.expr.args.forEach((arg, index) => {
       if (arg.kind !== 'var' || !this.active.has(arg.name)) return;
       const partial = partials[index];
       // A structurally zero partial contributes nothing, even where the adjoint is ±∞ or NaN.
       if (isNum(partial, 0) || isNum(partial, -0)) return;
       const before = scope.out.stmts.length;
-      const term = scope.out.op('*', [bar, partial], { role: 'temp', origin: stmt.origin });
+      const product = scope.out.op('*', [bar, partial], { role: 'temp', origin: stmt.origin });
+      // An adjoint the code may leave at 0 contributes nothing, even by an infinite partial (`Math.sqrt(0)`).
+      const term =
+        singular && !isNum(partial)
+          ? scope.out.op('select', [scope.out.op('!==', [bar, num(0)], { role: 'temp', origin: stmt.origin }), product, num(0)], {
+              role: 'temp',
+              origin: stmt.origin,
+            })
+          : product;
       if (scope.out.stmts.length > before && term.kind === 'var') scope.termTemps.add(term.name);
       this.contribute(scope, arg.name, term);
     });
+  }
+
+  /**
+   * Whether the adjoint of `stmt`'s value may be 0 where it is complete: one that branches
+   * add into (`r` computed before `if (r < eps) return 0;` and read after it), or that is
+   * read from the gradient of an array or object (an entry nothing may read).
+   */
+  private mayBeZero(stmt: Let, scope: Scope): boolean {
+    if (scope.accumulators.has(stmt.name)) return true;
+    const terms = scope.terms.get(stmt.name) ?? [];
+    return terms.length > 0 && terms.every((term) => term.kind === 'var' && this.entryReads.has(term.name));
   }
 
   /** `v = a[i]` (or `o.f`): `a_bar[i] += v_bar`, into the gradient of the container. */
@@ -476,4 +505,14 @@ export class ReverseSweep {
 /** The `scratch` arrays of the loops in a block (anywhere inside it but its sweeps). */
 function scratchWithin(block: Block): string[] {
   return [...statementsWithin(block, 'skip')].flatMap((stmt) => (stmt.kind === 'loop' ? (stmt.scratch ?? []) : []));
+}
+
+/**
+ * Whether an operation's partial derivatives may be infinite at finite operands (registry's
+ * `singular`): not a power by a constant of at least 1 (`x ** 2`), whose partial is finite.
+ */
+function isSingular(stmt: Let): boolean {
+  const { op, args } = stmt.expr;
+  if ((op === '**' || op === 'pow') && isNum(args[1]) && args[1].value >= 1) return false;
+  return opInfo(op).singular;
 }
