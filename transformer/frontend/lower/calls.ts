@@ -11,7 +11,18 @@ import type { Shape } from '../../ir/shapes';
 import { arrayOperand, load, newArray } from './arrays';
 import { arrayCall } from './array-methods';
 import { expression, namedValue } from './expressions';
-import { type Argument, bindParameters, callArguments, callLocal, functionValue, inFrame, inlineBody, isFunction, isSpread, requireDefinedForDefaults } from './functions';
+import {
+  type Argument,
+  bindParameters,
+  callArguments,
+  callLocal,
+  functionValue,
+  inFrame,
+  inlineBody,
+  isFunction,
+  isSpread,
+  requireDefinedForDefaults,
+} from './functions';
 import { overArray } from './loops';
 import { requireAsMade } from './objects';
 import { entryFunction, functionInData, passesTable, tableEntryRead } from './tables';
