@@ -9,7 +9,8 @@
 // hessian) against finite differences. Where a write through one name could be seen through
 // the other, the diagnostic stays, and names the write.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, expectArrayHessian, partialDifference } from './support/compile.js';
+import { close, compile, partialDifference } from './support/compile.js';
+import { everyModeExports, expectEveryMode } from './support/every-mode.js';
 
 const PROGRAMS = `
 type P = [number, number];
@@ -168,13 +169,7 @@ const NAMES = [...PROGRAMS.matchAll(/^export function (\w+)/gm)].map((match) => 
 const SOURCE = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
 ${PROGRAMS}
-${NAMES.map(
-  (name) => `export const grad_${name} = grad(${name});
-export const value_${name} = valueAndGrad(${name});
-export const derivative_${name} = derivative(${name}, { wrt: 1 });
-export const jvp_${name} = jvp(${name});
-export const hessian_${name} = hessian(${name}, { wrt: 0 });`,
-).join('\n')}
+${everyModeExports(NAMES)}
 `;
 
 let m: Record<string, any>;
@@ -190,29 +185,7 @@ const A = 0.7;
 
 describe('a loop state another variable holds, where no array is written once two names hold it: every mode against finite differences', () => {
   for (const name of NAMES) {
-    it(name, () => {
-      const f = m[name] as (w: number[], a: number) => number;
-      const point = [...W, A];
-      const at = (q: number[]) => f(q.slice(0, 3), q[3]);
-      const differences = point.map((_, j) => partialDifference((...q: number[]) => at(q), point, j));
-      const [gW, gA] = m[`grad_${name}`](W, A);
-      differences.slice(0, 3).forEach((d, i) => close(gW[i], d, 1e-6));
-      close(gA, differences[3], 1e-6);
-      const [value, [vW, vA]] = m[`value_${name}`](W, A);
-      close(value, f(W, A));
-      differences.slice(0, 3).forEach((d, i) => close(vW[i], d, 1e-6));
-      close(vA, differences[3], 1e-6);
-      close(m[`derivative_${name}`](W, A), differences[3], 1e-6);
-      const tangent = [0.4, -1.2, 0.3];
-      const [primal, directional] = m[`jvp_${name}`]([W, A], [tangent, 0.7]);
-      close(primal, f(W, A));
-      close(
-        directional,
-        tangent.reduce((s, t, i) => s + t * differences[i], 0.7 * differences[3]),
-        1e-6,
-      );
-      expectArrayHessian(m[`hessian_${name}`](W, A), (w) => Array.from(m[`grad_${name}`](w, A)[0] as number[]), W);
-    });
+    it(name, () => expectEveryMode(m, name, W, A));
   }
 });
 

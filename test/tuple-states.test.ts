@@ -8,7 +8,8 @@
 // helper shares between two variables stays a diagnostic, at the assignment, whose advice
 // (copy it) compiles.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, expectArrayHessian, partialDifference } from './support/compile.js';
+import { close, compile, partialDifference } from './support/compile.js';
+import { everyModeExports, expectEveryMode } from './support/every-mode.js';
 
 const CELLS = `
 const XS = [0.3, -1, 0.7, 0.2];
@@ -279,13 +280,7 @@ const NAMES = [
 const SOURCE = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
 ${CELLS}
-${NAMES.map(
-  (name) => `export const grad_${name} = grad(${name});
-export const value_${name} = valueAndGrad(${name});
-export const derivative_${name} = derivative(${name}, { wrt: 1 });
-export const jvp_${name} = jvp(${name});
-export const hessian_${name} = hessian(${name}, { wrt: 0 });`,
-).join('\n')}
+${everyModeExports(NAMES)}
 `;
 
 let m: Record<string, any>;
@@ -301,29 +296,7 @@ const K = 1.3;
 
 describe('states a helper returns together, in every mode against finite differences', () => {
   for (const name of NAMES) {
-    it(name, () => {
-      const f = m[name] as (w: number[], k: number) => number;
-      const point = [...W, K];
-      const at = (q: number[]) => f(q.slice(0, 3), q[3]);
-      const differences = point.map((_, j) => partialDifference((...q: number[]) => at(q), point, j));
-      const [gW, gK] = m[`grad_${name}`](W, K);
-      differences.slice(0, 3).forEach((d, i) => close(gW[i], d, 1e-6));
-      close(gK, differences[3], 1e-6);
-      const [value, [vW, vK]] = m[`value_${name}`](W, K);
-      close(value, f(W, K));
-      differences.slice(0, 3).forEach((d, i) => close(vW[i], d, 1e-6));
-      close(vK, differences[3], 1e-6);
-      close(m[`derivative_${name}`](W, K), differences[3], 1e-6);
-      const tangent = [0.4, -1.2, 0.3];
-      const [primal, directional] = m[`jvp_${name}`]([W, K], [tangent, 0.7]);
-      close(primal, f(W, K));
-      close(
-        directional,
-        tangent.reduce((s, t, i) => s + t * differences[i], 0.7 * differences[3]),
-        1e-6,
-      );
-      expectArrayHessian(m[`hessian_${name}`](W, K), (w) => Array.from(m[`grad_${name}`](w, K)[0] as number[]), W);
-    });
+    it(name, () => expectEveryMode(m, name, W, K));
   }
 });
 

@@ -102,15 +102,7 @@ function directEffects(tsApi: typeof ts, checker: ts.TypeChecker, fn: ts.Functio
     return isInside(declaration, fn) && !!declaration.initializer && createsArray(tsApi, declaration.initializer);
   };
   const writesOutside = (target: ts.Expression): boolean => {
-    let root = target;
-    while (
-      tsApi.isElementAccessExpression(root) ||
-      tsApi.isPropertyAccessExpression(root) ||
-      tsApi.isParenthesizedExpression(root) ||
-      tsApi.isNonNullExpression(root) ||
-      tsApi.isAsExpression(root)
-    )
-      root = root.expression;
+    const root = writtenRoot(tsApi, target);
     // `[...xs].sort(…)`, `new Float64Array(k).fill(v)`: into an array made right there.
     return !createsArray(tsApi, root) && !(tsApi.isIdentifier(root) && ownArray(root));
   };
@@ -206,15 +198,7 @@ const RETURNS_ITSELF = new Set(['fill', 'sort', 'reverse', 'copyWithin']);
  * nothing else can hold that array. `privateArrays` caches the answer per declaration.
  */
 export function mayWriteShared(tsApi: typeof ts, checker: ts.TypeChecker, written: ts.Expression, privateArrays: Map<ts.Node, boolean>): boolean {
-  let root = written;
-  while (
-    tsApi.isElementAccessExpression(root) ||
-    tsApi.isPropertyAccessExpression(root) ||
-    tsApi.isParenthesizedExpression(root) ||
-    tsApi.isNonNullExpression(root) ||
-    tsApi.isAsExpression(root)
-  )
-    root = root.expression;
+  const root = writtenRoot(tsApi, written);
   if (root !== written) return true;
   if (createsArray(tsApi, root)) return false;
   if (!tsApi.isIdentifier(root)) return true;
@@ -252,4 +236,18 @@ function usedOnlyAsArray(tsApi: typeof ts, node: ts.Identifier): boolean {
   const call = parent.parent;
   // `a.fill(0)` returns `a`: where the call's value is read, it is another name for it.
   return !(tsApi.isCallExpression(call) && call.expression === parent && RETURNS_ITSELF.has(parent.name.text) && !tsApi.isExpressionStatement(call.parent));
+}
+
+/** What a write's target is part of: `a` of `a[i].x`, `(a as T)[i]`, `a![i]`. */
+function writtenRoot(tsApi: typeof ts, target: ts.Expression): ts.Expression {
+  let root = target;
+  while (
+    tsApi.isElementAccessExpression(root) ||
+    tsApi.isPropertyAccessExpression(root) ||
+    tsApi.isParenthesizedExpression(root) ||
+    tsApi.isNonNullExpression(root) ||
+    tsApi.isAsExpression(root)
+  )
+    root = root.expression;
+  return root;
 }
