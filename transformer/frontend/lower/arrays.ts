@@ -632,5 +632,19 @@ export function fieldLoad(lx: Lowering, container: Operand, field: string, shape
   const grown = container.kind === 'var' ? lx.lengths.get(container.name) : undefined;
   if (field === 'length' && grown) return grown.value!;
   if (field === 'length') return lx.part({ op: 'length', args: [container] }, undefined, origin, userName);
-  return lx.part({ op: 'field', args: [container], field }, shape, origin, userName);
+  return lx.part({ op: 'field', args: [container], field }, shape ?? knownFieldShape(lx, container, field), origin, userName);
+}
+
+/**
+ * The shape of an array or object held in a field of an object whose shape is known (one the
+ * function made, or read from one), where the field's type gives none: `o.scale` of
+ * `{ scale?: { a: number; b?: number } }` made as `{ scale: { a: x } }` is typed by an object
+ * with an optional number, which read alone has no shape; read as data, its gradient was lost.
+ */
+function knownFieldShape(lx: Lowering, container: Operand, field: string): Shape | undefined {
+  if (container.kind !== 'var') return undefined;
+  const made = lx.created.get(container.name);
+  const known = made?.kind === 'object' ? made.shape : lx.inputShapes.get(container.name);
+  const shape = known?.kind === 'object' ? known.fields.find((f) => f.name === field)?.shape : undefined;
+  return shape?.kind === 'number' ? undefined : shape;
 }
