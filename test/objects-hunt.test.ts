@@ -119,3 +119,70 @@ describe('optional object fields of objects the function makes, read through ?. 
     });
   }
 });
+
+// Instances of two classes behind an interface, a parameter `shapes: Shape[]` switched on its
+// `kind` and read through `as`: the gradient is shaped like `Shape`, which has no numbers, so
+// reverse mode added `(sh as Circle).r`'s adjoint into a field its gradient did not have (NaN),
+// and the Hessian counted the numbers the instances hold (NaN rows). A diagnostic now; left
+// out of `wrt`, the parameter is data and its fields are read as they are.
+const SHAPES = `
+import { grad, hessian, jvp } from 'tapeless';
+
+interface Shape {
+  readonly kind: 'circle' | 'rect';
+  area(): number;
+}
+export class Circle implements Shape {
+  readonly kind = 'circle';
+  constructor(public r: number) {}
+  area(): number {
+    return Math.PI * this.r * this.r;
+  }
+}
+export class Rect implements Shape {
+  readonly kind = 'rect';
+  constructor(public w: number, public h: number) {}
+  area(): number {
+    return this.w * this.h;
+  }
+}
+
+export function cover(a: number, shapes: Shape[]): number {
+  let s = 0;
+  for (const sh of shapes) {
+    switch (sh.kind) {
+      case 'circle':
+        s += a * a * (sh as Circle).r;
+        break;
+      case 'rect':
+        s += (sh as Rect).w * (sh as Rect).h * a;
+        break;
+    }
+  }
+  return s;
+}
+`;
+
+describe('a field read through `as` that the declared type of a parameter does not have', () => {
+  it('is a diagnostic where the parameter is differentiated (grad, hessian, jvp)', () => {
+    for (const call of ['grad(cover)', 'hessian(cover)', 'jvp(cover)']) {
+      const compiled = compile({ 'main.ts': `${SHAPES}\nexport const d = ${call};\n` });
+      expect(compiled.messages).toEqual([
+        expect.stringContaining(
+          "'r' is read here as a field that the declared type of 'shapes' ('Shape[]') does not have, and the gradient of 'shapes' has the fields of that type only: declare 'shapes' with a type that has 'r', or select other parameters with 'wrt' and pass 'r' as a number of its own.",
+        ),
+      ]);
+    }
+  });
+
+  it('is read as data where the parameter is left out of wrt', async () => {
+    const compiled = compile({ 'main.ts': `${SHAPES}\nexport const d = grad(cover, { wrt: 0 });\nexport const h = hessian(cover, { wrt: 0 });\n` });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    const shapes = [new m.Circle(1.3), new m.Rect(0.4, 0.9)];
+    for (const a of [0.7, -1.1]) {
+      close(m.d(a, shapes), partialDifference((t) => m.cover(t, shapes), [a], 0), 1e-6);
+      close(m.h(a, shapes)[0][0], 2 * 1.3, 1e-12);
+    }
+  });
+});

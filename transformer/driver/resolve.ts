@@ -145,6 +145,7 @@ export class Resolver {
       }),
       definesClassFields: this.definesClassFields(),
       arrayResult,
+      differentiated: new Set(wrt.flatMap((index) => (index < self ? [] : [target.node.parameters[index - self]]))),
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
   }
