@@ -12,9 +12,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, compileForward, expectHessianOfGradient, partialDifference } from './support/compile.js';
 
-const MAIN = `
-import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
-
+const OPTIONAL = `
 interface Opts {
   k?: number;
   damping?: number;
@@ -58,67 +56,149 @@ export function twoTests(x: number, y: number): number {
   return (d.p?.q?.r ?? 1) * x + (f.p?.q?.r ?? 3) * y + (d.p?.q?.t ?? x);
 }
 
-export const g = {
-  options: grad(options), narrowed: grad(narrowed), chained: grad(chained), twoTests: grad(twoTests),
-};
-export const vg = {
-  options: valueAndGrad(options), narrowed: valueAndGrad(narrowed), chained: valueAndGrad(chained), twoTests: valueAndGrad(twoTests),
-};
-export const dx = {
-  options: derivative(options), narrowed: derivative(narrowed), chained: derivative(chained), twoTests: derivative(twoTests),
-};
-export const dy = {
-  options: derivative(options, { wrt: 1 }), narrowed: derivative(narrowed, { wrt: 1 }), chained: derivative(chained, { wrt: 1 }), twoTests: derivative(twoTests, { wrt: 1 }),
-};
-export const jv = { options: jvp(options), narrowed: jvp(narrowed), chained: jvp(chained), twoTests: jvp(twoTests) };
-export const h = { options: hessian(options), narrowed: hessian(narrowed), chained: hessian(chained), twoTests: hessian(twoTests) };
 `;
 
-type Scalar = (x: number, y: number) => number;
-type Gradient = (x: number, y: number) => [number, number];
-const NAMES = ['options', 'narrowed', 'chained', 'twoTests'] as const;
+/** Every mode of each function `names` (of two numbers) against finite differences, in a describe of its own. */
+function everyMode(title: string, source: string, names: readonly string[]): void {
+  const table = (api: string) => `{ ${names.map((name) => `${name}: ${api.replaceAll('@', name)}`).join(', ')} }`;
+  const main = `import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
+${source}
+export const g = ${table('grad(@)')};
+export const vg = ${table('valueAndGrad(@)')};
+export const dx = ${table('derivative(@)')};
+export const dy = ${table('derivative(@, { wrt: 1 })')};
+export const jv = ${table('jvp(@)')};
+export const h = ${table('hessian(@)')};
+`;
+  describe(title, () => {
+    let m: Record<string, any>;
+    let byForward: Record<string, any>;
+    beforeAll(async () => {
+      const compiled = compile({ 'main.ts': main });
+      expect(compiled.messages).toEqual([]);
+      m = await compiled.load();
+      byForward = await compileForward({ 'main.ts': main }).load();
+    });
+
+    for (const name of names) {
+      it(`${name}: grad (reverse and forward), valueAndGrad, derivative, jvp against finite differences`, () => {
+        const f: (x: number, y: number) => number = m[name];
+        for (const point of POINTS) {
+          const [x, y] = point;
+          const want = [0, 1].map((i) => partialDifference(f, point, i));
+          for (const gradient of [m.g[name], byForward.g[name]]) {
+            const got = gradient(x, y);
+            want.forEach((w, i) => close(got[i], w, 1e-6));
+          }
+          const [value, again] = m.vg[name](x, y);
+          expect(value).toBe(f(x, y));
+          want.forEach((w, i) => close(again[i], w, 1e-6));
+          close(m.dx[name](x, y), want[0], 1e-6);
+          close(m.dy[name](x, y), want[1], 1e-6);
+          const [primal, tangent] = m.jv[name]([x, y], [1, -2]);
+          expect(primal).toBe(f(x, y));
+          close(tangent, want[0] - 2 * want[1], 1e-6);
+        }
+      });
+
+      it(`${name}: hessian against finite differences of the gradient`, () => {
+        for (const point of POINTS) expectHessianOfGradient(m.h[name](...point), byForward.g[name], point);
+      });
+    }
+  });
+}
+
 const POINTS = [
   [0.7, 1.3],
   [-0.4, 0.9],
 ];
 
-let m: Record<string, any>;
-let byForward: Record<string, any>;
+everyMode('optional object fields of objects the function makes, read through ?. and after a test', OPTIONAL, ['options', 'narrowed', 'chained', 'twoTests']);
 
-beforeAll(async () => {
-  const compiled = compile({ 'main.ts': MAIN });
-  expect(compiled.messages).toEqual([]);
-  m = await compiled.load();
-  byForward = await compileForward({ 'main.ts': MAIN }).load();
-});
-
-describe('optional object fields of objects the function makes, read through ?. and after a test', () => {
-  for (const name of NAMES) {
-    it(`${name}: grad (reverse and forward), valueAndGrad, derivative, jvp against finite differences`, () => {
-      const f: Scalar = m[name];
-      for (const point of POINTS) {
-        const [x, y] = point;
-        const want = [0, 1].map((i) => partialDifference(f, point, i));
-        for (const gradient of [m.g[name] as Gradient, byForward.g[name] as Gradient]) {
-          const got = gradient(x, y);
-          want.forEach((w, i) => close(got[i], w, 1e-6));
-        }
-        const [value, again] = m.vg[name](x, y);
-        expect(value).toBe(f(x, y));
-        want.forEach((w, i) => close(again[i], w, 1e-6));
-        close(m.dx[name](x, y), want[0], 1e-6);
-        close(m.dy[name](x, y), want[1], 1e-6);
-        const [primal, tangent] = m.jv[name]([x, y], [1, -2]);
-        expect(primal).toBe(f(x, y));
-        close(tangent, want[0] - 2 * want[1], 1e-6);
-      }
-    });
-
-    it(`${name}: hessian against finite differences of the gradient`, () => {
-      for (const point of POINTS) expectHessianOfGradient(m.h[name](...point), byForward.g[name], point);
-    });
+// Arrays grown by push that an object holds: a class's field (`history: number[] = []`)
+// pushed onto by a method called in a loop (`a.accrue()`, `this.history.push(this.balance)`)
+// kept the length it had as the constructor made it, so each pass wrote entry 0: the value
+// itself was wrong, in every mode. `o.h.push(v)` in a loop (the array held by an object
+// literal) was an internal error; an array a helper made and returned, pushed onto in a loop,
+// a ReferenceError from the generated code.
+const PUSHED = `
+class Account {
+  balance: number;
+  private history: number[] = [];
+  constructor(initial: number, readonly rate: number) {
+    this.balance = initial;
   }
-});
+  accrue(): void {
+    this.history.push(this.balance);
+    this.balance *= 1 + this.rate;
+  }
+  get average(): number {
+    let s = 0;
+    for (const h of this.history) s += h;
+    return this.history.length > 0 ? s / this.history.length : this.balance;
+  }
+}
+
+export function accounts(initial: number, rate: number): number {
+  const a = new Account(initial, rate);
+  for (let y = 0; y < 4; y++) a.accrue();
+  return a.balance + a.average;
+}
+
+class Trace {
+  xs: number[] = [];
+  run(x: number, n: number): this {
+    for (let i = 0; i < n; i++) this.xs.push(x * i);
+    return this;
+  }
+  get total(): number {
+    return this.xs.reduce((a, b) => a + b * b, 0);
+  }
+}
+
+export function traced(x: number, y: number): number {
+  const t = new Trace().run(x, 3).run(y, 2);
+  return t.total + t.xs.length;
+}
+
+function seeded(x: number): number[] {
+  const out: number[] = [];
+  out.push(x);
+  return out;
+}
+
+export function fromHelper(x: number, y: number): number {
+  const a = seeded(x);
+  for (let i = 0; i < 3; i++) a.push(a[i] * y);
+  return a.reduce((s, v) => s + v, 0) + a.length;
+}
+`;
+
+everyMode('arrays grown by push that instances hold, or a helper made: wrong values, a throw', PUSHED, ['accounts', 'traced', 'fromHelper']);
+
+const HELD = `
+export function held(x: number, r: number): number {
+  const o = { h: [] as number[], b: x };
+  for (let y = 0; y < 3; y++) {
+    o.h.push(o.b);
+    o.b *= r;
+  }
+  let s = 0;
+  for (const v of o.h) s += v;
+  return s / o.h.length + o.h[2];
+}
+
+export function nested(x: number, y: number): number {
+  const st = { log: { vals: [] as number[] }, v: x };
+  for (let i = 0; i < 4; i++) {
+    st.log.vals.push(st.v);
+    st.v = st.v * y + 0.1;
+  }
+  return st.log.vals.reduce((s, v) => s + v, 0) / st.log.vals.length;
+}
+`;
+
+everyMode('arrays grown by push that object literals hold: internal errors', HELD, ['held', 'nested']);
 
 // Instances of two classes behind an interface, a parameter `shapes: Shape[]` switched on its
 // `kind` and read through `as`: the gradient is shaped like `Shape`, which has no numbers, so
@@ -181,7 +261,11 @@ describe('a field read through `as` that the declared type of a parameter does n
     const m = await compiled.load();
     const shapes = [new m.Circle(1.3), new m.Rect(0.4, 0.9)];
     for (const a of [0.7, -1.1]) {
-      close(m.d(a, shapes), partialDifference((t) => m.cover(t, shapes), [a], 0), 1e-6);
+      close(
+        m.d(a, shapes),
+        partialDifference((t) => m.cover(t, shapes), [a], 0),
+        1e-6,
+      );
       close(m.h(a, shapes)[0][0], 2 * 1.3, 1e-12);
     }
   });

@@ -208,7 +208,10 @@ function chainedFrom(lx: Lowering, link: ts.PropertyAccessExpression | ts.Elemen
 }
 
 /** The links of the chain ending at `end` written with `?.`, the first read first; none where the chain goes through a call. */
-function testedLinks(lx: Lowering, end: ts.PropertyAccessExpression | ts.ElementAccessExpression): (ts.PropertyAccessExpression | ts.ElementAccessExpression)[] {
+function testedLinks(
+  lx: Lowering,
+  end: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+): (ts.PropertyAccessExpression | ts.ElementAccessExpression)[] {
   const { ts } = lx;
   const links: (ts.PropertyAccessExpression | ts.ElementAccessExpression)[] = [];
   let link: ts.Expression = end;
@@ -227,14 +230,24 @@ function testedLinks(lx: Lowering, end: ts.PropertyAccessExpression | ts.Element
  * chosen between; before, such a middle object read as undefined or an object, which lost
  * its gradient or was read from where it was missing.
  */
-function chainEnd(lx: Lowering, end: ts.PropertyAccessExpression | ts.ElementAccessExpression, tested: readonly (ts.PropertyAccessExpression | ts.ElementAccessExpression)[]): Operand {
+function chainEnd(
+  lx: Lowering,
+  end: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+  tested: readonly (ts.PropertyAccessExpression | ts.ElementAccessExpression)[],
+): Operand {
   const readFrom = (k: number): Operand => {
     if (k === tested.length) return definedRead(lx, end);
     const link = tested[k];
     chainedFrom(lx, link);
     const container = k === 0 ? expression(lx, link.expression) : definedRead(lx, link.expression);
     if (sameOperand(container, UNDEFINED)) return UNDEFINED;
-    return branch(lx, lx.op('===', [container, UNDEFINED], link), link, () => UNDEFINED, () => readFrom(k + 1))!;
+    return branch(
+      lx,
+      lx.op('===', [container, UNDEFINED], link),
+      link,
+      () => UNDEFINED,
+      () => readFrom(k + 1),
+    )!;
   };
   return readFrom(0);
 }
