@@ -270,3 +270,69 @@ describe('a field read through `as` that the declared type of a parameter does n
     }
   });
 });
+
+// A method a subclass overrides, called where the declared type names the base class (`this.term(x)`
+// in a method of the base, a helper's `b: Base`): the base's method was inlined, whatever the
+// instance, so an instance of the subclass got the base's value and derivatives (1.91 for 1.45).
+const OVERRIDDEN = `
+import { grad } from 'tapeless';
+
+export class Base {
+  constructor(public k: number) {}
+  total(x: number): number {
+    return this.term(x) + 1;
+  }
+  term(x: number): number {
+    return this.k * x;
+  }
+}
+export class Derived extends Base {
+  override term(x: number): number {
+    return this.k * x * x * x;
+  }
+}
+class Plain {
+  constructor(public k: number) {}
+  term(x: number): number {
+    return this.k * x * x;
+  }
+}
+function use(b: Base, x: number): number {
+  return b.term(x);
+}
+export function viaBase(x: number, d: Derived): number {
+  return d.total(x);
+}
+const D = new Derived(2);
+export function viaHelper(x: number): number {
+  return use(D, x);
+}
+export function own(x: number, d: Derived): number {
+  return d.term(x) + new Plain(x).term(d.k);
+}
+`;
+
+describe('a method a subclass overrides, called through the base class', () => {
+  it('is a diagnostic, where the base method is called on the base type', () => {
+    for (const [call, at] of [
+      ['grad(viaBase)', "'this.term' calls the method 'term' of 'Base', which 'Derived' overrides"],
+      ['grad(viaHelper)', "'b.term' calls the method 'term' of 'Base', which 'Derived' overrides"],
+    ]) {
+      const compiled = compile({ 'main.ts': `${OVERRIDDEN}\nexport const d = ${call};\n` });
+      expect(compiled.messages.length).toBeGreaterThan(0);
+      for (const message of compiled.messages) expect(message).toContain(at);
+    }
+  });
+
+  it('is not one where the declared class declares the method itself', async () => {
+    const compiled = compile({ 'main.ts': `${OVERRIDDEN}\nexport const d = grad(own, { wrt: 0 });\n` });
+    expect(compiled.messages).toEqual([]);
+    const m = await compiled.load();
+    const d = new m.Derived(1.3);
+    close(
+      m.d(0.7, d),
+      partialDifference((t) => m.own(t, d), [0.7], 0),
+      1e-6,
+    );
+  });
+});
