@@ -17,6 +17,15 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
+  overriddenMethod: {
+    code: `class Base {\n  constructor(public k: number) {}\n  total(x: number): number {\n    return /*@*/this.term(x) + 1;\n  }\n  term(x: number): number {\n    return this.k * x;\n  }\n}\nclass Derived extends Base {\n  override term(x: number): number {\n    return this.k * x * x;\n  }\n}\nconst D = new Derived(2);\nexport const g = grad((x: number) => D.total(x));`,
+    message: "'this.term' calls the method 'term' of 'Base', which 'Derived' overrides: which of them runs is known only when the code runs",
+  },
+  fieldOutsideDeclaredType: {
+    code: `interface Shape {\n  readonly kind: 'circle' | 'rect';\n}\nclass Circle implements Shape {\n  readonly kind = 'circle';\n  constructor(public r: number) {}\n}\nexport const g = grad((a: number, shapes: Shape[]) => { let s = 0;\n  for (const sh of shapes) if (sh.kind === 'circle') s += a * /*@*/(sh as Circle).r;\n  return s; });`,
+    message:
+      "'r' is read here as a field that the declared type of 'shapes' ('Shape[]') does not have, and the gradient of 'shapes' has the fields of that type only",
+  },
   genericPassedByName: {
     code: `function sumBy<T>(items: readonly T[], fn: (t: T) => number): number {\n  let s = 0;\n  for (const it of items) s += /*@*/fn(it);\n  return s;\n}\nfunction ident<T>(t: T): T {\n  return t;\n}\nexport const g = grad((xs: number[]) => sumBy(xs, ident));`,
     message:

@@ -47,6 +47,8 @@ export class Resolver {
   private readonly file: ts.SourceFile;
   /** What each function called from differentiated code writes (see frontend/effects.ts). */
   private readonly effects = new Map<ts.Node, DirectEffects>();
+  /** The classes declared at the top level of the program's files (overridingClass). */
+  private classes?: ts.ClassDeclaration[];
 
   constructor(private readonly site: ResolutionSite) {
     this.ts = site.ts;
@@ -145,6 +147,7 @@ export class Resolver {
       }),
       definesClassFields: this.definesClassFields(),
       arrayResult,
+      differentiated: new Set(wrt.flatMap((index) => (index < self ? [] : [target.node.parameters[index - self]]))),
     };
     return { primal: lowerFunction(target.node, env, target.name), names };
   }
@@ -496,7 +499,47 @@ export class Resolver {
       if (!owning) return { key, name, ref: UNREACHABLE, target, unexported: true };
       return { key, name, ref: { ...owning, path: [...owning.path, expression.name.text] }, target, ...this.effectsOf(declaration) };
     }
+    const overriding = this.overridingClass(owner, expression.name.text);
+    if (overriding)
+      fail(
+        call,
+        Code.Unsupported,
+        `'${text}' calls the method '${expression.name.text}' of '${owner.name.text}', which '${overriding}' overrides: which of them runs is known only when the code runs. Call it on an instance whose declared class no subclass overrides it in, or write one method that chooses by a field of the instance.`,
+      );
     return { key, name, ref: { kind: 'ref', path: [expression.name.text] }, method: expression.name.text, target, ...this.effectsOf(declaration) };
+  }
+
+  /**
+   * A class of the program that extends `owner` (at any depth) and declares its own `member`:
+   * a call resolved by its declared type to `owner`'s method may run that one instead (also
+   * `this.term(x)` in a method of `owner` called on such an instance), so the code inlined
+   * would be the wrong method's.
+   */
+  private overridingClass(owner: ts.ClassDeclaration, member: string): string | undefined {
+    const { ts, checker } = this;
+    this.classes ??= this.program
+      .getSourceFiles()
+      .filter((file) => !file.isDeclarationFile)
+      .flatMap((file) => file.statements.filter((statement): statement is ts.ClassDeclaration => ts.isClassDeclaration(statement)));
+    const baseOf = (cls: ts.ClassDeclaration): ts.ClassDeclaration | undefined => {
+      const extended = cls.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+      let symbol = extended && checker.getSymbolAtLocation(extended);
+      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      const declaration = symbol?.valueDeclaration;
+      return declaration && ts.isClassDeclaration(declaration) ? declaration : undefined;
+    };
+    const declares = (cls: ts.ClassDeclaration) => cls.members.some((m) => m.name !== undefined && ts.isIdentifier(m.name) && m.name.text === member);
+    for (const cls of this.classes) {
+      let declared = false;
+      for (let at: ts.ClassDeclaration | undefined = cls; at; at = baseOf(at)) {
+        if (at === owner) {
+          if (declared) return cls.name?.text;
+          break;
+        }
+        declared ||= declares(at);
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -653,5 +653,39 @@ export function fieldLoad(lx: Lowering, container: Operand, field: string, shape
   const grown = container.kind === 'var' ? lx.lengths.get(container.name) : undefined;
   if (field === 'length' && grown) return grown.value!;
   if (field === 'length') return lx.part({ op: 'length', args: [container] }, undefined, origin, userName);
-  return lx.part({ op: 'field', args: [container], field }, shape, origin, userName);
+  if (shape) requireDeclaredField(lx, container, field, origin);
+  return lx.part({ op: 'field', args: [container], field }, shape ?? knownFieldShape(lx, container, field), origin, userName);
+}
+
+/**
+ * A field read from an object of a parameter differentiated with respect to must be one its
+ * declared type has: `(sh as Circle).r` of `shapes: Shape[]` reads a number that the
+ * gradient, shaped like `Shape`, has no place for (reverse mode added into a field it did not
+ * have: NaN; forward mode and the Hessian counted the numbers the objects hold instead).
+ */
+function requireDeclaredField(lx: Lowering, container: Operand, field: string, origin: ts.Node): void {
+  const param = container.kind === 'var' ? lx.differentiatedInputs.get(container.name) : undefined;
+  const declared = container.kind === 'var' ? lx.inputShapes.get(container.name) : undefined;
+  if (!param || declared?.kind !== 'object' || declared.fields.some((f) => f.name === field) || isDataField(declared, field)) return;
+  const name = param.name.getText();
+  const type = param.type ? ` ('${param.type.getText()}')` : '';
+  fail(
+    origin,
+    Code.BadType,
+    `'${field}' is read here as a field that the declared type of '${name}'${type} does not have, and the gradient of '${name}' has the fields of that type only: declare '${name}' with a type that has '${field}', or select other parameters with 'wrt' and pass '${field}' as a number of its own.`,
+  );
+}
+
+/**
+ * The shape of an array or object held in a field of an object whose shape is known (one the
+ * function made, or read from one), where the field's type gives none: `o.scale` of
+ * `{ scale?: { a: number; b?: number } }` made as `{ scale: { a: x } }` is typed by an object
+ * with an optional number, which read alone has no shape; read as data, its gradient was lost.
+ */
+function knownFieldShape(lx: Lowering, container: Operand, field: string): Shape | undefined {
+  if (container.kind !== 'var') return undefined;
+  const made = lx.created.get(container.name);
+  const known = made?.kind === 'object' ? made.shape : lx.inputShapes.get(container.name);
+  const shape = known?.kind === 'object' ? known.fields.find((f) => f.name === field)?.shape : undefined;
+  return shape?.kind === 'number' ? undefined : shape;
 }

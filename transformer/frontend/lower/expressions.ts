@@ -180,14 +180,12 @@ function optionalRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.Eleme
   if (present) return presentEntryRead(lx, node, present);
   const entryLink = afterEntry(lx, node);
   if (entryLink) return optionalEntry(lx, node, entryLink);
-  const type = lx.env.checker && lx.typeAt(node.expression);
-  const members = type?.isUnion() ? type.types : type ? [type] : [];
-  if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)))
-    fail(
-      node,
-      Code.Unsupported,
-      "optional chaining ('?.') on a value that may be null cannot be differentiated: give it a type without null (an optional field or parameter, undefined where it is missing, works).",
-    );
+  const members = chainedFrom(lx, node);
+  const linked = (ts.isPropertyAccessExpression(node.parent) || ts.isElementAccessExpression(node.parent)) && node.parent.expression === node;
+  const shape = definedShape(lx, node);
+  const tested = testedLinks(lx, node);
+  // A chain with a `?.` before its last link: tested link by link (a single `?.` at the end is read below).
+  if (!linked && shape?.kind === 'number' && tested.length > (node.questionDotToken ? 1 : 0) && readsAlong(lx, node)) return chainEnd(lx, node, tested);
   const container = expression(lx, node.expression);
   // An argument left out; or what cannot be undefined.
   if (sameOperand(container, UNDEFINED)) return UNDEFINED;
@@ -195,11 +193,68 @@ function optionalRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.Eleme
   // Where it is defined, a number at the end of the chain is read along it again, as
   // TypeScript narrows it (an object read from one the function makes then has its shape, so
   // the gradient follows the read). An array or object in the middle of the chain is data here.
-  const shape = definedShape(lx, node);
-  const linked = (ts.isPropertyAccessExpression(node.parent) || ts.isElementAccessExpression(node.parent)) && node.parent.expression === node;
   if (!linked) requireNumberEnd(lx, node, shape);
   const read = shape?.kind === 'number' ? () => definedRead(lx, node) : () => linkRead(lx, node, container, lx.shapeAt(node, false));
   return branch(lx, lx.op('===', [container, UNDEFINED], node), node, () => UNDEFINED, read)!;
+}
+
+/** The members of the type of what a link of a chain reads from, which must not be null. */
+function chainedFrom(lx: Lowering, link: ts.PropertyAccessExpression | ts.ElementAccessExpression): readonly ts.Type[] {
+  const { ts } = lx;
+  const type = lx.env.checker && lx.typeAt(link.expression);
+  const members = type?.isUnion() ? type.types : type ? [type] : [];
+  if (members.some((member) => member.flags & (ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)))
+    fail(
+      link,
+      Code.Unsupported,
+      "optional chaining ('?.') on a value that may be null cannot be differentiated: give it a type without null (an optional field or parameter, undefined where it is missing, works).",
+    );
+  return members;
+}
+
+/** The links of the chain ending at `end` written with `?.`, the first read first; none where the chain goes through a call. */
+function testedLinks(
+  lx: Lowering,
+  end: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+): (ts.PropertyAccessExpression | ts.ElementAccessExpression)[] {
+  const { ts } = lx;
+  const links: (ts.PropertyAccessExpression | ts.ElementAccessExpression)[] = [];
+  let link: ts.Expression = end;
+  for (; ts.isOptionalChain(link); link = link.expression) {
+    if (!ts.isPropertyAccessExpression(link) && !ts.isElementAccessExpression(link)) return [];
+    if (link.questionDotToken) links.unshift(link);
+  }
+  return links;
+}
+
+/**
+ * A number at the end of a chain whose `?.` comes earlier (`o.s?.inner.a`, `a?.b.c?.d`):
+ * undefined where a link with `?.` reads from undefined, else read along the chain as
+ * TypeScript narrows it. Each test is a branch whose sides give numbers only, so the objects
+ * in the middle are views of the objects they are read from (their gradients follow), never
+ * chosen between; before, such a middle object read as undefined or an object, which lost
+ * its gradient or was read from where it was missing.
+ */
+function chainEnd(
+  lx: Lowering,
+  end: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+  tested: readonly (ts.PropertyAccessExpression | ts.ElementAccessExpression)[],
+): Operand {
+  const readFrom = (k: number): Operand => {
+    if (k === tested.length) return definedRead(lx, end);
+    const link = tested[k];
+    chainedFrom(lx, link);
+    const container = k === 0 ? expression(lx, link.expression) : definedRead(lx, link.expression);
+    if (sameOperand(container, UNDEFINED)) return UNDEFINED;
+    return branch(
+      lx,
+      lx.op('===', [container, UNDEFINED], link),
+      link,
+      () => UNDEFINED,
+      () => readFrom(k + 1),
+    )!;
+  };
+  return readFrom(0);
 }
 
 /**
@@ -309,12 +364,15 @@ function linkRead(lx: Lowering, node: ts.PropertyAccessExpression | ts.ElementAc
 
 /** A chain of reads known to be defined at every link (each with the shape of its type without undefined); other expressions as they are. */
 function definedRead(lx: Lowering, node: ts.Expression): Operand {
-  const { ts } = lx;
-  const checker = lx.env.checker!;
-  const plainIndex = (access: ts.ElementAccessExpression) => ts.isIdentifier(access.argumentExpression) || ts.isNumericLiteral(access.argumentExpression);
-  if (!(ts.isPropertyAccessExpression(node) || (ts.isElementAccessExpression(node) && plainIndex(node))) || getterOf(ts, checker, node))
-    return expression(lx, node);
+  if (!readsAlong(lx, node)) return expression(lx, node);
   return linkRead(lx, node, definedRead(lx, node.expression), definedShape(lx, node));
+}
+
+/** Whether definedRead reads a link itself: a field, or an entry at a name or a number, not a getter. */
+function readsAlong(lx: Lowering, node: ts.Expression): node is ts.PropertyAccessExpression | ts.ElementAccessExpression {
+  const { ts } = lx;
+  const plainIndex = (access: ts.ElementAccessExpression) => ts.isIdentifier(access.argumentExpression) || ts.isNumericLiteral(access.argumentExpression);
+  return (ts.isPropertyAccessExpression(node) || (ts.isElementAccessExpression(node) && plainIndex(node))) && !getterOf(ts, lx.env.checker!, node);
 }
 
 /** The shape of what an expression holds where it is defined. */

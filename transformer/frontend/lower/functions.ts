@@ -196,7 +196,8 @@ export function inFrame(
   const value = lower();
   lx.inlining.pop();
   lx.suspended.pop();
-  const made = [...own].filter(([key]) => key.startsWith('#field ') && !outer.scopes.some((scope) => scope.has(key)));
+  // What the body made and tracks (the fields of an instance its constructor made, the length of an array it grows by push) stays tracked in the caller.
+  const made = [...own].filter(([key]) => TRACKED.some((prefix) => key.startsWith(prefix)) && !outer.scopes.some((scope) => scope.has(key)));
   lx.scopes.splice(0, lx.scopes.length, ...outer.scopes);
   lx.frameBase = outer.base;
   lx.arraysBeforeFrame = outer.arraysBefore;

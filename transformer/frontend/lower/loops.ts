@@ -490,11 +490,14 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
         for (const field of recordFields(lx, node.expression, code)) found.add(field);
       }
       if (ts.isCallExpression(node)) {
-        // `xs.push(v)` grows xs, and so may a helper that xs is passed to (it is inlined).
-        const pushedOn = ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'push' ? [node.expression.expression] : [];
-        for (const array of [...pushedOn, ...node.arguments]) {
-          const value = ts.isIdentifier(array) ? bindingOf(array)?.value : undefined;
-          if (value) for (const length of lx.grownLengths(value)) found.add(length);
+        // `xs.push(v)` grows xs, and so may a helper that xs is passed to and a method called
+        // on an object holding it (they are inlined): `o.h.push(v)`, `hist.add(v)` pushing
+        // onto `this.h`, grow what `o` and `hist` hold.
+        const calledOn = ts.isPropertyAccessExpression(node.expression) ? [node.expression.expression] : [];
+        for (const array of [...calledOn, ...node.arguments]) {
+          const root = rootOf(ts, array);
+          const binding = root && (ts.isIdentifier(root) ? bindingOf(root) : lookup('#this'));
+          if (binding?.value) for (const length of lx.grownLengths(binding.value)) found.add(length);
         }
       }
       if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && !own) {
@@ -506,6 +509,14 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
   };
   visit(loop, (name) => lx.lookup(name));
   return [...found];
+}
+
+/** The variable (or `this`) that a chain of reads starts from: `o` of `o.h`, `(o.rows[0] as number[])`. */
+function rootOf(tsApi: typeof ts, node: ts.Expression): ts.Identifier | ts.ThisExpression | undefined {
+  const inner = skipTypeSyntax(tsApi, node);
+  if (tsApi.isIdentifier(inner) || inner.kind === tsApi.SyntaxKind.ThisKeyword) return inner as ts.Identifier | ts.ThisExpression;
+  if (tsApi.isPropertyAccessExpression(inner) || tsApi.isElementAccessExpression(inner)) return rootOf(tsApi, inner.expression);
+  return undefined;
 }
 
 /** Whether a function (an arrow, a function expression, a method) written inside `root` holds `node`. */

@@ -90,6 +90,7 @@ export function lowerParam(lx: Lowering, param: ts.ParameterDeclaration, fn: Fun
   if (aggregate) {
     lx.aggregates.add(name);
     lx.inputShapes.set(name, aggregate);
+    if (lx.env.differentiated?.has(param)) lx.differentiatedInputs.set(name, param);
     const tupleLength = lx.tupleLengthAt(param);
     if (tupleLength !== undefined) lx.tupleLengths.set(name, tupleLength);
   }

@@ -41,6 +41,8 @@ export interface LowerEnv {
   readonly rule?: boolean;
   /** The function may return an array of numbers (`number[]`, a tuple, a typed array) or an object of them: for jacobian and forward mode. */
   readonly arrayResult?: boolean;
+  /** The parameters differentiated with respect to (`wrt`): their gradients have the fields their types declare. */
+  readonly differentiated?: ReadonlySet<ts.ParameterDeclaration>;
 }
 
 export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
@@ -137,6 +139,8 @@ export class Lowering {
   readonly aggregates = new Set<string>();
   /** The shapes of the inputs' arrays and objects (parameters and what is read from them), by variable. */
   readonly inputShapes = new Map<string, Shape>();
+  /** Of those, the ones in parameters differentiated with respect to (`LowerEnv.differentiated`), with their parameter. */
+  readonly differentiatedInputs = new Map<string, ts.ParameterDeclaration>();
   /** Parameters whose type is a tuple of a fixed length (`s0: [number, number]`), with that length. */
   readonly tupleLengths = new Map<string, number>();
   /** Arrays the function creates (and may write). */
@@ -451,6 +455,8 @@ export class Lowering {
     if (aggregate) {
       this.aggregates.add(name);
       this.inputShapes.set(name, aggregate);
+      const from = expr.args[0]?.kind === 'var' ? this.differentiatedInputs.get(expr.args[0].name) : undefined;
+      if (from) this.differentiatedInputs.set(name, from);
     }
     if (expr.op === 'length') this.lengthsRead.set(name, expr.args[0]);
     return variable(name);
