@@ -96,7 +96,7 @@ export class Resolver {
         `cannot differentiate with respect to '${name}': it may be undefined (an optional parameter), and tapeless differentiates with respect to values the caller gives: make it required, its fields numbers the caller gives ('${name}: { ${fields.join('; ')} }'), or ${others}.`,
       );
     }
-    if (checker.getIndexInfosOfType(given).length > 0 && !checker.isArrayLikeType(given)) {
+    if (given.flags & ts.TypeFlags.Object && checker.getIndexInfosOfType(given).length > 0 && !checker.isArrayLikeType(given)) {
       const keys = new Set<string>();
       const collect = (node: ts.Node): void => {
         if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) keys.add(node.name.text);
