@@ -78,7 +78,13 @@ function expectEveryMode(name: string, point: readonly number[], init: readonly 
   close(directional, 0.7 * expected[0] - 0.3 * expected[1], 1e-6);
   expectHessianOfGradient(m[`h${Name}`](...point, [...init]), (...q: number[]) => [...m[`g${Name}`](...q, [...init])], point);
   const ofInit = m[`g${Name}Init`](...point, [...init]);
-  init.forEach((_, i) => close(ofInit[i], arrayEntryDifference((xs) => m[name](...point, xs), init, i), 1e-6));
+  init.forEach((_, i) =>
+    close(
+      ofInit[i],
+      arrayEntryDifference((xs) => m[name](...point, xs), init, i),
+      1e-6,
+    ),
+  );
 }
 
 describe('a tuple of two arrays a loop reassigns with a helper returning one', () => {

@@ -100,7 +100,12 @@ export class Resolver {
       const keys = new Set<string>();
       const collect = (node: ts.Node): void => {
         if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) keys.add(node.name.text);
-        if (ts.isElementAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name && ts.isStringLiteralLike(node.argumentExpression))
+        if (
+          ts.isElementAccessExpression(node) &&
+          ts.isIdentifier(node.expression) &&
+          node.expression.text === name &&
+          ts.isStringLiteralLike(node.argumentExpression)
+        )
           keys.add(node.argumentExpression.text);
         ts.forEachChild(node, collect);
       };

@@ -81,7 +81,12 @@ export function requireDeclaredField(lx: Lowering, container: ts.Expression, fie
   const scope = ts.findAncestor(declaration, ts.isFunctionLike) ?? declaration.getSourceFile();
   const collect = (node: ts.Node): void => {
     if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) fields.add(node.name.text);
-    if (ts.isElementAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name && ts.isStringLiteralLike(node.argumentExpression))
+    if (
+      ts.isElementAccessExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === name &&
+      ts.isStringLiteralLike(node.argumentExpression)
+    )
       fields.add(node.argumentExpression.text);
     ts.forEachChild(node, collect);
   };

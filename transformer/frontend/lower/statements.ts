@@ -130,7 +130,12 @@ function requireNoEmptyFallback(lx: Lowering, pattern: ts.BindingPattern, initia
   if (!ts.isObjectBindingPattern(pattern) || !ts.isBinaryExpression(value)) return;
   const fallback = skipTypeSyntax(ts, value.right);
   const operator = value.operatorToken.kind;
-  if (![ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(operator) || !ts.isObjectLiteralExpression(fallback) || fallback.properties.length > 0) return;
+  if (
+    ![ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(operator) ||
+    !ts.isObjectLiteralExpression(fallback) ||
+    fallback.properties.length > 0
+  )
+    return;
   const checker = lx.env.checker;
   if (!checker || checker.getNonNullableType(lx.typeAt(value.left)) === lx.typeAt(value.left)) return;
   const object = sourceText(value.left);
