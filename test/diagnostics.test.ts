@@ -784,7 +784,7 @@ const CASES: Record<string, Case> = {
   listHeld: {
     code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  const o = { /*@*/ps };\n  return o.ps[0].x; });`,
     message:
-      "a local array of objects or arrays is read only at constant indices ('ps[0]'), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to",
+      "a local array of objects or arrays is read only at constant indices ('ps[0]', or destructured without a rest element), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to",
   },
   listEntryWritten: {
     code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  /*@*/ps[0] = { x: 2 * b };\n  return ps[0].x; });`,
