@@ -798,7 +798,7 @@ const CASES: Record<string, Case> = {
   listHeld: {
     code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  const o = { /*@*/ps };\n  return o.ps[0].x; });`,
     message:
-      "a local array of objects or arrays is read only at constant indices ('ps[0]'), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to",
+      "a local array of objects or arrays is read only at constant indices ('ps[0]', or destructured without a rest element), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to",
   },
   listEntryWritten: {
     code: `export const g = grad((a: number, b: number) => { const ps = [{ x: a }, { x: b }];\n  /*@*/ps[0] = { x: 2 * b };\n  return ps[0].x; });`,
@@ -915,6 +915,36 @@ const CASES: Record<string, Case> = {
     code: `/*@*/async function later(x: number) { return x; }\nexport const g = grad(later as unknown as (x: number) => number);`,
     message: 'async functions cannot be differentiated: await the data outside, and differentiate a function of it that returns a number.',
   },
+  objectOfRuntimeArrays: {
+    code: `interface S { pos: number[]; vel: number[] }\nfunction step(s: S, k: number): S {\n  const vel = s.vel.map((v, i) => v - k * s.pos[i]);\n  return { pos: s.pos.map((p, i) => p + vel[i]), vel };\n}\nexport const g = grad((k: number, init: number[]) => { let s: S = { pos: [...init], vel: init.map(() => 0) };\n  /*@*/for (let t = 0; t < 3; t++) s = step(s, k);\n  return s.pos[0]; });`,
+    message:
+      "a loop that reassigns 's' carries an object only when the arrays it holds have a length known at compile time (array literals: '{ pos: […, …] }'), and 's.pos' starts with a length known only at run time: keep each such array in a variable of its own that the loop reassigns ('let pos = …', 'let vel = …'), give the object where it is needed ('{ pos, vel }') and read its fields back ('pos = ….pos')",
+  },
+  recordGainsField: {
+    code: `export const g = grad((x: number, y: number) => { const totals: Record<string, number> = {};\n  /*@*/totals['food'] = x * 2;\n  totals.rent = y * y;\n  return totals.food * totals['rent']; });`,
+    message:
+      "'totals' has no field 'food': an object the function makes has the fields it is made with, and a Record or '{}' made without fields cannot gain any. Make it with every field it holds ('const totals = { food: 0, rent: 0 }')",
+  },
+  wrtRecord: {
+    code: `export const g = grad((/*@*/p: Record<string, number>, x: number) => p['a'] * x + p.b, { wrt: 'p' });`,
+    message:
+      "cannot differentiate with respect to 'p' of type 'Record<string, number>': its keys are known only at run time, and tapeless differentiates with respect to objects whose fields their type names: give it such a type ('p: { a: number; b: number }', or an interface), or select other parameters with 'wrt'",
+  },
+  wrtOptionalObject: {
+    code: `export const g = grad((x: number, /*@*/opts?: { scale?: number }) => (opts?.scale ?? 2) * x, { wrt: 'opts' });`,
+    message:
+      "cannot differentiate with respect to 'opts': it may be undefined (an optional parameter), and tapeless differentiates with respect to values the caller gives: make it required, its fields numbers the caller gives ('opts: { scale: number }'), or select other parameters with 'wrt'",
+  },
+  destructuredEmptyFallback: {
+    code: `export const g = grad((x: number, opts?: { scale?: number; shift?: number }) => { const { scale = 2, shift } = /*@*/opts ?? {};\n  return scale * x + (shift ?? 0); }, { wrt: 0 });`,
+    message:
+      "'opts ?? {}' chooses between 'opts' and an empty object, which differentiated code does not keep in one variable: read each field through the chain ('const scale = opts?.scale ?? 2; const shift = opts?.shift;')",
+  },
+  classFieldArrow: {
+    code: `class Osc {\n  constructor(public w: number) {}\n  period = (): number => (2 * Math.PI) / this.w;\n}\nexport const g = grad((w: number) => /*@*/new Osc(w).period());`,
+    message:
+      "'new Osc(w).period' calls the function the field 'period' holds, a value known only when the code runs, and tapeless differentiates the calls it sees at compile time: make it a method of 'Osc' ('period(): number { … }'), which 'this' reaches as the arrow did",
+  },
 };
 
 /**
@@ -922,6 +952,11 @@ const CASES: Record<string, Case> = {
  * compiled without the type check.
  */
 const ILL_TYPED: Record<string, Case> = {
+  gradOfArray: {
+    code: `export const g = grad((x: number) => /*@*/[x, x * x]);`,
+    message:
+      "the function must return a number, but this has type 'number[]': grad, valueAndGrad and hessian differentiate a function returning one number; for one returning an array or object of numbers, use jacobian (a row per number), vjp (a weighted sum of the rows) or derivative and jvp (along a direction of the inputs)",
+  },
   jvpOptions: {
     code: `const f = (x: number) => x * x;\nexport const j = jvp(f, /*@*/{ wrt: 'x' });`,
     message: 'jvp() takes only the function: tangents are given for every parameter',

@@ -1,5 +1,5 @@
 // Local arrays of objects or arrays: `[net.hidden, net.output].reduce(…)`, `const layers = [a,
-// b]` of parameters or of objects the function builds, read at constant indices, by their
+// b]` of parameters or of objects the function builds, read at constant indices (also destructured: const [p, q] = pts), by their
 // length, by for-of (with break and continue), forEach, map (to numbers or to objects), reduce,
 // every and some, given to helpers of the program (inlined), with `.flat()` of a number[][] in the callback. Every gradient against
 // finite differences, in every mode (compile() checks reverse against forward mode at every
@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, entryDifference, expectHessianOfGradient, partialDifference } from './support/compile.js';
 
 const MAIN = `
-import { derivative, grad, hessian, jacobian, valueAndGrad } from 'tapeless';
+import { derivative, grad, hessian, jacobian, jvp, valueAndGrad } from 'tapeless';
 
 export interface Layer { weights: number[][]; bias: number[] }
 export interface Net { hidden: Layer; output: Layer }
@@ -74,6 +74,14 @@ export function rows(u: number[], v: number[]): number[] {
   return [dots[0] + dots[1], pair.reduce((s, row) => s * row[1], 1)];
 }
 
+/** Destructured: the reads at constant indices written as names (const [p, q] = pts). */
+export function destructured(a: number, b: number): number {
+  const pts: Point[] = [{ x: a, y: b }, { x: b, y: a * a }];
+  const [p, q] = pts;
+  const [, last] = pts;
+  return p.x * q.y + p.y * Math.sin(last.x);
+}
+
 export const dDecay = grad(decay, { wrt: 'net' });
 export const vgDecay = valueAndGrad(decay, { wrt: 0 });
 export const dRate = derivative(decay, { wrt: 'rate' });
@@ -83,6 +91,11 @@ export const dxPolygon = derivative(polygon, { wrt: 'c' });
 export const jRows = jacobian(rows);
 export const dRelax = grad(relax);
 export const hRelax = hessian(relax);
+export const gDestructured = grad(destructured);
+export const vDestructured = valueAndGrad(destructured);
+export const dDestructured = derivative(destructured);
+export const jDestructured = jvp(destructured);
+export const hDestructured = hessian(destructured);
 `;
 
 let m: Record<string, any>;
@@ -167,6 +180,25 @@ describe('a local array of objects the function builds', () => {
     }
   });
 
+  it('destructured without a rest element (const [p, q] = pts, const [, last] = pts): every mode', () => {
+    for (const point of [
+      [0.7, 0.3],
+      [-0.4, 1.9],
+    ]) {
+      const expected = point.map((_, i) => partialDifference(m.destructured, point, i));
+      const gradient = m.gDestructured(...point);
+      expected.forEach((d, i) => close(gradient[i], d, 1e-6));
+      const [value, same] = m.vDestructured(...point);
+      close(value, m.destructured(...point), 1e-12);
+      expected.forEach((d, i) => close(same[i], d, 1e-6));
+      close(m.dDestructured(...point), expected[0], 1e-6);
+      const [primal, directional] = m.jDestructured(point, [0.6, -0.8]);
+      close(primal, m.destructured(...point), 1e-12);
+      close(directional, 0.6 * expected[0] - 0.8 * expected[1], 1e-6);
+      expectHessianOfGradient(m.hDestructured(...point), m.gDestructured, point);
+    }
+  });
+
   it('a local array of arrays of the parameters: jacobian', () => {
     const u = [0.5, -1.2, 2];
     const v = [1.5, 0.3, -0.7];
@@ -201,7 +233,7 @@ export const g = grad(f);
     ],
     [
       'const ps = [{ x: a }, { x: b }];\n  const o = { ps };\n  return o.ps[0].x + total(ps);',
-      "main.ts:7:15 tapeless: a local array of objects or arrays is read only at constant indices ('ps[0]'), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.",
+      "main.ts:7:15 tapeless: a local array of objects or arrays is read only at constant indices ('ps[0]', or destructured without a rest element), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.",
     ],
     [
       'let ps = [{ x: a }, { x: b }];\n  return ps[0].x;',

@@ -81,6 +81,46 @@ export class Resolver {
     return `jvp takes a tangent for every parameter: differentiate an arrow that takes only the numbers, '${jvpCall.expression.getText()}((${declared.join(', ')}) => ${fn.getText()}(${args.join(', ')}))' with ${passed} the ${quoted.length > 1 ? 'values' : 'value'} to hold fixed`;
   }
 
+  /**
+   * The diagnostics of a parameter differentiated with respect to that is optional (`opts?: {…}`:
+   * it may be undefined) or a Record (`Record<string, number>`: its keys are known only at run
+   * time), each saying what type to write: the fields f reads, named.
+   */
+  private requireGivenNamedFields(param: ts.ParameterDeclaration, type: ts.Type, others: string): void {
+    const { ts, checker } = this;
+    const name = param.name.getText();
+    const given = checker.getNonNullableType(type);
+    if (given !== type && !shapeOf(ts, checker, type, PARAMETER) && given.getProperties().length > 0) {
+      const fields = given.getProperties().map((property) => `${property.name}: number`);
+      fail(
+        param,
+        Code.BadType,
+        `cannot differentiate with respect to '${name}': it may be undefined (an optional parameter), and tapeless differentiates with respect to values the caller gives: make it required, its fields numbers the caller gives ('${name}: { ${fields.join('; ')} }'), or ${others}.`,
+      );
+    }
+    if (given.flags & ts.TypeFlags.Object && checker.getIndexInfosOfType(given).length > 0 && !checker.isArrayLikeType(given)) {
+      const keys = new Set<string>();
+      const collect = (node: ts.Node): void => {
+        if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) keys.add(node.name.text);
+        if (
+          ts.isElementAccessExpression(node) &&
+          ts.isIdentifier(node.expression) &&
+          node.expression.text === name &&
+          ts.isStringLiteralLike(node.argumentExpression)
+        )
+          keys.add(node.argumentExpression.text);
+        ts.forEachChild(node, collect);
+      };
+      if (ts.isIdentifier(param.name)) collect(param.parent);
+      const fields = [...keys].filter((key) => /^[A-Za-z_$][\w$]*$/.test(key)).map((key) => `${key}: number`);
+      fail(
+        param,
+        Code.BadType,
+        `cannot differentiate with respect to '${name}' of type '${checker.typeToString(type)}': its keys are known only at run time, and tapeless differentiates with respect to objects whose fields their type names: give it such a type ('${name}: { ${fields.length > 0 ? fields.join('; ') : '…'} }', or an interface), or ${others}.`,
+      );
+    }
+  }
+
   /** A tuple type with optional or rest elements (`[number, number?]`). */
   private hasUnfixedLength(type: ts.Type): boolean {
     if (!this.checker.isTupleType(type)) return false;
@@ -107,6 +147,7 @@ export class Resolver {
       const type = this.checker.getTypeAtLocation(param);
       if (!shapeOf(this.ts, this.checker, type, PARAMETER)) {
         const others = jvpCall ? this.jvpOfNumbers(target, jvpCall) : "select other parameters with 'wrt'";
+        this.requireGivenNamedFields(param, type, others);
         const field = this.fieldWithoutShape(type, param.name.getText());
         if (field) {
           fail(

@@ -147,7 +147,44 @@ export function chooseField(lx: Lowering, access: ts.ElementAccessExpression, co
 export function requireIndex(lx: Lowering, access: ts.ElementAccessExpression): void {
   if (byStringKey(lx, access)) {
     const literal = lx.ts.isStringLiteralLike(access.argumentExpression) ? access.argumentExpression.text : undefined;
+    if (literal !== undefined) requireDeclaredField(lx, access.expression, literal);
     fail(access, Code.Unsupported, `'${sourceText(access)}' uses a string key here: write the field by its name ('${fieldSpelling(lx, access, literal)}').`);
   }
   lx.requireNumber(access.argumentExpression, 'an index must be a number');
+}
+
+/**
+ * Where a field is written into a local object: a diagnostic if the object literal it was made
+ * with (`const totals: Record<string, number> = {}`) lacks the field, which it cannot gain (the
+ * function keeps an object's fields, known when compiling, apart). The advice writes the
+ * literal with every field the function reads or writes by name.
+ */
+export function requireDeclaredField(lx: Lowering, container: ts.Expression, field: string): void {
+  const { ts } = lx;
+  const inner = skipTypeSyntax(ts, container);
+  const declaration = ts.isIdentifier(inner) ? lx.env.checker?.getSymbolAtLocation(inner)?.valueDeclaration : undefined;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !ts.isIdentifier(declaration.name)) return;
+  const literal = skipTypeSyntax(ts, declaration.initializer);
+  if (!ts.isObjectLiteralExpression(literal) || literal.properties.some((property) => !property.name || property.name.getText() === field)) return;
+  const name = declaration.name.text;
+  const fields = new Set<string>();
+  const scope = ts.findAncestor(declaration, ts.isFunctionLike) ?? declaration.getSourceFile();
+  const collect = (node: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) fields.add(node.name.text);
+    if (
+      ts.isElementAccessExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === name &&
+      ts.isStringLiteralLike(node.argumentExpression)
+    )
+      fields.add(node.argumentExpression.text);
+    ts.forEachChild(node, collect);
+  };
+  collect(scope);
+  const written = [...fields].filter((key) => /^[A-Za-z_$][\w$]*$/.test(key)).map((key) => `${key}: 0`);
+  fail(
+    container.parent,
+    Code.Unsupported,
+    `'${name}' has no field '${field}': an object the function makes has the fields it is made with, and a Record or '{}' made without fields cannot gain any. Make it with every field it holds ('const ${name} = { ${written.join(', ')} }').`,
+  );
 }

@@ -131,6 +131,10 @@ export function requireListUse(lx: Lowering, node: ts.Expression): void {
   if (ts.isForOfStatement(parent) && parent.expression === inner) return;
   // An argument of a function of the program: the call is inlined (calls.ts), its parameter the list.
   if (ts.isCallExpression(parent) && parent.arguments.includes(inner) && lx.env.callee?.(parent, lx.inlining[lx.inlining.length - 1])?.target) return;
+  // `const [p, q] = pts`: reads at constant indices, one per name (a rest element would be an array of them).
+  if (ts.isVariableDeclaration(parent) && parent.initializer === inner && ts.isArrayBindingPattern(parent.name)) {
+    if (parent.name.elements.every((element) => ts.isOmittedExpression(element) || !element.dotDotDotToken)) return;
+  }
   if (ts.isVariableDeclaration(parent) && parent.initializer === inner && ts.isIdentifier(parent.name)) {
     if (ts.getCombinedNodeFlags(parent) & ts.NodeFlags.Const) return;
     fail(
@@ -153,7 +157,7 @@ function misused(node: ts.Node, list = '…'): never {
   return fail(
     node,
     Code.Unsupported,
-    `a local array of objects or arrays is read only at constant indices ('${list}[0]'), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.`,
+    `a local array of objects or arrays is read only at constant indices ('${list}[0]', or destructured without a rest element), by its length, by for-of, forEach, map, reduce, every and some, and by the functions of the program it is given to (its entries are kept apart, not in an array): keep it in a const, and read it so.`,
   );
 }
 

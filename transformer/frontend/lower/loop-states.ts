@@ -62,6 +62,7 @@ export function loopStates(
     if (layout) states.push(scalarState(lx, node, binding, init!, layout));
     else if (buffer) buffers.push({ binding, ...buffer, ...(shortens ? { length: lengthVariable(lx, node, binding, buffer) } : {}) });
     else {
+      objectOfRuntimeArrays(lx, node, binding.name, init!);
       fail(
         node,
         Code.Unsupported,
@@ -70,6 +71,29 @@ export function loopStates(
     }
   }
   return { states, buffers, matrices };
+}
+
+/**
+ * The diagnostic of an object the function made whose arrays have a length known only at run
+ * time (`{ pos: [...init], vel: init.map(…) }`), where a loop reassigns the variable holding
+ * it: the loop carries an object's fields in variables of their own, which an array of
+ * unknown length cannot be, so each such array goes in a variable the loop reassigns.
+ */
+function objectOfRuntimeArrays(lx: Lowering, node: ts.Node, name: string, init: Operand): void {
+  const made = init.kind === 'var' ? lx.created.get(init.name) : undefined;
+  if (made?.kind !== 'object') return;
+  const runtimeLength = (value: Operand) => {
+    const array = value.kind === 'var' ? lx.created.get(value.name) : undefined;
+    return array?.kind === 'array' && array.length === undefined;
+  };
+  const arrays = made.fields.filter((_, i) => runtimeLength(made.values[i]));
+  if (arrays.length === 0) return;
+  const [first] = arrays;
+  fail(
+    node,
+    Code.Unsupported,
+    `a loop that reassigns '${name}' carries an object only when the arrays it holds have a length known at compile time (array literals: '{ ${first}: […, …] }'), and '${name}.${first}' starts with a length known only at run time: keep ${arrays.length > 1 ? 'each such array' : 'it'} in a variable of its own that the loop reassigns (${arrays.map((field) => `'let ${field} = …'`).join(', ')}), give the object where it is needed ('{ ${arrays.join(', ')} }') and read its fields back ('${first} = ….${first}').`,
+  );
 }
 
 /**

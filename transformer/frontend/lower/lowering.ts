@@ -677,6 +677,14 @@ export class Lowering {
   requireResult(node: ts.Expression): void {
     const shape = this.env.arrayResult ? this.shapeAt(node, false, { data: true }) : undefined;
     if (shape && shape.kind !== 'number' && isFlatResult(shape)) return;
+    // grad of a function returning numbers in an array or object: the requests that take one.
+    const flat = this.env.arrayResult ? undefined : this.shapeAt(node, false, { data: true });
+    if (flat && flat.kind !== 'number' && isFlatResult(flat))
+      fail(
+        node,
+        Code.BadTarget,
+        `the function must return a number, but this has type '${this.env.checker!.typeToString(this.typeAt(node))}': grad, valueAndGrad and hessian differentiate a function returning one number; for one returning an array or object of numbers, use jacobian (a row per number), vjp (a weighted sum of the rows) or derivative and jvp (along a direction of the inputs).`,
+      );
     this.requireNumber(
       node,
       this.env.arrayResult ? 'the function must return a number, an array of numbers or an object of them' : 'the function must return a number',

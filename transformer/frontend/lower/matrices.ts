@@ -101,9 +101,16 @@ export function buildsMatrix(lx: Lowering, node: ts.Expression): boolean {
   const { ts } = lx;
   const isArray = (type: ts.Type) =>
     checker.isArrayType(type) || checker.isTupleType(type) || ['Float64Array', 'Float32Array'].includes(type.getSymbol()?.getName() ?? '');
-  const type = lx.typeAt(node);
-  const row = isArray(type) ? type.getNumberIndexType() : undefined;
-  const entry = row && isArray(lx.resolveType(row)) ? lx.resolveType(row).getNumberIndexType() : undefined;
+  // The entries of an array type, or of every member of a union of them: the rows of a tuple
+  // `[number[], number[]]` written `[[...init], init.map(…)]` have the type `number[] | number[]`.
+  const entriesOf = (type: ts.Type): ts.Type | undefined => {
+    const members = type.isUnion() ? type.types.map(lx.resolveType) : [type];
+    if (!members.every(isArray)) return undefined;
+    const entries = members.map((member) => member.getNumberIndexType());
+    return entries.every((entry) => entry === entries[0]) ? entries[0] : undefined;
+  };
+  const row = entriesOf(lx.typeAt(node));
+  const entry = row && entriesOf(lx.resolveType(row));
   if (entry && isArray(lx.resolveType(entry))) {
     fail(
       node,

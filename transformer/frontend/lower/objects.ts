@@ -17,6 +17,7 @@ import { objectOf } from './arrays';
 import { expression } from './expressions';
 import { callArguments, inFrame, inlineBody } from './functions';
 import { instanceTypeArguments, withGiven } from './type-arguments';
+import { requireDeclaredField } from './keys';
 import { skipTypeSyntax } from '../type-syntax';
 
 /** What a function, and the functions and classes its code calls, names or constructs, do to objects. */
@@ -204,6 +205,7 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
       Code.Unsupported,
       `writing to '${text}' is not supported here: differentiated code writes only into objects it makes itself, and this method is called on an instance of its caller's. Make the instance in the differentiated function ('new ${ownClass}(…)', from the caller's numbers), and call the method on it.`,
     );
+  requireDeclaredField(lx, inner.expression, inner.name.text);
   return fail(
     inner,
     Code.Unsupported,

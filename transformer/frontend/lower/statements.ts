@@ -13,6 +13,7 @@ import { functionValue } from './functions';
 import { forLoop, forOf, loop, whileParts } from './loops';
 import { returnedValue } from './matrices';
 import { sourceText } from '../quoting';
+import { skipTypeSyntax } from '../type-syntax';
 
 /**
  * A statement list. Once a statement may have jumped (break, continue, return), the rest
@@ -112,9 +113,43 @@ export function variables(lx: Lowering, list: ts.VariableDeclarationList): void 
       lx.declare(name.text, initializer ? named(lx, initializer, name.text, declaration) : undefined, mutable, mutable && holdsData(lx, declaration));
     } else {
       if (!initializer) fail(declaration, Code.Unsupported, 'a destructuring declaration needs a value.');
+      requireNoEmptyFallback(lx, name, initializer);
       destructure(lx, name, expression(lx, initializer), mutable);
     }
   }
+}
+
+/**
+ * `const { scale = 2 } = opts ?? {}` (an optional object's fields, or their defaults): a
+ * diagnostic that writes each field read through the chain instead, which differentiated code
+ * follows (it does not keep an object that may be the caller's or a literal in one variable).
+ */
+function requireNoEmptyFallback(lx: Lowering, pattern: ts.BindingPattern, initializer: ts.Expression): void {
+  const { ts } = lx;
+  const value = skipTypeSyntax(ts, initializer);
+  if (!ts.isObjectBindingPattern(pattern) || !ts.isBinaryExpression(value)) return;
+  const fallback = skipTypeSyntax(ts, value.right);
+  const operator = value.operatorToken.kind;
+  if (
+    ![ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(operator) ||
+    !ts.isObjectLiteralExpression(fallback) ||
+    fallback.properties.length > 0
+  )
+    return;
+  const checker = lx.env.checker;
+  if (!checker || checker.getNonNullableType(lx.typeAt(value.left)) === lx.typeAt(value.left)) return;
+  const object = sourceText(value.left);
+  const reads = pattern.elements.map((element) => {
+    if (!ts.isIdentifier(element.name) || element.dotDotDotToken || (element.propertyName && !ts.isIdentifier(element.propertyName))) return undefined;
+    const field = element.propertyName?.getText() ?? element.name.text;
+    return `const ${element.name.text} = ${object}?.${field}${element.initializer ? ` ?? ${sourceText(element.initializer)}` : ''};`;
+  });
+  if (reads.some((read) => read === undefined)) return;
+  fail(
+    value,
+    Code.Unsupported,
+    `'${sourceText(value)}' chooses between '${object}' and an empty object, which differentiated code does not keep in one variable: read each field through the chain ('${reads.join(' ')}').`,
+  );
 }
 
 /**

@@ -199,6 +199,17 @@ export function functionInData(lx: Lowering, node: ts.CallExpression, callee: ts
       `'${text}' calls a function of '${parameter.name.getText()}', a parameter of '${name}' whose functions its caller chooses when the code runs, and tapeless differentiates the calls it sees at compile time: differentiate a function that leaves it out, such as (${before.join(', ')}) => ${name}(${before.join(', ')}), so that its default '${table}' is known (or read '${table}' in '${name}' itself).`,
     );
   }
+  // A class's field holding an arrow (`period = (): number => …`): the method it stands for.
+  const arrow = declaration && ts.isPropertyDeclaration(declaration) && declaration.initializer && skipTypeSyntax(ts, declaration.initializer);
+  if (arrow && ts.isArrowFunction(arrow) && ts.isClassLike(declaration!.parent)) {
+    const field = declaration!.name.getText();
+    const returns = arrow.type ? `: ${arrow.type.getText()}` : '';
+    fail(
+      node,
+      Code.Unsupported,
+      `'${text}' calls the function the field '${field}' holds, a value known only when the code runs, and tapeless differentiates the calls it sees at compile time: make it a method of '${declaration!.parent.name?.getText() ?? 'the class'}' ('${field}(${arrow.parameters.map((param) => param.getText()).join(', ')})${returns} { … }'), which 'this' reaches as the arrow did.`,
+    );
+  }
   fail(
     node,
     Code.Unsupported,
