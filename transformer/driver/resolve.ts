@@ -10,6 +10,7 @@ import { type DirectEffects, calledFunction, isInside, isObservable, mayDraw, ma
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
 import { type Request, type Target, apiCallNamed, apiNameOf, gradientAt, resolveRequest, resolveTarget } from '../frontend/requests';
 import { walk } from '../frontend/walk';
+import { fieldsNamed } from '../frontend/quoting';
 import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
 import { PARAMETER, isDataProperty, isDataType, shapeOf } from '../ir/shapes';
@@ -99,20 +100,7 @@ export class Resolver {
       );
     }
     if (given.flags & ts.TypeFlags.Object && checker.getIndexInfosOfType(given).length > 0 && !checker.isArrayLikeType(given)) {
-      const keys = new Set<string>();
-      const collect = (node: ts.Node): void => {
-        if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) keys.add(node.name.text);
-        if (
-          ts.isElementAccessExpression(node) &&
-          ts.isIdentifier(node.expression) &&
-          node.expression.text === name &&
-          ts.isStringLiteralLike(node.argumentExpression)
-        )
-          keys.add(node.argumentExpression.text);
-        ts.forEachChild(node, collect);
-      };
-      if (ts.isIdentifier(param.name)) collect(param.parent);
-      const fields = [...keys].filter((key) => /^[A-Za-z_$][\w$]*$/.test(key)).map((key) => `${key}: number`);
+      const fields = ts.isIdentifier(param.name) ? fieldsNamed(ts, param.parent, name).map((key) => `${key}: number`) : [];
       fail(
         param,
         Code.BadType,

@@ -28,3 +28,24 @@ export function locationOf(node: ts.Node): string {
   const { line, character } = file.getLineAndCharacterOfPosition(node.getStart());
   return `${file.fileName.slice(file.fileName.lastIndexOf('/') + 1)}:${line + 1}:${character + 1}`;
 }
+
+/**
+ * The fields the code under `root` names on the variable `name` (`o.a`, `o['b']`), in the
+ * order it first names them, those a message can write as keys (`{ a: number; b: number }`).
+ */
+export function fieldsNamed(tsApi: typeof ts, root: ts.Node, name: string): string[] {
+  const fields = new Set<string>();
+  const collect = (node: ts.Node): void => {
+    if (tsApi.isPropertyAccessExpression(node) && tsApi.isIdentifier(node.expression) && node.expression.text === name) fields.add(node.name.text);
+    if (
+      tsApi.isElementAccessExpression(node) &&
+      tsApi.isIdentifier(node.expression) &&
+      node.expression.text === name &&
+      tsApi.isStringLiteralLike(node.argumentExpression)
+    )
+      fields.add(node.argumentExpression.text);
+    tsApi.forEachChild(node, collect);
+  };
+  collect(root);
+  return [...fields].filter((key) => /^[A-Za-z_$][\w$]*$/.test(key));
+}

@@ -11,7 +11,7 @@ import { type Lowering } from './lowering';
 import { expression } from './expressions';
 import { fieldLoad } from './arrays';
 import { branch } from './control';
-import { sourceText } from '../quoting';
+import { fieldsNamed, sourceText } from '../quoting';
 import { skipTypeSyntax } from '../type-syntax';
 import { walk } from '../walk';
 
@@ -167,21 +167,8 @@ export function requireDeclaredField(lx: Lowering, container: ts.Expression, fie
   const literal = skipTypeSyntax(ts, declaration.initializer);
   if (!ts.isObjectLiteralExpression(literal) || literal.properties.some((property) => !property.name || property.name.getText() === field)) return;
   const name = declaration.name.text;
-  const fields = new Set<string>();
   const scope = ts.findAncestor(declaration, ts.isFunctionLike) ?? declaration.getSourceFile();
-  const collect = (node: ts.Node): void => {
-    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) fields.add(node.name.text);
-    if (
-      ts.isElementAccessExpression(node) &&
-      ts.isIdentifier(node.expression) &&
-      node.expression.text === name &&
-      ts.isStringLiteralLike(node.argumentExpression)
-    )
-      fields.add(node.argumentExpression.text);
-    ts.forEachChild(node, collect);
-  };
-  collect(scope);
-  const written = [...fields].filter((key) => /^[A-Za-z_$][\w$]*$/.test(key)).map((key) => `${key}: 0`);
+  const written = fieldsNamed(ts, scope, name).map((key) => `${key}: 0`);
   fail(
     container.parent,
     Code.Unsupported,
