@@ -8,7 +8,7 @@ import { renameValues } from '../../ir/definitions';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
 import { expression } from './expressions';
 import { branch } from './control';
-import { objectWrites } from './objects';
+import { objectWrites, returnedObject } from './objects';
 import { destructure, statements } from './statements';
 import { requireResolved, returnedValue } from './matrices';
 import { skipParentheses } from '../type-syntax';
@@ -58,6 +58,8 @@ function lowerOnce(fn: FunctionNode, env: LowerEnv, name: string, resizing: Read
   } else {
     result = returnValue(lx, fn.body);
   }
+  // Its caller sees the fields of an instance it constructs as the constructor set them.
+  result = mapResult(result, (operand) => returnedObject(lx, operand, fn));
   requireResolved(lx, lx.body, result, fn);
   requireListsResolved(lx, lx.body, result, fn);
   if (lx.userNames.size === 0) return { name, params, body: lx.body, result, origin: fn };

@@ -181,6 +181,35 @@ export function snapshot(lx: Lowering, operand: Operand, origin: ts.Node): Opera
   );
 }
 
+/**
+ * The object `f` returns, as its caller sees it: an instance it constructs (whose constructor
+ * set the fields of the object made with them undefined), or an object whose fields it wrote,
+ * at any depth (`{ p: new Point(t, 2 * t), s }`), is a new object literal of the fields'
+ * values now; any other value is itself.
+ */
+export function returnedObject(lx: Lowering, operand: Operand, origin: ts.Node): Operand {
+  const made = operand.kind === 'var' ? lx.created.get(operand.name) : undefined;
+  if (made?.kind !== 'object' || made.shape.kind !== 'object' || !changedSinceMade(lx, operand)) return operand;
+  const values = lx.fieldValues((operand as { name: string }).name)!;
+  const kept = made.fields.flatMap((field, k) => (field.startsWith('#') ? [] : [{ field, value: returnedObject(lx, values[k], origin) }]));
+  const shape = { ...made.shape, fields: made.shape.fields.filter((field) => !field.name.startsWith('#')) };
+  return objectOf(
+    lx,
+    kept.map((entry) => entry.field),
+    kept.map((entry) => entry.value),
+    shape,
+    origin,
+  );
+}
+
+/** Whether a field of an object the function made, or of one it holds, holds another value than it was made with. */
+function changedSinceMade(lx: Lowering, operand: Operand): boolean {
+  const made = operand.kind === 'var' ? lx.created.get(operand.name) : undefined;
+  if (made?.kind !== 'object') return false;
+  const now = lx.fieldValues((operand as { name: string }).name)!;
+  return now.some((value, k) => !sameOperand(value, made.values[k]) || changedSinceMade(lx, value));
+}
+
 /** What an assignment assigns: a local variable, or a field of a record (`o.f = v`, `o.f += v`, `o.f++`). */
 export function assignable(lx: Lowering, target: ts.Expression): Binding {
   const { ts } = lx;
