@@ -7,10 +7,10 @@
 // (registry's `singular` operations, sweep.ts `mayBeZero`). Every mode against finite
 // differences (h small enough to stay inside the guard) and hand-derived values.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, expectHessianOfGradient, partialDifference } from './support/compile.js';
+import { close, compile, expectHessianOfGradient, finiteDifference, partialDifference } from './support/compile.js';
 
 const MAIN = `
-import { derivative, grad, hessian, valueAndGrad } from 'tapeless';
+import { derivative, grad, hessian, jacobian, valueAndGrad } from 'tapeless';
 
 /** A potential guarded at the origin, as users guard 1 / r. */
 export function potential(x: number, y: number): number {
@@ -31,6 +31,24 @@ export function fromSecond(x: number, y: number): number {
   for (let i = 1; i < 2; i++) s += a[i];
   return s;
 }
+/** Quadratic drag from rest: the speed's partial is infinite where v = 0, and so is its tangent's factor in forward mode. */
+export function drag(c: number, form: number): { x: number; v: number } {
+  let x = 0;
+  let v = 0;
+  for (let i = 0; i < 10; i++) {
+    const speed = form === 0 ? Math.sqrt(v * v) : form === 1 ? (v * v) ** 0.5 : Math.abs(v);
+    v += 0.1 * (-9.8 - c * speed * v);
+    x += 0.1 * v;
+  }
+  return { x, v };
+}
+export function dragX(c: number, form: number): number {
+  return drag(c, form).x;
+}
+export const dDrag = derivative(drag, { wrt: 'c' });
+export const jDrag = jacobian(drag, { wrt: 0 });
+export const gDragX = grad(dragX, { wrt: 0 });
+export const hDragX = hessian(dragX, { wrt: 0 });
 export const gPotential = grad(potential);
 export const vgPotential = valueAndGrad(potential);
 export const hPotential = hessian(potential);
@@ -103,6 +121,25 @@ describe('an adjoint that is 0 at run time contributes nothing, even by an infin
         [0, 1],
         [1, 0],
       ]);
+    }
+  });
+
+  it('forward mode: a tangent of 0 by an infinite partial (Math.sqrt(v * v) at rest) contributes nothing', () => {
+    for (const form of [0, 1]) {
+      const dx = finiteDifference((c) => m.drag(c, form).x, 0.2);
+      const dv = finiteDifference((c) => m.drag(c, form).v, 0.2);
+      const tangent = m.dDrag(0.2, form);
+      close(tangent.x, dx, 1e-6);
+      close(tangent.v, dv, 1e-6);
+      expect(m.jDrag(0.2, form)).toEqual([[tangent.v], [tangent.x]]);
+      close(m.gDragX(0.2, form), dx, 1e-6);
+      close(
+        m.hDragX(0.2, form)[0][0],
+        finiteDifference((c) => m.gDragX(c, form), 0.2),
+        1e-5,
+      );
+      // The same as |v|, which has no infinite partial.
+      close(m.hDragX(0.2, form)[0][0], m.hDragX(0.2, 2)[0][0], 1e-9);
     }
   });
 });

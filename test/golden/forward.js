@@ -7,7 +7,7 @@ function f_derivative(x) {
     const c = a + b;
     const c_dot = a_dot + b_dot;
     const d = Math.sqrt(c);
-    const d_dot = 0.5 / d * c_dot;
+    const d_dot = c_dot !== 0 ? 0.5 / d * c_dot : 0;
     const e_dot = -Math.sin(c) * c_dot;
     return d_dot + e_dot;
 }

@@ -22,7 +22,7 @@ import {
   variable,
 } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
-import { opInfo } from '../ops/registry';
+import { hasSingularPartials, opInfo } from '../ops/registry';
 import { partialDerivatives, type RuleSet } from '../ops/rules';
 import { type Shape, derivativeShape, differentiatedFields } from '../ir/shapes';
 import { statementsWithin } from '../ir/traverse';
@@ -325,11 +325,15 @@ class TangentSweep {
         if (op === 'select') return out.op('select', [args[0], this.tangentOf(args[1]), this.tangentOf(args[2])], options);
         // Every lane multiplies the same partials: they are computed once, in the first.
         const partials = (this.partials ??= partialDerivatives(stmt, this.rules, out));
+        const singular = hasSingularPartials(stmt.expr);
         const terms = args.flatMap((arg, index) => {
           const tangent = this.tangentOf(arg);
           const partial = partials[index];
           if (isNum(tangent, 0) || isNum(partial, 0) || isNum(partial, -0)) return [];
-          return [out.op('*', [partial, tangent], { role: 'temp', origin })];
+          const product = out.op('*', [partial, tangent], { role: 'temp', origin });
+          // A tangent of 0 contributes nothing, even by an infinite partial (`Math.sqrt(v * v)` at rest).
+          if (!singular || isNum(partial)) return [product];
+          return [out.op('select', [out.op('!==', [tangent, num(0)], { role: 'temp', origin }), product, num(0)], { role: 'temp', origin })];
         });
         return out.sum(terms, num(0), options);
       }

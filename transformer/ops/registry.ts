@@ -6,6 +6,7 @@
  * entry names exists and that every rule is named by an entry). Adding a Math function is one
  * entry in MATH below, plus its rule in runtime/rules.ts.
  */
+import type { Expr } from '../ir/ir';
 
 export const ARITHMETIC_OPERATORS = ['+', '-', '*', '/', '%', '**'] as const;
 export type ArithmeticOperator = (typeof ARITHMETIC_OPERATORS)[number];
@@ -156,6 +157,16 @@ const MATH = {
 >;
 
 export type MathFunction = keyof typeof MATH;
+
+/**
+ * Whether an operation's partial derivatives may be infinite at finite operands (`singular`):
+ * not a power by a constant of at least 1 (`x ** 2`), whose partial is finite.
+ */
+export function hasSingularPartials(expr: Expr): boolean {
+  const [, exponent] = expr.args;
+  if ((expr.op === '**' || expr.op === 'pow') && exponent?.kind === 'num' && exponent.value >= 1) return false;
+  return opInfo(expr.op).singular;
+}
 
 /** Whether `name` is a Math function tapeless differentiates. */
 export function isMathFunction(name: string): name is MathFunction {

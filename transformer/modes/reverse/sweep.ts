@@ -26,7 +26,7 @@ import {
 } from '../../ir/ir';
 import { cloneBlock, namesDefined } from '../../ir/definitions';
 import type { NameAllocator } from '../../ir/names';
-import { opInfo } from '../../ops/registry';
+import { hasSingularPartials, opInfo } from '../../ops/registry';
 import { replayLoads, setCursor, withPositions } from './stream';
 import { partialDerivatives, type RuleSet } from '../../ops/rules';
 import { type Shape, derivativeShape, differentiatedFields, isDataField } from '../../ir/shapes';
@@ -369,7 +369,7 @@ export class ReverseSweep {
     if (stmt.expr.op === 'call' && !stmt.expr.callee?.rule) return this.call(stmt, bar, scope);
     if (opInfo(stmt.expr.op).derivative.kind === 'load') return this.load(stmt, bar, scope);
     const partials = partialDerivatives(stmt, this.rules, scope.out);
-    const singular = maybeZero && isSingular(stmt);
+    const singular = maybeZero && hasSingularPartials(stmt.expr);
     stmt.expr.args.forEach((arg, index) => {
       if (arg.kind !== 'var' || !this.active.has(arg.name)) return;
       const partial = partials[index];
@@ -505,14 +505,4 @@ export class ReverseSweep {
 /** The `scratch` arrays of the loops in a block (anywhere inside it but its sweeps). */
 function scratchWithin(block: Block): string[] {
   return [...statementsWithin(block, 'skip')].flatMap((stmt) => (stmt.kind === 'loop' ? (stmt.scratch ?? []) : []));
-}
-
-/**
- * Whether an operation's partial derivatives may be infinite at finite operands (registry's
- * `singular`): not a power by a constant of at least 1 (`x ** 2`), whose partial is finite.
- */
-function isSingular(stmt: Let): boolean {
-  const { op, args } = stmt.expr;
-  if ((op === '**' || op === 'pow') && isNum(args[1]) && args[1].value >= 1) return false;
-  return opInfo(op).singular;
 }
