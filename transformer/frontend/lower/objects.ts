@@ -167,14 +167,24 @@ export function requireAsMade(lx: Lowering, operand: Operand, origin: ts.Node): 
  * literal cannot have them). Any other value is itself.
  */
 export function snapshot(lx: Lowering, operand: Operand, origin: ts.Node): Operand {
-  const made = operand.kind === 'var' && lx.records.has(operand.name) ? lx.created.get(operand.name) : undefined;
-  if (made?.kind !== 'object' || made.shape.kind !== 'object') return operand;
-  const values = lx.fieldValues((operand as { name: string }).name)!;
-  const kept = made.fields.flatMap((field, k) => (field.startsWith('#') ? [] : [{ field, value: snapshot(lx, values[k], origin) }]));
-  const shape = { ...made.shape, fields: made.shape.fields.filter((field) => !field.name.startsWith('#')) };
+  const isRecord = operand.kind === 'var' && lx.records.has(operand.name);
+  return isRecord ? literalOfFields(lx, operand, origin, (value) => snapshot(lx, value, origin)) : operand;
+}
+
+/**
+ * A new object literal of the fields `object` (an object the function made) holds now, each
+ * value as `field` makes it, leaving out private fields (an object literal cannot have them);
+ * any other value is itself.
+ */
+function literalOfFields(lx: Lowering, object: Operand, origin: ts.Node, field: (value: Operand) => Operand): Operand {
+  const made = object.kind === 'var' ? lx.created.get(object.name) : undefined;
+  if (made?.kind !== 'object' || made.shape.kind !== 'object') return object;
+  const values = lx.fieldValues((object as { name: string }).name)!;
+  const kept = made.fields.flatMap((name, k) => (name.startsWith('#') ? [] : [{ name, value: field(values[k]) }]));
+  const shape = { ...made.shape, fields: made.shape.fields.filter((entry) => !entry.name.startsWith('#')) };
   return objectOf(
     lx,
-    kept.map((entry) => entry.field),
+    kept.map((entry) => entry.name),
     kept.map((entry) => entry.value),
     shape,
     origin,
@@ -188,18 +198,7 @@ export function snapshot(lx: Lowering, operand: Operand, origin: ts.Node): Opera
  * values now; any other value is itself.
  */
 export function returnedObject(lx: Lowering, operand: Operand, origin: ts.Node): Operand {
-  const made = operand.kind === 'var' ? lx.created.get(operand.name) : undefined;
-  if (made?.kind !== 'object' || made.shape.kind !== 'object' || !changedSinceMade(lx, operand)) return operand;
-  const values = lx.fieldValues((operand as { name: string }).name)!;
-  const kept = made.fields.flatMap((field, k) => (field.startsWith('#') ? [] : [{ field, value: returnedObject(lx, values[k], origin) }]));
-  const shape = { ...made.shape, fields: made.shape.fields.filter((field) => !field.name.startsWith('#')) };
-  return objectOf(
-    lx,
-    kept.map((entry) => entry.field),
-    kept.map((entry) => entry.value),
-    shape,
-    origin,
-  );
+  return changedSinceMade(lx, operand) ? literalOfFields(lx, operand, origin, (value) => returnedObject(lx, value, origin)) : operand;
 }
 
 /** Whether a field of an object the function made, or of one it holds, holds another value than it was made with. */
