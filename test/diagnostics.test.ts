@@ -935,6 +935,11 @@ const CASES: Record<string, Case> = {
     message:
       "cannot differentiate with respect to 'opts': it may be undefined (an optional parameter), and tapeless differentiates with respect to values the caller gives: make it required, its fields numbers the caller gives ('opts: { scale: number }'), or select other parameters with 'wrt'",
   },
+  wrtOptionalNumber: {
+    code: `export const g = derivative((r: number, /*@*/bias?: number) => r * (bias ?? 1), { wrt: 'bias' });`,
+    message:
+      "cannot differentiate with respect to 'bias': it may be undefined (an optional parameter), and tapeless differentiates with respect to values the caller gives: make it required ('bias: number'), or select other parameters with 'wrt'",
+  },
   destructuredEmptyFallback: {
     code: `export const g = grad((x: number, opts?: { scale?: number; shift?: number }) => { const { scale = 2, shift } = /*@*/opts ?? {};\n  return scale * x + (shift ?? 0); }, { wrt: 0 });`,
     message:

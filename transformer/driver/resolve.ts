@@ -91,7 +91,15 @@ export class Resolver {
     const { ts, checker } = this;
     const name = param.name.getText();
     const given = checker.getNonNullableType(type);
-    if (given !== type && !shapeOf(ts, checker, type, PARAMETER) && given.getProperties().length > 0) {
+    // An optional number (`bias?: number`): its type once given is the whole advice.
+    if (given !== type && isNumberType(ts, given)) {
+      fail(
+        param,
+        Code.BadType,
+        `cannot differentiate with respect to '${name}': it may be undefined (an optional parameter), and tapeless differentiates with respect to values the caller gives: make it required ('${name}: number'), or ${others}.`,
+      );
+    }
+    if (given !== type && !shapeOf(ts, checker, type, PARAMETER) && given.flags & ts.TypeFlags.Object && given.getProperties().length > 0) {
       const fields = given.getProperties().map((property) => `${property.name}: number`);
       fail(
         param,
