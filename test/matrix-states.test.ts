@@ -8,7 +8,8 @@
 // valueAndGrad (reverse, and the forward twin `compile` checks them against), derivative, jvp
 // and hessian (against differences of the gradient).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, expectHessianOfGradient, partialDifference } from './support/compile.js';
+import { close, compile, partialDifference } from './support/compile.js';
+import { expectPointModes } from './support/every-mode.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -232,37 +233,6 @@ beforeAll(async () => {
   m = await compiled.load();
 }, 300_000);
 
-/** A zero tangent of the shape of a data argument (the observations, a count, the caller's matrices). */
-const zeroLike = (value: unknown): unknown => (Array.isArray(value) ? value.map(zeroLike) : 0);
-
-/**
- * `name(...point, ...data)` against finite differences in the numbers of `point`, in every mode:
- * g<Name> and v<Name> (grad and valueAndGrad over the point's parameters), d<Name> (derivative
- * in the first), j<Name> (jvp along a direction of the point, data still) and h<Name> (hessian,
- * against differences of the gradient).
- */
-function expectEveryMode(name: string, point: readonly number[], data: readonly unknown[]): void {
-  const Name = name[0].toUpperCase() + name.slice(1);
-  const f = (...q: number[]) => m[name](...q, ...data);
-  const expected = point.map((_, i) => partialDifference(f, point, i));
-  const gradient = m[`g${Name}`](...point, ...data);
-  expected.forEach((d, i) => close(gradient[i], d, 1e-6));
-  const [value, same] = m[`v${Name}`](...point, ...data);
-  close(value, f(...point), 1e-12);
-  expected.forEach((d, i) => close(same[i], d, 1e-6));
-  close(m[`d${Name}`](...point, ...data), expected[0], 1e-6);
-  const direction = point.map((_, i) => 0.7 - 0.4 * i);
-  const [primal, directional] = m[`j${Name}`]([...point, ...data], [...direction, ...data.map(zeroLike)]);
-  close(primal, f(...point), 1e-12);
-  close(
-    directional,
-    expected.reduce((s, d, i) => s + d * direction[i], 0),
-    1e-6,
-  );
-  const ofPoint = (...q: number[]) => [...m[`g${Name}`](...q, ...data)];
-  expectHessianOfGradient(m[`h${Name}`](...point, ...data), ofPoint, point);
-}
-
 const obs = [0.1, 0.5, 0.4, 0.9, 1.3, 1.2, 1.8, 2.2];
 
 describe('a matrix a loop reassigns with a matrix of the same size', () => {
@@ -271,7 +241,7 @@ describe('a matrix a loop reassigns with a matrix of the same size', () => {
       [0.5, 0.2],
       [2, 0.05],
     ])
-      expectEveryMode('kalman', point, [obs]);
+      expectPointModes(m, 'kalman', point, [obs]);
   });
 
   it('the same filter with P = [[a, b], [b, d]], entries computed from the old P', () => {
@@ -279,24 +249,24 @@ describe('a matrix a loop reassigns with a matrix of the same size', () => {
       [0.5, 0.2],
       [2, 0.05],
     ])
-      expectEveryMode('kalmanLiteral', point, [obs]);
+      expectPointModes(m, 'kalmanLiteral', point, [obs]);
     close(m.kalmanLiteral(0.5, 0.2, obs), m.kalman(0.5, 0.2, obs), 1e-12);
   });
 
   it('a rotation accumulated on the left: R = matMul(rot(θ), R)', () => {
-    for (const n of [0, 1, 4]) expectEveryMode('rotation', [0.3], [n]);
+    for (const n of [0, 1, 4]) expectPointModes(m, 'rotation', [0.3], [n]);
   });
 
   it('a 3×3 covariance: S = matAdd(matMul(matMul(A, S), transpose(A)), Q)', () => {
-    for (const steps of [1, 4]) expectEveryMode('covariance', [0.4, 0.7], [steps]);
+    for (const steps of [1, 4]) expectPointModes(m, 'covariance', [0.4, 0.7], [steps]);
   });
 
   it("a Markov chain's n-step matrix Tn = matMul(T, Tn), T from the parameters", () => {
-    for (const steps of [0, 2, 5]) expectEveryMode('markov', [0.2, 0.3], [steps]);
+    for (const steps of [0, 2, 5]) expectPointModes(m, 'markov', [0.2, 0.3], [steps]);
   });
 
   it("a module's constant matrix as the start and assigned in passes, and the caller's matrices", () => {
-    expectEveryMode('restarts', [0.6, 0.3], []);
+    expectPointModes(m, 'restarts', [0.6, 0.3], []);
     const Ms = [
       [
         [1, 2],
@@ -307,7 +277,7 @@ describe('a matrix a loop reassigns with a matrix of the same size', () => {
         [2, 0.25],
       ],
     ];
-    expectEveryMode('entrywise', [0.6, 0.3], [Ms]);
+    expectPointModes(m, 'entrywise', [0.6, 0.3], [Ms]);
     const gradient = m.gEntrywiseMs(0.6, 0.3, Ms);
     Ms.forEach((M, k) =>
       M.forEach((row, i) =>
@@ -327,14 +297,14 @@ describe('a matrix a loop reassigns with a matrix of the same size', () => {
 
 describe('a matrix a loop reassigns with one of another size', () => {
   it('rows one longer each pass (a map of the old P): right in reverse mode too', () => {
-    expectEveryMode('wider', [0.7, -0.4], []);
+    expectPointModes(m, 'wider', [0.7, -0.4], []);
   });
 
   it('one row more each pass (Array.from over P.length + 1)', () => {
-    expectEveryMode('moreRows', [0.7, -0.4], []);
+    expectPointModes(m, 'moreRows', [0.7, -0.4], []);
   });
 
   it('two matrices of different sizes swapped, through a variable and by destructuring', () => {
-    expectEveryMode('swapped', [0.7, -0.4], []);
+    expectPointModes(m, 'swapped', [0.7, -0.4], []);
   });
 });

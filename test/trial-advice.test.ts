@@ -7,7 +7,8 @@
 // grad and valueAndGrad (reverse, and the forward twin `compile` checks them against),
 // derivative, jvp and hessian (against differences of the gradient).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, expectHessianOfGradient, partialDifference } from './support/compile.js';
+import { close, compile, partialDifference } from './support/compile.js';
+import { expectPointModes } from './support/every-mode.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -88,47 +89,19 @@ beforeAll(async () => {
   m = await compiled.load();
 }, 300_000);
 
-/** A zero tangent of the shape of a data argument. */
-const zeroLike = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(zeroLike)
-    : value && typeof value === 'object'
-      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, zeroLike(v)]))
-      : 0;
-
-/** `name(...point, ...data)` against finite differences in the numbers of `point`, in every mode. */
-function expectEveryMode(name: string, point: readonly number[], data: readonly unknown[]): void {
-  const Name = name[0].toUpperCase() + name.slice(1);
-  const f = (...q: number[]) => m[name](...q, ...data);
-  const expected = point.map((_, i) => partialDifference(f, point, i));
-  const gradient = m[`g${Name}`](...point, ...data);
-  expected.forEach((d, i) => close(gradient[i], d, 1e-6));
-  const [value, same] = m[`v${Name}`](...point, ...data);
-  close(value, f(...point), 1e-12);
-  expected.forEach((d, i) => close(same[i], d, 1e-6));
-  close(m[`d${Name}`](...point, ...data), expected[0], 1e-6);
-  const jvpOf = m[`j${Name}`];
-  if (jvpOf) {
-    const [primal, directional] = jvpOf([...point, ...data], [0.7, -0.3, ...data.map(zeroLike)]);
-    close(primal, f(...point), 1e-12);
-    close(directional, 0.7 * expected[0] - 0.3 * expected[1], 1e-6);
-  }
-  expectHessianOfGradient(m[`h${Name}`](...point, ...data), (...q: number[]) => [...m[`g${Name}`](...q, ...data)], point);
-}
-
 describe("the trial's messages' advice, written as they write it", () => {
   it('an object state of run-time-length arrays kept as let pos, let vel', () => {
-    expectEveryMode('energyAfter', [2, 0.01], [[1, 0.5, -0.3]]);
+    expectPointModes(m, 'energyAfter', [2, 0.01], [[1, 0.5, -0.3]]);
   });
 
   it('a Record made empty, made with its fields', () => {
-    expectEveryMode('budget', [1, 2], []);
+    expectPointModes(m, 'budget', [1, 2], []);
   });
 
   it("an optional object's defaults read through the chain, the object given or left out", () => {
-    expectEveryMode('withOptions', [0.3, 1.2], [{ scale: 1.5 }]);
-    expectEveryMode('withOptions', [0.3, 1.2], [{ shift: -0.5 }]);
-    expectEveryMode('withOptions', [0.3, 1.2], []);
+    expectPointModes(m, 'withOptions', [0.3, 1.2], [{ scale: 1.5 }]);
+    expectPointModes(m, 'withOptions', [0.3, 1.2], [{ shift: -0.5 }]);
+    expectPointModes(m, 'withOptions', [0.3, 1.2], []);
     const [primal, directional] = m.jWithScale([0.3, 1.2], [0.7, -0.3]);
     const f = (x: number, y: number) => m.withOptions(x, y, { scale: 1.5 });
     close(primal, f(0.3, 1.2), 1e-12);

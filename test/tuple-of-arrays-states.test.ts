@@ -7,7 +7,8 @@
 // against finite differences: grad and valueAndGrad (reverse, and the forward twin `compile`
 // checks them against), derivative, jvp and hessian (against differences of the gradient).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { arrayEntryDifference, close, compile, expectHessianOfGradient, partialDifference } from './support/compile.js';
+import { arrayEntryDifference, close, compile } from './support/compile.js';
+import { expectPointModes } from './support/every-mode.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -64,20 +65,8 @@ beforeAll(async () => {
 
 /** `name(k, damping, init)` against finite differences in k and damping, in every mode, and its gradient in init. */
 function expectEveryMode(name: string, point: readonly number[], init: readonly number[]): void {
-  const Name = name[0].toUpperCase() + name.slice(1);
-  const f = (...q: number[]) => m[name](...q, [...init]);
-  const expected = point.map((_, i) => partialDifference(f, point, i));
-  const gradient = m[`g${Name}`](...point, [...init]);
-  expected.forEach((d, i) => close(gradient[i], d, 1e-6));
-  const [value, same] = m[`v${Name}`](...point, [...init]);
-  close(value, f(...point), 1e-12);
-  expected.forEach((d, i) => close(same[i], d, 1e-6));
-  close(m[`d${Name}`](...point, [...init]), expected[0], 1e-6);
-  const [primal, directional] = m[`j${Name}`]([...point, [...init]], [0.7, -0.3, init.map(() => 0)]);
-  close(primal, f(...point), 1e-12);
-  close(directional, 0.7 * expected[0] - 0.3 * expected[1], 1e-6);
-  expectHessianOfGradient(m[`h${Name}`](...point, [...init]), (...q: number[]) => [...m[`g${Name}`](...q, [...init])], point);
-  const ofInit = m[`g${Name}Init`](...point, [...init]);
+  expectPointModes(m, name, point, [init]);
+  const ofInit = m[`g${name[0].toUpperCase()}${name.slice(1)}Init`](...point, [...init]);
   init.forEach((_, i) =>
     close(
       ofInit[i],

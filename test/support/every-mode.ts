@@ -1,7 +1,7 @@
 // Every mode of functions `f(w: number[], k: number)` against finite differences in w's entries
 // and k: grad, valueAndGrad, derivative with respect to k, jvp along a fixed tangent, and the
 // Hessian in w against differences of the gradient. The exports are named after each function.
-import { close, expectArrayHessian, partialDifference } from './compile.js';
+import { close, expectArrayHessian, expectHessianOfGradient, partialDifference } from './compile.js';
 
 /** The API calls `expectEveryMode` reads, for each function named, as exports of a module. */
 export function everyModeExports(names: readonly string[]): string {
@@ -40,4 +40,43 @@ export function expectEveryMode(m: Record<string, any>, name: string, w: readonl
     1e-6,
   );
   expectArrayHessian(m[`hessian_${name}`]([...w], k), (v) => Array.from(m[`grad_${name}`](v, k)[0] as number[]), w);
+}
+
+/** A zero tangent of the shape of a data argument (observations, a count, options, the caller's matrices). */
+export function zeroLike(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(zeroLike);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, zeroLike(field)]));
+  return 0;
+}
+
+/**
+ * `name(...point, ...data)` against finite differences in the numbers of `point`, in every mode,
+ * with the module's exports named after it: g<Name> and v<Name> (grad and valueAndGrad over the
+ * point's parameters), d<Name> (derivative in the first), j<Name> (jvp along a direction of the
+ * point, the data still; where the module has one) and h<Name> (hessian, against differences of
+ * the gradient). Each call gets its own copy of the data: a function may write its arrays.
+ */
+export function expectPointModes(m: Record<string, any>, name: string, point: readonly number[], data: readonly unknown[]): void {
+  const Name = name[0].toUpperCase() + name.slice(1);
+  const args = (...q: number[]) => [...q, ...structuredClone(data)];
+  const f = (...q: number[]) => m[name](...args(...q));
+  const expected = point.map((_, i) => partialDifference(f, point, i));
+  const gradient = m[`g${Name}`](...args(...point));
+  expected.forEach((d, i) => close(gradient[i], d, 1e-6));
+  const [value, same] = m[`v${Name}`](...args(...point));
+  close(value, f(...point), 1e-12);
+  expected.forEach((d, i) => close(same[i], d, 1e-6));
+  close(m[`d${Name}`](...args(...point)), expected[0], 1e-6);
+  const jvpOf = m[`j${Name}`];
+  if (jvpOf) {
+    const direction = point.map((_, i) => 0.7 - 0.4 * i);
+    const [primal, directional] = jvpOf(args(...point), [...direction, ...data.map(zeroLike)]);
+    close(primal, f(...point), 1e-12);
+    close(
+      directional,
+      expected.reduce((s, d, i) => s + d * direction[i], 0),
+      1e-6,
+    );
+  }
+  expectHessianOfGradient(m[`h${Name}`](...args(...point)), (...q: number[]) => [...m[`g${Name}`](...args(...q))], point);
 }

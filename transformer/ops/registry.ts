@@ -21,7 +21,11 @@ export type IntegerOperator = (typeof INTEGER_OPERATORS)[number];
 export const COMPARISON_OPERATORS = ['<', '<=', '>', '>=', '===', '!=='] as const;
 export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
 
-export const MATH_CONSTANTS = ['E', 'LN10', 'LN2', 'LOG10E', 'LOG2E', 'PI', 'SQRT1_2', 'SQRT2'] as const;
+/** The constants of Math and Number, read as their values and printed by name (`Math.PI`, `Number.EPSILON`). */
+const GLOBAL_CONSTANTS: Readonly<Record<string, readonly string[]>> = {
+  Math: ['E', 'LN10', 'LN2', 'LOG10E', 'LOG2E', 'PI', 'SQRT1_2', 'SQRT2'],
+  Number: ['EPSILON', 'MAX_SAFE_INTEGER', 'MAX_VALUE', 'MIN_SAFE_INTEGER', 'MIN_VALUE', 'NaN', 'NEGATIVE_INFINITY', 'POSITIVE_INFINITY'],
+};
 
 /** How an operation is differentiated. */
 export type Derivative =
@@ -195,8 +199,10 @@ export function isIntegerOperator(text: string): text is IntegerOperator {
   return INTEGER_OPERATORS.some((operator) => operator === text);
 }
 
-export function isMathConstant(name: string): name is (typeof MATH_CONSTANTS)[number] {
-  return MATH_CONSTANTS.some((constant) => constant === name);
+/** The value of `Math.PI` or `Number.EPSILON` (namespace, name); undefined for any other name. */
+export function globalConstant(namespace: string, name: string): number | undefined {
+  if (!Object.hasOwn(GLOBAL_CONSTANTS, namespace) || !GLOBAL_CONSTANTS[namespace].includes(name)) return undefined;
+  return (globalThis as unknown as Record<string, Record<string, number>>)[namespace][name];
 }
 
 function mathOp(name: MathFunction): OpInfo {

@@ -80,7 +80,7 @@ class Sources {
     // null is not undefined (though differentiated code keeps it as undefined: see nullComparison).
     if (target.kind === ts.SyntaxKind.NullKeyword) return false;
     if (ts.isElementAccessExpression(target)) return this.mayMiss(target);
-    if (ts.isPropertyAccessExpression(target)) return !this.isMathConstant(target);
+    if (ts.isPropertyAccessExpression(target)) return this.lx.globalConstant(target) === undefined;
     if (ts.isConditionalExpression(target)) return this.mayBeUndefined(target.whenTrue) || this.mayBeUndefined(target.whenFalse);
     if (ts.isCallExpression(target)) return this.callMayBeUndefined(target);
     if (ts.isIdentifier(target)) return this.variableMayBeUndefined(target);
@@ -91,10 +91,6 @@ class Sources {
   /** An entry of an array by a number: undefined past the end (any other index is not a number's). */
   private mayMiss(entry: ts.ElementAccessExpression): boolean {
     return !isArrayType(this.lx, entry.expression) || this.lx.isNumber(this.lx.typeAt(entry.argumentExpression));
-  }
-
-  private isMathConstant(read: ts.PropertyAccessExpression): boolean {
-    return this.lx.ts.isIdentifier(read.expression) && this.lx.isGlobal(read.expression, 'Math');
   }
 
   private binaryMayBeUndefined(node: ts.BinaryExpression): boolean {

@@ -9,7 +9,6 @@ import {
   isArithmeticOperator,
   isComparisonOperator,
   isIntegerOperator,
-  isMathConstant,
 } from '../../ops/registry';
 import { FALSE, type Lowering, TRUE } from './lowering';
 import type { Shape } from '../../ir/shapes';
@@ -404,9 +403,8 @@ export function outerValue(lx: Lowering, identifier: ts.Identifier): Operand {
 
 export function property(lx: Lowering, node: ts.PropertyAccessExpression): Operand {
   const { ts } = lx;
-  if (ts.isIdentifier(node.expression) && lx.isGlobal(node.expression, 'Math') && isMathConstant(node.name.text)) {
-    return num(Math[node.name.text], `Math.${node.name.text}`);
-  }
+  const constant = lx.globalConstant(node);
+  if (constant !== undefined) return num(constant, node.getText());
   const member = lx.env.checker?.getSymbolAtLocation(node)?.valueDeclaration;
   const enumValue = member && ts.isEnumMember(member) ? lx.env.checker!.getConstantValue(member) : undefined;
   if (typeof enumValue === 'number') return num(enumValue);

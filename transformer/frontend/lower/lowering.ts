@@ -3,7 +3,7 @@ import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { type MadeObject, NUMBER, PARAMETER, type Shape, type TypeResolver, isBrandedNumber, shapeOf } from '../../ir/shapes';
-import type { MathFunction, OpName } from '../../ops/registry';
+import { type MathFunction, type OpName, globalConstant } from '../../ops/registry';
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
@@ -655,6 +655,13 @@ export class Lowering {
       binding.value = value;
     }
     return binding.value;
+  }
+
+  /** The value of a read of `Math.PI` or `Number.EPSILON` (where Math or Number is the global one). */
+  globalConstant(read: ts.PropertyAccessExpression): number | undefined {
+    if (!this.ts.isIdentifier(read.expression)) return undefined;
+    const value = globalConstant(read.expression.text, read.name.text);
+    return value !== undefined && this.isGlobal(read.expression, read.expression.text) ? value : undefined;
   }
 
   isGlobal(identifier: ts.Identifier, name: string): boolean {
