@@ -925,6 +925,20 @@ const CASES: Record<string, Case> = {
     message:
       "'totals' has no field 'food': an object the function makes has the fields it is made with, and a Record or '{}' made without fields cannot gain any. Make it with every field it holds ('const totals = { food: 0, rent: 0 }')",
   },
+  optionalStringGained: {
+    code: `interface P { x: number; y: number; label?: string }\nexport const g = grad((x: number) => { const p: P = { x, y: 2 * x };\n  /*@*/p.label = 'moved';\n  return p.x * p.y; });`,
+    message:
+      "'p' has no field 'label': an object the function makes has the fields it is made with, and a Record or '{}' made without fields cannot gain any. Make it with every field it holds ('const p: P = { x, y: 2 * x, label: '' }')",
+  },
+  undefinedField: {
+    code: `interface P { x: number; label?: string }\nexport const g = grad((x: number) => { const p: P = /*@*/{ x, label: undefined };\n  return p.x * x; });`,
+    message:
+      "an object literal must have fields of numbers, strings, booleans, arrays or objects of these: 'label' is undefined; leave it out, as a field the type makes optional may be missing, or make it with a value ('label: ''')",
+  },
+  runTimeKeyWritten: {
+    code: `export const g = grad((x: number, key: 'x' | 'y') => { const o = { x, y: 2 * x };\n  /*@*/o[key] = 3 * x;\n  return o.x * o.y; }, { wrt: 0 });`,
+    message: "'o[key]' uses a string key here: write the field by its name ('o.<field>'), choosing on 'key' ('if (key === 'x') o.x = …; else o.y = …;')",
+  },
   wrtRecord: {
     code: `export const g = grad((/*@*/p: Record<string, number>, x: number) => p['a'] * x + p.b, { wrt: 'p' });`,
     message:

@@ -50,6 +50,23 @@ export function withOptions(x: number, y: number, opts?: { scale?: number; shift
   return Math.exp(scale * x + shift) * y;
 }
 
+interface Labelled { x: number; y: number; label?: string }
+
+/** An optional string field written later, made with a value as the message writes it. */
+export function relabelled(x: number, y: number): number {
+  const p: Labelled = { x, y: 2 * y, label: '' };
+  p.label = x > 0 ? 'moved' : 'still';
+  return p.label === 'moved' ? p.x * p.y : p.y * p.y;
+}
+
+/** A field written by a run-time key, chosen on the key as the message writes it. */
+export function keyed(x: number, y: number, key: 'x' | 'y'): number {
+  const o = { x, y: 2 * y };
+  if (key === 'x') o.x = 3 * x * y;
+  else o.y = 3 * x * y;
+  return o.x * o.y + Math.sin(o.y);
+}
+
 export function recordModel(p: { a: number; b: number }, x: number): number {
   return p['a'] * x * x + p.b * Math.cos(x);
 }
@@ -77,6 +94,17 @@ export const dWithOptions = derivative(withOptions);
 export const jWithScale = jvp((x: number, y: number) => withOptions(x, y, { scale: 1.5 }));
 export const hWithOptions = hessian(withOptions, { wrt: ['x', 'y'] });
 
+export const gRelabelled = grad(relabelled);
+export const vRelabelled = valueAndGrad(relabelled);
+export const dRelabelled = derivative(relabelled);
+export const jRelabelled = jvp(relabelled);
+export const hRelabelled = hessian(relabelled);
+
+export const gKeyed = grad(keyed, { wrt: ['x', 'y'] });
+export const vKeyed = valueAndGrad(keyed, { wrt: ['x', 'y'] });
+export const dKeyed = derivative(keyed);
+export const hKeyed = hessian(keyed, { wrt: ['x', 'y'] });
+
 export const gRecordModel = grad(recordModel, { wrt: 'p' });
 export const gRequired = grad(required, { wrt: 'opts' });
 `;
@@ -92,6 +120,15 @@ beforeAll(async () => {
 describe("the trial's messages' advice, written as they write it", () => {
   it('an object state of run-time-length arrays kept as let pos, let vel', () => {
     expectPointModes(m, 'energyAfter', [2, 0.01], [[1, 0.5, -0.3]]);
+  });
+
+  it("an optional string field made with '' and written later; a field written by a run-time key, chosen on the key", () => {
+    for (const point of [
+      [0.8, -0.4],
+      [-0.5, 1.1],
+    ])
+      expectPointModes(m, 'relabelled', point, []);
+    for (const key of ['x', 'y']) expectPointModes(m, 'keyed', [0.8, -0.4], [key]);
   });
 
   it('a Record made empty, made with its fields', () => {

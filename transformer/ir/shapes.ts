@@ -124,6 +124,14 @@ export function isDataType(tsApi: typeof ts, type: ts.Type): boolean {
   return (type.flags & data) !== 0 || (type.isUnion() && type.types.every((member) => member.flags & data));
 }
 
+/** A value to write for a field of `type` in an object literal, in advice: '' for a string, false for a boolean, 0 otherwise. */
+export function placeholderOf(tsApi: typeof ts, checker: ts.TypeChecker, type: ts.Type | undefined): string {
+  const given = type && checker.getNonNullableType(type);
+  if (given && given.flags & tsApi.TypeFlags.StringLike) return "''";
+  if (given && given.flags & tsApi.TypeFlags.BooleanLike) return 'false';
+  return '0';
+}
+
 /** Whether `field` of an object of `shape` is data (`Shape.data`): not a field of its gradient or tangent. */
 export function isDataField(shape: Shape | undefined, field: string): boolean {
   return shape?.kind === 'object' && !!shape.data?.includes(field);

@@ -4,7 +4,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Callee, type Expr, type Operand, UNDEFINED, UNSET, isUnset, nameOf, num, sameOperand, str, variable } from '../../ir/ir';
-import { NUMBER, type Shape, isDataField, isDataType, isNumberOrMissing } from '../../ir/shapes';
+import { NUMBER, type Shape, isDataField, isDataType, isNumberOrMissing, placeholderOf } from '../../ir/shapes';
 import { type LocalFunction, type Lowering, FALSE, TRUE } from './lowering';
 import { expression, read } from './expressions';
 import { callTarget } from './calls';
@@ -479,6 +479,8 @@ function fieldWithoutShape(lx: Lowering, node: ts.ObjectLiteralExpression): stri
     if (isDataType(ts, type) || isNumberOrMissing(ts, checker, type, lx.resolveType)) continue;
     if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) continue;
     const name = property.name!.getText();
+    if (type.flags & ts.TypeFlags.Undefined)
+      return `: '${name}' is undefined; leave it out, as a field the type makes optional may be missing, or make it with a value ('${name}: ${placeholderOf(ts, checker, checker.getContextualType(value))}')`;
     return `: '${name}' has type '${checker.typeToString(checker.getBaseTypeOfLiteralType(type))}'; keep other data out of it, in a variable of its own`;
   }
   return '';

@@ -3,13 +3,7 @@ import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { getterOf } from '../effects';
 import { type Operand, type Stmt, UNDEFINED, UNSET, num, sameOperand, str, variable } from '../../ir/ir';
-import {
-  type ArithmeticOperator,
-  type IntegerOperator,
-  isArithmeticOperator,
-  isComparisonOperator,
-  isIntegerOperator,
-} from '../../ops/registry';
+import { type ArithmeticOperator, type IntegerOperator, isArithmeticOperator, isComparisonOperator, isIntegerOperator } from '../../ops/registry';
 import { FALSE, type Lowering, TRUE } from './lowering';
 import type { Shape } from '../../ir/shapes';
 import { entryMissing, fieldLoad, growable, isArrayType, load, newArray, objectLiteral, requireUnshortened, spreadLiteral, storeElement } from './arrays';

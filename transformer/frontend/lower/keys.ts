@@ -13,6 +13,7 @@ import { fieldLoad } from './arrays';
 import { branch } from './control';
 import { fieldsNamed, sourceText } from '../quoting';
 import { skipTypeSyntax } from '../type-syntax';
+import { placeholderOf } from '../../ir/shapes';
 import { walk } from '../walk';
 
 /** Whether `access` indexes by something that is not a number (a string, a union of string literals). */
@@ -148,9 +149,26 @@ export function requireIndex(lx: Lowering, access: ts.ElementAccessExpression): 
   if (byStringKey(lx, access)) {
     const literal = lx.ts.isStringLiteralLike(access.argumentExpression) ? access.argumentExpression.text : undefined;
     if (literal !== undefined) requireDeclaredField(lx, access.expression, literal);
-    fail(access, Code.Unsupported, `'${sourceText(access)}' uses a string key here: write the field by its name ('${fieldSpelling(lx, access, literal)}').`);
+    const named = literal === undefined ? keysItMayName(lx, access) : undefined;
+    const choice = named ? `, choosing on '${sourceText(access.argumentExpression)}' ('${choiceOfWrites(lx, access, named).join(' ')}')` : '';
+    fail(
+      access,
+      Code.Unsupported,
+      `'${sourceText(access)}' uses a string key here: write the field by its name ('${fieldSpelling(lx, access, literal)}')${choice}.`,
+    );
   }
   lx.requireNumber(access.argumentExpression, 'an index must be a number');
+}
+
+/** `if (key === 'a') o.a = …; else o.b = …;`: a write by a key known only at run time, spelled out. */
+function choiceOfWrites(lx: Lowering, access: ts.ElementAccessExpression, named: { fields: readonly string[]; exhaustive: boolean }): string[] {
+  const key = sourceText(access.argumentExpression);
+  return named.fields.map((field, k) => {
+    const write = `${fieldSpelling(lx, access, field)} = …;`;
+    const test = `if (${key} === '${field}') ${write}`;
+    if (k === 0) return test;
+    return k === named.fields.length - 1 && named.exhaustive ? `else ${write}` : `else ${test}`;
+  });
 }
 
 /**
@@ -168,10 +186,27 @@ export function requireDeclaredField(lx: Lowering, container: ts.Expression, fie
   if (!ts.isObjectLiteralExpression(literal) || literal.properties.some((property) => !property.name || property.name.getText() === field)) return;
   const name = declaration.name.text;
   const scope = ts.findAncestor(declaration, ts.isFunctionLike) ?? declaration.getSourceFile();
-  const written = fieldsNamed(ts, scope, name).map((key) => `${key}: 0`);
+  const given = new Set(literal.properties.map((property) => property.name!.getText()));
+  const missing = fieldsNamed(ts, scope, name)
+    .filter((key) => !given.has(key))
+    .map((key) => `${key}: ${placeholderFor(lx, declaration, key)}`);
+  const fields = [...literal.properties.map((property) => property.getText()), ...missing];
+  // Its type, where it names the fields (an interface with optional ones), not a Record's keys.
+  const checker = lx.env.checker!;
+  const declared =
+    declaration.type && checker.getIndexInfosOfType(checker.getTypeFromTypeNode(declaration.type)).length === 0
+      ? `${name}: ${declaration.type.getText()}`
+      : name;
   fail(
     container.parent,
     Code.Unsupported,
-    `'${name}' has no field '${field}': an object the function makes has the fields it is made with, and a Record or '{}' made without fields cannot gain any. Make it with every field it holds ('const ${name} = { ${written.join(', ')} }').`,
+    `'${name}' has no field '${field}': an object the function makes has the fields it is made with, and a Record or '{}' made without fields cannot gain any. Make it with every field it holds ('const ${declared} = { ${fields.join(', ')} }').`,
   );
+}
+
+/** A value to make field `key` of the variable with, of the field's type. */
+function placeholderFor(lx: Lowering, declaration: ts.VariableDeclaration, key: string): string {
+  const checker = lx.env.checker!;
+  const property = checker.getTypeAtLocation(declaration.name).getProperty(key);
+  return placeholderOf(lx.ts, checker, property && checker.getTypeOfSymbolAtLocation(property, declaration));
 }
