@@ -48,6 +48,12 @@ export class Resolver {
   private readonly file: ts.SourceFile;
   /** What each function called from differentiated code writes (see frontend/effects.ts). */
   private readonly effects = new Map<ts.Node, DirectEffects>();
+  /**
+   * The IR of each target lowered for this file, by what lowering reads of the request (a file
+   * asks grad, hessian and jacobian of one function): lowered once, with the names it gave out.
+   * Nothing after lowering changes a Func.
+   */
+  private readonly lowered = new Map<ts.Node, Map<string, { primal: Func; names: NameAllocator }>>();
   /** The classes declared at the top level of the program's files (overridingClass). */
   private classes?: ts.ClassDeclaration[];
 
@@ -166,6 +172,12 @@ export class Resolver {
         );
       }
     }
+    // Code generated in place of a call (site) is lowered for that call alone.
+    const byRequest = site ? new Map() : (this.lowered.get(target.node) ?? new Map());
+    if (!site) this.lowered.set(target.node, byRequest);
+    const key = `${target.name}|${wrt.join(',')}|${arrayResult}`;
+    const known = byRequest.get(key);
+    if (known) return { primal: known.primal, names: known.names.copy() };
     const names = this.functionNames(target);
     const env: LowerEnv = {
       ts: this.ts,
@@ -186,7 +198,9 @@ export class Resolver {
       arrayResult,
       differentiated: new Set(wrt.flatMap((index) => (index < self ? [] : [target.node.parameters[index - self]]))),
     };
-    return { primal: lowerFunction(target.node, env, target.name), names };
+    const primal = lowerFunction(target.node, env, target.name);
+    byRequest.set(key, { primal, names: names.copy() });
+    return { primal, names };
   }
 
   /**

@@ -47,6 +47,14 @@ export class NameAllocator {
     };
   }
 
+  /** An allocator that goes on from the names given out so far, independently of this one. */
+  copy(): NameAllocator {
+    const copy = new NameAllocator(this.used, this.taken);
+    this.versions.forEach((version, base) => copy.versions.set(base, version));
+    this.bases.forEach((base, name) => copy.bases.set(name, base));
+    return copy;
+  }
+
   /** A new name built from `base` that the user's code does not mention. */
   fresh(base: string): string {
     return this.claim(base, this.isFresh(base));
