@@ -4,7 +4,8 @@
 // before a choice and read on the side not taken (`const c = Math.cbrt(x); return x > 1 ? c :
 // 2 * x` at 0), an entry of a local array that a loop from index 1 never reads. IEEE gives
 // 0 × ∞ = NaN, which made the whole gradient NaN; the adjoint there contributes nothing
-// (registry's `singular` operations, sweep.ts `mayBeZero`). Every mode against finite
+// (registry's Singularity, sweep.ts `mayBeZero`). Quadratic drag at rest, whose square root's
+// adjoint is the product c * v, 0 there, as are every adjoint and tangent by a square root. Every mode against finite
 // differences (h small enough to stay inside the guard) and hand-derived values.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, expectHessianOfGradient, finiteDifference, partialDifference } from './support/compile.js';
@@ -45,6 +46,38 @@ export function drag(c: number, form: number): { x: number; v: number } {
 export function dragX(c: number, form: number): number {
   return drag(c, form).x;
 }
+/** Drag written as users write it: the square root's adjoint, c * v, is 0 at rest, where its partial is infinite. */
+export function dragAt(v: number, c: number): number {
+  return c * Math.sqrt(v * v) * v;
+}
+export function dragAbsAt(v: number, c: number): number {
+  return c * Math.abs(v) * v;
+}
+/** Coasting from a velocity given, with a force: at rest with no force, the speed is 0 in every pass. */
+export function coast(force: number, c: number, v0: number): number {
+  let v = v0;
+  let x = 0;
+  for (let i = 0; i < 3; i++) {
+    v = v + 0.1 * (force - c * Math.sqrt(v * v) * v);
+    x = x + 0.1 * v;
+  }
+  return x;
+}
+/** A speed in the plane, at rest. */
+export function plane(vx: number, vy: number, c: number): number {
+  const s = Math.sqrt(vx * vx + vy * vy);
+  return vx - c * s * vx + 2 * vy - c * s * vy;
+}
+export const gDragAt = grad(dragAt);
+export const vgDragAt = valueAndGrad(dragAt);
+export const hDragAt = hessian(dragAt);
+export const gDragAbsAt = grad(dragAbsAt);
+export const hDragAbsAt = hessian(dragAbsAt);
+export const gCoast = grad(coast);
+export const hCoast = hessian(coast);
+export const dCoast = derivative(coast, { wrt: 'v0' });
+export const gPlane = grad(plane);
+export const hPlane = hessian(plane);
 export const dDrag = derivative(drag, { wrt: 'c' });
 export const jDrag = jacobian(drag, { wrt: 0 });
 export const gDragX = grad(dragX, { wrt: 0 });
@@ -122,6 +155,38 @@ describe('an adjoint that is 0 at run time contributes nothing, even by an infin
         [1, 0],
       ]);
     }
+  });
+
+  it('an adjoint that is 0 as a product: quadratic drag at rest, c * Math.sqrt(v * v) * v, as c * Math.abs(v) * v', () => {
+    // As JSON, -0 is 0 and NaN is null.
+    const json = (value: unknown) => JSON.stringify(value);
+    for (const c of [0.3, -1.2]) {
+      expect(json(m.gDragAt(0, c))).toBe(json(m.gDragAbsAt(0, c)));
+      expect(json(m.gDragAt(0, c))).toBe('[0,0]');
+      expect(json(m.vgDragAt(0, c))).toBe('[0,[0,0]]');
+      expect(json(m.hDragAt(0, c))).toBe(json(m.hDragAbsAt(0, c)));
+    }
+    // Away from rest, finite differences.
+    for (const point of [
+      [0.7, 0.3],
+      [-0.4, 1.1],
+    ])
+      point.forEach((_, i) => close(m.gDragAt(...point)[i], partialDifference(m.dragAt, point, i), 1e-6));
+  });
+
+  it('coasting from rest with no force, and a speed in the plane at rest: the hand-derived gradient', () => {
+    // v_k = v0 + 0.1 k force to first order at rest: x = 0.1 (v1 + v2 + v3).
+    const gradient = m.gCoast(0, 0.3, 0);
+    [0.06, 0, 0.3].forEach((expected, i) => close(gradient[i], expected, 1e-12));
+    close(m.dCoast(0, 0.3, 0), 0.3, 1e-12);
+    for (const row of m.hCoast(0, 0.3, 0)) for (const entry of row) expect(Number.isFinite(entry)).toBe(true);
+    // Away from rest, finite differences and the Hessian against differences of the gradient.
+    const point = [0.5, 0.3, 0.2];
+    point.forEach((_, i) => close(m.gCoast(...point)[i], partialDifference(m.coast, point, i), 1e-6));
+    expectHessianOfGradient(m.hCoast(...point), (...q: number[]) => m.gCoast(...q), point);
+    // d/dvx = 1 - c (s + vx² / s) → 1 and d/dvy → 2 at rest, where s = 0.
+    expect(JSON.stringify(m.gPlane(0, 0, 0.5))).toBe('[1,2,0]');
+    for (const row of m.hPlane(0, 0, 0.5)) for (const entry of row) expect(Number.isFinite(entry)).toBe(true);
   });
 
   it('forward mode: a tangent of 0 by an infinite partial (Math.sqrt(v * v) at rest) contributes nothing', () => {

@@ -7,6 +7,7 @@ function square_pullback(x, dy) {
 // grad(ring)
 function ring_grad(x, y) {
     const radius = Math.sqrt(square(x) + square(y));
-    const t_8 = square_pullback(radius - 1, 1) * (0.5 / radius);
-    return [square_pullback(x, t_8), square_pullback(y, t_8)];
+    const t_6 = square_pullback(radius - 1, 1);
+    const t_10 = t_6 !== 0 ? t_6 * (0.5 / radius) : 0;
+    return [square_pullback(x, t_10), square_pullback(y, t_10)];
 }

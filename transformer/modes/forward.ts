@@ -22,7 +22,7 @@ import {
   variable,
 } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
-import { hasSingularPartials, opInfo } from '../ops/registry';
+import { opInfo, singularityOf } from '../ops/registry';
 import { partialDerivatives, type RuleSet } from '../ops/rules';
 import { type Shape, derivativeShape, differentiatedFields } from '../ir/shapes';
 import { statementsWithin } from '../ir/traverse';
@@ -325,7 +325,7 @@ class TangentSweep {
         if (op === 'select') return out.op('select', [args[0], this.tangentOf(args[1]), this.tangentOf(args[2])], options);
         // Every lane multiplies the same partials: they are computed once, in the first.
         const partials = (this.partials ??= partialDerivatives(stmt, this.rules, out));
-        const singular = hasSingularPartials(stmt.expr);
+        const singular = singularityOf(stmt.expr) !== false;
         const terms = args.flatMap((arg, index) => {
           const tangent = this.tangentOf(arg);
           const partial = partials[index];

@@ -88,16 +88,25 @@ export interface OpInfo {
   readonly integral: boolean;
   /** Records into the load stream or replays from it (see modes/reverse/README.md). */
   readonly stream: boolean;
-  /**
-   * A partial derivative may be infinite at finite operands (`Math.sqrt` at 0, `a / b` at
-   * b = 0): reverse mode multiplies it by an adjoint that may be 0 (a branch not taken, an
-   * entry nothing read) only where that adjoint is not 0, since 0 × ∞ would be NaN.
-   */
-  readonly singular: boolean;
+  /** Where a partial derivative may be infinite at finite operands (see Singularity); false: nowhere. */
+  readonly singular: Singularity | false;
   readonly derivative: Derivative;
   /** The operation on constants, for folding; absent for operations that must not fold. */
   readonly evaluate?: (...args: number[]) => number;
 }
+
+/**
+ * Where an operation's partial derivatives may be infinite at finite operands, and what a 0
+ * multiplying them there must give (0, not the NaN of 0 × ∞):
+ * - 'finite': also where its value is finite (`Math.sqrt(0)`, `Math.asin(1)`, `x ** 0.5` at 0).
+ *   Quadratic drag from rest, `c * Math.sqrt(v * v) * v`, has the adjoint `c * v` of its square
+ *   root, 0 there: every adjoint and tangent of 0 contributes nothing.
+ * - 'infinite': only where its value itself is infinite or NaN (`1 / 0`, `Math.log(0)`), which a
+ *   finite f leaves behind by a branch (`if (r < eps) return 0`): reverse mode guards the
+ *   adjoints that branches add into or that are read from a gradient's entries, forward mode
+ *   every tangent.
+ */
+export type Singularity = 'finite' | 'infinite';
 
 /** The facts an entry does not state: a pure operation of numbers, cheap, with no effect. */
 const PURE = { pure: true, effect: false, droppable: true, statement: false, costly: false, integral: false, stream: false, singular: false } as const;
@@ -126,25 +135,25 @@ const MATH = {
   sin: { arity: 1, costly: true },
   cos: { arity: 1, costly: true },
   tan: { arity: 1, costly: true },
-  asin: { arity: 1, costly: true, singular: true },
-  acos: { arity: 1, costly: true, singular: true },
+  asin: { arity: 1, costly: true, singular: 'finite' },
+  acos: { arity: 1, costly: true, singular: 'finite' },
   atan: { arity: 1, costly: true },
   atan2: { arity: 2, costly: true },
   sinh: { arity: 1, costly: true },
   cosh: { arity: 1, costly: true },
   tanh: { arity: 1, costly: true },
   asinh: { arity: 1, costly: true },
-  acosh: { arity: 1, costly: true, singular: true },
-  atanh: { arity: 1, costly: true, singular: true },
+  acosh: { arity: 1, costly: true, singular: 'finite' },
+  atanh: { arity: 1, costly: true, singular: 'infinite' },
   exp: { arity: 1, costly: true },
   expm1: { arity: 1, costly: true },
-  log: { arity: 1, costly: true, singular: true },
-  log1p: { arity: 1, costly: true, singular: true },
-  log2: { arity: 1, costly: true, singular: true },
-  log10: { arity: 1, costly: true, singular: true },
-  sqrt: { arity: 1, singular: true },
-  cbrt: { arity: 1, costly: true, singular: true },
-  pow: { arity: 2, costly: true, singular: true },
+  log: { arity: 1, costly: true, singular: 'infinite' },
+  log1p: { arity: 1, costly: true, singular: 'infinite' },
+  log2: { arity: 1, costly: true, singular: 'infinite' },
+  log10: { arity: 1, costly: true, singular: 'infinite' },
+  sqrt: { arity: 1, singular: 'finite' },
+  cbrt: { arity: 1, costly: true, singular: 'finite' },
+  pow: { arity: 2, costly: true, singular: 'finite' },
   abs: { arity: 1 },
   max: { arity: 'pairs' },
   min: { arity: 'pairs' },
@@ -157,18 +166,19 @@ const MATH = {
   hypot: { arity: 'any', costly: true },
 } as const satisfies Record<
   string,
-  { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: boolean }
+  { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: Singularity }
 >;
 
 export type MathFunction = keyof typeof MATH;
 
 /**
- * Whether an operation's partial derivatives may be infinite at finite operands (`singular`):
- * not a power by a constant of at least 1 (`x ** 2`), whose partial is finite.
+ * Where an operation's partial derivatives may be infinite at finite operands (see
+ * Singularity): a power by a constant of at least 1 (`x ** 2`) nowhere, by a negative constant
+ * only where its value is infinite (`x ** -1` at 0).
  */
-export function hasSingularPartials(expr: Expr): boolean {
+export function singularityOf(expr: Expr): Singularity | false {
   const [, exponent] = expr.args;
-  if ((expr.op === '**' || expr.op === 'pow') && exponent?.kind === 'num' && exponent.value >= 1) return false;
+  if ((expr.op === '**' || expr.op === 'pow') && exponent?.kind === 'num') return exponent.value >= 1 ? false : exponent.value < 0 ? 'infinite' : 'finite';
   return opInfo(expr.op).singular;
 }
 
@@ -206,7 +216,8 @@ export function globalConstant(namespace: string, name: string): number | undefi
 }
 
 function mathOp(name: MathFunction): OpInfo {
-  const facts: { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: boolean } = MATH[name];
+  const facts: { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: Singularity } =
+    MATH[name];
   const fn = Math[name] as (...args: number[]) => number;
   const derivative: Derivative = facts.arity === 'any' ? { kind: 'variadic', name } : { kind: 'rule', table: 'mathRules', name };
   return {
@@ -225,9 +236,9 @@ const OPERATORS = {
   '+': infix('+', (a, b) => a + b, operatorRule('+')),
   '-': infix('-', (a, b) => a - b, operatorRule('-')),
   '*': infix('*', (a, b) => a * b, operatorRule('*')),
-  '/': { ...infix('/', (a, b) => a / b, operatorRule('/')), singular: true },
+  '/': { ...infix('/', (a, b) => a / b, operatorRule('/')), singular: 'infinite' },
   '%': infix('%', (a, b) => a % b, operatorRule('%')),
-  '**': { ...infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }), costly: true, singular: true },
+  '**': { ...infix('**', (a, b) => a ** b, { kind: 'rule', table: 'mathRules', name: 'pow' }), costly: true, singular: 'finite' },
   '<<': integer('<<', (a, b) => a << b),
   '>>': integer('>>', (a, b) => a >> b),
   '>>>': integer('>>>', (a, b) => a >>> b),

@@ -26,7 +26,7 @@ import {
 } from '../../ir/ir';
 import { cloneBlock, namesDefined } from '../../ir/definitions';
 import type { NameAllocator } from '../../ir/names';
-import { hasSingularPartials, opInfo } from '../../ops/registry';
+import { opInfo, singularityOf } from '../../ops/registry';
 import { replayLoads, setCursor, withPositions } from './stream';
 import { partialDerivatives, type RuleSet } from '../../ops/rules';
 import { type Shape, derivativeShape, differentiatedFields, isDataField } from '../../ir/shapes';
@@ -365,11 +365,14 @@ export class ReverseSweep {
     if (!this.active.has(stmt.name) || (!scope.terms.has(stmt.name) && !scope.accumulators.has(stmt.name))) return;
     const maybeZero = this.mayBeZero(stmt, scope);
     const bar = this.adjoint(scope, stmt.name, stmt.origin, stmt.role === 'user' ? 'adjoint' : 'temp');
+    // A constant adjoint (the seed) is not 0 where the code goes on.
+    const constant = bar.kind === 'num';
     if (isNum(bar, 0)) return;
     if (stmt.expr.op === 'call' && !stmt.expr.callee?.rule) return this.call(stmt, bar, scope);
     if (opInfo(stmt.expr.op).derivative.kind === 'load') return this.load(stmt, bar, scope);
     const partials = partialDerivatives(stmt, this.rules, scope.out);
-    const singular = maybeZero && hasSingularPartials(stmt.expr);
+    const singularity = singularityOf(stmt.expr);
+    const singular = !constant && (singularity === 'finite' || (singularity === 'infinite' && maybeZero));
     stmt.expr.args.forEach((arg, index) => {
       if (arg.kind !== 'var' || !this.active.has(arg.name)) return;
       const partial = partials[index];
@@ -377,7 +380,7 @@ export class ReverseSweep {
       if (isNum(partial, 0) || isNum(partial, -0)) return;
       const before = scope.out.stmts.length;
       const product = scope.out.op('*', [bar, partial], { role: 'temp', origin: stmt.origin });
-      // An adjoint the code may leave at 0 contributes nothing, even by an infinite partial (`Math.sqrt(0)`).
+      // An adjoint of 0 contributes nothing, even by an infinite partial (`Math.sqrt(0)`: see Singularity).
       const term =
         singular && !isNum(partial)
           ? scope.out.op('select', [scope.out.op('!==', [bar, num(0)], { role: 'temp', origin: stmt.origin }), product, num(0)], {
