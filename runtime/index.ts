@@ -1,6 +1,17 @@
-import type { DerivativeOptions, GradOptions, GradientOf, GradientResult, Output, Partials, TangentsOf } from './types.js';
+import type { DerivativeOptions, GradOptions, GradientGiven, GradientOf, GradientResult, Output, Partials, TangentsOf } from './types.js';
 
-export type { DerivativeOptions, GradientOf, GradOptions, GradientResult, Output, OutputObject, ParameterSelector, Partials, TangentsOf } from './types.js';
+export type {
+  DerivativeOptions,
+  GradientGiven,
+  GradientOf,
+  GradOptions,
+  GradientResult,
+  Output,
+  OutputObject,
+  ParameterSelector,
+  Partials,
+  TangentsOf,
+} from './types.js';
 
 // The API functions below exist for their types: the tapeless transformer replaces every
 // call at compile time, and the JSDoc tag `@tapeless <name>` is how it recognises them.
@@ -132,7 +143,7 @@ export function hessianInto<F extends (...args: any[]) => number, const O extend
 export function hvp<F extends (...args: any[]) => number, const O extends GradOptions = {}>(
   f: F,
   options?: O,
-): (...argsThenV: [...Parameters<F>, GradientResult<Parameters<F>, O>]) => GradientResult<Parameters<F>, O> {
+): (...argsThenV: [...Parameters<F>, GradientGiven<Parameters<F>, O>]) => GradientResult<Parameters<F>, O> {
   throw notTransformed('hvp');
 }
 

@@ -27,13 +27,17 @@ export interface GradOptions {
   readonly wrt?: ParameterSelector | readonly ParameterSelector[];
 }
 
-type SelectedGradient<P extends readonly unknown[], W> = W extends number
+/** `Given`: a gradient the caller gives (hvp's direction), not one returned. */
+type SelectedGradient<P extends readonly unknown[], W, Given extends boolean> = W extends number
   ? GradientOf<P[W]>
   : W extends string
-    ? // Parameter names are invisible to the type system: a name selects one of them, so its
-      // gradient is typed as every parameter's gradient at once, usable as the one named (a
-      // union would make `error / vega` a type error where one parameter is an object).
-      AllOf<GradientOf<P[number]>>
+    ? // Parameter names are invisible to the type system: a name selects one of them, so a
+      // gradient returned is typed as every parameter's gradient at once, usable as the one
+      // named (a union would make `error / vega` a type error where one parameter is an
+      // object), and one given as any of them (none is every one at once).
+      Given extends true
+      ? GradientOf<P[number]>
+      : AllOf<GradientOf<P[number]>>
     : never;
 
 /** The intersection of the members of a union. */
@@ -51,12 +55,15 @@ type Grouped<P extends readonly unknown[]> = number extends P['length']
   : P;
 
 /** What `grad(f, options)` returns for a function with parameters `P`. */
-export type GradientResult<P extends readonly unknown[], O> = GradientOfParameters<Differentiated<P>, O>;
+export type GradientResult<P extends readonly unknown[], O> = GradientOfParameters<Differentiated<P>, O, false>;
 
-type GradientOfParameters<P extends readonly unknown[], O> = O extends { readonly wrt: infer W }
+/** A direction shaped like `grad(f, options)`'s result, which the caller gives (`hvp`'s `v`). */
+export type GradientGiven<P extends readonly unknown[], O> = GradientOfParameters<Differentiated<P>, O, true>;
+
+type GradientOfParameters<P extends readonly unknown[], O, Given extends boolean> = O extends { readonly wrt: infer W }
   ? W extends readonly unknown[]
-    ? { -readonly [I in keyof W]: SelectedGradient<P, W[I]> }
-    : SelectedGradient<P, W>
+    ? { -readonly [I in keyof W]: SelectedGradient<P, W[I], Given> }
+    : SelectedGradient<P, W, Given>
   : P extends readonly [infer Only]
     ? GradientOf<Only>
     : { -readonly [I in keyof P]: GradientOf<P[I]> };

@@ -139,6 +139,14 @@ describe('declared types', () => {
     expectTypeOf(hvp(loss, { wrt: 0 })).toEqualTypeOf<(w: Float64Array, data: readonly number[], v: Float64Array) => Float64Array>();
     // @ts-expect-error: v is missing
     hvp(product)(1, 2);
+    // A parameter selected by name: v is shaped like any parameter's gradient (the name is invisible to types), not all at once.
+    const ridge = (w: number[], lambda: number) => lambda * w.reduce((s, v) => s + v * v, 0);
+    expectTypeOf(hvp(ridge, { wrt: 'w' }))
+      .parameter(2)
+      .toEqualTypeOf<number[] | number>();
+    hvp(ridge, { wrt: 'w' })([1, 2], 0.1, [1, 0]);
+    // @ts-expect-error: a string is no direction
+    hvp(ridge, { wrt: 'w' })([1, 2], 0.1, 'w');
   });
 
   it('the gradient of a class instance holds its data fields: no methods, no functions', () => {
