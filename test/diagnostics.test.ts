@@ -345,6 +345,11 @@ const CASES: Record<string, Case> = {
     code: `const f = (xs: number[], k: number) => xs[0] * k * k;\nexport const g = /*@*/grad(derivative(f, { wrt: 'k' }), { wrt: 0 });`,
     message: 'the gradient of a generated function is taken with respect to numbers only',
   },
+  derivativeOfObjectInside: {
+    code: `interface Bond { coupon: number; face: number }\nconst price = (y: number, bond: Bond) => bond.face / (1 + y) ** 10 + bond.coupon;\nexport const g = grad((coupon: number) => { const bond = { coupon, face: 100 };\n  return /*@*/derivative(price)(0.05, bond); });`,
+    message:
+      "'derivative(price)(0.05, bond)': the gradient of a generated function is taken with respect to numbers only, and 'bond' is not a number: differentiate a helper that takes the numbers it is built from as parameters and builds it",
+  },
   ruleWithAnd: {
     code: `export const f = withDerivative((x: number, y: number) => x * y, (x: number, y: number) => /*@*/[x > 0 && y > 0 ? y : 0, x]);`,
     message: 'the rule must be one expression per partial derivative, without && or ||',

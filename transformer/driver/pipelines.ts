@@ -310,7 +310,7 @@ export class Pipelines {
         fail(
           at,
           Code.BadType,
-          'the gradient of a generated function is taken with respect to numbers only; for arrays use hessian() of the original function.',
+          `${this.site.ts.isCallExpression(at) ? `'${at.getText()}': ` : ''}the gradient of a generated function is taken with respect to numbers only, and '${primal.params[index].name}' is not a number: differentiate a helper that takes the numbers it is built from as parameters and builds it, or use hessian() of the original function.`,
         );
       const name = this.pushforwards(callee, [index]);
       return out.op('call', [...args, num(1)], { role: 'temp' }, { key: `pushforward:${name}`, name, ref: { kind: 'ref', path: [name] } });
@@ -381,7 +381,7 @@ export class Pipelines {
     const name = this.companion('pullback', callee, wrt, (primal, names, generated) => {
       const result = { tuple: wrt.length > 1, withValue: false, seed: names.fresh('dy') };
       return generated
-        ? this.forwardGradient(primal, names, callee, wrt, result, primal.origin!)
+        ? this.forwardGradient(primal, names, callee, wrt, result, callee.site ?? primal.origin!)
         : reverse(primal, { wrt, ...result, gradientsInto: true }, this.rules, names, this.pullbacks);
     });
     this.pullbackSources.set(name, { callee, wrt });
@@ -556,3 +556,4 @@ function writtenName(param: Param): string {
   const declaration = param.origin as ts.ParameterDeclaration | undefined;
   return declaration?.name ? declaration.name.getText() : param.name;
 }
+

@@ -444,7 +444,7 @@ export class Resolver {
     // (`delta`, a const holding `grad(price)`), else as this file generates it.
     const named = ts.isIdentifier(call.expression) ? this.reach(call.expression, caller, site) : undefined;
     const callee = this.site.derivedCallee(target, !named);
-    return { ...callee, ...(named ? { ref: named } : {}), generatedFrom: { node: target.node, name: inner.target.name } };
+    return { ...callee, ...(named ? { ref: named } : {}), generatedFrom: { node: target.node, name: inner.target.name }, site: call };
   }
 
   /** A call of generated code returning several numbers, which lowering makes an array of their calls (`Callee.elements`). */
