@@ -9,7 +9,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, nameOf, sameOperand, variable } from '../../ir/ir';
-import { type Shape, isDataField } from '../../ir/shapes';
+import { type Shape, isDataField, isDataProperty, shapeOf } from '../../ir/shapes';
 import { MUTATING_METHODS, calledFunction, getterOf, isInside, mayWriteShared } from '../effects';
 import { walk } from '../walk';
 import { type Binding, type Lowering } from './lowering';
@@ -241,6 +241,20 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
   );
 }
 
+/** `, and 'label' has type 'string'`: the first field of a constructed class that is not numbers, for the message to name it. */
+function fieldOfOtherData(lx: Lowering, node: ts.NewExpression): string {
+  const { ts } = lx;
+  const checker = lx.env.checker!;
+  for (const property of checker.getPropertiesOfType(lx.typeAt(node))) {
+    const declaration = property.valueDeclaration;
+    if (!declaration || !isDataProperty(ts, declaration)) continue;
+    const type = checker.getTypeOfSymbolAtLocation(property, declaration);
+    if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0 || shapeOf(ts, checker, type, { optional: true }, lx.resolveType)) continue;
+    return `, and '${property.name}' has type '${checker.typeToString(type)}'`;
+  }
+  return '';
+}
+
 /**
  * `new C(…)` for a class C declared at the top level of a module: a record of C's fields,
  * initialised in JavaScript's order — the field initialisers and the parameter properties
@@ -275,7 +289,7 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
     return fail(
       node,
       Code.Unsupported,
-      `the fields of '${name}' must be numbers, arrays or objects of numbers to construct it in differentiated code: construct it outside and pass it in, or keep other data out of it.`,
+      `the fields of '${name}' must be numbers, arrays or objects of numbers to construct it in differentiated code${fieldOfOtherData(lx, node)}: construct it outside and pass it in, or keep other data out of it.`,
     );
   const classFrame = lx.env.classFrame!(declaration);
   const frame = { ...classFrame, key: `${classFrame.key}|new` };
