@@ -556,4 +556,3 @@ function writtenName(param: Param): string {
   const declaration = param.origin as ts.ParameterDeclaration | undefined;
   return declaration?.name ? declaration.name.getText() : param.name;
 }
-
