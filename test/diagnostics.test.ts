@@ -350,6 +350,11 @@ const CASES: Record<string, Case> = {
     message:
       "'derivative(price)(0.05, bond)': the gradient of a generated function is taken with respect to numbers only, and 'bond' is not a number: differentiate a helper that takes the numbers it is built from as parameters and builds it",
   },
+  listOfListsOfObjects: {
+    code: `class V { constructor(public x: number, public y: number) {} }\nexport const g = grad((a: number, b: number) => { const p = new V(a, b); const q = new V(b, a);\n  const springs: [V, V][] = [/*@*/[p, q], [q, p]];\n  let e = 0;\n  for (const [u, w] of springs) e += (u.x - w.x) ** 2;\n  return e; });`,
+    message:
+      "an array of arrays of objects or arrays ('[[p, q], …]') cannot be differentiated (an array of objects or arrays keeps its entries apart, not in an array): make each entry an object of them ('{ a: …, b: … }'), and destructure it where it is read ('for (const { a, b } of …)')",
+  },
   ruleWithAnd: {
     code: `export const f = withDerivative((x: number, y: number) => x * y, (x: number, y: number) => /*@*/[x > 0 && y > 0 ? y : 0, x]);`,
     message: 'the rule must be one expression per partial derivative, without && or ||',

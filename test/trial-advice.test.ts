@@ -67,6 +67,26 @@ export function keyed(x: number, y: number, key: 'x' | 'y'): number {
   return o.x * o.y + Math.sin(o.y);
 }
 
+class V {
+  constructor(
+    public x: number,
+    public y: number,
+  ) {}
+}
+
+/** Pairs of instances, each an object of them as the message writes it, destructured in for-of. */
+export function springPairs(a: number, b: number): number {
+  const p = new V(a, b);
+  const q = new V(b, a);
+  const springs = [
+    { a: p, b: q },
+    { a: q, b: p },
+  ];
+  let e = 0;
+  for (const { a: u, b: w } of springs) e += (u.x - w.x) ** 2 * u.y;
+  return e;
+}
+
 export function recordModel(p: { a: number; b: number }, x: number): number {
   return p['a'] * x * x + p.b * Math.cos(x);
 }
@@ -105,6 +125,12 @@ export const vKeyed = valueAndGrad(keyed, { wrt: ['x', 'y'] });
 export const dKeyed = derivative(keyed);
 export const hKeyed = hessian(keyed, { wrt: ['x', 'y'] });
 
+export const gSpringPairs = grad(springPairs);
+export const vSpringPairs = valueAndGrad(springPairs);
+export const dSpringPairs = derivative(springPairs);
+export const jSpringPairs = jvp(springPairs);
+export const hSpringPairs = hessian(springPairs);
+
 export const gRecordModel = grad(recordModel, { wrt: 'p' });
 export const gRequired = grad(required, { wrt: 'opts' });
 `;
@@ -129,6 +155,11 @@ describe("the trial's messages' advice, written as they write it", () => {
     ])
       expectPointModes(m, 'relabelled', point, []);
     for (const key of ['x', 'y']) expectPointModes(m, 'keyed', [0.8, -0.4], [key]);
+  });
+
+  it('pairs of instances kept as objects of them, destructured in for-of', () => {
+    expectPointModes(m, 'springPairs', [0.3, 0.8], []);
+    expectPointModes(m, 'springPairs', [-1.2, 0.5], []);
   });
 
   it('a Record made empty, made with its fields', () => {

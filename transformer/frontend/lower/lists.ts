@@ -149,6 +149,14 @@ export function requireListUse(lx: Lowering, node: ts.Expression): void {
     const called = ts.isCallExpression(parent.parent) && parent.parent.expression === parent;
     if (called && LIST_METHODS.includes(method)) return;
   }
+  // `[[p, q], [q, p]]`: a list of lists of objects (or of arrays).
+  if (ts.isArrayLiteralExpression(parent)) {
+    fail(
+      node,
+      Code.Unsupported,
+      `an array of arrays of objects or arrays ('[${sourceText(node)}, …]') cannot be differentiated (an array of objects or arrays keeps its entries apart, not in an array): make each entry an object of them ('{ a: …, b: … }'), and destructure it where it is read ('for (const { a, b } of …)').`,
+    );
+  }
   misused(node, sourceText(node));
 }
 
