@@ -68,6 +68,19 @@ export function plane(vx: number, vy: number, c: number): number {
   const s = Math.sqrt(vx * vx + vy * vy);
   return vx - c * s * vx + 2 * vy - c * s * vy;
 }
+/** An infinite value a min leaves behind, and an infinite tangent a max does: f is 10 + x and 1 + x around 0. */
+export function capped(x: number): number {
+  return Math.min(1 / (x * x), 10) + x;
+}
+export function floored(x: number): number {
+  return Math.max(Math.cbrt(x), 1) * (1 + x);
+}
+export const gCapped = grad(capped);
+export const hCapped = hessian(capped);
+export const dCapped = derivative(capped);
+export const gFloored = grad(floored);
+export const hFloored = hessian(floored);
+export const dFloored = derivative(floored);
 export const gDragAt = grad(dragAt);
 export const vgDragAt = valueAndGrad(dragAt);
 export const hDragAt = hessian(dragAt);
@@ -187,6 +200,20 @@ describe('an adjoint that is 0 at run time contributes nothing, even by an infin
     // d/dvx = 1 - c (s + vx² / s) → 1 and d/dvy → 2 at rest, where s = 0.
     expect(JSON.stringify(m.gPlane(0, 0, 0.5))).toBe('[1,2,0]');
     for (const row of m.hPlane(0, 0, 0.5)) for (const entry of row) expect(Number.isFinite(entry)).toBe(true);
+  });
+
+  it('the side a min or max does not choose: an infinite value (1 / 0) or an infinite tangent (the cube root at 0) contributes nothing', () => {
+    for (const [name, f] of [
+      ['Capped', m.capped],
+      ['Floored', m.floored],
+    ]) {
+      for (const x of [0, 1e-3, -0.05]) {
+        close(m[`g${name}`](x), partialDifference(f, [x], 0, 1e-6), 1e-6);
+        close(m[`g${name}`](x), 1, 1e-12);
+        close(m[`d${name}`](x), 1, 1e-12);
+        expect(m[`h${name}`](x)).toEqual([[0]]);
+      }
+    }
   });
 
   it('forward mode: a tangent of 0 by an infinite partial (Math.sqrt(v * v) at rest) contributes nothing', () => {

@@ -323,6 +323,10 @@ class TangentSweep {
       case 'variadic':
       case 'pullback': {
         if (op === 'select') return out.op('select', [args[0], this.tangentOf(args[1]), this.tangentOf(args[2])], options);
+        // The tangent of the operand chosen, not 1 × it + 0 × the other's, which may be infinite (0 × ∞ = NaN).
+        const choice = opInfo(op).choice;
+        if (choice)
+          return out.op('select', [out.op(choice, [args[0], args[1]], { role: 'temp', origin }), this.tangentOf(args[0]), this.tangentOf(args[1])], options);
         // Every lane multiplies the same partials: they are computed once, in the first.
         const partials = (this.partials ??= partialDerivatives(stmt, this.rules, out));
         const singular = singularityOf(stmt.expr) !== false;

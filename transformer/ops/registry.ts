@@ -90,6 +90,14 @@ export interface OpInfo {
   readonly stream: boolean;
   /** Where a partial derivative may be infinite at finite operands (see Singularity); false: nowhere. */
   readonly singular: Singularity | false;
+  /**
+   * It chooses one of its two operands (max and min): the first where `a choice b` holds (ties
+   * go to the first, as its rule says), else the second. Its partials are 1 for the operand
+   * chosen and 0 for the other, whose tangent or adjoint may be infinite there
+   * (`Math.max(Math.cbrt(x), 1)` at 0, `Math.min(1 / (x * x), 10)` at 0): a 0 that must not
+   * multiply it into NaN.
+   */
+  readonly choice?: '>=' | '<=';
   readonly derivative: Derivative;
   /** The operation on constants, for folding; absent for operations that must not fold. */
   readonly evaluate?: (...args: number[]) => number;
@@ -155,8 +163,8 @@ const MATH = {
   cbrt: { arity: 1, costly: true, singular: 'finite' },
   pow: { arity: 2, costly: true, singular: 'finite' },
   abs: { arity: 1 },
-  max: { arity: 'pairs' },
-  min: { arity: 'pairs' },
+  max: { arity: 'pairs', choice: '>=' },
+  min: { arity: 'pairs', choice: '<=' },
   sign: { arity: 1 },
   floor: { arity: 1, integral: true },
   ceil: { arity: 1, integral: true },
@@ -166,7 +174,13 @@ const MATH = {
   hypot: { arity: 'any', costly: true },
 } as const satisfies Record<
   string,
-  { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: Singularity }
+  {
+    readonly arity: number | 'pairs' | 'any';
+    readonly costly?: boolean;
+    readonly integral?: boolean;
+    readonly singular?: Singularity;
+    readonly choice?: '>=' | '<=';
+  }
 >;
 
 export type MathFunction = keyof typeof MATH;
@@ -216,8 +230,13 @@ export function globalConstant(namespace: string, name: string): number | undefi
 }
 
 function mathOp(name: MathFunction): OpInfo {
-  const facts: { readonly arity: number | 'pairs' | 'any'; readonly costly?: boolean; readonly integral?: boolean; readonly singular?: Singularity } =
-    MATH[name];
+  const facts: {
+    readonly arity: number | 'pairs' | 'any';
+    readonly costly?: boolean;
+    readonly integral?: boolean;
+    readonly singular?: Singularity;
+    readonly choice?: '>=' | '<=';
+  } = MATH[name];
   const fn = Math[name] as (...args: number[]) => number;
   const derivative: Derivative = facts.arity === 'any' ? { kind: 'variadic', name } : { kind: 'rule', table: 'mathRules', name };
   return {
@@ -227,6 +246,7 @@ function mathOp(name: MathFunction): OpInfo {
     costly: facts.costly ?? false,
     integral: facts.integral ?? false,
     singular: facts.singular ?? false,
+    ...(facts.choice ? { choice: facts.choice } : {}),
     derivative,
     evaluate: (...args) => fn(...args),
   };

@@ -76,8 +76,11 @@ export class ReverseSweep {
   readonly shadows = new Map<string, string>();
   /** The arrays the function creates (and may write). */
   private readonly locals = new Set<string>();
-  /** Reads of entries of gradients, as adjoints of the numbers written there. */
-  private readonly entryReads = new Set<string>();
+  /**
+   * Adjoint terms that may be 0 where the code goes on (see mayBeZero): reads of entries of
+   * gradients (an entry nothing read), and the side a min or max did not choose.
+   */
+  private readonly zeroTerms = new Set<string>();
   /** Gradients of arrays grown by push: an entry not yet added to reads as 0. */
   readonly growable = new Set<string>();
   /** Values the code tests against undefined, in the blocks swept so far (undefined-records.ts). */
@@ -204,7 +207,7 @@ export class ReverseSweep {
     const shadow = array.kind === 'var' ? this.shadows.get(array.name) : undefined;
     if (!shadow) return;
     if (value.kind === 'var' && this.active.has(value.name)) {
-      this.contribute(scope, value.name, this.entryRead(scope.out.op('entryOrZero', [variable(shadow), index], { role: 'temp', origin: stmt.origin })));
+      this.contribute(scope, value.name, this.mayBeZeroTerm(scope.out.op('entryOrZero', [variable(shadow), index], { role: 'temp', origin: stmt.origin })));
     }
     scope.out.push({ kind: 'accumulate', name: shadow, at: index, value: num(0), mode: 'set', origin: stmt.origin });
   }
@@ -220,14 +223,14 @@ export class ReverseSweep {
       const read = fields
         ? scope.out.op('field', [variable(shadow)], { role: 'temp', origin: stmt.origin }, undefined, fields[k])
         : scope.out.op('element', [variable(shadow), num(k)], { role: 'temp', origin: stmt.origin });
-      this.contribute(scope, element.name, this.entryRead(read));
+      this.contribute(scope, element.name, this.mayBeZeroTerm(read));
     });
   }
 
-  /** Notes a read of a gradient's entry, which may be 0 (see mayBeZero). */
-  private entryRead(read: Operand): Operand {
-    if (read.kind === 'var') this.entryReads.add(read.name);
-    return read;
+  /** Notes an adjoint term that may be 0 where the code goes on (see mayBeZero). */
+  private mayBeZeroTerm(term: Operand): Operand {
+    if (term.kind === 'var') this.zeroTerms.add(term.name);
+    return term;
   }
 
   /** Adds what the block contributed to the adjoints of enclosing blocks (`x_bar += …`). */
@@ -389,19 +392,20 @@ export class ReverseSweep {
             })
           : product;
       if (scope.out.stmts.length > before && term.kind === 'var') scope.termTemps.add(term.name);
-      this.contribute(scope, arg.name, term);
+      this.contribute(scope, arg.name, opInfo(stmt.expr.op).choice ? this.mayBeZeroTerm(term) : term);
     });
   }
 
   /**
    * Whether the adjoint of `stmt`'s value may be 0 where it is complete: one that branches
-   * add into (`r` computed before `if (r < eps) return 0;` and read after it), or that is
-   * read from the gradient of an array or object (an entry nothing may read).
+   * add into (`r` computed before `if (r < eps) return 0;` and read after it), that is read
+   * from the gradient of an array or object (an entry nothing may read), or that a min or
+   * max may not choose (`Math.min(1 / (x * x), 10)` at 0).
    */
   private mayBeZero(stmt: Let, scope: Scope): boolean {
     if (scope.accumulators.has(stmt.name)) return true;
     const terms = scope.terms.get(stmt.name) ?? [];
-    return terms.length > 0 && terms.every((term) => term.kind === 'var' && this.entryReads.has(term.name));
+    return terms.length > 0 && terms.every((term) => term.kind === 'var' && this.zeroTerms.has(term.name));
   }
 
   /** `v = a[i]` (or `o.f`): `a_bar[i] += v_bar`, into the gradient of the container. */
