@@ -7,7 +7,8 @@ function f_derivative(x) {
     const c = a + b;
     const c_dot = a_dot + b_dot;
     const d = Math.sqrt(c);
-    const d_dot = c_dot !== 0 ? 0.5 / d * c_dot : 0;
+    const t_9 = 0.5 / d;
+    const d_dot = c_dot !== 0 || Number.isFinite(t_9) ? t_9 * c_dot : 0;
     const e_dot = -Math.sin(c) * c_dot;
     return d_dot + e_dot;
 }

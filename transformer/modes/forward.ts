@@ -23,7 +23,7 @@ import {
 } from '../ir/ir';
 import type { NameAllocator } from '../ir/names';
 import { opInfo, singularityOf } from '../ops/registry';
-import { partialDerivatives, type RuleSet } from '../ops/rules';
+import { partialDerivatives, type RuleSet, strongProduct } from '../ops/rules';
 import { type Shape, derivativeShape, differentiatedFields } from '../ir/shapes';
 import { statementsWithin } from '../ir/traverse';
 
@@ -337,7 +337,7 @@ class TangentSweep {
           const product = out.op('*', [partial, tangent], { role: 'temp', origin });
           // A tangent of 0 contributes nothing, even by an infinite partial (`Math.sqrt(v * v)` at rest).
           if (!singular || isNum(partial)) return [product];
-          return [out.op('select', [out.op('!==', [tangent, num(0)], { role: 'temp', origin }), product, num(0)], { role: 'temp', origin })];
+          return [strongProduct(out, tangent, partial, origin, product)];
         });
         return out.sum(terms, num(0), options);
       }

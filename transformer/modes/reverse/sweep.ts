@@ -28,7 +28,7 @@ import { cloneBlock, namesDefined } from '../../ir/definitions';
 import type { NameAllocator } from '../../ir/names';
 import { opInfo, singularityOf } from '../../ops/registry';
 import { replayLoads, setCursor, withPositions } from './stream';
-import { partialDerivatives, type RuleSet } from '../../ops/rules';
+import { partialDerivatives, type RuleSet, strongProduct } from '../../ops/rules';
 import { type Shape, derivativeShape, differentiatedFields, isDataField } from '../../ir/shapes';
 import { rewriteWithin, someWithin, statementsWithin } from '../../ir/traverse';
 import { reverseLoop } from './loops';
@@ -384,13 +384,7 @@ export class ReverseSweep {
       const before = scope.out.stmts.length;
       const product = scope.out.op('*', [bar, partial], { role: 'temp', origin: stmt.origin });
       // An adjoint of 0 contributes nothing, even by an infinite partial (`Math.sqrt(0)`: see Singularity).
-      const term =
-        singular && !isNum(partial)
-          ? scope.out.op('select', [scope.out.op('!==', [bar, num(0)], { role: 'temp', origin: stmt.origin }), product, num(0)], {
-              role: 'temp',
-              origin: stmt.origin,
-            })
-          : product;
+      const term = singular && !isNum(partial) ? strongProduct(scope.out, bar, partial, stmt.origin, product) : product;
       if (scope.out.stmts.length > before && term.kind === 'var') scope.termTemps.add(term.name);
       this.contribute(scope, arg.name, opInfo(stmt.expr.op).choice ? this.mayBeZeroTerm(term) : term);
     });
