@@ -13,8 +13,12 @@ import { type Classes, type Data, type Path, type Shape, at, coordinates, dataOf
 
 /** Entries must match the reference to this relative tolerance (floor 1 in the scale). */
 export const TOLERANCE = 1e-6;
-/** Values must match f's to rounding; where the twin takes derivatives by differences (`grad(h)(x)` inside f), to their accuracy. */
-const valueTolerance = (p: UserProgram) => (p.inner ? 1e-9 : 1e-12);
+/**
+ * Values must match f's to rounding; where the twin takes derivatives by differences (`grad(h)(x)`
+ * inside f), to their accuracy; where it differences a helper that takes one itself, to that of
+ * differences of differences, ~1e-8 (Twin['nesting']): as an entry.
+ */
+const valueTolerance = (p: UserProgram, ref: Reference) => (ref.nesting > 1 ? TOLERANCE : p.inner ? 1e-9 : 1e-12);
 
 /** The name the rejected-call stand-in gives its errors (see rejected-api.js). */
 export const REJECTED = 'TapelessRejectedCall';
@@ -77,7 +81,7 @@ export class Checker {
       const same =
         got.length === ref.value.length &&
         got.every((x, k) =>
-          this.program.inner ? Math.abs(x - ref.value[k]) <= valueTolerance(this.program) * Math.max(1, Math.abs(ref.value[k])) : x === ref.value[k],
+          this.program.inner ? Math.abs(x - ref.value[k]) <= valueTolerance(this.program, ref) * Math.max(1, Math.abs(ref.value[k])) : x === ref.value[k],
         );
       if (r.ok && !same) {
         out.push({
@@ -210,7 +214,7 @@ export class Checker {
         const got = flat(v);
         if (
           got.length !== ref.value.length ||
-          got.some((x, k) => Math.abs(x - ref.value[k]) > valueTolerance(this.program) * Math.max(1, Math.abs(ref.value[k])))
+          got.some((x, k) => Math.abs(x - ref.value[k]) > valueTolerance(this.program, ref) * Math.max(1, Math.abs(ref.value[k])))
         ) {
           out.push({ kind: 'wrong', mode: e.mode, text: `${at_}${what} ${JSON.stringify(got)}, f gives ${JSON.stringify(ref.value)}` });
         }

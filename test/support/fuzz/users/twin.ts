@@ -24,6 +24,13 @@ export interface Twin {
    * points of its stencils (`replay`), where a constant keeps the value it had.
    */
   readonly stops: { mode: 'record' | 'replay'; values: number[]; next: number };
+  /**
+   * How deeply derivatives by differences nested (set to 0 before a call): 0 none, 1 a
+   * `grad(h)(x)` inside f, 2 where h itself takes one. A derivative by differences multiplies
+   * the errors of the values it differences by about 7/step (7e3 here): the rounding of an inner
+   * one (~1e-12) becomes ~1e-8 in the outer one, and so in f's value.
+   */
+  readonly nesting: { deepest: number };
 }
 
 const COMPARISONS = new Map<ts.SyntaxKind, string>([
@@ -37,7 +44,7 @@ const COMPARISONS = new Map<ts.SyntaxKind, string>([
 /** Math functions with jumps or kinks, each replaced by the recorder `__<name>`. */
 const RECORDED = new Set(['abs', 'max', 'min', 'floor', 'ceil', 'round', 'trunc', 'sign', 'atan2']);
 
-function recorders(trace: Decision[]) {
+function recorders(trace: Decision[], nesting: Twin['nesting']) {
   // A decision on integers alone (counters, their floors and remainders) cannot change when an
   // input moves: it is not recorded, so that a tie such as Math.max(i, 1) at i = 1 is no boundary.
   const note = <T>(outcome: T, margin: number, ...values: number[]): T => {
@@ -62,32 +69,40 @@ function recorders(trace: Decision[]) {
       const edge = f === 'round' ? Math.floor(a) + 0.5 : f === 'sign' ? 0 : Math.round(a);
       return note(Math[f](a), a - edge, a);
     };
+  /** Derivatives being taken, each inside the one before. */
+  let open = 0;
   /**
    * `derivative(h)` (and `grad(h)`) of a helper of one number, used inside a program: central
-   * differences with two Richardson steps (error far below the tolerance, smooth enough to
-   * be differenced again), on a stencil that takes the decisions the point takes.
+   * differences with two Richardson steps (error far below the tolerance; where h takes one
+   * itself, that one's rounding multiplied: see Twin['nesting']), on a stencil that takes
+   * the decisions the point takes.
    */
   const derivative =
     (h: (x: number) => number) =>
     (x: number): number => {
-      const mark = trace.length;
-      const path = () => JSON.stringify(trace.slice(mark).map((d) => d.outcome));
-      h(x);
-      const taken = path();
-      if (trace.slice(mark).some((d) => Math.abs(d.margin) < 1e-4 * d.scale)) throw new Unusable();
-      const at = (delta: number) => {
+      nesting.deepest = Math.max(nesting.deepest, ++open);
+      try {
+        const mark = trace.length;
+        const path = () => JSON.stringify(trace.slice(mark).map((d) => d.outcome));
+        h(x);
+        const taken = path();
+        if (trace.slice(mark).some((d) => Math.abs(d.margin) < 1e-4 * d.scale)) throw new Unusable();
+        const at = (delta: number) => {
+          trace.length = mark;
+          const v = h(x + delta);
+          if (path() !== taken) throw new Unusable();
+          return v;
+        };
+        const step = 1e-3 * Math.max(1, Math.abs(x));
+        const central = (s: number) => (at(s) - at(-s)) / (2 * s);
+        const [c1, c2, c3] = [central(step), central(step / 2), central(step / 4)];
+        const [r1, r2] = [(4 * c2 - c1) / 3, (4 * c3 - c2) / 3];
         trace.length = mark;
-        const v = h(x + delta);
-        if (path() !== taken) throw new Unusable();
-        return v;
-      };
-      const step = 1e-3 * Math.max(1, Math.abs(x));
-      const central = (s: number) => (at(s) - at(-s)) / (2 * s);
-      const [c1, c2, c3] = [central(step), central(step / 2), central(step / 4)];
-      const [r1, r2] = [(4 * c2 - c1) / 3, (4 * c3 - c2) / 3];
-      trace.length = mark;
-      h(x);
-      return (16 * r2 - r1) / 15;
+        h(x);
+        return (16 * r2 - r1) / 15;
+      } finally {
+        open--;
+      }
     };
   /** `grad(h)` of a helper of several numbers: the tuple of its partial derivatives. */
   const gradient =
@@ -178,8 +193,9 @@ export function loadTwin(source: string): Twin {
   const trace: Decision[] = [];
   const exports: Record<string, any> = {};
   const stops: Twin['stops'] = { mode: 'record', values: [], next: 0 };
+  const nesting: Twin['nesting'] = { deepest: 0 };
   const api = {
-    ...recorders(trace),
+    ...recorders(trace, nesting),
     withDerivative: <F>(f: F) => f,
     stopGradient: (x: number) => {
       if (stops.mode === 'record') stops.values.push(x);
@@ -188,5 +204,5 @@ export function loadTwin(source: string): Twin {
     },
   };
   new Function('exports', ...Object.keys(api), `"use strict";\n${outputText}`)(exports, ...Object.values(api));
-  return { exports, trace, stops };
+  return { exports, trace, stops, nesting };
 }
