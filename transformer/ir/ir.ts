@@ -83,8 +83,11 @@ export interface Callee {
   readonly elements?: { readonly length: number; readonly at: (index: number) => Callee };
   /** For a class whose code is inlined (initialisers, constructor, getters): where names from outside its code resolve. */
   readonly home?: { readonly node: ts.Node; readonly name: string };
-  /** For a pullback that adds into gradients: the index of the first gradient argument. */
-  readonly into?: number;
+  /**
+   * For a pullback that adds into gradients: the positions of the gradient arguments; for its
+   * pushforward, those and the positions of their tangents, which it adds into as well.
+   */
+  readonly into?: readonly number[];
   /**
    * A derivative rule given with `withDerivative`: a function of the arguments and the result
    * returning the partials (it beats the function's source). Lowered when first needed, as

@@ -133,10 +133,10 @@ export function variedVariables(func: Func, selected: ReadonlySet<string>): Set<
           if (op === 'newArray') {
             if (args.length > 1 && isVarying(args[1])) varies.add(stmt.name);
           } else if (op === 'callInto') {
-            // A pullback adds into the gradients passed to it (its arguments from `into` on).
+            // A pullback adds into the gradients passed to it (its arguments at `into`).
             if (args.some(isVarying)) {
               varies.add(stmt.name);
-              args.slice(stmt.expr.callee?.into ?? args.length).forEach(vary);
+              (stmt.expr.callee?.into ?? []).forEach((index) => vary(args[index]));
             }
           } else if (op === 'replayExit' || op === 'replay') {
             // What a recomputation replays was recorded by the forward code, maybe under other names.

@@ -362,16 +362,24 @@ class TangentSweep {
    */
   private call(stmt: Let, out: Builder): void {
     const { args, callee } = stmt.expr;
-    const into = callee!.into ?? args.length;
-    const wrt = args.flatMap((arg, index) => (index >= into || (arg.kind === 'var' && this.varied.has(arg.name)) ? [index] : []));
+    const into = callee!.into ?? [];
+    const wrt = args.flatMap((arg, index) => (into.includes(index) || (arg.kind === 'var' && this.varied.has(arg.name)) ? [index] : []));
     if (wrt.length === 0 || !this.varied.has(stmt.name)) {
       out.push(stmt);
       return;
     }
     const name = this.pushforwards(callee!, wrt, this.lanes);
     // It runs the callee: where the callee may throw or log, it runs as the call did, read or not.
-    const pushforward: Callee = { key: `pushforward:${name}`, name, ref: { kind: 'ref', path: [name] }, ...(callee!.observable ? { observable: true } : {}) };
     const tangents = this.eachLane(() => wrt.map((index) => this.tangentOf(args[index]))).flat();
+    // It adds into the gradients as the pullback does, and into their tangents (after the arguments, lane by lane).
+    const tangentsInto = tangents.flatMap((_, k) => (into.includes(wrt[k % wrt.length]) ? [args.length + k] : []));
+    const pushforward: Callee = {
+      key: `pushforward:${name}`,
+      name,
+      ref: { kind: 'ref', path: [name] },
+      ...(callee!.observable ? { observable: true } : {}),
+      ...(into.length > 0 ? { into: [...into, ...tangentsInto] } : {}),
+    };
     const both = out.op(stmt.expr.op, [...args, ...tangents], { role: 'temp', origin: stmt.origin }, pushforward);
     out.push({ ...stmt, expr: { op: 'element', args: [both, num(0)] } });
     this.eachLane((lane) => {

@@ -440,7 +440,12 @@ export class ReverseSweep {
       return shadow ? [variable(shadow)] : [];
     });
     const name = this.pullbacks(stmt.expr.callee!, wrt);
-    const pullback = { key: `pullback:${name}`, name, ref: { kind: 'ref' as const, path: [name] }, ...(gradients.length > 0 ? { into: args.length + 1 } : {}) };
+    const pullback = {
+      key: `pullback:${name}`,
+      name,
+      ref: { kind: 'ref' as const, path: [name] },
+      ...(gradients.length > 0 ? { into: gradients.map((_, k) => args.length + 1 + k) } : {}),
+    };
     const adjoints = scope.out.op(gradients.length > 0 ? 'callInto' : 'call', [...args, bar, ...gradients], { role: 'temp', origin: stmt.origin }, pullback);
     numbers.forEach((index, i) => {
       const term = numbers.length === 1 ? adjoints : scope.out.op('element', [adjoints, num(i)], { role: 'temp', origin: stmt.origin });
