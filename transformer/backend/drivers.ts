@@ -2,7 +2,15 @@ import type * as ts from 'typescript';
 import type { NameAllocator } from '../ir/names';
 import { type RuntimeSources, readRuntimeSource } from '../driver/runtime-source';
 import { walk } from '../frontend/walk';
-import { detachedCopy } from './syntax';
+import { Syntax, detachedCopy } from './syntax';
+import { zeros } from './builtins';
+import type { Shape } from '../ir/shapes';
+
+/** A parameter differentiated with respect to: its name, and its declared shape. */
+export interface Selected {
+  readonly name: string;
+  readonly shape?: Shape;
+}
 
 type DriverName = 'jacobianByStarts' | 'seededByDriver' | 'jacobianOfColumns' | 'jacobianOfRow' | 'jacobian' | 'gradientByColumns' | 'snapshot';
 
@@ -40,7 +48,7 @@ export class Drivers {
    * otherwise passes from column 0 on, `jacobianByStarts(passes, [selected…], lanes)` (see `passes`).
    * Into `out` where it is given (`jacobianInto`, `hessianInto`), as each driver's last argument.
    */
-  columns(tangentName: string, params: readonly string[], selected: readonly string[], columns: VectorColumns, out: string | undefined): ts.Expression {
+  columns(tangentName: string, params: readonly string[], selected: readonly Selected[], columns: VectorColumns, out: string | undefined): ts.Expression {
     const { factory } = this;
     if (columns.seeding === 'constants') {
       const call = this.call(tangentName, this.list(params).elements);
@@ -51,7 +59,7 @@ export class Drivers {
     }
     return factory.createCallExpression(this.use('jacobianByStarts'), undefined, [
       this.passes(tangentName, params, selected, columns),
-      this.list(selected),
+      this.inputs(selected),
       factory.createNumericLiteral(columns.lanes),
       ...this.out(out),
     ]);
@@ -66,7 +74,7 @@ export class Drivers {
     vjpName: string,
     valueName: string,
     params: readonly string[],
-    selected: readonly string[],
+    selected: readonly Selected[],
     columns: VectorColumns,
     out: string | undefined,
   ): ts.Expression {
@@ -84,7 +92,7 @@ export class Drivers {
     return factory.createCallExpression(this.use('jacobian'), undefined, [
       this.passes(tangentName, params, selected, columns),
       gradientOf,
-      this.list(selected),
+      this.inputs(selected),
       output,
       factory.createNumericLiteral(columns.lanes),
       ...this.out(out),
@@ -96,11 +104,11 @@ export class Drivers {
    * the generated code seeds them, else
    * `seededByDriver((seeds) => tangent(…params, seeds[0][0], …, seeds[1][0], …), [selected…], lanes)`.
    */
-  private passes(tangentName: string, params: readonly string[], selected: readonly string[], columns: VectorColumns): ts.Expression {
+  private passes(tangentName: string, params: readonly string[], selected: readonly Selected[], columns: VectorColumns): ts.Expression {
     if (columns.seeding === 'start') return this.fromStart(tangentName, params, columns.lanes);
     return this.factory.createCallExpression(this.use('seededByDriver'), undefined, [
       this.seedsOf(tangentName, params, selected, columns.lanes),
-      this.list(selected),
+      this.inputs(selected),
       this.factory.createNumericLiteral(columns.lanes),
     ]);
   }
@@ -121,7 +129,7 @@ export class Drivers {
   }
 
   /** `(seeds) => tangent(…params, seeds[0][0], seeds[0][1], …, seeds[1][0], …)`: the tangents lane by lane. */
-  private seedsOf(tangentName: string, params: readonly string[], selected: readonly string[], lanes: number): ts.ArrowFunction {
+  private seedsOf(tangentName: string, params: readonly string[], selected: readonly Selected[], lanes: number): ts.ArrowFunction {
     const { factory } = this;
     const seeds = factory.createUniqueName('seeds');
     const tangents = Array.from({ length: lanes }, (_, lane) =>
@@ -137,11 +145,11 @@ export class Drivers {
    * A gradient by forward mode: `gradientByColumns(tangentOf, [selected…])`, then its only
    * entry (`[0]`) or the tuple, after the value (`[value(…params), …]`) for valueAndGrad.
    */
-  forwardGradient(tangentName: string, valueName: string | undefined, params: readonly string[], selected: readonly string[], tuple: boolean): ts.Expression {
+  forwardGradient(tangentName: string, valueName: string | undefined, params: readonly string[], selected: readonly Selected[], tuple: boolean): ts.Expression {
     const { factory } = this;
     const gradients = factory.createCallExpression(this.use('gradientByColumns'), undefined, [
       this.tangentOf(tangentName, params, selected),
-      this.list(selected),
+      this.inputs(selected),
     ]);
     const gradient = tuple ? gradients : factory.createElementAccessExpression(gradients, 0);
     return valueName ? factory.createArrayLiteralExpression([this.call(valueName, this.list(params).elements), gradient]) : gradient;
@@ -174,7 +182,7 @@ export class Drivers {
   }
 
   /** `(tangents) => tangent(…params, tangents[0], …)` */
-  private tangentOf(tangentName: string, params: readonly string[], selected: readonly string[]): ts.ArrowFunction {
+  private tangentOf(tangentName: string, params: readonly string[], selected: readonly Selected[]): ts.ArrowFunction {
     const { factory } = this;
     const tangents = factory.createUniqueName('tangents');
     const call = this.call(tangentName, [...this.list(params).elements, ...selected.map((_, i) => factory.createElementAccessExpression(tangents, i))]);
@@ -183,6 +191,22 @@ export class Drivers {
 
   private call(name: string, args: readonly ts.Expression[]): ts.CallExpression {
     return this.factory.createCallExpression(this.factory.createIdentifier(name), undefined, args);
+  }
+
+  /**
+   * `[selected…]` as the drivers flatten them: an object (or an array of them) as a zero of its
+   * declared shape, whose fields are those the derivatives have. The argument itself may hold
+   * more (a subclass's instance, a literal with other fields), which would be columns of their
+   * own; numbers and arrays of numbers as they are.
+   */
+  private inputs(selected: readonly Selected[]): ts.ArrayLiteralExpression {
+    const syntax = new Syntax({ ts: this.ts, factory: this.factory });
+    return this.factory.createArrayLiteralExpression(
+      selected.map(({ name, shape }) => {
+        const value = this.factory.createIdentifier(name);
+        return shape && holdsObject(shape) ? zeros(syntax, shape, value) : value;
+      }),
+    );
   }
 
   private list(names: readonly string[]): ts.ArrayLiteralExpression {
@@ -306,4 +330,9 @@ export class Drivers {
 export function loadDrivers(tsApi: typeof ts, given?: RuntimeSources): ts.SourceFile {
   const { fileName, text } = readRuntimeSource('drivers', given);
   return tsApi.createSourceFile(fileName, text, tsApi.ScriptTarget.Latest, true, tsApi.ScriptKind.JS);
+}
+
+/** Whether a shape holds an object anywhere (where a value may have fields its type does not name). */
+function holdsObject(shape: Shape): boolean {
+  return shape.kind === 'object' || (shape.kind === 'array' && holdsObject(shape.element));
 }

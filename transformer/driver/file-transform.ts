@@ -310,7 +310,7 @@ export class FileTransform {
       request.target.node.parameters.length + (this.ts.isMethodDeclaration(request.target.node) ? 1 : 0),
     );
     const params = primalParams.map((param) => param.name);
-    const selected = request.wrt.map((index) => params[index]);
+    const selected = request.wrt.map((index) => ({ name: params[index], shape: primalParams[index].shape }));
     const call = plan.call(this.drivers, names, params, selected);
     // The function users call keeps the differentiated function's rest parameter and default values (after `out`, for jacobianInto and hessianInto).
     const parameters = () => [

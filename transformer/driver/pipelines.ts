@@ -4,7 +4,7 @@
 // generated functions again from their IR, kept here.
 import type * as ts from 'typescript';
 import { emitFunctionDeclaration } from '../backend/emit';
-import type { Drivers, VectorColumns } from '../backend/drivers';
+import type { Drivers, Selected, VectorColumns } from '../backend/drivers';
 import { Code, fail } from './diagnostics';
 import type { DifferentiatingApi, Request, Target } from '../frontend/requests';
 import { Builder } from '../ir/builder';
@@ -38,7 +38,7 @@ export interface Generated {
  */
 export interface Plan {
   readonly helpers: readonly { readonly suffix: string; readonly func: Func }[];
-  readonly call: (drivers: Drivers, names: readonly string[], params: readonly string[], selected: readonly string[]) => ts.Expression;
+  readonly call: (drivers: Drivers, names: readonly string[], params: readonly string[], selected: readonly Selected[]) => ts.Expression;
   /** A first parameter of the function users call, before f's: the matrix `jacobianInto` and `hessianInto` write into. */
   readonly out?: string;
 }
