@@ -121,12 +121,15 @@ function sumsInLocals(sweep: ReverseLoop, arrays: ReadonlySet<string>, names: Na
         : stmt;
     });
   const declared: Accumulate[] = [...locals.values()].map((name) => ({ kind: 'accumulate', name, value: num(0), mode: 'declare' }));
-  const added: Accumulate[] = [...locals].map(([array, name]) => ({
-    kind: 'accumulate',
-    name: array,
-    at: entries.get(array)!,
-    value: variable(name),
-    mode: 'add',
-  }));
+  // Added only where the sweep added something: an entry the sweep skipped (one past the end,
+  // tested against undefined) is not written, which would lengthen a gradient made as an Array.
+  const added: Stmt[] = [...locals].flatMap(([array, name]): Stmt[] => {
+    const added = names.fresh(`${name}_added`);
+    const add: Accumulate = { kind: 'accumulate', name: array, at: entries.get(array)!, value: variable(name), mode: 'add' };
+    return [
+      { kind: 'let', name: added, expr: { op: '!==', args: [variable(name), num(0)] }, role: 'temp' },
+      { kind: 'if', cond: variable(added), then: [add], else: [], phis: [] },
+    ];
+  });
   return [...declared, { ...sweep, body: redirect(sweep.body) }, ...added];
 }
