@@ -173,10 +173,9 @@ export class Resolver {
       }
     }
     // Code generated in place of a call (site) is lowered for that call alone.
-    const byRequest = site ? new Map() : (this.lowered.get(target.node) ?? new Map());
-    if (!site) this.lowered.set(target.node, byRequest);
+    const kept = site ? undefined : this.loweredOf(target.node);
     const key = `${target.name}|${wrt.join(',')}|${arrayResult}`;
-    const known = byRequest.get(key);
+    const known = kept?.get(key);
     if (known) return { primal: known.primal, names: known.names.copy() };
     const names = this.functionNames(target);
     const env: LowerEnv = {
@@ -199,8 +198,15 @@ export class Resolver {
       differentiated: new Set(wrt.flatMap((index) => (index < self ? [] : [target.node.parameters[index - self]]))),
     };
     const primal = lowerFunction(target.node, env, target.name);
-    byRequest.set(key, { primal, names: names.copy() });
+    kept?.set(key, { primal, names: names.copy() });
     return { primal, names };
+  }
+
+  /** The IR this file lowered of `target`, by request (see `lowered`). */
+  private loweredOf(target: ts.Node): Map<string, { primal: Func; names: NameAllocator }> {
+    let kept = this.lowered.get(target);
+    if (!kept) this.lowered.set(target, (kept = new Map()));
+    return kept;
   }
 
   /**

@@ -337,7 +337,7 @@ class TangentSweep {
           const product = out.op('*', [partial, tangent], { role: 'temp', origin });
           // A tangent of 0 contributes nothing, even by an infinite partial (`Math.sqrt(v * v)` at rest).
           if (!singular || isNum(partial)) return [product];
-          return [strongProduct(out, tangent, partial, origin, product)];
+          return [strongProduct(out, tangent, partial, product, origin)];
         });
         return out.sum(terms, num(0), options);
       }

@@ -107,15 +107,14 @@ export function partialDerivatives(stmt: Let, rules: RuleSet, builder: Builder):
 }
 
 /**
- * `factor × partial` for an operation whose partial may be infinite (see Singularity), with
- * `factor` an adjoint or a tangent: 0 where the factor is 0 and the partial is not finite,
- * not NaN. It tests the partial as well as the factor: a factor that is 0 at this point but
+ * `product`, `factor × partial` as the mode wrote it, for an operation whose partial may be
+ * infinite (see Singularity), with `factor` an adjoint or a tangent: 0 where the factor is 0
+ * and the partial is not finite, not NaN. It tests the partial as well as the factor: a factor that is 0 at this point but
  * not around it (the adjoint `c * v` at c = 0) keeps its derivative where code differentiates
  * this code again (a Hessian), which a test of the factor alone would drop.
  */
-export function strongProduct(builder: Builder, factor: Operand, partial: Operand, origin: ts.Node | undefined, product?: Operand): Operand {
+export function strongProduct(builder: Builder, factor: Operand, partial: Operand, product: Operand, origin: ts.Node | undefined): Operand {
   const temp = { role: 'temp', origin } as const;
-  const times = product ?? builder.op('*', [factor, partial], temp);
   const kept = builder.op('or', [builder.op('!==', [factor, num(0)], temp), builder.op('isFinite', [partial], temp)], temp);
-  return builder.op('select', [kept, times, num(0)], temp);
+  return builder.op('select', [kept, product, num(0)], temp);
 }

@@ -384,7 +384,7 @@ export class ReverseSweep {
       const before = scope.out.stmts.length;
       const product = scope.out.op('*', [bar, partial], { role: 'temp', origin: stmt.origin });
       // An adjoint of 0 contributes nothing, even by an infinite partial (`Math.sqrt(0)`: see Singularity).
-      const term = singular && !isNum(partial) ? strongProduct(scope.out, bar, partial, stmt.origin, product) : product;
+      const term = singular && !isNum(partial) ? strongProduct(scope.out, bar, partial, product, stmt.origin) : product;
       if (scope.out.stmts.length > before && term.kind === 'var') scope.termTemps.add(term.name);
       this.contribute(scope, arg.name, opInfo(stmt.expr.op).choice ? this.mayBeZeroTerm(term) : term);
     });
