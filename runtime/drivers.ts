@@ -272,3 +272,31 @@ export function snapshot(value: unknown): unknown {
   for (const key of Object.keys(value)) copy[key] = snapshot((value as Record<string, unknown>)[key]);
   return copy;
 }
+
+/** Where a value's type declares class instances: this value's class (its prototype), and the fields that hold instances. */
+export interface Instances {
+  readonly prototype?: object;
+  readonly fields?: { readonly [key: string]: Instances };
+}
+
+/**
+ * The value of `vjp(f)` and `jvp(f)` with the class instances its type declares made
+ * instances of their class, so that their getters and methods work: generated code builds an
+ * instance as an object of its fields. Such an object is copied with the class's prototype,
+ * and an object holding one is copied with the copy; the value may be the caller's own object
+ * (`(p: Point) => p`), which is not changed. An instance already (perhaps of a subclass) is kept.
+ */
+export function instances<T>(value: T, plan: Instances): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const object = value as Record<string, unknown>;
+  const copy = (prototype: object) => Object.assign(Object.create(prototype) as Record<string, unknown>, object);
+  let made = plan.prototype && !Object.prototype.isPrototypeOf.call(plan.prototype, value) ? copy(plan.prototype) : object;
+  if (plan.fields)
+    for (const key of Object.keys(plan.fields)) {
+      const field = instances(object[key], plan.fields[key]);
+      if (field === object[key]) continue;
+      if (made === object) made = copy(Object.getPrototypeOf(object) as object);
+      made[key] = field;
+    }
+  return made as T;
+}

@@ -120,3 +120,115 @@ describe('a class instance returned: its fields as the constructor set them', ()
     }
   });
 });
+
+// The value vjp and jvp give is an instance of the class the function's type declares (its
+// getters and methods work), whichever way the code built it; never by changing the caller's
+// own object. The user programs check the same through tspc, Rollup and Vite
+// (test/fixtures/users/src/instances.ts).
+const SHAPES = `
+export class Vec {
+  constructor(public x: number, public y: number) {}
+  get norm(): number { return Math.hypot(this.x, this.y); }
+  scaled(k: number): Vec { return new Vec(this.x * k, this.y * k); }
+}
+export class Vec3 extends Vec {
+  constructor(x: number, y: number, public z: number) { super(x, y); }
+  get norm(): number { return Math.hypot(this.x, this.y, this.z); }
+}
+class Hidden {
+  constructor(public a: number) {}
+  get twice(): number { return 2 * this.a; }
+}
+export const hidden = (t: number) => new Hidden(t);
+export class Sealed {
+  #k: number;
+  v: number;
+  constructor(k: number) { this.#k = k; this.v = 2 * k; }
+  get k(): number { return this.#k; }
+}
+`;
+
+const INSTANCES = `
+import { jvp, vjp } from 'tapeless';
+import { Vec, hidden, Sealed } from './shapes.js';
+
+export const made = (t: number) => new Vec(t, 2 * t);
+export function grown(t: number): Vec {
+  let v = new Vec(1, t);
+  for (let k = 0; k < 3; k++) v = v.scaled(t);
+  return v;
+}
+export const chosen = (t: number) => (t > 0 ? new Vec(t, 1) : new Vec(1, t));
+export const same = (v: Vec, t: number) => v;
+export const wrapped = (v: Vec, t: number) => ({ v, t });
+export const sealed = (t: number) => new Sealed(t);
+
+export const vjpMade = vjp(made);
+export const jvpMade = jvp(made);
+export const vjpGrown = vjp(grown);
+export const jvpChosen = jvp(chosen);
+export const vjpSame = vjp(same);
+export const jvpWrapped = jvp(wrapped);
+export const vjpHidden = vjp(hidden);
+export const jvpSealed = jvp(sealed);
+export function inPlace(t: number) {
+  return jvp((s: number) => new Vec(s * s, s))([t], [1]);
+}
+`;
+
+describe('the value of vjp and jvp: an instance of the class its type declares', () => {
+  let v: Record<string, any>;
+  let shapes: Record<string, any>;
+  beforeAll(async () => {
+    const compiled = compile({ 'shapes.ts': SHAPES, 'main.ts': INSTANCES });
+    expect(compiled.messages).toEqual([]);
+    v = await compiled.load();
+    shapes = await compiled.load('shapes.ts');
+  });
+
+  it('made, grown in a loop, chosen by a branch and made in place of the call: getters and methods work', () => {
+    const t = 1.3;
+    for (const [value, x, y] of [
+      [v.vjpMade(t)[0], t, 2 * t],
+      [v.jvpMade([t], [1])[0], t, 2 * t],
+      [v.vjpGrown(t)[0], t ** 3, t ** 4],
+      [v.jvpChosen([t], [1])[0], t, 1],
+      [v.jvpChosen([-t], [1])[0], 1, -t],
+      [v.inPlace(t)[0], t * t, t],
+    ] as [any, number, number][]) {
+      expect(value).toBeInstanceOf(shapes.Vec);
+      close(value.x, x, 1e-12);
+      close(value.y, y, 1e-12);
+      close(value.norm, Math.hypot(x, y), 1e-12);
+      close(value.scaled(2).y, 2 * y, 1e-12);
+    }
+    // The derivatives are unchanged: the tangent and the gradient are plain objects of the fields.
+    expect(v.jvpMade([t], [1])[1]).toEqual({ x: 1, y: 2 });
+    expect(Object.getPrototypeOf(v.jvpMade([t], [1])[1])).toBe(Object.prototype);
+    close(v.vjpGrown(t)[1]({ x: 1, y: 0 }), 3 * t * t, 1e-12);
+  });
+
+  it("the caller's own object returned is not changed: a plain object is given as a copy that is an instance, an instance (of a subclass too) as it is", () => {
+    const plain = { x: 3, y: 4 };
+    const [value] = v.vjpSame(plain, 1);
+    expect(value).toBeInstanceOf(shapes.Vec);
+    expect(value.norm).toBe(5);
+    expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+    const [wrapped] = v.jvpWrapped([plain, 2], [{ x: 0, y: 0 }, 1]);
+    expect(wrapped.v.norm).toBe(5);
+    expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+    const solid = new shapes.Vec3(1, 2, 2);
+    expect(v.vjpSame(solid, 1)[0]).toBe(solid);
+    expect(v.jvpWrapped([solid, 2], [{ x: 0, y: 0 }, 1])[0].v.norm).toBe(3);
+  });
+
+  it("a class the generated code cannot reach (another module's, not exported) or with #private fields: an object of its fields, as README says", () => {
+    const [value, pullback] = v.vjpHidden(2);
+    expect(value).toEqual({ a: 2 });
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(pullback({ a: 1 })).toBe(1);
+    const [sealed, tangent] = v.jvpSealed([2], [1]);
+    expect(sealed).toEqual({ v: 4 });
+    expect(tangent).toEqual({ v: 2 });
+  });
+});

@@ -12,7 +12,15 @@ export interface Selected {
   readonly shape?: Shape;
 }
 
-type DriverName = 'jacobianByStarts' | 'seededByDriver' | 'jacobianOfColumns' | 'jacobianOfRow' | 'jacobian' | 'gradientByColumns' | 'snapshot';
+export type DriverName =
+  | 'jacobianByStarts'
+  | 'seededByDriver'
+  | 'jacobianOfColumns'
+  | 'jacobianOfRow'
+  | 'jacobian'
+  | 'gradientByColumns'
+  | 'snapshot'
+  | 'instances';
 
 /**
  * How a Jacobian's (or a Hessian's) tangent function computes columns: `lanes` per pass, the
@@ -300,6 +308,11 @@ export class Drivers {
   /** A parameter declaration per name. */
   private parameters(params: readonly string[]): ts.ParameterDeclaration[] {
     return params.map((param) => this.factory.createParameterDeclaration(undefined, undefined, param));
+  }
+
+  /** The name this file calls a driver by, for generated code that calls it itself (see backend/instances.ts). */
+  nameOf(driver: DriverName): string {
+    return this.use(driver).text;
   }
 
   /** The name this file calls a driver by, with every driver it calls taken along. */

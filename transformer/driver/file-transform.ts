@@ -65,6 +65,7 @@ export class FileTransform {
       derived,
       names: () => this.names(),
       onGenerated: (target, api, node) => this.options.onGenerated?.({ target, api, node, file }),
+      driverName: (driver) => this.drivers.nameOf(driver),
     });
   }
 
@@ -277,7 +278,7 @@ export class FileTransform {
     };
     const pipeline = pipelineOf(request, this.options.gradients);
     if (pipeline.kind === 'driver') return this.laidOut(request, pipeline.plan(this.pipelines, request), announce);
-    const { func } = pipeline.generate(this.pipelines, request);
+    const func = this.pipelines.emitted(request, pipeline.generate(this.pipelines, request));
     const context = { ts, factory, file: this.file };
     if (request.target.placement === 'inline') {
       const arrow = emitArrowFunction(func, context, true);

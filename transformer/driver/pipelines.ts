@@ -4,7 +4,8 @@
 // generated functions again from their IR, kept here.
 import type * as ts from 'typescript';
 import { emitFunctionDeclaration } from '../backend/emit';
-import type { Drivers, Selected, VectorColumns } from '../backend/drivers';
+import type { DriverName, Drivers, Selected, VectorColumns } from '../backend/drivers';
+import { withInstances } from '../backend/instances';
 import { Code, fail } from './diagnostics';
 import type { DifferentiatingApi, Request, Target } from '../frontend/requests';
 import { Builder } from '../ir/builder';
@@ -84,6 +85,8 @@ export interface GenerationSite {
   /** Names at the top level of the file. */
   readonly names: () => NameAllocator;
   readonly onGenerated: (target: string, api: string, node: ts.Node) => void;
+  /** The name the file calls a driver of runtime/drivers.ts by, for generated code that calls it. */
+  readonly driverName: (driver: DriverName) => string;
 }
 
 export class Pipelines {
@@ -149,6 +152,22 @@ export class Pipelines {
   }
 
   /**
+   * The function a request gives users, as emitted (not the IR that higher orders
+   * differentiate): for `jvp`, with its value's class instances given their prototypes.
+   */
+  emitted(request: Request, { func, names }: Derived): Func {
+    return request.api === 'jvp' ? this.withInstances(request, func, names) : func;
+  }
+
+  /** `func` returning the value of `request`'s function with the class instances its type declares made instances (backend/instances.ts). */
+  private withInstances(request: Request, func: Func, names: NameAllocator): Func {
+    if (request.target.derived) return func;
+    const site = request.target.placement === 'inline' ? request.call : undefined;
+    const plan = this.site.resolver.instancesOfResult(request.target, site);
+    return plan ? withInstances(func, plan, this.site.driverName('instances'), names) : func;
+  }
+
+  /**
    * `vjp`: the value, and a pullback that runs reverse mode seeded with its cotangent (a
    * number, or an array for an array result) at the arguments of the call, kept as they were.
    */
@@ -159,7 +178,7 @@ export class Pipelines {
     const pullback = simplify(reverse(primal, { wrt: request.wrt, tuple: request.tuple, withValue: false, seed }, this.rules, names, this.pullbacks), names);
     const helpers = [
       { suffix: 'pullback', func: pullback },
-      { suffix: 'value', func: simplify(primal, names) },
+      { suffix: 'value', func: this.withInstances(request, simplify(primal, names), names) },
     ];
     // Numbers are copied as they are passed; the parameters that may hold arrays or objects are copied whole.
     const copied = primal.params.filter((param, index) => param.shape || !request.wrt.includes(index)).map((param) => param.name);
@@ -201,7 +220,7 @@ export class Pipelines {
     const helpers = [
       { suffix: 'tangent', func: this.vectorTangent(primal, names, wrt, columns, into).func },
       { suffix: 'vjp', func: vjp },
-      { suffix: 'value', func: simplify(primal, names) },
+      { suffix: 'value', func: this.withInstances(request, simplify(primal, names), names) },
     ];
     return {
       helpers,

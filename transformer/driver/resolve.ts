@@ -10,6 +10,7 @@ import { type DirectEffects, calledFunction, isInside, isObservable, mayDraw, ma
 import { type LowerEnv, isNumberType, lowerFunction, takesThis } from '../frontend/lower/lower';
 import { type Request, type Target, apiCallNamed, apiNameOf, gradientAt, resolveRequest, resolveTarget } from '../frontend/requests';
 import { walk } from '../frontend/walk';
+import { type InstancePlan, instancesOf } from '../backend/instances';
 import { fieldsNamed } from '../frontend/quoting';
 import { type Callee, type Func, type Operand, type Ref, num, str } from '../ir/ir';
 import { NameAllocator } from '../ir/names';
@@ -686,15 +687,20 @@ export class Resolver {
     return isLiteral(declaration.initializer) ? declaration.initializer : undefined;
   }
 
-  /** `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it. */
-  private requireSameAt(identifier: ts.Identifier, symbol: ts.Symbol, site: ts.Node): void {
+  /** Whether `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it. */
+  private namesSameAt(identifier: ts.Identifier, symbol: ts.Symbol, site: ts.Node): boolean {
     const { ts, checker } = this;
     const resolveName = (
       checker as ts.TypeChecker & { resolveName?: (name: string, location: ts.Node, meaning: ts.SymbolFlags, excludeGlobals: boolean) => ts.Symbol | undefined }
     ).resolveName;
-    if (!resolveName) return;
+    if (!resolveName) return true;
     const there = resolveName.call(checker, identifier.text, site, ts.SymbolFlags.Value | ts.SymbolFlags.Alias, false);
-    if (!there || there === symbol) return;
+    return !there || there === symbol;
+  }
+
+  /** `identifier` (naming `symbol`) names the same at `site`, where the generated code reads it; else a diagnostic. */
+  private requireSameAt(identifier: ts.Identifier, symbol: ts.Symbol, site: ts.Node): void {
+    if (this.namesSameAt(identifier, symbol, site)) return;
     const line = site.getSourceFile().getLineAndCharacterOfPosition(site.getStart()).line + 1;
     fail(
       identifier,
@@ -763,6 +769,30 @@ export class Resolver {
       if (exported) return { kind: 'ref', path: [this.site.namespaceFor(module, specifier), exported.name] };
     }
     return undefined;
+  }
+
+  /**
+   * Where the value of `target` (for vjp and jvp) holds instances of classes, as its declared
+   * type says, and how the generated code reads each class: see backend/instances.ts.
+   */
+  instancesOfResult(target: Target, site?: ts.Node): InstancePlan | undefined {
+    const signature = this.checker.getSignatureFromDeclaration(target.node);
+    return signature && instancesOf(this.ts, this.checker, signature.getReturnType(), (declaration) => this.classReference(declaration, site));
+  }
+
+  /**
+   * How the generated code reads a class: by its name where this file declares it (and that
+   * name means it at `site`, for code generated in place of a call), else through the module
+   * declaring it, where that module exports it; undefined otherwise.
+   */
+  private classReference(declaration: ts.ClassDeclaration, site: ts.Node | undefined): Ref | undefined {
+    const { name } = declaration;
+    const symbol = name && this.checker.getSymbolAtLocation(name);
+    if (!name || !symbol) return undefined;
+    const declaring = declaration.getSourceFile();
+    if (declaring === this.file) return !site || this.namesSameAt(name, symbol, site) ? { kind: 'ref', path: [name.text] } : undefined;
+    const exported = this.exportOf(declaring, symbol);
+    return exported ? { kind: 'ref', path: [this.site.namespaceFor(declaring), exported.name] } : undefined;
   }
 
   /** The name `module` exports `symbol` under, if it exports it. */

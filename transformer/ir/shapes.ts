@@ -155,7 +155,7 @@ export function isDataProperty(tsApi: typeof ts, declaration: ts.Declaration): b
   );
 }
 
-function isArrayOrTuple(checker: ts.TypeChecker, type: ts.Type): boolean {
+export function isArrayOrTuple(checker: ts.TypeChecker, type: ts.Type): boolean {
   const api = checker as ts.TypeChecker & { isArrayType?: (t: ts.Type) => boolean; isTupleType?: (t: ts.Type) => boolean };
   if (api.isArrayType && api.isTupleType) return api.isArrayType(type) || api.isTupleType(type);
   const name = type.getSymbol()?.getName();
