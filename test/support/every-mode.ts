@@ -50,6 +50,24 @@ export function zeroLike(value: unknown): unknown {
 }
 
 /**
+ * The API calls `expectPointModes` reads, as exports of a module importing them from tapeless:
+ * for each function named, its first `numbers` parameters the point, the rest data.
+ */
+export function pointModeExports(names: readonly string[], numbers: number): string {
+  const wrt = `{ wrt: [${Array.from({ length: numbers }, (_, i) => i).join(', ')}] }`;
+  return names
+    .map((name) => {
+      const Name = name[0].toUpperCase() + name.slice(1);
+      return `export const g${Name} = grad(${name}, ${wrt});
+export const v${Name} = valueAndGrad(${name}, ${wrt});
+export const d${Name} = derivative(${name});
+export const j${Name} = jvp(${name});
+export const h${Name} = hessian(${name}, ${wrt});`;
+    })
+    .join('\n');
+}
+
+/**
  * `name(...point, ...data)` against finite differences in the numbers of `point`, in every mode,
  * with the module's exports named after it: g<Name> and v<Name> (grad and valueAndGrad over the
  * point's parameters), d<Name> (derivative in the first), j<Name> (jvp along a direction of the

@@ -341,9 +341,27 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
       `'${target.getText()}' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be.`,
     );
   if (!matrix) requireWithinLength(lx, target, container, index);
+  if (!matrix) requireKnownWithin(lx, container, index);
   const stored = value(() => load(lx, container, index, NUMBER, target));
   lx.store([container, index, stored], origin);
+  const grown = container.kind === 'var' && !matrix ? lx.lengths.get(container.name) : undefined;
+  if (grown) grown.value = lengthAfterWrite(lx, grown.value!, index, origin);
   return stored;
+}
+
+/**
+ * The length of an array created empty (or grown by push) after a write at `index`: as
+ * JavaScript makes it, `index + 1` where the write is at or past its end at an index (an
+ * integer: `a[0.5]` and `a[NaN]` are properties, and `a[-1]` is before its start), so that
+ * `const out: number[] = []; for (…) out[i] = …` is as long as the writes make it.
+ */
+function lengthAfterWrite(lx: Lowering, length: Operand, index: Operand, origin: ts.Node): Operand {
+  if (length.kind === 'num' && index.kind === 'num') return Number.isInteger(index.value) && index.value >= length.value ? num(index.value + 1) : length;
+  if (index.kind === 'num' && !Number.isInteger(index.value)) return length;
+  const past = lx.op('>=', [index, length], origin);
+  const lengthens = index.kind === 'num' ? past : lx.op('and', [past, lx.op('===', [lx.op('%', [index, num(1)], origin), num(0)], origin)], origin);
+  // A length is an integer, constant between the indices that change it: no derivative (an index computed from a parameter must not give it one).
+  return lx.op('stopGradient', [lx.op('select', [lengthens, lx.op('+', [index, num(1)], origin), length], origin)], origin);
 }
 
 /**
@@ -459,10 +477,7 @@ export function concatenation(lx: Lowering, parts: readonly ArrayPart[], node: t
 /** `[]`: a local array grown by push, whose length is a variable (in scope, so branches and loops carry it). */
 export function growable(lx: Lowering, node: ts.Expression): Operand {
   const array = newArray(lx, node, { op: 'arrayOf', args: [] }, 'Array');
-  const name = nameOf(array);
-  const length = lx.hidden('length', num(0));
-  lx.scopes[lx.scopes.length - 1].set(`#length ${name}`, length);
-  lx.lengths.set(name, length);
+  if (!lx.lengths.has(nameOf(array))) trackLength(lx, nameOf(array), num(0));
   return array;
 }
 
@@ -618,9 +633,37 @@ export function newArray(lx: Lowering, node: ts.Expression, expr: Expr, containe
   lx.localArrays.add(name);
   lx.madeAt.set(name, lx.arraysMade++);
   const size = expr.op === 'arrayOf' ? num(expr.args.length) : expr.args[0];
-  lx.created.set(name, { kind: 'array', container, length: knownLength(lx, size), size });
+  lx.created.set(name, { kind: 'array', container, length: knownLength(lx, size), size, origin: node });
   if (expr.op === 'arrayOf') lx.pristine.set(name, { entries: expr.args, loops: lx.loops });
+  if (container === 'Array' && lx.growing.has(node)) trackLength(lx, name, size);
   return variable(name);
+}
+
+/** The length of an array as a variable of its own (in scope, so branches and loops carry it), which writes and push change. */
+function trackLength(lx: Lowering, name: string, size: Operand): void {
+  const length = lx.hidden('length', size);
+  lx.scopes[lx.scopes.length - 1].set(`#length ${name}`, length);
+  lx.lengths.set(name, length);
+}
+
+/**
+ * Thrown where code writes a \`number[]\` made with a length at an index not known to be below
+ * it, which JavaScript lengthens it at: lowerFunction lowers the function again, with the
+ * array's length a variable (\`Lowering.growing\`), as that of an array created empty.
+ */
+export class WrittenPastEnd extends Error {
+  constructor(readonly made: ts.Node) {
+    super('an array may be written past its end');
+  }
+}
+
+/** A write into a \`number[]\` made with a length, at an index not known to be below it: see WrittenPastEnd. */
+function requireKnownWithin(lx: Lowering, container: Operand, index: Operand): void {
+  const made = container.kind === 'var' && !lx.lengths.has(container.name) ? lx.created.get(container.name) : undefined;
+  if (made?.kind !== 'array' || made.container !== 'Array' || lx.isBelow(index, made.size)) return;
+  // At an index known when compiling: before the end (past it, requireWithinLength says so), or not an index at all.
+  if (index.kind === 'num' && (made.size.kind === 'num' || !Number.isInteger(index.value) || index.value < 0)) return;
+  throw new WrittenPastEnd(made.origin);
 }
 
 /**

@@ -116,6 +116,20 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
   return lx.op('+', [lx.op('floor', [span], statement), num(2)], statement);
 }
 
+/**
+ * What a loop's test says of its counters where a pass runs: `i < n` (also as a part of an
+ * `&&`) holds there, for the values i and n have in the test. A write `out[i] = …` is then
+ * before the end of an array no shorter than n (arrays.ts `requireKnownWithin`).
+ */
+function countersBelow(lx: Lowering, test: Operand): [string, Operand][] {
+  if (test.kind !== 'var') return [];
+  const made = lx.body.find((stmt) => stmt.kind === 'let' && stmt.name === test.name);
+  if (made?.kind !== 'let') return [];
+  const [a, b] = made.expr.args;
+  if (made.expr.op === 'and') return [...countersBelow(lx, a), ...countersBelow(lx, b)];
+  return made.expr.op === '<' && a.kind === 'var' ? [[a.name, b]] : [];
+}
+
 /** `j++`, `++j` or `j += 1`. */
 export function countsUp(tsApi: typeof ts, step: ts.Expression | undefined, name: string): boolean {
   if (!step) return false;
@@ -195,7 +209,10 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
     let test: Operand = TRUE;
     if (parts.testFirst) {
       if (parts.test) test = parts.test();
+      const bounds = countersBelow(lx, test);
+      for (const [counter, bound] of bounds) lx.below.set(counter, bound);
       branch(lx, test, node, runBody);
+      for (const [counter] of bounds) lx.below.delete(counter);
     } else {
       runBody();
       if (parts.test) {
@@ -451,6 +468,13 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
       // A variable, or a field of an object the function made (objects.ts).
       const bindings = ts.isIdentifier(inner) ? [bindingOf(inner)] : fieldAssigned(lx, inner, code);
       for (const binding of bindings) if (binding) found.add(binding);
+      // An entry of an array created empty (or grown by push), which a write at or past its end lengthens (`out[i] = v`).
+      if (ts.isElementAccessExpression(inner)) grown(inner.expression);
+    };
+    const grown = (array: ts.Expression): void => {
+      const root = rootOf(ts, array);
+      const binding = root && (ts.isIdentifier(root) ? bindingOf(root) : lookup('#this'));
+      if (binding?.value) for (const length of lx.grownLengths(binding.value)) found.add(length);
     };
     walk(ts, root, (node) => {
       if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment)
@@ -494,11 +518,7 @@ export function assignedIn(lx: Lowering, loop: ts.Node): Binding[] {
         // on an object holding it (they are inlined): `o.h.push(v)`, `hist.add(v)` pushing
         // onto `this.h`, grow what `o` and `hist` hold.
         const calledOn = ts.isPropertyAccessExpression(node.expression) ? [node.expression.expression] : [];
-        for (const array of [...calledOn, ...node.arguments]) {
-          const root = rootOf(ts, array);
-          const binding = root && (ts.isIdentifier(root) ? bindingOf(root) : lookup('#this'));
-          if (binding?.value) for (const length of lx.grownLengths(binding.value)) found.add(length);
-        }
+        for (const array of [...calledOn, ...node.arguments]) grown(array);
       }
       if ((ts.isBreakStatement(node) || ts.isContinueStatement(node)) && !own) {
         const label = node.label?.text;

@@ -14,6 +14,7 @@ import { requireResolved, returnedValue } from './matrices';
 import { skipParentheses } from '../type-syntax';
 import { requireListsResolved } from './lists';
 import { LengthChanges } from './loop-states';
+import { WrittenPastEnd } from './arrays';
 
 /**
  * Lowers a function of numbers to the IR, or throws a located TapelessError. Whether a loop's
@@ -22,21 +23,25 @@ import { LengthChanges } from './loop-states';
  */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
   const resizing = new Map<ts.Node, Set<string>>();
+  const growing = new Set<ts.Node>();
   for (;;) {
     const restoreNames = env.names.checkpoint();
     try {
-      return lowerOnce(fn, env, name, resizing);
+      return lowerOnce(fn, env, name, resizing, growing);
     } catch (error) {
-      if (!(error instanceof LengthChanges) || resizing.get(error.loop)?.has(error.name)) throw error;
+      if (error instanceof WrittenPastEnd && !growing.has(error.made)) growing.add(error.made);
+      else if (error instanceof LengthChanges && !resizing.get(error.loop)?.has(error.name))
+        resizing.set(error.loop, new Set([...(resizing.get(error.loop) ?? []), error.name]));
+      else throw error;
       restoreNames();
-      resizing.set(error.loop, new Set([...(resizing.get(error.loop) ?? []), error.name]));
     }
   }
 }
 
-function lowerOnce(fn: FunctionNode, env: LowerEnv, name: string, resizing: ReadonlyMap<ts.Node, ReadonlySet<string>>): Func {
+function lowerOnce(fn: FunctionNode, env: LowerEnv, name: string, resizing: ReadonlyMap<ts.Node, ReadonlySet<string>>, growing: ReadonlySet<ts.Node>): Func {
   const lx = new Lowering(env);
   lx.resizing = resizing;
+  lx.growing = growing;
   const { ts } = lx;
   requireBody(lx, fn);
   if (env.checker) {

@@ -225,6 +225,18 @@ export class Lowering {
    * by an attempt that lowered the loop as if they did not (see lowerFunction, loop-states.ts).
    */
   resizing: ReadonlyMap<ts.Node, ReadonlySet<string>> = new Map();
+  /**
+   * The expressions making `number[]`s with a length (`new Array<number>(n).fill(0)`, `[a, b]`)
+   * that a write may lengthen (at an index not known to be below it): their lengths are
+   * variables, as those of arrays created empty are. Found by an attempt that lowered them
+   * with the length they were made with (see lowerFunction, arrays.ts `WrittenPastEnd`).
+   */
+  growing: ReadonlySet<ts.Node> = new Set();
+  /**
+   * Indices known to be below a bound in the code being lowered: a loop's counter, by name of
+   * its value in a pass, below what its test compares it with (`for (…; i < n; …)`).
+   */
+  readonly below = new Map<string, Operand>();
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -413,6 +425,13 @@ export class Lowering {
   sameLength(a: Operand, b: Operand): boolean {
     const [first, second] = [this.lengthOrigin(a), this.lengthOrigin(b)];
     return first.measured === second.measured && sameOperand(first.operand, second.operand);
+  }
+
+  /** Whether `index` is known to be below `length`: a loop counter whose test compares it with no more than `length`. */
+  isBelow(index: Operand, length: Operand): boolean {
+    const bound = index.kind === 'var' ? this.below.get(index.name) : undefined;
+    if (bound?.kind === 'num' && length.kind === 'num') return bound.value <= length.value;
+    return bound !== undefined && this.notLonger(bound, length);
   }
 
   /** Whether a length is known to be at most `most`: the same, or what a slice or filter kept of one (see `atMost`). */

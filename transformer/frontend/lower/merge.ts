@@ -13,6 +13,8 @@ export type Creation =
       readonly length: number | undefined;
       /** Its length as an operand: a number, or the value it was made with. */
       readonly size: Operand;
+      /** The expression that made it. */
+      readonly origin: ts.Node;
     }
   | { readonly kind: 'object'; readonly fields: readonly string[]; readonly values: readonly Operand[]; readonly shape: Shape };
 

@@ -1,0 +1,98 @@
+// A number[] written at or past its end at an index known only at run time: JavaScript
+// lengthens it, and so does differentiated code (the array's length is a variable each such
+// write updates, as push does). It kept the length the array was made with: an array created
+// empty and filled by index (`const out: number[] = []; for (…) out[i] = …`) was empty to map,
+// reduce and for…of (value and gradient 0), and one made shorter than the loop writing it was
+// read short. Every mode against finite differences; an array a loop writes below its length
+// (`i < n` of one made with n) keeps the length it was made with, and its code.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile, compileForward } from './support/compile.js';
+import { expectPointModes, pointModeExports } from './support/every-mode.js';
+
+const FUNCTIONS = `
+export function filledByIndex(x: number, y: number, n: number): number {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out[i] = x * i + y;
+  return out.map((v) => Math.sin(v)).reduce((a, b) => a + b, 0) + out.length;
+}
+export function madeShort(x: number, n: number): number {
+  const a = new Array<number>(2).fill(0);
+  for (let i = 0; i < n; i++) a[i] = x * (i + 1);
+  let s = 0;
+  for (const v of a) s += v * v;
+  return s;
+}
+export function literalExtended(x: number, y: number, k: number): number {
+  const p = [x, y];
+  p[k] = x * y;
+  return p.reduce((s, v) => s + v * v, 0) * p.length;
+}
+function fillWith(out: number[], n: number, x: number): void {
+  for (let i = 0; i < n; i++) out[i] = Math.exp(-x * i);
+}
+export function helperFills(x: number, n: number): number {
+  const out: number[] = [];
+  fillWith(out, n, x);
+  return out.reduce((a, b) => a + b, 0) / out.length;
+}
+export function pushedThenIndexed(x: number, y: number, n: number): number {
+  const out: number[] = [];
+  out.push(x);
+  for (let i = 1; i < n; i++) out[i] = out[i - 1] * y;
+  let s = 0;
+  for (const v of out) s += v;
+  return s + out.length;
+}
+export function belowItsLength(x: number, n: number): number {
+  const out = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) out[i] = Math.cos(x * i);
+  return out.reduce((a, b) => a + b * b, 0);
+}
+`;
+const ONE = ['madeShort', 'helperFills', 'belowItsLength'];
+const TWO = ['filledByIndex', 'literalExtended', 'pushedThenIndexed'];
+const MAIN = `import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
+${FUNCTIONS}
+${pointModeExports(ONE, 1)}
+${pointModeExports(TWO, 2)}
+`;
+
+describe('a number[] lengthened by writes at indices known at run time', () => {
+  // A reverse build (checked against forward mode at every call by compile()) and a forward one.
+  const builds: { m: Record<string, any>; js: string }[] = [];
+  beforeAll(async () => {
+    for (const compiled of [compile({ 'main.ts': MAIN }), compileForward({ 'main.ts': MAIN })]) {
+      expect(compiled.messages).toEqual([]);
+      builds.push({ m: await compiled.load(), js: compiled.js['main.ts'] });
+    }
+  });
+
+  it('created empty and filled by index, in a loop or by a helper it is given, after push: map, reduce, for…of and length read what was written', () => {
+    for (const { m } of builds) {
+      for (const n of [4, 1, 0]) {
+        expectPointModes(m, 'filledByIndex', [0.7, -0.4], [n]);
+        expectPointModes(m, 'helperFills', [0.3], [n + 1]);
+        expectPointModes(m, 'pushedThenIndexed', [1.3, 0.8], [n + 1]);
+      }
+      expect(m.filledByIndex(0.7, -0.4, 4)).toBeCloseTo([0, 1, 2, 3].reduce((s, i) => s + Math.sin(0.7 * i - 0.4), 0) + 4, 12);
+    }
+  });
+
+  it('made with a length and written past it (at the end and beyond, by a loop or one write)', () => {
+    for (const { m } of builds) {
+      for (const n of [5, 2, 1]) expectPointModes(m, 'madeShort', [0.9], [n]);
+      expect(m.madeShort(2, 4)).toBe(4 + 16 + 36 + 64);
+      for (const k of [2, 1, 0]) expectPointModes(m, 'literalExtended', [1.1, -0.6], [k]);
+      expect(m.literalExtended(2, 3, 2)).toBe((4 + 9 + 36) * 3);
+    }
+  });
+
+  it('written below the length it was made with (i < n of new Array(n)): no length variable in the generated code', () => {
+    for (const { m, js } of builds) {
+      for (const n of [3, 0]) expectPointModes(m, 'belowItsLength', [0.4], [n]);
+      const generated = js.slice(js.indexOf('function belowItsLength_'));
+      expect(generated.slice(0, generated.indexOf('\n}\n'))).not.toContain('% 1');
+      expect(js).toContain('% 1 === 0');
+    }
+  });
+});
