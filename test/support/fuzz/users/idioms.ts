@@ -1,7 +1,8 @@
 // Statements users write with what README lists beyond plain arithmetic and loops: arrays of
 // a run-time length reassigned in loops (`p = p.map(…)`, `p = relax(p)`, two buffers swapped),
 // copies and the array methods that make new arrays (`slice`, `concat`, `filter`,
-// `Array.from({ length: n }, …)`, `Float64Array.from`, `new Float64Array([a, b])`), sorted
+// `Array.from({ length: n }, …)`, `Float64Array.from`, `new Float64Array([a, b])`, arrays filled
+// by index: `const w: number[] = []; for (…) w[i] = …`), sorted
 // copies (medians), object literals written after they are made (`st.x += dt * st.v`),
 // instances of top-level classes (`new Vec2(x, y)`, methods and getters reading and writing
 // `this`), local arrow helpers capturing f's locals, helpers with default parameters and
@@ -49,6 +50,7 @@ export abstract class Idioms extends Statements {
       [source ? 2 : 0, 'filter'],
       [source && source.type !== 'f64' ? 2 : 0, 'concat'],
       [source ? 1 : 0, 'typed from'],
+      [2, 'filled by index'],
     ];
     switch (this.weighted(kinds)) {
       case 'typed literal': {
@@ -116,6 +118,17 @@ export abstract class Idioms extends Statements {
         const n = this.int(1, 2);
         const code = `${ind}const ${w} = ${v.expr}.concat([${Array.from({ length: n }, () => this.expr(s, 1)).join(', ')}]);\n`;
         add(v.length + n, 'array');
+        return code;
+      }
+      case 'filled by index': {
+        // Filled by index rather than push: created empty, or shorter than the loop writes (JavaScript lengthens both), or with its length.
+        const n = source ? source.length : this.int(2, 4);
+        const i = this.fresh('i');
+        const made = this.pick(['[]', `new Array<number>(${this.int(1, 2)}).fill(0)`, `new Array<number>(${n}).fill(0)`]);
+        const entry = source ? `${source.expr}[${i}]` : `${i} * 0.5`;
+        const inner = child(s, { nums: [...s.nums, entry], counters: [...s.counters, { name: i, bound: n }], loops: s.loops + 1 });
+        const code = `${ind}const ${w}: number[] = ${made};\n${ind}for (let ${i} = 0; ${i} < ${source ? `${source.expr}.length` : n}; ${i}++) ${w}[${i}] = ${this.expr(inner, 2)};\n`;
+        add(n, 'array');
         return code;
       }
       default: {
