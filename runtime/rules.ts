@@ -85,7 +85,8 @@ export const mathRules = {
   // p = 0, which a plain 0 lost), and 0 at x = 0 too (p * x ** (p - 1) is 0 · ∞ there).
   pow: withDerivative(Math.pow, (x: number, p: number, y: number) => [p === 0 ? (x === 0 ? 0 : p / x) : p * x ** (p - 1), x === 0 ? 0 : y * Math.log(x)]),
   abs: withDerivative(Math.abs, (x: number, y: number) => [Math.sign(x)]),
-  // max and min of more than two arguments are nested pairs, so the first tie wins.
+  // max and min of more than two arguments are nested pairs, so the first tie wins; forward
+  // mode chooses by the registry's `choice`, which must agree (rules.test.ts, at ties).
   max: withDerivative(
     (a: number, b: number) => Math.max(a, b),
     (a: number, b: number, y: number) => [a >= b ? 1 : 0, a >= b ? 0 : 1],

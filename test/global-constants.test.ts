@@ -3,7 +3,7 @@
 // a missing value. Generated code prints them by name.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from './support/compile.js';
-import { expectPointModes } from './support/every-mode.js';
+import { expectPointModes, pointModeExports } from './support/every-mode.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -29,16 +29,7 @@ export function bounded(x: number, y: number): number {
   return (Number.isNaN(v) ? y * y : v) + clipped + Math.sqrt(x * x + y * y + Number.MIN_VALUE) * Math.PI;
 }
 
-${['safeLog', 'nearest', 'bounded']
-  .map((name) => {
-    const Name = name[0].toUpperCase() + name.slice(1);
-    return `export const g${Name} = grad(${name});
-export const v${Name} = valueAndGrad(${name});
-export const d${Name} = derivative(${name});
-export const j${Name} = jvp(${name});
-export const h${Name} = hessian(${name});`;
-  })
-  .join('\n')}
+${pointModeExports(['safeLog', 'nearest', 'bounded'], 2)}
 `;
 
 let m: Record<string, any>;

@@ -9,7 +9,7 @@
 // and hessian (against differences of the gradient).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { close, compile, partialDifference } from './support/compile.js';
-import { expectPointModes } from './support/every-mode.js';
+import { expectPointModes, pointModeExports } from './support/every-mode.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -162,65 +162,8 @@ export function entrywise(a: number, b: number, Ms: Mat[]): number {
   return P[0][0] + P[1][1] * b;
 }
 
-export const gKalman = grad(kalman, { wrt: ['q', 'r'] });
-export const vKalman = valueAndGrad(kalman, { wrt: ['q', 'r'] });
-export const dKalman = derivative(kalman);
-export const jKalman = jvp(kalman);
-export const hKalman = hessian(kalman, { wrt: ['q', 'r'] });
-
-export const gKalmanLiteral = grad(kalmanLiteral, { wrt: ['q', 'r'] });
-export const vKalmanLiteral = valueAndGrad(kalmanLiteral, { wrt: ['q', 'r'] });
-export const dKalmanLiteral = derivative(kalmanLiteral);
-export const jKalmanLiteral = jvp(kalmanLiteral);
-export const hKalmanLiteral = hessian(kalmanLiteral, { wrt: ['q', 'r'] });
-
-export const gRotation = grad(rotation, { wrt: ['theta'] });
-export const vRotation = valueAndGrad(rotation, { wrt: ['theta'] });
-export const dRotation = derivative(rotation);
-export const jRotation = jvp(rotation);
-export const hRotation = hessian(rotation, { wrt: ['theta'] });
-
-export const gCovariance = grad(covariance, { wrt: ['a', 'b'] });
-export const vCovariance = valueAndGrad(covariance, { wrt: ['a', 'b'] });
-export const dCovariance = derivative(covariance);
-export const jCovariance = jvp(covariance);
-export const hCovariance = hessian(covariance, { wrt: ['a', 'b'] });
-
-export const gMarkov = grad(markov, { wrt: ['p1', 'p2'] });
-export const vMarkov = valueAndGrad(markov, { wrt: ['p1', 'p2'] });
-export const dMarkov = derivative(markov);
-export const jMarkov = jvp(markov);
-export const hMarkov = hessian(markov, { wrt: ['p1', 'p2'] });
-
-export const gWider = grad(wider, { wrt: ['a', 'b'] });
-export const vWider = valueAndGrad(wider, { wrt: ['a', 'b'] });
-export const dWider = derivative(wider);
-export const jWider = jvp(wider);
-export const hWider = hessian(wider, { wrt: ['a', 'b'] });
-
-export const gMoreRows = grad(moreRows, { wrt: ['a', 'b'] });
-export const vMoreRows = valueAndGrad(moreRows, { wrt: ['a', 'b'] });
-export const dMoreRows = derivative(moreRows);
-export const jMoreRows = jvp(moreRows);
-export const hMoreRows = hessian(moreRows, { wrt: ['a', 'b'] });
-
-export const gSwapped = grad(swapped, { wrt: ['a', 'b'] });
-export const vSwapped = valueAndGrad(swapped, { wrt: ['a', 'b'] });
-export const dSwapped = derivative(swapped);
-export const jSwapped = jvp(swapped);
-export const hSwapped = hessian(swapped, { wrt: ['a', 'b'] });
-
-export const gRestarts = grad(restarts, { wrt: ['a', 'b'] });
-export const vRestarts = valueAndGrad(restarts, { wrt: ['a', 'b'] });
-export const dRestarts = derivative(restarts);
-export const jRestarts = jvp(restarts);
-export const hRestarts = hessian(restarts, { wrt: ['a', 'b'] });
-
-export const gEntrywise = grad(entrywise, { wrt: ['a', 'b'] });
-export const vEntrywise = valueAndGrad(entrywise, { wrt: ['a', 'b'] });
-export const dEntrywise = derivative(entrywise);
-export const jEntrywise = jvp(entrywise);
-export const hEntrywise = hessian(entrywise, { wrt: ['a', 'b'] });
+${pointModeExports(['kalman', 'kalmanLiteral', 'covariance', 'markov', 'wider', 'moreRows', 'swapped', 'restarts', 'entrywise'], 2)}
+${pointModeExports(['rotation'], 1)}
 export const gEntrywiseMs = grad(entrywise, { wrt: 'Ms' });
 `;
 

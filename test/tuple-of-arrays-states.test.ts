@@ -8,7 +8,7 @@
 // checks them against), derivative, jvp and hessian (against differences of the gradient).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { arrayEntryDifference, close, compile } from './support/compile.js';
-import { expectPointModes } from './support/every-mode.js';
+import { expectPointModes, pointModeExports } from './support/every-mode.js';
 
 const SOURCE = `
 import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -40,18 +40,10 @@ export function swappedRows(k: number, damping: number, init: number[]): number 
   return pos[0] * vel[1] + Math.sin(pos[1]);
 }
 
-export const gSprings = grad(springs, { wrt: ['k', 'damping'] });
-export const vSprings = valueAndGrad(springs, { wrt: ['k', 'damping'] });
-export const dSprings = derivative(springs);
-export const jSprings = jvp(springs);
-export const hSprings = hessian(springs, { wrt: ['k', 'damping'] });
+${pointModeExports(['springs'], 2)}
 export const gSpringsInit = grad(springs, { wrt: 'init' });
 
-export const gSwappedRows = grad(swappedRows, { wrt: ['k', 'damping'] });
-export const vSwappedRows = valueAndGrad(swappedRows, { wrt: ['k', 'damping'] });
-export const dSwappedRows = derivative(swappedRows);
-export const jSwappedRows = jvp(swappedRows);
-export const hSwappedRows = hessian(swappedRows, { wrt: ['k', 'damping'] });
+${pointModeExports(['swappedRows'], 2)}
 export const gSwappedRowsInit = grad(swappedRows, { wrt: 'init' });
 `;
 

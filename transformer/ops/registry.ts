@@ -95,7 +95,8 @@ export interface OpInfo {
    * go to the first, as its rule says), else the second. Its partials are 1 for the operand
    * chosen and 0 for the other, whose tangent or adjoint may be infinite there
    * (`Math.max(Math.cbrt(x), 1)` at 0, `Math.min(1 / (x * x), 10)` at 0): a 0 that must not
-   * multiply it into NaN.
+   * multiply it into NaN. Forward mode chooses by it, reverse mode by the rule's partials
+   * (runtime/rules.ts): rules.test.ts checks them against each other at ties.
    */
   readonly choice?: '>=' | '<=';
   readonly derivative: Derivative;
