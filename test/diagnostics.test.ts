@@ -137,10 +137,10 @@ const CASES: Record<string, Case> = {
     message:
       "'B' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give 'B' the fields it inherits",
   },
-  classWithString: {
-    code: `class S { name = 'a'; constructor(public v: number) {} }\nexport const g = grad((x: number) => /*@*/new S(x).v);`,
+  classWithNull: {
+    code: `class S { seen: number[] | null = null; name = 'a'; constructor(public v: number) {} }\nexport const g = grad((x: number) => /*@*/new S(x).v);`,
     message:
-      "the fields of 'S' must be numbers, arrays or objects of numbers to construct it in differentiated code, and 'name' has type 'string': construct it outside and pass it in, or keep other data out of it",
+      "the fields of 'S' must be numbers, strings, booleans, arrays or objects of these to construct it in differentiated code, and 'seen' has type 'number[] | null': construct it outside and pass it in, or keep other data out of it",
   },
   classConstructsItself: {
     code: `class R {\n  v: number;\n  constructor(n: number) { this.v = n > 0 ? /*@*/new R(n - 1).v + 1 : 0; }\n}\nexport const g = grad((x: number) => x * new R(2).v);`,

@@ -660,9 +660,11 @@ export class WrittenPastEnd extends Error {
 /** A write into a \`number[]\` made with a length, at an index not known to be below it: see WrittenPastEnd. */
 function requireKnownWithin(lx: Lowering, container: Operand, index: Operand): void {
   const made = container.kind === 'var' && !lx.lengths.has(container.name) ? lx.created.get(container.name) : undefined;
-  if (made?.kind !== 'array' || made.container !== 'Array' || lx.isBelow(index, made.size)) return;
-  // At an index known when compiling: before the end (past it, requireWithinLength says so), or not an index at all.
-  if (index.kind === 'num' && (made.size.kind === 'num' || !Number.isInteger(index.value) || index.value < 0)) return;
+  // At an index known when compiling, before a length known too (past it, requireWithinLength
+  // says so), or into an array of a length known at run time, which the code takes to be long
+  // enough (`next[1] += 0.1` of `next = p.map(…)`): where it is not, JavaScript reads the
+  // missing entry as undefined (NaN), and a write alone leaves holes (see docs/api.md).
+  if (made?.kind !== 'array' || made.container !== 'Array' || index.kind === 'num' || lx.isBelow(index, made.size)) return;
   throw new WrittenPastEnd(made.origin);
 }
 

@@ -9,7 +9,7 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
 import { type Operand, UNDEFINED, nameOf, sameOperand, variable } from '../../ir/ir';
-import { type Shape, isDataField, isDataProperty, shapeOf } from '../../ir/shapes';
+import { type Shape, isDataField, isDataProperty, isDataType, shapeOf } from '../../ir/shapes';
 import { MUTATING_METHODS, calledFunction, getterOf, isInside, mayWriteShared } from '../effects';
 import { walk } from '../walk';
 import { type Binding, type Lowering } from './lowering';
@@ -250,6 +250,7 @@ function fieldOfOtherData(lx: Lowering, node: ts.NewExpression): string {
     if (!declaration || !isDataProperty(ts, declaration)) continue;
     const type = checker.getTypeOfSymbolAtLocation(property, declaration);
     if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0 || shapeOf(ts, checker, type, { optional: true }, lx.resolveType)) continue;
+    if (isDataType(ts, checker.getNonNullableType(type))) continue;
     return `, and '${property.name}' has type '${checker.typeToString(type)}'`;
   }
   return '';
@@ -260,7 +261,9 @@ function fieldOfOtherData(lx: Lowering, node: ts.NewExpression): string {
  * initialised in JavaScript's order — the field initialisers and the parameter properties
  * (`constructor(readonly x: number)`; which come first depends on how the program's classes
  * define their fields: `LowerEnv.definesClassFields`), then the constructor's body — with
- * `this` the record. Its methods and getters, called on it, are inlined.
+ * `this` the record. Its methods and getters, called on it, are inlined. Its fields of strings
+ * and booleans (`kind = 'point'`, `label?: string`, `active: boolean`) are data, as an object
+ * literal's are (`Shape.data`).
  */
 export function construct(lx: Lowering, node: ts.NewExpression): Operand {
   const { ts } = lx;
@@ -284,12 +287,12 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
       `'${name}' extends another class, and differentiated code constructs classes without a base class: construct it outside and pass it in as a parameter, or give '${name}' the fields it inherits.`,
     );
   }
-  const shape = lx.shapeAt(node, false, { optional: true });
+  const shape = lx.shapeAt(node, false, { optional: true, data: true });
   if (shape?.kind !== 'object')
     return fail(
       node,
       Code.Unsupported,
-      `the fields of '${name}' must be numbers, arrays or objects of numbers to construct it in differentiated code${fieldOfOtherData(lx, node)}: construct it outside and pass it in, or keep other data out of it.`,
+      `the fields of '${name}' must be numbers, strings, booleans, arrays or objects of these to construct it in differentiated code${fieldOfOtherData(lx, node)}: construct it outside and pass it in, or keep other data out of it.`,
     );
   const classFrame = lx.env.classFrame!(declaration);
   const frame = { ...classFrame, key: `${classFrame.key}|new` };
@@ -302,9 +305,9 @@ export function construct(lx: Lowering, node: ts.NewExpression): Operand {
   }
   // Accessors are computed, not stored: only fields get variables.
   const type = lx.typeAt(node);
-  const fields = shape.fields
-    .map((field) => field.name)
-    .filter((field) => !type.getProperty(field)?.declarations?.some((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)));
+  const fields = [...shape.fields.map((field) => field.name), ...(shape.data ?? [])].filter(
+    (field) => !type.getProperty(field)?.declarations?.some((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)),
+  );
   // Until the constructor sets them, its fields are undefined, as JavaScript reads them.
   const self = objectOf(
     lx,
