@@ -13,14 +13,7 @@ export interface Selected {
 }
 
 export type DriverName =
-  | 'jacobianByStarts'
-  | 'seededByDriver'
-  | 'jacobianOfColumns'
-  | 'jacobianOfRow'
-  | 'jacobian'
-  | 'gradientByColumns'
-  | 'snapshot'
-  | 'instances';
+  'jacobianByStarts' | 'seededByDriver' | 'jacobianOfColumns' | 'jacobianOfRow' | 'jacobian' | 'gradientByColumns' | 'snapshot' | 'instances';
 
 /**
  * How a Jacobian's (or a Hessian's) tangent function computes columns: `lanes` per pass, the
