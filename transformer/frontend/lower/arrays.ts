@@ -647,9 +647,9 @@ function trackLength(lx: Lowering, name: string, size: Operand): void {
 }
 
 /**
- * Thrown where code writes a \`number[]\` made with a length at an index not known to be below
+ * Thrown where code writes a `number[]` made with a length at an index not known to be below
  * it, which JavaScript lengthens it at: lowerFunction lowers the function again, with the
- * array's length a variable (\`Lowering.growing\`), as that of an array created empty.
+ * array's length a variable (`Lowering.growing`), as that of an array created empty.
  */
 export class WrittenPastEnd extends Error {
   constructor(readonly made: ts.Node) {
@@ -657,7 +657,7 @@ export class WrittenPastEnd extends Error {
   }
 }
 
-/** A write into a \`number[]\` made with a length, at an index not known to be below it: see WrittenPastEnd. */
+/** A write into a `number[]` made with a length, at an index not known to be below it: see WrittenPastEnd. */
 function requireKnownWithin(lx: Lowering, container: Operand, index: Operand): void {
   const made = container.kind === 'var' && !lx.lengths.has(container.name) ? lx.created.get(container.name) : undefined;
   // At an index known when compiling, before a length known too (past it, requireWithinLength
