@@ -429,9 +429,32 @@ export class Lowering {
 
   /** Whether `index` is known to be below `length`: a loop counter whose test compares it with no more than `length`. */
   isBelow(index: Operand, length: Operand): boolean {
-    const bound = index.kind === 'var' ? this.below.get(index.name) : undefined;
-    if (bound?.kind === 'num' && length.kind === 'num') return bound.value <= length.value;
-    return bound !== undefined && this.notLonger(bound, length);
+    const atMost = (bound: Operand) => (bound.kind === 'num' && length.kind === 'num' ? Math.abs(bound.value) <= length.value : this.notLonger(bound, length));
+    if (index.kind === 'num') return length.kind === 'num' && index.value < length.value;
+    if (index.kind !== 'var') return false;
+    const bound = this.below.get(index.name);
+    if (bound) return atMost(bound);
+    // Computed where it is written (this block): `i % n` is within ±n, below n or no index at
+    // all (negative, fractional: a property); `Math.min(i, k)` is below what either is below;
+    // `Math.floor(x)` and `x - k` (k ≥ 0) are below what x is below.
+    const made = this.body.find((stmt): stmt is Let => stmt.kind === 'let' && stmt.name === index.name);
+    if (!made) return false;
+    const [a, b] = made.expr.args;
+    switch (made.expr.op) {
+      case '%':
+        return atMost(b);
+      case 'min':
+        return this.isBelow(a, length) || this.isBelow(b, length);
+      case 'floor':
+      case 'trunc':
+        return this.isBelow(a, length);
+      case '-':
+        return b.kind === 'num' && b.value >= 0 && this.isBelow(a, length);
+      case 'select':
+        return this.isBelow(b, length) && this.isBelow(made.expr.args[2], length);
+      default:
+        return false;
+    }
   }
 
   /** Whether a length is known to be at most `most`: the same, or what a slice or filter kept of one (see `atMost`). */
