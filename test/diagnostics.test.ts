@@ -681,6 +681,10 @@ const CASES: Record<string, Case> = {
     code: `export const g = grad((xs: number[]) => { const m = xs.map(/*@*/(v) => ({ v, s: 'a' }));\n  return xs[0]; });`,
     message: 'map must build an array of numbers or of objects of numbers here',
   },
+  arrayFromNotNumbers: {
+    code: `export const g = grad((a: number) => { const tags = Array.from({ length: 2 }, /*@*/(_, i) => (i > 0 ? 'b' : 'a'));\n  return a * tags.length; });`,
+    message: 'Array.from must build an array of numbers or of objects of numbers here: return a number or an object literal of numbers from its callback',
+  },
   pushObjects: {
     code: `export const g = grad((xs: number[]) => { const pts: { x: number }[] = [];\n  pts.push(/*@*/{ x: xs[0] });\n  return pts.length; });`,
     message:

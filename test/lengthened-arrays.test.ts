@@ -6,7 +6,7 @@
 // read short. Every mode against finite differences; an array a loop writes below its length
 // (`i < n` of one made with n) keeps the length it was made with, and its code.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, compileForward } from './support/compile.js';
+import { close, compile, compileForward, partialDifference } from './support/compile.js';
 import { expectPointModes, pointModeExports } from './support/every-mode.js';
 
 const FUNCTIONS = `
@@ -64,6 +64,34 @@ export function belowItsLength(x: number, n: number): number {
   return out.reduce((a, b) => a + b * b, 0);
 }
 `;
+const RESULTS = `import { jacobian, vjp } from 'tapeless';
+export function filled(a: number, b: number): { pts: number[]; s: number } {
+  const out: number[] = [];
+  for (let i = 0; i < 3; i++) out[i] = a * (i + 1) + b * b;
+  return { pts: out, s: a * b };
+}
+export function pushed(a: number, b: number): { pts: number[] } {
+  const out: number[] = [];
+  for (let i = 0; i < 4; i++) out.push(Math.sin(a * i) + b);
+  return { pts: out };
+}
+export function grown(a: number, b: number): { track: { ys: number[] } } {
+  const ys = new Array<number>(2).fill(0);
+  for (let i = 0; i < 5; i++) ys[i] = a * i * i - b;
+  return { track: { ys } };
+}
+/** More inputs than outputs: jacobian takes rows by reverse mode. */
+export function summary(xs: number[]): { m: number[] } {
+  const m: number[] = [];
+  for (let i = 0; i < 2; i++) m[i] = xs.reduce((s, x, k) => s + Math.sin(x * (k + i + 1)), 0);
+  return { m };
+}
+export const vjpFilled = vjp(filled);
+export const vjpPushed = vjp(pushed);
+export const vjpGrown = vjp(grown);
+export const jSummary = jacobian(summary);
+`;
+
 const ONE = ['madeShort', 'helperFills', 'belowItsLength', 'binned'];
 const TWO = ['filledByIndex', 'literalExtended', 'pushedThenIndexed', 'alternating'];
 const MAIN = `import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
@@ -114,5 +142,53 @@ describe('a number[] lengthened by writes at indices known at run time', () => {
       }
       expect(js).toContain('% 1 === 0');
     }
+  });
+});
+
+describe('a result object holding an array that grew after it was made', () => {
+  // vjp's pullback made the array's gradient as long as the array was when made (0, or 2), then
+  // added the cotangent into entries it did not have: undefined + x, every partial NaN, and
+  // jacobian's rows by reverse mode too (found by a new user's trial).
+  let m: Record<string, any>;
+  beforeAll(async () => {
+    const compiled = compile({ 'main.ts': RESULTS });
+    expect(compiled.messages).toEqual([]);
+    m = await compiled.load();
+  });
+
+  it("vjp's pullback of a cotangent on the array's entries, against differences of the value", () => {
+    const point = [0.8, -0.6];
+    const cases: [string, (value: any) => number, unknown][] = [
+      ['filled', (v) => v.pts[0] + 2 * v.pts[2] - v.s, { pts: [1, 0, 2], s: -1 }],
+      ['pushed', (v) => v.pts[3] - v.pts[1], { pts: [0, -1, 0, 1] }],
+      ['grown', (v) => 0.5 * v.track.ys[4] + v.track.ys[0], { track: { ys: [1, 0, 0, 0, 0.5] } }],
+    ];
+    for (const [name, along, cotangent] of cases) {
+      const [, pullback] = m[`vjp${name[0].toUpperCase()}${name.slice(1)}`](...point);
+      const gradient = pullback(cotangent) as number[];
+      point.forEach((_, i) =>
+        close(
+          gradient[i],
+          partialDifference((...q: number[]) => along(m[name](...q)), point, i),
+          1e-6,
+        ),
+      );
+    }
+  });
+
+  it('jacobian by rows of reverse mode', () => {
+    // More than 16 inputs and 2 outputs: rows (one pass of columns computes at most 16).
+    const xs = Array.from({ length: 20 }, (_, k) => Math.cos(k) * 0.8);
+    const rows = m.jSummary(xs) as number[][];
+    expect(rows.length).toBe(2);
+    rows.forEach((row, r) =>
+      xs.forEach((_, i) =>
+        close(
+          row[i],
+          partialDifference((...q: number[]) => m.summary(q).m[r], xs, i),
+          1e-6,
+        ),
+      ),
+    );
   });
 });

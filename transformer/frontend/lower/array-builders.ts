@@ -9,8 +9,8 @@ import { type Container, arrayOperand, callbackArgument, inline, isArrayType, le
 import { opInfo } from '../../ops/registry';
 import { takes } from './array-methods';
 import { expression } from './expressions';
-import { overArray } from './loops';
-import { buildsMatrix, matrixFrom } from './matrices';
+import { countedLoop, overArray } from './loops';
+import { buildsMatrix, matrixFrom, numberFields, objectRows } from './matrices';
 
 const CONTAINERS: readonly Container[] = ['Array', 'Float64Array', 'Float32Array'];
 
@@ -43,6 +43,32 @@ function from(lx: Lowering, node: ts.CallExpression, container: Container): Oper
   const counted = lengthObject(lx, source);
   if (buildsMatrix(lx, node)) return matrixFrom(lx, node, counted ?? source, mapper, name);
   const callback = mapper && callbackArgument(lx, node, mapper, name);
+  // Objects of numbers (`Array.from({ length: n }, (_, i) => ({ x: …, y: … }))`), as map builds them.
+  const fields = container === 'Array' && callback ? numberFields(lx.shapeAt(node, true)) : undefined;
+  if (fields && callback) {
+    const rows = counted ? countOf(lx, expression(lx, counted), counted) : undefined;
+    const values = counted ? undefined : arrayOperand(lx, source, name);
+    const shape = counted ? undefined : lx.shapeAt(source, true);
+    return objectRows(lx, node, fields, rows ?? lengthOf(lx, values!, node), (each) =>
+      values
+        ? overArray(lx, node, [], values, source, [], (index) => each(index, inline(lx, callback, [load(lx, values, index, shape, node), index], true)))
+        : countedLoop(
+            lx,
+            node,
+            'i',
+            () => rows!,
+            (index) => each(index, inline(lx, callback, [UNSET, index], true)),
+            {},
+          ),
+    );
+  }
+  const entries = lx.typeAt(node);
+  if (callback && !lx.isNumber(entries.getNumberIndexType() ?? entries))
+    fail(
+      mapper,
+      Code.Unsupported,
+      `${name} must build an array of numbers or of objects of numbers here: return a number or an object literal of numbers from its callback.`,
+    );
   if (counted) {
     if (!callback)
       fail(

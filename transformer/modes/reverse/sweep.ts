@@ -170,6 +170,9 @@ export class ReverseSweep {
       }
       return;
     }
+    // A plain array may have grown past the length its gradient was made with (push, a write
+    // past its end): entries not there yet read as 0, as they do for the sweep's own additions.
+    if (shape.kind === 'array' && shape.container === 'Array') this.growable.add(gradient);
     const length = out.op('length', [seed], { role: 'temp' });
     const body = out.nested();
     const k = this.names.fresh('k');
