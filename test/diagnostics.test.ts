@@ -48,7 +48,7 @@ const CASES: Record<string, Case> = {
   writePastEnd: {
     code: `export const g = grad((x: number) => { const out = [x, 0];\n  /*@*/out[3] = x * x;\n  return out.reduce((s, v) => s + v, 0); });`,
     message:
-      "'out[3]' is past the end of 'out', whose length is 2 here: JavaScript lengthens a number[] written past its end (with holes between), which differentiated code does not follow. Make it as long as it needs to be ('new Array<number>(4).fill(0)'), or push onto an array created empty.",
+      "'out[3]' is past the end of 'out', whose length is 2 here: JavaScript lengthens a number[] written past its end with holes between (which reduce, map and forEach skip), which differentiated code does not follow. Write its entries in order ('out[2] = …' first, or push), or make it as long as it needs to be ('new Array<number>(4).fill(0)').",
   },
   stringKeyWritten: {
     code: `export const g = grad((x: number) => { const o = { a: 0, b: 1 };\n  /*@*/o['a'] = x * x;\n  return o.a + o.b; });`,

@@ -164,7 +164,7 @@ describe('a write past the end of a number[] at an index known when compiling', 
   // JavaScript lengthens the array (with holes, which reduce skips), where differentiated code
   // kept the length it was made with: valueAndGrad's value was 2.42 where f is 2.84, and
   // out.length read before the write and after it were the same.
-  it('is a diagnostic that says how long to make it', () => {
+  it('past its end, leaving holes: a diagnostic that says to write in order or how long to make it', () => {
     const compiled = compile({
       'main.ts': `
 import { grad } from 'tapeless';
@@ -173,21 +173,42 @@ export function f(x: number): number {
   out[4] = Math.sin(x);
   return out.reduce((a, b) => a + b * b, 0) + out[4] * 3;
 }
-export function h(x: number): number {
-  const out = new Array<number>(3).fill(x);
-  for (let k = 0; k < 2; k++) out[k] = out[k + 1] * x;
-  out[3] = x;
-  return out[2];
-}
 export const df = grad(f);
-export const dh = grad(h);
 `,
     });
     expect(compiled.messages).toEqual([
       expect.stringMatching(
-        /main\.ts:5:3 .*'out\[4\]' is past the end of 'out', whose length is 2 here: .*\('new Array<number>\(5\)\.fill\(0\)'\), or push onto an array created empty/,
+        /main\.ts:5:3 .*'out\[4\]' is past the end of 'out', whose length is 2 here: .*Write its entries in order \('out\[2\] = …' first, or push\), or make it as long as it needs to be \('new Array<number>\(5\)\.fill\(0\)'\)/,
       ),
-      expect.stringMatching(/main\.ts:11:3 .*'out\[3\]' is past the end of 'out', whose length is 3 here/),
     ]);
+  });
+
+  it('at its end, as push does (out[3] of a length 3, out[0] then out[1] of []): the array grows, every mode', async () => {
+    const source = withModes(
+      `
+export function atEnd(x: number): number {
+  const out = new Array<number>(3).fill(x);
+  for (let k = 0; k < 2; k++) out[k] = out[k + 1] * x;
+  out[3] = x;
+  return out.reduce((a, b) => a + b * b, 0) * out.length;
+}
+export function inOrder(x: number): number {
+  const out: number[] = [];
+  out[0] = x;
+  out[1] = Math.sin(x);
+  return out.reduce((a, b) => a + b, 0) + out.length;
+}
+`,
+      ['atEnd', 'inOrder'],
+      ['atEnd', 'inOrder'],
+    );
+    for (const compiled of [compile({ 'main.ts': source }), compileForward({ 'main.ts': source })]) {
+      expect(compiled.messages).toEqual([]);
+      const m = await compiled.load();
+      for (const x of [0.7, -1.1]) {
+        expectEveryMode(m, 'atEnd', x);
+        expectEveryMode(m, 'inOrder', x);
+      }
+    }
   });
 });

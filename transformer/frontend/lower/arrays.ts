@@ -366,21 +366,27 @@ function lengthAfterWrite(lx: Lowering, length: Operand, index: Operand, origin:
 
 /**
  * A write into a number[] at an index known to be at or past its length, also known: JavaScript
- * lengthens the array there (with holes between, which reduce, map and forEach skip), where
- * differentiated code keeps the length the array was made with (or that push gave it). A typed
- * array ignores such a write, as every derivative does; at a key that is not an index (-1, 0.5)
- * a number[] takes a property, which reads of the same key give back: both are fine.
+ * lengthens the array there. At its end (`out[0] = x; out[1] = y` of `[]`), as push does: the
+ * array's length is a variable (see WrittenPastEnd) that the write updates. Past it, with holes
+ * between, which reduce, map and forEach skip and differentiated code reads as undefined: a
+ * diagnostic. A typed array ignores such a write, as every derivative does; at a key that is not
+ * an index (-1, 0.5) a number[] takes a property, which reads of the same key give back.
  */
 function requireWithinLength(lx: Lowering, target: ts.ElementAccessExpression, container: Operand, index: Operand): void {
   if (container.kind !== 'var' || index.kind !== 'num' || !Number.isInteger(index.value) || index.value < 0) return;
   const made = lx.created.get(container.name);
   if (made?.kind !== 'array' || made.container !== 'Array') return;
-  const length = lx.lengths.get(container.name)?.value ?? made.size;
+  const tracked = lx.lengths.get(container.name)?.value;
+  const length = tracked ?? made.size;
   if (length?.kind !== 'num' || index.value < length.value) return;
+  if (index.value === length.value) {
+    if (tracked) return;
+    throw new WrittenPastEnd(made.origin);
+  }
   fail(
     target,
     Code.Unsupported,
-    `'${target.getText()}' is past the end of '${target.expression.getText()}', whose length is ${length.value} here: JavaScript lengthens a number[] written past its end (with holes between), which differentiated code does not follow. Make it as long as it needs to be ('new Array<number>(${index.value + 1}).fill(0)'), or push onto an array created empty.`,
+    `'${target.getText()}' is past the end of '${target.expression.getText()}', whose length is ${length.value} here: JavaScript lengthens a number[] written past its end with holes between (which reduce, map and forEach skip), which differentiated code does not follow. Write its entries in order ('${target.expression.getText()}[${length.value}] = …' first, or push), or make it as long as it needs to be ('new Array<number>(${index.value + 1}).fill(0)').`,
   );
 }
 
