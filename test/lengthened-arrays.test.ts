@@ -58,6 +58,26 @@ export function binned(x: number, t: number): number {
   bins[Math.floor(t) % 3] += x;
   return bins[0] + 2 * bins[1] + 3 * bins[2];
 }
+export function pushReturned(x: number, n: number): number {
+  const h: number[] = [];
+  for (let k = 0; k < n; k++) h.push(k * x + 1);
+  const count = h.push(x);
+  let acc = 0;
+  for (const e of h) acc += e * e;
+  return acc + count;
+}
+function halveFirst(a: number[]): number {
+  a[0] = 0.5 * a[0];
+  return a.length;
+}
+export function helperLength(x: number, n: number): number {
+  const h: number[] = [];
+  for (let k = 0; k < n; k++) h.push(Math.sin(k * x) + 1);
+  const count = halveFirst(h);
+  let acc = 0;
+  for (const e of h) acc += e * e;
+  return acc * count;
+}
 export function belowItsLength(x: number, n: number): number {
   const out = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) out[i] = Math.cos(x * i);
@@ -92,7 +112,7 @@ export const vjpGrown = vjp(grown);
 export const jSummary = jacobian(summary);
 `;
 
-const ONE = ['madeShort', 'helperFills', 'belowItsLength', 'binned'];
+const ONE = ['madeShort', 'helperFills', 'belowItsLength', 'binned', 'pushReturned', 'helperLength'];
 const TWO = ['filledByIndex', 'literalExtended', 'pushedThenIndexed', 'alternating'];
 const MAIN = `import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
 ${FUNCTIONS}
@@ -116,6 +136,9 @@ describe('a number[] lengthened by writes at indices known at run time', () => {
         expectPointModes(m, 'filledByIndex', [0.7, -0.4], [n]);
         expectPointModes(m, 'helperFills', [0.3], [n + 1]);
         expectPointModes(m, 'pushedThenIndexed', [1.3, 0.8], [n + 1]);
+        // The length push returns, and one a helper returns after a write, kept in a variable (generated code threw ReferenceError: the variable took the temporary's name, the length kept the old one).
+        expectPointModes(m, 'pushReturned', [0.3], [n]);
+        expectPointModes(m, 'helperLength', [0.3], [n + 1]);
       }
       expect(m.filledByIndex(0.7, -0.4, 4)).toBeCloseTo([0, 1, 2, 3].reduce((s, i) => s + Math.sin(0.7 * i - 0.4), 0) + 4, 12);
     }

@@ -360,8 +360,10 @@ function lengthAfterWrite(lx: Lowering, length: Operand, index: Operand, origin:
   if (index.kind === 'num' && !Number.isInteger(index.value)) return length;
   const past = lx.op('>=', [index, length], origin);
   const lengthens = index.kind === 'num' ? past : lx.op('and', [past, lx.op('===', [lx.op('%', [index, num(1)], origin), num(0)], origin)], origin);
-  // A length is an integer, constant between the indices that change it: no derivative (an index computed from a parameter must not give it one).
-  return lx.op('stopGradient', [lx.op('select', [lengthens, lx.op('+', [index, num(1)], origin), length], origin)], origin);
+  // A length is an integer, constant between the indices that change it: no derivative (an
+  // index computed from a parameter must not give it one), which Math.floor of the (whole) index has.
+  const next = index.kind === 'num' ? num(index.value + 1) : lx.op('+', [lx.op('floor', [index], origin), num(1)], origin);
+  return lx.op('select', [lengthens, next, length], origin);
 }
 
 /**

@@ -292,6 +292,10 @@ export class Lowering {
   /** The last statement, a temporary, takes the user's name (and what is known of it). */
   renameLast(last: Let, name: string, origin: ts.Node): void {
     this.body[this.body.length - 1] = { ...last, name, role: 'user', origin };
+    // Another variable may hold the temporary too: an array's length, which push and a write
+    // past its end return (`const n = xs.push(v)`, a helper's `return a.length`).
+    for (const scope of [...this.scopes, ...this.suspended.flat()])
+      for (const binding of scope.values()) if (binding.value?.kind === 'var' && binding.value.name === last.name) binding.value = variable(name);
     for (const set of [this.aggregates, this.localArrays]) if (set.delete(last.name)) set.add(name);
     for (const map of [
       this.lengths,
