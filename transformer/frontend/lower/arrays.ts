@@ -668,11 +668,13 @@ export class WrittenPastEnd extends Error {
 /** A write into a `number[]` made with a length, at an index not known to be below it: see WrittenPastEnd. */
 function requireKnownWithin(lx: Lowering, container: Operand, index: Operand): void {
   const made = container.kind === 'var' && !lx.lengths.has(container.name) ? lx.created.get(container.name) : undefined;
-  // At an index known when compiling, before a length known too (past it, requireWithinLength
-  // says so), or into an array of a length known at run time, which the code takes to be long
-  // enough (`next[1] += 0.1` of `next = p.map(…)`): where it is not, JavaScript reads the
-  // missing entry as undefined (NaN), and a write alone leaves holes (see docs/api.md).
-  if (made?.kind !== 'array' || made.container !== 'Array' || index.kind === 'num' || lx.isBelow(index, made.size)) return;
+  // Only an array made with a length known when compiling (`[x, y]`, `new Array<number>(2)`),
+  // which a loop writing it may outrun. At an index known when compiling (past the end,
+  // requireWithinLength says so); into an array whose length is known only at run time
+  // (`new Array<number>(n)`, `p.map(…)`, `[...xs]`), which the code is taken to have made long
+  // enough for its writes: where it has not, JavaScript reads the missing entry as undefined
+  // (NaN), and a write alone lengthens it (see docs/api.md).
+  if (made?.kind !== 'array' || made.container !== 'Array' || made.size.kind !== 'num' || index.kind === 'num' || lx.isBelow(index, made.size)) return;
   throw new WrittenPastEnd(made.origin);
 }
 
