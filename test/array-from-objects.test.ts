@@ -5,7 +5,7 @@
 // code (found by a new user's trial). Every mode against finite differences, in a reverse build
 // (checked against forward mode at every call by compile()) and a forward one.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, compileForward } from './support/compile.js';
+import { bothBuilds, compile } from './support/compile.js';
 import { expectPointModes, pointModeExports } from './support/every-mode.js';
 
 const FUNCTIONS = `
@@ -33,12 +33,9 @@ ${pointModeExports(['chain', 'weighted', 'sized'], 2)}
 `;
 
 describe('arrays of objects of numbers built by Array.from', () => {
-  const builds: Record<string, any>[] = [];
+  let builds: Record<string, any>[] = [];
   beforeAll(async () => {
-    for (const compiled of [compile({ 'main.ts': MAIN }), compileForward({ 'main.ts': MAIN })]) {
-      expect(compiled.messages).toEqual([]);
-      builds.push(await compiled.load());
-    }
+    builds = (await bothBuilds(MAIN)).map((build) => build.m);
   });
 
   it('of a length or of an array, read by for-of, by index and by reduce: every mode', () => {

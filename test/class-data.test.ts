@@ -5,7 +5,7 @@
 // took such fields, instances did not). Every mode against finite differences; the value jvp
 // and vjp give is an instance with its data as the function's own.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, compileForward } from './support/compile.js';
+import { bothBuilds } from './support/compile.js';
 import { expectPointModes, pointModeExports } from './support/every-mode.js';
 
 const FUNCTIONS = `
@@ -72,12 +72,9 @@ export const dMade = derivative(made);
 `;
 
 describe('classes with fields of strings and booleans, constructed in the function', () => {
-  const builds: Record<string, any>[] = [];
+  let builds: Record<string, any>[] = [];
   beforeAll(async () => {
-    for (const compiled of [compile({ 'main.ts': MAIN }), compileForward({ 'main.ts': MAIN })]) {
-      expect(compiled.messages).toEqual([]);
-      builds.push(await compiled.load());
-    }
+    builds = (await bothBuilds(MAIN)).map((build) => build.m);
   });
 
   it('set by initialisers and constructors, written by methods, read by getters, branches, loops, lists and choices: every mode', () => {

@@ -6,7 +6,7 @@
 // read short. Every mode against finite differences; an array a loop writes below its length
 // (`i < n` of one made with n) keeps the length it was made with, and its code.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { close, compile, compileForward, partialDifference } from './support/compile.js';
+import { bothBuilds, close, compile, partialDifference } from './support/compile.js';
 import { expectPointModes, pointModeExports } from './support/every-mode.js';
 
 const FUNCTIONS = `
@@ -121,13 +121,9 @@ ${pointModeExports(TWO, 2)}
 `;
 
 describe('a number[] lengthened by writes at indices known at run time', () => {
-  // A reverse build (checked against forward mode at every call by compile()) and a forward one.
-  const builds: { m: Record<string, any>; js: string }[] = [];
+  let builds: { m: Record<string, any>; js: string }[] = [];
   beforeAll(async () => {
-    for (const compiled of [compile({ 'main.ts': MAIN }), compileForward({ 'main.ts': MAIN })]) {
-      expect(compiled.messages).toEqual([]);
-      builds.push({ m: await compiled.load(), js: compiled.js['main.ts'] });
-    }
+    builds = await bothBuilds(MAIN);
   });
 
   it('created empty and filled by index, in a loop or by a helper it is given, after push: map, reduce, for…of and length read what was written', () => {

@@ -5,7 +5,7 @@
 // differences, in reverse mode (checked against forward mode by `compile`) and in forward mode,
 // with a Hessian against the differences of the gradient.
 import { describe, expect, it } from 'vitest';
-import { close, compile, compileForward, entryDifference, expectHessianOfGradient, partialDifference } from './support/compile.js';
+import { bothBuilds, close, compile, compileForward, entryDifference, expectHessianOfGradient, partialDifference } from './support/compile.js';
 
 type Scalar = (...args: number[]) => number;
 
@@ -18,11 +18,7 @@ function expectGradient(gradient: number | readonly number[], f: Scalar, point: 
 
 /** Compiles `source` in both modes; each exports `f`, `df = grad(f, all)`, `hf = hessian(f)`, `vf = valueAndGrad(f, all)`. */
 async function bothModes(source: string): Promise<Record<string, any>[]> {
-  const reverse = compile({ 'main.ts': source });
-  expect(reverse.messages).toEqual([]);
-  const forward = compileForward({ 'main.ts': source });
-  expect(forward.messages).toEqual([]);
-  return [await reverse.load(), await forward.load()];
+  return (await bothBuilds(source)).map((build) => build.m);
 }
 
 function expectAllModes(m: Record<string, any>, points: readonly (readonly number[])[]): void {

@@ -72,6 +72,17 @@ export function compileForward(files: Record<string, string>): Compiled {
   return loaded(checked(build(files, {}, 'forward'), true));
 }
 
+/**
+ * `main.ts` of `source` built twice, each expected to compile without messages and loaded: by
+ * reverse mode (checked against forward mode at every call, see `compile`) and by forward mode,
+ * with each build's JavaScript.
+ */
+export async function bothBuilds(source: string): Promise<{ m: Record<string, any>; js: string }[]> {
+  const builds = [compile({ 'main.ts': source }), compileForward({ 'main.ts': source })];
+  for (const built of builds) expect(built.messages).toEqual([]);
+  return Promise.all(builds.map(async (built) => ({ m: await built.load(), js: built.js['main.ts'] })));
+}
+
 /** Compiles `files` with reverse mode only, without the forward twin: for tests that count what the code does (logs). */
 export function compileAlone(files: Record<string, string>): Compiled {
   return loaded(checked(build(files, {}, 'reverse'), true));
