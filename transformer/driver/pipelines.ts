@@ -220,7 +220,7 @@ export class Pipelines {
     const helpers = [
       { suffix: 'tangent', func: this.vectorTangent(primal, names, wrt, columns, into).func },
       { suffix: 'vjp', func: vjp },
-      { suffix: 'value', func: this.withInstances(request, simplify(primal, names), names) },
+      { suffix: 'value', func: simplify(primal, names) },
     ];
     return {
       helpers,

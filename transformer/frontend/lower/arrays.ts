@@ -340,8 +340,10 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
       Code.Unsupported,
       `'${target.getText()}' is past the end of its row: the rows of an array of arrays the function builds keep their length; build the row as long as it needs to be.`,
     );
-  if (!matrix) requireWithinLength(lx, target, container, index);
-  if (!matrix) requireKnownWithin(lx, container, index);
+  if (!matrix) {
+    requireWithinLength(lx, target, container, index);
+    requireKnownWithin(lx, container, index);
+  }
   const stored = value(() => load(lx, container, index, NUMBER, target));
   lx.store([container, index, stored], origin);
   const grown = container.kind === 'var' && !matrix ? lx.lengths.get(container.name) : undefined;
@@ -485,7 +487,7 @@ export function concatenation(lx: Lowering, parts: readonly ArrayPart[], node: t
 /** `[]`: a local array grown by push, whose length is a variable (in scope, so branches and loops carry it). */
 export function growable(lx: Lowering, node: ts.Expression): Operand {
   const array = newArray(lx, node, { op: 'arrayOf', args: [] }, 'Array');
-  if (!lx.lengths.has(nameOf(array))) trackLength(lx, nameOf(array), num(0));
+  trackLength(lx, nameOf(array), num(0));
   return array;
 }
 
