@@ -6,7 +6,7 @@
 // 2, y: 3 })` gave [[0,6,4],[0,4,0]]). Hand-derived matrices, and every mode that lays out
 // columns (jacobian, hessian, their Into forms, and grad by forward mode).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, compileForward } from './support/compile.js';
+import { bothBuilds } from './support/compile.js';
 
 const SOURCE = `
 import { grad, hessian, hessianInto, jacobian, jacobianInto } from 'tapeless';
@@ -56,10 +56,7 @@ let m: Record<string, any>;
 let forward: Record<string, any>;
 
 beforeAll(async () => {
-  const compiled = compile({ 'main.ts': SOURCE });
-  expect(compiled.messages).toEqual([]);
-  m = await compiled.load();
-  forward = await compileForward({ 'main.ts': SOURCE }).load();
+  [m, forward] = (await bothBuilds(SOURCE)).map((build) => build.m);
 }, 120_000);
 
 describe('an argument with fields its type does not name: a column per declared number', () => {

@@ -4,7 +4,7 @@
 // gradient where the Hessian's code makes it an Array: `hessian` had a row too many (7 × 6 for
 // 6 × 6; the fuzzer, seed 710034 program 15). The Hessian against differences of the gradient.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile, expectHessianOfGradient } from './support/compile.js';
+import { expectHessianOfGradient, loadedMain } from './support/compile.js';
 
 const SOURCE = `
 import { grad, hessian } from 'tapeless';
@@ -30,9 +30,7 @@ export const hPairs = hessian(pairs);
 let m: Record<string, any>;
 
 beforeAll(async () => {
-  const compiled = compile({ 'main.ts': SOURCE });
-  expect(compiled.messages).toEqual([]);
-  m = await compiled.load();
+  m = await loadedMain({ 'main.ts': SOURCE });
 }, 120_000);
 
 describe('an entry read past the end with a default, added into once after an inner loop', () => {

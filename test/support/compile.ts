@@ -72,6 +72,13 @@ export function compileForward(files: Record<string, string>): Compiled {
   return loaded(checked(build(files, {}, 'forward'), true));
 }
 
+/** `files` compiled (reverse mode, checked against forward mode at every call, see `compile`), expected without messages, and `main.ts` loaded. */
+export async function loadedMain(files: Record<string, string>): Promise<Record<string, any>> {
+  const compiled = compile(files);
+  expect(compiled.messages).toEqual([]);
+  return compiled.load();
+}
+
 /**
  * `main.ts` of `source` built twice, each expected to compile without messages and loaded: by
  * reverse mode (checked against forward mode at every call, see `compile`) and by forward mode,
