@@ -50,6 +50,16 @@ const CASES: Record<string, Case> = {
     message:
       "'out[3]' is past the end of 'out', whose length is 2 here: JavaScript lengthens a number[] written past its end with holes between (which reduce, map and forEach skip), which differentiated code does not follow. Write its entries in order ('out[2] = …' first, or push), or make it as long as it needs to be ('new Array<number>(4).fill(0)').",
   },
+  writeMayLengthenLoopState: {
+    code: `export const g = grad((x: number, n: number) => { let s = [x, 1];\n  for (let k = 0; k < n; k++) {\n    s = [s[1], 0.5 * s[0]];\n    /*@*/s[k] = Math.tanh(s[k]);\n  }\n  return s[0] * s[1]; });`,
+    message:
+      "'s[k]' may be past the end of 's' (2 entries where it is made): 'k' is not known to be below 2, and a write past the end lengthens an array, which tapeless cannot follow here: a loop that reassigns it, or a branch that chooses it, keeps it as so many numbers. Write only below its length: test the index ('if (k < s.length) …'), bound the loop with it ('k < s.length'), or make 's' as long as the writes need.",
+  },
+  computedIndexMayLengthenLoopState: {
+    code: `export const g = grad((x: number) => { let s = [x, 1];\n  for (let k = 0; k < 4; k++) {\n    s = [s[1], 0.5 * s[0]];\n    /*@*/s[k >> 1] = Math.tanh(s[0]);\n  }\n  return s[0] * s[1]; });`,
+    message:
+      "'s[k >> 1]' may be past the end of 's' (2 entries where it is made): 'k >> 1' is not known to be below 2, and a write past the end lengthens an array, which tapeless cannot follow here: a loop that reassigns it, or a branch that chooses it, keeps it as so many numbers. Write only below its length: name the index and test it ('const j = k >> 1; if (j < s.length) s[j] = …'), or make 's' as long as the writes need.",
+  },
   stringKeyWritten: {
     code: `export const g = grad((x: number) => { const o = { a: 0, b: 1 };\n  /*@*/o['a'] = x * x;\n  return o.a + o.b; });`,
     message: "'o['a']' uses a string key here: write the field by its name ('o.a')",

@@ -78,6 +78,36 @@ export function helperLength(x: number, n: number): number {
   for (const e of h) acc += e * e;
   return acc * count;
 }
+function stepped(s: [number, number, number], dt: number): [number, number, number] {
+  return [s[0] + dt * s[1], s[1] - dt * Math.sin(s[0]), 0.9 * s[2]];
+}
+/** A loop state written at a counter of its while loop bounded in an \`&&\` (the fuzzer). */
+export function whileBounded(x: number, y: number): number {
+  let s: [number, number, number] = [x, y, 2];
+  let k = 0;
+  while (Math.abs(s[2]) > 1.2 && k < 3) {
+    s = stepped(s, 0.1);
+    s[k] += 0.5 * Math.tanh(s[k] * x);
+    k++;
+  }
+  return s[0] * s[1] + s[2];
+}
+/** Indices shifted or truncated from a bounded counter, and one an \`if\` tests first. */
+export function shiftedAndTested(x: number, n: number): number {
+  let s = [x, 1];
+  for (let k = 0; k < 2; k++) {
+    s = [s[1] + 0.1 * x, s[0]];
+    s[k >> 1] = Math.tanh(s[k >> 1]);
+    s[k | 0] *= 1.5;
+  }
+  for (let k = 0; k < n; k++) {
+    s = [s[1], Math.sin(s[0])];
+    if (k < s.length) s[k] += x;
+    const j = k >> 1;
+    if (j < s.length && x > -10) s[j] *= 0.9;
+  }
+  return s[0] * s[1];
+}
 export function belowItsLength(x: number, n: number): number {
   const out = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) out[i] = Math.cos(x * i);
@@ -112,8 +142,8 @@ export const vjpGrown = vjp(grown);
 export const jSummary = jacobian(summary);
 `;
 
-const ONE = ['madeShort', 'helperFills', 'belowItsLength', 'binned', 'pushReturned', 'helperLength'];
-const TWO = ['filledByIndex', 'literalExtended', 'pushedThenIndexed', 'alternating'];
+const ONE = ['madeShort', 'helperFills', 'belowItsLength', 'binned', 'pushReturned', 'helperLength', 'shiftedAndTested'];
+const TWO = ['filledByIndex', 'literalExtended', 'pushedThenIndexed', 'alternating', 'whileBounded'];
 const MAIN = `import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
 ${FUNCTIONS}
 ${pointModeExports(ONE, 1)}
@@ -149,13 +179,18 @@ describe('a number[] lengthened by writes at indices known at run time', () => {
     }
   });
 
-  it('written below the length it was made with (i < n of new Array(n), i % 2 of a pair, Math.min(…, length - 1)): no length variable in the generated code', () => {
+  it("written below the length it was made with (i < n of new Array(n), i % 2 of a pair, Math.min(…, length - 1), a test in a while's &&, an if, k >> 1): no length variable in the generated code", () => {
     for (const { m, js } of builds) {
       for (const n of [3, 0]) expectPointModes(m, 'belowItsLength', [0.4], [n]);
       // A pair reassigned in a loop and written at k % 2 stays a pair of numbers the loop carries (it was rejected).
       expectPointModes(m, 'alternating', [0.6, -0.9], []);
       for (const t of [0.5, 1.5, 7.2]) expectPointModes(m, 'binned', [1.3], [t]);
-      for (const name of ['belowItsLength', 'alternating', 'binned']) {
+      // Loop states written below their length where the test says so: \`k < 3\` in a while's
+      // \`&&\`, \`k >> 1\` and \`(k + 0.5) | 0\` of \`k < 2\`, an \`if (k < s.length)\` (they were rejected).
+      expectPointModes(m, 'whileBounded', [0.6, -0.9], []);
+      expectPointModes(m, 'whileBounded', [0.2, 0.4], []);
+      for (const n of [5, 1]) expectPointModes(m, 'shiftedAndTested', [0.7], [n]);
+      for (const name of ['belowItsLength', 'alternating', 'binned', 'whileBounded', 'shiftedAndTested']) {
         const generated = js.slice(js.indexOf(`function ${name}_`));
         expect(generated.slice(0, generated.indexOf('\n}\n')), name).not.toContain('% 1');
       }

@@ -342,7 +342,7 @@ export function storeElement(lx: Lowering, target: ts.ElementAccessExpression, v
     );
   if (!matrix) {
     requireWithinLength(lx, target, container, index);
-    requireKnownWithin(lx, container, index);
+    requireKnownWithin(lx, target, container, index);
   }
   const stored = value(() => load(lx, container, index, NUMBER, target));
   lx.store([container, index, stored], origin);
@@ -384,8 +384,8 @@ function requireWithinLength(lx: Lowering, target: ts.ElementAccessExpression, c
   const length = tracked ?? made.size;
   if (length?.kind !== 'num' || index.value < length.value) return;
   if (index.value === length.value) {
-    if (tracked) return;
-    throw new WrittenPastEnd(made.origin);
+    if (tracked || lx.writesAssumedWithin) return;
+    throw new WrittenPastEnd(made.origin, target, length.value);
   }
   fail(
     target,
@@ -662,13 +662,19 @@ function trackLength(lx: Lowering, name: string, size: Operand): void {
  * array's length a variable (`Lowering.growing`), as that of an array created empty.
  */
 export class WrittenPastEnd extends Error {
-  constructor(readonly made: ts.Node) {
+  constructor(
+    readonly made: ts.Node,
+    /** The write, `out[i] = …`. */
+    readonly write: ts.ElementAccessExpression,
+    /** The length the array was made with. */
+    readonly length: number,
+  ) {
     super('an array may be written past its end');
   }
 }
 
 /** A write into a `number[]` made with a length, at an index not known to be below it: see WrittenPastEnd. */
-function requireKnownWithin(lx: Lowering, container: Operand, index: Operand): void {
+function requireKnownWithin(lx: Lowering, target: ts.ElementAccessExpression, container: Operand, index: Operand): void {
   const made = container.kind === 'var' && !lx.lengths.has(container.name) ? lx.created.get(container.name) : undefined;
   // Only an array made with a length known when compiling (`[x, y]`, `new Array<number>(2)`),
   // which a loop writing it may outrun. At an index known when compiling (past the end,
@@ -677,7 +683,7 @@ function requireKnownWithin(lx: Lowering, container: Operand, index: Operand): v
   // enough for its writes: where it has not, JavaScript reads the missing entry as undefined
   // (NaN), and a write alone lengthens it (see docs/api.md).
   if (made?.kind !== 'array' || made.container !== 'Array' || made.size.kind !== 'num' || index.kind === 'num' || lx.isBelow(index, made.size)) return;
-  throw new WrittenPastEnd(made.origin);
+  if (!lx.writesAssumedWithin) throw new WrittenPastEnd(made.origin, target, made.size.value);
 }
 
 /**

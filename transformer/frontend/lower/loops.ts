@@ -116,20 +116,6 @@ export function countedPasses(lx: Lowering, statement: ts.ForStatement): Operand
   return lx.op('+', [lx.op('floor', [span], statement), num(2)], statement);
 }
 
-/**
- * What a loop's test says of its counters where a pass runs: `i < n` (also as a part of an
- * `&&`) holds there, for the values i and n have in the test. A write `out[i] = …` is then
- * before the end of an array no shorter than n (arrays.ts `requireKnownWithin`).
- */
-function countersBelow(lx: Lowering, test: Operand): [string, Operand][] {
-  if (test.kind !== 'var') return [];
-  const made = lx.body.find((stmt) => stmt.kind === 'let' && stmt.name === test.name);
-  if (made?.kind !== 'let') return [];
-  const [a, b] = made.expr.args;
-  if (made.expr.op === 'and') return [...countersBelow(lx, a), ...countersBelow(lx, b)];
-  return made.expr.op === '<' && a.kind === 'var' ? [[a.name, b]] : [];
-}
-
 /** `j++`, `++j` or `j += 1`. */
 export function countsUp(tsApi: typeof ts, step: ts.Expression | undefined, name: string): boolean {
   if (!step) return false;
@@ -209,10 +195,7 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
     let test: Operand = TRUE;
     if (parts.testFirst) {
       if (parts.test) test = parts.test();
-      const bounds = countersBelow(lx, test);
-      for (const [counter, bound] of bounds) lx.below.set(counter, bound);
-      branch(lx, test, node, runBody);
-      for (const [counter] of bounds) lx.below.delete(counter);
+      branch(lx, test, node, lx.holding(test, runBody));
     } else {
       runBody();
       if (parts.test) {

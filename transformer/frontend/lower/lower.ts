@@ -2,7 +2,7 @@
 // its body, and what it returns. The rest of lowering is by concern in this folder (see its
 // README).
 import type * as ts from 'typescript';
-import { Code, fail } from '../../driver/diagnostics';
+import { Code, TapelessError, fail } from '../../driver/diagnostics';
 import { type Func, type Operand, type Param, type Result, UNDEFINED, isUnset, mapResult, variable } from '../../ir/ir';
 import { renameValues } from '../../ir/definitions';
 import { FALSE, type FunctionNode, type LowerEnv, Lowering } from './lowering';
@@ -19,29 +19,76 @@ import { WrittenPastEnd } from './arrays';
 /**
  * Lowers a function of numbers to the IR, or throws a located TapelessError. Whether a loop's
  * array changes length from pass to pass is known only once its body is lowered: where one
- * does, the function is lowered again, knowing it (loop-states.ts), with the same names.
+ * does, the function is lowered again, knowing it (loop-states.ts), with the same names; so
+ * where a write may lengthen an array made with a length (arrays.ts `WrittenPastEnd`).
  */
 export function lowerFunction(fn: FunctionNode, env: LowerEnv, name: string): Func {
   const resizing = new Map<ts.Node, Set<string>>();
-  const growing = new Set<ts.Node>();
+  const growing = new Map<ts.Node, WrittenPastEnd>();
   for (;;) {
     const restoreNames = env.names.checkpoint();
     try {
-      return lowerOnce(fn, env, name, resizing, growing);
+      return lowerOnce(fn, env, name, { resizing, growing: new Set(growing.keys()) });
     } catch (error) {
-      if (error instanceof WrittenPastEnd && !growing.has(error.made)) growing.add(error.made);
+      if (error instanceof WrittenPastEnd && !growing.has(error.made)) growing.set(error.made, error);
       else if (error instanceof LengthChanges && !resizing.get(error.loop)?.has(error.name))
         resizing.set(error.loop, new Set([...(resizing.get(error.loop) ?? []), error.name]));
-      else throw error;
+      else if (error instanceof TapelessError && growing.size > 0) {
+        restoreNames();
+        throw lengtheningError(fn, env, name, resizing, [...growing.values()][0], error);
+      } else throw error;
       restoreNames();
     }
   }
 }
 
-function lowerOnce(fn: FunctionNode, env: LowerEnv, name: string, resizing: ReadonlyMap<ts.Node, ReadonlySet<string>>, growing: ReadonlySet<ts.Node>): Func {
+/**
+ * What to say where a function lowered with an array's length a variable cannot be (`error`):
+ * a loop that reassigns an array carries its numbers, one variable each, and a branch chooses
+ * between arrays of lengths it knows. If the function can be lowered where the write is taken
+ * to be below the length, the write is what to change, and the message says how.
+ */
+function lengtheningError(
+  fn: FunctionNode,
+  env: LowerEnv,
+  name: string,
+  resizing: ReadonlyMap<ts.Node, ReadonlySet<string>>,
+  first: WrittenPastEnd,
+  error: TapelessError,
+): TapelessError {
+  const restoreNames = env.names.checkpoint();
+  try {
+    lowerOnce(fn, env, name, { resizing, growing: new Set(), writesAssumedWithin: true });
+  } catch {
+    return error;
+  } finally {
+    restoreNames();
+  }
+  const { write, length } = first;
+  const [array, index] = [write.expression.getText(), write.argumentExpression.getText()];
+  const named = env.ts.isIdentifier(write.argumentExpression);
+  const test = named
+    ? `test the index ('if (${index} < ${array}.length) …'), bound the loop with it ('${index} < ${array}.length')`
+    : `name the index and test it ('const j = ${index}; if (j < ${array}.length) ${array}[j] = …')`;
+  return new TapelessError(
+    write,
+    Code.Unsupported,
+    `'${write.getText()}' may be past the end of '${array}' (${length} entries where it is made): '${index}' is not known to be below ${length}, and a write past the end lengthens an array, which tapeless cannot follow here: a loop that reassigns it, or a branch that chooses it, keeps it as so many numbers. Write only below its length: ${test}, or make '${array}' as long as the writes need.`,
+  );
+}
+
+/** The lengths a lowering knows change: see lowerFunction. */
+interface Lengths {
+  readonly resizing: ReadonlyMap<ts.Node, ReadonlySet<string>>;
+  readonly growing: ReadonlySet<ts.Node>;
+  readonly writesAssumedWithin?: boolean;
+}
+
+function lowerOnce(fn: FunctionNode, env: LowerEnv, name: string, lengths: Lengths): Func {
   const lx = new Lowering(env);
-  lx.resizing = resizing;
-  lx.growing = growing;
+  lx.resizing = lengths.resizing;
+  lx.growing = lengths.growing;
+  lx.writesAssumedWithin = lengths.writesAssumedWithin ?? false;
   const { ts } = lx;
   requireBody(lx, fn);
   if (env.checker) {

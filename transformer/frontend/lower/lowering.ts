@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
+import { type Block, type Callee, type Expr, type Let, type Operand, type Role, type Stmt, isUnset, num, sameOperand, variable } from '../../ir/ir';
 import type { NameAllocator } from '../../ir/names';
 import { type MadeObject, NUMBER, PARAMETER, type Shape, type TypeResolver, isBrandedNumber, shapeOf } from '../../ir/shapes';
 import { type MathFunction, type OpName, globalConstant } from '../../ops/registry';
@@ -233,10 +233,17 @@ export class Lowering {
    */
   growing: ReadonlySet<ts.Node> = new Set();
   /**
-   * Indices known to be below a bound in the code being lowered: a loop's counter, by name of
-   * its value in a pass, below what its test compares it with (`for (…; i < n; …)`).
+   * Writes into such arrays are taken to be below their length, which is kept: only to tell
+   * whether a function that cannot be lowered with lengths that change could be without
+   * (see lowerFunction); such a lowering is never differentiated.
    */
-  readonly below = new Map<string, Operand>();
+  writesAssumedWithin = false;
+  /**
+   * Indices known to be below a bound in the code being lowered, by name of their value: a
+   * loop's counter in a pass, below what its test compares it with (`for (…; i < n; …)`), an
+   * index in the side of an `if` its test holds in (see `holding`).
+   */
+  private readonly below = new Map<string, Operand>();
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -431,7 +438,47 @@ export class Lowering {
     return first.measured === second.measured && sameOperand(first.operand, second.operand);
   }
 
-  /** Whether `index` is known to be below `length`: a loop counter whose test compares it with no more than `length`. */
+  /**
+   * Runs `lower` (later: the side of a branch, a loop's pass) knowing what `test`, true there,
+   * says of indices: `i < n`, also as a part of an `&&`, holds for the values i and n have in
+   * the test. A write `out[i] = …` is then before the end of an array no shorter than n
+   * (arrays.ts `requireKnownWithin`). Read now, where the test was lowered.
+   */
+  holding<T>(test: Operand, lower: () => T): () => T {
+    const bounds = this.countersBelow(test, this.body);
+    return () => {
+      const before = bounds.map(([counter]) => [counter, this.below.get(counter)] as const);
+      for (const [counter, bound] of bounds) this.below.set(counter, bound);
+      try {
+        return lower();
+      } finally {
+        for (const [counter, bound] of before) {
+          if (bound) this.below.set(counter, bound);
+          else this.below.delete(counter);
+        }
+      }
+    };
+  }
+
+  private countersBelow(test: Operand, block: Block): [string, Operand][] {
+    if (test.kind !== 'var') return [];
+    for (const stmt of block) {
+      if (stmt.kind === 'let' && stmt.name === test.name) {
+        const [a, b] = stmt.expr.args;
+        if (stmt.expr.op === 'and') return [...this.countersBelow(a, block), ...this.countersBelow(b, block)];
+        return stmt.expr.op === '<' && a.kind === 'var' ? [[a.name, b]] : [];
+      }
+      // `a && b` (control.ts `logical`): b, lowered where a holds, if a holds; else a (or false).
+      const phi = stmt.kind === 'if' ? stmt.phis.find((merged) => merged.name === test.name) : undefined;
+      if (stmt.kind === 'if' && phi) {
+        const and = sameOperand(phi.else, stmt.cond) || sameOperand(phi.else, FALSE);
+        return and ? [...this.countersBelow(stmt.cond, block), ...this.countersBelow(phi.then, stmt.then)] : [];
+      }
+    }
+    return [];
+  }
+
+  /** Whether `index` is known to be below `length`: an index a test compares with no more than `length` (see `holding`), or computed from one. */
   isBelow(index: Operand, length: Operand): boolean {
     const atMost = (bound: Operand) => (bound.kind === 'num' && length.kind === 'num' ? Math.abs(bound.value) <= length.value : this.notLonger(bound, length));
     if (index.kind === 'num') return length.kind === 'num' && index.value < length.value;
@@ -440,7 +487,9 @@ export class Lowering {
     if (bound) return atMost(bound);
     // Computed where it is written (this block): `i % n` is within ±n, below n or no index at
     // all (negative, fractional: a property); `Math.min(i, k)` is below what either is below;
-    // `Math.floor(x)` and `x - k` (k ≥ 0) are below what x is below.
+    // `Math.floor(x)`, `x >> k`, `x | 0` and `x - k` (k ≥ 0) are below what x is below (a
+    // negative x gives no index; an x of 2³¹ or more is below no array's length), and
+    // `n - k` (k ≥ 1) is below n (`Math.min(j, out.length - 1)`).
     const made = this.body.find((stmt): stmt is Let => stmt.kind === 'let' && stmt.name === index.name);
     if (!made) return false;
     const [a, b] = made.expr.args;
@@ -452,8 +501,12 @@ export class Lowering {
       case 'floor':
       case 'trunc':
         return this.isBelow(a, length);
-      case '-':
+      case '>>':
         return b.kind === 'num' && b.value >= 0 && this.isBelow(a, length);
+      case '|':
+        return b.kind === 'num' && b.value === 0 && this.isBelow(a, length);
+      case '-':
+        return b.kind === 'num' && ((b.value >= 0 && this.isBelow(a, length)) || (b.value >= 1 && atMost(a)));
       case 'select':
         return this.isBelow(b, length) && this.isBelow(made.expr.args[2], length);
       default:

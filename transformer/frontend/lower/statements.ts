@@ -69,7 +69,14 @@ export function statement(lx: Lowering, node: ts.Statement, endsScope = false): 
       if (taken) lx.scoped(() => statement(lx, taken));
       return;
     }
-    branch(lx, cond, node, () => lx.scoped(() => statement(lx, node.thenStatement)), otherwise && (() => lx.scoped(() => statement(lx, otherwise))), endsScope);
+    branch(
+      lx,
+      cond,
+      node,
+      lx.holding(cond, () => lx.scoped(() => statement(lx, node.thenStatement))),
+      otherwise && (() => lx.scoped(() => statement(lx, otherwise))),
+      endsScope,
+    );
     return;
   }
   if (ts.isForStatement(node)) return forLoop(lx, node, []);

@@ -26,6 +26,12 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { message: /^the array or object '[\w$]+' holds as this loop starts is also held by another variable or object/, readme: SHARED_STATES, state: true },
   { message: /^a pass of this loop leaves the array (or object )?of '[\w$]+' also held by another variable or object/, readme: SHARED_STATES, state: true },
   {
+    // `state[i] += …` of a tuple state, at an outer loop's counter bounded by an input's length.
+    message: /^'[^']+' may be past the end of '[\w$]+' \(\d+ entries where it is made\)/,
+    readme:
+      'What can be differentiated: "state reassigned in loops … | ✅ … written only below its length (`s[k] += …` where `k < s.length`, … or `if (k < s.length)` first: else a diagnostic at the write"',
+  },
+  {
     // `const src = c ? xs : ys` with parameters (or module constants): the generator writes it rarely.
     message: /^this expression chooses between arrays or objects, and one of them is not an array or object literal the function makes itself/,
     readme:
