@@ -81,7 +81,7 @@ export function helperLength(x: number, n: number): number {
 function stepped(s: [number, number, number], dt: number): [number, number, number] {
   return [s[0] + dt * s[1], s[1] - dt * Math.sin(s[0]), 0.9 * s[2]];
 }
-/** A loop state written at a counter of its while loop bounded in an \`&&\` (the fuzzer). */
+/** A loop state written at a counter of its while loop bounded in an && (the fuzzer). */
 export function whileBounded(x: number, y: number): number {
   let s: [number, number, number] = [x, y, 2];
   let k = 0;
@@ -92,13 +92,16 @@ export function whileBounded(x: number, y: number): number {
   }
   return s[0] * s[1] + s[2];
 }
-/** Indices shifted or truncated from a bounded counter, and one an \`if\` tests first. */
+/** Indices shifted, masked or truncated from a bounded counter, and one an if tests first. */
 export function shiftedAndTested(x: number, n: number): number {
   let s = [x, 1];
   for (let k = 0; k < 2; k++) {
     s = [s[1] + 0.1 * x, s[0]];
     s[k >> 1] = Math.tanh(s[k >> 1]);
     s[k | 0] *= 1.5;
+    s[k >>> 1] += 0.1 * Math.sin(s[k & ~1]);
+    s[k & ~1] -= 0.2 * x;
+    s[(k + 1) & 1] *= 1.1;
   }
   for (let k = 0; k < n; k++) {
     s = [s[1], Math.sin(s[0])];
@@ -179,14 +182,14 @@ describe('a number[] lengthened by writes at indices known at run time', () => {
     }
   });
 
-  it("written below the length it was made with (i < n of new Array(n), i % 2 of a pair, Math.min(…, length - 1), a test in a while's &&, an if, k >> 1): no length variable in the generated code", () => {
+  it("written below the length it was made with (i < n of new Array(n), i % 2 of a pair, Math.min(…, length - 1), a test in a while's &&, an if, k >> 1, k & ~1): no length variable in the generated code", () => {
     for (const { m, js } of builds) {
       for (const n of [3, 0]) expectPointModes(m, 'belowItsLength', [0.4], [n]);
       // A pair reassigned in a loop and written at k % 2 stays a pair of numbers the loop carries (it was rejected).
       expectPointModes(m, 'alternating', [0.6, -0.9], []);
       for (const t of [0.5, 1.5, 7.2]) expectPointModes(m, 'binned', [1.3], [t]);
-      // Loop states written below their length where the test says so: \`k < 3\` in a while's
-      // \`&&\`, \`k >> 1\` and \`(k + 0.5) | 0\` of \`k < 2\`, an \`if (k < s.length)\` (they were rejected).
+      // Loop states written below their length where the test says so (they were rejected): k < 3
+      // in a while's &&; k >> 1, k | 0, k >>> 1, k & ~1 and (k + 1) & 1 of k < 2; an if (k < s.length).
       expectPointModes(m, 'whileBounded', [0.6, -0.9], []);
       expectPointModes(m, 'whileBounded', [0.2, 0.4], []);
       for (const n of [5, 1]) expectPointModes(m, 'shiftedAndTested', [0.7], [n]);

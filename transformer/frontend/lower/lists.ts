@@ -8,8 +8,7 @@
 // list never reaches code that would need it as an array.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Block, type Let, type Operand, type Result, num, readsVariable, variable } from '../../ir/ir';
-import { fold } from '../../passes/fold';
+import { type Block, type Operand, type Result, num, readsVariable, variable } from '../../ir/ir';
 import { type Lowering, FALSE, TRUE } from './lowering';
 import { expression } from './expressions';
 import { firstEntryRead, sourceText } from '../quoting';
@@ -180,14 +179,14 @@ export function requireListsResolved(lx: Lowering, body: Block, result: Result, 
 
 /** `list[index]`: the value at a constant index. */
 export function listEntry(lx: Lowering, list: readonly Operand[], index: Operand, origin: ts.Node): Operand {
-  const k = constantOf(lx, index);
+  const k = lx.constantOf(index);
   if (k !== undefined && Number.isInteger(k) && k >= 0 && k < list.length) return list[k];
   return unknownIndex(list, origin);
 }
 
 /** Whether `list` has no entry at `index` (`xs[(i + 1) % n] ?? p`): known when compiling, as the index must be. */
 export function listEntryMissing(lx: Lowering, list: readonly Operand[], index: Operand, origin: ts.Node): Operand {
-  const k = constantOf(lx, index);
+  const k = lx.constantOf(index);
   if (k === undefined) return unknownIndex(list, origin);
   return Number.isInteger(k) && k >= 0 && k < list.length ? FALSE : TRUE;
 }
@@ -199,21 +198,6 @@ function unknownIndex(list: readonly Operand[], origin: ts.Node): never {
     Code.Unsupported,
     `this index of a local array of objects or arrays is not known at compile time to be within its ${list.length} entries (they are kept apart, not in an array): loop over it with 'for (const v of ${name})', forEach, map or reduce, or read '${name}[0]', '${name}[1]', ….`,
   );
-}
-
-/**
- * The value of an index computed from constants here (`(i + 1) % n` in a pass of an unrolled
- * loop, where `i` is one), as folding will compute it; undefined where it is not a constant.
- */
-function constantOf(lx: Lowering, operand: Operand): number | undefined {
-  if (operand.kind === 'num') return operand.value;
-  if (operand.kind !== 'var') return undefined;
-  const made = [...lx.body].reverse().find((stmt): stmt is Let => stmt.kind === 'let' && stmt.name === operand.name);
-  if (!made) return undefined;
-  const args = made.expr.args.map((arg) => constantOf(lx, arg));
-  if (args.some((arg) => arg === undefined)) return undefined;
-  const folded = fold({ ...made.expr, args: args.map((arg) => num(arg!)) }, () => undefined);
-  return 'kind' in folded && folded.kind === 'num' ? folded.value : undefined;
 }
 
 /** `list.map(f)` whose callback returns objects or arrays: the list of what it returns. */

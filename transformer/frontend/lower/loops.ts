@@ -55,8 +55,17 @@ export function forLoop(lx: Lowering, node: ts.ForStatement, labels: readonly st
       update: incrementor && (() => void expression(lx, incrementor)),
       body: () => statement(lx, node.statement),
       passes: countedPasses(lx, node),
+      countsFromZero: countingFromZero(lx, node),
     });
   });
+}
+
+/** The counter of `for (let k = 0; …; k++)` whose test and body do not assign it. */
+function countingFromZero(lx: Lowering, node: ts.ForStatement): string | undefined {
+  const counter = countedIndex(lx.ts, node);
+  if (!counter) return undefined;
+  const assigned = (part: ts.Node | undefined) => part !== undefined && assignsAny(lx.ts, part, new Set([counter]));
+  return assigned(node.condition) || assigned(node.statement) ? undefined : counter;
 }
 
 /**
@@ -195,7 +204,8 @@ export function loop(lx: Lowering, node: ts.Node, labels: readonly string[], par
     let test: Operand = TRUE;
     if (parts.testFirst) {
       if (parts.test) test = parts.test();
-      branch(lx, test, node, lx.holding(test, runBody));
+      const counter = parts.countsFromZero ? lx.lookup(parts.countsFromZero)?.value : undefined;
+      branch(lx, test, node, lx.holding(test, runBody, counter));
     } else {
       runBody();
       if (parts.test) {
@@ -546,6 +556,8 @@ export interface LoopParts {
   readonly carried?: readonly Binding[];
   /** An upper bound of the number of passes, known before the loop. */
   readonly passes?: Operand;
+  /** A counter that counts up from 0 (`for (let k = 0; …; k++)`, the body not assigning it): never negative. */
+  readonly countsFromZero?: string;
   /** false: the loop carries `carried` only, not what its node's code assigns (a loop lowering makes up). */
   readonly syntaxAssigns?: boolean;
 }

@@ -7,6 +7,7 @@ import { type MathFunction, type OpName, globalConstant } from '../../ops/regist
 import type { Creation } from './merge';
 import { type Matrix, type Row, notAValue } from './matrices';
 import { skipParentheses, skipTypeSyntax } from '../type-syntax';
+import { fold } from '../../passes/fold';
 import { locationOf, sourceText } from '../quoting';
 
 /** What lowering needs to know about the world outside the function. */
@@ -244,6 +245,8 @@ export class Lowering {
    * index in the side of an `if` its test holds in (see `holding`).
    */
   private readonly below = new Map<string, Operand>();
+  /** Indices known not to be negative, by name of their value: the counter of a loop that counts up from 0 in a pass. */
+  private readonly nonNegative = new Set<string>();
 
   constructor(readonly env: LowerEnv) {
     this.ts = env.ts;
@@ -439,23 +442,43 @@ export class Lowering {
   }
 
   /**
+   * The value of an operand computed from constants here (`(i + 1) % n` in a pass of an
+   * unrolled loop, where `i` is one; `~1`), as folding will compute it; undefined where it is
+   * not a constant.
+   */
+  constantOf(operand: Operand): number | undefined {
+    if (operand.kind === 'num') return operand.value;
+    if (operand.kind !== 'var') return undefined;
+    const made = [...this.body].reverse().find((stmt): stmt is Let => stmt.kind === 'let' && stmt.name === operand.name);
+    if (!made) return undefined;
+    const args = made.expr.args.map((arg) => this.constantOf(arg));
+    if (args.some((arg) => arg === undefined)) return undefined;
+    const folded = fold({ ...made.expr, args: args.map((arg) => num(arg!)) }, () => undefined);
+    return 'kind' in folded && folded.kind === 'num' ? folded.value : undefined;
+  }
+
+  /**
    * Runs `lower` (later: the side of a branch, a loop's pass) knowing what `test`, true there,
    * says of indices: `i < n`, also as a part of an `&&`, holds for the values i and n have in
    * the test. A write `out[i] = …` is then before the end of an array no shorter than n
-   * (arrays.ts `requireKnownWithin`). Read now, where the test was lowered.
+   * (arrays.ts `requireKnownWithin`). Read now, where the test was lowered. `counter`: the
+   * value, in a pass, of a loop's counter that counts up from 0.
    */
-  holding<T>(test: Operand, lower: () => T): () => T {
+  holding<T>(test: Operand, lower: () => T, counter?: Operand): () => T {
     const bounds = this.countersBelow(test, this.body);
+    const counts = counter?.kind === 'var' && !this.nonNegative.has(counter.name) ? counter.name : undefined;
     return () => {
-      const before = bounds.map(([counter]) => [counter, this.below.get(counter)] as const);
-      for (const [counter, bound] of bounds) this.below.set(counter, bound);
+      const before = bounds.map(([index]) => [index, this.below.get(index)] as const);
+      for (const [index, bound] of bounds) this.below.set(index, bound);
+      if (counts) this.nonNegative.add(counts);
       try {
         return lower();
       } finally {
-        for (const [counter, bound] of before) {
-          if (bound) this.below.set(counter, bound);
-          else this.below.delete(counter);
+        for (const [index, bound] of before) {
+          if (bound) this.below.set(index, bound);
+          else this.below.delete(index);
         }
+        if (counts) this.nonNegative.delete(counts);
       }
     };
   }
@@ -482,14 +505,16 @@ export class Lowering {
   isBelow(index: Operand, length: Operand): boolean {
     const atMost = (bound: Operand) => (bound.kind === 'num' && length.kind === 'num' ? Math.abs(bound.value) <= length.value : this.notLonger(bound, length));
     if (index.kind === 'num') return length.kind === 'num' && index.value < length.value;
-    if (index.kind !== 'var') return false;
+    // Truncating an index in (-1, 0) gives 0, which is below any length but 0.
+    if (index.kind !== 'var' || (length.kind === 'num' && length.value < 1)) return false;
     const bound = this.below.get(index.name);
     if (bound) return atMost(bound);
     // Computed where it is written (this block): `i % n` is within ±n, below n or no index at
     // all (negative, fractional: a property); `Math.min(i, k)` is below what either is below;
-    // `Math.floor(x)`, `x >> k`, `x | 0` and `x - k` (k ≥ 0) are below what x is below (a
-    // negative x gives no index; an x of 2³¹ or more is below no array's length), and
-    // `n - k` (k ≥ 1) is below n (`Math.min(j, out.length - 1)`).
+    // `Math.floor(x)`, `x >> k`, `x | 0`, `x & ~1` and `x - k` (k ≥ 0) are below what x is
+    // below (a negative x gives no index; an x of 2³¹ or more is below no array's length), so
+    // is `x >>> k` of an x known not to be negative; `n - k` (k ≥ 1) is below n
+    // (`Math.min(j, out.length - 1)`).
     const made = this.body.find((stmt): stmt is Let => stmt.kind === 'let' && stmt.name === index.name);
     if (!made) return false;
     const [a, b] = made.expr.args;
@@ -505,6 +530,14 @@ export class Lowering {
         return b.kind === 'num' && b.value >= 0 && this.isBelow(a, length);
       case '|':
         return b.kind === 'num' && b.value === 0 && this.isBelow(a, length);
+      case '>>>':
+        return b.kind === 'num' && b.value >= 0 && a.kind === 'var' && this.nonNegative.has(a.name) && this.isBelow(a, length);
+      case '&': {
+        // A negative mask keeps a negative x negative; one that is not keeps x & m within [0, m].
+        const mask = this.constantOf(b);
+        if (mask === undefined) return false;
+        return mask < 0 ? this.isBelow(a, length) : length.kind === 'num' && mask < length.value;
+      }
       case '-':
         return b.kind === 'num' && ((b.value >= 0 && this.isBelow(a, length)) || (b.value >= 1 && atMost(a)));
       case 'select':
