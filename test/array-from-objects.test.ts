@@ -1,6 +1,7 @@
 // Arrays of objects of numbers built by Array.from (`Array.from({ length: n }, (_, i) =>
 // ({ x: …, y: … }))`, `Array.from(xs, (x, i) => ({ v: …, w: … }))`), as map builds them: read by
-// for-of, by index in a counted loop and by reduce. They were built as arrays of numbers
+// for-of, by index in a counted loop and by reduce, and their entries' fields written (by
+// index, for-of, a method of an instance), which was a diagnostic. They were built as arrays of numbers
 // holding objects: reverse mode threw `Cannot create property 'y' on number '0'` from generated
 // code (found by a new user's trial). Every mode against finite differences, in a reverse build
 // (checked against forward mode at every call by compile()) and a forward one.
@@ -26,10 +27,68 @@ export function sized(a: number, b: number, n: number): number {
   for (const p of pts) s += p.x * p.y;
   return s;
 }
+/** Particles stepped in place: fields of entries written by index, in nested loops. */
+export function particles(a: number, b: number, n: number): number {
+  const ps = Array.from({ length: n }, (_, i) => ({ x: a * (i + 1), v: b }));
+  for (let k = 0; k < 3; k++) {
+    for (let i = 0; i < ps.length; i++) {
+      ps[i].x += 0.1 * ps[i].v;
+      ps[i].v -= 0.1 * Math.sin(ps[i].x);
+    }
+  }
+  return ps.reduce((s, p) => s + p.x * p.v, 0);
+}
+class Body {
+  constructor(
+    public x: number,
+    public v: number,
+  ) {}
+  step(dt: number): void {
+    this.x += dt * this.v;
+    this.v -= dt * this.x;
+  }
+}
+/** Instances built by Array.from, stepped by a method that writes \`this\`. */
+export function bodies(a: number, b: number, n: number): number {
+  const bs = Array.from({ length: n }, (_, i) => new Body(a * (i + 1), b));
+  for (let k = 0; k < 4; k++) for (const body of bs) body.step(0.1);
+  let e = 0;
+  for (const body of bs) e += body.x * body.x + body.v * body.v;
+  return e;
+}
+/** Entries of a map written by for-of, =, ++ and -=; an entry another name holds sees the writes, as in JavaScript. */
+export function mapped(a: number, b: number, xs: number[]): number {
+  const items = xs.map((x, i) => ({ v: x * a, w: i + b }));
+  const second = items[1];
+  for (const item of items) item.v *= item.w;
+  items[0].w = a * b;
+  items[1].v++;
+  items[2].v -= second.w;
+  return items.reduce((s, item) => s + item.v * item.w, 0) + second.v * { ...items[1] }.w;
+}
+type P = { x: number; v: number };
+function kick(p: P, dt: number): void {
+  p.x += dt * p.v;
+}
+function stepAll(ps: P[], dt: number): void {
+  for (let i = 0; i < ps.length; i++) {
+    ps[i].v -= dt * ps[i].x;
+    kick(ps[i], dt);
+  }
+}
+/** Helpers given the array, or an entry, write its fields; forEach writes them too. */
+export function helpers(a: number, b: number): number {
+  const ps: P[] = Array.from({ length: 3 }, (_, i) => ({ x: a + i, v: b }));
+  for (let k = 0; k < 5; k++) stepAll(ps, 0.1);
+  ps.forEach((p) => {
+    p.x *= 2;
+  });
+  return ps.reduce((s, p) => s + p.x * p.v, 0);
+}
 `;
 const MAIN = `import { derivative, grad, hessian, jvp, valueAndGrad } from 'tapeless';
 ${FUNCTIONS}
-${pointModeExports(['chain', 'weighted', 'sized'], 2)}
+${pointModeExports(['chain', 'weighted', 'sized', 'particles', 'bodies', 'mapped', 'helpers'], 2)}
 `;
 
 describe('arrays of objects of numbers built by Array.from', () => {
@@ -48,6 +107,30 @@ describe('arrays of objects of numbers built by Array.from', () => {
         expectPointModes(m, 'weighted', point, [[1.5, -0.5, 2]]);
         for (const n of [3, 0]) expectPointModes(m, 'sized', point, [n]);
       }
+    }
+  });
+
+  it('written: fields of entries by index, by for-of, by a method of an instance, by helpers and forEach, =, ++, +=, -= (a diagnostic that said "never into its caller\'s data")', () => {
+    for (const m of builds) {
+      for (const point of [
+        [0.7, -0.4],
+        [-1.2, 2.5],
+      ]) {
+        for (const n of [3, 1, 0]) {
+          expectPointModes(m, 'particles', point, [n]);
+          expectPointModes(m, 'bodies', point, [n]);
+        }
+        expectPointModes(m, 'mapped', point, [[1.5, -0.5, 2]]);
+        expectPointModes(m, 'helpers', point, []);
+      }
+      // The values JavaScript gives: an entry another name holds sees the writes.
+      const items = [1.5, -0.5, 2].map((x, i) => ({ v: x * 0.7, w: i - 0.4 }));
+      const second = items[1];
+      for (const item of items) item.v *= item.w;
+      items[0].w = 0.7 * -0.4;
+      items[1].v++;
+      items[2].v -= second.w;
+      expect(m.mapped(0.7, -0.4, [1.5, -0.5, 2])).toBeCloseTo(items.reduce((s, item) => s + item.v * item.w, 0) + second.v * items[1].w, 12);
     }
   });
 

@@ -60,6 +60,11 @@ const CASES: Record<string, Case> = {
     message:
       "'s[k >> 1]' may be past the end of 's' (2 entries where it is made): 'k >> 1' is not known to be below 2, and a write past the end lengthens an array, which tapeless cannot follow here: a loop that reassigns it, or a branch that chooses it, keeps it as so many numbers. Write only below its length: name the index and test it ('const j = k >> 1; if (j < s.length) s[j] = …'), or make 's' as long as the writes need.",
   },
+  fieldMissingFromBuiltObjects: {
+    code: `type P = { x: number; z?: number };\nexport const g = grad((a: number) => { const ps: P[] = Array.from({ length: 2 }, (_, i) => ({ x: a * i }));\n  /*@*/ps[1].z = a;\n  return ps[1].x; });`,
+    message:
+      "'ps[1].z' is a field the objects of this array were built without: an array of objects keeps the fields they are made with. Give every object the field where the array is built.",
+  },
   stringKeyWritten: {
     code: `export const g = grad((x: number) => { const o = { a: 0, b: 1 };\n  /*@*/o['a'] = x * x;\n  return o.a + o.b; });`,
     message: "'o['a']' uses a string key here: write the field by its name ('o.a')",

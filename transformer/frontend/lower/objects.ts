@@ -8,7 +8,7 @@
 // record are inlined, so that no generated code needs the object itself.
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Operand, UNDEFINED, nameOf, sameOperand, variable } from '../../ir/ir';
+import { type Operand, UNDEFINED, nameOf, num, sameOperand, variable } from '../../ir/ir';
 import { type Shape, isDataField, isDataProperty, isDataType, shapeOf } from '../../ir/shapes';
 import { MUTATING_METHODS, calledFunction, getterOf, isInside, mayWriteShared } from '../effects';
 import { walk } from '../walk';
@@ -19,6 +19,7 @@ import { callArguments, inFrame, inlineBody } from './functions';
 import { instanceTypeArguments, withGiven } from './type-arguments';
 import { requireDeclaredField } from './keys';
 import { skipTypeSyntax } from '../type-syntax';
+import { type Row, objectRowField } from './matrices';
 
 /** What a function, and the functions and classes its code calls, names or constructs, do to objects. */
 export interface ObjectWrites {
@@ -217,6 +218,8 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
   const container = expression(lx, inner.expression);
   const binding = container.kind === 'var' ? lx.records.get(container.name)?.get(inner.name.text) : undefined;
   if (binding) return binding;
+  const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+  if (row?.matrix.fields) return rowField(lx, container, row, inner);
   const text = inner.getText();
   const declaration = lx.env.checker?.getSymbolAtLocation(inner)?.declarations?.find((candidate) => ts.isSetAccessorDeclaration(candidate));
   if (declaration)
@@ -239,6 +242,35 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
     Code.Unsupported,
     `writing to '${text}' is not supported: differentiated code writes only into objects it makes itself (never into its caller's data). Copy the object first ('const copy = { ...${inner.expression.getText()} }') and write the copy.`,
   );
+}
+
+/**
+ * A field of an entry of an array of objects that map or Array.from built (`pts[i].x`, `p.x`
+ * of `for (const p of pts)`, `this.x` in a method called on one): its number in the array's
+ * flat data (matrices.ts `objectRows`), read and written there, as an entry of a row is.
+ */
+function rowField(lx: Lowering, container: Operand, row: Row, target: ts.PropertyAccessExpression): Binding {
+  const field = target.name.text;
+  const k = row.matrix.fields!.indexOf(field);
+  if (k < 0)
+    fail(
+      target,
+      Code.Unsupported,
+      `'${target.getText()}' is a field the objects of this array were built without: an array of objects keeps the fields they are made with. Give every object the field where the array is built.`,
+    );
+  let written: Operand | undefined;
+  return {
+    name: field,
+    mutable: true,
+    field: true,
+    get value() {
+      return written ?? objectRowField(lx, row, field, target);
+    },
+    set value(value) {
+      lx.store([container, num(k), value!], target);
+      written = value;
+    },
+  };
 }
 
 /** `, and 'label' has type 'string'`: the first field of a constructed class that is not numbers, for the message to name it. */
