@@ -4,6 +4,7 @@
 // `Array.from({ length: n }, …)`, `Float64Array.from`, `new Float64Array([a, b])`, arrays filled
 // by index: `const w: number[] = []; for (…) w[i] = …`), sorted
 // copies (medians), object literals written after they are made (`st.x += dt * st.v`),
+// arrays of objects or instances built by Array.from or map and stepped in place (`p.x += …`),
 // instances of top-level classes (`new Vec2(x, y)`, methods and getters reading and writing
 // `this`), local arrow helpers capturing f's locals, helpers with default parameters and
 // options objects with optional fields, `switch` over a string union, throw guards, `entries()`,
@@ -24,7 +25,7 @@ export abstract class Idioms extends Statements {
       [0.5, () => this.guard(s, ind)],
       [1, () => this.unpacked(s, ind)],
     ];
-    if (s.level < 2) options.push([1, () => this.instance(s, ind)], [1, () => this.configured(s, ind)]);
+    if (s.level < 2) options.push([1, () => this.instance(s, ind)], [1, () => this.configured(s, ind)], [1, () => this.steppedPoints(s, ind)]);
     if (s.vecs.length > 0) options.push([1, () => this.sorted(s, ind)]);
     if (depth > 0 && s.loops < 2 && s.level < 2) options.push([2, () => this.runTimeState(s, depth, ind)]);
     return options;
@@ -235,6 +236,63 @@ export abstract class Idioms extends Statements {
             ['v', 'number'],
           ],
     });
+    return code;
+  }
+
+  /**
+   * Particles: an array of objects (or of instances of a top-level class) that Array.from or
+   * map builds, stepped in place by for-of, by index or by a method, then summed.
+   */
+  private steppedPoints(s: Scope, ind: string): string {
+    const ps = this.fresh('ps'),
+      p = this.fresh('p'),
+      e = this.fresh('e'),
+      i = this.fresh('i'),
+      acc = this.fresh('acc'),
+      total = this.fresh('total');
+    const long = s.vecs.filter((v) => v.length >= 2);
+    const source = long.length > 0 && this.chance(0.5) ? this.pick(long) : undefined;
+    const n = source ? source.length : this.int(1, 3);
+    const inner = child(s, { nums: source ? [...s.nums, e] : s.nums, counters: [...s.counters, { name: i, bound: n }], callback: true, returns: false });
+    const instances = this.chance(0.3) ? this.helpers.pointClass() : undefined;
+    const [a, b] = instances ? ['x', 'y'] : ['x', 'v'];
+    const made = instances
+      ? `new ${instances}(${this.expr(inner, 1)}, ${this.expr(inner, 1)})`
+      : `({ ${a}: ${this.expr(inner, 1)}, ${b}: ${this.expr(inner, 1)} })`;
+    const from = source
+      ? source.type !== 'f64' && this.chance(0.5)
+        ? `${source.expr}.map((${e}, ${i}) => ${made})`
+        : `Array.from(${source.expr}, (${e}, ${i}) => ${made})`
+      : `Array.from({ length: ${n} }, (_, ${i}) => ${made})`;
+    let code = `${ind}const ${ps} = ${from};\n`;
+    const dt = this.pick(['0.1', '0.05']);
+    const pass = (at: Scope, ind: string): string => {
+      const style = this.pick(['for of', 'by index', instances ? 'method' : 'forEach'] as const);
+      const fields = (entry: string) => child(at, { nums: [...at.nums, `${entry}.${a}`, `${entry}.${b}`], loops: at.loops + 1 });
+      const step = (entry: string, ind: string) =>
+        instances
+          ? `${ind}${entry}.translate(${dt} * ${entry}.y, -${dt} * ${this.bounded(fields(entry), 1)});\n`
+          : `${ind}${entry}.${b} -= ${dt} * (${this.constant(0.5, 2)} * ${entry}.${a} + ${this.bounded(fields(entry), 1)});\n${ind}${entry}.${a} += ${dt} * ${entry}.${b};\n`;
+      switch (style) {
+        case 'for of':
+          return `${ind}for (const ${p} of ${ps}) {\n${step(p, ind + '  ')}${ind}}\n`;
+        case 'by index': {
+          const j = this.fresh('j');
+          return `${ind}for (let ${j} = 0; ${j} < ${ps}.length; ${j}++) {\n${step(`${ps}[${j}]`, ind + '  ')}${ind}}\n`;
+        }
+        case 'method':
+          return `${ind}${ps}.forEach((${p}) => ${p}.scale(${this.constant(0.8, 0.99)}));\n`;
+        default:
+          return `${ind}${ps}.forEach((${p}) => {\n${ind}  ${p}.${a} *= ${this.constant(0.8, 0.99)};\n${ind}});\n`;
+      }
+    };
+    if (s.loops < 2 && this.chance(0.6)) {
+      const k = this.fresh('k'),
+        m = this.int(1, 3);
+      code += `${ind}for (let ${k} = 0; ${k} < ${m}; ${k}++) {\n${pass(this.loopScope(s, { name: k, bound: m }), ind + '  ')}${ind}}\n`;
+    } else code += pass(s, ind);
+    code += `${ind}const ${total} = ${ps}.reduce((${acc}, ${p}) => ${acc} + ${p}.${a} * ${this.smooth(`${p}.${b}`)}, 0);\n`;
+    s.nums.push(total);
     return code;
   }
 
