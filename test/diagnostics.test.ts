@@ -456,7 +456,12 @@ const CASES: Record<string, Case> = {
   },
   stringValue: {
     code: `export const g = grad((x: number, s: string) => { const t = /*@*/s + '!';\n  return x; }, { wrt: 'x' });`,
-    message: "'+' is differentiable on numbers only, but this has type 'string'",
+    message:
+      "'+' is differentiable on numbers only, but this has type 'string': differentiated code keeps strings only as data (given, compared, chosen, kept in fields). Build the string outside the differentiated function and pass it in, or compute with numbers here.",
+  },
+  bigintValue: {
+    code: `export const g = grad((x: number, n: bigint) => { const t = /*@*/n * n;\n  return x; }, { wrt: 'x' });`,
+    message: "'*' is differentiable on numbers only, but this has type 'bigint'.",
   },
   wrtUnknownName: {
     code: `const f = (x: number, y: number) => x * y;\nexport const g = grad(f, { wrt: /*@*/'z' });`,

@@ -860,6 +860,13 @@ export class Lowering {
     // `Array(3).fill(0)` and `Object.values(o)` are typed any: the fix is a type annotation.
     if (type.flags & this.ts.TypeFlags.Any)
       fail(node, Code.BadType, `${what}, but this has type 'any': give what it is computed from a type (const z: number[] = Array(3).fill(0)).`);
+    // A string is data: it may be given, compared, chosen and kept in fields, not computed.
+    if (type.flags & this.ts.TypeFlags.StringLike)
+      fail(
+        node,
+        Code.BadType,
+        `${what}, but this has type '${checker.typeToString(type)}': differentiated code keeps strings only as data (given, compared, chosen, kept in fields). Build the string outside the differentiated function and pass it in, or compute with numbers here.`,
+      );
     fail(node, Code.BadType, `${what}, but this has type '${checker.typeToString(type)}'.`);
   }
 }
