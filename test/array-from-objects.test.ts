@@ -6,7 +6,7 @@
 // code (found by a new user's trial). Every mode against finite differences, in a reverse build
 // (checked against forward mode at every call by compile()) and a forward one.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bothBuilds, compile } from './support/compile.js';
+import { bothBuilds, close, compile, loadedMain, partialDifference } from './support/compile.js';
 import { expectPointModes, pointModeExports } from './support/every-mode.js';
 
 const FUNCTIONS = `
@@ -131,6 +131,71 @@ describe('arrays of objects of numbers built by Array.from', () => {
       items[1].v++;
       items[2].v -= second.w;
       expect(m.mapped(0.7, -0.4, [1.5, -0.5, 2])).toBeCloseTo(items.reduce((s, item) => s + item.v * item.w, 0) + second.v * items[1].w, 12);
+    }
+  });
+
+  it('objects a map returns as they are: JavaScript holds them twice, so a later write to either is a diagnostic (it was a wrong gradient for a record)', () => {
+    const compiled = compile({
+      'main.ts': `import { grad } from 'tapeless';
+type P = { x: number; v: number };
+export function copyWritten(a: number, xs: number[]): number {
+  const ps: P[] = xs.map((x) => ({ x: x * a, v: 1 }));
+  const q = ps.map((p) => p);
+  q[0].x = 5 * a;
+  return ps[0].x;
+}
+export function sourceWritten(a: number, xs: number[]): number {
+  const ps: P[] = xs.map((x) => ({ x: x * a, v: 1 }));
+  const q = ps.map((p) => p);
+  ps[0].x = 5 * a;
+  return q[0].x;
+}
+export function recordWritten(a: number, xs: number[]): number {
+  const o = { x: a, v: 1 };
+  const q = xs.map(() => o);
+  o.x = 5 * a;
+  return q[0].x;
+}
+export const g1 = grad(copyWritten, { wrt: 0 });
+export const g2 = grad(sourceWritten, { wrt: 0 });
+export const g3 = grad(recordWritten, { wrt: 0 });
+`,
+    });
+    const held =
+      'is not supported here: a map or Array.from before it put this object into an array as it is (JavaScript holds the same object twice), and differentiated code keeps a copy of its numbers there, which would not see the write. Return a new object from the callback (an object literal, or a spread of the object), or write the field before the array is built.';
+    expect(compiled.messages.map((message) => message.split('\n')[0])).toEqual([
+      `main.ts:6:3 tapeless: writing to 'q[0].x' ${held}`,
+      `main.ts:12:3 tapeless: writing to 'ps[0].x' ${held}`,
+      `main.ts:18:3 tapeless: writing to 'o.x' ${held}`,
+    ]);
+  });
+
+  it('a slice holds the same objects, a map of spreads new ones: writes show where JavaScript shows them', async () => {
+    const m = await loadedMain({
+      'main.ts': `import { grad } from 'tapeless';
+export function sliced(a: number, b: number): number {
+  const ps = Array.from({ length: 3 }, (_, i) => ({ x: a * (i + 1), v: b }));
+  const rest = ps.slice(1);
+  rest[0].x = 5 * a * b;
+  return ps[1].x + rest[0].x * ps[0].v;
+}
+export function spread(a: number, b: number): number {
+  const ps = Array.from({ length: 3 }, (_, i) => ({ x: a * (i + 1), v: b }));
+  const copies = ps.map((p) => ({ ...p }));
+  copies[0].x = 5 * a * b;
+  return ps[0].x + copies[0].x;
+}
+export const gSliced = grad(sliced);
+export const gSpread = grad(spread);
+`,
+    });
+    for (const [name, gradient] of [
+      ['sliced', 'gSliced'],
+      ['spread', 'gSpread'],
+    ]) {
+      const point = [0.6, -1.3];
+      const expected = point.map((_, i) => partialDifference(m[name], point, i));
+      m[gradient](...point).forEach((d: number, i: number) => close(d, expected[i], 1e-6));
     }
   });
 

@@ -65,6 +65,11 @@ const CASES: Record<string, Case> = {
     message:
       "'ps[1].z' is a field the objects of this array were built without: an array of objects keeps the fields they are made with. Give every object the field where the array is built.",
   },
+  objectHeldTwiceWritten: {
+    code: `export const g = grad((a: number, xs: number[]) => { const o = { x: a, v: 1 };\n  const q = xs.map(() => o);\n  /*@*/o.x = 5 * a;\n  return q[0].x; }, { wrt: 0 });`,
+    message:
+      "writing to 'o.x' is not supported here: a map or Array.from before it put this object into an array as it is (JavaScript holds the same object twice), and differentiated code keeps a copy of its numbers there, which would not see the write. Return a new object from the callback (an object literal, or a spread of the object), or write the field before the array is built.",
+  },
   stringKeyWritten: {
     code: `export const g = grad((x: number) => { const o = { a: 0, b: 1 };\n  /*@*/o['a'] = x * x;\n  return o.a + o.b; });`,
     message: "'o['a']' uses a string key here: write the field by its name ('o.a')",

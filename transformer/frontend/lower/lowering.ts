@@ -218,6 +218,13 @@ export class Lowering {
   sharedWrite: ts.Node | undefined;
   /** The fields of each object the function made, as variables of lowering (scalar replacement): see objects.ts. */
   readonly records = new Map<string, Map<string, Binding>>();
+  /**
+   * Objects (by variable: a record, or the data of an array of objects) that map or
+   * Array.from put into an array of objects as they are (`xs.map(() => o)`, `ps.map((p) => p)`):
+   * JavaScript holds the same object twice, differentiated code copies its numbers into the new
+   * array's rows, so a later write to a field of either is a diagnostic (matrices.ts `objectRows`).
+   */
+  readonly copiedObjects = new Set<string>();
   /** The scope where the function being lowered (or inlined) starts: what it makes lives there. */
   frameBase = 0;
   /**

@@ -196,7 +196,13 @@ export function objectRows(
 ): Operand {
   const width = num(fields.length);
   const data = newArray(lx, node, { op: 'newArray', args: [lx.op('*', [rows, width], node), num(0)] }, 'Array');
+  const madeBefore = new Set(lx.created.keys());
   fill((index, object) => {
+    // An object the callback did not make: the array holds it as it is (see Lowering.copiedObjects).
+    if (object.kind === 'var' && (madeBefore.has(object.name) || !lx.created.has(object.name))) {
+      const row = lx.rows.get(object.name);
+      for (const copied of [data, row?.matrix.data ?? object]) if (copied.kind === 'var') lx.copiedObjects.add(copied.name);
+    }
     const start = lx.op('*', [index, width], node);
     fields.forEach((field, k) => lx.store([data, lx.op('+', [start, num(k)], node), fieldLoad(lx, object, field, NUMBER, node)], node));
   });

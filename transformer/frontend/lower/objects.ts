@@ -217,8 +217,15 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
   if (!ts.isPropertyAccessExpression(inner)) return lx.assignable(target);
   const container = expression(lx, inner.expression);
   const binding = container.kind === 'var' ? lx.records.get(container.name)?.get(inner.name.text) : undefined;
-  if (binding) return binding;
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
+  const held = row?.matrix.data ?? container;
+  if ((binding || row?.matrix.fields) && held.kind === 'var' && lx.copiedObjects.has(held.name))
+    fail(
+      inner,
+      Code.Unsupported,
+      `writing to '${inner.getText()}' is not supported here: a map or Array.from before it put this object into an array as it is (JavaScript holds the same object twice), and differentiated code keeps a copy of its numbers there, which would not see the write. Return a new object from the callback (an object literal, or a spread of the object), or write the field before the array is built.`,
+    );
+  if (binding) return binding;
   if (row?.matrix.fields) return rowField(lx, container, row, inner);
   const text = inner.getText();
   const declaration = lx.env.checker?.getSymbolAtLocation(inner)?.declarations?.find((candidate) => ts.isSetAccessorDeclaration(candidate));
