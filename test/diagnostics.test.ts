@@ -70,6 +70,21 @@ const CASES: Record<string, Case> = {
     message:
       "writing to 'o.x' is not supported here: a map or Array.from before it put this object into an array as it is (JavaScript holds the same object twice), and differentiated code keeps a copy of its numbers there, which would not see the write. Return a new object from the callback (an object literal, or a spread of the object), or write the field before the array is built.",
   },
+  objectsReassignedInLoop: {
+    code: `export const g = grad((a: number, xs: number[]) => { let ps = xs.map((x) => ({ x: x * a, v: 0 }));\n  /*@*/for (let k = 0; k < 3; k++) ps = ps.map((p) => ({ x: p.x + 0.1 * p.v, v: p.v - 0.1 * p.x }));\n  return ps[0].x; }, { wrt: 0 });`,
+    message:
+      "a loop that reassigns 'ps', an array of objects that map or Array.from builds, is not supported: update its entries in place ('ps[…].x = …'), reading what a pass needs of the old values from a copy made first by a map of spreads ('({ ...… })').",
+  },
+  objectEntryReassignedInLoop: {
+    code: `export const g = grad((a: number, xs: number[]) => { const ps = xs.map((x) => ({ x: x * a, v: 0 }));\n  let top = ps[0];\n  /*@*/for (const p of ps) if (p.x > top.x) top = p;\n  return top.x; }, { wrt: 0 });`,
+    message:
+      "a loop that reassigns 'top', which holds an entry of an array of objects that map or Array.from builds, is not supported: keep the index of the entry, or copy it ('{ ...top }').",
+  },
+  objectsAsValue: {
+    code: `export const g = grad((a: number, xs: number[]) => { const ps = xs.map((x) => ({ x: x * a, v: 0 }));\n  let e = 0;\n  for (const p of ps) for (const q of ps) if (/*@*/p !== q) e += p.x * q.x;\n  return e; }, { wrt: 0 });`,
+    message:
+      'an array of objects that map or Array.from builds (or an entry of one) can be indexed, measured, looped over, written and passed to helpers, not used as a value here (compared, chosen, or reassigned by a loop): compare or choose its numbers or indices, or update its entries in place.',
+  },
   stringKeyWritten: {
     code: `export const g = grad((x: number) => { const o = { a: 0, b: 1 };\n  /*@*/o['a'] = x * x;\n  return o.a + o.b; });`,
     message: "'o['a']' uses a string key here: write the field by its name ('o.a')",

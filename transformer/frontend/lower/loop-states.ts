@@ -34,11 +34,24 @@ export function loopStates(
     const copy = binding.value && copyOnEntry(lx, node, binding);
     if (copy) binding.value = copy;
     const init = binding.value;
+    const objects = init?.kind === 'var' ? lx.matrices.get(init.name)?.fields : undefined;
+    if (objects)
+      fail(
+        node,
+        Code.Unsupported,
+        `a loop that reassigns '${binding.name}', an array of objects that map or Array.from builds, is not supported: update its entries in place ('${binding.name}[…].${objects[0]} = …'), reading what a pass needs of the old values from a copy made first by a map of spreads ('({ ...… })').`,
+      );
     if (init && holdsRows(lx, init)) {
       matrices.push(matrixState(lx, node, binding, init));
       continue;
     }
     if (!lx.isAggregate(init)) continue;
+    if (init!.kind === 'var' && lx.rows.get(init!.name)?.matrix.fields)
+      fail(
+        node,
+        Code.Unsupported,
+        `a loop that reassigns '${binding.name}', which holds an entry of an array of objects that map or Array.from builds, is not supported: keep the index of the entry, or copy it ('{ ...${binding.name} }').`,
+      );
     if (init!.kind === 'var' && lx.rows.has(init!.name)) {
       fail(
         node,

@@ -430,9 +430,8 @@ export class Lowering {
     const [a, b] = args;
     if ((op === '===' || op === '!==') && a?.kind === 'str' && b?.kind === 'str') return (a.value === b.value) === (op === '===') ? TRUE : FALSE;
     // Arrays of arrays and their rows are names lowering resolves (see matrices.ts): not values.
-    if (origin && args.some((arg) => arg.kind === 'var' && (this.matrices.has(arg.name) || this.rows.has(arg.name)))) {
-      notAValue(origin);
-    }
+    const standing = args.map((arg) => (arg.kind === 'var' ? (this.matrices.get(arg.name) ?? this.rows.get(arg.name)?.matrix) : undefined)).find(Boolean);
+    if (origin && standing) notAValue(origin, standing);
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
     if (op === 'length') this.lengthsRead.set(name, args[0]);

@@ -9,7 +9,8 @@
 // between matrices, a loop reassigning one, an object literal holding one).
 import type * as ts from 'typescript';
 import { Code, fail } from '../../driver/diagnostics';
-import { type Block, type Operand, type Result, UNDEFINED, UNSET, nameOf, num, readsVariable, variable } from '../../ir/ir';
+import { type Block, type Operand, type Result, UNDEFINED, UNSET, nameOf, num, resultOperands, variable } from '../../ir/ir';
+import { ownOperands, statementsWithin } from '../../ir/traverse';
 import { NUMBER, type Shape } from '../../ir/shapes';
 import { type Binding, type Lowering } from './lowering';
 import { arrayOperand, callbackArgument, containerOf, entryMissing, fieldLoad, growable, inline, lengthOf, load, newArray } from './arrays';
@@ -45,13 +46,24 @@ export interface Row {
   readonly index: Operand;
 }
 
-/** A matrix or a row met where a value is needed (an operand, a condition). */
-export function notAValue(node: ts.Node): never {
+/** A matrix or a row met where a value is needed (an operand, a condition), said of the objects where its rows are objects. */
+export function notAValue(node: ts.Node, matrix?: Matrix): never {
+  if (matrix?.fields)
+    fail(
+      node,
+      Code.Unsupported,
+      'an array of objects that map or Array.from builds (or an entry of one) can be indexed, measured, looped over, written and passed to helpers, not used as a value here (compared, chosen, or reassigned by a loop): compare or choose its numbers or indices, or update its entries in place.',
+    );
   return fail(
     node,
     Code.Unsupported,
     'an array of arrays the function builds (or a row of one) can be indexed, measured, looped over, copied and passed to helpers, not used as a value here: compare or choose its numbers.',
   );
+}
+
+/** The matrix a name of lowering stands for: an array of arrays (or of objects), or the matrix of a row. */
+function matrixOf(lx: Lowering, name: string): Matrix | undefined {
+  return lx.matrices.get(name) ?? lx.rows.get(name)?.matrix;
 }
 
 /**
@@ -87,7 +99,15 @@ export function grownRowsOfRows(row: ts.Node, array?: string): never {
  * function is rejected rather than its code reading a name it never defines.
  */
 export function requireResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
-  if (lx.matrices.size > 0 && readsVariable(body, result, (name) => lx.matrices.has(name) || lx.rows.has(name))) notAValue(fn);
+  if (lx.matrices.size === 0) return;
+  const standing = (operand: Operand) => (operand.kind === 'var' ? matrixOf(lx, operand.name) : undefined);
+  // Where the code reads one (a loop that carries it, a comparison), else the function.
+  for (const stmt of statementsWithin(body, 'enter')) {
+    const matrix = ownOperands(stmt).map(standing).find(Boolean);
+    if (matrix) notAValue(stmt.origin ?? fn, matrix);
+  }
+  const returned = resultOperands(result).map(standing).find(Boolean);
+  if (returned) notAValue(fn, returned);
 }
 
 /**
