@@ -430,7 +430,7 @@ export class Lowering {
     const [a, b] = args;
     if ((op === '===' || op === '!==') && a?.kind === 'str' && b?.kind === 'str') return (a.value === b.value) === (op === '===') ? TRUE : FALSE;
     // Arrays of arrays and their rows are names lowering resolves (see matrices.ts): not values.
-    const standing = args.map((arg) => (arg.kind === 'var' ? (this.matrices.get(arg.name) ?? this.rows.get(arg.name)?.matrix) : undefined)).find(Boolean);
+    const standing = args.map((arg) => this.matrixOf(arg)).find(Boolean);
     if (origin && standing) notAValue(origin, standing);
     const name = this.env.names.fresh('t');
     this.body.push({ kind: 'let', name, expr: { op, args }, role, origin });
@@ -445,6 +445,16 @@ export class Lowering {
   sameLength(a: Operand, b: Operand): boolean {
     const [first, second] = [this.lengthOrigin(a), this.lengthOrigin(b)];
     return first.measured === second.measured && sameOperand(first.operand, second.operand);
+  }
+
+  /** The matrix a name of lowering stands for: an array of arrays (or of objects), or the matrix of a row. */
+  matrixOf(operand: Operand): Matrix | undefined {
+    return operand.kind === 'var' ? (this.matrices.get(operand.name) ?? this.rows.get(operand.name)?.matrix) : undefined;
+  }
+
+  /** What holds an object's numbers: the data of the array of objects an entry is a row of, else the object itself. */
+  holderOf(object: Operand): Operand {
+    return (object.kind === 'var' ? this.rows.get(object.name)?.matrix.data : undefined) ?? object;
   }
 
   /**

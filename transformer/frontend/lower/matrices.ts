@@ -61,11 +61,6 @@ export function notAValue(node: ts.Node, matrix?: Matrix): never {
   );
 }
 
-/** The matrix a name of lowering stands for: an array of arrays (or of objects), or the matrix of a row. */
-function matrixOf(lx: Lowering, name: string): Matrix | undefined {
-  return lx.matrices.get(name) ?? lx.rows.get(name)?.matrix;
-}
-
 /**
  * An array of arrays grown row by row (`m.push(row)`, `m[i] = []`, `const m: number[][] = []`),
  * as a matrix product is often written: `array` is the array as written, where there is one.
@@ -100,13 +95,16 @@ export function grownRowsOfRows(row: ts.Node, array?: string): never {
  */
 export function requireResolved(lx: Lowering, body: Block, result: Result, fn: ts.Node): void {
   if (lx.matrices.size === 0) return;
-  const standing = (operand: Operand) => (operand.kind === 'var' ? matrixOf(lx, operand.name) : undefined);
   // Where the code reads one (a loop that carries it, a comparison), else the function.
   for (const stmt of statementsWithin(body, 'enter')) {
-    const matrix = ownOperands(stmt).map(standing).find(Boolean);
+    const matrix = ownOperands(stmt)
+      .map((operand) => lx.matrixOf(operand))
+      .find(Boolean);
     if (matrix) notAValue(stmt.origin ?? fn, matrix);
   }
-  const returned = resultOperands(result).map(standing).find(Boolean);
+  const returned = resultOperands(result)
+    .map((operand) => lx.matrixOf(operand))
+    .find(Boolean);
   if (returned) notAValue(fn, returned);
 }
 
@@ -220,8 +218,7 @@ export function objectRows(
   fill((index, object) => {
     // An object the callback did not make: the array holds it as it is (see Lowering.copiedObjects).
     if (object.kind === 'var' && (madeBefore.has(object.name) || !lx.created.has(object.name))) {
-      const row = lx.rows.get(object.name);
-      for (const copied of [data, row?.matrix.data ?? object]) if (copied.kind === 'var') lx.copiedObjects.add(copied.name);
+      for (const copied of [data, lx.holderOf(object)]) if (copied.kind === 'var') lx.copiedObjects.add(copied.name);
     }
     const start = lx.op('*', [index, width], node);
     fields.forEach((field, k) => lx.store([data, lx.op('+', [start, num(k)], node), fieldLoad(lx, object, field, NUMBER, node)], node));

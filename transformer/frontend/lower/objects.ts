@@ -218,7 +218,7 @@ export function assignable(lx: Lowering, target: ts.Expression): Binding {
   const container = expression(lx, inner.expression);
   const binding = container.kind === 'var' ? lx.records.get(container.name)?.get(inner.name.text) : undefined;
   const row = container.kind === 'var' ? lx.rows.get(container.name) : undefined;
-  const held = row?.matrix.data ?? container;
+  const held = lx.holderOf(container);
   if ((binding || row?.matrix.fields) && held.kind === 'var' && lx.copiedObjects.has(held.name))
     fail(
       inner,
